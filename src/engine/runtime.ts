@@ -1,0 +1,54 @@
+// The runtime interface: how the engine agent runs one virtual server. `process`
+// (any OS) and later `namespace` (Linux: namespaces + cgroups) implement it, and
+// one contract suite (runtime.contract.ts) runs against each.
+
+import type { SiteKind } from '../model/index.ts';
+
+/** Everything a runtime needs to start one virtual server. */
+export interface VsSpec {
+  /** The VS's name: unique on the farm, a valid hostname label (e.g. "blog-3f9a1c"). */
+  name: string;
+  site: string;
+  customer: string;
+  kind: SiteKind;
+  /** Unpacked release directory (read-only to the guest). */
+  releaseDir: string;
+  /** Writable per-site data directory. */
+  dataDir: string;
+  /** Per-VS log file (stdout and stderr). */
+  logFile: string;
+  /** App sites: shell command run in releaseDir. Static sites: ignored (the web runtime runs). */
+  command?: string;
+  /** Static sites: domains served (Host header → releaseDir). */
+  domains: string[];
+  healthPath: string;
+  env: Record<string, string>;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  oom: boolean;
+}
+
+/** A started virtual server, as the runtime reports it. */
+export interface RunningVs {
+  /** Address the router reaches it on, e.g. 127.77.0.5 (process) or 10.88.0.5 (namespace). */
+  address: string;
+  port: number;
+  pid: number;
+  /** Resolves once, when the VS's main process has exited. */
+  exited: Promise<ExitInfo>;
+}
+
+export interface Runtime {
+  readonly name: 'process' | 'namespace';
+  /** Start the VS's main process. Resolves once it is spawned (not yet healthy). */
+  start(spec: VsSpec): Promise<RunningVs>;
+  /** Graceful stop: SIGTERM, wait up to graceMs, then SIGKILL. Resolves when it has exited. */
+  stop(name: string, graceMs: number): Promise<void>;
+  /** Kill everything this runtime left behind by an earlier run of the engine (pidfiles, namespaces…). */
+  reapOrphans(): Promise<number>;
+  /** Stop everything immediately (SIGKILL). Safe to call twice. */
+  destroy(): Promise<void>;
+}

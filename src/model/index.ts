@@ -1,0 +1,2 @@
+export * from './records.ts';
+export { keys, keyName } from './keys.ts';
