@@ -28,7 +28,8 @@ export interface PutOptions {
 }
 
 /** A condition of a transaction, compared against the key's current state.
- *  A missing key has modRevision 0, createRevision 0, version 0 and value undefined. */
+ *  A missing key has modRevision 0, createRevision 0, version 0 and value undefined;
+ *  as in etcd, a 'value' compare on a missing key is false whatever its op. */
 export type Compare =
   | { key: string; target: 'mod' | 'create' | 'version'; op: '=' | '!=' | '<' | '>'; value: number }
   | { key: string; target: 'value'; op: '=' | '!='; value: string };

@@ -1,0 +1,97 @@
+// corral deploy <dir> --site <name>: pack, upload (with progress), then follow the
+// rollout until every replica of the new release is ready and serving.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import type { Command } from 'commander';
+import { packDirectory } from '../../lib/tarball.ts';
+import type { Release, Site } from '../../model/index.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import type { SiteStatus } from './status.ts';
+
+interface DeployOpts {
+  site: string;
+  wait: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function registerDeploy(program: Command, ctx: Context): void {
+  program
+    .command('deploy <dir>')
+    .description('upload a folder (or a .tar.gz) as a new release and roll it out')
+    .requiredOption('--site <name>', 'the site to deploy to')
+    .option('--no-wait', 'return once uploaded, without following the rollout')
+    .option('--timeout <seconds>', 'how long to wait for the rollout', '120')
+    .option('--json', 'print the release as JSON')
+    .action(async (dir: string, o: DeployOpts) => {
+      const started = Date.now();
+      const tmp = await mkdtemp(join(tmpdir(), 'corral-deploy-'));
+      try {
+        const tarball = await tarballFor(dir, tmp);
+        const size = (await stat(tarball)).size;
+        const res = await ctx.api().upload<{ release: Release; site: Site }>(
+          `/v1/sites/${encodeURIComponent(o.site)}/releases`,
+          createReadStream(tarball).pipe(progress(size, (line) => ctx.print.err(line))),
+          size,
+        );
+        ctx.print.err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
+        if (o.wait) await followRollout(ctx, o.site, res.release.id, Number(o.timeout) * 1000);
+        if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
+        else ctx.print.out(`deployed ${o.site} ${res.release.id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    });
+}
+
+/** Poll the site's status until the release is ready on every replica and serving. */
+export async function followRollout(ctx: Context, site: string, release: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (true) {
+    const st = await ctx.api().get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
+    const line = `replicas ready ${st.ready}/${st.replicas} (release ${release})`;
+    if (line !== last) ctx.print.err(line);
+    last = line;
+    if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
+    if (st.ready >= st.replicas && (st.serving === undefined || st.serving.every((r) => r === release))) return;
+    if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function tarballFor(path: string, tmp: string): Promise<string> {
+  const s = await stat(path).catch(() => {
+    throw new CliError(`${path}: no such file or folder`);
+  });
+  if (s.isFile()) return path;
+  const out = join(tmp, 'release.tar.gz');
+  await packDirectory(path, out);
+  return out;
+}
+
+/** Counts bytes as they go and reports every ~10% (and at the end). */
+function progress(total: number, report: (line: string) => void): Transform {
+  let sent = 0;
+  let nextMark = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      sent += chunk.length;
+      if (sent >= nextMark || sent === total) {
+        report(`uploading ${fmtBytes(sent)} / ${fmtBytes(total)} (${total ? Math.floor((sent / total) * 100) : 100}%)`);
+        nextMark = sent + Math.max(total / 10, 1);
+      }
+      cb(null, chunk);
+    },
+  });
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -1,0 +1,57 @@
+// corral up: the whole farm on this machine until Ctrl-C.
+import type { Command } from 'commander';
+import { startFarm } from '../farm.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { DEFAULT_DIR } from '../config.ts';
+
+interface UpOpts {
+  dir?: string;
+  httpPort: string;
+  apiPort: string;
+  host: string;
+}
+
+export function registerUp(program: Command, ctx: Context): void {
+  program
+    .command('up')
+    .description('run the whole farm on this machine (controller, engine, router) until Ctrl-C')
+    .option('--dir <dir>', `state folder: store, blobs, releases, logs, admin token (default ${DEFAULT_DIR})`)
+    .option('--http-port <port>', 'router port (0 = any free port)', '8080')
+    .option('--api-port <port>', 'API port (0 = any free port)', '7400')
+    .option('--host <address>', 'address the router and API listen on', '127.0.0.1')
+    .action(async (o: UpOpts) => {
+      // --dir is also a global option (where clients find api-url); either spelling works here.
+      const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
+      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host })
+        .catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --api-port, or 0 for any`);
+          throw err;
+        });
+      ctx.print.out('Corral is up.');
+      ctx.print.out(`  router   ${farm.routerUrl}   (sites by Host header)`);
+      ctx.print.out(`  API      ${farm.apiUrl}/v1`);
+      ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
+      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime)`);
+      ctx.print.out(`  state    ${farm.dir}`);
+      ctx.print.out('Press Ctrl-C to stop.');
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          ctx.print.out('stopping…');
+          farm.close().then(done, done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      ctx.print.out('stopped.');
+    });
+}
+
+function port(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
+  return n;
+}

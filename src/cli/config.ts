@@ -1,0 +1,35 @@
+// Where the CLI finds the API and its token: flags, then CORRAL_API / CORRAL_TOKEN,
+// then the files `corral up` writes into ./.corral/ (api-url, admin-token).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from './errors.ts';
+
+export interface ClientConfig {
+  api: string;
+  token: string;
+}
+
+export interface ConfigFlags {
+  api?: string;
+  token?: string;
+  dir?: string;
+}
+
+export const DEFAULT_DIR = '.corral';
+
+export function resolveClientConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const dir = flags.dir ?? env.CORRAL_DIR ?? DEFAULT_DIR;
+  const api = flags.api ?? env.CORRAL_API ?? readIfExists(join(dir, 'api-url'));
+  const token = flags.token ?? env.CORRAL_TOKEN ?? readIfExists(join(dir, 'admin-token'));
+  if (!api) throw new CliError(`no API address: pass --api, set CORRAL_API, or run inside a folder where \`corral up\` runs (${join(dir, 'api-url')})`);
+  if (!token) throw new CliError(`no token: pass --token, set CORRAL_TOKEN, or run where ${join(dir, 'admin-token')} exists`);
+  return { api: api.replace(/\/+$/, ''), token };
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,177 @@
+// A content-addressed blob store on disk: <dir>/sha256/<hex>, written temp → fsync → rename.
+// Release tarballs live here; the hex digest is the only name a caller can give, so no path tricks.
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from './errors.ts';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  /** Where the blob lives; read it, never write it. */
+  path: string;
+}
+
+export interface PutOptions {
+  /** Larger bodies are refused with 413 (payload_too_large) as soon as they cross it. */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface BlobStore {
+  readonly dir: string;
+  /**
+   * Streams `stream` to a temp file while hashing it, fsyncs, and renames it to its digest.
+   * On any failure (too large, source error, abort) the temp file is removed and the source
+   * destroyed. Storing content that is already there is harmless.
+   */
+  putStream(stream: Readable, opts: PutOptions): Promise<StoredBlob>;
+  /** The blob's path (whether or not it exists). Throws 400 for anything but 64 lower-case hex digits. */
+  path(sha256: string): string;
+  has(sha256: string): Promise<boolean>;
+  /** A stream of the blob's bytes; 404 (not_found) when there is no such blob. */
+  openRead(sha256: string): Promise<Readable>;
+  /** Re-hashes the blob: true when its content still matches its name; 404 when missing. */
+  verify(sha256: string): Promise<boolean>;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Opens (creating if needed) the blob store in `dir`, and clears temp files left by a crash. */
+export async function openBlobStore(dir: string): Promise<BlobStore> {
+  const blobDir = join(dir, 'sha256');
+  const tmpDir = join(dir, 'tmp');
+  await mkdir(blobDir, { recursive: true });
+  await mkdir(tmpDir, { recursive: true });
+  await sweepStaleTemps(tmpDir);
+
+  const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
+
+  return {
+    dir,
+    path,
+
+    async putStream(stream, { maxBytes, signal }) {
+      if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new TypeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
+      // Until pipeline() listens, an error on the source must not crash the process;
+      // pipeline still sees it (the stream is left errored) and rejects with it.
+      const ignore = (): void => undefined;
+      stream.on('error', ignore);
+      const tmp = join(tmpDir, `${randomUUID()}.partial`);
+      let fh: FileHandle;
+      try {
+        fh = await open(tmp, 'wx', 0o600);
+      } catch (err) {
+        stream.off('error', ignore);
+        stream.destroy();
+        throw err;
+      }
+      let closed = false;
+      try {
+        const hash = createHash('sha256');
+        let size = 0;
+        await pipeline(stream, async (source: AsyncIterable<Buffer | string>) => {
+          for await (const chunk of source) {
+            const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            size += buf.length;
+            if (size > maxBytes) throw new PayloadTooLargeError(maxBytes);
+            hash.update(buf);
+            await writeAll(fh, buf);
+          }
+        }, { signal });
+        await fh.chmod(0o444);
+        await fh.sync();
+        closed = true;
+        await fh.close();
+        const sha256 = hash.digest('hex');
+        const final = path(sha256);
+        await rename(tmp, final);
+        await syncDir(blobDir);
+        return { sha256, size, path: final };
+      } catch (err) {
+        if (!closed) await fh.close().catch(() => undefined);
+        await rm(tmp, { force: true });
+        throw err;
+      } finally {
+        stream.off('error', ignore);
+      }
+    },
+
+    async has(sha256) {
+      try {
+        return (await stat(path(sha256))).isFile();
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    },
+
+    async openRead(sha256) {
+      const fh = await openExisting(path(sha256), sha256);
+      return fh.createReadStream(); // closes the handle when done or destroyed
+    },
+
+    async verify(sha256) {
+      const fh = await openExisting(path(sha256), sha256);
+      const hash = createHash('sha256');
+      await pipeline(fh.createReadStream(), hash);
+      return hash.digest('hex') === sha256;
+    },
+  };
+}
+
+function checkDigest(sha256: string): string {
+  if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
+    throw new ValidationError(`blob id must be a sha256 digest: 64 lower-case hex digits, got ${JSON.stringify(String(sha256).slice(0, 80))}`);
+  }
+  return sha256;
+}
+
+async function openExisting(file: string, sha256: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'r');
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError(`blob ${sha256}`);
+    throw err;
+  }
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+/** Makes a rename durable. Some platforms cannot fsync a directory; there it is skipped. */
+async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Removes temp files older than an hour: left by a crash, never by a live upload. */
+async function sweepStaleTemps(tmpDir: string): Promise<void> {
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const name of await readdir(tmpDir)) {
+    const file = join(tmpDir, name);
+    const st = await stat(file).catch(() => undefined);
+    if (st !== undefined && st.mtimeMs < cutoff) await rm(file, { force: true, recursive: true });
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,46 @@
+// Builds the controller's HTTP API (not listening: the caller listens, tests inject).
+//
+// The request chain, in order:
+//   1. onRequest: x-request-id header, then auth (auth.ts): bearer token → request.principal,
+//      401 before anything else is read; routes with config.public skip it.
+//   2. body parsing: JSON (maxJsonBytes), or for release uploads the raw request stream.
+//   3. schema validation of params, query and body (schemas.ts) → 400 naming the field.
+//   4. the handler: access checks first (access.ts: 403 admin-only, 404 for others'
+//      resources), then the store through site-writes / release-writes.
+//   5. any failure → errorReply (http-errors.ts), logged under the request id.
+
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import { logger } from '../lib/log.ts';
+import { Access } from './access.ts';
+import { registerAuth } from './auth.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { resolveLimits, type ControllerOptions } from './options.ts';
+import { blobRoutes } from './routes/blobs.ts';
+import { customerRoutes } from './routes/customers.ts';
+import type { RouteDeps } from './routes/deps.ts';
+import { healthRoutes } from './routes/health.ts';
+import { logRoutes } from './routes/logs.ts';
+import { releaseRoutes } from './routes/releases.ts';
+import { siteRoutes } from './routes/sites.ts';
+import { statusRoutes } from './routes/status.ts';
+
+export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
+  const limits = resolveLimits(opts.limits);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
+    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    bodyLimit: limits.maxJsonBytes,
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  registerErrorHandling(app);
+  registerAuth(app, opts.store);
+
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits };
+  if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, releaseRoutes, statusRoutes, logRoutes, blobRoutes]) {
+    await app.register(routes, deps);
+  }
+  return app;
+}

@@ -1,0 +1,96 @@
+// The controller's failures: one subclass per failure, each with a stable code (documented
+// in ERRORS.md), an HTTP status and a message a user can act on. http-errors.ts turns any
+// thrown value into one of these.
+
+import { CorralError } from '../lib/errors.ts';
+
+export class ControllerError extends CorralError {}
+
+/** 400: the request does not match the API's schema or rules. */
+export class ValidationError extends ControllerError {
+  constructor(message: string) {
+    super('invalid_request', 400, message);
+  }
+}
+
+/** 400: the body is not valid JSON. */
+export class InvalidJsonError extends ControllerError {
+  constructor(message: string) {
+    super('invalid_json', 400, `the request body is not valid JSON: ${message}`);
+  }
+}
+
+/** 400: a malformed request that fastify refused before our code ran. */
+export class BadRequestError extends ControllerError {
+  constructor(message: string) {
+    super('bad_request', 400, message);
+  }
+}
+
+export class UnauthorizedError extends ControllerError {
+  constructor(message = 'missing or invalid token: send "Authorization: Bearer crl_…"') {
+    super('unauthorized', 401, message);
+  }
+}
+
+export class ForbiddenError extends ControllerError {
+  constructor(message = 'this token is not allowed to do that') {
+    super('forbidden', 403, message);
+  }
+}
+
+/** 404: also what a customer gets for another customer's resources. */
+export class NotFoundError extends ControllerError {
+  constructor(what: string) {
+    super('not_found', 404, `${what} not found`);
+  }
+}
+
+export class AlreadyExistsError extends ControllerError {
+  constructor(what: string) {
+    super('already_exists', 409, `${what} already exists`);
+  }
+}
+
+export class DomainTakenError extends ControllerError {
+  constructor(domain: string) {
+    super('domain_taken', 409, `domain ${domain} is already used by another site`);
+  }
+}
+
+export class NoPreviousReleaseError extends ControllerError {
+  constructor(site: string) {
+    super('no_previous_release', 409, `site ${site} has no previous release to roll back to`);
+  }
+}
+
+/** 409: the record kept changing under us; the client may simply retry. */
+export class ConcurrentUpdateError extends ControllerError {
+  constructor(what: string) {
+    super('concurrent_update', 409, `${what} was changed concurrently; retry the request`);
+  }
+}
+
+export class PayloadTooLargeError extends ControllerError {
+  constructor(limitBytes?: number) {
+    super('payload_too_large', 413, limitBytes === undefined ? 'the request body is too large' : `the request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends ControllerError {
+  constructor(message: string) {
+    super('unsupported_media_type', 415, message);
+  }
+}
+
+export class NotImplementedError extends ControllerError {
+  constructor(message: string) {
+    super('not_implemented', 501, message);
+  }
+}
+
+export class InternalError extends ControllerError {
+  constructor(requestId: string, cause?: unknown) {
+    super('internal', 500, `internal error; the controller log has the details under id ${requestId}`, { cause });
+  }
+}

@@ -1,0 +1,77 @@
+// Read-only views of the farm for the status routes: each virtual server as the merge of
+// its assignment (desired) and its status (observed), scoped to what a principal may see.
+
+import { keys, type Assignment, type EngineRecord, type Route, type Site, type SiteKind, type VsStatus } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
+import { inScope, type Scope } from './access.ts';
+import { listRecords, readRecord } from './records.ts';
+
+/** One VS. Without a status it is not started yet (no state); without an assignment it is going away. */
+export interface VirtualServerView {
+  vs: string;
+  engine: string;
+  site: string;
+  release: string;
+  customer?: string;
+  kind?: SiteKind;
+  sha256?: string;
+  assigned: boolean;
+  state?: VsStatus['state'];
+  address?: string;
+  port?: number;
+  pid?: number;
+  restarts?: number;
+  lastExit?: VsStatus['lastExit'];
+  updatedAt?: string;
+}
+
+export interface FarmView {
+  engines: EngineRecord[];
+  sites: Site[];
+  virtualServers: VirtualServerView[];
+}
+
+/** Sites and VSs the scope may see; engines only for admins (an unscoped view). */
+export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
+  const [engines, sites, assignments, statuses] = await Promise.all([
+    scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
+    listRecords<Site>(store, keys.sites),
+    listRecords<Assignment>(store, keys.assignments),
+    listRecords<VsStatus>(store, keys.vsStatuses),
+  ]);
+  const visibleSites = sites.filter((s) => inScope(scope, s.customer));
+  const owned = new Set(visibleSites.map((s) => s.name));
+  const views = mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v));
+  return { engines, sites: visibleSites, virtualServers: views };
+}
+
+/** A VS is the scope's if its assignment names the customer, or (no assignment) its site is the scope's. */
+function vsVisible(scope: Scope, ownedSites: Set<string>, v: VirtualServerView): boolean {
+  if (scope.customer === undefined) return true;
+  if (v.customer !== undefined) return v.customer === scope.customer;
+  return ownedSites.has(v.site);
+}
+
+/** The VSs of one site (of this site's owner, not of an earlier site of the same name). */
+export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
+  return view.virtualServers.filter((v) => v.site === site.name && (v.customer === undefined || v.customer === site.customer));
+}
+
+/** Releases the router currently balances the site over, from its published route. */
+export async function servingReleases(store: Store, site: string): Promise<string[]> {
+  const route = await readRecord<Route>(store, keys.route(site));
+  return [...new Set(route?.value.endpoints.map((e) => e.release) ?? [])].sort();
+}
+
+export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): VirtualServerView[] {
+  const byVs = new Map<string, VirtualServerView>();
+  for (const a of assignments) {
+    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
+  }
+  for (const s of statuses) {
+    const { vs, engine, site, release, state, address, port, pid, restarts, lastExit, updatedAt } = s;
+    const observed = { state, address, port, pid, restarts, lastExit, updatedAt };
+    byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, release, assigned: false }), ...observed });
+  }
+  return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));
+}

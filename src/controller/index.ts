@@ -1,0 +1,15 @@
+// The controller's public surface: the REST API builder, the admin token, token issuing,
+// and the types callers need.
+
+export { buildController } from './build-controller.ts';
+export { ensureAdminToken, ADMIN_TOKEN_FILE } from './admin-token.ts';
+export { issueToken, hashToken } from './tokens.ts';
+export { openBlobStore } from './blob-store.ts';
+export type { ControllerOptions, ControllerLimits, BlobStore } from './options.ts';
+export type { Principal } from './principal.ts';
+export type { VirtualServerView, FarmView } from './farm-view.ts';
+export type { ErrorBody } from './http-errors.ts';
+export * from './errors.ts';
+export { startReconciler, readSnapshot } from './reconciler.ts';
+export type { Reconciler, ReconcilerOptions } from './reconciler.ts';
+export { placeReplicas } from './scheduler.ts';

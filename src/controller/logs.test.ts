@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import type { EngineLogs } from '../engine/logs.ts';
+import { keys, type Assignment } from '../model/index.ts';
+import { waitFor } from '../lib/wait.ts';
+import { staticSite, startController } from './test-harness.ts';
+
+/** EngineLogs over in-memory lines; `emit` delivers a new line to followers. */
+function fakeLogs(lines: Record<string, string[]>) {
+  const followers = new Map<string, (line: string) => void>();
+  const logs: EngineLogs = {
+    listVsLogs: async () => [],
+    tail: async (vs: string, n: number) => (lines[vs] ?? []).slice(-n),
+    follow: (vs: string, onLine: (line: string) => void) => {
+      followers.set(vs, onLine);
+      return () => {
+        followers.delete(vs);
+      };
+    },
+  };
+  return { logs, followers, emit: (vs: string, line: string) => followers.get(vs)?.(line) };
+}
+
+async function siteWithVs(t: Parameters<typeof startController>[0], engineLogs?: EngineLogs) {
+  const h = await startController(t, engineLogs ? { engineLogs } : {});
+  const acme = await h.customer('acme');
+  await acme.post('/v1/sites', staticSite('blog'));
+  const a: Assignment = { vs: 'blog-a', engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
+  await h.store.put(keys.assignment('e1', 'blog-a'), JSON.stringify(a));
+  return { h, acme };
+}
+
+test('logs tail each VS, prefixed with its name', async (t) => {
+  const fake = fakeLogs({ 'blog-a': ['one', 'two', 'three'] });
+  const { acme } = await siteWithVs(t, fake.logs);
+  const res = await acme.get('/v1/sites/blog/logs?tail=2');
+  assert.equal(res.status, 200);
+  assert.match(String(res.headers['content-type']), /^text\/plain/);
+  assert.equal(res.body, 'blog-a | two\nblog-a | three\n');
+});
+
+test('logs without an engine log reader answer 501', async (t) => {
+  const { acme } = await siteWithVs(t);
+  const res = await acme.get('/v1/sites/blog/logs');
+  assert.equal(res.status, 501);
+  assert.equal(res.json.error.code, 'not_implemented');
+});
+
+test('follow streams new lines until the client disconnects', async (t) => {
+  const fake = fakeLogs({ 'blog-a': ['old'] });
+  const { h, acme } = await siteWithVs(t, fake.logs);
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = h.app.server.address() as AddressInfo;
+  const req = request({ host: '127.0.0.1', port, path: '/v1/sites/blog/logs?follow=true', agent: false, headers: { authorization: `Bearer ${acme.token}` } });
+  t.after(() => req.destroy());
+  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
+  assert.equal(res.statusCode, 200);
+  let text = '';
+  res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  await waitFor(() => text.includes('blog-a | old\n'), { what: 'the tail' });
+  await waitFor(() => fake.followers.has('blog-a'), { what: 'the follower' });
+  fake.emit('blog-a', 'new line');
+  await waitFor(() => text.includes('blog-a | new line\n'), { what: 'the new line' });
+  req.destroy();
+  await waitFor(() => !fake.followers.has('blog-a'), { what: 'the follower to stop' });
+});
+
+test('closing the controller ends followed streams', async (t) => {
+  const fake = fakeLogs({});
+  const { h, acme } = await siteWithVs(t, fake.logs);
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = h.app.server.address() as AddressInfo;
+  const req = request({ host: '127.0.0.1', port, path: '/v1/sites/blog/logs?follow=true', agent: false, headers: { authorization: `Bearer ${acme.token}` } });
+  t.after(() => req.destroy());
+  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
+  res.resume();
+  await waitFor(() => fake.followers.has('blog-a'), { what: 'the follower' });
+  const ended = once(res, 'end');
+  await h.app.close();
+  await ended;
+  assert.equal(fake.followers.size, 0);
+});

@@ -1,0 +1,140 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import type { Assignment, Release, Route, Site, VsStatus } from '../model/index.ts';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function site(over: Partial<Site> = {}): Site {
+  return {
+    name: 'blog', customer: 'acme', domains: ['blog.test'], kind: 'static', replicas: 2,
+    healthPath: '/', env: {}, release: 'v1', createdAt: '', updatedAt: '', ...over,
+  };
+}
+function release(id: string): Release {
+  return { id, site: 'blog', number: Number(id.slice(1)), sha256: id.repeat(8), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
+}
+
+/** A tiny farm that applies plan actions, so a rollout can be stepped through. */
+class Farm {
+  snap: FarmSnapshot;
+  mem = newMemory();
+  now = T0;
+  seq = 0;
+  constructor(s: Site) {
+    this.snap = {
+      sites: [s], releases: new Map([['blog/v1', release('v1')], ['blog/v2', release('v2')]]),
+      engines: [{ id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '' }],
+      assignments: [], statuses: new Map(), routes: new Map(),
+    };
+  }
+  step(advanceMs = 0): PlanActions {
+    this.now += advanceMs;
+    const acts = planReconcile(this.snap, this.mem, {
+      now: this.now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++this.seq}`,
+    });
+    this.snap.assignments = this.snap.assignments.filter((a) => !acts.remove.some((r) => r.vs === a.vs)).concat(acts.create);
+    for (const r of acts.putRoutes) this.snap.routes.set(r.site, r);
+    for (const r of acts.deleteRoutes) this.snap.routes.delete(r);
+    return acts;
+  }
+  ready(...names: string[]): void {
+    for (const vs of names) {
+      const a = this.snap.assignments.find((x) => x.vs === vs)!;
+      const st: VsStatus = { vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.77.0.1', port: 1000 + Number(vs.split('-')[1]), restarts: 0, updatedAt: '' };
+      this.snap.statuses.set(vs, st);
+    }
+  }
+  routed(): string[] {
+    return (this.snap.routes.get('blog') as Route).endpoints.map((e) => `${e.vs}@${e.release}`);
+  }
+  assigned(): string[] {
+    return this.snap.assignments.map((a: Assignment) => `${a.vs}@${a.release}`);
+  }
+}
+
+describe('planReconcile', () => {
+  it('publishes the domains with no endpoints before the first release', () => {
+    const farm = new Farm(site({ release: undefined }));
+    const acts = farm.step();
+    assert.equal(acts.create.length, 0);
+    assert.deepEqual(acts.putRoutes[0]?.domains, ['blog.test']);
+    assert.deepEqual(farm.routed(), []);
+  });
+
+  it('rolls out: new servers first, route switches only when all are ready, old ones drain then go', () => {
+    const farm = new Farm(site());
+    farm.step();
+    assert.deepEqual(farm.assigned(), ['blog-1@v1', 'blog-2@v1']);
+    farm.ready('blog-1');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1'], 'first deploy serves what is ready');
+    farm.ready('blog-2');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+
+    farm.snap.sites[0] = site({ release: 'v2', previousRelease: 'v1' });
+    farm.step();
+    assert.deepEqual(farm.assigned(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v2', 'blog-4@v2']);
+    farm.ready('blog-3');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1'], 'still the old release while v2 is partly ready');
+    farm.ready('blog-4');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2'], 'switched in one write');
+    assert.equal(farm.assigned().length, 4, 'old servers are kept for the drain delay');
+    farm.step(999);
+    assert.equal(farm.assigned().length, 4);
+    const acts = farm.step(1);
+    assert.deepEqual(acts.remove.map((r) => r.vs).sort(), ['blog-1', 'blog-2']);
+    assert.deepEqual(farm.assigned(), ['blog-3@v2', 'blog-4@v2']);
+  });
+
+  it('takes a crashed server out of the route and puts it back when ready', () => {
+    const farm = new Farm(site({ replicas: 3 }));
+    farm.step();
+    farm.ready('blog-1', 'blog-2', 'blog-3');
+    farm.step();
+    farm.snap.statuses.get('blog-2')!.state = 'crashed';
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-3@v1']);
+    assert.equal(farm.assigned().length, 3, 'a crashed server is restarted by its engine, not replaced');
+    farm.ready('blog-2');
+    farm.step();
+    assert.equal(farm.routed().length, 3);
+  });
+
+  it('scales down by draining the extra servers', () => {
+    const farm = new Farm(site({ replicas: 3 }));
+    farm.step();
+    farm.ready('blog-1', 'blog-2', 'blog-3');
+    farm.step();
+    farm.snap.sites[0] = site({ replicas: 1 });
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1']);
+    farm.step(1000);
+    assert.deepEqual(farm.assigned(), ['blog-1@v1']);
+  });
+
+  it('removes everything of a deleted site', () => {
+    const farm = new Farm(site());
+    farm.step();
+    farm.ready('blog-1', 'blog-2');
+    farm.step();
+    farm.snap.sites = [];
+    const acts = farm.step();
+    assert.deepEqual(acts.deleteRoutes, ['blog']);
+    farm.step(1000);
+    assert.deepEqual(farm.assigned(), []);
+  });
+
+  it('replaces servers of an engine that stayed gone past the grace', () => {
+    const farm = new Farm(site());
+    farm.step();
+    farm.snap.engines = [{ id: 'e2', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '' }];
+    assert.equal(farm.step().remove.length, 0, 'within the grace nothing moves');
+    const acts = farm.step(5000);
+    assert.equal(acts.remove.length, 2);
+    assert.deepEqual(acts.create.map((a) => a.engine), ['e2', 'e2']);
+  });
+});

@@ -1,0 +1,188 @@
+// The reconciler's brain, a pure function: from a snapshot of desired and observed
+// state, the actions that move the farm one step closer to the desired state.
+//
+// Per site, the rollout rule is "build, swap, then stop":
+//   1. make sure `replicas` virtual servers of the desired release are assigned;
+//   2. keep routing to the old release's ready servers until every new one is ready,
+//      then publish the new endpoints in one route write;
+//   3. once an old server has been out of the route for `drainDelayMs`, delete its
+//      assignment (its engine stops it gracefully).
+
+import { randomBytes } from 'node:crypto';
+import type { Assignment, EngineRecord, Endpoint, Release, Route, Site, VsStatus } from '../model/index.ts';
+import { placeReplicas } from './scheduler.ts';
+
+export interface FarmSnapshot {
+  sites: Site[];
+  /** Keyed by `${site}/${releaseId}`. */
+  releases: Map<string, Release>;
+  engines: EngineRecord[];
+  assignments: Assignment[];
+  /** Keyed by VS name. */
+  statuses: Map<string, VsStatus>;
+  /** Keyed by site name. */
+  routes: Map<string, Route>;
+}
+
+/** What the reconciler remembers between passes (lost on restart, which only delays). */
+export interface PlanMemory {
+  /** VS name → first time it was seen outside its site's route while due to retire. */
+  retiringSince: Map<string, number>;
+  /** Engine id → first time an assignment pointed at it while it was not registered. */
+  engineMissingSince: Map<string, number>;
+}
+
+export interface PlanOptions {
+  now: number;
+  drainDelayMs: number;
+  engineLostGraceMs: number;
+  newVsName?: (site: string) => string;
+}
+
+export interface PlanActions {
+  create: Assignment[];
+  remove: Pick<Assignment, 'engine' | 'vs'>[];
+  putRoutes: Route[];
+  deleteRoutes: string[];
+}
+
+export function newMemory(): PlanMemory {
+  return { retiringSince: new Map(), engineMissingSince: new Map() };
+}
+
+export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
+  const actions: PlanActions = { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
+  const live = dropLostEngines(snap, mem, opts, actions);
+  const bySite = groupBy(live, (a) => a.site);
+  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = [...live];
+  const siteNames = new Set(snap.sites.map((s) => s.name));
+
+  for (const site of snap.sites) {
+    planSite(site, bySite.get(site.name) ?? [], snap, mem, opts, placedSoFar, actions);
+  }
+  for (const [name, assignments] of bySite) {
+    if (!siteNames.has(name)) retire(assignments, new Set(), mem, opts, actions);
+  }
+  for (const name of snap.routes.keys()) {
+    if (!siteNames.has(name)) actions.deleteRoutes.push(name);
+  }
+  forgetGone(mem, new Set(live.map((a) => a.vs)));
+  return actions;
+}
+
+function planSite(
+  site: Site,
+  assignments: Assignment[],
+  snap: FarmSnapshot,
+  mem: PlanMemory,
+  opts: PlanOptions,
+  placedSoFar: Pick<Assignment, 'engine' | 'site'>[],
+  actions: PlanActions,
+): void {
+  const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
+  const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
+  const current = release ? assignments.filter((a) => a.release === release.id) : [];
+  const old = assignments.filter((a) => !current.includes(a));
+
+  // 1. the desired number of servers of the desired release
+  let keep = current;
+  if (release && current.length < site.replicas) {
+    const engines = placeReplicas({ site: site.name, count: site.replicas - current.length, engines: snap.engines, assignments: placedSoFar });
+    for (const engine of engines) {
+      const a = newAssignment(site, release, engine, opts);
+      actions.create.push(a);
+      placedSoFar.push(a);
+    }
+  } else if (current.length > site.replicas) {
+    // scale down: give up the not-ready ones first, then the newest
+    const ranked = [...current].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.createdAt.localeCompare(b.createdAt));
+    keep = ranked.slice(0, site.replicas);
+    old.push(...ranked.slice(site.replicas));
+  }
+  for (const a of keep) mem.retiringSince.delete(a.vs);
+
+  // 2. route: the old release until the new one is fully ready
+  const readyNew = keep.filter(isReady);
+  const readyOld = old.filter(isReady);
+  const rolloutDone = readyNew.length >= Math.min(site.replicas, keep.length) && keep.length >= site.replicas;
+  const serving = rolloutDone || readyOld.length === 0 ? readyNew : readyOld;
+  const route: Route = {
+    site: site.name,
+    domains: [...site.domains].sort(),
+    endpoints: serving.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!)).sort((x, y) => x.vs.localeCompare(y.vs)),
+    updatedAt: new Date(opts.now).toISOString(),
+  };
+  if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
+
+  // 3. retire old servers once the new ones carry the traffic
+  if (rolloutDone || !release || site.replicas === 0) retire(old, new Set(route.endpoints.map((e) => e.vs)), mem, opts, actions);
+}
+
+/** Delete assignments that have been out of the route for the drain delay. */
+function retire(assignments: Assignment[], inRoute: Set<string>, mem: PlanMemory, opts: PlanOptions, actions: PlanActions): void {
+  for (const a of assignments) {
+    if (inRoute.has(a.vs)) {
+      mem.retiringSince.delete(a.vs);
+      continue;
+    }
+    const since = mem.retiringSince.get(a.vs) ?? opts.now;
+    mem.retiringSince.set(a.vs, since);
+    if (opts.now - since >= opts.drainDelayMs) actions.remove.push({ engine: a.engine, vs: a.vs });
+  }
+}
+
+/** Assignments on engines that have been gone longer than the grace are dropped (and so replaced). */
+function dropLostEngines(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, actions: PlanActions): Assignment[] {
+  const registered = new Set(snap.engines.map((e) => e.id));
+  for (const id of mem.engineMissingSince.keys()) if (registered.has(id)) mem.engineMissingSince.delete(id);
+  return snap.assignments.filter((a) => {
+    if (registered.has(a.engine)) return true;
+    const since = mem.engineMissingSince.get(a.engine) ?? opts.now;
+    mem.engineMissingSince.set(a.engine, since);
+    if (opts.now - since < opts.engineLostGraceMs) return true;
+    actions.remove.push({ engine: a.engine, vs: a.vs });
+    return false;
+  });
+}
+
+function newAssignment(site: Site, release: Release, engine: string, opts: PlanOptions): Assignment {
+  const name = opts.newVsName ? opts.newVsName(site.name) : `${site.name}-${randomBytes(3).toString('hex')}`;
+  return {
+    vs: name,
+    engine,
+    site: site.name,
+    customer: site.customer,
+    kind: site.kind,
+    release: release.id,
+    sha256: release.sha256,
+    ...(site.command !== undefined ? { command: site.command } : {}),
+    healthPath: site.healthPath,
+    env: site.env,
+    domains: site.domains,
+    createdAt: new Date(opts.now).toISOString(),
+  };
+}
+
+function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
+  return { vs: a.vs, address: s.address ?? '127.0.0.1', port: s.port ?? 0, release: a.release };
+}
+
+function sameRoute(a: Route, b: Route | undefined): boolean {
+  if (!b) return false;
+  return JSON.stringify([a.domains, a.endpoints]) === JSON.stringify([b.domains, b.endpoints]);
+}
+
+function forgetGone(mem: PlanMemory, liveVs: Set<string>): void {
+  for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+// Who is calling: computed from the bearer token by auth.ts, read by access.ts.
+
+export type Principal =
+  | { role: 'admin'; tokenName: string }
+  | { role: 'customer'; customer: string; tokenName: string }
+  | { role: 'engine'; tokenName: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every route that is not public. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** No token needed (health). */
+    public?: boolean;
+  }
+}

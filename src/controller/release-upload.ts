@@ -1,0 +1,76 @@
+// A release upload, step by step: stream the body into the blob store (never buffered in
+// memory, capped at maxReleaseBytes), inspect the stored tarball, then record the release
+// (and activate it) in one transaction. A refused or orphaned blob is deleted unless some
+// release already refers to the same content.
+
+import { rm } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { inspectTarball } from '../lib/tarball.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Release, Site } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
+import { nextNumber } from './counter.ts';
+import { PayloadTooLargeError } from './errors.ts';
+import type { BlobStore, ResolvedLimits } from './options.ts';
+import type { Stored } from './records.ts';
+import { addRelease, blobInUse } from './release-writes.ts';
+
+export interface UploadDeps {
+  store: Store;
+  blobs: BlobStore;
+  limits: ResolvedLimits;
+  log: FastifyBaseLogger;
+}
+
+export interface UploadOptions {
+  activate: boolean;
+  /** The request's Content-Length, if sent: refused early when over the limit. */
+  contentLength?: number;
+}
+
+export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site }> {
+  const maxBytes = deps.limits.maxReleaseBytes;
+  if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const blob = await deps.blobs.putStream(shield(body), { maxBytes });
+  try {
+    const inspected = await inspectTarball(blob.path, deps.limits.tarball);
+    const number = await nextNumber(deps.store, `releases/${site.value.name}`);
+    const release: Release = {
+      id: `v${number}`,
+      site: site.value.name,
+      number,
+      sha256: blob.sha256,
+      size: blob.size,
+      files: inspected.files,
+      unpackedBytes: inspected.unpackedBytes,
+      createdAt: new Date().toISOString(),
+    };
+    const updated = await addRelease(deps.store, site, release, opts.activate);
+    return { release, site: updated };
+  } catch (err) {
+    await discardBlob(deps, blob.sha256).catch((cleanupErr: unknown) => {
+      deps.log.warn({ err: cleanupErr, sha256: blob.sha256 }, 'could not delete a refused release blob');
+    });
+    throw err;
+  }
+}
+
+async function discardBlob(deps: UploadDeps, sha256: string): Promise<void> {
+  if (await blobInUse(deps.store, sha256)) return;
+  await rm(deps.blobs.path(sha256), { force: true });
+}
+
+/**
+ * A stream fed by the request body that the blob store may destroy (it does on 413) without
+ * destroying the request's socket, so the client still gets the error response.
+ */
+function shield(body: Readable): PassThrough {
+  const out = new PassThrough();
+  body.pipe(out);
+  body.once('error', (err) => out.destroy(err));
+  body.once('close', () => {
+    if (!body.readableEnded) out.destroy(new Error('the upload was cut off before its end'));
+  });
+  out.once('close', () => body.unpipe(out));
+  return out;
+}

@@ -1,0 +1,48 @@
+// Customers and their tokens. Creating and listing customers is for admins; a customer may
+// read itself and make more tokens for itself.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { keys, type Customer } from '../../model/index.ts';
+import { principalOf, requireAdmin } from '../access.ts';
+import { AlreadyExistsError, NotFoundError } from '../errors.ts';
+import { listRecords } from '../records.ts';
+import { CustomerCreateBody, CustomerParams, TokenCreateBody } from '../schemas.ts';
+import { newToken } from '../tokens.ts';
+import type { RouteDeps } from './deps.ts';
+
+export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access }) => {
+  app.post('/v1/customers', { schema: { body: CustomerCreateBody } }, async (request, reply) => {
+    requireAdmin(principalOf(request));
+    const { name } = request.body;
+    const customer: Customer = { id: name, name, createdAt: new Date().toISOString() };
+    const { token, op } = newToken({ role: 'customer', customer: name, name: 'first' });
+    const res = await store.txn({
+      compare: [{ key: keys.customer(name), target: 'create', op: '=', value: 0 }],
+      success: [{ type: 'put', key: keys.customer(name), value: JSON.stringify(customer) }, op],
+    });
+    if (!res.succeeded) throw new AlreadyExistsError(`customer ${name}`);
+    return reply.code(201).send({ customer, token });
+  });
+
+  app.get('/v1/customers', async (request) => {
+    requireAdmin(principalOf(request));
+    return { customers: await listRecords<Customer>(store, keys.customers) };
+  });
+
+  app.get('/v1/customers/:id', { schema: { params: CustomerParams } }, async (request) => {
+    const customer = await access.loadCustomerFor(principalOf(request), request.params.id);
+    return { customer: customer.value };
+  });
+
+  app.post('/v1/customers/:id/tokens', { schema: { params: CustomerParams, body: TokenCreateBody } }, async (request, reply) => {
+    const customer = await access.loadCustomerFor(principalOf(request), request.params.id);
+    const id = customer.value.id;
+    const { token, op } = newToken({ role: 'customer', customer: id, name: request.body.name ?? 'token' });
+    const res = await store.txn({
+      compare: [{ key: customer.kv.key, target: 'create', op: '=', value: customer.kv.createRevision }],
+      success: [op],
+    });
+    if (!res.succeeded) throw new NotFoundError(`customer ${id}`);
+    return reply.code(201).send({ token });
+  });
+};

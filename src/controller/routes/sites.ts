@@ -1,0 +1,61 @@
+// Sites: create, list, read, change, scale and delete. Access rules are in access.ts; the
+// transactions (domain claims, compare-and-swap) in site-writes.ts.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { keys, type Site } from '../../model/index.ts';
+import { inScope, principalOf, scopeOf } from '../access.ts';
+import { ForbiddenError, ValidationError } from '../errors.ts';
+import type { Principal } from '../principal.ts';
+import { listRecords } from '../records.ts';
+import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
+import { newSite, patchedSite } from '../site-spec.ts';
+import { createSite, deleteSite, updateSite } from '../site-writes.ts';
+import type { RouteDeps } from './deps.ts';
+
+export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access }) => {
+  app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
+    const customer = ownerFor(principalOf(request), request.body.customer);
+    const site = await createSite(store, newSite(request.body, customer));
+    return reply.code(201).send({ site });
+  });
+
+  app.get('/v1/sites', async (request) => {
+    const scope = scopeOf(principalOf(request));
+    const sites = await listRecords<Site>(store, keys.sites);
+    return { sites: sites.filter((s) => inScope(scope, s.customer)) };
+  });
+
+  app.get('/v1/sites/:name', { schema: { params: SiteParams } }, async (request) => {
+    const site = await access.loadSiteFor(principalOf(request), request.params.name);
+    return { site: site.value };
+  });
+
+  app.patch('/v1/sites/:name', { schema: { params: SiteParams, body: SitePatchBody } }, async (request) => {
+    const site = await access.loadSiteFor(principalOf(request), request.params.name);
+    return { site: await updateSite(store, site, (s) => patchedSite(s, request.body)) };
+  });
+
+  app.post('/v1/sites/:name/scale', { schema: { params: SiteParams, body: ScaleBody } }, async (request) => {
+    const site = await access.loadSiteFor(principalOf(request), request.params.name);
+    return { site: await updateSite(store, site, (s) => patchedSite(s, { replicas: request.body.replicas })) };
+  });
+
+  app.delete('/v1/sites/:name', { schema: { params: SiteParams } }, async (request, reply) => {
+    const site = await access.loadSiteFor(principalOf(request), request.params.name);
+    await deleteSite(store, site);
+    return reply.code(204).send();
+  });
+};
+
+/** The customer a new site belongs to: named by an admin, implied for a customer. */
+function ownerFor(p: Principal, requested: string | undefined): string {
+  const scope = scopeOf(p);
+  if (scope.customer === undefined) {
+    if (requested === undefined) throw new ValidationError('body.customer is required with an admin token');
+    return requested;
+  }
+  if (requested !== undefined && requested !== scope.customer) {
+    throw new ForbiddenError('a customer token can only create sites for its own customer');
+  }
+  return scope.customer;
+}

@@ -1,0 +1,51 @@
+// The scheduler: where a site's new replicas go. Spread across engines first
+// (fewest replicas of this site), then by free capacity (fewest virtual servers
+// relative to the engine's maximum). Draining and full engines get nothing.
+
+import type { Assignment, EngineRecord } from '../model/index.ts';
+
+export interface PlacementInput {
+  site: string;
+  /** How many new replicas to place. */
+  count: number;
+  engines: EngineRecord[];
+  /** Every assignment on the farm (all sites), including ones being placed in this pass. */
+  assignments: Pick<Assignment, 'engine' | 'site'>[];
+}
+
+/** Engine ids for `count` new replicas, in order; shorter than count when the farm is full. */
+export function placeReplicas(input: PlacementInput): string[] {
+  const total = new Map<string, number>();
+  const ofSite = new Map<string, number>();
+  for (const a of input.assignments) {
+    total.set(a.engine, (total.get(a.engine) ?? 0) + 1);
+    if (a.site === input.site) ofSite.set(a.engine, (ofSite.get(a.engine) ?? 0) + 1);
+  }
+  const placed: string[] = [];
+  for (let i = 0; i < input.count; i++) {
+    const candidates = input.engines.filter(
+      (e) => !e.draining && (total.get(e.id) ?? 0) < e.capacity.maxVirtualServers,
+    );
+    if (candidates.length === 0) break;
+    candidates.sort((a, b) => compareEngines(a, b, total, ofSite));
+    const chosen = candidates[0]!.id;
+    placed.push(chosen);
+    total.set(chosen, (total.get(chosen) ?? 0) + 1);
+    ofSite.set(chosen, (ofSite.get(chosen) ?? 0) + 1);
+  }
+  return placed;
+}
+
+function compareEngines(
+  a: EngineRecord,
+  b: EngineRecord,
+  total: Map<string, number>,
+  ofSite: Map<string, number>,
+): number {
+  const spread = (ofSite.get(a.id) ?? 0) - (ofSite.get(b.id) ?? 0);
+  if (spread !== 0) return spread;
+  const loadA = (total.get(a.id) ?? 0) / a.capacity.maxVirtualServers;
+  const loadB = (total.get(b.id) ?? 0) / b.capacity.maxVirtualServers;
+  if (loadA !== loadB) return loadA - loadB;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,68 @@
+// Request schemas, validated at the edge (TypeBox compiler; unknown fields are refused).
+// Rules that span fields or need a better message than a pattern live in site-spec.ts.
+
+import { Type } from 'typebox';
+
+export const patterns = {
+  customer: '^[a-z][a-z0-9-]{1,38}$',
+  site: '^[a-z][a-z0-9-]{0,38}[a-z0-9]$',
+  /** A lowercase hostname, optionally with a leading `*.` label. */
+  domain: '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+  release: '^v[1-9][0-9]{0,9}$',
+  sha256: '^[a-f0-9]{64}$',
+} as const;
+
+/** What each pattern means, for validation messages (validation-message.ts). */
+export const patternHints: Record<string, string> = {
+  [patterns.customer]: '2–39 lowercase letters, digits or dashes, starting with a letter',
+  [patterns.site]: '2–40 lowercase letters, digits or dashes, starting with a letter and not ending with a dash',
+  [patterns.domain]: 'a lowercase hostname such as www.example.com (a leading "*." is allowed)',
+  [patterns.release]: 'a release id such as v1',
+  [patterns.sha256]: '64 lowercase hex digits',
+  '^/': 'a path starting with /',
+};
+
+const strict = { additionalProperties: false } as const;
+
+const CustomerName = Type.String({ pattern: patterns.customer });
+const SiteName = Type.String({ pattern: patterns.site });
+const Domains = Type.Array(Type.String({ pattern: patterns.domain, maxLength: 253 }), { minItems: 1, maxItems: 20, uniqueItems: true });
+const Replicas = Type.Integer({ minimum: 0, maximum: 20 });
+const Command = Type.String({ minLength: 1, maxLength: 4096 });
+const HealthPath = Type.String({ pattern: '^/', maxLength: 1024 });
+const Env = Type.Record(Type.String(), Type.String({ maxLength: 32768 }), { maxProperties: 64 });
+
+export const CustomerCreateBody = Type.Object({ name: CustomerName }, strict);
+export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, strict);
+
+export const SiteCreateBody = Type.Object({
+  name: SiteName,
+  customer: Type.Optional(CustomerName),
+  domains: Domains,
+  kind: Type.Enum(['static', 'app']),
+  replicas: Type.Optional(Replicas),
+  command: Type.Optional(Command),
+  healthPath: Type.Optional(HealthPath),
+  env: Type.Optional(Env),
+}, strict);
+
+export const SitePatchBody = Type.Object({
+  domains: Type.Optional(Domains),
+  replicas: Type.Optional(Replicas),
+  command: Type.Optional(Command),
+  healthPath: Type.Optional(HealthPath),
+  env: Type.Optional(Env),
+}, strict);
+
+export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
+
+export const CustomerParams = Type.Object({ id: CustomerName }, strict);
+export const SiteParams = Type.Object({ name: SiteName }, strict);
+export const ReleaseParams = Type.Object({ name: SiteName, id: Type.String({ pattern: patterns.release }) }, strict);
+export const BlobParams = Type.Object({ sha256: Type.String({ pattern: patterns.sha256 }) }, strict);
+
+export const UploadQuery = Type.Object({ activate: Type.Optional(Type.Boolean()) }, strict);
+export const LogsQuery = Type.Object({
+  tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  follow: Type.Optional(Type.Boolean()),
+}, strict);

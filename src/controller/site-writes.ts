@@ -1,0 +1,92 @@
+// Writing site records. A site and its domain claims (keys.domain(d) → site name) change in
+// one transaction, so a domain has exactly one owner. Updates compare-and-swap on the
+// site's modRevision and retry a few times when someone else wrote in between; they also
+// check createRevision, so a site deleted and re-created meanwhile is not touched.
+
+import { keys, type Site } from '../model/index.ts';
+import type { Compare, Store, TxnOp } from '../store/types.ts';
+import { AlreadyExistsError, ConcurrentUpdateError, DomainTakenError, NotFoundError } from './errors.ts';
+import { readRecord, type Stored } from './records.ts';
+
+const MAX_ATTEMPTS = 5;
+
+export async function createSite(store: Store, site: Site): Promise<Site> {
+  const siteKey = keys.site(site.name);
+  const domainKeys = site.domains.map(keys.domain);
+  const res = await store.txn({
+    compare: [
+      { key: siteKey, target: 'create', op: '=', value: 0 },
+      { key: keys.customer(site.customer), target: 'create', op: '>', value: 0 },
+      ...domainKeys.map(unclaimed),
+    ],
+    success: [{ type: 'put', key: siteKey, value: JSON.stringify(site) }, ...site.domains.map((d) => claim(d, site.name))],
+    failure: [siteKey, keys.customer(site.customer), ...domainKeys].map((key): TxnOp => ({ type: 'get', key })),
+  });
+  if (res.succeeded) return site;
+  const [existing, customer, ...domains] = res.gets;
+  if (existing) throw new AlreadyExistsError(`site ${site.name}`);
+  if (!customer) throw new NotFoundError(`customer ${site.customer}`);
+  throw new DomainTakenError(site.domains[domains.findIndex((kv) => kv !== undefined)] ?? '?');
+}
+
+/**
+ * Replace the site with change(current), re-claiming domains that changed, together with
+ * extraOps (e.g. a new release record) in the same transaction.
+ */
+export async function updateSite(store: Store, ref: Stored<Site>, change: (site: Site) => Site, extraOps: TxnOp[] = []): Promise<Site> {
+  let current: Stored<Site> | undefined = ref;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) current = await readRecord<Site>(store, ref.kv.key);
+    if (!current || current.kv.createRevision !== ref.kv.createRevision) throw new NotFoundError(`site ${ref.value.name}`);
+    const next = change(current.value);
+    const added = next.domains.filter((d) => !current!.value.domains.includes(d));
+    const removed = current.value.domains.filter((d) => !next.domains.includes(d));
+    const res = await store.txn({
+      compare: [unchanged(current), ...added.map(keys.domain).map(unclaimed)],
+      success: [
+        { type: 'put', key: current.kv.key, value: JSON.stringify(next) },
+        ...added.map((d) => claim(d, next.name)),
+        ...removed.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
+        ...extraOps,
+      ],
+      failure: [current.kv.key, ...added.map(keys.domain)].map((key): TxnOp => ({ type: 'get', key })),
+    });
+    if (res.succeeded) return next;
+    const [site, ...domains] = res.gets;
+    if (site?.modRevision === current.kv.modRevision) {
+      throw new DomainTakenError(added[domains.findIndex((kv) => kv !== undefined)] ?? '?');
+    }
+  }
+  throw new ConcurrentUpdateError(`site ${ref.value.name}`);
+}
+
+/** Delete the site, release its domains and delete its release records. */
+export async function deleteSite(store: Store, ref: Stored<Site>): Promise<void> {
+  let current: Stored<Site> | undefined = ref;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) current = await readRecord<Site>(store, ref.kv.key);
+    if (!current || current.kv.createRevision !== ref.kv.createRevision) throw new NotFoundError(`site ${ref.value.name}`);
+    const res = await store.txn({
+      compare: [unchanged(current)],
+      success: [
+        { type: 'delete', key: current.kv.key },
+        ...current.value.domains.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
+        { type: 'deletePrefix', prefix: keys.siteReleases(current.value.name) },
+      ],
+    });
+    if (res.succeeded) return;
+  }
+  throw new ConcurrentUpdateError(`site ${ref.value.name}`);
+}
+
+function unchanged(current: Stored<Site>): Compare {
+  return { key: current.kv.key, target: 'mod', op: '=', value: current.kv.modRevision };
+}
+
+function unclaimed(key: string): Compare {
+  return { key, target: 'create', op: '=', value: 0 };
+}
+
+function claim(domain: string, site: string): TxnOp {
+  return { type: 'put', key: keys.domain(domain), value: JSON.stringify(site) };
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { keys } from '../model/index.ts';
+import { staticSite, startController } from './test-harness.ts';
+
+test('a customer creates, reads, lists, changes, scales and deletes its site', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const created = await acme.post('/v1/sites', staticSite('blog'));
+  assert.equal(created.status, 201, created.body);
+  assert.deepEqual(
+    { ...created.json.site, createdAt: 0, updatedAt: 0 },
+    { name: 'blog', customer: 'acme', domains: ['blog.example.com'], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: 0, updatedAt: 0 },
+  );
+  assert.equal((await acme.get('/v1/sites/blog')).json.site.name, 'blog');
+  assert.deepEqual((await acme.get('/v1/sites')).json.sites.map((s: { name: string }) => s.name), ['blog']);
+
+  const patched = await acme.patch('/v1/sites/blog', { domains: ['www.blog.example.com', '*.blog.example.com'], healthPath: '/ok' });
+  assert.equal(patched.status, 200, patched.body);
+  assert.deepEqual(patched.json.site.domains, ['www.blog.example.com', '*.blog.example.com']);
+  assert.equal(await h.store.get(keys.domain('blog.example.com')), undefined, 'the dropped domain is released');
+  assert.equal((await h.store.get(keys.domain('www.blog.example.com')))?.value, '"blog"');
+
+  const scaled = await acme.post('/v1/sites/blog/scale', { replicas: 3 });
+  assert.equal(scaled.json.site.replicas, 3);
+
+  assert.equal((await acme.delete('/v1/sites/blog')).status, 204);
+  assert.equal((await acme.get('/v1/sites/blog')).status, 404);
+  assert.equal((await h.store.range(keys.domains)).kvs.length, 0, 'all domains released');
+});
+
+test('an admin must name the customer, and it must exist', async (t) => {
+  const h = await startController(t);
+  const missing = await h.admin.post('/v1/sites', staticSite('blog'));
+  assert.equal(missing.status, 400);
+  assert.match(missing.json.error.message, /body\.customer/);
+  assert.equal((await h.admin.post('/v1/sites', staticSite('blog', { customer: 'nobody' }))).status, 404);
+  await h.customer('acme');
+  assert.equal((await h.admin.post('/v1/sites', staticSite('blog', { customer: 'acme' }))).status, 201);
+  assert.equal((await h.admin.get('/v1/sites')).json.sites.length, 1);
+});
+
+test('a site name is unique, and a domain has one owner', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  await acme.post('/v1/sites', staticSite('blog'));
+  const again = await acme.post('/v1/sites', staticSite('blog', { domains: ['other.example.com'] }));
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error.code, 'already_exists');
+  const sameDomain = await acme.post('/v1/sites', staticSite('shop', { domains: ['blog.example.com'] }));
+  assert.equal(sameDomain.status, 409);
+  assert.equal(sameDomain.json.error.code, 'domain_taken');
+  assert.equal((await acme.get('/v1/sites/shop')).status, 404, 'nothing was written');
+  await acme.post('/v1/sites', staticSite('shop'));
+  const patch = await acme.patch('/v1/sites/shop', { domains: ['shop.example.com', 'blog.example.com'] });
+  assert.equal(patch.status, 409);
+  assert.equal(patch.json.error.code, 'domain_taken');
+  assert.deepEqual((await acme.get('/v1/sites/shop')).json.site.domains, ['shop.example.com']);
+});
+
+test('concurrent creates claiming the same domain: exactly one wins', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const globex = await h.customer('globex');
+  const results = await Promise.all([
+    acme.post('/v1/sites', staticSite('a1', { domains: ['shared.example.com'] })),
+    globex.post('/v1/sites', staticSite('g1', { domains: ['shared.example.com'] })),
+    acme.post('/v1/sites', staticSite('a2', { domains: ['x.example.com', 'shared.example.com'] })),
+  ]);
+  assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409]);
+});
+
+test('concurrent scales all land (compare-and-swap retries)', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  await acme.post('/v1/sites', staticSite('blog'));
+  const results = await Promise.all([1, 2, 3, 4].map((n) => acme.post('/v1/sites/blog/scale', { replicas: n })));
+  assert.ok(results.every((r) => r.status === 200), results.map((r) => r.body).join('\n'));
+});

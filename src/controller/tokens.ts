@@ -1,0 +1,42 @@
+// Bearer tokens: `crl_` + 32 random bytes in base64url. Only sha256(token) is stored, as
+// the key of a TokenRecord; the token itself is shown once, to whoever asked for it.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { keys, type TokenRecord } from '../model/index.ts';
+import type { Store, TxnOp } from '../store/types.ts';
+
+const TOKEN_SHAPE = /^crl_[A-Za-z0-9_-]{43}$/;
+
+export function generateToken(): string {
+  return `crl_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Hex sha256 of the token: the key under which its record is stored. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function looksLikeToken(value: string): boolean {
+  return TOKEN_SHAPE.test(value);
+}
+
+/** A fresh token and the transaction op that stores its record, to compose with other ops. */
+export function newToken(record: Omit<TokenRecord, 'createdAt'>): { token: string; op: TxnOp } {
+  const token = generateToken();
+  const value: TokenRecord = { ...record, createdAt: new Date().toISOString() };
+  return { token, op: { type: 'put', key: keys.token(hashToken(token)), value: JSON.stringify(value) } };
+}
+
+/** Create and store a token (e.g. an engine's, from the CLI). Returns the token. */
+export async function issueToken(store: Store, record: Omit<TokenRecord, 'createdAt'>): Promise<string> {
+  const { token, op } = newToken(record);
+  await store.txn({ compare: [], success: [op] });
+  return token;
+}
+
+/** The record of a presented token, or undefined if it is malformed or unknown. */
+export async function lookupToken(store: Store, token: string): Promise<TokenRecord | undefined> {
+  if (!looksLikeToken(token)) return undefined;
+  const kv = await store.get(keys.token(hashToken(token)));
+  return kv ? (JSON.parse(kv.value) as TokenRecord) : undefined;
+}

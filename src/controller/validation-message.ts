@@ -1,0 +1,54 @@
+// Turns schema validation errors (TypeBox's, in ajv's shape) into one readable sentence
+// that names the field, e.g. `body.name must be 2–40 lowercase letters…` or
+// `body has unknown field "foo"`.
+
+import { patternHints } from './schemas.ts';
+
+export interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params?: Record<string, unknown>;
+  message?: string;
+}
+
+const MAX_REPORTED = 3;
+
+export function validationMessage(errors: readonly SchemaError[], part: string): string {
+  const hasUnknownField = errors.some((e) => e.keyword === 'additionalProperties');
+  const useful = errors.filter((e) => !(hasUnknownField && e.keyword === 'boolean'));
+  const lines = [...new Set(useful.map((e) => describe(e, part)))];
+  const shown = lines.slice(0, MAX_REPORTED).join('; ');
+  return lines.length > MAX_REPORTED ? `${shown}; and ${lines.length - MAX_REPORTED} more` : shown;
+}
+
+/** `body` + `/domains/0/x` → `body.domains[0].x`. */
+export function fieldPath(part: string, instancePath: string): string {
+  const segments = instancePath.split('/').filter((s) => s !== '');
+  return segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s.replace(/~1/g, '/').replace(/~0/g, '~')}`), part);
+}
+
+function describe(e: SchemaError, part: string): string {
+  const where = fieldPath(part, e.instancePath);
+  const p = e.params ?? {};
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${where} has unknown field ${names(p.additionalProperties ?? p.additionalProperty)}`;
+    case 'required': {
+      const missing = [p.requiredProperties ?? p.missingProperty].flat();
+      return `${where} is missing required field${missing.length > 1 ? 's' : ''} ${names(missing)}`;
+    }
+    case 'pattern': {
+      const hint = patternHints[String(p.pattern)];
+      return hint ? `${where} must be ${hint}` : `${where} ${e.message ?? 'does not match its pattern'}`;
+    }
+    case 'enum':
+      return `${where} must be one of ${names(p.allowedValues)}`;
+    default:
+      return `${where} ${e.message ?? `fails ${e.keyword}`}`;
+  }
+}
+
+function names(value: unknown): string {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => JSON.stringify(v)).join(', ');
+}

@@ -1,0 +1,54 @@
+// Loopback addresses for virtual servers on the process runtime: 127.77.x.y, one per
+// running VS, handed out from a counter that skips addresses in use, plus a free port
+// found by binding port 0 on the address.
+
+import net from 'node:net';
+import { AddressesExhaustedError } from './errors.ts';
+
+export interface AddressPool {
+  /** Take the next free address. */
+  acquire(): string;
+  /** Give an address back. */
+  release(address: string): void;
+  readonly inUse: ReadonlySet<string>;
+}
+
+// 127.77.0.1 … 127.77.255.254, skipping .0 and .255 in the last octet.
+const PER_BLOCK = 254;
+const SIZE = 256 * PER_BLOCK;
+
+/** start: where the counter begins (0 = 127.77.0.1). */
+export function createAddressPool(start = 0): AddressPool {
+  const inUse = new Set<string>();
+  let next = Math.abs(Math.floor(start)) % SIZE;
+  return {
+    inUse,
+    acquire() {
+      for (let i = 0; i < SIZE; i++) {
+        const n = (next + i) % SIZE;
+        const address = `127.77.${Math.floor(n / PER_BLOCK)}.${(n % PER_BLOCK) + 1}`;
+        if (inUse.has(address)) continue;
+        inUse.add(address);
+        next = (n + 1) % SIZE;
+        return address;
+      }
+      throw new AddressesExhaustedError();
+    },
+    release(address) {
+      inUse.delete(address);
+    },
+  };
+}
+
+/** A port that was free on address a moment ago (bind port 0, read it, close). */
+export function findFreePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ host: address, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,159 @@
+// The engine agent: registers this engine under a lease, watches its assignments and
+// runs one supervised VS per assignment through the runtime, reporting each VS's state
+// under the lease. Order of start(): reap orphans → lease + engine record → watch.
+
+import { availableParallelism, totalmem } from 'node:os';
+import { extractTarball } from '../lib/tarball.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import { keys, type Assignment, type EngineRecord } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
+import { watchAssignments, type AssignmentWatch, type Assignments } from './assignment-watch.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
+import { createEngineLogs, type EngineLogs } from './logs.ts';
+import { assertName } from './paths.ts';
+import { createReleaseCache, type Extract, type FetchBlob } from './release-cache.ts';
+import type { Runtime } from './runtime.ts';
+import { createStatusWriter } from './status-writer.ts';
+import type { SupervisorTiming, VsSnapshot } from './supervisor.ts';
+import { createVsUnit, type VsUnit } from './vs-unit.ts';
+
+export interface EngineAgentOptions {
+  store: Store;
+  engineId: string;
+  /** The engine's directory: releases/, data/, logs/ (the runtime's run/ is its own option). */
+  dir: string;
+  runtime: Runtime;
+  /** Local path of the release's .tar.gz, its sha256 verified. */
+  fetchBlob: FetchBlob;
+  log?: Logger;
+  /** Default 10. */
+  leaseTtlSeconds?: number;
+  /** Defaults: this machine's cpus and memory, 64 virtual servers. */
+  capacity?: Partial<EngineRecord['capacity']>;
+  /** Grace of a VS whose assignment was deleted, and of close(). Default 10 s. */
+  stopGraceMs?: number;
+  timing?: Partial<SupervisorTiming>;
+  /** Unpacks a release; default extractTarball. */
+  extract?: Extract;
+}
+
+export interface EngineAgent {
+  readonly engineId: string;
+  readonly logs: EngineLogs;
+  /** What the agent runs now, by VS name. */
+  snapshot(): Map<string, VsSnapshot>;
+  start(): Promise<void>;
+  /** Graceful: stop watching, stop every VS (grace), delete statuses, revoke the lease. Safe twice. */
+  close(): Promise<void>;
+  /** Like a crash: kill every VS at once, write nothing more, leave the lease to expire. Safe twice. */
+  destroy(): Promise<void>;
+}
+
+const DEFAULT_LEASE_TTL_SECONDS = 10;
+const DEFAULT_STOP_GRACE_MS = 10_000;
+
+export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
+  const { store, engineId, runtime } = opts;
+  assertName('engine', engineId);
+  const log = opts.log ?? logger('engine', { engine: engineId });
+  const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball });
+  const units = new Map<string, VsUnit>();
+  const stopping = new Set<VsUnit>();
+  let desired: Assignments = new Map();
+  let watch: AssignmentWatch | undefined;
+  let closing: Promise<void> | undefined;
+  let destroying: Promise<void> | undefined;
+  const record = engineRecord(engineId, runtime, opts.capacity);
+
+  const lease = createLeaseKeeper({
+    store,
+    log,
+    ttlSeconds: opts.leaseTtlSeconds ?? DEFAULT_LEASE_TTL_SECONDS,
+    onLease: async (leaseId) => {
+      await store.put(keys.engine(engineId), JSON.stringify(record), { lease: leaseId });
+      statuses.rewriteAll();
+    },
+  });
+  const statuses = createStatusWriter({ store, engineId, leaseId: () => lease.id, log });
+
+  // Desired vs running: start what is missing, stop what is no longer assigned, replace what changed.
+  function reconcile() {
+    if (closing || destroying) return;
+    for (const [vs, a] of desired) {
+      const unit = units.get(vs);
+      if (!unit) startUnit(a);
+      else if (JSON.stringify(unit.assignment) !== JSON.stringify(a)) stopUnit(unit, 'vs.assignment_changed');
+    }
+    for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned');
+  }
+
+  function startUnit(assignment: Assignment) {
+    const unit = createVsUnit({ assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing });
+    units.set(assignment.vs, unit);
+    log.info({ vs: assignment.vs, site: assignment.site, release: assignment.release }, 'vs.assigned');
+    unit.start();
+  }
+
+  function stopUnit(unit: VsUnit, event: string) {
+    if (stopping.has(unit)) return;
+    stopping.add(unit);
+    log.info({ vs: unit.assignment.vs }, event);
+    void unit.stop(graceMs).finally(() => {
+      stopping.delete(unit);
+      if (units.get(unit.assignment.vs) === unit) units.delete(unit.assignment.vs);
+      reconcile();
+    });
+  }
+
+  return {
+    engineId,
+    logs: createEngineLogs(opts.dir),
+    snapshot: () => new Map([...units].map(([vs, u]) => [vs, u.snapshot])),
+
+    async start() {
+      const reaped = await runtime.reapOrphans();
+      if (reaped > 0) log.warn({ reaped }, 'engine.orphans_reaped');
+      await lease.start();
+      watch = await watchAssignments(store, keys.engineAssignments(engineId), (all) => {
+        desired = all;
+        reconcile();
+      }, log);
+      log.info({ runtime: runtime.name }, 'engine.started');
+    },
+
+    close() {
+      closing ??= (async () => {
+        watch?.close();
+        await Promise.all([...units.values()].map((u) => u.stop(graceMs)));
+        statuses.close();
+        await lease.close();
+        log.info('engine.closed');
+      })();
+      return closing;
+    },
+
+    destroy() {
+      destroying ??= (async () => {
+        watch?.close();
+        lease.abandon();
+        statuses.close();
+        await Promise.all([...units.values()].map((u) => u.kill()));
+      })();
+      return destroying;
+    },
+  };
+}
+
+function engineRecord(id: string, runtime: Runtime, capacity: Partial<EngineRecord['capacity']> = {}): EngineRecord {
+  return {
+    id,
+    runtime: runtime.name,
+    capacity: {
+      cpus: capacity.cpus ?? availableParallelism(),
+      memoryMb: capacity.memoryMb ?? Math.floor(totalmem() / 2 ** 20),
+      maxVirtualServers: capacity.maxVirtualServers ?? 64,
+    },
+    startedAt: new Date().toISOString(),
+  };
+}

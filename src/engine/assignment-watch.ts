@@ -1,0 +1,85 @@
+// This engine's desired state: the assignments under `assignments/<engine>/`. Reads
+// them once, then watches from the next revision and hands over the whole map after
+// every change. If the watch breaks (e.g. its revision was compacted) it starts over.
+
+import type { Logger } from '../lib/log.ts';
+import { keyName, type Assignment } from '../model/index.ts';
+import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
+
+export type Assignments = ReadonlyMap<string, Assignment>;
+
+export interface AssignmentWatch {
+  close(): void;
+}
+
+export async function watchAssignments(store: Store, prefix: string, onChange: (all: Assignments) => void, log: Logger): Promise<AssignmentWatch> {
+  let current = new Map<string, Assignment>();
+  let watcher: Watcher | undefined;
+  let closed = false;
+
+  const apply = (events: WatchEvent[]) => {
+    const next = new Map(current);
+    for (const ev of events) {
+      const vs = keyName(ev.kv.key);
+      const a = ev.type === 'put' ? parse(ev.kv, log) : undefined;
+      if (a) next.set(vs, a);
+      else next.delete(vs);
+    }
+    current = next;
+    onChange(current);
+  };
+
+  const begin = async () => {
+    const { kvs, revision } = await store.range(prefix);
+    current = new Map();
+    for (const kv of kvs) {
+      const a = parse(kv, log);
+      if (a) current.set(keyName(kv.key), a);
+    }
+    onChange(current);
+    let broken = false;
+    const w = await store.watch(prefix, (events) => apply(events), {
+      fromRevision: revision + 1,
+      onError: (err) => {
+        log.warn({ err }, 'engine.assignment_watch_restart');
+        broken = true;
+        watcher?.close();
+        if (!closed) void restart();
+      },
+    });
+    watcher = w;
+    if (closed || broken) w.close();
+  };
+
+  const restart = async () => {
+    while (!closed) {
+      try {
+        await begin();
+        return;
+      } catch (err) {
+        log.error({ err }, 'engine.assignment_watch_failed');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  };
+
+  await begin();
+  return {
+    close() {
+      closed = true;
+      watcher?.close();
+    },
+  };
+}
+
+/** The assignment in kv, or undefined (logged) if it is not one this engine can run. */
+function parse(kv: KeyValue, log: Logger): Assignment | undefined {
+  try {
+    const a = JSON.parse(kv.value) as Assignment;
+    if (a && typeof a === 'object' && a.vs === keyName(kv.key) && typeof a.sha256 === 'string' && typeof a.site === 'string') return a;
+  } catch {
+    // fall through
+  }
+  log.error({ key: kv.key }, 'engine.assignment_invalid');
+  return undefined;
+}

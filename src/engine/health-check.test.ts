@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { healthTarget, httpHealthCheck } from './health-check.ts';
+
+test('2xx and 3xx pass; 4xx, 5xx, refused and slow fail', async (t) => {
+  const seen: { url?: string; host?: string }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url, host: req.headers.host });
+    if (req.url === '/slow') return;
+    res.statusCode = Number(req.url!.slice(1));
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const port = (server.address() as AddressInfo).port;
+  const check = (path: string) => httpHealthCheck({ address: '127.0.0.1', port, path, host: 'site.example' }, path === '/slow' ? 100 : 5_000);
+  assert.equal(await check('/200'), true);
+  assert.equal(await check('/302'), true);
+  assert.equal(await check('/404'), false);
+  assert.equal(await check('/503'), false);
+  assert.equal(await check('/slow'), false);
+  assert.equal(seen[0]!.host, 'site.example');
+  assert.equal(await httpHealthCheck({ address: '127.0.0.1', port: 1, path: '/', host: 'x' }, 5_000), false);
+});
+
+test('static VSs are checked on /.corral/health, apps on healthPath with their first domain', () => {
+  assert.deepEqual(healthTarget({ kind: 'static', healthPath: '/', domains: ['a.example'], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/.corral/health', host: 'a.example' });
+  assert.deepEqual(healthTarget({ kind: 'app', healthPath: 'healthz', domains: [], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/healthz', host: 's' });
+});

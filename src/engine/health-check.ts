@@ -1,0 +1,35 @@
+// One HTTP health check of a VS: GET path on address:port with a Host header; any
+// 2xx or 3xx answer within the timeout passes.
+
+import http from 'node:http';
+
+export interface HealthTarget {
+  address: string;
+  port: number;
+  path: string;
+  host: string;
+}
+
+export type HealthCheck = (target: HealthTarget, timeoutMs: number) => Promise<boolean>;
+
+export const httpHealthCheck: HealthCheck = (target, timeoutMs) =>
+  new Promise((resolve) => {
+    const req = http.get(
+      { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': 'corral-engine' }, agent: false },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve(status >= 200 && status < 400);
+      },
+    );
+    req.setTimeout(timeoutMs, () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+
+/** Path and Host a VS is checked with: static → /.corral/health; app → its healthPath and first domain. */
+export function healthTarget(spec: { kind: 'static' | 'app'; healthPath: string; domains: string[]; site: string }, address: string, port: number): HealthTarget {
+  const host = spec.domains[0] ?? spec.site;
+  if (spec.kind === 'static') return { address, port, path: '/.corral/health', host };
+  const path = spec.healthPath.startsWith('/') ? spec.healthPath : `/${spec.healthPath}`;
+  return { address, port, path, host };
+}

@@ -1,0 +1,226 @@
+// The `process` runtime: each VS is a detached child process group on its own loopback
+// address (127.77.x.y) and a free port, its output captured in a size-capped log file,
+// and a pidfile in runDir so that the next engine start can reap what a crash left.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { logger, type Logger } from '../lib/log.ts';
+import { createAddressPool, findFreePort, type AddressPool } from './address-pool.ts';
+import { RuntimeClosedError, VsAlreadyRunningError } from './errors.ts';
+import { createLogFile } from './log-file.ts';
+import { assertName } from './paths.ts';
+import { listPidfiles, removePidfile, writePidfile } from './pidfile.ts';
+import { findOurGroupMembers } from './proc-scan.ts';
+import { signalGroup, waitGroupGone } from './process-group.ts';
+import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
+import { sleep } from './sleep.ts';
+import { defaultNodeArgs, vsLaunch, type Launch } from './vs-launch.ts';
+
+export interface ProcessRuntimeOptions {
+  /** Where the pidfiles live (`<engine dir>/run`). */
+  runDir: string;
+  log?: Logger;
+  /** Node arguments for the static web runtime; default loads tsx. */
+  nodeArgs?: string[];
+  /** Log rotation size; default 10 MiB. */
+  logMaxBytes?: number;
+  /** Address pool; default one shared by every process runtime in this process. */
+  addresses?: AddressPool;
+}
+
+/** After SIGKILL, how long to wait for a group to disappear before giving up on it. */
+const KILL_WAIT_MS = 2_000;
+// Random start: engines in different processes on one machine (tests) rarely pick the same address.
+const sharedPool = createAddressPool(Math.floor(Math.random() * 65_536));
+
+interface Entry {
+  name: string;
+  pid: number;
+  /** The pool address held for this VS. */
+  address: string;
+  exited: Promise<ExitInfo>;
+  hasExited: boolean;
+  pidWritten: Promise<unknown>;
+  /** Set once a stop or destroy owns the end of this VS (an exit is then expected). */
+  stopping?: Promise<void>;
+  /** Set once the VS is over: resolves when its pidfile is gone. */
+  finished?: Promise<void>;
+}
+
+export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
+  const log = opts.log ?? logger('engine', { runtime: 'process' });
+  const pool = opts.addresses ?? sharedPool;
+  const nodeArgs = opts.nodeArgs ?? defaultNodeArgs();
+  const entries = new Map<string, Entry>();
+  const claimed = new Set<string>();
+  let destroying: Promise<void> | undefined;
+
+  const cleanups = new Set<Promise<void>>();
+
+  // The VS is over: forget it, give its address back, remove its pidfile.
+  function finish(e: Entry): Promise<void> {
+    if (e.finished) return e.finished;
+    entries.delete(e.name);
+    claimed.delete(e.name);
+    pool.release(e.address);
+    const done = e.pidWritten
+      .then(() => removePidfile(opts.runDir, e.name, e.pid))
+      .catch((err: unknown) => log.warn({ err, vs: e.name }, 'vs.pidfile_remove_failed'))
+      .finally(() => cleanups.delete(done));
+    cleanups.add(done);
+    e.finished = done;
+    return done;
+  }
+
+  async function launch(spec: VsSpec): Promise<RunningVs> {
+    await mkdir(opts.runDir, { recursive: true });
+    await mkdir(spec.dataDir, { recursive: true });
+    const pooled = pool.acquire();
+    let child: ChildProcess;
+    let address: string;
+    let port: number;
+    try {
+      [address, port] = await endpoint(pooled, log);
+      child = await spawnGroup(vsLaunch(spec, address, port, nodeArgs), spec.releaseDir);
+    } catch (err) {
+      pool.release(pooled);
+      throw err;
+    }
+    const pid = child.pid!;
+    child.on('error', (err) => log.warn({ err, vs: spec.name }, 'vs.process_error'));
+    captureOutput(child, spec.logFile, opts.logMaxBytes, log);
+    const pidWritten = writePidfile(opts.runDir, { pid, pgid: pid, vs: spec.name, startedAt: new Date().toISOString() });
+    pidWritten.catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.pidfile_write_failed'));
+    let resolveExit!: (info: ExitInfo) => void;
+    const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
+    const e: Entry = { name: spec.name, pid, address: pooled, exited, hasExited: false, pidWritten };
+    child.once('exit', (code, signal) => {
+      e.hasExited = true;
+      log.info({ vs: spec.name, pid, code, signal }, 'vs.exited');
+      // An unexpected exit takes the whole VS down; a stop waits for the group itself.
+      if (!e.stopping) {
+        signalGroup(pid, 'SIGKILL');
+        void finish(e);
+      }
+      resolveExit({ code, signal, oom: false });
+    });
+    entries.set(spec.name, e);
+    log.info({ vs: spec.name, pid, address, port }, 'vs.started');
+    if (destroying) void killNow(e);
+    return { address, port, pid, exited };
+  }
+
+  // SIGTERM the group, give it graceMs to be gone, then SIGKILL.
+  function stopEntry(e: Entry, graceMs: number): Promise<void> {
+    e.stopping ??= (async () => {
+      signalGroup(e.pid, 'SIGTERM');
+      if (!(await waitGone(e, graceMs))) {
+        log.warn({ vs: e.name, graceMs }, 'vs.stop_timeout_killed');
+        signalGroup(e.pid, 'SIGKILL');
+        await waitGone(e, KILL_WAIT_MS);
+      }
+      await finish(e);
+    })();
+    return e.stopping;
+  }
+
+  async function killNow(e: Entry): Promise<void> {
+    signalGroup(e.pid, 'SIGKILL');
+    await stopEntry(e, 0);
+  }
+
+  return {
+    name: 'process',
+
+    async start(spec) {
+      if (destroying) throw new RuntimeClosedError();
+      assertName('virtual server', spec.name);
+      if (claimed.has(spec.name)) throw new VsAlreadyRunningError(spec.name);
+      claimed.add(spec.name);
+      try {
+        return await launch(spec);
+      } catch (err) {
+        claimed.delete(spec.name);
+        throw err;
+      }
+    },
+
+    async stop(name, graceMs) {
+      const e = entries.get(name);
+      if (e) await stopEntry(e, graceMs);
+    },
+
+    async reapOrphans() {
+      const ours = new Set([...entries.values()].map((e) => e.pid));
+      let count = 0;
+      for (const { file, rec } of await listPidfiles(opts.runDir)) {
+        if (rec && ours.has(rec.pid)) continue;
+        if (rec && (await findOurGroupMembers(rec.pgid, rec.vs)).length > 0) {
+          signalGroup(rec.pgid, 'SIGKILL');
+          await waitGroupGone(rec.pgid, KILL_WAIT_MS);
+          log.warn({ vs: rec.vs, pid: rec.pid }, 'vs.orphan_reaped');
+          count++;
+        }
+        await rm(file, { force: true });
+      }
+      return count;
+    },
+
+    destroy() {
+      destroying ??= Promise.all([...entries.values()].map(killNow)).then(() => Promise.all(cleanups)).then(() => undefined);
+      return destroying;
+    },
+  };
+
+  async function waitGone(e: Entry, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!e.hasExited) {
+      if (Date.now() >= deadline) return false;
+      await sleep(20);
+    }
+    return waitGroupGone(e.pid, deadline - Date.now());
+  }
+}
+
+let warnedNoLoopback = false;
+
+/** A free port on the pooled address; where 127.77.0.0/16 is not routed to loopback (macOS), on 127.0.0.1. */
+async function endpoint(pooled: string, log: Logger): Promise<[string, number]> {
+  try {
+    return [pooled, await findFreePort(pooled)];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw err;
+    if (!warnedNoLoopback) log.warn({ address: pooled, using: '127.0.0.1' }, 'engine.loopback_unavailable');
+    warnedNoLoopback = true;
+    return ['127.0.0.1', await findFreePort('127.0.0.1')];
+  }
+}
+
+/** Spawn as the leader of a new process group; resolves once the process exists. */
+function spawnGroup(l: Launch, cwd: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(l.file, l.args, { cwd, env: l.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.once('spawn', () => resolve(child));
+    child.once('error', reject);
+  });
+}
+
+/** stdout and stderr → the VS's capped log file. If the file fails, output is discarded, never blocked. */
+function captureOutput(child: ChildProcess, file: string, maxBytes: number | undefined, log: Logger) {
+  const out = createLogFile(file, { maxBytes });
+  const sources = [child.stdout!, child.stderr!];
+  let open = sources.length;
+  out.on('error', (err) => {
+    log.warn({ err, file }, 'vs.log_write_failed');
+    for (const s of sources) {
+      s.unpipe(out);
+      s.resume();
+    }
+  });
+  for (const s of sources) {
+    s.pipe(out, { end: false });
+    s.once('close', () => {
+      if (--open === 0) out.end();
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { silentLogger } from '../lib/log.ts';
+import { waitFor } from '../lib/wait.ts';
+import { createProcessRuntime } from './process-runtime.ts';
+import type { ExitInfo, Runtime, VsSpec } from './runtime.ts';
+import { createSupervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
+import { appSpec, httpGet, onCleanup, processAlive, tempDir, writeTestRelease } from './testing.ts';
+
+const FAST: Partial<SupervisorTiming> = { startupPollMs: 10, pollMs: 20, checkTimeoutMs: 500, unhealthyAfter: 2, backoffBaseMs: 10, backoffMaxMs: 80, backoffResetMs: 10_000 };
+
+/** A runtime whose VSs are promises the test settles: crash() ends the current one. */
+function fakeRuntime() {
+  const starts: number[] = [];
+  let exit: ((info: ExitInfo) => void) | undefined;
+  const runtime: Runtime = {
+    name: 'process',
+    async start() {
+      starts.push(Date.now());
+      const exited = new Promise<ExitInfo>((r) => (exit = r));
+      return { address: '127.0.0.1', port: 1, pid: 1000 + starts.length, exited };
+    },
+    async stop() {
+      exit?.({ code: null, signal: 'SIGTERM', oom: false });
+    },
+    async reapOrphans() {
+      return 0;
+    },
+    async destroy() {},
+  };
+  return { runtime, starts, crash: (code = 1) => exit?.({ code, signal: null, oom: false }) };
+}
+
+function supervise(t: TestContext, runtime: Runtime, spec: VsSpec, timing: Partial<SupervisorTiming>, healthy: () => boolean = () => true) {
+  const states: VsSnapshot[] = [];
+  const sup = createSupervisor({ runtime, spec, timing, log: silentLogger, healthCheck: async () => healthy(), onState: (s) => states.push(s) });
+  onCleanup(t, () => sup.stop(0));
+  sup.start();
+  return { sup, states, names: () => states.map((s) => s.state) };
+}
+
+const fakeSpec = { ...appSpec('/nonexistent', 'fake-1') };
+
+test('restarts a crashing VS with exponential backoff and counts restarts', async (t) => {
+  const fake = fakeRuntime();
+  const { sup, states } = supervise(t, fake.runtime, fakeSpec, FAST);
+  for (let i = 1; i <= 6; i++) {
+    await waitFor(() => fake.starts.length === i && sup.snapshot.state === 'ready', { what: `start ${i} ready` });
+    if (i < 6) fake.crash(i);
+  }
+  assert.deepEqual(states.filter((s) => s.state === 'backoff').map((s) => s.backoffMs), [10, 20, 40, 80, 80]);
+  const gaps = fake.starts.slice(1).map((s, i) => s - fake.starts[i]!);
+  for (const [i, want] of [10, 20, 40, 80, 80].entries()) assert.ok(gaps[i]! >= want - 2, `gap ${i} was ${gaps[i]} ms, want ≥ ${want}`);
+  assert.equal(sup.snapshot.restarts, 5);
+  assert.deepEqual(sup.snapshot.lastExit && { code: sup.snapshot.lastExit.code, oom: sup.snapshot.lastExit.oom }, { code: 5, oom: false });
+});
+
+test('the backoff resets after the VS stayed ready long enough', async (t) => {
+  const fake = fakeRuntime();
+  let clock = 0;
+  const states: VsSnapshot[] = [];
+  const sup = createSupervisor({ runtime: fake.runtime, spec: fakeSpec, timing: { ...FAST, backoffResetMs: 1_000 }, log: silentLogger, now: () => clock, healthCheck: async () => true, onState: (s) => states.push(s) });
+  onCleanup(t, () => sup.stop(0));
+  sup.start();
+  for (let i = 1; i <= 4; i++) {
+    await waitFor(() => fake.starts.length === i && sup.snapshot.state === 'ready', { what: `start ${i}` });
+    clock += i === 4 ? 1_000 : 999; // the fourth run stays ready long enough
+    fake.crash();
+  }
+  await waitFor(() => fake.starts.length === 5, { what: 'start 5' });
+  assert.deepEqual(states.filter((s) => s.state === 'backoff').map((s) => s.backoffMs), [10, 20, 40, 10]);
+});
+
+test('reports crashed then backoff with the exit, and becomes ready again', async (t) => {
+  const fake = fakeRuntime();
+  const { names, states } = supervise(t, fake.runtime, fakeSpec, FAST);
+  await waitFor(() => names().includes('ready'), { what: 'ready' });
+  fake.crash(7);
+  await waitFor(() => names().filter((s) => s === 'ready').length === 2, { what: 'ready again' });
+  assert.deepEqual(names(), ['starting', 'starting', 'ready', 'crashed', 'backoff', 'starting', 'ready']);
+  const crashed = states.find((s) => s.state === 'crashed')!;
+  assert.equal(crashed.lastExit?.code, 7);
+  assert.equal(crashed.pid, undefined);
+  assert.equal(states.at(-1)!.restarts, 1);
+});
+
+test('a ready VS turns unhealthy after consecutive failed checks and recovers', async (t) => {
+  const fake = fakeRuntime();
+  let healthy = true;
+  const { sup, names } = supervise(t, fake.runtime, fakeSpec, FAST, () => healthy);
+  await waitFor(() => sup.snapshot.state === 'ready', { what: 'ready' });
+  healthy = false;
+  await waitFor(() => sup.snapshot.state === 'unhealthy', { what: 'unhealthy' });
+  healthy = true;
+  await waitFor(() => sup.snapshot.state === 'ready', { what: 'recovered' });
+  assert.deepEqual(names(), ['starting', 'starting', 'ready', 'unhealthy', 'ready']);
+  assert.equal(fake.starts.length, 1, 'unhealthy is not restarted');
+});
+
+test('a VS that never passes its health check within the startup deadline is killed and restarted', async (t) => {
+  const fake = fakeRuntime();
+  const { names } = supervise(t, fake.runtime, fakeSpec, { ...FAST, startupTimeoutMs: 50 }, () => false);
+  await waitFor(() => fake.starts.length >= 2, { what: 'second start' });
+  assert.deepEqual(names().slice(0, 4), ['starting', 'starting', 'crashed', 'backoff']);
+});
+
+test('with the process runtime: ready after the health check passes, restarted after a crash, stopped gracefully', async (t) => {
+  const base = await tempDir(t);
+  await writeTestRelease(path.join(base, 'release'));
+  const runtime = createProcessRuntime({ runDir: path.join(base, 'run'), log: silentLogger });
+  onCleanup(t, () => runtime.destroy());
+  const failFile = path.join(base, 'fail-health');
+  await writeFile(failFile, '');
+  const spec = appSpec(base, 'sup-a', { FAIL_HEALTH_FILE: failFile });
+  spec.healthPath = '/healthz';
+  const states: VsSnapshot[] = [];
+  const sup = createSupervisor({ runtime, spec, log: silentLogger, timing: FAST, onState: (s) => states.push(s) });
+  onCleanup(t, () => sup.stop(0));
+  sup.start();
+
+  const starting = await waitFor(() => states.find((s) => s.state === 'starting' && s.pid), { what: 'spawned' });
+  await waitFor(() => httpGet(starting.address!, starting.port!), { what: 'listening' });
+  assert.equal(sup.snapshot.state, 'starting', 'not ready while the health check fails');
+  await rm(failFile);
+  await waitFor(() => sup.snapshot.state === 'ready', { what: 'ready' });
+
+  process.kill(starting.pid!, 'SIGKILL');
+  await waitFor(() => sup.snapshot.restarts === 1 && sup.snapshot.state === 'ready', { what: 'restarted and ready', timeoutMs: 5_000 });
+  assert.equal(sup.snapshot.lastExit?.signal, 'SIGKILL');
+  const second = sup.snapshot;
+  assert.notEqual(second.pid, starting.pid);
+  assert.equal((await httpGet(second.address!, second.port!)).status, 200);
+
+  await sup.stop(2_000);
+  assert.equal(sup.snapshot.state, 'stopped');
+  assert.deepEqual(states.slice(-2).map((s) => s.state), ['stopping', 'stopped']);
+  assert.ok(!processAlive(second.pid!));
+});

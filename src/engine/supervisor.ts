@@ -1,0 +1,196 @@
+// Supervises one VS: starts it through the runtime, health-checks it, restarts it with
+// exponential backoff when it exits unexpectedly, and stops it gracefully on request.
+// Every state change is reported through onState:
+//   starting → ready ⇄ unhealthy;  exit → crashed → backoff → starting …;
+//   stop() → stopping → stopped.
+
+import { logger, type Logger } from '../lib/log.ts';
+import type { VsState } from '../model/index.ts';
+import { backoffDelay } from './backoff.ts';
+import { healthTarget, httpHealthCheck, type HealthCheck } from './health-check.ts';
+import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
+import { sleep } from './sleep.ts';
+
+export interface SupervisorTiming {
+  /** Health-check interval while starting. */
+  startupPollMs: number;
+  /** A VS not healthy this long after its start is killed and restarted. */
+  startupTimeoutMs: number;
+  /** Health-check interval once ready. */
+  pollMs: number;
+  /** Timeout of one health check. */
+  checkTimeoutMs: number;
+  /** Consecutive failed checks before a ready VS is reported unhealthy. */
+  unhealthyAfter: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A VS that stayed ready this long restarts with the base delay again. */
+  backoffResetMs: number;
+  /** Grace given to a VS killed for missing its startup deadline. */
+  killGraceMs: number;
+}
+
+export const DEFAULT_TIMING: SupervisorTiming = {
+  startupPollMs: 100,
+  startupTimeoutMs: 30_000,
+  pollMs: 1_500,
+  checkTimeoutMs: 2_000,
+  unhealthyAfter: 3,
+  backoffBaseMs: 100,
+  backoffMaxMs: 10_000,
+  backoffResetMs: 10_000,
+  killGraceMs: 5_000,
+};
+
+/** What the supervisor knows about its VS; a copy is passed to onState on every change. */
+export interface VsSnapshot {
+  vs: string;
+  state: VsState;
+  address?: string;
+  port?: number;
+  pid?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: string; oom: boolean };
+  /** In state backoff: how long until the next start. */
+  backoffMs?: number;
+}
+
+export interface SupervisorOptions {
+  runtime: Runtime;
+  spec: VsSpec;
+  onState: (snapshot: VsSnapshot) => void;
+  log?: Logger;
+  timing?: Partial<SupervisorTiming>;
+  healthCheck?: HealthCheck;
+  /** Milliseconds clock for the backoff reset (tests move it). Default Date.now. */
+  now?: () => number;
+}
+
+export interface Supervisor {
+  readonly snapshot: VsSnapshot;
+  /** Begin supervising (returns at once). */
+  start(): void;
+  /** stopping → runtime.stop(graceMs) → stopped. Safe to call twice; the first grace wins. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export function createSupervisor(opts: SupervisorOptions): Supervisor {
+  const { runtime, spec } = opts;
+  const timing = { ...DEFAULT_TIMING, ...opts.timing };
+  const check = opts.healthCheck ?? httpHealthCheck;
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? logger('engine', { vs: spec.name });
+  const stopSignal = new AbortController();
+  let snapshot: VsSnapshot = { vs: spec.name, state: 'starting', restarts: 0 };
+  let graceMs = 0;
+  let loop: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  function emit(patch: Partial<VsSnapshot>) {
+    snapshot = { ...snapshot, backoffMs: undefined, ...patch };
+    opts.onState({ ...snapshot });
+  }
+
+  // Run the VS until it exits or a stop is requested; returns its exit and when it became ready.
+  async function watch(vs: RunningVs): Promise<{ exit: ExitInfo; readySince?: number }> {
+    const probeStop = new AbortController();
+    const state: { readySince?: number } = {};
+    const probing = probe(vs, probeStop.signal, state);
+    let onStop = () => {};
+    const stopped = new Promise<'stop'>((r) => (onStop = () => r('stop')));
+    stopSignal.signal.addEventListener('abort', onStop, { once: true });
+    const first = stopSignal.signal.aborted ? 'stop' : await Promise.race([vs.exited, stopped]);
+    stopSignal.signal.removeEventListener('abort', onStop);
+    probeStop.abort();
+    if (first === 'stop') await runtime.stop(spec.name, graceMs);
+    const exit = await vs.exited;
+    await probing;
+    return { exit, readySince: state.readySince };
+  }
+
+  // Health checks: fast until ready (or the startup deadline), then at the steady interval.
+  async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }) {
+    const target = healthTarget(spec, vs.address, vs.port);
+    const deadline = Date.now() + timing.startupTimeoutMs;
+    let failures = 0;
+    while (!signal.aborted) {
+      const ok = await check(target, timing.checkTimeoutMs);
+      if (signal.aborted) return;
+      if (state.readySince === undefined) {
+        if (ok) {
+          state.readySince = now();
+          log.info({ vs: spec.name, address: vs.address, port: vs.port }, 'vs.ready');
+          emit({ state: 'ready' });
+        } else if (Date.now() >= deadline) {
+          log.warn({ vs: spec.name, timeoutMs: timing.startupTimeoutMs }, 'vs.startup_timeout');
+          await runtime.stop(spec.name, timing.killGraceMs);
+          return;
+        }
+      } else if (ok) {
+        failures = 0;
+        if (snapshot.state === 'unhealthy') {
+          log.info({ vs: spec.name }, 'vs.recovered');
+          emit({ state: 'ready' });
+        }
+      } else if (++failures === timing.unhealthyAfter) {
+        log.warn({ vs: spec.name, failures }, 'vs.unhealthy');
+        emit({ state: 'unhealthy' });
+      }
+      await sleep(state.readySince === undefined ? timing.startupPollMs : timing.pollMs, signal);
+    }
+  }
+
+  async function run() {
+    let attempt = 0;
+    while (!stopSignal.signal.aborted) {
+      let vs: RunningVs | undefined;
+      try {
+        vs = await runtime.start(spec);
+      } catch (err) {
+        log.error({ err, vs: spec.name }, 'vs.start_failed');
+      }
+      if (vs) {
+        log.info({ vs: spec.name, pid: vs.pid, address: vs.address, port: vs.port }, 'vs.starting');
+        emit({ state: 'starting', address: vs.address, port: vs.port, pid: vs.pid });
+        const { exit, readySince } = await watch(vs);
+        const lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString(), oom: exit.oom };
+        if (stopSignal.signal.aborted) {
+          snapshot = { ...snapshot, lastExit, address: undefined, port: undefined, pid: undefined };
+          return;
+        }
+        log.warn({ vs: spec.name, ...lastExit, restarts: snapshot.restarts }, 'vs.crashed');
+        emit({ state: 'crashed', lastExit, address: undefined, port: undefined, pid: undefined });
+        if (readySince !== undefined && now() - readySince >= timing.backoffResetMs) attempt = 0;
+      }
+      if (stopSignal.signal.aborted) return;
+      const delayMs = backoffDelay(attempt++, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs });
+      log.info({ vs: spec.name, delayMs }, 'vs.backoff');
+      emit({ state: 'backoff', backoffMs: delayMs });
+      await sleep(delayMs, stopSignal.signal);
+      if (!stopSignal.signal.aborted) snapshot = { ...snapshot, restarts: snapshot.restarts + 1 };
+    }
+  }
+
+  return {
+    get snapshot() {
+      return { ...snapshot };
+    },
+    start() {
+      if (loop || stopping) return;
+      emit({ state: 'starting' });
+      loop = run().catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.supervisor_failed'));
+    },
+    stop(grace) {
+      stopping ??= (async () => {
+        graceMs = grace;
+        log.info({ vs: spec.name, graceMs }, 'vs.stopping');
+        emit({ state: 'stopping' });
+        stopSignal.abort();
+        await loop;
+        log.info({ vs: spec.name }, 'vs.stopped');
+        emit({ state: 'stopped', address: undefined, port: undefined, pid: undefined });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import type { VsSpec } from './runtime.ts';
+import { defaultNodeArgs, vsLaunch, WEB_RUNTIME_MAIN } from './vs-launch.ts';
+
+const spec: VsSpec = {
+  name: 'blog-1a2b3c',
+  site: 'blog',
+  customer: 'c1',
+  kind: 'app',
+  releaseDir: '/srv/rel',
+  dataDir: '/srv/data/blog',
+  logFile: '/srv/logs/blog-1a2b3c.log',
+  command: 'node server.js',
+  domains: ['blog.example'],
+  healthPath: '/',
+  env: { GREETING: 'hi', PORT: '1', CORRAL_VS: 'someone-else', CORRAL_RELEASE: 'r1' },
+};
+
+test('app sites run their command through /bin/sh with only the site env and Corral variables', () => {
+  process.env.CORRAL_TEST_SECRET = 'engine-only';
+  const l = vsLaunch(spec, '127.77.0.9', 4321, []);
+  delete process.env.CORRAL_TEST_SECRET;
+  assert.deepEqual([l.file, ...l.args], ['/bin/sh', '-c', 'node server.js']);
+  assert.equal(l.env.GREETING, 'hi');
+  assert.equal(l.env.PORT, '4321');
+  assert.equal(l.env.HOST, '127.77.0.9');
+  assert.equal(l.env.CORRAL_VS, 'blog-1a2b3c', 'site env cannot spoof the VS name');
+  assert.equal(l.env.CORRAL_SITE, 'blog');
+  assert.equal(l.env.CORRAL_RELEASE, 'r1');
+  assert.equal(l.env.CORRAL_DATA_DIR, '/srv/data/blog');
+  assert.equal(l.env.NODE_ENV, 'production');
+  assert.ok(l.env.PATH);
+  assert.equal(l.env.CORRAL_TEST_SECRET, undefined);
+});
+
+test('static sites run the web runtime with their domains and release as root', () => {
+  const l = vsLaunch({ ...spec, kind: 'static', command: undefined }, '127.77.0.9', 4321, ['--import', 'x']);
+  assert.deepEqual([l.file, ...l.args], [process.execPath, '--import', 'x', WEB_RUNTIME_MAIN]);
+  assert.deepEqual(JSON.parse(l.env.CORRAL_WEB_SITES!), [{ domains: ['blog.example'], root: '/srv/rel' }]);
+});
+
+test('an app site without a command is refused', () => {
+  assert.throws(() => vsLaunch({ ...spec, command: undefined }, '127.77.0.9', 1, []), { code: 'ENGINE_MISSING_COMMAND' });
+});
+
+test('the tsx loader resolves to an absolute file URL', () => {
+  const [flag, url] = defaultNodeArgs();
+  assert.equal(flag, '--import');
+  assert.ok(existsSync(new URL(url!)));
+});

@@ -1,0 +1,146 @@
+// One assignment on this engine, from first status to deleted status: fetch and unpack
+// its release (retried with backoff), then supervise its VS, mirroring every state
+// change into the store; stop() stops the VS gracefully and deletes its status.
+
+import type { Logger } from '../lib/log.ts';
+import type { Assignment, VsStatus } from '../model/index.ts';
+import { backoffDelay } from './backoff.ts';
+import { writeVsLogMeta } from './logs.ts';
+import { assertName, dataPath, logPath } from './paths.ts';
+import type { ReleaseCache } from './release-cache.ts';
+import type { Runtime, VsSpec } from './runtime.ts';
+import { sleep } from './sleep.ts';
+import type { StatusWriter } from './status-writer.ts';
+import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
+
+export interface VsUnit {
+  readonly assignment: Assignment;
+  readonly snapshot: VsSnapshot;
+  start(): void;
+  /** Stop the VS (SIGTERM, graceMs, SIGKILL) and delete its status. Safe to call twice. */
+  stop(graceMs: number): Promise<void>;
+  /** Stop without writing anything more to the store (engine destroy). */
+  kill(): Promise<void>;
+}
+
+export interface VsUnitOptions {
+  assignment: Assignment;
+  engineId: string;
+  dir: string;
+  runtime: Runtime;
+  releases: ReleaseCache;
+  statuses: StatusWriter;
+  log: Logger;
+  timing?: Partial<SupervisorTiming>;
+}
+
+export function createVsUnit(opts: VsUnitOptions): VsUnit {
+  const a = opts.assignment;
+  const timing = { ...DEFAULT_TIMING, ...opts.timing };
+  const log = opts.log;
+  const cancel = new AbortController();
+  let snapshot: VsSnapshot = { vs: a.vs, state: 'starting', restarts: 0 };
+  let supervisor: Supervisor | undefined;
+  let preparing: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let silent = false;
+
+  function report(s: VsSnapshot) {
+    snapshot = s;
+    if (silent) return;
+    const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
+    if (s.address !== undefined) status.address = s.address;
+    if (s.port !== undefined) status.port = s.port;
+    if (s.pid !== undefined) status.pid = s.pid;
+    if (s.lastExit !== undefined) status.lastExit = s.lastExit;
+    opts.statuses.set(status);
+  }
+
+  // The release directory, retrying a failed fetch or unpack with backoff until stopped.
+  async function release(): Promise<string | undefined> {
+    for (let attempt = 0; !cancel.signal.aborted; attempt++) {
+      try {
+        return await untilAborted(opts.releases.ensure(a.sha256), cancel.signal);
+      } catch (err) {
+        const delayMs = backoffDelay(attempt, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs });
+        log.error({ err, vs: a.vs, sha256: a.sha256, delayMs }, 'vs.release_failed');
+        report({ ...snapshot, state: 'backoff' });
+        await sleep(delayMs, cancel.signal);
+      }
+    }
+    return undefined;
+  }
+
+  async function prepare() {
+    try {
+      assertName('virtual server', a.vs);
+      assertName('site', a.site);
+    } catch (err) {
+      log.error({ err, vs: a.vs }, 'vs.assignment_refused');
+      report({ ...snapshot, state: 'crashed' });
+      return;
+    }
+    report(snapshot);
+    const releaseDir = await release();
+    if (releaseDir === undefined || cancel.signal.aborted) return;
+    await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, customer: a.customer, release: a.release }).catch((err: unknown) =>
+      log.warn({ err, vs: a.vs }, 'vs.log_meta_failed'),
+    );
+    if (cancel.signal.aborted) return;
+    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState: report, log, timing: opts.timing });
+    supervisor.start();
+  }
+
+  function halt(graceMs: number): Promise<void> {
+    stopping ??= (async () => {
+      cancel.abort();
+      if (!supervisor) report({ ...snapshot, state: 'stopping' });
+      await preparing;
+      await supervisor?.stop(graceMs);
+      if (!silent) await opts.statuses.remove(a.vs);
+    })();
+    return stopping;
+  }
+
+  return {
+    assignment: a,
+    get snapshot() {
+      return snapshot;
+    },
+    start() {
+      preparing ??= prepare().catch((err: unknown) => log.error({ err, vs: a.vs }, 'vs.prepare_failed'));
+    },
+    stop: halt,
+    kill() {
+      silent = true;
+      return halt(0);
+    },
+  };
+}
+
+/** The runtime's view of an assignment. */
+export function toSpec(dir: string, a: Assignment, releaseDir: string): VsSpec {
+  return {
+    name: a.vs,
+    site: a.site,
+    customer: a.customer,
+    kind: a.kind,
+    releaseDir,
+    dataDir: dataPath(dir, a.site),
+    logFile: logPath(dir, a.vs),
+    ...(a.command !== undefined ? { command: a.command } : {}),
+    domains: a.domains ?? [],
+    healthPath: a.healthPath || '/',
+    env: { ...a.env, CORRAL_RELEASE: a.release },
+  };
+}
+
+/** p's value, or undefined as soon as signal aborts (p keeps running; its result is dropped). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

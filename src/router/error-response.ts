@@ -1,0 +1,72 @@
+// Failures → HTTP responses, in one place. Every error response carries an id that
+// also appears in its log line, so a user's report can be matched to the log.
+
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from '../lib/log.ts';
+import { BadRequestError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
+import { failureKind } from './retry-policy.ts';
+
+/** The one mapping from any failure while serving a site to the error the client gets. */
+export function toRouterError(err: unknown, site: string): RouterError {
+  if (err instanceof RouterError) return err;
+  if (failureKind(err) === 'timeout') return new UpstreamTimeoutError(site, { cause: err });
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') {
+    return new BadRequestError('the request cannot be forwarded as sent', { cause: err });
+  }
+  return new UpstreamFailedError(site, { cause: err });
+}
+
+export interface ErrorContext {
+  log: Logger;
+  method?: string;
+  url?: string;
+  host?: string;
+}
+
+/** Answer the client with err; if the response has already started, cut it off. */
+export function sendError(res: ServerResponse, err: RouterError, ctx: ErrorContext): void {
+  const id = logError(err, ctx);
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  if (res.destroyed) return;
+  const body = errorBody(err, id);
+  res.writeHead(err.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Answer on a raw socket (an upgrade request that could not be forwarded), then close it. */
+export function sendRawError(socket: Duplex, err: RouterError, ctx: ErrorContext): void {
+  const id = logError(err, ctx);
+  if (socket.destroyed) return;
+  const body = errorBody(err, id);
+  socket.end(
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n` +
+      'content-type: text/plain; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+function errorBody(err: RouterError, id: string): string {
+  return `${err.message}\nerror id: ${id}\n`;
+}
+
+function logError(err: RouterError, ctx: ErrorContext): string {
+  const id = randomUUID().slice(0, 8);
+  const cause = err.cause instanceof Error ? { message: err.cause.message, code: (err.cause as { code?: unknown }).code } : undefined;
+  const fields = { errId: id, code: err.code, status: err.status, host: ctx.host, method: ctx.method, url: ctx.url, cause };
+  if (err.status >= 500) ctx.log.warn(fields, 'request failed');
+  else ctx.log.info(fields, 'request rejected');
+  return id;
+}

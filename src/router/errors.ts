@@ -1,0 +1,51 @@
+// The router's failures: each has a stable code, the HTTP status the client gets and
+// a message the client (or the site's owner) can act on. Every code is listed in
+// README.md; errors.test.ts checks that.
+
+import { CorralError } from '../lib/errors.ts';
+
+export class RouterError extends CorralError {}
+
+/** The Host header names no configured site. Never served by another site. */
+export class UnknownHostError extends RouterError {
+  constructor(host: string) {
+    super('ROUTER_UNKNOWN_HOST', 404, `No site is configured for host ${host.slice(0, 255) || '(none)'}`);
+  }
+}
+
+/** The site exists but has no endpoint to send the request to. */
+export class NoEndpointError extends RouterError {
+  constructor(site: string) {
+    super('ROUTER_NO_ENDPOINT', 503, `no healthy endpoint for site ${site}`);
+  }
+}
+
+/** Every endpoint tried failed before answering, or the answer broke off. */
+export class UpstreamFailedError extends RouterError {
+  constructor(site: string, options?: { cause?: unknown }) {
+    super('ROUTER_UPSTREAM_FAILED', 502, `site ${site} did not answer; try again shortly`, options);
+  }
+}
+
+/** The endpoint accepted the request but sent no response headers in time. */
+export class UpstreamTimeoutError extends RouterError {
+  constructor(site: string, options?: { cause?: unknown }) {
+    super('ROUTER_UPSTREAM_TIMEOUT', 504, `site ${site} took too long to answer`, options);
+  }
+}
+
+/** The request cannot be forwarded as sent (e.g. not an origin-form target). */
+export class BadRequestError extends RouterError {
+  constructor(why: string, options?: { cause?: unknown }) {
+    super('ROUTER_BAD_REQUEST', 400, `bad request: ${why}`, options);
+  }
+}
+
+/** Every code above, for the documentation test. */
+export const ROUTER_ERROR_CODES = [
+  'ROUTER_UNKNOWN_HOST',
+  'ROUTER_NO_ENDPOINT',
+  'ROUTER_UPSTREAM_FAILED',
+  'ROUTER_UPSTREAM_TIMEOUT',
+  'ROUTER_BAD_REQUEST',
+] as const;

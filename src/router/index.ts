@@ -1,0 +1,6 @@
+// The router part: the HTTP front door (Host → site → endpoints). See README.md.
+export { buildRouter, type Router } from './router.ts';
+export type { RouterOptions } from './options.ts';
+export { watchRoutes, type RouteWatch } from './watch-routes.ts';
+export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.ts';
+export * from './errors.ts';

@@ -1,0 +1,66 @@
+// When a failed upstream attempt may be tried again on another endpoint, and when the
+// failure says the endpoint is unhealthy. The rule: retry only what cannot have had an
+// effect twice — a request that never reached the endpoint (connect failed), or a
+// bodiless idempotent request whose connection broke before any response byte.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Where an attempt failed:
+ * - `unsent`: the request never left the router (connect refused or timed out, pool closed);
+ * - `broken`: the connection broke after the request may have been sent;
+ * - `timeout`: the endpoint took the request but sent no headers in time;
+ * - `other`: anything else (a bug, a bad header, a destroyed pool).
+ */
+export type FailureKind = 'unsent' | 'broken' | 'timeout' | 'other';
+
+const UNSENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CLOSED']);
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_INFO']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export function failureKind(err: unknown): FailureKind {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  if (UNSENT.has(code)) return 'unsent';
+  if (BROKEN.has(code)) return 'broken';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
+  return 'other';
+}
+
+/** A request that can be sent again as is: idempotent and without a body. */
+export function isReplayable(method: string | undefined, headers: IncomingHttpHeaders): boolean {
+  return IDEMPOTENT.has(method ?? '') && !hasBody(headers);
+}
+
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const len = headers['content-length'];
+  return len !== undefined && len !== '0';
+}
+
+/** What the retry decision needs to know about the request. */
+export interface RequestReplay {
+  /** Idempotent and without a body: may be sent twice. */
+  replayable: boolean;
+  /** Has no body. */
+  bodyless: boolean;
+  /** Has a body of which nothing has been read yet. */
+  bodyUnread: boolean;
+}
+
+/**
+ * May this failure be retried on another endpoint? A request that never left the
+ * router always may, as long as its body can still be sent. undici writes a streamed
+ * request's head together with its first body chunk, so a request whose body was not
+ * read yet has not left the router either, whatever the connection did.
+ */
+export function mayRetry(kind: FailureKind, req: RequestReplay): boolean {
+  if (kind === 'unsent') return req.replayable || req.bodyless || req.bodyUnread;
+  if (kind === 'broken') return req.replayable || req.bodyUnread;
+  return false;
+}
+
+/** Does this failure mark the endpoint as failed (passive health check)? */
+export function ejects(kind: FailureKind): boolean {
+  return kind === 'unsent' || kind === 'broken';
+}

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Route } from '../model/index.ts';
+import { buildRouteTable, normalizeHost } from './route-table.ts';
+
+function route(site: string, domains: string[]): Route {
+  return { site, domains, endpoints: [], updatedAt: '2024-01-01T00:00:00Z' };
+}
+
+const table = buildRouteTable([
+  route('shop', ['shop.example.com', 'Example.COM.']),
+  route('wild', ['*.example.com']),
+  route('deep', ['*.eu.example.com']),
+  route('v6', ['[::1]']),
+]);
+
+const site = (host: string | undefined) => table.lookup(host)?.site;
+
+test('normalizeHost lowercases, strips the port and a trailing dot', () => {
+  assert.equal(normalizeHost('Shop.Example.COM:8080'), 'shop.example.com');
+  assert.equal(normalizeHost('shop.example.com.'), 'shop.example.com');
+  assert.equal(normalizeHost('shop.example.com.:443'), 'shop.example.com');
+  assert.equal(normalizeHost('[::1]:80'), '[::1]');
+  assert.equal(normalizeHost('127.0.0.1:80'), '127.0.0.1');
+});
+
+test('normalizeHost rejects malformed hosts', () => {
+  for (const bad of ['', ':80', 'a..b', 'a b', 'a/b', 'x:abc', 'x:', '[::1', '[::1]x', '<script>', '.', '-a.com']) {
+    assert.equal(normalizeHost(bad), undefined, bad);
+  }
+});
+
+test('exact domains match whatever the case, port or trailing dot', () => {
+  assert.equal(site('shop.example.com'), 'shop');
+  assert.equal(site('SHOP.example.com:8443'), 'shop');
+  assert.equal(site('example.com'), 'shop');
+  assert.equal(site('example.com.'), 'shop');
+  assert.equal(site('[::1]:8080'), 'v6');
+});
+
+test('exact wins over wildcard; the most specific wildcard wins', () => {
+  assert.equal(site('shop.example.com'), 'shop');
+  assert.equal(site('blog.example.com'), 'wild');
+  assert.equal(site('a.b.example.com'), 'wild');
+  assert.equal(site('paris.eu.example.com'), 'deep');
+  assert.equal(site('x.paris.eu.example.com'), 'deep');
+  assert.equal(site('eu.example.com'), 'wild');
+});
+
+test('unknown and malformed hosts match nothing', () => {
+  assert.equal(site('example.org'), undefined);
+  assert.equal(site('com'), undefined);
+  assert.equal(site(undefined), undefined);
+  assert.equal(site(''), undefined);
+  assert.equal(site('evil.com/.example.com'), undefined);
+});
+
+test('a wildcard does not match its own apex', () => {
+  const t = buildRouteTable([route('wild', ['*.example.org'])]);
+  assert.equal(t.lookup('example.org'), undefined);
+  assert.equal(t.lookup('www.example.org')?.site, 'wild');
+});
+
+test('a domain claimed twice stays with the first site by name, and is reported', () => {
+  const t = buildRouteTable([route('zeta', ['dup.example.com']), route('alpha', ['DUP.example.com'])]);
+  assert.equal(t.lookup('dup.example.com')?.site, 'alpha');
+  assert.deepEqual(t.conflicts, [{ domain: 'dup.example.com', kept: 'alpha', dropped: 'zeta' }]);
+});
+
+test('invalid domains are skipped and reported, never a catch-all', () => {
+  const t = buildRouteTable([route('bad', ['*', '*.', 'a.*.com', '', 'ok.example.com'])]);
+  assert.equal(t.size, 1);
+  assert.deepEqual(t.invalid.map((i) => i.domain), ['*', '*.', 'a.*.com', '']);
+  assert.equal(t.lookup('anything.com'), undefined);
+});

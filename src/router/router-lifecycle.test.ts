@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { waitFor } from '../lib/wait.ts';
+import { buildRouter } from './router.ts';
+import { listen, route, startBackend, startRouter } from './testing.ts';
+
+test('close() lets an open request finish, then stops', async (t) => {
+  let held: ServerResponse | undefined;
+  const b = await startBackend(t, 'b', (_req, res) => {
+    held = res;
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const pending = r.send({ host: 's.test' });
+  await waitFor(() => held, { what: 'the request to arrive' });
+  let closed = false;
+  const closing = r.router.close().then(() => (closed = true));
+  await waitFor(() => !r.router.server.listening, { what: 'the listener to stop' });
+  assert.equal(closed, false);
+  held!.end('finished');
+  assert.equal((await pending).body, 'finished');
+  await closing;
+  await r.router.close();
+});
+
+test('close() gives up waiting after the drain deadline', async (t) => {
+  const b = await startBackend(t, 'b', () => {});
+  const r = await startRouter(t, [route('s', ['s.test'], [b])], { drainTimeoutMs: 50 });
+  const pending = r.send({ host: 's.test' }).then(
+    () => 'answered',
+    () => 'cut off',
+  );
+  await waitFor(() => b.seen.length === 1, { what: 'the request to arrive' });
+  await r.router.close();
+  assert.equal(await pending, 'cut off');
+});
+
+test('destroy() cuts open requests; close and destroy are safe twice', async (t) => {
+  const b = await startBackend(t, 'b', () => {});
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const pending = r.send({ host: 's.test' }).then(
+    () => 'answered',
+    () => 'cut off',
+  );
+  await waitFor(() => b.seen.length === 1, { what: 'the request to arrive' });
+  await Promise.all([r.router.destroy(), r.router.destroy(), r.router.close()]);
+  assert.equal(await pending, 'cut off');
+  await r.router.close();
+});
+
+test('a router that never listened closes cleanly', async () => {
+  const router = buildRouter();
+  await router.close();
+  await router.destroy();
+});
+
+test('unknown options are rejected', () => {
+  assert.throws(() => buildRouter({ retries: 3 } as never), /unknown router option "retries"/);
+  assert.throws(() => buildRouter({ ejectMs: -1 }), /ejectMs/);
+});
+
+test('buildRouter does not listen; the caller does', async () => {
+  const router = buildRouter();
+  assert.equal(router.server.listening, false);
+  await listen(router.server);
+  assert.equal(router.server.listening, true);
+  await router.close();
+  assert.equal(router.server.listening, false);
+});

@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { waitFor } from '../lib/wait.ts';
+import { captureLog, deadEndpoint, route, startBackend, startRouter } from './testing.ts';
+
+test('round robin spreads requests evenly', async (t) => {
+  const backends = await Promise.all(['a', 'b', 'c'].map((n) => startBackend(t, n)));
+  const r = await startRouter(t, [route('s', ['s.test'], backends)]);
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < 30; i++) {
+    const { body } = await r.send({ host: 's.test' });
+    counts[body] = (counts[body] ?? 0) + 1;
+  }
+  assert.deepEqual(counts, { a: 10, b: 10, c: 10 });
+});
+
+test('a backend killed under load fails no GET', async (t) => {
+  const [a, b] = await Promise.all([startBackend(t, 'a'), startBackend(t, 'b')]);
+  const { log, events } = captureLog();
+  const r = await startRouter(t, [route('s', ['s.test'], [a, b])], { log });
+  const statuses: number[] = [];
+  let done = 0;
+  const worker = async () => {
+    while (done < 400) {
+      done++;
+      if (done === 100) a.kill();
+      statuses.push((await r.send({ host: 's.test', path: `/${done}` })).status);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  assert.equal(statuses.length, 400);
+  assert.deepEqual(statuses.filter((s) => s !== 200), []);
+  assert.ok(a.seen.length > 0 && b.seen.length > 200, `a ${a.seen.length}, b ${b.seen.length}`);
+  assert.deepEqual(events('endpoint.ejected').map((e) => e.vs), ['a']);
+});
+
+test('GET, HEAD, OPTIONS and DELETE are retried when the connection breaks before a response', async (t) => {
+  const broken = await startBackend(t, 'broken', (req) => req.socket.destroy());
+  const ok = await startBackend(t, 'ok');
+  const r = await startRouter(t, [route('s', ['s.test'], [broken, ok])]);
+  for (const method of ['GET', 'HEAD', 'OPTIONS', 'DELETE', 'GET', 'GET']) {
+    assert.equal((await r.send({ host: 's.test', method })).status, 200, method);
+  }
+});
+
+test('a POST that may have reached the backend is never retried', async (t) => {
+  let posts = 0;
+  const reset = (req: import('node:http').IncomingMessage) => {
+    req.resume();
+    req.on('end', () => {
+      posts++;
+      req.socket.destroy();
+    });
+  };
+  const [a, b] = await Promise.all([startBackend(t, 'a', reset), startBackend(t, 'b', reset)]);
+  const r = await startRouter(t, [route('s', ['s.test'], [a, b])]);
+  const reply = await r.send({ host: 's.test', method: 'POST', body: 'order=1' });
+  assert.equal(reply.status, 502);
+  assert.match(reply.body, /^site s did not answer/);
+  assert.equal(posts, 1);
+  assert.equal(a.seen.length + b.seen.length, 1);
+});
+
+test('a POST is retried when the connection was refused (it never left)', async (t) => {
+  const dead = await deadEndpoint('dead');
+  let got = '';
+  const ok = await startBackend(t, 'ok', (req, res) => {
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (got += c));
+    req.on('end', () => res.end('stored'));
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [dead, ok])]);
+  const reply = await r.send({ host: 's.test', method: 'POST', body: 'order=2' });
+  assert.equal(reply.status, 200);
+  assert.equal(got, 'order=2');
+});
+
+test('every endpoint down → 502; an ejected endpoint is skipped, then tried again', async (t) => {
+  const dead = await deadEndpoint('dead');
+  const { log, events } = captureLog();
+  const r = await startRouter(t, [route('s', ['s.test'], [dead])], { log, ejectMs: 100 });
+  assert.equal((await r.send({ host: 's.test' })).status, 502);
+  assert.equal(events('endpoint.ejected').length, 1);
+  const live = await startBackend(t, 'live');
+  r.router.setRoutes([route('s', ['s.test'], [dead, live])]);
+  for (let i = 0; i < 4; i++) assert.equal((await r.send({ host: 's.test' })).body, 'live');
+  // When the ejection ends, the dead endpoint gets a try again (and the request is retried).
+  await waitFor(async () => (await r.send({ host: 's.test' })).status === 200 && events('endpoint.ejected').length === 2, {
+    what: 'a second ejection',
+  });
+});
+
+test('a request the backend never answers gets a 504', async (t) => {
+  const silent = await startBackend(t, 'silent', () => {});
+  const r = await startRouter(t, [route('s', ['s.test'], [silent])], { headersTimeoutMs: 100 });
+  const reply = await r.send({ host: 's.test' });
+  assert.equal(reply.status, 504);
+  assert.equal(silent.seen.length, 1);
+});

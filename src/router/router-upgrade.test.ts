@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { deadEndpoint, route, startBackend, startRouter, type Backend } from './testing.ts';
+
+/** A backend that accepts `Upgrade: foo` and echoes every byte back. */
+async function echoBackend(t: import('node:test').TestContext, name: string): Promise<Backend & { upgrades: IncomingMessage[] }> {
+  const b = await startBackend(t, name);
+  const upgrades: IncomingMessage[] = [];
+  b.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgrades.push(req);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: foo\r\n\r\n');
+    if (head.length) socket.write(head);
+    socket.pipe(socket);
+  });
+  return Object.assign(b, { upgrades });
+}
+
+function upgrade(port: number, host: string, extra: Record<string, string> = {}) {
+  return new Promise<{ res: IncomingMessage; socket: Socket; head: Buffer } | { res: IncomingMessage }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, headers: { host, connection: 'upgrade', upgrade: 'foo', ...extra } });
+    req.on('upgrade', (res, socket, head) => resolve({ res, socket, head }));
+    req.on('response', (res) => resolve({ res }));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function readBytes(socket: Socket, head: Buffer, n: number): Promise<Buffer> {
+  const chunks = [head];
+  let got = head.length;
+  while (got < n) {
+    const [c] = (await once(socket, 'data')) as [Buffer];
+    chunks.push(c);
+    got += c.length;
+  }
+  return Buffer.concat(chunks);
+}
+
+test('an upgraded connection is tunnelled byte for byte', async (t) => {
+  const b = await echoBackend(t, 'ws');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const up = await upgrade(r.port, 's.test');
+  assert.ok('socket' in up, `expected 101, got ${up.res.statusCode}`);
+  assert.equal(up.res.statusCode, 101);
+  assert.equal(up.res.headers.upgrade, 'foo');
+  const payload = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256));
+  up.socket.write(payload);
+  assert.deepEqual(await readBytes(up.socket, up.head, payload.length), payload);
+  const h = b.upgrades[0]!.headers;
+  assert.equal(h.upgrade, 'foo');
+  assert.equal(h['x-forwarded-for'], '127.0.0.1');
+  assert.equal(h.host, 's.test');
+  up.socket.destroy();
+});
+
+test('an upgrade skips an endpoint that refuses connections', async (t) => {
+  const dead = await deadEndpoint('dead');
+  const b = await echoBackend(t, 'ws');
+  const r = await startRouter(t, [route('s', ['s.test'], [dead, b])]);
+  for (let i = 0; i < 3; i++) {
+    const up = await upgrade(r.port, 's.test');
+    assert.equal(up.res.statusCode, 101);
+    if ('socket' in up) up.socket.destroy();
+  }
+});
+
+test('an upgrade for an unknown host gets a 404', async (t) => {
+  const b = await echoBackend(t, 'ws');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const up = await upgrade(r.port, 'other.test');
+  assert.equal(up.res.statusCode, 404);
+  assert.equal(b.upgrades.length, 0);
+});
+
+test('an upgrade to a site whose endpoints are all down gets a 502', async (t) => {
+  const dead = await deadEndpoint('dead');
+  const r = await startRouter(t, [route('s', ['s.test'], [dead])]);
+  const up = await upgrade(r.port, 's.test');
+  assert.equal(up.res.statusCode, 502);
+});
+
+test('closing one side of a tunnel closes the other', async (t) => {
+  const b = await echoBackend(t, 'ws');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const up = await upgrade(r.port, 's.test');
+  assert.ok('socket' in up);
+  const backendSocket = b.upgrades[0]!.socket;
+  up.socket.destroy();
+  await once(backendSocket, 'close');
+});

@@ -1,0 +1,120 @@
+// Test helpers for the router's socket tests: tiny backends, a listening router and a
+// keep-alive client, each cleaned up by the test that made it.
+
+import { Agent, createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import { pino } from 'pino';
+import type { Logger } from '../lib/log.ts';
+import type { Endpoint, Route } from '../model/index.ts';
+import type { RouterOptions } from './options.ts';
+import { buildRouter, type Router } from './router.ts';
+
+export interface Backend {
+  server: Server;
+  port: number;
+  endpoint: Endpoint;
+  /** Requests received, in order. */
+  seen: Array<{ method: string; url: string; headers: IncomingHttpHeaders }>;
+  /** Stop listening and reset every open connection. */
+  kill(): void;
+}
+
+/** A backend on 127.0.0.1; the default handler answers its name. */
+export async function startBackend(t: TestContext, name: string, handler?: RequestListener): Promise<Backend> {
+  const seen: Backend['seen'] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (handler) return handler(req, res);
+    req.resume();
+    res.setHeader('content-type', 'text/plain');
+    res.end(name);
+  });
+  const port = await listen(server);
+  const kill = () => {
+    server.close();
+    server.closeAllConnections();
+  };
+  t.after(kill);
+  return { server, port, seen, kill, endpoint: { vs: name, address: '127.0.0.1', port, release: 'r1' } };
+}
+
+export interface TestRouter {
+  router: Router;
+  port: number;
+  /** Send one request through the router (keep-alive) and read the whole response. */
+  send(req: SendOptions): Promise<Reply>;
+  /** Start a request; its response resolves as soon as the headers arrive. */
+  open(req: SendOptions): { req: ClientRequest; res: Promise<IncomingMessage> };
+}
+
+export interface SendOptions {
+  host: string;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  /** Leave the request open: the caller writes the body and ends it. */
+  stream?: boolean;
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export async function startRouter(t: TestContext, routes: Route[], opts: RouterOptions = {}): Promise<TestRouter> {
+  const router = buildRouter(opts);
+  router.setRoutes(routes);
+  const port = await listen(router.server);
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  t.after(async () => {
+    agent.destroy();
+    await router.destroy();
+  });
+  const open = (o: SendOptions) => {
+    const req = request({ host: '127.0.0.1', port, agent, method: o.method ?? 'GET', path: o.path ?? '/', headers: { host: o.host, ...o.headers } });
+    const res = new Promise<IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', reject);
+    });
+    if (o.stream) req.flushHeaders();
+    else req.end(o.body);
+    return { req, res };
+  };
+  const send = async (o: SendOptions): Promise<Reply> => {
+    const res = await open(o).res;
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() };
+  };
+  return { router, port, send, open };
+}
+
+export function route(site: string, domains: string[], backends: Array<Backend | Endpoint>): Route {
+  return { site, domains, endpoints: backends.map((b) => ('endpoint' in b ? b.endpoint : b)), updatedAt: new Date(0).toISOString() };
+}
+
+/** An endpoint nothing listens on (a port bound then released). */
+export async function deadEndpoint(name: string): Promise<Endpoint> {
+  const s = createServer();
+  const port = await listen(s);
+  await new Promise((r) => s.close(r));
+  return { vs: name, address: '127.0.0.1', port, release: 'r1' };
+}
+
+export function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+
+/** A logger that keeps its records, to assert on named events. */
+export function captureLog(): { log: Logger; events: (name: string) => Array<Record<string, unknown>> } {
+  const records: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, events: (name) => records.filter((r) => r.event === name) };
+}

@@ -1,0 +1,77 @@
+// Keep-alive connection pools to the endpoints, one undici Pool per endpoint address.
+// Pools outlive route swaps; a pool whose endpoint left every route is closed
+// gracefully (its in-flight requests finish) at the next swap.
+
+import { Pool } from 'undici';
+import type { Endpoint } from '../model/index.ts';
+import { endpointKey } from './ejections.ts';
+
+export interface PoolTimeouts {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+export class UpstreamPools {
+  readonly #pools = new Map<string, Pool>();
+  /** Retired pools still finishing their requests, so destroy() can cut them off. */
+  readonly #retired = new Set<Pool>();
+  readonly #timeouts: PoolTimeouts;
+
+  constructor(timeouts: PoolTimeouts) {
+    this.#timeouts = timeouts;
+  }
+
+  get(ep: Endpoint, key: string = endpointKey(ep)): Pool {
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      const t = this.#timeouts;
+      pool = new Pool(`http://${key}`, {
+        connections: null,
+        pipelining: 1,
+        connectTimeout: t.connectTimeoutMs,
+        headersTimeout: t.headersTimeoutMs,
+        bodyTimeout: t.bodyTimeoutMs,
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 60_000,
+      });
+      pool.on('connectionError', noop);
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Close the pools of endpoints not in keys (gracefully: in-flight requests finish). */
+  retain(keys: ReadonlySet<string>): void {
+    for (const [key, pool] of this.#pools) {
+      if (keys.has(key)) continue;
+      this.#pools.delete(key);
+      this.#retire(pool);
+    }
+  }
+
+  /** Close every pool gracefully. Safe to call twice. */
+  async close(): Promise<void> {
+    for (const pool of this.#pools.values()) this.#retire(pool);
+    this.#pools.clear();
+    await Promise.all([...this.#retired].map((p) => p.close().catch(noop)));
+  }
+
+  /** Destroy every pool, aborting in-flight requests. Safe to call twice. */
+  async destroy(): Promise<void> {
+    const pools = [...this.#pools.values(), ...this.#retired];
+    this.#pools.clear();
+    this.#retired.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(noop)));
+  }
+
+  #retire(pool: Pool): void {
+    this.#retired.add(pool);
+    pool
+      .close()
+      .catch(noop)
+      .finally(() => this.#retired.delete(pool));
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,6 @@
+// The store part: the etcd-shaped Store interface, its errors and the SQLite implementation.
+// The conformance suite (conformance.ts) is imported by tests directly, not from here.
+
+export type * from './types.ts';
+export * from './errors.ts';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';

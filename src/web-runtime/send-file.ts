@@ -1,0 +1,72 @@
+// Send one file: validators (304), Range (206/416), HEAD, and a streamed body.
+// The file is opened before any header is written, so a vanished file is still a clean 404.
+
+import fs from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { cacheControlFor, contentTypeFor } from './content-type.ts';
+import { notFoundOr } from './confine.ts';
+import { parseRange } from './range.ts';
+import { etagFor, ifRangeMatches, isNotModified, lastModifiedFor } from './validators.ts';
+
+/** Answer a GET/HEAD for a file with 200, 206, 304 or 416. */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, filePath: string): Promise<void> {
+  const fh = await open(filePath);
+  try {
+    const stats = await fh.stat();
+    const contentType = contentTypeFor(filePath);
+    res.setHeader('Cache-Control', cacheControlFor(contentType));
+    res.setHeader('ETag', etagFor(stats));
+    res.setHeader('Last-Modified', lastModifiedFor(stats));
+    if (isNotModified(req.headers, stats)) return void res.writeHead(304).end();
+    res.setHeader('Accept-Ranges', 'bytes');
+    const range = ifRangeMatches(req.headers, stats) ? parseRange(req.headers.range, stats.size) : { kind: 'full' as const };
+    if (range.kind === 'unsatisfiable') {
+      return void res.writeHead(416, { 'Content-Range': `bytes */${stats.size}`, 'Content-Length': 0 }).end();
+    }
+    res.setHeader('Content-Type', contentType);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (range.kind === 'partial') {
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${stats.size}`);
+      return await streamBody(req, res, fh, 206, range.start, range.end);
+    }
+    return await streamBody(req, res, fh, 200, 0, stats.size - 1);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Send a whole file with a given status and no validators (e.g. a site's 404.html). */
+export async function sendPage(req: IncomingMessage, res: ServerResponse, filePath: string, status: number): Promise<void> {
+  const fh = await open(filePath);
+  try {
+    const stats: Stats = await fh.stat();
+    res.setHeader('Content-Type', contentTypeFor(filePath));
+    res.setHeader('Cache-Control', 'no-cache');
+    await streamBody(req, res, fh, status, 0, stats.size - 1);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function open(filePath: string): Promise<fs.FileHandle> {
+  try {
+    return await fs.open(filePath, 'r');
+  } catch (err) {
+    throw notFoundOr(err);
+  }
+}
+
+async function streamBody(req: IncomingMessage, res: ServerResponse, fh: fs.FileHandle, status: number, start: number, end: number): Promise<void> {
+  const length = Math.max(0, end - start + 1);
+  res.writeHead(status, { 'Content-Length': length });
+  if (req.method === 'HEAD' || length === 0) return void res.end();
+  const body = fh.createReadStream({ start, end, autoClose: false });
+  try {
+    await pipeline(body, res);
+  } catch {
+    // The client went away mid-body: nothing left to answer; make sure the socket is gone.
+    res.destroy();
+  }
+}

@@ -1,0 +1,21 @@
+// Host header → site. Exact match on the host name (port stripped, case-insensitive,
+// trailing dot ignored). A lone site is served for any Host.
+
+import type { WebSite } from './config.ts';
+
+export type SiteLookup = (hostHeader: string | undefined) => WebSite | undefined;
+
+export function buildSiteTable(sites: readonly WebSite[]): SiteLookup {
+  const only = sites.length === 1 ? sites[0] : undefined;
+  if (only) return () => only;
+  const byDomain = new Map<string, WebSite>();
+  for (const site of sites) for (const d of site.domains) byDomain.set(d, site);
+  return (hostHeader) => (hostHeader === undefined ? undefined : byDomain.get(hostName(hostHeader)));
+}
+
+/** The host name of a Host header: "Example.COM:8080" → "example.com", "[::1]:80" → "[::1]". */
+export function hostName(hostHeader: string): string {
+  const h = hostHeader.trim().toLowerCase();
+  const name = h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d*$/, '');
+  return name.replace(/\.$/, '');
+}

@@ -1,0 +1,72 @@
+// buildWebServer: the static web server of a static site's virtual server.
+// Builds an http.Server; listening is the caller's job (main.ts, or a test on port 0).
+
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import { parseSites } from './config.ts';
+import { siteRoot, type SiteRoot } from './confine.ts';
+import { MethodNotAllowedError, UnknownHostError } from './errors.ts';
+import { parseRequestPath } from './request-path.ts';
+import { resolveFile } from './resolve-file.ts';
+import { respondError, sendText } from './respond-error.ts';
+import { sendFile } from './send-file.ts';
+import { buildSiteTable } from './site-table.ts';
+
+export interface WebServerOptions {
+  sites: { domains: string[]; root: string }[];
+  log?: Logger;
+}
+
+/** The engine's health check path, answered for any Host. */
+export const HEALTH_PATH = '/.corral/health';
+
+/** What the error path needs to know about a request: its site, once known. */
+interface RequestContext {
+  root?: SiteRoot;
+}
+
+export function buildWebServer(opts: WebServerOptions): http.Server {
+  const sites = parseSites(opts.sites);
+  const log = opts.log ?? silentLogger;
+  const lookup = buildSiteTable(sites);
+  const roots = new Map(sites.map((s) => [s, siteRoot(s.root)]));
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    res.on('finish', () => log.debug({ event: 'request', method: req.method, host: req.headers.host, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }));
+    const ctx: RequestContext = {};
+    handle(req, res, ctx).catch((err: unknown) =>
+      respondError(req, res, err, ctx.root, log).catch((e: unknown) => {
+        log.error({ event: 'respond_failed', err: e });
+        res.destroy();
+      }),
+    );
+  });
+
+  // The request chain, in order:
+  //   1. method: GET and HEAD only (405 with Allow);
+  //   2. /.corral/health → 200 "ok", for any Host;
+  //   3. Host → site (unknown host with several sites → 404);
+  //   4. request target → safe segments (decode once, no NUL, no ".." above the root, no dotfiles);
+  //   5. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
+  //   6. validators (304), Range (206/416), else 200 — the body streamed from disk.
+  // Any failure is thrown and answered by respondError (404s use the site's 404.html).
+  async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const method = req.method ?? '';
+    if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(method);
+    const target = req.url ?? '/';
+    if (target.split('?')[0] === HEALTH_PATH) return sendText(req, res, 200, 'ok');
+    const site = lookup(req.headers.host);
+    if (!site) throw new UnknownHostError(req.headers.host ?? '');
+    ctx.root = roots.get(site);
+    if (!ctx.root) throw new UnknownHostError(req.headers.host ?? '');
+    const resolved = await resolveFile(ctx.root, parseRequestPath(target));
+    if (resolved.kind === 'redirect') {
+      res.writeHead(301, { Location: resolved.location, 'Content-Length': 0 });
+      return void res.end();
+    }
+    await sendFile(req, res, resolved.path);
+  }
+
+  return server;
+}

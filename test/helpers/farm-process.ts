@@ -1,0 +1,87 @@
+// Runs `corral up` as a real child process on ephemeral ports in a temp dir, and the
+// `corral` CLI against it, exactly as a user would. Cleanup is registered by the caller
+// (t.after / after) right after start.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../src/lib/wait.ts';
+
+export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const CORRAL_BIN = join(REPO, 'bin', 'corral.js');
+
+export interface FarmProcess {
+  dir: string;
+  apiUrl: string;
+  routerUrl: string;
+  token: string;
+  child: ChildProcess;
+  output(): string;
+  /** Ctrl-C and wait for a clean exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** Run the CLI against this farm. */
+  cli(args: string[], opts?: { token?: string; input?: string }): Promise<CliResult>;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[] } = {}): Promise<FarmProcess> {
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
+  const child = spawn(process.execPath, [CORRAL_BIN, 'up', '--dir', dir, '--http-port', '0', '--api-port', '0', ...(opts.extraArgs ?? [])], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn' },
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await waitFor(async () => out.includes('Corral is up.') || child.exitCode !== null, { timeoutMs: 30_000, what: 'corral up' });
+  if (child.exitCode !== null) throw new Error(`corral up exited early:\n${out}`);
+  const apiUrl = (await readFile(join(dir, 'api-url'), 'utf8')).trim();
+  const routerUrl = (await readFile(join(dir, 'router-url'), 'utf8')).trim();
+  const token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
+  const farm: FarmProcess = {
+    dir, apiUrl, routerUrl, token, child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      return exited;
+    },
+    cli: (args, o = {}) => runCli(args, { cwd: dir, env: { CORRAL_API: apiUrl, CORRAL_TOKEN: o.token ?? token } }, o.input),
+  };
+  return farm;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}, input?: string): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CORRAL_BIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Run the CLI and fail with its output when it does not exit 0. */
+export async function ok(p: Promise<CliResult>): Promise<CliResult> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(`corral exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,129 @@
+// End to end, as a user: `corral up`, a customer, a static site deployed with the CLI,
+// served through the router by Host; hostile input refused; state kept across a restart.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+import { waitFor } from '../src/lib/wait.ts';
+
+const STATIC_EXAMPLE = join(REPO, 'examples', 'static-site');
+
+describe('a static site on a one-machine farm', () => {
+  let farm: FarmProcess;
+  let customerToken = '';
+  let work = '';
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'corral-static-'));
+    farm = await startFarmProcess();
+  });
+  after(async () => {
+    await farm?.stop();
+    await removeDir(farm?.dir ?? '');
+    await removeDir(work);
+  });
+
+  it('prints where the router, API and token are', () => {
+    assert.match(farm.output(), /router\s+http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(farm.output(), /API\s+http:\/\/127\.0\.0\.1:\d+\/v1/);
+    assert.match(farm.output(), /token\s+\S+admin-token/);
+  });
+
+  it('creates a customer and a site, deploys the example, serves it by Host', async () => {
+    const created = await ok(farm.cli(['customer', 'create', 'acme']));
+    customerToken = /token: (\S+)/.exec(created.stdout)![1]!;
+    await ok(farm.cli(['site', 'create', 'www', '--domain', 'www.acme.test', '--kind', 'static'], { token: customerToken }));
+    const deploy = await ok(farm.cli(['deploy', STATIC_EXAMPLE, '--site', 'www'], { token: customerToken }));
+    assert.match(deploy.stderr, /uploading .* \(100%\)/);
+    assert.match(deploy.stderr, /replicas ready 1\/1/);
+    const page = await get(farm.routerUrl, 'www.acme.test', '/');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Corral static example/);
+    assert.match(String(page.headers['content-type']), /text\/html/);
+  });
+
+  it('answers an unknown host with a clear 404, never another site', async () => {
+    const r = await get(farm.routerUrl, 'nobody.test', '/');
+    assert.equal(r.status, 404);
+    assert.doesNotMatch(r.body, /Corral static example/);
+    assert.match(r.body, /nobody\.test/);
+  });
+
+  it('refuses hostile tarballs with a clear error and writes nothing outside its folders', async () => {
+    const evil = join(work, 'evil.tar.gz');
+    await writeFile(join(work, 'sentinel'), 'x');
+    await pipeline(Readable.from([tarEntry('../../escaped.txt', 'pwned')]), createGzip(), (await import('node:fs')).createWriteStream(evil));
+    const r = await farm.cli(['deploy', evil, '--site', 'www'], { token: customerToken });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: .*\.\./m, 'one clear line naming the bad entry');
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual((await readdir(work)).sort(), ['evil.tar.gz', 'sentinel']);
+    const releases = await ok(farm.cli(['site', 'list', '--json'], { token: customerToken }));
+    assert.equal(JSON.parse(releases.stdout).sites[0].release, 'v1', 'the good release still serves');
+  });
+
+  it('refuses a missing or wrong token with 401', async () => {
+    for (const auth of [undefined, 'Bearer crl_wrong']) {
+      const res = await fetch(`${farm.apiUrl}/v1/sites`, { headers: auth ? { authorization: auth } : {} });
+      assert.equal(res.status, 401);
+      const body = (await res.json()) as { error: { message: string } };
+      assert.ok(body.error.message.length > 0);
+    }
+    const r = await farm.cli(['site', 'list'], { token: 'crl_wrong' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: /);
+  });
+
+  it("keeps one customer out of another's site", async () => {
+    const other = /token: (\S+)/.exec((await ok(farm.cli(['customer', 'create', 'globex']))).stdout)![1]!;
+    const list = await ok(farm.cli(['site', 'list', '--json'], { token: other }));
+    assert.deepEqual(JSON.parse(list.stdout).sites, []);
+    for (const args of [['scale', 'www', '3'], ['rollback', 'www'], ['deploy', STATIC_EXAMPLE, '--site', 'www'], ['logs', 'www'], ['site', 'delete', 'www']]) {
+      const r = await farm.cli(args, { token: other });
+      assert.equal(r.code, 1, `${args.join(' ')} must fail`);
+      assert.match(r.stderr, /not found|no site/i, `${args.join(' ')}: ${r.stderr}`);
+    }
+    const taken = await farm.cli(['site', 'create', 'phish', '--domain', 'www.acme.test'], { token: other });
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /www\.acme\.test/);
+    assert.equal((await get(farm.routerUrl, 'www.acme.test', '/')).status, 200);
+  });
+
+  it('keeps customers, sites and releases across a restart, and the virtual servers come back', async () => {
+    assert.equal(await farm.stop(), 0, 'Ctrl-C stops cleanly');
+    farm = await startFarmProcess({ dir: farm.dir });
+    const sites = JSON.parse((await ok(farm.cli(['site', 'list', '--json']))).stdout).sites as { name: string; release: string }[];
+    assert.deepEqual(sites.map((s) => [s.name, s.release]), [['www', 'v1']]);
+    const customers = JSON.parse((await ok(farm.cli(['customer', 'list', '--json']))).stdout).customers as { id: string }[];
+    assert.deepEqual(customers.map((c) => c.id).sort(), ['acme', 'globex']);
+    await waitFor(async () => (await get(farm.routerUrl, 'www.acme.test', '/')).status === 200, { timeoutMs: 20_000, what: 'site served after restart' });
+    assert.match((await get(farm.routerUrl, 'www.acme.test', '/')).body, /Corral static example/);
+  });
+});
+
+/** One ustar entry (header + data + end blocks) with an arbitrary, unchecked name. */
+function tarEntry(name: string, content: string): Buffer {
+  const data = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  header.write(name, 0, 100);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(data.length.toString(8).padStart(11, '0') + '\0', 124);
+  header.write('00000000000\0', 136);
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  const pad = Buffer.alloc((512 - (data.length % 512)) % 512);
+  return Buffer.concat([header, data, pad, Buffer.alloc(1024)]);
+}
