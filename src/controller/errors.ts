@@ -53,8 +53,14 @@ export class AlreadyExistsError extends ControllerError {
 }
 
 export class DomainTakenError extends ControllerError {
-  constructor(domain: string) {
-    super('domain_taken', 409, `domain ${domain} is already used by another site`);
+  constructor(domain: string, overlapping?: string) {
+    super(
+      'domain_taken',
+      409,
+      overlapping
+        ? `domain ${domain} overlaps ${overlapping}, which belongs to another customer`
+        : `domain ${domain} is already used by another site`,
+    );
   }
 }
 
@@ -92,5 +98,12 @@ export class NotImplementedError extends ControllerError {
 export class InternalError extends ControllerError {
   constructor(requestId: string, cause?: unknown) {
     super('internal', 500, `internal error; the controller log has the details under id ${requestId}`, { cause });
+  }
+}
+
+/** Cluster mode: the uploaded blob could not be stored on a second controller, so the upload is not acknowledged. */
+export class BlobReplicationError extends ControllerError {
+  constructor(detail: string) {
+    super('blob_replication_failed', 503, `the release could not be stored on a second controller (${detail}); retry the upload`);
   }
 }

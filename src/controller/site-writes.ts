@@ -1,4 +1,4 @@
-// Writing site records. A site and its domain claims (keys.domain(d) → site name) change in
+// Writing site records. A site and its domain claims (keys.domain(d) → {site, customer}) change in
 // one transaction, so a domain has exactly one owner. Updates compare-and-swap on the
 // site's modRevision and retry a few times when someone else wrote in between; they also
 // check createRevision, so a site deleted and re-created meanwhile is not touched.
@@ -7,26 +7,34 @@ import { keys, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp } from '../store/types.ts';
 import { AlreadyExistsError, ConcurrentUpdateError, DomainTakenError, NotFoundError } from './errors.ts';
 import { readRecord, type Stored } from './records.ts';
+import { guardDomains, type DomainClaim } from './domain-overlap.ts';
 
 const MAX_ATTEMPTS = 5;
 
 export async function createSite(store: Store, site: Site): Promise<Site> {
   const siteKey = keys.site(site.name);
   const domainKeys = site.domains.map(keys.domain);
-  const res = await store.txn({
-    compare: [
-      { key: siteKey, target: 'create', op: '=', value: 0 },
-      { key: keys.customer(site.customer), target: 'create', op: '>', value: 0 },
-      ...domainKeys.map(unclaimed),
-    ],
-    success: [{ type: 'put', key: siteKey, value: JSON.stringify(site) }, ...site.domains.map((d) => claim(d, site.name))],
-    failure: [siteKey, keys.customer(site.customer), ...domainKeys].map((key): TxnOp => ({ type: 'get', key })),
-  });
-  if (res.succeeded) return site;
-  const [existing, customer, ...domains] = res.gets;
-  if (existing) throw new AlreadyExistsError(`site ${site.name}`);
-  if (!customer) throw new NotFoundError(`customer ${site.customer}`);
-  throw new DomainTakenError(site.domains[domains.findIndex((kv) => kv !== undefined)] ?? '?');
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const guard = await guardDomains(store, site.customer, site.domains);
+    const res = await store.txn({
+      compare: [
+        { key: siteKey, target: 'create', op: '=', value: 0 },
+        { key: keys.customer(site.customer), target: 'create', op: '>', value: 0 },
+        ...domainKeys.map(unclaimed),
+        guard.compare,
+      ],
+      success: [{ type: 'put', key: siteKey, value: JSON.stringify(site) }, ...site.domains.map((d) => claim(d, site)), guard.bump],
+      failure: [siteKey, keys.customer(site.customer), ...domainKeys].map((key): TxnOp => ({ type: 'get', key })),
+    });
+    if (res.succeeded) return site;
+    const [existing, customer, ...domains] = res.gets;
+    if (existing) throw new AlreadyExistsError(`site ${site.name}`);
+    if (!customer) throw new NotFoundError(`customer ${site.customer}`);
+    const taken = domains.findIndex((kv) => kv !== undefined);
+    if (taken >= 0) throw new DomainTakenError(site.domains[taken] ?? '?');
+    // otherwise another site's domains changed meanwhile: check again
+  }
+  throw new ConcurrentUpdateError(`site ${site.name}`);
 }
 
 /**
@@ -41,11 +49,13 @@ export async function updateSite(store: Store, ref: Stored<Site>, change: (site:
     const next = change(current.value);
     const added = next.domains.filter((d) => !current!.value.domains.includes(d));
     const removed = current.value.domains.filter((d) => !next.domains.includes(d));
+    const guard = added.length ? await guardDomains(store, next.customer, added) : undefined;
     const res = await store.txn({
-      compare: [unchanged(current), ...added.map(keys.domain).map(unclaimed)],
+      compare: [unchanged(current), ...added.map(keys.domain).map(unclaimed), ...(guard ? [guard.compare] : [])],
       success: [
         { type: 'put', key: current.kv.key, value: JSON.stringify(next) },
-        ...added.map((d) => claim(d, next.name)),
+        ...added.map((d) => claim(d, next)),
+        ...(guard ? [guard.bump] : []),
         ...removed.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
         ...extraOps,
       ],
@@ -53,9 +63,8 @@ export async function updateSite(store: Store, ref: Stored<Site>, change: (site:
     });
     if (res.succeeded) return next;
     const [site, ...domains] = res.gets;
-    if (site?.modRevision === current.kv.modRevision) {
-      throw new DomainTakenError(added[domains.findIndex((kv) => kv !== undefined)] ?? '?');
-    }
+    const taken = domains.findIndex((kv) => kv !== undefined);
+    if (site?.modRevision === current.kv.modRevision && taken >= 0) throw new DomainTakenError(added[taken] ?? '?');
   }
   throw new ConcurrentUpdateError(`site ${ref.value.name}`);
 }
@@ -87,6 +96,7 @@ function unclaimed(key: string): Compare {
   return { key, target: 'create', op: '=', value: 0 };
 }
 
-function claim(domain: string, site: string): TxnOp {
-  return { type: 'put', key: keys.domain(domain), value: JSON.stringify(site) };
+function claim(domain: string, site: Site): TxnOp {
+  const value: DomainClaim = { site: site.name, customer: site.customer };
+  return { type: 'put', key: keys.domain(domain), value: JSON.stringify(value) };
 }

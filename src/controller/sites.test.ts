@@ -19,7 +19,7 @@ test('a customer creates, reads, lists, changes, scales and deletes its site', a
   assert.equal(patched.status, 200, patched.body);
   assert.deepEqual(patched.json.site.domains, ['www.blog.example.com', '*.blog.example.com']);
   assert.equal(await h.store.get(keys.domain('blog.example.com')), undefined, 'the dropped domain is released');
-  assert.equal((await h.store.get(keys.domain('www.blog.example.com')))?.value, '"blog"');
+  assert.deepEqual(JSON.parse((await h.store.get(keys.domain('www.blog.example.com')))?.value ?? 'null'), { site: 'blog', customer: 'acme' });
 
   const scaled = await acme.post('/v1/sites/blog/scale', { replicas: 3 });
   assert.equal(scaled.json.site.replicas, 3);

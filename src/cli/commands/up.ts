@@ -1,6 +1,6 @@
 // corral up: the whole farm on this machine until Ctrl-C.
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { startFarm } from '../farm.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
@@ -10,6 +10,9 @@ interface UpOpts {
   httpPort: string;
   apiPort: string;
   host: string;
+  openMetrics?: boolean;
+  runtime: string;
+  routerWorkers: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -20,10 +23,15 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--http-port <port>', 'router port (0 = any free port)', '8080')
     .option('--api-port <port>', 'API port (0 = any free port)', '7400')
     .option('--host <address>', 'address the router and API listen on', '127.0.0.1')
+    .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
+    .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
+    .option('--router-workers <n>', 'router worker processes sharing the port: a number, or auto (one per core); 1 keeps the router in-process with per-site live stats', '1')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
-      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host })
+      // Loaded on demand: the farm pulls in every part, which other commands never need.
+      const { startFarm } = await import('../farm.ts');
+      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --api-port, or 0 for any`);
           throw err;
@@ -31,6 +39,8 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out('Corral is up.');
       ctx.print.out(`  router   ${farm.routerUrl}   (sites by Host header)`);
       ctx.print.out(`  API      ${farm.apiUrl}/v1`);
+      ctx.print.out(`  console  ${farm.consoleUrl}   (sign in with a token)`);
+      ctx.print.out(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime)`);
       ctx.print.out(`  state    ${farm.dir}`);
@@ -53,5 +63,17 @@ export function registerUp(program: Command, ctx: Context): void {
 function port(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
+  return n;
+}
+
+function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
+  if (v === 'auto' || v === 'process' || v === 'namespace') return v;
+  throw new CliError(`--runtime must be auto, process or namespace, got "${v}"`);
+}
+
+function routerWorkers(v: string): number {
+  if (v === 'auto') return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`--router-workers must be auto or a number from 1 to 256, got "${v}"`);
   return n;
 }
