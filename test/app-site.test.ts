@@ -11,6 +11,15 @@ import { waitFor } from '../src/lib/wait.ts';
 
 const HOST = 'shop.acme.test';
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface VsRow { vs: string; site: string; release: string; state?: string; pid?: number; restarts?: number }
 
 describe('an app site with three replicas', () => {
@@ -96,6 +105,21 @@ describe('an app site with three replicas', () => {
       const now = await vsList();
       return now.length === 3 && now.every((v) => v.release === 'v1');
     }, { timeoutMs: 20_000, what: 'only v1 servers left' });
+  });
+
+  it('reaps the virtual servers orphaned by a killed farm, and brings the site back', async () => {
+    const orphans = (await vsList()).map((v) => v.pid!);
+    assert.equal(orphans.length, 3);
+    farm.child.kill('SIGKILL');
+    await farm.stop();
+    assert.ok(orphans.every(alive), 'with the farm killed, its virtual servers are orphans');
+    farm = await startFarmProcess({ dir: farm.dir });
+    await waitFor(() => orphans.every((pid) => !alive(pid)), { timeoutMs: 20_000, what: 'orphans reaped' });
+    await waitFor(async () => {
+      const now = await vsList();
+      return now.length === 3 && now.every((v) => v.state === 'ready' && !orphans.includes(v.pid!));
+    }, { timeoutMs: 30_000, what: 'three fresh virtual servers' });
+    await waitFor(async () => (await get(farm.routerUrl, HOST)).status === 200, { timeoutMs: 20_000, what: 'site served again' });
   });
 
   it('shows the site in `corral status` and its logs in `corral logs`', async () => {
