@@ -9,3 +9,7 @@ export { createEngineLogs, type EngineLogs, type VsLogInfo } from './logs.ts';
 export { enginePaths, logPath } from './paths.ts';
 export type { FetchBlob } from './release-cache.ts';
 export * from './errors.ts';
+export { metricsRegistry, trackEngineMetrics, processUsage, type ProcessUsage } from './metrics.ts';
+export { createNamespaceRuntime, type NamespaceRuntimeOptions } from './namespace-runtime.ts';
+export { chooseRuntime, type ChosenRuntime, type RuntimeChoice } from './namespace/choose-runtime.ts';
+export type { VsInspect, VsLimitsSpec, ExecResult } from './runtime.ts';

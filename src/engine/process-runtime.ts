@@ -197,7 +197,7 @@ async function endpoint(pooled: string, log: Logger): Promise<[string, number]> 
 }
 
 /** Spawn as the leader of a new process group; resolves once the process exists. */
-function spawnGroup(l: Launch, cwd: string): Promise<ChildProcess> {
+export function spawnGroup(l: Launch, cwd: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(l.file, l.args, { cwd, env: l.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     child.once('spawn', () => resolve(child));
@@ -206,7 +206,7 @@ function spawnGroup(l: Launch, cwd: string): Promise<ChildProcess> {
 }
 
 /** stdout and stderr → the VS's capped log file. If the file fails, output is discarded, never blocked. */
-function captureOutput(child: ChildProcess, file: string, maxBytes: number | undefined, log: Logger) {
+export function captureOutput(child: ChildProcess, file: string, maxBytes: number | undefined, log: Logger) {
   const out = createLogFile(file, { maxBytes });
   const sources = [child.stdout!, child.stderr!];
   let open = sources.length;

@@ -12,7 +12,14 @@ import { appSpec, onCleanup, httpGet, processAlive, tempDir, writeTestRelease } 
 /** Build a runtime whose state lives under base; the contract destroys it after each test. */
 export type RuntimeFactory = (base: string) => Runtime;
 
-export function runtimeContract(name: string, make: RuntimeFactory): void {
+export interface ContractOptions {
+  /** Where the guest sees its data folder (namespace: /srv/data); default the spec's dataDir. */
+  dataDirInGuest?: string;
+  /** The VS runs in its own PID namespace: the app sees its own pid there, not the reported host pid. */
+  pidNamespace?: boolean;
+}
+
+export function runtimeContract(name: string, make: RuntimeFactory, opts: ContractOptions = {}): void {
   async function setup(t: TestContext) {
     const base = await tempDir(t);
     await writeTestRelease(path.join(base, 'release'));
@@ -28,7 +35,9 @@ export function runtimeContract(name: string, make: RuntimeFactory): void {
       assert.ok(vs.pid > 0);
       const res = await waitFor(() => httpGet(vs.address, vs.port, '/hi', 'test.example'), { what: 'app to answer' });
       assert.equal(res.status, 200);
-      assert.deepEqual(JSON.parse(res.body), { vs: 'app-a', host: 'test.example', path: '/hi', pid: vs.pid });
+      const body = JSON.parse(res.body) as { pid: number };
+      assert.deepEqual(body, { vs: 'app-a', host: 'test.example', path: '/hi', pid: opts.pidNamespace ? body.pid : vs.pid });
+      if (opts.pidNamespace) assert.ok(body.pid > 0 && body.pid < 10, `pid ${body.pid} inside the guest's PID namespace`);
     });
 
     test('stop sends SIGTERM and the app exits gracefully', async (t) => {
@@ -97,7 +106,7 @@ export function runtimeContract(name: string, make: RuntimeFactory): void {
       assert.equal(env.CORRAL_VS, 'app-g');
       assert.equal(env.CORRAL_SITE, 'testsite');
       assert.equal(env.CORRAL_RELEASE, 'r7');
-      assert.equal(env.CORRAL_DATA_DIR, spec.dataDir);
+      assert.equal(env.CORRAL_DATA_DIR, opts.dataDirInGuest ?? spec.dataDir);
       assert.equal(env.CORRAL_ENGINE_SECRET, undefined);
     });
 

@@ -23,6 +23,36 @@ export interface VsSpec {
   domains: string[];
   healthPath: string;
   env: Record<string, string>;
+  /** Limits (namespace runtime); the runtime's defaults fill what is missing. */
+  limits?: Partial<VsLimitsSpec>;
+}
+
+/** Resource limits of one VS (enforced by the namespace runtime through cgroups). */
+export interface VsLimitsSpec {
+  memoryBytes: number;
+  /** Relative CPU weight 1–10000, default 100. */
+  cpuWeight: number;
+  /** Hard cap in CPUs (0 = none). */
+  cpuQuota: number;
+  pidsMax: number;
+  /** Size cap of the private /tmp. */
+  tmpBytes: number;
+  /** Data folder quota, measured with du. */
+  diskBytes: number;
+}
+
+/** What a runtime reports about one running VS for `corral vs list`. */
+export interface VsInspect {
+  runtime: 'process' | 'namespace';
+  address: string;
+  limits?: { memoryBytes: number; cpuWeight: number; cpuQuota: number; pidsMax: number; diskBytes: number };
+  usage?: { memoryBytes: number; cpuUsec: number; pids: number; diskBytes: number };
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
 }
 
 export interface ExitInfo {
@@ -49,6 +79,10 @@ export interface Runtime {
   stop(name: string, graceMs: number): Promise<void>;
   /** Kill everything this runtime left behind by an earlier run of the engine (pidfiles, namespaces…). */
   reapOrphans(): Promise<number>;
+  /** Run a command inside a running VS as its uid (operators' `corral vs exec`); absent where unsupported. */
+  exec?(name: string, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Limits and usage of a running VS; absent where unsupported. */
+  inspect?(name: string): Promise<VsInspect | undefined>;
   /** Stop everything immediately (SIGKILL). Safe to call twice. */
   destroy(): Promise<void>;
 }

@@ -13,6 +13,9 @@ import { sleep } from './sleep.ts';
 import type { StatusWriter } from './status-writer.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
 
+/** How often a running VS's usage is sampled into its status. */
+const USAGE_SAMPLE_MS = 15_000;
+
 export interface VsUnit {
   readonly assignment: Assignment;
   readonly snapshot: VsSnapshot;
@@ -53,7 +56,19 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     if (s.port !== undefined) status.port = s.port;
     if (s.pid !== undefined) status.pid = s.pid;
     if (s.lastExit !== undefined) status.lastExit = s.lastExit;
+    if (inspected) Object.assign(status, inspected);
     opts.statuses.set(status);
+  }
+
+  // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
+  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage'> | undefined;
+  const sampler = opts.runtime.inspect ? setInterval(() => void sample(), USAGE_SAMPLE_MS) : undefined;
+  sampler?.unref();
+  async function sample() {
+    const info = await opts.runtime.inspect?.(a.vs).catch(() => undefined);
+    if (!info || cancel.signal.aborted) return;
+    inspected = { runtime: info.runtime, ...(info.limits ? { limits: info.limits } : {}), ...(info.usage ? { usage: { ...info.usage, at: new Date().toISOString() } } : {}) };
+    report(snapshot);
   }
 
   // The release directory, retrying a failed fetch or unpack with backoff until stopped.
@@ -87,13 +102,18 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
       log.warn({ err, vs: a.vs }, 'vs.log_meta_failed'),
     );
     if (cancel.signal.aborted) return;
-    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState: report, log, timing: opts.timing });
+    const onState = (st: VsSnapshot) => {
+      report(st);
+      if (st.state === 'ready') void sample();
+    };
+    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing });
     supervisor.start();
   }
 
   function halt(graceMs: number): Promise<void> {
     stopping ??= (async () => {
       cancel.abort();
+      clearInterval(sampler);
       if (!supervisor) report({ ...snapshot, state: 'stopping' });
       await preparing;
       await supervisor?.stop(graceMs);

@@ -1,0 +1,22 @@
+// The namespace runtime's columns of `corral vs list`: limits, usage and the last exit.
+import type { VsStatus } from '../../model/index.ts';
+
+type Columns = Partial<Pick<VsStatus, 'limits' | 'usage' | 'lastExit'>>;
+
+const mib = (b: number) => `${Math.round(b / 2 ** 20)}M`;
+
+export function limitsText(v: Columns): string | undefined {
+  const l = v.limits;
+  return l ? `mem ${mib(l.memoryBytes)} cpu ${l.cpuQuota > 0 ? l.cpuQuota : '∞'}×w${l.cpuWeight} pids ${l.pidsMax} disk ${mib(l.diskBytes)}` : undefined;
+}
+
+export function usageText(v: Columns): string | undefined {
+  const u = v.usage;
+  return u ? `mem ${mib(u.memoryBytes)} cpu ${(u.cpuUsec / 1e6).toFixed(1)}s pids ${u.pids} disk ${mib(u.diskBytes)}` : undefined;
+}
+
+export function lastExitText(v: Columns): string | undefined {
+  const e = v.lastExit;
+  if (!e) return undefined;
+  return `${e.oom ? 'OOM ' : ''}${e.signal ?? `code ${e.code}`}`;
+}

@@ -1,0 +1,331 @@
+// The `namespace` runtime (Linux, root): each VS is a guest of its own — bubblewrap
+// gives it mount, PID, UTS and IPC namespaces and a read-only system; a named network
+// namespace gives it eth0 with its own address on the engine's bridge; cgroups cap its
+// memory, CPU and pids; setpriv runs it as its customer's unprivileged uid with no
+// capabilities and no_new_privs. Order of a start: address → cgroups (limits) →
+// netns + veth → data dir owner → spawn. Everything is undone when the guest exits,
+// and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
+
+import { type ChildProcess } from 'node:child_process';
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { logger, type Logger } from '../lib/log.ts';
+import { NamespaceUnavailableError, RuntimeClosedError, VsAlreadyRunningError, VsNotRunningError } from './errors.ts';
+import { DEFAULT_LIMITS, type VsLimits } from './namespace/cgroup-layout.ts';
+import { openCgroups, type Cgroups } from './namespace/cgroups.ts';
+import { customerUid, etcContents, GUEST, guestCommand } from './namespace/guest-command.ts';
+import { rootLinks, runtimeBinds } from './namespace/guest-paths.ts';
+import { run, type CommandResult } from './namespace/host-command.ts';
+import { guestNetwork, type GuestNetwork } from './namespace/network.ts';
+import { parseSubnet, type Subnet } from './namespace/subnet.ts';
+import { assertName } from './paths.ts';
+import { captureOutput, spawnGroup } from './process-runtime.ts';
+import type { ExitInfo, RunningVs, Runtime, VsInspect, VsSpec } from './runtime.ts';
+import { sleep } from './sleep.ts';
+import { defaultNodeArgs, vsLaunch } from './vs-launch.ts';
+
+export interface NamespaceRuntimeOptions {
+  /** Per-VS state (generated /etc files): `<engine dir>/run`. */
+  runDir: string;
+  /** The engine's bridge; at most 15 characters. Default corral0. */
+  bridge?: string;
+  /** The guests' subnet, never routed anywhere. Default 10.213.0.0/24. */
+  subnet?: string;
+  /** The port every guest listens on (each has its own address). Default 8080. */
+  port?: number;
+  /** Default limits of every VS (a spec's own limits win). */
+  limits?: Partial<VsLimits>;
+  log?: Logger;
+  nodeArgs?: string[];
+  logMaxBytes?: number;
+  /** Delete the bridge (and the instance cgroups) on destroy: `corral up` and tests; a crash leaves them for reapOrphans. */
+  removeBridge?: boolean;
+}
+
+const KILL_WAIT_MS = 3_000;
+const DU_CACHE_MS = 30_000;
+
+interface Entry {
+  spec: VsSpec;
+  pid: number;
+  child: ChildProcess;
+  address: string;
+  exited: Promise<ExitInfo>;
+  hasExited: boolean;
+  stopping?: Promise<void>;
+  limits: VsLimits;
+}
+
+/**
+ * Build a namespace runtime. Machine checks (cgroups, bridge) run on first use; a start
+ * then fails with ENGINE_NAMESPACE_UNAVAILABLE if the machine cannot run it
+ * (namespaceSupport() says so up front).
+ */
+export function createNamespaceRuntime(opts: NamespaceRuntimeOptions): Runtime {
+  const bridge = opts.bridge ?? 'corral0';
+  if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge)) throw new NamespaceUnavailableError(`bridge name ${JSON.stringify(bridge)} is not a short interface name`);
+  const subnet = parseSubnet(opts.subnet ?? '10.213.0.0/24');
+  const network = guestNetwork(bridge, subnet);
+  const ready = (async () => {
+    const cgroups = await openCgroups(bridge);
+    if (!cgroups) throw new NamespaceUnavailableError('the memory, cpu and pids cgroup controllers are not all mounted');
+    await network.ensureBridge();
+    return cgroups;
+  })();
+  ready.catch(() => undefined);
+  return namespaceRuntime(opts, subnet, ready, network);
+}
+
+function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: Promise<Cgroups>, network: GuestNetwork): Runtime {
+  let cgroups!: Cgroups;
+  void ready.then((c) => (cgroups = c), () => undefined);
+  const log = opts.log ?? logger('engine', { runtime: 'namespace' });
+  const nodeArgs = opts.nodeArgs ?? defaultNodeArgs();
+  const port = opts.port ?? 8080;
+  const defaults = { ...DEFAULT_LIMITS, ...opts.limits };
+  const links = rootLinks();
+  const binds = runtimeBinds();
+  const entries = new Map<string, Entry>();
+  const claimed = new Set<string>();
+  /** Per VS: the teardown of its last run, awaited by a new start of the same name. */
+  const teardowns = new Map<string, Promise<void>>();
+  const du = new Map<string, { at: number; bytes: number }>();
+  let destroying: Promise<void> | undefined;
+
+  async function launch(spec: VsSpec): Promise<RunningVs> {
+    const limits = { ...defaults, ...spec.limits };
+    const uid = customerUid(spec.customer);
+    const address = subnet.acquire();
+    const stateDir = path.join(opts.runDir, spec.name);
+    let child: ChildProcess;
+    try {
+      const dirs = await cgroups.create(spec.name, limits);
+      const netns = await network.attach(spec.name, address);
+      await prepareDataDir(spec.dataDir, uid);
+      const etcFiles = await writeEtc(stateDir, etcContents(spec.name, address, uid, uid));
+      const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs);
+      const argv = guestCommand({
+        vs: spec.name, uid, gid: uid, cgroupDirs: dirs, netnsPath: netns, releaseDir: spec.releaseDir, dataDir: spec.dataDir,
+        etcFiles, tmpBytes: limits.tmpBytes, readOnly: binds, rootLinks: links, file: l.file, args: l.args,
+      });
+      child = await spawnGroup({ file: argv[0]!, args: argv.slice(1), env: { ...l.env, CORRAL_CGROUPS: dirs.join(' ') } }, '/');
+    } catch (err) {
+      await teardown(spec.name, address);
+      throw err;
+    }
+    const pid = child.pid!;
+    child.on('error', (err) => log.warn({ err, vs: spec.name }, 'vs.process_error'));
+    captureOutput(child, spec.logFile, opts.logMaxBytes, log);
+    let resolveExit!: (info: ExitInfo) => void;
+    const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
+    const e: Entry = { spec, pid, child, address, exited, hasExited: false, limits };
+    child.once('exit', (code, signal) => {
+      e.hasExited = true;
+      void (async () => {
+        const oom = (await cgroups.usage(spec.name)).oomKills > 0;
+        const info = exitInfo(code, signal, oom);
+        log.info({ vs: spec.name, pid, ...info }, 'vs.exited');
+        entries.delete(spec.name);
+        const done = teardown(spec.name, address).finally(() => {
+          claimed.delete(spec.name);
+          if (teardowns.get(spec.name) === done) teardowns.delete(spec.name);
+        });
+        teardowns.set(spec.name, done);
+        resolveExit(info);
+      })();
+    });
+    entries.set(spec.name, e);
+    log.info({ vs: spec.name, pid, address, port }, 'vs.started');
+    if (destroying) void killNow(e);
+    return { address, port, pid, exited };
+  }
+
+  // Kill what is left in its cgroups, then remove netns, veth, cgroups, state; give the address back.
+  async function teardown(vs: string, address: string): Promise<void> {
+    try {
+      await cgroups.killAll(vs, KILL_WAIT_MS);
+      await network.detach(vs);
+      await cgroups.remove(vs);
+      await rm(path.join(opts.runDir, vs), { recursive: true, force: true });
+    } catch (err) {
+      log.warn({ err, vs }, 'vs.teardown_failed');
+    } finally {
+      subnet.release(address);
+    }
+  }
+
+  // SIGTERM every guest process except bubblewrap's own (which would take the guest down at once).
+  async function terminate(e: Entry) {
+    for (const p of await cgroups.pids(e.spec.name)) {
+      const comm = await readFile(`/proc/${p}/comm`, 'utf8').catch(() => 'bwrap');
+      if (comm.trim() === 'bwrap') continue;
+      try {
+        process.kill(p, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+  }
+
+  function stopEntry(e: Entry, graceMs: number): Promise<void> {
+    e.stopping ??= (async () => {
+      if (graceMs > 0) await terminate(e);
+      if (!(await waitExit(e, graceMs))) {
+        if (graceMs > 0) log.warn({ vs: e.spec.name, graceMs }, 'vs.stop_timeout_killed');
+        killOuter(e);
+        await cgroups.killAll(e.spec.name, KILL_WAIT_MS);
+        await waitExit(e, KILL_WAIT_MS);
+      }
+      await e.exited;
+      await teardowns.get(e.spec.name);
+    })();
+    return e.stopping;
+  }
+
+  function killNow(e: Entry): Promise<void> {
+    killOuter(e);
+    return stopEntry(e, 0);
+  }
+
+  const runtime: Runtime = {
+    name: 'namespace',
+
+    async start(spec) {
+      if (destroying) throw new RuntimeClosedError();
+      await ready;
+      assertName('virtual server', spec.name);
+      assertName('site', spec.site);
+      await teardowns.get(spec.name);
+      if (claimed.has(spec.name)) throw new VsAlreadyRunningError(spec.name);
+      claimed.add(spec.name);
+      try {
+        return await launch(spec);
+      } catch (err) {
+        claimed.delete(spec.name);
+        throw err;
+      }
+    },
+
+    async stop(name, graceMs) {
+      const e = entries.get(name);
+      if (e) await stopEntry(e, graceMs);
+    },
+
+    async reapOrphans() {
+      await ready;
+      const ours = new Set(claimed);
+      const leftovers = new Set([...(await network.listNamespaces()), ...(await cgroups.list())].filter((vs) => !ours.has(vs)));
+      for (const vs of leftovers) {
+        await cgroups.killAll(vs, KILL_WAIT_MS);
+        await network.detach(vs);
+        await cgroups.remove(vs).catch((err: unknown) => log.warn({ err, vs }, 'vs.orphan_cgroup_busy'));
+        await rm(path.join(opts.runDir, vs), { recursive: true, force: true });
+        log.warn({ vs }, 'vs.orphan_reaped');
+      }
+      const ourVeths = new Set([...ours].map((vs) => network.vethName(vs)));
+      for (const port of await network.listPorts()) if (!ourVeths.has(port)) await network.deletePort(port);
+      return leftovers.size;
+    },
+
+    async exec(name, argv, execOpts = {}) {
+      const e = entries.get(name);
+      const inner = e && !e.hasExited ? await innerPid(e.pid) : undefined;
+      if (!e || inner === undefined) throw new VsNotRunningError(name);
+      return execInGuest(e, inner, argv, execOpts.timeoutMs ?? 30_000);
+    },
+
+    async inspect(name) {
+      const e = entries.get(name);
+      if (!e) return undefined;
+      const usage = await cgroups.usage(name);
+      return {
+        runtime: 'namespace',
+        address: e.address,
+        limits: { memoryBytes: e.limits.memoryBytes, cpuWeight: e.limits.cpuWeight, cpuQuota: e.limits.cpuQuota, pidsMax: e.limits.pidsMax, diskBytes: e.limits.diskBytes },
+        usage: { memoryBytes: usage.memoryBytes, cpuUsec: usage.cpuUsec, pids: usage.pids, diskBytes: await diskUse(e.spec.dataDir) },
+      } satisfies VsInspect;
+    },
+
+    destroy() {
+      destroying ??= (async () => {
+        await Promise.all([...entries.values()].map(killNow));
+        await Promise.all(teardowns.values());
+        await (await ready.catch(() => undefined))?.removeInstance();
+        if (opts.removeBridge) await network.removeBridge();
+      })();
+      return destroying;
+    },
+  };
+  return runtime;
+
+  async function diskUse(dir: string): Promise<number> {
+    const hit = du.get(dir);
+    if (hit && Date.now() - hit.at < DU_CACHE_MS) return hit.bytes;
+    const out = await run('du', ['-sb', dir], { allowFail: true });
+    const bytes = Number(out.stdout.split('\t')[0]) || 0;
+    du.set(dir, { at: Date.now(), bytes });
+    return bytes;
+  }
+
+  // nsenter into the guest's namespaces (joined to its cgroups first), then its uid like the VS itself.
+  function execInGuest(e: Entry, inner: number, argv: string[], timeoutMs: number): Promise<CommandResult> {
+    const uid = String(customerUid(e.spec.customer));
+    const prelude = 'for d in $CORRAL_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; unset CORRAL_CGROUPS; exec "$@"';
+    return run('/bin/sh', ['-c', prelude, 'corral-exec', 'nsenter', '-t', String(inner), '-m', '-u', '-i', '-n', '-p', '-r', '--',
+        '/usr/bin/setpriv', '--reuid', uid, '--regid', uid, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--',
+        '/bin/sh', '-c', `cd ${GUEST.release} && exec "$@"`, 'corral-exec', ...argv],
+      { allowFail: true, timeoutMs, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: GUEST.data, CORRAL_CGROUPS: cgroups.dirs(e.spec.name).join(' ') } });
+  }
+
+  async function waitExit(e: Entry, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!e.hasExited) {
+      if (Date.now() >= deadline) return false;
+      await sleep(20);
+    }
+    return true;
+  }
+}
+
+function killOuter(e: Entry) {
+  try {
+    process.kill(e.pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+/** bubblewrap exits 128+n when the guest's command died of signal n: report it as that signal. */
+function exitInfo(code: number | null, signal: NodeJS.Signals | null, oom: boolean): ExitInfo {
+  if (signal === null && code !== null && code > 128 && code <= 128 + 64) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name) return { code: null, signal: name, oom };
+  }
+  return { code, signal, oom };
+}
+
+/** bubblewrap's pid-1 inside the guest: the child of the outer bwrap. */
+async function innerPid(outer: number): Promise<number | undefined> {
+  const children = await readFile(`/proc/${outer}/task/${outer}/children`, 'utf8').catch(() => '');
+  const first = children.trim().split(' ')[0];
+  return first ? Number(first) : undefined;
+}
+
+/** The data folder exists, is private to the customer's uid, and owned by it (re-owned if it was not). */
+async function prepareDataDir(dir: string, uid: number) {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await stat(dir);
+  if (st.uid !== uid || st.gid !== uid) await run('chown', ['-R', `${uid}:${uid}`, dir]);
+  await chown(dir, uid, uid);
+}
+
+async function writeEtc(stateDir: string, files: Record<string, string>): Promise<Record<string, string>> {
+  await mkdir(path.join(stateDir, 'etc'), { recursive: true });
+  const out: Record<string, string> = {};
+  for (const [name, content] of Object.entries(files)) {
+    out[name] = path.join(stateDir, 'etc', name);
+    await writeFile(out[name], content, { mode: 0o644 });
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+// `corral up` / `corral engine`: the runtime for this engine. `auto` takes `namespace`
+// where the machine allows it (namespaceUnsupported() says why not) and otherwise
+// `process`, with a one-line warning; `process` or `namespace` force one (a forced
+// `namespace` that cannot run is an error, not a fallback).
+
+import path from 'node:path';
+import type { Logger } from '../../lib/log.ts';
+import { NamespaceUnavailableError } from '../errors.ts';
+import { createNamespaceRuntime } from '../namespace-runtime.ts';
+import { createProcessRuntime } from '../process-runtime.ts';
+import type { Runtime } from '../runtime.ts';
+import { engineNetwork } from './engine-network.ts';
+import { namespaceUnsupported } from './support.ts';
+
+export type RuntimeChoice = 'auto' | 'process' | 'namespace';
+
+export interface ChosenRuntime {
+  runtime: Runtime;
+  /** Set when `auto` fell back to `process`: one line saying why. */
+  warning?: string;
+}
+
+export async function chooseRuntime(opts: { want?: RuntimeChoice; engineDir: string; log: Logger; bridge?: string; subnet?: string }): Promise<ChosenRuntime> {
+  const want = opts.want ?? 'auto';
+  const runDir = path.join(opts.engineDir, 'run');
+  if (want === 'process') return { runtime: createProcessRuntime({ runDir, log: opts.log }) };
+  const reason = await namespaceUnsupported();
+  if (reason) {
+    if (want === 'namespace') throw new NamespaceUnavailableError(reason);
+    return { runtime: createProcessRuntime({ runDir, log: opts.log }), warning: `namespace runtime unavailable (${reason}); using the process runtime, without isolation` };
+  }
+  const net = await engineNetwork(opts.engineDir, { ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}) });
+  return { runtime: createNamespaceRuntime({ runDir: path.join(opts.engineDir, 'guests'), log: opts.log, removeBridge: true, ...net }) };
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ancestors, customerUid, guestCommand, UID_BASE, UID_SPAN } from './guest-command.ts';
+import { parseSubnet } from './subnet.ts';
+
+const input = {
+  vs: 'blog-1', uid: 212_345, gid: 212_345, cgroupDirs: ['/cg/memory/x'], netnsPath: '/run/netns/corral0-blog-1',
+  releaseDir: '/e/releases/abc', dataDir: '/e/data/blog', etcFiles: { hosts: '/e/run/blog-1/etc/hosts' }, tmpBytes: 1000,
+  readOnly: ['/work/main/src'], rootLinks: { '/lib': 'usr/lib', '/lib64': null }, file: '/bin/sh', args: ['-c', 'node server.js'],
+};
+
+test('the guest command: cgroups joined, netns entered, namespaces unshared, ids dropped, the command last', () => {
+  const argv = guestCommand(input);
+  assert.deepEqual(argv.slice(0, 2), ['/bin/sh', '-c']);
+  const joined = argv.join(' ');
+  for (const part of ['nsenter --net=/run/netns/corral0-blog-1 -- bwrap', '--unshare-pid --unshare-uts --unshare-ipc', '--hostname blog-1', '--die-with-parent', '--new-session',
+    '--ro-bind /usr /usr', '--symlink usr/lib /lib', '--ro-bind-try /lib64 /lib64', '--ro-bind /e/releases/abc /srv/release', '--bind /e/data/blog /srv/data',
+    '--perms 1777 --size 1000 --tmpfs /tmp', '--ro-bind /work/main/src /work/main/src', '--perms 0755 --dir /work/main', '--ro-bind /e/run/blog-1/etc/hosts /etc/hosts',
+    '/usr/bin/setpriv --reuid 212345 --regid 212345 --clear-groups --bounding-set=-all --inh-caps=-all --no-new-privs /bin/sh -c node server.js']) {
+    assert.ok(joined.includes(part), `has ${part}`);
+  }
+  assert.ok(!argv.includes('--unshare-net'), 'the network namespace is the named one, entered by nsenter');
+  assert.ok(!joined.includes('--bind / '), 'never the host root');
+});
+
+test('customer uids are stable, distinct per customer, and in the unprivileged range', () => {
+  assert.equal(customerUid('acme'), customerUid('acme'));
+  assert.notEqual(customerUid('acme'), customerUid('globex'));
+  for (const c of ['a', 'b', 'c', 'acme']) assert.ok(customerUid(c) >= UID_BASE && customerUid(c) < UID_BASE + UID_SPAN);
+  assert.deepEqual(ancestors(['/work/main/src', '/usr/lib/x', '/opt/node']), ['/work', '/opt', '/work/main']);
+});
+
+test('the guest subnet: gateway first, guests after, addresses reused, bad CIDRs refused', () => {
+  const s = parseSubnet('10.213.0.0/29');
+  assert.equal(s.gateway, '10.213.0.1');
+  const got = [s.acquire(), s.acquire(), s.acquire(), s.acquire(), s.acquire()];
+  assert.deepEqual(got, ['10.213.0.2', '10.213.0.3', '10.213.0.4', '10.213.0.5', '10.213.0.6']);
+  assert.throws(() => s.acquire(), { code: 'ENGINE_ADDRESSES_EXHAUSTED' });
+  s.release('10.213.0.4');
+  assert.equal(s.acquire(), '10.213.0.4');
+  for (const bad of ['10.213.0.0', '10.213.0.1/24', '300.1.1.0/24', '10.0.0.0/30', 'x']) assert.throws(() => parseSubnet(bad), { code: 'ENGINE_INVALID_SUBNET' });
+});

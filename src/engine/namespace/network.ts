@@ -1,0 +1,85 @@
+// The guests' network: one bridge per engine (its first subnet address on the engine
+// side, never routed, no NAT) and per VS a named network namespace holding the guest
+// end of a veth pair as eth0 with the VS's address. Bridge ports are isolated
+// (`bridge link set … isolated on`): a guest reaches the engine, never another guest.
+
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { run } from './host-command.ts';
+import type { Subnet } from './subnet.ts';
+
+export const NETNS_DIR = '/run/netns';
+
+export interface GuestNetwork {
+  bridge: string;
+  /** Create the bridge if missing (idempotent). */
+  ensureBridge(): Promise<void>;
+  /** The network namespace's name for a VS. */
+  netnsName(vs: string): string;
+  /** Fresh netns + veth for the VS with the given address; returns the netns path. */
+  attach(vs: string, address: string): Promise<string>;
+  detach(vs: string): Promise<void>;
+  /** VS names with a namespace of this engine on the machine. */
+  listNamespaces(): Promise<string[]>;
+  /** Host veth names on the bridge. */
+  listPorts(): Promise<string[]>;
+  deletePort(name: string): Promise<void>;
+  vethName(vs: string): string;
+  removeBridge(): Promise<void>;
+}
+
+export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
+  const prefix = `${bridge}-`;
+  const self: GuestNetwork = {
+    bridge,
+    netnsName: (vs) => prefix + vs,
+    vethName: (vs) => `cv${createHash('sha256').update(`${bridge}/${vs}`).digest('hex').slice(0, 10)}`,
+
+    async ensureBridge() {
+      const exists = (await run('ip', ['link', 'show', 'dev', bridge], { allowFail: true })).code === 0;
+      if (!exists) await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge'], { allowFail: true });
+      const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).stdout;
+      if (!addrs.includes(` ${subnet.gateway}/`)) await run('ip', ['addr', 'add', `${subnet.gateway}/${subnet.prefix}`, 'dev', bridge]);
+      await run('ip', ['link', 'set', bridge, 'up']);
+    },
+
+    async attach(vs, address) {
+      await self.detach(vs);
+      const ns = self.netnsName(vs);
+      const veth = self.vethName(vs);
+      await run('ip', ['netns', 'add', ns]);
+      await run('ip', ['-batch', '-'], {
+        input: [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`].join('\n') + '\n',
+      });
+      await run('bridge', ['link', 'set', 'dev', veth, 'isolated', 'on']);
+      await run('ip', ['-n', ns, '-batch', '-'], {
+        input: [`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n') + '\n',
+      });
+      return `${NETNS_DIR}/${ns}`;
+    },
+
+    async detach(vs) {
+      await run('ip', ['link', 'del', self.vethName(vs)], { allowFail: true });
+      await run('ip', ['netns', 'del', self.netnsName(vs)], { allowFail: true });
+    },
+
+    async listNamespaces() {
+      const names = await readdir(NETNS_DIR).catch(() => []);
+      return names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+    },
+
+    async listPorts() {
+      const out = (await run('ip', ['-o', 'link', 'show', 'master', bridge], { allowFail: true })).stdout;
+      return out.split('\n').map((l) => /^\d+: ([^@:]+)/.exec(l)?.[1]).filter((n): n is string => !!n);
+    },
+
+    async removeBridge() {
+      await run('ip', ['link', 'del', bridge], { allowFail: true });
+    },
+
+    async deletePort(name) {
+      await run('ip', ['link', 'del', name], { allowFail: true });
+    },
+  };
+  return self;
+}

@@ -1,0 +1,78 @@
+// End to end on the namespace runtime: `corral up --runtime namespace`, an app site
+// deployed with the CLI, reached through the router at its guest IP; `corral vs list`
+// shows runtime, address, limits and usage; `corral vs exec` runs inside the guest
+// (admin only); a memory hog's OOM kill shows in the listing.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+import { waitFor } from '../src/lib/wait.ts';
+import { namespaceSkip } from '../src/engine/namespace/testing.ts';
+
+const skip = await namespaceSkip();
+const HOST = 'ns.acme.test';
+
+interface VsRow { vs: string; site: string; state?: string; address?: string; restarts?: number; runtime?: string; limits?: { memoryBytes: number }; usage?: { memoryBytes: number }; lastExit?: { oom?: boolean; signal: string | null } }
+
+describe('a farm on the namespace runtime', { skip }, () => {
+  let farm: FarmProcess;
+  let work = '';
+  const vsList = async (site: string): Promise<VsRow[]> =>
+    (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.filter((v) => v.site === site);
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'corral-ns-'));
+    farm = await startFarmProcess({ extraArgs: ['--runtime', 'namespace'] });
+    await ok(farm.cli(['customer', 'create', 'acme']));
+    await ok(farm.cli(['site', 'create', 'web', '--customer', 'acme', '--kind', 'app', '--command', 'node server.js', '--health', '/health', '--replicas', '1', '--domain', HOST]));
+    await ok(farm.cli(['deploy', join(REPO, 'examples', 'node-app'), '--site', 'web']));
+  });
+  after(async () => {
+    await farm?.stop();
+    await removeDir(farm?.dir ?? '');
+    await removeDir(work);
+  });
+
+  it('serves through the router from a guest with its own IP; vs list shows runtime, limits and usage', async () => {
+    const r = await waitFor(async () => { const x = await get(farm.routerUrl, HOST); return x.status === 200 ? x : undefined; }, { what: 'site through the router' });
+    assert.equal(r.status, 200);
+    const [v] = await waitFor(async () => { const l = await vsList('web'); return l[0]?.usage ? l : undefined; }, { what: 'usage in the status' });
+    assert.equal(v!.runtime, 'namespace');
+    assert.match(v!.address ?? '', /^10\.213\.\d+\.\d+$/);
+    assert.ok(v!.limits!.memoryBytes > 0 && v!.usage!.memoryBytes > 0);
+    const table = (await ok(farm.cli(['vs', 'list']))).stdout;
+    assert.match(table, /namespace/);
+    assert.match(table, /mem \d+M/);
+  });
+
+  it('corral vs exec runs inside the guest, for admins only', async () => {
+    const [v] = await vsList('web');
+    const r = await ok(farm.cli(['vs', 'exec', v!.vs, '--', 'sh', '-c', 'cat /proc/sys/kernel/hostname; id -u; ls /srv']));
+    const [hostname, uid, ...srv] = r.stdout.trim().split('\n');
+    assert.equal(hostname, v!.vs);
+    assert.ok(Number(uid) >= 200_000);
+    assert.deepEqual(srv.sort(), ['data', 'release']);
+    const failing = await farm.cli(['vs', 'exec', v!.vs, '--', 'sh', '-c', 'exit 7']);
+    assert.equal(failing.code, 7);
+    const token = (await ok(farm.cli(['customer', 'token', 'acme']))).stdout.trim();
+    const denied = await farm.cli(['vs', 'exec', v!.vs, '--', 'id'], { token });
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /admin/);
+  });
+
+  it('a memory hog is OOM-killed and restarted, and vs list says so', async () => {
+    const hog = join(work, 'hog');
+    await ok(farm.cli(['site', 'create', 'hog', '--customer', 'acme', '--kind', 'app', '--command',
+      `node -e "const a=[];setInterval(()=>{for(let i=0;i<8;i++)a.push(Buffer.alloc(4<<20,1))},5)"`, '--replicas', '1', '--domain', 'hog.acme.test']));
+    await mkdir(hog, { recursive: true });
+    await writeFile(join(hog, 'README'), 'hog\n');
+    await ok(farm.cli(['deploy', hog, '--site', 'hog', '--no-wait']));
+    const v = await waitFor(async () => (await vsList('hog')).find((x) => x.lastExit?.oom === true && (x.restarts ?? 0) >= 1), { what: 'OOM kill reported', timeoutMs: 30_000 });
+    assert.equal(v.lastExit?.signal, 'SIGKILL');
+    assert.match((await ok(farm.cli(['vs', 'list']))).stdout, /OOM SIGKILL/);
+    assert.equal((await get(farm.routerUrl, HOST)).status, 200, 'the other site keeps serving');
+  });
+});
