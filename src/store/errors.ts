@@ -55,6 +55,13 @@ export class StoreInUseError extends StoreError {
   }
 }
 
+/** The backing service (etcd) could not be reached in time. */
+export class StoreUnavailableError extends StoreError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', 503, `the store could not be reached (${detail}); check that etcd is up and reachable`, options);
+  }
+}
+
 /** The file was written by a newer Corral, or is not a Corral store. */
 export class StoreSchemaError extends StoreError {
   constructor(path: string, found: number, supported: number) {

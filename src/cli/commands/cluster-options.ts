@@ -1,0 +1,40 @@
+// Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
+import type { Command } from 'commander';
+import { CliError } from '../errors.ts';
+import type { Context } from '../context.ts';
+
+export function port(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
+  return n;
+}
+
+export function positiveInt(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number >= 0, got "${v}"`);
+  return n;
+}
+
+/** --token on a role command is also the program's global --token: take whichever commander filled. */
+export function roleToken(program: Command, own: string | undefined, role: string): string {
+  const token = own ?? program.opts<{ token?: string }>().token;
+  if (!token) throw new CliError(`corral ${role} --join needs --token <join-token> (an admin makes one: corral join-token create)`);
+  return token;
+}
+
+/** Run until SIGINT/SIGTERM, then close. */
+export async function untilSignal(ctx: Context, close: () => Promise<void>): Promise<void> {
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      ctx.print.out('stopping…');
+      close().then(done, done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  ctx.print.out('stopped.');
+}

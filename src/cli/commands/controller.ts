@@ -1,0 +1,44 @@
+// corral controller --store etcd://h1:2379,h2:2379: one controller of a farm on etcd.
+import type { Command } from 'commander';
+import { parseStoreUrl, startControllerNode } from '../../cluster/index.ts';
+import { DEFAULT_DIR } from '../config.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { port, positiveInt, untilSignal } from './cluster-options.ts';
+
+interface ControllerOpts {
+  store?: string;
+  dir?: string;
+  apiPort: string;
+  host: string;
+  url?: string;
+  id?: string;
+  engineLostGraceMs?: string;
+}
+
+export function registerController(program: Command, ctx: Context): void {
+  program
+    .command('controller')
+    .description('run a controller of a farm on etcd (API, blobs; the elected leader also reconciles) until Ctrl-C')
+    .option('--store <url>', 'the etcd cluster: etcd://host:port[,host:port…][/namespace]')
+    .option('--dir <dir>', `state folder: blobs, admin token (default ${DEFAULT_DIR})`)
+    .option('--api-port <port>', 'API port (0 = any free port)', '7400')
+    .option('--host <address>', 'address the API listens on', '127.0.0.1')
+    .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
+    .option('--id <id>', 'controller id (default <hostname>-<pid>)')
+    .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000')
+    .action(async (o: ControllerOpts) => {
+      if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
+      const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
+      const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
+      const node = await startControllerNode({
+        store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host,
+        ...(o.url ? { url: o.url } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
+      });
+      ctx.print.out(`Corral controller ${node.id} is up.`);
+      ctx.print.out(`  API      ${node.apiUrl}/v1`);
+      ctx.print.out(`  token    ${node.tokenFile}`);
+      ctx.print.out('Press Ctrl-C to stop.');
+      await untilSignal(ctx, () => node.close());
+    });
+}

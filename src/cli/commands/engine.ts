@@ -1,0 +1,80 @@
+// corral engine --join <controller-url> --token <join-token>: run an engine of a farm on etcd.
+// corral engine list | drain <engine> | undrain <engine>: manage the engines (admin).
+import type { Command } from 'commander';
+import { startEngineNode } from '../../cluster/index.ts';
+import { DEFAULT_DIR } from '../config.ts';
+import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
+import { printListing } from '../output.ts';
+import { positiveInt, roleToken, untilSignal } from './cluster-options.ts';
+
+interface EngineView {
+  id: string;
+  state: string;
+  runtime: string;
+  capacity: { cpus: number; memoryMb: number; maxVirtualServers: number };
+  use: { virtualServers: number; ready: number };
+}
+
+interface EngineOpts {
+  join?: string;
+  token?: string;
+  dir?: string;
+  id?: string;
+  address?: string;
+  leaseTtl?: string;
+  maxVs?: string;
+}
+
+export function registerEngine(program: Command, ctx: Context): void {
+  const engine = program
+    .command('engine')
+    .description('run an engine that joins a farm (--join), or manage engines: list, drain, undrain')
+    .option('--join <url>', 'a controller URL (or several, comma-separated)')
+    .option('--token <token>', 'the join token')
+    .option('--dir <dir>', `state folder: releases, logs (default ${DEFAULT_DIR}/engine)`)
+    .option('--id <id>', 'engine id (default the hostname)')
+    .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
+    .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone', '3')
+    .option('--max-vs <n>', 'most virtual servers on this engine', '64')
+    .action(async (o: EngineOpts) => {
+      if (!o.join) throw new CliError('corral engine needs --join <controller-url> --token <join-token>, or a subcommand (list, drain)');
+      const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
+      const ttl = positiveInt(o.leaseTtl, '--lease-ttl');
+      const maxVs = positiveInt(o.maxVs, '--max-vs');
+      const node = await startEngineNode({
+        join: o.join, token: roleToken(program, o.token, 'engine'), dir,
+        ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
+        ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
+      });
+      ctx.print.out(`Corral engine ${node.id} joined the farm. Press Ctrl-C to stop.`);
+      await untilSignal(ctx, () => node.close());
+    });
+
+  engine
+    .command('list')
+    .description('list engines with state, capacity and use')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const res = await ctx.api().get<{ engines: EngineView[] }>('/v1/engines');
+      printListing(ctx.print, o.json, res, res.engines, ['ENGINE', 'STATE', 'RUNTIME', 'CPUS', 'MEMORY', 'VS', 'READY'], (e) => [
+        e.id, e.state, e.runtime, e.capacity.cpus, `${e.capacity.memoryMb} MB`, `${e.use.virtualServers}/${e.capacity.maxVirtualServers}`, e.use.ready,
+      ]);
+    });
+
+  engine
+    .command('drain <engine>')
+    .description('move every virtual server off an engine (replacements first) and place nothing new there')
+    .action(async (id: string) => {
+      await ctx.api().post(`/v1/engines/${encodeURIComponent(id)}/drain`, {});
+      ctx.print.out(`engine ${id} is draining; its virtual servers move as their replacements get ready (corral engine list)`);
+    });
+
+  engine
+    .command('undrain <engine>')
+    .description('let the scheduler place virtual servers on an engine again')
+    .action(async (id: string) => {
+      await ctx.api().delete(`/v1/engines/${encodeURIComponent(id)}/drain`);
+      ctx.print.out(`engine ${id} takes virtual servers again`);
+    });
+}

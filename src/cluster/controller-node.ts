@@ -1,0 +1,119 @@
+// `corral controller`: one controller of a farm on etcd. Every controller serves the
+// API and the blobs and registers its URL under a lease (keys.controller); the one
+// elected leader (controller/leader.ts) also runs the reconciler.
+//
+// Start order: store → admin token → blobs → API (listening) → registration → election.
+// Stop order is the reverse.
+
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildController, ensureAdminToken, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import { keys } from '../model/index.ts';
+import { openEtcdStore, type Store } from '../store/index.ts';
+import { blobPusher } from './blob-push.ts';
+import { register } from './registration.ts';
+import type { StoreUrl } from './store-url.ts';
+
+export interface ControllerNodeOptions {
+  store: StoreUrl;
+  dir: string;
+  apiPort: number;
+  host: string;
+  /** Advertised API URL (default http://<host>:<port>). */
+  url?: string;
+  id?: string;
+  /** Leader lease TTL, default 3 s. */
+  leaderTtlSeconds?: number;
+  /** Controller registration TTL, default 5 s. */
+  registrationTtlSeconds?: number;
+  /** Grace before the VSs of an engine whose lease expired are replaced; default 1 s (the lease TTL already waited). */
+  engineLostGraceMs?: number;
+  drainDelayMs?: number;
+  log?: Logger;
+}
+
+export interface ControllerNode {
+  id: string;
+  apiUrl: string;
+  adminToken: string;
+  tokenFile: string;
+  store: Store;
+  readonly isLeader: boolean;
+  close(): Promise<void>;
+  /** As on a crash: stop at once, revoke nothing (leases expire), no goodbye writes. */
+  destroy(): Promise<void>;
+}
+
+export async function startControllerNode(opts: ControllerNodeOptions): Promise<ControllerNode> {
+  const dir = resolve(opts.dir);
+  const log = opts.log ?? logger('controller');
+  const id = opts.id ?? `${hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 30)}-${process.pid}`;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    closers.length = 0;
+  };
+  try {
+    const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
+    closers.push(() => store.close());
+    const admin = await ensureAdminToken(store, dir);
+    const blobs = await openBlobStore(join(dir, 'blobs'));
+    const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
+    const api = await buildController({
+      store, blobs, log: log.child({ part: 'api' }),
+      replicateBlob: blobPusher({ store, self: id, token: admin.token }),
+      cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
+    });
+    closers.push(() => api.close());
+    await api.listen({ port: opts.apiPort, host: opts.host });
+    const apiUrl = opts.url ?? `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
+
+    const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
+    closers.push(() => reg.close());
+
+    let reconciler: Reconciler | undefined;
+    const election: LeaderElection = await startLeaderElection({
+      store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 3, log,
+      onElected: async () => {
+        reconciler = await startReconciler({
+          store, log: log.child({ part: 'reconciler' }),
+          engineLostGraceMs: opts.engineLostGraceMs ?? 1000,
+          ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+        });
+      },
+      onDemoted: async () => {
+        const r = reconciler;
+        reconciler = undefined;
+        await r?.close();
+      },
+    });
+    closers.push(() => election.close());
+    return {
+      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
+      get isLeader() {
+        return election.isLeader;
+      },
+      close,
+      async destroy() {
+        election.abandon();
+        reg.abandon();
+        closers.length = 0;
+        await reconciler?.close();
+        await api.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

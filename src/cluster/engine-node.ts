@@ -1,0 +1,96 @@
+// `corral engine --join <controller-url> --token <join-token>`: an engine of a farm on
+// etcd. Design (the simplest sound one): joining trades the join token for the store's
+// endpoints and an engine token; the agent then speaks to etcd directly — its lease,
+// its registration and the watch of its assignments need etcd's own leases and watches,
+// which a proxy through the controller would only imitate — and fetches release blobs
+// over HTTP from whichever controller answers, verifying their sha256.
+//
+// Virtual servers listen on the engine's advertised address (--address), so routers on
+// other hosts can reach them; without it, on the process runtime's loopback addresses.
+
+import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { buildEngineAgent, createProcessRuntime, type EngineAgent, type ProcessRuntimeOptions } from '../engine/index.ts';
+import { logger, type Logger } from '../lib/log.ts';
+import { keys } from '../model/index.ts';
+import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
+import { httpBlobFetcher } from './blob-fetch.ts';
+import { joinFarm } from './join.ts';
+
+export interface EngineNodeOptions {
+  join: string;
+  token: string;
+  dir: string;
+  id?: string;
+  /** Address the engine's virtual servers listen on and are reached at. */
+  address?: string;
+  /** Registration lease TTL (default 3 s): how soon the farm notices this engine is gone. */
+  leaseTtlSeconds?: number;
+  capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
+  log?: Logger;
+}
+
+export interface EngineNode {
+  id: string;
+  agent: EngineAgent;
+  store: Store;
+  close(): Promise<void>;
+  /** As on a crash: kill every VS at once, revoke nothing (the lease expires). */
+  destroy(): Promise<void>;
+}
+
+export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNode> {
+  const id = opts.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
+  const dir = resolve(opts.dir);
+  const log = opts.log ?? logger('engine', { engine: id });
+  const joined = await joinFarm(opts.join, opts.token, 'engine', id);
+  const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+  let controllers = joined.controllers;
+  let watcher: Watcher | undefined;
+  try {
+    // The blob sources follow the controllers' registrations.
+    const refresh = async () => {
+      const { kvs } = await store.range(keys.controllers);
+      if (kvs.length > 0) controllers = kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
+    };
+    await refresh();
+    watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
+    const runtimeOpts: ProcessRuntimeOptions = { runDir: join(dir, 'run'), log: log.child({ part: 'runtime' }) };
+    if (opts.address) runtimeOpts.addresses = fixedAddress(opts.address);
+    const agent = buildEngineAgent({
+      store, engineId: id, dir, log,
+      runtime: createProcessRuntime(runtimeOpts),
+      fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
+      leaseTtlSeconds: opts.leaseTtlSeconds ?? 3,
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
+    });
+    await agent.start();
+    let closed = false;
+    return {
+      id, agent, store,
+      async close() {
+        if (closed) return;
+        closed = true;
+        watcher?.close();
+        await agent.close();
+        await store.close();
+      },
+      async destroy() {
+        if (closed) return;
+        closed = true;
+        watcher?.close();
+        await agent.destroy();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    watcher?.close();
+    await store.close();
+    throw err;
+  }
+}
+
+/** Every VS on one address (the host's), told apart by port. */
+function fixedAddress(address: string): NonNullable<ProcessRuntimeOptions['addresses']> {
+  return { acquire: () => address, release: () => {}, inUse: new Set<string>() };
+}

@@ -1,0 +1,8 @@
+// The cluster roles: a farm on etcd, one process per role and host.
+
+export { startControllerNode, type ControllerNode, type ControllerNodeOptions } from './controller-node.ts';
+export { startEngineNode, type EngineNode, type EngineNodeOptions } from './engine-node.ts';
+export { startRouterNode, type RouterNode, type RouterNodeOptions } from './router-node.ts';
+export { parseStoreUrl, type StoreUrl } from './store-url.ts';
+export { joinFarm, type JoinAnswer } from './join.ts';
+export * from './errors.ts';

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { silentLogger } from '../lib/log.ts';
+import { waitFor } from '../lib/wait.ts';
+import { keys, type Route, type VsStatus } from '../model/index.ts';
+import { openSqliteStore } from '../store/index.ts';
+import { liveEndpoints } from './live-endpoints.ts';
+
+test('drops endpoints whose status is not ready or whose engine is gone, never emptying a route', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openSqliteStore(join(dir, 's.db'));
+  t.after(() => store.close());
+  const status = (vs: string, engine: string, state: VsStatus['state']): string =>
+    JSON.stringify({ vs, engine, site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+  for (const e of ['e1', 'e2']) await store.put(keys.engine(e), JSON.stringify({ id: e }));
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  await store.put(keys.vsStatus('e2', 'b'), status('b', 'e2', 'ready'));
+  let seen: readonly Route[] = [];
+  const live = await liveEndpoints(store, { setRoutes: (r) => (seen = r) }, silentLogger);
+  t.after(() => live.close());
+  const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+  const route: Route = { site: 'www', domains: ['www.test'], endpoints: [endpoint('a'), endpoint('b')], updatedAt: '' };
+  live.setRoutes([route]);
+  const vss = () => seen[0]?.endpoints.map((e) => e.vs).join(',');
+  assert.equal(vss(), 'a,b');
+
+  await store.delete(keys.engine('e2'));
+  await waitFor(() => vss() === 'a', { what: 'b dropped when its engine registration vanished' });
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'stopping'));
+  await waitFor(() => vss() === 'a,b', { what: 'the route passed unfiltered rather than emptied' });
+  await store.put(keys.engine('e2'), JSON.stringify({ id: 'e2' }));
+  await waitFor(() => vss() === 'b', { what: 'a dropped while not ready' });
+});

@@ -1,0 +1,99 @@
+// Leader election on both stores: one leader at a time; when it dies (lease left to
+// expire) or loses the store, another contender leads within the lease TTL.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it, type TestContext } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { openSqliteStore } from '../store/index.ts';
+import { openEtcdStore } from '../store/etcd-store.ts';
+import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
+import type { Store } from '../store/types.ts';
+import { waitFor } from '../lib/wait.ts';
+import { startLeaderElection, type LeaderElection } from './leader.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'corral-leader-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Contender {
+  id: string;
+  election: LeaderElection;
+  leading: boolean;
+  log: string[];
+}
+
+async function contend(t: TestContext, store: Store, id: string, ttlSeconds: number): Promise<Contender> {
+  const c: Contender = { id, leading: false, log: [], election: undefined as unknown as LeaderElection };
+  c.election = await startLeaderElection({
+    store, id, ttlSeconds,
+    onElected: () => {
+      c.leading = true;
+      c.log.push('elected');
+    },
+    onDemoted: () => {
+      c.leading = false;
+      c.log.push('demoted');
+    },
+  });
+  t.after(() => c.election.close());
+  return c;
+}
+
+/** One leader, and every contender agrees with the store about who it is. */
+async function assertOneLeader(cs: Contender[]): Promise<Contender> {
+  const leaders = cs.filter((c) => c.leading);
+  assert.equal(leaders.length, 1, `leaders: ${leaders.map((c) => c.id).join(',')}`);
+  const leader = leaders[0] as Contender;
+  assert.equal((await leader.election.leader())?.id, leader.id);
+  return leader;
+}
+
+describe('leader election on SQLite', () => {
+  it('elects one; a dead leader is replaced within the TTL; close hands over at once', async (t) => {
+    const store = await openSqliteStore(join(dir, 'a.sqlite'), { leaseCheckIntervalMs: 50 });
+    t.after(() => store.close());
+    const a = await contend(t, store, 'a', 1);
+    const b = await contend(t, store, 'b', 1);
+    const first = await assertOneLeader([a, b]);
+    const other = first === a ? b : a;
+    const died = Date.now();
+    first.election.abandon();
+    await waitFor(() => other.leading, { what: 'the other contender to lead', timeoutMs: 3000 });
+    const tookMs = Date.now() - died;
+    assert.ok(tookMs < 2000, `took ${tookMs} ms with a 1 s TTL`);
+    const c = await contend(t, store, 'c', 1);
+    assert.equal(c.leading, false);
+    await other.election.close();
+    await waitFor(() => c.leading, { what: 'c to lead after the leader closed', timeoutMs: 1000 });
+    assert.deepEqual(other.log, ['elected', 'demoted']);
+  });
+});
+
+const skip = etcdMissing();
+describe('leader election on etcd', { skip }, () => {
+  it('two controllers: kill the leader, the other leads within the TTL; a leader cut off from etcd steps down', async (t) => {
+    const etcd = await startEtcdCluster({ members: 1 });
+    t.after(() => etcd.close());
+    const ns = `/leader-${randomUUID()}`;
+    const sa = await openEtcdStore(etcd.endpoints, { namespace: ns, callTimeoutMs: 1000 });
+    const sb = await openEtcdStore(etcd.endpoints, { namespace: ns, callTimeoutMs: 1000 });
+    t.after(() => Promise.all([sa.close(), sb.close()]));
+    const ttl = 2;
+    const a = await contend(t, sa, 'a', ttl);
+    const b = await contend(t, sb, 'b', ttl);
+    const first = await assertOneLeader([a, b]);
+    const [other, otherStore, firstStore] = first === a ? [b, sb, sa] : [a, sa, sb];
+    // The leader loses its connection (its process is as good as dead to etcd).
+    const cut = Date.now();
+    await firstStore.close();
+    await waitFor(() => !first.leading, { what: 'the cut-off leader to step down', timeoutMs: ttl * 1000 });
+    const steppedDownMs = Date.now() - cut;
+    await waitFor(() => other.leading, { what: 'the other to lead', timeoutMs: ttl * 1000 + 3000 });
+    const tookMs = Date.now() - cut;
+    assert.ok(steppedDownMs <= tookMs, `stepped down (${steppedDownMs} ms) before the new leader (${tookMs} ms)`);
+    assert.equal((await other.election.leader())?.id, other.id);
+    assert.equal((await otherStore.get('/corral/leader')) !== undefined, true);
+  });
+});

@@ -1,0 +1,177 @@
+// The Store on etcd v3 (through the etcd3 client): real consensus, leases and
+// watches for a farm on many hosts. Keys live under a namespace so that several
+// farms (or test cases) can share one etcd cluster.
+
+import { randomInt } from 'node:crypto';
+import { Etcd3, type IOptions } from 'etcd3';
+import { Keyspace } from './etcd-codec.ts';
+import { mapped } from './etcd-errors.ts';
+import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
+import { InvalidArgumentError, StoreClosedError } from './errors.ts';
+import { requireKey, validateBranch } from './txn-validate.ts';
+import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
+
+export interface EtcdStoreOptions {
+  /** Prefix put before every key in etcd (default none: Corral's keys already start with /corral). */
+  namespace?: string;
+  /** Per-call deadline in ms (default 5000). */
+  callTimeoutMs?: number;
+  /** Time to connect to a member in ms (default 3000). */
+  dialTimeoutMs?: number;
+}
+
+/** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379' or 'host:port'). */
+export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
+  if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
+  const hosts = endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
+  const callTimeoutMs = opts.callTimeoutMs ?? 5000;
+  const options: IOptions = {
+    hosts,
+    dialTimeout: opts.dialTimeoutMs ?? 3000,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+  };
+  const store = new EtcdStore(new Etcd3(options), new Keyspace(opts.namespace ?? ''));
+  await store.revision(); // fail fast when no member answers
+  return store;
+}
+
+class EtcdStore implements Store {
+  readonly kind = 'etcd';
+  private closed = false;
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(
+    private readonly client: Etcd3,
+    private readonly ks: Keyspace,
+  ) {}
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.open();
+    requireKey(key);
+    const res = await mapped(this.client.kv.range({ key: this.ks.key(key) }));
+    return res.kvs[0] ? this.ks.kv(res.kvs[0]) : undefined;
+  }
+
+  async range(prefix: string): Promise<RangeResult> {
+    this.open();
+    const res = await mapped(this.client.kv.range({ ...this.ks.range(prefix), sort_order: 'Ascend', sort_target: 'Key' }));
+    return { kvs: res.kvs.map((kv) => this.ks.kv(kv)), revision: Number(res.header.revision) };
+  }
+
+  async put(key: string, value: string, opts: PutOptions = {}): Promise<{ revision: number }> {
+    this.open();
+    requireKey(key);
+    if (typeof value !== 'string') throw new InvalidArgumentError('a value must be a string');
+    const lease = opts.lease ?? 0;
+    const res = await mapped(this.client.kv.put({ key: this.ks.key(key), value: Buffer.from(value, 'utf8'), lease }), { leaseId: lease });
+    return { revision: Number(res.header.revision) };
+  }
+
+  async delete(key: string): Promise<{ revision: number; deleted: number }> {
+    this.open();
+    requireKey(key);
+    const res = await mapped(this.client.kv.deleteRange({ key: this.ks.key(key) }));
+    return { revision: Number(res.header.revision), deleted: Number(res.deleted) };
+  }
+
+  async deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }> {
+    this.open();
+    const res = await mapped(this.client.kv.deleteRange(this.ks.range(prefix)));
+    return { revision: Number(res.header.revision), deleted: Number(res.deleted) };
+  }
+
+  async txn(req: TxnRequest): Promise<TxnResult> {
+    this.open();
+    for (const cmp of req.compare) requireKey(cmp.key);
+    validateBranch(req.success);
+    validateBranch(req.failure ?? []);
+    const lease = [...req.success, ...(req.failure ?? [])].find((op) => op.type === 'put' && op.lease);
+    const res = await mapped(
+      this.client.kv.txn({
+        compare: req.compare.map((c) => this.ks.compare(c)),
+        success: req.success.map((op) => this.ks.op(op)),
+        failure: (req.failure ?? []).map((op) => this.ks.op(op)),
+      }),
+      { leaseId: lease?.type === 'put' ? lease.lease : 0 },
+    );
+    const gets = res.responses.flatMap((r) => (r.response_range ? [r.response_range.kvs[0] ? this.ks.kv(r.response_range.kvs[0]) : undefined] : []));
+    return { succeeded: res.succeeded, revision: Number(res.header.revision), gets };
+  }
+
+  async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
+    this.open();
+    const from = opts.fromRevision;
+    if (from !== undefined && (!Number.isInteger(from) || from < 1)) throw new InvalidArgumentError('fromRevision must be an integer >= 1');
+    const start = from ?? (await this.revision()) + 1;
+    const stream = await EtcdWatchStream.start(this.client, this.ks, prefix, onEvents, start, opts.onError);
+    this.watchers.add(stream);
+    return {
+      close: () => {
+        stream.close();
+        this.watchers.delete(stream);
+      },
+    };
+  }
+
+  async revision(): Promise<number> {
+    this.open();
+    const res = await mapped(this.client.kv.range({ key: this.ks.key('/'), count_only: true }));
+    return Number(res.header.revision);
+  }
+
+  async grantLease(ttlSeconds: number): Promise<number> {
+    this.open();
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new InvalidArgumentError(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
+    // etcd picks 63-bit ids, beyond a JS number; ask for one that fits (a clash is retried).
+    for (let attempt = 0; ; attempt++) {
+      const id = randomInt(1, 2 ** 47) * 64 + randomInt(0, 64);
+      try {
+        const res = await mapped(this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
+        return Number(res.ID);
+      } catch (err) {
+        if (attempt >= 3 || !/lease already exists/.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  async keepAlive(leaseId: number): Promise<number> {
+    this.open();
+    const stream = await mapped(this.client.leaseClient.leaseKeepAlive());
+    try {
+      const answer = new Promise<number>((resolve, reject) => {
+        stream.on('data', (res) => resolve(Number(res.TTL)));
+        stream.on('error', reject);
+        stream.on('end', () => reject(new Error('keep-alive stream ended')));
+      });
+      stream.write({ ID: leaseId });
+      const ttl = await mapped(answer, { leaseId });
+      return ttl > 0 ? ttl : -1;
+    } finally {
+      stream.end();
+    }
+  }
+
+  async revokeLease(leaseId: number): Promise<void> {
+    this.open();
+    await mapped(this.client.leaseClient.leaseRevoke({ ID: leaseId }), { leaseId });
+  }
+
+  async leaseTtl(leaseId: number): Promise<number> {
+    this.open();
+    const res = await mapped(this.client.leaseClient.leaseTimeToLive({ ID: leaseId }));
+    const ttl = Number(res.TTL);
+    return ttl > 0 ? ttl : -1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watchers) w.close();
+    this.watchers.clear();
+    this.client.close();
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
