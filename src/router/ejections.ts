@@ -5,6 +5,10 @@ import type { Endpoint } from '../model/index.ts';
 
 export class Ejections {
   readonly #until = new Map<string, number>();
+  /** Marked down by active health checks (health-checks.ts): skipped until they pass. */
+  readonly #down = new Set<string>();
+  /** Told of every passive ejection (health checks then keep the endpoint down). */
+  onEject: ((key: string) => void) | undefined;
   readonly #ms: number;
   readonly #now: () => number;
 
@@ -17,16 +21,27 @@ export class Ejections {
   eject(key: string): boolean {
     const fresh = !this.isEjected(key);
     this.#until.set(key, this.#now() + this.#ms);
+    this.onEject?.(key);
     return fresh;
   }
 
   isEjected(key: string): boolean {
+    if (this.#down.size !== 0 && this.#down.has(key)) return true;
     if (this.#until.size === 0) return false;
     const until = this.#until.get(key);
     if (until === undefined) return false;
     if (until > this.#now()) return true;
     this.#until.delete(key);
     return false;
+  }
+
+  isDown(key: string): boolean {
+    return this.#down.has(key);
+  }
+
+  setDown(key: string, down: boolean): void {
+    if (down) this.#down.add(key);
+    else this.#down.delete(key);
   }
 
   /** Forget endpoints that are no longer routed to. */

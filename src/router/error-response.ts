@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../lib/log.ts';
-import { BadRequestError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
+import { BadRequestError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
 import { failureKind } from './retry-policy.ts';
 
 /** The one mapping from any failure while serving a site to the error the client gets. */
@@ -27,7 +27,11 @@ export interface ErrorContext {
   host?: string;
 }
 
-/** Answer the client with err; if the response has already started, cut it off. */
+/**
+ * Answer the client with err; if the response has already started, cut it off.
+ * A refused request (4xx) also closes the connection: after a request the router would
+ * not forward, the framing of whatever follows on that connection is not trusted.
+ */
 export function sendError(res: ServerResponse, err: RouterError, ctx: ErrorContext): void {
   const id = logError(err, ctx);
   if (res.headersSent) {
@@ -40,6 +44,8 @@ export function sendError(res: ServerResponse, err: RouterError, ctx: ErrorConte
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...(err.status < 500 ? { connection: 'close' } : {}),
+    ...(err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
   });
   res.end(body);
 }

@@ -41,6 +41,29 @@ export class BadRequestError extends RouterError {
   }
 }
 
+/** The request's header section is larger than the site allows. */
+export class HeadersTooLargeError extends RouterError {
+  constructor(limit: number) {
+    super('ROUTER_HEADERS_TOO_LARGE', 431, `request headers larger than this site allows (${limit} bytes)`);
+  }
+}
+
+/** The request body is larger than the site allows. */
+export class BodyTooLargeError extends RouterError {
+  constructor(limit: number) {
+    super('ROUTER_BODY_TOO_LARGE', 413, `request body larger than this site allows (${limit} bytes)`);
+  }
+}
+
+/** The site's request rate limit is exhausted for now. */
+export class RateLimitedError extends RouterError {
+  readonly retryAfterSeconds: number;
+  constructor(site: string, retryAfterSeconds: number) {
+    super('ROUTER_RATE_LIMITED', 429, `too many requests for site ${site}; retry in ${retryAfterSeconds} s`);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Every code above, for the documentation test. */
 export const ROUTER_ERROR_CODES = [
   'ROUTER_UNKNOWN_HOST',
@@ -48,4 +71,7 @@ export const ROUTER_ERROR_CODES = [
   'ROUTER_UPSTREAM_FAILED',
   'ROUTER_UPSTREAM_TIMEOUT',
   'ROUTER_BAD_REQUEST',
+  'ROUTER_HEADERS_TOO_LARGE',
+  'ROUTER_BODY_TOO_LARGE',
+  'ROUTER_RATE_LIMITED',
 ] as const;

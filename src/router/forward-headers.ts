@@ -36,6 +36,36 @@ export function upstreamRequestHeaders(req: IncomingMessage, trustProxy: boolean
   return out;
 }
 
+/** The raw fast path's request head: request line, forwarded headers, blank line. */
+export function upstreamRequestHead(req: IncomingMessage, trustProxy: boolean): string {
+  const h = upstreamRequestHeaders(req, trustProxy);
+  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
+  for (let i = 0; i < h.length; i += 2) head += `${h[i]!}: ${h[i + 1]!}\r\n`;
+  return `${head}\r\n`;
+}
+
+/** The upstream response's raw [name, value, …] headers to send to the client, flat. */
+export function clientResponseRawHeaders(raw: readonly string[]): string[] {
+  let listed: Set<string> | undefined;
+  let via: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'connection') listed = connectionTokens(raw[i + 1]);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
+    if (name === 'via') {
+      via = via === undefined ? raw[i + 1] : `${via}, ${raw[i + 1]!}`;
+      continue;
+    }
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  out.push('via', via ? `${via}, ${VIA}` : VIA);
+  return out;
+}
+
 /** The upstream response headers to send to the client. */
 export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const listed = connectionTokens(headers.connection);

@@ -4,3 +4,6 @@ export type { RouterOptions } from './options.ts';
 export { watchRoutes, type RouteWatch } from './watch-routes.ts';
 export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.ts';
 export * from './errors.ts';
+export { startRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster.ts';
+export { trackSiteStats, siteStatsRegistry, type SiteStats, type SiteStatsPoint } from './site-stats.ts';
+export { routerMetricsRegistry } from './metrics.ts';

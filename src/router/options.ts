@@ -5,6 +5,10 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 
 export interface RouterOptions {
   log?: Logger;
+  /** Where one JSON line per proxied request goes (access-log.ts); default none. */
+  accessLog?: Logger | null;
+  /** Record Prometheus series per site and endpoint (metrics.ts). Default false. */
+  metrics?: boolean;
   /** Trust X-Forwarded-* from the client (a load balancer sits in front). Default false. */
   trustProxy?: boolean;
   /** How long an endpoint whose connection failed is skipped. Default 3000 ms. */
@@ -17,6 +21,20 @@ export interface RouterOptions {
   bodyTimeoutMs?: number;
   /** close() waits this long for open connections, then destroys them. Default 10 000 ms. */
   drainTimeoutMs?: number;
+  /** Client side: the request headers must arrive within this (slowloris). Default 10 000 ms. */
+  clientHeadersTimeoutMs?: number;
+  /** Client side: the whole request (headers and body) must arrive within this; 0 disables. Default 300 000 ms. */
+  clientRequestTimeoutMs?: number;
+  /** Client side: an idle keep-alive connection is closed after this. Default 5 000 ms. */
+  clientKeepAliveMs?: number;
+  /** Upgrade tunnels (WebSocket) to an endpoint that left every route close after this. Default 30 000 ms. */
+  tunnelGraceMs?: number;
+  /** Largest request header section the parser accepts (→ 431). Default 16 384 bytes. */
+  maxHeaderBytes?: number;
+  /** Open client connections per router process; more are refused at accept. 0 = no limit (default). */
+  maxConnections?: number;
+  /** Bodiless requests take the raw fast path (own HTTP/1.1 client); false sends all through undici. Default true. */
+  rawUpstream?: boolean;
 }
 
 export type RouterConfig = Readonly<Required<RouterOptions>>;
@@ -28,9 +46,30 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 300_000,
   drainTimeoutMs: 10_000,
+  rawUpstream: true,
+  accessLog: null,
+  metrics: false,
+  clientHeadersTimeoutMs: 10_000,
+  clientRequestTimeoutMs: 300_000,
+  clientKeepAliveMs: 5_000,
+  maxHeaderBytes: 16_384,
+  maxConnections: 0,
+  tunnelGraceMs: 30_000,
 };
 
-const DURATIONS = ['ejectMs', 'connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'drainTimeoutMs'] as const;
+const DURATIONS = [
+  'ejectMs',
+  'connectTimeoutMs',
+  'headersTimeoutMs',
+  'bodyTimeoutMs',
+  'drainTimeoutMs',
+  'clientHeadersTimeoutMs',
+  'clientRequestTimeoutMs',
+  'clientKeepAliveMs',
+  'maxHeaderBytes',
+  'maxConnections',
+  'tunnelGraceMs',
+] as const;
 
 export function routerConfig(opts: RouterOptions = {}): RouterConfig {
   for (const key of Object.keys(opts)) {
@@ -41,7 +80,12 @@ export function routerConfig(opts: RouterOptions = {}): RouterConfig {
     const v = config[key];
     if (!Number.isInteger(v) || v < 0) throw new TypeError(`router option ${key} must be an integer ≥ 0 (ms), got ${String(v)}`);
   }
+  if (config.clientRequestTimeoutMs > 0 && config.clientHeadersTimeoutMs > config.clientRequestTimeoutMs) {
+    throw new TypeError('router option clientHeadersTimeoutMs must not exceed clientRequestTimeoutMs');
+  }
+  if (config.clientHeadersTimeoutMs === 0) throw new TypeError('router option clientHeadersTimeoutMs must be > 0 (slow-client protection)');
   if (typeof config.trustProxy !== 'boolean') throw new TypeError('router option trustProxy must be a boolean');
+  if (typeof config.rawUpstream !== 'boolean') throw new TypeError('router option rawUpstream must be a boolean');
   return Object.freeze(config);
 }
 

@@ -5,13 +5,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import type { Route } from '../model/index.ts';
-import type { RoundRobin } from './balancer.ts';
+import type { Balancers } from './balance-policy.ts';
 import { endpointKey, type Ejections } from './ejections.ts';
 import { sendError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
-import { upstreamRequestHeaders } from './forward-headers.ts';
+import { upstreamRequestHead, upstreamRequestHeaders } from './forward-headers.ts';
 import type { RouterConfig } from './options.ts';
-import { ResponseRelay } from './response-relay.ts';
+import { RawExchange } from './raw-exchange.ts';
+import type { RawUpstreams } from './raw-upstreams.ts';
+import { ResponseRelay, type RelayFailure } from './response-relay.ts';
+import { limitBody } from './site-limits.ts';
+import { AccessRecord } from './access-log.ts';
+import type { Tunnels } from './tunnels.ts';
 import { ejects, failureKind, hasBody, isReplayable, mayRetry } from './retry-policy.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 
@@ -19,23 +24,39 @@ import type { UpstreamPools } from './upstream-pools.ts';
 export interface ProxyDeps {
   /** The current route for a Host header (the table may be swapped between tries). */
   lookup(host: string | undefined): Route | undefined;
-  balancer: RoundRobin;
+  balancer: Balancers;
   ejections: Ejections;
   pools: UpstreamPools;
+  /** Open upgrade tunnels per endpoint (drains close them after a grace period). */
+  tunnels: Tunnels;
+  /** The raw fast path for bodiless requests; undefined sends everything through undici. */
+  raw: RawUpstreams | undefined;
   config: RouterConfig;
   log: Logger;
 }
 
 export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, route: Route): void {
-  const body = hasBody(req.headers) ? req : null;
+  const maxBody = route.limits?.maxBodyBytes;
+  const body = !hasBody(req.headers) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
   const replayable = isReplayable(req.method, req.headers);
-  const headers = upstreamRequestHeaders(req, deps.config.trustProxy);
-  const tried = new Set<string>();
+  const raw = body === null ? deps.raw : undefined;
+  const head = raw ? upstreamRequestHead(req, deps.config.trustProxy) : '';
+  const headers = raw ? [] : upstreamRequestHeaders(req, deps.config.trustProxy);
+  let tried: Set<string> | undefined;
   let tries = 0;
-  let relay: ResponseRelay | undefined;
+  let relay: ResponseRelay | RawExchange | undefined;
   let clientGone = false;
 
+  let inFlightKey: string | undefined; // counted for least-conn until the try ends
+  const settle = () => {
+    if (inFlightKey !== undefined) deps.balancer.inFlight.done(inFlightKey);
+    inFlightKey = undefined;
+  };
+  const access = deps.config.accessLog || deps.config.metrics ? new AccessRecord(res) : undefined;
   res.once('close', () => {
+    settle();
+    if (deps.config.accessLog) access!.write(deps.config.accessLog, route.site, req, res);
+    if (deps.config.metrics) access!.record(route.site, res);
     if (res.writableFinished) return;
     clientGone = true;
     relay?.abort(new Error('client closed the connection'));
@@ -45,12 +66,20 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
     sendError(res, toRouterError(err, site), { log: deps.log, method: req.method, url: req.url, host: req.headers.host });
 
   const attempt = (current: Route): void => {
-    const ep = deps.balancer.pick(current, tried);
-    if (ep === undefined) return fail(new NoEndpointError(current.site), current.site);
+    const picked = deps.balancer.pick(current, tried, req);
+    if (picked === undefined) return fail(new NoEndpointError(current.site), current.site);
+    const ep = picked.ep;
     const key = endpointKey(ep);
-    tried.add(key);
+    (tried ??= new Set()).add(key);
     tries++;
-    relay = new ResponseRelay(res, (err, started) => {
+    access?.dispatched(key);
+    const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
+    if (current.balance?.policy === 'least-conn') {
+      deps.balancer.inFlight.add(key);
+      inFlightKey = key;
+    }
+    const onFail: RelayFailure = (err, started) => {
+      settle();
       if (clientGone) return;
       const kind = failureKind(err);
       if (ejects(kind)) ejectEndpoint(deps, key, ep.vs, current.site, err);
@@ -60,8 +89,16 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
         return attempt(next);
       }
       fail(err, current.site);
-    });
-    deps.pools.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body }, relay);
+    };
+    if (raw) {
+      const exchange = new RawExchange(res, req.method === 'HEAD', onFail, extra);
+      relay = exchange;
+      exchange.conn = raw.send(ep, key, head, exchange);
+      return;
+    }
+    const r = new ResponseRelay(res, onFail, extra);
+    relay = r;
+    deps.pools.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body }, r);
   };
 
   attempt(route);

@@ -21,7 +21,7 @@ export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Dupl
     sendRawError(client, toRouterError(err, site), { log: deps.log, method: req.method, url: req.url, host: req.headers.host });
 
   const attempt = (current: Route): void => {
-    const ep = deps.balancer.pick(current, tried);
+    const ep = deps.balancer.pick(current, tried, req)?.ep;
     if (ep === undefined) return fail(new NoEndpointError(current.site), current.site);
     const key = endpointKey(ep);
     tried.add(key);
@@ -49,6 +49,7 @@ export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Dupl
       client.off('close', closeUpstream);
       upstream.write(requestHead);
       if (head.length > 0) upstream.write(head);
+      deps.tunnels.add(key, upstream);
       tunnel(client, upstream);
     });
   };

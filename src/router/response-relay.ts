@@ -11,14 +11,17 @@ export type RelayFailure = (err: Error, responseStarted: boolean) => void;
 export class ResponseRelay implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #onFail: RelayFailure;
+  readonly #extra: readonly string[] | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
   #started = false;
   #wrote = false;
   #draining = false;
 
-  constructor(res: ServerResponse, onFail: RelayFailure) {
+  /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
+  constructor(res: ServerResponse, onFail: RelayFailure, extra?: readonly string[]) {
     this.#res = res;
+    this.#extra = extra;
     this.#onFail = onFail;
   }
 
@@ -35,7 +38,14 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return; // informational (103 …): not relayed
-    this.#res.writeHead(statusCode, clientResponseHeaders(headers));
+    const out = clientResponseHeaders(headers);
+    const extra = this.#extra;
+    for (let i = 0; extra && i < extra.length; i += 2) {
+      const name = extra[i]!;
+      const had = out[name];
+      out[name] = had === undefined ? extra[i + 1] : [...(Array.isArray(had) ? had : [String(had)]), extra[i + 1]!];
+    }
+    this.#res.writeHead(statusCode, out);
     this.#started = true;
     queueMicrotask(this.#flushIfIdle);
   }

@@ -91,3 +91,26 @@ test('closing one side of a tunnel closes the other', async (t) => {
   up.socket.destroy();
   await once(backendSocket, 'close');
 });
+
+test('a drain: tunnels to the remaining endpoint go on; tunnels to the drained one get a grace period, then close', async (t) => {
+  const a = await echoBackend(t, 'a');
+  const b = await echoBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [a, b])], { tunnelGraceMs: 300 });
+  const one = await upgrade(r.port, 's.test');
+  const two = await upgrade(r.port, 's.test');
+  assert.ok('socket' in one && 'socket' in two);
+  assert.deepEqual([a.upgrades.length, b.upgrades.length], [1, 1], 'one tunnel on each backend');
+  const [toA, toB] = [one, two]; // round robin starts at a
+  const echo = async (s: Socket, text: string) => {
+    s.write(text);
+    return (await readBytes(s, Buffer.alloc(0), text.length)).toString();
+  };
+  r.router.setRoutes([route('s', ['s.test'], [b])]); // a is drained
+  const drainedAt = Date.now();
+  assert.equal(await echo(toA.socket, 'still here'), 'still here', 'the grace period has begun, not ended');
+  assert.equal(await echo(toB.socket, 'hello'), 'hello');
+  await once(toA.socket, 'close');
+  assert.ok(Date.now() - drainedAt >= 250, 'closed after the grace period, not at once');
+  assert.equal(await echo(toB.socket, 'after the drain'), 'after the drain', 'the other tunnel survives the drain');
+  toB.socket.destroy();
+});

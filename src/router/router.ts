@@ -4,7 +4,8 @@
 // Request chain, in this order (one place, here):
 //   1. route: Host → site through the current route table (unknown host → 404,
 //      never another site's content);
-//   2. target: only origin-form targets ("/path?query") are forwarded (else 400);
+//   2. target and hygiene: only origin-form targets ("/path?query") with one Host
+//      header are forwarded (else 400; the strict parser refused worse already);
 //   3. endpoints: a site with none → 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
 //      X-Forwarded-* and Via set, round robin over endpoints not ejected, request body
@@ -16,15 +17,20 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Route } from '../model/index.ts';
-import { RoundRobin } from './balancer.ts';
+import { Balancers } from './balance-policy.ts';
 import { Ejections, endpointKey } from './ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
 import { BadRequestError, NoEndpointError, UnknownHostError, type RouterError } from './errors.ts';
 import { routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
+import { hygieneError } from './request-hygiene.ts';
+import { SiteLimiter } from './site-limits.ts';
+import { HealthChecks } from './health-checks.ts';
+import { Tunnels } from './tunnels.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
 import { serverLifecycle } from './server-lifecycle.ts';
+import { RawUpstreams } from './raw-upstreams.ts';
 import { UpstreamPools } from './upstream-pools.ts';
 
 export interface Router {
@@ -42,15 +48,37 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const config = routerConfig(opts);
   const log = config.log;
   const ejections = new Ejections(config.ejectMs);
+  const health = new HealthChecks(ejections, log);
+  const tunnels = new Tunnels(config.tunnelGraceMs);
   const pools = new UpstreamPools(config);
+  const raw = config.rawUpstream ? new RawUpstreams({ ...config, keepAliveMs: 4_000 }) : undefined;
   let table: RouteTable = buildRouteTable([]);
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new RoundRobin(ejections), ejections, pools, config, log };
+  const limiter = new SiteLimiter();
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, config, log };
 
-  const server = createServer({ noDelay: true }, (req, res) => {
+  // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
+  // never the lenient parser, whatever flags the process was started with.
+  // Slow clients (slowloris) cost a socket, never a worker: headers must arrive within
+  // clientHeadersTimeoutMs and the whole request within clientRequestTimeoutMs, checked
+  // every connectionsCheckingInterval.
+  const server = createServer(
+    {
+      noDelay: true,
+      insecureHTTPParser: false,
+      requireHostHeader: true,
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.clientHeadersTimeoutMs,
+      requestTimeout: config.clientRequestTimeoutMs,
+      keepAliveTimeout: config.clientKeepAliveMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(config.clientHeadersTimeoutMs, 30_000) / 4),
+    },
+    (req, res) => {
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
     proxyRequest(deps, req, res, route);
   });
+  server.keepAliveTimeout = config.clientKeepAliveMs;
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
@@ -63,6 +91,10 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     const route = table.lookup(req.headers.host);
     if (route === undefined) return new UnknownHostError(req.headers.host ?? '');
     if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
+    const unclean = hygieneError(req);
+    if (unclean) return unclean;
+    const limited = limiter.check(route, req);
+    if (limited) return limited;
     if (route.endpoints.length === 0) return new NoEndpointError(route.site);
     return route;
   }
@@ -76,14 +108,23 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     table = next;
     const live = new Set(routes.flatMap((r) => r.endpoints.map(endpointKey)));
     pools.retain(live);
+    raw?.retain(live);
+    tunnels.retain(live);
     ejections.retain(live);
-    deps.balancer.retain(new Set(routes.map((r) => r.site)));
+    health.setRoutes(routes);
+    const sites = new Set(routes.map((r) => r.site));
+    deps.balancer.retain(sites);
+    limiter.retain(sites);
     for (const c of next.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
     for (const i of next.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
     log.info({ event: 'routes.updated', sites: routes.length, domains: next.size, endpoints: live.size }, 'routes updated');
   }
 
-  const lifecycle = serverLifecycle(server, config.drainTimeoutMs, pools);
+  const upstream = {
+    close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => undefined)),
+    destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => undefined)),
+  };
+  const lifecycle = serverLifecycle(server, config.drainTimeoutMs, upstream);
   return { server, setRoutes, close: lifecycle.close, destroy: lifecycle.destroy };
 }
 

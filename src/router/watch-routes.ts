@@ -59,6 +59,8 @@ export async function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'
   return Object.assign(close, { close });
 }
 
+const POLICIES = new Set<unknown>(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']);
+
 /** A route record from the store, or undefined (logged) if it is not one. */
 export function parseRoute(kv: KeyValue, log: Logger): Route | undefined {
   try {
@@ -69,6 +71,10 @@ export function parseRoute(kv: KeyValue, log: Logger): Route | undefined {
       v.domains.every((d) => typeof d === 'string') &&
       Array.isArray(v.endpoints) &&
       v.endpoints.every((e) => typeof e?.address === 'string' && Number.isInteger(e.port) && e.port > 0 && e.port < 65536);
+    if (ok && v.balance !== undefined && !POLICIES.has(v.balance?.policy)) {
+      log.warn({ event: 'routes.bad-balance', key: kv.key, balance: v.balance }, 'unknown balancing policy; using round robin');
+      delete v.balance;
+    }
     if (ok) return v as Route;
   } catch {
     // fall through

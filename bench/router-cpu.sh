@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CPU cost per proxied request (user+system µs of the proxy process, from /proc), a
+# measure that holds up on a busy machine where req/s swings: the Corral router (raw
+# upstream path, and undici only), HAProxy 2.6 nbthread 1 and nginx 1 worker, each in
+# front of the same two Node backends, wrk -c64 keep-alive, 1 KiB responses, interleaved.
+# Usage: bench/router-cpu.sh     (env: SECONDS_PER_RUN=4 ROUNDS=3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-4}
+ROUNDS=${ROUNDS:-3}
+WORK=$(mktemp -d /tmp/corral-bench-cpu.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+
+B1=$(free_port); B2=$(free_port)
+node bench/router-backend.mjs "$B1" & PIDS+=($!)
+node bench/router-backend.mjs "$B2" & PIDS+=($!)
+wait_port "$B1"; wait_port "$B2"
+declare -A PORT WPID
+corral() { # name raw(1|0): the worker process is the one measured
+  local port; port=$(free_port); PORT[$1]=$port
+  CORRAL_RAW_UPSTREAM=$2 CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" 1 "$B1" "$B2" & PIDS+=($!)
+  wait_port "$port"; WPID[$1]=$(pgrep -P "$!" | head -1)
+}
+corral corral-raw 1
+corral corral-undici 0
+HP=$(free_port); PORT[haproxy-1]=$HP
+printf 'global\n  nbthread 1\n  maxconn 8000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option forwardfor\nfrontend f\n  bind 127.0.0.1:%s\n  default_backend b\nbackend b\n  balance roundrobin\n  http-reuse always\n  server s1 127.0.0.1:%s\n  server s2 127.0.0.1:%s\n' "$HP" "$B1" "$B2" >"$WORK/h.cfg"
+haproxy -f "$WORK/h.cfg" -db >/dev/null 2>&1 & PIDS+=($!); WPID[haproxy-1]=$!; wait_port "$HP"
+NP=$(free_port); PORT[nginx-1]=$NP; mkdir -p "$WORK/n"
+cat >"$WORK/n/nginx.conf" <<CFG
+daemon off; master_process off; worker_processes 1; pid $WORK/n/pid; error_log $WORK/n/err;
+events { worker_connections 4096; }
+http { access_log off; upstream b { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 256; }
+  server { listen 127.0.0.1:$NP; keepalive_requests 1000000;
+    location / { proxy_pass http://b; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For \$remote_addr; } } }
+CFG
+nginx -p "$WORK/n" -c "$WORK/n/nginx.conf" -e "$WORK/n/err" >/dev/null 2>&1 & PIDS+=($!); WPID[nginx-1]=$!; wait_port "$NP"
+
+NAMES=(haproxy-1 nginx-1 corral-raw corral-undici)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+for name in "${NAMES[@]}"; do wrk -t1 -c8 -d1s -H 'Host: bench.test' "http://127.0.0.1:${PORT[$name]}/" >/dev/null; done
+for round in $(seq 1 "$ROUNDS"); do
+  for name in "${NAMES[@]}"; do
+    a=$(ticks "${WPID[$name]}")
+    out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -H 'Host: bench.test' "http://127.0.0.1:${PORT[$name]}/")
+    b=$(ticks "${WPID[$name]}")
+    n=$(awk '/requests in/ { print $1 }' <<<"$out"); rps=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+    echo "$name $rps $(( (b - a) * 1000000 / HZ / n ))" >>"$WORK/r"
+  done
+done
+echo "wrk -t2 -c64, ${SECONDS_PER_RUN}s per run, median of $ROUNDS interleaved rounds, $(date -u +%FT%TZ)"
+printf '%-14s %8s %14s\n' proxy req/s cpu_us/req
+for name in "${NAMES[@]}"; do
+  med() { awk -v n="$name" -v f="$1" '$1==n { print $f }' "$WORK/r" | sort -n | awk '{ a[NR]=$1 } END { print a[int((NR+1)/2)] }'; }
+  printf '%-14s %8s %14s\n' "$name" "$(med 2)" "$(med 3)"
+done

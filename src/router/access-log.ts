@@ -1,0 +1,58 @@
+// The access log: one JSON line per proxied request (pino), written when the response
+// ends or is cut off. Off unless RouterOptions.accessLog is given. The same record feeds
+// the per-site/endpoint Prometheus series (metrics.ts) when RouterOptions.metrics is on.
+//   site, method, host, path, status, bytes (sent to the client on this request,
+//   headers included), upstream (the endpoint of the last try), upstreamMs (last try's
+//   dispatch → end of response), totalMs (request admitted → end), retries.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/log.ts';
+import { recordRequest } from './metrics.ts';
+
+export class AccessRecord {
+  readonly #start = performance.now();
+  readonly #bytesBefore: number;
+  readonly #socket: ServerResponse['socket'];
+  upstream: string | undefined;
+  #dispatchedAt = 0;
+  tries = 0;
+
+  constructor(res: ServerResponse) {
+    this.#socket = res.socket; // res lets go of it at 'close'
+    this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+  }
+
+  dispatched(upstream: string): void {
+    this.upstream = upstream;
+    this.#dispatchedAt = performance.now();
+    this.tries++;
+  }
+
+  /** The Prometheus series of metrics.ts. */
+  record(site: string, res: ServerResponse): void {
+    const upstreamS = this.#dispatchedAt ? (performance.now() - this.#dispatchedAt) / 1000 : undefined;
+    recordRequest(site, this.upstream, res.statusCode, res.writableFinished, upstreamS, this.tries);
+  }
+
+  write(log: Logger, site: string, req: IncomingMessage, res: ServerResponse): void {
+    const end = performance.now();
+    log.info({
+      event: 'access',
+      site,
+      method: req.method,
+      host: req.headers.host,
+      path: req.url,
+      status: res.headersSent ? res.statusCode : 0,
+      bytes: (this.#socket?.bytesWritten ?? this.#bytesBefore) - this.#bytesBefore,
+      upstream: this.upstream,
+      upstreamMs: this.#dispatchedAt ? round(end - this.#dispatchedAt) : undefined,
+      totalMs: round(end - this.#start),
+      retries: Math.max(0, this.tries - 1),
+      complete: res.writableFinished,
+    });
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

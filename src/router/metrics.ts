@@ -1,0 +1,35 @@
+// Prometheus series per site and endpoint, for `corral up`'s /metrics (merged in
+// src/cli/farm-metrics.ts). Recorded per proxied request when RouterOptions.metrics is
+// on (in-process routers; workers of a cluster do not report here yet).
+
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export const routerMetricsRegistry = new Registry();
+
+const upstreamRequests = new Counter({
+  name: 'corral_router_upstream_requests_total',
+  help: 'Requests the router answered, per site and the endpoint of the last try, by status class ("cut" when cut off, "none" when no endpoint was tried).',
+  labelNames: ['site', 'endpoint', 'code'] as const,
+  registers: [routerMetricsRegistry],
+});
+const upstreamSeconds = new Histogram({
+  name: 'corral_router_upstream_duration_seconds',
+  help: "Time from dispatching the last try to the end of the response, per site and endpoint.",
+  labelNames: ['site', 'endpoint'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [routerMetricsRegistry],
+});
+const retries = new Counter({
+  name: 'corral_router_retries_total',
+  help: 'Tries beyond the first, per site (a failed endpoint, then another).',
+  labelNames: ['site'] as const,
+  registers: [routerMetricsRegistry],
+});
+
+export function recordRequest(site: string, endpoint: string | undefined, status: number, complete: boolean, upstreamSeconds_: number | undefined, tries: number): void {
+  const ep = endpoint ?? 'none';
+  const code = !complete ? 'cut' : `${Math.floor(status / 100)}xx`;
+  upstreamRequests.inc({ site, endpoint: ep, code });
+  if (upstreamSeconds_ !== undefined && endpoint !== undefined) upstreamSeconds.observe({ site, endpoint }, upstreamSeconds_);
+  if (tries > 1) retries.inc({ site }, tries - 1);
+}

@@ -1,0 +1,136 @@
+// One keep-alive HTTP/1.1 connection to an endpoint on the raw fast path: a net.Socket
+// and a native response parser. It carries one exchange at a time; between exchanges
+// it waits in its endpoint's idle list (raw-upstreams.ts) until the keep-alive timeout.
+//
+// Timeouts: connect, then response headers, then body silence — each failure carries
+// the same codes undici uses, so retry-policy and error-response treat both paths alike.
+
+import { connect, type Socket } from 'node:net';
+import { responseParser, type ResponseParser } from './raw-parser.ts';
+
+/** What the connection reports to the exchange using it. */
+export interface ExchangeSink {
+  /** Return true to skip the body (HEAD). Informational (1xx) responses are not passed on. */
+  onHeaders(statusCode: number, rawHeaders: string[]): boolean;
+  onBody(chunk: Buffer): void;
+  onComplete(): void;
+  onError(err: Error): void;
+  /** One read from the upstream has been parsed (headers with no body yet can be flushed). */
+  onReadDone(): void;
+}
+
+export interface ConnectionTimeouts {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveMs: number;
+}
+
+type Phase = 'connecting' | 'headers' | 'body' | 'idle';
+
+export class RawConnection {
+  readonly socket: Socket;
+  readonly #parser: ResponseParser;
+  readonly #timeouts: ConnectionTimeouts;
+  readonly #onIdle: (c: RawConnection) => void;
+  readonly #onGone: (c: RawConnection) => void;
+  #sink: ExchangeSink | undefined;
+  #phase: Phase = 'connecting';
+  #connected = false;
+  #keepAlive = true;
+  #gone = false;
+
+  constructor(host: string, port: number, timeouts: ConnectionTimeouts, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+    this.#timeouts = timeouts;
+    this.#onIdle = onIdle;
+    this.#onGone = onGone;
+    this.#parser = responseParser({
+      onHeaders: (status, raw, keepAlive) => this.#headers(status, raw, keepAlive),
+      onBody: (chunk) => this.#sink?.onBody(chunk),
+      onComplete: () => this.#complete(),
+    });
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(timeouts.connectTimeoutMs);
+    socket.once('connect', () => {
+      this.#connected = true;
+      if (this.#phase === 'connecting') this.#setPhase(this.#sink ? 'headers' : 'idle');
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const ret = this.#parser.execute(chunk);
+      if (ret instanceof Error) this.#fail(Object.assign(new Error(`bad response from upstream: ${ret.message}`), { code: 'UND_ERR_SOCKET' }));
+      else this.#sink?.onReadDone();
+    });
+    socket.on('end', () => {
+      const ret = this.#parser.finish(); // a body read until close ends here
+      if (ret instanceof Error) return this.#fail(Object.assign(new Error('upstream closed mid-response'), { code: 'UND_ERR_SOCKET' }));
+      this.#fail(Object.assign(new Error('upstream closed the connection'), { code: 'UND_ERR_SOCKET' }));
+    });
+    socket.on('timeout', () => this.#timeout());
+    socket.on('error', (err) => this.#fail(err));
+    socket.on('close', () => this.#fail(Object.assign(new Error('upstream connection closed'), { code: 'UND_ERR_SOCKET' })));
+  }
+
+  /** Send one request head (no body) and report the response to sink. */
+  send(head: string, sink: ExchangeSink): void {
+    this.#sink = sink;
+    this.#keepAlive = true;
+    if (this.#connected) this.#setPhase('headers');
+    this.socket.write(head, 'latin1');
+  }
+
+  /** Drop the connection (the client left, or the pool is closing). */
+  destroy(): void {
+    this.#sink = undefined;
+    this.#gone = true;
+    this.socket.destroy();
+    this.#onGone(this);
+  }
+
+  get busy(): boolean {
+    return this.#sink !== undefined;
+  }
+
+  #headers(status: number, raw: string[], keepAlive: boolean): boolean {
+    this.#keepAlive = keepAlive;
+    if (status < 200) return false; // informational: the real response follows
+    if (this.#sink === undefined) {
+      this.#keepAlive = false; // a response nobody asked for: this connection is not trusted again
+      return true;
+    }
+    this.#setPhase('body');
+    return this.#sink?.onHeaders(status, raw) ?? false;
+  }
+
+  #complete(): void {
+    if (this.#phase !== 'body') {
+      if (this.#sink === undefined && !this.#keepAlive) this.destroy();
+      return; // end of an informational response
+    }
+    const sink = this.#sink;
+    this.#sink = undefined;
+    if (this.#keepAlive && !this.#gone) {
+      this.#setPhase('idle');
+      this.#onIdle(this);
+    } else this.destroy();
+    sink?.onComplete();
+  }
+
+  #timeout(): void {
+    if (this.#phase === 'idle') return this.destroy();
+    const code = { connecting: 'UND_ERR_CONNECT_TIMEOUT', headers: 'UND_ERR_HEADERS_TIMEOUT', body: 'UND_ERR_BODY_TIMEOUT' }[this.#phase];
+    this.#fail(Object.assign(new Error(`upstream ${this.#phase} timeout`), { code }));
+  }
+
+  #fail(err: Error): void {
+    const sink = this.#sink;
+    if (!this.#gone) this.destroy();
+    sink?.onError(err);
+  }
+
+  #setPhase(phase: Phase): void {
+    this.#phase = phase;
+    const t = this.#timeouts;
+    this.socket.setTimeout(phase === 'idle' ? t.keepAliveMs : phase === 'headers' ? t.headersTimeoutMs : phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs);
+  }
+}

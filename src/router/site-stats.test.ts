@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { request } from 'undici';
+import { waitFor } from '../lib/wait.ts';
+import { trackSiteStats } from './site-stats.ts';
+
+test('site stats count requests per site by second, with errors and latency quantiles', async (t) => {
+  let clock = 1_000_000_000_000;
+  const server = createServer((req, res) => {
+    res.statusCode = req.url === '/fail' ? 503 : 200;
+    res.end('ok');
+  });
+  const stats = trackSiteStats(server, () => clock);
+  stats.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: [], updatedAt: '' }]);
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  t.after(() => { stats.close(); server.close(); });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const send = async (host: string, path = '/') => (await request(`${url}${path}`, { headers: { host } })).body.text();
+
+  for (let i = 0; i < 8; i++) await send('www.test');
+  await send('www.test', '/fail');
+  await send('other.test'); // not a routed site: not counted
+  clock += 1000; // the second fills, then the series shows it
+  const points = await waitFor(() => {
+    const p = stats.series('www', 5, 1);
+    return p.at(-1)?.requests === 9 ? p : undefined;
+  }, { timeoutMs: 2000, what: 'the counted second' });
+  assert.equal(points.length, 5);
+  const last = points.at(-1)!;
+  assert.equal(last.errors, 1);
+  assert.ok(last.p50Ms !== undefined && last.p99Ms !== undefined && last.p50Ms <= last.p99Ms);
+  assert.deepEqual(points.slice(0, -1).map((p) => p.requests), [0, 0, 0, 0]);
+  assert.deepEqual(stats.series('other', 5, 1).map((p) => p.requests), [0, 0, 0, 0, 0]);
+
+  const wide = stats.series('www', 10, 5);
+  assert.deepEqual(wide.map((p) => p.requests), [0, 9]);
+  stats.setRoutes([]);
+  assert.deepEqual(stats.series('www', 2, 1).map((p) => p.requests), [0, 0], 'a removed site forgets its figures');
+});

@@ -1,0 +1,134 @@
+// Per-site request statistics for the console's live charts and for /metrics, measured
+// from outside the request chain: a second 'request' listener on the router's server maps
+// Host → site with its own route table (fed like the router's, through watchRoutes) and
+// times each response to its 'finish' or 'close'. Keeps one bucket per second for the last
+// WINDOW_SECONDS: requests, 5xx, and a bounded latency sample for p50/p99.
+
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Route } from '../model/index.ts';
+import { buildRouteTable, type RouteTable } from './route-table.ts';
+
+export const WINDOW_SECONDS = 300;
+const SAMPLES_PER_BUCKET = 256;
+
+export interface SiteStatsPoint {
+  /** Bucket start, ms since the epoch. */
+  t: number;
+  requests: number;
+  /** Responses with status ≥ 500 (and requests cut off). */
+  errors: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+export interface SiteStats {
+  /** Give to watchRoutes alongside the router, so both see the same sites. */
+  setRoutes(routes: readonly Route[]): void;
+  /** The last `seconds` (≤ WINDOW_SECONDS) in buckets of `stepSeconds`, oldest first. */
+  series(site: string, seconds?: number, stepSeconds?: number): SiteStatsPoint[];
+  /** Stop listening. */
+  close(): void;
+}
+
+interface Bucket {
+  second: number;
+  requests: number;
+  errors: number;
+  latencies: number[];
+}
+
+/** Per-site series in Prometheus form, for `corral up`'s /metrics. */
+export const siteStatsRegistry = new Registry();
+const requestsTotal = new Counter({
+  name: 'corral_site_requests_total',
+  help: 'Requests the router answered per site, by status class (2xx, 3xx, 4xx, 5xx; "aborted" when cut off).',
+  labelNames: ['site', 'code'] as const,
+  registers: [siteStatsRegistry],
+});
+const requestSeconds = new Histogram({
+  name: 'corral_site_request_duration_seconds',
+  help: 'Time from request to the end of the response, per site.',
+  labelNames: ['site'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [siteStatsRegistry],
+});
+
+export function trackSiteStats(server: Server, now: () => number = Date.now): SiteStats {
+  let table: RouteTable = buildRouteTable([]);
+  const sites = new Map<string, Bucket[]>();
+
+  const bucketFor = (site: string, second: number): Bucket => {
+    let ring = sites.get(site);
+    if (!ring) sites.set(site, (ring = []));
+    const slot = second % WINDOW_SECONDS;
+    let b = ring[slot];
+    if (!b || b.second !== second) ring[slot] = b = { second, requests: 0, errors: 0, latencies: [] };
+    return b;
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const route = table.lookup(req.headers.host);
+    if (!route) return;
+    const started = process.hrtime.bigint();
+    let done = false;
+    const finish = (aborted: boolean) => {
+      if (done) return;
+      done = true;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const b = bucketFor(route.site, Math.floor(now() / 1000));
+      b.requests++;
+      if (aborted || res.statusCode >= 500) b.errors++;
+      if (b.latencies.length < SAMPLES_PER_BUCKET) b.latencies.push(ms);
+      else b.latencies[Math.floor(Math.random() * SAMPLES_PER_BUCKET)] = ms;
+      requestsTotal.inc({ site: route.site, code: aborted ? 'aborted' : `${Math.floor(res.statusCode / 100)}xx` });
+      requestSeconds.observe({ site: route.site }, ms / 1000);
+    };
+    res.once('finish', () => finish(false));
+    res.once('close', () => finish(!res.writableFinished));
+  };
+  server.on('request', onRequest);
+
+  return {
+    setRoutes(routes) {
+      table = buildRouteTable(routes);
+      const live = new Set(routes.map((r) => r.site));
+      for (const site of sites.keys()) if (!live.has(site)) sites.delete(site);
+    },
+    series(site, seconds = 120, stepSeconds = 1) {
+      const step = Math.max(1, Math.floor(stepSeconds));
+      const span = Math.min(WINDOW_SECONDS, Math.max(step, Math.floor(seconds)));
+      const nowSecond = Math.floor(now() / 1000);
+      const ring = sites.get(site) ?? [];
+      const points: SiteStatsPoint[] = [];
+      // The current second is still filling: the series ends at the last whole one.
+      for (let start = nowSecond - span; start + step <= nowSecond; start += step) {
+        let requests = 0, errors = 0;
+        const lat: number[] = [];
+        for (let s = start; s < start + step; s++) {
+          const b = ring[s % WINDOW_SECONDS];
+          if (!b || b.second !== s) continue;
+          requests += b.requests;
+          errors += b.errors;
+          lat.push(...b.latencies);
+        }
+        lat.sort((a, b) => a - b);
+        const point: SiteStatsPoint = { t: start * 1000, requests, errors };
+        if (lat.length > 0) {
+          point.p50Ms = quantile(lat, 0.5);
+          point.p99Ms = quantile(lat, 0.99);
+        }
+        points.push(point);
+      }
+      return points;
+    },
+    close() {
+      server.off('request', onRequest);
+    },
+  };
+}
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return Math.round((sorted[i] ?? 0) * 100) / 100;
+}
