@@ -8,11 +8,13 @@
 import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
-import { buildEngineAgent, createProcessRuntime, createEngineLogs } from '../engine/index.ts';
-import { buildRouter, watchRoutes } from '../router/index.ts';
+import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
+import { buildRouter, startRouterCluster, trackSiteStats, watchRoutes, type SiteStats } from '../router/index.ts';
+import { farmMetricsRegistry } from './farm-metrics.ts';
 import { logger, type Logger } from '../lib/log.ts';
 
 export interface FarmOptions {
@@ -24,12 +26,25 @@ export interface FarmOptions {
   engineId?: string;
   log?: Logger;
   drainDelayMs?: number;
+  /** Serve /metrics without a token (default: admin token). */
+  openMetrics?: boolean;
+  /** The built web console; default console/dist of this package. */
+  consoleDir?: string;
+  /** The engine's runtime: `auto` (default) takes namespace where the machine allows, else process. */
+  runtime?: RuntimeChoice;
+  /** Router worker processes; 1 (default) runs the router in this process, with per-site stats. */
+  routerWorkers?: number;
+  /** Write one JSON access line per proxied request (part "access"). */
+  accessLog?: boolean;
 }
+
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
 export interface Farm {
   dir: string;
   routerUrl: string;
   apiUrl: string;
+  consoleUrl: string;
   tokenFile: string;
   adminToken: string;
   tokenCreated: boolean;
@@ -57,7 +72,22 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
-    const api = await buildController({ store, blobs, engineLogs, log: partLog('controller') });
+    let siteStats: SiteStats | undefined;
+    const engine: { runtime?: Runtime } = {};
+    const api = await buildController({
+      store, blobs, engineLogs, log: partLog('controller'),
+      metrics: { registry: farmMetricsRegistry(), open: opts.openMetrics === true },
+      consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
+      siteStats: (site, seconds, step) => siteStats?.series(site, seconds, step) ?? [],
+      vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
+      // One process: the controller reaches this engine's runtime directly.
+      vsExec: (v, argv, timeoutMs) => {
+        const engineRuntime = engine.runtime;
+        if (v.engine !== engineId || !engineRuntime) throw new VsNotRunningError(v.vs);
+        if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
+        return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
+      },
+    });
     closers.push(() => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
@@ -65,29 +95,49 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
     closers.push(() => reconciler.close());
 
-    const runtime = createProcessRuntime({ runDir: join(engineDir, 'run'), log: partLog('runtime') });
+    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });
+    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
+    const runtime = chosen.runtime;
+    engine.runtime = runtime;
+    closers.push(() => runtime.destroy());
     const agent = buildEngineAgent({
       store, engineId, dir: engineDir, runtime, log: partLog('engine'),
       fetchBlob: async (sha256) => blobs.path(sha256),
     });
     await agent.start();
     closers.push(() => agent.close());
+    const untrack = trackEngineMetrics(agent, store);
+    closers.push(async () => untrack());
 
-    const router = buildRouter({ log: partLog('router') });
-    const stopWatch = await watchRoutes(store, router, partLog('router'));
-    closers.push(async () => { await stopWatch(); await router.close(); });
-    await new Promise<void>((ok, fail) => {
-      router.server.once('error', fail);
-      router.server.listen(opts.httpPort, opts.host, () => ok());
-    });
-    const routerUrl = `http://${urlHost(opts.host)}:${(router.server.address() as AddressInfo).port}`;
+    const routerWorkers = opts.routerWorkers ?? 1;
+    let routerPort: number;
+    if (routerWorkers > 1) {
+      // workers share the port; the table goes to each over IPC (per-site stats are in-process only)
+      const rc = await startRouterCluster({ workers: routerWorkers, listen: { port: opts.httpPort, host: opts.host }, router: { accessLog: opts.accessLog === true }, log: partLog('router') });
+      closers.push(() => rc.close());
+      const stopWatch = await watchRoutes(store, rc, partLog('router'));
+      closers.push(async () => stopWatch());
+      routerPort = rc.port;
+    } else {
+      const router = buildRouter({ log: partLog('router'), accessLog: opts.accessLog ? partLog('access') : null, metrics: true });
+      const stats = (siteStats = trackSiteStats(router.server));
+      closers.push(async () => stats.close());
+      const stopWatch = await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, partLog('router'));
+      closers.push(async () => { await stopWatch(); await router.close(); });
+      await new Promise<void>((ok, fail) => {
+        router.server.once('error', fail);
+        router.server.listen(opts.httpPort, opts.host, () => ok());
+      });
+      routerPort = (router.server.address() as AddressInfo).port;
+    }
+    const routerUrl = `http://${urlHost(opts.host)}:${routerPort}`;
 
     await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
     await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
     closers.push(async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
 
     return {
-      dir, routerUrl, apiUrl, engineId, runtime: runtime.name,
+      dir, routerUrl, apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name,
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       close,
     };

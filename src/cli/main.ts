@@ -5,10 +5,16 @@ import { makeContext } from './context.ts';
 import { stdio, type Printer } from './output.ts';
 import { registerCustomer } from './commands/customer.ts';
 import { registerDeploy } from './commands/deploy.ts';
+import { registerEvents } from './commands/events.ts';
+import { registerReleases } from './commands/releases.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerSite } from './commands/site.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUp } from './commands/up.ts';
+import { registerController } from './commands/controller.ts';
+import { registerEngine } from './commands/engine.ts';
+import { registerRouter } from './commands/router.ts';
+import { registerJoinToken } from './commands/join-token.ts';
 
 export function buildProgram(print: Printer = stdio): Command {
   const program = new Command('corral')
@@ -25,6 +31,12 @@ export function buildProgram(print: Printer = stdio): Command {
   registerDeploy(program, ctx);
   registerStatus(program, ctx);
   registerLogs(program, ctx);
+  registerController(program, ctx);
+  registerEngine(program, ctx);
+  registerRouter(program, ctx);
+  registerJoinToken(program, ctx);
+  registerEvents(program, ctx);
+  registerReleases(program, ctx);
   return program;
 }
 

@@ -8,23 +8,35 @@
 //   4. the handler: access checks first (access.ts: 403 admin-only, 404 for others'
 //      resources), then the store through site-writes / release-writes.
 //   5. any failure → errorReply (http-errors.ts), logged under the request id.
+//   6. onResponse: state-changing calls go to the audit trail (audit.ts); every call is
+//      counted in corral_api_requests_total (metrics.ts).
 
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { logger } from '../lib/log.ts';
 import { Access } from './access.ts';
+import { registerAudit } from './audit.ts';
 import { registerAuth } from './auth.ts';
+import { createEventLog } from './event-log.ts';
+import { metricsRegistry, registerApiMetrics } from './metrics.ts';
+import { consoleRoutes } from './routes/console.ts';
+import { eventRoutes } from './routes/events.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { resolveLimits, type ControllerOptions } from './options.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { engineRoutes } from './routes/engines.ts';
+import { joinRoutes } from './routes/join.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { statusRoutes } from './routes/status.ts';
+import { vsExecRoutes } from './routes/vs-exec.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
@@ -36,11 +48,21 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   registerErrorHandling(app);
   registerAuth(app, opts.store);
+  const events = createEventLog(opts.store, opts.maxEvents);
+  registerAudit(app, opts.store, events);
+  registerApiMetrics(app);
 
-  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits };
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events };
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
-  for (const routes of [healthRoutes, customerRoutes, siteRoutes, releaseRoutes, statusRoutes, logRoutes, blobRoutes]) {
+  if (opts.vsUsage) deps.vsUsage = opts.vsUsage;
+  if (opts.vsExec) deps.vsExec = opts.vsExec;
+  if (opts.siteStats) deps.siteStats = opts.siteStats;
+  if (opts.cluster) deps.cluster = opts.cluster;
+  if (opts.replicateBlob) deps.replicateBlob = opts.replicateBlob;
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, releaseRoutes, statusRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes]) {
     await app.register(routes, deps);
   }
+  await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });
+  if (opts.consoleDir) await app.register(consoleRoutes, { ...deps, consoleDir: opts.consoleDir });
   return app;
 }

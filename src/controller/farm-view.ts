@@ -23,6 +23,13 @@ export interface VirtualServerView {
   restarts?: number;
   lastExit?: VsStatus['lastExit'];
   updatedAt?: string;
+  /** Namespace runtime: the runtime, the VS's limits and sampled usage (see VsStatus). */
+  runtime?: VsStatus['runtime'];
+  limits?: VsStatus['limits'];
+  usage?: VsStatus['usage'];
+  /** Resident memory and CPU time used, when the controller can see the process. */
+  memoryBytes?: number;
+  cpuSeconds?: number;
 }
 
 export interface FarmView {
@@ -69,9 +76,21 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
     byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
   }
   for (const s of statuses) {
-    const { vs, engine, site, release, state, address, port, pid, restarts, lastExit, updatedAt } = s;
-    const observed = { state, address, port, pid, restarts, lastExit, updatedAt };
+    const { vs, engine, site, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage } = s;
+    const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}) };
     byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, release, assigned: false }), ...observed });
   }
   return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));
+}
+
+/**
+ * Adds memory and CPU time: the guest's own sampled usage where its runtime reports one
+ * (namespace: the whole cgroup), else what the usage reader sees of its main process.
+ */
+export function withUsage(views: VirtualServerView[], usage: ((v: { engine: string; pid?: number }) => { memoryBytes: number; cpuSeconds: number } | undefined) | undefined): VirtualServerView[] {
+  return views.map((v) => {
+    if (v.usage) return { ...v, memoryBytes: v.usage.memoryBytes, cpuSeconds: v.usage.cpuUsec / 1e6 };
+    const u = usage && v.pid !== undefined && v.state !== undefined ? usage(v) : undefined;
+    return u ? { ...v, memoryBytes: u.memoryBytes, cpuSeconds: u.cpuSeconds } : v;
+  });
 }

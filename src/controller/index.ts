@@ -13,3 +13,7 @@ export * from './errors.ts';
 export { startReconciler, readSnapshot } from './reconciler.ts';
 export type { Reconciler, ReconcilerOptions } from './reconciler.ts';
 export { placeReplicas } from './scheduler.ts';
+export { metricsRegistry } from './metrics.ts';
+export { createEventLog, type EventLog, type EventFilter } from './event-log.ts';
+export { watchFarmEvents } from './farm-events.ts';
+export { startLeaderElection, type LeaderElection, type LeaderElectionOptions, type LeaderRecord } from './leader.ts';

@@ -3,6 +3,7 @@
 import type { Logger } from '../lib/log.ts';
 import type { TarLimits } from '../lib/tarball.ts';
 import type { EngineLogs } from '../engine/logs.ts';
+import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 
@@ -25,6 +26,29 @@ export interface ControllerOptions {
   engineLogs?: EngineLogs;
   log?: Logger;
   limits?: ControllerLimits;
+  /** GET /metrics: the registry to serve (default the controller's own) and whether it needs no token (default: admin token). */
+  metrics?: { registry?: Registry; open?: boolean };
+  /** The built web console (console/dist), served under /console; without it /console is 404. */
+  consoleDir?: string;
+  /** Memory and CPU time of a virtual server, where the controller can see them (same host). */
+  vsUsage?: (vs: { engine: string; pid?: number }) => { memoryBytes: number; cpuSeconds: number } | undefined;
+  /** Runs a command inside a virtual server (POST /v1/vs/:name/exec, admin only); 501 without. */
+  vsExec?: (vs: { vs: string; engine: string }, argv: string[], timeoutMs?: number) => Promise<{ stdout: string; stderr: string; code: number }>;
+  /** A site's recent traffic as the router measured it (GET /v1/sites/:name/stats); 501 without. */
+  siteStats?: SiteStatsReader;
+  /** Audit and farm events kept in the store (oldest dropped first), default 2000. */
+  maxEvents?: number;
+  /** Cluster mode: copy an uploaded release blob to another controller before the upload is acknowledged. */
+  replicateBlob?: (blob: { sha256: string; size: number; path: string }) => Promise<void>;
+  /** Cluster mode: what POST /v1/join hands to engines and routers; without it joining answers 501. */
+  cluster?: ClusterInfo;
+}
+
+export interface ClusterInfo {
+  /** The shared store engines and routers connect to. */
+  store: { kind: 'etcd'; endpoints: string[]; namespace?: string };
+  /** API URLs of the live controllers (blob sources). */
+  controllers: () => Promise<string[]>;
 }
 
 export interface ResolvedLimits {
@@ -42,3 +66,14 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
     tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
   });
 }
+
+/** One step of a site's traffic (the router's SiteStatsPoint, by shape). */
+export interface SiteStatsPoint {
+  t: number;
+  requests: number;
+  errors: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+export type SiteStatsReader = (site: string, seconds: number, stepSeconds: number) => SiteStatsPoint[];

@@ -137,4 +137,40 @@ describe('planReconcile', () => {
     assert.equal(acts.remove.length, 2);
     assert.deepEqual(acts.create.map((a) => a.engine), ['e2', 'e2']);
   });
+  it('drains an engine: replacements elsewhere first, then the route switches, then the old ones retire', () => {
+    const farm = new Farm(site());
+    farm.snap.engines.push({ id: 'e2', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '' });
+    farm.step();
+    farm.ready('blog-1', 'blog-2');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+    const onE1 = farm.snap.assignments.filter((a) => a.engine === 'e1').map((a) => a.vs);
+    assert.equal(onE1.length, 1, 'spread across engines');
+    (farm.snap.engines[0] as { draining?: boolean }).draining = true;
+    const acts = farm.step();
+    assert.equal(acts.create.length, 1);
+    assert.equal(acts.create[0]?.engine, 'e2', 'the replacement goes to the engine not draining');
+    assert.equal(acts.remove.length, 0, 'nothing stops before its replacement is ready');
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1'], 'the draining server keeps serving meanwhile');
+    farm.ready('blog-3');
+    farm.step();
+    assert.ok(!farm.routed().includes(`${onE1[0]}@v1`), 'out of the route once the replacement is ready');
+    assert.equal(farm.routed().length, 2);
+    farm.step(999);
+    assert.ok(farm.assigned().includes(`${onE1[0]}@v1`), 'still up during the drain delay');
+    const later = farm.step(1);
+    assert.deepEqual(later.remove.map((r) => r.vs), onE1);
+    assert.ok(farm.snap.assignments.every((a) => a.engine === 'e2'));
+  });
+
+  it('a drain with nowhere to go keeps the servers where they are', () => {
+    const farm = new Farm(site());
+    farm.step();
+    farm.ready('blog-1', 'blog-2');
+    farm.step();
+    (farm.snap.engines[0] as { draining?: boolean }).draining = true;
+    const acts = farm.step(5000);
+    assert.equal(acts.create.length + acts.remove.length, 0);
+    assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+  });
 });

@@ -9,7 +9,7 @@
 //      assignment (its engine stops it gracefully).
 
 import { randomBytes } from 'node:crypto';
-import type { Assignment, EngineRecord, Endpoint, Release, Route, Site, VsStatus } from '../model/index.ts';
+import type { Assignment, Balance, EngineRecord, Endpoint, Release, Route, Site, VsStatus } from '../model/index.ts';
 import { placeReplicas } from './scheduler.ts';
 
 export interface FarmSnapshot {
@@ -81,8 +81,11 @@ function planSite(
 ): void {
   const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
   const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
-  const current = release ? assignments.filter((a) => a.release === release.id) : [];
+  // Servers on a draining engine count as old: they are replaced elsewhere, then retired.
+  const draining = new Set(snap.engines.filter((e) => e.draining).map((e) => e.id));
+  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine)) : [];
   const old = assignments.filter((a) => !current.includes(a));
+  const moving = old.filter((a) => a.release === release?.id);
 
   // 1. the desired number of servers of the desired release
   let keep = current;
@@ -103,15 +106,23 @@ function planSite(
 
   // 2. route: the old release until the new one is fully ready
   const readyNew = keep.filter(isReady);
-  const readyOld = old.filter(isReady);
+  const readyOther = old.filter((a) => isReady(a) && !moving.includes(a));
   const rolloutDone = readyNew.length >= Math.min(site.replicas, keep.length) && keep.length >= site.replicas;
-  const serving = rolloutDone || readyOld.length === 0 ? readyNew : readyOld;
+  // Until the rollout is done: the old release if it still serves, else whatever of this
+  // release is ready — moving servers (draining engine) go on serving beside their replacements.
+  const serving = rolloutDone ? readyNew : readyOther.length > 0 ? readyOther : [...readyNew, ...moving.filter(isReady)];
   const route: Route = {
     site: site.name,
     domains: [...site.domains].sort(),
     endpoints: serving.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!)).sort((x, y) => x.vs.localeCompare(y.vs)),
     updatedAt: new Date(opts.now).toISOString(),
   };
+  if (site.balance) route.balance = routeBalance(site.balance, serving);
+  if (site.limits && Object.keys(site.limits).length > 0) route.limits = site.limits;
+  if (site.healthCheck?.off !== true) {
+    const { off: _off, ...check } = site.healthCheck ?? {};
+    route.health = { ...check, path: check.path ?? site.healthPath };
+  }
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
 
   // 3. retire old servers once the new ones carry the traffic
@@ -169,7 +180,16 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  return JSON.stringify([a.domains, a.endpoints]) === JSON.stringify([b.domains, b.endpoints]);
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health];
+  return JSON.stringify(parts(a)) === JSON.stringify(parts(b));
+}
+
+/** The site's balancing for its route: weights per engine become weights per VS. */
+function routeBalance(b: Balance, serving: Assignment[]): Balance {
+  if (b.weights === undefined) return b;
+  const weights: Record<string, number> = {};
+  for (const a of serving) weights[a.vs] = b.weights[a.engine] ?? 1;
+  return { ...b, weights };
 }
 
 function forgetGone(mem: PlanMemory, liveVs: Set<string>): void {

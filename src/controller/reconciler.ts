@@ -6,6 +6,9 @@ import type { Store, Watcher } from '../store/types.ts';
 import { keys, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { createEventLog, type EventLog } from './event-log.ts';
+import { watchFarmEvents } from './farm-events.ts';
+import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
 
 export interface ReconcilerOptions {
   store: Store;
@@ -16,6 +19,8 @@ export interface ReconcilerOptions {
   engineLostGraceMs?: number;
   /** Periodic pass, for timers such as the drain delay. */
   tickMs?: number;
+  /** Where farm events (VS crashed, engine lost, failover) go; default the store's event log. */
+  events?: EventLog;
 }
 
 export interface Reconciler {
@@ -26,7 +31,7 @@ export interface Reconciler {
   close(): Promise<void>;
 }
 
-const WATCHED = [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses];
+const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses];
 
 export async function startReconciler(opts: ReconcilerOptions): Promise<Reconciler> {
   const { store } = opts;
@@ -39,11 +44,20 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
 
+  const events = opts.events ?? createEventLog(store);
+
   const pass = async (): Promise<PlanActions> => {
     const started = Date.now();
+    const endTimer = reconcileDuration.startTimer();
     const snap = await readSnapshot(store);
     const actions = planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs });
-    await apply(store, actions);
+    await apply(store, actions).catch((err: unknown) => {
+      reconcileErrors.inc();
+      throw err;
+    });
+    endTimer();
+    countActions(actions);
+    await recordFailovers(events, snap, actions).catch((err: unknown) => log.error({ err }, 'could not record a failover event'));
     if (actions.create.length + actions.remove.length + actions.putRoutes.length + actions.deleteRoutes.length > 0) {
       log.info({
         event: 'reconcile.pass', ms: Date.now() - started,
@@ -70,7 +84,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     }, 15);
   };
 
-  const watchers: Watcher[] = [];
+  const watchers: Watcher[] = [await watchFarmEvents(store, events, log)];
   for (const prefix of WATCHED) watchers.push(await store.watch(prefix, () => kick()));
   const timer = setInterval(kick, opts.tickMs ?? 500);
   timer.unref();
@@ -92,14 +106,15 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
 
 /** Everything planReconcile looks at, read from the store. */
 export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
-  const [sites, releases, engines, assignments, statuses, routes] = await Promise.all(
-    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes].map((p) => store.range(p)),
+  const [sites, releases, engines, assignments, statuses, routes, drains] = await Promise.all(
+    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains].map((p) => store.range(p)),
   );
   const parse = <T>(r: { kvs: { value: string }[] } | undefined): T[] => (r?.kvs ?? []).map((kv) => JSON.parse(kv.value) as T);
+  const drained = new Set((drains?.kvs ?? []).map((kv) => kv.key.slice(keys.engineDrains.length)));
   return {
     sites: parse<Site>(sites),
     releases: new Map(parse<Release>(releases).map((r) => [`${r.site}/${r.id}`, r])),
-    engines: parse<EngineRecord>(engines),
+    engines: parse<EngineRecord>(engines).map((e) => (drained.has(e.id) ? { ...e, draining: true } : e)),
     assignments: parse<Assignment>(assignments),
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
@@ -112,4 +127,25 @@ async function apply(store: Store, actions: PlanActions): Promise<void> {
   for (const r of actions.putRoutes) await store.put(keys.route(r.site), JSON.stringify(r));
   for (const site of actions.deleteRoutes) await store.delete(keys.route(site));
   for (const a of actions.remove) await store.delete(keys.assignment(a.engine, a.vs));
+}
+
+function countActions(actions: PlanActions): void {
+  if (actions.create.length) reconcileActions.inc({ kind: 'create' }, actions.create.length);
+  if (actions.remove.length) reconcileActions.inc({ kind: 'remove' }, actions.remove.length);
+  if (actions.putRoutes.length) reconcileActions.inc({ kind: 'route_put' }, actions.putRoutes.length);
+  if (actions.deleteRoutes.length) reconcileActions.inc({ kind: 'route_delete' }, actions.deleteRoutes.length);
+}
+
+/** VSs removed because their engine is gone are a failover: one event per lost engine. */
+async function recordFailovers(events: EventLog, snap: FarmSnapshot, actions: PlanActions): Promise<void> {
+  const registered = new Set(snap.engines.map((e) => e.id));
+  const lost = new Map<string, string[]>();
+  for (const a of actions.remove) if (!registered.has(a.engine)) lost.set(a.engine, [...(lost.get(a.engine) ?? []), a.vs]);
+  for (const [engine, vss] of lost) {
+    const moved = actions.create.filter((a) => a.engine !== engine);
+    await events.record({
+      type: 'farm', action: 'failover', engine, target: `engine/${engine}`,
+      message: `${vss.length} virtual servers of lost engine ${engine} replaced by ${moved.map((a) => `${a.vs}@${a.engine}`).join(', ') || 'none yet'}`,
+    });
+  }
 }

@@ -10,8 +10,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Release, Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { nextNumber } from './counter.ts';
-import { PayloadTooLargeError } from './errors.ts';
-import type { BlobStore, ResolvedLimits } from './options.ts';
+import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
+import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
 import { addRelease, blobInUse } from './release-writes.ts';
 
@@ -20,6 +20,8 @@ export interface UploadDeps {
   blobs: BlobStore;
   limits: ResolvedLimits;
   log: FastifyBaseLogger;
+  /** Cluster mode: store the blob on another controller too; the upload is acknowledged only after. */
+  replicateBlob?: ControllerOptions['replicateBlob'];
 }
 
 export interface UploadOptions {
@@ -34,6 +36,11 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
   const blob = await deps.blobs.putStream(shield(body), { maxBytes });
   try {
     const inspected = await inspectTarball(blob.path, deps.limits.tarball);
+    if (deps.replicateBlob) {
+      await deps.replicateBlob(blob).catch((err: unknown) => {
+        throw new BlobReplicationError((err as Error).message);
+      });
+    }
     const number = await nextNumber(deps.store, `releases/${site.value.name}`);
     const release: Release = {
       id: `v${number}`,

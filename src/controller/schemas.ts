@@ -31,6 +31,30 @@ const Replicas = Type.Integer({ minimum: 0, maximum: 20 });
 const Command = Type.String({ minLength: 1, maxLength: 4096 });
 const HealthPath = Type.String({ pattern: '^/', maxLength: 1024 });
 const Env = Type.Record(Type.String(), Type.String({ maxLength: 32768 }), { maxProperties: 64 });
+/** The router's limits per site. */
+const Limits = Type.Object({
+  maxHeaderBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16_384 })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 40 })),
+  requestsPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+}, strict);
+/** The router's active health checks per site. */
+const HealthCheck = Type.Object({
+  off: Type.Optional(Type.Boolean()),
+  path: Type.Optional(HealthPath),
+  intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000 })),
+  rise: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  fall: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+}, strict);
+/** The router's balancing per site; cross-field rules in site-spec.ts. */
+const Balance = Type.Object({
+  policy: Type.Enum(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']),
+  hashOn: Type.Optional(Type.Enum(['ip', 'header', 'cookie'])),
+  key: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" })),
+  weights: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Integer({ minimum: 1, maximum: 100 }), { maxProperties: 64 })),
+}, strict);
 
 export const CustomerCreateBody = Type.Object({ name: CustomerName }, strict);
 export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, strict);
@@ -44,6 +68,9 @@ export const SiteCreateBody = Type.Object({
   command: Type.Optional(Command),
   healthPath: Type.Optional(HealthPath),
   env: Type.Optional(Env),
+  balance: Type.Optional(Balance),
+  limits: Type.Optional(Limits),
+  healthCheck: Type.Optional(HealthCheck),
 }, strict);
 
 export const SitePatchBody = Type.Object({
@@ -52,6 +79,9 @@ export const SitePatchBody = Type.Object({
   command: Type.Optional(Command),
   healthPath: Type.Optional(HealthPath),
   env: Type.Optional(Env),
+  balance: Type.Optional(Balance),
+  limits: Type.Optional(Limits),
+  healthCheck: Type.Optional(HealthCheck),
 }, strict);
 
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
@@ -59,10 +89,27 @@ export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 export const CustomerParams = Type.Object({ id: CustomerName }, strict);
 export const SiteParams = Type.Object({ name: SiteName }, strict);
 export const ReleaseParams = Type.Object({ name: SiteName, id: Type.String({ pattern: patterns.release }) }, strict);
+const EngineId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });
+export const EngineParams = Type.Object({ id: EngineId }, strict);
+export const JoinTokenParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{12}$' }) }, strict);
+export const JoinTokenCreateBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })) },
+  strict,
+);
+export const JoinBody = Type.Object({ token: Type.String({ maxLength: 200 }), role: Type.Union([Type.Literal('engine'), Type.Literal('router')]), id: EngineId }, strict);
 export const BlobParams = Type.Object({ sha256: Type.String({ pattern: patterns.sha256 }) }, strict);
 
 export const UploadQuery = Type.Object({ activate: Type.Optional(Type.Boolean()) }, strict);
 export const LogsQuery = Type.Object({
   tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   follow: Type.Optional(Type.Boolean()),
+}, strict);
+export const EventsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 })),
+  type: Type.Optional(Type.Union([Type.Literal('audit'), Type.Literal('farm')])),
+  site: Type.Optional(Type.String({ maxLength: 200 })),
+}, strict);
+export const StatsQuery = Type.Object({
+  seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
+  step: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
 }, strict);

@@ -2,7 +2,7 @@
 // message than a schema pattern gives (command vs kind, env key names).
 
 import type { Static } from 'typebox';
-import type { Site } from '../model/index.ts';
+import type { Balance, Site } from '../model/index.ts';
 import { ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
 
@@ -26,6 +26,9 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
     updatedAt: at,
   };
   if (input.command !== undefined) site.command = input.command;
+  if (input.balance !== undefined) site.balance = input.balance;
+  if (input.limits !== undefined) site.limits = input.limits;
+  if (input.healthCheck !== undefined) site.healthCheck = input.healthCheck;
   checkSite(site);
   return site;
 }
@@ -38,6 +41,9 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   if (patch.command !== undefined) next.command = patch.command;
   if (patch.healthPath !== undefined) next.healthPath = patch.healthPath;
   if (patch.env !== undefined) next.env = patch.env;
+  if (patch.balance !== undefined) next.balance = patch.balance;
+  if (patch.limits !== undefined) next.limits = patch.limits;
+  if (patch.healthCheck !== undefined) next.healthCheck = patch.healthCheck;
   checkSite(next);
   return next;
 }
@@ -50,6 +56,18 @@ function checkSite(site: Site): void {
     throw new ValidationError('body.command is not allowed when kind is "static" (the web runtime serves static sites)');
   }
   for (const key of Object.keys(site.env)) checkEnvKey(key);
+  if (site.balance) checkBalance(site.balance);
+}
+
+function checkBalance(b: Balance): void {
+  if (b.hashOn !== undefined && b.policy !== 'hash') throw new ValidationError('body.balance.hashOn is only for policy "hash"');
+  if (b.weights !== undefined && b.policy !== 'weighted') throw new ValidationError('body.balance.weights is only for policy "weighted"');
+  if (b.policy === 'hash' && (b.hashOn === 'header' || b.hashOn === 'cookie') && b.key === undefined) {
+    throw new ValidationError(`body.balance.key is required: the ${b.hashOn} name to hash on`);
+  }
+  if (b.key !== undefined && !(b.policy === 'sticky' || (b.policy === 'hash' && b.hashOn !== undefined && b.hashOn !== 'ip'))) {
+    throw new ValidationError('body.balance.key is only for policy "sticky" (cookie name) or "hash" on a header or cookie');
+  }
 }
 
 function checkEnvKey(key: string): void {

@@ -18,6 +18,15 @@ export const keys = {
   release: (site: string, id: string) => `${ROOT}/releases/${site}/${id}`,
   engines: `${ROOT}/engines/`,
   engine: (id: string) => `${ROOT}/engines/${id}`,
+  /** Drain requests, set through the API (apart from the engine's own leased record, so they survive its re-registration). */
+  engineDrains: `${ROOT}/engine-drains/`,
+  engineDrain: (id: string) => `${ROOT}/engine-drains/${id}`,
+  /** Join tokens (by sha256 of the token), with which engines and routers join a farm. */
+  joinTokens: `${ROOT}/join-tokens/`,
+  joinToken: (sha256: string) => `${ROOT}/join-tokens/${sha256}`,
+  /** Controllers registered under their lease, with their API URL (cluster mode). */
+  controllers: `${ROOT}/controllers/`,
+  controller: (id: string) => `${ROOT}/controllers/${id}`,
   assignments: `${ROOT}/assignments/`,
   engineAssignments: (engine: string) => `${ROOT}/assignments/${engine}/`,
   assignment: (engine: string, vs: string) => `${ROOT}/assignments/${engine}/${vs}`,
@@ -29,6 +38,9 @@ export const keys = {
   counters: `${ROOT}/counters/`,
   counter: (name: string) => `${ROOT}/counters/${name}`,
   leader: `${ROOT}/leader`,
+  /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
+  events: `${ROOT}/events/`,
+  event: (id: string) => `${ROOT}/events/${id}`,
 } as const;
 
 /** The last path segment of a key. */

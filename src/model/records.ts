@@ -32,6 +32,12 @@ export interface Site {
   release?: string;
   /** The release that served before `release`, target of a rollback. */
   previousRelease?: string;
+  /** How the router spreads requests over the site's servers; default round robin. */
+  balance?: Balance;
+  /** The router's limits for this site; absent fields are not limited beyond the router's own. */
+  limits?: SiteLimits;
+  /** The router's active checks: path defaults to healthPath, the rest to HealthCheck's defaults; `off: true` disables. */
+  healthCheck?: Partial<HealthCheck> & { off?: boolean };
   createdAt: string;
   updatedAt: string;
 }
@@ -93,6 +99,11 @@ export interface VsStatus {
   /** Last exit: code or signal, and whether it was an OOM kill. */
   lastExit?: { code: number | null; signal: string | null; at: string; oom?: boolean };
   updatedAt: string;
+  /** The engine runtime running it (namespace runtime reports these three). */
+  runtime?: 'process' | 'namespace';
+  limits?: { memoryBytes: number; cpuWeight: number; cpuQuota: number; pidsMax: number; diskBytes: number };
+  /** Sampled every ~15 s: cgroup memory, CPU time, pids, data folder bytes (du). */
+  usage?: { memoryBytes: number; cpuUsec: number; pids: number; diskBytes: number; at: string };
 }
 
 export interface Endpoint {
@@ -107,5 +118,75 @@ export interface Route {
   site: string;
   domains: string[];
   endpoints: Endpoint[];
+  /** Absent: round robin. In a Route, `weights` is keyed by VS name (resolved from engines). */
+  balance?: Balance;
+  limits?: SiteLimits;
+  /** Active health checks of the endpoints; absent: none (passive ejection only). */
+  health?: HealthCheck;
   updatedAt: string;
+}
+
+/** Active health checks by the router. Defaults: every 2000 ms, 1000 ms timeout, rise 2, fall 3, any 2xx–3xx. */
+export interface HealthCheck {
+  path: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+  /** Successes in a row that bring a down endpoint back. */
+  rise?: number;
+  /** Failures in a row that mark an endpoint down. */
+  fall?: number;
+  /** The one status that counts as healthy; default any 2xx or 3xx. */
+  expectStatus?: number;
+}
+
+/** Per-site request limits, enforced by each router process. */
+export interface SiteLimits {
+  /** Request header section (names, values, separators): more → 431. */
+  maxHeaderBytes?: number;
+  /** Request body: a larger Content-Length → 413 at once; a longer chunked body is cut with 413. */
+  maxBodyBytes?: number;
+  /** Requests per second (token bucket, per router process); more → 429 with Retry-After. */
+  requestsPerSecond?: number;
+  /** Bucket size for requestsPerSecond; default the same number. */
+  burst?: number;
+}
+
+export type BalancePolicy = 'round-robin' | 'least-conn' | 'weighted' | 'sticky' | 'hash';
+
+/** A site's balancing policy (router). */
+export interface Balance {
+  policy: BalancePolicy;
+  /** hash: what is hashed — the client IP (default), a request header or a cookie. */
+  hashOn?: 'ip' | 'header' | 'cookie';
+  /** hash on a header or cookie: its name; sticky: the cookie's name (default corral_sticky). */
+  key?: string;
+  /** weighted: weight (1–100) per engine id in a Site; per VS name in a Route. Unlisted: 1. */
+  weights?: Record<string, number>;
+}
+
+/**
+ * One entry of the audit trail (a state-changing API call: who did what, to what, with
+ * which result) or a farm event (a VS crashed or was OOM-killed, an engine was lost, a
+ * failover). Kept under keys.events with bounded retention.
+ */
+export interface FarmEvent {
+  /** Sorts by time: zero-padded milliseconds, then a sequence. */
+  id: string;
+  at: string;
+  type: 'audit' | 'farm';
+  /** e.g. site.create, site.scale, release.upload, vs.crashed, vs.oom, engine.lost, failover. */
+  action: string;
+  /** Audit: who, e.g. "admin:admin" or "customer:acme:default"; "anonymous" without a valid token. */
+  principal?: string;
+  /** What it was done to, e.g. "site/www". */
+  target?: string;
+  /** The customer whose resource it concerns: that customer may read the event. */
+  customer?: string;
+  site?: string;
+  engine?: string;
+  vs?: string;
+  result?: 'ok' | 'error';
+  /** Audit: the HTTP status answered. */
+  status?: number;
+  message?: string;
 }

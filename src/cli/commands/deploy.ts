@@ -10,6 +10,7 @@ import { packDirectory } from '../../lib/tarball.ts';
 import type { Release, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
 import type { SiteStatus } from './status.ts';
 
 interface DeployOpts {
@@ -33,11 +34,12 @@ export function registerDeploy(program: Command, ctx: Context): void {
       try {
         const tarball = await tarballFor(dir, tmp);
         const size = (await stat(tarball)).size;
+        const bar = progressBar(ctx.print, 'uploading');
         const res = await ctx.api().upload<{ release: Release; site: Site }>(
           `/v1/sites/${encodeURIComponent(o.site)}/releases`,
-          createReadStream(tarball).pipe(progress(size, (line) => ctx.print.err(line))),
+          createReadStream(tarball).pipe(progress(size, bar)),
           size,
-        );
+        ).finally(() => bar.done());
         ctx.print.err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
         if (o.wait) await followRollout(ctx, o.site, res.release.id, Number(o.timeout) * 1000);
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
@@ -51,16 +53,24 @@ export function registerDeploy(program: Command, ctx: Context): void {
 /** Poll the site's status until the release is ready on every replica and serving. */
 export async function followRollout(ctx: Context, site: string, release: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (true) {
-    const st = await ctx.api().get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
-    const line = `replicas ready ${st.ready}/${st.replicas} (release ${release})`;
-    if (line !== last) ctx.print.err(line);
-    last = line;
-    if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
-    if (st.ready >= st.replicas && (st.serving === undefined || st.serving.every((r) => r === release))) return;
-    if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
-    await new Promise((r) => setTimeout(r, 200));
+  const bar = progressBar(ctx.print, 'rollout');
+  try {
+    await follow();
+  } finally {
+    bar.done();
+  }
+
+  async function follow(): Promise<void> {
+    while (true) {
+      const st = await ctx.api().get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
+      const mine = st.virtualServers.filter((v) => v.release === release);
+      const states = mine.map((v) => v.state ?? 'placed').join(' ');
+      bar.update(st.replicas ? st.ready / st.replicas : 1, `replicas ready ${st.ready}/${st.replicas} (release ${release})${states ? ` — ${states}` : ''}`);
+      if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
+      if (st.ready >= st.replicas && (st.serving === undefined || st.serving.every((r) => r === release))) return;
+      if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
@@ -75,23 +85,17 @@ async function tarballFor(path: string, tmp: string): Promise<string> {
 }
 
 /** Counts bytes as they go and reports every ~10% (and at the end). */
-function progress(total: number, report: (line: string) => void): Transform {
+function progress(total: number, bar: Progress): Transform {
   let sent = 0;
   let nextMark = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       sent += chunk.length;
       if (sent >= nextMark || sent === total) {
-        report(`uploading ${fmtBytes(sent)} / ${fmtBytes(total)} (${total ? Math.floor((sent / total) * 100) : 100}%)`);
+        bar.update(total ? sent / total : 1, `${fmtBytes(sent)} / ${fmtBytes(total)} (${total ? Math.floor((sent / total) * 100) : 100}%)`);
         nextMark = sent + Math.max(total / 10, 1);
       }
       cb(null, chunk);
     },
   });
-}
-
-function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -4,6 +4,7 @@ import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
+import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
 
 interface CreateOpts {
   customer?: string;
@@ -13,7 +14,18 @@ interface CreateOpts {
   command?: string;
   health?: string;
   env: string[];
+  balance?: string;
+  weight: string[];
   json?: boolean;
+}
+
+interface SetOpts {
+  balance?: string;
+  weight: string[];
+  maxBodyBytes?: string;
+  maxHeaderBytes?: string;
+  rate?: string;
+  burst?: string;
 }
 
 export function registerSite(program: Command, ctx: Context): void {
@@ -28,6 +40,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--command <cmd>', 'app sites: the command to run, listening on $PORT')
     .option('--health <path>', 'app sites: health-check path')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
+    .option('--balance <policy>', BALANCE_HELP)
+    .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain.length ? o.domain : [`${name}.localhost`] };
@@ -36,10 +50,35 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.command) body.command = o.command;
       if (o.health) body.healthPath = o.health;
       if (o.env.length) body.env = parseEnv(o.env);
+      if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
+      else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
       const res = await ctx.api().post<{ site: Site }>('/v1/sites', body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${res.site.replicas} replica(s)) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
+    });
+  site
+    .command('set <name>')
+    .description("change a site's router settings: balancing and limits")
+    .option('--balance <policy>', BALANCE_HELP)
+    .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
+    .option('--max-body-bytes <n>', 'largest request body (413 beyond)')
+    .option('--max-header-bytes <n>', 'largest request header section, 256–16384 (431 beyond)')
+    .option('--rate <n>', 'requests per second per router process (429 beyond)')
+    .option('--burst <n>', 'with --rate: bucket size (default the rate)')
+    .action(async (name: string, o: SetOpts) => {
+      const body: Record<string, unknown> = {};
+      if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
+      else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
+      const limits: Record<string, number> = {};
+      if (o.maxBodyBytes !== undefined) limits.maxBodyBytes = toInt(o.maxBodyBytes, '--max-body-bytes');
+      if (o.maxHeaderBytes !== undefined) limits.maxHeaderBytes = toInt(o.maxHeaderBytes, '--max-header-bytes');
+      if (o.rate !== undefined) limits.requestsPerSecond = toInt(o.rate, '--rate');
+      if (o.burst !== undefined) limits.burst = toInt(o.burst, '--burst');
+      if (Object.keys(limits).length) body.limits = limits;
+      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance and/or a limit (see --help)');
+      const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
+      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}`);
     });
   site
     .command('list')

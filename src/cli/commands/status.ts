@@ -4,6 +4,8 @@ import type { EngineRecord, Site, VsStatus } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { printListing } from '../output.ts';
 import { table } from '../table.ts';
+import { lastExitText, limitsText, usageText } from './vs-columns.ts';
+import { registerVsExec } from './vs-exec.ts';
 
 export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string };
 
@@ -32,16 +34,26 @@ export function registerStatus(program: Command, ctx: Context): void {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
       const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
-      ctx.print.out(`engines: ${st.engines.map((e) => `${e.id} (${e.runtime})`).join(', ') || 'none'}`);
-      ctx.print.out('');
+      if (st.engines.length > 0) {
+        ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
+          e.id, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`,
+          `${st.virtualServers.filter((v) => v.engine === e.id).length}/${e.capacity.maxVirtualServers}`,
+          e.draining ? 'draining' : 'up',
+        ])));
+        ctx.print.out('');
+      }
       ctx.print.out(st.sites.length === 0 ? 'no sites yet: corral site create <name>' : table(
-        ['SITE', 'KIND', 'RELEASE', 'READY', 'DOMAINS'],
-        st.sites.map((s) => [
-          s.name, s.kind, s.release,
-          `${vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready').length}/${s.replicas}`,
-          s.domains.join(','),
-        ]),
+        ['SITE', 'KIND', 'RELEASE', 'READY', 'NOT READY', 'CUSTOMER', 'DOMAINS'],
+        st.sites.map((s) => {
+          const mine = vsOf(s.name);
+          const ready = mine.filter((v) => v.release === s.release && v.state === 'ready').length;
+          const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready')).map((v) => v.state ?? 'pending'));
+          return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, s.domains.join(',')];
+        }),
       ));
+      const states = summarize(st.virtualServers.map((v) => v.state ?? 'pending'));
+      ctx.print.out('');
+      ctx.print.out(`virtual servers: ${st.virtualServers.length}${states ? ` (${states})` : ''}`);
     });
 
   const vs = program.command('vs').description('virtual servers');
@@ -50,9 +62,18 @@ export function registerStatus(program: Command, ctx: Context): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const res = await ctx.api().get<{ virtualServers: VsView[] }>('/v1/vs');
-      printListing(ctx.print, o.json, res, res.virtualServers, ['VS', 'SITE', 'ENGINE', 'RELEASE', 'STATE', 'ADDRESS', 'PID', 'RESTARTS'], (v) => [
+      printListing(ctx.print, o.json, res, res.virtualServers, ['VS', 'SITE', 'ENGINE', 'RELEASE', 'STATE', 'ADDRESS', 'PID', 'RESTARTS', 'RUNTIME', 'LIMITS', 'USAGE', 'LAST EXIT'], (v) => [
         v.vs, v.site, v.engine, v.release, v.state ?? 'pending',
         v.address ? `${v.address}:${v.port}` : undefined, v.pid, v.restarts ?? 0,
+        v.runtime, limitsText(v), usageText(v), lastExitText(v),
       ]);
     });
+  registerVsExec(vs, ctx);
+}
+
+/** "3 ready, 1 starting": counts of each state, in a stable order. */
+function summarize(states: string[]): string {
+  const counts = new Map<string, number>();
+  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].sort((a, b) => a[0].localeCompare(b[0])).map(([s, n]) => `${n} ${s}`).join(', ');
 }

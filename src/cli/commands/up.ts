@@ -13,6 +13,7 @@ interface UpOpts {
   openMetrics?: boolean;
   runtime: string;
   routerWorkers: string;
+  accessLog?: boolean;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -26,12 +27,13 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
     .option('--router-workers <n>', 'router worker processes sharing the port: a number, or auto (one per core); 1 keeps the router in-process with per-site live stats', '1')
+    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers) })
+      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --api-port, or 0 for any`);
           throw err;

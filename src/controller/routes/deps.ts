@@ -3,7 +3,8 @@
 import type { EngineLogs } from '../../engine/logs.ts';
 import type { Store } from '../../store/types.ts';
 import type { Access } from '../access.ts';
-import type { BlobStore, ResolvedLimits } from '../options.ts';
+import type { EventLog } from '../event-log.ts';
+import type { BlobStore, ControllerOptions, ResolvedLimits } from '../options.ts';
 
 export interface RouteDeps {
   store: Store;
@@ -11,4 +12,10 @@ export interface RouteDeps {
   engineLogs?: EngineLogs;
   access: Access;
   limits: ResolvedLimits;
+  events: EventLog;
+  vsUsage?: ControllerOptions['vsUsage'];
+  vsExec?: ControllerOptions['vsExec'];
+  siteStats?: ControllerOptions['siteStats'];
+  cluster?: ControllerOptions['cluster'];
+  replicateBlob?: ControllerOptions['replicateBlob'];
 }

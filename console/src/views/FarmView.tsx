@@ -1,0 +1,83 @@
+// The farm: the router in front, then each engine (the engine OS) drawn as a box with its
+// virtual servers (guests) inside — site, state, address, CPU and memory where known.
+import { useRef } from 'react';
+import { get, type FarmStatus, type Vs, type Whoami } from '../api.ts';
+import { bytes, stateClass } from '../parts/format.ts';
+import { usePoll } from '../parts/hooks.ts';
+import { href } from '../parts/route.ts';
+
+export function FarmView({ me }: { me: Whoami }) {
+  const { data, error } = usePoll((s) => get<FarmStatus>('/v1/status', s), 2000, []);
+  const cpu = useCpu(data?.virtualServers ?? []);
+  if (!data) return <div className="muted">{error ?? 'Loading the farm…'}</div>;
+  const engineIds = [...new Set([...data.engines.map((e) => e.id), ...data.virtualServers.map((v) => v.engine)])].sort();
+  return (
+    <section>
+      <h2>Farm {me.role === 'customer' && <span className="muted small">— your sites only</span>}</h2>
+      {error && <div className="error">{error}</div>}
+      <div className="router-box" data-testid="router">
+        <div className="box-title">Router <span className="muted">routes by Host</span></div>
+        <div className="domains">
+          {data.sites.length === 0 && <span className="muted">no sites yet</span>}
+          {data.sites.map((s) => (
+            <a key={s.name} href={href('sites', s.name)} className="pill">{s.domains[0] ?? s.name} → {s.name}</a>
+          ))}
+        </div>
+      </div>
+      <div className="engines">
+        {engineIds.length === 0 && <div className="muted">No engines are running.</div>}
+        {engineIds.map((id) => {
+          const engine = data.engines.find((e) => e.id === id);
+          const guests = data.virtualServers.filter((v) => v.engine === id);
+          return (
+            <div key={id} className="engine" data-testid="engine" data-engine={id}>
+              <div className="box-title">
+                Engine <strong>{id}</strong>
+                {engine && <span className="muted"> · {engine.runtime} runtime · {engine.capacity.cpus} CPUs · {bytes(engine.capacity.memoryMb * 1024 * 1024)} · {guests.length}/{engine.capacity.maxVirtualServers} VS</span>}
+                {engine?.draining && <span className="badge busy">draining</span>}
+              </div>
+              <div className="guests">
+                {guests.length === 0 && <div className="muted small">no virtual servers</div>}
+                {guests.map((v) => <Guest key={v.vs} v={v} cpu={cpu.get(v.vs)} />)}
+              </div>
+              <div className="engine-os">engine OS</div>
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+function Guest({ v, cpu }: { v: Vs; cpu: number | undefined }) {
+  return (
+    <a className={`guest ${stateClass(v.state)}`} href={href('sites', v.site)} data-testid="guest" data-site={v.site} data-state={v.state ?? 'pending'}>
+      <div className="guest-head"><span className="dot" />{v.vs}</div>
+      <div className="guest-site">{v.site}</div>
+      <dl>
+        <dt>state</dt><dd>{v.state ?? 'pending'}{v.assigned ? '' : ' (leaving)'}</dd>
+        <dt>IP</dt><dd>{v.address ? `${v.address}:${v.port}` : '–'}</dd>
+        <dt>CPU</dt><dd>{cpu === undefined ? '–' : `${cpu.toFixed(1)}%`}</dd>
+        <dt>mem</dt><dd>{bytes(v.memoryBytes)}</dd>
+        <dt>release</dt><dd>{v.release}</dd>
+        {(v.restarts ?? 0) > 0 && <><dt>restarts</dt><dd>{v.restarts}</dd></>}
+      </dl>
+      <div className="guest-os">guest OS</div>
+    </a>
+  );
+}
+
+/** CPU % per VS from the change of its CPU time between two polls. */
+function useCpu(vss: Vs[]): Map<string, number> {
+  const prev = useRef(new Map<string, { at: number; cpu: number }>());
+  const out = useRef(new Map<string, number>());
+  const now = performance.now();
+  for (const v of vss) {
+    if (v.cpuSeconds === undefined) continue;
+    const p = prev.current.get(v.vs);
+    if (p && p.cpu !== v.cpuSeconds && now > p.at) out.current.set(v.vs, (100 * (v.cpuSeconds - p.cpu)) / ((now - p.at) / 1000));
+    else if (p && p.cpu === v.cpuSeconds && now - p.at > 1500) out.current.set(v.vs, 0);
+    if (!p || p.cpu !== v.cpuSeconds || now - p.at > 1500) prev.current.set(v.vs, { at: now, cpu: v.cpuSeconds });
+  }
+  return out.current;
+}

@@ -1,0 +1,94 @@
+// One site: domains, releases (current, previous, rollback), replicas (scale), health of
+// each VS, and live charts of its traffic as the router measured it.
+import { useState } from 'react';
+import { get, send, type Release, type SiteStatus, type StatsPoint } from '../api.ts';
+import { Chart } from '../parts/Chart.tsx';
+import { stateClass } from '../parts/format.ts';
+import { usePoll } from '../parts/hooks.ts';
+import { href } from '../parts/route.ts';
+
+const STEP = 2;
+const SPAN = 180;
+
+export function SiteDetail({ name }: { name: string }) {
+  const path = `/v1/sites/${encodeURIComponent(name)}`;
+  const status = usePoll((s) => get<SiteStatus>(`${path}/status`, s), 1500, [name]);
+  const releases = usePoll((s) => get<{ releases: Release[] }>(`${path}/releases`, s), 5000, [name]);
+  const stats = usePoll((s) => get<{ points: StatsPoint[] }>(`${path}/stats?seconds=${SPAN}&step=${STEP}`, s), 2000, [name]);
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const [replicas, setReplicas] = useState<string>('');
+
+  if (!status.data) return <div className="muted">{status.error ?? 'Loading…'}</div>;
+  const { site, ready, serving, virtualServers } = status.data;
+  const act = async (what: string, run: () => Promise<unknown>) => {
+    setBusy(what); setError(undefined);
+    try { await run(); status.refresh(); releases.refresh(); } catch (err) { setError((err as Error).message); } finally { setBusy(undefined); }
+  };
+  const byId = new Map((releases.data?.releases ?? []).map((r) => [r.id, r]));
+  const points = stats.data?.points ?? [];
+  return (
+    <section data-testid="site-detail" data-site={site.name}>
+      <h2><a href={href('sites')} className="muted">Sites /</a> {site.name} <span className={`badge ${ready === site.replicas && site.release ? 'ok' : 'busy'}`} data-testid="ready">{ready}/{site.replicas} ready</span></h2>
+      {error && <div className="error" role="alert">{error}</div>}
+      <div className="grid2">
+        <div className="card">
+          <h3>Site</h3>
+          <dl className="kv">
+            <dt>customer</dt><dd>{site.customer}</dd>
+            <dt>kind</dt><dd>{site.kind}{site.command ? ` · ${site.command}` : ''}</dd>
+            <dt>domains</dt><dd data-testid="domains">{site.domains.join(', ')}</dd>
+            <dt>health</dt><dd>{site.kind === 'static' ? '/.corral/health' : site.healthPath}</dd>
+            <dt>serving</dt><dd>{serving.join(', ') || 'nothing yet'}</dd>
+          </dl>
+          <div className="row">
+            <a className="button" href={href('deploy', site.name)}>Deploy…</a>
+            <a className="button secondary" href={href('logs', site.name)}>Logs</a>
+          </div>
+        </div>
+        <div className="card">
+          <h3>Releases</h3>
+          <dl className="kv">
+            <dt>current</dt><dd data-testid="current-release">{describe(site.release, byId)}</dd>
+            <dt>previous</dt><dd>{describe(site.previousRelease, byId)}</dd>
+          </dl>
+          <button disabled={!site.previousRelease || busy !== undefined} onClick={() => act('rollback', () => send('POST', `${path}/rollback`))} data-testid="rollback">
+            {busy === 'rollback' ? 'Rolling back…' : 'Roll back to previous'}
+          </button>
+          <h3>Replicas</h3>
+          <form className="row" onSubmit={(e) => { e.preventDefault(); void act('scale', () => send('POST', `${path}/scale`, { replicas: Number(replicas) })); setReplicas(''); }}>
+            <input type="number" min={0} max={64} placeholder={String(site.replicas)} value={replicas} onChange={(e) => setReplicas(e.target.value)} data-testid="replicas" aria-label="replicas" />
+            <button type="submit" disabled={replicas === '' || busy !== undefined} data-testid="scale">{busy === 'scale' ? 'Scaling…' : 'Scale'}</button>
+          </form>
+        </div>
+      </div>
+      <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it</span></h3>
+      <div className="charts">
+        <Chart title="Requests/s" unit="req/s" testId="chart-rps" points={points.map((p) => ({ t: p.t, v: p.requests / STEP }))} />
+        <Chart title="Latency p50" unit="ms" testId="chart-p50" points={points.map((p) => ({ t: p.t, v: p.p50Ms }))} color="#059669" />
+        <Chart title="Latency p99" unit="ms" testId="chart-p99" points={points.map((p) => ({ t: p.t, v: p.p99Ms }))} color="#d97706" />
+        <Chart title="Error rate" unit="%" testId="chart-errors" points={points.map((p) => ({ t: p.t, v: p.requests ? (100 * p.errors) / p.requests : 0 }))} color="#dc2626" />
+      </div>
+      <h3>Virtual servers</h3>
+      <table className="list" data-testid="site-vs">
+        <thead><tr><th>VS</th><th>Engine</th><th>Release</th><th>State</th><th>Address</th><th>Restarts</th><th /></tr></thead>
+        <tbody>
+          {virtualServers.map((v) => (
+            <tr key={v.vs} data-testid="vs-row" data-state={v.state ?? 'pending'}>
+              <td>{v.vs}</td><td>{v.engine}</td><td>{describe(v.release, byId)}</td>
+              <td><span className={`badge ${stateClass(v.state)}`}>{v.state ?? 'pending'}</span></td>
+              <td>{v.address ? `${v.address}:${v.port}` : '–'}</td><td>{v.restarts ?? 0}</td>
+              <td><a href={href('logs', site.name, v.vs)}>logs</a></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function describe(id: string | undefined, byId: Map<string, Release>): string {
+  if (!id) return 'none';
+  const r = byId.get(id);
+  return r ? `#${r.number} (${r.sha256.slice(0, 10)}, ${new Date(r.createdAt).toLocaleString()})` : id;
+}

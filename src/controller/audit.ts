@@ -1,0 +1,85 @@
+// The audit trail: every state-changing API call (POST, PUT, PATCH, DELETE) is recorded
+// after it is answered — who (principal), what (action), to what (target), the result
+// and the time. The customer a call concerns is resolved before the handler runs, so a
+// deleted site's deletion is still attributed to its owner.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { keys, type Site } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
+import type { EventLog } from './event-log.ts';
+import type { Principal } from './principal.ts';
+import { readRecord } from './records.ts';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Route (method + url pattern) → audit action name. Unlisted routes use "METHOD url". */
+const ACTIONS: Record<string, string> = {
+  'POST /v1/customers': 'customer.create',
+  'POST /v1/customers/:id/tokens': 'token.create',
+  'POST /v1/sites': 'site.create',
+  'PATCH /v1/sites/:name': 'site.update',
+  'DELETE /v1/sites/:name': 'site.delete',
+  'POST /v1/sites/:name/scale': 'site.scale',
+  'POST /v1/sites/:name/releases': 'release.upload',
+  'POST /v1/sites/:name/rollback': 'site.rollback',
+  'POST /v1/sites/:name/releases/:id/activate': 'release.activate',
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The customer the call concerns, resolved before the handler (audit.ts). */
+    auditCustomer: string | undefined;
+  }
+}
+
+export function registerAudit(app: FastifyInstance, store: Store, events: EventLog): void {
+  app.decorateRequest('auditCustomer', undefined);
+  app.addHook('preHandler', async (request) => {
+    if (!MUTATING.has(request.method)) return;
+    request.auditCustomer = await concernedCustomer(store, request).catch(() => undefined);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (!MUTATING.has(request.method) || request.routeOptions.url === undefined) return;
+    const route = `${request.method} ${request.routeOptions.url}`;
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const body = (request.body && typeof request.body === 'object' && !isStream(request.body) ? request.body : {}) as Record<string, unknown>;
+    const site = params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
+    const target = site !== undefined ? `site/${site}` : route.startsWith('POST /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
+    const ok = reply.statusCode < 400;
+    events.record({
+      type: 'audit',
+      action: ACTIONS[route] ?? route,
+      principal: principalName(request.principal),
+      ...(target !== undefined ? { target } : {}),
+      ...(site !== undefined ? { site } : {}),
+      ...(request.auditCustomer !== undefined ? { customer: request.auditCustomer } : {}),
+      result: ok ? 'ok' : 'error',
+      status: reply.statusCode,
+      ...(route === 'POST /v1/sites/:name/scale' && ok ? { message: `replicas ${String(body.replicas)}` } : {}),
+    }).catch((err: unknown) => request.log.error({ err, event: 'audit.write-failed' }, 'could not record the audit event'));
+  });
+}
+
+export function principalName(p: Principal | null): string {
+  if (!p) return 'anonymous';
+  return p.role === 'customer' ? `customer:${p.customer}:${p.tokenName}` : `${p.role}:${p.tokenName}`;
+}
+
+/** A customer acts on its own things; an admin's call concerns the site's or customer's owner. */
+async function concernedCustomer(store: Store, request: FastifyRequest): Promise<string | undefined> {
+  const p = request.principal;
+  if (p?.role === 'customer') return p.customer;
+  const params = (request.params ?? {}) as Record<string, string | undefined>;
+  const body = (request.body && typeof request.body === 'object' && !isStream(request.body) ? request.body : {}) as Record<string, unknown>;
+  if (request.url.startsWith('/v1/customers')) return params.id ?? str(body.name);
+  if (params.name !== undefined) return (await readRecord<Site>(store, keys.site(params.name)))?.value.customer;
+  return str(body.customer);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function isStream(v: object): boolean {
+  return typeof (v as { pipe?: unknown }).pipe === 'function';
+}
