@@ -76,12 +76,15 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => reg.close());
 
     let reconciler: Reconciler | undefined;
+    // The reconciler's writes are fenced by the leader key this controller won.
+    const fencing: { election?: LeaderElection } = {};
     const election: LeaderElection = await startLeaderElection({
       store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 3, log,
       onElected: async () => {
         reconciler = await startReconciler({
           store, log: log.child({ part: 'reconciler' }),
           engineLostGraceMs: opts.engineLostGraceMs ?? 1000,
+          fence: () => fencing.election?.fence(),
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
         });
       },
@@ -91,6 +94,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         await r?.close();
       },
     });
+    fencing.election = election;
     closers.push(() => election.close());
     return {
       id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,

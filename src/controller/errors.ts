@@ -107,3 +107,10 @@ export class BlobReplicationError extends ControllerError {
     super('blob_replication_failed', 503, `the release could not be stored on a second controller (${detail}); retry the upload`);
   }
 }
+
+/** 503: this controller lost leadership while reconciling; the new leader carries on. */
+export class NotLeaderError extends ControllerError {
+  constructor() {
+    super('not_leader', 503, 'this controller is no longer the leader; its reconcile writes were refused (fenced)');
+  }
+}

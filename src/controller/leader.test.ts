@@ -71,6 +71,26 @@ describe('leader election on SQLite', () => {
   });
 });
 
+describe('leader fencing', () => {
+  it("refuses the writes of a leader whose key was taken over, and lets the new leader's through", async (t) => {
+    const store = await openSqliteStore(join(dir, 'fence.sqlite'), { leaseCheckIntervalMs: 50 });
+    t.after(() => store.close());
+    const a = await contend(t, store, 'a', 1);
+    const stale = a.election.fence();
+    assert.ok(stale, 'a leads, so it has a fence');
+    // Another controller takes the key (as after a's lease expired unnoticed).
+    a.election.abandon();
+    const b = await contend(t, store, 'b', 1);
+    await waitFor(() => b.leading, { what: 'b to lead', timeoutMs: 3000 });
+    const site = '/corral/routes/fenced';
+    const old = await store.txn({ compare: [stale], success: [{ type: 'put', key: site, value: 'from a' }] });
+    assert.equal(old.succeeded, false, 'the old leader cannot write');
+    const now = await store.txn({ compare: [b.election.fence()!], success: [{ type: 'put', key: site, value: 'from b' }] });
+    assert.equal(now.succeeded, true);
+    assert.equal((await store.get(site))?.value, 'from b');
+  });
+});
+
 const skip = etcdMissing();
 describe('leader election on etcd', { skip }, () => {
   it('two controllers: kill the leader, the other leads within the TTL; a leader cut off from etcd steps down', async (t) => {

@@ -7,7 +7,7 @@
 // lease is gone (-1), the key is no longer mine, or no keep-alive succeeded for
 // ttl − one tick (the store may be unreachable and the lease expiring there).
 
-import type { Store, Watcher } from '../store/types.ts';
+import type { Compare, Store, Watcher } from '../store/types.ts';
 import { keys } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 
@@ -36,6 +36,12 @@ export interface LeaderElectionOptions {
 
 export interface LeaderElection {
   readonly isLeader: boolean;
+  /**
+   * A compare that holds only while this contender still holds the leader key it won;
+   * undefined when not leading. The leader's writes carry it, so a leader that lost the
+   * key without noticing yet cannot write (fencing).
+   */
+  fence(): Compare | undefined;
   /** The current leader as the store says, if any. */
   leader(): Promise<LeaderRecord | undefined>;
   /** Step down (if leader), revoke the lease and stop campaigning. Safe to call twice. */
@@ -122,6 +128,9 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
   return {
     get isLeader() {
       return leading;
+    },
+    fence() {
+      return leading ? { key, target: 'mod', op: '=', value: heldRevision } : undefined;
     },
     async leader() {
       const kv = await store.get(key);

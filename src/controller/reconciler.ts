@@ -2,7 +2,8 @@
 // what to do, and writes the result. It runs on every relevant store change (debounced)
 // and on a timer, never two passes at once.
 
-import type { Store, Watcher } from '../store/types.ts';
+import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
+import { NotLeaderError } from './errors.ts';
 import { keys, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
@@ -21,6 +22,11 @@ export interface ReconcilerOptions {
   tickMs?: number;
   /** Where farm events (VS crashed, engine lost, failover) go; default the store's event log. */
   events?: EventLog;
+  /**
+   * Leader fencing: a compare every write must pass (see LeaderElection.fence). When it
+   * returns undefined this reconciler is no longer leader and writes nothing.
+   */
+  fence?: () => Compare | undefined;
 }
 
 export interface Reconciler {
@@ -51,7 +57,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     const endTimer = reconcileDuration.startTimer();
     const snap = await readSnapshot(store);
     const actions = planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs });
-    await apply(store, actions).catch((err: unknown) => {
+    await apply(store, actions, opts.fence).catch((err: unknown) => {
       reconcileErrors.inc();
       throw err;
     });
@@ -80,7 +86,10 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     queued = true;
     debounce = setTimeout(() => {
       queued = false;
-      runOnce().catch((err: unknown) => log.error({ event: 'reconcile.error', err }, 'reconcile pass failed'));
+      runOnce().catch((err: unknown) => {
+        if (err instanceof NotLeaderError) log.info({ event: 'reconcile.fenced' }, err.message);
+        else log.error({ event: 'reconcile.error', err }, 'reconcile pass failed');
+      });
     }, 15);
   };
 
@@ -121,12 +130,23 @@ export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
   };
 }
 
-async function apply(store: Store, actions: PlanActions): Promise<void> {
+/** Transactions are capped in size (etcd allows 128 operations by default). */
+const MAX_TXN_OPS = 100;
+
+async function apply(store: Store, actions: PlanActions, fence?: () => Compare | undefined): Promise<void> {
   // Order matters: new servers and routes first, removals last.
-  for (const a of actions.create) await store.put(keys.assignment(a.engine, a.vs), JSON.stringify(a));
-  for (const r of actions.putRoutes) await store.put(keys.route(r.site), JSON.stringify(r));
-  for (const site of actions.deleteRoutes) await store.delete(keys.route(site));
-  for (const a of actions.remove) await store.delete(keys.assignment(a.engine, a.vs));
+  const ops: TxnOp[] = [
+    ...actions.create.map((a): TxnOp => ({ type: 'put', key: keys.assignment(a.engine, a.vs), value: JSON.stringify(a) })),
+    ...actions.putRoutes.map((r): TxnOp => ({ type: 'put', key: keys.route(r.site), value: JSON.stringify(r) })),
+    ...actions.deleteRoutes.map((site): TxnOp => ({ type: 'delete', key: keys.route(site) })),
+    ...actions.remove.map((a): TxnOp => ({ type: 'delete', key: keys.assignment(a.engine, a.vs) })),
+  ];
+  for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
+    const compare = fence ? fence() : undefined;
+    if (fence && !compare) throw new NotLeaderError();
+    const res = await store.txn({ compare: compare ? [compare] : [], success: ops.slice(i, i + MAX_TXN_OPS) });
+    if (!res.succeeded) throw new NotLeaderError();
+  }
 }
 
 function countActions(actions: PlanActions): void {
