@@ -23,6 +23,15 @@ test('the guest command: cgroups joined, netns entered, namespaces unshared, ids
   assert.ok(!joined.includes('--bind / '), 'never the host root');
 });
 
+test('a repo under /tmp stays visible: the private /tmp is mounted before the folders made inside it', () => {
+  const argv = guestCommand({ ...input, readOnly: ['/tmp/ci/src'] });
+  const tmpfs = argv.indexOf('--tmpfs');
+  const dir = argv.findIndex((a, i) => a === '/tmp/ci' && argv[i - 1] === '--dir');
+  const bind = argv.findIndex((a, i) => a === '/tmp/ci/src' && argv[i - 1] === '--ro-bind');
+  assert.ok(tmpfs > 0 && dir > tmpfs && bind > dir, `tmpfs ${tmpfs} < dir ${dir} < bind ${bind}`);
+  assert.equal(argv[dir - 2], '0755', 'made readable to the guest uid');
+});
+
 test('customer uids are stable, distinct per customer, and in the unprivileged range', () => {
   assert.equal(customerUid('acme'), customerUid('acme'));
   assert.notEqual(customerUid('acme'), customerUid('globex'));

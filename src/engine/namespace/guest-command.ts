@@ -45,12 +45,14 @@ export function guestCommand(g: GuestCommandInput): string[] {
     '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
     '--ro-bind', '/usr', '/usr',
     ...rootEntries(g.rootLinks),
+    // /proc, /dev and the private /tmp first: folders made below come after, so a repo
+    // that lives under /tmp is not hidden by the tmpfs.
+    '--proc', '/proc', '--dev', '/dev',
+    '--perms', '1777', '--size', String(g.tmpBytes), '--tmpfs', GUEST.tmp,
     // Folders bwrap would otherwise create as 0700 (unreadable to the guest's uid).
     ...['/etc', '/srv', ...ancestors(g.readOnly)].flatMap((d) => ['--perms', '0755', '--dir', d]),
     ...SYSTEM_ETC.flatMap((p) => ['--ro-bind-try', p, p]),
     ...Object.entries(g.etcFiles).flatMap(([name, file]) => ['--ro-bind', file, `/etc/${name}`]),
-    '--proc', '/proc', '--dev', '/dev',
-    '--perms', '1777', '--size', String(g.tmpBytes), '--tmpfs', GUEST.tmp,
     ...g.readOnly.flatMap((p) => ['--ro-bind', p, p]),
     '--ro-bind', g.releaseDir, GUEST.release,
     '--bind', g.dataDir, GUEST.data,
