@@ -1,0 +1,83 @@
+// The router's HTTPS listener: one node:http2 secure server with allowHTTP1, so ALPN
+// picks HTTP/2 ("h2") or HTTP/1.1 per connection; certificates per SNI name from the
+// CertificateStore, the default certificate for unknown or absent names. Both
+// protocols go to the same request handler as plain HTTP; upgrades (WebSocket) are
+// HTTP/1.1 only and arrive through the 'upgrade' event of the HTTP/1.1 side.
+
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { RouterConfig } from './options.ts';
+import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
+import type { Lifecycle } from './server-lifecycle.ts';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export function createTlsServer(
+  config: RouterConfig,
+  defaultCert: CertificatePem,
+  certs: CertificateStore,
+  onRequest: RequestHandler,
+  onUpgrade: UpgradeHandler,
+): { server: Http2SecureServer; lifecycle: Pick<Lifecycle, 'close' | 'destroy'> } {
+  const server = createSecureServer(
+    {
+      allowHTTP1: true,
+      cert: defaultCert.cert,
+      key: defaultCert.key,
+      SNICallback: certs.sniCallback,
+      settings: { maxHeaderListSize: config.maxHeaderBytes },
+    },
+    // the compat request/response of either protocol quack like node:http's
+    onRequest as unknown as Parameters<typeof createSecureServer>[1],
+  );
+  // The HTTP/1.1 side reads node:http's server settings from the server object.
+  Object.assign(server, {
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    maxHeaderSize: config.maxHeaderBytes,
+    headersTimeout: config.clientHeadersTimeoutMs,
+    requestTimeout: config.clientRequestTimeoutMs,
+    keepAliveTimeout: config.clientKeepAliveMs,
+  });
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
+  server.setTimeout(config.clientRequestTimeoutMs);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
+  server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+
+  const sockets = new Set<Socket>();
+  const sessions = new Set<Http2Session>();
+  const drained: Array<() => void> = [];
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) drained.splice(0).forEach((done) => done());
+    });
+  });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const stopListening = () => {
+    if (server.listening) server.close();
+  };
+  const destroy = async (): Promise<void> => {
+    stopListening();
+    sockets.forEach((s) => s.destroy());
+  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopListening();
+      sessions.forEach((s) => s.close()); // GOAWAY: open streams finish, no new ones
+      if (sockets.size === 0) return;
+      const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), config.drainTimeoutMs);
+      await new Promise<void>((resolve) => drained.push(resolve));
+      clearTimeout(deadline);
+    })());
+  return { server, lifecycle: { close, destroy } };
+}
