@@ -13,6 +13,7 @@ import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { createNamespaceRuntime } from './namespace-runtime.ts';
 import { openCgroups } from './namespace/cgroups.ts';
+import { isMountPoint } from './namespace/data-disk.ts';
 import { guestNetwork } from './namespace/network.ts';
 import { parseSubnet } from './namespace/subnet.ts';
 import { namespaceSkip, testNetwork } from './namespace/testing.ts';
@@ -49,6 +50,8 @@ test('after kill -9 of the agent, reapOrphans leaves no namespace, veth, cgroup 
   const cgroups = (await openCgroups(net.bridge))!;
   assert.deepEqual(await network.listNamespaces(), ['crash-a'], 'the crash left its netns behind');
   assert.deepEqual(await cgroups.list(), ['crash-a'], 'and its cgroups');
+  const dataDir = appSpec(base, 'crash-a').dataDir;
+  assert.ok(await isMountPoint(dataDir), 'and the mount of its data folder (disk quota)');
 
   const fresh = createNamespaceRuntime({ runDir: path.join(base, 'run'), log: silentLogger, ...net });
   onCleanup(t, () => fresh.destroy());
@@ -57,6 +60,7 @@ test('after kill -9 of the agent, reapOrphans leaves no namespace, veth, cgroup 
   assert.deepEqual(await network.listPorts(), []);
   assert.deepEqual(await cgroups.list(), []);
   assert.doesNotMatch(await readFile('/proc/self/mounts', 'utf8'), new RegExp(`/run/netns/${net.bridge}-`));
+  assert.equal(await isMountPoint(dataDir), false, 'the data folder is unmounted');
   assert.ok(!(await running(vs.pid)), 'the guest is gone');
   assert.equal(await fresh.reapOrphans(), 0);
 

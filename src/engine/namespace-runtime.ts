@@ -14,6 +14,7 @@ import { logger, type Logger } from '../lib/log.ts';
 import { NamespaceUnavailableError, RuntimeClosedError, VsAlreadyRunningError, VsNotRunningError } from './errors.ts';
 import { DEFAULT_LIMITS, type VsLimits } from './namespace/cgroup-layout.ts';
 import { openCgroups, type Cgroups } from './namespace/cgroups.ts';
+import { dataDisks } from './namespace/data-disk.ts';
 import { customerUid, etcContents, GUEST, guestCommand } from './namespace/guest-command.ts';
 import { rootLinks, runtimeBinds } from './namespace/guest-paths.ts';
 import { run, type CommandResult } from './namespace/host-command.ts';
@@ -91,6 +92,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
   /** Per VS: the teardown of its last run, awaited by a new start of the same name. */
   const teardowns = new Map<string, Promise<void>>();
   const du = new Map<string, { at: number; bytes: number }>();
+  /** Per VS: the data folder whose loop-mounted quota filesystem it holds. */
+  const disksHeld = new Map<string, string>();
+  const disks = dataDisks(opts.runDir);
   let destroying: Promise<void> | undefined;
 
   async function launch(spec: VsSpec): Promise<RunningVs> {
@@ -101,7 +105,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
     let child: ChildProcess;
     try {
       const dirs = await cgroups.create(spec.name, limits);
-      const netns = await network.attach(spec.name, address);
+      const netns = await network.attach(spec.name, address, { egress: spec.egress ?? 'none', port });
+      await disks.acquire(spec.dataDir, limits.diskBytes, uid);
+      disksHeld.set(spec.name, spec.dataDir);
       await prepareDataDir(spec.dataDir, uid);
       const etcFiles = await writeEtc(stateDir, etcContents(spec.name, address, uid, uid));
       const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs);
@@ -147,6 +153,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
       await cgroups.killAll(vs, KILL_WAIT_MS);
       await network.detach(vs);
       await cgroups.remove(vs);
+      const dataDir = disksHeld.get(vs);
+      disksHeld.delete(vs);
+      if (dataDir) await disks.release(dataDir);
       await rm(path.join(opts.runDir, vs), { recursive: true, force: true });
     } catch (err) {
       log.warn({ err, vs }, 'vs.teardown_failed');
@@ -225,6 +234,8 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
       }
       const ourVeths = new Set([...ours].map((vs) => network.vethName(vs)));
       for (const port of await network.listPorts()) if (!ourVeths.has(port)) await network.deletePort(port);
+      const mounts = await disks.reap();
+      if (mounts > 0) log.warn({ mounts }, 'vs.orphan_mounts_reaped');
       return leftovers.size;
     },
 

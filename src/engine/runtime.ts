@@ -25,6 +25,8 @@ export interface VsSpec {
   env: Record<string, string>;
   /** Limits (namespace runtime); the runtime's defaults fill what is missing. */
   limits?: Partial<VsLimitsSpec>;
+  /** Outbound policy (namespace runtime): 'none' (default) answers the router only, 'engine' may connect to the engine's bridge address. */
+  egress?: 'none' | 'engine';
 }
 
 /** Resource limits of one VS (enforced by the namespace runtime through cgroups). */
@@ -37,7 +39,7 @@ export interface VsLimitsSpec {
   pidsMax: number;
   /** Size cap of the private /tmp. */
   tmpBytes: number;
-  /** Data folder quota, measured with du. */
+  /** Data folder quota: the size of its loop-mounted ext4 filesystem (namespace runtime). */
   diskBytes: number;
 }
 

@@ -3,12 +3,12 @@
 // change into the store; stop() stops the VS gracefully and deletes its status.
 
 import type { Logger } from '../lib/log.ts';
-import type { Assignment, VsStatus } from '../model/index.ts';
+import type { Assignment, SiteResources, VsStatus } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { writeVsLogMeta } from './logs.ts';
 import { assertName, dataPath, logPath } from './paths.ts';
 import type { ReleaseCache } from './release-cache.ts';
-import type { Runtime, VsSpec } from './runtime.ts';
+import type { Runtime, VsLimitsSpec, VsSpec } from './runtime.ts';
 import { sleep } from './sleep.ts';
 import type { StatusWriter } from './status-writer.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
@@ -61,7 +61,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
-  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage'> | undefined;
+  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage'> | undefined = opts.runtime.inspect ? undefined : { runtime: opts.runtime.name };
   const sampler = opts.runtime.inspect ? setInterval(() => void sample(), USAGE_SAMPLE_MS) : undefined;
   sampler?.unref();
   async function sample() {
@@ -104,7 +104,8 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     if (cancel.signal.aborted) return;
     const onState = (st: VsSnapshot) => {
       report(st);
-      if (st.state === 'ready') void sample();
+      // Limits show from the start (a guest that never gets ready, e.g. OOM-killed, still shows them).
+      if (st.state === 'ready' || (st.state === 'starting' && !inspected?.limits)) void sample();
     };
     supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing });
     supervisor.start();
@@ -152,7 +153,22 @@ export function toSpec(dir: string, a: Assignment, releaseDir: string): VsSpec {
     domains: a.domains ?? [],
     healthPath: a.healthPath || '/',
     env: { ...a.env, CORRAL_RELEASE: a.release },
+    ...(a.resources ? { limits: specLimits(a.resources) } : {}),
+    ...(a.egress !== undefined ? { egress: a.egress } : {}),
   };
+}
+
+const MIB = 2 ** 20;
+
+/** A site's resources (MiB, cores) as runtime limits (bytes, CPUs); absent fields stay absent. */
+export function specLimits(r: SiteResources): Partial<VsLimitsSpec> {
+  const l: Partial<VsLimitsSpec> = {};
+  if (r.memoryMb !== undefined) l.memoryBytes = r.memoryMb * MIB;
+  if (r.cpu !== undefined) l.cpuQuota = r.cpu;
+  if (r.pids !== undefined) l.pidsMax = r.pids;
+  if (r.tmpMb !== undefined) l.tmpBytes = r.tmpMb * MIB;
+  if (r.diskMb !== undefined) l.diskBytes = r.diskMb * MIB;
+  return l;
 }
 
 /** p's value, or undefined as soon as signal aborts (p keeps running; its result is dropped). */

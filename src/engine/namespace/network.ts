@@ -2,6 +2,12 @@
 // side, never routed, no NAT) and per VS a named network namespace holding the guest
 // end of a veth pair as eth0 with the VS's address. Bridge ports are isolated
 // (`bridge link set … isolated on`): a guest reaches the engine, never another guest.
+// Egress 'none' (default) goes further: policy routing inside the guest's netns (the
+// guest has no capabilities to change it) routes only TCP from its serving port — the
+// replies to the router and health checks — so any connection it opens, even to the
+// engine's bridge address, fails with ENETUNREACH. No tc classifiers, nft or iptables
+// are needed (this kernel has none); the one gap: a client socket the guest binds to
+// its own serving port with SO_REUSEPORT still routes to the engine's address.
 
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
@@ -10,6 +16,9 @@ import type { Subnet } from './subnet.ts';
 
 export const NETNS_DIR = '/run/netns';
 
+/** 'none': the guest only answers (TCP from its serving port); 'engine': it may also connect to the engine's bridge address. */
+export type Egress = 'none' | 'engine';
+
 export interface GuestNetwork {
   bridge: string;
   /** Create the bridge if missing (idempotent). */
@@ -17,7 +26,7 @@ export interface GuestNetwork {
   /** The network namespace's name for a VS. */
   netnsName(vs: string): string;
   /** Fresh netns + veth for the VS with the given address; returns the netns path. */
-  attach(vs: string, address: string): Promise<string>;
+  attach(vs: string, address: string, policy?: { egress: Egress; port: number }): Promise<string>;
   detach(vs: string): Promise<void>;
   /** VS names with a namespace of this engine on the machine. */
   listNamespaces(): Promise<string[]>;
@@ -43,7 +52,7 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
       await run('ip', ['link', 'set', bridge, 'up']);
     },
 
-    async attach(vs, address) {
+    async attach(vs, address, policy = { egress: 'none', port: 8080 }) {
       await self.detach(vs);
       const ns = self.netnsName(vs);
       const veth = self.vethName(vs);
@@ -53,7 +62,7 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
       });
       await run('bridge', ['link', 'set', 'dev', veth, 'isolated', 'on']);
       await run('ip', ['-n', ns, '-batch', '-'], {
-        input: [`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n') + '\n',
+        input: [`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', ...egressRules(policy)].join('\n') + '\n',
       });
       return `${NETNS_DIR}/${ns}`;
     },
@@ -82,4 +91,10 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
     },
   };
   return self;
+}
+
+/** `ip rule` commands of the guest's netns: with egress 'none' only TCP from the serving port finds a route (local addresses always do). */
+export function egressRules(policy: { egress: Egress; port: number }): string[] {
+  if (policy.egress === 'engine') return [];
+  return [`rule add pref 100 ipproto tcp sport ${policy.port} lookup main`, 'rule del pref 32766', 'rule del pref 32767'];
 }

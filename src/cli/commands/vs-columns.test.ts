@@ -1,0 +1,10 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { limitsText } from './vs-columns.ts';
+
+test('vs list limits: per-site values as given, the process runtime says it enforces none', () => {
+  assert.equal(limitsText({ runtime: 'namespace', limits: { memoryBytes: 256 * 2 ** 20, cpuWeight: 100, cpuQuota: 0.5, pidsMax: 128, diskBytes: 512 * 2 ** 20 } }),
+    'mem 256M cpu 0.5×w100 pids 128 disk 512M');
+  assert.equal(limitsText({ runtime: 'process' }), 'not enforced (process runtime)');
+  assert.equal(limitsText({}), undefined, 'not yet reported');
+});
