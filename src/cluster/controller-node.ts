@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildController, ensureAdminToken, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPusher } from './blob-push.ts';
@@ -117,7 +118,3 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
   }
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}

@@ -10,12 +10,13 @@
 
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { buildEngineAgent, createProcessRuntime, type EngineAgent, type ProcessRuntimeOptions } from '../engine/index.ts';
+import { buildEngineAgent, createProcessRuntime, metricsRegistry, trackEngineMetrics, type EngineAgent, type ProcessRuntimeOptions } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
 import { joinFarm } from './join.ts';
+import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
 
 export interface EngineNodeOptions {
   join: string;
@@ -27,11 +28,15 @@ export interface EngineNodeOptions {
   /** Registration lease TTL (default 3 s): how soon the farm notices this engine is gone. */
   leaseTtlSeconds?: number;
   capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
+  /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
+  metrics?: MetricsListen;
   log?: Logger;
 }
 
 export interface EngineNode {
   id: string;
+  /** The /metrics URL when `metrics` was given. */
+  metricsUrl?: string;
   agent: EngineAgent;
   store: Store;
   close(): Promise<void>;
@@ -47,6 +52,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
   let controllers = joined.controllers;
   let watcher: Watcher | undefined;
+  let metrics: MetricsServer | undefined;
   try {
     // The blob sources follow the controllers' registrations.
     const refresh = async () => {
@@ -55,6 +61,8 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     };
     await refresh();
     watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
+    // before the agent starts: a taken port fails the start with nothing to undo but this
+    if (opts.metrics) metrics = await startMetricsServer(metricsRegistry, opts.metrics, log);
     const runtimeOpts: ProcessRuntimeOptions = { runDir: join(dir, 'run'), log: log.child({ part: 'runtime' }) };
     if (opts.address) runtimeOpts.addresses = fixedAddress(opts.address);
     const agent = buildEngineAgent({
@@ -65,12 +73,19 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
     });
     await agent.start();
+    const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
+    const stopMetrics = async () => {
+      untrack();
+      await metrics?.close();
+    };
     let closed = false;
     return {
       id, agent, store,
+      ...(metrics ? { metricsUrl: metrics.url } : {}),
       async close() {
         if (closed) return;
         closed = true;
+        await stopMetrics();
         watcher?.close();
         await agent.close();
         await store.close();
@@ -78,12 +93,14 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       async destroy() {
         if (closed) return;
         closed = true;
+        await stopMetrics();
         watcher?.close();
         await agent.destroy();
         await store.close();
       },
     };
   } catch (err) {
+    await metrics?.close();
     watcher?.close();
     await store.close();
     throw err;

@@ -1,12 +1,44 @@
 // One router worker process (see cluster.ts): builds a router from the primary's
-// 'start' message, takes every later table from 'routes', drains on 'close'.
+// 'start' message, takes every later table from 'routes', drains on 'close'. Reports its
+// per-site samples and metric values to the primary every REPORT_MS (cluster-stats.ts)
+// when the router's `metrics` option is on; with it off a worker measures nothing.
 import type { AddressInfo } from 'node:net';
 import { logger } from '../lib/log.ts';
 import type { PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
+import { REPORT_MS } from './cluster-stats.ts';
+import { routerMetricsRegistry } from './metrics.ts';
 import { buildRouter, type Router } from './router.ts';
+import { siteStatsRegistry, trackSiteStats, type SiteStats, type SiteStatsSample } from './site-stats.ts';
 
 let router: Router | undefined;
+let stats: SiteStats | undefined;
 const send = (m: WorkerMessage) => process.send?.(m);
+
+// samples since the last report: site → second → one sample
+let pending = new Map<string, Map<number, SiteStatsSample>>();
+const onSample = (site: string, second: number, ms: number, error: boolean) => {
+  let bySecond = pending.get(site);
+  if (!bySecond) pending.set(site, (bySecond = new Map()));
+  let s = bySecond.get(second);
+  if (!s) bySecond.set(second, (s = [second, 0, 0, []]));
+  s[1]++;
+  if (error) s[2]++;
+  // a uniform sample of the second's latencies (reservoir of 256)
+  const kept = Math.round(ms * 100) / 100;
+  if (s[3].length < 256) s[3].push(kept);
+  else {
+    const j = Math.floor(Math.random() * s[1]);
+    if (j < 256) s[3][j] = kept;
+  }
+};
+async function report(): Promise<void> {
+  const taken = pending;
+  pending = new Map();
+  const sites: Record<string, SiteStatsSample[]> = {};
+  for (const [site, bySecond] of taken) sites[site] = [...bySecond.values()];
+  const metrics = [...(await routerMetricsRegistry.getMetricsAsJSON()), ...(await siteStatsRegistry.getMetricsAsJSON())];
+  await new Promise<void>((resolve) => (process.connected ? process.send?.({ type: 'stats', sites, metrics } satisfies WorkerMessage, () => resolve()) : resolve()));
+}
 
 process.on('message', (m: PrimaryMessage) => {
   if (m.type === 'start') {
@@ -14,6 +46,11 @@ process.on('message', (m: PrimaryMessage) => {
     const access = accessLog ? logger('access', { worker: process.pid }) : null;
     router = buildRouter({ ...options, accessLog: access, log: logger('router', { worker: process.pid }) });
     router.setRoutes(m.routes);
+    if (m.options.metrics) {
+      stats = trackSiteStats(router.server, Date.now, onSample);
+      stats.setRoutes(m.routes);
+      setInterval(() => void report().catch(() => {}), REPORT_MS).unref();
+    }
     router.server.once('error', (err) => {
       send({ type: 'error', message: err.message });
       process.exit(1);
@@ -21,10 +58,12 @@ process.on('message', (m: PrimaryMessage) => {
     router.server.listen(m.listen.port, m.listen.host, () => send({ type: 'listening', port: (router!.server.address() as AddressInfo).port }));
   } else if (m.type === 'routes') {
     router?.setRoutes(m.routes);
+    stats?.setRoutes(m.routes);
   } else if (m.type === 'close') {
     const r = router;
     const timer = setTimeout(() => process.exit(0), m.drainMs);
-    void (r ? r.close() : Promise.resolve()).finally(() => {
+    // the last report after the drain, so requests served while closing are counted
+    void (r ? r.close() : Promise.resolve()).then(() => (stats ? report() : undefined)).catch(() => {}).finally(() => {
       clearTimeout(timer);
       process.exit(0);
     });

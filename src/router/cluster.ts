@@ -2,7 +2,9 @@
 // the listener. Workers accept straight from the shared socket (SCHED_NONE: the kernel
 // spreads connections, the primary never touches a request). The primary owns the
 // route table: setRoutes() pushes it to every worker over IPC, no restart; a worker that
-// dies is forked again and given the current table before it listens.
+// dies is forked again and given the current table before it listens. With the router's
+// `metrics` option on, workers report their per-site samples and metric values every
+// second (cluster-stats.ts): siteStats and metricsRegistry() are the whole cluster's.
 
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -10,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Route } from '../model/index.ts';
 import type { PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
+import { createClusterStats } from './cluster-stats.ts';
+import type { Registry } from 'prom-client';
+import type { SiteStats } from './site-stats.ts';
 
 export interface RouterClusterOptions {
   /** Worker processes; default one per core. */
@@ -27,6 +32,10 @@ export interface RouterCluster {
   readonly port: number;
   readonly workers: number;
   setRoutes(routes: readonly Route[]): void;
+  /** Per-site series over every worker (for the console's charts); up to a second behind. Empty unless router.metrics. */
+  readonly siteStats: SiteStats;
+  /** Every worker's router and per-site metrics summed (a fresh registry each call; up to a second behind). Empty unless router.metrics. */
+  metricsRegistry(): Registry;
   /** Ask every worker to drain and exit; kill what is left after drainMs. Safe twice. */
   close(drainMs?: number): Promise<void>;
 }
@@ -44,6 +53,7 @@ export async function startRouterCluster(opts: RouterClusterOptions): Promise<Ro
   let port = opts.listen.port;
   const live = new Set<Worker>();
   const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
+  const stats = createClusterStats();
 
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: WORKER, execArgv: workerExecArgv(), args: [], silent: false });
@@ -61,10 +71,12 @@ export async function startRouterCluster(opts: RouterClusterOptions): Promise<Ro
         } else if (m.type === 'listening') {
           port = m.port;
           resolve();
-        } else if (m.type === 'error') reject(new Error(`router worker failed to start: ${m.message}`));
+        } else if (m.type === 'stats') stats.report(w.id, m.sites, m.metrics);
+        else if (m.type === 'error') reject(new Error(`router worker failed to start: ${m.message}`));
       });
       w.once('exit', (code, signal) => {
         live.delete(w);
+        stats.retire(w.id);
         reject(new Error(`router worker exited (${signal ?? code}) before listening`));
         if (closing || !started) return;
         log.warn({ event: 'router.worker-exit', pid: w.process.pid, code, signal }, 'router worker died; starting another');
@@ -87,8 +99,11 @@ export async function startRouterCluster(opts: RouterClusterOptions): Promise<Ro
       return port;
     },
     workers: count,
+    siteStats: stats.siteStats,
+    metricsRegistry: () => stats.metricsRegistry(),
     setRoutes(next) {
       routes = next;
+      stats.siteStats.setRoutes(next);
       for (const w of live) if (w.isConnected()) w.send({ type: 'routes', routes } satisfies PrimaryMessage);
     },
     async close(drainMs = 10_000) {

@@ -44,7 +44,7 @@ export function sendError(res: ServerResponse, err: RouterError, ctx: ErrorConte
     'content-type': 'text/plain; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
-    ...(err.status < 500 ? { connection: 'close' } : {}),
+    ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
     ...(err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
   });
   res.end(body);

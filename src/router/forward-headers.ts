@@ -19,11 +19,14 @@ export function upstreamRequestHeaders(req: IncomingMessage, trustProxy: boolean
   const listed = connectionTokens(req.headers.connection);
   const raw = req.rawHeaders;
   const out: string[] = [];
+  const h2 = req.httpVersionMajor === 2;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || OWN.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
+    if (h2 && (name.charCodeAt(0) === 58 /* ':' pseudo-header */ || name === 'host')) continue;
     out.push(raw[i]!, raw[i + 1]!);
   }
+  if (h2 && req.headers.host) out.push('host', req.headers.host); // from :authority (router.ts)
   if (opts.upgrade && req.headers.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', req.headers.upgrade);
   const h = req.headers;
   const clientIp = clientAddress(req);

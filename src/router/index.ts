@@ -2,6 +2,8 @@
 export { buildRouter, type Router } from './router.ts';
 export type { RouterOptions } from './options.ts';
 export { watchRoutes, type RouteWatch } from './watch-routes.ts';
+export { watchCertificates } from './watch-certificates.ts';
+export type { CertificatePem, SiteCertificate } from './tls-certificates.ts';
 export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.ts';
 export * from './errors.ts';
 export { startRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster.ts';

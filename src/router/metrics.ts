@@ -1,6 +1,6 @@
 // Prometheus series per site and endpoint, for `corral up`'s /metrics (merged in
 // src/cli/farm-metrics.ts). Recorded per proxied request when RouterOptions.metrics is
-// on (in-process routers; workers of a cluster do not report here yet).
+// on; workers of a cluster send these values to the primary (cluster-stats.ts).
 
 import { Counter, Histogram, Registry } from 'prom-client';
 

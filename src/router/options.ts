@@ -2,6 +2,7 @@
 // rejected so a misspelt option fails loudly instead of being ignored.
 
 import { silentLogger, type Logger } from '../lib/log.ts';
+import type { CertificatePem } from './tls-certificates.ts';
 
 export interface RouterOptions {
   log?: Logger;
@@ -35,6 +36,8 @@ export interface RouterOptions {
   maxConnections?: number;
   /** Bodiless requests take the raw fast path (own HTTP/1.1 client); false sends all through undici. Default true. */
   rawUpstream?: boolean;
+  /** The default certificate: given, the router also has an HTTPS listener (`tlsServer`, HTTP/2 + HTTP/1.1). Default none. */
+  tls?: CertificatePem | null;
 }
 
 export type RouterConfig = Readonly<Required<RouterOptions>>;
@@ -55,6 +58,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   maxHeaderBytes: 16_384,
   maxConnections: 0,
   tunnelGraceMs: 30_000,
+  tls: null,
 };
 
 const DURATIONS = [
@@ -86,6 +90,10 @@ export function routerConfig(opts: RouterOptions = {}): RouterConfig {
   if (config.clientHeadersTimeoutMs === 0) throw new TypeError('router option clientHeadersTimeoutMs must be > 0 (slow-client protection)');
   if (typeof config.trustProxy !== 'boolean') throw new TypeError('router option trustProxy must be a boolean');
   if (typeof config.rawUpstream !== 'boolean') throw new TypeError('router option rawUpstream must be a boolean');
+  const tls = config.tls;
+  if (tls !== null && (typeof tls !== 'object' || typeof tls.cert !== 'string' || typeof tls.key !== 'string')) {
+    throw new TypeError('router option tls must be { cert, key } (PEM strings)');
+  }
   return Object.freeze(config);
 }
 

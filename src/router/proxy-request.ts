@@ -37,9 +37,9 @@ export interface ProxyDeps {
 
 export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, route: Route): void {
   const maxBody = route.limits?.maxBodyBytes;
-  const body = !hasBody(req.headers) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
+  const body = !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
   const replayable = isReplayable(req.method, req.headers);
-  const raw = body === null ? deps.raw : undefined;
+  const raw = body === null && req.httpVersionMajor !== 2 ? deps.raw : undefined; // HTTP/2 responses go through undici's object headers
   const head = raw ? upstreamRequestHead(req, deps.config.trustProxy) : '';
   const headers = raw ? [] : upstreamRequestHeaders(req, deps.config.trustProxy);
   let tried: Set<string> | undefined;
@@ -102,6 +102,13 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerR
   };
 
   attempt(route);
+}
+
+/** HTTP/2 needs no Content-Length: a body follows unless the HEADERS frame ended the stream. */
+function requestHasBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor !== 2) return hasBody(req.headers);
+  const stream = (req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream;
+  return hasBody(req.headers) || stream?.endAfterHeaders === false;
 }
 
 /** Passive health: skip this endpoint for a while, logging when it is newly ejected. */

@@ -1,12 +1,14 @@
 // The router: the farm's HTTP front door. buildRouter() builds it without listening;
-// the caller listens on router.server.
+// the caller listens on router.server (and, with the tls option, router.tlsServer:
+// HTTPS with SNI certificates, HTTP/2 or HTTP/1.1 by ALPN — the same chain below).
 //
 // Request chain, in this order (one place, here):
 //   1. route: Host → site through the current route table (unknown host → 404,
 //      never another site's content);
 //   2. target and hygiene: only origin-form targets ("/path?query") with one Host
 //      header are forwarded (else 400; the strict parser refused worse already);
-//   3. endpoints: a site with none → 503;
+//   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS;
+//      endpoints: a site with none → 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
 //      X-Forwarded-* and Via set, round robin over endpoints not ejected, request body
 //      streamed; a failed connection ejects the endpoint and is retried on another
@@ -14,7 +16,8 @@
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
 //      failures mapped to a status in error-response (502/504; cut off if started).
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Route } from '../model/index.ts';
 import { Balancers } from './balance-policy.ts';
@@ -32,12 +35,20 @@ import { buildRouteTable, type RouteTable } from './route-table.ts';
 import { serverLifecycle } from './server-lifecycle.ts';
 import { RawUpstreams } from './raw-upstreams.ts';
 import { UpstreamPools } from './upstream-pools.ts';
+import { CertificateStore, type SiteCertificate } from './tls-certificates.ts';
+import { createTlsServer } from './tls-server.ts';
+import { sendHttpsRedirect } from './https-redirect.ts';
+import type { AddressInfo } from 'node:net';
 
 export interface Router {
   /** The listener, not yet listening. */
   readonly server: Server;
+  /** The HTTPS listener (HTTP/2 and HTTP/1.1 by ALPN), not yet listening; only with the `tls` option. */
+  readonly tlsServer: Http2SecureServer | undefined;
   /** Replace the whole route table at once. */
   setRoutes(routes: readonly Route[]): void;
+  /** Replace every site certificate at once (SNI: exact name, then wildcard, else the default). */
+  setCertificates(certs: readonly SiteCertificate[]): void;
   /** Stop accepting, let open requests finish (up to drainTimeoutMs), release pools. Safe twice. */
   close(): Promise<void>;
   /** Cut every connection and upstream request now. Safe twice. */
@@ -72,21 +83,36 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       keepAliveTimeout: config.clientKeepAliveMs,
       connectionsCheckingInterval: Math.max(50, Math.min(config.clientHeadersTimeoutMs, 30_000) / 4),
     },
-    (req, res) => {
-    const route = admit(req);
-    if (route instanceof Error) return sendError(res, route, errorContext(req));
-    proxyRequest(deps, req, res, route);
-  });
+    onRequest,
+  );
   server.keepAliveTimeout = config.clientKeepAliveMs;
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', onUpgrade);
+
+  // HTTP and HTTPS (HTTP/1.1 and HTTP/2) share this handler.
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
+    const route = admit(req);
+    if (route instanceof Error) return sendError(res, route, errorContext(req));
+    if (route.httpsRedirect && tls?.server.listening && !('encrypted' in req.socket)) {
+      return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
+    }
+    if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
+    proxyRequest(deps, req, res, route);
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
     if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
+    if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
     proxyUpgrade(deps, req, socket, head, route);
-  });
+  }
 
-  /** Chain steps 1–3: the route to forward to, or the error to answer with. */
+  const certs = new CertificateStore(log);
+  const tls = config.tls ? createTlsServer(config, config.tls, certs, onRequest, onUpgrade) : undefined;
+
+  /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
   function admit(req: IncomingMessage): Route | RouterError {
     const route = table.lookup(req.headers.host);
     if (route === undefined) return new UnknownHostError(req.headers.host ?? '');
@@ -95,7 +121,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (unclean) return unclean;
     const limited = limiter.check(route, req);
     if (limited) return limited;
-    if (route.endpoints.length === 0) return new NoEndpointError(route.site);
     return route;
   }
 
@@ -112,6 +137,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     tunnels.retain(live);
     ejections.retain(live);
     health.setRoutes(routes);
+    certs.setRoutes(routes);
     const sites = new Set(routes.map((r) => r.site));
     deps.balancer.retain(sites);
     limiter.retain(sites);
@@ -124,8 +150,18 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => undefined)),
     destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => undefined)),
   };
-  const lifecycle = serverLifecycle(server, config.drainTimeoutMs, upstream);
-  return { server, setRoutes, close: lifecycle.close, destroy: lifecycle.destroy };
+  const lifecycle = serverLifecycle(server, config.drainTimeoutMs, {
+    close: async () => (await tls?.lifecycle.close(), upstream.close()),
+    destroy: async () => (await tls?.lifecycle.destroy(), upstream.destroy()),
+  });
+  return {
+    server,
+    tlsServer: tls?.server,
+    setRoutes,
+    setCertificates: (list) => certs.setCertificates(list),
+    close: async () => (void tls?.lifecycle.close(), lifecycle.close()),
+    destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),
+  };
 }
 
 function ignore(): void {}

@@ -54,10 +54,22 @@ const requestSeconds = new Histogram({
   registers: [siteStatsRegistry],
 });
 
-export function trackSiteStats(server: Server, now: () => number = Date.now): SiteStats {
-  let table: RouteTable = buildRouteTable([]);
-  const sites = new Map<string, Bucket[]>();
+/** One second of one site, as a worker of the router cluster sends it to the primary. */
+export type SiteStatsSample = [second: number, requests: number, errors: number, latenciesMs: number[]];
 
+/**
+ * The per-site one-second buckets and their series, fed by trackSiteStats (in-process)
+ * or by the router cluster's primary from its workers' samples (`add`).
+ */
+export interface SiteSeries {
+  record(site: string, second: number, ms: number, error: boolean): void;
+  add(site: string, sample: SiteStatsSample): void;
+  prune(liveSites: ReadonlySet<string>): void;
+  series: SiteStats['series'];
+}
+
+export function createSiteSeries(now: () => number = Date.now): SiteSeries {
+  const sites = new Map<string, Bucket[]>();
   const bucketFor = (site: string, second: number): Bucket => {
     let ring = sites.get(site);
     if (!ring) sites.set(site, (ring = []));
@@ -66,33 +78,25 @@ export function trackSiteStats(server: Server, now: () => number = Date.now): Si
     if (!b || b.second !== second) ring[slot] = b = { second, requests: 0, errors: 0, latencies: [] };
     return b;
   };
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const route = table.lookup(req.headers.host);
-    if (!route) return;
-    const started = process.hrtime.bigint();
-    let done = false;
-    const finish = (aborted: boolean) => {
-      if (done) return;
-      done = true;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const b = bucketFor(route.site, Math.floor(now() / 1000));
-      b.requests++;
-      if (aborted || res.statusCode >= 500) b.errors++;
-      if (b.latencies.length < SAMPLES_PER_BUCKET) b.latencies.push(ms);
-      else b.latencies[Math.floor(Math.random() * SAMPLES_PER_BUCKET)] = ms;
-      requestsTotal.inc({ site: route.site, code: aborted ? 'aborted' : `${Math.floor(res.statusCode / 100)}xx` });
-      requestSeconds.observe({ site: route.site }, ms / 1000);
-    };
-    res.once('finish', () => finish(false));
-    res.once('close', () => finish(!res.writableFinished));
+  const sample = (b: Bucket, ms: number) => {
+    if (b.latencies.length < SAMPLES_PER_BUCKET) b.latencies.push(ms);
+    else b.latencies[Math.floor(Math.random() * SAMPLES_PER_BUCKET)] = ms;
   };
-  server.on('request', onRequest);
-
   return {
-    setRoutes(routes) {
-      table = buildRouteTable(routes);
-      const live = new Set(routes.map((r) => r.site));
+    record(site, second, ms, error) {
+      const b = bucketFor(site, second);
+      b.requests++;
+      if (error) b.errors++;
+      sample(b, ms);
+    },
+    add(site, [second, requests, errors, latencies]) {
+      if (second <= Math.floor(now() / 1000) - WINDOW_SECONDS) return; // older than the window
+      const b = bucketFor(site, second);
+      b.requests += requests;
+      b.errors += errors;
+      for (const ms of latencies) sample(b, ms);
+    },
+    prune(live) {
       for (const site of sites.keys()) if (!live.has(site)) sites.delete(site);
     },
     series(site, seconds = 120, stepSeconds = 1) {
@@ -122,6 +126,44 @@ export function trackSiteStats(server: Server, now: () => number = Date.now): Si
       }
       return points;
     },
+  };
+}
+
+/**
+ * Per-site stats of one server. `onSample` (router cluster workers) sees every request
+ * as it is recorded, so a worker can pass it on to the primary.
+ */
+export function trackSiteStats(server: Server, now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, error: boolean) => void): SiteStats {
+  let table: RouteTable = buildRouteTable([]);
+  const store = createSiteSeries(now);
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const route = table.lookup(req.headers.host);
+    if (!route) return;
+    const started = process.hrtime.bigint();
+    let done = false;
+    const finish = (aborted: boolean) => {
+      if (done) return;
+      done = true;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const second = Math.floor(now() / 1000);
+      const error = aborted || res.statusCode >= 500;
+      store.record(route.site, second, ms, error);
+      onSample?.(route.site, second, ms, error);
+      requestsTotal.inc({ site: route.site, code: aborted ? 'aborted' : `${Math.floor(res.statusCode / 100)}xx` });
+      requestSeconds.observe({ site: route.site }, ms / 1000);
+    };
+    res.once('finish', () => finish(false));
+    res.once('close', () => finish(!res.writableFinished));
+  };
+  server.on('request', onRequest);
+
+  return {
+    setRoutes(routes) {
+      table = buildRouteTable(routes);
+      store.prune(new Set(routes.map((r) => r.site)));
+    },
+    series: store.series,
     close() {
       server.off('request', onRequest);
     },

@@ -1,0 +1,61 @@
+// End to end: `corral up --router-workers 2`: traffic served by the workers shows up on the
+// controller's /metrics (every worker's values summed in the primary) and in the site's
+// stats series the console charts (GET /v1/sites/:name/stats).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+import { waitFor } from '../src/lib/wait.ts';
+
+const STATIC_EXAMPLE = join(REPO, 'examples', 'static-site');
+
+async function api(farm: FarmProcess, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const res = await request(`${farm.apiUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+function value(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('/metrics and site stats with router workers', () => {
+  let farm: FarmProcess;
+  let customerToken = '';
+
+  before(async () => {
+    farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'] });
+    customerToken = (JSON.parse((await api(farm, '/v1/customers', farm.token, { name: 'acme' })).text) as { token: string }).token;
+    assert.equal((await api(farm, '/v1/sites', customerToken, { name: 'www', domains: ['www.acme.test'], kind: 'static' })).status, 201);
+    await ok(farm.cli(['deploy', STATIC_EXAMPLE, '--site', 'www'], { token: customerToken }));
+  });
+  after(async () => {
+    await farm?.stop();
+    await removeDir(farm?.dir ?? '');
+  });
+
+  it('counts the traffic the workers served, on /metrics and in the stats series', async () => {
+    const N = 30;
+    // whichever worker the connection landed on (fresh connections over both: src/router/cluster-stats.test.ts)
+    for (let i = 0; i < N; i++) assert.equal((await get(farm.routerUrl, 'www.acme.test', '/')).status, 200);
+    const metrics = await waitFor(async () => {
+      const m = await api(farm, '/metrics', farm.token);
+      return value(m.text, 'corral_site_requests_total{site="www",code="2xx"}') === N ? m.text : undefined;
+    }, { timeoutMs: 5000, what: 'the merged request counter to reach the traffic sent' });
+    assert.equal(metrics.match(/^# TYPE corral_site_requests_total counter$/gm)?.length, 1);
+    assert.equal(value(metrics, 'corral_site_request_duration_seconds_count{site="www"}'), N);
+    assert.match(metrics, /^corral_router_upstream_requests_total\{site="www",endpoint="[^"]+",code="2xx"\} 30$/m);
+    assert.ok((value(metrics, 'corral_engine_virtual_servers{engine="' + (/corral_engine_virtual_servers\{engine="([^"]+)"\}/.exec(metrics)?.[1] ?? '?') + '"}') ?? 0) >= 1, "this process's own parts too");
+    // the series ends at the last whole second: poll until the traffic's seconds have closed
+    await waitFor(async () => {
+      const s = JSON.parse((await api(farm, '/v1/sites/www/stats?seconds=60', customerToken)).text) as { points: { requests: number }[] };
+      return s.points.reduce((n, p) => n + p.requests, 0) === N;
+    }, { timeoutMs: 5000, what: 'the stats series to count the traffic sent' });
+  });
+});
