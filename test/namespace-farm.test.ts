@@ -15,7 +15,7 @@ import { namespaceSkip } from '../src/engine/namespace/testing.ts';
 const skip = await namespaceSkip();
 const HOST = 'ns.acme.test';
 
-interface VsRow { vs: string; site: string; state?: string; address?: string; restarts?: number; runtime?: string; limits?: { memoryBytes: number }; usage?: { memoryBytes: number }; lastExit?: { oom?: boolean; signal: string | null } }
+interface VsRow { vs: string; site: string; state?: string; address?: string; restarts?: number; runtime?: string; limits?: { memoryBytes: number; cpuQuota: number; pidsMax: number; diskBytes: number }; usage?: { memoryBytes: number }; lastExit?: { oom?: boolean; signal: string | null } }
 
 describe('a farm on the namespace runtime', { skip }, () => {
   let farm: FarmProcess;
@@ -66,13 +66,18 @@ describe('a farm on the namespace runtime', { skip }, () => {
   it('a memory hog is OOM-killed and restarted, and vs list says so', async () => {
     const hog = join(work, 'hog');
     await ok(farm.cli(['site', 'create', 'hog', '--customer', 'acme', '--kind', 'app', '--command',
-      `node -e "const a=[];setInterval(()=>{for(let i=0;i<8;i++)a.push(Buffer.alloc(4<<20,1))},5)"`, '--replicas', '1', '--domain', 'hog.acme.test']));
+      `node -e "const a=[];setInterval(()=>{for(let i=0;i<8;i++)a.push(Buffer.alloc(4<<20,1))},5)"`, '--replicas', '1', '--domain', 'hog.acme.test',
+      '--memory', '96', '--cpu', '0.5', '--pids', '64', '--disk', '32']));
     await mkdir(hog, { recursive: true });
     await writeFile(join(hog, 'README'), 'hog\n');
     await ok(farm.cli(['deploy', hog, '--site', 'hog', '--no-wait']));
     const v = await waitFor(async () => (await vsList('hog')).find((x) => x.lastExit?.oom === true && (x.restarts ?? 0) >= 1), { what: 'OOM kill reported', timeoutMs: 30_000 });
     assert.equal(v.lastExit?.signal, 'SIGKILL');
-    assert.match((await ok(farm.cli(['vs', 'list']))).stdout, /OOM SIGKILL/);
+    const limited = await waitFor(async () => (await vsList('hog')).find((x) => x.limits), { what: 'per-site limits in the status' });
+    assert.deepEqual(limited.limits, { memoryBytes: 96 * 2 ** 20, cpuWeight: 100, cpuQuota: 0.5, pidsMax: 64, diskBytes: 32 * 2 ** 20 }, 'the site\'s own limits');
+    const table = (await ok(farm.cli(['vs', 'list']))).stdout;
+    assert.match(table, /OOM SIGKILL/);
+    assert.match(table, /mem 96M cpu 0\.5×w100 pids 64 disk 32M/);
     assert.equal((await get(farm.routerUrl, HOST)).status, 200, 'the other site keeps serving');
   });
 });

@@ -51,6 +51,28 @@ export async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await res.json()) as T;
 }
 
+/**
+ * Reads a server-sent events stream (fetch, not EventSource: the token goes in a header)
+ * and calls onEvent with each `data:` as JSON. Resolves when the server ends the stream.
+ */
+export async function stream<T>(path: string, onEvent: (data: T) => void, signal: AbortSignal): Promise<void> {
+  const res = await fetch(path, { headers: headers({ accept: 'text/event-stream' }), signal });
+  if (!res.ok || !res.body) throw await failure(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buf += value;
+    let end;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const data = buf.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      buf = buf.slice(end + 2);
+      if (data) onEvent(JSON.parse(data) as T);
+    }
+  }
+}
+
 export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,

@@ -1,12 +1,32 @@
 // The farm's /metrics in `corral up`: every part exposes its own prom-client registry
 // from its index.ts; this merges them (Registry.merge) for the controller to serve.
-// A part that adds a registry adds it to the list here.
+// A part that adds a registry adds it to the list here. With router workers, the
+// router's series come from the cluster's primary (its workers' values summed), asked
+// on every scrape, instead of this process's (empty) router registries.
 
 import { Registry } from 'prom-client';
 import { metricsRegistry as controllerMetrics } from '../controller/index.ts';
 import { metricsRegistry as engineMetrics } from '../engine/index.ts';
 import { routerMetricsRegistry, siteStatsRegistry } from '../router/index.ts';
 
-export function farmMetricsRegistry(): Registry {
-  return Registry.merge([controllerMetrics, engineMetrics, siteStatsRegistry, routerMetricsRegistry]);
+/** `routerCluster` returns the router cluster's registry once it runs (undefined: the router is in-process). */
+export function farmMetricsRegistry(routerCluster: () => Registry | undefined = () => undefined): Registry {
+  return new FarmRegistry(() => {
+    const cluster = routerCluster();
+    return Registry.merge([controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [siteStatsRegistry, routerMetricsRegistry])]);
+  });
+}
+
+class FarmRegistry extends Registry {
+  readonly #current: () => Registry;
+  constructor(current: () => Registry) {
+    super();
+    this.#current = current;
+  }
+  override metrics(): Promise<string> {
+    return this.#current().metrics();
+  }
+  override getMetricsAsJSON(): ReturnType<Registry['getMetricsAsJSON']> {
+    return this.#current().getMetricsAsJSON();
+  }
 }

@@ -5,7 +5,7 @@
 // Start order: store → admin token → controller API → reconciler → engine → router.
 // Stop order is the reverse, so nothing serves traffic from a half-stopped farm.
 
-import { mkdir, writeFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,11 @@ import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
-import { buildRouter, startRouterCluster, trackSiteStats, watchRoutes, type SiteStats } from '../router/index.ts';
+import { buildRouter, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes, type RouterCluster, type SiteStats } from '../router/index.ts';
+import { ensureDevCertificate } from './dev-cert.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { urlHost } from '../lib/url-host.ts';
 
 export interface FarmOptions {
   dir: string;
@@ -32,10 +34,12 @@ export interface FarmOptions {
   consoleDir?: string;
   /** The engine's runtime: `auto` (default) takes namespace where the machine allows, else process. */
   runtime?: RuntimeChoice;
-  /** Router worker processes; 1 (default) runs the router in this process, with per-site stats. */
+  /** Router worker processes; 1 (default) runs the router in this process; more report their stats to this one. */
   routerWorkers?: number;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
+  /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
+  httpsPort?: number;
 }
 
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -43,6 +47,8 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.m
 export interface Farm {
   dir: string;
   routerUrl: string;
+  /** The HTTPS listener (HTTP/2 and HTTP/1.1), when httpsPort was given and the router runs in-process. */
+  routerHttpsUrl?: string;
   apiUrl: string;
   consoleUrl: string;
   tokenFile: string;
@@ -66,6 +72,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   try {
     const store = await openSqliteStore(join(dir, 'store.db'));
     closers.push(() => store.close());
+    // the store holds site TLS private keys (certificates/): owner-only, like every key file
+    for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
 
@@ -73,10 +81,11 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
     let siteStats: SiteStats | undefined;
+    let routerCluster: RouterCluster | undefined;
     const engine: { runtime?: Runtime } = {};
     const api = await buildController({
       store, blobs, engineLogs, log: partLog('controller'),
-      metrics: { registry: farmMetricsRegistry(), open: opts.openMetrics === true },
+      metrics: { registry: farmMetricsRegistry(() => routerCluster?.metricsRegistry()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       siteStats: (site, seconds, step) => siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
@@ -111,15 +120,20 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
 
     const routerWorkers = opts.routerWorkers ?? 1;
     let routerPort: number;
+    let routerHttpsUrl: string | undefined;
+    if (opts.httpsPort !== undefined && routerWorkers > 1) log.warn({ event: 'tls.off' }, 'HTTPS is not served by router workers yet; use --router-workers 1 for HTTPS');
     if (routerWorkers > 1) {
-      // workers share the port; the table goes to each over IPC (per-site stats are in-process only)
-      const rc = await startRouterCluster({ workers: routerWorkers, listen: { port: opts.httpPort, host: opts.host }, router: { accessLog: opts.accessLog === true }, log: partLog('router') });
+      // workers share the port; the table goes to each over IPC, their stats and metrics come back every second
+      const rc = await startRouterCluster({ workers: routerWorkers, listen: { port: opts.httpPort, host: opts.host }, router: { accessLog: opts.accessLog === true, metrics: true }, log: partLog('router') });
       closers.push(() => rc.close());
+      routerCluster = rc;
+      siteStats = rc.siteStats;
       const stopWatch = await watchRoutes(store, rc, partLog('router'));
       closers.push(async () => stopWatch());
       routerPort = rc.port;
     } else {
-      const router = buildRouter({ log: partLog('router'), accessLog: opts.accessLog ? partLog('access') : null, metrics: true });
+      const devCert = opts.httpsPort !== undefined ? await ensureDevCertificate(dir) : undefined;
+      const router = buildRouter({ log: partLog('router'), accessLog: opts.accessLog ? partLog('access') : null, metrics: true, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
       const stats = (siteStats = trackSiteStats(router.server));
       closers.push(async () => stats.close());
       const stopWatch = await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, partLog('router'));
@@ -129,6 +143,16 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         router.server.listen(opts.httpPort, opts.host, () => ok());
       });
       routerPort = (router.server.address() as AddressInfo).port;
+      const tlsServer = router.tlsServer;
+      if (tlsServer && opts.httpsPort !== undefined) {
+        const stopCerts = await watchCertificates(store, router, partLog('router'));
+        closers.push(async () => stopCerts());
+        await new Promise<void>((ok, fail) => {
+          tlsServer.once('error', fail);
+          tlsServer.listen(opts.httpsPort, opts.host, () => ok());
+        });
+        routerHttpsUrl = `https://${urlHost(opts.host)}:${(tlsServer.address() as AddressInfo).port}`;
+      }
     }
     const routerUrl = `http://${urlHost(opts.host)}:${routerPort}`;
 
@@ -137,7 +161,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     closers.push(async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
 
     return {
-      dir, routerUrl, apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name,
+      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name,
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       close,
     };
@@ -145,11 +169,6 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await close();
     throw err;
   }
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {

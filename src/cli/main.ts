@@ -15,6 +15,7 @@ import { registerController } from './commands/controller.ts';
 import { registerEngine } from './commands/engine.ts';
 import { registerRouter } from './commands/router.ts';
 import { registerJoinToken } from './commands/join-token.ts';
+import { registerCert } from './commands/cert.ts';
 
 export function buildProgram(print: Printer = stdio): Command {
   const program = new Command('corral')
@@ -37,6 +38,7 @@ export function buildProgram(print: Printer = stdio): Command {
   registerJoinToken(program, ctx);
   registerEvents(program, ctx);
   registerReleases(program, ctx);
+  registerCert(program, ctx);
   return program;
 }
 

@@ -34,8 +34,10 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { certificateRoutes } from './routes/certificates.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { statusRoutes } from './routes/status.ts';
+import { statusStreamRoutes } from './routes/status-stream.ts';
 import { vsExecRoutes } from './routes/vs-exec.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
@@ -59,7 +61,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   if (opts.siteStats) deps.siteStats = opts.siteStats;
   if (opts.cluster) deps.cluster = opts.cluster;
   if (opts.replicateBlob) deps.replicateBlob = opts.replicateBlob;
-  for (const routes of [healthRoutes, customerRoutes, siteRoutes, releaseRoutes, statusRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes]) {
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes]) {
     await app.register(routes, deps);
   }
   await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });

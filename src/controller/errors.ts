@@ -64,6 +64,13 @@ export class DomainTakenError extends ControllerError {
   }
 }
 
+/** 400: an uploaded TLS certificate or key that cannot be used for the site. */
+export class CertificateInvalidError extends ControllerError {
+  constructor(message: string) {
+    super('certificate_invalid', 400, message);
+  }
+}
+
 export class NoPreviousReleaseError extends ControllerError {
   constructor(site: string) {
     super('no_previous_release', 409, `site ${site} has no previous release to roll back to`);

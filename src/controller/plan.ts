@@ -119,6 +119,7 @@ function planSite(
   };
   if (site.balance) route.balance = routeBalance(site.balance, serving);
   if (site.limits && Object.keys(site.limits).length > 0) route.limits = site.limits;
+  if (site.httpsRedirect === true) route.httpsRedirect = true;
   if (site.healthCheck?.off !== true) {
     const { off: _off, ...check } = site.healthCheck ?? {};
     route.health = { ...check, path: check.path ?? site.healthPath };
@@ -170,6 +171,8 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     healthPath: site.healthPath,
     env: site.env,
     domains: site.domains,
+    ...(site.resources && Object.keys(site.resources).length > 0 ? { resources: site.resources } : {}),
+    ...(site.egress !== undefined ? { egress: site.egress } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };
 }
@@ -180,7 +183,7 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health];
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect];
   return JSON.stringify(parts(a)) === JSON.stringify(parts(b));
 }
 

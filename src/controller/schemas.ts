@@ -38,6 +38,15 @@ const Limits = Type.Object({
   requestsPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
 }, strict);
+/** The guest's resources per site (namespace runtime). */
+const Resources = Type.Object({
+  memoryMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 65_536 })),
+  cpu: Type.Optional(Type.Number({ minimum: 0.01, maximum: 64 })),
+  pids: Type.Optional(Type.Integer({ minimum: 8, maximum: 32_768 })),
+  tmpMb: Type.Optional(Type.Integer({ minimum: 1, maximum: 16_384 })),
+  diskMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_048_576 })),
+}, strict);
+const Egress = Type.Enum(['none', 'engine']);
 /** The router's active health checks per site. */
 const HealthCheck = Type.Object({
   off: Type.Optional(Type.Boolean()),
@@ -71,6 +80,9 @@ export const SiteCreateBody = Type.Object({
   balance: Type.Optional(Balance),
   limits: Type.Optional(Limits),
   healthCheck: Type.Optional(HealthCheck),
+  resources: Type.Optional(Resources),
+  egress: Type.Optional(Egress),
+  httpsRedirect: Type.Optional(Type.Boolean()),
 }, strict);
 
 export const SitePatchBody = Type.Object({
@@ -82,11 +94,19 @@ export const SitePatchBody = Type.Object({
   balance: Type.Optional(Balance),
   limits: Type.Optional(Limits),
   healthCheck: Type.Optional(HealthCheck),
+  resources: Type.Optional(Resources),
+  egress: Type.Optional(Egress),
+  httpsRedirect: Type.Optional(Type.Boolean()),
 }, strict);
 
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 
 export const CustomerParams = Type.Object({ id: CustomerName }, strict);
+/** A TLS certificate upload: PEM certificate (chain) and unencrypted PEM private key. */
+export const CertificateBody = Type.Object(
+  { cert: Type.String({ minLength: 1, maxLength: 65_536 }), key: Type.String({ minLength: 1, maxLength: 16_384 }) },
+  strict,
+);
 export const SiteParams = Type.Object({ name: SiteName }, strict);
 export const ReleaseParams = Type.Object({ name: SiteName, id: Type.String({ pattern: patterns.release }) }, strict);
 const EngineId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' });

@@ -29,6 +29,9 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.balance !== undefined) site.balance = input.balance;
   if (input.limits !== undefined) site.limits = input.limits;
   if (input.healthCheck !== undefined) site.healthCheck = input.healthCheck;
+  if (input.resources !== undefined) site.resources = input.resources;
+  if (input.egress !== undefined) site.egress = input.egress;
+  if (input.httpsRedirect !== undefined) site.httpsRedirect = input.httpsRedirect;
   checkSite(site);
   return site;
 }
@@ -44,6 +47,9 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   if (patch.balance !== undefined) next.balance = patch.balance;
   if (patch.limits !== undefined) next.limits = patch.limits;
   if (patch.healthCheck !== undefined) next.healthCheck = patch.healthCheck;
+  if (patch.resources !== undefined) next.resources = { ...site.resources, ...patch.resources };
+  if (patch.egress !== undefined) next.egress = patch.egress;
+  if (patch.httpsRedirect !== undefined) next.httpsRedirect = patch.httpsRedirect;
   checkSite(next);
   return next;
 }

@@ -81,6 +81,7 @@ export async function deleteSite(store: Store, ref: Stored<Site>): Promise<void>
         { type: 'delete', key: current.kv.key },
         ...current.value.domains.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
         { type: 'deletePrefix', prefix: keys.siteReleases(current.value.name) },
+        { type: 'delete', key: keys.certificate(current.value.name) },
       ],
     });
     if (res.succeeded) return;

@@ -35,6 +35,9 @@ export const keys = {
   vsStatus: (engine: string, vs: string) => `${ROOT}/vs-status/${engine}/${vs}`,
   routes: `${ROOT}/routes/`,
   route: (site: string) => `${ROOT}/routes/${site}`,
+  /** TLS certificates per site (PEM cert + private key); read by the router only, never returned by the API. */
+  certificates: `${ROOT}/certificates/`,
+  certificate: (site: string) => `${ROOT}/certificates/${site}`,
   counters: `${ROOT}/counters/`,
   counter: (name: string) => `${ROOT}/counters/${name}`,
   leader: `${ROOT}/leader`,

@@ -36,11 +36,31 @@ export interface Site {
   balance?: Balance;
   /** The router's limits for this site; absent fields are not limited beyond the router's own. */
   limits?: SiteLimits;
+  /** Plain-HTTP requests get a 308 to the same URL over HTTPS (when the router has an HTTPS listener). */
+  httpsRedirect?: boolean;
   /** The router's active checks: path defaults to healthPath, the rest to HealthCheck's defaults; `off: true` disables. */
   healthCheck?: Partial<HealthCheck> & { off?: boolean };
+  /** The guest's resources (namespace runtime; the process runtime ignores them); absent fields: the engine's defaults. */
+  resources?: SiteResources;
+  /** Outbound policy of the guests (namespace runtime): 'none' (default) reaches nothing, 'engine' the engine's bridge address. */
+  egress?: Egress;
   createdAt: string;
   updatedAt: string;
 }
+
+/** Per-site guest resources, enforced by the namespace runtime (cgroups, tmpfs, a loop-mounted data filesystem). */
+export interface SiteResources {
+  memoryMb?: number;
+  /** CPU cap in cores, fractional (0.5 = half a core). */
+  cpu?: number;
+  pids?: number;
+  /** Size of the guest's private /tmp. */
+  tmpMb?: number;
+  /** Quota of the site's data folder. */
+  diskMb?: number;
+}
+
+export type Egress = 'none' | 'engine';
 
 export interface Release {
   id: string;
@@ -80,6 +100,9 @@ export interface Assignment {
   env: Record<string, string>;
   /** Static sites: domains served by the web runtime. */
   domains: string[];
+  /** The site's guest resources and outbound policy (namespace runtime). */
+  resources?: SiteResources;
+  egress?: Egress;
   createdAt: string;
 }
 
@@ -123,6 +146,16 @@ export interface Route {
   limits?: SiteLimits;
   /** Active health checks of the endpoints; absent: none (passive ejection only). */
   health?: HealthCheck;
+  /** From the site: plain HTTP → 308 to HTTPS. */
+  httpsRedirect?: boolean;
+  updatedAt: string;
+}
+
+/** A site's TLS certificate (keys.certificate(site)): PEM chain and private key. The key never leaves the store but to the router. */
+export interface CertificateRecord {
+  site: string;
+  cert: string;
+  key: string;
   updatedAt: string;
 }
 

@@ -34,7 +34,7 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
   // CORRAL_TEST_RUNTIME=process|namespace forces the engine's runtime (default: what `corral up` picks).
   const runtime = process.env.CORRAL_TEST_RUNTIME ? ['--runtime', process.env.CORRAL_TEST_RUNTIME] : [];
-  const child = spawn(process.execPath, [CORRAL_BIN, 'up', '--dir', dir, '--http-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [CORRAL_BIN, 'up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn' },

@@ -1,13 +1,14 @@
 // The farm: the router in front, then each engine (the engine OS) drawn as a box with its
 // virtual servers (guests) inside — site, state, address, CPU and memory where known.
 import { useRef } from 'react';
-import { get, type FarmStatus, type Vs, type Whoami } from '../api.ts';
+import { stream, type FarmStatus, type Vs, type Whoami } from '../api.ts';
 import { bytes, stateClass } from '../parts/format.ts';
-import { usePoll } from '../parts/hooks.ts';
+import { useStream } from '../parts/hooks.ts';
 import { href } from '../parts/route.ts';
 
 export function FarmView({ me }: { me: Whoami }) {
-  const { data, error } = usePoll((s) => get<FarmStatus>('/v1/status', s), 2000, []);
+  // pushed by the controller on every change (and every 2 s for CPU and memory use)
+  const { data, error } = useStream<FarmStatus>((onEvent, s) => stream('/v1/status/stream', onEvent, s), 2000, []);
   const cpu = useCpu(data?.virtualServers ?? []);
   if (!data) return <div className="muted">{error ?? 'Loading the farm…'}</div>;
   const engineIds = [...new Set([...data.engines.map((e) => e.id), ...data.virtualServers.map((v) => v.engine)])].sort();
@@ -67,7 +68,7 @@ function Guest({ v, cpu }: { v: Vs; cpu: number | undefined }) {
   );
 }
 
-/** CPU % per VS from the change of its CPU time between two polls. */
+/** CPU % per VS from the change of its CPU time between two updates. */
 function useCpu(vss: Vs[]): Map<string, number> {
   const prev = useRef(new Map<string, { at: number; cpu: number }>());
   const out = useRef(new Map<string, number>());

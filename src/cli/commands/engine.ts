@@ -6,7 +6,7 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
-import { positiveInt, roleToken, untilSignal } from './cluster-options.ts';
+import { port, positiveInt, roleToken, untilSignal } from './cluster-options.ts';
 
 interface EngineView {
   id: string;
@@ -24,6 +24,8 @@ interface EngineOpts {
   address?: string;
   leaseTtl?: string;
   maxVs?: string;
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 export function registerEngine(program: Command, ctx: Context): void {
@@ -37,6 +39,8 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
     .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone', '3')
     .option('--max-vs <n>', 'most virtual servers on this engine', '64')
+    .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
+    .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
     .action(async (o: EngineOpts) => {
       if (!o.join) throw new CliError('corral engine needs --join <controller-url> --token <join-token>, or a subcommand (list, drain)');
       const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
@@ -46,8 +50,10 @@ export function registerEngine(program: Command, ctx: Context): void {
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
         ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
+        ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       });
       ctx.print.out(`Corral engine ${node.id} joined the farm. Press Ctrl-C to stop.`);
+      if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       await untilSignal(ctx, () => node.close());
     });
 

@@ -6,7 +6,7 @@ import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
 
-interface CreateOpts {
+interface CreateOpts extends GuestOpts {
   customer?: string;
   domain: string[];
   kind: string;
@@ -19,19 +19,29 @@ interface CreateOpts {
   json?: boolean;
 }
 
-interface SetOpts {
+/** The guest's resources and outbound policy (namespace runtime). */
+interface GuestOpts {
+  memory?: string;
+  cpu?: string;
+  pids?: string;
+  tmp?: string;
+  disk?: string;
+  egress?: string;
+}
+
+interface SetOpts extends GuestOpts {
   balance?: string;
   weight: string[];
   maxBodyBytes?: string;
   maxHeaderBytes?: string;
   rate?: string;
   burst?: string;
+  httpsRedirect?: string;
 }
 
 export function registerSite(program: Command, ctx: Context): void {
   const site = program.command('site').description('manage sites');
-  site
-    .command('create <name>')
+  guestOptions(site.command('create <name>'))
     .description('create a site')
     .option('--customer <id>', 'owner (admin tokens only; a customer token implies it)')
     .option('--domain <host>', 'a domain it answers (repeatable; *.example.com allowed)', collect, [])
@@ -42,6 +52,7 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
     .option('--balance <policy>', BALANCE_HELP)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
+    .addHelpText('after', GUEST_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain.length ? o.domain : [`${name}.localhost`] };
@@ -52,20 +63,22 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.env.length) body.env = parseEnv(o.env);
       if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
+      Object.assign(body, guestBody(o));
       const res = await ctx.api().post<{ site: Site }>('/v1/sites', body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${res.site.replicas} replica(s)) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
     });
-  site
-    .command('set <name>')
-    .description("change a site's router settings: balancing and limits")
+  guestOptions(site.command('set <name>'))
+    .description("change a site's router settings (balancing, limits) and its guests' resources (new virtual servers get them)")
     .option('--balance <policy>', BALANCE_HELP)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
     .option('--max-body-bytes <n>', 'largest request body (413 beyond)')
     .option('--max-header-bytes <n>', 'largest request header section, 256–16384 (431 beyond)')
     .option('--rate <n>', 'requests per second per router process (429 beyond)')
     .option('--burst <n>', 'with --rate: bucket size (default the rate)')
+    .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS')
+    .addHelpText('after', GUEST_HELP)
     .action(async (name: string, o: SetOpts) => {
       const body: Record<string, unknown> = {};
       if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
@@ -76,9 +89,14 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.rate !== undefined) limits.requestsPerSecond = toInt(o.rate, '--rate');
       if (o.burst !== undefined) limits.burst = toInt(o.burst, '--burst');
       if (Object.keys(limits).length) body.limits = limits;
-      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance and/or a limit (see --help)');
+      Object.assign(body, guestBody(o));
+      if (o.httpsRedirect !== undefined) {
+        if (o.httpsRedirect !== 'on' && o.httpsRedirect !== 'off') throw new CliError(`--https-redirect must be on or off, got "${o.httpsRedirect}"`);
+        body.httpsRedirect = o.httpsRedirect === 'on';
+      }
+      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect or a guest resource (see --help)');
       const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
-      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}`);
+      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}`);
     });
   site
     .command('list')
@@ -112,6 +130,39 @@ export function registerSite(program: Command, ctx: Context): void {
       const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/rollback`, {});
       ctx.print.out(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'}`);
     });
+}
+
+/** Adds the guest options to a command (create and set share them). */
+function guestOptions(cmd: Command): Command {
+  return cmd
+    .option('--memory <MiB>', 'guest memory limit in MiB (namespace runtime)')
+    .option('--cpu <cores>', 'guest CPU cap in cores, fractional, e.g. 0.5 (namespace runtime)')
+    .option('--pids <n>', 'guest process/thread limit (namespace runtime)')
+    .option('--tmp <MiB>', 'size of the guest private /tmp in MiB (namespace runtime)')
+    .option('--disk <MiB>', 'quota of the site data folder in MiB (namespace runtime)')
+    .option('--egress <policy>', 'outbound: none (default) or engine (may connect to the engine bridge address)');
+}
+
+const GUEST_HELP = '\nGuest resources and egress apply to virtual servers started after the change; the process runtime ignores them.';
+
+function guestBody(o: GuestOpts): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  const r: Record<string, number> = {};
+  if (o.memory !== undefined) r.memoryMb = toInt(o.memory, '--memory');
+  if (o.cpu !== undefined) {
+    const n = Number(o.cpu);
+    if (!Number.isFinite(n) || n <= 0) throw new CliError(`--cpu must be a positive number of cores, got "${o.cpu}"`);
+    r.cpu = n;
+  }
+  if (o.pids !== undefined) r.pids = toInt(o.pids, '--pids');
+  if (o.tmp !== undefined) r.tmpMb = toInt(o.tmp, '--tmp');
+  if (o.disk !== undefined) r.diskMb = toInt(o.disk, '--disk');
+  if (Object.keys(r).length) body.resources = r;
+  if (o.egress !== undefined) {
+    if (o.egress !== 'none' && o.egress !== 'engine') throw new CliError(`--egress must be none or engine, got "${o.egress}"`);
+    body.egress = o.egress;
+  }
+  return body;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -2,12 +2,14 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
+import { untilSignal } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 
 interface UpOpts {
   dir?: string;
   httpPort: string;
+  httpsPort: string;
   apiPort: string;
   host: string;
   openMetrics?: boolean;
@@ -22,6 +24,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .description('run the whole farm on this machine (controller, engine, router) until Ctrl-C')
     .option('--dir <dir>', `state folder: store, blobs, releases, logs, admin token (default ${DEFAULT_DIR})`)
     .option('--http-port <port>', 'router port (0 = any free port)', '8080')
+    .option('--https-port <port>', 'router HTTPS port, HTTP/2 and HTTP/1.1 (0 = any free port); a self-signed dev certificate is made in <dir>/tls on first start', '8443')
     .option('--api-port <port>', 'API port (0 = any free port)', '7400')
     .option('--host <address>', 'address the router and API listen on', '127.0.0.1')
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
@@ -33,13 +36,14 @@ export function registerUp(program: Command, ctx: Context): void {
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true })
+      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true })
         .catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --api-port, or 0 for any`);
+          if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
         });
       ctx.print.out('Corral is up.');
       ctx.print.out(`  router   ${farm.routerUrl}   (sites by Host header)`);
+      if (farm.routerHttpsUrl) ctx.print.out(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
       ctx.print.out(`  API      ${farm.apiUrl}/v1`);
       ctx.print.out(`  console  ${farm.consoleUrl}   (sign in with a token)`);
       ctx.print.out(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
@@ -47,18 +51,7 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime)`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out('Press Ctrl-C to stop.');
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const stop = () => {
-          if (stopping) return;
-          stopping = true;
-          ctx.print.out('stopping…');
-          farm.close().then(done, done);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      ctx.print.out('stopped.');
+      await untilSignal(ctx, () => farm.close());
     });
 }
 
