@@ -68,6 +68,8 @@ describe('/metrics on a one-machine farm', () => {
     assert.match(after.type, /^text\/plain; version=0\.0\.4/);
     const b = after.body;
     assert.ok((value(b, 'corral_site_request_duration_seconds_count{site="www"}') ?? 0) >= base2 + base4 + 30);
+    assert.match(b, /^corral_router_upstream_requests_total\{[^}]*site="www"[^}]*code="2xx"[^}]*\} [1-9]\d*$/m, 'per endpoint too');
+    assert.match(b, /^corral_router_active_connections \d+$/m);
     assert.ok((value(b, 'corral_site_request_duration_seconds_bucket{le="+Inf",site="www"}') ?? 0) >= 30);
     // The engine: VS states, capacity and use.
     assert.ok((value(b, `corral_vs_state{engine="${engineOf(b)}",state="ready"}`) ?? 0) >= 1);

@@ -2,7 +2,8 @@
 // src/cli/farm-metrics.ts). Recorded per proxied request when RouterOptions.metrics is
 // on; workers of a cluster send these values to the primary (cluster-stats.ts).
 
-import { Counter, Histogram, Registry } from 'prom-client';
+import type { Socket } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const routerMetricsRegistry = new Registry();
 
@@ -25,6 +26,20 @@ const retries = new Counter({
   labelNames: ['site'] as const,
   registers: [routerMetricsRegistry],
 });
+
+const activeConnections = new Gauge({
+  name: 'corral_router_active_connections',
+  help: 'Client connections open on the router (HTTP and HTTPS, all sites).',
+  registers: [routerMetricsRegistry],
+});
+
+/** Count a listener's open client connections in corral_router_active_connections. */
+export function trackConnections(server: { on(event: 'connection', listener: (socket: Socket) => void): unknown }): void {
+  server.on('connection', (socket) => {
+    activeConnections.inc();
+    socket.once('close', () => activeConnections.dec());
+  });
+}
 
 export function recordRequest(site: string, endpoint: string | undefined, status: number, complete: boolean, upstreamSeconds_: number | undefined, tries: number): void {
   const ep = endpoint ?? 'none';

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { waitFor } from '../lib/wait.ts';
 import { routerMetricsRegistry } from './metrics.ts';
 import { captureLog, deadEndpoint, route, startBackend, startRouter } from './testing.ts';
@@ -40,4 +41,19 @@ test('Prometheus series per site and endpoint: requests by status class, upstrea
   assert.match(text, new RegExp(`corral_router_upstream_requests_total\\{site="metrics-site",endpoint="${ep}",code="2xx"\\} 3`));
   assert.match(text, new RegExp(`corral_router_upstream_duration_seconds_count\\{site="metrics-site",endpoint="${ep}"\\} 3`));
   assert.match(text, /corral_router_retries_total\{site="metrics-site"\} 1/);
+});
+
+test('corral_router_active_connections follows client connections opening and closing', async (t) => {
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('conn-site', ['c.test'], [b])], { metrics: true });
+  const gauge = async () => Number(/^corral_router_active_connections (\d+)$/m.exec(await routerMetricsRegistry.metrics())?.[1]);
+  // Routers of the earlier tests are destroyed; their connections close soon after.
+  await waitFor(async () => (await gauge()) === 0, { what: 'no connections left from earlier tests' });
+  const base = 0;
+  const sockets = await Promise.all([1, 2, 3].map(() => new Promise<Socket>((ok) => {
+    const s = connect(r.port, '127.0.0.1', () => ok(s));
+  })));
+  await waitFor(async () => (await gauge()) === base + 3, { what: 'three open connections counted' });
+  for (const s of sockets) s.destroy();
+  await waitFor(async () => (await gauge()) === base, { what: 'closed connections uncounted' });
 });

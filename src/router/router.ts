@@ -16,6 +16,7 @@
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
 //      failures mapped to a status in error-response (502/504; cut off if started).
 
+import { trackConnections } from './metrics.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -88,6 +89,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   server.keepAliveTimeout = config.clientKeepAliveMs;
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   server.on('upgrade', onUpgrade);
+  if (config.metrics) trackConnections(server);
 
   // HTTP and HTTPS (HTTP/1.1 and HTTP/2) share this handler.
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -111,6 +113,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   const certs = new CertificateStore(log);
   const tls = config.tls ? createTlsServer(config, config.tls, certs, onRequest, onUpgrade) : undefined;
+  if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
 
   /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
   function admit(req: IncomingMessage): Route | RouterError {
