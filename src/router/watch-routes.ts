@@ -1,62 +1,17 @@
-// Keeps a router's table in step with the store: load every route under keys.routes,
-// then watch from the next revision and swap in a new table after each event batch.
-// If the watch breaks (e.g. its revision was compacted) it reloads and watches again.
+// Keeps a router's table in step with the store: every route under keys.routes, swapped
+// in as a whole table after each event batch (see watch-prefix.ts).
 
 import type { Logger } from '../lib/log.ts';
 import { keys, type Route } from '../model/index.ts';
-import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
+import type { KeyValue, Store } from '../store/types.ts';
 import type { Router } from './router.ts';
+import { watchPrefix, type PrefixWatch } from './watch-prefix.ts';
 
 /** The closer: call it, or its close(), to stop watching. Safe to call twice. */
-export type RouteWatch = (() => void) & { close(): void };
+export type RouteWatch = PrefixWatch;
 
-export async function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'>, log: Logger): Promise<RouteWatch> {
-  const routes = new Map<string, Route>();
-  let watcher: Watcher | undefined;
-  let closed = false;
-
-  const publish = () => router.setRoutes([...routes.values()]);
-  const apply = (kv: KeyValue) => {
-    const route = parseRoute(kv, log);
-    if (route) routes.set(kv.key, route);
-    else routes.delete(kv.key);
-  };
-
-  const start = async (): Promise<void> => {
-    const { kvs, revision } = await store.range(keys.routes);
-    if (closed) return;
-    routes.clear();
-    kvs.forEach(apply);
-    publish();
-    watcher = await store.watch(keys.routes, onEvents, { fromRevision: revision + 1, onError: restart });
-    if (closed) watcher.close();
-  };
-
-  function onEvents(events: WatchEvent[]): void {
-    if (closed) return;
-    for (const ev of events) {
-      if (ev.type === 'put') apply(ev.kv);
-      else routes.delete(ev.kv.key);
-    }
-    publish();
-  }
-
-  function restart(err: Error): void {
-    if (closed) return;
-    log.warn({ event: 'routes.watch-error', err: err.message }, 'route watch broke; reloading');
-    watcher?.close();
-    start().catch((e: unknown) => {
-      log.error({ event: 'routes.reload-failed', err: (e as Error).message }, 'route reload failed');
-      if (!closed) setTimeout(() => restart(e as Error), 1000).unref();
-    });
-  }
-
-  await start();
-  const close = (): void => {
-    closed = true;
-    watcher?.close();
-  };
-  return Object.assign(close, { close });
+export function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'>, log: Logger): Promise<RouteWatch> {
+  return watchPrefix(store, { prefix: keys.routes, parse: (kv) => parseRoute(kv, log), publish: (routes) => router.setRoutes(routes), log, what: 'routes' });
 }
 
 const POLICIES = new Set<unknown>(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']);
