@@ -68,36 +68,29 @@ const Balance = Type.Object({
 export const CustomerCreateBody = Type.Object({ name: CustomerName }, strict);
 export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, strict);
 
+/** What a site's owner may set at creation and change later (all optional). */
+const siteSettings = {
+  replicas: Type.Optional(Replicas),
+  command: Type.Optional(Command),
+  healthPath: Type.Optional(HealthPath),
+  env: Type.Optional(Env),
+  balance: Type.Optional(Balance),
+  limits: Type.Optional(Limits),
+  healthCheck: Type.Optional(HealthCheck),
+  resources: Type.Optional(Resources),
+  egress: Type.Optional(Egress),
+  httpsRedirect: Type.Optional(Type.Boolean()),
+};
+
 export const SiteCreateBody = Type.Object({
   name: SiteName,
   customer: Type.Optional(CustomerName),
   domains: Domains,
   kind: Type.Enum(['static', 'app']),
-  replicas: Type.Optional(Replicas),
-  command: Type.Optional(Command),
-  healthPath: Type.Optional(HealthPath),
-  env: Type.Optional(Env),
-  balance: Type.Optional(Balance),
-  limits: Type.Optional(Limits),
-  healthCheck: Type.Optional(HealthCheck),
-  resources: Type.Optional(Resources),
-  egress: Type.Optional(Egress),
-  httpsRedirect: Type.Optional(Type.Boolean()),
+  ...siteSettings,
 }, strict);
 
-export const SitePatchBody = Type.Object({
-  domains: Type.Optional(Domains),
-  replicas: Type.Optional(Replicas),
-  command: Type.Optional(Command),
-  healthPath: Type.Optional(HealthPath),
-  env: Type.Optional(Env),
-  balance: Type.Optional(Balance),
-  limits: Type.Optional(Limits),
-  healthCheck: Type.Optional(HealthCheck),
-  resources: Type.Optional(Resources),
-  egress: Type.Optional(Egress),
-  httpsRedirect: Type.Optional(Type.Boolean()),
-}, strict);
+export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...siteSettings }, strict);
 
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 

@@ -6,12 +6,13 @@
 // netns + veth → data dir owner → spawn. Everything is undone when the guest exits,
 // and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
 
+import { launchClaimed } from './claim.ts';
 import { type ChildProcess } from 'node:child_process';
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { logger, type Logger } from '../lib/log.ts';
-import { NamespaceUnavailableError, RuntimeClosedError, VsAlreadyRunningError, VsNotRunningError } from './errors.ts';
+import { NamespaceUnavailableError, RuntimeClosedError, VsNotRunningError } from './errors.ts';
 import { DEFAULT_LIMITS, type VsLimits } from './namespace/cgroup-layout.ts';
 import { openCgroups, type Cgroups } from './namespace/cgroups.ts';
 import { dataDisks } from './namespace/data-disk.ts';
@@ -206,14 +207,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
       assertName('virtual server', spec.name);
       assertName('site', spec.site);
       await teardowns.get(spec.name);
-      if (claimed.has(spec.name)) throw new VsAlreadyRunningError(spec.name);
-      claimed.add(spec.name);
-      try {
-        return await launch(spec);
-      } catch (err) {
-        claimed.delete(spec.name);
-        throw err;
-      }
+      return launchClaimed(claimed, spec.name, () => launch(spec));
     },
 
     async stop(name, graceMs) {

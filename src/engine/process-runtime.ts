@@ -2,11 +2,12 @@
 // address (127.77.x.y) and a free port, its output captured in a size-capped log file,
 // and a pidfile in runDir so that the next engine start can reap what a crash left.
 
+import { launchClaimed } from './claim.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { logger, type Logger } from '../lib/log.ts';
 import { createAddressPool, findFreePort, type AddressPool } from './address-pool.ts';
-import { RuntimeClosedError, VsAlreadyRunningError } from './errors.ts';
+import { RuntimeClosedError } from './errors.ts';
 import { createLogFile } from './log-file.ts';
 import { assertName } from './paths.ts';
 import { listPidfiles, removePidfile, writePidfile } from './pidfile.ts';
@@ -135,14 +136,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     async start(spec) {
       if (destroying) throw new RuntimeClosedError();
       assertName('virtual server', spec.name);
-      if (claimed.has(spec.name)) throw new VsAlreadyRunningError(spec.name);
-      claimed.add(spec.name);
-      try {
-        return await launch(spec);
-      } catch (err) {
-        claimed.delete(spec.name);
-        throw err;
-      }
+      return launchClaimed(claimed, spec.name, () => launch(spec));
     },
 
     async stop(name, graceMs) {
