@@ -1,6 +1,8 @@
 // End to end, as a user: `corral up` serves HTTPS at once with its self-signed
 // development certificate (HTTP/2 by ALPN); a customer uploads its own certificate with
 // the CLI and SNI picks it up live; a bad key is refused; HTTP→HTTPS redirect per site.
+// With two router workers, whatever the machine's core count: every step goes through
+// the primary's IPC to the workers (src/router/cluster-tls.test.ts checks each worker).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
@@ -58,7 +60,7 @@ describe('HTTPS on a one-machine farm', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-https-'));
-    farm = await startFarmProcess();
+    farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'] });
     httpsUrl = /https\s+(https:\/\/127\.0\.0\.1:\d+)/.exec(farm.output())?.[1] ?? '';
   });
   after(async () => {

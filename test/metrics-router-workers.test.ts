@@ -1,10 +1,11 @@
 // End to end: `corral up --router-workers 2`: traffic served by the workers shows up on the
 // controller's /metrics (every worker's values summed in the primary) and in the site's
-// stats series the console charts (GET /v1/sites/:name/stats).
+// stats series the console charts (GET /v1/sites/:name/stats); the workers serve the site
+// over HTTPS too.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
@@ -57,5 +58,20 @@ describe('/metrics and site stats with router workers', () => {
       const s = JSON.parse((await api(farm, '/v1/sites/www/stats?seconds=60', customerToken)).text) as { points: { requests: number }[] };
       return s.points.reduce((n, p) => n + p.requests, 0) === N;
     }, { timeoutMs: 5000, what: 'the stats series to count the traffic sent' });
+  });
+
+  it('serves the site over HTTPS from the workers', async () => {
+    const httpsUrl = /https\s+(https:\/\/127\.0\.0\.1:\d+)/.exec(farm.output())?.[1];
+    assert.ok(httpsUrl, farm.output());
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false, servername: 'www.acme.test' } });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const res: Dispatcher.ResponseData = await request(`${httpsUrl}/`, { headers: { host: 'www.acme.test' }, dispatcher, reset: true });
+        assert.equal(res.statusCode, 200);
+        assert.match(await res.body.text(), /Corral static example/);
+      }
+    } finally {
+      await dispatcher.close();
+    }
   });
 });

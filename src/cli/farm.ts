@@ -13,8 +13,9 @@ import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
-import { buildRouter, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes, type RouterCluster, type SiteStats } from '../router/index.ts';
-import { ensureDevCertificate } from './dev-cert.ts';
+import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
+import type { Registry } from 'prom-client';
+import { farmRouterOptions, startFarmRouter } from './farm-router.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
@@ -34,8 +35,10 @@ export interface FarmOptions {
   consoleDir?: string;
   /** The engine's runtime: `auto` (default) takes namespace where the machine allows, else process. */
   runtime?: RuntimeChoice;
-  /** Router worker processes; 1 (default) runs the router in this process; more report their stats to this one. */
+  /** Router worker processes (default one per core); 1 runs the router in this process; more report their stats to this one. */
   routerWorkers?: number;
+  /** The router's workers, already booting (bootFarmRouterWorkers with farmRouterOptions of these options): `corral up` starts them before it loads the farm. The farm owns them from here. */
+  routerBoot?: Promise<BootedRouterCluster>;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
@@ -47,7 +50,7 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.m
 export interface Farm {
   dir: string;
   routerUrl: string;
-  /** The HTTPS listener (HTTP/2 and HTTP/1.1), when httpsPort was given and the router runs in-process. */
+  /** The HTTPS listener (HTTP/2 and HTTP/1.1), when httpsPort was given. */
   routerHttpsUrl?: string;
   apiUrl: string;
   consoleUrl: string;
@@ -69,6 +72,9 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while stopping'));
     closers.length = 0;
   };
+  let routerBoot = opts.routerBoot;
+  // until the router step takes them, booted workers are stopped with whatever failed
+  closers.push(async () => void (await (await routerBoot?.catch(() => undefined))?.close()));
   try {
     const store = await openSqliteStore(join(dir, 'store.db'));
     closers.push(() => store.close());
@@ -80,14 +86,14 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
-    let siteStats: SiteStats | undefined;
-    let routerCluster: RouterCluster | undefined;
+    // filled at the router step; the controller asks them on each call
+    const routerParts: { siteStats?: SiteStats; metricsRegistry?: () => Registry } = {};
     const engine: { runtime?: Runtime } = {};
     const api = await buildController({
       store, blobs, engineLogs, log: partLog('controller'),
-      metrics: { registry: farmMetricsRegistry(() => routerCluster?.metricsRegistry()), open: opts.openMetrics === true },
+      metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
-      siteStats: (site, seconds, step) => siteStats?.series(site, seconds, step) ?? [],
+      siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.
       vsExec: (v, argv, timeoutMs) => {
@@ -118,43 +124,12 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const untrack = trackEngineMetrics(agent, store);
     closers.push(async () => untrack());
 
-    const routerWorkers = opts.routerWorkers ?? 1;
-    let routerPort: number;
-    let routerHttpsUrl: string | undefined;
-    if (opts.httpsPort !== undefined && routerWorkers > 1) log.warn({ event: 'tls.off' }, 'HTTPS is not served by router workers yet; use --router-workers 1 for HTTPS');
-    if (routerWorkers > 1) {
-      // workers share the port; the table goes to each over IPC, their stats and metrics come back every second
-      const rc = await startRouterCluster({ workers: routerWorkers, listen: { port: opts.httpPort, host: opts.host }, router: { accessLog: opts.accessLog === true, metrics: true }, log: partLog('router') });
-      closers.push(() => rc.close());
-      routerCluster = rc;
-      siteStats = rc.siteStats;
-      const stopWatch = await watchRoutes(store, rc, partLog('router'));
-      closers.push(async () => stopWatch());
-      routerPort = rc.port;
-    } else {
-      const devCert = opts.httpsPort !== undefined ? await ensureDevCertificate(dir) : undefined;
-      const router = buildRouter({ log: partLog('router'), accessLog: opts.accessLog ? partLog('access') : null, metrics: true, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
-      const stats = (siteStats = trackSiteStats(router.server));
-      closers.push(async () => stats.close());
-      const stopWatch = await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, partLog('router'));
-      closers.push(async () => { await stopWatch(); await router.close(); });
-      await new Promise<void>((ok, fail) => {
-        router.server.once('error', fail);
-        router.server.listen(opts.httpPort, opts.host, () => ok());
-      });
-      routerPort = (router.server.address() as AddressInfo).port;
-      const tlsServer = router.tlsServer;
-      if (tlsServer && opts.httpsPort !== undefined) {
-        const stopCerts = await watchCertificates(store, router, partLog('router'));
-        closers.push(async () => stopCerts());
-        await new Promise<void>((ok, fail) => {
-          tlsServer.once('error', fail);
-          tlsServer.listen(opts.httpsPort, opts.host, () => ok());
-        });
-        routerHttpsUrl = `https://${urlHost(opts.host)}:${(tlsServer.address() as AddressInfo).port}`;
-      }
-    }
-    const routerUrl = `http://${urlHost(opts.host)}:${routerPort}`;
+    const router = await startFarmRouter(store, farmRouterOptions(dir, opts, partLog), routerBoot);
+    routerBoot = undefined;
+    closers.push(() => router.close());
+    routerParts.siteStats = router.siteStats;
+    if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
+    const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
 
     await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
     await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);

@@ -19,7 +19,9 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, listen: MetricsListen, log: Logger): Promise<MetricsServer> {
+/** `registry` may be a function: asked on every scrape (a router cluster's sum is a fresh registry each time). */
+export async function startMetricsServer(registry: Registry | (() => Registry), listen: MetricsListen, log: Logger): Promise<MetricsServer> {
+  const current = typeof registry === 'function' ? registry : () => registry;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
@@ -30,8 +32,9 @@ export async function startMetricsServer(registry: Registry, listen: MetricsList
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('GET /metrics\n');
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(req.method === 'HEAD' ? undefined : text),
+    const r = current();
+    r.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': r.contentType }).end(req.method === 'HEAD' ? undefined : text),
       (err: unknown) => {
         log.error({ event: 'metrics.failed', err }, 'collecting metrics failed');
         res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');

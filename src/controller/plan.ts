@@ -120,6 +120,9 @@ function planSite(
   if (site.balance) route.balance = routeBalance(site.balance, serving);
   if (site.limits && Object.keys(site.limits).length > 0) route.limits = site.limits;
   if (site.httpsRedirect === true) route.httpsRedirect = true;
+  if (site.retry && Object.keys(site.retry).length > 0) route.retry = site.retry;
+  if (site.maintenance?.on === true) route.maintenance = site.maintenance;
+  if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
   if (site.healthCheck?.off !== true) {
     const { off: _off, ...check } = site.healthCheck ?? {};
     route.health = { ...check, path: check.path ?? site.healthPath };
@@ -183,8 +186,18 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect];
-  return JSON.stringify(parts(a)) === JSON.stringify(parts(b));
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry];
+  return JSON.stringify(parts(a)) === JSON.stringify(parts(b)) && samePages(a, b);
+}
+
+/** Maintenance and error pages (up to 64 KiB each), compared without serialising the pages. */
+function samePages(a: Route, b: Route): boolean {
+  const m = (r: Route) => r.maintenance;
+  if (m(a)?.on !== m(b)?.on || m(a)?.page !== m(b)?.page || JSON.stringify(m(a)?.allowIps) !== JSON.stringify(m(b)?.allowIps)) return false;
+  const pa = a.errorPages ?? {};
+  const pb = b.errorPages ?? {};
+  const statuses = new Set([...Object.keys(pa), ...Object.keys(pb)]) as Set<keyof typeof pa>;
+  return [...statuses].every((s) => pa[s] === pb[s]);
 }
 
 /** The site's balancing for its route: weights per engine become weights per VS. */

@@ -130,8 +130,9 @@ export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
   };
 }
 
-/** Transactions are capped in size (etcd allows 128 operations by default). */
+/** Transactions are capped in size (etcd allows 128 operations and 1.5 MiB by default; routes carry pages up to 64 KiB each). */
 const MAX_TXN_OPS = 100;
+const MAX_TXN_BYTES = 1024 * 1024;
 
 async function apply(store: Store, actions: PlanActions, fence?: () => Compare | undefined): Promise<void> {
   // Order matters: new servers and routes first, removals last.
@@ -141,12 +142,30 @@ async function apply(store: Store, actions: PlanActions, fence?: () => Compare |
     ...actions.deleteRoutes.map((site): TxnOp => ({ type: 'delete', key: keys.route(site) })),
     ...actions.remove.map((a): TxnOp => ({ type: 'delete', key: keys.assignment(a.engine, a.vs) })),
   ];
-  for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
+  for (const batch of batches(ops)) {
     const compare = fence ? fence() : undefined;
     if (fence && !compare) throw new NotLeaderError();
-    const res = await store.txn({ compare: compare ? [compare] : [], success: ops.slice(i, i + MAX_TXN_OPS) });
+    const res = await store.txn({ compare: compare ? [compare] : [], success: batch });
     if (!res.succeeded) throw new NotLeaderError();
   }
+}
+
+/** Consecutive runs of at most MAX_TXN_OPS operations and (unless one alone is larger) MAX_TXN_BYTES of values. */
+function batches(ops: TxnOp[]): TxnOp[][] {
+  const out: TxnOp[][] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = op.type === 'put' ? op.key.length + Buffer.byteLength(op.value) : 100;
+    const last = out.at(-1);
+    if (last && last.length < MAX_TXN_OPS && bytes + size <= MAX_TXN_BYTES) {
+      last.push(op);
+      bytes += size;
+    } else {
+      out.push([op]);
+      bytes = size;
+    }
+  }
+  return out;
 }
 
 function countActions(actions: PlanActions): void {

@@ -65,6 +65,25 @@ const Balance = Type.Object({
   weights: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Integer({ minimum: 1, maximum: 100 }), { maxProperties: 64 })),
 }, strict);
 
+/** An HTML page (maintenance, errors); its UTF-8 size (64 KiB at most) is checked in site-pages.ts. In a PATCH "" removes it. */
+const Page = Type.String({ maxLength: 65_536 });
+/** Maintenance mode; in a PATCH each field given replaces the stored one. */
+const Maintenance = Type.Object({
+  on: Type.Optional(Type.Boolean()),
+  page: Type.Optional(Page),
+  allowIps: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64, uniqueItems: true })),
+}, strict);
+/** The site's pages by status ("502": html), merged into the stored ones; which statuses is checked in site-pages.ts. */
+const ErrorPages = Type.Record(Type.String({ pattern: '^[0-9]{3}$' }), Page, { maxProperties: 16, additionalProperties: false });
+
+/** The router's retries per site; a PATCH replaces the whole object (`{}`: the defaults). */
+const Retry = Type.Object({
+  perTryTimeoutMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
+  budgetRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  minRetriesPerSecond: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  maxTries: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+}, strict);
+
 export const CustomerCreateBody = Type.Object({ name: CustomerName }, strict);
 export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, strict);
 
@@ -80,6 +99,9 @@ const siteSettings = {
   resources: Type.Optional(Resources),
   egress: Type.Optional(Egress),
   httpsRedirect: Type.Optional(Type.Boolean()),
+  retry: Type.Optional(Retry),
+  maintenance: Type.Optional(Maintenance),
+  errorPages: Type.Optional(ErrorPages),
 };
 
 export const SiteCreateBody = Type.Object({

@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { Balance, Site } from '../model/index.ts';
 import { ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
+import { checkSitePages, mergeErrorPages, mergeMaintenance } from './site-pages.ts';
 
 export type SiteCreateInput = Static<typeof SiteCreateBody>;
 export type SitePatchInput = Static<typeof SitePatchBody>;
@@ -32,6 +33,10 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.resources !== undefined) site.resources = input.resources;
   if (input.egress !== undefined) site.egress = input.egress;
   if (input.httpsRedirect !== undefined) site.httpsRedirect = input.httpsRedirect;
+  if (input.retry !== undefined && Object.keys(input.retry).length > 0) site.retry = input.retry;
+  if (input.maintenance !== undefined) site.maintenance = mergeMaintenance(undefined, input.maintenance);
+  const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
+  if (errorPages) site.errorPages = errorPages;
   checkSite(site);
   return site;
 }
@@ -50,6 +55,16 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   if (patch.resources !== undefined) next.resources = { ...site.resources, ...patch.resources };
   if (patch.egress !== undefined) next.egress = patch.egress;
   if (patch.httpsRedirect !== undefined) next.httpsRedirect = patch.httpsRedirect;
+  if (patch.retry !== undefined) {
+    if (Object.keys(patch.retry).length > 0) next.retry = patch.retry;
+    else delete next.retry;
+  }
+  if (patch.maintenance !== undefined) next.maintenance = mergeMaintenance(site.maintenance, patch.maintenance);
+  if (patch.errorPages !== undefined) {
+    const pages = mergeErrorPages(site.errorPages, patch.errorPages);
+    if (pages) next.errorPages = pages;
+    else delete next.errorPages;
+  }
   checkSite(next);
   return next;
 }
@@ -63,6 +78,7 @@ function checkSite(site: Site): void {
   }
   for (const key of Object.keys(site.env)) checkEnvKey(key);
   if (site.balance) checkBalance(site.balance);
+  checkSitePages(site);
 }
 
 function checkBalance(b: Balance): void {

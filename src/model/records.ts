@@ -44,6 +44,12 @@ export interface Site {
   resources?: SiteResources;
   /** Outbound policy of the guests (namespace runtime): 'none' (default) reaches nothing, 'engine' the engine's bridge address. */
   egress?: Egress;
+  /** While `on`, the router answers 503 with the maintenance page (clients in `allowIps` still reach the site). */
+  maintenance?: Maintenance;
+  /** The site's own HTML pages for the errors the router answers for it, by status ("502" …). */
+  errorPages?: ErrorPages;
+  /** The router's retries for this site: per-try timeout, retry budget, most tries; absent fields: the router's defaults. */
+  retry?: RouteRetry;
   createdAt: string;
   updatedAt: string;
 }
@@ -61,6 +67,21 @@ export interface SiteResources {
 }
 
 export type Egress = 'none' | 'engine';
+
+/** A site's maintenance mode (router): a 503 with Retry-After and `page` (HTML, or a default naming the domain). */
+export interface Maintenance {
+  on: boolean;
+  /** HTML, at most 64 KiB of UTF-8. */
+  page?: string;
+  /** Client addresses (IPv4/IPv6, or CIDR blocks) that still reach the site, so its operator can check it. */
+  allowIps?: string[];
+}
+
+/** The statuses the router itself answers for a known site; a site may give its own page for each. */
+export const ERROR_PAGE_STATUSES = ['400', '413', '429', '431', '502', '503', '504'] as const;
+export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
+/** HTML by status, each at most 64 KiB of UTF-8; `{{errorId}}` is replaced with the error's id. */
+export type ErrorPages = Partial<Record<ErrorPageStatus, string>>;
 
 export interface Release {
   id: string;
@@ -148,7 +169,25 @@ export interface Route {
   health?: HealthCheck;
   /** From the site: plain HTTP → 308 to HTTPS. */
   httpsRedirect?: boolean;
+  /** From the site, only while it is on: the router answers 503 with its page. */
+  maintenance?: Maintenance;
+  /** From the site: its pages for the router's own error answers. */
+  errorPages?: ErrorPages;
+  /** From the site: per-try timeout, retry budget, most tries. */
+  retry?: RouteRetry;
   updatedAt: string;
+}
+
+/** A site's retry settings (router, per router process). Absent fields: the defaults below. */
+export interface RouteRetry {
+  /** Idempotent bodiless requests: each try gets this long for the response headers, then the next endpoint is tried. Default: the router's headersTimeoutMs (no per-try retry). */
+  perTryTimeoutMs?: number;
+  /** Retries may add at most this fraction of the site's requests (10 s window). Default 0.2. */
+  budgetRatio?: number;
+  /** …plus this many retries in any second, whatever the ratio. Default 10. */
+  minRetriesPerSecond?: number;
+  /** Tries per request, the first included (1 = never retry). Default: the endpoint count, at least 2. */
+  maxTries?: number;
 }
 
 /** A site's TLS certificate (keys.certificate(site)): PEM chain and private key. The key never leaves the store but to the router. */

@@ -3,21 +3,23 @@
 // the per-site/endpoint Prometheus series (metrics.ts) when RouterOptions.metrics is on.
 //   site, method, host, path, status, bytes (sent to the client on this request,
 //   headers included), upstream (the endpoint of the last try), upstreamMs (last try's
-//   dispatch → end of response), totalMs (request admitted → end), retries.
+//   dispatch → end of response), totalMs (request admitted → end), retries,
+//   budgetExhausted (a retry was refused by the site's retry budget).
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientReply, ClientRequest } from './client-exchange.ts';
 import type { Logger } from '../lib/log.ts';
 import { recordRequest } from './metrics.ts';
 
 export class AccessRecord {
   readonly #start = performance.now();
   readonly #bytesBefore: number;
-  readonly #socket: ServerResponse['socket'];
+  readonly #socket: ClientReply['socket'];
   upstream: string | undefined;
   #dispatchedAt = 0;
   tries = 0;
+  budgetExhausted = false;
 
-  constructor(res: ServerResponse) {
+  constructor(res: ClientReply) {
     this.#socket = res.socket; // res lets go of it at 'close'
     this.#bytesBefore = res.socket?.bytesWritten ?? 0;
   }
@@ -29,12 +31,12 @@ export class AccessRecord {
   }
 
   /** The Prometheus series of metrics.ts. */
-  record(site: string, res: ServerResponse): void {
+  record(site: string, res: ClientReply): void {
     const upstreamS = this.#dispatchedAt ? (performance.now() - this.#dispatchedAt) / 1000 : undefined;
     recordRequest(site, this.upstream, res.statusCode, res.writableFinished, upstreamS, this.tries);
   }
 
-  write(log: Logger, site: string, req: IncomingMessage, res: ServerResponse): void {
+  write(log: Logger, site: string, req: ClientRequest, res: ClientReply): void {
     const end = performance.now();
     log.info({
       event: 'access',
@@ -48,6 +50,7 @@ export class AccessRecord {
       upstreamMs: this.#dispatchedAt ? round(end - this.#dispatchedAt) : undefined,
       totalMs: round(end - this.#start),
       retries: Math.max(0, this.tries - 1),
+      budgetExhausted: this.budgetExhausted,
       complete: res.writableFinished,
     });
   }

@@ -7,7 +7,7 @@
 //                cookie: a key keeps its endpoint, and an endpoint leaving moves only its keys
 // Every policy skips endpoints this request already tried and prefers ones not ejected.
 
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest } from './client-exchange.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import { RoundRobin } from './balancer.ts';
 import { candidates, fnv1a } from './balance-candidates.ts';
@@ -33,7 +33,7 @@ export class Balancers {
     this.#rr = new RoundRobin(ejections);
   }
 
-  pick(route: Route, tried: ReadonlySet<string> | undefined, req: IncomingMessage): Pick | undefined {
+  pick(route: Route, tried: ReadonlySet<string> | undefined, req: ClientRequest): Pick | undefined {
     const b = route.balance;
     if (b === undefined || b.policy === 'round-robin') return wrap(this.#rr.pick(route, tried));
     const eps = candidates(route, tried, this.#ejections);
@@ -86,7 +86,7 @@ export class Balancers {
     return best!;
   }
 
-  #sticky(route: Route, eps: Endpoint[], req: IncomingMessage, cookie: string): Pick {
+  #sticky(route: Route, eps: Endpoint[], req: ClientRequest, cookie: string): Pick {
     const wanted = cookieValue(req, cookie);
     if (wanted !== undefined) {
       const ep = eps.find((e) => stickyId(e) === wanted);
@@ -112,7 +112,7 @@ function rendezvous(eps: Endpoint[], key: string): Endpoint {
   return best;
 }
 
-function hashKey(req: IncomingMessage, on: 'ip' | 'header' | 'cookie', name: string | undefined): string | undefined {
+function hashKey(req: ClientRequest, on: 'ip' | 'header' | 'cookie', name: string | undefined): string | undefined {
   if (on === 'ip') return req.socket.remoteAddress;
   if (name === undefined) return undefined;
   if (on === 'cookie') return cookieValue(req, name);
@@ -120,7 +120,7 @@ function hashKey(req: IncomingMessage, on: 'ip' | 'header' | 'cookie', name: str
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-export function cookieValue(req: IncomingMessage, name: string): string | undefined {
+export function cookieValue(req: ClientRequest, name: string): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {

@@ -3,18 +3,33 @@ import type { Route } from '../model/index.ts';
 import type { MetricsJson } from './cluster-stats.ts';
 import type { RouterOptions } from './options.ts';
 import type { SiteStatsSample } from './site-stats.ts';
+import type { SiteCertificate } from './tls-certificates.ts';
 
-/** What a worker's router is built with: loggers are made in the worker. */
+/** What a worker's router is built with: loggers are made in the worker (`tls` is the default certificate). */
 export type WorkerRouterOptions = Omit<RouterOptions, 'log' | 'accessLog'> & { accessLog?: boolean };
 
+export interface ListenAddress {
+  port: number;
+  host?: string;
+}
+
 export type PrimaryMessage =
-  | { type: 'start'; options: WorkerRouterOptions; listen: { port: number; host?: string }; routes: readonly Route[] }
+  | {
+      type: 'start';
+      options: WorkerRouterOptions;
+      listen: ListenAddress;
+      /** Also listen for HTTPS here (options.tls is then set). */
+      httpsListen?: ListenAddress;
+      routes: readonly Route[];
+      certificates: readonly SiteCertificate[];
+    }
   | { type: 'routes'; routes: readonly Route[] }
+  | { type: 'certificates'; certificates: readonly SiteCertificate[] }
   | { type: 'close'; drainMs: number };
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; httpsPort?: number }
   | { type: 'error'; message: string }
   /** Every REPORT_MS: per-site samples since the last report, and the worker's metric values so far. */
   | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics: MetricsJson };

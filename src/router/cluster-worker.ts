@@ -1,10 +1,11 @@
 // One router worker process (see cluster.ts): builds a router from the primary's
-// 'start' message, takes every later table from 'routes', drains on 'close'. Reports its
+// 'start' message and listens (HTTP, then HTTPS when asked), takes every later table
+// from 'routes' and every later certificate set from 'certificates', drains on 'close'. Reports its
 // per-site samples and metric values to the primary every REPORT_MS (cluster-stats.ts)
 // when the router's `metrics` option is on; with it off a worker measures nothing.
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { logger } from '../lib/log.ts';
-import type { PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
+import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
 import { REPORT_MS } from './cluster-stats.ts';
 import { routerMetricsRegistry } from './metrics.ts';
 import { buildRouter, type Router } from './router.ts';
@@ -47,18 +48,27 @@ process.on('message', (m: PrimaryMessage) => {
     router = buildRouter({ ...options, accessLog: access, log: logger('router', { worker: process.pid }) });
     router.setRoutes(m.routes);
     if (m.options.metrics) {
-      stats = trackSiteStats(router.server, Date.now, onSample);
+      stats = trackSiteStats([router.server, router.tlsServer], Date.now, onSample);
       stats.setRoutes(m.routes);
       setInterval(() => void report().catch(() => {}), REPORT_MS).unref();
     }
-    router.server.once('error', (err) => {
-      send({ type: 'error', message: err.message });
-      process.exit(1);
+    router.setCertificates(m.certificates);
+    const r = router;
+    const https = m.httpsListen;
+    // one after the other: the order tells two listeners on the same (host, port 0) apart (see cluster.ts)
+    void (async () => {
+      const port = await listen(r.server, m.listen);
+      const httpsPort = https && r.tlsServer ? await listen(r.tlsServer, https) : undefined;
+      send({ type: 'listening', port, ...(httpsPort !== undefined ? { httpsPort } : {}) });
+    })().catch((err: Error) => {
+      if (process.connected) process.send?.({ type: 'error', message: err.message } satisfies WorkerMessage, () => process.exit(1));
+      else process.exit(1);
     });
-    router.server.listen(m.listen.port, m.listen.host, () => send({ type: 'listening', port: (router!.server.address() as AddressInfo).port }));
   } else if (m.type === 'routes') {
     router?.setRoutes(m.routes);
     stats?.setRoutes(m.routes);
+  } else if (m.type === 'certificates') {
+    router?.setCertificates(m.certificates);
   } else if (m.type === 'close') {
     const r = router;
     const timer = setTimeout(() => process.exit(0), m.drainMs);
@@ -74,3 +84,13 @@ process.on('disconnect', () => process.exit(0)); // the primary is gone: so is t
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 send({ type: 'ready' }); // messages sent before the listener above existed would be lost
+
+function listen(server: Server, at: ListenAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

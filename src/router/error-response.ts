@@ -2,12 +2,13 @@
 // also appears in its log line, so a user's report can be matched to the log.
 
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { ClientReply } from './client-exchange.ts';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import { BadRequestError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
 import { failureKind } from './retry-policy.ts';
+import { customErrorPage, routeOf } from './site-pages.ts';
 
 /** The one mapping from any failure while serving a site to the error the client gets. */
 export function toRouterError(err: unknown, site: string): RouterError {
@@ -32,18 +33,20 @@ export interface ErrorContext {
  * A refused request (4xx) also closes the connection: after a request the router would
  * not forward, the framing of whatever follows on that connection is not trusted.
  */
-export function sendError(res: ServerResponse, err: RouterError, ctx: ErrorContext): void {
+export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext): void {
   const id = logError(err, ctx);
   if (res.headersSent) {
     res.destroy(err);
     return;
   }
   if (res.destroyed) return;
-  const body = errorBody(err, id);
+  const page = customErrorPage(routeOf(res.req), err.status, id); // the site's own page, if it has one
+  const body = page ?? errorBody(err, id);
   res.writeHead(err.status, {
-    'content-type': 'text/plain; charset=utf-8',
+    'content-type': page === undefined ? 'text/plain; charset=utf-8' : 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    'x-corral-error-id': id,
     ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
     ...(err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
   });
@@ -59,6 +62,7 @@ export function sendRawError(socket: Duplex, err: RouterError, ctx: ErrorContext
     `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n` +
       'content-type: text/plain; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-corral-error-id: ${id}\r\n` +
       'connection: close\r\n\r\n' +
       body,
   );

@@ -5,7 +5,8 @@
 // otherwise forge its address); with it, the client IP is appended to the chain and
 // the incoming proto/host are kept.
 
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest } from './client-exchange.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /** Set by the router itself, never copied from the client. `expect` is answered by the router. */
@@ -15,7 +16,7 @@ const PROTECTED = new Set(['host', 'content-length']);
 const VIA = '1.1 corral';
 
 /** The request headers to send upstream, as a flat [name, value, …] list. */
-export function upstreamRequestHeaders(req: IncomingMessage, trustProxy: boolean, opts: { upgrade?: boolean } = {}): string[] {
+export function upstreamRequestHeaders(req: ClientRequest, trustProxy: boolean, opts: { upgrade?: boolean } = {}): string[] {
   const listed = connectionTokens(req.headers.connection);
   const raw = req.rawHeaders;
   const out: string[] = [];
@@ -40,7 +41,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, trustProxy: boolean
 }
 
 /** The raw fast path's request head: request line, forwarded headers, blank line. */
-export function upstreamRequestHead(req: IncomingMessage, trustProxy: boolean): string {
+export function upstreamRequestHead(req: ClientRequest, trustProxy: boolean): string {
   const h = upstreamRequestHeaders(req, trustProxy);
   let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
   for (let i = 0; i < h.length; i += 2) head += `${h[i]!}: ${h[i + 1]!}\r\n`;
@@ -93,7 +94,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
   return set.size ? set : undefined;
 }
 
-function clientAddress(req: IncomingMessage): string {
+function clientAddress(req: ClientRequest): string {
   const a = req.socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }

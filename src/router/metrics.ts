@@ -26,6 +26,12 @@ const retries = new Counter({
   labelNames: ['site'] as const,
   registers: [routerMetricsRegistry],
 });
+const budgetExhausted = new Counter({
+  name: 'corral_router_retry_budget_exhausted_total',
+  help: "Failed tries that could have been retried but were answered (502/504) because the site's retry budget was spent.",
+  labelNames: ['site'] as const,
+  registers: [routerMetricsRegistry],
+});
 
 const activeConnections = new Gauge({
   name: 'corral_router_active_connections',
@@ -47,4 +53,9 @@ export function recordRequest(site: string, endpoint: string | undefined, status
   upstreamRequests.inc({ site, endpoint: ep, code });
   if (upstreamSeconds_ !== undefined && endpoint !== undefined) upstreamSeconds.observe({ site, endpoint }, upstreamSeconds_);
   if (tries > 1) retries.inc({ site }, tries - 1);
+}
+
+/** A retry refused by the site's retry budget (retry-budget.ts). */
+export function recordRetryBudgetExhausted(site: string): void {
+  budgetExhausted.inc({ site });
 }

@@ -36,6 +36,8 @@ export interface RouterOptions {
   maxConnections?: number;
   /** Bodiless requests take the raw fast path (own HTTP/1.1 client); false sends all through undici. Default true. */
   rawUpstream?: boolean;
+  /** Bodiless HTTP/1.1 requests are read by the router's own front (raw-server.ts) instead of node:http. Default true. */
+  rawFront?: boolean;
   /** The default certificate: given, the router also has an HTTPS listener (`tlsServer`, HTTP/2 + HTTP/1.1). Default none. */
   tls?: CertificatePem | null;
 }
@@ -50,6 +52,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   bodyTimeoutMs: 300_000,
   drainTimeoutMs: 10_000,
   rawUpstream: true,
+  rawFront: true,
   accessLog: null,
   metrics: false,
   clientHeadersTimeoutMs: 10_000,

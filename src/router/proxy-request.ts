@@ -1,10 +1,15 @@
 // Forwarding one HTTP request to its site: pick an endpoint, dispatch, and on failure
 // eject the endpoint and retry on another when retry-policy allows (at most one try
-// per endpoint, at least two tries in all), else answer with the mapped error.
+// per endpoint, at least two tries in all, or the site's maxTries) and the site's retry
+// budget has room, else answer with the mapped error. A replayable request's tries each
+// get the site's per-try timeout for the response headers.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { ClientReply } from './client-exchange.ts';
+import { RawRequest } from './raw-message.ts';
 import type { Logger } from '../lib/log.ts';
-import type { Route } from '../model/index.ts';
+import type { Endpoint, Route } from '../model/index.ts';
+import type { Readable } from 'node:stream';
 import type { Balancers } from './balance-policy.ts';
 import { endpointKey, type Ejections } from './ejections.ts';
 import { sendError, toRouterError } from './error-response.ts';
@@ -17,7 +22,10 @@ import { ResponseRelay, type RelayFailure } from './response-relay.ts';
 import { limitBody } from './site-limits.ts';
 import { AccessRecord } from './access-log.ts';
 import type { Tunnels } from './tunnels.ts';
-import { ejects, failureKind, hasBody, isReplayable, mayRetry } from './retry-policy.ts';
+import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import type { TimeoutStreaks } from './timeout-streaks.ts';
+import { recordRetryBudgetExhausted } from './metrics.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 
 /** What forwarding needs from the router; shared by every request. */
@@ -31,77 +39,147 @@ export interface ProxyDeps {
   tunnels: Tunnels;
   /** The raw fast path for bodiless requests; undefined sends everything through undici. */
   raw: RawUpstreams | undefined;
+  /** Retries per site within ratio × requests + a floor (retry-budget.ts). */
+  retryBudget: RetryBudget;
+  /** Per-try timeouts in a row per endpoint: a streak ejects. */
+  timeoutStreaks: TimeoutStreaks;
   config: RouterConfig;
   log: Logger;
 }
 
-export function proxyRequest(deps: ProxyDeps, req: IncomingMessage, res: ServerResponse, route: Route): void {
-  const maxBody = route.limits?.maxBodyBytes;
-  const body = !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
-  const replayable = isReplayable(req.method, req.headers);
-  const raw = body === null && req.httpVersionMajor !== 2 ? deps.raw : undefined; // HTTP/2 responses go through undici's object headers
-  const head = raw ? upstreamRequestHead(req, deps.config.trustProxy) : '';
-  const headers = raw ? [] : upstreamRequestHeaders(req, deps.config.trustProxy);
-  let tried: Set<string> | undefined;
-  let tries = 0;
-  let relay: ResponseRelay | RawExchange | undefined;
-  let clientGone = false;
+export function proxyRequest(deps: ProxyDeps, req: IncomingMessage | RawRequest, res: ClientReply, route: Route): void {
+  new Forwarding(deps, req, res, route).attempt(route);
+}
 
-  let inFlightKey: string | undefined; // counted for least-conn until the try ends
-  const settle = () => {
-    if (inFlightKey !== undefined) deps.balancer.inFlight.done(inFlightKey);
-    inFlightKey = undefined;
-  };
-  const access = deps.config.accessLog || deps.config.metrics ? new AccessRecord(res) : undefined;
-  res.once('close', () => {
-    settle();
-    if (deps.config.accessLog) access!.write(deps.config.accessLog, route.site, req, res);
-    if (deps.config.metrics) access!.record(route.site, res);
-    if (res.writableFinished) return;
-    clientGone = true;
-    relay?.abort(new Error('client closed the connection'));
-  });
+/**
+ * One request's forwarding, from the first try to the answer. A class rather than
+ * closures: nothing is allocated per request but this object, its try's relay and one
+ * bound failure callback (the hot path; see bench/RESULTS.md, issue 5).
+ */
+class Forwarding {
+  readonly #deps: ProxyDeps;
+  readonly #req: IncomingMessage | RawRequest;
+  readonly #res: ClientReply;
+  readonly #route: Route;
+  readonly #body: Readable | null;
+  readonly #replayable: boolean;
+  /** The raw fast path, when this request takes it. */
+  readonly #raw: RawUpstreams | undefined;
+  readonly #head: string;
+  readonly #headers: string[];
+  readonly #access: AccessRecord | undefined;
+  readonly #onFail: RelayFailure;
+  #tried: Set<string> | undefined;
+  #tries = 0;
+  #relay: ResponseRelay | RawExchange | undefined;
+  #clientGone = false;
+  /** Counted for least-conn until the try ends. */
+  #inFlightKey: string | undefined;
+  // the try in progress (one at a time): its route, endpoint and per-try timeout
+  #current: Route;
+  #ep: Endpoint | undefined;
+  /** The endpoint of the try in progress; cleared when it fails. */
+  #tryKey: string | undefined;
+  #perTry: number | undefined;
 
-  const fail = (err: unknown, site: string) =>
-    sendError(res, toRouterError(err, site), { log: deps.log, method: req.method, url: req.url, host: req.headers.host });
+  constructor(deps: ProxyDeps, req: IncomingMessage | RawRequest, res: ClientReply, route: Route) {
+    this.#deps = deps;
+    this.#req = req;
+    this.#res = res;
+    this.#route = route;
+    this.#current = route;
+    const maxBody = route.limits?.maxBodyBytes;
+    this.#body = req instanceof RawRequest || !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
+    this.#replayable = isReplayable(req.method, req.headers);
+    this.#raw = this.#body === null && req.httpVersionMajor !== 2 ? deps.raw : undefined; // HTTP/2 responses go through undici's object headers
+    this.#head = this.#raw ? upstreamRequestHead(req, deps.config.trustProxy) : '';
+    this.#headers = this.#raw ? [] : upstreamRequestHeaders(req, deps.config.trustProxy);
+    deps.retryBudget.recordRequest(route.site);
+    this.#access = deps.config.accessLog || deps.config.metrics ? new AccessRecord(res) : undefined;
+    this.#onFail = this.#failed.bind(this);
+    res.once('close', this.#closed.bind(this));
+  }
 
-  const attempt = (current: Route): void => {
-    const picked = deps.balancer.pick(current, tried, req);
-    if (picked === undefined) return fail(new NoEndpointError(current.site), current.site);
+  attempt(current: Route): void {
+    const deps = this.#deps;
+    const picked = deps.balancer.pick(current, this.#tried, this.#req);
+    if (picked === undefined) return this.#fail(new NoEndpointError(current.site), current.site);
     const ep = picked.ep;
     const key = endpointKey(ep);
-    (tried ??= new Set()).add(key);
-    tries++;
-    access?.dispatched(key);
+    (this.#tried ??= new Set()).add(key);
+    this.#tries++;
+    this.#current = current;
+    this.#ep = ep;
+    this.#tryKey = key;
+    const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, deps.config.headersTimeoutMs));
+    this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
     if (current.balance?.policy === 'least-conn') {
       deps.balancer.inFlight.add(key);
-      inFlightKey = key;
+      this.#inFlightKey = key;
     }
-    const onFail: RelayFailure = (err, started) => {
-      settle();
-      if (clientGone) return;
-      const kind = failureKind(err);
-      if (ejects(kind)) ejectEndpoint(deps, key, ep.vs, current.site, err);
-      const next = started ? undefined : deps.lookup(req.headers.host);
-      const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
-      if (next && tries < Math.max(2, next.endpoints.length) && mayRetry(kind, { replayable, bodyless: body === null, bodyUnread })) {
-        return attempt(next);
-      }
-      fail(err, current.site);
-    };
-    if (raw) {
-      const exchange = new RawExchange(res, req.method === 'HEAD', onFail, extra);
-      relay = exchange;
-      exchange.conn = raw.send(ep, key, head, exchange);
+    if (this.#raw) {
+      const exchange = new RawExchange(this.#res, this.#req.method === 'HEAD', this.#onFail, extra);
+      this.#relay = exchange;
+      exchange.conn = this.#raw.send(ep, key, this.#head, exchange, perTry);
       return;
     }
-    const r = new ResponseRelay(res, onFail, extra);
-    relay = r;
-    deps.pools.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body }, r);
-  };
+    const r = new ResponseRelay(this.#res, this.#onFail, extra);
+    this.#relay = r;
+    const req = this.#req;
+    deps.pools.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: this.#headers, body: this.#body, headersTimeout: perTry }, r);
+  }
 
-  attempt(route);
+  #settle(): void {
+    if (this.#inFlightKey !== undefined) this.#deps.balancer.inFlight.done(this.#inFlightKey);
+    this.#inFlightKey = undefined;
+  }
+
+  /** The client's side is over: answered in full, or the client left. */
+  #closed(): void {
+    const deps = this.#deps;
+    const res = this.#res;
+    this.#settle();
+    if (this.#tryKey !== undefined && res.writableFinished) deps.timeoutStreaks.answered(this.#tryKey);
+    if (deps.config.accessLog) this.#access!.write(deps.config.accessLog, this.#route.site, this.#req, res);
+    if (deps.config.metrics) this.#access!.record(this.#route.site, res);
+    if (res.writableFinished) return;
+    this.#clientGone = true;
+    this.#relay?.abort(new Error('client closed the connection'));
+  }
+
+  /** The try in progress failed: eject, retry on another endpoint when allowed, else answer. */
+  #failed(err: Error, started: boolean): void {
+    const deps = this.#deps;
+    const req = this.#req;
+    const current = this.#current;
+    const key = this.#tryKey!;
+    const perTry = this.#perTry;
+    this.#settle();
+    this.#tryKey = undefined;
+    if (this.#clientGone) return;
+    const kind = failureKind(err);
+    // a slow answer ejects only when the endpoint keeps timing out (timeout-streaks.ts)
+    if (ejects(kind) || (kind === 'timeout' && perTry !== undefined && deps.timeoutStreaks.timedOut(key))) ejectEndpoint(deps, key, this.#ep!.vs, current.site, err);
+    const next = started ? undefined : deps.lookup(req.headers.host);
+    const body = this.#body;
+    const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
+    if (next && this.#tries < maxTries(next, kind) && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined })) {
+      const site = this.#route.site;
+      if (deps.retryBudget.canRetry(site, next.retry)) {
+        deps.retryBudget.recordRetry(site);
+        return this.attempt(next);
+      }
+      if (this.#access) this.#access.budgetExhausted = true;
+      if (deps.config.metrics) recordRetryBudgetExhausted(site);
+    }
+    this.#fail(err, current.site);
+  }
+
+  #fail(err: unknown, site: string): void {
+    const req = this.#req;
+    sendError(this.#res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host });
+  }
 }
 
 /** HTTP/2 needs no Content-Length: a body follows unless the HEADERS frame ended the stream. */

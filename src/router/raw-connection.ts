@@ -35,6 +35,8 @@ export class RawConnection {
   readonly #onIdle: (c: RawConnection) => void;
   readonly #onGone: (c: RawConnection) => void;
   #sink: ExchangeSink | undefined;
+  /** This exchange's response-headers timeout (a per-try timeout), else the connection's. */
+  #headersTimeoutMs: number | undefined;
   #phase: Phase = 'connecting';
   #connected = false;
   #keepAlive = true;
@@ -71,9 +73,10 @@ export class RawConnection {
     socket.on('close', () => this.#fail(Object.assign(new Error('upstream connection closed'), { code: 'UND_ERR_SOCKET' })));
   }
 
-  /** Send one request head (no body) and report the response to sink. */
-  send(head: string, sink: ExchangeSink): void {
+  /** Send one request head (no body) and report the response to sink; headersTimeoutMs overrides the connection's for this exchange. */
+  send(head: string, sink: ExchangeSink, headersTimeoutMs?: number): void {
     this.#sink = sink;
+    this.#headersTimeoutMs = headersTimeoutMs;
     this.#keepAlive = true;
     if (this.#connected) this.#setPhase('headers');
     this.socket.write(head, 'latin1');
@@ -131,6 +134,6 @@ export class RawConnection {
   #setPhase(phase: Phase): void {
     this.#phase = phase;
     const t = this.#timeouts;
-    this.socket.setTimeout(phase === 'idle' ? t.keepAliveMs : phase === 'headers' ? t.headersTimeoutMs : phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs);
+    this.socket.setTimeout(phase === 'idle' ? t.keepAliveMs : phase === 'headers' ? (this.#headersTimeoutMs ?? t.headersTimeoutMs) : phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs);
   }
 }

@@ -1,24 +1,25 @@
 // One request on the raw fast path, as seen from the client's side: relays the upstream
 // response (status, headers without hop-by-hop ones, body with backpressure) into the
-// ServerResponse. Used for bodiless requests; see proxy-request.ts.
+// client's reply. Used for bodiless requests; see proxy-request.ts.
 
-import type { ServerResponse } from 'node:http';
+import type { ClientReply } from './client-exchange.ts';
 import { clientResponseRawHeaders } from './forward-headers.ts';
 import type { ExchangeSink, RawConnection } from './raw-connection.ts';
 import type { RelayFailure } from './response-relay.ts';
 
 export class RawExchange implements ExchangeSink {
   conn: RawConnection | undefined;
-  readonly #res: ServerResponse;
+  readonly #res: ClientReply;
   readonly #skipBody: boolean;
   readonly #onFail: RelayFailure;
   readonly #extra: readonly string[] | undefined;
   #started = false;
   #wrote = false;
   #draining = false;
+  #resume: (() => void) | undefined;
 
   /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
-  constructor(res: ServerResponse, skipBody: boolean, onFail: RelayFailure, extra?: readonly string[]) {
+  constructor(res: ClientReply, skipBody: boolean, onFail: RelayFailure, extra?: readonly string[]) {
     this.#res = res;
     this.#extra = extra;
     this.#skipBody = skipBody;
@@ -43,7 +44,7 @@ export class RawExchange implements ExchangeSink {
     if (this.#res.write(chunk) || this.#draining) return;
     this.#draining = true;
     this.conn?.socket.pause();
-    this.#res.once('drain', this.#resume);
+    this.#res.once('drain', (this.#resume ??= this.#resumed.bind(this))); // bound only when needed: the hot path allocates no closure
   }
 
   onComplete(): void {
@@ -52,7 +53,7 @@ export class RawExchange implements ExchangeSink {
   }
 
   onError(err: Error): void {
-    this.#res.off('drain', this.#resume);
+    if (this.#resume) this.#res.off('drain', this.#resume);
     this.#onFail(err, this.#started);
   }
 
@@ -63,8 +64,8 @@ export class RawExchange implements ExchangeSink {
     this.#res.flushHeaders();
   }
 
-  readonly #resume = (): void => {
+  #resumed(): void {
     this.#draining = false;
     this.conn?.socket.resume();
-  };
+  }
 }

@@ -1,7 +1,9 @@
-// Node's own llhttp binding (the C parser behind node:http), used to read upstream
-// responses on the raw fast path. Strict (no lenient flags), so a backend cannot smuggle
-// a second response past the router either. Reached through `_http_common`, which
-// node:http itself uses; isolated here so a Node upgrade touches one file.
+// Node's own llhttp binding (the C parser behind node:http), used on the raw fast paths:
+// to read upstream responses (raw-connection.ts) and client requests (raw-server.ts).
+// Strict (no lenient flags): the same parser and settings node:http uses with
+// insecureHTTPParser off, so neither a client nor a backend can smuggle a second message
+// past the router. Reached through `_http_common`, which node:http itself uses; isolated
+// here so a Node upgrade touches one file.
 
 import { createRequire } from 'node:module';
 
@@ -23,7 +25,9 @@ interface NativeParser {
 
 interface NativeParserClass {
   new (): NativeParser;
+  REQUEST: number;
   RESPONSE: number;
+  kOnMessageBegin: number;
   kOnHeaders: number;
   kOnHeadersComplete: number;
   kOnBody: number;
@@ -31,7 +35,7 @@ interface NativeParserClass {
   kLenientNone: number;
 }
 
-const { HTTPParser } = createRequire(import.meta.url)('_http_common') as { HTTPParser: NativeParserClass };
+const { HTTPParser, methods } = createRequire(import.meta.url)('_http_common') as { HTTPParser: NativeParserClass; methods: string[] };
 
 /** A response parser for one upstream connection; it reads every response on it in turn. */
 export function responseParser(cb: ResponseParserCallbacks): NativeParser {
@@ -63,3 +67,51 @@ export function responseParser(cb: ResponseParserCallbacks): NativeParser {
 }
 
 export type ResponseParser = NativeParser;
+
+export interface RequestParserCallbacks {
+  /** A request begins (its first byte arrived). */
+  onBegin(): void;
+  /**
+   * The request's head is complete. Return 0 to go on parsing (the body, if any, is
+   * ignored: the raw front takes only bodiless requests), or 2 to stop right after this
+   * head (execute then returns the offset of the first byte after it).
+   */
+  onHead(method: string, url: string, versionMajor: number, versionMinor: number, rawHeaders: string[], upgrade: boolean, keepAlive: boolean): 0 | 2;
+  onComplete(): void;
+}
+
+/** A request parser for one client connection; it reads every request on it in turn. */
+export function requestParser(cb: RequestParserCallbacks, maxHeaderBytes: number): NativeParser {
+  const parser = new HTTPParser();
+  parser.initialize(HTTPParser.REQUEST, {}, maxHeaderBytes, HTTPParser.kLenientNone);
+  let partial: string[] = [];
+  let partialUrl = '';
+  parser[HTTPParser.kOnMessageBegin] = () => cb.onBegin();
+  parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+    // a head split over several reads arrives in parts first
+    partial = partial.length === 0 ? headers : partial.concat(headers);
+    partialUrl += url;
+  };
+  parser[HTTPParser.kOnHeadersComplete] = (
+    major: number,
+    minor: number,
+    headers: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _statusCode: unknown,
+    _statusMessage: unknown,
+    upgrade: boolean,
+    keepAlive: boolean,
+  ) => {
+    const raw = headers ?? partial;
+    const target = url || partialUrl;
+    partial = [];
+    partialUrl = '';
+    return cb.onHead(methods[method] ?? 'GET', target, major, minor, raw, upgrade, keepAlive);
+  };
+  parser[HTTPParser.kOnBody] = () => {};
+  parser[HTTPParser.kOnMessageComplete] = () => cb.onComplete();
+  return parser;
+}
+
+export type RequestParser = NativeParser;

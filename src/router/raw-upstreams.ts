@@ -17,11 +17,11 @@ export class RawUpstreams {
     this.#timeouts = timeouts;
   }
 
-  /** Send a bodiless request to ep; returns the connection (destroy it to abort). */
-  send(ep: Endpoint, key: string, head: string, sink: ExchangeSink): RawConnection {
+  /** Send a bodiless request to ep (headersTimeoutMs: a per-try timeout); returns the connection (destroy it to abort). */
+  send(ep: Endpoint, key: string, head: string, sink: ExchangeSink, headersTimeoutMs?: number): RawConnection {
     const idle = this.#idle.get(key);
     const conn = idle?.pop() ?? this.#open(ep, key);
-    conn.send(head, sink);
+    conn.send(head, sink, headersTimeoutMs);
     return conn;
   }
 

@@ -3,10 +3,10 @@
 // backend could route by the other one. Everything else in smuggling-corpus.ts is
 // already refused by the parser; request-hygiene.test.ts proves both.
 
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest } from './client-exchange.ts';
 import { BadRequestError } from './errors.ts';
 
-export function hygieneError(req: IncomingMessage): BadRequestError | undefined {
+export function hygieneError(req: ClientRequest): BadRequestError | undefined {
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {

@@ -2,14 +2,15 @@
 // client response with backpressure (pause upstream reads while the client is slow).
 // Failures go to onFail, which knows whether any response byte reached the client.
 
-import type { ServerResponse, IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientReply } from './client-exchange.ts';
 import type { Dispatcher } from 'undici';
 import { clientResponseHeaders } from './forward-headers.ts';
 
 export type RelayFailure = (err: Error, responseStarted: boolean) => void;
 
 export class ResponseRelay implements Dispatcher.DispatchHandler {
-  readonly #res: ServerResponse;
+  readonly #res: ClientReply;
   readonly #onFail: RelayFailure;
   readonly #extra: readonly string[] | undefined;
   #controller: Dispatcher.DispatchController | undefined;
@@ -19,7 +20,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler {
   #draining = false;
 
   /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
-  constructor(res: ServerResponse, onFail: RelayFailure, extra?: readonly string[]) {
+  constructor(res: ClientReply, onFail: RelayFailure, extra?: readonly string[]) {
     this.#res = res;
     this.#extra = extra;
     this.#onFail = onFail;

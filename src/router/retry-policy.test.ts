@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ejects, failureKind, hasBody, isReplayable, mayRetry } from './retry-policy.ts';
+import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
+import type { Route } from '../model/index.ts';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 
@@ -39,6 +40,28 @@ test('retry only what cannot have taken effect', () => {
   assert.equal(mayRetry('broken', postSent), false);
   assert.equal(mayRetry('timeout', get), false);
   assert.equal(mayRetry('other', get), false);
+});
+
+test('a timed-out try is retried only for a replayable request under a per-try timeout', () => {
+  assert.equal(mayRetry('timeout', { replayable: true, bodyless: true, bodyUnread: false, perTryTimeout: true }), true);
+  assert.equal(mayRetry('timeout', { replayable: false, bodyless: true, bodyUnread: false, perTryTimeout: true }), false);
+  assert.equal(mayRetry('timeout', { replayable: false, bodyless: false, bodyUnread: true, perTryTimeout: true }), false);
+});
+
+test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on only to an untried endpoint', () => {
+  const r = (n: number, retry?: Route['retry']): Route => ({
+    site: 's', domains: [], updatedAt: '', retry,
+    endpoints: Array.from({ length: n }, (_, i) => ({ vs: `v${i}`, address: '127.0.0.1', port: 1000 + i, release: 'r' })),
+  });
+  assert.equal(maxTries(r(1), 'broken'), 2);
+  assert.equal(maxTries(r(3), 'broken'), 3);
+  assert.equal(maxTries(r(3, { maxTries: 1 }), 'unsent'), 1);
+  assert.equal(maxTries(r(1), 'timeout'), 1);
+  assert.equal(maxTries(r(5, { maxTries: 3 }), 'timeout'), 3);
+  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 200 }), true, 60_000), 200);
+  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 200 }), false, 60_000), undefined, 'not replayable');
+  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 90_000 }), true, 60_000), 60_000, 'never beyond the router-wide timeout');
+  assert.equal(perTryTimeoutMs(r(2), true, 60_000), undefined);
 });
 
 test('connection failures eject the endpoint; slow answers do not', () => {

@@ -1,9 +1,11 @@
 // When a failed upstream attempt may be tried again on another endpoint, and when the
 // failure says the endpoint is unhealthy. The rule: retry only what cannot have had an
 // effect twice — a request that never reached the endpoint (connect failed), or a
-// bodiless idempotent request whose connection broke before any response byte.
+// bodiless idempotent request whose connection broke before any response byte, or whose
+// try ran out of its site's per-try timeout (Route.retry.perTryTimeoutMs).
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Route } from '../model/index.ts';
 
 /**
  * Where an attempt failed:
@@ -46,6 +48,8 @@ export interface RequestReplay {
   bodyless: boolean;
   /** Has a body of which nothing has been read yet. */
   bodyUnread: boolean;
+  /** The try waited for headers under the site's per-try timeout (only replayable requests get one). */
+  perTryTimeout?: boolean;
 }
 
 /**
@@ -57,7 +61,29 @@ export interface RequestReplay {
 export function mayRetry(kind: FailureKind, req: RequestReplay): boolean {
   if (kind === 'unsent') return req.replayable || req.bodyless || req.bodyUnread;
   if (kind === 'broken') return req.replayable || req.bodyUnread;
+  if (kind === 'timeout') return req.replayable && req.perTryTimeout === true;
   return false;
+}
+
+/**
+ * The most tries a request to route may take when a try failed this way: Route.retry.maxTries,
+ * else the endpoint count (at least 2: a broken keep-alive connection gets a fresh one); a
+ * timed-out try is only followed by one on an endpoint not tried yet.
+ */
+export function maxTries(route: Route, kind: FailureKind): number {
+  const n = route.endpoints.length;
+  const max = route.retry?.maxTries ?? Math.max(2, n);
+  return kind === 'timeout' ? Math.min(max, n) : max;
+}
+
+/**
+ * The response-headers timeout of one try: the site's perTryTimeoutMs for a replayable
+ * request (never beyond the router's headersTimeoutMs), else undefined (the router's).
+ */
+export function perTryTimeoutMs(route: Route, replayable: boolean, headersTimeoutMs: number): number | undefined {
+  const t = route.retry?.perTryTimeoutMs;
+  if (!replayable || t === undefined) return undefined;
+  return headersTimeoutMs > 0 ? Math.min(t, headersTimeoutMs) : t;
 }
 
 /** Does this failure mark the endpoint as failed (passive health check)? */

@@ -8,7 +8,8 @@
 //   2. target and hygiene: only origin-form targets ("/path?query") with one Host
 //      header are forwarded (else 400; the strict parser refused worse already);
 //   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS;
-//      endpoints: a site with none → 503;
+//      maintenance: a site in maintenance answers 503 with its page (site-pages.ts),
+//      but to its allowIps; endpoints: a site with none → 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
 //      X-Forwarded-* and Via set, round robin over endpoints not ejected, request body
 //      streamed; a failed connection ejects the endpoint and is retried on another
@@ -17,7 +18,10 @@
 //      failures mapped to a status in error-response (502/504; cut off if started).
 
 import { trackConnections } from './metrics.ts';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { ClientReply, ClientRequest } from './client-exchange.ts';
+import { installRawFront } from './raw-server.ts';
+import type { RawRequest } from './raw-message.ts';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Route } from '../model/index.ts';
@@ -35,10 +39,13 @@ import { Tunnels } from './tunnels.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
 import { serverLifecycle } from './server-lifecycle.ts';
 import { RawUpstreams } from './raw-upstreams.ts';
+import { RetryBudget } from './retry-budget.ts';
+import { TimeoutStreaks } from './timeout-streaks.ts';
 import { UpstreamPools } from './upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './tls-certificates.ts';
 import { createTlsServer } from './tls-server.ts';
 import { sendHttpsRedirect } from './https-redirect.ts';
+import { clientIp, maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface Router {
@@ -66,7 +73,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const raw = config.rawUpstream ? new RawUpstreams({ ...config, keepAliveMs: 4_000 }) : undefined;
   let table: RouteTable = buildRouteTable([]);
   const limiter = new SiteLimiter();
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, config, log };
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -87,18 +94,22 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     onRequest,
   );
   server.keepAliveTimeout = config.clientKeepAliveMs;
+  // Bodiless HTTP/1.1 requests skip node:http (raw-server.ts); the rest is handed to it.
+  const front = config.rawFront ? installRawFront(server, config) : undefined;
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   server.on('upgrade', onUpgrade);
   if (config.metrics) trackConnections(server);
 
   // HTTP and HTTPS (HTTP/1.1 and HTTP/2) share this handler.
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  function onRequest(req: IncomingMessage | RawRequest, res: ClientReply): void {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
     if (route.httpsRedirect && tls?.server.listening && !('encrypted' in req.socket)) {
       return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
     }
+    const closed = maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    if (closed) return sendReply(res, closed);
     if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
     proxyRequest(deps, req, res, route);
   }
@@ -107,6 +118,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
     if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
+    const closed = maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
     if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
     proxyUpgrade(deps, req, socket, head, route);
   }
@@ -116,9 +129,10 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
 
   /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
-  function admit(req: IncomingMessage): Route | RouterError {
+  function admit(req: ClientRequest): Route | RouterError {
     const route = table.lookup(req.headers.host);
     if (route === undefined) return new UnknownHostError(req.headers.host ?? '');
+    rememberRoute(req, route); // its error pages (error-response.ts)
     if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
     const unclean = hygieneError(req);
     if (unclean) return unclean;
@@ -127,7 +141,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     return route;
   }
 
-  function errorContext(req: IncomingMessage): ErrorContext {
+  function errorContext(req: ClientRequest): ErrorContext {
     return { log, method: req.method, url: req.url, host: req.headers.host };
   }
 
@@ -139,10 +153,12 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     raw?.retain(live);
     tunnels.retain(live);
     ejections.retain(live);
+    deps.timeoutStreaks.retain(live);
     health.setRoutes(routes);
     certs.setRoutes(routes);
     const sites = new Set(routes.map((r) => r.site));
     deps.balancer.retain(sites);
+    deps.retryBudget.retain(sites);
     limiter.retain(sites);
     for (const c of next.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
     for (const i of next.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
@@ -153,10 +169,15 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => undefined)),
     destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => undefined)),
   };
-  const lifecycle = serverLifecycle(server, config.drainTimeoutMs, {
-    close: async () => (await tls?.lifecycle.close(), upstream.close()),
-    destroy: async () => (await tls?.lifecycle.destroy(), upstream.destroy()),
-  });
+  const lifecycle = serverLifecycle(
+    server,
+    config.drainTimeoutMs,
+    {
+      close: async () => (await tls?.lifecycle.close(), upstream.close()),
+      destroy: async () => (await tls?.lifecycle.destroy(), upstream.destroy()),
+    },
+    front ? () => front.closeIdle() : undefined,
+  );
   return {
     server,
     tlsServer: tls?.server,

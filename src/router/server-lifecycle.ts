@@ -16,7 +16,8 @@ export interface Releasable {
   destroy(): Promise<void>;
 }
 
-export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable): Lifecycle {
+/** closeIdle: also close the idle connections of a front that node:http does not track (raw-server.ts). */
+export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable, closeIdle?: () => void): Lifecycle {
   const sockets = new Set<Socket>();
   const drained: Array<() => void> = [];
   server.on('connection', (socket: Socket) => {
@@ -27,6 +28,10 @@ export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream
     });
   });
   const destroySockets = () => sockets.forEach((s) => s.destroy());
+  const closeIdleConnections = () => {
+    server.closeIdleConnections();
+    closeIdle?.();
+  };
   const stopListening = () => {
     if (server.listening) server.close();
   };
@@ -37,9 +42,9 @@ export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stopListening();
-      server.closeIdleConnections();
+      closeIdleConnections();
       if (sockets.size > 0) {
-        const sweep = setInterval(() => server.closeIdleConnections(), 20);
+        const sweep = setInterval(closeIdleConnections, 20);
         const deadline = setTimeout(destroySockets, drainTimeoutMs);
         await new Promise<void>((resolve) => drained.push(resolve));
         clearInterval(sweep);

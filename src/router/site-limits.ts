@@ -3,6 +3,7 @@
 // limit is cut while it streams (limitBody) and answered with 413 if nothing was sent yet.
 
 import type { IncomingMessage } from 'node:http';
+import type { ClientRequest } from './client-exchange.ts';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Route } from '../model/index.ts';
 import { BodyTooLargeError, HeadersTooLargeError, RateLimitedError, type RouterError } from './errors.ts';
@@ -15,7 +16,7 @@ export class SiteLimiter {
     this.#now = now;
   }
 
-  check(route: Route, req: IncomingMessage): RouterError | undefined {
+  check(route: Route, req: ClientRequest): RouterError | undefined {
     const l = route.limits;
     if (l === undefined) return undefined;
     if (l.maxHeaderBytes !== undefined && headerBytes(req) > l.maxHeaderBytes) return new HeadersTooLargeError(l.maxHeaderBytes);
@@ -59,7 +60,7 @@ export function limitBody(req: IncomingMessage, max: number): Transform {
   return req.pipe(t);
 }
 
-function headerBytes(req: IncomingMessage): number {
+function headerBytes(req: ClientRequest): number {
   let n = 0;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) n += raw[i]!.length + raw[i + 1]!.length + 4;

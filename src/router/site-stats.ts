@@ -4,7 +4,7 @@
 // times each response to its 'finish' or 'close'. Keeps one bucket per second for the last
 // WINDOW_SECONDS: requests, 5xx, and a bounded latency sample for p50/p99.
 
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ClientReply, ClientRequest } from './client-exchange.ts';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Route } from '../model/index.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
@@ -129,15 +129,21 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
   };
 }
 
+/** A server whose 'request' events carry the chain's request and reply (node:http, node:http2, the raw front). */
+export interface RequestSource {
+  on(event: 'request', listener: (req: ClientRequest, res: ClientReply) => void): unknown;
+  off(event: 'request', listener: (req: ClientRequest, res: ClientReply) => void): unknown;
+}
+
 /**
- * Per-site stats of one server. `onSample` (router cluster workers) sees every request
+ * Per-site stats of a router's servers (HTTP, and HTTPS when there is one). `onSample` (router cluster workers) sees every request
  * as it is recorded, so a worker can pass it on to the primary.
  */
-export function trackSiteStats(server: Server, now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, error: boolean) => void): SiteStats {
+export function trackSiteStats(servers: RequestSource | readonly (RequestSource | undefined)[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, error: boolean) => void): SiteStats {
   let table: RouteTable = buildRouteTable([]);
   const store = createSiteSeries(now);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: ClientRequest, res: ClientReply) => {
     const route = table.lookup(req.headers.host);
     if (!route) return;
     const started = process.hrtime.bigint();
@@ -156,7 +162,8 @@ export function trackSiteStats(server: Server, now: () => number = Date.now, onS
     res.once('finish', () => finish(false));
     res.once('close', () => finish(!res.writableFinished));
   };
-  server.on('request', onRequest);
+  const sources = (Array.isArray(servers) ? servers : [servers]).filter((s): s is RequestSource => s !== undefined);
+  for (const s of sources) s.on('request', onRequest);
 
   return {
     setRoutes(routes) {
@@ -165,7 +172,7 @@ export function trackSiteStats(server: Server, now: () => number = Date.now, onS
     },
     series: store.series,
     close() {
-      server.off('request', onRequest);
+      for (const s of sources) s.off('request', onRequest);
     },
   };
 }

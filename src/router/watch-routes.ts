@@ -30,10 +30,22 @@ export function parseRoute(kv: KeyValue, log: Logger): Route | undefined {
       log.warn({ event: 'routes.bad-balance', key: kv.key, balance: v.balance }, 'unknown balancing policy; using round robin');
       delete v.balance;
     }
+    if (ok && v.retry !== undefined && !validRetry(v.retry)) {
+      log.warn({ event: 'routes.bad-retry', key: kv.key, retry: v.retry }, 'bad retry settings; using the defaults');
+      delete v.retry;
+    }
     if (ok) return v as Route;
   } catch {
     // fall through
   }
   log.warn({ event: 'routes.bad-record', key: kv.key }, 'ignoring a route record that is not valid');
   return undefined;
+}
+
+/** The route's retry settings are numbers in range (the controller checked them; a record may come from elsewhere). */
+function validRetry(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const { perTryTimeoutMs: t, budgetRatio: b, minRetriesPerSecond: m, maxTries: n } = r as Record<string, unknown>;
+  const int = (v: unknown, min: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min);
+  return int(t, 1) && int(m, 0) && int(n, 1) && (b === undefined || (typeof b === 'number' && b >= 0 && b <= 1));
 }

@@ -1,5 +1,6 @@
 // Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
 import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
 
@@ -13,6 +14,14 @@ export function positiveInt(v: string | undefined, flag: string): number | undef
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number >= 0, got "${v}"`);
+  return n;
+}
+
+/** A count of router worker processes: a number from 1 to 256, or auto (one per core). */
+export function workerCount(v: string, flag: string): number {
+  if (v === 'auto') return availableParallelism();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`${flag} must be auto or a number from 1 to 256, got "${v}"`);
   return n;
 }
 

@@ -1,10 +1,14 @@
 // corral router --join <controller-url> --token <join-token>: a router of a farm on etcd.
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { startRouterNode } from '../../cluster/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { port, roleToken, untilSignal } from './cluster-options.ts';
+import { port, roleToken, untilSignal, workerCount } from './cluster-options.ts';
+import { DEFAULT_DIR } from '../config.ts';
+import { ensureDevCertificate } from '../dev-cert.ts';
 
 export function registerRouter(program: Command, ctx: Context): void {
   program
@@ -15,16 +19,63 @@ export function registerRouter(program: Command, ctx: Context): void {
     .option('--http-port <port>', 'router port (0 = any free port)', '8080')
     .option('--host <address>', 'address the router listens on', '127.0.0.1')
     .option('--id <id>', 'router id (default the hostname)')
+    .option('--https-port <port>', 'also serve HTTPS, HTTP/2 and HTTP/1.1, on this port (0 = any free port); default: no HTTPS')
+    .option('--tls-cert <file>', 'the default certificate (PEM) for names without a site certificate; default: a self-signed dev certificate made in <dir>/tls')
+    .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+    .option('--workers <n>', 'router worker processes sharing the ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
-    .action(async (o: { join?: string; token?: string; httpPort: string; host: string; id?: string; metricsPort?: string; metricsHost: string }) => {
+    .action(async (o: RouterOpts) => {
       if (!o.join) throw new CliError('corral router needs --join <controller-url> --token <join-token>');
       const id = o.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'router');
-      const node = await startRouterNode({ join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host,
+      const workers = workerCount(o.workers, '--workers');
+      const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
+      const node = await startRouterNode({ join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers,
+        ...(https ? { https } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       });
-      ctx.print.out(`Corral router is up at ${node.url} (sites by Host header). Press Ctrl-C to stop.`);
+      ctx.print.out(`Corral router is up at ${node.url} (sites by Host header; ${workers === 1 ? 'in this process' : `${workers} workers`}). Press Ctrl-C to stop.`);
+      if (node.httpsUrl) ctx.print.out(`https    ${node.httpsUrl}`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       await untilSignal(ctx, () => node.close());
     });
+}
+
+interface RouterOpts {
+  join?: string;
+  token?: string;
+  httpPort: string;
+  httpsPort?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  workers: string;
+  host: string;
+  id?: string;
+  metricsPort?: string;
+  metricsHost: string;
+}
+
+/** --https-port with the default certificate: --tls-cert/--tls-key files, else the self-signed dev certificate in <dir>/tls. */
+async function httpsOption(o: RouterOpts, dir: string): Promise<{ port: number; cert: { cert: string; key: string } } | undefined> {
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together');
+  if (o.httpsPort === undefined) {
+    if (o.tlsCert !== undefined) throw new CliError('--tls-cert/--tls-key need --https-port');
+    return undefined;
+  }
+  const httpsPort = port(o.httpsPort, '--https-port');
+  if (o.tlsCert === undefined || o.tlsKey === undefined) {
+    const dev = await ensureDevCertificate(dir);
+    return { port: httpsPort, cert: { cert: dev.cert, key: dev.key } };
+  }
+  const read = (file: string, flag: string) =>
+    readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`${flag}: cannot read ${file} (${err.code ?? err.message})`);
+    });
+  const cert = { cert: await read(o.tlsCert, '--tls-cert'), key: await read(o.tlsKey, '--tls-key') };
+  try {
+    createSecureContext(cert);
+  } catch (err) {
+    throw new CliError(`--tls-cert/--tls-key cannot be used: ${(err as Error).message}`);
+  }
+  return { port: httpsPort, cert };
 }

@@ -5,6 +5,8 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
+import { PAGES_HELP, pagesBody, pagesText, type PagesOpts } from './site-pages-flags.ts';
+import { hasRetryFlags, RETRY_HELP, retryBody, retryText, type RetryOpts } from './retry-flags.ts';
 
 interface CreateOpts extends GuestOpts {
   customer?: string;
@@ -29,7 +31,7 @@ interface GuestOpts {
   egress?: string;
 }
 
-interface SetOpts extends GuestOpts {
+interface SetOpts extends GuestOpts, PagesOpts, RetryOpts {
   balance?: string;
   weight: string[];
   maxBodyBytes?: string;
@@ -78,7 +80,15 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--rate <n>', 'requests per second per router process (429 beyond)')
     .option('--burst <n>', 'with --rate: bucket size (default the rate)')
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS')
-    .addHelpText('after', GUEST_HELP)
+    .option('--per-try-timeout <duration|off>', 'each try of a bodiless idempotent request waits this long for headers (e.g. 2s, 500ms), then the next endpoint')
+    .option('--retry-budget <ratio>', 'retries may add at most this share of the requests, 0–1 (default 0.2)')
+    .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
+    .option('--max-tries <n>', 'tries per request, 1–10 (default: the endpoint count, at least 2)')
+    .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
+    .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; an empty value removes it)')
+    .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (empty: none)')
+    .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS= removes it)", collect, [])
+    .addHelpText('after', GUEST_HELP + PAGES_HELP + RETRY_HELP)
     .action(async (name: string, o: SetOpts) => {
       const body: Record<string, unknown> = {};
       if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
@@ -94,9 +104,11 @@ export function registerSite(program: Command, ctx: Context): void {
         if (o.httpsRedirect !== 'on' && o.httpsRedirect !== 'off') throw new CliError(`--https-redirect must be on or off, got "${o.httpsRedirect}"`);
         body.httpsRedirect = o.httpsRedirect === 'on';
       }
-      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect or a guest resource (see --help)');
+      Object.assign(body, await pagesBody(o));
+      if (hasRetryFlags(o)) body.retry = retryBody(o, (await ctx.api().get<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`)).site.retry);
+      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect, --maintenance, --error-page, a retry setting or a guest resource (see --help)');
       const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
-      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}`);
+      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}, ${pagesText(res.site)}, ${retryText(res.site.retry)}`);
     });
   site
     .command('list')
@@ -104,8 +116,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const res = await ctx.api().get<{ sites: Site[] }>('/v1/sites');
-      printListing(ctx.print, o.json, res, res.sites, ['SITE', 'CUSTOMER', 'KIND', 'REPLICAS', 'RELEASE', 'DOMAINS'], (s) => [
-        s.name, s.customer, s.kind, s.replicas, s.release, s.domains.join(','),
+      printListing(ctx.print, o.json, res, res.sites, ['SITE', 'CUSTOMER', 'KIND', 'REPLICAS', 'RELEASE', 'DOMAINS', 'MAINTENANCE'], (s) => [
+        s.name, s.customer, s.kind, s.replicas, s.release, s.domains.join(','), s.maintenance?.on ? 'on' : '-',
       ]);
     });
   site

@@ -51,6 +51,8 @@ export function registerStatus(program: Command, ctx: Context): void {
           return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, s.domains.join(',')];
         }),
       ));
+      const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
+      if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
       const states = summarize(st.virtualServers.map((v) => v.state ?? 'pending'));
       ctx.print.out('');
       ctx.print.out(`virtual servers: ${st.virtualServers.length}${states ? ` (${states})` : ''}`);

@@ -1,8 +1,7 @@
 // corral up: the whole farm on this machine until Ctrl-C.
-import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { untilSignal } from './cluster-options.ts';
+import { untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 
@@ -29,14 +28,19 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--host <address>', 'address the router and API listen on', '127.0.0.1')
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
-    .option('--router-workers <n>', 'router worker processes sharing the port: a number, or auto (one per core); 1 keeps the router in-process with per-site live stats', '1')
+    .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true };
+      // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
+      const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
+      const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
+      routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true })
+      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
@@ -67,8 +71,5 @@ function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
 }
 
 function routerWorkers(v: string): number {
-  if (v === 'auto') return availableParallelism();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`--router-workers must be auto or a number from 1 to 256, got "${v}"`);
-  return n;
+  return workerCount(v, '--router-workers');
 }

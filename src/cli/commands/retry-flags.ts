@@ -1,0 +1,72 @@
+// --per-try-timeout, --retry-budget, --min-retries and --max-tries for `corral site set`:
+// the router's retries per site, as the API's `retry` object. The API replaces the whole
+// object, so the flags are merged into the site's stored settings; `default` (or `off`
+// for the timeout) drops one. Ranges are checked by the API (400 naming the field).
+import type { RouteRetry } from '../../model/index.ts';
+import { CliError } from '../errors.ts';
+
+export interface RetryOpts {
+  perTryTimeout?: string;
+  retryBudget?: string;
+  minRetries?: string;
+  maxTries?: string;
+}
+
+export const RETRY_HELP = `
+Retries (per router process): --per-try-timeout gives each try of a GET/HEAD/OPTIONS/PUT/DELETE
+without a body that long for the response headers before the next endpoint is tried (504 when
+none is left); requests with a body are never retried that way. Retries may add at most
+--retry-budget of the site's requests over 10 s (default 0.2), plus --min-retries a second
+(default 10). --max-tries caps the tries per request (default: the endpoint count, at least 2).
+"default" restores a setting's default.`;
+
+export function hasRetryFlags(o: RetryOpts): boolean {
+  return o.perTryTimeout !== undefined || o.retryBudget !== undefined || o.minRetries !== undefined || o.maxTries !== undefined;
+}
+
+/** The stored retry settings with the flags applied. */
+export function retryBody(o: RetryOpts, stored: RouteRetry | undefined): RouteRetry {
+  const out: RouteRetry = { ...stored };
+  set(out, 'perTryTimeoutMs', o.perTryTimeout, (v) => (v === 'off' ? undefined : durationMs(v, '--per-try-timeout')));
+  set(out, 'budgetRatio', o.retryBudget, (v) => ratio(v));
+  set(out, 'minRetriesPerSecond', o.minRetries, (v) => whole(v, '--min-retries'));
+  set(out, 'maxTries', o.maxTries, (v) => whole(v, '--max-tries'));
+  return out;
+}
+
+export function retryText(r: RouteRetry | undefined): string {
+  const parts = [
+    `per-try timeout ${r?.perTryTimeoutMs !== undefined ? `${r.perTryTimeoutMs}ms` : 'none'}`,
+    `retry budget ${r?.budgetRatio ?? 0.2} + ${r?.minRetriesPerSecond ?? 10}/s`,
+    `max tries ${r?.maxTries ?? 'per endpoints'}`,
+  ];
+  return parts.join(', ');
+}
+
+/** "2s", "1.5s", "500ms", "1m" or a number of milliseconds → whole milliseconds. */
+export function durationMs(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1) : NaN;
+  if (!Number.isInteger(ms)) throw new CliError(`${flag} must be a duration such as 2s, 1.5s or 500ms, got "${v}"`);
+  return ms;
+}
+
+function set<K extends keyof RouteRetry>(out: RouteRetry, key: K, flag: string | undefined, parse: (v: string) => RouteRetry[K]): void {
+  if (flag === undefined) return;
+  const v = flag === 'default' ? undefined : parse(flag);
+  if (v === undefined) delete out[key];
+  else out[key] = v;
+}
+
+function ratio(v: string): number {
+  const pct = v.endsWith('%');
+  const n = Number(pct ? v.slice(0, -1) : v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`--retry-budget must be a ratio such as 0.2 (or 20%), got "${v}"`);
+  return pct ? n / 100 : n;
+}
+
+function whole(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n)) throw new CliError(`${flag} must be a whole number, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,36 @@
+// The two sides of a client exchange as the request chain sees them. node:http's
+// IncomingMessage/ServerResponse (and HTTP/2's compat objects) provide them, and so do
+// the raw front's RawRequest/RawReply (raw-message.ts): everything from admission to the
+// access log is written against these, never against one server's classes.
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+export interface ClientRequest {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** [name, value, …] as received. */
+  readonly rawHeaders: string[];
+  readonly httpVersionMajor: number;
+  /** remoteAddress; a TLS socket also has `encrypted`. */
+  readonly socket: { readonly remoteAddress?: string | undefined };
+  /** Read and drop any body (a reply that does not need it). */
+  resume(): unknown;
+}
+
+export interface ClientReply {
+  statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+  readonly destroyed: boolean;
+  readonly req: { readonly httpVersionMajor: number };
+  /** For the access log's byte count; null once node:http let go of it. */
+  readonly socket: { readonly bytesWritten: number } | null;
+  writeHead(statusCode: number, headers?: OutgoingHttpHeaders | string[]): this;
+  write(chunk: Buffer | string): boolean;
+  end(chunk?: Buffer | string): unknown;
+  flushHeaders(): void;
+  destroy(err?: Error): unknown;
+  once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+}

@@ -1,0 +1,165 @@
+// The raw front (raw-server.ts) over raw sockets: what node:http would do, it must do
+// alike — pipelining in order, handing requests with a body to node:http mid-connection,
+// re-framing upstream responses, refusing what node:http refuses, cutting slow and idle
+// clients. (The malformed-request corpus runs against it in request-hygiene.test.ts: the
+// raw front is the router's default.)
+
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { waitFor } from '../lib/wait.ts';
+import { route, startBackend, startRouter } from './testing.ts';
+
+/** A raw client: everything received so far, and whether the router closed the connection. */
+function rawClient(port: number): { socket: Socket; text: () => string; closed: () => boolean } {
+  const socket = connect({ port, host: '127.0.0.1' });
+  let received = '';
+  let closed = false;
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  socket.on('error', () => {});
+  socket.on('close', () => (closed = true));
+  return { socket, text: () => received, closed: () => closed };
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+test('pipelined requests are answered in order, one response each', async (t) => {
+  const b = await startBackend(t, 'b', (req, res) => {
+    const delay = req.url === '/slow' ? 50 : 0;
+    setTimeout(() => res.end(`path=${req.url};`), delay);
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const c = rawClient(r.port);
+  t.after(() => c.socket.destroy());
+  c.socket.write('GET /slow HTTP/1.1\r\nHost: s.test\r\n\r\nGET /a HTTP/1.1\r\nHost: s.test\r\n\r\nGET /b HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => count(c.text(), 'HTTP/1.1 200') === 3 && c.text().includes('path=/b'), { what: 'three responses' });
+  const order = [...c.text().matchAll(/path=(\/[a-z]+);/g)].map((m) => m[1]);
+  assert.deepEqual(order, ['/slow', '/a', '/b']);
+  assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
+});
+
+test('a request with a body mid-connection is handed to node:http, body intact, and the connection goes on', async (t) => {
+  const b = await startBackend(t, 'b', (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => res.end(`${req.method} ${req.url} body=${body}`));
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const c = rawClient(r.port);
+  t.after(() => c.socket.destroy());
+  // a GET, then a POST in the same write: the POST waits for the GET's reply, then node:http takes over
+  c.socket.write('GET /first HTTP/1.1\r\nHost: s.test\r\n\r\nPOST /post HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\nhello');
+  await waitFor(() => c.text().includes('GET /first body='), { what: 'the GET reply' });
+  c.socket.write(' world'); // the rest of the body arrives later
+  await waitFor(() => c.text().includes('POST /post body=hello world'), { what: 'the POST reply with its whole body' });
+  c.socket.write('GET /after HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => c.text().includes('GET /after body='), { what: 'a GET after the hand-off' });
+  const replies = [...c.text().matchAll(/(GET|POST) (\/\w+) body=/g)].map((m) => m[2]);
+  assert.deepEqual(replies, ['/first', '/post', '/after']);
+  assert.deepEqual(b.seen.map((s) => s.url), ['/first', '/post', '/after']);
+});
+
+test('upstream responses are re-framed: chunked stays chunked, HTTP/1.0 reads to close, HEAD has no body', async (t) => {
+  const b = await startBackend(t, 'b', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }); // no length: node sends it chunked
+    res.write('part one,');
+    setTimeout(() => res.end(' part two'), 20);
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+
+  const c11 = rawClient(r.port);
+  t.after(() => c11.socket.destroy());
+  c11.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => c11.text().endsWith('0\r\n\r\n'), { what: 'the last chunk' });
+  assert.match(c11.text(), /transfer-encoding: chunked\r\n/i);
+  assert.match(c11.text(), /\r\n9\r\npart one,\r\n9\r\n part two\r\n0\r\n\r\n$/);
+
+  const c10 = rawClient(r.port);
+  c10.socket.write('GET / HTTP/1.0\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => c10.closed(), { what: 'the HTTP/1.0 connection to close' });
+  assert.match(c10.text(), /^HTTP\/1.1 200 OK\r\n/);
+  assert.match(c10.text(), /connection: close\r\n/i);
+  assert.doesNotMatch(c10.text(), /transfer-encoding/i);
+  assert.ok(c10.text().endsWith('\r\n\r\npart one, part two'), c10.text());
+
+  const head = rawClient(r.port);
+  t.after(() => head.socket.destroy());
+  head.socket.write('HEAD / HTTP/1.1\r\nHost: s.test\r\n\r\nGET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => count(head.text(), 'HTTP/1.1 200') === 2 && head.text().endsWith('0\r\n\r\n'), { what: 'HEAD then GET' });
+  const [headReply] = head.text().split('HTTP/1.1 200').slice(1);
+  assert.ok(headReply!.endsWith('\r\n\r\n'), 'the HEAD reply has no body');
+});
+
+test('refusals as node:http makes them: no Host, a bad version, a parse error — each a 400 that closes', async (t) => {
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  for (const bytes of ['GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/2.0\r\nHost: s.test\r\n\r\n', 'GET / HTTP/1.1\r\nHost: s.test\r\nBad Header: x\r\n\r\n']) {
+    const c = rawClient(r.port);
+    c.socket.write(bytes);
+    await waitFor(() => c.closed(), { what: `the connection to close after ${JSON.stringify(bytes)}` });
+    assert.match(c.text(), /^HTTP\/1.1 400 /, JSON.stringify(bytes));
+  }
+  assert.equal(b.seen.length, 0);
+});
+
+test('a head that arrives too slowly gets 408 while other clients are served; an idle connection is closed', async (t) => {
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])], { clientHeadersTimeoutMs: 300, clientKeepAliveMs: 400 });
+  const slow = rawClient(r.port);
+  slow.socket.write('GET / HTTP/1.1\r\nHost: s.te');
+  const drip = setInterval(() => slow.socket.write('s'), 50); // bytes keep coming, the head never ends
+  t.after(() => clearInterval(drip));
+  assert.equal((await r.send({ host: 's.test' })).status, 200, 'others are served meanwhile');
+  await waitFor(() => slow.closed(), { what: 'the slow client to be cut off', timeoutMs: 3_000 });
+  clearInterval(drip);
+  assert.match(slow.text(), /^HTTP\/1.1 408 /);
+
+  const idle = rawClient(r.port);
+  idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => idle.text().includes('\r\n\r\nb'), { what: 'the reply' });
+  const answered = Date.now();
+  await waitFor(() => idle.closed(), { what: 'the idle connection to close', timeoutMs: 3_000 });
+  assert.ok(Date.now() - answered >= 300, 'not before the keep-alive time');
+});
+
+test('a head split into single bytes is read whole', async (t) => {
+  const b = await startBackend(t, 'b', (req, res) => res.end(`${req.url} ${req.headers['x-long']}`));
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const c = rawClient(r.port);
+  t.after(() => c.socket.destroy());
+  c.socket.setNoDelay(true);
+  const long = 'v'.repeat(300);
+  const bytes = `GET /${'p'.repeat(200)} HTTP/1.1\r\nHost: s.test\r\n${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${i}\r\n`).join('')}X-Long: ${long}\r\n\r\n`;
+  for (let i = 0; i < bytes.length; i += 7) {
+    c.socket.write(bytes.slice(i, i + 7));
+    await new Promise((resolve) => setImmediate(resolve)); // separate reads as far as the loop allows
+  }
+  await waitFor(() => c.text().includes(long), { what: 'the reply' });
+  assert.ok(c.text().includes(`/${'p'.repeat(200)} ${long}`));
+  assert.equal(b.seen[0]!.headers['x-h39'], '39');
+});
+
+test('closing the router: an idle raw connection closes at once, an answer in progress finishes', async (t) => {
+  let release: (() => void) | undefined;
+  const b = await startBackend(t, 'b', (req, res) => {
+    if (req.url === '/hold') release = () => res.end('held');
+    else res.end('quick');
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const idle = rawClient(r.port);
+  idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => idle.text().includes('quick'), { what: 'the first reply' });
+  const busy = rawClient(r.port);
+  busy.socket.write('GET /hold HTTP/1.1\r\nHost: s.test\r\n\r\n');
+  await waitFor(() => release !== undefined, { what: 'the held request to reach the backend' });
+  const closing = r.router.close();
+  await waitFor(() => idle.closed(), { what: 'the idle connection to close' });
+  assert.equal(busy.closed(), false);
+  release!();
+  await waitFor(() => busy.closed(), { what: 'the busy connection to close after its reply' });
+  assert.ok(busy.text().includes('held'));
+  await closing;
+});

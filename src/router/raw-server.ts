@@ -1,0 +1,286 @@
+// The raw front: the router's own HTTP/1.1 server path for the common request — no body,
+// no upgrade — in front of node:http. It takes over the http.Server's 'connection'
+// event, parses each request with node's llhttp in strict mode (raw-parser.ts, the same
+// parser and settings node:http uses), and emits the server's 'request' event with a
+// RawRequest and RawReply (raw-message.ts), so the request chain in router.ts and the
+// site stats serve it exactly as they serve node:http's own request objects.
+//
+// A request the raw front does not take (a body, Expect, an upgrade, CONNECT) hands the
+// whole connection to node:http: once every earlier reply is written, the request's head
+// (re-serialised from what llhttp parsed) and whatever followed it are put back in front
+// of the socket's stream, and node:http's own connection listener takes the socket.
+//
+// What node:http would do, the raw front does alike: a parse error → 400 (431 for an
+// oversized head) and close; HTTP/1.1 without Host → 400; pipelined requests answered in
+// order, one at a time (reading pauses while a reply is owed); the head must arrive within
+// clientHeadersTimeoutMs (slowloris → 408 and close); an idle keep-alive connection
+// closes after clientKeepAliveMs; a client's half-close abandons what it asked and ends
+// the connection.
+
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { RouterConfig } from './options.ts';
+import { requestParser, type RequestParser } from './raw-parser.ts';
+import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
+import { hasBody } from './retry-policy.ts';
+
+export interface RawFront {
+  /** Close idle connections now and the others once their reply is written (the router is closing). */
+  closeIdle(): void;
+  /** Connections the raw front holds (handed-off ones are node:http's). */
+  readonly size: number;
+}
+
+type ConnectionListener = (this: Server, socket: Socket) => void;
+
+export function installRawFront(server: Server, config: RouterConfig): RawFront {
+  const nodeListener = server.listeners('connection').find((l) => l.name === 'connectionListener') as ConnectionListener | undefined;
+  if (nodeListener === undefined) throw new Error("node:http's connection listener not found");
+  server.removeListener('connection', nodeListener);
+  const clients = new Set<RawClient>();
+  const front = {
+    server,
+    config,
+    clients,
+    closing: false,
+    handOff(socket: Socket, bytes: Buffer): void {
+      (socket as unknown as { _handle?: { _consumed?: boolean } })._handle!._consumed = true; // node:http reads this socket's stream, in order
+      nodeListener.call(server, socket);
+      if (bytes.length > 0) socket.unshift(bytes);
+      socket.resume();
+    },
+  };
+  server.prependListener('connection', (socket: Socket) => {
+    if (front.closing) return void socket.destroy();
+    clients.add(new RawClient(socket, front));
+  });
+
+  // One sweep for every connection (like node:http's connectionsCheckingInterval): slow
+  // heads and idle keep-alive connections.
+  const every = Math.max(50, Math.min(config.clientHeadersTimeoutMs, config.clientKeepAliveMs) / 4);
+  let sweep: NodeJS.Timeout | undefined;
+  server.on('listening', () => {
+    sweep ??= setInterval(() => {
+      const now = Date.now();
+      for (const c of clients) c.check(now);
+    }, every).unref();
+  });
+  server.on('close', () => {
+    clearInterval(sweep);
+    sweep = undefined;
+  });
+
+  return {
+    closeIdle() {
+      front.closing = true;
+      for (const c of clients) c.closeIfIdle();
+    },
+    get size() {
+      return clients.size;
+    },
+  };
+}
+
+interface Front {
+  readonly server: Server;
+  readonly config: RouterConfig;
+  readonly clients: Set<RawClient>;
+  readonly closing: boolean;
+  handOff(socket: Socket, bytes: Buffer): void;
+}
+
+/** One client connection on the raw front. */
+class RawClient implements ReplyOwner {
+  readonly socket: Socket;
+  readonly #front: Front;
+  readonly #parser: RequestParser;
+  /** Parsed requests not yet answered; the first is being answered. */
+  readonly #queue: RawRequest[] = [];
+  #reply: RawReply | undefined;
+  /** The head (and what followed) of a request for node:http, handed over once the queue is empty. */
+  #handoff: Buffer | undefined;
+  #handoffHead: Buffer | undefined;
+  /** A refusal owed once the queue is empty (a parse error, no Host). */
+  #refusal: 400 | 408 | 431 | undefined;
+  /** Reading stopped for good: refused, handed off, closing. */
+  #stopped = false;
+  /** When the head being read began (0: none). */
+  #headStart = 0;
+  #idleSince = Date.now();
+
+  constructor(socket: Socket, front: Front) {
+    this.socket = socket;
+    this.#front = front;
+    socket.setNoDelay(true);
+    this.#parser = requestParser(
+      {
+        onBegin: () => {
+          this.#headStart = Date.now();
+        },
+        onHead: (method, url, major, minor, raw, upgrade, keepAlive) => this.#onHead(method, url, major, minor, raw, upgrade, keepAlive),
+        onComplete: () => {},
+      },
+      front.config.maxHeaderBytes,
+    );
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', ignore);
+    socket.once('close', this.#onClose);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#stopped) return;
+    const ret = this.#parser.execute(chunk);
+    if (ret instanceof Error) {
+      const code = (ret as { code?: string }).code;
+      return this.#refuse(code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
+    }
+    if (this.#handoffHead !== undefined) {
+      this.#handoff = Buffer.concat([this.#handoffHead, chunk.subarray(ret)]);
+      this.#handoffHead = undefined;
+      this.#stop();
+      if (this.#reply === undefined) this.#handOff();
+    }
+  };
+
+  #onHead(method: string, url: string, major: number, minor: number, raw: string[], upgrade: boolean, keepAlive: boolean): 0 | 2 {
+    if (this.#stopped) return 2;
+    if (major !== 1 || minor > 1) {
+      this.#refuse(400); // HTTP/1.0 and 1.1 only (llhttp also reads 0.9 and 2.0 request lines)
+      return 2;
+    }
+    if (upgrade || method === 'CONNECT' || needsNode(raw)) {
+      this.#handoffHead = serialiseHead(method, url, major, minor, raw);
+      return 2;
+    }
+    this.#headStart = 0;
+    const req = new RawRequest(method, url, major, minor, raw, this.socket, keepAlive);
+    if (minor === 1 && req.headers.host === undefined) {
+      this.#refuse(400); // as node:http's requireHostHeader
+      return 2;
+    }
+    this.#queue.push(req);
+    if (this.#queue.length === 1) this.#dispatch(req);
+    else this.socket.pause(); // pipelined: read no further until the replies owed are written
+    return 0;
+  }
+
+  #dispatch(req: RawRequest): void {
+    const reply = new RawReply(req, this);
+    this.#reply = reply;
+    this.#front.server.emit('request', req, reply);
+  }
+
+  replyDone(closeAfter: boolean): void {
+    this.#reply = undefined;
+    this.#queue.shift();
+    this.#idleSince = Date.now();
+    if (closeAfter) return this.#end();
+    const next = this.#queue[0];
+    if (next !== undefined) return this.#dispatch(next);
+    if (this.#handoff !== undefined) return this.#handOff();
+    if (this.#refusal !== undefined) return this.#sendRefusal();
+    if (this.#front.closing) return this.#end();
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  /** The sweep: a head that takes too long (408), a keep-alive connection idle too long. */
+  check(now: number): void {
+    const config = this.#front.config;
+    if (this.#reply !== undefined || this.#stopped) return;
+    if (this.#headStart !== 0) {
+      if (now - this.#headStart > config.clientHeadersTimeoutMs) this.#refuse(408);
+    } else if (now - this.#idleSince > config.clientKeepAliveMs) this.socket.destroy();
+  }
+
+  closeIfIdle(): void {
+    if (this.#reply === undefined && this.#queue.length === 0) this.#end();
+  }
+
+  #refuse(status: 400 | 408 | 431): void {
+    this.#refusal = status;
+    this.#stop();
+    if (this.#reply === undefined) this.#sendRefusal();
+  }
+
+  #sendRefusal(): void {
+    const status = this.#refusal!;
+    const text = status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large';
+    this.#queue.length = 0;
+    this.socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, 'latin1');
+  }
+
+  #handOff(): void {
+    const bytes = this.#handoff!;
+    this.#handoff = undefined;
+    this.#detach();
+    this.#front.handOff(this.socket, bytes);
+  }
+
+  /** Stop reading for good (what is owed is still written). */
+  #stop(): void {
+    this.#stopped = true;
+    this.socket.pause();
+  }
+
+  #end(): void {
+    this.#stop();
+    this.socket.end();
+  }
+
+  /** The client half-closed: as node:http does, what it asked is abandoned and the connection ends. */
+  readonly #onEnd = (): void => {
+    this.#handoff = undefined;
+    this.#end();
+    this.#abandon();
+  };
+
+  readonly #onClose = (): void => {
+    this.#detach();
+    this.#abandon();
+  };
+
+  /** Drop what is owed: the reply in progress is told the client is gone. */
+  #abandon(): void {
+    this.#queue.length = 0;
+    const reply = this.#reply;
+    this.#reply = undefined;
+    reply?.aborted();
+  }
+
+  /** Let go of the socket: no more listeners, parser freed. */
+  #detach(): void {
+    this.#front.clients.delete(this);
+    this.socket.off('data', this.#onData);
+    this.socket.off('end', this.#onEnd);
+    this.socket.off('error', ignore);
+    this.socket.off('close', this.#onClose);
+    setImmediate(closeParser, this.#parser); // not from inside one of its own callbacks
+  }
+}
+
+/** A body, Expect: 100-continue, or anything else node:http should handle. */
+function needsNode(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const n = name.length;
+    if (n !== 6 && n !== 14 && n !== 17) continue; // expect, content-length, transfer-encoding
+    const lower = name.toLowerCase();
+    if (lower === 'expect' || lower === 'transfer-encoding') return true;
+    if (lower === 'content-length' && hasBody({ 'content-length': raw[i + 1] })) return true;
+  }
+  return false;
+}
+
+/** The request head again, as bytes for node:http (llhttp has validated every part). */
+function serialiseHead(method: string, url: string, major: number, minor: number, raw: readonly string[]): Buffer {
+  let head = `${method} ${url} HTTP/${major}.${minor}\r\n`;
+  for (let i = 0; i < raw.length; i += 2) head += `${raw[i]!}: ${raw[i + 1]!}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+function closeParser(parser: RequestParser): void {
+  parser.close();
+}
+
+function ignore(): void {}
