@@ -84,6 +84,7 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHtt
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.length <= 10 && /^(?:keep-alive|close)$/i.test(value)) return undefined; // the usual values list no header
   const set = new Set<string>();
   for (const v of Array.isArray(value) ? value : [value]) {
     for (const token of v.split(',')) {

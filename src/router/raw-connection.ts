@@ -2,8 +2,12 @@
 // and a native response parser. It carries one exchange at a time; between exchanges
 // it waits in its endpoint's idle list (raw-upstreams.ts) until the keep-alive timeout.
 //
-// Timeouts: connect, then response headers, then body silence — each failure carries
-// the same codes undici uses, so retry-policy and error-response treat both paths alike.
+// Timeouts: connect, then response headers, then body silence, then keep-alive idle —
+// each failure carries the same codes undici uses, so retry-policy and error-response
+// treat both paths alike. They are checked by their pool's sweep (raw-upstreams.ts)
+// against a coarse clock, not by socket timers: a socket timeout re-arms a timer on every
+// read and write, the largest timer cost on the hot path. Only a per-try timeout, short
+// and rare, gets a timer of its own.
 
 import { connect, type Socket } from 'node:net';
 import { responseParser, type ResponseParser } from './raw-parser.ts';
@@ -17,6 +21,11 @@ export interface ExchangeSink {
   onError(err: Error): void;
   /** One read from the upstream has been parsed (headers with no body yet can be flushed). */
   onReadDone(): void;
+}
+
+/** A clock the pool's sweep moves forward; a connection reads it on every read instead of asking the system. */
+export interface CoarseClock {
+  now: number;
 }
 
 export interface ConnectionTimeouts {
@@ -38,12 +47,18 @@ export class RawConnection {
   /** This exchange's response-headers timeout (a per-try timeout), else the connection's. */
   #headersTimeoutMs: number | undefined;
   #phase: Phase = 'connecting';
+  /** When the phase began, or (body) the last read. */
+  #since: number;
+  readonly #clock: CoarseClock;
+  #tryTimer: NodeJS.Timeout | undefined;
   #connected = false;
   #keepAlive = true;
   #gone = false;
 
-  constructor(host: string, port: number, timeouts: ConnectionTimeouts, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+  constructor(host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
     this.#timeouts = timeouts;
+    this.#clock = clock;
+    this.#since = Date.now();
     this.#onIdle = onIdle;
     this.#onGone = onGone;
     this.#parser = responseParser({
@@ -53,12 +68,12 @@ export class RawConnection {
     });
     const socket = connect({ host, port, noDelay: true });
     this.socket = socket;
-    socket.setTimeout(timeouts.connectTimeoutMs);
     socket.once('connect', () => {
       this.#connected = true;
       if (this.#phase === 'connecting') this.#setPhase(this.#sink ? 'headers' : 'idle');
     });
     socket.on('data', (chunk: Buffer) => {
+      if (this.#clock.now > this.#since) this.#since = this.#clock.now; // body silence counts from the last read (never backwards)
       const ret = this.#parser.execute(chunk);
       if (ret instanceof Error) this.#fail(Object.assign(new Error(`bad response from upstream: ${ret.message}`), { code: 'UND_ERR_SOCKET' }));
       else this.#sink?.onReadDone();
@@ -68,7 +83,6 @@ export class RawConnection {
       if (ret instanceof Error) return this.#fail(Object.assign(new Error('upstream closed mid-response'), { code: 'UND_ERR_SOCKET' }));
       this.#fail(Object.assign(new Error('upstream closed the connection'), { code: 'UND_ERR_SOCKET' }));
     });
-    socket.on('timeout', () => this.#timeout());
     socket.on('error', (err) => this.#fail(err));
     socket.on('close', () => this.#fail(Object.assign(new Error('upstream connection closed'), { code: 'UND_ERR_SOCKET' })));
   }
@@ -119,6 +133,15 @@ export class RawConnection {
     sink?.onComplete();
   }
 
+  /** The sweep: has the current phase run out of time? */
+  check(now: number): void {
+    if (this.#gone) return;
+    const t = this.#timeouts;
+    const limit =
+      this.#phase === 'idle' ? t.keepAliveMs : this.#phase === 'headers' ? t.headersTimeoutMs : this.#phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs;
+    if (limit > 0 && now - this.#since > limit) this.#timeout();
+  }
+
   #timeout(): void {
     if (this.#phase === 'idle') return this.destroy();
     const code = { connecting: 'UND_ERR_CONNECT_TIMEOUT', headers: 'UND_ERR_HEADERS_TIMEOUT', body: 'UND_ERR_BODY_TIMEOUT' }[this.#phase];
@@ -126,6 +149,7 @@ export class RawConnection {
   }
 
   #fail(err: Error): void {
+    this.#clearTryTimer();
     const sink = this.#sink;
     if (!this.#gone) this.destroy();
     sink?.onError(err);
@@ -133,7 +157,25 @@ export class RawConnection {
 
   #setPhase(phase: Phase): void {
     this.#phase = phase;
-    const t = this.#timeouts;
-    this.socket.setTimeout(phase === 'idle' ? t.keepAliveMs : phase === 'headers' ? (this.#headersTimeoutMs ?? t.headersTimeoutMs) : phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs);
+    this.#since = Date.now(); // exact: a phase must never end early
+    if (phase === 'headers' && this.#headersTimeoutMs !== undefined) {
+      this.#tryTimer = setTimeout(tryTimedOut, this.#headersTimeoutMs, this);
+    } else this.#clearTryTimer();
   }
+
+  /** The per-try timer fired: still waiting for headers? */
+  tryTimedOut(): void {
+    this.#tryTimer = undefined;
+    if (this.#phase === 'headers' && !this.#gone) this.#timeout();
+  }
+
+  #clearTryTimer(): void {
+    if (this.#tryTimer === undefined) return;
+    clearTimeout(this.#tryTimer);
+    this.#tryTimer = undefined;
+  }
+}
+
+function tryTimedOut(conn: RawConnection): void {
+  conn.tryTimedOut();
 }

@@ -88,21 +88,23 @@ export class RawReply extends EventEmitter {
     let length = false;
     let date = false;
     let close = !this.req.keepAlive;
-    const add = (name: string, value: unknown): void => {
-      if (value === undefined) return;
-      const lower = name.toLowerCase();
-      if (lower === 'connection') {
-        if (String(value).toLowerCase() === 'close') close = true;
-        return; // this hop's Connection header is the router's own
+    const flat = headers === undefined ? [] : Array.isArray(headers) ? (headers as readonly string[]) : flatten(headers as OutgoingHttpHeaders);
+    for (let i = 0; i < flat.length; i += 2) {
+      const name = flat[i]!;
+      const value = flat[i + 1]!;
+      const n = name.length;
+      if (n === 10 || n === 17 || n === 14 || n === 4) {
+        const lower = name.toLowerCase();
+        if (lower === 'connection') {
+          if (value.toLowerCase() === 'close') close = true;
+          continue; // this hop's Connection header is the router's own
+        }
+        if (lower === 'transfer-encoding') continue; // framing is the router's own too
+        if (lower === 'content-length') length = true;
+        else if (lower === 'date') date = true;
       }
-      if (lower === 'transfer-encoding') return; // framing is the router's own too
-      if (lower === 'content-length') length = true;
-      else if (lower === 'date') date = true;
-      if (Array.isArray(value)) for (const v of value) head += `${name}: ${String(v)}\r\n`;
-      else head += `${name}: ${String(value)}\r\n`;
-    };
-    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) add(headers[i] as string, headers[i + 1]);
-    else if (headers) for (const name in headers) add(name, (headers as OutgoingHttpHeaders)[name]);
+      head += `${name}: ${value}\r\n`;
+    }
     if (!date) head += `date: ${httpDate()}\r\n`;
     this.#noBody = this.req.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     if (!this.#noBody && !length) {
@@ -197,6 +199,18 @@ function emitClose(reply: RawReply): void {
 
 function uncorkLater(reply: RawReply): void {
   reply.flushHeaders();
+}
+
+/** An object of headers as a flat [name, value, …] list (arrays: one pair per value). */
+function flatten(headers: OutgoingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, String(v));
+    else out.push(name, String(value));
+  }
+  return out;
 }
 
 /** Lower-cased names; duplicates joined as node:http joins them. */

@@ -4,7 +4,7 @@
 // left every route are closed as they become idle.
 
 import type { Endpoint } from '../model/index.ts';
-import { RawConnection, type ConnectionTimeouts, type ExchangeSink } from './raw-connection.ts';
+import { RawConnection, type CoarseClock, type ConnectionTimeouts, type ExchangeSink } from './raw-connection.ts';
 
 export class RawUpstreams {
   readonly #idle = new Map<string, RawConnection[]>();
@@ -13,8 +13,18 @@ export class RawUpstreams {
   #live: ReadonlySet<string> | undefined;
   #closing = false;
 
+  readonly #clock: CoarseClock = { now: Date.now() };
+  #sweep: NodeJS.Timeout | undefined;
+
   constructor(timeouts: ConnectionTimeouts) {
     this.#timeouts = timeouts;
+    // Every connection's timeouts, checked at a quarter of the shortest (10–100 ms), late by at most two sweeps.
+    const shortest = Math.min(...[timeouts.connectTimeoutMs, timeouts.headersTimeoutMs, timeouts.bodyTimeoutMs, timeouts.keepAliveMs].filter((ms) => ms > 0));
+    const every = Math.max(10, Math.min(100, shortest / 4));
+    this.#sweep = setInterval(() => {
+      const now = (this.#clock.now = Date.now());
+      for (const c of this.#all) c.check(now);
+    }, every).unref();
   }
 
   /** Send a bodiless request to ep (headersTimeoutMs: a per-try timeout); returns the connection (destroy it to abort). */
@@ -38,6 +48,7 @@ export class RawUpstreams {
   /** Close idle connections now, busy ones when their exchange ends. Safe twice. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#stopSweep();
     for (const list of this.#idle.values()) for (const c of list) c.destroy();
     this.#idle.clear();
   }
@@ -45,8 +56,14 @@ export class RawUpstreams {
   /** Cut every connection. Safe twice. */
   async destroy(): Promise<void> {
     this.#closing = true;
+    this.#stopSweep();
     for (const c of [...this.#all]) c.destroy();
     this.#idle.clear();
+  }
+
+  #stopSweep(): void {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
   }
 
   #open(ep: Endpoint, key: string): RawConnection {
@@ -54,6 +71,7 @@ export class RawUpstreams {
       ep.address,
       ep.port,
       this.#timeouts,
+      this.#clock,
       (c) => this.#parkIdle(key, c),
       (c) => this.#forget(key, c),
     );

@@ -108,7 +108,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (route.httpsRedirect && tls?.server.listening && !('encrypted' in req.socket)) {
       return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
     }
-    const closed = maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    const closed = route.maintenance && maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
     if (closed) return sendReply(res, closed);
     if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
     proxyRequest(deps, req, res, route);
@@ -132,7 +132,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function admit(req: ClientRequest): Route | RouterError {
     const route = table.lookup(req.headers.host);
     if (route === undefined) return new UnknownHostError(req.headers.host ?? '');
-    rememberRoute(req, route); // its error pages (error-response.ts)
+    if (route.errorPages) rememberRoute(req, route); // its error pages (error-response.ts)
     if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
     const unclean = hygieneError(req);
     if (unclean) return unclean;
