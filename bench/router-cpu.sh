@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# CPU cost per proxied request (user+system µs of the proxy process, from /proc), a
+# CPU cost per proxied request (user and system µs of the proxy process, from /proc), a
 # measure that holds up on a busy machine where req/s swings: the Corral router (raw
-# upstream path, and undici only), HAProxy 2.6 nbthread 1 and nginx 1 worker, each in
+# front, and node:http's front before it), HAProxy 2.6 nbthread 1 and nginx 1 worker, each in
 # front of the same two Node backends, wrk -c64 keep-alive, 1 KiB responses, interleaved.
 # Usage: bench/router-cpu.sh     (env: SECONDS_PER_RUN=4 ROUNDS=3)
 set -euo pipefail
@@ -20,13 +20,15 @@ node bench/router-backend.mjs "$B1" & PIDS+=($!)
 node bench/router-backend.mjs "$B2" & PIDS+=($!)
 wait_port "$B1"; wait_port "$B2"
 declare -A PORT WPID
-corral() { # name raw(1|0): the worker process is the one measured
+corral() { # name raw-front(1|0): the worker process is the one measured
   local port; port=$(free_port); PORT[$1]=$port
-  CORRAL_RAW_UPSTREAM=$2 CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" 1 "$B1" "$B2" & PIDS+=($!)
-  wait_port "$port"; WPID[$1]=$(pgrep -P "$!" | head -1)
+  CORRAL_RAW_FRONT=$2 CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" 1 "$B1" "$B2" & PIDS+=($!)
+  local primary=$!
+  wait_port "$port"
+  for c in $(pgrep -P "$primary"); do grep -q CORRAL_ROUTER_WORKER "/proc/$c/environ" && WPID[$1]=$c; done
 }
 corral corral-raw 1
-corral corral-undici 0
+corral corral-nodehttp 0
 HP=$(free_port); PORT[haproxy-1]=$HP
 printf 'global\n  nbthread 1\n  maxconn 8000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option forwardfor\nfrontend f\n  bind 127.0.0.1:%s\n  default_backend b\nbackend b\n  balance roundrobin\n  http-reuse always\n  server s1 127.0.0.1:%s\n  server s2 127.0.0.1:%s\n' "$HP" "$B1" "$B2" >"$WORK/h.cfg"
 haproxy -f "$WORK/h.cfg" -db >/dev/null 2>&1 & PIDS+=($!); WPID[haproxy-1]=$!; wait_port "$HP"
@@ -40,22 +42,22 @@ http { access_log off; upstream b { server 127.0.0.1:$B1; server 127.0.0.1:$B2; 
 CFG
 nginx -p "$WORK/n" -c "$WORK/n/nginx.conf" -e "$WORK/n/err" >/dev/null 2>&1 & PIDS+=($!); WPID[nginx-1]=$!; wait_port "$NP"
 
-NAMES=(haproxy-1 nginx-1 corral-raw corral-undici)
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+NAMES=(haproxy-1 nginx-1 corral-raw corral-nodehttp)
+ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 for name in "${NAMES[@]}"; do wrk -t1 -c8 -d1s -H 'Host: bench.test' "http://127.0.0.1:${PORT[$name]}/" >/dev/null; done
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${NAMES[@]}"; do
-    a=$(ticks "${WPID[$name]}")
+    read -r au as_ < <(ticks "${WPID[$name]}")
     out=$(wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -H 'Host: bench.test' "http://127.0.0.1:${PORT[$name]}/")
-    b=$(ticks "${WPID[$name]}")
+    read -r bu bs < <(ticks "${WPID[$name]}")
     n=$(awk '/requests in/ { print $1 }' <<<"$out"); rps=$(awk '/Requests\/sec/ { printf "%d", $2 }' <<<"$out")
-    echo "$name $rps $(( (b - a) * 1000000 / HZ / n ))" >>"$WORK/r"
+    echo "$name $rps $(( (bu - au + bs - as_) * 1000000 / HZ / n )) $(( (bu - au) * 1000000 / HZ / n )) $(( (bs - as_) * 1000000 / HZ / n ))" >>"$WORK/r"
   done
 done
 echo "wrk -t2 -c64, ${SECONDS_PER_RUN}s per run, median of $ROUNDS interleaved rounds, $(date -u +%FT%TZ)"
-printf '%-14s %8s %14s\n' proxy req/s cpu_us/req
+printf '%-16s %8s %12s %10s %10s\n' proxy req/s cpu_us/req user_us sys_us
 for name in "${NAMES[@]}"; do
   med() { awk -v n="$name" -v f="$1" '$1==n { print $f }' "$WORK/r" | sort -n | awk '{ a[NR]=$1 } END { print a[int((NR+1)/2)] }'; }
-  printf '%-14s %8s %14s\n' "$name" "$(med 2)" "$(med 3)"
+  printf '%-16s %8s %12s %10s %10s\n' "$name" "$(med 2)" "$(med 3)" "$(med 4)" "$(med 5)"
 done

@@ -2,8 +2,8 @@
 # Router benchmark: the same wrk load (keep-alive, 1 KiB responses) against the two Node
 # backends directly, HAProxy 2.6 (nbthread 1 and 2), nginx (1 and 2 workers) and the
 # Corral router (1 worker and one per core), all in front of the same two backends.
-# corral-1-undici is the router with its raw upstream path off (every request through
-# undici's Pool): the step before, measured in the same run.
+# corral-1-nodehttp is the router with its raw front off (every request read by node:http,
+# the raw upstream path still on): the step before, measured in the same run.
 # "direct" is one backend alone (wrk has one URL); the proxies spread over both.
 # Runs interleaved rounds so drift hits every contender alike; prints the median of the
 # rounds: req/s, p50, p99, and Corral/HAProxy like for like.
@@ -84,9 +84,9 @@ CFG
   nginx -p "$WORK/$1" -c "$WORK/$1/nginx.conf" -e "$WORK/$1/error.log" >"$WORK/$1.out" 2>&1 & PIDS+=($!)
   wait_port "$port" || { cat "$WORK/$1.out" >&2; exit 1; }
 }
-start_corral() { # name workers [raw-upstream 1|0]
+start_corral() { # name workers [raw-front 1|0]
   local port; port=$(free_port); PORT[$1]=$port
-  CORRAL_RAW_UPSTREAM=${3:-1} CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" "$2" "$B1" "$B2" >"$WORK/$1.out" 2>&1 & PIDS+=($!)
+  CORRAL_RAW_FRONT=${3:-1} CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" "$2" "$B1" "$B2" >"$WORK/$1.out" 2>&1 & PIDS+=($!)
   wait_port "$port" || { cat "$WORK/$1.out" >&2; exit 1; }
 }
 
@@ -95,10 +95,10 @@ start_haproxy haproxy-2 2
 start_nginx nginx-1 1
 start_nginx nginx-2 2
 start_corral corral-1 1
-start_corral corral-1-undici 1 0
+start_corral corral-1-nodehttp 1 0
 start_corral "corral-$CORES" "$CORES"
 PORT[direct]=$B1
-NAMES=(direct haproxy-1 nginx-1 corral-1 corral-1-undici haproxy-2 nginx-2 "corral-$CORES")
+NAMES=(direct haproxy-1 nginx-1 corral-1 corral-1-nodehttp haproxy-2 nginx-2 "corral-$CORES")
 
 # wrk prints "Requests/sec:" and, with --latency, the 50% and 99% lines.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v=v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v=v*1000 } printf "%.2f", v }'; }

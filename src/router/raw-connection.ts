@@ -10,7 +10,7 @@
 // and rare, gets a timer of its own.
 
 import { connect, type Socket } from 'node:net';
-import { responseParser, type ResponseParser } from './raw-parser.ts';
+import { consumeReads, responseParser, type ConsumedReads, type ResponseParser } from './raw-parser.ts';
 
 /** What the connection reports to the exchange using it. */
 export interface ExchangeSink {
@@ -51,6 +51,8 @@ export class RawConnection {
   #since: number;
   readonly #clock: CoarseClock;
   #tryTimer: NodeJS.Timeout | undefined;
+  /** Reads straight into the parser once connected (undefined: through 'data' events). */
+  #reads: ConsumedReads | undefined;
   #connected = false;
   #keepAlive = true;
   #gone = false;
@@ -70,14 +72,11 @@ export class RawConnection {
     this.socket = socket;
     socket.once('connect', () => {
       this.#connected = true;
+      this.#reads = consumeReads(this.#parser, socket, (ret) => this.#executed(ret)); // before the first read
       if (this.#phase === 'connecting') this.#setPhase(this.#sink ? 'headers' : 'idle');
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#clock.now > this.#since) this.#since = this.#clock.now; // body silence counts from the last read (never backwards)
-      const ret = this.#parser.execute(chunk);
-      if (ret instanceof Error) this.#fail(Object.assign(new Error(`bad response from upstream: ${ret.message}`), { code: 'UND_ERR_SOCKET' }));
-      else this.#sink?.onReadDone();
-    });
+    // consumed, 'data' never fires, but the listener keeps the stream flowing so that 'end' is emitted
+    socket.on('data', (chunk: Buffer) => this.#executed(this.#parser.execute(chunk)));
     socket.on('end', () => {
       const ret = this.#parser.finish(); // a body read until close ends here
       if (ret instanceof Error) return this.#fail(Object.assign(new Error('upstream closed mid-response'), { code: 'UND_ERR_SOCKET' }));
@@ -94,6 +93,24 @@ export class RawConnection {
     this.#keepAlive = true;
     if (this.#connected) this.#setPhase('headers');
     this.socket.write(head, 'latin1');
+  }
+
+  /** Stop reading the response for now (the client is slow), and go on. */
+  pause(): void {
+    if (this.#reads) this.#reads.pause();
+    else this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.#reads) this.#reads.resume();
+    else this.socket.resume();
+  }
+
+  /** One read parsed. */
+  #executed(ret: number | Error): void {
+    if (this.#clock.now > this.#since) this.#since = this.#clock.now; // body silence counts from the last read (never backwards)
+    if (ret instanceof Error) this.#fail(Object.assign(new Error(`bad response from upstream: ${ret.message}`), { code: 'UND_ERR_SOCKET' }));
+    else this.#sink?.onReadDone();
   }
 
   /** Drop the connection (the client left, or the pool is closing). */

@@ -43,7 +43,7 @@ export class RawExchange implements ExchangeSink {
     this.#wrote = true;
     if (this.#res.write(chunk) || this.#draining) return;
     this.#draining = true;
-    this.conn?.socket.pause();
+    this.conn?.pause();
     this.#res.once('drain', (this.#resume ??= this.#resumed.bind(this))); // bound only when needed: the hot path allocates no closure
   }
 
@@ -66,6 +66,6 @@ export class RawExchange implements ExchangeSink {
 
   #resumed(): void {
     this.#draining = false;
-    this.conn?.socket.resume();
+    this.conn?.resume();
   }
 }

@@ -17,6 +17,9 @@ export interface ResponseParserCallbacks {
 interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
   execute(data: Buffer): number | Error;
+  consume(handle: StreamHandle): void;
+  unconsume(): void;
+  getCurrentBuffer(): Buffer;
   finish(): undefined | Error;
   close(): void;
   free(): void;
@@ -32,7 +35,63 @@ interface NativeParserClass {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnExecute: number;
   kLenientNone: number;
+}
+
+/** A socket's native stream handle (libuv TCP), as node:http's server consumes it. */
+interface StreamHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+/** A socket whose reads go straight from libuv into a parser, never through its JS stream. */
+export interface ConsumedReads {
+  /** Stop and restart reading (flow control), keeping the socket's own reading flag true. */
+  pause(): void;
+  resume(): void;
+  /** The bytes of the read being parsed (only inside onExecute). */
+  current(): Buffer;
+  /** Give the reads back to the socket's stream (before another owner takes the socket). */
+  release(): void;
+}
+
+/**
+ * Feed a socket's reads to parser in C++, as node:http's server does with its own
+ * parser: no Buffer, stream push or 'data' event per read. onExecute gets what execute
+ * would have returned. Undefined when the socket has no consumable handle (then use
+ * 'data' events and execute). End of stream and errors still reach the socket's stream.
+ */
+export function consumeReads(parser: NativeParser, socket: object, onExecute: (ret: number | Error) => void): ConsumedReads | undefined {
+  const handle = (socket as { _handle?: StreamHandle | null })._handle;
+  if (!handle?.isStreamBase || handle._consumed) return undefined;
+  handle._consumed = true;
+  parser[HTTPParser.kOnExecute] = onExecute;
+  parser.consume(handle);
+  let released = false;
+  return {
+    pause() {
+      if (!released && handle.reading) {
+        handle.reading = false;
+        handle.readStop();
+      }
+    },
+    resume() {
+      if (!handle.reading) {
+        handle.reading = true;
+        handle.readStart();
+      }
+    },
+    current: () => parser.getCurrentBuffer(),
+    release() {
+      if (released) return;
+      released = true;
+      parser.unconsume();
+    },
+  };
 }
 
 const { HTTPParser, methods } = createRequire(import.meta.url)('_http_common') as { HTTPParser: NativeParserClass; methods: string[] };

@@ -20,7 +20,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RouterConfig } from './options.ts';
-import { requestParser, type RequestParser } from './raw-parser.ts';
+import { consumeReads, requestParser, type ConsumedReads, type RequestParser } from './raw-parser.ts';
 import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from './retry-policy.ts';
 
@@ -107,6 +107,8 @@ class RawClient implements ReplyOwner {
   /** When the head being read began (0: none). */
   #headStart = 0;
   #idleSince = Date.now();
+  /** The socket's reads going straight into the parser (undefined: through 'data' events). */
+  readonly #reads: ConsumedReads | undefined;
 
   constructor(socket: Socket, front: Front) {
     this.socket = socket;
@@ -122,7 +124,8 @@ class RawClient implements ReplyOwner {
       },
       front.config.maxHeaderBytes,
     );
-    socket.on('data', this.#onData);
+    this.#reads = consumeReads(this.#parser, socket, (ret) => this.#executed(ret, undefined));
+    socket.on('data', this.#onData); // consumed, it never fires, but keeps the stream flowing so that 'end' is emitted
     socket.on('end', this.#onEnd);
     socket.on('error', ignore);
     socket.once('close', this.#onClose);
@@ -130,18 +133,23 @@ class RawClient implements ReplyOwner {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#stopped) return;
-    const ret = this.#parser.execute(chunk);
+    this.#executed(this.#parser.execute(chunk), chunk);
+  };
+
+  /** One read parsed (chunk: the bytes read, when they came by a 'data' event). */
+  #executed(ret: number | Error, chunk: Buffer | undefined): void {
     if (ret instanceof Error) {
       const code = (ret as { code?: string }).code;
       return this.#refuse(code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
     }
     if (this.#handoffHead !== undefined) {
-      this.#handoff = Buffer.concat([this.#handoffHead, chunk.subarray(ret)]);
+      const read = chunk ?? this.#reads!.current();
+      this.#handoff = Buffer.concat([this.#handoffHead, read.subarray(ret)]);
       this.#handoffHead = undefined;
       this.#stop();
       if (this.#reply === undefined) this.#handOff();
     }
-  };
+  }
 
   #onHead(method: string, url: string, major: number, minor: number, raw: string[], upgrade: boolean, keepAlive: boolean): 0 | 2 {
     if (this.#stopped) return 2;
@@ -161,7 +169,7 @@ class RawClient implements ReplyOwner {
     }
     this.#queue.push(req);
     if (this.#queue.length === 1) this.#dispatch(req);
-    else this.socket.pause(); // pipelined: read no further until the replies owed are written
+    else this.#pause(); // pipelined: read no further until the replies owed are written
     return 0;
   }
 
@@ -181,7 +189,7 @@ class RawClient implements ReplyOwner {
     if (this.#handoff !== undefined) return this.#handOff();
     if (this.#refusal !== undefined) return this.#sendRefusal();
     if (this.#front.closing) return this.#end();
-    if (this.socket.isPaused()) this.socket.resume();
+    this.#resume();
   }
 
   /** The sweep: a head that takes too long (408), a keep-alive connection idle too long. */
@@ -220,7 +228,17 @@ class RawClient implements ReplyOwner {
   /** Stop reading for good (what is owed is still written). */
   #stop(): void {
     this.#stopped = true;
-    this.socket.pause();
+    this.#pause();
+  }
+
+  #pause(): void {
+    if (this.#reads) this.#reads.pause();
+    else this.socket.pause();
+  }
+
+  #resume(): void {
+    if (this.#reads) this.#reads.resume();
+    else if (this.socket.isPaused()) this.socket.resume();
   }
 
   #end(): void {
@@ -255,6 +273,14 @@ class RawClient implements ReplyOwner {
     this.socket.off('end', this.#onEnd);
     this.socket.off('error', ignore);
     this.socket.off('close', this.#onClose);
+    if (this.#reads && !this.socket.destroyed) {
+      // Reads go back to the socket's stream, which still counts on the read it asked for
+      // when the socket was made: the handle must be reading, and the stream paused so
+      // that what arrives waits behind the bytes the next owner is given.
+      this.socket.pause();
+      this.#reads.release();
+      this.#reads.resume();
+    }
     setImmediate(closeParser, this.#parser); // not from inside one of its own callbacks
   }
 }
