@@ -9,7 +9,6 @@
 // length is unknown, all corked until the end of the tick so a small response leaves in
 // one writev.
 
-import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -50,7 +49,14 @@ export interface ReplyOwner {
   replyDone(closeAfter: boolean): void;
 }
 
-export class RawReply extends EventEmitter {
+type ReplyEvent = 'close' | 'finish' | 'drain';
+
+/**
+ * The reply's events are the three the chain listens for, each heard once ('close',
+ * 'finish', 'drain'): a list per event rather than an EventEmitter, whose set-up and
+ * wrappers cost more than the rest of the reply on the hot path.
+ */
+export class RawReply {
   statusCode = 200;
   headersSent = false;
   writableFinished = false;
@@ -63,12 +69,44 @@ export class RawReply extends EventEmitter {
   #corked = false;
   #awaitingDrain = false;
   #done = false;
+  #close: Array<() => void> | undefined;
+  #finish: Array<() => void> | undefined;
+  #drain: Array<() => void> | undefined;
 
   constructor(req: RawRequest, owner: ReplyOwner) {
-    super();
     this.req = req;
     this.#owner = owner;
     this.#socket = owner.socket;
+  }
+
+  /** Hear event once (every event here happens at most once, but 'drain'). */
+  once(event: ReplyEvent, listener: () => void): this {
+    const list = event === 'close' ? (this.#close ??= []) : event === 'finish' ? (this.#finish ??= []) : (this.#drain ??= []);
+    list.push(listener);
+    return this;
+  }
+
+  off(event: ReplyEvent, listener: () => void): this {
+    const list = event === 'close' ? this.#close : event === 'finish' ? this.#finish : this.#drain;
+    const i = list?.indexOf(listener) ?? -1;
+    if (i !== -1) list!.splice(i, 1);
+    return this;
+  }
+
+  /** Call and forget the listeners of event. */
+  emit(event: ReplyEvent): void {
+    let list: Array<() => void> | undefined;
+    if (event === 'close') {
+      list = this.#close;
+      this.#close = undefined;
+    } else if (event === 'finish') {
+      list = this.#finish;
+      this.#finish = undefined;
+    } else {
+      list = this.#drain;
+      this.#drain = undefined;
+    }
+    if (list) for (const listener of list) listener();
   }
 
   get socket(): Socket {
