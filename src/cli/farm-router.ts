@@ -6,7 +6,7 @@
 // `corral up` boots them (bootFarmRouterWorkers) before it loads the rest of the farm;
 // they listen only when the farm reaches the router step.
 
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../lib/listen.ts';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Registry } from 'prom-client';
@@ -104,25 +104,15 @@ async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmR
   };
   try {
     stops.push(await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, o.log));
-    const port = await listen(router.server, o.httpPort, o.host);
+    const port = await listenOn(router.server, o.httpPort, o.host);
     let httpsUrl: string | undefined;
     if (router.tlsServer && o.httpsPort !== undefined) {
       stops.push(await watchCertificates(store, router, o.log));
-      httpsUrl = `https://${urlHost(o.host)}:${await listen(router.tlsServer, o.httpsPort, o.host)}`;
+      httpsUrl = `https://${urlHost(o.host)}:${await listenOn(router.tlsServer, o.httpsPort, o.host)}`;
     }
     return { url: `http://${urlHost(o.host)}:${port}`, ...(httpsUrl ? { httpsUrl } : {}), siteStats: stats, close };
   } catch (err) {
     await close();
     throw err;
   }
-}
-
-function listen(server: { listen(port: number, host: string, cb: () => void): unknown; once(e: 'error', l: (err: Error) => void): unknown; off(e: 'error', l: (err: Error) => void): unknown; address(): unknown }, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

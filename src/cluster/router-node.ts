@@ -6,7 +6,7 @@
 // the given default certificate for other names); with `workers` > 1 it runs as a
 // primary and worker processes sharing the ports (src/router/cluster.ts).
 
-import type { AddressInfo } from 'node:net';
+import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
   buildRouter, routerMetricsRegistry, siteStatsRegistry, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes,
@@ -105,8 +105,8 @@ async function startInProcess(opts: RouterNodeOptions, log: Logger): Promise<Run
     stats?.close();
   };
   try {
-    const port = await listen(router.server, opts.httpPort, opts.host);
-    const httpsPort = opts.https && router.tlsServer ? await listen(router.tlsServer, opts.https.port, opts.host) : undefined;
+    const port = await listenOn(router.server, opts.httpPort, opts.host);
+    const httpsPort = opts.https && router.tlsServer ? await listenOn(router.tlsServer, opts.https.port, opts.host) : undefined;
     return {
       port, ...(httpsPort !== undefined ? { httpsPort } : {}), router,
       sink: { setRoutes: (routes) => { router.setRoutes(routes); stats?.setRoutes(routes); }, setCertificates: (certs) => router.setCertificates(certs) },
@@ -132,14 +132,4 @@ async function startWorkers(opts: RouterNodeOptions, log: Logger): Promise<Runni
     close: () => rc.close(),
     destroy: () => rc.close(0),
   };
-}
-
-function listen(server: { listen(port: number, host: string, cb: () => void): unknown; once(e: 'error', l: (err: Error) => void): unknown; off(e: 'error', l: (err: Error) => void): unknown; address(): unknown }, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
