@@ -69,6 +69,9 @@ export class RawReply {
   #corked = false;
   #awaitingDrain = false;
   #done = false;
+  #tickPending = false;
+  /** 'finish' and 'close' were emitted. */
+  #told = false;
   #close: Array<() => void> | undefined;
   #finish: Array<() => void> | undefined;
   #drain: Array<() => void> | undefined;
@@ -156,7 +159,7 @@ export class RawReply {
     this.#closeAfter = close;
     this.#socket.cork();
     this.#corked = true;
-    process.nextTick(uncorkLater, this);
+    this.#later();
     this.#socket.write(`${head}\r\n`, 'latin1');
     return this;
   }
@@ -196,7 +199,7 @@ export class RawReply {
     this.#done = true;
     this.#uncork();
     this.writableFinished = true;
-    process.nextTick(emitFinished, this); // after the handler returns, as node:http does: later 'request' listeners still see them
+    this.#later(); // 'finish' and 'close' after the handler returns, as node:http does: later 'request' listeners still see them
     this.#owner.replyDone(this.#closeAfter);
     return this;
   }
@@ -219,6 +222,24 @@ export class RawReply {
     process.nextTick(emitClose, this);
   }
 
+  /** One tick per reply at most: uncork what writeHead corked, and tell of an end. */
+  #later(): void {
+    if (this.#tickPending) return;
+    this.#tickPending = true;
+    process.nextTick(afterTick, this);
+  }
+
+  /** The tick after writeHead or end. */
+  afterTick(): void {
+    this.#tickPending = false;
+    this.#uncork();
+    if (this.writableFinished && !this.#told) {
+      this.#told = true;
+      this.emit('finish');
+      this.emit('close');
+    }
+  }
+
   #uncork(): void {
     if (!this.#corked) return;
     this.#corked = false;
@@ -226,17 +247,12 @@ export class RawReply {
   }
 }
 
-function emitFinished(reply: RawReply): void {
-  reply.emit('finish');
-  reply.emit('close');
-}
-
 function emitClose(reply: RawReply): void {
   reply.emit('close');
 }
 
-function uncorkLater(reply: RawReply): void {
-  reply.flushHeaders();
+function afterTick(reply: RawReply): void {
+  reply.afterTick();
 }
 
 /** An object of headers as a flat [name, value, …] list (arrays: one pair per value). */
