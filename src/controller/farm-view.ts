@@ -49,7 +49,23 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
   const owned = new Set(visibleSites.map((s) => s.name));
   const views = mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v));
-  return { engines, sites: visibleSites, virtualServers: views };
+  return { engines, sites: visibleSites.map(withoutPages), virtualServers: views };
+}
+
+/**
+ * A site as the status views show it: without the HTML of its maintenance and error pages
+ * (up to 512 KiB a site, re-sent by the status stream on every change). Which pages it
+ * has stays visible; GET /v1/sites/:name has the pages themselves.
+ */
+function withoutPages(site: Site): Site {
+  if (site.maintenance?.page === undefined && site.errorPages === undefined) return site;
+  const { page, ...maintenance } = site.maintenance ?? { on: false };
+  const { errorPages, ...rest } = site;
+  return {
+    ...rest,
+    ...(site.maintenance ? { maintenance: { ...maintenance, ...(page !== undefined ? { page: '' } : {}) } } : {}),
+    ...(errorPages ? { errorPages: Object.fromEntries(Object.keys(errorPages).map((status) => [status, ''])) } : {}),
+  };
 }
 
 /** A VS is the scope's if its assignment names the customer, or (no assignment) its site is the scope's. */

@@ -90,3 +90,14 @@ test('the route carries maintenance (only while on) and the error pages; one rec
   await rec.runOnce();
   assert.equal((await routeNow()).maintenance, undefined, 'off: the route no longer carries it');
 });
+
+test('the status view lists which pages a site has, never their HTML', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const big = `<p>${'x'.repeat(60_000)}</p>`;
+  await acme.post('/v1/sites', staticSite('www', { maintenance: { on: true, page: big, allowIps: ['203.0.113.7'] }, errorPages: { '502': big } }));
+  const site = (await acme.get('/v1/status')).json.sites.find((s: { name: string }) => s.name === 'www');
+  assert.deepEqual(site.maintenance, { on: true, page: '', allowIps: ['203.0.113.7'] });
+  assert.deepEqual(site.errorPages, { '502': '' });
+  assert.equal((await acme.get('/v1/sites/www')).json.site.maintenance.page, big, 'the site itself still has its page');
+});
