@@ -168,16 +168,29 @@ test('a large response arrives whole through a client that pauses and resumes (b
   const size = 8 * 1024 * 1024;
   const body = Buffer.alloc(size);
   for (let i = 0; i < size; i++) body[i] = (i * 31) & 0xff;
+  let pushedBack = 0; // the backend's writes the router held back: the stalled client's pressure reached it
   const b = await startBackend(t, 'big', (req, res) => {
     if (req.url === '/chunked') res.writeHead(200); // no length: chunked from the backend, chunked to the client
     else res.writeHead(200, { 'content-length': String(size) });
-    res.end(body);
+    let at = 0;
+    const pump = (): void => {
+      while (at < size) {
+        const chunk = body.subarray(at, (at += 64 * 1024));
+        if (!res.write(chunk)) {
+          pushedBack++;
+          return void res.once('drain', pump);
+        }
+      }
+      res.end();
+    };
+    pump();
   });
   const r = await startRouter(t, [route('s', ['s.test'], [b])]);
   for (const path of ['/fixed', '/chunked']) {
+    const before = pushedBack;
     const res = await r.open({ host: 's.test', path }).res;
-    res.pause();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a stalled reader: the pipes fill up
+    res.pause(); // a stalled reader: the pipes fill up back to the backend
+    await waitFor(() => pushedBack > before, { what: `${path}: the backend to be pushed back` });
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     assert.ok(Buffer.concat(chunks).equals(body), `${path}: the body arrived whole and in order`);
