@@ -1,6 +1,7 @@
 // buildController's options and the limits it applies, with their defaults.
 
 import type { Logger } from '../lib/log.ts';
+import type { SiteStatsPoint } from '../model/index.ts';
 import type { TarLimits } from '../lib/tarball.ts';
 import type { EngineLogs } from '../engine/logs.ts';
 import type { Registry } from 'prom-client';
@@ -65,15 +66,6 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
     // The tarball's compressed-size limit follows the upload limit unless set on its own.
     tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
   });
-}
-
-/** One step of a site's traffic (the router's SiteStatsPoint, by shape). */
-export interface SiteStatsPoint {
-  t: number;
-  requests: number;
-  errors: number;
-  p50Ms?: number;
-  p99Ms?: number;
 }
 
 export type SiteStatsReader = (site: string, seconds: number, stepSeconds: number) => SiteStatsPoint[];

@@ -262,3 +262,14 @@ export interface FarmEvent {
   status?: number;
   message?: string;
 }
+
+/** One step of a site's traffic as the router measures it (router site-stats → controller → console). */
+export interface SiteStatsPoint {
+  /** Bucket start, ms since the epoch. */
+  t: number;
+  requests: number;
+  /** Responses with status ≥ 500 (and requests cut off). */
+  errors: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}

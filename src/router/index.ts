@@ -7,5 +7,5 @@ export type { CertificatePem, SiteCertificate } from './tls-certificates.ts';
 export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.ts';
 export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster.ts';
-export { trackSiteStats, siteStatsRegistry, type SiteStats, type SiteStatsPoint } from './site-stats.ts';
+export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';
 export { routerMetricsRegistry } from './metrics.ts';

@@ -103,3 +103,19 @@ export function routerConfig(opts: RouterOptions = {}): RouterConfig {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * node:http's client-side settings for the router's listeners (the HTTP server, and the
+ * HTTP/1.1 side of the HTTPS one): the strict parser, Host required, the head and request
+ * deadlines against slow clients, keep-alive idle time.
+ */
+export function clientSideSettings(config: RouterConfig) {
+  return {
+    insecureHTTPParser: false,
+    requireHostHeader: true,
+    maxHeaderSize: config.maxHeaderBytes,
+    headersTimeout: config.clientHeadersTimeoutMs,
+    requestTimeout: config.clientRequestTimeoutMs,
+    keepAliveTimeout: config.clientKeepAliveMs,
+  } as const;
+}

@@ -29,7 +29,7 @@ import { Balancers } from './balance-policy.ts';
 import { Ejections, endpointKey } from './ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
 import { BadRequestError, NoEndpointError, UnknownHostError, type RouterError } from './errors.ts';
-import { routerConfig, type RouterOptions } from './options.ts';
+import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
 import { hygieneError } from './request-hygiene.ts';
@@ -83,12 +83,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const server = createServer(
     {
       noDelay: true,
-      insecureHTTPParser: false,
-      requireHostHeader: true,
-      maxHeaderSize: config.maxHeaderBytes,
-      headersTimeout: config.clientHeadersTimeoutMs,
-      requestTimeout: config.clientRequestTimeoutMs,
-      keepAliveTimeout: config.clientKeepAliveMs,
+      ...clientSideSettings(config),
       connectionsCheckingInterval: Math.max(50, Math.min(config.clientHeadersTimeoutMs, 30_000) / 4),
     },
     onRequest,

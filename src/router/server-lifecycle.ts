@@ -16,18 +16,38 @@ export interface Releasable {
   destroy(): Promise<void>;
 }
 
-/** closeIdle: also close the idle connections of a front that node:http does not track (raw-server.ts). */
-export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable, closeIdle?: () => void): Lifecycle {
+/** A listener's open connections: how many, cut them all, or wait until none is left. */
+export interface OpenSockets {
+  readonly size: number;
+  destroyAll(): void;
+  /** Resolves when the last open connection has closed (at once if none is open). */
+  drained(): Promise<void>;
+}
+
+/** Track a listener's connections from now on (HTTP, HTTPS and HTTP/2 alike). */
+export function trackSockets(server: { on(event: 'connection', listener: (socket: Socket) => void): unknown }): OpenSockets {
   const sockets = new Set<Socket>();
-  const drained: Array<() => void> = [];
+  const waiting: Array<() => void> = [];
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => {
       sockets.delete(socket);
-      if (sockets.size === 0) drained.splice(0).forEach((done) => done());
+      if (sockets.size === 0) waiting.splice(0).forEach((done) => done());
     });
   });
-  const destroySockets = () => sockets.forEach((s) => s.destroy());
+  return {
+    get size() {
+      return sockets.size;
+    },
+    destroyAll: () => sockets.forEach((s) => s.destroy()),
+    drained: () => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve))),
+  };
+}
+
+/** closeIdle: also close the idle connections of a front that node:http does not track (raw-server.ts). */
+export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable, closeIdle?: () => void): Lifecycle {
+  const sockets = trackSockets(server);
+  const destroySockets = () => sockets.destroyAll();
   const closeIdleConnections = () => {
     server.closeIdleConnections();
     closeIdle?.();
@@ -46,7 +66,7 @@ export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream
       if (sockets.size > 0) {
         const sweep = setInterval(closeIdleConnections, 20);
         const deadline = setTimeout(destroySockets, drainTimeoutMs);
-        await new Promise<void>((resolve) => drained.push(resolve));
+        await sockets.drained();
         clearInterval(sweep);
         clearTimeout(deadline);
       }

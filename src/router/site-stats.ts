@@ -6,21 +6,11 @@
 
 import type { ClientReply, ClientRequest } from './client-exchange.ts';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { Route } from '../model/index.ts';
+import type { Route, SiteStatsPoint } from '../model/index.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;
 const SAMPLES_PER_BUCKET = 256;
-
-export interface SiteStatsPoint {
-  /** Bucket start, ms since the epoch. */
-  t: number;
-  requests: number;
-  /** Responses with status ≥ 500 (and requests cut off). */
-  errors: number;
-  p50Ms?: number;
-  p99Ms?: number;
-}
 
 export interface SiteStats {
   /** Give to watchRoutes alongside the router, so both see the same sites. */

@@ -8,9 +8,9 @@ import { createSecureServer, type Http2SecureServer, type Http2Session } from 'n
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { RouterConfig } from './options.ts';
+import { clientSideSettings, type RouterConfig } from './options.ts';
 import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
-import type { Lifecycle } from './server-lifecycle.ts';
+import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -34,30 +34,15 @@ export function createTlsServer(
     onRequest as unknown as Parameters<typeof createSecureServer>[1],
   );
   // The HTTP/1.1 side reads node:http's server settings from the server object.
-  Object.assign(server, {
-    insecureHTTPParser: false,
-    requireHostHeader: true,
-    maxHeaderSize: config.maxHeaderBytes,
-    headersTimeout: config.clientHeadersTimeoutMs,
-    requestTimeout: config.clientRequestTimeoutMs,
-    keepAliveTimeout: config.clientKeepAliveMs,
-  });
+  Object.assign(server, clientSideSettings(config));
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
   server.setTimeout(config.clientRequestTimeoutMs);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
   server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
 
-  const sockets = new Set<Socket>();
+  const sockets = trackSockets(server);
   const sessions = new Set<Http2Session>();
-  const drained: Array<() => void> = [];
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) drained.splice(0).forEach((done) => done());
-    });
-  });
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
@@ -67,7 +52,7 @@ export function createTlsServer(
   };
   const destroy = async (): Promise<void> => {
     stopListening();
-    sockets.forEach((s) => s.destroy());
+    sockets.destroyAll();
   };
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -75,8 +60,8 @@ export function createTlsServer(
       stopListening();
       sessions.forEach((s) => s.close()); // GOAWAY: open streams finish, no new ones
       if (sockets.size === 0) return;
-      const deadline = setTimeout(() => sockets.forEach((s) => s.destroy()), config.drainTimeoutMs);
-      await new Promise<void>((resolve) => drained.push(resolve));
+      const deadline = setTimeout(sockets.destroyAll, config.drainTimeoutMs);
+      await sockets.drained();
       clearTimeout(deadline);
     })());
   return { server, lifecycle: { close, destroy } };
