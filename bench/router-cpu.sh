@@ -8,18 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-4}
 ROUNDS=${ROUNDS:-3}
-WORK=$(mktemp -d /tmp/corral-bench-cpu.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
-
-B1=$(free_port); B2=$(free_port)
-node bench/router-backend.mjs "$B1" & PIDS+=($!)
-node bench/router-backend.mjs "$B2" & PIDS+=($!)
-wait_port "$B1"; wait_port "$B2"
-declare -A PORT WPID
+# shellcheck source=bench/lib.sh
+. bench/lib.sh corral-bench-cpu
+start_backends
+declare -A WPID
 corral() { # name raw-front(1|0): the worker process is the one measured
   local port; port=$(free_port); PORT[$1]=$port
   CORRAL_RAW_FRONT=$2 CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" 1 "$B1" "$B2" & PIDS+=($!)
@@ -29,9 +21,7 @@ corral() { # name raw-front(1|0): the worker process is the one measured
 }
 corral corral-raw 1
 corral corral-nodehttp 0
-HP=$(free_port); PORT[haproxy-1]=$HP
-printf 'global\n  nbthread 1\n  maxconn 8000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option forwardfor\nfrontend f\n  bind 127.0.0.1:%s\n  default_backend b\nbackend b\n  balance roundrobin\n  http-reuse always\n  server s1 127.0.0.1:%s\n  server s2 127.0.0.1:%s\n' "$HP" "$B1" "$B2" >"$WORK/h.cfg"
-haproxy -f "$WORK/h.cfg" -db >/dev/null 2>&1 & PIDS+=($!); WPID[haproxy-1]=$!; wait_port "$HP"
+start_haproxy haproxy-1 1; WPID[haproxy-1]=$LAST_PID
 NP=$(free_port); PORT[nginx-1]=$NP; mkdir -p "$WORK/n"
 cat >"$WORK/n/nginx.conf" <<CFG
 daemon off; master_process off; worker_processes 1; pid $WORK/n/pid; error_log $WORK/n/err;

@@ -16,45 +16,10 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-"64 256"}
 THREADS=${THREADS:-2}
 CORES=$(nproc)
-WORK=$(mktemp -d /tmp/corral-bench-router.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh corral-bench-router
+start_backends
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
-
-B1=$(free_port); B2=$(free_port)
-node bench/router-backend.mjs "$B1" & PIDS+=($!)
-node bench/router-backend.mjs "$B2" & PIDS+=($!)
-wait_port "$B1"; wait_port "$B2"
-
-declare -A PORT
-start_haproxy() { # name threads
-  local port; port=$(free_port); PORT[$1]=$port
-  cat >"$WORK/$1.cfg" <<CFG
-global
-  nbthread $2
-  maxconn 8000
-defaults
-  mode http
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  option http-keep-alive
-  option forwardfor
-frontend f
-  bind 127.0.0.1:$port
-  default_backend b
-backend b
-  balance roundrobin
-  http-reuse always
-  server s1 127.0.0.1:$B1
-  server s2 127.0.0.1:$B2
-CFG
-  haproxy -f "$WORK/$1.cfg" -db >"$WORK/$1.out" 2>&1 & PIDS+=($!)
-  wait_port "$port" || { cat "$WORK/$1.out" >&2; exit 1; }
-}
 start_nginx() { # name workers
   local port; port=$(free_port); PORT[$1]=$port
   mkdir -p "$WORK/$1"
