@@ -12,7 +12,7 @@ import { silentLogger } from '../src/lib/log.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import { startEtcdCluster } from '../src/store/etcd-testing.ts';
 import { startControllerNode, startEngineNode, startRouterNode, type EngineNode } from '../src/cluster/index.ts';
-import { apiOf, siteReplicas, uploadStaticExample } from '../test/helpers/cluster-api.ts';
+import { apiOf, replacedOff, siteReplicas, uploadStaticExample } from '../test/helpers/cluster-api.ts';
 import { get, requestLoop } from '../test/helpers/http.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -40,10 +40,7 @@ try {
     const victim = (await siteReplicas(api, 'www')).readyOn[0]!;
     const died = Date.now();
     await engines.get(victim)!.destroy();
-    await waitFor(async () => {
-      const r = await siteReplicas(api, 'www');
-      return r.ready === 2 && !r.readyOn.includes(victim);
-    }, { what: 'capacity restored', timeoutMs: 60_000, intervalMs: 20 });
+    await replacedOff(api, 'www', victim, 2, { timeoutMs: 60_000, intervalMs: 20 });
     const ms = Date.now() - died;
     const result = await loop.stop();
     rows.push({ ms, total: result.total, failed: result.failed.length });

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../src/lib/wait.ts';
 import { openEtcdStore, type Store } from '../src/store/index.ts';
 import { etcdMissing, startEtcdCluster, type EtcdCluster } from '../src/store/etcd-testing.ts';
-import { apiOf, siteReplicas, type Api } from './helpers/cluster-api.ts';
+import { apiOf, replacedOff, siteReplicas, type Api } from './helpers/cluster-api.ts';
 import { ok, REPO, runCli } from './helpers/farm-process.ts';
 import { get, requestLoop } from './helpers/http.ts';
 import { createTestNet, netnsMissing, type TestNet } from './helpers/netns.ts';
@@ -101,10 +101,7 @@ describe('a farm on three hosts (network namespaces)', { skip, timeout: 180_000 
     const host = net.hosts[Number(victim.slice(1)) - 1]!;
     const died = Date.now();
     for (const pid of net.pids(host)) killQuietly(pid);
-    await waitFor(async () => {
-      const r = await siteReplicas(admin, 'www');
-      return r.ready === 2 && !r.readyOn.includes(victim);
-    }, { what: 'two ready replicas off the dead host', timeoutMs: 30_000, intervalMs: 50 });
+    await replacedOff(admin, 'www', victim, 2, { timeoutMs: 30_000, intervalMs: 50 });
     const restoredMs = Date.now() - died;
     const result = await loop.stop();
     // The host comes back: its engine rejoins under the same id, empty.

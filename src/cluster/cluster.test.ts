@@ -12,7 +12,7 @@ import { waitFor } from '../lib/wait.ts';
 import { silentLogger } from '../lib/log.ts';
 import { etcdMissing, startEtcdCluster, type EtcdCluster } from '../store/etcd-testing.ts';
 import { startControllerNode, startEngineNode, startRouterNode, type ControllerNode, type EngineNode, type RouterNode } from './index.ts';
-import { apiOf, siteReplicas, uploadStaticExample, type Api } from '../../test/helpers/cluster-api.ts';
+import { apiOf, replacedOff, siteReplicas, uploadStaticExample, type Api } from '../../test/helpers/cluster-api.ts';
 import { get, requestLoop } from '../../test/helpers/http.ts';
 
 const skip = etcdMissing();
@@ -75,10 +75,7 @@ describe('a farm on etcd, in one process', { skip, timeout: 120_000 }, () => {
     const died = Date.now();
     await engines.get(victim)!.destroy();
     engines.delete(victim);
-    await waitFor(async () => {
-      const r = await siteReplicas(admin, 'www');
-      return r.ready === 2 && !r.readyOn.includes(victim);
-    }, { what: 'two ready replicas off the dead engine', timeoutMs: 20_000, intervalMs: 50 });
+    await replacedOff(admin, 'www', victim, 2, { timeoutMs: 20_000, intervalMs: 50 });
     const restoredMs = Date.now() - died;
     const result = await loop.stop();
     console.log(`# engine death → full capacity in ${restoredMs} ms; ${result.total} requests, ${result.failed.length} failed`);

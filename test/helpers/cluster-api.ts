@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { packDirectory } from '../../src/lib/tarball.ts';
 import { REPO } from './farm-process.ts';
+import { waitFor } from '../../src/lib/wait.ts';
 
 export interface Api {
   call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>;
@@ -63,4 +64,15 @@ export async function siteReplicas(api: Api, site: string): Promise<SiteReplicas
   const { json } = await api.call<{ release?: string; virtualServers: { vs: string; engine: string; state?: string; release: string }[] }>('GET', `/v1/sites/${site}/status`);
   const ready = (json.virtualServers ?? []).filter((v) => v.release === json.release && v.state === 'ready');
   return { ready: ready.length, readyOn: ready.map((v) => v.engine), all: json.virtualServers ?? [] };
+}
+
+/** Wait until `replicas` replicas of site are ready, none of them on `gone` (the engine that died). */
+export async function replacedOff(api: Api, site: string, gone: string, replicas: number, opts: { timeoutMs: number; intervalMs: number }): Promise<void> {
+  await waitFor(
+    async () => {
+      const r = await siteReplicas(api, site);
+      return r.ready === replicas && !r.readyOn.includes(gone);
+    },
+    { what: `${replicas} ready replicas of ${site} off ${gone}`, ...opts },
+  );
 }
