@@ -88,7 +88,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     },
     onRequest,
   );
-  server.keepAliveTimeout = config.clientKeepAliveMs;
   // Bodiless HTTP/1.1 requests skip node:http (raw-server.ts); the rest is handed to it.
   const front = config.rawFront ? installRawFront(server, config) : undefined;
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
@@ -113,7 +112,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
     if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
-    const closed = maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    const closed = route.maintenance && maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
     if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
     proxyUpgrade(deps, req, socket, head, route);
