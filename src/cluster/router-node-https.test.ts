@@ -1,6 +1,6 @@
 // `corral router --join … --https-port 0 --workers 2` as a real process joined to a farm
 // on etcd (controller in this process, loopback): HTTPS from its workers with the
-// self-signed dev certificate, a site's uploaded certificate picked by SNI (from the
+// self-signed dev certificate (EC), a site's uploaded RSA certificate picked by SNI under TLS 1.3 (from the
 // store's certificates/), the site routed over HTTPS, the workers' metrics on
 // --metrics-port, and the flag checks.
 
@@ -74,7 +74,7 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     assert.equal((await httpsGet(httpsUrl!, 'www.acme.test')).cn, 'corral.localhost', 'the dev certificate before any upload');
     assert.equal((await httpsGet(httpsUrl!, 'nobody.test')).status, 404);
 
-    const pem = selfSigned(t, 'www.acme.test', ['DNS:www.acme.test']);
+    const pem = selfSigned(t, 'www.acme.test', ['DNS:www.acme.test'], { key: 'rsa' }); // RSA, beside the EC dev certificate
     assert.equal((await acme.call('POST', '/v1/sites/www/certificates', pem)).status, 201);
     // fresh connections until 20 in a row present the site's certificate (whichever worker took them)
     await waitFor(async () => {

@@ -1,5 +1,6 @@
 // HTTPS in the router cluster, with real worker processes on loopback: every worker serves
-// the shared HTTPS port with the default certificate and SNI picks each site's own, and a
+// the shared HTTPS port with the default certificate (EC) and SNI picks each site's own
+// (EC or RSA; the client offers TLS 1.3, preferring ECDSA), and a
 // certificate update from the primary reaches every worker without a restart. Which
 // worker accepted a connection is read from /proc (the socket's owner), so "every worker"
 // is seen, not assumed.
@@ -98,7 +99,7 @@ test('every router worker serves HTTPS, SNI picking each site its own certificat
   const a = await startBackend(t, 'a');
   const b = await startBackend(t, 'b');
   const certA = selfSigned(t, 'a.test', ['DNS:a.test']);
-  const certB = selfSigned(t, 'b.test', ['DNS:b.test']);
+  const certB = selfSigned(t, 'b.test', ['DNS:b.test'], { key: 'rsa' }); // an RSA site beside the EC default: served under TLS 1.3 too
   const rc = await startTlsCluster(t, [route('a', ['a.test'], [a]), route('b', ['b.test'], [b])]);
   assert.ok(rc.httpsPort! > 0 && rc.httpsPort !== rc.port, `HTTPS on its own port: ${rc.httpsPort} vs ${rc.port}`);
   const pids = livePids();
@@ -112,7 +113,7 @@ test('every router worker serves HTTPS, SNI picking each site its own certificat
   await fromEveryWorker(rc, 'other.test', (x) => x.cn === 'default.localhost' && x.status === 404, 'an unknown name: the default certificate, 404');
 
   // an update: a's certificate goes, b's is replaced
-  const certB2 = selfSigned(t, 'b2.test', ['DNS:b.test']);
+  const certB2 = selfSigned(t, 'b2.test', ['DNS:b.test'], { key: 'rsa' });
   rc.setCertificates([{ site: 'b', ...certB2 }]);
   await fromEveryWorker(rc, 'a.test', (x) => x.cn === 'default.localhost' && x.body === 'a', 'every worker back on the default certificate for a.test');
   await fromEveryWorker(rc, 'b.test', (x) => x.cn === 'b2.test' && x.body === 'b', "every worker presenting b's new certificate");

@@ -1,6 +1,8 @@
 // The router's HTTPS listener: one node:http2 secure server with allowHTTP1, so ALPN
 // picks HTTP/2 ("h2") or HTTP/1.1 per connection; certificates per SNI name from the
-// CertificateStore, the default certificate for unknown or absent names. Both
+// CertificateStore, the default certificate for unknown or absent names; a site
+// certificate of any key type wins over the default by the server's preference order
+// (tls-preference.ts: RSA and ECDSA alike, TLS 1.2 and 1.3). Both
 // protocols go to the same request handler as plain HTTP; upgrades (WebSocket) are
 // HTTP/1.1 only and arrive through the 'upgrade' event of the HTTP/1.1 side.
 
@@ -10,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { clientSideSettings, type RouterConfig } from './options.ts';
 import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
+import { handshakePreference } from './tls-preference.ts';
 import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -28,6 +31,7 @@ export function createTlsServer(
       cert: defaultCert.cert,
       key: defaultCert.key,
       SNICallback: certs.sniCallback,
+      ...handshakePreference(defaultCert.cert),
       settings: { maxHeaderListSize: config.maxHeaderBytes },
     },
     // the compat request/response of either protocol quack like node:http's
