@@ -3,6 +3,8 @@
 // the CLI and SNI picks it up live; a bad key is refused; HTTP→HTTPS redirect per site.
 // With two router workers, whatever the machine's core count: every step goes through
 // the primary's IPC to the workers (src/router/cluster-tls.test.ts checks each worker).
+// The uploaded certificate is RSA beside the EC dev certificate (served under TLS 1.3),
+// and --trusted-proxies reaches the workers.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
@@ -11,8 +13,9 @@ import { connect as h2connect } from 'node:http2';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFarmProcess, ok, removeDir, type FarmProcess } from './helpers/farm-process.ts';
+import { startFarmProcess, ok, removeDir, runCli, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
+import { request } from 'undici';
 import { waitFor } from '../src/lib/wait.ts';
 import { selfSigned } from '../src/lib/tls-testing.ts';
 
@@ -60,7 +63,7 @@ describe('HTTPS on a one-machine farm', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-https-'));
-    farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'] });
+    farm = await startFarmProcess({ extraArgs: ['--router-workers', '2', '--trusted-proxies', '127.0.0.1'] });
     httpsUrl = /https\s+(https:\/\/127\.0\.0\.1:\d+)/.exec(farm.output())?.[1] ?? '';
   });
   after(async () => {
@@ -90,7 +93,7 @@ describe('HTTPS on a one-machine farm', () => {
     assert.match(first.body, /www/);
     assert.equal((await h2get(httpsUrl, 'nobody.test')).status, 404);
 
-    const own = selfSigned(t, 'www.acme.test', ['DNS:www.acme.test']);
+    const own = selfSigned(t, 'www.acme.test', ['DNS:www.acme.test'], { key: 'rsa' }); // as most real ones; the dev one is EC
     const other = selfSigned(t, 'www.acme.test', ['DNS:www.acme.test']);
     await writeFile(join(work, 'www.crt'), own.cert);
     await writeFile(join(work, 'www.key'), own.key, { mode: 0o600 });
@@ -116,5 +119,26 @@ describe('HTTPS on a one-machine farm', () => {
     const port = new URL(httpsUrl).port;
     await waitFor(async () => (await get(farm.routerUrl, 'www.acme.test', '/x?y=1')).status === 308, { timeoutMs: 10_000, what: 'the redirect' });
     assert.equal((await get(farm.routerUrl, 'www.acme.test', '/x?y=1')).headers.location, `https://www.acme.test:${port}/x?y=1`);
+  });
+
+  it('takes the client named by a trusted proxy (--trusted-proxies): a maintenance allowIps address gets through', async () => {
+    await api('POST', '/v1/sites', { name: 'ops', domains: ['ops.acme.test'], kind: 'static' }, token);
+    await api('PATCH', '/v1/sites/ops', { maintenance: { on: true, allowIps: ['198.51.100.7'] } }, token);
+    const send = async (xff?: string) => {
+      const res = await request(`${farm.routerUrl}/`, { headers: { host: 'ops.acme.test', ...(xff ? { 'x-forwarded-for': xff } : {}) } });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    await waitFor(async () => /maintenance/i.test((await send()).body), { timeoutMs: 10_000, what: 'the maintenance page' });
+    // the allowed client behind the proxy (this test, 127.0.0.1) passes maintenance: no endpoint, the router's own 503
+    const through = await send('198.51.100.7');
+    assert.equal(through.status, 503);
+    assert.doesNotMatch(through.body, /maintenance/i);
+    assert.match((await send('203.0.113.9')).body, /maintenance/i);
+  });
+
+  it('refuses a --trusted-proxies entry that is not an address or CIDR block', async () => {
+    const r = await runCli(['up', '--dir', join(work, 'never'), '--trusted-proxies', '10.0.0.0/8,lb.example.com']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--trusted-proxies: "lb\.example\.com" is not an IP address or CIDR block/);
   });
 });

@@ -26,6 +26,8 @@ export interface FarmRouterOptions {
   httpsPort?: number;
   host: string;
   accessLog: boolean;
+  /** The proxies in front of the router (router option trustedProxies). */
+  trustedProxies: readonly string[];
   log: Logger;
   accessLogger: () => Logger;
 }
@@ -44,7 +46,7 @@ export function farmRouterOptions(dir: string, opts: Omit<FarmOptions, 'dir'>, p
   return {
     dir: resolve(dir), workers: opts.routerWorkers ?? availableParallelism(), httpPort: opts.httpPort, host: opts.host,
     ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),
-    accessLog: opts.accessLog === true, log: partLog('router'), accessLogger: () => partLog('access'),
+    accessLog: opts.accessLog === true, trustedProxies: opts.trustedProxies ?? [], log: partLog('router'), accessLogger: () => partLog('access'),
   };
 }
 
@@ -57,7 +59,7 @@ export function bootFarmRouterWorkers(o: FarmRouterOptions): Promise<BootedRoute
       workers: o.workers,
       listen: { port: o.httpPort, host: o.host },
       ...(devCert ? { httpsListen: { port: o.httpsPort!, host: o.host } } : {}),
-      router: { accessLog: o.accessLog, metrics: true, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
+      router: { accessLog: o.accessLog, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
       log: o.log,
     });
   })();
@@ -94,7 +96,7 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
 
 async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmRouter> {
   const devCert = o.httpsPort !== undefined ? await ensureDevCertificate(o.dir) : undefined;
-  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, metrics: true, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
+  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
   const stats = trackSiteStats([router.server, router.tlsServer]);
   const stops: Array<() => void> = [];
   const close = async () => {

@@ -41,6 +41,8 @@ export interface FarmOptions {
   routerBoot?: Promise<BootedRouterCluster>;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
+  /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
+  trustedProxies?: readonly string[];
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
 }

@@ -100,10 +100,11 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     writeFileSync(join(root, 'a.crt'), a.cert);
     writeFileSync(join(root, 'b.key'), b.key, { mode: 0o600 });
     const run = (...args: string[]) => runCli(['router', '--join', controller.apiUrl, '--token', joinToken, ...args]);
-    const [half, mismatch, workers] = await Promise.all([
+    const [half, mismatch, workers, proxies] = await Promise.all([
       run('--https-port', '0', '--tls-cert', join(root, 'a.crt')),
       run('--https-port', '0', '--tls-cert', join(root, 'a.crt'), '--tls-key', join(root, 'b.key')),
       run('--workers', 'many'),
+      run('--trusted-proxies', '10.0.0.0/33'),
     ]);
     assert.equal(half.code, 1);
     assert.match(half.stderr, /--tls-cert and --tls-key go together/);
@@ -111,5 +112,7 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     assert.match(mismatch.stderr, /--tls-cert\/--tls-key cannot be used/);
     assert.equal(workers.code, 1);
     assert.match(workers.stderr, /--workers must be auto or a number from 1 to 256/);
+    assert.equal(proxies.code, 1);
+    assert.match(proxies.stderr, /--trusted-proxies: "10\.0\.0\.0\/33" is not an IP address or CIDR block/);
   });
 });

@@ -30,6 +30,8 @@ export interface RouterNodeOptions {
   workers?: number;
   /** Serve GET /metrics (router and per-site series) on this listener; default none. */
   metrics?: MetricsListen;
+  /** The proxies in front of this router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
+  trustedProxies?: readonly string[];
   log?: Logger;
 }
 
@@ -97,7 +99,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 }
 
 async function startInProcess(opts: RouterNodeOptions, log: Logger): Promise<Running> {
-  const router = buildRouter({ log, metrics: opts.metrics !== undefined, tls: opts.https?.cert ?? null });
+  const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null });
   const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
   const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
@@ -124,7 +126,7 @@ async function startWorkers(opts: RouterNodeOptions, log: Logger): Promise<Runni
   const rc: RouterCluster = await startRouterCluster({
     workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
     ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),
-    router: { metrics: opts.metrics !== undefined, tls: opts.https?.cert ?? null }, log,
+    router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
   });
   return {
     port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}),

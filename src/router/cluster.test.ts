@@ -7,9 +7,9 @@ import { startRouterCluster } from './cluster.ts';
 import { route, startBackend } from './testing.ts';
 
 /** One request on a fresh connection (so the kernel may hand it to any worker). */
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
+function get(port: number, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, headers: { host, connection: 'close' }, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, headers: { ...headers, host, connection: 'close' }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -44,4 +44,15 @@ test('router workers share the port, take new tables without a restart, and are 
     for (let i = 0; i < 20; i++) if ((await get(rc.port, 's.test').catch(() => ({ body: '' }))).body !== 'b') return false;
     return true;
   }, { what: 'the replacement to serve the current table' });
+});
+
+test('router workers take the trusted proxies from the router options', async (t) => {
+  const a = await startBackend(t, 'a');
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, router: { trustedProxies: ['127.0.0.0/8'] }, routes: [route('s', ['s.test'], [a])] });
+  t.after(() => rc.close(2_000));
+  for (let i = 0; i < 10; i++) assert.equal((await get(rc.port, 's.test', { 'x-forwarded-for': '203.0.113.7' })).body, 'a');
+  for (const seen of a.seen) {
+    assert.equal(seen.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1', 'the trusted peer extends the chain');
+    assert.equal(seen.headers['x-real-ip'], '203.0.113.7');
+  }
 });

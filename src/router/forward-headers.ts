@@ -1,48 +1,67 @@
 // Headers across the proxy: hop-by-hop headers are dropped in both directions
-// (RFC 9110 §7.6.1), X-Forwarded-For/-Proto/-Host and Via are set on the way in.
+// (RFC 9110 §7.6.1); on the way in the router sets X-Forwarded-For/-Proto/-Host,
+// X-Real-IP, Forwarded (RFC 7239) and Via. One function for every path (the raw front
+// and node:http, HTTP/1.1 and HTTP/2, the raw upstream, undici and upgrades).
 //
-// Without trustProxy the client's own X-Forwarded-* are discarded (a client could
-// otherwise forge its address); with it, the client IP is appended to the chain and
-// the incoming proto/host are kept.
+// A client that is not one of the operator's trusted proxies (trusted-proxies.ts) cannot
+// speak for anyone: its Forwarded, X-Real-IP and every X-Forwarded-* (For, Proto, Host,
+// Port, Prefix, …) are dropped and replaced by the router's own, so a backend sees
+// exactly what the router saw. A trusted proxy's chain is extended: X-Forwarded-For and
+// Forwarded get this hop appended, its X-Forwarded-Proto/-Host (first value) and other
+// X-Forwarded-* are kept, and X-Real-IP is the client it names (trusted hops skipped).
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ClientRequest } from './client-exchange.ts';
+import { headerValue, unmappedIp, type TrustedProxies } from './trusted-proxies.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /** Set by the router itself, never copied from the client. `expect` is answered by the router. */
-const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'via', 'expect']);
+const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect']);
 /** Never dropped because a Connection header lists them. */
 const PROTECTED = new Set(['host', 'content-length']);
 const VIA = '1.1 corral';
+/** RFC 7230 token characters: a Forwarded value made only of them needs no quotes. */
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/;
 
 /** The request headers to send upstream, as a flat [name, value, …] list. */
-export function upstreamRequestHeaders(req: ClientRequest, trustProxy: boolean, opts: { upgrade?: boolean } = {}): string[] {
+export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies, opts: { upgrade?: boolean } = {}): string[] {
   const listed = connectionTokens(req.headers.connection);
   const raw = req.rawHeaders;
   const out: string[] = [];
   const h2 = req.httpVersionMajor === 2;
+  const peer = unmappedIp(req.socket.remoteAddress ?? '');
+  const trusted = trust.has(peer);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || OWN.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
     if (h2 && (name.charCodeAt(0) === 58 /* ':' pseudo-header */ || name === 'host')) continue;
+    if (name.charCodeAt(0) === 120 /* 'x' */ && name.startsWith('x-forwarded-') && !trusted) continue; // Port, Prefix, …
     out.push(raw[i]!, raw[i + 1]!);
   }
   if (h2 && req.headers.host) out.push('host', req.headers.host); // from :authority (router.ts)
   if (opts.upgrade && req.headers.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', req.headers.upgrade);
   const h = req.headers;
-  const clientIp = clientAddress(req);
-  const xff = trustProxy && h['x-forwarded-for'] ? `${h['x-forwarded-for']}, ${clientIp}` : clientIp;
-  const proto = (trustProxy && first(h['x-forwarded-proto'])) || ('encrypted' in req.socket ? 'https' : 'http');
-  const host = (trustProxy && first(h['x-forwarded-host'])) || h.host;
-  out.push('x-forwarded-for', xff, 'x-forwarded-proto', proto);
-  if (host) out.push('x-forwarded-host', host);
+  const scheme = 'encrypted' in req.socket ? 'https' : 'http';
+  const hop = forwardedElement(peer, scheme, h.host);
+  if (trusted) {
+    const xff = headerValue(h['x-forwarded-for']);
+    const forwarded = headerValue(h.forwarded);
+    const host = first(h['x-forwarded-host']) ?? h.host;
+    out.push('x-forwarded-for', xff ? `${xff}, ${peer}` : peer, 'x-forwarded-proto', first(h['x-forwarded-proto']) ?? scheme);
+    if (host) out.push('x-forwarded-host', host);
+    out.push('x-real-ip', trust.clientBehind(peer, xff), 'forwarded', forwarded ? `${forwarded}, ${hop}` : hop);
+  } else {
+    out.push('x-forwarded-for', peer, 'x-forwarded-proto', scheme);
+    if (h.host) out.push('x-forwarded-host', h.host);
+    out.push('x-real-ip', peer, 'forwarded', hop);
+  }
   out.push('via', h.via ? `${h.via}, ${VIA}` : VIA);
   return out;
 }
 
 /** The raw fast path's request head: request line, forwarded headers, blank line. */
-export function upstreamRequestHead(req: ClientRequest, trustProxy: boolean): string {
-  const h = upstreamRequestHeaders(req, trustProxy);
+export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
+  const h = upstreamRequestHeaders(req, trust);
   let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
   for (let i = 0; i < h.length; i += 2) head += `${h[i]!}: ${h[i + 1]!}\r\n`;
   return `${head}\r\n`;
@@ -95,9 +114,12 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
   return set.size ? set : undefined;
 }
 
-function clientAddress(req: ClientRequest): string {
-  const a = req.socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+/** This hop as a Forwarded element (RFC 7239 §4): for=, proto=, host=; IPv6 and non-token values quoted. */
+function forwardedElement(ip: string, proto: string, host: string | undefined): string {
+  const node = ip === '' ? 'unknown' : ip.includes(':') ? `"[${ip}]"` : ip;
+  const element = `for=${node};proto=${proto}`;
+  if (!host) return element;
+  return `${element};host=${TOKEN.test(host) ? host : `"${host.replace(/["\\]/g, '\\$&')}"`}`;
 }
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -9,3 +9,4 @@ export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster.ts';
 export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';
 export { routerMetricsRegistry } from './metrics.ts';
+export { parseTrustedProxies, trustedProxyError } from './trusted-proxies.ts';

@@ -3,6 +3,7 @@
 
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { CertificatePem } from './tls-certificates.ts';
+import { trustedProxyError } from './trusted-proxies.ts';
 
 export interface RouterOptions {
   log?: Logger;
@@ -10,8 +11,12 @@ export interface RouterOptions {
   accessLog?: Logger | null;
   /** Record Prometheus series per site and endpoint (metrics.ts). Default false. */
   metrics?: boolean;
-  /** Trust X-Forwarded-* from the client (a load balancer sits in front). Default false. */
-  trustProxy?: boolean;
+  /**
+   * The proxies in front of the router (load balancers), as addresses or CIDR blocks: only
+   * a client connecting from one of them may pass X-Forwarded-* and Forwarded on (they are
+   * extended); anyone else's are replaced. Default none.
+   */
+  trustedProxies?: readonly string[];
   /** How long an endpoint whose connection failed is skipped. Default 3000 ms. */
   ejectMs?: number;
   /** Upstream TCP connect timeout. Default 3000 ms. */
@@ -45,7 +50,7 @@ export interface RouterOptions {
 export type RouterConfig = Readonly<Required<RouterOptions>>;
 
 const DEFAULTS: Omit<RouterConfig, 'log'> = {
-  trustProxy: false,
+  trustedProxies: [],
   ejectMs: 3000,
   connectTimeoutMs: 3000,
   headersTimeoutMs: 60_000,
@@ -79,6 +84,7 @@ const DURATIONS = [
 ] as const;
 
 export function routerConfig(opts: RouterOptions = {}): RouterConfig {
+  if ('trustProxy' in opts) throw new TypeError('router option trustProxy was replaced by trustedProxies (the addresses or CIDR blocks of the proxies in front)');
   for (const key of Object.keys(opts)) {
     if (key !== 'log' && !(key in DEFAULTS)) throw new TypeError(`unknown router option "${key}"`);
   }
@@ -91,7 +97,12 @@ export function routerConfig(opts: RouterOptions = {}): RouterConfig {
     throw new TypeError('router option clientHeadersTimeoutMs must not exceed clientRequestTimeoutMs');
   }
   if (config.clientHeadersTimeoutMs === 0) throw new TypeError('router option clientHeadersTimeoutMs must be > 0 (slow-client protection)');
-  if (typeof config.trustProxy !== 'boolean') throw new TypeError('router option trustProxy must be a boolean');
+  if (!Array.isArray(config.trustedProxies)) throw new TypeError('router option trustedProxies must be a list of addresses or CIDR blocks');
+  for (const entry of config.trustedProxies) {
+    const bad = trustedProxyError(entry);
+    if (bad) throw new TypeError(`router option trustedProxies: ${bad}`);
+  }
+  config.trustedProxies = Object.freeze([...config.trustedProxies]);
   if (typeof config.rawUpstream !== 'boolean') throw new TypeError('router option rawUpstream must be a boolean');
   const tls = config.tls;
   if (tls !== null && (typeof tls !== 'object' || typeof tls.cert !== 'string' || typeof tls.key !== 'string')) {

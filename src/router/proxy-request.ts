@@ -27,6 +27,7 @@ import type { RetryBudget } from './retry-budget.ts';
 import type { TimeoutStreaks } from './timeout-streaks.ts';
 import { recordRetryBudgetExhausted } from './metrics.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
 
 /** What forwarding needs from the router; shared by every request. */
 export interface ProxyDeps {
@@ -43,6 +44,8 @@ export interface ProxyDeps {
   retryBudget: RetryBudget;
   /** Per-try timeouts in a row per endpoint: a streak ejects. */
   timeoutStreaks: TimeoutStreaks;
+  /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
+  trust: TrustedProxies;
   config: RouterConfig;
   log: Logger;
 }
@@ -92,8 +95,8 @@ class Forwarding {
     this.#body = req instanceof RawRequest || !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
     this.#replayable = isReplayable(req.method, req.headers);
     this.#raw = this.#body === null && req.httpVersionMajor !== 2 ? deps.raw : undefined; // HTTP/2 responses go through undici's object headers
-    this.#head = this.#raw ? upstreamRequestHead(req, deps.config.trustProxy) : '';
-    this.#headers = this.#raw ? [] : upstreamRequestHeaders(req, deps.config.trustProxy);
+    this.#head = this.#raw ? upstreamRequestHead(req, deps.trust) : '';
+    this.#headers = this.#raw ? [] : upstreamRequestHeaders(req, deps.trust);
     deps.retryBudget.recordRequest(route.site);
     this.#access = deps.config.accessLog || deps.config.metrics ? new AccessRecord(res) : undefined;
     this.#onFail = this.#failed.bind(this);

@@ -12,9 +12,10 @@ import { sendRawError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
 import { upstreamRequestHeaders } from './forward-headers.ts';
 import { ejectEndpoint, type ProxyDeps } from './proxy-request.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
 
 export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer, route: Route): void {
-  const requestHead = upgradeHead(req, deps.config.trustProxy);
+  const requestHead = upgradeHead(req, deps.trust);
   const tried = new Set<string>();
   let tries = 0;
   const fail = (err: unknown, site: string) =>
@@ -73,8 +74,8 @@ function endThenDestroy(s: Duplex): void {
   s.end();
 }
 
-function upgradeHead(req: IncomingMessage, trustProxy: boolean): string {
-  const h = upstreamRequestHeaders(req, trustProxy, { upgrade: true });
+function upgradeHead(req: IncomingMessage, trust: TrustedProxies): string {
+  const h = upstreamRequestHeaders(req, trust, { upgrade: true });
   let out = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
   for (let i = 0; i < h.length; i += 2) out += `${h[i]}: ${h[i + 1]}\r\n`;
   return out + '\r\n';

@@ -1,33 +1,153 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect as h2connect } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { selfSigned } from '../lib/tls-testing.ts';
+import type { RouterOptions } from './options.ts';
+import { buildRouter } from './router.ts';
 import { route, startBackend, startRouter } from './testing.ts';
 
-test('X-Forwarded-* are set, and the client cannot forge them', async (t) => {
-  const b = await startBackend(t, 'b');
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  await r.send({
-    host: 's.test:8080',
-    headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.test' },
+/** What a client behind no trusted proxy may try: every forwarding header, some twice, in odd case. */
+const SPOOFED = {
+  'X-Forwarded-For': ['6.6.6.6', '7.7.7.7'],
+  'x-forwarded-proto': 'https',
+  'X-FORWARDED-HOST': 'evil.test',
+  'x-forwarded-port': '443',
+  'x-forwarded-prefix': '/admin',
+  'x-forwarded-server': 'lb.evil.test',
+  Forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
+  'X-Real-IP': '6.6.6.6',
+};
+
+const FORWARDING = /^(?:forwarded|x-real-ip|x-forwarded-.*)$/i;
+
+/** A backend recording the forwarding headers of each request exactly as they arrived (raw, duplicates kept), lower-cased. */
+async function recordingBackend(t: TestContext) {
+  const seen: Array<Array<[string, string]>> = [];
+  const backend = await startBackend(t, 'b', (req, res) => {
+    const got: Array<[string, string]> = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      if (FORWARDING.test(req.rawHeaders[i]!)) got.push([req.rawHeaders[i]!.toLowerCase(), req.rawHeaders[i + 1]!]);
+    }
+    seen.push(got.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+    req.resume();
+    res.end('ok');
   });
-  const h = b.seen[0]!.headers;
-  assert.equal(h['x-forwarded-for'], '127.0.0.1');
-  assert.equal(h['x-forwarded-proto'], 'http');
-  assert.equal(h['x-forwarded-host'], 's.test:8080');
-  assert.equal(h.host, 's.test:8080');
-  assert.equal(h.via, '1.1 corral');
+  return { backend, seen };
+}
+
+/** Each front and upstream path: the raw front or node:http, a bodiless GET (raw upstream) or a POST (undici). */
+const PATHS: Array<{ name: string; opts: RouterOptions; method: string; body?: string }> = [
+  { name: 'raw front, GET', opts: {}, method: 'GET' },
+  { name: 'raw front, POST', opts: {}, method: 'POST', body: 'x' },
+  { name: 'node:http front, GET', opts: { rawFront: false }, method: 'GET' },
+  { name: 'node:http front, POST', opts: { rawFront: false }, method: 'POST', body: 'x' },
+  { name: 'undici only, GET', opts: { rawUpstream: false }, method: 'GET' },
+];
+
+for (const path of PATHS) {
+  test(`a client's own forwarding headers are replaced by the router's (${path.name})`, async (t) => {
+    const { backend, seen } = await recordingBackend(t);
+    const r = await startRouter(t, [route('s', ['s.test'], [backend])], path.opts);
+    const reply = await r.send({ host: 's.test:8080', method: path.method, headers: SPOOFED, ...(path.body ? { body: path.body } : {}) });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(seen[0], [
+      ['forwarded', 'for=127.0.0.1;proto=http;host="s.test:8080"'],
+      ['x-forwarded-for', '127.0.0.1'],
+      ['x-forwarded-host', 's.test:8080'],
+      ['x-forwarded-proto', 'http'],
+      ['x-real-ip', '127.0.0.1'],
+    ]);
+  });
+
+  test(`a trusted proxy's chain is extended (${path.name})`, async (t) => {
+    const { backend, seen } = await recordingBackend(t);
+    const r = await startRouter(t, [route('s', ['s.test'], [backend])], { ...path.opts, trustedProxies: ['10.0.0.0/8', '127.0.0.1'] });
+    const fromProxy = {
+      'x-forwarded-for': '203.0.113.7, 10.1.2.3',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'www.s.test',
+      'x-forwarded-port': '443',
+      'x-real-ip': '10.1.2.3',
+      forwarded: 'for=203.0.113.7;proto=https;host=www.s.test, for=10.1.2.3',
+    };
+    const reply = await r.send({ host: 's.test', method: path.method, headers: fromProxy, ...(path.body ? { body: path.body } : {}) });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(seen[0], [
+      ['forwarded', 'for=203.0.113.7;proto=https;host=www.s.test, for=10.1.2.3, for=127.0.0.1;proto=http;host=s.test'],
+      ['x-forwarded-for', '203.0.113.7, 10.1.2.3, 127.0.0.1'],
+      ['x-forwarded-host', 'www.s.test'],
+      ['x-forwarded-port', '443'],
+      ['x-forwarded-proto', 'https'],
+      ['x-real-ip', '203.0.113.7'], // the first hop from the right that is not a trusted proxy
+    ]);
+  });
+}
+
+test('a peer outside the trusted list is an ordinary client', async (t) => {
+  const { backend, seen } = await recordingBackend(t);
+  const r = await startRouter(t, [route('s', ['s.test'], [backend])], { trustedProxies: ['10.0.0.0/8', '::1'] });
+  await r.send({ host: 's.test', headers: SPOOFED });
+  assert.deepEqual(seen[0]!.map(([name, value]) => `${name}: ${value}`), [
+    'forwarded: for=127.0.0.1;proto=http;host=s.test',
+    'x-forwarded-for: 127.0.0.1',
+    'x-forwarded-host: s.test',
+    'x-forwarded-proto: http',
+    'x-real-ip: 127.0.0.1',
+  ]);
 });
 
-test('with trustProxy the client IP is appended to the chain', async (t) => {
-  const b = await startBackend(t, 'b');
-  const r = await startRouter(t, [route('s', ['s.test'], [b])], { trustProxy: true });
-  await r.send({
-    host: 's.test',
-    headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'www.s.test' },
+test('an IPv6 client is quoted in Forwarded: for="[::1]"', async (t) => {
+  const { backend, seen } = await recordingBackend(t);
+  const router = buildRouter();
+  router.setRoutes([route('s', ['s.test'], [backend])]);
+  await new Promise<void>((resolve) => router.server.listen(0, '::1', resolve));
+  t.after(() => router.destroy());
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpRequest({ host: '::1', port: (router.server.address() as AddressInfo).port, headers: { host: 's.test', ...SPOOFED } }, resolve);
+    req.on('error', reject);
+    req.end();
   });
-  const h = b.seen[0]!.headers;
-  assert.equal(h['x-forwarded-for'], '203.0.113.7, 10.0.0.1, 127.0.0.1');
-  assert.equal(h['x-forwarded-proto'], 'https');
-  assert.equal(h['x-forwarded-host'], 'www.s.test');
+  res.resume();
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(seen[0], [
+    ['forwarded', 'for="[::1]";proto=http;host=s.test'],
+    ['x-forwarded-for', '::1'],
+    ['x-forwarded-host', 's.test'],
+    ['x-forwarded-proto', 'http'],
+    ['x-real-ip', '::1'],
+  ]);
+});
+
+test("over HTTP/2 a client's own forwarding headers are replaced too, with proto=https", async (t) => {
+  const { backend, seen } = await recordingBackend(t);
+  const router = buildRouter({ tls: selfSigned(t, 'default.localhost', ['DNS:localhost']) });
+  router.setRoutes([route('s', ['s.test'], [backend])]);
+  const server = router.tlsServer!;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => router.destroy());
+  const session = h2connect(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { rejectUnauthorized: false });
+  t.after(() => session.close());
+  const stream = session.request({ ':path': '/', ':authority': 's.test', ...SPOOFED });
+  const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
+  stream.resume();
+  await once(stream, 'end');
+  assert.equal(headers[':status'], 200);
+  assert.deepEqual(seen[0], [
+    ['forwarded', 'for=127.0.0.1;proto=https;host=s.test'],
+    ['x-forwarded-for', '127.0.0.1'],
+    ['x-forwarded-host', 's.test'],
+    ['x-forwarded-proto', 'https'],
+    ['x-real-ip', '127.0.0.1'],
+  ]);
+});
+
+test('trustProxy is refused with a hint; a bad trusted proxy entry is refused', () => {
+  assert.throws(() => buildRouter({ trustProxy: true } as RouterOptions), /trustProxy was replaced by trustedProxies/);
+  assert.throws(() => buildRouter({ trustedProxies: ['10.0.0.0/33'] }), /trustedProxies: "10\.0\.0\.0\/33" is not an IP address or CIDR block/);
+  assert.throws(() => buildRouter({ trustedProxies: ['lb.example.com'] }), /not an IP address or CIDR block/);
 });
 
 test('hop-by-hop request headers are not forwarded', async (t) => {

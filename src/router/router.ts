@@ -11,7 +11,8 @@
 //      maintenance: a site in maintenance answers 503 with its page (site-pages.ts),
 //      but to its allowIps; endpoints: a site with none → 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
-//      X-Forwarded-* and Via set, round robin over endpoints not ejected, request body
+//      X-Forwarded-*, X-Real-IP, Forwarded and Via set (forward-headers: a client's own
+//      are replaced unless it is a trusted proxy), round robin over endpoints not ejected, request body
 //      streamed; a failed connection ejects the endpoint and is retried on another
 //      when retry-policy allows;
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
@@ -45,7 +46,8 @@ import { UpstreamPools } from './upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './tls-certificates.ts';
 import { createTlsServer } from './tls-server.ts';
 import { sendHttpsRedirect } from './https-redirect.ts';
-import { clientIp, maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
+import { maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
+import { TrustedProxies } from './trusted-proxies.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface Router {
@@ -73,7 +75,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const raw = config.rawUpstream ? new RawUpstreams({ ...config, keepAliveMs: 4_000 }) : undefined;
   let table: RouteTable = buildRouteTable([]);
   const limiter = new SiteLimiter();
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
+  const trust = new TrustedProxies(config.trustedProxies);
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -102,7 +105,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (route.httpsRedirect && tls?.server.listening && !('encrypted' in req.socket)) {
       return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
     }
-    const closed = route.maintenance && maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
     if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
     proxyRequest(deps, req, res, route);
@@ -112,7 +115,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
     if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
-    const closed = route.maintenance && maintenanceReply(route, clientIp(req, config.trustProxy), req.headers.host);
+    const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
     if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
     proxyUpgrade(deps, req, socket, head, route);

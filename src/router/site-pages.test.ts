@@ -72,14 +72,18 @@ test('clients in allowIps still reach a site in maintenance; the others get the 
   assert.equal(b.seen.length, 1);
 });
 
-test('allowIps is matched on the socket peer, or with trustProxy on the last X-Forwarded-For hop', async (t) => {
+test('allowIps is matched on the socket peer, or behind a trusted proxy on the client it names', async (t) => {
   const b = await startBackend(t, 'www');
   const site = inMaintenance(route('www', ['www.test'], [b]), { allowIps: ['198.51.100.7'] });
   const plain = await startRouter(t, [site]);
   assert.equal((await plain.send({ host: 'www.test', headers: { 'x-forwarded-for': '198.51.100.7' } })).status, 503, 'a client cannot claim an address');
-  const behindProxy = await startRouter(t, [site], { trustProxy: true });
+  const otherProxy = await startRouter(t, [site], { trustedProxies: ['10.0.0.0/8'] });
+  assert.equal((await otherProxy.send({ host: 'www.test', headers: { 'x-forwarded-for': '198.51.100.7' } })).status, 503, 'only a listed peer may');
+  const behindProxy = await startRouter(t, [site], { trustedProxies: ['127.0.0.1'] });
   assert.equal((await behindProxy.send({ host: 'www.test', headers: { 'x-forwarded-for': '10.0.0.1, 198.51.100.7' } })).status, 200);
   assert.equal((await behindProxy.send({ host: 'www.test', headers: { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' } })).status, 503);
+  const twoProxies = await startRouter(t, [site], { trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
+  assert.equal((await twoProxies.send({ host: 'www.test', headers: { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' } })).status, 200, 'trusted hops are skipped');
 });
 
 test('turning maintenance off serves the site again at once', async (t) => {

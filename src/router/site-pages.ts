@@ -7,7 +7,7 @@
 // the default maintenance page names only the domain the client asked for.
 
 import { BlockList, isIP } from 'node:net';
-import type { ClientReply, ClientRequest } from './client-exchange.ts';
+import type { ClientReply } from './client-exchange.ts';
 import type { Maintenance, Route } from '../model/index.ts';
 import { normalizeHost } from './route-table.ts';
 
@@ -77,21 +77,6 @@ export function routeOf(req: object | undefined): Route | undefined {
 export function sendReply(res: ClientReply, reply: SiteReply): void {
   res.writeHead(reply.status, reply.headers);
   res.end(reply.body);
-}
-
-/** The client's address: the socket peer (IPv4-mapped IPv6 unwrapped), or with trustProxy the last X-Forwarded-For hop. */
-export function clientIp(req: ClientRequest, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for'];
-    const last = (Array.isArray(xff) ? xff.join(',') : xff)?.split(',').at(-1)?.trim();
-    if (last && isIP(last) !== 0) return unmapped(last);
-  }
-  const peer = req.socket?.remoteAddress;
-  return peer === undefined ? undefined : unmapped(peer);
-}
-
-function unmapped(ip: string): string {
-  return ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
 }
 
 // One BlockList per maintenance record (a route's records are replaced, never changed).

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
+import { parseTrustedProxies, trustedProxyError } from '../../router/index.ts';
 import type { Context } from '../context.ts';
 
 export function port(v: string, flag: string): number {
@@ -24,6 +25,20 @@ export function workerCount(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`${flag} must be auto or a number from 1 to 256, got "${v}"`);
   return n;
 }
+
+/** --trusted-proxies <ip|cidr,…>: the proxies in front of the router; absent → none. */
+export function trustedProxies(v: string | undefined): string[] {
+  if (v === undefined) return [];
+  const list = parseTrustedProxies(v);
+  for (const entry of list) {
+    const bad = trustedProxyError(entry);
+    if (bad) throw new CliError(`--trusted-proxies: ${bad}`);
+  }
+  return list;
+}
+
+/** The --trusted-proxies option's help text (corral up, corral router). */
+export const TRUSTED_PROXIES_HELP = 'addresses or CIDR blocks (comma-separated) of the proxies in front of the router: only they may pass X-Forwarded-* and Forwarded on (extended); every other client\'s are replaced. Default: none';
 
 /** --token on a role command is also the program's global --token: take whichever commander filled. */
 export function roleToken(program: Command, own: string | undefined, role: string): string {

@@ -6,7 +6,7 @@ import { createSecureContext } from 'node:tls';
 import { startRouterNode } from '../../cluster/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { port, roleToken, untilSignal, workerCount } from './cluster-options.ts';
+import { port, roleToken, TRUSTED_PROXIES_HELP, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { ensureDevCertificate } from '../dev-cert.ts';
 
@@ -25,12 +25,15 @@ export function registerRouter(program: Command, ctx: Context): void {
     .option('--workers <n>', 'router worker processes sharing the ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
+    .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
     .action(async (o: RouterOpts) => {
       if (!o.join) throw new CliError('corral router needs --join <controller-url> --token <join-token>');
       const id = o.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'router');
       const workers = workerCount(o.workers, '--workers');
+      const proxies = trustedProxies(o.trustedProxies);
       const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
       const node = await startRouterNode({ join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers,
+        ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
         ...(https ? { https } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       });
@@ -53,6 +56,7 @@ interface RouterOpts {
   id?: string;
   metricsPort?: string;
   metricsHost: string;
+  trustedProxies?: string;
 }
 
 /** --https-port with the default certificate: --tls-cert/--tls-key files, else the self-signed dev certificate in <dir>/tls. */
