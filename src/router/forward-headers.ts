@@ -9,6 +9,8 @@
 // exactly what the router saw. A trusted proxy's chain is extended: X-Forwarded-For and
 // Forwarded get this hop appended, its X-Forwarded-Proto/-Host (first value) and other
 // X-Forwarded-* are kept, and X-Real-IP is the client it names (trusted hops skipped).
+// Spellings with `_` for `-` (X_Forwarded_For) are dropped from everyone: CGI-style
+// servers (PHP, WSGI) read them as the same variable as the real header.
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ClientRequest } from './client-exchange.ts';
@@ -17,6 +19,8 @@ import { headerValue, unmappedIp, type TrustedProxies } from './trusted-proxies.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 /** Set by the router itself, never copied from the client. `expect` is answered by the router. */
 const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect']);
+/** The forwarding headers a trusted proxy may pass on as they are (the others are rebuilt). */
+const REBUILT = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded']);
 /** Never dropped because a Connection header lists them. */
 const PROTECTED = new Set(['host', 'content-length']);
 const VIA = '1.1 corral';
@@ -35,7 +39,8 @@ export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || OWN.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
     if (h2 && (name.charCodeAt(0) === 58 /* ':' pseudo-header */ || name === 'host')) continue;
-    if (name.charCodeAt(0) === 120 /* 'x' */ && name.startsWith('x-forwarded-') && !trusted) continue; // Port, Prefix, …
+    const c = name.charCodeAt(0);
+    if ((c === 120 /* x */ || c === 102 /* f */) && isForwarding(name) && !(trusted && !REBUILT.has(name) && !name.includes('_'))) continue; // Port, Prefix, …
     out.push(raw[i]!, raw[i + 1]!);
   }
   if (h2 && req.headers.host) out.push('host', req.headers.host); // from :authority (router.ts)
@@ -112,6 +117,12 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
     }
   }
   return set.size ? set : undefined;
+}
+
+/** Forwarded, X-Real-IP or any X-Forwarded-*, also spelt with `_` (a lower-case name). */
+function isForwarding(name: string): boolean {
+  const n = name.includes('_') ? name.replaceAll('_', '-') : name;
+  return n.startsWith('x-forwarded-') || n === 'x-real-ip' || n === 'forwarded';
 }
 
 /** This hop as a Forwarded element (RFC 7239 §4): for=, proto=, host=; IPv6 and non-token values quoted. */

@@ -19,9 +19,12 @@ const SPOOFED = {
   'x-forwarded-server': 'lb.evil.test',
   Forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
   'X-Real-IP': '6.6.6.6',
+  // CGI-style servers read these as HTTP_X_FORWARDED_FOR and HTTP_X_REAL_IP
+  X_Forwarded_For: '6.6.6.6',
+  x_real_ip: '6.6.6.6',
 };
 
-const FORWARDING = /^(?:forwarded|x-real-ip|x-forwarded-.*)$/i;
+const FORWARDING = /^(?:forwarded|x[-_]real[-_]ip|x[-_]forwarded[-_].*)$/i;
 
 /** A backend recording the forwarding headers of each request exactly as they arrived (raw, duplicates kept), lower-cased. */
 async function recordingBackend(t: TestContext) {
@@ -71,6 +74,7 @@ for (const path of PATHS) {
       'x-forwarded-host': 'www.s.test',
       'x-forwarded-port': '443',
       'x-real-ip': '10.1.2.3',
+      x_forwarded_for: '6.6.6.6', // never, even from a trusted proxy
       forwarded: 'for=203.0.113.7;proto=https;host=www.s.test, for=10.1.2.3',
     };
     const reply = await r.send({ host: 's.test', method: path.method, headers: fromProxy, ...(path.body ? { body: path.body } : {}) });

@@ -42,7 +42,7 @@ async function readBytes(socket: Socket, head: Buffer, n: number): Promise<Buffe
 test('an upgraded connection is tunnelled byte for byte', async (t) => {
   const b = await echoBackend(t, 'ws');
   const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  const up = await upgrade(r.port, 's.test');
+  const up = await upgrade(r.port, 's.test', { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-forwarded-port': '1' });
   assert.ok('socket' in up, `expected 101, got ${up.res.statusCode}`);
   assert.equal(up.res.statusCode, 101);
   assert.equal(up.res.headers.upgrade, 'foo');
@@ -51,7 +51,10 @@ test('an upgraded connection is tunnelled byte for byte', async (t) => {
   assert.deepEqual(await readBytes(up.socket, up.head, payload.length), payload);
   const h = b.upgrades[0]!.headers;
   assert.equal(h.upgrade, 'foo');
-  assert.equal(h['x-forwarded-for'], '127.0.0.1');
+  assert.equal(h['x-forwarded-for'], '127.0.0.1', "the client's own forwarding headers are replaced");
+  assert.equal(h['x-real-ip'], '127.0.0.1');
+  assert.equal(h.forwarded, 'for=127.0.0.1;proto=http;host=s.test');
+  assert.equal(h['x-forwarded-port'], undefined);
   assert.equal(h.host, 's.test');
   up.socket.destroy();
 });
