@@ -148,6 +148,7 @@ test('seccomp: new user namespaces, the keyring, perf and bpf are refused to the
     return text.includes('PROBE-END') && text;
   }, { what: 'the probe in the guest command' });
   const exec = await runtime.exec!('sc-a', ['/bin/sh', '-c', PROBES]);
+  assert.equal((await runtime.inspect!('sc-a'))!.notEnforced, undefined, 'inspect names nothing as not enforced');
   for (const [who, text] of [['guest', log], ['vs exec', exec.stdout]] as const) {
     assert.match(text, /^SYSCALL getpid ok$/m, `${who}: the probe runs: ${text}${who === 'vs exec' ? exec.stderr : ''}`);
     assert.match(text, /^UNSHARE-USER refused$/m, `${who}: unshare -Ur`);
@@ -155,6 +156,17 @@ test('seccomp: new user namespaces, the keyring, perf and bpf are refused to the
   }
   const forks = await runtime.exec!('sc-a', ['/bin/sh', '-c', 'echo $(echo a) | cat']);
   assert.equal(forks.stdout, 'a\n', 'fork and exec still work (clone3 falls back to clone)');
+});
+
+test('without a seccomp filter (library missing) the guest still starts, and inspect says seccomp is not enforced', { skip }, async (t) => {
+  const base = await tempDir(t);
+  await writeTestRelease(path.join(base, 'release'));
+  const runtime = createNamespaceRuntime({ runDir: path.join(base, 'run'), log: silentLogger, ...(await testNetwork(t)), seccomp: { reason: 'python3-seccomp is missing' } });
+  onCleanup(t, () => runtime.destroy());
+  await serving(runtime, appSpec(base, 'nosc-a'));
+  assert.deepEqual((await runtime.inspect!('nosc-a'))!.notEnforced, ['seccomp']);
+  const res = await runtime.exec!('nosc-a', ['/bin/sh', '-c', 'grep ^Seccomp: /proc/self/status']);
+  assert.match(res.stdout, /^Seccomp:\s+0$/m, 'no filter, as said');
 });
 
 test('/proc in a guest shows no host path: pid 1, the app, vs exec, their environment', { skip }, async (t) => {
