@@ -2,8 +2,9 @@
 // gives it mount, PID, UTS and IPC namespaces and a read-only system; a named network
 // namespace gives it eth0 with its own address on the engine's bridge; cgroups cap its
 // memory, CPU and pids; setpriv runs it as its customer's unprivileged uid with no
-// capabilities and no_new_privs. Order of a start: address → cgroups (limits) →
-// netns + veth → data dir owner → spawn. Everything is undone when the guest exits,
+// capabilities and no_new_privs, under a seccomp filter (namespace/seccomp.ts, built
+// once per runtime). Order of a start: address → cgroups (limits) → netns + veth →
+// data dir owner → spawn. Everything is undone when the guest exits,
 // and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
 
 import { launchClaimed } from './claim.ts';
@@ -16,10 +17,11 @@ import { NamespaceUnavailableError, RuntimeClosedError, VsNotRunningError } from
 import { DEFAULT_LIMITS, type VsLimits } from './namespace/cgroup-layout.ts';
 import { openCgroups, type Cgroups } from './namespace/cgroups.ts';
 import { dataDisks } from './namespace/data-disk.ts';
-import { customerUid, etcContents, GUEST, guestCommand } from './namespace/guest-command.ts';
+import { customerUid, etcContents, GUEST, guestCommand, PRELUDE, setpriv } from './namespace/guest-command.ts';
 import { rootLinks, runtimeBinds } from './namespace/guest-paths.ts';
 import { run, type CommandResult } from './namespace/host-command.ts';
 import { guestNetwork, type GuestNetwork } from './namespace/network.ts';
+import { buildSeccompFilter, LOAD_SCRIPT, PYTHON, type SeccompFilter } from './namespace/seccomp.ts';
 import { parseSubnet, type Subnet } from './namespace/subnet.ts';
 import { assertName } from './paths.ts';
 import { captureOutput, spawnGroup } from './process-runtime.ts';
@@ -43,9 +45,13 @@ export interface NamespaceRuntimeOptions {
   logMaxBytes?: number;
   /** Delete the bridge (and the instance cgroups) on destroy: `corral up` and tests; a crash leaves them for reapOrphans. */
   removeBridge?: boolean;
+  /** The seccomp filter, when the caller built it already (`buildSeccompFilter(runDir)`); else the runtime builds it on first use. */
+  seccomp?: SeccompFilter;
 }
 
 const KILL_WAIT_MS = 3_000;
+/** The guest's PATH (the agent's own may name host folders): the system's, and Node's folder. */
+const GUEST_PATH = [...new Set(['/usr/local/bin', '/usr/bin', '/bin', path.dirname(process.execPath)])].join(':');
 const DU_CACHE_MS = 30_000;
 
 interface Entry {
@@ -69,20 +75,25 @@ export function createNamespaceRuntime(opts: NamespaceRuntimeOptions): Runtime {
   if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge)) throw new NamespaceUnavailableError(`bridge name ${JSON.stringify(bridge)} is not a short interface name`);
   const subnet = parseSubnet(opts.subnet ?? '10.213.0.0/24');
   const network = guestNetwork(bridge, subnet);
+  const log = opts.log ?? logger('engine', { runtime: 'namespace' });
   const ready = (async () => {
     const cgroups = await openCgroups(bridge);
     if (!cgroups) throw new NamespaceUnavailableError('the memory, cpu and pids cgroup controllers are not all mounted');
     await network.ensureBridge();
-    return cgroups;
+    await mkdir(opts.runDir, { recursive: true });
+    const seccomp = opts.seccomp ?? (await buildSeccompFilter(opts.runDir));
+    if (!seccomp.file) log.warn({ reason: seccomp.reason }, 'engine.seccomp_unavailable');
+    return { cgroups, seccomp };
   })();
   ready.catch(() => undefined);
-  return namespaceRuntime(opts, subnet, ready, network);
+  return namespaceRuntime({ ...opts, log }, subnet, ready, network);
 }
 
-function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: Promise<Cgroups>, network: GuestNetwork): Runtime {
+function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subnet: Subnet, ready: Promise<{ cgroups: Cgroups; seccomp: SeccompFilter }>, network: GuestNetwork): Runtime {
   let cgroups!: Cgroups;
-  void ready.then((c) => (cgroups = c), () => undefined);
-  const log = opts.log ?? logger('engine', { runtime: 'namespace' });
+  let seccomp: SeccompFilter = { reason: 'not built yet' };
+  void ready.then((r) => ({ cgroups, seccomp } = r), () => undefined);
+  const log = opts.log;
   const nodeArgs = opts.nodeArgs ?? defaultNodeArgs();
   const port = opts.port ?? 8080;
   const defaults = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -112,11 +123,14 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
       await prepareDataDir(spec.dataDir, uid);
       const etcFiles = await writeEtc(stateDir, etcContents(spec.name, address, uid, uid));
       const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs);
-      const argv = guestCommand({
+      const argsFile = path.join(stateDir, 'bwrap.args');
+      const { argv, bwrapArgs } = guestCommand({
         vs: spec.name, uid, gid: uid, cgroupDirs: dirs, netnsPath: netns, releaseDir: spec.releaseDir, dataDir: spec.dataDir,
-        etcFiles, tmpBytes: limits.tmpBytes, readOnly: binds, rootLinks: links, file: l.file, args: l.args,
+        etcFiles, tmpBytes: limits.tmpBytes, readOnly: binds, rootLinks: links, file: l.file, args: l.args, argsFile, seccompFile: seccomp.file,
       });
-      child = await spawnGroup({ file: argv[0]!, args: argv.slice(1), env: { ...l.env, CORRAL_CGROUPS: dirs.join(' ') } }, '/');
+      await writeFile(argsFile, bwrapArgs.map((a) => `${a}\0`).join(''), { mode: 0o600 });
+      const env = { ...l.env, PATH: spec.env?.PATH ?? GUEST_PATH, CORRAL_CGROUPS: dirs.join(' ') };
+      child = await spawnGroup({ file: argv[0]!, args: argv.slice(1), env }, '/');
     } catch (err) {
       await teardown(spec.name, address);
       throw err;
@@ -249,6 +263,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
         address: e.address,
         limits: { memoryBytes: e.limits.memoryBytes, cpuWeight: e.limits.cpuWeight, cpuQuota: e.limits.cpuQuota, pidsMax: e.limits.pidsMax, diskBytes: e.limits.diskBytes },
         usage: { memoryBytes: usage.memoryBytes, cpuUsec: usage.cpuUsec, pids: usage.pids, diskBytes: await diskUse(e.spec.dataDir) },
+        ...(seccomp.file ? {} : { notEnforced: ['seccomp'] }),
       } satisfies VsInspect;
     },
 
@@ -256,7 +271,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
       destroying ??= (async () => {
         await Promise.all([...entries.values()].map(killNow));
         await Promise.all(teardowns.values());
-        await (await ready.catch(() => undefined))?.removeInstance();
+        await (await ready.catch(() => undefined))?.cgroups.removeInstance();
         if (opts.removeBridge) await network.removeBridge();
       })();
       return destroying;
@@ -273,13 +288,13 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions, subnet: Subnet, ready: 
     return bytes;
   }
 
-  // nsenter into the guest's namespaces (joined to its cgroups first), then its uid like the VS itself.
+  // nsenter into the guest's namespaces (joined to its cgroups first, inherited fds closed), then
+  // its uid like the VS itself, and its seccomp filter (read from fd 4, loaded by Python's ctypes).
   function execInGuest(e: Entry, inner: number, argv: string[], timeoutMs: number): Promise<CommandResult> {
-    const uid = String(customerUid(e.spec.customer));
-    const prelude = 'for d in $CORRAL_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; unset CORRAL_CGROUPS; exec "$@"';
-    return run('/bin/sh', ['-c', prelude, 'corral-exec', 'nsenter', '-t', String(inner), '-m', '-u', '-i', '-n', '-p', '-r', '--',
-        '/usr/bin/setpriv', '--reuid', uid, '--regid', uid, '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--',
-        '/bin/sh', '-c', `cd ${GUEST.release} && exec "$@"`, 'corral-exec', ...argv],
+    const uid = customerUid(e.spec.customer);
+    const filter = seccomp.file ? [PYTHON, '-I', '-c', LOAD_SCRIPT] : [];
+    return run('/bin/bash', ['-c', PRELUDE, 'corral-exec', '', seccomp.file ?? '', 'nsenter', '-t', String(inner), '-m', '-u', '-i', '-n', '-p', '-r', '--',
+        ...setpriv(uid, uid), '--', ...filter, '/bin/sh', '-c', `cd ${GUEST.release} && exec "$@"`, 'corral-exec', ...argv],
       { allowFail: true, timeoutMs, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: GUEST.data, CORRAL_CGROUPS: cgroups.dirs(e.spec.name).join(' ') } });
   }
 

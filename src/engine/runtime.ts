@@ -49,6 +49,8 @@ export interface VsInspect {
   address: string;
   limits?: { memoryBytes: number; cpuWeight: number; cpuQuota: number; pidsMax: number; diskBytes: number };
   usage?: { memoryBytes: number; cpuUsec: number; pids: number; diskBytes: number };
+  /** Protections this runtime could not apply on this engine (e.g. 'seccomp': the filter could not be built). */
+  notEnforced?: string[];
 }
 
 export interface ExecResult {

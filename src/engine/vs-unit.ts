@@ -61,13 +61,13 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
-  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage'> | undefined = opts.runtime.inspect ? undefined : { runtime: opts.runtime.name };
+  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage' | 'notEnforced'> | undefined = opts.runtime.inspect ? undefined : { runtime: opts.runtime.name };
   const sampler = opts.runtime.inspect ? setInterval(() => void sample(), USAGE_SAMPLE_MS) : undefined;
   sampler?.unref();
   async function sample() {
     const info = await opts.runtime.inspect?.(a.vs).catch(() => undefined);
     if (!info || cancel.signal.aborted) return;
-    inspected = { runtime: info.runtime, ...(info.limits ? { limits: info.limits } : {}), ...(info.usage ? { usage: { ...info.usage, at: new Date().toISOString() } } : {}) };
+    inspected = { runtime: info.runtime, ...(info.limits ? { limits: info.limits } : {}), ...(info.usage ? { usage: { ...info.usage, at: new Date().toISOString() } } : {}), ...(info.notEnforced ? { notEnforced: info.notEnforced } : {}) };
     report(snapshot);
   }
 

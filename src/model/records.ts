@@ -148,6 +148,8 @@ export interface VsStatus {
   limits?: { memoryBytes: number; cpuWeight: number; cpuQuota: number; pidsMax: number; diskBytes: number };
   /** Sampled every ~15 s: cgroup memory, CPU time, pids, data folder bytes (du). */
   usage?: { memoryBytes: number; cpuUsec: number; pids: number; diskBytes: number; at: string };
+  /** Protections the engine's runtime could not apply (e.g. 'seccomp'); absent: all of them are. */
+  notEnforced?: string[];
 }
 
 export interface Endpoint {

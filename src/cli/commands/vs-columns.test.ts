@@ -6,5 +6,7 @@ test('vs list limits: per-site values as given, the process runtime says it enfo
   assert.equal(limitsText({ runtime: 'namespace', limits: { memoryBytes: 256 * 2 ** 20, cpuWeight: 100, cpuQuota: 0.5, pidsMax: 128, diskBytes: 512 * 2 ** 20 } }),
     'mem 256M cpu 0.5×w100 pids 128 disk 512M');
   assert.equal(limitsText({ runtime: 'process' }), 'not enforced (process runtime)');
+  assert.equal(limitsText({ runtime: 'namespace', notEnforced: ['seccomp'], limits: { memoryBytes: 2 ** 28, cpuWeight: 100, cpuQuota: 1, pidsMax: 128, diskBytes: 2 ** 30 } }),
+    'mem 256M cpu 1×w100 pids 128 disk 1024M; not enforced: seccomp', 'a protection the engine could not apply is named');
   assert.equal(limitsText({}), undefined, 'not yet reported');
 });

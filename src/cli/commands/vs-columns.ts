@@ -1,14 +1,15 @@
 // The namespace runtime's columns of `corral vs list`: limits, usage and the last exit.
 import type { VsStatus } from '../../model/index.ts';
 
-type Columns = Partial<Pick<VsStatus, 'runtime' | 'limits' | 'usage' | 'lastExit'>>;
+type Columns = Partial<Pick<VsStatus, 'runtime' | 'limits' | 'usage' | 'lastExit' | 'notEnforced'>>;
 
 const mib = (b: number) => `${Math.round(b / 2 ** 20)}M`;
 
 export function limitsText(v: Columns): string | undefined {
   const l = v.limits;
   if (!l && v.runtime === 'process') return 'not enforced (process runtime)';
-  return l ? `mem ${mib(l.memoryBytes)} cpu ${l.cpuQuota > 0 ? l.cpuQuota : '∞'}×w${l.cpuWeight} pids ${l.pidsMax} disk ${mib(l.diskBytes)}` : undefined;
+  const not = v.notEnforced?.length ? `; not enforced: ${v.notEnforced.join(', ')}` : '';
+  return l ? `mem ${mib(l.memoryBytes)} cpu ${l.cpuQuota > 0 ? l.cpuQuota : '∞'}×w${l.cpuWeight} pids ${l.pidsMax} disk ${mib(l.diskBytes)}${not}` : undefined;
 }
 
 export function usageText(v: Columns): string | undefined {

@@ -1,8 +1,10 @@
 // `corral up` / `corral engine`: the runtime for this engine. `auto` takes `namespace`
 // where the machine allows it (namespaceUnsupported() says why not) and otherwise
 // `process`, with a one-line warning; `process` or `namespace` force one (a forced
-// `namespace` that cannot run is an error, not a fallback).
+// `namespace` that cannot run is an error, not a fallback). A namespace runtime whose
+// seccomp filter cannot be built still runs, with a one-line warning.
 
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../lib/log.ts';
 import { NamespaceUnavailableError } from '../errors.ts';
@@ -10,13 +12,14 @@ import { createNamespaceRuntime } from '../namespace-runtime.ts';
 import { createProcessRuntime } from '../process-runtime.ts';
 import type { Runtime } from '../runtime.ts';
 import { engineNetwork } from './engine-network.ts';
+import { buildSeccompFilter } from './seccomp.ts';
 import { namespaceUnsupported } from './support.ts';
 
 export type RuntimeChoice = 'auto' | 'process' | 'namespace';
 
 export interface ChosenRuntime {
   runtime: Runtime;
-  /** Set when `auto` fell back to `process`: one line saying why. */
+  /** Set when `auto` fell back to `process`, or guests run without a seccomp filter: one line saying why. */
   warning?: string;
 }
 
@@ -30,5 +33,9 @@ export async function chooseRuntime(opts: { want?: RuntimeChoice; engineDir: str
     return { runtime: createProcessRuntime({ runDir, log: opts.log }), warning: `namespace runtime unavailable (${reason}); using the process runtime, without isolation` };
   }
   const net = await engineNetwork(opts.engineDir, { ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}) });
-  return { runtime: createNamespaceRuntime({ runDir: path.join(opts.engineDir, 'guests'), log: opts.log, removeBridge: true, ...net }) };
+  const guests = path.join(opts.engineDir, 'guests');
+  await mkdir(guests, { recursive: true });
+  const seccomp = await buildSeccompFilter(guests);
+  const runtime = createNamespaceRuntime({ runDir: guests, log: opts.log, removeBridge: true, seccomp, ...net });
+  return { runtime, ...(seccomp.file ? {} : { warning: `seccomp filter unavailable (${seccomp.reason}); guests run without one` }) };
 }

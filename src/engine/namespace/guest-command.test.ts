@@ -7,24 +7,29 @@ const input = {
   vs: 'blog-1', uid: 212_345, gid: 212_345, cgroupDirs: ['/cg/memory/x'], netnsPath: '/run/netns/corral0-blog-1',
   releaseDir: '/e/releases/abc', dataDir: '/e/data/blog', etcFiles: { hosts: '/e/run/blog-1/etc/hosts' }, tmpBytes: 1000,
   readOnly: ['/work/main/src'], rootLinks: { '/lib': 'usr/lib', '/lib64': null }, file: '/bin/sh', args: ['-c', 'node server.js'],
+  argsFile: '/e/run/blog-1/bwrap.args', seccompFile: '/e/run/.seccomp.bpf',
 };
 
 test('the guest command: cgroups joined, netns entered, namespaces unshared, ids dropped, the command last', () => {
-  const argv = guestCommand(input);
-  assert.deepEqual(argv.slice(0, 2), ['/bin/sh', '-c']);
-  const joined = argv.join(' ');
-  for (const part of ['nsenter --net=/run/netns/corral0-blog-1 -- bwrap', '--unshare-pid --unshare-uts --unshare-ipc', '--hostname blog-1', '--die-with-parent', '--new-session',
+  const { argv, bwrapArgs } = guestCommand(input);
+  assert.deepEqual(argv.slice(0, 2), ['/bin/bash', '-c']);
+  assert.deepEqual(argv.slice(3, 6), ['corral-guest', '/e/run/blog-1/bwrap.args', '/e/run/.seccomp.bpf'], 'the prelude opens the options as fd 3, the filter as fd 4');
+  const joined = [...argv, ...bwrapArgs].join(' ');
+  for (const part of ['nsenter --net=/run/netns/corral0-blog-1 -- bwrap --args 3 -- /usr/bin/setpriv', '--seccomp 4', '--unshare-pid --unshare-uts --unshare-ipc', '--hostname blog-1', '--die-with-parent', '--new-session',
     '--ro-bind /usr /usr', '--symlink usr/lib /lib', '--ro-bind-try /lib64 /lib64', '--ro-bind /e/releases/abc /srv/release', '--bind /e/data/blog /srv/data',
     '--perms 1777 --size 1000 --tmpfs /tmp', '--ro-bind /work/main/src /work/main/src', '--perms 0755 --dir /work/main', '--ro-bind /e/run/blog-1/etc/hosts /etc/hosts',
     '/usr/bin/setpriv --reuid 212345 --regid 212345 --clear-groups --bounding-set=-all --inh-caps=-all --no-new-privs /bin/sh -c node server.js']) {
     assert.ok(joined.includes(part), `has ${part}`);
   }
-  assert.ok(!argv.includes('--unshare-net'), 'the network namespace is the named one, entered by nsenter');
+  assert.ok(!bwrapArgs.includes('--unshare-net'), 'the network namespace is the named one, entered by nsenter');
   assert.ok(!joined.includes('--bind / '), 'never the host root');
+  const bwrapArgv = argv.slice(argv.indexOf('bwrap'));
+  assert.ok(!bwrapArgv.some((a) => a.startsWith('/e/') || a.startsWith('/work/')), `bwrap's own argv (the guest's /proc/1/cmdline) has no host path: ${bwrapArgv.join(' ')}`);
+  assert.ok(!guestCommand({ ...input, seccompFile: undefined }).bwrapArgs.includes('--seccomp'), 'no filter, no --seccomp');
 });
 
 test('a repo under /tmp stays visible: the private /tmp is mounted before the folders made inside it', () => {
-  const argv = guestCommand({ ...input, readOnly: ['/tmp/ci/src'] });
+  const argv = guestCommand({ ...input, readOnly: ['/tmp/ci/src'] }).bwrapArgs;
   const tmpfs = argv.indexOf('--tmpfs');
   const dir = argv.findIndex((a, i) => a === '/tmp/ci' && argv[i - 1] === '--dir');
   const bind = argv.findIndex((a, i) => a === '/tmp/ci/src' && argv[i - 1] === '--ro-bind');

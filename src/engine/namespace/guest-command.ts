@@ -1,8 +1,12 @@
-// The command line that starts one guest: a /bin/sh prelude joins the VS's cgroups and
-// execs nsenter into its network namespace, which execs bubblewrap (new mount, PID,
-// UTS and IPC namespaces; system folders read-only; release, data, private /tmp),
-// which runs setpriv to drop to the customer's uid/gid with no capabilities left, then
-// the VS's own command. Pure: tested without running anything.
+// The command line that starts one guest: a bash prelude joins the VS's cgroups, closes
+// every file descriptor above 2 that the agent inherited, opens bubblewrap's options
+// (fd 3) and the seccomp filter (fd 4), and execs nsenter into its network namespace,
+// which execs bubblewrap (new mount, PID, UTS and IPC namespaces; system folders
+// read-only; release, data, private /tmp; the seccomp filter), which runs setpriv to
+// drop to the customer's uid/gid with no capabilities left, then the VS's own command.
+// bubblewrap reads its options from fd 3 (`--args`), so the guest's pid 1 (bwrap) shows
+// no host path in /proc/1/cmdline, and closes fds 3 and 4 once read. Pure: tested
+// without running anything.
 
 import { createHash } from 'node:crypto';
 
@@ -31,13 +35,26 @@ export interface GuestCommandInput {
   /** The guest's own command: file and args (run with cwd /srv/release). */
   file: string;
   args: string[];
+  /** Where the launch reads bubblewrap's options from (written by the caller: NUL-separated `bwrapArgs`). */
+  argsFile: string;
+  /** The compiled seccomp filter; none: the guest runs without one. */
+  seccompFile?: string | undefined;
 }
 
-/** argv of the whole launch: [file, ...args]. */
-export function guestCommand(g: GuestCommandInput): string[] {
-  const prelude = 'for d in $CORRAL_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; unset CORRAL_CGROUPS; exec "$@"';
-  const bwrap = [
-    'bwrap',
+/**
+ * The prelude of every process started into a guest (`bash -c PRELUDE name FILE3 FILE4 cmd…`):
+ * join the cgroups in $CORRAL_CGROUPS, close every fd above 2, open FILE3 as fd 3 and
+ * FILE4 as fd 4 (each when not empty), exec the rest.
+ */
+export const PRELUDE = [
+  'for d in $CORRAL_CGROUPS; do echo $$ > "$d/cgroup.procs" || exit 125; done; unset CORRAL_CGROUPS',
+  'for f in /proc/$$/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done',
+  'if [ -n "$1" ]; then exec 3<"$1" || exit 125; fi; if [ -n "$2" ]; then exec 4<"$2" || exit 125; fi; shift 2; exec "$@"',
+].join('\n');
+
+/** The launch: `argv` to spawn, and `bwrapArgs` to write NUL-separated into `argsFile`. */
+export function guestCommand(g: GuestCommandInput): { argv: string[]; bwrapArgs: string[] } {
+  const bwrapArgs = [
     '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--unshare-cgroup-try',
     '--hostname', g.vs,
     '--die-with-parent', '--new-session',
@@ -57,9 +74,16 @@ export function guestCommand(g: GuestCommandInput): string[] {
     '--ro-bind', g.releaseDir, GUEST.release,
     '--bind', g.dataDir, GUEST.data,
     '--chdir', GUEST.release,
+    ...(g.seccompFile ? ['--seccomp', '4'] : []),
   ];
-  const setpriv = ['/usr/bin/setpriv', '--reuid', String(g.uid), '--regid', String(g.gid), '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs'];
-  return ['/bin/sh', '-c', prelude, 'corral-guest', 'nsenter', `--net=${g.netnsPath}`, '--', ...bwrap, '--', ...setpriv, g.file, ...g.args];
+  const argv = ['/bin/bash', '-c', PRELUDE, 'corral-guest', g.argsFile, g.seccompFile ?? '',
+    'nsenter', `--net=${g.netnsPath}`, '--', 'bwrap', '--args', '3', '--', ...setpriv(g.uid, g.gid), g.file, ...g.args];
+  return { argv, bwrapArgs };
+}
+
+/** setpriv to the customer's ids, every capability and the bounding set cleared, no_new_privs. */
+export function setpriv(uid: number, gid: number): string[] {
+  return ['/usr/bin/setpriv', '--reuid', String(uid), '--regid', String(gid), '--clear-groups', '--bounding-set=-all', '--inh-caps=-all', '--no-new-privs'];
 }
 
 /** Every ancestor folder of the given paths (not /, not /usr's), parents first. */

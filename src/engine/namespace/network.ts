@@ -8,9 +8,14 @@
 // engine's bridge address, fails with ENETUNREACH. No tc classifiers, nft or iptables
 // are needed (this kernel has none); the one gap: a client socket the guest binds to
 // its own serving port with SO_REUSEPORT still routes to the engine's address.
+// IPv6 is off on both sides (`disable_ipv6` on the bridge, the host's veth end and
+// everything in the guest's netns, set before any link is up): `ip rule` above is
+// IPv4's, and a link-local fe80:: address would otherwise reach the engine's `[::]`
+// listeners from every guest, whatever its egress.
 
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import { run } from './host-command.ts';
 import type { Subnet } from './subnet.ts';
 
@@ -47,6 +52,7 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
     async ensureBridge() {
       const exists = (await run('ip', ['link', 'show', 'dev', bridge], { allowFail: true })).code === 0;
       if (!exists) await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge'], { allowFail: true });
+      await disableIpv6(bridge);
       const addrs = (await run('ip', ['-o', '-4', 'addr', 'show', 'dev', bridge])).stdout;
       if (!addrs.includes(` ${subnet.gateway}/`)) await run('ip', ['addr', 'add', `${subnet.gateway}/${subnet.prefix}`, 'dev', bridge]);
       await run('ip', ['link', 'set', bridge, 'up']);
@@ -57,9 +63,11 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
       const ns = self.netnsName(vs);
       const veth = self.vethName(vs);
       await run('ip', ['netns', 'add', ns]);
-      await run('ip', ['-batch', '-'], {
-        input: [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${bridge}`, `link set ${veth} up`].join('\n') + '\n',
-      });
+      // In the new netns: all (lo) and default (eth0, made next) without IPv6.
+      await run('nsenter', [`--net=${NETNS_DIR}/${ns}`, '/bin/sh', '-c', GUEST_IPV6_OFF]);
+      await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      await disableIpv6(veth);
+      await run('ip', ['-batch', '-'], { input: [`link set ${veth} master ${bridge}`, `link set ${veth} up`].join('\n') + '\n' });
       await run('bridge', ['link', 'set', 'dev', veth, 'isolated', 'on']);
       await run('ip', ['-n', ns, '-batch', '-'], {
         input: [`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', ...egressRules(policy)].join('\n') + '\n',
@@ -91,6 +99,16 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
     },
   };
   return self;
+}
+
+const IPV6_CONF = '/proc/sys/net/ipv6/conf';
+
+/** Run inside a fresh netns: IPv6 off for every link there and every link made later (nothing to do without IPv6). */
+const GUEST_IPV6_OFF = `[ -d ${IPV6_CONF} ] || exit 0; echo 1 > ${IPV6_CONF}/all/disable_ipv6 && echo 1 > ${IPV6_CONF}/default/disable_ipv6`;
+
+/** IPv6 off on a host link (no link-local address, no IPv6 traffic); nothing to do where the kernel has no IPv6. */
+async function disableIpv6(link: string) {
+  if (existsSync(`${IPV6_CONF}/${link}`)) await writeFile(`${IPV6_CONF}/${link}/disable_ipv6`, '1');
 }
 
 /** `ip rule` commands of the guest's netns: with egress 'none' only TCP from the serving port finds a route (local addresses always do). */

@@ -1,4 +1,4 @@
-// Whether this machine can run the namespace runtime: Linux, root, bubblewrap, nsenter,
+// Whether this machine can run the namespace runtime: Linux, root, bubblewrap, nsenter, bash,
 // setpriv and ip present, the cgroup controllers mounted, and a throwaway guest that
 // actually starts. The reason is returned when it cannot, for a one-line warning.
 
@@ -9,13 +9,13 @@ import { openCgroups } from './cgroups.ts';
 import { rootLinks } from './guest-paths.ts';
 import { run } from './host-command.ts';
 
-const TOOLS = ['/usr/bin/bwrap', '/usr/bin/nsenter', '/usr/bin/setpriv'];
+const TOOLS = ['/usr/bin/bwrap', '/usr/bin/nsenter', '/usr/bin/setpriv', '/bin/bash'];
 
 /** undefined when the namespace runtime works here, else why not. */
 export async function namespaceUnsupported(): Promise<string | undefined> {
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return 'not running as root';
-  for (const tool of TOOLS) if (!existsSync(tool)) return `${tool} is missing (Debian: bubblewrap, util-linux)`;
+  for (const tool of TOOLS) if (!existsSync(tool)) return `${tool} is missing (Debian: bubblewrap, util-linux, bash)`;
   if ((await run('ip', ['-V'], { allowFail: true }).catch(() => ({ code: 1 }))).code !== 0) return 'ip is missing (Debian: iproute2)';
   const [mountinfo, self] = await Promise.all([readFile('/proc/self/mountinfo', 'utf8'), readFile('/proc/self/cgroup', 'utf8')]).catch(() => ['', '']);
   if (!detectLayout(mountinfo, self)) return 'the memory, cpu and pids cgroup controllers are not all mounted';
