@@ -18,6 +18,7 @@ import { logger } from '../lib/log.ts';
 import { Access } from './access.ts';
 import { registerAudit } from './audit.ts';
 import { registerAuth } from './auth.ts';
+import { domainRules } from './domain-rules.ts';
 import { createEventLog } from './event-log.ts';
 import { metricsRegistry, registerApiMetrics } from './metrics.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -42,6 +43,7 @@ import { vsExecRoutes } from './routes/vs-exec.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
+  const domains = domainRules(opts.reservedDomains);
   const app: FastifyInstance = Fastify({
     loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
     genReqId: () => `req_${randomBytes(8).toString('hex')}`,
@@ -54,7 +56,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   registerAudit(app, opts.store, events);
   registerApiMetrics(app);
 
-  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events };
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains };
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
   if (opts.vsUsage) deps.vsUsage = opts.vsUsage;
   if (opts.vsExec) deps.vsExec = opts.vsExec;

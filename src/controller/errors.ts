@@ -52,15 +52,27 @@ export class AlreadyExistsError extends ControllerError {
   }
 }
 
+/**
+ * 409: the domain, or one it covers or is covered by, is claimed by another site. The same
+ * answer whoever holds it (this customer or another), and the other claim is never named.
+ */
 export class DomainTakenError extends ControllerError {
-  constructor(domain: string, overlapping?: string) {
-    super(
-      'domain_taken',
-      409,
-      overlapping
-        ? `domain ${domain} overlaps ${overlapping}, which belongs to another customer`
-        : `domain ${domain} is already used by another site`,
-    );
+  constructor(domain: string) {
+    super('domain_taken', 409, `domain ${domain} is not available: it, or a name it overlaps, is claimed by another site`);
+  }
+}
+
+/** 400: a domain no site may claim (localhost, an IP address, a public suffix, …) or one the farm reserved. */
+export class DomainReservedError extends ControllerError {
+  constructor(domain: string, reason: string) {
+    super('domain_reserved', 400, `domain ${domain} cannot be claimed: ${reason}`);
+  }
+}
+
+/** 409: the site name is taken; the same answer whoever holds it, so it tells nothing about other customers. */
+export class NameUnavailableError extends ControllerError {
+  constructor(name: string) {
+    super('name_unavailable', 409, `site name ${name} is not available; choose another`);
   }
 }
 
