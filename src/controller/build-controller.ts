@@ -1,6 +1,7 @@
 // Builds the controller's HTTP API (not listening: the caller listens, tests inject).
 //
 // The request chain, in order:
+//   0. before routing: Node's parser refusals (431, bad Content-Length, …) → client-errors.ts.
 //   1. onRequest: x-request-id header, then auth (auth.ts): bearer token → request.principal,
 //      401 before anything else is read; routes with config.public skip it.
 //   2. body parsing: JSON (maxJsonBytes), or for release uploads the raw request stream.
@@ -11,13 +12,13 @@
 //   6. onResponse: state-changing calls go to the audit trail (audit.ts); every call is
 //      counted in corral_api_requests_total (metrics.ts).
 
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { logger } from '../lib/log.ts';
 import { Access } from './access.ts';
 import { registerAudit } from './audit.ts';
 import { registerAuth } from './auth.ts';
+import { clientErrorHandler, newRequestId } from './client-errors.ts';
 import { domainRules } from './domain-rules.ts';
 import { createEventLog } from './event-log.ts';
 import { metricsRegistry, registerApiMetrics } from './metrics.ts';
@@ -46,10 +47,13 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   const domains = domainRules(opts.reservedDomains);
   const app: FastifyInstance = Fastify({
     loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
-    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    genReqId: newRequestId,
+    clientErrorHandler,
     bodyLimit: limits.maxJsonBytes,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // JSON bodies only (release and blob routes add their own tarball parser): text/plain → 415
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   registerAuth(app, opts.store);
   const events = createEventLog(opts.store, opts.maxEvents);

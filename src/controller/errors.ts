@@ -46,6 +46,13 @@ export class NotFoundError extends ControllerError {
   }
 }
 
+/** 405: the path exists, not with this method; the Allow header lists those it has. */
+export class MethodNotAllowedError extends ControllerError {
+  constructor(method: string, path: string, allowed: readonly string[] = []) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allowed.join(', ') || 'another method'}`);
+  }
+}
+
 export class AlreadyExistsError extends ControllerError {
   constructor(what: string) {
     super('already_exists', 409, `${what} already exists`);
@@ -93,6 +100,20 @@ export class NoPreviousReleaseError extends ControllerError {
 export class ConcurrentUpdateError extends ControllerError {
   constructor(what: string) {
     super('concurrent_update', 409, `${what} was changed concurrently; retry the request`);
+  }
+}
+
+/** 408: the request did not arrive in time (before any route ran). */
+export class RequestTimeoutError extends ControllerError {
+  constructor() {
+    super('request_timeout', 408, 'the request took too long to arrive');
+  }
+}
+
+/** 431: the request line and headers are larger than the controller accepts (before any route ran). */
+export class HeadersTooLargeError extends ControllerError {
+  constructor() {
+    super('headers_too_large', 431, 'the request line and headers are too large; send fewer or shorter headers');
   }
 }
 
