@@ -3,7 +3,7 @@
 // `a.example` and `*.b.example`, as `--reserved-domains a.example,*.b.example` would.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { domainRefusal, domainRules, isIpLiteral } from './domain-rules.ts';
+import { domainRefusal, domainRules, hostNamesOf, isIpLiteral } from './domain-rules.ts';
 
 const rules = domainRules(['a.example', '*.b.example', 'Console.Farm.example.']);
 
@@ -59,4 +59,8 @@ test('a reserved list entry must be a host name', () => {
   for (const bad of ['', 'a b.example', '*.', 'http://x.example', '*.*.x.example']) {
     assert.throws(() => domainRules([bad]), /is not a hostname/, JSON.stringify(bad));
   }
+});
+
+test("the farm's own host names: listen addresses and URLs, addresses left out", () => {
+  assert.deepEqual(hostNamesOf(['127.0.0.1', '0.0.0.0', '::', 'Farm.Example.com', undefined, 'http://api.farm.example:7400/x', 'http://[::1]:7400', 'http://10.0.0.1']), ['farm.example.com', 'api.farm.example']);
 });

@@ -29,6 +29,23 @@ export function domainRules(reserved: readonly string[] = []): DomainRules {
   return Object.freeze({ reserved: Object.freeze([...new Set(names)]) });
 }
 
+/** The host names among listen addresses and URLs (addresses are left out: no site may claim them anyway). */
+export function hostNamesOf(hostsOrUrls: readonly (string | undefined)[]): string[] {
+  const names: string[] = [];
+  for (const value of hostsOrUrls) {
+    if (value === undefined) continue;
+    let host = value;
+    try {
+      if (value.includes('://')) host = new URL(value).hostname;
+    } catch {
+      continue;
+    }
+    const name = normalise(host);
+    if (!isIpLiteral(name) && isHostname(name) && !name.startsWith('*.')) names.push(name);
+  }
+  return names;
+}
+
 /** Why `domain` may not be claimed by the claimant, or undefined when it may. */
 export function domainRefusal(domain: string, rules: DomainRules, claimant: Claimant): string | undefined {
   const name = normalise(domain);

@@ -1,6 +1,7 @@
 // Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
+import { domainRules } from '../../controller/index.ts';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
 
@@ -24,6 +25,19 @@ export function workerCount(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`${flag} must be auto or a number from 1 to 256, got "${v}"`);
   return n;
 }
+
+/** --reserved-domains a.example,*.b.example: names customers may not claim (checked here, so a typo fails at start). */
+export function reservedDomains(v: string | undefined, flag = '--reserved-domains'): string[] {
+  if (v === undefined) return [];
+  const list = v.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  try {
+    return [...domainRules(list).reserved];
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+export const RESERVED_DOMAINS_HELP = 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved';
 
 /** --token on a role command is also the program's global --token: take whichever commander filled. */
 export function roleToken(program: Command, own: string | undefined, role: string): string {

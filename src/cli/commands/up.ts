@@ -1,7 +1,7 @@
 // corral up: the whole farm on this machine until Ctrl-C.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { untilSignal, workerCount } from './cluster-options.ts';
+import { RESERVED_DOMAINS_HELP, reservedDomains, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 
@@ -15,6 +15,7 @@ interface UpOpts {
   runtime: string;
   routerWorkers: string;
   accessLog?: boolean;
+  reservedDomains?: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -29,11 +30,12 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
     .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
+    .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, reservedDomains: reservedDomains(o.reservedDomains) };
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
