@@ -39,6 +39,8 @@ test('errors at every layer of the API have the documented shape', async (t) => 
     ['a method the path does not have', `PUT /v1/sites HTTP/1.1\r\nHost: api\r\n${auth}Content-Length: 0\r\nConnection: close\r\n\r\n`, 405, 'method_not_allowed'],
     ['a method fastify does not route', `PROPFIND /v1/health HTTP/1.1\r\nHost: api\r\n${auth}Connection: close\r\n\r\n`, 405, 'method_not_allowed'],
     ['a wrong method on a path naming no site', `DELETE /v1/sites/nope/status HTTP/1.1\r\nHost: api\r\n${auth}Connection: close\r\n\r\n`, 405, 'method_not_allowed'],
+    ['a path that does not decode', `GET /v1/sites/%zz HTTP/1.1\r\nHost: api\r\n${auth}Connection: close\r\n\r\n`, 400, 'bad_request'],
+    ['a path segment over the length limit', `GET /v1/sites/${'a'.repeat(500)} HTTP/1.1\r\nHost: api\r\n${auth}Connection: close\r\n\r\n`, 414, 'uri_too_long'],
     ['no token', `GET /v1/sites HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n`, 401, 'unauthorized'],
     ['a schema violation', json('/v1/customers', '{"name":"A"}'), 400, 'invalid_request'],
   ];

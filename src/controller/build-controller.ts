@@ -25,7 +25,7 @@ import { metricsRegistry, registerApiMetrics } from './metrics.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { registerErrorHandling } from './error-handler.ts';
+import { frameworkErrorHandler, registerErrorHandling } from './error-handler.ts';
 import { resolveLimits, type ControllerOptions } from './options.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -49,6 +49,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
     loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
     genReqId: newRequestId,
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     bodyLimit: limits.maxJsonBytes,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

@@ -23,6 +23,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (err, request, reply) => sendError(err, request, reply));
 }
 
+/** fastify's `frameworkErrors` option: a URL it cannot decode or a path segment over its length limit, before routing. */
+export function frameworkErrorHandler(err: Error, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  void sendError(err, request, reply);
+}
+
 async function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { status, body, error } = errorReply(err, request.id);
   const fields = { errorId: request.id, code: error.code, status };

@@ -123,6 +123,13 @@ export class PayloadTooLargeError extends ControllerError {
   }
 }
 
+/** 414: a path segment longer than the router accepts (100 characters; no name is that long). */
+export class UriTooLongError extends ControllerError {
+  constructor() {
+    super('uri_too_long', 414, 'a segment of the URL path is too long (at most 100 characters)');
+  }
+}
+
 export class UnsupportedMediaTypeError extends ControllerError {
   constructor(message: string) {
     super('unsupported_media_type', 415, message);
