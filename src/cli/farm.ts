@@ -11,12 +11,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, startFarmRouter } from './farm-router.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
+import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 
@@ -45,6 +46,8 @@ export interface FarmOptions {
   trustedProxies?: readonly string[];
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
+  /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
+  reservedDomains?: readonly string[];
 }
 
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -95,6 +98,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       store, blobs, engineLogs, log: partLog('controller'),
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
+      reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.

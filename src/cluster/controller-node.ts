@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildController, ensureAdminToken, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
@@ -34,6 +34,8 @@ export interface ControllerNodeOptions {
   engineLostGraceMs?: number;
   drainDelayMs?: number;
   log?: Logger;
+  /** Domains customers may not claim (the controller's own host name is added). */
+  reservedDomains?: readonly string[];
 }
 
 export interface ControllerNode {
@@ -66,6 +68,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
+      reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
       replicateBlob: blobPusher({ store, self: id, token: admin.token }),
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
     });

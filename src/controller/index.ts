@@ -2,6 +2,7 @@
 // and the types callers need.
 
 export { buildController } from './build-controller.ts';
+export { domainRules, hostNamesOf } from './domain-rules.ts';
 export { ensureAdminToken, ADMIN_TOKEN_FILE } from './admin-token.ts';
 export { issueToken, hashToken } from './tokens.ts';
 export { openBlobStore } from './blob-store.ts';

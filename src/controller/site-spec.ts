@@ -3,7 +3,8 @@
 
 import type { Static } from 'typebox';
 import type { Balance, Site } from '../model/index.ts';
-import { ValidationError } from './errors.ts';
+import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
+import { DomainReservedError, ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
 import { checkSitePages, mergeErrorPages, mergeMaintenance } from './site-pages.ts';
 
@@ -67,6 +68,18 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   }
   checkSite(next);
   return next;
+}
+
+/**
+ * Refuse the domains a site gains (all of them on create; on a patch only those added, so
+ * a name an admin gave the site stays) that the claimant may not claim (domain-rules.ts).
+ */
+export function checkDomainClaims(before: readonly string[], after: readonly string[], rules: DomainRules, claimant: Claimant): void {
+  for (const domain of after) {
+    if (before.includes(domain)) continue;
+    const refusal = domainRefusal(domain, rules, claimant);
+    if (refusal !== undefined) throw new DomainReservedError(domain, refusal);
+  }
 }
 
 function checkSite(site: Site): void {

@@ -5,7 +5,7 @@
 
 import { keys, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp } from '../store/types.ts';
-import { AlreadyExistsError, ConcurrentUpdateError, DomainTakenError, NotFoundError } from './errors.ts';
+import { ConcurrentUpdateError, DomainTakenError, NameUnavailableError, NotFoundError } from './errors.ts';
 import { readRecord, type Stored } from './records.ts';
 import { guardDomains, type DomainClaim } from './domain-overlap.ts';
 
@@ -28,7 +28,7 @@ export async function createSite(store: Store, site: Site): Promise<Site> {
     });
     if (res.succeeded) return site;
     const [existing, customer, ...domains] = res.gets;
-    if (existing) throw new AlreadyExistsError(`site ${site.name}`);
+    if (existing) throw new NameUnavailableError(site.name); // whoever holds it: the same answer
     if (!customer) throw new NotFoundError(`customer ${site.customer}`);
     const taken = domains.findIndex((kv) => kv !== undefined);
     if (taken >= 0) throw new DomainTakenError(site.domains[taken] ?? '?');

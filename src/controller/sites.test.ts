@@ -46,7 +46,7 @@ test('a site name is unique, and a domain has one owner', async (t) => {
   await acme.post('/v1/sites', staticSite('blog'));
   const again = await acme.post('/v1/sites', staticSite('blog', { domains: ['other.example.com'] }));
   assert.equal(again.status, 409);
-  assert.equal(again.json.error.code, 'already_exists');
+  assert.equal(again.json.error.code, 'name_unavailable');
   const sameDomain = await acme.post('/v1/sites', staticSite('shop', { domains: ['blog.example.com'] }));
   assert.equal(sameDomain.status, 409);
   assert.equal(sameDomain.json.error.code, 'domain_taken');
