@@ -15,7 +15,7 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Route } from '../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
@@ -62,7 +62,7 @@ export interface BootedRouterCluster extends RouterCluster {
   listen(): Promise<void>;
 }
 
-const WORKER = fileURLToPath(new URL('./cluster-worker.ts', import.meta.url));
+const WORKER = entryBeside(import.meta.url, './cluster-worker');
 
 export async function startRouterCluster(opts: RouterClusterOptions): Promise<RouterCluster> {
   const rc = await bootRouterCluster(opts);
@@ -204,7 +204,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   };
 }
 
-/** The primary's node flags minus any inline script (-e, -p), with tsx loaded for the .ts worker. */
+/** The primary's node flags minus any inline script (-e, -p), with tsx loaded when the worker is the .ts source. */
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
@@ -213,8 +213,7 @@ function workerExecArgv(): string[] {
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
     else if (!a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
   }
-  // an absolute URL: `--import tsx` would resolve from the cwd, which may be anywhere
-  return out.some((a) => a.includes('tsx')) ? out : ['--import', import.meta.resolve('tsx'), ...out];
+  return out.some((a) => a.includes('tsx')) ? out : [...loaderArgs(WORKER), ...out];
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
