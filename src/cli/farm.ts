@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -41,6 +41,8 @@ export interface FarmOptions {
   routerBoot?: Promise<BootedRouterCluster>;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
+  /** How long an unreferenced release blob is kept after it was written (default 10 minutes). */
+  blobGraceMs?: number;
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
 }
@@ -82,6 +84,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
+    closers.push(() => blobGc.close());
 
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildController, ensureAdminToken, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
@@ -63,6 +63,9 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => store.close());
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    // every controller collects its own copies of blobs no release names any more
+    const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }) });
+    closers.push(() => blobGc.close());
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
@@ -107,6 +110,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         election.abandon();
         reg.abandon();
         closers.length = 0;
+        await blobGc.close();
         await reconciler?.close();
         await api.close();
         await store.close();

@@ -35,6 +35,21 @@ export interface BlobStore {
   openRead(sha256: string): Promise<Readable>;
   /** Re-hashes the blob: true when its content still matches its name; 404 when missing. */
   verify(sha256: string): Promise<boolean>;
+  /** Every stored blob with the time it was last written (an upload of the same content rewrites it). */
+  list(): Promise<BlobEntry[]>;
+  /**
+   * Deletes the blob if it was last written at or before `writtenBefore` (ms), else keeps
+   * it: a blob written again since it was listed (an upload of the same content) stays.
+   * Moved aside first, so an upload renaming the same name in meanwhile is never lost.
+   * Returns whether it was deleted.
+   */
+  removeIfOlder(sha256: string, writtenBefore: number): Promise<boolean>;
+}
+
+export interface BlobEntry {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -119,6 +134,35 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       const hash = createHash('sha256');
       await pipeline(fh.createReadStream(), hash);
       return hash.digest('hex') === sha256;
+    },
+
+    async list() {
+      const out: BlobEntry[] = [];
+      for (const name of await readdir(blobDir)) {
+        if (!SHA256_HEX.test(name)) continue;
+        const st = await stat(join(blobDir, name)).catch(() => undefined);
+        if (st?.isFile()) out.push({ sha256: name, size: st.size, mtimeMs: st.mtimeMs });
+      }
+      return out;
+    },
+
+    async removeIfOlder(sha256, writtenBefore) {
+      const aside = join(tmpDir, `${checkDigest(sha256)}.${randomUUID()}.gc`);
+      try {
+        await rename(path(sha256), aside);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+      const st = await stat(aside);
+      if (st.mtimeMs > writtenBefore) {
+        // written again since listed: put it back unless an even newer copy took the name meanwhile
+        if (await stat(path(sha256)).then(() => true, () => false)) await rm(aside, { force: true });
+        else await rename(aside, path(sha256));
+        return false;
+      }
+      await rm(aside, { force: true });
+      return true;
     },
   };
 }
