@@ -33,6 +33,8 @@ export interface ControllerNodeOptions {
   /** Grace before the VSs of an engine whose lease expired are replaced; default 1 s (the lease TTL already waited). */
   engineLostGraceMs?: number;
   drainDelayMs?: number;
+  /** How long an unreferenced release blob is kept after it was written (default 10 minutes, controller/blob-gc.ts). */
+  blobGraceMs?: number;
   log?: Logger;
 }
 
@@ -64,7 +66,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
     // every controller collects its own copies of blobs no release names any more
-    const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }) });
+    const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
