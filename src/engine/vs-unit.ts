@@ -52,6 +52,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     snapshot = s;
     if (silent) return;
     const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
+    if (a.siteId !== undefined) status.siteId = a.siteId;
     if (s.address !== undefined) status.address = s.address;
     if (s.port !== undefined) status.port = s.port;
     if (s.pid !== undefined) status.pid = s.pid;

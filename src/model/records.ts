@@ -138,6 +138,8 @@ export interface VsStatus {
   vs: string;
   engine: string;
   site: string;
+  /** The site's id, from the assignment (absent for a site without one). */
+  siteId?: string;
   release: string;
   state: VsState;
   address?: string;
