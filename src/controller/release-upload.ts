@@ -9,7 +9,7 @@ import { inspectTarball } from '../lib/tarball.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Release, Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
-import { nextNumber } from './counter.ts';
+import { nextNumber, releaseCounter } from './counter.ts';
 import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
@@ -41,7 +41,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
         throw new BlobReplicationError((err as Error).message);
       });
     }
-    const number = await nextNumber(deps.store, `releases/${site.value.name}`);
+    // by the site's id: a site re-created under the name starts at v1 again (a site without id: by name, kept)
+    const number = await nextNumber(deps.store, releaseCounter(site.value));
     const release: Release = {
       id: `v${number}`,
       site: site.value.name,
