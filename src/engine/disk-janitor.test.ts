@@ -9,6 +9,7 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { createDiskJanitor, planSweep, type DiskInventory, type InUse, type LiveSet } from './disk-janitor.ts';
 import { createReleaseCache } from './release-cache.ts';
+import { run } from './namespace/host-command.ts';
 import { onCleanup, tempDir } from './testing.ts';
 
 const sha = (c: string) => c.repeat(64);
@@ -133,6 +134,25 @@ describe('the disk janitor', () => {
 
     await d.store.delete(keys.site('two'));
     await waitFor(async () => (await d.ls('data')).length === 1 && (await d.ls('logs')).length === 0, { what: 'the delete seen by the watch' });
+    assert.deepEqual(await d.ls('data/.disk'), []);
+  });
+
+  it('a data folder still mounted (a guest holds it) is skipped with its image, and removed once unmounted', { skip: process.getuid?.() !== 0 ? 'mounting needs root' : false }, async (t) => {
+    const d = await engineDisk(t);
+    await d.siteFiles('0aaaa', 'gone-1', 'gone', '0aaaa');
+    const dir = path.join(d.dir, 'data', '0aaaa');
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    onCleanup(t, () => run('umount', ['-l', dir], { allowFail: true }));
+    await writeFile(path.join(dir, 'inside.txt'), 'on the mounted filesystem');
+    const janitor = createDiskJanitor({ dir: d.dir, store: d.store, releases: d.releases, inUse: () => none, log: silentLogger });
+    onCleanup(t, () => janitor.close());
+    await janitor.runOnce();
+    assert.deepEqual(await d.ls('data/0aaaa'), ['inside.txt'], 'nothing removed under a mount');
+    assert.deepEqual(await d.ls('data/.disk'), ['0aaaa.ext4']);
+    assert.deepEqual(await d.ls('logs'), [], 'its logs go all the same');
+    await run('umount', [dir]);
+    await janitor.runOnce();
+    assert.deepEqual(await d.ls('data'), ['.disk']);
     assert.deepEqual(await d.ls('data/.disk'), []);
   });
 });

@@ -13,7 +13,8 @@
 // remove, re-checking just before each removal that no VS of this engine uses the key
 // (the agent's units, stopping ones included, and its assignments). Listing before
 // reading means a folder seen on disk belongs to a site created before the read, so a
-// live site is always in it. A mounted data folder (a guest still holds it) is skipped.
+// live site is always in it. A mounted data folder (a guest still holds it) is skipped,
+// with its image, until a later sweep.
 // Sweeps run at start, when a site record is deleted, when a VS of this engine stopped,
 // and every intervalMs.
 //
@@ -109,10 +110,12 @@ export function createDiskJanitor(opts: DiskJanitorOptions): DiskJanitor {
     const disk = await inventory(paths, opts.releases);
     const live = await readLiveSet(opts.store);
     const plan = planSweep(disk, live, opts.inUse());
+    const busy = new Set<string>();
     for (const key of plan.data) {
       if (opts.inUse().siteKeys.has(key)) continue;
       const dir = path.join(paths.data, key);
       if (await isMountPoint(dir).catch(() => false)) {
+        busy.add(key);
         log.warn({ site: key, dir }, 'engine.site_data_busy');
         continue;
       }
@@ -121,7 +124,7 @@ export function createDiskJanitor(opts: DiskJanitorOptions): DiskJanitor {
     }
     for (const file of plan.images) {
       const key = disk.images.get(file)!;
-      if (opts.inUse().siteKeys.has(key)) continue;
+      if (opts.inUse().siteKeys.has(key) || busy.has(key)) continue;
       const p = path.join(paths.data, '.disk', file);
       if (await isMountPoint(p).catch(() => false)) continue; // a `.mnt` staging folder still mounted
       await rm(p, { recursive: true, force: true });
