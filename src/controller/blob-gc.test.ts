@@ -85,6 +85,16 @@ describe('startBlobGc', () => {
     assert.deepEqual(await gc.runOnce(), [pending.sha256], 'past the grace it goes');
   });
 
+  it('an upload holds its blob until its release record is written, whatever the grace', async (t) => {
+    const h = await startController(t);
+    const uploading = await h.blobs.putStream(Readable.from([Buffer.from('not recorded yet')]), { maxBytes: 1024, hold: true });
+    const gc = await collector(t, h, 0);
+    assert.deepEqual(await gc.runOnce(), [], 'held');
+    uploading.unhold();
+    uploading.unhold();
+    assert.deepEqual(await gc.runOnce(), [uploading.sha256], 'let go (a refused upload, say)');
+  });
+
   it('a blob written again after it was listed (the same content uploaded anew) is not deleted', async (t) => {
     const h = await startController(t);
     const first = await h.blobs.putStream(Readable.from([Buffer.from('same bytes')]), { maxBytes: 1024 });

@@ -1,10 +1,11 @@
 // Garbage collection of release blobs. A blob is content-addressed and may be shared by
 // releases of several sites, so it goes only when no release record (of any site)
 // names its sha256 any more — e.g. once the site that uploaded it was deleted (its
-// release records go in the same transaction as the site). A blob written less than
-// `graceMs` ago stays whatever the records say: an upload stores its blob before it
-// writes the release record (after inspecting and, in cluster mode, replicating it), and
-// a peer controller's copy arrives before the peer writes the record.
+// release records go in the same transaction as the site). An upload stores its blob
+// before it writes the release record (after inspecting and, in cluster mode,
+// replicating it): it holds the blob meanwhile (BlobStore `hold`), and a blob written less
+// than `graceMs` ago stays whatever the records say — that covers a peer controller's
+// copy, which arrives before the peer writes the record.
 //
 // Every controller runs its own collector over its own blob directory (each holds
 // copies), from the store's release records: at start, when release records change

@@ -33,7 +33,8 @@ export interface UploadOptions {
 export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site }> {
   const maxBytes = deps.limits.maxReleaseBytes;
   if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  const blob = await deps.blobs.putStream(shield(body), { maxBytes });
+  // held until the release record names it: the blob collector must not take it meanwhile
+  const blob = await deps.blobs.putStream(shield(body), { maxBytes, hold: true });
   try {
     const inspected = await inspectTarball(blob.path, deps.limits.tarball);
     if (deps.replicateBlob) {
@@ -60,6 +61,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       deps.log.warn({ err: cleanupErr, sha256: blob.sha256 }, 'could not delete a refused release blob');
     });
     throw err;
+  } finally {
+    blob.unhold();
   }
 }
 
