@@ -2,7 +2,7 @@
 // message than a schema pattern gives (command vs kind, env key names).
 
 import type { Static } from 'typebox';
-import type { Balance, Site } from '../model/index.ts';
+import { newSiteId, type Balance, type Site } from '../model/index.ts';
 import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
 import { DomainReservedError, ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
@@ -17,6 +17,7 @@ const RESERVED_ENV = new Set(['PORT', 'HOST']);
 export function newSite(input: SiteCreateInput, customer: string, now = new Date()): Site {
   const at = now.toISOString();
   const site: Site = {
+    id: newSiteId(),
     name: input.name,
     customer,
     domains: input.domains,

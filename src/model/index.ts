@@ -1,2 +1,3 @@
 export * from './records.ts';
 export { keys, keyName } from './keys.ts';
+export { newSiteId, siteStorageKey, assignmentStorageKey } from './site-id.ts';
