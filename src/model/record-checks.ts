@@ -3,7 +3,7 @@
 // hand or by a bug is skipped by its reader, never allowed to crash it.
 
 import { Compile } from 'typebox/compile';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import type { Assignment, Balance, Route, RouteRetry } from './records.ts';
 import { AssignmentRecord, Balance as BalanceSchema, patternHints, RouteRecord, RouteRetry as RouteRetrySchema } from './schemas.ts';
 
@@ -18,6 +18,15 @@ export const routeCheck: RecordCheck<Route> = recordCheck(RouteRecord);
 export const assignmentCheck: RecordCheck<Assignment> = recordCheck(AssignmentRecord);
 export const balanceCheck: RecordCheck<Balance> = recordCheck(BalanceSchema);
 export const retryCheck: RecordCheck<RouteRetry> = recordCheck(RouteRetrySchema);
+
+// Each schema admits only values of its record type (records.ts): a check that passes is a true type guard.
+type Admits<T, S extends T> = S;
+export type SchemasMatchRecords = [
+  Admits<Route, Static<typeof RouteRecord>>,
+  Admits<Assignment, Static<typeof AssignmentRecord>>,
+  Admits<Balance, Static<typeof BalanceSchema>>,
+  Admits<RouteRetry, Static<typeof RouteRetrySchema>>,
+];
 
 function recordCheck<T>(schema: TSchema): RecordCheck<T> {
   const compiled = Compile(schema);

@@ -140,6 +140,11 @@ export const EndpointRecord = Type.Object({
   release: Text,
 });
 
+/** In a Route: the site's checks with the path resolved (healthCheck.path, else healthPath). */
+const RouteHealth = Type.Object({ ...HealthCheck.properties, path: HealthPath });
+/** In a Route (only while on). */
+const RouteMaintenance = Type.Object({ ...Maintenance.properties, on: Type.Boolean() });
+
 /** A Route as the router reads it (keys.route). */
 export const RouteRecord = Type.Object({
   site: SiteName,
@@ -147,9 +152,9 @@ export const RouteRecord = Type.Object({
   endpoints: Type.Array(EndpointRecord, { maxItems: 1_000 }),
   balance: Type.Optional(Balance),
   limits: Type.Optional(SiteLimits),
-  health: Type.Optional(HealthCheck),
+  health: Type.Optional(RouteHealth),
   httpsRedirect: Type.Optional(Type.Boolean()),
-  maintenance: Type.Optional(Maintenance),
+  maintenance: Type.Optional(RouteMaintenance),
   errorPages: Type.Optional(ErrorPages),
   retry: Type.Optional(RouteRetry),
   updatedAt: Timestamp,
