@@ -34,4 +34,17 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await waitFor(() => vss() === 'a,b', { what: 'the route passed unfiltered rather than emptied' });
   await store.put(keys.engine('e2'), JSON.stringify({ id: 'e2' }));
   await waitFor(() => vss() === 'b', { what: 'a dropped while not ready' });
+
+  // records that do not parse are left out, never thrown out of the watch
+  await store.put(keys.engine('e3'), 'not json');
+  await store.put(keys.engine('e4'), 'null');
+  await store.put(keys.vsStatus('e1', 'c'), '{"vs": 7}');
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  await waitFor(() => vss() === 'a,b', { what: 'a back once ready, the bad records ignored' });
+  // …and a router starting on a store that holds them starts
+  let fresh: readonly Route[] = [];
+  const again = await liveEndpoints(store, { setRoutes: (r) => (fresh = r) }, silentLogger);
+  t.after(() => again.close());
+  again.setRoutes([route]);
+  assert.equal(fresh[0]?.endpoints.map((e) => e.vs).join(','), 'a,b');
 });

@@ -9,7 +9,7 @@
 import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
-  buildRouter, routerMetricsRegistry, siteStatsRegistry, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes,
+  buildRouter, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes,
   type CertificatePem, type Router, type RouterCluster, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
@@ -101,7 +101,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 async function startInProcess(opts: RouterNodeOptions, log: Logger): Promise<Running> {
   const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null });
   const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
-  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry]);
+  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();
     stats?.close();

@@ -1,5 +1,7 @@
 // Site input → Site record: defaults, then the checks that span fields or need a clearer
-// message than a schema pattern gives (command vs kind, env key names).
+// message than a schema pattern gives (command vs kind, the environment's total size).
+// Each field's own rules (env names, paths, no control characters) are the model's
+// schemas (src/model/schemas.ts), checked before this runs.
 
 import type { Static } from 'typebox';
 import { newSiteId, type Balance, type Site } from '../model/index.ts';
@@ -11,8 +13,8 @@ import { checkSitePages, mergeErrorPages, mergeMaintenance } from './site-pages.
 export type SiteCreateInput = Static<typeof SiteCreateBody>;
 export type SitePatchInput = Static<typeof SitePatchBody>;
 
-const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
-const RESERVED_ENV = new Set(['PORT', 'HOST']);
+/** Names and values of a site's env together, in bytes of UTF-8: well under what execve takes with Corral's own variables. */
+export const MAX_ENV_BYTES = 131_072;
 
 export function newSite(input: SiteCreateInput, customer: string, now = new Date()): Site {
   const at = now.toISOString();
@@ -90,7 +92,7 @@ function checkSite(site: Site): void {
   if (site.kind === 'static' && site.command !== undefined) {
     throw new ValidationError('body.command is not allowed when kind is "static" (the web runtime serves static sites)');
   }
-  for (const key of Object.keys(site.env)) checkEnvKey(key);
+  checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
   checkSitePages(site);
 }
@@ -106,9 +108,10 @@ function checkBalance(b: Balance): void {
   }
 }
 
-function checkEnvKey(key: string): void {
-  if (!ENV_KEY.test(key)) throw new ValidationError(`body.env key ${JSON.stringify(key)} must match ${ENV_KEY.source}`);
-  if (RESERVED_ENV.has(key) || key.startsWith('CORRAL_')) {
-    throw new ValidationError(`body.env key ${JSON.stringify(key)} is reserved: Corral sets PORT, HOST and CORRAL_* itself`);
+function checkEnvSize(env: Record<string, string>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+  if (bytes > MAX_ENV_BYTES) {
+    throw new ValidationError(`body.env is ${bytes} bytes of names and values; a site's environment may hold at most ${MAX_ENV_BYTES} (128 KiB): keep large data in files of the release instead`);
   }
 }

@@ -20,7 +20,8 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Route } from '../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
 import { createClusterStats } from './cluster-stats.ts';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { routerStoreMetricsRegistry } from './metrics.ts';
 import type { SiteStats } from './site-stats.ts';
 import type { SiteCertificate } from './tls-certificates.ts';
 
@@ -160,7 +161,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     },
     workers: count,
     siteStats: stats.siteStats,
-    metricsRegistry: () => stats.metricsRegistry(),
+    // the workers' values summed, and the primary's own (it reads the store)
+    metricsRegistry: () => Registry.merge([stats.metricsRegistry(), routerStoreMetricsRegistry]),
     listen: () =>
       (listened ??= (async () => {
         listenAsked = true;
