@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
-import { keys, type Assignment, type Route, type Site } from '../src/model/index.ts';
+import { keys, type Assignment, type FarmEvent, type Route, type Site } from '../src/model/index.ts';
 import { openSqliteStore } from '../src/store/index.ts';
 
 const ACME = 'www.acme.test';
@@ -72,5 +72,13 @@ describe('a farm started on a store holding records no router or engine can use'
     assert.match(metrics, /^corral_engine_bad_records_total\{kind="assignment",site="shop"\} [1-9]/m);
     assert.doesNotMatch(metrics, /bad_records_total\{[^}]*site="www"/, 'nothing of the good site is skipped');
     assert.doesNotMatch(f.output(), /ERR_UNESCAPED_CHARACTERS|ERR_INVALID_ARG_VALUE|ERR_INVALID_CHAR/);
+
+    // the reconciler does not write what its readers would skip, and says so once, to the site's owner too
+    const events = await fetch(`${f.apiUrl}/v1/events?type=farm&site=shop`, { headers: { authorization: `Bearer ${f.token}` } })
+      .then((res) => res.json() as Promise<{ events: FarmEvent[] }>);
+    const bad = events.events.filter((e) => e.action === 'site.bad_record');
+    assert.equal(bad.length, 1, `one bad-record event for shop: ${JSON.stringify(events.events)}`);
+    assert.equal(bad[0]!.customer, 'globex');
+    assert.match(bad[0]!.message ?? '', /healthPath|health/);
   });
 });
