@@ -7,7 +7,7 @@
 //                "create(leader) = 0 → put leader {id} with that lease". Held by the
 //                lease of our own last campaign (its answer was lost) → adopt it. Held
 //                under our id by an older lease → delete it (compare mod) and campaign.
-//   leading    — every ttl/3: keep the lease alive, check the key is still the one won,
+//   leading    — every ttl/3 (at most 1 s): keep the lease alive, check the key is still the one won,
 //                ask `healthy()`. Give up when the lease is gone, the key is not ours,
 //                the work cannot go on, or no renewal was confirmed for ttl − margin
 //                (the lease is in doubt: it may be expiring in the store right now).
@@ -35,7 +35,11 @@ export interface LeaderElectionOptions {
   /** This contender's id (unique among controllers). */
   id: string;
   url?: string;
-  /** Lease TTL (default 3 s): the longest a dead leader blocks a new one. */
+  /**
+   * Lease TTL (default 6 s): the longest a crashed leader blocks a new one. It must outlast
+   * an etcd failover (a new raft leader in 1–4 s): the leader gives up when no renewal is
+   * confirmed for TTL − ½ s.
+   */
   ttlSeconds?: number;
   /** Called on becoming leader; the leader's work starts here. If it throws, the key is released. */
   onElected: () => Promise<void> | void;
@@ -70,8 +74,8 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
   const { store } = opts;
   const log = opts.log ?? silentLogger;
   const key = opts.key ?? keys.leader;
-  const ttl = opts.ttlSeconds ?? 3;
-  const tickMs = Math.max(100, Math.floor((ttl * 1000) / 3));
+  const ttl = opts.ttlSeconds ?? 6;
+  const tickMs = Math.max(100, Math.min(1000, Math.floor((ttl * 1000) / 3)));
   // Time kept between "in doubt" and the earliest moment the store may expire the lease.
   const marginMs = Math.min(tickMs, 500);
   const retreatMs = opts.retreatMs ?? 2 * ttl * 1000;
@@ -210,10 +214,7 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
     fence() {
       return leading ? { key, target: 'mod', op: '=', value: heldRevision } : undefined;
     },
-    async leader() {
-      const kv = await store.get(key);
-      return kv ? (JSON.parse(kv.value) as LeaderRecord) : undefined;
-    },
+    leader: () => readLeader(store, key),
     abandon() {
       closed = true;
       clearInterval(timer);
@@ -229,6 +230,12 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
       await serial(giveUp('closing'));
     },
   };
+}
+
+/** The current leader as the store says (undefined: none, e.g. during an election, or a farm without election). */
+export async function readLeader(store: Store, key: string = keys.leader): Promise<LeaderRecord | undefined> {
+  const kv = await store.get(key);
+  return kv ? (JSON.parse(kv.value) as LeaderRecord) : undefined;
 }
 
 /** The id in a leader record, if it parses. */
