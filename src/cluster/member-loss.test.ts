@@ -3,7 +3,8 @@
 // case, a follower in the other) is killed for 10 s, then started again. Throughout,
 // the controllers' leader state is sampled: never two leaders, never none; a scale
 // issued while the member is down is applied within 3 s; no engine or controller
-// registration is lost (their keys would be deleted with an expired lease).
+// registration is lost (their keys would be deleted with an expired lease). Each check
+// of the leader also reads corral_leader on both controllers' /metrics and GET /v1/status.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { etcdMissing, startEtcdCluster, type EtcdCluster, type EtcdMember } from
 import type { Store, WatchEvent } from '../store/types.ts';
 import { startControllerNode, startEngineNode, type ControllerNode, type EngineNode } from './index.ts';
 import { apiOf, siteReplicas, uploadStaticExample, type Api } from '../../test/helpers/cluster-api.ts';
+import { runCli } from '../../test/helpers/farm-process.ts';
 
 const skip = etcdMissing();
 const DOWN_MS = 10_000;
@@ -100,6 +102,14 @@ describe('an etcd member dies for 10 s: the farm does not notice', { skip, timeo
       assert.deepEqual(lost.slice(lostBefore), [], 'no registration lost its lease');
     });
   }
+
+  it('corral status names the leader', async () => {
+    const leader = controllers.find((c) => c.isLeader)!;
+    const follower = controllers.find((c) => c !== leader)!;
+    const r = await runCli(['status'], { env: { CORRAL_API: follower.apiUrl, CORRAL_TOKEN: follower.adminToken } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^leader: ${leader.id} \\(${leader.apiUrl.replace(/\./g, '\\.')}\\) since \\d{4}-`, 'm'));
+  });
 });
 
 /** The number of controllers that think they lead, every 20 ms until stop(). */
