@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { logger, silentLogger } from '../lib/log.ts';
+import { silentLogger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore } from '../store/etcd-store.ts';
 import { etcdMissing, startEtcdCluster, type EtcdCluster, type EtcdMember } from '../store/etcd-testing.ts';
@@ -40,7 +40,7 @@ describe('an etcd member dies for 10 s: the farm does not notice', { skip, timeo
     etcd = await startEtcdCluster({ members: 3 });
     const store = { endpoints: etcd.endpoints, namespace: '/farm' };
     for (const id of ['c1', 'c2']) {
-      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: process.env.DEBUG_L12 ? logger('controller', { id }) : silentLogger }));
+      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger }));
     }
     admin = apiOf(() => controllers.map((c) => c.apiUrl), controllers[0]!.adminToken);
     const joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
@@ -78,7 +78,6 @@ describe('an etcd member dies for 10 s: the farm does not notice', { skip, timeo
       assert.equal((await admin.call('POST', '/v1/sites/www/scale', { replicas })).status, 200);
       await waitFor(async () => (await siteReplicas(admin, 'www')).all.length === replicas, { what: 'one replica', timeoutMs: 20_000 });
 
-      if (process.env.DEBUG_L12) console.log('kill', Date.now());
       await member.stop('SIGKILL');
       const down = Date.now();
       await waitFor(async () => (await etcd.leader()) !== undefined, { what: 'etcd to have a leader again', timeoutMs: 10_000 });
