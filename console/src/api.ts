@@ -15,7 +15,7 @@ export interface Vs {
   state?: string; address?: string; port?: number; pid?: number; restarts?: number; memoryBytes?: number; cpuSeconds?: number;
   lastExit?: { code: number | null; signal: string | null; at: string; oom?: boolean };
 }
-export interface FarmStatus { engines: Engine[]; sites: Site[]; virtualServers: Vs[] }
+export interface FarmStatus { engines: Engine[]; sites: Site[]; virtualServers: Vs[]; leader?: { id: string; url?: string; since: string } }
 export interface SiteStatus { site: Site; release?: string; replicas: number; ready: number; serving: string[]; virtualServers: Vs[] }
 export interface StatsPoint { t: number; requests: number; errors: number; p50Ms?: number; p99Ms?: number }
 export interface FarmEvent {

@@ -9,7 +9,8 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { Registry } from 'prom-client';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
@@ -17,6 +18,9 @@ import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPusher } from './blob-push.ts';
 import { register } from './registration.ts';
 import type { StoreUrl } from './store-url.ts';
+
+/** A leader whose reconcile passes have all failed for this long releases leadership. */
+const RECONCILER_FAILING_MAX_MS = 10_000;
 
 export interface ControllerNodeOptions {
   store: StoreUrl;
@@ -26,7 +30,7 @@ export interface ControllerNodeOptions {
   /** Advertised API URL (default http://<host>:<port>). */
   url?: string;
   id?: string;
-  /** Leader lease TTL, default 3 s. */
+  /** Leader lease TTL, default 6 s (it must outlast an etcd failover; see controller/leader.ts). */
   leaderTtlSeconds?: number;
   /** Controller registration TTL, default 5 s. */
   registrationTtlSeconds?: number;
@@ -70,12 +74,15 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
+    // The reconciler's writes are fenced by the leader key this controller won.
+    const fencing: { election?: LeaderElection } = {};
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
       reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
       replicateBlob: blobPusher({ store, self: id, token: admin.token }),
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
+      metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
     });
     closers.push(() => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
@@ -85,10 +92,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => reg.close());
 
     let reconciler: Reconciler | undefined;
-    // The reconciler's writes are fenced by the leader key this controller won.
-    const fencing: { election?: LeaderElection } = {};
     const election: LeaderElection = await startLeaderElection({
-      store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 3, log,
+      store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
       onElected: async () => {
         reconciler = await startReconciler({
           store, log: log.child({ part: 'reconciler' }),
@@ -97,6 +102,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
         });
       },
+      // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
+      healthy: () => reconciler !== undefined && reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
       onDemoted: async () => {
         const r = reconciler;
         reconciler = undefined;

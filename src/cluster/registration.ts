@@ -1,6 +1,8 @@
 // Keep one key alive under a lease of its own: put it, renew every ttl/3, and put it
-// again under a new lease when the old one is lost. The key vanishes within the TTL
-// after the process dies (that is how the others notice).
+// again under a new lease when the old one is lost, or when a put failed (the store
+// fails over between etcd members, so a renewal failing means etcd as a whole could not
+// answer: the next tick tries again). The key vanishes within the TTL after the process
+// dies (that is how the others notice).
 
 import type { Logger } from '../lib/log.ts';
 import type { Store } from '../store/types.ts';
@@ -14,11 +16,14 @@ export interface Registration {
 
 export async function register(store: Store, key: string, value: string, ttlSeconds: number, log: Logger): Promise<Registration> {
   let lease = 0;
+  let registered = false;
   let stopped = false;
   let busy = false;
   const put = async () => {
+    registered = false;
     lease = await store.grantLease(ttlSeconds);
     await store.put(key, value, { lease });
+    registered = true;
   };
   await put();
   const timer = setInterval(() => {
@@ -26,7 +31,7 @@ export async function register(store: Store, key: string, value: string, ttlSeco
     busy = true;
     void (async () => {
       try {
-        if ((await store.keepAlive(lease)) === -1) await put();
+        if (!registered || (await store.keepAlive(lease)) === -1) await put();
       } catch (err) {
         log.warn({ err, key }, 'registration renewal failed');
       } finally {

@@ -1,5 +1,7 @@
 // Leader election on both stores: one leader at a time; when it dies (lease left to
-// expire) or loses the store, another contender leads within the lease TTL.
+// expire) or loses the store, another contender leads within the lease TTL. The state
+// machine's hard moves on a store that can be cut off: a lease in doubt is given up and
+// a fresh one campaigns; a leader that cannot act releases the key.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { randomUUID } from 'node:crypto';
-import { openSqliteStore } from '../store/index.ts';
+import { openSqliteStore, StoreUnavailableError } from '../store/index.ts';
 import { openEtcdStore } from '../store/etcd-store.ts';
 import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
 import type { Store } from '../store/types.ts';
 import { waitFor } from '../lib/wait.ts';
-import { startLeaderElection, type LeaderElection } from './leader.ts';
+import { startLeaderElection, type LeaderElection, type LeaderElectionOptions } from './leader.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'corral-leader-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,13 +26,14 @@ interface Contender {
   log: string[];
 }
 
-async function contend(t: TestContext, store: Store, id: string, ttlSeconds: number): Promise<Contender> {
+async function contend(t: TestContext, store: Store, id: string, ttlSeconds: number, more: Partial<LeaderElectionOptions> = {}): Promise<Contender> {
   const c: Contender = { id, leading: false, log: [], election: undefined as unknown as LeaderElection };
   c.election = await startLeaderElection({
-    store, id, ttlSeconds,
-    onElected: () => {
+    store, id, ttlSeconds, ...more,
+    onElected: async () => {
       c.leading = true;
       c.log.push('elected');
+      await more.onElected?.();
     },
     onDemoted: () => {
       c.leading = false;
@@ -68,6 +71,93 @@ describe('leader election on SQLite', () => {
     await other.election.close();
     await waitFor(() => c.leading, { what: 'c to lead after the leader closed', timeoutMs: 1000 });
     assert.deepEqual(other.log, ['elected', 'demoted']);
+  });
+});
+
+/** A real store that can be cut off: while `down`, every call fails as an unreachable etcd's would (watches just go quiet). */
+function cuttable(inner: Store): Store & { down: boolean } {
+  const s = { down: false };
+  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    if (s.down) throw new StoreUnavailableError('cut off by the test');
+    return fn(...args);
+  };
+  return Object.assign(s, {
+    kind: inner.kind,
+    get: guard(inner.get.bind(inner)), range: guard(inner.range.bind(inner)), put: guard(inner.put.bind(inner)),
+    delete: guard(inner.delete.bind(inner)), deletePrefix: guard(inner.deletePrefix.bind(inner)), txn: guard(inner.txn.bind(inner)),
+    revision: guard(inner.revision.bind(inner)), grantLease: guard(inner.grantLease.bind(inner)), keepAlive: guard(inner.keepAlive.bind(inner)),
+    revokeLease: guard(inner.revokeLease.bind(inner)), leaseTtl: guard(inner.leaseTtl.bind(inner)),
+    watch: inner.watch.bind(inner), close: async () => {},
+  });
+}
+
+describe('the leader state machine', () => {
+  it('lease in doubt: gives up before the lease can expire, then campaigns again with a fresh lease', async (t) => {
+    const store = await openSqliteStore(join(dir, 'doubt.sqlite'), { leaseCheckIntervalMs: 50 });
+    t.after(() => store.close());
+    const cut = cuttable(store);
+    const ttl = 2;
+    const a = await contend(t, cut, 'a', ttl);
+    assert.equal(a.leading, true);
+    const first = (await store.get('/corral/leader'))!.lease;
+    const renewed = Date.now();
+    cut.down = true;
+    await waitFor(() => !a.leading, { what: 'a to give up', timeoutMs: ttl * 1000 });
+    const gaveUpMs = Date.now() - renewed;
+    // Still in the store: a gave up while the lease was in doubt, before it could expire.
+    assert.equal((await store.get('/corral/leader'))?.lease, first, `key still on the old lease after ${gaveUpMs} ms`);
+    assert.ok(gaveUpMs < ttl * 1000, `gave up after ${gaveUpMs} ms`);
+    // The old lease lives on (as when a new raft leader extends every lease) and the store
+    // answers again: a must not renew it (the key would stay held with nobody leading) but
+    // lead again under a new one.
+    assert.ok((await store.keepAlive(first)) > 0);
+    cut.down = false;
+    await waitFor(() => a.leading, { what: 'a to lead again', timeoutMs: 3000 });
+    const now = (await store.get('/corral/leader'))!;
+    assert.notEqual(now.lease, first, 'a fresh lease');
+    assert.equal(JSON.parse(now.value).id, 'a');
+    await waitFor(async () => (await store.leaseTtl(first)) === -1, { what: 'the old lease gone (never renewed)', timeoutMs: ttl * 1000 + 1000 });
+    assert.deepEqual(a.log, ['elected', 'demoted', 'elected']);
+  });
+
+  it('holds the key but cannot act: releases it at once, the other leads; it leads again once healthy', async (t) => {
+    const store = await openSqliteStore(join(dir, 'cannot-act.sqlite'), { leaseCheckIntervalMs: 50 });
+    t.after(() => store.close());
+    const ttl = 3;
+    let healthy = true;
+    const a = await contend(t, store, 'a', ttl, { healthy: () => healthy, retreatMs: 500 });
+    const b = await contend(t, store, 'b', ttl);
+    assert.equal(a.leading, true);
+    const sick = Date.now();
+    healthy = false;
+    await waitFor(() => b.leading, { what: 'b to lead', timeoutMs: ttl * 1000 });
+    const tookMs = Date.now() - sick;
+    // Released, not left to expire: well within the TTL.
+    assert.ok(tookMs < (ttl * 1000) / 2, `b led ${tookMs} ms after a could not act`);
+    assert.equal(a.leading, false);
+    healthy = true;
+    await b.election.close();
+    await waitFor(() => a.leading, { what: 'a to lead again', timeoutMs: 3000 });
+    assert.deepEqual(a.log, ['elected', 'demoted', 'elected']);
+  });
+
+  it('a leader whose work fails to start releases the key, and the other contender leads', async (t) => {
+    const store = await openSqliteStore(join(dir, 'start-fails.sqlite'), { leaseCheckIntervalMs: 50 });
+    t.after(() => store.close());
+    let starts = 0;
+    const a = await contend(t, store, 'a', 3, {
+      onElected: () => {
+        starts++;
+        throw new Error('the reconciler could not start');
+      },
+      retreatMs: 60_000,
+    });
+    assert.equal(starts, 1);
+    assert.equal(a.election.isLeader, false);
+    assert.equal(await store.get('/corral/leader'), undefined, 'the key was released');
+    const b = await contend(t, store, 'b', 3);
+    assert.equal(b.leading, true);
+    assert.equal(starts, 1, 'a stays back');
   });
 });
 

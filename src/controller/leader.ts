@@ -2,12 +2,24 @@
 // keys.leader, attached to its lease; only it runs the reconciler. Others serve the
 // API and campaign again as soon as the key goes (watched) or on their next tick.
 //
-// Campaign: txn "create(leader) = 0 → put leader {id} with my lease". Hold: keep the
-// lease alive every ttl/3. Step down, before anyone else can be elected, when the
-// lease is gone (-1), the key is no longer mine, or no keep-alive succeeded for
-// ttl − one tick (the store may be unreachable and the lease expiring there).
+// The states and their moves:
+//   following  — tick: read the key. Free → campaign: grant a *fresh* lease and txn
+//                "create(leader) = 0 → put leader {id} with that lease". Held by the
+//                lease of our own last campaign (its answer was lost) → adopt it. Held
+//                under our id by an older lease → delete it (compare mod) and campaign.
+//   leading    — every ttl/3 (at most 1 s): keep the lease alive, check the key is still the one won,
+//                ask `healthy()`. Give up when the lease is gone, the key is not ours,
+//                the work cannot go on, or no renewal was confirmed for ttl − margin
+//                (the lease is in doubt: it may be expiring in the store right now).
+//   giving up  — stop the work (onDemoted), then revoke the lease, which deletes the
+//                key if it still hangs on it. The lease is never renewed again, so the
+//                key cannot stay held by a controller that does not lead. After "cannot
+//                act" (onElected threw, healthy() said no) wait `retreatMs` before
+//                campaigning, so that another controller takes over.
+// The renewal clock counts from when a keep-alive call *started*: the store renewed the
+// lease at that moment or later, so the lease lives at least until then + ttl.
 
-import type { Compare, Store, Watcher } from '../store/types.ts';
+import type { Compare, KeyValue, Store, Watcher } from '../store/types.ts';
 import { keys } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 
@@ -23,12 +35,20 @@ export interface LeaderElectionOptions {
   /** This contender's id (unique among controllers). */
   id: string;
   url?: string;
-  /** Lease TTL (default 3 s): the longest a dead leader blocks a new one. */
+  /**
+   * Lease TTL (default 6 s): the longest a crashed leader blocks a new one. It must outlast
+   * an etcd failover (a new raft leader in 1–4 s): the leader gives up when no renewal is
+   * confirmed for TTL − ½ s.
+   */
   ttlSeconds?: number;
-  /** Called on becoming leader; the leader's work starts here. */
+  /** Called on becoming leader; the leader's work starts here. If it throws, the key is released. */
   onElected: () => Promise<void> | void;
   /** Called on losing leadership (or closing as leader); the work must stop here. */
   onDemoted: () => Promise<void> | void;
+  /** Asked on every renewal while leading: false means the leader's work cannot go on here; the key is released. */
+  healthy?: () => boolean | Promise<boolean>;
+  /** After releasing the key because this contender could not act, campaign again only after this long (default 2 × TTL). */
+  retreatMs?: number;
   log?: Logger;
   /** The key contended for (default keys.leader). */
   key?: string;
@@ -54,12 +74,17 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
   const { store } = opts;
   const log = opts.log ?? silentLogger;
   const key = opts.key ?? keys.leader;
-  const ttl = opts.ttlSeconds ?? 3;
-  const tickMs = Math.max(100, Math.floor((ttl * 1000) / 3));
-  let lease = 0;
+  const ttl = opts.ttlSeconds ?? 6;
+  const tickMs = Math.max(100, Math.min(1000, Math.floor((ttl * 1000) / 3)));
+  // Time kept between "in doubt" and the earliest moment the store may expire the lease.
+  const marginMs = Math.min(tickMs, 500);
+  const retreatMs = opts.retreatMs ?? 2 * ttl * 1000;
+  let lease = 0; // of the current campaign or leadership; 0: none
   let leading = false;
   let heldRevision = 0;
   let lastRenewal = 0;
+  let retreatUntil = 0;
+  let doubtTimer: NodeJS.Timeout | undefined;
   let closed = false;
   let busy: Promise<void> = Promise.resolve();
 
@@ -68,51 +93,108 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
     return busy;
   };
 
-  const stepDown = async (why: string) => {
-    if (!leading) return;
+  /**
+   * Leave leadership (if held) and drop the lease at once — nothing renews it from now on;
+   * returns the slow part (stop the work, revoke the lease) for the caller to run in order.
+   */
+  const giveUp = (why: string, retreat = false): (() => Promise<void>) => {
+    const old = lease;
+    const was = leading;
+    lease = 0;
     leading = false;
-    log.warn({ event: 'leader.demoted', id: opts.id, why }, 'no longer the leader');
-    await opts.onDemoted();
+    heldRevision = 0;
+    clearTimeout(doubtTimer);
+    if (retreat) retreatUntil = Date.now() + retreatMs;
+    if (was) log.warn({ event: 'leader.demoted', id: opts.id, why, lease: old }, 'no longer the leader');
+    return async () => {
+      if (was) await Promise.resolve().then(opts.onDemoted).catch((err: unknown) => log.error({ event: 'leader.demote_failed', err, id: opts.id }, 'stopping the leader work failed'));
+      // Revoking deletes the key if it still hangs on this lease: the others campaign at once.
+      if (old !== 0) await store.revokeLease(old).catch((err: unknown) => log.warn({ event: 'leader.revoke_failed', err, lease: old }, 'could not revoke the old lease; it expires unrenewed'));
+    };
   };
 
-  const campaign = async () => {
-    if (closed || leading) return;
-    const sent = Date.now();
-    if (lease === 0 || (await store.keepAlive(lease)) === -1) lease = await store.grantLease(ttl);
-    const record: LeaderRecord = { id: opts.id, since: new Date().toISOString(), ...(opts.url ? { url: opts.url } : {}) };
-    const res = await store.txn({
-      compare: [{ key, target: 'create', op: '=', value: 0 }],
-      success: [{ type: 'put', key, value: JSON.stringify(record), lease }],
-    });
-    if (!res.succeeded || closed) return;
-    heldRevision = res.revision;
-    lastRenewal = sent;
+  const win = async (revision: number, renewedAt: number) => {
+    heldRevision = revision;
     leading = true;
+    renewed(renewedAt);
     log.info({ event: 'leader.elected', id: opts.id, lease }, 'elected leader');
-    await opts.onElected();
-  };
-
-  const hold = async () => {
-    if (!leading) return;
     try {
-      const sent = Date.now();
-      const left = await store.keepAlive(lease);
-      if (left === -1) return await stepDown('lease expired');
-      lastRenewal = sent;
-      const kv = await store.get(key);
-      if (kv?.modRevision !== heldRevision) return await stepDown('leader key taken or gone');
+      await opts.onElected();
     } catch (err) {
-      if (overdue()) await stepDown(`store unreachable: ${(err as Error).message}`);
-      else throw err;
+      log.error({ event: 'leader.start_failed', err, id: opts.id }, 'could not start the leader work; releasing the leader key');
+      await giveUp('could not start the leader work', true)();
     }
   };
 
-  // The lease may be expiring in the store: the last renewal sent is the latest it counts from.
-  const overdue = () => Date.now() - lastRenewal >= ttl * 1000 - tickMs;
+  const campaign = async () => {
+    if (closed || leading || Date.now() < retreatUntil) return;
+    const kv = await store.get(key);
+    if (kv) return await settle(kv);
+    // A fresh lease for every campaign: never one that may still hold the key from before.
+    if (lease !== 0) await giveUp('new campaign')();
+    const sent = Date.now();
+    const mine = await store.grantLease(ttl);
+    lease = mine;
+    const record: LeaderRecord = { id: opts.id, since: new Date().toISOString(), ...(opts.url ? { url: opts.url } : {}) };
+    const res = await store.txn({
+      compare: [{ key, target: 'create', op: '=', value: 0 }],
+      success: [{ type: 'put', key, value: JSON.stringify(record), lease: mine }],
+    });
+    if (closed || lease !== mine) return;
+    if (!res.succeeded) return await giveUp('lost the campaign')();
+    await win(res.revision, sent);
+  };
+
+  /** The key is held: by our own campaign (adopt), by an older lease of ours (release), or by another leader. */
+  const settle = async (kv: KeyValue) => {
+    const mine = lease;
+    if (mine !== 0 && kv.lease === mine) {
+      const sent = Date.now();
+      if ((await store.keepAlive(mine)) === -1 || closed || lease !== mine) return;
+      return await win(kv.modRevision, sent);
+    }
+    if (holderOf(kv) !== opts.id) return;
+    const res = await store.txn({ compare: [{ key, target: 'mod', op: '=', value: kv.modRevision }], success: [{ type: 'delete', key }] });
+    if (res.succeeded) log.info({ event: 'leader.stale_key_released', id: opts.id, lease: kv.lease }, 'released a leader key left by an earlier lease');
+  };
+
+  const hold = async () => {
+    const mine = lease;
+    const sent = Date.now();
+    let left: number;
+    try {
+      left = await store.keepAlive(mine);
+    } catch (err) {
+      log.warn({ event: 'leader.renew_failed', err, id: opts.id }, 'could not renew the leader lease; trying again');
+      return;
+    }
+    if (!leading || lease !== mine) return;
+    if (left === -1) return await giveUp('lease expired')();
+    renewed(sent);
+    const kv = await store.get(key);
+    if (!leading || lease !== mine) return;
+    if (kv?.modRevision !== heldRevision) return await giveUp('leader key taken or gone')();
+    if (opts.healthy && !(await opts.healthy())) {
+      if (leading && lease === mine) await giveUp('cannot do the leader work', true)();
+    }
+  };
+
+  /**
+   * A renewal that started at `at` was confirmed. The lease may be expiring in the store
+   * from at + ttl on: give up just before, unless a later renewal is confirmed first. A timer
+   * of its own, not the tick: a renewal may hang for as long as the store's call deadline.
+   */
+  const renewed = (at: number) => {
+    lastRenewal = Math.max(lastRenewal, at);
+    clearTimeout(doubtTimer);
+    doubtTimer = setTimeout(() => {
+      if (leading && !closed) void serial(giveUp('lease in doubt: no renewal confirmed within the TTL'));
+    }, lastRenewal + ttl * 1000 - marginMs - Date.now());
+  };
 
   let inFlight = false;
   const tick = () => {
-    if (leading && overdue()) void stepDown('no renewal within the TTL');
+    if (closed) return;
     if (inFlight) return;
     inFlight = true;
     void serial(async () => (leading ? hold() : campaign())).finally(() => (inFlight = false));
@@ -132,24 +214,35 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
     fence() {
       return leading ? { key, target: 'mod', op: '=', value: heldRevision } : undefined;
     },
-    async leader() {
-      const kv = await store.get(key);
-      return kv ? (JSON.parse(kv.value) as LeaderRecord) : undefined;
-    },
+    leader: () => readLeader(store, key),
     abandon() {
       closed = true;
       clearInterval(timer);
+      clearTimeout(doubtTimer);
       watcher.close();
     },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      clearTimeout(doubtTimer);
       watcher.close();
-      await serial(async () => {
-        await stepDown('closing');
-        if (lease !== 0) await store.revokeLease(lease).catch(() => {});
-      });
+      await serial(giveUp('closing'));
     },
   };
+}
+
+/** The current leader as the store says (undefined: none, e.g. during an election, or a farm without election). */
+export async function readLeader(store: Store, key: string = keys.leader): Promise<LeaderRecord | undefined> {
+  const kv = await store.get(key);
+  return kv ? (JSON.parse(kv.value) as LeaderRecord) : undefined;
+}
+
+/** The id in a leader record, if it parses. */
+function holderOf(kv: KeyValue): string | undefined {
+  try {
+    return (JSON.parse(kv.value) as LeaderRecord).id;
+  } catch {
+    return undefined;
+  }
 }

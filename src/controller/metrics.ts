@@ -3,7 +3,7 @@
 // router's on the controller's /metrics.
 
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 
@@ -33,6 +33,23 @@ export const reconcileActions = new Counter({
   labelNames: ['kind'] as const,
   registers: [metricsRegistry],
 });
+
+/**
+ * corral_leader of one controller (1 while it leads the farm), in a registry of its own:
+ * several controllers may share a process (tests), the other series are per process.
+ */
+export function leaderMetrics(isLeader: () => boolean): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'corral_leader',
+    help: '1 on the controller that leads the farm (runs the reconciler), 0 on the others.',
+    registers: [registry],
+    collect() {
+      this.set(isLeader() ? 1 : 0);
+    },
+  });
+  return registry;
+}
 
 /** Counts every answered API request by route pattern (registered on the root app). */
 export function registerApiMetrics(app: FastifyInstance): void {

@@ -35,6 +35,8 @@ export interface Reconciler {
   kick(): void;
   /** Run one pass now and wait for it (tests, startup). */
   runOnce(): Promise<PlanActions>;
+  /** How long passes have been failing without one succeeding since (0: the last pass succeeded). */
+  failingForMs(): number;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let queued = false;
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
+  let failingSince: number | undefined;
 
   const events = opts.events ?? createEventLog(store);
   const reportRefusals = refusalReporter();
@@ -84,6 +87,12 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   // Passes run one after another; kicks that arrive during a pass coalesce into one more.
   const runOnce = (): Promise<PlanActions> => {
     const p = chain.then(pass);
+    p.then(
+      () => (failingSince = undefined),
+      (err: unknown) => {
+        if (!(err instanceof NotLeaderError)) failingSince ??= Date.now();
+      },
+    );
     chain = p.catch(() => undefined);
     return p;
   };
@@ -109,6 +118,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   return {
     kick,
     runOnce,
+    failingForMs: () => (failingSince === undefined ? 0 : Date.now() - failingSince),
     async close() {
       if (closed) return;
       closed = true;

@@ -9,6 +9,7 @@ import { strictlyIncreasing, WatchRecorder } from './conformance/harness.ts';
 import { openEtcdStore } from './etcd-store.ts';
 import { etcdMissing, startEtcdCluster, type EtcdCluster } from './etcd-testing.ts';
 import { Etcd3 } from 'etcd3';
+import { waitFor } from '../lib/wait.ts';
 
 const skip = etcdMissing();
 let etcd: EtcdCluster | undefined;
@@ -88,5 +89,44 @@ describe('etcd store on a 3-member cluster', { skip }, () => {
     assert.ok(strictlyIncreasing(revs), 'in order, no duplicate');
     for (const r of written) assert.ok(revs.includes(r), `acknowledged revision ${r} delivered`);
     assert.ok(written.length >= 100, `most writes acknowledged (${written.length}/120)`);
+  });
+
+  it('keep-alives, reads and writes go on while any one member is dead: none fails, the lease lives', async (t) => {
+    const cluster = await startEtcdCluster({ members: 3 });
+    t.after(() => cluster.close());
+    const s = await openEtcdStore(cluster.endpoints, { namespace: '/keep' });
+    t.after(() => s.close());
+    const lease = await s.grantLease(2);
+    await s.put('/held', 'x', { lease });
+    const failures: string[] = [];
+    let calls = 0;
+    let running = true;
+    // A holder renewing every 500 ms, as the engines and controllers do, and using the store.
+    const holder = (async () => {
+      while (running) {
+        try {
+          const ttl = await s.keepAlive(lease);
+          if (ttl <= 0) failures.push(`lease gone (ttl ${ttl})`);
+          await s.put('/k', String(calls));
+          await s.get('/k');
+          calls++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    const raftLeader = (await cluster.leader())!;
+    for (const m of [raftLeader, ...cluster.members.filter((x) => x !== raftLeader)]) {
+      const before = calls;
+      await m.stop('SIGKILL');
+      // The member stays dead for a few renewals of the 2 s lease.
+      await waitFor(() => calls >= before + 6, { what: `six rounds without ${m.name}`, timeoutMs: 20_000 });
+      await m.start();
+    }
+    running = false;
+    await holder;
+    assert.deepEqual(failures, []);
+    assert.equal((await s.get('/held'))?.lease, lease, 'the key still on its lease');
   });
 });

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { Etcd3, type IOptions } from 'etcd3';
 import { Keyspace } from './etcd-codec.ts';
-import { mapped } from './etcd-errors.ts';
+import { faultHandling, keepAliveOnce, withFailover } from './etcd-failover.ts';
 import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
@@ -14,8 +14,10 @@ import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, W
 export interface EtcdStoreOptions {
   /** Prefix put before every key in etcd (default none: Corral's keys already start with /corral). */
   namespace?: string;
-  /** Per-call deadline in ms (default 5000). */
+  /** Per-call deadline in ms, over every member tried (default 5000). */
   callTimeoutMs?: number;
+  /** Deadline of one attempt on one member in ms (default 1500, at most callTimeoutMs): then the next member. */
+  attemptTimeoutMs?: number;
   /** Time to connect to a member in ms (default 3000). */
   dialTimeoutMs?: number;
 }
@@ -25,12 +27,15 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
   if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
   const hosts = endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
+  const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? 1500, callTimeoutMs);
   const options: IOptions = {
     hosts,
     dialTimeout: opts.dialTimeoutMs ?? 3000,
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
+    // Each attempt (one member) has its own deadline; etcd3 retries on the next member (etcd-failover.ts).
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
+    faultHandling: faultHandling(hosts.length),
   };
-  const store = new EtcdStore(new Etcd3(options), new Keyspace(opts.namespace ?? ''));
+  const store = new EtcdStore(new Etcd3(options), new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
   await store.revision(); // fail fast when no member answers
   return store;
 }
@@ -43,18 +48,20 @@ class EtcdStore implements Store {
   constructor(
     private readonly client: Etcd3,
     private readonly ks: Keyspace,
+    private readonly callTimeoutMs: number,
+    private readonly attemptTimeoutMs: number,
   ) {}
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.open();
     requireKey(key);
-    const res = await mapped(this.client.kv.range({ key: this.ks.key(key) }));
+    const res = await this.call(() => this.client.kv.range({ key: this.ks.key(key) }));
     return res.kvs[0] ? this.ks.kv(res.kvs[0]) : undefined;
   }
 
   async range(prefix: string): Promise<RangeResult> {
     this.open();
-    const res = await mapped(this.client.kv.range({ ...this.ks.range(prefix), sort_order: 'Ascend', sort_target: 'Key' }));
+    const res = await this.call(() => this.client.kv.range({ ...this.ks.range(prefix), sort_order: 'Ascend', sort_target: 'Key' }));
     return { kvs: res.kvs.map((kv) => this.ks.kv(kv)), revision: Number(res.header.revision) };
   }
 
@@ -63,20 +70,20 @@ class EtcdStore implements Store {
     requireKey(key);
     if (typeof value !== 'string') throw new InvalidArgumentError('a value must be a string');
     const lease = opts.lease ?? 0;
-    const res = await mapped(this.client.kv.put({ key: this.ks.key(key), value: Buffer.from(value, 'utf8'), lease }), { leaseId: lease });
+    const res = await this.call(() => this.client.kv.put({ key: this.ks.key(key), value: Buffer.from(value, 'utf8'), lease }), { leaseId: lease });
     return { revision: Number(res.header.revision) };
   }
 
   async delete(key: string): Promise<{ revision: number; deleted: number }> {
     this.open();
     requireKey(key);
-    const res = await mapped(this.client.kv.deleteRange({ key: this.ks.key(key) }));
+    const res = await this.call(() => this.client.kv.deleteRange({ key: this.ks.key(key) }));
     return { revision: Number(res.header.revision), deleted: Number(res.deleted) };
   }
 
   async deletePrefix(prefix: string): Promise<{ revision: number; deleted: number }> {
     this.open();
-    const res = await mapped(this.client.kv.deleteRange(this.ks.range(prefix)));
+    const res = await this.call(() => this.client.kv.deleteRange(this.ks.range(prefix)));
     return { revision: Number(res.header.revision), deleted: Number(res.deleted) };
   }
 
@@ -86,7 +93,7 @@ class EtcdStore implements Store {
     validateBranch(req.success);
     validateBranch(req.failure ?? []);
     const lease = [...req.success, ...(req.failure ?? [])].find((op) => op.type === 'put' && op.lease);
-    const res = await mapped(
+    const res = await this.call(() =>
       this.client.kv.txn({
         compare: req.compare.map((c) => this.ks.compare(c)),
         success: req.success.map((op) => this.ks.op(op)),
@@ -115,7 +122,7 @@ class EtcdStore implements Store {
 
   async revision(): Promise<number> {
     this.open();
-    const res = await mapped(this.client.kv.range({ key: this.ks.key('/'), count_only: true }));
+    const res = await this.call(() => this.client.kv.range({ key: this.ks.key('/'), count_only: true }));
     return Number(res.header.revision);
   }
 
@@ -126,7 +133,7 @@ class EtcdStore implements Store {
     for (let attempt = 0; ; attempt++) {
       const id = randomInt(1, 2 ** 47) * 64 + randomInt(0, 64);
       try {
-        const res = await mapped(this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
+        const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
         return Number(res.ID);
       } catch (err) {
         if (attempt >= 3 || !/lease already exists/.test((err as Error).message)) throw err;
@@ -136,29 +143,19 @@ class EtcdStore implements Store {
 
   async keepAlive(leaseId: number): Promise<number> {
     this.open();
-    const stream = await mapped(this.client.leaseClient.leaseKeepAlive());
-    try {
-      const answer = new Promise<number>((resolve, reject) => {
-        stream.on('data', (res) => resolve(Number(res.TTL)));
-        stream.on('error', reject);
-        stream.on('end', () => reject(new Error('keep-alive stream ended')));
-      });
-      stream.write({ ID: leaseId });
-      const ttl = await mapped(answer, { leaseId });
-      return ttl > 0 ? ttl : -1;
-    } finally {
-      stream.end();
-    }
+    // A keep-alive is a stream on one member: a failed attempt opens the next on another.
+    const ttl = await this.call(() => keepAliveOnce(this.client, leaseId, this.attemptTimeoutMs), { leaseId });
+    return ttl > 0 ? ttl : -1;
   }
 
   async revokeLease(leaseId: number): Promise<void> {
     this.open();
-    await mapped(this.client.leaseClient.leaseRevoke({ ID: leaseId }), { leaseId });
+    await this.call(() => this.client.leaseClient.leaseRevoke({ ID: leaseId }), { leaseId });
   }
 
   async leaseTtl(leaseId: number): Promise<number> {
     this.open();
-    const res = await mapped(this.client.leaseClient.leaseTimeToLive({ ID: leaseId }));
+    const res = await this.call(() => this.client.leaseClient.leaseTimeToLive({ ID: leaseId }));
     const ttl = Number(res.TTL);
     return ttl > 0 ? ttl : -1;
   }
@@ -169,6 +166,11 @@ class EtcdStore implements Store {
     for (const w of this.watchers) w.close();
     this.watchers.clear();
     this.client.close();
+  }
+
+  /** One store call, failing over between members until it succeeds or the call deadline passes. */
+  private call<T>(fn: () => Promise<T>, ctx: { leaseId?: number } = {}): Promise<T> {
+    return withFailover(fn, Date.now() + this.callTimeoutMs, ctx);
   }
 
   private open(): void {

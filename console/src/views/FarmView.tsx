@@ -14,7 +14,8 @@ export function FarmView({ me }: { me: Whoami }) {
   const engineIds = [...new Set([...data.engines.map((e) => e.id), ...data.virtualServers.map((v) => v.engine)])].sort();
   return (
     <section>
-      <h2>Farm {me.role === 'customer' && <span className="muted small">— your sites only</span>}</h2>
+      <h2>Farm {me.role === 'customer' && <span className="muted small">— your sites only</span>}
+        {data.leader && <span className="muted small" data-testid="leader"> · leader controller <strong>{data.leader.id}</strong></span>}</h2>
       {error && <div className="error">{error}</div>}
       <div className="router-box" data-testid="router">
         <div className="box-title">Router <span className="muted">routes by Host</span></div>

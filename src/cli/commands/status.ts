@@ -20,6 +20,8 @@ export interface SiteStatus {
 }
 
 interface FarmStatus {
+  /** The leading controller, on a farm of several. */
+  leader?: { id: string; url?: string; since: string };
   engines: EngineRecord[];
   sites: Site[];
   virtualServers: VsView[];
@@ -34,6 +36,7 @@ export function registerStatus(program: Command, ctx: Context): void {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
       const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
+      if (st.leader) ctx.print.out(`leader: ${st.leader.id}${st.leader.url ? ` (${st.leader.url})` : ''} since ${st.leader.since}\n`);
       if (st.engines.length > 0) {
         ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
           e.id, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`,

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmView, servingReleases, siteViews, withUsage } from '../farm-view.ts';
+import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -21,7 +22,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   });
 
   app.get('/v1/status', async (request) => {
-    const view = await farmView(store, scopeOf(principalOf(request)));
-    return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage) };
+    const scope = scopeOf(principalOf(request));
+    // The leading controller, for admins as the engines are (a farm on etcd; none while an election runs, none on `corral up`).
+    const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);
+    return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
   });
 };
