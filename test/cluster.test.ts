@@ -45,7 +45,7 @@ describe('a farm on three hosts (network namespaces)', { skip, timeout: 180_000 
     etcd = await startEtcdCluster({ members: 3, host: net.hostIp });
     store = await openEtcdStore(etcd.endpoints);
     const storeUrl = `etcd://${etcd.endpoints.map((e) => e.replace('http://', '')).join(',')}`;
-    // Start the processes of a tier together: each pays Node + tsx start-up on its own.
+    // Start the processes of a tier together: each pays Node start-up on its own.
     await Promise.all(['c1', 'c2'].map(async (id) => {
       const proc = startRole(['controller', '--store', storeUrl, '--dir', join(root, id), '--api-port', '0', '--host', net.hostIp, '--id', id]);
       controllers.set(id, { proc, url: '' });

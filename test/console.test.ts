@@ -2,12 +2,14 @@
 // with engines and guests, a site created and deployed from the browser and watched until
 // ready, scaled, its request chart moving under traffic, its logs tailed and searched, the
 // events, and a customer who never sees another customer's site in any view. Screenshots
-// of the main views go to docs/screenshots/.
+// of the main views go to a temporary folder, or to docs/screenshots/ with
+// CORRAL_SCREENSHOTS=docs/screenshots (so a test run leaves the work tree clean).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { create as createTar } from 'tar';
 import { startFarmProcess, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
@@ -16,7 +18,7 @@ import { get, requestLoop } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
 
 const STATIC_EXAMPLE = join(REPO, 'examples', 'static-site');
-const SHOTS = join(REPO, 'docs', 'screenshots');
+const SHOTS = process.env.CORRAL_SCREENSHOTS ? resolve(REPO, process.env.CORRAL_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'corral-shots-'));
 const T = { timeout: 20_000 };
 
 describe('the web console', { skip: browserSkipReason() }, () => {

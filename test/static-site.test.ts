@@ -21,7 +21,7 @@ describe('a static site on a one-machine farm', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-static-'));
-    farm = await startFarmProcess();
+    farm = await startFarmProcess({ extraArgs: ['--reserved-domains', 'status.farm.test,*.corp.farm.test'] });
   });
   after(async () => {
     await farm?.stop();
@@ -46,6 +46,26 @@ describe('a static site on a one-machine farm', () => {
     assert.equal(page.status, 200);
     assert.match(page.body, /Corral static example/);
     assert.match(String(page.headers['content-type']), /text\/html/);
+  });
+
+  it("refuses a customer the farm's names: localhost, addresses, single labels, the dev certificate's and reserved ones", async () => {
+    for (const domain of ['localhost', '*.localhost', 'console.localhost', 'corral.localhost', '127.0.0.1', '0x7f000001', '127.1', 'test', 'co.uk', 'status.farm.test', 'x.corp.farm.test']) {
+      const res = await fetch(`${farm.apiUrl}/v1/sites`, {
+        method: 'POST', headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'grab', kind: 'static', domains: [domain] }),
+      });
+      assert.equal(res.status, 400, `${domain} must be refused`);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'domain_reserved', domain);
+    }
+    const reserved = await farm.cli(['site', 'create', 'grab', '--domain', 'status.farm.test'], { token: customerToken });
+    assert.equal(reserved.code, 1);
+    assert.match(reserved.stderr, /status\.farm\.test cannot be claimed: it is reserved by the farm/);
+    const noDomain = await farm.cli(['site', 'create', 'grab'], { token: customerToken });
+    assert.equal(noDomain.code, 1);
+    assert.match(noDomain.stderr, /needs --domain/);
+    for (const host of ['127.0.0.1', 'localhost', 'console.localhost']) {
+      assert.equal((await get(farm.routerUrl, host, '/')).status, 404, `${host} serves no customer's site`);
+    }
   });
 
   it('answers an unknown host with a clear 404, never another site', async () => {

@@ -9,6 +9,14 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** The names the development certificate is for: the farm's own, which no customer may claim. */
+export const DEV_CERT_NAMES = { commonName: 'corral.localhost', dns: ['localhost', '*.localhost'], ip: ['127.0.0.1'] } as const;
+
+/** The DNS names of the development certificate (its common name included). */
+export function devCertDomains(): string[] {
+  return [DEV_CERT_NAMES.commonName, ...DEV_CERT_NAMES.dns];
+}
+
 export interface DevCertificate {
   cert: string;
   key: string;
@@ -33,7 +41,8 @@ export async function ensureDevCertificate(dir: string): Promise<DevCertificate>
   try {
     await run('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825',
-      '-subj', '/CN=corral.localhost', '-addext', 'subjectAltName=DNS:localhost,DNS:*.localhost,IP:127.0.0.1',
+      '-subj', `/CN=${DEV_CERT_NAMES.commonName}`,
+      '-addext', `subjectAltName=${[...DEV_CERT_NAMES.dns.map((d) => `DNS:${d}`), ...DEV_CERT_NAMES.ip.map((ip) => `IP:${ip}`)].join(',')}`,
       '-keyout', tmpKey, '-out', tmpCert,
     ]);
     await chmod(tmpKey, 0o600);

@@ -11,12 +11,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, openBlobStore, startReconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, startFarmRouter } from './farm-router.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
+import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 
@@ -43,8 +44,12 @@ export interface FarmOptions {
   accessLog?: boolean;
   /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
   trustedProxies?: readonly string[];
+  /** How long an unreferenced release blob is kept after it was written (default 10 minutes). */
+  blobGraceMs?: number;
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
+  /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
+  reservedDomains?: readonly string[];
 }
 
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -84,6 +89,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
+    closers.push(() => blobGc.close());
 
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
@@ -95,6 +102,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       store, blobs, engineLogs, log: partLog('controller'),
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
+      reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.

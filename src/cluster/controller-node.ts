@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildController, ensureAdminToken, openBlobStore, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
@@ -33,7 +33,11 @@ export interface ControllerNodeOptions {
   /** Grace before the VSs of an engine whose lease expired are replaced; default 1 s (the lease TTL already waited). */
   engineLostGraceMs?: number;
   drainDelayMs?: number;
+  /** How long an unreferenced release blob is kept after it was written (default 10 minutes, controller/blob-gc.ts). */
+  blobGraceMs?: number;
   log?: Logger;
+  /** Domains customers may not claim (the controller's own host name is added). */
+  reservedDomains?: readonly string[];
 }
 
 export interface ControllerNode {
@@ -63,9 +67,13 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => store.close());
     const admin = await ensureAdminToken(store, dir);
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    // every controller collects its own copies of blobs no release names any more
+    const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
+    closers.push(() => blobGc.close());
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
+      reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
       replicateBlob: blobPusher({ store, self: id, token: admin.token }),
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
     });
@@ -107,6 +115,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         election.abandon();
         reg.abandon();
         closers.length = 0;
+        await blobGc.close();
         await reconciler?.close();
         await api.close();
         await store.close();

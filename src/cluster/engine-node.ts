@@ -8,6 +8,7 @@
 // Virtual servers listen on the engine's advertised address (--address), so routers on
 // other hosts can reach them; without it, on the process runtime's loopback addresses.
 
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { buildEngineAgent, createProcessRuntime, metricsRegistry, trackEngineMetrics, type EngineAgent, type ProcessRuntimeOptions } from '../engine/index.ts';
@@ -69,6 +70,8 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       store, engineId: id, dir, log,
       runtime: createProcessRuntime(runtimeOpts),
       fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
+      // the unpacked release is what runs; a new replica after a prune fetches it again
+      dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
       leaseTtlSeconds: opts.leaseTtlSeconds ?? 3,
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
     });

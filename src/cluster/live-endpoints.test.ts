@@ -37,6 +37,20 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await store.put(keys.engine('e2'), JSON.stringify({ id: 'e2' }));
   await waitFor(() => vss() === 'b', { what: 'a dropped while not ready' });
   assert.deepEqual(abandoned, [['b']], 'a stopping endpoint is only dropped: its requests finish');
+
+  // records that do not parse are left out, never thrown out of the watch
+  await store.put(keys.engine('e3'), 'not json');
+  await store.put(keys.engine('e4'), 'null');
+  await store.put(keys.vsStatus('e1', 'c'), '{"vs": 7}');
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  await waitFor(() => vss() === 'a,b', { what: 'a back once ready, the bad records ignored' });
+  // …and a router starting on a store that holds them starts
+  let fresh: readonly Route[] = [];
+  const again = await liveEndpoints(store, { setRoutes: (r) => (fresh = r), abandonEndpoints: () => {} }, silentLogger);
+  t.after(() => again.close());
+  again.setRoutes([route]);
+  assert.equal(fresh[0]?.endpoints.map((e) => e.vs).join(','), 'a,b');
+
   await store.delete(keys.vsStatus('e1', 'a'));
   await waitFor(() => abandoned.length === 2, { what: 'a abandoned when its status vanished' });
   assert.deepEqual(abandoned[1], ['a']);

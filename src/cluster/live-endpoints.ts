@@ -57,14 +57,28 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     router.abandonEndpoints(dead);
   };
 
-  const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T): Promise<Watcher> => {
+  const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined): Promise<Watcher> => {
+    // a record that does not parse is left out (logged), never thrown out of the watch
+    const put = (key: string, value: string) => {
+      let rec: T | undefined;
+      try {
+        rec = parse(value);
+      } catch {
+        rec = undefined;
+      }
+      if (rec !== undefined) into.set(key, rec);
+      else {
+        into.delete(key);
+        log.warn({ event: 'router.bad-record', key }, 'ignoring a record that is not valid');
+      }
+    };
     const { kvs, revision } = await store.range(prefix);
-    for (const kv of kvs) into.set(kv.key, parse(kv.value));
+    for (const kv of kvs) put(kv.key, kv.value);
     return store.watch(
       prefix,
       (events) => {
         for (const e of events) {
-          if (e.type === 'put') into.set(e.kv.key, parse(e.kv.value));
+          if (e.type === 'put') put(e.kv.key, e.kv.value);
           else into.delete(e.kv.key);
         }
         publish();
@@ -74,8 +88,11 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   };
 
   const watchers = [
-    await follow(keys.engines, engines, (v) => (JSON.parse(v) as EngineRecord).id),
-    await follow(keys.vsStatuses, statuses, (v) => JSON.parse(v) as VsStatus),
+    await follow(keys.engines, engines, (v) => stringField<EngineRecord>(v, 'id')?.id),
+    await follow(keys.vsStatuses, statuses, (v) => {
+      const s = stringField<VsStatus>(v, 'vs');
+      return s && typeof s.engine === 'string' && typeof s.state === 'string' ? s : undefined;
+    }),
   ];
   return {
     setRoutes(next) {
@@ -86,4 +103,10 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
       for (const w of watchers) w.close();
     },
   };
+}
+
+/** The JSON object in value when its `field` is a string, else undefined. */
+function stringField<T extends object>(value: string, field: keyof T): T | undefined {
+  const v = JSON.parse(value) as unknown;
+  return typeof v === 'object' && v !== null && typeof (v as T)[field] === 'string' ? (v as T) : undefined;
 }

@@ -11,7 +11,7 @@
 import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
-  bootRouterCluster, buildRouter, routerMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  bootRouterCluster, buildRouter, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
   type BootedRouterCluster, type CertificatePem, type Router, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
@@ -110,7 +110,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
   const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null });
   const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
-  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry]);
+  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();
     stats?.close();

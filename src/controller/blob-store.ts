@@ -12,12 +12,16 @@ export interface StoredBlob {
   size: number;
   /** Where the blob lives; read it, never write it. */
   path: string;
+  /** With `hold`: lets the garbage collector have it again (once the release record names it). Safe twice. */
+  unhold(): void;
 }
 
 export interface PutOptions {
   /** Larger bodies are refused with 413 (payload_too_large) as soon as they cross it. */
   maxBytes: number;
   signal?: AbortSignal;
+  /** Keep the garbage collector off the blob until unhold() (an upload, until its release record is written). */
+  hold?: boolean;
 }
 
 export interface BlobStore {
@@ -35,10 +39,27 @@ export interface BlobStore {
   openRead(sha256: string): Promise<Readable>;
   /** Re-hashes the blob: true when its content still matches its name; 404 when missing. */
   verify(sha256: string): Promise<boolean>;
+  /** Every stored blob with the time it was last written (an upload of the same content rewrites it). */
+  list(): Promise<BlobEntry[]>;
+  /**
+   * Deletes the blob if it was last written at or before `writtenBefore` (ms) and no
+   * upload holds it, else keeps it: a blob written again since it was listed (an upload
+   * of the same content) stays.
+   * Moved aside first, so an upload renaming the same name in meanwhile is never lost.
+   * Returns whether it was deleted.
+   */
+  removeIfOlder(sha256: string, writtenBefore: number): Promise<boolean>;
+}
+
+export interface BlobEntry {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STALE_TEMP_MS = 60 * 60 * 1000;
+const NOT_HELD = (): void => undefined;
 
 /** Opens (creating if needed) the blob store in `dir`, and clears temp files left by a crash. */
 export async function openBlobStore(dir: string): Promise<BlobStore> {
@@ -49,12 +70,24 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
   await sweepStaleTemps(tmpDir);
 
   const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
+  const held = new Map<string, number>();
+  const hold = (sha256: string): (() => void) => {
+    held.set(sha256, (held.get(sha256) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (held.get(sha256) ?? 1) - 1;
+      if (n > 0) held.set(sha256, n);
+      else held.delete(sha256);
+    };
+  };
 
   return {
     dir,
     path,
 
-    async putStream(stream, { maxBytes, signal }) {
+    async putStream(stream, { maxBytes, signal, hold: holding }) {
       if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new TypeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
       // Until pipeline() listens, an error on the source must not crash the process;
       // pipeline still sees it (the stream is left errored) and rejects with it.
@@ -88,9 +121,15 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
         await fh.close();
         const sha256 = hash.digest('hex');
         const final = path(sha256);
-        await rename(tmp, final);
-        await syncDir(blobDir);
-        return { sha256, size, path: final };
+        const unhold = holding ? hold(sha256) : NOT_HELD; // held before it appears under its name
+        try {
+          await rename(tmp, final);
+          await syncDir(blobDir);
+        } catch (err) {
+          unhold();
+          throw err;
+        }
+        return { sha256, size, path: final, unhold };
       } catch (err) {
         if (!closed) await fh.close().catch(() => undefined);
         await rm(tmp, { force: true });
@@ -119,6 +158,36 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       const hash = createHash('sha256');
       await pipeline(fh.createReadStream(), hash);
       return hash.digest('hex') === sha256;
+    },
+
+    async list() {
+      const out: BlobEntry[] = [];
+      for (const name of await readdir(blobDir)) {
+        if (!SHA256_HEX.test(name)) continue;
+        const st = await stat(join(blobDir, name)).catch(() => undefined);
+        if (st?.isFile()) out.push({ sha256: name, size: st.size, mtimeMs: st.mtimeMs });
+      }
+      return out;
+    },
+
+    async removeIfOlder(sha256, writtenBefore) {
+      if (held.has(checkDigest(sha256))) return false;
+      const aside = join(tmpDir, `${checkDigest(sha256)}.${randomUUID()}.gc`);
+      try {
+        await rename(path(sha256), aside);
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+      const st = await stat(aside);
+      if (st.mtimeMs > writtenBefore) {
+        // written again since listed: put it back unless an even newer copy took the name meanwhile
+        if (await stat(path(sha256)).then(() => true, () => false)) await rm(aside, { force: true });
+        else await rename(aside, path(sha256));
+        return false;
+      }
+      await rm(aside, { force: true });
+      return true;
     },
   };
 }

@@ -1,6 +1,7 @@
 // Builds the controller's HTTP API (not listening: the caller listens, tests inject).
 //
 // The request chain, in order:
+//   0. before routing: Node's parser refusals (431, bad Content-Length, …) → client-errors.ts.
 //   1. onRequest: x-request-id header, then auth (auth.ts): bearer token → request.principal,
 //      401 before anything else is read; routes with config.public skip it.
 //   2. body parsing: JSON (maxJsonBytes), or for release uploads the raw request stream.
@@ -11,19 +12,20 @@
 //   6. onResponse: state-changing calls go to the audit trail (audit.ts); every call is
 //      counted in corral_api_requests_total (metrics.ts).
 
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { logger } from '../lib/log.ts';
 import { Access } from './access.ts';
 import { registerAudit } from './audit.ts';
 import { registerAuth } from './auth.ts';
+import { clientErrorHandler, newRequestId } from './client-errors.ts';
+import { domainRules } from './domain-rules.ts';
 import { createEventLog } from './event-log.ts';
 import { metricsRegistry, registerApiMetrics } from './metrics.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { registerErrorHandling } from './error-handler.ts';
+import { frameworkErrorHandler, registerErrorHandling } from './error-handler.ts';
 import { resolveLimits, type ControllerOptions } from './options.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -42,19 +44,24 @@ import { vsExecRoutes } from './routes/vs-exec.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
+  const domains = domainRules(opts.reservedDomains);
   const app: FastifyInstance = Fastify({
     loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
-    genReqId: () => `req_${randomBytes(8).toString('hex')}`,
+    genReqId: newRequestId,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     bodyLimit: limits.maxJsonBytes,
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // JSON bodies only (release and blob routes add their own tarball parser): text/plain → 415
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   registerAuth(app, opts.store);
   const events = createEventLog(opts.store, opts.maxEvents);
   registerAudit(app, opts.store, events);
   registerApiMetrics(app);
 
-  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events };
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains };
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
   if (opts.vsUsage) deps.vsUsage = opts.vsUsage;
   if (opts.vsExec) deps.vsExec = opts.vsExec;

@@ -1,6 +1,6 @@
 // Per-name sequence numbers kept in the store (keys.counter), incremented by compare-and-swap.
 
-import { keys } from '../model/index.ts';
+import { keys, siteStorageKey, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { ConcurrentUpdateError } from './errors.ts';
 
@@ -19,4 +19,9 @@ export async function nextNumber(store: Store, name: string): Promise<number> {
     if (res.succeeded) return next;
   }
   throw new ConcurrentUpdateError(`counter ${name}`);
+}
+
+/** The name of a site's release sequence: by its id (deleted with the site), or by name for a site without one (kept, so no release id of that name is reused). */
+export function releaseCounter(site: Pick<Site, 'id' | 'name'>): string {
+  return `releases/${siteStorageKey(site)}`;
 }

@@ -35,7 +35,7 @@ export async function guardDomains(store: Store, customer: string, domains: stri
     const owner = (JSON.parse(kv.value) as DomainClaim).customer;
     if (owner === customer) continue;
     const hit = domains.find((d) => d !== claimed && domainsOverlap(d, claimed));
-    if (hit) throw new DomainTakenError(hit, claimed);
+    if (hit) throw new DomainTakenError(hit); // never names the other customer's claim
   }
   return {
     compare: { key: VERSION_KEY, target: 'mod', op: '=', value: version?.modRevision ?? 0 },

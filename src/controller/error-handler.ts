@@ -1,18 +1,32 @@
-// Wires errorReply (http-errors.ts) into fastify: thrown errors, unknown routes, and the
-// request id echoed on every response so a user can quote it.
+// Wires errorReply (http-errors.ts) into fastify: thrown errors, unknown routes (404) or
+// methods (405 with Allow), and the request id echoed on every response so a user can quote it.
+// Must run before the routes are registered (it learns their methods as they are added).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError } from './errors.ts';
+import { MethodNotAllowedError, NotFoundError } from './errors.ts';
 import { errorReply } from './http-errors.ts';
+import { RouteMethods } from './route-methods.ts';
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.setNotFoundHandler(async (request) => {
-    throw new NotFoundError(`route ${request.method} ${request.url.split('?')[0]}`);
+  const methods = new RouteMethods();
+  app.addHook('onRoute', (route) => methods.add(route.method, route.url));
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allow = methods.allowed(path);
+    if (allow.length === 0) throw new NotFoundError(`route ${request.method} ${path}`);
+    reply.header('allow', allow.join(', '));
+    throw new MethodNotAllowedError(request.method, path, allow);
   });
   app.setErrorHandler(async (err, request, reply) => sendError(err, request, reply));
+}
+
+/** fastify's `frameworkErrors` option: a URL it cannot decode or a path segment over its length limit, before routing. */
+export function frameworkErrorHandler(err: Error, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  void sendError(err, request, reply);
 }
 
 async function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

@@ -46,21 +46,40 @@ export class NotFoundError extends ControllerError {
   }
 }
 
+/** 405: the path exists, not with this method; the Allow header lists those it has. */
+export class MethodNotAllowedError extends ControllerError {
+  constructor(method: string, path: string, allowed: readonly string[] = []) {
+    super('method_not_allowed', 405, `${method} is not allowed on ${path}; use ${allowed.join(', ') || 'another method'}`);
+  }
+}
+
 export class AlreadyExistsError extends ControllerError {
   constructor(what: string) {
     super('already_exists', 409, `${what} already exists`);
   }
 }
 
+/**
+ * 409: the domain, or one it covers or is covered by, is claimed by another site. The same
+ * answer whoever holds it (this customer or another), and the other claim is never named.
+ */
 export class DomainTakenError extends ControllerError {
-  constructor(domain: string, overlapping?: string) {
-    super(
-      'domain_taken',
-      409,
-      overlapping
-        ? `domain ${domain} overlaps ${overlapping}, which belongs to another customer`
-        : `domain ${domain} is already used by another site`,
-    );
+  constructor(domain: string) {
+    super('domain_taken', 409, `domain ${domain} is not available: it, or a name it overlaps, is claimed by another site`);
+  }
+}
+
+/** 400: a domain no site may claim (localhost, an IP address, a public suffix, …) or one the farm reserved. */
+export class DomainReservedError extends ControllerError {
+  constructor(domain: string, reason: string) {
+    super('domain_reserved', 400, `domain ${domain} cannot be claimed: ${reason}`);
+  }
+}
+
+/** 409: the site name is taken; the same answer whoever holds it, so it tells nothing about other customers. */
+export class NameUnavailableError extends ControllerError {
+  constructor(name: string) {
+    super('name_unavailable', 409, `site name ${name} is not available; choose another`);
   }
 }
 
@@ -84,9 +103,30 @@ export class ConcurrentUpdateError extends ControllerError {
   }
 }
 
+/** 408: the request did not arrive in time (before any route ran). */
+export class RequestTimeoutError extends ControllerError {
+  constructor() {
+    super('request_timeout', 408, 'the request took too long to arrive');
+  }
+}
+
+/** 431: the request line and headers are larger than the controller accepts (before any route ran). */
+export class HeadersTooLargeError extends ControllerError {
+  constructor() {
+    super('headers_too_large', 431, 'the request line and headers are too large; send fewer or shorter headers');
+  }
+}
+
 export class PayloadTooLargeError extends ControllerError {
   constructor(limitBytes?: number) {
     super('payload_too_large', 413, limitBytes === undefined ? 'the request body is too large' : `the request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/** 414: a path segment longer than the router accepts (100 characters; no name is that long). */
+export class UriTooLongError extends ControllerError {
+  constructor() {
+    super('uri_too_long', 414, 'a segment of the URL path is too long (at most 100 characters)');
   }
 }
 

@@ -11,6 +11,8 @@ export interface VirtualServerView {
   vs: string;
   engine: string;
   site: string;
+  /** The site's id, when the assignment or status names it: a VS of a deleted namesake is not this site's. */
+  siteId?: string;
   release: string;
   customer?: string;
   kind?: SiteKind;
@@ -47,7 +49,7 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
     listRecords<VsStatus>(store, keys.vsStatuses),
   ]);
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
-  const owned = new Set(visibleSites.map((s) => s.name));
+  const owned = new Map(visibleSites.map((s) => [s.name, s]));
   const views = mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v));
   return { engines, sites: visibleSites.map(withoutPages), virtualServers: views };
 }
@@ -68,16 +70,22 @@ function withoutPages(site: Site): Site {
   };
 }
 
-/** A VS is the scope's if its assignment names the customer, or (no assignment) its site is the scope's. */
-function vsVisible(scope: Scope, ownedSites: Set<string>, v: VirtualServerView): boolean {
+/** A VS is the scope's if its assignment names the customer, or (no assignment) its site — that very site, by id — is the scope's. */
+function vsVisible(scope: Scope, ownedSites: Map<string, Site>, v: VirtualServerView): boolean {
   if (scope.customer === undefined) return true;
   if (v.customer !== undefined) return v.customer === scope.customer;
-  return ownedSites.has(v.site);
+  const site = ownedSites.get(v.site);
+  return site !== undefined && sameSiteId(v, site);
 }
 
-/** The VSs of one site (of this site's owner, not of an earlier site of the same name). */
+/** The VSs of one site (of this site's owner and id, not of an earlier site of the same name). */
 export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
-  return view.virtualServers.filter((v) => v.site === site.name && (v.customer === undefined || v.customer === site.customer));
+  return view.virtualServers.filter((v) => v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+}
+
+/** Unless both are known (records written before ids), a VS's site id must be the site's. */
+function sameSiteId(v: VirtualServerView, site: Site): boolean {
+  return v.siteId === undefined || site.id === undefined || v.siteId === site.id;
 }
 
 /** Releases the router currently balances the site over, from its published route. */
@@ -89,12 +97,12 @@ export async function servingReleases(store: Store, site: string): Promise<strin
 export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): VirtualServerView[] {
   const byVs = new Map<string, VirtualServerView>();
   for (const a of assignments) {
-    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
+    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
   }
   for (const s of statuses) {
-    const { vs, engine, site, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage } = s;
+    const { vs, engine, site, siteId, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage } = s;
     const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}) };
-    byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, release, assigned: false }), ...observed });
+    byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, ...(siteId !== undefined ? { siteId } : {}), release, assigned: false }), ...observed });
   }
   return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));
 }

@@ -5,7 +5,7 @@
 import { CorralError } from '../lib/errors.ts';
 import {
   BadRequestError, InternalError, InvalidJsonError, NotFoundError, PayloadTooLargeError,
-  UnsupportedMediaTypeError, ValidationError,
+  UnsupportedMediaTypeError, UriTooLongError, ValidationError,
 } from './errors.ts';
 import { validationMessage, type SchemaError } from './validation-message.ts';
 
@@ -47,6 +47,10 @@ function toCorralError(err: unknown, requestId: string): CorralError {
       return new UnsupportedMediaTypeError('unsupported Content-Type; send application/json (or application/gzip for release tarballs)');
     case 'FST_ERR_NOT_FOUND':
       return new NotFoundError('route');
+    case 'FST_ERR_BAD_URL':
+      return new BadRequestError('the URL is not valid: a percent-encoded sequence in its path does not decode');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new UriTooLongError();
   }
   if (err instanceof SyntaxError && e.statusCode === 400) return new InvalidJsonError(err.message);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

@@ -2,9 +2,11 @@
 // and the types callers need.
 
 export { buildController } from './build-controller.ts';
+export { domainRules, hostNamesOf } from './domain-rules.ts';
 export { ensureAdminToken, ADMIN_TOKEN_FILE } from './admin-token.ts';
 export { issueToken, hashToken } from './tokens.ts';
 export { openBlobStore } from './blob-store.ts';
+export { startBlobGc, planBlobGc, DEFAULT_BLOB_GRACE_MS, type BlobGc, type BlobGcOptions } from './blob-gc.ts';
 export type { ControllerOptions, ControllerLimits, BlobStore } from './options.ts';
 export type { Principal } from './principal.ts';
 export type { VirtualServerView, FarmView } from './farm-view.ts';

@@ -59,3 +59,31 @@ test('a customer token on admin-only routes gets 403', async (t) => {
     assert.equal(res.json.error.code, 'forbidden');
   }
 });
+
+test("a taken site name or domain gets the same answer whoever holds it, and never names the holder's things", async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const globex = await h.customer('globex');
+  assert.equal((await acme.post('/v1/sites', staticSite('blog', { domains: ['blog.acme.example', 'secret-staging.acme.example'] }))).status, 201);
+  assert.equal((await globex.post('/v1/sites', staticSite('shop', { domains: ['shop.globex.example'] }))).status, 201);
+  const answer = (r: { status: number; json: { error: { code: string; message: string; id: string } } }) => ({ status: r.status, code: r.json.error.code, message: r.json.error.message });
+
+  // the same name, held by the caller itself or by another customer
+  const own = await acme.post('/v1/sites', staticSite('shop', { domains: ['new.acme.example'] }));
+  const other = await globex.post('/v1/sites', staticSite('shop', { domains: ['new.globex.example'] }));
+  assert.deepEqual(answer(own), { status: 409, code: 'name_unavailable', message: 'site name shop is not available; choose another' });
+  assert.deepEqual(answer(other), answer(own));
+
+  // the same domain, held by the caller's other site or by another customer's
+  const ownDomain = await globex.post('/v1/sites', staticSite('mine', { domains: ['shop.globex.example'] }));
+  const otherDomain = await acme.post('/v1/sites', staticSite('mine', { domains: ['shop.globex.example'] }));
+  assert.deepEqual(answer(ownDomain), { status: 409, code: 'domain_taken', message: 'domain shop.globex.example is not available: it, or a name it overlaps, is claimed by another site' });
+  assert.deepEqual(answer(otherDomain), answer(ownDomain));
+
+  // a wildcard over another customer's names: refused without naming them or their site
+  const over = await globex.post('/v1/sites', staticSite('wild', { domains: ['*.acme.example'] }));
+  assert.equal(over.status, 409);
+  assert.doesNotMatch(over.body, /secret-staging|blog|acme(?!\.example)/);
+  const viaPatch = await globex.patch('/v1/sites/shop', { domains: ['shop.globex.example', 'blog.acme.example'] });
+  assert.deepEqual(answer(viaPatch), { status: 409, code: 'domain_taken', message: 'domain blog.acme.example is not available: it, or a name it overlaps, is claimed by another site' });
+});

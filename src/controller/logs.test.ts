@@ -4,7 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { EngineLogs } from '../engine/logs.ts';
-import { keys, type Assignment } from '../model/index.ts';
+import { keys, type Assignment, type VsStatus } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { staticSite, startController } from './test-harness.ts';
 
@@ -82,4 +82,27 @@ test('closing the controller ends followed streams', async (t) => {
   await h.app.close();
   await ended;
   assert.equal(fake.followers.size, 0);
+});
+
+test('a site re-created under a deleted site\'s name sees none of the old VSs, not even one only a status still names', async (t) => {
+  const fake = fakeLogs({ 'blog-old': ['secret of the old owner'], 'blog-new': ['mine'] });
+  const h = await startController(t, { engineLogs: fake.logs });
+  const acme = await h.customer('acme');
+  const old = (await acme.post('/v1/sites', staticSite('blog'))).json.site as { id: string };
+  // the old site's VS is stopping: its assignment is gone, its status is not yet
+  const stopping: VsStatus = { vs: 'blog-old', engine: 'e1', site: 'blog', siteId: old.id, release: 'v1', state: 'stopping', restarts: 0, updatedAt: '' };
+  await h.store.put(keys.vsStatus('e1', 'blog-old'), JSON.stringify(stopping));
+  assert.equal((await acme.delete('/v1/sites/blog')).status, 204);
+  const mallory = await h.customer('mallory');
+  const fresh = (await mallory.post('/v1/sites', staticSite('blog'))).json.site as { id: string };
+  const a: Assignment = { vs: 'blog-new', engine: 'e1', site: 'blog', siteId: fresh.id, customer: 'mallory', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
+  await h.store.put(keys.assignment('e1', 'blog-new'), JSON.stringify(a));
+
+  const logs = await mallory.get('/v1/sites/blog/logs');
+  assert.equal(logs.status, 200);
+  assert.equal(logs.body, 'blog-new | mine\n');
+  const status = await mallory.get('/v1/sites/blog/status');
+  assert.deepEqual(status.json.virtualServers.map((v: { vs: string }) => v.vs), ['blog-new']);
+  const all = await mallory.get('/v1/vs');
+  assert.deepEqual(all.json.virtualServers.map((v: { vs: string }) => v.vs), ['blog-new']);
 });

@@ -41,6 +41,11 @@ export interface ControllerOptions {
   maxEvents?: number;
   /** Cluster mode: copy an uploaded release blob to another controller before the upload is acknowledged. */
   replicateBlob?: (blob: { sha256: string; size: number; path: string }) => Promise<void>;
+  /**
+   * Domains customers may not claim (an admin may): the farm's own names and the operator's
+   * `--reserved-domains`; `x` is that name, `*.x` every name below x (domain-rules.ts).
+   */
+  reservedDomains?: readonly string[];
   /** Cluster mode: what POST /v1/join hands to engines and routers; without it joining answers 501. */
   cluster?: ClusterInfo;
 }

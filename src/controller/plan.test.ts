@@ -128,6 +128,38 @@ describe('planReconcile', () => {
     assert.deepEqual(farm.assigned(), []);
   });
 
+  it('a site deleted and re-created under its name never gets the old servers: not routed, not kept, retired', () => {
+    const farm = new Farm(site({ id: '0aaa' }));
+    farm.step();
+    farm.ready('blog-1', 'blog-2');
+    farm.step();
+    assert.deepEqual(farm.snap.assignments.map((a) => a.siteId), ['0aaa', '0aaa'], 'assignments carry the site id');
+    // deleted, then at once a new site with the same name (another customer), release v2
+    farm.snap.sites = [site({ id: '0bbb', customer: 'mallory', release: 'v2' })];
+    const acts = farm.step();
+    assert.deepEqual(acts.create.map((a) => `${a.vs}@${a.release}/${a.siteId}/${a.customer}`), ['blog-3@v2/0bbb/mallory', 'blog-4@v2/0bbb/mallory']);
+    assert.deepEqual(farm.routed(), [], 'the old site\'s ready servers are not the new site\'s old release');
+    farm.step(999);
+    assert.deepEqual(farm.assigned(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v2', 'blog-4@v2'], 'they drain like any retired server');
+    const later = farm.step(1);
+    assert.deepEqual(later.remove.map((r) => r.vs).sort(), ['blog-1', 'blog-2']);
+    farm.ready('blog-3', 'blog-4');
+    farm.step();
+    assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2']);
+  });
+
+  it('a site without an id (older store) keeps its servers keyed by name', () => {
+    const farm = new Farm(site());
+    farm.step();
+    assert.deepEqual(farm.snap.assignments.map((a) => a.siteId), [undefined, undefined]);
+    farm.ready('blog-1', 'blog-2');
+    farm.step();
+    farm.snap.sites = [site({ replicas: 1 })];
+    farm.step();
+    farm.step(1000);
+    assert.deepEqual(farm.assigned(), ['blog-1@v1'], 'scaled down, not replaced');
+  });
+
   it('replaces servers of an engine that stayed gone past the grace', () => {
     const farm = new Farm(site());
     farm.step();

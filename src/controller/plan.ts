@@ -9,7 +9,7 @@
 //      assignment (its engine stops it gracefully).
 
 import { randomBytes } from 'node:crypto';
-import type { Assignment, Balance, EngineRecord, Endpoint, Release, Route, Site, VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { placeReplicas } from './scheduler.ts';
 
 export interface FarmSnapshot {
@@ -53,15 +53,18 @@ export function newMemory(): PlanMemory {
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
   const actions: PlanActions = { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
   const live = dropLostEngines(snap, mem, opts, actions);
-  const bySite = groupBy(live, (a) => a.site);
+  // By storage key, not name: the servers of a deleted site never count as those of a
+  // new site of the same name (never routed to, never kept); they retire like any other.
+  const bySite = groupBy(live, assignmentStorageKey);
   const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = [...live];
   const siteNames = new Set(snap.sites.map((s) => s.name));
+  const siteKeys = new Set(snap.sites.map(siteStorageKey));
 
   for (const site of snap.sites) {
-    planSite(site, bySite.get(site.name) ?? [], snap, mem, opts, placedSoFar, actions);
+    planSite(site, bySite.get(siteStorageKey(site)) ?? [], snap, mem, opts, placedSoFar, actions);
   }
-  for (const [name, assignments] of bySite) {
-    if (!siteNames.has(name)) retire(assignments, new Set(), mem, opts, actions);
+  for (const [key, assignments] of bySite) {
+    if (!siteKeys.has(key)) retire(assignments, new Set(), mem, opts, actions);
   }
   for (const name of snap.routes.keys()) {
     if (!siteNames.has(name)) actions.deleteRoutes.push(name);
@@ -166,6 +169,7 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     vs: name,
     engine,
     site: site.name,
+    ...(site.id !== undefined ? { siteId: site.id } : {}),
     customer: site.customer,
     kind: site.kind,
     release: release.id,

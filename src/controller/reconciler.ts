@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
+import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
 
 export interface ReconcilerOptions {
@@ -51,12 +52,18 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let debounce: NodeJS.Timeout | undefined;
 
   const events = opts.events ?? createEventLog(store);
+  const reportRefusals = refusalReporter();
 
   const pass = async (): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
     const snap = await readSnapshot(store);
-    const actions = planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs });
+    const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
+    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs }), (site) => customers.get(site));
+    for (const event of reportRefusals(refused)) {
+      log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
+      await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
+    }
     await apply(store, actions, opts.fence).catch((err: unknown) => {
       reconcileErrors.inc();
       throw err;

@@ -9,7 +9,7 @@ import { inspectTarball } from '../lib/tarball.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Release, Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
-import { nextNumber } from './counter.ts';
+import { nextNumber, releaseCounter } from './counter.ts';
 import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
@@ -33,7 +33,8 @@ export interface UploadOptions {
 export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site }> {
   const maxBytes = deps.limits.maxReleaseBytes;
   if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  const blob = await deps.blobs.putStream(shield(body), { maxBytes });
+  // held until the release record names it: the blob collector must not take it meanwhile
+  const blob = await deps.blobs.putStream(shield(body), { maxBytes, hold: true });
   try {
     const inspected = await inspectTarball(blob.path, deps.limits.tarball);
     if (deps.replicateBlob) {
@@ -41,7 +42,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
         throw new BlobReplicationError((err as Error).message);
       });
     }
-    const number = await nextNumber(deps.store, `releases/${site.value.name}`);
+    // by the site's id: a site re-created under the name starts at v1 again (a site without id: by name, kept)
+    const number = await nextNumber(deps.store, releaseCounter(site.value));
     const release: Release = {
       id: `v${number}`,
       site: site.value.name,
@@ -59,6 +61,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       deps.log.warn({ err: cleanupErr, sha256: blob.sha256 }, 'could not delete a refused release blob');
     });
     throw err;
+  } finally {
+    blob.unhold();
   }
 }
 

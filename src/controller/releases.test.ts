@@ -138,9 +138,11 @@ test('deleting a site deletes its release records; admins and engines can fetch 
   assert.equal(Number(blob.headers['content-length']), tarball.length);
   assert.equal((await acme.get(`/v1/blobs/${up.json.release.sha256}`)).status, 403);
 
+  assert.equal((await h.store.range(keys.counter('releases/'))).kvs.length, 1);
   assert.equal((await acme.delete('/v1/sites/blog')).status, 204);
   assert.deepEqual((await h.store.range(keys.releases)).kvs, []);
+  assert.deepEqual((await h.store.range(keys.counter('releases/'))).kvs, [], 'its release counter goes with it');
   await acme.post('/v1/sites', staticSite('blog'));
   const again = await acme.upload('/v1/sites/blog/releases', tarball);
-  assert.equal(again.json.release.id, 'v2', 'release ids of a site name are never reused');
+  assert.equal(again.json.release.id, 'v1', 'a re-created site is another site (another id): its releases count from v1 and tell nothing of the old one\'s');
 });

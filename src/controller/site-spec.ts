@@ -1,21 +1,25 @@
 // Site input → Site record: defaults, then the checks that span fields or need a clearer
-// message than a schema pattern gives (command vs kind, env key names).
+// message than a schema pattern gives (command vs kind, the environment's total size).
+// Each field's own rules (env names, paths, no control characters) are the model's
+// schemas (src/model/schemas.ts), checked before this runs.
 
 import type { Static } from 'typebox';
-import type { Balance, Site } from '../model/index.ts';
-import { ValidationError } from './errors.ts';
+import { newSiteId, type Balance, type Site } from '../model/index.ts';
+import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
+import { DomainReservedError, ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
 import { checkSitePages, mergeErrorPages, mergeMaintenance } from './site-pages.ts';
 
 export type SiteCreateInput = Static<typeof SiteCreateBody>;
 export type SitePatchInput = Static<typeof SitePatchBody>;
 
-const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
-const RESERVED_ENV = new Set(['PORT', 'HOST']);
+/** Names and values of a site's env together, in bytes of UTF-8: well under what execve takes with Corral's own variables. */
+export const MAX_ENV_BYTES = 131_072;
 
 export function newSite(input: SiteCreateInput, customer: string, now = new Date()): Site {
   const at = now.toISOString();
   const site: Site = {
+    id: newSiteId(),
     name: input.name,
     customer,
     domains: input.domains,
@@ -69,6 +73,18 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   return next;
 }
 
+/**
+ * Refuse the domains a site gains (all of them on create; on a patch only those added, so
+ * a name an admin gave the site stays) that the claimant may not claim (domain-rules.ts).
+ */
+export function checkDomainClaims(before: readonly string[], after: readonly string[], rules: DomainRules, claimant: Claimant): void {
+  for (const domain of after) {
+    if (before.includes(domain)) continue;
+    const refusal = domainRefusal(domain, rules, claimant);
+    if (refusal !== undefined) throw new DomainReservedError(domain, refusal);
+  }
+}
+
 function checkSite(site: Site): void {
   if (site.kind === 'app' && site.command === undefined) {
     throw new ValidationError('body.command is required when kind is "app"');
@@ -76,7 +92,7 @@ function checkSite(site: Site): void {
   if (site.kind === 'static' && site.command !== undefined) {
     throw new ValidationError('body.command is not allowed when kind is "static" (the web runtime serves static sites)');
   }
-  for (const key of Object.keys(site.env)) checkEnvKey(key);
+  checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
   checkSitePages(site);
 }
@@ -92,9 +108,10 @@ function checkBalance(b: Balance): void {
   }
 }
 
-function checkEnvKey(key: string): void {
-  if (!ENV_KEY.test(key)) throw new ValidationError(`body.env key ${JSON.stringify(key)} must match ${ENV_KEY.source}`);
-  if (RESERVED_ENV.has(key) || key.startsWith('CORRAL_')) {
-    throw new ValidationError(`body.env key ${JSON.stringify(key)} is reserved: Corral sets PORT, HOST and CORRAL_* itself`);
+function checkEnvSize(env: Record<string, string>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+  if (bytes > MAX_ENV_BYTES) {
+    throw new ValidationError(`body.env is ${bytes} bytes of names and values; a site's environment may hold at most ${MAX_ENV_BYTES} (128 KiB): keep large data in files of the release instead`);
   }
 }

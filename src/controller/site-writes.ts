@@ -5,8 +5,9 @@
 
 import { keys, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp } from '../store/types.ts';
-import { AlreadyExistsError, ConcurrentUpdateError, DomainTakenError, NotFoundError } from './errors.ts';
+import { ConcurrentUpdateError, DomainTakenError, NameUnavailableError, NotFoundError } from './errors.ts';
 import { readRecord, type Stored } from './records.ts';
+import { releaseCounter } from './counter.ts';
 import { guardDomains, type DomainClaim } from './domain-overlap.ts';
 
 const MAX_ATTEMPTS = 5;
@@ -28,7 +29,7 @@ export async function createSite(store: Store, site: Site): Promise<Site> {
     });
     if (res.succeeded) return site;
     const [existing, customer, ...domains] = res.gets;
-    if (existing) throw new AlreadyExistsError(`site ${site.name}`);
+    if (existing) throw new NameUnavailableError(site.name); // whoever holds it: the same answer
     if (!customer) throw new NotFoundError(`customer ${site.customer}`);
     const taken = domains.findIndex((kv) => kv !== undefined);
     if (taken >= 0) throw new DomainTakenError(site.domains[taken] ?? '?');
@@ -69,7 +70,7 @@ export async function updateSite(store: Store, ref: Stored<Site>, change: (site:
   throw new ConcurrentUpdateError(`site ${ref.value.name}`);
 }
 
-/** Delete the site, release its domains and delete its release records. */
+/** Delete the site, release its domains, delete its release records, certificate and (a site with an id) release counter. */
 export async function deleteSite(store: Store, ref: Stored<Site>): Promise<void> {
   let current: Stored<Site> | undefined = ref;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -82,6 +83,7 @@ export async function deleteSite(store: Store, ref: Stored<Site>): Promise<void>
         ...current.value.domains.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
         { type: 'deletePrefix', prefix: keys.siteReleases(current.value.name) },
         { type: 'delete', key: keys.certificate(current.value.name) },
+        ...(current.value.id !== undefined ? [{ type: 'delete', key: keys.counter(releaseCounter(current.value)) } as TxnOp] : []),
       ],
     });
     if (res.succeeded) return;

@@ -8,9 +8,11 @@ test('a customer creates, reads, lists, changes, scales and deletes its site', a
   const acme = await h.customer('acme');
   const created = await acme.post('/v1/sites', staticSite('blog'));
   assert.equal(created.status, 201, created.body);
+  const id = created.json.site.id as string;
+  assert.match(id, /^0[0-9a-f]{24}$/, 'a random id that is never a site name (those start with a letter)');
   assert.deepEqual(
     { ...created.json.site, createdAt: 0, updatedAt: 0 },
-    { name: 'blog', customer: 'acme', domains: ['blog.example.com'], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: 0, updatedAt: 0 },
+    { id, name: 'blog', customer: 'acme', domains: ['blog.example.com'], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: 0, updatedAt: 0 },
   );
   assert.equal((await acme.get('/v1/sites/blog')).json.site.name, 'blog');
   assert.deepEqual((await acme.get('/v1/sites')).json.sites.map((s: { name: string }) => s.name), ['blog']);
@@ -23,10 +25,15 @@ test('a customer creates, reads, lists, changes, scales and deletes its site', a
 
   const scaled = await acme.post('/v1/sites/blog/scale', { replicas: 3 });
   assert.equal(scaled.json.site.replicas, 3);
+  assert.equal(scaled.json.site.id, id, 'changes keep the id');
 
   assert.equal((await acme.delete('/v1/sites/blog')).status, 204);
   assert.equal((await acme.get('/v1/sites/blog')).status, 404);
   assert.equal((await h.store.range(keys.domains)).kvs.length, 0, 'all domains released');
+
+  const again = await acme.post('/v1/sites', staticSite('blog'));
+  assert.equal(again.status, 201, again.body);
+  assert.notEqual(again.json.site.id, id, 'a site re-created under the same name has another id');
 });
 
 test('an admin must name the customer, and it must exist', async (t) => {
@@ -46,7 +53,7 @@ test('a site name is unique, and a domain has one owner', async (t) => {
   await acme.post('/v1/sites', staticSite('blog'));
   const again = await acme.post('/v1/sites', staticSite('blog', { domains: ['other.example.com'] }));
   assert.equal(again.status, 409);
-  assert.equal(again.json.error.code, 'already_exists');
+  assert.equal(again.json.error.code, 'name_unavailable');
   const sameDomain = await acme.post('/v1/sites', staticSite('shop', { domains: ['blog.example.com'] }));
   assert.equal(sameDomain.status, 409);
   assert.equal(sameDomain.json.error.code, 'domain_taken');

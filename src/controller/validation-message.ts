@@ -7,6 +7,8 @@ import { patternHints } from './schemas.ts';
 export interface SchemaError {
   keyword: string;
   instancePath: string;
+  /** Where in the schema; `…/propertyNames` when a key (e.g. an env name) is refused. */
+  schemaPath?: string;
   params?: Record<string, unknown>;
   message?: string;
 }
@@ -15,7 +17,8 @@ const MAX_REPORTED = 3;
 
 export function validationMessage(errors: readonly SchemaError[], part: string): string {
   const hasUnknownField = errors.some((e) => e.keyword === 'additionalProperties');
-  const useful = errors.filter((e) => !(hasUnknownField && e.keyword === 'boolean'));
+  // a refused key is reported once, by the keyword that says why (its pattern), not again as "propertyNames"
+  const useful = errors.filter((e) => !(hasUnknownField && e.keyword === 'boolean') && e.keyword !== 'propertyNames');
   const lines = [...new Set(useful.map((e) => describe(e, part)))];
   const shown = lines.slice(0, MAX_REPORTED).join('; ');
   return lines.length > MAX_REPORTED ? `${shown}; and ${lines.length - MAX_REPORTED} more` : shown;
@@ -28,7 +31,7 @@ export function fieldPath(part: string, instancePath: string): string {
 }
 
 function describe(e: SchemaError, part: string): string {
-  const where = fieldPath(part, e.instancePath);
+  const where = e.schemaPath?.endsWith('/propertyNames') ? keyPath(part, e.instancePath) : fieldPath(part, e.instancePath);
   const p = e.params ?? {};
   switch (e.keyword) {
     case 'additionalProperties':
@@ -46,6 +49,13 @@ function describe(e: SchemaError, part: string): string {
     default:
       return `${where} ${e.message ?? `fails ${e.keyword}`}`;
   }
+}
+
+/** `body` + `/env/lower` (a refused key) → `body.env key "lower"`. */
+function keyPath(part: string, instancePath: string): string {
+  const at = instancePath.lastIndexOf('/');
+  const key = instancePath.slice(at + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return `${fieldPath(part, instancePath.slice(0, at))} key ${JSON.stringify(key)}`;
 }
 
 function names(value: unknown): string {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
 import { packDirectory } from '../lib/tarball.ts';
 import { waitFor } from '../lib/wait.ts';
-import { keys, type Assignment, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { buildEngineAgent, type EngineAgentOptions } from './agent.ts';
@@ -185,4 +185,33 @@ test('a changed assignment replaces the running VS', async (t) => {
   const second = await waitState('shop-g1', (s) => s.state === 'ready' && s.pid !== first.pid, 'replaced');
   assert.ok(!processAlive(first.pid!));
   assert.equal((await httpGet(second.address!, second.port!)).status, 200);
+});
+
+test('a deleted site leaves nothing on the engine once its VS stopped; its namesake starts with an empty data folder', async (t) => {
+  const { base, store, release, waitState } = await farm(t);
+  const engineDir = path.join(base, 'engine');
+  const ls = async (rel: string) => (await readdir(path.join(engineDir, rel)).catch(() => [] as string[])).sort();
+  const writeSecret = `echo secret > "$CORRAL_DATA_DIR/secret.txt"; ls "$CORRAL_DATA_DIR"; ${TEST_APP_COMMAND}`;
+  const old: Site = { id: '0aaaa', name: 'shop', customer: 'c1', domains: [], kind: 'app', command: writeSecret, replicas: 1, healthPath: '/', env: {}, createdAt: '', updatedAt: '' };
+  await store.put(keys.site('shop'), JSON.stringify(old));
+  const shaOld = await release('old', { 'old.txt': 'v1' });
+  await assign(store, assignment('shop-old', shaOld, { siteId: '0aaaa', command: writeSecret }));
+  await waitState('shop-old', (s) => s.state === 'ready', 'old site ready');
+  assert.equal(await readFile(path.join(engineDir, 'data', '0aaaa', 'secret.txt'), 'utf8'), 'secret\n', 'the data folder is keyed by the site id');
+
+  // deleted (site record, then the reconciler's removal of its assignment), re-created by someone else
+  await store.delete(keys.site('shop'));
+  await store.delete(keys.assignment(ENGINE, 'shop-old'));
+  await store.put(keys.site('shop'), JSON.stringify({ ...old, id: '0bbbb', customer: 'c2', command: TEST_APP_COMMAND }));
+  const shaNew = await release('new', { 'new.txt': 'v1' });
+  await assign(store, assignment('shop-new', shaNew, { siteId: '0bbbb', customer: 'c2', command: `ls -A "$CORRAL_DATA_DIR"; echo listed; ${TEST_APP_COMMAND}` }));
+  await waitState('shop-new', (s) => s.state === 'ready', 'new site ready');
+
+  await waitFor(async () => !(await ls('data')).includes('0aaaa') && !(await ls('releases')).includes(shaOld) && !(await ls('logs')).some((f) => f.startsWith('shop-old')), { what: 'the old site swept', timeoutMs: 15_000 });
+  assert.deepEqual(await ls('data'), ['0bbbb']);
+  assert.deepEqual(await readdir(path.join(engineDir, 'data', '0bbbb')), [], 'the namesake sees an empty data folder');
+  assert.deepEqual(await ls('releases'), [shaNew]);
+  const newLog = await readFile(path.join(engineDir, 'logs', 'shop-new.log'), 'utf8');
+  assert.match(newLog, /^listed$/m);
+  assert.doesNotMatch(newLog, /secret/, 'its guest listed nothing of the old site');
 });

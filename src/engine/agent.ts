@@ -1,13 +1,15 @@
 // The engine agent: registers this engine under a lease, watches its assignments and
 // runs one supervised VS per assignment through the runtime, reporting each VS's state
-// under the lease. Order of start(): reap orphans → lease + engine record → watch.
+// under the lease. Order of start(): reap orphans → lease + engine record → watch →
+// disk janitor (removes what deleted sites left; disk-janitor.ts).
 
 import { availableParallelism, totalmem } from 'node:os';
 import { extractTarball } from '../lib/tarball.ts';
 import { logger, type Logger } from '../lib/log.ts';
-import { keys, type Assignment, type EngineRecord } from '../model/index.ts';
+import { assignmentStorageKey, keys, type Assignment, type EngineRecord } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { watchAssignments, type AssignmentWatch, type Assignments } from './assignment-watch.ts';
+import { createDiskJanitor, type InUse } from './disk-janitor.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { createEngineLogs, type EngineLogs } from './logs.ts';
 import { assertName } from './paths.ts';
@@ -35,6 +37,10 @@ export interface EngineAgentOptions {
   timing?: Partial<SupervisorTiming>;
   /** Unpacks a release; default extractTarball. */
   extract?: Extract;
+  /** Forget the fetched tarball once its release is unpacked (an engine keeping its own copies of blobs). */
+  dropBlob?: (sha256: string) => Promise<void>;
+  /** How often the disk janitor sweeps besides its triggers; default 10 minutes. */
+  sweepIntervalMs?: number;
 }
 
 export interface EngineAgent {
@@ -57,7 +63,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   assertName('engine', engineId);
   const log = opts.log ?? logger('engine', { engine: engineId });
   const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball });
+  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
   const units = new Map<string, VsUnit>();
   const stopping = new Set<VsUnit>();
   let desired: Assignments = new Map();
@@ -76,6 +82,17 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     },
   });
   const statuses = createStatusWriter({ store, engineId, leaseId: () => lease.id, log });
+  const janitor = createDiskJanitor({ dir: opts.dir, store, releases, inUse, log, ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}) });
+
+  // What this engine's VSs use: every unit (stopping ones too) and every assignment.
+  function inUse(): InUse {
+    const all = [...desired.values(), ...[...units.values(), ...stopping].map((u) => u.assignment)];
+    return {
+      siteKeys: new Set(all.map(assignmentStorageKey)),
+      vs: new Set(all.map((a) => a.vs)),
+      releases: new Set(all.map((a) => a.sha256)),
+    };
+  }
 
   // Desired vs running: start what is missing, stop what is no longer assigned, replace what changed.
   function reconcile() {
@@ -103,6 +120,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       stopping.delete(unit);
       if (units.get(unit.assignment.vs) === unit) units.delete(unit.assignment.vs);
       reconcile();
+      janitor.kick();
     });
   }
 
@@ -119,12 +137,14 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
         desired = all;
         reconcile();
       }, log);
+      await janitor.start();
       log.info({ runtime: runtime.name }, 'engine.started');
     },
 
     close() {
       closing ??= (async () => {
         watch?.close();
+        await janitor.close();
         await Promise.all([...units.values()].map((u) => u.stop(graceMs)));
         statuses.close();
         await lease.close();
@@ -136,6 +156,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     destroy() {
       destroying ??= (async () => {
         watch?.close();
+        void janitor.close();
         lease.abandon();
         statuses.close();
         await Promise.all([...units.values()].map((u) => u.kill()));

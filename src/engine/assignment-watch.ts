@@ -1,10 +1,13 @@
 // This engine's desired state: the assignments under `assignments/<engine>/`. Reads
 // them once, then watches from the next revision and hands over the whole map after
 // every change. If the watch breaks (e.g. its revision was compacted) it starts over.
+// Each record is checked with the model's schema (the API's own rules): one the engine
+// cannot run is skipped, logged and counted; the other virtual servers run on.
 
 import type { Logger } from '../lib/log.ts';
-import { keyName, type Assignment } from '../model/index.ts';
+import { assignmentCheck, keyName, type Assignment } from '../model/index.ts';
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
+import { recordBadRecord } from './metrics.ts';
 
 export type Assignments = ReadonlyMap<string, Assignment>;
 
@@ -72,14 +75,19 @@ export async function watchAssignments(store: Store, prefix: string, onChange: (
   };
 }
 
-/** The assignment in kv, or undefined (logged) if it is not one this engine can run. */
+/** The assignment in kv, or undefined (logged, counted in corral_engine_bad_records_total) if it is not one this engine can run. */
 function parse(kv: KeyValue, log: Logger): Assignment | undefined {
+  let a: unknown;
   try {
-    const a = JSON.parse(kv.value) as Assignment;
-    if (a && typeof a === 'object' && a.vs === keyName(kv.key) && typeof a.sha256 === 'string' && typeof a.site === 'string') return a;
+    a = JSON.parse(kv.value);
   } catch {
-    // fall through
+    a = undefined;
   }
-  log.error({ key: kv.key }, 'engine.assignment_invalid');
+  const vs = keyName(kv.key);
+  if (assignmentCheck.is(a) && a.vs === vs) return a;
+  const problem = a === undefined ? 'not JSON' : (assignmentCheck.problem(a) ?? `its vs is not ${JSON.stringify(vs)}, the name in its key`);
+  const site = typeof (a as Partial<Assignment> | undefined)?.site === 'string' ? String((a as Assignment).site).slice(0, 64) : 'unknown';
+  log.error({ key: kv.key, vs, site, problem }, 'engine.assignment_invalid');
+  recordBadRecord('assignment', site);
   return undefined;
 }

@@ -23,6 +23,11 @@ test('2xx and 3xx pass; 4xx, 5xx, refused and slow fail', async (t) => {
   assert.equal(await check('/slow'), false);
   assert.equal(seen[0]!.host, 'site.example');
   assert.equal(await httpHealthCheck({ address: '127.0.0.1', port: 1, path: '/', host: 'x' }, 5_000), false);
+  // what node refuses to send (a record the engine should have skipped) fails the check instead of throwing
+  assert.equal(await check('/a b'), false);
+  assert.equal(await check('/x\r\nHost: evil'), false);
+  assert.equal(await httpHealthCheck({ address: '127.0.0.1', port, path: '/', host: 'x\r\ny: z' }, 5_000), false);
+  assert.equal(seen.length, 5, 'nothing unsendable reached the server');
 });
 
 test('static VSs are checked on /.corral/health, apps on healthPath with their first domain', () => {

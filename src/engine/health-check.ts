@@ -1,5 +1,5 @@
 // One HTTP health check of a VS: GET path on address:port with a Host header; any
-// 2xx or 3xx answer within the timeout passes.
+// 2xx or 3xx answer within the timeout passes. It never throws: anything else fails.
 
 import http from 'node:http';
 
@@ -14,14 +14,21 @@ export type HealthCheck = (target: HealthTarget, timeoutMs: number) => Promise<b
 
 export const httpHealthCheck: HealthCheck = (target, timeoutMs) =>
   new Promise((resolve) => {
-    const req = http.get(
-      { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': 'corral-engine' }, agent: false },
-      (res) => {
-        res.resume();
-        const status = res.statusCode ?? 0;
-        resolve(status >= 200 && status < 400);
-      },
-    );
+    let req: http.ClientRequest;
+    try {
+      req = http.get(
+        { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': 'corral-engine' }, agent: false },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          resolve(status >= 200 && status < 400);
+        },
+      );
+    } catch {
+      // a path or Host node refuses to send (assignments are checked on load; this is the last guard): a failed check
+      resolve(false);
+      return;
+    }
     req.setTimeout(timeoutMs, () => req.destroy());
     req.on('error', () => resolve(false));
   });

@@ -30,6 +30,8 @@ export interface EngineLogs {
 export interface VsLogMeta {
   vs: string;
   site: string;
+  /** The site's id (absent for a site without one); the disk janitor removes logs of sites gone from the store. */
+  siteId?: string;
   customer: string;
   release: string;
 }

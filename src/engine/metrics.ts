@@ -5,7 +5,7 @@
 // function that removes it.
 
 import { readFileSync } from 'node:fs';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { keys, type EngineRecord, type VsState } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import type { EngineAgent } from './agent.ts';
@@ -91,6 +91,18 @@ new Gauge({
     }
   },
 });
+
+const badRecords = new Counter({
+  name: 'corral_engine_bad_records_total',
+  help: 'Store records the engine skipped because it cannot run them (an assignment failing its schema), per kind and site; its other virtual servers run on.',
+  labelNames: ['kind', 'site'] as const,
+  registers: [metricsRegistry],
+});
+
+/** An assignment skipped by assignment-watch.ts. */
+export function recordBadRecord(kind: 'assignment', site: string): void {
+  badRecords.inc({ kind, site });
+}
 
 export function trackEngineMetrics(agent: EngineAgent, store: Store): () => void {
   tracked.set(agent.engineId, { agent, store });

@@ -18,8 +18,9 @@ export function releasePath(dir: string, sha256: string): string {
   return path.join(enginePaths(dir).releases, assertSha256(sha256));
 }
 
-export function dataPath(dir: string, site: string): string {
-  return path.join(enginePaths(dir).data, assertName('site', site));
+/** The site's data folder, by its storage key (site id, or name for a site without one). */
+export function dataPath(dir: string, siteKey: string): string {
+  return path.join(enginePaths(dir).data, assertName('site', siteKey));
 }
 
 /** The VS's current log file; the rotated one is `<this>.1`. */

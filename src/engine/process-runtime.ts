@@ -21,7 +21,7 @@ export interface ProcessRuntimeOptions {
   /** Where the pidfiles live (`<engine dir>/run`). */
   runDir: string;
   log?: Logger;
-  /** Node arguments for the static web runtime; default loads tsx. */
+  /** Node arguments for the static web runtime; default none (tsx when running from the sources). */
   nodeArgs?: string[];
   /** Log rotation size; default 10 MiB. */
   logMaxBytes?: number;

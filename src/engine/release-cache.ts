@@ -1,8 +1,12 @@
 // Unpacked releases on this engine: `<dir>/releases/<sha256>/`, fetched (the blob is
-// verified by fetchBlob) and extracted once, shared by every VS of that release.
+// verified by fetchBlob) and extracted once, shared by every VS of that release. Once
+// unpacked, the fetched tarball is dropped (dropBlob, where the engine keeps its own
+// copy). prune(keep) removes the releases not in `keep` (the disk janitor decides what
+// is kept), never one being fetched or extracted.
 
-import { stat } from 'node:fs/promises';
-import { releasePath } from './paths.ts';
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { enginePaths, releasePath } from './paths.ts';
 
 export type FetchBlob = (sha256: string) => Promise<string>;
 export type Extract = (tarball: string, dest: string) => Promise<unknown>;
@@ -10,16 +14,38 @@ export type Extract = (tarball: string, dest: string) => Promise<unknown>;
 export interface ReleaseCache {
   /** The release's directory, fetching and extracting it first if needed. */
   ensure(sha256: string): Promise<string>;
+  /** The unpacked releases on disk, by sha256. */
+  list(): Promise<string[]>;
+  /** Remove every unpacked release not in keep (and not being prepared); returns the sha256s removed. */
+  prune(keep: ReadonlySet<string>): Promise<string[]>;
 }
 
-export function createReleaseCache(opts: { dir: string; fetchBlob: FetchBlob; extract: Extract }): ReleaseCache {
+export interface ReleaseCacheOptions {
+  dir: string;
+  fetchBlob: FetchBlob;
+  extract: Extract;
+  /** Called once a release is unpacked: the fetched tarball is not needed any more. */
+  dropBlob?: (sha256: string) => Promise<void>;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
   const inflight = new Map<string, Promise<string>>();
+  const removing = new Map<string, Promise<void>>();
+  const root = enginePaths(opts.dir).releases;
 
   async function prepare(sha256: string, dest: string): Promise<string> {
+    await removing.get(sha256);
     if (await isDir(dest)) return dest;
     const tarball = await opts.fetchBlob(sha256);
     await opts.extract(tarball, dest);
+    await opts.dropBlob?.(sha256).catch(() => undefined);
     return dest;
+  }
+
+  async function list(): Promise<string[]> {
+    return (await readdir(root).catch(() => [] as string[])).filter((n) => SHA256.test(n));
   }
 
   return {
@@ -36,6 +62,27 @@ export function createReleaseCache(opts: { dir: string; fetchBlob: FetchBlob; ex
         inflight.set(sha256, p);
       }
       return p;
+    },
+
+    list,
+
+    async prune(keep) {
+      const removed: string[] = [];
+      for (const sha256 of await list()) {
+        if (keep.has(sha256) || inflight.has(sha256)) continue;
+        // an ensure() of it meanwhile waits for the removal, then unpacks it again
+        const done = rm(path.join(root, sha256), { recursive: true, force: true }).finally(() => removing.delete(sha256));
+        removing.set(sha256, done);
+        await done;
+        removed.push(sha256);
+      }
+      // an extraction's temp dir (`.<sha256>.partial-*`) is left only by a crash
+      if (inflight.size === 0) {
+        for (const name of await readdir(root).catch(() => [] as string[])) {
+          if (name.startsWith('.') && name.includes('.partial-')) await rm(path.join(root, name), { recursive: true, force: true });
+        }
+      }
+      return removed;
     },
   };
 }

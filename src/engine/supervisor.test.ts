@@ -138,3 +138,34 @@ test('with the process runtime: ready after the health check passes, restarted a
   assert.deepEqual(states.slice(-2).map((s) => s.state), ['stopping', 'stopped']);
   assert.ok(!processAlive(second.pid!));
 });
+
+test('a spec the OS or node refuses (NUL in env, an unsendable health path) backs off or fails its checks, never throws', async (t) => {
+  const base = await tempDir(t);
+  await writeTestRelease(path.join(base, 'release'));
+  const runtime = createProcessRuntime({ runDir: path.join(base, 'run'), log: silentLogger });
+  onCleanup(t, () => runtime.destroy());
+  const errors: unknown[] = [];
+  const onError = (err: unknown) => errors.push(err);
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  onCleanup(t, () => {
+    process.off('uncaughtException', onError);
+    process.off('unhandledRejection', onError);
+  });
+
+  // spawn refuses a NUL in the environment: a failed start, then backoff, again and again
+  const nul = createSupervisor({ runtime, spec: appSpec(base, 'nul-env', { SECRET: 'a\u0000b' }), timing: FAST, log: silentLogger, onState: () => {} });
+  onCleanup(t, () => nul.stop(0));
+  nul.start();
+  await waitFor(() => nul.snapshot.state === 'backoff' && nul.snapshot.restarts >= 2, { what: 'repeated backoff' });
+
+  // the real health check (node refuses to send the path): the VS runs but never becomes ready
+  const bad = createSupervisor({ runtime, spec: { ...appSpec(base, 'bad-path'), healthPath: '/x\r\nHost: evil' }, timing: FAST, log: silentLogger, onState: () => {} });
+  onCleanup(t, () => bad.stop(0));
+  bad.start();
+  await waitFor(() => bad.snapshot.pid !== undefined, { what: 'the VS started' });
+  const { address, port } = bad.snapshot;
+  await waitFor(async () => (await httpGet(address!, port!, '/')).status === 200, { what: 'the app answers' });
+  assert.equal(bad.snapshot.state, 'starting', 'not ready: its checks fail');
+  assert.deepEqual(errors, []);
+});

@@ -95,7 +95,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   async function watch(vs: RunningVs): Promise<{ exit: ExitInfo; readySince?: number }> {
     const probeStop = new AbortController();
     const state: { readySince?: number } = {};
-    const probing = probe(vs, probeStop.signal, state);
+    const probing = probe(vs, probeStop.signal, state).catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.probe_failed'));
     let onStop = () => {};
     const stopped = new Promise<'stop'>((r) => (onStop = () => r('stop')));
     stopSignal.signal.addEventListener('abort', onStop, { once: true });
@@ -114,7 +114,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     const deadline = Date.now() + timing.startupTimeoutMs;
     let failures = 0;
     while (!signal.aborted) {
-      const ok = await check(target, timing.checkTimeoutMs);
+      const ok = await check(target, timing.checkTimeoutMs).catch((err: unknown) => {
+        log.warn({ err, vs: spec.name }, 'vs.health_check_failed');
+        return false;
+      });
       if (signal.aborted) return;
       if (state.readySince === undefined) {
         if (ok) {

@@ -45,7 +45,9 @@ test('an app site without a command is refused', () => {
   assert.throws(() => vsLaunch({ ...spec, command: undefined }, '127.77.0.9', 1, []), { code: 'ENGINE_MISSING_COMMAND' });
 });
 
-test('the tsx loader resolves to an absolute file URL', () => {
+test('run from the sources, the web runtime is main.ts and loads tsx by absolute file URL', () => {
+  assert.ok(WEB_RUNTIME_MAIN.endsWith('/src/web-runtime/main.ts'), WEB_RUNTIME_MAIN);
+  assert.ok(existsSync(WEB_RUNTIME_MAIN));
   const [flag, url] = defaultNodeArgs();
   assert.equal(flag, '--import');
   assert.ok(existsSync(new URL(url!)));

@@ -2,8 +2,7 @@
 // site's env plus Corral's variables, never the engine's own environment (so no
 // engine secrets leak into a customer's process).
 
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { MissingCommandError } from './errors.ts';
 import type { VsSpec } from './runtime.ts';
 
@@ -13,13 +12,12 @@ export interface Launch {
   env: Record<string, string>;
 }
 
-/** The static web runtime's entry point, spawned for static sites. */
-export const WEB_RUNTIME_MAIN = fileURLToPath(new URL('../web-runtime/main.ts', import.meta.url));
+/** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.js once built. */
+export const WEB_RUNTIME_MAIN = entryBeside(import.meta.url, '../web-runtime/main');
 
-/** Node arguments that load TypeScript through tsx, by absolute URL (the VS's cwd is its release). */
+/** Node arguments for the web runtime: none for the built JavaScript; tsx when the sources run under it. */
 export function defaultNodeArgs(): string[] {
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  return ['--import', pathToFileURL(loader).href];
+  return loaderArgs(WEB_RUNTIME_MAIN);
 }
 
 export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: string[]): Launch {

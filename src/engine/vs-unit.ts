@@ -3,7 +3,7 @@
 // change into the store; stop() stops the VS gracefully and deletes its status.
 
 import type { Logger } from '../lib/log.ts';
-import type { Assignment, SiteResources, VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, type Assignment, type SiteResources, type VsStatus } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { writeVsLogMeta } from './logs.ts';
 import { assertName, dataPath, logPath } from './paths.ts';
@@ -52,6 +52,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     snapshot = s;
     if (silent) return;
     const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
+    if (a.siteId !== undefined) status.siteId = a.siteId;
     if (s.address !== undefined) status.address = s.address;
     if (s.port !== undefined) status.port = s.port;
     if (s.pid !== undefined) status.pid = s.pid;
@@ -90,6 +91,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     try {
       assertName('virtual server', a.vs);
       assertName('site', a.site);
+      if (a.siteId !== undefined) assertName('site id', a.siteId);
     } catch (err) {
       log.error({ err, vs: a.vs }, 'vs.assignment_refused');
       report({ ...snapshot, state: 'crashed' });
@@ -98,7 +100,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     report(snapshot);
     const releaseDir = await release();
     if (releaseDir === undefined || cancel.signal.aborted) return;
-    await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, customer: a.customer, release: a.release }).catch((err: unknown) =>
+    await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), customer: a.customer, release: a.release }).catch((err: unknown) =>
       log.warn({ err, vs: a.vs }, 'vs.log_meta_failed'),
     );
     if (cancel.signal.aborted) return;
@@ -147,7 +149,7 @@ export function toSpec(dir: string, a: Assignment, releaseDir: string): VsSpec {
     customer: a.customer,
     kind: a.kind,
     releaseDir,
-    dataDir: dataPath(dir, a.site),
+    dataDir: dataPath(dir, assignmentStorageKey(a)),
     logFile: logPath(dir, a.vs),
     ...(a.command !== undefined ? { command: a.command } : {}),
     domains: a.domains ?? [],

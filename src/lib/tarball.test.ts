@@ -181,6 +181,16 @@ test('truncated, damaged and non-gzip files are corrupt', async (t) => {
   await assertHostile(t, gzipSync(cutTar), 'tarball_corrupt');
 });
 
+test('an archive of only zero blocks holds nothing: empty, not corrupt', async (t) => {
+  await assertHostile(t, rawTarGz([]), 'tarball_empty');
+  await assertHostile(t, gzipSync(Buffer.alloc(10240)), 'tarball_empty', 'no entries'); // GNU tar's empty archive: one 10 KiB record
+  await assertHostile(t, gzipSync(Buffer.alloc(512)), 'tarball_empty');
+  await assertHostile(t, gzipSync(Buffer.alloc(0)), 'tarball_empty');
+  await assertHostile(t, gzipSync(Buffer.alloc(1000)), 'tarball_corrupt', 'not a valid tar');
+  const zeros = gzipSync(Buffer.alloc(1024 * 1024));
+  await assertHostile(t, zeros.subarray(0, zeros.length - 4), 'tarball_corrupt', 'gzip');
+});
+
 test('extracts a release: nested dirs, safe links (also through links), exact modes', async (t) => {
   const root = await sandbox(t);
   const file = join(root, 'release.tar.gz');

@@ -19,6 +19,8 @@ export interface TokenRecord {
 }
 
 export interface Site {
+  /** Immutable random id given at creation (site-id.ts); storage on engines is keyed by it. Absent on sites from older stores (keyed by name). */
+  id?: string;
   name: string;
   customer: string;
   domains: string[];
@@ -111,6 +113,8 @@ export interface Assignment {
   vs: string;
   engine: string;
   site: string;
+  /** The site's id (absent for a site without one): the engine keys the data folder by it. */
+  siteId?: string;
   customer: string;
   kind: SiteKind;
   release: string;
@@ -134,6 +138,8 @@ export interface VsStatus {
   vs: string;
   engine: string;
   site: string;
+  /** The site's id, from the assignment (absent for a site without one). */
+  siteId?: string;
   release: string;
   state: VsState;
   address?: string;

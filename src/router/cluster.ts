@@ -15,12 +15,13 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
 import { createClusterStats } from './cluster-stats.ts';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { routerStoreMetricsRegistry } from './metrics.ts';
 import type { SiteStats } from './site-stats.ts';
 import type { SiteCertificate } from './tls-certificates.ts';
 
@@ -64,7 +65,7 @@ export interface BootedRouterCluster extends RouterCluster {
   listen(): Promise<void>;
 }
 
-const WORKER = fileURLToPath(new URL('./cluster-worker.ts', import.meta.url));
+const WORKER = entryBeside(import.meta.url, './cluster-worker');
 
 export async function startRouterCluster(opts: RouterClusterOptions): Promise<RouterCluster> {
   const rc = await bootRouterCluster(opts);
@@ -162,7 +163,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     },
     workers: count,
     siteStats: stats.siteStats,
-    metricsRegistry: () => stats.metricsRegistry(),
+    // the workers' values summed, and the primary's own (it reads the store)
+    metricsRegistry: () => Registry.merge([stats.metricsRegistry(), routerStoreMetricsRegistry]),
     listen: () =>
       (listened ??= (async () => {
         listenAsked = true;
@@ -209,7 +211,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   };
 }
 
-/** The primary's node flags minus any inline script (-e, -p), with tsx loaded for the .ts worker. */
+/** The primary's node flags minus any inline script (-e, -p), with tsx loaded when the worker is the .ts source. */
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
@@ -218,8 +220,7 @@ function workerExecArgv(): string[] {
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
     else if (!a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
   }
-  // an absolute URL: `--import tsx` would resolve from the cwd, which may be anywhere
-  return out.some((a) => a.includes('tsx')) ? out : ['--import', import.meta.resolve('tsx'), ...out];
+  return out.some((a) => a.includes('tsx')) ? out : [...loaderArgs(WORKER), ...out];
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {

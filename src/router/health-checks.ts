@@ -5,7 +5,7 @@
 // (passive) is also marked down, so it returns only after passing checks. Down endpoints
 // are skipped like ejected ones (Ejections.isEjected). Each router process checks on its own.
 
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, HealthCheck, Route } from '../model/index.ts';
 import { endpointKey, type Ejections } from './ejections.ts';
@@ -19,6 +19,8 @@ interface Target {
   timer: NodeJS.Timeout | undefined;
   ok: number;
   bad: number;
+  /** The check could not be sent (logged once). */
+  warned?: boolean;
 }
 
 export class HealthChecks {
@@ -94,17 +96,31 @@ export class HealthChecks {
       }
       this.#schedule(key, t, check.intervalMs);
     };
-    const req = request(
-      { host: t.ep.address, port: t.ep.port, path: check.path, method: 'GET', agent: false, timeout: check.timeoutMs, headers: { host: t.host, 'user-agent': 'corral-health-check' } },
-      (res) => {
-        res.resume();
-        const s = res.statusCode ?? 0;
-        done(check.expectStatus !== undefined ? s === check.expectStatus : s >= 200 && s < 400);
-      },
-    );
+    let req: ClientRequest;
+    try {
+      req = request(
+        { host: t.ep.address, port: t.ep.port, path: check.path, method: 'GET', agent: false, timeout: check.timeoutMs, headers: { host: t.host, 'user-agent': 'corral-health-check' } },
+        (res) => {
+          res.resume();
+          const s = res.statusCode ?? 0;
+          done(check.expectStatus !== undefined ? s === check.expectStatus : s >= 200 && s < 400);
+        },
+      );
+    } catch (err) {
+      // a path or Host node refuses to send (routes are checked on load; this is the last guard): a failed check, never a crash
+      this.#warnUnsendable(key, t, err as Error);
+      done(false);
+      return;
+    }
     req.on('timeout', () => req.destroy(new Error('health check timed out')));
     req.on('error', () => done(false));
     req.end();
+  }
+
+  #warnUnsendable(key: string, t: Target, err: Error): void {
+    if (t.warned) return;
+    t.warned = true;
+    this.#log.warn({ event: 'health.check-unsendable', endpoint: key, vs: t.ep.vs, path: t.check.path, err: err.message }, 'health check cannot be sent; counted as failed');
   }
 
   #setDown(t: Target, key: string, down: boolean, why: string): void {

@@ -8,5 +8,5 @@ export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.t
 export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster.ts';
 export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';
-export { routerMetricsRegistry } from './metrics.ts';
+export { routerMetricsRegistry, routerStoreMetricsRegistry } from './metrics.ts';
 export { parseTrustedProxies, trustedProxyError } from './trusted-proxies.ts';

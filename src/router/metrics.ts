@@ -59,3 +59,22 @@ export function recordRequest(site: string, endpoint: string | undefined, status
 export function recordRetryBudgetExhausted(site: string): void {
   budgetExhausted.inc({ site });
 }
+
+/**
+ * Series of the process that reads the store (a cluster's primary, or the one router), apart
+ * from the per-request ones a cluster sums from its workers: `corral up`'s /metrics and the
+ * router node's merge it in (cluster.ts metricsRegistry, src/cli/farm-metrics.ts).
+ */
+export const routerStoreMetricsRegistry = new Registry();
+
+const badRecords = new Counter({
+  name: 'corral_router_bad_records_total',
+  help: 'Store records the router skipped because it cannot use them (a route failing its schema), per kind and site; the other sites are served.',
+  labelNames: ['kind', 'site'] as const,
+  registers: [routerStoreMetricsRegistry],
+});
+
+/** A record skipped by watch-routes.ts. */
+export function recordBadRecord(kind: 'route', site: string): void {
+  badRecords.inc({ kind, site });
+}

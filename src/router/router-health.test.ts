@@ -52,3 +52,21 @@ test('an endpoint ejected by a failed request returns only after passing checks'
   assert.equal(events('endpoint.down')[0]?.why, 'ejected');
   for (let i = 0; i < 6; i++) assert.equal((await r.send({ host: 's.test' })).body, 'b', 'still out after ejectMs: no check passed');
 });
+
+test('a health path node refuses to send fails the check instead of throwing out of the timer; other sites serve', async (t) => {
+  const a = await sickable(t, 'a');
+  const b = await sickable(t, 'b');
+  const { log, events } = captureLog();
+  // as if a route skipped no check (the watch checks records; this is the checker's own guard)
+  const bad: HealthCheck = { ...FAST, path: '/x\r\nHost: evil' };
+  const r = await startRouter(t, [
+    { ...route('bad', ['bad.test'], [a.b]), health: bad },
+    { ...route('good', ['good.test'], [b.b]), health: { ...FAST, path: '/a b' } },
+  ], { log });
+  await waitFor(() => events('endpoint.down').length === 2, { what: 'both endpoints to fail their checks' });
+  assert.equal(events('health.check-unsendable').length, 2, 'logged once per endpoint');
+  assert.equal(a.state.probes + b.state.probes, 0, 'nothing unsendable reached a server');
+  // the router is alive and answers (every endpoint of the site down: it still tries them)
+  assert.equal((await r.send({ host: 'good.test' })).body, 'b');
+  assert.equal((await r.send({ host: 'nobody.test' })).status, 404);
+});

@@ -121,11 +121,11 @@ test('maxTries 1: even a GET whose connection broke is not retried', async (t) =
 
 test('a route record with bad retry settings is used with the defaults (logged)', () => {
   const { log, events } = captureLog();
-  const kv = (retry: unknown) => ({ key: '/corral/routes/s', value: JSON.stringify({ ...route('s', ['s.test'], []), retry }), createRevision: 1, modRevision: 1, version: 1, lease: 0 });
+  const kv = (retry: unknown) => ({ key: '/corral/routes/ss', value: JSON.stringify({ ...route('ss', ['s.test'], []), retry }), createRevision: 1, modRevision: 1, version: 1, lease: 0 });
   assert.deepEqual(parseRoute(kv({ perTryTimeoutMs: 200, budgetRatio: 0.5 }), log)?.retry, { perTryTimeoutMs: 200, budgetRatio: 0.5 });
   for (const bad of [{ perTryTimeoutMs: '2s' }, { budgetRatio: 2 }, { maxTries: 0 }, 'x']) {
     const r = parseRoute(kv(bad), log);
-    assert.equal(r?.site, 's');
+    assert.equal(r?.site, 'ss');
     assert.equal(r?.retry, undefined, JSON.stringify(bad));
   }
   assert.equal(events('routes.bad-retry').length, 4);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { keys, type Route } from '../model/index.ts';
 import type { KeyValue, Store, WatchEvent, WatchOptions } from '../store/types.ts';
 import { waitFor } from '../lib/wait.ts';
+import { routerStoreMetricsRegistry } from './metrics.ts';
 import { captureLog } from './testing.ts';
 import { watchRoutes } from './watch-routes.ts';
 
@@ -62,18 +63,18 @@ function fakeRouter() {
 
 test('loads every route, then follows puts and deletes', async () => {
   const store = memoryStore();
-  await store.put(keys.route('a'), JSON.stringify(route('a', 1001)));
-  await store.put(keys.route('b'), JSON.stringify(route('b', 1002)));
+  await store.put(keys.route('aa'), JSON.stringify(route('aa', 1001)));
+  await store.put(keys.route('bb'), JSON.stringify(route('bb', 1002)));
   await store.put(keys.site('not-a-route'), '{}');
   const router = fakeRouter();
   const watch = await watchRoutes(asStore(store), router, captureLog().log);
-  assert.deepEqual(router.tables, [['a', 'b']]);
-  await store.put(keys.route('c'), JSON.stringify(route('c', 1003)));
-  await store.delete(keys.route('a'));
-  assert.deepEqual(router.tables.slice(1), [['a', 'b', 'c'], ['b', 'c']]);
+  assert.deepEqual(router.tables, [['aa', 'bb']]);
+  await store.put(keys.route('cc'), JSON.stringify(route('cc', 1003)));
+  await store.delete(keys.route('aa'));
+  assert.deepEqual(router.tables.slice(1), [['aa', 'bb', 'cc'], ['bb', 'cc']]);
   watch();
   watch.close();
-  await store.put(keys.route('d'), JSON.stringify(route('d', 1004)));
+  await store.put(keys.route('dd'), JSON.stringify(route('dd', 1004)));
   assert.equal(router.tables.length, 3);
   assert.equal(store.watcherCount(), 0);
 });
@@ -93,14 +94,51 @@ test('a record that is not a route is ignored and logged', async () => {
 
 test('a broken watch reloads and watches again', async () => {
   const store = memoryStore();
-  await store.put(keys.route('a'), JSON.stringify(route('a', 1001)));
+  await store.put(keys.route('aa'), JSON.stringify(route('aa', 1001)));
   const router = fakeRouter();
   const { log, events } = captureLog();
   const watch = await watchRoutes(asStore(store), router, log);
   store.breakWatches();
   await waitFor(() => store.watcherCount() === 1, { what: 'the watch to restart' });
   assert.equal(events('routes.watch-error').length, 1);
-  await store.put(keys.route('b'), JSON.stringify(route('b', 1002)));
-  assert.deepEqual(router.tables.at(-1), ['a', 'b']);
+  await store.put(keys.route('bb'), JSON.stringify(route('bb', 1002)));
+  assert.deepEqual(router.tables.at(-1), ['aa', 'bb']);
+  watch.close();
+});
+
+test('a route no router can use (as an older API accepted) is skipped, logged and counted; every other site is served', async () => {
+  const store = memoryStore();
+  const bad: Record<string, Partial<Route> & Record<string, unknown>> = {
+    'space-path': { health: { path: '/a b' } },
+    'crlf-path': { health: { path: '/x\r\nHost: evil' } },
+    'nul-page': { maintenance: { on: true, page: '<p>\u0000</p>' } },
+    'nul-error-page': { errorPages: { 502: '\u0000' } },
+    'crlf-domain': { domains: ['x.test\r\nHost: evil'] },
+    'bad-port': { endpoints: [{ vs: 'bad-port-1', address: '127.0.0.1', port: 70_000, release: 'v1' }] },
+    'bad-address': { endpoints: [{ vs: 'bad-address-1', address: '127.0.0.1\r\n', port: 80, release: 'v1' }] },
+    'bad-limits': { limits: { maxHeaderBytes: -1 } },
+  };
+  for (const [site, extra] of Object.entries(bad)) await store.put(keys.route(site), JSON.stringify({ ...route(site, 1001), ...extra }));
+  await store.put(keys.route('ok'), JSON.stringify(route('ok', 1002)));
+  // a bad balance or retry falls back to the defaults: the site is kept
+  await store.put(keys.route('odd-balance'), JSON.stringify({ ...route('odd-balance', 1003), balance: { policy: 'random' } }));
+  const router = fakeRouter();
+  const { log, events } = captureLog();
+  const watch = await watchRoutes(asStore(store), router, log);
+  assert.deepEqual(router.tables, [['odd-balance', 'ok']]);
+  const skipped = events('routes.bad-record');
+  assert.deepEqual(skipped.map((e) => e.site).sort(), Object.keys(bad).sort());
+  assert.match(String(skipped.find((e) => e.site === 'space-path')?.problem), /\/health\/path must be a URL path/);
+  assert.equal(events('routes.bad-balance').length, 1);
+
+  // a served route turned bad by a later write leaves the table; the others stay
+  await store.put(keys.route('ok'), JSON.stringify({ ...route('ok', 1002), health: { path: '/a\u0000' } }));
+  assert.deepEqual(router.tables.at(-1), ['odd-balance']);
+  await store.put(keys.route('ok'), JSON.stringify(route('ok', 1002)));
+  assert.deepEqual(router.tables.at(-1), ['odd-balance', 'ok']);
+
+  const text = await routerStoreMetricsRegistry.metrics();
+  assert.match(text, /corral_router_bad_records_total\{kind="route",site="space-path"\} 1\b/);
+  assert.match(text, /corral_router_bad_records_total\{kind="route",site="ok"\} 1\b/);
   watch.close();
 });

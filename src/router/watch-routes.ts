@@ -1,9 +1,12 @@
 // Keeps a router's table in step with the store: every route under keys.routes, swapped
-// in as a whole table after each event batch (see watch-prefix.ts).
+// in as a whole table after each event batch (see watch-prefix.ts). Each record is checked
+// with the model's schema (the API's own rules): one the router cannot use is skipped,
+// logged and counted, and every other site keeps being served.
 
 import type { Logger } from '../lib/log.ts';
-import { keys, type Route } from '../model/index.ts';
+import { balanceCheck, keyName, keys, retryCheck, routeCheck, type Route } from '../model/index.ts';
 import type { KeyValue, Store } from '../store/types.ts';
+import { recordBadRecord } from './metrics.ts';
 import type { Router } from './router.ts';
 import { watchPrefix, type PrefixWatch } from './watch-prefix.ts';
 
@@ -14,38 +17,30 @@ export function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'>, log
   return watchPrefix(store, { prefix: keys.routes, parse: (kv) => parseRoute(kv, log), publish: (routes) => router.setRoutes(routes), log, what: 'routes' });
 }
 
-const POLICIES = new Set<unknown>(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']);
-
-/** A route record from the store, or undefined (logged) if it is not one. */
+/** A route record from the store, or undefined (logged, counted in corral_router_bad_records_total) if the router cannot use it. */
 export function parseRoute(kv: KeyValue, log: Logger): Route | undefined {
+  let v: unknown;
   try {
-    const v = JSON.parse(kv.value) as Partial<Route>;
-    const ok =
-      typeof v.site === 'string' &&
-      Array.isArray(v.domains) &&
-      v.domains.every((d) => typeof d === 'string') &&
-      Array.isArray(v.endpoints) &&
-      v.endpoints.every((e) => typeof e?.address === 'string' && Number.isInteger(e.port) && e.port > 0 && e.port < 65536);
-    if (ok && v.balance !== undefined && !POLICIES.has(v.balance?.policy)) {
-      log.warn({ event: 'routes.bad-balance', key: kv.key, balance: v.balance }, 'unknown balancing policy; using round robin');
-      delete v.balance;
-    }
-    if (ok && v.retry !== undefined && !validRetry(v.retry)) {
-      log.warn({ event: 'routes.bad-retry', key: kv.key, retry: v.retry }, 'bad retry settings; using the defaults');
-      delete v.retry;
-    }
-    if (ok) return v as Route;
+    v = JSON.parse(kv.value);
   } catch {
-    // fall through
+    v = undefined;
   }
-  log.warn({ event: 'routes.bad-record', key: kv.key }, 'ignoring a route record that is not valid');
+  if (typeof v === 'object' && v !== null) fallBackToDefaults(v as Partial<Route>, kv.key, log);
+  if (routeCheck.is(v)) return v;
+  const site = typeof (v as Partial<Route> | undefined)?.site === 'string' ? String((v as Route).site) : keyName(kv.key);
+  log.warn({ event: 'routes.bad-record', key: kv.key, site, problem: routeCheck.problem(v) ?? 'not JSON' }, 'skipping a route record the router cannot use; other sites are served');
+  recordBadRecord('route', site.slice(0, 64));
   return undefined;
 }
 
-/** The route's retry settings are numbers in range (the controller checked them; a record may come from elsewhere). */
-function validRetry(r: unknown): boolean {
-  if (typeof r !== 'object' || r === null) return false;
-  const { perTryTimeoutMs: t, budgetRatio: b, minRetriesPerSecond: m, maxTries: n } = r as Record<string, unknown>;
-  const int = (v: unknown, min: number) => v === undefined || (Number.isInteger(v) && (v as number) >= min);
-  return int(t, 1) && int(m, 0) && int(n, 1) && (b === undefined || (typeof b === 'number' && b >= 0 && b <= 1));
+/** A bad balance or retry setting is dropped, not the site: the router's defaults serve it. */
+function fallBackToDefaults(v: Partial<Route>, key: string, log: Logger): void {
+  if (v.balance !== undefined && !balanceCheck.is(v.balance)) {
+    log.warn({ event: 'routes.bad-balance', key, balance: v.balance, problem: balanceCheck.problem(v.balance) }, 'bad balancing settings; using round robin');
+    delete v.balance;
+  }
+  if (v.retry !== undefined && !retryCheck.is(v.retry)) {
+    log.warn({ event: 'routes.bad-retry', key, retry: v.retry, problem: retryCheck.problem(v.retry) }, 'bad retry settings; using the defaults');
+    delete v.retry;
+  }
 }

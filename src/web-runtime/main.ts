@@ -1,6 +1,6 @@
 // Process entry of the web runtime: read the environment, build, listen, drain on SIGTERM.
 //   PORT, HOST (default 127.0.0.1), CORRAL_WEB_SITES (JSON [{ domains, root }]) or CORRAL_WEB_ROOT.
-// Run as `node --import tsx src/web-runtime/main.ts`.
+// Run as `node dist/web-runtime/main.js` (built), or `node --import tsx src/web-runtime/main.ts`.
 
 import { logger } from '../lib/log.ts';
 import { listenFromEnv, sitesFromEnv } from './config.ts';

@@ -1,6 +1,7 @@
 // Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
+import { domainRules } from '../../controller/index.ts';
 import { CliError } from '../errors.ts';
 import { parseTrustedProxies, trustedProxyError } from '../../router/index.ts';
 import type { Context } from '../context.ts';
@@ -39,6 +40,19 @@ export function trustedProxies(v: string | undefined): string[] {
 
 /** The --trusted-proxies option's help text (corral up, corral router). */
 export const TRUSTED_PROXIES_HELP = 'addresses or CIDR blocks (comma-separated) of the proxies in front of the router: only they may pass X-Forwarded-* and Forwarded on (extended); every other client\'s are replaced. Default: none';
+
+/** --reserved-domains a.example,*.b.example: names customers may not claim (checked here, so a typo fails at start). */
+export function reservedDomains(v: string | undefined, flag = '--reserved-domains'): string[] {
+  if (v === undefined) return [];
+  const list = v.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  try {
+    return [...domainRules(list).reserved];
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+export const RESERVED_DOMAINS_HELP = 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved';
 
 /** --token on a role command is also the program's global --token: take whichever commander filled. */
 export function roleToken(program: Command, own: string | undefined, role: string): string {

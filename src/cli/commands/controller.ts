@@ -4,7 +4,8 @@ import { parseStoreUrl, startControllerNode } from '../../cluster/index.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { port, positiveInt, untilSignal } from './cluster-options.ts';
+import { devCertDomains } from '../dev-cert.ts';
+import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
 
 interface ControllerOpts {
   store?: string;
@@ -14,6 +15,7 @@ interface ControllerOpts {
   url?: string;
   id?: string;
   engineLostGraceMs?: string;
+  reservedDomains?: string;
 }
 
 export function registerController(program: Command, ctx: Context): void {
@@ -26,13 +28,16 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--host <address>', 'address the API listens on', '127.0.0.1')
     .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
+    .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000')
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
+      // the routers' development certificate (corral router without --tls-cert) names the farm too
+      const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
-        store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host,
+        store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);

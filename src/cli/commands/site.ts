@@ -46,7 +46,7 @@ export function registerSite(program: Command, ctx: Context): void {
   guestOptions(site.command('create <name>'))
     .description('create a site')
     .option('--customer <id>', 'owner (admin tokens only; a customer token implies it)')
-    .option('--domain <host>', 'a domain it answers (repeatable; *.example.com allowed)', collect, [])
+    .option('--domain <host>', 'a domain it answers (required, repeatable; *.example.com allowed; not localhost, an IP address or a public suffix)', collect, [])
     .option('--kind <kind>', 'static or app', 'static')
     .option('--replicas <n>', 'number of virtual servers')
     .option('--command <cmd>', 'app sites: the command to run, listening on $PORT')
@@ -57,7 +57,9 @@ export function registerSite(program: Command, ctx: Context): void {
     .addHelpText('after', GUEST_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
-      const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain.length ? o.domain : [`${name}.localhost`] };
+      // no default: localhost names are the farm's own, and no site may claim them
+      if (o.domain.length === 0) throw new CliError('corral site create needs --domain <host> (a name such as www.example.com; repeatable)');
+      const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
       if (o.customer) body.customer = o.customer;
       if (o.replicas !== undefined) body.replicas = toInt(o.replicas, '--replicas');
       if (o.command) body.command = o.command;

@@ -1,7 +1,7 @@
 // corral up: the whole farm on this machine until Ctrl-C.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { TRUSTED_PROXIES_HELP, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { RESERVED_DOMAINS_HELP, TRUSTED_PROXIES_HELP, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 
@@ -16,6 +16,8 @@ interface UpOpts {
   routerWorkers: string;
   accessLog?: boolean;
   trustedProxies?: string;
+  reservedDomains?: string;
+  blobGrace: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -30,12 +32,14 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
     .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
+    .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies) };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000 };
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
@@ -64,6 +68,12 @@ export function registerUp(program: Command, ctx: Context): void {
 function port(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
+  return n;
+}
+
+function seconds(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 7 * 86_400) throw new CliError(`${flag} must be a number of seconds (0–604800), got "${v}"`);
   return n;
 }
 

@@ -3,6 +3,7 @@
 import type { EngineLogs } from '../../engine/logs.ts';
 import type { Store } from '../../store/types.ts';
 import type { Access } from '../access.ts';
+import type { DomainRules } from '../domain-rules.ts';
 import type { EventLog } from '../event-log.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from '../options.ts';
 
@@ -13,6 +14,8 @@ export interface RouteDeps {
   access: Access;
   limits: ResolvedLimits;
   events: EventLog;
+  /** Which domains a site may claim (localhost, IPs, public suffixes, the farm's reserved names). */
+  domains: DomainRules;
   vsUsage?: ControllerOptions['vsUsage'];
   vsExec?: ControllerOptions['vsExec'];
   siteStats?: ControllerOptions['siteStats'];

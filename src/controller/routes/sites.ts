@@ -4,18 +4,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type Site } from '../../model/index.ts';
 import { inScope, principalOf, scopeOf } from '../access.ts';
+import type { Claimant } from '../domain-rules.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import { listRecords } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
-import { newSite, patchedSite } from '../site-spec.ts';
+import { checkDomainClaims, newSite, patchedSite } from '../site-spec.ts';
 import { createSite, deleteSite, updateSite } from '../site-writes.ts';
 import type { RouteDeps } from './deps.ts';
 
-export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access }) => {
+export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains }) => {
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
-    const customer = ownerFor(principalOf(request), request.body.customer);
-    const site = await createSite(store, newSite(request.body, customer));
+    const principal = principalOf(request);
+    const customer = ownerFor(principal, request.body.customer);
+    const site = newSite(request.body, customer);
+    checkDomainClaims([], site.domains, domains, claimantOf(principal));
+    await createSite(store, site);
     return reply.code(201).send({ site });
   });
 
@@ -31,8 +35,14 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
   });
 
   app.patch('/v1/sites/:name', { schema: { params: SiteParams, body: SitePatchBody } }, async (request) => {
-    const site = await access.loadSiteFor(principalOf(request), request.params.name);
-    return { site: await updateSite(store, site, (s) => patchedSite(s, request.body)) };
+    const principal = principalOf(request);
+    const site = await access.loadSiteFor(principal, request.params.name);
+    const change = (s: Site): Site => {
+      const next = patchedSite(s, request.body);
+      checkDomainClaims(s.domains, next.domains, domains, claimantOf(principal));
+      return next;
+    };
+    return { site: await updateSite(store, site, change) };
   });
 
   app.post('/v1/sites/:name/scale', { schema: { params: SiteParams, body: ScaleBody } }, async (request) => {
@@ -46,6 +56,11 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     return reply.code(204).send();
   });
 };
+
+/** Admins may claim the farm's reserved names; customers may not (domain-rules.ts). */
+function claimantOf(p: Principal): Claimant {
+  return p.role === 'admin' ? 'admin' : 'customer';
+}
 
 /** The customer a new site belongs to: named by an admin, implied for a customer. */
 function ownerFor(p: Principal, requested: string | undefined): string {

@@ -1,7 +1,8 @@
 // What of the host a guest sees besides /usr: the root's links into /usr, and Node's
-// install plus the parts of this repository the static web runtime needs (src,
-// node_modules, package.json, tsconfig.json) — never the repository root itself, which
-// may hold `.corral/` (the store and every site's data).
+// install plus the parts of this repository the static web runtime needs (its code,
+// dist/ once built or src/ plus tsconfig.json under tsx; node_modules, package.json) —
+// never the repository root itself, which may hold `.corral/` (the store and every
+// site's data).
 
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -27,8 +28,10 @@ export function runtimeBinds(execPath = process.execPath, webMain = WEB_RUNTIME_
   const binds: string[] = [];
   const nodePrefix = path.dirname(path.dirname(execPath));
   if (!isUnder(execPath, '/usr')) binds.push(nodePrefix);
-  const repo = path.resolve(path.dirname(webMain), '..', '..');
-  for (const p of ['src', 'node_modules', 'package.json', 'tsconfig.json']) {
+  const code = path.resolve(path.dirname(webMain), '..'); // dist/ or src/
+  const repo = path.dirname(code);
+  const parts = [path.basename(code), 'node_modules', 'package.json', ...(webMain.endsWith('.ts') ? ['tsconfig.json'] : [])];
+  for (const p of parts) {
     const full = path.join(repo, p);
     if (existsSync(full) && !binds.some((b) => isUnder(full, b))) binds.push(full);
   }

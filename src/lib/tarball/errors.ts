@@ -4,7 +4,7 @@ import { CorralError } from '../errors.ts';
 /** Every code a TarballError can carry: its HTTP status and what it means for the customer. */
 export const TARBALL_ERRORS = {
   tarball_corrupt: { status: 400, meaning: 'not a gzip-compressed tar archive, or truncated or damaged' },
-  tarball_empty: { status: 400, meaning: 'there is nothing to pack' },
+  tarball_empty: { status: 400, meaning: 'there is nothing to pack, or the archive holds no entries (only zero blocks)' },
   tarball_absolute_path: { status: 400, meaning: 'an entry path is absolute (/x, \\x, C:x)' },
   tarball_path_traversal: { status: 400, meaning: 'an entry path climbs out of the archive root with .., or names the root itself' },
   tarball_path_too_long: { status: 400, meaning: 'an entry path or symlink target is longer than allowed' },

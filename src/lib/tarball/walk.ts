@@ -56,6 +56,9 @@ async function walkOpen(fh: FileHandle, compressedBytes: number, limits: Readonl
   const checker = new EntryChecker(limits);
   const visiting = new Set<Promise<void>>();
   let sawEof = false;
+  // A tar of only zero blocks (end-of-archive markers, or nothing at all) holds nothing:
+  // the Parser calls that an unrecognised format, but it is an empty archive.
+  const zeros = new ZeroRun();
 
   // Strict: every parser warning (bad checksum, truncation, unknown format) is an error.
   // Compression sniffing is off (we inflate ourselves, and refuse a nested gzip below).
@@ -73,7 +76,7 @@ async function walkOpen(fh: FileHandle, compressedBytes: number, limits: Readonl
   });
   parser.on('ignoredEntry', (entry: ReadEntry) => fail(checker.ignored(entry)));
   parser.on('eof', () => { sawEof = true; });
-  parser.on('error', (err: Error) => fail(corrupt(`not a valid tar archive: ${err.message}`, err)));
+  parser.on('error', (err: Error) => fail(zeros.onlyBlocks() ? empty() : corrupt(`not a valid tar archive: ${err.message}`, err)));
   const ended = once(parser, 'end', { signal: ac.signal });
   ended.catch(() => undefined);
 
@@ -108,6 +111,7 @@ async function walkOpen(fh: FileHandle, compressedBytes: number, limits: Readonl
     let head: Buffer | undefined = Buffer.alloc(0);
     for await (let chunk of inflated) {
       meter.add(chunk.length);
+      zeros.add(chunk);
       if (failure !== undefined) throw failure;
       if (head !== undefined) {
         // The Parser would inflate a gzip stream inside ours, unmetered: refuse that.
@@ -142,6 +146,29 @@ function classify(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) return corrupt(`the gzip stream is damaged or truncated: ${(err as Error).message}`, err);
   return err;
+}
+
+/** Whether the inflated stream so far is whole 512-byte blocks of zeros (or nothing). */
+class ZeroRun {
+  private static readonly ZERO = Buffer.alloc(64 * 1024);
+  private bytes = 0;
+  private allZero = true;
+
+  add(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    for (let at = 0; this.allZero && at < chunk.length; at += ZeroRun.ZERO.length) {
+      const part = chunk.subarray(at, at + ZeroRun.ZERO.length);
+      this.allZero = part.equals(ZeroRun.ZERO.subarray(0, part.length));
+    }
+  }
+
+  onlyBlocks(): boolean {
+    return this.allZero && this.bytes % 512 === 0;
+  }
+}
+
+function empty(): TarballError {
+  return new TarballError('tarball_empty', 'the archive holds no entries (only zero blocks): pack the release\'s files');
 }
 
 function corrupt(message: string, cause?: unknown): TarballError {

@@ -1,0 +1,13 @@
+// --reserved-domains: split, normalised, and a bad entry fails at start with the flag named.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CliError } from '../errors.ts';
+import { reservedDomains } from './cluster-options.ts';
+
+test('--reserved-domains takes a comma-separated list of names and *. wildcards', () => {
+  assert.deepEqual(reservedDomains(undefined), []);
+  assert.deepEqual(reservedDomains(' Status.Farm.example, *.corp.example,,status.farm.example. '), ['status.farm.example', '*.corp.example']);
+  for (const bad of ['ok.example,not a host', 'http://x.example', '*.*.x.example']) {
+    assert.throws(() => reservedDomains(bad), (err: unknown) => err instanceof CliError && /^--reserved-domains: reserved domain .* is not a hostname/.test(err.message), bad);
+  }
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { createReleaseCache } from './release-cache.ts';
+import { tempDir } from './testing.ts';
+
+const sha = (c: string) => c.repeat(64);
+
+test('prune removes the releases not kept, never one being unpacked, and an ensure after it unpacks again', async (t) => {
+  const dir = await tempDir(t);
+  const extracted: string[] = [];
+  let unblock: () => void = () => undefined;
+  const blocked = new Promise<void>((r) => (unblock = r));
+  const dropped: string[] = [];
+  const cache = createReleaseCache({
+    dir,
+    fetchBlob: async (s) => `/blobs/${s}`,
+    extract: async (tarball, dest) => {
+      if (tarball.endsWith(sha('c'))) await blocked;
+      extracted.push(path.basename(dest));
+      await mkdir(dest, { recursive: true });
+      await writeFile(path.join(dest, 'index.html'), 'x');
+    },
+    dropBlob: async (s) => void dropped.push(s),
+  });
+  await cache.ensure(sha('a'));
+  await cache.ensure(sha('b'));
+  assert.deepEqual(dropped, [sha('a'), sha('b')], 'the fetched tarball is dropped once unpacked');
+  const slow = cache.ensure(sha('c'));
+  await mkdir(path.join(dir, 'releases', `.${sha('d')}.partial-x`), { recursive: true });
+
+  assert.deepEqual(await cache.prune(new Set([sha('a')])), [sha('b')]);
+  assert.ok((await readdir(path.join(dir, 'releases'))).includes(`.${sha('d')}.partial-x`), 'temp dirs stay while an unpack runs');
+  unblock();
+  await slow;
+  assert.deepEqual((await cache.list()).sort(), [sha('a'), sha('c')], 'the release being unpacked was not pruned');
+
+  assert.deepEqual(await cache.prune(new Set()), [sha('a'), sha('c')].sort());
+  assert.deepEqual(await readdir(path.join(dir, 'releases')), [], 'a crash\'s temp dir goes once nothing unpacks');
+  await cache.ensure(sha('a'));
+  assert.deepEqual(extracted, [sha('a'), sha('b'), sha('c'), sha('a')], 'fetched and unpacked again when needed again');
+});

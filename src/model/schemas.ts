@@ -1,0 +1,179 @@
+// The rules for every site setting that reaches a router, an engine or a guest, as
+// TypeBox schemas: the API validates requests with them (src/controller/schemas.ts) and
+// the router and the engine check the records they read with the same ones
+// (record-checks.ts), so a value the API accepts is one each consumer can use.
+//
+// Object schemas here are open (unknown fields pass) so a record written by a newer
+// Corral still reads; the API closes them (`closed`) to refuse unknown fields.
+
+import { Type, type TObject, type TProperties } from 'typebox';
+
+export const patterns = {
+  customer: '^[a-z][a-z0-9-]{1,38}$',
+  site: '^[a-z][a-z0-9-]{0,38}[a-z0-9]$',
+  /** A lowercase hostname, optionally with a leading `*.` label. */
+  domain: '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+  release: '^v[1-9][0-9]{0,9}$',
+  sha256: '^[a-f0-9]{64}$',
+  /** An engine id or a virtual server's name (a hostname label's characters). */
+  label: '^[a-z0-9][a-z0-9-]{0,62}$',
+  /**
+   * RFC 3986 origin-form, what an HTTP request line carries: an absolute path, then an
+   * optional query; other characters (spaces, controls, non-ASCII) percent-encoded.
+   */
+  path: "^/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$",
+  /** An environment variable a site may set: not PORT, HOST or CORRAL_*, which the engine sets. */
+  envName: '^(?!(PORT|HOST)$|CORRAL_)[A-Z_][A-Z0-9_]*$',
+  /** One line of text: no control characters (C0, DEL). */
+  line: '^[^\\u0000-\\u001f\\u007f]*$',
+  /** Text without NUL, which no process environment or page can hold. */
+  noNul: '^[^\\u0000]*$',
+  /** An HTTP token (RFC 9110): a header or cookie name. */
+  token: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$",
+} as const;
+
+/** What each pattern means, for validation messages: "<field> must be <hint>". */
+export const patternHints: Record<string, string> = {
+  [patterns.customer]: '2–39 lowercase letters, digits or dashes, starting with a letter',
+  [patterns.site]: '2–40 lowercase letters, digits or dashes, starting with a letter and not ending with a dash',
+  [patterns.domain]: 'a lowercase hostname such as www.example.com (a leading "*." is allowed)',
+  [patterns.release]: 'a release id such as v1',
+  [patterns.sha256]: '64 lowercase hex digits',
+  [patterns.label]: 'an engine id: lowercase letters, digits or dashes, starting with a letter or digit (at most 63)',
+  [patterns.path]:
+    'a URL path such as /health or /health?full=1: starting with /, with spaces, control characters and characters outside RFC 3986 percent-encoded (%20)',
+  [patterns.envName]: 'uppercase letters, digits or "_", not starting with a digit; PORT, HOST and CORRAL_* are reserved (Corral sets them)',
+  [patterns.line]: 'one line of text without control characters (no NUL, tab, CR or LF)',
+  [patterns.noNul]: 'text without NUL characters (\\u0000)',
+  [patterns.token]: 'a header or cookie name: 1–64 letters, digits or !#$%&\'*+.^_`|~-',
+};
+
+/** The same object schema, refusing unknown fields (the API's requests). */
+export function closed<T extends TProperties>(schema: TObject<T>): TObject<T> {
+  const { properties, ...options } = schema;
+  return Type.Object(properties, { ...options, additionalProperties: false }) as unknown as TObject<T>;
+}
+
+export const CustomerName = Type.String({ pattern: patterns.customer });
+export const SiteName = Type.String({ pattern: patterns.site });
+export const Domain = Type.String({ pattern: patterns.domain, maxLength: 253 });
+export const Domains = Type.Array(Domain, { minItems: 1, maxItems: 20, uniqueItems: true });
+export const Replicas = Type.Integer({ minimum: 0, maximum: 20 });
+/** An app's command, run by `sh -c` in the release directory. */
+export const Command = Type.String({ minLength: 1, maxLength: 4096, pattern: patterns.line });
+/** Checked by the engine (every VS) and, unless set apart in healthCheck.path, the router. */
+export const HealthPath = Type.String({ pattern: patterns.path, maxLength: 1024 });
+export const EnvValue = Type.String({ maxLength: 32_768, pattern: patterns.noNul });
+/** The guest's environment; its total size is bounded in the controller (site-spec.ts). */
+export const Env = Type.Record(Type.String(), EnvValue, { maxProperties: 64, propertyNames: { pattern: patterns.envName, maxLength: 128 } });
+
+/** The router's limits per site. */
+export const SiteLimits = Type.Object({
+  maxHeaderBytes: Type.Optional(Type.Integer({ minimum: 256, maximum: 16_384 })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 40 })),
+  requestsPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  burst: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+});
+
+/** The guest's resources per site (namespace runtime). */
+export const SiteResources = Type.Object({
+  memoryMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 65_536 })),
+  cpu: Type.Optional(Type.Number({ minimum: 0.01, maximum: 64 })),
+  pids: Type.Optional(Type.Integer({ minimum: 8, maximum: 32_768 })),
+  tmpMb: Type.Optional(Type.Integer({ minimum: 1, maximum: 16_384 })),
+  diskMb: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_048_576 })),
+});
+
+export const Egress = Type.Enum(['none', 'engine']);
+
+/** The router's active health checks per site (in a Route: `path` set, no `off`). */
+export const HealthCheck = Type.Object({
+  off: Type.Optional(Type.Boolean()),
+  path: Type.Optional(HealthPath),
+  intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000 })),
+  rise: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  fall: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+});
+
+/** The router's balancing per site; cross-field rules in src/controller/site-spec.ts. Weights by engine id (Site) or VS name (Route). */
+export const Balance = Type.Object({
+  policy: Type.Enum(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']),
+  hashOn: Type.Optional(Type.Enum(['ip', 'header', 'cookie'])),
+  key: Type.Optional(Type.String({ pattern: patterns.token })),
+  weights: Type.Optional(
+    Type.Record(Type.String(), Type.Integer({ minimum: 1, maximum: 100 }), { maxProperties: 64, propertyNames: { pattern: patterns.label } }),
+  ),
+});
+
+/** An HTML page (maintenance, errors); its UTF-8 size (64 KiB at most) is checked in the controller. In a PATCH "" removes it. */
+export const Page = Type.String({ maxLength: 65_536, pattern: patterns.noNul });
+
+/** Maintenance mode; in a PATCH each field given replaces the stored one. Addresses are checked as IPs in the controller. */
+export const Maintenance = Type.Object({
+  on: Type.Optional(Type.Boolean()),
+  page: Type.Optional(Page),
+  allowIps: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: patterns.line }), { maxItems: 64, uniqueItems: true })),
+});
+
+/** The site's pages by status ("502": html); which statuses is checked in the controller. */
+export const ErrorPages = Type.Record(Type.String({ pattern: '^[0-9]{3}$' }), Page, { maxProperties: 16, additionalProperties: false });
+
+/** The router's retries per site. */
+export const RouteRetry = Type.Object({
+  perTryTimeoutMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
+  budgetRatio: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  minRetriesPerSecond: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  maxTries: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+});
+
+/** A name or id the farm made (release id, timestamps): bounded, one line. */
+const Text = Type.String({ minLength: 1, maxLength: 256, pattern: patterns.line });
+const Timestamp = Type.String({ maxLength: 64, pattern: patterns.line });
+
+export const EndpointRecord = Type.Object({
+  vs: Type.String({ pattern: patterns.label }),
+  /** An IP address or a hostname (an engine's --address). */
+  address: Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:%_-]+$' }),
+  port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+  release: Text,
+});
+
+/** In a Route: the site's checks with the path resolved (healthCheck.path, else healthPath). */
+const RouteHealth = Type.Object({ ...HealthCheck.properties, path: HealthPath });
+/** In a Route (only while on). */
+const RouteMaintenance = Type.Object({ ...Maintenance.properties, on: Type.Boolean() });
+
+/** A Route as the router reads it (keys.route). */
+export const RouteRecord = Type.Object({
+  site: SiteName,
+  domains: Domains,
+  endpoints: Type.Array(EndpointRecord, { maxItems: 1_000 }),
+  balance: Type.Optional(Balance),
+  limits: Type.Optional(SiteLimits),
+  health: Type.Optional(RouteHealth),
+  httpsRedirect: Type.Optional(Type.Boolean()),
+  maintenance: Type.Optional(RouteMaintenance),
+  errorPages: Type.Optional(ErrorPages),
+  retry: Type.Optional(RouteRetry),
+  updatedAt: Timestamp,
+});
+
+/** An Assignment as an engine reads it (keys.assignment). */
+export const AssignmentRecord = Type.Object({
+  vs: Type.String({ pattern: patterns.label }),
+  engine: Type.String({ pattern: patterns.label }),
+  site: SiteName,
+  customer: CustomerName,
+  kind: Type.Enum(['static', 'app']),
+  release: Text,
+  sha256: Type.String({ pattern: patterns.sha256 }),
+  command: Type.Optional(Command),
+  healthPath: HealthPath,
+  env: Env,
+  domains: Type.Array(Domain, { maxItems: 20 }),
+  resources: Type.Optional(SiteResources),
+  egress: Type.Optional(Egress),
+  createdAt: Timestamp,
+});

@@ -1,0 +1,111 @@
+// The package ships JavaScript: `corral` and every process it starts (router workers, the
+// static web runtime inside each VS) run with plain `node` from dist/, never TypeScript
+// through tsx. A module resolve hook given in NODE_OPTIONS refuses tsx and any `.ts`
+// module; the farm must come up, deploy and serve with it in place.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CORRAL_BIN, REPO, ok, removeDir, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+
+const HOOKS = `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (specifier === 'tsx' || r.url.includes('/node_modules/tsx/') || /\\.[cm]?ts$/.test(r.url)) throw new Error('TypeScript refused: ' + r.url);
+  return r;
+}
+`;
+
+describe('the shipped package runs on plain node', () => {
+  let hookDir = '';
+  let noTs: Record<string, string> = {};
+
+  before(async () => {
+    hookDir = await mkdtemp(join(tmpdir(), 'corral-no-ts-'));
+    await writeFile(join(hookDir, 'hooks.mjs'), HOOKS);
+    await writeFile(join(hookDir, 'register.mjs'), "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n");
+    noTs = { ...process.env, NODE_OPTIONS: `--import ${pathToFileURL(join(hookDir, 'register.mjs')).href}` } as Record<string, string>;
+  });
+  after(() => removeDir(hookDir));
+
+  it('the guard works: tsx under it fails to load', () => {
+    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '-e', '0'], { env: noTs, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /TypeScript refused: .*tsx/);
+  });
+
+  it('`corral --help` runs from dist/ without tsx', () => {
+    const r = spawnSync(process.execPath, [CORRAL_BIN, '--help'], { env: noTs, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Usage: corral/);
+  });
+
+  it('the built spawn entries are the .js files in dist/ and need no loader', async () => {
+    const launch = (await import(pathToFileURL(join(REPO, 'dist/engine/vs-launch.js')).href)) as typeof import('../src/engine/vs-launch.ts');
+    assert.equal(launch.WEB_RUNTIME_MAIN, join(REPO, 'dist/web-runtime/main.js'));
+    assert.deepEqual(launch.defaultNodeArgs(), []);
+    const guest = (await import(pathToFileURL(join(REPO, 'dist/engine/namespace/guest-paths.js')).href)) as typeof import('../src/engine/namespace/guest-paths.ts');
+    const binds = guest.runtimeBinds('/usr/bin/node');
+    assert.ok(binds.includes(join(REPO, 'dist')), binds.join(' '));
+    assert.ok(!binds.includes(join(REPO, 'src')) && !binds.includes(join(REPO, 'tsconfig.json')), 'a guest sees the built code only');
+  });
+
+  describe('a farm under the guard', () => {
+    let farm: FarmProcess;
+    const site = `js${Date.now().toString(36)}`;
+
+    before(async () => {
+      // inherited by `corral up`, its router workers and the CLI runs (a VS gets only its own env)
+      process.env.NODE_OPTIONS = noTs.NODE_OPTIONS;
+      farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'] });
+    });
+    after(async () => {
+      delete process.env.NODE_OPTIONS;
+      await farm?.stop();
+      await removeDir(farm?.dir ?? '');
+    });
+
+    it('serves a static site whose web runtime is dist/web-runtime/main.js run by plain node', async () => {
+      const created = await ok(farm.cli(['customer', 'create', site]));
+      const token = /token: (\S+)/.exec(created.stdout)![1]!;
+      await ok(farm.cli(['site', 'create', site, '--domain', `${site}.test`, '--kind', 'static'], { token }));
+      await ok(farm.cli(['deploy', join(REPO, 'examples', 'static-site'), '--site', site], { token }));
+      const page = await get(farm.routerUrl, `${site}.test`, '/');
+      assert.equal(page.status, 200);
+      const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_SITE=${site}`) && p.argv[0] === process.execPath);
+      assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.js')]]);
+    });
+
+    it('runs its router workers from dist/router/cluster-worker.js', async () => {
+      const workers = (await processes()).filter((p) => p.ppid === farm.child.pid && p.env.includes('CORRAL_ROUTER_WORKER=1'));
+      assert.equal(workers.length, 2);
+      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster-worker.js')]);
+    });
+  });
+});
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  argv: string[];
+  env: string[];
+}
+
+/** Every process this user may read, from /proc (gone ones skipped). */
+async function processes(): Promise<Proc[]> {
+  const out: Proc[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const [cmdline, environ, status] = await Promise.all(['cmdline', 'environ', 'status'].map((f) => readFile(`/proc/${name}/${f}`, 'utf8')));
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status!)?.[1]);
+      out.push({ pid: Number(name), ppid, argv: cmdline!.split('\0').filter(Boolean), env: environ!.split('\0') });
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
