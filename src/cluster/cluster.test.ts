@@ -68,6 +68,25 @@ describe('a farm on etcd, in one process', { skip, timeout: 120_000 }, () => {
     await waitFor(async () => (await get(router.url, HOST)).status === 200, { what: 'the router serving the site' });
   });
 
+  it('a router restarted under load never answers 404 for a configured site (in process, then with workers)', async () => {
+    for (const workers of [1, 2]) {
+      const port = Number(new URL(router.url).port);
+      const loop = requestLoop(router.url, HOST, { concurrency: 4 });
+      await waitFor(() => loop.result.bodies.length >= 20, { what: 'load through the router' });
+      await router.close();
+      const started = performance.now();
+      router = await startRouterNode({ join: live()[0]!, token: joinToken, id: 'r1', httpPort: port, host: '127.0.0.1', workers, log: silentLogger });
+      const startMs = performance.now() - started;
+      const served = loop.result.bodies.length;
+      await waitFor(() => loop.result.bodies.length >= served + 20, { what: 'load through the restarted router' });
+      const result = await loop.stop();
+      const statuses = result.failed.map((f) => f.status);
+      console.log(`# router restart (${workers} worker${workers > 1 ? 's' : ''}): listening ${Math.round(startMs)} ms after the start; ${result.total} requests, failed: ${JSON.stringify(statuses.reduce<Record<string, number>>((n, s) => ({ ...n, [s]: (n[s] ?? 0) + 1 }), {}))}`);
+      // while it is down connections are refused; once it listens it knows every site
+      assert.deepEqual(statuses.filter((s) => typeof s === 'number'), [], 'no HTTP error status (no 404, no 503)');
+    }
+  });
+
   it('an engine dies: no failed request, replacement ready elsewhere within seconds', async () => {
     const loop = requestLoop(router.url, HOST, { concurrency: 4 });
     const { readyOn } = await siteReplicas(admin, 'www');

@@ -20,7 +20,8 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
   await store.put(keys.vsStatus('e2', 'b'), status('b', 'e2', 'ready'));
   let seen: readonly Route[] = [];
-  const live = await liveEndpoints(store, { setRoutes: (r) => (seen = r) }, silentLogger);
+  const abandoned: string[][] = [];
+  const live = await liveEndpoints(store, { setRoutes: (r) => (seen = r), abandonEndpoints: (eps) => abandoned.push(eps.map((e) => e.vs)) }, silentLogger);
   t.after(() => live.close());
   const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
   const route: Route = { site: 'www', domains: ['www.test'], endpoints: [endpoint('a'), endpoint('b')], updatedAt: '' };
@@ -30,10 +31,12 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
 
   await store.delete(keys.engine('e2'));
   await waitFor(() => vss() === 'a', { what: 'b dropped when its engine registration vanished' });
+  assert.deepEqual(abandoned, [['b']], 'b is dead: its requests in flight are cut');
   await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'stopping'));
   await waitFor(() => vss() === 'a,b', { what: 'the route passed unfiltered rather than emptied' });
   await store.put(keys.engine('e2'), JSON.stringify({ id: 'e2' }));
   await waitFor(() => vss() === 'b', { what: 'a dropped while not ready' });
+  assert.deepEqual(abandoned, [['b']], 'a stopping endpoint is only dropped: its requests finish');
 
   // records that do not parse are left out, never thrown out of the watch
   await store.put(keys.engine('e3'), 'not json');
@@ -43,8 +46,19 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await waitFor(() => vss() === 'a,b', { what: 'a back once ready, the bad records ignored' });
   // …and a router starting on a store that holds them starts
   let fresh: readonly Route[] = [];
-  const again = await liveEndpoints(store, { setRoutes: (r) => (fresh = r) }, silentLogger);
+  const again = await liveEndpoints(store, { setRoutes: (r) => (fresh = r), abandonEndpoints: () => {} }, silentLogger);
   t.after(() => again.close());
   again.setRoutes([route]);
   assert.equal(fresh[0]?.endpoints.map((e) => e.vs).join(','), 'a,b');
+
+  await store.delete(keys.vsStatus('e1', 'a'));
+  await waitFor(() => abandoned.length === 2, { what: 'a abandoned when its status vanished' });
+  assert.deepEqual(abandoned[1], ['a']);
+  // an endpoint that leaves the route first (a rollout's drain) is never cut when its status goes later
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  live.setRoutes([{ ...route, endpoints: [endpoint('b')] }]);
+  await store.delete(keys.vsStatus('e1', 'a'));
+  await store.delete(keys.vsStatus('e2', 'b'));
+  await waitFor(() => abandoned.length === 3, { what: 'b abandoned when its status vanished' });
+  assert.deepEqual(abandoned[2], ['b'], 'a had left the route: drained, not cut');
 });

@@ -4,27 +4,41 @@
 // router: routes in, filtered routes out, re-filtered on every status or engine change.
 // If filtering would leave a route with no endpoint, the route passes unfiltered (the
 // router's own retries and passive ejection still apply): a stale view never empties it.
+//
+// An endpoint whose VS status vanished (deleted, or expired with its engine's lease) or
+// whose engine's registration vanished is dead, not just unready: a host gone silent
+// sends no reset, so the requests in flight to it would wait for their timeouts. The
+// router is told (abandonEndpoints, once: when a routed endpoint's status goes) to cut them now: replayable ones are
+// retried on another endpoint, the others answered 502. An endpoint merely not ready
+// (stopping, restarting) is only dropped; its requests finish.
 
 import type { Logger } from '../lib/log.ts';
-import { keys, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
+import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';
 
 export interface RouteSink {
   setRoutes(routes: readonly Route[]): void;
 }
 
+/** The router (or router cluster) behind: routes, and endpoints known dead. */
+export interface LiveRouteSink extends RouteSink {
+  abandonEndpoints(endpoints: readonly Endpoint[]): void;
+}
+
 export interface LiveEndpoints extends RouteSink {
   close(): void;
 }
 
-export async function liveEndpoints(store: Store, router: RouteSink, log: Logger): Promise<LiveEndpoints> {
+export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger): Promise<LiveEndpoints> {
   const engines = new Map<string, string>(); // key → engine id
   const statuses = new Map<string, VsStatus>(); // key → status
   let routes: readonly Route[] = [];
+  let alive = new Map<string, Endpoint>(); // routed endpoints with a status on a live engine, at the last publish
 
   const publish = () => {
     const live = new Set(engines.values());
     const ready = new Set([...statuses.values()].filter((s) => s.state === 'ready' && live.has(s.engine)).map((s) => s.vs));
+    const present = new Set([...statuses.values()].filter((s) => live.has(s.engine)).map((s) => s.vs));
     router.setRoutes(
       routes.map((r) => {
         const endpoints = r.endpoints.filter((e) => ready.has(e.vs));
@@ -34,6 +48,13 @@ export async function liveEndpoints(store: Store, router: RouteSink, log: Logger
         return { ...r, endpoints };
       }),
     );
+    // dead: alive at the last publish, its status or engine gone now (whether still routed or not)
+    const dead = [...alive.values()].filter((e) => !present.has(e.vs));
+    alive = new Map();
+    for (const r of routes) for (const e of r.endpoints) if (present.has(e.vs)) alive.set(`${e.vs}@${e.address}:${e.port}`, e);
+    if (dead.length === 0) return;
+    log.warn({ event: 'router.endpoints_gone', vss: dead.map((e) => e.vs) }, 'virtual servers gone: cutting their requests in flight');
+    router.abandonEndpoints(dead);
   };
 
   const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined): Promise<Watcher> => {

@@ -4,13 +4,15 @@
 // the moment its VS status or its engine's registration goes, before the reconciler.
 // With `https` it also serves HTTPS (site certificates from the store's certificates/,
 // the given default certificate for other names); with `workers` > 1 it runs as a
-// primary and worker processes sharing the ports (src/router/cluster.ts).
+// primary and worker processes sharing the ports (src/router/cluster.ts), booted while
+// it joins. It listens only once the first full route table is in: a known site is
+// never answered 404 "No site is configured" by a router that has just started.
 
 import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
-  buildRouter, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, startRouterCluster, trackSiteStats, watchCertificates, watchRoutes,
-  type CertificatePem, type Router, type RouterCluster, type SiteStats,
+  bootRouterCluster, buildRouter, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  type BootedRouterCluster, type CertificatePem, type Router, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
@@ -47,58 +49,65 @@ export interface RouterNode {
   close(): Promise<void>;
 }
 
-/** The running router either way: its ports, where routes and certificates go, its metrics. */
-interface Running {
-  port: number;
-  httpsPort?: number;
+/** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
+interface Built {
   router?: Router;
-  sink: Pick<Router, 'setRoutes' | 'setCertificates'>;
+  sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
   registry(): Registry;
+  /** Listen (HTTP, then HTTPS when asked): only once the first table is in. */
+  listen(): Promise<{ port: number; httpsPort?: number }>;
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
 
 export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNode> {
   const log = opts.log ?? logger('router');
-  const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
-  const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+  // workers load their code while this process joins the farm and opens the store
+  const booting = (opts.workers ?? 1) > 1 ? bootWorkers(opts, log) : undefined;
+  booting?.catch(() => {}); // awaited below
   const stops: Array<() => void> = [];
-  let running: Running | undefined;
+  let built: Built | undefined;
   let metrics: MetricsServer | undefined;
+  let store: Store | undefined;
   try {
-    running = (opts.workers ?? 1) > 1 ? await startWorkers(opts, log) : await startInProcess(opts, log);
-    const r = running;
-    if (opts.metrics) metrics = await startMetricsServer(() => r.registry(), opts.metrics, log);
-    const live = await liveEndpoints(store, r.sink, log);
+    const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
+    store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+    built = booting ? await booting : buildInProcess(opts, log);
+    const b = built;
+    if (opts.metrics) metrics = await startMetricsServer(() => b.registry(), opts.metrics, log);
+    const live = await liveEndpoints(store, b.sink, log);
     stops.push(() => live.close());
     stops.push(await watchRoutes(store, live, log));
-    if (opts.https) stops.push(await watchCertificates(store, r.sink, log));
+    if (opts.https) stops.push(await watchCertificates(store, b.sink, log));
+    // the first full table (and certificates) is in: from the first connection, a known site is never a 404
+    const { port, httpsPort } = await b.listen();
     const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
     let closed = false;
+    const s = store;
     return {
-      url: `http://${urlHost}:${r.port}`, store,
-      ...(r.httpsPort !== undefined ? { httpsUrl: `https://${urlHost}:${r.httpsPort}` } : {}),
-      ...(r.router ? { router: r.router } : {}),
+      url: `http://${urlHost}:${port}`, store: s,
+      ...(httpsPort !== undefined ? { httpsUrl: `https://${urlHost}:${httpsPort}` } : {}),
+      ...(b.router ? { router: b.router } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
       async close() {
         if (closed) return;
         closed = true;
         stops.forEach((stop) => stop());
-        await r.close();
+        await b.close();
         await metrics?.close();
-        await store.close();
+        await s.close();
       },
     };
   } catch (err) {
     stops.forEach((stop) => stop());
-    await running?.destroy();
+    await (built ?? (await booting?.catch(() => undefined)))?.destroy();
     await metrics?.close();
-    await store.close();
+    await store?.close();
     throw err;
   }
 }
 
-async function startInProcess(opts: RouterNodeOptions, log: Logger): Promise<Running> {
+function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
   const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null });
   const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
   const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
@@ -106,31 +115,36 @@ async function startInProcess(opts: RouterNodeOptions, log: Logger): Promise<Run
     await router[how]();
     stats?.close();
   };
-  try {
-    const port = await listenOn(router.server, opts.httpPort, opts.host);
-    const httpsPort = opts.https && router.tlsServer ? await listenOn(router.tlsServer, opts.https.port, opts.host) : undefined;
-    return {
-      port, ...(httpsPort !== undefined ? { httpsPort } : {}), router,
-      sink: { setRoutes: (routes) => { router.setRoutes(routes); stats?.setRoutes(routes); }, setCertificates: (certs) => router.setCertificates(certs) },
-      registry: () => registry,
-      close: () => stop('close'),
-      destroy: () => stop('destroy'),
-    };
-  } catch (err) {
-    await stop('destroy');
-    throw err;
-  }
+  return {
+    router,
+    sink: {
+      setRoutes: (routes) => { router.setRoutes(routes); stats?.setRoutes(routes); },
+      abandonEndpoints: (endpoints) => router.abandonEndpoints(endpoints),
+      setCertificates: (certs) => router.setCertificates(certs),
+    },
+    registry: () => registry,
+    async listen() {
+      const port = await listenOn(router.server, opts.httpPort, opts.host);
+      const httpsPort = opts.https && router.tlsServer ? await listenOn(router.tlsServer, opts.https.port, opts.host) : undefined;
+      return { port, ...(httpsPort !== undefined ? { httpsPort } : {}) };
+    },
+    close: () => stop('close'),
+    destroy: () => stop('destroy'),
+  };
 }
 
-async function startWorkers(opts: RouterNodeOptions, log: Logger): Promise<Running> {
-  const rc: RouterCluster = await startRouterCluster({
+async function bootWorkers(opts: RouterNodeOptions, log: Logger): Promise<Built> {
+  const rc: BootedRouterCluster = await bootRouterCluster({
     workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
     ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),
     router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
   });
   return {
-    port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}),
     sink: rc, registry: () => rc.metricsRegistry(),
+    async listen() {
+      await rc.listen(); // every worker starts with the table and certificates set so far
+      return { port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}) };
+    },
     close: () => rc.close(),
     destroy: () => rc.close(0),
   };

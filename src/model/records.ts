@@ -188,7 +188,7 @@ export interface Route {
 
 /** A site's retry settings (router, per router process). Absent fields: the defaults below. */
 export interface RouteRetry {
-  /** Idempotent bodiless requests: each try gets this long for the response headers, then the next endpoint is tried. Default: the router's headersTimeoutMs (no per-try retry). */
+  /** Idempotent bodiless requests: each try gets this long for the response headers, then the next endpoint is tried. Default: the router's perTryTimeoutMs option (5 s). */
   perTryTimeoutMs?: number;
   /** Retries may add at most this fraction of the site's requests (10 s window). Default 0.2. */
   budgetRatio?: number;

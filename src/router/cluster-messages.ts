@@ -1,5 +1,5 @@
 // The IPC messages between the router cluster's primary and its workers.
-import type { Route } from '../model/index.ts';
+import type { Endpoint, Route } from '../model/index.ts';
 import type { MetricsJson } from './cluster-stats.ts';
 import type { RouterOptions } from './options.ts';
 import type { SiteStatsSample } from './site-stats.ts';
@@ -24,6 +24,8 @@ export type PrimaryMessage =
       certificates: readonly SiteCertificate[];
     }
   | { type: 'routes'; routes: readonly Route[] }
+  /** Endpoints known dead: Router.abandonEndpoints. */
+  | { type: 'abandon'; endpoints: readonly Endpoint[] }
   | { type: 'certificates'; certificates: readonly SiteCertificate[] }
   | { type: 'close'; drainMs: number };
 

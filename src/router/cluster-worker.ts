@@ -67,6 +67,8 @@ process.on('message', (m: PrimaryMessage) => {
   } else if (m.type === 'routes') {
     router?.setRoutes(m.routes);
     stats?.setRoutes(m.routes);
+  } else if (m.type === 'abandon') {
+    router?.abandonEndpoints(m.endpoints);
   } else if (m.type === 'certificates') {
     router?.setCertificates(m.certificates);
   } else if (m.type === 'close') {

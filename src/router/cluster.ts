@@ -17,7 +17,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
-import type { Route } from '../model/index.ts';
+import type { Endpoint, Route } from '../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
 import { createClusterStats } from './cluster-stats.ts';
 import { Registry } from 'prom-client';
@@ -47,6 +47,8 @@ export interface RouterCluster {
   readonly httpsPort: number | undefined;
   readonly workers: number;
   setRoutes(routes: readonly Route[]): void;
+  /** Every worker cuts its in-flight requests to these dead endpoints (Router.abandonEndpoints). */
+  abandonEndpoints(endpoints: readonly Endpoint[]): void;
   /** Replace every site certificate in every worker at once (SNI: exact name, then wildcard, else router.tls). */
   setCertificates(certs: readonly SiteCertificate[]): void;
   /** Per-site series over every worker (for the console's charts); up to a second behind. Empty unless router.metrics. */
@@ -180,6 +182,9 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
       routes = next;
       stats.siteStats.setRoutes(next);
       broadcast({ type: 'routes', routes }); // a worker not started yet takes them from its 'start'
+    },
+    abandonEndpoints(endpoints) {
+      broadcast({ type: 'abandon', endpoints }); // after the routes without them: IPC keeps the order
     },
     setCertificates(next) {
       certificates = next;

@@ -6,7 +6,7 @@ import type { ClientReply } from './client-exchange.ts';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../lib/log.ts';
-import { BadRequestError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
+import { BadRequestError, NoEndpointError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
 import { failureKind } from './retry-policy.ts';
 import { customErrorPage, routeOf } from './site-pages.ts';
 
@@ -48,7 +48,7 @@ export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext)
     'cache-control': 'no-store',
     'x-corral-error-id': id,
     ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
-    ...(err instanceof RateLimitedError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
+    ...(err instanceof RateLimitedError || err instanceof NoEndpointError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
   });
   res.end(body);
 }

@@ -15,6 +15,8 @@ export class UnknownHostError extends RouterError {
 
 /** The site exists but has no endpoint to send the request to. */
 export class NoEndpointError extends RouterError {
+  /** Its servers are starting (a deploy, a farm restart): worth asking again soon. */
+  readonly retryAfterSeconds = 1;
   constructor(site: string) {
     super('ROUTER_NO_ENDPOINT', 503, `no healthy endpoint for site ${site}`);
   }

@@ -19,10 +19,16 @@ export interface RouterOptions {
   trustedProxies?: readonly string[];
   /** How long an endpoint whose connection failed is skipped. Default 3000 ms. */
   ejectMs?: number;
-  /** Upstream TCP connect timeout. Default 3000 ms. */
+  /** Upstream TCP connect timeout (a LAN: a live host answers within a millisecond); a try that runs out is retried on another endpoint. Default 1000 ms. */
   connectTimeoutMs?: number;
   /** Time for the upstream to send response headers. Default 60 000 ms. */
   headersTimeoutMs?: number;
+  /**
+   * Each try of a replayable request (GET/HEAD/OPTIONS/PUT/DELETE/TRACE, no body) gets this
+   * long for the response headers, then the request goes to another endpoint (retry-policy.ts);
+   * a site's retry.perTryTimeoutMs overrides it. 0 = none (the try waits headersTimeoutMs). Default 5000 ms.
+   */
+  perTryTimeoutMs?: number;
   /** Longest silence inside an upstream response body; 0 disables. Default 300 000 ms. */
   bodyTimeoutMs?: number;
   /** close() waits this long for open connections, then destroys them. Default 10 000 ms. */
@@ -52,8 +58,9 @@ export type RouterConfig = Readonly<Required<RouterOptions>>;
 const DEFAULTS: Omit<RouterConfig, 'log'> = {
   trustedProxies: [],
   ejectMs: 3000,
-  connectTimeoutMs: 3000,
+  connectTimeoutMs: 1000,
   headersTimeoutMs: 60_000,
+  perTryTimeoutMs: 5000,
   bodyTimeoutMs: 300_000,
   drainTimeoutMs: 10_000,
   rawUpstream: true,
@@ -73,6 +80,7 @@ const DURATIONS = [
   'ejectMs',
   'connectTimeoutMs',
   'headersTimeoutMs',
+  'perTryTimeoutMs',
   'bodyTimeoutMs',
   'drainTimeoutMs',
   'clientHeadersTimeoutMs',

@@ -114,7 +114,7 @@ class Forwarding {
     this.#current = current;
     this.#ep = ep;
     this.#tryKey = key;
-    const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, deps.config.headersTimeoutMs));
+    const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, deps.config));
     this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
     if (current.balance?.policy === 'least-conn') {

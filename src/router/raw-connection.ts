@@ -6,8 +6,9 @@
 // each failure carries the same codes undici uses, so retry-policy and error-response
 // treat both paths alike. They are checked by their pool's sweep (raw-upstreams.ts)
 // against a coarse clock, not by socket timers: a socket timeout re-arms a timer on every
-// read and write, the largest timer cost on the hot path. Only a per-try timeout, short
-// and rare, gets a timer of its own.
+// read and write, the largest timer cost on the hot path. A per-try timeout (on for every
+// replayable request by default) is the headers phase's limit for that exchange, checked
+// by the same sweep: no timer per request.
 
 import { connect, type Socket } from 'node:net';
 import { consumeReads, responseParser, type ConsumedReads, type ResponseParser } from './raw-parser.ts';
@@ -39,6 +40,8 @@ type Phase = 'connecting' | 'headers' | 'body' | 'idle';
 
 export class RawConnection {
   readonly socket: Socket;
+  /** The endpoint's key (its socket address), for abandoning every connection to it. */
+  readonly key: string;
   readonly #parser: ResponseParser;
   readonly #timeouts: ConnectionTimeouts;
   readonly #onIdle: (c: RawConnection) => void;
@@ -50,14 +53,14 @@ export class RawConnection {
   /** When the phase began, or (body) the last read. */
   #since: number;
   readonly #clock: CoarseClock;
-  #tryTimer: NodeJS.Timeout | undefined;
   /** Reads straight into the parser once connected (undefined: through 'data' events). */
   #reads: ConsumedReads | undefined;
   #connected = false;
   #keepAlive = true;
   #gone = false;
 
-  constructor(host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+  constructor(key: string, host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+    this.key = key;
     this.#timeouts = timeouts;
     this.#clock = clock;
     this.#since = Date.now();
@@ -113,6 +116,11 @@ export class RawConnection {
     else this.#sink?.onReadDone();
   }
 
+  /** Fail the exchange in progress with err (its endpoint is gone) and drop the connection. */
+  abort(err: Error): void {
+    if (!this.#gone) this.#fail(err);
+  }
+
   /** Drop the connection (the client left, or the pool is closing). */
   destroy(): void {
     this.#sink = undefined;
@@ -155,7 +163,7 @@ export class RawConnection {
     if (this.#gone) return;
     const t = this.#timeouts;
     const limit =
-      this.#phase === 'idle' ? t.keepAliveMs : this.#phase === 'headers' ? t.headersTimeoutMs : this.#phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs;
+      this.#phase === 'idle' ? t.keepAliveMs : this.#phase === 'headers' ? (this.#headersTimeoutMs ?? t.headersTimeoutMs) : this.#phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs;
     if (limit > 0 && now - this.#since > limit) this.#timeout();
   }
 
@@ -166,7 +174,6 @@ export class RawConnection {
   }
 
   #fail(err: Error): void {
-    this.#clearTryTimer();
     const sink = this.#sink;
     if (!this.#gone) this.destroy();
     sink?.onError(err);
@@ -175,24 +182,5 @@ export class RawConnection {
   #setPhase(phase: Phase): void {
     this.#phase = phase;
     this.#since = Date.now(); // exact: a phase must never end early
-    if (phase === 'headers' && this.#headersTimeoutMs !== undefined) {
-      this.#tryTimer = setTimeout(tryTimedOut, this.#headersTimeoutMs, this);
-    } else this.#clearTryTimer();
   }
-
-  /** The per-try timer fired: still waiting for headers? */
-  tryTimedOut(): void {
-    this.#tryTimer = undefined;
-    if (this.#phase === 'headers' && !this.#gone) this.#timeout();
-  }
-
-  #clearTryTimer(): void {
-    if (this.#tryTimer === undefined) return;
-    clearTimeout(this.#tryTimer);
-    this.#tryTimer = undefined;
-  }
-}
-
-function tryTimedOut(conn: RawConnection): void {
-  conn.tryTimedOut();
 }

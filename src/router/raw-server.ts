@@ -215,7 +215,8 @@ class RawClient implements ReplyOwner {
     const status = this.#refusal!;
     const text = status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large';
     this.#queue.length = 0;
-    this.socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, 'latin1');
+    this.socket.write(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, 'latin1');
+    closeAfterWrites(this.socket);
   }
 
   #handOff(): void {
@@ -243,7 +244,7 @@ class RawClient implements ReplyOwner {
 
   #end(): void {
     this.#stop();
-    this.socket.end();
+    closeAfterWrites(this.socket);
   }
 
   /** The client half-closed: as node:http does, what it asked is abandoned and the connection ends. */
@@ -303,6 +304,18 @@ function serialiseHead(method: string, url: string, major: number, minor: number
   let head = `${method} ${url} HTTP/${major}.${minor}\r\n`;
   for (let i = 0; i < raw.length; i += 2) head += `${raw[i]!}: ${raw[i + 1]!}\r\n`;
   return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+/**
+ * End the connection and destroy it once what is owed is written, as node:http does for
+ * its last response (destroySoon). Waiting for the client's FIN instead would wait
+ * forever: reading has stopped, so it is never seen, and the socket would stay open
+ * (CLOSE_WAIT) — holding a close() for its whole drain deadline.
+ */
+function closeAfterWrites(socket: Socket): void {
+  if (socket.writableFinished) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
+  if (!socket.writableEnded) socket.end();
 }
 
 function closeParser(parser: RequestParser): void {

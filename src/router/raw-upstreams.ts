@@ -45,6 +45,12 @@ export class RawUpstreams {
     }
   }
 
+  /** The endpoint is gone: fail the exchange on each of its connections with err, drop them all. */
+  abandon(key: string, err: Error): void {
+    this.#idle.delete(key);
+    for (const c of [...this.#all]) if (c.key === key) c.abort(err);
+  }
+
   /** Close idle connections now, busy ones when their exchange ends. Safe twice. */
   async close(): Promise<void> {
     this.#closing = true;
@@ -68,6 +74,7 @@ export class RawUpstreams {
 
   #open(ep: Endpoint, key: string): RawConnection {
     const conn = new RawConnection(
+      key,
       ep.address,
       ep.port,
       this.#timeouts,

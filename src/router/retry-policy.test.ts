@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
+import { routerConfig } from './options.ts';
+import { ejects, endpointGoneError, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
 import type { Route } from '../model/index.ts';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
@@ -58,10 +59,29 @@ test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on 
   assert.equal(maxTries(r(3, { maxTries: 1 }), 'unsent'), 1);
   assert.equal(maxTries(r(1), 'timeout'), 1);
   assert.equal(maxTries(r(5, { maxTries: 3 }), 'timeout'), 3);
-  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 200 }), true, 60_000), 200);
-  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 200 }), false, 60_000), undefined, 'not replayable');
-  assert.equal(perTryTimeoutMs(r(2, { perTryTimeoutMs: 90_000 }), true, 60_000), 60_000, 'never beyond the router-wide timeout');
-  assert.equal(perTryTimeoutMs(r(2), true, 60_000), undefined);
+});
+
+test("per-try timeout: the site's, else the router's (5 s by default), for replayable requests only", () => {
+  const r = (retry?: Route['retry']): Route => ({ site: 's', domains: [], updatedAt: '', retry, endpoints: [] });
+  const defaults = routerConfig();
+  assert.equal(defaults.perTryTimeoutMs, 5_000, 'on by default');
+  assert.equal(defaults.connectTimeoutMs, 1_000, 'a LAN connect timeout by default');
+  assert.equal(perTryTimeoutMs(r(), true, defaults), 5_000, 'a site without retry settings gets the router default');
+  assert.equal(perTryTimeoutMs(r(), false, defaults), undefined, 'a POST or a body never gets one');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), true, defaults), 200);
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), false, defaults), undefined, 'not replayable');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 90_000 }), true, defaults), 60_000, 'never beyond the router-wide headersTimeoutMs');
+  assert.equal(perTryTimeoutMs(r(), true, routerConfig({ perTryTimeoutMs: 0 })), undefined, '0 turns the router default off');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 300 }), true, routerConfig({ perTryTimeoutMs: 0 })), 300, 'a site still sets its own');
+});
+
+test('a try cut because its endpoint is gone fails like a broken connection: retried only when replayable, ejects', () => {
+  const kind = failureKind(endpointGoneError('10.0.0.1:80'));
+  assert.equal(kind, 'broken');
+  assert.equal(mayRetry(kind, { replayable: true, bodyless: true, bodyUnread: false }), true);
+  assert.equal(mayRetry(kind, { replayable: false, bodyless: true, bodyUnread: false }), false, 'a bodiless POST');
+  assert.equal(mayRetry(kind, { replayable: false, bodyless: false, bodyUnread: false }), false, 'a POST whose body was sent');
+  assert.equal(ejects(kind), true);
 });
 
 test('connection failures eject the endpoint; slow answers do not', () => {

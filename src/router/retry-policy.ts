@@ -10,14 +10,15 @@ import type { Route } from '../model/index.ts';
 /**
  * Where an attempt failed:
  * - `unsent`: the request never left the router (connect refused or timed out, pool closed);
- * - `broken`: the connection broke after the request may have been sent;
+ * - `broken`: the connection broke after the request may have been sent, or the router
+ *   cut it because the endpoint is known gone (`endpointGoneError`);
  * - `timeout`: the endpoint took the request but sent no headers in time;
  * - `other`: anything else (a bug, a bad header, a destroyed pool).
  */
 export type FailureKind = 'unsent' | 'broken' | 'timeout' | 'other';
 
 const UNSENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CLOSED']);
-const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_INFO']);
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_INFO', 'ROUTER_ENDPOINT_GONE']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 export function failureKind(err: unknown): FailureKind {
@@ -27,6 +28,15 @@ export function failureKind(err: unknown): FailureKind {
   if (BROKEN.has(code)) return 'broken';
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
   return 'other';
+}
+
+/**
+ * What a try in flight to an endpoint known dead (its VS status or its engine's
+ * registration vanished; Router.abandonEndpoints) fails with: its upstream socket is
+ * destroyed, and it is retried or answered like a broken connection.
+ */
+export function endpointGoneError(key: string): Error {
+  return Object.assign(new Error(`endpoint ${key} is gone (its virtual server or engine left the farm)`), { code: 'ROUTER_ENDPOINT_GONE' });
 }
 
 /** A request that can be sent again as is: idempotent and without a body. */
@@ -77,13 +87,16 @@ export function maxTries(route: Route, kind: FailureKind): number {
 }
 
 /**
- * The response-headers timeout of one try: the site's perTryTimeoutMs for a replayable
- * request (never beyond the router's headersTimeoutMs), else undefined (the router's).
+ * The response-headers timeout of one try: for a replayable request the site's
+ * perTryTimeoutMs, else the router's (`perTryTimeoutMs` option, 0 = none), never beyond
+ * the router's headersTimeoutMs; undefined (the router's headersTimeoutMs applies) for
+ * any other request, or when neither sets one.
  */
-export function perTryTimeoutMs(route: Route, replayable: boolean, headersTimeoutMs: number): number | undefined {
-  const t = route.retry?.perTryTimeoutMs;
-  if (!replayable || t === undefined) return undefined;
-  return headersTimeoutMs > 0 ? Math.min(t, headersTimeoutMs) : t;
+export function perTryTimeoutMs(route: Route, replayable: boolean, config: { headersTimeoutMs: number; perTryTimeoutMs: number }): number | undefined {
+  if (!replayable) return undefined;
+  const t = route.retry?.perTryTimeoutMs ?? (config.perTryTimeoutMs || undefined);
+  if (t === undefined) return undefined;
+  return config.headersTimeoutMs > 0 ? Math.min(t, config.headersTimeoutMs) : t;
 }
 
 /** Does this failure mark the endpoint as failed (passive health check)? */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
+import { request, type ServerResponse } from 'node:http';
 import { waitFor } from '../lib/wait.ts';
 import { buildRouter } from './router.ts';
 import { listen, route, startBackend, startRouter } from './testing.ts';
@@ -21,6 +21,30 @@ test('close() lets an open request finish, then stops', async (t) => {
   assert.equal((await pending).body, 'finished');
   await closing;
   await r.router.close();
+});
+
+test('the raw front lets go of connections it ends: Connection: close leaves none open, close() does not wait on idle keep-alive clients', async (t) => {
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
+  const connections = () => new Promise<number>((resolve) => r.router.server.getConnections((_e, n) => resolve(n)));
+  for (let i = 0; i < 3; i++) {
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: r.port, headers: { host: 's.test', connection: 'close' }, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(reply, 200);
+  }
+  // the router ended each one after its reply; it must not wait for a FIN it no longer reads
+  await waitFor(async () => (await connections()) === 0, { what: 'the ended connections closed' });
+  assert.equal((await r.send({ host: 's.test' })).status, 200); // a keep-alive connection, now idle
+  assert.equal(await connections(), 1);
+  const start = performance.now();
+  await r.router.close();
+  assert.ok(performance.now() - start < 1_000, `close() took ${Math.round(performance.now() - start)} ms (drain deadline 10 s)`);
 });
 
 test('close() gives up waiting after the drain deadline', async (t) => {

@@ -26,10 +26,11 @@ test('an unknown host gets a 404 naming the host, never another site', async (t)
   assert.equal(shop.seen.length, 0);
 });
 
-test('a site without endpoints gets a 503', async (t) => {
+test('a site without endpoints gets a 503 with Retry-After (its servers may be starting)', async (t) => {
   const r = await startRouter(t, [route('empty', ['empty.example.com'], [])]);
   const reply = await r.send({ host: 'empty.example.com' });
   assert.equal(reply.status, 503);
+  assert.equal(reply.headers['retry-after'], '1');
   assert.match(reply.body, /^no healthy endpoint for site empty\n/);
 });
 

@@ -25,13 +25,14 @@ import { installRawFront } from './raw-server.ts';
 import type { RawRequest } from './raw-message.ts';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { Route } from '../model/index.ts';
+import type { Endpoint, Route } from '../model/index.ts';
 import { Balancers } from './balance-policy.ts';
 import { Ejections, endpointKey } from './ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
 import { BadRequestError, NoEndpointError, UnknownHostError, type RouterError } from './errors.ts';
 import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
+import { endpointGoneError } from './retry-policy.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
 import { hygieneError } from './request-hygiene.ts';
 import { SiteLimiter } from './site-limits.ts';
@@ -57,6 +58,14 @@ export interface Router {
   readonly tlsServer: Http2SecureServer | undefined;
   /** Replace the whole route table at once. */
   setRoutes(routes: readonly Route[]): void;
+  /**
+   * These endpoints are known dead (their VS status or engine registration vanished):
+   * every try in flight to them fails now — its upstream socket destroyed — and is
+   * retried on another endpoint when replayable, else answered 502 (and the endpoint is
+   * ejected, as for any broken connection); their tunnels are cut. Call after setRoutes
+   * without them.
+   */
+  abandonEndpoints(endpoints: readonly Endpoint[]): void;
   /** Replace every site certificate at once (SNI: exact name, then wildcard, else the default). */
   setCertificates(certs: readonly SiteCertificate[]): void;
   /** Stop accepting, let open requests finish (up to drainTimeoutMs), release pools. Safe twice. */
@@ -162,6 +171,17 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     log.info({ event: 'routes.updated', sites: routes.length, domains: next.size, endpoints: live.size }, 'routes updated');
   }
 
+  function abandonEndpoints(endpoints: readonly Endpoint[]): void {
+    for (const ep of endpoints) {
+      const key = endpointKey(ep);
+      const err = endpointGoneError(key);
+      raw?.abandon(key, err);
+      pools.abandon(key, err);
+      tunnels.cut(key);
+    }
+    log.info({ event: 'endpoints.abandoned', endpoints: endpoints.map((ep) => ({ vs: ep.vs, endpoint: endpointKey(ep) })) }, 'in-flight requests to gone endpoints cut');
+  }
+
   const upstream = {
     close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => undefined)),
     destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => undefined)),
@@ -179,6 +199,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     server,
     tlsServer: tls?.server,
     setRoutes,
+    abandonEndpoints,
     setCertificates: (list) => certs.setCertificates(list),
     close: async () => (void tls?.lifecycle.close(), lifecycle.close()),
     destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),

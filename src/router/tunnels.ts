@@ -46,6 +46,14 @@ export class Tunnels {
     }
   }
 
+  /** The endpoint is gone: cut its tunnels now. */
+  cut(key: string): void {
+    const timer = this.#closing.get(key);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#closing.delete(key);
+    for (const s of this.#open.get(key) ?? []) s.destroy();
+  }
+
   /** Cut every tunnel now. */
   destroy(): void {
     for (const timer of this.#closing.values()) clearTimeout(timer);

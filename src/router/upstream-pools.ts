@@ -1,6 +1,7 @@
 // Keep-alive connection pools to the endpoints, one undici Pool per endpoint address.
 // Pools outlive route swaps; a pool whose endpoint left every route is closed
-// gracefully (its in-flight requests finish) at the next swap.
+// gracefully (its in-flight requests finish) at the next swap; one whose endpoint is gone
+// (abandon) is destroyed, its in-flight requests failed at once.
 
 import { Pool } from 'undici';
 import type { Endpoint } from '../model/index.ts';
@@ -14,8 +15,8 @@ export interface PoolTimeouts {
 
 export class UpstreamPools {
   readonly #pools = new Map<string, Pool>();
-  /** Retired pools still finishing their requests, so destroy() can cut them off. */
-  readonly #retired = new Set<Pool>();
+  /** Retired pools still finishing their requests (→ their endpoint's key), so destroy() and abandon() can cut them off. */
+  readonly #retired = new Map<Pool, string>();
   readonly #timeouts: PoolTimeouts;
 
   constructor(timeouts: PoolTimeouts) {
@@ -46,27 +47,39 @@ export class UpstreamPools {
     for (const [key, pool] of this.#pools) {
       if (keys.has(key)) continue;
       this.#pools.delete(key);
-      this.#retire(pool);
+      this.#retire(pool, key);
+    }
+  }
+
+  /** The endpoint is gone: destroy its pools (routed or retired), failing their requests with err now. */
+  abandon(key: string, err: Error): void {
+    const pools = [...this.#retired].filter(([, k]) => k === key).map(([p]) => p);
+    const routed = this.#pools.get(key);
+    if (routed) pools.push(routed);
+    this.#pools.delete(key);
+    for (const pool of pools) {
+      this.#retired.delete(pool);
+      pool.destroy(err).catch(noop);
     }
   }
 
   /** Close every pool gracefully. Safe to call twice. */
   async close(): Promise<void> {
-    for (const pool of this.#pools.values()) this.#retire(pool);
+    for (const [key, pool] of this.#pools) this.#retire(pool, key);
     this.#pools.clear();
-    await Promise.all([...this.#retired].map((p) => p.close().catch(noop)));
+    await Promise.all([...this.#retired.keys()].map((p) => p.close().catch(noop)));
   }
 
   /** Destroy every pool, aborting in-flight requests. Safe to call twice. */
   async destroy(): Promise<void> {
-    const pools = [...this.#pools.values(), ...this.#retired];
+    const pools = [...this.#pools.values(), ...this.#retired.keys()];
     this.#pools.clear();
     this.#retired.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(noop)));
   }
 
-  #retire(pool: Pool): void {
-    this.#retired.add(pool);
+  #retire(pool: Pool, key: string): void {
+    this.#retired.set(pool, key);
     pool
       .close()
       .catch(noop)

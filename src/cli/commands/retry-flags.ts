@@ -15,7 +15,8 @@ export interface RetryOpts {
 export const RETRY_HELP = `
 Retries (per router process): --per-try-timeout gives each try of a GET/HEAD/OPTIONS/PUT/DELETE
 without a body that long for the response headers before the next endpoint is tried (504 when
-none is left); requests with a body are never retried that way. Retries may add at most
+none is left; default: the router's, 5 s; off restores it); requests with a body are never
+retried that way. Retries may add at most
 --retry-budget of the site's requests over 10 s (default 0.2), plus --min-retries a second
 (default 10). --max-tries caps the tries per request (default: the endpoint count, at least 2).
 "default" restores a setting's default.`;
@@ -36,7 +37,7 @@ export function retryBody(o: RetryOpts, stored: RouteRetry | undefined): RouteRe
 
 export function retryText(r: RouteRetry | undefined): string {
   const parts = [
-    `per-try timeout ${r?.perTryTimeoutMs !== undefined ? `${r.perTryTimeoutMs}ms` : 'none'}`,
+    `per-try timeout ${r?.perTryTimeoutMs !== undefined ? `${r.perTryTimeoutMs}ms` : "the router's (5 s)"}`,
     `retry budget ${r?.budgetRatio ?? 0.2} + ${r?.minRetriesPerSecond ?? 10}/s`,
     `max tries ${r?.maxTries ?? 'per endpoints'}`,
   ];

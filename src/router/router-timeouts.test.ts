@@ -1,0 +1,85 @@
+// The router's own upstream deadlines, on by default, with real sockets: the per-try
+// timeout of replayable requests (router option perTryTimeoutMs, for sites that set none)
+// and the connect timeout against an endpoint whose connect hangs (its SYNs dropped).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { routerConfig } from './options.ts';
+import { route, startBackend, startRouter } from './testing.ts';
+
+for (const rawUpstream of [true, false]) {
+  const path = rawUpstream ? 'raw path' : 'undici path';
+
+  test(`${path}: a site without retry settings gets the router's per-try timeout: a GET moves on, a POST waits`, async (t) => {
+    const slow = await startBackend(t, 'slow', (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      setTimeout(() => res.end('slow'), 3_000).unref();
+    });
+    const fast = await startBackend(t, 'fast');
+    const PER_TRY = 200;
+    const r = await startRouter(t, [route('s', ['s.test'], [slow, fast])], { rawUpstream, perTryTimeoutMs: PER_TRY, headersTimeoutMs: 1_000 });
+    for (let i = 0; i < 2; i++) {
+      const start = performance.now();
+      const reply = await r.send({ host: 's.test', path: `/${i}` });
+      const ms = performance.now() - start;
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body, 'fast');
+      assert.ok(ms < PER_TRY + (rawUpstream ? 500 : 1_500), `took ${ms} ms`);
+    }
+    assert.ok(slow.seen.length >= 1, 'the slow endpoint had tries, moved on from');
+    // a POST may have had an effect: never a per-try timeout, it waits headersTimeoutMs (504)
+    let post = await r.send({ host: 's.test', method: 'POST', body: 'x' });
+    if (post.status === 200) post = await r.send({ host: 's.test', method: 'POST', body: 'x' });
+    assert.equal(post.status, 504);
+  });
+}
+
+const pythonMissing = spawnSync('python3', ['-c', 'pass']).status === 0 ? false : 'needs python3 (a listening socket that never accepts)';
+
+for (const rawUpstream of [true, false]) {
+  const path = rawUpstream ? 'raw path' : 'undici path';
+
+  test(`${path}: an endpoint whose connect hangs is given up after the default 1 s connect timeout and the request retried elsewhere`, { skip: pythonMissing }, async (t) => {
+    const hanging = await hangingEndpoint(t);
+    const fast = await startBackend(t, 'fast');
+    const connectTimeoutMs = routerConfig().connectTimeoutMs;
+    const r = await startRouter(t, [route('s', ['s.test'], [{ vs: 'hanging', address: '127.0.0.1', port: hanging, release: 'r1' }, fast])], { rawUpstream });
+    // round robin: one of the first two requests starts on the hanging endpoint
+    const took: number[] = [];
+    for (const o of [{ path: '/1' }, { path: '/2' }]) {
+      const start = performance.now();
+      const reply = await r.send({ host: 's.test', ...o });
+      took.push(performance.now() - start);
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body, 'fast');
+    }
+    const slowest = Math.max(...took);
+    assert.ok(slowest >= connectTimeoutMs - 5 && slowest < connectTimeoutMs + 1_000, `the hanging connect cost ≈ ${connectTimeoutMs} ms: ${took.join(', ')}`);
+    // a body that was never sent may go elsewhere too (the request never left the router)
+    if (!rawUpstream) {
+      const reply = await r.send({ host: 's.test', method: 'POST', body: 'order=1' });
+      assert.equal(reply.status, 200);
+    }
+  });
+}
+
+/**
+ * A port whose connects hang: a socket listening with a backlog of 0 that never accepts,
+ * its queue filled by one connection, so the kernel drops further SYNs (as from a host
+ * whose link is down). Node accepts every connection, so the socket is python's.
+ */
+async function hangingEndpoint(t: TestContext): Promise<number> {
+  const py = spawn('python3', ['-c', "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()"], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => py.kill());
+  const port = await new Promise<number>((resolve, reject) => {
+    py.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+    py.once('error', reject);
+  });
+  const filler: Socket = connect(port, '127.0.0.1');
+  filler.on('error', () => {});
+  t.after(() => filler.destroy());
+  await new Promise((resolve) => filler.once('connect', resolve));
+  return port;
+}
