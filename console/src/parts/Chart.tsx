@@ -5,13 +5,15 @@ export interface ChartProps {
   points: { t: number; v: number | undefined }[];
   testId?: string;
   color?: string;
+  /** What the series counts, shown as a tooltip and under the chart. */
+  hint?: string;
 }
 
 const W = 320;
 const H = 110;
 const PAD = 4;
 
-export function Chart({ title, unit, points, testId, color = '#2563eb' }: ChartProps) {
+export function Chart({ title, unit, points, testId, color = '#2563eb', hint }: ChartProps) {
   const values = points.map((p) => p.v ?? 0);
   const max = Math.max(1e-9, ...values);
   const last = points.length ? points[points.length - 1]!.v : undefined;
@@ -20,7 +22,7 @@ export function Chart({ title, unit, points, testId, color = '#2563eb' }: ChartP
   const line = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.v ?? 0).toFixed(1)}`).join(' ');
   const area = points.length ? `${line} L${x(points.length - 1).toFixed(1)},${H - PAD} L${x(0).toFixed(1)},${H - PAD} Z` : '';
   return (
-    <figure className="chart" data-testid={testId} data-last={last ?? ''} data-max={values.length ? max : 0}>
+    <figure className="chart" data-testid={testId} data-last={last ?? ''} data-max={values.length ? max : 0} title={hint}>
       <figcaption>
         <span>{title}</span>
         <strong>{last === undefined ? '–' : `${round(last)} ${unit}`}</strong>
@@ -30,7 +32,7 @@ export function Chart({ title, unit, points, testId, color = '#2563eb' }: ChartP
         {points.length > 1 && <path d={area} fill={color} opacity={0.12} />}
         {points.length > 1 && <path d={line} fill="none" stroke={color} strokeWidth={2} vectorEffect="non-scaling-stroke" />}
       </svg>
-      <div className="chart-scale">max {round(max)} {unit}</div>
+      <div className="chart-scale">{hint && <span className="chart-hint">{hint}</span>}<span>max {round(max)} {unit}</span></div>
     </figure>
   );
 }
