@@ -7,10 +7,10 @@
 // CORRAL_SCREENSHOTS=docs/screenshots (so a test run leaves the work tree clean).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { create as createTar } from 'tar';
 import { startFarmProcess, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
@@ -190,14 +190,27 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     const folder = join(work, 'my-site');
     await cp(STATIC_EXAMPLE, folder, { recursive: true });
     await writeFile(join(folder, 'index.html'), '<!doctype html><title>v2</title><h1>Release two, from a folder</h1>\n');
+    // a path over ustar's 100-byte name field: packed with the prefix field
+    const deep = `assets/${'d'.repeat(70)}/${'f'.repeat(60)}.txt`;
+    await mkdir(join(folder, dirname(deep)), { recursive: true });
+    await writeFile(join(folder, deep), 'deep file\n');
+    // A name no tarball can hold is refused in the page, and nothing is uploaded.
+    const bad = join(work, 'bad-site');
+    await mkdir(bad);
+    await writeFile(join(bad, `${'n'.repeat(120)}.html`), 'x');
     await acme.goto(`${farm.apiUrl}/console/#/deploy/www`);
+    await acme.getByTestId('deploy-folder').setInputFiles(bad);
+    await acme.getByTestId('deploy-submit').click();
+    await acme.getByRole('alert').getByText('the path is too long for a tarball').waitFor(T);
+    assert.equal((await api('GET', '/v1/sites/www/releases', acmeToken, undefined)).releases.length, 1);
     await acme.getByTestId('deploy-folder').setInputFiles(folder);
-    assert.match(await acme.getByTestId('deploy-picked').innerText(), /^my-site\/: 5 files/);
+    assert.match(await acme.getByTestId('deploy-picked').innerText(), /^my-site\/: 6 files/);
     await acme.getByTestId('deploy-submit').click();
     await acme.locator('[data-testid=rollout][data-done=yes]').waitFor({ timeout: 30_000 });
     assert.match(await acme.getByTestId('rollout-status').innerText(), /serving release #2/);
     assert.match((await get(farm.routerUrl, 'www.acme.test', '/')).body, /Release two, from a folder/);
     assert.equal((await get(farm.routerUrl, 'www.acme.test', '/about/')).status, 200, 'subfolders are packed too');
+    assert.equal((await get(farm.routerUrl, 'www.acme.test', `/${deep}`)).body, 'deep file\n');
   });
 
   it('lists every release and rolls back to an older one than the previous (v1 after v3)', async () => {
