@@ -5,7 +5,7 @@ export interface ChartProps {
   points: { t: number; v: number | undefined }[];
   testId?: string;
   color?: string;
-  /** What the series counts, shown as a tooltip and under the chart. */
+  /** What the series counts, shown as a tooltip. */
   hint?: string;
 }
 
@@ -32,7 +32,7 @@ export function Chart({ title, unit, points, testId, color = '#2563eb', hint }: 
         {points.length > 1 && <path d={area} fill={color} opacity={0.12} />}
         {points.length > 1 && <path d={line} fill="none" stroke={color} strokeWidth={2} vectorEffect="non-scaling-stroke" />}
       </svg>
-      <div className="chart-scale">{hint && <span className="chart-hint">{hint}</span>}<span>max {round(max)} {unit}</span></div>
+      <div className="chart-scale">max {round(max)} {unit}</div>
     </figure>
   );
 }

@@ -16,6 +16,7 @@ export function FarmView({ me }: { me: Whoami }) {
     <section>
       <h2>Farm {me.role === 'customer' && <span className="muted small">— your sites only</span>}</h2>
       {error && <div className="error">{error}</div>}
+      <Legend />
       <div className="router-box" data-testid="router">
         <div className="box-title">Router <span className="muted">routes by Host</span></div>
         <div className="domains">
@@ -25,7 +26,6 @@ export function FarmView({ me }: { me: Whoami }) {
           ))}
         </div>
       </div>
-      <Legend />
       <div className="engines">
         {engineIds.length === 0 && <div className="muted">No engines are running.</div>}
         {engineIds.map((id) => {

@@ -64,7 +64,7 @@ export function SiteDetail({ name }: { name: string }) {
           </form>
         </div>
       </div>
-      <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it</span></h3>
+      <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it; errors as a share of requests: 5xx the site or router failed, 4xx the request was refused or not found</span></h3>
       <div className="charts">
         <Chart title="Requests/s" unit="req/s" testId="chart-rps" points={points.map((p) => ({ t: p.t, v: p.requests / STEP }))} />
         <Chart title="Latency p50" unit="ms" testId="chart-p50" points={points.map((p) => ({ t: p.t, v: p.p50Ms }))} color="#059669" />
