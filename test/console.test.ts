@@ -66,12 +66,12 @@ describe('the web console', { skip: browserSkipReason() }, () => {
   async function api(method: string, path: string, token: string, body: unknown): Promise<any> {
     const raw = Buffer.isBuffer(body);
     const res = await fetch(`${farm.apiUrl}${path}`, {
-      method, body: raw ? body : JSON.stringify(body),
-      headers: { authorization: `Bearer ${token}`, 'content-type': raw ? 'application/gzip' : 'application/json' },
+      method, body: raw ? body : body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': raw ? 'application/gzip' : 'application/json' }) },
     });
     const text = await res.text();
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
+    return text ? JSON.parse(text) : undefined;
   }
 
   async function signIn(page: Page, token: string): Promise<void> {
@@ -181,9 +181,36 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     const levels = await acme.getByTestId('log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
     assert.ok(levels.length < all && levels.every((l) => ['warn', 'error', 'fatal'].includes(l ?? '')), `warn and above: ${levels.join(',')}`);
     await acme.getByTestId('logs-level').selectOption('');
+    for (const source of ['router', 'app']) {
+      await acme.getByTestId('logs-source').selectOption(source);
+      const sources = await acme.getByTestId('log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-source')));
+      assert.ok(sources.every((s) => s === source) && (source === 'router' || sources.length > 0), `${source}: ${sources.join(',')}`);
+    }
+    await acme.getByTestId('logs-source').selectOption('');
     // Live: scaling down drains one guest, whose goodbye arrives on the open stream.
     await api('POST', '/v1/sites/www/scale', acmeToken, { replicas: 1 });
     await acme.getByTestId('logs').getByText('draining in-flight requests').first().waitFor(T);
+  });
+
+  it('creates an app site with the CLI\'s settings, and refuses a malformed environment line in the page', async () => {
+    await acme.goto(`${farm.apiUrl}/console/#/sites`);
+    await acme.getByTestId('new-name').fill('api');
+    await acme.getByTestId('new-domain').fill('api.acme.test');
+    await acme.getByTestId('new-kind').selectOption('app');
+    await acme.getByTestId('new-command').fill('node server.js');
+    await acme.getByTestId('new-health').fill('/healthz');
+    await acme.getByTestId('new-https-redirect').check();
+    await acme.getByTestId('new-env').fill('GOOD=1\nnot an assignment');
+    await acme.getByTestId('create-site').click();
+    await acme.getByRole('alert').getByText('environment line 2: write KEY=VALUE').waitFor(T);
+    const before = await api('GET', '/v1/sites', acmeToken, undefined);
+    assert.ok(!before.sites.some((x: { name: string }) => x.name === 'api'), 'nothing created');
+    await acme.getByTestId('new-env').fill('GOOD=1');
+    await acme.getByTestId('create-site').click();
+    await acme.waitForURL(/#\/deploy\/api$/, T);
+    const { site } = await api('GET', '/v1/sites/api', acmeToken, undefined);
+    assert.deepEqual([site.kind, site.command, site.healthPath, site.httpsRedirect, site.env], ['app', 'node server.js', '/healthz', true, { GOOD: '1' }]);
+    await api('DELETE', '/v1/sites/api', acmeToken, undefined);
   });
 
   it('deploys a folder picked in the browser, packed into a .tar.gz on the page', async () => {

@@ -103,12 +103,12 @@ export function uploadRelease(site: string, file: Blob, onProgress: (sent: numbe
 }
 
 /**
- * Streams a site's logs (tail, then follow) line by line until the signal aborts. `source`
- * (app, router) is sent only when given: the API's default is the guests' output.
+ * Streams a site's logs (tail, then follow) line by line until the signal aborts: what the
+ * API gives by default (the guests' output, and the router's access lines where the
+ * controller serves them, prefixed `router | `); the view filters by source itself.
  */
-export async function followLogs(site: string, tail: number, source: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-  const query = `tail=${tail}&follow=true${source ? `&source=${encodeURIComponent(source)}` : ''}`;
-  const res = await fetch(`/v1/sites/${encodeURIComponent(site)}/logs?${query}`, { headers: headers(), signal });
+export async function followLogs(site: string, tail: number, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+  const res = await fetch(`/v1/sites/${encodeURIComponent(site)}/logs?tail=${tail}&follow=true`, { headers: headers(), signal });
   if (!res.ok || !res.body) throw await failure(res);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let rest = '';

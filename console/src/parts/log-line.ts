@@ -1,6 +1,8 @@
-// One line of `GET /v1/sites/:name/logs` (`<vs> | <output>`) taken apart for reading:
-// a JSON line (pino's, or any object) gives its time, level, message and source, and the
-// rest of its keys; any other line is its text, level unknown.
+// One line of `GET /v1/sites/:name/logs` (`<vs> | <output>`, or `router | <access line>`)
+// taken apart for reading: a leading ISO time stamp is the line's time; a JSON line (pino's,
+// or any object) gives its time, level, message and source, and the rest of its keys; a
+// router access line (`GET host/path 404 …`) its path and a level from its status; any
+// other line is its text, level unknown.
 
 export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export const LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
@@ -12,7 +14,7 @@ export interface LogLine {
   time?: Date;
   level?: Level;
   message: string;
-  /** app or router, when the line says so (a `source` key, or the router's prefix). */
+  /** app (the default) or router (the router's prefix, or a `source` key). */
   source?: string;
   /** The other keys, in their order. */
   fields: [string, unknown][];
@@ -25,19 +27,32 @@ const LEVEL_KEYS = ['level', 'severity', 'lvl'];
 const MESSAGE_KEYS = ['msg', 'message'];
 /** Keys that say nothing a reader needs. */
 const NOISE = new Set(['pid', 'hostname', 'v']);
+const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
+/** `GET www.example.test/path?q 404 …`: method, host and path, status. */
+const ACCESS = /^[A-Z]+ [^\s/]*(\/\S*)? (\d{3}) /;
 const PINO_LEVELS: Record<number, Level> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export function parseLogLine(raw: string): LogLine {
   const bar = raw.indexOf(' | ');
   const vs = bar >= 0 ? raw.slice(0, bar) : '';
-  const text = bar >= 0 ? raw.slice(bar + 3) : raw;
-  const line: LogLine = { raw, vs, message: text, fields: [] };
+  let text = bar >= 0 ? raw.slice(bar + 3) : raw;
+  const stamp = STAMP.exec(text);
+  if (stamp) text = text.slice(stamp[0].length);
+  const line: LogLine = { raw, vs, message: text, fields: [], ...(stamp ? { time: new Date(stamp[1]!) } : {}) };
   if (vs === 'router') line.source = 'router';
   const object = parseObject(text);
-  if (!object) return line;
+  if (!object) {
+    const access = line.source === 'router' ? ACCESS.exec(text) : null;
+    if (access) {
+      line.path = (access[1] ?? '/').split('?')[0];
+      const status = Number(access[2]);
+      line.level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    }
+    return line;
+  }
   line.message = '';
   for (const [key, value] of Object.entries(object)) {
-    if (TIME_KEYS.includes(key) && line.time === undefined && toDate(value)) line.time = toDate(value);
+    if (TIME_KEYS.includes(key) && !stamp && line.time === undefined && toDate(value)) line.time = toDate(value);
     else if (LEVEL_KEYS.includes(key) && line.level === undefined && toLevel(value)) line.level = toLevel(value);
     else if (MESSAGE_KEYS.includes(key) && !line.message && typeof value === 'string') line.message = value;
     else if (key === 'source' && typeof value === 'string') line.source = value;
