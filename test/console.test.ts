@@ -1,15 +1,16 @@
 // The web console end to end, in Debian's chromium: `corral up`, sign in, the farm view
 // with engines and guests, a site created and deployed from the browser and watched until
-// ready, scaled, its request chart moving under traffic, its logs tailed and searched, the
-// events, and a customer who never sees another customer's site in any view. Screenshots
+// ready, scaled, its request chart moving under traffic (5xx and 4xx apart), its logs tailed,
+// read, narrowed and searched, a folder deployed, a rollback to an older release from the
+// history, the events, and a customer who never sees another customer's site in any view. Screenshots
 // of the main views go to a temporary folder, or to docs/screenshots/ with
 // CORRAL_SCREENSHOTS=docs/screenshots (so a test run leaves the work tree clean).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { create as createTar } from 'tar';
 import { startFarmProcess, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
@@ -65,12 +66,12 @@ describe('the web console', { skip: browserSkipReason() }, () => {
   async function api(method: string, path: string, token: string, body: unknown): Promise<any> {
     const raw = Buffer.isBuffer(body);
     const res = await fetch(`${farm.apiUrl}${path}`, {
-      method, body: raw ? body : JSON.stringify(body),
-      headers: { authorization: `Bearer ${token}`, 'content-type': raw ? 'application/gzip' : 'application/json' },
+      method, body: raw ? body : body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': raw ? 'application/gzip' : 'application/json' }) },
     });
     const text = await res.text();
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
+    return text ? JSON.parse(text) : undefined;
   }
 
   async function signIn(page: Page, token: string): Promise<void> {
@@ -94,6 +95,10 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     await admin.locator('[data-testid=engine] [data-testid=guest][data-site=secret][data-state=ready]').waitFor(T);
     assert.equal(await admin.getByTestId('engine').count(), 1);
     assert.match(await admin.getByTestId('router').innerText(), /secret\.globex\.test → secret/);
+    const legend = await admin.getByTestId('farm-legend').innerText();
+    assert.match(legend, /guest OS.*own system/is);
+    assert.match(legend, /engine OS.*host/is);
+    assert.match(await admin.locator('[data-testid=engine] .engine-os').first().getAttribute('title') ?? '', /engine agent/);
     await admin.screenshot({ path: join(SHOTS, 'farm.png') });
   });
 
@@ -101,10 +106,18 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     await signIn(acme, acmeToken);
     await acme.getByTestId('nav-sites').click();
     await acme.getByTestId('new-name').fill('www');
-    await acme.getByTestId('new-domain').fill('www.acme.test');
+    await acme.getByTestId('new-domain').fill('www.acme.test, acme.test');
     assert.equal(await acme.getByTestId('new-customer').count(), 0, 'a customer creates only its own sites');
+    await acme.getByTestId('new-env').fill('GREETING=hello world\nMODE=demo');
+    await acme.getByText('Limits and balancing').click();
+    await acme.getByTestId('new-rate').fill('100000');
+    await acme.getByTestId('new-max-body').fill('2');
     await acme.getByTestId('create-site').click();
     await acme.waitForURL(/#\/deploy\/www$/, T);
+    const { site } = await api('GET', '/v1/sites/www', acmeToken, undefined);
+    assert.deepEqual([site.domains, site.env, site.limits], [['www.acme.test', 'acme.test'], { GREETING: 'hello world', MODE: 'demo' },
+      { requestsPerSecond: 100000, maxBodyBytes: 2 * 1024 * 1024 }]);
+    await acme.getByTestId('deploy-mode-tarball').check();
     await acme.getByTestId('deploy-file').setInputFiles(tarball);
     await acme.getByTestId('deploy-submit').click();
     await acme.locator('[data-testid=rollout][data-done=yes]').waitFor({ timeout: 30_000 });
@@ -130,7 +143,16 @@ describe('the web console', { skip: browserSkipReason() }, () => {
       const result = await load.stop();
       assert.deepEqual(result.failed, []);
     }
-    assert.equal(await acme.getByTestId('chart-errors').getAttribute('data-last'), '0');
+    // Requests for missing pages are client errors (4xx), charted apart from server errors (5xx).
+    await waitFor(async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await get(farm.routerUrl, 'www.acme.test', '/no-such-page')).status, 404);
+      return Number((await acme.getByTestId('chart-client-errors').getAttribute('data-last')) || 0) > 0;
+    }, { timeoutMs: 20_000, what: 'the 4xx chart to move' });
+    assert.equal(await acme.getByTestId('chart-errors').getAttribute('data-last'), '0', 'a 404 is not a server error');
+    assert.match(await acme.getByTestId('chart-errors').innerText(), /Server errors \(5xx\)/);
+    assert.match(await acme.getByTestId('chart-client-errors').innerText(), /Client errors \(4xx\)/);
+    const stats = await api('GET', '/v1/sites/www/stats?seconds=60', acmeToken, undefined);
+    assert.ok(stats.points.some((p: { clientErrors?: number }) => (p.clientErrors ?? 0) > 0), 'the stats API counts 4xx');
     await acme.screenshot({ path: join(SHOTS, 'site.png'), fullPage: true });
   });
 
@@ -139,15 +161,102 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     await acme.getByTestId('logs').getByText('web runtime listening').first().waitFor(T);
     const vsNames = await acme.getByTestId('logs-vs').locator('option').allInnerTexts();
     assert.ok(vsNames.filter((n) => n.startsWith('www-')).length >= 2, `a filter per guest: ${vsNames.join(', ')}`);
+    // A JSON line is read, not dumped: its level, message and the other keys apart.
+    const listening = acme.locator('[data-testid=log-line][data-level=info]', { hasText: 'web runtime listening' }).first();
+    assert.match(await listening.innerText(), /INFO\s+web runtime listening.*port=\d+/s);
+    assert.ok((await acme.getByTestId('log-line').allInnerTexts()).every((l) => !l.includes('{"level"')), 'no raw JSON lines');
     await acme.getByTestId('logs-search').fill('listening');
     const lines = await acme.getByTestId('logs').locator('div').allInnerTexts();
     const shown = lines.filter((l) => l.trim() !== '');
     assert.ok(shown.length >= 2 && shown.every((l) => l.includes('listening')), shown.join('\n'));
     await acme.screenshot({ path: join(SHOTS, 'logs.png') });
-    // Live: scaling down drains one guest, whose goodbye arrives on the open stream.
     await acme.getByTestId('logs-search').fill('');
+    // The filters narrow: one VS's lines only, then nothing below warn.
+    const all = await acme.getByTestId('log-line').count();
+    await acme.getByTestId('logs-vs').selectOption(vsNames.filter((n) => n.startsWith('www-'))[0]!);
+    const oneVs = await acme.getByTestId('log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-vs')));
+    assert.ok(oneVs.length > 0 && oneVs.length < all && new Set(oneVs).size === 1, `one VS's lines: ${oneVs.length} of ${all}`);
+    await acme.getByTestId('logs-vs').selectOption('');
+    await acme.getByTestId('logs-level').selectOption('warn');
+    const levels = await acme.getByTestId('log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-level')));
+    assert.ok(levels.length < all && levels.every((l) => ['warn', 'error', 'fatal'].includes(l ?? '')), `warn and above: ${levels.join(',')}`);
+    await acme.getByTestId('logs-level').selectOption('');
+    for (const source of ['router', 'app']) {
+      await acme.getByTestId('logs-source').selectOption(source);
+      const sources = await acme.getByTestId('log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-source')));
+      assert.ok(sources.every((s) => s === source) && (source === 'router' || sources.length > 0), `${source}: ${sources.join(',')}`);
+    }
+    await acme.getByTestId('logs-source').selectOption('');
+    // Live: scaling down drains one guest, whose goodbye arrives on the open stream.
     await api('POST', '/v1/sites/www/scale', acmeToken, { replicas: 1 });
     await acme.getByTestId('logs').getByText('draining in-flight requests').first().waitFor(T);
+  });
+
+  it('creates an app site with the CLI\'s settings, and refuses a malformed environment line in the page', async () => {
+    await acme.goto(`${farm.apiUrl}/console/#/sites`);
+    await acme.getByTestId('new-name').fill('api');
+    await acme.getByTestId('new-domain').fill('api.acme.test');
+    await acme.getByTestId('new-kind').selectOption('app');
+    await acme.getByTestId('new-command').fill('node server.js');
+    await acme.getByTestId('new-health').fill('/healthz');
+    await acme.getByTestId('new-https-redirect').check();
+    await acme.getByTestId('new-env').fill('GOOD=1\nnot an assignment');
+    await acme.getByTestId('create-site').click();
+    await acme.getByRole('alert').getByText('environment line 2: write KEY=VALUE').waitFor(T);
+    const before = await api('GET', '/v1/sites', acmeToken, undefined);
+    assert.ok(!before.sites.some((x: { name: string }) => x.name === 'api'), 'nothing created');
+    await acme.getByTestId('new-env').fill('GOOD=1');
+    await acme.getByTestId('create-site').click();
+    await acme.waitForURL(/#\/deploy\/api$/, T);
+    const { site } = await api('GET', '/v1/sites/api', acmeToken, undefined);
+    assert.deepEqual([site.kind, site.command, site.healthPath, site.httpsRedirect, site.env], ['app', 'node server.js', '/healthz', true, { GOOD: '1' }]);
+    await api('DELETE', '/v1/sites/api', acmeToken, undefined);
+  });
+
+  it('deploys a folder picked in the browser, packed into a .tar.gz on the page', async () => {
+    const folder = join(work, 'my-site');
+    await cp(STATIC_EXAMPLE, folder, { recursive: true });
+    await writeFile(join(folder, 'index.html'), '<!doctype html><title>v2</title><h1>Release two, from a folder</h1>\n');
+    // a path over ustar's 100-byte name field: packed with the prefix field
+    const deep = `assets/${'d'.repeat(70)}/${'f'.repeat(60)}.txt`;
+    await mkdir(join(folder, dirname(deep)), { recursive: true });
+    await writeFile(join(folder, deep), 'deep file\n');
+    // A name no tarball can hold is refused in the page, and nothing is uploaded.
+    const bad = join(work, 'bad-site');
+    await mkdir(bad);
+    await writeFile(join(bad, `${'n'.repeat(120)}.html`), 'x');
+    await acme.goto(`${farm.apiUrl}/console/#/deploy/www`);
+    await acme.getByTestId('deploy-folder').setInputFiles(bad);
+    await acme.getByTestId('deploy-submit').click();
+    await acme.getByRole('alert').getByText('the path is too long for a tarball').waitFor(T);
+    assert.equal((await api('GET', '/v1/sites/www/releases', acmeToken, undefined)).releases.length, 1);
+    await acme.getByTestId('deploy-folder').setInputFiles(folder);
+    assert.match(await acme.getByTestId('deploy-picked').innerText(), /^my-site\/: 6 files/);
+    await acme.getByTestId('deploy-submit').click();
+    await acme.locator('[data-testid=rollout][data-done=yes]').waitFor({ timeout: 30_000 });
+    assert.match(await acme.getByTestId('rollout-status').innerText(), /serving release #2/);
+    assert.match((await get(farm.routerUrl, 'www.acme.test', '/')).body, /Release two, from a folder/);
+    assert.equal((await get(farm.routerUrl, 'www.acme.test', '/about/')).status, 200, 'subfolders are packed too');
+    assert.equal((await get(farm.routerUrl, 'www.acme.test', `/${deep}`)).body, 'deep file\n');
+  });
+
+  it('lists every release and rolls back to an older one than the previous (v1 after v3)', async () => {
+    const v3 = join(work, 'v3');
+    await cp(STATIC_EXAMPLE, v3, { recursive: true });
+    await writeFile(join(v3, 'index.html'), '<!doctype html><title>v3</title><h1>Release three</h1>\n');
+    const v3Tarball = join(work, 'v3.tar.gz');
+    await createTar({ gzip: true, file: v3Tarball, cwd: v3, portable: true }, ['.']);
+    await api('POST', '/v1/sites/www/releases?activate=true', acmeToken, await readFile(v3Tarball));
+    await acme.goto(`${farm.apiUrl}/console/#/sites/www`);
+    await acme.locator('[data-testid=release-row][data-release=v3][data-current=yes]').waitFor(T);
+    assert.deepEqual(await acme.getByTestId('release-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-release'))), ['v3', 'v2', 'v1']);
+    await acme.locator('[data-testid=release-row][data-release=v1]').getByTestId('activate-release').click();
+    await acme.locator('[data-testid=release-row][data-release=v1][data-current=yes]').waitFor(T);
+    await waitFor(async () => /Corral static example/.test((await get(farm.routerUrl, 'www.acme.test', '/')).body), { timeoutMs: 30_000, what: 'the site to serve v1 again' });
+    await acme.getByTestId('release-history').scrollIntoViewIfNeeded();
+    await acme.screenshot({ path: join(SHOTS, 'releases.png'), fullPage: true });
+    const events = await api('GET', '/v1/events?type=audit&limit=20', acmeToken, undefined);
+    assert.ok(events.events.some((e: { action: string; result: string }) => e.action === 'release.activate' && e.result === 'ok'), 'the rollback is audited');
   });
 
   it('shows the audit trail and farm events', async () => {

@@ -53,11 +53,17 @@ describe('/metrics and site stats with router workers', () => {
     assert.equal(value(metrics, 'corral_site_request_duration_seconds_count{site="www"}'), N);
     assert.match(metrics, /^corral_router_upstream_requests_total\{site="www",endpoint="[^"]+",code="2xx"\} 30$/m);
     assert.ok((value(metrics, 'corral_engine_virtual_servers{engine="' + (/corral_engine_virtual_servers\{engine="([^"]+)"\}/.exec(metrics)?.[1] ?? '?') + '"}') ?? 0) >= 1, "this process's own parts too");
+    // and pages not found: client errors (4xx), counted apart from server errors (5xx)
+    const M = 6;
+    for (let i = 0; i < M; i++) assert.equal((await get(farm.routerUrl, 'www.acme.test', '/no-such-page')).status, 404);
     // the series ends at the last whole second: poll until the traffic's seconds have closed
-    await waitFor(async () => {
-      const s = JSON.parse((await api(farm, '/v1/sites/www/stats?seconds=60', customerToken)).text) as { points: { requests: number }[] };
-      return s.points.reduce((n, p) => n + p.requests, 0) === N;
+    type Point = { requests: number; errors: number; clientErrors?: number };
+    const sum = (points: Point[], k: keyof Point) => points.reduce((n, p) => n + (p[k] ?? 0), 0);
+    const points = await waitFor(async () => {
+      const s = JSON.parse((await api(farm, '/v1/sites/www/stats?seconds=60', customerToken)).text) as { points: Point[] };
+      return sum(s.points, 'requests') === N + M ? s.points : undefined;
     }, { timeoutMs: 5000, what: 'the stats series to count the traffic sent' });
+    assert.deepEqual([sum(points, 'clientErrors'), sum(points, 'errors')], [M, 0]);
   });
 
   it('serves the site over HTTPS from the workers', async () => {

@@ -17,7 +17,8 @@ export interface Vs {
 }
 export interface FarmStatus { engines: Engine[]; sites: Site[]; virtualServers: Vs[]; leader?: { id: string; url?: string; since: string } }
 export interface SiteStatus { site: Site; release?: string; replicas: number; ready: number; serving: string[]; virtualServers: Vs[] }
-export interface StatsPoint { t: number; requests: number; errors: number; p50Ms?: number; p99Ms?: number }
+/** errors: 5xx answers and requests cut off; clientErrors: 4xx answers (absent when the router does not count them). */
+export interface StatsPoint { t: number; requests: number; errors: number; clientErrors?: number; p50Ms?: number; p99Ms?: number }
 export interface FarmEvent {
   id: string; at: string; type: 'audit' | 'farm'; action: string; principal?: string; target?: string;
   customer?: string; site?: string; engine?: string; vs?: string; result?: 'ok' | 'error'; status?: number; message?: string;
@@ -84,7 +85,7 @@ export async function send<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string,
 }
 
 /** Uploads a release tarball with progress (XMLHttpRequest: fetch cannot report upload progress). */
-export function uploadRelease(site: string, file: File, onProgress: (sent: number, total: number) => void): Promise<{ release: Release; site: Site }> {
+export function uploadRelease(site: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<{ release: Release; site: Site }> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/v1/sites/${encodeURIComponent(site)}/releases?activate=true`);
@@ -101,7 +102,11 @@ export function uploadRelease(site: string, file: File, onProgress: (sent: numbe
   });
 }
 
-/** Streams a site's logs (tail, then follow) line by line until the signal aborts. */
+/**
+ * Streams a site's logs (tail, then follow) line by line until the signal aborts: what the
+ * API gives by default (the guests' output, and the router's access lines where the
+ * controller serves them, prefixed `router | `); the view filters by source itself.
+ */
 export async function followLogs(site: string, tail: number, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
   const res = await fetch(`/v1/sites/${encodeURIComponent(site)}/logs?tail=${tail}&follow=true`, { headers: headers(), signal });
   if (!res.ok || !res.body) throw await failure(res);

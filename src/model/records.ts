@@ -278,6 +278,8 @@ export interface SiteStatsPoint {
   requests: number;
   /** Responses with status ≥ 500 (and requests cut off). */
   errors: number;
+  /** Responses with a 4xx status (absent from routers that predate it). */
+  clientErrors?: number;
   p50Ms?: number;
   p99Ms?: number;
 }

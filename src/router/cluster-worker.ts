@@ -9,7 +9,7 @@ import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-mes
 import { REPORT_MS } from './cluster-stats.ts';
 import { routerMetricsRegistry } from './metrics.ts';
 import { buildRouter, type Router } from './router.ts';
-import { siteStatsRegistry, trackSiteStats, type SiteStats, type SiteStatsSample } from './site-stats.ts';
+import { siteStatsRegistry, trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from './site-stats.ts';
 
 let router: Router | undefined;
 let stats: SiteStats | undefined;
@@ -17,13 +17,14 @@ const send = (m: WorkerMessage) => process.send?.(m);
 
 // samples since the last report: site → second → one sample
 let pending = new Map<string, Map<number, SiteStatsSample>>();
-const onSample = (site: string, second: number, ms: number, error: boolean) => {
+const onSample = (site: string, second: number, ms: number, outcome: Outcome) => {
   let bySecond = pending.get(site);
   if (!bySecond) pending.set(site, (bySecond = new Map()));
   let s = bySecond.get(second);
-  if (!s) bySecond.set(second, (s = [second, 0, 0, []]));
+  if (!s) bySecond.set(second, (s = [second, 0, 0, [], 0]));
   s[1]++;
-  if (error) s[2]++;
+  if (outcome === 'server') s[2]++;
+  else if (outcome === 'client') s[4] = (s[4] ?? 0) + 1;
   // a uniform sample of the second's latencies (reservoir of 256)
   const kept = Math.round(ms * 100) / 100;
   if (s[3].length < 256) s[3].push(kept);

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { waitFor } from '../lib/wait.ts';
-import { trackSiteStats } from './site-stats.ts';
+import { createSiteSeries, trackSiteStats } from './site-stats.ts';
 
-test('site stats count requests per site by second, with errors and latency quantiles', async (t) => {
+test('site stats count requests per site by second, with 5xx and 4xx apart and latency quantiles', async (t) => {
   let clock = 1_000_000_000_000;
   const server = createServer((req, res) => {
-    res.statusCode = req.url === '/fail' ? 503 : 200;
+    res.statusCode = req.url === '/fail' ? 503 : req.url === '/missing' ? 404 : 200;
     res.end('ok');
   });
   const stats = trackSiteStats(server, () => clock);
@@ -21,21 +21,34 @@ test('site stats count requests per site by second, with errors and latency quan
 
   for (let i = 0; i < 8; i++) await send('www.test');
   await send('www.test', '/fail');
+  await send('www.test', '/missing');
+  await send('www.test', '/missing');
   await send('other.test'); // not a routed site: not counted
   clock += 1000; // the second fills, then the series shows it
   const points = await waitFor(() => {
     const p = stats.series('www', 5, 1);
-    return p.at(-1)?.requests === 9 ? p : undefined;
+    return p.at(-1)?.requests === 11 ? p : undefined;
   }, { timeoutMs: 2000, what: 'the counted second' });
   assert.equal(points.length, 5);
   const last = points.at(-1)!;
-  assert.equal(last.errors, 1);
+  assert.equal(last.errors, 1, 'server errors: 5xx only');
+  assert.equal(last.clientErrors, 2, 'client errors: 4xx');
   assert.ok(last.p50Ms !== undefined && last.p99Ms !== undefined && last.p50Ms <= last.p99Ms);
   assert.deepEqual(points.slice(0, -1).map((p) => p.requests), [0, 0, 0, 0]);
   assert.deepEqual(stats.series('other', 5, 1).map((p) => p.requests), [0, 0, 0, 0, 0]);
 
   const wide = stats.series('www', 10, 5);
-  assert.deepEqual(wide.map((p) => p.requests), [0, 9]);
+  assert.deepEqual(wide.map((p) => p.requests), [0, 11]);
   stats.setRoutes([]);
   assert.deepEqual(stats.series('www', 2, 1).map((p) => p.requests), [0, 0], 'a removed site forgets its figures');
+});
+
+test('a sample from an older router worker (no 4xx count) adds as zero client errors', () => {
+  const now = 1_000_000_000_000;
+  const series = createSiteSeries(() => now);
+  const second = now / 1000 - 2;
+  series.add('www', [second, 5, 1, [1, 2]]);
+  series.add('www', [second, 3, 0, [1], 2]);
+  const point = series.series('www', 2, 1)[0]!;
+  assert.deepEqual([point.requests, point.errors, point.clientErrors], [8, 1, 2]);
 });

@@ -2,7 +2,8 @@
 // from outside the request chain: a second 'request' listener on the router's server maps
 // Host → site with its own route table (fed like the router's, through watchRoutes) and
 // times each response to its 'finish' or 'close'. Keeps one bucket per second for the last
-// WINDOW_SECONDS: requests, 5xx, and a bounded latency sample for p50/p99.
+// WINDOW_SECONDS: requests, 5xx (server errors), 4xx (client errors), and a bounded latency
+// sample for p50/p99.
 
 import type { ClientReply, ClientRequest } from './client-exchange.ts';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -25,6 +26,7 @@ interface Bucket {
   second: number;
   requests: number;
   errors: number;
+  clientErrors: number;
   latencies: number[];
 }
 
@@ -44,15 +46,22 @@ const requestSeconds = new Histogram({
   registers: [siteStatsRegistry],
 });
 
-/** One second of one site, as a worker of the router cluster sends it to the primary. */
-export type SiteStatsSample = [second: number, requests: number, errors: number, latenciesMs: number[]];
+/** One second of one site, as a worker of the router cluster sends it to the primary (clientErrors: 4xx; absent from older workers). */
+export type SiteStatsSample = [second: number, requests: number, errors: number, latenciesMs: number[], clientErrors?: number];
+
+/** How a response counts: a server error (≥ 500, or cut off), a client error (4xx), or neither. */
+export type Outcome = 'ok' | 'client' | 'server';
+
+export function outcomeOf(status: number, aborted: boolean): Outcome {
+  return aborted || status >= 500 ? 'server' : status >= 400 ? 'client' : 'ok';
+}
 
 /**
  * The per-site one-second buckets and their series, fed by trackSiteStats (in-process)
  * or by the router cluster's primary from its workers' samples (`add`).
  */
 export interface SiteSeries {
-  record(site: string, second: number, ms: number, error: boolean): void;
+  record(site: string, second: number, ms: number, outcome: Outcome): void;
   add(site: string, sample: SiteStatsSample): void;
   prune(liveSites: ReadonlySet<string>): void;
   series: SiteStats['series'];
@@ -65,7 +74,7 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
     if (!ring) sites.set(site, (ring = []));
     const slot = second % WINDOW_SECONDS;
     let b = ring[slot];
-    if (!b || b.second !== second) ring[slot] = b = { second, requests: 0, errors: 0, latencies: [] };
+    if (!b || b.second !== second) ring[slot] = b = { second, requests: 0, errors: 0, clientErrors: 0, latencies: [] };
     return b;
   };
   const sample = (b: Bucket, ms: number) => {
@@ -73,17 +82,19 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
     else b.latencies[Math.floor(Math.random() * SAMPLES_PER_BUCKET)] = ms;
   };
   return {
-    record(site, second, ms, error) {
+    record(site, second, ms, outcome) {
       const b = bucketFor(site, second);
       b.requests++;
-      if (error) b.errors++;
+      if (outcome === 'server') b.errors++;
+      else if (outcome === 'client') b.clientErrors++;
       sample(b, ms);
     },
-    add(site, [second, requests, errors, latencies]) {
+    add(site, [second, requests, errors, latencies, clientErrors = 0]) {
       if (second <= Math.floor(now() / 1000) - WINDOW_SECONDS) return; // older than the window
       const b = bucketFor(site, second);
       b.requests += requests;
       b.errors += errors;
+      b.clientErrors += clientErrors;
       for (const ms of latencies) sample(b, ms);
     },
     prune(live) {
@@ -97,17 +108,18 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
       const points: SiteStatsPoint[] = [];
       // The current second is still filling: the series ends at the last whole one.
       for (let start = nowSecond - span; start + step <= nowSecond; start += step) {
-        let requests = 0, errors = 0;
+        let requests = 0, errors = 0, clientErrors = 0;
         const lat: number[] = [];
         for (let s = start; s < start + step; s++) {
           const b = ring[s % WINDOW_SECONDS];
           if (!b || b.second !== s) continue;
           requests += b.requests;
           errors += b.errors;
+          clientErrors += b.clientErrors;
           lat.push(...b.latencies);
         }
         lat.sort((a, b) => a - b);
-        const point: SiteStatsPoint = { t: start * 1000, requests, errors };
+        const point: SiteStatsPoint = { t: start * 1000, requests, errors, clientErrors };
         if (lat.length > 0) {
           point.p50Ms = quantile(lat, 0.5);
           point.p99Ms = quantile(lat, 0.99);
@@ -129,7 +141,7 @@ export interface RequestSource {
  * Per-site stats of a router's servers (HTTP, and HTTPS when there is one). `onSample` (router cluster workers) sees every request
  * as it is recorded, so a worker can pass it on to the primary.
  */
-export function trackSiteStats(servers: RequestSource | readonly (RequestSource | undefined)[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, error: boolean) => void): SiteStats {
+export function trackSiteStats(servers: RequestSource | readonly (RequestSource | undefined)[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, outcome: Outcome) => void): SiteStats {
   let table: RouteTable = buildRouteTable([]);
   const store = createSiteSeries(now);
 
@@ -143,9 +155,9 @@ export function trackSiteStats(servers: RequestSource | readonly (RequestSource 
       done = true;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const second = Math.floor(now() / 1000);
-      const error = aborted || res.statusCode >= 500;
-      store.record(route.site, second, ms, error);
-      onSample?.(route.site, second, ms, error);
+      const outcome = outcomeOf(res.statusCode, aborted);
+      store.record(route.site, second, ms, outcome);
+      onSample?.(route.site, second, ms, outcome);
       requestsTotal.inc({ site: route.site, code: aborted ? 'aborted' : `${Math.floor(res.statusCode / 100)}xx` });
       requestSeconds.observe({ site: route.site }, ms / 1000);
     };

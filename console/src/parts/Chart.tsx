@@ -5,13 +5,15 @@ export interface ChartProps {
   points: { t: number; v: number | undefined }[];
   testId?: string;
   color?: string;
+  /** What the series counts, shown as a tooltip. */
+  hint?: string;
 }
 
 const W = 320;
 const H = 110;
 const PAD = 4;
 
-export function Chart({ title, unit, points, testId, color = '#2563eb' }: ChartProps) {
+export function Chart({ title, unit, points, testId, color = '#2563eb', hint }: ChartProps) {
   const values = points.map((p) => p.v ?? 0);
   const max = Math.max(1e-9, ...values);
   const last = points.length ? points[points.length - 1]!.v : undefined;
@@ -20,7 +22,7 @@ export function Chart({ title, unit, points, testId, color = '#2563eb' }: ChartP
   const line = points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.v ?? 0).toFixed(1)}`).join(' ');
   const area = points.length ? `${line} L${x(points.length - 1).toFixed(1)},${H - PAD} L${x(0).toFixed(1)},${H - PAD} Z` : '';
   return (
-    <figure className="chart" data-testid={testId} data-last={last ?? ''} data-max={values.length ? max : 0}>
+    <figure className="chart" data-testid={testId} data-last={last ?? ''} data-max={values.length ? max : 0} title={hint}>
       <figcaption>
         <span>{title}</span>
         <strong>{last === undefined ? '–' : `${round(last)} ${unit}`}</strong>

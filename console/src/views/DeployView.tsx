@@ -1,15 +1,21 @@
-// Deploy from the browser: pick a site and a .tar.gz, watch the upload, then the rollout
-// replica by replica until the router serves the new release.
+// Deploy from the browser: pick a site and a folder (packed here into a .tar.gz) or a
+// ready .tar.gz, watch the upload, then the rollout replica by replica until the router
+// serves the new release.
 import { useState, type FormEvent } from 'react';
 import { get, uploadRelease, type Release, type Site, type SiteStatus } from '../api.ts';
-import { stateClass } from '../parts/format.ts';
+import { bytes, stateClass } from '../parts/format.ts';
 import { usePoll } from '../parts/hooks.ts';
 import { href } from '../parts/route.ts';
+import { packFolder } from '../parts/tar.ts';
+
+type Source = { kind: 'tarball'; file: File } | { kind: 'folder'; files: File[]; name: string; bytes: number };
 
 export function DeployView({ site: initial }: { site: string | undefined }) {
   const sites = usePoll((s) => get<{ sites: Site[] }>('/v1/sites', s), 10_000, []);
   const [site, setSite] = useState(initial ?? '');
-  const [file, setFile] = useState<File>();
+  const [mode, setMode] = useState<'folder' | 'tarball'>('folder');
+  const [source, setSource] = useState<Source>();
+  const [packing, setPacking] = useState(false);
   const [progress, setProgress] = useState<{ sent: number; total: number }>();
   const [release, setRelease] = useState<Release>();
   const [error, setError] = useState<string>();
@@ -17,10 +23,16 @@ export function DeployView({ site: initial }: { site: string | undefined }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!file || !chosen) return;
-    setError(undefined); setRelease(undefined); setProgress({ sent: 0, total: file.size });
+    if (!source || !chosen) return;
+    setError(undefined); setRelease(undefined); setProgress(undefined);
     try {
-      const res = await uploadRelease(chosen, file, (sent, total) => setProgress({ sent, total }));
+      let body: Blob = source.kind === 'tarball' ? source.file : new Blob();
+      if (source.kind === 'folder') {
+        setPacking(true);
+        try { body = (await packFolder(source.files)).tarball; } finally { setPacking(false); }
+      }
+      setProgress({ sent: 0, total: body.size });
+      const res = await uploadRelease(chosen, body, (sent, total) => setProgress({ sent, total }));
       setRelease(res.release);
     } catch (err) {
       setError((err as Error).message);
@@ -37,10 +49,27 @@ export function DeployView({ site: initial }: { site: string | undefined }) {
             {sites.data?.sites.map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}
           </select>
         </label>
-        <label>Release (.tar.gz of the site's folder)
-          <input type="file" accept=".tar.gz,.tgz,application/gzip" onChange={(e) => setFile(e.target.files?.[0])} data-testid="deploy-file" />
-        </label>
-        <button type="submit" disabled={!file || !chosen || (progress !== undefined && !release && !error)} data-testid="deploy-submit">Upload and roll out</button>
+        <fieldset className="choice">
+          <legend>Release</legend>
+          <label className="inline"><input type="radio" name="mode" checked={mode === 'folder'} onChange={() => { setMode('folder'); setSource(undefined); }} data-testid="deploy-mode-folder" /> a folder</label>
+          <label className="inline"><input type="radio" name="mode" checked={mode === 'tarball'} onChange={() => { setMode('tarball'); setSource(undefined); }} data-testid="deploy-mode-tarball" /> a .tar.gz</label>
+        </fieldset>
+        {mode === 'folder' ? (
+          <label>The site's folder (packed into a .tar.gz here, then uploaded)
+            <input type="file" {...{ webkitdirectory: '', directory: '' }} multiple data-testid="deploy-folder" onChange={(e) => {
+              const files = [...(e.target.files ?? [])];
+              const name = (files[0]?.webkitRelativePath ?? '').split('/')[0] ?? '';
+              setSource(files.length ? { kind: 'folder', files, name, bytes: files.reduce((n, f) => n + f.size, 0) } : undefined);
+            }} />
+          </label>
+        ) : (
+          <label>A .tar.gz of the site's folder
+            <input type="file" accept=".tar.gz,.tgz,application/gzip" onChange={(e) => { const f = e.target.files?.[0]; setSource(f ? { kind: 'tarball', file: f } : undefined); }} data-testid="deploy-file" />
+          </label>
+        )}
+        <button type="submit" disabled={!source || !chosen || packing || (progress !== undefined && !release && !error)} data-testid="deploy-submit">Upload and roll out</button>
+        {source?.kind === 'folder' && <div className="muted small wide" data-testid="deploy-picked">{source.name}/: {source.files.length} files, {bytes(source.bytes)}</div>}
+        {packing && <div className="muted small wide">packing the folder…</div>}
         {progress && (
           <div className="progress" data-testid="upload-progress" data-pct={pct}>
             <div className="bar" style={{ width: `${pct}%` }} />

@@ -17,6 +17,7 @@ export function FarmView({ me }: { me: Whoami }) {
       <h2>Farm {me.role === 'customer' && <span className="muted small">— your sites only</span>}
         {data.leader && <span className="muted small" data-testid="leader"> · leader controller <strong>{data.leader.id}</strong></span>}</h2>
       {error && <div className="error">{error}</div>}
+      <Legend />
       <div className="router-box" data-testid="router">
         <div className="box-title">Router <span className="muted">routes by Host</span></div>
         <div className="domains">
@@ -42,7 +43,7 @@ export function FarmView({ me }: { me: Whoami }) {
                 {guests.length === 0 && <div className="muted small">no virtual servers</div>}
                 {guests.map((v) => <Guest key={v.vs} v={v} cpu={cpu.get(v.vs)} />)}
               </div>
-              <div className="engine-os">engine OS</div>
+              <div className="engine-os" title={ENGINE_TIP}>engine OS — the host running the engine agent</div>
             </div>
           );
         })}
@@ -53,7 +54,7 @@ export function FarmView({ me }: { me: Whoami }) {
 
 function Guest({ v, cpu }: { v: Vs; cpu: number | undefined }) {
   return (
-    <a className={`guest ${stateClass(v.state)}`} href={href('sites', v.site)} data-testid="guest" data-site={v.site} data-state={v.state ?? 'pending'}>
+    <a className={`guest ${stateClass(v.state)}`} href={href('sites', v.site)} title={`${v.vs}: a virtual server of ${v.site} — ${STATE_TIPS[v.state ?? 'pending'] ?? v.state}`} data-testid="guest" data-site={v.site} data-state={v.state ?? 'pending'}>
       <div className="guest-head"><span className="dot" />{v.vs}</div>
       <div className="guest-site">{v.site}</div>
       <dl>
@@ -64,8 +65,36 @@ function Guest({ v, cpu }: { v: Vs; cpu: number | undefined }) {
         <dt>release</dt><dd>{v.release}</dd>
         {(v.restarts ?? 0) > 0 && <><dt>restarts</dt><dd>{v.restarts}</dd></>}
       </dl>
-      <div className="guest-os">guest OS</div>
+      <div className="guest-os" title={GUEST_TIP}>guest OS</div>
     </a>
+  );
+}
+
+const ENGINE_TIP = "The engine: one machine (or VM) running the Corral engine agent on its own operating system. It starts, checks and stops the virtual servers drawn above it.";
+const GUEST_TIP = "The guest: one virtual server's own isolated system (its processes, network address and limits), running one release of one site.";
+const STATE_TIPS: Record<string, string> = {
+  pending: 'placed, not started yet',
+  starting: 'started, waiting for its health check',
+  ready: 'healthy: the router sends it traffic',
+  unhealthy: 'failing its health check: no traffic',
+  crashed: 'exited; the engine restarts it',
+  backoff: 'crashed repeatedly; waiting before the next restart',
+  stopping: 'draining in-flight requests before it stops',
+};
+
+/** What the boxes, bars and colours of the farm drawing mean. */
+function Legend() {
+  return (
+    <div className="legend" data-testid="farm-legend">
+      <span className="legend-item"><span className="swatch engine-swatch" />engine: a host running the engine agent</span>
+      <span className="legend-item"><span className="swatch guest-swatch" />virtual server (VS): one replica of a site, isolated</span>
+      <span className="legend-item" title={GUEST_TIP}><span className="bar-sample guest-os">guest OS</span> the VS's own system (processes, address, limits)</span>
+      <span className="legend-item" title={ENGINE_TIP}><span className="bar-sample engine-os">engine OS</span> the host's system the VSs run on</span>
+      <span className="legend-item ok" title={STATE_TIPS.ready}><span className="dot" />ready</span>
+      <span className="legend-item busy" title={STATE_TIPS.starting}><span className="dot" />starting / stopping</span>
+      <span className="legend-item bad" title={STATE_TIPS.crashed}><span className="dot" />crashed / unhealthy</span>
+      <span className="legend-item" title="CPU: share of one core over the last update; mem: resident memory">CPU · mem: the VS's use now</span>
+    </div>
   );
 }
 

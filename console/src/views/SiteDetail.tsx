@@ -1,9 +1,10 @@
-// One site: domains, releases (current, previous, rollback), replicas (scale), health of
-// each VS, and live charts of its traffic as the router measured it.
+// One site: domains, its whole release history (roll back or forward to any release),
+// replicas (scale), health of each VS, and live charts of its traffic as the router
+// measured it (server errors 5xx and client errors 4xx apart).
 import { useState } from 'react';
 import { get, send, type Release, type SiteStatus, type StatsPoint } from '../api.ts';
 import { Chart } from '../parts/Chart.tsx';
-import { stateClass } from '../parts/format.ts';
+import { bytes, stateClass } from '../parts/format.ts';
 import { usePoll } from '../parts/hooks.ts';
 import { href } from '../parts/route.ts';
 
@@ -55,6 +56,7 @@ export function SiteDetail({ name }: { name: string }) {
           <button disabled={!site.previousRelease || busy !== undefined} onClick={() => act('rollback', () => send('POST', `${path}/rollback`))} data-testid="rollback">
             {busy === 'rollback' ? 'Rolling back…' : 'Roll back to previous'}
           </button>
+          <span className="muted small"> or pick any release in the history below</span>
           <h3>Replicas</h3>
           <form className="row" onSubmit={(e) => { e.preventDefault(); void act('scale', () => send('POST', `${path}/scale`, { replicas: Number(replicas) })); setReplicas(''); }}>
             <input type="number" min={0} max={64} placeholder={String(site.replicas)} value={replicas} onChange={(e) => setReplicas(e.target.value)} data-testid="replicas" aria-label="replicas" />
@@ -62,13 +64,20 @@ export function SiteDetail({ name }: { name: string }) {
           </form>
         </div>
       </div>
-      <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it</span></h3>
+      <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it; errors as a share of requests: 5xx the site or router failed, 4xx the request was refused or not found</span></h3>
       <div className="charts">
         <Chart title="Requests/s" unit="req/s" testId="chart-rps" points={points.map((p) => ({ t: p.t, v: p.requests / STEP }))} />
         <Chart title="Latency p50" unit="ms" testId="chart-p50" points={points.map((p) => ({ t: p.t, v: p.p50Ms }))} color="#059669" />
         <Chart title="Latency p99" unit="ms" testId="chart-p99" points={points.map((p) => ({ t: p.t, v: p.p99Ms }))} color="#d97706" />
-        <Chart title="Error rate" unit="%" testId="chart-errors" points={points.map((p) => ({ t: p.t, v: p.requests ? (100 * p.errors) / p.requests : 0 }))} color="#dc2626" />
+        <Chart title="Server errors (5xx)" unit="%" testId="chart-errors" color="#dc2626"
+          hint="share of requests answered 500–599 by the site or the router (502, 503, 504), or cut off"
+          points={points.map((p) => ({ t: p.t, v: p.requests ? (100 * p.errors) / p.requests : 0 }))} />
+        <Chart title="Client errors (4xx)" unit="%" testId="chart-client-errors" color="#7c3aed"
+          hint="share of requests answered 400–499: not found, refused, rate limited (429)…"
+          points={points.map((p) => ({ t: p.t, v: p.clientErrors === undefined ? undefined : p.requests ? (100 * p.clientErrors) / p.requests : 0 }))} />
       </div>
+      <ReleaseHistory releases={releases.data?.releases} current={site.release} previous={site.previousRelease} busy={busy}
+        activate={(r) => act(`activate-${r.id}`, () => send('POST', `${path}/releases/${encodeURIComponent(r.id)}/activate`))} />
       <h3>Virtual servers</h3>
       <table className="list" data-testid="site-vs">
         <thead><tr><th>VS</th><th>Engine</th><th>Release</th><th>State</th><th>Address</th><th>Restarts</th><th /></tr></thead>
@@ -91,4 +100,37 @@ function describe(id: string | undefined, byId: Map<string, Release>): string {
   if (!id) return 'none';
   const r = byId.get(id);
   return r ? `#${r.number} (${r.sha256.slice(0, 10)}, ${new Date(r.createdAt).toLocaleString()})` : id;
+}
+
+function ReleaseHistory({ releases, current, previous, busy, activate }: {
+  releases: Release[] | undefined; current: string | undefined; previous: string | undefined; busy: string | undefined; activate: (r: Release) => void;
+}) {
+  const currentNumber = releases?.find((r) => r.id === current)?.number ?? 0;
+  return (
+    <>
+      <h3>Release history <span className="muted small">newest first; activating one rolls the site to it replica by replica</span></h3>
+      <table className="list" data-testid="release-history">
+        <thead><tr><th>Release</th><th>Uploaded</th><th>Content</th><th>sha256</th><th /><th /></tr></thead>
+        <tbody>
+          {releases?.length === 0 && <tr><td colSpan={6} className="muted">No releases yet.</td></tr>}
+          {[...(releases ?? [])].reverse().map((r) => (
+            <tr key={r.id} data-testid="release-row" data-release={r.id} data-current={r.id === current ? 'yes' : 'no'}>
+              <td>#{r.number} <span className="muted">({r.id})</span></td>
+              <td>{new Date(r.createdAt).toLocaleString()}</td>
+              <td>{r.files} files, {bytes(r.size)}</td>
+              <td><code title={r.sha256}>{r.sha256.slice(0, 12)}</code></td>
+              <td>{r.id === current ? <span className="badge ok">current</span> : r.id === previous ? <span className="badge">previous</span> : null}</td>
+              <td>
+                {r.id !== current && (
+                  <button className="secondary" disabled={busy !== undefined} onClick={() => activate(r)} data-testid="activate-release">
+                    {busy === `activate-${r.id}` ? 'Activating…' : r.number < currentNumber ? 'Roll back to this' : 'Activate'}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
 }

@@ -34,33 +34,94 @@ export function SitesView({ me }: { me: Whoami }) {
   );
 }
 
+const EMPTY = {
+  name: '', domains: '', kind: 'static', command: '', replicas: '1', customer: '', healthPath: '', env: '',
+  httpsRedirect: false, balance: '', rate: '', burst: '', maxBodyMb: '', memoryMb: '', cpu: '', egress: '',
+};
+type Form = typeof EMPTY;
+
+/** The create body for the form (what `corral site create` sends for the same flags); throws on a malformed env line. */
+function siteBody(form: Form, admin: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: form.name.trim(), domains: form.domains.split(/[\s,]+/).filter(Boolean), kind: form.kind, replicas: Number(form.replicas),
+  };
+  if (admin) body.customer = form.customer.trim();
+  if (form.kind === 'app') {
+    body.command = form.command;
+    if (form.healthPath.trim()) body.healthPath = form.healthPath.trim();
+  }
+  const env: Record<string, string> = {};
+  for (const [n, line] of form.env.split('\n').entries()) {
+    if (!line.trim()) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new Error(`environment line ${n + 1}: write KEY=VALUE (got "${line.trim()}")`);
+    env[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  if (Object.keys(env).length) body.env = env;
+  if (form.httpsRedirect) body.httpsRedirect = true;
+  if (form.balance) body.balance = { policy: form.balance };
+  const limits: Record<string, number> = {};
+  if (form.rate) limits.requestsPerSecond = Number(form.rate);
+  if (form.burst) limits.burst = Number(form.burst);
+  if (form.maxBodyMb) limits.maxBodyBytes = Math.round(Number(form.maxBodyMb) * 1024 * 1024);
+  if (Object.keys(limits).length) body.limits = limits;
+  const resources: Record<string, number> = {};
+  if (form.memoryMb) resources.memoryMb = Number(form.memoryMb);
+  if (form.cpu) resources.cpu = Number(form.cpu);
+  if (Object.keys(resources).length) body.resources = resources;
+  if (form.egress) body.egress = form.egress;
+  return body;
+}
+
 function NewSite({ me, onCreated }: { me: Whoami; onCreated: () => void }) {
-  const [form, setForm] = useState({ name: '', domain: '', kind: 'static', command: '', replicas: '1', customer: '' });
+  const [form, setForm] = useState<Form>(EMPTY);
   const [error, setError] = useState<string>();
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const set = (k: keyof Form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(undefined);
     try {
-      const body: Record<string, unknown> = { name: form.name, domains: [form.domain], kind: form.kind, replicas: Number(form.replicas) };
-      if (form.kind === 'app') body.command = form.command;
-      if (me.role === 'admin') body.customer = form.customer;
-      const { site } = await send<{ site: Site }>('POST', '/v1/sites', body);
+      const { site } = await send<{ site: Site }>('POST', '/v1/sites', siteBody(form, me.role === 'admin'));
       onCreated();
       location.hash = href('deploy', site.name);
     } catch (err) {
       setError((err as Error).message);
     }
   };
+  const app = form.kind === 'app';
   return (
     <form className="card form-grid" onSubmit={submit} data-testid="new-site">
       <h3>New site</h3>
       <label>Name<input value={form.name} onChange={set('name')} required data-testid="new-name" /></label>
-      <label>Domain<input value={form.domain} onChange={set('domain')} required placeholder="www.example.test" data-testid="new-domain" /></label>
-      <label>Kind<select value={form.kind} onChange={set('kind')} data-testid="new-kind"><option value="static">static</option><option value="app">app</option></select></label>
-      {form.kind === 'app' && <label>Command<input value={form.command} onChange={set('command')} placeholder="node server.js" /></label>}
-      <label>Replicas<input type="number" min={1} max={64} value={form.replicas} onChange={set('replicas')} data-testid="new-replicas" /></label>
+      <label>Domains <span className="hint">comma or space separated; *.example.com allowed</span>
+        <input value={form.domains} onChange={set('domains')} required placeholder="www.example.test, example.test" data-testid="new-domain" /></label>
+      <label>Kind<select value={form.kind} onChange={set('kind')} data-testid="new-kind"><option value="static">static (files served by Corral)</option><option value="app">app (your command)</option></select></label>
+      <label>Replicas<input type="number" min={0} max={20} value={form.replicas} onChange={set('replicas')} data-testid="new-replicas" /></label>
       {me.role === 'admin' && <label>Customer<input value={form.customer} onChange={set('customer')} required data-testid="new-customer" /></label>}
+      {app && <label>Command <span className="hint">run in the release folder, listening on $PORT</span>
+        <input value={form.command} onChange={set('command')} required placeholder="node server.js" data-testid="new-command" /></label>}
+      {app && <label>Health path <span className="hint">must answer 2xx when ready</span>
+        <input value={form.healthPath} onChange={set('healthPath')} placeholder="/health" data-testid="new-health" /></label>}
+      <label className="inline wide-check"><input type="checkbox" checked={form.httpsRedirect} onChange={(e) => setForm({ ...form, httpsRedirect: e.target.checked })} data-testid="new-https-redirect" />
+        redirect plain HTTP to HTTPS (308)</label>
+      <label className="wide">Environment <span className="hint">one KEY=VALUE per line; PORT, HOST and CORRAL_* are set by Corral</span>
+        <textarea rows={3} value={form.env} onChange={set('env')} placeholder={'NODE_ENV=production\nGREETING=hello'} data-testid="new-env" /></label>
+      <details className="wide">
+        <summary>Limits and balancing</summary>
+        <div className="form-grid">
+          <label>Balancing<select value={form.balance} onChange={set('balance')} data-testid="new-balance">
+            <option value="">round-robin (default)</option><option value="least-conn">least connections</option><option value="sticky">sticky (cookie)</option>
+          </select></label>
+          <label>Rate limit (requests/s) <span className="hint">429 beyond</span><input type="number" min={1} value={form.rate} onChange={set('rate')} data-testid="new-rate" /></label>
+          <label>Burst<input type="number" min={1} value={form.burst} onChange={set('burst')} data-testid="new-burst" /></label>
+          <label>Largest request body (MiB) <span className="hint">413 beyond</span><input type="number" min={0} step="any" value={form.maxBodyMb} onChange={set('maxBodyMb')} data-testid="new-max-body" /></label>
+          <label>Memory per VS (MiB) <span className="hint">namespace runtime</span><input type="number" min={16} value={form.memoryMb} onChange={set('memoryMb')} data-testid="new-memory" /></label>
+          <label>CPU per VS (cores) <span className="hint">namespace runtime</span><input type="number" min={0.01} step="any" value={form.cpu} onChange={set('cpu')} data-testid="new-cpu" /></label>
+          <label>Outbound network<select value={form.egress} onChange={set('egress')} data-testid="new-egress">
+            <option value="">none (default)</option><option value="engine">to the engine only</option>
+          </select></label>
+        </div>
+      </details>
       {error && <div className="error" role="alert">{error}</div>}
       <button type="submit" data-testid="create-site">Create site</button>
     </form>

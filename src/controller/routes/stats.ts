@@ -1,6 +1,7 @@
 // GET /v1/sites/:name/stats?seconds=120&step=1: the site's recent traffic as the router
-// measured it, oldest first: requests, errors (5xx) and p50/p99 latency per step. The
-// console's live charts read this; 501 when no router statistics were wired in.
+// measured it, oldest first: requests, errors (5xx), clientErrors (4xx) and p50/p99
+// latency per step. The console's live charts read this; 501 when no router statistics
+// were wired in.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf } from '../access.ts';
