@@ -1,0 +1,125 @@
+// End to end, as a user: a WebSocket-style tunnel (an HTTP upgrade to the example app's
+// /echo) opened before a deploy stays connected and keeps echoing through the site's
+// drain timeout after the switch, while new connections reach the new release; then the
+// old server is stopped and the tunnel ends.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import type { Socket } from 'node:net';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+import { waitFor } from '../src/lib/wait.ts';
+
+const HOST = 'chat.acme.test';
+const DRAIN_S = 4;
+
+/** An upgraded connection read line by line. */
+class Tunnel {
+  #buf = '';
+  #waiters: Array<() => void> = [];
+  closedAt: number | undefined;
+  constructor(readonly socket: Socket, head: Buffer) {
+    this.#push(head);
+    socket.on('data', (d: Buffer) => this.#push(d));
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      this.closedAt = Date.now();
+      this.#wake();
+    });
+  }
+  /** The next line, or undefined once the connection is closed. */
+  async line(): Promise<string | undefined> {
+    for (;;) {
+      const nl = this.#buf.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.#buf.slice(0, nl);
+        this.#buf = this.#buf.slice(nl + 1);
+        return line;
+      }
+      if (this.closedAt !== undefined) return undefined;
+      await new Promise<void>((r) => this.#waiters.push(r));
+    }
+  }
+  async echo(text: string): Promise<string | undefined> {
+    this.socket.write(`${text}\n`);
+    return this.line();
+  }
+  #push(d: Buffer): void {
+    this.#buf += d.toString();
+    this.#wake();
+  }
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+}
+
+function openTunnel(routerUrl: string): Promise<Tunnel> {
+  const u = new URL(routerUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: '/echo', headers: { host: HOST, connection: 'upgrade', upgrade: 'websocket' } });
+    req.on('upgrade', (_res, socket, head) => resolve(new Tunnel(socket, head)));
+    req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('a deploy drains open WebSockets', () => {
+  let farm: FarmProcess;
+  let work = '';
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'corral-ws-'));
+    farm = await startFarmProcess();
+    await ok(farm.cli(['customer', 'create', 'acme']));
+    await ok(farm.cli(['site', 'create', 'chat', '--customer', 'acme', '--kind', 'app', '--command', 'node server.js',
+      '--health', '/health', '--replicas', '1', '--domain', HOST, '--drain-timeout', String(DRAIN_S)]));
+    await ok(farm.cli(['deploy', join(REPO, 'examples', 'node-app'), '--site', 'chat']));
+  });
+  after(async () => {
+    await farm?.stop();
+    await removeDir(farm?.dir ?? '');
+    await removeDir(work);
+  });
+
+  it('keeps a tunnel to the old release echoing for the drain timeout after the switch, then closes it; new tunnels reach the new release', async (t) => {
+    const v2 = join(work, 'v2');
+    await cp(join(REPO, 'examples', 'node-app'), v2, { recursive: true });
+    await writeFile(join(v2, 'VERSION'), '2\n');
+    const old = await openTunnel(farm.routerUrl);
+    const [, oldVersion, oldVs] = (await old.line())?.split(' ') ?? [];
+    assert.equal(oldVersion, '1');
+    assert.equal(await old.echo('before the deploy'), 'before the deploy');
+
+    await ok(farm.cli(['deploy', v2, '--site', 'chat']));
+    await waitFor(async () => JSON.parse((await get(farm.routerUrl, HOST)).body).version === '2', { what: 'v2 answers' });
+    const switchedAt = Date.now();
+
+    const fresh = await openTunnel(farm.routerUrl);
+    const [, freshVersion, freshVs] = (await fresh.line())?.split(' ') ?? [];
+    assert.equal(freshVersion, '2', 'a new connection reaches the new release');
+    assert.notEqual(freshVs, oldVs);
+
+    // most of the drain timeout: the old tunnel is open and echoes all along
+    let n = 0;
+    while (Date.now() - switchedAt < (DRAIN_S - 1) * 1000) {
+      assert.equal(await old.echo(`ping ${++n}`), `ping ${n}`, `still open ${Date.now() - switchedAt} ms after the switch`);
+    }
+    assert.equal(old.closedAt, undefined);
+
+    // then the old server is stopped, which ends the tunnel
+    const ended = await waitFor(() => old.closedAt, { timeoutMs: 20_000, what: 'the old tunnel closed after the drain' });
+    const openFor = ended - switchedAt;
+    assert.ok(openFor >= (DRAIN_S - 1) * 1000, `closed ${openFor} ms after the switch`);
+    t.diagnostic(`the old tunnel echoed ${n} times and closed ${openFor} ms after the switch (drain timeout ${DRAIN_S} s)`);
+    await waitFor(async () => {
+      const { virtualServers } = JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: { vs: string }[] };
+      return !virtualServers.some((v) => v.vs === oldVs);
+    }, { timeoutMs: 20_000, what: 'the old server gone' });
+    assert.equal(await fresh.echo('after the drain'), 'after the drain', 'the new tunnel is untouched');
+    fresh.socket.destroy();
+  });
+});
