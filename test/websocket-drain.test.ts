@@ -104,6 +104,12 @@ describe('a deploy drains open WebSockets', () => {
     assert.equal(freshVersion, '2', 'a new connection reaches the new release');
     assert.notEqual(freshVs, oldVs);
 
+    // meanwhile `corral vs list` shows the old server draining
+    const listed = waitFor(async () => {
+      const { stdout } = await ok(farm.cli(['vs', 'list']));
+      return new RegExp(`^${oldVs}\\s.*\\sdraining\\s`, 'm').test(stdout) ? stdout : undefined;
+    }, { timeoutMs: DRAIN_S * 1000, what: 'the old server listed as draining' });
+    listed.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
     // most of the drain timeout: the old tunnel is open and echoes all along (a chat
     // client's pace, ten messages a second, not a busy loop on a shared machine)
     let n = 0;
@@ -112,6 +118,7 @@ describe('a deploy drains open WebSockets', () => {
       await pace(100);
     }
     assert.equal(old.closedAt, undefined);
+    await listed;
 
     // then the old server is stopped, which ends the tunnel
     const ended = await waitFor(() => old.closedAt, { timeoutMs: 20_000, what: 'the old tunnel closed after the drain' });
