@@ -2,7 +2,7 @@
 // /echo) opened before a deploy stays connected and keeps echoing through the site's
 // drain timeout after the switch, while new connections reach the new release; then the
 // old server is stopped and the tunnel ends.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
@@ -86,22 +86,24 @@ describe('a deploy drains open WebSockets', () => {
     await removeDir(work);
   });
 
-  it('keeps a tunnel to the old release echoing for the drain timeout after the switch, then closes it; new tunnels reach the new release', async (t) => {
-    const v2 = join(work, 'v2');
-    await cp(join(REPO, 'examples', 'node-app'), v2, { recursive: true });
-    await writeFile(join(v2, 'VERSION'), '2\n');
+  /**
+   * Opens a tunnel to the serving release `from`, runs `change`, and checks: new tunnels
+   * reach `to`, the old one echoes through most of the drain timeout after the switch
+   * while `corral vs list` shows its server draining, then it ends and the server goes.
+   */
+  async function drainsThrough(t: TestContext, from: string, to: string, change: () => Promise<unknown>): Promise<void> {
     const old = await openTunnel(farm.routerUrl);
     const [, oldVersion, oldVs] = (await old.line())?.split(' ') ?? [];
-    assert.equal(oldVersion, '1');
-    assert.equal(await old.echo('before the deploy'), 'before the deploy');
+    assert.equal(oldVersion, from);
+    assert.equal(await old.echo('before the switch'), 'before the switch');
 
-    await ok(farm.cli(['deploy', v2, '--site', 'chat']));
-    await waitFor(async () => JSON.parse((await get(farm.routerUrl, HOST)).body).version === '2', { what: 'v2 answers' });
+    await change();
+    await waitFor(async () => JSON.parse((await get(farm.routerUrl, HOST)).body).version === to, { what: `v${to} answers` });
     const switchedAt = Date.now();
 
     const fresh = await openTunnel(farm.routerUrl);
     const [, freshVersion, freshVs] = (await fresh.line())?.split(' ') ?? [];
-    assert.equal(freshVersion, '2', 'a new connection reaches the new release');
+    assert.equal(freshVersion, to, 'a new connection reaches the new release');
     assert.notEqual(freshVs, oldVs);
 
     // meanwhile `corral vs list` shows the old server draining
@@ -124,12 +126,23 @@ describe('a deploy drains open WebSockets', () => {
     const ended = await waitFor(() => old.closedAt, { timeoutMs: 20_000, what: 'the old tunnel closed after the drain' });
     const openFor = ended - switchedAt;
     assert.ok(openFor >= (DRAIN_S - 1) * 1000, `closed ${openFor} ms after the switch`);
-    t.diagnostic(`the old tunnel echoed ${n} times and closed ${openFor} ms after the switch (drain timeout ${DRAIN_S} s)`);
+    t.diagnostic(`v${from} → v${to}: the old tunnel echoed ${n} times and closed ${openFor} ms after the switch (drain timeout ${DRAIN_S} s)`);
     await waitFor(async () => {
       const { virtualServers } = JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: { vs: string }[] };
       return !virtualServers.some((v) => v.vs === oldVs);
     }, { timeoutMs: 20_000, what: 'the old server gone' });
     assert.equal(await fresh.echo('after the drain'), 'after the drain', 'the new tunnel is untouched');
     fresh.socket.destroy();
+  }
+
+  it('a deploy: the tunnel to the old release echoes for the drain timeout after the switch, then closes; new tunnels reach the new release', async (t) => {
+    const v2 = join(work, 'v2');
+    await cp(join(REPO, 'examples', 'node-app'), v2, { recursive: true });
+    await writeFile(join(v2, 'VERSION'), '2\n');
+    await drainsThrough(t, '1', '2', () => ok(farm.cli(['deploy', v2, '--site', 'chat'])));
+  });
+
+  it('a rollback drains by the same rule', async (t) => {
+    await drainsThrough(t, '2', '1', () => ok(farm.cli(['rollback', 'chat'])));
   });
 });
