@@ -113,7 +113,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (hasRetryFlags(o)) body.retry = retryBody(o, (await ctx.api().get<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`)).site.retry);
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect, --maintenance, --error-page, a retry setting, --drain-timeout or a guest resource (see --help)');
       const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
-      if (o.drainTimeout !== undefined) ctx.print.out(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs ?? 5000)}`);
+      if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.print.out(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
       ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}, ${pagesText(res.site)}, ${retryText(res.site.retry)}`);
     });
   site
