@@ -145,4 +145,15 @@ describe('a deploy drains open WebSockets', () => {
   it('a rollback drains by the same rule', async (t) => {
     await drainsThrough(t, '2', '1', () => ok(farm.cli(['rollback', 'chat'])));
   });
+
+  it('corral site set --drain-timeout changes it; a bad value is refused, naming the flag, and changes nothing', async () => {
+    assert.match((await ok(farm.cli(['site', 'set', 'chat', '--drain-timeout', '90s']))).stdout, /^site chat: drain timeout 90s$/m);
+    for (const [bad, message] of [['soon', /--drain-timeout must be a number of seconds/], ['3601', /--drain-timeout must be at most 3600 seconds/]] as const) {
+      const r = await farm.cli(['site', 'set', 'chat', '--drain-timeout', bad]);
+      assert.equal(r.code, 1, bad);
+      assert.match(r.stderr, message);
+    }
+    const { sites } = JSON.parse((await ok(farm.cli(['site', 'list', '--json']))).stdout) as { sites: { name: string; drainTimeoutMs?: number }[] };
+    assert.equal(sites.find((s) => s.name === 'chat')?.drainTimeoutMs, 90_000);
+  });
 });
