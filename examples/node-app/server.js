@@ -12,6 +12,7 @@ const MAX_ECHO_BYTES = 1024 * 1024;
 const DRAIN_DEADLINE_MS = 10_000;
 
 let draining = false;
+const tunnels = new Set();
 
 const ROUTES = {
   '/': (_req, res) =>
@@ -36,6 +37,23 @@ const server = http.createServer((req, res) => {
   const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
   if (!route) return sendJson(res, 404, { error: 'not found', path: url.pathname });
   route(req, res, url);
+});
+
+// An upgrade (WebSocket or any protocol) to /echo: 101, a greeting line naming the
+// version and the virtual server, then every byte sent comes back (a raw echo, no framing).
+server.on('upgrade', (req, socket, head) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (draining || url.pathname !== '/echo' || !req.headers.upgrade) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    return;
+  }
+  socket.on('error', () => socket.destroy());
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${req.headers.upgrade.split(',')[0].trim()}\r\n\r\n`);
+  socket.write(`hello ${VERSION} ${process.env.CORRAL_VS ?? ''}\n`);
+  tunnels.add(socket);
+  socket.once('close', () => tunnels.delete(socket));
+  if (head.length > 0) socket.write(head);
+  socket.pipe(socket);
 });
 
 function echo(req, res) {
@@ -97,6 +115,8 @@ function shutdown(signal) {
     process.exit(0);
   });
   server.closeIdleConnections();
+  // Upgraded connections are the app's own: end them, so clients reconnect elsewhere.
+  for (const socket of tunnels) socket.end();
 }
 
 server.on('error', (err) => {

@@ -19,6 +19,12 @@ export interface VirtualServerView {
   sha256?: string;
   assigned: boolean;
   state?: VsStatus['state'];
+  /**
+   * Out of its site's route while the route serves the site's release (a deploy,
+   * rollback, scale-down or engine drain retired it): it keeps its open connections
+   * until the site's drain timeout, then it is stopped. Its `state` is still the engine's.
+   */
+  draining?: true;
   address?: string;
   port?: number;
   pid?: number;
@@ -42,15 +48,16 @@ export interface FarmView {
 
 /** Sites and VSs the scope may see; engines only for admins (an unscoped view). */
 export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
-  const [engines, sites, assignments, statuses] = await Promise.all([
+  const [engines, sites, assignments, statuses, routes] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
+    listRecords<Route>(store, keys.routes),
   ]);
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
   const owned = new Map(visibleSites.map((s) => [s.name, s]));
-  const views = mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v));
+  const views = markDraining(mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v)), owned, routes);
   return { engines, sites: visibleSites.map(withoutPages), virtualServers: views };
 }
 
@@ -105,6 +112,18 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
     byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, ...(siteId !== undefined ? { siteId } : {}), release, assigned: false }), ...observed });
   }
   return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));
+}
+
+/** Marks the ready VSs of a site that its route, serving only the site's release, left out (see `draining`). */
+export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, routes: Route[]): VirtualServerView[] {
+  const bySite = new Map(routes.map((r) => [r.site, r]));
+  return views.map((v) => {
+    const site = sites.get(v.site);
+    const route = bySite.get(v.site);
+    if (!site || !route || v.state !== 'ready' || !v.assigned || !sameSiteId(v, site)) return v;
+    const switched = route.endpoints.length > 0 && route.endpoints.every((e) => e.release === site.release);
+    return switched && !route.endpoints.some((e) => e.vs === v.vs) ? { ...v, draining: true } : v;
+  });
 }
 
 /**

@@ -1,14 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import type { Assignment, Release, Route, Site, VsStatus } from '../model/index.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+/** drainTimeoutMs 0: retired servers go after the farm's drain delay (1000 ms here) unless a test says otherwise. */
 function site(over: Partial<Site> = {}): Site {
   return {
     name: 'blog', customer: 'acme', domains: ['blog.test'], kind: 'static', replicas: 2,
-    healthPath: '/', env: {}, release: 'v1', createdAt: '', updatedAt: '', ...over,
+    healthPath: '/', env: {}, release: 'v1', drainTimeoutMs: 0, createdAt: '', updatedAt: '', ...over,
   };
 }
 function release(id: string): Release {
@@ -204,5 +205,94 @@ describe('planReconcile', () => {
     const acts = farm.step(5000);
     assert.equal(acts.create.length + acts.remove.length, 0);
     assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+  });
+
+  describe('drain timeout', () => {
+    /** Two ready servers of v1 in the route, then the site as `over` says with release v2. */
+    function deployed(over: Partial<Site>): Farm {
+      const farm = new Farm(site(over));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.sites[0] = site({ ...over, release: 'v2', previousRelease: 'v1' });
+      farm.step();
+      return farm;
+    }
+
+    it('keeps the old servers for the site\'s drain timeout after the switch, not from the deploy', () => {
+      const farm = deployed({ drainTimeoutMs: 4000 });
+      farm.ready('blog-3');
+      farm.step(10_000); // v2 is slow to start: the old servers serve meanwhile, no drain yet
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+      farm.ready('blog-4');
+      const switched = farm.step(1);
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2'], 'new connections go to v2');
+      assert.equal(switched.putRoutes[0]?.drainTimeoutMs, 4000, 'the route tells the router how long to keep tunnels');
+      assert.deepEqual(farm.step(3999).remove, [], 'still up (open connections kept) until the drain timeout');
+      assert.deepEqual(farm.assigned(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v2', 'blog-4@v2']);
+      assert.deepEqual(farm.step(1).remove.map((r) => r.vs), ['blog-1', 'blog-2'], 'then stopped (SIGTERM by the engine)');
+    });
+
+    it('without a drain timeout the default applies; 0 means the farm\'s drain delay', () => {
+      const farm = deployed({});
+      delete farm.snap.sites[0]!.drainTimeoutMs;
+      farm.ready('blog-3', 'blog-4');
+      const switched = farm.step();
+      assert.equal(switched.putRoutes[0]?.drainTimeoutMs, undefined, 'the router keeps its own tunnel grace');
+      assert.deepEqual(farm.step(DEFAULT_DRAIN_TIMEOUT_MS - 1).remove, []);
+      assert.equal(farm.step(1).remove.length, 2);
+
+      const quick = deployed({ drainTimeoutMs: 0 });
+      quick.ready('blog-3', 'blog-4');
+      quick.step();
+      assert.deepEqual(quick.step(999).remove, [], 'never less than the drain delay: in-flight requests finish');
+      assert.equal(quick.step(1).remove.length, 2);
+    });
+
+    it('a rollback retires by the same rule', () => {
+      const farm = deployed({ drainTimeoutMs: 3000 });
+      farm.ready('blog-3', 'blog-4');
+      farm.step();
+      farm.step(3000);
+      assert.deepEqual(farm.assigned(), ['blog-3@v2', 'blog-4@v2']);
+      farm.snap.sites[0] = site({ drainTimeoutMs: 3000, release: 'v1', previousRelease: 'v2' });
+      farm.step();
+      farm.ready('blog-5', 'blog-6');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-5@v1', 'blog-6@v1']);
+      assert.deepEqual(farm.step(2999).remove, []);
+      assert.deepEqual(farm.step(1).remove.map((r) => r.vs), ['blog-3', 'blog-4']);
+    });
+
+    it('a scale-down retires by the same rule', () => {
+      const farm = new Farm(site({ replicas: 3, drainTimeoutMs: 2500 }));
+      farm.step();
+      farm.ready('blog-1', 'blog-2', 'blog-3');
+      farm.step();
+      farm.snap.sites[0] = site({ replicas: 1, drainTimeoutMs: 2500 });
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-1@v1']);
+      assert.deepEqual(farm.step(2499).remove, []);
+      assert.deepEqual(farm.step(1).remove.map((r) => r.vs), ['blog-2', 'blog-3']);
+    });
+
+    it('a drain timeout changed during a drain applies to the servers already draining', () => {
+      const farm = deployed({ drainTimeoutMs: 60_000 });
+      farm.ready('blog-3', 'blog-4');
+      farm.step();
+      assert.deepEqual(farm.step(2000).remove, []);
+      farm.snap.sites[0] = site({ drainTimeoutMs: 1500, release: 'v2', previousRelease: 'v1' });
+      assert.deepEqual(farm.step().remove.map((r) => r.vs), ['blog-1', 'blog-2'], 'out of the route for 2 s, more than the new 1.5 s');
+    });
+
+    it('a deleted site\'s servers go after the drain delay, whatever its drain timeout was', () => {
+      const farm = new Farm(site({ drainTimeoutMs: 60_000 }));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.sites = [];
+      farm.step();
+      assert.equal(farm.step(1000).remove.length, 2);
+    });
   });
 });

@@ -5,12 +5,20 @@
 //   1. make sure `replicas` virtual servers of the desired release are assigned;
 //   2. keep routing to the old release's ready servers until every new one is ready,
 //      then publish the new endpoints in one route write;
-//   3. once an old server has been out of the route for `drainDelayMs`, delete its
-//      assignment (its engine stops it gracefully).
+//   3. once an old server has been out of the route for the site's drain timeout
+//      (`drainTimeoutMs`, default DEFAULT_DRAIN_TIMEOUT_MS; never less than the
+//      reconciler's `drainDelayMs`), delete its assignment: its engine then stops it
+//      (SIGTERM, its grace, SIGKILL). Until then the server keeps its open connections —
+//      WebSockets, long requests — while new ones go to the new release. A rollback and
+//      a scale-down retire servers by the same rule; a deleted site's servers go after
+//      `drainDelayMs`.
 
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { placeReplicas } from './scheduler.ts';
+
+/** A site's drain timeout when it sets none. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
 export interface FarmSnapshot {
   sites: Site[];
@@ -34,6 +42,7 @@ export interface PlanMemory {
 
 export interface PlanOptions {
   now: number;
+  /** The least time a retired server stays up after leaving the route (a deleted site's servers: exactly this). */
   drainDelayMs: number;
   engineLostGraceMs: number;
   newVsName?: (site: string) => string;
@@ -64,7 +73,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
     planSite(site, bySite.get(siteStorageKey(site)) ?? [], snap, mem, opts, placedSoFar, actions);
   }
   for (const [key, assignments] of bySite) {
-    if (!siteKeys.has(key)) retire(assignments, new Set(), mem, opts, actions);
+    if (!siteKeys.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
   }
   for (const name of snap.routes.keys()) {
     if (!siteNames.has(name)) actions.deleteRoutes.push(name);
@@ -124,6 +133,7 @@ function planSite(
   if (site.limits && Object.keys(site.limits).length > 0) route.limits = site.limits;
   if (site.httpsRedirect === true) route.httpsRedirect = true;
   if (site.retry && Object.keys(site.retry).length > 0) route.retry = site.retry;
+  if (site.drainTimeoutMs !== undefined) route.drainTimeoutMs = site.drainTimeoutMs;
   if (site.maintenance?.on === true) route.maintenance = site.maintenance;
   if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
   if (site.healthCheck?.off !== true) {
@@ -133,11 +143,18 @@ function planSite(
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
 
   // 3. retire old servers once the new ones carry the traffic
-  if (rolloutDone || !release || site.replicas === 0) retire(old, new Set(route.endpoints.map((e) => e.vs)), mem, opts, actions);
+  if (rolloutDone || !release || site.replicas === 0) {
+    retire(old, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
+  }
 }
 
-/** Delete assignments that have been out of the route for the drain delay. */
-function retire(assignments: Assignment[], inRoute: Set<string>, mem: PlanMemory, opts: PlanOptions, actions: PlanActions): void {
+/** How long the site's retired servers stay up after leaving the route. */
+export function drainMs(site: Pick<Site, 'drainTimeoutMs'>, opts: Pick<PlanOptions, 'drainDelayMs'>): number {
+  return Math.max(opts.drainDelayMs, site.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+}
+
+/** Delete assignments that have been out of the route for `waitMs`. */
+function retire(assignments: Assignment[], inRoute: Set<string>, waitMs: number, mem: PlanMemory, opts: PlanOptions, actions: PlanActions): void {
   for (const a of assignments) {
     if (inRoute.has(a.vs)) {
       mem.retiringSince.delete(a.vs);
@@ -145,7 +162,7 @@ function retire(assignments: Assignment[], inRoute: Set<string>, mem: PlanMemory
     }
     const since = mem.retiringSince.get(a.vs) ?? opts.now;
     mem.retiringSince.set(a.vs, since);
-    if (opts.now - since >= opts.drainDelayMs) actions.remove.push({ engine: a.engine, vs: a.vs });
+    if (opts.now - since >= waitMs) actions.remove.push({ engine: a.engine, vs: a.vs });
   }
 }
 
@@ -190,7 +207,7 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry];
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs];
   return JSON.stringify(parts(a)) === JSON.stringify(parts(b)) && samePages(a, b);
 }
 

@@ -3,7 +3,7 @@
 
 import { Type } from 'typebox';
 import {
-  Balance, closed, Command, CustomerName, Domains, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
+  Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources,
 } from '../model/schemas.ts';
 
@@ -29,6 +29,8 @@ const siteSettings = {
   httpsRedirect: Type.Optional(Type.Boolean()),
   /** A PATCH replaces the whole object (`{}`: the router's defaults). */
   retry: Type.Optional(closed(RouteRetry)),
+  /** How long a server leaving the route keeps its open connections before it is stopped. */
+  drainTimeoutMs: Type.Optional(DrainTimeoutMs),
   /** In a PATCH each field given replaces the stored one. */
   maintenance: Type.Optional(closed(Maintenance)),
   /** Merged into the stored pages by status; "" removes one. */

@@ -38,6 +38,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.egress !== undefined) site.egress = input.egress;
   if (input.httpsRedirect !== undefined) site.httpsRedirect = input.httpsRedirect;
   if (input.retry !== undefined && Object.keys(input.retry).length > 0) site.retry = input.retry;
+  if (input.drainTimeoutMs !== undefined) site.drainTimeoutMs = input.drainTimeoutMs;
   if (input.maintenance !== undefined) site.maintenance = mergeMaintenance(undefined, input.maintenance);
   const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
   if (errorPages) site.errorPages = errorPages;
@@ -63,6 +64,7 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     if (Object.keys(patch.retry).length > 0) next.retry = patch.retry;
     else delete next.retry;
   }
+  if (patch.drainTimeoutMs !== undefined) next.drainTimeoutMs = patch.drainTimeoutMs;
   if (patch.maintenance !== undefined) next.maintenance = mergeMaintenance(site.maintenance, patch.maintenance);
   if (patch.errorPages !== undefined) {
     const pages = mergeErrorPages(site.errorPages, patch.errorPages);

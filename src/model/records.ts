@@ -52,6 +52,12 @@ export interface Site {
   errorPages?: ErrorPages;
   /** The router's retries for this site: per-try timeout, retry budget, most tries; absent fields: the router's defaults. */
   retry?: RouteRetry;
+  /**
+   * Deploys, rollbacks, scale-downs: how long a server that left the route keeps its open
+   * connections (WebSockets, long requests) before it is stopped, in ms (0–3 600 000).
+   * Absent: DEFAULT_DRAIN_TIMEOUT_MS (src/controller/plan.ts).
+   */
+  drainTimeoutMs?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -183,6 +189,8 @@ export interface Route {
   errorPages?: ErrorPages;
   /** From the site: per-try timeout, retry budget, most tries. */
   retry?: RouteRetry;
+  /** From the site, when it sets one: the router keeps tunnels to an endpoint that left the route at least this long. */
+  drainTimeoutMs?: number;
   updatedAt: string;
 }
 

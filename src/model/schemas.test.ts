@@ -58,13 +58,14 @@ test('records: a route and an assignment as the controller writes them pass; one
     endpoints: [{ vs: 'shop-a1b2c3', address: '127.77.0.2', port: 40123, release: 'v3' }, { vs: 'shop-d4e5f6', address: 'fd00::2', port: 8080, release: 'v3' }],
     balance: { policy: 'weighted', weights: { 'shop-a1b2c3': 2 } }, limits: { maxHeaderBytes: 8192 }, health: { path: '/health?deep=1', intervalMs: 2000 },
     httpsRedirect: true, maintenance: { on: true, page: '<h1>soon</h1>', allowIps: ['10.0.0.0/8'] }, errorPages: { 502: '<p>{{errorId}}</p>' }, retry: { maxTries: 2 },
-    aNewerField: { kept: true },
+    drainTimeoutMs: 30_000, aNewerField: { kept: true },
   };
   assert.equal(routeCheck.problem(route), undefined);
   assert.equal(routeCheck.is({ ...route, health: { path: '/a b' } }), false);
   assert.match(routeCheck.problem({ ...route, health: { path: '/a b' } })!, /^\/health\/path must be a URL path/);
   assert.match(routeCheck.problem({ ...route, endpoints: [{ ...route.endpoints[0], port: 0 }] })!, /^\/endpoints\/0\/port/);
   assert.match(routeCheck.problem('nope')!, /^the record/);
+  assert.match(routeCheck.problem({ ...route, drainTimeoutMs: 3_600_001 })!, /^\/drainTimeoutMs/, 'a drain of more than an hour');
 
   const assignment = {
     vs: 'shop-a1b2c3', engine: 'engine-1', site: 'shop', customer: 'acme', kind: 'app', release: 'v3', sha256: 'a'.repeat(64),

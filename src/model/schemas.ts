@@ -128,6 +128,10 @@ export const RouteRetry = Type.Object({
   maxTries: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
 });
 
+/** Deploys: how long a retired server keeps its open connections (ms). */
+export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
+export const DrainTimeoutMs = Type.Integer({ minimum: 0, maximum: MAX_DRAIN_TIMEOUT_MS });
+
 /** A name or id the farm made (release id, timestamps): bounded, one line. */
 const Text = Type.String({ minLength: 1, maxLength: 256, pattern: patterns.line });
 const Timestamp = Type.String({ maxLength: 64, pattern: patterns.line });
@@ -157,6 +161,7 @@ export const RouteRecord = Type.Object({
   maintenance: Type.Optional(RouteMaintenance),
   errorPages: Type.Optional(ErrorPages),
   retry: Type.Optional(RouteRetry),
+  drainTimeoutMs: Type.Optional(DrainTimeoutMs),
   updatedAt: Timestamp,
 });
 

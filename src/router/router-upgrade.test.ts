@@ -117,3 +117,21 @@ test('a drain: tunnels to the remaining endpoint go on; tunnels to the drained o
   assert.equal(await echo(toB.socket, 'after the drain'), 'after the drain', 'the other tunnel survives the drain');
   toB.socket.destroy();
 });
+
+test("a drain: a site's drain timeout longer than the router's grace keeps the drained endpoint's tunnels that long", async (t) => {
+  const a = await echoBackend(t, 'a');
+  const b = await echoBackend(t, 'b');
+  const r = await startRouter(t, [{ ...route('s', ['s.test'], [a, b]), drainTimeoutMs: 900 }], { tunnelGraceMs: 100 });
+  const toA = await upgrade(r.port, 's.test');
+  assert.ok('socket' in toA);
+  assert.equal(a.upgrades.length, 1, 'round robin starts at a');
+  r.router.setRoutes([{ ...route('s', ['s.test'], [b]), drainTimeoutMs: 900 }]); // a is drained
+  const drainedAt = Date.now();
+  const echo = async (text: string) => {
+    toA.socket.write(text);
+    return (await readBytes(toA.socket, Buffer.alloc(0), text.length)).toString();
+  };
+  while (Date.now() - drainedAt < 500) assert.equal(await echo('still here'), 'still here', 'past the router\'s own grace');
+  await once(toA.socket, 'close');
+  assert.ok(Date.now() - drainedAt >= 850, `closed after the site's drain timeout (${Date.now() - drainedAt} ms)`);
+});

@@ -157,7 +157,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     const live = new Set(routes.flatMap((r) => r.endpoints.map(endpointKey)));
     pools.retain(live);
     raw?.retain(live);
-    tunnels.retain(live);
+    tunnels.retain(live, new Map(routes.flatMap((r) => (r.drainTimeoutMs === undefined ? [] : r.endpoints.map((e) => [endpointKey(e), r.drainTimeoutMs!] as const)))));
     ejections.retain(live);
     deps.timeoutStreaks.retain(live);
     health.setRoutes(routes);

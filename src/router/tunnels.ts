@@ -1,13 +1,17 @@
 // Open upgrade tunnels (WebSocket …) per endpoint, for drains: when an endpoint leaves
 // every route its tunnels keep working for a grace period (clients get time to finish
-// and reconnect elsewhere), then they are closed. An endpoint that comes back within
-// the grace keeps its tunnels.
+// and reconnect elsewhere), then they are closed. The grace is the router's, or the
+// site's drain timeout when its route gave a longer one (the server itself is stopped
+// after that drain timeout, which ends its tunnels anyway). An endpoint that comes back
+// within the grace keeps its tunnels.
 
 import type { Socket } from 'node:net';
 
 export class Tunnels {
   readonly #open = new Map<string, Set<Socket>>();
   readonly #closing = new Map<string, NodeJS.Timeout>();
+  /** Endpoint → the drain timeout of the route it was last seen in, when that route gave one. */
+  readonly #drainMs = new Map<string, number>();
   readonly #graceMs: number;
 
   constructor(graceMs: number) {
@@ -28,8 +32,16 @@ export class Tunnels {
     return this.#open.get(key)?.size ?? 0;
   }
 
-  /** Endpoints still routed; tunnels to the others close after the grace period. */
-  retain(live: ReadonlySet<string>): void {
+  /**
+   * Endpoints still routed (with their route's drain timeout, if any); tunnels to the
+   * others close after the grace period.
+   */
+  retain(live: ReadonlySet<string>, drainMs: ReadonlyMap<string, number> = new Map()): void {
+    for (const key of live) {
+      const ms = drainMs.get(key);
+      if (ms === undefined) this.#drainMs.delete(key);
+      else this.#drainMs.set(key, ms);
+    }
     for (const [key, timer] of this.#closing) {
       if (!live.has(key)) continue;
       clearTimeout(timer);
@@ -39,11 +51,13 @@ export class Tunnels {
       if (live.has(key) || this.#closing.has(key)) continue;
       const timer = setTimeout(() => {
         this.#closing.delete(key);
+        this.#drainMs.delete(key);
         for (const s of this.#open.get(key) ?? []) s.destroy();
-      }, this.#graceMs);
+      }, Math.max(this.#graceMs, this.#drainMs.get(key) ?? 0));
       timer.unref();
       this.#closing.set(key, timer);
     }
+    for (const key of this.#drainMs.keys()) if (!live.has(key) && !this.#closing.has(key)) this.#drainMs.delete(key);
   }
 
   /** The endpoint is gone: cut its tunnels now. */
@@ -58,6 +72,7 @@ export class Tunnels {
   destroy(): void {
     for (const timer of this.#closing.values()) clearTimeout(timer);
     this.#closing.clear();
+    this.#drainMs.clear();
     for (const set of this.#open.values()) for (const s of set) s.destroy();
   }
 }

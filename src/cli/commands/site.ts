@@ -7,6 +7,7 @@ import { printListing } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
 import { PAGES_HELP, pagesBody, pagesText, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, retryText, type RetryOpts } from './retry-flags.ts';
+import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
 
 interface CreateOpts extends GuestOpts {
   customer?: string;
@@ -29,6 +30,8 @@ interface GuestOpts {
   tmp?: string;
   disk?: string;
   egress?: string;
+  /** Not a guest setting, but create and set share it too. */
+  drainTimeout?: string;
 }
 
 interface SetOpts extends GuestOpts, PagesOpts, RetryOpts {
@@ -108,8 +111,9 @@ export function registerSite(program: Command, ctx: Context): void {
       }
       Object.assign(body, await pagesBody(o));
       if (hasRetryFlags(o)) body.retry = retryBody(o, (await ctx.api().get<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`)).site.retry);
-      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect, --maintenance, --error-page, a retry setting or a guest resource (see --help)');
+      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect, --maintenance, --error-page, a retry setting, --drain-timeout or a guest resource (see --help)');
       const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
+      if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.print.out(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
       ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}, ${pagesText(res.site)}, ${retryText(res.site.retry)}`);
     });
   site
@@ -154,7 +158,8 @@ function guestOptions(cmd: Command): Command {
     .option('--pids <n>', 'guest process/thread limit (namespace runtime)')
     .option('--tmp <MiB>', 'size of the guest private /tmp in MiB (namespace runtime)')
     .option('--disk <MiB>', 'quota of the site data folder in MiB (namespace runtime)')
-    .option('--egress <policy>', 'outbound: none (default) or engine (may connect to the engine bridge address)');
+    .option('--egress <policy>', 'outbound: none (default) or engine (may connect to the engine bridge address)')
+    .option('--drain-timeout <seconds>', DRAIN_TIMEOUT_HELP);
 }
 
 const GUEST_HELP = '\nGuest resources and egress apply to virtual servers started after the change; the process runtime ignores them.';
@@ -176,6 +181,7 @@ function guestBody(o: GuestOpts): Record<string, unknown> {
     if (o.egress !== 'none' && o.egress !== 'engine') throw new CliError(`--egress must be none or engine, got "${o.egress}"`);
     body.egress = o.egress;
   }
+  if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout);
   return body;
 }
 

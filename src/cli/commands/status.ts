@@ -7,7 +7,7 @@ import { table } from '../table.ts';
 import { lastExitText, limitsText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 
-export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string };
+export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string; draining?: boolean };
 
 export interface SiteStatus {
   site: Site;
@@ -49,14 +49,14 @@ export function registerStatus(program: Command, ctx: Context): void {
         ['SITE', 'KIND', 'RELEASE', 'READY', 'NOT READY', 'CUSTOMER', 'DOMAINS'],
         st.sites.map((s) => {
           const mine = vsOf(s.name);
-          const ready = mine.filter((v) => v.release === s.release && v.state === 'ready').length;
-          const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready')).map((v) => v.state ?? 'pending'));
+          const ready = mine.filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
+          const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText));
           return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, s.domains.join(',')];
         }),
       ));
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
       if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
-      const states = summarize(st.virtualServers.map((v) => v.state ?? 'pending'));
+      const states = summarize(st.virtualServers.map(stateText));
       ctx.print.out('');
       ctx.print.out(`virtual servers: ${st.virtualServers.length}${states ? ` (${states})` : ''}`);
     });
@@ -68,12 +68,17 @@ export function registerStatus(program: Command, ctx: Context): void {
     .action(async (o: { json?: boolean }) => {
       const res = await ctx.api().get<{ virtualServers: VsView[] }>('/v1/vs');
       printListing(ctx.print, o.json, res, res.virtualServers, ['VS', 'SITE', 'ENGINE', 'RELEASE', 'STATE', 'ADDRESS', 'PID', 'RESTARTS', 'RUNTIME', 'LIMITS', 'USAGE', 'LAST EXIT'], (v) => [
-        v.vs, v.site, v.engine, v.release, v.state ?? 'pending',
+        v.vs, v.site, v.engine, v.release, stateText(v),
         v.address ? `${v.address}:${v.port}` : undefined, v.pid, v.restarts ?? 0,
         v.runtime, limitsText(v), usageText(v), lastExitText(v),
       ]);
     });
   registerVsExec(vs, ctx);
+}
+
+/** A VS's state as shown: "draining" while it keeps its open connections after leaving the route. */
+function stateText(v: VsView): string {
+  return v.draining ? 'draining' : (v.state ?? 'pending');
 }
 
 /** "3 ready, 1 starting": counts of each state, in a stable order. */
