@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DRAIN_TIMEOUT_MS, newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
-import type { Assignment, Release, Route, Site, VsStatus } from '../model/index.ts';
+import { DEFAULT_DRAIN_TIMEOUT_MS, SPREAD_MOVE_TIMEOUT_MS, newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import type { Assignment, EngineRecord, Release, Route, Site, VsStatus } from '../model/index.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -52,6 +52,25 @@ class Farm {
   assigned(): string[] {
     return this.snap.assignments.map((a: Assignment) => `${a.vs}@${a.release}`);
   }
+  /** Replicas of the site per engine, e.g. `e1:2 e2:2`. */
+  spread(): string {
+    const n = new Map<string, number>();
+    for (const a of this.snap.assignments) n.set(a.engine, (n.get(a.engine) ?? 0) + 1);
+    return [...n].sort().map(([e, c]) => `${e}:${c}`).join(' ');
+  }
+  /** Every assigned server ready, then passes with time for drains, until nothing changes. */
+  settle(): void {
+    for (let i = 0; i < 50; i++) {
+      this.ready(...this.snap.assignments.map((a) => a.vs));
+      const acts = this.step(1000);
+      if (acts.create.length + acts.remove.length + acts.putRoutes.length === 0 && this.mem.retiringSince.size === 0) return;
+    }
+    throw new Error('the farm never settled');
+  }
+}
+
+function engine(id: string, over: Partial<EngineRecord> = {}): EngineRecord {
+  return { id, runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '', ...over };
 }
 
 describe('planReconcile', () => {
@@ -293,6 +312,137 @@ describe('planReconcile', () => {
       farm.snap.sites = [];
       farm.step();
       assert.equal(farm.step(1000).remove.length, 2);
+    });
+  });
+
+  describe('spread', () => {
+    /** `replicas` ready servers of v1, all on e1, in the route. */
+    function stacked(replicas: number): Farm {
+      const farm = new Farm(site({ replicas }));
+      farm.step();
+      farm.ready(...farm.snap.assignments.map((a) => a.vs));
+      farm.step();
+      assert.equal(farm.routed().length, replicas);
+      return farm;
+    }
+
+    it('an engine joins: one move at a time, each built, swapped in, then the old one drained, until 2/2', () => {
+      const farm = stacked(4);
+      assert.equal(farm.spread(), 'e1:4');
+      farm.snap.engines.push(engine('e2'));
+      const built = farm.step();
+      assert.deepEqual(built.create.map((a) => `${a.vs}@${a.release}/${a.engine}`), ['blog-5@v1/e2'], 'one new server, of the current release, on the new engine');
+      assert.deepEqual(built.remove, []);
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v1', 'blog-4@v1'], 'the route is untouched while it starts');
+      const waiting = farm.step(30_000);
+      assert.equal(waiting.create.length + waiting.remove.length + waiting.putRoutes.length, 0, 'one move in flight: nothing more, nothing retired');
+      farm.ready('blog-5');
+      const swapped = farm.step();
+      assert.equal(swapped.putRoutes.length, 1, 'one route write');
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v1', 'blog-5@v1'], 'the new one in, one of the crowded engine out');
+      assert.deepEqual(swapped.create, [], 'no next move while one server drains');
+      assert.deepEqual(farm.step(999).remove, [], 'the old one keeps its connections for the drain');
+      const retired = farm.step(1);
+      assert.deepEqual(retired.remove, [{ engine: 'e1', vs: 'blog-4' }]);
+      assert.deepEqual(retired.create, [], 'the next move waits until the assignment is gone');
+      assert.equal(farm.spread(), 'e1:3 e2:1');
+
+      const second = farm.step();
+      assert.deepEqual(second.create.map((a) => `${a.vs}/${a.engine}`), ['blog-6/e2'], 'the second move');
+      farm.ready('blog-6');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1', 'blog-5@v1', 'blog-6@v1']);
+      assert.deepEqual(farm.step(1000).remove.map((r) => r.vs), ['blog-3']);
+      assert.equal(farm.spread(), 'e1:2 e2:2');
+      for (let i = 0; i < 5; i++) {
+        const acts = farm.step(SPREAD_MOVE_TIMEOUT_MS);
+        assert.equal(acts.create.length + acts.remove.length + acts.putRoutes.length, 0, 'balanced: stays put');
+      }
+      assert.equal(farm.routed().length, 4, 'never fewer ready servers in the route than replicas');
+    });
+
+    it('an undrained engine gets its share back', () => {
+      const farm = new Farm(site());
+      farm.snap.engines.push(engine('e2'));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.engines[0] = engine('e1', { draining: true });
+      farm.settle();
+      assert.equal(farm.spread(), 'e2:2', 'drained away');
+      farm.snap.engines[0] = engine('e1', { draining: false });
+      const acts = farm.step();
+      assert.deepEqual(acts.create.map((a) => a.engine), ['e1']);
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:1 e2:1');
+    });
+
+    it('odd counts do not oscillate: 3 replicas on 2 engines stay 2/1', () => {
+      const farm = stacked(3);
+      farm.snap.engines.push(engine('e2'));
+      assert.equal(farm.step().create.length, 1);
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:2 e2:1');
+      const before = farm.assigned();
+      for (let i = 0; i < 10; i++) farm.settle();
+      assert.deepEqual(farm.assigned(), before, 'the same servers, no move back and forth');
+    });
+
+    it('a single replica never moves', () => {
+      const one = stacked(1);
+      one.snap.engines.push(engine('e2'));
+      one.settle();
+      assert.equal(one.spread(), 'e1:1');
+    });
+
+    it('never moves during a rollout; a rollout started mid-move drops the move', () => {
+      const farm = stacked(4);
+      farm.snap.engines.push(engine('e2'));
+      assert.equal(farm.step().create.length, 1, 'move started (blog-5 on e2)');
+      farm.snap.sites[0] = site({ replicas: 4, release: 'v2', previousRelease: 'v1' });
+      const deploy = farm.step();
+      assert.deepEqual(deploy.create.map((a) => a.release), ['v2', 'v2', 'v2', 'v2'], 'the rollout only');
+      assert.equal(farm.mem.moves.size, 0, 'the move is dropped');
+      farm.ready('blog-6', 'blog-7', 'blog-8');
+      for (let i = 0; i < 3; i++) {
+        const acts = farm.step(SPREAD_MOVE_TIMEOUT_MS);
+        assert.deepEqual(acts.create, [], 'no move while v2 is partly ready');
+        assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v1', 'blog-4@v1']);
+      }
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:2 e2:2', 'spread after the rollout');
+      assert.ok(farm.snap.assignments.every((a) => a.release === 'v2'));
+    });
+
+    it('respects capacity: a full engine takes no more', () => {
+      const farm = stacked(4);
+      farm.snap.engines.push(engine('e2', { capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 1 } }));
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:3 e2:1');
+      farm.snap.engines.push(engine('e3'));
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:2 e2:1 e3:1');
+    });
+
+    it('a new server that never gets ready is given up after the move timeout, and the move tried again', () => {
+      const farm = stacked(2);
+      farm.snap.engines.push(engine('e2'));
+      assert.deepEqual(farm.step().create.map((a) => a.vs), ['blog-3']);
+      assert.deepEqual(farm.step(SPREAD_MOVE_TIMEOUT_MS - 1).remove, []);
+      farm.step(1);
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1']);
+      assert.deepEqual(farm.step(1000).remove.map((r) => r.vs), ['blog-3'], 'retired, not the serving ones');
+      assert.deepEqual(farm.step().create.map((a) => `${a.vs}/${a.engine}`), ['blog-4/e2'], 'tried again');
+    });
+
+    it('a scale-down on several engines keeps the spread', () => {
+      const farm = stacked(4);
+      farm.snap.engines.push(engine('e2'));
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:2 e2:2');
+      farm.snap.sites[0] = site({ replicas: 2 });
+      farm.settle();
+      assert.equal(farm.spread(), 'e1:1 e2:1');
     });
   });
 });

@@ -12,13 +12,31 @@
 //      WebSockets, long requests — while new ones go to the new release. A rollback and
 //      a scale-down retire servers by the same rule; a deleted site's servers go after
 //      `drainDelayMs`.
+//
+// Spread is kept ("rebalance"), by the same rule: when an engine joins, returns or is
+// undrained, a site left unbalanced moves one replica at a time.
+//   - Unbalanced (scheduler.ts `spreadMove`): max − min replicas per engine ≥ 2, counted
+//     over the engines holding the site's replicas and every eligible engine (registered,
+//     not draining, below its maxVirtualServers). So 4 on A with B empty moves (4−0), 3
+//     on A/B stays 2/1. Each move lowers Σ count² strictly: the moves end, never oscillate.
+//   - Only when the site is steady: its release set, `replicas` ≥ 2 servers of it, all
+//     ready and all in the route, nothing else assigned (no rollout, rollback, scale-down,
+//     engine drain or retirement under way), and no move already in flight for the site.
+//   - A move: assign one server of the current release on the emptiest eligible engine
+//     (`PlanMemory.moves`); the route stays as it is while it starts; once it is ready a
+//     server on a fullest engine (newest first) leaves the route in the same write that
+//     adds the new one, and retires after the drain timeout like any other. The next move
+//     waits until that assignment is gone. A build that is not ready within
+//     SPREAD_MOVE_TIMEOUT_MS is abandoned (retired as a surplus, the not-ready one first).
 
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
-import { placeReplicas } from './scheduler.ts';
+import { placeReplicas, spreadMove } from './scheduler.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
+/** How long a spread move waits for its new server to be ready before giving it up. */
+export const SPREAD_MOVE_TIMEOUT_MS = 120_000;
 
 export interface FarmSnapshot {
   sites: Site[];
@@ -38,6 +56,8 @@ export interface PlanMemory {
   retiringSince: Map<string, number>;
   /** Engine id → first time an assignment pointed at it while it was not registered. */
   engineMissingSince: Map<string, number>;
+  /** Site storage key → the spread move in flight: the VS being built and when it was assigned. */
+  moves: Map<string, { vs: string; since: number }>;
 }
 
 export interface PlanOptions {
@@ -56,7 +76,7 @@ export interface PlanActions {
 }
 
 export function newMemory(): PlanMemory {
-  return { retiringSince: new Map(), engineMissingSince: new Map() };
+  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map() };
 }
 
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
@@ -78,7 +98,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   for (const name of snap.routes.keys()) {
     if (!siteNames.has(name)) actions.deleteRoutes.push(name);
   }
-  forgetGone(mem, new Set(live.map((a) => a.vs)));
+  forgetGone(mem, new Set(live.map((a) => a.vs)), siteKeys);
   return actions;
 }
 
@@ -99,6 +119,9 @@ function planSite(
   const old = assignments.filter((a) => !current.includes(a));
   const moving = old.filter((a) => a.release === release?.id);
 
+  // a spread move's new server is kept beside the `replicas` others until it is ready
+  const building = buildingMove(siteStorageKey(site), current, mem, opts, isReady);
+
   // 1. the desired number of servers of the desired release
   let keep = current;
   if (release && current.length < site.replicas) {
@@ -108,11 +131,12 @@ function planSite(
       actions.create.push(a);
       placedSoFar.push(a);
     }
-  } else if (current.length > site.replicas) {
-    // scale down: give up the not-ready ones first, then the newest
-    const ranked = [...current].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.createdAt.localeCompare(b.createdAt));
-    keep = ranked.slice(0, site.replicas);
-    old.push(...ranked.slice(site.replicas));
+  } else if (current.length - (building ? 1 : 0) > site.replicas) {
+    // scale down (or a spread move's surplus): give up the not-ready ones first, then one
+    // on the engine holding most of the site's servers, the newest there
+    const surplus = pickSurplus(current.filter((a) => a !== building), site.replicas, isReady);
+    keep = current.filter((a) => !surplus.includes(a));
+    old.push(...surplus);
   }
   for (const a of keep) mem.retiringSince.delete(a.vs);
 
@@ -146,6 +170,50 @@ function planSite(
   if (rolloutDone || !release || site.replicas === 0) {
     retire(old, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
   }
+
+  // 4. keep the spread: one move at a time, only when the site is steady
+  const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
+    !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
+  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+}
+
+/** The server a spread move is building, while it is not ready; forgets finished, gone and timed-out moves. */
+function buildingMove(key: string, current: Assignment[], mem: PlanMemory, opts: PlanOptions, isReady: (a: Assignment) => boolean): Assignment | undefined {
+  const move = mem.moves.get(key);
+  if (!move) return undefined;
+  const a = current.find((c) => c.vs === move.vs);
+  if (!a || isReady(a) || opts.now - move.since >= SPREAD_MOVE_TIMEOUT_MS) {
+    mem.moves.delete(key);
+    return undefined;
+  }
+  return a;
+}
+
+/** Assign one server on an under-used engine when the site's spread is off (scheduler.ts `spreadMove`). */
+function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions): void {
+  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar });
+  if (!move) return;
+  const a = newAssignment(site, release, move.to, opts);
+  actions.create.push(a);
+  placedSoFar.push(a);
+  mem.moves.set(siteStorageKey(site), { vs: a.vs, since: opts.now });
+}
+
+/** The servers beyond `replicas`: not-ready ones first, then from the engine with most of them, newest first. */
+function pickSurplus(servers: Assignment[], replicas: number, isReady: (a: Assignment) => boolean): Assignment[] {
+  // keep-preference order: ready first, then oldest (the last is given up first)
+  const kept = [...servers].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.createdAt.localeCompare(b.createdAt));
+  const surplus: Assignment[] = [];
+  while (kept.length > replicas) {
+    const perEngine = new Map<string, number>();
+    for (const a of kept) perEngine.set(a.engine, (perEngine.get(a.engine) ?? 0) + 1);
+    const last = kept[kept.length - 1]!;
+    const most = Math.max(...perEngine.values());
+    // a not-ready one goes first; else the last-ranked one on a fullest engine
+    const i = !isReady(last) ? kept.length - 1 : kept.findLastIndex((a) => perEngine.get(a.engine) === most);
+    surplus.push(...kept.splice(i, 1));
+  }
+  return surplus.reverse();
 }
 
 /** How long the site's retired servers stay up after leaving the route. */
@@ -229,8 +297,9 @@ function routeBalance(b: Balance, serving: Assignment[]): Balance {
   return { ...b, weights };
 }
 
-function forgetGone(mem: PlanMemory, liveVs: Set<string>): void {
+function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: Set<string>): void {
   for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
+  for (const key of mem.moves.keys()) if (!siteKeys.has(key)) mem.moves.delete(key);
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeReplicas } from './scheduler.ts';
+import { placeReplicas, spreadMove } from './scheduler.ts';
 import type { EngineRecord } from '../model/index.ts';
 
 function engine(id: string, maxVirtualServers = 10, draining = false): EngineRecord {
@@ -34,5 +34,39 @@ describe('placeReplicas', () => {
 
   it('stacks replicas on one engine when it is the only one', () => {
     assert.deepEqual(placeReplicas({ site: 's', count: 3, engines: [engine('solo')], assignments: [] }), ['solo', 'solo', 'solo']);
+  });
+});
+
+describe('spreadMove', () => {
+  const on = (...engines: string[]) => engines.map((e) => ({ engine: e, site: 's' }));
+
+  it('moves from the fullest engine to the emptiest eligible one when they differ by 2 or more', () => {
+    const replicas = on('a', 'a', 'a', 'a');
+    assert.deepEqual(spreadMove({ site: 's', engines: [engine('a'), engine('b')], replicas, assignments: replicas }), { from: 'a', to: 'b' });
+    const three = on('a', 'a', 'b');
+    assert.equal(spreadMove({ site: 's', engines: [engine('a'), engine('b')], replicas: three, assignments: three }), undefined, '2/1 is balanced');
+  });
+
+  it('never to a draining or full engine', () => {
+    const replicas = on('a', 'a');
+    const others = [{ engine: 'b', site: 'x' }];
+    assert.equal(spreadMove({ site: 's', engines: [engine('a'), engine('b', 1)], replicas, assignments: [...replicas, ...others] }), undefined);
+    assert.equal(spreadMove({ site: 's', engines: [engine('a'), engine('b', 10, true)], replicas, assignments: replicas }), undefined);
+  });
+
+  it('each move lowers the sum of squares, so moves always end (property)', () => {
+    for (let n = 2; n <= 9; n++) {
+      for (let k = 2; k <= 4; k++) {
+        const engines = Array.from({ length: k }, (_, i) => engine(`e${i}`));
+        const replicas = on(...Array.from({ length: n }, () => 'e0'));
+        let moves = 0;
+        for (let m = spreadMove({ site: 's', engines, replicas, assignments: replicas }); m; m = spreadMove({ site: 's', engines, replicas, assignments: replicas })) {
+          replicas.find((r) => r.engine === m!.from)!.engine = m.to;
+          assert.ok(++moves <= n, 'bounded');
+        }
+        const counts = engines.map((e) => replicas.filter((r) => r.engine === e.id).length);
+        assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `${n} on ${k}: ${counts.join('/')}`);
+      }
+    }
   });
 });

@@ -1,6 +1,14 @@
 // The scheduler: where a site's new replicas go. Spread across engines first
 // (fewest replicas of this site), then by free capacity (fewest virtual servers
 // relative to the engine's maximum). Draining and full engines get nothing.
+//
+// The spread rule (`spreadMove`): among the engines that hold a replica of the site
+// and the eligible ones (registered, not draining, below maxVirtualServers), a site is
+// unbalanced when the most replicas on one engine minus the fewest on an eligible
+// engine is 2 or more ("all on one engine while another has room" is the case 4−0).
+// The move is one replica from a fullest engine to the emptiest eligible one. It
+// strictly lowers Σ count² (by 2·(max − min − 1) ≥ 2), so moves always end and
+// never oscillate: 3 replicas on 2 engines stay 2/1.
 
 import type { Assignment, EngineRecord } from '../model/index.ts';
 
@@ -34,6 +42,31 @@ export function placeReplicas(input: PlacementInput): string[] {
     ofSite.set(chosen, (ofSite.get(chosen) ?? 0) + 1);
   }
   return placed;
+}
+
+export interface SpreadInput {
+  site: string;
+  engines: EngineRecord[];
+  /** The site's servers to spread (its current release, all ready). */
+  replicas: Pick<Assignment, 'engine'>[];
+  /** Every assignment on the farm (all sites), including ones placed in this pass. */
+  assignments: Pick<Assignment, 'engine' | 'site'>[];
+}
+
+/** One move that makes the site's spread strictly better, or undefined when it is balanced. */
+export function spreadMove(input: SpreadInput): { from: string; to: string } | undefined {
+  const ofSite = new Map<string, number>();
+  for (const a of input.replicas) ofSite.set(a.engine, (ofSite.get(a.engine) ?? 0) + 1);
+  let from: string | undefined;
+  for (const [engine, n] of ofSite) {
+    const best = from === undefined ? -1 : ofSite.get(from)!;
+    if (n > best || (n === best && engine < from!)) from = engine;
+  }
+  if (from === undefined) return undefined;
+  // placeReplicas picks the eligible engine with the fewest of this site, then the most room.
+  const [to] = placeReplicas({ site: input.site, count: 1, engines: input.engines, assignments: input.assignments });
+  if (to === undefined || ofSite.get(from)! - (ofSite.get(to) ?? 0) < 2) return undefined;
+  return { from, to };
 }
 
 function compareEngines(
