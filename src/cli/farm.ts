@@ -46,6 +46,8 @@ export interface FarmOptions {
   trustedProxies?: readonly string[];
   /** How long an unreferenced release blob is kept after it was written (default 10 minutes). */
   blobGraceMs?: number;
+  /** Most VSs starting at once on the engine (default max(2, cores)); the rest wait as `queued`. */
+  maxConcurrentStarts?: number;
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
   /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
@@ -128,6 +130,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const agent = buildEngineAgent({
       store, engineId, dir: engineDir, runtime, log: partLog('engine'),
       fetchBlob: async (sha256) => blobs.path(sha256),
+      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
     closers.push(() => agent.close());

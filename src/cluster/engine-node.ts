@@ -29,6 +29,8 @@ export interface EngineNodeOptions {
   /** Registration lease TTL (default 3 s): how soon the farm notices this engine is gone. */
   leaseTtlSeconds?: number;
   capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
+  /** Most VSs starting at once (default max(2, cores)); the rest wait as `queued`. */
+  maxConcurrentStarts?: number;
   /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
   metrics?: MetricsListen;
   log?: Logger;
@@ -74,6 +76,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
       leaseTtlSeconds: opts.leaseTtlSeconds ?? 3,
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
+      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
     const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};

@@ -15,6 +15,7 @@ import { createEngineLogs, type EngineLogs } from './logs.ts';
 import { assertName } from './paths.ts';
 import { createReleaseCache, type Extract, type FetchBlob } from './release-cache.ts';
 import type { Runtime } from './runtime.ts';
+import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
 import type { SupervisorTiming, VsSnapshot } from './supervisor.ts';
 import { createVsUnit, type VsUnit } from './vs-unit.ts';
@@ -41,6 +42,8 @@ export interface EngineAgentOptions {
   dropBlob?: (sha256: string) => Promise<void>;
   /** How often the disk janitor sweeps besides its triggers; default 10 minutes. */
   sweepIntervalMs?: number;
+  /** Most VSs starting at once (spawned, not yet ready); the rest wait as `queued`, FIFO. Default max(2, cores). */
+  maxConcurrentStarts?: number;
 }
 
 export interface EngineAgent {
@@ -64,6 +67,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   const log = opts.log ?? logger('engine', { engine: engineId });
   const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
+  const startGate = createStartGate(opts.maxConcurrentStarts ?? defaultMaxStarts());
   const units = new Map<string, VsUnit>();
   const stopping = new Set<VsUnit>();
   let desired: Assignments = new Map();
@@ -106,7 +110,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   }
 
   function startUnit(assignment: Assignment) {
-    const unit = createVsUnit({ assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing });
+    const unit = createVsUnit({ assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate });
     units.set(assignment.vs, unit);
     log.info({ vs: assignment.vs, site: assignment.site, release: assignment.release }, 'vs.assigned');
     unit.start();
@@ -138,7 +142,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
         reconcile();
       }, log);
       await janitor.start();
-      log.info({ runtime: runtime.name }, 'engine.started');
+      log.info({ runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine.started');
     },
 
     close() {

@@ -5,6 +5,7 @@ export { buildEngineAgent, type EngineAgent, type EngineAgentOptions } from './a
 export { createProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.ts';
 export type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
 export { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorOptions, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
+export { createStartGate, defaultMaxStarts, type StartGate } from './start-gate.ts';
 export { createEngineLogs, type EngineLogs, type VsLogInfo } from './logs.ts';
 export { enginePaths, logPath } from './paths.ts';
 export type { FetchBlob } from './release-cache.ts';

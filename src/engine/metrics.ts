@@ -13,7 +13,7 @@ import type { EngineAgent } from './agent.ts';
 export const metricsRegistry = new Registry();
 
 const tracked = new Map<string, { agent: EngineAgent; store: Store }>();
-const STATES: VsState[] = ['starting', 'ready', 'unhealthy', 'crashed', 'backoff', 'stopping', 'stopped'];
+const STATES: VsState[] = ['queued', 'starting', 'ready', 'unhealthy', 'crashed', 'backoff', 'stopping', 'stopped'];
 const PAGE_BYTES = 4096;
 const CLOCK_TICKS = 100;
 

@@ -1,8 +1,11 @@
 // Supervises one VS: starts it through the runtime, health-checks it, restarts it with
 // exponential backoff when it exits unexpectedly, and stops it gracefully on request.
 // Every state change is reported through onState:
-//   starting → ready ⇄ unhealthy;  exit → crashed → backoff → starting …;
+//   [queued →] starting → ready ⇄ unhealthy;  exit → crashed → backoff → [queued →] starting …;
 //   stop() → stopping → stopped.
+// With a start gate, each start (restarts too) first takes a slot, waiting as `queued`;
+// the slot is held from spawn until ready, failed or past the startup deadline, which
+// counts from when the slot was taken.
 
 import { logger, type Logger } from '../lib/log.ts';
 import type { VsState } from '../model/index.ts';
@@ -10,11 +13,12 @@ import { backoffDelay } from './backoff.ts';
 import { healthTarget, httpHealthCheck, type HealthCheck } from './health-check.ts';
 import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
 import { sleep } from './sleep.ts';
+import type { ReleaseSlot, StartGate } from './start-gate.ts';
 
 export interface SupervisorTiming {
   /** Health-check interval while starting. */
   startupPollMs: number;
-  /** A VS not healthy this long after its start is killed and restarted. */
+  /** A VS not healthy this long after its start (leaving the start queue) is killed and restarted. */
   startupTimeoutMs: number;
   /** Health-check interval once ready. */
   pollMs: number;
@@ -64,6 +68,8 @@ export interface SupervisorOptions {
   healthCheck?: HealthCheck;
   /** Milliseconds clock for the backoff reset (tests move it). Default Date.now. */
   now?: () => number;
+  /** The engine's start slots, shared by its VSs; default: start at once. */
+  startGate?: StartGate;
 }
 
 export interface Supervisor {
@@ -92,10 +98,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   }
 
   // Run the VS until it exits or a stop is requested; returns its exit and when it became ready.
-  async function watch(vs: RunningVs): Promise<{ exit: ExitInfo; readySince?: number }> {
+  async function watch(vs: RunningVs, startedAt: number, slot: ReleaseSlot): Promise<{ exit: ExitInfo; readySince?: number }> {
     const probeStop = new AbortController();
     const state: { readySince?: number } = {};
-    const probing = probe(vs, probeStop.signal, state).catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.probe_failed'));
+    const probing = probe(vs, probeStop.signal, state, startedAt, slot).catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.probe_failed'));
     let onStop = () => {};
     const stopped = new Promise<'stop'>((r) => (onStop = () => r('stop')));
     stopSignal.signal.addEventListener('abort', onStop, { once: true });
@@ -103,15 +109,16 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     stopSignal.signal.removeEventListener('abort', onStop);
     probeStop.abort();
     if (first === 'stop') await runtime.stop(spec.name, graceMs);
+    slot();
     const exit = await vs.exited;
     await probing;
     return { exit, readySince: state.readySince };
   }
 
   // Health checks: fast until ready (or the startup deadline), then at the steady interval.
-  async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }) {
+  async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }, startedAt: number, slot: ReleaseSlot) {
     const target = healthTarget(spec, vs.address, vs.port);
-    const deadline = Date.now() + timing.startupTimeoutMs;
+    const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
     while (!signal.aborted) {
       const ok = await check(target, timing.checkTimeoutMs).catch((err: unknown) => {
@@ -122,10 +129,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       if (state.readySince === undefined) {
         if (ok) {
           state.readySince = now();
+          slot();
           log.info({ vs: spec.name, address: vs.address, port: vs.port }, 'vs.ready');
           emit({ state: 'ready' });
         } else if (Date.now() >= deadline) {
           log.warn({ vs: spec.name, timeoutMs: timing.startupTimeoutMs }, 'vs.startup_timeout');
+          slot();
           await runtime.stop(spec.name, timing.killGraceMs);
           return;
         }
@@ -143,19 +152,37 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     }
   }
 
+  // A start slot: at once, or after waiting as `queued`; undefined when stopped while queued.
+  async function takeSlot(): Promise<ReleaseSlot | undefined> {
+    const gate = opts.startGate;
+    if (!gate) return () => {};
+    const now = gate.tryAcquire();
+    if (now) return now;
+    log.info({ vs: spec.name, waiting: gate.waiting + 1, limit: gate.limit }, 'vs.queued');
+    emit({ state: 'queued' });
+    const slot = await gate.acquire(stopSignal.signal);
+    if (slot && !stopSignal.signal.aborted) emit({ state: 'starting' });
+    return slot;
+  }
+
   async function run() {
     let attempt = 0;
     while (!stopSignal.signal.aborted) {
+      const slot = await takeSlot();
+      if (!slot) return;
+      if (stopSignal.signal.aborted) return slot();
+      const startedAt = Date.now();
       let vs: RunningVs | undefined;
       try {
         vs = await runtime.start(spec);
       } catch (err) {
+        slot();
         log.error({ err, vs: spec.name }, 'vs.start_failed');
       }
       if (vs) {
         log.info({ vs: spec.name, pid: vs.pid, address: vs.address, port: vs.port }, 'vs.starting');
         emit({ state: 'starting', address: vs.address, port: vs.port, pid: vs.pid });
-        const { exit, readySince } = await watch(vs);
+        const { exit, readySince } = await watch(vs, startedAt, slot);
         const lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString(), oom: exit.oom };
         if (stopSignal.signal.aborted) {
           snapshot = { ...snapshot, lastExit, address: undefined, port: undefined, pid: undefined };
@@ -180,7 +207,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     },
     start() {
       if (loop || stopping) return;
-      emit({ state: 'starting' });
+      const gate = opts.startGate;
+      if (!gate || (gate.active < gate.limit && gate.waiting === 0)) emit({ state: 'starting' });
       loop = run().catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.supervisor_failed'));
     },
     stop(grace) {

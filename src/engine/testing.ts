@@ -12,7 +12,8 @@ import type { VsSpec } from './runtime.ts';
  * The test app (CommonJS, no dependencies). Listens on $HOST:$PORT and answers JSON
  * {vs, host, path, pid}. Switches: IGNORE_TERM=1 ignores SIGTERM; EXIT_AFTER_MS=n exits
  * with code 3 after n ms; SPAM=n prints n lines of 100 bytes at start; FAIL_HEALTH_FILE=f
- * answers 500 while file f exists; PRINT_ENV=1 prints its environment as JSON.
+ * answers 500 while file f exists; PRINT_ENV=1 prints its environment as JSON; LISTEN_AFTER_MS=n
+ * listens only after n ms (an app slow to get ready).
  */
 export const TEST_APP = `
 const http = require('http');
@@ -25,7 +26,8 @@ const server = http.createServer((req, res) => {
   res.writeHead(failing ? 500 : 200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ vs: env.CORRAL_VS, host: req.headers.host, path: req.url, pid: process.pid }));
 });
-server.listen(Number(env.PORT), env.HOST, () => console.log('listening on ' + env.HOST + ':' + env.PORT));
+const listen = () => server.listen(Number(env.PORT), env.HOST, () => console.log('listening on ' + env.HOST + ':' + env.PORT));
+if (env.LISTEN_AFTER_MS) setTimeout(listen, Number(env.LISTEN_AFTER_MS)); else listen();
 console.error('stderr hello');
 process.on('SIGTERM', () => {
   if (env.IGNORE_TERM) { console.log('ignoring SIGTERM'); return; }

@@ -1,5 +1,6 @@
 // One assignment on this engine, from first status to deleted status: fetch and unpack
-// its release (retried with backoff), then supervise its VS, mirroring every state
+// its release (retried with backoff; state `queued` meanwhile), then supervise its VS
+// (which waits for one of the engine's start slots), mirroring every state
 // change into the store; stop() stops the VS gracefully and deletes its status.
 
 import type { Logger } from '../lib/log.ts';
@@ -10,6 +11,7 @@ import { assertName, dataPath, logPath } from './paths.ts';
 import type { ReleaseCache } from './release-cache.ts';
 import type { Runtime, VsLimitsSpec, VsSpec } from './runtime.ts';
 import { sleep } from './sleep.ts';
+import type { StartGate } from './start-gate.ts';
 import type { StatusWriter } from './status-writer.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
 
@@ -35,6 +37,8 @@ export interface VsUnitOptions {
   statuses: StatusWriter;
   log: Logger;
   timing?: Partial<SupervisorTiming>;
+  /** The engine's start slots (supervisor.ts); default: start at once. */
+  startGate?: StartGate;
 }
 
 export function createVsUnit(opts: VsUnitOptions): VsUnit {
@@ -42,7 +46,8 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const log = opts.log;
   const cancel = new AbortController();
-  let snapshot: VsSnapshot = { vs: a.vs, state: 'starting', restarts: 0 };
+  // Not started yet: its release is fetched, then it waits for a start slot.
+  let snapshot: VsSnapshot = { vs: a.vs, state: 'queued', restarts: 0 };
   let supervisor: Supervisor | undefined;
   let preparing: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -109,7 +114,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
       // Limits show from the start (a guest that never gets ready, e.g. OOM-killed, still shows them).
       if (st.state === 'ready' || (st.state === 'starting' && !inspected?.limits)) void sample();
     };
-    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing });
+    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
     supervisor.start();
   }
 

@@ -137,7 +137,8 @@ export interface Assignment {
   createdAt: string;
 }
 
-export type VsState = 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'backoff' | 'stopping' | 'stopped';
+/** queued: assigned, waiting for its release and a start slot of its engine (src/engine/README.md). */
+export type VsState = 'queued' | 'starting' | 'ready' | 'unhealthy' | 'crashed' | 'backoff' | 'stopping' | 'stopped';
 
 /** Observed state of one virtual server, written by its engine under the engine's lease. */
 export interface VsStatus {

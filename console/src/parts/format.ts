@@ -25,7 +25,7 @@ export function time(iso: string): string {
 export function stateClass(state: string | undefined): string {
   switch (state) {
     case 'ready': return 'ok';
-    case 'starting': case 'stopping': return 'busy';
+    case 'queued': case 'starting': case 'stopping': return 'busy';
     case 'crashed': case 'backoff': case 'unhealthy': return 'bad';
     default: return 'idle';
   }

@@ -74,6 +74,7 @@ const ENGINE_TIP = "The engine: one machine (or VM) running the Corral engine ag
 const GUEST_TIP = "The guest: one virtual server's own isolated system (its processes, network address and limits), running one release of one site.";
 const STATE_TIPS: Record<string, string> = {
   pending: 'placed, not started yet',
+  queued: "waiting for one of its engine's start slots",
   starting: 'started, waiting for its health check',
   ready: 'healthy: the router sends it traffic',
   unhealthy: 'failing its health check: no traffic',

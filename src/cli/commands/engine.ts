@@ -7,6 +7,7 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
 import { port, positiveInt, roleToken, untilSignal } from './cluster-options.ts';
+import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 
 interface EngineView {
   id: string;
@@ -26,6 +27,7 @@ interface EngineOpts {
   maxVs?: string;
   metricsPort?: string;
   metricsHost: string;
+  maxStarts?: string;
 }
 
 export function registerEngine(program: Command, ctx: Context): void {
@@ -39,6 +41,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
     .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone', '3')
     .option('--max-vs <n>', 'most virtual servers on this engine', '64')
+    .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
     .action(async (o: EngineOpts) => {
@@ -46,10 +49,12 @@ export function registerEngine(program: Command, ctx: Context): void {
       const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
       const ttl = positiveInt(o.leaseTtl, '--lease-ttl');
       const maxVs = positiveInt(o.maxVs, '--max-vs');
+      const starts = maxStarts(o.maxStarts);
       const node = await startEngineNode({
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
         ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
+        ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       });
       ctx.print.out(`Corral engine ${node.id} joined the farm. Press Ctrl-C to stop.`);

@@ -4,6 +4,7 @@ import type { Context } from '../context.ts';
 import { RESERVED_DOMAINS_HELP, TRUSTED_PROXIES_HELP, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
+import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 
 interface UpOpts {
   dir?: string;
@@ -18,6 +19,7 @@ interface UpOpts {
   trustedProxies?: string;
   reservedDomains?: string;
   blobGrace: string;
+  maxStarts?: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -35,11 +37,13 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000 };
+      const starts = maxStarts(o.maxStarts);
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}) };
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
