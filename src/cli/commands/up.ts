@@ -4,6 +4,9 @@ import type { Context } from '../context.ts';
 import { RESERVED_DOMAINS_HELP, TRUSTED_PROXIES_HELP, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
+import { join, resolve } from 'node:path';
+import { openCappedFile } from '../../lib/capped-file.ts';
+import { setLogSinks } from '../../lib/log.ts';
 
 interface UpOpts {
   dir?: string;
@@ -18,6 +21,7 @@ interface UpOpts {
   trustedProxies?: string;
   reservedDomains?: string;
   blobGrace: string;
+  logFormat: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -35,18 +39,26 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000 };
+      const logFormat = logFormatOf(o.logFormat);
+      const logDir = join(resolve(dir), 'logs');
+      const logFile = openCappedFile(join(logDir, 'corral.log'));
+      setLogSinks(logFormat === 'json' ? [logFile, process.stdout] : [logFile]);
+      // router workers keep their JSON logs in <dir>/logs/router-worker-<n>.log rather than on the terminal
+      if (logFormat === 'text') process.env.CORRAL_LOG_DIR = logDir;
+      const say = (line: string) => ctx.print.out(line);
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
       routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}) })
+      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
@@ -58,10 +70,17 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  console  ${farm.consoleUrl}   (sign in with a token)`);
       ctx.print.out(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
-      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime)`);
+      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
+      if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
       ctx.print.out(`  state    ${farm.dir}`);
+      ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       ctx.print.out('Press Ctrl-C to stop.');
-      await untilSignal(ctx, () => farm.close());
+      await untilSignal(ctx, async () => {
+        const t0 = performance.now();
+        await farm.close();
+        say(`farm stopped in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      });
+      logFile.close();
     });
 }
 
@@ -84,4 +103,15 @@ function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
 
 function routerWorkers(v: string): number {
   return workerCount(v, '--router-workers');
+}
+
+function logFormatOf(v: string): 'text' | 'json' {
+  if (v === 'text' || v === 'json') return v;
+  throw new CliError(`--log-format must be text or json, got "${v}"`);
+}
+
+function runtimeWhy(runtime: string, asked: string): string {
+  if (runtime === 'namespace') return 'each virtual server an isolated guest: own network namespace, cgroup limits, seccomp';
+  if (asked === 'process') return 'plain processes, as asked with --runtime process: no isolation between sites';
+  return 'plain processes: no isolation between sites (see the warning)';
 }
