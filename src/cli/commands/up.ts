@@ -48,7 +48,8 @@ export function registerUp(program: Command, ctx: Context): void {
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
-      setLogSinks(logFormat === 'json' ? [logFile, process.stdout] : [logFile]);
+      // text: errors also reach the terminal, as one plain line each
+      setLogSinks(logFormat === 'json' ? [logFile, process.stdout] : [logFile, { write: (line: string) => sayError(line, (l) => ctx.print.err(l)) }]);
       // router workers keep their JSON logs in <dir>/logs/router-worker-<n>.log rather than on the terminal
       if (logFormat === 'text') process.env.CORRAL_LOG_DIR = logDir;
       const say = (line: string) => ctx.print.out(line);
@@ -114,4 +115,15 @@ function runtimeWhy(runtime: string, asked: string): string {
   if (runtime === 'namespace') return 'each virtual server an isolated guest: own network namespace, cgroup limits, seccomp';
   if (asked === 'process') return 'plain processes, as asked with --runtime process: no isolation between sites';
   return 'plain processes: no isolation between sites (see the warning)';
+}
+
+/** A JSON log line at error level or worse, as `! <part>: <message>`. */
+function sayError(line: string, say: (line: string) => void): void {
+  if (!line.includes('"level":5') && !line.includes('"level":6')) return;
+  try {
+    const r = JSON.parse(line) as { level: number; part?: string; msg?: string; err?: { message?: string } };
+    if (r.level >= 50) say(`! ${r.part ?? 'corral'}: ${r.msg ?? ''}${r.err?.message ? ` (${r.err.message})` : ''}`);
+  } catch {
+    // not one JSON line: nothing to say
+  }
 }
