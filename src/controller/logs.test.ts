@@ -124,7 +124,7 @@ test('tail counts lines in total, merging the VSs and the router in time order',
     const a: Assignment = { vs, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
     await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));
   }
-  assert.equal((await acme.get('/v1/sites/blog/logs?tail=4')).body, 'blog-a | a4\nblog-b | b5\nblog-a | a6\nrouter | GET /y 200\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs?tail=4&source=all')).body, 'blog-a | a4\nblog-b | b5\nblog-a | a6\nrouter | GET /y 200\n');
   assert.equal((await acme.get('/v1/sites/blog/logs?tail=3&source=app')).body, 'blog-a | a4\nblog-b | b5\nblog-a | a6\n');
   assert.equal((await acme.get('/v1/sites/blog/logs?tail=10&source=router')).body, 'router | GET /x 200\nrouter | GET /y 200\n');
   const bad = await acme.get('/v1/sites/blog/logs?source=nginx');
@@ -135,7 +135,8 @@ test('source=router without a router log reader answers 501; app and all still w
   const fake = fakeLogs({ 'blog-a': ['plain line without a time'] });
   const { acme } = await siteWithVs(t, fake.logs);
   assert.equal((await acme.get('/v1/sites/blog/logs?source=router')).status, 501);
-  assert.equal((await acme.get('/v1/sites/blog/logs')).body, 'blog-a | plain line without a time\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs?source=all')).body, 'blog-a | plain line without a time\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs')).body, 'blog-a | plain line without a time\n', 'app is the default');
 });
 
 test('follow picks up a VS that starts later, from its first line', async (t) => {

@@ -69,7 +69,7 @@ export const UploadQuery = Type.Object({ activate: Type.Optional(Type.Boolean())
 export const LogsQuery = Type.Object({
   tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   follow: Type.Optional(Type.Boolean()),
-  /** app: the VSs' output; router: the router's access lines; all (default): both, in time order. */
+  /** app (default): the VSs' output; router: the router's access lines; all: both, in time order. */
   source: Type.Optional(Type.Union([Type.Literal('app'), Type.Literal('router'), Type.Literal('all')])),
 }, strict);
 export const EventsQuery = Type.Object({

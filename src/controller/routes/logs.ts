@@ -1,6 +1,7 @@
-// GET /v1/sites/:name/logs?tail=100&follow=false&source=all: a site's logs as text, each
+// GET /v1/sites/:name/logs?tail=100&follow=false&source=app: a site's logs as text, each
 // line prefixed `<vs> | ` (the VSs' output, source=app) or `router | ` (the router's
-// access lines for the site, source=router); all (default) merges both in time order.
+// access lines for the site, source=router); all merges both in time order. The default
+// is app, what the API served before (`corral logs` asks for all).
 // `tail` counts lines in total, not per VS. With follow the response stays open,
 // streaming new lines (VSs that start later included), until the client goes away or
 // the controller closes.
@@ -38,7 +39,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
   app.get('/v1/sites/:name/logs', { schema: { params: SiteParams, querystring: LogsQuery } }, async (request, reply) => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
-    const source = request.query.source ?? 'all';
+    const source = request.query.source ?? 'app';
     const app = source !== 'router' ? engineLogs : undefined;
     const router = source !== 'app' ? routerLogs : undefined;
     if (source === 'router' && !routerLogs) throw new NotImplementedError('router logs are not available: this controller was started without a router log reader');
