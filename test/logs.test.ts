@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CORRAL_BIN, ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
+import { Agent, request } from 'undici';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
 
@@ -96,14 +97,20 @@ describe('logs of a farm and of a site', () => {
     }
   });
 
-  it('Ctrl-C stops the farm with three VSs running within seconds', async () => {
+  it('Ctrl-C stops the farm with three VSs running within seconds, a client holding a keep-alive connection and a slow request open', async () => {
     await waitFor(async () => (await vsNames()).length === 3, { timeoutMs: 20_000, what: 'three ready VSs' });
+    // what used to hold the router's drain for 10 s: a browser's idle keep-alive connection, a request still in flight
+    const client = new Agent({ keepAliveTimeout: 60_000 });
+    after(() => client.destroy());
+    await (await request(`${farm.routerUrl}/`, { headers: { host: HOST }, dispatcher: client })).body.text();
+    const slow = request(`${farm.routerUrl}/slow?ms=30000`, { headers: { host: HOST }, dispatcher: client }).catch(() => undefined);
     const t0 = performance.now();
     const code = await farm.stop();
     const seconds = (performance.now() - t0) / 1000;
     console.log(`# corral up stopped in ${seconds.toFixed(2)} s with 3 VSs running`);
     assert.equal(code, 0);
     assert.ok(seconds < 5, `stopped in ${seconds.toFixed(2)} s`);
+    await slow;
   });
 });
 
