@@ -4,6 +4,7 @@
 // and counts the records it skips. Before, such a store crashed `corral up` at every start.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
@@ -39,7 +40,8 @@ describe('a farm started on a store holding records no router or engine can use'
     const store = await openSqliteStore(join(dir, 'store.db'));
     try {
       const site = JSON.parse((await store.get(keys.site('shop')))!.value) as Site;
-      await store.put(keys.site('shop'), JSON.stringify({ ...site, healthPath: BAD_PATH, env: BAD_ENV }));
+      // healthCheck set: the router checks this site too (its route carries the bad path, so the reconciler cannot rewrite it)
+      await store.put(keys.site('shop'), JSON.stringify({ ...site, healthPath: BAD_PATH, env: BAD_ENV, healthCheck: {} }));
       const route = JSON.parse((await store.get(keys.route('shop')))!.value) as Route;
       await store.put(keys.route('shop'), JSON.stringify({ ...route, health: { path: '/a b' } }));
       const { kvs } = await store.range(keys.assignments);
@@ -71,7 +73,8 @@ describe('a farm started on a store holding records no router or engine can use'
     assert.match(metrics, /^corral_router_bad_records_total\{kind="route",site="shop"\} [1-9]/m);
     assert.match(metrics, /^corral_engine_bad_records_total\{kind="assignment",site="shop"\} [1-9]/m);
     assert.doesNotMatch(metrics, /bad_records_total\{[^}]*site="www"/, 'nothing of the good site is skipped');
-    assert.doesNotMatch(f.output(), /ERR_UNESCAPED_CHARACTERS|ERR_INVALID_ARG_VALUE|ERR_INVALID_CHAR/);
+    // the terminal and the JSON logs (<dir>/logs/corral.log)
+    assert.doesNotMatch(f.output() + (await readFile(join(dir, 'logs', 'corral.log'), 'utf8')), /ERR_UNESCAPED_CHARACTERS|ERR_INVALID_ARG_VALUE|ERR_INVALID_CHAR/);
 
     // the reconciler does not write what its readers would skip, and says so once, to the site's owner too
     const events = await fetch(`${f.apiUrl}/v1/events?type=farm&site=shop`, { headers: { authorization: `Bearer ${f.token}` } })

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
@@ -164,6 +165,7 @@ describe('a hostile customer cannot hurt the farm or another customer', () => {
     await farmServes(6_000);
     const metrics = await fetch(`${farm.apiUrl}/metrics`, { headers: { authorization: `Bearer ${farm.token}` } }).then((res) => res.text());
     assert.doesNotMatch(metrics, /^corral_(router|engine)_bad_records_total\{/m, 'every value the API accepted is one the router and the engine can use');
-    assert.doesNotMatch(farm.output(), /ERR_UNESCAPED_CHARACTERS|ERR_INVALID_ARG_VALUE|ERR_INVALID_CHAR/);
+    // the terminal and the JSON logs (<dir>/logs/corral.log)
+    assert.doesNotMatch(farm.output() + (await readFile(join(farm.dir, 'logs', 'corral.log'), 'utf8')), /ERR_UNESCAPED_CHARACTERS|ERR_INVALID_ARG_VALUE|ERR_INVALID_CHAR/);
   });
 });

@@ -1,5 +1,7 @@
 // A small Corral app site with no dependencies. It listens on $PORT/$HOST, says which
-// virtual server answered, and drains on SIGTERM: stop accepting, finish in-flight, exit 0.
+// virtual server answered, logs one JSON line per request (not for Corral's health probes,
+// which carry `X-Corral-Health: 1` and the user agent `corral-health/1`), and drains on
+// SIGTERM: stop accepting, finish in-flight, exit 0.
 
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -33,6 +35,11 @@ const ROUTES = {
 
 const server = http.createServer((req, res) => {
   if (draining) res.setHeader('Connection', 'close');
+  // One line per request, but not for Corral's health probes (they carry X-Corral-Health: 1).
+  if (req.headers['x-corral-health'] === undefined) {
+    const started = Date.now();
+    res.once('finish', () => log('request', { method: req.method, path: req.url, status: res.statusCode, ms: Date.now() - started }));
+  }
   const url = new URL(req.url ?? '/', 'http://localhost');
   const route = Object.hasOwn(ROUTES, url.pathname) ? ROUTES[url.pathname] : undefined;
   if (!route) return sendJson(res, 404, { error: 'not found', path: url.pathname });

@@ -8,7 +8,7 @@
 
 import { listenOn } from '../lib/listen.ts';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { bootRouterCluster, buildRouter, trackSiteStats, watchCertificates, watchRoutes, type BootedRouterCluster, type SiteStats } from '../router/index.ts';
 import type { Store } from '../store/index.ts';
@@ -41,6 +41,14 @@ export interface FarmRouter {
   close(): Promise<void>;
 }
 
+/** Ctrl-C: open requests get this long to finish, then connections are cut (the farm's stop budget, farm.ts). */
+export const STOP_DRAIN_MS = 1_000;
+
+/** Where the router keeps each site's access lines (<dir>/logs/router/<site>/<process>.log), always on: `corral logs` reads them. */
+export function routerLogDir(dir: string): string {
+  return join(resolve(dir), 'logs', 'router');
+}
+
 /** What the router of the farm is started with (also for bootFarmRouterWorkers before the farm starts). */
 export function farmRouterOptions(dir: string, opts: Omit<FarmOptions, 'dir'>, partLog: (part: string) => Logger = (part) => (opts.log ? opts.log.child({ part }) : logger(part))): FarmRouterOptions {
   return {
@@ -59,7 +67,7 @@ export function bootFarmRouterWorkers(o: FarmRouterOptions): Promise<BootedRoute
       workers: o.workers,
       listen: { port: o.httpPort, host: o.host },
       ...(devCert ? { httpsListen: { port: o.httpsPort!, host: o.host } } : {}),
-      router: { accessLog: o.accessLog, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
+      router: { accessLog: o.accessLog, siteLogDir: routerLogDir(o.dir), metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
       log: o.log,
     });
   })();
@@ -89,14 +97,14 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
     metricsRegistry: () => rc.metricsRegistry(),
     close: async () => {
       stops.forEach((stop) => stop());
-      await rc.close();
+      await rc.close(STOP_DRAIN_MS);
     },
   };
 }
 
 async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmRouter> {
   const devCert = o.httpsPort !== undefined ? await ensureDevCertificate(o.dir) : undefined;
-  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
+  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, siteLogDir: routerLogDir(o.dir), drainTimeoutMs: STOP_DRAIN_MS, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
   const stats = trackSiteStats([router.server, router.tlsServer]);
   const stops: Array<() => void> = [];
   const close = async () => {

@@ -15,7 +15,9 @@ import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlo
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
-import { farmRouterOptions, startFarmRouter } from './farm-router.ts';
+import { farmRouterOptions, routerLogDir, startFarmRouter } from './farm-router.ts';
+import { createRouterLogs } from './router-logs.ts';
+import { watchFarmFeed } from './farm-feed.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
@@ -50,10 +52,14 @@ export interface FarmOptions {
   maxConcurrentStarts?: number;
   /** The router's HTTPS port (0 = any); absent: no HTTPS. Uses <dir>/tls/dev.crt (made on first start) for names without a site certificate. */
   httpsPort?: number;
+  /** Called with one plain line per meaningful event while the farm runs (farm-feed.ts); `corral up` prints them. */
+  onLine?: (line: string) => void;
   /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
   reservedDomains?: readonly string[];
 }
 
+/** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
+const STOP_GRACE_MS = 1_500;
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
 export interface Farm {
@@ -68,6 +74,8 @@ export interface Farm {
   tokenCreated: boolean;
   engineId: string;
   runtime: string;
+  /** Why this runtime, when it is not the isolated one asked for (a fallback, no seccomp filter). */
+  runtimeWarning?: string;
   close(): Promise<void>;
 }
 
@@ -101,7 +109,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const routerParts: { siteStats?: SiteStats; metricsRegistry?: () => Registry } = {};
     const engine: { runtime?: Runtime } = {};
     const api = await buildController({
-      store, blobs, engineLogs, log: partLog('controller'),
+      store, blobs, engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
@@ -128,7 +136,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     engine.runtime = runtime;
     closers.push(() => runtime.destroy());
     const agent = buildEngineAgent({
-      store, engineId, dir: engineDir, runtime, log: partLog('engine'),
+      store, engineId, dir: engineDir, runtime, log: partLog('engine'), closeGraceMs: STOP_GRACE_MS,
       fetchBlob: async (sha256) => blobs.path(sha256),
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
@@ -144,12 +152,17 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
     const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
 
+    if (opts.onLine) {
+      const stopFeed = await watchFarmFeed(store, opts.onLine);
+      closers.push(async () => stopFeed());
+    }
+
     await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
     await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
     closers.push(async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
 
     return {
-      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name,
+      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       close,
     };

@@ -15,6 +15,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { logger } from '../lib/log.ts';
+import { RequestLogging } from './request-logging.ts';
 import { Access } from './access.ts';
 import { registerAudit } from './audit.ts';
 import { registerAuth } from './auth.ts';
@@ -48,6 +49,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   const app: FastifyInstance = Fastify({
     loggerInstance: (opts.log ?? logger('controller')) as FastifyBaseLogger,
     genReqId: newRequestId,
+    logController: new RequestLogging(),
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
     bodyLimit: limits.maxJsonBytes,
@@ -63,6 +65,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
 
   const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains };
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
+  if (opts.routerLogs) deps.routerLogs = opts.routerLogs;
   if (opts.vsUsage) deps.vsUsage = opts.vsUsage;
   if (opts.vsExec) deps.vsExec = opts.vsExec;
   if (opts.siteStats) deps.siteStats = opts.siteStats;

@@ -4,6 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { EngineLogs } from '../engine/logs.ts';
+import type { RouterLogs } from './options.ts';
 import { keys, type Assignment, type VsStatus } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { staticSite, startController } from './test-harness.ts';
@@ -14,8 +15,9 @@ function fakeLogs(lines: Record<string, string[]>) {
   const logs: EngineLogs = {
     listVsLogs: async () => [],
     tail: async (vs: string, n: number) => (lines[vs] ?? []).slice(-n),
-    follow: (vs: string, onLine: (line: string) => void) => {
+    follow: (vs: string, onLine: (line: string) => void, how?: { fromStart?: boolean }) => {
       followers.set(vs, onLine);
+      if (how?.fromStart) for (const line of lines[vs] ?? []) onLine(line);
       return () => {
         followers.delete(vs);
       };
@@ -105,4 +107,52 @@ test('a site re-created under a deleted site\'s name sees none of the old VSs, n
   assert.deepEqual(status.json.virtualServers.map((v: { vs: string }) => v.vs), ['blog-new']);
   const all = await mallory.get('/v1/vs');
   assert.deepEqual(all.json.virtualServers.map((v: { vs: string }) => v.vs), ['blog-new']);
+});
+
+const T = (s: number) => `2026-12-04T15:00:0${s}.000Z`;
+
+function fakeRouterLogs(lines: Record<string, string[]>): RouterLogs {
+  return { tail: async (site, n) => (lines[site] ?? []).slice(-n), follow: () => () => {} };
+}
+
+test('tail counts lines in total, merging the VSs and the router in time order', async (t) => {
+  const fake = fakeLogs({ 'blog-a': [`${T(1)} a1`, `${T(4)} a4`, `${T(6)} a6`], 'blog-b': [`${T(2)} b2`, `${T(5)} b5`] });
+  const h = await startController(t, { engineLogs: fake.logs, routerLogs: fakeRouterLogs({ blog: [`${T(3)} GET /x 200`, `${T(7)} GET /y 200`] }) });
+  const acme = await h.customer('acme');
+  await acme.post('/v1/sites', staticSite('blog'));
+  for (const vs of ['blog-a', 'blog-b']) {
+    const a: Assignment = { vs, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
+    await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));
+  }
+  assert.equal((await acme.get('/v1/sites/blog/logs?tail=4&source=all')).body, 'blog-a | a4\nblog-b | b5\nblog-a | a6\nrouter | GET /y 200\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs?tail=3&source=app')).body, 'blog-a | a4\nblog-b | b5\nblog-a | a6\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs?tail=10&source=router')).body, 'router | GET /x 200\nrouter | GET /y 200\n');
+  const bad = await acme.get('/v1/sites/blog/logs?source=nginx');
+  assert.equal(bad.status, 400);
+});
+
+test('source=router without a router log reader answers 501; app and all still work', async (t) => {
+  const fake = fakeLogs({ 'blog-a': ['plain line without a time'] });
+  const { acme } = await siteWithVs(t, fake.logs);
+  assert.equal((await acme.get('/v1/sites/blog/logs?source=router')).status, 501);
+  assert.equal((await acme.get('/v1/sites/blog/logs?source=all')).body, 'blog-a | plain line without a time\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs')).body, 'blog-a | plain line without a time\n', 'app is the default');
+});
+
+test('follow picks up a VS that starts later, from its first line', async (t) => {
+  const fake = fakeLogs({ 'blog-a': [], 'blog-b': [`${T(1)} b first`] });
+  const { h, acme } = await siteWithVs(t, fake.logs);
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = h.app.server.address() as AddressInfo;
+  const req = request({ host: '127.0.0.1', port, path: '/v1/sites/blog/logs?follow=true&tail=0', agent: false, headers: { authorization: `Bearer ${acme.token}` } });
+  t.after(() => req.destroy());
+  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
+  let text = '';
+  res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  await waitFor(() => fake.followers.has('blog-a'), { what: 'the first follower' });
+  const b: Assignment = { vs: 'blog-b', engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
+  await h.store.put(keys.assignment('e1', 'blog-b'), JSON.stringify(b));
+  await waitFor(() => text.includes('blog-b | b first\n'), { what: 'the new VS followed' });
+  fake.emit('blog-b', `${T(2)} b second`);
+  await waitFor(() => text.includes('blog-b | b second\n'), { what: 'its next line' });
 });

@@ -9,6 +9,14 @@ import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 
 export type { BlobStore };
+
+/** The router's access lines of a site, each starting with its ISO time (lib/stamped-line.ts). */
+export interface RouterLogs {
+  /** The last `lines` lines, oldest first. */
+  tail(site: string, lines: number): Promise<string[]>;
+  /** Each new line until stop() is called (files that appear later included). */
+  follow(site: string, onLine: (line: string) => void): () => void;
+}
 export type TarballLimits = Partial<TarLimits>;
 
 export interface ControllerLimits {
@@ -25,6 +33,8 @@ export interface ControllerOptions {
   blobs: BlobStore;
   /** Reads the virtual servers' logs; without it the logs route answers 501. */
   engineLogs?: EngineLogs;
+  /** Reads the router's per-site access lines (`corral logs --source router`); without it only the VSs' output is served. */
+  routerLogs?: RouterLogs;
   log?: Logger;
   limits?: ControllerLimits;
   /** GET /metrics: the registry to serve (default the controller's own) and whether it needs no token (default: admin token). */

@@ -160,8 +160,10 @@ function planSite(
   if (site.drainTimeoutMs !== undefined) route.drainTimeoutMs = site.drainTimeoutMs;
   if (site.maintenance?.on === true) route.maintenance = site.maintenance;
   if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
-  if (site.healthCheck?.off !== true) {
-    const { off: _off, ...check } = site.healthCheck ?? {};
+  // The engine already probes every VS and only ready ones are routed: the router probes
+  // too only when the site asks for it (healthCheck set, not off), one probe stream per VS, not one per router process.
+  if (site.healthCheck !== undefined && site.healthCheck.off !== true) {
+    const { off: _off, ...check } = site.healthCheck;
     route.health = { ...check, path: check.path ?? site.healthPath };
   }
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);

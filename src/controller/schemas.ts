@@ -71,6 +71,8 @@ export const UploadQuery = Type.Object({ activate: Type.Optional(Type.Boolean())
 export const LogsQuery = Type.Object({
   tail: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   follow: Type.Optional(Type.Boolean()),
+  /** app (default): the VSs' output; router: the router's access lines; all: both, in time order. */
+  source: Type.Optional(Type.Union([Type.Literal('app'), Type.Literal('router'), Type.Literal('all')])),
 }, strict);
 export const EventsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 })),

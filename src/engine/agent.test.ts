@@ -11,7 +11,8 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { buildEngineAgent, type EngineAgentOptions } from './agent.ts';
 import { createProcessRuntime } from './process-runtime.ts';
-import { httpGet, onCleanup, processAlive, tempDir, TEST_APP_COMMAND, writeTestRelease } from './testing.ts';
+import { httpGet, onCleanup, processAlive, readVsLog, tempDir, TEST_APP_COMMAND, writeTestRelease } from './testing.ts';
+import { parseStamped } from '../lib/stamped-line.ts';
 
 const ENGINE = 'engine-1';
 const TIMING = { startupPollMs: 20, pollMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 };
@@ -172,7 +173,7 @@ test('close stops every VS gracefully, removes the statuses and the engine recor
   assert.equal(await store.get(keys.vsStatus(ENGINE, 'shop-f1')), undefined);
   assert.equal(await store.get(keys.engine(ENGINE)), undefined);
   assert.match(await readFile(path.join(base, 'engine', 'logs', 'shop-f1.log'), 'utf8'), /got SIGTERM/);
-  assert.deepEqual(await agent.logs.tail('shop-f1', 1), ['got SIGTERM']);
+  assert.deepEqual((await agent.logs.tail('shop-f1', 1)).map((l) => parseStamped(l).text), ['got SIGTERM']);
   assert.deepEqual((await agent.logs.listVsLogs('shop')).map((l) => l.vs), ['shop-f1']);
 });
 
@@ -211,7 +212,7 @@ test('a deleted site leaves nothing on the engine once its VS stopped; its names
   assert.deepEqual(await ls('data'), ['0bbbb']);
   assert.deepEqual(await readdir(path.join(engineDir, 'data', '0bbbb')), [], 'the namesake sees an empty data folder');
   assert.deepEqual(await ls('releases'), [shaNew]);
-  const newLog = await readFile(path.join(engineDir, 'logs', 'shop-new.log'), 'utf8');
+  const newLog = await readVsLog(path.join(engineDir, 'logs', 'shop-new.log'));
   assert.match(newLog, /^listed$/m);
   assert.doesNotMatch(newLog, /secret/, 'its guest listed nothing of the old site');
 });

@@ -33,8 +33,10 @@ export interface EngineAgentOptions {
   leaseTtlSeconds?: number;
   /** Defaults: this machine's cpus and memory, 64 virtual servers. */
   capacity?: Partial<EngineRecord['capacity']>;
-  /** Grace of a VS whose assignment was deleted, and of close(). Default 10 s. */
+  /** Grace of a VS whose assignment was deleted (and of close(), unless closeGraceMs). Default 10 s. */
   stopGraceMs?: number;
+  /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
+  closeGraceMs?: number;
   timing?: Partial<SupervisorTiming>;
   /** Unpacks a release; default extractTarball. */
   extract?: Extract;
@@ -149,7 +151,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       closing ??= (async () => {
         watch?.close();
         await janitor.close();
-        await Promise.all([...units.values()].map((u) => u.stop(graceMs)));
+        await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs)));
         statuses.close();
         await lease.close();
         log.info('engine.closed');

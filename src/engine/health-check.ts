@@ -3,6 +3,10 @@
 
 import http from 'node:http';
 
+/** Every health probe carries this header (and user agent), so an app can leave probes out of its own access log. */
+export const HEALTH_HEADER = 'x-corral-health';
+export const HEALTH_USER_AGENT = 'corral-health/1';
+
 export interface HealthTarget {
   address: string;
   port: number;
@@ -17,7 +21,7 @@ export const httpHealthCheck: HealthCheck = (target, timeoutMs) =>
     let req: http.ClientRequest;
     try {
       req = http.get(
-        { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': 'corral-engine' }, agent: false },
+        { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': HEALTH_USER_AGENT, [HEALTH_HEADER]: '1' }, agent: false },
         (res) => {
           res.resume();
           const status = res.statusCode ?? 0;

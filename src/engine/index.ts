@@ -14,3 +14,5 @@ export { metricsRegistry, trackEngineMetrics, processUsage, type ProcessUsage } 
 export { createNamespaceRuntime, type NamespaceRuntimeOptions } from './namespace-runtime.ts';
 export { chooseRuntime, type ChosenRuntime, type RuntimeChoice } from './namespace/choose-runtime.ts';
 export type { VsInspect, VsLimitsSpec, ExecResult } from './runtime.ts';
+export { tailLines } from './log-tail.ts';
+export { followFile } from './log-follow.ts';

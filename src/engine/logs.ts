@@ -23,8 +23,8 @@ export interface EngineLogs {
   listVsLogs(site?: string): Promise<VsLogInfo[]>;
   /** The last `lines` lines of a VS's output (across one rotation); [] if it has none. */
   tail(vs: string, lines: number): Promise<string[]>;
-  /** Each new line of a VS's output, until stop() is called. Waits for a log that does not exist yet. */
-  follow(vs: string, onLine: (line: string) => void): () => void;
+  /** Each new line of a VS's output, until stop() is called (fromStart: the current file's lines first). Waits for a log that does not exist yet. */
+  follow(vs: string, onLine: (line: string) => void, opts?: { fromStart?: boolean }): () => void;
 }
 
 export interface VsLogMeta {
@@ -58,8 +58,8 @@ export function createEngineLogs(dir: string, opts: { pollMs?: number } = {}): E
       if (recent.length >= lines) return recent;
       return [...(await tailLines(`${file}.1`, lines - recent.length)), ...recent];
     },
-    follow(vs, onLine) {
-      return followFile(logPath(dir, vs), onLine, { pollMs: opts.pollMs });
+    follow(vs, onLine, how = {}) {
+      return followFile(logPath(dir, vs), onLine, { pollMs: opts.pollMs, ...(how.fromStart ? { fromStart: true } : {}) });
     },
   };
 }

@@ -20,7 +20,7 @@ import { run } from './namespace/host-command.ts';
 import { buildSeccompFilter } from './namespace/seccomp.ts';
 import { namespaceSkip, testNetwork } from './namespace/testing.ts';
 import type { Runtime, VsSpec } from './runtime.ts';
-import { appSpec, httpGet, onCleanup, TEST_APP_COMMAND, tempDir, writeTestRelease } from './testing.ts';
+import { appSpec, httpGet, onCleanup, readVsLog, TEST_APP_COMMAND, tempDir, writeTestRelease } from './testing.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const CHILD = fileURLToPath(new URL('./namespace/escape-child.ts', import.meta.url));
@@ -144,7 +144,7 @@ test('seccomp: new user namespaces, the keyring, perf and bpf are refused to the
   const spec = { ...appSpec(base, 'sc-a'), command: `${PROBES}; echo PROBE-END; ${TEST_APP_COMMAND}` };
   await serving(runtime, spec);
   const log = await waitFor(async () => {
-    const text = await readFile(spec.logFile, 'utf8').catch(() => '');
+    const text = await readVsLog(spec.logFile);
     return text.includes('PROBE-END') && text;
   }, { what: 'the probe in the guest command' });
   const exec = await runtime.exec!('sc-a', ['/bin/sh', '-c', PROBES]);

@@ -9,6 +9,7 @@ import { logger, type Logger } from '../lib/log.ts';
 import { createAddressPool, findFreePort, type AddressPool } from './address-pool.ts';
 import { RuntimeClosedError } from './errors.ts';
 import { createLogFile } from './log-file.ts';
+import { createLineStamper } from './line-stamper.ts';
 import { assertName } from './paths.ts';
 import { listPidfiles, removePidfile, writePidfile } from './pidfile.ts';
 import { findOurGroupMembers } from './proc-scan.ts';
@@ -199,21 +200,25 @@ export function spawnGroup(l: Launch, cwd: string): Promise<ChildProcess> {
   });
 }
 
-/** stdout and stderr → the VS's capped log file. If the file fails, output is discarded, never blocked. */
+/** stdout and stderr → the VS's capped log file, each line stamped with its time. If the file fails, output is discarded, never blocked. */
 export function captureOutput(child: ChildProcess, file: string, maxBytes: number | undefined, log: Logger) {
   const out = createLogFile(file, { maxBytes });
-  const sources = [child.stdout!, child.stderr!];
+  // stdout and stderr each keep their own line state (line-stamper.ts)
+  const sources = [child.stdout!, child.stderr!].map((s) => ({ s, stamped: s.pipe(createLineStamper()) }));
   let open = sources.length;
   out.on('error', (err) => {
     log.warn({ err, file }, 'vs.log_write_failed');
-    for (const s of sources) {
-      s.unpipe(out);
-      s.resume();
+    for (const { stamped } of sources) {
+      stamped.unpipe(out);
+      stamped.resume();
     }
   });
-  for (const s of sources) {
-    s.pipe(out, { end: false });
+  for (const { s, stamped } of sources) {
+    stamped.pipe(out, { end: false });
     s.once('close', () => {
+      if (!stamped.writableEnded) stamped.end(); // closed without an end: still flush the stamper
+    });
+    stamped.once('end', () => {
       if (--open === 0) out.end();
     });
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import type { Runtime } from './runtime.ts';
-import { appSpec, onCleanup, httpGet, processAlive, tempDir, writeTestRelease } from './testing.ts';
+import { appSpec, onCleanup, httpGet, processAlive, readVsLog, tempDir, writeTestRelease } from './testing.ts';
 
 /** Build a runtime whose state lives under base; the contract destroys it after each test. */
 export type RuntimeFactory = (base: string) => Runtime;
@@ -98,7 +98,7 @@ export function runtimeContract(name: string, make: RuntimeFactory, opts: Contra
       onCleanup(t, () => delete process.env.CORRAL_ENGINE_SECRET);
       const spec = appSpec(base, 'app-g', { PRINT_ENV: '1', GREETING: 'hello', CORRAL_RELEASE: 'r7' });
       const vs = await runtime.start(spec);
-      const line = await waitFor(async () => (await readFile(spec.logFile, 'utf8').catch(() => '')).split('\n').find((l) => l.startsWith('ENV ')), { what: 'env line' });
+      const line = await waitFor(async () => (await readVsLog(spec.logFile)).split('\n').find((l) => l.startsWith('ENV ')), { what: 'env line' });
       const env = JSON.parse(line.slice(4)) as Record<string, string>;
       assert.equal(env.GREETING, 'hello');
       assert.equal(env.PORT, String(vs.port));

@@ -1,7 +1,8 @@
 // Test helpers for the engine: temp directories, a small test app written into a
 // release directory, VS specs, and a plain HTTP GET. Not used outside tests.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { parseStamped } from '../lib/stamped-line.ts';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,4 +112,10 @@ export function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A VS's log file as its guest wrote it: each line without the time the engine put in front (line-stamper.ts). */
+export async function readVsLog(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').map((l) => parseStamped(l).text).join('\n');
 }

@@ -40,7 +40,7 @@ export interface Site {
   limits?: SiteLimits;
   /** Plain-HTTP requests get a 308 to the same URL over HTTPS (when the router has an HTTPS listener). */
   httpsRedirect?: boolean;
-  /** The router's active checks: path defaults to healthPath, the rest to HealthCheck's defaults; `off: true` disables. */
+  /** The router's active checks, besides the engine's (which always run): absent or `off: true`, none; else path defaults to healthPath, the rest to HealthCheck's defaults. */
   healthCheck?: Partial<HealthCheck> & { off?: boolean };
   /** The guest's resources (namespace runtime; the process runtime ignores them); absent fields: the engine's defaults. */
   resources?: SiteResources;

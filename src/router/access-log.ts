@@ -36,6 +36,15 @@ export class AccessRecord {
     recordRequest(site, this.upstream, res.statusCode, res.writableFinished, upstreamS, this.tries);
   }
 
+  /** The per-site text line (site-access-files.ts): `GET host/path 200 512B 3.1ms -> endpoint`. */
+  line(req: ClientRequest, res: ClientReply): string {
+    const status = res.headersSent ? res.statusCode : 0;
+    const bytes = (this.#socket?.bytesWritten ?? this.#bytesBefore) - this.#bytesBefore;
+    const retries = this.tries > 1 ? ` retries=${this.tries - 1}` : '';
+    const cut = res.writableFinished ? '' : ' incomplete';
+    return `${req.method ?? '-'} ${req.headers.host ?? '-'}${req.url ?? ''} ${status} ${bytes}B ${round(performance.now() - this.#start)}ms -> ${this.upstream ?? '-'}${retries}${cut}`;
+  }
+
   write(log: Logger, site: string, req: ClientRequest, res: ClientReply): void {
     const end = performance.now();
     log.info({

@@ -4,7 +4,10 @@
 // per-site samples and metric values to the primary every REPORT_MS (cluster-stats.ts)
 // when the router's `metrics` option is on; with it off a worker measures nothing.
 import type { AddressInfo, Server } from 'node:net';
-import { logger } from '../lib/log.ts';
+import cluster from 'node:cluster';
+import { join } from 'node:path';
+import { openCappedFile } from '../lib/capped-file.ts';
+import { logger, setLogSinks } from '../lib/log.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
 import { REPORT_MS } from './cluster-stats.ts';
 import { routerMetricsRegistry } from './metrics.ts';
@@ -46,7 +49,10 @@ process.on('message', (m: PrimaryMessage) => {
   if (m.type === 'start') {
     const { accessLog, ...options } = m.options;
     const access = accessLog ? logger('access', { worker: process.pid }) : null;
-    router = buildRouter({ ...options, accessLog: access, log: logger('router', { worker: process.pid }) });
+    // each worker its own files (ids count from 1 per primary): per-site access lines, and its JSON log when the primary keeps one
+    const name = `worker-${cluster.worker?.id ?? process.pid}`;
+    if (process.env.CORRAL_LOG_DIR) setLogSinks([openCappedFile(join(process.env.CORRAL_LOG_DIR, `router-${name}.log`))]);
+    router = buildRouter({ ...options, siteLogName: name, accessLog: access, log: logger('router', { worker: process.pid }) });
     router.setRoutes(m.routes);
     if (m.options.metrics) {
       stats = trackSiteStats([router.server, router.tlsServer], Date.now, onSample);

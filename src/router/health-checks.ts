@@ -99,7 +99,7 @@ export class HealthChecks {
     let req: ClientRequest;
     try {
       req = request(
-        { host: t.ep.address, port: t.ep.port, path: check.path, method: 'GET', agent: false, timeout: check.timeoutMs, headers: { host: t.host, 'user-agent': 'corral-health-check' } },
+        { host: t.ep.address, port: t.ep.port, path: check.path, method: 'GET', agent: false, timeout: check.timeoutMs, headers: { host: t.host, 'user-agent': 'corral-health/1', 'x-corral-health': '1' } },
         (res) => {
           res.resume();
           const s = res.statusCode ?? 0;

@@ -9,6 +9,10 @@ export interface RouterOptions {
   log?: Logger;
   /** Where one JSON line per proxied request goes (access-log.ts); default none. */
   accessLog?: Logger | null;
+  /** Per-site access lines go to <siteLogDir>/<site>/<siteLogName>.log (site-access-files.ts). Default none. */
+  siteLogDir?: string | null;
+  /** This router process's file name in siteLogDir. Default `router`. */
+  siteLogName?: string;
   /** Record Prometheus series per site and endpoint (metrics.ts). Default false. */
   metrics?: boolean;
   /**
@@ -66,6 +70,8 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   rawUpstream: true,
   rawFront: true,
   accessLog: null,
+  siteLogDir: null,
+  siteLogName: 'router',
   metrics: false,
   clientHeadersTimeoutMs: 10_000,
   clientRequestTimeoutMs: 300_000,

@@ -20,6 +20,7 @@ import { RawExchange } from './raw-exchange.ts';
 import type { RawUpstreams } from './raw-upstreams.ts';
 import { ResponseRelay, type RelayFailure } from './response-relay.ts';
 import { limitBody } from './site-limits.ts';
+import type { SiteAccessFiles } from './site-access-files.ts';
 import { AccessRecord } from './access-log.ts';
 import type { Tunnels } from './tunnels.ts';
 import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
@@ -47,6 +48,8 @@ export interface ProxyDeps {
   /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
   trust: TrustedProxies;
   config: RouterConfig;
+  /** Per-site access lines in files (RouterOptions.siteLogDir); undefined: none. */
+  siteFiles?: SiteAccessFiles | undefined;
   log: Logger;
 }
 
@@ -98,7 +101,7 @@ class Forwarding {
     this.#head = this.#raw ? upstreamRequestHead(req, deps.trust) : '';
     this.#headers = this.#raw ? [] : upstreamRequestHeaders(req, deps.trust);
     deps.retryBudget.recordRequest(route.site);
-    this.#access = deps.config.accessLog || deps.config.metrics ? new AccessRecord(res) : undefined;
+    this.#access = deps.config.accessLog || deps.config.metrics || deps.siteFiles ? new AccessRecord(res) : undefined;
     this.#onFail = this.#failed.bind(this);
     res.once('close', this.#closed.bind(this));
   }
@@ -146,6 +149,7 @@ class Forwarding {
     if (this.#tryKey !== undefined && res.writableFinished) deps.timeoutStreaks.answered(this.#tryKey);
     if (deps.config.accessLog) this.#access!.write(deps.config.accessLog, this.#route.site, this.#req, res);
     if (deps.config.metrics) this.#access!.record(this.#route.site, res);
+    deps.siteFiles?.write(this.#route.site, this.#access!.line(this.#req, res));
     if (res.writableFinished) return;
     this.#clientGone = true;
     this.#relay?.abort(new Error('client closed the connection'));

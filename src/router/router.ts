@@ -37,6 +37,7 @@ import { proxyUpgrade } from './proxy-upgrade.ts';
 import { hygieneError } from './request-hygiene.ts';
 import { SiteLimiter } from './site-limits.ts';
 import { HealthChecks } from './health-checks.ts';
+import { SiteAccessFiles } from './site-access-files.ts';
 import { Tunnels } from './tunnels.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
 import { serverLifecycle } from './server-lifecycle.ts';
@@ -85,7 +86,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   let table: RouteTable = buildRouteTable([]);
   const limiter = new SiteLimiter();
   const trust = new TrustedProxies(config.trustedProxies);
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
+  const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
+  const deps: ProxyDeps = { siteFiles, lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -166,6 +168,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     deps.balancer.retain(sites);
     deps.retryBudget.retain(sites);
     limiter.retain(sites);
+    siteFiles?.retain(sites);
     for (const c of next.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
     for (const i of next.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
     log.info({ event: 'routes.updated', sites: routes.length, domains: next.size, endpoints: live.size }, 'routes updated');
@@ -183,8 +186,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   }
 
   const upstream = {
-    close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => undefined)),
-    destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => undefined)),
+    close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => siteFiles?.close())),
+    destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => siteFiles?.close())),
   };
   const lifecycle = serverLifecycle(
     server,

@@ -30,14 +30,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[] } = {}): Promise<FarmProcess> {
+export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<FarmProcess> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
   // CORRAL_TEST_RUNTIME=process|namespace forces the engine's runtime (default: what `corral up` picks).
   const runtime = process.env.CORRAL_TEST_RUNTIME ? ['--runtime', process.env.CORRAL_TEST_RUNTIME] : [];
   const child = spawn(process.execPath, [CORRAL_BIN, 'up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

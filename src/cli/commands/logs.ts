@@ -1,19 +1,23 @@
-// corral logs <site> [-f]: the site's virtual servers' output, each line prefixed with its VS.
+// corral logs <site> [-f] [-n N] [--source app|router|all]: the site's virtual servers' output
+// (each line prefixed with its VS) and the router's access lines (`router | `), in time order.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
+import { CliError } from '../errors.ts';
 
 export function registerLogs(program: Command, ctx: Context): void {
   program
     .command('logs <site>')
     .description("print a site's logs")
     .option('-f, --follow', 'keep printing new lines')
-    .option('-n, --tail <lines>', 'lines from the end of each log', '100')
-    .action(async (site: string, o: { follow?: boolean; tail: string }) => {
+    .option('-n, --tail <lines>', 'the last lines, in total', '100')
+    .option('--source <source>', "app (the virtual servers' output), router (its access lines) or all", 'all')
+    .action(async (site: string, o: { follow?: boolean; tail: string; source: string }) => {
+      if (!['app', 'router', 'all'].includes(o.source)) throw new CliError(`--source must be app, router or all, got "${o.source}"`);
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
       try {
-        const q = `tail=${encodeURIComponent(o.tail)}&follow=${o.follow ? 'true' : 'false'}`;
+        const q = `tail=${encodeURIComponent(o.tail)}&follow=${o.follow ? 'true' : 'false'}&source=${o.source}`;
         const res = await ctx.api().stream(`/v1/sites/${encodeURIComponent(site)}/logs?${q}`, ac.signal);
         if (!res.body) return;
         const decoder = new TextDecoder();

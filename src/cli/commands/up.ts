@@ -5,6 +5,9 @@ import { RESERVED_DOMAINS_HELP, TRUSTED_PROXIES_HELP, reservedDomains, trustedPr
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
+import { join, resolve } from 'node:path';
+import { openCappedFile } from '../../lib/capped-file.ts';
+import { setLogSinks } from '../../lib/log.ts';
 
 interface UpOpts {
   dir?: string;
@@ -20,6 +23,7 @@ interface UpOpts {
   reservedDomains?: string;
   blobGrace: string;
   maxStarts?: string;
+  logFormat: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -35,22 +39,31 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
     .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
-    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
+    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it')
     .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
     .option('--max-starts <n>', MAX_STARTS_HELP)
+    .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}) };
+      const logFormat = logFormatOf(o.logFormat);
+      const logDir = join(resolve(dir), 'logs');
+      const logFile = openCappedFile(join(logDir, 'corral.log'));
+      // text: errors also reach the terminal, as one plain line each
+      setLogSinks(logFormat === 'json' ? [logFile, process.stdout] : [logFile, { write: (line: string) => sayError(line, (l) => ctx.print.err(l)) }]);
+      // router workers keep their JSON logs in <dir>/logs/router-worker-<n>.log rather than on the terminal
+      if (logFormat === 'text') process.env.CORRAL_LOG_DIR = logDir;
+      const say = (line: string) => ctx.print.out(line);
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
       routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}) })
+      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
@@ -62,10 +75,17 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  console  ${farm.consoleUrl}   (sign in with a token)`);
       ctx.print.out(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
-      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime)`);
+      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
+      if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
       ctx.print.out(`  state    ${farm.dir}`);
+      ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       ctx.print.out('Press Ctrl-C to stop.');
-      await untilSignal(ctx, () => farm.close());
+      await untilSignal(ctx, async () => {
+        const t0 = performance.now();
+        await farm.close();
+        say(`farm stopped in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      });
+      logFile.close();
     });
 }
 
@@ -88,4 +108,26 @@ function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
 
 function routerWorkers(v: string): number {
   return workerCount(v, '--router-workers');
+}
+
+function logFormatOf(v: string): 'text' | 'json' {
+  if (v === 'text' || v === 'json') return v;
+  throw new CliError(`--log-format must be text or json, got "${v}"`);
+}
+
+function runtimeWhy(runtime: string, asked: string): string {
+  if (runtime === 'namespace') return 'each virtual server an isolated guest: own network namespace, cgroup limits, seccomp';
+  if (asked === 'process') return 'plain processes, as asked with --runtime process: no isolation between sites';
+  return 'plain processes: no isolation between sites (see the warning)';
+}
+
+/** A JSON log line at error level or worse, as `! <part>: <message>`. */
+function sayError(line: string, say: (line: string) => void): void {
+  if (!line.includes('"level":5') && !line.includes('"level":6')) return;
+  try {
+    const r = JSON.parse(line) as { level: number; part?: string; msg?: string; err?: { message?: string } };
+    if (r.level >= 50) say(`! ${r.part ?? 'corral'}: ${r.msg ?? ''}${r.err?.message ? ` (${r.err.message})` : ''}`);
+  } catch {
+    // not one JSON line: nothing to say
+  }
 }

@@ -11,6 +11,7 @@ export interface RouteDeps {
   store: Store;
   blobs: BlobStore;
   engineLogs?: EngineLogs;
+  routerLogs?: ControllerOptions['routerLogs'];
   access: Access;
   limits: ResolvedLimits;
   events: EventLog;

@@ -1,39 +1,76 @@
-// GET /v1/sites/:name/logs?tail=100&follow=false: the site's virtual servers' output as
-// text, each line prefixed `<vs> | `. With follow the response stays open, streaming new
-// lines, until the client goes away or the controller closes.
+// GET /v1/sites/:name/logs?tail=100&follow=false&source=app: a site's logs as text, each
+// line prefixed `<vs> | ` (the VSs' output, source=app) or `router | ` (the router's
+// access lines for the site, source=router); all merges both in time order. The default
+// is app, what the API served before (`corral logs` asks for all).
+// `tail` counts lines in total, not per VS. With follow the response stays open,
+// streaming new lines (VSs that start later included), until the client goes away or
+// the controller closes.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { principalOf, scopeOf } from '../access.ts';
+import { parseStamped } from '../../lib/stamped-line.ts';
+import { principalOf, scopeOf, type Scope } from '../access.ts';
 import { NotImplementedError } from '../errors.ts';
 import { farmView, siteViews } from '../farm-view.ts';
 import { createLogStream, prefixLine } from '../log-stream.ts';
 import { LogsQuery, SiteParams } from '../schemas.ts';
+import type { Site } from '../../model/index.ts';
 import type { RouteDeps } from './deps.ts';
 
 const DEFAULT_TAIL = 100;
 const TEXT = 'text/plain; charset=utf-8';
+/** How often a followed site is checked for VSs that started since. */
+const RESCAN_MS = 1_000;
 
-export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, engineLogs }) => {
+interface Entry {
+  time: string;
+  who: string;
+  text: string;
+}
+
+export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, engineLogs, routerLogs }) => {
   /** Ends every followed stream: closing the controller must not wait for log clients. */
   const following = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of [...following]) end();
   });
 
+  const vsNames = async (scope: Scope, site: Site) => siteViews(await farmView(store, scope), site).map((v) => v.vs);
+
   app.get('/v1/sites/:name/logs', { schema: { params: SiteParams, querystring: LogsQuery } }, async (request, reply) => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
-    if (!engineLogs) throw new NotImplementedError('logs are not available: this controller was started without an engine log reader');
-    const names = siteViews(await farmView(store, scopeOf(p)), site).map((v) => v.vs);
+    const source = request.query.source ?? 'app';
+    const app = source !== 'router' ? engineLogs : undefined;
+    const router = source !== 'app' ? routerLogs : undefined;
+    if (source === 'router' && !routerLogs) throw new NotImplementedError('router logs are not available: this controller was started without a router log reader');
+    if (source !== 'router' && !engineLogs) throw new NotImplementedError('logs are not available: this controller was started without an engine log reader');
+    const names = app ? await vsNames(scopeOf(p), site) : [];
     const tail = request.query.tail ?? DEFAULT_TAIL;
-    const head = (await Promise.all(names.map(async (vs) => (await engineLogs.tail(vs, tail)).map((line) => prefixLine(vs, line))))).flat().join('');
+
+    // the last `tail` lines of every source, merged by time (stable: a source's own order is kept), the last `tail` of those
+    const entries: Entry[] = [];
+    if (app) for (const vs of names) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
+    if (router) for (const line of await router.tail(site.name, tail)) entries.push({ ...parseStamped(line), who: 'router' });
+    const merged = entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    const head = merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
     if (request.query.follow !== true) return reply.type(TEXT).send(head);
 
     const out = createLogStream();
     out.stream.write(head);
-    const stops = names.map((vs) => engineLogs.follow(vs, (line) => out.write(vs, line)));
+    const stops: (() => void)[] = [];
+    const followed = new Set<string>();
+    const followVs = (vs: string, fromStart: boolean) => {
+      if (!app || followed.has(vs)) return;
+      followed.add(vs);
+      stops.push(app.follow(vs, (line) => out.write(vs, parseStamped(line).text), { fromStart }));
+    };
+    for (const vs of names) followVs(vs, false);
+    if (router) stops.push(router.follow(site.name, (line) => out.write('router', parseStamped(line).text)));
+    // a VS that starts later (a scale up, a deploy) is followed from its first line
+    const rescan = app ? setInterval(() => void vsNames(scopeOf(p), site).then((now) => now.forEach((vs) => followVs(vs, true)), () => {}), RESCAN_MS) : undefined;
     const end = () => {
       if (!following.delete(end)) return;
+      clearInterval(rescan);
       for (const stop of stops) stop();
       out.end();
     };

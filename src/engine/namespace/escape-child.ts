@@ -4,12 +4,11 @@
 // then the output of `exec` run by vs exec (each line prefixed `EXEC `), and exits.
 // argv[2]: JSON { base, bridge, subnet, command, exec }. Test helper only.
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { silentLogger } from '../../lib/log.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { createNamespaceRuntime } from '../namespace-runtime.ts';
-import { appSpec, writeTestRelease } from '../testing.ts';
+import { appSpec, readVsLog, writeTestRelease } from '../testing.ts';
 
 const { base, bridge, subnet, command, exec } = JSON.parse(process.argv[2] ?? '{}') as { base: string; bridge: string; subnet: string; command: string; exec: string };
 await writeTestRelease(path.join(base, 'release'));
@@ -18,7 +17,7 @@ try {
   const spec = { ...appSpec(base, 'fd-a'), command };
   await runtime.start(spec);
   const log = await waitFor(async () => {
-    const text = await readFile(spec.logFile, 'utf8').catch(() => '');
+    const text = await readVsLog(spec.logFile);
     return text.includes('PROBE-END') && text;
   }, { what: 'the guest probe', timeoutMs: 20_000 });
   process.stdout.write(log);

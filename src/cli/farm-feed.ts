@@ -1,0 +1,59 @@
+// What `corral up` tells the operator while it runs: one plain line per meaningful event,
+// read from the store — a change made through the API (the audit trail, e.g. a release
+// uploaded, a site scaled), a farm event (a VS crashed or was OOM-killed, an engine lost,
+// a failover) and a site's traffic moving to another release or number of VSs (its route).
+// The JSON logs go to <dir>/logs/corral.log; this is the human side.
+
+import { keyName, keys, type FarmEvent, type Route } from '../model/index.ts';
+import type { Store } from '../store/index.ts';
+
+export async function watchFarmFeed(store: Store, say: (line: string) => void, now: () => Date = () => new Date()): Promise<() => void> {
+  const from = (await store.revision()) + 1;
+  const serving = new Map<string, string>();
+  for (const kv of (await store.range(keys.routes)).kvs) serving.set(keyName(kv.key), servingOf(JSON.parse(kv.value) as Route));
+  const stamp = (line: string) => say(`${now().toTimeString().slice(0, 8)}  ${line}`);
+
+  const events = await store.watch(keys.events, (evs) => {
+    for (const ev of evs) if (ev.type === 'put') {
+      const line = eventLine(JSON.parse(ev.kv.value) as FarmEvent);
+      if (line) stamp(line);
+    }
+  }, { fromRevision: from });
+  const routes = await store.watch(keys.routes, (evs) => {
+    for (const ev of evs) {
+      const site = keyName(ev.kv.key);
+      if (ev.type === 'delete') {
+        if (serving.delete(site)) stamp(`${site}: no longer routed`);
+        continue;
+      }
+      const now = servingOf(JSON.parse(ev.kv.value) as Route);
+      if (serving.get(site) === now) continue;
+      serving.set(site, now);
+      stamp(`${site}: ${now}`);
+    }
+  }, { fromRevision: from });
+  return () => {
+    events.close();
+    routes.close();
+  };
+}
+
+/** The operator's line for an event, or undefined for one not worth a line (reads, refused calls are in the log). */
+export function eventLine(e: FarmEvent): string | undefined {
+  if (e.type === 'farm') {
+    const mark = e.action === 'engine.joined' || e.action === 'engine.stopped' ? '' : '! ';
+    return `${mark}${e.message ?? e.action}`;
+  }
+  const what = `${e.action} ${e.target ?? ''}`.trim();
+  const detail = e.message ? ` (${e.message})` : '';
+  if (e.result === 'error') return (e.status ?? 0) >= 500 ? `! ${what} failed with ${String(e.status)} (by ${e.principal ?? '?'})` : undefined;
+  return `${what}${detail} by ${e.principal ?? '?'}`;
+}
+
+function servingOf(r: Route): string {
+  if (r.maintenance?.on) return 'in maintenance';
+  if (r.endpoints.length === 0) return 'no virtual server ready (answers 503)';
+  const releases = [...new Set(r.endpoints.map((e) => e.release))];
+  const n = r.endpoints.length;
+  return `serving release ${releases.join(' + ')} on ${n} virtual server${n === 1 ? '' : 's'}`;
+}

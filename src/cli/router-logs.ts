@@ -1,0 +1,47 @@
+// The controller's reader of the router's per-site access lines in `corral up`
+// (<dir>/logs/router/<site>/<process>.log, written by src/router/site-access-files.ts):
+// every router process's file of the site, merged by time, and followed — a file that
+// appears later (a worker started again) included.
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RouterLogs } from '../controller/index.ts';
+import { followFile, tailLines } from '../engine/index.ts';
+import { parseStamped } from '../lib/stamped-line.ts';
+
+const RESCAN_MS = 1_000;
+
+export function createRouterLogs(dir: string, opts: { pollMs?: number } = {}): RouterLogs {
+  const files = async (site: string) => (await readdir(join(dir, site)).catch(() => [] as string[])).filter((f) => f.endsWith('.log')).map((f) => join(dir, site, f));
+  return {
+    async tail(site, lines) {
+      const all: string[] = [];
+      for (const file of await files(site)) {
+        const recent = await tailLines(file, lines);
+        all.push(...(recent.length < lines ? await tailLines(`${file}.1`, lines - recent.length) : []), ...recent);
+      }
+      const time = (line: string) => parseStamped(line).time;
+      return all.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0)).slice(-lines);
+    },
+    follow(site, onLine) {
+      const stops = new Map<string, () => void>();
+      let first = true;
+      let stopped = false;
+      const scan = async () => {
+        for (const file of await files(site)) {
+          if (stopped) return;
+          // files there at the start: from their end; files that appear later: from their start
+          if (!stops.has(file)) stops.set(file, followFile(file, onLine, { ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}), fromStart: !first }));
+        }
+        first = false;
+      };
+      const started = scan();
+      const timer = setInterval(() => void started.then(scan).catch(() => {}), RESCAN_MS);
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+        for (const stop of stops.values()) stop();
+      };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../lib/wait.ts';
+import { parseStamped } from '../lib/stamped-line.ts';
+import { route, startBackend, startRouter } from './testing.ts';
+
+test('each proxied request writes one stamped line to its site file; other sites and unknown hosts write none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-site-access-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('shop', ['shop.test'], [b]), route('blog', ['blog.test'], [b])], { siteLogDir: dir, siteLogName: 'w1' });
+  for (let i = 0; i < 25; i++) assert.equal((await r.send({ host: 'shop.test', path: `/p${i}` })).status, 200);
+  assert.equal((await r.send({ host: 'nobody.test' })).status, 404);
+  const file = join(dir, 'shop', 'w1.log');
+  await waitFor(async () => (await readFile(file, 'utf8').catch(() => '')).split('\n').length > 25, { what: '25 lines' });
+  const lines = (await readFile(file, 'utf8')).trim().split('\n').map(parseStamped);
+  assert.equal(lines.length, 25);
+  assert.ok(lines.every((l) => l.time !== ''), 'every line has its time');
+  assert.match(lines[0]!.text, new RegExp(`^GET shop\\.test/p0 200 \\d+B [\\d.]+ms -> 127\\.0\\.0\\.1:${b.port}$`));
+  assert.deepEqual(await readdir(dir), ['shop']);
+});

@@ -1,0 +1,77 @@
+// Per-site access lines in files, always on when RouterOptions.siteLogDir is given (the
+// farm: <dir>/logs/router), apart from the --access-log JSON stream: one stamped text line
+// per proxied request (lib/stamped-line.ts) in <siteLogDir>/<site>/<writer>.log, capped
+// (the file becomes `.1` at maxBytes). Each router process writes its own file (`router`
+// in process, `worker-<n>` for cluster workers), so no two processes share one; `corral
+// logs <site>` reads them all. Lines are gathered and written once per event-loop turn.
+// The router's own health checks go straight to the endpoints, never through here.
+
+import { join } from 'node:path';
+import { openCappedFile, type CappedFile } from '../lib/capped-file.ts';
+import { stampLine } from '../lib/stamped-line.ts';
+import type { Logger } from '../lib/log.ts';
+
+export const SITE_LOG_MAX_BYTES = 5 * 1024 * 1024;
+
+export class SiteAccessFiles {
+  readonly #dir: string;
+  readonly #name: string;
+  readonly #maxBytes: number;
+  readonly #log: Logger;
+  readonly #files = new Map<string, CappedFile>();
+  #pending = new Map<string, string[]>();
+  #scheduled = false;
+  #broken = false;
+
+  constructor(dir: string, name: string, log: Logger, maxBytes = SITE_LOG_MAX_BYTES) {
+    this.#dir = dir;
+    this.#name = name;
+    this.#log = log;
+    this.#maxBytes = maxBytes;
+  }
+
+  write(site: string, text: string): void {
+    if (this.#broken) return;
+    let lines = this.#pending.get(site);
+    if (!lines) this.#pending.set(site, (lines = []));
+    lines.push(stampLine(text));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const taken = this.#pending;
+    this.#pending = new Map();
+    try {
+      for (const [site, lines] of taken) this.#file(site).write(`${lines.join('\n')}\n`);
+    } catch (err) {
+      // a full disk must not take the router down: say it once, then stop writing
+      this.#broken = true;
+      this.#log.warn({ err, event: 'access-files.write-failed', dir: this.#dir }, 'per-site access lines can no longer be written');
+    }
+  }
+
+  /** Close the files of sites no longer routed. */
+  retain(sites: ReadonlySet<string>): void {
+    for (const [site, f] of this.#files) {
+      if (sites.has(site)) continue;
+      f.close();
+      this.#files.delete(site);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    for (const f of this.#files.values()) f.close();
+    this.#files.clear();
+  }
+
+  #file(site: string): CappedFile {
+    let f = this.#files.get(site);
+    if (!f) this.#files.set(site, (f = openCappedFile(join(this.#dir, site, `${this.#name}.log`), this.#maxBytes)));
+    return f;
+  }
+}
