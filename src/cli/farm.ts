@@ -50,6 +50,8 @@ export interface FarmOptions {
   httpsPort?: number;
   /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
   reservedDomains?: readonly string[];
+  /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
+  maxVirtualServers?: number;
 }
 
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
@@ -128,6 +130,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const agent = buildEngineAgent({
       store, engineId, dir: engineDir, runtime, log: partLog('engine'),
       fetchBlob: async (sha256) => blobs.path(sha256),
+      ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
     });
     await agent.start();
     closers.push(() => agent.close());

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
-import { packDirectory } from '../../lib/tarball.ts';
 import type { Release, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
@@ -35,15 +34,17 @@ export function registerDeploy(program: Command, ctx: Context): void {
         const tarball = await tarballFor(dir, tmp);
         const size = (await stat(tarball)).size;
         const bar = progressBar(ctx.print, 'uploading');
-        const res = await ctx.api().upload<{ release: Release; site: Site }>(
+        const res = await ctx.api().upload<{ release: Release; site: Site; unchanged?: boolean }>(
           `/v1/sites/${encodeURIComponent(o.site)}/releases`,
           createReadStream(tarball).pipe(progress(size, bar)),
           size,
         ).finally(() => bar.done());
-        ctx.print.err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
+        if (res.unchanged) ctx.print.err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
+        else ctx.print.err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
         if (o.wait) await followRollout(ctx, o.site, res.release.id, Number(o.timeout) * 1000);
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
-        else ctx.print.out(`deployed ${o.site} ${res.release.id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        else if (ctx.quiet()) ctx.print.out(res.release.id);
+        else ctx.print.out(`deployed ${o.site} ${res.release.id}${res.unchanged ? ' (unchanged)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -80,6 +81,8 @@ async function tarballFor(path: string, tmp: string): Promise<string> {
   });
   if (s.isFile()) return path;
   const out = join(tmp, 'release.tar.gz');
+  // loaded here: only a folder needs packing
+  const { packDirectory } = await import('../../lib/tarball.ts');
   await packDirectory(path, out);
   return out;
 }

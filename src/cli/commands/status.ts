@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import type { EngineRecord, Site, VsStatus } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import { printListing } from '../output.ts';
+import { printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
-import { lastExitText, limitsText, usageText } from './vs-columns.ts';
+import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 
 export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string };
@@ -30,9 +30,11 @@ export function registerStatus(program: Command, ctx: Context): void {
     .command('status')
     .description('the farm at a glance: engines, sites and virtual servers')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--wide', 'every domain of each site (default: the first and a count)')
+    .action(async (o: ListingOpts) => {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
+      if (ctx.quiet()) return st.sites.forEach((s) => ctx.print.out(s.name));
       const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
       if (st.engines.length > 0) {
         ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
@@ -48,7 +50,7 @@ export function registerStatus(program: Command, ctx: Context): void {
           const mine = vsOf(s.name);
           const ready = mine.filter((v) => v.release === s.release && v.state === 'ready').length;
           const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready')).map((v) => v.state ?? 'pending'));
-          return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, s.domains.join(',')];
+          return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, o.wide ? s.domains.join(',') : domainsShort(s.domains)];
         }),
       ));
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
@@ -60,17 +62,33 @@ export function registerStatus(program: Command, ctx: Context): void {
 
   const vs = program.command('vs').description('virtual servers');
   vs.command('list')
-    .description('list virtual servers with their state, address and restarts')
+    .description('list virtual servers with their state, address, memory and restarts')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--wide', 'also the engine, pid, runtime, limits and usage')
+    .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ virtualServers: VsView[] }>('/v1/vs');
-      printListing(ctx.print, o.json, res, res.virtualServers, ['VS', 'SITE', 'ENGINE', 'RELEASE', 'STATE', 'ADDRESS', 'PID', 'RESTARTS', 'RUNTIME', 'LIMITS', 'USAGE', 'LAST EXIT'], (v) => [
-        v.vs, v.site, v.engine, v.release, v.state ?? 'pending',
-        v.address ? `${v.address}:${v.port}` : undefined, v.pid, v.restarts ?? 0,
-        v.runtime, limitsText(v), usageText(v), lastExitText(v),
+      printColumns(ctx, o, res, res.virtualServers, [
+        { header: 'VS', value: (v) => v.vs },
+        { header: 'SITE', value: (v) => v.site },
+        { header: 'ENGINE', value: (v) => v.engine, wide: true },
+        { header: 'RELEASE', value: (v) => v.release },
+        { header: 'STATE', value: (v) => v.state ?? 'pending' },
+        { header: 'ADDRESS', value: (v) => (v.address ? `${v.address}:${v.port}` : undefined) },
+        { header: 'PID', value: (v) => v.pid, wide: true },
+        { header: 'RESTARTS', value: (v) => v.restarts ?? 0 },
+        { header: 'MEM', value: (v) => memText(v) },
+        { header: 'RUNTIME', value: (v) => v.runtime, wide: true },
+        { header: 'LIMITS', value: (v) => limitsText(v), wide: true },
+        { header: 'USAGE', value: (v) => usageText(v), wide: true },
+        { header: 'LAST EXIT', value: (v) => lastExitText(v) },
       ]);
     });
   registerVsExec(vs, ctx);
+}
+
+/** "a.example.com +2": the first domain and how many more. */
+function domainsShort(domains: string[]): string {
+  return domains.length > 1 ? `${domains[0]} +${domains.length - 1}` : (domains[0] ?? '-');
 }
 
 /** "3 ready, 1 starting": counts of each state, in a stable order. */

@@ -18,6 +18,7 @@ interface UpOpts {
   trustedProxies?: string;
   reservedDomains?: string;
   blobGrace: string;
+  maxVs: string;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -35,11 +36,12 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries)')
     .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000 };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, maxVirtualServers: maxVs(o.maxVs) };
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
@@ -80,6 +82,12 @@ function seconds(v: string, flag: string): number {
 function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
   if (v === 'auto' || v === 'process' || v === 'namespace') return v;
   throw new CliError(`--runtime must be auto, process or namespace, got "${v}"`);
+}
+
+function maxVs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--max-vs must be a number from 1 to 10000, got "${v}"`);
+  return n;
 }
 
 function routerWorkers(v: string): number {

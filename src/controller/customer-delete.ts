@@ -1,0 +1,28 @@
+// Deleting a customer: refused while it has sites unless cascading (then each site goes as
+// DELETE /v1/sites/:name would); the customer record and every token of the customer go
+// in one transaction, compared on the customer's revision.
+
+import { keys, type Customer, type Site, type TokenRecord } from '../model/index.ts';
+import type { Store, TxnOp } from '../store/types.ts';
+import { ConcurrentUpdateError, CustomerHasSitesError, NotFoundError } from './errors.ts';
+import { readRecord, type Stored } from './records.ts';
+import { deleteSite } from './site-writes.ts';
+
+/** Deletes the customer; returns the names of the sites deleted with it (cascade). */
+export async function deleteCustomer(store: Store, customer: Stored<Customer>, opts: { cascade: boolean }): Promise<string[]> {
+  const id = customer.value.id;
+  const sites = (await store.range(keys.sites)).kvs.map((kv) => ({ kv, value: JSON.parse(kv.value) as Site })).filter((s) => s.value.customer === id);
+  if (sites.length > 0 && !opts.cascade) throw new CustomerHasSitesError(id, sites.map((s) => s.value.name));
+  for (const site of sites) await deleteSite(store, site).catch((err: unknown) => {
+    if (!(err instanceof NotFoundError)) throw err; // deleted meanwhile: fine
+  });
+  const tokens = (await store.range(keys.tokens)).kvs.filter((kv) => (JSON.parse(kv.value) as TokenRecord).customer === id);
+  const current = await readRecord<Customer>(store, customer.kv.key);
+  if (!current || current.kv.createRevision !== customer.kv.createRevision) throw new NotFoundError(`customer ${id}`);
+  const res = await store.txn({
+    compare: [{ key: current.kv.key, target: 'mod', op: '=', value: current.kv.modRevision }],
+    success: [{ type: 'delete', key: current.kv.key }, ...tokens.map((kv): TxnOp => ({ type: 'delete', key: kv.key }))],
+  });
+  if (!res.succeeded) throw new ConcurrentUpdateError(`customer ${id}`);
+  return sites.map((s) => s.value.name);
+}
