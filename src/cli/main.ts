@@ -40,7 +40,7 @@ export const COMMANDS: Entry[] = [
 
 /** The program with every command loaded (tests, completion). */
 export async function buildProgram(print: Printer = stdio): Promise<Command> {
-  const program = baseProgram();
+  const program = baseProgram(print);
   const ctx = makeContext(program, print);
   for (const entry of COMMANDS) (await entry.load())(program, ctx);
   return program;
@@ -48,7 +48,7 @@ export async function buildProgram(print: Printer = stdio): Promise<Command> {
 
 /** The program with only the command argv names loaded; the others as help stubs. */
 export async function programFor(argv: string[], print: Printer = stdio): Promise<Command> {
-  const program = baseProgram();
+  const program = baseProgram(print);
   const ctx = makeContext(program, print);
   const word = commandWord(argv);
   const entry = COMMANDS.find((e) => e.commands.some(([usage]) => usage.split(' ')[0] === word));
@@ -60,17 +60,25 @@ export async function programFor(argv: string[], print: Printer = stdio): Promis
   return program;
 }
 
-export async function main(argv: string[], print: Printer = stdio): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   quietOnBrokenPipe();
+  const code = await run(argv, stdio);
+  if (code !== 0) process.exitCode = code;
+}
+
+/** Runs one command line; returns the exit code (errors printed as one line on print.err). */
+export async function run(argv: string[], print: Printer): Promise<number> {
   try {
     await (await programFor(argv, print)).parseAsync(argv, { from: 'user' });
+    return 0;
   } catch (err) {
-    process.exitCode = reportError(err);
+    return reportError(err, print);
   }
 }
 
-function baseProgram(): Command {
+function baseProgram(print: Printer): Command {
   return new Command('corral')
+    .configureOutput({ writeOut: (text) => print.out(text.replace(/\n$/, '')), writeErr: (text) => print.err(text.replace(/\n$/, '')) })
     .description('Corral: a web server farm — engines, virtual servers, a router and a controller')
     .option('--api <url>', 'controller API (default: $CORRAL_API or .corral/api-url)')
     .option('--token <token>', 'bearer token (default: $CORRAL_TOKEN or .corral/admin-token)')
@@ -103,13 +111,13 @@ function quietOnBrokenPipe(): void {
   }
 }
 
-function reportError(err: unknown): number {
+function reportError(err: unknown, print: Printer): number {
   if (err instanceof CommanderError) return err.exitCode;
   if (err instanceof CorralError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    print.err(`error: ${err.message}`);
     return 1;
   }
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(`error: ${e?.message ?? String(err)}${process.env.CORRAL_DEBUG ? `\n${e?.stack}` : ''}\n`);
+  print.err(`error: ${e?.message ?? String(err)}${process.env.CORRAL_DEBUG ? `\n${e?.stack}` : ''}`);
   return 1;
 }
