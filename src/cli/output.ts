@@ -42,3 +42,10 @@ export function printColumns<T>(ctx: Context, o: ListingOpts, data: unknown, ite
   const shown = columns.filter((c) => o.wide || !c.wide);
   ctx.print.out(table(shown.map((c) => c.header), items.map((item) => shown.map((c) => c.value(item)))));
 }
+
+/** "www.example.com +2": the first domain (at most 40 characters) and how many more. */
+export function domainsShort(domains: string[]): string {
+  const first = domains[0] ?? '-';
+  const short = first.length > 40 ? `${first.slice(0, 39)}…` : first;
+  return domains.length > 1 ? `${short} +${domains.length - 1}` : short;
+}

@@ -12,7 +12,10 @@ import { deleteSite } from './site-writes.ts';
 export async function deleteCustomer(store: Store, customer: Stored<Customer>, opts: { cascade: boolean }): Promise<string[]> {
   const id = customer.value.id;
   const sites = (await store.range(keys.sites)).kvs.map((kv) => ({ kv, value: JSON.parse(kv.value) as Site })).filter((s) => s.value.customer === id);
-  if (sites.length > 0 && !opts.cascade) throw new CustomerHasSitesError(id, sites.map((s) => s.value.name));
+  if (sites.length > 0 && !opts.cascade) {
+    const names = sites.map((s) => s.value.name);
+    throw new CustomerHasSitesError(id, `${names.length} site(s) (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`);
+  }
   for (const site of sites) await deleteSite(store, site).catch((err: unknown) => {
     if (!(err instanceof NotFoundError)) throw err; // deleted meanwhile: fine
   });

@@ -98,8 +98,9 @@ export class NoPreviousReleaseError extends ControllerError {
 
 /** DELETE /v1/customers/:id without cascade while the customer still has sites. */
 export class CustomerHasSitesError extends ControllerError {
-  constructor(customer: string, sites: string[]) {
-    super('customer_has_sites', 409, `customer ${customer} still has ${sites.length} site(s) (${sites.slice(0, 5).join(', ')}${sites.length > 5 ? ', …' : ''}): delete them first, or pass cascade=true to delete them with the customer`);
+  /** `sites`: what it has, e.g. "2 site(s) (blog, shop)". */
+  constructor(customer: string, sites: string) {
+    super('customer_has_sites', 409, `customer ${customer} still has ${sites}: delete them first, or pass cascade=true to delete them with the customer`);
   }
 }
 

@@ -11,7 +11,7 @@ test('corral customer delete: refused while it has sites; --cascade --yes delete
 
   const refused = await h.corral(['customer', 'delete', 'acme']);
   assert.equal(refused.code, 1);
-  assert.match(refused.err, /^error: customer acme still has 1 site\(s\) \(blog\): delete them first, or pass cascade=true/);
+  assert.match(refused.err, /^error: customer acme still has 1 site\(s\) \(blog\): delete them first, or run corral customer delete acme --cascade/);
   const byCustomer = await h.corral(['customer', 'delete', 'globex'], acme.token!);
   assert.equal(byCustomer.code, 1, 'a customer token may not');
   assert.match(byCustomer.err, /error: /);

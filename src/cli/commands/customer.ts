@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Customer, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { ApiError, CliError } from '../errors.ts';
 import { printColumns, type ListingOpts } from '../output.ts';
 import { confirm } from '../confirm.ts';
 
@@ -50,7 +50,10 @@ export function registerCustomer(program: Command, ctx: Context): void {
         const what = sites.length ? `customer ${name} and its ${sites.length} site(s): ${sites.join(', ')}` : `customer ${name}`;
         if (!(await confirm(ctx, `Delete ${what}? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
       }
-      const res = await ctx.api().delete<{ deletedSites: string[] }>(`${path}${o.cascade ? '?cascade=true' : ''}`);
+      const res = await ctx.api().delete<{ deletedSites: string[] }>(`${path}${o.cascade ? '?cascade=true' : ''}`).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'customer_has_sites') throw new CliError(err.message.replace('pass cascade=true', `run corral customer delete ${name} --cascade`));
+        throw err;
+      });
       ctx.say(`customer ${name} deleted${res.deletedSites.length ? ` with its sites ${res.deletedSites.join(', ')}` : ''}; its tokens no longer work`);
     });
 }

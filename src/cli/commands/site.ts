@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { printColumns, type ListingOpts } from '../output.ts';
+import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
 import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, wholeNumber, type SiteFieldOpts } from './site-set-flags.ts';
 import { siteText } from './site-text.ts';
@@ -132,17 +132,17 @@ export function registerSite(program: Command, ctx: Context): void {
     .command('list')
     .description('list sites')
     .option('--json', 'print JSON')
-    .option('--wide', 'every domain (default: the first and a count)')
+    .option('--wide', 'also the customer and every domain (default: the first and a count)')
     .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ sites: Site[] }>('/v1/sites');
       printColumns(ctx, o, res, res.sites, [
         { header: 'SITE', value: (s) => s.name },
-        { header: 'CUSTOMER', value: (s) => s.customer },
+        { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
         { header: 'KIND', value: (s) => s.kind },
         { header: 'REPLICAS', value: (s) => s.replicas },
         { header: 'RELEASE', value: (s) => s.release },
-        { header: 'MAINTENANCE', value: (s) => (s.maintenance?.on ? 'on' : '-') },
         { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
+        { header: 'MAINTENANCE', value: (s) => (s.maintenance?.on ? 'on' : '-') },
       ]);
     });
   site
@@ -174,11 +174,6 @@ export function registerSite(program: Command, ctx: Context): void {
         : await ctx.api().post<{ site: Site }>(`${path}/rollback`, {});
       ctx.say(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'} (from ${res.site.previousRelease ?? '-'})`);
     });
-}
-
-/** "a.example.com +2": the first domain and how many more. */
-function domainsShort(domains: string[]): string {
-  return domains.length > 1 ? `${domains[0]} +${domains.length - 1}` : (domains[0] ?? '-');
 }
 
 /** Adds the guest options to a command (create and set share them). */

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { EngineRecord, Site, VsStatus } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import { printColumns, type ListingOpts } from '../output.ts';
+import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
 import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
@@ -30,12 +30,13 @@ export function registerStatus(program: Command, ctx: Context): void {
     .command('status')
     .description('the farm at a glance: engines, sites and virtual servers')
     .option('--json', 'print JSON')
-    .option('--wide', 'every domain of each site (default: the first and a count)')
+    .option('--wide', 'also each site\'s customer and every domain (default: the first and a count)')
     .action(async (o: ListingOpts) => {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
       if (ctx.quiet()) return st.sites.forEach((s) => ctx.print.out(s.name));
       const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
+      const readyOf = (s: Site) => vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready').length;
       if (st.engines.length > 0) {
         ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
           e.id, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`,
@@ -44,15 +45,16 @@ export function registerStatus(program: Command, ctx: Context): void {
         ])));
         ctx.print.out('');
       }
-      ctx.print.out(st.sites.length === 0 ? 'no sites yet: corral site create <name>' : table(
-        ['SITE', 'KIND', 'RELEASE', 'READY', 'NOT READY', 'CUSTOMER', 'DOMAINS'],
-        st.sites.map((s) => {
-          const mine = vsOf(s.name);
-          const ready = mine.filter((v) => v.release === s.release && v.state === 'ready').length;
-          const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready')).map((v) => v.state ?? 'pending'));
-          return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, o.wide ? s.domains.join(',') : domainsShort(s.domains)];
-        }),
-      ));
+      if (st.sites.length === 0) ctx.print.out('no sites yet: corral site create <name>');
+      else printColumns(ctx, o, st, st.sites, [
+        { header: 'SITE', value: (s) => s.name },
+        { header: 'KIND', value: (s) => s.kind },
+        { header: 'RELEASE', value: (s) => s.release ?? 'none' },
+        { header: 'READY', value: (s) => `${readyOf(s)}/${s.replicas}${s.release && readyOf(s) >= s.replicas ? ' ✓' : ''}` },
+        { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !(v.release === s.release && v.state === 'ready')).map((v) => v.state ?? 'pending')) || '-' },
+        { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
+        { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
+      ]);
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
       if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
       const states = summarize(st.virtualServers.map((v) => v.state ?? 'pending'));
@@ -64,12 +66,12 @@ export function registerStatus(program: Command, ctx: Context): void {
   vs.command('list')
     .description('list virtual servers with their state, address, memory and restarts')
     .option('--json', 'print JSON')
-    .option('--wide', 'also the engine, pid, runtime, limits and usage')
+    .option('--wide', 'also the site, engine, pid, runtime, limits and usage (a VS name starts with its site)')
     .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ virtualServers: VsView[] }>('/v1/vs');
       printColumns(ctx, o, res, res.virtualServers, [
         { header: 'VS', value: (v) => v.vs },
-        { header: 'SITE', value: (v) => v.site },
+        { header: 'SITE', value: (v) => v.site, wide: true },
         { header: 'ENGINE', value: (v) => v.engine, wide: true },
         { header: 'RELEASE', value: (v) => v.release },
         { header: 'STATE', value: (v) => v.state ?? 'pending' },
@@ -84,11 +86,6 @@ export function registerStatus(program: Command, ctx: Context): void {
       ]);
     });
   registerVsExec(vs, ctx);
-}
-
-/** "a.example.com +2": the first domain and how many more. */
-function domainsShort(domains: string[]): string {
-  return domains.length > 1 ? `${domains[0]} +${domains.length - 1}` : (domains[0] ?? '-');
 }
 
 /** "3 ready, 1 starting": counts of each state, in a stable order. */
