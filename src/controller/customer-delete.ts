@@ -16,9 +16,7 @@ export async function deleteCustomer(store: Store, customer: Stored<Customer>, o
     const names = sites.map((s) => s.value.name);
     throw new CustomerHasSitesError(id, `${names.length} site(s) (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`);
   }
-  for (const site of sites) await deleteSite(store, site).catch((err: unknown) => {
-    if (!(err instanceof NotFoundError)) throw err; // deleted meanwhile: fine
-  });
+  for (const site of sites) await deleteSite(store, site).catch(unlessGone);
   const tokens = (await store.range(keys.tokens)).kvs.filter((kv) => (JSON.parse(kv.value) as TokenRecord).customer === id);
   const current = await readRecord<Customer>(store, customer.kv.key);
   if (!current || current.kv.createRevision !== customer.kv.createRevision) throw new NotFoundError(`customer ${id}`);
@@ -27,5 +25,14 @@ export async function deleteCustomer(store: Store, customer: Stored<Customer>, o
     success: [{ type: 'delete', key: current.kv.key }, ...tokens.map((kv): TxnOp => ({ type: 'delete', key: kv.key }))],
   });
   if (!res.succeeded) throw new ConcurrentUpdateError(`customer ${id}`);
-  return sites.map((s) => s.value.name);
+  // a site created between the listing and the delete (no site can be created after: createSite
+  // compares the customer's record) belongs to no one now: it goes too
+  const late = (await store.range(keys.sites)).kvs.map((kv) => ({ kv, value: JSON.parse(kv.value) as Site })).filter((s) => s.value.customer === id);
+  for (const site of late) await deleteSite(store, site).catch(unlessGone);
+  return [...sites, ...late].map((s) => s.value.name);
+}
+
+/** A site deleted meanwhile is fine; any other failure is not. */
+function unlessGone(err: unknown): void {
+  if (!(err instanceof NotFoundError)) throw err;
 }

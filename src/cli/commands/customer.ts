@@ -34,26 +34,29 @@ export function registerCustomer(program: Command, ctx: Context): void {
   customer
     .command('token <name>')
     .description('create another token for a customer')
-    .action(async (name: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
       const res = await ctx.api().post<{ token: string }>(`/v1/customers/${encodeURIComponent(name)}/tokens`, {});
-      ctx.print.out(res.token);
+      ctx.print.out(o.json ? JSON.stringify(res, null, 2) : res.token);
     });
   customer
     .command('delete <name>')
     .description('delete a customer and its tokens (refused while it has sites, unless --cascade)')
     .option('--cascade', 'also delete its sites, their releases and virtual servers (asks first)')
     .option('-y, --yes', 'with --cascade: do not ask')
-    .action(async (name: string, o: { cascade?: boolean; yes?: boolean }) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { cascade?: boolean; yes?: boolean; json?: boolean }) => {
       const path = `/v1/customers/${encodeURIComponent(name)}`;
       if (o.cascade && !o.yes) {
         const sites = (await ctx.api().get<{ sites: Site[] }>('/v1/sites')).sites.filter((s) => s.customer === name).map((s) => s.name);
         const what = sites.length ? `customer ${name} and its ${sites.length} site(s): ${sites.join(', ')}` : `customer ${name}`;
         if (!(await confirm(ctx, `Delete ${what}? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
       }
-      const res = await ctx.api().delete<{ deletedSites: string[] }>(`${path}${o.cascade ? '?cascade=true' : ''}`).catch((err: unknown) => {
+      const res = await ctx.api().delete<{ customer: Customer; deletedSites: string[] }>(`${path}${o.cascade ? '?cascade=true' : ''}`).catch((err: unknown) => {
         if (err instanceof ApiError && err.code === 'customer_has_sites') throw new CliError(err.message.replace('pass cascade=true', `run corral customer delete ${name} --cascade`));
         throw err;
       });
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`customer ${name} deleted${res.deletedSites.length ? ` with its sites ${res.deletedSites.join(', ')}` : ''}; its tokens no longer work`);
     });
 }

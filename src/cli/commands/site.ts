@@ -156,22 +156,26 @@ export function registerSite(program: Command, ctx: Context): void {
   program
     .command('scale <site> <replicas>')
     .description('set the number of virtual servers of a site')
-    .action(async (name: string, n: string) => {
+    .option('--json', 'print the site as JSON')
+    .action(async (name: string, n: string, o: { json?: boolean }) => {
       const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/scale`, { replicas: wholeNumber(n, 'replicas') });
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`site ${res.site.name} scaled to ${res.site.replicas} replica(s)`);
     });
   program
     .command('rollback <site>')
     .description('go back to the previous release, or --to a given one (rolled out like a deploy)')
     .option('--to <release>', 'the release to serve, e.g. v3 (see corral releases <site>)')
-    .action(async (name: string, o: { to?: string }) => {
+    .option('--json', 'print the site as JSON')
+    .action(async (name: string, o: { to?: string; json?: boolean }) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
       if (o.to !== undefined && !/^v[1-9][0-9]{0,9}$/.test(o.to)) throw new CliError(`--to must be a release id such as v3, got "${o.to}"`);
       const before = o.to !== undefined ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
-      if (before && before.release === o.to) return ctx.say(`site ${name} already serves ${o.to}`);
+      if (before && before.release === o.to) return o.json ? ctx.print.out(JSON.stringify({ site: before }, null, 2)) : ctx.say(`site ${name} already serves ${o.to}`);
       const res = o.to !== undefined
         ? await ctx.api().post<{ site: Site }>(`${path}/releases/${o.to}/activate`, {})
         : await ctx.api().post<{ site: Site }>(`${path}/rollback`, {});
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'} (from ${res.site.previousRelease ?? '-'})`);
     });
 }
