@@ -52,7 +52,7 @@ test('corral completion bash|zsh: generated from the command tree; bash complete
   out.length = 0;
   assert.equal(await run(['completion', 'zsh'], print), 0);
   assert.match(out.join('\n'), /^#compdef corral$/m);
-  assert.match(out.join('\n'), /'customer delete'\) _w='--cascade --yes -y --help'/);
+  assert.match(out.join('\n'), /'customer delete'\) _w='--cascade --yes -y --json --help'/);
   out.length = 0;
   assert.equal(await run(['completion', 'fish'], print), 1);
   assert.match(out.join('\n'), /corral completion takes bash or zsh, got "fish"/);
