@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { staticSite } from '../controller/test-harness.ts';
 import { CORRAL_BIN, startCliHarness } from './cli-testing.ts';
@@ -53,6 +54,13 @@ test('corral completion bash|zsh: generated from the command tree; bash complete
   assert.equal(await run(['completion', 'zsh'], print), 0);
   assert.match(out.join('\n'), /^#compdef corral$/m);
   assert.match(out.join('\n'), /'customer delete'\) _w='--cascade --yes -y --json --help'/);
+  if (existsSync('/usr/bin/zsh') || existsSync('/bin/zsh')) {
+    // compadd only works inside a completion widget: a stand-in prints the candidates (zsh filters them by prefix itself)
+    const zsh = out.join('\n');
+    const candidates = await new Promise<string>((done, fail) =>
+      execFile('zsh', ['-f', '-c', `compadd() { shift; print -l -- "$@"; }; compdef() { :; }; eval "$SCRIPT"; words=(corral --api http://x customer d); CURRENT=5; _corral`], { env: { SCRIPT: zsh } }, (err, stdout) => (err ? fail(err) : done(stdout))));
+    assert.deepEqual(candidates.trim().split('\n'), ['create', 'list', 'token', 'delete', '--help']);
+  }
   out.length = 0;
   assert.equal(await run(['completion', 'fish'], print), 1);
   assert.match(out.join('\n'), /corral completion takes bash or zsh, got "fish"/);
