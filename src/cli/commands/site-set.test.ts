@@ -126,7 +126,8 @@ test('the PATCH API: a null resource removes it; other fields merge as before; n
   assert.equal(bad.json.error.code, 'invalid_request');
   const badRes = await acme.patch('/v1/sites/blog', { resources: { memoryMb: 1 } });
   assert.equal(badRes.status, 400, 'a resource out of range is still refused');
-  assert.match(badRes.json.error.message, /memoryMb/);
+  assert.equal(badRes.json.error.message, 'body.resources.memoryMb must be >= 16', 'the value\'s rule, not the null alternative');
+  assert.equal((await acme.patch('/v1/sites/blog', { resources: { cpu: 'lots' } })).json.error.message, 'body.resources.cpu must be number');
 });
 
 test('corral site set through the real binary: merges limits and prints what changed', async (t) => {
