@@ -101,9 +101,9 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
     .option('--max-tries <n>', 'tries per request, 1–10 (default: the endpoint count, at least 2)')
     .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
-    .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; an empty value removes it)')
-    .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (empty: none)')
-    .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS= removes it)", collect, [])
+    .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; default removes it)')
+    .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
+    .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
     .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP)
     .action(async (name: string, o: SetOpts) => {
