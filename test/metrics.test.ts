@@ -99,7 +99,8 @@ describe('/metrics on a one-machine farm', () => {
     assert.match((await ok(farm.cli(['releases', 'www'], { token: customerToken }))).stdout, /^v1\s+1\s+[0-9a-f]{12}\s+.*current$/m);
     const status = (await ok(farm.cli(['status']))).stdout;
     assert.match(status, /^ENGINE\s+RUNTIME\s+CPUS\s+MEMORY\s+VIRTUAL SERVERS\s+STATE$/m);
-    assert.match(status, /^www\s+static\s+v1\s+1\/1 ✓\s+-\s+acme\s+www\.acme\.test$/m);
+    assert.match(status, /^www\s+static\s+v1\s+1\/1 ✓\s+-\s+www\.acme\.test$/m);
+    assert.match((await ok(farm.cli(['status', '--wide']))).stdout, /^www\s+static\s+v1\s+1\/1 ✓\s+-\s+acme\s+www\.acme\.test$/m);
     assert.match(status, /^virtual servers: 1 \(1 ready\)$/m);
   });
 });

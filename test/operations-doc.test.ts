@@ -16,8 +16,8 @@ const doc = read('docs', 'operations.md');
 const roles = ['controller', 'engine', 'router'] as const;
 const silent = { out: () => {}, err: () => {} };
 
-test('every corral command line in the guide and the units names real commands and flags', () => {
-  const program = buildProgram(silent);
+test('every corral command line in the guide and the units names real commands and flags', async () => {
+  const program = await buildProgram(silent);
   const texts = [doc, ...roles.map((r) => read('deploy', 'systemd', `corral-${r}.service`))];
   const lines = texts.flatMap(commandLines);
   const problems = lines.flatMap((l) => checkLine(program, l.tokens).map((p) => `${p}: ${l.text}`));
@@ -28,8 +28,8 @@ test('every corral command line in the guide and the units names real commands a
   }
 });
 
-test('the flags in each CORRAL_<ROLE>_ARGS of the example environment files exist', () => {
-  const program = buildProgram(silent);
+test('the flags in each CORRAL_<ROLE>_ARGS of the example environment files exist', async () => {
+  const program = await buildProgram(silent);
   for (const role of roles) {
     for (const text of [read('deploy', 'systemd', `${role}.env.example`), doc]) {
       const args = envValues(text)[`CORRAL_${role.toUpperCase()}_ARGS`];
@@ -39,8 +39,8 @@ test('the flags in each CORRAL_<ROLE>_ARGS of the example environment files exis
   }
 });
 
-test('the checker refuses a flag the CLI does not have, and a flag of another role', () => {
-  const program = buildProgram(silent);
+test('the checker refuses a flag the CLI does not have, and a flag of another role', async () => {
+  const program = await buildProgram(silent);
   assert.deepEqual(checkLine(program, ['corral', 'router', '--join', 'x', '--no-such-flag']), ['corral router has no --no-such-flag']);
   assert.deepEqual(checkLine(program, ['corral', 'controller', '--address', '10.0.0.1']), ['corral controller has no --address']);
   assert.deepEqual(checkLine(program, ['corral', 'engine', 'evacuate', 'h1']), []); // a positional argument, not a flag

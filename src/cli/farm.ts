@@ -56,6 +56,8 @@ export interface FarmOptions {
   onLine?: (line: string) => void;
   /** Domains customers may not claim (`--reserved-domains`); the farm's own names (its host, the development certificate's) are added. */
   reservedDomains?: readonly string[];
+  /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
+  maxVirtualServers?: number;
 }
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
@@ -139,6 +141,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       store, engineId, dir: engineDir, runtime, log: partLog('engine'), closeGraceMs: STOP_GRACE_MS,
       fetchBlob: async (sha256) => blobs.path(sha256),
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+      ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
     });
     await agent.start();
     closers.push(() => agent.close());

@@ -4,7 +4,7 @@
 // deleted site's deletion is still attributed to its owner.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { keys, type Site } from '../model/index.ts';
+import { keys, type Assignment, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import type { EventLog } from './event-log.ts';
 import type { Principal } from './principal.ts';
@@ -16,6 +16,8 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ACTIONS: Record<string, string> = {
   'POST /v1/customers': 'customer.create',
   'POST /v1/customers/:id/tokens': 'token.create',
+  'DELETE /v1/customers/:id': 'customer.delete',
+  'POST /v1/vs/:name/exec': 'vs.exec',
   'POST /v1/sites': 'site.create',
   'PATCH /v1/sites/:name': 'site.update',
   'DELETE /v1/sites/:name': 'site.delete',
@@ -29,13 +31,22 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The customer the call concerns, resolved before the handler (audit.ts). */
     auditCustomer: string | undefined;
+    /** For a call on a virtual server (/v1/vs/:name/…): the site it serves, if it exists. */
+    auditVsSite: string | undefined;
   }
 }
 
 export function registerAudit(app: FastifyInstance, store: Store, events: EventLog): void {
   app.decorateRequest('auditCustomer', undefined);
+  app.decorateRequest('auditVsSite', undefined);
   app.addHook('preHandler', async (request) => {
     if (!MUTATING.has(request.method)) return;
+    if (isVsRoute(request)) {
+      const vs = await vsAssignment(store, request).catch(() => undefined);
+      request.auditVsSite = vs?.site;
+      request.auditCustomer = vs?.customer;
+      return;
+    }
     request.auditCustomer = await concernedCustomer(store, request).catch(() => undefined);
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -43,8 +54,9 @@ export function registerAudit(app: FastifyInstance, store: Store, events: EventL
     const route = `${request.method} ${request.routeOptions.url}`;
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const body = (request.body && typeof request.body === 'object' && !isStream(request.body) ? request.body : {}) as Record<string, unknown>;
-    const site = params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
-    const target = site !== undefined ? `site/${site}` : route.startsWith('POST /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
+    const vsRoute = isVsRoute(request);
+    const site = vsRoute ? request.auditVsSite : params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
+    const target = vsRoute ? `vs/${params.name ?? '?'}` : site !== undefined ? `site/${site}` : route.includes(' /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
     const ok = reply.statusCode < 400;
     events.record({
       type: 'audit',
@@ -74,6 +86,18 @@ async function concernedCustomer(store: Store, request: FastifyRequest): Promise
   if (request.url.startsWith('/v1/customers')) return params.id ?? str(body.name);
   if (params.name !== undefined) return (await readRecord<Site>(store, keys.site(params.name)))?.value.customer;
   return str(body.customer);
+}
+
+/** A route on one virtual server (its :name is the VS, not a site). */
+function isVsRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith('/v1/vs/:name') === true;
+}
+
+async function vsAssignment(store: Store, request: FastifyRequest): Promise<Assignment | undefined> {
+  const name = ((request.params ?? {}) as Record<string, string | undefined>).name;
+  if (name === undefined) return undefined;
+  const { kvs } = await store.range(keys.assignments);
+  return kvs.map((kv) => JSON.parse(kv.value) as Assignment).find((a) => a.vs === name);
 }
 
 function str(v: unknown): string | undefined {

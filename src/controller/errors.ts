@@ -96,6 +96,14 @@ export class NoPreviousReleaseError extends ControllerError {
   }
 }
 
+/** DELETE /v1/customers/:id without cascade while the customer still has sites. */
+export class CustomerHasSitesError extends ControllerError {
+  /** `sites`: what it has, e.g. "2 site(s) (blog, shop)". */
+  constructor(customer: string, sites: string) {
+    super('customer_has_sites', 409, `customer ${customer} still has ${sites}: delete them first, or pass cascade=true to delete them with the customer`);
+  }
+}
+
 /** 409: the record kept changing under us; the client may simply retry. */
 export class ConcurrentUpdateError extends ControllerError {
   constructor(what: string) {

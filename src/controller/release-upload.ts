@@ -1,6 +1,7 @@
 // A release upload, step by step: stream the body into the blob store (never buffered in
 // memory, capped at maxReleaseBytes), inspect the stored tarball, then record the release
-// (and activate it) in one transaction. A refused or orphaned blob is deleted unless some
+// (and activate it) in one transaction; content a release of the site already has is that
+// release (activated if asked), not a new number. A refused or orphaned blob is deleted unless some
 // release already refers to the same content.
 
 import { rm } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { nextNumber, releaseCounter } from './counter.ts';
 import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
-import { addRelease, blobInUse } from './release-writes.ts';
+import { activated, addRelease, blobInUse, listReleases } from './release-writes.ts';
+import { updateSite } from './site-writes.ts';
 
 export interface UploadDeps {
   store: Store;
@@ -30,12 +32,19 @@ export interface UploadOptions {
   contentLength?: number;
 }
 
-export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site }> {
+/** `unchanged`: a release of the site already had this content (same sha256); no new number was made. */
+export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site; unchanged?: true }> {
   const maxBytes = deps.limits.maxReleaseBytes;
   if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
   // held until the release record names it: the blob collector must not take it meanwhile
   const blob = await deps.blobs.putStream(shield(body), { maxBytes, hold: true });
   try {
+    // content-addressed: the same tarball again is the release that has it, activated if asked
+    const same = (await listReleases(deps.store, site.value.name)).find((r) => r.sha256 === blob.sha256);
+    if (same) {
+      const updated = opts.activate && site.value.release !== same.id ? await updateSite(deps.store, site, (s) => activated(s, same.id)) : site.value;
+      return { release: same, site: updated, unchanged: true };
+    }
     const inspected = await inspectTarball(blob.path, deps.limits.tarball);
     if (deps.replicateBlob) {
       await deps.replicateBlob(blob).catch((err: unknown) => {

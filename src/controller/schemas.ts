@@ -1,7 +1,7 @@
 // Request schemas, validated at the edge (TypeBox compiler; unknown fields are refused).
 // Rules that span fields or need a better message than a pattern live in site-spec.ts.
 
-import { Type } from 'typebox';
+import { Type, type TObject, type TSchema } from 'typebox';
 import {
   Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources,
@@ -45,11 +45,26 @@ export const SiteCreateBody = Type.Object({
   ...siteSettings,
 }, strict);
 
-export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...siteSettings }, strict);
+/** The object's fields, each also accepting null (in a PATCH: remove that field). */
+function nullableFields(schema: TObject): TObject {
+  const props = Object.fromEntries(Object.entries(schema.properties).map(([key, field]) => {
+    const { ['~optional']: _optional, ...plain } = field as TSchema & { '~optional'?: boolean };
+    return [key, Type.Optional(Type.Union([plain as TSchema, Type.Null()]))];
+  }));
+  return Type.Object(props, strict);
+}
+
+/** Merged into the stored resources: a field given replaces the stored one, null removes it. */
+const ResourcesPatch = nullableFields(SiteResources) as unknown as TObject<{
+  [K in keyof typeof SiteResources.properties]: ReturnType<typeof Type.Optional<ReturnType<typeof Type.Union<[typeof SiteResources.properties[K], ReturnType<typeof Type.Null>]>>>>;
+}>;
+
+export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...siteSettings, resources: Type.Optional(ResourcesPatch) }, strict);
 
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 
 export const CustomerParams = Type.Object({ id: CustomerName }, strict);
+export const CustomerDeleteQuery = Type.Object({ cascade: Type.Optional(Type.Boolean()) }, strict);
 /** A TLS certificate upload: PEM certificate (chain) and unencrypted PEM private key. */
 export const CertificateBody = Type.Object(
   { cert: Type.String({ minLength: 1, maxLength: 65_536 }), key: Type.String({ minLength: 1, maxLength: 16_384 }) },

@@ -46,7 +46,10 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   return site;
 }
 
-/** The site with the patch applied; domains and env are replaced as a whole. */
+/**
+ * The site with the patch applied; domains, env, limits and healthCheck are replaced as a whole,
+ * resources merged (a null field removes one).
+ */
 export function patchedSite(site: Site, patch: SitePatchInput, now = new Date()): Site {
   const next: Site = { ...site, updatedAt: now.toISOString() };
   if (patch.domains !== undefined) next.domains = patch.domains;
@@ -57,7 +60,12 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   if (patch.balance !== undefined) next.balance = patch.balance;
   if (patch.limits !== undefined) next.limits = patch.limits;
   if (patch.healthCheck !== undefined) next.healthCheck = patch.healthCheck;
-  if (patch.resources !== undefined) next.resources = { ...site.resources, ...patch.resources };
+  if (patch.resources !== undefined) {
+    const resources: Record<string, number | null | undefined> = { ...site.resources, ...patch.resources };
+    for (const [key, value] of Object.entries(resources)) if (value === null || value === undefined) delete resources[key];
+    if (Object.keys(resources).length > 0) next.resources = resources as NonNullable<Site['resources']>;
+    else delete next.resources;
+  }
   if (patch.egress !== undefined) next.egress = patch.egress;
   if (patch.httpsRedirect !== undefined) next.httpsRedirect = patch.httpsRedirect;
   if (patch.retry !== undefined) {

@@ -18,10 +18,17 @@ const MAX_REPORTED = 3;
 export function validationMessage(errors: readonly SchemaError[], part: string): string {
   const hasUnknownField = errors.some((e) => e.keyword === 'additionalProperties');
   // a refused key is reported once, by the keyword that says why (its pattern), not again as "propertyNames"
-  const useful = errors.filter((e) => !(hasUnknownField && e.keyword === 'boolean') && e.keyword !== 'propertyNames');
+  // a nullable field (`value | null`, a PATCH's "remove it"): its value's rule is the one to report
+  const nullable = new Set(errors.filter(isNullAlternative).map((e) => e.instancePath));
+  const useful = errors.filter((e) => !(hasUnknownField && e.keyword === 'boolean') && e.keyword !== 'propertyNames'
+    && !(nullable.has(e.instancePath) && (e.keyword === 'anyOf' || isNullAlternative(e))));
   const lines = [...new Set(useful.map((e) => describe(e, part)))];
   const shown = lines.slice(0, MAX_REPORTED).join('; ');
   return lines.length > MAX_REPORTED ? `${shown}; and ${lines.length - MAX_REPORTED} more` : shown;
+}
+
+function isNullAlternative(e: SchemaError): boolean {
+  return e.keyword === 'type' && (e.params?.type === 'null' || e.message === 'must be null');
 }
 
 /** `body` + `/domains/0/x` → `body.domains[0].x`. */

@@ -1,8 +1,10 @@
-// corral customer create|list
+// corral customer create|list|token|delete
 import type { Command } from 'commander';
-import type { Customer } from '../../model/index.ts';
+import type { Customer, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import { printListing } from '../output.ts';
+import { ApiError, CliError } from '../errors.ts';
+import { printColumns, type ListingOpts } from '../output.ts';
+import { confirm } from '../confirm.ts';
 
 export function registerCustomer(program: Command, ctx: Context): void {
   const customer = program.command('customer').description('manage customers (admin)');
@@ -13,6 +15,7 @@ export function registerCustomer(program: Command, ctx: Context): void {
     .action(async (name: string, o: { json?: boolean }) => {
       const res = await ctx.api().post<{ customer: Customer; token: string }>('/v1/customers', { name });
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      if (ctx.quiet()) return ctx.print.out(res.token);
       ctx.print.out(`customer ${res.customer.id} created`);
       ctx.print.out(`token: ${res.token}`);
       ctx.print.out('(shown once: give it to the customer; they use it as CORRAL_TOKEN)');
@@ -21,15 +24,39 @@ export function registerCustomer(program: Command, ctx: Context): void {
     .command('list')
     .description('list customers')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ customers: Customer[] }>('/v1/customers');
-      printListing(ctx.print, o.json, res, res.customers, ['CUSTOMER', 'CREATED'], (c) => [c.id, c.createdAt]);
+      printColumns(ctx, o, res, res.customers, [
+        { header: 'CUSTOMER', value: (c) => c.id },
+        { header: 'CREATED', value: (c) => c.createdAt },
+      ]);
     });
   customer
     .command('token <name>')
     .description('create another token for a customer')
-    .action(async (name: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
       const res = await ctx.api().post<{ token: string }>(`/v1/customers/${encodeURIComponent(name)}/tokens`, {});
-      ctx.print.out(res.token);
+      ctx.print.out(o.json ? JSON.stringify(res, null, 2) : res.token);
+    });
+  customer
+    .command('delete <name>')
+    .description('delete a customer and its tokens (refused while it has sites, unless --cascade)')
+    .option('--cascade', 'also delete its sites, their releases and virtual servers (asks first)')
+    .option('-y, --yes', 'with --cascade: do not ask')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { cascade?: boolean; yes?: boolean; json?: boolean }) => {
+      const path = `/v1/customers/${encodeURIComponent(name)}`;
+      if (o.cascade && !o.yes) {
+        const sites = (await ctx.api().get<{ sites: Site[] }>('/v1/sites')).sites.filter((s) => s.customer === name).map((s) => s.name);
+        const what = sites.length ? `customer ${name} and its ${sites.length} site(s): ${sites.join(', ')}` : `customer ${name}`;
+        if (!(await confirm(ctx, `Delete ${what}? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
+      }
+      const res = await ctx.api().delete<{ customer: Customer; deletedSites: string[] }>(`${path}${o.cascade ? '?cascade=true' : ''}`).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'customer_has_sites') throw new CliError(err.message.replace('pass cascade=true', `run corral customer delete ${name} --cascade`));
+        throw err;
+      });
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      ctx.say(`customer ${name} deleted${res.deletedSites.length ? ` with its sites ${res.deletedSites.join(', ')}` : ''}; its tokens no longer work`);
     });
 }

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
-import { packDirectory } from '../../lib/tarball.ts';
 import type { Release, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
+import type { Printer } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
 import type { SiteStatus } from './status.ts';
@@ -34,16 +34,18 @@ export function registerDeploy(program: Command, ctx: Context): void {
       try {
         const tarball = await tarballFor(dir, tmp);
         const size = (await stat(tarball)).size;
-        const bar = progressBar(ctx.print, 'uploading');
-        const res = await ctx.api().upload<{ release: Release; site: Site }>(
+        const bar = progressBar(humanOut(ctx), 'uploading');
+        const res = await ctx.api().upload<{ release: Release; site: Site; unchanged?: boolean }>(
           `/v1/sites/${encodeURIComponent(o.site)}/releases`,
           createReadStream(tarball).pipe(progress(size, bar)),
           size,
         ).finally(() => bar.done());
-        ctx.print.err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
+        if (res.unchanged) humanOut(ctx).err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
+        else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
         if (o.wait) await followRollout(ctx, o.site, res.release.id, Number(o.timeout) * 1000);
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
-        else ctx.print.out(`deployed ${o.site} ${res.release.id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        else if (ctx.quiet()) ctx.print.out(res.release.id);
+        else ctx.print.out(`deployed ${o.site} ${res.release.id}${res.unchanged ? ' (unchanged)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -53,7 +55,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
 /** Poll the site's status until the release is ready on every replica and serving. */
 export async function followRollout(ctx: Context, site: string, release: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const bar = progressBar(ctx.print, 'rollout');
+  const bar = progressBar(humanOut(ctx), 'rollout');
   try {
     await follow();
   } finally {
@@ -74,12 +76,19 @@ export async function followRollout(ctx: Context, site: string, release: string,
   }
 }
 
+/** Where progress and notes go: stderr, or nowhere with --quiet. */
+function humanOut(ctx: Context): Printer {
+  return ctx.quiet() ? { out: () => {}, err: () => {} } : ctx.print;
+}
+
 async function tarballFor(path: string, tmp: string): Promise<string> {
   const s = await stat(path).catch(() => {
     throw new CliError(`${path}: no such file or folder`);
   });
   if (s.isFile()) return path;
   const out = join(tmp, 'release.tar.gz');
+  // loaded here: only a folder needs packing
+  const { packDirectory } = await import('../../lib/tarball.ts');
   await packDirectory(path, out);
   return out;
 }

@@ -21,7 +21,11 @@ test('the maintenance and error-page flags become the API fields, pages read fro
     maintenance: { page: '', allowIps: [] },
     errorPages: { '502': '<h1>é</h1>', '503': '' },
   });
-  await assert.rejects(pagesBody({ maintenance: 'yes', errorPage: [] }), /--maintenance must be on or off/);
+  assert.deepEqual(await pagesBody({ maintenance: 'default', maintenancePage: 'default', maintenanceAllow: 'default', errorPage: ['502=default'] }), {
+    maintenance: { on: false, page: '', allowIps: [] },
+    errorPages: { '502': '' },
+  }, '"default" removes, as for every site set flag');
+  await assert.rejects(pagesBody({ maintenance: 'yes', errorPage: [] }), /--maintenance must be on, off or default/);
   await assert.rejects(pagesBody({ errorPage: ['502'] }), /--error-page must be STATUS=file\.html/);
   await assert.rejects(pagesBody({ errorPage: [`502=${join(dir, 'missing.html')}`] }), /--error-page 502: no such file/);
   await assert.rejects(pagesBody({ errorPage: [`502=${join(dir, 'big.html')}`] }), /is 65537 bytes; a page may be at most 65536/);

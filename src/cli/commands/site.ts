@@ -1,12 +1,14 @@
-// corral site create|list|show|delete, corral scale, corral rollback
+// corral site create|set|show|list|delete, corral scale, corral rollback
 import type { Command } from 'commander';
 import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { printListing } from '../output.ts';
+import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
-import { PAGES_HELP, pagesBody, pagesText, type PagesOpts } from './site-pages-flags.ts';
-import { hasRetryFlags, RETRY_HELP, retryBody, retryText, type RetryOpts } from './retry-flags.ts';
+import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, wholeNumber, type SiteFieldOpts } from './site-set-flags.ts';
+import { siteText } from './site-text.ts';
+import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
+import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
 import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
 
 interface CreateOpts extends GuestOpts {
@@ -34,14 +36,11 @@ interface GuestOpts {
   drainTimeout?: string;
 }
 
-interface SetOpts extends GuestOpts, PagesOpts, RetryOpts {
+interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts {
+  drainTimeout?: string;
   balance?: string;
   weight: string[];
-  maxBodyBytes?: string;
-  maxHeaderBytes?: string;
-  rate?: string;
-  burst?: string;
-  httpsRedirect?: string;
+  json?: boolean;
 }
 
 export function registerSite(program: Command, ctx: Context): void {
@@ -64,7 +63,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.domain.length === 0) throw new CliError('corral site create needs --domain <host> (a name such as www.example.com; repeatable)');
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
       if (o.customer) body.customer = o.customer;
-      if (o.replicas !== undefined) body.replicas = toInt(o.replicas, '--replicas');
+      if (o.replicas !== undefined) body.replicas = wholeNumber(o.replicas, '--replicas');
       if (o.command) body.command = o.command;
       if (o.health) body.healthPath = o.health;
       if (o.env.length) body.env = parseEnv(o.env);
@@ -73,57 +72,83 @@ export function registerSite(program: Command, ctx: Context): void {
       Object.assign(body, guestBody(o));
       const res = await ctx.api().post<{ site: Site }>('/v1/sites', body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      if (ctx.quiet()) return ctx.print.out(res.site.name);
       ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${res.site.replicas} replica(s)) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
     });
   guestOptions(site.command('set <name>'))
-    .description("change a site's router settings (balancing, limits) and its guests' resources (new virtual servers get them)")
-    .option('--balance <policy>', BALANCE_HELP)
+    .description("change a site's settings: domains, command, env, health checks, replicas, router settings (balancing, limits, retries, pages) and guest resources")
+    .option('--domain <host>', 'replace the domains with these (repeatable)', collect, [])
+    .option('--add-domain <host>', 'add a domain (repeatable)', collect, [])
+    .option('--remove-domain <host>', 'remove a domain (repeatable)', collect, [])
+    .option('--replicas <n>', 'number of virtual servers')
+    .option('--command <cmd>', 'app sites: the command to run, listening on $PORT (new virtual servers run it)')
+    .option('--health <path>', "the engine's (and, unless --health-check-path, the router's) health-check path")
+    .option('--env <KEY=VALUE>', 'set an environment variable (repeatable)', collect, [])
+    .option('--unset-env <KEY>', 'remove an environment variable (repeatable)', collect, [])
+    .option('--balance <policy>', `${BALANCE_HELP}; default: round-robin`)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
     .option('--max-body-bytes <n>', 'largest request body (413 beyond)')
     .option('--max-header-bytes <n>', 'largest request header section, 256–16384 (431 beyond)')
-    .option('--rate <n>', 'requests per second per router process (429 beyond)')
+    .option('--rate <n>', 'requests per second per router process (429 beyond); default: no limit')
     .option('--burst <n>', 'with --rate: bucket size (default the rate)')
+    .option('--health-check <on|off>', "the router's active health checks (default on)")
+    .option('--health-check-path <path>', "the router's health-check path (default: --health)")
+    .option('--health-interval <duration>', 'time between the router\'s checks, e.g. 5s')
+    .option('--health-timeout <duration>', 'how long a check may take, e.g. 2s')
+    .option('--health-rise <n>', 'passing checks before an endpoint is up again')
+    .option('--health-fall <n>', 'failing checks before an endpoint is down')
+    .option('--health-status <code>', 'the status a check expects (default any 2xx/3xx)')
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS')
     .option('--per-try-timeout <duration|off>', 'each try of a bodiless idempotent request waits this long for headers (e.g. 2s, 500ms), then the next endpoint')
     .option('--retry-budget <ratio>', 'retries may add at most this share of the requests, 0–1 (default 0.2)')
     .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
     .option('--max-tries <n>', 'tries per request, 1–10 (default: the endpoint count, at least 2)')
     .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
-    .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; an empty value removes it)')
-    .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (empty: none)')
-    .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS= removes it)", collect, [])
-    .addHelpText('after', GUEST_HELP + PAGES_HELP + RETRY_HELP)
+    .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; default removes it)')
+    .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
+    .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
+    .option('--json', 'print the site as JSON')
+    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP)
     .action(async (name: string, o: SetOpts) => {
-      const body: Record<string, unknown> = {};
-      if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
+      const path = `/v1/sites/${encodeURIComponent(name)}`;
+      const current = needsCurrent(o) || hasRetryFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
+      const body = siteFieldsBody(o, current);
+      if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
+      if (o.balance !== undefined) body.balance = o.balance === DEFAULT ? balanceBody('round-robin', o.weight) : balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
-      const limits: Record<string, number> = {};
-      if (o.maxBodyBytes !== undefined) limits.maxBodyBytes = toInt(o.maxBodyBytes, '--max-body-bytes');
-      if (o.maxHeaderBytes !== undefined) limits.maxHeaderBytes = toInt(o.maxHeaderBytes, '--max-header-bytes');
-      if (o.rate !== undefined) limits.requestsPerSecond = toInt(o.rate, '--rate');
-      if (o.burst !== undefined) limits.burst = toInt(o.burst, '--burst');
-      if (Object.keys(limits).length) body.limits = limits;
-      Object.assign(body, guestBody(o));
-      if (o.httpsRedirect !== undefined) {
-        if (o.httpsRedirect !== 'on' && o.httpsRedirect !== 'off') throw new CliError(`--https-redirect must be on or off, got "${o.httpsRedirect}"`);
-        body.httpsRedirect = o.httpsRedirect === 'on';
-      }
       Object.assign(body, await pagesBody(o));
-      if (hasRetryFlags(o)) body.retry = retryBody(o, (await ctx.api().get<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`)).site.retry);
-      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give --balance, a limit, --https-redirect, --maintenance, --error-page, a retry setting, --drain-timeout or a guest resource (see --help)');
-      const res = await ctx.api().patch<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`, body);
-      if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.print.out(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
-      ctx.print.out(`site ${res.site.name}: balancing ${res.site.balance?.policy ?? 'round-robin'}, limits ${JSON.stringify(res.site.limits ?? {})}, resources ${JSON.stringify(res.site.resources ?? {})}, egress ${res.site.egress ?? 'none'}, https redirect ${res.site.httpsRedirect ? 'on' : 'off'}, ${pagesText(res.site)}, ${retryText(res.site.retry)}`);
+      if (hasRetryFlags(o)) body.retry = retryBody(o, current?.retry);
+      if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
+      const res = await ctx.api().patch<{ site: Site }>(path, body);
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      ctx.say(`site ${res.site.name} updated`);
+      if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.say(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
+      ctx.say(siteText(res.site, Object.keys(body)));
+    });
+  site
+    .command('show <name>')
+    .description("a site's settings")
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const res = await ctx.api().get<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}`);
+      ctx.print.out(o.json ? JSON.stringify(res, null, 2) : siteText(res.site));
     });
   site
     .command('list')
     .description('list sites')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--wide', 'also the customer and every domain (default: the first and a count)')
+    .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ sites: Site[] }>('/v1/sites');
-      printListing(ctx.print, o.json, res, res.sites, ['SITE', 'CUSTOMER', 'KIND', 'REPLICAS', 'RELEASE', 'DOMAINS', 'MAINTENANCE'], (s) => [
-        s.name, s.customer, s.kind, s.replicas, s.release, s.domains.join(','), s.maintenance?.on ? 'on' : '-',
+      printColumns(ctx, o, res, res.sites, [
+        { header: 'SITE', value: (s) => s.name },
+        { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
+        { header: 'KIND', value: (s) => s.kind },
+        { header: 'REPLICAS', value: (s) => s.replicas },
+        { header: 'RELEASE', value: (s) => s.release },
+        { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
+        { header: 'MAINTENANCE', value: (s) => (s.maintenance?.on ? 'on' : '-') },
       ]);
     });
   site
@@ -131,22 +156,33 @@ export function registerSite(program: Command, ctx: Context): void {
     .description('delete a site, its releases and its virtual servers')
     .action(async (name: string) => {
       await ctx.api().delete(`/v1/sites/${encodeURIComponent(name)}`);
-      ctx.print.out(`site ${name} deleted`);
+      ctx.say(`site ${name} deleted`);
     });
 
   program
     .command('scale <site> <replicas>')
     .description('set the number of virtual servers of a site')
-    .action(async (name: string, n: string) => {
-      const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/scale`, { replicas: toInt(n, 'replicas') });
-      ctx.print.out(`site ${res.site.name} scaled to ${res.site.replicas} replica(s)`);
+    .option('--json', 'print the site as JSON')
+    .action(async (name: string, n: string, o: { json?: boolean }) => {
+      const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/scale`, { replicas: wholeNumber(n, 'replicas') });
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      ctx.say(`site ${res.site.name} scaled to ${res.site.replicas} replica(s)`);
     });
   program
     .command('rollback <site>')
-    .description('go back to the previous release (rolled out like a deploy)')
-    .action(async (name: string) => {
-      const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/rollback`, {});
-      ctx.print.out(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'}`);
+    .description('go back to the previous release, or --to a given one (rolled out like a deploy)')
+    .option('--to <release>', 'the release to serve, e.g. v3 (see corral releases <site>)')
+    .option('--json', 'print the site as JSON')
+    .action(async (name: string, o: { to?: string; json?: boolean }) => {
+      const path = `/v1/sites/${encodeURIComponent(name)}`;
+      if (o.to !== undefined && !/^v[1-9][0-9]{0,9}$/.test(o.to)) throw new CliError(`--to must be a release id such as v3, got "${o.to}"`);
+      const before = o.to !== undefined ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
+      if (before && before.release === o.to) return o.json ? ctx.print.out(JSON.stringify({ site: before }, null, 2)) : ctx.say(`site ${name} already serves ${o.to}`);
+      const res = o.to !== undefined
+        ? await ctx.api().post<{ site: Site }>(`${path}/releases/${o.to}/activate`, {})
+        : await ctx.api().post<{ site: Site }>(`${path}/rollback`, {});
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
+      ctx.say(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'} (from ${res.site.previousRelease ?? '-'})`);
     });
 }
 
@@ -166,17 +202,11 @@ const GUEST_HELP = '\nGuest resources and egress apply to virtual servers starte
 
 function guestBody(o: GuestOpts): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  const r: Record<string, number> = {};
-  if (o.memory !== undefined) r.memoryMb = toInt(o.memory, '--memory');
-  if (o.cpu !== undefined) {
-    const n = Number(o.cpu);
-    if (!Number.isFinite(n) || n <= 0) throw new CliError(`--cpu must be a positive number of cores, got "${o.cpu}"`);
-    r.cpu = n;
+  const resources = resourcesBody(o);
+  if (resources) {
+    if (Object.values(resources).includes(null)) throw new CliError(`a new site has no resources to remove: leave out the flags with "${DEFAULT}"`);
+    body.resources = resources;
   }
-  if (o.pids !== undefined) r.pids = toInt(o.pids, '--pids');
-  if (o.tmp !== undefined) r.tmpMb = toInt(o.tmp, '--tmp');
-  if (o.disk !== undefined) r.diskMb = toInt(o.disk, '--disk');
-  if (Object.keys(r).length) body.resources = r;
   if (o.egress !== undefined) {
     if (o.egress !== 'none' && o.egress !== 'engine') throw new CliError(`--egress must be none or engine, got "${o.egress}"`);
     body.egress = o.egress;
@@ -187,20 +217,4 @@ function guestBody(o: GuestOpts): Record<string, unknown> {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function toInt(v: string, what: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${what} must be a whole number, got "${v}"`);
-  return n;
-}
-
-function parseEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`--env wants KEY=VALUE, got "${pair}"`);
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
 }

@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import type { EngineRecord, Site, VsStatus } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import { printListing } from '../output.ts';
+import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
-import { lastExitText, limitsText, usageText } from './vs-columns.ts';
+import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 
 export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string; draining?: boolean };
@@ -32,11 +32,14 @@ export function registerStatus(program: Command, ctx: Context): void {
     .command('status')
     .description('the farm at a glance: engines, sites and virtual servers')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--wide', 'also each site\'s customer and every domain (default: the first and a count)')
+    .action(async (o: ListingOpts) => {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
+      if (ctx.quiet()) return st.sites.forEach((s) => ctx.print.out(s.name));
       const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
       if (st.leader) ctx.print.out(`leader: ${st.leader.id}${st.leader.url ? ` (${st.leader.url})` : ''} since ${st.leader.since}\n`);
+      const readyOf = (s: Site) => vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
       if (st.engines.length > 0) {
         ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
           e.id, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`,
@@ -45,15 +48,16 @@ export function registerStatus(program: Command, ctx: Context): void {
         ])));
         ctx.print.out('');
       }
-      ctx.print.out(st.sites.length === 0 ? 'no sites yet: corral site create <name>' : table(
-        ['SITE', 'KIND', 'RELEASE', 'READY', 'NOT READY', 'CUSTOMER', 'DOMAINS'],
-        st.sites.map((s) => {
-          const mine = vsOf(s.name);
-          const ready = mine.filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
-          const others = summarize(mine.filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText));
-          return [s.name, s.kind, s.release ?? 'none', `${ready}/${s.replicas}${s.release && ready >= s.replicas ? ' ✓' : ''}`, others || '-', s.customer, s.domains.join(',')];
-        }),
-      ));
+      if (st.sites.length === 0) ctx.print.out('no sites yet: corral site create <name>');
+      else printColumns(ctx, o, st, st.sites, [
+        { header: 'SITE', value: (s) => s.name },
+        { header: 'KIND', value: (s) => s.kind },
+        { header: 'RELEASE', value: (s) => s.release ?? 'none' },
+        { header: 'READY', value: (s) => `${readyOf(s)}/${s.replicas}${s.release && readyOf(s) >= s.replicas ? ' ✓' : ''}` },
+        { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText)) || '-' },
+        { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
+        { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
+      ]);
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
       if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
       const states = summarize(st.virtualServers.map(stateText));
@@ -63,14 +67,25 @@ export function registerStatus(program: Command, ctx: Context): void {
 
   const vs = program.command('vs').description('virtual servers');
   vs.command('list')
-    .description('list virtual servers with their state, address and restarts')
+    .description('list virtual servers with their state, address, memory and restarts')
     .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
+    .option('--wide', 'also the site, engine, pid, runtime, limits and usage (a VS name starts with its site)')
+    .action(async (o: ListingOpts) => {
       const res = await ctx.api().get<{ virtualServers: VsView[] }>('/v1/vs');
-      printListing(ctx.print, o.json, res, res.virtualServers, ['VS', 'SITE', 'ENGINE', 'RELEASE', 'STATE', 'ADDRESS', 'PID', 'RESTARTS', 'RUNTIME', 'LIMITS', 'USAGE', 'LAST EXIT'], (v) => [
-        v.vs, v.site, v.engine, v.release, stateText(v),
-        v.address ? `${v.address}:${v.port}` : undefined, v.pid, v.restarts ?? 0,
-        v.runtime, limitsText(v), usageText(v), lastExitText(v),
+      printColumns(ctx, o, res, res.virtualServers, [
+        { header: 'VS', value: (v) => v.vs },
+        { header: 'SITE', value: (v) => v.site, wide: true },
+        { header: 'ENGINE', value: (v) => v.engine, wide: true },
+        { header: 'RELEASE', value: (v) => v.release },
+        { header: 'STATE', value: (v) => stateText(v) },
+        { header: 'ADDRESS', value: (v) => (v.address ? `${v.address}:${v.port}` : undefined) },
+        { header: 'PID', value: (v) => v.pid, wide: true },
+        { header: 'RESTARTS', value: (v) => v.restarts ?? 0 },
+        { header: 'MEM', value: (v) => memText(v) },
+        { header: 'RUNTIME', value: (v) => v.runtime, wide: true },
+        { header: 'LIMITS', value: (v) => limitsText(v), wide: true },
+        { header: 'USAGE', value: (v) => usageText(v), wide: true },
+        { header: 'LAST EXIT', value: (v) => lastExitText(v) },
       ]);
     });
   registerVsExec(vs, ctx);

@@ -17,6 +17,11 @@ export function usageText(v: Columns): string | undefined {
   return u ? `mem ${mib(u.memoryBytes)} cpu ${(u.cpuUsec / 1e6).toFixed(1)}s pids ${u.pids} disk ${mib(u.diskBytes)}` : undefined;
 }
 
+/** Memory in use, short (the default listing's MEM column). */
+export function memText(v: Columns): string | undefined {
+  return v.usage ? mib(v.usage.memoryBytes) : undefined;
+}
+
 export function lastExitText(v: Columns): string | undefined {
   const e = v.lastExit;
   if (!e) return undefined;

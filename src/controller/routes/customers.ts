@@ -1,4 +1,4 @@
-// Customers and their tokens. Creating and listing customers is for admins; a customer may
+// Customers and their tokens. Creating, listing and deleting customers is for admins; a customer may
 // read itself and make more tokens for itself.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -6,7 +6,8 @@ import { keys, type Customer } from '../../model/index.ts';
 import { principalOf, requireAdmin } from '../access.ts';
 import { AlreadyExistsError, NotFoundError } from '../errors.ts';
 import { listRecords } from '../records.ts';
-import { CustomerCreateBody, CustomerParams, TokenCreateBody } from '../schemas.ts';
+import { CustomerCreateBody, CustomerDeleteQuery, CustomerParams, TokenCreateBody } from '../schemas.ts';
+import { deleteCustomer } from '../customer-delete.ts';
 import { newToken } from '../tokens.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -32,6 +33,15 @@ export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   app.get('/v1/customers/:id', { schema: { params: CustomerParams } }, async (request) => {
     const customer = await access.loadCustomerFor(principalOf(request), request.params.id);
     return { customer: customer.value };
+  });
+
+  // admin only: refused while the customer has sites unless ?cascade=true; its tokens go with it
+  app.delete('/v1/customers/:id', { schema: { params: CustomerParams, querystring: CustomerDeleteQuery } }, async (request) => {
+    const principal = principalOf(request);
+    requireAdmin(principal);
+    const customer = await access.loadCustomerFor(principal, request.params.id);
+    const sites = await deleteCustomer(store, customer, { cascade: request.query.cascade ?? false });
+    return { customer: customer.value, deletedSites: sites };
   });
 
   app.post('/v1/customers/:id/tokens', { schema: { params: CustomerParams, body: TokenCreateBody } }, async (request, reply) => {

@@ -28,7 +28,7 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
       activate: request.query.activate ?? true,
       ...(Number.isFinite(length) ? { contentLength: length } : {}),
     });
-    return reply.code(201).send(result);
+    return reply.code(result.unchanged ? 200 : 201).send(result);
   });
 
   app.get('/v1/sites/:name/releases', { schema: { params: SiteParams } }, async (request) => {
