@@ -43,7 +43,7 @@ describe('a farm on the namespace runtime', { skip }, () => {
     assert.equal(v!.runtime, 'namespace');
     assert.match(v!.address ?? '', /^10\.213\.\d+\.\d+$/);
     assert.ok(v!.limits!.memoryBytes > 0 && v!.usage!.memoryBytes > 0);
-    const table = (await ok(farm.cli(['vs', 'list']))).stdout;
+    const table = (await ok(farm.cli(['vs', 'list', '--wide']))).stdout;
     assert.match(table, /namespace/);
     assert.match(table, /mem \d+M/);
   });
@@ -75,7 +75,7 @@ describe('a farm on the namespace runtime', { skip }, () => {
     assert.equal(v.lastExit?.signal, 'SIGKILL');
     const limited = await waitFor(async () => (await vsList('hog')).find((x) => x.limits), { what: 'per-site limits in the status' });
     assert.deepEqual(limited.limits, { memoryBytes: 96 * 2 ** 20, cpuWeight: 100, cpuQuota: 0.5, pidsMax: 64, diskBytes: 32 * 2 ** 20 }, 'the site\'s own limits');
-    const table = (await ok(farm.cli(['vs', 'list']))).stdout;
+    const table = (await ok(farm.cli(['vs', 'list', '--wide']))).stdout;
     assert.match(table, /OOM SIGKILL/);
     assert.match(table, /mem 96M cpu 0\.5×w100 pids 64 disk 32M/);
     assert.equal((await get(farm.routerUrl, HOST)).status, 200, 'the other site keeps serving');
