@@ -1,6 +1,7 @@
 // Lint rules for the whole package: the recommended sets, type-aware where it pays.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { partRules } from './eslint.parts.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'console/dist/**', '**/*.d.ts'] },
@@ -16,4 +17,5 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  ...partRules,
 );

@@ -5,7 +5,7 @@
 // dies (that is how the others notice).
 
 import type { Logger } from '../lib/log.ts';
-import type { Store } from '../store/types.ts';
+import type { Store } from '../store/index.ts';
 
 export interface Registration {
   /** Stop renewing and delete the key (revoke the lease). Safe to call twice. */

@@ -90,7 +90,19 @@ test('only 64 lower-case hex digits name a blob: no path tricks', async (t) => {
     await failsWith(blobs.has(id), 'invalid_request', 400);
     await failsWith(blobs.openRead(id), 'invalid_request', 400);
     await failsWith(blobs.verify(id), 'invalid_request', 400);
+    await failsWith(blobs.remove(id), 'invalid_request', 400);
   }
+});
+
+test('remove deletes a blob even while an upload holds it; a missing one is no error', async (t) => {
+  const { blobs } = await store(t);
+  const held = await blobs.putStream(chunks('refused ', 'release'), { maxBytes: 1024, hold: true });
+  await blobs.remove(held.sha256);
+  assert.equal(await blobs.has(held.sha256), false);
+  held.unhold();
+  await blobs.remove(held.sha256);
+  const kept = await blobs.putStream(chunks('kept'), { maxBytes: 1024 });
+  assert.equal(await blobs.has(kept.sha256), true, 'other blobs stay');
 });
 
 test('missing blobs: has is false, openRead and verify are 404', async (t) => {

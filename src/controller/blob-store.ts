@@ -49,6 +49,8 @@ export interface BlobStore {
    * Returns whether it was deleted.
    */
   removeIfOlder(sha256: string, writtenBefore: number): Promise<boolean>;
+  /** Deletes the blob now, held or not (an upload discarding the blob it just stored); no error if absent. */
+  remove(sha256: string): Promise<void>;
 }
 
 export interface BlobEntry {
@@ -188,6 +190,10 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       }
       await rm(aside, { force: true });
       return true;
+    },
+
+    async remove(sha256) {
+      await rm(path(sha256), { force: true });
     },
   };
 }

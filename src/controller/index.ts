@@ -7,7 +7,7 @@ export { ensureAdminToken, ADMIN_TOKEN_FILE } from './admin-token.ts';
 export { issueToken, hashToken } from './tokens.ts';
 export { openBlobStore } from './blob-store.ts';
 export { startBlobGc, planBlobGc, DEFAULT_BLOB_GRACE_MS, type BlobGc, type BlobGcOptions } from './blob-gc.ts';
-export type { ControllerOptions, ControllerLimits, BlobStore, RouterLogs } from './options.ts';
+export type { ControllerOptions, ControllerLimits, BlobStore, RouterLogs, EngineLogs, VsLogInfo } from './options.ts';
 export type { Principal } from './principal.ts';
 export type { VirtualServerView, FarmView } from './farm-view.ts';
 export type { ErrorBody } from './http-errors.ts';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { EngineLogs } from '../engine/logs.ts';
+import type { EngineLogs } from './options.ts';
 import type { RouterLogs } from './options.ts';
 import { keys, type Assignment, type VsStatus } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';

@@ -3,7 +3,6 @@
 import type { Logger } from '../lib/log.ts';
 import type { SiteStatsPoint } from '../model/index.ts';
 import type { TarLimits } from '../lib/tarball.ts';
-import type { EngineLogs } from '../engine/logs.ts';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -17,6 +16,30 @@ export interface RouterLogs {
   /** Each new line until stop() is called (files that appear later included). */
   follow(site: string, onLine: (line: string) => void): () => void;
 }
+/**
+ * The VSs' output on this machine, for `corral logs`. Declared here so the controller needs
+ * no engine code; the engine's reader (`createEngineLogs` in src/engine) fits it, and the
+ * assembly point (src/cli/farm.ts) passes it in.
+ */
+export interface EngineLogs {
+  /** The VS logs on this engine, optionally only a site's. */
+  listVsLogs(site?: string): Promise<VsLogInfo[]>;
+  /** The last `lines` lines of a VS's output (across one rotation); [] if it has none. */
+  tail(vs: string, lines: number): Promise<string[]>;
+  /** Each new line of a VS's output, until stop() is called (fromStart: the current file's lines first). Waits for a log that does not exist yet. */
+  follow(vs: string, onLine: (line: string) => void, opts?: { fromStart?: boolean }): () => void;
+}
+
+export interface VsLogInfo {
+  vs: string;
+  /** The site, when the engine recorded it. */
+  site?: string;
+  file: string;
+  /** Size of the current file (not counting `.1`). */
+  bytes: number;
+  updatedAt: string;
+}
+
 export type TarballLimits = Partial<TarLimits>;
 
 export interface ControllerLimits {

@@ -4,7 +4,6 @@
 // release (activated if asked), not a new number. A refused or orphaned blob is deleted unless some
 // release already refers to the same content.
 
-import { rm } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { inspectTarball } from '../lib/tarball.ts';
 import type { FastifyBaseLogger } from 'fastify';
@@ -77,7 +76,7 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
 
 async function discardBlob(deps: UploadDeps, sha256: string): Promise<void> {
   if (await blobInUse(deps.store, sha256)) return;
-  await rm(deps.blobs.path(sha256), { force: true });
+  await deps.blobs.remove(sha256);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Context } from '../context.ts';
 import type { Printer } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
-import type { SiteStatus } from './status.ts';
+import type { SiteStatus } from './status-view.ts';
 
 interface DeployOpts {
   site: string;

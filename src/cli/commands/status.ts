@@ -1,23 +1,12 @@
 // corral status, corral vs list
 import type { Command } from 'commander';
-import type { EngineRecord, Site, VsStatus } from '../../model/index.ts';
+import type { EngineRecord, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
 import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
-
-export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string; draining?: boolean };
-
-export interface SiteStatus {
-  site: Site;
-  release?: string;
-  replicas: number;
-  ready: number;
-  /** Releases of the endpoints the router currently balances over. */
-  serving?: string[];
-  virtualServers: VsView[];
-}
+import type { VsView } from './status-view.ts';
 
 interface FarmStatus {
   /** The leading controller, on a farm of several. */

@@ -1,11 +1,10 @@
 // What every route plugin receives from buildController.
 
-import type { EngineLogs } from '../../engine/logs.ts';
 import type { Store } from '../../store/types.ts';
 import type { Access } from '../access.ts';
 import type { DomainRules } from '../domain-rules.ts';
 import type { EventLog } from '../event-log.ts';
-import type { BlobStore, ControllerOptions, ResolvedLimits } from '../options.ts';
+import type { BlobStore, ControllerOptions, EngineLogs, ResolvedLimits } from '../options.ts';
 
 export interface RouteDeps {
   store: Store;
