@@ -45,12 +45,13 @@ describe('a farm on three hosts (network namespaces)', { skip, timeout: 180_000 
     etcd = await startEtcdCluster({ members: 3, host: net.hostIp });
     store = await openEtcdStore(etcd.endpoints);
     const storeUrl = `etcd://${etcd.endpoints.map((e) => e.replace('http://', '')).join(',')}`;
-    // Start the processes of a tier together: each pays Node start-up on its own.
-    await Promise.all(['c1', 'c2'].map(async (id) => {
-      const proc = startRole(['controller', '--store', storeUrl, '--dir', join(root, id), '--api-port', '0', '--host', net.hostIp, '--id', id]);
+    // The first controller creates the farm's admin token; the second is given its file.
+    for (const id of ['c1', 'c2']) {
+      const given = id === 'c1' ? [] : ['--admin-token-file', join(root, 'c1', 'admin-token')];
+      const proc = startRole(['controller', '--store', storeUrl, '--dir', join(root, id), '--api-port', '0', '--host', net.hostIp, '--id', id, ...given]);
       controllers.set(id, { proc, url: '' });
       controllers.get(id)!.url = (await proc.until(/API\s+(http:\/\/\S+)\/v1/))[1]!;
-    }));
+    }
     token = readFileSync(join(root, 'c1', 'admin-token'), 'utf8').trim();
     admin = apiOf(urls, token);
     const jt = /token: (\S+)/.exec((await ok(cli(['join-token', 'create', '--name', 'hosts']))).stdout)![1]!;

@@ -1,5 +1,6 @@
 // Where the CLI finds the API and its token: flags, then CORRAL_API / CORRAL_TOKEN,
-// then the files `corral up` writes into ./.corral/ (api-url, admin-token).
+// then the files `corral up` writes into ./.corral/ (api-url, admin-token). The API address
+// may list several controllers (comma- or line-separated): api-failover.ts tries each.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './errors.ts';
@@ -23,7 +24,7 @@ export function resolveClientConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv =
   const token = flags.token ?? env.CORRAL_TOKEN ?? readIfExists(join(dir, 'admin-token'));
   if (!api) throw new CliError(`no API address: pass --api, set CORRAL_API, or run inside a folder where \`corral up\` runs (${join(dir, 'api-url')})`);
   if (!token) throw new CliError(`no token: pass --token, set CORRAL_TOKEN, or run where ${join(dir, 'admin-token')} exists`);
-  return { api: api.replace(/\/+$/, ''), token };
+  return { api: api.split(/[,\s]+/).filter(Boolean).join(','), token };
 }
 
 function readIfExists(path: string): string | undefined {

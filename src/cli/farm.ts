@@ -99,7 +99,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     closers.push(() => store.close());
     // the store holds site TLS private keys (certificates/): owner-only, like every key file
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
-    const admin = await ensureAdminToken(store, dir);
+    const admin = await ensureAdminToken(store, dir, { replaceLost: true });
     const blobs = await openBlobStore(join(dir, 'blobs'));
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());

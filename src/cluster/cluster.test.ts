@@ -32,7 +32,9 @@ describe('a farm on etcd, in one process', { skip, timeout: 120_000 }, () => {
     etcd = await startEtcdCluster({ members: 3 });
     const store = { endpoints: etcd.endpoints, namespace: '/farm' };
     for (const id of ['c1', 'c2']) {
-      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 300 }));
+      // the first controller creates the farm's admin token; the others are given it
+      const adminTokenFile = controllers[0]?.tokenFile;
+      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 300, ...(adminTokenFile ? { adminTokenFile } : {}) }));
     }
     admin = apiOf(live, controllers[0]!.adminToken);
     joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
@@ -48,6 +50,16 @@ describe('a farm on etcd, in one process', { skip, timeout: 120_000 }, () => {
     for (const c of controllers) await c.close().catch(() => {});
     await etcd?.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('every controller has the one admin token; a controller not given it does not start', async () => {
+    assert.equal(controllers[1]!.adminToken, controllers[0]!.adminToken);
+    const second = apiOf(() => [controllers[1]!.apiUrl], controllers[0]!.adminToken);
+    assert.equal((await second.call('GET', '/v1/join-tokens')).status, 200);
+    await assert.rejects(
+      startControllerNode({ store: { endpoints: etcd.endpoints, namespace: '/farm' }, id: 'c9', dir: join(root, 'c9'), apiPort: 0, host: '127.0.0.1', log: silentLogger }),
+      /already has an admin token.*--admin-token-file/,
+    );
   });
 
   it('joins engines, elects one leader, and serves a site from two engines', async () => {

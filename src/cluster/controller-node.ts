@@ -40,6 +40,8 @@ export interface ControllerNodeOptions {
   /** How long an unreferenced release blob is kept after it was written (default 10 minutes, controller/blob-gc.ts). */
   blobGraceMs?: number;
   log?: Logger;
+  /** The farm's admin token, copied from the controller that created it (controller/admin-token.ts). */
+  adminTokenFile?: string;
   /** Domains customers may not claim (the controller's own host name is added). */
   reservedDomains?: readonly string[];
 }
@@ -69,7 +71,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
   try {
     const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
     closers.push(() => store.close());
-    const admin = await ensureAdminToken(store, dir);
+    const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
     const blobs = await openBlobStore(join(dir, 'blobs'));
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });

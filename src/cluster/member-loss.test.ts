@@ -40,7 +40,8 @@ describe('an etcd member dies for 10 s: the farm does not notice', { skip, timeo
     etcd = await startEtcdCluster({ members: 3 });
     const store = { endpoints: etcd.endpoints, namespace: '/farm' };
     for (const id of ['c1', 'c2']) {
-      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger }));
+      const adminTokenFile = controllers[0]?.tokenFile; // the first controller's admin token
+      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, ...(adminTokenFile ? { adminTokenFile } : {}) }));
     }
     admin = apiOf(() => controllers.map((c) => c.apiUrl), controllers[0]!.adminToken);
     const joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;

@@ -32,7 +32,8 @@ describe('deleting a site on a farm on etcd', { skip, timeout: 120_000 }, () => 
     etcd = await startEtcdCluster({ members: 1 });
     const store = { endpoints: etcd.endpoints, namespace: '/farm' };
     for (const id of ['c1', 'c2']) {
-      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 200, blobGraceMs: 0 }));
+      const adminTokenFile = controllers[0]?.tokenFile; // the first controller's admin token
+      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 200, blobGraceMs: 0, ...(adminTokenFile ? { adminTokenFile } : {}) }));
     }
     admin = apiOf(live, controllers[0]!.adminToken);
     joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;

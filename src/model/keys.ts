@@ -6,6 +6,8 @@ const ROOT = '/corral';
 export const keys = {
   customers: `${ROOT}/customers/`,
   customer: (id: string) => `${ROOT}/customers/${id}`,
+  /** The farm's one admin token: `{ hash, createdAt }` (the token itself is never stored). */
+  adminToken: `${ROOT}/admin-token`,
   tokens: `${ROOT}/tokens/`,
   token: (sha256: string) => `${ROOT}/tokens/${sha256}`,
   sites: `${ROOT}/sites/`,

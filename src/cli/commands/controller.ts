@@ -14,6 +14,7 @@ interface ControllerOpts {
   host: string;
   url?: string;
   id?: string;
+  adminTokenFile?: string;
   engineLostGraceMs?: string;
   reservedDomains?: string;
 }
@@ -28,6 +29,7 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--host <address>', 'address the API listens on', '127.0.0.1')
     .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
+    .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000')
     .action(async (o: ControllerOpts) => {
@@ -38,7 +40,7 @@ export function registerController(program: Command, ctx: Context): void {
       const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
-        ...(o.url ? { url: o.url } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
+        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);
