@@ -5,13 +5,18 @@
 // which a proxy through the controller would only imitate — and fetches release blobs
 // over HTTP from whichever controller answers, verifying their sha256.
 //
-// Virtual servers listen on the engine's advertised address (--address), so routers on
-// other hosts can reach them; without it, on the process runtime's loopback addresses.
+// The runtime is chosen as `corral up` chooses it (`runtime`, default `auto`: namespace
+// where the host allows it, else process with a warning). Virtual servers are reached on
+// the engine's advertised address (--address), so routers on other hosts can reach them:
+// the process runtime binds them there directly; the namespace runtime's guests live on
+// the engine's private bridge, so each gets a TCP forwarder on that address
+// (engine/published-runtime.ts). Without --address, the process runtime's loopback
+// addresses or the bridge's: reachable from this host only.
 
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { buildEngineAgent, createProcessRuntime, metricsRegistry, trackEngineMetrics, type EngineAgent, type ProcessRuntimeOptions } from '../engine/index.ts';
+import { buildEngineAgent, chooseRuntime, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
@@ -26,6 +31,11 @@ export interface EngineNodeOptions {
   id?: string;
   /** Address the engine's virtual servers listen on and are reached at. */
   address?: string;
+  /** `auto` (default): namespace where this host allows it, else process with a warning; `namespace` fails if it cannot run. */
+  runtime?: RuntimeChoice;
+  /** The namespace runtime's bridge and subnet (default: chosen once per engine directory). */
+  bridge?: string;
+  subnet?: string;
   /** Registration lease TTL (default 3 s): how soon the farm notices this engine is gone. */
   leaseTtlSeconds?: number;
   capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
@@ -42,6 +52,10 @@ export interface EngineNode {
   metricsUrl?: string;
   agent: EngineAgent;
   store: Store;
+  /** The runtime this engine runs (also in its engine record). */
+  runtime: 'process' | 'namespace';
+  /** Why not the isolated runtime (a fallback), or why guests run without a seccomp filter. */
+  runtimeWarning?: string;
   close(): Promise<void>;
   /** As on a crash: kill every VS at once, revoke nothing (the lease expires). */
   destroy(): Promise<void>;
@@ -56,6 +70,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   let controllers = joined.controllers;
   let watcher: Watcher | undefined;
   let metrics: MetricsServer | undefined;
+  let runtime: Runtime | undefined;
   try {
     // The blob sources follow the controllers' registrations.
     const refresh = async () => {
@@ -66,11 +81,17 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
     // before the agent starts: a taken port fails the start with nothing to undo but this
     if (opts.metrics) metrics = await startMetricsServer(metricsRegistry, opts.metrics, log);
-    const runtimeOpts: ProcessRuntimeOptions = { runDir: join(dir, 'run'), log: log.child({ part: 'runtime' }) };
-    if (opts.address) runtimeOpts.addresses = fixedAddress(opts.address);
+    const runtimeLog = log.child({ part: 'runtime' });
+    const chosen = await chooseRuntime({
+      want: opts.runtime ?? 'auto', engineDir: dir, log: runtimeLog,
+      ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
+      ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+    });
+    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
+    runtime = chosen.runtime.name === 'namespace' && opts.address ? publishOn(chosen.runtime, opts.address, runtimeLog) : chosen.runtime;
     const agent = buildEngineAgent({
       store, engineId: id, dir, log,
-      runtime: createProcessRuntime(runtimeOpts),
+      runtime,
       fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
       // the unpacked release is what runs; a new replica after a prune fetches it again
       dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
@@ -79,6 +100,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
+    const agentRuntime = runtime;
     const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
     const stopMetrics = async () => {
       untrack();
@@ -86,7 +108,8 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     };
     let closed = false;
     return {
-      id, agent, store,
+      id, agent, store, runtime: runtime.name,
+      ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
       async close() {
         if (closed) return;
@@ -94,6 +117,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
         await stopMetrics();
         watcher?.close();
         await agent.close();
+        await agentRuntime.destroy();
         await store.close();
       },
       async destroy() {
@@ -102,10 +126,12 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
         await stopMetrics();
         watcher?.close();
         await agent.destroy();
+        await agentRuntime.destroy();
         await store.close();
       },
     };
   } catch (err) {
+    await runtime?.destroy().catch(() => {});
     await metrics?.close();
     watcher?.close();
     await store.close();
@@ -114,6 +140,6 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
 }
 
 /** Every VS on one address (the host's), told apart by port. */
-function fixedAddress(address: string): NonNullable<ProcessRuntimeOptions['addresses']> {
+function fixedAddress(address: string): AddressPool {
   return { acquire: () => address, release: () => {}, inUse: new Set<string>() };
 }

@@ -26,7 +26,7 @@ describe('deleting a site on a farm on etcd', { skip, timeout: 120_000 }, () => 
   let joinToken = '';
   const live = () => controllers.map((c) => c.apiUrl);
   const startEngine = async (id: string) =>
-    engines.set(id, await startEngineNode({ join: live().join(','), token: joinToken, id, dir: join(root, id), leaseTtlSeconds: 2, log: silentLogger }));
+    engines.set(id, await startEngineNode({ join: live().join(','), token: joinToken, id, dir: join(root, id), runtime: 'process', leaseTtlSeconds: 2, log: silentLogger }));
 
   before(async () => {
     etcd = await startEtcdCluster({ members: 1 });

@@ -13,9 +13,15 @@ export interface RoleProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startRole(args: string[], opts: { ns?: string; env?: Record<string, string> } = {}): RoleProcess {
+/**
+ * `ns`: run inside that network namespace. `ip netns exec` also gives the process its own
+ * /sys, without the host's cgroup mounts; `netOnly` enters the network namespace alone
+ * (nsenter), keeping the host's mounts as an engine host has them (its namespace runtime).
+ */
+export function startRole(args: string[], opts: { ns?: string; netOnly?: boolean; env?: Record<string, string> } = {}): RoleProcess {
   const node = [process.execPath, CORRAL_BIN, ...args];
-  const [file, argv] = opts.ns ? ['ip', ['netns', 'exec', opts.ns, ...node]] : [node[0]!, node.slice(1)];
+  const enter = opts.netOnly ? ['nsenter', [`--net=/run/netns/${opts.ns}`]] as const : ['ip', ['netns', 'exec', opts.ns]] as const;
+  const [file, argv] = opts.ns ? [enter[0], [...enter[1], ...node]] : [node[0]!, node.slice(1)];
   const child = spawn(file as string, argv as string[], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@
 // corral engine list | drain <engine> | undrain <engine>: manage the engines (admin).
 import type { Command } from 'commander';
 import { startEngineNode } from '../../cluster/index.ts';
+import type { RuntimeChoice } from '../../engine/index.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
@@ -28,7 +29,10 @@ interface EngineOpts {
   metricsPort?: string;
   metricsHost: string;
   maxStarts?: string;
+  runtime: string;
 }
+
+const RUNTIMES: RuntimeChoice[] = ['auto', 'process', 'namespace'];
 
 export function registerEngine(program: Command, ctx: Context): void {
   const engine = program
@@ -40,6 +44,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--id <id>', 'engine id (default the hostname)')
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
     .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone', '3')
+    .option('--runtime <runtime>', 'auto (namespace where this host allows it, else process), process or namespace', 'auto')
     .option('--max-vs <n>', 'most virtual servers on this engine', '64')
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
@@ -50,14 +55,17 @@ export function registerEngine(program: Command, ctx: Context): void {
       const ttl = positiveInt(o.leaseTtl, '--lease-ttl');
       const maxVs = positiveInt(o.maxVs, '--max-vs');
       const starts = maxStarts(o.maxStarts);
+      if (!RUNTIMES.includes(o.runtime as RuntimeChoice)) throw new CliError(`--runtime must be one of ${RUNTIMES.join(', ')} (got "${o.runtime}")`);
       const node = await startEngineNode({
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
+        runtime: o.runtime as RuntimeChoice,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
         ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
         ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       });
-      ctx.print.out(`Corral engine ${node.id} joined the farm. Press Ctrl-C to stop.`);
+      if (node.runtimeWarning) ctx.print.err(`warning: ${node.runtimeWarning}`);
+      ctx.print.out(`Corral engine ${node.id} joined the farm (runtime ${node.runtime}). Press Ctrl-C to stop.`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       await untilSignal(ctx, () => node.close());
     });

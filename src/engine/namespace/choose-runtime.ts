@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Logger } from '../../lib/log.ts';
 import { NamespaceUnavailableError } from '../errors.ts';
 import { createNamespaceRuntime } from '../namespace-runtime.ts';
+import type { AddressPool } from '../address-pool.ts';
 import { createProcessRuntime } from '../process-runtime.ts';
 import type { Runtime } from '../runtime.ts';
 import { engineNetwork } from './engine-network.ts';
@@ -23,14 +24,25 @@ export interface ChosenRuntime {
   warning?: string;
 }
 
-export async function chooseRuntime(opts: { want?: RuntimeChoice; engineDir: string; log: Logger; bridge?: string; subnet?: string }): Promise<ChosenRuntime> {
+export interface ChooseRuntimeOptions {
+  want?: RuntimeChoice;
+  engineDir: string;
+  log: Logger;
+  bridge?: string;
+  subnet?: string;
+  /** The process runtime's address pool (an engine with --address: that one address). */
+  processAddresses?: AddressPool;
+}
+
+export async function chooseRuntime(opts: ChooseRuntimeOptions): Promise<ChosenRuntime> {
   const want = opts.want ?? 'auto';
   const runDir = path.join(opts.engineDir, 'run');
-  if (want === 'process') return { runtime: createProcessRuntime({ runDir, log: opts.log }) };
+  const processRuntime = () => createProcessRuntime({ runDir, log: opts.log, ...(opts.processAddresses ? { addresses: opts.processAddresses } : {}) });
+  if (want === 'process') return { runtime: processRuntime() };
   const reason = await namespaceUnsupported();
   if (reason) {
     if (want === 'namespace') throw new NamespaceUnavailableError(reason);
-    return { runtime: createProcessRuntime({ runDir, log: opts.log }), warning: `namespace runtime unavailable (${reason}); using the process runtime, without isolation` };
+    return { runtime: processRuntime(), warning: `namespace runtime unavailable (${reason}); using the process runtime, without isolation` };
   }
   const net = await engineNetwork(opts.engineDir, { ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}) });
   const guests = path.join(opts.engineDir, 'guests');

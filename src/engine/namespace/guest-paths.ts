@@ -4,7 +4,7 @@
 // never the repository root itself, which may hold `.corral/` (the store and every
 // site's data).
 
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { WEB_RUNTIME_MAIN } from '../vs-launch.ts';
 
@@ -34,6 +34,9 @@ export function runtimeBinds(execPath = process.execPath, webMain = WEB_RUNTIME_
   for (const p of parts) {
     const full = path.join(repo, p);
     if (existsSync(full) && !binds.some((b) => isUnder(full, b))) binds.push(full);
+    // a linked folder (a shared node_modules): Node resolves modules by their real path
+    const real = existsSync(full) ? realpathSync(full) : full;
+    if (real !== full && !binds.some((b) => isUnder(real, b))) binds.push(real);
   }
   return binds;
 }
