@@ -3,7 +3,7 @@
 // process runtime with a warning saying why; a forced `namespace` is an error.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +13,16 @@ import { it } from 'node:test';
 import { tempDir } from '../testing.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv') ? 'needs root and setpriv (to run as nobody)' : false;
+const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')
+  ? 'needs root and setpriv (to run as nobody)'
+  : !readableByNobody(path.join(REPO, 'src/engine/index.ts'))
+    ? `the checkout (${REPO}) is not readable by uid 65534, which this test runs chooseRuntime as`
+    : false;
+
+function readableByNobody(file: string): boolean {
+  if (!existsSync('/usr/bin/setpriv')) return false;
+  return spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/test', '-r', file]).status === 0;
+}
 
 /** Runs chooseRuntime as uid 65534 and returns what it printed: the runtime and warning, or the error. */
 async function chooseAsNobody(want: string, engineDir: string): Promise<{ runtime?: string; warning?: string; error?: string; code?: string }> {
