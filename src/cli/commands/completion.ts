@@ -42,9 +42,9 @@ const PATH_WALK = `  local _cp='' w i
     _corral_words "\${_cp:+$_cp }$w" >/dev/null && [[ -n $_corral_known ]] && _cp="\${_cp:+$_cp }$w"
   done`;
 
-function bashScript(table: Map<string, string[]>): string {
-  return `# corral completion for bash: source <(corral completion bash)
-_corral_words() {
+/** The shell function both scripts share: the words that may follow a command path. */
+function wordsFunction(table: Map<string, string[]>): string {
+  return `_corral_words() {
   local _w=''
   _corral_known=1
   case "$1" in
@@ -52,7 +52,12 @@ ${cases(table)}
     *) _corral_known='' ;;
   esac
   echo "$_w"
+}`;
 }
+
+function bashScript(table: Map<string, string[]>): string {
+  return `# corral completion for bash: source <(corral completion bash)
+${wordsFunction(table)}
 
 _corral() {
   local cword=$COMP_CWORD cur=\${COMP_WORDS[COMP_CWORD]}
@@ -68,15 +73,7 @@ complete -o default -F _corral corral
 function zshScript(table: Map<string, string[]>): string {
   return `#compdef corral
 # corral completion for zsh: source <(corral completion zsh)
-_corral_words() {
-  local _w=''
-  _corral_known=1
-  case "$1" in
-${cases(table)}
-    *) _corral_known='' ;;
-  esac
-  echo "$_w"
-}
+${wordsFunction(table)}
 
 _corral() {
   local cword=$((CURRENT - 1))

@@ -9,7 +9,17 @@ import { durationMs } from './retry-flags.ts';
 
 export const DEFAULT = 'default';
 
-export interface SiteFieldOpts {
+/** The guest's resources and outbound policy (namespace runtime): flags of both site create and site set. */
+export interface GuestOpts {
+  memory?: string;
+  cpu?: string;
+  pids?: string;
+  tmp?: string;
+  disk?: string;
+  egress?: string;
+}
+
+export interface SiteFieldOpts extends GuestOpts {
   domain: string[];
   addDomain: string[];
   removeDomain: string[];
@@ -29,12 +39,6 @@ export interface SiteFieldOpts {
   healthRise?: string;
   healthFall?: string;
   healthStatus?: string;
-  memory?: string;
-  cpu?: string;
-  pids?: string;
-  tmp?: string;
-  disk?: string;
-  egress?: string;
   httpsRedirect?: string;
 }
 

@@ -5,7 +5,7 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
-import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, wholeNumber, type SiteFieldOpts } from './site-set-flags.ts';
+import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, wholeNumber, type GuestOpts as GuestFlags, type SiteFieldOpts } from './site-set-flags.ts';
 import { siteText } from './site-text.ts';
 import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
@@ -24,15 +24,8 @@ interface CreateOpts extends GuestOpts {
   json?: boolean;
 }
 
-/** The guest's resources and outbound policy (namespace runtime). */
-interface GuestOpts {
-  memory?: string;
-  cpu?: string;
-  pids?: string;
-  tmp?: string;
-  disk?: string;
-  egress?: string;
-  /** Not a guest setting, but create and set share it too. */
+/** The guest's flags, and --drain-timeout, which create and set share too. */
+interface GuestOpts extends GuestFlags {
   drainTimeout?: string;
 }
 
