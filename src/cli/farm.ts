@@ -18,6 +18,7 @@ import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, startFarmRouter } from './farm-router.ts';
 import { createRouterLogs } from './router-logs.ts';
 import { watchFarmFeed } from './farm-feed.ts';
+import { untilSitesServing } from './sites-serving.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
@@ -78,6 +79,8 @@ export interface Farm {
   runtime: string;
   /** Why this runtime, when it is not the isolated one asked for (a fallback, no seccomp filter). */
   runtimeWarning?: string;
+  /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting. */
+  untilServing(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -167,6 +170,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     return {
       dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
+      untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
       close,
     };
   } catch (err) {

@@ -70,6 +70,8 @@ export function registerUp(program: Command, ctx: Context): void {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
         });
+      // after a restart: the sites that served before serve again before we say so
+      const starting = await farm.untilServing(SERVING_WAIT_MS);
       ctx.print.out('Corral is up.');
       ctx.print.out(`  router   ${farm.routerUrl}   (sites by Host header)`);
       if (farm.routerHttpsUrl) ctx.print.out(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
@@ -81,6 +83,7 @@ export function registerUp(program: Command, ctx: Context): void {
       if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
+      if (starting.length > 0) ctx.print.out(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);
       ctx.print.out('Press Ctrl-C to stop.');
       await untilSignal(ctx, async () => {
         const t0 = performance.now();
@@ -90,6 +93,9 @@ export function registerUp(program: Command, ctx: Context): void {
       logFile.close();
     });
 }
+
+/** How long `corral up` waits for the sites that should serve before it says it is up. */
+const SERVING_WAIT_MS = 15_000;
 
 function port(v: string, flag: string): number {
   const n = Number(v);

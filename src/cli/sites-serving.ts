@@ -1,0 +1,52 @@
+// After a restart `corral up` says "Corral is up." only once the sites that were serving
+// before serve again (or a deadline passes): their virtual servers start anew, and until
+// the first is ready the router can only answer 503. A site serves when its route has an
+// endpoint and the router itself no longer answers for it with its own 503 (a router
+// worker gets its table over IPC, a moment after the store); sites without a release or
+// with no replicas, and sites in maintenance (the router answers 503 for them on purpose),
+// are not waited for.
+
+import { keys, type Route, type Site } from '../model/index.ts';
+import type { Store } from '../store/index.ts';
+import { waitFor } from '../lib/wait.ts';
+import { request } from 'node:http';
+
+/** Names of the sites that should serve but whose route has no endpoint yet (or, with a router URL, that the router still answers 503 for). */
+export async function sitesNotServing(store: Store, routerUrl?: string): Promise<string[]> {
+  const [sitesKv, routes] = await Promise.all([store.range(keys.sites), store.range(keys.routes)]);
+  const endpoints = new Map(routes.kvs.map((kv) => {
+    const r = JSON.parse(kv.value) as Route;
+    return [r.site, r.endpoints.length] as const;
+  }));
+  const sites = sitesKv.kvs
+    .map((kv) => JSON.parse(kv.value) as Site)
+    .filter((s) => s.release !== undefined && s.replicas > 0 && s.maintenance?.on !== true);
+  const waiting: string[] = [];
+  for (const s of sites) {
+    const routed = (endpoints.get(s.name) ?? 0) > 0;
+    const host = s.domains.find((d) => !d.startsWith('*.'));
+    if (!routed || (routerUrl !== undefined && host !== undefined && await routerRefuses(routerUrl, host))) waiting.push(s.name);
+  }
+  return waiting.sort();
+}
+
+/** The router answers the host with its own 503 (no ready endpoint yet), not the site's answer. */
+function routerRefuses(routerUrl: string, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(new URL('/', routerUrl), { method: 'HEAD', headers: { host, 'x-corral-health': '1' }, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 503 && res.headers['x-corral-error-id'] !== undefined);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(true));
+    req.end();
+  });
+}
+
+/** Waits until every site that should serve does, or timeoutMs; returns those still waiting. */
+export async function untilSitesServing(store: Store, routerUrl: string | undefined, timeoutMs: number): Promise<string[]> {
+  let waiting: string[] = [];
+  await waitFor(async () => (waiting = await sitesNotServing(store, routerUrl)).length === 0, { timeoutMs, intervalMs: 50, what: 'sites serving' })
+    .catch(() => undefined);
+  return waiting;
+}
