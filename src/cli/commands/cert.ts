@@ -21,9 +21,11 @@ export function registerCert(program: Command, ctx: Context): void {
     .description('upload a certificate and its private key (PEM); replaces the current one')
     .requiredOption('--cert <file>', 'PEM certificate (chain)')
     .requiredOption('--key <file>', 'PEM private key (unencrypted)')
-    .action(async (site: string, o: { cert: string; key: string }) => {
+    .option('--json', 'print JSON (the certificate, never its key)')
+    .action(async (site: string, o: { cert: string; key: string; json?: boolean }) => {
       const body = { cert: await readPem(o.cert, '--cert'), key: await readPem(o.key, '--key') };
       const res = await ctx.api().post<{ certificate: CertificateInfo }>(path(site), body);
+      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.print.out(`certificate for ${res.certificate.sans.join(', ')} added to site ${site} (valid until ${res.certificate.notAfter})`);
     });
   cert
@@ -39,9 +41,10 @@ export function registerCert(program: Command, ctx: Context): void {
   cert
     .command('remove <site>')
     .description("remove the site's certificate (HTTPS falls back to the default certificate)")
-    .action(async (site: string) => {
+    .option('--json', 'print JSON')
+    .action(async (site: string, o: { json?: boolean }) => {
       await ctx.api().delete(path(site));
-      ctx.print.out(`certificate of site ${site} removed`);
+      ctx.print.out(o.json ? JSON.stringify({ site, certificateRemoved: true }) : `certificate of site ${site} removed`);
     });
 }
 

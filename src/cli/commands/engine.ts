@@ -84,16 +84,18 @@ export function registerEngine(program: Command, ctx: Context): void {
   engine
     .command('drain <engine>')
     .description('move every virtual server off an engine (replacements first) and place nothing new there')
-    .action(async (id: string) => {
-      await ctx.api().post(`/v1/engines/${encodeURIComponent(id)}/drain`, {});
-      ctx.print.out(`engine ${id} is draining; its virtual servers move as their replacements get ready (corral engine list)`);
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const res = await ctx.api().post(`/v1/engines/${encodeURIComponent(id)}/drain`, {});
+      ctx.print.out(o.json ? JSON.stringify(res, null, 2) : `engine ${id} is draining; its virtual servers move as their replacements get ready (corral engine list)`);
     });
 
   engine
     .command('undrain <engine>')
     .description('let the scheduler place virtual servers on an engine again')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
       await ctx.api().delete(`/v1/engines/${encodeURIComponent(id)}/drain`);
-      ctx.print.out(`engine ${id} takes virtual servers again`);
+      ctx.print.out(o.json ? JSON.stringify({ engine: id, draining: false }) : `engine ${id} takes virtual servers again`);
     });
 }

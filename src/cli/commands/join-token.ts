@@ -35,8 +35,9 @@ export function registerJoinToken(program: Command, ctx: Context): void {
     });
   jt.command('revoke <id>')
     .description('revoke a join token (engines already joined keep running)')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
       await ctx.api().delete(`/v1/join-tokens/${encodeURIComponent(id)}`);
-      ctx.print.out(`join token ${id} revoked`);
+      ctx.print.out(o.json ? JSON.stringify({ joinToken: id, revoked: true }) : `join token ${id} revoked`);
     });
 }

@@ -147,8 +147,10 @@ export function registerSite(program: Command, ctx: Context): void {
   site
     .command('delete <name>')
     .description('delete a site, its releases and its virtual servers')
-    .action(async (name: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
       await ctx.api().delete(`/v1/sites/${encodeURIComponent(name)}`);
+      if (o.json) return ctx.print.out(JSON.stringify({ site: name, deleted: true }));
       ctx.say(`site ${name} deleted`);
     });
 

@@ -16,10 +16,16 @@ export function registerVsExec(vs: Command, ctx: Context): void {
     .argument('<vs>', 'virtual server name (see corral vs list)')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('--timeout <seconds>', 'give up after this long', '30')
-    .action(async (name: string, argv: string[], o: { timeout: string }) => {
+    .option('--json', 'print {stdout, stderr, code} as JSON instead of the output itself')
+    .action(async (name: string, argv: string[], o: { timeout: string; json?: boolean }) => {
       const seconds = Number(o.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new CliError(`--timeout must be 1–600 seconds, got "${o.timeout}"`);
       const r = await ctx.api().post<ExecResult>(`/v1/vs/${encodeURIComponent(name)}/exec`, { argv, timeoutMs: Math.round(seconds * 1000) });
+      if (o.json) {
+        ctx.print.out(JSON.stringify(r, null, 2));
+        process.exitCode = r.code;
+        return;
+      }
       if (r.stdout) process.stdout.write(r.stdout);
       if (r.stderr) process.stderr.write(r.stderr);
       process.exitCode = r.code;
