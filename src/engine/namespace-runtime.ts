@@ -26,7 +26,7 @@ import { parseSubnet, type Subnet } from './namespace/subnet.ts';
 import { assertName } from './paths.ts';
 import { captureOutput, spawnGroup } from './process-runtime.ts';
 import type { ExitInfo, RunningVs, Runtime, VsInspect, VsSpec } from './runtime.ts';
-import { sleep } from './sleep.ts';
+import { settlesWithin } from './settles-within.ts';
 import { defaultNodeArgs, vsLaunch } from './vs-launch.ts';
 
 export interface NamespaceRuntimeOptions {
@@ -60,6 +60,8 @@ interface Entry {
   child: ChildProcess;
   address: string;
   exited: Promise<ExitInfo>;
+  /** Resolves at the exit event itself; exited resolves later, once the OOM check is done. */
+  gone: Promise<void>;
   hasExited: boolean;
   stopping?: Promise<void>;
   limits: VsLimits;
@@ -140,9 +142,12 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
     captureOutput(child, spec.logFile, opts.logMaxBytes, log);
     let resolveExit!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
-    const e: Entry = { spec, pid, child, address, exited, hasExited: false, limits };
+    let resolveGone!: () => void;
+    const gone = new Promise<void>((r) => (resolveGone = r));
+    const e: Entry = { spec, pid, child, address, exited, gone, hasExited: false, limits };
     child.once('exit', (code, signal) => {
       e.hasExited = true;
+      resolveGone();
       void (async () => {
         const oom = (await cgroups.usage(spec.name)).oomKills > 0;
         const info = exitInfo(code, signal, oom);
@@ -298,13 +303,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       { allowFail: true, timeoutMs, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: GUEST.data, CORRAL_CGROUPS: cgroups.dirs(e.spec.name).join(' ') } });
   }
 
-  async function waitExit(e: Entry, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!e.hasExited) {
-      if (Date.now() >= deadline) return false;
-      await sleep(20);
-    }
-    return true;
+  // The outer bubblewrap's exit event, awaited (no polling) against the deadline.
+  function waitExit(e: Entry, ms: number): Promise<boolean> {
+    return settlesWithin(e.gone, ms);
   }
 }
 

@@ -105,3 +105,20 @@ test('stop gives a shell-wrapped app its grace period (SIGTERM goes to the whole
   assert.ok(!(await groupAlive(vs.pid)));
   await waitFor(async () => /got SIGTERM/.test(await readFile(spec.logFile, 'utf8')), { what: 'app saw SIGTERM' });
 });
+
+test('stop resolves right after the app exits: the exit is awaited, not polled for', async (t) => {
+  const base = await tempDir(t);
+  await writeTestRelease(path.join(base, 'release'));
+  const runtime = make(base);
+  onCleanup(t, () => runtime.destroy());
+  const gaps: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const vs = await runtime.start(appSpec(base, `prompt-${i}`));
+    await waitFor(() => httpGet(vs.address, vs.port), { what: 'app to answer' });
+    const exitAt = vs.exited.then(() => performance.now());
+    await runtime.stop(`prompt-${i}`, 30_000);
+    gaps.push(performance.now() - (await exitAt));
+  }
+  // A 20 ms poll would leave a gap of up to 20 ms after the exit, often over 15 in some of the runs.
+  assert.ok(gaps.every((g) => g < 15), `gaps from exit to stop resolving: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`);
+});

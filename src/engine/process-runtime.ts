@@ -14,8 +14,8 @@ import { assertName } from './paths.ts';
 import { listPidfiles, removePidfile, writePidfile } from './pidfile.ts';
 import { findOurGroupMembers } from './proc-scan.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
+import { settlesWithin } from './settles-within.ts';
 import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
-import { sleep } from './sleep.ts';
 import { defaultNodeArgs, vsLaunch, type Launch } from './vs-launch.ts';
 
 export interface ProcessRuntimeOptions {
@@ -41,7 +41,6 @@ interface Entry {
   /** The pool address held for this VS. */
   address: string;
   exited: Promise<ExitInfo>;
-  hasExited: boolean;
   pidWritten: Promise<unknown>;
   /** Set once a stop or destroy owns the end of this VS (an exit is then expected). */
   stopping?: Promise<void>;
@@ -95,9 +94,8 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     pidWritten.catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.pidfile_write_failed'));
     let resolveExit!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
-    const e: Entry = { name: spec.name, pid, address: pooled, exited, hasExited: false, pidWritten };
+    const e: Entry = { name: spec.name, pid, address: pooled, exited, pidWritten };
     child.once('exit', (code, signal) => {
-      e.hasExited = true;
       log.info({ vs: spec.name, pid, code, signal }, 'vs.exited');
       // An unexpected exit takes the whole VS down; a stop waits for the group itself.
       if (!e.stopping) {
@@ -167,12 +165,10 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     },
   };
 
+  // The leader's exit is awaited (no polling); the rest of its group is checked after it.
   async function waitGone(e: Entry, ms: number): Promise<boolean> {
     const deadline = Date.now() + ms;
-    while (!e.hasExited) {
-      if (Date.now() >= deadline) return false;
-      await sleep(20);
-    }
+    if (!(await settlesWithin(e.exited, ms))) return false;
     return waitGroupGone(e.pid, deadline - Date.now());
   }
 }
