@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { SitePatchBody } from '../src/controller/schemas.ts';
 
 const ACME = 'www.acme.test';
 const GLOBEX = 'shop.globex.test';
@@ -63,12 +64,17 @@ const fields = {
   resources: wild(fc.record({ memoryMb: int(16, 1024), cpu: wild(fc.double({ min: 0.01, max: 4, noNaN: true })), pids: int(8, 256) }, { requiredKeys: [] })),
   egress: fc.constantFrom('none', 'engine', 'all'),
   httpsRedirect: fc.oneof(fc.boolean(), text),
+  drainTimeoutMs: int(0, 10_000),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */
 const settings = fc
   .uniqueArray(fc.constantFrom(...(Object.keys(fields) as Field[])), { minLength: 1, maxLength: 2 })
   .chain((names) => fc.record(Object.fromEntries(names.map((n) => [n, fields[n]])) as Record<Field, fc.Arbitrary<unknown>>));
+
+it('fuzzes every setting the API takes in a site PATCH (a new setting must join the fuzz)', () => {
+  assert.deepEqual(Object.keys(fields).sort(), Object.keys(SitePatchBody.properties).sort());
+});
 
 describe('a hostile customer cannot hurt the farm or another customer', () => {
   let farm: FarmProcess;
