@@ -11,6 +11,9 @@ import { etcdMissing, startEtcdCluster, type EtcdCluster } from './etcd-testing.
 import { Etcd3 } from 'etcd3';
 import { waitFor } from '../lib/wait.ts';
 
+/** How often the lease holder in the member-loss test renews, as an engine's keeper would. */
+const RENEW_EVERY_MS = 500;
+
 const skip = etcdMissing();
 let etcd: EtcdCluster | undefined;
 before(async () => {
@@ -113,7 +116,8 @@ describe('etcd store on a 3-member cluster', { skip }, () => {
         } catch (err) {
           failures.push((err as Error).message);
         }
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // the holder's renewal cadence (a third of the 2 s lease), not a wait for readiness
+        await new Promise((resolve) => setTimeout(resolve, RENEW_EVERY_MS));
       }
     })();
     const raftLeader = (await cluster.leader())!;
