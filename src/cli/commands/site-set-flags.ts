@@ -78,9 +78,7 @@ export function siteFieldsBody(o: SiteFieldOpts, current: Site | undefined): Rec
 /** Resources for create (no removal there): the same flags, numbers only. */
 export function resourcesBody(o: Pick<SiteFieldOpts, 'memory' | 'cpu' | 'pids' | 'tmp' | 'disk'>): Record<string, number | null> | undefined {
   const r: Record<string, number | null> = {};
-  const set = (key: string, v: string | undefined, flag: string, parse: (v: string, flag: string) => number) => {
-    if (v !== undefined) r[key] = v === DEFAULT ? null : parse(v, flag);
-  };
+  const set = flagSetter(r, null);
   set('memoryMb', o.memory, '--memory', wholeNumber);
   set('cpu', o.cpu, '--cpu', cores);
   set('pids', o.pids, '--pids', wholeNumber);
@@ -153,15 +151,20 @@ function healthCheckBody(o: SiteFieldOpts, stored: NonNullable<Site['healthCheck
     hc.off = on === false ? true : undefined;
   }
   if (o.healthCheckPath !== undefined) hc.path = o.healthCheckPath === DEFAULT ? undefined : o.healthCheckPath;
-  const set = (key: string, v: string | undefined, flag: string, parse: (v: string, flag: string) => number) => {
-    if (v !== undefined) hc[key] = v === DEFAULT ? undefined : parse(v, flag);
-  };
+  const set = flagSetter(hc, undefined);
   set('intervalMs', o.healthInterval, '--health-interval', durationMs);
   set('timeoutMs', o.healthTimeout, '--health-timeout', durationMs);
   set('rise', o.healthRise, '--health-rise', wholeNumber);
   set('fall', o.healthFall, '--health-fall', wholeNumber);
   set('expectStatus', o.healthStatus, '--health-status', wholeNumber);
   return defined(hc);
+}
+
+/** Sets target[key] from a numeric flag when it was given: `default` stores `removed` (null removes the field in a PATCH, undefined leaves it out of a whole object). */
+function flagSetter<R>(target: Record<string, unknown>, removed: R) {
+  return (key: string, v: string | undefined, flag: string, parse: (v: string, flag: string) => number): void => {
+    if (v !== undefined) target[key] = v === DEFAULT ? removed : parse(v, flag);
+  };
 }
 
 /** on → true, off → false, default → undefined. */
