@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
+import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
-import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
+import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, startFarmRouter } from './farm-router.ts';
@@ -148,6 +149,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     });
     await agent.start();
     closers.push(() => agent.close());
+    const drills = await watchDrills(store, agent, partLog('engine'));
+    closers.push(async () => drills.close());
     const untrack = trackEngineMetrics(agent, store);
     closers.push(async () => untrack());
 
@@ -157,6 +160,10 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     routerParts.siteStats = router.siteStats;
     if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
     const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
+    // where clients reach the router (GET /v1/routers, `corral drill`); one machine, one router
+    const routerRecord: RouterRecord = { id: 'local', url: routerUrl, ...(routerHttpsUrl ? { httpsUrl: routerHttpsUrl } : {}), startedAt: new Date().toISOString() };
+    await store.put(keys.router('local'), JSON.stringify(routerRecord));
+    closers.push(async () => void (await store.delete(keys.router('local'))));
 
     if (opts.onLine) {
       const stopFeed = await watchFarmFeed(store, opts.onLine);

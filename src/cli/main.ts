@@ -32,6 +32,7 @@ export const COMMANDS: Entry[] = [
   { commands: [['engine', 'run an engine that joins a farm (--join), or manage engines: list, drain, undrain']], load: async () => (await import('./commands/engine.ts')).registerEngine },
   { commands: [['router', 'run a router that joins a farm on etcd until Ctrl-C']], load: async () => (await import('./commands/router.ts')).registerRouter },
   { commands: [['join-token', 'manage the tokens engines and routers join the farm with (admin)']], load: async () => (await import('./commands/join-token.ts')).registerJoinToken },
+  { commands: [['drill', 'rehearse failure on this farm (kill a VS, crash an engine, kill the leader, partition an engine) and report what clients saw']], load: async () => (await import('./commands/drill.ts')).registerDrill },
   { commands: [['events', 'the audit trail (who changed what) and farm events (crashes, OOM kills, lost engines, failovers)']], load: async () => (await import('./commands/events.ts')).registerEvents },
   { commands: [['releases <site>', "list a site's releases (current and previous marked)"]], load: async () => (await import('./commands/releases.ts')).registerReleases },
   { commands: [['cert', "manage a site's TLS certificate (HTTPS with SNI)"]], load: async () => (await import('./commands/cert.ts')).registerCert },

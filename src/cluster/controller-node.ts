@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
-import { keys } from '../model/index.ts';
+import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPusher } from './blob-push.ts';
 import { register } from './registration.ts';
@@ -114,6 +114,14 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     });
     fencing.election = election;
     closers.push(() => election.close());
+    // `corral drill` freezes the leader as if it crashed (keys.drill('controller', id)).
+    const drills = await store.watch(keys.drill('controller', id), (events) => {
+      for (const e of events) {
+        const f = e.type === 'put' ? parseDrillFault(e.kv.value) : undefined;
+        if (f?.fault === 'freeze') election.freeze(f.durationMs);
+      }
+    });
+    closers.push(async () => drills.close());
     return {
       id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
       get isLeader() {
@@ -122,6 +130,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       close,
       async destroy() {
         election.abandon();
+        drills.close();
         reg.abandon();
         closers.length = 0;
         await blobGc.close();

@@ -16,7 +16,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { buildEngineAgent, chooseRuntime, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
+import { buildEngineAgent, chooseRuntime, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
@@ -100,6 +100,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
+    const drills = await watchDrills(store, agent, log);
     const agentRuntime = runtime;
     const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
     const stopMetrics = async () => {
@@ -116,6 +117,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
         closed = true;
         await stopMetrics();
         watcher?.close();
+        drills.close();
         await agent.close();
         await agentRuntime.destroy();
         await store.close();
@@ -125,6 +127,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
         closed = true;
         await stopMetrics();
         watcher?.close();
+        drills.close();
         await agent.destroy();
         await agentRuntime.destroy();
         await store.close();

@@ -17,6 +17,8 @@ import {
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { joinFarm } from './join.ts';
+import { register } from './registration.ts';
+import { keys, type RouterRecord } from '../model/index.ts';
 import { liveEndpoints } from './live-endpoints.ts';
 import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
 
@@ -82,16 +84,23 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     // the first full table (and certificates) is in: from the first connection, a known site is never a 404
     const { port, httpsPort } = await b.listen();
     const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+    const url = `http://${urlHost}:${port}`;
+    const httpsUrl = httpsPort !== undefined ? `https://${urlHost}:${httpsPort}` : undefined;
+    // registered under a lease: `corral drill` (GET /v1/routers) finds where to send its requests
+    const record: RouterRecord = { id: opts.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString() };
+    const reg = await register(store, keys.router(opts.id), JSON.stringify(record), 5, log);
+    stops.push(() => reg.abandon());
     let closed = false;
     const s = store;
     return {
-      url: `http://${urlHost}:${port}`, store: s,
+      url, store: s,
       ...(httpsPort !== undefined ? { httpsUrl: `https://${urlHost}:${httpsPort}` } : {}),
       ...(b.router ? { router: b.router } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
       async close() {
         if (closed) return;
         closed = true;
+        await reg.close();
         stops.forEach((stop) => stop());
         await b.close();
         await metrics?.close();

@@ -31,6 +31,7 @@ import { resolveLimits, type ControllerOptions } from './options.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { engineRoutes } from './routes/engines.ts';
+import { drillRoutes } from './routes/drill.ts';
 import { joinRoutes } from './routes/join.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -71,7 +72,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   if (opts.siteStats) deps.siteStats = opts.siteStats;
   if (opts.cluster) deps.cluster = opts.cluster;
   if (opts.replicateBlob) deps.replicateBlob = opts.replicateBlob;
-  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes]) {
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes, drillRoutes]) {
     await app.register(routes, deps);
   }
   await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });

@@ -53,6 +53,13 @@ export class MethodNotAllowedError extends ControllerError {
   }
 }
 
+/** 409: a drill fault aimed at something that is not in the state it needs (the leader is someone else). */
+export class DrillTargetError extends ControllerError {
+  constructor(message: string) {
+    super('drill_target', 409, message);
+  }
+}
+
 export class AlreadyExistsError extends ControllerError {
   constructor(what: string) {
     super('already_exists', 409, `${what} already exists`);

@@ -68,6 +68,12 @@ export interface LeaderElection {
   close(): Promise<void>;
   /** Stop everything at once and leave the lease to expire, as a crash would (tests). */
   abandon(): void;
+  /**
+   * A `corral drill` of a crashed leader: stop the work and every renewal at once, leaving
+   * the lease (and the key on it) to expire as a crash would, and campaign again only after
+   * ms. Answers whether this contender was leading.
+   */
+  freeze(ms: number): boolean;
 }
 
 export async function startLeaderElection(opts: LeaderElectionOptions): Promise<LeaderElection> {
@@ -86,6 +92,7 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
   let retreatUntil = 0;
   let doubtTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  let frozenUntil = 0;
   let busy: Promise<void> = Promise.resolve();
 
   const serial = (step: () => Promise<void>): Promise<void> => {
@@ -127,7 +134,7 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
   };
 
   const campaign = async () => {
-    if (closed || leading || Date.now() < retreatUntil) return;
+    if (closed || leading || Date.now() < retreatUntil || Date.now() < frozenUntil) return;
     const kv = await store.get(key);
     if (kv) return await settle(kv);
     // A fresh lease for every campaign: never one that may still hold the key from before.
@@ -194,7 +201,7 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
 
   let inFlight = false;
   const tick = () => {
-    if (closed) return;
+    if (closed || Date.now() < frozenUntil) return;
     if (inFlight) return;
     inFlight = true;
     void serial(async () => (leading ? hold() : campaign())).finally(() => (inFlight = false));
@@ -215,6 +222,21 @@ export async function startLeaderElection(opts: LeaderElectionOptions): Promise<
       return leading ? { key, target: 'mod', op: '=', value: heldRevision } : undefined;
     },
     leader: () => readLeader(store, key),
+    freeze(ms) {
+      const was = leading;
+      frozenUntil = Date.now() + ms;
+      lease = 0; // never renewed again: it expires in the store, and the key with it
+      leading = false;
+      heldRevision = 0;
+      clearTimeout(doubtTimer);
+      if (was) {
+        log.warn({ event: 'leader.drill_frozen', id: opts.id, ms }, 'drill: the leader freezes as a crashed one would');
+        void serial(async () => {
+          await Promise.resolve().then(opts.onDemoted).catch((err: unknown) => log.error({ event: 'leader.demote_failed', err, id: opts.id }, 'stopping the leader work failed'));
+        });
+      }
+      return was;
+    },
     abandon() {
       closed = true;
       clearInterval(timer);

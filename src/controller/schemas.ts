@@ -74,6 +74,16 @@ export const SiteParams = Type.Object({ name: SiteName }, strict);
 export const ReleaseParams = Type.Object({ name: SiteName, id: Type.String({ pattern: patterns.release }) }, strict);
 const EngineId = Type.String({ pattern: patterns.label });
 export const EngineParams = Type.Object({ id: EngineId }, strict);
+/** POST /v1/drill/faults: one fault of a `corral drill` for an engine, a VS or the leader to act out. */
+export const DrillFaultBody = Type.Object(
+  {
+    fault: Type.Union([Type.Literal('kill-vs'), Type.Literal('crash-engine'), Type.Literal('partition-engine'), Type.Literal('kill-leader')]),
+    /** The VS (kill-vs), the engine (crash-engine, partition-engine) or the leader's id (kill-leader; optional). */
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: patterns.label })),
+    durationMs: Type.Integer({ minimum: 0, maximum: 120_000 }),
+  },
+  strict,
+);
 export const JoinTokenParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{12}$' }) }, strict);
 export const JoinTokenCreateBody = Type.Object(
   { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })) },

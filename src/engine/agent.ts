@@ -19,6 +19,7 @@ import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
 import type { SupervisorTiming, VsSnapshot } from './supervisor.ts';
 import { createVsUnit, type VsUnit } from './vs-unit.ts';
+import { sleep } from './sleep.ts';
 
 export interface EngineAgentOptions {
   store: Store;
@@ -56,9 +57,22 @@ export interface EngineAgent {
   start(): Promise<void>;
   /** Graceful: stop watching, stop every VS (grace), delete statuses, revoke the lease. Safe twice. */
   close(): Promise<void>;
+  /**
+   * Act out a `corral drill` fault for durationMs, then come back:
+   * - crash: every VS killed at once, the lease left to expire, nothing watched or written
+   *   (a power loss); then a fresh boot (new lease, assignments read again).
+   * - partition: the store out of reach (no renewals, no status writes, no watch) while
+   *   the VSs run on; then the lease is granted again and VSs no longer assigned stop.
+   * - kill-vs: the VS's processes killed (SIGKILL), as a crash inside the guest would; the
+   *   supervisor restarts it.
+   * Resolves when the engine is back. A fault while one runs is ignored (false).
+   */
+  fault(kind: EngineFault, durationMs: number, vs?: string): Promise<boolean>;
   /** Like a crash: kill every VS at once, write nothing more, leave the lease to expire. Safe twice. */
   destroy(): Promise<void>;
 }
+
+export type EngineFault = 'crash' | 'partition' | 'kill-vs';
 
 const DEFAULT_LEASE_TTL_SECONDS = 10;
 const DEFAULT_STOP_GRACE_MS = 10_000;
@@ -76,6 +90,8 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   let watch: AssignmentWatch | undefined;
   let closing: Promise<void> | undefined;
   let destroying: Promise<void> | undefined;
+  let faulted = false;
+  const faultEnded = new AbortController();
   const record = engineRecord(engineId, runtime, opts.capacity);
 
   const lease = createLeaseKeeper({
@@ -102,13 +118,21 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
 
   // Desired vs running: start what is missing, stop what is no longer assigned, replace what changed.
   function reconcile() {
-    if (closing || destroying) return;
+    if (closing || destroying || faulted) return;
     for (const [vs, a] of desired) {
       const unit = units.get(vs);
       if (!unit) startUnit(a);
       else if (JSON.stringify(unit.assignment) !== JSON.stringify(a)) stopUnit(unit, 'vs.assignment_changed');
     }
     for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned');
+  }
+
+  // Watch this engine's assignments; every change (the first read too) reconciles.
+  async function watchDesired() {
+    watch = await watchAssignments(store, keys.engineAssignments(engineId), (all) => {
+      desired = all;
+      reconcile();
+    }, log);
   }
 
   function startUnit(assignment: Assignment) {
@@ -139,15 +163,45 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       const reaped = await runtime.reapOrphans();
       if (reaped > 0) log.warn({ reaped }, 'engine.orphans_reaped');
       await lease.start();
-      watch = await watchAssignments(store, keys.engineAssignments(engineId), (all) => {
-        desired = all;
-        reconcile();
-      }, log);
+      await watchDesired();
       await janitor.start();
       log.info({ runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine.started');
     },
 
+    async fault(kind, durationMs, vs) {
+      if (closing || destroying || faulted) return false;
+      if (kind === 'kill-vs') {
+        const unit = vs === undefined ? undefined : units.get(vs);
+        if (!unit) return false;
+        log.warn({ event: 'engine.drill_fault', fault: kind, vs }, 'drill: killing a virtual server');
+        await runtime.stop(unit.assignment.vs, 0);
+        return true;
+      }
+      faulted = true;
+      log.warn({ event: 'engine.drill_fault', fault: kind, durationMs }, `drill: ${kind === 'crash' ? 'crashing' : 'partitioned from the store'} for ${durationMs} ms`);
+      watch?.close();
+      watch = undefined;
+      lease.pause();
+      statuses.pause();
+      if (kind === 'crash') {
+        const all = [...units.values(), ...stopping];
+        units.clear();
+        for (const u of all) void statuses.remove(u.assignment.vs);
+        await Promise.all(all.map((u) => u.kill()));
+      }
+      await sleep(durationMs, faultEnded.signal);
+      if (closing || destroying) return true;
+      faulted = false;
+      // back: what is assigned now first (VSs moved away meanwhile stop), then the lease and statuses
+      await watchDesired();
+      await lease.resume();
+      statuses.resume();
+      log.warn({ event: 'engine.drill_over', fault: kind }, 'drill: back');
+      return true;
+    },
+
     close() {
+      faultEnded.abort();
       closing ??= (async () => {
         watch?.close();
         await janitor.close();
@@ -160,6 +214,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     },
 
     destroy() {
+      faultEnded.abort();
       destroying ??= (async () => {
         watch?.close();
         void janitor.close();

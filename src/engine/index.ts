@@ -1,7 +1,8 @@
 // The engine part: the agent that runs this engine's virtual servers, the runtimes
 // that run them, and the log reader the controller serves `corral logs` from.
 
-export { buildEngineAgent, type EngineAgent, type EngineAgentOptions } from './agent.ts';
+export { buildEngineAgent, type EngineAgent, type EngineAgentOptions, type EngineFault } from './agent.ts';
+export { watchDrills } from './drill-watch.ts';
 export { createProcessRuntime, type ProcessRuntimeOptions } from './process-runtime.ts';
 export type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
 export { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorOptions, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';

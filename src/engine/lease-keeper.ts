@@ -14,6 +14,10 @@ export interface LeaseKeeper {
   close(): Promise<void>;
   /** Stop renewing and leave the lease to expire. */
   abandon(): void;
+  /** Stop renewing, leaving the lease to expire, until resume() (a drill's crash or partition). */
+  pause(): void;
+  /** Grant a new lease, register everything under it, and renew it again. */
+  resume(): Promise<void>;
 }
 
 export interface LeaseKeeperOptions {
@@ -31,6 +35,7 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   let timer: NodeJS.Timeout | undefined;
   let renewing: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  const every = Math.max(100, (opts.ttlSeconds * 1000) / 4);
 
   async function renew() {
     try {
@@ -63,7 +68,7 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     },
     async start() {
       await acquire();
-      timer = setInterval(tick, Math.max(100, (opts.ttlSeconds * 1000) / 4));
+      timer = setInterval(tick, every);
     },
     close() {
       clearInterval(timer);
@@ -76,6 +81,18 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     abandon() {
       clearInterval(timer);
       closing ??= Promise.resolve();
+    },
+    pause() {
+      clearInterval(timer);
+    },
+    async resume() {
+      if (closing) return;
+      await renewing;
+      id = 0;
+      registered = false;
+      clearInterval(timer);
+      timer = setInterval(tick, every);
+      await acquire();
     },
   };
 }

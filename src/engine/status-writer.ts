@@ -15,6 +15,12 @@ export interface StatusWriter {
   rewriteAll(): void;
   /** Stop writing; pending writes are dropped. */
   close(): void;
+  /**
+   * Stop writing until resume(), keeping what each VS's status should be (a drill's crash or
+   * partition: the store is out of reach). remove() forgets the VS at once meanwhile.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 export interface StatusWriterOptions {
@@ -33,6 +39,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
   const dirty = new Set<string>();
   const flushing = new Map<string, Promise<void>>();
   const closed = new AbortController();
+  let paused = false;
 
   async function writeOnce(vs: string, want: VsStatus | null) {
     const key = keys.vsStatus(engineId, vs);
@@ -46,7 +53,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
   }
 
   async function flush(vs: string) {
-    while (dirty.has(vs) && !closed.signal.aborted) {
+    while (dirty.has(vs) && !closed.signal.aborted && !paused) {
       dirty.delete(vs);
       const want = desired.get(vs) ?? null;
       try {
@@ -74,10 +81,16 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
     set(status) {
       if (closed.signal.aborted) return;
       desired.set(status.vs, status);
-      void schedule(status.vs);
+      if (paused) dirty.add(status.vs);
+      else void schedule(status.vs);
     },
     remove(vs) {
       if (closed.signal.aborted) return Promise.resolve();
+      if (paused) {
+        desired.delete(vs);
+        dirty.delete(vs);
+        return Promise.resolve();
+      }
       desired.set(vs, null);
       return schedule(vs);
     },
@@ -86,6 +99,13 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
     },
     close() {
       closed.abort();
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const vs of dirty) void schedule(vs);
     },
   };
 }

@@ -43,6 +43,12 @@ export const keys = {
   counters: `${ROOT}/counters/`,
   counter: (name: string) => `${ROOT}/counters/${name}`,
   leader: `${ROOT}/leader`,
+  /** Routers registered under their lease, with the URLs clients reach them at (cluster mode and `corral up`). */
+  routers: `${ROOT}/routers/`,
+  router: (id: string) => `${ROOT}/routers/${id}`,
+  /** `corral drill` faults for one engine or controller to act out, each under a lease that outlives it (drill.ts). */
+  drills: `${ROOT}/drills/`,
+  drill: (role: 'engine' | 'controller', id: string) => `${ROOT}/drills/${role}/${id}`,
   /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
   events: `${ROOT}/events/`,
   event: (id: string) => `${ROOT}/events/${id}`,

@@ -104,6 +104,28 @@ export interface Release {
 }
 
 /** An engine's registration, attached to its lease. */
+/**
+ * A `corral drill` fault for one engine (crash, partition, kill-vs) or controller (freeze:
+ * its election and leader work stop, as a crashed leader's would) to act out for durationMs.
+ */
+export interface DrillFault {
+  /** Unique per step: an engine or controller acts on each id once. */
+  id: string;
+  fault: 'crash' | 'partition' | 'kill-vs' | 'freeze';
+  durationMs: number;
+  /** kill-vs: the virtual server. */
+  vs?: string;
+  at: string;
+}
+
+/** A router registered under its lease (keys.router): where clients reach it. */
+export interface RouterRecord {
+  id: string;
+  url: string;
+  httpsUrl?: string;
+  startedAt: string;
+}
+
 export interface EngineRecord {
   id: string;
   /** Runtime driver the engine uses for its virtual servers. */
