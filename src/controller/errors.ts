@@ -186,7 +186,7 @@ export class BackupInvalidError extends ControllerError {
 
 /** 409: `corral restore` into a folder that already holds something. */
 export class RestoreTargetNotEmptyError extends ControllerError {
-  constructor(dir: string) {
-    super('restore_target_not_empty', 409, `${dir} is not empty: restore into a new or empty folder`);
+  constructor(dir: string, what = 'is not empty') {
+    super('restore_target_not_empty', 409, `${dir} ${what}: restore into a new or empty folder`);
   }
 }

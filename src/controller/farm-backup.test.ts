@@ -79,6 +79,9 @@ describe('farm backup and restore', () => {
     await writeFile(join(dir, 'keep.txt'), 'mine');
     await assert.rejects(restoreFarm(archive, dir, { openStore }), (err: Error & { code?: string }) => err.code === 'restore_target_not_empty' && /not empty/.test(err.message));
     assert.deepEqual(await readdir(dir), ['keep.txt']);
+    await assert.rejects(restoreFarm(archive, join(dir, 'keep.txt'), { openStore }), /keep\.txt is not a folder/);
+    await assert.rejects(restoreFarm(join(dir, 'absent.tar.gz'), join(dir, 'new'), { openStore }), /absent\.tar\.gz is not a file/);
+    assert.deepEqual(await readdir(dir), ['keep.txt']);
   });
 
   it('refuses hostile and damaged archives with a clear error, writing nothing outside the target', async (t) => {

@@ -60,12 +60,13 @@ const TXN_OPS = 500;
 
 export async function restoreFarm(archive: string, target: string, opts: RestoreOptions): Promise<RestoreResult> {
   const dir = resolve(target);
+  const archiveStat = await lstat(archive).catch(() => undefined);
+  if (!archiveStat?.isFile()) throw new BackupInvalidError(`${archive} is not a file: give the path of a backup archive (corral backup --out)`);
   const made = await prepareTarget(dir);
   const staging = join(dir, STAGING);
   let store: Store | undefined;
   try {
-    const archiveSize = (await lstat(archive)).size;
-    await extract(archive, staging, { maxCompressedBytes: Math.max(1, archiveSize), ...RESTORE_TAR_LIMITS, ...opts.limits });
+    await extract(archive, staging, { maxCompressedBytes: Math.max(1, archiveStat.size), ...RESTORE_TAR_LIMITS, ...opts.limits });
     const manifest = await readManifest(staging);
     await checkParts(staging, manifest, opts.restorers ?? []);
     const backup = await readRecords(join(staging, RECORDS_PATH));
@@ -105,7 +106,8 @@ async function prepareTarget(dir: string): Promise<boolean> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     return true;
   }
-  if (!st.isDirectory() || (await readdir(dir)).length > 0) throw new RestoreTargetNotEmptyError(dir);
+  if (!st.isDirectory()) throw new RestoreTargetNotEmptyError(dir, 'is not a folder');
+  if ((await readdir(dir)).length > 0) throw new RestoreTargetNotEmptyError(dir);
   await chmod(dir, 0o700);
   return false;
 }
