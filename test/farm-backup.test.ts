@@ -2,7 +2,8 @@
 // releases and a certificate; `corral backup` while a deploy loop runs; `corral restore`
 // into a new folder; a fresh `corral up` there serves every site through its router with
 // the same content, customers' tokens work as before, the old admin token does not (the
-// restore made a new one). Hostile input to `corral restore` is refused.
+// restore made a new one), and scheduled backups appear and are pruned. Hostile input to
+// `corral restore` is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -102,8 +103,10 @@ describe('farm backup and restore with corral up', () => {
     const r = await ok(runCli(['restore', join(work, 'farm.tar.gz'), '--dir', dir]));
     assert.match(r.stdout, /restored into .*restored: \d+ records .* \d+ blobs/);
     assert.match(r.stdout, /a new admin token/);
-    restored = await startFarmProcess({ dir });
+    const scheduled = join(work, 'scheduled');
+    restored = await startFarmProcess({ dir, extraArgs: ['--backup-every', '1s', '--backup-keep', '2', '--backup-dir', scheduled] });
     assert.notEqual(restored.token, farm.token);
+    assert.match(restored.output(), /backups\s+\S+scheduled\s+\(every 1s, the newest 2 kept\)/);
 
     for (const host of ['www.acme.test', 'blog.acme.test']) {
       const page = await waitFor(async () => { const p = await get(restored!.routerUrl, host, '/'); return p.status === 200 && p; }, { timeoutMs: 30_000, what: host });
@@ -122,6 +125,14 @@ describe('farm backup and restore with corral up', () => {
     assert.equal(old.code, 1);
     assert.match(old.stderr, /token/);
     assert.deepEqual(JSON.parse((await ok(restored.cli(['customer', 'list', '--json']))).stdout).customers.map((c: { name: string }) => c.name).sort(), ['acme', 'globex']);
+
+    // the schedule: a backup a second, the newest two kept
+    const seen = new Set<string>();
+    await waitFor(async () => {
+      for (const f of await readdir(scheduled).catch(() => [])) if (/^farm-.*\.tar\.gz$/.test(f)) seen.add(f);
+      return seen.size >= 3;
+    }, { timeoutMs: 30_000, what: 'three scheduled backups' });
+    assert.ok((await readdir(scheduled)).filter((f) => /^farm-.*\.tar\.gz$/.test(f)).length <= 2, 'older backups pruned');
   });
 
   /** A folder with one index.html. */
