@@ -50,6 +50,9 @@ describe('farm backup and restore with corral up', () => {
     before_.cert = (await ok(farm.cli(['cert', 'list', 'blog', '--json'], { token: tokens.acme! }))).stdout;
     before_.releases = (await ok(farm.cli(['releases', 'blog', '--json'], { token: tokens.acme! }))).stdout;
     for (const host of ['www.acme.test', 'blog.acme.test']) before_[host] = (await get(farm.routerUrl, host, '/')).body;
+    // what the HTTPS listener presents: the site's certificate by SNI, the development one otherwise
+    before_.tlsDev = await servedCertificate(farm, 'localhost');
+    before_.tlsBlog = await waitFor(async () => { const f = await servedCertificate(farm, 'blog.acme.test'); return f !== before_.tlsDev && f; }, { timeoutMs: 10_000, what: "blog's certificate served" });
     assert.match(before_['www.acme.test']!, /Corral static example/);
     assert.equal(before_['blog.acme.test'], 'blog second');
 
@@ -121,6 +124,9 @@ describe('farm backup and restore with corral up', () => {
     assert.deepEqual(JSON.parse((await ok(restored.cli(['site', 'list', '--json'], { token: tokens.globex! }))).stdout).sites.map((s: { name: string }) => s.name), ['shop']);
     assert.equal((await ok(restored.cli(['releases', 'blog', '--json'], { token: tokens.acme! }))).stdout, before_.releases);
     assert.equal((await ok(restored.cli(['cert', 'list', 'blog', '--json'], { token: tokens.acme! }))).stdout, before_.cert);
+    assert.equal(await waitFor(async () => { const f = await servedCertificate(restored!, 'blog.acme.test'); return f === before_.tlsBlog && f; }, { timeoutMs: 10_000, what: "blog's certificate served again" }), before_.tlsBlog);
+    assert.equal(await servedCertificate(restored, 'localhost'), before_.tlsDev, 'the same development certificate');
+    assert.notEqual(before_.tlsBlog, before_.tlsDev);
     const old = await restored.cli(['customer', 'list'], { token: farm.token });
     assert.equal(old.code, 1);
     assert.match(old.stderr, /token/);
@@ -134,6 +140,19 @@ describe('farm backup and restore with corral up', () => {
     }, { timeoutMs: 30_000, what: 'three scheduled backups' });
     assert.ok((await readdir(scheduled)).filter((f) => /^farm-.*\.tar\.gz$/.test(f)).length <= 2, 'older backups pruned');
   });
+
+  /** The fingerprint of the certificate the farm's HTTPS listener presents for `servername`. */
+  async function servedCertificate(f: FarmProcess, servername: string): Promise<string> {
+    const url = new URL(/https\s+(https:\/\/\S+)/.exec(f.output())![1]!);
+    const { connect } = await import('node:tls');
+    return new Promise((done, fail) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port), servername, rejectUnauthorized: false }, () => {
+        done(socket.getPeerCertificate().fingerprint256);
+        socket.end();
+      });
+      socket.on('error', fail);
+    });
+  }
 
   /** A folder with one index.html. */
   async function site(name: string, body: string): Promise<string> {
