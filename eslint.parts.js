@@ -55,7 +55,7 @@ function patternsFor(part, { tests, allowed = MAY_IMPORT[part] }) {
  * checks the list). Each is loaded only when its command runs, so none imports another:
  * what two commands share lives in a helper module beside them.
  */
-export const COMMAND_MODULES = ['cert', 'completion', 'controller', 'customer', 'deploy', 'drill', 'engine', 'events', 'join-token', 'logs', 'releases', 'router', 'site', 'status', 'up'];
+export const COMMAND_MODULES = ['cert', 'completion', 'controller', 'customer', 'deploy', 'drill', 'engine', 'events', 'join-token', 'logs', 'releases', 'router', 'site', 'status', 'up', 'backup'];
 /** The commands that run parts in process (and their shared options); the rest may import only lib and model. */
 const ROLE_FILES = ['up', 'controller', 'engine', 'router', 'cluster-options'].map((f) => `src/cli/commands/${f}.ts`);
 const API_COMMAND_MAY_IMPORT = { lib: ANY, model: INDEX };

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBackupSchedule, startBlobGc, startReconciler } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -60,7 +60,12 @@ export interface FarmOptions {
   reservedDomains?: readonly string[];
   /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
   maxVirtualServers?: number;
+  /** Scheduled farm backups (`--backup-every`, `--backup-keep`, `--backup-dir`). */
+  backup?: { everyMs: number; keep: number; dir: string };
 }
+
+/** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
+const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key'];
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;
@@ -108,6 +113,12 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
 
+    const backupFiles = { root: dir, paths: BACKUP_FILES };
+    if (opts.backup) {
+      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles }, ...opts.backup, log: partLog('backup') });
+      closers.push(() => schedule.close());
+    }
+
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
@@ -119,6 +130,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
+      backup: { files: backupFiles },
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.

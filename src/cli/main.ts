@@ -36,6 +36,10 @@ export const COMMANDS: Entry[] = [
   { commands: [['events', 'the audit trail (who changed what) and farm events (crashes, OOM kills, lost engines, failovers)']], load: async () => (await import('./commands/events.ts')).registerEvents },
   { commands: [['releases <site>', "list a site's releases (current and previous marked)"]], load: async () => (await import('./commands/releases.ts')).registerReleases },
   { commands: [['cert', "manage a site's TLS certificate (HTTPS with SNI)"]], load: async () => (await import('./commands/cert.ts')).registerCert },
+  {
+    commands: [['backup', "write a backup of the farm (store, release blobs, certificates, customers' tokens) to a file (admin)"], ['restore <archive>', 'lay out a farm folder from a backup, for corral up --dir <folder>']],
+    load: async () => (await import('./commands/backup.ts')).registerBackup,
+  },
   { commands: [['completion <shell>', 'print a shell completion script (bash or zsh): source <(corral completion bash)']], load: async () => (await import('./commands/completion.ts')).registerCompletion },
 ];
 

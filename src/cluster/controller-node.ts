@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
+import { blobPuller } from './blob-pull.ts';
 import { blobPusher } from './blob-push.ts';
 import { register } from './registration.ts';
 import type { StoreUrl } from './store-url.ts';
@@ -44,6 +45,8 @@ export interface ControllerNodeOptions {
   adminTokenFile?: string;
   /** Domains customers may not claim (the controller's own host name is added). */
   reservedDomains?: readonly string[];
+  /** Scheduled farm backups, taken by the leader only (`--backup-every`, `--backup-keep`, `--backup-dir`). */
+  backup?: { everyMs: number; keep: number; dir: string };
 }
 
 export interface ControllerNode {
@@ -78,6 +81,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => blobGc.close());
     // The reconciler's writes are fenced by the leader key this controller won.
     const fencing: { election?: LeaderElection } = {};
+    // a backup through this controller fetches the blobs it lacks from its peers
+    const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }) };
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
@@ -85,6 +90,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       replicateBlob: blobPusher({ store, self: id, token: admin.token }),
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
       metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
+      backup: backupSource,
     });
     closers.push(() => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
@@ -122,6 +128,10 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       }
     });
     closers.push(async () => drills.close());
+    if (opts.backup) {
+      const schedule = startBackupSchedule({ source: { store, blobs, ...backupSource }, ...opts.backup, log: log.child({ part: 'backup' }), active: () => election.isLeader });
+      closers.push(() => schedule.close());
+    }
     return {
       id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
       get isLeader() {

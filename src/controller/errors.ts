@@ -176,3 +176,24 @@ export class NotLeaderError extends ControllerError {
     super('not_leader', 503, 'this controller is no longer the leader; its reconcile writes were refused (fenced)');
   }
 }
+
+/** 503: a blob the store's records name is on no controller reachable now; the backup is not taken. */
+export class BackupBlobMissingError extends ControllerError {
+  constructor(sha256: string, where: string) {
+    super('backup_blob_missing', 503, `the farm backup needs blob ${sha256} (${where}), which this controller does not have and could not fetch; retry, or back up through another controller`);
+  }
+}
+
+/** 400: a farm backup archive that is not one, or whose parts do not match its manifest. */
+export class BackupInvalidError extends ControllerError {
+  constructor(message: string) {
+    super('backup_invalid', 400, message);
+  }
+}
+
+/** 409: `corral restore` into a folder that already holds something. */
+export class RestoreTargetNotEmptyError extends ControllerError {
+  constructor(dir: string, what = 'is not empty') {
+    super('restore_target_not_empty', 409, `${dir} ${what}: restore into a new or empty folder`);
+  }
+}

@@ -19,3 +19,7 @@ export { metricsRegistry, leaderMetrics } from './metrics.ts';
 export { createEventLog, type EventLog, type EventFilter } from './event-log.ts';
 export { watchFarmEvents } from './farm-events.ts';
 export { startLeaderElection, readLeader, type LeaderElection, type LeaderElectionOptions, type LeaderRecord } from './leader.ts';
+export { restoreFarm, RESTORE_TAR_LIMITS, type RestoreOptions, type RestoreResult } from './farm-restore.ts';
+export { startBackupSchedule, backupInto, type BackupSchedule, type BackupScheduleOptions } from './backup-schedule.ts';
+export type { FarmRestorer, RestoreContext, BackupManifest, BackupPart } from './farm-backup-format.ts';
+export { BLOB_REFERRERS, type BlobReferrer } from './blob-references.ts';

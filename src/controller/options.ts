@@ -81,6 +81,15 @@ export interface ControllerOptions {
   reservedDomains?: readonly string[];
   /** Cluster mode: what POST /v1/join hands to engines and routers; without it joining answers 501. */
   cluster?: ClusterInfo;
+  /** GET /v1/backup: farm-folder files to carry (those present), and cluster mode's fetch of a blob this controller lacks. */
+  backup?: BackupSources;
+}
+
+export interface BackupSources {
+  /** e.g. `{ root: <dir>, paths: ['tls/dev.crt', 'tls/dev.key'] }`. */
+  files?: { root: string; paths: readonly string[] };
+  /** Fetches a blob from another controller into this one's blob store; false when none has it. */
+  fetchBlob?: (sha256: string) => Promise<boolean>;
 }
 
 export interface ClusterInfo {

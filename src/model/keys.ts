@@ -4,6 +4,8 @@
 const ROOT = '/corral';
 
 export const keys = {
+  /** Every record of the farm (a farm backup reads them all at one revision). */
+  all: `${ROOT}/`,
   customers: `${ROOT}/customers/`,
   customer: (id: string) => `${ROOT}/customers/${id}`,
   /** The farm's one admin token: `{ hash, createdAt }` (the token itself is never stored). */

@@ -6,8 +6,9 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
 import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
+import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
 
-interface ControllerOpts {
+interface ControllerOpts extends BackupFlags {
   store?: string;
   dir?: string;
   apiPort: string;
@@ -32,19 +33,24 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
+    .option('--backup-every <period>', BACKUP_EVERY_HELP)
+    .option('--backup-keep <n>', BACKUP_KEEP_HELP)
+    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
+      const backup = backupPlan(o, dir);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
       const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
-        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
+        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);
       ctx.print.out(`  token    ${node.tokenFile}`);
+      if (backup) ctx.print.out(`  backups  ${backup.dir}   (every ${o.backupEvery} while this controller leads, the newest ${backup.keep} kept)`);
       ctx.print.out('Press Ctrl-C to stop.');
       await untilSignal(ctx, () => node.close());
     });

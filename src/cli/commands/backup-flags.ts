@@ -1,0 +1,45 @@
+// --backup-every / --backup-keep / --backup-dir, shared by `corral up` and `corral controller`.
+import { join, resolve } from 'node:path';
+import { CliError } from '../errors.ts';
+
+export interface BackupFlags {
+  backupEvery?: string;
+  backupKeep?: string;
+  backupDir?: string;
+}
+
+export interface BackupPlan {
+  everyMs: number;
+  keep: number;
+  dir: string;
+}
+
+export const BACKUP_EVERY_HELP = 'take a farm backup this often (e.g. 24h, 30m, 90s), as <backup-dir>/farm-<UTC time>.tar.gz; corral controller: the leader only';
+export const BACKUP_KEEP_HELP = 'scheduled backups to keep, the newest (default 7); older farm-*.tar.gz there are deleted';
+export const BACKUP_DIR_HELP = 'where scheduled backups go (default <dir>/backups)';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MIN_MS = 1000;
+
+/** The schedule the flags ask for, or undefined without --backup-every. */
+export function backupPlan(o: BackupFlags, farmDir: string): BackupPlan | undefined {
+  if (o.backupEvery === undefined) {
+    if (o.backupKeep !== undefined || o.backupDir !== undefined) throw new CliError('--backup-keep and --backup-dir need --backup-every <period>');
+    return undefined;
+  }
+  return { everyMs: period(o.backupEvery), keep: keep(o.backupKeep ?? '7'), dir: resolve(o.backupDir ?? join(farmDir, 'backups')) };
+}
+
+/** "24h", "30m", "90s", "1.5h", "1d" → milliseconds (at least a second). */
+export function period(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
+  const ms = m ? Math.round(Number(m[1]) * UNITS[m[2]!]!) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < MIN_MS) throw new CliError(`--backup-every must be a period of at least 1s such as 24h, 30m or 90s, got "${v}"`);
+  return ms;
+}
+
+function keep(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--backup-keep must be a number from 1 to 10000, got "${v}"`);
+  return n;
+}

@@ -1,0 +1,96 @@
+// A consistent snapshot of the farm for a backup: the store's records read in one range at
+// one revision (one SQLite read, one etcd range: the same through the Store interface on
+// both kinds), then an open handle on every blob those records name. A blob is stored
+// before the record naming it is written, so every blob the snapshot needs existed at its
+// revision; an open handle keeps its content even if the collector deletes it meanwhile.
+// Only a record deleted after the read and its blob collected before the open can leave a
+// hole: then the snapshot is taken again (a few times) at a newer revision.
+
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { keys } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
+import type { BlobStore } from './blob-store.ts';
+import { BLOB_REFERRERS, referencedBlobs, type BlobReferrer } from './blob-references.ts';
+import { BackupBlobMissingError } from './errors.ts';
+import { recordsPart, type RecordsPart } from './farm-backup-format.ts';
+
+export interface FarmSnapshotSource {
+  store: Store;
+  blobs: BlobStore;
+  /** Files of the farm folder to carry when they exist (e.g. tls/dev.crt), relative to `root`. */
+  files?: { root: string; paths: readonly string[] };
+  /** Cluster mode: fetch a blob this controller lacks from another one into `blobs`; false when none has it. */
+  fetchBlob?: (sha256: string) => Promise<boolean>;
+  referrers?: readonly BlobReferrer[];
+}
+
+export interface SnapshotBlob {
+  sha256: string;
+  size: number;
+  handle: FileHandle;
+}
+
+export interface FarmSnapshot {
+  storeKind: string;
+  records: RecordsPart;
+  blobs: SnapshotBlob[];
+  /** Farm-folder files, by their path relative to the folder. */
+  files: { path: string; data: Buffer }[];
+  /** Closes the blob handles. Safe twice. */
+  close(): Promise<void>;
+}
+
+const ATTEMPTS = 3;
+
+export async function takeFarmSnapshot(src: FarmSnapshotSource): Promise<FarmSnapshot> {
+  let missing = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const { kvs, revision } = await src.store.range(keys.all);
+    const wanted = referencedBlobs(kvs, src.referrers ?? BLOB_REFERRERS);
+    const opened: SnapshotBlob[] = [];
+    let gap: string | undefined;
+    for (const sha256 of wanted) {
+      const handle = (await openBlob(src.blobs, sha256)) ?? ((await src.fetchBlob?.(sha256)) ? await openBlob(src.blobs, sha256) : undefined);
+      if (!handle) {
+        gap = sha256;
+        break;
+      }
+      opened.push({ sha256, size: (await handle.stat()).size, handle });
+    }
+    if (gap === undefined) {
+      const files = await readFiles(src.files);
+      let closed = false;
+      return {
+        storeKind: src.store.kind, records: recordsPart(kvs, revision), blobs: opened, files,
+        async close() {
+          if (closed) return;
+          closed = true;
+          await Promise.all(opened.map((b) => b.handle.close().catch(() => undefined)));
+        },
+      };
+    }
+    await Promise.all(opened.map((b) => b.handle.close()));
+    missing = gap;
+  }
+  throw new BackupBlobMissingError(missing, 'named by a record of the store');
+}
+
+async function openBlob(blobs: BlobStore, sha256: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(blobs.path(sha256), 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function readFiles(files: FarmSnapshotSource['files']): Promise<{ path: string; data: Buffer }[]> {
+  const out: { path: string; data: Buffer }[] = [];
+  for (const path of files?.paths ?? []) {
+    const abs = join(files!.root, path);
+    const st = await stat(abs).catch(() => undefined);
+    if (st?.isFile()) out.push({ path, data: await readFile(abs) });
+  }
+  return out;
+}
