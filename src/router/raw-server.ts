@@ -3,7 +3,9 @@
 // event, parses each request with node's llhttp in strict mode (raw-parser.ts, the same
 // parser and settings node:http uses), and emits the server's 'request' event with a
 // RawRequest and RawReply (raw-message.ts), so the request chain in router.ts and the
-// site stats serve it exactly as they serve node:http's own request objects.
+// site stats serve it exactly as they serve node:http's own request objects. The same
+// front reads the HTTPS listener's HTTP/1.1 connections once their handshake is done
+// (installTlsRawFront): a TLSSocket is read like a plain socket.
 //
 // A request the raw front does not take (a body, Expect, an upgrade, CONNECT) hands the
 // whole connection to node:http: once every earlier reply is written, the request's head
@@ -42,15 +44,16 @@ export function installRawFront(server: Server, config: RouterConfig): RawFront 
 /**
  * The raw front on the HTTPS listener (node:http2's secure server with allowHTTP1): a
  * connection whose handshake chose HTTP/1.1 by ALPN (or no ALPN at all) is read by the
- * raw front from its TLSSocket, decrypted, exactly as a plain one; HTTP/2 ("h2") goes to
- * node:http2 untouched, and what the raw front hands off goes to node:http's HTTP/1.1
+ * raw front from its TLSSocket, decrypted, exactly as a plain one; HTTP/2 ("h2"), or any
+ * other protocol the handshake agreed, goes to node:http2's own listener untouched, and what the raw front hands off goes to node:http's HTTP/1.1
  * side of the same server (its 'request' and 'upgrade' events).
  */
 export function installTlsRawFront(server: Http2SecureServer, config: RouterConfig): RawFront {
   const node = takeNodeListener(server, 'secureConnection');
   return install(server, 'secureConnection', node, config, (socket) => {
-    if ((socket as TLSSocket).alpnProtocol !== 'h2') return true;
-    node.give(socket);
+    const alpn = (socket as TLSSocket).alpnProtocol;
+    if (alpn === false || alpn === 'http/1.1') return true; // what node would give its HTTP/1.1 side
+    node.give(socket); // h2, or any other protocol agreed (node decides)
     return false;
   });
 }
