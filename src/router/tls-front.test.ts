@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as tcpConnect, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { selfSigned } from '../lib/tls-testing.ts';
@@ -98,4 +98,16 @@ test('over TLS, a client that half-closes after its request is answered as node:
   socket.end('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n'); // request, then FIN at once
   await closed;
   assert.doesNotMatch(text, /^HTTP\/1\.1 [45]/, 'no error answer for a half-close');
+});
+
+test('a client that opens a TCP connection to the HTTPS port and never finishes its handshake is cut at the head deadline', async (t) => {
+  const { port } = await httpsRouter(t, { clientHeadersTimeoutMs: 300 });
+  const started = Date.now();
+  const socket = tcpConnect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  t.after(() => socket.destroy());
+  socket.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello, and nothing more
+  await once(socket, 'close');
+  const after = Date.now() - started;
+  assert.ok(after >= 250 && after < 3_000, `cut near the 300 ms deadline, after ${after} ms`);
 });

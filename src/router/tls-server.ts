@@ -33,6 +33,8 @@ export function createTlsServer(
     {
       allowHTTP1: true,
       noDelay: true,
+      // a client that never finishes its handshake is a slowloris too: as long as a head may take
+      handshakeTimeout: config.clientHeadersTimeoutMs,
       cert: defaultCert.cert,
       key: defaultCert.key,
       SNICallback: certs.sniCallback,
