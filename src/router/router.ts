@@ -118,11 +118,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
-    if ('encrypted' in req.socket) {
-      if (route.hsts && certs.validFor(hostName(req))) addHsts(res, hstsValue(route.hsts));
-    } else if (route.httpsRedirect && tls?.server.listening && certs.validFor(hostName(req))) {
-      return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
-    }
+    if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
     if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
@@ -142,6 +138,20 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const certs = new CertificateStore(log);
   const tls = config.tls ? createTlsServer(config, config.tls, certs, onRequest, onUpgrade) : undefined;
   if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
+
+  /**
+   * Chain step 3's HTTPS policy, once the Host has a valid certificate: over HTTPS, HSTS
+   * on the answer; over plain HTTP, the redirect (true: answered).
+   */
+  function httpsPolicy(req: ClientRequest, res: ClientReply, route: Route): boolean {
+    if ('encrypted' in req.socket) {
+      if (route.hsts && certs.validFor(hostName(req))) addHsts(res, hstsValue(route.hsts));
+      return false;
+    }
+    if (!route.httpsRedirect || !tls?.server.listening || !certs.validFor(hostName(req))) return false;
+    sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
+    return true;
+  }
 
   /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
   function admit(req: ClientRequest): Route | RouterError {
