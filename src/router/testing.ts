@@ -3,7 +3,7 @@
 
 import { Agent, createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { selfSigned } from '../lib/tls-testing.ts';
@@ -55,6 +55,8 @@ export interface TestRouter {
   /** The port of the listener under test (the HTTPS one for an 'https' router). */
   port: number;
   readonly kind: FrontKind;
+  /** The listener under test: router.server, or router.tlsServer for 'https'. */
+  readonly listener: Server | NetServer;
   /** A raw client connection to that listener (TLS for 'https', SNI s.test, any certificate accepted). */
   connect(servername?: string): Socket;
   /** Send one request through the router (keep-alive) and read the whole response. */
@@ -109,7 +111,7 @@ export async function startRouter(t: TestContext, routes: Route[], opts: RouterO
   };
   const connect = (servername = 's.test'): Socket =>
     https ? tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port });
-  return { router, port, kind, connect, send, open };
+  return { router, port, kind, listener: https ? (router.tlsServer as unknown as NetServer) : router.server, connect, send, open };
 }
 
 export function route(site: string, domains: string[], backends: Array<Backend | Endpoint>): Route {
