@@ -1,6 +1,7 @@
 // End to end, as a user: `corral up` serves HTTPS at once with its self-signed
 // development certificate (HTTP/2 by ALPN); a customer uploads its own certificate with
-// the CLI and SNI picks it up live; a bad key is refused; HTTP→HTTPS redirect per site.
+// the CLI and SNI picks it up live; a bad key is refused; HTTP→HTTPS redirect and HSTS per
+// site, once the site has its own certificate.
 // With two router workers, whatever the machine's core count: every step goes through
 // the primary's IPC to the workers (src/router/cluster-tls.test.ts checks each worker).
 // The uploaded certificate is RSA beside the EC dev certificate (served under TLS 1.3),
@@ -15,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, runCli, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { waitFor } from '../src/lib/wait.ts';
 import { selfSigned } from '../src/lib/tls-testing.ts';
 
@@ -113,12 +114,20 @@ describe('HTTPS on a one-machine farm', () => {
     await waitFor(async () => (await peerCert(httpsUrl, 'www.acme.test')).subject.CN === 'corral.localhost', { timeoutMs: 5_000, what: 'back to the dev certificate' });
   });
 
-  it('redirects plain HTTP to HTTPS with a 308 once the site asks for it', async () => {
+  it('redirects plain HTTP to HTTPS with a 308 and sends HSTS once the site asks for it and has its own certificate', async () => {
     assert.equal((await get(farm.routerUrl, 'www.acme.test', '/')).status, 503);
-    await api('PATCH', '/v1/sites/www', { httpsRedirect: true }, token);
+    await api('PATCH', '/v1/sites/www', { httpsRedirect: true, hsts: { maxAgeSeconds: 600 } }, token);
     const port = new URL(httpsUrl).port;
+    // only the dev certificate so far: the redirect waits (the HTTPS answer has no HSTS yet)
+    assert.equal((await get(farm.routerUrl, 'www.acme.test', '/x?y=1')).status, 503);
+    await ok(farm.cli(['cert', 'add', 'www', '--cert', join(work, 'www.crt'), '--key', join(work, 'www.key')], { token }));
     await waitFor(async () => (await get(farm.routerUrl, 'www.acme.test', '/x?y=1')).status === 308, { timeoutMs: 10_000, what: 'the redirect' });
     assert.equal((await get(farm.routerUrl, 'www.acme.test', '/x?y=1')).headers.location, `https://www.acme.test:${port}/x?y=1`);
+    const overHttps = await request(`${httpsUrl}/`, { headers: { host: 'www.acme.test' }, dispatcher: new Agent({ connect: { servername: 'www.acme.test', rejectUnauthorized: false } }) });
+    await overHttps.body.text();
+    assert.equal(overHttps.headers['strict-transport-security'], 'max-age=600');
+    await api('DELETE', '/v1/sites/www/certificates', undefined, token);
+    await waitFor(async () => (await get(farm.routerUrl, 'www.acme.test', '/')).status === 503, { timeoutMs: 10_000, what: 'no redirect without the certificate' });
   });
 
   it('takes the client named by a trusted proxy (--trusted-proxies): a maintenance allowIps address gets through', async () => {

@@ -160,6 +160,7 @@ function planSite(
   if (site.drainTimeoutMs !== undefined) route.drainTimeoutMs = site.drainTimeoutMs;
   if (site.maintenance?.on === true) route.maintenance = site.maintenance;
   if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
+  if (site.hsts) route.hsts = site.hsts;
   // The engine already probes every VS and only ready ones are routed: the router probes
   // too only when the site asks for it (healthCheck set, not off), one probe stream per VS, not one per router process.
   if (site.healthCheck !== undefined && site.healthCheck.off !== true) {
@@ -277,7 +278,7 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs];
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs, r.hsts];
   return JSON.stringify(parts(a)) === JSON.stringify(parts(b)) && samePages(a, b);
 }
 

@@ -4,7 +4,7 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
   Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
-  SiteLimits, SiteName, SiteResources,
+  SiteLimits, SiteName, SiteResources, Hsts,
 } from '../model/schemas.ts';
 
 // The field rules are the model's, shared with the router and the engine (src/model/schemas.ts).
@@ -35,6 +35,8 @@ const siteSettings = {
   maintenance: Type.Optional(closed(Maintenance)),
   /** Merged into the stored pages by status; "" removes one. */
   errorPages: Type.Optional(ErrorPages),
+  /** Strict-Transport-Security on HTTPS responses; a PATCH replaces the whole object (`{}`: off). */
+  hsts: Type.Optional(closed(Hsts)),
 };
 
 export const SiteCreateBody = Type.Object({

@@ -4,7 +4,7 @@
 // schemas (src/model/schemas.ts), checked before this runs.
 
 import type { Static } from 'typebox';
-import { newSiteId, type Balance, type Site } from '../model/index.ts';
+import { newSiteId, type Balance, type Hsts, type Site } from '../model/index.ts';
 import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
 import { DomainReservedError, ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
@@ -42,6 +42,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.maintenance !== undefined) site.maintenance = mergeMaintenance(undefined, input.maintenance);
   const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
   if (errorPages) site.errorPages = errorPages;
+  if (input.hsts !== undefined && Object.keys(input.hsts).length > 0) site.hsts = input.hsts as Hsts;
   checkSite(site);
   return site;
 }
@@ -79,6 +80,10 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     if (pages) next.errorPages = pages;
     else delete next.errorPages;
   }
+  if (patch.hsts !== undefined) {
+    if (Object.keys(patch.hsts).length > 0) next.hsts = patch.hsts as Hsts;
+    else delete next.hsts;
+  }
   checkSite(next);
   return next;
 }
@@ -104,7 +109,18 @@ function checkSite(site: Site): void {
   }
   checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
+  if (site.hsts) checkHsts(site.hsts);
   checkSitePages(site);
+}
+
+/** hstspreload.org's rules for a preload entry: includeSubDomains and a max-age of a year or more. */
+export const HSTS_PRELOAD_MIN_SECONDS = 31_536_000;
+
+function checkHsts(h: Hsts): void {
+  if ((h as Partial<Hsts>).maxAgeSeconds === undefined) throw new ValidationError('body.hsts.maxAgeSeconds is required (send hsts: {} to turn HSTS off)');
+  if (h.preload === true && (h.includeSubDomains !== true || h.maxAgeSeconds < HSTS_PRELOAD_MIN_SECONDS)) {
+    throw new ValidationError(`body.hsts.preload needs includeSubDomains and maxAgeSeconds of at least ${HSTS_PRELOAD_MIN_SECONDS} (one year), as the browsers' preload list requires`);
+  }
 }
 
 function checkBalance(b: Balance): void {

@@ -60,6 +60,15 @@ export interface Site {
   drainTimeoutMs?: number;
   createdAt: string;
   updatedAt: string;
+  /** HSTS on the site's HTTPS responses (off when absent); the redirect and HSTS wait for a valid certificate in the router. */
+  hsts?: Hsts;
+}
+
+/** A site's Strict-Transport-Security (RFC 6797): max-age in seconds (0: browsers forget it), includeSubDomains, preload. */
+export interface Hsts {
+  maxAgeSeconds: number;
+  includeSubDomains?: boolean;
+  preload?: boolean;
 }
 
 /** Per-site guest resources, enforced by the namespace runtime (cgroups, tmpfs, a loop-mounted data filesystem). */
@@ -215,6 +224,8 @@ export interface Route {
   /** From the site, when it sets one: the router keeps tunnels to an endpoint that left the route at least this long. */
   drainTimeoutMs?: number;
   updatedAt: string;
+  /** From the site: Strict-Transport-Security on HTTPS responses. */
+  hsts?: Hsts;
 }
 
 /** A site's retry settings (router, per router process). Absent fields: the defaults below. */

@@ -128,6 +128,23 @@ export const RouteRetry = Type.Object({
   maxTries: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
 });
 
+/** Browsers may remember HSTS this long at most: two years (hstspreload.org's recommendation). */
+export const MAX_HSTS_MAX_AGE_SECONDS = 63_072_000;
+
+/**
+ * HTTP Strict Transport Security (RFC 6797), sent by the router on the site's HTTPS
+ * responses only. `{}` in a PATCH turns it off; maxAgeSeconds is then required (0 tells
+ * browsers to forget the policy). Cross-field rules (preload) in src/controller/site-spec.ts.
+ */
+const HstsMaxAge = Type.Integer({ minimum: 0, maximum: MAX_HSTS_MAX_AGE_SECONDS });
+export const Hsts = Type.Object({
+  maxAgeSeconds: Type.Optional(HstsMaxAge),
+  includeSubDomains: Type.Optional(Type.Boolean()),
+  preload: Type.Optional(Type.Boolean()),
+});
+/** In a Route (only while on): max-age given. */
+const RouteHsts = Type.Object({ ...Hsts.properties, maxAgeSeconds: HstsMaxAge });
+
 /** Deploys: how long a retired server keeps its open connections (ms). */
 export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
 export const DrainTimeoutMs = Type.Integer({ minimum: 0, maximum: MAX_DRAIN_TIMEOUT_MS });
@@ -163,6 +180,7 @@ export const RouteRecord = Type.Object({
   retry: Type.Optional(RouteRetry),
   drainTimeoutMs: Type.Optional(DrainTimeoutMs),
   updatedAt: Timestamp,
+  hsts: Type.Optional(RouteHsts),
 });
 
 /** An Assignment as an engine reads it (keys.assignment). */

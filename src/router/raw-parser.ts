@@ -3,9 +3,14 @@
 // Strict (no lenient flags): the same parser and settings node:http uses with
 // insecureHTTPParser off, so neither a client nor a backend can smuggle a second message
 // past the router. Reached through `_http_common`, which node:http itself uses; isolated
-// here so a Node upgrade touches one file.
+// here so a Node upgrade touches one file. So are the other two internals the raw front
+// leans on (takeNodeListener): the name of the connection listener that node:http and
+// node:http2 install on their servers, and a stream handle's `_consumed` flag.
+// raw-parser.test.ts fails loudly when a Node upgrade changes any of them.
 
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 
 export interface ResponseParserCallbacks {
   /** Headers complete; return true to skip the body (a response to HEAD). */
@@ -174,3 +179,33 @@ export function requestParser(cb: RequestParserCallbacks, maxHeaderBytes: number
 }
 
 export type RequestParser = NativeParser;
+
+/** Node's own handling of a new connection, taken off its server by takeNodeListener. */
+export interface NodeConnectionListener {
+  /** A connection node handles from its start (HTTP/2). */
+  give(socket: Socket): void;
+  /** A connection the raw front has read from: node reads it through its stream (what the raw front puts back first). */
+  handOff(socket: Socket): void;
+}
+
+/**
+ * Take node's own connection listener off a server's event so that the raw front sees
+ * every connection first: node:http's on 'connection', node:http2's secure server's on
+ * 'secureConnection' (which picks HTTP/2 or node:http's HTTP/1.1 by ALPN). Both are named
+ * `connectionListener` in Node's sources. On a hand-off the socket's stream handle is
+ * marked consumed first, so that node:http reads it through the stream — in order, after
+ * the bytes the raw front puts back — rather than straight from the handle.
+ */
+export function takeNodeListener(server: EventEmitter, event: 'connection' | 'secureConnection'): NodeConnectionListener {
+  const listener = server.listeners(event).find((l) => l.name === 'connectionListener') as ((this: EventEmitter, socket: Socket) => void) | undefined;
+  if (listener === undefined) throw new Error(`node's own '${event}' listener (connectionListener) not found: has a Node upgrade renamed it?`);
+  server.removeListener(event, listener);
+  return {
+    give: (socket) => listener.call(server, socket),
+    handOff: (socket) => {
+      const handle = (socket as { _handle?: StreamHandle | null })._handle;
+      if (handle) handle._consumed = true;
+      listener.call(server, socket);
+    },
+  };
+}

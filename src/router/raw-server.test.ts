@@ -2,17 +2,18 @@
 // alike — pipelining in order, handing requests with a body to node:http mid-connection,
 // re-framing upstream responses, refusing what node:http refuses, cutting slow and idle
 // clients. (The malformed-request corpus runs against it in request-hygiene.test.ts: the
-// raw front is the router's default.)
+// raw front is the router's default.) Every case runs on the plain listener and on the
+// HTTPS one, whose HTTP/1.1 connections the raw front reads after the handshake.
 
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { route, startBackend, startRouter } from './testing.ts';
+import { FRONTS, route, startBackend, startRouter, type TestRouter } from './testing.ts';
 
-/** A raw client: everything received so far, and whether the router closed the connection. */
-function rawClient(port: number): { socket: Socket; text: () => string; closed: () => boolean } {
-  const socket = connect({ port, host: '127.0.0.1' });
+/** A raw client (TCP or TLS, as the router's front): everything received so far, and whether the router closed the connection. */
+function rawClient(r: TestRouter): { socket: Socket; text: () => string; closed: () => boolean } {
+  const socket = r.connect();
   let received = '';
   let closed = false;
   socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
@@ -25,174 +26,176 @@ function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-test('pipelined requests are answered in order, one response each', async (t) => {
-  const b = await startBackend(t, 'b', (req, res) => {
-    const delay = req.url === '/slow' ? 50 : 0;
-    setTimeout(() => res.end(`path=${req.url};`), delay);
+for (const kind of FRONTS) {
+  test(`pipelined requests are answered in order, one response each (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b', (req, res) => {
+      const delay = req.url === '/slow' ? 50 : 0;
+      setTimeout(() => res.end(`path=${req.url};`), delay);
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    const c = rawClient(r);
+    t.after(() => c.socket.destroy());
+    c.socket.write('GET /slow HTTP/1.1\r\nHost: s.test\r\n\r\nGET /a HTTP/1.1\r\nHost: s.test\r\n\r\nGET /b HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => count(c.text(), 'HTTP/1.1 200') === 3 && c.text().includes('path=/b'), { what: 'three responses' });
+    const order = [...c.text().matchAll(/path=(\/[a-z]+);/g)].map((m) => m[1]);
+    assert.deepEqual(order, ['/slow', '/a', '/b']);
+    assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
   });
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  const c = rawClient(r.port);
-  t.after(() => c.socket.destroy());
-  c.socket.write('GET /slow HTTP/1.1\r\nHost: s.test\r\n\r\nGET /a HTTP/1.1\r\nHost: s.test\r\n\r\nGET /b HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => count(c.text(), 'HTTP/1.1 200') === 3 && c.text().includes('path=/b'), { what: 'three responses' });
-  const order = [...c.text().matchAll(/path=(\/[a-z]+);/g)].map((m) => m[1]);
-  assert.deepEqual(order, ['/slow', '/a', '/b']);
-  assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
-});
 
-test('a request with a body mid-connection is handed to node:http, body intact, and the connection goes on', async (t) => {
-  const b = await startBackend(t, 'b', (req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => res.end(`${req.method} ${req.url} body=${body}`));
+  test(`a request with a body mid-connection is handed to node:http, body intact, and the connection goes on (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b', (req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => (body += c));
+      req.on('end', () => res.end(`${req.method} ${req.url} body=${body}`));
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    const c = rawClient(r);
+    t.after(() => c.socket.destroy());
+    // a GET, then a POST in the same write: the POST waits for the GET's reply, then node:http takes over
+    c.socket.write('GET /first HTTP/1.1\r\nHost: s.test\r\n\r\nPOST /post HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\nhello');
+    await waitFor(() => c.text().includes('GET /first body='), { what: 'the GET reply' });
+    c.socket.write(' world'); // the rest of the body arrives later
+    await waitFor(() => c.text().includes('POST /post body=hello world'), { what: 'the POST reply with its whole body' });
+    c.socket.write('GET /after HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => c.text().includes('GET /after body='), { what: 'a GET after the hand-off' });
+    const replies = [...c.text().matchAll(/(GET|POST) (\/\w+) body=/g)].map((m) => m[2]);
+    assert.deepEqual(replies, ['/first', '/post', '/after']);
+    assert.deepEqual(b.seen.map((s) => s.url), ['/first', '/post', '/after']);
   });
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  const c = rawClient(r.port);
-  t.after(() => c.socket.destroy());
-  // a GET, then a POST in the same write: the POST waits for the GET's reply, then node:http takes over
-  c.socket.write('GET /first HTTP/1.1\r\nHost: s.test\r\n\r\nPOST /post HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\nhello');
-  await waitFor(() => c.text().includes('GET /first body='), { what: 'the GET reply' });
-  c.socket.write(' world'); // the rest of the body arrives later
-  await waitFor(() => c.text().includes('POST /post body=hello world'), { what: 'the POST reply with its whole body' });
-  c.socket.write('GET /after HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => c.text().includes('GET /after body='), { what: 'a GET after the hand-off' });
-  const replies = [...c.text().matchAll(/(GET|POST) (\/\w+) body=/g)].map((m) => m[2]);
-  assert.deepEqual(replies, ['/first', '/post', '/after']);
-  assert.deepEqual(b.seen.map((s) => s.url), ['/first', '/post', '/after']);
-});
 
-test('upstream responses are re-framed: chunked stays chunked, HTTP/1.0 reads to close, HEAD has no body', async (t) => {
-  const b = await startBackend(t, 'b', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' }); // no length: node sends it chunked
-    res.write('part one,');
-    setTimeout(() => res.end(' part two'), 20);
+  test(`upstream responses are re-framed: chunked stays chunked, HTTP/1.0 reads to close, HEAD has no body (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' }); // no length: node sends it chunked
+      res.write('part one,');
+      setTimeout(() => res.end(' part two'), 20);
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+
+    const c11 = rawClient(r);
+    t.after(() => c11.socket.destroy());
+    c11.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => c11.text().endsWith('0\r\n\r\n'), { what: 'the last chunk' });
+    assert.match(c11.text(), /transfer-encoding: chunked\r\n/i);
+    assert.match(c11.text(), /\r\n9\r\npart one,\r\n9\r\n part two\r\n0\r\n\r\n$/);
+
+    const c10 = rawClient(r);
+    c10.socket.write('GET / HTTP/1.0\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => c10.closed(), { what: 'the HTTP/1.0 connection to close' });
+    assert.match(c10.text(), /^HTTP\/1.1 200 OK\r\n/);
+    assert.match(c10.text(), /connection: close\r\n/i);
+    assert.doesNotMatch(c10.text(), /transfer-encoding/i);
+    assert.ok(c10.text().endsWith('\r\n\r\npart one, part two'), c10.text());
+
+    const head = rawClient(r);
+    t.after(() => head.socket.destroy());
+    head.socket.write('HEAD / HTTP/1.1\r\nHost: s.test\r\n\r\nGET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => count(head.text(), 'HTTP/1.1 200') === 2 && head.text().endsWith('0\r\n\r\n'), { what: 'HEAD then GET' });
+    const [headReply] = head.text().split('HTTP/1.1 200').slice(1);
+    assert.ok(headReply!.endsWith('\r\n\r\n'), 'the HEAD reply has no body');
   });
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
 
-  const c11 = rawClient(r.port);
-  t.after(() => c11.socket.destroy());
-  c11.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => c11.text().endsWith('0\r\n\r\n'), { what: 'the last chunk' });
-  assert.match(c11.text(), /transfer-encoding: chunked\r\n/i);
-  assert.match(c11.text(), /\r\n9\r\npart one,\r\n9\r\n part two\r\n0\r\n\r\n$/);
-
-  const c10 = rawClient(r.port);
-  c10.socket.write('GET / HTTP/1.0\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => c10.closed(), { what: 'the HTTP/1.0 connection to close' });
-  assert.match(c10.text(), /^HTTP\/1.1 200 OK\r\n/);
-  assert.match(c10.text(), /connection: close\r\n/i);
-  assert.doesNotMatch(c10.text(), /transfer-encoding/i);
-  assert.ok(c10.text().endsWith('\r\n\r\npart one, part two'), c10.text());
-
-  const head = rawClient(r.port);
-  t.after(() => head.socket.destroy());
-  head.socket.write('HEAD / HTTP/1.1\r\nHost: s.test\r\n\r\nGET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => count(head.text(), 'HTTP/1.1 200') === 2 && head.text().endsWith('0\r\n\r\n'), { what: 'HEAD then GET' });
-  const [headReply] = head.text().split('HTTP/1.1 200').slice(1);
-  assert.ok(headReply!.endsWith('\r\n\r\n'), 'the HEAD reply has no body');
-});
-
-test('refusals as node:http makes them: no Host, a bad version, a parse error — each a 400 that closes', async (t) => {
-  const b = await startBackend(t, 'b');
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  for (const bytes of ['GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/2.0\r\nHost: s.test\r\n\r\n', 'GET / HTTP/1.1\r\nHost: s.test\r\nBad Header: x\r\n\r\n']) {
-    const c = rawClient(r.port);
-    c.socket.write(bytes);
-    await waitFor(() => c.closed(), { what: `the connection to close after ${JSON.stringify(bytes)}` });
-    assert.match(c.text(), /^HTTP\/1.1 400 /, JSON.stringify(bytes));
-  }
-  assert.equal(b.seen.length, 0);
-});
-
-test('a head that arrives too slowly gets 408 while other clients are served; an idle connection is closed', async (t) => {
-  const b = await startBackend(t, 'b');
-  const r = await startRouter(t, [route('s', ['s.test'], [b])], { clientHeadersTimeoutMs: 300, clientKeepAliveMs: 400 });
-  const slow = rawClient(r.port);
-  slow.socket.write('GET / HTTP/1.1\r\nHost: s.te');
-  const drip = setInterval(() => slow.socket.write('s'), 50); // bytes keep coming, the head never ends
-  t.after(() => clearInterval(drip));
-  assert.equal((await r.send({ host: 's.test' })).status, 200, 'others are served meanwhile');
-  await waitFor(() => slow.closed(), { what: 'the slow client to be cut off', timeoutMs: 3_000 });
-  clearInterval(drip);
-  assert.match(slow.text(), /^HTTP\/1.1 408 /);
-
-  const idle = rawClient(r.port);
-  idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => idle.text().includes('\r\n\r\nb'), { what: 'the reply' });
-  const answered = Date.now();
-  await waitFor(() => idle.closed(), { what: 'the idle connection to close', timeoutMs: 3_000 });
-  assert.ok(Date.now() - answered >= 300, 'not before the keep-alive time');
-});
-
-test('a head split into single bytes is read whole', async (t) => {
-  const b = await startBackend(t, 'b', (req, res) => res.end(`${req.url} ${req.headers['x-long']}`));
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  const c = rawClient(r.port);
-  t.after(() => c.socket.destroy());
-  c.socket.setNoDelay(true);
-  const long = 'v'.repeat(300);
-  const bytes = `GET /${'p'.repeat(200)} HTTP/1.1\r\nHost: s.test\r\n${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${i}\r\n`).join('')}X-Long: ${long}\r\n\r\n`;
-  for (let i = 0; i < bytes.length; i += 7) {
-    c.socket.write(bytes.slice(i, i + 7));
-    await new Promise((resolve) => setImmediate(resolve)); // separate reads as far as the loop allows
-  }
-  await waitFor(() => c.text().includes(long), { what: 'the reply' });
-  assert.ok(c.text().includes(`/${'p'.repeat(200)} ${long}`));
-  assert.equal(b.seen[0]!.headers['x-h39'], '39');
-});
-
-test('closing the router: an idle raw connection closes at once, an answer in progress finishes', async (t) => {
-  let release: (() => void) | undefined;
-  const b = await startBackend(t, 'b', (req, res) => {
-    if (req.url === '/hold') release = () => res.end('held');
-    else res.end('quick');
+  test(`refusals as node:http makes them: no Host, a bad version, a parse error — each a 400 that closes (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b');
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    for (const bytes of ['GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/2.0\r\nHost: s.test\r\n\r\n', 'GET / HTTP/1.1\r\nHost: s.test\r\nBad Header: x\r\n\r\n']) {
+      const c = rawClient(r);
+      c.socket.write(bytes);
+      await waitFor(() => c.closed(), { what: `the connection to close after ${JSON.stringify(bytes)}` });
+      assert.match(c.text(), /^HTTP\/1.1 400 /, JSON.stringify(bytes));
+    }
+    assert.equal(b.seen.length, 0);
   });
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  const idle = rawClient(r.port);
-  idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => idle.text().includes('quick'), { what: 'the first reply' });
-  const busy = rawClient(r.port);
-  busy.socket.write('GET /hold HTTP/1.1\r\nHost: s.test\r\n\r\n');
-  await waitFor(() => release !== undefined, { what: 'the held request to reach the backend' });
-  const closing = r.router.close();
-  await waitFor(() => idle.closed(), { what: 'the idle connection to close' });
-  assert.equal(busy.closed(), false);
-  release!();
-  await waitFor(() => busy.closed(), { what: 'the busy connection to close after its reply' });
-  assert.ok(busy.text().includes('held'));
-  await closing;
-});
 
-test('a large response arrives whole through a client that pauses and resumes (backpressure both ways)', async (t) => {
-  const size = 8 * 1024 * 1024;
-  const body = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) body[i] = (i * 31) & 0xff;
-  let pushedBack = 0; // the backend's writes the router held back: the stalled client's pressure reached it
-  const b = await startBackend(t, 'big', (req, res) => {
-    if (req.url === '/chunked') res.writeHead(200); // no length: chunked from the backend, chunked to the client
-    else res.writeHead(200, { 'content-length': String(size) });
-    let at = 0;
-    const pump = (): void => {
-      while (at < size) {
-        const chunk = body.subarray(at, (at += 64 * 1024));
-        if (!res.write(chunk)) {
-          pushedBack++;
-          return void res.once('drain', pump);
+  test(`a head that arrives too slowly gets 408 while other clients are served; an idle connection is closed (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b');
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], { clientHeadersTimeoutMs: 300, clientKeepAliveMs: 400 }, kind);
+    const slow = rawClient(r);
+    slow.socket.write('GET / HTTP/1.1\r\nHost: s.te');
+    const drip = setInterval(() => slow.socket.write('s'), 50); // bytes keep coming, the head never ends
+    t.after(() => clearInterval(drip));
+    assert.equal((await r.send({ host: 's.test' })).status, 200, 'others are served meanwhile');
+    await waitFor(() => slow.closed(), { what: 'the slow client to be cut off', timeoutMs: 3_000 });
+    clearInterval(drip);
+    assert.match(slow.text(), /^HTTP\/1.1 408 /);
+
+    const idle = rawClient(r);
+    idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => idle.text().includes('\r\n\r\nb'), { what: 'the reply' });
+    const answered = Date.now();
+    await waitFor(() => idle.closed(), { what: 'the idle connection to close', timeoutMs: 3_000 });
+    assert.ok(Date.now() - answered >= 300, 'not before the keep-alive time');
+  });
+
+  test(`a head split into single bytes is read whole (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b', (req, res) => res.end(`${req.url} ${req.headers['x-long']}`));
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    const c = rawClient(r);
+    t.after(() => c.socket.destroy());
+    c.socket.setNoDelay(true);
+    const long = 'v'.repeat(300);
+    const bytes = `GET /${'p'.repeat(200)} HTTP/1.1\r\nHost: s.test\r\n${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${i}\r\n`).join('')}X-Long: ${long}\r\n\r\n`;
+    for (let i = 0; i < bytes.length; i += 7) {
+      c.socket.write(bytes.slice(i, i + 7));
+      await new Promise((resolve) => setImmediate(resolve)); // separate reads as far as the loop allows
+    }
+    await waitFor(() => c.text().includes(long), { what: 'the reply' });
+    assert.ok(c.text().includes(`/${'p'.repeat(200)} ${long}`));
+    assert.equal(b.seen[0]!.headers['x-h39'], '39');
+  });
+
+  test(`closing the router: an idle raw connection closes at once, an answer in progress finishes (${kind})`, async (t) => {
+    let release: (() => void) | undefined;
+    const b = await startBackend(t, 'b', (req, res) => {
+      if (req.url === '/hold') release = () => res.end('held');
+      else res.end('quick');
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    const idle = rawClient(r);
+    idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => idle.text().includes('quick'), { what: 'the first reply' });
+    const busy = rawClient(r);
+    busy.socket.write('GET /hold HTTP/1.1\r\nHost: s.test\r\n\r\n');
+    await waitFor(() => release !== undefined, { what: 'the held request to reach the backend' });
+    const closing = r.router.close();
+    await waitFor(() => idle.closed(), { what: 'the idle connection to close' });
+    assert.equal(busy.closed(), false);
+    release!();
+    await waitFor(() => busy.closed(), { what: 'the busy connection to close after its reply' });
+    assert.ok(busy.text().includes('held'));
+    await closing;
+  });
+
+  test(`a large response arrives whole through a client that pauses and resumes (backpressure both ways) (${kind})`, async (t) => {
+    const size = 8 * 1024 * 1024;
+    const body = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) body[i] = (i * 31) & 0xff;
+    let pushedBack = 0; // the backend's writes the router held back: the stalled client's pressure reached it
+    const b = await startBackend(t, 'big', (req, res) => {
+      if (req.url === '/chunked') res.writeHead(200); // no length: chunked from the backend, chunked to the client
+      else res.writeHead(200, { 'content-length': String(size) });
+      let at = 0;
+      const pump = (): void => {
+        while (at < size) {
+          const chunk = body.subarray(at, (at += 64 * 1024));
+          if (!res.write(chunk)) {
+            pushedBack++;
+            return void res.once('drain', pump);
+          }
         }
-      }
-      res.end();
-    };
-    pump();
+        res.end();
+      };
+      pump();
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    for (const path of ['/fixed', '/chunked']) {
+      const before = pushedBack;
+      const res = await r.open({ host: 's.test', path }).res;
+      res.pause(); // a stalled reader: the pipes fill up back to the backend
+      await waitFor(() => pushedBack > before, { what: `${path}: the backend to be pushed back` });
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(body), `${path}: the body arrived whole and in order`);
+    }
   });
-  const r = await startRouter(t, [route('s', ['s.test'], [b])]);
-  for (const path of ['/fixed', '/chunked']) {
-    const before = pushedBack;
-    const res = await r.open({ host: 's.test', path }).res;
-    res.pause(); // a stalled reader: the pipes fill up back to the backend
-    await waitFor(() => pushedBack > before, { what: `${path}: the backend to be pushed back` });
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    assert.ok(Buffer.concat(chunks).equals(body), `${path}: the body arrived whole and in order`);
-  }
-});
+}

@@ -3,7 +3,9 @@
 // event, parses each request with node's llhttp in strict mode (raw-parser.ts, the same
 // parser and settings node:http uses), and emits the server's 'request' event with a
 // RawRequest and RawReply (raw-message.ts), so the request chain in router.ts and the
-// site stats serve it exactly as they serve node:http's own request objects.
+// site stats serve it exactly as they serve node:http's own request objects. The same
+// front reads the HTTPS listener's HTTP/1.1 connections once their handshake is done
+// (installTlsRawFront): a TLSSocket is read like a plain socket.
 //
 // A request the raw front does not take (a body, Expect, an upgrade, CONNECT) hands the
 // whole connection to node:http: once every earlier reply is written, the request's head
@@ -17,26 +19,47 @@
 // closes after clientKeepAliveMs; a client's half-close abandons what it asked and ends
 // the connection.
 
+import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { RouterConfig } from './options.ts';
-import { consumeReads, requestParser, type ConsumedReads, type RequestParser } from './raw-parser.ts';
+import { consumeReads, requestParser, takeNodeListener, type ConsumedReads, type NodeConnectionListener, type RequestParser } from './raw-parser.ts';
 import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from './retry-policy.ts';
 
 export interface RawFront {
   /** Close idle connections now and the others once their reply is written (the router is closing). */
   closeIdle(): void;
-  /** Connections the raw front holds (handed-off ones are node:http's). */
+  /** Connections the raw front holds (handed-off ones are node's). */
   readonly size: number;
 }
 
-type ConnectionListener = (this: Server, socket: Socket) => void;
-
+/** The raw front on a plain HTTP server: every connection is HTTP/1.x. */
 export function installRawFront(server: Server, config: RouterConfig): RawFront {
-  const nodeListener = server.listeners('connection').find((l) => l.name === 'connectionListener') as ConnectionListener | undefined;
-  if (nodeListener === undefined) throw new Error("node:http's connection listener not found");
-  server.removeListener('connection', nodeListener);
+  return install(server, 'connection', takeNodeListener(server, 'connection'), config, () => true);
+}
+
+/**
+ * The raw front on the HTTPS listener (node:http2's secure server with allowHTTP1): a
+ * connection whose handshake chose HTTP/1.1 by ALPN (or no ALPN at all) is read by the
+ * raw front from its TLSSocket, decrypted, exactly as a plain one; HTTP/2 ("h2"), or any
+ * other protocol the handshake agreed, goes to node:http2's own listener untouched, and what the raw front hands off goes to node:http's HTTP/1.1
+ * side of the same server (its 'request' and 'upgrade' events).
+ */
+export function installTlsRawFront(server: Http2SecureServer, config: RouterConfig): RawFront {
+  const node = takeNodeListener(server, 'secureConnection');
+  return install(server, 'secureConnection', node, config, (socket) => {
+    const alpn = (socket as TLSSocket).alpnProtocol;
+    if (alpn === false || alpn === 'http/1.1') return true; // what node would give its HTTP/1.1 side
+    node.give(socket); // h2, or any other protocol agreed (node decides)
+    return false;
+  });
+}
+
+/** takes: does the raw front read this connection (else the function gave it to node itself)? */
+function install(server: EventEmitter & { on(event: 'listening' | 'close', l: () => void): unknown }, event: 'connection' | 'secureConnection', nodeListener: NodeConnectionListener, config: RouterConfig, takes: (socket: Socket) => boolean): RawFront {
   const clients = new Set<RawClient>();
   const front = {
     server,
@@ -44,15 +67,14 @@ export function installRawFront(server: Server, config: RouterConfig): RawFront 
     clients,
     closing: false,
     handOff(socket: Socket, bytes: Buffer): void {
-      (socket as unknown as { _handle?: { _consumed?: boolean } })._handle!._consumed = true; // node:http reads this socket's stream, in order
-      nodeListener.call(server, socket);
+      nodeListener.handOff(socket); // node:http reads this socket's stream, in order
       if (bytes.length > 0) socket.unshift(bytes);
       socket.resume();
     },
   };
-  server.prependListener('connection', (socket: Socket) => {
+  server.prependListener(event, (socket: Socket) => {
     if (front.closing) return void socket.destroy();
-    clients.add(new RawClient(socket, front));
+    if (takes(socket)) clients.add(new RawClient(socket, front));
   });
 
   // One sweep for every connection (like node:http's connectionsCheckingInterval): slow
@@ -82,7 +104,7 @@ export function installRawFront(server: Server, config: RouterConfig): RawFront 
 }
 
 interface Front {
-  readonly server: Server;
+  readonly server: EventEmitter;
   readonly config: RouterConfig;
   readonly clients: Set<RawClient>;
   readonly closing: boolean;

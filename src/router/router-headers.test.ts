@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { selfSigned } from '../lib/tls-testing.ts';
 import type { RouterOptions } from './options.ts';
 import { buildRouter } from './router.ts';
-import { route, startBackend, startRouter } from './testing.ts';
+import { route, startBackend, startRouter, type FrontKind } from './testing.ts';
 
 /** What a client behind no trusted proxy may try: every forwarding header, some twice, in odd case. */
 const SPOOFED = {
@@ -41,33 +41,38 @@ async function recordingBackend(t: TestContext) {
   return { backend, seen };
 }
 
-/** Each front and upstream path: the raw front or node:http, a bodiless GET (raw upstream) or a POST (undici). */
-const PATHS: Array<{ name: string; opts: RouterOptions; method: string; body?: string }> = [
+/** Each front and upstream path: the raw front or node:http, over HTTP or HTTPS (HTTP/1.1), a bodiless GET (raw upstream) or a POST (undici). */
+const PATHS: Array<{ name: string; opts: RouterOptions; method: string; body?: string; kind?: FrontKind }> = [
   { name: 'raw front, GET', opts: {}, method: 'GET' },
   { name: 'raw front, POST', opts: {}, method: 'POST', body: 'x' },
   { name: 'node:http front, GET', opts: { rawFront: false }, method: 'GET' },
   { name: 'node:http front, POST', opts: { rawFront: false }, method: 'POST', body: 'x' },
   { name: 'undici only, GET', opts: { rawUpstream: false }, method: 'GET' },
+  { name: 'HTTPS raw front, GET', opts: {}, method: 'GET', kind: 'https' },
+  { name: 'HTTPS raw front, POST', opts: {}, method: 'POST', body: 'x', kind: 'https' },
+  { name: 'HTTPS node:http front, GET', opts: { rawFront: false }, method: 'GET', kind: 'https' },
 ];
 
 for (const path of PATHS) {
   test(`a client's own forwarding headers are replaced by the router's (${path.name})`, async (t) => {
     const { backend, seen } = await recordingBackend(t);
-    const r = await startRouter(t, [route('s', ['s.test'], [backend])], path.opts);
+    const proto = path.kind ?? 'http';
+    const r = await startRouter(t, [route('s', ['s.test'], [backend])], path.opts, proto);
     const reply = await r.send({ host: 's.test:8080', method: path.method, headers: SPOOFED, ...(path.body ? { body: path.body } : {}) });
     assert.equal(reply.status, 200);
     assert.deepEqual(seen[0], [
-      ['forwarded', 'for=127.0.0.1;proto=http;host="s.test:8080"'],
+      ['forwarded', `for=127.0.0.1;proto=${proto};host="s.test:8080"`],
       ['x-forwarded-for', '127.0.0.1'],
       ['x-forwarded-host', 's.test:8080'],
-      ['x-forwarded-proto', 'http'],
+      ['x-forwarded-proto', proto],
       ['x-real-ip', '127.0.0.1'],
     ]);
   });
 
   test(`a trusted proxy's chain is extended (${path.name})`, async (t) => {
     const { backend, seen } = await recordingBackend(t);
-    const r = await startRouter(t, [route('s', ['s.test'], [backend])], { ...path.opts, trustedProxies: ['10.0.0.0/8', '127.0.0.1'] });
+    const proto = path.kind ?? 'http';
+    const r = await startRouter(t, [route('s', ['s.test'], [backend])], { ...path.opts, trustedProxies: ['10.0.0.0/8', '127.0.0.1'] }, proto);
     const fromProxy = {
       'x-forwarded-for': '203.0.113.7, 10.1.2.3',
       'x-forwarded-proto': 'https',
@@ -80,7 +85,7 @@ for (const path of PATHS) {
     const reply = await r.send({ host: 's.test', method: path.method, headers: fromProxy, ...(path.body ? { body: path.body } : {}) });
     assert.equal(reply.status, 200);
     assert.deepEqual(seen[0], [
-      ['forwarded', 'for=203.0.113.7;proto=https;host=www.s.test, for=10.1.2.3, for=127.0.0.1;proto=http;host=s.test'],
+      ['forwarded', `for=203.0.113.7;proto=https;host=www.s.test, for=10.1.2.3, for=127.0.0.1;proto=${proto};host=s.test`],
       ['x-forwarded-for', '203.0.113.7, 10.1.2.3, 127.0.0.1'],
       ['x-forwarded-host', 'www.s.test'],
       ['x-forwarded-port', '443'],

@@ -185,6 +185,7 @@ test('a site with httpsRedirect sends plain HTTP to HTTPS with a 308; others and
   const be = await startBackend(t, 'be');
   const r = { ...route('r', ['r.test'], [be]), httpsRedirect: true };
   const { router, port: httpsPort } = await startTlsRouter(t, [r, route('p', ['p.test'], [be])]);
+  router.setCertificates([{ site: 'r', ...selfSigned(t, 'r.test', ['DNS:r.test']) }]); // the redirect waits for one (https-policy.test.ts)
   await new Promise<void>((resolve) => router.server.listen(0, '127.0.0.1', resolve));
   const httpPort = (router.server.address() as AddressInfo).port;
   const get = (host: string, path: string) =>

@@ -7,7 +7,10 @@
 //      never another site's content);
 //   2. target and hygiene: only origin-form targets ("/path?query") with one Host
 //      header are forwarded (else 400; the strict parser refused worse already);
-//   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS;
+//   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS once
+//      the Host has a valid certificate (tls-certificates.ts: its site's own, covering
+//      it, in date); HSTS: a site with hsts adds Strict-Transport-Security to every
+//      answer over HTTPS (hsts.ts), on the same condition;
 //      maintenance: a site in maintenance answers 503 with its page (site-pages.ts),
 //      but to its allowIps; endpoints: a site with none → 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
@@ -48,6 +51,8 @@ import { UpstreamPools } from './upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './tls-certificates.ts';
 import { createTlsServer } from './tls-server.ts';
 import { sendHttpsRedirect } from './https-redirect.ts';
+import { addHsts, hstsValue } from './hsts.ts';
+import { normalizeHost } from './route-table.ts';
 import { maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 import type { AddressInfo } from 'node:net';
@@ -113,9 +118,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
-    if (route.httpsRedirect && tls?.server.listening && !('encrypted' in req.socket)) {
-      return sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
-    }
+    if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
     if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
@@ -135,6 +138,20 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const certs = new CertificateStore(log);
   const tls = config.tls ? createTlsServer(config, config.tls, certs, onRequest, onUpgrade) : undefined;
   if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
+
+  /**
+   * Chain step 3's HTTPS policy, once the Host has a valid certificate: over HTTPS, HSTS
+   * on the answer; over plain HTTP, the redirect (true: answered).
+   */
+  function httpsPolicy(req: ClientRequest, res: ClientReply, route: Route): boolean {
+    if ('encrypted' in req.socket) {
+      if (route.hsts && certs.validFor(hostName(req))) addHsts(res, hstsValue(route.hsts));
+      return false;
+    }
+    if (!route.httpsRedirect || !tls?.server.listening || !certs.validFor(hostName(req))) return false;
+    sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
+    return true;
+  }
 
   /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
   function admit(req: ClientRequest): Route | RouterError {
@@ -210,3 +227,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 }
 
 function ignore(): void {}
+
+/** The Host without port or trailing dot, lower case ('' when unusable). */
+function hostName(req: ClientRequest): string {
+  return normalizeHost(req.headers.host ?? '') ?? '';
+}

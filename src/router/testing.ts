@@ -2,8 +2,11 @@
 // keep-alive client, each cleaned up by the test that made it.
 
 import { Agent, createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { selfSigned } from '../lib/tls-testing.ts';
 import { pino } from 'pino';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
@@ -39,9 +42,23 @@ export async function startBackend(t: TestContext, name: string, handler?: Reque
   return { server, port, seen, kill, endpoint: { vs: name, address: '127.0.0.1', port, release: 'r1' } };
 }
 
+/**
+ * The router's client-facing listeners, both on the raw front by default: plain HTTP, and
+ * HTTPS with HTTP/1.1 (no ALPN offered, as curl --http1.1 and most HTTP/1.1 clients).
+ * Contract tests run their cases on each.
+ */
+export type FrontKind = 'http' | 'https';
+export const FRONTS: readonly FrontKind[] = ['http', 'https'];
+
 export interface TestRouter {
   router: Router;
+  /** The port of the listener under test (the HTTPS one for an 'https' router). */
   port: number;
+  readonly kind: FrontKind;
+  /** The listener under test: router.server, or router.tlsServer for 'https'. */
+  readonly listener: Server | NetServer;
+  /** A raw client connection to that listener (TLS for 'https', SNI s.test, any certificate accepted). */
+  connect(servername?: string): Socket;
   /** Send one request through the router (keep-alive) and read the whole response. */
   send(req: SendOptions): Promise<Reply>;
   /** Start a request; its response resolves as soon as the headers arrive. */
@@ -64,17 +81,20 @@ export interface Reply {
   body: string;
 }
 
-export async function startRouter(t: TestContext, routes: Route[], opts: RouterOptions = {}): Promise<TestRouter> {
-  const router = buildRouter(opts);
+/** kind 'https': the router gets a test certificate (unless opts.tls) and requests go over its HTTPS listener. */
+export async function startRouter(t: TestContext, routes: Route[], opts: RouterOptions = {}, kind: FrontKind = 'http'): Promise<TestRouter> {
+  const https = kind === 'https';
+  const router = buildRouter(https ? { tls: opts.tls ?? selfSigned(t, 'router.test', ['DNS:s.test', 'DNS:*.test']), ...opts } : opts);
   router.setRoutes(routes);
-  const port = await listen(router.server);
-  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const port = await listen(https ? (router.tlsServer as unknown as Server) : router.server);
+  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }) : new Agent({ keepAlive: true, maxSockets: 16 });
   t.after(async () => {
     agent.destroy();
     await router.destroy();
   });
   const open = (o: SendOptions) => {
-    const req = request({ host: '127.0.0.1', port, agent, method: o.method ?? 'GET', path: o.path ?? '/', headers: { host: o.host, ...o.headers } });
+    const options = { host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path ?? '/', headers: { host: o.host, ...o.headers } };
+    const req = https ? httpsRequest({ ...options, agent: agent as HttpsAgent, servername: o.host.replace(/:\d+$/, '') }) : request({ ...options, agent });
     const res = new Promise<IncomingMessage>((resolve, reject) => {
       req.on('response', resolve);
       req.on('error', reject);
@@ -89,7 +109,9 @@ export async function startRouter(t: TestContext, routes: Route[], opts: RouterO
     for await (const c of res) chunks.push(c as Buffer);
     return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() };
   };
-  return { router, port, send, open };
+  const connect = (servername = 's.test'): Socket =>
+    https ? tlsConnect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port });
+  return { router, port, kind, listener: https ? (router.tlsServer as unknown as NetServer) : router.server, connect, send, open };
 }
 
 export function route(site: string, domains: string[], backends: Array<Backend | Endpoint>): Route {

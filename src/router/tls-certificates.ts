@@ -3,7 +3,12 @@
 // certificate serves only domains of its own site that its SAN covers, so a site can
 // never take over another's name. The SNI callback looks up the exact name first, then
 // the longest `*.suffix`; an unknown or absent SNI gets the server's default certificate.
+// It also says whether a host has a valid certificate (validFor): one of its site's own,
+// covering the name, within its validity dates — never the default (development)
+// certificate. The HTTPS redirect and HSTS wait for that, so a new site never sends its
+// visitors into a certificate error.
 
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
@@ -22,10 +27,13 @@ export interface SiteCertificate extends CertificatePem {
 interface Loaded {
   context: SecureContext;
   names: string[];
+  /** Validity dates, ms since the epoch. */
+  notBefore: number;
+  notAfter: number;
 }
 
 export class CertificateStore {
-  #byName = new Map<string, SecureContext>();
+  #byName = new Map<string, Loaded>();
   #bySite = new Map<string, Loaded>();
   #routes: readonly Route[] = [];
   readonly #log: Logger;
@@ -39,7 +47,8 @@ export class CertificateStore {
     const next = new Map<string, Loaded>();
     for (const c of certs) {
       try {
-        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), names: certDnsNames(c.cert) });
+        const x509 = new X509Certificate(c.cert);
+        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), names: certDnsNames(x509), notBefore: Date.parse(x509.validFrom), notAfter: Date.parse(x509.validTo) });
       } catch (err) {
         this.#log.warn({ event: 'tls.bad-certificate', site: c.site, err: (err as Error).message }, 'ignoring a certificate that cannot be loaded');
       }
@@ -55,12 +64,12 @@ export class CertificateStore {
   }
 
   #rebuild(): void {
-    const byName = new Map<string, SecureContext>();
+    const byName = new Map<string, Loaded>();
     if (this.#bySite.size > 0) {
       for (const r of this.#routes) {
         const loaded = this.#bySite.get(r.site);
         if (!loaded) continue;
-        for (const d of r.domains) if (namesCover(loaded.names, d)) byName.set(d.toLowerCase(), loaded.context);
+        for (const d of r.domains) if (namesCover(loaded.names, d)) byName.set(d.toLowerCase(), loaded);
       }
     }
     this.#byName = byName;
@@ -68,7 +77,19 @@ export class CertificateStore {
 
   /** Exact name, then the longest `*.suffix` above it; undefined → the default certificate. */
   lookup(servername: string | undefined): SecureContext | undefined {
-    const name = (servername ?? '').toLowerCase().replace(/\.$/, '');
+    return this.#find((servername ?? '').toLowerCase().replace(/\.$/, ''))?.context;
+  }
+
+  /**
+   * Does this host (a normalised Host: lower case, no port) get a valid certificate: its
+   * site's own, whose names cover it, within its validity dates at `now`?
+   */
+  validFor(host: string, now = Date.now()): boolean {
+    const loaded = this.#find(host);
+    return loaded !== undefined && now >= loaded.notBefore && now < loaded.notAfter && namesCover(loaded.names, host);
+  }
+
+  #find(name: string): Loaded | undefined {
     if (!name) return undefined;
     const exact = this.#byName.get(name);
     if (exact) return exact;

@@ -1,7 +1,8 @@
 // The smuggling corpus (smuggling-corpus.ts) over TLS: the HTTP/1.1 side of the HTTPS
 // listener (ALPN http/1.1) must refuse every case with a 4xx just like plain HTTP, and a
-// recording backend proves nothing was smuggled through — in-process and in a worker of
-// the router cluster. (request-hygiene.test.ts does the same over plain TCP.)
+// recording backend proves nothing was smuggled through — on the raw front (the default)
+// and on node:http (rawFront off), in-process and in a worker of the router cluster.
+// (request-hygiene.test.ts does the same over plain TCP.)
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,16 @@ const ROUTES = (b: Backend) => [route('s', ['s.test'], [b]), route('o', ['other.
 test('over TLS in-process: every malformed or smuggling request is refused with a 4xx and nothing is smuggled', async (t) => {
   const b = await recordingBackend(t);
   const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']) });
+  router.setRoutes(ROUTES(b));
+  const server = router.tlsServer!;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => router.destroy());
+  await assertRefusedOverTls(t, (server.address() as AddressInfo).port, b);
+});
+
+test('over TLS in-process with rawFront off (node:http): every malformed or smuggling request is refused with a 4xx and nothing is smuggled', async (t) => {
+  const b = await recordingBackend(t);
+  const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']), rawFront: false });
   router.setRoutes(ROUTES(b));
   const server = router.tlsServer!;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

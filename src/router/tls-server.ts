@@ -5,6 +5,9 @@
 // (tls-preference.ts: RSA and ECDSA alike, TLS 1.2 and 1.3). Both
 // protocols go to the same request handler as plain HTTP; upgrades (WebSocket) are
 // HTTP/1.1 only and arrive through the 'upgrade' event of the HTTP/1.1 side.
+// With rawFront (the default), an HTTP/1.1 connection is read by the raw front
+// (raw-server.ts) once its handshake is done, as a plain one is; what it does not take
+// (a body, an upgrade) is handed to node:http's HTTP/1.1 side mid-connection.
 
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +17,7 @@ import { clientSideSettings, type RouterConfig } from './options.ts';
 import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
 import { handshakePreference } from './tls-preference.ts';
 import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
+import { installTlsRawFront } from './raw-server.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -28,6 +32,9 @@ export function createTlsServer(
   const server = createSecureServer(
     {
       allowHTTP1: true,
+      noDelay: true,
+      // a client that never finishes its handshake is a slowloris too: as long as a head may take
+      handshakeTimeout: config.clientHeadersTimeoutMs,
       cert: defaultCert.cert,
       key: defaultCert.key,
       SNICallback: certs.sniCallback,
@@ -39,6 +46,7 @@ export function createTlsServer(
   );
   // The HTTP/1.1 side reads node:http's server settings from the server object.
   Object.assign(server, clientSideSettings(config));
+  const front = config.rawFront ? installTlsRawFront(server, config) : undefined;
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
   server.setTimeout(config.clientRequestTimeoutMs);
@@ -63,6 +71,7 @@ export function createTlsServer(
     (closing ??= (async () => {
       stopListening();
       sessions.forEach((s) => s.close()); // GOAWAY: open streams finish, no new ones
+      front?.closeIdle(); // idle raw connections now, busy ones after their reply
       if (sockets.size === 0) return;
       const deadline = setTimeout(sockets.destroyAll, config.drainTimeoutMs);
       await sockets.drained();

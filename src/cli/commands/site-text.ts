@@ -4,6 +4,7 @@ import type { Site } from '../../model/index.ts';
 import { table } from '../table.ts';
 import { pagesText } from './site-pages-flags.ts';
 import { retryText } from './retry-flags.ts';
+import { hstsText } from './https-flags.ts';
 
 type Line = [key: keyof Site | 'pages', label: string, value: (s: Site) => string];
 
@@ -21,6 +22,7 @@ const LINES: Line[] = [
   ['resources', 'resources', (s) => pairs(s.resources)],
   ['egress', 'egress', (s) => s.egress ?? 'default (none)'],
   ['httpsRedirect', 'https redirect', (s) => (s.httpsRedirect ? 'on' : 'off')],
+  ['hsts', 'hsts', (s) => hstsText(s.hsts)],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
 ];

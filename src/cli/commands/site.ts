@@ -10,8 +10,10 @@ import { siteText } from './site-text.ts';
 import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
 import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
+import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
 
-interface CreateOpts extends GuestOpts {
+interface CreateOpts extends GuestOpts, HttpsOpts {
+  httpsRedirect?: string;
   customer?: string;
   domain: string[];
   kind: string;
@@ -29,7 +31,7 @@ interface GuestOpts extends GuestFlags {
   drainTimeout?: string;
 }
 
-interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts {
+interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts {
   drainTimeout?: string;
   balance?: string;
   weight: string[];
@@ -38,7 +40,7 @@ interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts {
 
 export function registerSite(program: Command, ctx: Context): void {
   const site = program.command('site').description('manage sites');
-  guestOptions(site.command('create <name>'))
+  hstsOptions(guestOptions(site.command('create <name>')))
     .description('create a site')
     .option('--customer <id>', 'owner (admin tokens only; a customer token implies it)')
     .option('--domain <host>', 'a domain it answers (required, repeatable; *.example.com allowed; not localhost, an IP address or a public suffix)', collect, [])
@@ -49,7 +51,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
     .option('--balance <policy>', BALANCE_HELP)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
-    .addHelpText('after', GUEST_HELP)
+    .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
+    .addHelpText('after', GUEST_HELP + HTTPS_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       // no default: localhost names are the farm's own, and no site may claim them
@@ -63,13 +66,21 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.balance !== undefined) body.balance = balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
       Object.assign(body, guestBody(o));
+      if (o.httpsRedirect !== undefined) {
+        if (o.httpsRedirect !== 'on' && o.httpsRedirect !== 'off') throw new CliError(`--https-redirect must be on or off, got "${o.httpsRedirect}"`);
+        body.httpsRedirect = o.httpsRedirect === 'on';
+      }
+      if (hasHstsFlags(o)) {
+        const hsts = hstsBody(o, undefined);
+        if (Object.keys(hsts).length > 0) body.hsts = hsts;
+      }
       const res = await ctx.api().post<{ site: Site }>('/v1/sites', body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       if (ctx.quiet()) return ctx.print.out(res.site.name);
       ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${res.site.replicas} replica(s)) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
     });
-  guestOptions(site.command('set <name>'))
+  hstsOptions(guestOptions(site.command('set <name>')))
     .description("change a site's settings: domains, command, env, health checks, replicas, router settings (balancing, limits, retries, pages) and guest resources")
     .option('--domain <host>', 'replace the domains with these (repeatable)', collect, [])
     .option('--add-domain <host>', 'add a domain (repeatable)', collect, [])
@@ -92,7 +103,7 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--health-rise <n>', 'passing checks before an endpoint is up again')
     .option('--health-fall <n>', 'failing checks before an endpoint is down')
     .option('--health-status <code>', 'the status a check expects (default any 2xx/3xx)')
-    .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS')
+    .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
     .option('--per-try-timeout <duration|off>', 'each try of a bodiless idempotent request waits this long for headers (e.g. 2s, 500ms), then the next endpoint')
     .option('--retry-budget <ratio>', 'retries may add at most this share of the requests, 0–1 (default 0.2)')
     .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
@@ -102,16 +113,17 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
-    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP)
+    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP)
     .action(async (name: string, o: SetOpts) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
-      const current = needsCurrent(o) || hasRetryFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
+      const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       const body = siteFieldsBody(o, current);
       if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
       if (o.balance !== undefined) body.balance = o.balance === DEFAULT ? balanceBody('round-robin', o.weight) : balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
       Object.assign(body, await pagesBody(o));
       if (hasRetryFlags(o)) body.retry = retryBody(o, current?.retry);
+      if (hasHstsFlags(o)) body.hsts = hstsBody(o, current?.hsts);
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
       const res = await ctx.api().patch<{ site: Site }>(path, body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
