@@ -10,7 +10,7 @@ import { listenOn } from '../lib/listen.ts';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { bootRouterCluster, buildRouter, trackSiteStats, watchCertificates, watchRoutes, type BootedRouterCluster, type SiteStats } from '../router/index.ts';
+import { bootRouterCluster, buildRouter, publishLoad, trackSiteStats, watchCertificates, watchRoutes, type BootedRouterCluster, type SiteStats } from '../router/index.ts';
 import type { Store } from '../store/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
@@ -40,6 +40,9 @@ export interface FarmRouter {
   metricsRegistry?: () => Registry;
   close(): Promise<void>;
 }
+
+/** The router's id in the store (its load record, keys.routerLoad; its registration, keys.router). */
+export const FARM_ROUTER_ID = 'local';
 
 /** Ctrl-C: open requests get this long to finish, then connections are cut (the farm's stop budget, farm.ts). */
 export const STOP_DRAIN_MS = 1_000;
@@ -84,6 +87,7 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
     // table and certificates first: the workers start with them (no moment of 404s)
     stops.push(await watchRoutes(store, rc, o.log));
     if (rc.httpsPort !== undefined) stops.push(await watchCertificates(store, rc, o.log));
+    stops.push(publishLoad(store, rc, { id: FARM_ROUTER_ID, log: o.log }));
     await rc.listen();
   } catch (err) {
     stops.forEach((stop) => stop());
@@ -114,6 +118,7 @@ async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmR
   };
   try {
     stops.push(await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, o.log));
+    stops.push(publishLoad(store, router, { id: FARM_ROUTER_ID, log: o.log }));
     const port = await listenOn(router.server, o.httpPort, o.host);
     let httpsUrl: string | undefined;
     if (router.tlsServer && o.httpsPort !== undefined) {

@@ -62,6 +62,8 @@ export interface FarmOptions {
   maxVirtualServers?: number;
   /** Scheduled farm backups (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
+  /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
+  autoscale?: { stableWindowMs?: number; panicWindowMs?: number };
 }
 
 /** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
@@ -145,7 +147,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
+    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) });
     closers.push(() => reconciler.close());
 
     const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });

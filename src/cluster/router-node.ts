@@ -11,8 +11,8 @@
 import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
-  bootRouterCluster, buildRouter, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
-  type BootedRouterCluster, type CertificatePem, type Router, type SiteStats,
+  bootRouterCluster, buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  type BootedRouterCluster, type CertificatePem, type LoadSource, type Router, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
@@ -55,6 +55,8 @@ export interface RouterNode {
 interface Built {
   router?: Router;
   sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
+  /** Its per-site load and wakes (publish-load.ts). */
+  load: LoadSource;
   registry(): Registry;
   /** Listen (HTTP, then HTTPS when asked): only once the first table is in. */
   listen(): Promise<{ port: number; httpsPort?: number }>;
@@ -81,6 +83,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     stops.push(() => live.close());
     stops.push(await watchRoutes(store, live, log));
     if (opts.https) stops.push(await watchCertificates(store, b.sink, log));
+    stops.push(publishLoad(store, b.load, { id: opts.id, log }));
     // the first full table (and certificates) is in: from the first connection, a known site is never a 404
     const { port, httpsPort } = await b.listen();
     const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
@@ -131,6 +134,7 @@ function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
       abandonEndpoints: (endpoints) => router.abandonEndpoints(endpoints),
       setCertificates: (certs) => router.setCertificates(certs),
     },
+    load: router,
     registry: () => registry,
     async listen() {
       const port = await listenOn(router.server, opts.httpPort, opts.host);
@@ -149,7 +153,7 @@ async function bootWorkers(opts: RouterNodeOptions, log: Logger): Promise<Built>
     router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
   });
   return {
-    sink: rc, registry: () => rc.metricsRegistry(),
+    sink: rc, load: rc, registry: () => rc.metricsRegistry(),
     async listen() {
       await rc.listen(); // every worker starts with the table and certificates set so far
       return { port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}) };

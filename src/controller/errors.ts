@@ -111,6 +111,13 @@ export class CustomerHasSitesError extends ControllerError {
   }
 }
 
+/** 409: a fixed replica count asked of a site that autoscales. */
+export class SiteAutoscaledError extends ControllerError {
+  constructor(site: string, min: number, max: number) {
+    super('site_autoscaled', 409, `site ${site} autoscales between ${min} and ${max} replicas: change --min-replicas/--max-replicas, or turn autoscaling off (autoscale: {}, corral site set --autoscale off) to set a fixed count`);
+  }
+}
+
 /** 409: the record kept changing under us; the client may simply retry. */
 export class ConcurrentUpdateError extends ControllerError {
   constructor(what: string) {

@@ -28,10 +28,14 @@
 //     adds the new one, and retires after the drain timeout like any other. The next move
 //     waits until that assignment is gone. A build that is not ready within
 //     SPREAD_MOVE_TIMEOUT_MS is abandoned (retired as a surplus, the not-ready one first).
+//
+// A site that autoscales counts the autoscaler's replicas (snap.scales, autoscale-rule.ts
+// desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 import { placeReplicas, spreadMove } from './scheduler.ts';
+import { desiredReplicas } from './autoscale-rule.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -48,6 +52,8 @@ export interface FarmSnapshot {
   statuses: Map<string, VsStatus>;
   /** Keyed by site name. */
   routes: Map<string, Route>;
+  /** The autoscaler's decisions, keyed by site name (absent: none). */
+  scales?: Map<string, ScaleRecord>;
 }
 
 /** What the reconciler remembers between passes (lost on restart, which only delays). */
@@ -89,7 +95,8 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const siteNames = new Set(snap.sites.map((s) => s.name));
   const siteKeys = new Set(snap.sites.map(siteStorageKey));
 
-  for (const site of snap.sites) {
+  for (const stored of snap.sites) {
+    const site = stored.autoscale ? { ...stored, replicas: desiredReplicas(stored, snap.scales?.get(stored.name)) } : stored;
     planSite(site, bySite.get(siteStorageKey(site)) ?? [], snap, mem, opts, placedSoFar, actions);
   }
   for (const [key, assignments] of bySite) {
@@ -161,6 +168,7 @@ function planSite(
   if (site.maintenance?.on === true) route.maintenance = site.maintenance;
   if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
   if (site.hsts) route.hsts = site.hsts;
+  if (site.autoscale?.minReplicas === 0 && route.endpoints.length === 0) route.idle = true;
   // The engine already probes every VS and only ready ones are routed: the router probes
   // too only when the site asks for it (healthCheck set, not off), one probe stream per VS, not one per router process.
   if (site.healthCheck !== undefined && site.healthCheck.off !== true) {
@@ -278,7 +286,7 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs, r.hsts];
+  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs, r.hsts, r.idle];
   return JSON.stringify(parts(a)) === JSON.stringify(parts(b)) && samePages(a, b);
 }
 

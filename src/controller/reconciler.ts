@@ -4,13 +4,14 @@
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
-import { keys, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
+import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
 
 export interface ReconcilerOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface ReconcilerOptions {
    * returns undefined this reconciler is no longer leader and writes nothing.
    */
   fence?: () => Compare | undefined;
+  /** The autoscaler's timing (autoscaler.ts): it runs beside the reconciler, on the same leader, with the same fence. */
+  autoscale?: Partial<AutoscalerTiming>;
 }
 
 export interface Reconciler {
@@ -40,7 +43,7 @@ export interface Reconciler {
   close(): Promise<void>;
 }
 
-const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses];
+const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses, keys.scales];
 
 export async function startReconciler(opts: ReconcilerOptions): Promise<Reconciler> {
   const { store } = opts;
@@ -114,6 +117,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   const timer = setInterval(kick, opts.tickMs ?? 500);
   timer.unref();
   kick();
+  const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
 
   return {
     kick,
@@ -125,6 +129,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
       clearInterval(timer);
       if (debounce) clearTimeout(debounce);
       for (const w of watchers) w.close();
+      await autoscaler.close();
       await chain;
     },
   };
@@ -132,8 +137,8 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
 
 /** Everything planReconcile looks at, read from the store. */
 export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
-  const [sites, releases, engines, assignments, statuses, routes, drains] = await Promise.all(
-    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains].map((p) => store.range(p)),
+  const [sites, releases, engines, assignments, statuses, routes, drains, scales] = await Promise.all(
+    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales].map((p) => store.range(p)),
   );
   const parse = <T>(r: { kvs: { value: string }[] } | undefined): T[] => (r?.kvs ?? []).map((kv) => JSON.parse(kv.value) as T);
   const drained = new Set((drains?.kvs ?? []).map((kv) => kv.key.slice(keys.engineDrains.length)));
@@ -144,6 +149,7 @@ export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
     assignments: parse<Assignment>(assignments),
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
+    scales: new Map(parse<ScaleRecord>(scales).map((r) => [r.site, r])),
   };
 }
 

@@ -4,7 +4,7 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
   Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
-  SiteLimits, SiteName, SiteResources, Hsts,
+  SiteLimits, SiteName, SiteResources, Hsts, Autoscale,
 } from '../model/schemas.ts';
 
 // The field rules are the model's, shared with the router and the engine (src/model/schemas.ts).
@@ -37,6 +37,8 @@ const siteSettings = {
   errorPages: Type.Optional(ErrorPages),
   /** Strict-Transport-Security on HTTPS responses; a PATCH replaces the whole object (`{}`: off). */
   hsts: Type.Optional(closed(Hsts)),
+  /** Autoscaling and scale to zero; a PATCH replaces the whole object (`{}`: off, back to the fixed `replicas`). */
+  autoscale: Type.Optional(closed(Autoscale)),
 };
 
 export const SiteCreateBody = Type.Object({

@@ -4,7 +4,7 @@
 // schemas (src/model/schemas.ts), checked before this runs.
 
 import type { Static } from 'typebox';
-import { newSiteId, type Balance, type Hsts, type Site } from '../model/index.ts';
+import { newSiteId, type Autoscale, type Balance, type Hsts, type Site } from '../model/index.ts';
 import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
 import { DomainReservedError, ValidationError } from './errors.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
@@ -43,6 +43,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
   if (errorPages) site.errorPages = errorPages;
   if (input.hsts !== undefined && Object.keys(input.hsts).length > 0) site.hsts = input.hsts as Hsts;
+  if (input.autoscale !== undefined && Object.keys(input.autoscale).length > 0) site.autoscale = input.autoscale as Autoscale;
   checkSite(site);
   return site;
 }
@@ -84,6 +85,10 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     if (Object.keys(patch.hsts).length > 0) next.hsts = patch.hsts as Hsts;
     else delete next.hsts;
   }
+  if (patch.autoscale !== undefined) {
+    if (Object.keys(patch.autoscale).length > 0) next.autoscale = patch.autoscale as Autoscale;
+    else delete next.autoscale;
+  }
   checkSite(next);
   return next;
 }
@@ -110,7 +115,18 @@ function checkSite(site: Site): void {
   checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
   if (site.hsts) checkHsts(site.hsts);
+  if (site.autoscale) checkAutoscale(site.autoscale);
   checkSitePages(site);
+}
+
+/** Bounds that span fields; each field's own range is the model's (src/model/schemas.ts Autoscale). */
+function checkAutoscale(a: Partial<Autoscale>): void {
+  if (a.maxReplicas === undefined) throw new ValidationError('body.autoscale.maxReplicas is required (send autoscale: {} to turn autoscaling off)');
+  a.minReplicas ??= 1;
+  if (a.minReplicas > a.maxReplicas) throw new ValidationError(`body.autoscale.minReplicas (${a.minReplicas}) must not be above maxReplicas (${a.maxReplicas})`);
+  if (a.idleTimeoutMs !== undefined && a.minReplicas > 0) {
+    throw new ValidationError('body.autoscale.idleTimeoutMs is only for minReplicas 0 (scale to zero): a site with servers always running is never idle');
+  }
 }
 
 /** hstspreload.org's rules for a preload entry: includeSubDomains and a max-age of a year or more. */

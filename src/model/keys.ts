@@ -54,6 +54,15 @@ export const keys = {
   /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
   events: `${ROOT}/events/`,
   event: (id: string) => `${ROOT}/events/${id}`,
+  /** The autoscaler's replica count per autoscaled site (ScaleRecord), written by the leader. */
+  scales: `${ROOT}/scales/`,
+  scale: (site: string) => `${ROOT}/scales/${site}`,
+  /** Each router's per-site load (RouterLoadRecord), under the router's lease. */
+  routerLoads: `${ROOT}/router-load/`,
+  routerLoad: (id: string) => `${ROOT}/router-load/${id}`,
+  /** Wake requests for idle sites (WakeRecord), put by routers, deleted by the leader's autoscaler. */
+  wakes: `${ROOT}/wakes/`,
+  wake: (site: string) => `${ROOT}/wakes/${site}`,
 } as const;
 
 /** The last path segment of a key. */

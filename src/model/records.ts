@@ -62,6 +62,65 @@ export interface Site {
   updatedAt: string;
   /** HSTS on the site's HTTPS responses (off when absent); the redirect and HSTS wait for a valid certificate in the router. */
   hsts?: Hsts;
+  /** Autoscaling (and scale to zero when minReplicas is 0): the replica count follows the routers' load; `replicas` is then not used. */
+  autoscale?: Autoscale;
+}
+
+/**
+ * A site's autoscaling: between minReplicas and maxReplicas servers, sized so each
+ * carries about targetConcurrency requests in flight (Knative's concurrency target).
+ * With minReplicas 0, no request for idleTimeoutMs stops every server (scale to zero).
+ */
+export interface Autoscale {
+  minReplicas: number;
+  maxReplicas: number;
+  /** In-flight requests (open WebSockets included) per VS the autoscaler aims at. Default DEFAULT_TARGET_CONCURRENCY. */
+  targetConcurrency?: number;
+  /** Only with minReplicas 0: how long without requests before the site scales to zero. Default DEFAULT_IDLE_TIMEOUT_MS. */
+  idleTimeoutMs?: number;
+}
+
+/** Autoscaling defaults (src/controller/autoscale-rule.ts). */
+export const DEFAULT_TARGET_CONCURRENCY = 10;
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
+/** The autoscaler's decision for one site (keys.scale): the replica count the plan uses while the site autoscales. */
+export interface ScaleRecord {
+  site: string;
+  /** The site's id when it has one: a decision never carries over to a new site of the same name. */
+  siteId?: string;
+  replicas: number;
+  /** Why, in words (also in the site's farm event). */
+  reason: string;
+  at: string;
+  /** Last time any router saw a request or an open tunnel for the site (ms since the epoch). */
+  lastActiveAt: number;
+}
+
+/** One router's per-site load (keys.routerLoad), written every second under its lease while it has any. */
+export interface RouterLoadRecord {
+  router: string;
+  at: number;
+  /** Site → figures over the last report interval (every worker of the router summed). */
+  sites: Record<string, SiteLoadFigures>;
+}
+
+export interface SiteLoadFigures {
+  /** Time-weighted mean of requests in flight plus open tunnels over the interval. */
+  concurrency: number;
+  /** The most in flight at once during the interval. */
+  peak: number;
+  /** Requests begun during the interval. */
+  requests: number;
+  /** In flight (requests, tunnels, held requests) when the report was taken. */
+  open: number;
+}
+
+/** A router holds requests for an idle site and asks for it to be woken (keys.wake); the leader's autoscaler acts and deletes it. */
+export interface WakeRecord {
+  site: string;
+  router: string;
+  at: number;
 }
 
 /** A site's Strict-Transport-Security (RFC 6797): max-age in seconds (0: browsers forget it), includeSubDomains, preload. */
@@ -226,6 +285,8 @@ export interface Route {
   updatedAt: string;
   /** From the site: Strict-Transport-Security on HTTPS responses. */
   hsts?: Hsts;
+  /** The site scales to zero and has no server now: the router holds its requests and asks for a wake (keys.wake). */
+  idle?: boolean;
 }
 
 /** A site's retry settings (router, per router process). Absent fields: the defaults below. */

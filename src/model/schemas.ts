@@ -149,6 +149,19 @@ const RouteHsts = Type.Object({ ...Hsts.properties, maxAgeSeconds: HstsMaxAge })
 export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
 export const DrainTimeoutMs = Type.Integer({ minimum: 0, maximum: MAX_DRAIN_TIMEOUT_MS });
 
+/**
+ * Autoscaling per site (records.ts Autoscale). Cross-field rules (min ≤ max, idle timeout
+ * only with minReplicas 0) in src/controller/site-spec.ts.
+ */
+export const MIN_IDLE_TIMEOUT_MS = 1_000;
+export const MAX_IDLE_TIMEOUT_MS = 7 * 86_400_000;
+export const Autoscale = Type.Object({
+  minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+  maxReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  targetConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  idleTimeoutMs: Type.Optional(Type.Integer({ minimum: MIN_IDLE_TIMEOUT_MS, maximum: MAX_IDLE_TIMEOUT_MS })),
+});
+
 /** A name or id the farm made (release id, timestamps): bounded, one line. */
 const Text = Type.String({ minLength: 1, maxLength: 256, pattern: patterns.line });
 const Timestamp = Type.String({ maxLength: 64, pattern: patterns.line });
@@ -181,6 +194,7 @@ export const RouteRecord = Type.Object({
   drainTimeoutMs: Type.Optional(DrainTimeoutMs),
   updatedAt: Timestamp,
   hsts: Type.Optional(RouteHsts),
+  idle: Type.Optional(Type.Boolean()),
 });
 
 /** An Assignment as an engine reads it (keys.assignment). */

@@ -32,5 +32,5 @@ export interface ClientReply {
   flushHeaders(): void;
   destroy(err?: Error): unknown;
   once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
-  off(event: 'drain', listener: () => void): unknown;
+  off(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
 }

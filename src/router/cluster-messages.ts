@@ -3,6 +3,7 @@ import type { Endpoint, Route } from '../model/index.ts';
 import type { MetricsJson } from './cluster-stats.ts';
 import type { RouterOptions } from './options.ts';
 import type { SiteStatsSample } from './site-stats.ts';
+import type { LoadReport } from './site-load.ts';
 import type { SiteCertificate } from './tls-certificates.ts';
 
 /** What a worker's router is built with: loggers are made in the worker (`tls` is the default certificate). */
@@ -34,4 +35,8 @@ export type WorkerMessage =
   | { type: 'listening'; port: number; httpsPort?: number }
   | { type: 'error'; message: string }
   /** Every REPORT_MS: per-site samples since the last report, and the worker's metric values so far. */
-  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics: MetricsJson };
+  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics: MetricsJson }
+  /** Every LOAD_MS, whatever `metrics`: the worker's per-site load since its last report (site-load.ts). */
+  | { type: 'load'; sites: LoadReport }
+  /** A request for this idle site is held: ask for a wake. */
+  | { type: 'wake'; site: string };

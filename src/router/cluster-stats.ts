@@ -9,6 +9,8 @@ import type { Route } from '../model/index.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from './site-stats.ts';
 
 export const REPORT_MS = 1_000;
+/** How often each worker reports its per-site load (site-load.ts) to the primary. */
+export const LOAD_MS = 1_000;
 
 /** prom-client's getMetricsAsJSON() of one registry: what crosses the IPC. */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;

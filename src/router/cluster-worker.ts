@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openCappedFile } from '../lib/capped-file.ts';
 import { logger, setLogSinks } from '../lib/log.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
-import { REPORT_MS } from './cluster-stats.ts';
+import { LOAD_MS, REPORT_MS } from './cluster-stats.ts';
 import { routerMetricsRegistry } from './metrics.ts';
 import { buildRouter, type Router } from './router.ts';
 import { siteStatsRegistry, trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from './site-stats.ts';
@@ -54,6 +54,9 @@ process.on('message', (m: PrimaryMessage) => {
     if (process.env.CORRAL_LOG_DIR) setLogSinks([openCappedFile(join(process.env.CORRAL_LOG_DIR, `router-${name}.log`))]);
     router = buildRouter({ ...options, siteLogName: name, accessLog: access, log: logger('router', { worker: process.pid }) });
     router.setRoutes(m.routes);
+    router.onWake((site) => send({ type: 'wake', site }));
+    const loaded = router;
+    setInterval(() => send({ type: 'load', sites: loaded.takeLoad() }), LOAD_MS).unref();
     if (m.options.metrics) {
       stats = trackSiteStats([router.server, router.tlsServer], Date.now, onSample);
       stats.setRoutes(m.routes);

@@ -23,6 +23,8 @@ import { createClusterStats } from './cluster-stats.ts';
 import { Registry } from 'prom-client';
 import { routerStoreMetricsRegistry } from './metrics.ts';
 import type { SiteStats } from './site-stats.ts';
+import { sumLoad, type LoadReport } from './site-load.ts';
+import { LOAD_MS } from './cluster-stats.ts';
 import type { SiteCertificate } from './tls-certificates.ts';
 
 export interface RouterClusterOptions {
@@ -55,6 +57,10 @@ export interface RouterCluster {
   readonly siteStats: SiteStats;
   /** Every worker's router and per-site metrics summed (a fresh registry each call; up to a second behind). Empty unless router.metrics. */
   metricsRegistry(): Registry;
+  /** Every worker's latest per-site load (each reported every LOAD_MS), summed: Router.takeLoad for the whole cluster. */
+  takeLoad(): LoadReport;
+  /** Who asks for an idle site to be woken when a worker holds a request for it. */
+  onWake(listener: (site: string) => void): void;
   /** Ask every worker to drain and exit; kill what is left after drainMs. Safe twice. */
   close(drainMs?: number): Promise<void>;
 }
@@ -90,6 +96,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   const live = new Set<Worker>();
   const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
   const stats = createClusterStats();
+  const loads = new Map<number, { at: number; sites: LoadReport }>();
+  let onWake: (site: string) => void = () => {};
 
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: WORKER, execArgv: workerExecArgv(), args: [], silent: false });
@@ -119,6 +127,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
         if (m.httpsPort !== undefined) httpsPort = m.httpsPort;
         listening.resolve();
       } else if (m.type === 'stats') stats.report(w.id, m.sites, m.metrics);
+      else if (m.type === 'load') loads.set(w.id, { at: Date.now(), sites: m.sites });
+      else if (m.type === 'wake') onWake(m.site);
       else if (m.type === 'error') {
         const err = new Error(`router worker failed to start: ${m.message}`);
         booted.reject(err);
@@ -127,6 +137,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     });
     w.once('exit', (code, signal) => {
       live.delete(w);
+      loads.delete(w.id);
       stats.retire(w.id);
       const err = new Error(`router worker exited (${signal ?? code}) before listening`);
       booted.reject(err);
@@ -189,6 +200,13 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     setCertificates(next) {
       certificates = next;
       broadcast({ type: 'certificates', certificates });
+    },
+    takeLoad() {
+      const fresh = Date.now() - 2.5 * LOAD_MS;
+      return sumLoad([...loads.values()].filter((l) => l.at >= fresh).map((l) => l.sites));
+    },
+    onWake(listener) {
+      onWake = listener;
     },
     async close(drainMs = 10_000) {
       closing = true;

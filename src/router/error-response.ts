@@ -48,7 +48,7 @@ export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext)
     'cache-control': 'no-store',
     'x-corral-error-id': id,
     ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
-    ...(err instanceof RateLimitedError || err instanceof NoEndpointError ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
+    ...(err instanceof RateLimitedError || err instanceof NoEndpointError || 'retryAfterSeconds' in err ? { 'retry-after': String((err as { retryAfterSeconds: number }).retryAfterSeconds) } : {}),
   });
   res.end(body);
 }

@@ -66,6 +66,22 @@ export class RateLimitedError extends RouterError {
   }
 }
 
+/** A site woken from zero (scale to zero) did not get a ready server within the router's wakeTimeoutMs. */
+export class WakeTimeoutError extends RouterError {
+  readonly retryAfterSeconds = 2;
+  constructor(site: string, waitedMs: number) {
+    super('ROUTER_WAKE_TIMEOUT', 503, `site ${site} is starting from idle and was not ready within ${Math.round(waitedMs / 100) / 10} s; try again shortly`);
+  }
+}
+
+/** Too many requests already wait for an idle site to wake (the router's wakeQueue per site). */
+export class WakeQueueFullError extends RouterError {
+  readonly retryAfterSeconds = 1;
+  constructor(site: string, queued: number) {
+    super('ROUTER_WAKE_QUEUE_FULL', 503, `site ${site} is starting from idle and ${queued} requests already wait for it; try again shortly`);
+  }
+}
+
 /** Every code above, for the documentation test. */
 export const ROUTER_ERROR_CODES = [
   'ROUTER_UNKNOWN_HOST',
@@ -76,4 +92,6 @@ export const ROUTER_ERROR_CODES = [
   'ROUTER_HEADERS_TOO_LARGE',
   'ROUTER_BODY_TOO_LARGE',
   'ROUTER_RATE_LIMITED',
+  'ROUTER_WAKE_TIMEOUT',
+  'ROUTER_WAKE_QUEUE_FULL',
 ] as const;

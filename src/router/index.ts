@@ -10,3 +10,5 @@ export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type R
 export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';
 export { routerMetricsRegistry, routerStoreMetricsRegistry } from './metrics.ts';
 export { parseTrustedProxies, trustedProxyError } from './trusted-proxies.ts';
+export { publishLoad, type LoadSource, type PublishLoadOptions } from './publish-load.ts';
+export { SiteLoad, sumLoad, type LoadReport } from './site-load.ts';

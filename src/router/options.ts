@@ -53,6 +53,10 @@ export interface RouterOptions {
   rawUpstream?: boolean;
   /** Bodiless HTTP/1.1 requests are read by the router's own front (raw-server.ts) instead of node:http. Default true. */
   rawFront?: boolean;
+  /** Requests held per idle site (scale to zero) while it wakes, per router process; more get 503 at once. 0: none held. Default 100. */
+  wakeQueue?: number;
+  /** A held request waits this long for the site's first server, then gets 503 with Retry-After. Default 10 000 ms. */
+  wakeTimeoutMs?: number;
   /** The default certificate: given, the router also has an HTTPS listener (`tlsServer`, HTTP/2 + HTTP/1.1). Default none. */
   tls?: CertificatePem | null;
 }
@@ -79,6 +83,8 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   maxHeaderBytes: 16_384,
   maxConnections: 0,
   tunnelGraceMs: 30_000,
+  wakeQueue: 100,
+  wakeTimeoutMs: 10_000,
   tls: null,
 };
 
@@ -95,6 +101,8 @@ const DURATIONS = [
   'maxHeaderBytes',
   'maxConnections',
   'tunnelGraceMs',
+  'wakeQueue',
+  'wakeTimeoutMs',
 ] as const;
 
 export function routerConfig(opts: RouterOptions = {}): RouterConfig {

@@ -12,7 +12,9 @@
 //      it, in date); HSTS: a site with hsts adds Strict-Transport-Security to every
 //      answer over HTTPS (hsts.ts), on the same condition;
 //      maintenance: a site in maintenance answers 503 with its page (site-pages.ts),
-//      but to its allowIps; endpoints: a site with none → 503;
+//      but to its allowIps; endpoints: a site with none → 503, unless its route is
+//      `idle` (scaled to zero): then the request is held (wake-queue.ts) while a wake is
+//      asked for, and goes on to step 4 once the route has endpoints;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
 //      X-Forwarded-*, X-Real-IP, Forwarded and Via set (forward-headers: a client's own
 //      are replaced unless it is a trusted proxy), round robin over endpoints not ejected, request body
@@ -32,7 +34,9 @@ import type { Endpoint, Route } from '../model/index.ts';
 import { Balancers } from './balance-policy.ts';
 import { Ejections, endpointKey } from './ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
-import { BadRequestError, NoEndpointError, UnknownHostError, type RouterError } from './errors.ts';
+import { BadRequestError, NoEndpointError, UnknownHostError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
+import { SiteLoad, type LoadReport } from './site-load.ts';
+import { WakeQueue } from './wake-queue.ts';
 import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { endpointGoneError } from './retry-policy.ts';
@@ -74,6 +78,13 @@ export interface Router {
   abandonEndpoints(endpoints: readonly Endpoint[]): void;
   /** Replace every site certificate at once (SNI: exact name, then wildcard, else the default). */
   setCertificates(certs: readonly SiteCertificate[]): void;
+  /**
+   * Per-site load since the last call (site-load.ts): requests in flight, open tunnels and
+   * held requests, time-weighted; the autoscaler's measure once published (publish-load.ts).
+   */
+  takeLoad(): LoadReport;
+  /** Who asks for an idle site to be woken when a request for it is held. */
+  onWake(listener: (site: string) => void): void;
   /** Stop accepting, let open requests finish (up to drainTimeoutMs), release pools. Safe twice. */
   close(): Promise<void>;
   /** Cut every connection and upstream request now. Safe twice. */
@@ -89,6 +100,9 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const pools = new UpstreamPools(config);
   const raw = config.rawUpstream ? new RawUpstreams({ ...config, keepAliveMs: 4_000 }) : undefined;
   let table: RouteTable = buildRouteTable([]);
+  let bySite = new Map<string, Route>();
+  const load = new SiteLoad();
+  const wakes = new WakeQueue(config.wakeQueue, config.wakeTimeoutMs);
   const limiter = new SiteLimiter();
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
@@ -118,21 +132,64 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
+    const end = load.begin(route.site);
+    res.once('finish', end);
+    res.once('close', end);
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
-    if (route.endpoints.length === 0) return sendError(res, new NoEndpointError(route.site), errorContext(req));
+    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route) : sendError(res, new NoEndpointError(route.site), errorContext(req));
     proxyRequest(deps, req, res, route);
+  }
+
+  /** An idle site's request waits for its wake (chain step 3), then is forwarded. */
+  function holdRequest(req: IncomingMessage | RawRequest, res: ClientReply, route: Route): void {
+    const since = Date.now();
+    const drop = wakes.hold(route.site, {
+      resume: (woken) => {
+        res.off('close', onGone);
+        if (!res.destroyed) proxyRequest(deps, req, res, woken);
+      },
+      fail: (why) => {
+        res.off('close', onGone);
+        if (why === 'timeout') sendError(res, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req));
+        else res.destroy();
+      },
+    });
+    if (drop === false) return sendError(res, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req));
+    const onGone = () => drop();
+    res.once('close', onGone);
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     const route = admit(req);
     if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
+    // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
+    socket.once('close', load.begin(route.site));
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
+    if (route.endpoints.length === 0 && route.idle) return holdUpgrade(req, socket, head, route);
     if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
     proxyUpgrade(deps, req, socket, head, route);
+  }
+
+  function holdUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
+    const since = Date.now();
+    const drop = wakes.hold(route.site, {
+      resume: (woken) => {
+        socket.off('close', onGone);
+        if (!socket.destroyed) proxyUpgrade(deps, req, socket, head, woken);
+      },
+      fail: (why) => {
+        socket.off('close', onGone);
+        if (why === 'timeout') sendRawError(socket, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req));
+        else socket.destroy();
+      },
+    });
+    if (drop === false) return sendRawError(socket, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req));
+    const onGone = () => drop();
+    socket.once('close', onGone);
   }
 
   const certs = new CertificateStore(log);
@@ -173,6 +230,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function setRoutes(routes: readonly Route[]): void {
     const next = buildRouteTable(routes);
     table = next;
+    bySite = new Map(routes.map((r) => [r.site, r]));
+    wakes.release((site) => bySite.get(site));
     const live = new Set(routes.flatMap((r) => r.endpoints.map(endpointKey)));
     pools.retain(live);
     raw?.retain(live);
@@ -204,7 +263,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   const upstream = {
     close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => siteFiles?.close())),
-    destroy: () => (health.close(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => siteFiles?.close())),
+    destroy: () => (health.close(), wakes.destroy(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => siteFiles?.close())),
   };
   const lifecycle = serverLifecycle(
     server,
@@ -221,6 +280,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     setRoutes,
     abandonEndpoints,
     setCertificates: (list) => certs.setCertificates(list),
+    takeLoad: () => load.take(),
+    onWake: (listener) => wakes.onWake(listener),
     close: async () => (void tls?.lifecycle.close(), lifecycle.close()),
     destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),
   };

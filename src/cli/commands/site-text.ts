@@ -5,6 +5,7 @@ import { table } from '../table.ts';
 import { pagesText } from './site-pages-flags.ts';
 import { retryText } from './retry-flags.ts';
 import { hstsText } from './https-flags.ts';
+import { autoscaleText } from './autoscale-flags.ts';
 
 type Line = [key: keyof Site | 'pages', label: string, value: (s: Site) => string];
 
@@ -25,6 +26,7 @@ const LINES: Line[] = [
   ['hsts', 'hsts', (s) => hstsText(s.hsts)],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
+  ['autoscale', 'autoscale', (s) => autoscaleText(s.autoscale)],
 ];
 
 /** Every setting, or only those named by `keys` (a PATCH body's keys). */

@@ -11,8 +11,9 @@ import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
 import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
 import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
+import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, type AutoscaleOpts } from './autoscale-flags.ts';
 
-interface CreateOpts extends GuestOpts, HttpsOpts {
+interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   httpsRedirect?: string;
   customer?: string;
   domain: string[];
@@ -31,7 +32,7 @@ interface GuestOpts extends GuestFlags {
   drainTimeout?: string;
 }
 
-interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts {
+interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, AutoscaleOpts {
   drainTimeout?: string;
   balance?: string;
   weight: string[];
@@ -40,7 +41,7 @@ interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts {
 
 export function registerSite(program: Command, ctx: Context): void {
   const site = program.command('site').description('manage sites');
-  hstsOptions(guestOptions(site.command('create <name>')))
+  autoscaleOptions(hstsOptions(guestOptions(site.command('create <name>'))))
     .description('create a site')
     .option('--customer <id>', 'owner (admin tokens only; a customer token implies it)')
     .option('--domain <host>', 'a domain it answers (required, repeatable; *.example.com allowed; not localhost, an IP address or a public suffix)', collect, [])
@@ -52,7 +53,7 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--balance <policy>', BALANCE_HELP)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
-    .addHelpText('after', GUEST_HELP + HTTPS_HELP)
+    .addHelpText('after', GUEST_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       // no default: localhost names are the farm's own, and no site may claim them
@@ -74,13 +75,18 @@ export function registerSite(program: Command, ctx: Context): void {
         const hsts = hstsBody(o, undefined);
         if (Object.keys(hsts).length > 0) body.hsts = hsts;
       }
+      if (hasAutoscaleFlags(o)) {
+        const autoscale = autoscaleBody(o, { replicas: body.replicas as number | undefined ?? 1 });
+        if (Object.keys(autoscale).length > 0) body.autoscale = autoscale;
+      }
       const res = await ctx.api().post<{ site: Site }>('/v1/sites', body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       if (ctx.quiet()) return ctx.print.out(res.site.name);
-      ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${res.site.replicas} replica(s)) for ${res.site.domains.join(', ')}`);
+      const count = res.site.autoscale ? `autoscaled ${res.site.autoscale.minReplicas}–${res.site.autoscale.maxReplicas} replicas` : `${res.site.replicas} replica(s)`;
+      ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${count}) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
     });
-  hstsOptions(guestOptions(site.command('set <name>')))
+  autoscaleOptions(hstsOptions(guestOptions(site.command('set <name>'))))
     .description("change a site's settings: domains, command, env, health checks, replicas, router settings (balancing, limits, retries, pages) and guest resources")
     .option('--domain <host>', 'replace the domains with these (repeatable)', collect, [])
     .option('--add-domain <host>', 'add a domain (repeatable)', collect, [])
@@ -113,10 +119,10 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
-    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP)
+    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .action(async (name: string, o: SetOpts) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
-      const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
+      const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) || hasAutoscaleFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       const body = siteFieldsBody(o, current);
       if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
       if (o.balance !== undefined) body.balance = o.balance === DEFAULT ? balanceBody('round-robin', o.weight) : balanceBody(o.balance, o.weight);
@@ -124,6 +130,7 @@ export function registerSite(program: Command, ctx: Context): void {
       Object.assign(body, await pagesBody(o));
       if (hasRetryFlags(o)) body.retry = retryBody(o, current?.retry);
       if (hasHstsFlags(o)) body.hsts = hstsBody(o, current?.hsts);
+      if (hasAutoscaleFlags(o)) body.autoscale = autoscaleBody(o, current);
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
       const res = await ctx.api().patch<{ site: Site }>(path, body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));

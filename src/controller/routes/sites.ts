@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type Site } from '../../model/index.ts';
 import { inScope, principalOf, scopeOf } from '../access.ts';
 import type { Claimant } from '../domain-rules.ts';
-import { ForbiddenError, ValidationError } from '../errors.ts';
+import { ForbiddenError, SiteAutoscaledError, ValidationError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import { listRecords } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
@@ -39,6 +39,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     const site = await access.loadSiteFor(principal, request.params.name);
     const change = (s: Site): Site => {
       const next = patchedSite(s, request.body);
+      if (request.body.replicas !== undefined) refuseFixedCount(next);
       checkDomainClaims(s.domains, next.domains, domains, claimantOf(principal));
       return next;
     };
@@ -47,7 +48,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
 
   app.post('/v1/sites/:name/scale', { schema: { params: SiteParams, body: ScaleBody } }, async (request) => {
     const site = await access.loadSiteFor(principalOf(request), request.params.name);
-    return { site: await updateSite(store, site, (s) => patchedSite(s, { replicas: request.body.replicas })) };
+    return { site: await updateSite(store, site, (s) => refuseFixedCount(patchedSite(s, { replicas: request.body.replicas }))) };
   });
 
   app.delete('/v1/sites/:name', { schema: { params: SiteParams } }, async (request, reply) => {
@@ -56,6 +57,12 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     return reply.code(204).send();
   });
 };
+
+/** A fixed replica count is the site's only while it does not autoscale (its `replicas` is kept for when autoscaling is turned off). */
+function refuseFixedCount(site: Site): Site {
+  if (site.autoscale) throw new SiteAutoscaledError(site.name, site.autoscale.minReplicas, site.autoscale.maxReplicas);
+  return site;
+}
 
 /** Admins may claim the farm's reserved names; customers may not (domain-rules.ts). */
 function claimantOf(p: Principal): Claimant {

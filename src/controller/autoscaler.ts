@@ -1,0 +1,157 @@
+// The autoscaler, beside the reconciler and on the same leader (started by it, writes
+// fenced the same way): every `tickMs` it sums each autoscaled site's load over the
+// routers' fresh records (keys.routerLoads, written every second by each router, its
+// workers summed), keeps the samples of the last stable window, asks autoscale-rule.ts
+// for a count, and writes each change as the site's ScaleRecord (keys.scale) with a
+// farm event giving the reason. The plan reads the records (plan.ts); the reconciler
+// watches them. A router holding requests for an idle site puts a WakeRecord
+// (keys.wake): it is watched, so a wake is decided at once, not on the next tick.
+
+import { keys, type Autoscale, type RouterLoadRecord, type ScaleRecord, type Site, type WakeRecord } from '../model/index.ts';
+import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import type { EventLog } from './event-log.ts';
+import { DEFAULT_PANIC_WINDOW_MS, DEFAULT_STABLE_WINDOW_MS, decideReplicas, initialReplicas, type LoadSample, type ScaleTiming } from './autoscale-rule.ts';
+
+export interface AutoscalerTiming extends ScaleTiming {
+  /** How often load is sampled and decisions are made (the routers report every second). */
+  tickMs: number;
+}
+
+export const DEFAULT_AUTOSCALER_TIMING: AutoscalerTiming = { tickMs: 1_000, panicWindowMs: DEFAULT_PANIC_WINDOW_MS, stableWindowMs: DEFAULT_STABLE_WINDOW_MS };
+
+export interface AutoscalerOptions {
+  store: Store;
+  events: EventLog;
+  log?: Logger;
+  timing?: Partial<AutoscalerTiming>;
+  /** Leader fencing, as the reconciler's: undefined → not leader, nothing is written. */
+  fence?: () => Compare | undefined;
+}
+
+export interface Autoscaler {
+  /** One pass now (tests). */
+  runOnce(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A router's record older than this many ticks no longer counts (the router is gone or stuck). */
+const FRESH_TICKS = 3;
+
+interface SiteMemory {
+  samples: LoadSample[];
+  lastActiveAt: number;
+}
+
+export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscaler> {
+  const { store, events } = opts;
+  const log = opts.log ?? silentLogger;
+  const timing = { ...DEFAULT_AUTOSCALER_TIMING, ...opts.timing };
+  const memory = new Map<string, SiteMemory>();
+  const startedAt = Date.now();
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const pass = async (): Promise<void> => {
+    const now = Date.now();
+    const [sites, scales, loads, wakes] = await Promise.all([keys.sites, keys.scales, keys.routerLoads, keys.wakes].map((p) => store.range(p)));
+    const parse = <T>(r: { kvs: { value: string }[] }): T[] => r.kvs.flatMap((kv) => { try { return [JSON.parse(kv.value) as T]; } catch { return []; } });
+    const scaleBySite = new Map(parse<ScaleRecord>(scales!).map((r) => [r.site, r]));
+    const woken = new Set(parse<WakeRecord>(wakes!).map((w) => w.site));
+    const fresh = parse<RouterLoadRecord>(loads!).filter((r) => r.at >= now - FRESH_TICKS * Math.max(timing.tickMs, 1_000));
+    const ops: TxnOp[] = [];
+    const decided: { site: Site; record: ScaleRecord; from: number | undefined }[] = [];
+    const autoscaled = new Set<string>();
+
+    for (const site of parse<Site>(sites!)) {
+      if (!site.autoscale) continue;
+      autoscaled.add(site.name);
+      const a = site.autoscale as Autoscale;
+      const stored = scaleBySite.get(site.name);
+      const own = stored && stored.siteId === site.id ? stored : undefined;
+      const mem = remember(memory, site.name, own, startedAt);
+      let concurrency = 0, active = false;
+      for (const r of fresh) {
+        const f = r.sites[site.name];
+        if (!f) continue;
+        concurrency += f.concurrency;
+        if (f.open > 0 || f.requests > 0 || f.concurrency > 0) active = true;
+      }
+      if (active || woken.has(site.name)) mem.lastActiveAt = now;
+      mem.samples.push({ at: now, concurrency });
+      const keepFrom = now - Math.max(timing.stableWindowMs, timing.panicWindowMs) - timing.tickMs;
+      while (mem.samples.length > 0 && mem.samples[0]!.at < keepFrom) mem.samples.shift();
+
+      const current = own?.replicas ?? initialReplicas(a);
+      const decision = decideReplicas({ autoscale: a, current, samples: mem.samples, lastActiveAt: mem.lastActiveAt, woken: woken.has(site.name), now }, timing);
+      if (!decision && own) continue;
+      const record: ScaleRecord = {
+        site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}),
+        replicas: decision?.replicas ?? current, reason: decision?.reason ?? `autoscaling on: ${current} to start with`,
+        at: new Date(now).toISOString(), lastActiveAt: mem.lastActiveAt,
+      };
+      ops.push({ type: 'put', key: keys.scale(site.name), value: JSON.stringify(record) });
+      decided.push({ site, record, from: own?.replicas });
+      // a decision after a wake or a change of direction starts the windows afresh
+      if (decision) mem.samples = mem.samples.slice(-1);
+    }
+    for (const w of woken) ops.push({ type: 'delete', key: keys.wake(w) });
+    for (const name of scaleBySite.keys()) if (!autoscaled.has(name)) ops.push({ type: 'delete', key: keys.scale(name) });
+    for (const name of memory.keys()) if (!autoscaled.has(name)) memory.delete(name);
+    if (ops.length === 0) return;
+
+    const compare = opts.fence?.();
+    if (opts.fence && !compare) return; // not the leader (any more): the next leader decides
+    const res = await store.txn({ compare: compare ? [compare] : [], success: ops });
+    if (!res.succeeded) return;
+    for (const d of decided) {
+      log.info({ event: 'autoscale', site: d.site.name, replicas: d.record.replicas, from: d.from }, d.record.reason);
+      await events.record({
+        type: 'farm', action: actionOf(d.from, d.record.replicas), site: d.site.name, customer: d.site.customer, target: `site/${d.site.name}`,
+        message: `${d.site.name}: ${d.from ?? '–'} → ${d.record.replicas} replica(s): ${d.record.reason}`,
+      }).catch((err: unknown) => log.error({ err }, 'could not record an autoscale event'));
+    }
+  };
+
+  const runOnce = (): Promise<void> => {
+    const p = chain.then(pass);
+    chain = p.catch((err: unknown) => log.error({ event: 'autoscale.error', err }, 'autoscale pass failed'));
+    return p;
+  };
+  const tick = (): void => {
+    if (!closed) void runOnce().catch(() => {});
+  };
+
+  const wakeWatch: Watcher = await store.watch(keys.wakes, (evs) => {
+    if (evs.some((e) => e.type === 'put')) tick();
+  });
+  const timer = setInterval(tick, timing.tickMs);
+  timer.unref();
+  tick();
+
+  return {
+    runOnce,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      wakeWatch.close();
+      await chain;
+    },
+  };
+}
+
+/** scale.out, scale.in, scale.zero (stopped for idleness), scale.wake (from zero), scale.start (first decision). */
+function actionOf(from: number | undefined, to: number): string {
+  if (from === undefined) return 'scale.start';
+  if (to === 0) return 'scale.zero';
+  if (from === 0) return 'scale.wake';
+  return to > from ? 'scale.out' : 'scale.in';
+}
+
+/** The site's memory; a new leader starts its idle clock no earlier than its own start (it has not seen the routers before). */
+function remember(memory: Map<string, SiteMemory>, site: string, record: ScaleRecord | undefined, startedAt: number): SiteMemory {
+  let mem = memory.get(site);
+  if (!mem) memory.set(site, (mem = { samples: [], lastActiveAt: Math.max(record?.lastActiveAt ?? 0, startedAt) }));
+  return mem;
+}
