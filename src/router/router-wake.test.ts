@@ -1,0 +1,140 @@
+// Scale to zero at the router, on real sockets: a request for an idle site (route
+// `idle`, no endpoint) is held, a wake is asked once, and the request is served once the
+// route has an endpoint; a full queue and a wait past wakeTimeoutMs get 503 with
+// Retry-After; a client that gives up leaves the queue; requests and open tunnels count
+// as the site's load (takeLoad).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { waitFor } from '../lib/wait.ts';
+import type { Route } from '../model/index.ts';
+import { route, startBackend, startRouter, type TestRouter } from './testing.ts';
+import { SiteLoad } from './site-load.ts';
+
+const HOST = 'idle.test';
+
+function idleRoute(): Route {
+  return { ...route('idle', [HOST], []), idle: true };
+}
+
+/** Counts the wakes the router asks for. */
+function wakes(r: TestRouter): string[] {
+  const asked: string[] = [];
+  r.router.onWake((site) => asked.push(site));
+  return asked;
+}
+
+describe('router: requests for an idle site', () => {
+  it('are held while a wake is asked (once), then served by the first endpoint', async (t) => {
+    const r = await startRouter(t, [idleRoute()]);
+    const asked = wakes(r);
+    const replies = Array.from({ length: 5 }, () => r.send({ host: HOST }));
+    await waitFor(() => asked.length > 0, { what: 'a wake asked' });
+    const load = r.router.takeLoad();
+    assert.equal(load.idle?.open, 5, 'held requests count as load');
+    const backend = await startBackend(t, 'vs-1');
+    r.router.setRoutes([route('idle', [HOST], [backend])]);
+    for (const reply of await Promise.all(replies)) {
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body, 'vs-1');
+    }
+    assert.deepEqual(asked, ['idle'], 'one wake for the five requests');
+  });
+
+  it('a route without `idle` and no endpoint still answers 503 at once', async (t) => {
+    const r = await startRouter(t, [route('idle', [HOST], [])]);
+    const reply = await r.send({ host: HOST });
+    assert.equal(reply.status, 503);
+    assert.equal(reply.headers['retry-after'], '1');
+  });
+
+  it('a full queue answers 503 ROUTER_WAKE_QUEUE_FULL with Retry-After at once; the held ones are still served', async (t) => {
+    const r = await startRouter(t, [idleRoute()], { wakeQueue: 2 });
+    wakes(r);
+    const held = [r.send({ host: HOST }), r.send({ host: HOST })];
+    await waitFor(() => r.router.takeLoad().idle?.open === 2, { what: 'two held' });
+    const over = await r.send({ host: HOST });
+    assert.equal(over.status, 503);
+    assert.equal(over.headers['retry-after'], '1');
+    assert.match(over.body, /2 requests already wait/);
+    const backend = await startBackend(t, 'vs-1');
+    r.router.setRoutes([route('idle', [HOST], [backend])]);
+    assert.deepEqual((await Promise.all(held)).map((x) => x.status), [200, 200]);
+  });
+
+  it('a wait past wakeTimeoutMs answers 503 ROUTER_WAKE_TIMEOUT with Retry-After', async (t) => {
+    const r = await startRouter(t, [idleRoute()], { wakeTimeoutMs: 150 });
+    wakes(r);
+    const started = Date.now();
+    const reply = await r.send({ host: HOST });
+    assert.equal(reply.status, 503);
+    assert.equal(reply.headers['retry-after'], '2');
+    assert.match(reply.body, /starting from idle and was not ready within/);
+    assert.ok(Date.now() - started >= 140);
+  });
+
+  it('a client that goes away leaves the queue (its place is free again)', async (t) => {
+    const r = await startRouter(t, [idleRoute()], { wakeQueue: 1 });
+    wakes(r);
+    const gone = r.open({ host: HOST });
+    gone.res.catch(() => {});
+    await waitFor(() => r.router.takeLoad().idle?.open === 1, { what: 'one held' });
+    gone.req.destroy();
+    await waitFor(() => r.router.takeLoad().idle === undefined, { what: 'the queue empty' });
+    const next = r.send({ host: HOST });
+    await waitFor(() => r.router.takeLoad().idle?.open === 1, { what: 'the next one held' });
+    const backend = await startBackend(t, 'vs-1');
+    r.router.setRoutes([route('idle', [HOST], [backend])]);
+    assert.equal((await next).status, 200);
+  });
+
+  it('an upgrade (WebSocket) for an idle site is held too, and its open tunnel counts as load until it closes', async (t) => {
+    const r = await startRouter(t, [idleRoute()]);
+    const asked = wakes(r);
+    const backend = await startBackend(t, 'vs-1');
+    backend.server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+      socket.pipe(socket);
+    });
+    const tunnel = new Promise<Socket>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: r.port, headers: { host: HOST, connection: 'upgrade', upgrade: 'websocket' } });
+      req.on('upgrade', (_res, socket) => resolve(socket));
+      req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    await waitFor(() => asked.length > 0, { what: 'a wake asked for the upgrade' });
+    r.router.setRoutes([route('idle', [HOST], [backend])]);
+    const socket = await tunnel;
+    r.router.takeLoad();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // a slice of time for the mean
+    const open = r.router.takeLoad().idle;
+    assert.equal(open?.open, 1, 'the open tunnel is in flight');
+    assert.ok((open?.concurrency ?? 0) > 0.9, `concurrency ${open?.concurrency}`);
+    socket.destroy();
+    await waitFor(() => r.router.takeLoad().idle === undefined, { what: 'no load once the tunnel closed' });
+  });
+});
+
+describe('SiteLoad', () => {
+  it('reports the time-weighted mean in flight, the peak and the requests of each interval', () => {
+    let now = 0;
+    const load = new SiteLoad(() => now);
+    const a = load.begin('s');
+    now = 500;
+    const b = load.begin('s');
+    now = 1000;
+    a();
+    const first = load.take();
+    assert.deepEqual(first.s, { concurrency: 1.5, peak: 2, requests: 2, open: 1 });
+    now = 2000;
+    b();
+    assert.deepEqual(load.take().s, { concurrency: 1, peak: 1, requests: 0, open: 0 });
+    assert.deepEqual(load.take(), {}, 'nothing left: the site drops out');
+    const c = load.begin('s', false);
+    c();
+    c(); // twice is once
+    assert.equal(load.open('s'), 0);
+  });
+});
