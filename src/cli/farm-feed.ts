@@ -41,7 +41,7 @@ export async function watchFarmFeed(store: Store, say: (line: string) => void, n
 /** The operator's line for an event, or undefined for one not worth a line (reads, refused calls are in the log). */
 export function eventLine(e: FarmEvent): string | undefined {
   if (e.type === 'farm') {
-    const mark = e.action === 'engine.joined' || e.action === 'engine.stopped' ? '' : '! ';
+    const mark = e.action === 'engine.joined' || e.action === 'engine.stopped' || e.action.startsWith('scale.') ? '' : '! ';
     return `${mark}${e.message ?? e.action}`;
   }
   const what = `${e.action} ${e.target ?? ''}`.trim();
@@ -52,6 +52,7 @@ export function eventLine(e: FarmEvent): string | undefined {
 
 function servingOf(r: Route): string {
   if (r.maintenance?.on) return 'in maintenance';
+  if (r.endpoints.length === 0 && r.idle) return 'idle: no virtual server (scaled to zero; the next request wakes it)';
   if (r.endpoints.length === 0) return 'no virtual server ready (answers 503)';
   const releases = [...new Set(r.endpoints.map((e) => e.release))];
   const n = r.endpoints.length;

@@ -85,6 +85,8 @@ describe('autoscale rule', () => {
     const loaded = decideReplicas({ autoscale: z, current: 0, samples: [{ at: 1000, concurrency: 2.5 }], lastActiveAt: 1000, woken: false, now: 1000 });
     assert.equal(loaded?.replicas, 3);
     assert.equal(decideReplicas({ autoscale: z, current: 0, samples: [{ at: 1000, concurrency: 0 }], lastActiveAt: 0, woken: false, now: 1000 }), undefined);
+    const deployed = decideReplicas({ autoscale: z, current: 0, samples: [], lastActiveAt: 0, woken: true, wakeReason: 'release v2 to roll out', now: 1000 });
+    assert.deepEqual(deployed, { replicas: 1, reason: 'release v2 to roll out' });
   });
 
   it('a count outside changed bounds is brought inside them', () => {

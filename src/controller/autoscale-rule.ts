@@ -10,7 +10,8 @@
 //     and even the busiest second of it wanted fewer → that many (never below
 //     minReplicas, nor below 1: load alone never stops the last server);
 //   - zero: minReplicas 0 and no request, no open tunnel for `idleTimeoutMs` → 0;
-//     a wake (a router holding a request) or any load → max(1, minReplicas) at once.
+//     a wake (a router holding a request, or a new release) or any load → max(1,
+//     minReplicas) at once.
 // A count outside the bounds (the bounds changed) is brought inside them.
 
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TARGET_CONCURRENCY, type Autoscale, type ScaleRecord, type Site } from '../model/index.ts';
@@ -34,6 +35,8 @@ export interface ScaleInput {
   lastActiveAt: number;
   /** A router asked for a wake since the last decision. */
   woken: boolean;
+  /** Why it is woken when not for a held request (a new release: a deploy serves at once). */
+  wakeReason?: string;
   now: number;
 }
 
@@ -58,7 +61,7 @@ export function decideReplicas(input: ScaleInput, timing: ScaleTiming = { panicW
   const recent = input.samples.filter((s) => s.at > now - timing.panicWindowMs);
   const mean = recent.length > 0 ? recent.reduce((sum, s) => sum + s.concurrency, 0) / recent.length : 0;
   if (current === 0) {
-    if (input.woken) return { replicas: floor, reason: 'woken by a request held at a router' };
+    if (input.woken) return { replicas: floor, reason: input.wakeReason ?? 'woken by a request held at a router' };
     if (mean > 0) return { replicas: Math.min(a.maxReplicas, Math.max(floor, want(mean, target))), reason: `load while idle (concurrency ${fmt(mean)})` };
     return undefined;
   }

@@ -41,6 +41,8 @@ const FRESH_TICKS = 3;
 interface SiteMemory {
   samples: LoadSample[];
   lastActiveAt: number;
+  /** The release last seen: a new one (a deploy) counts as activity and wakes an idle site. */
+  release: string | undefined;
 }
 
 export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscaler> {
@@ -48,7 +50,6 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
   const log = opts.log ?? silentLogger;
   const timing = { ...DEFAULT_AUTOSCALER_TIMING, ...opts.timing };
   const memory = new Map<string, SiteMemory>();
-  const startedAt = Date.now();
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -69,7 +70,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
       const a = site.autoscale as Autoscale;
       const stored = scaleBySite.get(site.name);
       const own = stored && stored.siteId === site.id ? stored : undefined;
-      const mem = remember(memory, site.name, own, startedAt);
+      const mem = remember(memory, site, now);
       let concurrency = 0, active = false;
       for (const r of fresh) {
         const f = r.sites[site.name];
@@ -77,13 +78,16 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
         concurrency += f.concurrency;
         if (f.open > 0 || f.requests > 0 || f.concurrency > 0) active = true;
       }
-      if (active || woken.has(site.name)) mem.lastActiveAt = now;
+      const deployed = mem.release !== site.release;
+      mem.release = site.release;
+      if (active || woken.has(site.name) || deployed) mem.lastActiveAt = now;
       mem.samples.push({ at: now, concurrency });
       const keepFrom = now - Math.max(timing.stableWindowMs, timing.panicWindowMs) - timing.tickMs;
       while (mem.samples.length > 0 && mem.samples[0]!.at < keepFrom) mem.samples.shift();
 
       const current = own?.replicas ?? initialReplicas(a);
-      const decision = decideReplicas({ autoscale: a, current, samples: mem.samples, lastActiveAt: mem.lastActiveAt, woken: woken.has(site.name), now }, timing);
+      const wake = deployed && site.release !== undefined ? { woken: true, wakeReason: `release ${site.release} to roll out` } : { woken: woken.has(site.name) };
+      const decision = decideReplicas({ autoscale: a, current, samples: mem.samples, lastActiveAt: mem.lastActiveAt, now, ...wake }, timing);
       if (!decision && own) continue;
       const record: ScaleRecord = {
         site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}),
@@ -149,9 +153,9 @@ function actionOf(from: number | undefined, to: number): string {
   return to > from ? 'scale.out' : 'scale.in';
 }
 
-/** The site's memory; a new leader starts its idle clock no earlier than its own start (it has not seen the routers before). */
-function remember(memory: Map<string, SiteMemory>, site: string, record: ScaleRecord | undefined, startedAt: number): SiteMemory {
-  let mem = memory.get(site);
-  if (!mem) memory.set(site, (mem = { samples: [], lastActiveAt: Math.max(record?.lastActiveAt ?? 0, startedAt) }));
+/** The site's memory; its idle clock starts when this autoscaler first sees it (a new leader has not seen the routers before). */
+function remember(memory: Map<string, SiteMemory>, site: Site, now: number): SiteMemory {
+  let mem = memory.get(site.name);
+  if (!mem) memory.set(site.name, (mem = { samples: [], lastActiveAt: now, release: site.release }));
   return mem;
 }

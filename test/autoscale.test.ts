@@ -1,0 +1,188 @@
+// End to end, as a user, on a real `corral up` with two router workers: an app site that
+// autoscales follows a load ramp out to its maximum within seconds and back in after the
+// scale-in window, never past its bounds; a site with --min-replicas 0 goes idle (its
+// VS stopped, the route kept), and concurrent first requests over both router workers
+// are held and served by the one VS the wake starts; an open WebSocket keeps a site
+// awake. Every scaling decision is a farm event with its reason (`corral events`).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as pace } from 'node:timers/promises';
+import { ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
+import { get } from './helpers/http.ts';
+import { waitFor } from '../src/lib/wait.ts';
+
+const IDLE_S = 2;
+const SCALE_IN_WINDOW_S = 3;
+
+describe('autoscaling and scale to zero (corral up, two router workers)', () => {
+  let farm: FarmProcess;
+
+  before(async () => {
+    farm = await startFarmProcess({ extraArgs: ['--router-workers', '2', '--scale-in-window', `${SCALE_IN_WINDOW_S}s`] });
+    await ok(farm.cli(['customer', 'create', 'acme']));
+  });
+  after(async () => {
+    await farm?.stop();
+    await removeDir(farm?.dir ?? '');
+  });
+
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${farm.apiUrl}${path}`, { headers: { authorization: `Bearer ${farm.token}` } });
+    return (await res.json()) as T;
+  };
+  const serversOf = async (site: string) =>
+    (await api<{ virtualServers: { vs: string; site: string; state?: string; assigned?: boolean }[] }>('/v1/vs')).virtualServers.filter((v) => v.site === site);
+  const appSite = async (name: string, host: string, flags: string[]) => {
+    await ok(farm.cli(['site', 'create', name, '--customer', 'acme', '--kind', 'app', '--command', 'node server.js', '--health', '/health',
+      '--domain', host, '--drain-timeout', '0', ...flags]));
+    await ok(farm.cli(['deploy', join(REPO, 'examples', 'node-app'), '--site', name]));
+    await waitFor(async () => (await get(farm.routerUrl, host)).status === 200, { timeoutMs: 30_000, what: `${name} serving` });
+  };
+  it('a load ramp scales out to max within seconds, back in after the window, never past min/max', async (t) => {
+    const host = 'busy.acme.test';
+    await appSite('busy', host, ['--min-replicas', '1', '--max-replicas', '3', '--target-concurrency', '2']);
+    let most = 0;
+    let stopWatching = false;
+    const watching = (async () => {
+      while (!stopWatching) {
+        most = Math.max(most, (await serversOf('busy')).filter((v) => v.assigned !== false).length);
+        await pace(200);
+      }
+    })();
+
+    // eight clients, each with a slow request in flight all the time: ~8 in flight over the routers
+    let loading = true;
+    let served = 0;
+    const failed: string[] = [];
+    const clients = Array.from({ length: 8 }, async () => {
+      while (loading) {
+        const r = await get(farm.routerUrl, host, '/slow?ms=300').catch((err: Error) => ({ status: 0, body: err.message }));
+        if (r.status === 200) served++;
+        else failed.push(`${r.status} ${r.body.slice(0, 80)}`);
+      }
+    });
+    const started = Date.now();
+    await waitFor(async () => (await serversOf('busy')).filter((v) => v.state === 'ready').length === 3, { timeoutMs: 30_000, what: '3 ready replicas' });
+    const outMs = Date.now() - started;
+    t.diagnostic(`scaled out 1 → 3 (decided, started, ready) ${outMs} ms after the load began`);
+    assert.ok(outMs < 15_000, `scale-out took ${outMs} ms (bound 15 s: 6 s panic window, 1 s ticks, VS start)`);
+    loading = false;
+    await Promise.all(clients);
+    const stopped = Date.now();
+    await waitFor(async () => (await serversOf('busy')).length === 1, { timeoutMs: 30_000, what: 'back to 1 replica' });
+    const inMs = Date.now() - stopped;
+    t.diagnostic(`scaled in 3 → 1 ${inMs} ms after the load stopped (scale-in window ${SCALE_IN_WINDOW_S} s); ${served} requests served`);
+    assert.ok(inMs >= (SCALE_IN_WINDOW_S - 1) * 1000, `scaled in after only ${inMs} ms`);
+    stopWatching = true;
+    await watching;
+    assert.deepEqual(failed, [], 'no request failed while scaling');
+    assert.ok(most <= 3, `at most max replicas at any time (saw ${most})`);
+    assert.ok((await serversOf('busy')).length >= 1, 'never below min');
+
+    const { stdout } = await ok(farm.cli(['events', '--site', 'busy', '--type', 'farm']));
+    assert.match(stdout, /busy: 1 → \d replica\(s\): concurrency [\d.]+ over 6s, target 2 per VS/);
+    assert.match(stdout, /busy: 3 → 1 replica\(s\): concurrency at most [\d.]+ for 3s, target 2 per VS/);
+  });
+
+  it('idle → VS stopped, route kept; concurrent first requests over both router workers are held and served by one woken VS', async (t) => {
+    const host = 'nap.acme.test';
+    await appSite('nap', host, ['--min-replicas', '0', '--max-replicas', '2', '--idle-timeout', `${IDLE_S}s`]);
+    const logDir = join(farm.dir, 'logs', 'router', 'nap');
+    let bothWorkers = false;
+    for (let round = 1; round <= 3 && !bothWorkers; round++) {
+      await waitFor(async () => (await serversOf('nap')).length === 0, { timeoutMs: 30_000, what: 'nap idle, its VS stopped' });
+      const before = await linesPerWorker(logDir);
+      // twelve new connections at once: the two workers accept them between them
+      const t0 = performance.now();
+      const replies = await Promise.all(Array.from({ length: 12 }, () => fresh(farm.routerUrl, host)));
+      const wakeMs = performance.now() - t0;
+      assert.deepEqual(replies.map((r) => r.status), Array(12).fill(200), replies.map((r) => r.body).join('\n'));
+      const vss = new Set(replies.map((r) => (JSON.parse(r.body) as { vs: string }).vs));
+      assert.equal(vss.size, 1, `one VS served them all (${[...vss].join(', ')})`);
+      assert.equal((await serversOf('nap')).length, 1, 'one VS started');
+      const workers = await waitFor(async () => {
+        const now = await linesPerWorker(logDir);
+        const grew = [...now].filter(([w, n]) => n > (before.get(w) ?? 0)).map(([w]) => w);
+        const total = [...now.values()].reduce((a, b) => a + b, 0) - [...before.values()].reduce((a, b) => a + b, 0);
+        return total >= 12 ? grew : undefined;
+      }, { timeoutMs: 10_000, what: 'the access lines of the held requests' });
+      bothWorkers = workers.length === 2;
+      t.diagnostic(`round ${round}: wake from zero → 12 × 200 in ${wakeMs.toFixed(0)} ms (held over ${workers.length} router worker(s))`);
+    }
+    assert.ok(bothWorkers, 'a wake served requests held by both router workers');
+    const { stdout } = await ok(farm.cli(['events', '--site', 'nap', '--type', 'farm']));
+    assert.match(stdout, /nap: 1 → 0 replica\(s\): no request for [\d.]+s \(idle timeout 2s\)/);
+    assert.match(stdout, /nap: 0 → 1 replica\(s\): woken by a request held at a router/);
+  });
+
+  it('an open WebSocket keeps the site awake; once it closes the site goes idle', async (t) => {
+    const host = 'chat.acme.test';
+    await appSite('chat', host, ['--min-replicas', '0', '--max-replicas', '1', '--idle-timeout', `${IDLE_S}s`]);
+    const socket = await tunnel(farm.routerUrl, host);
+    const opened = Date.now();
+    // three idle timeouts with the tunnel open and quiet: the site keeps its VS
+    while (Date.now() - opened < 3 * IDLE_S * 1000 + 2000) {
+      assert.equal((await serversOf('chat')).length, 1, `VS still up ${Date.now() - opened} ms after the tunnel opened`);
+      await pace(500);
+    }
+    socket.write('still here\n');
+    assert.match(await line(socket), /still here/);
+    socket.destroy();
+    const closed = Date.now();
+    await waitFor(async () => (await serversOf('chat')).length === 0, { timeoutMs: 30_000, what: 'chat idle once the tunnel closed' });
+    t.diagnostic(`idle ${Date.now() - closed} ms after the tunnel closed (idle timeout ${IDLE_S} s)`);
+    assert.ok(Date.now() - closed >= IDLE_S * 1000 - 500);
+  });
+});
+
+/** Access lines per router worker file of a site. */
+async function linesPerWorker(dir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (f.endsWith('.log')) out.set(f, (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean).length);
+  }
+  return out;
+}
+
+/** One GET on a connection of its own. */
+function fresh(base: string, host: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res: IncomingMessage) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function tunnel(base: string, host: string): Promise<Socket> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path: '/echo', headers: { host, connection: 'upgrade', upgrade: 'websocket' } });
+    req.on('upgrade', (_res, socket) => resolve(socket));
+    req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function line(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('still here')) {
+        socket.off('data', onData);
+        resolve(buf);
+      }
+    };
+    socket.on('data', onData);
+  });
+}
