@@ -1,5 +1,5 @@
 // One site: domains, its whole release history (roll back or forward to any release),
-// replicas (scale), health of each VS, and live charts of its traffic as the router
+// replicas (scale; or the autoscaling bounds and its decisions), health of each VS, and live charts of its traffic as the router
 // measured it (server errors 5xx and client errors 4xx apart).
 import { useState } from 'react';
 import { get, send, type Release, type SiteStatus, type StatsPoint } from '../api.ts';
@@ -7,6 +7,7 @@ import { Chart } from '../parts/Chart.tsx';
 import { bytes, stateClass } from '../parts/format.ts';
 import { usePoll } from '../parts/hooks.ts';
 import { href } from '../parts/route.ts';
+import { Autoscaling } from '../parts/Autoscaling.tsx';
 
 const STEP = 2;
 const SPAN = 180;
@@ -30,7 +31,9 @@ export function SiteDetail({ name }: { name: string }) {
   const points = stats.data?.points ?? [];
   return (
     <section data-testid="site-detail" data-site={site.name}>
-      <h2><a href={href('sites')} className="muted">Sites /</a> {site.name} <span className={`badge ${ready === site.replicas && site.release ? 'ok' : 'busy'}`} data-testid="ready">{ready}/{site.replicas} ready</span></h2>
+      <h2><a href={href('sites')} className="muted">Sites /</a> {site.name} {site.autoscale
+        ? <span className="badge ok" data-testid="ready">{ready} ready · autoscaled {site.autoscale.minReplicas}–{site.autoscale.maxReplicas}</span>
+        : <span className={`badge ${ready === site.replicas && site.release ? 'ok' : 'busy'}`} data-testid="ready">{ready}/{site.replicas} ready</span>}</h2>
       {error && <div className="error" role="alert">{error}</div>}
       <div className="grid2">
         <div className="card">
@@ -58,10 +61,10 @@ export function SiteDetail({ name }: { name: string }) {
           </button>
           <span className="muted small"> or pick any release in the history below</span>
           <h3>Replicas</h3>
-          <form className="row" onSubmit={(e) => { e.preventDefault(); void act('scale', () => send('POST', `${path}/scale`, { replicas: Number(replicas) })); setReplicas(''); }}>
+          {site.autoscale ? <Autoscaling site={site} running={virtualServers.length} /> : <form className="row" onSubmit={(e) => { e.preventDefault(); void act('scale', () => send('POST', `${path}/scale`, { replicas: Number(replicas) })); setReplicas(''); }}>
             <input type="number" min={0} max={64} placeholder={String(site.replicas)} value={replicas} onChange={(e) => setReplicas(e.target.value)} data-testid="replicas" aria-label="replicas" />
             <button type="submit" disabled={replicas === '' || busy !== undefined} data-testid="scale">{busy === 'scale' ? 'Scaling…' : 'Scale'}</button>
-          </form>
+          </form>}
         </div>
       </div>
       <h3>Traffic <span className="muted small">last {SPAN / 60} minutes, {STEP}-second steps, as the router saw it; errors as a share of requests: 5xx the site or router failed, 4xx the request was refused or not found</span></h3>
