@@ -117,6 +117,30 @@ describe('router: requests for an idle site', () => {
   });
 });
 
+describe('router: per-site load', () => {
+  for (const kind of ['http', 'https'] as const) {
+    it(`counts a request while it is in flight and not after (${kind}: raw front, node:http with a body)`, async (t) => {
+      let release: () => void = () => {};
+      const backend = await startBackend(t, 'vs-1', (req, res) => {
+        req.resume();
+        if (req.url === '/slow') release = () => res.end('slow');
+        else res.end('quick');
+      });
+      const r = await startRouter(t, [route('busy', ['busy.test'], [backend])], {}, kind);
+      assert.equal((await r.send({ host: 'busy.test' })).body, 'quick');
+      assert.equal((await r.send({ host: 'busy.test', method: 'POST', body: 'x'.repeat(100) })).body, 'quick');
+      const slow = r.send({ host: 'busy.test', path: '/slow' });
+      await waitFor(() => backend.seen.length === 3, { what: 'the slow request at the backend' });
+      const during = r.router.takeLoad().busy;
+      assert.equal(during?.open, 1);
+      assert.equal(during?.requests, 3);
+      release();
+      assert.equal((await slow).body, 'slow');
+      await waitFor(() => r.router.takeLoad().busy === undefined, { what: 'nothing in flight' });
+    });
+  }
+});
+
 describe('SiteLoad', () => {
   it('reports the time-weighted mean in flight, the peak and the requests of each interval', () => {
     let now = 0;

@@ -132,9 +132,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
-    const end = load.begin(route.site);
-    res.once('finish', end);
-    res.once('close', end);
+    res.once('close', load.begin(route.site)); // 'close' comes after 'finish' too, on node:http, HTTP/2 and the raw front
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
