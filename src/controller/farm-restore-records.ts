@@ -12,7 +12,7 @@
 import { keys, type TokenRecord } from '../model/index.ts';
 import type { BackupRecord } from './farm-backup-format.ts';
 
-const LEFT_BEHIND_PREFIXES = [keys.engines, keys.engineDrains, keys.controllers, keys.assignments, keys.vsStatuses, keys.routes, keys.joinTokens];
+const LEFT_BEHIND_PREFIXES = [keys.engines, keys.engineDrains, keys.controllers, keys.assignments, keys.vsStatuses, keys.routes, keys.joinTokens, keys.wakes];
 const LEFT_BEHIND_KEYS = new Set<string>([keys.leader, keys.adminToken]);
 
 export function carriedOver(record: BackupRecord): boolean {
