@@ -20,7 +20,8 @@ export async function sitesNotServing(store: Store, routerUrl?: string): Promise
   }));
   const sites = sitesKv.kvs
     .map((kv) => JSON.parse(kv.value) as Site)
-    .filter((s) => s.release !== undefined && s.replicas > 0 && s.maintenance?.on !== true);
+    // a site that may scale to zero may rightly have no server (it wakes on a request)
+    .filter((s) => s.release !== undefined && s.replicas > 0 && s.maintenance?.on !== true && s.autoscale?.minReplicas !== 0);
   const waiting: string[] = [];
   for (const s of sites) {
     const routed = (endpoints.get(s.name) ?? 0) > 0;

@@ -42,7 +42,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'SITE', value: (s) => s.name },
         { header: 'KIND', value: (s) => s.kind },
         { header: 'RELEASE', value: (s) => s.release ?? 'none' },
-        { header: 'READY', value: (s) => `${readyOf(s)}/${s.replicas}${s.release && readyOf(s) >= s.replicas ? ' ✓' : ''}` },
+        { header: 'READY', value: (s) => (s.autoscale ? `${readyOf(s)} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})` : `${readyOf(s)}/${s.replicas}${s.release && readyOf(s) >= s.replicas ? ' ✓' : ''}`) },
         { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText)) || '-' },
         { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
         { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },

@@ -6,6 +6,9 @@ import { farmView, servingReleases, siteViews, withUsage } from '../farm-view.ts
 import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
+import { keys, type ScaleRecord } from '../../model/index.ts';
+import { readRecord } from '../records.ts';
+import { desiredReplicas } from '../autoscale-rule.ts';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage }) => {
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request) => {
@@ -13,7 +16,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     const { value: site } = await access.loadSiteFor(p, request.params.name);
     const virtualServers = withUsage(siteViews(await farmView(store, scopeOf(p)), site), vsUsage);
     const ready = virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
-    return { site, release: site.release, replicas: site.replicas, ready, serving: await servingReleases(store, site.name), virtualServers };
+    // a site that autoscales: the autoscaler's count (what a rollout waits for), not its stored `replicas`
+    const replicas = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
+    return { site, release: site.release, replicas, ready, serving: await servingReleases(store, site.name), virtualServers };
   });
 
   app.get('/v1/vs', async (request) => {
