@@ -74,6 +74,20 @@ describe('router: requests for an idle site', () => {
     assert.ok(Date.now() - started >= 140);
   });
 
+  it('a router that closes answers its held requests 503 at once, not after its drain', async (t) => {
+    const r = await startRouter(t, [idleRoute()], { drainTimeoutMs: 30_000 });
+    wakes(r);
+    const held = r.send({ host: HOST });
+    await waitFor(() => r.router.takeLoad().idle?.open === 1, { what: 'one held' });
+    const started = Date.now();
+    const closing = r.router.close();
+    const reply = await held;
+    assert.equal(reply.status, 503);
+    assert.equal(reply.headers['retry-after'], '2');
+    await closing;
+    assert.ok(Date.now() - started < 5_000, `closed in ${Date.now() - started} ms`);
+  });
+
   it('a client that goes away leaves the queue (its place is free again)', async (t) => {
     const r = await startRouter(t, [idleRoute()], { wakeQueue: 1 });
     wakes(r);

@@ -280,7 +280,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     setCertificates: (list) => certs.setCertificates(list),
     takeLoad: () => load.take(),
     onWake: (listener) => wakes.onWake(listener),
-    close: async () => (void tls?.lifecycle.close(), lifecycle.close()),
+    // held requests (idle sites) get their 503 now rather than wait out the drain
+    close: async () => (void tls?.lifecycle.close(), wakes.destroy('timeout'), lifecycle.close()),
     destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),
   };
 }

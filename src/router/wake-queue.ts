@@ -80,11 +80,11 @@ export class WakeQueue {
     return this.#sites.get(site)?.waiters.size ?? 0;
   }
 
-  /** Every held request fails now (the router stops). Safe twice. */
-  destroy(): void {
+  /** Every held request fails now (the router stops: 'timeout' answers 503, 'gone' cuts them). Safe twice. */
+  destroy(why: 'timeout' | 'gone' = 'gone'): void {
     for (const s of this.#sites.values()) for (const w of s.waiters) {
       clearTimeout(w.timer);
-      w.fail('gone');
+      w.fail(why);
     }
     this.#sites.clear();
     clearInterval(this.#ticker);
