@@ -66,6 +66,7 @@ const fields = {
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
   hsts: wild(fc.record({ maxAgeSeconds: int(0, 63_072_000), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
+  autoscale: wild(fc.record({ minReplicas: int(0, 3), maxReplicas: int(1, 3), targetConcurrency: int(1, 100), idleTimeoutMs: int(1_000, 600_000) }, { requiredKeys: [] })),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */
@@ -99,7 +100,7 @@ describe('a hostile customer cannot hurt the farm or another customer', () => {
   };
   const refusedWithShape = (r: Awaited<ReturnType<typeof api>>, what: string) => {
     assert.ok(r.json.error, `${what}: an error body`);
-    assert.match(r.json.error.code, /^(invalid_request|domain_taken)$/, what);
+    assert.match(r.json.error.code, /^(invalid_request|domain_taken|site_autoscaled)$/, what);
     assert.equal(r.json.error.id, r.id, `${what}: the error id is the request id`);
     if (r.status === 400) assert.match(r.json.error.message, /^body/, `${what}: the message names the field`);
   };
