@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
+import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBlobGc, startDatabaseUpkeep, startReconciler } from '../controller/index.ts';
+import { createDbAdmin, PostgresMissingError, startPostgres, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -59,6 +60,10 @@ export interface FarmOptions {
   reservedDomains?: readonly string[];
   /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
   maxVirtualServers?: number;
+  /** Run the database service (PostgreSQL under <dir>/postgres) when its binaries are installed; default off (`corral up` turns it on). */
+  databases?: boolean;
+  /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
+  databaseUpkeepMs?: number;
 }
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
@@ -79,6 +84,8 @@ export interface Farm {
   runtime: string;
   /** Why this runtime, when it is not the isolated one asked for (a fallback, no seccomp filter). */
   runtimeWarning?: string;
+  /** The database service: PostgreSQL's port and system user, or why there is none (one line). */
+  database?: { port: number; osUser: string } | { unavailable: string };
   /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting. */
   untilServing(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
@@ -107,6 +114,11 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
 
+    const db = opts.databases ? await startDatabaseService(dir, partLog('database')) : undefined;
+    if (db?.service) closers.push(db.service.close);
+    if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
+    const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
+
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
@@ -118,6 +130,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
+      ...(databases ? { databases } : {}),
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.
@@ -132,10 +145,15 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
+    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(databases ? { databaseSecrets: databases.secrets } : {}), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
     closers.push(() => reconciler.close());
+    if (databases) {
+      const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
+      closers.push(() => upkeep.close());
+    }
 
-    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });
+    const dbTarget = db?.service?.server.guestEndpoint('process');
+    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime'), ...(dbTarget ? { database: dbTarget } : {}) });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
     const runtime = chosen.runtime;
     engine.runtime = runtime;
@@ -169,6 +187,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
 
     return {
       dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      ...(db ? { database: db.state } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
       close,
@@ -183,4 +202,22 @@ async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, content, { mode: 0o600 });
   await rename(tmp, path);
+}
+
+interface DatabaseService {
+  server: PostgresServer;
+  admin: DbAdmin;
+  close: () => Promise<void>;
+}
+
+/** PostgreSQL under <dir>/postgres, or the one line saying why there is none (the farm runs on without databases). */
+async function startDatabaseService(dir: string, log: Logger): Promise<{ service?: DatabaseService; state: NonNullable<Farm['database']> }> {
+  try {
+    const server = await startPostgres({ dir, log });
+    const admin = createDbAdmin(server);
+    return { service: { server, admin, close: async () => { await admin.close(); await server.close(); } }, state: { port: server.port, osUser: server.osUser } };
+  } catch (err) {
+    if (err instanceof PostgresMissingError) return { state: { unavailable: err.message } };
+    throw err;
+  }
 }

@@ -35,6 +35,7 @@ export const COMMANDS: Entry[] = [
   { commands: [['events', 'the audit trail (who changed what) and farm events (crashes, OOM kills, lost engines, failovers)']], load: async () => (await import('./commands/events.ts')).registerEvents },
   { commands: [['releases <site>', "list a site's releases (current and previous marked)"]], load: async () => (await import('./commands/releases.ts')).registerReleases },
   { commands: [['cert', "manage a site's TLS certificate (HTTPS with SNI)"]], load: async () => (await import('./commands/cert.ts')).registerCert },
+  { commands: [['db', "manage customers' PostgreSQL databases, backups and restores"]], load: async () => (await import('./commands/db.ts')).registerDb },
   { commands: [['completion <shell>', 'print a shell completion script (bash or zsh): source <(corral completion bash)']], load: async () => (await import('./commands/completion.ts')).registerCompletion },
 ];
 

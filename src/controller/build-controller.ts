@@ -42,6 +42,7 @@ import { statsRoutes } from './routes/stats.ts';
 import { statusRoutes } from './routes/status.ts';
 import { statusStreamRoutes } from './routes/status-stream.ts';
 import { vsExecRoutes } from './routes/vs-exec.ts';
+import { databaseRoutes } from './routes/databases.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
@@ -71,7 +72,8 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   if (opts.siteStats) deps.siteStats = opts.siteStats;
   if (opts.cluster) deps.cluster = opts.cluster;
   if (opts.replicateBlob) deps.replicateBlob = opts.replicateBlob;
-  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes]) {
+  if (opts.databases) deps.databases = opts.databases;
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes, databaseRoutes]) {
     await app.register(routes, deps);
   }
   await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });

@@ -19,3 +19,6 @@ export { metricsRegistry, leaderMetrics } from './metrics.ts';
 export { createEventLog, type EventLog, type EventFilter } from './event-log.ts';
 export { watchFarmEvents } from './farm-events.ts';
 export { startLeaderElection, readLeader, type LeaderElection, type LeaderElectionOptions, type LeaderRecord } from './leader.ts';
+export { openDatabaseSecrets, databaseSecrets, type DatabaseSecrets } from './database-secrets.ts';
+export { startDatabaseUpkeep, type DatabaseUpkeep, type DatabaseUpkeepOptions } from './database-upkeep.ts';
+export type { DatabaseOptions, DatabaseService } from './options.ts';

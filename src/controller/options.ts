@@ -6,6 +6,8 @@ import type { TarLimits } from '../lib/tarball.ts';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
+import type { Readable } from 'node:stream';
 
 export type { BlobStore };
 
@@ -81,6 +83,31 @@ export interface ControllerOptions {
   reservedDomains?: readonly string[];
   /** Cluster mode: what POST /v1/join hands to engines and routers; without it joining answers 501. */
   cluster?: ClusterInfo;
+  /** The database service (`/v1/databases`); without it those routes answer 501 databases_unavailable. */
+  databases?: DatabaseOptions;
+}
+
+export interface DatabaseOptions {
+  service: DatabaseService;
+  /** Seals the passwords kept in the store (database-secrets.ts). */
+  secrets: DatabaseSecrets;
+}
+
+/**
+ * What the controller asks of PostgreSQL, by each database's name inside it (an opaque id).
+ * Declared here so the controller needs no database code; src/database's DbAdmin fits it and
+ * the assembly point passes it in (one host: `corral up`; cluster mode: the Patroni primary).
+ */
+export interface DatabaseService {
+  create(pgName: string, connectionLimit: number, login: { user: string; password: string }): Promise<void>;
+  drop(pgName: string, users: string[]): Promise<void>;
+  addLogin(pgName: string, login: { user: string; password: string }): Promise<void>;
+  dropLogin(pgName: string, user: string): Promise<void>;
+  setConnectionLimit(pgName: string, limit: number): Promise<void>;
+  sizes(pgNames: string[]): Promise<Map<string, number>>;
+  setReadOnly(pgName: string, on: boolean): Promise<void>;
+  dump(pgName: string): { stream: Readable; done: Promise<void> };
+  restore(pgName: string, connectionLimit: number, archive: string): Promise<void>;
 }
 
 export interface ClusterInfo {

@@ -10,6 +10,8 @@ import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 
 interface UpOpts {
+  /** --no-databases: false */
+  databases?: boolean;
   dir?: string;
   httpPort: string;
   httpsPort: string;
@@ -45,12 +47,13 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
+    .option('--no-databases', 'do not run the database service (PostgreSQL under <dir>/postgres)')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs) };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), databases: o.databases !== false };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -81,6 +84,8 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
+      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL on 127.0.0.1:${farm.database.port} (as ${farm.database.osUser}; guests reach it at their bridge address :5432)`);
+      else if (farm.database) ctx.print.out(`  database ${farm.database.unavailable}`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       if (starting.length > 0) ctx.print.out(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);

@@ -21,4 +21,5 @@ export interface RouteDeps {
   siteStats?: ControllerOptions['siteStats'];
   cluster?: ControllerOptions['cluster'];
   replicateBlob?: ControllerOptions['replicateBlob'];
+  databases?: ControllerOptions['databases'];
 }
