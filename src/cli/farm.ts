@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBlobGc, startDatabaseUpkeep, startReconciler } from '../controller/index.ts';
-import { createDbAdmin, PostgresMissingError, startPostgres, type DbAdmin, type PostgresServer } from '../database/index.ts';
+import { createDbAdmin, openPostgres, PostgresMissingError, type DbAdmin, type PostgresServer } from '../database/index.ts';
+import { keys } from '../model/index.ts';
+import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -114,7 +116,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
 
-    const db = opts.databases ? await startDatabaseService(dir, partLog('database')) : undefined;
+    const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
     if (db?.service) closers.push(db.service.close);
     if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
     const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
@@ -210,12 +212,23 @@ interface DatabaseService {
   close: () => Promise<void>;
 }
 
-/** PostgreSQL under <dir>/postgres, or the one line saying why there is none (the farm runs on without databases). */
-async function startDatabaseService(dir: string, log: Logger): Promise<{ service?: DatabaseService; state: NonNullable<Farm['database']> }> {
+/**
+ * PostgreSQL under <dir>/postgres — started now when the farm has databases, else with the
+ * first one — or the one line saying why there is none (the farm runs on without databases).
+ */
+async function startDatabaseService(dir: string, store: Store, log: Logger): Promise<{ service?: DatabaseService; state: NonNullable<Farm['database']> }> {
   try {
-    const server = await startPostgres({ dir, log });
+    const server = await openPostgres({ dir, log });
     const admin = createDbAdmin(server);
-    return { service: { server, admin, close: async () => { await admin.close(); await server.close(); } }, state: { port: server.port, osUser: server.osUser } };
+    const close = async () => {
+      await admin.close();
+      await server.close();
+    };
+    if ((await store.range(keys.databases)).kvs.length > 0) await server.ready().catch(async (err: unknown) => {
+      await close();
+      throw err;
+    });
+    return { service: { server, admin, close }, state: { port: server.port, osUser: server.osUser } };
   } catch (err) {
     if (err instanceof PostgresMissingError) return { state: { unavailable: err.message } };
     throw err;

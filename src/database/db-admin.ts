@@ -41,7 +41,23 @@ export interface DbAdmin {
   close(): Promise<void>;
 }
 
+/** Every call waits for `server.ready()` first (which starts a server that is not running yet). */
 export function createDbAdmin(server: DbServer): DbAdmin {
+  const admin = adminOf(server);
+  const wrapped = {} as DbAdmin;
+  for (const [name, fn] of Object.entries(admin) as [keyof DbAdmin, (...args: unknown[]) => unknown][]) {
+    if (name === 'close' || name === 'dump') continue;
+    (wrapped as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      await server.ready();
+      return fn(...args);
+    };
+  }
+  wrapped.close = admin.close;
+  wrapped.dump = admin.dump;
+  return wrapped;
+}
+
+function adminOf(server: DbServer): DbAdmin {
   const pool = new pg.Pool({ connectionString: server.adminUrl(), max: 4 });
   pool.on('error', () => undefined);
   const id = (name: string) => pg.escapeIdentifier(name);

@@ -27,13 +27,15 @@ export interface DbServer {
   guestEndpoint(engine: 'process' | 'namespace'): { host: string; port: number };
   /** The folder holding pg_dump and pg_restore. */
   readonly binDir: string;
+  /** Resolves once PostgreSQL accepts connections (starting it if this process runs it). */
+  ready(): Promise<void>;
 }
 
 export interface PostgresServer extends DbServer {
   /** The system user the server runs as. */
   readonly osUser: string;
   readonly port: number;
-  /** Fast shutdown (SIGINT), SIGKILL after 10 s; safe twice. */
+  /** Fast shutdown (SIGINT), SIGKILL after 10 s (nothing when never started); safe twice. */
   close(): Promise<void>;
 }
 
@@ -59,14 +61,66 @@ export function postgresBinDir(binDir = process.env.CORRAL_PG_BIN ?? '/usr/lib/p
   return binDir;
 }
 
+/** Starts the server now (initdb first if needed); resolves once it accepts connections. */
 export async function startPostgres(opts: PostgresOptions): Promise<PostgresServer> {
+  const server = await openPostgres(opts);
+  try {
+    await server.ready();
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return server;
+}
+
+/**
+ * The server, not started yet: its port and password are fixed (made on first use) and the
+ * binaries checked, so callers can hand out its address; `ready()` starts it (once).
+ * `corral up` starts it at once when the farm has databases, else with the first one.
+ */
+export async function openPostgres(opts: PostgresOptions): Promise<PostgresServer> {
   const binDir = postgresBinDir(opts.binDir);
   const log = opts.log ?? silentLogger;
   const home = path.join(path.resolve(opts.dir), 'postgres');
+  await mkdir(home, { recursive: true, mode: 0o711 });
+  const state = await loadState(home, opts.port);
+  const owner = osOwner();
+  const adminUrl = `postgres://${ADMIN_ROLE}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
+  let supervisor: Supervisor | undefined;
+  let starting: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    binDir,
+    osUser: owner.name,
+    port: state.port,
+    adminUrl: () => adminUrl,
+    guestEndpoint: () => ({ host: '127.0.0.1', port: state.port }),
+    ready() {
+      if (closed) return Promise.reject(new PostgresStartError('the database service is stopping'));
+      starting ??= (async () => {
+        supervisor = await boot({ ...opts, log }, binDir, home, owner, state, adminUrl);
+      })();
+      starting.catch(() => (starting = undefined));
+      return starting;
+    },
+    close() {
+      closed ??= (async () => {
+        await starting?.catch(() => undefined);
+        await supervisor?.stop();
+      })();
+      return closed;
+    },
+  };
+}
+
+interface Supervisor {
+  stop(): Promise<void>;
+}
+
+async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, home: string, owner: OsOwner, state: ServerState, adminUrl: string): Promise<Supervisor> {
+  const log = opts.log;
   const data = path.join(home, 'data');
   const run = path.join(home, 'run');
-  const owner = osOwner();
-  await mkdir(run, { recursive: true, mode: 0o700 });
   await chmod(home, 0o711);
   await openPath(path.resolve(opts.dir), owner);
   for (const d of [data, run]) {
@@ -74,12 +128,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
     await chown(d, owner.uid, owner.gid);
     await chmod(d, 0o700);
   }
-  const state = await loadState(home, opts.port);
   if (!existsSync(path.join(data, 'PG_VERSION'))) await initdb(binDir, home, data, state.password, owner);
   await writeFile(path.join(data, 'pg_hba.conf'), PG_HBA, { mode: 0o600 });
   await chown(path.join(data, 'pg_hba.conf'), owner.uid, owner.gid);
 
-  const adminUrl = `postgres://${ADMIN_ROLE}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
   const args = [
     '-D', data, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${state.port}`, '-c', `unix_socket_directories=${run}`,
     '-c', 'password_encryption=scram-sha-256', '-c', 'logging_collector=off', '-c', 'max_connections=200',
@@ -101,42 +153,30 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
     });
     c.on('error', (err) => log.error({ err }, 'postgres.spawn_failed'));
   };
+  const stop = async () => {
+    closing = true;
+    if (timer) clearTimeout(timer);
+    const c = child;
+    if (c && c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGINT');
+      const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(kill);
+    }
+    await logFile.close().catch(() => undefined);
+  };
   launch();
   try {
     await waitFor(() => ping(adminUrl), { timeoutMs: opts.startTimeoutMs ?? 30_000, intervalMs: 100, what: `PostgreSQL on 127.0.0.1:${state.port} (log: ${path.join(home, 'postgres.log')})` });
     await bootstrap(adminUrl);
   } catch (err) {
-    closing = true;
-    child?.kill('SIGKILL');
-    await logFile.close();
+    await stop();
     throw new PostgresStartError(`PostgreSQL did not start: ${(err as Error).message}`, err);
   }
   log.info({ event: 'postgres.ready', port: state.port, user: owner.name }, 'PostgreSQL ready');
   restarts = 0;
-  let closed: Promise<void> | undefined;
-  return {
-    binDir,
-    osUser: owner.name,
-    port: state.port,
-    adminUrl: () => adminUrl,
-    guestEndpoint: () => ({ host: '127.0.0.1', port: state.port }),
-    close() {
-      closed ??= (async () => {
-        closing = true;
-        if (timer) clearTimeout(timer);
-        const c = child;
-        if (c && c.exitCode === null && c.signalCode === null) {
-          const gone = new Promise((r) => c.once('exit', r));
-          c.kill('SIGINT');
-          const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
-          await gone;
-          clearTimeout(kill);
-        }
-        await logFile.close();
-      })();
-      return closed;
-    },
-  };
+  return { stop };
 }
 
 const PG_HBA = `# Written by Corral at every start (src/database/postgres-server.ts).

@@ -84,7 +84,7 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
-      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL on 127.0.0.1:${farm.database.port} (as ${farm.database.osUser}; guests reach it at their bridge address :5432)`);
+      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
       else if (farm.database) ctx.print.out(`  database ${farm.database.unavailable}`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
