@@ -65,6 +65,7 @@ const fields = {
   egress: fc.constantFrom('none', 'engine', 'all'),
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
+  database: fc.oneof(fc.constantFrom('no-such-db', null), text),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */

@@ -96,7 +96,7 @@ export async function createDatabase(deps: DatabaseDeps, input: NewDatabase): Pr
 export async function deleteDatabase(deps: DatabaseDeps, ref: Stored<DatabaseRecord>): Promise<void> {
   const db = ref.value;
   const users = (await sitesUsing(deps.store, db)).map((s) => s.name);
-  if (users.length > 0) throw new DatabaseInUseError(db.name, users);
+  if (users.length > 0) throw new DatabaseInUseError(db.name, users.join(', '));
   const res = await deps.store.txn({
     compare: [{ key: ref.kv.key, target: 'mod', op: '=', value: ref.kv.modRevision }],
     success: [{ type: 'delete', key: ref.kv.key }, { type: 'deletePrefix', prefix: keys.backupsOf(db.name) }],

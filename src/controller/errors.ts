@@ -186,8 +186,9 @@ export class DatabaseNameUnavailableError extends ControllerError {
 
 /** 409: a site of the customer still uses the database. */
 export class DatabaseInUseError extends ControllerError {
-  constructor(name: string, sites: string[]) {
-    super('database_in_use', 409, `database ${name} is used by site(s) ${sites.join(', ')}: unbind them first (corral site set <site> --db default)`);
+  /** `sites`: the names, e.g. "blog, shop". */
+  constructor(name: string, sites: string) {
+    super('database_in_use', 409, `database ${name} is used by site(s) ${sites}: unbind them first (corral site set <site> --db default)`);
   }
 }
 

@@ -34,7 +34,7 @@ interface SettingOpts {
 }
 
 export function registerDb(program: Command, ctx: Context): void {
-  const db = program.command('db').description("manage customers' PostgreSQL databases, their backups and restores");
+  const db = program.command('db').description("manage customers' PostgreSQL databases, backups and restores");
   const path = (name: string, rest = '') => `/v1/databases/${encodeURIComponent(name)}${rest}`;
   const settings = (c: Command) => c
     .option('--connections <n>', 'most connections at once, 1–100 (default 20)')
@@ -80,9 +80,11 @@ export function registerDb(program: Command, ctx: Context): void {
   db.command('delete <name>')
     .description('delete a database, its logins and its backups (refused while a site uses it)')
     .option('-y, --yes', 'do not ask')
-    .action(async (name: string, o: { yes?: boolean }) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { yes?: boolean; json?: boolean }) => {
       if (!o.yes && !(await confirm(ctx, `Delete database ${name} and its backups? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
       await ctx.api().delete(path(name));
+      if (o.json) return ctx.print.out(JSON.stringify({ deleted: name }));
       ctx.say(`database ${name} deleted`);
     });
 
