@@ -179,6 +179,8 @@ export async function restoreDatabase(deps: DatabaseDeps, from: DatabaseRecord, 
   await deps.service.restore(target.pgName, target.connectionLimit, archive).catch((err: unknown) => {
     throw new DatabaseOperationError(`restoring backup ${backupId} into database ${target.name}`, (err as Error).message);
   });
+  // made again from scratch: a database over its quota stays read-only (the upkeep lifts it once under)
+  if (target.readOnly) await deps.service.setReadOnly(target.pgName, true);
   return { record: target, ...(credentials ? { credentials } : {}), durationMs: Date.now() - started };
 }
 
@@ -196,4 +198,20 @@ export async function sitesUsing(store: Store, db: Pick<DatabaseRecord, 'name' |
 
 function newPassword(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/** A customer's databases, with their revisions. */
+export async function databasesOf(store: Store, customer: string): Promise<Stored<DatabaseRecord>[]> {
+  return (await store.range(keys.databases)).kvs.map((kv) => ({ kv, value: JSON.parse(kv.value) as DatabaseRecord })).filter((d) => d.value.customer === customer);
+}
+
+/** Deletes them (their sites gone first); without a database service, only the records (PostgreSQL keeps an unnamed database no login can reach). */
+export async function deleteDatabasesOf(store: Store, blobs: BlobStore, databases: DatabaseOptions | undefined, owned: Stored<DatabaseRecord>[]): Promise<string[]> {
+  for (const db of owned) {
+    const fresh = await readRecord<DatabaseRecord>(store, db.kv.key);
+    if (!fresh) continue;
+    if (databases) await deleteDatabase({ ...databases, store, blobs }, fresh);
+    else await store.txn({ compare: [], success: [{ type: 'delete', key: db.kv.key }, { type: 'deletePrefix', prefix: keys.backupsOf(db.value.name) }] });
+  }
+  return owned.map((d) => d.value.name);
 }

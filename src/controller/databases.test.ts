@@ -317,6 +317,33 @@ describe('customer databases', { skip }, () => {
   });
 });
 
+describe('customers with databases', { skip }, () => {
+  let pgs: TestPostgres;
+  before(async () => {
+    pgs = await startTestPostgres();
+  });
+  after(async () => pgs?.close());
+
+  it('are deleted only with cascade, and their databases with them: a customer re-created under the name finds none', async (t) => {
+    const h = await startController(t, { databases: { service: pgs.admin, secrets: databaseSecrets(randomBytes(32)) } });
+    const a = await h.customer('acme');
+    const created = await a.post('/v1/databases', { name: 'orders' });
+    assert.equal(created.status, 201);
+    const refused = await h.admin.delete('/v1/customers/acme');
+    assert.equal(refused.status, 409);
+    assert.equal(refused.json.error.code, 'customer_has_sites');
+    assert.match(refused.json.error.message, /1 database\(s\) \(orders\)/);
+    const gone = await h.admin.delete('/v1/customers/acme?cascade=true');
+    assert.equal(gone.status, 200, gone.body);
+    assert.deepEqual(gone.json.deletedDatabases, ['orders']);
+    const again = await h.customer('acme');
+    assert.deepEqual((await again.get('/v1/databases')).json.databases, []);
+    assert.equal((await again.get('/v1/databases/orders')).status, 404);
+    const c = created.json.credentials as Creds;
+    await assert.rejects(pgs.connect(c.database, c.user, c.password));
+  });
+});
+
 describe('without a database service', () => {
   it('answers 501 with how to get one', async (t) => {
     const h: Harness = await startController(t);
