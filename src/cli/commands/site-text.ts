@@ -23,6 +23,7 @@ const LINES: Line[] = [
   ['httpsRedirect', 'https redirect', (s) => (s.httpsRedirect ? 'on' : 'off')],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
+  ['database', 'database', (s) => s.database ?? '-'],
 ];
 
 /** Every setting, or only those named by `keys` (a PATCH body's keys). */
