@@ -88,7 +88,10 @@ export function createNamespaceRuntime(opts: NamespaceRuntimeOptions): Runtime {
     await mkdir(opts.runDir, { recursive: true });
     const seccomp = opts.seccomp ?? (await buildSeccompFilter(opts.runDir));
     if (!seccomp.file) log.warn({ reason: seccomp.reason }, 'engine.seccomp_unavailable');
-    const dbForwarder = opts.database ? await startDbForwarder(subnet.gateway, opts.database) : undefined;
+    // without it guests get no database (PG* unset), but the runtime runs: e.g. 5432 held on every address by another server
+    const dbForwarder = opts.database
+      ? await startDbForwarder(subnet.gateway, opts.database).catch((err: unknown) => void log.error({ err, event: 'engine.db_forwarder_failed' }, `no database forwarder on ${subnet.gateway}: ${(err as Error).message}`))
+      : undefined;
     return { cgroups, seccomp, dbForwarder };
   })();
   ready.catch(() => undefined);
