@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBlobGc, startDatabaseUpkeep, startReconciler } from '../controller/index.ts';
-import { createDbAdmin, openPostgres, PostgresMissingError, type DbAdmin, type PostgresServer } from '../database/index.ts';
+import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import { keys } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
@@ -224,13 +224,16 @@ async function startDatabaseService(dir: string, store: Store, log: Logger): Pro
       await admin.close();
       await server.close();
     };
-    if ((await store.range(keys.databases)).kvs.length > 0) await server.ready().catch(async (err: unknown) => {
-      await close();
-      throw err;
-    });
-    return { service: { server, admin, close }, state: { port: server.port, osUser: server.osUser } };
+    const service = { server, admin, close };
+    // the farm has databases: start now, before any server of a site bound to one; a failure
+    // is reported and retried by the next database operation, and sites without databases serve on
+    if ((await store.range(keys.databases)).kvs.length > 0) {
+      const failed = await server.ready().then(() => undefined, (err: unknown) => err as Error);
+      if (failed) return { service, state: { unavailable: `PostgreSQL did not start: ${failed.message}` } };
+    }
+    return { service, state: { port: server.port, osUser: server.osUser } };
   } catch (err) {
-    if (err instanceof PostgresMissingError) return { state: { unavailable: err.message } };
+    if (err instanceof PostgresMissingError || err instanceof PostgresStartError) return { state: { unavailable: err.message } };
     throw err;
   }
 }

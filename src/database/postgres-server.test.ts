@@ -2,10 +2,12 @@
 // server (port, password, data) when the farm starts again on its folder.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '../lib/wait.ts';
+import { PostgresStartError } from './errors.ts';
 import { openPostgres } from './postgres-server.ts';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './testing.ts';
 
@@ -48,6 +50,16 @@ describe('the farm PostgreSQL', { skip }, () => {
       const now = Number((await readFile(path.join(pgs.dir, 'postgres', 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
       return now !== pid && (await query(pgs.server.adminUrl(), 'SELECT count(*)::int AS n FROM survives')).length === 1;
     }, { timeoutMs: 20_000, what: 'PostgreSQL back after SIGKILL' });
+  });
+
+  it('says how to let PostgreSQL in when the farm folder sits in a closed one', { skip: process.getuid?.() !== 0 && 'as root only (the server then runs as postgres)' }, async () => {
+    const closed = await mkdtemp(path.join(tmpdir(), 'corral-closed-'));
+    try {
+      await assert.rejects(openPostgres({ dir: path.join(closed, 'farm') }), (err: Error) =>
+        err instanceof PostgresStartError && err.message.includes(`cannot enter ${closed}`) && err.message.includes(`setfacl -m u:postgres:x ${closed}`));
+    } finally {
+      await rm(closed, { recursive: true, force: true });
+    }
   });
 
   it('is the same server when opened again on its folder, and starts only when asked', async () => {

@@ -85,6 +85,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<PostgresServe
   await mkdir(home, { recursive: true, mode: 0o711 });
   const state = await loadState(home, opts.port);
   const owner = osOwner();
+  await openPath(path.resolve(opts.dir), owner);
   const adminUrl = `postgres://${ADMIN_ROLE}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/postgres`;
   let supervisor: Supervisor | undefined;
   let starting: Promise<void> | undefined;
@@ -122,7 +123,6 @@ async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, hom
   const data = path.join(home, 'data');
   const run = path.join(home, 'run');
   await chmod(home, 0o711);
-  await openPath(path.resolve(opts.dir), owner);
   for (const d of [data, run]) {
     await mkdir(d, { recursive: true, mode: 0o700 });
     await chown(d, owner.uid, owner.gid);
@@ -211,7 +211,7 @@ async function openPath(farmDir: string, owner: OsOwner): Promise<void> {
   for (let d = path.dirname(farmDir); d !== path.dirname(d); d = path.dirname(d)) {
     const s = await stat(d);
     if ((s.mode & 0o001) === 0 && s.uid !== owner.uid) {
-      throw new PostgresStartError(`PostgreSQL runs as ${owner.name}, which cannot enter ${d} (mode ${(s.mode & 0o777).toString(8)}): put the farm folder elsewhere or chmod o+x ${d}`);
+      throw new PostgresStartError(`PostgreSQL runs as ${owner.name}, which cannot enter ${d} (mode ${(s.mode & 0o777).toString(8)}): use a farm folder (--dir) outside it, or let it through with \`setfacl -m u:${owner.name}:x ${d}\` (or chmod o+x)`);
     }
   }
 }
