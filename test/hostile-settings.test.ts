@@ -66,6 +66,7 @@ const fields = {
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
   hsts: wild(fc.record({ maxAgeSeconds: int(0, 63_072_000), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
+  database: fc.oneof(fc.constantFrom('no-such-db', null), text),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBackupSchedule, startBlobGc, startReconciler } from '../controller/index.ts';
+import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler } from '../controller/index.ts';
+import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
+import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -62,6 +64,10 @@ export interface FarmOptions {
   maxVirtualServers?: number;
   /** Scheduled farm backups (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
+  /** Run the database service (PostgreSQL under <dir>/postgres) when its binaries are installed; default off (`corral up` turns it on). */
+  databases?: boolean;
+  /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
+  databaseUpkeepMs?: number;
 }
 
 /** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
@@ -85,6 +91,8 @@ export interface Farm {
   runtime: string;
   /** Why this runtime, when it is not the isolated one asked for (a fallback, no seccomp filter). */
   runtimeWarning?: string;
+  /** The database service: PostgreSQL's port and system user, or why there is none (one line). */
+  database?: { port: number; osUser: string } | { unavailable: string };
   /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting. */
   untilServing(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
@@ -118,6 +126,10 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles }, ...opts.backup, log: partLog('backup') });
       closers.push(() => schedule.close());
     }
+    const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
+    if (db?.service) closers.push(db.service.close);
+    if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
+    const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
 
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');
@@ -131,6 +143,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
       backup: { files: backupFiles },
+      ...(databases ? { databases } : {}),
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.
@@ -145,10 +158,15 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
+    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(databases ? { databaseSecrets: databases.secrets } : {}), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
     closers.push(() => reconciler.close());
+    if (databases) {
+      const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
+      closers.push(() => upkeep.close());
+    }
 
-    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });
+    const dbTarget = db?.service?.server.guestEndpoint('process');
+    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime'), ...(dbTarget ? { database: dbTarget } : {}) });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
     const runtime = chosen.runtime;
     engine.runtime = runtime;
@@ -188,6 +206,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
 
     return {
       dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      ...(db ? { database: db.state } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
       close,
@@ -202,4 +221,36 @@ async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, content, { mode: 0o600 });
   await rename(tmp, path);
+}
+
+interface DatabaseService {
+  server: PostgresServer;
+  admin: DbAdmin;
+  close: () => Promise<void>;
+}
+
+/**
+ * PostgreSQL under <dir>/postgres — started now when the farm has databases, else with the
+ * first one — or the one line saying why there is none (the farm runs on without databases).
+ */
+async function startDatabaseService(dir: string, store: Store, log: Logger): Promise<{ service?: DatabaseService; state: NonNullable<Farm['database']> }> {
+  try {
+    const server = await openPostgres({ dir, log });
+    const admin = createDbAdmin(server);
+    const close = async () => {
+      await admin.close();
+      await server.close();
+    };
+    const service = { server, admin, close };
+    // the farm has databases: start now, before any server of a site bound to one; a failure
+    // is reported and retried by the next database operation, and sites without databases serve on
+    if ((await store.range(keys.databases)).kvs.length > 0) {
+      const failed = await server.ready().then(() => undefined, (err: unknown) => err as Error);
+      if (failed) return { service, state: { unavailable: `PostgreSQL did not start: ${failed.message}` } };
+    }
+    return { service, state: { port: server.port, osUser: server.osUser } };
+  } catch (err) {
+    if (err instanceof PostgresMissingError || err instanceof PostgresStartError) return { state: { unavailable: err.message } };
+    throw err;
+  }
 }

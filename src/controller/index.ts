@@ -23,3 +23,6 @@ export { restoreFarm, RESTORE_TAR_LIMITS, type RestoreOptions, type RestoreResul
 export { startBackupSchedule, backupInto, type BackupSchedule, type BackupScheduleOptions } from './backup-schedule.ts';
 export type { FarmRestorer, RestoreContext, BackupManifest, BackupPart } from './farm-backup-format.ts';
 export { BLOB_REFERRERS, type BlobReferrer } from './blob-references.ts';
+export { openDatabaseSecrets, databaseSecrets, type DatabaseSecrets } from './database-secrets.ts';
+export { startDatabaseUpkeep, type DatabaseUpkeep, type DatabaseUpkeepOptions } from './database-upkeep.ts';
+export type { DatabaseOptions, DatabaseService } from './options.ts';

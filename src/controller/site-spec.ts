@@ -68,6 +68,8 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     else delete next.resources;
   }
   if (patch.egress !== undefined) next.egress = patch.egress;
+  if (patch.database === null) delete next.database;
+  else if (patch.database !== undefined) next.database = patch.database;
   if (patch.httpsRedirect !== undefined) next.httpsRedirect = patch.httpsRedirect;
   if (patch.retry !== undefined) {
     if (Object.keys(patch.retry).length > 0) next.retry = patch.retry;

@@ -54,6 +54,13 @@ export const keys = {
   /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
   events: `${ROOT}/events/`,
   event: (id: string) => `${ROOT}/events/${id}`,
+  /** Customers' PostgreSQL databases (DatabaseRecord), by name. */
+  databases: `${ROOT}/databases/`,
+  database: (name: string) => `${ROOT}/databases/${name}`,
+  /** Backups of databases (DatabaseBackup): `<database>/<id>`. */
+  databaseBackups: `${ROOT}/database-backups/`,
+  backupsOf: (db: string) => `${ROOT}/database-backups/${db}/`,
+  databaseBackup: (db: string, id: string) => `${ROOT}/database-backups/${db}/${id}`,
 } as const;
 
 /** The last path segment of a key. */

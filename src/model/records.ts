@@ -58,6 +58,8 @@ export interface Site {
    * Absent: DEFAULT_DRAIN_TIMEOUT_MS (src/controller/plan.ts).
    */
   drainTimeoutMs?: number;
+  /** The customer's database its servers get (DATABASE_URL, PG*) when they start. */
+  database?: string;
   createdAt: string;
   updatedAt: string;
   /** HSTS on the site's HTTPS responses (off when absent); the redirect and HSTS wait for a valid certificate in the router. */
@@ -165,6 +167,8 @@ export interface Assignment {
   /** The site's guest resources and outbound policy (namespace runtime). */
   resources?: SiteResources;
   egress?: Egress;
+  /** The site's database (`Site.database`): credentials of its current login. */
+  database?: AssignmentDatabase;
   createdAt: string;
 }
 
@@ -324,4 +328,56 @@ export interface SiteStatsPoint {
   clientErrors?: number;
   p50Ms?: number;
   p99Ms?: number;
+}
+
+/**
+ * A customer's PostgreSQL database (keys.database). `pgName` is the database's name inside
+ * PostgreSQL, and its owner group role: an opaque id, so nothing a customer can list in
+ * PostgreSQL (pg_database, pg_roles, pg_stat_activity) names another customer or database.
+ */
+export interface DatabaseRecord {
+  name: string;
+  customer: string;
+  pgName: string;
+  /** Login roles, members of the group `pgName`; the last is current, older ones are dropped once no server uses them. */
+  logins: DatabaseLogin[];
+  /** Most connections at once (CONNECTION LIMIT). */
+  connectionLimit: number;
+  /** Size quota: above it the database is made read-only (default_transaction_read_only). */
+  quotaMb: number;
+  /** Last measured size. */
+  sizeBytes?: number;
+  measuredAt?: string;
+  /** Set while over its quota. */
+  readOnly?: boolean;
+  /** Scheduled backups: every this many seconds, keeping the newest `keep`. */
+  backup?: { everySeconds: number; keep: number };
+  createdAt: string;
+}
+
+export interface DatabaseLogin {
+  user: string;
+  /** The password sealed with the controller's database key (never readable from the store alone). */
+  sealedPassword: string;
+  createdAt: string;
+}
+
+/** One backup of a database (keys.databaseBackup): a pg_dump custom-format archive in the blob store. */
+export interface DatabaseBackup {
+  id: string;
+  database: string;
+  customer: string;
+  sha256: string;
+  size: number;
+  kind: 'manual' | 'scheduled';
+  durationMs: number;
+  createdAt: string;
+}
+
+/** What an engine needs to give a VS its database: the engine adds where it reaches PostgreSQL (PGHOST, PGPORT, DATABASE_URL). */
+export interface AssignmentDatabase {
+  /** The database's name in PostgreSQL. */
+  name: string;
+  user: string;
+  password: string;
 }

@@ -20,6 +20,8 @@ export interface GuestOpts {
 }
 
 export interface SiteFieldOpts extends GuestOpts {
+  /** `site set --db`: the database to bind, or `default` to unbind. */
+  db?: string;
   domain: string[];
   addDomain: string[];
   removeDomain: string[];
@@ -72,6 +74,7 @@ export function siteFieldsBody(o: SiteFieldOpts, current: Site | undefined): Rec
     body.egress = o.egress === DEFAULT ? 'none' : o.egress;
   }
   if (o.httpsRedirect !== undefined) body.httpsRedirect = onOff(o.httpsRedirect, '--https-redirect') ?? false;
+  if (o.db !== undefined) body.database = o.db === DEFAULT ? null : o.db;
   return body;
 }
 

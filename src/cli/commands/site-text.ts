@@ -25,6 +25,7 @@ const LINES: Line[] = [
   ['hsts', 'hsts', (s) => hstsText(s.hsts)],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
+  ['database', 'database', (s) => s.database ?? '-'],
 ];
 
 /** Every setting, or only those named by `keys` (a PATCH body's keys). */

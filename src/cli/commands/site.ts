@@ -111,6 +111,7 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
     .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; default removes it)')
     .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
+    .option('--db <name>', "the customer's database the site's virtual servers get (DATABASE_URL, PG*; the site rolls); default unbinds it")
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
     .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP)

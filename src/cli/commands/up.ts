@@ -11,6 +11,8 @@ import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 
 interface UpOpts extends BackupFlags {
+  /** --no-databases: false */
+  databases?: boolean;
   dir?: string;
   httpPort: string;
   httpsPort: string;
@@ -46,6 +48,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
+    .option('--no-databases', 'do not run the database service (PostgreSQL under <dir>/postgres)')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
@@ -55,7 +58,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}) };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -86,6 +89,8 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
+      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
+      else if (farm.database) ctx.print.out(`  database ${farm.database.unavailable}`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       if (backup) ctx.print.out(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
