@@ -16,6 +16,7 @@ import { urlHost } from '../lib/url-host.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPusher } from './blob-push.ts';
+import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
 import type { StoreUrl } from './store-url.ts';
 
@@ -52,6 +53,8 @@ export interface ControllerNode {
   adminToken: string;
   tokenFile: string;
   store: Store;
+  /** The farm's database cluster (Patroni) as the database management code sees it (db-server.ts). */
+  db: ClusterDbServer;
   readonly isLeader: boolean;
   close(): Promise<void>;
   /** As on a crash: stop at once, revoke nothing (leases expire), no goodbye writes. */
@@ -73,6 +76,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => store.close());
     const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    const db = await startClusterDbServer(store);
+    closers.push(() => db.close());
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
@@ -115,7 +120,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     fencing.election = election;
     closers.push(() => election.close());
     return {
-      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
+      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store, db,
       get isLeader() {
         return election.isLeader;
       },
@@ -127,6 +132,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         await blobGc.close();
         await reconciler?.close();
         await api.close();
+        await db.close();
         await store.close();
       },
     };

@@ -1,0 +1,67 @@
+// The farm's database cluster under Patroni, with real processes: etcd, a controller, two
+// engines each running a Patroni member (Postgres as the postgres user). A write loop runs
+// through the standby engine's forwarder; the primary's engine is killed (Patroni and
+// Postgres, SIGKILL). Every acknowledged write must be on the new primary, and the same
+// forwarder must carry writes to it.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../lib/wait.ts';
+import { dbClusterMissing, query, startDbFarm, startWriteLoop, syncState, waitForReplicatedCluster, type DbFarm } from './db-testing.ts';
+
+const skip = dbClusterMissing();
+
+describe('the database cluster under Patroni', { skip, timeout: 300_000 }, () => {
+  let farm: DbFarm;
+
+  before(async () => {
+    farm = await startDbFarm();
+    await waitForReplicatedCluster(farm);
+  });
+
+  after(async () => {
+    await farm?.close();
+  });
+
+  it('runs a primary and a synchronous standby on two engines, as the postgres user, never root', async () => {
+    const sync = await syncState(farm);
+    assert.deepEqual(new Set([sync?.leader, sync?.sync_standby]), new Set(['e1', 'e2']));
+    for (const e of farm.engines) {
+      const pid = Number(readFileSync(join(farm.root, e.id, 'patroni', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      assert.notEqual(uid, '0', `Postgres of ${e.id} runs as root`);
+      const patroniUid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${e.db!.member!.pid()}/status`, 'utf8'))?.[1];
+      assert.equal(patroniUid, uid, `Patroni of ${e.id} runs as Postgres's user`);
+    }
+    const settings = await query(farm.controller.db.adminUrl(), "SELECT current_setting('synchronous_standby_names') AS names, current_setting('synchronous_commit') AS commit");
+    assert.match(settings.rows[0].names as string, /e[12]/);
+    assert.equal(settings.rows[0].commit, 'on');
+  });
+
+  it('a primary lost under a write loop loses no acknowledged write, and the forwarder follows the new primary', async () => {
+    const admin = farm.controller.db.adminUrl();
+    await query(admin, 'CREATE TABLE writes (id integer PRIMARY KEY)');
+    const victim = farm.primaryEngine()!;
+    const survivor = farm.engines.find((e) => e !== victim)!;
+    const fwd = survivor.db!.forwarder()!;
+    assert.deepEqual(farm.controller.db.guestEndpoint(survivor.id), fwd);
+    const loop = startWriteLoop(`postgres://postgres:${encodeURIComponent(new URL(admin).password)}@${fwd.host}:${fwd.port}/postgres`);
+    await waitFor(() => loop.acked.length >= 50, { what: '50 writes through the forwarder', timeoutMs: 60_000 });
+
+    const killedAt = Date.now();
+    await victim.destroy(); // SIGKILL: Patroni and Postgres's process group, no goodbye to etcd
+    const backAt = await waitFor(() => loop.firstAckAfter(killedAt), { what: 'a write accepted after the primary was lost', timeoutMs: 90_000, intervalMs: 50 });
+    const ackedBefore = loop.acked.filter((a) => a.at <= killedAt).length;
+    await waitFor(() => loop.acked.length >= ackedBefore + 50, { what: '50 more writes on the new primary', timeoutMs: 60_000 });
+    await loop.stop();
+    console.log(`# primary lost → writes accepted again through an engine's forwarder in ${backAt - killedAt} ms (${loop.failures} failed attempts meanwhile, ${loop.acked.length} writes acknowledged)`);
+
+    assert.equal(farm.controller.db.primary()?.member, survivor.id);
+    const rows = await query(farm.controller.db.adminUrl(), 'SELECT id FROM writes');
+    const present = new Set(rows.rows.map((r) => r.id as number));
+    const lost = loop.acked.filter((a) => !present.has(a.id)).map((a) => a.id);
+    assert.deepEqual(lost, [], 'acknowledged writes missing on the new primary');
+  });
+});
