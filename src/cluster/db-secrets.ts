@@ -9,7 +9,7 @@ import type { Store } from '../store/index.ts';
 import type { DbSecrets } from './patroni-config.ts';
 
 export async function ensureDbSecrets(store: Store): Promise<DbSecrets> {
-  const fresh: DbSecrets = { superuser: password(), replication: password(), rewind: password() };
+  const fresh: DbSecrets = { superuser: password(), replication: password(), rewind: password(), restapi: password() };
   const res = await store.txn({
     compare: [{ key: keys.dbSecrets, target: 'version', op: '=', value: 0 }],
     success: [{ type: 'put', key: keys.dbSecrets, value: JSON.stringify(fresh) }],

@@ -14,6 +14,7 @@ import type { Store, Watcher } from '../store/index.ts';
 import { startDbForwarder, type DbForwarder } from './db-forwarder.ts';
 import { watchDbPrimary, type DbEndpoint, type DbPrimaryWatch } from './db-primary.ts';
 import { ensureDbSecrets } from './db-secrets.ts';
+import { dbNoForwarder } from './errors.ts';
 import { DB_SUPERUSER } from './patroni-config.ts';
 
 export interface DbServer {
@@ -55,7 +56,7 @@ export async function startClusterDbServer(store: Store): Promise<ClusterDbServe
     adminUrl: () => `postgres://${DB_SUPERUSER}:${encodeURIComponent(secrets.superuser)}@127.0.0.1:${fwd.port}/postgres`,
     guestEndpoint(engine) {
       const at = endpoints.get(engine);
-      if (!at) throw new Error(`engine ${engine} forwards no database connections (start it with --db-forward-port or --db)`);
+      if (!at) throw dbNoForwarder(engine);
       return at;
     },
     primary: () => watch.current(),

@@ -2,7 +2,7 @@
 // (one etcd member, one controller, two engines each running a member on loopback, the
 // process runtime), and a write loop that records every acknowledged write.
 
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ export interface DbFarm {
   root: string;
   /** The engine whose member is primary now. */
   primaryEngine(): EngineNode | undefined;
+  /** Start engine id again (same folder and ports), e.g. after it was destroyed; it replaces the old one in `engines`. */
+  restartEngine(id: string): Promise<EngineNode>;
   close(): Promise<void>;
 }
 
@@ -50,15 +52,26 @@ export async function startDbFarm(opts: { timing?: PatroniTiming; engines?: stri
       method: 'POST', headers: { authorization: `Bearer ${controller.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'db' }),
     });
     const { token } = (await res.json()) as { token: string };
-    for (const id of opts.engines ?? ['e1', 'e2']) {
-      const [pgPort, apiPort] = await freePorts(2);
-      engines.push(await startEngineNode({
-        join: controller.apiUrl, token, id, dir: join(root, id), runtime: 'process', address: '127.0.0.1', leaseTtlSeconds: 2, log: silentLogger,
-        db: { member: { pgPort: pgPort!, apiPort: apiPort!, ...(opts.timing ? { timing: opts.timing } : {}) }, forwardPort: 0 },
-      }));
-    }
     const c = controller;
-    return { etcd, controller: c, engines, root, primaryEngine: () => engines.find((e) => e.id === c.db.primary()?.member), close };
+    const ports = new Map<string, number[]>();
+    const start = async (id: string) => {
+      const [pgPort, apiPort] = ports.get(id) ?? (await freePorts(2));
+      ports.set(id, [pgPort!, apiPort!]);
+      return startEngineNode({
+        join: c.apiUrl, token, id, dir: join(root, id), runtime: 'process', address: '127.0.0.1', leaseTtlSeconds: 2, log: silentLogger,
+        db: { member: { pgPort: pgPort!, apiPort: apiPort!, ...(opts.timing ? { timing: opts.timing } : {}) }, forwardPort: 0 },
+      });
+    };
+    for (const id of opts.engines ?? ['e1', 'e2']) engines.push(await start(id));
+    return {
+      etcd, controller: c, engines, root, close,
+      primaryEngine: () => engines.find((e) => e.id === c.db.primary()?.member),
+      restartEngine: async (id) => {
+        const e = await start(id);
+        engines.splice(engines.findIndex((x) => x.id === id), 1, e);
+        return e;
+      },
+    };
   } catch (err) {
     await close();
     throw err;
@@ -75,9 +88,15 @@ export async function syncState(farm: DbFarm): Promise<{ leader: string; sync_st
 export async function waitForReplicatedCluster(farm: DbFarm, timeoutMs = 180_000): Promise<void> {
   await waitFor(async () => {
     const s = await syncState(farm);
-    return s?.sync_standby && s.leader === farm.controller.db.primary()?.member;
+    return s?.sync_standby && s.leader === farm.controller.db.primary()?.member && farm.engines.some((e) => e.id === s.sync_standby);
   }, { what: 'a primary with a synchronous standby', timeoutMs, intervalMs: 200 });
   await waitFor(() => query(farm.controller.db.adminUrl(), 'SELECT 1').then(() => true), { what: 'the primary answering', timeoutMs: 30_000, intervalMs: 200 });
+}
+
+/** The superuser URL of one member's own Postgres (not through a forwarder). */
+export function memberUrl(farm: DbFarm, engine: EngineNode): string {
+  const config = JSON.parse(readFileSync(join(farm.root, engine.id, 'patroni', 'patroni.json'), 'utf8')) as { postgresql: { connect_address: string } };
+  return farm.controller.db.adminUrl().replace(/@[^/]+\//, `@${config.postgresql.connect_address}/`);
 }
 
 export async function query(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
@@ -96,21 +115,25 @@ export interface WriteLoop {
   acked: { id: number; at: number }[];
   failures: number;
   firstAckAfter(t: number): number | undefined;
+  /** The longest time between two acknowledged writes: how long writes were refused. */
+  longestGap(): number;
   stop(): Promise<void>;
 }
 
 /** INSERT INTO writes(id) one after another through url, one connection kept while it works. */
-export function startWriteLoop(url: string, pauseMs = 20): WriteLoop {
+export function startWriteLoop(url: string, opts: { firstId?: number; pauseMs?: number } = {}): WriteLoop {
+  const pauseMs = opts.pauseMs ?? 20;
   const loop: WriteLoop = {
     acked: [], failures: 0,
     firstAckAfter: (t) => loop.acked.find((a) => a.at > t)?.at,
+    longestGap: () => loop.acked.reduce((gap, a, i) => (i === 0 ? 0 : Math.max(gap, a.at - loop.acked[i - 1]!.at)), 0),
     stop: async () => {
       running = false;
       await done;
     },
   };
   let running = true;
-  let next = 1;
+  let next = opts.firstId ?? 1;
   const done = (async () => {
     let client: pg.Client | undefined;
     while (running) {

@@ -9,3 +9,4 @@ export * from './errors.ts';
 export { startClusterDbServer, type ClusterDbServer, type DbServer } from './db-server.ts';
 export { patroniMissing } from './patroni-member.ts';
 export { FARM_PATRONI_TIMING, type PatroniTiming } from './patroni-config.ts';
+export type { EngineDbOptions } from './db-engine.ts';

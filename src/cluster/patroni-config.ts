@@ -18,6 +18,7 @@
 // not in sync: a second failure in that window costs availability, never a commit.
 
 import { keys } from '../model/index.ts';
+import { dbBadTiming } from './errors.ts';
 
 export const PATRONI_SCOPE = 'db';
 
@@ -33,6 +34,8 @@ export interface DbSecrets {
   superuser: string;
   replication: string;
   rewind: string;
+  /** Patroni's REST API: its unsafe endpoints (switchover, restart, reinitialize…) ask for it. */
+  restapi: string;
 }
 
 export interface PatroniConfigInput {
@@ -63,7 +66,11 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
     // Patroni's keys: <namespace>/<scope>/…, i.e. keys.patroni + 'db/…' in the farm's store
     namespace: input.etcd.namespace + keys.patroni.slice(0, -1),
     name: input.name,
-    restapi: { listen: `${input.address}:${input.apiPort}`, connect_address: `${input.address}:${input.apiPort}` },
+    restapi: {
+      listen: `${input.address}:${input.apiPort}`,
+      connect_address: `${input.address}:${input.apiPort}`,
+      authentication: { username: 'corral', password: input.secrets.restapi },
+    },
     etcd3: { hosts: input.etcd.endpoints.map(hostPort) },
     bootstrap: {
       dcs: {
@@ -107,10 +114,10 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
 /** Patroni's own rule, checked before it starts rather than in its log. */
 export function checkTiming(t: PatroniTiming): void {
   for (const [k, v] of Object.entries(t)) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`Patroni ${k} must be a whole number of seconds ≥ 1 (got ${v})`);
+    if (!Number.isInteger(v) || v < 1) throw dbBadTiming(`${k} must be a whole number of seconds ≥ 1 (got ${v})`);
   }
   if (t.ttl < t.loopWait + 2 * t.retryTimeout) {
-    throw new Error(`Patroni ttl (${t.ttl} s) must be at least loop_wait + 2 × retry_timeout (${t.loopWait + 2 * t.retryTimeout} s)`);
+    throw dbBadTiming(`ttl (${t.ttl} s) must be at least loop_wait + 2 × retry_timeout (${t.loopWait + 2 * t.retryTimeout} s)`);
   }
 }
 

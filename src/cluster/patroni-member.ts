@@ -9,11 +9,12 @@
 // Patroni and to Postgres's whole process group (Patroni starts the postmaster in its own
 // session); the leader key then expires with its lease.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chownSync, closeSync, fsyncSync, openSync, readFileSync, writeSync, renameSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, chmod, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
+import { dbMemberUnavailable } from './errors.ts';
 import { patroniConfig, type PatroniConfigInput } from './patroni-config.ts';
 
 export const PATRONI_BIN = process.env.CORRAL_PATRONI_BIN ?? 'patroni';
@@ -37,6 +38,7 @@ export interface PatroniMember {
   name: string;
   /** Patroni's REST API, e.g. http://10.0.0.5:8008. */
   apiUrl: string;
+  /** Patroni's pid now (undefined while it is being restarted). */
   pid(): number | undefined;
   close(): Promise<void>;
   destroy(): Promise<void>;
@@ -44,75 +46,122 @@ export interface PatroniMember {
 
 const STOP_GRACE_MS = 30_000;
 const RESTART_DELAY_MS = 2_000;
+const ADOPTED_POLL_MS = 500;
+
+/** A Patroni process: one this engine started, or one a previous run of it left running. */
+interface Running {
+  pid: number;
+  exited: Promise<{ code?: number | null; signal?: string | null; err?: string }>;
+}
 
 export async function startPatroniMember(opts: PatroniMemberOptions): Promise<PatroniMember> {
   const missing = patroniMissing();
-  if (missing) throw new Error(`this engine cannot run a database member: it ${missing}`);
+  if (missing) throw dbMemberUnavailable(`it ${missing}`);
   const user = osUser()!;
   const { dir, log } = opts;
   await mkdir(dir, { recursive: true });
   await chown(dir, user.uid, user.gid);
   await chmod(dir, 0o700);
   if (spawnSync('test', ['-w', dir, '-a', '-x', dir], { uid: user.uid, gid: user.gid }).status !== 0) {
-    throw new Error(`the ${DB_OS_USER} user cannot reach ${dir}: give its parent folders o+x (chmod o+x …) or run the engine with a --dir it can reach`);
+    throw dbMemberUnavailable(`the ${DB_OS_USER} user cannot reach ${dir}: give its parent folders o+x (chmod o+x …) or run the engine with a --dir it can reach`);
   }
   const configPath = join(dir, 'patroni.json');
+  const pidPath = join(dir, 'patroni.pid');
   writeAtomic(configPath, JSON.stringify(patroniConfig({ ...opts, binDir: opts.binDir ?? PG_BIN_DIR }), null, 2), user);
 
-  let child: ChildProcess | undefined;
+  let running: Running | undefined;
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
-  const launch = () => {
+  const supervise = (r: Running) => {
+    running = r;
+    void r.exited.then((how) => {
+      if (running === r) running = undefined;
+      if (stopping) return;
+      log.warn({ member: opts.name, ...how }, 'db.patroni_exited');
+      restartTimer = setTimeout(() => supervise(launch()), RESTART_DELAY_MS);
+    });
+  };
+  const launch = (): Running => {
     const logFd = openSync(join(dir, 'patroni.log'), 'a', 0o600);
     const c = spawn(PATRONI_BIN, [configPath], {
       cwd: dir, uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', logFd, logFd],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', PGDATA: join(dir, 'data') },
     });
     closeSync(logFd);
-    child = c;
-    log.info({ member: opts.name, pid: c.pid }, 'db.patroni_started');
-    c.once('exit', (code, signal) => {
-      if (child === c) child = undefined;
-      if (stopping) return;
-      log.warn({ member: opts.name, code, signal }, 'db.patroni_exited');
-      restartTimer = setTimeout(launch, RESTART_DELAY_MS);
+    const exited = new Promise<{ code?: number | null; signal?: string | null; err?: string }>((resolve) => {
+      c.once('exit', (code, signal) => resolve({ code, signal }));
+      c.once('error', (err) => resolve({ err: err.message }));
     });
+    if (c.pid === undefined) return { pid: 0, exited };
+    writeAtomic(pidPath, `${c.pid}\n`);
+    log.info({ member: opts.name, pid: c.pid }, 'db.patroni_started');
+    return { pid: c.pid, exited };
   };
-  launch();
+  // An engine restarted after a crash finds its Patroni (and the Postgres it runs) still
+  // serving: it takes it over rather than failing over the cluster.
+  const left = adopt(pidPath, configPath);
+  if (left) log.info({ member: opts.name, pid: left.pid }, 'db.patroni_adopted');
+  supervise(left ?? launch());
 
-  const exited = async (signal: NodeJS.Signals, graceMs: number) => {
+  const stop = async (signal: NodeJS.Signals, graceMs: number) => {
     stopping = true;
     clearTimeout(restartTimer);
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const done = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    signalGroup(c.pid!, signal);
-    const timer = setTimeout(() => signalGroup(c.pid!, 'SIGKILL'), graceMs);
-    await done;
+    const r = running;
+    if (!r || r.pid === 0) return;
+    signalGroup(r.pid, signal);
+    const timer = setTimeout(() => signalGroup(r.pid, 'SIGKILL'), graceMs);
+    await r.exited;
     clearTimeout(timer);
+    rmSync(pidPath, { force: true });
   };
   let closing: Promise<void> | undefined;
   return {
     name: opts.name,
     apiUrl: `http://${opts.address}:${opts.apiPort}`,
-    pid: () => child?.pid,
+    pid: () => running?.pid,
     close() {
       closing ??= (async () => {
-        await exited('SIGTERM', STOP_GRACE_MS);
-        killPostmaster(join(dir, 'data'), 'SIGKILL'); // only if Patroni left it running
+        await stop('SIGTERM', STOP_GRACE_MS);
+        killPostmaster(join(dir, 'data')); // only if Patroni left it running
         log.info({ member: opts.name }, 'db.patroni_stopped');
       })();
       return closing;
     },
     destroy() {
       closing ??= (async () => {
-        killPostmaster(join(dir, 'data'), 'SIGKILL');
-        await exited('SIGKILL', 0);
-        killPostmaster(join(dir, 'data'), 'SIGKILL'); // one Patroni may have started meanwhile
+        killPostmaster(join(dir, 'data'));
+        await stop('SIGKILL', 0);
+        killPostmaster(join(dir, 'data')); // in case Patroni started one meanwhile
       })();
       return closing;
     },
   };
+}
+
+/** The Patroni named in the pid file, if it still runs this member's configuration. */
+function adopt(pidPath: string, configPath: string): Running | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidPath, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  const alive = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(configPath);
+    } catch {
+      return false;
+    }
+  };
+  if (!Number.isInteger(pid) || pid <= 1 || !alive()) return undefined;
+  const exited = new Promise<{ code?: number | null; signal?: string | null }>((resolve) => {
+    const timer = setInterval(() => {
+      if (alive()) return;
+      clearInterval(timer);
+      resolve({});
+    }, ADOPTED_POLL_MS);
+  });
+  return { pid, exited };
 }
 
 function osUser(): { uid: number; gid: number } | undefined {
@@ -122,7 +171,7 @@ function osUser(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-function writeAtomic(path: string, text: string, owner: { uid: number; gid: number }): void {
+function writeAtomic(path: string, text: string, owner?: { uid: number; gid: number }): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -131,7 +180,7 @@ function writeAtomic(path: string, text: string, owner: { uid: number; gid: numb
   } finally {
     closeSync(fd);
   }
-  chownSync(tmp, owner.uid, owner.gid);
+  if (owner) chownSync(tmp, owner.uid, owner.gid);
   renameSync(tmp, path);
 }
 
@@ -144,7 +193,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** SIGKILL the postmaster named in data/postmaster.pid and its process group (its backends). */
-function killPostmaster(dataDir: string, signal: NodeJS.Signals): void {
+function killPostmaster(dataDir: string): void {
   let pid: number;
   try {
     pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -162,10 +211,10 @@ function killPostmaster(dataDir: string, signal: NodeJS.Signals): void {
     return;
   }
   try {
-    process.kill(-pgid, signal);
+    process.kill(-pgid, 'SIGKILL');
   } catch {
     try {
-      process.kill(pid, signal);
+      process.kill(pid, 'SIGKILL');
     } catch {
       /* already gone */
     }

@@ -9,12 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { dbClusterMissing, query, startDbFarm, startWriteLoop, syncState, waitForReplicatedCluster, type DbFarm } from './db-testing.ts';
+import { dbClusterMissing, memberUrl, query, startDbFarm, startWriteLoop, syncState, waitForReplicatedCluster, type DbFarm, type WriteLoop } from './db-testing.ts';
 
 const skip = dbClusterMissing();
 
-describe('the database cluster under Patroni', { skip, timeout: 300_000 }, () => {
+describe('the database cluster under Patroni', { skip, timeout: 400_000 }, () => {
   let farm: DbFarm;
+  let firstLoop: WriteLoop;
+  let victimId = '';
 
   before(async () => {
     farm = await startDbFarm();
@@ -44,10 +46,11 @@ describe('the database cluster under Patroni', { skip, timeout: 300_000 }, () =>
     const admin = farm.controller.db.adminUrl();
     await query(admin, 'CREATE TABLE writes (id integer PRIMARY KEY)');
     const victim = farm.primaryEngine()!;
+    victimId = victim.id;
     const survivor = farm.engines.find((e) => e !== victim)!;
     const fwd = survivor.db!.forwarder()!;
     assert.deepEqual(farm.controller.db.guestEndpoint(survivor.id), fwd);
-    const loop = startWriteLoop(`postgres://postgres:${encodeURIComponent(new URL(admin).password)}@${fwd.host}:${fwd.port}/postgres`);
+    const loop = (firstLoop = startWriteLoop(`postgres://postgres:${encodeURIComponent(new URL(admin).password)}@${fwd.host}:${fwd.port}/postgres`));
     await waitFor(() => loop.acked.length >= 50, { what: '50 writes through the forwarder', timeoutMs: 60_000 });
 
     const killedAt = Date.now();
@@ -63,5 +66,32 @@ describe('the database cluster under Patroni', { skip, timeout: 300_000 }, () =>
     const present = new Set(rows.rows.map((r) => r.id as number));
     const lost = loop.acked.filter((a) => !present.has(a.id)).map((a) => a.id);
     assert.deepEqual(lost, [], 'acknowledged writes missing on the new primary');
+  });
+
+  it('the lost engine, started again, rejoins as the synchronous standby with every write', async () => {
+    const back = await farm.restartEngine(victimId);
+    await waitFor(async () => (await syncState(farm))?.sync_standby === victimId, { what: `${victimId} the synchronous standby again`, timeoutMs: 180_000, intervalMs: 200 });
+    const want = firstLoop.acked.map((a) => a.id);
+    await waitFor(async () => {
+      const rows = await query(memberUrl(farm, back), 'SELECT count(*)::int AS n FROM writes WHERE id = ANY($1)', [want]);
+      return rows.rows[0].n === want.length;
+    }, { what: `every acknowledged write replayed on ${victimId}`, timeoutMs: 60_000, intervalMs: 200 });
+    const inRecovery = await query(memberUrl(farm, back), 'SELECT pg_is_in_recovery() AS r');
+    assert.equal(inRecovery.rows[0].r, true, 'the old primary came back as a standby');
+  });
+
+  it('a primary stopped gracefully hands over without waiting for its leader key to expire', async () => {
+    const admin = farm.controller.db.adminUrl();
+    const loop = startWriteLoop(admin, { firstId: 1_000_000 });
+    await waitFor(() => loop.acked.length >= 20, { what: '20 writes through the controller', timeoutMs: 60_000 });
+    const primary = farm.primaryEngine()!;
+    await primary.close();
+    const stoppedAt = Date.now();
+    await waitFor(() => loop.firstAckAfter(stoppedAt), { what: 'a write accepted after the switchover', timeoutMs: 60_000, intervalMs: 50 });
+    await loop.stop();
+    assert.notEqual(farm.controller.db.primary()?.member, primary.id);
+    console.log(`# primary stopped (SIGTERM): writes refused for ${loop.longestGap()} ms at most`);
+    const present = new Set((await query(farm.controller.db.adminUrl(), 'SELECT id FROM writes')).rows.map((r) => r.id as number));
+    assert.deepEqual(loop.acked.filter((a) => !present.has(a.id)).map((a) => a.id), []);
   });
 });
