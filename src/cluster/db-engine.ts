@@ -4,8 +4,8 @@
 //     Patroni's leader key to the current primary (db-primary.ts, db-forwarder.ts), and
 //     published at keys.dbForwarder(engine) so the controller can hand guests their URL;
 //   - with `member`, one Patroni member (Postgres under Patroni, as the postgres user).
-// The namespace runtime makes its bridge on the first guest's start: until then the
-// forwarder's address does not exist on this host, and binding it is retried each second.
+// Should the bridge not hold its address yet (EADDRNOTAVAIL), binding is retried each
+// second until it does.
 
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
