@@ -158,7 +158,8 @@ export function startWriteLoop(url: string, opts: { firstId?: number; pauseMs?: 
   return loop;
 }
 
-async function freePorts(count: number): Promise<number[]> {
+/** Distinct free TCP ports on loopback (bound once, then released). */
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

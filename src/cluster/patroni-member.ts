@@ -42,6 +42,8 @@ export interface PatroniMember {
   pid(): number | undefined;
   close(): Promise<void>;
   destroy(): Promise<void>;
+  /** As when the engine itself crashes: stop watching Patroni and leave it running (the next start takes it over). */
+  abandon(): void;
 }
 
 const STOP_GRACE_MS = 30_000;
@@ -135,6 +137,11 @@ export async function startPatroniMember(opts: PatroniMemberOptions): Promise<Pa
       })();
       return closing;
     },
+    abandon() {
+      stopping = true;
+      clearTimeout(restartTimer);
+      closing ??= Promise.resolve();
+    },
   };
 }
 
@@ -160,6 +167,7 @@ function adopt(pidPath: string, configPath: string): Running | undefined {
       clearInterval(timer);
       resolve({});
     }, ADOPTED_POLL_MS);
+    timer.unref();
   });
   return { pid, exited };
 }
