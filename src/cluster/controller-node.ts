@@ -104,7 +104,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       onElected: async () => {
         reconciler = await startReconciler({
           store, log: log.child({ part: 'reconciler' }),
-          engineLostGraceMs: opts.engineLostGraceMs ?? 1000,
+          engineLostGraceMs: opts.engineLostGraceMs ?? 0,
           fence: () => fencing.election?.fence(),
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
         });

@@ -104,7 +104,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
       // the unpacked release is what runs; a new replica after a prune fetches it again
       dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
-      leaseTtlSeconds: opts.leaseTtlSeconds ?? 3,
+      leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });

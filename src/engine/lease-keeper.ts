@@ -1,4 +1,5 @@
-// Keeps the engine's lease alive: grant, register, renew every ttl/3. When a renewal
+// Keeps the engine's lease alive: grant, register, renew every ttl/4 (a renewal that has to
+// fail over to another etcd member still lands well inside the TTL). When a renewal
 // says the lease is gone (-1), grant a new one and register everything again.
 
 import type { Logger } from '../lib/log.ts';
@@ -62,7 +63,7 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     },
     async start() {
       await acquire();
-      timer = setInterval(tick, Math.max(100, (opts.ttlSeconds * 1000) / 3));
+      timer = setInterval(tick, Math.max(100, (opts.ttlSeconds * 1000) / 4));
     },
     close() {
       clearInterval(timer);

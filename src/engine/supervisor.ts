@@ -116,10 +116,13 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   }
 
   // Health checks: fast until ready (or the startup deadline), then at the steady interval.
+  // While starting, the first checks come quickly (10, 20, 40 ms …, up to startupPollMs):
+  // a replacement for a lost replica is ready the moment it answers.
   async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }, startedAt: number, slot: ReleaseSlot) {
     const target = healthTarget(spec, vs.address, vs.port);
     const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
+    let startupChecks = 0;
     while (!signal.aborted) {
       const ok = await check(target, timing.checkTimeoutMs).catch((err: unknown) => {
         log.warn({ err, vs: spec.name }, 'vs.health_check_failed');
@@ -148,7 +151,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         log.warn({ vs: spec.name, failures }, 'vs.unhealthy');
         emit({ state: 'unhealthy' });
       }
-      await sleep(state.readySince === undefined ? timing.startupPollMs : timing.pollMs, signal);
+      await sleep(state.readySince === undefined ? Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++) : timing.pollMs, signal);
     }
   }
 

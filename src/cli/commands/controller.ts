@@ -31,7 +31,7 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
-    .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000')
+    .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;

@@ -48,7 +48,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--dir <dir>', `state folder: releases, logs (default ${DEFAULT_DIR}/engine)`)
     .option('--id <id>', 'engine id (default the hostname)')
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
-    .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone', '3')
+    .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone (etcd grants no less than 2)', '2')
     .option('--runtime <runtime>', 'auto (namespace where this host allows it, else process), process or namespace', 'auto')
     .option('--max-vs <n>', 'most virtual servers on this engine', '64')
     .option('--max-starts <n>', MAX_STARTS_HELP)
