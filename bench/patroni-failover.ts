@@ -7,7 +7,8 @@
 // new primary, then starts the engine again and waits until it is the synchronous
 // standby. Once with the farm's timing (ttl 6 s, loop_wait 1 s, retry_timeout 2 s) and
 // once with Patroni's documented defaults (30 / 10 / 10).
-// Run: node --import tsx bench/patroni-failover.ts   (env ROUNDS=5, TIMING=farm|defaults|both)
+// Run: node --import tsx bench/patroni-failover.ts   (env ROUNDS=5, TIMING=farm|defaults|both,
+// or TIMING=ttl/loop_wait/retry_timeout in seconds, e.g. 4/1/1, to try other settings)
 
 import { dbClusterMissing, query, startDbFarm, startWriteLoop, syncState, waitForReplicatedCluster } from '../src/cluster/db-testing.ts';
 import { FARM_PATRONI_TIMING, type PatroniTiming } from '../src/cluster/index.ts';
@@ -15,10 +16,13 @@ import { waitFor } from '../src/lib/wait.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const WHICH = process.env.TIMING ?? 'both';
-const timings: [string, PatroniTiming][] = [
-  ['farm', FARM_PATRONI_TIMING],
-  ['Patroni defaults', { ttl: 30, loopWait: 10, retryTimeout: 10 }],
-].filter(([name]) => WHICH === 'both' || (WHICH === 'farm') === (name === 'farm')) as [string, PatroniTiming][];
+const custom = /^(\d+)\/(\d+)\/(\d+)$/.exec(WHICH);
+const timings: [string, PatroniTiming][] = custom
+  ? [['custom', { ttl: Number(custom[1]), loopWait: Number(custom[2]), retryTimeout: Number(custom[3]) }]]
+  : ([
+      ['farm', FARM_PATRONI_TIMING],
+      ['Patroni defaults', { ttl: 30, loopWait: 10, retryTimeout: 10 }],
+    ].filter(([name]) => WHICH === 'both' || (WHICH === 'farm') === (name === 'farm')) as [string, PatroniTiming][]);
 
 const missing = dbClusterMissing();
 if (missing) {
