@@ -42,8 +42,9 @@ for (const [name, timing] of timings) {
       const victim = farm.primaryEngine()!;
       const survivor = farm.engines.find((e) => e !== victim)!;
       const fwd = survivor.db!.forwarder()!;
-      const password = encodeURIComponent(new URL(farm.controller.db.adminUrl()).password);
-      const loop = startWriteLoop(`postgres://postgres:${password}@${fwd.host}:${fwd.port}/postgres`, { firstId: nextId });
+      const through = new URL(farm.controller.db.adminUrl());
+      through.host = `${fwd.host}:${fwd.port}`;
+      const loop = startWriteLoop(through.href, { firstId: nextId });
       await waitFor(() => loop.acked.length >= 20, { what: 'writes through the forwarder', timeoutMs: 60_000 });
       const killedAt = Date.now();
       await victim.destroy();

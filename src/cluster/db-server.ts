@@ -5,9 +5,9 @@
 //                         for the controller's life, whatever member is primary;
 //   guestEndpoint(engine) where that engine's guests connect: its forwarder, as the engine
 //                         published it (keys.dbForwarder).
-// Under Patroni, pg_hba is Patroni's (patroni-config.ts): what a customer's role may reach
-// is decided by grants (REVOKE CONNECT … FROM PUBLIC, GRANT CONNECT … TO the owner), which
-// replicate with the data, not by pg_hba lines.
+// The superuser is `corral` as on one host; roles, databases and grants replicate with the
+// data; pg_hba is Patroni's (patroni-config.ts: `samerole` for customers' roles), so this
+// code's users must not edit pg_hba.conf.
 
 import { keyName, keys } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';

@@ -54,7 +54,8 @@ export interface PatroniConfigInput {
   timing?: PatroniTiming;
 }
 
-export const DB_SUPERUSER = 'postgres';
+/** The superuser the controller's database management code logs in as: `corral`, as on one host (its tools set PGUSER to it). */
+export const DB_SUPERUSER = 'corral';
 export const DB_REPLICATION_USER = 'replicator';
 export const DB_REWIND_USER = 'rewinder';
 
@@ -100,12 +101,16 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
         rewind: { username: DB_REWIND_USER, password: input.secrets.rewind },
       },
       parameters: { unix_socket_directories: input.dir, password_encryption: 'scram-sha-256' },
-      // Every TCP connection needs a password. The members' and engines' addresses are not
-      // known in advance, so the network is the farm's private one (as for etcd).
+      // Every connection needs a password (SCRAM). As on one host, a customer's role reaches
+      // only the database of its own name (samerole); the superuser, replication and rewind
+      // roles are Patroni's and the controller's. The members' and engines' addresses are
+      // not known in advance: the network is the farm's private one (as for etcd).
       pg_hba: [
-        'local all all peer',
-        'host replication replicator 0.0.0.0/0 scram-sha-256',
-        'host all all 0.0.0.0/0 scram-sha-256',
+        'local all all scram-sha-256',
+        `host all ${DB_SUPERUSER} 0.0.0.0/0 scram-sha-256`,
+        `host all ${DB_REWIND_USER} 0.0.0.0/0 scram-sha-256`,
+        `host replication ${DB_REPLICATION_USER} 0.0.0.0/0 scram-sha-256`,
+        'host samerole all 0.0.0.0/0 scram-sha-256',
       ],
     },
   };

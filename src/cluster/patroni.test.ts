@@ -42,6 +42,21 @@ describe('the database cluster under Patroni', { skip, timeout: 400_000 }, () =>
     assert.equal(settings.rows[0].commit, 'on');
   });
 
+  it('a customer role reaches only the database of its name (pg_hba samerole, as on one host), and roles replicate', async () => {
+    const admin = farm.controller.db.adminUrl();
+    for (const name of ['acme', 'beta']) {
+      await query(admin, `CREATE ROLE ${name} LOGIN PASSWORD '${name}-pw'`);
+      await query(admin, `CREATE DATABASE ${name} OWNER ${name}`);
+    }
+    const fwd = farm.engines[0]!.db!.forwarder()!;
+    const as = (role: string, db: string) => `postgres://${role}:${role}-pw@${fwd.host}:${fwd.port}/${db}`;
+    assert.equal((await query(as('acme', 'acme'), 'SELECT current_user AS u')).rows[0].u, 'acme');
+    await assert.rejects(query(as('beta', 'acme'), 'SELECT 1'), /no pg_hba\.conf entry for host .* user "beta", database "acme"/);
+    await assert.rejects(query(as('acme', 'postgres'), 'SELECT 1'), /no pg_hba\.conf entry/);
+    const standby = farm.engines.find((e) => e !== farm.primaryEngine())!;
+    await waitFor(async () => (await query(memberUrl(farm, standby), "SELECT count(*)::int AS n FROM pg_roles WHERE rolname IN ('acme', 'beta')")).rows[0].n === 2, { what: 'the roles on the standby' });
+  });
+
   it('a primary lost under a write loop loses no acknowledged write, and the forwarder follows the new primary', async () => {
     const admin = farm.controller.db.adminUrl();
     await query(admin, 'CREATE TABLE writes (id integer PRIMARY KEY)');
@@ -50,7 +65,9 @@ describe('the database cluster under Patroni', { skip, timeout: 400_000 }, () =>
     const survivor = farm.engines.find((e) => e !== victim)!;
     const fwd = survivor.db!.forwarder()!;
     assert.deepEqual(farm.controller.db.guestEndpoint(survivor.id), fwd);
-    const loop = (firstLoop = startWriteLoop(`postgres://postgres:${encodeURIComponent(new URL(admin).password)}@${fwd.host}:${fwd.port}/postgres`));
+    const through = new URL(admin);
+    through.host = `${fwd.host}:${fwd.port}`;
+    const loop = (firstLoop = startWriteLoop(through.href));
     await waitFor(() => loop.acked.length >= 50, { what: '50 writes through the forwarder', timeoutMs: 60_000 });
 
     const killedAt = Date.now();
