@@ -9,7 +9,7 @@ import { silentLogger } from '../lib/log.ts';
 import { namespaceSkip, testNetwork } from '../engine/namespace/testing.ts';
 import { onCleanup, tempDir } from '../engine/testing.ts';
 import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
-import { startControllerNode, startEngineNode } from './index.ts';
+import { startClusterDbServer, startControllerNode, startEngineNode } from './index.ts';
 import { apiOf, siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
 
 const skip = etcdMissing() || (await namespaceSkip());
@@ -43,7 +43,10 @@ it("a namespace engine's database forwarder listens on its guests' bridge addres
   assert.equal(fwd.host, gateway);
   await waitFor(() => controller.db.guestEndpoint('e1').port === fwd.port, { what: 'the endpoint published to the controller', timeoutMs: 5_000 });
   assert.deepEqual(controller.db.guestEndpoint('e1'), fwd);
-  // no database member in this farm: a connection is accepted and closed at once
+  // no database member in this farm: ready() says so, and a connection is closed at once
+  const db = await startClusterDbServer(controller.store, { readyTimeoutMs: 300 });
+  onCleanup(t, () => db.close());
+  await assert.rejects(db.ready(), /a primary in the database cluster \(engines run its members with `corral engine --db`\)/);
   await new Promise<void>((resolve, reject) => {
     const s = net.connect({ host: fwd.host, port: fwd.port });
     s.once('error', reject).once('close', () => resolve());

@@ -16,10 +16,16 @@ import { watchDbPrimary, type DbEndpoint, type DbPrimaryWatch } from './db-prima
 import { ensureDbSecrets } from './db-secrets.ts';
 import { dbNoForwarder } from './errors.ts';
 import { DB_SUPERUSER } from './patroni-config.ts';
+import { PG_BIN_DIR } from './patroni-member.ts';
+import { waitFor } from '../lib/wait.ts';
 
 export interface DbServer {
   adminUrl(): string;
   guestEndpoint(engine: string): { host: string; port: number };
+  /** The folder holding pg_dump and pg_restore (Debian's postgresql-client-15 on the controller's host). */
+  readonly binDir: string;
+  /** Resolves once the cluster has a primary (at most `readyTimeoutMs`, default 60 s). */
+  ready(): Promise<void>;
 }
 
 export interface ClusterDbServer extends DbServer {
@@ -28,7 +34,7 @@ export interface ClusterDbServer extends DbServer {
   close(): Promise<void>;
 }
 
-export async function startClusterDbServer(store: Store): Promise<ClusterDbServer> {
+export async function startClusterDbServer(store: Store, opts: { readyTimeoutMs?: number } = {}): Promise<ClusterDbServer> {
   const secrets = await ensureDbSecrets(store);
   const endpoints = new Map<string, { host: string; port: number }>();
   let forwarder: DbForwarder | undefined;
@@ -58,6 +64,12 @@ export async function startClusterDbServer(store: Store): Promise<ClusterDbServe
       const at = endpoints.get(engine);
       if (!at) throw dbNoForwarder(engine);
       return at;
+    },
+    binDir: PG_BIN_DIR,
+    async ready() {
+      await waitFor(() => watch.current() !== undefined, {
+        what: 'a primary in the database cluster (engines run its members with `corral engine --db`)', timeoutMs: opts.readyTimeoutMs ?? 60_000, intervalMs: 100,
+      });
     },
     primary: () => watch.current(),
     close() {

@@ -5,7 +5,7 @@
 // forwarder must carry writes to it.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
@@ -28,6 +28,8 @@ describe('the database cluster under Patroni', { skip, timeout: 400_000 }, () =>
   });
 
   it('runs a primary and a synchronous standby on two engines, as the postgres user, never root', async () => {
+    await farm.controller.db.ready();
+    assert.ok(existsSync(join(farm.controller.db.binDir, 'pg_dump')), 'pg_dump for backups');
     const sync = await syncState(farm);
     assert.deepEqual(new Set([sync?.leader, sync?.sync_standby]), new Set(['e1', 'e2']));
     for (const e of farm.engines) {
