@@ -17,6 +17,7 @@ import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPuller } from './blob-pull.ts';
 import { blobPusher } from './blob-push.ts';
+import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
 import type { StoreUrl } from './store-url.ts';
 
@@ -55,6 +56,8 @@ export interface ControllerNode {
   adminToken: string;
   tokenFile: string;
   store: Store;
+  /** The farm's database cluster (Patroni) as the database management code sees it (db-server.ts). */
+  db: ClusterDbServer;
   readonly isLeader: boolean;
   close(): Promise<void>;
   /** As on a crash: stop at once, revoke nothing (leases expire), no goodbye writes. */
@@ -76,6 +79,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => store.close());
     const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    const db = await startClusterDbServer(store);
+    closers.push(() => db.close());
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
@@ -133,7 +138,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       closers.push(() => schedule.close());
     }
     return {
-      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
+      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store, db,
       get isLeader() {
         return election.isLeader;
       },
@@ -146,6 +151,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         await blobGc.close();
         await reconciler?.close();
         await api.close();
+        await db.close();
         await store.close();
       },
     };

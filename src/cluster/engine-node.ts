@@ -12,8 +12,11 @@
 // the engine's private bridge, so each gets a TCP forwarder on that address
 // (engine/published-runtime.ts). Without --address, the process runtime's loopback
 // addresses or the bridge's: reachable from this host only.
+//
+// With `db`, the engine forwards its guests' database connections to the primary of the
+// farm's Patroni cluster, and with `db.member` also runs one of its members (db-engine.ts).
 
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { buildEngineAgent, chooseRuntime, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
@@ -21,6 +24,7 @@ import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
+import { startEngineDb, type EngineDb, type EngineDbOptions } from './db-engine.ts';
 import { joinFarm } from './join.ts';
 import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
 
@@ -44,6 +48,8 @@ export interface EngineNodeOptions {
   /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
   metrics?: MetricsListen;
   log?: Logger;
+  /** The farm's database cluster: forward guests' connections to its primary; `member` runs a Patroni member here. */
+  db?: EngineDbOptions;
 }
 
 export interface EngineNode {
@@ -56,6 +62,8 @@ export interface EngineNode {
   runtime: 'process' | 'namespace';
   /** Why not the isolated runtime (a fallback), or why guests run without a seccomp filter. */
   runtimeWarning?: string;
+  /** Present with the `db` option. */
+  db?: EngineDb;
   close(): Promise<void>;
   /** As on a crash: kill every VS at once, revoke nothing (the lease expires). */
   destroy(): Promise<void>;
@@ -71,6 +79,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   let watcher: Watcher | undefined;
   let metrics: MetricsServer | undefined;
   let runtime: Runtime | undefined;
+  let db: EngineDb | undefined;
   try {
     // The blob sources follow the controllers' registrations.
     const refresh = async () => {
@@ -100,8 +109,19 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
+    if (opts.db) {
+      const guestHost = runtime.name === 'namespace' ? await bridgeAddress(dir) : (opts.address ?? '127.0.0.1');
+      db = await startEngineDb(opts.db, {
+        store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
+        engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost, log: log.child({ part: 'db' }),
+      }).catch(async (err: unknown) => {
+        await agent.destroy();
+        throw err;
+      });
+    }
     const drills = await watchDrills(store, agent, log);
     const agentRuntime = runtime;
+    const engineDb = db;
     const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
     const stopMetrics = async () => {
       untrack();
@@ -112,9 +132,11 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       id, agent, store, runtime: runtime.name,
       ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
+      ...(engineDb ? { db: engineDb } : {}),
       async close() {
         if (closed) return;
         closed = true;
+        await engineDb?.close();
         await stopMetrics();
         watcher?.close();
         drills.close();
@@ -125,6 +147,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       async destroy() {
         if (closed) return;
         closed = true;
+        await engineDb?.destroy();
         await stopMetrics();
         watcher?.close();
         drills.close();
@@ -140,6 +163,12 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     await store.close();
     throw err;
   }
+}
+
+/** The namespace runtime's bridge address (its subnet's first), as chosen in <dir>/network.json. */
+async function bridgeAddress(dir: string): Promise<string> {
+  const { subnet } = JSON.parse(await readFile(join(dir, 'network.json'), 'utf8')) as { subnet: string };
+  return subnet.replace(/\.0\/\d+$/, '.1');
 }
 
 /** Every VS on one address (the host's), told apart by port. */

@@ -15,3 +15,15 @@ export function blobCorrupt(sha256: string, got: string, from: string): ClusterE
 export function badStoreUrl(url: string): ClusterError {
   return new ClusterError('CLUSTER_BAD_STORE_URL', 400, `--store must look like etcd://host:port[,host:port…], got "${url}"`);
 }
+
+export function dbMemberUnavailable(detail: string): ClusterError {
+  return new ClusterError('CLUSTER_DB_MEMBER_UNAVAILABLE', 503, `this engine cannot run a database member: ${detail}`);
+}
+
+export function dbNoForwarder(engine: string): ClusterError {
+  return new ClusterError('CLUSTER_DB_NO_FORWARDER', 503, `engine ${engine} forwards no database connections (start it with --db or --db-forward-port)`);
+}
+
+export function dbBadTiming(detail: string): ClusterError {
+  return new ClusterError('CLUSTER_DB_BAD_TIMING', 400, `Patroni timing: ${detail}`);
+}

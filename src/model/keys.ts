@@ -61,6 +61,13 @@ export const keys = {
   databaseBackups: `${ROOT}/database-backups/`,
   backupsOf: (db: string) => `${ROOT}/database-backups/${db}/`,
   databaseBackup: (db: string, id: string) => `${ROOT}/database-backups/${db}/${id}`,
+  /** Patroni's own keys (the database cluster of a farm on etcd): `db/leader`, `db/members/<engine>`, … */
+  patroni: `${ROOT}/patroni/`,
+  /** The database cluster's superuser, replication and rewind passwords (cluster mode; created once). */
+  dbSecrets: `${ROOT}/db-secrets`,
+  /** Where each engine forwards database connections to the primary: `{ host, port }` (its guests' address). */
+  dbForwarders: `${ROOT}/db-forwarders/`,
+  dbForwarder: (engine: string) => `${ROOT}/db-forwarders/${engine}`,
 } as const;
 
 /** The last path segment of a key. */
