@@ -3,3 +3,5 @@ export { keys, keyName } from './keys.ts';
 export { newSiteId, siteStorageKey, assignmentStorageKey } from './site-id.ts';
 export { assignmentCheck, balanceCheck, retryCheck, routeCheck, type RecordCheck } from './record-checks.ts';
 export * from './drill-fault.ts';
+export { RETRY_DEFAULTS } from './retry-defaults.ts';
+export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
