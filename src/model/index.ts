@@ -5,3 +5,4 @@ export { assignmentCheck, balanceCheck, retryCheck, routeCheck, type RecordCheck
 export * from './drill-fault.ts';
 export { RETRY_DEFAULTS } from './retry-defaults.ts';
 export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
+export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.ts';

@@ -6,7 +6,7 @@
 // The console's farm view reads it instead of polling.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { keys } from '../../model/index.ts';
+import { keys, type FarmStatus } from '../../model/index.ts';
 import type { Watcher } from '../../store/types.ts';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmView, withUsage } from '../farm-view.ts';
@@ -42,7 +42,8 @@ export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
     let again = false;
     const send = async () => {
       const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);
-      const json = JSON.stringify({ ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) });
+      const status: FarmStatus = { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
+      const json = JSON.stringify(status);
       if (json === last || ended) return;
       last = json;
       reply.raw.write(`event: status\ndata: ${json}\n\n`);
