@@ -5,8 +5,8 @@
 // the router serves). A stream that stays quiet is re-read every QUIET_RECHECK_MS (a
 // route change alone may not change the view). Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
-// opened again, the status is polled every POLL_MS instead. The output and the errors
-// are the same either way.
+// opened again (or keeps dropping), the status is polled every POLL_MS instead. The
+// output and the errors are the same either way.
 import type { SiteStatus } from '../../model/index.ts';
 import type { ApiClient } from '../api-client.ts';
 import { CliError } from '../errors.ts';
@@ -15,6 +15,8 @@ import type { Progress } from '../progress.ts';
 
 export const POLL_MS = 200;
 export const QUIET_RECHECK_MS = 2_000;
+/** A stream that keeps dropping is opened again this many times, then polling takes over. */
+const MAX_REOPENS = 3;
 
 /** Resolves once the release is ready on every replica and serving; throws a CliError when it is replaced or late. */
 export async function followRollout(api: ApiClient, site: string, release: string, timeoutMs: number, bar: Progress): Promise<void> {
@@ -36,7 +38,7 @@ export async function followRollout(api: ApiClient, site: string, release: strin
 
 /** True once check says done; false if the stream cannot be had (the caller polls). Errors from check go through. */
 async function followStream(api: ApiClient, site: string, check: () => Promise<boolean>, deadline: number): Promise<boolean> {
-  for (;;) {
+  for (let opens = 0; opens <= MAX_REOPENS; opens++) {
     const ac = new AbortController();
     let res: Response;
     try {
@@ -74,6 +76,7 @@ async function followStream(api: ApiClient, site: string, check: () => Promise<b
       ac.abort();
     }
   }
+  return false;
 }
 
 async function orQuiet<T>(p: Promise<T>, ms: number): Promise<T | 'quiet'> {
