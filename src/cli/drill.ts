@@ -11,7 +11,7 @@
 //   partition-engine  the engine of a ready replica loses the store: no lease, no statuses
 
 import { Agent, request } from 'node:http';
-import type { Site, VsStatus } from '../model/index.ts';
+import type { FarmStatus, SiteStatus } from '../model/index.ts';
 import type { ApiClient } from './api-client.ts';
 import { CliError } from './errors.ts';
 
@@ -52,16 +52,6 @@ export interface DrillReport {
   scenarios: ScenarioReport[];
 }
 
-interface SiteStatus {
-  site: Site;
-  replicas: number;
-  release?: string;
-  virtualServers: Array<{ vs: string; engine: string; state?: VsStatus['state']; release: string; restarts?: number }>;
-}
-interface FarmStatus {
-  sites: Site[];
-  leader?: { id: string; since: string };
-}
 interface EngineView {
   id: string;
   state: 'ready' | 'draining';

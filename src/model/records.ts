@@ -1,6 +1,8 @@
 // The farm's records as they are kept in the store (JSON values). Every part that
 // reads or writes the store uses these shapes; keys.ts says where each one lives.
 
+import type { BalancePolicy } from './balance-policies.ts';
+
 export type SiteKind = 'static' | 'app';
 
 export interface Customer {
@@ -277,7 +279,7 @@ export interface SiteLimits {
   burst?: number;
 }
 
-export type BalancePolicy = 'round-robin' | 'least-conn' | 'weighted' | 'sticky' | 'hash';
+export type { BalancePolicy };
 
 /** A site's balancing policy (router). */
 export interface Balance {

@@ -1,6 +1,7 @@
 // corral site create|set|show|list|delete, corral scale, corral rollback
 import type { Command } from 'commander';
 import type { Site } from '../../model/index.ts';
+import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
@@ -105,8 +106,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--health-status <code>', 'the status a check expects (default any 2xx/3xx)')
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
     .option('--per-try-timeout <duration|off>', 'each try of a bodiless idempotent request waits this long for headers (e.g. 2s, 500ms), then the next endpoint')
-    .option('--retry-budget <ratio>', 'retries may add at most this share of the requests, 0–1 (default 0.2)')
-    .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
+    .option('--retry-budget <ratio>', `retries may add at most this share of the requests, 0–1 (default ${RETRY_DEFAULTS.budgetRatio})`)
+    .option('--min-retries <n>', `retries allowed per second whatever the budget (default ${RETRY_DEFAULTS.minRetriesPerSecond})`)
     .option('--max-tries <n>', 'tries per request, 1–10 (default: the endpoint count, at least 2)')
     .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
     .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; default removes it)')
