@@ -19,3 +19,5 @@ export { metricsRegistry, leaderMetrics } from './metrics.ts';
 export { createEventLog, type EventLog, type EventFilter } from './event-log.ts';
 export { watchFarmEvents } from './farm-events.ts';
 export { startLeaderElection, readLeader, type LeaderElection, type LeaderElectionOptions, type LeaderRecord } from './leader.ts';
+export { startAcmeIssuer, type AcmeIssuer, type AcmeIssuerOptions } from './acme-issuer.ts';
+export { LETS_ENCRYPT_DIRECTORY, type AcmeSettings } from './acme-options.ts';

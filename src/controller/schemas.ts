@@ -3,7 +3,7 @@
 
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
-  Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
+  TlsModeSchema, Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources,
 } from '../model/schemas.ts';
 
@@ -35,6 +35,8 @@ const siteSettings = {
   maintenance: Type.Optional(closed(Maintenance)),
   /** Merged into the stored pages by status; "" removes one. */
   errorPages: Type.Optional(ErrorPages),
+  /** Certificates: 'auto' (ACME), 'manual' (uploaded), 'off'. */
+  tls: Type.Optional(TlsModeSchema),
 };
 
 export const SiteCreateBody = Type.Object({
