@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pebbleMissing } from '../src/lib/pebble-testing.ts';
 import { keys } from '../src/model/index.ts';
-import { startAcmeFarm } from './helpers/acme-farm.ts';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { waitFor } from '../src/lib/wait.ts';
+import { startAcmeFarm, type AcmeFarm } from './helpers/acme-farm.ts';
 
 const skip = pebbleMissing();
 
@@ -65,4 +68,80 @@ test('DNS-01: a wildcard through the operator\'s hook, which writes to pebble-ch
   assert.equal(res.code, 0, res.stderr);
   assert.equal(res.body, 'wild');
   assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), ['add _acme-challenge.wild.test', 'remove _acme-challenge.wild.test']);
+});
+
+/** HTTPS GETs on fresh connections (a new handshake each) until stop(); counts failures and the certificates seen. */
+function requestLoop(farm: AcmeFarm, host: string, ca: string) {
+  let stopped = false;
+  const seen = new Set<string>();
+  const failures: string[] = [];
+  let ok = 0;
+  const one = () => new Promise<void>((resolve) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: farm.httpsPort, servername: host, headers: { host }, ca, agent: false, path: '/' }, (res) => {
+      seen.add((res.socket as TLSSocket).getPeerCertificate().fingerprint256);
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode === 200) ok++;
+        else failures.push(`status ${res.statusCode}`);
+        resolve();
+      });
+    });
+    req.on('error', (err) => (failures.push(err.message), resolve()));
+    req.end();
+  });
+  const done = (async () => {
+    while (!stopped) await one();
+  })();
+  return { seen, failures, ok: () => ok, stop: async () => ((stopped = true), await done) };
+}
+
+test('renewal at two thirds of the lifetime replaces the certificate under load without a failed request', { skip }, async (t) => {
+  const farm = await startAcmeFarm(t, { challenges: ['http-01'], jitterFraction: 0 });
+  await farm.h.customer('acme');
+  await farm.h.admin.post('/v1/sites', { name: 'shop', customer: 'acme', domains: ['shop.test'], kind: 'static', tls: 'auto' });
+  await farm.route('shop', ['shop.test']);
+  const first = await farm.waitStatus('shop', (s) => s.state === 'valid', 'the first certificate');
+  const loop = requestLoop(farm, 'shop.test', await farm.pebble.root());
+  await waitFor(() => loop.ok() > 5, { what: 'requests through the router' });
+  // the issuer's clock stops at the renewal time (2/3 of pebble's lifetime); the renewed
+  // certificate, issued in a later second, is due later than that
+  await waitFor(() => Date.now() > Date.parse(first.updatedAt) + 1100, { what: 'the next second' });
+  farm.clock.at = Date.parse(first.nextAttemptAt!);
+  farm.issuer.kick();
+  const renewed = await farm.waitStatus('shop', (s) => s.state === 'valid' && s.orders === 2, 'the renewal');
+  assert.ok(Date.parse(renewed.nextAttemptAt!) > Date.parse(first.nextAttemptAt!));
+  await waitFor(() => loop.seen.size === 2, { what: 'the new certificate served' });
+  const after = loop.ok();
+  await waitFor(() => loop.ok() > after + 5, { what: 'requests on the new certificate' });
+  await loop.stop();
+  assert.deepEqual(loop.failures, []);
+  const events = (await farm.h.admin.get('/v1/events?type=farm&site=shop')).json.events.map((e: { action: string }) => e.action);
+  assert.deepEqual(events.filter((a: string) => a.startsWith('cert.')), ['cert.renewed', 'cert.issued']);
+});
+
+test('a CA outage: the old certificate keeps serving, the issuer retries with growing backoff, then renews', { skip }, async (t) => {
+  const farm = await startAcmeFarm(t, { challenges: ['http-01'], backoffMinMs: 200, backoffMaxMs: 60_000 });
+  await farm.h.customer('acme');
+  await farm.h.admin.post('/v1/sites', { name: 'shop', customer: 'acme', domains: ['shop.test'], kind: 'static', tls: 'auto' });
+  await farm.route('shop', ['shop.test']);
+  const first = await farm.waitStatus('shop', (s) => s.state === 'valid', 'the first certificate');
+  await farm.curl('shop.test'); // keeps pebble's first root for curl
+  await farm.pebble.stop();
+  farm.clock.offsetMs = Date.parse(first.nextAttemptAt!) - Date.now() + 1000; // past the renewal time, and running
+  farm.issuer.kick();
+  const waits: number[] = [];
+  for (const failures of [1, 2, 3]) {
+    const s = await farm.waitStatus('shop', (x) => x.state === 'failed' && x.failures === failures, `failure ${failures}`);
+    assert.match(s.lastError!, /cannot reach the ACME server/);
+    waits.push(Date.parse(s.nextAttemptAt!) - Date.parse(s.updatedAt) - farm.clock.offsetMs!);
+    const res = await farm.curl('shop.test');
+    assert.equal(res.code, 0, `the old certificate serves: ${res.stderr}`);
+  }
+  // ~200, ~400, ~800 ms (±10 %): doubling, never a tight loop
+  assert.ok(waits[1]! > waits[0]! * 1.5 && waits[2]! > waits[1]! * 1.5, `backoff grows: ${waits.join(', ')}`);
+  const failed = (await farm.h.admin.get('/v1/events?type=farm&site=shop')).json.events.filter((e: { action: string }) => e.action === 'cert.failed');
+  assert.ok(failed.length >= 3);
+  await farm.pebble.start();
+  const renewed = await farm.waitStatus('shop', (s) => s.state === 'valid' && s.failures === 0 && s.orders > first.orders, 'the renewal after the outage');
+  assert.equal(renewed.lastError, undefined);
 });

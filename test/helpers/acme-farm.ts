@@ -26,8 +26,8 @@ export interface AcmeFarm {
   httpsPort: number;
   pebble: Pebble;
   issuer: AcmeIssuer;
-  /** The issuer's clock: move it forward to make a renewal due. */
-  clock: { offsetMs: number };
+  /** The issuer's clock: stopped at `at` if set, else real time plus `offsetMs`. */
+  clock: { at?: number; offsetMs?: number };
   /** A route for site → a backend answering `name`. */
   route(site: string, domains: string[]): Promise<void>;
   status(site: string): Promise<CertStatusRecord | undefined>;
@@ -47,13 +47,13 @@ export async function startAcmeFarm(t: TestContext, settings: AcmeSettings = {})
   const certs = await watchCertificates(h.store, router, silentLogger);
   t.after(certs);
   const pebble = await startPebble(t, { httpPort, tlsPort: httpsPort });
-  const clock = { offsetMs: 0 };
+  const clock: { at?: number; offsetMs?: number } = {};
   const issuer = await startAcmeIssuer({
     store: h.store, log: silentLogger,
     acme: {
       directoryUrl: pebble.directoryUrl, caPem: pebble.caPem, email: 'ops@corral.test',
       publishWaitMs: 50, pollMinMs: 100, pollMaxMs: 500, backoffMinMs: 300, backoffMaxMs: 3000, dnsPropagationMs: 50, tickMs: 1000,
-      now: () => Date.now() + clock.offsetMs,
+      now: () => clock.at ?? Date.now() + (clock.offsetMs ?? 0),
       ...settings,
     },
   });
