@@ -145,3 +145,37 @@ test('a CA outage: the old certificate keeps serving, the issuer retries with gr
   const renewed = await farm.waitStatus('shop', (s) => s.state === 'valid' && s.failures === 0 && s.orders > first.orders, 'the renewal after the outage');
   assert.equal(renewed.lastError, undefined);
 });
+
+test('a customer cannot obtain a certificate for a domain that is not one of its sites\'; state and expiry are visible, keys never', { skip }, async (t) => {
+  const farm = await startAcmeFarm(t, { challenges: ['http-01'] });
+  const alice = await farm.h.customer('alice');
+  const bob = await farm.h.customer('bob');
+  assert.equal((await alice.post('/v1/sites', { name: 'shop', domains: ['shop.test'], kind: 'static', tls: 'auto' })).status, 201);
+  await farm.route('shop', ['shop.test']);
+  // bob can neither claim alice's domain nor add it to his own site: no order can name it
+  assert.equal((await bob.post('/v1/sites', { name: 'copy', domains: ['shop.test'], kind: 'static', tls: 'auto' })).status, 409);
+  assert.equal((await bob.post('/v1/sites', { name: 'bobs', domains: ['bob.test'], kind: 'static', tls: 'auto' })).status, 201);
+  assert.equal((await bob.patch('/v1/sites/bobs', { domains: ['bob.test', 'shop.test'] })).status, 409);
+  await farm.route('bobs', ['bob.test']);
+  await farm.waitStatus('shop', (s) => s.state === 'valid', 'alice\'s certificate');
+  await farm.waitStatus('bobs', (s) => s.state === 'valid', 'bob\'s certificate');
+  const bobs = (await bob.get('/v1/sites/bobs/certificates')).json.certificates[0];
+  assert.deepEqual(bobs.sans, ['bob.test']);
+  // bob sees his own state only; alice's site is a 404 to him
+  const list = await bob.get('/v1/certificates');
+  assert.deepEqual(list.json.certificates.map((c: { site: string }) => c.site), ['bobs']);
+  const mine = list.json.certificates[0];
+  assert.equal(mine.state, 'valid');
+  assert.equal(mine.mode, 'auto');
+  assert.equal(mine.source, 'acme');
+  assert.match(mine.issuer, /Pebble/);
+  assert.ok(Date.parse(mine.nextRenewal) < Date.parse(mine.notAfter));
+  assert.equal((await bob.get('/v1/sites/shop/certificate-status')).status, 404);
+  assert.equal((await alice.get('/v1/sites/shop/certificate-status')).json.certificate.state, 'valid');
+  for (const body of [list.body, (await farm.h.admin.get('/v1/certificates')).body, (await alice.get('/v1/sites/shop/certificates')).body]) {
+    assert.doesNotMatch(body, /PRIVATE KEY/);
+  }
+  const metrics = (await farm.h.admin.get('/metrics')).body;
+  const expiry = /corral_certificate_expiry_seconds\{site="shop"\} (\d+)/.exec(metrics);
+  assert.ok(expiry && Number(expiry[1]) > 86_400, 'seconds to expiry per site');
+});
