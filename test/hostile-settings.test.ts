@@ -65,6 +65,8 @@ const fields = {
   egress: fc.constantFrom('none', 'engine', 'all'),
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
+  // never auto: the farm would order from a real CA
+  tls: fc.constantFrom('manual', 'off', 'on', 'AUTO', ''),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */

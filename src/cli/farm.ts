@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBlobGc, startReconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startAcmeIssuer, startBlobGc, startReconciler, type AcmeSettings } from '../controller/index.ts';
 import { buildEngineAgent, chooseRuntime, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -59,6 +59,8 @@ export interface FarmOptions {
   reservedDomains?: readonly string[];
   /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
   maxVirtualServers?: number;
+  /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
+  acme?: AcmeSettings | undefined;
 }
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
@@ -134,6 +136,11 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
 
     const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}) });
     closers.push(() => reconciler.close());
+    if (opts.acme) {
+      // one controller here: it is the leader, so it orders the certificates
+      const acme = await startAcmeIssuer({ store, log: partLog('acme'), acme: opts.acme });
+      closers.push(() => acme.close());
+    }
 
     const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);

@@ -191,10 +191,15 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
       closed = true;
       clearTimeout(timer);
       watchers.forEach((w) => w.close());
-      await running.catch(() => {});
+      // an order under way may poll the CA for a while: its writes are fenced, so do not wait for it long
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([running.catch(() => {}), new Promise((r) => (wait = setTimeout(r, CLOSE_WAIT_MS)))]);
+      clearTimeout(wait);
     },
   };
 }
+
+const CLOSE_WAIT_MS = 2000;
 
 interface Problem {
   retryAfterMs: number;

@@ -6,8 +6,9 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
 import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
+import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 
-interface ControllerOpts {
+interface ControllerOpts extends AcmeFlags {
   store?: string;
   dir?: string;
   apiPort: string;
@@ -20,7 +21,7 @@ interface ControllerOpts {
 }
 
 export function registerController(program: Command, ctx: Context): void {
-  program
+  const controller = program
     .command('controller')
     .description('run a controller of a farm on etcd (API, blobs; the elected leader also reconciles) until Ctrl-C')
     .option('--store <url>', 'the etcd cluster: etcd://host:port[,host:port…][/namespace]')
@@ -31,16 +32,18 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
-    .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000')
+    .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '1000');
+  addAcmeFlags(controller)
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
+      const acme = acmeSettings(o);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
       const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
-        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}),
+        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(acme ? { acme } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);
