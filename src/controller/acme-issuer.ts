@@ -81,6 +81,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
         nextMs = Math.min(nextMs, wait);
       }
       await forgetDeleted(siteNames, [...statusBySite.keys()]);
+      log.debug({ event: 'acme.pass', sites: siteNames.size, nextMs }, 'ACME pass done');
     } catch (err) {
       log.error({ event: 'acme.pass-failed', err: (err as Error).message }, 'ACME pass failed');
     }
