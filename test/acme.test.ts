@@ -179,3 +179,20 @@ test('a customer cannot obtain a certificate for a domain that is not one of its
   const expiry = /corral_certificate_expiry_seconds\{site="shop"\} (\d+)/.exec(metrics);
   assert.ok(expiry && Number(expiry[1]) > 86_400, 'seconds to expiry per site');
 });
+
+test('a domain that cannot be validated gets a clear error on the site, retried with backoff, never a loop', { skip }, async (t) => {
+  const farm = await startAcmeFarm(t, { challenges: ['http-01'], backoffMinMs: 400, backoffMaxMs: 60_000 });
+  const acme = await farm.h.customer('acme');
+  // no route: the router answers pebble's challenge with 404, as when DNS points elsewhere
+  assert.equal((await acme.post('/v1/sites', { name: 'lost', domains: ['lost.test'], kind: 'static', tls: 'auto' })).status, 201);
+  const failed = await farm.waitStatus('lost', (s) => s.state === 'failed' && s.failures >= 2, 'two failed orders');
+  assert.match(failed.lastError!, /404|lost\.test/);
+  const view = (await acme.get('/v1/sites/lost/certificate-status')).json.certificate;
+  assert.equal(view.state, 'failed');
+  assert.equal(view.lastError, failed.lastError);
+  assert.ok(Date.parse(view.nextRenewal) > Date.now());
+  // the customer sees the failure among its own events
+  const events = (await acme.get('/v1/events?site=lost')).json.events;
+  assert.ok(events.some((e: { action: string; message: string }) => e.action === 'cert.failed' && /lost\.test|404/.test(e.message)));
+  assert.ok(failed.orders <= failed.failures + 1, 'one order per try');
+});
