@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import * as acme from 'acme-client';
 import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
-import { acmeNames, keyName, keys, type CertificateRecord, type CertStatusRecord, type Site } from '../model/index.ts';
+import { acmeNames, keyName, keys, type AcmeChallengeRecord, type CertificateRecord, type CertStatusRecord, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { acmeAccount } from './acme-account.ts';
 import { challengeAnswers } from './acme-answers.ts';
@@ -163,9 +163,15 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
     return { cert, key: key.toString() };
   }
 
+  /** Status records of deleted sites, and challenges left behind (a controller that stopped mid-order) after an hour. */
   async function forgetDeleted(live: Set<string>, withStatus: string[]): Promise<void> {
-    const gone = withStatus.filter((s) => !live.has(s));
-    if (gone.length) await fenced([], gone.map((s): TxnOp => ({ type: 'delete', key: keys.certStatus(s) })));
+    const stale = withStatus.filter((s) => !live.has(s)).map((s) => keys.certStatus(s));
+    const { kvs } = await store.range(keys.acmeChallenges);
+    for (const kv of kvs) {
+      const rec = JSON.parse(kv.value) as Partial<AcmeChallengeRecord>;
+      if (!live.has(rec.site ?? '') || !(Date.parse(rec.createdAt ?? '') > Date.now() - STALE_CHALLENGE_MS)) stale.push(kv.key);
+    }
+    if (stale.length) await fenced([], stale.map((key): TxnOp => ({ type: 'delete', key })));
   }
 
   function writeStatus(status: CertStatusRecord): Promise<boolean> {
@@ -201,6 +207,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
 }
 
 const CLOSE_WAIT_MS = 2000;
+const STALE_CHALLENGE_MS = 3600_000;
 
 interface Problem {
   retryAfterMs: number;
