@@ -196,3 +196,28 @@ test('a domain that cannot be validated gets a clear error on the site, retried 
   assert.ok(events.some((e: { action: string; message: string }) => e.action === 'cert.failed' && /lost\.test|404/.test(e.message)));
   assert.ok(failed.orders <= failed.failures + 1, 'one order per try');
 });
+
+test('External Account Binding: a CA that requires it refuses the account without, issues with it', { skip }, async (t) => {
+  const kid = 'kid-1';
+  const hmacKey = 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W';
+  const without = await startAcmeFarm(t, { challenges: ['http-01'] }, { [kid]: hmacKey });
+  await without.h.customer('acme');
+  await without.h.admin.post('/v1/sites', { name: 'shop', customer: 'acme', domains: ['shop.test'], kind: 'static', tls: 'auto' });
+  await without.route('shop', ['shop.test']);
+  const refused = await without.waitStatus('shop', (s) => s.state === 'failed', 'the account refused');
+  assert.match(refused.lastError!, /externalAccountBinding/);
+
+  const farm = await startAcmeFarm(t, { challenges: ['http-01'], eab: { kid, hmacKey } }, { [kid]: hmacKey });
+  await farm.h.customer('acme');
+  await farm.h.admin.post('/v1/sites', { name: 'shop', customer: 'acme', domains: ['shop.test'], kind: 'static', tls: 'auto' });
+  await farm.route('shop', ['shop.test']);
+  await farm.waitStatus('shop', (s) => s.state === 'valid', 'a certificate under the bound account');
+  const res = await farm.curl('shop.test');
+  assert.equal(res.code, 0, res.stderr);
+  // the account key stays in the store: no API answer carries it
+  const account = JSON.parse((await farm.h.store.get(keys.acmeAccount))!.value) as { key: string; url: string };
+  assert.match(account.url, /^https:/);
+  for (const path of ['/v1/certificates', '/v1/sites/shop/certificate-status', '/v1/sites/shop/certificates', '/v1/events', '/v1/status']) {
+    assert.ok(!(await farm.h.admin.get(path)).body.includes(account.key.split('\n')[1]!), path);
+  }
+});

@@ -20,7 +20,7 @@ interface AccountRecord {
 
 /** A client for the farm's account at opts.directoryUrl, registered. */
 export async function acmeAccount(store: Store, opts: AcmeOptions): Promise<acme.Client> {
-  trustDirectory(opts.caPem);
+  trustDirectory(opts.directoryUrl, opts.caPem);
   let rec = await readRecord<AccountRecord>(store, keys.acmeAccount);
   if (!rec || rec.value.directoryUrl !== opts.directoryUrl) {
     // a new directory (another CA) gets its own key; compare-and-set so two controllers agree on one
@@ -52,20 +52,36 @@ export async function acmeAccount(store: Store, opts: AcmeOptions): Promise<acme
   return client;
 }
 
-let trusted: string | undefined;
 let retriesOff = false;
+/** The HTTPS agent per directory origin: the system roots plus that CA's own root. */
+const agents = new Map<string, { caPem: string; agent: Agent }>();
 
 /**
- * acme-client's one HTTP client: the CA's TLS certificate is checked against the system
- * roots plus caPem (a private CA's root); its own retries are off, because the issuer
- * retries whole orders with backoff and Retry-After (acme-issuer.ts) without blocking.
+ * acme-client's one HTTP client: requests to a directory's origin check its TLS
+ * certificate against the system roots plus caPem (a private CA's root); its own retries
+ * are off, because the issuer retries whole orders with backoff and Retry-After
+ * (acme-issuer.ts) without blocking.
  */
-function trustDirectory(caPem: string | undefined): void {
+function trustDirectory(directoryUrl: string, caPem: string | undefined): void {
   if (!retriesOff) {
     (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts = 0;
+    acme.axios.interceptors.request.use((config) => {
+      const origin = config.url ? originOf(config.url) : undefined;
+      const trust = origin ? agents.get(origin) : undefined;
+      if (trust) config.httpsAgent = trust.agent;
+      return config;
+    });
     retriesOff = true;
   }
-  if (caPem === trusted) return;
-  trusted = caPem;
-  acme.axios.defaults.httpsAgent = caPem ? new Agent({ ca: [...rootCertificates, caPem], keepAlive: true }) : undefined;
+  const origin = originOf(directoryUrl);
+  if (!caPem || !origin) return void (origin && agents.delete(origin));
+  if (agents.get(origin)?.caPem !== caPem) agents.set(origin, { caPem, agent: new Agent({ ca: [...rootCertificates, caPem], keepAlive: true }) });
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -34,7 +34,8 @@ export interface Pebble {
   start(): Promise<void>;
 }
 
-export async function startPebble(t: TestContext, o: { httpPort: number; tlsPort: number; env?: Record<string, string> }): Promise<Pebble> {
+/** `eab`: External Account Binding required, with these key ids → HMAC keys (base64url). */
+export async function startPebble(t: TestContext, o: { httpPort: number; tlsPort: number; env?: Record<string, string>; eab?: Record<string, string> }): Promise<Pebble> {
   const dir = mkdtempSync(join(tmpdir(), 'corral-pebble-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const tls = selfSigned(t, 'localhost', ['DNS:localhost', 'IP:127.0.0.1']);
@@ -45,7 +46,8 @@ export async function startPebble(t: TestContext, o: { httpPort: number; tlsPort
     pebble: {
       listenAddress: `127.0.0.1:${port}`, managementListenAddress: `127.0.0.1:${mgmt}`,
       certificate: join(dir, 'cert.pem'), privateKey: join(dir, 'key.pem'),
-      httpPort: o.httpPort, tlsPort: o.tlsPort, ocspResponderURL: '', externalAccountBindingRequired: false,
+      httpPort: o.httpPort, tlsPort: o.tlsPort, ocspResponderURL: '', externalAccountBindingRequired: o.eab !== undefined,
+      ...(o.eab ? { externalAccountMACKeys: o.eab } : {}),
     },
   }));
   const agent = new Agent({ ca: tls.cert });

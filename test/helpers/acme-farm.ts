@@ -36,7 +36,7 @@ export interface AcmeFarm {
   curl(host: string, path?: string): Promise<{ code: number; body: string; stderr: string }>;
 }
 
-export async function startAcmeFarm(t: TestContext, settings: AcmeSettings = {}): Promise<AcmeFarm> {
+export async function startAcmeFarm(t: TestContext, settings: AcmeSettings = {}, pebbleEab?: Record<string, string>): Promise<AcmeFarm> {
   const h = await startController(t);
   const router = buildRouter({ log: silentLogger, tls: selfSigned(t, 'corral-default', ['DNS:corral-default']), drainTimeoutMs: 1000 });
   t.after(() => router.destroy());
@@ -46,7 +46,7 @@ export async function startAcmeFarm(t: TestContext, settings: AcmeSettings = {})
   t.after(routes);
   const certs = await watchCertificates(h.store, router, silentLogger);
   t.after(certs);
-  const pebble = await startPebble(t, { httpPort, tlsPort: httpsPort });
+  const pebble = await startPebble(t, { httpPort, tlsPort: httpsPort, ...(pebbleEab ? { eab: pebbleEab } : {}) });
   const clock: { at?: number; offsetMs?: number } = {};
   const issuer = await startAcmeIssuer({
     store: h.store, log: silentLogger,
