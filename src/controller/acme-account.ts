@@ -52,6 +52,15 @@ export async function acmeAccount(store: Store, opts: AcmeOptions): Promise<acme
   return client;
 }
 
+/** The CA no longer knows the account: keep its key, register it again on the next use. */
+export async function forgetAccountUrl(store: Store): Promise<void> {
+  const rec = await readRecord<AccountRecord>(store, keys.acmeAccount);
+  if (!rec?.value.url) return;
+  const { url: _url, ...rest } = rec.value;
+  await store.txn({ compare: [{ key: keys.acmeAccount, target: 'mod', op: '=', value: rec.kv.modRevision }], success: [{ type: 'put', key: keys.acmeAccount, value: JSON.stringify(rest) }] });
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
 let retriesOff = false;
 /** The HTTPS agent per directory origin: the system roots plus that CA's own root. */
 const agents = new Map<string, { caPem: string; agent: Agent }>();
@@ -69,13 +78,14 @@ function trustDirectory(directoryUrl: string, caPem: string | undefined): void {
       const origin = config.url ? originOf(config.url) : undefined;
       const trust = origin ? agents.get(origin) : undefined;
       if (trust) config.httpsAgent = trust.agent;
+      config.timeout ||= REQUEST_TIMEOUT_MS; // a CA that accepts and never answers must not hang the issuer
       return config;
     });
     retriesOff = true;
   }
   const origin = originOf(directoryUrl);
   if (!caPem || !origin) return void (origin && agents.delete(origin));
-  if (agents.get(origin)?.caPem !== caPem) agents.set(origin, { caPem, agent: new Agent({ ca: [...rootCertificates, caPem], keepAlive: true }) });
+  if (agents.get(origin)?.caPem !== caPem) agents.set(origin, { caPem, agent: new Agent({ ca: [...rootCertificates, caPem] }) });
 }
 
 function originOf(url: string): string | undefined {

@@ -16,7 +16,7 @@ import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
 import { acmeNames, keyName, keys, type AcmeChallengeRecord, type CertificateRecord, type CertStatusRecord, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
-import { acmeAccount } from './acme-account.ts';
+import { acmeAccount, forgetAccountUrl } from './acme-account.ts';
 import { challengeAnswers } from './acme-answers.ts';
 import { acmeOptions, type AcmeSettings, type ChallengeType } from './acme-options.ts';
 import { renewalAt, retryAfterMs, retryAt } from './acme-schedule.ts';
@@ -94,9 +94,15 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
     if (names.length === 0) return Infinity;
     const now = opts.now();
     const sameNames = status !== undefined && status.names.join(',') === names.join(',');
-    if (status?.state === 'failed' && sameNames && status.nextAttemptAt && Date.parse(status.nextAttemptAt) > now) return Date.parse(status.nextAttemptAt) - now;
     const x509 = cert && readCert(cert.cert);
     const covers = x509 !== undefined && names.every((n) => namesCover(certDnsNames(x509), n)) && Date.parse(x509.validTo) > now;
+    // after a failure: the next try when its backoff is over, whatever the certificate's own renewal time
+    if (status?.state === 'failed' && sameNames && status.nextAttemptAt) {
+      const at = Date.parse(status.nextAttemptAt);
+      if (at > now) return at - now;
+      await order(site, names, covers ? 'renew' : 'issue', status);
+      return 0;
+    }
     if (covers) {
       const due = status?.state === 'valid' && sameNames && status.nextAttemptAt && status.notAfter === new Date(x509.validTo).toISOString()
         ? Date.parse(status.nextAttemptAt)
@@ -116,7 +122,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
     const base: CertStatusRecord = { ...prev, site: name, names, state: kind === 'renew' ? 'renewing' : 'pending', failures: prev?.failures ?? 0, orders, updatedAt: new Date().toISOString() };
     if (!(await writeStatus(base))) return; // not leading
     log.info({ event: 'acme.order', site: name, names, kind }, `ordering a certificate for ${names.join(', ')}`);
-    const problem: Problem = { retryAfterMs: 0, rateLimited: false };
+    const problem: Problem = { retryAfterMs: 0, rateLimited: false, accountMissing: false };
     try {
       const issued = await problems.run(problem, () => issue(name, names));
       const x509 = readCert(issued.cert)!;
@@ -137,6 +143,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
       log.info({ event: `acme.${kind === 'renew' ? 'renewed' : 'issued'}`, site: name, notAfter: status.notAfter }, 'certificate installed');
     } catch (err) {
       client = undefined; // the next try reads the directory again
+      if (problem.accountMissing) await forgetAccountUrl(store).catch(() => {}); // the CA lost it (a reset test CA): register again
       const message = describe(err, opts.directoryUrl);
       const failures = (prev?.failures ?? 0) + 1;
       const wish = Math.max(problem.retryAfterMs, problem.rateLimited ? Math.min(opts.backoffMaxMs, 3600_000) : 0);
@@ -212,6 +219,8 @@ const STALE_CHALLENGE_MS = 3600_000;
 interface Problem {
   retryAfterMs: number;
   rateLimited: boolean;
+  /** The CA does not know the farm's account (any more). */
+  accountMissing: boolean;
 }
 
 /** The CA's answers during one order: Retry-After and rate limits, read off acme-client's HTTP client. */
@@ -222,6 +231,7 @@ acme.axios.interceptors.response.use((res) => {
     p.retryAfterMs = Math.max(p.retryAfterMs, retryAfterMs(res.headers['retry-after'] as string | undefined));
     const type = (res.data as { type?: string } | undefined)?.type ?? '';
     if (res.status === 429 || type.endsWith(':rateLimited')) p.rateLimited = true;
+    if (type.endsWith(':accountDoesNotExist')) p.accountMissing = true;
   }
   return res;
 });
