@@ -5,12 +5,13 @@
 
 import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import * as acme from 'acme-client';
+import type { Authorization } from 'acme-client';
 import { keys, type AcmeChallengeRecord } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
+import { acmeLib } from './acme-lib.ts';
 import type { AcmeOptions } from './acme-options.ts';
 
-type Authz = acme.Authorization;
+type Authz = Authorization;
 /** acme-client's types know HTTP-01 and DNS-01 only; TLS-ALPN-01 has the same fields. */
 type Challenge = { type: string; token: string; url: string; status: string };
 
@@ -33,7 +34,7 @@ export function challengeAnswers(store: Store, site: string, opts: AcmeOptions):
       let rec: AcmeChallengeRecord;
       if (challenge.type === 'http-01') rec = { site, domain, type: 'http-01', token: challenge.token, keyAuthorization, createdAt: at };
       else if (challenge.type === 'tls-alpn-01') {
-        const [k, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+        const [k, cert] = await (await acmeLib()).crypto.createAlpnCertificate(authz, keyAuthorization);
         rec = { site, domain, type: 'tls-alpn-01', cert: cert.toString(), key: k.toString(), createdAt: at };
       } else throw new Error(`challenge type ${challenge.type} is not supported`);
       await store.put(key(challenge), JSON.stringify(rec));

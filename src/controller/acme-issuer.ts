@@ -9,17 +9,17 @@
 // restart); until then the old one keeps serving. Each step is recorded: the site's
 // CertStatusRecord (cert list/status), farm events cert.issued / cert.renewed / cert.failed.
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { X509Certificate } from 'node:crypto';
-import * as acme from 'acme-client';
+import type { Client } from 'acme-client';
 import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
 import { acmeNames, keyName, keys, type AcmeChallengeRecord, type CertificateRecord, type CertStatusRecord, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { acmeAccount, forgetAccountUrl } from './acme-account.ts';
+import { acmeLib, problems, type Problem } from './acme-lib.ts';
 import { challengeAnswers } from './acme-answers.ts';
 import { acmeOptions, type AcmeSettings, type ChallengeType } from './acme-options.ts';
-import { renewalAt, retryAfterMs, retryAt } from './acme-schedule.ts';
+import { renewalAt, retryAt } from './acme-schedule.ts';
 import { createEventLog } from './event-log.ts';
 import type { Stored } from './records.ts';
 
@@ -44,7 +44,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
   const opts = acmeOptions(o.acme);
   const { store, log } = o;
   const events = createEventLog(store);
-  let client: acme.Client | undefined;
+  let client: Client | undefined;
   let closed = false;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -159,6 +159,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
     if (wildcard && !opts.dnsHook) throw new Error(`a wildcard name (${names.find((n) => n.startsWith('*.'))}) can only be validated by DNS-01, and this farm has no --acme-dns-hook`);
     const types: ChallengeType[] = wildcard ? ['dns-01'] : opts.challenges.filter((t) => t !== 'dns-01' || opts.dnsHook);
     client ??= await acmeAccount(store, opts);
+    const acme = await acmeLib();
     const key = await acme.crypto.createPrivateEcdsaKey();
     const [, csr] = await acme.crypto.createCsr({ altNames: names, ...(names[0]!.length <= 64 ? { commonName: names[0] } : {}) }, key);
     const answers = challengeAnswers(store, site, opts);
@@ -215,26 +216,6 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
 
 const CLOSE_WAIT_MS = 2000;
 const STALE_CHALLENGE_MS = 3600_000;
-
-interface Problem {
-  retryAfterMs: number;
-  rateLimited: boolean;
-  /** The CA does not know the farm's account (any more). */
-  accountMissing: boolean;
-}
-
-/** The CA's answers during one order: Retry-After and rate limits, read off acme-client's HTTP client. */
-const problems = new AsyncLocalStorage<Problem>();
-acme.axios.interceptors.response.use((res) => {
-  const p = problems.getStore();
-  if (p && res.status >= 400) {
-    p.retryAfterMs = Math.max(p.retryAfterMs, retryAfterMs(res.headers['retry-after'] as string | undefined));
-    const type = (res.data as { type?: string } | undefined)?.type ?? '';
-    if (res.status === 429 || type.endsWith(':rateLimited')) p.rateLimited = true;
-    if (type.endsWith(':accountDoesNotExist')) p.accountMissing = true;
-  }
-  return res;
-});
 
 function validStatus(site: string, names: string[], x509: X509Certificate, renewAt: Date, prev: CertStatusRecord | undefined): CertStatusRecord {
   const { lastError: _drop, ...rest } = prev ?? ({} as Partial<CertStatusRecord>);
