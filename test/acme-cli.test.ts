@@ -45,5 +45,11 @@ test('corral up with ACME: site create --tls auto → a verified HTTPS 200; cert
   assert.match(status.stdout, /names\s+shop\.test/);
   const json = JSON.parse((await ok(farm.cli(['cert', 'status', 'shop', '--json']))).stdout);
   assert.equal(json.certificate.source, 'acme');
+  // the mode is a site setting like any other
+  const set = await ok(farm.cli(['site', 'set', 'shop', '--tls', 'manual']));
+  assert.match(set.stdout + set.stderr, /tls\s+manual/);
+  const bad = await farm.cli(['site', 'set', 'shop', '--tls', 'on']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--tls must be auto, manual or off/);
 });
 
