@@ -139,7 +139,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
         return kick();
       }
       const action = kind === 'renew' ? 'cert.renewed' : 'cert.issued';
-      await events.record({ type: 'farm', action, site: name, customer: site.value.customer, target: `site/${name}`, result: 'ok', message: `certificate for ${names.join(', ')} until ${status.notAfter} (${status.issuer ?? 'unknown issuer'})` });
+      await events.record({ type: 'farm', action, site: name, customer: site.value.customer, target: `site/${name}`, result: 'ok', message: `${name}: certificate ${kind === 'renew' ? 'renewed' : 'issued'} for ${names.join(', ')} until ${status.notAfter} by ${status.issuer ?? 'an unknown issuer'}` });
       log.info({ event: `acme.${kind === 'renew' ? 'renewed' : 'issued'}`, site: name, notAfter: status.notAfter }, 'certificate installed');
     } catch (err) {
       client = undefined; // the next try reads the directory again
@@ -149,7 +149,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
       const wish = Math.max(problem.retryAfterMs, problem.rateLimited ? Math.min(opts.backoffMaxMs, 3600_000) : 0);
       const next = retryAt(opts.now(), failures, opts, wish);
       await writeStatus({ ...base, state: 'failed', failures, lastError: message, nextAttemptAt: next.toISOString(), updatedAt: new Date().toISOString() });
-      await events.record({ type: 'farm', action: 'cert.failed', site: name, customer: site.value.customer, target: `site/${name}`, result: 'error', message: `${message} (try ${failures}; next at ${next.toISOString()})` }).catch(() => {});
+      await events.record({ type: 'farm', action: 'cert.failed', site: name, customer: site.value.customer, target: `site/${name}`, result: 'error', message: `${name}: certificate order failed: ${message} (try ${failures}; next at ${next.toISOString()})` }).catch(() => {});
       log.warn({ event: 'acme.failed', site: name, err: message, failures, next: next.toISOString() }, 'certificate order failed; retrying later');
     }
   }
