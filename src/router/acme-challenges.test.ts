@@ -91,3 +91,13 @@ test('a TLS-ALPN-01 certificate is shown for its own site\'s domain, to acme-tls
   // another site's name: no acme-tls/1 (the handshake is refused), the forged record changes nothing
   assert.ok(await handshake(httpsPort, 'b.test', ['acme-tls/1']) instanceof Error);
 });
+
+test('a token is answered before the site\'s HTTPS redirect and maintenance page', async (t) => {
+  const { store, get, put } = await setup(t);
+  const r: Route = { site: 'gamma', domains: ['g.test'], endpoints: [], httpsRedirect: true, maintenance: { on: true }, updatedAt: new Date().toISOString() };
+  await store.put(keys.route('gamma'), JSON.stringify(r));
+  await put('tok-g', { site: 'gamma', domain: 'g.test', type: 'http-01', token: 'tok-g', keyAuthorization: 'tok-g.thumbprint' });
+  await waitFor(async () => (await get('g.test', '/.well-known/acme-challenge/tok-g')).body === 'tok-g.thumbprint', { what: 'the token served' });
+  assert.equal((await get('g.test', '/')).status, 308);
+  assert.equal((await get('g.test', '/.well-known/acme-challenge/other')).status, 308);
+});
