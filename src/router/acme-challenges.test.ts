@@ -14,6 +14,7 @@ import { waitFor } from '../lib/wait.ts';
 import { keys, type AcmeChallengeRecord, type Route } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
 import { buildRouter } from './router.ts';
+import { CertificateStore } from './tls-certificates.ts';
 import { listen, startBackend } from './testing.ts';
 import { watchRoutes } from './watch-routes.ts';
 
@@ -100,4 +101,15 @@ test('a token is answered before the site\'s HTTPS redirect and maintenance page
   await waitFor(async () => (await get('g.test', '/.well-known/acme-challenge/tok-g')).body === 'tok-g.thumbprint', { what: 'the token served' });
   assert.equal((await get('g.test', '/')).status, 308);
   assert.equal((await get('g.test', '/.well-known/acme-challenge/other')).status, 308);
+});
+
+test('hasCertificate: a site certificate serves the name now (what an HTTPS redirect can wait for)', (t) => {
+  const certs = new CertificateStore(silentLogger);
+  const own = selfSigned(t, 'a.test', ['DNS:a.test']);
+  certs.setRoutes([{ site: 'alpha', domains: ['a.test', 'www.a.test'], endpoints: [], updatedAt: '' }]);
+  assert.equal(certs.hasCertificate('a.test'), false);
+  certs.setCertificates([{ site: 'alpha', ...own }]);
+  assert.equal(certs.hasCertificate('a.test'), true);
+  assert.equal(certs.hasCertificate('www.a.test'), false, 'not covered by its SAN: the default certificate serves it');
+  assert.equal(certs.hasCertificate('a.test', Date.now() + 3 * 86_400_000), false, 'expired by then');
 });

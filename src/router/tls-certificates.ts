@@ -7,6 +7,7 @@
 // route holds a pending challenge (Route.acme) gets that challenge's validation
 // certificate; everyone else, and that client for any other name, is served as before.
 
+import { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
@@ -25,6 +26,8 @@ export interface SiteCertificate extends CertificatePem {
 interface Loaded {
   context: SecureContext;
   names: string[];
+  /** notAfter, ms since the epoch. */
+  validTo: number;
 }
 
 const ACME_TLS = 'acme-tls/1';
@@ -33,6 +36,7 @@ const SERVED_PROTOCOLS = ['h2', 'http/1.1'];
 
 export class CertificateStore {
   #byName = new Map<string, SecureContext>();
+  #validTo = new WeakMap<SecureContext, number>();
   #validation = new Map<string, SecureContext>();
   /** Handshakes that chose acme-tls/1 (ALPN is settled before the certificate is). */
   #acmeSockets = new WeakSet<TLSSocket>();
@@ -49,12 +53,13 @@ export class CertificateStore {
     const next = new Map<string, Loaded>();
     for (const c of certs) {
       try {
-        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), names: certDnsNames(c.cert) });
+        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), names: certDnsNames(c.cert), validTo: Date.parse(new X509Certificate(c.cert).validTo) });
       } catch (err) {
         this.#log.warn({ event: 'tls.bad-certificate', site: c.site, err: (err as Error).message }, 'ignoring a certificate that cannot be loaded');
       }
     }
     this.#bySite = next;
+    for (const l of next.values()) this.#validTo.set(l.context, l.validTo);
     this.#rebuild();
     this.#log.info({ event: 'tls.certificates-updated', certificates: next.size, names: this.#byName.size }, 'certificates updated');
   }
@@ -105,9 +110,10 @@ export class CertificateStore {
     return SERVED_PROTOCOLS.find((p) => protocols.includes(p));
   };
 
-  /** Whether a site certificate (not the default) is served for this name now: what an HTTPS redirect can wait for. */
-  hasCertificate(servername: string): boolean {
-    return this.lookup(servername) !== undefined;
+  /** Whether a site certificate (not the default), not expired, is served for this name now: what an HTTPS redirect can wait for. */
+  hasCertificate(servername: string, now = Date.now()): boolean {
+    const context = this.lookup(servername);
+    return context !== undefined && (this.#validTo.get(context) ?? 0) > now;
   }
 }
 
