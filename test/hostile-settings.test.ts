@@ -67,6 +67,8 @@ const fields = {
   drainTimeoutMs: int(0, 10_000),
   hsts: wild(fc.record({ maxAgeSeconds: int(0, 63_072_000), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
   database: fc.oneof(fc.constantFrom('no-such-db', null), text),
+  // never auto: the farm would order from a real CA
+  tls: fc.constantFrom('manual', 'off', 'on', 'AUTO', ''),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */

@@ -24,6 +24,11 @@ export interface FarmEvent {
   id: string; at: string; type: 'audit' | 'farm'; action: string; principal?: string; target?: string;
   customer?: string; site?: string; engine?: string; vs?: string; result?: 'ok' | 'error'; status?: number; message?: string;
 }
+/** A site's certificate state (GET /v1/sites/:name/certificate-status): never the key. */
+export interface CertificateState {
+  site: string; mode: 'auto' | 'manual' | 'off'; state: 'none' | 'pending' | 'valid' | 'renewing' | 'failed' | 'expired';
+  source?: 'acme' | 'upload'; issuer?: string; names: string[]; notAfter?: string; nextRenewal?: string; lastError?: string; failures: number;
+}
 export interface Whoami { role: 'admin' | 'customer' | 'engine'; customer?: string }
 
 export class ApiError extends Error {

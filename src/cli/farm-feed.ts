@@ -46,7 +46,7 @@ export async function watchFarmFeed(store: Store, say: (line: string) => void, n
 /** The operator's line for an event, or undefined for one not worth a line (reads, refused calls are in the log). */
 export function eventLine(e: FarmEvent): string | undefined {
   if (e.type === 'farm') {
-    const mark = e.action === 'engine.joined' || e.action === 'engine.stopped' ? '' : '! ';
+    const mark = ['engine.joined', 'engine.stopped', 'cert.issued', 'cert.renewed'].includes(e.action) ? '' : '! ';
     return `${mark}${e.message ?? e.action}`;
   }
   const what = `${e.action} ${e.target ?? ''}`.trim();

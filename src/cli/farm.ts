@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler } from '../controller/index.ts';
+import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
@@ -68,6 +68,8 @@ export interface FarmOptions {
   databases?: boolean;
   /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
   databaseUpkeepMs?: number;
+  /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
+  acme?: AcmeSettings | undefined;
 }
 
 /** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
@@ -163,6 +165,11 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     if (databases) {
       const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
       closers.push(() => upkeep.close());
+    }
+    if (opts.acme) {
+      // one controller here: it is the leader, so it orders the certificates
+      const acme = await startAcmeIssuer({ store, log: partLog('acme'), acme: opts.acme });
+      closers.push(() => acme.close());
     }
 
     const dbTarget = db?.service?.server.guestEndpoint('process');

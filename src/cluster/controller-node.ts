@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startAcmeIssuer, startBackupSchedule, startBlobGc, startLeaderElection, startReconciler, type AcmeIssuer, type AcmeSettings, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
@@ -48,6 +48,8 @@ export interface ControllerNodeOptions {
   reservedDomains?: readonly string[];
   /** Scheduled farm backups, taken by the leader only (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
+  /** ACME for sites with tls auto; the leader alone orders (its writes fenced). Absent: none. */
+  acme?: AcmeSettings;
 }
 
 export interface ControllerNode {
@@ -105,6 +107,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => reg.close());
 
     let reconciler: Reconciler | undefined;
+    let acme: AcmeIssuer | undefined;
     const election: LeaderElection = await startLeaderElection({
       store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
       onElected: async () => {
@@ -114,12 +117,16 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
           fence: () => fencing.election?.fence(),
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
         });
+        if (opts.acme) acme = await startAcmeIssuer({ store, log: log.child({ part: 'acme' }), acme: opts.acme, fence: () => fencing.election?.fence() });
       },
       // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
       healthy: () => reconciler !== undefined && reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
       onDemoted: async () => {
         const r = reconciler;
+        const a = acme;
         reconciler = undefined;
+        acme = undefined;
+        await a?.close();
         await r?.close();
       },
     });
@@ -149,6 +156,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         reg.abandon();
         closers.length = 0;
         await blobGc.close();
+        await acme?.close();
         await reconciler?.close();
         await api.close();
         await db.close();

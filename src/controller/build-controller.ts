@@ -23,6 +23,7 @@ import { clientErrorHandler, newRequestId } from './client-errors.ts';
 import { domainRules } from './domain-rules.ts';
 import { createEventLog } from './event-log.ts';
 import { metricsRegistry, registerApiMetrics } from './metrics.ts';
+import { certificateMetrics } from './certificate-metrics.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -79,7 +80,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes, drillRoutes, backupRoutes, databaseRoutes]) {
     await app.register(routes, deps);
   }
-  await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });
+  await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true, also: [certificateMetrics(opts.store)] } });
   if (opts.consoleDir) await app.register(consoleRoutes, { ...deps, consoleDir: opts.consoleDir });
   return app;
 }

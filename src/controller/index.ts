@@ -26,3 +26,5 @@ export { BLOB_REFERRERS, type BlobReferrer } from './blob-references.ts';
 export { openDatabaseSecrets, databaseSecrets, type DatabaseSecrets } from './database-secrets.ts';
 export { startDatabaseUpkeep, type DatabaseUpkeep, type DatabaseUpkeepOptions } from './database-upkeep.ts';
 export type { DatabaseOptions, DatabaseService } from './options.ts';
+export { startAcmeIssuer, type AcmeIssuer, type AcmeIssuerOptions } from './acme-issuer.ts';
+export { LETS_ENCRYPT_DIRECTORY, type AcmeSettings } from './acme-options.ts';

@@ -3,7 +3,7 @@
 
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
-  Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
+  TlsModeSchema, Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources, Hsts,
 } from '../model/schemas.ts';
 
@@ -37,6 +37,8 @@ const siteSettings = {
   errorPages: Type.Optional(ErrorPages),
   /** Strict-Transport-Security on HTTPS responses; a PATCH replaces the whole object (`{}`: off). */
   hsts: Type.Optional(closed(Hsts)),
+  /** Certificates: 'auto' (ACME), 'manual' (uploaded), 'off'. */
+  tls: Type.Optional(TlsModeSchema),
 };
 
 export const SiteCreateBody = Type.Object({

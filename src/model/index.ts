@@ -6,3 +6,4 @@ export * from './drill-fault.ts';
 export { RETRY_DEFAULTS } from './retry-defaults.ts';
 export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
 export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.ts';
+export { acmeNames, tlsModeOf } from './tls-mode.ts';

@@ -42,6 +42,15 @@ export const keys = {
   /** TLS certificates per site (PEM cert + private key); read by the router only, never returned by the API. */
   certificates: `${ROOT}/certificates/`,
   certificate: (site: string) => `${ROOT}/certificates/${site}`,
+  /** The farm's ACME account (key PEM, account URL): read by the controllers only, never returned by the API. */
+  acmeAccount: `${ROOT}/acme/account`,
+  /** Pending ACME challenges per site (AcmeChallengeRecord), watched by every router. */
+  acmeChallenges: `${ROOT}/acme-challenges/`,
+  acmeChallenge: (site: string, id: string) => `${ROOT}/acme-challenges/${site}/${id}`,
+  siteAcmeChallenges: (site: string) => `${ROOT}/acme-challenges/${site}/`,
+  /** Certificate state per site (CertStatusRecord). */
+  certStatuses: `${ROOT}/cert-status/`,
+  certStatus: (site: string) => `${ROOT}/cert-status/${site}`,
   counters: `${ROOT}/counters/`,
   counter: (name: string) => `${ROOT}/counters/${name}`,
   leader: `${ROOT}/leader`,

@@ -62,6 +62,8 @@ export interface Site {
   drainTimeoutMs?: number;
   /** The customer's database its servers get (DATABASE_URL, PG*) when they start. */
   database?: string;
+  /** Certificates: 'auto' (ACME), 'manual' (uploaded) or 'off'. Absent: tlsModeOf's default (src/model/tls-mode.ts). */
+  tls?: TlsMode;
   createdAt: string;
   updatedAt: string;
   /** HSTS on the site's HTTPS responses (off when absent); the redirect and HSTS wait for a valid certificate in the router. */
@@ -229,6 +231,8 @@ export interface Route {
   retry?: RouteRetry;
   /** From the site, when it sets one: the router keeps tunnels to an endpoint that left the route at least this long. */
   drainTimeoutMs?: number;
+  /** Added by the router from keys.acmeChallenges (never stored in a route record): the site's pending ACME challenges. */
+  acme?: RouteAcme;
   updatedAt: string;
   /** From the site: Strict-Transport-Security on HTTPS responses. */
   hsts?: Hsts;
@@ -252,6 +256,8 @@ export interface CertificateRecord {
   cert: string;
   key: string;
   updatedAt: string;
+  /** Where it came from: 'acme' (issued by the farm) or 'upload' (absent: uploaded). */
+  source?: 'acme' | 'upload';
 }
 
 /** Active health checks by the router. Defaults: every 2000 ms, 1000 ms timeout, rise 2, fall 3, any 2xx–3xx. */
@@ -382,4 +388,52 @@ export interface AssignmentDatabase {
   name: string;
   user: string;
   password: string;
+}
+
+/** How a site gets its certificate: ACME ('auto'), an uploaded one ('manual'), or none: the router's default ('off'). */
+export type TlsMode = 'auto' | 'manual' | 'off';
+
+/**
+ * A pending ACME challenge (keys.acmeChallenge(site, id)), written by the leading controller
+ * while an order is validated and deleted after. The router answers it only for a Host of
+ * that site's own domains (HTTP-01), or for that domain's SNI with the acme-tls/1 ALPN.
+ */
+export interface AcmeChallengeRecord {
+  site: string;
+  domain: string;
+  type: 'http-01' | 'tls-alpn-01';
+  /** HTTP-01: the token in /.well-known/acme-challenge/<token> and the body answered. */
+  token?: string;
+  keyAuthorization?: string;
+  /** TLS-ALPN-01: the validation certificate (RFC 8737) and its key. */
+  cert?: string;
+  key?: string;
+  createdAt: string;
+}
+
+/** A site's pending challenges as the router holds them on its route. */
+export interface RouteAcme {
+  /** token → key authorization. */
+  http01?: Record<string, string>;
+  /** domain → validation certificate and key. */
+  tlsAlpn01?: Record<string, { cert: string; key: string }>;
+}
+
+/** A site's certificate state (keys.certStatus(site)), written by the leading controller's ACME issuer. */
+export interface CertStatusRecord {
+  site: string;
+  /** pending: no certificate yet; valid: issued and current; renewing; failed: the last try failed (an older certificate may still serve). */
+  state: 'pending' | 'valid' | 'renewing' | 'failed';
+  /** The names ordered. */
+  names: string[];
+  issuer?: string;
+  notAfter?: string;
+  /** When the next renewal is due (valid), or the next try (failed). */
+  nextAttemptAt?: string;
+  lastError?: string;
+  /** Tries failed in a row (0 after a success). */
+  failures: number;
+  /** Orders placed for this site so far (each one an order at the CA). */
+  orders: number;
+  updatedAt: string;
 }

@@ -86,6 +86,8 @@ export const SiteResources = Type.Object({
 });
 
 export const Egress = Type.Enum(['none', 'engine']);
+/** A site's certificates: ACME, uploaded, or none (tls-mode.ts). */
+export const TlsModeSchema = Type.Enum(['auto', 'manual', 'off']);
 
 /** The router's active health checks per site (in a Route: `path` set, no `off`). */
 export const HealthCheck = Type.Object({

@@ -1,11 +1,14 @@
 // Keeps a router's table in step with the store: every route under keys.routes, swapped
 // in as a whole table after each event batch (see watch-prefix.ts). Each record is read
 // with the model's readRoute (the API's own schema): one the router cannot use is skipped,
-// logged and counted, and every other site keeps being served.
+// logged and counted, and every other site keeps being served. The same watch carries the
+// pending ACME challenges (keys.acmeChallenges), each hung on its own site's route
+// (acme-challenges.ts), so a challenge reaches every router process with the table.
 
 import type { Logger } from '../lib/log.ts';
-import { keyName, keys, readRoute, type Route } from '../model/index.ts';
+import { keyName, keys, readRoute, type AcmeChallengeRecord, type Route } from '../model/index.ts';
 import type { KeyValue, Store } from '../store/types.ts';
+import { parseChallenge, withChallenges } from './acme-challenges.ts';
 import { recordBadRecord } from './metrics.ts';
 import type { Router } from './router.ts';
 import { watchPrefix, type PrefixWatch } from './watch-prefix.ts';
@@ -13,8 +16,20 @@ import { watchPrefix, type PrefixWatch } from './watch-prefix.ts';
 /** The closer: call it, or its close(), to stop watching. Safe to call twice. */
 export type RouteWatch = PrefixWatch;
 
-export function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'>, log: Logger): Promise<RouteWatch> {
-  return watchPrefix(store, { prefix: keys.routes, parse: (kv) => parseRoute(kv, log), publish: (routes) => router.setRoutes(routes), log, what: 'routes' });
+export async function watchRoutes(store: Store, router: Pick<Router, 'setRoutes'>, log: Logger): Promise<RouteWatch> {
+  let routes: Route[] | undefined; // nothing is published before the table is in
+  let challenges: AcmeChallengeRecord[] = [];
+  const publish = () => routes && router.setRoutes(withChallenges(routes, challenges));
+  const acme = await watchPrefix(store, { prefix: keys.acmeChallenges, parse: (kv) => parseChallenge(kv, log), publish: (c) => ((challenges = c), publish()), log, what: 'acme' });
+  let table: PrefixWatch;
+  try {
+    table = await watchPrefix(store, { prefix: keys.routes, parse: (kv) => parseRoute(kv, log), publish: (r) => ((routes = r), publish()), log, what: 'routes' });
+  } catch (err) {
+    acme.close();
+    throw err;
+  }
+  const close = (): void => (table.close(), acme.close());
+  return Object.assign(close, { close });
 }
 
 /** A route record from the store, or undefined (logged, counted in corral_router_bad_records_total) if the router cannot use it. */

@@ -187,3 +187,11 @@ function cores(v: string, flag: string): number {
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
+
+export const TLS_HELP = "certificates: auto (ACME, the farm's CA), manual (corral cert add) or off (the router's default); default: auto unless every domain is under .test, .localhost, .local, .example or an IP";
+
+/** --tls: a certificate mode. */
+export function tlsFlag(v: string): 'auto' | 'manual' | 'off' {
+  if (v === 'auto' || v === 'manual' || v === 'off') return v;
+  throw new CliError(`--tls must be auto, manual or off, got "${v}"`);
+}

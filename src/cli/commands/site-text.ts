@@ -1,6 +1,6 @@
 // A site's settings for people: one "name  value" line each (corral site show, and the
 // lines a `site set` changed). Unset settings read "default".
-import type { Site } from '../../model/index.ts';
+import { tlsModeOf, type Site } from '../../model/index.ts';
 import { table } from '../table.ts';
 import { pagesText } from './site-pages-flags.ts';
 import { retryText } from './retry-flags.ts';
@@ -23,6 +23,7 @@ const LINES: Line[] = [
   ['egress', 'egress', (s) => s.egress ?? 'default (none)'],
   ['httpsRedirect', 'https redirect', (s) => (s.httpsRedirect ? 'on' : 'off')],
   ['hsts', 'hsts', (s) => hstsText(s.hsts)],
+  ['tls', 'tls', (s) => s.tls ?? `default (${tlsModeOf(s)})`],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
   ['database', 'database', (s) => s.database ?? '-'],

@@ -9,8 +9,9 @@ import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type 
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
+import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 
-interface UpOpts extends BackupFlags {
+interface UpOpts extends BackupFlags, AcmeFlags {
   /** --no-databases: false */
   databases?: boolean;
   dir?: string;
@@ -31,7 +32,7 @@ interface UpOpts extends BackupFlags {
 }
 
 export function registerUp(program: Command, ctx: Context): void {
-  program
+  const up = program
     .command('up')
     .description('run the whole farm on this machine (controller, engine, router) until Ctrl-C')
     .option('--dir <dir>', `state folder: store, blobs, releases, logs, admin token (default ${DEFAULT_DIR})`)
@@ -52,13 +53,14 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
-    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
+    .option('--backup-dir <dir>', BACKUP_DIR_HELP);
+  addAcmeFlags(up)
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o) };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
