@@ -4,16 +4,19 @@
 // served through the router by the site bound to the restored database, the customer's
 // login and password are the same, the database's own backups came along and restore, and
 // the archive holds the database key (so it is as secret as the farm: with it, every
-// sealed password opens).
+// sealed password opens). An archive without the key, or whose dumps list names a blob it
+// does not hold, is refused with nothing left behind.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, readFile, realpath } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { startFarmProcess, ok, removeDir, runCli, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
+import { rawTarGz, type RawEntry } from '../src/lib/tarball/test-archives.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import { postgresMissing } from '../src/database/testing.ts';
 
@@ -79,6 +82,31 @@ describe('farm backup and restore of a site on a database', { skip }, () => {
     assert.ok(manifest.parts.some((p) => p.path === 'databases/dumps.json' && p.kind === 'database'), 'the dumps');
   });
 
+  it('refuses an archive without the database key, or naming a dump it does not hold', async () => {
+    const all = tarEntries(gunzipSync(await readFile(join(work, 'farm.tar.gz'))));
+    const variant = async (name: string, change: (parts: { path: string; kind: string; sha256: string }[], entries: RawEntry[]) => RawEntry[]) => {
+      const manifest = JSON.parse(String(all.at(-1)!.body)) as { parts: { path: string; kind: string; sha256: string; size: number }[] };
+      const entries = change(manifest.parts, all.slice(0, -1));
+      manifest.parts = manifest.parts.filter((p) => entries.some((e) => e.path === p.path));
+      for (const p of manifest.parts) {
+        const body = entries.find((e) => e.path === p.path)!.body as Buffer;
+        p.size = body.length;
+        p.sha256 = createHash('sha256').update(body).digest('hex');
+      }
+      await writeFile(join(work, name), rawTarGz([...entries, { path: 'manifest.json', body: JSON.stringify(manifest) }]));
+      const r = await runCli(['restore', join(work, name), '--dir', join(work, `${name}.d`)]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.deepEqual((await readdir(work)).filter((f) => f === `${name}.d`), [], 'nothing left behind');
+      return r.stderr;
+    };
+    assert.match(await variant('nokey.tar.gz', (_, e) => e.filter((x) => x.path !== 'files/database-key')), /holds 1 database\(s\) but not the farm's database-key/);
+    const dumpBlob = (_: unknown, e: RawEntry[]) => {
+      const dumps = JSON.parse(String(e.find((x) => x.path === 'databases/dumps.json')!.body)) as { dumps: { sha256: string }[] };
+      return e.filter((x) => x.path !== `blobs/${dumps.dumps[0]!.sha256}`);
+    };
+    assert.match(await variant('nodump.tar.gz', dumpBlob), /databases\/dumps\.json names a dump the archive does not hold/);
+  });
+
   it('restores into a new folder: corral up serves every entry written before the backup, with the same login', async () => {
     await farm.stop(); // the old machine is gone
     const dir = join(work, 'restored');
@@ -116,12 +144,19 @@ describe('farm backup and restore of a site on a database', { skip }, () => {
 
 /** The body of a tar's last file entry (the manifest). */
 function lastEntry(tar: Buffer): string {
+  return String(tarEntries(tar).at(-1)!.body);
+}
+
+/** The entries of a plain tar (ustar headers, as the backup writes them). */
+function tarEntries(tar: Buffer): RawEntry[] {
+  const out: RawEntry[] = [];
   let offset = 0;
-  let last = '';
   while (offset + 512 <= tar.length && tar[offset] !== 0) {
-    const size = parseInt(tar.subarray(offset + 124, offset + 136).toString('latin1').replace(/\0.*$/, '').trim(), 8);
-    last = tar.subarray(offset + 512, offset + 512 + size).toString('utf8');
+    const field = (at: number, len: number) => tar.subarray(offset + at, offset + at + len).toString('latin1').replace(/\0.*$/s, '');
+    const size = parseInt(field(124, 12).trim(), 8);
+    const prefix = field(345, 155);
+    out.push({ path: prefix ? `${prefix}/${field(0, 100)}` : field(0, 100), body: Buffer.from(tar.subarray(offset + 512, offset + 512 + size)) });
     offset += 512 + Math.ceil(size / 512) * 512;
   }
-  return last;
+  return out;
 }
