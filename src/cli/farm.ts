@@ -72,8 +72,11 @@ export interface FarmOptions {
   acme?: AcmeSettings | undefined;
 }
 
-/** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
-const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key'];
+/**
+ * The farm-folder files a backup carries: the development certificate, so HTTPS answers with
+ * the same one, and the key the database passwords are sealed with.
+ */
+const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;
@@ -123,15 +126,17 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
 
-    const backupFiles = { root: dir, paths: BACKUP_FILES };
-    if (opts.backup) {
-      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles }, ...opts.backup, log: partLog('backup') });
-      closers.push(() => schedule.close());
-    }
     const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
     if (db?.service) closers.push(db.service.close);
     if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
     const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
+
+    const backupFiles = { root: dir, paths: BACKUP_FILES };
+    if (opts.backup) {
+      // a scheduled backup dumps every database afresh, as `corral backup` does
+      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles, ...(databases ? { databases: databases.service } : {}) }, ...opts.backup, log: partLog('backup') });
+      closers.push(() => schedule.close());
+    }
 
     const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
     const engineDir = join(dir, 'engine');

@@ -15,11 +15,16 @@
 //
 // With `db`, the engine forwards its guests' database connections to the primary of the
 // farm's Patroni cluster, and with `db.member` also runs one of its members (db-engine.ts).
+// That forwarder listens on the engine's loopback (or --db-forward-host) and is the runtime's
+// `database` target: process VSs connect to it directly; namespace guests connect to the
+// runtime's own forwarder on their bridge address (port 5432), which pipes into it. So
+// guests reach the primary only at their bridge address, and the two forwarders never
+// share an address. Started before the runtime, which needs its address.
 
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { buildEngineAgent, chooseRuntime, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
+import { buildEngineAgent, chooseRuntime, GUEST_DB_PORT, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
@@ -90,11 +95,19 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
     // before the agent starts: a taken port fails the start with nothing to undo but this
     if (opts.metrics) metrics = await startMetricsServer(metricsRegistry, opts.metrics, log);
+    if (opts.db) {
+      db = await startEngineDb(opts.db, {
+        store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
+        engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost: '127.0.0.1', log: log.child({ part: 'db' }),
+      });
+    }
+    const dbTarget = db?.forwarder();
     const runtimeLog = log.child({ part: 'runtime' });
     const chosen = await chooseRuntime({
       want: opts.runtime ?? 'auto', engineDir: dir, log: runtimeLog,
       ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
       ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+      ...(dbTarget ? { database: dbTarget } : {}),
     });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
     runtime = chosen.runtime.name === 'namespace' && opts.address ? publishOn(chosen.runtime, opts.address, runtimeLog) : chosen.runtime;
@@ -109,16 +122,8 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
-    if (opts.db) {
-      const guestHost = runtime.name === 'namespace' ? await bridgeAddress(dir) : (opts.address ?? '127.0.0.1');
-      db = await startEngineDb(opts.db, {
-        store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
-        engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost, log: log.child({ part: 'db' }),
-      }).catch(async (err: unknown) => {
-        await agent.destroy();
-        throw err;
-      });
-    }
+    // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
+    if (dbTarget && runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
     const drills = await watchDrills(store, agent, log);
     const agentRuntime = runtime;
     const engineDb = db;
@@ -158,6 +163,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     };
   } catch (err) {
     await runtime?.destroy().catch(() => {});
+    await db?.destroy().catch(() => {});
     await metrics?.close();
     watcher?.close();
     await store.close();

@@ -27,3 +27,7 @@ export function dbNoForwarder(engine: string): ClusterError {
 export function dbBadTiming(detail: string): ClusterError {
   return new ClusterError('CLUSTER_DB_BAD_TIMING', 400, `Patroni timing: ${detail}`);
 }
+
+export function dbKeyMismatch(file: string, detail: string): ClusterError {
+  return new ClusterError('CLUSTER_DB_KEY_MISMATCH', 409, `${file} ${detail}: every controller of the farm must hold the same database key; start this one with --database-key-file <a copy of the first controller's <dir>/database-key>`);
+}

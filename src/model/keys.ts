@@ -77,6 +77,8 @@ export const keys = {
   /** Where each engine forwards database connections to the primary: `{ host, port }` (its guests' address). */
   dbForwarders: `${ROOT}/db-forwarders/`,
   dbForwarder: (engine: string) => `${ROOT}/db-forwarders/${engine}`,
+  /** sha256 of the database passwords' key the farm's controllers share (cluster mode): a controller with another key refuses to start. */
+  databaseKeyId: `${ROOT}/database-key-id`,
 } as const;
 
 /** The last path segment of a key. */

@@ -17,6 +17,7 @@ interface ControllerOpts extends BackupFlags, AcmeFlags {
   url?: string;
   id?: string;
   adminTokenFile?: string;
+  databaseKeyFile?: string;
   engineLostGraceMs?: string;
   reservedDomains?: string;
 }
@@ -32,6 +33,7 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
+    .option('--database-key-file <path>', "the key database passwords are sealed with, copied from the first controller's <dir>/database-key (default: database-key beside --admin-token-file, if there)")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
@@ -48,7 +50,7 @@ export function registerController(program: Command, ctx: Context): void {
       const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
-        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
+        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

@@ -58,7 +58,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--db-port <port>', "the member's PostgreSQL port, on --address", '5433')
     .option('--db-api-port <port>', "the member's Patroni REST API port, on --address", '8008')
     .option('--db-forward-port <port>', "forward guests' database connections to the primary on this port (default 5432 with --db; without either, none)")
-    .option('--db-forward-host <address>', 'address the forwarder listens on (default: the guests\' bridge address, else --address, else 127.0.0.1)')
+    .option('--db-forward-host <address>', 'address the forwarder listens on (default 127.0.0.1; namespace guests reach it through their bridge address, port 5432)')
     .action(async (o: EngineOpts) => {
       if (!o.join) throw new CliError('corral engine needs --join <controller-url> --token <join-token>, or a subcommand (list, drain)');
       const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
@@ -81,7 +81,7 @@ export function registerEngine(program: Command, ctx: Context): void {
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       if (node.db?.member) ctx.print.out(`database member ${node.id}: Patroni ${node.db.member.apiUrl}`);
       const fwd = node.db?.forwarder();
-      if (node.db) ctx.print.out(fwd ? `database forwarder ${fwd.host}:${fwd.port}` : 'database forwarder: listening once the guests\' bridge exists');
+      if (node.db) ctx.print.out(fwd ? `database forwarder ${fwd.host}:${fwd.port}${node.runtime === 'namespace' ? '   (guests: their bridge address, port 5432)' : ''}` : 'database forwarder: not listening (see the log)');
       await untilSignal(ctx, () => node.close());
     });
 
