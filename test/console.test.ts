@@ -131,6 +131,9 @@ describe('the web console', { skip: browserSkipReason() }, () => {
 
   it('scales the site and its request chart moves while traffic flows', async () => {
     await acme.goto(`${farm.apiUrl}/console/#/sites/www`);
+    // its certificate state: .test names take the default certificate unless the site asks for ACME
+    assert.equal(await acme.getByTestId('cert-state').innerText(), 'none');
+    assert.match(await acme.getByTestId('certificate').innerText(), /off \(default certificate\)/);
     await acme.getByTestId('replicas').fill('2');
     await acme.getByTestId('scale').click();
     await acme.getByTestId('ready').getByText('2/2 ready').waitFor({ timeout: 30_000 });

@@ -63,7 +63,7 @@ describe('corral drill on three hosts', { skip, timeout: 300_000 }, () => {
     await ok(farm.cli(['deploy', join(REPO, 'examples', 'static-site'), '--site', 'one'], customer));
     const single = await farm.cli(['drill', '--site', 'one', '--yes', '--scenarios', 'crash-engine']);
     assert.equal(single.code, 1);
-    assert.match(single.stderr, /not ready for a drill[\s\S]*at least 2 engines/);
+    assert.match(single.stderr, /not ready for a drill[\s\S]*need its ready replicas on at least 2 engines/);
     await ok(farm.cli(['site', 'delete', 'one'], customer));
   });
 

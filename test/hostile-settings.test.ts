@@ -66,7 +66,11 @@ const fields = {
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
   hsts: wild(fc.record({ maxAgeSeconds: int(0, 63_072_000), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
+  database: fc.oneof(fc.constantFrom('no-such-db', null), text),
+  // never auto: the farm would order from a real CA
+  tls: fc.constantFrom('manual', 'off', 'on', 'AUTO', ''),
   autoscale: wild(fc.record({ minReplicas: int(0, 3), maxReplicas: int(1, 3), targetConcurrency: int(1, 100), idleTimeoutMs: int(1_000, 600_000) }, { requiredKeys: [] })),
+
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */

@@ -1,6 +1,13 @@
 // The console's only way to the farm: the controller's REST API with the signed-in
 // token (kept in sessionStorage: gone when the tab closes). The API decides what a token
 // may see; the console shows what it returns.
+//
+// The status answers' types are the model's (src/model/status-views.ts, which the
+// controller builds them with): a type-only import, erased at build.
+
+import type { FarmStatus, SiteStatus, VirtualServerView } from '../../src/model/status-views.ts';
+
+export type { FarmStatus, SiteStatus };
 
 const TOKEN_KEY = 'corral.token';
 
@@ -11,18 +18,17 @@ export interface Site {
 }
 export interface Release { id: string; site: string; number: number; sha256: string; size: number; files: number; createdAt: string }
 export interface Engine { id: string; runtime: string; capacity: { cpus: number; memoryMb: number; maxVirtualServers: number }; startedAt: string; draining?: boolean }
-export interface Vs {
-  vs: string; engine: string; site: string; release: string; customer?: string; assigned: boolean;
-  state?: string; address?: string; port?: number; pid?: number; restarts?: number; memoryBytes?: number; cpuSeconds?: number;
-  lastExit?: { code: number | null; signal: string | null; at: string; oom?: boolean };
-}
-export interface FarmStatus { engines: Engine[]; sites: Site[]; virtualServers: Vs[]; leader?: { id: string; url?: string; since: string } }
-export interface SiteStatus { site: Site; release?: string; replicas: number; ready: number; serving: string[]; virtualServers: Vs[] }
+export type Vs = VirtualServerView;
 /** errors: 5xx answers and requests cut off; clientErrors: 4xx answers (absent when the router does not count them). */
 export interface StatsPoint { t: number; requests: number; errors: number; clientErrors?: number; p50Ms?: number; p99Ms?: number }
 export interface FarmEvent {
   id: string; at: string; type: 'audit' | 'farm'; action: string; principal?: string; target?: string;
   customer?: string; site?: string; engine?: string; vs?: string; result?: 'ok' | 'error'; status?: number; message?: string;
+}
+/** A site's certificate state (GET /v1/sites/:name/certificate-status): never the key. */
+export interface CertificateState {
+  site: string; mode: 'auto' | 'manual' | 'off'; state: 'none' | 'pending' | 'valid' | 'renewing' | 'failed' | 'expired';
+  source?: 'acme' | 'upload'; issuer?: string; names: string[]; notAfter?: string; nextRenewal?: string; lastError?: string; failures: number;
 }
 export interface Whoami { role: 'admin' | 'customer' | 'engine'; customer?: string }
 

@@ -11,7 +11,7 @@
 //   partition-engine  the engine of a ready replica loses the store: no lease, no statuses
 
 import { Agent, request } from 'node:http';
-import type { Site, VsStatus } from '../model/index.ts';
+import type { FarmStatus, SiteStatus } from '../model/index.ts';
 import type { ApiClient } from './api-client.ts';
 import { CliError } from './errors.ts';
 
@@ -52,16 +52,6 @@ export interface DrillReport {
   scenarios: ScenarioReport[];
 }
 
-interface SiteStatus {
-  site: Site;
-  replicas: number;
-  release?: string;
-  virtualServers: Array<{ vs: string; engine: string; state?: VsStatus['state']; release: string; restarts?: number }>;
-}
-interface FarmStatus {
-  sites: Site[];
-  leader?: { id: string; since: string };
-}
 interface EngineView {
   id: string;
   state: 'ready' | 'draining';
@@ -169,8 +159,9 @@ async function preflight(api: ApiClient, opts: DrillOptions): Promise<SiteStatus
   const ready = readyOf(site);
   if (!site.release) problems.push(`site ${opts.site} has no release`);
   const engines = new Set(ready.map((v) => v.engine));
-  const needsTwo = opts.scenarios.some((s) => s !== 'kill-leader');
-  if (needsTwo && engines.size < 2) problems.push(`site ${opts.site} is served from ${engines.size} engine(s): a drill needs its ready replicas on at least 2 engines (scale it up), or it would be an outage by design`);
+  const hitsEngine = opts.scenarios.some((s) => s === 'crash-engine' || s === 'partition-engine');
+  if (hitsEngine && engines.size < 2) problems.push(`site ${opts.site} is served from ${engines.size} engine(s): crash-engine and partition-engine need its ready replicas on at least 2 engines (scale it up), or they would be an outage by design`);
+  else if (opts.scenarios.includes('kill-vs') && ready.length < 2) problems.push(`site ${opts.site} has ${ready.length} ready replica(s): kill-vs needs 2 or more, or it would be an outage by design`);
   if (opts.scenarios.includes('kill-leader') && !status.leader) problems.push('kill-leader: no controller leads now (a farm on one machine has no election)');
   if (problems.length > 0) throw new CliError(`the farm is not ready for a drill:\n  ${problems.join('\n  ')}`);
   return site;

@@ -4,13 +4,16 @@
 // a failover) and a site's traffic moving to another release or number of VSs (its route).
 // The JSON logs go to <dir>/logs/corral.log; this is the human side.
 
-import { keyName, keys, type FarmEvent, type Route } from '../model/index.ts';
+import { keyName, keys, readRoute, type FarmEvent, type Route } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
 
 export async function watchFarmFeed(store: Store, say: (line: string) => void, now: () => Date = () => new Date()): Promise<() => void> {
   const from = (await store.revision()) + 1;
   const serving = new Map<string, string>();
-  for (const kv of (await store.range(keys.routes)).kvs) serving.set(keyName(kv.key), servingOf(JSON.parse(kv.value) as Route));
+  for (const kv of (await store.range(keys.routes)).kvs) {
+    const route = readRoute(kv.value).route; // one the router cannot use serves nothing: no line for it
+    if (route) serving.set(keyName(kv.key), servingOf(route));
+  }
   const stamp = (line: string) => say(`${now().toTimeString().slice(0, 8)}  ${line}`);
 
   const events = await store.watch(keys.events, (evs) => {
@@ -26,7 +29,9 @@ export async function watchFarmFeed(store: Store, say: (line: string) => void, n
         if (serving.delete(site)) stamp(`${site}: no longer routed`);
         continue;
       }
-      const now = servingOf(JSON.parse(ev.kv.value) as Route);
+      const route = readRoute(ev.kv.value).route;
+      if (!route) continue;
+      const now = servingOf(route);
       if (serving.get(site) === now) continue;
       serving.set(site, now);
       stamp(`${site}: ${now}`);
@@ -41,7 +46,8 @@ export async function watchFarmFeed(store: Store, say: (line: string) => void, n
 /** The operator's line for an event, or undefined for one not worth a line (reads, refused calls are in the log). */
 export function eventLine(e: FarmEvent): string | undefined {
   if (e.type === 'farm') {
-    const mark = e.action === 'engine.joined' || e.action === 'engine.stopped' || e.action.startsWith('scale.') ? '' : '! ';
+    const mark = ['engine.joined', 'engine.stopped', 'cert.issued', 'cert.renewed'].includes(e.action) || e.action.startsWith('scale.') ? '' : '! ';
+
     return `${mark}${e.message ?? e.action}`;
   }
   const what = `${e.action} ${e.target ?? ''}`.trim();

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, startBackupSchedule, startBlobGc, startReconciler } from '../controller/index.ts';
+import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
+import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
+import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
 import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -62,12 +64,22 @@ export interface FarmOptions {
   maxVirtualServers?: number;
   /** Scheduled farm backups (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
+  /** Run the database service (PostgreSQL under <dir>/postgres) when its binaries are installed; default off (`corral up` turns it on). */
+  databases?: boolean;
+  /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
+  databaseUpkeepMs?: number;
+  /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
+  acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
   autoscale?: { stableWindowMs?: number; panicWindowMs?: number };
+
 }
 
-/** The farm-folder files a backup carries: the development certificate, so HTTPS answers with the same one. */
-const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key'];
+/**
+ * The farm-folder files a backup carries: the development certificate, so HTTPS answers with
+ * the same one, and the key the database passwords are sealed with.
+ */
+const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;
@@ -87,6 +99,8 @@ export interface Farm {
   runtime: string;
   /** Why this runtime, when it is not the isolated one asked for (a fallback, no seccomp filter). */
   runtimeWarning?: string;
+  /** The database service: PostgreSQL's port and system user, or why there is none (one line). */
+  database?: { port: number; osUser: string } | { unavailable: string };
   /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting. */
   untilServing(timeoutMs: number): Promise<string[]>;
   close(): Promise<void>;
@@ -115,9 +129,15 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
 
+    const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
+    if (db?.service) closers.push(db.service.close);
+    if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
+    const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
+
     const backupFiles = { root: dir, paths: BACKUP_FILES };
     if (opts.backup) {
-      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles }, ...opts.backup, log: partLog('backup') });
+      // a scheduled backup dumps every database afresh, as `corral backup` does
+      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles, ...(databases ? { databases: databases.service } : {}) }, ...opts.backup, log: partLog('backup') });
       closers.push(() => schedule.close());
     }
 
@@ -133,6 +153,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
       backup: { files: backupFiles },
+      ...(databases ? { databases } : {}),
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.
@@ -147,10 +168,21 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) });
-    closers.push(() => reconciler.close());
+    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(databases ? { databaseSecrets: databases.secrets } : {}), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) });
 
-    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime') });
+    closers.push(() => reconciler.close());
+    if (databases) {
+      const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
+      closers.push(() => upkeep.close());
+    }
+    if (opts.acme) {
+      // one controller here: it is the leader, so it orders the certificates
+      const acme = await startAcmeIssuer({ store, log: partLog('acme'), acme: opts.acme });
+      closers.push(() => acme.close());
+    }
+
+    const dbTarget = db?.service?.server.guestEndpoint('process');
+    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime'), ...(dbTarget ? { database: dbTarget } : {}) });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
     const runtime = chosen.runtime;
     engine.runtime = runtime;
@@ -190,6 +222,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
 
     return {
       dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      ...(db ? { database: db.state } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
       close,
@@ -204,4 +237,36 @@ async function writeAtomic(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, content, { mode: 0o600 });
   await rename(tmp, path);
+}
+
+interface DatabaseService {
+  server: PostgresServer;
+  admin: DbAdmin;
+  close: () => Promise<void>;
+}
+
+/**
+ * PostgreSQL under <dir>/postgres — started now when the farm has databases, else with the
+ * first one — or the one line saying why there is none (the farm runs on without databases).
+ */
+async function startDatabaseService(dir: string, store: Store, log: Logger): Promise<{ service?: DatabaseService; state: NonNullable<Farm['database']> }> {
+  try {
+    const server = await openPostgres({ dir, log });
+    const admin = createDbAdmin(server);
+    const close = async () => {
+      await admin.close();
+      await server.close();
+    };
+    const service = { server, admin, close };
+    // the farm has databases: start now, before any server of a site bound to one; a failure
+    // is reported and retried by the next database operation, and sites without databases serve on
+    if ((await store.range(keys.databases)).kvs.length > 0) {
+      const failed = await server.ready().then(() => undefined, (err: unknown) => err as Error);
+      if (failed) return { service, state: { unavailable: `PostgreSQL did not start: ${failed.message}` } };
+    }
+    return { service, state: { port: server.port, osUser: server.osUser } };
+  } catch (err) {
+    if (err instanceof PostgresMissingError || err instanceof PostgresStartError) return { state: { unavailable: err.message } };
+    throw err;
+  }
 }

@@ -40,6 +40,7 @@ export const COMMANDS: Entry[] = [
     commands: [['backup', "write a backup of the farm (store, release blobs, certificates, customers' tokens) to a file (admin)"], ['restore <archive>', 'lay out a farm folder from a backup, for corral up --dir <folder>']],
     load: async () => (await import('./commands/backup.ts')).registerBackup,
   },
+  { commands: [['db', "manage customers' PostgreSQL databases, backups and restores"]], load: async () => (await import('./commands/db.ts')).registerDb },
   { commands: [['completion <shell>', 'print a shell completion script (bash or zsh): source <(corral completion bash)']], load: async () => (await import('./commands/completion.ts')).registerCompletion },
 ];
 

@@ -7,8 +7,9 @@
 // kinds of its own (see src/controller/farm-backup-format.ts).
 import { restoreFarm, type FarmRestorer, type RestoreResult } from '../controller/index.ts';
 import { openSqliteStore } from '../store/index.ts';
+import { databaseRestorer } from './database-restorer.ts';
 
-export const FARM_RESTORERS: FarmRestorer[] = [];
+export const FARM_RESTORERS: FarmRestorer[] = [databaseRestorer];
 
 export function restoreFolder(archive: string, dir: string): Promise<RestoreResult> {
   return restoreFarm(archive, dir, { openStore: (file) => openSqliteStore(file), restorers: FARM_RESTORERS });

@@ -6,7 +6,7 @@
 // with no replicas, and sites in maintenance (the router answers 503 for them on purpose),
 // are not waited for.
 
-import { keys, type Route, type Site } from '../model/index.ts';
+import { keys, readRoute, type Site } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { request } from 'node:http';
@@ -14,9 +14,10 @@ import { request } from 'node:http';
 /** Names of the sites that should serve but whose route has no endpoint yet (or, with a router URL, that the router still answers 503 for). */
 export async function sitesNotServing(store: Store, routerUrl?: string): Promise<string[]> {
   const [sitesKv, routes] = await Promise.all([store.range(keys.sites), store.range(keys.routes)]);
-  const endpoints = new Map(routes.kvs.map((kv) => {
-    const r = JSON.parse(kv.value) as Route;
-    return [r.site, r.endpoints.length] as const;
+  // a route record the router cannot use serves nothing (readRoute: the router's own reading)
+  const endpoints = new Map(routes.kvs.flatMap((kv) => {
+    const r = readRoute(kv.value).route;
+    return r ? [[r.site, r.endpoints.length] as const] : [];
   }));
   const sites = sitesKv.kvs
     .map((kv) => JSON.parse(kv.value) as Site)

@@ -1,6 +1,9 @@
 // `corral controller`: one controller of a farm on etcd. Every controller serves the
 // API and the blobs and registers its URL under a lease (keys.controller); the one
-// elected leader (controller/leader.ts) also runs the reconciler.
+// elected leader (controller/leader.ts) also runs the reconciler and the databases'
+// upkeep (sizes and quotas, scheduled backups, rotated logins). The database API speaks to
+// the farm's Patroni cluster through ControllerNode.db; passwords are sealed with the key
+// every controller shares (database-key.ts).
 //
 // Start order: store → admin token → blobs → API (listening) → registration → election.
 // Stop order is the reverse.
@@ -10,13 +13,16 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, startReconciler, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startLeaderElection, startReconciler, createEventLog, type AcmeIssuer, type AcmeSettings, type DatabaseUpkeep, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPuller } from './blob-pull.ts';
 import { blobPusher } from './blob-push.ts';
+import { openFarmDatabaseKey } from './database-key.ts';
+import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
 import type { StoreUrl } from './store-url.ts';
 
@@ -47,6 +53,12 @@ export interface ControllerNodeOptions {
   reservedDomains?: readonly string[];
   /** Scheduled farm backups, taken by the leader only (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
+  /** ACME for sites with tls auto; the leader alone orders (its writes fenced). Absent: none. */
+  acme?: AcmeSettings;
+  /** The farm's database key, copied from the first controller's <dir>/database-key (default: the database-key beside adminTokenFile, if any; database-key.ts). */
+  databaseKeyFile?: string;
+  /** How often the leader looks at database sizes, schedules and rotated logins (default 30 s). */
+  databaseUpkeepMs?: number;
 }
 
 export interface ControllerNode {
@@ -55,6 +67,8 @@ export interface ControllerNode {
   adminToken: string;
   tokenFile: string;
   store: Store;
+  /** The farm's database cluster (Patroni) as the database management code sees it (db-server.ts). */
+  db: ClusterDbServer;
   readonly isLeader: boolean;
   close(): Promise<void>;
   /** As on a crash: stop at once, revoke nothing (leases expire), no goodbye writes. */
@@ -76,13 +90,19 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => store.close());
     const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
     const blobs = await openBlobStore(join(dir, 'blobs'));
+    const db = await startClusterDbServer(store);
+    closers.push(() => db.close());
+    const dbAdmin = createDbAdmin(db);
+    closers.push(() => dbAdmin.close());
+    const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
     closers.push(() => blobGc.close());
     // The reconciler's writes are fenced by the leader key this controller won.
     const fencing: { election?: LeaderElection } = {};
     // a backup through this controller fetches the blobs it lacks from its peers
-    const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }) };
+    // (and dumps every database afresh, with the key that opens their passwords)
+    const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key', 'database-key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     const api = await buildController({
       store, blobs, log: log.child({ part: 'api' }),
@@ -91,6 +111,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
       metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
       backup: backupSource,
+      databases,
     });
     closers.push(() => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
@@ -100,6 +121,8 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     closers.push(() => reg.close());
 
     let reconciler: Reconciler | undefined;
+    let acme: AcmeIssuer | undefined;
+    let upkeep: DatabaseUpkeep | undefined;
     const election: LeaderElection = await startLeaderElection({
       store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
       onElected: async () => {
@@ -107,15 +130,28 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
           store, log: log.child({ part: 'reconciler' }),
           engineLostGraceMs: opts.engineLostGraceMs ?? 0,
           fence: () => fencing.election?.fence(),
+          databaseSecrets: databases.secrets,
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+        });
+        if (opts.acme) acme = await startAcmeIssuer({ store, log: log.child({ part: 'acme' }), acme: opts.acme, fence: () => fencing.election?.fence() });
+        upkeep = startDatabaseUpkeep({
+          ...databases, store, blobs, events: createEventLog(store), log: log.child({ part: 'database' }),
+          replicateBlob: blobPusher({ store, self: id, token: admin.token }),
+          ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}),
         });
       },
       // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
       healthy: () => reconciler !== undefined && reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
       onDemoted: async () => {
         const r = reconciler;
+        const a = acme;
+        const u = upkeep;
         reconciler = undefined;
+        acme = undefined;
+        upkeep = undefined;
+        await a?.close();
         await r?.close();
+        await u?.close();
       },
     });
     fencing.election = election;
@@ -133,7 +169,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       closers.push(() => schedule.close());
     }
     return {
-      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store,
+      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store, db,
       get isLeader() {
         return election.isLeader;
       },
@@ -144,8 +180,12 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         reg.abandon();
         closers.length = 0;
         await blobGc.close();
+        await acme?.close();
         await reconciler?.close();
+        await upkeep?.close();
         await api.close();
+        await dbAdmin.close();
+        await db.close();
         await store.close();
       },
     };

@@ -12,15 +12,24 @@
 // the engine's private bridge, so each gets a TCP forwarder on that address
 // (engine/published-runtime.ts). Without --address, the process runtime's loopback
 // addresses or the bridge's: reachable from this host only.
+//
+// With `db`, the engine forwards its guests' database connections to the primary of the
+// farm's Patroni cluster, and with `db.member` also runs one of its members (db-engine.ts).
+// That forwarder listens on the engine's loopback (or --db-forward-host) and is the runtime's
+// `database` target: process VSs connect to it directly; namespace guests connect to the
+// runtime's own forwarder on their bridge address (port 5432), which pipes into it. So
+// guests reach the primary only at their bridge address, and the two forwarders never
+// share an address. Started before the runtime, which needs its address.
 
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { buildEngineAgent, chooseRuntime, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
+import { buildEngineAgent, chooseRuntime, GUEST_DB_PORT, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
+import { startEngineDb, type EngineDb, type EngineDbOptions } from './db-engine.ts';
 import { joinFarm } from './join.ts';
 import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
 
@@ -44,6 +53,8 @@ export interface EngineNodeOptions {
   /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
   metrics?: MetricsListen;
   log?: Logger;
+  /** The farm's database cluster: forward guests' connections to its primary; `member` runs a Patroni member here. */
+  db?: EngineDbOptions;
 }
 
 export interface EngineNode {
@@ -56,6 +67,8 @@ export interface EngineNode {
   runtime: 'process' | 'namespace';
   /** Why not the isolated runtime (a fallback), or why guests run without a seccomp filter. */
   runtimeWarning?: string;
+  /** Present with the `db` option. */
+  db?: EngineDb;
   close(): Promise<void>;
   /** As on a crash: kill every VS at once, revoke nothing (the lease expires). */
   destroy(): Promise<void>;
@@ -71,6 +84,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   let watcher: Watcher | undefined;
   let metrics: MetricsServer | undefined;
   let runtime: Runtime | undefined;
+  let db: EngineDb | undefined;
   try {
     // The blob sources follow the controllers' registrations.
     const refresh = async () => {
@@ -81,11 +95,19 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
     // before the agent starts: a taken port fails the start with nothing to undo but this
     if (opts.metrics) metrics = await startMetricsServer(metricsRegistry, opts.metrics, log);
+    if (opts.db) {
+      db = await startEngineDb(opts.db, {
+        store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
+        engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost: '127.0.0.1', log: log.child({ part: 'db' }),
+      });
+    }
+    const dbTarget = db?.forwarder();
     const runtimeLog = log.child({ part: 'runtime' });
     const chosen = await chooseRuntime({
       want: opts.runtime ?? 'auto', engineDir: dir, log: runtimeLog,
       ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
       ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+      ...(dbTarget ? { database: dbTarget } : {}),
     });
     if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
     runtime = chosen.runtime.name === 'namespace' && opts.address ? publishOn(chosen.runtime, opts.address, runtimeLog) : chosen.runtime;
@@ -100,8 +122,11 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
     });
     await agent.start();
+    // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
+    if (dbTarget && runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
     const drills = await watchDrills(store, agent, log);
     const agentRuntime = runtime;
+    const engineDb = db;
     const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
     const stopMetrics = async () => {
       untrack();
@@ -112,9 +137,11 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       id, agent, store, runtime: runtime.name,
       ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
+      ...(engineDb ? { db: engineDb } : {}),
       async close() {
         if (closed) return;
         closed = true;
+        await engineDb?.close();
         await stopMetrics();
         watcher?.close();
         drills.close();
@@ -125,6 +152,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       async destroy() {
         if (closed) return;
         closed = true;
+        await engineDb?.destroy();
         await stopMetrics();
         watcher?.close();
         drills.close();
@@ -135,11 +163,18 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     };
   } catch (err) {
     await runtime?.destroy().catch(() => {});
+    await db?.destroy().catch(() => {});
     await metrics?.close();
     watcher?.close();
     await store.close();
     throw err;
   }
+}
+
+/** The namespace runtime's bridge address (its subnet's first), as chosen in <dir>/network.json. */
+async function bridgeAddress(dir: string): Promise<string> {
+  const { subnet } = JSON.parse(await readFile(join(dir, 'network.json'), 'utf8')) as { subnet: string };
+  return subnet.replace(/\.0\/\d+$/, '.1');
 }
 
 /** Every VS on one address (the host's), told apart by port. */

@@ -6,3 +6,7 @@ export { startRouterNode, type RouterNode, type RouterNodeOptions } from './rout
 export { parseStoreUrl, type StoreUrl } from './store-url.ts';
 export { joinFarm, type JoinAnswer } from './join.ts';
 export * from './errors.ts';
+export { startClusterDbServer, type ClusterDbServer, type DbServer } from './db-server.ts';
+export { patroniMissing } from './patroni-member.ts';
+export { FARM_PATRONI_TIMING, type PatroniTiming } from './patroni-config.ts';
+export type { EngineDbOptions } from './db-engine.ts';

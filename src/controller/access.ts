@@ -3,7 +3,7 @@
 // if they did not exist; engines may only fetch blobs.
 
 import type { FastifyRequest } from 'fastify';
-import { keys, type Customer, type Site } from '../model/index.ts';
+import { keys, type Customer, type DatabaseRecord, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from './errors.ts';
 import type { Principal } from './principal.ts';
@@ -54,5 +54,13 @@ export class Access {
     const customer = inScope(scope, id) ? await readRecord<Customer>(this.store, keys.customer(id)) : undefined;
     if (!customer) throw new NotFoundError(`customer ${id}`);
     return customer;
+  }
+
+  /** The database if the principal may see it, else 404 (also for another customer's database). */
+  async loadDatabaseFor(p: Principal, name: string): Promise<Stored<DatabaseRecord>> {
+    const scope = scopeOf(p);
+    const db = await readRecord<DatabaseRecord>(this.store, keys.database(name));
+    if (!db || !inScope(scope, db.value.customer)) throw new NotFoundError(`database ${name}`);
+    return db;
   }
 }

@@ -4,7 +4,7 @@
 // deleted site's deletion is still attributed to its owner.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { keys, type Assignment, type Site } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import type { EventLog } from './event-log.ts';
 import type { Principal } from './principal.ts';
@@ -25,6 +25,12 @@ const ACTIONS: Record<string, string> = {
   'POST /v1/sites/:name/releases': 'release.upload',
   'POST /v1/sites/:name/rollback': 'site.rollback',
   'POST /v1/sites/:name/releases/:id/activate': 'release.activate',
+  'POST /v1/databases': 'database.create',
+  'PATCH /v1/databases/:name': 'database.update',
+  'DELETE /v1/databases/:name': 'database.delete',
+  'POST /v1/databases/:name/rotate': 'database.rotate',
+  'POST /v1/databases/:name/backups': 'database.backup',
+  'POST /v1/databases/:name/restore': 'database.restore',
 };
 
 declare module 'fastify' {
@@ -55,8 +61,9 @@ export function registerAudit(app: FastifyInstance, store: Store, events: EventL
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const body = (request.body && typeof request.body === 'object' && !isStream(request.body) ? request.body : {}) as Record<string, unknown>;
     const vsRoute = isVsRoute(request);
-    const site = vsRoute ? request.auditVsSite : params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
-    const target = vsRoute ? `vs/${params.name ?? '?'}` : site !== undefined ? `site/${site}` : route.includes(' /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
+    const dbRoute = route.includes(' /v1/databases');
+    const site = dbRoute ? undefined : vsRoute ? request.auditVsSite : params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
+    const target = dbRoute ? `database/${params.name ?? str(body.name) ?? ''}` : vsRoute ? `vs/${params.name ?? '?'}` : site !== undefined ? `site/${site}` : route.includes(' /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
     const ok = reply.statusCode < 400;
     events.record({
       type: 'audit',
@@ -84,6 +91,7 @@ async function concernedCustomer(store: Store, request: FastifyRequest): Promise
   const params = (request.params ?? {}) as Record<string, string | undefined>;
   const body = (request.body && typeof request.body === 'object' && !isStream(request.body) ? request.body : {}) as Record<string, unknown>;
   if (request.url.startsWith('/v1/customers')) return params.id ?? str(body.name);
+  if (request.url.startsWith('/v1/databases/') && params.name !== undefined) return (await readRecord<DatabaseRecord>(store, keys.database(params.name)))?.value.customer;
   if (params.name !== undefined) return (await readRecord<Site>(store, keys.site(params.name)))?.value.customer;
   return str(body.customer);
 }

@@ -13,7 +13,7 @@
 
 import type { Logger } from '../lib/log.ts';
 import { createSweeper, type Sweeper } from '../lib/sweeper.ts';
-import { keys, type Release } from '../model/index.ts';
+import { keys, type DatabaseBackup, type Release } from '../model/index.ts';
 import type { Store, Watcher } from '../store/types.ts';
 import type { BlobEntry, BlobStore } from './blob-store.ts';
 import { listRecords } from './records.ts';
@@ -65,6 +65,8 @@ export async function startBlobGc(opts: BlobGcOptions): Promise<BlobGc> {
     const blobs = await opts.blobs.list();
     const now = Date.now();
     const referenced = new Set((await listRecords<Release>(opts.store, keys.releases)).map((r) => r.sha256));
+    // database backups (pg_dump archives) are kept while their record is
+    for (const b of await listRecords<DatabaseBackup>(opts.store, keys.databaseBackups)) referenced.add(b.sha256);
     const plan = planBlobGc(blobs, referenced, now, graceMs);
     removed = [];
     for (const b of plan.remove) {

@@ -2,7 +2,7 @@
 // names are collected anyway, blob-gc.ts). Each referrer reads the records of one prefix:
 // another record type that keeps its content in the blob store (a database dump) adds one.
 
-import { keys, type Release } from '../model/index.ts';
+import { keys, type DatabaseBackup, type Release } from '../model/index.ts';
 
 export interface BlobReferrer {
   /** The records it reads: keys under this prefix. */
@@ -15,6 +15,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export const BLOB_REFERRERS: BlobReferrer[] = [
   { prefix: keys.releases, blobs: (value) => [(JSON.parse(value) as Release).sha256] },
+  // a database backup's pg_dump archive (`corral db backups` lists them on a restored farm too)
+  { prefix: keys.databaseBackups, blobs: (value) => [(JSON.parse(value) as DatabaseBackup).sha256] },
 ];
 
 /** Every sha256 named by `records` through `referrers`, sorted. */

@@ -23,6 +23,7 @@ import { clientErrorHandler, newRequestId } from './client-errors.ts';
 import { domainRules } from './domain-rules.ts';
 import { createEventLog } from './event-log.ts';
 import { metricsRegistry, registerApiMetrics } from './metrics.ts';
+import { certificateMetrics } from './certificate-metrics.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -44,6 +45,7 @@ import { statusRoutes } from './routes/status.ts';
 import { statusStreamRoutes } from './routes/status-stream.ts';
 import { vsExecRoutes } from './routes/vs-exec.ts';
 import { backupRoutes } from './routes/backup.ts';
+import { databaseRoutes } from './routes/databases.ts';
 
 export async function buildController(opts: ControllerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(opts.limits);
@@ -74,10 +76,11 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   if (opts.cluster) deps.cluster = opts.cluster;
   if (opts.replicateBlob) deps.replicateBlob = opts.replicateBlob;
   if (opts.backup) deps.backup = opts.backup;
-  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes, drillRoutes, backupRoutes]) {
+  if (opts.databases) deps.databases = opts.databases;
+  for (const routes of [healthRoutes, customerRoutes, siteRoutes, certificateRoutes, releaseRoutes, statusRoutes, statusStreamRoutes, logRoutes, blobRoutes, eventRoutes, statsRoutes, engineRoutes, joinRoutes, vsExecRoutes, drillRoutes, backupRoutes, databaseRoutes]) {
     await app.register(routes, deps);
   }
-  await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true } });
+  await app.register(metricsRoutes, { ...deps, metrics: { registry: opts.metrics?.registry ?? metricsRegistry, open: opts.metrics?.open === true, also: [certificateMetrics(opts.store)] } });
   if (opts.consoleDir) await app.register(consoleRoutes, { ...deps, consoleDir: opts.consoleDir });
   return app;
 }

@@ -204,3 +204,32 @@ export class RestoreTargetNotEmptyError extends ControllerError {
     super('restore_target_not_empty', 409, `${dir} ${what}: restore into a new or empty folder`);
   }
 }
+
+/** 501: this farm runs without a database service (PostgreSQL not installed). */
+export class DatabasesUnavailableError extends ControllerError {
+  constructor() {
+    super('databases_unavailable', 501, 'this farm has no database service: install PostgreSQL 15 on the controller host (`apt-get install postgresql`) and restart `corral up`');
+  }
+}
+
+/** 409: the database name is taken; the same answer whoever holds it. */
+export class DatabaseNameUnavailableError extends ControllerError {
+  constructor(name: string) {
+    super('name_unavailable', 409, `database name ${name} is not available; choose another`);
+  }
+}
+
+/** 409: a site of the customer still uses the database. */
+export class DatabaseInUseError extends ControllerError {
+  /** `sites`: the names, e.g. "blog, shop". */
+  constructor(name: string, sites: string) {
+    super('database_in_use', 409, `database ${name} is used by site(s) ${sites}: unbind them first (corral site set <site> --db default)`);
+  }
+}
+
+/** 502: PostgreSQL refused or failed an operation (pg_dump, pg_restore, SQL); the log has the details under the request id. */
+export class DatabaseOperationError extends ControllerError {
+  constructor(what: string, detail: string) {
+    super('database_failed', 502, `${what} failed: ${detail}`);
+  }
+}

@@ -5,6 +5,8 @@
 //   store/records.json    the store's records at one revision (kind "store")
 //   blobs/<sha256>        a content-addressed blob: releases, database dumps (kind "blob")
 //   files/<path>          a file of the farm folder, e.g. files/tls/dev.key (kind "file")
+//   databases/dumps.json  which blob is each database's fresh dump (kind "database",
+//                         farm-backup-databases.ts)
 //   <other>/…             a part of another kind, for a restorer that knows it
 //
 // New part kinds come with a restorer (FarmRestorer): the archive format does not change.
@@ -70,15 +72,19 @@ export interface RestoreContext {
 export interface FarmRestorer {
   name: string;
   kinds?: readonly string[];
-  restore(ctx: RestoreContext): Promise<void>;
+  /** May return a line for the operator (what it restored). */
+  restore(ctx: RestoreContext): Promise<string | void>;
 }
 
 /** The part kinds the restore itself handles. */
 export const BUILTIN_KINDS = ['store', 'blob', 'file'] as const;
 
 const BLOB_PATH = /^blobs\/([0-9a-f]{64})$/;
-/** Farm-folder files a backup may carry: under these folders only (never the store or the admin token). */
-const FILE_PATH = /^files\/tls\/[A-Za-z0-9._-]+$/;
+/**
+ * Farm-folder files a backup may carry: the TLS folder and the database passwords' key only
+ * (never the store or the admin token).
+ */
+const FILE_PATH = /^files\/(?:tls\/[A-Za-z0-9._-]+|database-key)$/;
 const OTHER_PATH = /^[a-z][a-z0-9-]*\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
 
 /** Why a part's path does not fit its kind, or undefined when it does. */
@@ -93,7 +99,7 @@ export function partPathProblem(part: BackupPart): string | undefined {
       return m[1] === part.sha256 ? undefined : 'is not named by its sha256';
     }
     case 'file':
-      return FILE_PATH.test(part.path) ? undefined : 'must be files/tls/<name>';
+      return FILE_PATH.test(part.path) ? undefined : 'must be files/tls/<name> or files/database-key';
     default:
       return OTHER_PATH.test(part.path) && !part.path.startsWith('files/') && !part.path.startsWith('blobs/') && !part.path.startsWith('store/')
         ? undefined

@@ -5,6 +5,8 @@
 // revision; an open handle keeps its content even if the collector deletes it meanwhile.
 // Only a record deleted after the read and its blob collected before the open can leave a
 // hole: then the snapshot is taken again (a few times) at a newer revision.
+// With a database service, every database the records name is dumped afresh right after
+// the read (farm-backup-databases.ts): its dump is one more blob of the snapshot.
 
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,9 @@ import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 import { BLOB_REFERRERS, referencedBlobs, type BlobReferrer } from './blob-references.ts';
 import { BackupBlobMissingError } from './errors.ts';
+import { DATABASE_DUMPS_PATH, DATABASE_PART_KIND, dumpDatabases, type DatabaseDump } from './farm-backup-databases.ts';
 import { recordsPart, type RecordsPart } from './farm-backup-format.ts';
+import type { DatabaseService } from './options.ts';
 
 export interface FarmSnapshotSource {
   store: Store;
@@ -23,6 +27,8 @@ export interface FarmSnapshotSource {
   /** Cluster mode: fetch a blob this controller lacks from another one into `blobs`; false when none has it. */
   fetchBlob?: (sha256: string) => Promise<boolean>;
   referrers?: readonly BlobReferrer[];
+  /** Dumps every database afresh into the snapshot (the farm's database service). */
+  databases?: Pick<DatabaseService, 'dump'>;
 }
 
 export interface SnapshotBlob {
@@ -37,6 +43,8 @@ export interface FarmSnapshot {
   blobs: SnapshotBlob[];
   /** Farm-folder files, by their path relative to the folder. */
   files: { path: string; data: Buffer }[];
+  /** Other small parts, of kinds a restorer knows (e.g. databases/dumps.json). */
+  parts: { path: string; kind: string; data: Buffer }[];
   /** Closes the blob handles. Safe twice. */
   close(): Promise<void>;
 }
@@ -45,35 +53,61 @@ const ATTEMPTS = 3;
 
 export async function takeFarmSnapshot(src: FarmSnapshotSource): Promise<FarmSnapshot> {
   let missing = '';
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const { kvs, revision } = await src.store.range(keys.all);
-    const wanted = referencedBlobs(kvs, src.referrers ?? BLOB_REFERRERS);
-    const opened: SnapshotBlob[] = [];
-    let gap: string | undefined;
-    for (const sha256 of wanted) {
-      const handle = (await openBlob(src.blobs, sha256)) ?? ((await src.fetchBlob?.(sha256)) ? await openBlob(src.blobs, sha256) : undefined);
-      if (!handle) {
-        gap = sha256;
-        break;
+  const dumped = new Map<string, DatabaseDump>();
+  const releases: (() => void)[] = [];
+  const releaseDumps = () => releases.splice(0).forEach((release) => release());
+  try {
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const snapshot = await attemptSnapshot(src, dumped, releases);
+      if (typeof snapshot !== 'string') {
+        const close = snapshot.close;
+        return { ...snapshot, close: () => close().finally(releaseDumps) };
       }
-      opened.push({ sha256, size: (await handle.stat()).size, handle });
+      missing = snapshot;
     }
-    if (gap === undefined) {
-      const files = await readFiles(src.files);
-      let closed = false;
-      return {
-        storeKind: src.store.kind, records: recordsPart(kvs, revision), blobs: opened, files,
-        async close() {
-          if (closed) return;
-          closed = true;
-          await Promise.all(opened.map((b) => b.handle.close().catch(() => undefined)));
-        },
-      };
-    }
-    await Promise.all(opened.map((b) => b.handle.close()));
-    missing = gap;
+  } catch (err) {
+    releaseDumps();
+    throw err;
   }
+  releaseDumps();
   throw new BackupBlobMissingError(missing, 'named by a record of the store');
+}
+
+/** One try: the snapshot, or the sha256 of a blob that went missing meanwhile. */
+async function attemptSnapshot(src: FarmSnapshotSource, dumped: Map<string, DatabaseDump>, releases: (() => void)[]): Promise<FarmSnapshot | string> {
+  const { kvs, revision } = await src.store.range(keys.all);
+  const wanted = referencedBlobs(kvs, src.referrers ?? BLOB_REFERRERS);
+  const parts: FarmSnapshot['parts'] = [];
+  if (src.databases) {
+    const taken = await dumpDatabases(src.databases, src.blobs, kvs, dumped);
+    releases.push(taken.release);
+    for (const d of taken.dumps) if (!wanted.includes(d.sha256)) wanted.push(d.sha256);
+    if (taken.dumps.length > 0) parts.push({ path: DATABASE_DUMPS_PATH, kind: DATABASE_PART_KIND, data: Buffer.from(JSON.stringify({ dumps: taken.dumps }, null, 1)) });
+  }
+  const opened: SnapshotBlob[] = [];
+  let gap: string | undefined;
+  for (const sha256 of wanted) {
+    const handle = (await openBlob(src.blobs, sha256)) ?? ((await src.fetchBlob?.(sha256)) ? await openBlob(src.blobs, sha256) : undefined);
+    if (!handle) {
+      gap = sha256;
+      break;
+    }
+    opened.push({ sha256, size: (await handle.stat()).size, handle });
+  }
+  if (gap === undefined) {
+    const files = await readFiles(src.files);
+    let closed = false;
+    return {
+      storeKind: src.store.kind, records: recordsPart(kvs, revision), blobs: opened, files, parts,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await Promise.all(opened.map((b) => b.handle.close().catch(() => undefined)));
+      },
+    };
+  }
+  await Promise.all(opened.map((b) => b.handle.close()));
+  return gap;
 }
 
 async function openBlob(blobs: BlobStore, sha256: string): Promise<FileHandle | undefined> {

@@ -43,6 +43,7 @@ async function* entries(snapshot: FarmSnapshot, manifest: BackupManifest): Async
   };
   yield* small(RECORDS_PATH, 'store', Buffer.from(JSON.stringify(snapshot.records)));
   for (const f of snapshot.files) yield* small(`files/${f.path}`, 'file', f.data);
+  for (const p of snapshot.parts) yield* small(p.path, p.kind, p.data);
   for (const blob of snapshot.blobs) {
     yield header(`blobs/${blob.sha256}`, blob.size, mtime);
     const part = yield* blobBytes(blob);

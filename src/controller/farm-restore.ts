@@ -41,6 +41,8 @@ export interface RestoreResult {
   records: { restored: number; leftBehind: number };
   blobs: number;
   adminTokenFile: string;
+  /** What the restorers said they restored, one line each. */
+  notes: string[];
 }
 
 /**
@@ -83,12 +85,16 @@ export async function restoreFarm(archive: string, target: string, opts: Restore
     for (const p of manifest.parts.filter((x) => x.kind === 'file')) await placeFile(join(staging, p.path), join(dir, p.path.slice('files/'.length)));
     // the old admin token's hash was left behind: this makes the new one (<dir>/admin-token)
     await ensureAdminToken(store, dir, { replaceLost: true });
-    for (const r of opts.restorers ?? []) await r.restore({ dir, store, blobs, manifest, staging, records: backup.records });
+    const notes: string[] = [];
+    for (const r of opts.restorers ?? []) {
+      const note = await r.restore({ dir, store, blobs, manifest, staging, records: backup.records });
+      if (typeof note === 'string') notes.push(note);
+    }
     await store.close();
     store = undefined;
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
     await rm(staging, { recursive: true, force: true });
-    return { dir, manifest, records: { restored: kept.length, leftBehind: backup.records.length - kept.length }, blobs: blobParts.length, adminTokenFile: join(dir, ADMIN_TOKEN_FILE) };
+    return { dir, manifest, records: { restored: kept.length, leftBehind: backup.records.length - kept.length }, blobs: blobParts.length, adminTokenFile: join(dir, ADMIN_TOKEN_FILE), notes };
   } catch (err) {
     await store?.close().catch(() => undefined);
     await undo(dir, made);

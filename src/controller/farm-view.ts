@@ -1,50 +1,15 @@
 // Read-only views of the farm for the status routes: each virtual server as the merge of
 // its assignment (desired) and its status (observed), scoped to what a principal may see.
 
-import { keys, type Assignment, type EngineRecord, type Route, type Site, type SiteKind, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type EngineRecord, type FarmStatus, type Route, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
 
-/** One VS. Without a status it is not started yet (no state); without an assignment it is going away. */
-export interface VirtualServerView {
-  vs: string;
-  engine: string;
-  site: string;
-  /** The site's id, when the assignment or status names it: a VS of a deleted namesake is not this site's. */
-  siteId?: string;
-  release: string;
-  customer?: string;
-  kind?: SiteKind;
-  sha256?: string;
-  assigned: boolean;
-  state?: VsStatus['state'];
-  /**
-   * Out of its site's route while the route serves the site's release (a deploy,
-   * rollback, scale-down or engine drain retired it): it keeps its open connections
-   * until the site's drain timeout, then it is stopped. Its `state` is still the engine's.
-   */
-  draining?: true;
-  address?: string;
-  port?: number;
-  pid?: number;
-  restarts?: number;
-  lastExit?: VsStatus['lastExit'];
-  updatedAt?: string;
-  /** Namespace runtime: the runtime, the VS's limits and sampled usage (see VsStatus). */
-  runtime?: VsStatus['runtime'];
-  limits?: VsStatus['limits'];
-  usage?: VsStatus['usage'];
-  /** Resident memory and CPU time used, when the controller can see the process. */
-  memoryBytes?: number;
-  cpuSeconds?: number;
-}
+export type { VirtualServerView };
 
-export interface FarmView {
-  engines: EngineRecord[];
-  sites: Site[];
-  virtualServers: VirtualServerView[];
-}
+/** The farm as a scope may see it (FarmStatus without the leader). */
+export type FarmView = Omit<FarmStatus, 'leader'>;
 
 /** Sites and VSs the scope may see; engines only for admins (an unscoped view). */
 export async function farmView(store: Store, scope: Scope): Promise<FarmView> {

@@ -23,3 +23,9 @@ export { restoreFarm, RESTORE_TAR_LIMITS, type RestoreOptions, type RestoreResul
 export { startBackupSchedule, backupInto, type BackupSchedule, type BackupScheduleOptions } from './backup-schedule.ts';
 export type { FarmRestorer, RestoreContext, BackupManifest, BackupPart } from './farm-backup-format.ts';
 export { BLOB_REFERRERS, type BlobReferrer } from './blob-references.ts';
+export { openDatabaseSecrets, databaseSecrets, type DatabaseSecrets } from './database-secrets.ts';
+export { DATABASE_KEY_FILE, DATABASE_PART_KIND, databasesOf, restoreDatabases, type DatabasesRestored } from './farm-backup-databases.ts';
+export { startDatabaseUpkeep, type DatabaseUpkeep, type DatabaseUpkeepOptions } from './database-upkeep.ts';
+export type { DatabaseOptions, DatabaseService } from './options.ts';
+export { startAcmeIssuer, type AcmeIssuer, type AcmeIssuerOptions } from './acme-issuer.ts';
+export { LETS_ENCRYPT_DIRECTORY, type AcmeSettings } from './acme-options.ts';

@@ -6,6 +6,8 @@ import type { TarLimits } from '../lib/tarball.ts';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
+import type { Readable } from 'node:stream';
 
 export type { BlobStore };
 
@@ -83,6 +85,8 @@ export interface ControllerOptions {
   cluster?: ClusterInfo;
   /** GET /v1/backup: farm-folder files to carry (those present), and cluster mode's fetch of a blob this controller lacks. */
   backup?: BackupSources;
+  /** The database service (`/v1/databases`); without it those routes answer 501 databases_unavailable. */
+  databases?: DatabaseOptions;
 }
 
 export interface BackupSources {
@@ -90,6 +94,29 @@ export interface BackupSources {
   files?: { root: string; paths: readonly string[] };
   /** Fetches a blob from another controller into this one's blob store; false when none has it. */
   fetchBlob?: (sha256: string) => Promise<boolean>;
+}
+
+export interface DatabaseOptions {
+  service: DatabaseService;
+  /** Seals the passwords kept in the store (database-secrets.ts). */
+  secrets: DatabaseSecrets;
+}
+
+/**
+ * What the controller asks of PostgreSQL, by each database's name inside it (an opaque id).
+ * Declared here so the controller needs no database code; src/database's DbAdmin fits it and
+ * the assembly point passes it in (one host: `corral up`; cluster mode: the Patroni primary).
+ */
+export interface DatabaseService {
+  create(pgName: string, connectionLimit: number, login: { user: string; password: string }): Promise<void>;
+  drop(pgName: string, users: string[]): Promise<void>;
+  addLogin(pgName: string, login: { user: string; password: string }): Promise<void>;
+  dropLogin(pgName: string, user: string): Promise<void>;
+  setConnectionLimit(pgName: string, limit: number): Promise<void>;
+  sizes(pgNames: string[]): Promise<Map<string, number>>;
+  setReadOnly(pgName: string, on: boolean): Promise<void>;
+  dump(pgName: string): { stream: Readable; done: Promise<void> };
+  restore(pgName: string, connectionLimit: number, archive: string): Promise<void>;
 }
 
 export interface ClusterInfo {

@@ -33,7 +33,8 @@
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, siteStorageKey, type Assignment, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+
 import { placeReplicas, spreadMove } from './scheduler.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 
@@ -52,8 +53,11 @@ export interface FarmSnapshot {
   statuses: Map<string, VsStatus>;
   /** Keyed by site name. */
   routes: Map<string, Route>;
+  /** Customers' databases by name: their owner and current login (read only where the controller can open the passwords). */
+  databases?: Map<string, { customer: string; login: AssignmentDatabase }>;
   /** The autoscaler's decisions, keyed by site name (absent: none). */
   scales?: Map<string, ScaleRecord>;
+
 }
 
 /** What the reconciler remembers between passes (lost on restart, which only delays). */
@@ -122,7 +126,9 @@ function planSite(
   const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
   // Servers on a draining engine count as old: they are replaced elsewhere, then retired.
   const draining = new Set(snap.engines.filter((e) => e.draining).map((e) => e.id));
-  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine)) : [];
+  // A database bound, unbound or rotated rolls the site like a release: servers with other credentials are old.
+  const database = siteDatabase(site, snap);
+  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine) && a.database?.user === database?.user) : [];
   const old = assignments.filter((a) => !current.includes(a));
   const moving = old.filter((a) => a.release === release?.id);
 
@@ -134,7 +140,7 @@ function planSite(
   if (release && current.length < site.replicas) {
     const engines = placeReplicas({ site: site.name, count: site.replicas - current.length, engines: snap.engines, assignments: placedSoFar });
     for (const engine of engines) {
-      const a = newAssignment(site, release, engine, opts);
+      const a = newAssignment(site, release, engine, opts, database);
       actions.create.push(a);
       placedSoFar.push(a);
     }
@@ -204,7 +210,7 @@ function buildingMove(key: string, current: Assignment[], mem: PlanMemory, opts:
 function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions): void {
   const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar });
   if (!move) return;
-  const a = newAssignment(site, release, move.to, opts);
+  const a = newAssignment(site, release, move.to, opts, siteDatabase(site, snap));
   actions.create.push(a);
   placedSoFar.push(a);
   mem.moves.set(siteStorageKey(site), { vs: a.vs, since: opts.now });
@@ -259,7 +265,13 @@ function dropLostEngines(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions,
   });
 }
 
-function newAssignment(site: Site, release: Release, engine: string, opts: PlanOptions): Assignment {
+/** The credentials a site's servers get: its database's current login, if the database is the site's customer's. */
+function siteDatabase(site: Site, snap: FarmSnapshot): AssignmentDatabase | undefined {
+  const db = site.database !== undefined ? snap.databases?.get(site.database) : undefined;
+  return db && db.customer === site.customer ? db.login : undefined;
+}
+
+function newAssignment(site: Site, release: Release, engine: string, opts: PlanOptions, database?: AssignmentDatabase): Assignment {
   const name = opts.newVsName ? opts.newVsName(site.name) : `${site.name}-${randomBytes(3).toString('hex')}`;
   return {
     vs: name,
@@ -276,6 +288,7 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     domains: site.domains,
     ...(site.resources && Object.keys(site.resources).length > 0 ? { resources: site.resources } : {}),
     ...(site.egress !== undefined ? { egress: site.egress } : {}),
+    ...(database ? { database } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };
 }

@@ -4,14 +4,17 @@
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
-import { keys, type Assignment, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
 import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
+
 
 export interface ReconcilerOptions {
   store: Store;
@@ -29,8 +32,11 @@ export interface ReconcilerOptions {
    * returns undefined this reconciler is no longer leader and writes nothing.
    */
   fence?: () => Compare | undefined;
+  /** Opens the databases' sealed passwords, so servers of a site bound to one get its current login; without it they get none. */
+  databaseSecrets?: DatabaseSecrets;
   /** The autoscaler's timing (autoscaler.ts): it runs beside the reconciler, on the same leader, with the same fence. */
   autoscale?: Partial<AutoscalerTiming>;
+
 }
 
 export interface Reconciler {
@@ -43,7 +49,8 @@ export interface Reconciler {
   close(): Promise<void>;
 }
 
-const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses, keys.scales];
+const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses, keys.databases, keys.scales];
+
 
 export async function startReconciler(opts: ReconcilerOptions): Promise<Reconciler> {
   const { store } = opts;
@@ -63,7 +70,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   const pass = async (): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
-    const snap = await readSnapshot(store);
+    const snap = await readSnapshot(store, opts.databaseSecrets);
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
     const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs }), (site) => customers.get(site));
     for (const event of reportRefusals(refused)) {
@@ -136,7 +143,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
 }
 
 /** Everything planReconcile looks at, read from the store. */
-export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
+export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Promise<FarmSnapshot> {
   const [sites, releases, engines, assignments, statuses, routes, drains, scales] = await Promise.all(
     [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales].map((p) => store.range(p)),
   );
@@ -150,7 +157,24 @@ export async function readSnapshot(store: Store): Promise<FarmSnapshot> {
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
     scales: new Map(parse<ScaleRecord>(scales).map((r) => [r.site, r])),
+    ...(secrets ? { databases: await databaseLogins(store, secrets) } : {}),
   };
+}
+
+/** Each database's owner and current login, its password opened; one that cannot be opened (another key) is left out. */
+async function databaseLogins(store: Store, secrets: DatabaseSecrets): Promise<NonNullable<FarmSnapshot['databases']>> {
+  const out: NonNullable<FarmSnapshot['databases']> = new Map();
+  for (const kv of (await store.range(keys.databases)).kvs) {
+    const db = JSON.parse(kv.value) as DatabaseRecord;
+    const login = db.logins.at(-1);
+    if (!login) continue;
+    try {
+      out.set(db.name, { customer: db.customer, login: { name: db.pgName, user: login.user, password: secrets.open(login.sealedPassword) } });
+    } catch {
+      // sealed with another controller's key: its sites start without credentials rather than with wrong ones
+    }
+  }
+  return out;
 }
 
 /** Transactions are capped in size (etcd allows 128 operations and 1.5 MiB by default; routes carry pages up to 64 KiB each). */

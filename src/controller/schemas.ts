@@ -3,8 +3,9 @@
 
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
-  Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
+  TlsModeSchema, Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources, Hsts, Autoscale,
+
 } from '../model/schemas.ts';
 
 // The field rules are the model's, shared with the router and the engine (src/model/schemas.ts).
@@ -37,8 +38,11 @@ const siteSettings = {
   errorPages: Type.Optional(ErrorPages),
   /** Strict-Transport-Security on HTTPS responses; a PATCH replaces the whole object (`{}`: off). */
   hsts: Type.Optional(closed(Hsts)),
+  /** Certificates: 'auto' (ACME), 'manual' (uploaded), 'off'. */
+  tls: Type.Optional(TlsModeSchema),
   /** Autoscaling and scale to zero; a PATCH replaces the whole object (`{}`: off, back to the fixed `replicas`). */
   autoscale: Type.Optional(closed(Autoscale)),
+
 };
 
 export const SiteCreateBody = Type.Object({
@@ -63,7 +67,7 @@ const ResourcesPatch = nullableFields(SiteResources) as unknown as TObject<{
   [K in keyof typeof SiteResources.properties]: ReturnType<typeof Type.Optional<ReturnType<typeof Type.Union<[typeof SiteResources.properties[K], ReturnType<typeof Type.Null>]>>>>;
 }>;
 
-export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...siteSettings, resources: Type.Optional(ResourcesPatch) }, strict);
+export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...siteSettings, resources: Type.Optional(ResourcesPatch), database: Type.Optional(Type.Union([Type.String({ pattern: patterns.site }), Type.Null()])) }, strict);
 
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 
@@ -112,3 +116,31 @@ export const StatsQuery = Type.Object({
   seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })),
   step: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
 }, strict);
+
+/** A customer's database name: like a site name (2–40 lowercase letters, digits or dashes). */
+export const DatabaseName = Type.String({ pattern: patterns.site });
+export const DatabaseParams = Type.Object({ name: DatabaseName }, strict);
+const ConnectionLimit = Type.Integer({ minimum: 1, maximum: 100 });
+const QuotaMb = Type.Integer({ minimum: 16, maximum: 1_048_576 });
+/** Scheduled backups: every `everySeconds` (1 minute to 30 days), keeping the newest `keep`. */
+const BackupSchedule = Type.Object({ everySeconds: Type.Integer({ minimum: 60, maximum: 2_592_000 }), keep: Type.Integer({ minimum: 1, maximum: 100 }) }, strict);
+export const DatabaseCreateBody = Type.Object({
+  name: DatabaseName,
+  customer: Type.Optional(CustomerName),
+  connectionLimit: Type.Optional(ConnectionLimit),
+  quotaMb: Type.Optional(QuotaMb),
+  backup: Type.Optional(BackupSchedule),
+}, strict);
+export const DatabasePatchBody = Type.Object({
+  connectionLimit: Type.Optional(ConnectionLimit),
+  quotaMb: Type.Optional(QuotaMb),
+  /** null: no scheduled backups. */
+  backup: Type.Optional(Type.Union([BackupSchedule, Type.Null()])),
+}, strict);
+export const DatabaseRestoreBody = Type.Object({
+  backup: Type.String({ pattern: '^b[0-9]{13}-[a-f0-9]{6}$' }),
+  /** A new database (of the same customer) to restore into; absent: this one, replaced. */
+  into: Type.Optional(DatabaseName),
+}, strict);
+/** On a site: the database its servers get; null unbinds. */
+export const SiteDatabasePatch = Type.Union([DatabaseName, Type.Null()]);

@@ -39,6 +39,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.httpsRedirect !== undefined) site.httpsRedirect = input.httpsRedirect;
   if (input.retry !== undefined && Object.keys(input.retry).length > 0) site.retry = input.retry;
   if (input.drainTimeoutMs !== undefined) site.drainTimeoutMs = input.drainTimeoutMs;
+  if (input.tls !== undefined) site.tls = input.tls;
   if (input.maintenance !== undefined) site.maintenance = mergeMaintenance(undefined, input.maintenance);
   const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
   if (errorPages) site.errorPages = errorPages;
@@ -69,12 +70,15 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     else delete next.resources;
   }
   if (patch.egress !== undefined) next.egress = patch.egress;
+  if (patch.database === null) delete next.database;
+  else if (patch.database !== undefined) next.database = patch.database;
   if (patch.httpsRedirect !== undefined) next.httpsRedirect = patch.httpsRedirect;
   if (patch.retry !== undefined) {
     if (Object.keys(patch.retry).length > 0) next.retry = patch.retry;
     else delete next.retry;
   }
   if (patch.drainTimeoutMs !== undefined) next.drainTimeoutMs = patch.drainTimeoutMs;
+  if (patch.tls !== undefined) next.tls = patch.tls;
   if (patch.maintenance !== undefined) next.maintenance = mergeMaintenance(site.maintenance, patch.maintenance);
   if (patch.errorPages !== undefined) {
     const pages = mergeErrorPages(site.errorPages, patch.errorPages);

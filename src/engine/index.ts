@@ -19,3 +19,4 @@ export type { AddressPool } from './address-pool.ts';
 export type { VsInspect, VsLimitsSpec, ExecResult } from './runtime.ts';
 export { tailLines } from './log-tail.ts';
 export { followFile } from './log-follow.ts';
+export { GUEST_DB_PORT } from './namespace/db-forwarder.ts';

@@ -25,7 +25,8 @@ import { buildSeccompFilter, LOAD_SCRIPT, PYTHON, type SeccompFilter } from './n
 import { parseSubnet, type Subnet } from './namespace/subnet.ts';
 import { assertName } from './paths.ts';
 import { captureOutput, spawnGroup } from './process-runtime.ts';
-import type { ExitInfo, RunningVs, Runtime, VsInspect, VsSpec } from './runtime.ts';
+import type { DatabaseTarget, ExitInfo, RunningVs, Runtime, VsInspect, VsSpec } from './runtime.ts';
+import { startDbForwarder, type DbForwarder } from './namespace/db-forwarder.ts';
 import { settlesWithin } from './settles-within.ts';
 import { defaultNodeArgs, vsLaunch } from './vs-launch.ts';
 
@@ -47,6 +48,8 @@ export interface NamespaceRuntimeOptions {
   removeBridge?: boolean;
   /** The seccomp filter, when the caller built it already (`buildSeccompFilter(runDir)`); else the runtime builds it on first use. */
   seccomp?: SeccompFilter;
+  /** Where the engine reaches PostgreSQL: guests whose site has a database reach it through a forwarder on the bridge address (namespace/db-forwarder.ts). */
+  database?: DatabaseTarget;
 }
 
 const KILL_WAIT_MS = 3_000;
@@ -85,16 +88,21 @@ export function createNamespaceRuntime(opts: NamespaceRuntimeOptions): Runtime {
     await mkdir(opts.runDir, { recursive: true });
     const seccomp = opts.seccomp ?? (await buildSeccompFilter(opts.runDir));
     if (!seccomp.file) log.warn({ reason: seccomp.reason }, 'engine.seccomp_unavailable');
-    return { cgroups, seccomp };
+    // without it guests get no database (PG* unset), but the runtime runs: e.g. 5432 held on every address by another server
+    const dbForwarder = opts.database
+      ? await startDbForwarder(subnet.gateway, opts.database).catch((err: unknown) => void log.error({ err, event: 'engine.db_forwarder_failed' }, `no database forwarder on ${subnet.gateway}: ${(err as Error).message}`))
+      : undefined;
+    return { cgroups, seccomp, dbForwarder };
   })();
   ready.catch(() => undefined);
   return namespaceRuntime({ ...opts, log }, subnet, ready, network);
 }
 
-function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subnet: Subnet, ready: Promise<{ cgroups: Cgroups; seccomp: SeccompFilter }>, network: GuestNetwork): Runtime {
+function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subnet: Subnet, ready: Promise<{ cgroups: Cgroups; seccomp: SeccompFilter; dbForwarder?: DbForwarder }>, network: GuestNetwork): Runtime {
   let cgroups!: Cgroups;
   let seccomp: SeccompFilter = { reason: 'not built yet' };
-  void ready.then((r) => ({ cgroups, seccomp } = r), () => undefined);
+  let dbForwarder: DbForwarder | undefined;
+  void ready.then((r) => ({ cgroups, seccomp, dbForwarder } = r), () => undefined);
   const log = opts.log;
   const nodeArgs = opts.nodeArgs ?? defaultNodeArgs();
   const port = opts.port ?? 8080;
@@ -119,12 +127,13 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
     let child: ChildProcess;
     try {
       const dirs = await cgroups.create(spec.name, limits);
-      const netns = await network.attach(spec.name, address, { egress: spec.egress ?? 'none', port });
+      const db = spec.database ? dbForwarder?.address : undefined;
+      const netns = await network.attach(spec.name, address, { egress: spec.egress ?? 'none', port, ...(db ? { db } : {}) });
       await disks.acquire(spec.dataDir, limits.diskBytes, uid);
       disksHeld.set(spec.name, spec.dataDir);
       await prepareDataDir(spec.dataDir, uid);
       const etcFiles = await writeEtc(stateDir, etcContents(spec.name, address, uid, uid));
-      const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs);
+      const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs, db);
       const argsFile = path.join(stateDir, 'bwrap.args');
       const { argv, bwrapArgs } = guestCommand({
         vs: spec.name, uid, gid: uid, cgroupDirs: dirs, netnsPath: netns, releaseDir: spec.releaseDir, dataDir: spec.dataDir,
@@ -276,7 +285,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       destroying ??= (async () => {
         await Promise.all([...entries.values()].map(killNow));
         await Promise.all(teardowns.values());
-        await (await ready.catch(() => undefined))?.cgroups.removeInstance();
+        const r = await ready.catch(() => undefined);
+        await r?.dbForwarder?.close();
+        await r?.cgroups.removeInstance();
         if (opts.removeBridge) await network.removeBridge();
       })();
       return destroying;

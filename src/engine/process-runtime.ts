@@ -15,7 +15,7 @@ import { listPidfiles, removePidfile, writePidfile } from './pidfile.ts';
 import { findOurGroupMembers } from './proc-scan.ts';
 import { signalGroup, waitGroupGone } from './process-group.ts';
 import { settlesWithin } from './settles-within.ts';
-import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
+import type { ExitInfo, RunningVs, Runtime, VsSpec, DatabaseTarget } from './runtime.ts';
 import { defaultNodeArgs, vsLaunch, type Launch } from './vs-launch.ts';
 
 export interface ProcessRuntimeOptions {
@@ -28,6 +28,8 @@ export interface ProcessRuntimeOptions {
   logMaxBytes?: number;
   /** Address pool; default one shared by every process runtime in this process. */
   addresses?: AddressPool;
+  /** Where VSs reach PostgreSQL directly (same host): given to those whose site has a database. */
+  database?: DatabaseTarget;
 }
 
 /** After SIGKILL, how long to wait for a group to disappear before giving up on it. */
@@ -82,7 +84,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     let port: number;
     try {
       [address, port] = await endpoint(pooled, log);
-      child = await spawnGroup(vsLaunch(spec, address, port, nodeArgs), spec.releaseDir);
+      child = await spawnGroup(vsLaunch(spec, address, port, nodeArgs, opts.database), spec.releaseDir);
     } catch (err) {
       pool.release(pooled);
       throw err;

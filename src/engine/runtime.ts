@@ -27,6 +27,14 @@ export interface VsSpec {
   limits?: Partial<VsLimitsSpec>;
   /** Outbound policy (namespace runtime): 'none' (default) answers the router only, 'engine' may connect to the engine's bridge address. */
   egress?: 'none' | 'engine';
+  /** The site's database login (the assignment's): the runtime adds where its guests reach PostgreSQL (PGHOST, PGPORT, DATABASE_URL). */
+  database?: { name: string; user: string; password: string };
+}
+
+/** Where an engine reaches the farm's PostgreSQL (the runtimes' `database` option). */
+export interface DatabaseTarget {
+  host: string;
+  port: number;
 }
 
 /** Resource limits of one VS (enforced by the namespace runtime through cgroups). */

@@ -52,3 +52,18 @@ test('run from the sources, the web runtime is main.ts and loads tsx by absolute
   assert.equal(flag, '--import');
   assert.ok(existsSync(new URL(url!)));
 });
+
+test("a site's database login becomes libpq's variables and DATABASE_URL, pointing where this engine reaches PostgreSQL", () => {
+  const db = { name: 'db_0123456789ab', user: 'db_0123456789ab_2', password: 'p@ss/w:rd' };
+  const l = vsLaunch({ ...spec, database: db, env: { PGHOST: 'evil.example' } }, '10.213.5.9', 8080, [], { host: '10.213.5.1', port: 5432 });
+  assert.equal(l.env.PGHOST, '10.213.5.1', 'the site env cannot point it elsewhere');
+  assert.equal(l.env.PGPORT, '5432');
+  assert.equal(l.env.PGDATABASE, db.name);
+  assert.equal(l.env.PGUSER, db.user);
+  assert.equal(l.env.PGPASSWORD, db.password);
+  assert.equal(l.env.DATABASE_URL, 'postgres://db_0123456789ab_2:p%40ss%2Fw%3Ard@10.213.5.1:5432/db_0123456789ab');
+  assert.equal(new URL(l.env.DATABASE_URL).password, 'p%40ss%2Fw%3Ard');
+  // no database service on the engine, or no database bound: nothing set
+  assert.equal(vsLaunch({ ...spec, database: db }, '10.213.5.9', 8080, []).env.DATABASE_URL, undefined);
+  assert.equal(vsLaunch(spec, '10.213.5.9', 8080, [], { host: '10.213.5.1', port: 5432 }).env.DATABASE_URL, undefined);
+});

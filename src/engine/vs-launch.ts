@@ -4,7 +4,7 @@
 
 import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { MissingCommandError } from './errors.ts';
-import type { VsSpec } from './runtime.ts';
+import type { DatabaseTarget, VsSpec } from './runtime.ts';
 
 export interface Launch {
   file: string;
@@ -20,11 +20,13 @@ export function defaultNodeArgs(): string[] {
   return loaderArgs(WEB_RUNTIME_MAIN);
 }
 
-export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: string[]): Launch {
+/** `db`: where this VS reaches PostgreSQL, when its site has a database (and the engine a database service). */
+export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: string[], db?: DatabaseTarget): Launch {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     NODE_ENV: 'production',
     ...spec.env,
+    ...(spec.database && db ? databaseEnv(spec.database, db) : {}),
     // Set by the engine; a site's env cannot override these.
     PORT: String(port),
     HOST: address,
@@ -38,4 +40,10 @@ export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: 
   }
   if (!spec.command) throw new MissingCommandError(spec.name);
   return { file: '/bin/sh', args: ['-c', spec.command], env };
+}
+
+/** libpq's variables and DATABASE_URL for a database login reached at `at`. */
+export function databaseEnv(db: NonNullable<VsSpec['database']>, at: DatabaseTarget): Record<string, string> {
+  const url = `postgres://${encodeURIComponent(db.user)}:${encodeURIComponent(db.password)}@${at.host}:${at.port}/${encodeURIComponent(db.name)}`;
+  return { PGHOST: at.host, PGPORT: String(at.port), PGDATABASE: db.name, PGUSER: db.user, PGPASSWORD: db.password, DATABASE_URL: url };
 }

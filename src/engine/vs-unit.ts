@@ -162,6 +162,7 @@ export function toSpec(dir: string, a: Assignment, releaseDir: string): VsSpec {
     env: { ...a.env, CORRAL_RELEASE: a.release },
     ...(a.resources ? { limits: specLimits(a.resources) } : {}),
     ...(a.egress !== undefined ? { egress: a.egress } : {}),
+    ...(a.database ? { database: a.database } : {}),
   };
 }
 

@@ -42,6 +42,15 @@ export const keys = {
   /** TLS certificates per site (PEM cert + private key); read by the router only, never returned by the API. */
   certificates: `${ROOT}/certificates/`,
   certificate: (site: string) => `${ROOT}/certificates/${site}`,
+  /** The farm's ACME account (key PEM, account URL): read by the controllers only, never returned by the API. */
+  acmeAccount: `${ROOT}/acme/account`,
+  /** Pending ACME challenges per site (AcmeChallengeRecord), watched by every router. */
+  acmeChallenges: `${ROOT}/acme-challenges/`,
+  acmeChallenge: (site: string, id: string) => `${ROOT}/acme-challenges/${site}/${id}`,
+  siteAcmeChallenges: (site: string) => `${ROOT}/acme-challenges/${site}/`,
+  /** Certificate state per site (CertStatusRecord). */
+  certStatuses: `${ROOT}/cert-status/`,
+  certStatus: (site: string) => `${ROOT}/cert-status/${site}`,
   counters: `${ROOT}/counters/`,
   counter: (name: string) => `${ROOT}/counters/${name}`,
   leader: `${ROOT}/leader`,
@@ -54,6 +63,22 @@ export const keys = {
   /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
   events: `${ROOT}/events/`,
   event: (id: string) => `${ROOT}/events/${id}`,
+  /** Customers' PostgreSQL databases (DatabaseRecord), by name. */
+  databases: `${ROOT}/databases/`,
+  database: (name: string) => `${ROOT}/databases/${name}`,
+  /** Backups of databases (DatabaseBackup): `<database>/<id>`. */
+  databaseBackups: `${ROOT}/database-backups/`,
+  backupsOf: (db: string) => `${ROOT}/database-backups/${db}/`,
+  databaseBackup: (db: string, id: string) => `${ROOT}/database-backups/${db}/${id}`,
+  /** Patroni's own keys (the database cluster of a farm on etcd): `db/leader`, `db/members/<engine>`, … */
+  patroni: `${ROOT}/patroni/`,
+  /** The database cluster's superuser, replication and rewind passwords (cluster mode; created once). */
+  dbSecrets: `${ROOT}/db-secrets`,
+  /** Where each engine forwards database connections to the primary: `{ host, port }` (its guests' address). */
+  dbForwarders: `${ROOT}/db-forwarders/`,
+  dbForwarder: (engine: string) => `${ROOT}/db-forwarders/${engine}`,
+  /** sha256 of the database passwords' key the farm's controllers share (cluster mode): a controller with another key refuses to start. */
+  databaseKeyId: `${ROOT}/database-key-id`,
   /** The autoscaler's replica count per autoscaled site (ScaleRecord), written by the leader. */
   scales: `${ROOT}/scales/`,
   scale: (site: string) => `${ROOT}/scales/${site}`,
@@ -63,6 +88,7 @@ export const keys = {
   /** Wake requests for idle sites (WakeRecord), put by routers, deleted by the leader's autoscaler. */
   wakes: `${ROOT}/wakes/`,
   wake: (site: string) => `${ROOT}/wakes/${site}`,
+
 } as const;
 
 /** The last path segment of a key. */

@@ -19,6 +19,42 @@ export const assignmentCheck: RecordCheck<Assignment> = recordCheck(AssignmentRe
 export const balanceCheck: RecordCheck<Balance> = recordCheck(BalanceSchema);
 export const retryCheck: RecordCheck<RouteRetry> = recordCheck(RouteRetrySchema);
 
+/** A setting a route record had that no router can use: dropped, so the router's default serves the site. */
+export interface DroppedSetting {
+  field: 'balance' | 'retry';
+  value: unknown;
+  problem: string;
+}
+
+/** A route record read: the route every reader can use, or why there is none (the site's name, if the record says it). */
+export type RouteRead = { dropped: DroppedSetting[] } & ({ route: Route } | { route?: undefined; site?: string; problem: string });
+
+/**
+ * A route record as stored (JSON text), read the one way every reader reads it (the
+ * router, `corral up`'s feed): a bad balance or retry setting is dropped rather than the
+ * site; a record that still fails routeCheck is not a route.
+ */
+export function readRoute(json: string): RouteRead {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return { dropped: [], problem: 'not JSON' };
+  }
+  const dropped: DroppedSetting[] = [];
+  if (typeof v === 'object' && v !== null) {
+    const r = v as Record<string, unknown>;
+    for (const [field, check] of [['balance', balanceCheck], ['retry', retryCheck]] as const) {
+      if (r[field] === undefined || check.is(r[field])) continue;
+      dropped.push({ field, value: r[field], problem: check.problem(r[field]) ?? 'not valid' });
+      delete r[field];
+    }
+  }
+  if (routeCheck.is(v)) return { route: v, dropped };
+  const site = (v as { site?: unknown } | null)?.site;
+  return { dropped, ...(typeof site === 'string' ? { site } : {}), problem: routeCheck.problem(v) ?? 'not a valid record' };
+}
+
 // Each schema admits only values of its record type (records.ts): a check that passes is a true type guard.
 type Admits<T, S extends T> = S;
 export type SchemasMatchRecords = [

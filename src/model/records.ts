@@ -1,6 +1,8 @@
 // The farm's records as they are kept in the store (JSON values). Every part that
 // reads or writes the store uses these shapes; keys.ts says where each one lives.
 
+import type { BalancePolicy } from './balance-policies.ts';
+
 export type SiteKind = 'static' | 'app';
 
 export interface Customer {
@@ -58,6 +60,10 @@ export interface Site {
    * Absent: DEFAULT_DRAIN_TIMEOUT_MS (src/controller/plan.ts).
    */
   drainTimeoutMs?: number;
+  /** The customer's database its servers get (DATABASE_URL, PG*) when they start. */
+  database?: string;
+  /** Certificates: 'auto' (ACME), 'manual' (uploaded) or 'off'. Absent: tlsModeOf's default (src/model/tls-mode.ts). */
+  tls?: TlsMode;
   createdAt: string;
   updatedAt: string;
   /** HSTS on the site's HTTPS responses (off when absent); the redirect and HSTS wait for a valid certificate in the router. */
@@ -224,6 +230,8 @@ export interface Assignment {
   /** The site's guest resources and outbound policy (namespace runtime). */
   resources?: SiteResources;
   egress?: Egress;
+  /** The site's database (`Site.database`): credentials of its current login. */
+  database?: AssignmentDatabase;
   createdAt: string;
 }
 
@@ -282,6 +290,8 @@ export interface Route {
   retry?: RouteRetry;
   /** From the site, when it sets one: the router keeps tunnels to an endpoint that left the route at least this long. */
   drainTimeoutMs?: number;
+  /** Added by the router from keys.acmeChallenges (never stored in a route record): the site's pending ACME challenges. */
+  acme?: RouteAcme;
   updatedAt: string;
   /** From the site: Strict-Transport-Security on HTTPS responses. */
   hsts?: Hsts;
@@ -307,6 +317,8 @@ export interface CertificateRecord {
   cert: string;
   key: string;
   updatedAt: string;
+  /** Where it came from: 'acme' (issued by the farm) or 'upload' (absent: uploaded). */
+  source?: 'acme' | 'upload';
 }
 
 /** Active health checks by the router. Defaults: every 2000 ms, 1000 ms timeout, rise 2, fall 3, any 2xx–3xx. */
@@ -334,7 +346,7 @@ export interface SiteLimits {
   burst?: number;
 }
 
-export type BalancePolicy = 'round-robin' | 'least-conn' | 'weighted' | 'sticky' | 'hash';
+export type { BalancePolicy };
 
 /** A site's balancing policy (router). */
 export interface Balance {
@@ -385,4 +397,104 @@ export interface SiteStatsPoint {
   clientErrors?: number;
   p50Ms?: number;
   p99Ms?: number;
+}
+
+/**
+ * A customer's PostgreSQL database (keys.database). `pgName` is the database's name inside
+ * PostgreSQL, and its owner group role: an opaque id, so nothing a customer can list in
+ * PostgreSQL (pg_database, pg_roles, pg_stat_activity) names another customer or database.
+ */
+export interface DatabaseRecord {
+  name: string;
+  customer: string;
+  pgName: string;
+  /** Login roles, members of the group `pgName`; the last is current, older ones are dropped once no server uses them. */
+  logins: DatabaseLogin[];
+  /** Most connections at once (CONNECTION LIMIT). */
+  connectionLimit: number;
+  /** Size quota: above it the database is made read-only (default_transaction_read_only). */
+  quotaMb: number;
+  /** Last measured size. */
+  sizeBytes?: number;
+  measuredAt?: string;
+  /** Set while over its quota. */
+  readOnly?: boolean;
+  /** Scheduled backups: every this many seconds, keeping the newest `keep`. */
+  backup?: { everySeconds: number; keep: number };
+  createdAt: string;
+}
+
+export interface DatabaseLogin {
+  user: string;
+  /** The password sealed with the controller's database key (never readable from the store alone). */
+  sealedPassword: string;
+  createdAt: string;
+}
+
+/** One backup of a database (keys.databaseBackup): a pg_dump custom-format archive in the blob store. */
+export interface DatabaseBackup {
+  id: string;
+  database: string;
+  customer: string;
+  sha256: string;
+  size: number;
+  kind: 'manual' | 'scheduled';
+  durationMs: number;
+  createdAt: string;
+}
+
+/** What an engine needs to give a VS its database: the engine adds where it reaches PostgreSQL (PGHOST, PGPORT, DATABASE_URL). */
+export interface AssignmentDatabase {
+  /** The database's name in PostgreSQL. */
+  name: string;
+  user: string;
+  password: string;
+}
+
+/** How a site gets its certificate: ACME ('auto'), an uploaded one ('manual'), or none: the router's default ('off'). */
+export type TlsMode = 'auto' | 'manual' | 'off';
+
+/**
+ * A pending ACME challenge (keys.acmeChallenge(site, id)), written by the leading controller
+ * while an order is validated and deleted after. The router answers it only for a Host of
+ * that site's own domains (HTTP-01), or for that domain's SNI with the acme-tls/1 ALPN.
+ */
+export interface AcmeChallengeRecord {
+  site: string;
+  domain: string;
+  type: 'http-01' | 'tls-alpn-01';
+  /** HTTP-01: the token in /.well-known/acme-challenge/<token> and the body answered. */
+  token?: string;
+  keyAuthorization?: string;
+  /** TLS-ALPN-01: the validation certificate (RFC 8737) and its key. */
+  cert?: string;
+  key?: string;
+  createdAt: string;
+}
+
+/** A site's pending challenges as the router holds them on its route. */
+export interface RouteAcme {
+  /** token → key authorization. */
+  http01?: Record<string, string>;
+  /** domain → validation certificate and key. */
+  tlsAlpn01?: Record<string, { cert: string; key: string }>;
+}
+
+/** A site's certificate state (keys.certStatus(site)), written by the leading controller's ACME issuer. */
+export interface CertStatusRecord {
+  site: string;
+  /** pending: no certificate yet; valid: issued and current; renewing; failed: the last try failed (an older certificate may still serve). */
+  state: 'pending' | 'valid' | 'renewing' | 'failed';
+  /** The names ordered. */
+  names: string[];
+  issuer?: string;
+  notAfter?: string;
+  /** When the next renewal is due (valid), or the next try (failed). */
+  nextAttemptAt?: string;
+  lastError?: string;
+  /** Tries failed in a row (0 after a success). */
+  failures: number;
+  /** Orders placed for this site so far (each one an order at the CA). */
+  orders: number;
+  updatedAt: string;
 }

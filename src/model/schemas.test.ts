@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { BALANCE_POLICIES } from './balance-policies.ts';
 import { assignmentCheck, routeCheck } from './record-checks.ts';
 import { Balance, closed, Command, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, Page } from './schemas.ts';
 
@@ -77,4 +78,9 @@ test('records: a route and an assignment as the controller writes them pass; one
   for (const [field, value] of [['env', { A: '\u0000' }], ['command', 'a\u0000'], ['healthPath', '/x\r\nHost: evil'], ['sha256', '../../etc'], ['vs', '../x'], ['resources', { cpu: 1000 }]] as const) {
     assert.match(assignmentCheck.problem({ ...assignment, [field]: value })!, new RegExp(`^/${field}`), field);
   }
+});
+
+test('the balance schema takes exactly the policies named in balance-policies.ts', () => {
+  accepts(Balance, BALANCE_POLICIES.map((policy) => ({ policy })));
+  refuses(Balance, [{ policy: 'random' }, { policy: 'ROUND-ROBIN' }, { policy: '' }]);
 });

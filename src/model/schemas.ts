@@ -7,6 +7,7 @@
 // Corral still reads; the API closes them (`closed`) to refuse unknown fields.
 
 import { Type, type TObject, type TProperties } from 'typebox';
+import { BALANCE_POLICIES } from './balance-policies.ts';
 
 export const patterns = {
   customer: '^[a-z][a-z0-9-]{1,38}$',
@@ -85,6 +86,8 @@ export const SiteResources = Type.Object({
 });
 
 export const Egress = Type.Enum(['none', 'engine']);
+/** A site's certificates: ACME, uploaded, or none (tls-mode.ts). */
+export const TlsModeSchema = Type.Enum(['auto', 'manual', 'off']);
 
 /** The router's active health checks per site (in a Route: `path` set, no `off`). */
 export const HealthCheck = Type.Object({
@@ -99,7 +102,7 @@ export const HealthCheck = Type.Object({
 
 /** The router's balancing per site; cross-field rules in src/controller/site-spec.ts. Weights by engine id (Site) or VS name (Route). */
 export const Balance = Type.Object({
-  policy: Type.Enum(['round-robin', 'least-conn', 'weighted', 'sticky', 'hash']),
+  policy: Type.Enum([...BALANCE_POLICIES]),
   hashOn: Type.Optional(Type.Enum(['ip', 'header', 'cookie'])),
   key: Type.Optional(Type.String({ pattern: patterns.token })),
   weights: Type.Optional(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import type { Balance, Route } from '../model/index.ts';
+import { BALANCE_POLICIES, type Balance, type Route } from '../model/index.ts';
 import { Balancers, stickyId, STICKY_COOKIE } from './balance-policy.ts';
 import { Ejections, endpointKey } from './ejections.ts';
 
@@ -18,7 +18,8 @@ function req(o: { ip?: string; headers?: Record<string, string> } = {}): Incomin
 const variedReq = (i: number) => req({ ip: `10.0.${i >> 8}.${i & 255}`, headers: { 'x-user': `u${i}`, cookie: `sid=s${i}` } });
 const key = (port: number) => `127.0.0.1:${port}`;
 
-const POLICIES: Balance[] = [
+/** One configuration per policy (hash once per thing hashed). */
+const CONFIGS: Balance[] = [
   { policy: 'round-robin' },
   { policy: 'least-conn' },
   { policy: 'weighted', weights: { vs1: 3 } },
@@ -28,8 +29,12 @@ const POLICIES: Balance[] = [
   { policy: 'hash', hashOn: 'cookie', key: 'sid' },
 ];
 
+test('the contract suite runs against every policy the model names', () => {
+  assert.deepEqual([...new Set(CONFIGS.map((c) => c.policy))].sort(), [...BALANCE_POLICIES].sort());
+});
+
 // The contract every policy keeps (one suite, run against each).
-for (const balance of POLICIES) {
+for (const balance of CONFIGS) {
   const name = `${balance.policy}${balance.hashOn ? `:${balance.hashOn}` : ''}`;
 
   test(`${name}: reaches every endpoint and only the route's`, () => {

@@ -2,6 +2,7 @@
 // rejected so a misspelt option fails loudly instead of being ignored.
 
 import { silentLogger, type Logger } from '../lib/log.ts';
+import { RETRY_DEFAULTS } from '../model/index.ts';
 import type { CertificatePem } from './tls-certificates.ts';
 import { trustedProxyError } from './trusted-proxies.ts';
 
@@ -68,7 +69,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   ejectMs: 3000,
   connectTimeoutMs: 1000,
   headersTimeoutMs: 60_000,
-  perTryTimeoutMs: 5000,
+  perTryTimeoutMs: RETRY_DEFAULTS.perTryTimeoutMs,
   bodyTimeoutMs: 300_000,
   drainTimeoutMs: 10_000,
   rawUpstream: true,

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RETRY_DEFAULTS } from '../model/index.ts';
+import { routerConfig } from './options.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { TimeoutStreaks, TIMEOUT_STREAK } from './timeout-streaks.ts';
 
@@ -99,4 +101,14 @@ test('an endpoint is ejected for timeouts only when they come in a row', () => {
   assert.equal(s.timedOut('e'), false, 'the count starts over');
   s.retain(new Set());
   for (let i = 1; i < TIMEOUT_STREAK; i++) assert.equal(s.timedOut('e'), false);
+});
+
+test('without site settings the router applies the model\'s RETRY_DEFAULTS (the ones the CLI states)', () => {
+  const { b, at } = budget(RETRY_DEFAULTS.budgetWindowSeconds);
+  assert.equal(drain(b, 'quiet'), RETRY_DEFAULTS.minRetriesPerSecond, 'the floor a second');
+  at(RETRY_DEFAULTS.budgetWindowSeconds * 1000); // the window has moved past those retries
+  for (let i = 0; i < 1000; i++) b.recordRequest('busy');
+  assert.equal(drain(b, 'busy'), Math.max(RETRY_DEFAULTS.minRetriesPerSecond, 1000 * RETRY_DEFAULTS.budgetRatio), 'the ratio of the requests');
+  assert.equal(routerConfig().perTryTimeoutMs, RETRY_DEFAULTS.perTryTimeoutMs);
+  assert.ok(Object.isFrozen(RETRY_DEFAULTS));
 });

@@ -7,12 +7,10 @@
 // ring of 1-second buckets per site, advanced when touched — no timer, no allocation
 // after a site's first request.
 
-import type { RouteRetry } from '../model/index.ts';
-
-export const RETRY_BUDGET_DEFAULTS = { ratio: 0.2, minPerSecond: 10, windowSeconds: 10 } as const;
+import { RETRY_DEFAULTS, type RouteRetry } from '../model/index.ts';
 
 export interface RetryBudgetOptions {
-  /** The sliding window, in whole seconds. Default 10. */
+  /** The sliding window, in whole seconds. Default RETRY_DEFAULTS.budgetWindowSeconds (10). */
   windowSeconds?: number;
   /** The clock, in ms (tests pass a fake one). */
   now?: () => number;
@@ -24,7 +22,7 @@ export class RetryBudget {
   readonly #now: () => number;
 
   constructor(opts: RetryBudgetOptions = {}) {
-    this.#window = opts.windowSeconds ?? RETRY_BUDGET_DEFAULTS.windowSeconds;
+    this.#window = opts.windowSeconds ?? RETRY_DEFAULTS.budgetWindowSeconds;
     this.#now = opts.now ?? Date.now;
     if (!Number.isInteger(this.#window) || this.#window < 1) throw new TypeError('retry budget windowSeconds must be an integer ≥ 1');
   }
@@ -39,8 +37,8 @@ export class RetryBudget {
   /** May one more retry go out for site now? `policy` is the route's retry settings. */
   canRetry(site: string, policy?: RouteRetry): boolean {
     const w = this.#at(site);
-    if (w.retries[w.head]! < (policy?.minRetriesPerSecond ?? RETRY_BUDGET_DEFAULTS.minPerSecond)) return true;
-    return w.retryTotal < (policy?.budgetRatio ?? RETRY_BUDGET_DEFAULTS.ratio) * w.requestTotal;
+    if (w.retries[w.head]! < (policy?.minRetriesPerSecond ?? RETRY_DEFAULTS.minRetriesPerSecond)) return true;
+    return w.retryTotal < (policy?.budgetRatio ?? RETRY_DEFAULTS.budgetRatio) * w.requestTotal;
   }
 
   /** A retry went out for site. */

@@ -4,7 +4,8 @@
 //
 // Request chain, in this order (one place, here):
 //   1. route: Host → site through the current route table (unknown host → 404,
-//      never another site's content);
+//      never another site's content); an ACME HTTP-01 challenge of that site is
+//      answered here (acme-challenges.ts), before limits and redirects;
 //   2. target and hygiene: only origin-form targets ("/path?query") with one Host
 //      header are forwarded (else 400; the strict parser refused worse already);
 //   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS once
@@ -57,6 +58,7 @@ import { createTlsServer } from './tls-server.ts';
 import { sendHttpsRedirect } from './https-redirect.ts';
 import { addHsts, hstsValue } from './hsts.ts';
 import { normalizeHost } from './route-table.ts';
+import { ACME_HTTP01_PREFIX, http01Answer, sendHttp01Answer } from './acme-challenges.ts';
 import { maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
 import { TrustedProxies } from './trusted-proxies.ts';
 import type { AddressInfo } from 'node:net';
@@ -130,6 +132,10 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   // HTTP and HTTPS (HTTP/1.1 and HTTP/2) share this handler.
   function onRequest(req: IncomingMessage | RawRequest, res: ClientReply): void {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
+    if (req.url?.startsWith(ACME_HTTP01_PREFIX)) {
+      const answer = http01Answer(table.lookup(req.headers.host), req.url);
+      if (answer !== undefined) return sendHttp01Answer(req, res, answer);
+    }
     const route = admit(req);
     if (route instanceof Error) return sendError(res, route, errorContext(req));
     res.once('close', load.begin(route.site)); // 'close' comes after 'finish' too, on node:http, HTTP/2 and the raw front

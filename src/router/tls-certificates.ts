@@ -7,9 +7,12 @@
 // covering the name, within its validity dates — never the default (development)
 // certificate. The HTTPS redirect and HSTS wait for that, so a new site never sends its
 // visitors into a certificate error.
+// ACME TLS-ALPN-01 (RFC 8737): a client offering only "acme-tls/1" for a domain whose
+// route holds a pending challenge (Route.acme) gets that challenge's validation
+// certificate; everyone else, and that client for any other name, is served as before.
 
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Logger } from '../lib/log.ts';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
 import type { Route } from '../model/index.ts';
@@ -32,8 +35,15 @@ interface Loaded {
   notAfter: number;
 }
 
+const ACME_TLS = 'acme-tls/1';
+/** The protocols the HTTPS listener speaks, in its order of preference. */
+const SERVED_PROTOCOLS = ['h2', 'http/1.1'];
+
 export class CertificateStore {
   #byName = new Map<string, Loaded>();
+  #validation = new Map<string, SecureContext>();
+  /** Handshakes that chose acme-tls/1 (ALPN is settled before the certificate is). */
+  #acmeSockets = new WeakSet<TLSSocket>();
   #bySite = new Map<string, Loaded>();
   #routes: readonly Route[] = [];
   readonly #log: Logger;
@@ -64,6 +74,7 @@ export class CertificateStore {
   }
 
   #rebuild(): void {
+    this.#validation = validationContexts(this.#routes, this.#log);
     const byName = new Map<string, Loaded>();
     if (this.#bySite.size > 0) {
       for (const r of this.#routes) {
@@ -101,7 +112,37 @@ export class CertificateStore {
   }
 
   /** For the secure server's `SNICallback` (undefined context → the server's default certificate). */
-  readonly sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
+  readonly sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void, socket?: TLSSocket): void => {
+    if (socket && this.#acmeSockets.has(socket)) return cb(null, this.#validation.get(servername.toLowerCase()));
     cb(null, this.lookup(servername));
   };
+
+  /** For the secure server's `ALPNCallback`: h2, then http/1.1; acme-tls/1 only for a name with a pending challenge. */
+  readonly alpnCallback = (socket: TLSSocket, { servername, protocols }: { servername: string; protocols: string[] }): string | undefined => {
+    if (protocols.includes(ACME_TLS) && this.#validation.has((servername ?? '').toLowerCase())) {
+      this.#acmeSockets.add(socket);
+      return ACME_TLS;
+    }
+    return SERVED_PROTOCOLS.find((p) => protocols.includes(p));
+  };
+
+  /** Whether a site certificate (not the default), in date and covering the name, is served for it now (validFor by SNI name). */
+  hasCertificate(servername: string, now = Date.now()): boolean {
+    return this.validFor(servername.toLowerCase().replace(/\.$/, ''), now);
+  }
+}
+
+/** Validation certificates by domain from the routes' pending TLS-ALPN-01 challenges. */
+function validationContexts(routes: readonly Route[], log: Logger): Map<string, SecureContext> {
+  const next = new Map<string, SecureContext>();
+  for (const r of routes) {
+    for (const [domain, pem] of Object.entries(r.acme?.tlsAlpn01 ?? {})) {
+      try {
+        next.set(domain, createSecureContext({ cert: pem.cert, key: pem.key }));
+      } catch (err) {
+        log.warn({ event: 'tls.bad-certificate', site: r.site, domain, err: (err as Error).message }, 'ignoring an ACME validation certificate that cannot be loaded');
+      }
+    }
+  }
+  return next;
 }

@@ -12,6 +12,7 @@
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { clientSideSettings, type RouterConfig } from './options.ts';
 import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
@@ -37,7 +38,13 @@ export function createTlsServer(
       handshakeTimeout: config.clientHeadersTimeoutMs,
       cert: defaultCert.cert,
       key: defaultCert.key,
-      SNICallback: certs.sniCallback,
+      // `this` is the TLS socket: ALPN (acme-tls/1, tls-certificates.ts) is settled before SNI
+      SNICallback(servername, cb) {
+        certs.sniCallback(servername, cb, this as unknown as TLSSocket);
+      },
+      ALPNCallback(this: TLSSocket, hello) {
+        return certs.alpnCallback(this, hello);
+      },
       ...handshakePreference(defaultCert.cert),
       settings: { maxHeaderListSize: config.maxHeaderBytes },
     },
@@ -52,6 +59,8 @@ export function createTlsServer(
   server.setTimeout(config.clientRequestTimeoutMs);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
   server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+  // an ACME TLS-ALPN-01 validation: the handshake was all it asked for
+  server.on('unknownProtocol', (socket: TLSSocket) => socket.destroy());
 
   const sockets = trackSockets(server);
   const sessions = new Set<Http2Session>();

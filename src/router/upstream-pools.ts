@@ -3,9 +3,15 @@
 // gracefully (its in-flight requests finish) at the next swap; one whose endpoint is gone
 // (abandon) is destroyed, its in-flight requests failed at once.
 
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import type { Endpoint } from '../model/index.ts';
 import { endpointKey } from './ejections.ts';
+
+// undici costs a router worker ≈ 20 MB of RSS loaded; most traffic never needs it (the raw
+// upstream carries HTTP/1.1), so it is loaded on the first pool (a sync require: get() is sync).
+let PoolClass: typeof Pool | undefined;
+const loadPool = (): typeof Pool => (PoolClass ??= (createRequire(import.meta.url)('undici') as typeof import('undici')).Pool);
 
 export interface PoolTimeouts {
   connectTimeoutMs: number;
@@ -27,7 +33,7 @@ export class UpstreamPools {
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       const t = this.#timeouts;
-      pool = new Pool(`http://${key}`, {
+      pool = new (loadPool())(`http://${key}`, {
         connections: null,
         pipelining: 1,
         connectTimeout: t.connectTimeoutMs,

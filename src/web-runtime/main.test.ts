@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../lib/wait.ts';
-import { makeDir } from './testing.ts';
+import { tempSiteDir } from './testing.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIG = 32 * 1024 * 1024;
@@ -58,7 +58,7 @@ function get(port: number, p: string, agent: http.Agent): Promise<http.IncomingM
 }
 
 test('serves, then on SIGTERM finishes an in-flight download and exits 0', async (t) => {
-  const root = await makeDir(t, { 'index.html': 'hello' });
+  const root = await tempSiteDir(t, { 'index.html': 'hello' });
   await fs.writeFile(path.join(root, 'big.bin'), Buffer.alloc(BIG, 7));
   const { child, port, exit } = await startMain(t, { CORRAL_WEB_ROOT: root });
   const agent = new http.Agent({ keepAlive: true });
@@ -83,7 +83,7 @@ test('serves, then on SIGTERM finishes an in-flight download and exits 0', async
 });
 
 test('exits 0 promptly on SIGTERM even with an idle keep-alive connection open', async (t) => {
-  const root = await makeDir(t, { 'index.html': 'hello' });
+  const root = await tempSiteDir(t, { 'index.html': 'hello' });
   const { child, port, exit } = await startMain(t, { CORRAL_WEB_SITES: JSON.stringify([{ domains: ['a.test'], root }]) });
   const agent = new http.Agent({ keepAlive: true });
   t.after(() => agent.destroy());

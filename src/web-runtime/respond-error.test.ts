@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { pino } from 'pino';
 import { FileNotFoundError, MethodNotAllowedError } from './errors.ts';
 import { respondError, statusOf } from './respond-error.ts';
-import { request } from './testing.ts';
+import { rawRequest } from './testing.ts';
 
 test('statusOf: our errors carry their status, anything else is a 500', () => {
   assert.equal(statusOf(new FileNotFoundError()), 404);
@@ -19,7 +19,7 @@ test('an unexpected error answers 500 with an id that is also in the log line', 
   const server = http.createServer((req, res) => void respondError(req, res, new Error('disk on fire'), undefined, log));
   t.after(() => { server.closeAllConnections(); server.close(); });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const res = await request((server.address() as AddressInfo).port, '/x');
+  const res = await rawRequest((server.address() as AddressInfo).port, '/x');
   assert.equal(res.status, 500);
   const id = /id ([0-9a-f]+)/.exec(res.text)?.[1];
   assert.ok(id, res.text);

@@ -3,20 +3,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { request, startServer } from './testing.ts';
+import { rawRequest, startWebServer } from './testing.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/static-site/', import.meta.url));
 
 test('serves examples/static-site: home, about, assets and its 404 page', async (t) => {
-  const port = await startServer(t, [{ domains: ['example.test'], root: EXAMPLE }]);
-  const home = await request(port, '/');
+  const port = await startWebServer(t, [{ domains: ['example.test'], root: EXAMPLE }]);
+  const home = await rawRequest(port, '/');
   assert.equal(home.status, 200);
   assert.match(home.text, /<h1>Corral static example<\/h1>/);
-  assert.equal((await request(port, '/about')).headers.location, '/about/');
-  assert.match((await request(port, '/about/')).text, /About this example/);
-  assert.equal((await request(port, '/style.css')).headers['content-type'], 'text/css; charset=utf-8');
-  assert.equal((await request(port, '/logo.svg')).headers['content-type'], 'image/svg+xml; charset=utf-8');
-  const missing = await request(port, '/no-such-page');
+  assert.equal((await rawRequest(port, '/about')).headers.location, '/about/');
+  assert.match((await rawRequest(port, '/about/')).text, /About this example/);
+  assert.equal((await rawRequest(port, '/style.css')).headers['content-type'], 'text/css; charset=utf-8');
+  assert.equal((await rawRequest(port, '/logo.svg')).headers['content-type'], 'image/svg+xml; charset=utf-8');
+  const missing = await rawRequest(port, '/no-such-page');
   assert.equal(missing.status, 404);
   assert.match(missing.text, /got out of the corral/);
 });

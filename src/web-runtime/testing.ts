@@ -17,7 +17,7 @@ export interface RawResponse {
 }
 
 /** A temp directory filled with files (paths relative, parents created), removed after the test. */
-export async function makeDir(t: TestContext, files: Record<string, string | Buffer>): Promise<string> {
+export async function tempSiteDir(t: TestContext, files: Record<string, string | Buffer>): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'corral-web-'));
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
   for (const [rel, content] of Object.entries(files)) {
@@ -29,14 +29,15 @@ export async function makeDir(t: TestContext, files: Record<string, string | Buf
 }
 
 /** Build and listen on 127.0.0.1:0; closed after the test. Returns the port. */
-export async function startServer(t: TestContext, sites: { domains: string[]; root: string }[]): Promise<number> {
+export async function startWebServer(t: TestContext, sites: { domains: string[]; root: string }[]): Promise<number> {
   const server = buildWebServer({ sites });
   t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
 }
 
-export function request(port: number, rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
+/** One request sent as given (the path not normalised), the whole answer read. */
+export function rawRequest(port: number, rawPath: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: rawPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];

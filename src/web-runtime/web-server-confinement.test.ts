@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { makeDir, request, startServer } from './testing.ts';
+import { tempSiteDir, rawRequest, startWebServer } from './testing.ts';
 
 async function serveWithSecrets(t: TestContext): Promise<number> {
-  const outside = await makeDir(t, { 'secret.txt': 'TOP SECRET', 'dir/inner.txt': 'TOP SECRET' });
-  const root = await makeDir(t, { 'index.html': 'home', '.env': 'TOP SECRET', '.well-known/security.txt': 'Contact: x', 'sub/page.txt': 'page' });
+  const outside = await tempSiteDir(t, { 'secret.txt': 'TOP SECRET', 'dir/inner.txt': 'TOP SECRET' });
+  const root = await tempSiteDir(t, { 'index.html': 'home', '.env': 'TOP SECRET', '.well-known/security.txt': 'Contact: x', 'sub/page.txt': 'page' });
   await fs.symlink(path.join(outside, 'secret.txt'), path.join(root, 'leak.txt'));
   await fs.symlink(path.join(outside, 'dir'), path.join(root, 'leakdir'));
   await fs.symlink(path.join(root, '.env'), path.join(root, 'env.txt'));
   await fs.symlink(path.join(root, 'sub', 'page.txt'), path.join(root, 'alias.txt'));
-  return startServer(t, [{ domains: [], root }]);
+  return startWebServer(t, [{ domains: [], root }]);
 }
 
 test('traversal attempts are refused with 404', async (t) => {
@@ -33,7 +33,7 @@ test('traversal attempts are refused with 404', async (t) => {
     '/sub/../.env',
   ];
   for (const p of attempts) {
-    const res = await request(port, p);
+    const res = await rawRequest(port, p);
     assert.equal(res.status, 404, p);
     assert.doesNotMatch(res.text, /TOP SECRET|root:/, p);
   }
@@ -41,12 +41,12 @@ test('traversal attempts are refused with 404', async (t) => {
 
 test('malformed percent-encoding is a 400', async (t) => {
   const port = await serveWithSecrets(t);
-  assert.equal((await request(port, '/%E0%A4%A')).status, 400);
+  assert.equal((await rawRequest(port, '/%E0%A4%A')).status, 400);
 });
 
 test('harmless paths still work: .well-known, dot segments inside, symlinks inside the root', async (t) => {
   const port = await serveWithSecrets(t);
-  assert.equal((await request(port, '/.well-known/security.txt')).text, 'Contact: x');
-  assert.equal((await request(port, '/sub/../sub/./page.txt')).text, 'page');
-  assert.equal((await request(port, '/alias.txt')).text, 'page');
+  assert.equal((await rawRequest(port, '/.well-known/security.txt')).text, 'Contact: x');
+  assert.equal((await rawRequest(port, '/sub/../sub/./page.txt')).text, 'page');
+  assert.equal((await rawRequest(port, '/alias.txt')).text, 'page');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeDir, request, startServer } from './testing.ts';
+import { tempSiteDir, rawRequest, startWebServer } from './testing.ts';
 
 const SITE = {
   'index.html': '<h1>home</h1>',
@@ -15,7 +15,7 @@ const SITE = {
 };
 
 test('content types, with charset for text', async (t) => {
-  const port = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
+  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
   const expected: Record<string, string> = {
     '/index.html': 'text/html; charset=utf-8',
     '/style.css': 'text/css; charset=utf-8',
@@ -26,7 +26,7 @@ test('content types, with charset for text', async (t) => {
     '/blob': 'application/octet-stream',
   };
   for (const [p, type] of Object.entries(expected)) {
-    const res = await request(port, p);
+    const res = await rawRequest(port, p);
     assert.equal(res.status, 200, p);
     assert.equal(res.headers['content-type'], type, p);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
@@ -34,73 +34,73 @@ test('content types, with charset for text', async (t) => {
 });
 
 test('cache-control: revalidate html, a modest max-age for assets', async (t) => {
-  const port = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
-  assert.equal((await request(port, '/')).headers['cache-control'], 'public, max-age=0, must-revalidate');
-  assert.equal((await request(port, '/style.css')).headers['cache-control'], 'public, max-age=3600');
+  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
+  assert.equal((await rawRequest(port, '/')).headers['cache-control'], 'public, max-age=0, must-revalidate');
+  assert.equal((await rawRequest(port, '/style.css')).headers['cache-control'], 'public, max-age=3600');
 });
 
 test('directories: index.html, 301 to the slash form, 404 without an index', async (t) => {
-  const port = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
-  assert.equal((await request(port, '/')).text, '<h1>home</h1>');
-  assert.equal((await request(port, '/docs/')).text, '<h1>docs</h1>');
-  const redirect = await request(port, '/docs?x=1');
+  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
+  assert.equal((await rawRequest(port, '/')).text, '<h1>home</h1>');
+  assert.equal((await rawRequest(port, '/docs/')).text, '<h1>docs</h1>');
+  const redirect = await rawRequest(port, '/docs?x=1');
   assert.equal(redirect.status, 301);
   assert.equal(redirect.headers.location, '/docs/?x=1');
-  assert.equal((await request(port, '/empty')).status, 404);
-  assert.equal((await request(port, '/empty/')).status, 404);
-  assert.equal((await request(port, '/style.css/')).status, 404);
+  assert.equal((await rawRequest(port, '/empty')).status, 404);
+  assert.equal((await rawRequest(port, '/empty/')).status, 404);
+  assert.equal((await rawRequest(port, '/style.css/')).status, 404);
 });
 
 test('404: the site own 404.html, else a built-in page', async (t) => {
-  const custom = await startServer(t, [{ domains: [], root: await makeDir(t, { ...SITE, '404.html': '<h1>lost</h1>' }) }]);
-  const res = await request(custom, '/nope');
+  const custom = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, { ...SITE, '404.html': '<h1>lost</h1>' }) }]);
+  const res = await rawRequest(custom, '/nope');
   assert.equal(res.status, 404);
   assert.equal(res.text, '<h1>lost</h1>');
   assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
 
-  const plain = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
-  const builtin = await request(plain, '/nope');
+  const plain = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
+  const builtin = await rawRequest(plain, '/nope');
   assert.equal(builtin.status, 404);
   assert.match(builtin.text, /404/);
   assert.equal(builtin.headers['content-type'], 'text/html; charset=utf-8');
 });
 
 test('two sites chosen by Host; unknown hosts get 404', async (t) => {
-  const a = await makeDir(t, { 'index.html': 'site A' });
-  const b = await makeDir(t, { 'index.html': 'site B', '404.html': 'B lost' });
-  const port = await startServer(t, [{ domains: ['a.test'], root: a }, { domains: ['b.test', 'www.b.test'], root: b }]);
-  assert.equal((await request(port, '/', { headers: { host: 'a.test' } })).text, 'site A');
-  assert.equal((await request(port, '/', { headers: { host: 'WWW.B.test:8080' } })).text, 'site B');
-  assert.equal((await request(port, '/x', { headers: { host: 'b.test' } })).text, 'B lost');
-  const unknown = await request(port, '/', { headers: { host: 'c.test' } });
+  const a = await tempSiteDir(t, { 'index.html': 'site A' });
+  const b = await tempSiteDir(t, { 'index.html': 'site B', '404.html': 'B lost' });
+  const port = await startWebServer(t, [{ domains: ['a.test'], root: a }, { domains: ['b.test', 'www.b.test'], root: b }]);
+  assert.equal((await rawRequest(port, '/', { headers: { host: 'a.test' } })).text, 'site A');
+  assert.equal((await rawRequest(port, '/', { headers: { host: 'WWW.B.test:8080' } })).text, 'site B');
+  assert.equal((await rawRequest(port, '/x', { headers: { host: 'b.test' } })).text, 'B lost');
+  const unknown = await rawRequest(port, '/', { headers: { host: 'c.test' } });
   assert.equal(unknown.status, 404);
   assert.doesNotMatch(unknown.text, /site [AB]|B lost/);
 });
 
 test('HEAD sends headers and no body', async (t) => {
-  const port = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
-  const res = await request(port, '/style.css', { method: 'HEAD' });
+  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
+  const res = await rawRequest(port, '/style.css', { method: 'HEAD' });
   assert.equal(res.status, 200);
   assert.equal(res.headers['content-length'], '6');
   assert.equal(res.body.length, 0);
-  const missing = await request(port, '/nope', { method: 'HEAD' });
+  const missing = await rawRequest(port, '/nope', { method: 'HEAD' });
   assert.equal(missing.status, 404);
   assert.equal(missing.body.length, 0);
 });
 
 test('methods other than GET and HEAD get 405 with Allow', async (t) => {
-  const port = await startServer(t, [{ domains: [], root: await makeDir(t, SITE) }]);
+  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
-    const res = await request(port, '/', { method });
+    const res = await rawRequest(port, '/', { method });
     assert.equal(res.status, 405, method);
     assert.equal(res.headers.allow, 'GET, HEAD');
   }
 });
 
 test('health endpoint answers ok for any Host', async (t) => {
-  const port = await startServer(t, [{ domains: ['a.test'], root: await makeDir(t, SITE) }, { domains: ['b.test'], root: await makeDir(t, SITE) }]);
+  const port = await startWebServer(t, [{ domains: ['a.test'], root: await tempSiteDir(t, SITE) }, { domains: ['b.test'], root: await tempSiteDir(t, SITE) }]);
   for (const host of ['a.test', 'unknown.test', '127.0.0.1']) {
-    const res = await request(port, '/.corral/health', { headers: { host } });
+    const res = await rawRequest(port, '/.corral/health', { headers: { host } });
     assert.equal(res.status, 200);
     assert.equal(res.text, 'ok');
   }

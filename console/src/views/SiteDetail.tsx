@@ -1,8 +1,9 @@
 // One site: domains, its whole release history (roll back or forward to any release),
 // replicas (scale; or the autoscaling bounds and its decisions), health of each VS, and live charts of its traffic as the router
-// measured it (server errors 5xx and client errors 4xx apart).
+// measured it (server errors 5xx and client errors 4xx apart), and its certificate state.
+
 import { useState } from 'react';
-import { get, send, type Release, type SiteStatus, type StatsPoint } from '../api.ts';
+import { get, send, type CertificateState, type Release, type SiteStatus, type StatsPoint } from '../api.ts';
 import { Chart } from '../parts/Chart.tsx';
 import { bytes, stateClass } from '../parts/format.ts';
 import { usePoll } from '../parts/hooks.ts';
@@ -17,6 +18,7 @@ export function SiteDetail({ name }: { name: string }) {
   const status = usePoll((s) => get<SiteStatus>(`${path}/status`, s), 1500, [name]);
   const releases = usePoll((s) => get<{ releases: Release[] }>(`${path}/releases`, s), 5000, [name]);
   const stats = usePoll((s) => get<{ points: StatsPoint[] }>(`${path}/stats?seconds=${SPAN}&step=${STEP}`, s), 2000, [name]);
+  const cert = usePoll((s) => get<{ certificate: CertificateState }>(`${path}/certificate-status`, s), 5000, [name]);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const [replicas, setReplicas] = useState<string>('');
@@ -45,6 +47,7 @@ export function SiteDetail({ name }: { name: string }) {
             <dt>health</dt><dd>{site.kind === 'static' ? '/.corral/health' : site.healthPath}</dd>
             <dt>serving</dt><dd>{serving.join(', ') || 'nothing yet'}</dd>
           </dl>
+          {cert.data && <Certificate c={cert.data.certificate} />}
           <div className="row">
             <a className="button" href={href('deploy', site.name)}>Deploy…</a>
             <a className="button secondary" href={href('logs', site.name)}>Logs</a>
@@ -134,6 +137,25 @@ function ReleaseHistory({ releases, current, previous, busy, activate }: {
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+const CERT_BADGE: Record<CertificateState['state'], string> = { valid: 'ok', pending: 'busy', renewing: 'busy', failed: 'bad', expired: 'bad', none: '' };
+
+function Certificate({ c }: { c: CertificateState }) {
+  const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '–');
+  return (
+    <>
+      <h3>Certificate <span className={`badge ${CERT_BADGE[c.state]}`} data-testid="cert-state">{c.state}</span></h3>
+      <dl className="kv" data-testid="certificate">
+        <dt>mode</dt><dd>{c.mode === 'auto' ? 'automatic (ACME)' : c.mode === 'manual' ? 'uploaded' : 'off (default certificate)'}</dd>
+        {c.issuer && <><dt>issuer</dt><dd>{c.issuer}</dd></>}
+        {c.names.length > 0 && <><dt>names</dt><dd>{c.names.join(', ')}</dd></>}
+        {c.notAfter && <><dt>expires</dt><dd>{when(c.notAfter)}</dd></>}
+        {c.nextRenewal && <><dt>{c.state === 'failed' ? 'next try' : 'renews'}</dt><dd>{when(c.nextRenewal)}</dd></>}
+        {c.lastError && <><dt>last error</dt><dd className="error" data-testid="cert-error">{c.lastError}{c.failures > 1 ? ` (${c.failures} tries)` : ''}</dd></>}
+      </dl>
     </>
   );
 }

@@ -47,8 +47,9 @@ export function registerBackup(program: Command, ctx: Context): void {
       if (!dir) throw new CliError('corral restore needs --dir <new folder>');
       const { restoreFolder } = await import('../restore-folder.ts');
       const r = await restoreFolder(archive, dir);
-      if (o.json) return ctx.print.out(JSON.stringify({ dir: r.dir, records: r.records, blobs: r.blobs, adminTokenFile: r.adminTokenFile, manifest: { createdAt: r.manifest.createdAt, store: r.manifest.store, parts: r.manifest.parts.length } }, null, 2));
+      if (o.json) return ctx.print.out(JSON.stringify({ dir: r.dir, records: r.records, blobs: r.blobs, adminTokenFile: r.adminTokenFile, notes: r.notes, manifest: { createdAt: r.manifest.createdAt, store: r.manifest.store, parts: r.manifest.parts.length } }, null, 2));
       ctx.say(`restored into ${r.dir}: ${r.records.restored} records (store revision ${r.manifest.store.revision} of a ${r.manifest.store.kind} store, taken ${r.manifest.createdAt}), ${r.blobs} blobs`);
+      for (const note of r.notes) ctx.say(`  ${note}`);
       ctx.say(`  token    ${r.adminTokenFile}   (a new admin token: the old one does not work on the restored farm; customers' tokens do)`);
       ctx.say(`  start it corral up --dir ${dir}   (virtual servers are placed anew on this machine's engine)`);
     });

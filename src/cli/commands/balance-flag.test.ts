@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { balanceBody } from './balance-flag.ts';
+import { balanceCheck, BALANCE_POLICIES } from '../../model/index.ts';
+import { BALANCE_HELP, balanceBody } from './balance-flag.ts';
 
 test('--balance and --weight become the API balance object', () => {
   assert.deepEqual(balanceBody('least-conn', []), { policy: 'least-conn' });
@@ -13,4 +14,14 @@ test('--balance and --weight become the API balance object', () => {
   assert.throws(() => balanceBody('hash:header', []), /hash needs ip, header:NAME or cookie:NAME/);
   assert.throws(() => balanceBody('round-robin', ['a=1']), /--weight goes with --balance weighted/);
   assert.throws(() => balanceBody('weighted', ['a']), /--weight must be ENGINE=N/);
+});
+
+test('--balance takes every policy the model names, and the model\'s schema accepts what it builds', () => {
+  const parts: Record<string, string> = { hash: ':ip' };
+  for (const policy of BALANCE_POLICIES) {
+    assert.ok(BALANCE_HELP.includes(policy), `${policy} in the help`);
+    const body = balanceBody(`${policy}${parts[policy] ?? ''}`, []);
+    assert.equal(body.policy, policy);
+    assert.equal(balanceCheck.problem(body), undefined, policy);
+  }
 });

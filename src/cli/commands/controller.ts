@@ -7,8 +7,9 @@ import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
 import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
 import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
+import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 
-interface ControllerOpts extends BackupFlags {
+interface ControllerOpts extends BackupFlags, AcmeFlags {
   store?: string;
   dir?: string;
   apiPort: string;
@@ -16,12 +17,13 @@ interface ControllerOpts extends BackupFlags {
   url?: string;
   id?: string;
   adminTokenFile?: string;
+  databaseKeyFile?: string;
   engineLostGraceMs?: string;
   reservedDomains?: string;
 }
 
 export function registerController(program: Command, ctx: Context): void {
-  program
+  const controller = program
     .command('controller')
     .description('run a controller of a farm on etcd (API, blobs; the elected leader also reconciles) until Ctrl-C')
     .option('--store <url>', 'the etcd cluster: etcd://host:port[,host:port…][/namespace]')
@@ -31,21 +33,24 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
+    .option('--database-key-file <path>', "the key database passwords are sealed with, copied from the first controller's <dir>/database-key (default: database-key beside --admin-token-file, if there)")
     .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
-    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
+    .option('--backup-dir <dir>', BACKUP_DIR_HELP);
+  addAcmeFlags(controller)
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
       const backup = backupPlan(o, dir);
+      const acme = acmeSettings(o);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
       const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
-        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}),
+        ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

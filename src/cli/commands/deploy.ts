@@ -1,5 +1,5 @@
 // corral deploy <dir> --site <name>: pack, upload (with progress), then follow the
-// rollout until every replica of the new release is ready and serving.
+// rollout until every replica of the new release is ready and serving (rollout-follow.ts).
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import type { Context } from '../context.ts';
 import type { Printer } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
-import type { SiteStatus } from './status-view.ts';
+import { followRollout } from './rollout-follow.ts';
 
 interface DeployOpts {
   site: string;
@@ -42,7 +42,10 @@ export function registerDeploy(program: Command, ctx: Context): void {
         ).finally(() => bar.done());
         if (res.unchanged) humanOut(ctx).err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
         else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
-        if (o.wait) await followRollout(ctx, o.site, res.release.id, Number(o.timeout) * 1000);
+        if (o.wait) {
+          const rollout = progressBar(humanOut(ctx), 'rollout');
+          await followRollout(ctx.api(), o.site, res.release.id, Number(o.timeout) * 1000, rollout).finally(() => rollout.done());
+        }
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
         else if (ctx.quiet()) ctx.print.out(res.release.id);
         else ctx.print.out(`deployed ${o.site} ${res.release.id}${res.unchanged ? ' (unchanged)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -50,30 +53,6 @@ export function registerDeploy(program: Command, ctx: Context): void {
         await rm(tmp, { recursive: true, force: true });
       }
     });
-}
-
-/** Poll the site's status until the release is ready on every replica and serving. */
-export async function followRollout(ctx: Context, site: string, release: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const bar = progressBar(humanOut(ctx), 'rollout');
-  try {
-    await follow();
-  } finally {
-    bar.done();
-  }
-
-  async function follow(): Promise<void> {
-    while (true) {
-      const st = await ctx.api().get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
-      const mine = st.virtualServers.filter((v) => v.release === release);
-      const states = mine.map((v) => v.state ?? 'placed').join(' ');
-      bar.update(st.replicas ? st.ready / st.replicas : 1, `replicas ready ${st.ready}/${st.replicas} (release ${release})${states ? ` — ${states}` : ''}`);
-      if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
-      if (st.ready >= st.replicas && (st.serving === undefined || st.serving.every((r) => r === release))) return;
-      if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 }
 
 /** Where progress and notes go: stderr, or nowhere with --quiet. */

@@ -1,7 +1,7 @@
 // corral engine --join <controller-url> --token <join-token>: run an engine of a farm on etcd.
 // corral engine list | drain <engine> | undrain <engine>: manage the engines (admin).
 import type { Command } from 'commander';
-import { startEngineNode } from '../../cluster/index.ts';
+import { startEngineNode, type EngineDbOptions } from '../../cluster/index.ts';
 import type { RuntimeChoice } from '../../engine/index.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
@@ -30,6 +30,11 @@ interface EngineOpts {
   metricsHost: string;
   maxStarts?: string;
   runtime: string;
+  db?: boolean;
+  dbPort: string;
+  dbApiPort: string;
+  dbForwardPort?: string;
+  dbForwardHost?: string;
 }
 
 const RUNTIMES: RuntimeChoice[] = ['auto', 'process', 'namespace'];
@@ -49,6 +54,11 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
+    .option('--db', "run a member of the farm's database cluster here (PostgreSQL under Patroni, as the postgres user); opt two engines in")
+    .option('--db-port <port>', "the member's PostgreSQL port, on --address", '5433')
+    .option('--db-api-port <port>', "the member's Patroni REST API port, on --address", '8008')
+    .option('--db-forward-port <port>', "forward guests' database connections to the primary on this port (default 5432 with --db; without either, none)")
+    .option('--db-forward-host <address>', 'address the forwarder listens on (default 127.0.0.1; namespace guests reach it through their bridge address, port 5432)')
     .action(async (o: EngineOpts) => {
       if (!o.join) throw new CliError('corral engine needs --join <controller-url> --token <join-token>, or a subcommand (list, drain)');
       const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
@@ -56,7 +66,9 @@ export function registerEngine(program: Command, ctx: Context): void {
       const maxVs = positiveInt(o.maxVs, '--max-vs');
       const starts = maxStarts(o.maxStarts);
       if (!RUNTIMES.includes(o.runtime as RuntimeChoice)) throw new CliError(`--runtime must be one of ${RUNTIMES.join(', ')} (got "${o.runtime}")`);
+      const db = dbOptions(o);
       const node = await startEngineNode({
+        ...(db ? { db } : {}),
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
         runtime: o.runtime as RuntimeChoice,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
@@ -67,6 +79,9 @@ export function registerEngine(program: Command, ctx: Context): void {
       if (node.runtimeWarning) ctx.print.err(`warning: ${node.runtimeWarning}`);
       ctx.print.out(`Corral engine ${node.id} joined the farm (runtime ${node.runtime}). Press Ctrl-C to stop.`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
+      if (node.db?.member) ctx.print.out(`database member ${node.id}: Patroni ${node.db.member.apiUrl}`);
+      const fwd = node.db?.forwarder();
+      if (node.db) ctx.print.out(fwd ? `database forwarder ${fwd.host}:${fwd.port}${node.runtime === 'namespace' ? '   (guests: their bridge address, port 5432)' : ''}` : 'database forwarder: not listening (see the log)');
       await untilSignal(ctx, () => node.close());
     });
 
@@ -98,4 +113,17 @@ export function registerEngine(program: Command, ctx: Context): void {
       await ctx.api().delete(`/v1/engines/${encodeURIComponent(id)}/drain`);
       ctx.print.out(o.json ? JSON.stringify({ engine: id, draining: false }) : `engine ${id} takes virtual servers again`);
     });
+}
+
+/** --db, --db-port, --db-api-port, --db-forward-port, --db-forward-host → the engine's `db` option (none without --db or --db-forward-port). */
+export function dbOptions(o: Pick<EngineOpts, 'db' | 'dbPort' | 'dbApiPort' | 'dbForwardPort' | 'dbForwardHost'>): EngineDbOptions | undefined {
+  if (!o.db && o.dbForwardPort === undefined) {
+    if (o.dbForwardHost !== undefined) throw new CliError('--db-forward-host needs --db or --db-forward-port');
+    return undefined;
+  }
+  return {
+    forwardPort: port(o.dbForwardPort ?? '5432', '--db-forward-port'),
+    ...(o.dbForwardHost !== undefined ? { forwardHost: o.dbForwardHost } : {}),
+    ...(o.db ? { member: { pgPort: port(o.dbPort, '--db-port'), apiPort: port(o.dbApiPort, '--db-api-port') } } : {}),
+  };
 }

@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { staticSite, startController } from '../../controller/test-harness.ts';
-import { durationMs, hasRetryFlags, retryBody } from './retry-flags.ts';
+import { RETRY_DEFAULTS } from '../../model/index.ts';
+import { durationMs, hasRetryFlags, RETRY_HELP, retryBody, retryText } from './retry-flags.ts';
 
 const CORRAL = fileURLToPath(new URL('../../../bin/corral.js', import.meta.url));
 
@@ -17,6 +18,12 @@ test('retry flags merge into the stored settings; "default" and "off" drop one',
   assert.deepEqual(retryBody({ maxTries: 'default' }, { maxTries: 2 }), {});
   assert.throws(() => retryBody({ retryBudget: 'lots' }, undefined), /--retry-budget must be a ratio/);
   assert.throws(() => retryBody({ maxTries: '1.5' }, undefined), /--max-tries must be a whole number/);
+});
+
+test('the CLI states the router\'s retry defaults from the model (RETRY_DEFAULTS), not its own copy', () => {
+  const { budgetRatio, minRetriesPerSecond, perTryTimeoutMs, budgetWindowSeconds } = RETRY_DEFAULTS;
+  assert.equal(retryText(undefined), `per-try timeout the router's (${perTryTimeoutMs / 1000} s), retry budget ${budgetRatio} + ${minRetriesPerSecond}/s, max tries per endpoints`);
+  assert.ok(RETRY_HELP.includes(`over ${budgetWindowSeconds} s (default ${budgetRatio})`) && RETRY_HELP.includes(`(default ${minRetriesPerSecond})`), RETRY_HELP);
 });
 
 test('durations: s, ms, m or plain milliseconds', () => {

@@ -3,6 +3,7 @@
 // object, so the flags are merged into the site's stored settings; `default` (or `off`
 // for the timeout) drops one. Ranges are checked by the API (400 naming the field).
 import type { RouteRetry } from '../../model/index.ts';
+import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 import { CliError } from '../errors.ts';
 
 export interface RetryOpts {
@@ -15,10 +16,10 @@ export interface RetryOpts {
 export const RETRY_HELP = `
 Retries (per router process): --per-try-timeout gives each try of a GET/HEAD/OPTIONS/PUT/DELETE
 without a body that long for the response headers before the next endpoint is tried (504 when
-none is left; default: the router's, 5 s; off restores it); requests with a body are never
+none is left; default: the router's, ${RETRY_DEFAULTS.perTryTimeoutMs / 1000} s; off restores it); requests with a body are never
 retried that way. Retries may add at most
---retry-budget of the site's requests over 10 s (default 0.2), plus --min-retries a second
-(default 10). --max-tries caps the tries per request (default: the endpoint count, at least 2).
+--retry-budget of the site's requests over ${RETRY_DEFAULTS.budgetWindowSeconds} s (default ${RETRY_DEFAULTS.budgetRatio}), plus --min-retries a second
+(default ${RETRY_DEFAULTS.minRetriesPerSecond}). --max-tries caps the tries per request (default: the endpoint count, at least 2).
 "default" restores a setting's default.`;
 
 export function hasRetryFlags(o: RetryOpts): boolean {
@@ -37,8 +38,8 @@ export function retryBody(o: RetryOpts, stored: RouteRetry | undefined): RouteRe
 
 export function retryText(r: RouteRetry | undefined): string {
   const parts = [
-    `per-try timeout ${r?.perTryTimeoutMs !== undefined ? `${r.perTryTimeoutMs}ms` : "the router's (5 s)"}`,
-    `retry budget ${r?.budgetRatio ?? 0.2} + ${r?.minRetriesPerSecond ?? 10}/s`,
+    `per-try timeout ${r?.perTryTimeoutMs !== undefined ? `${r.perTryTimeoutMs}ms` : `the router's (${RETRY_DEFAULTS.perTryTimeoutMs / 1000} s)`}`,
+    `retry budget ${r?.budgetRatio ?? RETRY_DEFAULTS.budgetRatio} + ${r?.minRetriesPerSecond ?? RETRY_DEFAULTS.minRetriesPerSecond}/s`,
     `max tries ${r?.maxTries ?? 'per endpoints'}`,
   ];
   return parts.join(', ');

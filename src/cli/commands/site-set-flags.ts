@@ -20,6 +20,8 @@ export interface GuestOpts {
 }
 
 export interface SiteFieldOpts extends GuestOpts {
+  /** `site set --db`: the database to bind, or `default` to unbind. */
+  db?: string;
   domain: string[];
   addDomain: string[];
   removeDomain: string[];
@@ -72,6 +74,7 @@ export function siteFieldsBody(o: SiteFieldOpts, current: Site | undefined): Rec
     body.egress = o.egress === DEFAULT ? 'none' : o.egress;
   }
   if (o.httpsRedirect !== undefined) body.httpsRedirect = onOff(o.httpsRedirect, '--https-redirect') ?? false;
+  if (o.db !== undefined) body.database = o.db === DEFAULT ? null : o.db;
   return body;
 }
 
@@ -183,4 +186,12 @@ function cores(v: string, flag: string): number {
 
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+export const TLS_HELP = "certificates: auto (ACME, the farm's CA), manual (corral cert add) or off (the router's default); default: auto unless every domain is under .test, .localhost, .local, .example or an IP";
+
+/** --tls: a certificate mode. */
+export function tlsFlag(v: string): 'auto' | 'manual' | 'off' {
+  if (v === 'auto' || v === 'manual' || v === 'off') return v;
+  throw new CliError(`--tls must be auto, manual or off, got "${v}"`);
 }

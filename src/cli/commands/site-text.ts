@@ -1,6 +1,6 @@
 // A site's settings for people: one "name  value" line each (corral site show, and the
 // lines a `site set` changed). Unset settings read "default".
-import type { Site } from '../../model/index.ts';
+import { tlsModeOf, type Site } from '../../model/index.ts';
 import { table } from '../table.ts';
 import { pagesText } from './site-pages-flags.ts';
 import { retryText } from './retry-flags.ts';
@@ -24,9 +24,12 @@ const LINES: Line[] = [
   ['egress', 'egress', (s) => s.egress ?? 'default (none)'],
   ['httpsRedirect', 'https redirect', (s) => (s.httpsRedirect ? 'on' : 'off')],
   ['hsts', 'hsts', (s) => hstsText(s.hsts)],
+  ['tls', 'tls', (s) => s.tls ?? `default (${tlsModeOf(s)})`],
   ['retry', 'retries', (s) => retryText(s.retry)],
   ['pages', 'pages', (s) => pagesText(s)],
+  ['database', 'database', (s) => s.database ?? '-'],
   ['autoscale', 'autoscale', (s) => autoscaleText(s.autoscale)],
+
 ];
 
 /** Every setting, or only those named by `keys` (a PATCH body's keys). */

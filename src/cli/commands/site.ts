@@ -1,11 +1,12 @@
 // corral site create|set|show|list|delete, corral scale, corral rollback
 import type { Command } from 'commander';
 import type { Site } from '../../model/index.ts';
+import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
-import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, wholeNumber, type GuestOpts as GuestFlags, type SiteFieldOpts } from './site-set-flags.ts';
+import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, TLS_HELP, tlsFlag, wholeNumber, type GuestOpts as GuestFlags, type SiteFieldOpts } from './site-set-flags.ts';
 import { siteText } from './site-text.ts';
 import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
@@ -24,6 +25,7 @@ interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   env: string[];
   balance?: string;
   weight: string[];
+  tls?: string;
   json?: boolean;
 }
 
@@ -34,6 +36,7 @@ interface GuestOpts extends GuestFlags {
 
 interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, AutoscaleOpts {
   drainTimeout?: string;
+  tls?: string;
   balance?: string;
   weight: string[];
   json?: boolean;
@@ -53,13 +56,16 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--balance <policy>', BALANCE_HELP)
     .option('--weight <ENGINE=N>', WEIGHT_HELP, collect, [])
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
+    .option('--tls <auto|off|manual>', TLS_HELP)
     .addHelpText('after', GUEST_HELP + HTTPS_HELP + AUTOSCALE_HELP)
+
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       // no default: localhost names are the farm's own, and no site may claim them
       if (o.domain.length === 0) throw new CliError('corral site create needs --domain <host> (a name such as www.example.com; repeatable)');
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
       if (o.customer) body.customer = o.customer;
+      if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
       if (o.replicas !== undefined) body.replicas = wholeNumber(o.replicas, '--replicas');
       if (o.command) body.command = o.command;
       if (o.health) body.healthPath = o.health;
@@ -110,13 +116,15 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--health-fall <n>', 'failing checks before an endpoint is down')
     .option('--health-status <code>', 'the status a check expects (default any 2xx/3xx)')
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
+    .option('--tls <auto|off|manual>', TLS_HELP)
     .option('--per-try-timeout <duration|off>', 'each try of a bodiless idempotent request waits this long for headers (e.g. 2s, 500ms), then the next endpoint')
-    .option('--retry-budget <ratio>', 'retries may add at most this share of the requests, 0–1 (default 0.2)')
-    .option('--min-retries <n>', 'retries allowed per second whatever the budget (default 10)')
+    .option('--retry-budget <ratio>', `retries may add at most this share of the requests, 0–1 (default ${RETRY_DEFAULTS.budgetRatio})`)
+    .option('--min-retries <n>', `retries allowed per second whatever the budget (default ${RETRY_DEFAULTS.minRetriesPerSecond})`)
     .option('--max-tries <n>', 'tries per request, 1–10 (default: the endpoint count, at least 2)')
     .option('--maintenance <on|off>', 'maintenance mode: the router answers 503 with the maintenance page')
     .option('--maintenance-page <file.html>', 'the maintenance page (HTML, at most 64 KiB; default removes it)')
     .option('--maintenance-allow <ip,ip>', 'client addresses or CIDR blocks that still reach the site in maintenance (default clears the list)')
+    .option('--db <name>', "the customer's database the site's virtual servers get (DATABASE_URL, PG*; the site rolls); default unbinds it")
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
     .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
@@ -125,6 +133,7 @@ export function registerSite(program: Command, ctx: Context): void {
       const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) || hasAutoscaleFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       const body = siteFieldsBody(o, current);
       if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
+      if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
       if (o.balance !== undefined) body.balance = o.balance === DEFAULT ? balanceBody('round-robin', o.weight) : balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
       Object.assign(body, await pagesBody(o));

@@ -1,15 +1,8 @@
 // The API's status answers as the CLI reads them (`corral status`, `corral vs list`, and
-// `corral deploy` waiting for its release), shared here since commands do not import one another.
-import type { Site, VsStatus } from '../../model/index.ts';
+// `corral deploy` waiting for its release): the model's types (src/model/status-views.ts),
+// which the controller builds and the console reads too.
+import type { VirtualServerView } from '../../model/index.ts';
 
-export type VsView = Partial<VsStatus> & { vs: string; site: string; engine: string; release: string; customer?: string; kind?: string; draining?: boolean };
-
-export interface SiteStatus {
-  site: Site;
-  release?: string;
-  replicas: number;
-  ready: number;
-  /** Releases of the endpoints the router currently balances over. */
-  serving?: string[];
-  virtualServers: VsView[];
-}
+export type { FarmStatus, SiteStatus } from '../../model/index.ts';
+/** One virtual server as GET /v1/vs and the status routes list it. */
+export type VsView = VirtualServerView;

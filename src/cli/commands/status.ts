@@ -1,20 +1,12 @@
 // corral status, corral vs list
 import type { Command } from 'commander';
-import type { EngineRecord, Site } from '../../model/index.ts';
+import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
 import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
-import type { VsView } from './status-view.ts';
-
-interface FarmStatus {
-  /** The leading controller, on a farm of several. */
-  leader?: { id: string; url?: string; since: string };
-  engines: EngineRecord[];
-  sites: Site[];
-  virtualServers: VsView[];
-}
+import type { FarmStatus, VsView } from './status-view.ts';
 
 export function registerStatus(program: Command, ctx: Context): void {
   program

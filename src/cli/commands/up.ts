@@ -9,9 +9,12 @@ import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type 
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
+import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { durationMs } from './retry-flags.ts';
 
-interface UpOpts extends BackupFlags {
+interface UpOpts extends BackupFlags, AcmeFlags {
+  /** --no-databases: false */
+  databases?: boolean;
   dir?: string;
   httpPort: string;
   httpsPort: string;
@@ -31,7 +34,7 @@ interface UpOpts extends BackupFlags {
 }
 
 export function registerUp(program: Command, ctx: Context): void {
-  program
+  const up = program
     .command('up')
     .description('run the whole farm on this machine (controller, engine, router) until Ctrl-C')
     .option('--dir <dir>', `state folder: store, blobs, releases, logs, admin token (default ${DEFAULT_DIR})`)
@@ -48,17 +51,19 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
+    .option('--no-databases', 'do not run the database service (PostgreSQL under <dir>/postgres)')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
     .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', 'autoscaled sites: scale in only after this long below the load that needed more replicas (Knative\'s stable window), 1s–1h', '60s')
+    .option('--scale-in-window <duration>', 'autoscaled sites: scale in only after this long below the load that needed more replicas (Knative\'s stable window), 1s–1h', '60s');
+  addAcmeFlags(up)
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), autoscale: { stableWindowMs: scaleInWindow(o.scaleInWindow) } };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindow(o.scaleInWindow) } };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -89,6 +94,8 @@ export function registerUp(program: Command, ctx: Context): void {
       ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
+      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
+      else if (farm.database) ctx.print.out(`  database ${farm.database.unavailable}`);
       ctx.print.out(`  state    ${farm.dir}`);
       ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       if (backup) ctx.print.out(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);

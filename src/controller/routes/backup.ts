@@ -1,7 +1,8 @@
 // GET /v1/backup (admin): the farm backup archive, streamed (farm-backup-*.ts). The snapshot
 // is taken before the answer starts, so a failure to take it is an ordinary error answer;
 // a failure while streaming cuts the response short, which the client sees as an error.
-// Recorded in the audit trail as farm.backup (the archive holds site private keys).
+// Recorded in the audit trail as farm.backup (the archive holds site private keys, the
+// database passwords' key and every database's data).
 
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -19,6 +20,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
       store: deps.store, blobs: deps.blobs,
       ...(deps.backup?.files ? { files: deps.backup.files } : {}),
       ...(deps.backup?.fetchBlob ? { fetchBlob: deps.backup.fetchBlob } : {}),
+      ...(deps.databases ? { databases: deps.databases.service } : {}),
     });
     const body = new PassThrough();
     const revision = snapshot.records.revision;

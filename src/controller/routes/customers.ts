@@ -4,14 +4,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type Customer } from '../../model/index.ts';
 import { principalOf, requireAdmin } from '../access.ts';
-import { AlreadyExistsError, NotFoundError } from '../errors.ts';
+import { AlreadyExistsError, CustomerHasSitesError, NotFoundError } from '../errors.ts';
+import { databasesOf, deleteDatabasesOf } from '../database-writes.ts';
 import { listRecords } from '../records.ts';
 import { CustomerCreateBody, CustomerDeleteQuery, CustomerParams, TokenCreateBody } from '../schemas.ts';
 import { deleteCustomer } from '../customer-delete.ts';
 import { newToken } from '../tokens.ts';
 import type { RouteDeps } from './deps.ts';
 
-export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access }) => {
+export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, blobs, databases }) => {
   app.post('/v1/customers', { schema: { body: CustomerCreateBody } }, async (request, reply) => {
     requireAdmin(principalOf(request));
     const { name } = request.body;
@@ -40,8 +41,14 @@ export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const principal = principalOf(request);
     requireAdmin(principal);
     const customer = await access.loadCustomerFor(principal, request.params.id);
-    const sites = await deleteCustomer(store, customer, { cascade: request.query.cascade ?? false });
-    return { customer: customer.value, deletedSites: sites };
+    const cascade = request.query.cascade ?? false;
+    // its databases too: refused without cascade, else deleted once its sites are gone (a
+    // customer re-created under the name must never find them)
+    const owned = await databasesOf(store, customer.value.id);
+    if (owned.length > 0 && !cascade) throw new CustomerHasSitesError(customer.value.id, `${owned.length} database(s) (${owned.slice(0, 5).map((d) => d.value.name).join(', ')})`);
+    const sites = await deleteCustomer(store, customer, { cascade });
+    const deletedDatabases = await deleteDatabasesOf(store, blobs, databases, owned);
+    return { customer: customer.value, deletedSites: sites, ...(deletedDatabases.length > 0 ? { deletedDatabases } : {}) };
   });
 
   app.post('/v1/customers/:id/tokens', { schema: { params: CustomerParams, body: TokenCreateBody } }, async (request, reply) => {

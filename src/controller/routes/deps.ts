@@ -22,4 +22,5 @@ export interface RouteDeps {
   cluster?: ControllerOptions['cluster'];
   replicateBlob?: ControllerOptions['replicateBlob'];
   backup?: ControllerOptions['backup'];
+  databases?: ControllerOptions['databases'];
 }

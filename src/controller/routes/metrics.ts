@@ -10,11 +10,14 @@ import type { RouteDeps } from './deps.ts';
 export interface MetricsRouteOptions {
   registry: Registry;
   open: boolean;
+  /** Registries of this controller served after `registry` (the certificates' expiry, read from the store). */
+  also?: Registry[];
 }
 
 export const metricsRoutes: FastifyPluginAsyncTypebox<RouteDeps & { metrics: MetricsRouteOptions }> = async (app, { metrics }) => {
   app.get('/metrics', { config: { public: metrics.open } }, async (request, reply) => {
     if (!metrics.open) requireAdmin(principalOf(request));
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const texts = await Promise.all([metrics.registry, ...(metrics.also ?? [])].map((r) => r.metrics()));
+    return reply.type(metrics.registry.contentType).send(texts.join('\n'));
   });
 };

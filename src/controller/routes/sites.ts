@@ -2,12 +2,13 @@
 // transactions (domain claims, compare-and-swap) in site-writes.ts.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { keys, type Site } from '../../model/index.ts';
+import { keys, type DatabaseRecord, type Site } from '../../model/index.ts';
 import { inScope, principalOf, scopeOf } from '../access.ts';
 import type { Claimant } from '../domain-rules.ts';
-import { ForbiddenError, SiteAutoscaledError, ValidationError } from '../errors.ts';
+import { ForbiddenError, NotFoundError, SiteAutoscaledError, ValidationError } from '../errors.ts';
+
 import type { Principal } from '../principal.ts';
-import { listRecords } from '../records.ts';
+import { listRecords, readRecord } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
 import { checkDomainClaims, newSite, patchedSite } from '../site-spec.ts';
 import { createSite, deleteSite, updateSite } from '../site-writes.ts';
@@ -37,6 +38,11 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
   app.patch('/v1/sites/:name', { schema: { params: SiteParams, body: SitePatchBody } }, async (request) => {
     const principal = principalOf(request);
     const site = await access.loadSiteFor(principal, request.params.name);
+    const database = request.body.database;
+    if (typeof database === 'string') {
+      const db = await readRecord<DatabaseRecord>(store, keys.database(database));
+      if (!db || db.value.customer !== site.value.customer) throw new NotFoundError(`database ${database}`);
+    }
     const change = (s: Site): Site => {
       const next = patchedSite(s, request.body);
       if (request.body.replicas !== undefined) refuseFixedCount(next);

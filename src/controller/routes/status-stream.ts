@@ -1,12 +1,12 @@
 // GET /v1/status/stream: the farm view of GET /v1/status as server-sent events (one
 // `status` event whenever it changes), scoped by the token exactly like /v1/status.
 // Pushed on every change to what the view reads (engines, sites, assignments, VS
-// statuses, the leader key: store watches shared by every client) and re-read every TICK_MS for the
-// figures no record holds (CPU and memory use); an unchanged view is not sent again.
+// statuses, routes — a VS out of its route is `draining` —, the leader key: store
+// watches shared by every client) and re-read every TICK_MS for the figures no record holds (CPU and memory use); an unchanged view is not sent again.
 // The console's farm view reads it instead of polling.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { keys } from '../../model/index.ts';
+import { keys, type FarmStatus } from '../../model/index.ts';
 import type { Watcher } from '../../store/types.ts';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmView, withUsage } from '../farm-view.ts';
@@ -14,7 +14,7 @@ import { readLeader } from '../leader.ts';
 import type { RouteDeps } from './deps.ts';
 
 export const TICK_MS = 2_000;
-const WATCHED = [keys.engines, keys.sites, keys.assignments, keys.vsStatuses, keys.leader];
+const WATCHED = [keys.engines, keys.sites, keys.assignments, keys.vsStatuses, keys.routes, keys.leader];
 
 export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, vsUsage }) => {
   const clients = new Set<() => void>(); // each one's push
@@ -42,7 +42,8 @@ export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
     let again = false;
     const send = async () => {
       const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);
-      const json = JSON.stringify({ ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) });
+      const status: FarmStatus = { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
+      const json = JSON.stringify(status);
       if (json === last || ended) return;
       last = json;
       reply.raw.write(`event: status\ndata: ${json}\n\n`);

@@ -1,6 +1,7 @@
 // Status: one site's rollout state, the virtual servers, the farm at a glance (engines: routes/engines.ts).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FarmStatus, SiteStatus } from '../../model/index.ts';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmView, servingReleases, siteViews, withUsage } from '../farm-view.ts';
 import { readLeader } from '../leader.ts';
@@ -11,7 +12,7 @@ import { readRecord } from '../records.ts';
 import { desiredReplicas } from '../autoscale-rule.ts';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage }) => {
-  app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request) => {
+  app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
     const virtualServers = withUsage(siteViews(await farmView(store, scopeOf(p)), site), vsUsage);
@@ -26,7 +27,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     return { virtualServers: withUsage(virtualServers, vsUsage) };
   });
 
-  app.get('/v1/status', async (request) => {
+  app.get('/v1/status', async (request): Promise<FarmStatus> => {
     const scope = scopeOf(principalOf(request));
     // The leading controller, for admins as the engines are (a farm on etcd; none while an election runs, none on `corral up`).
     const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);

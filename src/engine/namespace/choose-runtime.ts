@@ -11,7 +11,7 @@ import { NamespaceUnavailableError } from '../errors.ts';
 import { createNamespaceRuntime } from '../namespace-runtime.ts';
 import type { AddressPool } from '../address-pool.ts';
 import { createProcessRuntime } from '../process-runtime.ts';
-import type { Runtime } from '../runtime.ts';
+import type { DatabaseTarget, Runtime } from '../runtime.ts';
 import { engineNetwork } from './engine-network.ts';
 import { buildSeccompFilter } from './seccomp.ts';
 import { namespaceUnsupported } from './support.ts';
@@ -32,12 +32,14 @@ export interface ChooseRuntimeOptions {
   subnet?: string;
   /** The process runtime's address pool (an engine with --address: that one address). */
   processAddresses?: AddressPool;
+  /** Where this engine reaches PostgreSQL: process VSs connect there, namespace guests through a forwarder on the bridge. */
+  database?: DatabaseTarget;
 }
 
 export async function chooseRuntime(opts: ChooseRuntimeOptions): Promise<ChosenRuntime> {
   const want = opts.want ?? 'auto';
   const runDir = path.join(opts.engineDir, 'run');
-  const processRuntime = () => createProcessRuntime({ runDir, log: opts.log, ...(opts.processAddresses ? { addresses: opts.processAddresses } : {}) });
+  const processRuntime = () => createProcessRuntime({ runDir, log: opts.log, ...(opts.processAddresses ? { addresses: opts.processAddresses } : {}), ...(opts.database ? { database: opts.database } : {}) });
   if (want === 'process') return { runtime: processRuntime() };
   const reason = await namespaceUnsupported();
   if (reason) {
@@ -48,6 +50,6 @@ export async function chooseRuntime(opts: ChooseRuntimeOptions): Promise<ChosenR
   const guests = path.join(opts.engineDir, 'guests');
   await mkdir(guests, { recursive: true });
   const seccomp = await buildSeccompFilter(guests);
-  const runtime = createNamespaceRuntime({ runDir: guests, log: opts.log, removeBridge: true, seccomp, ...net });
+  const runtime = createNamespaceRuntime({ runDir: guests, log: opts.log, removeBridge: true, seccomp, ...net, ...(opts.database ? { database: opts.database } : {}) });
   return { runtime, ...(seccomp.file ? {} : { warning: `seccomp filter unavailable (${seccomp.reason}); guests run without one` }) };
 }

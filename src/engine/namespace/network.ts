@@ -24,6 +24,13 @@ export const NETNS_DIR = '/run/netns';
 /** 'none': the guest only answers (TCP from its serving port); 'engine': it may also connect to the engine's bridge address. */
 export type Egress = 'none' | 'engine';
 
+/** `db`: the database forwarder on the bridge, which a guest of a site with a database may also connect to. */
+export interface EgressPolicy {
+  egress: Egress;
+  port: number;
+  db?: { host: string; port: number };
+}
+
 export interface GuestNetwork {
   bridge: string;
   /** Create the bridge if missing (idempotent). */
@@ -31,7 +38,7 @@ export interface GuestNetwork {
   /** The network namespace's name for a VS. */
   netnsName(vs: string): string;
   /** Fresh netns + veth for the VS with the given address; returns the netns path. */
-  attach(vs: string, address: string, policy?: { egress: Egress; port: number }): Promise<string>;
+  attach(vs: string, address: string, policy?: EgressPolicy): Promise<string>;
   detach(vs: string): Promise<void>;
   /** VS names with a namespace of this engine on the machine. */
   listNamespaces(): Promise<string[]>;
@@ -111,8 +118,13 @@ async function disableIpv6(link: string) {
   if (existsSync(`${IPV6_CONF}/${link}`)) await writeFile(`${IPV6_CONF}/${link}/disable_ipv6`, '1');
 }
 
-/** `ip rule` commands of the guest's netns: with egress 'none' only TCP from the serving port finds a route (local addresses always do). */
-export function egressRules(policy: { egress: Egress; port: number }): string[] {
+/**
+ * `ip rule` commands of the guest's netns: with egress 'none' only TCP from the serving port
+ * finds a route (local addresses always do), and, for a site with a database, TCP to the
+ * database forwarder's address and port — nothing else of the host.
+ */
+export function egressRules(policy: EgressPolicy): string[] {
   if (policy.egress === 'engine') return [];
-  return [`rule add pref 100 ipproto tcp sport ${policy.port} lookup main`, 'rule del pref 32766', 'rule del pref 32767'];
+  const db = policy.db ? [`rule add pref 101 to ${policy.db.host}/32 ipproto tcp dport ${policy.db.port} lookup main`] : [];
+  return [`rule add pref 100 ipproto tcp sport ${policy.port} lookup main`, ...db, 'rule del pref 32766', 'rule del pref 32767'];
 }

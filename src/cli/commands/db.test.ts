@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CliError } from '../errors.ts';
+import { seconds } from './db.ts';
+
+test('--backup-every takes a duration in s, m, h or d, and refuses anything else with the flag named', () => {
+  assert.equal(seconds('24h'), 86_400);
+  assert.equal(seconds('30m'), 1_800);
+  assert.equal(seconds('7d'), 604_800);
+  assert.equal(seconds('90s'), 90);
+  for (const bad of ['24', '1.5h', 'h', '-1h', '24 h', '1w', '']) {
+    assert.throws(() => seconds(bad), (err: Error) => err instanceof CliError && /--backup-every must be a duration/.test(err.message), bad);
+  }
+});

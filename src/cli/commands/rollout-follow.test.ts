@@ -1,0 +1,197 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '../../lib/wait.ts';
+import { keys, type Assignment, type Route, type VsStatus } from '../../model/index.ts';
+import { staticSite } from '../../controller/test-harness.ts';
+import { startCliHarness, type CliHarness, type CliRun } from '../cli-testing.ts';
+import { run } from '../main.ts';
+import { QUIET_RECHECK_MS } from './rollout-follow.ts';
+
+// `corral deploy` against a real controller, through a proxy that counts what the CLI asks
+// for and can break the status stream: the rollout is acted out by writing the records an
+// engine and the reconciler would write (VS statuses, the route).
+
+type StreamMode = 'pass' | 'drop-after-first' | 'missing';
+
+interface Proxy {
+  url: string;
+  /** Status stream requests, and `status` events passed on. */
+  streams: number;
+  events: number;
+  dropped: boolean;
+  /** GET /v1/sites/blog/status requests, each with the events passed on before it. */
+  statusReads: number[];
+}
+
+async function startProxy(t: TestContext, target: string, mode: StreamMode): Promise<Proxy> {
+  const p: Proxy = { url: '', streams: 0, events: 0, dropped: false, statusReads: [] };
+  const server = createServer((req, res) => {
+    if (req.url === '/v1/status/stream') {
+      p.streams++;
+      if (mode === 'missing' || (mode === 'drop-after-first' && p.dropped)) {
+        res.writeHead(mode === 'missing' ? 404 : 503, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such route' } }));
+      }
+      return forward(target, req, res, (chunk) => {
+        const n = chunk.toString().split('event: status\n').length - 1;
+        p.events += n;
+        if (mode === 'drop-after-first' && n > 0) {
+          p.dropped = true;
+          return 'drop';
+        }
+        return 'pass';
+      });
+    }
+    if (req.method === 'GET' && req.url === '/v1/sites/blog/status') p.statusReads.push(p.events);
+    forward(target, req, res);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  t.after(() => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }));
+  p.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return p;
+}
+
+/** Passes req on to target and its answer back; onChunk may cut the answer off (the socket destroyed). */
+function forward(target: string, req: IncomingMessage, res: ServerResponse, onChunk?: (chunk: Buffer) => 'pass' | 'drop'): void {
+  const up = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.on('data', (chunk: Buffer) => {
+      if (onChunk?.(chunk) === 'drop') {
+        answer.destroy();
+        res.write(chunk, () => res.socket?.destroy());
+        return;
+      }
+      res.write(chunk);
+    });
+    answer.on('end', () => res.end());
+  });
+  up.on('error', () => res.destroy());
+  res.on('close', () => up.destroy());
+  req.pipe(up);
+}
+
+interface Farm {
+  h: CliHarness;
+  proxy: Proxy;
+  dir: string;
+  /** A VS of blog at release, assigned (what the reconciler writes) and in a state (what its engine reports). */
+  vs(name: string, release: string, state: VsStatus['state']): Promise<void>;
+  /** The router's endpoints of blog (what the reconciler publishes). */
+  route(endpoints: { vs: string; release: string }[]): Promise<void>;
+  deploy(...flags: string[]): Promise<CliRun>;
+}
+
+async function farm(t: TestContext, mode: StreamMode): Promise<Farm> {
+  const h = await startCliHarness(t);
+  await h.customer('acme');
+  assert.equal((await h.admin.post('/v1/sites', { ...staticSite('blog', { replicas: 1 }), customer: 'acme' })).status, 201);
+  const proxy = await startProxy(t, h.url, mode);
+  const dir = await mkdtemp(join(tmpdir(), 'corral-rollout-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'index.html'), 'hello');
+  const at = new Date().toISOString();
+  return {
+    h,
+    proxy,
+    dir,
+    vs: async (name, release, state) => {
+      const status: VsStatus = { vs: name, engine: 'e1', site: 'blog', release, state, restarts: 0, updatedAt: at, address: '127.0.0.1', port: 9 };
+      const assignment: Assignment = { vs: name, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release, sha256: '0'.repeat(64), healthPath: '/', env: {}, domains: ['blog.example.com'], createdAt: at };
+      await h.store.put(keys.assignment('e1', name), JSON.stringify(assignment));
+      await h.store.put(keys.vsStatus('e1', name), JSON.stringify(status));
+    },
+    route: async (endpoints) => {
+      const route: Route = { site: 'blog', domains: ['blog.example.com'], endpoints: endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: 9 })), updatedAt: at };
+      await h.store.put(keys.route('blog'), JSON.stringify(route));
+    },
+    deploy: async (...flags) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await run(['--api', proxy.url, '--token', h.admin.token!, 'deploy', dir, '--site', 'blog', ...flags], { out: (l) => out.push(l), err: (l) => err.push(l) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    },
+  };
+}
+
+/** v0 serves; the deploy of v1 then waits until v1 is ready and the route serves only v1. */
+async function actOutRollout(f: Farm, following: () => boolean): Promise<void> {
+  await waitFor(following, { what: 'the CLI following the rollout' });
+  let reads = f.proxy.statusReads.length;
+  const step = async (what: string, act: () => Promise<void>) => {
+    await act();
+    await waitFor(() => f.proxy.statusReads.length > reads, { what: `the CLI reading the status after ${what}` });
+    reads = f.proxy.statusReads.length;
+  };
+  await step('v1 starting', () => f.vs('blog-1', 'v1', 'starting'));
+  await step('v1 ready', () => f.vs('blog-1', 'v1', 'ready'));
+  await f.route([{ vs: 'blog-1', release: 'v1' }]);
+}
+
+async function serveV0(f: Farm): Promise<void> {
+  await f.vs('blog-0', 'v0', 'ready');
+  await f.route([{ vs: 'blog-0', release: 'v0' }]);
+}
+
+const ROLLOUT_LINES = /^rollout replicas ready 0\/1 \(release v1\)$[\s\S]*^rollout replicas ready 0\/1 \(release v1\) — starting$[\s\S]*^rollout replicas ready 1\/1 \(release v1\) — ready$/m;
+
+test('corral deploy follows the rollout through the status stream: one status read per change, none in between', async (t) => {
+  const f = await farm(t, 'pass');
+  await serveV0(f);
+  const started = Date.now();
+  const deploying = f.deploy();
+  await actOutRollout(f, () => f.proxy.events > 0 && f.proxy.statusReads.length > 0);
+  const r = await deploying;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^deployed blog v1 in \d+\.\d s$/m);
+  assert.match(r.err, ROLLOUT_LINES);
+  assert.equal(f.proxy.streams, 1);
+  // one read at the start, then at most one per event (and one per quiet spell, on a slow
+  // machine): the CLI waits on the stream, not a 200 ms timer
+  const quiet = Math.floor((Date.now() - started) / QUIET_RECHECK_MS);
+  assert.ok(f.proxy.statusReads.length <= 1 + f.proxy.events + quiet, `${f.proxy.statusReads.length} reads for ${f.proxy.events} events`);
+});
+
+test('corral deploy --timeout: a quiet stream still ends at the deadline with the same error and exit code', async (t) => {
+  const f = await farm(t, 'pass');
+  const r = await f.deploy('--timeout', '1');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /rollout of blog v1 not ready after 1 s \(0\/1 ready\); see `corral logs blog`/);
+  assert.equal(f.proxy.streams, 1);
+  // at the start, on the stream's first view and at the deadline; polling would have read about 6 times
+  assert.ok(f.proxy.statusReads.length <= 3, `${f.proxy.statusReads.length} reads in 1 s`);
+});
+
+test('corral deploy: the controller drops the stream mid-rollout and refuses it again; the CLI polls and finishes the same way', async (t) => {
+  const f = await farm(t, 'drop-after-first');
+  await serveV0(f);
+  const deploying = f.deploy();
+  await actOutRollout(f, () => f.proxy.dropped && f.proxy.streams >= 2);
+  const r = await deploying;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^deployed blog v1 in \d+\.\d s$/m);
+  assert.match(r.err, ROLLOUT_LINES);
+  assert.equal(f.proxy.streams, 2, 'one stream, dropped; one attempt to open it again (503)');
+});
+
+test('corral deploy: a controller without the status stream (404) is polled', async (t) => {
+  const f = await farm(t, 'missing');
+  await serveV0(f);
+  const deploying = f.deploy();
+  await actOutRollout(f, () => f.proxy.streams === 1 && f.proxy.statusReads.length > 0);
+  const r = await deploying;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, ROLLOUT_LINES);
+  assert.equal(f.proxy.events, 0);
+  await writeFile(join(f.dir, 'index.html'), 'hello again');
+  const replaced = f.deploy('--timeout', '5');
+  await waitFor(() => f.proxy.statusReads.length > 0 && f.proxy.streams === 2, { what: 'the second deploy following' });
+  assert.equal((await f.h.admin.post('/v1/sites/blog/rollback', {})).status < 300, true);
+  const gone = await replaced;
+  assert.equal(gone.code, 1);
+  assert.match(gone.err, /release v2 is no longer the desired release of blog \(now v1\)/);
+});

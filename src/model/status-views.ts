@@ -1,0 +1,62 @@
+// What the API's status routes answer (src/controller/routes/status.ts and the status
+// stream), declared once for the controller that builds them and the CLI and the web
+// console that read them. Types only: it loads nothing (the console imports this file).
+
+import type { EngineRecord, Site, SiteKind, VsStatus } from './records.ts';
+
+/** One VS. Without a status it is not started yet (no state); without an assignment it is going away. */
+export interface VirtualServerView {
+  vs: string;
+  engine: string;
+  site: string;
+  /** The site's id, when the assignment or status names it: a VS of a deleted namesake is not this site's. */
+  siteId?: string;
+  release: string;
+  customer?: string;
+  kind?: SiteKind;
+  sha256?: string;
+  assigned: boolean;
+  state?: VsStatus['state'];
+  /**
+   * Out of its site's route while the route serves the site's release (a deploy,
+   * rollback, scale-down or engine drain retired it): it keeps its open connections
+   * until the site's drain timeout, then it is stopped. Its `state` is still the engine's.
+   */
+  draining?: true;
+  address?: string;
+  port?: number;
+  pid?: number;
+  restarts?: number;
+  lastExit?: VsStatus['lastExit'];
+  updatedAt?: string;
+  /** Namespace runtime: the runtime, the VS's limits and sampled usage (see VsStatus). */
+  runtime?: VsStatus['runtime'];
+  limits?: VsStatus['limits'];
+  usage?: VsStatus['usage'];
+  /** Resident memory and CPU time used, when the controller can see the process. */
+  memoryBytes?: number;
+  cpuSeconds?: number;
+}
+
+/** GET /v1/sites/:name/status: one site's rollout. */
+export interface SiteStatus {
+  site: Site;
+  /** The desired release (the site's). */
+  release?: string;
+  replicas: number;
+  /** Virtual servers of the desired release that are ready. */
+  ready: number;
+  /** Releases of the endpoints the router currently balances over. */
+  serving: string[];
+  virtualServers: VirtualServerView[];
+}
+
+/** GET /v1/status and each `status` event of GET /v1/status/stream: the farm as the token may see it. */
+export interface FarmStatus {
+  /** Admins only (empty for a customer). */
+  engines: EngineRecord[];
+  sites: Site[];
+  virtualServers: VirtualServerView[];
+  /** The leading controller, for admins, on a farm of several (none while an election runs). */
+  leader?: { id: string; url?: string; since: string };
+}
