@@ -14,6 +14,7 @@ import { keys, type ScaleRecord, type Site } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { createEventLog } from './event-log.ts';
 import { startAutoscaler } from './autoscaler.ts';
+import { metricsRegistry } from './metrics.ts';
 
 /** A router's side as publishLoad sees it: a load the test sets, and its wake listener. */
 function fakeRouter(): LoadSource & { load: LoadReport; wake(site: string): void } {
@@ -77,6 +78,7 @@ describe('autoscaler (real store, two routers)', () => {
     assert.match(log[1]!, /^scale\.zero web: 1 → 0 replica\(s\): no request for [\d.]+s \(idle timeout 1s\)/);
     assert.match(log[2]!, /^scale\.wake web: 0 → 1 replica\(s\): woken by a request held at a router/);
     assert.equal(log.length, 3, log.join('\n'));
+    assert.match(await metricsRegistry.metrics(), /^corral_autoscale_decisions_total\{action="scale\.wake"\} [1-9]/m);
   });
 
   it('a site that stops autoscaling loses its record; a fenced-out autoscaler writes nothing', async (t) => {

@@ -11,6 +11,7 @@ import { keys, type Autoscale, type RouterLoadRecord, type ScaleRecord, type Sit
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { EventLog } from './event-log.ts';
+import { autoscaleDecisions } from './metrics.ts';
 import { DEFAULT_PANIC_WINDOW_MS, DEFAULT_STABLE_WINDOW_MS, decideReplicas, initialReplicas, type LoadSample, type ScaleTiming } from './autoscale-rule.ts';
 
 export interface AutoscalerTiming extends ScaleTiming {
@@ -109,6 +110,7 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
     const res = await store.txn({ compare: compare ? [compare] : [], success: ops });
     if (!res.succeeded) return;
     for (const d of decided) {
+      autoscaleDecisions.inc({ action: actionOf(d.from, d.record.replicas) });
       log.info({ event: 'autoscale', site: d.site.name, replicas: d.record.replicas, from: d.from }, d.record.reason);
       await events.record({
         type: 'farm', action: actionOf(d.from, d.record.replicas), site: d.site.name, customer: d.site.customer, target: `site/${d.site.name}`,

@@ -27,6 +27,13 @@ export const reconcileErrors = new Counter({
   registers: [metricsRegistry],
 });
 
+export const autoscaleDecisions = new Counter({
+  name: 'corral_autoscale_decisions_total',
+  help: 'Replica counts the autoscaler decided, by action (scale.start, scale.out, scale.in, scale.zero, scale.wake).',
+  labelNames: ['action'] as const,
+  registers: [metricsRegistry],
+});
+
 export const reconcileActions = new Counter({
   name: 'corral_reconcile_actions_total',
   help: 'Changes written by the reconciler, by kind (create, remove, route_put, route_delete).',
