@@ -44,6 +44,8 @@ export interface ControllerNodeOptions {
   /** Grace before the VSs of an engine whose lease expired are replaced; default 1 s (the lease TTL already waited). */
   engineLostGraceMs?: number;
   drainDelayMs?: number;
+  /** The autoscaler's windows (`--scale-in-window`); default the autoscaler's. */
+  autoscale?: { stableWindowMs?: number };
   /** How long an unreferenced release blob is kept after it was written (default 10 minutes, controller/blob-gc.ts). */
   blobGraceMs?: number;
   log?: Logger;
@@ -132,6 +134,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
           fence: () => fencing.election?.fence(),
           databaseSecrets: databases.secrets,
           ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+          ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
         });
         if (opts.acme) acme = await startAcmeIssuer({ store, log: log.child({ part: 'acme' }), acme: opts.acme, fence: () => fencing.election?.fence() });
         upkeep = startDatabaseUpkeep({

@@ -2,7 +2,7 @@
 // merged with the stored setting, hostile values refused before the API is asked.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoscaleBody, idleTimeoutMs } from './autoscale-flags.ts';
+import { autoscaleBody, idleTimeoutMs, scaleInWindowMs } from './autoscale-flags.ts';
 
 describe('autoscale flags (CLI)', () => {
   it('merge into the stored setting; max defaults to the current replicas; off turns it off', () => {
@@ -23,5 +23,8 @@ describe('autoscale flags (CLI)', () => {
     assert.throws(() => idleTimeoutMs('-5m'), /--idle-timeout/);
     assert.equal(idleTimeoutMs('90'), 90_000);
     assert.equal(idleTimeoutMs('1h'), 3_600_000);
+    assert.equal(scaleInWindowMs('60s'), 60_000);
+    assert.equal(scaleInWindowMs('2m'), 120_000);
+    for (const bad of ['0', '500ms', '2h', 'soon', '-1s']) assert.throws(() => scaleInWindowMs(bad), /--scale-in-window must be a duration from 1s to 60m/, bad);
   });
 });

@@ -71,6 +71,16 @@ export function idleTimeoutMs(v: string): number {
   return ms;
 }
 
+export const SCALE_IN_WINDOW_HELP = "autoscaled sites: scale in only after this long below the load that needed more replicas (Knative's stable window), 1s–60m";
+
+/** --scale-in-window of `corral up` and `corral controller`: 1 s to 60 min. */
+export function scaleInWindowMs(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'] ?? 1000) : NaN;
+  if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) throw new CliError(`--scale-in-window must be a duration from 1s to 60m (e.g. 60s, 2m), got "${v}"`);
+  return ms;
+}
+
 export function autoscaleText(a: Autoscale | undefined): string {
   if (!a) return 'off';
   const parts = [`${a.minReplicas}–${a.maxReplicas} replicas`, `target ${a.targetConcurrency ?? 'default (10)'} in flight per VS`];

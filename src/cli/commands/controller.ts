@@ -8,8 +8,10 @@ import { devCertDomains } from '../dev-cert.ts';
 import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
 import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
+import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
 
 interface ControllerOpts extends BackupFlags, AcmeFlags {
+  scaleInWindow: string;
   store?: string;
   dir?: string;
   apiPort: string;
@@ -38,7 +40,8 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
-    .option('--backup-dir <dir>', BACKUP_DIR_HELP);
+    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
+    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s');
   addAcmeFlags(controller)
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
@@ -51,6 +54,7 @@ export function registerController(program: Command, ctx: Context): void {
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
+        autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

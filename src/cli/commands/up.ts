@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
-import { durationMs } from './retry-flags.ts';
+import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
 
 interface UpOpts extends BackupFlags, AcmeFlags {
   /** --no-databases: false */
@@ -56,14 +56,14 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
     .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', 'autoscaled sites: scale in only after this long below the load that needed more replicas (Knative\'s stable window), 1s–1h', '60s');
+    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s');
   addAcmeFlags(up)
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindow(o.scaleInWindow) } };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: trustedProxies(o.trustedProxies), reservedDomains: reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) } };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -112,12 +112,6 @@ export function registerUp(program: Command, ctx: Context): void {
 
 /** How long `corral up` waits for the sites that should serve before it says it is up. */
 const SERVING_WAIT_MS = 15_000;
-
-function scaleInWindow(v: string): number {
-  const ms = durationMs(v, '--scale-in-window');
-  if (ms < 1000 || ms > 3_600_000) throw new CliError(`--scale-in-window must be from 1s to 60m, got "${v}"`);
-  return ms;
-}
 
 function port(v: string, flag: string): number {
   const n = Number(v);
