@@ -78,8 +78,12 @@ describe('ACME with two controllers on etcd', { skip, timeout: 180_000 }, () => 
     }, { timeoutMs: 10_000, what: 'a verified handshake' });
     assert.equal(curl.body, '503'); // no release deployed: the router's own answer, over the issued certificate
     const leader = controllers.findIndex((c) => c.isLeader);
-    assert.equal(orders().length, 1, 'one order in the farm');
-    assert.equal(logs[leader]!.events('acme.order').length, 1, 'placed by the leader');
+    // one certificate ordered once: every order by the leader, and only a failed one (say
+    // the router had not got the challenge yet on a loaded machine) followed by another
+    const failed = logs.flatMap((l) => l.events('acme.failed')).length;
+    assert.equal(orders().length - failed, 1, `one successful order in the farm (${orders().length} orders, ${failed} failed)`);
+    assert.equal(logs[leader]!.events('acme.order').length, orders().length, 'all placed by the leader');
+    const ordered = orders().length;
 
     // the leader goes away; the other takes over, looks at the site and orders nothing
     const follower = 1 - leader;
@@ -87,6 +91,6 @@ describe('ACME with two controllers on etcd', { skip, timeout: 180_000 }, () => 
     await controllers[leader]!.close();
     await waitFor(() => controllers[follower]!.isLeader, { timeoutMs: 20_000, what: 'the other controller to lead' });
     await waitFor(() => logs[follower]!.events('acme.pass').length > passesBefore + 1, { timeoutMs: 10_000, what: 'the new leader\'s ACME passes' });
-    assert.equal(orders().length, 1, 'still one order');
+    assert.equal(orders().length, ordered, 'the new leader ordered nothing');
   });
 });

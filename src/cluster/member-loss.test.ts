@@ -29,10 +29,12 @@ const DOWN_MS = 30_000;
 const APPLIED_WITHIN_MS = 3000;
 /**
  * Engine loss → its replicas ready elsewhere. The goal is 3 s on a quiet machine, measured by
- * bench/failover.ts (≈ 2 s to see the lease expire, then a VS start); a VS start is CPU-bound
- * and takes 1–3 s more on a machine running other tests, hence the slack here.
+ * bench/failover.ts (≈ 2 s to see the lease expire, then a VS start; here 3.0–3.7 s with the
+ * suite running beside it). A replacement on an engine that must first fetch and unpack the
+ * release is CPU-bound and took up to 10.5 s on a machine loaded to 10 on 2 cores, hence the
+ * slack: this test is about the etcd member's loss not stopping failover, the bench about its speed.
  */
-const REPLACED_WITHIN_MS = 6000;
+const REPLACED_WITHIN_MS = 12_000;
 const HOST = 'www.acme.test';
 
 describe('an etcd member dies for 30 s: the farm does not notice', { skip, timeout: 300_000 }, () => {
@@ -82,7 +84,7 @@ describe('an etcd member dies for 30 s: the farm does not notice', { skip, timeo
   });
 
   for (const which of ['raft leader', 'follower'] as const) {
-    it(`the ${which} member dies for 30 s under load: one controller leads throughout, scales applied within 3 s, a killed engine replaced, 0 failed requests`, async () => {
+    it(`the ${which} member dies for 30 s under load: one controller leads throughout, scales applied within 3 s, a killed engine replaced, 0 failed requests`, async (t) => {
       const raftLeader = await etcd.leader();
       assert.ok(raftLeader, 'etcd has a leader');
       const member = which === 'raft leader' ? raftLeader : (etcd.members.find((m) => m.running && m !== raftLeader) as EtcdMember);
@@ -91,36 +93,41 @@ describe('an etcd member dies for 30 s: the farm does not notice', { skip, timeo
       await waitFor(async () => (await siteReplicas(admin, 'www')).ready === replicas && (await siteReplicas(admin, 'www')).all.length === replicas, { what: '2 ready replicas', timeoutMs: 20_000 });
       const sampler = sampleLeaders(controllers);
       const loop = requestLoop(router.url, HOST, { concurrency: 4 });
+      t.after(async () => { await loop.stop(); await sampler.stop(); }); // also when an assertion fails
       await waitFor(() => loop.result.total > 50, { what: 'traffic through the router' });
       const lostBefore = lost.length;
 
       await member.stop('SIGKILL');
       const down = Date.now();
-      await waitFor(async () => (await etcd.leader()) !== undefined, { what: 'etcd to have a leader again', timeoutMs: 10_000 });
-      const applied = await scaleAndTime(admin, ++replicas);
-      console.log(`# ${which} down: etcd led again after ${Date.now() - down} ms; scale to ${replicas} applied in ${applied} ms`);
-      assert.ok(applied <= APPLIED_WITHIN_MS, `scale applied in ${applied} ms`);
-      await assertOneLeaderEverywhere(controllers);
+      try {
+        await waitFor(async () => (await etcd.leader()) !== undefined, { what: 'etcd to have a leader again', timeoutMs: 10_000 });
+        const applied = await scaleAndTime(admin, ++replicas);
+        console.log(`# ${which} down: etcd led again after ${Date.now() - down} ms; scale to ${replicas} applied in ${applied} ms`);
+        assert.ok(applied <= APPLIED_WITHIN_MS, `scale applied in ${applied} ms`);
+        await assertOneLeaderEverywhere(controllers);
 
-      // An engine dies too (its VSs killed at once, its lease left to run out): its replicas
-      // are ready elsewhere within the failover goal, on the two remaining members.
-      await waitFor(async () => (await siteReplicas(admin, 'www')).ready === replicas, { what: `${replicas} ready`, timeoutMs: 20_000 });
-      const victimId = (await siteReplicas(admin, 'www')).readyOn[0]!;
-      const victim = engines.splice(engines.findIndex((e) => e.id === victimId), 1)[0]!;
-      const died = Date.now();
-      await victim.destroy();
-      killed.add(keys.engine(victim.id));
-      await replacedOff(admin, 'www', victim.id, replicas, { timeoutMs: 20_000, intervalMs: 20 });
-      const replacedMs = Date.now() - died;
-      console.log(`# engine ${victim.id} died with the ${which} member down: its replicas ready elsewhere in ${replacedMs} ms`);
-      assert.ok(replacedMs <= REPLACED_WITHIN_MS, `replaced in ${replacedMs} ms`);
+        // An engine dies too (its VSs killed at once, its lease left to run out): its replicas
+        // are ready elsewhere within the failover goal, on the two remaining members.
+        await waitFor(async () => (await siteReplicas(admin, 'www')).ready === replicas, { what: `${replicas} ready`, timeoutMs: 20_000 });
+        const victimId = (await siteReplicas(admin, 'www')).readyOn[0]!;
+        const victim = engines.splice(engines.findIndex((e) => e.id === victimId), 1)[0]!;
+        const died = Date.now();
+        await victim.destroy();
+        killed.add(keys.engine(victim.id));
+        await replacedOff(admin, 'www', victim.id, replicas, { timeoutMs: 20_000, intervalMs: 20 });
+        const replacedMs = Date.now() - died;
+        console.log(`# engine ${victim.id} died with the ${which} member down: its replicas ready elsewhere in ${replacedMs} ms`);
+        assert.ok(replacedMs <= REPLACED_WITHIN_MS, `replaced in ${replacedMs} ms`);
 
-      // The member stays down for the rest of the 30 s (the fault is the point), then comes back.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, down + DOWN_MS - Date.now())));
-      const late = await scaleAndTime(admin, ++replicas);
-      console.log(`# ${which} down ${Math.round((Date.now() - down) / 1000)} s: scale to ${replicas} applied in ${late} ms`);
-      assert.ok(late <= APPLIED_WITHIN_MS, `scale applied in ${late} ms, ${DOWN_MS / 1000} s into the loss`);
-      await member.start();
+        // The member stays down for the rest of the 30 s (the fault is the point), then comes back.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, down + DOWN_MS - Date.now())));
+        const late = await scaleAndTime(admin, ++replicas);
+        console.log(`# ${which} down ${Math.round((Date.now() - down) / 1000)} s: scale to ${replicas} applied in ${late} ms`);
+        assert.ok(late <= APPLIED_WITHIN_MS, `scale applied in ${late} ms, ${DOWN_MS / 1000} s into the loss`);
+      } finally {
+        // whatever failed above, the member comes back: the next case must not start with one member down
+        if (!member.running) await member.start();
+      }
       const back = await scaleAndTime(admin, ++replicas);
       assert.ok(back <= APPLIED_WITHIN_MS, `scale applied in ${back} ms after the member came back`);
       await assertOneLeaderEverywhere(controllers);

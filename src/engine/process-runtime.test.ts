@@ -112,13 +112,18 @@ test('stop resolves right after the app exits: the exit is awaited, not polled f
   const runtime = make(base);
   onCleanup(t, () => runtime.destroy());
   const gaps: number[] = [];
+  const lags: number[] = [];
   for (let i = 0; i < 5; i++) {
     const vs = await runtime.start(appSpec(base, `prompt-${i}`));
     await waitFor(() => httpGet(vs.address, vs.port), { what: 'app to answer' });
     const exitAt = vs.exited.then(() => performance.now());
     await runtime.stop(`prompt-${i}`, 30_000);
     gaps.push(performance.now() - (await exitAt));
+    // how late a timer runs on this machine right now: a loaded machine delays every step alike
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lags.push(performance.now() - t0);
   }
   // A 20 ms poll would leave a gap of up to 20 ms after the exit, often over 15 in some of the runs.
-  assert.ok(gaps.every((g) => g < 15), `gaps from exit to stop resolving: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`);
+  assert.ok(gaps.every((g, i) => g < 15 + 2 * lags[i]!), `gaps from exit to stop resolving: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms (timer lag ${lags.map((l) => l.toFixed(1)).join(', ')} ms)`);
 });
