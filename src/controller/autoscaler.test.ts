@@ -81,6 +81,24 @@ describe('autoscaler (real store, two routers)', () => {
     assert.match(await metricsRegistry.metrics(), /^corral_autoscale_decisions_total\{action="scale\.wake"\} [1-9]/m);
   });
 
+  it('many sites deciding at once are written in several transactions (etcd takes 128 operations at most)', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-autoscaler-'));
+    const store = await openSqliteStore(join(dir, 'store.db'));
+    t.after(async () => { await store.close(); await rm(dir, { recursive: true, force: true }); });
+    const sizes: number[] = [];
+    const txn = store.txn.bind(store);
+    store.txn = async (req) => (sizes.push(req.success.length), txn(req));
+    for (let i = 0; i < 250; i++) {
+      const name = `s${i}`;
+      await store.put(keys.site(name), JSON.stringify({ id: `0${i}`, name, customer: 'acme', domains: [`${name}.test`], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: '', updatedAt: '', autoscale: { minReplicas: 1, maxReplicas: 2 } }));
+    }
+    const scaler = await startAutoscaler({ store, events: createEventLog(store), timing: { tickMs: 60_000 } });
+    t.after(() => scaler.close());
+    await scaler.runOnce();
+    assert.equal((await store.range(keys.scales)).kvs.length, 250);
+    assert.ok(sizes.length >= 3 && sizes.every((n) => n <= 100), `transactions of ${sizes.join(', ')} operations`);
+  });
+
   it('a site that stops autoscaling loses its record; a fenced-out autoscaler writes nothing', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'corral-autoscaler-'));
     const store = await openSqliteStore(join(dir, 'store.db'));

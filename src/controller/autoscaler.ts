@@ -36,6 +36,8 @@ export interface Autoscaler {
   close(): Promise<void>;
 }
 
+const MAX_TXN_OPS = 100;
+
 /** A router's record older than this many ticks no longer counts (the router is gone or stuck). */
 const FRESH_TICKS = 3;
 
@@ -105,10 +107,13 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
     for (const name of memory.keys()) if (!autoscaled.has(name)) memory.delete(name);
     if (ops.length === 0) return;
 
-    const compare = opts.fence?.();
-    if (opts.fence && !compare) return; // not the leader (any more): the next leader decides
-    const res = await store.txn({ compare: compare ? [compare] : [], success: ops });
-    if (!res.succeeded) return;
+    // in transactions of at most MAX_TXN_OPS (etcd's limit is 128 operations)
+    for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
+      const compare = opts.fence?.();
+      if (opts.fence && !compare) return; // not the leader (any more): the next leader decides
+      const res = await store.txn({ compare: compare ? [compare] : [], success: ops.slice(i, i + MAX_TXN_OPS) });
+      if (!res.succeeded) return;
+    }
     for (const d of decided) {
       autoscaleDecisions.inc({ action: actionOf(d.from, d.record.replicas) });
       log.info({ event: 'autoscale', site: d.site.name, replicas: d.record.replicas, from: d.from }, d.record.reason);
