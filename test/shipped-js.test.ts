@@ -2,6 +2,7 @@
 // static web runtime inside each VS) run with plain `node` from dist/, never TypeScript
 // through tsx. A module resolve hook given in NODE_OPTIONS refuses tsx and any `.ts`
 // module; the farm must come up, deploy and serve with it in place.
+import { waitFor } from '../src/lib/wait.ts';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -73,8 +74,8 @@ describe('the shipped package runs on plain node', () => {
       const token = /token: (\S+)/.exec(created.stdout)![1]!;
       await ok(farm.cli(['site', 'create', site, '--domain', `${site}.test`, '--kind', 'static'], { token }));
       await ok(farm.cli(['deploy', join(REPO, 'examples', 'static-site'), '--site', site], { token }));
-      const page = await get(farm.routerUrl, `${site}.test`, '/');
-      assert.equal(page.status, 200);
+      // the deploy is done once the route names the release; router workers get it a moment later
+      await waitFor(async () => (await get(farm.routerUrl, `${site}.test`, '/')).status === 200, { what: 'the site served', timeoutMs: 5_000 });
       const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_SITE=${site}`) && p.argv[0] === process.execPath);
       assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.js')]]);
     });
