@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import { CliError } from '../errors.ts';
 import { reservedDomains } from './cluster-options.ts';
 
-test('--reserved-domains takes a comma-separated list of names and *. wildcards', () => {
-  assert.deepEqual(reservedDomains(undefined), []);
-  assert.deepEqual(reservedDomains(' Status.Farm.example, *.corp.example,,status.farm.example. '), ['status.farm.example', '*.corp.example']);
+test('--reserved-domains takes a comma-separated list of names and *. wildcards', async () => {
+  assert.deepEqual(await reservedDomains(undefined), []);
+  assert.deepEqual(await reservedDomains(' Status.Farm.example, *.corp.example,,status.farm.example. '), ['status.farm.example', '*.corp.example']);
   for (const bad of ['ok.example,not a host', 'http://x.example', '*.*.x.example']) {
-    assert.throws(() => reservedDomains(bad), (err: unknown) => err instanceof CliError && /^--reserved-domains: reserved domain .* is not a hostname/.test(err.message), bad);
+    await assert.rejects(() => reservedDomains(bad), (err: unknown) => err instanceof CliError && /^--reserved-domains: reserved domain .* is not a hostname/.test(err.message), bad);
   }
 });

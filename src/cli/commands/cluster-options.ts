@@ -1,7 +1,6 @@
 // Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { domainRules } from '../../controller/index.ts';
 import { CliError } from '../errors.ts';
 import { parseTrustedProxies, trustedProxyError } from '../../router/index.ts';
 import type { Context } from '../context.ts';
@@ -41,10 +40,15 @@ export function trustedProxies(v: string | undefined): string[] {
 /** The --trusted-proxies option's help text (corral up, corral router). */
 export const TRUSTED_PROXIES_HELP = 'addresses or CIDR blocks (comma-separated) of the proxies in front of the router: only they may pass X-Forwarded-* and Forwarded on (extended); every other client\'s are replaced. Default: none';
 
-/** --reserved-domains a.example,*.b.example: names customers may not claim (checked here, so a typo fails at start). */
-export function reservedDomains(v: string | undefined, flag = '--reserved-domains'): string[] {
+/**
+ * --reserved-domains a.example,*.b.example: names customers may not claim (checked here, so a
+ * typo fails at start). The controller's domain rules are loaded here, not with this module:
+ * `corral router` and `corral engine` share it and need none of the controller's code.
+ */
+export async function reservedDomains(v: string | undefined, flag = '--reserved-domains'): Promise<string[]> {
   if (v === undefined) return [];
   const list = v.split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const { domainRules } = await import('../../controller/index.ts');
   try {
     return [...domainRules(list).reserved];
   } catch (err) {

@@ -50,7 +50,7 @@ export function registerController(program: Command, ctx: Context): void {
       const backup = backupPlan(o, dir);
       const acme = acmeSettings(o);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
-      const reserved = [...devCertDomains(), ...reservedDomains(o.reservedDomains)];
+      const reserved = [...devCertDomains(), ...(await reservedDomains(o.reservedDomains))];
       const node = await startControllerNode({
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { startRouterNode } from '../../cluster/index.ts';
+import { startRouterNode } from '../../cluster/router-role.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { port, roleToken, TRUSTED_PROXIES_HELP, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
