@@ -174,7 +174,9 @@ test('corral deploy: the controller drops the stream mid-rollout and refuses it 
   const r = await deploying;
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^deployed blog v1 in \d+\.\d s$/m);
-  assert.match(r.err, ROLLOUT_LINES);
+  // polling: a read in flight when the VS turned `starting` may still see the state before, so
+  // the `starting` line may be skipped; the first and last lines are the same as when following
+  assert.match(r.err, /^rollout replicas ready 0\/1 \(release v1\)$[\s\S]*^rollout replicas ready 1\/1 \(release v1\) — ready$/m);
   assert.equal(f.proxy.streams, 2, 'one stream, dropped; one attempt to open it again (503)');
 });
 
