@@ -5,7 +5,7 @@
 // a client's retry is what waits. When the primary changes, every connection still open
 // to the old one is cut: a demoted or cut-off primary gets no more writes through here.
 
-import net from 'node:net';
+import { startTcpForwarder } from '../lib/tcp-forwarder.ts';
 import type { Logger } from '../lib/log.ts';
 import type { DbEndpoint } from './db-primary.ts';
 
@@ -25,54 +25,11 @@ export interface DbForwarder {
   close(): Promise<void>;
 }
 
-export async function startDbForwarder(opts: DbForwarderOptions): Promise<DbForwarder> {
-  const open = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    const to = opts.primary();
-    if (!to) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect({ host: to.host, port: to.port, allowHalfOpen: true });
-    open.add(client);
-    open.add(upstream);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', (err) => {
-      opts.log?.debug({ err: err.message, to: `${to.host}:${to.port}` }, 'db.forward_failed');
-      end();
-    }).on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: opts.host, port: opts.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  const cut = () => {
-    for (const s of open) s.destroy();
-    open.clear();
-  };
-  let closing: Promise<void> | undefined;
-  return {
+export function startDbForwarder(opts: DbForwarderOptions): Promise<DbForwarder> {
+  return startTcpForwarder({
     host: opts.host,
-    port,
-    cut,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        cut();
-      });
-      return closing;
-    },
-  };
+    port: opts.port,
+    target: opts.primary,
+    onUpstreamError: (err, to) => opts.log?.debug({ err: err.message, to: `${to.host}:${to.port}` }, 'db.forward_failed'),
+  });
 }

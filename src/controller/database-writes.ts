@@ -5,7 +5,7 @@
 // only by `credentials` (and once, on create, rotate and restore --into).
 
 import { randomBytes } from 'node:crypto';
-import { keys, type DatabaseBackup, type DatabaseRecord, type Site } from '../model/index.ts';
+import { keys, type DatabaseBackup, type DatabaseCredentials, type DatabaseRecord, type DatabaseView, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { DatabaseOptions } from './options.ts';
@@ -21,25 +21,10 @@ export interface DatabaseDeps extends DatabaseOptions {
 export const DEFAULT_CONNECTION_LIMIT = 20;
 export const DEFAULT_QUOTA_MB = 1024;
 
-/** What the owner sees: never a password. */
-export interface DatabaseView {
-  name: string;
-  customer: string;
-  /** Its name inside PostgreSQL (PGDATABASE). */
-  pgDatabase: string;
-  user: string;
-  connectionLimit: number;
-  quotaMb: number;
-  sizeBytes?: number;
-  readOnly: boolean;
-  backup?: { everySeconds: number; keep: number };
-  createdAt: string;
-}
+export type { DatabaseView };
 
-export interface Credentials {
-  database: string;
-  user: string;
-  password: string;
+/** A login as the API hands it to the owner, with where a VS finds it. */
+export interface Credentials extends DatabaseCredentials {
   /** Where a VS reaches it is set by its engine (PGHOST, PGPORT, DATABASE_URL). */
   note: string;
 }

@@ -7,8 +7,8 @@
 // exits or is stopped. Connections reach the guest from the host's side of the bridge,
 // as a router on the same host would: the guests' egress rules are unchanged.
 
-import net from 'node:net';
 import type { Logger } from '../lib/log.ts';
+import { startTcpForwarder } from '../lib/tcp-forwarder.ts';
 import type { RunningVs, Runtime, VsSpec } from './runtime.ts';
 
 export function publishOn(inner: Runtime, address: string, log?: Logger): Runtime {
@@ -60,44 +60,10 @@ interface Forward {
   close(): Promise<void>;
 }
 
-async function forward(address: string, toHost: string, toPort: number, log?: Logger): Promise<Forward> {
-  const open = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    const upstream = net.connect({ host: toHost, port: toPort, allowHalfOpen: true });
-    open.add(client);
-    open.add(upstream);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', (err) => {
-      log?.debug({ err: err.message, to: `${toHost}:${toPort}` }, 'vs.forward_failed');
-      end();
-    }).on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
+function forward(address: string, toHost: string, toPort: number, log?: Logger): Promise<Forward> {
+  return startTcpForwarder({
+    host: address,
+    target: () => ({ host: toHost, port: toPort }),
+    onUpstreamError: (err) => log?.debug({ err: err.message, to: `${toHost}:${toPort}` }, 'vs.forward_failed'),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: address, port: 0 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of open) s.destroy();
-        open.clear();
-      });
-      return closing;
-    },
-  };
 }

@@ -7,3 +7,4 @@ export { RETRY_DEFAULTS } from './retry-defaults.ts';
 export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
 export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.ts';
 export { acmeNames, tlsModeOf } from './tls-mode.ts';
+export type { DatabaseView, DatabaseCredentials } from './database-views.ts';

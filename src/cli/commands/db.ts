@@ -1,29 +1,11 @@
 // corral db create|list|show|set|delete|credentials|rotate|backup|backups|restore
 import type { Command } from 'commander';
-import type { DatabaseBackup } from '../../model/index.ts';
+import type { DatabaseBackup, DatabaseCredentials as Credentials, DatabaseView } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printColumns, type ListingOpts } from '../output.ts';
 import { confirm } from '../confirm.ts';
 
-interface DatabaseView {
-  name: string;
-  customer: string;
-  pgDatabase: string;
-  user: string;
-  connectionLimit: number;
-  quotaMb: number;
-  sizeBytes?: number;
-  readOnly: boolean;
-  backup?: { everySeconds: number; keep: number };
-  createdAt: string;
-}
-
-interface Credentials {
-  database: string;
-  user: string;
-  password: string;
-}
 
 interface SettingOpts {
   connections?: string;

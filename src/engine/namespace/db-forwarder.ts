@@ -5,7 +5,7 @@
 // Bytes are piped as they come (TLS, if a client asks, is PostgreSQL's business); PostgreSQL
 // authenticates every login (pg_hba `samerole`, scram-sha-256).
 
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { startTcpForwarder } from '../../lib/tcp-forwarder.ts';
 import type { DatabaseTarget } from '../runtime.ts';
 
 export const GUEST_DB_PORT = 5432;
@@ -16,35 +16,7 @@ export interface DbForwarder {
   close(): Promise<void>;
 }
 
-export function startDbForwarder(host: string, target: DatabaseTarget, port = GUEST_DB_PORT): Promise<DbForwarder> {
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      let closed: Promise<void> | undefined;
-      resolve({
-        address: { host, port },
-        close() {
-          closed ??= new Promise((r) => {
-            server.close(() => r());
-            for (const s of open) s.destroy();
-          });
-          return closed;
-        },
-      });
-    });
-  });
+export async function startDbForwarder(host: string, target: DatabaseTarget, port = GUEST_DB_PORT): Promise<DbForwarder> {
+  const f = await startTcpForwarder({ host, port, target: () => target });
+  return { address: { host, port: f.port }, close: () => f.close() };
 }
