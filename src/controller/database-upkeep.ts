@@ -9,7 +9,7 @@
 //      site's roll is done) is dropped.
 // One pass at a time; a failure is logged and the next pass tries again.
 
-import { keys, type Assignment, type DatabaseRecord } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type Site } from '../model/index.ts';
 import type { Logger } from '../lib/log.ts';
 import { backupDatabase, listBackups, pruneBackups, updateDatabase, type DatabaseDeps } from './database-writes.ts';
 import type { EventLog } from './event-log.ts';
@@ -30,11 +30,19 @@ export interface DatabaseUpkeep {
 }
 
 const MIB = 1024 * 1024;
+/**
+ * A rotated-out login is dropped only after no assignment has named it for this long, or for
+ * its sites' longest drain timeout and a minute more if that is longer: a server whose
+ * assignment is gone may still be draining and answering with its pooled connections.
+ */
+export const LOGIN_DROP_GRACE_MS = 150_000;
 /** A size is written back when it moved this much (or the read-only state flips). */
 const SIZE_STEP = 64 * 1024;
 
 export function startDatabaseUpkeep(opts: DatabaseUpkeepOptions): DatabaseUpkeep {
   const now = opts.now ?? Date.now;
+  /** Retired logins no assignment names, since when (this leader's memory: a new leader waits the grace again). */
+  const unusedSince = new Map<string, number>();
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
   const pass = async () => {
@@ -90,13 +98,23 @@ export function startDatabaseUpkeep(opts: DatabaseUpkeepOptions): DatabaseUpkeep
 
   async function dropRetiredLogins(dbs: DatabaseRecord[]): Promise<void> {
     const used = new Set((await listRecords<Assignment>(opts.store, keys.assignments)).map((a) => a.database?.user).filter((u) => u !== undefined));
+    for (const u of used) unusedSince.delete(u);
+    const sites = await listRecords<Site>(opts.store, keys.sites);
     for (const db of dbs) {
-      const retired = db.logins.slice(0, -1).filter((l) => !used.has(l.user));
+      const drains = sites.filter((s) => s.database === db.name).map((s) => (s.drainTimeoutMs ?? 0) + 60_000);
+      const grace = Math.max(LOGIN_DROP_GRACE_MS, ...drains);
+      const retired = db.logins.slice(0, -1).filter((l) => {
+        if (used.has(l.user)) return false;
+        const since = unusedSince.get(l.user) ?? now();
+        unusedSince.set(l.user, since);
+        return now() - since >= grace;
+      });
       if (retired.length === 0) continue;
       for (const l of retired) await opts.service.dropLogin(db.pgName, l.user);
       const ref = await readRecord<DatabaseRecord>(opts.store, keys.database(db.name));
       if (!ref) continue;
       const gone = new Set(retired.map((l) => l.user));
+      for (const u of gone) unusedSince.delete(u);
       await updateDatabase(opts.store, ref, { ...ref.value, logins: ref.value.logins.filter((l) => !gone.has(l.user)) });
       opts.log.info({ event: 'database.login_dropped', database: db.name, users: [...gone] }, 'rotated-out logins dropped');
     }

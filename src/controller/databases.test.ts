@@ -10,7 +10,7 @@ import { waitFor } from '../lib/wait.ts';
 import { keys, type DatabaseRecord, type FarmEvent } from '../model/index.ts';
 import { startBlobGc } from './blob-gc.ts';
 import { databaseSecrets } from './database-secrets.ts';
-import { startDatabaseUpkeep } from './database-upkeep.ts';
+import { LOGIN_DROP_GRACE_MS, startDatabaseUpkeep } from './database-upkeep.ts';
 import { createEventLog } from './event-log.ts';
 import { startController, type Client, type Harness } from './test-harness.ts';
 
@@ -286,17 +286,24 @@ describe('customer databases', { skip }, () => {
     // a server still running with the old login keeps it valid
     const vs = { vs: 'web-1', engine: 'e1', site: 'web', customer: 'acme', kind: 'app', release: 'v1', sha256: '0'.repeat(64), healthPath: '/', env: {}, domains: [], database: { name: old.database, user: old.user, password: old.password }, createdAt: new Date().toISOString() };
     await h.store.put(keys.assignment('e1', 'web-1'), JSON.stringify(vs));
-    const upkeep = startDatabaseUpkeep({ store: h.store, blobs: h.blobs, service: pgs.admin, secrets, events: createEventLog(h.store), log: silentLogger, intervalMs: 3_600_000 });
+    let clock = Date.now();
+    const upkeep = startDatabaseUpkeep({ store: h.store, blobs: h.blobs, service: pgs.admin, secrets, events: createEventLog(h.store), log: silentLogger, intervalMs: 3_600_000, now: () => clock });
     t.after(() => upkeep.close());
     await upkeep.runOnce();
     await (await login(old)).query('INSERT INTO t VALUES (3)');
-    // the roll is done (the old server's assignment is gone): the old login is dropped
+    // the roll is done (the old server's assignment is gone), but it may still be draining:
+    // the old login keeps working for the grace, then it is dropped
     await h.store.delete(keys.assignment('e1', 'web-1'));
+    await upkeep.runOnce();
+    clock += LOGIN_DROP_GRACE_MS - 1000;
+    await upkeep.runOnce();
+    await (await login(old)).query('INSERT INTO t VALUES (4)');
+    clock += 1000;
     await upkeep.runOnce();
     await refused(old.database, old.user, old.password);
     const record = JSON.parse((await h.store.get(keys.database('turn')))!.value) as DatabaseRecord;
     assert.deepEqual(record.logins.map((l) => l.user), [fresh.user]);
-    assert.equal((await nc.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 3);
+    assert.equal((await nc.query('SELECT count(*)::int AS n FROM t')).rows[0].n, 4);
   });
 
   it('deletes a database only once no site uses it, and PostgreSQL forgets it', async (t) => {
