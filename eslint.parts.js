@@ -15,7 +15,7 @@ const INDEX = ['index.ts'];
 /** The model's index, and its modules that load no typebox (constants the light CLI commands use: src/model/README.md). */
 const MODEL_FOR_CLI = [...INDEX, 'retry-defaults.ts', 'balance-policies.ts'];
 /** The cluster's index, and the router role alone (router-role.ts: `corral router` loads no controller or engine code). */
-const CLUSTER_FOR_CLI = [...INDEX, 'router-role.ts'];
+const CLUSTER_FOR_CLI = [...INDEX, 'router-role.ts', 'router-boot.ts'];
 const ASSEMBLY = { ...Object.fromEntries(PARTS.map((p) => [p, INDEX])), lib: ANY, model: MODEL_FOR_CLI, cluster: CLUSTER_FOR_CLI };
 
 /** What each part may import: part → '*' (any file) or the only files allowed. */
@@ -29,7 +29,7 @@ export const MAY_IMPORT = {
   router: { lib: ANY, model: ANY, store: ['types.ts'] },
   database: { lib: ANY },
   cli: ASSEMBLY,
-  cluster: ASSEMBLY,
+  cluster: { ...ASSEMBLY, router: [...INDEX, 'primary.ts'] },
 };
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

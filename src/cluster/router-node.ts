@@ -11,12 +11,13 @@
 import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
-  bootRouterCluster, buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
-  type BootedRouterCluster, type CertificatePem, type LoadSource, type Router, type SiteStats,
+  buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  type CertificatePem, type Router, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { joinFarm } from './join.ts';
+import { bootWorkers, type BuiltRouter } from './router-boot.ts';
 import { register } from './registration.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { liveEndpoints } from './live-endpoints.ts';
@@ -37,6 +38,8 @@ export interface RouterNodeOptions {
   /** The proxies in front of this router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
   trustedProxies?: readonly string[];
   log?: Logger;
+  /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
+  booting?: Promise<BuiltRouter>;
 }
 
 export interface RouterNode {
@@ -51,23 +54,12 @@ export interface RouterNode {
   close(): Promise<void>;
 }
 
-/** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
-interface Built {
-  router?: Router;
-  sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
-  /** Its per-site load and wakes (publish-load.ts). */
-  load: LoadSource;
-  registry(): Registry;
-  /** Listen (HTTP, then HTTPS when asked): only once the first table is in. */
-  listen(): Promise<{ port: number; httpsPort?: number }>;
-  close(): Promise<void>;
-  destroy(): Promise<void>;
-}
+type Built = BuiltRouter;
 
 export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNode> {
   const log = opts.log ?? logger('router');
   // workers load their code while this process joins the farm and opens the store
-  const booting = (opts.workers ?? 1) > 1 ? bootWorkers(opts, log) : undefined;
+  const booting = opts.booting ?? ((opts.workers ?? 1) > 1 ? bootWorkers(opts, log) : undefined);
   booting?.catch(() => {}); // awaited below
   const stops: Array<() => void> = [];
   let built: Built | undefined;
@@ -146,19 +138,3 @@ function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
   };
 }
 
-async function bootWorkers(opts: RouterNodeOptions, log: Logger): Promise<Built> {
-  const rc: BootedRouterCluster = await bootRouterCluster({
-    workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
-    ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),
-    router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
-  });
-  return {
-    sink: rc, load: rc, registry: () => rc.metricsRegistry(),
-    async listen() {
-      await rc.listen(); // every worker starts with the table and certificates set so far
-      return { port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}) };
-    },
-    close: () => rc.close(),
-    destroy: () => rc.close(0),
-  };
-}

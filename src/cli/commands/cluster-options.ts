@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
-import { parseTrustedProxies, trustedProxyError } from '../../router/index.ts';
 import type { Context } from '../context.ts';
 
 export function port(v: string, flag: string): number {
@@ -26,9 +25,14 @@ export function workerCount(v: string, flag: string): number {
   return n;
 }
 
-/** --trusted-proxies <ip|cidr,…>: the proxies in front of the router; absent → none. */
-export function trustedProxies(v: string | undefined): string[] {
+/**
+ * --trusted-proxies <ip|cidr,…>: the proxies in front of the router; absent → none. The
+ * router's parser is loaded here, not with this module (`corral router` forks its workers
+ * before it loads the router).
+ */
+export async function trustedProxies(v: string | undefined): Promise<string[]> {
   if (v === undefined) return [];
+  const { parseTrustedProxies, trustedProxyError } = await import('../../router/index.ts');
   const list = parseTrustedProxies(v);
   for (const entry of list) {
     const bad = trustedProxyError(entry);

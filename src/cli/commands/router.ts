@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { startRouterNode } from '../../cluster/router-role.ts';
+import { logger } from '../../lib/log.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { port, roleToken, TRUSTED_PROXIES_HELP, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
@@ -30,13 +30,20 @@ export function registerRouter(program: Command, ctx: Context): void {
       if (!o.join) throw new CliError('corral router needs --join <controller-url> --token <join-token>');
       const id = o.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'router');
       const workers = workerCount(o.workers, '--workers');
-      const proxies = trustedProxies(o.trustedProxies);
+      const proxies = await trustedProxies(o.trustedProxies);
       const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
-      const node = await startRouterNode({ join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers,
+      const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers,
         ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
         ...(https ? { https } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
-      });
+      };
+      // the workers are forked first (the router cluster's primary alone is light) and load
+      // their code while this process loads the rest of the router node and joins the farm
+      const log = logger('router');
+      const booting = workers > 1 ? (await import('../../cluster/router-boot.ts')).bootWorkers(options, log) : undefined;
+      booting?.catch(() => {}); // startRouterNode awaits it
+      const { startRouterNode } = await import('../../cluster/router-role.ts');
+      const node = await startRouterNode({ ...options, log, ...(booting ? { booting } : {}) });
       ctx.print.out(`Corral router is up at ${node.url} (sites by Host header; ${workers === 1 ? 'in this process' : `${workers} workers`}). Press Ctrl-C to stop.`);
       if (node.httpsUrl) ctx.print.out(`https    ${node.httpsUrl}`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);

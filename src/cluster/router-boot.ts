@@ -1,0 +1,41 @@
+// A router node's workers, forked as early as its command can (the router cluster's primary
+// alone is loaded here: src/router/primary.ts), so they load their code while the rest of
+// the node loads and joins the farm. router-node.ts takes the booting cluster, or boots it
+// itself.
+
+import type { Registry } from 'prom-client';
+import type { Logger } from '../lib/log.ts';
+import { bootRouterCluster } from '../router/primary.ts';
+import type { LoadSource, Router } from '../router/index.ts';
+import type { RouterNodeOptions } from './router-node.ts';
+
+/** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
+export interface BuiltRouter {
+  router?: Router;
+  sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
+  /** Its per-site load and wakes (publish-load.ts). */
+  load: LoadSource;
+  registry(): Registry;
+  /** Listen (HTTP, then HTTPS when asked): only once the first table is in. */
+  listen(): Promise<{ port: number; httpsPort?: number }>;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** Fork opts.workers router workers and set them up as the node's router. */
+export async function bootWorkers(opts: Pick<RouterNodeOptions, 'workers' | 'httpPort' | 'host' | 'https' | 'metrics' | 'trustedProxies'>, log: Logger): Promise<BuiltRouter> {
+  const rc = await bootRouterCluster({
+    workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
+    ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),
+    router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
+  });
+  return {
+    sink: rc, load: rc, registry: () => rc.metricsRegistry(),
+    async listen() {
+      await rc.listen(); // every worker starts with the table and certificates set so far
+      return { port: rc.port, ...(rc.httpsPort !== undefined ? { httpsPort: rc.httpsPort } : {}) };
+    },
+    close: () => rc.close(),
+    destroy: () => rc.close(0),
+  };
+}
