@@ -3,6 +3,7 @@
 // that arrive at both routers at once, all served by the one VS the wake started; load
 // at either router keeps it awake. Root only (namespaces), needs etcd.
 import assert from 'node:assert/strict';
+import { setInterval as pace } from 'node:timers/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,11 +50,12 @@ describe('scale to zero behind two router nodes', { skip, timeout: 180_000 }, ()
     await waitFor(async () => (await get(r2Url, HOST)).status === 200, { what: 'nap served through r2', timeoutMs: 30_000 });
 
     // load at r2 alone, a request every 500 ms for three idle timeouts: never idle
+    // (a paced load, not a wait: one request per 500 ms tick for 6 s)
     const until = Date.now() + 6_000;
-    while (Date.now() < until) {
+    for await (const _tick of pace(500)) {
       assert.equal((await get(r2Url, HOST)).status, 200);
       assert.equal(await servers(), 1, 'awake while r2 has requests');
-      await new Promise((r) => setTimeout(r, 500));
+      if (Date.now() >= until) break;
     }
 
     await waitFor(async () => (await servers()) === 0, { what: 'idle, its VS stopped', timeoutMs: 30_000 });
