@@ -2,7 +2,7 @@
 // site's env plus Corral's variables, never the engine's own environment (so no
 // engine secrets leak into a customer's process).
 
-import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
+import { bundledEntryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { MissingCommandError } from './errors.ts';
 import type { DatabaseTarget, VsSpec } from './runtime.ts';
 
@@ -12,8 +12,8 @@ export interface Launch {
   env: Record<string, string>;
 }
 
-/** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.js once built. */
-export const WEB_RUNTIME_MAIN = entryBeside(import.meta.url, '../web-runtime/main');
+/** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.bundle.js once built. */
+export const WEB_RUNTIME_MAIN = bundledEntryBeside(import.meta.url, '../web-runtime/main');
 
 /** Node arguments for the web runtime: none for the built JavaScript; tsx when the sources run under it. */
 export function defaultNodeArgs(): string[] {
