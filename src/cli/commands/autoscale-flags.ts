@@ -71,7 +71,14 @@ export function idleTimeoutMs(v: string): number {
   return ms;
 }
 
-export const SCALE_IN_WINDOW_HELP = "autoscaled sites: scale in only after this long below the load that needed more replicas (Knative's stable window), 1s–60m";
+/** --scale-in-window, shared by `corral up` and `corral controller`. */
+export interface ScaleInFlags {
+  scaleInWindow: string;
+}
+
+export function addScaleInFlags(cmd: Command): Command {
+  return cmd.option('--scale-in-window <duration>', "autoscaled sites: scale in only after this long below the load that needed more replicas (Knative's stable window), 1s–60m", '60s');
+}
 
 /** --scale-in-window of `corral up` and `corral controller`: 1 s to 60 min. */
 export function scaleInWindowMs(v: string): number {
