@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
+import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 
-interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
+interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
   /** --no-databases: false */
   databases?: boolean;
   dir?: string;
@@ -46,7 +47,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto');
   addReservedDomainsFlag(up)
     .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it');
-  addTrustedProxiesFlag(up)
+  addWakeQueueFlags(addTrustedProxiesFlag(up))
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
@@ -58,7 +59,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) } };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) } };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
