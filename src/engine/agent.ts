@@ -122,9 +122,9 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     for (const [vs, a] of desired) {
       const unit = units.get(vs);
       if (!unit) startUnit(a);
-      else if (JSON.stringify(unit.assignment) !== JSON.stringify(a)) stopUnit(unit, 'vs.assignment_changed');
+      else if (JSON.stringify(unit.assignment) !== JSON.stringify(a)) stopUnit(unit, 'vs.assignment_changed', 'assignment changed: stopping the virtual server');
     }
-    for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned');
+    for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned', 'unassigned: stopping the virtual server');
   }
 
   // Watch this engine's assignments; every change (the first read too) reconciles.
@@ -138,14 +138,14 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   function startUnit(assignment: Assignment) {
     const unit = createVsUnit({ assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate });
     units.set(assignment.vs, unit);
-    log.info({ vs: assignment.vs, site: assignment.site, release: assignment.release }, 'vs.assigned');
+    log.info({ event: 'vs.assigned', vs: assignment.vs, site: assignment.site, release: assignment.release }, 'virtual server assigned');
     unit.start();
   }
 
-  function stopUnit(unit: VsUnit, event: string) {
+  function stopUnit(unit: VsUnit, event: string, message: string) {
     if (stopping.has(unit)) return;
     stopping.add(unit);
-    log.info({ vs: unit.assignment.vs }, event);
+    log.info({ event, vs: unit.assignment.vs }, message);
     void unit.stop(graceMs).finally(() => {
       stopping.delete(unit);
       if (units.get(unit.assignment.vs) === unit) units.delete(unit.assignment.vs);
@@ -161,11 +161,11 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
 
     async start() {
       const reaped = await runtime.reapOrphans();
-      if (reaped > 0) log.warn({ reaped }, 'engine.orphans_reaped');
+      if (reaped > 0) log.warn({ event: 'engine.orphans_reaped', reaped }, 'virtual servers left by an earlier run stopped');
       await lease.start();
       await watchDesired();
       await janitor.start();
-      log.info({ runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine.started');
+      log.info({ event: 'engine.started', runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine started');
     },
 
     async fault(kind, durationMs, vs) {
@@ -208,7 +208,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
         await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs)));
         statuses.close();
         await lease.close();
-        log.info('engine.closed');
+        log.info({ event: 'engine.closed' }, 'engine closed');
       })();
       return closing;
     },
