@@ -111,7 +111,7 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
 async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmRouter> {
   const devCert = o.httpsPort !== undefined ? await ensureDevCertificate(o.dir) : undefined;
   const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, siteLogDir: routerLogDir(o.dir), drainTimeoutMs: STOP_DRAIN_MS, metrics: true, trustedProxies: o.trustedProxies, ...o.wake, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
-  const stats = trackSiteStats([router.server, router.tlsServer]);
+  const stats = trackSiteStats(router);
   const stops: Array<() => void> = [];
   const close = async () => {
     stops.forEach((stop) => stop());

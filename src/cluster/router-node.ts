@@ -115,7 +115,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 
 function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
   const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], ...opts.wake, tls: opts.https?.cert ?? null });
-  const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
+  const stats: SiteStats | undefined = opts.metrics ? trackSiteStats(router) : undefined;
   const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();

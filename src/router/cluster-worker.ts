@@ -58,7 +58,7 @@ process.on('message', (m: PrimaryMessage) => {
     const loaded = router;
     setInterval(() => send({ type: 'load', sites: loaded.takeLoad() }), LOAD_MS).unref();
     if (m.options.metrics) {
-      stats = trackSiteStats([router.server, router.tlsServer], Date.now, onSample);
+      stats = trackSiteStats(router, Date.now, onSample);
       stats.setRoutes(m.routes);
       setInterval(() => void report().catch(() => {}), REPORT_MS).unref();
     }

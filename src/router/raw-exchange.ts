@@ -5,9 +5,9 @@
 import type { ClientReply } from './client-exchange.ts';
 import { clientResponseRawHeaders } from './forward-headers.ts';
 import type { ExchangeSink, RawConnection } from './raw-connection.ts';
-import type { RelayFailure } from './response-relay.ts';
+import type { Exchange, RelayFailure } from './upstream.ts';
 
-export class RawExchange implements ExchangeSink {
+export class RawExchange implements ExchangeSink, Exchange {
   conn: RawConnection | undefined;
   readonly #res: ClientReply;
   readonly #skipBody: boolean;

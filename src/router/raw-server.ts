@@ -1,16 +1,17 @@
-// The raw front: the router's own HTTP/1.1 server path for the common request — no body,
-// no upgrade — in front of node:http. It takes over the http.Server's 'connection'
-// event, parses each request with node's llhttp in strict mode (raw-parser.ts, the same
-// parser and settings node:http uses), and emits the server's 'request' event with a
-// RawRequest and RawReply (raw-message.ts), so the request chain in router.ts and the
-// site stats serve it exactly as they serve node:http's own request objects. The same
+// The raw front (a Front, front.ts): the router's own HTTP/1.1 server path for the common
+// request — no body, no upgrade — in front of node:http. It takes over the http.Server's
+// 'connection' event, parses each request with node's llhttp in strict mode
+// (raw-parser.ts, the same parser and settings node:http uses), and hands the request
+// chain a RawRequest and RawReply (raw-message.ts), which router.ts serves exactly as it
+// serves node:http's own request objects. The same
 // front reads the HTTPS listener's HTTP/1.1 connections once their handshake is done
 // (installTlsRawFront): a TLSSocket is read like a plain socket.
 //
 // A request the raw front does not take (a body, Expect, an upgrade, CONNECT) hands the
 // whole connection to node:http: once every earlier reply is written, the request's head
 // (re-serialised from what llhttp parsed) and whatever followed it are put back in front
-// of the socket's stream, and node:http's own connection listener takes the socket.
+// of the socket's stream, and node:http's own connection listener takes the socket: from
+// there node's front (node-front.ts) hands the chain its requests.
 //
 // What node:http would do, the raw front does alike: a parse error → 400 (431 for an
 // oversized head) and close; HTTP/1.1 without Host → 400; pipelined requests answered in
@@ -25,20 +26,15 @@ import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { RouterConfig } from './options.ts';
+import type { Front, RequestChain } from './front.ts';
+import { installNodeFront } from './node-front.ts';
 import { consumeReads, requestParser, takeNodeListener, type ConsumedReads, type NodeConnectionListener, type RequestParser } from './raw-parser.ts';
 import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from './retry-policy.ts';
 
-export interface RawFront {
-  /** Close idle connections now and the others once their reply is written (the router is closing). */
-  closeIdle(): void;
-  /** Connections the raw front holds (handed-off ones are node's). */
-  readonly size: number;
-}
-
 /** The raw front on a plain HTTP server: every connection is HTTP/1.x. */
-export function installRawFront(server: Server, config: RouterConfig): RawFront {
-  return install(server, 'connection', takeNodeListener(server, 'connection'), config, () => true);
+export function installRawFront(server: Server, chain: RequestChain, config: RouterConfig): Front {
+  return install(server, chain, 'connection', takeNodeListener(server, 'connection'), config, () => true);
 }
 
 /**
@@ -48,9 +44,9 @@ export function installRawFront(server: Server, config: RouterConfig): RawFront 
  * other protocol the handshake agreed, goes to node:http2's own listener untouched, and what the raw front hands off goes to node:http's HTTP/1.1
  * side of the same server (its 'request' and 'upgrade' events).
  */
-export function installTlsRawFront(server: Http2SecureServer, config: RouterConfig): RawFront {
+export function installTlsRawFront(server: Http2SecureServer, chain: RequestChain, config: RouterConfig): Front {
   const node = takeNodeListener(server, 'secureConnection');
-  return install(server, 'secureConnection', node, config, (socket) => {
+  return install(server, chain, 'secureConnection', node, config, (socket) => {
     const alpn = (socket as TLSSocket).alpnProtocol;
     if (alpn === false || alpn === 'http/1.1') return true; // what node would give its HTTP/1.1 side
     node.give(socket); // h2, or any other protocol agreed (node decides)
@@ -59,10 +55,11 @@ export function installTlsRawFront(server: Http2SecureServer, config: RouterConf
 }
 
 /** takes: does the raw front read this connection (else the function gave it to node itself)? */
-function install(server: EventEmitter & { on(event: 'listening' | 'close', l: () => void): unknown }, event: 'connection' | 'secureConnection', nodeListener: NodeConnectionListener, config: RouterConfig, takes: (socket: Socket) => boolean): RawFront {
+function install(server: Server | Http2SecureServer, chain: RequestChain, event: 'connection' | 'secureConnection', nodeListener: NodeConnectionListener, config: RouterConfig, takes: (socket: Socket) => boolean): Front {
+  const node = installNodeFront(server, chain); // what node reads (hand-offs, HTTP/2) reaches the chain through node's front
   const clients = new Set<RawClient>();
-  const front = {
-    server,
+  const front: RawFrontState = {
+    chain,
     config,
     clients,
     closing: false,
@@ -72,7 +69,7 @@ function install(server: EventEmitter & { on(event: 'listening' | 'close', l: ()
       socket.resume();
     },
   };
-  server.prependListener(event, (socket: Socket) => {
+  (server as EventEmitter).prependListener(event, (socket: Socket) => {
     if (front.closing) return void socket.destroy();
     if (takes(socket)) clients.add(new RawClient(socket, front));
   });
@@ -93,28 +90,27 @@ function install(server: EventEmitter & { on(event: 'listening' | 'close', l: ()
   });
 
   return {
+    name: 'raw',
     closeIdle() {
       front.closing = true;
       for (const c of clients) c.closeIfIdle();
-    },
-    get size() {
-      return clients.size;
+      node.closeIdle(); // the connections handed off to node
     },
   };
 }
 
-interface Front {
-  readonly server: EventEmitter;
+interface RawFrontState {
+  readonly chain: RequestChain;
   readonly config: RouterConfig;
   readonly clients: Set<RawClient>;
-  readonly closing: boolean;
+  closing: boolean;
   handOff(socket: Socket, bytes: Buffer): void;
 }
 
 /** One client connection on the raw front. */
 class RawClient implements ReplyOwner {
   readonly socket: Socket;
-  readonly #front: Front;
+  readonly #front: RawFrontState;
   readonly #parser: RequestParser;
   /** Parsed requests not yet answered; the first is being answered. */
   readonly #queue: RawRequest[] = [];
@@ -132,7 +128,7 @@ class RawClient implements ReplyOwner {
   /** The socket's reads going straight into the parser (undefined: through 'data' events). */
   readonly #reads: ConsumedReads | undefined;
 
-  constructor(socket: Socket, front: Front) {
+  constructor(socket: Socket, front: RawFrontState) {
     this.socket = socket;
     this.#front = front;
     socket.setNoDelay(true);
@@ -198,7 +194,7 @@ class RawClient implements ReplyOwner {
   #dispatch(req: RawRequest): void {
     const reply = new RawReply(req, this);
     this.#reply = reply;
-    this.#front.server.emit('request', req, reply);
+    this.#front.chain.request(req, reply);
   }
 
   replyDone(closeAfter: boolean): void {

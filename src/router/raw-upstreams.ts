@@ -1,12 +1,20 @@
-// The raw fast path's connections, per endpoint: idle keep-alive connections are reused
+// The raw upstream (upstream.ts): the fast path for bodiless requests of HTTP/1.x
+// clients, its connections per endpoint: idle keep-alive connections are reused
 // most-recent first (warm, least likely to have been closed by the backend), new ones
 // are opened as needed (no cap, like the undici pools). Connections of endpoints that
 // left every route are closed as they become idle.
 
 import type { Endpoint } from '../model/index.ts';
-import { RawConnection, type CoarseClock, type ConnectionTimeouts, type ExchangeSink } from './raw-connection.ts';
+import type { ClientRequest } from './client-exchange.ts';
+import type { FrontRequest } from './front.ts';
+import { upstreamRequestHead } from './forward-headers.ts';
+import { RawConnection, type CoarseClock, type ConnectionTimeouts } from './raw-connection.ts';
+import { RawExchange } from './raw-exchange.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
+import type { Upstream, UpstreamRequest } from './upstream.ts';
 
-export class RawUpstreams {
+export class RawUpstreams implements Upstream {
+  readonly name = 'raw';
   readonly #idle = new Map<string, RawConnection[]>();
   readonly #all = new Set<RawConnection>();
   readonly #timeouts: ConnectionTimeouts;
@@ -27,12 +35,22 @@ export class RawUpstreams {
     }, every).unref();
   }
 
-  /** Send a bodiless request to ep (headersTimeoutMs: a per-try timeout); returns the connection (destroy it to abort). */
-  send(ep: Endpoint, key: string, head: string, sink: ExchangeSink, headersTimeoutMs?: number): RawConnection {
-    const idle = this.#idle.get(key);
-    const conn = idle?.pop() ?? this.#open(ep, key);
-    conn.send(head, sink, headersTimeoutMs);
-    return conn;
+  /** HTTP/2 clients' responses go through undici's object headers. */
+  carries(req: FrontRequest, hasBody: boolean): boolean {
+    return !hasBody && req.httpVersionMajor !== 2;
+  }
+
+  prepare(req: ClientRequest, trust: TrustedProxies): string {
+    return upstreamRequestHead(req, trust);
+  }
+
+  /** Send a bodiless request to ep on an idle connection, else a new one. */
+  send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): RawExchange {
+    const exchange = new RawExchange(r.res, r.req.method === 'HEAD', r.onFail, extra);
+    const conn = this.#idle.get(key)?.pop() ?? this.#open(ep, key);
+    exchange.conn = conn;
+    conn.send(r.head as string, exchange, headersTimeoutMs);
+    return exchange;
   }
 
   /** Endpoints still routed; the others' connections close once idle. */

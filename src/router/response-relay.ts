@@ -6,10 +6,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientReply } from './client-exchange.ts';
 import type { Dispatcher } from 'undici';
 import { clientResponseHeaders } from './forward-headers.ts';
+import type { Exchange, RelayFailure } from './upstream.ts';
 
-export type RelayFailure = (err: Error, responseStarted: boolean) => void;
-
-export class ResponseRelay implements Dispatcher.DispatchHandler {
+export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
   readonly #res: ClientReply;
   readonly #onFail: RelayFailure;
   readonly #extra: readonly string[] | undefined;

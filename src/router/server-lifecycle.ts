@@ -5,6 +5,7 @@
 
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Front } from './front.ts';
 
 export interface Lifecycle {
   close(): Promise<void>;
@@ -44,14 +45,11 @@ export function trackSockets(server: { on(event: 'connection', listener: (socket
   };
 }
 
-/** closeIdle: also close the idle connections of a front that node:http does not track (raw-server.ts). */
-export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable, closeIdle?: () => void): Lifecycle {
+/** front: the listener's front, which closes its idle connections (front.ts). */
+export function serverLifecycle(server: Server, drainTimeoutMs: number, upstream: Releasable, front: Front): Lifecycle {
   const sockets = trackSockets(server);
   const destroySockets = () => sockets.destroyAll();
-  const closeIdleConnections = () => {
-    server.closeIdleConnections();
-    closeIdle?.();
-  };
+  const closeIdleConnections = () => front.closeIdle();
   const stopListening = () => {
     if (server.listening) server.close();
   };

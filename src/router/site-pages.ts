@@ -1,6 +1,6 @@
 // A site's maintenance mode and its own error pages (Route.maintenance, Route.errorPages,
 // copied from the site by the reconciler). Pure functions of the route, shared by every
-// front end (router.ts, error-response.ts, and any other listener): they decide the answer,
+// front end (router.ts, error-response.ts: the route comes with the request's ErrorContext): they decide the answer,
 // the caller writes it.
 //
 // A page only ever answers for its own site: the route is the one the Host matched, and
@@ -56,21 +56,6 @@ export function customErrorPage(route: Route | undefined, status: number, errorI
 export function rawReply(reply: SiteReply, statusText: string): string {
   const head = Object.entries({ ...reply.headers, connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   return `HTTP/1.1 ${reply.status} ${statusText}\r\n${head}\r\n${reply.body}`;
-}
-
-// Request/reply glue (node:http and the raw front alike). The route a request matched is
-// remembered beside it, so an error answered later for it (sendError, whoever calls it)
-// can use the site's page.
-const routeOfRequest = new WeakMap<object, Route>();
-
-/** Remember the route a request matched. */
-export function rememberRoute(req: object, route: Route): void {
-  routeOfRequest.set(req, route);
-}
-
-/** The route remembered for a request, if any. */
-export function routeOf(req: object | undefined): Route | undefined {
-  return req === undefined ? undefined : routeOfRequest.get(req);
 }
 
 /** Answer with a reply from this file (e.g. maintenance). */

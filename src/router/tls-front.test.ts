@@ -1,12 +1,14 @@
 // Which front serves an HTTPS connection: HTTP/1.1 (by ALPN, or no ALPN at all) is read by
 // the raw front once the handshake is done, HTTP/2 by node:http2, and with rawFront off
-// HTTP/1.1 goes to node:http's side of the secure server. Each is seen through the
-// object the server's 'request' event carries, which is also what the site stats and
-// the access log hear. (The same cases as over plain HTTP run on HTTPS in
+// HTTP/1.1 goes to node:http's side of the secure server. Which one read a request is
+// seen from outside: node:http publishes each request it reads on the
+// 'http.server.request.start' diagnostics channel, node:http2 emits 'stream', the raw
+// front neither. (The same cases as over plain HTTP run on HTTPS in
 // raw-server.test.ts, router-limits, router-upgrade, router-headers, router-access-log
 // and tls-hygiene.test.ts.)
 
 import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
@@ -20,7 +22,7 @@ import { buildRouter, type Router } from './router.ts';
 import { trackSiteStats } from './site-stats.ts';
 import { route, startBackend } from './testing.ts';
 
-/** A router with its HTTPS listener on port 0, and the class of each request object its 'request' event carries. */
+/** A router with its HTTPS listener on port 0, and which front read each request, in the order they ended: 'raw', 'node:http' or 'node:http2'. */
 async function httpsRouter(t: TestContext, opts: RouterOptions = {}): Promise<{ router: Router; port: number; seen: string[] }> {
   const b = await startBackend(t, 'b', (req, res) => {
     req.resume();
@@ -29,7 +31,17 @@ async function httpsRouter(t: TestContext, opts: RouterOptions = {}): Promise<{ 
   const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']), ...opts });
   router.setRoutes([route('s', ['s.test'], [b])]);
   const seen: string[] = [];
-  router.tlsServer!.on('request', (req: object) => seen.push(req.constructor.name));
+  let reader: string | undefined;
+  const onNodeRequest = (m: unknown): void => {
+    if ((m as { server: unknown }).server === router.tlsServer) reader = 'node:http'; // not the backend's
+  };
+  subscribe('http.server.request.start', onNodeRequest);
+  t.after(() => unsubscribe('http.server.request.start', onNodeRequest));
+  router.tlsServer!.on('stream', () => (reader = 'node:http2'));
+  router.onFinished(() => {
+    seen.push(reader ?? 'raw');
+    reader = undefined;
+  });
   await new Promise<void>((resolve) => router.tlsServer!.listen(0, '127.0.0.1', resolve));
   t.after(() => router.destroy());
   return { router, port: (router.tlsServer!.address() as AddressInfo).port, seen };
@@ -64,20 +76,22 @@ test('HTTPS/1.1 (ALPN http/1.1 or none) is served by the raw front, HTTP/2 by no
   assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });
   assert.deepEqual(await getHttps(port), { status: 200, body: 'proto=https' }, 'a client offering no ALPN');
   assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
-  assert.deepEqual(seen, ['RawRequest', 'RawRequest', 'Http2ServerRequest']);
+  await waitFor(() => seen.length === 3, { what: 'three requests ended' });
+  assert.deepEqual(seen, ['raw', 'raw', 'node:http2']);
 });
 
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {
   const { port, seen } = await httpsRouter(t, { rawFront: false });
   assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });
   assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
-  assert.deepEqual(seen, ['IncomingMessage', 'Http2ServerRequest']);
+  await waitFor(() => seen.length === 2, { what: 'two requests ended' });
+  assert.deepEqual(seen, ['node:http', 'node:http2']);
 });
 
 test('site stats count HTTPS requests from the raw front and from HTTP/2', async (t) => {
   const { router, port } = await httpsRouter(t);
   let clock = 1_000_000_000_000;
-  const stats = trackSiteStats([router.server, router.tlsServer], () => clock);
+  const stats = trackSiteStats(router, () => clock);
   t.after(() => stats.close());
   stats.setRoutes([route('s', ['s.test'], [])]);
   await getHttps(port, ['http/1.1']);

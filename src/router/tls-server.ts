@@ -10,25 +10,21 @@
 // (a body, an upgrade) is handed to node:http's HTTP/1.1 side mid-connection.
 
 import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Duplex } from 'node:stream';
 import { clientSideSettings, type RouterConfig } from './options.ts';
 import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
 import { handshakePreference } from './tls-preference.ts';
 import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
 import { installTlsRawFront } from './raw-server.ts';
-
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+import { installNodeFront } from './node-front.ts';
+import type { RequestChain } from './front.ts';
 
 export function createTlsServer(
   config: RouterConfig,
   defaultCert: CertificatePem,
   certs: CertificateStore,
-  onRequest: RequestHandler,
-  onUpgrade: UpgradeHandler,
+  chain: RequestChain,
 ): { server: Http2SecureServer; lifecycle: Pick<Lifecycle, 'close' | 'destroy'> } {
   const server = createSecureServer(
     {
@@ -48,16 +44,14 @@ export function createTlsServer(
       ...handshakePreference(defaultCert.cert),
       settings: { maxHeaderListSize: config.maxHeaderBytes },
     },
-    // the compat request/response of either protocol quack like node:http's
-    onRequest as unknown as Parameters<typeof createSecureServer>[1],
   );
   // The HTTP/1.1 side reads node:http's server settings from the server object.
   Object.assign(server, clientSideSettings(config));
-  const front = config.rawFront ? installTlsRawFront(server, config) : undefined;
+  // the compat request/response of either protocol quack like node:http's (client-exchange.ts)
+  const front = config.rawFront ? installTlsRawFront(server, chain, config) : installNodeFront(server, chain);
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
   // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
   server.setTimeout(config.clientRequestTimeoutMs);
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head));
   server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
   // an ACME TLS-ALPN-01 validation: the handshake was all it asked for
   server.on('unknownProtocol', (socket: TLSSocket) => socket.destroy());
@@ -80,7 +74,7 @@ export function createTlsServer(
     (closing ??= (async () => {
       stopListening();
       sessions.forEach((s) => s.close()); // GOAWAY: open streams finish, no new ones
-      front?.closeIdle(); // idle raw connections now, busy ones after their reply
+      front.closeIdle(); // idle HTTP/1.1 connections now, busy ones after their reply
       if (sockets.size === 0) return;
       const deadline = setTimeout(sockets.destroyAll, config.drainTimeoutMs);
       await sockets.drained();

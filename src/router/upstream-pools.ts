@@ -1,4 +1,5 @@
-// Keep-alive connection pools to the endpoints, one undici Pool per endpoint address.
+// The undici upstream (upstream.ts): keep-alive connection pools to the endpoints, one
+// undici Pool per endpoint address; it carries every request (bodies, HTTP/2 clients).
 // Pools outlive route swaps; a pool whose endpoint left every route is closed
 // gracefully (its in-flight requests finish) at the next swap; one whose endpoint is gone
 // (abandon) is destroyed, its in-flight requests failed at once.
@@ -6,7 +7,12 @@
 import { createRequire } from 'node:module';
 import type { Pool } from 'undici';
 import type { Endpoint } from '../model/index.ts';
+import type { ClientRequest } from './client-exchange.ts';
 import { endpointKey } from './ejections.ts';
+import { upstreamRequestHeaders } from './forward-headers.ts';
+import { ResponseRelay } from './response-relay.ts';
+import type { TrustedProxies } from './trusted-proxies.ts';
+import type { Exchange, Upstream, UpstreamRequest } from './upstream.ts';
 
 // undici costs a router worker ≈ 20 MB of RSS loaded; most traffic never needs it (the raw
 // upstream carries HTTP/1.1), so it is loaded on the first pool (a sync require: get() is sync).
@@ -19,7 +25,8 @@ export interface PoolTimeouts {
   bodyTimeoutMs: number;
 }
 
-export class UpstreamPools {
+export class UpstreamPools implements Upstream {
+  readonly name = 'undici';
   readonly #pools = new Map<string, Pool>();
   /** Retired pools still finishing their requests (→ their endpoint's key), so destroy() and abandon() can cut them off. */
   readonly #retired = new Map<Pool, string>();
@@ -27,6 +34,21 @@ export class UpstreamPools {
 
   constructor(timeouts: PoolTimeouts) {
     this.#timeouts = timeouts;
+  }
+
+  carries(): boolean {
+    return true;
+  }
+
+  prepare(req: ClientRequest, trust: TrustedProxies): string[] {
+    return upstreamRequestHeaders(req, trust);
+  }
+
+  send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): Exchange {
+    const relay = new ResponseRelay(r.res, r.onFail, extra);
+    const req = r.req;
+    this.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: r.head as string[], body: r.body, headersTimeout: headersTimeoutMs }, relay);
+    return relay;
   }
 
   get(ep: Endpoint, key: string = endpointKey(ep)): Pool {
