@@ -4,10 +4,17 @@
 
 import type { Server } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
-import type { Front, RequestChain } from './front.ts';
+import type { ClientReply } from './client-exchange.ts';
+import type { Front, FrontRequest, RequestChain } from './front.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
-  server.on('request', chain.request as (...args: unknown[]) => void);
+  const onRequest = (req: FrontRequest, res: ClientReply): void => {
+    // llhttp reads `HTTP/2.0` (or 0.9) in an HTTP/1 request line; only 1.0 and 1.1 are served
+    // there, as the raw front does. HTTP/2's own requests come with their stream.
+    if ((req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) && !('stream' in req)) return refuseVersion(res);
+    chain.request(req, res);
+  };
+  server.on('request', onRequest as (...args: unknown[]) => void);
   server.on('upgrade', chain.upgrade);
   return {
     name: 'node',
@@ -16,4 +23,9 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
       if ('closeIdleConnections' in server) server.closeIdleConnections();
     },
   };
+}
+
+function refuseVersion(res: ClientReply): void {
+  res.writeHead(400, { connection: 'close', 'content-length': '0' });
+  res.end();
 }
