@@ -18,6 +18,7 @@ import { handshakePreference } from './tls-preference.ts';
 import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
 import { installTlsRawFront } from './raw-server.ts';
 import { installNodeFront } from './node-front.ts';
+import { setHttp1Settings } from './raw-parser.ts';
 import type { RequestChain } from './front.ts';
 
 export function createTlsServer(
@@ -46,7 +47,7 @@ export function createTlsServer(
     },
   );
   // The HTTP/1.1 side reads node:http's server settings from the server object.
-  Object.assign(server, clientSideSettings(config));
+  setHttp1Settings(server, clientSideSettings(config));
   // the compat request/response of either protocol quack like node:http's (client-exchange.ts)
   const front = config.rawFront ? installTlsRawFront(server, chain, config) : installNodeFront(server, chain);
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
