@@ -10,10 +10,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClientReply } from './client-exchange.ts';
-import type { RawRequest } from './raw-message.ts';
+import { RawRequest } from './raw-message.ts';
 
 /** A request as any front hands it over: node's IncomingMessage (HTTP/2's compat one too) or the raw front's RawRequest. */
 export type FrontRequest = IncomingMessage | RawRequest;
+
+/** The stream a request's body is read from; null when no body can follow (the raw front takes only those). */
+export function bodyStream(req: FrontRequest): IncomingMessage | null {
+  return req instanceof RawRequest ? null : req;
+}
 
 /** What a front hands each request to: the request chain, one for every front. */
 export interface RequestChain {

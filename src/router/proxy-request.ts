@@ -6,8 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ClientReply } from './client-exchange.ts';
-import type { FrontRequest } from './front.ts';
-import { RawRequest } from './raw-message.ts';
+import { bodyStream, type FrontRequest } from './front.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { Readable } from 'node:stream';
@@ -90,7 +89,8 @@ class Forwarding implements UpstreamRequest {
     this.#route = route;
     this.#current = route;
     const maxBody = route.limits?.maxBodyBytes;
-    this.body = req instanceof RawRequest || !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
+    const stream = bodyStream(req);
+    this.body = stream === null || !requestHasBody(stream) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(stream, maxBody) : stream;
     this.#replayable = isReplayable(req.method, req.headers);
     this.#upstream = carrier(deps.upstreams, req, this.body !== null);
     this.head = this.#upstream.prepare(req, deps.trust);
