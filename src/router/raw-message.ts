@@ -199,7 +199,7 @@ export class RawReply {
     this.#done = true;
     this.#uncork();
     this.writableFinished = true;
-    this.#later(); // 'finish' and 'close' after the handler returns, as node:http does: later 'request' listeners still see them
+    this.#later(); // 'finish' and 'close' after the handler returns, as node:http does: listeners the chain adds meanwhile still hear them
     this.#owner.replyDone(this.#closeAfter);
     return this;
   }

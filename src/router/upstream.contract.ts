@@ -2,12 +2,10 @@
 // router with real backends — keep-alive reuse, one exchange per connection (no
 // pipelining), bodies both ways (by length, chunked, read to the close), HEAD, 1xx not
 // relayed, a reset answered with the documented 502 (or the connection cut once the
-// answer has begun), a malformed response refused, the headers timeout (504), an
-// abandoned endpoint's try moved on, upgrades. An upstream's test file calls
+// answer has begun), a malformed or oversized response refused, the headers timeout
+// (504), an abandoned endpoint's try moved on, upgrades. An upstream's test file calls
 // upstreamContract() with the rawUpstream setting that picks it: raw-upstream.test.ts
 // (the raw upstream, the default) and undici-upstream.test.ts (rawUpstream off).
-//
-// Where the two differ on purpose, UPSTREAM_DIFFERENCES says so, and the cases read it.
 
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -182,6 +180,18 @@ export function upstreamContract(upstream: UpstreamName): void {
       assert.equal(reply.status, 504);
       assert.match(reply.body, /error id: /);
       assert.ok(ms >= 290 && ms < 300 + UPSTREAM_DIFFERENCES[upstream].timeoutSlackMs + 400, `answered after ${Math.round(ms)} ms`);
+    });
+
+    test(`a response head over 16 KiB is refused: 502, not relayed`, async (t) => {
+      const b = await startBackend(t, 'b', (req, res) => {
+        res.setHeader('x-big', 'a'.repeat(req.url === '/big' ? 40_000 : 8_000));
+        res.end('ok');
+      });
+      const r = await start(t, [route('s', ['s.test'], [b])]);
+      assert.equal((await r.send({ host: 's.test', path: '/fits' })).status, 200);
+      const big = await r.send({ host: 's.test', path: '/big' });
+      assert.equal(big.status, 502);
+      assert.equal(big.headers['x-big'], undefined);
     });
 
     test(`a try in flight to an abandoned endpoint fails at once and moves on to another`, async (t) => {
