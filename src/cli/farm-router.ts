@@ -1,5 +1,5 @@
 // The router of `corral up`: in this process (one worker) or as a primary and N worker
-// processes sharing the HTTP and HTTPS ports (src/router/cluster.ts). Either way it
+// processes sharing the HTTP and HTTPS ports (src/router/cluster/cluster.ts). Either way it
 // follows routes/ and certificates/ in the store, serves HTTPS with the self-signed dev
 // certificate (dev-cert.ts) for names without a site certificate, and gives the farm its
 // per-site figures and metrics. Workers take a second or so to load their code, so

@@ -4,7 +4,7 @@
 // the moment its VS status or its engine's registration goes, before the reconciler.
 // With `https` it also serves HTTPS (site certificates from the store's certificates/,
 // the given default certificate for other names); with `workers` > 1 it runs as a
-// primary and worker processes sharing the ports (src/router/cluster.ts), booted while
+// primary and worker processes sharing the ports (src/router/cluster/cluster.ts), booted while
 // it joins. It listens only once the first full route table is in: a known site is
 // never answered 404 "No site is configured" by a router that has just started.
 

@@ -2,14 +2,14 @@
 // also appears in its log line, so a user's report can be matched to the log.
 
 import { randomUUID } from 'node:crypto';
-import type { ClientReply } from './client-exchange.ts';
+import type { ClientReply } from './front/client-exchange.ts';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../lib/log.ts';
 import type { Route } from '../model/index.ts';
 import { BadRequestError, NoEndpointError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
-import { failureKind } from './retry-policy.ts';
-import { customErrorPage } from './site-pages.ts';
+import { failureKind } from './policy/retry-policy.ts';
+import { customErrorPage } from './policy/site-pages.ts';
 
 /** The one mapping from any failure while serving a site to the error the client gets. */
 export function toRouterError(err: unknown, site: string): RouterError {

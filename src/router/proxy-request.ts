@@ -5,26 +5,26 @@
 // get the site's per-try timeout for the response headers.
 
 import type { IncomingMessage } from 'node:http';
-import type { ClientReply } from './client-exchange.ts';
-import { bodyStream, type FrontRequest } from './front.ts';
+import type { ClientReply } from './front/client-exchange.ts';
+import { bodyStream, type FrontRequest } from './front/front.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { Readable } from 'node:stream';
-import type { Balancers } from './balance-policy.ts';
-import { endpointKey, type Ejections } from './ejections.ts';
+import type { Balancers } from './policy/balance-policy.ts';
+import { endpointKey, type Ejections } from './policy/ejections.ts';
 import { sendError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
 import type { RouterConfig } from './options.ts';
-import { limitBody } from './site-limits.ts';
+import { limitBody } from './policy/site-limits.ts';
 import type { SiteAccessFiles } from './site-access-files.ts';
 import { AccessRecord } from './access-log.ts';
-import type { Tunnels } from './tunnels.ts';
-import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
-import type { RetryBudget } from './retry-budget.ts';
-import type { TimeoutStreaks } from './timeout-streaks.ts';
+import type { Tunnels } from './upstream/tunnels.ts';
+import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
+import type { RetryBudget } from './policy/retry-budget.ts';
+import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import { recordRetryBudgetExhausted } from './metrics.ts';
-import type { TrustedProxies } from './trusted-proxies.ts';
-import type { Exchange, ForwardedHead, RelayFailure, Upstream, UpstreamRequest } from './upstream.ts';
+import type { TrustedProxies } from './policy/trusted-proxies.ts';
+import type { Exchange, ForwardedHead, RelayFailure, Upstream, UpstreamRequest } from './upstream/upstream.ts';
 
 /** What forwarding needs from the router; shared by every request. */
 export interface ProxyDeps {

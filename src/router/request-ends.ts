@@ -4,7 +4,7 @@
 // status, duration and whether it was cut off. While nobody listens, nothing is
 // allocated per request.
 
-import type { ClientReply } from './client-exchange.ts';
+import type { ClientReply } from './front/client-exchange.ts';
 
 /** aborted: the reply closed before it was written in full. */
 export type FinishListener = (site: string, status: number, ms: number, aborted: boolean) => void;
