@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { waitFor } from '../lib/wait.ts';
 import type { Route } from '../model/index.ts';
 import { routerMetricsRegistry } from './metrics.ts';
-import { TIMEOUT_STREAK } from './timeout-streaks.ts';
+import { TIMEOUT_STREAK } from './policy/timeout-streaks.ts';
 import { captureLog, route, startBackend, startRouter, type Backend } from './testing.ts';
 import { parseRoute } from './watch-routes.ts';
 
