@@ -1,12 +1,12 @@
 // Host header → site. Exact match on the host name (port stripped, case-insensitive,
-// trailing dot ignored). A lone site is served for any Host.
+// trailing dot ignored). A lone site is served for any Host, unless strict (table mode).
 
 import type { WebSite } from './config.ts';
 
 export type SiteLookup = (hostHeader: string | undefined) => WebSite | undefined;
 
-export function buildSiteTable(sites: readonly WebSite[]): SiteLookup {
-  const only = sites.length === 1 ? sites[0] : undefined;
+export function buildSiteTable(sites: readonly WebSite[], strict = false): SiteLookup {
+  const only = sites.length === 1 && !strict ? sites[0] : undefined;
   if (only) return () => only;
   const byDomain = new Map<string, WebSite>();
   for (const site of sites) for (const d of site.domains) byDomain.set(d, site);
