@@ -9,6 +9,7 @@ import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal 
 import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
+import { STATIC_POOLS_HELP } from './pooled-flag.ts';
 
 interface ControllerOpts extends BackupFlags, AcmeFlags {
   scaleInWindow: string;
@@ -22,6 +23,7 @@ interface ControllerOpts extends BackupFlags, AcmeFlags {
   databaseKeyFile?: string;
   engineLostGraceMs?: string;
   reservedDomains?: string;
+  staticPools?: boolean;
 }
 
 export function registerController(program: Command, ctx: Context): void {
@@ -41,7 +43,8 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
     .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s');
+    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s')
+    .option('--static-pools', STATIC_POOLS_HELP);
   addAcmeFlags(controller)
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
@@ -55,6 +58,7 @@ export function registerController(program: Command, ctx: Context): void {
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
         autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
+        ...(o.staticPools ? { staticPools: true } : {}),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

@@ -11,6 +11,7 @@ import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
+import { STATIC_POOLS_HELP } from './pooled-flag.ts';
 
 interface UpOpts extends BackupFlags, AcmeFlags {
   /** --no-databases: false */
@@ -31,6 +32,7 @@ interface UpOpts extends BackupFlags, AcmeFlags {
   logFormat: string;
   maxVs: string;
   scaleInWindow: string;
+  staticPools?: boolean;
 }
 
 export function registerUp(program: Command, ctx: Context): void {
@@ -56,14 +58,15 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--backup-every <period>', BACKUP_EVERY_HELP)
     .option('--backup-keep <n>', BACKUP_KEEP_HELP)
     .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s');
+    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s')
+    .option('--static-pools', STATIC_POOLS_HELP);
   addAcmeFlags(up)
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) } };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, ...(o.staticPools ? { staticPools: true } : {}) };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
