@@ -69,11 +69,11 @@ export async function servingReleases(store: Store, site: string): Promise<strin
 export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): VirtualServerView[] {
   const byVs = new Map<string, VirtualServerView>();
   for (const a of assignments) {
-    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
+    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true, ...(a.pool ? { pool: a.pool.sites.map((e) => e.site) } : {}) });
   }
   for (const s of statuses) {
-    const { vs, engine, site, siteId, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage } = s;
-    const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}) };
+    const { vs, engine, site, siteId, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage, sites } = s;
+    const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}), ...(sites ? { sites } : {}) };
     byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, ...(siteId !== undefined ? { siteId } : {}), release, assigned: false }), ...observed });
   }
   return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));

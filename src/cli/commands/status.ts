@@ -4,7 +4,7 @@ import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
-import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
+import { lastExitText, limitsText, memText, poolText, releaseText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 import type { FarmStatus, VsView } from './status-view.ts';
 
@@ -57,7 +57,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'VS', value: (v) => v.vs },
         { header: 'SITE', value: (v) => v.site, wide: true },
         { header: 'ENGINE', value: (v) => v.engine, wide: true },
-        { header: 'RELEASE', value: (v) => v.release },
+        { header: 'RELEASE', value: (v) => releaseText(v) },
         { header: 'STATE', value: (v) => stateText(v) },
         { header: 'ADDRESS', value: (v) => (v.address ? `${v.address}:${v.port}` : undefined) },
         { header: 'PID', value: (v) => v.pid, wide: true },
@@ -67,6 +67,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'LIMITS', value: (v) => limitsText(v), wide: true },
         { header: 'USAGE', value: (v) => usageText(v), wide: true },
         { header: 'LAST EXIT', value: (v) => lastExitText(v) },
+        { header: 'POOL SITES', value: (v) => poolText(v), wide: true },
       ]);
     });
   registerVsExec(vs, ctx);
