@@ -50,9 +50,15 @@ function vsVisible(scope: Scope, ownedSites: Map<string, Site>, v: VirtualServer
   return site !== undefined && sameSiteId(v, site);
 }
 
-/** The VSs of one site (of this site's owner and id, not of an earlier site of the same name). */
+/**
+ * The VSs of one site (of this site's owner and id, not of an earlier site of the same name),
+ * and the pool VSs of its customer that hold it, each with the release it serves of the
+ * site (`…` until its runtime has loaded it).
+ */
 export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
-  return view.virtualServers.filter((v) => v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+  const own = view.virtualServers.filter((v) => !v.pool && v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+  const pools = view.virtualServers.filter((v) => v.pool && v.customer === site.customer && v.pool.includes(site.name));
+  return [...own, ...pools.map((v) => ({ ...v, release: v.sites?.[site.name] ?? '…' }))];
 }
 
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */

@@ -18,7 +18,8 @@ export function registerStatus(program: Command, ctx: Context): void {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
       if (ctx.quiet()) return st.sites.forEach((s) => ctx.print.out(s.name));
-      const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
+      // a pool VS counts for each site it serves, at the release it serves of it
+      const vsOf = (site: string) => st.virtualServers.flatMap((v) => (v.pool ? (v.pool.includes(site) ? [{ ...v, release: v.sites?.[site] ?? '…' }] : []) : v.site === site ? [v] : []));
       if (st.leader) ctx.print.out(`leader: ${st.leader.id}${st.leader.url ? ` (${st.leader.url})` : ''} since ${st.leader.since}\n`);
       const readyOf = (s: Site) => vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
       if (st.engines.length > 0) {
