@@ -21,6 +21,7 @@ import { assertName, assertSha256 } from './paths.ts';
 import { linkRelease, poolPath, removeReleases, TABLE_FILE, tableVersion, writeTable, type PoolTableFile } from './pool-dir.ts';
 import { probeTable } from './pool-probe.ts';
 import type { VsSpec } from './runtime.ts';
+import { createVsSampler } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } from './supervisor.ts';
 import { toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
 
@@ -90,10 +91,13 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (s.port !== undefined) status.port = s.port;
     if (s.pid !== undefined) status.pid = s.pid;
     if (s.lastExit !== undefined) status.lastExit = s.lastExit;
-    status.runtime = opts.runtime.name;
+    Object.assign(status, sampler.current);
     if (served && (s.state === 'ready' || s.state === 'unhealthy')) status.sites = served.sites;
     opts.statuses.set(status);
   }
+
+  // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
+  const sampler = createVsSampler(opts.runtime, a.vs, () => report(snapshot));
 
   function later(ms: number, fn: () => void) {
     const t = setTimeout(() => {
@@ -178,7 +182,9 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     const bytes = poolMemoryBytes(a.pool?.sites.length ?? 0);
     if (!spec || spec.limits?.memoryBytes === bytes) return;
     spec.limits = { ...spec.limits, memoryBytes: bytes };
-    if (supervisor && opts.runtime.setMemoryLimit) await opts.runtime.setMemoryLimit(a.vs, bytes).catch((err: unknown) => log.warn({ err, vs: a.vs }, 'vs.pool_resize_failed'));
+    if (!supervisor || !opts.runtime.setMemoryLimit) return;
+    await opts.runtime.setMemoryLimit(a.vs, bytes).catch((err: unknown) => log.warn({ err, vs: a.vs }, 'vs.pool_resize_failed'));
+    await sampler.sample();
   }
 
   async function prepare() {
@@ -203,6 +209,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     const onState = (st: VsSnapshot) => {
       if (st.state !== 'ready' && st.state !== 'unhealthy') served = undefined;
       report(st);
+      if (st.state === 'ready' || (st.state === 'starting' && !sampler.current?.limits)) void sampler.sample();
       if (st.state === 'ready') void confirm();
     };
     supervisor = createSupervisor({ runtime: opts.runtime, spec, onState, log, timing: opts.timing, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
@@ -212,6 +219,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   function halt(graceMs: number): Promise<void> {
     stopping ??= (async () => {
       cancel.abort();
+      sampler.stop();
       for (const t of timers) clearTimeout(t);
       if (!supervisor) report({ ...snapshot, state: 'stopping' });
       await preparing;
