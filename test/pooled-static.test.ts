@@ -37,7 +37,8 @@ describe('pooled static sites on a one-machine farm', () => {
   it('serves three sites of a customer from one pool VS, and another customer from its own', async () => {
     for (const c of ['acme', 'globex']) tokens[c] = /token: (\S+)/.exec((await ok(farm.cli(['customer', 'create', c]))).stdout)![1]!;
     for (const s of ['aa', 'bb', 'cc']) {
-      await ok(farm.cli(['site', 'create', s, '--domain', `${s}.acme.test`], { token: tokens.acme }));
+      // bb asks for 2 replicas: one engine here, so one pool holds it (a deploy does not wait for a second)
+      await ok(farm.cli(['site', 'create', s, '--domain', `${s}.acme.test`, ...(s === 'bb' ? ['--replicas', '2'] : [])], { token: tokens.acme }));
       await ok(farm.cli(['deploy', await content(`${s}-1`, `${s} one`), '--site', s], { token: tokens.acme }));
     }
     await ok(farm.cli(['site', 'create', 'gg', '--domain', 'gg.globex.test', '--pooled'], { token: tokens.globex }));

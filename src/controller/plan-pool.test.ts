@@ -186,6 +186,15 @@ describe('pooled static sites', () => {
     assert.deepEqual(farm.routed('aa'), ['aa-5@v1', 'aa-6@v1']);
   });
 
+  it('more replicas than engines: one entry per engine, and that counts as enough', () => {
+    const farm = new Farm([site('aa', { replicas: 3 })]);
+    farm.settle();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]', 'pool-acme-2@e2[aa@v1]']);
+    farm.snap.sites[0] = site('aa', { replicas: 3, release: 'v2' });
+    farm.settle();
+    assert.deepEqual(farm.routed('aa'), ['pool-acme-1@v2', 'pool-acme-2@v2']);
+  });
+
   it('a lost engine: the site placed again on another engine, in the pool there', () => {
     const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
     farm.settle();

@@ -6,6 +6,7 @@
 //
 //   - Placement: replicas spread over engines as today (placeReplicas); each chosen
 //     engine gets the customer's pool there (assigned now if it has none) with the entry.
+//     One entry per engine, so at most as many replicas as engines taking work (poolReplicas).
 //   - Route: the pool VSs that are ready and whose status shows the site (`sites`), each
 //     endpoint with the release that pool shows. A deploy changes the entries' release
 //     in place: each pool swaps atomically and the route follows as they report, so
@@ -44,6 +45,14 @@ export function isPooled(site: Pick<Site, 'pooled' | 'kind' | 'domains'>): boole
   return site.pooled === true && site.kind === 'static' && site.domains.length > 0;
 }
 
+/**
+ * How many replicas a pooled site can have: one per engine at most (an engine has one pool
+ * of the customer), so at most the engines taking work; never below 1 while there is one.
+ */
+export function poolReplicas(site: Pick<Site, 'replicas'>, engines: { draining?: boolean }[]): number {
+  return Math.min(site.replicas, engines.filter((e) => !e.draining).length);
+}
+
 /** The storage key of a customer's pools: theirs alone (hashed, since a customer name may end with a dash). */
 export function poolSiteId(customer: string): string {
   return `pool-${createHash('sha256').update(customer).digest('hex').slice(0, 12)}`;
@@ -78,7 +87,8 @@ export interface PooledSiteInput {
 
 /** Decide a pooled site's entries; returns the pools serving it now (for its route) and whether they are enough. */
 export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assignment; endpoint: Endpoint }[]; enough: boolean } {
-  const { site, release, book } = input;
+  const { release, book } = input;
+  const site = { ...input.site, replicas: poolReplicas(input.site, input.engines) };
   const draining = new Set(input.engines.filter((e) => e.draining).map((e) => e.id));
   const hosting = [...book.pools.values()].filter((p) => p.base.customer === site.customer && ownEntry(p, site));
   const servingOf = (p: PoolState) => servingEndpoint(p, site, input.statuses);
