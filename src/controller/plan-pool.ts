@@ -16,12 +16,15 @@
 //     pooled): out of the route first — kept in it only while the wanted ones do not yet
 //     serve enough — then dropped from the table once out of every route for the site's
 //     drain time (a deleted site's: the farm's drain delay).
-//   - A pool without entries is deleted after the drain delay.
+//   - A pool without entries is deleted after the drain delay. A pool holds at most
+//     MAX_POOL_SITES (5,000) sites, so its record stays well within etcd's 1.5 MiB: a full
+//     pool takes no new site (it goes to another engine, or waits unplaced).
 // A site switching between pooled and not is served by what serves it until the other
 // side is ready (planSite's fallback), as a rollout.
 
 import { createHash } from 'node:crypto';
 import type { Assignment, Endpoint, PoolSite, Release, Site, VsStatus } from '../model/index.ts';
+import { MAX_POOL_SITES } from '../model/schemas.ts';
 import { placeReplicas } from './scheduler.ts';
 
 export interface PoolState {
@@ -100,7 +103,9 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
     const missing = site.replicas - keep.length;
     if (missing > 0) {
       const mine = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
-      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id)), assignments: [...input.placedSoFar, ...mine] });
+      // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
+      const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
+      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id) && !full(e.id)), assignments: [...input.placedSoFar, ...mine] });
       for (const engine of engines) {
         let pool = book.pools.get(poolKey(site.customer, engine));
         if (!pool) {
