@@ -92,6 +92,16 @@ test('a lone site in a table answers its own domains only', async (t) => {
   assert.equal((await get(p, 'other.test')).status, 404);
 });
 
+test('a wildcard domain answers any name below it, an exact domain first', async (t) => {
+  const p = await pool(t, { r1: 'a one', rb: 'b' });
+  await p.write(2, [{ site: 'a', release: 'v1', domains: ['*.a.test'], root: 'r1' }, { site: 'b', release: 'v1', domains: ['x.a.test'], root: 'rb' }]);
+  await waitFor(async () => (await p.sites()).version === 2, { what: 'version 2 loaded' });
+  assert.equal((await get(p, 'www.a.test')).text, 'a one');
+  assert.equal((await get(p, 'deep.www.a.test')).text, 'a one');
+  assert.equal((await get(p, 'x.a.test')).text, 'b');
+  assert.equal((await get(p, 'a.test')).status, 404);
+});
+
 test('/.corral/sites needs the key: without it the path is an unknown host like any other', async (t) => {
   const p = await pool(t, { r1: 'a one', rb: 'b' });
   assert.equal((await rawRequest(p.port, '/.corral/sites', { headers: { host: 'x.test' } })).status, 404);
