@@ -14,10 +14,8 @@ start_backends
 declare -A WPID
 corral() { # name raw-front(1|0): the worker process is the one measured
   local port; port=$(free_port); PORT[$1]=$port
-  CORRAL_RAW_FRONT=$2 CORRAL_LOG_LEVEL=warn node --import tsx bench/router-server.ts "$port" 1 "$B1" "$B2" & PIDS+=($!)
-  local primary=$!
-  wait_port "$port"
-  for c in $(pgrep -P "$primary"); do grep -q CORRAL_ROUTER_WORKER "/proc/$c/environ" && WPID[$1]=$c; done
+  start_corral_script "$1" "$port" "$2" bench/router-server.ts "$port" 1 "$B1" "$B2"
+  for c in $(pgrep -P "$LAST_PID"); do grep -q CORRAL_ROUTER_WORKER "/proc/$c/environ" && WPID[$1]=$c; done
 }
 corral corral-raw 1
 corral corral-nodehttp 0

@@ -6,15 +6,15 @@
 // the archive holds the database key (so it is as secret as the farm: with it, every
 // sealed password opens). An archive without the key, or whose dumps list names a blob it
 // does not hold, is refused with nothing left behind.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, cp, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, cp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { startFarmProcess, ok, removeDir, runCli, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { ok, runCli, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { backupTrial, underLoad } from './helpers/backup-trial.ts';
 import { get } from './helpers/http.ts';
 import { rawTarGz, type RawEntry } from '../src/lib/tarball/test-archives.ts';
 import { waitFor } from '../src/lib/wait.ts';
@@ -27,54 +27,38 @@ const PG_MODULES = ['pg', 'pg-pool', 'pg-protocol', 'pg-types', 'pg-connection-s
 interface Creds { database: string; user: string; password: string }
 
 describe('farm backup and restore of a site on a database', { skip }, () => {
-  let farm: FarmProcess;
-  let restored: FarmProcess | undefined;
-  let work = '';
+  const trial = backupTrial('corral-farm-backup-db-');
   let creds: Creds;
   /** Entry ids the API acknowledged before `corral backup` started. */
   const beforeBackup: string[] = [];
   let dbBackupId = '';
 
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'corral-farm-backup-db-'));
+    const { farm, work } = trial;
     await chmod(work, 0o711); // the restored farm's PostgreSQL (user postgres) enters it, as corral up says
     const app = join(work, 'db-app');
     await cp(join(REPO, 'examples', 'db-app'), app, { recursive: true });
     const from = await realpath(join(REPO, 'node_modules'));
     for (const m of PG_MODULES) await cp(join(from, m), join(app, 'node_modules', m), { recursive: true });
-    farm = await startFarmProcess();
     await ok(farm.cli(['customer', 'create', 'acme']));
     creds = (JSON.parse((await ok(farm.cli(['db', 'create', 'guestbook', '--customer', 'acme', '--json']))).stdout) as { credentials: Creds }).credentials;
     await ok(farm.cli(['site', 'create', 'book', '--customer', 'acme', '--kind', 'app', '--command', 'node server.js', '--health', '/health', '--replicas', '2', '--domain', HOST]));
     await ok(farm.cli(['site', 'set', 'book', '--db', 'guestbook']));
     await ok(farm.cli(['deploy', app, '--site', 'book']));
   });
-  after(async () => {
-    await farm?.stop();
-    await restored?.stop();
-    await removeDir(farm?.dir ?? '');
-    await removeDir(restored?.dir ?? '');
-    await removeDir(work);
-  });
-
   it('backs up the farm while the site writes: a fresh dump of the database and its key', async () => {
+    const { farm, work } = trial;
     for (let i = 0; i < 20; i++) beforeBackup.push(await post(farm, `early ${i}`));
     dbBackupId = (JSON.parse((await ok(farm.cli(['db', 'backup', 'guestbook', '--json']))).stdout) as { backup: { id: string } }).backup.id;
     for (let i = 20; i < 40; i++) beforeBackup.push(await post(farm, `before ${i}`));
     // writes go on during the backup: what was acknowledged before it must come back
-    let stop = false;
     let during = 0;
-    const loop = (async () => {
-      while (!stop) {
-        await post(farm, `during ${during}`);
-        during++;
-      }
-    })();
-    await waitFor(() => during >= 5, { timeoutMs: 20_000, what: 'the write loop' });
-    await ok(farm.cli(['backup', '--out', join(work, 'farm.tar.gz')]));
-    stop = true;
-    await loop;
-    assert.ok(during >= 5);
+    const write = async () => {
+      await post(farm, `during ${during}`);
+      during++;
+    };
+    const { stepsBefore } = await underLoad(write, () => during >= 5, () => ok(farm.cli(['backup', '--out', join(work, 'farm.tar.gz')])), 'the write loop');
+    assert.ok(stepsBefore >= 5);
 
     const archive = gunzipSync(await readFile(join(work, 'farm.tar.gz')));
     const manifest = JSON.parse(lastEntry(archive)) as { parts: { path: string; kind: string }[] };
@@ -83,6 +67,7 @@ describe('farm backup and restore of a site on a database', { skip }, () => {
   });
 
   it('refuses an archive without the database key, or naming a dump it does not hold', async () => {
+    const { work } = trial;
     const all = tarEntries(gunzipSync(await readFile(join(work, 'farm.tar.gz'))));
     const variant = async (name: string, change: (parts: { path: string; kind: string; sha256: string }[], entries: RawEntry[]) => RawEntry[]) => {
       const manifest = JSON.parse(String(all.at(-1)!.body)) as { parts: { path: string; kind: string; sha256: string; size: number }[] };
@@ -108,14 +93,11 @@ describe('farm backup and restore of a site on a database', { skip }, () => {
   });
 
   it('restores into a new folder: corral up serves every entry written before the backup, with the same login', async () => {
-    await farm.stop(); // the old machine is gone
-    const dir = join(work, 'restored');
-    const r = await ok(runCli(['restore', join(work, 'farm.tar.gz'), '--dir', dir]));
+    const { restore: r, restored } = await trial.restoreFarm(join(trial.work, 'farm.tar.gz'));
     assert.match(r.stdout, /databases 1 restored with their logins: 1 from the dump taken at backup time/);
-    restored = await startFarmProcess({ dir });
 
     const entries = await waitFor(async () => {
-      const p = await get(restored!.routerUrl, HOST, '/entries');
+      const p = await get(restored.routerUrl, HOST, '/entries');
       return p.status === 200 && (JSON.parse(p.body) as { entries: { id: string }[] }).entries.map((e) => String(e.id));
     }, { timeoutMs: 60_000, what: 'the guestbook on the restored farm' });
     const missing = beforeBackup.filter((id) => !entries.includes(id));

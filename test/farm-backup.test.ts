@@ -4,12 +4,12 @@
 // the same content, customers' tokens work as before, the old admin token does not (the
 // restore made a new one), and scheduled backups appear and are pruned. Hostile input to
 // `corral restore` is refused.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startFarmProcess, ok, removeDir, runCli, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { ok, runCli, REPO, type FarmProcess } from './helpers/farm-process.ts';
+import { backupTrial, underLoad } from './helpers/backup-trial.ts';
 import { get } from './helpers/http.ts';
 import { packDirectory } from '../src/lib/tarball.ts';
 import { rawTarGz } from '../src/lib/tarball/test-archives.ts';
@@ -18,25 +18,12 @@ import { waitFor } from '../src/lib/wait.ts';
 const STATIC_EXAMPLE = join(REPO, 'examples', 'static-site');
 
 describe('farm backup and restore with corral up', () => {
-  let farm: FarmProcess;
-  let restored: FarmProcess | undefined;
-  let work = '';
+  const trial = backupTrial('corral-farm-backup-');
   const tokens: Record<string, string> = {};
   const before_: Record<string, string> = {};
 
-  before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'corral-farm-backup-'));
-    farm = await startFarmProcess();
-  });
-  after(async () => {
-    await farm?.stop();
-    await restored?.stop();
-    await removeDir(farm?.dir ?? '');
-    await removeDir(restored?.dir ?? '');
-    await removeDir(work);
-  });
-
   it('backs up a farm with two customers, sites, releases and a certificate, under a deploy loop', async () => {
+    const { farm, work } = trial;
     for (const c of ['acme', 'globex']) tokens[c] = /token: (\S+)/.exec((await ok(farm.cli(['customer', 'create', c]))).stdout)![1]!;
     await ok(farm.cli(['site', 'create', 'www', '--domain', 'www.acme.test', '--kind', 'static'], { token: tokens.acme! }));
     await ok(farm.cli(['site', 'create', 'blog', '--domain', 'blog.acme.test', '--kind', 'static'], { token: tokens.acme! }));
@@ -57,23 +44,17 @@ describe('farm backup and restore with corral up', () => {
     assert.equal(before_['blog.acme.test'], 'blog second');
 
     // shop gets a new release (its content names its number) as fast as the API takes them
-    let stop = false;
     let deployed = 1;
-    const loop = (async () => {
-      while (!stop) {
-        const n = deployed + 1;
-        const tarball = join(work, `shop-${n}.tar.gz`);
-        await packDirectory(await site(`shop-${n}`, `shop v${n}`), tarball);
-        const res = await fetch(`${farm.apiUrl}/v1/sites/shop/releases?activate=true`, { method: 'POST', headers: { authorization: `Bearer ${tokens.globex}`, 'content-type': 'application/gzip' }, body: await readFile(tarball) });
-        assert.equal(res.status, 201, await res.text());
-        deployed = n;
-      }
-    })();
-    await waitFor(() => deployed >= 3, { timeoutMs: 30_000, what: 'the deploy loop' });
-    const backup = await ok(farm.cli(['backup', '--out', join(work, 'farm.tar.gz')]));
-    const during = deployed;
-    stop = true;
-    await loop;
+    const deployNext = async () => {
+      const n = deployed + 1;
+      const tarball = join(work, `shop-${n}.tar.gz`);
+      await packDirectory(await site(`shop-${n}`, `shop v${n}`), tarball);
+      const res = await fetch(`${farm.apiUrl}/v1/sites/shop/releases?activate=true`, { method: 'POST', headers: { authorization: `Bearer ${tokens.globex}`, 'content-type': 'application/gzip' }, body: await readFile(tarball) });
+      assert.equal(res.status, 201, await res.text());
+      deployed = n;
+    };
+    const { result: backup, stepsBefore } = await underLoad(deployNext, () => deployed >= 3, () => ok(farm.cli(['backup', '--out', join(work, 'farm.tar.gz')])), 'the deploy loop');
+    const during = stepsBefore + 1;
     assert.match(backup.stdout, /backup written: .*farm\.tar\.gz \(.*, store revision \d+\)/);
     assert.ok(during >= 3 && deployed > 2, `releases deployed around the backup (${during}, ${deployed})`);
     const again = await farm.cli(['backup', '--out', join(work, 'farm.tar.gz')]);
@@ -85,6 +66,7 @@ describe('farm backup and restore with corral up', () => {
   });
 
   it('refuses to restore into a folder that is not empty, and a hostile archive', async () => {
+    const { work } = trial;
     const full = join(work, 'full');
     await mkdir(full);
     await writeFile(join(full, 'x'), 'mine');
@@ -101,21 +83,19 @@ describe('farm backup and restore with corral up', () => {
   });
 
   it('restores into a new folder that a fresh corral up serves as before', async () => {
-    await farm.stop(); // the old machine is gone
-    const dir = join(work, 'restored');
-    const r = await ok(runCli(['restore', join(work, 'farm.tar.gz'), '--dir', dir]));
+    const { farm, work } = trial;
+    const scheduled = join(work, 'scheduled');
+    const { restore: r, restored } = await trial.restoreFarm(join(work, 'farm.tar.gz'), ['--backup-every', '1s', '--backup-keep', '2', '--backup-dir', scheduled]);
     assert.match(r.stdout, /restored into .*restored: \d+ records .* \d+ blobs/);
     assert.match(r.stdout, /a new admin token/);
-    const scheduled = join(work, 'scheduled');
-    restored = await startFarmProcess({ dir, extraArgs: ['--backup-every', '1s', '--backup-keep', '2', '--backup-dir', scheduled] });
     assert.notEqual(restored.token, farm.token);
     assert.match(restored.output(), /backups\s+\S+scheduled\s+\(every 1s, the newest 2 kept\)/);
 
     for (const host of ['www.acme.test', 'blog.acme.test']) {
-      const page = await waitFor(async () => { const p = await get(restored!.routerUrl, host, '/'); return p.status === 200 && p; }, { timeoutMs: 30_000, what: host });
+      const page = await waitFor(async () => { const p = await get(restored.routerUrl, host, '/'); return p.status === 200 && p; }, { timeoutMs: 30_000, what: host });
       assert.equal(page.body, before_[host], host);
     }
-    const shop = await waitFor(async () => { const p = await get(restored!.routerUrl, 'shop.globex.test', '/'); return p.status === 200 && p; }, { timeoutMs: 30_000, what: 'shop' });
+    const shop = await waitFor(async () => { const p = await get(restored.routerUrl, 'shop.globex.test', '/'); return p.status === 200 && p; }, { timeoutMs: 30_000, what: 'shop' });
     const shopSite = JSON.parse((await ok(restored.cli(['site', 'show', 'shop', '--json'], { token: tokens.globex! }))).stdout) as { site?: { release: string }; release?: string };
     assert.equal(shop.body, `shop ${shopSite.site?.release ?? shopSite.release}`, 'shop serves the release the backup recorded as active');
 
@@ -124,7 +104,7 @@ describe('farm backup and restore with corral up', () => {
     assert.deepEqual(JSON.parse((await ok(restored.cli(['site', 'list', '--json'], { token: tokens.globex! }))).stdout).sites.map((s: { name: string }) => s.name), ['shop']);
     assert.equal((await ok(restored.cli(['releases', 'blog', '--json'], { token: tokens.acme! }))).stdout, before_.releases);
     assert.equal((await ok(restored.cli(['cert', 'list', 'blog', '--json'], { token: tokens.acme! }))).stdout, before_.cert);
-    assert.equal(await waitFor(async () => { const f = await servedCertificate(restored!, 'blog.acme.test'); return f === before_.tlsBlog && f; }, { timeoutMs: 10_000, what: "blog's certificate served again" }), before_.tlsBlog);
+    assert.equal(await waitFor(async () => { const f = await servedCertificate(restored, 'blog.acme.test'); return f === before_.tlsBlog && f; }, { timeoutMs: 10_000, what: "blog's certificate served again" }), before_.tlsBlog);
     assert.equal(await servedCertificate(restored, 'localhost'), before_.tlsDev, 'the same development certificate');
     assert.notEqual(before_.tlsBlog, before_.tlsDev);
     const old = await restored.cli(['customer', 'list'], { token: farm.token });
@@ -156,7 +136,7 @@ describe('farm backup and restore with corral up', () => {
 
   /** A folder with one index.html. */
   async function site(name: string, body: string): Promise<string> {
-    const dir = join(work, 'sites', name.replaceAll(' ', '-'));
+    const dir = join(trial.work, 'sites', name.replaceAll(' ', '-'));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'index.html'), body);
     return dir;
@@ -164,8 +144,8 @@ describe('farm backup and restore with corral up', () => {
 
   async function certificate(name: string): Promise<{ cert: string; key: string }> {
     const { execFileSync } = await import('node:child_process');
-    const cert = join(work, 'c.pem');
-    const key = join(work, 'k.pem');
+    const cert = join(trial.work, 'c.pem');
+    const key = join(trial.work, 'k.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
     return { cert, key };
   }

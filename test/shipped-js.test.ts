@@ -1,6 +1,6 @@
 // The package ships JavaScript: `corral` and every process it starts (router workers, the
 // static web runtime inside each VS) run with plain `node` from dist/, never TypeScript
-// through tsx. A module resolve hook given in NODE_OPTIONS refuses tsx and any `.ts`
+// through tsx; the two spawned entries run as their single-file bundles (scripts/bundle.mjs). A module resolve hook given in NODE_OPTIONS refuses tsx and any `.ts`
 // module; the farm must come up, deploy and serve with it in place.
 import { waitFor } from '../src/lib/wait.ts';
 import { after, before, describe, it } from 'node:test';
@@ -46,7 +46,7 @@ describe('the shipped package runs on plain node', () => {
 
   it('the built spawn entries are the .js files in dist/ and need no loader', async () => {
     const launch = (await import(pathToFileURL(join(REPO, 'dist/engine/vs-launch.js')).href)) as typeof import('../src/engine/vs-launch.ts');
-    assert.equal(launch.WEB_RUNTIME_MAIN, join(REPO, 'dist/web-runtime/main.js'));
+    assert.equal(launch.WEB_RUNTIME_MAIN, join(REPO, 'dist/web-runtime/main.bundle.js'));
     assert.deepEqual(launch.defaultNodeArgs(), []);
     const guest = (await import(pathToFileURL(join(REPO, 'dist/engine/namespace/guest-paths.js')).href)) as typeof import('../src/engine/namespace/guest-paths.ts');
     const binds = guest.runtimeBinds('/usr/bin/node');
@@ -69,7 +69,7 @@ describe('the shipped package runs on plain node', () => {
       await removeDir(farm?.dir ?? '');
     });
 
-    it('serves a static site whose web runtime is dist/web-runtime/main.js run by plain node', async () => {
+    it('serves a static site whose web runtime is dist/web-runtime/main.bundle.js run by plain node', async () => {
       const created = await ok(farm.cli(['customer', 'create', site]));
       const token = /token: (\S+)/.exec(created.stdout)![1]!;
       await ok(farm.cli(['site', 'create', site, '--domain', `${site}.test`, '--kind', 'static'], { token }));
@@ -77,13 +77,13 @@ describe('the shipped package runs on plain node', () => {
       // the deploy is done once the route names the release; router workers get it a moment later
       await waitFor(async () => (await get(farm.routerUrl, `${site}.test`, '/')).status === 200, { what: 'the site served', timeoutMs: 5_000 });
       const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_SITE=${site}`) && p.argv[0] === process.execPath);
-      assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.js')]]);
+      assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.bundle.js')]]);
     });
 
-    it('runs its router workers from dist/router/cluster-worker.js', async () => {
+    it('runs its router workers from dist/router/cluster-worker.bundle.js', async () => {
       const workers = (await processes()).filter((p) => p.ppid === farm.child.pid && p.env.includes('CORRAL_ROUTER_WORKER=1'));
       assert.equal(workers.length, 2);
-      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster-worker.js')]);
+      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster-worker.bundle.js')]);
     });
   });
 });

@@ -2,12 +2,13 @@
 // token (kept in sessionStorage: gone when the tab closes). The API decides what a token
 // may see; the console shows what it returns.
 //
-// The status answers' types are the model's (src/model/status-views.ts, which the
-// controller builds them with): a type-only import, erased at build.
+// The status and certificate answers' types are the model's (src/model/status-views.ts,
+// certificate-views.ts, which the controller builds them with): type-only imports, erased at build.
 
 import type { FarmStatus, SiteStatus, VirtualServerView } from '../../src/model/status-views.ts';
+import type { CertificateState } from '../../src/model/certificate-views.ts';
 
-export type { FarmStatus, SiteStatus };
+export type { CertificateState, FarmStatus, SiteStatus };
 
 const TOKEN_KEY = 'corral.token';
 
@@ -24,11 +25,6 @@ export interface StatsPoint { t: number; requests: number; errors: number; clien
 export interface FarmEvent {
   id: string; at: string; type: 'audit' | 'farm'; action: string; principal?: string; target?: string;
   customer?: string; site?: string; engine?: string; vs?: string; result?: 'ok' | 'error'; status?: number; message?: string;
-}
-/** A site's certificate state (GET /v1/sites/:name/certificate-status): never the key. */
-export interface CertificateState {
-  site: string; mode: 'auto' | 'manual' | 'off'; state: 'none' | 'pending' | 'valid' | 'renewing' | 'failed' | 'expired';
-  source?: 'acme' | 'upload'; issuer?: string; names: string[]; notAfter?: string; nextRenewal?: string; lastError?: string; failures: number;
 }
 export interface Whoami { role: 'admin' | 'customer' | 'engine'; customer?: string }
 

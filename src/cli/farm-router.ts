@@ -10,7 +10,7 @@ import { listenOn } from '../lib/listen.ts';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
-import { bootRouterCluster, buildRouter, publishLoad, trackSiteStats, watchCertificates, watchRoutes, type BootedRouterCluster, type SiteStats } from '../router/index.ts';
+import { bootRouterCluster, buildRouter, publishLoad, trackSiteStats, watchCertificates, watchRoutes, type BootedRouterCluster, type RouterOptions, type SiteStats } from '../router/index.ts';
 import type { Store } from '../store/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
@@ -28,6 +28,8 @@ export interface FarmRouterOptions {
   accessLog: boolean;
   /** The proxies in front of the router (router option trustedProxies). */
   trustedProxies: readonly string[];
+  /** Held requests per idle site and their longest wait (router options wakeQueue, wakeTimeoutMs). */
+  wake: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
   log: Logger;
   accessLogger: () => Logger;
 }
@@ -57,7 +59,7 @@ export function farmRouterOptions(dir: string, opts: Omit<FarmOptions, 'dir'>, p
   return {
     dir: resolve(dir), workers: opts.routerWorkers ?? availableParallelism(), httpPort: opts.httpPort, host: opts.host,
     ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),
-    accessLog: opts.accessLog === true, trustedProxies: opts.trustedProxies ?? [], log: partLog('router'), accessLogger: () => partLog('access'),
+    accessLog: opts.accessLog === true, trustedProxies: opts.trustedProxies ?? [], wake: opts.wake ?? {}, log: partLog('router'), accessLogger: () => partLog('access'),
   };
 }
 
@@ -70,7 +72,7 @@ export function bootFarmRouterWorkers(o: FarmRouterOptions): Promise<BootedRoute
       workers: o.workers,
       listen: { port: o.httpPort, host: o.host },
       ...(devCert ? { httpsListen: { port: o.httpsPort!, host: o.host } } : {}),
-      router: { accessLog: o.accessLog, siteLogDir: routerLogDir(o.dir), metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
+      router: { accessLog: o.accessLog, siteLogDir: routerLogDir(o.dir), metrics: true, trustedProxies: o.trustedProxies, ...o.wake, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null },
       log: o.log,
     });
   })();
@@ -108,7 +110,7 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
 
 async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmRouter> {
   const devCert = o.httpsPort !== undefined ? await ensureDevCertificate(o.dir) : undefined;
-  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, siteLogDir: routerLogDir(o.dir), drainTimeoutMs: STOP_DRAIN_MS, metrics: true, trustedProxies: o.trustedProxies, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
+  const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, siteLogDir: routerLogDir(o.dir), drainTimeoutMs: STOP_DRAIN_MS, metrics: true, trustedProxies: o.trustedProxies, ...o.wake, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
   const stats = trackSiteStats([router.server, router.tlsServer]);
   const stops: Array<() => void> = [];
   const close = async () => {

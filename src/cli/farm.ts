@@ -16,7 +16,7 @@ import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlo
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
-import type { BootedRouterCluster, SiteStats } from '../router/index.ts';
+import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, startFarmRouter } from './farm-router.ts';
 import { createRouterLogs } from './router-logs.ts';
@@ -50,6 +50,8 @@ export interface FarmOptions {
   accessLog?: boolean;
   /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
   trustedProxies?: readonly string[];
+  /** The router's held requests per idle site and their longest wait (`--wake-queue`, `--wake-timeout`); default the router's. */
+  wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
   /** How long an unreferenced release blob is kept after it was written (default 10 minutes). */
   blobGraceMs?: number;
   /** Most VSs starting at once on the engine (default max(2, cores)); the rest wait as `queued`. */

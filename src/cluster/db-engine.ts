@@ -52,7 +52,7 @@ export async function startEngineDb(opts: EngineDbOptions, deps: EngineDbDeps): 
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   const primary = await watchDbPrimary(store, (p) => {
-    log.info({ primary: p ? `${p.member} ${p.host}:${p.port}` : null }, 'db.primary_changed');
+    log.info({ event: 'db.primary_changed', primary: p ? `${p.member} ${p.host}:${p.port}` : null }, 'database primary changed');
     forwarder?.cut();
   });
   let member: PatroniMember | undefined;
@@ -71,10 +71,10 @@ export async function startEngineDb(opts: EngineDbOptions, deps: EngineDbDeps): 
         if (stopped) return void (await f.close());
         forwarder = f;
         await store.put(keys.dbForwarder(deps.engineId), JSON.stringify({ host: f.host, port: f.port }));
-        log.info({ host: f.host, port: f.port }, 'db.forwarder_listening');
+        log.info({ event: 'db.forwarder_listening', host: f.host, port: f.port }, 'database forwarder listening');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL' || stopped) throw err;
-        retry = setTimeout(() => void bind().catch((e: Error) => log.error({ err: e.message }, 'db.forwarder_failed')), BIND_RETRY_MS);
+        retry = setTimeout(() => void bind().catch((e: Error) => log.error({ event: 'db.forwarder_failed', err: e.message }, 'database forwarder could not listen; retrying')), BIND_RETRY_MS);
       }
     };
     await bind();

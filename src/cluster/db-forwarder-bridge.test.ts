@@ -7,30 +7,20 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { silentLogger } from '../lib/log.ts';
-import { namespaceSkip, testNetwork } from '../engine/namespace/testing.ts';
-import { onCleanup, tempDir } from '../engine/testing.ts';
-import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
-import { startClusterDbServer, startControllerNode, startEngineNode } from './index.ts';
-import { apiOf, siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
+import { namespaceSkip } from '../engine/namespace/testing.ts';
+import { onCleanup } from '../engine/testing.ts';
+import { etcdMissing } from '../store/etcd-testing.ts';
+import { startClusterDbServer } from './index.ts';
+import { startEtcdFarm, startNamespaceEngine } from './testing.ts';
+import { siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
 
 const skip = etcdMissing() || (await namespaceSkip());
 
 it("a namespace engine's database forwarder listens on its guests' bridge address", { skip, timeout: 90_000 }, async (t) => {
-  const root = await tempDir(t, 'corral-dbbridge-');
-  const etcd = await startEtcdCluster({ members: 1 });
-  onCleanup(t, () => etcd.close());
-  const controller = await startControllerNode({ store: { endpoints: etcd.endpoints, namespace: '/farm' }, id: 'c1', dir: `${root}/c1`, apiPort: 0, host: '127.0.0.1', log: silentLogger });
-  onCleanup(t, () => controller.close());
-  const admin = apiOf(() => [controller.apiUrl], controller.adminToken);
-  const joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
-  const network = await testNetwork(t);
+  const farm = await startEtcdFarm(t, 'corral-dbbridge-');
+  const { controller, admin } = farm;
+  const { engine, network } = await startNamespaceEngine(t, farm, { db: { forwardPort: 0 } });
   const gateway = network.subnet.replace(/\.0\/24$/, '.1');
-  const engine = await startEngineNode({
-    join: controller.apiUrl, token: joinToken, id: 'e1', dir: `${root}/e1`, address: '127.0.0.1', runtime: 'namespace', ...network, log: silentLogger,
-    db: { forwardPort: 0 },
-  });
-  onCleanup(t, () => engine.close());
   assert.equal(engine.db?.member, undefined, 'no member without --db');
   assert.throws(() => controller.db.guestEndpoint('e2'), (err: Error & { code?: string }) => err.code === 'CLUSTER_DB_NO_FORWARDER');
 

@@ -30,6 +30,6 @@ export function startDbForwarder(opts: DbForwarderOptions): Promise<DbForwarder>
     host: opts.host,
     port: opts.port,
     target: opts.primary,
-    onUpstreamError: (err, to) => opts.log?.debug({ err: err.message, to: `${to.host}:${to.port}` }, 'db.forward_failed'),
+    onUpstreamError: (err, to) => opts.log?.debug({ event: 'db.forward_failed', err: err.message, to: `${to.host}:${to.port}` }, 'database connection could not be forwarded'),
   });
 }

@@ -8,27 +8,21 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import { silentLogger } from '../lib/log.ts';
-import { namespaceSkip, testNetwork } from '../engine/namespace/testing.ts';
-import { onCleanup, tempDir } from '../engine/testing.ts';
-import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
-import { startControllerNode, startEngineNode, startRouterNode } from './index.ts';
-import { apiOf, siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
+import { namespaceSkip } from '../engine/namespace/testing.ts';
+import { onCleanup } from '../engine/testing.ts';
+import { etcdMissing } from '../store/etcd-testing.ts';
+import { startRouterNode } from './index.ts';
+import { startEtcdFarm, startNamespaceEngine } from './testing.ts';
+import { siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
 import { get } from '../../test/helpers/http.ts';
 
 const HOST = 'www.acme.test';
 const skip = etcdMissing() || (await namespaceSkip());
 
 it('an engine joined with --runtime namespace runs guests in their own namespaces, reached through its --address', { skip, timeout: 90_000 }, async (t) => {
-  const root = await tempDir(t, 'corral-nsengine-');
-  const etcd = await startEtcdCluster({ members: 1 });
-  onCleanup(t, () => etcd.close());
-  const controller = await startControllerNode({ store: { endpoints: etcd.endpoints, namespace: '/farm' }, id: 'c1', dir: `${root}/c1`, apiPort: 0, host: '127.0.0.1', log: silentLogger });
-  onCleanup(t, () => controller.close());
-  const admin = apiOf(() => [controller.apiUrl], controller.adminToken);
-  const joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
-  const net = await testNetwork(t);
-  const engine = await startEngineNode({ join: controller.apiUrl, token: joinToken, id: 'e1', dir: `${root}/e1`, address: '127.0.0.1', runtime: 'namespace', ...net, log: silentLogger });
-  onCleanup(t, () => engine.close());
+  const farm = await startEtcdFarm(t, 'corral-nsengine-');
+  const { controller, admin, joinToken } = farm;
+  const { engine } = await startNamespaceEngine(t, farm);
   assert.equal(engine.runtime, 'namespace');
   const router = await startRouterNode({ join: controller.apiUrl, token: joinToken, id: 'r1', httpPort: 0, host: '127.0.0.1', log: silentLogger });
   onCleanup(t, () => router.close());

@@ -79,7 +79,7 @@ export async function startPatroniMember(opts: PatroniMemberOptions): Promise<Pa
     void r.exited.then((how) => {
       if (running === r) running = undefined;
       if (stopping) return;
-      log.warn({ member: opts.name, ...how }, 'db.patroni_exited');
+      log.warn({ event: 'db.patroni_exited', member: opts.name, ...how }, 'Patroni exited');
       restartTimer = setTimeout(() => supervise(launch()), RESTART_DELAY_MS);
     });
   };
@@ -96,13 +96,13 @@ export async function startPatroniMember(opts: PatroniMemberOptions): Promise<Pa
     });
     if (c.pid === undefined) return { pid: 0, exited };
     writeAtomic(pidPath, `${c.pid}\n`);
-    log.info({ member: opts.name, pid: c.pid }, 'db.patroni_started');
+    log.info({ event: 'db.patroni_started', member: opts.name, pid: c.pid }, 'Patroni started');
     return { pid: c.pid, exited };
   };
   // An engine restarted after a crash finds its Patroni (and the Postgres it runs) still
   // serving: it takes it over rather than failing over the cluster.
   const left = adopt(pidPath, configPath);
-  if (left) log.info({ member: opts.name, pid: left.pid }, 'db.patroni_adopted');
+  if (left) log.info({ event: 'db.patroni_adopted', member: opts.name, pid: left.pid }, 'Patroni already running: adopted');
   supervise(left ?? launch());
 
   const stop = async (signal: NodeJS.Signals, graceMs: number) => {
@@ -125,7 +125,7 @@ export async function startPatroniMember(opts: PatroniMemberOptions): Promise<Pa
       closing ??= (async () => {
         await stop('SIGTERM', STOP_GRACE_MS);
         killPostmaster(join(dir, 'data')); // only if Patroni left it running
-        log.info({ member: opts.name }, 'db.patroni_stopped');
+        log.info({ event: 'db.patroni_stopped', member: opts.name }, 'Patroni stopped');
       })();
       return closing;
     },

@@ -23,11 +23,11 @@ export interface BuiltRouter {
 }
 
 /** Fork opts.workers router workers and set them up as the node's router. */
-export async function bootWorkers(opts: Pick<RouterNodeOptions, 'workers' | 'httpPort' | 'host' | 'https' | 'metrics' | 'trustedProxies'>, log: Logger): Promise<BuiltRouter> {
+export async function bootWorkers(opts: Pick<RouterNodeOptions, 'workers' | 'httpPort' | 'host' | 'https' | 'metrics' | 'trustedProxies' | 'wake'>, log: Logger): Promise<BuiltRouter> {
   const rc = await bootRouterCluster({
     workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
     ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),
-    router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null }, log,
+    router: { metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], ...opts.wake, tls: opts.https?.cert ?? null }, log,
   });
   return {
     sink: rc, load: rc, registry: () => rc.metricsRegistry(),

@@ -12,7 +12,7 @@ import { listenOn } from '../lib/listen.ts';
 import { Registry } from 'prom-client';
 import {
   buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
-  type CertificatePem, type Router, type SiteStats,
+  type CertificatePem, type Router, type RouterOptions, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
@@ -37,6 +37,8 @@ export interface RouterNodeOptions {
   metrics?: MetricsListen;
   /** The proxies in front of this router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
   trustedProxies?: readonly string[];
+  /** Held requests per idle site and their longest wait (router options wakeQueue, wakeTimeoutMs); default the router's. */
+  wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
   log?: Logger;
   /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
   booting?: Promise<BuiltRouter>;
@@ -112,7 +114,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 }
 
 function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
-  const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], tls: opts.https?.cert ?? null });
+  const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], ...opts.wake, tls: opts.https?.cert ?? null });
   const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
   const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {

@@ -1,32 +1,10 @@
-// What operators and customers see of a site's certificate (`corral cert list`,
-// `corral cert status`, the console): its mode, where it came from, issuer, names,
-// not-after, next renewal and the last error — from the certificate record and the ACME
-// issuer's status record. Never the key.
+// A site's CertificateState (src/model/certificate-views.ts: what `corral cert list`,
+// `corral cert status` and the console show), from the certificate record and the ACME
+// issuer's status record.
 
 import { X509Certificate } from 'node:crypto';
 import { certDnsNames } from '../lib/tls-names.ts';
-import { acmeNames, tlsModeOf, type CertificateRecord, type CertStatusRecord, type Site, type TlsMode } from '../model/index.ts';
-
-export interface CertificateState {
-  site: string;
-  mode: TlsMode;
-  /**
-   * none: the router's default certificate serves; pending: the first order is under way;
-   * valid: a certificate serves and is current; renewing: a renewal is under way (the old
-   * one serves); failed: the last order failed (any older certificate still serves);
-   * expired: the stored certificate is past its not-after.
-   */
-  state: 'none' | 'pending' | 'valid' | 'renewing' | 'failed' | 'expired';
-  source?: 'acme' | 'upload';
-  issuer?: string;
-  /** The names the served certificate covers (or, before one, the names ordered). */
-  names: string[];
-  notAfter?: string;
-  /** ACME: when the next renewal (or, after a failure, the next try) is due. */
-  nextRenewal?: string;
-  lastError?: string;
-  failures: number;
-}
+import { acmeNames, tlsModeOf, type CertificateRecord, type CertificateState, type CertStatusRecord, type Site } from '../model/index.ts';
 
 export function certificateState(site: Site, cert: CertificateRecord | undefined, status: CertStatusRecord | undefined, now = Date.now()): CertificateState {
   const mode = tlsModeOf(site);

@@ -3,20 +3,8 @@
 
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { certDnsNames, namesCover } from '../lib/tls-names.ts';
-import type { CertificateRecord, Site } from '../model/index.ts';
+import type { CertificateInfo, CertificateRecord, Site } from '../model/index.ts';
 import { CertificateInvalidError } from './errors.ts';
-
-/** What the API shows of a certificate: never the key. */
-export interface CertificateInfo {
-  site: string;
-  subject: string;
-  issuer: string;
-  sans: string[];
-  notBefore: string;
-  notAfter: string;
-  fingerprint256: string;
-  updatedAt: string;
-}
 
 /** The record to store for site, or CertificateInvalidError saying what is wrong. */
 export function checkedCertificate(site: Site, certPem: string, keyPem: string, now = new Date()): CertificateRecord {

@@ -49,12 +49,12 @@ export function startDatabaseUpkeep(opts: DatabaseUpkeepOptions): DatabaseUpkeep
     const dbs = await listRecords<DatabaseRecord>(opts.store, keys.databases);
     if (dbs.length === 0) return;
     await measure(dbs);
-    for (const db of dbs) if (db.backup) await scheduled(db, db.backup).catch((err: unknown) => opts.log.error({ err, database: db.name }, 'database.backup_failed'));
+    for (const db of dbs) if (db.backup) await scheduled(db, db.backup).catch((err: unknown) => opts.log.error({ event: 'database.backup_failed', err, database: db.name }, 'scheduled database backup failed'));
     await dropRetiredLogins(dbs);
   };
   const runOnce = (): Promise<void> => {
     const p = chain.then(pass);
-    chain = p.catch((err: unknown) => opts.log.error({ err }, 'database.upkeep_failed'));
+    chain = p.catch((err: unknown) => opts.log.error({ event: 'database.upkeep_failed', err }, 'database upkeep pass failed'));
     return p;
   };
   const timer = setInterval(() => void (closed ? undefined : runOnce().catch(() => undefined)), opts.intervalMs ?? 30_000);

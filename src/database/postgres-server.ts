@@ -151,7 +151,7 @@ async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, hom
       log.error({ event: 'postgres.exited', code, signal, restartInMs: delay }, 'PostgreSQL exited; restarting');
       timer = setTimeout(launch, delay);
     });
-    c.on('error', (err) => log.error({ err }, 'postgres.spawn_failed'));
+    c.on('error', (err) => log.error({ event: 'postgres.spawn_failed', err }, 'PostgreSQL could not be started'));
   };
   const stop = async () => {
     closing = true;

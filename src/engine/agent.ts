@@ -128,9 +128,9 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       if (!unit) startUnit(a);
       else if (JSON.stringify(unit.assignment) === JSON.stringify(a) || stopping.has(unit)) continue;
       else if ('update' in unit && samePool(unit.assignment, a)) unit.update(a);
-      else stopUnit(unit, 'vs.assignment_changed');
+      else stopUnit(unit, 'vs.assignment_changed', 'assignment changed: stopping the virtual server');
     }
-    for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned');
+    for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned', 'unassigned: stopping the virtual server');
   }
 
   // Watch this engine's assignments; every change (the first read too) reconciles.
@@ -145,14 +145,14 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     const unitOpts = { assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate };
     const unit = assignment.pool ? createPoolUnit({ ...unitOpts, ...(opts.poolDrainMs !== undefined ? { drainMs: opts.poolDrainMs } : {}) }) : createVsUnit(unitOpts);
     units.set(assignment.vs, unit);
-    log.info({ vs: assignment.vs, site: assignment.site, release: assignment.release }, 'vs.assigned');
+    log.info({ event: 'vs.assigned', vs: assignment.vs, site: assignment.site, release: assignment.release }, 'virtual server assigned');
     unit.start();
   }
 
-  function stopUnit(unit: VsUnit, event: string) {
+  function stopUnit(unit: VsUnit, event: string, message: string) {
     if (stopping.has(unit)) return;
     stopping.add(unit);
-    log.info({ vs: unit.assignment.vs }, event);
+    log.info({ event, vs: unit.assignment.vs }, message);
     void unit.stop(graceMs).finally(() => {
       stopping.delete(unit);
       if (units.get(unit.assignment.vs) === unit) units.delete(unit.assignment.vs);
@@ -168,13 +168,13 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
 
     async start() {
       const reaped = await runtime.reapOrphans();
-      if (reaped > 0) log.warn({ reaped }, 'engine.orphans_reaped');
+      if (reaped > 0) log.warn({ event: 'engine.orphans_reaped', reaped }, 'virtual servers left by an earlier run stopped');
       await lease.start();
       await watchDesired();
       // pool directories of VSs no longer assigned here (an agent that crashed)
       await removePools(opts.dir, new Set(desired.keys())).catch((err: unknown) => log.warn({ err }, 'engine.pool_sweep_failed'));
       await janitor.start();
-      log.info({ runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine.started');
+      log.info({ event: 'engine.started', runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine started');
     },
 
     async fault(kind, durationMs, vs) {
@@ -217,7 +217,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
         await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs)));
         statuses.close();
         await lease.close();
-        log.info('engine.closed');
+        log.info({ event: 'engine.closed' }, 'engine closed');
       })();
       return closing;
     },

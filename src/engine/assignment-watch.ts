@@ -44,7 +44,7 @@ export async function watchAssignments(store: Store, prefix: string, onChange: (
     const w = await store.watch(prefix, (events) => apply(events), {
       fromRevision: revision + 1,
       onError: (err) => {
-        log.warn({ err }, 'engine.assignment_watch_restart');
+        log.warn({ event: 'engine.assignment_watch_restart', err }, 'assignment watch broke; restarting it');
         broken = true;
         watcher?.close();
         if (!closed) void restart();
@@ -60,7 +60,7 @@ export async function watchAssignments(store: Store, prefix: string, onChange: (
         await begin();
         return;
       } catch (err) {
-        log.error({ err }, 'engine.assignment_watch_failed');
+        log.error({ event: 'engine.assignment_watch_failed', err }, 'assignment watch failed');
         await new Promise((r) => setTimeout(r, 1_000));
       }
     }
@@ -87,7 +87,7 @@ function parse(kv: KeyValue, log: Logger): Assignment | undefined {
   if (assignmentCheck.is(a) && a.vs === vs) return a;
   const problem = a === undefined ? 'not JSON' : (assignmentCheck.problem(a) ?? `its vs is not ${JSON.stringify(vs)}, the name in its key`);
   const site = typeof (a as Partial<Assignment> | undefined)?.site === 'string' ? String((a as Assignment).site).slice(0, 64) : 'unknown';
-  log.error({ key: kv.key, vs, site, problem }, 'engine.assignment_invalid');
+  log.error({ event: 'engine.assignment_invalid', key: kv.key, vs, site, problem }, 'assignment record refused');
   recordBadRecord('assignment', site);
   return undefined;
 }

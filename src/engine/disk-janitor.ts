@@ -116,11 +116,11 @@ export function createDiskJanitor(opts: DiskJanitorOptions): DiskJanitor {
       const dir = path.join(paths.data, key);
       if (await isMountPoint(dir).catch(() => false)) {
         busy.add(key);
-        log.warn({ site: key, dir }, 'engine.site_data_busy');
+        log.warn({ event: 'engine.site_data_busy', site: key, dir }, "site's data folder still in use: kept");
         continue;
       }
       await rm(dir, { recursive: true, force: true });
-      log.info({ site: key }, 'engine.site_data_removed');
+      log.info({ event: 'engine.site_data_removed', site: key }, "deleted site's data removed");
     }
     for (const file of plan.images) {
       const key = disk.images.get(file)!;
@@ -128,24 +128,24 @@ export function createDiskJanitor(opts: DiskJanitorOptions): DiskJanitor {
       const p = path.join(paths.data, '.disk', file);
       if (await isMountPoint(p).catch(() => false)) continue; // a `.mnt` staging folder still mounted
       await rm(p, { recursive: true, force: true });
-      log.info({ site: key, file }, 'engine.site_image_removed');
+      log.info({ event: 'engine.site_image_removed', site: key, file }, "deleted site's disk image removed");
     }
     for (const vs of plan.logs) {
       if (opts.inUse().vs.has(vs)) continue;
       for (const f of disk.logs.get(vs)!.files) await rm(path.join(paths.logs, f), { force: true });
-      log.info({ vs }, 'engine.vs_logs_removed');
+      log.info({ event: 'engine.vs_logs_removed', vs }, "gone virtual server's logs removed");
     }
     // in use now, not only when the plan was made
     const keep = new Set([...plan.keepReleases, ...opts.inUse().releases]);
     const pruned = await opts.releases.prune(keep);
-    if (pruned.length > 0) log.info({ releases: pruned }, 'engine.releases_pruned');
+    if (pruned.length > 0) log.info({ event: 'engine.releases_pruned', releases: pruned }, 'unused releases removed');
   }
 
   const sweeper: Sweeper = createSweeper({
     pass: sweep,
     intervalMs: opts.intervalMs ?? 10 * 60_000,
     debounceMs: 500,
-    onError: (err) => log.warn({ err }, 'engine.sweep_failed'),
+    onError: (err) => log.warn({ event: 'engine.sweep_failed', err }, 'disk sweep failed'),
   });
 
   return {

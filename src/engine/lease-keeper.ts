@@ -40,13 +40,13 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
   async function renew() {
     try {
       if (id !== 0 && (await store.keepAlive(id)) === -1) {
-        log.warn({ lease: id }, 'engine.lease_lost');
+        log.warn({ event: 'engine.lease_lost', lease: id }, 'engine lease lost');
         id = 0;
         registered = false;
       }
       if (!registered && !closing) await acquire();
     } catch (err) {
-      log.warn({ err, lease: id }, 'engine.lease_renew_failed');
+      log.warn({ event: 'engine.lease_renew_failed', err, lease: id }, 'engine lease renewal failed');
     }
   }
 
@@ -54,7 +54,7 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
     if (id === 0) id = await store.grantLease(opts.ttlSeconds);
     await opts.onLease(id);
     registered = true;
-    log.info({ lease: id, ttlSeconds: opts.ttlSeconds }, 'engine.registered');
+    log.info({ event: 'engine.registered', lease: id, ttlSeconds: opts.ttlSeconds }, 'engine registered');
   }
 
   function tick() {
@@ -74,7 +74,7 @@ export function createLeaseKeeper(opts: LeaseKeeperOptions): LeaseKeeper {
       clearInterval(timer);
       closing ??= (async () => {
         await renewing;
-        if (id !== 0) await store.revokeLease(id).catch((err: unknown) => log.warn({ err, lease: id }, 'engine.lease_revoke_failed'));
+        if (id !== 0) await store.revokeLease(id).catch((err: unknown) => log.warn({ event: 'engine.lease_revoke_failed', err, lease: id }, 'engine lease revoke failed'));
       })();
       return closing;
     },

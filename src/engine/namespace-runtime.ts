@@ -87,7 +87,7 @@ export function createNamespaceRuntime(opts: NamespaceRuntimeOptions): Runtime {
     await network.ensureBridge();
     await mkdir(opts.runDir, { recursive: true });
     const seccomp = opts.seccomp ?? (await buildSeccompFilter(opts.runDir));
-    if (!seccomp.file) log.warn({ reason: seccomp.reason }, 'engine.seccomp_unavailable');
+    if (!seccomp.file) log.warn({ event: 'engine.seccomp_unavailable', reason: seccomp.reason }, 'seccomp filter unavailable: guests run without it');
     // without it guests get no database (PG* unset), but the runtime runs: e.g. 5432 held on every address by another server
     const dbForwarder = opts.database
       ? await startDbForwarder(subnet.gateway, opts.database).catch((err: unknown) => void log.error({ err, event: 'engine.db_forwarder_failed' }, `no database forwarder on ${subnet.gateway}: ${(err as Error).message}`))
@@ -147,7 +147,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       throw err;
     }
     const pid = child.pid!;
-    child.on('error', (err) => log.warn({ err, vs: spec.name }, 'vs.process_error'));
+    child.on('error', (err) => log.warn({ event: 'vs.process_error', err, vs: spec.name }, 'virtual server process error'));
     captureOutput(child, spec.logFile, opts.logMaxBytes, log);
     let resolveExit!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
@@ -160,7 +160,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       void (async () => {
         const oom = (await cgroups.usage(spec.name)).oomKills > 0;
         const info = exitInfo(code, signal, oom);
-        log.info({ vs: spec.name, pid, ...info }, 'vs.exited');
+        log.info({ event: 'vs.exited', vs: spec.name, pid, ...info }, 'virtual server process exited');
         entries.delete(spec.name);
         const done = teardown(spec.name, address).finally(() => {
           claimed.delete(spec.name);
@@ -171,7 +171,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       })();
     });
     entries.set(spec.name, e);
-    log.info({ vs: spec.name, pid, address, port }, 'vs.started');
+    log.info({ event: 'vs.started', vs: spec.name, pid, address, port }, 'virtual server process started');
     if (destroying) void killNow(e);
     return { address, port, pid, exited };
   }
@@ -187,7 +187,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       if (dataDir) await disks.release(dataDir);
       await rm(path.join(opts.runDir, vs), { recursive: true, force: true });
     } catch (err) {
-      log.warn({ err, vs }, 'vs.teardown_failed');
+      log.warn({ event: 'vs.teardown_failed', err, vs }, "virtual server's namespace could not be torn down");
     } finally {
       subnet.release(address);
     }
@@ -210,7 +210,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
     e.stopping ??= (async () => {
       if (graceMs > 0) await terminate(e);
       if (!(await waitExit(e, graceMs))) {
-        if (graceMs > 0) log.warn({ vs: e.spec.name, graceMs }, 'vs.stop_timeout_killed');
+        if (graceMs > 0) log.warn({ event: 'vs.stop_timeout_killed', vs: e.spec.name, graceMs }, 'virtual server did not stop within its grace: killed');
         killOuter(e);
         await cgroups.killAll(e.spec.name, KILL_WAIT_MS);
         await waitExit(e, KILL_WAIT_MS);
@@ -250,14 +250,14 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       for (const vs of leftovers) {
         await cgroups.killAll(vs, KILL_WAIT_MS);
         await network.detach(vs);
-        await cgroups.remove(vs).catch((err: unknown) => log.warn({ err, vs }, 'vs.orphan_cgroup_busy'));
+        await cgroups.remove(vs).catch((err: unknown) => log.warn({ event: 'vs.orphan_cgroup_busy', err, vs }, 'cgroup of an earlier run still busy'));
         await rm(path.join(opts.runDir, vs), { recursive: true, force: true });
-        log.warn({ vs }, 'vs.orphan_reaped');
+        log.warn({ event: 'vs.orphan_reaped', vs }, 'virtual server of an earlier run stopped');
       }
       const ourVeths = new Set([...ours].map((vs) => network.vethName(vs)));
       for (const port of await network.listPorts()) if (!ourVeths.has(port)) await network.deletePort(port);
       const mounts = await disks.reap();
-      if (mounts > 0) log.warn({ mounts }, 'vs.orphan_mounts_reaped');
+      if (mounts > 0) log.warn({ event: 'vs.orphan_mounts_reaped', mounts }, 'mounts of an earlier run removed');
       return leftovers.size;
     },
 

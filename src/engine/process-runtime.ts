@@ -68,7 +68,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     pool.release(e.address);
     const done = e.pidWritten
       .then(() => removePidfile(opts.runDir, e.name, e.pid))
-      .catch((err: unknown) => log.warn({ err, vs: e.name }, 'vs.pidfile_remove_failed'))
+      .catch((err: unknown) => log.warn({ event: 'vs.pidfile_remove_failed', err, vs: e.name }, 'pid file could not be removed'))
       .finally(() => cleanups.delete(done));
     cleanups.add(done);
     e.finished = done;
@@ -90,15 +90,15 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
       throw err;
     }
     const pid = child.pid!;
-    child.on('error', (err) => log.warn({ err, vs: spec.name }, 'vs.process_error'));
+    child.on('error', (err) => log.warn({ event: 'vs.process_error', err, vs: spec.name }, 'virtual server process error'));
     captureOutput(child, spec.logFile, opts.logMaxBytes, log);
     const pidWritten = writePidfile(opts.runDir, { pid, pgid: pid, vs: spec.name, startedAt: new Date().toISOString() });
-    pidWritten.catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.pidfile_write_failed'));
+    pidWritten.catch((err: unknown) => log.error({ event: 'vs.pidfile_write_failed', err, vs: spec.name }, 'pid file could not be written'));
     let resolveExit!: (info: ExitInfo) => void;
     const exited = new Promise<ExitInfo>((r) => (resolveExit = r));
     const e: Entry = { name: spec.name, pid, address: pooled, exited, pidWritten };
     child.once('exit', (code, signal) => {
-      log.info({ vs: spec.name, pid, code, signal }, 'vs.exited');
+      log.info({ event: 'vs.exited', vs: spec.name, pid, code, signal }, 'virtual server process exited');
       // An unexpected exit takes the whole VS down; a stop waits for the group itself.
       if (!e.stopping) {
         signalGroup(pid, 'SIGKILL');
@@ -107,7 +107,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
       resolveExit({ code, signal, oom: false });
     });
     entries.set(spec.name, e);
-    log.info({ vs: spec.name, pid, address, port }, 'vs.started');
+    log.info({ event: 'vs.started', vs: spec.name, pid, address, port }, 'virtual server process started');
     if (destroying) void killNow(e);
     return { address, port, pid, exited };
   }
@@ -117,7 +117,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     e.stopping ??= (async () => {
       signalGroup(e.pid, 'SIGTERM');
       if (!(await waitGone(e, graceMs))) {
-        log.warn({ vs: e.name, graceMs }, 'vs.stop_timeout_killed');
+        log.warn({ event: 'vs.stop_timeout_killed', vs: e.name, graceMs }, 'virtual server did not stop within its grace: killed');
         signalGroup(e.pid, 'SIGKILL');
         await waitGone(e, KILL_WAIT_MS);
       }
@@ -153,7 +153,7 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
         if (rec && (await findOurGroupMembers(rec.pgid, rec.vs)).length > 0) {
           signalGroup(rec.pgid, 'SIGKILL');
           await waitGroupGone(rec.pgid, KILL_WAIT_MS);
-          log.warn({ vs: rec.vs, pid: rec.pid }, 'vs.orphan_reaped');
+          log.warn({ event: 'vs.orphan_reaped', vs: rec.vs, pid: rec.pid }, 'virtual server of an earlier run stopped');
           count++;
         }
         await rm(file, { force: true });
@@ -183,7 +183,7 @@ async function endpoint(pooled: string, log: Logger): Promise<[string, number]> 
     return [pooled, await findFreePort(pooled)];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw err;
-    if (!warnedNoLoopback) log.warn({ address: pooled, using: '127.0.0.1' }, 'engine.loopback_unavailable');
+    if (!warnedNoLoopback) log.warn({ event: 'engine.loopback_unavailable', address: pooled, using: '127.0.0.1' }, 'no loopback address pool: virtual servers use 127.0.0.1');
     warnedNoLoopback = true;
     return ['127.0.0.1', await findFreePort('127.0.0.1')];
   }
@@ -205,7 +205,7 @@ export function captureOutput(child: ChildProcess, file: string, maxBytes: numbe
   const sources = [child.stdout!, child.stderr!].map((s) => ({ s, stamped: s.pipe(createLineStamper()) }));
   let open = sources.length;
   out.on('error', (err) => {
-    log.warn({ err, file }, 'vs.log_write_failed');
+    log.warn({ event: 'vs.log_write_failed', err, file }, "virtual server's log could not be written");
     for (const { stamped } of sources) {
       stamped.unpipe(out);
       stamped.resume();

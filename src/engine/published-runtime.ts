@@ -33,7 +33,7 @@ export function publishOn(inner: Runtime, address: string, log?: Logger): Runtim
       await drop(spec.name);
       forwards.set(spec.name, fwd);
       void vs.exited.then(() => drop(spec.name, fwd));
-      log?.info({ vs: spec.name, guest: `${vs.address}:${vs.port}`, published: `${address}:${fwd.port}` }, 'vs.published');
+      log?.info({ event: 'vs.published', vs: spec.name, guest: `${vs.address}:${vs.port}`, published: `${address}:${fwd.port}` }, 'virtual server published on the engine address');
       return { ...vs, address, port: fwd.port };
     },
     async stop(name, graceMs) {
@@ -65,6 +65,6 @@ function forward(address: string, toHost: string, toPort: number, log?: Logger):
   return startTcpForwarder({
     host: address,
     target: () => ({ host: toHost, port: toPort }),
-    onUpstreamError: (err) => log?.debug({ err: err.message, to: `${toHost}:${toPort}` }, 'vs.forward_failed'),
+    onUpstreamError: (err) => log?.debug({ event: 'vs.forward_failed', err: err.message, to: `${toHost}:${toPort}` }, 'connection to the guest could not be forwarded'),
   });
 }

@@ -60,7 +60,7 @@ export function createStatusWriter(opts: StatusWriterOptions): StatusWriter {
         await writeOnce(vs, want);
         if (want === null && !dirty.has(vs)) desired.delete(vs);
       } catch (err) {
-        log.warn({ err, vs }, 'engine.status_write_failed');
+        log.warn({ event: 'engine.status_write_failed', err, vs }, 'virtual server status could not be written');
         dirty.add(vs);
         await sleep(retryMs, closed.signal);
       }

@@ -101,7 +101,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   async function watch(vs: RunningVs, startedAt: number, slot: ReleaseSlot): Promise<{ exit: ExitInfo; readySince?: number }> {
     const probeStop = new AbortController();
     const state: { readySince?: number } = {};
-    const probing = probe(vs, probeStop.signal, state, startedAt, slot).catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.probe_failed'));
+    const probing = probe(vs, probeStop.signal, state, startedAt, slot).catch((err: unknown) => log.error({ event: 'vs.probe_failed', err, vs: spec.name }, 'health probing failed'));
     let onStop = () => {};
     const stopped = new Promise<'stop'>((r) => (onStop = () => r('stop')));
     stopSignal.signal.addEventListener('abort', onStop, { once: true });
@@ -125,7 +125,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     let startupChecks = 0;
     while (!signal.aborted) {
       const ok = await check(target, timing.checkTimeoutMs).catch((err: unknown) => {
-        log.warn({ err, vs: spec.name }, 'vs.health_check_failed');
+        log.warn({ event: 'vs.health_check_failed', err, vs: spec.name }, 'health check failed');
         return false;
       });
       if (signal.aborted) return;
@@ -133,10 +133,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         if (ok) {
           state.readySince = now();
           slot();
-          log.info({ vs: spec.name, address: vs.address, port: vs.port }, 'vs.ready');
+          log.info({ event: 'vs.ready', vs: spec.name, address: vs.address, port: vs.port }, 'virtual server ready');
           emit({ state: 'ready' });
         } else if (Date.now() >= deadline) {
-          log.warn({ vs: spec.name, timeoutMs: timing.startupTimeoutMs }, 'vs.startup_timeout');
+          log.warn({ event: 'vs.startup_timeout', vs: spec.name, timeoutMs: timing.startupTimeoutMs }, 'virtual server not ready within its startup timeout');
           slot();
           await runtime.stop(spec.name, timing.killGraceMs);
           return;
@@ -144,11 +144,11 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       } else if (ok) {
         failures = 0;
         if (snapshot.state === 'unhealthy') {
-          log.info({ vs: spec.name }, 'vs.recovered');
+          log.info({ event: 'vs.recovered', vs: spec.name }, 'virtual server healthy again');
           emit({ state: 'ready' });
         }
       } else if (++failures === timing.unhealthyAfter) {
-        log.warn({ vs: spec.name, failures }, 'vs.unhealthy');
+        log.warn({ event: 'vs.unhealthy', vs: spec.name, failures }, 'virtual server unhealthy');
         emit({ state: 'unhealthy' });
       }
       await sleep(state.readySince === undefined ? Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++) : timing.pollMs, signal);
@@ -161,7 +161,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     if (!gate) return () => {};
     const now = gate.tryAcquire();
     if (now) return now;
-    log.info({ vs: spec.name, waiting: gate.waiting + 1, limit: gate.limit }, 'vs.queued');
+    log.info({ event: 'vs.queued', vs: spec.name, waiting: gate.waiting + 1, limit: gate.limit }, 'virtual server queued: the engine starts enough at once');
     emit({ state: 'queued' });
     const slot = await gate.acquire(stopSignal.signal);
     if (slot && !stopSignal.signal.aborted) emit({ state: 'starting' });
@@ -180,10 +180,10 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         vs = await runtime.start(spec);
       } catch (err) {
         slot();
-        log.error({ err, vs: spec.name }, 'vs.start_failed');
+        log.error({ event: 'vs.start_failed', err, vs: spec.name }, 'virtual server could not be started');
       }
       if (vs) {
-        log.info({ vs: spec.name, pid: vs.pid, address: vs.address, port: vs.port }, 'vs.starting');
+        log.info({ event: 'vs.starting', vs: spec.name, pid: vs.pid, address: vs.address, port: vs.port }, 'virtual server starting');
         emit({ state: 'starting', address: vs.address, port: vs.port, pid: vs.pid });
         const { exit, readySince } = await watch(vs, startedAt, slot);
         const lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString(), oom: exit.oom };
@@ -191,13 +191,13 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
           snapshot = { ...snapshot, lastExit, address: undefined, port: undefined, pid: undefined };
           return;
         }
-        log.warn({ vs: spec.name, ...lastExit, restarts: snapshot.restarts }, 'vs.crashed');
+        log.warn({ event: 'vs.crashed', vs: spec.name, ...lastExit, restarts: snapshot.restarts }, 'virtual server crashed');
         emit({ state: 'crashed', lastExit, address: undefined, port: undefined, pid: undefined });
         if (readySince !== undefined && now() - readySince >= timing.backoffResetMs) attempt = 0;
       }
       if (stopSignal.signal.aborted) return;
       const delayMs = backoffDelay(attempt++, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs });
-      log.info({ vs: spec.name, delayMs }, 'vs.backoff');
+      log.info({ event: 'vs.backoff', vs: spec.name, delayMs }, 'virtual server restarts after a backoff');
       emit({ state: 'backoff', backoffMs: delayMs });
       await sleep(delayMs, stopSignal.signal);
       if (!stopSignal.signal.aborted) snapshot = { ...snapshot, restarts: snapshot.restarts + 1 };
@@ -212,16 +212,16 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       if (loop || stopping) return;
       const gate = opts.startGate;
       if (!gate || (gate.active < gate.limit && gate.waiting === 0)) emit({ state: 'starting' });
-      loop = run().catch((err: unknown) => log.error({ err, vs: spec.name }, 'vs.supervisor_failed'));
+      loop = run().catch((err: unknown) => log.error({ event: 'vs.supervisor_failed', err, vs: spec.name }, 'virtual server supervisor failed'));
     },
     stop(grace) {
       stopping ??= (async () => {
         graceMs = grace;
-        log.info({ vs: spec.name, graceMs }, 'vs.stopping');
+        log.info({ event: 'vs.stopping', vs: spec.name, graceMs }, 'virtual server stopping');
         emit({ state: 'stopping' });
         stopSignal.abort();
         await loop;
-        log.info({ vs: spec.name }, 'vs.stopped');
+        log.info({ event: 'vs.stopped', vs: spec.name }, 'virtual server stopped');
         emit({ state: 'stopped', address: undefined, port: undefined, pid: undefined });
       })();
       return stopping;

@@ -3,7 +3,7 @@
 // engine secrets leak into a customer's process).
 
 import path from 'node:path';
-import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
+import { bundledEntryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { MissingCommandError } from './errors.ts';
 import type { DatabaseTarget, VsSpec } from './runtime.ts';
 
@@ -13,8 +13,8 @@ export interface Launch {
   env: Record<string, string>;
 }
 
-/** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.js once built. */
-export const WEB_RUNTIME_MAIN = entryBeside(import.meta.url, '../web-runtime/main');
+/** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.bundle.js once built. */
+export const WEB_RUNTIME_MAIN = bundledEntryBeside(import.meta.url, '../web-runtime/main');
 
 /** Node arguments for the web runtime: none for the built JavaScript; tsx when the sources run under it. */
 export function defaultNodeArgs(): string[] {

@@ -75,7 +75,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
         return await untilAborted(opts.releases.ensure(a.sha256), cancel.signal);
       } catch (err) {
         const delayMs = backoffDelay(attempt, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs });
-        log.error({ err, vs: a.vs, sha256: a.sha256, delayMs }, 'vs.release_failed');
+        log.error({ event: 'vs.release_failed', err, vs: a.vs, sha256: a.sha256, delayMs }, 'release could not be fetched or unpacked; retrying');
         report({ ...snapshot, state: 'backoff' });
         await sleep(delayMs, cancel.signal);
       }
@@ -89,7 +89,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
       assertName('site', a.site);
       if (a.siteId !== undefined) assertName('site id', a.siteId);
     } catch (err) {
-      log.error({ err, vs: a.vs }, 'vs.assignment_refused');
+      log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
       report({ ...snapshot, state: 'crashed' });
       return;
     }
@@ -97,7 +97,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     const releaseDir = await release();
     if (releaseDir === undefined || cancel.signal.aborted) return;
     await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), customer: a.customer, release: a.release }).catch((err: unknown) =>
-      log.warn({ err, vs: a.vs }, 'vs.log_meta_failed'),
+      log.warn({ event: 'vs.log_meta_failed', err, vs: a.vs }, "virtual server's log metadata could not be written"),
     );
     if (cancel.signal.aborted) return;
     const onState = (st: VsSnapshot) => {
@@ -127,7 +127,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
       return snapshot;
     },
     start() {
-      preparing ??= prepare().catch((err: unknown) => log.error({ err, vs: a.vs }, 'vs.prepare_failed'));
+      preparing ??= prepare().catch((err: unknown) => log.error({ event: 'vs.prepare_failed', err, vs: a.vs }, 'virtual server could not be prepared'));
     },
     stop: halt,
     kill() {

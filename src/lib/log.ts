@@ -1,4 +1,5 @@
-// Structured JSON logs (pino) with a stable `part` key per component. Every logger writes
+// Structured JSON logs (pino) with a stable `part` key per component; a lifecycle step or
+// a failure is named in the `event` key and said in `msg` (docs/architecture.md). Every logger writes
 // to one sink, stdout unless a command routes it elsewhere (setLogSinks: `corral up`
 // writes its JSON to <dir>/logs/corral.log and speaks to the terminal in plain lines).
 import { pino, type Logger } from 'pino';

@@ -8,3 +8,4 @@ export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
 export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.ts';
 export { acmeNames, tlsModeOf } from './tls-mode.ts';
 export type { DatabaseView, DatabaseCredentials } from './database-views.ts';
+export type { CertificateInfo, CertificateState } from './certificate-views.ts';

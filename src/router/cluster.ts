@@ -15,7 +15,7 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { entryBeside, loaderArgs } from '../lib/entry-point.ts';
+import { bundledEntryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
@@ -71,7 +71,7 @@ export interface BootedRouterCluster extends RouterCluster {
   listen(): Promise<void>;
 }
 
-const WORKER = entryBeside(import.meta.url, './cluster-worker');
+const WORKER = bundledEntryBeside(import.meta.url, './cluster-worker');
 
 export async function startRouterCluster(opts: RouterClusterOptions): Promise<RouterCluster> {
   const rc = await bootRouterCluster(opts);

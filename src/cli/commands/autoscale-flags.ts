@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { Autoscale, Site } from '../../model/index.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT, wholeNumber } from './site-set-flags.ts';
+import { durationMs } from './duration.ts';
 
 export interface AutoscaleOpts {
   autoscale?: string;
@@ -64,20 +65,24 @@ export function autoscaleBody(o: AutoscaleOpts, site: Pick<Site, 'replicas' | 'a
 
 /** "5m", "90s", "1h", "1500ms"; a bare number is seconds. */
 export function idleTimeoutMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m?.[2] ?? 's'] ?? 1000;
-  const ms = m ? Number(m[1]) * unit : NaN;
-  if (!Number.isInteger(ms)) throw new CliError(`--idle-timeout must be a duration such as 5m, 90s or 1h, got "${v}"`);
+  const ms = durationMs(v, 's', ['ms', 's', 'm', 'h']);
+  if (ms === undefined) throw new CliError(`--idle-timeout must be a duration such as 5m, 90s or 1h, got "${v}"`);
   return ms;
 }
 
-export const SCALE_IN_WINDOW_HELP = "autoscaled sites: scale in only after this long below the load that needed more replicas (Knative's stable window), 1s–60m";
+/** --scale-in-window, shared by `corral up` and `corral controller`. */
+export interface ScaleInFlags {
+  scaleInWindow: string;
+}
+
+export function addScaleInFlags(cmd: Command): Command {
+  return cmd.option('--scale-in-window <duration>', "autoscaled sites: scale in only after this long below the load that needed more replicas (Knative's stable window), 1s–60m", '60s');
+}
 
 /** --scale-in-window of `corral up` and `corral controller`: 1 s to 60 min. */
 export function scaleInWindowMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'] ?? 1000) : NaN;
-  if (!Number.isInteger(ms) || ms < 1000 || ms > 3_600_000) throw new CliError(`--scale-in-window must be a duration from 1s to 60m (e.g. 60s, 2m), got "${v}"`);
+  const ms = durationMs(v, 's');
+  if (ms === undefined || ms < 1000 || ms > 3_600_000) throw new CliError(`--scale-in-window must be a duration from 1s to 60m (e.g. 60s, 2m), got "${v}"`);
   return ms;
 }
 

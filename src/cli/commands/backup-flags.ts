@@ -1,5 +1,6 @@
 // --backup-every / --backup-keep / --backup-dir, shared by `corral up` and `corral controller`.
 import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 
 export interface BackupFlags {
@@ -14,9 +15,12 @@ export interface BackupPlan {
   dir: string;
 }
 
-export const BACKUP_EVERY_HELP = 'take a farm backup this often (e.g. 24h, 30m, 90s), as <backup-dir>/farm-<UTC time>.tar.gz; corral controller: the leader only';
-export const BACKUP_KEEP_HELP = 'scheduled backups to keep, the newest (default 7); older farm-*.tar.gz there are deleted';
-export const BACKUP_DIR_HELP = 'where scheduled backups go (default <dir>/backups)';
+export function addBackupFlags(cmd: Command): Command {
+  return cmd
+    .option('--backup-every <period>', 'take a farm backup this often (e.g. 24h, 30m, 90s), as <backup-dir>/farm-<UTC time>.tar.gz; corral controller: the leader only')
+    .option('--backup-keep <n>', 'scheduled backups to keep, the newest (default 7); older farm-*.tar.gz there are deleted')
+    .option('--backup-dir <dir>', 'where scheduled backups go (default <dir>/backups)');
+}
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MIN_MS = 1000;

@@ -6,28 +6,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
-
-interface CertificateInfo {
-  site: string;
-  subject: string;
-  sans: string[];
-  notAfter: string;
-  fingerprint256: string;
-}
-
-/** GET /v1/certificates, /v1/sites/:name/certificate-status (src/controller/certificate-state.ts). */
-interface CertificateState {
-  site: string;
-  mode: string;
-  state: string;
-  source?: string;
-  issuer?: string;
-  names: string[];
-  notAfter?: string;
-  nextRenewal?: string;
-  lastError?: string;
-  failures: number;
-}
+import type { CertificateInfo, CertificateState } from '../../model/index.ts';
 
 export function registerCert(program: Command, ctx: Context): void {
   const cert = program.command('cert').description("manage a site's TLS certificate (HTTPS with SNI)");

@@ -41,8 +41,10 @@ export async function trustedProxies(v: string | undefined): Promise<string[]> {
   return list;
 }
 
-/** The --trusted-proxies option's help text (corral up, corral router). */
-export const TRUSTED_PROXIES_HELP = 'addresses or CIDR blocks (comma-separated) of the proxies in front of the router: only they may pass X-Forwarded-* and Forwarded on (extended); every other client\'s are replaced. Default: none';
+/** --trusted-proxies (corral up, corral router). */
+export function addTrustedProxiesFlag(cmd: Command): Command {
+  return cmd.option('--trusted-proxies <ip|cidr,…>', 'addresses or CIDR blocks (comma-separated) of the proxies in front of the router: only they may pass X-Forwarded-* and Forwarded on (extended); every other client\'s are replaced. Default: none');
+}
 
 /**
  * --reserved-domains a.example,*.b.example: names customers may not claim (checked here, so a
@@ -60,7 +62,10 @@ export async function reservedDomains(v: string | undefined, flag = '--reserved-
   }
 }
 
-export const RESERVED_DOMAINS_HELP = 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved';
+/** --reserved-domains (corral up, corral controller). */
+export function addReservedDomainsFlag(cmd: Command): Command {
+  return cmd.option('--reserved-domains <list>', 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved');
+}
 
 /** --token on a role command is also the program's global --token: take whichever commander filled. */
 export function roleToken(program: Command, own: string | undefined, role: string): string {

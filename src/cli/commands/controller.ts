@@ -5,14 +5,13 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
-import { port, positiveInt, RESERVED_DOMAINS_HELP, reservedDomains, untilSignal } from './cluster-options.ts';
-import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
+import { addReservedDomainsFlag, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
+import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
-import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
+import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 import { STATIC_POOLS_HELP } from './pooled-flag.ts';
 
-interface ControllerOpts extends BackupFlags, AcmeFlags {
-  scaleInWindow: string;
+interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
   store?: string;
   dir?: string;
   apiPort: string;
@@ -37,15 +36,11 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--url <url>', 'the API URL other hosts reach this controller at (default http://<host>:<port>)')
     .option('--id <id>', 'controller id (default <hostname>-<pid>)')
     .option('--admin-token-file <path>', "the farm's admin token, copied from the first controller's <dir>/admin-token")
-    .option('--database-key-file <path>', "the key database passwords are sealed with, copied from the first controller's <dir>/database-key (default: database-key beside --admin-token-file, if there)")
-    .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
+    .option('--database-key-file <path>', "the key database passwords are sealed with, copied from the first controller's <dir>/database-key (default: database-key beside --admin-token-file, if there)");
+  addReservedDomainsFlag(controller)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
-    .option('--backup-every <period>', BACKUP_EVERY_HELP)
-    .option('--backup-keep <n>', BACKUP_KEEP_HELP)
-    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s')
     .option('--static-pools', STATIC_POOLS_HELP);
-  addAcmeFlags(controller)
+  addAcmeFlags(addScaleInFlags(addBackupFlags(controller)))
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;

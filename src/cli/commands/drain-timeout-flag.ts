@@ -2,6 +2,7 @@
 // leaves the route (deploy, rollback, scale-down) keeps its open connections before it
 // is stopped. A bare number is seconds; "500ms", "90s" and "2m" also work.
 import { CliError } from '../errors.ts';
+import { durationMs } from './duration.ts';
 
 export const DRAIN_TIMEOUT_HELP =
   'seconds a server leaving the route (deploy, rollback, scale-down) keeps its open connections (WebSockets, long requests) before it is stopped, 0–3600 (default 5; also 500ms, 2m)';
@@ -10,9 +11,8 @@ const MAX_MS = 3_600_000;
 
 /** The flag's value in whole milliseconds, 0–3 600 000. */
 export function drainTimeoutMs(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;
-  if (!Number.isInteger(ms)) throw new CliError(`--drain-timeout must be a number of seconds such as 30 (or 500ms, 2m), got "${v}"`);
+  const ms = durationMs(v, 's');
+  if (ms === undefined) throw new CliError(`--drain-timeout must be a number of seconds such as 30 (or 500ms, 2m), got "${v}"`);
   if (ms > MAX_MS) throw new CliError(`--drain-timeout must be at most 3600 seconds (1 hour), got "${v}"`);
   return ms;
 }

@@ -5,6 +5,7 @@
 import type { RouteRetry } from '../../model/index.ts';
 import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 import { CliError } from '../errors.ts';
+import { durationMs as parseDuration } from './duration.ts';
 
 export interface RetryOpts {
   perTryTimeout?: string;
@@ -47,9 +48,8 @@ export function retryText(r: RouteRetry | undefined): string {
 
 /** "2s", "1.5s", "500ms", "1m" or a number of milliseconds → whole milliseconds. */
 export function durationMs(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1) : NaN;
-  if (!Number.isInteger(ms)) throw new CliError(`${flag} must be a duration such as 2s, 1.5s or 500ms, got "${v}"`);
+  const ms = parseDuration(v, 'ms');
+  if (ms === undefined) throw new CliError(`${flag} must be a duration such as 2s, 1.5s or 500ms, got "${v}"`);
   return ms;
 }
 

@@ -6,12 +6,13 @@ import { createSecureContext } from 'node:tls';
 import { logger } from '../../lib/log.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { port, roleToken, TRUSTED_PROXIES_HELP, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { addTrustedProxiesFlag, port, roleToken, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { DEFAULT_DIR } from '../config.ts';
+import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
 import { ensureDevCertificate } from '../dev-cert.ts';
 
 export function registerRouter(program: Command, ctx: Context): void {
-  program
+  const router = program
     .command('router')
     .description('run a router that joins a farm on etcd until Ctrl-C')
     .option('--join <url>', 'a controller URL (or several, comma-separated)')
@@ -24,15 +25,15 @@ export function registerRouter(program: Command, ctx: Context): void {
     .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
     .option('--workers <n>', 'router worker processes sharing the ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
-    .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
-    .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1');
+  addWakeQueueFlags(addTrustedProxiesFlag(router))
     .action(async (o: RouterOpts) => {
       if (!o.join) throw new CliError('corral router needs --join <controller-url> --token <join-token>');
       const id = o.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'router');
       const workers = workerCount(o.workers, '--workers');
       const proxies = await trustedProxies(o.trustedProxies);
       const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
-      const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers,
+      const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers, wake: wakeQueueSettings(o),
         ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
         ...(https ? { https } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
@@ -51,7 +52,7 @@ export function registerRouter(program: Command, ctx: Context): void {
     });
 }
 
-interface RouterOpts {
+interface RouterOpts extends WakeQueueFlags {
   join?: string;
   token?: string;
   httpPort: string;

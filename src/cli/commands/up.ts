@@ -1,19 +1,20 @@
 // corral up: the whole farm on this machine until Ctrl-C.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { RESERVED_DOMAINS_HELP, TRUSTED_PROXIES_HELP, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { addReservedDomainsFlag, addTrustedProxiesFlag, port, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
-import { BACKUP_DIR_HELP, BACKUP_EVERY_HELP, BACKUP_KEEP_HELP, backupPlan, type BackupFlags } from './backup-flags.ts';
+import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
-import { SCALE_IN_WINDOW_HELP, scaleInWindowMs } from './autoscale-flags.ts';
+import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
+import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 import { STATIC_POOLS_HELP } from './pooled-flag.ts';
 
-interface UpOpts extends BackupFlags, AcmeFlags {
+interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
   /** --no-databases: false */
   databases?: boolean;
   dir?: string;
@@ -31,7 +32,6 @@ interface UpOpts extends BackupFlags, AcmeFlags {
   maxStarts?: string;
   logFormat: string;
   maxVs: string;
-  scaleInWindow: string;
   staticPools?: boolean;
 }
 
@@ -46,27 +46,23 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--host <address>', 'address the router and API listen on', '127.0.0.1')
     .option('--open-metrics', 'serve /metrics without a token (default: needs the admin token)')
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
-    .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
-    .option('--reserved-domains <list>', RESERVED_DOMAINS_HELP)
-    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it')
-    .option('--trusted-proxies <ip|cidr,…>', TRUSTED_PROXIES_HELP)
+    .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto');
+  addReservedDomainsFlag(up)
+    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it');
+  addWakeQueueFlags(addTrustedProxiesFlag(up))
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
     .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
     .option('--no-databases', 'do not run the database service (PostgreSQL under <dir>/postgres)')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
-    .option('--backup-every <period>', BACKUP_EVERY_HELP)
-    .option('--backup-keep <n>', BACKUP_KEEP_HELP)
-    .option('--backup-dir <dir>', BACKUP_DIR_HELP)
-    .option('--scale-in-window <duration>', SCALE_IN_WINDOW_HELP, '60s')
     .option('--static-pools', STATIC_POOLS_HELP);
-  addAcmeFlags(up)
+  addAcmeFlags(addScaleInFlags(addBackupFlags(up)))
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, ...(o.staticPools ? { staticPools: true } : {}) };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, ...(o.staticPools ? { staticPools: true } : {}) };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -115,12 +111,6 @@ export function registerUp(program: Command, ctx: Context): void {
 
 /** How long `corral up` waits for the sites that should serve before it says it is up. */
 const SERVING_WAIT_MS = 15_000;
-
-function port(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
-  return n;
-}
 
 function seconds(v: string, flag: string): number {
   const n = Number(v);

@@ -1,0 +1,41 @@
+// Tests only: the start of a farm on etcd (one etcd member, controller c1, an admin API
+// client, a join token), and an engine e1 joined to it on the namespace runtime with its
+// own test bridge. Everything is closed when the test ends.
+
+import type { TestContext } from 'node:test';
+import { silentLogger } from '../lib/log.ts';
+import { testNetwork } from '../engine/namespace/testing.ts';
+import { onCleanup, tempDir } from '../engine/testing.ts';
+import { startEtcdCluster } from '../store/etcd-testing.ts';
+import { startControllerNode, type ControllerNode } from './controller-node.ts';
+import { startEngineNode, type EngineNode, type EngineNodeOptions } from './engine-node.ts';
+import { apiOf, type Api } from '../../test/helpers/cluster-api.ts';
+
+export interface EtcdFarm {
+  /** The test's folder: the controller's is <root>/c1, an engine's <root>/<id>. */
+  root: string;
+  controller: ControllerNode;
+  admin: Api;
+  joinToken: string;
+}
+
+export async function startEtcdFarm(t: TestContext, prefix: string): Promise<EtcdFarm> {
+  const root = await tempDir(t, prefix);
+  const etcd = await startEtcdCluster({ members: 1 });
+  onCleanup(t, () => etcd.close());
+  const controller = await startControllerNode({ store: { endpoints: etcd.endpoints, namespace: '/farm' }, id: 'c1', dir: `${root}/c1`, apiPort: 0, host: '127.0.0.1', log: silentLogger });
+  onCleanup(t, () => controller.close());
+  const admin = apiOf(() => [controller.apiUrl], controller.adminToken);
+  const joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
+  return { root, controller, admin, joinToken };
+}
+
+/** Engine e1 on the namespace runtime, published on 127.0.0.1; `network` is its guests' bridge. */
+export async function startNamespaceEngine(t: TestContext, farm: EtcdFarm, extra: Partial<EngineNodeOptions> = {}): Promise<{ engine: EngineNode; network: { bridge: string; subnet: string } }> {
+  const network = await testNetwork(t);
+  const engine = await startEngineNode({
+    join: farm.controller.apiUrl, token: farm.joinToken, id: 'e1', dir: `${farm.root}/e1`, address: '127.0.0.1', runtime: 'namespace', ...network, log: silentLogger, ...extra,
+  });
+  onCleanup(t, () => engine.close());
+  return { engine, network };
+}
