@@ -172,7 +172,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       await lease.start();
       await watchDesired();
       // pool directories of VSs no longer assigned here (an agent that crashed)
-      await removePools(opts.dir, new Set(desired.keys())).catch((err: unknown) => log.warn({ err }, 'engine.pool_sweep_failed'));
+      await removePools(opts.dir, new Set(desired.keys())).catch((err: unknown) => log.warn({ event: 'engine.pool_sweep_failed', err }, 'pool directories of unassigned virtual servers could not be removed'));
       await janitor.start();
       log.info({ event: 'engine.started', runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine started');
     },

@@ -118,14 +118,14 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const before = new Set(written.sites.map((e) => e.root));
       written = { version: written.version + 1, sites: [...linked.values()].map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
       await writeTable(dir, written);
-      log.info({ vs: a.vs, version: written.version, sites: written.sites.length }, 'vs.pool_table_written');
+      log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
       for (const sha of before) if (!written.sites.some((e) => e.root === sha)) droppedAt.set(sha, Date.now());
       later(drainMs, () => void prune());
       await resize();
       if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') await confirm();
       failures = failed ? failures + 1 : 0;
       if (failed) later(backoffDelay(failures - 1, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs }), () => void sync());
-    }).catch((err: unknown) => log.error({ err, vs: a.vs }, 'vs.pool_sync_failed'));
+    }).catch((err: unknown) => log.error({ event: 'vs.pool_sync_failed', err, vs: a.vs }, 'pool site table could not be brought up to date'));
     return syncing;
   }
 
@@ -134,8 +134,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     const keep = new Set([...linked.values()].map((e) => e.sha256));
     for (const [sha, at] of droppedAt) if (keep.has(sha) || Date.now() - at >= drainMs) droppedAt.delete(sha);
     for (const sha of droppedAt.keys()) keep.add(sha);
-    const removed = await removeReleases(dir, keep).catch((err: unknown) => void log.warn({ err, vs: a.vs }, 'vs.pool_prune_failed'));
-    if (removed?.length) log.info({ vs: a.vs, removed }, 'vs.pool_releases_removed');
+    const removed = await removeReleases(dir, keep).catch((err: unknown) => void log.warn({ event: 'vs.pool_prune_failed', err, vs: a.vs }, "pool's old release copies could not be removed"));
+    if (removed?.length) log.info({ event: 'vs.pool_releases_removed', vs: a.vs, removed }, "pool's release copies out of its table removed");
   }
 
   /** Link the wanted releases; sites gone from the pool are dropped. True if any could not be fetched. */
@@ -152,7 +152,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
         failed = true;
         const prev = linked.get(e.site);
         if (prev) linked.set(e.site, { ...prev, domains: e.domains });
-        log.error({ err, vs: a.vs, site: e.site, sha256: e.sha256 }, 'vs.release_failed');
+        log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
       }
     }
     return failed;
@@ -168,13 +168,13 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const t = await probeTable(at.address!, at.port!, key);
       return t && t.version !== null && t.version >= want ? { version: t.version, sites: t.sites } : undefined;
     }, { timeoutMs: CONFIRM_TIMEOUT_MS, intervalMs: 20, what: `pool ${a.vs} to load table ${want}` }).catch((err: unknown) => {
-      log.warn({ err, vs: a.vs }, 'vs.pool_table_unconfirmed');
+      log.warn({ event: 'vs.pool_table_unconfirmed', err, vs: a.vs }, 'the pool did not show its new site table in time');
       return undefined;
     });
     if (!answer || cancel.signal.aborted) return;
     if (served && served.version > answer.version) return;
     served = answer;
-    log.info({ vs: a.vs, version: answer.version, sites: Object.keys(answer.sites).length }, 'vs.pool_table_loaded');
+    log.info({ event: 'vs.pool_table_loaded', vs: a.vs, version: answer.version, sites: Object.keys(answer.sites).length }, 'pool serving its new site table');
     report(snapshot);
   }
 
@@ -183,7 +183,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (!spec || spec.limits?.memoryBytes === bytes) return;
     spec.limits = { ...spec.limits, memoryBytes: bytes };
     if (!supervisor || !opts.runtime.setMemoryLimit) return;
-    await opts.runtime.setMemoryLimit(a.vs, bytes).catch((err: unknown) => log.warn({ err, vs: a.vs }, 'vs.pool_resize_failed'));
+    await opts.runtime.setMemoryLimit(a.vs, bytes).catch((err: unknown) => log.warn({ event: 'vs.pool_resize_failed', err, vs: a.vs }, "pool's memory limit could not be changed"));
     await sampler.sample();
   }
 
@@ -193,7 +193,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       assertName('site', a.site);
       if (a.siteId !== undefined) assertName('site id', a.siteId);
     } catch (err) {
-      log.error({ err, vs: a.vs }, 'vs.assignment_refused');
+      log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
       report({ ...snapshot, state: 'crashed' });
       return;
     }
@@ -202,7 +202,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     await sync();
     if (cancel.signal.aborted) return;
     await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), customer: a.customer, release: a.release }).catch((err: unknown) =>
-      log.warn({ err, vs: a.vs }, 'vs.log_meta_failed'),
+      log.warn({ event: 'vs.log_meta_failed', err, vs: a.vs }, "virtual server's log metadata could not be written"),
     );
     const base = toSpec(opts.dir, a, dir);
     spec = { ...base, table: TABLE_FILE, env: { ...base.env, CORRAL_WEB_TABLE_KEY: key }, limits: { ...base.limits, memoryBytes: poolMemoryBytes(a.pool?.sites.length ?? 0) } };
@@ -225,7 +225,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       await preparing;
       await supervisor?.stop(graceMs);
       await syncing;
-      await rm(dir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ err, vs: a.vs }, 'vs.pool_dir_remove_failed'));
+      await rm(dir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ event: 'vs.pool_dir_remove_failed', err, vs: a.vs }, "pool's directory could not be removed"));
       if (!silent) await opts.statuses.remove(a.vs);
     })();
     return stopping;
@@ -239,11 +239,11 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       return snapshot;
     },
     start() {
-      preparing ??= prepare().catch((err: unknown) => log.error({ err, vs: a.vs }, 'vs.prepare_failed'));
+      preparing ??= prepare().catch((err: unknown) => log.error({ event: 'vs.prepare_failed', err, vs: a.vs }, 'virtual server could not be prepared'));
     },
     update(next) {
       a = next;
-      log.info({ vs: a.vs, sites: a.pool?.sites.length ?? 0 }, 'vs.pool_changed');
+      log.info({ event: 'vs.pool_changed', vs: a.vs, sites: a.pool?.sites.length ?? 0 }, "pool's sites changed: updating its table in place");
       if (preparing) void preparing.then(() => sync());
     },
     stop: halt,
