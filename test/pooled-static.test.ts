@@ -88,4 +88,15 @@ describe('pooled static sites on a one-machine farm', () => {
     assert.equal(now.restarts, 0);
     assert.deepEqual(now.sites, { aa: 'v2', bb: 'v1' });
   });
+
+  it('comes back after a restart of the farm: the pool serves its sites again', async () => {
+    assert.equal(await farm.stop(), 0);
+    farm = await startFarmProcess({ dir: farm.dir, extraArgs: ['--static-pools'] });
+    await waitFor(async () => (await get(farm.routerUrl, 'aa.acme.test', '/')).body === 'aa two' && (await get(farm.routerUrl, 'bb.acme.test', '/')).body === 'bb one',
+      { what: 'aa and bb served after the restart', timeoutMs: 60_000 });
+    const acme = (await vsList()).filter((v) => v.customer === 'acme');
+    assert.equal(acme.length, 1);
+    assert.deepEqual(acme[0]!.sites, { aa: 'v2', bb: 'v1' });
+    assert.equal((await get(farm.routerUrl, 'cc.acme.test', '/')).status, 404);
+  });
 });
