@@ -195,6 +195,16 @@ describe('pooled static sites', () => {
     assert.deepEqual(farm.routed('aa'), ['pool-acme-1@v2', 'pool-acme-2@v2']);
   });
 
+  it('an engine joining takes the replicas one engine could not hold (one entry per engine: always spread)', () => {
+    const farm = new Farm([site('aa', { replicas: 2 })], ['e1']);
+    farm.settle();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]']);
+    farm.snap.engines.push(engine('e2'));
+    farm.settle();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]', 'pool-acme-2@e2[aa@v1]']);
+    assert.deepEqual(farm.routed('aa'), ['pool-acme-1@v1', 'pool-acme-2@v1']);
+  });
+
   it('a lost engine: the site placed again on another engine, in the pool there', () => {
     const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
     farm.settle();
