@@ -205,6 +205,21 @@ describe('pooled static sites', () => {
     assert.deepEqual(farm.routed('aa'), ['pool-acme-1@v1', 'pool-acme-2@v1']);
   });
 
+  it('a draining engine: the entry moves to another engine, the old one serves until the new one does', () => {
+    const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
+    farm.settle();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]']);
+    farm.snap.engines[0] = engine('e1', { draining: true });
+    farm.step();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]', 'pool-acme-2@e2[aa@v1]']);
+    assert.deepEqual(farm.routed('aa'), ['pool-acme-1@v1'], 'the old one serves on');
+    farm.ready('pool-acme-2');
+    farm.step();
+    assert.deepEqual(farm.routed('aa'), ['pool-acme-2@v1']);
+    farm.settle();
+    assert.deepEqual(farm.pools(), ['pool-acme-2@e2[aa@v1]'], 'the drained engine\'s pool emptied, then deleted');
+  });
+
   it('a lost engine: the site placed again on another engine, in the pool there', () => {
     const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
     farm.settle();
