@@ -80,7 +80,7 @@ function logError(err: RouterError, ctx: ErrorContext): string {
   const id = randomUUID().slice(0, 8);
   const cause = err.cause instanceof Error ? { message: err.cause.message, code: (err.cause as { code?: unknown }).code } : undefined;
   const fields = { errId: id, code: err.code, status: err.status, host: ctx.host, method: ctx.method, url: ctx.url, cause };
-  if (err.status >= 500) ctx.log.warn(fields, 'request failed');
-  else ctx.log.info(fields, 'request rejected');
+  if (err.status >= 500) ctx.log.warn({ event: 'request.failed', ...fields }, 'request failed');
+  else ctx.log.info({ event: 'request.rejected', ...fields }, 'request rejected');
   return id;
 }
