@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Router memory: the shipped router (dist/, 2 workers by default, per-site metrics on) in
+# front of the two bench backends; RSS of its primary and of each worker idle, then the
+# highest seen while wrk holds CONNS keep-alive connections for SECONDS_PER_RUN s (sampled
+# every 0.2 s from /proc). HAProxy and nginx (1 worker each) under the same load beside it.
+# Usage: bench/router-memory.sh     (env: WORKERS=2 CONNS=64 SECONDS_PER_RUN=10 THREADS=2; run `npm run build` first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORKERS=${WORKERS:-2}
+CONNS=${CONNS:-64}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+THREADS=${THREADS:-2}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh corral-bench-memory
+start_backends
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+tree() { echo "$1"; pgrep -P "$1" || true; } # a process and its children (the router's workers)
+# the highest RSS of each process in `tree pid` while the load runs
+peak_under_load() { # pid url
+  local pid=$1 url=$2 p; declare -A peak
+  wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s" -H 'Host: bench.test' "$url" >"$WORK/wrk.out" & local w=$!
+  while kill -0 "$w" 2>/dev/null; do
+    for p in $(tree "$pid"); do local r; r=$(rss_kb "$p"); (( r > ${peak[$p]:-0} )) && peak[$p]=$r; done
+    sleep 0.2
+  done
+  for p in $(tree "$pid"); do printf '%s:%d ' "$p" "$(( ${peak[$p]:-0} / 1024 ))"; done
+  awk '/Requests\/sec/ { printf " (%d req/s)", $2 }' "$WORK/wrk.out"
+}
+
+port=$(free_port)
+start_logged corral "$port" node bench/router-memory-server.mjs "$port" "$WORKERS" "$B1" "$B2"
+corral=$LAST_PID
+start_haproxy haproxy 1; haproxy=$LAST_PID
+for _ in $(seq 1 50); do [ "$(pgrep -cP "$corral")" -ge "$WORKERS" ] && break; sleep 0.1; done
+wrk -t1 -c8 -d1s -H 'Host: bench.test' "http://127.0.0.1:$port/" >/dev/null # warm-up
+echo "$(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$THREADS -c$CONNS ${SECONDS_PER_RUN}s"
+echo "corral idle (pid:MB, primary first): $(for p in $(tree "$corral"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+echo "corral under load, peak:            $(peak_under_load "$corral" "http://127.0.0.1:$port/")"
+echo "haproxy (1 thread) under load, peak: $(peak_under_load "$haproxy" "http://127.0.0.1:${PORT[haproxy]}/")"
