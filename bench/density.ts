@@ -14,10 +14,11 @@
 //     p50/p99/max and failures.
 // Everything lives in the farm's temp dir and is removed at the end, and on Ctrl-C.
 // Environment: APPS, WAKE, RUNTIME (process|namespace, default process), PER_CUSTOMER (100),
-// CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5).
+// CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5),
+// KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed).
 // With a `corral up` that has --static-pools (pooled static hosting) the bench turns it on
 // and says so. Copy the figures into bench/RESULTS.md with the date and machine.
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packDirectory } from '../src/lib/tarball.ts';
 import { waitFor } from '../src/lib/wait.ts';
@@ -26,6 +27,7 @@ import type { Route } from '../src/model/index.ts';
 import { REPO, removeDir, runCli, startFarmProcess, type FarmProcess } from '../test/helpers/farm-process.ts';
 import { describeCounters, farmApi, keepAlive, mapLimit, readCounters, routerGet, type FarmApi } from './density/farm-api.ts';
 import { cpuPercent, PART_LABELS, sampleTree, stillRunning, totals, type Part, type ProcessSample } from './density/proc-tree.ts';
+import { startMonitor } from './density/monitor.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
 
 const N = int(process.argv[2] ?? process.env.N, 10_000);
@@ -93,25 +95,24 @@ async function staticSites(api: FarmApi, farm: FarmProcess): Promise<void> {
   const t0 = performance.now();
   const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
   const rest = names.slice(1);
-  let made = 0;
-  await mapLimit(rest, CONCURRENCY, async (site, j) => {
-    await deploy(site, j + 1);
-    if (++made % Math.max(1, Math.ceil(rest.length / 10)) === 0) console.log(`  ${made + 1}/${N} deployed at ${seconds()} s`);
-  });
-  const apiSeconds = (performance.now() - t0) / 1000;
-  console.log(`deploy rate (site create + release upload through the API): ${(rest.length / apiSeconds).toFixed(1)} sites/s (${rest.length} in ${apiSeconds.toFixed(1)} s)`);
-
   const pending = new Set(names);
-  let shown = 0;
-  await waitFor(async () => {
-    const ok = await mapLimit([...pending], 32, async (site) => ((await answers(site)) ? site : undefined));
-    for (const site of ok) if (site) pending.delete(site);
-    if (performance.now() - shown > 5000) {
-      shown = performance.now();
-      console.log(`  ${N - pending.size}/${N} answering at ${seconds()} s`);
-    }
-    return pending.size === 0;
-  }, { timeoutMs: Math.max(300_000, N * 100), intervalMs: 250, what: `every site answering (${pending.size} not yet, e.g. ${[...pending].slice(0, 5).join(', ')})` });
+  let made = 1;
+  const stopMonitor = startMonitor(api, farm.child.pid!, () => `${made}/${N} deployed, ${N - pending.size}/${N} answering`);
+  try {
+    await mapLimit(rest, CONCURRENCY, async (site, j) => {
+      await deploy(site, j + 1);
+      made++;
+    });
+    const apiSeconds = (performance.now() - t0) / 1000;
+    console.log(`deploy rate (site create + release upload through the API): ${(rest.length / apiSeconds).toFixed(1)} sites/s (${rest.length} in ${apiSeconds.toFixed(1)} s)`);
+    await waitFor(async () => {
+      const ok = await mapLimit([...pending], 32, async (site) => ((await answers(site)) ? site : undefined));
+      for (const site of ok) if (site) pending.delete(site);
+      return pending.size === 0;
+    }, { timeoutMs: Math.max(300_000, N * 100), intervalMs: 250, what: `every site answering (${pending.size} not yet, e.g. ${[...pending].slice(0, 5).join(', ')})` });
+  } finally {
+    await stopMonitor();
+  }
   console.log(`all ${N} static sites answer 200 with their own page ${seconds()} s after the first create`);
   console.log(`control plane during the deploy: ${describeCounters(before, readCounters(await api.metrics()))}`);
 
@@ -133,23 +134,31 @@ async function appSites(api: FarmApi, farm: FarmProcess): Promise<void> {
 
   const before = readCounters(await api.metrics());
   const t0 = performance.now();
-  await mapLimit(names, CONCURRENCY, async (site, i) => {
-    await api.call('POST', '/v1/sites', {
-      name: site, customer: customer(i), kind: 'app', domains: [host(site)], command: 'node server.js', healthPath: '/health',
-      drainTimeoutMs: 0, autoscale: { minReplicas: 0, maxReplicas: 1, idleTimeoutMs: IDLE_MS },
+  let made = 0;
+  let vsCount = 0;
+  const stopMonitor = startMonitor(api, farm.child.pid!, () => `${made}/${APPS} app sites deployed, ${vsCount} of their VSs up`);
+  try {
+    await mapLimit(names, CONCURRENCY, async (site, i) => {
+      await api.call('POST', '/v1/sites', {
+        name: site, customer: customer(i), kind: 'app', domains: [host(site)], command: 'node server.js', healthPath: '/health',
+        drainTimeoutMs: 0, autoscale: { minReplicas: 0, maxReplicas: 1, idleTimeoutMs: IDLE_MS },
+      });
+      await api.upload(site, tarball);
+      made++;
     });
-    await api.upload(site, tarball);
-  });
-  console.log(`${APPS} app sites created and deployed through the API in ${((performance.now() - t0) / 1000).toFixed(1)} s (scale to zero after ${IDLE_MS} ms idle)`);
+    console.log(`${APPS} app sites created and deployed through the API in ${((performance.now() - t0) / 1000).toFixed(1)} s (scale to zero after ${IDLE_MS} ms idle)`);
 
-  // every site started once for its deploy, then went to zero: a scale.zero decision each, and no VS left
-  const apps = new Set(names);
-  await waitFor(async () => {
-    const now = readCounters(await api.metrics());
-    if ((now.decisions['scale.zero'] ?? 0) - (before.decisions['scale.zero'] ?? 0) < APPS) return false;
-    const vs = await api.call<{ virtualServers: { site?: string }[] }>('GET', '/v1/vs');
-    return !vs.virtualServers.some((v) => v.site !== undefined && apps.has(v.site));
-  }, { timeoutMs: Math.max(180_000, APPS * 500), intervalMs: 500, what: 'every app site at zero' });
+    // every site started once for its deploy, then went to zero: a scale.zero decision each, and no VS left
+    const apps = new Set(names);
+    await waitFor(async () => {
+      const vs = await api.call<{ virtualServers: { site?: string }[] }>('GET', '/v1/vs');
+      vsCount = vs.virtualServers.filter((v) => v.site !== undefined && apps.has(v.site)).length;
+      const now = readCounters(await api.metrics());
+      return vsCount === 0 && (now.decisions['scale.zero'] ?? 0) - (before.decisions['scale.zero'] ?? 0) >= APPS;
+    }, { timeoutMs: Math.max(180_000, APPS * 500), intervalMs: 500, what: 'every app site at zero' });
+  } finally {
+    await stopMonitor();
+  }
   console.log(`all ${APPS} app sites at zero ${((performance.now() - t0) / 1000).toFixed(1)} s after the first create`);
 
   const chosen = shuffle(names).slice(0, WAKE);
@@ -250,6 +259,10 @@ async function shutDown(farm: FarmProcess, tree: readonly ProcessSample[]): Prom
     console.log(`${left.length} processes of the farm outlived corral up; killing them: ${left.slice(0, 5).map((s) => `${s.pid} ${s.command.slice(0, 60)}`).join('; ')}`);
     for (const s of left) process.kill(s.pid, 'SIGKILL');
     process.exitCode = 1;
+  }
+  if (process.env.KEEP_LOGS) {
+    await cp(join(farm.dir, 'logs'), process.env.KEEP_LOGS, { recursive: true });
+    console.log(`the farm's logs are copied to ${process.env.KEEP_LOGS}`);
   }
   await removeDir(farm.dir);
   console.log(`farm stopped (exit ${farm.child.exitCode ?? farm.child.signalCode}), ${farm.dir} removed`);
