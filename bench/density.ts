@@ -260,9 +260,13 @@ async function shutDown(farm: FarmProcess, tree: readonly ProcessSample[]): Prom
     console.log('corral up did not stop within 60 s: killing it');
     farm.child.kill('SIGKILL');
   }
-  const left = await stillRunning(known.filter((s) => s.pid !== farm.child.pid));
+  // the guests' processes may take a moment to be reaped after corral up has exited
+  const survivors = async () => stillRunning(known.filter((s) => s.pid !== farm.child.pid));
+  const waitedFrom = performance.now();
+  await waitFor(async () => (await survivors()).length === 0, { timeoutMs: 5000, intervalMs: 100 }).catch(() => undefined);
+  const left = await survivors();
   if (left.length > 0) {
-    console.log(`${left.length} processes of the farm outlived corral up; killing them: ${left.slice(0, 5).map((s) => `${s.pid} ${s.command.slice(0, 60)}`).join('; ')}`);
+    console.log(`${left.length} processes of the farm still ran ${((performance.now() - waitedFrom) / 1000).toFixed(0)} s after corral up exited; killing them: ${left.slice(0, 5).map((s) => `${s.pid} ${s.command.slice(0, 100)}`).join('; ')}`);
     for (const s of left) process.kill(s.pid, 'SIGKILL');
     process.exitCode = 1;
   }
