@@ -13,7 +13,7 @@ const backend = await startBenchBackend();
 async function round(withStats: boolean): Promise<number> {
   const router = buildRouter({ log: silentLogger });
   router.setRoutes([backend.route]);
-  const stats = withStats ? trackSiteStats(router.server) : undefined;
+  const stats = withStats ? trackSiteStats(router) : undefined;
   stats?.setRoutes([backend.route]);
   await new Promise<void>((ok) => router.server.listen(0, '127.0.0.1', ok));
   const rps = await driveLoad((router.server.address() as AddressInfo).port);

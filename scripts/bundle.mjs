@@ -7,7 +7,7 @@
 // loads it lazily, on its first upstream pool.
 import { build } from 'esbuild';
 
-const ENTRIES = ['dist/router/cluster-worker.js', 'dist/web-runtime/main.js'];
+const ENTRIES = ['dist/router/cluster/cluster-worker.js', 'dist/web-runtime/main.js'];
 
 await Promise.all(
   ENTRIES.map((entry) =>

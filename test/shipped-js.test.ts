@@ -80,10 +80,10 @@ describe('the shipped package runs on plain node', () => {
       assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.bundle.js')]]);
     });
 
-    it('runs its router workers from dist/router/cluster-worker.bundle.js', async () => {
+    it('runs its router workers from dist/router/cluster/cluster-worker.bundle.js', async () => {
       const workers = (await processes()).filter((p) => p.ppid === farm.child.pid && p.env.includes('CORRAL_ROUTER_WORKER=1'));
       assert.equal(workers.length, 2);
-      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster-worker.bundle.js')]);
+      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
     });
   });
 });

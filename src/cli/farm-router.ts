@@ -1,5 +1,5 @@
 // The router of `corral up`: in this process (one worker) or as a primary and N worker
-// processes sharing the HTTP and HTTPS ports (src/router/cluster.ts). Either way it
+// processes sharing the HTTP and HTTPS ports (src/router/cluster/cluster.ts). Either way it
 // follows routes/ and certificates/ in the store, serves HTTPS with the self-signed dev
 // certificate (dev-cert.ts) for names without a site certificate, and gives the farm its
 // per-site figures and metrics. Workers take a second or so to load their code, so
@@ -111,7 +111,7 @@ async function startWorkers(store: Store, o: FarmRouterOptions, rc: BootedRouter
 async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmRouter> {
   const devCert = o.httpsPort !== undefined ? await ensureDevCertificate(o.dir) : undefined;
   const router = buildRouter({ log: o.log, accessLog: o.accessLog ? o.accessLogger() : null, siteLogDir: routerLogDir(o.dir), drainTimeoutMs: STOP_DRAIN_MS, metrics: true, trustedProxies: o.trustedProxies, ...o.wake, tls: devCert ? { cert: devCert.cert, key: devCert.key } : null });
-  const stats = trackSiteStats([router.server, router.tlsServer]);
+  const stats = trackSiteStats(router);
   const stops: Array<() => void> = [];
   const close = async () => {
     stops.forEach((stop) => stop());

@@ -70,6 +70,8 @@ export interface FarmOptions {
   databases?: boolean;
   /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
   databaseUpkeepMs?: number;
+  /** New static sites are pooled (one shared VS per customer per engine) unless created with pooled false (`--static-pools`). */
+  staticPools?: boolean;
   /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
   acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
@@ -156,6 +158,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
       backup: { files: backupFiles },
       ...(databases ? { databases } : {}),
+      ...(opts.staticPools ? { staticPools: true } : {}),
       siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
       vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
       // One process: the controller reaches this engine's runtime directly.

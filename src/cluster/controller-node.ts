@@ -61,6 +61,8 @@ export interface ControllerNodeOptions {
   databaseKeyFile?: string;
   /** How often the leader looks at database sizes, schedules and rotated logins (default 30 s). */
   databaseUpkeepMs?: number;
+  /** New static sites are pooled unless created with pooled false (`--static-pools`). */
+  staticPools?: boolean;
 }
 
 export interface ControllerNode {
@@ -114,6 +116,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
       backup: backupSource,
       databases,
+      ...(opts.staticPools ? { staticPools: true } : {}),
     });
     closers.push(() => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });

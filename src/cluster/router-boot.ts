@@ -1,11 +1,11 @@
 // A router node's workers, forked as early as its command can (the router cluster's primary
-// alone is loaded here: src/router/primary.ts), so they load their code while the rest of
+// alone is loaded here: src/router/cluster/primary.ts), so they load their code while the rest of
 // the node loads and joins the farm. router-node.ts takes the booting cluster, or boots it
 // itself.
 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
-import { bootRouterCluster } from '../router/primary.ts';
+import { bootRouterCluster } from '../router/cluster/primary.ts';
 import type { LoadSource, Router } from '../router/index.ts';
 import type { RouterNodeOptions } from './router-node.ts';
 

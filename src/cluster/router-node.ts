@@ -4,7 +4,7 @@
 // the moment its VS status or its engine's registration goes, before the reconciler.
 // With `https` it also serves HTTPS (site certificates from the store's certificates/,
 // the given default certificate for other names); with `workers` > 1 it runs as a
-// primary and worker processes sharing the ports (src/router/cluster.ts), booted while
+// primary and worker processes sharing the ports (src/router/cluster/cluster.ts), booted while
 // it joins. It listens only once the first full route table is in: a known site is
 // never answered 404 "No site is configured" by a router that has just started.
 
@@ -115,7 +115,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
 
 function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
   const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], ...opts.wake, tls: opts.https?.cert ?? null });
-  const stats: SiteStats | undefined = opts.metrics ? trackSiteStats([router.server, router.tlsServer]) : undefined;
+  const stats: SiteStats | undefined = opts.metrics ? trackSiteStats(router) : undefined;
   const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();

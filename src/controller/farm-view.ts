@@ -50,9 +50,15 @@ function vsVisible(scope: Scope, ownedSites: Map<string, Site>, v: VirtualServer
   return site !== undefined && sameSiteId(v, site);
 }
 
-/** The VSs of one site (of this site's owner and id, not of an earlier site of the same name). */
+/**
+ * The VSs of one site (of this site's owner and id, not of an earlier site of the same name),
+ * and the pool VSs of its customer that hold it, each with the release it serves of the
+ * site (`…` until its runtime has loaded it).
+ */
 export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
-  return view.virtualServers.filter((v) => v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+  const own = view.virtualServers.filter((v) => !v.pool && v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+  const pools = view.virtualServers.filter((v) => v.pool && v.customer === site.customer && v.pool.includes(site.name));
+  return [...own, ...pools.map((v) => ({ ...v, release: v.sites?.[site.name] ?? '…' }))];
 }
 
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */
@@ -69,11 +75,11 @@ export async function servingReleases(store: Store, site: string): Promise<strin
 export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): VirtualServerView[] {
   const byVs = new Map<string, VirtualServerView>();
   for (const a of assignments) {
-    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true });
+    byVs.set(a.vs, { vs: a.vs, engine: a.engine, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), release: a.release, customer: a.customer, kind: a.kind, sha256: a.sha256, assigned: true, ...(a.pool ? { pool: a.pool.sites.map((e) => e.site) } : {}) });
   }
   for (const s of statuses) {
-    const { vs, engine, site, siteId, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage } = s;
-    const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}) };
+    const { vs, engine, site, siteId, release, state, address, port, pid, restarts, lastExit, updatedAt, runtime, limits, usage, sites } = s;
+    const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}), ...(sites ? { sites } : {}) };
     byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, ...(siteId !== undefined ? { siteId } : {}), release, assigned: false }), ...observed });
   }
   return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));

@@ -87,6 +87,8 @@ export interface ControllerOptions {
   backup?: BackupSources;
   /** The database service (`/v1/databases`); without it those routes answer 501 databases_unavailable. */
   databases?: DatabaseOptions;
+  /** New static sites are pooled unless the request says `pooled: false` (`--static-pools`). */
+  staticPools?: boolean;
 }
 
 export interface BackupSources {

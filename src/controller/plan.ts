@@ -36,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { placeReplicas, spreadMove } from './scheduler.ts';
+import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 
 /** A site's drain timeout when it sets none. */
@@ -68,6 +69,8 @@ export interface PlanMemory {
   engineMissingSince: Map<string, number>;
   /** Site storage key → the spread move in flight: the VS being built and when it was assigned. */
   moves: Map<string, { vs: string; since: number }>;
+  /** `${pool vs}/${site}` → since when a leaving pool entry has been out of the site's route (plan-pool.ts); `${pool vs}/`: the pool empty. */
+  poolLeaving?: Map<string, number>;
 }
 
 export interface PlanOptions {
@@ -79,6 +82,7 @@ export interface PlanOptions {
 }
 
 export interface PlanActions {
+  /** Assignments to put: new servers, and pools that are new or whose table changed (plan-pool.ts). */
   create: Assignment[];
   remove: Pick<Assignment, 'engine' | 'vs'>[];
   putRoutes: Route[];
@@ -86,7 +90,7 @@ export interface PlanActions {
 }
 
 export function newMemory(): PlanMemory {
-  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map() };
+  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map(), poolLeaving: new Map() };
 }
 
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
@@ -94,18 +98,28 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const live = dropLostEngines(snap, mem, opts, actions);
   // By storage key, not name: the servers of a deleted site never count as those of a
   // new site of the same name (never routed to, never kept); they retire like any other.
-  const bySite = groupBy(live, assignmentStorageKey);
+  const bySite = groupBy(live.filter((a) => !a.pool), assignmentStorageKey);
+  const book = poolBook(live.filter((a) => a.pool));
+  const routed = new Map<string, Set<string>>();
   const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = [...live];
   const siteNames = new Set(snap.sites.map((s) => s.name));
   const siteKeys = new Set(snap.sites.map(siteStorageKey));
+  const drains = new Map<string, number>();
 
   for (const stored of snap.sites) {
     const site = stored.autoscale ? { ...stored, replicas: desiredReplicas(stored, snap.scales?.get(stored.name)) } : stored;
-    planSite(site, bySite.get(siteStorageKey(site)) ?? [], snap, mem, opts, placedSoFar, actions);
+    drains.set(site.name, drainMs(site, opts));
+    const servers = bySite.get(siteStorageKey(site)) ?? [];
+    if (isPooled(site)) planPooled(site, servers, book, snap, mem, opts, placedSoFar, actions, routed);
+    else planSite(site, servers, snap, mem, opts, placedSoFar, actions, poolFallback(site, book, snap.statuses), routed);
   }
   for (const [key, assignments] of bySite) {
     if (!siteKeys.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
   }
+  mem.poolLeaving ??= new Map();
+  const pools = finishPools({ book, routed, drainOf: (s) => drains.get(s), drainDelayMs: opts.drainDelayMs, leavingSince: mem.poolLeaving, now: opts.now });
+  actions.create.push(...pools.put);
+  actions.remove.push(...pools.remove.map((a) => ({ engine: a.engine, vs: a.vs })));
   for (const name of snap.routes.keys()) {
     if (!siteNames.has(name)) actions.deleteRoutes.push(name);
   }
@@ -121,6 +135,8 @@ function planSite(
   opts: PlanOptions,
   placedSoFar: Pick<Assignment, 'engine' | 'site'>[],
   actions: PlanActions,
+  poolServing: { pool: Assignment; endpoint: Endpoint }[] = [],
+  routed?: Map<string, Set<string>>,
 ): void {
   const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
   const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
@@ -160,10 +176,29 @@ function planSite(
   // Until the rollout is done: the old release if it still serves, else whatever of this
   // release is ready — moving servers (draining engine) go on serving beside their replacements.
   const serving = rolloutDone ? readyNew : readyOther.length > 0 ? readyOther : [...readyNew, ...moving.filter(isReady)];
+  // a site no longer pooled: the pools that still show it serve on until its own servers are ready
+  const fromPools = rolloutDone ? [] : poolServing;
+  const route = siteRoute(site, [...serving.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!)), ...fromPools.map((p) => p.endpoint)], [...serving, ...fromPools.map((p) => p.pool)], opts);
+  routed?.set(site.name, new Set(route.endpoints.map((e) => e.vs)));
+  if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
+
+  // 3. retire old servers once the new ones carry the traffic
+  if (rolloutDone || !release || site.replicas === 0) {
+    retire(old, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
+  }
+
+  // 4. keep the spread: one move at a time, only when the site is steady
+  const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
+    !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
+  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+}
+
+/** A site's route over these endpoints (`serving`: their assignments, for per-engine weights). */
+function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opts: PlanOptions): Route {
   const route: Route = {
     site: site.name,
     domains: [...site.domains].sort(),
-    endpoints: serving.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!)).sort((x, y) => x.vs.localeCompare(y.vs)),
+    endpoints: [...endpoints].sort((x, y) => x.vs.localeCompare(y.vs)),
     updatedAt: new Date(opts.now).toISOString(),
   };
   if (site.balance) route.balance = routeBalance(site.balance, serving);
@@ -181,17 +216,25 @@ function planSite(
     const { off: _off, ...check } = site.healthCheck;
     route.health = { ...check, path: check.path ?? site.healthPath };
   }
+  return route;
+}
+
+/**
+ * A pooled site (plan-pool.ts): its entries in its customer's pools, its route over the
+ * pools that show it; its own servers (it was not pooled before) serve on until the pools
+ * serve enough, then retire.
+ */
+function planPooled(site: Site, servers: Assignment[], book: PoolBook, snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions, routed: Map<string, Set<string>>): void {
+  const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
+  const { serving, enough } = planPooledSite({
+    site, release, book, engines: snap.engines, statuses: snap.statuses, placedSoFar, placeOn: snap.engines,
+    newPool: (customer, engine) => poolAssignment(customer, engine, opts.newVsName ? opts.newVsName(`pool-${customer}`) : `pool-${customer}-${randomBytes(3).toString('hex')}`, opts.now),
+  });
+  const ownReady = enough ? [] : servers.filter((a) => snap.statuses.get(a.vs)?.state === 'ready');
+  const route = siteRoute(site, [...serving.map((p) => p.endpoint), ...ownReady.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!))], [...serving.map((p) => p.pool), ...ownReady], opts);
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
-
-  // 3. retire old servers once the new ones carry the traffic
-  if (rolloutDone || !release || site.replicas === 0) {
-    retire(old, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
-  }
-
-  // 4. keep the spread: one move at a time, only when the site is steady
-  const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
-    !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
-  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+  routed.set(site.name, new Set(route.endpoints.map((e) => e.vs)));
+  retire(servers, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
 }
 
 /** The server a spread move is building, while it is not ready; forgets finished, gone and timed-out moves. */
@@ -323,6 +366,7 @@ function routeBalance(b: Balance, serving: Assignment[]): Balance {
 
 function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: Set<string>): void {
   for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
+  for (const key of mem.poolLeaving?.keys() ?? []) if (!liveVs.has(key.slice(0, key.indexOf('/')))) mem.poolLeaving?.delete(key);
   for (const key of mem.moves.keys()) if (!siteKeys.has(key)) mem.moves.delete(key);
 }
 

@@ -42,6 +42,8 @@ const siteSettings = {
   tls: Type.Optional(TlsModeSchema),
   /** Autoscaling and scale to zero; a PATCH replaces the whole object (`{}`: off, back to the fixed `replicas`). */
   autoscale: Type.Optional(closed(Autoscale)),
+  /** Static sites: served by the customer's shared pool VS on each engine (src/controller/plan-pool.ts). */
+  pooled: Type.Optional(Type.Boolean()),
 
 };
 

@@ -16,7 +16,8 @@ export type SitePatchInput = Static<typeof SitePatchBody>;
 /** Names and values of a site's env together, in bytes of UTF-8: well under what execve takes with Corral's own variables. */
 export const MAX_ENV_BYTES = 131_072;
 
-export function newSite(input: SiteCreateInput, customer: string, now = new Date()): Site {
+/** `staticPools`: the farm's default for `pooled` when the request does not say (`--static-pools`). */
+export function newSite(input: SiteCreateInput, customer: string, now = new Date(), staticPools = false): Site {
   const at = now.toISOString();
   const site: Site = {
     id: newSiteId(),
@@ -45,6 +46,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (errorPages) site.errorPages = errorPages;
   if (input.hsts !== undefined && Object.keys(input.hsts).length > 0) site.hsts = input.hsts as Hsts;
   if (input.autoscale !== undefined && Object.keys(input.autoscale).length > 0) site.autoscale = input.autoscale as Autoscale;
+  if (input.pooled ?? (staticPools && input.kind === 'static')) site.pooled = true;
   checkSite(site);
   return site;
 }
@@ -93,6 +95,8 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     if (Object.keys(patch.autoscale).length > 0) next.autoscale = patch.autoscale as Autoscale;
     else delete next.autoscale;
   }
+  if (patch.pooled === true) next.pooled = true;
+  else if (patch.pooled === false || patch.pooled === null) delete next.pooled;
   checkSite(next);
   return next;
 }
@@ -116,6 +120,7 @@ function checkSite(site: Site): void {
   if (site.kind === 'static' && site.command !== undefined) {
     throw new ValidationError('body.command is not allowed when kind is "static" (the web runtime serves static sites)');
   }
+  if (site.pooled === true && site.kind !== 'static') throw new ValidationError('body.pooled is only for static sites (app sites run their own command)');
   checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
   if (site.hsts) checkHsts(site.hsts);

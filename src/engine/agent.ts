@@ -19,6 +19,8 @@ import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
 import type { SupervisorTiming, VsSnapshot } from './supervisor.ts';
 import { createVsUnit, type VsUnit } from './vs-unit.ts';
+import { createPoolUnit, samePool, type PoolUnit } from './pool-unit.ts';
+import { removePools } from './pool-dir.ts';
 import { sleep } from './sleep.ts';
 
 export interface EngineAgentOptions {
@@ -47,6 +49,8 @@ export interface EngineAgentOptions {
   sweepIntervalMs?: number;
   /** Most VSs starting at once (spawned, not yet ready); the rest wait as `queued`, FIFO. Default max(2, cores). */
   maxConcurrentStarts?: number;
+  /** A pool VS keeps a release copy this long after it left its table (pool-unit.ts); default 10 s. */
+  poolDrainMs?: number;
 }
 
 export interface EngineAgent {
@@ -84,7 +88,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
   const startGate = createStartGate(opts.maxConcurrentStarts ?? defaultMaxStarts());
-  const units = new Map<string, VsUnit>();
+  const units = new Map<string, VsUnit | PoolUnit>();
   const stopping = new Set<VsUnit>();
   let desired: Assignments = new Map();
   let watch: AssignmentWatch | undefined;
@@ -112,7 +116,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     return {
       siteKeys: new Set(all.map(assignmentStorageKey)),
       vs: new Set(all.map((a) => a.vs)),
-      releases: new Set(all.map((a) => a.sha256)),
+      releases: new Set(all.flatMap((a) => [a.sha256, ...(a.pool?.sites.map((e) => e.sha256) ?? [])])),
     };
   }
 
@@ -122,7 +126,9 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     for (const [vs, a] of desired) {
       const unit = units.get(vs);
       if (!unit) startUnit(a);
-      else if (JSON.stringify(unit.assignment) !== JSON.stringify(a)) stopUnit(unit, 'vs.assignment_changed', 'assignment changed: stopping the virtual server');
+      else if (JSON.stringify(unit.assignment) === JSON.stringify(a) || stopping.has(unit)) continue;
+      else if ('update' in unit && samePool(unit.assignment, a)) unit.update(a);
+      else stopUnit(unit, 'vs.assignment_changed', 'assignment changed: stopping the virtual server');
     }
     for (const [vs, unit] of units) if (!desired.has(vs)) stopUnit(unit, 'vs.unassigned', 'unassigned: stopping the virtual server');
   }
@@ -136,7 +142,8 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   }
 
   function startUnit(assignment: Assignment) {
-    const unit = createVsUnit({ assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate });
+    const unitOpts = { assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate };
+    const unit = assignment.pool ? createPoolUnit({ ...unitOpts, ...(opts.poolDrainMs !== undefined ? { drainMs: opts.poolDrainMs } : {}) }) : createVsUnit(unitOpts);
     units.set(assignment.vs, unit);
     log.info({ event: 'vs.assigned', vs: assignment.vs, site: assignment.site, release: assignment.release }, 'virtual server assigned');
     unit.start();
@@ -164,6 +171,8 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       if (reaped > 0) log.warn({ event: 'engine.orphans_reaped', reaped }, 'virtual servers left by an earlier run stopped');
       await lease.start();
       await watchDesired();
+      // pool directories of VSs no longer assigned here (an agent that crashed)
+      await removePools(opts.dir, new Set(desired.keys())).catch((err: unknown) => log.warn({ event: 'engine.pool_sweep_failed', err }, 'pool directories of unassigned virtual servers could not be removed'));
       await janitor.start();
       log.info({ event: 'engine.started', runtime: runtime.name, maxConcurrentStarts: startGate.limit }, 'engine started');
     },

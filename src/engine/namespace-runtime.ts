@@ -268,6 +268,13 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       return execInGuest(e, inner, argv, execOpts.timeoutMs ?? 30_000);
     },
 
+    async setMemoryLimit(name, bytes) {
+      const e = entries.get(name);
+      if (!e || e.hasExited) return;
+      await cgroups.setMemory(name, bytes);
+      e.limits = { ...e.limits, memoryBytes: bytes };
+    },
+
     async inspect(name) {
       const e = entries.get(name);
       if (!e) return undefined;

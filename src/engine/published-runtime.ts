@@ -46,6 +46,7 @@ export function publishOn(inner: Runtime, address: string, log?: Logger): Runtim
     reapOrphans: () => inner.reapOrphans(),
     ...(inner.exec ? { exec: inner.exec.bind(inner) } : {}),
     ...(inner.inspect ? { inspect: inner.inspect.bind(inner) } : {}),
+    ...(inner.setMemoryLimit ? { setMemoryLimit: inner.setMemoryLimit.bind(inner) } : {}),
     async destroy() {
       const all = [...forwards.values()];
       forwards.clear();

@@ -21,6 +21,8 @@ export interface VsSpec {
   command?: string;
   /** Static sites: domains served (Host header → releaseDir). */
   domains: string[];
+  /** A pool VS (pool-unit.ts): the web runtime's table file, relative to releaseDir (the pool's directory); `domains` is then unused. */
+  table?: string;
   healthPath: string;
   env: Record<string, string>;
   /** Limits (namespace runtime); the runtime's defaults fill what is missing. */
@@ -93,6 +95,8 @@ export interface Runtime {
   reapOrphans(): Promise<number>;
   /** Run a command inside a running VS as its uid (operators' `corral vs exec`); absent where unsupported. */
   exec?(name: string, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Change a running VS's memory limit in place (a pool growing or shrinking); absent where unsupported. */
+  setMemoryLimit?(name: string, bytes: number): Promise<void>;
   /** Limits and usage of a running VS; absent where unsupported. */
   inspect?(name: string): Promise<VsInspect | undefined>;
   /** Stop everything immediately (SIGKILL). Safe to call twice. */

@@ -2,6 +2,7 @@
 // site's env plus Corral's variables, never the engine's own environment (so no
 // engine secrets leak into a customer's process).
 
+import path from 'node:path';
 import { bundledEntryBeside, loaderArgs } from '../lib/entry-point.ts';
 import { MissingCommandError } from './errors.ts';
 import type { DatabaseTarget, VsSpec } from './runtime.ts';
@@ -35,7 +36,8 @@ export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: 
     CORRAL_DATA_DIR: spec.dataDir,
   };
   if (spec.kind === 'static') {
-    env.CORRAL_WEB_SITES = JSON.stringify([{ domains: spec.domains, root: spec.releaseDir }]);
+    if (spec.table !== undefined) env.CORRAL_WEB_TABLE = path.join(spec.releaseDir, spec.table);
+    else env.CORRAL_WEB_SITES = JSON.stringify([{ domains: spec.domains, root: spec.releaseDir }]);
     return { file: process.execPath, args: [...nodeArgs, WEB_RUNTIME_MAIN], env };
   }
   if (!spec.command) throw new MissingCommandError(spec.name);

@@ -13,10 +13,9 @@ import type { Runtime, VsLimitsSpec, VsSpec } from './runtime.ts';
 import { sleep } from './sleep.ts';
 import type { StartGate } from './start-gate.ts';
 import type { StatusWriter } from './status-writer.ts';
+import { createVsSampler } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
 
-/** How often a running VS's usage is sampled into its status. */
-const USAGE_SAMPLE_MS = 15_000;
 
 export interface VsUnit {
   readonly assignment: Assignment;
@@ -62,20 +61,12 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     if (s.port !== undefined) status.port = s.port;
     if (s.pid !== undefined) status.pid = s.pid;
     if (s.lastExit !== undefined) status.lastExit = s.lastExit;
-    if (inspected) Object.assign(status, inspected);
+    if (sampler.current) Object.assign(status, sampler.current);
     opts.statuses.set(status);
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
-  let inspected: Pick<VsStatus, 'runtime' | 'limits' | 'usage' | 'notEnforced'> | undefined = opts.runtime.inspect ? undefined : { runtime: opts.runtime.name };
-  const sampler = opts.runtime.inspect ? setInterval(() => void sample(), USAGE_SAMPLE_MS) : undefined;
-  sampler?.unref();
-  async function sample() {
-    const info = await opts.runtime.inspect?.(a.vs).catch(() => undefined);
-    if (!info || cancel.signal.aborted) return;
-    inspected = { runtime: info.runtime, ...(info.limits ? { limits: info.limits } : {}), ...(info.usage ? { usage: { ...info.usage, at: new Date().toISOString() } } : {}), ...(info.notEnforced ? { notEnforced: info.notEnforced } : {}) };
-    report(snapshot);
-  }
+  const sampler = createVsSampler(opts.runtime, a.vs, () => report(snapshot));
 
   // The release directory, retrying a failed fetch or unpack with backoff until stopped.
   async function release(): Promise<string | undefined> {
@@ -112,7 +103,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
     const onState = (st: VsSnapshot) => {
       report(st);
       // Limits show from the start (a guest that never gets ready, e.g. OOM-killed, still shows them).
-      if (st.state === 'ready' || (st.state === 'starting' && !inspected?.limits)) void sample();
+      if (st.state === 'ready' || (st.state === 'starting' && !sampler.current?.limits)) void sampler.sample();
     };
     supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
     supervisor.start();
@@ -121,7 +112,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   function halt(graceMs: number): Promise<void> {
     stopping ??= (async () => {
       cancel.abort();
-      clearInterval(sampler);
+      sampler.stop();
       if (!supervisor) report({ ...snapshot, state: 'stopping' });
       await preparing;
       await supervisor?.stop(graceMs);

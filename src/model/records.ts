@@ -70,6 +70,8 @@ export interface Site {
   hsts?: Hsts;
   /** Autoscaling (and scale to zero when minReplicas is 0): the replica count follows the routers' load; `replicas` is then not used. */
   autoscale?: Autoscale;
+  /** Static sites: served by the customer's shared pool VS on each engine (src/controller/plan-pool.ts) instead of VSs of its own. */
+  pooled?: boolean;
 }
 
 /**
@@ -233,6 +235,21 @@ export interface Assignment {
   /** The site's database (`Site.database`): credentials of its current login. */
   database?: AssignmentDatabase;
   createdAt: string;
+  /** A pooled static VS (src/engine/pool-unit.ts): one web runtime serving these sites of its customer, changed without a restart. */
+  pool?: PoolTable;
+}
+
+/** The sites a pool VS serves: each one's release to serve (the engine swaps them in place). */
+export interface PoolTable {
+  sites: PoolSite[];
+}
+
+export interface PoolSite {
+  site: string;
+  siteId?: string;
+  release: string;
+  sha256: string;
+  domains: string[];
 }
 
 /** queued: assigned, waiting for its release and a start slot of its engine (src/engine/README.md). */
@@ -261,6 +278,8 @@ export interface VsStatus {
   usage?: { memoryBytes: number; cpuUsec: number; pids: number; diskBytes: number; at: string };
   /** Protections the engine's runtime could not apply (e.g. 'seccomp'); absent: all of them are. */
   notEnforced?: string[];
+  /** A pool VS: the sites its web runtime has loaded (site → release), confirmed by the runtime itself. */
+  sites?: Record<string, string>;
 }
 
 export interface Endpoint {

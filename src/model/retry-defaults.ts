@@ -1,5 +1,5 @@
 // The router's retry settings for a site that sets none (Route.retry): the router applies
-// them (router/retry-budget.ts, router/options.ts) and the CLI states them (cli/commands/retry-flags.ts).
+// them (router/policy/retry-budget.ts, router/options.ts) and the CLI states them (cli/commands/retry-flags.ts).
 
 export const RETRY_DEFAULTS = Object.freeze({
   /** Retries may add at most this fraction of a site's requests over the window. */

@@ -77,6 +77,12 @@ test('records: a route and an assignment as the controller writes them pass; one
   assert.equal(assignmentCheck.is({ ...assignment, kind: 'static', command: undefined, domains: [] }), true);
   for (const [field, value] of [['env', { A: '\u0000' }], ['command', 'a\u0000'], ['healthPath', '/x\r\nHost: evil'], ['sha256', '../../etc'], ['vs', '../x'], ['resources', { cpu: 1000 }]] as const) {
     assert.match(assignmentCheck.problem({ ...assignment, [field]: value })!, new RegExp(`^/${field}`), field);
+  }  // a pool's table: each entry a site name, a sha256 and its domains, nothing the engine could misuse as a path
+  const entry = { site: 'blog', siteId: '0abc', release: 'v1', sha256: 'b'.repeat(64), domains: ['blog.example'] };
+  const pool = { ...assignment, site: 'pool', kind: 'static', command: undefined, domains: [], pool: { sites: [entry] } };
+  assert.equal(assignmentCheck.problem(pool), undefined);
+  for (const [field, value, where] of [['sha256', '../../releases', 'sha256'], ['site', '../x', 'site'], ['domains', [], 'domains'], ['siteId', 'a/b', 'siteId'], ['domains', ['Evil Host'], 'domains/0']] as const) {
+    assert.match(assignmentCheck.problem({ ...pool, pool: { sites: [{ ...entry, [field]: value }] } })!, new RegExp(`^/pool/sites/0/${where}`), `${field} ${JSON.stringify(value)}`);
   }
 });
 

@@ -200,6 +200,17 @@ export const RouteRecord = Type.Object({
   idle: Type.Optional(Type.Boolean()),
 });
 
+/** Most sites one pool VS holds (a pool's assignment carries them all). */
+export const MAX_POOL_SITES = 5_000;
+/** One site of a pool VS (records.ts PoolSite). */
+export const PoolSiteRecord = Type.Object({
+  site: SiteName,
+  siteId: Type.Optional(Type.String({ pattern: patterns.label })),
+  release: Text,
+  sha256: Type.String({ pattern: patterns.sha256 }),
+  domains: Type.Array(Domain, { minItems: 1, maxItems: 20 }),
+});
+
 /** An Assignment as an engine reads it (keys.assignment). */
 export const AssignmentRecord = Type.Object({
   vs: Type.String({ pattern: patterns.label }),
@@ -216,4 +227,5 @@ export const AssignmentRecord = Type.Object({
   resources: Type.Optional(SiteResources),
   egress: Type.Optional(Egress),
   createdAt: Timestamp,
+  pool: Type.Optional(Type.Object({ sites: Type.Array(PoolSiteRecord, { maxItems: MAX_POOL_SITES }) })),
 });

@@ -33,6 +33,9 @@ export interface VirtualServerView {
   runtime?: VsStatus['runtime'];
   limits?: VsStatus['limits'];
   usage?: VsStatus['usage'];
+  /** A pool VS: the sites assigned to it, and those its web runtime serves now (site → release). */
+  pool?: string[];
+  sites?: VsStatus['sites'];
   /** Resident memory and CPU time used, when the controller can see the process. */
   memoryBytes?: number;
   cpuSeconds?: number;

@@ -6,7 +6,7 @@
 //   dispatch → end of response), totalMs (request admitted → end), retries,
 //   budgetExhausted (a retry was refused by the site's retry budget).
 
-import type { ClientReply, ClientRequest } from './client-exchange.ts';
+import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import type { Logger } from '../lib/log.ts';
 import { recordRequest } from './metrics.ts';
 

@@ -2,13 +2,14 @@
 // also appears in its log line, so a user's report can be matched to the log.
 
 import { randomUUID } from 'node:crypto';
-import type { ClientReply } from './client-exchange.ts';
+import type { ClientReply } from './front/client-exchange.ts';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../lib/log.ts';
+import type { Route } from '../model/index.ts';
 import { BadRequestError, NoEndpointError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
-import { failureKind } from './retry-policy.ts';
-import { customErrorPage, routeOf } from './site-pages.ts';
+import { failureKind } from './policy/retry-policy.ts';
+import { customErrorPage } from './policy/site-pages.ts';
 
 /** The one mapping from any failure while serving a site to the error the client gets. */
 export function toRouterError(err: unknown, site: string): RouterError {
@@ -21,11 +22,14 @@ export function toRouterError(err: unknown, site: string): RouterError {
   return new UpstreamFailedError(site, { cause: err });
 }
 
+/** The request an error answers, as the chain knows it. */
 export interface ErrorContext {
   log: Logger;
-  method?: string;
-  url?: string;
-  host?: string;
+  method?: string | undefined;
+  url?: string | undefined;
+  host?: string | undefined;
+  /** The route the Host matched (its error pages answer), when one did. */
+  route?: Route | undefined;
 }
 
 /**
@@ -40,7 +44,7 @@ export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext)
     return;
   }
   if (res.destroyed) return;
-  const page = customErrorPage(routeOf(res.req), err.status, id); // the site's own page, if it has one
+  const page = customErrorPage(ctx.route, err.status, id); // the site's own page, if it has one
   const body = page ?? errorBody(err, id);
   res.writeHead(err.status, {
     'content-type': page === undefined ? 'text/plain; charset=utf-8' : 'text/html; charset=utf-8',

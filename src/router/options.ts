@@ -3,8 +3,8 @@
 
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { RETRY_DEFAULTS } from '../model/index.ts';
-import type { CertificatePem } from './tls-certificates.ts';
-import { trustedProxyError } from './trusted-proxies.ts';
+import type { CertificatePem } from './front/tls-certificates.ts';
+import { trustedProxyError } from './policy/trusted-proxies.ts';
 
 export interface RouterOptions {
   log?: Logger;

@@ -5,30 +5,26 @@
 // get the site's per-try timeout for the response headers.
 
 import type { IncomingMessage } from 'node:http';
-import type { ClientReply } from './client-exchange.ts';
-import { RawRequest } from './raw-message.ts';
+import type { ClientReply } from './front/client-exchange.ts';
+import { bodyStream, type FrontRequest } from './front/front.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { Readable } from 'node:stream';
-import type { Balancers } from './balance-policy.ts';
-import { endpointKey, type Ejections } from './ejections.ts';
+import type { Balancers } from './policy/balance-policy.ts';
+import { endpointKey, type Ejections } from './policy/ejections.ts';
 import { sendError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
-import { upstreamRequestHead, upstreamRequestHeaders } from './forward-headers.ts';
 import type { RouterConfig } from './options.ts';
-import { RawExchange } from './raw-exchange.ts';
-import type { RawUpstreams } from './raw-upstreams.ts';
-import { ResponseRelay, type RelayFailure } from './response-relay.ts';
-import { limitBody } from './site-limits.ts';
+import { limitBody } from './policy/site-limits.ts';
 import type { SiteAccessFiles } from './site-access-files.ts';
 import { AccessRecord } from './access-log.ts';
-import type { Tunnels } from './tunnels.ts';
-import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
-import type { RetryBudget } from './retry-budget.ts';
-import type { TimeoutStreaks } from './timeout-streaks.ts';
+import type { Tunnels } from './upstream/tunnels.ts';
+import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
+import type { RetryBudget } from './policy/retry-budget.ts';
+import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import { recordRetryBudgetExhausted } from './metrics.ts';
-import type { UpstreamPools } from './upstream-pools.ts';
-import type { TrustedProxies } from './trusted-proxies.ts';
+import type { TrustedProxies } from './policy/trusted-proxies.ts';
+import type { Exchange, ForwardedHead, RelayFailure, Upstream, UpstreamRequest } from './upstream/upstream.ts';
 
 /** What forwarding needs from the router; shared by every request. */
 export interface ProxyDeps {
@@ -36,11 +32,10 @@ export interface ProxyDeps {
   lookup(host: string | undefined): Route | undefined;
   balancer: Balancers;
   ejections: Ejections;
-  pools: UpstreamPools;
+  /** The upstreams in order of preference (upstream.ts): a request goes through the first that carries it. */
+  upstreams: readonly Upstream[];
   /** Open upgrade tunnels per endpoint (drains close them after a grace period). */
   tunnels: Tunnels;
-  /** The raw fast path for bodiless requests; undefined sends everything through undici. */
-  raw: RawUpstreams | undefined;
   /** Retries per site within ratio × requests + a floor (retry-budget.ts). */
   retryBudget: RetryBudget;
   /** Per-try timeouts in a row per endpoint: a streak ejects. */
@@ -53,7 +48,7 @@ export interface ProxyDeps {
   log: Logger;
 }
 
-export function proxyRequest(deps: ProxyDeps, req: IncomingMessage | RawRequest, res: ClientReply, route: Route): void {
+export function proxyRequest(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route): void {
   new Forwarding(deps, req, res, route).attempt(route);
 }
 
@@ -62,22 +57,21 @@ export function proxyRequest(deps: ProxyDeps, req: IncomingMessage | RawRequest,
  * closures: nothing is allocated per request but this object, its try's relay and one
  * bound failure callback (the hot path; see bench/RESULTS.md, issue 5).
  */
-class Forwarding {
+class Forwarding implements UpstreamRequest {
   readonly #deps: ProxyDeps;
-  readonly #req: IncomingMessage | RawRequest;
-  readonly #res: ClientReply;
+  readonly req: FrontRequest;
+  readonly res: ClientReply;
   readonly #route: Route;
-  readonly #body: Readable | null;
+  readonly body: Readable | null;
   readonly #replayable: boolean;
-  /** The raw fast path, when this request takes it. */
-  readonly #raw: RawUpstreams | undefined;
-  readonly #head: string;
-  readonly #headers: string[];
+  /** The upstream that carries this request (the raw one for a bodiless HTTP/1.x request, unless off). */
+  readonly #upstream: Upstream;
+  readonly head: ForwardedHead;
   readonly #access: AccessRecord | undefined;
-  readonly #onFail: RelayFailure;
+  readonly onFail: RelayFailure;
   #tried: Set<string> | undefined;
   #tries = 0;
-  #relay: ResponseRelay | RawExchange | undefined;
+  #relay: Exchange | undefined;
   #clientGone = false;
   /** Counted for least-conn until the try ends. */
   #inFlightKey: string | undefined;
@@ -88,27 +82,27 @@ class Forwarding {
   #tryKey: string | undefined;
   #perTry: number | undefined;
 
-  constructor(deps: ProxyDeps, req: IncomingMessage | RawRequest, res: ClientReply, route: Route) {
+  constructor(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route) {
     this.#deps = deps;
-    this.#req = req;
-    this.#res = res;
+    this.req = req;
+    this.res = res;
     this.#route = route;
     this.#current = route;
     const maxBody = route.limits?.maxBodyBytes;
-    this.#body = req instanceof RawRequest || !requestHasBody(req) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(req, maxBody) : req;
+    const stream = bodyStream(req);
+    this.body = stream === null || !requestHasBody(stream) ? null : maxBody !== undefined && req.headers['content-length'] === undefined ? limitBody(stream, maxBody) : stream;
     this.#replayable = isReplayable(req.method, req.headers);
-    this.#raw = this.#body === null && req.httpVersionMajor !== 2 ? deps.raw : undefined; // HTTP/2 responses go through undici's object headers
-    this.#head = this.#raw ? upstreamRequestHead(req, deps.trust) : '';
-    this.#headers = this.#raw ? [] : upstreamRequestHeaders(req, deps.trust);
+    this.#upstream = carrier(deps.upstreams, req, this.body !== null);
+    this.head = this.#upstream.prepare(req, deps.trust);
     deps.retryBudget.recordRequest(route.site);
     this.#access = deps.config.accessLog || deps.config.metrics || deps.siteFiles ? new AccessRecord(res) : undefined;
-    this.#onFail = this.#failed.bind(this);
+    this.onFail = this.#failed.bind(this);
     res.once('close', this.#closed.bind(this));
   }
 
   attempt(current: Route): void {
     const deps = this.#deps;
-    const picked = deps.balancer.pick(current, this.#tried, this.#req);
+    const picked = deps.balancer.pick(current, this.#tried, this.req);
     if (picked === undefined) return this.#fail(new NoEndpointError(current.site), current.site);
     const ep = picked.ep;
     const key = endpointKey(ep);
@@ -124,16 +118,7 @@ class Forwarding {
       deps.balancer.inFlight.add(key);
       this.#inFlightKey = key;
     }
-    if (this.#raw) {
-      const exchange = new RawExchange(this.#res, this.#req.method === 'HEAD', this.#onFail, extra);
-      this.#relay = exchange;
-      exchange.conn = this.#raw.send(ep, key, this.#head, exchange, perTry);
-      return;
-    }
-    const r = new ResponseRelay(this.#res, this.#onFail, extra);
-    this.#relay = r;
-    const req = this.#req;
-    deps.pools.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: this.#headers, body: this.#body, headersTimeout: perTry }, r);
+    this.#relay = this.#upstream.send(ep, key, this, perTry, extra);
   }
 
   #settle(): void {
@@ -144,12 +129,12 @@ class Forwarding {
   /** The client's side is over: answered in full, or the client left. */
   #closed(): void {
     const deps = this.#deps;
-    const res = this.#res;
+    const res = this.res;
     this.#settle();
     if (this.#tryKey !== undefined && res.writableFinished) deps.timeoutStreaks.answered(this.#tryKey);
-    if (deps.config.accessLog) this.#access!.write(deps.config.accessLog, this.#route.site, this.#req, res);
+    if (deps.config.accessLog) this.#access!.write(deps.config.accessLog, this.#route.site, this.req, res);
     if (deps.config.metrics) this.#access!.record(this.#route.site, res);
-    deps.siteFiles?.write(this.#route.site, this.#access!.line(this.#req, res));
+    deps.siteFiles?.write(this.#route.site, this.#access!.line(this.req, res));
     if (res.writableFinished) return;
     this.#clientGone = true;
     this.#relay?.abort(new Error('client closed the connection'));
@@ -158,7 +143,7 @@ class Forwarding {
   /** The try in progress failed: eject, retry on another endpoint when allowed, else answer. */
   #failed(err: Error, started: boolean): void {
     const deps = this.#deps;
-    const req = this.#req;
+    const req = this.req;
     const current = this.#current;
     const key = this.#tryKey!;
     const perTry = this.#perTry;
@@ -169,7 +154,7 @@ class Forwarding {
     // a slow answer ejects only when the endpoint keeps timing out (timeout-streaks.ts)
     if (ejects(kind) || (kind === 'timeout' && perTry !== undefined && deps.timeoutStreaks.timedOut(key))) ejectEndpoint(deps, key, this.#ep!.vs, current.site, err);
     const next = started ? undefined : deps.lookup(req.headers.host);
-    const body = this.#body;
+    const body = this.body;
     const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
     if (next && this.#tries < maxTries(next, kind) && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined })) {
       const site = this.#route.site;
@@ -184,9 +169,15 @@ class Forwarding {
   }
 
   #fail(err: unknown, site: string): void {
-    const req = this.#req;
-    sendError(this.#res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host });
+    const req = this.req;
+    sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current });
   }
+}
+
+/** The first upstream that carries the request (the last, undici, carries all). */
+function carrier(upstreams: readonly Upstream[], req: FrontRequest, body: boolean): Upstream {
+  for (const u of upstreams) if (u.carries(req, body)) return u;
+  return upstreams[upstreams.length - 1]!;
 }
 
 /** HTTP/2 needs no Content-Length: a body follows unless the HEADERS frame ended the stream. */

@@ -7,12 +7,12 @@ import { connect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Route } from '../model/index.ts';
-import { endpointKey } from './ejections.ts';
+import { endpointKey } from './policy/ejections.ts';
 import { sendRawError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
-import { upstreamRequestHeaders } from './forward-headers.ts';
+import { upstreamRequestHeaders } from './upstream/forward-headers.ts';
 import { ejectEndpoint, type ProxyDeps } from './proxy-request.ts';
-import type { TrustedProxies } from './trusted-proxies.ts';
+import type { TrustedProxies } from './policy/trusted-proxies.ts';
 
 export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer, route: Route): void {
   const requestHead = upgradeHead(req, deps.trust);

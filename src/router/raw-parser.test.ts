@@ -9,7 +9,10 @@ import { createSecureServer } from 'node:http2';
 import { createRequire } from 'node:module';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { requestParser, responseParser, takeNodeListener } from './raw-parser.ts';
+import { connect as tlsConnect } from 'node:tls';
+import { selfSigned } from '../lib/tls-testing.ts';
+import { waitFor } from '../lib/wait.ts';
+import { requestParser, responseParser, setHttp1Settings, takeNodeListener } from './raw-parser.ts';
 
 test("_http_common still exports node's llhttp binding with the callbacks and constants used", () => {
   const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: Record<string, unknown>; methods?: string[] };
@@ -59,4 +62,24 @@ test('a TCP socket still has a stream handle with isStreamBase and a _consumed f
   assert.equal(typeof handle.readStart, 'function');
   assert.ok(!handle._consumed, 'not consumed before anyone takes it');
   socket.destroy();
+});
+
+test("node:http2's secure server still hands its HTTP/1.1 side the node:http settings set on it (maxHeaderSize, requireHostHeader)", async (t) => {
+  const server = createSecureServer({ allowHTTP1: true, ...selfSigned(t, 'h.test', ['DNS:h.test']) }, (_req, res) => res.end('ok'));
+  setHttp1Settings(server, { maxHeaderSize: 1024, requireHostHeader: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const ask = async (head: string): Promise<string> => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    t.after(() => socket.destroy());
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write(head);
+    return waitFor(() => (text.includes('\r\n\r\n') ? text : undefined), { what: 'an answer' });
+  };
+  assert.match(await ask('GET / HTTP/1.1\r\nHost: h.test\r\n\r\n'), /^HTTP\/1.1 200 /);
+  assert.match(await ask(`GET / HTTP/1.1\r\nHost: h.test\r\nX-Pad: ${'a'.repeat(2048)}\r\n\r\n`), /^HTTP\/1.1 431 /, 'maxHeaderSize');
+  assert.match(await ask('GET / HTTP/1.1\r\n\r\n'), /^HTTP\/1.1 400 /, 'requireHostHeader');
 });

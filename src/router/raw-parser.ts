@@ -3,10 +3,11 @@
 // Strict (no lenient flags): the same parser and settings node:http uses with
 // insecureHTTPParser off, so neither a client nor a backend can smuggle a second message
 // past the router. Reached through `_http_common`, which node:http itself uses; isolated
-// here so a Node upgrade touches one file. So are the other two internals the raw front
-// leans on (takeNodeListener): the name of the connection listener that node:http and
-// node:http2 install on their servers, and a stream handle's `_consumed` flag.
-// raw-parser.test.ts fails loudly when a Node upgrade changes any of them.
+// here so a Node upgrade touches one file. So are the other internals the fronts lean on:
+// the name of the connection listener that node:http and node:http2 install on their
+// servers and a stream handle's `_consumed` flag (takeNodeListener), and the server
+// properties node:http's HTTP/1.1 side reads from node:http2's secure server
+// (setHttp1Settings). raw-parser.test.ts fails loudly when a Node upgrade changes any of them.
 
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -208,4 +209,14 @@ export function takeNodeListener(server: EventEmitter, event: 'connection' | 'se
       listener.call(server, socket);
     },
   };
+}
+
+/**
+ * node:http's client-side settings on the HTTP/1.1 side of node:http2's secure server
+ * (allowHTTP1): node's HTTP/1.1 connection listener reads them from the server object it
+ * runs on (maxHeaderSize, insecureHTTPParser, requireHostHeader, keepAliveTimeout…),
+ * which createSecureServer does not take as options.
+ */
+export function setHttp1Settings(server: object, settings: Readonly<Record<string, unknown>>): void {
+  Object.assign(server, settings);
 }

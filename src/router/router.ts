@@ -22,45 +22,55 @@
 //      streamed; a failed connection ejects the endpoint and is retried on another
 //      when retry-policy allows;
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
-//      failures mapped to a status in error-response (502/504; cut off if started).
+//      failures mapped to a status in error-response (502/504; cut off if started);
+//   6. end: the reply closes; the request's end is told to the site stats
+//      (request-ends.ts, Router.onFinished) for every request of a known site.
+//
+// The chain talks to two interfaces only: a Front hands it requests (front.ts: the raw
+// front or node's, per the rawFront option, on both listeners), and an Upstream carries
+// each try to an endpoint (upstream.ts: the raw upstream or undici). The route a request
+// matched travels with it (into ErrorContext: its site's error pages).
 
 import { trackConnections } from './metrics.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { ClientReply, ClientRequest } from './client-exchange.ts';
-import { installRawFront } from './raw-server.ts';
-import type { RawRequest } from './raw-message.ts';
+import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
+import { installRawFront } from './front/raw-server.ts';
+import { installNodeFront } from './front/node-front.ts';
+import type { FrontRequest, RequestChain } from './front/front.ts';
+import type { Upstream } from './upstream/upstream.ts';
+import { RequestEnds, type FinishListener } from './request-ends.ts';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, Route } from '../model/index.ts';
-import { Balancers } from './balance-policy.ts';
-import { Ejections, endpointKey } from './ejections.ts';
+import { Balancers } from './policy/balance-policy.ts';
+import { Ejections, endpointKey } from './policy/ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
 import { BadRequestError, NoEndpointError, UnknownHostError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
 import { SiteLoad, type LoadReport } from './site-load.ts';
-import { WakeQueue } from './wake-queue.ts';
+import { WakeQueue } from './policy/wake-queue.ts';
 import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
-import { endpointGoneError } from './retry-policy.ts';
+import { endpointGoneError } from './policy/retry-policy.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
-import { hygieneError } from './request-hygiene.ts';
-import { SiteLimiter } from './site-limits.ts';
-import { HealthChecks } from './health-checks.ts';
+import { hygieneError } from './front/request-hygiene.ts';
+import { SiteLimiter } from './policy/site-limits.ts';
+import { HealthChecks } from './policy/health-checks.ts';
 import { SiteAccessFiles } from './site-access-files.ts';
-import { Tunnels } from './tunnels.ts';
+import { Tunnels } from './upstream/tunnels.ts';
 import { buildRouteTable, type RouteTable } from './route-table.ts';
-import { serverLifecycle } from './server-lifecycle.ts';
-import { RawUpstreams } from './raw-upstreams.ts';
-import { RetryBudget } from './retry-budget.ts';
-import { TimeoutStreaks } from './timeout-streaks.ts';
-import { UpstreamPools } from './upstream-pools.ts';
-import { CertificateStore, type SiteCertificate } from './tls-certificates.ts';
-import { createTlsServer } from './tls-server.ts';
-import { sendHttpsRedirect } from './https-redirect.ts';
-import { addHsts, hstsValue } from './hsts.ts';
+import { serverLifecycle } from './front/server-lifecycle.ts';
+import { RawUpstreams } from './upstream/raw-upstreams.ts';
+import { RetryBudget } from './policy/retry-budget.ts';
+import { TimeoutStreaks } from './policy/timeout-streaks.ts';
+import { UpstreamPools } from './upstream/upstream-pools.ts';
+import { CertificateStore, type SiteCertificate } from './front/tls-certificates.ts';
+import { createTlsServer } from './front/tls-server.ts';
+import { sendHttpsRedirect } from './policy/https-redirect.ts';
+import { addHsts, hstsValue } from './policy/hsts.ts';
 import { normalizeHost } from './route-table.ts';
-import { ACME_HTTP01_PREFIX, http01Answer, sendHttp01Answer } from './acme-challenges.ts';
-import { maintenanceReply, rawReply, rememberRoute, sendReply } from './site-pages.ts';
-import { TrustedProxies } from './trusted-proxies.ts';
+import { ACME_HTTP01_PREFIX, http01Answer, sendHttp01Answer } from './policy/acme-challenges.ts';
+import { maintenanceReply, rawReply, sendReply } from './policy/site-pages.ts';
+import { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface Router {
@@ -87,6 +97,8 @@ export interface Router {
   takeLoad(): LoadReport;
   /** Who asks for an idle site to be woken when a request for it is held. */
   onWake(listener: (site: string) => void): void;
+  /** Hear each request of a known site end (the site stats, site-stats.ts); returns the function that stops it. */
+  onFinished(listener: FinishListener): () => void;
   /** Stop accepting, let open requests finish (up to drainTimeoutMs), release pools. Safe twice. */
   close(): Promise<void>;
   /** Cut every connection and upstream request now. Safe twice. */
@@ -99,8 +111,10 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const ejections = new Ejections(config.ejectMs);
   const health = new HealthChecks(ejections, log);
   const tunnels = new Tunnels(config.tunnelGraceMs);
-  const pools = new UpstreamPools(config);
-  const raw = config.rawUpstream ? new RawUpstreams({ ...config, keepAliveMs: 4_000 }) : undefined;
+  // a request goes through the first upstream that carries it (upstream.ts): raw, then undici
+  const undici = new UpstreamPools(config);
+  const upstreams: readonly Upstream[] = config.rawUpstream ? [new RawUpstreams({ ...config, keepAliveMs: 4_000 }), undici] : [undici];
+  const ends = new RequestEnds();
   let table: RouteTable = buildRouteTable([]);
   let bySite = new Map<string, Route>();
   const load = new SiteLoad();
@@ -108,46 +122,46 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const limiter = new SiteLimiter();
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
-  const deps: ProxyDeps = { siteFiles, lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, pools, raw, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
+  const deps: ProxyDeps = { siteFiles, lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
   // Slow clients (slowloris) cost a socket, never a worker: headers must arrive within
   // clientHeadersTimeoutMs and the whole request within clientRequestTimeoutMs, checked
   // every connectionsCheckingInterval.
-  const server = createServer(
-    {
-      noDelay: true,
-      ...clientSideSettings(config),
-      connectionsCheckingInterval: Math.max(50, Math.min(config.clientHeadersTimeoutMs, 30_000) / 4),
-    },
-    onRequest,
-  );
+  const server = createServer({
+    noDelay: true,
+    ...clientSideSettings(config),
+    connectionsCheckingInterval: Math.max(50, Math.min(config.clientHeadersTimeoutMs, 30_000) / 4),
+  });
+  // Every front hands its requests to this chain: HTTP and HTTPS (HTTP/1.1 and HTTP/2) alike.
+  const chain: RequestChain = { request: onRequest, upgrade: onUpgrade };
   // Bodiless HTTP/1.1 requests skip node:http (raw-server.ts); the rest is handed to it.
-  const front = config.rawFront ? installRawFront(server, config) : undefined;
+  const front = config.rawFront ? installRawFront(server, chain, config) : installNodeFront(server, chain);
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
-  server.on('upgrade', onUpgrade);
   if (config.metrics) trackConnections(server);
 
-  // HTTP and HTTPS (HTTP/1.1 and HTTP/2) share this handler.
-  function onRequest(req: IncomingMessage | RawRequest, res: ClientReply): void {
+  function onRequest(req: FrontRequest, res: ClientReply): void {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
+    const route = table.lookup(req.headers.host);
+    if (route === undefined) return sendError(res, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined));
+    ends.begin(route.site, res); // chain step 6
     if (req.url?.startsWith(ACME_HTTP01_PREFIX)) {
-      const answer = http01Answer(table.lookup(req.headers.host), req.url);
+      const answer = http01Answer(route, req.url);
       if (answer !== undefined) return sendHttp01Answer(req, res, answer);
     }
-    const route = admit(req);
-    if (route instanceof Error) return sendError(res, route, errorContext(req));
+    const refused = refusal(req, route);
+    if (refused) return sendError(res, refused, errorContext(req, route));
     res.once('close', load.begin(route.site)); // 'close' comes after 'finish' too, on node:http, HTTP/2 and the raw front
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
-    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route) : sendError(res, new NoEndpointError(route.site), errorContext(req));
+    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route) : sendError(res, new NoEndpointError(route.site), errorContext(req, route));
     proxyRequest(deps, req, res, route);
   }
 
   /** An idle site's request waits for its wake (chain step 3), then is forwarded. */
-  function holdRequest(req: IncomingMessage | RawRequest, res: ClientReply, route: Route): void {
+  function holdRequest(req: FrontRequest, res: ClientReply, route: Route): void {
     const since = Date.now();
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
@@ -156,25 +170,27 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       },
       fail: (why) => {
         res.off('close', onGone);
-        if (why === 'timeout') sendError(res, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req));
+        if (why === 'timeout') sendError(res, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req, route));
         else res.destroy();
       },
     });
-    if (drop === false) return sendError(res, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req));
+    if (drop === false) return sendError(res, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req, route));
     const onGone = () => drop();
     res.once('close', onGone);
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
-    const route = admit(req);
-    if (route instanceof Error) return sendRawError(socket, route, errorContext(req));
+    const route = table.lookup(req.headers.host);
+    if (route === undefined) return sendRawError(socket, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined));
+    const refused = refusal(req, route);
+    if (refused) return sendRawError(socket, refused, errorContext(req, route));
     // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
     socket.once('close', load.begin(route.site));
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
     if (route.endpoints.length === 0 && route.idle) return holdUpgrade(req, socket, head, route);
-    if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req));
+    if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req, route));
     proxyUpgrade(deps, req, socket, head, route);
   }
 
@@ -187,17 +203,17 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       },
       fail: (why) => {
         socket.off('close', onGone);
-        if (why === 'timeout') sendRawError(socket, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req));
+        if (why === 'timeout') sendRawError(socket, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req, route));
         else socket.destroy();
       },
     });
-    if (drop === false) return sendRawError(socket, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req));
+    if (drop === false) return sendRawError(socket, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req, route));
     const onGone = () => drop();
     socket.once('close', onGone);
   }
 
   const certs = new CertificateStore(log);
-  const tls = config.tls ? createTlsServer(config, config.tls, certs, onRequest, onUpgrade) : undefined;
+  const tls = config.tls ? createTlsServer(config, config.tls, certs, chain) : undefined;
   if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
 
   /**
@@ -214,21 +230,15 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     return true;
   }
 
-  /** Chain steps 1–2: the route to forward to, or the error to answer with (step 3, endpoints, is the caller's: a redirect needs none). */
-  function admit(req: ClientRequest): Route | RouterError {
-    const route = table.lookup(req.headers.host);
-    if (route === undefined) return new UnknownHostError(req.headers.host ?? '');
-    if (route.errorPages) rememberRoute(req, route); // its error pages (error-response.ts)
+  /** Chain step 2 for the route step 1 found: the error to answer with, if any (step 3, endpoints, is the caller's: a redirect needs none). */
+  function refusal(req: ClientRequest, route: Route): RouterError | undefined {
     if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
-    const unclean = hygieneError(req);
-    if (unclean) return unclean;
-    const limited = limiter.check(route, req);
-    if (limited) return limited;
-    return route;
+    return hygieneError(req) ?? limiter.check(route, req);
   }
 
-  function errorContext(req: ClientRequest): ErrorContext {
-    return { log, method: req.method, url: req.url, host: req.headers.host };
+  /** The request's context for an error answer: route, when the Host matched one, for its site's error pages. */
+  function errorContext(req: ClientRequest, route: Route | undefined): ErrorContext {
+    return { log, method: req.method, url: req.url, host: req.headers.host, route };
   }
 
   function setRoutes(routes: readonly Route[]): void {
@@ -237,8 +247,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     bySite = new Map(routes.map((r) => [r.site, r]));
     wakes.release((site) => bySite.get(site));
     const live = new Set(routes.flatMap((r) => r.endpoints.map(endpointKey)));
-    pools.retain(live);
-    raw?.retain(live);
+    for (const u of upstreams) u.retain(live);
     tunnels.retain(live, new Map(routes.flatMap((r) => (r.drainTimeoutMs === undefined ? [] : r.endpoints.map((e) => [endpointKey(e), r.drainTimeoutMs!] as const)))));
     ejections.retain(live);
     deps.timeoutStreaks.retain(live);
@@ -258,16 +267,15 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     for (const ep of endpoints) {
       const key = endpointKey(ep);
       const err = endpointGoneError(key);
-      raw?.abandon(key, err);
-      pools.abandon(key, err);
+      for (const u of upstreams) u.abandon(key, err);
       tunnels.cut(key);
     }
     log.info({ event: 'endpoints.abandoned', endpoints: endpoints.map((ep) => ({ vs: ep.vs, endpoint: endpointKey(ep) })) }, 'in-flight requests to gone endpoints cut');
   }
 
   const upstream = {
-    close: () => (health.close(), Promise.all([pools.close(), raw?.close()]).then(() => siteFiles?.close())),
-    destroy: () => (health.close(), wakes.destroy(), tunnels.destroy(), Promise.all([pools.destroy(), raw?.destroy()]).then(() => siteFiles?.close())),
+    close: () => (health.close(), Promise.all(upstreams.map((u) => u.close())).then(() => siteFiles?.close())),
+    destroy: () => (health.close(), wakes.destroy(), tunnels.destroy(), Promise.all(upstreams.map((u) => u.destroy())).then(() => siteFiles?.close())),
   };
   const lifecycle = serverLifecycle(
     server,
@@ -276,7 +284,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       close: async () => (await tls?.lifecycle.close(), upstream.close()),
       destroy: async () => (await tls?.lifecycle.destroy(), upstream.destroy()),
     },
-    front ? () => front.closeIdle() : undefined,
+    front,
   );
   return {
     server,
@@ -286,6 +294,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     setCertificates: (list) => certs.setCertificates(list),
     takeLoad: () => load.take(),
     onWake: (listener) => wakes.onWake(listener),
+    onFinished: (listener) => ends.onFinished(listener),
     // held requests (idle sites) get their 503 now rather than wait out the drain
     close: async () => (void tls?.lifecycle.close(), wakes.destroy('timeout'), lifecycle.close()),
     destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { request } from 'undici';
 import { waitFor } from '../lib/wait.ts';
 import { createSiteSeries, trackSiteStats } from './site-stats.ts';
+import { route, startBackend, startRouter } from './testing.ts';
 
 test('site stats count requests per site by second, with 5xx and 4xx apart and latency quantiles', async (t) => {
   let clock = 1_000_000_000_000;
-  const server = createServer((req, res) => {
+  const b = await startBackend(t, 'b', (req, res) => {
     res.statusCode = req.url === '/fail' ? 503 : req.url === '/missing' ? 404 : 200;
     res.end('ok');
   });
-  const stats = trackSiteStats(server, () => clock);
-  stats.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: [], updatedAt: '' }]);
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  t.after(() => { stats.close(); server.close(); });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const send = async (host: string, path = '/') => (await request(`${url}${path}`, { headers: { host } })).body.text();
+  const www = route('www', ['www.test'], [b]);
+  const r = await startRouter(t, [www]);
+  const stats = trackSiteStats(r.router, () => clock); // fed by the chain's end
+  stats.setRoutes([www]);
+  t.after(() => stats.close());
+  const send = (host: string, path = '/') => r.send({ host, path });
 
   for (let i = 0; i < 8; i++) await send('www.test');
   await send('www.test', '/fail');

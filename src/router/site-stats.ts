@@ -1,20 +1,18 @@
-// Per-site request statistics for the console's live charts and for /metrics, measured
-// from outside the request chain: a second 'request' listener on the router's server maps
-// Host → site with its own route table (fed like the router's, through watchRoutes) and
-// times each response to its 'finish' or 'close'. Keeps one bucket per second for the last
+// Per-site request statistics for the console's live charts and for /metrics, fed by the
+// request chain's end (request-ends.ts: each request of a known site, its status and
+// duration, once its reply closes). Keeps one bucket per second for the last
 // WINDOW_SECONDS: requests, 5xx (server errors), 4xx (client errors), and a bounded latency
 // sample for p50/p99.
 
-import type { ClientReply, ClientRequest } from './client-exchange.ts';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Route, SiteStatsPoint } from '../model/index.ts';
-import { buildRouteTable, type RouteTable } from './route-table.ts';
+import type { FinishSource } from './request-ends.ts';
 
 export const WINDOW_SECONDS = 300;
 const SAMPLES_PER_BUCKET = 256;
 
 export interface SiteStats {
-  /** Give to watchRoutes alongside the router, so both see the same sites. */
+  /** Give to watchRoutes alongside the router: the series of sites no longer routed are dropped. */
   setRoutes(routes: readonly Route[]): void;
   /** The last `seconds` (≤ WINDOW_SECONDS) in buckets of `stepSeconds`, oldest first. */
   series(site: string, seconds?: number, stepSeconds?: number): SiteStatsPoint[];
@@ -131,50 +129,30 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
   };
 }
 
-/** A server whose 'request' events carry the chain's request and reply (node:http, node:http2, the raw front). */
-export interface RequestSource {
-  on(event: 'request', listener: (req: ClientRequest, res: ClientReply) => void): unknown;
-  off(event: 'request', listener: (req: ClientRequest, res: ClientReply) => void): unknown;
-}
-
 /**
- * Per-site stats of a router's servers (HTTP, and HTTPS when there is one). `onSample` (router cluster workers) sees every request
- * as it is recorded, so a worker can pass it on to the primary.
+ * Per-site stats of a router (its HTTP and HTTPS listeners alike; several routers may be
+ * given). `onSample` (router cluster workers) sees every request as it is recorded, so a
+ * worker can pass it on to the primary.
  */
-export function trackSiteStats(servers: RequestSource | readonly (RequestSource | undefined)[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, outcome: Outcome) => void): SiteStats {
-  let table: RouteTable = buildRouteTable([]);
+export function trackSiteStats(routers: FinishSource | readonly FinishSource[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, outcome: Outcome) => void): SiteStats {
   const store = createSiteSeries(now);
-
-  const onRequest = (req: ClientRequest, res: ClientReply) => {
-    const route = table.lookup(req.headers.host);
-    if (!route) return;
-    const started = process.hrtime.bigint();
-    let done = false;
-    const finish = (aborted: boolean) => {
-      if (done) return;
-      done = true;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const second = Math.floor(now() / 1000);
-      const outcome = outcomeOf(res.statusCode, aborted);
-      store.record(route.site, second, ms, outcome);
-      onSample?.(route.site, second, ms, outcome);
-      requestsTotal.inc({ site: route.site, code: aborted ? 'aborted' : `${Math.floor(res.statusCode / 100)}xx` });
-      requestSeconds.observe({ site: route.site }, ms / 1000);
-    };
-    res.once('finish', () => finish(false));
-    res.once('close', () => finish(!res.writableFinished));
+  const onFinished = (site: string, status: number, ms: number, aborted: boolean) => {
+    const second = Math.floor(now() / 1000);
+    const outcome = outcomeOf(status, aborted);
+    store.record(site, second, ms, outcome);
+    onSample?.(site, second, ms, outcome);
+    requestsTotal.inc({ site, code: aborted ? 'aborted' : `${Math.floor(status / 100)}xx` });
+    requestSeconds.observe({ site }, ms / 1000);
   };
-  const sources = (Array.isArray(servers) ? servers : [servers]).filter((s): s is RequestSource => s !== undefined);
-  for (const s of sources) s.on('request', onRequest);
+  const stops = (Array.isArray(routers) ? routers : [routers]).map((r: FinishSource) => r.onFinished(onFinished));
 
   return {
     setRoutes(routes) {
-      table = buildRouteTable(routes);
       store.prune(new Set(routes.map((r) => r.site)));
     },
     series: store.series,
     close() {
-      for (const s of sources) s.off('request', onRequest);
+      for (const stop of stops) stop();
     },
   };
 }

@@ -8,7 +8,7 @@
 import type { Logger } from '../lib/log.ts';
 import { keyName, keys, readRoute, type AcmeChallengeRecord, type Route } from '../model/index.ts';
 import type { KeyValue, Store } from '../store/types.ts';
-import { parseChallenge, withChallenges } from './acme-challenges.ts';
+import { parseChallenge, withChallenges } from './policy/acme-challenges.ts';
 import { recordBadRecord } from './metrics.ts';
 import type { Router } from './router.ts';
 import { watchPrefix, type PrefixWatch } from './watch-prefix.ts';

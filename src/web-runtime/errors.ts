@@ -12,6 +12,13 @@ export class WebConfigError extends WebRuntimeError {
   }
 }
 
+/** Table mode: the site table file is unreadable or breaks a rule; it is refused and the old table kept. */
+export class WebTableError extends WebRuntimeError {
+  constructor(message: string) {
+    super('WEB_TABLE_INVALID', 500, `Site table refused: ${message}`);
+  }
+}
+
 /** The request target is not a valid path (bad percent-encoding, not origin-form). */
 export class BadRequestPathError extends WebRuntimeError {
   constructor(message = 'The request path is malformed.') {
@@ -50,6 +57,7 @@ export class MethodNotAllowedError extends WebRuntimeError {
 /** Every code above, for the docs test. */
 export const WEB_ERROR_CODES = [
   'WEB_CONFIG_INVALID',
+  'WEB_TABLE_INVALID',
   'WEB_BAD_PATH',
   'WEB_PATH_REFUSED',
   'WEB_NOT_FOUND',

@@ -5,21 +5,29 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { parseSites } from './config.ts';
-import { siteRoot, type SiteRoot } from './confine.ts';
+import type { SiteRoot } from './confine.ts';
 import { MethodNotAllowedError, UnknownHostError } from './errors.ts';
 import { parseRequestPath } from './request-path.ts';
 import { resolveFile } from './resolve-file.ts';
 import { respondError, sendText } from './respond-error.ts';
 import { sendFile } from './send-file.ts';
-import { buildSiteTable } from './site-table.ts';
+import { servedSites, type ServedSites } from './served-sites.ts';
 
 export interface WebServerOptions {
-  sites: { domains: string[]; root: string }[];
+  /** A fixed list of sites (CORRAL_WEB_SITES / CORRAL_WEB_ROOT) … */
+  sites?: { domains: string[]; root: string }[];
+  /** … or table mode: the sites served now, read once per request (table-watch.ts swaps them). */
+  table?: { readonly current: ServedSites };
+  /** Table mode: GET /.corral/sites answers only a request whose `x-corral-key` header is this. */
+  statusKey?: string;
   log?: Logger;
 }
 
 /** The engine's health check path, answered for any Host. */
 export const HEALTH_PATH = '/.corral/health';
+/** Table mode: the loaded table's version and { site: release }, for the engine. */
+export const SITES_PATH = '/.corral/sites';
+export const STATUS_KEY_HEADER = 'x-corral-key';
 
 /** What the error path needs to know about a request: its site, once known. */
 interface RequestContext {
@@ -27,10 +35,8 @@ interface RequestContext {
 }
 
 export function buildWebServer(opts: WebServerOptions): http.Server {
-  const sites = parseSites(opts.sites);
   const log = opts.log ?? silentLogger;
-  const lookup = buildSiteTable(sites);
-  const roots = new Map(sites.map((s) => [s, siteRoot(s.root)]));
+  const source = opts.table ?? { current: servedSites(parseSites(opts.sites)) };
   const server = http.createServer((req, res) => {
     const started = performance.now();
     res.on('finish', () => log.debug({ event: 'request', method: req.method, host: req.headers.host, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }));
@@ -45,8 +51,8 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
 
   // The request chain, in order:
   //   1. method: GET and HEAD only (405 with Allow);
-  //   2. /.corral/health → 200 "ok", for any Host;
-  //   3. Host → site (unknown host with several sites → 404);
+  //   2. /.corral/health → 200 "ok", for any Host; table mode: /.corral/sites (with the key) → the table's version and releases;
+  //   3. Host → site in the sites served now, read once (unknown host with several sites, or any in table mode → 404);
   //   4. request target → safe segments (decode once, no NUL, no ".." above the root, no dotfiles);
   //   5. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
   //   6. validators (304), Range (206/416), else 200 — the body streamed from disk.
@@ -55,10 +61,15 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
     const method = req.method ?? '';
     if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(method);
     const target = req.url ?? '/';
-    if (target.split('?')[0] === HEALTH_PATH) return sendText(req, res, 200, 'ok');
-    const site = lookup(req.headers.host);
+    const pathname = target.split('?')[0];
+    if (pathname === HEALTH_PATH) return sendText(req, res, 200, 'ok');
+    const served = source.current;
+    if (pathname === SITES_PATH && opts.table && (opts.statusKey === undefined || req.headers[STATUS_KEY_HEADER] === opts.statusKey)) {
+      return sendText(req, res, 200, JSON.stringify({ version: served.version ?? null, sites: served.releases ?? {} }), 'application/json; charset=utf-8');
+    }
+    const site = served.lookup(req.headers.host);
     if (!site) throw new UnknownHostError(req.headers.host ?? '');
-    ctx.root = roots.get(site);
+    ctx.root = served.roots.get(site);
     if (!ctx.root) throw new UnknownHostError(req.headers.host ?? '');
     const resolved = await resolveFile(ctx.root, parseRequestPath(target));
     if (resolved.kind === 'redirect') {

@@ -53,16 +53,18 @@ export function FarmView({ me }: { me: Whoami }) {
 }
 
 function Guest({ v, cpu }: { v: Vs; cpu: number | undefined }) {
+  // a pool VS serves many static sites of its customer: each with the release it serves (… until loaded)
+  const pool = v.pool || v.sites ? [...new Set([...(v.pool ?? []), ...Object.keys(v.sites ?? {})])].sort() : undefined;
   return (
     <a className={`guest ${stateClass(v.state)}`} href={href('sites', v.site)} title={`${v.vs}: a virtual server of ${v.site} — ${STATE_TIPS[v.state ?? 'pending'] ?? v.state}`} data-testid="guest" data-site={v.site} data-state={v.state ?? 'pending'}>
       <div className="guest-head"><span className="dot" />{v.vs}</div>
-      <div className="guest-site">{v.site}</div>
+      <div className="guest-site">{pool ? `pool of ${pool.length} site${pool.length === 1 ? '' : 's'}` : v.site}</div>
       <dl>
         <dt>state</dt><dd>{v.state ?? 'pending'}{v.assigned ? '' : ' (leaving)'}</dd>
         <dt>IP</dt><dd>{v.address ? `${v.address}:${v.port}` : '–'}</dd>
         <dt>CPU</dt><dd>{cpu === undefined ? '–' : `${cpu.toFixed(1)}%`}</dd>
         <dt>mem</dt><dd>{bytes(v.memoryBytes)}</dd>
-        <dt>release</dt><dd>{v.release}</dd>
+        {pool ? <><dt>sites</dt><dd data-testid="pool-sites">{pool.map((n) => `${n}@${v.sites?.[n] ?? '…'}`).join(' ') || '–'}</dd></> : <><dt>release</dt><dd>{v.release}</dd></>}
         {(v.restarts ?? 0) > 0 && <><dt>restarts</dt><dd>{v.restarts}</dd></>}
       </dl>
       <div className="guest-os" title={GUEST_TIP}>guest OS</div>

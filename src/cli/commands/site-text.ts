@@ -29,6 +29,7 @@ const LINES: Line[] = [
   ['pages', 'pages', (s) => pagesText(s)],
   ['database', 'database', (s) => s.database ?? '-'],
   ['autoscale', 'autoscale', (s) => autoscaleText(s.autoscale)],
+  ['pooled', 'pooled', (s) => (s.pooled ? 'yes (the customer\'s shared pool VS on each engine)' : 'no')],
 
 ];
 

@@ -13,6 +13,7 @@ import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-fl
 import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
 import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
 import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, type AutoscaleOpts } from './autoscale-flags.ts';
+import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
 
 interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   httpsRedirect?: string;
@@ -27,6 +28,7 @@ interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   weight: string[];
   tls?: string;
   json?: boolean;
+  pooled?: boolean;
 }
 
 /** The guest's flags, and --drain-timeout, which create and set share too. */
@@ -40,6 +42,7 @@ interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, Autosc
   balance?: string;
   weight: string[];
   json?: boolean;
+  pooled?: boolean;
 }
 
 export function registerSite(program: Command, ctx: Context): void {
@@ -58,6 +61,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--https-redirect <on|off>', 'plain HTTP gets a 308 to the same URL over HTTPS (once the site has a valid certificate)')
     .option('--tls <auto|off|manual>', TLS_HELP)
     .addHelpText('after', GUEST_HELP + HTTPS_HELP + AUTOSCALE_HELP)
+    .option('--pooled', POOLED_HELP)
+    .option('--no-pooled', NO_POOLED_HELP)
 
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
@@ -65,6 +70,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.domain.length === 0) throw new CliError('corral site create needs --domain <host> (a name such as www.example.com; repeatable)');
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
       if (o.customer) body.customer = o.customer;
+      Object.assign(body, pooledBody(o.pooled));
       if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
       if (o.replicas !== undefined) body.replicas = wholeNumber(o.replicas, '--replicas');
       if (o.command) body.command = o.command;
@@ -127,6 +133,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--db <name>', "the customer's database the site's virtual servers get (DATABASE_URL, PG*; the site rolls); default unbinds it")
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
+    .option('--pooled', POOLED_HELP)
+    .option('--no-pooled', NO_POOLED_HELP)
     .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .action(async (name: string, o: SetOpts) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
@@ -140,6 +148,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (hasRetryFlags(o)) body.retry = retryBody(o, current?.retry);
       if (hasHstsFlags(o)) body.hsts = hstsBody(o, current?.hsts);
       if (hasAutoscaleFlags(o)) body.autoscale = autoscaleBody(o, current);
+      Object.assign(body, pooledBody(o.pooled));
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
       const res = await ctx.api().patch<{ site: Site }>(path, body);
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));

@@ -4,7 +4,7 @@ import type { Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
-import { lastExitText, limitsText, memText, usageText } from './vs-columns.ts';
+import { lastExitText, limitsText, memText, poolText, releaseText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 import type { FarmStatus, VsView } from './status-view.ts';
 
@@ -18,7 +18,8 @@ export function registerStatus(program: Command, ctx: Context): void {
       const st = await ctx.api().get<FarmStatus>('/v1/status');
       if (o.json) return ctx.print.out(JSON.stringify(st, null, 2));
       if (ctx.quiet()) return st.sites.forEach((s) => ctx.print.out(s.name));
-      const vsOf = (site: string) => st.virtualServers.filter((v) => v.site === site);
+      // a pool VS counts for each site it serves, at the release it serves of it
+      const vsOf = (site: string) => st.virtualServers.flatMap((v) => (v.pool ? (v.pool.includes(site) ? [{ ...v, release: v.sites?.[site] ?? '…' }] : []) : v.site === site ? [v] : []));
       if (st.leader) ctx.print.out(`leader: ${st.leader.id}${st.leader.url ? ` (${st.leader.url})` : ''} since ${st.leader.since}\n`);
       const readyOf = (s: Site) => vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
       if (st.engines.length > 0) {
@@ -57,7 +58,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'VS', value: (v) => v.vs },
         { header: 'SITE', value: (v) => v.site, wide: true },
         { header: 'ENGINE', value: (v) => v.engine, wide: true },
-        { header: 'RELEASE', value: (v) => v.release },
+        { header: 'RELEASE', value: (v) => releaseText(v) },
         { header: 'STATE', value: (v) => stateText(v) },
         { header: 'ADDRESS', value: (v) => (v.address ? `${v.address}:${v.port}` : undefined) },
         { header: 'PID', value: (v) => v.pid, wide: true },
@@ -67,6 +68,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'LIMITS', value: (v) => limitsText(v), wide: true },
         { header: 'USAGE', value: (v) => usageText(v), wide: true },
         { header: 'LAST EXIT', value: (v) => lastExitText(v) },
+        { header: 'POOL SITES', value: (v) => poolText(v), wide: true },
       ]);
     });
   registerVsExec(vs, ctx);

@@ -22,6 +22,25 @@ export function memText(v: Columns): string | undefined {
   return v.usage ? mib(v.usage.memoryBytes) : undefined;
 }
 
+type PoolColumns = { release?: string; pool?: string[]; sites?: Record<string, string> };
+
+/** RELEASE: a pool VS's sites, short (`pool: a b c +7`); any other VS's release. */
+export function releaseText(v: PoolColumns): string | undefined {
+  if (!v.pool && !v.sites) return v.release;
+  const names = poolSites(v);
+  return `pool: ${names.length === 0 ? '(no sites)' : names.slice(0, 3).join(' ') + (names.length > 3 ? ` +${names.length - 3}` : '')}`;
+}
+
+/** POOL SITES (--wide): each site of a pool VS with the release it serves (`a@v2`), `c@…` while it is not loaded yet. */
+export function poolText(v: PoolColumns): string | undefined {
+  if (!v.pool && !v.sites) return undefined;
+  return poolSites(v).map((n) => `${n}@${v.sites?.[n] ?? '…'}`).join(' ') || '(none)';
+}
+
+function poolSites(v: PoolColumns): string[] {
+  return [...new Set([...(v.pool ?? []), ...Object.keys(v.sites ?? {})])].sort();
+}
+
 export function lastExitText(v: Columns): string | undefined {
   const e = v.lastExit;
   if (!e) return undefined;

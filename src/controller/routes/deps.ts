@@ -23,4 +23,5 @@ export interface RouteDeps {
   replicateBlob?: ControllerOptions['replicateBlob'];
   backup?: ControllerOptions['backup'];
   databases?: ControllerOptions['databases'];
+  staticPools?: boolean;
 }

@@ -14,11 +14,11 @@ import { checkDomainClaims, newSite, patchedSite } from '../site-spec.ts';
 import { createSite, deleteSite, updateSite } from '../site-writes.ts';
 import type { RouteDeps } from './deps.ts';
 
-export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains }) => {
+export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools }) => {
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
     const customer = ownerFor(principal, request.body.customer);
-    const site = newSite(request.body, customer);
+    const site = newSite(request.body, customer, new Date(), staticPools === true);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
     await createSite(store, site);
     return reply.code(201).send({ site });

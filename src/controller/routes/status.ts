@@ -10,6 +10,9 @@ import type { RouteDeps } from './deps.ts';
 import { keys, type ScaleRecord } from '../../model/index.ts';
 import { readRecord } from '../records.ts';
 import { desiredReplicas } from '../autoscale-rule.ts';
+import { isPooled, poolReplicas } from '../plan-pool.ts';
+import { listRecords } from '../records.ts';
+import type { EngineRecord } from '../../model/index.ts';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage }) => {
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
@@ -18,7 +21,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     const virtualServers = withUsage(siteViews(await farmView(store, scopeOf(p)), site), vsUsage);
     const ready = virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
     // a site that autoscales: the autoscaler's count (what a rollout waits for), not its stored `replicas`
-    const replicas = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
+    const wanted = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
+    // a pooled site has one replica per engine at most (plan-pool.ts)
+    const replicas = isPooled(site) ? poolReplicas({ replicas: wanted }, await takingWork(store)) : wanted;
     return { site, release: site.release, replicas, ready, serving: await servingReleases(store, site.name), virtualServers };
   });
 
@@ -34,3 +39,10 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
   });
 };
+
+/** The engines as the scheduler sees them: registered, the drained ones marked. */
+async function takingWork(store: RouteDeps['store']): Promise<{ draining?: boolean }[]> {
+  const [engines, drains] = await Promise.all([listRecords<EngineRecord>(store, keys.engines), store.range(keys.engineDrains)]);
+  const drained = new Set(drains.kvs.map((kv) => kv.key.slice(keys.engineDrains.length)));
+  return engines.map((e) => ({ draining: drained.has(e.id) }));
+}

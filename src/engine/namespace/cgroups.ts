@@ -19,6 +19,8 @@ export interface Cgroups {
   /** Create the VS's groups (fresh) and write its limits; returns the directories to join. */
   create(vs: string, limits: VsLimits): Promise<string[]>;
   usage(vs: string): Promise<VsUsage>;
+  /** Change a running VS's memory limit (v1: the swap limit moved so it never sits below the memory one). */
+  setMemory(vs: string, bytes: number): Promise<void>;
   /** The VS's distinct group directories (joined by writing a pid to their cgroup.procs). */
   dirs(vs: string): string[];
   /** Process ids in the VS's groups. */
@@ -65,6 +67,18 @@ export function cgroupsAt(layout: CgroupLayout, parents: Record<Controller, stri
         });
       }
       return distinct(d);
+    },
+
+    async setMemory(vs, bytes) {
+      const dir = dirs(vs).memory;
+      if (layout.version === 2) return writeFile(path.join(dir, 'memory.max'), String(bytes));
+      const current = Number((await readFile(path.join(dir, 'memory.limit_in_bytes'), 'utf8')).trim());
+      const order = bytes > current ? ['memory.memsw.limit_in_bytes', 'memory.limit_in_bytes'] : ['memory.limit_in_bytes', 'memory.memsw.limit_in_bytes'];
+      for (const file of order) {
+        await writeFile(path.join(dir, file), String(bytes)).catch((err: unknown) => {
+          if (file === 'memory.limit_in_bytes' || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        });
+      }
     },
 
     dirs: (vs) => distinct(dirs(vs)),

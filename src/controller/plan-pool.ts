@@ -1,0 +1,215 @@
+// Pooled static hosting in the plan (pure, like plan.ts). A pooled site (`pooled: true`,
+// static) has no VSs of its own: each of its replicas is an entry in the table of its
+// customer's pool VS on an engine — one pool per (customer, engine), never shared
+// between customers — which serves any number of that customer's sites and changes its
+// table without a restart (src/engine/README.md, "Pooled static hosting").
+//
+//   - Placement: replicas spread over engines as today (placeReplicas); each chosen
+//     engine gets the customer's pool there (assigned now if it has none) with the entry.
+//     One entry per engine, so at most as many replicas as engines taking work (poolReplicas).
+//   - Route: the pool VSs that are ready and whose status shows the site (`sites`), each
+//     endpoint with the release that pool shows. A deploy changes the entries' release
+//     in place: each pool swaps atomically and the route follows as they report, so
+//     every request is answered by the old or the new release, never failed. A pool is
+//     routed a site only once it shows it (so a new entry waits for the runtime's load).
+//   - Leaving entries (scale-down, a drained engine, the site deleted or no longer
+//     pooled): out of the route first — kept in it only while the wanted ones do not yet
+//     serve enough — then dropped from the table once out of every route for the site's
+//     drain time (a deleted site's: the farm's drain delay).
+//   - A pool without entries is deleted after the drain delay. A pool holds at most
+//     MAX_POOL_SITES (5,000) sites, so its record stays well within etcd's 1.5 MiB: a full
+//     pool takes no new site (it goes to another engine, or waits unplaced).
+// A site switching between pooled and not is served by what serves it until the other
+// side is ready (planSite's fallback), as a rollout.
+
+import { createHash } from 'node:crypto';
+import type { Assignment, Endpoint, PoolSite, Release, Site, VsStatus } from '../model/index.ts';
+import { MAX_POOL_SITES } from '../model/schemas.ts';
+import { placeReplicas } from './scheduler.ts';
+
+export interface PoolState {
+  /** The pool's assignment as stored (or as created in this pass). */
+  base: Assignment;
+  created: boolean;
+  /** Its entries, by site name: stored ones, changed by this pass. */
+  entries: Map<string, PoolSite>;
+  /** Entries a pooled site wants here in this pass; the others are leaving. */
+  wanted: Set<string>;
+}
+
+/** The farm's pools, one per customer and engine. */
+export interface PoolBook {
+  pools: Map<string, PoolState>;
+  /** Further pools of a customer on an engine (never made by this plan): retired. */
+  extras: Assignment[];
+}
+
+export function isPooled(site: Pick<Site, 'pooled' | 'kind' | 'domains'>): boolean {
+  return site.pooled === true && site.kind === 'static' && site.domains.length > 0;
+}
+
+/**
+ * How many replicas a pooled site can have: one per engine at most (an engine has one pool
+ * of the customer), so at most the engines taking work; never below 1 while there is one.
+ */
+export function poolReplicas(site: Pick<Site, 'replicas'>, engines: { draining?: boolean }[]): number {
+  return Math.min(site.replicas, engines.filter((e) => !e.draining).length);
+}
+
+/** The storage key of a customer's pools: theirs alone (hashed, since a customer name may end with a dash). */
+export function poolSiteId(customer: string): string {
+  return `pool-${createHash('sha256').update(customer).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The pools among the live assignments, one per customer and engine. An entry no pooled
+ * site of the pool's customer wants in this pass (a stale one too) leaves (finishPools).
+ */
+export function poolBook(pools: Assignment[]): PoolBook {
+  const book: PoolBook = { pools: new Map(), extras: [] };
+  const sorted = [...pools].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.vs.localeCompare(b.vs));
+  for (const a of sorted) {
+    const key = poolKey(a.customer, a.engine);
+    if (book.pools.has(key)) book.extras.push(a);
+    else book.pools.set(key, { base: a, created: false, entries: new Map((a.pool?.sites ?? []).map((e) => [e.site, e])), wanted: new Set() });
+  }
+  return book;
+}
+
+export interface PooledSiteInput {
+  site: Site;
+  release: Release | undefined;
+  book: PoolBook;
+  engines: { id: string; draining?: boolean }[];
+  statuses: Map<string, VsStatus>;
+  /** Every assignment placed so far (VSs, pools included): spread and capacity. */
+  placedSoFar: Pick<Assignment, 'engine' | 'site'>[];
+  placeOn: Parameters<typeof placeReplicas>[0]['engines'];
+  newPool: (customer: string, engine: string) => Assignment;
+}
+
+/** Decide a pooled site's entries; returns the pools serving it now (for its route) and whether they are enough. */
+export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assignment; endpoint: Endpoint }[]; enough: boolean } {
+  const { release, book } = input;
+  const site = { ...input.site, replicas: poolReplicas(input.site, input.engines) };
+  const draining = new Set(input.engines.filter((e) => e.draining).map((e) => e.id));
+  const hosting = [...book.pools.values()].filter((p) => p.base.customer === site.customer && ownEntry(p, site));
+  const servingOf = (p: PoolState) => servingEndpoint(p, site, input.statuses);
+  if (release) {
+    const entry: PoolSite = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), release: release.id, sha256: release.sha256, domains: [...site.domains].sort() };
+    // keep: on engines not draining, serving ones first, then by engine id
+    const candidates = hosting.filter((p) => !draining.has(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || a.base.engine.localeCompare(b.base.engine));
+    const keep = candidates.slice(0, site.replicas);
+    const missing = site.replicas - keep.length;
+    if (missing > 0) {
+      const mine = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
+      // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
+      const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
+      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id) && !full(e.id)), assignments: [...input.placedSoFar, ...mine] });
+      for (const engine of engines) {
+        let pool = book.pools.get(poolKey(site.customer, engine));
+        if (!pool) {
+          const base = input.newPool(site.customer, engine);
+          pool = { base, created: true, entries: new Map(), wanted: new Set() };
+          book.pools.set(poolKey(site.customer, engine), pool);
+          input.placedSoFar.push(base);
+        }
+        keep.push(pool);
+      }
+    }
+    for (const p of keep) {
+      p.entries.set(site.name, entry);
+      p.wanted.add(site.name);
+    }
+  }
+  const wanted = [...book.pools.values()].filter((p) => p.base.customer === site.customer && p.wanted.has(site.name));
+  const wantedServing = wanted.map(servingOf).filter((x) => x !== undefined);
+  const enough = release !== undefined && wantedServing.length >= site.replicas;
+  // leaving ones serve on while the wanted ones are not enough
+  const leavingServing = enough || !release ? [] : hosting.filter((p) => !p.wanted.has(site.name)).map(servingOf).filter((x) => x !== undefined);
+  return { serving: [...wantedServing, ...leavingServing].sort((x, y) => x.endpoint.vs.localeCompare(y.endpoint.vs)), enough };
+}
+
+/** The pools showing a site that is not pooled (any more): its route's fallback while its own VSs start. */
+export function poolFallback(site: Site, book: PoolBook, statuses: Map<string, VsStatus>): { pool: Assignment; endpoint: Endpoint }[] {
+  return [...book.pools.values()]
+    .filter((p) => p.base.customer === site.customer && ownEntry(p, site))
+    .map((p) => servingEndpoint(p, site, statuses))
+    .filter((x) => x !== undefined);
+}
+
+export interface PoolFinish {
+  book: PoolBook;
+  /** Site name → VSs in its route after this pass. */
+  routed: Map<string, Set<string>>;
+  /** Site name → how long a leaving entry stays after leaving the route (absent: the site is gone). */
+  drainOf: (site: string) => number | undefined;
+  drainDelayMs: number;
+  /** `${pool vs}/${site}` → since when the entry has been out of the route while leaving. */
+  leavingSince: Map<string, number>;
+  now: number;
+}
+
+/** Pool assignments to put (new, or their table changed) and pools to delete (empty for the drain delay). */
+export function finishPools(f: PoolFinish): { put: Assignment[]; remove: Assignment[] } {
+  const put: Assignment[] = [];
+  const remove: Assignment[] = [...f.book.extras];
+  const live = new Set<string>();
+  for (const p of f.book.pools.values()) {
+    for (const site of [...p.entries.keys()]) {
+      if (p.wanted.has(site)) continue;
+      const key = `${p.base.vs}/${site}`;
+      live.add(key);
+      if (f.routed.get(site)?.has(p.base.vs)) {
+        f.leavingSince.delete(key);
+        continue;
+      }
+      const since = f.leavingSince.get(key) ?? f.now;
+      f.leavingSince.set(key, since);
+      if (f.now - since >= (f.drainOf(site) ?? f.drainDelayMs)) {
+        p.entries.delete(site);
+        f.leavingSince.delete(key);
+      }
+    }
+    const sites = [...p.entries.values()].sort((a, b) => a.site.localeCompare(b.site));
+    if (sites.length === 0 && !p.created) {
+      const key = `${p.base.vs}/`;
+      live.add(key);
+      const since = f.leavingSince.get(key) ?? f.now;
+      f.leavingSince.set(key, since);
+      if (f.now - since >= f.drainDelayMs) remove.push(p.base);
+      if (JSON.stringify(p.base.pool?.sites ?? []) !== '[]') put.push({ ...p.base, pool: { sites } });
+      continue;
+    }
+    f.leavingSince.delete(`${p.base.vs}/`);
+    if (p.created || JSON.stringify(sites) !== JSON.stringify(p.base.pool?.sites ?? [])) put.push({ ...p.base, pool: { sites } });
+  }
+  for (const key of f.leavingSince.keys()) if (!live.has(key)) f.leavingSince.delete(key);
+  return { put, remove: remove.filter((a) => !put.some((p) => p.vs === a.vs)) };
+}
+
+/** A new pool assignment of a customer on an engine. */
+export function poolAssignment(customer: string, engine: string, vs: string, now: number): Assignment {
+  return {
+    vs, engine, site: 'pool', siteId: poolSiteId(customer), customer, kind: 'static', release: 'pool', sha256: '0'.repeat(64),
+    healthPath: '/', env: {}, domains: [], createdAt: new Date(now).toISOString(), pool: { sites: [] },
+  };
+}
+
+function poolKey(customer: string, engine: string): string {
+  return `${customer}\u0000${engine}`;
+}
+
+/** The pool holds an entry of this very site (its id, when both have one). */
+function ownEntry(p: PoolState, site: Site): boolean {
+  const e = p.entries.get(site.name);
+  return e !== undefined && (e.siteId === undefined || site.id === undefined || e.siteId === site.id);
+}
+
+/** The pool's endpoint for the site while it is ready and its runtime shows the site. */
+function servingEndpoint(p: PoolState, site: Site, statuses: Map<string, VsStatus>): { pool: Assignment; endpoint: Endpoint } | undefined {
+  const s = statuses.get(p.base.vs);
+  const shown = s?.sites?.[site.name];
+  if (!s || s.state !== 'ready' || shown === undefined || s.address === undefined || s.port === undefined || !ownEntry(p, site)) return undefined;
+  return { pool: p.base, endpoint: { vs: p.base.vs, address: s.address, port: s.port, release: shown } };
+}

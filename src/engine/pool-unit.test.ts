@@ -1,0 +1,155 @@
+// A pool assignment on a real agent (process runtime): one web runtime serving several
+// sites of a customer, its table changed in place — no restart, no failed request.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { logger, silentLogger } from '../lib/log.ts';
+import { packDirectory } from '../lib/tarball.ts';
+import { waitFor } from '../lib/wait.ts';
+import { keys, type Assignment, type PoolSite, type VsStatus } from '../model/index.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { buildEngineAgent } from './agent.ts';
+import { poolPath } from './pool-dir.ts';
+import { POOL_CAP_MB, poolMemoryBytes } from './pool-unit.ts';
+import { createProcessRuntime } from './process-runtime.ts';
+import { createNamespaceRuntime } from './namespace-runtime.ts';
+import { namespaceSkip, testNetwork } from './namespace/testing.ts';
+import { httpGet, onCleanup, tempDir } from './testing.ts';
+
+const ENGINE = 'engine-1';
+const TIMING = { startupPollMs: 20, pollMs: 100, backoffBaseMs: 20, backoffMaxMs: 200 };
+const DRAIN_MS = 300;
+
+const nsSkip = await namespaceSkip();
+
+async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
+  const base = await tempDir(t);
+  const store = await openSqliteStore(path.join(base, 'store.db'), { leaseCheckIntervalMs: 50 });
+  onCleanup(t, () => store.close());
+  const blobs = new Map<string, string>();
+  const runDir = path.join(base, 'engine', 'run');
+  const runtime = kind === 'process' ? createProcessRuntime({ runDir, log: silentLogger }) : createNamespaceRuntime({ runDir, log: silentLogger, ...(await testNetwork(t)) });
+  onCleanup(t, () => runtime.destroy());
+  const dir = path.join(base, 'engine');
+  const agent = buildEngineAgent({
+    store, engineId: ENGINE, dir, runtime, log: process.env.DEBUG_POOL ? logger("engine") : silentLogger, leaseTtlSeconds: 1, stopGraceMs: 2_000, timing: TIMING, poolDrainMs: DRAIN_MS,
+    fetchBlob: async (sha) => {
+      const file = blobs.get(sha);
+      if (!file) throw new Error(`no blob ${sha}`);
+      return file;
+    },
+  });
+  onCleanup(t, () => agent.destroy());
+  await agent.start();
+  /** A static release whose index.html says `body`; returns its sha256. */
+  const release = async (name: string, body: string) => {
+    const src = path.join(base, 'src', name);
+    await mkdir(src, { recursive: true });
+    await writeFile(path.join(src, 'index.html'), body);
+    const out = path.join(base, `${name}.tar.gz`);
+    await packDirectory(src, out);
+    const sha = createHash('sha256').update(await readFile(out)).digest('hex');
+    blobs.set(sha, out);
+    return sha;
+  };
+  const status = async (vs: string) => {
+    const kv = await store.get(keys.vsStatus(ENGINE, vs));
+    return kv ? (JSON.parse(kv.value) as VsStatus) : undefined;
+  };
+  const waitStatus = (vs: string, want: (s: VsStatus) => boolean, what: string) =>
+    waitFor(async () => {
+      const s = await status(vs);
+      return s && want(s) ? s : undefined;
+    }, { what, timeoutMs: 20_000 });
+  const assign = (a: Assignment) => store.put(keys.assignment(a.engine, a.vs), JSON.stringify(a));
+  return { dir, store, runtime, release, status, waitStatus, assign };
+}
+
+function pool(vs: string, sites: PoolSite[]): Assignment {
+  return {
+    vs, engine: ENGINE, site: 'pool', siteId: 'pool-c1', customer: 'c1', kind: 'static', release: 'pool', sha256: '0'.repeat(64),
+    healthPath: '/', env: {}, domains: [], createdAt: '2026-01-01T00:00:00.000Z', pool: { sites },
+  };
+}
+
+const entry = (site: string, release: string, sha256: string): PoolSite => ({ site: `site-${site}`, release, sha256, domains: [`${site}.test`] });
+const sameSites = (want: Record<string, string>) => (s: VsStatus) => s.state === 'ready' && JSON.stringify(s.sites) === JSON.stringify(want);
+
+test('one pool VS serves several sites; its table changes in place: a site re-deployed, one removed, one added', async (t) => {
+  const f = await farm(t);
+  const [a1, a2, b1, c1] = [await f.release('a1', 'a one'), await f.release('a2', 'a two'), await f.release('b1', 'b'), await f.release('c1', 'c')];
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const first = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
+  const at = (site: string) => httpGet(first.address!, first.port!, '/', `${site}.test`);
+  assert.equal((await at('a')).body, 'a one');
+  assert.equal((await at('b')).body, 'b');
+  assert.equal((await at('c')).status, 404);
+
+  // the guest's directory holds its table and its own releases' copies, nothing else
+  const dir = poolPath(f.dir, 'pool-c1-1');
+  assert.deepEqual((await readdir(dir)).sort(), [a1, b1, 'table.json'].sort());
+
+  let stop = false;
+  const answers: string[] = [];
+  const loop = (async () => {
+    while (!stop) {
+      const res = await at('a');
+      answers.push(`${res.status} ${res.body}`);
+    }
+  })();
+  await waitFor(() => answers.length >= 5, { what: 'requests before the change' });
+  await f.assign(pool('pool-c1-1', [entry('a', 'v2', a2), entry('c', 'v1', c1)]));
+  const second = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v2', 'site-c': 'v1' }), 'the pool serving a v2 and c');
+  const n = answers.length;
+  await waitFor(() => answers.length >= n + 5, { what: 'requests after the change' });
+  stop = true;
+  await loop;
+
+  assert.equal(second.pid, first.pid, 'not restarted');
+  assert.equal(second.restarts, 0);
+  assert.deepEqual(new Set(answers), new Set(['200 a one', '200 a two']), 'every request answered by one release or the other');
+  assert.equal((await at('c')).body, 'c');
+  assert.equal((await at('b')).status, 404);
+  // the copies no longer in the table go after the drain
+  await waitFor(async () => (await readdir(dir)).sort().join() === [a2, c1, 'table.json'].sort().join(), { what: 'old copies removed' });
+
+  // unassigned: the VS stops, its status and directory go
+  await f.store.delete(keys.assignment(ENGINE, 'pool-c1-1'));
+  await waitFor(async () => (await f.status('pool-c1-1')) === undefined, { what: 'status removed' });
+  await waitFor(async () => (await readdir(dir).catch(() => undefined)) === undefined, { what: 'pool directory removed' });
+});
+
+test('a site whose release cannot be fetched is left out; the others are served', async (t) => {
+  const f = await farm(t);
+  const a1 = await f.release('a1', 'a one');
+  await f.assign(pool('pool-c1-2', [entry('a', 'v1', a1), entry('b', 'v1', 'f'.repeat(64))]));
+  const s = await f.waitStatus('pool-c1-2', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
+  assert.equal((await httpGet(s.address!, s.port!, '/', 'a.test')).body, 'a one');
+});
+
+test('the memory limit grows with the sites, up to the cap', () => {
+  assert.equal(poolMemoryBytes(1), 65 * 2 ** 20);
+  assert.equal(poolMemoryBytes(100), 164 * 2 ** 20);
+  assert.equal(poolMemoryBytes(100_000), POOL_CAP_MB * 2 ** 20);
+});
+
+test('namespace runtime: the guest sees its pool directory only, read-only; new sites appear without a restart; the memory limit follows', { skip: nsSkip }, async (t) => {
+  const f = await farm(t, 'namespace');
+  const [a1, b1] = [await f.release('a1', 'a one'), await f.release('b1', 'b')];
+  await f.assign(pool('pool-c1-3', [entry('a', 'v1', a1)]));
+  const first = await f.waitStatus('pool-c1-3', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
+  assert.equal((await httpGet(first.address!, first.port!, '/', 'a.test')).body, 'a one');
+  const exec = async (cmd: string) => (await f.runtime.exec!('pool-c1-3', ['/bin/sh', '-c', cmd])).stdout.trim();
+  assert.equal(await exec('ls /srv/release'), [a1, 'table.json'].sort().join('\n'));
+  assert.equal(await exec('touch /srv/release/x 2>/dev/null && echo writable || echo read-only'), 'read-only');
+  assert.equal(await exec(`ls ${JSON.stringify(path.join(f.dir, 'releases'))} 2>/dev/null || echo hidden`), 'hidden');
+
+  await f.assign(pool('pool-c1-3', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const second = await f.waitStatus('pool-c1-3', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
+  assert.equal(second.pid, first.pid, 'not restarted');
+  assert.equal((await httpGet(second.address!, second.port!, '/', 'b.test')).body, 'b');
+  await waitFor(async () => (await f.runtime.inspect!('pool-c1-3'))?.limits?.memoryBytes === poolMemoryBytes(2), { what: 'the memory limit raised' });
+});

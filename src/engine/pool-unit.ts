@@ -1,0 +1,255 @@
+// One pool assignment on this engine (`assignment.pool`): a single web runtime VS serving
+// any number of its customer's static sites (web runtime table mode), changed in place.
+//
+// On start and on every update(): each site's release is fetched through the release
+// cache and hard-linked into the pool's own directory (pool-dir.ts), the table file is
+// rewritten atomically with a higher version, and once the runtime answers that version on
+// /.corral/sites the VS status shows `sites: { site: release }` — what the controller
+// routes by. The VS is never restarted for a table change; release copies no longer in
+// the table are removed after drainMs (requests in flight finish on them). A release
+// that cannot be fetched keeps the site's previous one (or leaves the site out), and is
+// retried with backoff. Memory limit: poolMemoryBytes(sites), raised or lowered in place
+// where the runtime can (namespace).
+
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { waitFor } from '../lib/wait.ts';
+import type { Assignment, PoolSite, VsStatus } from '../model/index.ts';
+import { backoffDelay } from './backoff.ts';
+import { writeVsLogMeta } from './logs.ts';
+import { assertName, assertSha256 } from './paths.ts';
+import { linkRelease, poolPath, removeReleases, TABLE_FILE, tableVersion, writeTable, type PoolTableFile } from './pool-dir.ts';
+import { probeTable } from './pool-probe.ts';
+import type { VsSpec } from './runtime.ts';
+import { createVsSampler } from './vs-sampler.ts';
+import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } from './supervisor.ts';
+import { toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
+
+
+const MIB = 2 ** 20;
+/** A pool's memory limit: POOL_BASE_MB + POOL_PER_SITE_MB per site, at most POOL_CAP_MB. */
+export const POOL_BASE_MB = 64;
+export const POOL_PER_SITE_MB = 1;
+export const POOL_CAP_MB = 512;
+/** How long a release copy no longer in the table stays (in-flight responses finish). */
+export const DEFAULT_POOL_DRAIN_MS = 10_000;
+/** How long the engine waits for the runtime to show a table it wrote. */
+const CONFIRM_TIMEOUT_MS = 15_000;
+
+export function poolMemoryBytes(sites: number): number {
+  return Math.min(POOL_CAP_MB, POOL_BASE_MB + POOL_PER_SITE_MB * sites) * MIB;
+}
+
+export interface PoolUnit extends VsUnit {
+  /** The pool's assignment changed only in its sites: apply the new table without a restart. */
+  update(assignment: Assignment): void;
+}
+
+export interface PoolUnitOptions extends VsUnitOptions {
+  drainMs?: number;
+}
+
+/** Same VS, same everything but the sites: an update(), not a replacement. */
+export function samePool(a: Assignment, b: Assignment): boolean {
+  if (!a.pool || !b.pool) return false;
+  const strip = ({ pool: _pool, resources: _r, ...rest }: Assignment) => rest;
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
+  let a = opts.assignment;
+  const { log } = opts;
+  const timing = { ...DEFAULT_TIMING, ...opts.timing };
+  const drainMs = opts.drainMs ?? DEFAULT_POOL_DRAIN_MS;
+  const cancel = new AbortController();
+  const key = randomBytes(16).toString('hex');
+  const dir = poolPath(opts.dir, a.vs);
+  let snapshot: VsSnapshot = { vs: a.vs, state: 'queued', restarts: 0 };
+  let supervisor: Supervisor | undefined;
+  let spec: VsSpec | undefined;
+  let preparing: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  let silent = false;
+  /** The table last written, and the last one the runtime confirmed. */
+  let written: PoolTableFile = { version: 0, sites: [] };
+  let served: { version: number; sites: Record<string, string> } | undefined;
+  /** Per site, the entry last linked (kept when a new release of it cannot be fetched). */
+  const linked = new Map<string, PoolSite>();
+  let syncing: Promise<void> = Promise.resolve();
+  let syncQueued = false;
+  let failures = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  /** Release copies out of the table, and since when: removed once drainMs has passed. */
+  const droppedAt = new Map<string, number>();
+
+  function report(s: VsSnapshot) {
+    snapshot = s;
+    if (silent) return;
+    const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
+    if (a.siteId !== undefined) status.siteId = a.siteId;
+    if (s.address !== undefined) status.address = s.address;
+    if (s.port !== undefined) status.port = s.port;
+    if (s.pid !== undefined) status.pid = s.pid;
+    if (s.lastExit !== undefined) status.lastExit = s.lastExit;
+    Object.assign(status, sampler.current);
+    if (served && (s.state === 'ready' || s.state === 'unhealthy')) status.sites = served.sites;
+    opts.statuses.set(status);
+  }
+
+  // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
+  const sampler = createVsSampler(opts.runtime, a.vs, () => report(snapshot));
+
+  function later(ms: number, fn: () => void) {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!cancel.signal.aborted) fn();
+    }, ms);
+    timers.add(t);
+  }
+
+  // Link every site's release, write the next table, have the runtime confirm it; one at a time, coalesced.
+  function sync(): Promise<void> {
+    if (syncQueued) return syncing;
+    syncQueued = true;
+    syncing = syncing.then(async () => {
+      syncQueued = false;
+      if (cancel.signal.aborted) return;
+      const failed = await linkAll(a.pool?.sites ?? []);
+      const before = new Set(written.sites.map((e) => e.root));
+      written = { version: written.version + 1, sites: [...linked.values()].map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      await writeTable(dir, written);
+      log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
+      for (const sha of before) if (!written.sites.some((e) => e.root === sha)) droppedAt.set(sha, Date.now());
+      later(drainMs, () => void prune());
+      await resize();
+      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') await confirm();
+      failures = failed ? failures + 1 : 0;
+      if (failed) later(backoffDelay(failures - 1, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs }), () => void sync());
+    }).catch((err: unknown) => log.error({ event: 'vs.pool_sync_failed', err, vs: a.vs }, 'pool site table could not be brought up to date'));
+    return syncing;
+  }
+
+  /** Remove the release copies out of the table for drainMs (never one back in it). */
+  async function prune(): Promise<void> {
+    const keep = new Set([...linked.values()].map((e) => e.sha256));
+    for (const [sha, at] of droppedAt) if (keep.has(sha) || Date.now() - at >= drainMs) droppedAt.delete(sha);
+    for (const sha of droppedAt.keys()) keep.add(sha);
+    const removed = await removeReleases(dir, keep).catch((err: unknown) => void log.warn({ event: 'vs.pool_prune_failed', err, vs: a.vs }, "pool's old release copies could not be removed"));
+    if (removed?.length) log.info({ event: 'vs.pool_releases_removed', vs: a.vs, removed }, "pool's release copies out of its table removed");
+  }
+
+  /** Link the wanted releases; sites gone from the pool are dropped. True if any could not be fetched. */
+  async function linkAll(want: PoolSite[]): Promise<boolean> {
+    let failed = false;
+    for (const site of [...linked.keys()]) if (!want.some((e) => e.site === site)) linked.delete(site);
+    for (const e of want) {
+      try {
+        assertName('site', e.site);
+        assertSha256(e.sha256);
+        await linkRelease(dir, e.sha256, await opts.releases.ensure(e.sha256));
+        linked.set(e.site, e);
+      } catch (err) {
+        failed = true;
+        const prev = linked.get(e.site);
+        if (prev) linked.set(e.site, { ...prev, domains: e.domains });
+        log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
+      }
+    }
+    return failed;
+  }
+
+  /** Wait until the runtime shows the table last written (or a later one), then report its sites. */
+  async function confirm(): Promise<void> {
+    const want = written.version;
+    const at = snapshot;
+    if (at.address === undefined || at.port === undefined) return;
+    const answer = await waitFor(async () => {
+      if (cancel.signal.aborted) return { version: want, sites: {} };
+      const t = await probeTable(at.address!, at.port!, key);
+      return t && t.version !== null && t.version >= want ? { version: t.version, sites: t.sites } : undefined;
+    }, { timeoutMs: CONFIRM_TIMEOUT_MS, intervalMs: 20, what: `pool ${a.vs} to load table ${want}` }).catch((err: unknown) => {
+      log.warn({ event: 'vs.pool_table_unconfirmed', err, vs: a.vs }, 'the pool did not show its new site table in time');
+      return undefined;
+    });
+    if (!answer || cancel.signal.aborted) return;
+    if (served && served.version > answer.version) return;
+    served = answer;
+    log.info({ event: 'vs.pool_table_loaded', vs: a.vs, version: answer.version, sites: Object.keys(answer.sites).length }, 'pool serving its new site table');
+    report(snapshot);
+  }
+
+  async function resize(): Promise<void> {
+    const bytes = poolMemoryBytes(a.pool?.sites.length ?? 0);
+    if (!spec || spec.limits?.memoryBytes === bytes) return;
+    spec.limits = { ...spec.limits, memoryBytes: bytes };
+    if (!supervisor || !opts.runtime.setMemoryLimit) return;
+    await opts.runtime.setMemoryLimit(a.vs, bytes).catch((err: unknown) => log.warn({ event: 'vs.pool_resize_failed', err, vs: a.vs }, "pool's memory limit could not be changed"));
+    await sampler.sample();
+  }
+
+  async function prepare() {
+    try {
+      assertName('virtual server', a.vs);
+      assertName('site', a.site);
+      if (a.siteId !== undefined) assertName('site id', a.siteId);
+    } catch (err) {
+      log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
+      report({ ...snapshot, state: 'crashed' });
+      return;
+    }
+    report(snapshot);
+    written = { version: await tableVersion(dir), sites: [] };
+    await sync();
+    if (cancel.signal.aborted) return;
+    await writeVsLogMeta(opts.dir, { vs: a.vs, site: a.site, ...(a.siteId !== undefined ? { siteId: a.siteId } : {}), customer: a.customer, release: a.release }).catch((err: unknown) =>
+      log.warn({ event: 'vs.log_meta_failed', err, vs: a.vs }, "virtual server's log metadata could not be written"),
+    );
+    const base = toSpec(opts.dir, a, dir);
+    spec = { ...base, table: TABLE_FILE, env: { ...base.env, CORRAL_WEB_TABLE_KEY: key }, limits: { ...base.limits, memoryBytes: poolMemoryBytes(a.pool?.sites.length ?? 0) } };
+    const onState = (st: VsSnapshot) => {
+      if (st.state !== 'ready' && st.state !== 'unhealthy') served = undefined;
+      report(st);
+      if (st.state === 'ready' || (st.state === 'starting' && !sampler.current?.limits)) void sampler.sample();
+      if (st.state === 'ready') void confirm();
+    };
+    supervisor = createSupervisor({ runtime: opts.runtime, spec, onState, log, timing: opts.timing, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
+    supervisor.start();
+  }
+
+  function halt(graceMs: number): Promise<void> {
+    stopping ??= (async () => {
+      cancel.abort();
+      sampler.stop();
+      for (const t of timers) clearTimeout(t);
+      if (!supervisor) report({ ...snapshot, state: 'stopping' });
+      await preparing;
+      await supervisor?.stop(graceMs);
+      await syncing;
+      await rm(dir, { recursive: true, force: true }).catch((err: unknown) => log.warn({ event: 'vs.pool_dir_remove_failed', err, vs: a.vs }, "pool's directory could not be removed"));
+      if (!silent) await opts.statuses.remove(a.vs);
+    })();
+    return stopping;
+  }
+
+  return {
+    get assignment() {
+      return a;
+    },
+    get snapshot() {
+      return snapshot;
+    },
+    start() {
+      preparing ??= prepare().catch((err: unknown) => log.error({ event: 'vs.prepare_failed', err, vs: a.vs }, 'virtual server could not be prepared'));
+    },
+    update(next) {
+      a = next;
+      log.info({ event: 'vs.pool_changed', vs: a.vs, sites: a.pool?.sites.length ?? 0 }, "pool's sites changed: updating its table in place");
+      if (preparing) void preparing.then(() => sync());
+    },
+    stop: halt,
+    kill() {
+      silent = true;
+      return halt(0);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import cluster from 'node:cluster';
+import { request } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
+import { waitFor } from '../../lib/wait.ts';
+import { startRouterCluster } from './cluster.ts';
+import { route, startBackend } from '../testing.ts';
+
+/** One request on a fresh connection (so the kernel may hand it to any worker). */
+function get(port: number, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, headers: { ...headers, host, connection: 'close' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('router workers share the port, take new tables without a restart, and are replaced when they die', async (t) => {
+  const a = await startBackend(t, 'a');
+  const b = await startBackend(t, 'b');
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [a])] });
+  t.after(() => rc.close(2_000));
+  assert.equal(rc.workers, 2);
+  assert.equal((await get(rc.port, 's.test')).body, 'a');
+
+  rc.setRoutes([route('s', ['s.test'], [b])]);
+  // every worker has the new table once 20 fresh connections in a row all reach b
+  await waitFor(async () => {
+    for (let i = 0; i < 20; i++) if ((await get(rc.port, 's.test')).body !== 'b') return false;
+    return true;
+  }, { what: 'every worker to route to b' });
+
+  // under load: the replacement worker serves only once it has the current table (never a 404)
+  const statuses: Array<number | string> = [];
+  let loading = true;
+  const load = Promise.all(Array.from({ length: 4 }, async () => {
+    while (loading) statuses.push(await get(rc.port, 's.test').then((r) => r.status, (err: Error) => err.message));
+  }));
+  const pids = Object.values(cluster.workers ?? {}).map((w) => w!.process.pid);
+  process.kill(pids[0]!, 'SIGKILL');
+  await waitFor(() => Object.values(cluster.workers ?? {}).filter((w) => !w!.isDead()).length === 2 && !Object.values(cluster.workers ?? {}).some((w) => w!.process.pid === pids[0]), {
+    what: 'a replacement worker',
+  });
+  await waitFor(async () => {
+    for (let i = 0; i < 20; i++) if ((await get(rc.port, 's.test').catch(() => ({ body: '' }))).body !== 'b') return false;
+    return true;
+  }, { what: 'the replacement to serve the current table' });
+  loading = false;
+  await load;
+  assert.ok(statuses.filter((s) => s === 200).length > 20, 'load went on');
+  assert.deepEqual(statuses.filter((s) => typeof s === 'number' && s !== 200), [], 'no 404 (nor any error status) while a worker was replaced');
+});
+
+test('router workers take the trusted proxies from the router options', async (t) => {
+  const a = await startBackend(t, 'a');
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, router: { trustedProxies: ['127.0.0.0/8'] }, routes: [route('s', ['s.test'], [a])] });
+  t.after(() => rc.close(2_000));
+  for (let i = 0; i < 10; i++) assert.equal((await get(rc.port, 's.test', { 'x-forwarded-for': '203.0.113.7' })).body, 'a');
+  for (const seen of a.seen) {
+    assert.equal(seen.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1', 'the trusted peer extends the chain');
+    assert.equal(seen.headers['x-real-ip'], '203.0.113.7');
+  }
+});
+
+test('abandonEndpoints reaches every worker: a GET held by a silent endpoint is retried at once', async (t) => {
+  const sockets = new Set<Socket>();
+  let requests = 0;
+  const silent = createTcpServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => {});
+    sock.once('data', () => requests++);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const sock of sockets) sock.destroy();
+    silent.close();
+  });
+  const silentEp = { vs: 'silent', address: '127.0.0.1', port: (silent.address() as AddressInfo).port, release: 'r1' };
+  const b = await startBackend(t, 'b');
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [silentEp, b])] });
+  t.after(() => rc.close(2_000));
+  // each worker balances on its own: hold requests on the silent endpoint until some are stuck there
+  const held: Array<Promise<{ status: number; body: string }>> = [];
+  while (requests < 2) {
+    const before = requests;
+    const reply = get(rc.port, 's.test');
+    const stuck = await Promise.race([reply.then(() => false), waitFor(() => requests > before, { what: 'a request on the silent endpoint' }).then(() => true)]);
+    if (stuck) held.push(reply);
+  }
+  rc.setRoutes([route('s', ['s.test'], [b])]);
+  const cutAt = performance.now();
+  rc.abandonEndpoints([silentEp]);
+  for (const reply of await Promise.all(held)) assert.deepEqual(reply, { status: 200, body: 'b' });
+  const ms = performance.now() - cutAt;
+  assert.ok(ms < 1_000, `retried ${Math.round(ms)} ms after the endpoint was abandoned (per-try timeout: 5 s)`);
+});

@@ -1,0 +1,252 @@
+// Multi-core: the router as one primary and N worker processes (node:cluster) sharing
+// the listeners. Workers accept straight from the shared sockets (SCHED_NONE: the kernel
+// spreads connections, the primary never touches a request). The primary owns the
+// route table and the site certificates: setRoutes() and setCertificates() push them to
+// every worker over IPC, no restart; a worker that dies is forked again and given the
+// current table and certificates before it listens. With `httpsListen` (and the default
+// certificate in router.tls) every worker also listens for HTTPS on one shared port. With
+// the router's `metrics` option on, workers report their per-site samples and metric
+// values every second (cluster-stats.ts): siteStats and metricsRegistry() are the whole
+// cluster's.
+//
+// Two steps, so a caller can overlap the workers' start-up (loading their code) with its
+// own: bootRouterCluster() resolves once every worker has booted, listen() once every
+// worker listens; startRouterCluster() is both.
+
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { bundledEntryBeside, loaderArgs } from '../../lib/entry-point.ts';
+import { silentLogger, type Logger } from '../../lib/log.ts';
+import type { Endpoint, Route } from '../../model/index.ts';
+import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
+import { createClusterStats } from './cluster-stats.ts';
+import { Registry } from 'prom-client';
+import { routerStoreMetricsRegistry } from '../metrics.ts';
+import type { SiteStats } from '../site-stats.ts';
+import { sumLoad, type LoadReport } from '../site-load.ts';
+import { LOAD_MS } from './cluster-stats.ts';
+import type { SiteCertificate } from '../front/tls-certificates.ts';
+
+export interface RouterClusterOptions {
+  /** Worker processes; default one per core. */
+  workers?: number;
+  listen: ListenAddress;
+  /** Every worker also serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) on this port; needs router.tls, the default certificate. */
+  httpsListen?: ListenAddress;
+  /** Router options for every worker (loggers are made by each worker; accessLog: on or off). */
+  router?: WorkerRouterOptions;
+  /** The first table, until setRoutes is called. */
+  routes?: readonly Route[];
+  /** The first site certificates, until setCertificates is called. */
+  certificates?: readonly SiteCertificate[];
+  log?: Logger;
+}
+
+export interface RouterCluster {
+  /** The port every worker listens on (the real one when 0 was asked). */
+  readonly port: number;
+  /** The HTTPS port every worker listens on (the real one when 0 was asked); undefined without httpsListen. */
+  readonly httpsPort: number | undefined;
+  readonly workers: number;
+  setRoutes(routes: readonly Route[]): void;
+  /** Every worker cuts its in-flight requests to these dead endpoints (Router.abandonEndpoints). */
+  abandonEndpoints(endpoints: readonly Endpoint[]): void;
+  /** Replace every site certificate in every worker at once (SNI: exact name, then wildcard, else router.tls). */
+  setCertificates(certs: readonly SiteCertificate[]): void;
+  /** Per-site series over every worker (for the console's charts); up to a second behind. Empty unless router.metrics. */
+  readonly siteStats: SiteStats;
+  /** Every worker's router and per-site metrics summed (a fresh registry each call; up to a second behind). Empty unless router.metrics. */
+  metricsRegistry(): Registry;
+  /** Every worker's latest per-site load (each reported every LOAD_MS), summed: Router.takeLoad for the whole cluster. */
+  takeLoad(): LoadReport;
+  /** Who asks for an idle site to be woken when a worker holds a request for it. */
+  onWake(listener: (site: string) => void): void;
+  /** Ask every worker to drain and exit; kill what is left after drainMs. Safe twice. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** A cluster whose workers have booted but do not listen yet. */
+export interface BootedRouterCluster extends RouterCluster {
+  /** Every worker builds its router with the current table and certificates and listens; resolves once all do (a failure stops them all). Safe twice. */
+  listen(): Promise<void>;
+}
+
+const WORKER = bundledEntryBeside(import.meta.url, './cluster-worker');
+
+export async function startRouterCluster(opts: RouterClusterOptions): Promise<RouterCluster> {
+  const rc = await bootRouterCluster(opts);
+  await rc.listen();
+  return rc;
+}
+
+export async function bootRouterCluster(opts: RouterClusterOptions): Promise<BootedRouterCluster> {
+  if (!cluster.isPrimary) throw new Error('startRouterCluster must run in the primary process');
+  const count = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1) throw new TypeError(`router workers must be an integer ≥ 1, got ${String(count)}`);
+  if (opts.httpsListen && !opts.router?.tls) throw new TypeError('router cluster: httpsListen needs router.tls (the default certificate)');
+  if (opts.router?.tls && !opts.httpsListen) throw new TypeError('router cluster: router.tls needs httpsListen (the HTTPS port)');
+  const log = opts.log ?? silentLogger;
+  let routes: readonly Route[] = opts.routes ?? [];
+  let certificates: readonly SiteCertificate[] = opts.certificates ?? [];
+  let closing = false;
+  let listenAsked = false; // from now on a worker that says 'ready' is started at once
+  let started = false; // before every first worker listens, a death fails the start instead
+  let port = opts.listen.port;
+  let httpsPort = opts.httpsListen?.port;
+  const live = new Set<Worker>();
+  const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
+  const stats = createClusterStats();
+  const loads = new Map<number, { at: number; sites: LoadReport }>();
+  let onWake: (site: string) => void = () => {};
+
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: WORKER, execArgv: workerExecArgv(), args: [], silent: false });
+
+  // the same (host, port) key, 0 included, shares one listening handle; a worker's second
+  // listener with the same key (HTTPS on port 0 too) is told apart by its order, the same in every worker
+  const startMessage = (): PrimaryMessage => ({
+    type: 'start', options: opts.router ?? {}, listen: opts.listen, ...(opts.httpsListen ? { httpsListen: opts.httpsListen } : {}), routes, certificates,
+  });
+  const broadcast = (m: PrimaryMessage) => {
+    for (const w of live) if (w.isConnected()) w.send(m);
+  };
+
+  const fork = (): { booted: Promise<void>; listening: Promise<void> } => {
+    const booted = deferred();
+    const listening = deferred();
+    const w = cluster.fork({ CORRAL_ROUTER_WORKER: '1' });
+    live.add(w);
+    const send = (m: PrimaryMessage) => w.isConnected() && w.send(m);
+    w.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        ready.add(w);
+        booted.resolve();
+        if (listenAsked) send(startMessage());
+      } else if (m.type === 'listening') {
+        port = m.port;
+        if (m.httpsPort !== undefined) httpsPort = m.httpsPort;
+        listening.resolve();
+      } else if (m.type === 'stats') stats.report(w.id, m.sites, m.metrics);
+      else if (m.type === 'load') loads.set(w.id, { at: Date.now(), sites: m.sites });
+      else if (m.type === 'wake') onWake(m.site);
+      else if (m.type === 'error') {
+        const err = new Error(`router worker failed to start: ${m.message}`);
+        booted.reject(err);
+        listening.reject(err);
+      }
+    });
+    w.once('exit', (code, signal) => {
+      live.delete(w);
+      loads.delete(w.id);
+      stats.retire(w.id);
+      const err = new Error(`router worker exited (${signal ?? code}) before listening`);
+      booted.reject(err);
+      listening.reject(err);
+      if (closing || !started) return;
+      log.warn({ event: 'router.worker-exit', pid: w.process.pid, code, signal }, 'router worker died; starting another');
+      const again = fork();
+      again.booted.catch(() => {});
+      again.listening.catch((err: unknown) => log.error({ event: 'router.worker-restart-failed', err }, 'router worker restart failed'));
+    });
+    return { booted: booted.promise, listening: listening.promise };
+  };
+
+  const killAll = () => {
+    closing = true;
+    for (const w of live) w.process.kill('SIGKILL');
+  };
+  const first = Array.from({ length: count }, fork);
+  for (const f of first) f.listening.catch(() => {}); // awaited by listen()
+  try {
+    await Promise.all(first.map((f) => f.booted));
+  } catch (err) {
+    killAll();
+    throw err;
+  }
+
+  let listened: Promise<void> | undefined;
+  return {
+    get port() {
+      return port;
+    },
+    get httpsPort() {
+      return httpsPort;
+    },
+    workers: count,
+    siteStats: stats.siteStats,
+    // the workers' values summed, and the primary's own (it reads the store)
+    metricsRegistry: () => Registry.merge([stats.metricsRegistry(), routerStoreMetricsRegistry]),
+    listen: () =>
+      (listened ??= (async () => {
+        listenAsked = true;
+        for (const w of live) if (ready.has(w) && w.isConnected()) w.send(startMessage());
+        try {
+          await Promise.all(first.map((f) => f.listening));
+        } catch (err) {
+          killAll();
+          throw err;
+        }
+        started = true;
+        log.info({ event: 'router.workers-started', workers: count, port, ...(httpsPort !== undefined ? { httpsPort } : {}) }, 'router workers started');
+      })()),
+    setRoutes(next) {
+      routes = next;
+      stats.siteStats.setRoutes(next);
+      broadcast({ type: 'routes', routes }); // a worker not started yet takes them from its 'start'
+    },
+    abandonEndpoints(endpoints) {
+      broadcast({ type: 'abandon', endpoints }); // after the routes without them: IPC keeps the order
+    },
+    setCertificates(next) {
+      certificates = next;
+      broadcast({ type: 'certificates', certificates });
+    },
+    takeLoad() {
+      const fresh = Date.now() - 2.5 * LOAD_MS;
+      return sumLoad([...loads.values()].filter((l) => l.at >= fresh).map((l) => l.sites));
+    },
+    onWake(listener) {
+      onWake = listener;
+    },
+    async close(drainMs = 10_000) {
+      closing = true;
+      await Promise.all(
+        [...live].map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              const timer = setTimeout(() => w.process.kill('SIGKILL'), drainMs + 1_000);
+              w.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              if (w.isConnected() && ready.has(w)) w.send({ type: 'close', drainMs } satisfies PrimaryMessage);
+              else w.process.kill('SIGKILL'); // not started yet: nothing to drain
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** The primary's node flags minus any inline script (-e, -p), with tsx loaded when the worker is the .ts source. */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
+    else if (!a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+  }
+  return out.some((a) => a.includes('tsx')) ? out : [...loaderArgs(WORKER), ...out];
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,338 @@
+// The front contract: what every Front (front.ts) must do, on the plain listener and on
+// the HTTPS one's HTTP/1.1 connections — keep-alive, pipelining, request bodies by length
+// and chunked (handed over mid-connection by the raw front), responses re-framed for the
+// client (length kept, chunked, HTTP/1.0 read to close, HEAD), Expect: 100-continue, an
+// upgrade tunnelled, an upstream reset answered 502, the refusals and limits (400, 408,
+// 413, 431), slow and idle clients, closing, backpressure. A front's test file calls
+// frontContract() with the rawFront setting that picks it: raw-server.test.ts (the raw
+// front, the default) and node-front.test.ts (node:http, rawFront off). (The
+// malformed-request corpus runs against both in request-hygiene.test.ts and
+// tls-hygiene.test.ts.)
+//
+// Where the two differ on purpose, FRONT_DIFFERENCES says so, and the cases read it.
+
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { describe, test, type TestContext } from 'node:test';
+import type { Route } from '../../model/index.ts';
+import { waitFor } from '../../lib/wait.ts';
+import type { RouterOptions } from '../options.ts';
+import { FRONTS, route, startBackend, startRouter, type FrontKind, type TestRouter } from '../testing.ts';
+
+export type FrontName = 'raw' | 'node';
+
+/**
+ * What the two fronts do differently, in one place:
+ * - keepAliveHeader: node:http adds `Keep-Alive: timeout=N` to a keep-alive reply; the raw
+ *   front does not (the header is advisory; both close an idle connection after
+ *   clientKeepAliveMs).
+ * - slowHeadOverTls: over HTTPS/1.1 the raw front cuts a head that takes longer than
+ *   clientHeadersTimeoutMs (408); node's HTTP/1.1 side of the HTTP/2 secure server runs
+ *   no such check (node:http2 does not track its HTTP/1.1 connections), so there only the
+ *   socket's idle timeout (clientRequestTimeoutMs) and the handshake timeout hold.
+ *   Plain HTTP: both cut it.
+ */
+export const FRONT_DIFFERENCES: Record<FrontName, { keepAliveHeader: boolean; slowHeadOverTls: boolean }> = {
+  raw: { keepAliveHeader: false, slowHeadOverTls: true },
+  node: { keepAliveHeader: true, slowHeadOverTls: false },
+};
+
+export function frontContract(front: FrontName): void {
+  const rawFront = front === 'raw';
+  const start = (t: TestContext, routes: Route[], opts: RouterOptions, kind: FrontKind): Promise<TestRouter> => startRouter(t, routes, { ...opts, rawFront }, kind);
+
+  describe(`front contract: ${front}`, () => {
+    for (const kind of FRONTS) {
+      test(`pipelined requests are answered in order, one response each (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          const delay = req.url === '/slow' ? 50 : 0;
+          setTimeout(() => res.end(`path=${req.url};`), delay);
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('GET /slow HTTP/1.1\r\nHost: s.test\r\n\r\nGET /a HTTP/1.1\r\nHost: s.test\r\n\r\nGET /b HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => count(c.text(), 'HTTP/1.1 200') === 3 && c.text().includes('path=/b'), { what: 'three responses' });
+        const order = [...c.text().matchAll(/path=(\/[a-z]+);/g)].map((m) => m[1]);
+        assert.deepEqual(order, ['/slow', '/a', '/b']);
+        assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
+      });
+
+      test(`a request with a body mid-connection arrives intact and the connection goes on (the raw front hands it to node:http) (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (c: string) => (body += c));
+          req.on('end', () => res.end(`${req.method} ${req.url} body=${body}`));
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        // a GET, then a POST in the same write: the POST waits for the GET's reply, then node:http takes over
+        c.socket.write('GET /first HTTP/1.1\r\nHost: s.test\r\n\r\nPOST /post HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\nhello');
+        await waitFor(() => c.text().includes('GET /first body='), { what: 'the GET reply' });
+        c.socket.write(' world'); // the rest of the body arrives later
+        await waitFor(() => c.text().includes('POST /post body=hello world'), { what: 'the POST reply with its whole body' });
+        c.socket.write('GET /after HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => c.text().includes('GET /after body='), { what: 'a GET after the hand-off' });
+        const replies = [...c.text().matchAll(/(GET|POST) (\/\w+) body=/g)].map((m) => m[2]);
+        assert.deepEqual(replies, ['/first', '/post', '/after']);
+        assert.deepEqual(b.seen.map((s) => s.url), ['/first', '/post', '/after']);
+      });
+
+      test(`upstream responses are re-framed: chunked stays chunked, HTTP/1.0 reads to close, HEAD has no body (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' }); // no length: node sends it chunked
+          res.write('part one,');
+          setTimeout(() => res.end(' part two'), 20);
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+
+        const c11 = rawClient(r);
+        t.after(() => c11.socket.destroy());
+        c11.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => c11.text().endsWith('0\r\n\r\n'), { what: 'the last chunk' });
+        assert.match(c11.text(), /transfer-encoding: chunked\r\n/i);
+        assert.match(c11.text(), /\r\n9\r\npart one,\r\n9\r\n part two\r\n0\r\n\r\n$/);
+
+        const c10 = rawClient(r);
+        c10.socket.write('GET / HTTP/1.0\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => c10.closed(), { what: 'the HTTP/1.0 connection to close' });
+        assert.match(c10.text(), /^HTTP\/1.1 200 OK\r\n/);
+        assert.match(c10.text(), /connection: close\r\n/i);
+        assert.doesNotMatch(c10.text(), /transfer-encoding/i);
+        assert.ok(c10.text().endsWith('\r\n\r\npart one, part two'), c10.text());
+
+        const head = rawClient(r);
+        t.after(() => head.socket.destroy());
+        head.socket.write('HEAD / HTTP/1.1\r\nHost: s.test\r\n\r\nGET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => count(head.text(), 'HTTP/1.1 200') === 2 && head.text().endsWith('0\r\n\r\n'), { what: 'HEAD then GET' });
+        const [headReply] = head.text().split('HTTP/1.1 200').slice(1);
+        assert.ok(headReply!.endsWith('\r\n\r\n'), 'the HEAD reply has no body');
+      });
+
+      test(`refusals as node:http makes them: no Host, a bad version, a parse error — each a 400 that closes (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const bytes of ['GET / HTTP/1.1\r\n\r\n', 'GET / HTTP/2.0\r\nHost: s.test\r\n\r\n', 'GET / HTTP/1.1\r\nHost: s.test\r\nBad Header: x\r\n\r\n']) {
+          const c = rawClient(r);
+          c.socket.write(bytes);
+          await waitFor(() => c.closed(), { what: `the connection to close after ${JSON.stringify(bytes)}` });
+          assert.match(c.text(), /^HTTP\/1.1 400 /, JSON.stringify(bytes));
+        }
+        assert.equal(b.seen.length, 0);
+      });
+
+      test(`a head that arrives too slowly gets 408 while other clients are served (FRONT_DIFFERENCES); an idle connection is closed (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b])], { clientHeadersTimeoutMs: 300, clientKeepAliveMs: 400 }, kind);
+        if (kind === 'http' || FRONT_DIFFERENCES[front].slowHeadOverTls) {
+          const slow = rawClient(r);
+          slow.socket.write('GET / HTTP/1.1\r\nHost: s.te');
+          const drip = setInterval(() => slow.socket.write('s'), 50); // bytes keep coming, the head never ends
+          t.after(() => clearInterval(drip));
+          assert.equal((await r.send({ host: 's.test' })).status, 200, 'others are served meanwhile');
+          await waitFor(() => slow.closed(), { what: 'the slow client to be cut off', timeoutMs: 3_000 });
+          clearInterval(drip);
+          assert.match(slow.text(), /^HTTP\/1.1 408 /);
+        }
+
+        const idle = rawClient(r);
+        idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => idle.text().includes('\r\n\r\nb'), { what: 'the reply' });
+        const answered = Date.now();
+        await waitFor(() => idle.closed(), { what: 'the idle connection to close', timeoutMs: 3_000 });
+        assert.ok(Date.now() - answered >= 300, 'not before the keep-alive time');
+      });
+
+      test(`a head split into single bytes is read whole (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => res.end(`${req.url} ${req.headers['x-long']}`));
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.setNoDelay(true);
+        const long = 'v'.repeat(300);
+        const bytes = `GET /${'p'.repeat(200)} HTTP/1.1\r\nHost: s.test\r\n${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${i}\r\n`).join('')}X-Long: ${long}\r\n\r\n`;
+        for (let i = 0; i < bytes.length; i += 7) {
+          c.socket.write(bytes.slice(i, i + 7));
+          await new Promise((resolve) => setImmediate(resolve)); // separate reads as far as the loop allows
+        }
+        await waitFor(() => c.text().includes(long), { what: 'the reply' });
+        assert.ok(c.text().includes(`/${'p'.repeat(200)} ${long}`));
+        assert.equal(b.seen[0]!.headers['x-h39'], '39');
+      });
+
+      test(`closing the router: an idle connection closes at once, an answer in progress finishes (${kind})`, async (t) => {
+        let release: (() => void) | undefined;
+        const b = await startBackend(t, 'b', (req, res) => {
+          if (req.url === '/hold') release = () => res.end('held');
+          else res.end('quick');
+        });
+        const keepAliveMs = 1_500;
+        const r = await start(t, [route('s', ['s.test'], [b])], { clientKeepAliveMs: keepAliveMs }, kind);
+        const idle = rawClient(r);
+        idle.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => idle.text().includes('quick'), { what: 'the first reply' });
+        const busy = rawClient(r);
+        busy.socket.write('GET /hold HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        await waitFor(() => release !== undefined, { what: 'the held request to reach the backend' });
+        const closing = r.router.close();
+        const closedAt = Date.now();
+        await waitFor(() => idle.closed(), { what: 'the idle connection to close' });
+        assert.ok(Date.now() - closedAt < keepAliveMs / 2, 'closed at once, not by its keep-alive timeout');
+        assert.equal(busy.closed(), false);
+        release!();
+        await waitFor(() => busy.closed(), { what: 'the busy connection to close after its reply' });
+        assert.ok(busy.text().includes('held'));
+        await closing;
+      });
+
+      test(`a large response arrives whole through a client that pauses and resumes (backpressure both ways) (${kind})`, async (t) => {
+        const size = 8 * 1024 * 1024;
+        const body = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) body[i] = (i * 31) & 0xff;
+        let pushedBack = 0; // the backend's writes the router held back: the stalled client's pressure reached it
+        const b = await startBackend(t, 'big', (req, res) => {
+          if (req.url === '/chunked') res.writeHead(200); // no length: chunked from the backend, chunked to the client
+          else res.writeHead(200, { 'content-length': String(size) });
+          let at = 0;
+          const pump = (): void => {
+            while (at < size) {
+              const chunk = body.subarray(at, (at += 64 * 1024));
+              if (!res.write(chunk)) {
+                pushedBack++;
+                return void res.once('drain', pump);
+              }
+            }
+            res.end();
+          };
+          pump();
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const path of ['/fixed', '/chunked']) {
+          const before = pushedBack;
+          const res = await r.open({ host: 's.test', path }).res;
+          res.pause(); // a stalled reader: the pipes fill up back to the backend
+          await waitFor(() => pushedBack > before, { what: `${path}: the backend to be pushed back` });
+          const chunks: Buffer[] = [];
+          for await (const c of res) chunks.push(c as Buffer);
+          assert.ok(Buffer.concat(chunks).equals(body), `${path}: the body arrived whole and in order`);
+        }
+      });
+
+      test(`keep-alive: requests one after the other share one connection, which stays open (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => res.end(`path=${req.url};`));
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        for (const path of ['/one', '/two', '/three']) {
+          c.socket.write(`GET ${path} HTTP/1.1\r\nHost: s.test\r\n\r\n`);
+          await waitFor(() => c.text().includes(`path=${path};`), { what: `the reply to ${path}` });
+        }
+        assert.equal(count(c.text(), 'HTTP/1.1 200'), 3);
+        assert.equal(c.closed(), false);
+        assert.doesNotMatch(c.text(), /connection: close/i);
+        assert.equal(/\r\nkeep-alive: timeout=/i.test(c.text()), FRONT_DIFFERENCES[front].keepAliveHeader, 'Keep-Alive header (FRONT_DIFFERENCES)');
+      });
+
+      test(`bodies both ways: a chunked request body and a declared one reach the backend whole; a response length is kept (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (c: string) => (body += c));
+          req.on('end', () => {
+            const text = `${req.url} got ${body};`;
+            res.writeHead(200, { 'content-length': String(Buffer.byteLength(text)) });
+            res.end(text);
+          });
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('POST /chunked HTTP/1.1\r\nHost: s.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+        c.socket.write('6\r\n world\r\n0\r\n\r\n');
+        await waitFor(() => c.text().includes('/chunked got hello world;'), { what: 'the chunked body echoed' });
+        c.socket.write('POST /declared HTTP/1.1\r\nHost: s.test\r\nContent-Length: 3\r\n\r\nabc');
+        await waitFor(() => c.text().includes('/declared got abc;'), { what: 'the declared body echoed' });
+        assert.equal(count(c.text(), 'content-length: '), 2, 'each response keeps its length');
+        assert.doesNotMatch(c.text(), /transfer-encoding/i);
+        assert.equal(c.closed(), false);
+      });
+
+      test(`Expect: 100-continue gets 100 Continue before the body is sent, then the answer (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (c: string) => (body += c));
+          req.on('end', () => res.end(`got ${body}; expect=${String(req.headers.expect)}`));
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('PUT /x HTTP/1.1\r\nHost: s.test\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
+        await waitFor(() => c.text().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), { what: '100 Continue' });
+        c.socket.write('data');
+        await waitFor(() => c.text().includes('got data'), { what: 'the final answer' });
+        assert.match(c.text(), /HTTP\/1.1 200 OK\r\n/);
+        assert.match(c.text(), /expect=undefined/, 'the router answers Expect itself: the backend never sees it');
+      });
+
+      test(`an upgrade is tunnelled byte for byte (${kind})`, async (t) => {
+        const b = await startBackend(t, 'ws');
+        b.server.on('upgrade', (_req, socket: Socket, head: Buffer) => {
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+          if (head.length) socket.write(head);
+          socket.pipe(socket);
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('GET /ws HTTP/1.1\r\nHost: s.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+        await waitFor(() => c.text().includes('\r\n\r\n'), { what: 'the 101' });
+        assert.match(c.text(), /^HTTP\/1.1 101 /);
+        c.socket.write('ping over the tunnel');
+        await waitFor(() => c.text().endsWith('ping over the tunnel'), { what: 'the echo' });
+      });
+
+      test(`an upstream that resets the connection is answered with the documented 502 (${kind})`, async (t) => {
+        const b = await startBackend(t, 'reset', (req) => req.socket.resetAndDestroy());
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const method of ['GET', 'POST']) {
+          const reply = await r.send({ host: 's.test', method, body: method === 'POST' ? 'x' : undefined });
+          assert.equal(reply.status, 502, method);
+          assert.match(reply.body, /error id: /);
+          assert.match(String(reply.headers['x-corral-error-id']), /^[0-9a-f]{8}$/);
+        }
+      });
+
+      test(`limits: a head over maxHeaderBytes is 431, a declared body over the site's maxBodyBytes is 413; each closes (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [{ ...route('s', ['s.test'], [b]), limits: { maxBodyBytes: 10 } }], { maxHeaderBytes: 2048 }, kind);
+        const big = rawClient(r);
+        big.socket.write(`GET / HTTP/1.1\r\nHost: s.test\r\nX-Pad: ${'a'.repeat(4096)}\r\n\r\n`);
+        await waitFor(() => big.closed(), { what: 'the oversized head to be refused' });
+        assert.match(big.text(), /^HTTP\/1.1 431 /);
+        const body = rawClient(r);
+        body.socket.write(`POST / HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\n${'x'.repeat(11)}`);
+        await waitFor(() => body.closed(), { what: 'the oversized body to be refused' });
+        assert.match(body.text(), /^HTTP\/1.1 413 /);
+        assert.equal(b.seen.length, 0);
+      });
+    }
+  });
+}
+
+/** A raw client (TCP or TLS, as the router's front): everything received so far, and whether the router closed the connection. */
+function rawClient(r: TestRouter): { socket: Socket; text: () => string; closed: () => boolean } {
+  const socket = r.connect();
+  let received = '';
+  let closed = false;
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  socket.on('error', () => {});
+  socket.on('close', () => (closed = true));
+  return { socket, text: () => received, closed: () => closed };
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}

@@ -1,0 +1,127 @@
+// Which front serves an HTTPS connection: HTTP/1.1 (by ALPN, or no ALPN at all) is read by
+// the raw front once the handshake is done, HTTP/2 by node:http2, and with rawFront off
+// HTTP/1.1 goes to node:http's side of the secure server. Which one read a request is
+// seen from outside: node:http publishes each request it reads on the
+// 'http.server.request.start' diagnostics channel, node:http2 emits 'stream', the raw
+// front neither. (The same cases as over plain HTTP run on HTTPS in
+// raw-server.test.ts, router-limits, router-upgrade, router-headers, router-access-log
+// and tls-hygiene.test.ts.)
+
+import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import { connect as h2connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import { connect as tcpConnect, type AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { selfSigned } from '../../lib/tls-testing.ts';
+import { waitFor } from '../../lib/wait.ts';
+import type { RouterOptions } from '../options.ts';
+import { buildRouter, type Router } from '../router.ts';
+import { trackSiteStats } from '../site-stats.ts';
+import { route, startBackend } from '../testing.ts';
+
+/** A router with its HTTPS listener on port 0, and which front read each request, in the order they ended: 'raw', 'node:http' or 'node:http2'. */
+async function httpsRouter(t: TestContext, opts: RouterOptions = {}): Promise<{ router: Router; port: number; seen: string[] }> {
+  const b = await startBackend(t, 'b', (req, res) => {
+    req.resume();
+    res.end(`proto=${String(req.headers['x-forwarded-proto'])}`);
+  });
+  const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']), ...opts });
+  router.setRoutes([route('s', ['s.test'], [b])]);
+  const seen: string[] = [];
+  let reader: string | undefined;
+  const onNodeRequest = (m: unknown): void => {
+    if ((m as { server: unknown }).server === router.tlsServer) reader = 'node:http'; // not the backend's
+  };
+  subscribe('http.server.request.start', onNodeRequest);
+  t.after(() => unsubscribe('http.server.request.start', onNodeRequest));
+  router.tlsServer!.on('stream', () => (reader = 'node:http2'));
+  router.onFinished(() => {
+    seen.push(reader ?? 'raw');
+    reader = undefined;
+  });
+  await new Promise<void>((resolve) => router.tlsServer!.listen(0, '127.0.0.1', resolve));
+  t.after(() => router.destroy());
+  return { router, port: (router.tlsServer!.address() as AddressInfo).port, seen };
+}
+
+function getHttps(port: number, alpn?: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, servername: 's.test', headers: { host: 's.test' }, rejectUnauthorized: false, agent: false, ...(alpn ? { ALPNProtocols: alpn } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function getH2(t: TestContext, port: number): Promise<{ status: number; body: string }> {
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
+  t.after(() => session.close());
+  const stream = session.request({ ':path': '/', ':authority': 's.test' });
+  const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
+  let body = '';
+  stream.setEncoding('utf8');
+  for await (const c of stream) body += c as string;
+  return { status: Number(headers[':status']), body };
+}
+
+test('HTTPS/1.1 (ALPN http/1.1 or none) is served by the raw front, HTTP/2 by node:http2; both are X-Forwarded-Proto https', async (t) => {
+  const { port, seen } = await httpsRouter(t);
+  assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });
+  assert.deepEqual(await getHttps(port), { status: 200, body: 'proto=https' }, 'a client offering no ALPN');
+  assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
+  await waitFor(() => seen.length === 3, { what: 'three requests ended' });
+  assert.deepEqual(seen, ['raw', 'raw', 'node:http2']);
+});
+
+test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {
+  const { port, seen } = await httpsRouter(t, { rawFront: false });
+  assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });
+  assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
+  await waitFor(() => seen.length === 2, { what: 'two requests ended' });
+  assert.deepEqual(seen, ['node:http', 'node:http2']);
+});
+
+test('site stats count HTTPS requests from the raw front and from HTTP/2', async (t) => {
+  const { router, port } = await httpsRouter(t);
+  let clock = 1_000_000_000_000;
+  const stats = trackSiteStats(router, () => clock);
+  t.after(() => stats.close());
+  stats.setRoutes([route('s', ['s.test'], [])]);
+  await getHttps(port, ['http/1.1']);
+  await getHttps(port, ['http/1.1']);
+  await getH2(t, port);
+  clock += 1000;
+  await waitFor(() => stats.series('s', 2, 1).at(-1)?.requests === 3, { what: 'three HTTPS requests counted', timeoutMs: 2_000 });
+});
+
+test('over TLS, a client that half-closes after its request is answered as node:http would, and the connection ends', async (t) => {
+  const { port } = await httpsRouter(t);
+  const socket = tlsConnect({ host: '127.0.0.1', port, servername: 's.test', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+  socket.on('error', () => {});
+  let text = '';
+  socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+  const closed = once(socket, 'close');
+  await once(socket, 'secureConnect');
+  socket.end('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n'); // request, then FIN at once
+  await closed;
+  assert.doesNotMatch(text, /^HTTP\/1\.1 [45]/, 'no error answer for a half-close');
+});
+
+test('a client that opens a TCP connection to the HTTPS port and never finishes its handshake is cut at the head deadline', async (t) => {
+  const { port } = await httpsRouter(t, { clientHeadersTimeoutMs: 300 });
+  const started = Date.now();
+  const socket = tcpConnect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  t.after(() => socket.destroy());
+  socket.write(Buffer.from([0x16, 0x03, 0x01])); // the start of a ClientHello, and nothing more
+  await once(socket, 'close');
+  const after = Date.now() - started;
+  assert.ok(after >= 250 && after < 3_000, `cut near the 300 ms deadline, after ${after} ms`);
+});

@@ -1,0 +1,85 @@
+// The router's HTTPS listener: one node:http2 secure server with allowHTTP1, so ALPN
+// picks HTTP/2 ("h2") or HTTP/1.1 per connection; certificates per SNI name from the
+// CertificateStore, the default certificate for unknown or absent names; a site
+// certificate of any key type wins over the default by the server's preference order
+// (tls-preference.ts: RSA and ECDSA alike, TLS 1.2 and 1.3). Both
+// protocols go to the same request handler as plain HTTP; upgrades (WebSocket) are
+// HTTP/1.1 only and arrive through the 'upgrade' event of the HTTP/1.1 side.
+// With rawFront (the default), an HTTP/1.1 connection is read by the raw front
+// (raw-server.ts) once its handshake is done, as a plain one is; what it does not take
+// (a body, an upgrade) is handed to node:http's HTTP/1.1 side mid-connection.
+
+import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { clientSideSettings, type RouterConfig } from '../options.ts';
+import type { CertificatePem, CertificateStore } from './tls-certificates.ts';
+import { handshakePreference } from './tls-preference.ts';
+import { trackSockets, type Lifecycle } from './server-lifecycle.ts';
+import { installTlsRawFront } from './raw-server.ts';
+import { installNodeFront } from './node-front.ts';
+import { setHttp1Settings } from '../raw-parser.ts';
+import type { RequestChain } from './front.ts';
+
+export function createTlsServer(
+  config: RouterConfig,
+  defaultCert: CertificatePem,
+  certs: CertificateStore,
+  chain: RequestChain,
+): { server: Http2SecureServer; lifecycle: Pick<Lifecycle, 'close' | 'destroy'> } {
+  const server = createSecureServer(
+    {
+      allowHTTP1: true,
+      noDelay: true,
+      // a client that never finishes its handshake is a slowloris too: as long as a head may take
+      handshakeTimeout: config.clientHeadersTimeoutMs,
+      cert: defaultCert.cert,
+      key: defaultCert.key,
+      // `this` is the TLS socket: ALPN (acme-tls/1, tls-certificates.ts) is settled before SNI
+      SNICallback(servername, cb) {
+        certs.sniCallback(servername, cb, this as unknown as TLSSocket);
+      },
+      ALPNCallback(this: TLSSocket, hello) {
+        return certs.alpnCallback(this, hello);
+      },
+      ...handshakePreference(defaultCert.cert),
+      settings: { maxHeaderListSize: config.maxHeaderBytes },
+    },
+  );
+  // The HTTP/1.1 side reads node:http's server settings from the server object.
+  setHttp1Settings(server, clientSideSettings(config));
+  // the compat request/response of either protocol quack like node:http's (client-exchange.ts)
+  const front = config.rawFront ? installTlsRawFront(server, chain, config) : installNodeFront(server, chain);
+  if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
+  server.setTimeout(config.clientRequestTimeoutMs);
+  server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
+  // an ACME TLS-ALPN-01 validation: the handshake was all it asked for
+  server.on('unknownProtocol', (socket: TLSSocket) => socket.destroy());
+
+  const sockets = trackSockets(server);
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const stopListening = () => {
+    if (server.listening) server.close();
+  };
+  const destroy = async (): Promise<void> => {
+    stopListening();
+    sockets.destroyAll();
+  };
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopListening();
+      sessions.forEach((s) => s.close()); // GOAWAY: open streams finish, no new ones
+      front.closeIdle(); // idle HTTP/1.1 connections now, busy ones after their reply
+      if (sockets.size === 0) return;
+      const deadline = setTimeout(sockets.destroyAll, config.drainTimeoutMs);
+      await sockets.drained();
+      clearTimeout(deadline);
+    })());
+  return { server, lifecycle: { close, destroy } };
+}

@@ -1,0 +1,139 @@
+// A site's HTTPS policy in the router: the HTTP→HTTPS redirect and HSTS wait until the
+// Host has a valid certificate (its site's own, covering the name, in date — never the
+// default development one), and HSTS is sent on HTTPS answers only, whichever front
+// (raw HTTP/1.1, node:http, HTTP/2) and whoever answers (the backend or the router).
+
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect as h2connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
+import { selfSigned } from '../../lib/tls-testing.ts';
+import type { Route } from '../../model/index.ts';
+import { hstsValue } from './hsts.ts';
+import type { RouterOptions } from '../options.ts';
+import { buildRouter, type Router } from '../router.ts';
+import { route, startBackend } from '../testing.ts';
+import { CertificateStore } from '../front/tls-certificates.ts';
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** A router listening on plain HTTP and HTTPS; its default certificate covers s.test too (a development certificate must not count). */
+async function startBoth(t: TestContext, routes: Route[], opts: RouterOptions = {}) {
+  const router = buildRouter({ ...opts, tls: selfSigned(t, 'default.localhost', ['DNS:localhost', 'DNS:s.test', 'DNS:*.test']) });
+  router.setRoutes(routes);
+  const listen = (server: Router['server'] | NonNullable<Router['tlsServer']>) =>
+    new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  const httpPort = await listen(router.server);
+  const httpsPort = await listen(router.tlsServer!);
+  t.after(() => router.destroy());
+  return { router, httpPort, httpsPort };
+}
+
+function get(port: number, host: string, https = false, alpn?: string[]): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const options = { host: '127.0.0.1', port, path: '/p?q=1', headers: { host }, agent: false as const };
+    const done = (res: import('node:http').IncomingMessage) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    };
+    const req = https ? httpsRequest({ ...options, servername: host, rejectUnauthorized: false, ...(alpn ? { ALPNProtocols: alpn } : {}) }, done) : httpRequest(options, done);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function h2get(t: TestContext, port: number, host: string): Promise<Answer> {
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: host, rejectUnauthorized: false });
+  t.after(() => session.close());
+  const stream = session.request({ ':path': '/', ':authority': host });
+  const [headers] = (await once(stream, 'response')) as [IncomingHttpHeaders & { ':status': number }];
+  stream.resume();
+  await once(stream, 'end');
+  return { status: headers[':status'], headers };
+}
+
+test('the HTTPS redirect waits for a valid certificate of the site: none, the default one or another name\'s → served over HTTP; its own → 308', async (t) => {
+  const b = await startBackend(t, 'b');
+  const { router, httpPort, httpsPort } = await startBoth(t, [{ ...route('s', ['s.test', 'www.s.test'], [b]), httpsRedirect: true }, route('o', ['o.test'], [b])]);
+  assert.equal((await get(httpPort, 's.test')).status, 200, 'no site certificate: the default (development) one does not count');
+  router.setCertificates([{ site: 's', ...selfSigned(t, 'other', ['DNS:o.test']) }]);
+  assert.equal((await get(httpPort, 's.test')).status, 200, "a certificate that does not cover the Host");
+  router.setCertificates([{ site: 'o', ...selfSigned(t, 'o', ['DNS:s.test']) }]);
+  assert.equal((await get(httpPort, 's.test')).status, 200, "another site's certificate, even naming s.test");
+  router.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }]);
+  const redirected = await get(httpPort, 's.test:80');
+  assert.equal(redirected.status, 308);
+  assert.equal(redirected.headers.location, `https://s.test:${httpsPort}/p?q=1`);
+  assert.equal((await get(httpPort, 'www.s.test')).status, 200, 'a domain of the site its certificate does not cover waits');
+  router.setCertificates([]);
+  assert.equal((await get(httpPort, 's.test')).status, 200, 'the certificate removed: no redirect again');
+  assert.equal(b.seen.length, 5, 'only the redirected request never reached the backend');
+});
+
+test('validFor: only a site certificate within its dates, covering the name (a wildcard covers one label)', (t) => {
+  const store = new CertificateStore(pino({ level: 'silent' }));
+  store.setRoutes([route('s', ['s.test'], []), route('w', ['*.w.test'], [])]);
+  store.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }, { site: 'w', ...selfSigned(t, '*.w.test', ['DNS:*.w.test']) }]);
+  const now = Date.now();
+  const day = 86_400_000;
+  assert.equal(store.validFor('s.test', now), true);
+  assert.equal(store.validFor('s.test', now + 3 * day), false, 'expired (the test certificate lasts 2 days)');
+  assert.equal(store.validFor('s.test', now - day), false, 'not yet valid');
+  assert.equal(store.validFor('a.w.test', now), true);
+  assert.equal(store.validFor('a.b.w.test', now), false, '*.w.test does not cover two labels below');
+  assert.equal(store.validFor('w.test', now), false);
+  assert.equal(store.validFor('', now), false);
+});
+
+test('hstsValue: max-age, then includeSubDomains and preload when set', () => {
+  assert.equal(hstsValue({ maxAgeSeconds: 300 }), 'max-age=300');
+  assert.equal(hstsValue({ maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: true }), 'max-age=31536000; includeSubDomains; preload');
+  assert.equal(hstsValue({ maxAgeSeconds: 0, includeSubDomains: false }), 'max-age=0');
+});
+
+const HSTS = { maxAgeSeconds: 31_536_000, includeSubDomains: true };
+const STS = 'max-age=31536000; includeSubDomains';
+
+for (const front of [{ name: 'raw front', opts: {} }, { name: 'node:http front', opts: { rawFront: false } }, { name: 'undici upstream', opts: { rawUpstream: false } }]) {
+  test(`HSTS over HTTPS only, once the certificate is valid, replacing a backend's own; cookies kept (${front.name})`, async (t) => {
+    const b = await startBackend(t, 'b', (req, res) => {
+      req.resume();
+      res.setHeader('strict-transport-security', 'max-age=1');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end('ok');
+    });
+    const { router, httpPort, httpsPort } = await startBoth(t, [{ ...route('s', ['s.test'], [b]), hsts: HSTS }, route('e', ['e.test'], [])], front.opts);
+    const before = await get(httpsPort, 's.test', true);
+    assert.equal(before.headers['strict-transport-security'], 'max-age=1', 'no valid certificate yet: the backend\'s own passes untouched');
+    router.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }]);
+    for (const alpn of [['http/1.1'], undefined]) {
+      const over = await get(httpsPort, 's.test', true, alpn);
+      assert.equal(over.status, 200);
+      assert.equal(over.headers['strict-transport-security'], STS);
+      assert.deepEqual(over.headers['set-cookie'], ['a=1', 'b=2']);
+    }
+    const h2 = await h2get(t, httpsPort, 's.test');
+    assert.equal(h2.headers['strict-transport-security'], STS, 'HTTP/2');
+    const plain = await get(httpPort, 's.test');
+    assert.equal(plain.headers['strict-transport-security'], 'max-age=1', 'plain HTTP: the router adds nothing');
+  });
+}
+
+test("HSTS is on the router's own answers over HTTPS too (503: no endpoint), and only for the site that sets it", async (t) => {
+  const b = await startBackend(t, 'b');
+  const { router, httpsPort } = await startBoth(t, [{ ...route('s', ['s.test'], []), hsts: { maxAgeSeconds: 600 } }, route('o', ['o.test'], [b])]);
+  router.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }, { site: 'o', ...selfSigned(t, 'o.test', ['DNS:o.test']) }]);
+  const down = await get(httpsPort, 's.test', true);
+  assert.equal(down.status, 503);
+  assert.equal(down.headers['strict-transport-security'], 'max-age=600');
+  const other = await get(httpsPort, 'o.test', true);
+  assert.equal(other.status, 200);
+  assert.equal(other.headers['strict-transport-security'], undefined);
+});

@@ -1,0 +1,88 @@
+// A retry budget per site (Finagle's RetryBudget, Linkerd's retry ratio, Envoy's budgets):
+// retries may add at most `ratio` of the site's requests over a sliding window, plus a
+// floor of `minPerSecond` retries in any one second so a quiet site can still retry.
+// A failing farm then costs its backends ≈ (1 + ratio) × the traffic, never × maxTries.
+//
+// Per router process (each cluster worker has its own). Cheap on the request path: one
+// ring of 1-second buckets per site, advanced when touched — no timer, no allocation
+// after a site's first request.
+
+import { RETRY_DEFAULTS, type RouteRetry } from '../../model/index.ts';
+
+export interface RetryBudgetOptions {
+  /** The sliding window, in whole seconds. Default RETRY_DEFAULTS.budgetWindowSeconds (10). */
+  windowSeconds?: number;
+  /** The clock, in ms (tests pass a fake one). */
+  now?: () => number;
+}
+
+export class RetryBudget {
+  readonly #sites = new Map<string, SiteWindow>();
+  readonly #window: number;
+  readonly #now: () => number;
+
+  constructor(opts: RetryBudgetOptions = {}) {
+    this.#window = opts.windowSeconds ?? RETRY_DEFAULTS.budgetWindowSeconds;
+    this.#now = opts.now ?? Date.now;
+    if (!Number.isInteger(this.#window) || this.#window < 1) throw new TypeError('retry budget windowSeconds must be an integer ≥ 1');
+  }
+
+  /** A client request arrived for site (its first try; retries are not requests). */
+  recordRequest(site: string): void {
+    const w = this.#at(site);
+    w.requests[w.head]!++;
+    w.requestTotal++;
+  }
+
+  /** May one more retry go out for site now? `policy` is the route's retry settings. */
+  canRetry(site: string, policy?: RouteRetry): boolean {
+    const w = this.#at(site);
+    if (w.retries[w.head]! < (policy?.minRetriesPerSecond ?? RETRY_DEFAULTS.minRetriesPerSecond)) return true;
+    return w.retryTotal < (policy?.budgetRatio ?? RETRY_DEFAULTS.budgetRatio) * w.requestTotal;
+  }
+
+  /** A retry went out for site. */
+  recordRetry(site: string): void {
+    const w = this.#at(site);
+    w.retries[w.head]!++;
+    w.retryTotal++;
+  }
+
+  /** Forget sites that are no longer routed. */
+  retain(sites: ReadonlySet<string>): void {
+    for (const site of this.#sites.keys()) if (!sites.has(site)) this.#sites.delete(site);
+  }
+
+  /** The site's window advanced to now: buckets older than the window are emptied. */
+  #at(site: string): SiteWindow {
+    const second = Math.floor(this.#now() / 1000);
+    let w = this.#sites.get(site);
+    if (w === undefined) {
+      w = { second, head: 0, requests: new Uint32Array(this.#window), retries: new Uint32Array(this.#window), requestTotal: 0, retryTotal: 0 };
+      this.#sites.set(site, w);
+      return w;
+    }
+    const steps = second - w.second;
+    if (steps <= 0) return w; // same second (or a clock step back: stay in the current bucket)
+    const n = this.#window;
+    for (let i = 0, end = Math.min(steps, n); i < end; i++) {
+      w.head = (w.head + 1) % n;
+      w.requestTotal -= w.requests[w.head]!;
+      w.retryTotal -= w.retries[w.head]!;
+      w.requests[w.head] = 0;
+      w.retries[w.head] = 0;
+    }
+    w.second = second;
+    return w;
+  }
+}
+
+interface SiteWindow {
+  /** The second (epoch) that bucket `head` counts. */
+  second: number;
+  head: number;
+  requests: Uint32Array;
+  retries: Uint32Array;
+  requestTotal: number;
+  retryTotal: number;
+}

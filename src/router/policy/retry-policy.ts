@@ -1,0 +1,105 @@
+// When a failed upstream attempt may be tried again on another endpoint, and when the
+// failure says the endpoint is unhealthy. The rule: retry only what cannot have had an
+// effect twice — a request that never reached the endpoint (connect failed), or a
+// bodiless idempotent request whose connection broke before any response byte, or whose
+// try ran out of its site's per-try timeout (Route.retry.perTryTimeoutMs).
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Route } from '../../model/index.ts';
+
+/**
+ * Where an attempt failed:
+ * - `unsent`: the request never left the router (connect refused or timed out, pool closed);
+ * - `broken`: the connection broke after the request may have been sent, or the router
+ *   cut it because the endpoint is known gone (`endpointGoneError`);
+ * - `timeout`: the endpoint took the request but sent no headers in time;
+ * - `other`: anything else (a bug, a bad header, a destroyed pool).
+ */
+export type FailureKind = 'unsent' | 'broken' | 'timeout' | 'other';
+
+const UNSENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CLOSED']);
+const BROKEN = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_INFO', 'ROUTER_ENDPOINT_GONE']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+export function failureKind(err: unknown): FailureKind {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return 'other';
+  if (UNSENT.has(code)) return 'unsent';
+  if (BROKEN.has(code)) return 'broken';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
+  return 'other';
+}
+
+/**
+ * What a try in flight to an endpoint known dead (its VS status or its engine's
+ * registration vanished; Router.abandonEndpoints) fails with: its upstream socket is
+ * destroyed, and it is retried or answered like a broken connection.
+ */
+export function endpointGoneError(key: string): Error {
+  return Object.assign(new Error(`endpoint ${key} is gone (its virtual server or engine left the farm)`), { code: 'ROUTER_ENDPOINT_GONE' });
+}
+
+/** A request that can be sent again as is: idempotent and without a body. */
+export function isReplayable(method: string | undefined, headers: IncomingHttpHeaders): boolean {
+  return IDEMPOTENT.has(method ?? '') && !hasBody(headers);
+}
+
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const len = headers['content-length'];
+  return len !== undefined && len !== '0';
+}
+
+/** What the retry decision needs to know about the request. */
+export interface RequestReplay {
+  /** Idempotent and without a body: may be sent twice. */
+  replayable: boolean;
+  /** Has no body. */
+  bodyless: boolean;
+  /** Has a body of which nothing has been read yet. */
+  bodyUnread: boolean;
+  /** The try waited for headers under the site's per-try timeout (only replayable requests get one). */
+  perTryTimeout?: boolean;
+}
+
+/**
+ * May this failure be retried on another endpoint? A request that never left the
+ * router always may, as long as its body can still be sent. undici writes a streamed
+ * request's head together with its first body chunk, so a request whose body was not
+ * read yet has not left the router either, whatever the connection did.
+ */
+export function mayRetry(kind: FailureKind, req: RequestReplay): boolean {
+  if (kind === 'unsent') return req.replayable || req.bodyless || req.bodyUnread;
+  if (kind === 'broken') return req.replayable || req.bodyUnread;
+  if (kind === 'timeout') return req.replayable && req.perTryTimeout === true;
+  return false;
+}
+
+/**
+ * The most tries a request to route may take when a try failed this way: Route.retry.maxTries,
+ * else the endpoint count (at least 2: a broken keep-alive connection gets a fresh one); a
+ * timed-out try is only followed by one on an endpoint not tried yet.
+ */
+export function maxTries(route: Route, kind: FailureKind): number {
+  const n = route.endpoints.length;
+  const max = route.retry?.maxTries ?? Math.max(2, n);
+  return kind === 'timeout' ? Math.min(max, n) : max;
+}
+
+/**
+ * The response-headers timeout of one try: for a replayable request the site's
+ * perTryTimeoutMs, else the router's (`perTryTimeoutMs` option, 0 = none), never beyond
+ * the router's headersTimeoutMs; undefined (the router's headersTimeoutMs applies) for
+ * any other request, or when neither sets one.
+ */
+export function perTryTimeoutMs(route: Route, replayable: boolean, config: { headersTimeoutMs: number; perTryTimeoutMs: number }): number | undefined {
+  if (!replayable) return undefined;
+  const t = route.retry?.perTryTimeoutMs ?? (config.perTryTimeoutMs || undefined);
+  if (t === undefined) return undefined;
+  return config.headersTimeoutMs > 0 ? Math.min(t, config.headersTimeoutMs) : t;
+}
+
+/** Does this failure mark the endpoint as failed (passive health check)? */
+export function ejects(kind: FailureKind): boolean {
+  return kind === 'unsent' || kind === 'broken';
+}

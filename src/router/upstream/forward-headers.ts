@@ -1,0 +1,140 @@
+// Headers across the proxy: hop-by-hop headers are dropped in both directions
+// (RFC 9110 §7.6.1); on the way in the router sets X-Forwarded-For/-Proto/-Host,
+// X-Real-IP, Forwarded (RFC 7239) and Via. One function for every path (the raw front
+// and node:http, HTTP/1.1 and HTTP/2, the raw upstream, undici and upgrades).
+//
+// A client that is not one of the operator's trusted proxies (trusted-proxies.ts) cannot
+// speak for anyone: its Forwarded, X-Real-IP and every X-Forwarded-* (For, Proto, Host,
+// Port, Prefix, …) are dropped and replaced by the router's own, so a backend sees
+// exactly what the router saw. A trusted proxy's chain is extended: X-Forwarded-For and
+// Forwarded get this hop appended, its X-Forwarded-Proto/-Host (first value) and other
+// X-Forwarded-* are kept, and X-Real-IP is the client it names (trusted hops skipped).
+// Spellings with `_` for `-` (X_Forwarded_For) are dropped from everyone: CGI-style
+// servers (PHP, WSGI) read them as the same variable as the real header.
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ClientRequest } from '../front/client-exchange.ts';
+import { headerValue, unmappedIp, type TrustedProxies } from '../policy/trusted-proxies.ts';
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Set by the router itself, never copied from the client. `expect` is answered by the router. */
+const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect']);
+/** The forwarding headers a trusted proxy may pass on as they are (the others are rebuilt). */
+const REBUILT = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded']);
+/** Never dropped because a Connection header lists them. */
+const PROTECTED = new Set(['host', 'content-length']);
+const VIA = '1.1 corral';
+/** RFC 7230 token characters: a Forwarded value made only of them needs no quotes. */
+const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/;
+
+/** The request headers to send upstream, as a flat [name, value, …] list. */
+export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies, opts: { upgrade?: boolean } = {}): string[] {
+  const listed = connectionTokens(req.headers.connection);
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  const h2 = req.httpVersionMajor === 2;
+  const peer = unmappedIp(req.socket.remoteAddress ?? '');
+  const trusted = trust.has(peer);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || OWN.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
+    if (h2 && (name.charCodeAt(0) === 58 /* ':' pseudo-header */ || name === 'host')) continue;
+    const c = name.charCodeAt(0);
+    if ((c === 120 /* x */ || c === 102 /* f */) && isForwarding(name) && !(trusted && !REBUILT.has(name) && !name.includes('_'))) continue; // Port, Prefix, …
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  if (h2 && req.headers.host) out.push('host', req.headers.host); // from :authority (router.ts)
+  if (opts.upgrade && req.headers.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', req.headers.upgrade);
+  const h = req.headers;
+  const scheme = 'encrypted' in req.socket ? 'https' : 'http';
+  const hop = forwardedElement(peer, scheme, h.host);
+  if (trusted) {
+    const xff = headerValue(h['x-forwarded-for']);
+    const forwarded = headerValue(h.forwarded);
+    const host = first(h['x-forwarded-host']) ?? h.host;
+    out.push('x-forwarded-for', xff ? `${xff}, ${peer}` : peer, 'x-forwarded-proto', first(h['x-forwarded-proto']) ?? scheme);
+    if (host) out.push('x-forwarded-host', host);
+    out.push('x-real-ip', trust.clientBehind(peer, xff), 'forwarded', forwarded ? `${forwarded}, ${hop}` : hop);
+  } else {
+    out.push('x-forwarded-for', peer, 'x-forwarded-proto', scheme);
+    if (h.host) out.push('x-forwarded-host', h.host);
+    out.push('x-real-ip', peer, 'forwarded', hop);
+  }
+  out.push('via', h.via ? `${h.via}, ${VIA}` : VIA);
+  return out;
+}
+
+/** The raw fast path's request head: request line, forwarded headers, blank line. */
+export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
+  const h = upstreamRequestHeaders(req, trust);
+  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
+  for (let i = 0; i < h.length; i += 2) head += `${h[i]!}: ${h[i + 1]!}\r\n`;
+  return `${head}\r\n`;
+}
+
+/** The upstream response's raw [name, value, …] headers to send to the client, flat. */
+export function clientResponseRawHeaders(raw: readonly string[]): string[] {
+  let listed: Set<string> | undefined;
+  let via: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === 'connection') listed = connectionTokens(raw[i + 1]);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
+    if (name === 'via') {
+      via = via === undefined ? raw[i + 1] : `${via}, ${raw[i + 1]!}`;
+      continue;
+    }
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  out.push('via', via ? `${via}, ${VIA}` : VIA);
+  return out;
+}
+
+/** The upstream response headers to send to the client. */
+export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers.connection);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
+    out[name] = headers[name];
+  }
+  out.via = headers.via ? `${String(headers.via)}, ${VIA}` : VIA;
+  return out;
+}
+
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.length <= 10 && /^(?:keep-alive|close)$/i.test(value)) return undefined; // the usual values list no header
+  const set = new Set<string>();
+  for (const v of Array.isArray(value) ? value : [value]) {
+    for (const token of v.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t && t !== 'close' && t !== 'keep-alive') set.add(t);
+    }
+  }
+  return set.size ? set : undefined;
+}
+
+/** Forwarded, X-Real-IP or any X-Forwarded-*, also spelt with `_` (a lower-case name). */
+function isForwarding(name: string): boolean {
+  const n = name.includes('_') ? name.replaceAll('_', '-') : name;
+  return n.startsWith('x-forwarded-') || n === 'x-real-ip' || n === 'forwarded';
+}
+
+/** This hop as a Forwarded element (RFC 7239 §4): for=, proto=, host=; IPv6 and non-token values quoted. */
+function forwardedElement(ip: string, proto: string, host: string | undefined): string {
+  const node = ip === '' ? 'unknown' : ip.includes(':') ? `"[${ip}]"` : ip;
+  const element = `for=${node};proto=${proto}`;
+  if (!host) return element;
+  return `${element};host=${TOKEN.test(host) ? host : `"${host.replace(/["\\]/g, '\\$&')}"`}`;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  const comma = v?.indexOf(',') ?? -1;
+  return (comma === -1 ? v : v!.slice(0, comma))?.trim() || undefined;
+}

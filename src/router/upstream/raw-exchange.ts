@@ -1,0 +1,71 @@
+// One request on the raw fast path, as seen from the client's side: relays the upstream
+// response (status, headers without hop-by-hop ones, body with backpressure) into the
+// client's reply. Used for bodiless requests; see proxy-request.ts.
+
+import type { ClientReply } from '../front/client-exchange.ts';
+import { clientResponseRawHeaders } from './forward-headers.ts';
+import type { ExchangeSink, RawConnection } from './raw-connection.ts';
+import type { Exchange, RelayFailure } from './upstream.ts';
+
+export class RawExchange implements ExchangeSink, Exchange {
+  conn: RawConnection | undefined;
+  readonly #res: ClientReply;
+  readonly #skipBody: boolean;
+  readonly #onFail: RelayFailure;
+  readonly #extra: readonly string[] | undefined;
+  #started = false;
+  #wrote = false;
+  #draining = false;
+  #resume: (() => void) | undefined;
+
+  /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
+  constructor(res: ClientReply, skipBody: boolean, onFail: RelayFailure, extra?: readonly string[]) {
+    this.#res = res;
+    this.#extra = extra;
+    this.#skipBody = skipBody;
+    this.#onFail = onFail;
+  }
+
+  /** The client left: drop the upstream connection (it is mid-response, not reusable). */
+  abort(): void {
+    this.conn?.destroy();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: string[]): boolean {
+    const headers = clientResponseRawHeaders(rawHeaders);
+    if (this.#extra) headers.push(...this.#extra);
+    this.#res.writeHead(statusCode, headers);
+    this.#started = true;
+    return this.#skipBody;
+  }
+
+  onBody(chunk: Buffer): void {
+    this.#wrote = true;
+    if (this.#res.write(chunk) || this.#draining) return;
+    this.#draining = true;
+    this.conn?.pause();
+    this.#res.once('drain', (this.#resume ??= this.#resumed.bind(this))); // bound only when needed: the hot path allocates no closure
+  }
+
+  onComplete(): void {
+    this.#wrote = true;
+    this.#res.end();
+  }
+
+  onError(err: Error): void {
+    if (this.#resume) this.#res.off('drain', this.#resume);
+    this.#onFail(err, this.#started);
+  }
+
+  onReadDone(): void {
+    // headers with no body yet (an event stream, a slow page): send them now
+    if (!this.#started || this.#wrote || this.#res.destroyed) return;
+    this.#wrote = true;
+    this.#res.flushHeaders();
+  }
+
+  #resumed(): void {
+    this.#draining = false;
+    this.conn?.resume();
+  }
+}

@@ -1,0 +1,62 @@
+// An upstream: what sends one try of a request to an endpoint and relays the answer into
+// the client's reply. Two implementations:
+//   - the raw upstream (raw-upstreams.ts): the router's own keep-alive HTTP/1.1 client
+//     (net.Socket + node's llhttp), for bodiless requests of HTTP/1.x clients;
+//   - undici (upstream-pools.ts): an undici Pool per endpoint, for everything.
+// proxy-request.ts forwards through the first upstream that carries the request (the
+// raw one first, unless rawUpstream is off) and knows nothing else of either. Upgrades
+// (WebSocket) take neither: proxy-upgrade.ts tunnels a raw socket. upstream.contract.ts
+// is what both must do alike, and says in one place where they differ on purpose.
+
+import type { Readable } from 'node:stream';
+import type { Endpoint } from '../../model/index.ts';
+import type { ClientReply, ClientRequest } from '../front/client-exchange.ts';
+import type { FrontRequest } from '../front/front.ts';
+import type { TrustedProxies } from '../policy/trusted-proxies.ts';
+
+/** A try failed; responseStarted: a byte of the response reached the client (no retry then). */
+export type RelayFailure = (err: Error, responseStarted: boolean) => void;
+
+/** The request head as an upstream forwards it: a serialised head (raw) or a [name, value, …] list (undici). */
+export type ForwardedHead = string | string[];
+
+/** One request being forwarded, as every try of it reads it (proxy-request.ts's Forwarding). */
+export interface UpstreamRequest {
+  readonly req: FrontRequest;
+  /** The body to stream upstream (null: none), with the site's size limit applied. */
+  readonly body: Readable | null;
+  /** From the carrying upstream's prepare(), once for every try. */
+  readonly head: ForwardedHead;
+  readonly res: ClientReply;
+  /** Where a try's failure goes (bound once per request). */
+  readonly onFail: RelayFailure;
+}
+
+/** A try in flight. */
+export interface Exchange {
+  /** The client left: drop the try (its connection is not reused mid-response). */
+  abort(reason: Error): void;
+}
+
+export interface Upstream {
+  /** Which implementation: 'raw' (raw-upstreams.ts) or 'undici' (upstream-pools.ts). */
+  readonly name: 'raw' | 'undici';
+  /** Can it carry this request (hasBody: a body follows the head)? */
+  carries(req: FrontRequest, hasBody: boolean): boolean;
+  /** The head to forward (forward-headers.ts), made once per request. */
+  prepare(req: ClientRequest, trust: TrustedProxies): ForwardedHead;
+  /**
+   * One try to ep: the response is relayed into r.res, a failure goes to r.onFail.
+   * headersTimeoutMs: the try's own limit for the response headers (a per-try timeout);
+   * extra: [name, value, …] added to the response (a balancer's Set-Cookie).
+   */
+  send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): Exchange;
+  /** Only these endpoints are still routed: the others' connections close once idle. */
+  retain(keys: ReadonlySet<string>): void;
+  /** The endpoint is gone: every try in flight to it fails with err now. */
+  abandon(key: string, err: Error): void;
+  /** Close idle connections now, busy ones when their try ends. Safe twice. */
+  close(): Promise<void>;
+  /** Cut every connection and try. Safe twice. */
+  destroy(): Promise<void>;
+}
