@@ -54,9 +54,11 @@ const farm = await startFarmProcess({
 });
 const api = farmApi(farm.apiUrl, farm.token);
 let lastTree: ProcessSample[] = [];
+let interrupted = false;
 const stop = once(() => shutDown(farm, lastTree));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    interrupted = true;
     console.log(`\n${signal}: stopping the farm and removing ${farm.dir}`);
     void stop().finally(() => process.exit(130));
   });
@@ -67,7 +69,7 @@ try {
   if (APPS > 0) await appSites(api, farm);
 } catch (err) {
   process.exitCode = 1;
-  console.error(`failed: ${(err as Error).stack ?? String(err)}`);
+  if (!interrupted) console.error(`failed: ${(err as Error).stack ?? String(err)}`); // else: the farm going away mid-call
 } finally {
   await stop();
 }
