@@ -17,7 +17,8 @@
 // CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5),
 // KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed).
 // With a `corral up` that has --static-pools (pooled static hosting) the bench turns it on
-// and says so. Copy the figures into bench/RESULTS.md with the date and machine.
+// (STATIC_POOLS=0: not) and says which mode ran. Copy the figures into bench/RESULTS.md
+// with the date and machine.
 import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packDirectory } from '../src/lib/tarball.ts';
@@ -40,12 +41,13 @@ const IDLE_MS = durationMs(process.env.IDLE ?? '2s');
 const WAKE_GROUP = int(process.env.WAKE_GROUP, 5);
 const MIB = 1024;
 
-const pooled = (await runCli(['up', '--help'])).stdout.includes('--static-pools');
+const poolsFlag = (await runCli(['up', '--help'])).stdout.includes('--static-pools');
+const pooled = poolsFlag && process.env.STATIC_POOLS !== '0';
 const maxVs = Math.min(10_000, N + APPS + 16);
 console.log(`density bench: ${N} static sites, ${APPS} app sites (wake ${WAKE}), ${RUNTIME} runtime, ${PER_CUSTOMER} sites per customer, ${CONCURRENCY} API calls in flight`);
 console.log(pooled
   ? 'mode: pooled static hosting (corral up --static-pools: one web-runtime VS per customer per engine)'
-  : 'mode: one VS per static site (this corral up has no --static-pools)');
+  : `mode: one VS per static site (${poolsFlag ? 'STATIC_POOLS=0' : 'this corral up has no --static-pools'})`);
 if (!pooled && N + APPS > 10_000) console.log(`  note: --max-vs is at most 10000; ${N + APPS - 10_000} sites will wait unplaced`);
 console.log('sites are made through the REST API in parallel, not with the CLI (a Node start per command would dominate)');
 
