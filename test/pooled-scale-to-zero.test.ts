@@ -3,6 +3,7 @@
 // other site); ten concurrent first requests are held by the router and all served once
 // the wake puts the entry back in the same pool VS (same pid: a table swap, no VS start).
 // A customer's only site going idle takes its pool with it; a wake assigns one again.
+// `corral logs` of a pooled site, for its customer: the pool VS's lines, saying so first.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
@@ -19,11 +20,12 @@ const IDLE_S = 2;
 describe('pooled static sites scaling to zero (corral up --static-pools)', () => {
   let farm: FarmProcess;
   let work = '';
+  const tokens: Record<string, string> = {};
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-pool-zero-'));
     farm = await startFarmProcess({ extraArgs: ['--static-pools'] });
-    for (const c of ['acme', 'solo']) await ok(farm.cli(['customer', 'create', c]));
+    for (const c of ['acme', 'solo']) tokens[c] = /token: (\S+)/.exec((await ok(farm.cli(['customer', 'create', c]))).stdout)![1]!;
   });
   after(async () => {
     await farm?.stop();
@@ -71,6 +73,18 @@ describe('pooled static sites scaling to zero (corral up --static-pools)', () =>
     const replies = await Promise.all(Array.from({ length: 5 }, () => fresh(farm.routerUrl, 'alone.test')));
     assert.deepEqual(replies.map((r) => `${r.status} ${r.body}`), Array(5).fill('200 alone page'));
     assert.deepEqual((await poolOf('solo')).map((v) => v.pool), [['alone']]);
+  });
+
+  it('corral logs of a pooled site, as its customer: a first line naming the pool VS, then the web runtime\'s lines', async () => {
+    const [pool] = await poolOf('acme');
+    const { stdout } = await ok(farm.cli(['logs', 'keep', '--source', 'app', '-n', '50'], { token: tokens.acme }));
+    const lines = stdout.split('\n').filter(Boolean);
+    assert.match(lines[0]!, new RegExp(`^corral \\| keep is pooled: the lines below are those of pool VS ${pool!.vs} \\(engine \\S+\\), serving every pooled static site of acme there$`));
+    assert.ok(lines.length > 1, stdout);
+    assert.ok(lines.slice(1).every((l) => l.startsWith(`${pool!.vs} | `)), stdout);
+    assert.ok(lines.some((l) => /web runtime listening|site table loaded/.test(l)), stdout);
+    const other = await farm.cli(['logs', 'keep'], { token: tokens.solo });
+    assert.notEqual(other.code, 0, "another customer's site is not found");
   });
 });
 
