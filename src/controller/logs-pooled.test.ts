@@ -42,7 +42,10 @@ test('a pooled site\'s logs: a first line naming its pool VS, then the pool\'s l
   assert.equal((await globex.get('/v1/sites/blog/logs')).status, 404, "another customer's site stays unseen");
   assert.doesNotMatch((await globex.get('/v1/sites/shop/logs')).body, /acme/);
 
-  // not in any pool now (scaled to zero, not yet placed): no note, no lines
+  // in no pool now (scaled to zero, not yet placed): says so, no lines
   assert.equal((await acme.post('/v1/sites', staticSite('idle', { pooled: true }))).status, 201);
-  assert.equal((await acme.get('/v1/sites/idle/logs')).body, '');
+  assert.equal((await acme.get('/v1/sites/idle/logs')).body, 'corral | idle is pooled and no pool VS holds it now (scaled to zero, or not placed yet)\n');
+  // a site not pooled: no note, as before
+  assert.equal((await acme.post('/v1/sites', staticSite('own'))).status, 201);
+  assert.equal((await acme.get('/v1/sites/own/logs')).body, '');
 });

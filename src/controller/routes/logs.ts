@@ -13,6 +13,7 @@ import { parseStamped } from '../../lib/stamped-line.ts';
 import { principalOf, scopeOf, type Scope } from '../access.ts';
 import { NotImplementedError } from '../errors.ts';
 import { farmView, siteViews } from '../farm-view.ts';
+import { isPooled } from '../plan-pool.ts';
 import { createLogStream, prefixLine } from '../log-stream.ts';
 import { LogsQuery, SiteParams } from '../schemas.ts';
 import type { Site, VirtualServerView } from '../../model/index.ts';
@@ -90,10 +91,10 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
   });
 };
 
-/** The first line for a site served by pool VSs: whose lines follow. */
+/** The first line for a pooled site: whose lines follow (its pool VSs'), or that none holds it now. */
 function poolNote(site: Site, views: VirtualServerView[]): string | undefined {
   const pools = views.filter((v) => v.pool);
-  if (pools.length === 0) return undefined;
+  if (pools.length === 0) return isPooled(site) && views.length === 0 ? `${site.name} is pooled and no pool VS holds it now (scaled to zero, or not placed yet)` : undefined;
   const which = pools.map((v) => `${v.vs} (engine ${v.engine})`).join(', ');
   return `${site.name} is pooled: the lines below are those of pool ${pools.length === 1 ? 'VS' : 'VSs'} ${which}, serving every pooled static site of ${site.customer} there`;
 }
