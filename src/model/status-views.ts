@@ -62,4 +62,6 @@ export interface FarmStatus {
   virtualServers: VirtualServerView[];
   /** The leading controller, for admins, on a farm of several (none while an election runs). */
   leader?: { id: string; url?: string; since: string };
+  /** Pooled sites asking for more replicas than they can have (one per engine taking work): site name → what they can have. */
+  capped?: Record<string, number>;
 }

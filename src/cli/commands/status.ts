@@ -35,11 +35,14 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'SITE', value: (s) => s.name },
         { header: 'KIND', value: (s) => s.kind },
         { header: 'RELEASE', value: (s) => s.release ?? 'none' },
-        { header: 'READY', value: (s) => (s.autoscale ? `${readyOf(s)} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})` : `${readyOf(s)}/${s.replicas}${s.release && readyOf(s) >= s.replicas ? ' ✓' : ''}`) },
+        { header: 'READY', value: (s) => readyText(s, readyOf(s), st.capped?.[s.name]) },
         { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText)) || '-' },
         { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
         { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
       ]);
+      if (st.sites.some((s) => st.capped?.[s.name] !== undefined)) {
+        ctx.print.out(`\n(N asked): a pooled site has at most one replica per engine; it gets more as engines join`);
+      }
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
       if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
       const states = summarize(st.virtualServers.map(stateText));
@@ -72,6 +75,13 @@ export function registerStatus(program: Command, ctx: Context): void {
       ]);
     });
   registerVsExec(vs, ctx);
+}
+
+/** READY: ready/wanted (✓ when all are); a pooled site capped by the engines: ready/what it can have, and what it asked. */
+function readyText(s: Site, ready: number, capped: number | undefined): string {
+  if (s.autoscale) return `${ready} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})`;
+  const wanted = capped ?? s.replicas;
+  return `${ready}/${wanted}${s.release && ready >= wanted ? ' ✓' : ''}${capped !== undefined ? ` (${s.replicas} asked)` : ''}`;
 }
 
 /** A VS's state as shown: "draining" while it keeps its open connections after leaving the route. */

@@ -4,16 +4,19 @@
 // is app, what the API served before (`corral logs` asks for all).
 // `tail` counts lines in total, not per VS. With follow the response stays open,
 // streaming new lines (VSs that start later included), until the client goes away or
-// the controller closes.
+// the controller closes. A pooled site has no VS of its own: its lines are those of
+// the customer's pool VSs that hold it (one web runtime for all the customer's static
+// sites on an engine), and a first line `corral | …` says so.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseStamped } from '../../lib/stamped-line.ts';
 import { principalOf, scopeOf, type Scope } from '../access.ts';
 import { NotImplementedError } from '../errors.ts';
 import { farmView, siteViews } from '../farm-view.ts';
+import { isPooled } from '../plan-pool.ts';
 import { createLogStream, prefixLine } from '../log-stream.ts';
 import { LogsQuery, SiteParams } from '../schemas.ts';
-import type { Site } from '../../model/index.ts';
+import type { Site, VirtualServerView } from '../../model/index.ts';
 import type { RouteDeps } from './deps.ts';
 
 const DEFAULT_TAIL = 100;
@@ -34,7 +37,8 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     for (const end of [...following]) end();
   });
 
-  const vsNames = async (scope: Scope, site: Site) => siteViews(await farmView(store, scope), site).map((v) => v.vs);
+  const siteVss = async (scope: Scope, site: Site) => siteViews(await farmView(store, scope), site);
+  const vsNames = async (scope: Scope, site: Site) => (await siteVss(scope, site)).map((v) => v.vs);
 
   app.get('/v1/sites/:name/logs', { schema: { params: SiteParams, querystring: LogsQuery } }, async (request, reply) => {
     const p = principalOf(request);
@@ -44,7 +48,10 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     const router = source !== 'app' ? routerLogs : undefined;
     if (source === 'router' && !routerLogs) throw new NotImplementedError('router logs are not available: this controller was started without a router log reader');
     if (source !== 'router' && !engineLogs) throw new NotImplementedError('logs are not available: this controller was started without an engine log reader');
-    const names = app ? await vsNames(scopeOf(p), site) : [];
+    const views = app ? await siteVss(scopeOf(p), site) : [];
+    const names = views.map((v) => v.vs);
+    // a pooled site's lines are its pool VSs' (the customer's own): say so first
+    const note = poolNote(site, views);
     const tail = request.query.tail ?? DEFAULT_TAIL;
 
     // the last `tail` lines of every source, merged by time (stable: a source's own order is kept), the last `tail` of those
@@ -52,7 +59,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     if (app) for (const vs of names) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
     if (router) for (const line of await router.tail(site.name, tail)) entries.push({ ...parseStamped(line), who: 'router' });
     const merged = entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-    const head = merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
+    const head = (note ? prefixLine('corral', note) : '') + merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
     if (request.query.follow !== true) return reply.type(TEXT).send(head);
 
     const out = createLogStream();
@@ -83,3 +90,11 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     out.stream.pipe(reply.raw);
   });
 };
+
+/** The first line for a pooled site: whose lines follow (its pool VSs'), or that none holds it now. */
+function poolNote(site: Site, views: VirtualServerView[]): string | undefined {
+  const pools = views.filter((v) => v.pool);
+  if (pools.length === 0) return isPooled(site) && views.length === 0 ? `${site.name} is pooled and no pool VS holds it now (scaled to zero, or not placed yet)` : undefined;
+  const which = pools.map((v) => `${v.vs} (engine ${v.engine})`).join(', ');
+  return `${site.name} is pooled: the lines below are those of pool ${pools.length === 1 ? 'VS' : 'VSs'} ${which}, serving every pooled static site of ${site.customer} there`;
+}

@@ -11,6 +11,7 @@ import type { Watcher } from '../../store/types.ts';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmView, withUsage } from '../farm-view.ts';
 import { readLeader } from '../leader.ts';
+import { cappedPools } from '../pool-capped.ts';
 import type { RouteDeps } from './deps.ts';
 
 export const TICK_MS = 2_000;
@@ -42,7 +43,8 @@ export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
     let again = false;
     const send = async () => {
       const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);
-      const status: FarmStatus = { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
+      const capped = await cappedPools(store, view.sites);
+      const status: FarmStatus = { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}), ...(capped ? { capped } : {}) };
       const json = JSON.stringify(status);
       if (json === last || ended) return;
       last = json;

@@ -11,8 +11,7 @@ import { keys, type ScaleRecord } from '../../model/index.ts';
 import { readRecord } from '../records.ts';
 import { desiredReplicas } from '../autoscale-rule.ts';
 import { isPooled, poolReplicas } from '../plan-pool.ts';
-import { listRecords } from '../records.ts';
-import type { EngineRecord } from '../../model/index.ts';
+import { cappedPools, takingWork } from '../pool-capped.ts';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage }) => {
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
@@ -36,13 +35,8 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     const scope = scopeOf(principalOf(request));
     // The leading controller, for admins as the engines are (a farm on etcd; none while an election runs, none on `corral up`).
     const [view, leader] = await Promise.all([farmView(store, scope), scope.customer === undefined ? readLeader(store) : undefined]);
-    return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}) };
+    const capped = await cappedPools(store, view.sites);
+    return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}), ...(capped ? { capped } : {}) };
   });
 };
 
-/** The engines as the scheduler sees them: registered, the drained ones marked. */
-async function takingWork(store: RouteDeps['store']): Promise<{ draining?: boolean }[]> {
-  const [engines, drains] = await Promise.all([listRecords<EngineRecord>(store, keys.engines), store.range(keys.engineDrains)]);
-  const drained = new Set(drains.kvs.map((kv) => kv.key.slice(keys.engineDrains.length)));
-  return engines.map((e) => ({ draining: drained.has(e.id) }));
-}
