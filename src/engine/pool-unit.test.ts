@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { logger, silentLogger } from '../lib/log.ts';
@@ -12,7 +12,7 @@ import { waitFor } from '../lib/wait.ts';
 import { keys, type Assignment, type PoolSite, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { buildEngineAgent } from './agent.ts';
-import { poolPath } from './pool-dir.ts';
+import { linkRelease, poolPath } from './pool-dir.ts';
 import { POOL_CAP_MB, poolMemoryBytes } from './pool-unit.ts';
 import { createProcessRuntime } from './process-runtime.ts';
 import { createNamespaceRuntime } from './namespace-runtime.ts';
@@ -26,6 +26,7 @@ const DRAIN_MS = 300;
 const nsSkip = await namespaceSkip();
 
 async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
+  const links: string[] = [];
   const base = await tempDir(t);
   const store = await openSqliteStore(path.join(base, 'store.db'), { leaseCheckIntervalMs: 50 });
   onCleanup(t, () => store.close());
@@ -36,6 +37,10 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
   const dir = path.join(base, 'engine');
   const agent = buildEngineAgent({
     store, engineId: ENGINE, dir, runtime, log: process.env.DEBUG_POOL ? logger("engine") : silentLogger, leaseTtlSeconds: 1, stopGraceMs: 2_000, timing: TIMING, poolDrainMs: DRAIN_MS,
+    poolLink: async (poolDir, sha, releaseDir) => {
+      links.push(sha);
+      await linkRelease(poolDir, sha, releaseDir);
+    },
     fetchBlob: async (sha) => {
       const file = blobs.get(sha);
       if (!file) throw new Error(`no blob ${sha}`);
@@ -65,7 +70,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
       return s && want(s) ? s : undefined;
     }, { what, timeoutMs: 20_000 });
   const assign = (a: Assignment) => store.put(keys.assignment(a.engine, a.vs), JSON.stringify(a));
-  return { dir, store, runtime, release, status, waitStatus, assign };
+  return { dir, store, runtime, release, status, waitStatus, assign, links };
 }
 
 function pool(vs: string, sites: PoolSite[]): Assignment {
@@ -128,6 +133,30 @@ test('a site whose release cannot be fetched is left out; the others are served'
   await f.assign(pool('pool-c1-2', [entry('a', 'v1', a1), entry('b', 'v1', 'f'.repeat(64))]));
   const s = await f.waitStatus('pool-c1-2', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
   assert.equal((await httpGet(s.address!, s.port!, '/', 'a.test')).body, 'a one');
+});
+
+test('a pool of 50 sites given one more links only the new release; the new site answers at once', async (t) => {
+  const f = await farm(t);
+  const sites: PoolSite[] = [];
+  for (let i = 0; i < 50; i++) sites.push(entry(`s${i}`, 'v1', await f.release(`s${i}`, `site ${i}`)));
+  await f.assign(pool('pool-c1-4', sites));
+  const want = Object.fromEntries(sites.map((e) => [e.site, 'v1']));
+  const first = await f.waitStatus('pool-c1-4', sameSites(want), 'the pool serving 50 sites');
+  assert.equal(f.links.length, 50, 'each release linked once');
+  const dir = poolPath(f.dir, 'pool-c1-4');
+  const inodes = async () => Promise.all(sites.map(async (e) => (await stat(path.join(dir, e.sha256))).ino));
+  const before = await inodes();
+
+  const extra = entry('new', 'v1', await f.release('new', 'new site'));
+  const t0 = performance.now();
+  await f.assign(pool('pool-c1-4', [...sites, extra]));
+  const second = await f.waitStatus('pool-c1-4', sameSites({ ...want, 'site-new': 'v1' }), 'the pool serving 51 sites');
+  const ms = performance.now() - t0;
+  assert.equal((await httpGet(second.address!, second.port!, '/', 'new.test')).body, 'new site');
+  assert.deepEqual(f.links.slice(50), [extra.sha256], 'only the new release linked');
+  assert.deepEqual(await inodes(), before, 'the other copies untouched');
+  assert.equal(second.pid, first.pid, 'not restarted');
+  assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
 });
 
 test('the memory limit grows with the sites, up to the cap', () => {

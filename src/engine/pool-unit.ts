@@ -12,7 +12,7 @@
 // where the runtime can (namespace).
 
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { waitFor } from '../lib/wait.ts';
 import type { Assignment, PoolSite, VsStatus } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
@@ -33,6 +33,8 @@ export const POOL_PER_SITE_MB = 1;
 export const POOL_CAP_MB = 512;
 /** How long a release copy no longer in the table stays (in-flight responses finish). */
 export const DEFAULT_POOL_DRAIN_MS = 10_000;
+/** At most this many releases fetched and linked at once by one pool. */
+const LINK_CONCURRENCY = 4;
 /** How long the engine waits for the runtime to show a table it wrote. */
 const CONFIRM_TIMEOUT_MS = 15_000;
 
@@ -45,8 +47,13 @@ export interface PoolUnit extends VsUnit {
   update(assignment: Assignment): void;
 }
 
+/** Makes `<poolDir>/<sha256>/` a copy of the unpacked release (pool-dir.ts `linkRelease`). */
+export type LinkRelease = (poolDir: string, sha256: string, releaseDir: string) => Promise<void>;
+
 export interface PoolUnitOptions extends VsUnitOptions {
   drainMs?: number;
+  /** Default linkRelease; tests count the links through it. */
+  link?: LinkRelease;
 }
 
 /** Same VS, same everything but the sites: an update(), not a replacement. */
@@ -61,6 +68,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   const { log } = opts;
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const drainMs = opts.drainMs ?? DEFAULT_POOL_DRAIN_MS;
+  const link = opts.link ?? linkRelease;
   const cancel = new AbortController();
   const key = randomBytes(16).toString('hex');
   const dir = poolPath(opts.dir, a.vs);
@@ -114,15 +122,18 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     syncing = syncing.then(async () => {
       syncQueued = false;
       if (cancel.signal.aborted) return;
-      const failed = await linkAll(a.pool?.sites ?? []);
+      const want = a.pool?.sites ?? [];
+      const failed = await linkAll(want);
       const before = new Set(written.sites.map((e) => e.root));
-      written = { version: written.version + 1, sites: [...linked.values()].map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      const entries = want.flatMap((w) => linked.get(w.site) ?? []);
+      written = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
       await writeTable(dir, written);
       log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
       for (const sha of before) if (!written.sites.some((e) => e.root === sha)) droppedAt.set(sha, Date.now());
       later(drainMs, () => void prune());
       await resize();
-      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') await confirm();
+      // not awaited: the next batch of changes is linked while the runtime loads this table
+      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') void confirm();
       failures = failed ? failures + 1 : 0;
       if (failed) later(backoffDelay(failures - 1, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs }), () => void sync());
     }).catch((err: unknown) => log.error({ event: 'vs.pool_sync_failed', err, vs: a.vs }, 'pool site table could not be brought up to date'));
@@ -138,24 +149,45 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (removed?.length) log.info({ event: 'vs.pool_releases_removed', vs: a.vs, removed }, "pool's release copies out of its table removed");
   }
 
-  /** Link the wanted releases; sites gone from the pool are dropped. True if any could not be fetched. */
+  /**
+   * Link the wanted releases the pool does not hold yet (one readdir tells which copies are
+   * there), LINK_CONCURRENCY at a time; sites gone from the pool are dropped. True if any
+   * could not be fetched.
+   */
   async function linkAll(want: PoolSite[]): Promise<boolean> {
     let failed = false;
     for (const site of [...linked.keys()]) if (!want.some((e) => e.site === site)) linked.delete(site);
+    const held = await copies(dir);
+    const missing = new Map<string, PoolSite[]>();
     for (const e of want) {
       try {
         assertName('site', e.site);
         assertSha256(e.sha256);
-        await linkRelease(dir, e.sha256, await opts.releases.ensure(e.sha256));
-        linked.set(e.site, e);
       } catch (err) {
         failed = true;
-        const prev = linked.get(e.site);
-        if (prev) linked.set(e.site, { ...prev, domains: e.domains });
-        log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
+        refused(e, err);
+        continue;
       }
+      if (held.has(e.sha256)) linked.set(e.site, e);
+      else missing.set(e.sha256, [...(missing.get(e.sha256) ?? []), e]);
     }
+    await eachLimited([...missing], LINK_CONCURRENCY, async ([sha, sites]) => {
+      try {
+        await link(dir, sha, await opts.releases.ensure(sha));
+        for (const e of sites) linked.set(e.site, e);
+      } catch (err) {
+        failed = true;
+        for (const e of sites) refused(e, err);
+      }
+    });
     return failed;
+  }
+
+  /** A site whose release could not be linked keeps its previous one (new domains), or stays out. */
+  function refused(e: PoolSite, err: unknown) {
+    const prev = linked.get(e.site);
+    if (prev) linked.set(e.site, { ...prev, domains: e.domains });
+    log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
   }
 
   /** Wait until the runtime shows the table last written (or a later one), then report its sites. */
@@ -252,4 +284,18 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       return halt(0);
     },
   };
+}
+
+/** The release copies in a pool directory (complete ones: a copy is renamed into place). */
+async function copies(dir: string): Promise<Set<string>> {
+  return new Set((await readdir(dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n)));
+}
+
+/** Run fn over items, at most limit at once. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
