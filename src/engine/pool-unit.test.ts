@@ -9,9 +9,9 @@ import { test, type TestContext } from 'node:test';
 import { logger, silentLogger } from '../lib/log.ts';
 import { packDirectory } from '../lib/tarball.ts';
 import { waitFor } from '../lib/wait.ts';
-import { keys, type Assignment, type PoolSite, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { buildEngineAgent } from './agent.ts';
+import { buildEngineAgent, type EngineAgentOptions } from './agent.ts';
 import { linkRelease, poolPath } from './pool-dir.ts';
 import { POOL_CAP_MB, poolMemoryBytes } from './pool-unit.ts';
 import { createProcessRuntime } from './process-runtime.ts';
@@ -25,7 +25,7 @@ const DRAIN_MS = 300;
 
 const nsSkip = await namespaceSkip();
 
-async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
+async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process', more: Partial<EngineAgentOptions> = {}) {
   const links: string[] = [];
   const base = await tempDir(t);
   const store = await openSqliteStore(path.join(base, 'store.db'), { leaseCheckIntervalMs: 50 });
@@ -46,6 +46,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
       if (!file) throw new Error(`no blob ${sha}`);
       return file;
     },
+    ...more,
   });
   onCleanup(t, () => agent.destroy());
   await agent.start();
@@ -84,7 +85,7 @@ const entry = (site: string, release: string, sha256: string): PoolSite => ({ si
 const sameSites = (want: Record<string, string>) => (s: VsStatus) => s.state === 'ready' && JSON.stringify(s.sites) === JSON.stringify(want);
 
 test('one pool VS serves several sites; its table changes in place: a site re-deployed, one removed, one added', async (t) => {
-  const f = await farm(t);
+  const f = await farm(t, 'process', { poolKeepMs: DRAIN_MS });
   const [a1, a2, b1, c1] = [await f.release('a1', 'a one'), await f.release('a2', 'a two'), await f.release('b1', 'b'), await f.release('c1', 'c')];
   await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
   const first = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
@@ -157,6 +158,32 @@ test('a pool of 50 sites given one more links only the new release; the new site
   assert.deepEqual(await inodes(), before, 'the other copies untouched');
   assert.equal(second.pid, first.pid, 'not restarted');
   assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
+});
+
+test('a copy out of the table is kept for its site coming back; a sweep drops it once no site in the store may come back with it', async (t) => {
+  const f = await farm(t, 'process', { sweepIntervalMs: 100 });
+  const [a1, b1, c1] = [await f.release('a1', 'a'), await f.release('b1', 'b'), await f.release('c1', 'c')];
+  // site-b is in the store with b1 as its release (scaled to zero, it may be woken); site-c is gone
+  const site: Site = { name: 'site-b', customer: 'c1', domains: ['b.test'], kind: 'static', replicas: 0, healthPath: '/', env: {}, release: 'v1', createdAt: '', updatedAt: '' };
+  const rel: Release = { id: 'v1', site: 'site-b', number: 1, sha256: b1, size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
+  await f.store.put(keys.site(site.name), JSON.stringify(site));
+  await f.store.put(keys.release(rel.site, rel.id), JSON.stringify(rel));
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1), entry('b', 'v1', b1), entry('c', 'v1', c1)]));
+  await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1', 'site-b': 'v1', 'site-c': 'v1' }), 'the pool serving a, b and c');
+  const dir = poolPath(f.dir, 'pool-c1-5');
+  const bIno = (await stat(path.join(dir, b1))).ino;
+
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1)]));
+  await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
+  await waitFor(async () => !(await readdir(dir)).includes(c1), { what: "site-c's copy dropped by a sweep after the drain" });
+  assert.ok((await readdir(dir)).includes(b1), "site-b's copy kept");
+
+  const n = f.links.length;
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const back = await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'site-b back');
+  assert.equal(f.links.length, n, 'site-b back without a link');
+  assert.equal((await stat(path.join(dir, b1))).ino, bIno, 'the same copy');
+  assert.equal((await httpGet(back.address!, back.port!, '/', 'b.test')).body, 'b');
 });
 
 test('the memory limit grows with the sites, up to the cap', () => {
