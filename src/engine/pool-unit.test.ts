@@ -12,7 +12,7 @@ import { waitFor } from '../lib/wait.ts';
 import { keys, type Assignment, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { buildEngineAgent, type EngineAgentOptions } from './agent.ts';
-import { linkRelease, poolPath } from './pool-dir.ts';
+import { linkRelease, poolPath, tableVersion } from './pool-dir.ts';
 import { POOL_CAP_MB, poolMemoryBytes } from './pool-unit.ts';
 import { createProcessRuntime } from './process-runtime.ts';
 import { createNamespaceRuntime } from './namespace-runtime.ts';
@@ -147,6 +147,7 @@ test('a pool of 50 sites given one more links only the new release; the new site
   const dir = poolPath(f.dir, 'pool-c1-4');
   const inodes = async () => Promise.all(sites.map(async (e) => (await stat(path.join(dir, e.sha256))).ino));
   const before = await inodes();
+  const version = await tableVersion(dir);
 
   const extra = entry('new', 'v1', await f.release('new', 'new site'));
   const t0 = performance.now();
@@ -156,6 +157,7 @@ test('a pool of 50 sites given one more links only the new release; the new site
   assert.equal((await httpGet(second.address!, second.port!, '/', 'new.test')).body, 'new site');
   assert.deepEqual(f.links.slice(50), [extra.sha256], 'only the new release linked');
   assert.deepEqual(await inodes(), before, 'the other copies untouched');
+  assert.equal(await tableVersion(dir), version + 1, 'one table written for the change');
   assert.equal(second.pid, first.pid, 'not restarted');
   assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
 });

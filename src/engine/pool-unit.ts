@@ -137,7 +137,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const want = a.pool?.sites ?? [];
       const failed = await linkAll(want);
       const before = new Set(written.sites.map((e) => e.root));
-      const entries = want.flatMap((w) => linked.get(w.site) ?? []);
+      const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
       written = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
       await writeTable(dir, written);
       log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
