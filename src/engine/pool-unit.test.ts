@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
 import { logger, silentLogger } from '../lib/log.ts';
 import { packDirectory } from '../lib/tarball.ts';
 import { waitFor } from '../lib/wait.ts';
@@ -160,6 +161,45 @@ test('a pool of 50 sites given one more links only the new release; the new site
   assert.equal(await tableVersion(dir), version + 1, 'one table written for the change');
   assert.equal(second.pid, first.pid, 'not restarted');
   assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
+});
+
+test('changes arriving while a batch links are coalesced: one table for all of them, the latest wins', async (t) => {
+  const records: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  let slow = '';
+  let blocked = false;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const f = await farm(t, 'process', {
+    log,
+    poolLink: async (poolDir, sha, releaseDir) => {
+      if (sha === slow) {
+        blocked = true;
+        await gate;
+      }
+      await linkRelease(poolDir, sha, releaseDir);
+    },
+  });
+  const s: PoolSite[] = [];
+  for (let i = 0; i < 5; i++) s.push(entry(`s${i}`, 'v1', await f.release(`s${i}`, `site ${i}`)));
+  await f.assign(pool('pool-c1-6', [s[0]!]));
+  await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1' }), 'the pool serving s0');
+  const dir = poolPath(f.dir, 'pool-c1-6');
+  const changes = () => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === 'pool-c1-6').length;
+
+  slow = s[1]!.sha256;
+  await f.assign(pool('pool-c1-6', [s[0]!, s[1]!]));
+  await waitFor(() => blocked, { what: "s1's link under way" });
+  const version = await tableVersion(dir);
+  const later = [[s[0]!, s[1]!, s[2]!], [s[0]!, s[1]!, s[2]!, s[3]!], [s[0]!, s[2]!, s[3]!, s[4]!]];
+  for (const sites of later) {
+    const n = changes();
+    await f.assign(pool('pool-c1-6', sites));
+    await waitFor(() => changes() > n, { what: 'the change handed to the pool' });
+  }
+  open();
+  await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1', 'site-s2': 'v1', 'site-s3': 'v1', 'site-s4': 'v1' }), 'the latest sites served');
+  assert.equal(await tableVersion(dir), version + 2, 'the batch under way, then one table for the three changes made meanwhile');
 });
 
 test('a copy out of the table is kept for its site coming back; a sweep drops it once no site in the store may come back with it', async (t) => {
