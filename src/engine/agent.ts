@@ -19,7 +19,7 @@ import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
 import type { SupervisorTiming, VsSnapshot } from './supervisor.ts';
 import { createVsUnit, type VsUnit } from './vs-unit.ts';
-import { createPoolUnit, samePool, type PoolUnit } from './pool-unit.ts';
+import { createPoolUnit, samePool, type LinkRelease, type PoolUnit } from './pool-unit.ts';
 import { removePools } from './pool-dir.ts';
 import { sleep } from './sleep.ts';
 
@@ -51,6 +51,10 @@ export interface EngineAgentOptions {
   maxConcurrentStarts?: number;
   /** A pool VS keeps a release copy this long after it left its table (pool-unit.ts); default 10 s. */
   poolDrainMs?: number;
+  /** A pool VS keeps a release copy out of its table this long for its site coming back (pool-unit.ts); default 10 min. */
+  poolKeepMs?: number;
+  /** How a pool VS copies a release into its directory; default pool-dir.ts linkRelease (tests count the calls). */
+  poolLink?: LinkRelease;
 }
 
 export interface EngineAgent {
@@ -108,7 +112,10 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     },
   });
   const statuses = createStatusWriter({ store, engineId, leaseId: () => lease.id, log });
-  const janitor = createDiskJanitor({ dir: opts.dir, store, releases, inUse, log, ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}) });
+  const trimPools = async (keep: ReadonlySet<string>) => {
+    await Promise.all([...units.values()].map((u) => ('trim' in u ? u.trim(keep) : undefined)));
+  };
+  const janitor = createDiskJanitor({ dir: opts.dir, store, releases, inUse, log, trimPools, ...(opts.sweepIntervalMs !== undefined ? { intervalMs: opts.sweepIntervalMs } : {}) });
 
   // What this engine's VSs use: every unit (stopping ones too) and every assignment.
   function inUse(): InUse {
@@ -143,7 +150,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
 
   function startUnit(assignment: Assignment) {
     const unitOpts = { assignment, engineId, dir: opts.dir, runtime, releases, statuses, log, timing: opts.timing, startGate };
-    const unit = assignment.pool ? createPoolUnit({ ...unitOpts, ...(opts.poolDrainMs !== undefined ? { drainMs: opts.poolDrainMs } : {}) }) : createVsUnit(unitOpts);
+    const unit = assignment.pool ? createPoolUnit({ ...unitOpts, ...(opts.poolDrainMs !== undefined ? { drainMs: opts.poolDrainMs } : {}), ...(opts.poolKeepMs !== undefined ? { keepMs: opts.poolKeepMs } : {}), ...(opts.poolLink ? { link: opts.poolLink } : {}) }) : createVsUnit(unitOpts);
     units.set(assignment.vs, unit);
     log.info({ event: 'vs.assigned', vs: assignment.vs, site: assignment.site, release: assignment.release }, 'virtual server assigned');
     unit.start();

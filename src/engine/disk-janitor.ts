@@ -20,7 +20,8 @@
 //
 // Unpacked releases kept: those of this engine's assignments, and the current and
 // previous release of every site in the store (a rollback starts without fetching and
-// unpacking again); the rest (older releases, deleted sites') are removed.
+// unpacking again); the rest (older releases, deleted sites') are removed, and so are the
+// pools' idle copies of them (trimPools).
 
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -88,6 +89,8 @@ export interface DiskJanitorOptions {
   log: Logger;
   /** Default 10 minutes. */
   intervalMs?: number;
+  /** Each sweep: pool VSs drop their idle release copies of releases not kept (pool-unit.ts `trim`). */
+  trimPools?: (keep: ReadonlySet<string>) => Promise<void>;
 }
 
 /** The decision, pure: what is neither live in the store nor used here goes. A log without a meta file is kept (its site is unknown). */
@@ -139,6 +142,7 @@ export function createDiskJanitor(opts: DiskJanitorOptions): DiskJanitor {
     const keep = new Set([...plan.keepReleases, ...opts.inUse().releases]);
     const pruned = await opts.releases.prune(keep);
     if (pruned.length > 0) log.info({ event: 'engine.releases_pruned', releases: pruned }, 'unused releases removed');
+    await opts.trimPools?.(keep);
   }
 
   const sweeper: Sweeper = createSweeper({

@@ -1,5 +1,5 @@
 // A pool VS's directory, `<dir>/pools/<vs>/`: its web runtime's table file and one
-// hard-linked copy (`cp -al`, a plain copy across filesystems) of each release it serves,
+// hard-linked copy (hardlink-tree.ts, in-process; `cp -a` across filesystems) of each release it serves,
 // `<sha256>/`. The guest sees only this directory (read-only), never the engine's
 // releases/ folder, which holds other customers' releases too.
 
@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { hardlinkTree } from './hardlink-tree.ts';
 import { assertName, assertSha256 } from './paths.ts';
 
 const run = promisify(execFile);
@@ -34,7 +35,9 @@ export async function linkRelease(poolDir: string, sha256: string, releaseDir: s
   await mkdir(poolDir, { recursive: true });
   const tmp = path.join(poolDir, `.${sha256}.partial-${process.pid}-${Date.now()}`);
   try {
-    await run('cp', ['-al', releaseDir, tmp]).catch(async () => {
+    await hardlinkTree(releaseDir, tmp).catch(async (err: unknown) => {
+      // another filesystem (or links refused there): a plain copy
+      if (!['EXDEV', 'EPERM', 'EMLINK'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
       await rm(tmp, { recursive: true, force: true });
       await run('cp', ['-a', releaseDir, tmp]);
     });

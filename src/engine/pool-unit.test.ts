@@ -3,16 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
 import { logger, silentLogger } from '../lib/log.ts';
 import { packDirectory } from '../lib/tarball.ts';
 import { waitFor } from '../lib/wait.ts';
-import { keys, type Assignment, type PoolSite, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { buildEngineAgent } from './agent.ts';
-import { poolPath } from './pool-dir.ts';
+import { buildEngineAgent, type EngineAgentOptions } from './agent.ts';
+import { linkRelease, poolPath, tableVersion } from './pool-dir.ts';
 import { POOL_CAP_MB, poolMemoryBytes } from './pool-unit.ts';
 import { createProcessRuntime } from './process-runtime.ts';
 import { createNamespaceRuntime } from './namespace-runtime.ts';
@@ -25,7 +26,8 @@ const DRAIN_MS = 300;
 
 const nsSkip = await namespaceSkip();
 
-async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
+async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process', more: Partial<EngineAgentOptions> = {}) {
+  const links: string[] = [];
   const base = await tempDir(t);
   const store = await openSqliteStore(path.join(base, 'store.db'), { leaseCheckIntervalMs: 50 });
   onCleanup(t, () => store.close());
@@ -36,11 +38,16 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
   const dir = path.join(base, 'engine');
   const agent = buildEngineAgent({
     store, engineId: ENGINE, dir, runtime, log: process.env.DEBUG_POOL ? logger("engine") : silentLogger, leaseTtlSeconds: 1, stopGraceMs: 2_000, timing: TIMING, poolDrainMs: DRAIN_MS,
+    poolLink: async (poolDir, sha, releaseDir) => {
+      links.push(sha);
+      await linkRelease(poolDir, sha, releaseDir);
+    },
     fetchBlob: async (sha) => {
       const file = blobs.get(sha);
       if (!file) throw new Error(`no blob ${sha}`);
       return file;
     },
+    ...more,
   });
   onCleanup(t, () => agent.destroy());
   await agent.start();
@@ -65,7 +72,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process') {
       return s && want(s) ? s : undefined;
     }, { what, timeoutMs: 20_000 });
   const assign = (a: Assignment) => store.put(keys.assignment(a.engine, a.vs), JSON.stringify(a));
-  return { dir, store, runtime, release, status, waitStatus, assign };
+  return { dir, store, runtime, release, status, waitStatus, assign, links };
 }
 
 function pool(vs: string, sites: PoolSite[]): Assignment {
@@ -79,7 +86,7 @@ const entry = (site: string, release: string, sha256: string): PoolSite => ({ si
 const sameSites = (want: Record<string, string>) => (s: VsStatus) => s.state === 'ready' && JSON.stringify(s.sites) === JSON.stringify(want);
 
 test('one pool VS serves several sites; its table changes in place: a site re-deployed, one removed, one added', async (t) => {
-  const f = await farm(t);
+  const f = await farm(t, 'process', { poolKeepMs: DRAIN_MS });
   const [a1, a2, b1, c1] = [await f.release('a1', 'a one'), await f.release('a2', 'a two'), await f.release('b1', 'b'), await f.release('c1', 'c')];
   await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
   const first = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
@@ -128,6 +135,97 @@ test('a site whose release cannot be fetched is left out; the others are served'
   await f.assign(pool('pool-c1-2', [entry('a', 'v1', a1), entry('b', 'v1', 'f'.repeat(64))]));
   const s = await f.waitStatus('pool-c1-2', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
   assert.equal((await httpGet(s.address!, s.port!, '/', 'a.test')).body, 'a one');
+});
+
+test('a pool of 50 sites given one more links only the new release; the new site answers at once', async (t) => {
+  const f = await farm(t);
+  const sites: PoolSite[] = [];
+  for (let i = 0; i < 50; i++) sites.push(entry(`s${i}`, 'v1', await f.release(`s${i}`, `site ${i}`)));
+  await f.assign(pool('pool-c1-4', sites));
+  const want = Object.fromEntries(sites.map((e) => [e.site, 'v1']));
+  const first = await f.waitStatus('pool-c1-4', sameSites(want), 'the pool serving 50 sites');
+  assert.equal(f.links.length, 50, 'each release linked once');
+  const dir = poolPath(f.dir, 'pool-c1-4');
+  const inodes = async () => Promise.all(sites.map(async (e) => (await stat(path.join(dir, e.sha256))).ino));
+  const before = await inodes();
+  const version = await tableVersion(dir);
+
+  const extra = entry('new', 'v1', await f.release('new', 'new site'));
+  const t0 = performance.now();
+  await f.assign(pool('pool-c1-4', [...sites, extra]));
+  const second = await f.waitStatus('pool-c1-4', sameSites({ ...want, 'site-new': 'v1' }), 'the pool serving 51 sites');
+  const ms = performance.now() - t0;
+  assert.equal((await httpGet(second.address!, second.port!, '/', 'new.test')).body, 'new site');
+  assert.deepEqual(f.links.slice(50), [extra.sha256], 'only the new release linked');
+  assert.deepEqual(await inodes(), before, 'the other copies untouched');
+  assert.equal(await tableVersion(dir), version + 1, 'one table written for the change');
+  assert.equal(second.pid, first.pid, 'not restarted');
+  assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
+});
+
+test('changes arriving while a batch links are coalesced: one table for all of them, the latest wins', async (t) => {
+  const records: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  let slow = '';
+  let blocked = false;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const f = await farm(t, 'process', {
+    log,
+    poolLink: async (poolDir, sha, releaseDir) => {
+      if (sha === slow) {
+        blocked = true;
+        await gate;
+      }
+      await linkRelease(poolDir, sha, releaseDir);
+    },
+  });
+  const s: PoolSite[] = [];
+  for (let i = 0; i < 5; i++) s.push(entry(`s${i}`, 'v1', await f.release(`s${i}`, `site ${i}`)));
+  await f.assign(pool('pool-c1-6', [s[0]!]));
+  await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1' }), 'the pool serving s0');
+  const dir = poolPath(f.dir, 'pool-c1-6');
+  const changes = () => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === 'pool-c1-6').length;
+
+  slow = s[1]!.sha256;
+  await f.assign(pool('pool-c1-6', [s[0]!, s[1]!]));
+  await waitFor(() => blocked, { what: "s1's link under way" });
+  const version = await tableVersion(dir);
+  const later = [[s[0]!, s[1]!, s[2]!], [s[0]!, s[1]!, s[2]!, s[3]!], [s[0]!, s[2]!, s[3]!, s[4]!]];
+  for (const sites of later) {
+    const n = changes();
+    await f.assign(pool('pool-c1-6', sites));
+    await waitFor(() => changes() > n, { what: 'the change handed to the pool' });
+  }
+  open();
+  await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1', 'site-s2': 'v1', 'site-s3': 'v1', 'site-s4': 'v1' }), 'the latest sites served');
+  assert.equal(await tableVersion(dir), version + 2, 'the batch under way, then one table for the three changes made meanwhile');
+});
+
+test('a copy out of the table is kept for its site coming back; a sweep drops it once no site in the store may come back with it', async (t) => {
+  const f = await farm(t, 'process', { sweepIntervalMs: 100 });
+  const [a1, b1, c1] = [await f.release('a1', 'a'), await f.release('b1', 'b'), await f.release('c1', 'c')];
+  // site-b is in the store with b1 as its release (scaled to zero, it may be woken); site-c is gone
+  const site: Site = { name: 'site-b', customer: 'c1', domains: ['b.test'], kind: 'static', replicas: 0, healthPath: '/', env: {}, release: 'v1', createdAt: '', updatedAt: '' };
+  const rel: Release = { id: 'v1', site: 'site-b', number: 1, sha256: b1, size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
+  await f.store.put(keys.site(site.name), JSON.stringify(site));
+  await f.store.put(keys.release(rel.site, rel.id), JSON.stringify(rel));
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1), entry('b', 'v1', b1), entry('c', 'v1', c1)]));
+  await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1', 'site-b': 'v1', 'site-c': 'v1' }), 'the pool serving a, b and c');
+  const dir = poolPath(f.dir, 'pool-c1-5');
+  const bIno = (await stat(path.join(dir, b1))).ino;
+
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1)]));
+  await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
+  await waitFor(async () => !(await readdir(dir)).includes(c1), { what: "site-c's copy dropped by a sweep after the drain" });
+  assert.ok((await readdir(dir)).includes(b1), "site-b's copy kept");
+
+  const n = f.links.length;
+  await f.assign(pool('pool-c1-5', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const back = await f.waitStatus('pool-c1-5', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'site-b back');
+  assert.equal(f.links.length, n, 'site-b back without a link');
+  assert.equal((await stat(path.join(dir, b1))).ino, bIno, 'the same copy');
+  assert.equal((await httpGet(back.address!, back.port!, '/', 'b.test')).body, 'b');
 });
 
 test('the memory limit grows with the sites, up to the cap', () => {

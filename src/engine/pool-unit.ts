@@ -6,13 +6,16 @@
 // rewritten atomically with a higher version, and once the runtime answers that version on
 // /.corral/sites the VS status shows `sites: { site: release }` — what the controller
 // routes by. The VS is never restarted for a table change; release copies no longer in
-// the table are removed after drainMs (requests in flight finish on them). A release
+// the table are kept keepMs (10 min: a site scaled to zero and woken within minutes comes
+// back without a fetch or a link), at least drainMs (requests in flight finish on them),
+// and a sweep of the disk janitor drops a drained one at once when its release is no
+// longer one a site in the store may come back with (trim). A release
 // that cannot be fetched keeps the site's previous one (or leaves the site out), and is
 // retried with backoff. Memory limit: poolMemoryBytes(sites), raised or lowered in place
 // where the runtime can (namespace).
 
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { waitFor } from '../lib/wait.ts';
 import type { Assignment, PoolSite, VsStatus } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
@@ -33,6 +36,10 @@ export const POOL_PER_SITE_MB = 1;
 export const POOL_CAP_MB = 512;
 /** How long a release copy no longer in the table stays (in-flight responses finish). */
 export const DEFAULT_POOL_DRAIN_MS = 10_000;
+/** How long a release copy no longer in the table is kept for its site coming back (at least the drain). */
+export const DEFAULT_POOL_KEEP_MS = 10 * 60_000;
+/** At most this many releases fetched and linked at once by one pool. */
+const LINK_CONCURRENCY = 4;
 /** How long the engine waits for the runtime to show a table it wrote. */
 const CONFIRM_TIMEOUT_MS = 15_000;
 
@@ -43,10 +50,19 @@ export function poolMemoryBytes(sites: number): number {
 export interface PoolUnit extends VsUnit {
   /** The pool's assignment changed only in its sites: apply the new table without a restart. */
   update(assignment: Assignment): void;
+  /** Remove now the drained copies out of the table whose release is not in keep (the disk janitor's sweep). */
+  trim(keep: ReadonlySet<string>): Promise<void>;
 }
+
+/** Makes `<poolDir>/<sha256>/` a copy of the unpacked release (pool-dir.ts `linkRelease`). */
+export type LinkRelease = (poolDir: string, sha256: string, releaseDir: string) => Promise<void>;
 
 export interface PoolUnitOptions extends VsUnitOptions {
   drainMs?: number;
+  /** Default DEFAULT_POOL_KEEP_MS; never less than drainMs. */
+  keepMs?: number;
+  /** Default linkRelease; tests count the links through it. */
+  link?: LinkRelease;
 }
 
 /** Same VS, same everything but the sites: an update(), not a replacement. */
@@ -61,6 +77,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   const { log } = opts;
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const drainMs = opts.drainMs ?? DEFAULT_POOL_DRAIN_MS;
+  const keepMs = Math.max(opts.keepMs ?? DEFAULT_POOL_KEEP_MS, drainMs);
+  const link = opts.link ?? linkRelease;
   const cancel = new AbortController();
   const key = randomBytes(16).toString('hex');
   const dir = poolPath(opts.dir, a.vs);
@@ -79,8 +97,10 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   let syncQueued = false;
   let failures = 0;
   const timers = new Set<NodeJS.Timeout>();
-  /** Release copies out of the table, and since when: removed once drainMs has passed. */
+  /** Release copies out of the table, and since when: removed once keepMs has passed. */
   const droppedAt = new Map<string, number>();
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let pruneDue = Infinity;
 
   function report(s: VsSnapshot) {
     snapshot = s;
@@ -114,48 +134,106 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     syncing = syncing.then(async () => {
       syncQueued = false;
       if (cancel.signal.aborted) return;
-      const failed = await linkAll(a.pool?.sites ?? []);
+      const want = a.pool?.sites ?? [];
+      const failed = await linkAll(want);
       const before = new Set(written.sites.map((e) => e.root));
-      written = { version: written.version + 1, sites: [...linked.values()].map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
+      written = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
       await writeTable(dir, written);
       log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
-      for (const sha of before) if (!written.sites.some((e) => e.root === sha)) droppedAt.set(sha, Date.now());
-      later(drainMs, () => void prune());
+      const now = Date.now();
+      const inTable = new Set(written.sites.map((e) => e.root));
+      // copies out of the table, those an agent restarted over this pool found too
+      for (const sha of new Set([...before, ...(await copies(dir))])) if (!inTable.has(sha) && !droppedAt.has(sha)) droppedAt.set(sha, now);
+      schedulePrune();
       await resize();
-      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') await confirm();
+      // not awaited: the next batch of changes is linked while the runtime loads this table
+      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') void confirm();
       failures = failed ? failures + 1 : 0;
       if (failed) later(backoffDelay(failures - 1, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs }), () => void sync());
     }).catch((err: unknown) => log.error({ event: 'vs.pool_sync_failed', err, vs: a.vs }, 'pool site table could not be brought up to date'));
     return syncing;
   }
 
-  /** Remove the release copies out of the table for drainMs (never one back in it). */
-  async function prune(): Promise<void> {
-    const keep = new Set([...linked.values()].map((e) => e.sha256));
-    for (const [sha, at] of droppedAt) if (keep.has(sha) || Date.now() - at >= drainMs) droppedAt.delete(sha);
-    for (const sha of droppedAt.keys()) keep.add(sha);
-    const removed = await removeReleases(dir, keep).catch((err: unknown) => void log.warn({ event: 'vs.pool_prune_failed', err, vs: a.vs }, "pool's old release copies could not be removed"));
-    if (removed?.length) log.info({ event: 'vs.pool_releases_removed', vs: a.vs, removed }, "pool's release copies out of its table removed");
+  /** Prune when the oldest copy out of the table has been kept keepMs. */
+  function schedulePrune() {
+    if (droppedAt.size === 0 || cancel.signal.aborted) return;
+    const due = Math.min(...droppedAt.values()) + keepMs;
+    if (due >= pruneDue) return;
+    if (pruneTimer) {
+      clearTimeout(pruneTimer);
+      timers.delete(pruneTimer);
+    }
+    pruneDue = due;
+    const t = (pruneTimer = setTimeout(() => {
+      timers.delete(t);
+      pruneTimer = undefined;
+      pruneDue = Infinity;
+      if (!cancel.signal.aborted) void prune();
+    }, Math.max(0, due - Date.now())));
+    timers.add(t);
   }
 
-  /** Link the wanted releases; sites gone from the pool are dropped. True if any could not be fetched. */
+  /**
+   * Remove the copies out of the table for keepMs — or, given the releases the disk janitor
+   * keeps, for drainMs and not among them —, never one back in it. In the sync chain, so
+   * never a copy being linked.
+   */
+  function prune(janitorKeeps?: ReadonlySet<string>): Promise<void> {
+    syncing = syncing.then(async () => {
+      const keep = new Set([...linked.values()].map((e) => e.sha256));
+      const now = Date.now();
+      for (const [sha, at] of droppedAt) {
+        const age = now - at;
+        if (keep.has(sha) || age >= keepMs || (janitorKeeps && age >= drainMs && !janitorKeeps.has(sha))) droppedAt.delete(sha);
+      }
+      for (const sha of droppedAt.keys()) keep.add(sha);
+      const removed = await removeReleases(dir, keep).catch((err: unknown) => void log.warn({ event: 'vs.pool_prune_failed', err, vs: a.vs }, "pool's old release copies could not be removed"));
+      if (removed?.length) log.info({ event: 'vs.pool_releases_removed', vs: a.vs, removed }, "pool's release copies out of its table removed");
+      schedulePrune();
+    }).catch((err: unknown) => log.warn({ event: 'vs.pool_prune_failed', err, vs: a.vs }, "pool's old release copies could not be removed"));
+    return syncing;
+  }
+
+  /**
+   * Link the wanted releases the pool does not hold yet (one readdir tells which copies are
+   * there), LINK_CONCURRENCY at a time; sites gone from the pool are dropped. True if any
+   * could not be fetched.
+   */
   async function linkAll(want: PoolSite[]): Promise<boolean> {
     let failed = false;
     for (const site of [...linked.keys()]) if (!want.some((e) => e.site === site)) linked.delete(site);
+    const held = await copies(dir);
+    const missing = new Map<string, PoolSite[]>();
     for (const e of want) {
       try {
         assertName('site', e.site);
         assertSha256(e.sha256);
-        await linkRelease(dir, e.sha256, await opts.releases.ensure(e.sha256));
-        linked.set(e.site, e);
       } catch (err) {
         failed = true;
-        const prev = linked.get(e.site);
-        if (prev) linked.set(e.site, { ...prev, domains: e.domains });
-        log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
+        refused(e, err);
+        continue;
       }
+      if (held.has(e.sha256)) linked.set(e.site, e);
+      else missing.set(e.sha256, [...(missing.get(e.sha256) ?? []), e]);
     }
+    await eachLimited([...missing], LINK_CONCURRENCY, async ([sha, sites]) => {
+      try {
+        await link(dir, sha, await opts.releases.ensure(sha));
+        for (const e of sites) linked.set(e.site, e);
+      } catch (err) {
+        failed = true;
+        for (const e of sites) refused(e, err);
+      }
+    });
     return failed;
+  }
+
+  /** A site whose release could not be linked keeps its previous one (new domains), or stays out. */
+  function refused(e: PoolSite, err: unknown) {
+    const prev = linked.get(e.site);
+    if (prev) linked.set(e.site, { ...prev, domains: e.domains });
+    log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
   }
 
   /** Wait until the runtime shows the table last written (or a later one), then report its sites. */
@@ -246,10 +324,25 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       log.info({ event: 'vs.pool_changed', vs: a.vs, sites: a.pool?.sites.length ?? 0 }, "pool's sites changed: updating its table in place");
       if (preparing) void preparing.then(() => sync());
     },
+    trim: (keep) => (preparing && !cancel.signal.aborted ? prune(keep) : Promise.resolve()),
     stop: halt,
     kill() {
       silent = true;
       return halt(0);
     },
   };
+}
+
+/** The release copies in a pool directory (complete ones: a copy is renamed into place). */
+async function copies(dir: string): Promise<Set<string>> {
+  return new Set((await readdir(dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n)));
+}
+
+/** Run fn over items, at most limit at once. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
