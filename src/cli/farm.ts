@@ -9,7 +9,6 @@ import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
@@ -26,6 +25,7 @@ import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
+import { hostId } from '../lib/host-id.ts';
 
 export interface FarmOptions {
   dir: string;
@@ -145,7 +145,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       closers.push(() => schedule.close());
     }
 
-    const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
+    const engineId = opts.engineId ?? hostId('engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
     // filled at the router step; the controller asks them on each call

@@ -10,12 +10,12 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startLeaderElection, startReconciler, createEventLog, type AcmeIssuer, type AcmeSettings, type DatabaseUpkeep, type LeaderElection, type Reconciler } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { hostId } from '../lib/host-id.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
@@ -82,7 +82,7 @@ export interface ControllerNode {
 export async function startControllerNode(opts: ControllerNodeOptions): Promise<ControllerNode> {
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('controller');
-  const id = opts.id ?? `${hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 30)}-${process.pid}`;
+  const id = opts.id ?? `${hostId('controller', 30)}-${process.pid}`;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {

@@ -23,9 +23,9 @@
 
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hostname } from 'node:os';
 import { buildEngineAgent, chooseRuntime, GUEST_DB_PORT, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { hostId } from '../lib/host-id.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
@@ -75,7 +75,7 @@ export interface EngineNode {
 }
 
 export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNode> {
-  const id = opts.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
+  const id = opts.id ?? hostId('engine');
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('engine', { engine: id });
   const joined = await joinFarm(opts.join, opts.token, 'engine', id);
