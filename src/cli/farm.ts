@@ -15,7 +15,8 @@ import { openSqliteStore } from '../store/index.ts';
 import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
-import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
+import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
+import { startEnginePart } from '../cluster/index.ts';
 import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, startFarmRouter, STOP_DRAIN_MS } from './farm-router.ts';
@@ -190,23 +191,18 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     }
 
     const dbTarget = db?.service?.server.guestEndpoint('process');
-    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime'), ...(dbTarget ? { database: dbTarget } : {}) });
-    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
-    const runtime = chosen.runtime;
-    engine.runtime = runtime;
-    stack.push('runtime', () => runtime.destroy());
-    const agent = buildEngineAgent({
-      store, engineId, dir: engineDir, runtime, log: partLog('engine'), closeGraceMs: STOP_GRACE_MS,
-      fetchBlob: async (sha256) => blobs.path(sha256),
-      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-      ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+    const { runtime, warning: runtimeWarning } = await startEnginePart(stack, {
+      engineId, dir: engineDir, log: partLog('engine'), runtimeLog: partLog('runtime'),
+      runtime: { want: opts.runtime ?? 'auto', ...(dbTarget ? { database: dbTarget } : {}) },
+      agent: {
+        store, closeGraceMs: STOP_GRACE_MS,
+        fetchBlob: async (sha256) => blobs.path(sha256),
+        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+        ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+      },
+      metrics: true, stopDeadlineMs: STOP_GRACE_MS + STEP_SLACK_MS,
     });
-    await agent.start();
-    stack.push('engine agent', () => agent.close(), { deadlineMs: STOP_GRACE_MS + STEP_SLACK_MS });
-    const drills = await watchDrills(store, agent, partLog('engine'));
-    stack.push('engine drills', () => drills.close());
-    const untrack = trackEngineMetrics(agent, store);
-    stack.push('engine metrics', untrack);
+    engine.runtime = runtime;
 
     const router = await startFarmRouter(store, farmRouterOptions(dir, opts, partLog), routerBoot);
     routerBoot = undefined;
@@ -229,7 +225,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     stack.push('url files', async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
 
     return {
-      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(runtimeWarning ? { runtimeWarning } : {}),
       ...(db ? { database: db.state } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),

@@ -23,7 +23,8 @@
 
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildEngineAgent, chooseRuntime, GUEST_DB_PORT, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
+import { GUEST_DB_PORT, metricsRegistry, type AddressPool, type EngineAgent, type RuntimeChoice } from '../engine/index.ts';
+import { startEnginePart } from './engine-part.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
 import { createShutdownStack } from '../lib/shutdown-stack.ts';
@@ -108,36 +109,31 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       stack.push('database', () => engineDb.close(), { destroy: () => engineDb.destroy(), deadlineMs: DATABASE_STOP_MS });
     }
     const dbTarget = db?.forwarder();
-    const runtimeLog = log.child({ part: 'runtime' });
-    const chosen = await chooseRuntime({
-      want: opts.runtime ?? 'auto', engineDir: dir, log: runtimeLog,
-      ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
-      ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
-      ...(dbTarget ? { database: dbTarget } : {}),
+    const { agent, runtime, warning } = await startEnginePart(stack, {
+      engineId: id, dir, log,
+      runtime: {
+        want: opts.runtime ?? 'auto',
+        ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
+        ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+        ...(dbTarget ? { database: dbTarget } : {}),
+      },
+      ...(opts.address ? { publishAddress: opts.address } : {}),
+      agent: {
+        store,
+        fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
+        // the unpacked release is what runs; a new replica after a prune fetches it again
+        dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
+        leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
+        ...(opts.capacity ? { capacity: opts.capacity } : {}),
+        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+      },
+      metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
     });
-    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
-    const runtime: Runtime = chosen.runtime.name === 'namespace' && opts.address ? publishOn(chosen.runtime, opts.address, runtimeLog) : chosen.runtime;
-    stack.push('runtime', () => runtime.destroy());
-    const agent = buildEngineAgent({
-      store, engineId: id, dir, log,
-      runtime,
-      fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
-      // the unpacked release is what runs; a new replica after a prune fetches it again
-      dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
-      leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
-      ...(opts.capacity ? { capacity: opts.capacity } : {}),
-      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-    });
-    await agent.start();
-    stack.push('engine agent', () => agent.close(), { destroy: () => agent.destroy(), deadlineMs: AGENT_STOP_MS });
     // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
     if (dbTarget && runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
-    const drills = await watchDrills(store, agent, log);
-    stack.push('drills', () => drills.close());
-    if (metrics) stack.push('engine metrics', trackEngineMetrics(agent, store));
     return {
       id, agent, store, runtime: runtime.name,
-      ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      ...(warning ? { runtimeWarning: warning } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
       ...(db ? { db } : {}),
       close: () => stack.close(),
