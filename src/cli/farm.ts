@@ -12,11 +12,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { startEnginePart } from '../cluster/index.ts';
+import { startEnginePart, startLeaderWork } from '../cluster/index.ts';
 import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, startFarmRouter, STOP_DRAIN_MS } from './farm-router.ts';
@@ -177,18 +177,15 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(databases ? { databaseSecrets: databases.secrets } : {}), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) });
-
-    stack.push('reconciler', () => reconciler.close());
-    if (databases) {
-      const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
-      stack.push('database upkeep', () => upkeep.close());
-    }
-    if (opts.acme) {
-      // one controller here: it is the leader, so it orders the certificates
-      const acme = await startAcmeIssuer({ store, log: partLog('acme'), acme: opts.acme });
-      stack.push('acme issuer', () => acme.close());
-    }
+    // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
+    const leader = await startLeaderWork({
+      store, blobs, partLog,
+      reconciler: { ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) },
+      ...(databases ? { databases } : {}),
+      ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+      ...(opts.acme ? { acme: opts.acme } : {}),
+    });
+    stack.push('leader work', () => leader.close());
 
     const dbTarget = db?.service?.server.guestEndpoint('process');
     const { runtime, warning: runtimeWarning } = await startEnginePart(stack, {

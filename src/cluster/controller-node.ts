@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startLeaderElection, startReconciler, createEventLog, type AcmeIssuer, type AcmeSettings, type DatabaseUpkeep, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
@@ -25,6 +25,7 @@ import { blobPusher } from './blob-push.ts';
 import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
+import { startLeaderWork, type LeaderWork } from './leader-work.ts';
 import type { StoreUrl } from './store-url.ts';
 
 /** A leader whose reconcile passes have all failed for this long releases leadership. */
@@ -124,40 +125,31 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
     const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
     stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
 
-    let reconciler: Reconciler | undefined;
-    let acme: AcmeIssuer | undefined;
-    let upkeep: DatabaseUpkeep | undefined;
+    let leading: LeaderWork | undefined;
     const stopLeading = async () => {
-      const r = reconciler;
-      const a = acme;
-      const u = upkeep;
-      reconciler = undefined;
-      acme = undefined;
-      upkeep = undefined;
-      await a?.close();
-      await r?.close();
-      await u?.close();
+      const work = leading;
+      leading = undefined;
+      await work?.close();
     };
     const election: LeaderElection = await startLeaderElection({
       store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
       onElected: async () => {
-        reconciler = await startReconciler({
-          store, log: log.child({ part: 'reconciler' }),
-          engineLostGraceMs: opts.engineLostGraceMs ?? 0,
-          fence: () => fencing.election?.fence(),
-          databaseSecrets: databases.secrets,
-          ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
-          ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-        });
-        if (opts.acme) acme = await startAcmeIssuer({ store, log: log.child({ part: 'acme' }), acme: opts.acme, fence: () => fencing.election?.fence() });
-        upkeep = startDatabaseUpkeep({
-          ...databases, store, blobs, events: createEventLog(store), log: log.child({ part: 'database' }),
+        leading = await startLeaderWork({
+          store, blobs, partLog: (part) => log.child({ part }),
+          reconciler: {
+            engineLostGraceMs: opts.engineLostGraceMs ?? 0,
+            ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+            ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
+          },
+          databases,
           replicateBlob: blobPusher({ store, self: id, token: admin.token }),
-          ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}),
+          ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+          ...(opts.acme ? { acme: opts.acme } : {}),
+          fence: () => fencing.election?.fence(),
         });
       },
       // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
-      healthy: () => reconciler !== undefined && reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
+      healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
       onDemoted: stopLeading,
     });
     fencing.election = election;
