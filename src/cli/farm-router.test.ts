@@ -53,7 +53,7 @@ async function farmWithIdleSite(t: TestContext, workers: number, flags: WakeQueu
   t.after(() => store.close());
   const route: Route = { site: 'idle', domains: [HOST], endpoints: [], updatedAt: '', idle: true };
   await store.put(keys.route('idle'), JSON.stringify(route));
-  const router = await startFarmRouter(store, farmRouterOptions(dir, { httpPort: 0, apiPort: 0, host: '127.0.0.1', routerWorkers: workers, wake: wakeQueueSettings(flags), log: silentLogger }));
+  const router = await startFarmRouter(store, farmRouterOptions(dir, { httpPort: 0, host: '127.0.0.1', routerWorkers: workers, wake: wakeQueueSettings(flags), log: silentLogger }));
   t.after(() => router.close());
   return { store, router };
 }

@@ -15,7 +15,6 @@ import type { Store } from '../store/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { ensureDevCertificate } from './dev-cert.ts';
-import type { FarmOptions } from './farm.ts';
 
 export interface FarmRouterOptions {
   dir: string;
@@ -54,8 +53,20 @@ export function routerLogDir(dir: string): string {
   return join(resolve(dir), 'logs', 'router');
 }
 
+/** The farm's options (farm.ts FarmOptions) the router is started with; declared here so this module needs nothing of farm.ts. */
+export interface FarmRouterFlags {
+  httpPort: number;
+  host: string;
+  httpsPort?: number;
+  routerWorkers?: number;
+  accessLog?: boolean;
+  trustedProxies?: readonly string[];
+  wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
+  log?: Logger;
+}
+
 /** What the router of the farm is started with (also for bootFarmRouterWorkers before the farm starts). */
-export function farmRouterOptions(dir: string, opts: Omit<FarmOptions, 'dir'>, partLog: (part: string) => Logger = (part) => (opts.log ? opts.log.child({ part }) : logger(part))): FarmRouterOptions {
+export function farmRouterOptions(dir: string, opts: FarmRouterFlags, partLog: (part: string) => Logger = (part) => (opts.log ? opts.log.child({ part }) : logger(part))): FarmRouterOptions {
   return {
     dir: resolve(dir), workers: opts.routerWorkers ?? availableParallelism(), httpPort: opts.httpPort, host: opts.host,
     ...(opts.httpsPort !== undefined ? { httpsPort: opts.httpsPort } : {}),

@@ -3,22 +3,23 @@
 // all in this process; virtual servers are child process groups.
 //
 // Start order: store → admin token → controller API → reconciler → engine → router.
-// Stop order is the reverse, so nothing serves traffic from a half-stopped farm.
+// Stop order is the reverse (lib/shutdown-stack.ts, each step with a deadline), so nothing
+// serves traffic from a half-stopped farm.
 
 import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostname } from 'node:os';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, createEventLog, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startReconciler, type AcmeSettings } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
-import { buildEngineAgent, chooseRuntime, watchDrills, createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage, trackEngineMetrics } from '../engine/index.ts';
+import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
+import { startEnginePart, startLeaderWork } from '../cluster/index.ts';
 import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
-import { farmRouterOptions, routerLogDir, startFarmRouter } from './farm-router.ts';
+import { farmRouterOptions, routerLogDir, startFarmRouter, STOP_DRAIN_MS } from './farm-router.ts';
 import { createRouterLogs } from './router-logs.ts';
 import { watchFarmFeed } from './farm-feed.ts';
 import { untilSitesServing } from './sites-serving.ts';
@@ -26,6 +27,8 @@ import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { urlHost } from '../lib/url-host.ts';
+import { hostId } from '../lib/host-id.ts';
+import { createShutdownStack } from '../lib/shutdown-stack.ts';
 
 export interface FarmOptions {
   dir: string;
@@ -87,6 +90,10 @@ const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;
+/** Beyond a step's own budget (the router's drain, the VSs' grace), before the stop goes on without it. */
+const STEP_SLACK_MS = 2_000;
+/** PostgreSQL's stop (a checkpoint first) may take a while; a hang is left behind after this. */
+const DATABASE_STOP_MS = 30_000;
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
 export interface Farm {
@@ -115,26 +122,23 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   const log = opts.log ?? logger('farm');
   const partLog = (part: string): Logger => (opts.log ? opts.log.child({ part }) : logger(part));
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while stopping'));
-    closers.length = 0;
-  };
+  const stack = createShutdownStack(log);
+  const close = () => stack.close();
   let routerBoot = opts.routerBoot;
   // until the router step takes them, booted workers are stopped with whatever failed
-  closers.push(async () => void (await (await routerBoot?.catch(() => undefined))?.close()));
+  stack.push('router workers', async () => void (await (await routerBoot?.catch(() => undefined))?.close()));
   try {
     const store = await openSqliteStore(join(dir, 'store.db'));
-    closers.push(() => store.close());
+    stack.push('store', () => store.close());
     // the store holds site TLS private keys (certificates/): owner-only, like every key file
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
     const admin = await ensureAdminToken(store, dir, { replaceLost: true });
     const blobs = await openBlobStore(join(dir, 'blobs'));
     const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
-    closers.push(() => blobGc.close());
+    stack.push('blob gc', () => blobGc.close());
 
     const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
-    if (db?.service) closers.push(db.service.close);
+    if (db?.service) stack.push('database service', db.service.close, { deadlineMs: DATABASE_STOP_MS });
     if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
     const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
 
@@ -142,10 +146,10 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     if (opts.backup) {
       // a scheduled backup dumps every database afresh, as `corral backup` does
       const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles, ...(databases ? { databases: databases.service } : {}) }, ...opts.backup, log: partLog('backup') });
-      closers.push(() => schedule.close());
+      stack.push('backup schedule', () => schedule.close());
     }
 
-    const engineId = opts.engineId ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
+    const engineId = opts.engineId ?? hostId('engine');
     const engineDir = join(dir, 'engine');
     const engineLogs = createEngineLogs(engineDir);
     // filled at the router step; the controller asks them on each call
@@ -169,64 +173,56 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
       },
     });
-    closers.push(() => api.close());
+    stack.push('controller api', () => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
-    const reconciler = await startReconciler({ store, log: partLog('reconciler'), ...(databases ? { databaseSecrets: databases.secrets } : {}), ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) });
-
-    closers.push(() => reconciler.close());
-    if (databases) {
-      const upkeep = startDatabaseUpkeep({ ...databases, store, blobs, events: createEventLog(store), log: partLog('database'), ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}) });
-      closers.push(() => upkeep.close());
-    }
-    if (opts.acme) {
-      // one controller here: it is the leader, so it orders the certificates
-      const acme = await startAcmeIssuer({ store, log: partLog('acme'), acme: opts.acme });
-      closers.push(() => acme.close());
-    }
+    // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
+    const leader = await startLeaderWork({
+      store, blobs, partLog,
+      reconciler: { ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) },
+      ...(databases ? { databases } : {}),
+      ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+      ...(opts.acme ? { acme: opts.acme } : {}),
+    });
+    stack.push('leader work', () => leader.close());
 
     const dbTarget = db?.service?.server.guestEndpoint('process');
-    const chosen = await chooseRuntime({ want: opts.runtime ?? 'auto', engineDir, log: partLog('runtime'), ...(dbTarget ? { database: dbTarget } : {}) });
-    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
-    const runtime = chosen.runtime;
-    engine.runtime = runtime;
-    closers.push(() => runtime.destroy());
-    const agent = buildEngineAgent({
-      store, engineId, dir: engineDir, runtime, log: partLog('engine'), closeGraceMs: STOP_GRACE_MS,
-      fetchBlob: async (sha256) => blobs.path(sha256),
-      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-      ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+    const { runtime, warning: runtimeWarning } = await startEnginePart(stack, {
+      engineId, dir: engineDir, log: partLog('engine'), runtimeLog: partLog('runtime'),
+      runtime: { want: opts.runtime ?? 'auto', ...(dbTarget ? { database: dbTarget } : {}) },
+      agent: {
+        store, closeGraceMs: STOP_GRACE_MS,
+        fetchBlob: async (sha256) => blobs.path(sha256),
+        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+        ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+      },
+      metrics: true, stopDeadlineMs: STOP_GRACE_MS + STEP_SLACK_MS,
     });
-    await agent.start();
-    closers.push(() => agent.close());
-    const drills = await watchDrills(store, agent, partLog('engine'));
-    closers.push(async () => drills.close());
-    const untrack = trackEngineMetrics(agent, store);
-    closers.push(async () => untrack());
+    engine.runtime = runtime;
 
     const router = await startFarmRouter(store, farmRouterOptions(dir, opts, partLog), routerBoot);
     routerBoot = undefined;
-    closers.push(() => router.close());
+    stack.push('router', () => router.close(), { deadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS });
     routerParts.siteStats = router.siteStats;
     if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
     const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
     // where clients reach the router (GET /v1/routers, `corral drill`); one machine, one router
     const routerRecord: RouterRecord = { id: 'local', url: routerUrl, ...(routerHttpsUrl ? { httpsUrl: routerHttpsUrl } : {}), startedAt: new Date().toISOString() };
     await store.put(keys.router('local'), JSON.stringify(routerRecord));
-    closers.push(async () => void (await store.delete(keys.router('local'))));
+    stack.push('router record', () => store.delete(keys.router('local')));
 
     if (opts.onLine) {
       const stopFeed = await watchFarmFeed(store, opts.onLine);
-      closers.push(async () => stopFeed());
+      stack.push('farm feed', stopFeed);
     }
 
     await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
     await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
-    closers.push(async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
+    stack.push('url files', async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
 
     return {
-      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(runtimeWarning ? { runtimeWarning } : {}),
       ...(db ? { database: db.state } : {}),
       tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
       untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),

@@ -6,16 +6,17 @@
 // every controller shares (database-key.ts).
 //
 // Start order: store → admin token → blobs → API (listening) → registration → election.
-// Stop order is the reverse.
+// Stop order is the reverse (lib/shutdown-stack.ts).
 
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startAcmeIssuer, startBackupSchedule, startBlobGc, startDatabaseUpkeep, startLeaderElection, startReconciler, createEventLog, type AcmeIssuer, type AcmeSettings, type DatabaseUpkeep, type LeaderElection, type Reconciler } from '../controller/index.ts';
+import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { hostId } from '../lib/host-id.ts';
+import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
@@ -24,6 +25,7 @@ import { blobPusher } from './blob-push.ts';
 import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
+import { startLeaderWork, type LeaderWork } from './leader-work.ts';
 import type { StoreUrl } from './store-url.ts';
 
 /** A leader whose reconcile passes have all failed for this long releases leadership. */
@@ -82,26 +84,24 @@ export interface ControllerNode {
 export async function startControllerNode(opts: ControllerNodeOptions): Promise<ControllerNode> {
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('controller');
-  const id = opts.id ?? `${hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 30)}-${process.pid}`;
+  const id = opts.id ?? `${hostId('controller', 30)}-${process.pid}`;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const closers: (() => Promise<unknown>)[] = [];
-  const close = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => log.error({ err }, 'error while stopping'));
-    closers.length = 0;
-  };
+  // destroy(): as on a crash, leases are abandoned (they expire), nothing is revoked
+  const stack = createShutdownStack(log);
+  const close = () => stack.close();
   try {
     const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
-    closers.push(() => store.close());
+    stack.push('store', () => store.close());
     const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
     const blobs = await openBlobStore(join(dir, 'blobs'));
     const db = await startClusterDbServer(store);
-    closers.push(() => db.close());
+    stack.push('database server', () => db.close());
     const dbAdmin = createDbAdmin(db);
-    closers.push(() => dbAdmin.close());
+    stack.push('database admin', () => dbAdmin.close());
     const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
     // every controller collects its own copies of blobs no release names any more
     const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
-    closers.push(() => blobGc.close());
+    stack.push('blob gc', () => blobGc.close());
     // The reconciler's writes are fenced by the leader key this controller won.
     const fencing: { election?: LeaderElection } = {};
     // a backup through this controller fetches the blobs it lacks from its peers
@@ -118,50 +118,48 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       databases,
       ...(opts.staticPools ? { staticPools: true } : {}),
     });
-    closers.push(() => api.close());
+    stack.push('controller api', () => api.close());
     await api.listen({ port: opts.apiPort, host: opts.host });
     const apiUrl = opts.url ?? `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
 
     const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
-    closers.push(() => reg.close());
+    stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
 
-    let reconciler: Reconciler | undefined;
-    let acme: AcmeIssuer | undefined;
-    let upkeep: DatabaseUpkeep | undefined;
+    let leading: LeaderWork | undefined;
+    const stopLeading = async () => {
+      const work = leading;
+      leading = undefined;
+      await work?.close();
+    };
     const election: LeaderElection = await startLeaderElection({
       store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
       onElected: async () => {
-        reconciler = await startReconciler({
-          store, log: log.child({ part: 'reconciler' }),
-          engineLostGraceMs: opts.engineLostGraceMs ?? 0,
-          fence: () => fencing.election?.fence(),
-          databaseSecrets: databases.secrets,
-          ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
-          ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-        });
-        if (opts.acme) acme = await startAcmeIssuer({ store, log: log.child({ part: 'acme' }), acme: opts.acme, fence: () => fencing.election?.fence() });
-        upkeep = startDatabaseUpkeep({
-          ...databases, store, blobs, events: createEventLog(store), log: log.child({ part: 'database' }),
+        leading = await startLeaderWork({
+          store, blobs, partLog: (part) => log.child({ part }),
+          reconciler: {
+            engineLostGraceMs: opts.engineLostGraceMs ?? 0,
+            ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+            ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
+          },
+          databases,
           replicateBlob: blobPusher({ store, self: id, token: admin.token }),
-          ...(opts.databaseUpkeepMs !== undefined ? { intervalMs: opts.databaseUpkeepMs } : {}),
+          ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+          ...(opts.acme ? { acme: opts.acme } : {}),
+          fence: () => fencing.election?.fence(),
         });
       },
       // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
-      healthy: () => reconciler !== undefined && reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
-      onDemoted: async () => {
-        const r = reconciler;
-        const a = acme;
-        const u = upkeep;
-        reconciler = undefined;
-        acme = undefined;
-        upkeep = undefined;
-        await a?.close();
-        await r?.close();
-        await u?.close();
-      },
+      healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
+      onDemoted: stopLeading,
     });
     fencing.election = election;
-    closers.push(() => election.close());
+    // close() resigns (onDemoted stops the leader's work); destroy() walks away from the key
+    stack.push('leader election', () => election.close(), {
+      destroy: async () => {
+        election.abandon();
+        await stopLeading();
+      },
+    });
     // `corral drill` freezes the leader as if it crashed (keys.drill('controller', id)).
     const drills = await store.watch(keys.drill('controller', id), (events) => {
       for (const e of events) {
@@ -169,10 +167,10 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         if (f?.fault === 'freeze') election.freeze(f.durationMs);
       }
     });
-    closers.push(async () => drills.close());
+    stack.push('drills', () => drills.close());
     if (opts.backup) {
       const schedule = startBackupSchedule({ source: { store, blobs, ...backupSource }, ...opts.backup, log: log.child({ part: 'backup' }), active: () => election.isLeader });
-      closers.push(() => schedule.close());
+      stack.push('backup schedule', () => schedule.close());
     }
     return {
       id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store, db,
@@ -180,20 +178,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
         return election.isLeader;
       },
       close,
-      async destroy() {
-        election.abandon();
-        drills.close();
-        reg.abandon();
-        closers.length = 0;
-        await blobGc.close();
-        await acme?.close();
-        await reconciler?.close();
-        await upkeep?.close();
-        await api.close();
-        await dbAdmin.close();
-        await db.close();
-        await store.close();
-      },
+      destroy: () => stack.destroy(),
     };
   } catch (err) {
     await close();

@@ -23,15 +23,17 @@
 
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { hostname } from 'node:os';
-import { buildEngineAgent, chooseRuntime, GUEST_DB_PORT, watchDrills, metricsRegistry, publishOn, trackEngineMetrics, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
+import { GUEST_DB_PORT, metricsRegistry, type AddressPool, type EngineAgent, type RuntimeChoice } from '../engine/index.ts';
+import { startEnginePart } from './engine-part.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { hostId } from '../lib/host-id.ts';
+import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { keys } from '../model/index.ts';
-import { openEtcdStore, type Store, type Watcher } from '../store/index.ts';
+import { openEtcdStore, type Store } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
 import { startEngineDb, type EngineDb, type EngineDbOptions } from './db-engine.ts';
 import { joinFarm } from './join.ts';
-import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
+import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
 
 export interface EngineNodeOptions {
   join: string;
@@ -75,16 +77,15 @@ export interface EngineNode {
 }
 
 export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNode> {
-  const id = opts.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'engine');
+  const id = opts.id ?? hostId('engine');
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('engine', { engine: id });
   const joined = await joinFarm(opts.join, opts.token, 'engine', id);
   const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+  // destroy(): a host loss — VSs and the database member killed, the lease left to expire
+  const stack = createShutdownStack(log);
+  stack.push('store', () => store.close());
   let controllers = joined.controllers;
-  let watcher: Watcher | undefined;
-  let metrics: MetricsServer | undefined;
-  let runtime: Runtime | undefined;
-  let db: EngineDb | undefined;
   try {
     // The blob sources follow the controllers' registrations.
     const refresh = async () => {
@@ -92,84 +93,62 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
       if (kvs.length > 0) controllers = kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
     };
     await refresh();
-    watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
+    const watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
+    stack.push('controllers watch', () => watcher.close());
     // before the agent starts: a taken port fails the start with nothing to undo but this
-    if (opts.metrics) metrics = await startMetricsServer(metricsRegistry, opts.metrics, log);
+    const metrics = opts.metrics ? await startMetricsServer(metricsRegistry, opts.metrics, log) : undefined;
+    if (metrics) stack.push('metrics listener', () => metrics.close());
+    let db: EngineDb | undefined;
     if (opts.db) {
-      db = await startEngineDb(opts.db, {
+      const engineDb = await startEngineDb(opts.db, {
         store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
         engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost: '127.0.0.1', log: log.child({ part: 'db' }),
       });
+      db = engineDb;
+      // after the VSs (the runtime's database target is its forwarder); close hands a primary over
+      stack.push('database', () => engineDb.close(), { destroy: () => engineDb.destroy(), deadlineMs: DATABASE_STOP_MS });
     }
     const dbTarget = db?.forwarder();
-    const runtimeLog = log.child({ part: 'runtime' });
-    const chosen = await chooseRuntime({
-      want: opts.runtime ?? 'auto', engineDir: dir, log: runtimeLog,
-      ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
-      ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
-      ...(dbTarget ? { database: dbTarget } : {}),
+    const { agent, runtime, warning } = await startEnginePart(stack, {
+      engineId: id, dir, log,
+      runtime: {
+        want: opts.runtime ?? 'auto',
+        ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
+        ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+        ...(dbTarget ? { database: dbTarget } : {}),
+      },
+      ...(opts.address ? { publishAddress: opts.address } : {}),
+      agent: {
+        store,
+        fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
+        // the unpacked release is what runs; a new replica after a prune fetches it again
+        dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
+        leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
+        ...(opts.capacity ? { capacity: opts.capacity } : {}),
+        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+      },
+      metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
     });
-    if (chosen.warning) log.warn({ runtime: chosen.runtime.name }, chosen.warning);
-    runtime = chosen.runtime.name === 'namespace' && opts.address ? publishOn(chosen.runtime, opts.address, runtimeLog) : chosen.runtime;
-    const agent = buildEngineAgent({
-      store, engineId: id, dir, log,
-      runtime,
-      fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
-      // the unpacked release is what runs; a new replica after a prune fetches it again
-      dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
-      leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
-      ...(opts.capacity ? { capacity: opts.capacity } : {}),
-      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-    });
-    await agent.start();
     // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
     if (dbTarget && runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
-    const drills = await watchDrills(store, agent, log);
-    const agentRuntime = runtime;
-    const engineDb = db;
-    const untrack = metrics ? trackEngineMetrics(agent, store) : () => {};
-    const stopMetrics = async () => {
-      untrack();
-      await metrics?.close();
-    };
-    let closed = false;
     return {
       id, agent, store, runtime: runtime.name,
-      ...(chosen.warning ? { runtimeWarning: chosen.warning } : {}),
+      ...(warning ? { runtimeWarning: warning } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
-      ...(engineDb ? { db: engineDb } : {}),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await engineDb?.close();
-        await stopMetrics();
-        watcher?.close();
-        drills.close();
-        await agent.close();
-        await agentRuntime.destroy();
-        await store.close();
-      },
-      async destroy() {
-        if (closed) return;
-        closed = true;
-        await engineDb?.destroy();
-        await stopMetrics();
-        watcher?.close();
-        drills.close();
-        await agent.destroy();
-        await agentRuntime.destroy();
-        await store.close();
-      },
+      ...(db ? { db } : {}),
+      close: () => stack.close(),
+      destroy: () => stack.destroy(),
     };
   } catch (err) {
-    await runtime?.destroy().catch(() => {});
-    await db?.destroy().catch(() => {});
-    await metrics?.close();
-    watcher?.close();
-    await store.close();
+    await stack.destroy();
     throw err;
   }
 }
+
+/** The agent's close: its VSs' grace (10 s by default, engine/agent.ts) and their SIGKILL. */
+const AGENT_STOP_MS = 20_000;
+/** Patroni hands a primary over, then Postgres checkpoints and stops. */
+const DATABASE_STOP_MS = 30_000;
 
 /** The namespace runtime's bridge address (its subnet's first), as chosen in <dir>/network.json. */
 async function bridgeAddress(dir: string): Promise<string> {

@@ -10,3 +10,5 @@ export { startClusterDbServer, type ClusterDbServer, type DbServer } from './db-
 export { patroniMissing } from './patroni-member.ts';
 export { FARM_PATRONI_TIMING, type PatroniTiming } from './patroni-config.ts';
 export type { EngineDbOptions } from './db-engine.ts';
+export { startEnginePart, type EnginePart, type EnginePartOptions } from './engine-part.ts';
+export { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';

@@ -6,8 +6,19 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
 import { bootRouterCluster } from '../router/cluster/primary.ts';
-import type { LoadSource, Router } from '../router/index.ts';
-import type { RouterNodeOptions } from './router-node.ts';
+import type { CertificatePem, LoadSource, Router, RouterOptions } from '../router/index.ts';
+import type { MetricsListen } from './metrics-server.ts';
+
+/** The router node's options (router-node.ts RouterNodeOptions) the workers are booted with. */
+export interface RouterBootOptions {
+  workers?: number;
+  httpPort: number;
+  host: string;
+  https?: { port: number; cert: CertificatePem };
+  metrics?: MetricsListen;
+  trustedProxies?: readonly string[];
+  wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
+}
 
 /** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
 export interface BuiltRouter {
@@ -23,7 +34,7 @@ export interface BuiltRouter {
 }
 
 /** Fork opts.workers router workers and set them up as the node's router. */
-export async function bootWorkers(opts: Pick<RouterNodeOptions, 'workers' | 'httpPort' | 'host' | 'https' | 'metrics' | 'trustedProxies' | 'wake'>, log: Logger): Promise<BuiltRouter> {
+export async function bootWorkers(opts: RouterBootOptions, log: Logger): Promise<BuiltRouter> {
   const rc = await bootRouterCluster({
     workers: opts.workers, listen: { port: opts.httpPort, host: opts.host },
     ...(opts.https ? { httpsListen: { port: opts.https.port, host: opts.host } } : {}),

@@ -15,13 +15,14 @@ import {
   type CertificatePem, type Router, type RouterOptions, type SiteStats,
 } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
+import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { joinFarm } from './join.ts';
 import { bootWorkers, type BuiltRouter } from './router-boot.ts';
 import { register } from './registration.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import { liveEndpoints } from './live-endpoints.ts';
-import { startMetricsServer, type MetricsListen, type MetricsServer } from './metrics-server.ts';
+import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
 
 export interface RouterNodeOptions {
   join: string;
@@ -58,26 +59,34 @@ export interface RouterNode {
 
 type Built = BuiltRouter;
 
+/** The router's close: its open requests' drain (10 s by default, src/router options.ts) and the workers' exit. */
+const DRAIN_STOP_MS = 20_000;
+
 export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNode> {
   const log = opts.log ?? logger('router');
   // workers load their code while this process joins the farm and opens the store
   const booting = opts.booting ?? ((opts.workers ?? 1) > 1 ? bootWorkers(opts, log) : undefined);
   booting?.catch(() => {}); // awaited below
-  const stops: Array<() => void> = [];
-  let built: Built | undefined;
-  let metrics: MetricsServer | undefined;
+  // The store closes last and the router drains before it (both pushed before they exist:
+  // the workers boot while this process joins). destroy() cuts open connections at once.
+  const stack = createShutdownStack(log);
   let store: Store | undefined;
+  let built: Built | undefined;
+  const router = async () => built ?? (await booting?.catch(() => undefined));
+  stack.push('store', () => store?.close());
+  stack.push('router', async () => (await router())?.close(), { destroy: async () => (await router())?.destroy(), deadlineMs: DRAIN_STOP_MS });
   try {
     const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
     store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
     built = booting ? await booting : buildInProcess(opts, log);
     const b = built;
-    if (opts.metrics) metrics = await startMetricsServer(() => b.registry(), opts.metrics, log);
+    const metrics = opts.metrics ? await startMetricsServer(() => b.registry(), opts.metrics, log) : undefined;
+    if (metrics) stack.push('metrics listener', () => metrics.close());
     const live = await liveEndpoints(store, b.sink, log);
-    stops.push(() => live.close());
-    stops.push(await watchRoutes(store, live, log));
-    if (opts.https) stops.push(await watchCertificates(store, b.sink, log));
-    stops.push(publishLoad(store, b.load, { id: opts.id, log }));
+    stack.push('live endpoints', () => live.close());
+    stack.push('routes watch', await watchRoutes(store, live, log));
+    if (opts.https) stack.push('certificates watch', await watchCertificates(store, b.sink, log));
+    stack.push('load records', publishLoad(store, b.load, { id: opts.id, log }));
     // the first full table (and certificates) is in: from the first connection, a known site is never a 404
     const { port, httpsPort } = await b.listen();
     const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
@@ -86,29 +95,17 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     // registered under a lease: `corral drill` (GET /v1/routers) finds where to send its requests
     const record: RouterRecord = { id: opts.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString() };
     const reg = await register(store, keys.router(opts.id), JSON.stringify(record), 5, log);
-    stops.push(() => reg.abandon());
-    let closed = false;
-    const s = store;
+    // first to go: `corral drill` stops sending here before the router stops listening
+    stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
     return {
-      url, store: s,
+      url, store,
       ...(httpsPort !== undefined ? { httpsUrl: `https://${urlHost}:${httpsPort}` } : {}),
       ...(b.router ? { router: b.router } : {}),
       ...(metrics ? { metricsUrl: metrics.url } : {}),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await reg.close();
-        stops.forEach((stop) => stop());
-        await b.close();
-        await metrics?.close();
-        await s.close();
-      },
+      close: () => stack.close(),
     };
   } catch (err) {
-    stops.forEach((stop) => stop());
-    await (built ?? (await booting?.catch(() => undefined)))?.destroy();
-    await metrics?.close();
-    await store?.close();
+    await stack.destroy();
     throw err;
   }
 }

@@ -1,9 +1,9 @@
 // corral router --join <controller-url> --token <join-token>: a router of a farm on etcd.
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { logger } from '../../lib/log.ts';
+import { hostId } from '../../lib/host-id.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { addTrustedProxiesFlag, port, roleToken, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
@@ -29,7 +29,7 @@ export function registerRouter(program: Command, ctx: Context): void {
   addWakeQueueFlags(addTrustedProxiesFlag(router))
     .action(async (o: RouterOpts) => {
       if (!o.join) throw new CliError('corral router needs --join <controller-url> --token <join-token>');
-      const id = o.id ?? (hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40) || 'router');
+      const id = o.id ?? hostId('router');
       const workers = workerCount(o.workers, '--workers');
       const proxies = await trustedProxies(o.trustedProxies);
       const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
