@@ -1,6 +1,6 @@
-// The reconciler loop: reads a snapshot of the farm from the store, asks planReconcile
-// what to do, and writes the result. It runs on every relevant store change (debounced)
-// and on a timer, never two passes at once.
+// The reconciler loop: takes a snapshot of the farm from its in-memory mirror (kept by
+// one store watch, farm-mirror.ts), asks planReconcile what to do, and writes the result.
+// It runs on every relevant store change (debounced) and on a timer, never two passes at once.
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
@@ -10,9 +10,11 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
+import { createFarmMirror } from './farm-mirror.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
+import { databaseLogins } from './database-logins.ts';
 import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
 
 
@@ -65,12 +67,20 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let failingSince: number | undefined;
 
   const events = opts.events ?? createEventLog(store);
+  // A change under a watched prefix asks for a pass (routes are the reconciler's own output).
+  const mirror = createFarmMirror({
+    store, log, ...(opts.databaseSecrets ? { databaseSecrets: opts.databaseSecrets } : {}),
+    onChange: (prefixes) => {
+      if (WATCHED.some((p) => prefixes.has(p))) kick();
+    },
+  });
   const reportRefusals = refusalReporter();
 
   const pass = async (): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
-    const snap = await readSnapshot(store, opts.databaseSecrets);
+    await mirror.sync();
+    const snap = mirror.snapshot();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
     const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs }), (site) => customers.get(site));
     for (const event of reportRefusals(refused)) {
@@ -119,8 +129,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     }, 15);
   };
 
-  const watchers: Watcher[] = [await watchFarmEvents(store, events, log)];
-  for (const prefix of WATCHED) watchers.push(await store.watch(prefix, () => kick()));
+  const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
   const timer = setInterval(kick, opts.tickMs ?? 500);
   timer.unref();
   kick();
@@ -157,24 +166,8 @@ export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Pro
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
     scales: new Map(parse<ScaleRecord>(scales).map((r) => [r.site, r])),
-    ...(secrets ? { databases: await databaseLogins(store, secrets) } : {}),
+    ...(secrets ? { databases: databaseLogins((await store.range(keys.databases)).kvs.map((kv) => JSON.parse(kv.value) as DatabaseRecord), secrets) } : {}),
   };
-}
-
-/** Each database's owner and current login, its password opened; one that cannot be opened (another key) is left out. */
-async function databaseLogins(store: Store, secrets: DatabaseSecrets): Promise<NonNullable<FarmSnapshot['databases']>> {
-  const out: NonNullable<FarmSnapshot['databases']> = new Map();
-  for (const kv of (await store.range(keys.databases)).kvs) {
-    const db = JSON.parse(kv.value) as DatabaseRecord;
-    const login = db.logins.at(-1);
-    if (!login) continue;
-    try {
-      out.set(db.name, { customer: db.customer, login: { name: db.pgName, user: login.user, password: secrets.open(login.sealedPassword) } });
-    } catch {
-      // sealed with another controller's key: its sites start without credentials rather than with wrong ones
-    }
-  }
-  return out;
 }
 
 /** Transactions are capped in size (etcd allows 128 operations and 1.5 MiB by default; routes carry pages up to 64 KiB each). */
