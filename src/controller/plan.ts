@@ -35,7 +35,7 @@
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
-import { placeReplicas, spreadMove } from './scheduler.ts';
+import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 
@@ -101,7 +101,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const bySite = groupBy(live.filter((a) => !a.pool), assignmentStorageKey);
   const book = poolBook(live.filter((a) => a.pool));
   const routed = new Map<string, Set<string>>();
-  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = [...live];
+  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = appendOnly([...live]);
   const siteNames = new Set(snap.sites.map((s) => s.name));
   const siteKeys = new Set(snap.sites.map(siteStorageKey));
   const drains = new Map<string, number>();
