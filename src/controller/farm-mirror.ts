@@ -22,8 +22,10 @@ export interface FarmMirrorOptions {
   store: Store;
   /** Opens databases' passwords (as readSnapshot); without it the snapshot has no `databases`. */
   databaseSecrets?: DatabaseSecrets;
-  /** Called after a delivered revision changed a record under one of these prefixes. */
-  onChange?: (prefixes: Set<string>) => void;
+  /** Called after a delivered revision changed mirrored records: their prefixes and the events that did. */
+  onChange?: (prefixes: Set<string>, events: WatchEvent[]) => void;
+  /** Called when the mirror (re)reads the farm: changes until then were not reported one by one. */
+  onReload?: () => void;
   log?: Logger;
 }
 
@@ -62,10 +64,11 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
     };
     s.watcher = await store.watch(keys.all, (events, revision) => {
       if (s.dead) return;
-      const changed = s.apply(events, revision);
+      const applied: WatchEvent[] = [];
+      const changed = s.apply(events, revision, applied);
       if (changed.size === 0 || state !== s) return;
       for (const p of changed) for (const field of DEPENDS[p] ?? []) delete derived[field];
-      opts.onChange?.(changed);
+      opts.onChange?.(changed, applied);
     }, { fromRevision: from, onError });
     try {
       const ranges = await Promise.all(prefixes.map((p) => store.range(p)));
@@ -88,6 +91,7 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
     if (!state && !s.dead) {
       state = s;
       derived = {};
+      opts.onReload?.();
     }
     return s;
   };
@@ -168,7 +172,7 @@ class MirrorState {
   }
 
   /** Apply one revision's events; returns the prefixes it changed (buffered while the ranges are still being read). */
-  apply(events: WatchEvent[], revision: number): Set<string> {
+  apply(events: WatchEvent[], revision: number, applied: WatchEvent[] = []): Set<string> {
     const changed = new Set<string>();
     if (this.tables.size < this.prefixes.length) {
       this.pending.push({ events, revision });
@@ -178,7 +182,9 @@ class MirrorState {
       const prefix = this.prefixes.find((p) => ev.kv.key.startsWith(p));
       const table = prefix === undefined ? undefined : this.tables.get(prefix);
       if (!prefix || !table || revision <= table.rangeRevision) continue;
-      if (write(table, ev)) changed.add(prefix);
+      if (!write(table, ev)) continue;
+      changed.add(prefix);
+      applied.push(ev);
     }
     this.delivered = Math.max(this.delivered, revision);
     this.waiters = this.waiters.filter((w) => (w.revision <= this.delivered ? (w.resolve(), false) : true));

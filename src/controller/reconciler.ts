@@ -8,6 +8,7 @@ import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Rel
 
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { DirtySites } from './dirty-sites.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { createFarmMirror } from './farm-mirror.ts';
@@ -67,22 +68,28 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let failingSince: number | undefined;
 
   const events = opts.events ?? createEventLog(store);
-  // A change under a watched prefix asks for a pass (routes are the reconciler's own output).
+  // A change marks the sites it concerns; one under a watched prefix asks for a pass
+  // (routes are the reconciler's own output).
+  const dirty = new DirtySites();
   const mirror = createFarmMirror({
     store, log, ...(opts.databaseSecrets ? { databaseSecrets: opts.databaseSecrets } : {}),
-    onChange: (prefixes) => {
+    onChange: (prefixes, changes) => {
+      dirty.note(changes);
       if (WATCHED.some((p) => prefixes.has(p))) kick();
     },
+    onReload: () => dirty.markAll(),
   });
   const reportRefusals = refusalReporter();
 
-  const pass = async (): Promise<PlanActions> => {
+  const pass = async (full: boolean): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
     await mirror.sync();
+    const marked = dirty.take();
+    const only = full ? undefined : marked;
     const snap = mirror.snapshot();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
-    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs }), (site) => customers.get(site));
+    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
     for (const event of reportRefusals(refused)) {
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
@@ -105,24 +112,27 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   // Passes run one after another; kicks that arrive during a pass coalesce into one more.
-  const runOnce = (): Promise<PlanActions> => {
-    const p = chain.then(pass);
+  // A kicked pass plans the sites changes marked (dirty-sites.ts); a tick's or a caller's, every site.
+  const runPass = (full: boolean): Promise<PlanActions> => {
+    const p = chain.then(() => pass(full));
     p.then(
       () => (failingSince = undefined),
       (err: unknown) => {
+        dirty.markAll(); // what it had to plan is not known to be done
         if (!(err instanceof NotLeaderError)) failingSince ??= Date.now();
       },
     );
     chain = p.catch(() => undefined);
     return p;
   };
+  const runOnce = (): Promise<PlanActions> => runPass(true);
 
   const kick = (): void => {
     if (closed || queued) return;
     queued = true;
     debounce = setTimeout(() => {
       queued = false;
-      runOnce().catch((err: unknown) => {
+      runPass(false).catch((err: unknown) => {
         if (err instanceof NotLeaderError) log.info({ event: 'reconcile.fenced' }, err.message);
         else log.error({ event: 'reconcile.error', err }, 'reconcile pass failed');
       });
@@ -130,7 +140,10 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
-  const timer = setInterval(kick, opts.tickMs ?? 500);
+  const timer = setInterval(() => {
+    dirty.markAll();
+    kick();
+  }, opts.tickMs ?? 500);
   timer.unref();
   kick();
   const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
