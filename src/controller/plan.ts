@@ -81,7 +81,7 @@ export interface PlanOptions {
   newVsName?: (site: string) => string;
   /**
    * Plan only these sites (by name; the reconciler's dirty sites) and every site of these
-   * customers and of theirs (pools are shared per customer). Other sites, their servers,
+   * customers and of theirs that have pools (pools are shared per customer). Other sites, their servers,
    * routes and timers are left alone, as is what the plan remembers of them: a pass over
    * every site (absent) still runs every few seconds for the timers. The actions equal a
    * full pass's whenever the sites left out have nothing to do.
@@ -152,13 +152,19 @@ interface PlanScope {
 
 function planScope(snap: FarmSnapshot, live: Assignment[], only: PlanOptions['only']): PlanScope | undefined {
   if (!only) return undefined;
+  // a customer with pools (or pooled sites) is planned whole: its sites share the pools
+  const pooled = new Set<string>();
+  for (const s of snap.sites) if (isPooled(s)) pooled.add(s.customer);
   const customers = new Set(only.customers);
-  for (const s of snap.sites) if (only.sites.has(s.name)) customers.add(s.customer);
-  // a deleted site's customer is known from its servers; a pool names the sites it holds
   for (const a of live) {
-    if (only.sites.has(a.site) || a.pool?.sites.some((e) => only.sites.has(e.site))) customers.add(a.customer);
+    if (!a.pool) continue;
+    pooled.add(a.customer);
+    if (a.pool.sites.some((e) => only.sites.has(e.site))) customers.add(a.customer);
   }
-  const sites = snap.sites.filter((s) => customers.has(s.customer));
+  for (const s of snap.sites) if (only.sites.has(s.name) && pooled.has(s.customer)) customers.add(s.customer);
+  // a deleted site's servers name its customer
+  for (const a of live) if (only.sites.has(a.site) && pooled.has(a.customer)) customers.add(a.customer);
+  const sites = snap.sites.filter((s) => only.sites.has(s.name) || customers.has(s.customer));
   const names = new Set([...only.sites, ...sites.map((s) => s.name)]);
   const has = (a: Pick<Assignment, 'site' | 'customer'>): boolean => names.has(a.site) || customers.has(a.customer);
   return { sites, names, vss: new Set(snap.assignments.filter(has).map((a) => a.vs)), has };
