@@ -35,7 +35,7 @@
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
-import { placeReplicas, spreadMove } from './scheduler.ts';
+import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 
@@ -79,6 +79,14 @@ export interface PlanOptions {
   drainDelayMs: number;
   engineLostGraceMs: number;
   newVsName?: (site: string) => string;
+  /**
+   * Plan only these sites (by name; the reconciler's dirty sites) and every site of these
+   * customers and of theirs that have pools (pools are shared per customer). Other sites, their servers,
+   * routes and timers are left alone, as is what the plan remembers of them: a pass over
+   * every site (absent) still runs every few seconds for the timers. The actions equal a
+   * full pass's whenever the sites left out have nothing to do.
+   */
+  only?: { sites: ReadonlySet<string>; customers: ReadonlySet<string> };
 }
 
 export interface PlanActions {
@@ -96,17 +104,19 @@ export function newMemory(): PlanMemory {
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
   const actions: PlanActions = { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
   const live = dropLostEngines(snap, mem, opts, actions);
+  const scope = planScope(snap, live, opts.only);
+  if (scope) actions.remove = actions.remove.filter((a) => scope.vss.has(a.vs));
   // By storage key, not name: the servers of a deleted site never count as those of a
   // new site of the same name (never routed to, never kept); they retire like any other.
-  const bySite = groupBy(live.filter((a) => !a.pool), assignmentStorageKey);
-  const book = poolBook(live.filter((a) => a.pool));
+  const bySite = groupBy(live.filter((a) => !a.pool && (!scope || scope.has(a))), assignmentStorageKey);
+  const book = poolBook(live.filter((a) => a.pool && (!scope || scope.has(a))));
   const routed = new Map<string, Set<string>>();
-  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = [...live];
+  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = appendOnly([...live]);
   const siteNames = new Set(snap.sites.map((s) => s.name));
   const siteKeys = new Set(snap.sites.map(siteStorageKey));
   const drains = new Map<string, number>();
 
-  for (const stored of snap.sites) {
+  for (const stored of scope ? scope.sites : snap.sites) {
     const site = stored.autoscale ? { ...stored, replicas: desiredReplicas(stored, snap.scales?.get(stored.name)) } : stored;
     drains.set(site.name, drainMs(site, opts));
     const servers = bySite.get(siteStorageKey(site)) ?? [];
@@ -117,14 +127,59 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
     if (!siteKeys.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
   }
   mem.poolLeaving ??= new Map();
-  const pools = finishPools({ book, routed, drainOf: (s) => drains.get(s), drainDelayMs: opts.drainDelayMs, leavingSince: mem.poolLeaving, now: opts.now });
+  const leavingSince = scope ? scopedLeaving(mem.poolLeaving, book) : mem.poolLeaving;
+  const pools = finishPools({ book, routed, drainOf: (s) => drains.get(s), drainDelayMs: opts.drainDelayMs, leavingSince, now: opts.now });
+  if (scope) mergeLeaving(mem.poolLeaving, book, leavingSince);
   actions.create.push(...pools.put);
   actions.remove.push(...pools.remove.map((a) => ({ engine: a.engine, vs: a.vs })));
-  for (const name of snap.routes.keys()) {
-    if (!siteNames.has(name)) actions.deleteRoutes.push(name);
+  for (const name of scope ? scope.names : snap.routes.keys()) {
+    if (!siteNames.has(name) && snap.routes.has(name)) actions.deleteRoutes.push(name);
   }
-  forgetGone(mem, new Set(live.map((a) => a.vs)), siteKeys);
+  if (!scope) forgetGone(mem, new Set(live.map((a) => a.vs)), siteKeys);
   return actions;
+}
+
+/** What a pass over some sites only (`only`) plans: those sites and their customers' other sites, servers and pools. */
+interface PlanScope {
+  /** The sites to plan, in the snapshot's order. */
+  sites: Site[];
+  /** Their names, and the names asked for that have no site any more. */
+  names: Set<string>;
+  /** Every server in scope (also those of lost engines). */
+  vss: Set<string>;
+  has(a: Assignment): boolean;
+}
+
+function planScope(snap: FarmSnapshot, live: Assignment[], only: PlanOptions['only']): PlanScope | undefined {
+  if (!only) return undefined;
+  // a customer with pools (or pooled sites) is planned whole: its sites share the pools
+  const pooled = new Set<string>();
+  for (const s of snap.sites) if (isPooled(s)) pooled.add(s.customer);
+  const customers = new Set(only.customers);
+  for (const a of live) {
+    if (!a.pool) continue;
+    pooled.add(a.customer);
+    if (a.pool.sites.some((e) => only.sites.has(e.site))) customers.add(a.customer);
+  }
+  for (const s of snap.sites) if (only.sites.has(s.name) && pooled.has(s.customer)) customers.add(s.customer);
+  // a deleted site's servers name its customer
+  for (const a of live) if (only.sites.has(a.site) && pooled.has(a.customer)) customers.add(a.customer);
+  const sites = snap.sites.filter((s) => only.sites.has(s.name) || customers.has(s.customer));
+  const names = new Set([...only.sites, ...sites.map((s) => s.name)]);
+  const has = (a: Pick<Assignment, 'site' | 'customer'>): boolean => names.has(a.site) || customers.has(a.customer);
+  return { sites, names, vss: new Set(snap.assignments.filter(has).map((a) => a.vs)), has };
+}
+
+/** The pools in scope's leaving clocks (keys `${pool vs}/…`), apart, so finishPools' clean-up touches no other pool's. */
+function scopedLeaving(all: Map<string, number>, book: PoolBook): Map<string, number> {
+  const vss = new Set([...book.pools.values()].map((p) => p.base.vs));
+  return new Map([...all].filter(([key]) => vss.has(key.slice(0, key.indexOf('/')))));
+}
+
+function mergeLeaving(all: Map<string, number>, book: PoolBook, scoped: Map<string, number>): void {
+  const vss = new Set([...book.pools.values()].map((p) => p.base.vs));
+  for (const key of [...all.keys()]) if (vss.has(key.slice(0, key.indexOf('/')))) all.delete(key);
+  for (const [key, since] of scoped) all.set(key, since);
 }
 
 function planSite(

@@ -1,6 +1,6 @@
-// The reconciler loop: reads a snapshot of the farm from the store, asks planReconcile
-// what to do, and writes the result. It runs on every relevant store change (debounced)
-// and on a timer, never two passes at once.
+// The reconciler loop: takes a snapshot of the farm from its in-memory mirror (kept by
+// one store watch, farm-mirror.ts), asks planReconcile what to do, and writes the result.
+// It runs on every relevant store change (debounced) and on a timer, never two passes at once.
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
@@ -8,11 +8,14 @@ import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Rel
 
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { DirtySites } from './dirty-sites.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
+import { createFarmMirror } from './farm-mirror.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
+import { databaseLogins } from './database-logins.ts';
 import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
 
 
@@ -65,14 +68,28 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let failingSince: number | undefined;
 
   const events = opts.events ?? createEventLog(store);
+  // A change marks the sites it concerns; one under a watched prefix asks for a pass
+  // (routes are the reconciler's own output).
+  const dirty = new DirtySites();
+  const mirror = createFarmMirror({
+    store, log, ...(opts.databaseSecrets ? { databaseSecrets: opts.databaseSecrets } : {}),
+    onChange: (prefixes, changes) => {
+      dirty.note(changes);
+      if (WATCHED.some((p) => prefixes.has(p))) kick();
+    },
+    onReload: () => dirty.markAll(),
+  });
   const reportRefusals = refusalReporter();
 
-  const pass = async (): Promise<PlanActions> => {
+  const pass = async (full: boolean): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
-    const snap = await readSnapshot(store, opts.databaseSecrets);
+    await mirror.sync();
+    const marked = dirty.take();
+    const only = full ? undefined : marked;
+    const snap = mirror.snapshot();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
-    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs }), (site) => customers.get(site));
+    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
     for (const event of reportRefusals(refused)) {
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
@@ -95,33 +112,38 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   // Passes run one after another; kicks that arrive during a pass coalesce into one more.
-  const runOnce = (): Promise<PlanActions> => {
-    const p = chain.then(pass);
+  // A kicked pass plans the sites changes marked (dirty-sites.ts); a tick's or a caller's, every site.
+  const runPass = (full: boolean): Promise<PlanActions> => {
+    const p = chain.then(() => pass(full));
     p.then(
       () => (failingSince = undefined),
       (err: unknown) => {
+        dirty.markAll(); // what it had to plan is not known to be done
         if (!(err instanceof NotLeaderError)) failingSince ??= Date.now();
       },
     );
     chain = p.catch(() => undefined);
     return p;
   };
+  const runOnce = (): Promise<PlanActions> => runPass(true);
 
   const kick = (): void => {
     if (closed || queued) return;
     queued = true;
     debounce = setTimeout(() => {
       queued = false;
-      runOnce().catch((err: unknown) => {
+      runPass(false).catch((err: unknown) => {
         if (err instanceof NotLeaderError) log.info({ event: 'reconcile.fenced' }, err.message);
         else log.error({ event: 'reconcile.error', err }, 'reconcile pass failed');
       });
     }, 15);
   };
 
-  const watchers: Watcher[] = [await watchFarmEvents(store, events, log)];
-  for (const prefix of WATCHED) watchers.push(await store.watch(prefix, () => kick()));
-  const timer = setInterval(kick, opts.tickMs ?? 500);
+  const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
+  const timer = setInterval(() => {
+    dirty.markAll();
+    kick();
+  }, opts.tickMs ?? 500);
   timer.unref();
   kick();
   const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
@@ -157,24 +179,8 @@ export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Pro
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
     scales: new Map(parse<ScaleRecord>(scales).map((r) => [r.site, r])),
-    ...(secrets ? { databases: await databaseLogins(store, secrets) } : {}),
+    ...(secrets ? { databases: databaseLogins((await store.range(keys.databases)).kvs.map((kv) => JSON.parse(kv.value) as DatabaseRecord), secrets) } : {}),
   };
-}
-
-/** Each database's owner and current login, its password opened; one that cannot be opened (another key) is left out. */
-async function databaseLogins(store: Store, secrets: DatabaseSecrets): Promise<NonNullable<FarmSnapshot['databases']>> {
-  const out: NonNullable<FarmSnapshot['databases']> = new Map();
-  for (const kv of (await store.range(keys.databases)).kvs) {
-    const db = JSON.parse(kv.value) as DatabaseRecord;
-    const login = db.logins.at(-1);
-    if (!login) continue;
-    try {
-      out.set(db.name, { customer: db.customer, login: { name: db.pgName, user: login.user, password: secrets.open(login.sealedPassword) } });
-    } catch {
-      // sealed with another controller's key: its sites start without credentials rather than with wrong ones
-    }
-  }
-  return out;
 }
 
 /** Transactions are capped in size (etcd allows 128 operations and 1.5 MiB by default; routes carry pages up to 64 KiB each). */

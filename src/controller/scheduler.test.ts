@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeReplicas, spreadMove } from './scheduler.ts';
+import fc from 'fast-check';
+import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import type { EngineRecord } from '../model/index.ts';
 
 function engine(id: string, maxVirtualServers = 10, draining = false): EngineRecord {
@@ -68,5 +69,30 @@ describe('spreadMove', () => {
         assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `${n} on ${k}: ${counts.join('/')}`);
       }
     }
+  });
+});
+
+describe('appendOnly', () => {
+  it('places exactly as a list counted afresh, as it grows and when it is not appended to after all (property)', () => {
+    const engines = [engine('a', 6), engine('b', 6), engine('c', 6, true), engine('d', 6)];
+    const item = fc.record({ engine: fc.constantFrom('a', 'b', 'c', 'd', 'gone'), site: fc.constantFrom('s', 't', 'u') });
+    const step = fc.oneof(
+      { weight: 4, arbitrary: item.map((a) => ({ op: 'append' as const, a })) },
+      { weight: 3, arbitrary: fc.record({ site: fc.constantFrom('s', 't', 'u'), count: fc.integer({ min: 0, max: 3 }) }).map((q) => ({ op: 'place' as const, ...q })) },
+      { weight: 1, arbitrary: fc.constant({ op: 'pop' as const }) },
+    );
+    fc.assert(fc.property(fc.array(item, { maxLength: 10 }), fc.array(step, { maxLength: 30 }), (start, steps) => {
+      const kept = appendOnly([...start]);
+      for (const s of steps) {
+        if (s.op === 'append') kept.push(s.a);
+        else if (s.op === 'pop') kept.pop();
+        else {
+          const want = placeReplicas({ site: s.site, count: s.count, engines, assignments: [...kept] });
+          assert.deepEqual(placeReplicas({ site: s.site, count: s.count, engines, assignments: kept }), want);
+          const replicas = kept.filter((a) => a.site === s.site);
+          assert.deepEqual(spreadMove({ site: s.site, engines, replicas, assignments: kept }), spreadMove({ site: s.site, engines, replicas, assignments: [...kept] }));
+        }
+      }
+    }), { numRuns: 300 });
   });
 });

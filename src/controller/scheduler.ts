@@ -17,18 +17,16 @@ export interface PlacementInput {
   /** How many new replicas to place. */
   count: number;
   engines: EngineRecord[];
-  /** Every assignment on the farm (all sites), including ones being placed in this pass. */
+  /**
+   * Every assignment on the farm (all sites), including ones being placed in this pass.
+   * Counted afresh on each call, unless the array was made by `appendOnly`.
+   */
   assignments: Pick<Assignment, 'engine' | 'site'>[];
 }
 
 /** Engine ids for `count` new replicas, in order; shorter than count when the farm is full. */
 export function placeReplicas(input: PlacementInput): string[] {
-  const total = new Map<string, number>();
-  const ofSite = new Map<string, number>();
-  for (const a of input.assignments) {
-    total.set(a.engine, (total.get(a.engine) ?? 0) + 1);
-    if (a.site === input.site) ofSite.set(a.engine, (ofSite.get(a.engine) ?? 0) + 1);
-  }
+  const { total, ofSite } = engineCounts(input.assignments, input.site);
   const placed: string[] = [];
   for (let i = 0; i < input.count; i++) {
     const candidates = input.engines.filter(
@@ -81,4 +79,57 @@ function compareEngines(
   const loadB = (total.get(b.id) ?? 0) / b.capacity.maxVirtualServers;
   if (loadA !== loadB) return loadA - loadB;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Marks a list of assignments that callers will only ever append to (a plan pass's
+ * `placedSoFar`): placeReplicas and spreadMove then keep its counts between calls and
+ * count only what was appended, instead of the whole farm on every call.
+ */
+export function appendOnly<T extends Pick<Assignment, 'engine' | 'site'>>(assignments: T[]): T[] {
+  countsOf.set(assignments, fresh());
+  return assignments;
+}
+
+/** Replicas per engine, in all and per site, of an assignment list. */
+interface EngineCounts {
+  counted: number;
+  last: unknown;
+  total: Map<string, number>;
+  bySite: Map<string, Map<string, number>>;
+}
+
+// A plan pass asks once per steady site (spreadMove): counting the whole farm each time was quadratic.
+const countsOf = new WeakMap<readonly unknown[], EngineCounts>();
+
+function fresh(): EngineCounts {
+  return { counted: 0, last: undefined, total: new Map(), bySite: new Map() };
+}
+
+/** Replicas per engine, in all and of the site: copies of the kept counts of an `appendOnly` list, else counted now. */
+function engineCounts(assignments: Pick<Assignment, 'engine' | 'site'>[], site: string): { total: Map<string, number>; ofSite: Map<string, number> } {
+  let c = countsOf.get(assignments);
+  if (!c) {
+    const total = new Map<string, number>();
+    const ofSite = new Map<string, number>();
+    for (const a of assignments) {
+      total.set(a.engine, (total.get(a.engine) ?? 0) + 1);
+      if (a.site === site) ofSite.set(a.engine, (ofSite.get(a.engine) ?? 0) + 1);
+    }
+    return { total, ofSite };
+  }
+  if (c.counted > assignments.length || (c.counted > 0 && assignments[c.counted - 1] !== c.last)) {
+    // not appended to after all: count again
+    c = fresh();
+    countsOf.set(assignments, c);
+  }
+  for (; c.counted < assignments.length; c.counted++) {
+    const a = assignments[c.counted] as Pick<Assignment, 'engine' | 'site'>;
+    c.total.set(a.engine, (c.total.get(a.engine) ?? 0) + 1);
+    let bySite = c.bySite.get(a.site);
+    if (!bySite) c.bySite.set(a.site, (bySite = new Map()));
+    bySite.set(a.engine, (bySite.get(a.engine) ?? 0) + 1);
+    c.last = a;
+  }
+  return { total: new Map(c.total), ofSite: new Map(c.bySite.get(site)) };
 }

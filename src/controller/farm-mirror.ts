@@ -1,0 +1,278 @@
+// The farm as the reconciler sees it, kept in memory: one range per prefix, then one
+// watch on the farm's root, so a pass reads nothing from the store but its revision.
+//
+// How it stays exact:
+//   1. note the store revision R0 and watch `keys.all` from R0 + 1 (events buffered);
+//   2. range each prefix (each at its own revision r ≥ R0); an event is applied to a
+//      prefix only when newer than that prefix's range;
+//   3. the mirror equals a fresh read at revision D once every revision up to D has been
+//      delivered and D ≥ every r. Every farm write is under `keys.all`, so each revision
+//      arrives as an event: `sync()` reads the store's revision and waits until D reaches it.
+// A broken watch (compaction, a closed stream) throws the state away; the next sync
+// ranges again.
+
+import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { silentLogger, type Logger } from '../lib/log.ts';
+import type { FarmSnapshot } from './plan.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
+import { databaseLogins } from './database-logins.ts';
+
+export interface FarmMirrorOptions {
+  store: Store;
+  /** Opens databases' passwords (as readSnapshot); without it the snapshot has no `databases`. */
+  databaseSecrets?: DatabaseSecrets;
+  /** Called after a delivered revision changed mirrored records: their prefixes and the events that did. */
+  onChange?: (prefixes: Set<string>, events: WatchEvent[]) => void;
+  /** Called when the mirror (re)reads the farm: changes until then were not reported one by one. */
+  onReload?: () => void;
+  log?: Logger;
+}
+
+export interface FarmMirror {
+  /** Wait until the mirror holds every revision the store had when called (ranging again after a broken watch). */
+  sync(): Promise<void>;
+  /** The snapshot as of the last delivered revision; unchanged parts are the same objects as in the last one (read only). */
+  snapshot(): FarmSnapshot;
+  /** The revision the snapshot is exact at (0 before the first sync). */
+  revision(): number;
+  close(): void;
+}
+
+/** The prefixes readSnapshot reads, databases last (only with secrets). */
+export const MIRRORED = [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales, keys.databases];
+
+export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
+  const { store } = opts;
+  const log = opts.log ?? silentLogger;
+  const prefixes = opts.databaseSecrets ? MIRRORED : MIRRORED.filter((p) => p !== keys.databases);
+  let state: MirrorState | undefined;
+  let loading: Promise<MirrorState> | undefined;
+  let closed = false;
+  let derived: Partial<Record<keyof FarmSnapshot, unknown>> = {};
+
+  const load = async (): Promise<MirrorState> => {
+    const s = new MirrorState(prefixes);
+    const from = (await store.revision()) + 1;
+    s.delivered = from - 1;
+    const onError = (err: Error): void => {
+      if (s.dead) return;
+      log.warn({ event: 'reconcile.mirror_reset', err }, 'farm mirror watch broke; reading the farm again');
+      s.broken = err;
+      s.kill();
+      if (state === s) state = undefined;
+    };
+    s.watcher = await store.watch(keys.all, (events, revision) => {
+      if (s.dead) return;
+      const applied: WatchEvent[] = [];
+      const changed = s.apply(events, revision, applied);
+      if (changed.size === 0 || state !== s) return;
+      for (const p of changed) for (const field of DEPENDS[p] ?? []) delete derived[field];
+      opts.onChange?.(changed, applied);
+    }, { fromRevision: from, onError });
+    try {
+      const ranges = await Promise.all(prefixes.map((p) => store.range(p)));
+      ranges.forEach((r, i) => s.fill(prefixes[i] as string, r.kvs, r.revision));
+    } catch (err) {
+      s.kill();
+      throw err;
+    }
+    if (s.broken) throw s.broken;
+    return s;
+  };
+
+  const current = async (): Promise<MirrorState> => {
+    if (closed) throw new Error('farm mirror closed');
+    if (state) return state;
+    loading ??= load().finally(() => (loading = undefined));
+    const s = await loading;
+    if (closed) s.kill();
+    if (s.broken) throw s.broken;
+    if (!state && !s.dead) {
+      state = s;
+      derived = {};
+      opts.onReload?.();
+    }
+    return s;
+  };
+
+  const sync = async (): Promise<void> => {
+    for (;;) {
+      const s = await current();
+      const target = await store.revision();
+      await s.reach(Math.max(target, s.floor()));
+      if (s === state) return;
+      if (closed) throw new Error('farm mirror closed');
+    }
+  };
+
+  return {
+    sync,
+    snapshot() {
+      const s = state;
+      if (!s) throw new Error('farm mirror not synced');
+      const list = <T>(p: string): T[] => s.list(p) as T[];
+      const get = <K extends keyof FarmSnapshot>(field: K, make: () => FarmSnapshot[K]): FarmSnapshot[K] =>
+        (derived[field] ??= make()) as FarmSnapshot[K];
+      const secrets = opts.databaseSecrets;
+      return {
+        sites: get('sites', () => list<Site>(keys.sites)),
+        releases: get('releases', () => new Map(list<Release>(keys.releases).map((r) => [`${r.site}/${r.id}`, r]))),
+        engines: get('engines', () => {
+          const drained = new Set(s.keysOf(keys.engineDrains).map((k) => k.slice(keys.engineDrains.length)));
+          return list<EngineRecord>(keys.engines).map((e) => (drained.has(e.id) ? { ...e, draining: true } : e));
+        }),
+        assignments: get('assignments', () => list<Assignment>(keys.assignments)),
+        statuses: get('statuses', () => new Map(list<VsStatus>(keys.vsStatuses).map((x) => [x.vs, x]))),
+        routes: get('routes', () => new Map(list<Route>(keys.routes).map((r) => [r.site, r]))),
+        scales: get('scales', () => new Map(list<ScaleRecord>(keys.scales).map((r) => [r.site, r]))),
+        ...(secrets ? { databases: get('databases', () => databaseLogins(list<DatabaseRecord>(keys.databases), secrets)) } : {}),
+      };
+    },
+    revision: () => state?.delivered ?? 0,
+    close() {
+      closed = true;
+      state?.kill();
+      state = undefined;
+    },
+  };
+}
+
+/** Which snapshot fields each prefix feeds. */
+const DEPENDS: Record<string, (keyof FarmSnapshot)[]> = {
+  [keys.sites]: ['sites'], [keys.releases]: ['releases'], [keys.engines]: ['engines'], [keys.engineDrains]: ['engines'],
+  [keys.assignments]: ['assignments'], [keys.vsStatuses]: ['statuses'], [keys.routes]: ['routes'], [keys.scales]: ['scales'],
+  [keys.databases]: ['databases'],
+};
+
+/** One prefix: its keys in store order and their records at the same index; `shared` once handed out (then copied on write). */
+interface Table {
+  rangeRevision: number;
+  keys: string[];
+  values: unknown[];
+  shared: boolean;
+}
+
+class MirrorState {
+  watcher?: Watcher;
+  broken?: Error;
+  dead = false;
+  delivered = 0;
+  private readonly tables = new Map<string, Table>();
+  private readonly pending: { events: WatchEvent[]; revision: number }[] = [];
+  private waiters: { revision: number; resolve: () => void }[] = [];
+
+  constructor(private readonly prefixes: string[]) {}
+
+  fill(prefix: string, kvs: KeyValue[], revision: number): void {
+    this.tables.set(prefix, { rangeRevision: revision, keys: kvs.map((kv) => kv.key), values: kvs.map((kv) => JSON.parse(kv.value)), shared: false });
+    if (this.tables.size === this.prefixes.length) {
+      for (const { events, revision: r } of this.pending.splice(0)) this.apply(events, r);
+    }
+  }
+
+  /** Apply one revision's events; returns the prefixes it changed (buffered while the ranges are still being read). */
+  apply(events: WatchEvent[], revision: number, applied: WatchEvent[] = []): Set<string> {
+    const changed = new Set<string>();
+    if (this.tables.size < this.prefixes.length) {
+      this.pending.push({ events, revision });
+      return changed;
+    }
+    for (const ev of events) {
+      const prefix = this.prefixes.find((p) => ev.kv.key.startsWith(p));
+      const table = prefix === undefined ? undefined : this.tables.get(prefix);
+      if (!prefix || !table || revision <= table.rangeRevision) continue;
+      if (!write(table, ev)) continue;
+      changed.add(prefix);
+      applied.push(ev);
+    }
+    this.delivered = Math.max(this.delivered, revision);
+    this.waiters = this.waiters.filter((w) => (w.revision <= this.delivered ? (w.resolve(), false) : true));
+    return changed;
+  }
+
+  /** The latest range's revision: the mirror is exact once delivery reaches it. */
+  floor(): number {
+    let max = 0;
+    for (const t of this.tables.values()) max = Math.max(max, t.rangeRevision);
+    return max;
+  }
+
+  reach(revision: number): Promise<void> {
+    if (this.delivered >= revision || this.dead) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ revision, resolve }));
+  }
+
+  /** Stop: wake every waiter (they find the state gone and sync again). */
+  kill(): void {
+    this.dead = true;
+    this.watcher?.close();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  keysOf(prefix: string): readonly string[] {
+    return this.table(prefix).keys;
+  }
+
+  /** The prefix's records in key order; the array is not changed afterwards (the next write copies it). */
+  list(prefix: string): unknown[] {
+    const t = this.table(prefix);
+    t.shared = true;
+    return t.values;
+  }
+
+  private table(prefix: string): Table {
+    const t = this.tables.get(prefix);
+    if (!t) throw new Error(`farm mirror: ${prefix} not mirrored`);
+    return t;
+  }
+}
+
+/** Put or delete one key in its table, keeping key order; whether anything changed. */
+function write(t: Table, ev: WatchEvent): boolean {
+  const at = search(t.keys, ev.kv.key);
+  const found = at < t.keys.length && t.keys[at] === ev.kv.key;
+  if (ev.type === 'delete' && !found) return false;
+  if (t.shared) {
+    t.values = t.values.slice();
+    t.keys = t.keys.slice();
+    t.shared = false;
+  }
+  if (ev.type === 'delete') {
+    t.keys.splice(at, 1);
+    t.values.splice(at, 1);
+  } else if (found) {
+    t.values[at] = JSON.parse(ev.kv.value);
+  } else {
+    t.keys.splice(at, 0, ev.kv.key);
+    t.values.splice(at, 0, JSON.parse(ev.kv.value));
+  }
+  return true;
+}
+
+/** The first index whose key is not below key. */
+function search(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byUtf8(sorted[mid] as string, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Keys order by UTF-8 bytes (the store's order), which is code-point order; JavaScript's `<` (UTF-16) differs only where a surrogate meets a code unit above it. */
+function byUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.codePointAt(i) ?? 0;
+  const y = b.codePointAt(i) ?? 0;
+  const surrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
+  // at a differing low surrogate both are pairs with the same high one: unit order is code-point order
+  if (surrogate(a.charCodeAt(i)) && surrogate(b.charCodeAt(i))) return a.charCodeAt(i) < b.charCodeAt(i) ? -1 : 1;
+  return x < y ? -1 : 1;
+}
