@@ -1,5 +1,7 @@
-// The route table: Host header → the site's route. Built whole from the route records
-// and swapped in one assignment, so a lookup always sees one consistent table.
+// The route table: Host header → the site's route. buildRouteTable builds one whole from
+// the route records; createRouteTable keeps one updated in place per site (a route write
+// touches its own site's names only), with the same outcome. Updates are synchronous, so a
+// lookup always sees one consistent table.
 //
 // Matching: hosts are lowercased, the port and a trailing dot are dropped. An exact
 // domain wins over any wildcard; `*.example.com` matches any name below example.com
@@ -51,17 +53,7 @@ export function buildRouteTable(routes: readonly Route[]): RouteTable & { invali
     size: exact.size + wildcard.size,
     conflicts,
     invalid,
-    lookup(host) {
-      const name = host === undefined ? undefined : normalizeHost(host);
-      if (name === undefined) return undefined;
-      const hit = exact.get(name);
-      if (hit !== undefined || wildcard.size === 0) return hit;
-      for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-        const w = wildcard.get(name.slice(dot + 1));
-        if (w !== undefined) return w;
-      }
-      return undefined;
-    },
+    lookup: buildLookup(exact, wildcard),
   };
 }
 
@@ -86,10 +78,136 @@ export function normalizeHost(host: string): string | undefined {
   return HOSTNAME.test(name) ? name : undefined;
 }
 
+/** Exact name first, then the longest `*.suffix` above it. */
+function buildLookup(exact: ReadonlyMap<string, Route>, wildcard: ReadonlyMap<string, Route>): RouteTable['lookup'] {
+  return (host) => {
+    const name = host === undefined ? undefined : normalizeHost(host);
+    if (name === undefined) return undefined;
+    const hit = exact.get(name);
+    if (hit !== undefined || wildcard.size === 0) return hit;
+    for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+      const w = wildcard.get(name.slice(dot + 1));
+      if (w !== undefined) return w;
+    }
+    return undefined;
+  };
+}
+
 const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 
 function parseDomain(domain: string): { name: string; wildcard: boolean } | undefined {
   const isWildcard = domain.startsWith('*.');
   const name = normalizeHost(isWildcard ? domain.slice(2) : domain);
   return name === undefined ? undefined : { name, wildcard: isWildcard };
+}
+
+/** Per-site changes to a route table: these sites' routes put (replaced whole), these sites removed. */
+export interface RouteDiff {
+  put: readonly Route[];
+  remove: readonly string[];
+}
+
+/** A route table changed in place per site; lookups between two updates see one consistent table. */
+export interface LiveRouteTable extends RouteTable {
+  /** Apply a diff: a removed site loses its names, a put one claims its current ones. */
+  update(diff: RouteDiff): void;
+  /** The invalid domains of every site routed now. */
+  readonly invalid: readonly InvalidDomain[];
+  /** The conflicts and invalid domains of these sites (after an update: what to log for them). */
+  problemsOf(sites: ReadonlySet<string>): { conflicts: DomainConflict[]; invalid: InvalidDomain[] };
+}
+
+/**
+ * An empty table updated per site, with exactly buildRouteTable's outcome for the same set
+ * of routes: a name claimed by two sites belongs to the first by site name, whatever the
+ * order they came in, and passes to the next claimant when its owner leaves or drops it.
+ */
+export function createRouteTable(): LiveRouteTable {
+  const exact = new Map<string, Route>();
+  const wildcard = new Map<string, Route>();
+  // 'e:name' / 'w:name' → the sites claiming it → the domains (as written) they claim it with
+  const claims = new Map<string, Map<string, string[]>>();
+  const sites = new Map<string, { route: Route; keys: string[]; invalid: InvalidDomain[] }>();
+
+  const settle = (key: string): void => {
+    const map = key[0] === 'w' ? wildcard : exact;
+    const name = key.slice(2);
+    const claimants = claims.get(key);
+    if (!claimants || claimants.size === 0) {
+      claims.delete(key);
+      map.delete(name);
+      return;
+    }
+    let first: string | undefined;
+    for (const site of claimants.keys()) if (first === undefined || site < first) first = site;
+    map.set(name, sites.get(first!)!.route);
+  };
+  const drop = (site: string): void => {
+    const had = sites.get(site);
+    if (!had) return;
+    sites.delete(site);
+    for (const key of had.keys) {
+      claims.get(key)?.delete(site);
+      settle(key);
+    }
+  };
+  const put = (route: Route): void => {
+    drop(route.site);
+    const keys: string[] = [];
+    const invalid: InvalidDomain[] = [];
+    for (const domain of route.domains) {
+      const parsed = parseDomain(domain);
+      if (!parsed) {
+        invalid.push({ site: route.site, domain });
+        continue;
+      }
+      const key = `${parsed.wildcard ? 'w' : 'e'}:${parsed.name}`;
+      let claimants = claims.get(key);
+      if (!claimants) claims.set(key, (claimants = new Map()));
+      const mine = claimants.get(route.site);
+      if (mine) mine.push(domain);
+      else {
+        claimants.set(route.site, [domain]);
+        keys.push(key);
+      }
+    }
+    sites.set(route.site, { route, keys, invalid });
+    for (const key of keys) settle(key);
+  };
+  const conflictsOf = (key: string): DomainConflict[] => {
+    const claimants = claims.get(key);
+    if (!claimants || claimants.size < 2) return [];
+    const kept = (key[0] === 'w' ? wildcard : exact).get(key.slice(2))!.site;
+    const out: DomainConflict[] = [];
+    for (const [site, domains] of claimants) if (site !== kept) for (const domain of domains) out.push({ domain, kept, dropped: site });
+    return out;
+  };
+  const lookup = buildLookup(exact, wildcard);
+  return {
+    lookup,
+    get size() {
+      return exact.size + wildcard.size;
+    },
+    get conflicts() {
+      return [...claims.keys()].flatMap(conflictsOf);
+    },
+    get invalid() {
+      return [...sites.values()].flatMap((s) => s.invalid);
+    },
+    update(diff) {
+      for (const site of diff.remove) drop(site);
+      for (const route of diff.put) put(route);
+    },
+    problemsOf(which) {
+      const conflicts: DomainConflict[] = [];
+      const invalid: InvalidDomain[] = [];
+      for (const site of which) {
+        const s = sites.get(site);
+        if (!s) continue;
+        invalid.push(...s.invalid);
+        for (const key of s.keys) conflicts.push(...conflictsOf(key).filter((c) => c.kept === site || c.dropped === site));
+      }
+      return { conflicts, invalid };
+    },
+  };
 }
