@@ -93,6 +93,13 @@ function buildLookup(exact: ReadonlyMap<string, Route>, wildcard: ReadonlyMap<st
   };
 }
 
+/** A routable name and who claims it. */
+interface Claim {
+  name: string;
+  wildcard: boolean;
+  by: Map<string, string[]>;
+}
+
 const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 
 function parseDomain(domain: string): { name: string; wildcard: boolean } | undefined {
@@ -125,35 +132,34 @@ export interface LiveRouteTable extends RouteTable {
 export function createRouteTable(): LiveRouteTable {
   const exact = new Map<string, Route>();
   const wildcard = new Map<string, Route>();
-  // 'e:name' / 'w:name' → the sites claiming it → the domains (as written) they claim it with
-  const claims = new Map<string, Map<string, string[]>>();
-  const sites = new Map<string, { route: Route; keys: string[]; invalid: InvalidDomain[] }>();
+  // each routable name (exact or wildcard) → the sites claiming it → the domains (as written) they claim it with
+  const exactClaims = new Map<string, Claim>();
+  const wildcardClaims = new Map<string, Claim>();
+  const sites = new Map<string, { route: Route; claims: Claim[]; invalid: InvalidDomain[] }>();
 
-  const settle = (key: string): void => {
-    const map = key[0] === 'w' ? wildcard : exact;
-    const name = key.slice(2);
-    const claimants = claims.get(key);
-    if (!claimants || claimants.size === 0) {
-      claims.delete(key);
-      map.delete(name);
+  const settle = (c: Claim): void => {
+    const map = c.wildcard ? wildcard : exact;
+    if (c.by.size === 0) {
+      (c.wildcard ? wildcardClaims : exactClaims).delete(c.name);
+      map.delete(c.name);
       return;
     }
     let first: string | undefined;
-    for (const site of claimants.keys()) if (first === undefined || site < first) first = site;
-    map.set(name, sites.get(first!)!.route);
+    for (const site of c.by.keys()) if (first === undefined || site < first) first = site;
+    map.set(c.name, sites.get(first!)!.route);
   };
   const drop = (site: string): void => {
     const had = sites.get(site);
     if (!had) return;
     sites.delete(site);
-    for (const key of had.keys) {
-      claims.get(key)?.delete(site);
-      settle(key);
+    for (const c of had.claims) {
+      c.by.delete(site);
+      settle(c);
     }
   };
   const put = (route: Route): void => {
     drop(route.site);
-    const keys: string[] = [];
+    const mine: Claim[] = [];
     const invalid: InvalidDomain[] = [];
     for (const domain of route.domains) {
       const parsed = parseDomain(domain);
@@ -161,25 +167,24 @@ export function createRouteTable(): LiveRouteTable {
         invalid.push({ site: route.site, domain });
         continue;
       }
-      const key = `${parsed.wildcard ? 'w' : 'e'}:${parsed.name}`;
-      let claimants = claims.get(key);
-      if (!claimants) claims.set(key, (claimants = new Map()));
-      const mine = claimants.get(route.site);
-      if (mine) mine.push(domain);
+      const claims = parsed.wildcard ? wildcardClaims : exactClaims;
+      let c = claims.get(parsed.name);
+      if (!c) claims.set(parsed.name, (c = { name: parsed.name, wildcard: parsed.wildcard, by: new Map() }));
+      const written = c.by.get(route.site);
+      if (written) written.push(domain);
       else {
-        claimants.set(route.site, [domain]);
-        keys.push(key);
+        c.by.set(route.site, [domain]);
+        mine.push(c);
       }
     }
-    sites.set(route.site, { route, keys, invalid });
-    for (const key of keys) settle(key);
+    sites.set(route.site, { route, claims: mine, invalid });
+    for (const c of mine) settle(c);
   };
-  const conflictsOf = (key: string): DomainConflict[] => {
-    const claimants = claims.get(key);
-    if (!claimants || claimants.size < 2) return [];
-    const kept = (key[0] === 'w' ? wildcard : exact).get(key.slice(2))!.site;
+  const conflictsOf = (c: Claim): DomainConflict[] => {
+    if (c.by.size < 2) return [];
+    const kept = (c.wildcard ? wildcard : exact).get(c.name)!.site;
     const out: DomainConflict[] = [];
-    for (const [site, domains] of claimants) if (site !== kept) for (const domain of domains) out.push({ domain, kept, dropped: site });
+    for (const [site, domains] of c.by) if (site !== kept) for (const domain of domains) out.push({ domain, kept, dropped: site });
     return out;
   };
   const lookup = buildLookup(exact, wildcard);
@@ -189,7 +194,7 @@ export function createRouteTable(): LiveRouteTable {
       return exact.size + wildcard.size;
     },
     get conflicts() {
-      return [...claims.keys()].flatMap(conflictsOf);
+      return [...exactClaims.values(), ...wildcardClaims.values()].flatMap(conflictsOf);
     },
     get invalid() {
       return [...sites.values()].flatMap((s) => s.invalid);
@@ -205,7 +210,7 @@ export function createRouteTable(): LiveRouteTable {
         const s = sites.get(site);
         if (!s) continue;
         invalid.push(...s.invalid);
-        for (const key of s.keys) conflicts.push(...conflictsOf(key).filter((c) => c.kept === site || c.dropped === site));
+        for (const c of s.claims) if (c.by.size > 1) conflicts.push(...conflictsOf(c).filter((x) => x.kept === site || x.dropped === site));
       }
       return { conflicts, invalid };
     },
