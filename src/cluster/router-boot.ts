@@ -12,7 +12,7 @@ import type { RouterNodeOptions } from './router-node.ts';
 /** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
 export interface BuiltRouter {
   router?: Router;
-  sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
+  sink: Pick<Router, 'setRoutes' | 'updateRoutes' | 'abandonEndpoints' | 'setCertificates'>;
   /** Its per-site load and wakes (publish-load.ts). */
   load: LoadSource;
   registry(): Registry;
