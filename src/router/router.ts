@@ -120,6 +120,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   // kept per site (updateRoutes): the table, each site's route, each routed endpoint's use count and drain timeout
   const table = createRouteTable();
   const bySite = new Map<string, Route>();
+  const sites = new Set<string>();
   const endpointUse = new Map<string, number>();
   const live = new Set<string>();
   const drainMs = new Map<string, number>();
@@ -260,7 +261,9 @@ export function buildRouter(opts: RouterOptions = {}): Router {
    */
   function updateRoutes(diff: RouteDiff): void {
     const gone = new Set<string>(); // endpoints whose last route left
+    const touched: Route[] = [...diff.put]; // the routes put, and those they replace or that are removed
     const unuse = (r: Route | undefined) => {
+      if (r) touched.push(r);
       for (const e of r?.endpoints ?? []) {
         const key = endpointKey(e);
         const n = (endpointUse.get(key) ?? 0) - 1;
@@ -276,10 +279,12 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     for (const site of removed) {
       unuse(bySite.get(site));
       bySite.delete(site);
+      sites.delete(site);
     }
     for (const r of diff.put) {
       unuse(bySite.get(r.site));
       bySite.set(r.site, r);
+      sites.add(r.site);
       for (const e of r.endpoints) {
         const key = endpointKey(e);
         endpointUse.set(key, (endpointUse.get(key) ?? 0) + 1);
@@ -300,9 +305,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (gone.size > 0 || diff.put.length > 0) tunnels.retain(live, drainMs);
     const all = [...bySite.values()];
     health.setRoutes(all); // keeps the state of every endpoint still checked
-    certs.setRoutes(all);
+    certs.updateRoutes(all, touched);
     if (removed.length > 0) {
-      const sites = new Set(bySite.keys());
       deps.balancer.retain(sites);
       deps.retryBudget.retain(sites);
       limiter.retain(sites);
