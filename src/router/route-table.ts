@@ -97,7 +97,8 @@ function buildLookup(exact: ReadonlyMap<string, Route>, wildcard: ReadonlyMap<st
 interface Claim {
   name: string;
   wildcard: boolean;
-  by: Map<string, string[]>;
+  /** Each claiming site once; the first by name owns the name. */
+  sites: string[];
 }
 
 const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
@@ -132,60 +133,62 @@ export interface LiveRouteTable extends RouteTable {
 export function createRouteTable(): LiveRouteTable {
   const exact = new Map<string, Route>();
   const wildcard = new Map<string, Route>();
-  // each routable name (exact or wildcard) → the sites claiming it → the domains (as written) they claim it with
+  // each routable name (exact or wildcard) → the sites claiming it
   const exactClaims = new Map<string, Claim>();
   const wildcardClaims = new Map<string, Claim>();
-  const sites = new Map<string, { route: Route; claims: Claim[]; invalid: InvalidDomain[] }>();
+  const sites = new Map<string, { route: Route; claims: Claim[]; invalid: readonly InvalidDomain[] }>();
 
   const settle = (c: Claim): void => {
     const map = c.wildcard ? wildcard : exact;
-    if (c.by.size === 0) {
+    if (c.sites.length === 0) {
       (c.wildcard ? wildcardClaims : exactClaims).delete(c.name);
       map.delete(c.name);
       return;
     }
-    let first: string | undefined;
-    for (const site of c.by.keys()) if (first === undefined || site < first) first = site;
-    map.set(c.name, sites.get(first!)!.route);
+    let first = c.sites[0]!;
+    for (const site of c.sites) if (site < first) first = site;
+    map.set(c.name, sites.get(first)!.route);
   };
   const drop = (site: string): void => {
     const had = sites.get(site);
     if (!had) return;
     sites.delete(site);
     for (const c of had.claims) {
-      c.by.delete(site);
+      c.sites.splice(c.sites.indexOf(site), 1);
       settle(c);
     }
   };
   const put = (route: Route): void => {
     drop(route.site);
     const mine: Claim[] = [];
-    const invalid: InvalidDomain[] = [];
+    let invalid: InvalidDomain[] | undefined;
     for (const domain of route.domains) {
       const parsed = parseDomain(domain);
       if (!parsed) {
-        invalid.push({ site: route.site, domain });
+        (invalid ??= []).push({ site: route.site, domain });
         continue;
       }
       const claims = parsed.wildcard ? wildcardClaims : exactClaims;
       let c = claims.get(parsed.name);
-      if (!c) claims.set(parsed.name, (c = { name: parsed.name, wildcard: parsed.wildcard, by: new Map() }));
-      const written = c.by.get(route.site);
-      if (written) written.push(domain);
-      else {
-        c.by.set(route.site, [domain]);
+      if (!c) claims.set(parsed.name, (c = { name: parsed.name, wildcard: parsed.wildcard, sites: [] }));
+      if (!c.sites.includes(route.site)) {
+        c.sites.push(route.site);
         mine.push(c);
       }
     }
-    sites.set(route.site, { route, claims: mine, invalid });
+    sites.set(route.site, { route, claims: mine, invalid: invalid ?? NONE });
     for (const c of mine) settle(c);
   };
-  const conflictsOf = (c: Claim): DomainConflict[] => {
-    if (c.by.size < 2) return [];
+  // a contested name: each other claimant's domains (as written) naming it
+  const conflictsOf = (c: Claim, out: DomainConflict[], only?: string): void => {
     const kept = (c.wildcard ? wildcard : exact).get(c.name)!.site;
-    const out: DomainConflict[] = [];
-    for (const [site, domains] of c.by) if (site !== kept) for (const domain of domains) out.push({ domain, kept, dropped: site });
-    return out;
+    for (const site of c.sites) {
+      if (site === kept || (only !== undefined && only !== site && only !== kept)) continue;
+      for (const domain of sites.get(site)!.route.domains) {
+        const parsed = parseDomain(domain);
+        if (parsed?.name === c.name && parsed.wildcard === c.wildcard) out.push({ domain, kept, dropped: site });
+      }
+    }
   };
   const lookup = buildLookup(exact, wildcard);
   return {
@@ -194,7 +197,9 @@ export function createRouteTable(): LiveRouteTable {
       return exact.size + wildcard.size;
     },
     get conflicts() {
-      return [...exactClaims.values(), ...wildcardClaims.values()].flatMap(conflictsOf);
+      const out: DomainConflict[] = [];
+      for (const claims of [exactClaims, wildcardClaims]) for (const c of claims.values()) if (c.sites.length > 1) conflictsOf(c, out);
+      return out;
     },
     get invalid() {
       return [...sites.values()].flatMap((s) => s.invalid);
@@ -210,9 +215,11 @@ export function createRouteTable(): LiveRouteTable {
         const s = sites.get(site);
         if (!s) continue;
         invalid.push(...s.invalid);
-        for (const c of s.claims) if (c.by.size > 1) conflicts.push(...conflictsOf(c).filter((x) => x.kept === site || x.dropped === site));
+        for (const c of s.claims) if (c.sites.length > 1) conflictsOf(c, conflicts, site);
       }
       return { conflicts, invalid };
     },
   };
 }
+
+const NONE: readonly InvalidDomain[] = [];

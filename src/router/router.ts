@@ -57,7 +57,7 @@ import { SiteLimiter } from './policy/site-limits.ts';
 import { HealthChecks } from './policy/health-checks.ts';
 import { SiteAccessFiles } from './site-access-files.ts';
 import { Tunnels } from './upstream/tunnels.ts';
-import { createRouteTable, type RouteDiff } from './route-table.ts';
+import { createRouteTable, type LiveRouteTable, type RouteDiff } from './route-table.ts';
 import { serverLifecycle } from './front/server-lifecycle.ts';
 import { RawUpstreams } from './upstream/raw-upstreams.ts';
 import { RetryBudget } from './policy/retry-budget.ts';
@@ -118,12 +118,12 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const upstreams: readonly Upstream[] = config.rawUpstream ? [new RawUpstreams({ ...config, keepAliveMs: 4_000 }), undici] : [undici];
   const ends = new RequestEnds();
   // kept per site (updateRoutes): the table, each site's route, each routed endpoint's use count and drain timeout
-  const table = createRouteTable();
-  const bySite = new Map<string, Route>();
-  const sites = new Set<string>();
-  const endpointUse = new Map<string, number>();
-  const live = new Set<string>();
-  const drainMs = new Map<string, number>();
+  let table = createRouteTable();
+  let bySite = new Map<string, Route>();
+  let sites = new Set<string>();
+  let endpointUse = new Map<string, number>();
+  let live = new Set<string>();
+  let drainMs = new Map<string, number>();
   const load = new SiteLoad();
   const wakes = new WakeQueue(config.wakeQueue, config.wakeTimeoutMs);
   const limiter = new SiteLimiter();
@@ -248,10 +248,23 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     return { log, method: req.method, url: req.url, host: req.headers.host, route };
   }
 
-  /** The whole table: every site not in routes is removed. */
+  /** The whole table: every site not in routes is removed; counted afresh. */
   function setRoutes(routes: readonly Route[]): void {
-    const next = new Set(routes.map((r) => r.site));
-    updateRoutes({ put: routes, remove: [...bySite.keys()].filter((site) => !next.has(site)) });
+    const before = bySite;
+    const wasLive = live;
+    bySite = new Map(routes.map((r) => [r.site, r]));
+    sites = new Set(bySite.keys());
+    endpointUse = new Map();
+    live = new Set();
+    drainMs = new Map();
+    for (const r of bySite.values()) use(r);
+    const fresh = createRouteTable();
+    fresh.update({ put: [...bySite.values()], remove: [] });
+    table = fresh;
+    const gone = new Set([...wasLive].filter((key) => !live.has(key)));
+    certs.setRoutes([...bySite.values()]);
+    const removed = [...before.keys()].filter((site) => !sites.has(site)).length;
+    afterChange(gone, removed > 0, table, { put: bySite.size, removed });
   }
 
   /**
@@ -285,37 +298,45 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       unuse(bySite.get(r.site));
       bySite.set(r.site, r);
       sites.add(r.site);
-      for (const e of r.endpoints) {
-        const key = endpointKey(e);
-        endpointUse.set(key, (endpointUse.get(key) ?? 0) + 1);
-        live.add(key);
-        gone.delete(key);
-        if (r.drainTimeoutMs === undefined) drainMs.delete(key);
-        else drainMs.set(key, r.drainTimeoutMs);
-      }
+      use(r);
+      for (const e of r.endpoints) gone.delete(endpointKey(e));
     }
     for (const key of gone) drainMs.delete(key);
     table.update({ put: diff.put, remove: removed });
+    certs.updateRoutes([...bySite.values()], touched);
+    afterChange(gone, removed.length > 0, table.problemsOf(new Set(diff.put.map((r) => r.site))), { put: diff.put.length, removed: removed.length });
+  }
+
+  /** Count a route's endpoints as routed, with its drain timeout. */
+  function use(r: Route): void {
+    for (const e of r.endpoints) {
+      const key = endpointKey(e);
+      endpointUse.set(key, (endpointUse.get(key) ?? 0) + 1);
+      live.add(key);
+      if (r.drainTimeoutMs === undefined) drainMs.delete(key);
+      else drainMs.set(key, r.drainTimeoutMs);
+    }
+  }
+
+  /** After the table changed: release what dropped endpoints and removed sites held; log. */
+  function afterChange(gone: ReadonlySet<string>, sitesRemoved: boolean, problems: Pick<LiveRouteTable, 'conflicts' | 'invalid'>, counts: { put: number; removed: number }): void {
     wakes.release((site) => bySite.get(site));
     if (gone.size > 0) {
       for (const u of upstreams) u.retain(live);
       ejections.retain(live);
       deps.timeoutStreaks.retain(live);
     }
-    if (gone.size > 0 || diff.put.length > 0) tunnels.retain(live, drainMs);
-    const all = [...bySite.values()];
-    health.setRoutes(all); // keeps the state of every endpoint still checked
-    certs.updateRoutes(all, touched);
-    if (removed.length > 0) {
+    if (gone.size > 0 || counts.put > 0) tunnels.retain(live, drainMs);
+    health.setRoutes([...bySite.values()]); // keeps the state of every endpoint still checked
+    if (sitesRemoved) {
       deps.balancer.retain(sites);
       deps.retryBudget.retain(sites);
       limiter.retain(sites);
       siteFiles?.retain(sites);
     }
-    const problems = table.problemsOf(new Set(diff.put.map((r) => r.site)));
     for (const c of problems.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
     for (const i of problems.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
-    log.info({ event: 'routes.updated', sites: bySite.size, domains: table.size, endpoints: live.size, put: diff.put.length, removed: removed.length }, 'routes updated');
+    log.info({ event: 'routes.updated', sites: bySite.size, domains: table.size, endpoints: live.size, ...counts }, 'routes updated');
   }
 
   function abandonEndpoints(endpoints: readonly Endpoint[]): void {
