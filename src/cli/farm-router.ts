@@ -130,7 +130,10 @@ async function startInProcess(store: Store, o: FarmRouterOptions): Promise<FarmR
     stats.close();
   };
   try {
-    stops.push(await watchRoutes(store, { setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); } }, o.log));
+    stops.push(await watchRoutes(store, {
+      setRoutes: (routes) => { router.setRoutes(routes); stats.setRoutes(routes); },
+      updateRoutes: (diff) => { router.updateRoutes(diff); stats.updateRoutes(diff); },
+    }, o.log));
     stops.push(publishLoad(store, router, { id: FARM_ROUTER_ID, log: o.log }));
     const port = await listenOn(router.server, o.httpPort, o.host);
     let httpsUrl: string | undefined;

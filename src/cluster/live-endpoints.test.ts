@@ -62,3 +62,32 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await waitFor(() => abandoned.length === 3, { what: 'b abandoned when its status vanished' });
   assert.deepEqual(abandoned[2], ['b'], 'a had left the route: drained, not cut');
 });
+
+test('per site: a status change or a route update reaches the router as the sites it changed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openSqliteStore(join(dir, 's.db'));
+  t.after(() => store.close());
+  const status = (vs: string, site: string, state: VsStatus['state']): string =>
+    JSON.stringify({ vs, engine: 'e1', site, release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+  await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+  for (const vs of ['w1', 'w2', 'a1']) await store.put(keys.vsStatus('e1', vs), status(vs, vs[0] === 'w' ? 'www' : 'api', 'ready'));
+  const calls: string[] = [];
+  const show = (rs: readonly Route[]) => rs.map((r) => `${r.site}=${r.endpoints.map((e) => e.vs).join('+')}`).join(',');
+  const live = await liveEndpoints(store, {
+    setRoutes: (rs) => void calls.push(`set ${show(rs)}`),
+    updateRoutes: (d) => void calls.push(`put ${show(d.put)} remove ${d.remove.join(',')}`),
+    abandonEndpoints: () => {},
+  }, silentLogger);
+  t.after(() => live.close());
+  const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+  const www: Route = { site: 'www', domains: ['www.test'], endpoints: [endpoint('w1'), endpoint('w2')], updatedAt: '' };
+  const api: Route = { site: 'api', domains: ['api.test'], endpoints: [endpoint('a1')], updatedAt: '' };
+  live.setRoutes([www, api]);
+  await store.put(keys.vsStatus('e1', 'w2'), status('w2', 'www', 'stopping'));
+  await waitFor(() => calls.length === 2, { what: 'w2 dropped' });
+  await store.put(keys.vsStatus('e1', 'a1'), status('a1', 'api', 'ready')); // nothing changes for the router
+  live.updateRoutes({ put: [{ ...api, domains: ['api.test', 'api2.test'] }], remove: [] });
+  live.updateRoutes({ put: [], remove: ['www'] });
+  assert.deepEqual(calls, ['set www=w1+w2,api=a1', 'put www=w1 remove ', 'put api=a1 remove ', 'put  remove www']);
+});

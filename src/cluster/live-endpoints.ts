@@ -15,9 +15,12 @@
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';
+import type { RouteDiff } from '../router/index.ts';
 
 export interface RouteSink {
   setRoutes(routes: readonly Route[]): void;
+  /** Per site (Router.updateRoutes); without it every change goes to setRoutes whole. */
+  updateRoutes?(diff: RouteDiff): void;
 }
 
 /** The router (or router cluster) behind: routes, and endpoints known dead. */
@@ -26,36 +29,55 @@ export interface LiveRouteSink extends RouteSink {
 }
 
 export interface LiveEndpoints extends RouteSink {
+  updateRoutes(diff: RouteDiff): void;
   close(): void;
 }
 
 export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger): Promise<LiveEndpoints> {
   const engines = new Map<string, string>(); // key → engine id
   const statuses = new Map<string, VsStatus>(); // key → status
-  let routes: readonly Route[] = [];
+  const routes = new Map<string, Route>(); // site → its route as given
+  let published = new Map<string, Route>(); // site → its route as the router has it (filtered)
   let alive = new Map<string, Endpoint>(); // routed endpoints with a status on a live engine, at the last publish
 
-  const publish = () => {
+  // the router is told only the sites whose filtered route changed (all of them for `whole`)
+  const publish = (whole: boolean) => {
     const live = new Set(engines.values());
     const ready = new Set([...statuses.values()].filter((s) => s.state === 'ready' && live.has(s.engine)).map((s) => s.vs));
     const present = new Set([...statuses.values()].filter((s) => live.has(s.engine)).map((s) => s.vs));
-    router.setRoutes(
-      routes.map((r) => {
-        const endpoints = r.endpoints.filter((e) => ready.has(e.vs));
-        if (endpoints.length === r.endpoints.length) return r;
-        if (endpoints.length === 0) return r;
-        log.info({ event: 'router.endpoints_dropped', site: r.site, dropped: r.endpoints.filter((e) => !ready.has(e.vs)).map((e) => e.vs) }, 'endpoints dropped ahead of the reconciler');
-        return { ...r, endpoints };
-      }),
-    );
+    const next = new Map<string, Route>();
+    const put: Route[] = [];
+    for (const r of routes.values()) {
+      const was = published.get(r.site);
+      let out = filtered(r, ready);
+      // the same filtered copy as last time: the site is unchanged
+      if (out !== r && was !== undefined && sources.get(was) === r && sameEndpoints(was.endpoints, out.endpoints)) out = was;
+      next.set(r.site, out);
+      if (out === was) continue;
+      put.push(out);
+      if (out !== r) log.info({ event: 'router.endpoints_dropped', site: r.site, dropped: r.endpoints.filter((e) => !ready.has(e.vs)).map((e) => e.vs) }, 'endpoints dropped ahead of the reconciler');
+    }
+    const remove = [...published.keys()].filter((site) => !next.has(site));
+    published = next;
+    if (whole || !router.updateRoutes) router.setRoutes([...next.values()]);
+    else if (put.length > 0 || remove.length > 0) router.updateRoutes({ put, remove });
     // dead: alive at the last publish, its status or engine gone now (whether still routed or not)
     const dead = [...alive.values()].filter((e) => !present.has(e.vs));
     alive = new Map();
-    for (const r of routes) for (const e of r.endpoints) if (present.has(e.vs)) alive.set(`${e.vs}@${e.address}:${e.port}`, e);
+    for (const r of routes.values()) for (const e of r.endpoints) if (present.has(e.vs)) alive.set(`${e.vs}@${e.address}:${e.port}`, e);
     if (dead.length === 0) return;
     log.warn({ event: 'router.endpoints_gone', vss: dead.map((e) => e.vs) }, 'virtual servers gone: cutting their requests in flight');
     router.abandonEndpoints(dead);
   };
+  // the route as given when filtering would drop none of its endpoints, or all of them (a stale view never empties it)
+  const filtered = (r: Route, ready: ReadonlySet<string>): Route => {
+    const endpoints = r.endpoints.filter((e) => ready.has(e.vs));
+    if (endpoints.length === r.endpoints.length || endpoints.length === 0) return r;
+    const copy = { ...r, endpoints };
+    sources.set(copy, r);
+    return copy;
+  };
+  const sources = new WeakMap<Route, Route>(); // a filtered copy → the route it was made from
 
   const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined): Promise<Watcher> => {
     // a record that does not parse is left out (logged), never thrown out of the watch
@@ -81,7 +103,7 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
           if (e.type === 'put') put(e.kv.key, e.kv.value);
           else into.delete(e.kv.key);
         }
-        publish();
+        publish(false);
       },
       { fromRevision: revision + 1 },
     );
@@ -96,13 +118,23 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   ];
   return {
     setRoutes(next) {
-      routes = next;
-      publish();
+      routes.clear();
+      for (const r of next) routes.set(r.site, r);
+      publish(true);
+    },
+    updateRoutes(diff) {
+      for (const site of diff.remove) routes.delete(site);
+      for (const r of diff.put) routes.set(r.site, r);
+      publish(false);
     },
     close() {
       for (const w of watchers) w.close();
     },
   };
+}
+
+function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i]);
 }
 
 /** The JSON object in value when its `field` is a string, else undefined. */

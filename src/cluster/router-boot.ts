@@ -23,7 +23,7 @@ export interface RouterBootOptions {
 /** The router either way, built but not listening yet: where routes and certificates go, its metrics. */
 export interface BuiltRouter {
   router?: Router;
-  sink: Pick<Router, 'setRoutes' | 'abandonEndpoints' | 'setCertificates'>;
+  sink: Pick<Router, 'setRoutes' | 'updateRoutes' | 'abandonEndpoints' | 'setCertificates'>;
   /** Its per-site load and wakes (publish-load.ts). */
   load: LoadSource;
   registry(): Registry;

@@ -122,6 +122,7 @@ function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
     router,
     sink: {
       setRoutes: (routes) => { router.setRoutes(routes); stats?.setRoutes(routes); },
+      updateRoutes: (diff) => { router.updateRoutes(diff); stats?.updateRoutes(diff); },
       abandonEndpoints: (endpoints) => router.abandonEndpoints(endpoints),
       setCertificates: (certs) => router.setCertificates(certs),
     },

@@ -4,7 +4,7 @@ export type { RouterOptions } from './options.ts';
 export { watchRoutes, type RouteWatch } from './watch-routes.ts';
 export { watchCertificates } from './watch-certificates.ts';
 export type { CertificatePem, SiteCertificate } from './front/tls-certificates.ts';
-export { buildRouteTable, normalizeHost, type RouteTable } from './route-table.ts';
+export { buildRouteTable, normalizeHost, type RouteTable, type RouteDiff } from './route-table.ts';
 export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster/cluster.ts';
 export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Route } from '../model/index.ts';
-import { buildRouteTable, normalizeHost } from './route-table.ts';
+import fc from 'fast-check';
+import { buildRouteTable, createRouteTable, normalizeHost, type DomainConflict } from './route-table.ts';
 
 function route(site: string, domains: string[]): Route {
   return { site, domains, endpoints: [], updatedAt: '2024-01-01T00:00:00Z' };
@@ -72,4 +73,52 @@ test('invalid domains are skipped and reported, never a catch-all', () => {
   assert.equal(t.size, 1);
   assert.deepEqual(t.invalid.map((i) => i.domain), ['*', '*.', 'a.*.com', '']);
   assert.equal(t.lookup('anything.com'), undefined);
+});
+
+// createRouteTable: per-site updates end where a fresh build of the resulting set does
+
+const SITES = ['a', 'b', 'c', 'd', 'e'];
+const DOMAINS = ['x.test', 'X.test.', 'y.test', '*.test', '*.y.test', 'a.y.test', 'bad domain', '*', 'z.test:80'];
+const HOSTS = ['x.test', 'y.test', 'q.test', 'a.y.test', 'b.y.test', 'z.test', 'nothing', undefined];
+
+const sortConflicts = (cs: readonly DomainConflict[]) => [...cs].map((c) => `${c.domain}|${c.kept}|${c.dropped}`).sort();
+const step = fc.oneof(
+  fc.record({ put: fc.array(fc.record({ site: fc.constantFrom(...SITES), domains: fc.array(fc.constantFrom(...DOMAINS), { maxLength: 4 }), tag: fc.nat(9) }), { maxLength: 3 }), remove: fc.constant<string[]>([]) }),
+  fc.record({ put: fc.constant([]), remove: fc.array(fc.constantFrom(...SITES), { maxLength: 3 }) }),
+);
+
+test('updateRoutes sequences match buildRouteTable of the resulting set', () => {
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+      const live = createRouteTable();
+      const current = new Map<string, Route>();
+      for (const s of steps) {
+        // one route per site in a diff, as the watch sends them
+        const put = [...new Map(s.put.map((p) => [p.site, { ...route(p.site, p.domains), updatedAt: String(p.tag) }])).values()];
+        live.update({ put, remove: s.remove });
+        for (const site of s.remove) current.delete(site);
+        for (const r of put) current.set(r.site, r);
+        const fresh = buildRouteTable([...current.values()]);
+        assert.equal(live.size, fresh.size);
+        for (const host of HOSTS) assert.equal(live.lookup(host), fresh.lookup(host), `host ${host}`); // the very route object
+        assert.deepEqual(sortConflicts(live.conflicts), sortConflicts(fresh.conflicts));
+        assert.deepEqual(live.invalid.map((i) => `${i.site}|${i.domain}`).sort(), fresh.invalid.map((i) => `${i.site}|${i.domain}`).sort());
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a site whose domains change loses its old names; a contested name passes to the next claimant', () => {
+  const t = createRouteTable();
+  t.update({ put: [route('b', ['shared.test', 'old.test']), route('c', ['shared.test'])], remove: [] });
+  assert.equal(t.lookup('shared.test')?.site, 'b');
+  assert.deepEqual(t.problemsOf(new Set(['c'])).conflicts, [{ domain: 'shared.test', kept: 'b', dropped: 'c' }]);
+  t.update({ put: [route('a', ['shared.test'])], remove: [] }); // first by name, though it came last
+  assert.equal(t.lookup('shared.test')?.site, 'a');
+  t.update({ put: [route('b', ['new.test'])], remove: ['a'] });
+  assert.equal(t.lookup('old.test'), undefined);
+  assert.equal(t.lookup('new.test')?.site, 'b');
+  assert.equal(t.lookup('shared.test')?.site, 'c');
+  assert.deepEqual(t.conflicts, []);
 });

@@ -1,5 +1,7 @@
-// The route table: Host header → the site's route. Built whole from the route records
-// and swapped in one assignment, so a lookup always sees one consistent table.
+// The route table: Host header → the site's route. buildRouteTable builds one whole from
+// the route records; createRouteTable keeps one updated in place per site (a route write
+// touches its own site's names only), with the same outcome. Updates are synchronous, so a
+// lookup always sees one consistent table.
 //
 // Matching: hosts are lowercased, the port and a trailing dot are dropped. An exact
 // domain wins over any wildcard; `*.example.com` matches any name below example.com
@@ -51,17 +53,7 @@ export function buildRouteTable(routes: readonly Route[]): RouteTable & { invali
     size: exact.size + wildcard.size,
     conflicts,
     invalid,
-    lookup(host) {
-      const name = host === undefined ? undefined : normalizeHost(host);
-      if (name === undefined) return undefined;
-      const hit = exact.get(name);
-      if (hit !== undefined || wildcard.size === 0) return hit;
-      for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-        const w = wildcard.get(name.slice(dot + 1));
-        if (w !== undefined) return w;
-      }
-      return undefined;
-    },
+    lookup: buildLookup(exact, wildcard),
   };
 }
 
@@ -86,6 +78,29 @@ export function normalizeHost(host: string): string | undefined {
   return HOSTNAME.test(name) ? name : undefined;
 }
 
+/** Exact name first, then the longest `*.suffix` above it. */
+function buildLookup(exact: ReadonlyMap<string, Route>, wildcard: ReadonlyMap<string, Route>): RouteTable['lookup'] {
+  return (host) => {
+    const name = host === undefined ? undefined : normalizeHost(host);
+    if (name === undefined) return undefined;
+    const hit = exact.get(name);
+    if (hit !== undefined || wildcard.size === 0) return hit;
+    for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+      const w = wildcard.get(name.slice(dot + 1));
+      if (w !== undefined) return w;
+    }
+    return undefined;
+  };
+}
+
+/** A routable name and who claims it. */
+interface Claim {
+  name: string;
+  wildcard: boolean;
+  /** Each claiming site once; the first by name owns the name. */
+  sites: string[];
+}
+
 const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 
 function parseDomain(domain: string): { name: string; wildcard: boolean } | undefined {
@@ -93,3 +108,118 @@ function parseDomain(domain: string): { name: string; wildcard: boolean } | unde
   const name = normalizeHost(isWildcard ? domain.slice(2) : domain);
   return name === undefined ? undefined : { name, wildcard: isWildcard };
 }
+
+/** Per-site changes to a route table: these sites' routes put (replaced whole), these sites removed. */
+export interface RouteDiff {
+  put: readonly Route[];
+  remove: readonly string[];
+}
+
+/** A route table changed in place per site; lookups between two updates see one consistent table. */
+export interface LiveRouteTable extends RouteTable {
+  /** Apply a diff: a removed site loses its names, a put one claims its current ones. */
+  update(diff: RouteDiff): void;
+  /** The invalid domains of every site routed now. */
+  readonly invalid: readonly InvalidDomain[];
+  /** The conflicts and invalid domains of these sites (after an update: what to log for them). */
+  problemsOf(sites: ReadonlySet<string>): { conflicts: DomainConflict[]; invalid: InvalidDomain[] };
+}
+
+/**
+ * An empty table updated per site, with exactly buildRouteTable's outcome for the same set
+ * of routes: a name claimed by two sites belongs to the first by site name, whatever the
+ * order they came in, and passes to the next claimant when its owner leaves or drops it.
+ */
+export function createRouteTable(): LiveRouteTable {
+  const exact = new Map<string, Route>();
+  const wildcard = new Map<string, Route>();
+  // each routable name (exact or wildcard) → the sites claiming it
+  const exactClaims = new Map<string, Claim>();
+  const wildcardClaims = new Map<string, Claim>();
+  const sites = new Map<string, { route: Route; claims: Claim[]; invalid: readonly InvalidDomain[] }>();
+
+  const settle = (c: Claim): void => {
+    const map = c.wildcard ? wildcard : exact;
+    if (c.sites.length === 0) {
+      (c.wildcard ? wildcardClaims : exactClaims).delete(c.name);
+      map.delete(c.name);
+      return;
+    }
+    let first = c.sites[0]!;
+    for (const site of c.sites) if (site < first) first = site;
+    map.set(c.name, sites.get(first)!.route);
+  };
+  const drop = (site: string): void => {
+    const had = sites.get(site);
+    if (!had) return;
+    sites.delete(site);
+    for (const c of had.claims) {
+      c.sites.splice(c.sites.indexOf(site), 1);
+      settle(c);
+    }
+  };
+  const put = (route: Route): void => {
+    drop(route.site);
+    const mine: Claim[] = [];
+    let invalid: InvalidDomain[] | undefined;
+    for (const domain of route.domains) {
+      const parsed = parseDomain(domain);
+      if (!parsed) {
+        (invalid ??= []).push({ site: route.site, domain });
+        continue;
+      }
+      const claims = parsed.wildcard ? wildcardClaims : exactClaims;
+      let c = claims.get(parsed.name);
+      if (!c) claims.set(parsed.name, (c = { name: parsed.name, wildcard: parsed.wildcard, sites: [] }));
+      if (!c.sites.includes(route.site)) {
+        c.sites.push(route.site);
+        mine.push(c);
+      }
+    }
+    sites.set(route.site, { route, claims: mine, invalid: invalid ?? NONE });
+    for (const c of mine) settle(c);
+  };
+  // a contested name: each other claimant's domains (as written) naming it
+  const conflictsOf = (c: Claim, out: DomainConflict[], only?: string): void => {
+    const kept = (c.wildcard ? wildcard : exact).get(c.name)!.site;
+    for (const site of c.sites) {
+      if (site === kept || (only !== undefined && only !== site && only !== kept)) continue;
+      for (const domain of sites.get(site)!.route.domains) {
+        const parsed = parseDomain(domain);
+        if (parsed?.name === c.name && parsed.wildcard === c.wildcard) out.push({ domain, kept, dropped: site });
+      }
+    }
+  };
+  const lookup = buildLookup(exact, wildcard);
+  return {
+    lookup,
+    get size() {
+      return exact.size + wildcard.size;
+    },
+    get conflicts() {
+      const out: DomainConflict[] = [];
+      for (const claims of [exactClaims, wildcardClaims]) for (const c of claims.values()) if (c.sites.length > 1) conflictsOf(c, out);
+      return out;
+    },
+    get invalid() {
+      return [...sites.values()].flatMap((s) => s.invalid);
+    },
+    update(diff) {
+      for (const site of diff.remove) drop(site);
+      for (const route of diff.put) put(route);
+    },
+    problemsOf(which) {
+      const conflicts: DomainConflict[] = [];
+      const invalid: InvalidDomain[] = [];
+      for (const site of which) {
+        const s = sites.get(site);
+        if (!s) continue;
+        invalid.push(...s.invalid);
+        for (const c of s.claims) if (c.sites.length > 1) conflictsOf(c, conflicts, site);
+      }
+      return { conflicts, invalid };
+    },
+  };
+}
+
+const NONE: readonly InvalidDomain[] = [];

@@ -57,7 +57,7 @@ import { SiteLimiter } from './policy/site-limits.ts';
 import { HealthChecks } from './policy/health-checks.ts';
 import { SiteAccessFiles } from './site-access-files.ts';
 import { Tunnels } from './upstream/tunnels.ts';
-import { buildRouteTable, type RouteTable } from './route-table.ts';
+import { createRouteTable, type LiveRouteTable, type RouteDiff } from './route-table.ts';
 import { serverLifecycle } from './front/server-lifecycle.ts';
 import { RawUpstreams } from './upstream/raw-upstreams.ts';
 import { RetryBudget } from './policy/retry-budget.ts';
@@ -78,8 +78,10 @@ export interface Router {
   readonly server: Server;
   /** The HTTPS listener (HTTP/2 and HTTP/1.1 by ALPN), not yet listening; only with the `tls` option. */
   readonly tlsServer: Http2SecureServer | undefined;
-  /** Replace the whole route table at once. */
+  /** Replace the whole route table at once (the first table; tests). */
   setRoutes(routes: readonly Route[]): void;
+  /** Put these sites' routes and remove these sites; every other site is left as it is (route-table.ts). */
+  updateRoutes(diff: RouteDiff): void;
   /**
    * These endpoints are known dead (their VS status or engine registration vanished):
    * every try in flight to them fails now — its upstream socket destroyed — and is
@@ -115,8 +117,13 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const undici = new UpstreamPools(config);
   const upstreams: readonly Upstream[] = config.rawUpstream ? [new RawUpstreams({ ...config, keepAliveMs: 4_000 }), undici] : [undici];
   const ends = new RequestEnds();
-  let table: RouteTable = buildRouteTable([]);
+  // kept per site (updateRoutes): the table, each site's route, each routed endpoint's use count and drain timeout
+  let table = createRouteTable();
   let bySite = new Map<string, Route>();
+  let sites = new Set<string>();
+  let endpointUse = new Map<string, number>();
+  let live = new Set<string>();
+  let drainMs = new Map<string, number>();
   const load = new SiteLoad();
   const wakes = new WakeQueue(config.wakeQueue, config.wakeTimeoutMs);
   const limiter = new SiteLimiter();
@@ -241,26 +248,95 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     return { log, method: req.method, url: req.url, host: req.headers.host, route };
   }
 
+  /** The whole table: every site not in routes is removed; counted afresh. */
   function setRoutes(routes: readonly Route[]): void {
-    const next = buildRouteTable(routes);
-    table = next;
+    const before = bySite;
+    const wasLive = live;
     bySite = new Map(routes.map((r) => [r.site, r]));
+    sites = new Set(bySite.keys());
+    endpointUse = new Map();
+    live = new Set();
+    drainMs = new Map();
+    for (const r of bySite.values()) use(r);
+    const fresh = createRouteTable();
+    fresh.update({ put: [...bySite.values()], remove: [] });
+    table = fresh;
+    const gone = new Set([...wasLive].filter((key) => !live.has(key)));
+    certs.setRoutes([...bySite.values()]);
+    const removed = [...before.keys()].filter((site) => !sites.has(site)).length;
+    afterChange(gone, removed > 0, table, { put: bySite.size, removed });
+  }
+
+  /**
+   * Per site: the table changes these sites' names only, and per-endpoint state (pools,
+   * ejections, health, tunnels) and per-site state (balancers, limits, budgets) of every
+   * other site stays as it is; what a removed site or a dropped endpoint held is released.
+   */
+  function updateRoutes(diff: RouteDiff): void {
+    const gone = new Set<string>(); // endpoints whose last route left
+    const touched: Route[] = [...diff.put]; // the routes put, and those they replace or that are removed
+    const unuse = (r: Route | undefined) => {
+      if (r) touched.push(r);
+      for (const e of r?.endpoints ?? []) {
+        const key = endpointKey(e);
+        const n = (endpointUse.get(key) ?? 0) - 1;
+        if (n > 0) endpointUse.set(key, n);
+        else {
+          endpointUse.delete(key);
+          live.delete(key);
+          gone.add(key);
+        }
+      }
+    };
+    const removed = diff.remove.filter((site) => bySite.has(site));
+    for (const site of removed) {
+      unuse(bySite.get(site));
+      bySite.delete(site);
+      sites.delete(site);
+    }
+    for (const r of diff.put) {
+      unuse(bySite.get(r.site));
+      bySite.set(r.site, r);
+      sites.add(r.site);
+      use(r);
+      for (const e of r.endpoints) gone.delete(endpointKey(e));
+    }
+    for (const key of gone) drainMs.delete(key);
+    table.update({ put: diff.put, remove: removed });
+    certs.updateRoutes([...bySite.values()], touched);
+    afterChange(gone, removed.length > 0, table.problemsOf(new Set(diff.put.map((r) => r.site))), { put: diff.put.length, removed: removed.length });
+  }
+
+  /** Count a route's endpoints as routed, with its drain timeout. */
+  function use(r: Route): void {
+    for (const e of r.endpoints) {
+      const key = endpointKey(e);
+      endpointUse.set(key, (endpointUse.get(key) ?? 0) + 1);
+      live.add(key);
+      if (r.drainTimeoutMs === undefined) drainMs.delete(key);
+      else drainMs.set(key, r.drainTimeoutMs);
+    }
+  }
+
+  /** After the table changed: release what dropped endpoints and removed sites held; log. */
+  function afterChange(gone: ReadonlySet<string>, sitesRemoved: boolean, problems: Pick<LiveRouteTable, 'conflicts' | 'invalid'>, counts: { put: number; removed: number }): void {
     wakes.release((site) => bySite.get(site));
-    const live = new Set(routes.flatMap((r) => r.endpoints.map(endpointKey)));
-    for (const u of upstreams) u.retain(live);
-    tunnels.retain(live, new Map(routes.flatMap((r) => (r.drainTimeoutMs === undefined ? [] : r.endpoints.map((e) => [endpointKey(e), r.drainTimeoutMs!] as const)))));
-    ejections.retain(live);
-    deps.timeoutStreaks.retain(live);
-    health.setRoutes(routes);
-    certs.setRoutes(routes);
-    const sites = new Set(routes.map((r) => r.site));
-    deps.balancer.retain(sites);
-    deps.retryBudget.retain(sites);
-    limiter.retain(sites);
-    siteFiles?.retain(sites);
-    for (const c of next.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
-    for (const i of next.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
-    log.info({ event: 'routes.updated', sites: routes.length, domains: next.size, endpoints: live.size }, 'routes updated');
+    if (gone.size > 0) {
+      for (const u of upstreams) u.retain(live);
+      ejections.retain(live);
+      deps.timeoutStreaks.retain(live);
+    }
+    if (gone.size > 0 || counts.put > 0) tunnels.retain(live, drainMs);
+    health.setRoutes([...bySite.values()]); // keeps the state of every endpoint still checked
+    if (sitesRemoved) {
+      deps.balancer.retain(sites);
+      deps.retryBudget.retain(sites);
+      limiter.retain(sites);
+      siteFiles?.retain(sites);
+    }
+    for (const c of problems.conflicts) log.warn({ event: 'routes.conflict', ...c }, 'domain claimed by two sites');
+    for (const i of problems.invalid) log.warn({ event: 'routes.invalid-domain', ...i }, 'domain cannot be routed');
+    log.info({ event: 'routes.updated', sites: bySite.size, domains: table.size, endpoints: live.size, ...counts }, 'routes updated');
   }
 
   function abandonEndpoints(endpoints: readonly Endpoint[]): void {
@@ -290,6 +366,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     server,
     tlsServer: tls?.server,
     setRoutes,
+    updateRoutes,
     abandonEndpoints,
     setCertificates: (list) => certs.setCertificates(list),
     takeLoad: () => load.take(),

@@ -50,3 +50,22 @@ test('a sample from an older router worker (no 4xx count) adds as zero client er
   const point = series.series('www', 2, 1)[0]!;
   assert.deepEqual([point.requests, point.errors, point.clientErrors], [8, 1, 2]);
 });
+
+test('site stats follow per-site updates: a put keeps a site\'s figures, a removal drops them', async (t) => {
+  let clock = 1_000_000_000_000;
+  const b = await startBackend(t, 'b');
+  const [www, api] = [route('www', ['www.test'], [b]), route('api', ['api.test'], [b])];
+  const r = await startRouter(t, [www, api]);
+  const stats = trackSiteStats(r.router, () => clock);
+  t.after(() => stats.close());
+  for (const host of ['www.test', 'www.test', 'api.test']) await r.send({ host });
+  const count = (site: string) => stats.series(site, 1, 1).at(-1)?.requests;
+  clock += 1000; // the second fills, then the series shows it
+  await waitFor(() => count('www') === 2 && count('api') === 1, { what: 'the counted requests' });
+
+  const update = { put: [route('www', ['www.test', 'w.test'], [b])], remove: ['api'] };
+  r.router.updateRoutes(update);
+  stats.updateRoutes(update);
+  assert.equal(count('www'), 2, 'a site put again keeps its figures');
+  assert.equal(count('api'), 0, 'a removed site forgets its figures');
+});

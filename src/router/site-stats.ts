@@ -7,6 +7,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Route, SiteStatsPoint } from '../model/index.ts';
 import type { FinishSource } from './request-ends.ts';
+import type { RouteDiff } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;
 const SAMPLES_PER_BUCKET = 256;
@@ -14,6 +15,8 @@ const SAMPLES_PER_BUCKET = 256;
 export interface SiteStats {
   /** Give to watchRoutes alongside the router: the series of sites no longer routed are dropped. */
   setRoutes(routes: readonly Route[]): void;
+  /** The same per site (beside Router.updateRoutes): the series of removed sites are dropped. */
+  updateRoutes(diff: RouteDiff): void;
   /** The last `seconds` (≤ WINDOW_SECONDS) in buckets of `stepSeconds`, oldest first. */
   series(site: string, seconds?: number, stepSeconds?: number): SiteStatsPoint[];
   /** Stop listening. */
@@ -62,6 +65,8 @@ export interface SiteSeries {
   record(site: string, second: number, ms: number, outcome: Outcome): void;
   add(site: string, sample: SiteStatsSample): void;
   prune(liveSites: ReadonlySet<string>): void;
+  /** Forget these sites. */
+  drop(sites: readonly string[]): void;
   series: SiteStats['series'];
 }
 
@@ -97,6 +102,9 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
     },
     prune(live) {
       for (const site of sites.keys()) if (!live.has(site)) sites.delete(site);
+    },
+    drop(gone) {
+      for (const site of gone) sites.delete(site);
     },
     series(site, seconds = 120, stepSeconds = 1) {
       const step = Math.max(1, Math.floor(stepSeconds));
@@ -149,6 +157,9 @@ export function trackSiteStats(routers: FinishSource | readonly FinishSource[], 
   return {
     setRoutes(routes) {
       store.prune(new Set(routes.map((r) => r.site)));
+    },
+    updateRoutes(diff) {
+      store.drop(diff.remove.filter((site) => !diff.put.some((r) => r.site === site)));
     },
     series: store.series,
     close() {

@@ -1,6 +1,7 @@
 // Keeps a set of records in step with the store: load every record under a prefix, then
-// watch from the next revision and publish the whole set after each event batch. If the
-// watch breaks (e.g. its revision was compacted) it reloads and watches again. Used for
+// watch from the next revision and publish the whole set after each event batch — or,
+// given `update`, only the records each batch put and removed. If the watch breaks (e.g.
+// its revision was compacted) it reloads and watches again (and publishes the whole set). Used for
 // the route table (watch-routes.ts) and the certificates (watch-certificates.ts).
 
 import type { Logger } from '../lib/log.ts';
@@ -14,6 +15,8 @@ export interface PrefixWatchOptions<T> {
   /** The record in kv, or undefined (the parser logs why) to ignore it. */
   parse(kv: KeyValue): T | undefined;
   publish(records: T[]): void;
+  /** If given, each event batch after the first load: the records it put (new or changed) and those it removed. */
+  update?(changes: { put: T[]; removed: T[] }): void;
   log: Logger;
   /** Names the log events: `${what}.watch-error`, `${what}.reload-failed`. */
   what: string;
@@ -43,11 +46,21 @@ export async function watchPrefix<T>(store: Store, o: PrefixWatchOptions<T>): Pr
 
   function onEvents(events: WatchEvent[]): void {
     if (closed) return;
+    const before = new Map<string, T | undefined>(); // each key the batch touched, as it was
     for (const ev of events) {
+      if (!before.has(ev.kv.key)) before.set(ev.kv.key, records.get(ev.kv.key));
       if (ev.type === 'put') apply(ev.kv);
       else records.delete(ev.kv.key);
     }
-    publish();
+    if (!o.update) return publish();
+    const put: T[] = [];
+    const removed: T[] = [];
+    for (const [key, was] of before) {
+      const now = records.get(key);
+      if (now !== undefined) put.push(now);
+      else if (was !== undefined) removed.push(was);
+    }
+    if (put.length > 0 || removed.length > 0) o.update({ put, removed });
   }
 
   function restart(err: Error): void {

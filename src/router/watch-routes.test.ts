@@ -143,3 +143,26 @@ test('a route no router can use (as an older API accepted) is skipped, logged an
   assert.match(text, /corral_router_bad_records_total\{kind="route",site="ok"\} 1\b/);
   watch.close();
 });
+
+test('after the first table, each event batch reaches the router as the sites it touched', async () => {
+  const store = memoryStore();
+  await store.put(keys.route('aa'), JSON.stringify(route('aa', 1001)));
+  await store.put(keys.route('bb'), JSON.stringify(route('bb', 1002)));
+  const calls: string[] = [];
+  const router = {
+    setRoutes: (routes: readonly Route[]) => void calls.push(`set ${routes.map((r) => r.site).sort().join(',')}`),
+    updateRoutes: (d: { put: readonly Route[]; remove: readonly string[] }) => void calls.push(`put ${d.put.map((r) => `${r.site}:${r.endpoints[0]?.port}${r.acme ? '+acme' : ''}`).join(',')} remove ${d.remove.join(',')}`),
+  };
+  const watch = await watchRoutes(asStore(store), router, captureLog().log);
+  await store.put(keys.route('cc'), JSON.stringify(route('cc', 1003)));
+  await store.put(keys.route('aa'), JSON.stringify(route('aa', 2001)));
+  await store.delete(keys.route('bb'));
+  await store.put(keys.route('cc'), 'not json'); // turned bad: leaves the table
+  await store.put(keys.acmeChallenge('aa', 'c1'), JSON.stringify({ site: 'aa', domain: 'aa.test', type: 'http-01', token: 't1', keyAuthorization: 't1.k', createdAt: '' }));
+  assert.deepEqual(calls, ['set aa,bb', 'put cc:1003 remove ', 'put aa:2001 remove ', 'put  remove bb', 'put  remove cc', 'put aa:2001+acme remove ']);
+
+  store.breakWatches(); // a reload publishes the whole table again (and the challenges' sites)
+  await waitFor(() => calls.length === 8, { what: 'the reload' });
+  assert.deepEqual(calls.slice(6).sort(), ['put aa:2001+acme remove ', 'set aa']);
+  watch.close();
+});

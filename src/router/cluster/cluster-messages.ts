@@ -25,6 +25,8 @@ export type PrimaryMessage =
       certificates: readonly SiteCertificate[];
     }
   | { type: 'routes'; routes: readonly Route[] }
+  /** Per site: these sites' routes put, these sites removed (Router.updateRoutes). */
+  | { type: 'route-diff'; put: readonly Route[]; remove: readonly string[] }
   /** Endpoints known dead: Router.abandonEndpoints. */
   | { type: 'abandon'; endpoints: readonly Endpoint[] }
   | { type: 'certificates'; certificates: readonly SiteCertificate[] }

@@ -34,6 +34,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
   return {
     siteStats: {
       setRoutes: (routes: readonly Route[]) => series.prune(new Set(routes.map((r) => r.site))),
+      updateRoutes: (diff) => series.drop(diff.remove.filter((site) => !diff.put.some((r) => r.site === site))),
       series: series.series,
       close: () => {},
     },

@@ -1,6 +1,6 @@
 // One router worker process (see cluster.ts): builds a router from the primary's
 // 'start' message and listens (HTTP, then HTTPS when asked), takes every later table
-// from 'routes' and every later certificate set from 'certificates', drains on 'close'. Reports its
+// from 'routes' or per site from 'route-diff', and every later certificate set from 'certificates', drains on 'close'. Reports its
 // per-site samples and metric values to the primary every REPORT_MS (cluster-stats.ts)
 // when the router's `metrics` option is on; with it off a worker measures nothing.
 import type { AddressInfo, Server } from 'node:net';
@@ -77,6 +77,9 @@ process.on('message', (m: PrimaryMessage) => {
   } else if (m.type === 'routes') {
     router?.setRoutes(m.routes);
     stats?.setRoutes(m.routes);
+  } else if (m.type === 'route-diff') {
+    router?.updateRoutes(m);
+    stats?.updateRoutes(m);
   } else if (m.type === 'abandon') {
     router?.abandonEndpoints(m.endpoints);
   } else if (m.type === 'certificates') {

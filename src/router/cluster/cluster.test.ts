@@ -100,3 +100,28 @@ test('abandonEndpoints reaches every worker: a GET held by a silent endpoint is 
   const ms = performance.now() - cutAt;
   assert.ok(ms < 1_000, `retried ${Math.round(ms)} ms after the endpoint was abandoned (per-try timeout: 5 s)`);
 });
+
+test('updateRoutes reaches every worker per site, and a worker forked later starts with the resulting table', async (t) => {
+  const [a, b] = await Promise.all([startBackend(t, 'a'), startBackend(t, 'b')]);
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [a]), route('o', ['o.test'], [a])] });
+  t.after(() => rc.close(2_000));
+  rc.updateRoutes({ put: [route('o', ['o.test'], [b]), route('n', ['n.test'], [b])], remove: ['s'] });
+  const everyWorker = async () => {
+    for (let i = 0; i < 20; i++) {
+      const [o, n, s] = await Promise.all([get(rc.port, 'o.test'), get(rc.port, 'n.test'), get(rc.port, 's.test')]);
+      if (o.body !== 'b' || n.body !== 'b' || s.status !== 404) return false;
+    }
+    return true;
+  };
+  await waitFor(everyWorker, { what: 'every worker to take the diff' });
+
+  // both first workers replaced, one after the other: whatever answers now was forked after the diff
+  const pids = Object.values(cluster.workers ?? {}).map((w) => w!.process.pid);
+  for (const pid of pids) {
+    process.kill(pid!, 'SIGKILL');
+    await waitFor(() => Object.values(cluster.workers ?? {}).filter((w) => !w!.isDead()).length === 2 && !Object.values(cluster.workers ?? {}).some((w) => w!.process.pid === pid), {
+      what: 'a replacement worker',
+    });
+  }
+  await waitFor(async () => await everyWorker().catch(() => false), { what: 'the replacements to serve the diffed table' });
+});

@@ -2,7 +2,7 @@
 // the listeners. Workers accept straight from the shared sockets (SCHED_NONE: the kernel
 // spreads connections, the primary never touches a request). The primary owns the
 // route table and the site certificates: setRoutes() and setCertificates() push them to
-// every worker over IPC, no restart; a worker that dies is forked again and given the
+// every worker over IPC, no restart, and updateRoutes() only the sites that changed; a worker that dies is forked again and given the
 // current table and certificates before it listens. With `httpsListen` (and the default
 // certificate in router.tls) every worker also listens for HTTPS on one shared port. With
 // the router's `metrics` option on, workers report their per-site samples and metric
@@ -26,6 +26,7 @@ import type { SiteStats } from '../site-stats.ts';
 import { sumLoad, type LoadReport } from '../site-load.ts';
 import { LOAD_MS } from './cluster-stats.ts';
 import type { SiteCertificate } from '../front/tls-certificates.ts';
+import type { RouteDiff } from '../route-table.ts';
 
 export interface RouterClusterOptions {
   /** Worker processes; default one per core. */
@@ -49,6 +50,8 @@ export interface RouterCluster {
   readonly httpsPort: number | undefined;
   readonly workers: number;
   setRoutes(routes: readonly Route[]): void;
+  /** Per site, to every worker ({type: 'route-diff'}): these sites' routes put, these sites removed. */
+  updateRoutes(diff: RouteDiff): void;
   /** Every worker cuts its in-flight requests to these dead endpoints (Router.abandonEndpoints). */
   abandonEndpoints(endpoints: readonly Endpoint[]): void;
   /** Replace every site certificate in every worker at once (SNI: exact name, then wildcard, else router.tls). */
@@ -86,7 +89,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   if (opts.httpsListen && !opts.router?.tls) throw new TypeError('router cluster: httpsListen needs router.tls (the default certificate)');
   if (opts.router?.tls && !opts.httpsListen) throw new TypeError('router cluster: router.tls needs httpsListen (the HTTPS port)');
   const log = opts.log ?? silentLogger;
-  let routes: readonly Route[] = opts.routes ?? [];
+  let routes = new Map((opts.routes ?? []).map((r) => [r.site, r])); // a worker forked later starts with all of them
   let certificates: readonly SiteCertificate[] = opts.certificates ?? [];
   let closing = false;
   let listenAsked = false; // from now on a worker that says 'ready' is started at once
@@ -105,7 +108,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   // the same (host, port) key, 0 included, shares one listening handle; a worker's second
   // listener with the same key (HTTPS on port 0 too) is told apart by its order, the same in every worker
   const startMessage = (): PrimaryMessage => ({
-    type: 'start', options: opts.router ?? {}, listen: opts.listen, ...(opts.httpsListen ? { httpsListen: opts.httpsListen } : {}), routes, certificates,
+    type: 'start', options: opts.router ?? {}, listen: opts.listen, ...(opts.httpsListen ? { httpsListen: opts.httpsListen } : {}), routes: [...routes.values()], certificates,
   });
   const broadcast = (m: PrimaryMessage) => {
     for (const w of live) if (w.isConnected()) w.send(m);
@@ -190,9 +193,15 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
         log.info({ event: 'router.workers-started', workers: count, port, ...(httpsPort !== undefined ? { httpsPort } : {}) }, 'router workers started');
       })()),
     setRoutes(next) {
-      routes = next;
+      routes = new Map(next.map((r) => [r.site, r]));
       stats.siteStats.setRoutes(next);
-      broadcast({ type: 'routes', routes }); // a worker not started yet takes them from its 'start'
+      broadcast({ type: 'routes', routes: next }); // a worker not started yet takes them from its 'start'
+    },
+    updateRoutes(diff) {
+      for (const site of diff.remove) routes.delete(site);
+      for (const r of diff.put) routes.set(r.site, r);
+      stats.siteStats.updateRoutes(diff);
+      broadcast({ type: 'route-diff', put: diff.put, remove: diff.remove });
     },
     abandonEndpoints(endpoints) {
       broadcast({ type: 'abandon', endpoints }); // after the routes without them: IPC keeps the order

@@ -73,6 +73,16 @@ export class CertificateStore {
     this.#rebuild();
   }
 
+  /**
+   * Per site (Router.updateRoutes): routes is the whole set after the change, touched the
+   * routes it put and those it replaced or removed. The names are mapped again only when
+   * one of them has a certificate or an ACME validation certificate.
+   */
+  updateRoutes(routes: readonly Route[], touched: readonly Route[]): void {
+    this.#routes = routes;
+    if (touched.some((r) => this.#bySite.has(r.site) || r.acme?.tlsAlpn01 !== undefined)) this.#rebuild();
+  }
+
   #rebuild(): void {
     this.#validation = validationContexts(this.#routes, this.#log);
     const byName = new Map<string, Loaded>();

@@ -92,6 +92,23 @@ test('validFor: only a site certificate within its dates, covering the name (a w
   assert.equal(store.validFor('', now), false);
 });
 
+test('validFor follows per-site route updates: a site gains and loses names; another site\'s change keeps them', (t) => {
+  const store = new CertificateStore(pino({ level: 'silent' }));
+  const s1 = route('s', ['s.test'], []);
+  const other = route('o', ['o.test'], []);
+  store.setRoutes([s1, other]);
+  store.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test', 'DNS:www.s.test']) }]);
+  assert.equal(store.validFor('www.s.test'), false, 'not a domain of s yet');
+  const s2 = route('s', ['s.test', 'www.s.test'], []);
+  store.updateRoutes([s2, other], [s1, s2]);
+  assert.equal(store.validFor('www.s.test'), true);
+  const o2 = route('o', ['o.test', 'o2.test'], []);
+  store.updateRoutes([s2, o2], [other, o2]);
+  assert.equal(store.validFor('s.test'), true);
+  store.updateRoutes([o2], [s2]); // s removed
+  assert.equal(store.validFor('s.test'), false);
+});
+
 test('hstsValue: max-age, then includeSubDomains and preload when set', () => {
   assert.equal(hstsValue({ maxAgeSeconds: 300 }), 'max-age=300');
   assert.equal(hstsValue({ maxAgeSeconds: 31_536_000, includeSubDomains: true, preload: true }), 'max-age=31536000; includeSubDomains; preload');
