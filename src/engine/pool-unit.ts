@@ -17,14 +17,14 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { waitFor } from '../lib/wait.ts';
-import type { Assignment, PoolSite, VsStatus } from '../model/index.ts';
+import type { Assignment, PoolSite } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { writeVsLogMeta } from './logs.ts';
 import { assertName, assertSha256 } from './paths.ts';
 import { linkRelease, poolPath, removeReleases, TABLE_FILE, tableVersion, writeTable, type PoolTableFile } from './pool-dir.ts';
 import { probeTable } from './pool-probe.ts';
 import type { VsSpec } from './runtime.ts';
-import { createVsSampler } from './vs-sampler.ts';
+import { createVsSampler, vsStatus } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } from './supervisor.ts';
 import { toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
 
@@ -105,13 +105,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   function report(s: VsSnapshot) {
     snapshot = s;
     if (silent) return;
-    const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
-    if (a.siteId !== undefined) status.siteId = a.siteId;
-    if (s.address !== undefined) status.address = s.address;
-    if (s.port !== undefined) status.port = s.port;
-    if (s.pid !== undefined) status.pid = s.pid;
-    if (s.lastExit !== undefined) status.lastExit = s.lastExit;
-    Object.assign(status, sampler.current);
+    const status = vsStatus(a, opts.engineId, s, sampler.current);
     if (served && (s.state === 'ready' || s.state === 'unhealthy')) status.sites = served.sites;
     opts.statuses.set(status);
   }

@@ -4,6 +4,7 @@
 
 import type { VsStatus } from '../model/index.ts';
 import type { Runtime } from './runtime.ts';
+import type { VsSnapshot } from './supervisor.ts';
 
 /** How often a running VS's usage is sampled into its status. */
 export const USAGE_SAMPLE_MS = 15_000;
@@ -39,4 +40,16 @@ export function createVsSampler(runtime: Runtime, vs: string, onSample: () => vo
       clearInterval(timer);
     },
   };
+}
+
+/** A VS's status record from its assignment, its supervisor's snapshot and the last sample (VS units and pool units alike). */
+export function vsStatus(a: Pick<VsStatus, 'vs' | 'site' | 'release'> & { siteId?: string }, engine: string, s: VsSnapshot, sampled: Inspected | undefined): VsStatus {
+  const status: VsStatus = { vs: a.vs, engine, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
+  if (a.siteId !== undefined) status.siteId = a.siteId;
+  if (s.address !== undefined) status.address = s.address;
+  if (s.port !== undefined) status.port = s.port;
+  if (s.pid !== undefined) status.pid = s.pid;
+  if (s.lastExit !== undefined) status.lastExit = s.lastExit;
+  if (sampled) Object.assign(status, sampled);
+  return status;
 }

@@ -4,7 +4,7 @@
 // change into the store; stop() stops the VS gracefully and deletes its status.
 
 import type { Logger } from '../lib/log.ts';
-import { assignmentStorageKey, type Assignment, type SiteResources, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, type Assignment, type SiteResources } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { writeVsLogMeta } from './logs.ts';
 import { assertName, dataPath, logPath } from './paths.ts';
@@ -13,7 +13,7 @@ import type { Runtime, VsLimitsSpec, VsSpec } from './runtime.ts';
 import { sleep } from './sleep.ts';
 import type { StartGate } from './start-gate.ts';
 import type { StatusWriter } from './status-writer.ts';
-import { createVsSampler } from './vs-sampler.ts';
+import { createVsSampler, vsStatus } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type SupervisorTiming, type VsSnapshot } from './supervisor.ts';
 
 
@@ -55,14 +55,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   function report(s: VsSnapshot) {
     snapshot = s;
     if (silent) return;
-    const status: VsStatus = { vs: a.vs, engine: opts.engineId, site: a.site, release: a.release, state: s.state, restarts: s.restarts, updatedAt: new Date().toISOString() };
-    if (a.siteId !== undefined) status.siteId = a.siteId;
-    if (s.address !== undefined) status.address = s.address;
-    if (s.port !== undefined) status.port = s.port;
-    if (s.pid !== undefined) status.pid = s.pid;
-    if (s.lastExit !== undefined) status.lastExit = s.lastExit;
-    if (sampler.current) Object.assign(status, sampler.current);
-    opts.statuses.set(status);
+    opts.statuses.set(vsStatus(a, opts.engineId, s, sampler.current));
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
