@@ -4,7 +4,14 @@
 // names the other customer's claim.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { domainsOverlap } from './domain-overlap.ts';
+import fc from 'fast-check';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keys } from '../model/index.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import { DomainTakenError } from './errors.ts';
+import { domainsOverlap, guardDomains } from './domain-overlap.ts';
 import { startController } from './test-harness.ts';
 
 it('domainsOverlap follows the router: wildcards cover any depth below their base', () => {
@@ -39,4 +46,28 @@ it("refuses a domain that overlaps another customer's, and allows overlaps withi
   const patch = await evil.patch('/v1/sites/own', { domains: ['acme.test', 'api.acme.test'] });
   assert.equal(patch.status, 409);
   assert.equal((await evil.get('/v1/sites/own')).json.site.domains.length, 1, 'nothing changed');
+});
+
+it('guardDomains refuses exactly what a check against every claim refuses (plain names read only the wildcards above them)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-domain-overlap-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = await openSqliteStore(join(dir, 'store.db'));
+  t.after(() => store.close());
+  const label = fc.constantFrom('a', 'b', 'shop', 'x');
+  const plain = fc.array(label, { minLength: 1, maxLength: 3 }).map((ls) => [...ls, 'test'].join('.'));
+  const name = fc.oneof(plain, plain.map((d) => `*.${d}`));
+  const claims = fc.uniqueArray(fc.tuple(name, fc.constantFrom('acme', 'evil')), { selector: ([d]) => d, maxLength: 8 });
+  await fc.assert(
+    fc.asyncProperty(claims, fc.array(name, { minLength: 1, maxLength: 2 }), async (claimed, asked) => {
+      await store.deletePrefix(keys.domains);
+      for (const [d, customer] of claimed) await store.put(keys.domain(d), JSON.stringify({ site: `s-${customer}`, customer }));
+      const expected = claimed.some(([c, owner]) => owner !== 'acme' && asked.some((d) => d !== c && domainsOverlap(d, c)));
+      const refused = await guardDomains(store, 'acme', asked).then(() => false, (err: unknown) => {
+        if (err instanceof DomainTakenError) return true;
+        throw err;
+      });
+      assert.equal(refused, expected, `claims ${JSON.stringify(claimed)}, asked ${JSON.stringify(asked)}`);
+    }),
+    { numRuns: 300, seed: 20_261_204 },
+  );
 });

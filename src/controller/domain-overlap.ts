@@ -29,8 +29,8 @@ export function domainsOverlap(a: string, b: string): boolean {
  * compare and put that make the caller's transaction fail if any claim changed meanwhile.
  */
 export async function guardDomains(store: Store, customer: string, domains: string[]): Promise<{ compare: Compare; bump: TxnOp }> {
-  const [version, claims] = await Promise.all([store.get(VERSION_KEY), store.range(keys.domains)]);
-  for (const kv of claims.kvs) {
+  const [version, claims] = await Promise.all([store.get(VERSION_KEY), overlapCandidates(store, domains)]);
+  for (const kv of claims) {
     const claimed = kv.key.slice(keys.domains.length);
     const owner = (JSON.parse(kv.value) as DomainClaim).customer;
     if (owner === customer) continue;
@@ -41,4 +41,21 @@ export async function guardDomains(store: Store, customer: string, domains: stri
     compare: { key: VERSION_KEY, target: 'mod', op: '=', value: version?.modRevision ?? 0 },
     bump: { type: 'put', key: VERSION_KEY, value: String((version ? Number(version.value) : 0) + 1) },
   };
+}
+
+/**
+ * The claims that could overlap `domains` (besides each name itself, which the claim's own
+ * key guards). A plain name can only fall under a wildcard on one of its proper suffixes:
+ * a few point reads, however many sites the farm has. A wildcard can cover names at any
+ * depth below its base, so it reads every claim (wildcards are rare).
+ */
+async function overlapCandidates(store: Store, domains: string[]): Promise<{ key: string; value: string }[]> {
+  if (domains.some((d) => d.startsWith('*.'))) return (await store.range(keys.domains)).kvs;
+  const wildcards = new Set<string>();
+  for (const d of domains) {
+    const labels = d.split('.');
+    for (let i = 1; i < labels.length; i++) wildcards.add(`*.${labels.slice(i).join('.')}`);
+  }
+  const found = await Promise.all([...wildcards].map((w) => store.get(keys.domain(w))));
+  return found.filter((kv) => kv !== undefined);
 }
