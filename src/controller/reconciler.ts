@@ -52,6 +52,18 @@ export interface Reconciler {
   close(): Promise<void>;
 }
 
+/** A full plan on the tick is spaced so it takes at most 1/FULL_PASS_SHARE of a core. */
+const FULL_PASS_SHARE = 10;
+
+/**
+ * Whether a tick plans every site, `sinceMs` after the last full plan, which took
+ * `fullPlanMs`: on every tick while a full plan is cheap (under tickMs / 10, so small farms
+ * keep their timers to the tick), else once FULL_PASS_SHARE × its time has passed.
+ */
+export function tickPlansAll(sinceMs: number, fullPlanMs: number, tickMs: number): boolean {
+  return sinceMs >= Math.max(tickMs, FULL_PASS_SHARE * fullPlanMs) - tickMs;
+}
+
 const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses, keys.databases, keys.scales];
 
 
@@ -81,6 +93,8 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   });
   const reportRefusals = refusalReporter();
 
+  /** When the last plan of every site ran and how long it took (the tick's pace, below). */
+  let fullPlan = { at: 0, ms: 0 };
   const pass = async (full: boolean): Promise<PlanActions> => {
     const started = Date.now();
     const endTimer = reconcileDuration.startTimer();
@@ -88,12 +102,14 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     const marked = dirty.take();
     const only = full ? undefined : marked;
     const snap = mirror.snapshot();
+    const planStarted = performance.now();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
     const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
     for (const event of reportRefusals(refused)) {
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
     }
+    if (!only) fullPlan = { at: Date.now(), ms: performance.now() - planStarted };
     await apply(store, actions, opts.fence).catch((err: unknown) => {
       reconcileErrors.inc();
       throw err;
@@ -140,10 +156,15 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
+  // The tick plans every site (timers: drain delays, lost engines, spread moves), but never
+  // spends more than a tenth of a core doing so: with many sites a full plan takes longer
+  // (≈ 0.3 s at 10,000), and the tick's full pass then comes every 10 × that instead.
+  const tickMs = opts.tickMs ?? 500;
   const timer = setInterval(() => {
+    if (!tickPlansAll(Date.now() - fullPlan.at, fullPlan.ms, tickMs)) return;
     dirty.markAll();
     kick();
-  }, opts.tickMs ?? 500);
+  }, tickMs);
   timer.unref();
   kick();
   const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
