@@ -46,3 +46,26 @@ for (const [what, status, headers, type, atLeastMs] of [
     assert.equal((await alice.get('/v1/sites/shop/certificate-status')).json.certificate.state, 'failed');
   });
 }
+
+test('a site change makes the issuer look at that site alone: the farm is read whole only on its tick', async (t) => {
+  const h = await startController(t);
+  const directoryUrl = await refusingCa(t, 429, {}, 'urn:ietf:params:acme:error:rateLimited');
+  const alice = await h.customer('alice');
+  for (let i = 0; i < 20; i++) assert.equal((await alice.post('/v1/sites', { name: `quiet${i}`, domains: [`quiet${i}.test`], kind: 'static' })).status, 201);
+  // the real store, with its whole-prefix reads of the sites counted
+  let siteRanges = 0;
+  const store = new Proxy(h.store, {
+    get(target, prop, receiver) {
+      if (prop === 'range') return (prefix: string) => (prefix === keys.sites && siteRanges++, target.range(prefix));
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const issuer = await startAcmeIssuer({ store, log: silentLogger, acme: { directoryUrl, backoffMinMs: 1000, backoffMaxMs: 6 * 3600_000 } });
+  t.after(() => issuer.close());
+  await waitFor(() => siteRanges >= 2, { what: 'the first full pass' }); // one for the watch's start revision, one for the pass
+  const before = siteRanges;
+  assert.equal((await alice.post('/v1/sites', { name: 'shop', domains: ['shop.test'], kind: 'static', tls: 'auto' })).status, 201);
+  await waitFor(async () => (await h.store.get(keys.certStatus('shop'))) !== undefined, { what: 'the new site looked at' });
+  assert.equal(siteRanges, before, 'the new site was looked at without reading every site');
+});

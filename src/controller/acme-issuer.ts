@@ -1,7 +1,9 @@
 // The ACME issuer: runs on the leading controller only (cluster mode: started on election,
 // stopped on demotion; `corral up`: always), so a farm orders each certificate once.
-// Looks at every site whose mode is 'auto' (model/tls-mode.ts) when sites or certificates
-// change and every tickMs, one site at a time:
+// Looks at the sites whose mode is 'auto' (model/tls-mode.ts), one site at a time: every
+// site every tickMs (and at start, and after a watch error), and the sites a site or
+// certificate change names as it happens (read on their own, so a deploy wave over
+// thousands of sites does not read them all on every change):
 //   no certificate, or one that does not cover the site's names → order now;
 //   a certificate past its renewal time (2/3 of its lifetime, jittered) → renew;
 //   after a failure → wait for the backoff (Retry-After and rate limits honoured).
@@ -49,13 +51,25 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let kicked = false;
+  /** Sites a site or certificate change named since the last pass; `all` once the timer, a watch error or a caller asks for every site. */
+  let changed: Set<string> | 'all' = 'all';
 
   const schedule = (ms: number) => {
     if (closed) return;
     clearTimeout(timer);
-    timer = setTimeout(kick, Math.max(0, Math.min(ms, opts.tickMs)));
+    timer = setTimeout(kickAll, Math.max(0, Math.min(ms, opts.tickMs)));
     timer.unref();
   };
+  /** Look at every site soon. */
+  function kickAll(): void {
+    changed = 'all';
+    kick();
+  }
+  /** Look at these sites soon (a watch's events): a farm of many sites is not read whole on every change. */
+  function kickSites(names: Iterable<string>): void {
+    if (changed !== 'all') for (const n of names) changed.add(n);
+    kick();
+  }
   function kick(): void {
     if (closed || kicked) return;
     kicked = true;
@@ -67,6 +81,9 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
 
   async function pass(): Promise<void> {
     if (closed) return;
+    const only = changed;
+    changed = new Set();
+    if (only !== 'all') return passOver(only);
     let nextMs = opts.tickMs;
     try {
       const [sites, certs, statuses] = await Promise.all([keys.sites, keys.certificates, keys.certStatuses].map((p) => store.range(p)));
@@ -86,6 +103,26 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
       log.error({ event: 'acme.pass-failed', err: (err as Error).message }, 'ACME pass failed');
     }
     schedule(nextMs);
+  }
+
+  /** The sites a change named, each read on its own; the next full pass stays as scheduled unless one is due sooner. */
+  async function passOver(names: Set<string>): Promise<void> {
+    let nextMs = Infinity;
+    try {
+      for (const name of names) {
+        if (closed) return;
+        const [kv, cert, status] = await Promise.all([keys.site(name), keys.certificate(name), keys.certStatus(name)].map((k) => store.get(k)));
+        if (!kv) continue; // deleted: the next full pass forgets its status
+        const site: Stored<Site> = { value: JSON.parse(kv.value) as Site, kv };
+        const wait = await consider(site, cert && (JSON.parse(cert.value) as CertificateRecord), status && (JSON.parse(status.value) as CertStatusRecord));
+        nextMs = Math.min(nextMs, wait);
+      }
+    } catch (err) {
+      log.error({ event: 'acme.pass-failed', err: (err as Error).message }, 'ACME pass failed');
+      nextMs = 0;
+      changed = 'all';
+    }
+    if (nextMs < opts.tickMs) schedule(nextMs);
   }
 
   /** Orders for the site if it is due; the ms until it is next due. */
@@ -196,12 +233,15 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
   const watchers: Watcher[] = [];
   for (const prefix of [keys.sites, keys.certificates]) {
     const { revision } = await store.range(prefix);
-    watchers.push(await store.watch(prefix, () => kick(), { fromRevision: revision + 1, onError: () => kick() }));
+    watchers.push(await store.watch(prefix, (evs) => kickSites(evs.map((ev) => ev.kv.key.slice(prefix.length))), { fromRevision: revision + 1, onError: () => kickAll() }));
   }
-  kick();
+  kickAll();
   return {
-    kick,
-    pass: () => (running = running.then(pass)),
+    kick: kickAll,
+    pass: () => {
+      changed = 'all';
+      return (running = running.then(pass));
+    },
     async close() {
       closed = true;
       clearTimeout(timer);
