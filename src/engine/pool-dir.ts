@@ -4,10 +4,11 @@
 // releases/ folder, which holds other customers' releases too.
 
 import { execFile } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { hardlinkTree } from './hardlink-tree.ts';
+import { isDir } from './release-cache.ts';
 import { assertName, assertSha256 } from './paths.ts';
 
 const run = promisify(execFile);
@@ -95,10 +96,3 @@ export async function removePools(dir: string, keep: ReadonlySet<string>): Promi
   return removed;
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}

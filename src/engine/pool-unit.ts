@@ -26,7 +26,7 @@ import { probeTable } from './pool-probe.ts';
 import type { VsSpec } from './runtime.ts';
 import { createVsSampler, vsStatus } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } from './supervisor.ts';
-import { toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
+import { namesRefused, toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
 
 
 const MIB = 2 ** 20;
@@ -260,12 +260,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   }
 
   async function prepare() {
-    try {
-      assertName('virtual server', a.vs);
-      assertName('site', a.site);
-      if (a.siteId !== undefined) assertName('site id', a.siteId);
-    } catch (err) {
-      log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
+    if (namesRefused(a, log)) {
       report({ ...snapshot, state: 'crashed' });
       return;
     }

@@ -87,7 +87,8 @@ export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
   };
 }
 
-async function isDir(p: string): Promise<boolean> {
+/** The path exists and is a directory (false for anything else, or nothing). */
+export async function isDir(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
   } catch {

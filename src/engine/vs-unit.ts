@@ -77,12 +77,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   }
 
   async function prepare() {
-    try {
-      assertName('virtual server', a.vs);
-      assertName('site', a.site);
-      if (a.siteId !== undefined) assertName('site id', a.siteId);
-    } catch (err) {
-      log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
+    if (namesRefused(a, log)) {
       report({ ...snapshot, state: 'crashed' });
       return;
     }
@@ -171,4 +166,17 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefi
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** An assignment whose VS, site or site id is not a safe name (paths are made of them) is refused and logged: true. */
+export function namesRefused(a: Pick<Assignment, 'vs' | 'site' | 'siteId'>, log: VsUnitOptions['log']): boolean {
+  try {
+    assertName('virtual server', a.vs);
+    assertName('site', a.site);
+    if (a.siteId !== undefined) assertName('site id', a.siteId);
+    return false;
+  } catch (err) {
+    log.error({ event: 'vs.assignment_refused', err, vs: a.vs }, 'assignment refused');
+    return true;
+  }
 }
