@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
@@ -200,6 +200,45 @@ test('changes arriving while a batch links are coalesced: one table for all of t
   open();
   await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1', 'site-s2': 'v1', 'site-s3': 'v1', 'site-s4': 'v1' }), 'the latest sites served');
   assert.equal(await tableVersion(dir), version + 2, 'the batch under way, then one table for the three changes made meanwhile');
+});
+
+test('a site that leaves the pool while its release is being linked is not retried, even if its unpacked release went meanwhile', async (t) => {
+  const records: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
+  let slow = '';
+  let blocked = false;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const f = await farm(t, 'process', {
+    log,
+    poolLink: async (poolDir, sha, releaseDir) => {
+      if (sha === slow) {
+        blocked = true;
+        await gate;
+        // what the disk janitor does to a release no assignment names any more
+        await rm(releaseDir, { recursive: true, force: true });
+      }
+      await linkRelease(poolDir, sha, releaseDir);
+    },
+  });
+  const [a, b] = [entry('a', 'v1', await f.release('a', 'a')), entry('b', 'v1', await f.release('b', 'b'))];
+  await f.assign(pool('pool-c1-7', [a]));
+  await f.waitStatus('pool-c1-7', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
+  const dir = poolPath(f.dir, 'pool-c1-7');
+  const version = await tableVersion(dir);
+  slow = b.sha256;
+  await f.assign(pool('pool-c1-7', [a, b]));
+  await waitFor(() => blocked, { what: "b's link under way" });
+  const changed = () => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === 'pool-c1-7').length;
+  const n = changed();
+  await f.assign(pool('pool-c1-7', [a]));
+  await waitFor(() => changed() > n, { what: "b's removal handed to the pool" });
+  open();
+  await waitFor(async () => (await tableVersion(dir)) >= version + 2, { what: 'the two tables written' });
+  await f.waitStatus('pool-c1-7', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
+  assert.ok(records.some((r) => r.event === 'vs.pool_link_dropped' && r.sha256 === b.sha256), 'the dropped link is logged');
+  assert.deepEqual(records.filter((r) => r.event === 'vs.release_failed'), [], 'no failure for a site no longer in the pool');
+  assert.equal(await tableVersion(dir), version + 2, 'no retry: the batch under way, then the latest');
 });
 
 test('a copy out of the table is kept for its site coming back; a sweep drops it once no site in the store may come back with it', async (t) => {

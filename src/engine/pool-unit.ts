@@ -216,8 +216,12 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
         await link(dir, sha, await opts.releases.ensure(sha));
         for (const e of sites) linked.set(e.site, e);
       } catch (err) {
-        failed = true;
-        for (const e of sites) refused(e, err);
+        // a site that left the pool while its release was linked is not retried (the disk
+        // janitor may have removed its unpacked copy meanwhile): the next batch has the latest
+        const wanted = sites.filter((e) => a.pool?.sites.some((w) => w.site === e.site && w.sha256 === e.sha256));
+        if (wanted.length > 0) failed = true;
+        for (const e of wanted) refused(e, err);
+        if (wanted.length < sites.length) log.info({ event: 'vs.pool_link_dropped', vs: a.vs, sha256: sha, err }, 'a release left the pool while it was being linked: not retried');
       }
     });
     return failed;

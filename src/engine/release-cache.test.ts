@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createReleaseCache } from './release-cache.ts';
@@ -28,16 +28,20 @@ test('prune removes the releases not kept, never one being unpacked, and an ensu
   await cache.ensure(sha('b'));
   assert.deepEqual(dropped, [sha('a'), sha('b')], 'the fetched tarball is dropped once unpacked');
   const slow = cache.ensure(sha('c'));
+  await mkdir(path.join(dir, 'releases', `.${sha('c')}.partial-x`), { recursive: true });
   await mkdir(path.join(dir, 'releases', `.${sha('d')}.partial-x`), { recursive: true });
 
   assert.deepEqual(await cache.prune(new Set([sha('a')])), [sha('b')]);
-  assert.ok((await readdir(path.join(dir, 'releases'))).includes(`.${sha('d')}.partial-x`), 'temp dirs stay while an unpack runs');
+  const left = await readdir(path.join(dir, 'releases'));
+  assert.ok(left.includes(`.${sha('c')}.partial-x`), 'the temp dir of the release being unpacked stays');
+  assert.ok(!left.includes(`.${sha('d')}.partial-x`), "a crash's temp dir goes, even while another release unpacks");
+  await rm(path.join(dir, 'releases', `.${sha('c')}.partial-x`), { recursive: true });
   unblock();
   await slow;
   assert.deepEqual((await cache.list()).sort(), [sha('a'), sha('c')], 'the release being unpacked was not pruned');
 
   assert.deepEqual(await cache.prune(new Set()), [sha('a'), sha('c')].sort());
-  assert.deepEqual(await readdir(path.join(dir, 'releases')), [], 'a crash\'s temp dir goes once nothing unpacks');
+  assert.deepEqual(await readdir(path.join(dir, 'releases')), [], 'nothing else left');
   await cache.ensure(sha('a'));
   assert.deepEqual(extracted, [sha('a'), sha('b'), sha('c'), sha('a')], 'fetched and unpacked again when needed again');
 });

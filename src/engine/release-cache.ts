@@ -77,10 +77,10 @@ export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
         removed.push(sha256);
       }
       // an extraction's temp dir (`.<sha256>.partial-*`) is left only by a crash
-      if (inflight.size === 0) {
-        for (const name of await readdir(root).catch(() => [] as string[])) {
-          if (name.startsWith('.') && name.includes('.partial-')) await rm(path.join(root, name), { recursive: true, force: true });
-        }
+      // (checked per name, at its removal: an ensure() may begin while this loop awaits)
+      for (const name of await readdir(root).catch(() => [] as string[])) {
+        const partial = /^\.([0-9a-f]{64})\.partial-/.exec(name);
+        if (partial && !inflight.has(partial[1]!)) await rm(path.join(root, name), { recursive: true, force: true });
       }
       return removed;
     },
