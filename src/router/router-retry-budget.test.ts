@@ -49,7 +49,8 @@ for (const rawUpstream of [true, false]) {
     // Either way well under the 5 s the slow backend would take (a loaded machine delays undici's ticks most).
     const slack = rawUpstream ? 500 : 3_000;
     for (const ms of took.slice(0, TIMEOUT_STREAK)) assert.ok(ms >= PER_TRY - 5 && ms < PER_TRY + slack, `a timed-out try costs ≈ ${PER_TRY} ms, took ${ms}`);
-    for (const ms of took.slice(TIMEOUT_STREAK)) assert.ok(ms < PER_TRY, `the ejected endpoint is skipped, took ${ms}`);
+    // once ejected, the slow endpoint is skipped: it saw only the streak's requests (asserted above), so no later request
+    // waited for a try to time out (its time is not asserted: a loaded machine may take longer than PER_TRY for any request)
     const ejected = events('endpoint.ejected');
     assert.deepEqual(ejected.map((e) => [e.vs, e.code]), [['slow', 'UND_ERR_HEADERS_TIMEOUT']]);
     // each abandoned try's connection was destroyed, never reused
