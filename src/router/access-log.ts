@@ -1,9 +1,9 @@
-// The access log: one JSON line per proxied request (pino), written when the response
-// ends or is cut off. Off unless RouterOptions.accessLog is given. The same record feeds
+// The access log: one JSON line per proxied request (pino), written at the request's end
+// (request-ends.ts: when the response ends or is cut off). Off unless RouterOptions.accessLog is given. The same record feeds
 // the per-site/endpoint Prometheus series (metrics.ts) when RouterOptions.metrics is on.
 //   site, method, host, path, status, bytes (sent to the client on this request,
 //   headers included), upstream (the endpoint of the last try), upstreamMs (last try's
-//   dispatch → end of response), totalMs (request admitted → end), retries,
+//   dispatch → end of response), totalMs (request forwarded → end), retries,
 //   budgetExhausted (a retry was refused by the site's retry budget).
 
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
