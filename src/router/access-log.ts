@@ -31,21 +31,22 @@ export class AccessRecord {
   }
 
   /** The Prometheus series of metrics.ts. */
-  record(site: string, res: ClientReply): void {
+  record(site: string, res: ClientReply, complete: boolean): void {
     const upstreamS = this.#dispatchedAt ? (performance.now() - this.#dispatchedAt) / 1000 : undefined;
-    recordRequest(site, this.upstream, res.statusCode, res.writableFinished, upstreamS, this.tries);
+    recordRequest(site, this.upstream, res.statusCode, complete, upstreamS, this.tries);
   }
 
   /** The per-site text line (site-access-files.ts): `GET host/path 200 512B 3.1ms -> endpoint`. */
-  line(req: ClientRequest, res: ClientReply): string {
+  line(req: ClientRequest, res: ClientReply, complete: boolean): string {
     const status = res.headersSent ? res.statusCode : 0;
     const bytes = (this.#socket?.bytesWritten ?? this.#bytesBefore) - this.#bytesBefore;
     const retries = this.tries > 1 ? ` retries=${this.tries - 1}` : '';
-    const cut = res.writableFinished ? '' : ' incomplete';
+    const cut = complete ? '' : ' incomplete';
     return `${req.method ?? '-'} ${req.headers.host ?? '-'}${req.url ?? ''} ${status} ${bytes}B ${round(performance.now() - this.#start)}ms -> ${this.upstream ?? '-'}${retries}${cut}`;
   }
 
-  write(log: Logger, site: string, req: ClientRequest, res: ClientReply): void {
+  /** complete: the reply was written in full (replyComplete). */
+  write(log: Logger, site: string, req: ClientRequest, res: ClientReply, complete: boolean): void {
     const end = performance.now();
     log.info({
       event: 'access',
@@ -60,7 +61,7 @@ export class AccessRecord {
       totalMs: round(end - this.#start),
       retries: Math.max(0, this.tries - 1),
       budgetExhausted: this.budgetExhausted,
-      complete: res.writableFinished,
+      complete,
     });
   }
 }

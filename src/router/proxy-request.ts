@@ -126,11 +126,10 @@ class Forwarding implements UpstreamRequest {
   }
 
   /** The client's side is over (the request's end, step 1): answered in full, or the client left. */
-  #closed(): void {
-    const res = this.res;
+  #closed(complete: boolean): void {
     this.#settle();
-    if (this.#tryKey !== undefined && res.writableFinished) this.#deps.timeoutStreaks.answered(this.#tryKey);
-    if (res.writableFinished) return;
+    if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
+    if (complete) return;
     this.#clientGone = true;
     this.#relay?.abort(new Error('client closed the connection'));
   }

@@ -2,12 +2,14 @@
 // autoscaler's in-flight count (Router.takeLoad) rises while a request is open and falls
 // back to exactly 0, the access log has one line per forwarded request with its status,
 // and Router.onFinished hears each request of a known site once. Run on both fronts (raw,
-// node:http) × both listeners (plain, HTTPS/1.1) × both upstreams (raw, undici); what
-// differs between them (FRONT_DIFFERENCES, UPSTREAM_DIFFERENCES) changes none of these.
+// node:http) × both listeners (plain, HTTPS/1.1) × both upstreams (raw, undici), and over
+// HTTP/2; what differs between them (FRONT_DIFFERENCES, UPSTREAM_DIFFERENCES) changes none
+// of these.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
+import { connect as h2connect, constants } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
@@ -40,7 +42,8 @@ for (const front of FRONT_NAMES) {
             assert.equal(h.inFlight('s'), 1, 'counted while open');
             req.destroy();
             await h.ended('/hang', 0, false);
-            h.hanging.shift()!.destroy();
+            const hung = h.hanging.shift()!;
+            await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
           });
 
           await t.test('the upstream resets the connection (502)', async () => {
@@ -110,6 +113,32 @@ for (const front of FRONT_NAMES) {
     });
   }
 }
+
+test('HTTP/2 (node:http2, the undici upstream): answered, cut by the client, upstream reset: in flight back to 0, one access line each', async (t) => {
+  const h = await harness(t, 'https', true, true);
+  const session = h2connect(`https://127.0.0.1:${h.r.port}`, { servername: 's.test', rejectUnauthorized: false });
+  t.after(() => session.destroy());
+  const get = async (path: string): Promise<number> => {
+    const stream = session.request({ ':path': path, ':authority': 's.test' });
+    const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
+    stream.resume();
+    await once(stream, 'end');
+    return Number(headers[':status']);
+  };
+  assert.equal(await get('/ok'), 200);
+  await h.ended('/ok', 200, true);
+  const cut = session.request({ ':path': '/hang', ':authority': 's.test' });
+  cut.on('error', () => {});
+  await waitFor(() => h.hanging.length === 1, { what: 'the request at the backend' });
+  assert.equal(h.inFlight('s'), 1, 'counted while open');
+  cut.close(constants.NGHTTP2_CANCEL);
+  await h.ended('/hang', 0, false);
+  const hung = h.hanging.shift()!;
+  await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
+  assert.equal(await get('/reset'), 502);
+  await h.ended('/reset', 502, true);
+  assert.deepEqual(h.r.router.takeLoad(), {}, 'nothing in flight, nothing below 0');
+});
 
 interface Harness {
   r: TestRouter;

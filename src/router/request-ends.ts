@@ -16,7 +16,7 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../lib/log.ts';
 import { AccessRecord } from './access-log.ts';
-import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
+import { replyComplete, type ClientReply, type ClientRequest } from './front/client-exchange.ts';
 import type { SiteAccessFiles } from './site-access-files.ts';
 import type { SiteLoad } from './site-load.ts';
 
@@ -87,8 +87,8 @@ export class RequestEnd {
   readonly #started = performance.now();
   #load = false;
   #access: AccessRecord | undefined;
-  /** The chain's own last step, for whichever part holds the request now (one at a time). */
-  step: (() => void) | undefined;
+  /** The chain's own last step, for whichever part holds the request now (one at a time); complete: replyComplete. */
+  step: ((complete: boolean) => void) | undefined;
 
   constructor(ends: RequestEnds, site: string, req: ClientRequest, res: ClientReply) {
     this.#ends = ends;
@@ -113,18 +113,19 @@ export class RequestEnd {
   readonly done = (): void => {
     const ms = performance.now() - this.#started;
     const res = this.#res;
+    const complete = replyComplete(res);
     const step = this.step;
     this.step = undefined;
-    step?.();
+    step?.(complete);
     const ends = this.#ends;
     const access = this.#access;
     if (access) {
       const { accessLog, metrics, siteFiles } = ends.access;
-      if (accessLog) access.write(accessLog, this.site, this.#req, res);
-      if (metrics) access.record(this.site, res);
-      siteFiles?.write(this.site, access.line(this.#req, res));
+      if (accessLog) access.write(accessLog, this.site, this.#req, res, complete);
+      if (metrics) access.record(this.site, res, complete);
+      siteFiles?.write(this.site, access.line(this.#req, res, complete));
     }
     if (this.#load) ends.load.leave(this.site);
-    for (const l of ends.listeners) l(this.site, res.statusCode, ms, !res.writableFinished);
+    for (const l of ends.listeners) l(this.site, res.statusCode, ms, !complete);
   };
 }
