@@ -161,7 +161,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     }
     const refused = refusal(req, route);
     if (refused) return sendError(res, refused, errorContext(req, route));
-    end.countLoad();
+    end.countLoad(); // admitted: the site's load (the autoscaler's) until its end
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
