@@ -29,6 +29,7 @@ import { REPO, removeDir, runCli, startFarmProcess, type FarmProcess } from '../
 import { describeCounters, farmApi, keepAlive, mapLimit, readCounters, routerGet, type FarmApi } from './density/farm-api.ts';
 import { cpuPercent, PART_LABELS, sampleTree, stillRunning, totals, type Part, type ProcessSample } from './density/proc-tree.ts';
 import { startMonitor } from './density/monitor.ts';
+import { quantile, shuffle } from './density/samples.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
 
 const N = int(process.argv[2] ?? process.env.N, 10_000);
@@ -302,19 +303,6 @@ function durationMs(v: string): number {
   return Math.round(Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000));
 }
 
-function quantile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
-}
-
 function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
-}
-
-function shuffle<T>(xs: readonly T[]): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }

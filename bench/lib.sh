@@ -72,7 +72,7 @@ CFG
 # A Corral router from a bench/*.ts server script, raw front on (1) or off (0).
 start_corral_script() { # name "port…" raw-front script args…
   local name=$1 ports=$2 raw=$3; shift 3
-  start_logged "$name" "$ports" env CORRAL_RAW_FRONT="$raw" CORRAL_LOG_LEVEL=warn node --import tsx "$@"
+  start_logged "$name" "$ports" env CORRAL_RAW_FRONT="$raw" CORRAL_ROUTER_SOURCE=1 CORRAL_LOG_LEVEL=warn node --import tsx "$@"
 }
 
 # One wrk run with $THREADS threads for $SECONDS_PER_RUN s → "req/s p50_ms p99_ms errors"

@@ -14,7 +14,7 @@ start_backends
 declare -A WPID
 corral() { # name raw-front(1|0): the worker process is the one measured
   local port; port=$(free_port); PORT[$1]=$port
-  start_corral_script "$1" "$port" "$2" bench/router-server.ts "$port" 1 "$B1" "$B2"
+  start_corral_script "$1" "$port" "$2" bench/router-server.mjs "$port" 1 "$B1" "$B2"
   for c in $(pgrep -P "$LAST_PID"); do grep -q CORRAL_ROUTER_WORKER "/proc/$c/environ" && WPID[$1]=$c; done
 }
 corral corral-raw 1

@@ -29,7 +29,7 @@ peak_under_load() { # pid url
 }
 
 port=$(free_port)
-start_logged corral "$port" node bench/router-memory-server.mjs "$port" "$WORKERS" "$B1" "$B2"
+start_logged corral "$port" env CORRAL_METRICS=1 node bench/router-server.mjs "$port" "$WORKERS" "$B1" "$B2"
 corral=$LAST_PID
 start_haproxy haproxy 1; haproxy=$LAST_PID
 for _ in $(seq 1 50); do [ "$(pgrep -cP "$corral")" -ge "$WORKERS" ] && break; sleep 0.1; done

@@ -75,7 +75,7 @@ CFG
 }
 start_corral() { # name workers [raw-front 1|0]
   local port; port=$(free_port); PORT[$1]=$port
-  start_corral_script "$1" "$port" "${3:-1}" bench/router-server.ts "$port" "$2" "$B1" "$B2"
+  start_corral_script "$1" "$port" "${3:-1}" bench/router-server.mjs "$port" "$2" "$B1" "$B2"
 }
 
 start_haproxy haproxy-1 1

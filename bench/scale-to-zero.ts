@@ -7,10 +7,11 @@
 // Environment: BENCH_ROUNDS (default 3), BENCH_IDLE (idle timeout, default 2s),
 // BENCH_RUNTIME (process|namespace; default what `corral up` picks).
 // Copy the figures into bench/RESULTS.md with the date and machine.
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { ok, removeDir, REPO, startFarmProcess } from '../test/helpers/farm-process.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { routerGet } from './density/farm-api.ts';
+import { quantile, shuffle } from './density/samples.ts';
 
 const SITES = Number(process.argv[2] ?? process.env.BENCH_SITES ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,42 +38,18 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     await waitFor(async () => (await running()).size === 0, { timeoutMs: 120_000, what: 'every site idle' });
     for (const name of shuffle(names)) {
-      const t0 = performance.now();
-      const r = await getOnce(farm.routerUrl, `${name}.bench.test`).catch((err: Error) => ({ status: 0, body: err.message }));
-      const ms = performance.now() - t0;
-      if (r.status === 200) wakes.push(ms);
+      const r = await routerGet(farm.routerUrl, `${name}.bench.test`, false); // a new connection, as a first visitor
+      if (r.status === 200) wakes.push(r.ms);
       else failures.push(`${name}: ${r.status} ${r.body.slice(0, 100)}`);
     }
     console.log(`round ${round}: ${SITES} wakes`);
   }
   wakes.sort((a, b) => a - b);
-  const q = (p: number) => wakes[Math.min(wakes.length - 1, Math.ceil(p * wakes.length) - 1)] ?? NaN;
+  const q = (p: number) => quantile(wakes, p);
   console.log(`wake from zero → 200 (app site, ${wakes.length} wakes): p50 ${q(0.5).toFixed(0)} ms, p99 ${q(0.99).toFixed(0)} ms, max ${(wakes.at(-1) ?? NaN).toFixed(0)} ms`);
   console.log(`failed: ${failures.length}${failures.length ? `\n  ${failures.join('\n  ')}` : ''}`);
   if (failures.length > 0) process.exitCode = 1;
 } finally {
   await farm.stop();
   await removeDir(farm.dir);
-}
-
-function getOnce(base: string, host: string): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function shuffle<T>(xs: readonly T[]): T[] {
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }

@@ -6,13 +6,13 @@
 // awake. Every scaling decision is a farm event with its reason (`corral events`).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as pace } from 'node:timers/promises';
 import { ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
-import { get } from './helpers/http.ts';
+import { get, getFresh as fresh } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
 
 const IDLE_S = 2;
@@ -183,20 +183,6 @@ async function linesPerWorker(dir: string): Promise<Map<string, number>> {
     if (f.endsWith('.log')) out.set(f, (await readFile(join(dir, f), 'utf8')).split('\n').filter(Boolean).length);
   }
   return out;
-}
-
-/** One GET on a connection of its own. */
-function fresh(base: string, host: string): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res: IncomingMessage) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 function tunnel(base: string, host: string): Promise<Socket> {

@@ -6,12 +6,11 @@
 // `corral logs` of a pooled site, for its customer: the pool VS's lines, saying so first.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type IncomingMessage } from 'node:http';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, type FarmProcess } from './helpers/farm-process.ts';
-import { get } from './helpers/http.ts';
+import { get, getFresh as fresh } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import type { VirtualServerView } from '../src/model/index.ts';
 
@@ -87,17 +86,3 @@ describe('pooled static sites scaling to zero (corral up --static-pools)', () =>
     assert.notEqual(other.code, 0, "another customer's site is not found");
   });
 });
-
-/** One GET on a connection of its own. */
-function fresh(base: string, host: string): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res: IncomingMessage) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

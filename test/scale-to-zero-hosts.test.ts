@@ -7,13 +7,12 @@ import { setInterval as pace } from 'node:timers/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../src/lib/wait.ts';
 import { etcdMissing } from '../src/store/etcd-testing.ts';
 import { ok, REPO } from './helpers/farm-process.ts';
 import { startHostsFarm, type HostsFarm } from './helpers/hosts-farm.ts';
-import { get } from './helpers/http.ts';
+import { get, getFresh } from './helpers/http.ts';
 import { netnsMissing } from './helpers/netns.ts';
 import { startRole, type RoleProcess } from './helpers/role-process.ts';
 
@@ -60,23 +59,10 @@ describe('scale to zero behind two router nodes', { skip, timeout: 180_000 }, ()
 
     await waitFor(async () => (await servers()) === 0, { what: 'idle, its VS stopped', timeoutMs: 30_000 });
     const t0 = performance.now();
-    const replies = await Promise.all([farm.routerUrl, r2Url, farm.routerUrl, r2Url, r2Url, farm.routerUrl].map((u) => fresh(u)));
+    const replies = await Promise.all([farm.routerUrl, r2Url, farm.routerUrl, r2Url, r2Url, farm.routerUrl].map((u) => getFresh(u, HOST)));
     t.diagnostic(`wake from zero over two router nodes: ${replies.length} × ${replies.map((r) => r.status).join('/')} in ${(performance.now() - t0).toFixed(0)} ms`);
     assert.deepEqual(replies.map((r) => r.status), Array(6).fill(200), replies.map((r) => r.body).join('\n'));
     assert.equal(new Set(replies.map((r) => (JSON.parse(r.body) as { vs: string }).vs)).size, 1, 'one VS served them all');
     assert.equal(await servers(), 1);
   });
 });
-
-function fresh(base: string): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host: HOST } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

@@ -5,63 +5,20 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Release, ScaleRecord, Site, VsStatus } from '../model/index.ts';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import type { Site } from '../model/index.ts';
+import { pooledSite, PoolFarm, scaleTo } from './plan-pool-testing.ts';
 
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-
-function site(name: string, over: Partial<Site> = {}): Site {
-  return {
-    name, id: `0${name}`, customer: 'acme', domains: [`${name}.test`], kind: 'static', replicas: 1, pooled: true,
-    healthPath: '/', env: {}, release: 'v1', drainTimeoutMs: 0, createdAt: '', updatedAt: '', ...over,
-  };
-}
+const site = (name: string, over: Partial<Site> = {}): Site => pooledSite(name, { replicas: 1, ...over });
 const zeroable = (name: string): Site => site(name, { autoscale: { minReplicas: 0, maxReplicas: 3, idleTimeoutMs: 60_000 } });
-const scale = (s: string, replicas: number): ScaleRecord => ({ site: s, siteId: `0${s}`, replicas, reason: 'test', at: '', lastActiveAt: 0 });
+const scale = scaleTo;
 
-/** A tiny farm applying plan actions; `ready` makes each VS ready, a pool showing the table it is assigned. */
-class Farm {
-  snap: FarmSnapshot;
-  mem = newMemory();
-  now = T0;
-  seq = 0;
+/** One engine unless told; pools shown by site. */
+class Farm extends PoolFarm {
   constructor(sites: Site[], engines = ['e1']) {
-    const releases = new Map<string, Release>(sites.map((s) => [`${s.name}/v1`, { id: 'v1', site: s.name, number: 1, sha256: 'a'.repeat(64), size: 1, files: 1, unpackedBytes: 1, createdAt: '' }]));
-    this.snap = {
-      sites, releases, assignments: [], statuses: new Map(), routes: new Map(), scales: new Map(),
-      engines: engines.map((id) => ({ id, runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '' })),
-    };
+    super(sites, engines);
   }
-  step(advanceMs = 0): PlanActions {
-    this.now += advanceMs;
-    const acts = planReconcile(this.snap, this.mem, { now: this.now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++this.seq}` });
-    const gone = new Set([...acts.remove.map((r) => r.vs), ...acts.create.map((a) => a.vs)]);
-    this.snap.assignments = this.snap.assignments.filter((a) => !gone.has(a.vs)).concat(acts.create);
-    for (const r of acts.putRoutes) this.snap.routes.set(r.site, r);
-    for (const vs of [...this.snap.statuses.keys()]) if (!this.snap.assignments.some((a) => a.vs === vs)) this.snap.statuses.delete(vs);
-    return acts;
-  }
-  ready(): void {
-    for (const a of this.snap.assignments) {
-      const st: VsStatus = { vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '10.0.0.1', port: 8080, restarts: 0, updatedAt: '' };
-      if (a.pool) st.sites = Object.fromEntries(a.pool.sites.map((e) => [e.site, e.release]));
-      this.snap.statuses.set(a.vs, st);
-    }
-  }
-  settle(): void {
-    for (let i = 0; i < 20; i++) {
-      this.ready();
-      const acts = this.step(1000);
-      if (acts.create.length + acts.remove.length + acts.putRoutes.length === 0 && this.mem.poolLeaving!.size === 0) return;
-    }
-    throw new Error('the farm never settled');
-  }
-  pools(): string[] {
-    return this.snap.assignments.filter((a) => a.pool).map((a) => `${a.vs}@${a.engine}[${a.pool!.sites.map((e) => e.site).join(' ')}]`).sort();
-  }
-  route(s: string): { endpoints: string[]; idle: boolean } {
-    const r = this.snap.routes.get(s);
-    return { endpoints: (r?.endpoints ?? []).map((e) => e.vs), idle: r?.idle === true };
+  override pools(): string[] {
+    return super.pools(false);
   }
 }
 
@@ -87,7 +44,7 @@ describe('pooled static sites scaling to zero', () => {
     assert.deepEqual(wake.create.map((a) => a.vs), ['pool-acme-1'], 'the wake changes the running pool\'s table: no new VS');
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa bb]']);
     assert.deepEqual(farm.route('aa'), { endpoints: [], idle: true }, 'held until the pool shows the site');
-    farm.ready();
+    farm.readyAll();
     farm.step();
     assert.deepEqual(farm.route('aa'), { endpoints: ['pool-acme-1'], idle: false });
   });
@@ -107,7 +64,7 @@ describe('pooled static sites scaling to zero', () => {
     farm.snap.scales!.set('aa', scale('aa', 1));
     farm.step();
     assert.deepEqual(farm.pools(), ['pool-acme-2@e1[aa]']);
-    farm.ready();
+    farm.readyAll();
     farm.step();
     assert.deepEqual(farm.route('aa'), { endpoints: ['pool-acme-2'], idle: false });
   });

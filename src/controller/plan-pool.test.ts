@@ -3,81 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EngineRecord, Release, Site, VsStatus } from '../model/index.ts';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 import { poolSiteId } from './plan-pool.ts';
+import { engine, pooledSite, PoolFarm } from './plan-pool-testing.ts';
 
-const T0 = Date.parse('2026-01-01T00:00:00Z');
-
-function site(name: string, over: Partial<Site> = {}): Site {
-  return {
-    name, id: `0${name}`, customer: 'acme', domains: [`${name}.test`], kind: 'static', replicas: 2, pooled: true,
-    healthPath: '/', env: {}, release: 'v1', drainTimeoutMs: 0, createdAt: '', updatedAt: '', ...over,
-  };
-}
-function release(s: string, id: string): Release {
-  return { id, site: s, number: Number(id.slice(1)), sha256: `${s}${id}`.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
-}
-function engine(id: string, over: Partial<EngineRecord> = {}): EngineRecord {
-  return { id, runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '', ...over };
-}
-
-/** A tiny farm that applies plan actions (a put replaces the assignment of that name). */
-class Farm {
-  snap: FarmSnapshot;
-  mem = newMemory();
-  now = T0;
-  seq = 0;
-  constructor(sites: Site[], engines = ['e1', 'e2']) {
-    const releases = new Map<string, Release>();
-    for (const s of sites) for (const r of ['v1', 'v2', 'v3']) releases.set(`${s.name}/${r}`, release(s.name, r));
-    this.snap = { sites, releases, engines: engines.map((e) => engine(e)), assignments: [], statuses: new Map(), routes: new Map() };
-  }
-  step(advanceMs = 0): PlanActions {
-    this.now += advanceMs;
-    const acts = planReconcile(this.snap, this.mem, { now: this.now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++this.seq}` });
-    const gone = new Set([...acts.remove.map((r) => r.vs), ...acts.create.map((a) => a.vs)]);
-    this.snap.assignments = this.snap.assignments.filter((a) => !gone.has(a.vs)).concat(acts.create);
-    for (const r of acts.putRoutes) this.snap.routes.set(r.site, r);
-    for (const r of acts.deleteRoutes) this.snap.routes.delete(r);
-    for (const vs of [...this.snap.statuses.keys()]) if (!this.snap.assignments.some((a) => a.vs === vs)) this.snap.statuses.delete(vs);
-    return acts;
-  }
-  /** The VS is ready; a pool shows the table it is assigned (what its engine confirms). */
-  ready(...names: string[]): void {
-    for (const vs of names) {
-      const a = this.snap.assignments.find((x) => x.vs === vs)!;
-      const st: VsStatus = { vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: `10.0.0.${this.seq}`, port: 8080, restarts: 0, updatedAt: '' };
-      if (a.pool) st.sites = Object.fromEntries(a.pool.sites.map((e) => [e.site, e.release]));
-      this.snap.statuses.set(vs, st);
-    }
-  }
-  readyAll(): void {
-    this.ready(...this.snap.assignments.map((a) => a.vs));
-  }
-  /** `pool-acme-1@e1[a@v1 b@v1]`, one per pool. */
-  pools(): string[] {
-    return this.snap.assignments.filter((a) => a.pool).map((a) => `${a.vs}@${a.engine}[${a.pool!.sites.map((e) => `${e.site}@${e.release}`).join(' ')}]`).sort();
-  }
-  servers(): string[] {
-    return this.snap.assignments.filter((a) => !a.pool).map((a) => `${a.vs}@${a.release}`).sort();
-  }
-  routed(s: string): string[] {
-    return (this.snap.routes.get(s)?.endpoints ?? []).map((e) => `${e.vs}@${e.release}`);
-  }
-  settle(): void {
-    for (let i = 0; i < 50; i++) {
-      this.readyAll();
-      const acts = this.step(1000);
-      if (acts.create.length + acts.remove.length + acts.putRoutes.length + acts.deleteRoutes.length === 0 && this.mem.retiringSince.size === 0 && this.mem.poolLeaving!.size === 0) return;
-    }
-    throw new Error('the farm never settled');
-  }
-}
+const site = pooledSite;
 
 describe('pooled static sites', () => {
   it('three sites of a customer share one pool per engine; routed once the pools show them', () => {
-    const farm = new Farm([site('aa'), site('bb'), site('cc')]);
+    const farm = new PoolFarm([site('aa'), site('bb'), site('cc')]);
     const acts = farm.step();
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1 bb@v1 cc@v1]', 'pool-acme-2@e2[aa@v1 bb@v1 cc@v1]']);
     assert.deepEqual(farm.servers(), [], 'no VS of their own');
@@ -94,7 +27,7 @@ describe('pooled static sites', () => {
   });
 
   it('a deploy changes the entries in place; the route follows each pool as it reports, no VS replaced', () => {
-    const farm = new Farm([site('aa'), site('bb')]);
+    const farm = new PoolFarm([site('aa'), site('bb')]);
     farm.settle();
     farm.snap.sites[0] = site('aa', { release: 'v2' });
     const acts = farm.step();
@@ -111,7 +44,7 @@ describe('pooled static sites', () => {
   });
 
   it('a deleted site: route deleted at once, its entries dropped after the drain delay; the pools stay for the others', () => {
-    const farm = new Farm([site('aa'), site('bb')]);
+    const farm = new PoolFarm([site('aa'), site('bb')]);
     farm.settle();
     farm.snap.sites = [site('aa')];
     const acts = farm.step();
@@ -124,7 +57,7 @@ describe('pooled static sites', () => {
   });
 
   it('the last site gone: the pools are emptied, then deleted after the drain delay', () => {
-    const farm = new Farm([site('aa')]);
+    const farm = new PoolFarm([site('aa')]);
     farm.settle();
     farm.snap.sites = [];
     farm.step();
@@ -135,7 +68,7 @@ describe('pooled static sites', () => {
   });
 
   it('two customers never share a pool', () => {
-    const farm = new Farm([site('aa'), site('bb', { customer: 'globex' }), site('cc', { customer: 'globex', replicas: 1 })]);
+    const farm = new PoolFarm([site('aa'), site('bb', { customer: 'globex' }), site('cc', { customer: 'globex', replicas: 1 })]);
     farm.settle();
     assert.deepEqual(farm.pools(), [
       'pool-acme-1@e1[aa@v1]', 'pool-acme-2@e2[aa@v1]',
@@ -154,7 +87,7 @@ describe('pooled static sites', () => {
   });
 
   it('scale down: the entry leaves the route first, then the table after the drain', () => {
-    const farm = new Farm([site('aa')]);
+    const farm = new PoolFarm([site('aa')]);
     farm.settle();
     farm.snap.sites[0] = site('aa', { replicas: 1 });
     farm.step();
@@ -165,7 +98,7 @@ describe('pooled static sites', () => {
   });
 
   it('a site becoming pooled: its own servers serve until the pools do, then retire; and back', () => {
-    const farm = new Farm([site('aa', { pooled: false })]);
+    const farm = new PoolFarm([site('aa', { pooled: false })]);
     farm.settle();
     assert.deepEqual(farm.servers(), ['aa-1@v1', 'aa-2@v1']);
     farm.snap.sites[0] = site('aa');
@@ -187,7 +120,7 @@ describe('pooled static sites', () => {
   });
 
   it('more replicas than engines: one entry per engine, and that counts as enough', () => {
-    const farm = new Farm([site('aa', { replicas: 3 })]);
+    const farm = new PoolFarm([site('aa', { replicas: 3 })]);
     farm.settle();
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]', 'pool-acme-2@e2[aa@v1]']);
     farm.snap.sites[0] = site('aa', { replicas: 3, release: 'v2' });
@@ -196,7 +129,7 @@ describe('pooled static sites', () => {
   });
 
   it('an engine joining takes the replicas one engine could not hold (one entry per engine: always spread)', () => {
-    const farm = new Farm([site('aa', { replicas: 2 })], ['e1']);
+    const farm = new PoolFarm([site('aa', { replicas: 2 })], ['e1']);
     farm.settle();
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]']);
     farm.snap.engines.push(engine('e2'));
@@ -206,7 +139,7 @@ describe('pooled static sites', () => {
   });
 
   it('a draining engine: the entry moves to another engine, the old one serves until the new one does', () => {
-    const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
+    const farm = new PoolFarm([site('aa', { replicas: 1 })], ['e1', 'e2']);
     farm.settle();
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]']);
     farm.snap.engines[0] = engine('e1', { draining: true });
@@ -221,7 +154,7 @@ describe('pooled static sites', () => {
   });
 
   it('a lost engine: the site placed again on another engine, in the pool there', () => {
-    const farm = new Farm([site('aa', { replicas: 1 })], ['e1', 'e2']);
+    const farm = new PoolFarm([site('aa', { replicas: 1 })], ['e1', 'e2']);
     farm.settle();
     assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa@v1]']);
     farm.snap.engines = [engine('e2')];

@@ -1,9 +1,9 @@
-// The access log: one JSON line per proxied request (pino), written when the response
-// ends or is cut off. Off unless RouterOptions.accessLog is given. The same record feeds
+// The access log: one JSON line per proxied request (pino), written at the request's end
+// (request-ends.ts: when the response ends or is cut off). Off unless RouterOptions.accessLog is given. The same record feeds
 // the per-site/endpoint Prometheus series (metrics.ts) when RouterOptions.metrics is on.
 //   site, method, host, path, status, bytes (sent to the client on this request,
 //   headers included), upstream (the endpoint of the last try), upstreamMs (last try's
-//   dispatch → end of response), totalMs (request admitted → end), retries,
+//   dispatch → end of response), totalMs (request forwarded → end), retries,
 //   budgetExhausted (a retry was refused by the site's retry budget).
 
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
@@ -31,21 +31,22 @@ export class AccessRecord {
   }
 
   /** The Prometheus series of metrics.ts. */
-  record(site: string, res: ClientReply): void {
+  record(site: string, res: ClientReply, complete: boolean): void {
     const upstreamS = this.#dispatchedAt ? (performance.now() - this.#dispatchedAt) / 1000 : undefined;
-    recordRequest(site, this.upstream, res.statusCode, res.writableFinished, upstreamS, this.tries);
+    recordRequest(site, this.upstream, res.statusCode, complete, upstreamS, this.tries);
   }
 
   /** The per-site text line (site-access-files.ts): `GET host/path 200 512B 3.1ms -> endpoint`. */
-  line(req: ClientRequest, res: ClientReply): string {
+  line(req: ClientRequest, res: ClientReply, complete: boolean): string {
     const status = res.headersSent ? res.statusCode : 0;
     const bytes = (this.#socket?.bytesWritten ?? this.#bytesBefore) - this.#bytesBefore;
     const retries = this.tries > 1 ? ` retries=${this.tries - 1}` : '';
-    const cut = res.writableFinished ? '' : ' incomplete';
+    const cut = complete ? '' : ' incomplete';
     return `${req.method ?? '-'} ${req.headers.host ?? '-'}${req.url ?? ''} ${status} ${bytes}B ${round(performance.now() - this.#start)}ms -> ${this.upstream ?? '-'}${retries}${cut}`;
   }
 
-  write(log: Logger, site: string, req: ClientRequest, res: ClientReply): void {
+  /** complete: the reply was written in full (replyComplete). */
+  write(log: Logger, site: string, req: ClientRequest, res: ClientReply, complete: boolean): void {
     const end = performance.now();
     log.info({
       event: 'access',
@@ -60,7 +61,7 @@ export class AccessRecord {
       totalMs: round(end - this.#start),
       retries: Math.max(0, this.tries - 1),
       budgetExhausted: this.budgetExhausted,
-      complete: res.writableFinished,
+      complete,
     });
   }
 }

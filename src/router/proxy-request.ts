@@ -16,8 +16,8 @@ import { sendError, toRouterError } from './error-response.ts';
 import { NoEndpointError } from './errors.ts';
 import type { RouterConfig } from './options.ts';
 import { limitBody } from './policy/site-limits.ts';
-import type { SiteAccessFiles } from './site-access-files.ts';
-import { AccessRecord } from './access-log.ts';
+import type { AccessRecord } from './access-log.ts';
+import type { RequestEnd } from './request-ends.ts';
 import type { Tunnels } from './upstream/tunnels.ts';
 import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
 import type { RetryBudget } from './policy/retry-budget.ts';
@@ -43,13 +43,12 @@ export interface ProxyDeps {
   /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
   trust: TrustedProxies;
   config: RouterConfig;
-  /** Per-site access lines in files (RouterOptions.siteLogDir); undefined: none. */
-  siteFiles?: SiteAccessFiles | undefined;
   log: Logger;
 }
 
-export function proxyRequest(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route): void {
-  new Forwarding(deps, req, res, route).attempt(route);
+/** end: the request's end (request-ends.ts), whose last step becomes this forwarding's. */
+export function proxyRequest(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd): void {
+  new Forwarding(deps, req, res, route, end).attempt(route);
 }
 
 /**
@@ -82,7 +81,7 @@ class Forwarding implements UpstreamRequest {
   #tryKey: string | undefined;
   #perTry: number | undefined;
 
-  constructor(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route) {
+  constructor(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd) {
     this.#deps = deps;
     this.req = req;
     this.res = res;
@@ -95,9 +94,9 @@ class Forwarding implements UpstreamRequest {
     this.#upstream = carrier(deps.upstreams, req, this.body !== null);
     this.head = this.#upstream.prepare(req, deps.trust);
     deps.retryBudget.recordRequest(route.site);
-    this.#access = deps.config.accessLog || deps.config.metrics || deps.siteFiles ? new AccessRecord(res) : undefined;
+    this.#access = end.forwarded(); // written at the end (request-ends.ts)
     this.onFail = this.#failed.bind(this);
-    res.once('close', this.#closed.bind(this));
+    end.step = this.#closed.bind(this);
   }
 
   attempt(current: Route): void {
@@ -126,16 +125,11 @@ class Forwarding implements UpstreamRequest {
     this.#inFlightKey = undefined;
   }
 
-  /** The client's side is over: answered in full, or the client left. */
-  #closed(): void {
-    const deps = this.#deps;
-    const res = this.res;
+  /** The client's side is over (the request's end, step 1): answered in full, or the client left. */
+  #closed(complete: boolean): void {
     this.#settle();
-    if (this.#tryKey !== undefined && res.writableFinished) deps.timeoutStreaks.answered(this.#tryKey);
-    if (deps.config.accessLog) this.#access!.write(deps.config.accessLog, this.#route.site, this.req, res);
-    if (deps.config.metrics) this.#access!.record(this.#route.site, res);
-    deps.siteFiles?.write(this.#route.site, this.#access!.line(this.req, res));
-    if (res.writableFinished) return;
+    if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
+    if (complete) return;
     this.#clientGone = true;
     this.#relay?.abort(new Error('client closed the connection'));
   }

@@ -23,8 +23,10 @@
 //      when retry-policy allows;
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
 //      failures mapped to a status in error-response (502/504; cut off if started);
-//   6. end: the reply closes; the request's end is told to the site stats
-//      (request-ends.ts, Router.onFinished) for every request of a known site.
+//   6. end: the reply closes (its one 'close' listener, request-ends.ts): the last step
+//      of whichever part holds the request, the access record of a forwarded one, the
+//      autoscaler's load of an admitted one, and Router.onFinished (the site stats) for
+//      every request of a known site.
 //
 // The chain talks to two interfaces only: a Front hands it requests (front.ts: the raw
 // front or node's, per the rawFront option, on both listeners), and an Upstream carries
@@ -38,7 +40,7 @@ import { installRawFront } from './front/raw-server.ts';
 import { installNodeFront } from './front/node-front.ts';
 import type { FrontRequest, RequestChain } from './front/front.ts';
 import type { Upstream } from './upstream/upstream.ts';
-import { RequestEnds, type FinishListener } from './request-ends.ts';
+import { RequestEnds, type FinishListener, type RequestEnd } from './request-ends.ts';
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, Route } from '../model/index.ts';
@@ -116,7 +118,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   // a request goes through the first upstream that carries it (upstream.ts): raw, then undici
   const undici = new UpstreamPools(config);
   const upstreams: readonly Upstream[] = config.rawUpstream ? [new RawUpstreams({ ...config, keepAliveMs: 4_000 }), undici] : [undici];
-  const ends = new RequestEnds();
   // kept per site (updateRoutes): the table, each site's route, each routed endpoint's use count and drain timeout
   let table = createRouteTable();
   let bySite = new Map<string, Route>();
@@ -129,7 +130,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const limiter = new SiteLimiter();
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
-  const deps: ProxyDeps = { siteFiles, lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
+  const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -152,38 +154,37 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendError(res, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined));
-    ends.begin(route.site, res); // chain step 6
+    const end = ends.begin(route.site, req, res); // chain step 6
     if (req.url?.startsWith(ACME_HTTP01_PREFIX)) {
       const answer = http01Answer(route, req.url);
       if (answer !== undefined) return sendHttp01Answer(req, res, answer);
     }
     const refused = refusal(req, route);
     if (refused) return sendError(res, refused, errorContext(req, route));
-    res.once('close', load.begin(route.site)); // 'close' comes after 'finish' too, on node:http, HTTP/2 and the raw front
+    end.countLoad(); // admitted: the site's load (the autoscaler's) until its end
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
-    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route) : sendError(res, new NoEndpointError(route.site), errorContext(req, route));
-    proxyRequest(deps, req, res, route);
+    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route, end) : sendError(res, new NoEndpointError(route.site), errorContext(req, route));
+    proxyRequest(deps, req, res, route, end);
   }
 
   /** An idle site's request waits for its wake (chain step 3), then is forwarded. */
-  function holdRequest(req: FrontRequest, res: ClientReply, route: Route): void {
+  function holdRequest(req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd): void {
     const since = Date.now();
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
-        res.off('close', onGone);
-        if (!res.destroyed) proxyRequest(deps, req, res, woken);
+        end.step = undefined;
+        if (!res.destroyed) proxyRequest(deps, req, res, woken, end);
       },
       fail: (why) => {
-        res.off('close', onGone);
+        end.step = undefined;
         if (why === 'timeout') sendError(res, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req, route));
         else res.destroy();
       },
     });
     if (drop === false) return sendError(res, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req, route));
-    const onGone = () => drop();
-    res.once('close', onGone);
+    end.step = drop; // the client left: it leaves the queue
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -193,7 +194,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     const refused = refusal(req, route);
     if (refused) return sendRawError(socket, refused, errorContext(req, route));
     // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
-    socket.once('close', load.begin(route.site));
+    ends.tunnel(route.site, socket);
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
     if (route.endpoints.length === 0 && route.idle) return holdUpgrade(req, socket, head, route);

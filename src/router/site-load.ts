@@ -30,16 +30,26 @@ export class SiteLoad {
 
   /** A request (or tunnel, or held request) of the site begins; call the returned function once when it ends. */
   begin(site: string, request = true): () => void {
-    const c = this.#advance(site);
-    c.open++;
-    c.peak = Math.max(c.peak, c.open);
-    if (request) c.requests++;
+    this.enter(site, request);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.#advance(site).open--;
+      this.leave(site);
     };
+  }
+
+  /** A request (or tunnel, or held request) of the site begins: leave() it exactly once when it ends (request-ends.ts). */
+  enter(site: string, request = true): void {
+    const c = this.#advance(site);
+    c.open++;
+    c.peak = Math.max(c.peak, c.open);
+    if (request) c.requests++;
+  }
+
+  /** One of the site's entered requests ended. */
+  leave(site: string): void {
+    this.#advance(site).open--;
   }
 
   /** In flight now for the site. */

@@ -1,4 +1,5 @@
 // HTTP through the router with a chosen Host header, over keep-alive connections.
+import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
 
 export interface Reply {
@@ -48,4 +49,18 @@ export function requestLoop(baseUrl: string, host: string, opts: { concurrency?:
     },
     done: done.then(() => result),
   };
+}
+
+/** One GET / with this Host on a connection of its own (node:http, no pool): a first visitor, as a wake from zero sees it. */
+export function getFresh(baseUrl: string, host: string): Promise<{ status: number; body: string }> {
+  const u = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

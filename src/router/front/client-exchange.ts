@@ -34,3 +34,13 @@ export interface ClientReply {
   once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
   off(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
 }
+
+/**
+ * The reply was ended by the chain and written in full (else the client left, or the
+ * connection was cut). writableFinished says so on node:http and the raw front; node:http2's
+ * compat reply also reports it finished (and emits 'finish') when the client cancels the
+ * stream, but not ended (writableEnded: the raw reply has none, its end is its finish).
+ */
+export function replyComplete(res: ClientReply): boolean {
+  return res.writableFinished && (res as { writableEnded?: boolean }).writableEnded !== false;
+}
