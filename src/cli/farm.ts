@@ -10,16 +10,16 @@ import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keys, type RouterRecord } from '../model/index.ts';
+import { keys } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
 import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { startEnginePart, startLeaderWork } from '../cluster/index.ts';
-import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
+import { holdRouterBoot, startEnginePart, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
-import { farmRouterOptions, routerLogDir, startFarmRouter, STOP_DRAIN_MS } from './farm-router.ts';
+import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
 import { createRouterLogs } from './router-logs.ts';
 import { watchFarmFeed } from './farm-feed.ts';
 import { untilSitesServing } from './sites-serving.ts';
@@ -48,7 +48,7 @@ export interface FarmOptions {
   /** Router worker processes (default one per core); 1 runs the router in this process; more report their stats to this one. */
   routerWorkers?: number;
   /** The router's workers, already booting (bootFarmRouterWorkers with farmRouterOptions of these options): `corral up` starts them before it loads the farm. The farm owns them from here. */
-  routerBoot?: Promise<BootedRouterCluster>;
+  routerBoot?: Promise<BuiltRouter>;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
   /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
@@ -124,9 +124,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stack = createShutdownStack(log);
   const close = () => stack.close();
-  let routerBoot = opts.routerBoot;
   // until the router step takes them, booted workers are stopped with whatever failed
-  stack.push('router workers', async () => void (await (await routerBoot?.catch(() => undefined))?.close()));
+  const routerBoot = holdRouterBoot(stack, opts.routerBoot);
   try {
     const store = await openSqliteStore(join(dir, 'store.db'));
     stack.push('store', () => store.close());
@@ -201,16 +200,12 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     });
     engine.runtime = runtime;
 
-    const router = await startFarmRouter(store, farmRouterOptions(dir, opts, partLog), routerBoot);
-    routerBoot = undefined;
-    stack.push('router', () => router.close(), { deadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS });
-    routerParts.siteStats = router.siteStats;
-    if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
+    // table and certificates in, then listening; its record (GET /v1/routers, `corral drill`) last
+    const routerOpts = await farmRouterOptions(dir, opts, partLog);
+    const router = await startRouterPart(stack, store, { ...routerOpts, stopDeadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS }, routerBoot.take());
+    if (router.siteStats) routerParts.siteStats = router.siteStats;
+    routerParts.metricsRegistry = router.registry;
     const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
-    // where clients reach the router (GET /v1/routers, `corral drill`); one machine, one router
-    const routerRecord: RouterRecord = { id: 'local', url: routerUrl, ...(routerHttpsUrl ? { httpsUrl: routerHttpsUrl } : {}), startedAt: new Date().toISOString() };
-    await store.put(keys.router('local'), JSON.stringify(routerRecord));
-    stack.push('router record', () => store.delete(keys.router('local')));
 
     if (opts.onLine) {
       const stopFeed = await watchFarmFeed(store, opts.onLine);
