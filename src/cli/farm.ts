@@ -7,16 +7,15 @@
 // serves traffic from a half-stopped farm.
 
 import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, type AcmeSettings } from '../controller/index.ts';
+import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { holdRouterBoot, startEnginePart, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import { holdRouterBoot, openControllerPart, startEnginePart, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
@@ -26,7 +25,6 @@ import { untilSitesServing } from './sites-serving.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
-import { urlHost } from '../lib/url-host.ts';
 import { hostId } from '../lib/host-id.ts';
 import { createShutdownStack } from '../lib/shutdown-stack.ts';
 
@@ -131,10 +129,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     stack.push('store', () => store.close());
     // the store holds site TLS private keys (certificates/): owner-only, like every key file
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
-    const admin = await ensureAdminToken(store, dir, { replaceLost: true });
-    const blobs = await openBlobStore(join(dir, 'blobs'));
-    const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
-    stack.push('blob gc', () => blobGc.close());
+    const controller = await openControllerPart(stack, store, { dir, adminToken: { replaceLost: true }, blobGcLog: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}) });
+    const { admin, blobs } = controller;
 
     const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
     if (db?.service) stack.push('database service', db.service.close, { deadlineMs: DATABASE_STOP_MS });
@@ -154,8 +150,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     // filled at the router step; the controller asks them on each call
     const routerParts: { siteStats?: SiteStats; metricsRegistry?: () => Registry } = {};
     const engine: { runtime?: Runtime } = {};
-    const api = await buildController({
-      store, blobs, engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
+    const { apiUrl } = await controller.startApi({
+      engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
@@ -171,10 +167,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
         return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
       },
-    });
-    stack.push('controller api', () => api.close());
-    await api.listen({ port: opts.apiPort, host: opts.host });
-    const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
+    }, { port: opts.apiPort, host: opts.host });
 
     // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
     const leader = await startLeaderWork({
