@@ -8,13 +8,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
-import { keys, type Route } from '../model/index.ts';
+import { keys, type Route, type RouterRecord } from '../model/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { CliError } from './errors.ts';
 import { wakeQueueSettings, type WakeQueueFlags } from './commands/wake-queue-flags.ts';
-import { farmRouterOptions, startFarmRouter, type FarmRouter } from './farm-router.ts';
+import { createShutdownStack } from '../lib/shutdown-stack.ts';
+import { startRouterPart } from '../cluster/index.ts';
+import { farmRouterOptions } from './farm-router.ts';
 
 const HOST = 'idle.test';
 
@@ -46,16 +48,25 @@ it('bad --wake-queue and --wake-timeout values are refused with the flag named',
   assert.deepEqual(wakeQueueSettings({ wakeQueue: '250', wakeTimeout: '1.5m' }), { wakeQueue: 250, wakeTimeoutMs: 90_000 });
 });
 
+interface FarmRouter {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The farm's router part as farm.ts starts it, on one shutdown stack with the store beneath. */
 async function farmWithIdleSite(t: TestContext, workers: number, flags: WakeQueueFlags): Promise<{ store: Store; router: FarmRouter }> {
   const dir = await mkdtemp(join(tmpdir(), 'corral-farm-router-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
+  const stack = createShutdownStack(silentLogger);
+  t.after(() => stack.close());
   const store = await openSqliteStore(join(dir, 'store.db'));
-  t.after(() => store.close());
+  stack.push('store', () => store.close());
   const route: Route = { site: 'idle', domains: [HOST], endpoints: [], updatedAt: '', idle: true };
   await store.put(keys.route('idle'), JSON.stringify(route));
-  const router = await startFarmRouter(store, farmRouterOptions(dir, { httpPort: 0, host: '127.0.0.1', routerWorkers: workers, wake: wakeQueueSettings(flags), log: silentLogger }));
-  t.after(() => router.close());
-  return { store, router };
+  const part = await startRouterPart(stack, store, await farmRouterOptions(dir, { httpPort: 0, host: '127.0.0.1', routerWorkers: workers, wake: wakeQueueSettings(flags), log: silentLogger }));
+  const record = JSON.parse((await store.get(keys.router('local')))!.value) as RouterRecord;
+  assert.deepEqual({ ...record, startedAt: '' }, { id: 'local', url: part.url, startedAt: '' }, "the farm's router record");
+  return { store, router: { url: part.url, close: () => stack.close() } };
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {

@@ -7,26 +7,24 @@
 // serves traffic from a half-stopped farm.
 
 import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keys, type RouterRecord } from '../model/index.ts';
+import { keys } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { buildController, ensureAdminToken, hostNamesOf, openBlobStore, openDatabaseSecrets, startBackupSchedule, startBlobGc, type AcmeSettings } from '../controller/index.ts';
+import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSettings } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { startEnginePart, startLeaderWork } from '../cluster/index.ts';
-import type { BootedRouterCluster, RouterOptions, SiteStats } from '../router/index.ts';
+import { holdRouterBoot, openControllerPart, startEnginePart, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
-import { farmRouterOptions, routerLogDir, startFarmRouter, STOP_DRAIN_MS } from './farm-router.ts';
+import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
 import { createRouterLogs } from './router-logs.ts';
 import { watchFarmFeed } from './farm-feed.ts';
 import { untilSitesServing } from './sites-serving.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
-import { urlHost } from '../lib/url-host.ts';
 import { hostId } from '../lib/host-id.ts';
 import { createShutdownStack } from '../lib/shutdown-stack.ts';
 
@@ -48,7 +46,7 @@ export interface FarmOptions {
   /** Router worker processes (default one per core); 1 runs the router in this process; more report their stats to this one. */
   routerWorkers?: number;
   /** The router's workers, already booting (bootFarmRouterWorkers with farmRouterOptions of these options): `corral up` starts them before it loads the farm. The farm owns them from here. */
-  routerBoot?: Promise<BootedRouterCluster>;
+  routerBoot?: Promise<BuiltRouter>;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
   /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
@@ -124,18 +122,15 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const stack = createShutdownStack(log);
   const close = () => stack.close();
-  let routerBoot = opts.routerBoot;
   // until the router step takes them, booted workers are stopped with whatever failed
-  stack.push('router workers', async () => void (await (await routerBoot?.catch(() => undefined))?.close()));
+  const routerBoot = holdRouterBoot(stack, opts.routerBoot);
   try {
     const store = await openSqliteStore(join(dir, 'store.db'));
     stack.push('store', () => store.close());
     // the store holds site TLS private keys (certificates/): owner-only, like every key file
     for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
-    const admin = await ensureAdminToken(store, dir, { replaceLost: true });
-    const blobs = await openBlobStore(join(dir, 'blobs'));
-    const blobGc = await startBlobGc({ store, blobs, log: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
-    stack.push('blob gc', () => blobGc.close());
+    const controller = await openControllerPart(stack, store, { dir, adminToken: { replaceLost: true }, blobGcLog: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}) });
+    const { admin, blobs } = controller;
 
     const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
     if (db?.service) stack.push('database service', db.service.close, { deadlineMs: DATABASE_STOP_MS });
@@ -155,8 +150,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     // filled at the router step; the controller asks them on each call
     const routerParts: { siteStats?: SiteStats; metricsRegistry?: () => Registry } = {};
     const engine: { runtime?: Runtime } = {};
-    const api = await buildController({
-      store, blobs, engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
+    const { apiUrl } = await controller.startApi({
+      engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
       metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
       consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
       reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
@@ -172,10 +167,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
         return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
       },
-    });
-    stack.push('controller api', () => api.close());
-    await api.listen({ port: opts.apiPort, host: opts.host });
-    const apiUrl = `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
+    }, { port: opts.apiPort, host: opts.host });
 
     // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
     const leader = await startLeaderWork({
@@ -201,16 +193,12 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     });
     engine.runtime = runtime;
 
-    const router = await startFarmRouter(store, farmRouterOptions(dir, opts, partLog), routerBoot);
-    routerBoot = undefined;
-    stack.push('router', () => router.close(), { deadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS });
-    routerParts.siteStats = router.siteStats;
-    if (router.metricsRegistry) routerParts.metricsRegistry = router.metricsRegistry;
+    // table and certificates in, then listening; its record (GET /v1/routers, `corral drill`) last
+    const routerOpts = await farmRouterOptions(dir, opts, partLog);
+    const router = await startRouterPart(stack, store, { ...routerOpts, stopDeadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS }, routerBoot.take());
+    if (router.siteStats) routerParts.siteStats = router.siteStats;
+    routerParts.metricsRegistry = router.registry;
     const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
-    // where clients reach the router (GET /v1/routers, `corral drill`); one machine, one router
-    const routerRecord: RouterRecord = { id: 'local', url: routerUrl, ...(routerHttpsUrl ? { httpsUrl: routerHttpsUrl } : {}), startedAt: new Date().toISOString() };
-    await store.put(keys.router('local'), JSON.stringify(routerRecord));
-    stack.push('router record', () => store.delete(keys.router('local')));
 
     if (opts.onLine) {
       const stopFeed = await watchFarmFeed(store, opts.onLine);

@@ -5,19 +5,18 @@
 // the farm's Patroni cluster through ControllerNode.db; passwords are sealed with the key
 // every controller shares (database-key.ts).
 //
-// Start order: store → admin token → blobs → API (listening) → registration → election.
+// Start order: store → admin token, blobs and their collector (controller-part.ts) → the
+// database server → API (listening) → registration → election.
 // Stop order is the reverse (lib/shutdown-stack.ts).
 
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { buildController, ensureAdminToken, hostNamesOf, leaderMetrics, metricsRegistry, openBlobStore, startBackupSchedule, startBlobGc, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
+import { hostNamesOf, leaderMetrics, metricsRegistry, startBackupSchedule, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
 import { createShutdownStack } from '../lib/shutdown-stack.ts';
-import { urlHost } from '../lib/url-host.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPuller } from './blob-pull.ts';
@@ -26,6 +25,7 @@ import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
 import { startLeaderWork, type LeaderWork } from './leader-work.ts';
+import { openControllerPart } from './controller-part.ts';
 import type { StoreUrl } from './store-url.ts';
 
 /** A leader whose reconcile passes have all failed for this long releases leadership. */
@@ -92,24 +92,25 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
   try {
     const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
     stack.push('store', () => store.close());
-    const admin = await ensureAdminToken(store, dir, opts.adminTokenFile !== undefined ? { from: opts.adminTokenFile } : {});
-    const blobs = await openBlobStore(join(dir, 'blobs'));
+    const controller = await openControllerPart(stack, store, {
+      dir, blobGcLog: log.child({ part: 'blob-gc' }),
+      ...(opts.adminTokenFile !== undefined ? { adminToken: { from: opts.adminTokenFile } } : {}),
+      ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}),
+    });
+    const { admin, blobs } = controller;
     const db = await startClusterDbServer(store);
     stack.push('database server', () => db.close());
     const dbAdmin = createDbAdmin(db);
     stack.push('database admin', () => dbAdmin.close());
     const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
-    // every controller collects its own copies of blobs no release names any more
-    const blobGc = await startBlobGc({ store, blobs, log: log.child({ part: 'blob-gc' }), ...(opts.blobGraceMs !== undefined ? { graceMs: opts.blobGraceMs } : {}) });
-    stack.push('blob gc', () => blobGc.close());
     // The reconciler's writes are fenced by the leader key this controller won.
     const fencing: { election?: LeaderElection } = {};
     // a backup through this controller fetches the blobs it lacks from its peers
     // (and dumps every database afresh, with the key that opens their passwords)
     const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key', 'database-key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
     const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
-    const api = await buildController({
-      store, blobs, log: log.child({ part: 'api' }),
+    const { apiUrl } = await controller.startApi({
+      log: log.child({ part: 'api' }),
       reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
       replicateBlob: blobPusher({ store, self: id, token: admin.token }),
       cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
@@ -117,10 +118,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
       backup: backupSource,
       databases,
       ...(opts.staticPools ? { staticPools: true } : {}),
-    });
-    stack.push('controller api', () => api.close());
-    await api.listen({ port: opts.apiPort, host: opts.host });
-    const apiUrl = opts.url ?? `http://${urlHost(opts.host)}:${(api.server.address() as AddressInfo).port}`;
+    }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
 
     const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
     stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });

@@ -12,3 +12,6 @@ export { FARM_PATRONI_TIMING, type PatroniTiming } from './patroni-config.ts';
 export type { EngineDbOptions } from './db-engine.ts';
 export { startEnginePart, type EnginePart, type EnginePartOptions } from './engine-part.ts';
 export { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';
+export { holdRouterBoot, startRouterPart, type RouterPart, type RouterPartOptions } from './router-part.ts';
+export type { BuiltRouter, RouterBuildOptions } from './router-boot.ts';
+export { openControllerPart, type ControllerApi, type ControllerPart, type ControllerPartOptions } from './controller-part.ts';

@@ -8,21 +8,14 @@
 // it joins. It listens only once the first full route table is in: a known site is
 // never answered 404 "No site is configured" by a router that has just started.
 
-import { listenOn } from '../lib/listen.ts';
-import { Registry } from 'prom-client';
-import {
-  buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
-  type CertificatePem, type Router, type RouterOptions, type SiteStats,
-} from '../router/index.ts';
+import type { CertificatePem, Router, RouterOptions } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { joinFarm } from './join.ts';
-import { bootWorkers, type BuiltRouter } from './router-boot.ts';
-import { register } from './registration.ts';
-import { keys, type RouterRecord } from '../model/index.ts';
-import { liveEndpoints } from './live-endpoints.ts';
-import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
+import { bootRouterWorkers, nodeRouterBuild, type BuiltRouter } from './router-boot.ts';
+import { holdRouterBoot, startRouterPart } from './router-part.ts';
+import type { MetricsListen } from './metrics-server.ts';
 
 export interface RouterNodeOptions {
   join: string;
@@ -57,51 +50,32 @@ export interface RouterNode {
   close(): Promise<void>;
 }
 
-type Built = BuiltRouter;
-
 /** The router's close: its open requests' drain (10 s by default, src/router options.ts) and the workers' exit. */
 const DRAIN_STOP_MS = 20_000;
+/** The registration's lease: a router gone this long is no longer sent requests by `corral drill`. */
+const LEASE_SECONDS = 5;
 
 export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNode> {
   const log = opts.log ?? logger('router');
-  // workers load their code while this process joins the farm and opens the store
-  const booting = opts.booting ?? ((opts.workers ?? 1) > 1 ? bootWorkers(opts, log) : undefined);
-  booting?.catch(() => {}); // awaited below
-  // The store closes last and the router drains before it (both pushed before they exist:
-  // the workers boot while this process joins). destroy() cuts open connections at once.
+  const build = nodeRouterBuild(opts);
+  // The store closes last and the router drains before it; workers load their code while
+  // this process joins the farm and opens the store. destroy() cuts open connections at once.
   const stack = createShutdownStack(log);
+  const boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
   let store: Store | undefined;
-  let built: Built | undefined;
-  const router = async () => built ?? (await booting?.catch(() => undefined));
   stack.push('store', () => store?.close());
-  stack.push('router', async () => (await router())?.close(), { destroy: async () => (await router())?.destroy(), deadlineMs: DRAIN_STOP_MS });
   try {
     const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
     store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
-    built = booting ? await booting : buildInProcess(opts, log);
-    const b = built;
-    const metrics = opts.metrics ? await startMetricsServer(() => b.registry(), opts.metrics, log) : undefined;
-    if (metrics) stack.push('metrics listener', () => metrics.close());
-    const live = await liveEndpoints(store, b.sink, log);
-    stack.push('live endpoints', () => live.close());
-    stack.push('routes watch', await watchRoutes(store, live, log));
-    if (opts.https) stack.push('certificates watch', await watchCertificates(store, b.sink, log));
-    stack.push('load records', publishLoad(store, b.load, { id: opts.id, log }));
-    // the first full table (and certificates) is in: from the first connection, a known site is never a 404
-    const { port, httpsPort } = await b.listen();
-    const urlHost = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
-    const url = `http://${urlHost}:${port}`;
-    const httpsUrl = httpsPort !== undefined ? `https://${urlHost}:${httpsPort}` : undefined;
-    // registered under a lease: `corral drill` (GET /v1/routers) finds where to send its requests
-    const record: RouterRecord = { id: opts.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString() };
-    const reg = await register(store, keys.router(opts.id), JSON.stringify(record), 5, log);
-    // first to go: `corral drill` stops sending here before the router stops listening
-    stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
+    const part = await startRouterPart(stack, store, {
+      ...build, id: opts.id, log, liveEndpoints: true, leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
+      ...(opts.metrics ? { metricsListen: opts.metrics } : {}),
+    }, boot.take());
     return {
-      url, store,
-      ...(httpsPort !== undefined ? { httpsUrl: `https://${urlHost}:${httpsPort}` } : {}),
-      ...(b.router ? { router: b.router } : {}),
-      ...(metrics ? { metricsUrl: metrics.url } : {}),
+      url: part.url, store,
+      ...(part.httpsUrl ? { httpsUrl: part.httpsUrl } : {}),
+      ...(part.router ? { router: part.router } : {}),
+      ...(part.metricsUrl ? { metricsUrl: part.metricsUrl } : {}),
       close: () => stack.close(),
     };
   } catch (err) {
@@ -109,32 +83,3 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     throw err;
   }
 }
-
-function buildInProcess(opts: RouterNodeOptions, log: Logger): Built {
-  const router = buildRouter({ log, metrics: opts.metrics !== undefined, trustedProxies: opts.trustedProxies ?? [], ...opts.wake, tls: opts.https?.cert ?? null });
-  const stats: SiteStats | undefined = opts.metrics ? trackSiteStats(router) : undefined;
-  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
-  const stop = async (how: 'close' | 'destroy') => {
-    await router[how]();
-    stats?.close();
-  };
-  return {
-    router,
-    sink: {
-      setRoutes: (routes) => { router.setRoutes(routes); stats?.setRoutes(routes); },
-      updateRoutes: (diff) => { router.updateRoutes(diff); stats?.updateRoutes(diff); },
-      abandonEndpoints: (endpoints) => router.abandonEndpoints(endpoints),
-      setCertificates: (certs) => router.setCertificates(certs),
-    },
-    load: router,
-    registry: () => registry,
-    async listen() {
-      const port = await listenOn(router.server, opts.httpPort, opts.host);
-      const httpsPort = opts.https && router.tlsServer ? await listenOn(router.tlsServer, opts.https.port, opts.host) : undefined;
-      return { port, ...(httpsPort !== undefined ? { httpsPort } : {}) };
-    },
-    close: () => stop('close'),
-    destroy: () => stop('destroy'),
-  };
-}
-

@@ -41,7 +41,8 @@ export function registerRouter(program: Command, ctx: Context): void {
       // the workers are forked first (the router cluster's primary alone is light) and load
       // their code while this process loads the rest of the router node and joins the farm
       const log = logger('router');
-      const booting = workers > 1 ? (await import('../../cluster/router-boot.ts')).bootWorkers(options, log) : undefined;
+      const boot = workers > 1 ? await import('../../cluster/router-boot.ts') : undefined;
+      const booting = boot?.bootRouterWorkers(boot.nodeRouterBuild(options), log);
       booting?.catch(() => {}); // startRouterNode awaits it
       const { startRouterNode } = await import('../../cluster/router-role.ts');
       const node = await startRouterNode({ ...options, log, ...(booting ? { booting } : {}) });

@@ -73,7 +73,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const say = (line: string) => ctx.print.out(line);
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
-      const routerBoot = bootFarmRouterWorkers(farmRouterOptions(dir, options));
+      const routerBoot = bootFarmRouterWorkers(await farmRouterOptions(dir, options));
       routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
