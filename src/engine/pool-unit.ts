@@ -241,7 +241,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (at.address === undefined || at.port === undefined) return;
     const answer = await waitFor(async () => {
       if (cancel.signal.aborted) return { version: want, sites: {} };
-      const t = await probeTable(at.address!, at.port!, key);
+      // the runtime answers when it serves `want` (an older runtime at once: polled again)
+      const t = await probeTable(at.address!, at.port!, key, { min: want });
       return t && t.version !== null && t.version >= want ? { version: t.version, sites: t.sites } : undefined;
     }, { timeoutMs: CONFIRM_TIMEOUT_MS, intervalMs: 20, what: `pool ${a.vs} to load table ${want}` }).catch((err: unknown) => {
       log.warn({ event: 'vs.pool_table_unconfirmed', err, vs: a.vs }, 'the pool did not show its new site table in time');
