@@ -22,7 +22,7 @@ import { waitFor } from '../src/lib/wait.ts';
 import { removeDir, startFarmProcess } from '../test/helpers/farm-process.ts';
 import { farmApi, routerGet } from './density/farm-api.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
-import { parseLines, stagesOf, STAGES, type LogLine } from './pool-add/stages.ts';
+import { linkSplit, parseLines, stagesOf, STAGES, type LogLine } from './pool-add/stages.ts';
 
 const R = int(process.argv[2] ?? process.env.R, 20);
 const WARM = int(process.env.WARM, 3);
@@ -104,6 +104,9 @@ async function printStages(): Promise<void> {
     const xs = per.map((p) => p[i]).filter((x): x is number => x !== undefined);
     row(`  ${name}`.padEnd(62), xs, per.length - xs.length);
   }
+  const splits = rounds.map((r) => linkSplit(lines, r.activeAt, r.firstAt)).filter((x) => x !== undefined);
+  row('    of which: fetch, unpack, hard-link (linkMs)'.padEnd(62), splits.map((x) => x.linkMs), rounds.length - splits.length);
+  row('    of which: table written, fsync, rename (tableMs)'.padEnd(62), splits.map((x) => x.tableMs), rounds.length - splits.length);
 }
 
 function row(label: string, xs: number[], missing = 0): void {
