@@ -13,13 +13,16 @@
 //  written (`vs.pool_table_written`), the web runtime loading it (`table_loaded`, the pool VS's
 //  own log), the engine seeing it loaded (`vs.pool_table_loaded`), the controller's pass that
 //  put the site's route, the router worker's route update (`routes.updated`), first 200.
-// Environment: WARM (3), POLL_MS (2), RUNTIME (process|namespace, default process),
+// Then CLI rounds (default 5) through the CLI as a user runs it, `corral deploy <dir> --site <new>`
+// (it follows the rollout until the router serves the release): its wall time, and when the
+// first 200 came (polled meanwhile) — what the CLI's own wait adds after it.
+// Environment: WARM (3), POLL_MS (2), CLI (5), RUNTIME (process|namespace, default process),
 // KEEP_LOGS=<folder> (copy the farm's logs there before its temp dir is removed).
 // Smoke figures on a busy machine say little; the record is made on a quiet one.
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '../src/lib/wait.ts';
-import { removeDir, startFarmProcess } from '../test/helpers/farm-process.ts';
+import { ok, removeDir, startFarmProcess } from '../test/helpers/farm-process.ts';
 import { farmApi, routerGet } from './density/farm-api.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
 import { linkSplit, parseLines, stagesOf, STAGES, type LogLine } from './pool-add/stages.ts';
@@ -27,6 +30,7 @@ import { linkSplit, parseLines, stagesOf, STAGES, type LogLine } from './pool-ad
 const R = int(process.argv[2] ?? process.env.R, 20);
 const WARM = int(process.env.WARM, 3);
 const POLL_MS = int(process.env.POLL_MS, 2);
+const CLI = int(process.env.CLI, 5);
 const RUNTIME = process.env.RUNTIME ?? 'process';
 const CUSTOMER = 'pooladd';
 const host = (site: string) => `${site}.pool-add.test`;
@@ -63,6 +67,7 @@ try {
   row('(b) release active → 200', rounds.map((r) => r.firstAt - r.activeAt));
   row('    router polls per round', rounds.map((r) => r.polls));
   await printStages();
+  if (CLI > 0) await cliRounds();
 } catch (err) {
   process.exitCode = 1;
   console.error(`failed: ${(err as Error).stack ?? String(err)}`);
@@ -83,6 +88,39 @@ async function deploy(site: string): Promise<{ returnedAt: number; activeAt: num
   const returnedAt = Date.now();
   if (!res.ok) throw new Error(`upload ${site}: ${res.status} ${JSON.stringify(body)}`);
   return { returnedAt, activeAt: Date.parse(body.release.createdAt) };
+}
+
+/** `corral deploy` of a new pooled site, as a user runs it: its wall time against the first 200 (polled meanwhile). */
+async function cliRounds(): Promise<void> {
+  const wall: number[] = [];
+  const first: number[] = [];
+  const after: number[] = [];
+  for (let i = 0; i < CLI; i++) {
+    const site = `cli${i}`;
+    const dir = join(farm.dir, 'cli-src', site);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'index.html'), sitePage(site));
+    await api.call('POST', '/v1/sites', { name: site, customer: CUSTOMER, kind: 'static', pooled: true, domains: [host(site)] });
+    const t0 = Date.now();
+    let firstAt: number | undefined;
+    let done = false;
+    const deploy = ok(farm.cli(['deploy', dir, '--site', site])).finally(() => (done = true));
+    while (!done || firstAt === undefined) {
+      if (firstAt === undefined && (await answers(site))) firstAt = Date.now();
+      else await new Promise((r) => setTimeout(r, POLL_MS));
+      if (Date.now() - t0 > 60_000) throw new Error(`${site}: corral deploy or its first 200 took over 60 s`);
+    }
+    await deploy;
+    const end = Date.now();
+    wall.push(end - t0);
+    first.push(firstAt - t0);
+    after.push(end - firstAt);
+  }
+  console.log(`
+\`corral deploy <dir> --site <new pooled site>\`, ${CLI} rounds (ms)  median    p90    min    max`);
+  row('  command start → it returned', wall);
+  row('  command start → first 200', first);
+  row('  first 200 → command returned', after);
 }
 
 async function answers(site: string): Promise<boolean> {
