@@ -286,6 +286,20 @@ test("a pool's new table is reported while its memory limit is still being chang
   assert.equal((await httpGet(s.address!, s.port!, '/', 'b.test')).body, 'b');
 });
 
+test('a table torn by a power loss is replaced: the pool writes a fresh one before its VS starts, and serves its sites', async (t) => {
+  // (the table is renamed into place without an fsync, pool-dir.ts writeTable)
+  const f = await farm(t);
+  const a1 = await f.release('a1', 'a');
+  const dir = poolPath(f.dir, 'pool-c1-1');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'table.json'), '{"version": 7, "sites": [{"site": "site-x", "rel');
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1)]));
+  const s = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
+  assert.equal((await httpGet(s.address!, s.port!, '/', 'a.test')).body, 'a');
+  const table = JSON.parse(await readFile(path.join(dir, 'table.json'), 'utf8')) as { version: number; sites: { site: string }[] };
+  assert.deepEqual(table.sites.map((e) => e.site), ['site-a']);
+});
+
 test('the memory limit grows with the sites, up to the cap', () => {
   assert.equal(poolMemoryBytes(1), 65 * 2 ** 20);
   assert.equal(poolMemoryBytes(100), 164 * 2 ** 20);
