@@ -4,7 +4,7 @@
 // sites (default 3) answering, so its pool VS runs; then R rounds (default 20), one at a time:
 // create a new pooled static site of that customer and upload a small release of its own
 // (the API call `corral deploy` makes), then GET / through the router on a new connection
-// every POLL_MS (default 2) until it answers 200 with the site's own page. Prints, as
+// every POLL_MS (default 5; faster polling loads the machine it measures) until it answers 200 with the site's own page. Prints, as
 // median / p90 / min / max:
 //  (a) deploy API call returned → first 200 (client clock);
 //  (b) release active in the store (its `createdAt`, written in the same call) → first 200;
@@ -16,7 +16,7 @@
 // Then CLI rounds (default 5) through the CLI as a user runs it, `corral deploy <dir> --site <new>`
 // (it follows the rollout until the router serves the release): its wall time, and when the
 // first 200 came (polled meanwhile) — what the CLI's own wait adds after it.
-// Environment: WARM (3), POLL_MS (2), CLI (5), RUNTIME (process|namespace, default process),
+// Environment: WARM (3), POLL_MS (5), CLI (5), RUNTIME (process|namespace, default process),
 // KEEP_LOGS=<folder> (copy the farm's logs there before its temp dir is removed).
 // Smoke figures on a busy machine say little; the record is made on a quiet one.
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -29,7 +29,7 @@ import { linkSplit, parseLines, stagesOf, STAGES, type LogLine } from './pool-ad
 
 const R = int(process.argv[2] ?? process.env.R, 20);
 const WARM = int(process.env.WARM, 3);
-const POLL_MS = int(process.env.POLL_MS, 2);
+const POLL_MS = int(process.env.POLL_MS, 5);
 const CLI = int(process.env.CLI, 5);
 const RUNTIME = process.env.RUNTIME ?? 'process';
 const CUSTOMER = 'pooladd';
