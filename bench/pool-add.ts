@@ -144,7 +144,7 @@ async function printStages(): Promise<void> {
   }
   const splits = rounds.map((r) => linkSplit(lines, r.activeAt, r.firstAt)).filter((x) => x !== undefined);
   row('    of which: fetch, unpack, hard-link (linkMs)'.padEnd(62), splits.map((x) => x.linkMs), rounds.length - splits.length);
-  row('    of which: table written, fsync, rename (tableMs)'.padEnd(62), splits.map((x) => x.tableMs), rounds.length - splits.length);
+  row('    of which: table written (tableMs)'.padEnd(62), splits.map((x) => x.tableMs), rounds.length - splits.length);
 }
 
 function row(label: string, xs: number[], missing = 0): void {
