@@ -5,8 +5,10 @@
 // read of the site's status (GET /v1/sites/:name/status, which also says what the router
 // serves). A stream that stays quiet is re-read every QUIET_RECHECK_MS — but once every
 // replica is ready and only the route is awaited, every event prompts a read and so does
-// every ROUTE_RECHECK_MS of quiet: a route change alone may not change the view (a new site's
-// first route, a pooled site's route to the pool VS), and it comes within milliseconds. Where the stream is unavailable (a
+// quiet after ROUTE_RECHECK_MS, doubling up to QUIET_RECHECK_MS (a status read costs the
+// controller a farm view): a route change alone may not change the view (a new site's first
+// route, a pooled site's route to the pool VS), and it usually comes within milliseconds.
+// Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
 // opened again (or keeps dropping), the status is polled every POLL_MS instead. The
 // output and the errors are the same either way.
@@ -62,12 +64,15 @@ async function followStream(api: ApiClient, site: string, check: () => Promise<b
       let pending: Promise<StreamEvent | 'ended'> | undefined;
       let seen: string | undefined;
       let count = 0;
+      let routeWait = ROUTE_RECHECK_MS;
       for (;;) {
         // a read error (the stream broke off) counts as its end
         pending ??= events.next().then((r) => (r.done ? 'ended' : r.value), () => 'ended' as const);
-        const got = await orQuiet(pending, Math.max(0, Math.min(deadline - Date.now() + 1, routing() ? ROUTE_RECHECK_MS : QUIET_RECHECK_MS)));
+        if (!routing()) routeWait = ROUTE_RECHECK_MS;
+        const got = await orQuiet(pending, Math.max(0, Math.min(deadline - Date.now() + 1, routing() ? routeWait : QUIET_RECHECK_MS)));
         if (got === 'quiet') {
           // nothing for a while, or the deadline: read the status anyway (check throws when late)
+          if (routing()) routeWait = Math.min(routeWait * 2, QUIET_RECHECK_MS);
           if (await check()) return true;
           continue;
         }
