@@ -1,6 +1,7 @@
 // The reconciler loop: takes a snapshot of the farm from its in-memory mirror (kept by
 // one store watch, farm-mirror.ts), asks planReconcile what to do, and writes the result.
-// It runs on every relevant store change (debounced) and on a timer, never two passes at once.
+// It runs on every relevant store change (at once, or spaced KICK_SPACING_MS after the last
+// kicked pass) and on a timer, never two passes at once.
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
@@ -64,6 +65,18 @@ export function tickPlansAll(sinceMs: number, fullPlanMs: number, tickMs: number
   return sinceMs >= Math.max(tickMs, FULL_PASS_SHARE * fullPlanMs) - tickMs;
 }
 
+/**
+ * Kicked passes start at most once per KICK_SPACING_MS: a burst of changes coalesces into one
+ * pass, while a change after a quiet spell is planned at once (a new site's route waits for
+ * two passes: its assignment, then its route once the VS shows it).
+ */
+export const KICK_SPACING_MS = 15;
+
+/** How long a kick waits: until KICK_SPACING_MS after the last kicked pass began, else not at all. */
+export function kickDelay(now: number, lastKickedAt: number, spacingMs = KICK_SPACING_MS): number {
+  return Math.min(spacingMs, Math.max(0, lastKickedAt + spacingMs - now));
+}
+
 const WATCHED = [keys.sites, keys.releases, keys.engines, keys.engineDrains, keys.assignments, keys.vsStatuses, keys.databases, keys.scales];
 
 
@@ -77,6 +90,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   let queued = false;
   let closed = false;
   let debounce: NodeJS.Timeout | undefined;
+  let lastKickedAt = -Infinity;
   let failingSince: number | undefined;
 
   const events = opts.events ?? createEventLog(store);
@@ -148,11 +162,12 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     queued = true;
     debounce = setTimeout(() => {
       queued = false;
+      lastKickedAt = Date.now();
       runPass(false).catch((err: unknown) => {
         if (err instanceof NotLeaderError) log.info({ event: 'reconcile.fenced' }, err.message);
         else log.error({ event: 'reconcile.error', err }, 'reconcile pass failed');
       });
-    }, 15);
+    }, kickDelay(Date.now(), lastKickedAt));
   };
 
   const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];

@@ -4,7 +4,7 @@
 // releases/ folder, which holds other customers' releases too.
 
 import { execFile } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { hardlinkTree } from './hardlink-tree.ts';
@@ -48,18 +48,17 @@ export async function linkRelease(poolDir: string, sha256: string, releaseDir: s
   }
 }
 
-/** Write the table atomically: a temp file, fsync, rename over the old one. */
+/**
+ * Write the table atomically for its reader: a temp file renamed over the old one. Not
+ * fsynced (on a busy disk that was the slowest step of adding a site): only a power loss
+ * could leave it torn, and after one the pool unit writes a fresh table before its VS
+ * starts (pool-unit.ts prepare), so no runtime ever reads a table from before it.
+ */
 export async function writeTable(poolDir: string, table: PoolTableFile): Promise<void> {
   await mkdir(poolDir, { recursive: true });
   const file = path.join(poolDir, TABLE_FILE);
   const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w', 0o644);
-  try {
-    await fh.writeFile(JSON.stringify(table));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeFile(tmp, JSON.stringify(table), { mode: 0o644 });
   await rename(tmp, file);
 }
 

@@ -267,6 +267,39 @@ test('a copy out of the table is kept for its site coming back; a sweep drops it
   assert.equal((await httpGet(back.address!, back.port!, '/', 'b.test')).body, 'b');
 });
 
+test("a pool's new table is reported while its memory limit is still being changed", async (t) => {
+  // a runtime whose limit changes hang until let go (a busy cgroup filesystem): the report of
+  // the new table, which the controller routes by, must not wait for them
+  let letGo!: () => void;
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  t.after(() => letGo());
+  const limits: number[] = [];
+  const runtime = createProcessRuntime({ runDir: path.join(await tempDir(t), 'run'), log: silentLogger });
+  onCleanup(t, () => runtime.destroy());
+  const f = await farm(t, 'process', { runtime: { ...runtime, setMemoryLimit: async (_vs, bytes) => { limits.push(bytes); await held; } } });
+  const [a1, b1] = [await f.release('a1', 'a'), await f.release('b1', 'b')];
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1)]));
+  await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const s = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool reporting b while its limit change hangs');
+  assert.deepEqual(limits, [poolMemoryBytes(2)], 'the limit change was asked, and is still pending');
+  assert.equal((await httpGet(s.address!, s.port!, '/', 'b.test')).body, 'b');
+});
+
+test('a table torn by a power loss is replaced: the pool writes a fresh one before its VS starts, and serves its sites', async (t) => {
+  // (the table is renamed into place without an fsync, pool-dir.ts writeTable)
+  const f = await farm(t);
+  const a1 = await f.release('a1', 'a');
+  const dir = poolPath(f.dir, 'pool-c1-1');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'table.json'), '{"version": 7, "sites": [{"site": "site-x", "rel');
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1)]));
+  const s = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
+  assert.equal((await httpGet(s.address!, s.port!, '/', 'a.test')).body, 'a');
+  const table = JSON.parse(await readFile(path.join(dir, 'table.json'), 'utf8')) as { version: number; sites: { site: string }[] };
+  assert.deepEqual(table.sites.map((e) => e.site), ['site-a']);
+});
+
 test('the memory limit grows with the sites, up to the cap', () => {
   assert.equal(poolMemoryBytes(1), 65 * 2 ** 20);
   assert.equal(poolMemoryBytes(100), 164 * 2 ** 20);

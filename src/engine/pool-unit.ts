@@ -129,20 +129,25 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       syncQueued = false;
       if (cancel.signal.aborted) return;
       const want = a.pool?.sites ?? [];
+      const began = performance.now();
       const failed = await linkAll(want);
+      const linkMs = Math.round(performance.now() - began);
       const before = new Set(written.sites.map((e) => e.root));
       const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
       written = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
       await writeTable(dir, written);
-      log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length }, 'pool site table written');
+      const tableMs = Math.round(performance.now() - began) - linkMs;
+      log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length, linkMs, tableMs }, 'pool site table written');
+      // not awaited, and asked at once (the runtime may load it within a millisecond): the
+      // bookkeeping and the memory limit below (cgroup writes, a sample) never hold up the
+      // report that lets the controller route the new sites; the next batch links meanwhile
+      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') void confirm();
       const now = Date.now();
       const inTable = new Set(written.sites.map((e) => e.root));
       // copies out of the table, those an agent restarted over this pool found too
       for (const sha of new Set([...before, ...(await copies(dir))])) if (!inTable.has(sha) && !droppedAt.has(sha)) droppedAt.set(sha, now);
       schedulePrune();
       await resize();
-      // not awaited: the next batch of changes is linked while the runtime loads this table
-      if (snapshot.state === 'ready' || snapshot.state === 'unhealthy') void confirm();
       failures = failed ? failures + 1 : 0;
       if (failed) later(backoffDelay(failures - 1, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs }), () => void sync());
     }).catch((err: unknown) => log.error({ event: 'vs.pool_sync_failed', err, vs: a.vs }, 'pool site table could not be brought up to date'));
@@ -241,7 +246,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (at.address === undefined || at.port === undefined) return;
     const answer = await waitFor(async () => {
       if (cancel.signal.aborted) return { version: want, sites: {} };
-      const t = await probeTable(at.address!, at.port!, key);
+      // the runtime answers when it serves `want` (an older runtime at once: polled again)
+      const t = await probeTable(at.address!, at.port!, key, { min: want });
       return t && t.version !== null && t.version >= want ? { version: t.version, sites: t.sites } : undefined;
     }, { timeoutMs: CONFIRM_TIMEOUT_MS, intervalMs: 20, what: `pool ${a.vs} to load table ${want}` }).catch((err: unknown) => {
       log.warn({ event: 'vs.pool_table_unconfirmed', err, vs: a.vs }, 'the pool did not show its new site table in time');

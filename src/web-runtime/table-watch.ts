@@ -2,7 +2,8 @@
 // (fs.watch on its directory, since the engine replaces it by rename, plus a stat poll as
 // a backstop) and swap the served sites in one assignment. A table refused (malformed,
 // a root outside the directory) is logged and the old one stays; a refused first table
-// serves nothing until a good one arrives.
+// serves nothing until a good one arrives. whenVersion() lets GET /.corral/sites?min=N wait
+// for the table the engine wrote instead of the engine polling for it.
 
 import fs, { type FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,9 @@ export interface TableWatch {
   readonly current: ServedSites;
   /** Re-read the file now (also what a change triggers); resolves once applied or refused. */
   reload(): Promise<void>;
+  /** Resolves once a table of version ≥ min is served, after waitMs, or on close(), whichever comes first. */
+  whenVersion(min: number, waitMs: number): Promise<void>;
+  /** Stop watching; waiters of whenVersion() are let go. */
   close(): void;
 }
 
@@ -32,6 +36,7 @@ export async function watchTable(file: string, opts: TableWatchOptions): Promise
   let again = false;
   let seen = '';
   let closed = false;
+  const waiters = new Set<() => void>();
 
   async function apply(): Promise<void> {
     seen = fingerprint(abs);
@@ -45,6 +50,7 @@ export async function watchTable(file: string, opts: TableWatchOptions): Promise
     if (closed) return;
     current = servedSites(table.sites, { strict: true, version: table.version, releases: Object.fromEntries(table.sites.map((s) => [s.site, s.release])) });
     log.info({ event: 'table_loaded', version: table.version, sites: table.sites.length }, 'site table loaded');
+    for (const wake of waiters) wake();
   }
 
   // One reload at a time; changes during one coalesce into one more.
@@ -82,8 +88,24 @@ export async function watchTable(file: string, opts: TableWatchOptions): Promise
       return current;
     },
     reload,
+    whenVersion(min, waitMs) {
+      if ((current.version ?? -Infinity) >= min || closed) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const check = () => {
+          if ((current.version ?? -Infinity) >= min || closed) done();
+        };
+        const timer = setTimeout(done, waitMs);
+        waiters.add(check);
+      });
+    },
     close() {
       closed = true;
+      for (const wake of waiters) wake();
       clearInterval(poll);
       watcher?.close();
     },

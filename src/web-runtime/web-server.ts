@@ -16,8 +16,11 @@ import { servedSites, type ServedSites } from './served-sites.ts';
 export interface WebServerOptions {
   /** A fixed list of sites (CORRAL_WEB_SITES / CORRAL_WEB_ROOT) … */
   sites?: { domains: string[]; root: string }[];
-  /** … or table mode: the sites served now, read once per request (table-watch.ts swaps them). */
-  table?: { readonly current: ServedSites };
+  /**
+   * … or table mode: the sites served now, read once per request (table-watch.ts swaps them);
+   * whenVersion lets GET /.corral/sites?min=N wait for that table (table-watch.ts).
+   */
+  table?: { readonly current: ServedSites; whenVersion?(min: number, waitMs: number): Promise<void> };
   /** Table mode: GET /.corral/sites answers only a request whose `x-corral-key` header is this. */
   statusKey?: string;
   log?: Logger;
@@ -28,6 +31,8 @@ export const HEALTH_PATH = '/.corral/health';
 /** Table mode: the loaded table's version and { site: release }, for the engine. */
 export const SITES_PATH = '/.corral/sites';
 export const STATUS_KEY_HEADER = 'x-corral-key';
+/** GET /.corral/sites?min=N waits at most this long for table version N before answering what is loaded. */
+export const SITES_WAIT_MS = 5_000;
 
 /** What the error path needs to know about a request: its site, once known. */
 interface RequestContext {
@@ -51,7 +56,8 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
 
   // The request chain, in order:
   //   1. method: GET and HEAD only (405 with Allow);
-  //   2. /.corral/health → 200 "ok", for any Host; table mode: /.corral/sites (with the key) → the table's version and releases;
+  //   2. /.corral/health → 200 "ok", for any Host; table mode: /.corral/sites (with the key) → the table's version and releases
+  //      (`?min=N`: once version N or later is loaded, or after SITES_WAIT_MS);
   //   3. Host → site in the sites served now, read once (unknown host with several sites, or any in table mode → 404);
   //   4. request target → safe segments (decode once, no NUL, no ".." above the root, no dotfiles);
   //   5. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
@@ -63,10 +69,13 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
     const target = req.url ?? '/';
     const pathname = target.split('?')[0];
     if (pathname === HEALTH_PATH) return sendText(req, res, 200, 'ok');
-    const served = source.current;
     if (pathname === SITES_PATH && opts.table && (opts.statusKey === undefined || req.headers[STATUS_KEY_HEADER] === opts.statusKey)) {
-      return sendText(req, res, 200, JSON.stringify({ version: served.version ?? null, sites: served.releases ?? {} }), 'application/json; charset=utf-8');
+      const min = minVersion(target);
+      if (min !== undefined && opts.table.whenVersion) await opts.table.whenVersion(min, SITES_WAIT_MS);
+      const loaded = source.current;
+      return sendText(req, res, 200, JSON.stringify({ version: loaded.version ?? null, sites: loaded.releases ?? {} }), 'application/json; charset=utf-8');
     }
+    const served = source.current;
     const site = served.lookup(req.headers.host);
     if (!site) throw new UnknownHostError(req.headers.host ?? '');
     ctx.root = served.roots.get(site);
@@ -80,4 +89,13 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   }
 
   return server;
+}
+
+/** `?min=N` of a /.corral/sites request: a whole number, else undefined (answered at once). */
+function minVersion(target: string): number | undefined {
+  const q = target.indexOf('?');
+  if (q < 0) return undefined;
+  const raw = new URLSearchParams(target.slice(q + 1)).get('min');
+  const n = raw === null || raw === '' ? NaN : Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
 }

@@ -23,13 +23,15 @@ interface Proxy {
   /** Status stream requests, and `status` events passed on. */
   streams: number;
   events: number;
+  /** When the last `status` event was passed on (Date.now()). */
+  lastEventAt: number;
   dropped: boolean;
   /** GET /v1/sites/blog/status requests, each with the events passed on before it. */
   statusReads: number[];
 }
 
 async function startProxy(t: TestContext, target: string, mode: StreamMode): Promise<Proxy> {
-  const p: Proxy = { url: '', streams: 0, events: 0, dropped: false, statusReads: [] };
+  const p: Proxy = { url: '', streams: 0, events: 0, lastEventAt: 0, dropped: false, statusReads: [] };
   const server = createServer((req, res) => {
     if (req.url === '/v1/status/stream') {
       p.streams++;
@@ -40,6 +42,7 @@ async function startProxy(t: TestContext, target: string, mode: StreamMode): Pro
       return forward(target, req, res, (chunk) => {
         const n = chunk.toString().split('event: status\n').length - 1;
         p.events += n;
+        if (n > 0) p.lastEventAt = Date.now();
         if (mode === 'drop-after-first' && n > 0) {
           p.dropped = true;
           return 'drop';
@@ -196,4 +199,52 @@ test('corral deploy: a controller without the status stream (404) is polled', as
   const gone = await replaced;
   assert.equal(gone.code, 1);
   assert.match(gone.err, /release v2 is no longer the desired release of blog \(now v1\)/);
+});
+
+/** A pool VS of acme holding blog at release (assigned, ready, its status showing it). */
+async function pooled(f: Farm, release: string): Promise<void> {
+  const at = new Date().toISOString();
+  const assignment: Assignment = {
+    vs: 'pool-acme-1', engine: 'e1', site: 'pool', customer: 'acme', kind: 'static', release: 'pool', sha256: '0'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: at,
+    pool: { sites: [{ site: 'blog', release, sha256: '1'.repeat(64), domains: ['blog.example.com'] }] },
+  };
+  const status: VsStatus = { vs: 'pool-acme-1', engine: 'e1', site: 'pool', release: 'pool', state: 'ready', restarts: 0, updatedAt: at, address: '127.0.0.1', port: 9, sites: { blog: release } };
+  await f.h.store.put(keys.assignment('e1', 'pool-acme-1'), JSON.stringify(assignment));
+  await f.h.store.put(keys.vsStatus('e1', 'pool-acme-1'), JSON.stringify(status));
+}
+
+test('corral deploy of a pooled site: the pool showing the release, then its route, end the wait at once', async (t) => {
+  // the pool VS's own site and release are the pool's; the release it serves of blog is in
+  // its status `sites`, and its route to blog changes nothing else of the farm view
+  const f = await farm(t, 'pass');
+  const pool = (release: string) => pooled(f, release);
+  await pool('v0');
+  await f.route([{ vs: 'pool-acme-1', release: 'v0' }]);
+  const deploying = f.deploy();
+  await waitFor(() => f.proxy.events > 0 && f.proxy.statusReads.length > 0, { what: 'the CLI following the rollout' });
+  const reads = f.proxy.statusReads.length;
+  await pool('v1');
+  await waitFor(() => f.proxy.statusReads.length > reads, { what: 'the CLI reading the status once the pool shows v1', timeoutMs: QUIET_RECHECK_MS - 500 });
+  await f.route([{ vs: 'pool-acme-1', release: 'v1' }]);
+  const r = await deploying;
+  // the route changed nothing the stream shows: waiting for a quiet spell would end it no
+  // sooner than QUIET_RECHECK_MS after the last event
+  const sinceEvent = Date.now() - f.proxy.lastEventAt;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /^rollout replicas ready 1\/1 \(release v1\) — ready$/m);
+  assert.ok(sinceEvent < QUIET_RECHECK_MS, `the CLI returned ${sinceEvent} ms after the stream's last event (a quiet spell is ${QUIET_RECHECK_MS} ms)`);
+});
+
+test('corral deploy of a pooled site whose route does not come: re-read with a growing wait, then the same timeout error', async (t) => {
+  const f = await farm(t, 'pass');
+  await pooled(f, 'v0');
+  await f.route([{ vs: 'pool-acme-1', release: 'v0' }]);
+  const deploying = f.deploy('--timeout', '2');
+  await waitFor(() => f.proxy.events > 0 && f.proxy.statusReads.length > 0, { what: 'the CLI following the rollout' });
+  await pooled(f, 'v1'); // ready, but the route stays on v0
+  const r = await deploying;
+  assert.equal(r.code, 1);
+  assert.match(r.err, /rollout of blog v1 not ready after 2 s \(1\/1 ready\)/);
+  // 50, 100, 200, 400, 800 ms … of quiet: a handful of reads, not one every 50 ms (about 40)
+  assert.ok(f.proxy.statusReads.length <= 1 + f.proxy.events + 8, `${f.proxy.statusReads.length} reads for ${f.proxy.events} events in 2 s`);
 });
