@@ -55,6 +55,11 @@ describe('the shipped package runs on plain node', () => {
     assert.ok(!binds.includes(join(REPO, 'src')) && !binds.includes(join(REPO, 'tsconfig.json')), 'a guest sees the built code only');
   });
 
+  it("the router worker's bundle holds no TypeBox (a worker reads no record; the model's index would compile its checks: ≈ 8 MB of RSS)", async () => {
+    const worker = await readFile(join(REPO, 'dist/router/cluster/cluster-worker.bundle.js'), 'utf8');
+    assert.doesNotMatch(worker, /node_modules\/typebox\//);
+  });
+
   describe('a farm under the guard', () => {
     let farm: FarmProcess;
     const site = `js${Date.now().toString(36)}`;
