@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CORRAL_BIN, REPO, ok, removeDir, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
+import { WORKER_SEMI_SPACE_MB } from '../src/router/cluster/cluster.ts';
 
 const HOOKS = `export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
@@ -54,6 +55,11 @@ describe('the shipped package runs on plain node', () => {
     assert.ok(!binds.includes(join(REPO, 'src')) && !binds.includes(join(REPO, 'tsconfig.json')), 'a guest sees the built code only');
   });
 
+  it("the router worker's bundle holds no TypeBox (a worker reads no record; the model's index would compile its checks: ≈ 8 MB of RSS)", async () => {
+    const worker = await readFile(join(REPO, 'dist/router/cluster/cluster-worker.bundle.js'), 'utf8');
+    assert.doesNotMatch(worker, /node_modules\/typebox\//);
+  });
+
   describe('a farm under the guard', () => {
     let farm: FarmProcess;
     const site = `js${Date.now().toString(36)}`;
@@ -80,10 +86,20 @@ describe('the shipped package runs on plain node', () => {
       assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.bundle.js')]]);
     });
 
-    it('runs its router workers from dist/router/cluster/cluster-worker.bundle.js', async () => {
+    it("validates the API's requests with the vendored TypeBox (dist/vendor, scripts/bundle.mjs)", async () => {
+      const res = await fetch(`${farm.apiUrl}/v1/sites`, {
+        method: 'POST', headers: { authorization: `Bearer ${farm.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', colour: 'red' }),
+      });
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'invalid_request');
+      const compiled = await readFile(join(REPO, 'dist/model/record-checks.js'), 'utf8');
+      assert.match(compiled, /from '\.\.\/vendor\/typebox-compile\.js'/);
+    });
+
+    it('runs its router workers from dist/router/cluster/cluster-worker.bundle.js, their young generation capped', async () => {
       const workers = (await processes()).filter((p) => p.ppid === farm.child.pid && p.env.includes('CORRAL_ROUTER_WORKER=1'));
       assert.equal(workers.length, 2);
-      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
+      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
     });
   });
 });

@@ -2,7 +2,7 @@
 // rejected so a misspelt option fails loudly instead of being ignored.
 
 import { silentLogger, type Logger } from '../lib/log.ts';
-import { RETRY_DEFAULTS } from '../model/index.ts';
+import { RETRY_DEFAULTS } from '../model/retry-defaults.ts';
 import type { CertificatePem } from './front/tls-certificates.ts';
 import { trustedProxyError } from './policy/trusted-proxies.ts';
 

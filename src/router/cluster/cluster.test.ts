@@ -4,7 +4,7 @@ import cluster from 'node:cluster';
 import { request } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { waitFor } from '../../lib/wait.ts';
-import { startRouterCluster } from './cluster.ts';
+import { startRouterCluster, WORKER_SEMI_SPACE_MB, workerExecArgv } from './cluster.ts';
 import { route, startBackend } from '../testing.ts';
 
 /** One request on a fresh connection (so the kernel may hand it to any worker). */
@@ -124,4 +124,14 @@ test('updateRoutes reaches every worker per site, and a worker forked later star
     });
   }
   await waitFor(async () => await everyWorker().catch(() => false), { what: 'the replacements to serve the diffed table' });
+});
+
+test("a worker's young generation is capped unless the operator's own flag says otherwise; inline scripts are not passed on", () => {
+  const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
+  const js = (argv: string[]) => argv.filter((a) => a !== '--import' && !a.includes('tsx')); // the source run under tsx loads it first
+  assert.deepEqual(js(workerExecArgv([], '')), [cap]);
+  assert.deepEqual(js(workerExecArgv(['--enable-source-maps', '-e', 'x()', '--print=1'], '')), [cap, '--enable-source-maps']);
+  assert.deepEqual(js(workerExecArgv(['--max-semi-space-size=8'], '')), ['--max-semi-space-size=8']);
+  assert.deepEqual(js(workerExecArgv(['--max_semi_space_size', '8'], '')), ['--max_semi_space_size', '8']);
+  assert.deepEqual(js(workerExecArgv([], '--max-old-space-size=100 --max-semi-space-size=16')), []);
 });

@@ -7,7 +7,8 @@
 // ring of 1-second buckets per site, advanced when touched — no timer, no allocation
 // after a site's first request.
 
-import { RETRY_DEFAULTS, type RouteRetry } from '../../model/index.ts';
+import type { RouteRetry } from '../../model/index.ts';
+import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 
 export interface RetryBudgetOptions {
   /** The sliding window, in whole seconds. Default RETRY_DEFAULTS.budgetWindowSeconds (10). */
