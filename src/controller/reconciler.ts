@@ -16,7 +16,7 @@ import { guardActions, refusalReporter } from './record-guard.ts';
 import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { databaseLogins } from './database-logins.ts';
-import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
+import { startAutoscaler, type AutoscaleView, type AutoscalerTiming } from './autoscaler.ts';
 
 
 export interface ReconcilerOptions {
@@ -167,7 +167,13 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   }, tickMs);
   timer.unref();
   kick();
-  const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
+  // the autoscaler reads sites and scale records from the mirror, not the store
+  const view = async (): Promise<AutoscaleView> => {
+    await mirror.sync();
+    const snap = mirror.snapshot();
+    return { sites: snap.sites, scales: snap.scales ?? new Map() };
+  };
+  const autoscaler = await startAutoscaler({ store, events, view, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
 
   return {
     kick,
