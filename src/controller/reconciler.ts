@@ -7,13 +7,14 @@ import { NotLeaderError } from './errors.ts';
 import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { silentLogger, type Logger } from '../lib/log.ts';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { newMemory, planReconcile, type FarmSnapshot, type PlanActions, type PlanOptions } from './plan.ts';
+import { dueSites, hasTimers, type DueSites } from './due-sites.ts';
 import { DirtySites } from './dirty-sites.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { createFarmMirror } from './farm-mirror.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
-import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
+import { reconcileActions, reconcileDuration, reconcileErrors, reconcileFullPasses } from './metrics.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { databaseLogins } from './database-logins.ts';
 import { startAutoscaler, type AutoscaleView, type AutoscalerTiming } from './autoscaler.ts';
@@ -56,6 +57,23 @@ export interface Reconciler {
 const FULL_PASS_SHARE = 10;
 
 /**
+ * The tick's timers are planned per site (due-sites.ts); a pass over every site still
+ * comes this often (or 50 × its own time if longer: 1/50 of a core), for what no event
+ * marks: a site waiting for room on an engine, a spread to restore.
+ */
+export const FULL_PASS_EVERY_MS = 10_000;
+
+/**
+ * What the tick plans, `sinceMs` after the last full plan, which took `fullPlanMs`:
+ * every site when the last one is old enough, or when servers were removed (room freed
+ * for a site waiting for it) and tickPlansAll allows; else the sites with a timer running.
+ */
+export function tickPlan(sinceMs: number, fullPlanMs: number, tickMs: number, removed: boolean): 'all' | 'due' {
+  if (sinceMs >= Math.max(FULL_PASS_EVERY_MS, 50 * fullPlanMs) - tickMs) return 'all';
+  return removed && tickPlansAll(sinceMs, fullPlanMs, tickMs) ? 'all' : 'due';
+}
+
+/**
  * Whether a tick plans every site, `sinceMs` after the last full plan, which took
  * `fullPlanMs`: on every tick while a full plan is cheap (under tickMs / 10, so small farms
  * keep their timers to the tick), else once FULL_PASS_SHARE × its time has passed.
@@ -95,13 +113,16 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
 
   /** When the last plan of every site ran and how long it took (the tick's pace, below). */
   let fullPlan = { at: 0, ms: 0 };
+  let timersDue = false; // the tick asks for the sites with a timer running (due-sites.ts)
+  let removedSinceFull = false; // servers removed since the last full plan: room for a site waiting
   const pass = async (full: boolean): Promise<PlanActions> => {
     const started = Date.now();
-    const endTimer = reconcileDuration.startTimer();
     await mirror.sync();
-    const marked = dirty.take();
-    const only = full ? undefined : marked;
     const snap = mirror.snapshot();
+    const only = full ? (dirty.take(), undefined) : withDue(dirty.take(), timersDue ? dueSites(mem, snap) : undefined);
+    timersDue = false;
+    if (only && only.sites.size + only.customers.size === 0) return { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
+    const endTimer = reconcileDuration.startTimer();
     const planStarted = performance.now();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
     const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
@@ -109,7 +130,12 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
     }
-    if (!only) fullPlan = { at: Date.now(), ms: performance.now() - planStarted };
+    if (!only) {
+      fullPlan = { at: Date.now(), ms: performance.now() - planStarted };
+      removedSinceFull = false;
+      reconcileFullPasses.inc();
+    }
+    if (actions.remove.length > 0) removedSinceFull = true;
     await apply(store, actions, opts.fence).catch((err: unknown) => {
       reconcileErrors.inc();
       throw err;
@@ -156,13 +182,14 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
-  // The tick plans every site (timers: drain delays, lost engines, spread moves), but never
-  // spends more than a tenth of a core doing so: with many sites a full plan takes longer
-  // (≈ 0.3 s at 10,000), and the tick's full pass then comes every 10 × that instead.
+  // The tick plans the sites whose timers run (drain delays, spread moves, pools' leaving
+  // sites; a lost engine: every site), and every site only now and then (tickPlan): an
+  // idle farm is not planned whole twice a second.
   const tickMs = opts.tickMs ?? 500;
   const timer = setInterval(() => {
-    if (!tickPlansAll(Date.now() - fullPlan.at, fullPlan.ms, tickMs)) return;
-    dirty.markAll();
+    if (tickPlan(Date.now() - fullPlan.at, fullPlan.ms, tickMs, removedSinceFull) === 'all') dirty.markAll();
+    else if (hasTimers(mem)) timersDue = true;
+    else return;
     kick();
   }, tickMs);
   timer.unref();
@@ -189,6 +216,13 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
       await chain;
     },
   };
+}
+
+/** The dirty sites and the due ones together (undefined: every site). */
+function withDue(marked: PlanOptions['only'], due: DueSites): PlanOptions['only'] {
+  if (!marked || due === 'all') return undefined;
+  if (!due) return marked;
+  return { sites: new Set([...marked.sites, ...due.sites]), customers: new Set([...marked.customers, ...due.customers]) };
 }
 
 /** Everything planReconcile looks at, read from the store. */
