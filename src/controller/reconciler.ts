@@ -58,10 +58,11 @@ const FULL_PASS_SHARE = 10;
 
 /**
  * The tick's timers are planned per site (due-sites.ts); a pass over every site still
- * comes this often (or 50 × its own time if longer: 1/50 of a core), for what no event
+ * comes this often (or 100 × its own time if longer: 1 % of a core), for what no event
  * marks: a site waiting for room on an engine, a spread to restore.
  */
 export const FULL_PASS_EVERY_MS = 10_000;
+const FULL_PASS_IDLE_SHARE = 100;
 
 /**
  * What the tick plans, `sinceMs` after the last full plan, which took `fullPlanMs`:
@@ -69,7 +70,7 @@ export const FULL_PASS_EVERY_MS = 10_000;
  * for a site waiting for it) and tickPlansAll allows; else the sites with a timer running.
  */
 export function tickPlan(sinceMs: number, fullPlanMs: number, tickMs: number, removed: boolean): 'all' | 'due' {
-  if (sinceMs >= Math.max(FULL_PASS_EVERY_MS, 50 * fullPlanMs) - tickMs) return 'all';
+  if (sinceMs >= Math.max(FULL_PASS_EVERY_MS, FULL_PASS_IDLE_SHARE * fullPlanMs) - tickMs) return 'all';
   return removed && tickPlansAll(sinceMs, fullPlanMs, tickMs) ? 'all' : 'due';
 }
 
