@@ -20,21 +20,16 @@ export const IDLE_METRICS_EVERY = 10;
 
 /**
  * A worker's side: the metric values to send with a report, or undefined when the primary
- * has them already (the same as last sent). They are read when requests ended since the
- * last report, every IDLE_METRICS_EVERY reports otherwise, and when `last` (the report
- * after the drain): an idle worker with thousands of sites no longer sends them every second.
+ * keeps the last ones sent. They are read (and sent) when requests ended since the last
+ * report, every IDLE_METRICS_EVERY reports otherwise, and when `last` (the report after
+ * the drain): an idle worker with thousands of sites no longer sends them every second.
  */
 export function metricsReporter(read: () => Promise<MetricsJson>): (busy: boolean, last?: boolean) => Promise<MetricsJson | undefined> {
-  let sent: string | undefined;
-  let idle = 0;
+  let idle = IDLE_METRICS_EVERY; // the first report carries them
   return async (busy, last = false) => {
-    if (!busy && !last && sent !== undefined && ++idle < IDLE_METRICS_EVERY) return undefined;
+    if (!busy && !last && ++idle < IDLE_METRICS_EVERY) return undefined;
     idle = 0;
-    const metrics = await read();
-    const text = JSON.stringify(metrics);
-    if (text === sent && !last) return undefined;
-    sent = text;
-    return metrics;
+    return read();
   };
 }
 
