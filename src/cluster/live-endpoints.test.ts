@@ -91,3 +91,34 @@ test('per site: a status change or a route update reaches the router as the site
   live.updateRoutes({ put: [], remove: ['www'] });
   assert.deepEqual(calls, ['set www=w1+w2,api=a1', 'put www=w1 remove ', 'put api=a1 remove ', 'put  remove www']);
 });
+
+test('a status change looks at the sites routing that VS only, not at every route (1,000 sites)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openSqliteStore(join(dir, 's.db'));
+  t.after(() => store.close());
+  const status = (vs: string, state: VsStatus['state']): string =>
+    JSON.stringify({ vs, engine: 'e1', site: 'pool', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+  await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+  const pools = Array.from({ length: 10 }, (_, i) => `pool-${i}`);
+  for (const vs of [...pools, 'spare']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
+  let reads = 0;
+  const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+  // 1,000 sites, 100 on each pool, each with the spare as a second endpoint; reads of their endpoints counted
+  const routes: Route[] = Array.from({ length: 1000 }, (_, i) => {
+    const endpoints = [endpoint(pools[i % 10] as string), endpoint('spare')];
+    const r = { site: `s${i}`, domains: [`s${i}.test`], updatedAt: '' } as Route;
+    Object.defineProperty(r, 'endpoints', { enumerable: true, get: () => (reads++, endpoints) });
+    return r;
+  });
+  const puts: string[][] = [];
+  const live = await liveEndpoints(store, { setRoutes: () => {}, updateRoutes: (d) => void puts.push(d.put.map((r) => r.site)), abandonEndpoints: () => {} }, silentLogger);
+  t.after(() => live.close());
+  live.setRoutes(routes);
+  reads = 0;
+  await store.put(keys.vsStatus('e1', 'pool-3'), status('pool-3', 'stopping'));
+  await waitFor(() => puts.length === 1, { what: 'pool-3 dropped from its sites' });
+  assert.equal(puts[0]?.length, 100, 'the sites on pool-3');
+  assert.ok(puts[0]?.every((site) => Number(site.slice(1)) % 10 === 3));
+  assert.ok(reads <= 100 * 5, `${reads} reads of routes' endpoints for one status change (100 sites route pool-3)`);
+});

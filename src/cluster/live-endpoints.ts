@@ -1,7 +1,9 @@
 // A router on a farm on etcd drops an endpoint as soon as the store says it is gone —
 // its VS status is no longer 'ready', or vanished with its engine's lease — without
 // waiting for the reconciler to publish a new route. Sits between watchRoutes and the
-// router: routes in, filtered routes out, re-filtered on every status or engine change.
+// router: routes in, filtered routes out. A status change re-filters the sites routing that
+// VS only (an index VS → its routed endpoints and their sites), a route update its sites;
+// an engine coming or going, every site.
 // If filtering would leave a route with no endpoint, the route passes unfiltered (the
 // router's own retries and passive ejection still apply): a stale view never empties it.
 //
@@ -36,50 +38,93 @@ export interface LiveEndpoints extends RouteSink {
 export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger): Promise<LiveEndpoints> {
   const engines = new Map<string, string>(); // key → engine id
   const statuses = new Map<string, VsStatus>(); // key → status
+  const statusKeys = new Map<string, Set<string>>(); // vs → the keys of its statuses
+  const vsOfKey = new Map<string, string>(); // a status key → the VS its status names
   const routes = new Map<string, Route>(); // site → its route as given
+  const routed = new Map<string, Map<string, { endpoint: Endpoint; sites: Set<string> }>>(); // vs → its routed endpoints, each with the sites routing it
   let published = new Map<string, Route>(); // site → its route as the router has it (filtered)
-  let alive = new Map<string, Endpoint>(); // routed endpoints with a status on a live engine, at the last publish
+  let liveEngines = new Set<string>();
+  const wasPresent = new Set<string>(); // the VSs with a status on a live engine when last looked at
+  const sources = new WeakMap<Route, Route>(); // a filtered copy → the route it was made from
 
-  // the router is told only the sites whose filtered route changed (all of them for `whole`)
-  const publish = (whole: boolean) => {
-    const live = new Set(engines.values());
-    const ready = new Set([...statuses.values()].filter((s) => s.state === 'ready' && live.has(s.engine)).map((s) => s.vs));
-    const present = new Set([...statuses.values()].filter((s) => live.has(s.engine)).map((s) => s.vs));
-    const next = new Map<string, Route>();
+  const ready = (vs: string): boolean => some(vs, (s) => s.state === 'ready' && liveEngines.has(s.engine));
+  const present = (vs: string): boolean => some(vs, (s) => liveEngines.has(s.engine));
+  const some = (vs: string, test: (s: VsStatus) => boolean): boolean => {
+    for (const key of statusKeys.get(vs) ?? []) if (test(statuses.get(key) as VsStatus)) return true;
+    return false;
+  };
+
+  // Only the sites given are looked at (every site for `whole`, and a whole table goes to
+  // setRoutes); the router is told the sites whose filtered route changed. `vss`: the VSs
+  // whose status may have changed (every one for `whole`), to find the dead among them.
+  const publish = (whole: boolean, sites: Iterable<string>, vss: Iterable<string>, removed: readonly string[] = []) => {
     const put: Route[] = [];
-    for (const r of routes.values()) {
-      const was = published.get(r.site);
-      let out = filtered(r, ready);
+    for (const site of sites) {
+      const r = routes.get(site);
+      if (!r) continue;
+      const was = published.get(site);
+      let out = filtered(r);
       // the same filtered copy as last time: the site is unchanged
       if (out !== r && was !== undefined && sources.get(was) === r && sameEndpoints(was.endpoints, out.endpoints)) out = was;
-      next.set(r.site, out);
+      published.set(site, out);
       if (out === was) continue;
       put.push(out);
-      if (out !== r) log.info({ event: 'router.endpoints_dropped', site: r.site, dropped: r.endpoints.filter((e) => !ready.has(e.vs)).map((e) => e.vs) }, 'endpoints dropped ahead of the reconciler');
+      if (out !== r) log.info({ event: 'router.endpoints_dropped', site: r.site, dropped: r.endpoints.filter((e) => !ready(e.vs)).map((e) => e.vs) }, 'endpoints dropped ahead of the reconciler');
     }
-    const remove = [...published.keys()].filter((site) => !next.has(site));
-    published = next;
-    if (whole || !router.updateRoutes) router.setRoutes([...next.values()]);
+    const remove = removed.filter((site) => !routes.has(site) && published.delete(site));
+    if (whole || !router.updateRoutes) router.setRoutes([...published.values()]);
     else if (put.length > 0 || remove.length > 0) router.updateRoutes({ put, remove });
-    // dead: alive at the last publish, its status or engine gone now (whether still routed or not)
-    const dead = [...alive.values()].filter((e) => !present.has(e.vs));
-    alive = new Map();
-    for (const r of routes.values()) for (const e of r.endpoints) if (present.has(e.vs)) alive.set(`${e.vs}@${e.address}:${e.port}`, e);
+    // dead: present when last looked at, its status or engine gone now, and routed
+    const dead: Endpoint[] = [];
+    for (const vs of vss) {
+      const now = present(vs);
+      if (wasPresent.has(vs) && !now) for (const { endpoint } of routed.get(vs)?.values() ?? []) dead.push(endpoint);
+      if (now) wasPresent.add(vs);
+      else wasPresent.delete(vs);
+    }
     if (dead.length === 0) return;
     log.warn({ event: 'router.endpoints_gone', vss: dead.map((e) => e.vs) }, 'virtual servers gone: cutting their requests in flight');
     router.abandonEndpoints(dead);
   };
+  const publishAll = () => {
+    published = new Map([...published].filter(([site]) => routes.has(site)));
+    publish(true, routes.keys(), new Set([...statusKeys.keys(), ...wasPresent]));
+  };
   // the route as given when filtering would drop none of its endpoints, or all of them (a stale view never empties it)
-  const filtered = (r: Route, ready: ReadonlySet<string>): Route => {
-    const endpoints = r.endpoints.filter((e) => ready.has(e.vs));
+  const filtered = (r: Route): Route => {
+    const endpoints = r.endpoints.filter((e) => ready(e.vs));
     if (endpoints.length === r.endpoints.length || endpoints.length === 0) return r;
     const copy = { ...r, endpoints };
     sources.set(copy, r);
     return copy;
   };
-  const sources = new WeakMap<Route, Route>(); // a filtered copy → the route it was made from
+  // the sites routing any of these VSs
+  const sitesOf = (vss: Iterable<string>): Set<string> => {
+    const out = new Set<string>();
+    for (const vs of vss) for (const { sites } of routed.get(vs)?.values() ?? []) for (const site of sites) out.add(site);
+    return out;
+  };
+  const setRoute = (site: string, r: Route | undefined) => {
+    const old = routes.get(site);
+    for (const e of old?.endpoints ?? []) {
+      const byKey = routed.get(e.vs);
+      const entry = byKey?.get(endpointKey(e));
+      entry?.sites.delete(site);
+      if (entry && entry.sites.size === 0) byKey!.delete(endpointKey(e));
+      if (byKey && byKey.size === 0) routed.delete(e.vs);
+    }
+    if (r) routes.set(site, r);
+    else routes.delete(site);
+    for (const e of r?.endpoints ?? []) {
+      let byKey = routed.get(e.vs);
+      if (!byKey) routed.set(e.vs, (byKey = new Map()));
+      let entry = byKey.get(endpointKey(e));
+      if (!entry) byKey.set(endpointKey(e), (entry = { endpoint: e, sites: new Set() }));
+      entry.sites.add(site);
+    }
+  };
 
-  const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined): Promise<Watcher> => {
+  const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined, changed: (keys: string[]) => void): Promise<Watcher> => {
     // a record that does not parse is left out (logged), never thrown out of the watch
     const put = (key: string, value: string) => {
       let rec: T | undefined;
@@ -96,6 +141,7 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     };
     const { kvs, revision } = await store.range(prefix);
     for (const kv of kvs) put(kv.key, kv.value);
+    changed(kvs.map((kv) => kv.key));
     return store.watch(
       prefix,
       (events) => {
@@ -103,34 +149,74 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
           if (e.type === 'put') put(e.kv.key, e.kv.value);
           else into.delete(e.kv.key);
         }
-        publish(false);
+        changed(events.map((e) => e.kv.key));
       },
       { fromRevision: revision + 1 },
     );
   };
+  let started = false; // nothing is published before both watches are in
+  // an engine came or went: every VS may have changed (rare)
+  const enginesChanged = () => {
+    liveEngines = new Set(engines.values());
+    if (started) publishAll();
+  };
+  // statuses changed: the sites routing those VSs only
+  const statusesChanged = (keys: string[]) => {
+    const vss = new Set<string>();
+    for (const key of keys) {
+      const before = vsOfKey.get(key);
+      const now = statuses.get(key)?.vs;
+      if (before === now) {
+        if (now !== undefined) vss.add(now);
+        continue;
+      }
+      if (before !== undefined) {
+        vss.add(before);
+        vsOfKey.delete(key);
+        const set = statusKeys.get(before);
+        set?.delete(key);
+        if (set?.size === 0) statusKeys.delete(before);
+      }
+      if (now !== undefined) {
+        vss.add(now);
+        vsOfKey.set(key, now);
+        let set = statusKeys.get(now);
+        if (!set) statusKeys.set(now, (set = new Set()));
+        set.add(key);
+      }
+    }
+    if (started) publish(false, sitesOf(vss), vss);
+  };
 
   const watchers = [
-    await follow(keys.engines, engines, (v) => stringField<EngineRecord>(v, 'id')?.id),
+    await follow(keys.engines, engines, (v) => stringField<EngineRecord>(v, 'id')?.id, enginesChanged),
     await follow(keys.vsStatuses, statuses, (v) => {
       const s = stringField<VsStatus>(v, 'vs');
       return s && typeof s.engine === 'string' && typeof s.state === 'string' ? s : undefined;
-    }),
+    }, statusesChanged),
   ];
+  started = true;
+  for (const vs of statusKeys.keys()) if (present(vs)) wasPresent.add(vs);
   return {
     setRoutes(next) {
-      routes.clear();
-      for (const r of next) routes.set(r.site, r);
-      publish(true);
+      const given = new Map(next.map((r) => [r.site, r]));
+      for (const site of [...routes.keys()]) if (!given.has(site)) setRoute(site, undefined);
+      for (const [site, r] of given) if (routes.get(site) !== r) setRoute(site, r);
+      publishAll();
     },
     updateRoutes(diff) {
-      for (const site of diff.remove) routes.delete(site);
-      for (const r of diff.put) routes.set(r.site, r);
-      publish(false);
+      for (const site of diff.remove) setRoute(site, undefined);
+      for (const r of diff.put) setRoute(r.site, r);
+      publish(false, diff.put.map((r) => r.site), [], diff.remove);
     },
     close() {
       for (const w of watchers) w.close();
     },
   };
+}
+
+function endpointKey(e: Endpoint): string {
+  return `${e.vs}@${e.address}:${e.port}`;
 }
 
 function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): boolean {

@@ -6,6 +6,10 @@
 // farm event giving the reason. The plan reads the records (plan.ts); the reconciler
 // watches them. A router holding requests for an idle site puts a WakeRecord
 // (keys.wake): it is watched, so a wake is decided at once, not on the next tick.
+// Sites and scale records come from `view` when given (the reconciler's farm mirror: no
+// store read, and the autoscaled sites are picked out again only when the sites changed);
+// a tick then reads only the routers' records and the wakes, and with no site
+// autoscaling and no scale record left, the wakes alone.
 
 import { keys, type Autoscale, type RouterLoadRecord, type ScaleRecord, type Site, type WakeRecord } from '../model/index.ts';
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
@@ -28,6 +32,15 @@ export interface AutoscalerOptions {
   timing?: Partial<AutoscalerTiming>;
   /** Leader fencing, as the reconciler's: undefined → not leader, nothing is written. */
   fence?: () => Compare | undefined;
+  /** The sites and scale records as of now, from memory (the reconciler's farm mirror); absent: read from the store every tick. */
+  view?: () => Promise<AutoscaleView>;
+}
+
+/** What a tick needs of the farm besides the routers' figures (read only). */
+export interface AutoscaleView {
+  /** Every site; the same array while no site changed (the autoscaled ones are picked out again only when it is another). */
+  sites: readonly Site[];
+  scales: ReadonlyMap<string, ScaleRecord>;
 }
 
 export interface Autoscaler {
@@ -56,19 +69,23 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
+  const readView = opts.view ?? (() => readFromStore(store));
+  const pick = autoscaledPicker();
+
   const pass = async (): Promise<void> => {
+    const view = await readView();
     const now = Date.now();
-    const [sites, scales, loads, wakes] = await Promise.all([keys.sites, keys.scales, keys.routerLoads, keys.wakes].map((p) => store.range(p)));
-    const parse = <T>(r: { kvs: { value: string }[] }): T[] => r.kvs.flatMap((kv) => { try { return [JSON.parse(kv.value) as T]; } catch { return []; } });
-    const scaleBySite = new Map(parse<ScaleRecord>(scales!).map((r) => [r.site, r]));
-    const woken = new Set(parse<WakeRecord>(wakes!).map((w) => w.site));
-    const fresh = parse<RouterLoadRecord>(loads!).filter((r) => r.at >= now - FRESH_TICKS * Math.max(timing.tickMs, 1_000));
+    const scaleBySite = view.scales;
+    const sites = pick(view.sites);
+    const idle = sites.length === 0 && scaleBySite.size === 0; // nothing to decide: only wakes to clear
+    const [loads, wakes] = await Promise.all([idle ? undefined : store.range(keys.routerLoads), store.range(keys.wakes)]);
+    const woken = new Set(parseAll<WakeRecord>(wakes!).map((w) => w.site));
+    const fresh = parseAll<RouterLoadRecord>(loads).filter((r) => r.at >= now - FRESH_TICKS * Math.max(timing.tickMs, 1_000));
     const ops: TxnOp[] = [];
     const decided: { site: Site; record: ScaleRecord; from: number | undefined }[] = [];
     const autoscaled = new Set<string>();
 
-    for (const site of parse<Site>(sites!)) {
-      if (!site.autoscale) continue;
+    for (const site of sites) {
       autoscaled.add(site.name);
       const a = site.autoscale as Autoscale;
       const stored = scaleBySite.get(site.name);
@@ -158,6 +175,28 @@ function actionOf(from: number | undefined, to: number): string {
   if (to === 0) return 'scale.zero';
   if (from === 0) return 'scale.wake';
   return to > from ? 'scale.out' : 'scale.in';
+}
+
+/** Sites and scale records read from the store (an autoscaler without a view). */
+async function readFromStore(store: Store): Promise<AutoscaleView> {
+  const [sites, scales] = await Promise.all([store.range(keys.sites), store.range(keys.scales)]);
+  return { sites: parseAll<Site>(sites), scales: new Map(parseAll<ScaleRecord>(scales).map((r) => [r.site, r])) };
+}
+
+/** The autoscaled sites of a list, picked out again only when given another list. */
+function autoscaledPicker(): (sites: readonly Site[]) => readonly Site[] {
+  let from: readonly Site[] | undefined;
+  let picked: readonly Site[] = [];
+  return (sites) => {
+    if (sites !== from) picked = sites.filter((s) => s.autoscale);
+    from = sites;
+    return picked;
+  };
+}
+
+/** The records of a range that parse (the others are skipped). */
+function parseAll<T>(r: { kvs: { value: string }[] } | undefined): T[] {
+  return (r?.kvs ?? []).flatMap((kv) => { try { return [JSON.parse(kv.value) as T]; } catch { return []; } });
 }
 
 /** The site's memory; its idle clock starts when this autoscaler first sees it (a new leader has not seen the routers before). */

@@ -32,10 +32,18 @@ describe('DirtySites', () => {
     ), { sites: ['a', 'b', 'c'], customers: ['globex'] });
   });
 
-  it('plans every site after an engine, drain or database change, a pool’s status, or a record it cannot read', () => {
+  it('marks the sites a pool’s status shows (the plan takes their customer whole), and those it showed before', () => {
+    assert.deepEqual(marks(
+      put(keys.vsStatus('e1', 'pool-1'), { vs: 'pool-1', site: 'pool', sites: { a: 'r1', b: 'r2' } }),
+      del(keys.vsStatus('e1', 'pool-2'), { vs: 'pool-2', site: 'pool', sites: { c: 'r1' } }),
+      { type: 'put', kv: kv(keys.vsStatus('e1', 'pool-3'), { vs: 'pool-3', site: 'pool', sites: { d: 'r1' } }), prevKv: kv(keys.vsStatus('e1', 'pool-3'), { vs: 'pool-3', site: 'pool', sites: { e: 'r1' } }) },
+    ), { sites: ['a', 'b', 'c', 'd', 'e'], customers: [] });
+  });
+
+  it('plans every site after an engine, drain or database change, a pool’s status showing no site, or a record it cannot read', () => {
     for (const ev of [
       put(keys.engine('e1'), {}), del(keys.engineDrain('e1'), {}), put(keys.database('db'), {}),
-      put(keys.vsStatus('e1', 'pool-1'), { vs: 'pool-1', site: 'pool' }),
+      put(keys.vsStatus('e1', 'pool-1'), { vs: 'pool-1', site: 'pool' }), put(keys.vsStatus('e1', 'pool-1'), { vs: 'pool-1', site: 'pool', sites: {} }),
       del(keys.assignment('e1', 'x')), { type: 'put' as const, kv: { ...kv(keys.assignment('e1', 'y'), {}), value: '{bad' } },
     ]) {
       assert.equal(marks(put(keys.site('a'), {}), ev), undefined, ev.kv.key);

@@ -2,7 +2,8 @@
 // mirror's change events:
 //   site, release, route, scale            → that site
 //   assignment, VS status                  → its site; a pool's assignment → its customer's sites
-//   engine, engine drain, database, a pool's status, anything unreadable → every site
+//   a pool's status                        → the sites it shows (so its customer); none shown → every site
+//   engine, engine drain, database, anything unreadable → every site
 // A pass over every site also runs on each tick (timers: drain delays, lost engines,
 // spread moves) and after the mirror reads the farm again.
 
@@ -46,11 +47,22 @@ export class DirtySites {
       else if (a.pool) this.customers.add(a.customer);
       else this.sites.add(a.site);
     } else if (key.startsWith(keys.vsStatuses)) {
-      // a pool's status names no customer: plan every site
       const st = record<VsStatus>(ev);
-      if (!st || st.site === 'pool') this.all = true;
-      else this.sites.add(st.site);
+      if (!st) this.all = true;
+      else if (st.site !== 'pool') this.sites.add(st.site);
+      else this.notePool(st, ev);
     } else this.all = true;
+  }
+
+  /**
+   * A pool's status names no customer, but the sites it shows are its customer's: marking
+   * them plans the customer whole (PlanOptions.only). A pool showing none: every site.
+   */
+  private notePool(st: VsStatus, ev: WatchEvent): void {
+    const before = ev.type === 'put' && ev.prevKv ? record<VsStatus>({ type: 'delete', kv: ev.kv, prevKv: ev.prevKv }) : undefined;
+    const shown = [...Object.keys(st.sites ?? {}), ...Object.keys(before?.sites ?? {})];
+    if (shown.length === 0) this.all = true;
+    for (const site of shown) this.sites.add(site);
   }
 }
 

@@ -131,6 +131,29 @@ describe('farm mirror (SQLite)', () => {
     assert.equal(two.assignments, one.assignments, 'an unchanged prefix is the same list');
   });
 
+  it('patches its maps record by record (a status rewrite keeps the map), and makes one afresh where two records share a key', async (t) => {
+    const { store, close } = await sqlite();
+    t.after(close);
+    const mirror = createFarmMirror({ store });
+    t.after(() => mirror.close());
+    const status = (engine: string, vs: string, n: number) => store.put(keys.vsStatus(engine, vs), JSON.stringify({ engine, vs, n }));
+    for (let i = 0; i < 50; i++) await status('e1', `v${i}`, 0);
+    await mirror.sync();
+    const statuses = mirror.snapshot().statuses;
+    await status('e1', 'v7', 1);
+    await store.delete(keys.vsStatus('e1', 'v8'));
+    await status('e1', 'v50', 0);
+    await mirror.sync();
+    assert.equal(mirror.snapshot().statuses, statuses, 'the same map, patched');
+    assert.deepStrictEqual(mirror.snapshot(), await readSnapshot(store));
+    // the same VS under two engines: the last in key order wins, as in a fresh read, through puts and deletes
+    for (const step of [() => status('e2', 'v7', 2), () => status('e0', 'v7', 3), () => store.delete(keys.vsStatus('e2', 'v7')), () => store.delete(keys.vsStatus('e1', 'v7')), () => status('e1', 'v9', 4)]) {
+      await step();
+      await mirror.sync();
+      assert.deepStrictEqual(mirror.snapshot(), await readSnapshot(store));
+    }
+  });
+
   it('calls onChange with the mirrored prefixes a revision changed, not for other records', async (t) => {
     const { store, close } = await sqlite();
     t.after(close);

@@ -32,7 +32,7 @@ export interface FarmMirrorOptions {
 export interface FarmMirror {
   /** Wait until the mirror holds every revision the store had when called (ranging again after a broken watch). */
   sync(): Promise<void>;
-  /** The snapshot as of the last delivered revision; unchanged parts are the same objects as in the last one (read only). */
+  /** The snapshot as of the last delivered revision; unchanged parts are the same objects as in the last one, and its maps are patched in place by later writes (read only, and at once). */
   snapshot(): FarmSnapshot;
   /** The revision the snapshot is exact at (0 before the first sync). */
   revision(): number;
@@ -65,9 +65,20 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
     s.watcher = await store.watch(keys.all, (events, revision) => {
       if (s.dead) return;
       const applied: WatchEvent[] = [];
-      const changed = s.apply(events, revision, applied);
+      const writes: Write[] = [];
+      const changed = s.apply(events, revision, applied, writes);
       if (changed.size === 0 || state !== s) return;
-      for (const p of changed) for (const field of DEPENDS[p] ?? []) delete derived[field];
+      // a keyed map is patched record by record; anything else derived is made again when asked
+      const unpatched = new Set<string>();
+      for (const w of writes) {
+        const keyed = KEYED[w.prefix];
+        if (keyed && derived[keyed.field] instanceof Map && patchKeyed(derived[keyed.field] as Map<string, unknown>, keyed.key, w)) continue;
+        unpatched.add(w.prefix); // made again below
+      }
+      for (const p of changed) {
+        if (KEYED[p] && !unpatched.has(p)) continue;
+        for (const field of DEPENDS[p] ?? []) delete derived[field];
+      }
       opts.onChange?.(changed, applied);
     }, { fromRevision: from, onError });
     try {
@@ -117,15 +128,15 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
       const secrets = opts.databaseSecrets;
       return {
         sites: get('sites', () => list<Site>(keys.sites)),
-        releases: get('releases', () => new Map(list<Release>(keys.releases).map((r) => [`${r.site}/${r.id}`, r]))),
+        releases: get('releases', () => keyedMap(list<Release>(keys.releases), KEYED[keys.releases]!.key)),
         engines: get('engines', () => {
           const drained = new Set(s.keysOf(keys.engineDrains).map((k) => k.slice(keys.engineDrains.length)));
           return list<EngineRecord>(keys.engines).map((e) => (drained.has(e.id) ? { ...e, draining: true } : e));
         }),
         assignments: get('assignments', () => list<Assignment>(keys.assignments)),
-        statuses: get('statuses', () => new Map(list<VsStatus>(keys.vsStatuses).map((x) => [x.vs, x]))),
-        routes: get('routes', () => new Map(list<Route>(keys.routes).map((r) => [r.site, r]))),
-        scales: get('scales', () => new Map(list<ScaleRecord>(keys.scales).map((r) => [r.site, r]))),
+        statuses: get('statuses', () => keyedMap(list<VsStatus>(keys.vsStatuses), KEYED[keys.vsStatuses]!.key)),
+        routes: get('routes', () => keyedMap(list<Route>(keys.routes), KEYED[keys.routes]!.key)),
+        scales: get('scales', () => keyedMap(list<ScaleRecord>(keys.scales), KEYED[keys.scales]!.key)),
         ...(secrets ? { databases: get('databases', () => databaseLogins(list<DatabaseRecord>(keys.databases), secrets)) } : {}),
       };
     },
@@ -144,6 +155,53 @@ const DEPENDS: Record<string, (keyof FarmSnapshot)[]> = {
   [keys.assignments]: ['assignments'], [keys.vsStatuses]: ['statuses'], [keys.routes]: ['routes'], [keys.scales]: ['scales'],
   [keys.databases]: ['databases'],
 };
+
+/**
+ * The snapshot's maps, each keyed by a field of its records. While no two records share a
+ * map key, a map once made is patched in place by each write (a status rewritten with its
+ * usage no longer rebuilds the map of every status); the plan reads them synchronously.
+ */
+const KEYED: Record<string, { field: keyof FarmSnapshot; key: (record: never) => string }> = {
+  [keys.releases]: { field: 'releases', key: (r: Release) => `${r.site}/${r.id}` },
+  [keys.vsStatuses]: { field: 'statuses', key: (x: VsStatus) => x.vs },
+  [keys.routes]: { field: 'routes', key: (r: Route) => r.site },
+  [keys.scales]: { field: 'scales', key: (r: ScaleRecord) => r.site },
+};
+
+/** One record written: its prefix, the record before (undefined: none) and after (undefined: deleted). */
+interface Write {
+  prefix: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** The map of records by key; a key two records share marks it (`unpatchable`): such a map is made afresh on every change. */
+function keyedMap<T>(records: readonly T[], key: (record: never) => string): Map<string, T> {
+  const map = new Map(records.map((r) => [key(r as never), r]));
+  if (map.size !== records.length) unpatchable.add(map);
+  return map;
+}
+
+const unpatchable = new WeakSet<Map<string, unknown>>();
+
+/** Apply one write to a keyed map; false when it cannot be patched exactly (a shared key). */
+function patchKeyed(map: Map<string, unknown>, key: (record: never) => string, w: Write): boolean {
+  if (unpatchable.has(map)) return false;
+  const keyOf = (r: unknown): string | undefined => {
+    try {
+      return key(r as never);
+    } catch {
+      return undefined;
+    }
+  };
+  const before = w.before === undefined ? undefined : keyOf(w.before);
+  const after = w.after === undefined ? undefined : keyOf(w.after);
+  if ((w.before !== undefined && (before === undefined || map.get(before) !== w.before)) || (w.after !== undefined && after === undefined)) return false;
+  if (after !== undefined && after !== before && map.has(after)) return false; // another record has that key
+  if (before !== undefined) map.delete(before);
+  if (after !== undefined) map.set(after, w.after);
+  return true;
+}
 
 /** One prefix: its keys in store order and their records at the same index; `shared` once handed out (then copied on write). */
 interface Table {
@@ -172,7 +230,7 @@ class MirrorState {
   }
 
   /** Apply one revision's events; returns the prefixes it changed (buffered while the ranges are still being read). */
-  apply(events: WatchEvent[], revision: number, applied: WatchEvent[] = []): Set<string> {
+  apply(events: WatchEvent[], revision: number, applied: WatchEvent[] = [], writes: Write[] = []): Set<string> {
     const changed = new Set<string>();
     if (this.tables.size < this.prefixes.length) {
       this.pending.push({ events, revision });
@@ -182,9 +240,11 @@ class MirrorState {
       const prefix = this.prefixes.find((p) => ev.kv.key.startsWith(p));
       const table = prefix === undefined ? undefined : this.tables.get(prefix);
       if (!prefix || !table || revision <= table.rangeRevision) continue;
-      if (!write(table, ev)) continue;
+      const w = write(table, ev);
+      if (!w) continue;
       changed.add(prefix);
       applied.push(ev);
+      writes.push({ prefix, ...w });
     }
     this.delivered = Math.max(this.delivered, revision);
     this.waiters = this.waiters.filter((w) => (w.revision <= this.delivered ? (w.resolve(), false) : true));
@@ -228,26 +288,29 @@ class MirrorState {
   }
 }
 
-/** Put or delete one key in its table, keeping key order; whether anything changed. */
-function write(t: Table, ev: WatchEvent): boolean {
+/** Put or delete one key in its table, keeping key order; the record before and after, or undefined when nothing changed. */
+function write(t: Table, ev: WatchEvent): { before: unknown; after: unknown } | undefined {
   const at = search(t.keys, ev.kv.key);
   const found = at < t.keys.length && t.keys[at] === ev.kv.key;
-  if (ev.type === 'delete' && !found) return false;
+  if (ev.type === 'delete' && !found) return undefined;
   if (t.shared) {
     t.values = t.values.slice();
     t.keys = t.keys.slice();
     t.shared = false;
   }
+  const before = found ? t.values[at] : undefined;
   if (ev.type === 'delete') {
     t.keys.splice(at, 1);
     t.values.splice(at, 1);
-  } else if (found) {
-    t.values[at] = JSON.parse(ev.kv.value);
-  } else {
-    t.keys.splice(at, 0, ev.kv.key);
-    t.values.splice(at, 0, JSON.parse(ev.kv.value));
+    return { before, after: undefined };
   }
-  return true;
+  const after: unknown = JSON.parse(ev.kv.value);
+  if (found) t.values[at] = after;
+  else {
+    t.keys.splice(at, 0, ev.kv.key);
+    t.values.splice(at, 0, after);
+  }
+  return { before, after };
 }
 
 /** The first index whose key is not below key. */

@@ -27,6 +27,12 @@ export const reconcileErrors = new Counter({
   registers: [metricsRegistry],
 });
 
+export const reconcileFullPasses = new Counter({
+  name: 'corral_reconcile_full_passes_total',
+  help: 'Reconcile passes that planned every site (the others plan the sites changes or timers marked).',
+  registers: [metricsRegistry],
+});
+
 export const autoscaleDecisions = new Counter({
   name: 'corral_autoscale_decisions_total',
   help: 'Replica counts the autoscaler decided, by action (scale.start, scale.out, scale.in, scale.zero, scale.wake).',

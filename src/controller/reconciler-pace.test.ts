@@ -1,8 +1,9 @@
 // The reconciler's tick plans every site only as often as a tenth of a core allows
 // (reconciler.ts tickPlansAll): small farms on every tick, as before; large ones less often.
+// The tick itself plans every site only now and then (tickPlan); its timers go per site.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tickPlansAll } from './reconciler.ts';
+import { FULL_PASS_EVERY_MS, tickPlan, tickPlansAll } from './reconciler.ts';
 
 test('a cheap full plan runs on every tick, even right after another', () => {
   for (const planMs of [0, 1, 10, 50]) {
@@ -22,4 +23,15 @@ test('a slow full plan is spaced to 10 × its time: 0.3 s every 3 s, 1 s every 1
     while (!tickPlansAll(since, planMs, 500)) since += 500;
     assert.ok(planMs / (since + 500) <= 0.1 + 1e-9, `${planMs} ms plan every ${since + 500} ms`);
   }
+});
+
+test('the tick plans every site only every 10 s (or 100 × a slow plan), sooner after servers were removed', () => {
+  assert.equal(tickPlan(1_000, 5, 500, false), 'due', 'a cheap plan no longer runs on every tick');
+  assert.equal(tickPlan(FULL_PASS_EVERY_MS - 500, 5, 500, false), 'all');
+  assert.equal(tickPlan(29_000, 300, 500, false), 'due', '0.3 s plans: every 30 s');
+  assert.equal(tickPlan(29_500, 300, 500, false), 'all');
+  // removals free room for a site waiting: a full plan as soon as tickPlansAll allows
+  assert.equal(tickPlan(500, 5, 500, true), 'all');
+  assert.equal(tickPlan(2_000, 300, 500, true), 'due');
+  assert.equal(tickPlan(2_500, 300, 500, true), 'all');
 });

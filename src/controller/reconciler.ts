@@ -8,16 +8,17 @@ import { NotLeaderError } from './errors.ts';
 import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { silentLogger, type Logger } from '../lib/log.ts';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
+import { newMemory, planReconcile, type FarmSnapshot, type PlanActions, type PlanOptions } from './plan.ts';
+import { dueSites, hasTimers, type DueSites } from './due-sites.ts';
 import { DirtySites } from './dirty-sites.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { createFarmMirror } from './farm-mirror.ts';
 import { guardActions, refusalReporter } from './record-guard.ts';
-import { reconcileActions, reconcileDuration, reconcileErrors } from './metrics.ts';
+import { reconcileActions, reconcileDuration, reconcileErrors, reconcileFullPasses } from './metrics.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { databaseLogins } from './database-logins.ts';
-import { startAutoscaler, type AutoscalerTiming } from './autoscaler.ts';
+import { startAutoscaler, type AutoscaleView, type AutoscalerTiming } from './autoscaler.ts';
 
 
 export interface ReconcilerOptions {
@@ -55,6 +56,24 @@ export interface Reconciler {
 
 /** A full plan on the tick is spaced so it takes at most 1/FULL_PASS_SHARE of a core. */
 const FULL_PASS_SHARE = 10;
+
+/**
+ * The tick's timers are planned per site (due-sites.ts); a pass over every site still
+ * comes this often (or 100 × its own time if longer: 1 % of a core), for what no event
+ * marks: a site waiting for room on an engine, a spread to restore.
+ */
+export const FULL_PASS_EVERY_MS = 10_000;
+const FULL_PASS_IDLE_SHARE = 100;
+
+/**
+ * What the tick plans, `sinceMs` after the last full plan, which took `fullPlanMs`:
+ * every site when the last one is old enough, or when servers were removed (room freed
+ * for a site waiting for it) and tickPlansAll allows; else the sites with a timer running.
+ */
+export function tickPlan(sinceMs: number, fullPlanMs: number, tickMs: number, removed: boolean): 'all' | 'due' {
+  if (sinceMs >= Math.max(FULL_PASS_EVERY_MS, FULL_PASS_IDLE_SHARE * fullPlanMs) - tickMs) return 'all';
+  return removed && tickPlansAll(sinceMs, fullPlanMs, tickMs) ? 'all' : 'due';
+}
 
 /**
  * Whether a tick plans every site, `sinceMs` after the last full plan, which took
@@ -109,13 +128,16 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
 
   /** When the last plan of every site ran and how long it took (the tick's pace, below). */
   let fullPlan = { at: 0, ms: 0 };
+  let timersDue = false; // the tick asks for the sites with a timer running (due-sites.ts)
+  let removedSinceFull = false; // servers removed since the last full plan: room for a site waiting
   const pass = async (full: boolean): Promise<PlanActions> => {
     const started = Date.now();
-    const endTimer = reconcileDuration.startTimer();
     await mirror.sync();
-    const marked = dirty.take();
-    const only = full ? undefined : marked;
     const snap = mirror.snapshot();
+    const only = full ? (dirty.take(), undefined) : withDue(dirty.take(), timersDue ? dueSites(mem, snap) : undefined);
+    timersDue = false;
+    if (only && only.sites.size + only.customers.size === 0) return { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
+    const endTimer = reconcileDuration.startTimer();
     const planStarted = performance.now();
     const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
     const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
@@ -123,7 +145,12 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
     }
-    if (!only) fullPlan = { at: Date.now(), ms: performance.now() - planStarted };
+    if (!only) {
+      fullPlan = { at: Date.now(), ms: performance.now() - planStarted };
+      removedSinceFull = false;
+      reconcileFullPasses.inc();
+    }
+    if (actions.remove.length > 0) removedSinceFull = true;
     await apply(store, actions, opts.fence).catch((err: unknown) => {
       reconcileErrors.inc();
       throw err;
@@ -171,18 +198,25 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
   };
 
   const watchers: Watcher[] = [await watchFarmEvents(store, events, log), mirror];
-  // The tick plans every site (timers: drain delays, lost engines, spread moves), but never
-  // spends more than a tenth of a core doing so: with many sites a full plan takes longer
-  // (≈ 0.3 s at 10,000), and the tick's full pass then comes every 10 × that instead.
+  // The tick plans the sites whose timers run (drain delays, spread moves, pools' leaving
+  // sites; a lost engine: every site), and every site only now and then (tickPlan): an
+  // idle farm is not planned whole twice a second.
   const tickMs = opts.tickMs ?? 500;
   const timer = setInterval(() => {
-    if (!tickPlansAll(Date.now() - fullPlan.at, fullPlan.ms, tickMs)) return;
-    dirty.markAll();
+    if (tickPlan(Date.now() - fullPlan.at, fullPlan.ms, tickMs, removedSinceFull) === 'all') dirty.markAll();
+    else if (hasTimers(mem)) timersDue = true;
+    else return;
     kick();
   }, tickMs);
   timer.unref();
   kick();
-  const autoscaler = await startAutoscaler({ store, events, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
+  // the autoscaler reads sites and scale records from the mirror, not the store
+  const view = async (): Promise<AutoscaleView> => {
+    await mirror.sync();
+    const snap = mirror.snapshot();
+    return { sites: snap.sites, scales: snap.scales ?? new Map() };
+  };
+  const autoscaler = await startAutoscaler({ store, events, view, log: log.child({ part: 'autoscaler' }), ...(opts.fence ? { fence: opts.fence } : {}), ...(opts.autoscale ? { timing: opts.autoscale } : {}) });
 
   return {
     kick,
@@ -198,6 +232,13 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
       await chain;
     },
   };
+}
+
+/** The dirty sites and the due ones together (undefined: every site). */
+function withDue(marked: PlanOptions['only'], due: DueSites): PlanOptions['only'] {
+  if (!marked || due === 'all') return undefined;
+  if (!due) return marked;
+  return { sites: new Set([...marked.sites, ...due.sites]), customers: new Set([...marked.customers, ...due.customers]) };
 }
 
 /** Everything planReconcile looks at, read from the store. */

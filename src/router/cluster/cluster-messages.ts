@@ -36,8 +36,8 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'listening'; port: number; httpsPort?: number }
   | { type: 'error'; message: string }
-  /** Every REPORT_MS: per-site samples since the last report, and the worker's metric values so far. */
-  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics: MetricsJson }
+  /** Every REPORT_MS: per-site samples since the last report, and the worker's metric values so far when they changed (cluster-stats.ts metricsReporter). */
+  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics?: MetricsJson }
   /** Every LOAD_MS, whatever `metrics`: the worker's per-site load since its last report (site-load.ts). */
   | { type: 'load'; sites: LoadReport }
   /** A request for this idle site is held: ask for a wake. */

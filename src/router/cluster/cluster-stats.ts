@@ -15,12 +15,31 @@ export const LOAD_MS = 1_000;
 /** prom-client's getMetricsAsJSON() of one registry: what crosses the IPC. */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
+/** Reports that go by without a worker reading its metrics while no request ended (≤ 10 s late for a figure that moves without requests). */
+export const IDLE_METRICS_EVERY = 10;
+
+/**
+ * A worker's side: the metric values to send with a report, or undefined when the primary
+ * keeps the last ones sent. They are read (and sent) when requests ended since the last
+ * report, every IDLE_METRICS_EVERY reports otherwise, and when `last` (the report after
+ * the drain): an idle worker with thousands of sites no longer sends them every second.
+ */
+export function metricsReporter(read: () => Promise<MetricsJson>): (busy: boolean, last?: boolean) => Promise<MetricsJson | undefined> {
+  let idle = IDLE_METRICS_EVERY; // the first report carries them
+  return async (busy, last = false) => {
+    if (!busy && !last && ++idle < IDLE_METRICS_EVERY) return undefined;
+    idle = 0;
+    return read();
+  };
+}
+
 export interface ClusterStats {
   /** Per-site series over every worker (setRoutes prunes removed sites; close is a no-op). */
   readonly siteStats: SiteStats;
   /** A fresh registry: every worker's router and site metrics, summed. */
   metricsRegistry(): Registry;
-  report(worker: number, sites: Record<string, SiteStatsSample[]>, metrics: MetricsJson): void;
+  /** A worker's report; without `metrics` its last ones stand. */
+  report(worker: number, sites: Record<string, SiteStatsSample[]>, metrics?: MetricsJson): void;
   retire(worker: number): void;
 }
 
@@ -41,7 +60,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
     metricsRegistry: () => aggregate([retired, ...dying, ...latest.values()]),
     report(worker, sites, metrics) {
       for (const [site, samples] of Object.entries(sites)) for (const s of samples) series.add(site, s);
-      latest.set(worker, metrics);
+      if (metrics) latest.set(worker, metrics);
     },
     retire(worker) {
       const last = latest.get(worker);

@@ -1,0 +1,163 @@
+// What the leader's control loops cost on an idle farm of N pooled static sites, without
+// engines, guests or routers: a real SQLite store filled with the farm in steady state
+// (PER_CUSTOMER sites to a customer, pooled on ENGINES engines: the pools' assignments,
+// ready statuses and every route, as the plan makes them), then the reconciler (with the
+// autoscaler beside it, as the leader runs them) started on it and left alone for SECONDS.
+// Prints the process's CPU time over that window (% of one core), the reconcile passes
+// (full and kicked) and the store's range reads meanwhile. AUTOSCALED (default 0) of the
+// sites autoscale (min 1, max 3). With PROFILE=<file.cpuprofile> the window is profiled
+// (node:inspector) and the functions with the most self time are listed.
+//
+//   node --import tsx bench/controller-idle.ts [N …]    (default 1000; env SECONDS=10, PER_CUSTOMER=100, ENGINES=1, AUTOSCALED=0, PROFILE)
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keys, type Release, type Site, type VsStatus } from '../src/model/index.ts';
+import { openSqliteStore, type Store, type TxnOp } from '../src/store/index.ts';
+import { newMemory, planReconcile, type FarmSnapshot } from '../src/controller/plan.ts';
+import { readSnapshot, startReconciler } from '../src/controller/reconciler.ts';
+import { metricsRegistry } from '../src/controller/index.ts';
+import { silentLogger } from '../src/lib/log.ts';
+
+const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const PER_CUSTOMER = Number(process.env.PER_CUSTOMER ?? 100);
+const ENGINES = Number(process.env.ENGINES ?? 1);
+const AUTOSCALED = Number(process.env.AUTOSCALED ?? 0);
+const PLAN = { drainDelayMs: 1000, engineLostGraceMs: 10_000 };
+
+console.log(`controller idle: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${AUTOSCALED} autoscaled, ${SECONDS} s window`);
+console.log('sites | CPU % of one core | passes (full / kicked) | store range reads');
+for (const n of SIZES.length > 0 ? SIZES : [1000]) {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-bench-idle-'));
+  const store = await openSqliteStore(join(dir, 'farm.db'));
+  try {
+    await fillSteadyFarm(store, n);
+    const ranges = countRanges(store);
+    const reconciler = await startReconciler({ store, log: silentLogger });
+    await reconciler.runOnce();
+    await new Promise((r) => setTimeout(r, 1_000)); // the first passes and ticks, off the window
+    const before = { cpu: process.cpuUsage(), ranges: ranges.count, passes: await passCounts() };
+    const session = process.env.PROFILE ? await startProfile() : undefined;
+    await new Promise((r) => setTimeout(r, SECONDS * 1_000)); // the measuring window, not a wait for readiness
+    const profile = session ? await stopProfile(session) : undefined;
+    const cpu = process.cpuUsage(before.cpu);
+    const passes = await passCounts();
+    await reconciler.close();
+    const pct = ((cpu.user + cpu.system) / 1e6 / SECONDS) * 100;
+    const full = passes.full - before.passes.full;
+    console.log(`${String(n).padStart(5)} | ${pct.toFixed(1).padStart(17)} | ${`${full} / ${passes.all - before.passes.all - full}`.padStart(22)} | ${ranges.count - before.ranges}`);
+    if (profile) await report(profile, process.env.PROFILE as string);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** N pooled sites planned to their steady state in memory (the plan's own actions applied, every pool ready), then written. */
+async function fillSteadyFarm(store: Store, n: number): Promise<void> {
+  const now = new Date().toISOString();
+  const snap: FarmSnapshot = {
+    sites: [], releases: new Map(), assignments: [], statuses: new Map(), routes: new Map(), scales: new Map(),
+    engines: Array.from({ length: ENGINES }, (_, i) => ({ id: `e${i + 1}`, runtime: 'process' as const, capacity: { cpus: 2, memoryMb: 65536, maxVirtualServers: n + 16 }, startedAt: now })),
+  };
+  for (let i = 0; i < n; i++) {
+    const name = `site${String(i).padStart(6, '0')}`;
+    const site: Site = {
+      id: `id${i}`, name, customer: `c${Math.floor(i / PER_CUSTOMER)}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 1, healthPath: '/', env: {},
+      release: 'r1', createdAt: now, updatedAt: now, pooled: true,
+      ...(i < AUTOSCALED ? { autoscale: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 10 } } : {}),
+    };
+    const release: Release = { id: 'r1', site: name, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: now };
+    snap.sites.push(site);
+    snap.releases.set(`${name}/r1`, release);
+  }
+  const mem = newMemory();
+  let port = 10_000;
+  for (let step = 0; step < 8; step++) {
+    const acts = planReconcile(snap, mem, { now: Date.now(), ...PLAN });
+    if (acts.create.length + acts.remove.length + acts.putRoutes.length + acts.deleteRoutes.length === 0) break;
+    const replaced = new Set(acts.create.map((a) => a.vs));
+    snap.assignments = [...snap.assignments.filter((a) => !replaced.has(a.vs)), ...acts.create];
+    for (const r of acts.putRoutes) snap.routes.set(r.site, r);
+    for (const a of acts.create) {
+      const old = snap.statuses.get(a.vs);
+      const st: VsStatus = {
+        vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.0.0.1', port: old?.port ?? port++, restarts: 0, updatedAt: now,
+        ...(a.pool ? { sites: Object.fromEntries(a.pool.sites.map((p) => [p.site, p.release])) } : {}),
+      };
+      snap.statuses.set(a.vs, st);
+    }
+  }
+  const puts: TxnOp[] = [
+    ...snap.engines.map((e) => put(keys.engine(e.id), e)),
+    ...snap.sites.map((s) => put(keys.site(s.name), s)),
+    ...[...snap.releases.values()].map((r) => put(keys.release(r.site, r.id), r)),
+    ...snap.assignments.map((a) => put(keys.assignment(a.engine, a.vs), a)),
+    ...[...snap.statuses.values()].map((s) => put(keys.vsStatus(s.engine, s.vs), s)),
+    ...[...snap.routes.values()].map((r) => put(keys.route(r.site), r)),
+  ];
+  for (let i = 0; i < puts.length; i += 500) await store.txn({ compare: [], success: puts.slice(i, i + 500) });
+  const left = planReconcile(await readSnapshot(store), newMemory(), { now: Date.now(), ...PLAN });
+  const count = left.create.length + left.remove.length + left.putRoutes.length + left.deleteRoutes.length;
+  if (count > 0) console.log(`  note: the filled farm still plans ${count} action(s)`);
+}
+
+/** Counts the store's range reads from now on. */
+function countRanges(store: Store): { count: number } {
+  const counter = { count: 0 };
+  const range = store.range.bind(store);
+  store.range = (...args: Parameters<Store['range']>) => {
+    counter.count++;
+    return range(...args);
+  };
+  return counter;
+}
+
+/** Reconcile passes so far (corral_reconcile_duration_seconds' count) and, of them, the full ones (corral_reconcile_full_passes_total if present). */
+async function passCounts(): Promise<{ all: number; full: number }> {
+  const text = await metricsRegistry.metrics();
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { all: read('corral_reconcile_duration_seconds_count'), full: read('corral_reconcile_full_passes_total') };
+}
+
+async function startProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface Profile { nodes: ProfileNode[]; samples?: number[] }
+
+async function stopProfile(session: Session): Promise<Profile> {
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  return profile as unknown as Profile;
+}
+
+/** The profile written out, and the 15 functions with the most self time. */
+async function report(profile: Profile, file: string): Promise<void> {
+  await writeFile(file, JSON.stringify(profile));
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    total += hits;
+    const f = node.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(src|bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + hits);
+  }
+  const busy = total - (self.get('(idle) :0') ?? 0);
+  console.log(`  profile: ${file} (${busy} busy samples of ${total}); self time, share of busy samples:`);
+  for (const [name, hits] of [...self].filter(([n]) => !n.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`  ${((hits / Math.max(busy, 1)) * 100).toFixed(1).padStart(5)} %  ${name}`);
+  }
+}
+
+function put(key: string, value: unknown): TxnOp {
+  return { type: 'put', key, value: JSON.stringify(value) };
+}
