@@ -51,6 +51,11 @@ export interface BlobStore {
   removeIfOlder(sha256: string, writtenBefore: number): Promise<boolean>;
   /** Deletes the blob now, held or not (an upload discarding the blob it just stored); no error if absent. */
   remove(sha256: string): Promise<void>;
+  /**
+   * Until the returned function is called, removeIfOlder keeps every blob (a farm backup
+   * reading the records, then opening the blobs they name). Safe to call twice.
+   */
+  pauseRemovals(): () => void;
 }
 
 export interface BlobEntry {
@@ -73,6 +78,7 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
 
   const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
   const held = new Map<string, number>();
+  let paused = 0;
   const hold = (sha256: string): (() => void) => {
     held.set(sha256, (held.get(sha256) ?? 0) + 1);
     let done = false;
@@ -173,7 +179,7 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
     },
 
     async removeIfOlder(sha256, writtenBefore) {
-      if (held.has(checkDigest(sha256))) return false;
+      if (paused > 0 || held.has(checkDigest(sha256))) return false;
       const aside = join(tmpDir, `${checkDigest(sha256)}.${randomUUID()}.gc`);
       try {
         await rename(path(sha256), aside);
@@ -194,6 +200,16 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
 
     async remove(sha256) {
       await rm(path(sha256), { force: true });
+    },
+
+    pauseRemovals() {
+      paused++;
+      let resumed = false;
+      return () => {
+        if (resumed) return;
+        resumed = true;
+        paused--;
+      };
     },
   };
 }

@@ -3,8 +3,10 @@
 // both kinds), then an open handle on every blob those records name. A blob is stored
 // before the record naming it is written, so every blob the snapshot needs existed at its
 // revision; an open handle keeps its content even if the collector deletes it meanwhile.
-// Only a record deleted after the read and its blob collected before the open can leave a
-// hole: then the snapshot is taken again (a few times) at a newer revision.
+// This controller's collector is paused from the read until every handle is open
+// (`pauseRemovals`), so a record deleted after the read cannot lose its blob before the
+// open. A blob this controller lacks and fetches from a peer (cluster mode) may still be
+// collected there meanwhile: then the snapshot is taken again (a few times) at a newer revision.
 // With a database service, every database the records name is dumped afresh right after
 // the read (farm-backup-databases.ts): its dump is one more blob of the snapshot.
 
@@ -75,6 +77,15 @@ export async function takeFarmSnapshot(src: FarmSnapshotSource): Promise<FarmSna
 
 /** One try: the snapshot, or the sha256 of a blob that went missing meanwhile. */
 async function attemptSnapshot(src: FarmSnapshotSource, dumped: Map<string, DatabaseDump>, releases: (() => void)[]): Promise<FarmSnapshot | string> {
+  const resume = src.blobs.pauseRemovals();
+  try {
+    return await attemptPaused(src, dumped, releases);
+  } finally {
+    resume();
+  }
+}
+
+async function attemptPaused(src: FarmSnapshotSource, dumped: Map<string, DatabaseDump>, releases: (() => void)[]): Promise<FarmSnapshot | string> {
   const { kvs, revision } = await src.store.range(keys.all);
   const wanted = referencedBlobs(kvs, src.referrers ?? BLOB_REFERRERS);
   const parts: FarmSnapshot['parts'] = [];
