@@ -98,6 +98,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
    * confirms a later table, it may serve the one without it (shown-sites.ts).
    */
   const leftOut = new Map<string, number>();
+  /** The sites last reported (JSON). */
+  let reported: string | undefined;
   /** Per site, the entry last linked (kept when a new release of it cannot be fetched). */
   const linked = new Map<string, PoolSite>();
   let syncing: Promise<void> = Promise.resolve();
@@ -113,8 +115,20 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     snapshot = s;
     if (silent) return;
     const status = vsStatus(a, opts.engineId, s, sampler.current);
-    if (served && (s.state === 'ready' || s.state === 'unhealthy')) status.sites = shownSites(served, leftOut, a.pool?.sites ?? []);
+    const sites = shown();
+    if (sites) status.sites = sites;
+    reported = JSON.stringify(sites);
     opts.statuses.set(status);
+  }
+
+  /** The sites the status shows now (pool-shown.ts); undefined while the VS is not running. */
+  function shown(): Record<string, string> | undefined {
+    return served && (snapshot.state === 'ready' || snapshot.state === 'unhealthy') ? shownSites(served, leftOut, a.pool?.sites ?? []) : undefined;
+  }
+
+  /** Report again only if the sites shown changed (a site left the assignment or a table). */
+  function reportSites() {
+    if (JSON.stringify(shown()) !== reported) report(snapshot);
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
@@ -146,7 +160,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       // table is written), and comes back only once the runtime confirms a table with it
       noteLeftOut(leftOut, written, next);
       written = next;
-      report(snapshot);
+      reportSites();
       await writeTable(dir, written);
       const tableMs = Math.round(performance.now() - began) - linkMs;
       log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length, linkMs, tableMs }, 'pool site table written');
@@ -335,7 +349,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       a = next;
       log.info({ event: 'vs.pool_changed', vs: a.vs, sites: a.pool?.sites.length ?? 0 }, "pool's sites changed: updating its table in place");
       // a site no longer assigned leaves the status at once, before any table without it
-      if (preparing) report(snapshot);
+      if (preparing) reportSites();
       if (preparing) void preparing.then(() => sync());
     },
     trim: (keep) => (preparing && !cancel.signal.aborted ? prune(keep) : Promise.resolve()),
