@@ -49,6 +49,24 @@ describe('pooled static sites scaling to zero', () => {
     assert.deepEqual(farm.route('aa'), { endpoints: ['pool-acme-1'], idle: false });
   });
 
+  it('woken before its engine took the entry out: the stale status (still showing the site) is not routed', () => {
+    const farm = new Farm([zeroable('aa'), site('bb')]);
+    farm.settle();
+    farm.snap.scales!.set('aa', scale('aa', 0));
+    farm.step();
+    farm.step(1000);
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[bb]'], 'the entry out of the stored pool');
+    assert.deepEqual(farm.snap.statuses.get('pool-acme-1')?.sites, { aa: 'v1', bb: 'v1' }, 'its engine has not reported the table without it yet');
+
+    farm.snap.scales!.set('aa', scale('aa', 1));
+    farm.step();
+    assert.deepEqual(farm.pools(), ['pool-acme-1@e1[aa bb]']);
+    assert.deepEqual(farm.route('aa'), { endpoints: [], idle: true }, 'held: the pool may be loading the table without aa');
+    farm.readyAll();
+    farm.step();
+    assert.deepEqual(farm.route('aa'), { endpoints: ['pool-acme-1'], idle: false });
+  });
+
   it('the customer\'s only site idle: its pool is emptied, then deleted; a wake assigns a pool again', () => {
     const farm = new Farm([zeroable('aa')]);
     farm.settle();

@@ -206,10 +206,17 @@ function ownEntry(p: PoolState, site: Site): boolean {
   return e !== undefined && (e.siteId === undefined || site.id === undefined || e.siteId === site.id);
 }
 
-/** The pool's endpoint for the site while it is ready and its runtime shows the site. */
+/**
+ * The pool's endpoint for the site while it is ready and its runtime shows the site. Only a
+ * pool whose stored assignment holds the site: one that does not (the entry left, e.g. the
+ * site scaled to zero, and this pass puts it back) may still show it from before its engine
+ * took the removal, and may be loading the table without it (its engine then reports the
+ * site again only once its runtime confirms a table with it, src/engine/pool-shown.ts).
+ */
 function servingEndpoint(p: PoolState, site: Site, statuses: Map<string, VsStatus>): { pool: Assignment; endpoint: Endpoint } | undefined {
   const s = statuses.get(p.base.vs);
   const shown = s?.sites?.[site.name];
   if (!s || s.state !== 'ready' || shown === undefined || s.address === undefined || s.port === undefined || !ownEntry(p, site)) return undefined;
+  if (!p.base.pool?.sites.some((e) => e.site === site.name)) return undefined;
   return { pool: p.base, endpoint: { vs: p.base.vs, address: s.address, port: s.port, release: shown } };
 }

@@ -300,6 +300,36 @@ test('a table torn by a power loss is replaced: the pool writes a fresh one befo
   assert.deepEqual(table.sites.map((e) => e.site), ['site-a']);
 });
 
+test('a site leaving the table leaves the status first; back in it, it is shown only once the runtime confirms a table with it', async (t) => {
+  // the runtime frozen (SIGSTOP) cannot confirm any table: what the status shows then is what
+  // the engine reports ahead of the runtime, and the controller routes by it at once
+  const f = await farm(t, 'process', { poolKeepMs: 60_000 });
+  const [a1, b1] = [await f.release('a1', 'a'), await f.release('b1', 'b')];
+  await f.assign(pool('pool-c1-8', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const first = await f.waitStatus('pool-c1-8', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
+  const dir = poolPath(f.dir, 'pool-c1-8');
+  const tableSites = async () => ((JSON.parse(await readFile(path.join(dir, 'table.json'), 'utf8')) as { sites: { site: string }[] }).sites.map((e) => e.site).sort().join());
+  process.kill(-first.pid!, 'SIGSTOP');
+  const thaw = () => void (() => { try { process.kill(-first.pid!, 'SIGCONT'); } catch { /* gone */ } })();
+  t.after(thaw);
+
+  // scaled to zero: out of the status although the runtime never confirmed the table without it
+  await f.assign(pool('pool-c1-8', [entry('b', 'v1', b1)]));
+  await waitFor(async () => (await tableSites()) === 'site-b', { what: 'the table without site-a written' });
+  await waitFor(async () => JSON.stringify((await f.status('pool-c1-8'))?.sites) === JSON.stringify({ 'site-b': 'v1' }), { what: 'site-a out of the status', timeoutMs: 5_000 });
+
+  // woken: back in the table, not in the status while the runtime may still serve the table without it
+  const version = await tableVersion(dir);
+  await f.assign(pool('pool-c1-8', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  await waitFor(async () => (await tableVersion(dir)) > version && (await tableSites()) === 'site-a,site-b', { what: 'the table with site-a again written' });
+  assert.deepEqual((await f.status('pool-c1-8'))?.sites, { 'site-b': 'v1' }, 'site-a not shown before the runtime confirms it');
+
+  thaw();
+  const back = await f.waitStatus('pool-c1-8', (s) => s.sites?.['site-a'] === 'v1', 'site-a shown again once confirmed');
+  assert.equal((await httpGet(back.address!, back.port!, '/', 'a.test')).body, 'a', 'shown, and served');
+  assert.equal(back.pid, first.pid, 'not restarted');
+});
+
 test('the memory limit grows with the sites, up to the cap', () => {
   assert.equal(poolMemoryBytes(1), 65 * 2 ** 20);
   assert.equal(poolMemoryBytes(100), 164 * 2 ** 20);

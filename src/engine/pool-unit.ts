@@ -23,6 +23,7 @@ import { writeVsLogMeta } from './logs.ts';
 import { assertName, assertSha256 } from './paths.ts';
 import { linkRelease, poolPath, removeReleases, TABLE_FILE, tableVersion, writeTable, type PoolTableFile } from './pool-dir.ts';
 import { probeTable } from './pool-probe.ts';
+import { noteLeftOut, shownSites } from './pool-shown.ts';
 import type { VsSpec } from './runtime.ts';
 import { createVsSampler, vsStatus } from './vs-sampler.ts';
 import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } from './supervisor.ts';
@@ -91,6 +92,14 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   /** The table last written, and the last one the runtime confirmed. */
   let written: PoolTableFile = { version: 0, sites: [] };
   let served: { version: number; sites: Record<string, string> } | undefined;
+  /**
+   * Site → the last table version written without it (after one with it). A site the runtime
+   * confirmed at version v is shown only if no table after v left it out: until the runtime
+   * confirms a later table, it may serve the one without it (shown-sites.ts).
+   */
+  const leftOut = new Map<string, number>();
+  /** The sites last reported (JSON). */
+  let reported: string | undefined;
   /** Per site, the entry last linked (kept when a new release of it cannot be fetched). */
   const linked = new Map<string, PoolSite>();
   let syncing: Promise<void> = Promise.resolve();
@@ -106,8 +115,20 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     snapshot = s;
     if (silent) return;
     const status = vsStatus(a, opts.engineId, s, sampler.current);
-    if (served && (s.state === 'ready' || s.state === 'unhealthy')) status.sites = served.sites;
+    const sites = shown();
+    if (sites) status.sites = sites;
+    reported = JSON.stringify(sites);
     opts.statuses.set(status);
+  }
+
+  /** The sites the status shows now (pool-shown.ts); undefined while the VS is not running. */
+  function shown(): Record<string, string> | undefined {
+    return served && (snapshot.state === 'ready' || snapshot.state === 'unhealthy') ? shownSites(served, leftOut, a.pool?.sites ?? []) : undefined;
+  }
+
+  /** Report again only if the sites shown changed (a site left the assignment or a table). */
+  function reportSites() {
+    if (JSON.stringify(shown()) !== reported) report(snapshot);
   }
 
   // Runtime, limits and usage of the running VS (namespace runtime), refreshed while it runs.
@@ -134,7 +155,12 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const linkMs = Math.round(performance.now() - began);
       const before = new Set(written.sites.map((e) => e.root));
       const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
-      written = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      const next: PoolTableFile = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      // a site leaving the table leaves the status first (the status writer has it before the
+      // table is written), and comes back only once the runtime confirms a table with it
+      noteLeftOut(leftOut, written, next);
+      written = next;
+      reportSites();
       await writeTable(dir, written);
       const tableMs = Math.round(performance.now() - began) - linkMs;
       log.info({ event: 'vs.pool_table_written', vs: a.vs, version: written.version, sites: written.sites.length, linkMs, tableMs }, 'pool site table written');
@@ -256,6 +282,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     if (!answer || cancel.signal.aborted) return;
     if (served && served.version > answer.version) return;
     served = answer;
+    for (const [site, version] of leftOut) if (version <= answer.version) leftOut.delete(site);
     log.info({ event: 'vs.pool_table_loaded', vs: a.vs, version: answer.version, sites: Object.keys(answer.sites).length }, 'pool serving its new site table');
     report(snapshot);
   }
@@ -321,6 +348,8 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     update(next) {
       a = next;
       log.info({ event: 'vs.pool_changed', vs: a.vs, sites: a.pool?.sites.length ?? 0 }, "pool's sites changed: updating its table in place");
+      // a site no longer assigned leaves the status at once, before any table without it
+      if (preparing) reportSites();
       if (preparing) void preparing.then(() => sync());
     },
     trim: (keep) => (preparing && !cancel.signal.aborted ? prune(keep) : Promise.resolve()),
