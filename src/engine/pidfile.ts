@@ -2,7 +2,7 @@
 // start can find and kill what a crashed engine left behind. Written atomically
 // (temp file, fsync, rename).
 
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface PidRecord {
@@ -21,13 +21,9 @@ export function pidfilePath(runDir: string, vs: string): string {
 export async function writePidfile(runDir: string, rec: PidRecord): Promise<void> {
   const file = pidfilePath(runDir, rec.vs);
   const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(rec));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  // not fsynced: it only matters while this machine runs (a power loss leaves no orphans),
+  // and the VS's start waits for it
+  await writeFile(tmp, JSON.stringify(rec));
   await rename(tmp, file);
 }
 

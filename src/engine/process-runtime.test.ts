@@ -113,7 +113,7 @@ test('stop resolves right after the app exits: the exit is awaited, not polled f
   onCleanup(t, () => runtime.destroy());
   const gaps: number[] = [];
   const lags: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 7; i++) {
     const vs = await runtime.start(appSpec(base, `prompt-${i}`));
     await waitFor(() => httpGet(vs.address, vs.port), { what: 'app to answer' });
     const exitAt = vs.exited.then(() => performance.now());
@@ -124,8 +124,9 @@ test('stop resolves right after the app exits: the exit is awaited, not polled f
     await new Promise((resolve) => setTimeout(resolve, 0));
     lags.push(performance.now() - t0);
   }
-  // A 20 ms poll would leave a gap of up to 20 ms after the exit, over 15 in a quarter of the
-  // runs. One slow gap of five is allowed: on a loaded machine the check that the rest of the
-  // group is gone (after the awaited exit) can take one more look.
-  assert.ok(gaps.filter((g, i) => g >= 15 + 2 * lags[i]!).length <= 1, `gaps from exit to stop resolving: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms (timer lag ${lags.map((l) => l.toFixed(1)).join(', ')} ms)`);
+  // A 20 ms poll would add 10 ms to the median gap (uniform over 0–20) on top of the check that
+  // the rest of the group is gone; the median, against the median timer lag, leaves room for
+  // the one or two slow looks a loaded machine gives that check.
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  assert.ok(median(gaps) < 15 + 2 * median(lags), `median gap from exit to stop resolving over 15 ms: gaps from exit to stop resolving: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms (timer lag ${lags.map((l) => l.toFixed(1)).join(', ')} ms)`);
 });

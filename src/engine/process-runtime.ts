@@ -109,6 +109,8 @@ export function createProcessRuntime(opts: ProcessRuntimeOptions): Runtime {
     entries.set(spec.name, e);
     log.info({ event: 'vs.started', vs: spec.name, pid, address, port }, 'virtual server process started');
     if (destroying) void killNow(e);
+    // a VS reported started has its pidfile: an engine crash from here on leaves it reapable
+    await pidWritten.catch(() => undefined);
     return { address, port, pid, exited };
   }
 
