@@ -3,8 +3,8 @@
 // namespace gives it eth0 with its own address on the engine's bridge; cgroups cap its
 // memory, CPU and pids; setpriv runs it as its customer's unprivileged uid with no
 // capabilities and no_new_privs, under a seccomp filter (namespace/seccomp.ts, built
-// once per runtime). Order of a start: address → cgroups (limits) → netns + veth →
-// data dir owner → spawn. Everything is undone when the guest exits,
+// once per runtime). Order of a start: address → [cgroups (limits), netns + veth, data
+// disk, /etc files: at once] → data dir owner → spawn. Everything is undone when the guest exits,
 // and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
 
 import { launchClaimed } from './claim.ts';
