@@ -7,6 +7,7 @@
 // disk, /etc files: at once] → data dir owner → spawn. Everything is undone when the guest exits,
 // and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
 
+import { allSettled } from './all-settled.ts';
 import { launchClaimed } from './claim.ts';
 import { type ChildProcess } from 'node:child_process';
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -345,14 +346,6 @@ function stageClock(): ((stage: string) => void) & { stages: Record<string, numb
   const t0 = performance.now();
   const stages: Record<string, number> = {};
   return Object.assign((stage: string) => void (stages[stage] = Math.round((performance.now() - t0) * 10) / 10), { stages });
-}
-
-/** Promise.all that waits for every promise to settle before rejecting with the first failure. */
-async function allSettled<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(ps);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** bubblewrap exits 128+n when the guest's command died of signal n: report it as that signal. */

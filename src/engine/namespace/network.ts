@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
+import { allSettled } from '../all-settled.ts';
 import { run } from './host-command.ts';
 import type { Subnet } from './subnet.ts';
 
@@ -83,10 +84,10 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
         ]),
       });
       await disableIpv6(veth);
-      await Promise.all([
+      await allSettled([
         run('ip', ['link', 'set', 'dev', veth, 'up']),
         run('ip', ['-n', ns, '-batch', '-'], { input: lines([`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', ...egressRules(policy)]) }),
-      ]);
+      ] as const);
       return `${NETNS_DIR}/${ns}`;
     },
 
@@ -121,8 +122,8 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
 
 const IPV6_CONF = '/proc/sys/net/ipv6/conf';
 
-/** Run inside a fresh netns (`ip netns exec`): IPv6 off for every link there and every link made later; `-e`: nothing to do without IPv6. */
-const GUEST_IPV6_OFF = '/usr/sbin/sysctl -q -e -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1';
+/** Run inside a fresh netns (`ip netns exec`, quoted for `ip -batch`): IPv6 off for every link there and every link made later (nothing to do without IPv6). */
+const GUEST_IPV6_OFF = `/bin/sh -c "[ -d ${IPV6_CONF} ] || exit 0; echo 1 > ${IPV6_CONF}/all/disable_ipv6 && echo 1 > ${IPV6_CONF}/default/disable_ipv6"`;
 
 const lines = (cmds: string[]) => cmds.join('\n') + '\n';
 
