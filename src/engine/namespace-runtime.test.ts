@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
 import { createNamespaceRuntime, type NamespaceRuntimeOptions } from './namespace-runtime.ts';
+import { isMountPoint } from './namespace/data-disk.ts';
+import { run } from './namespace/host-command.ts';
 import { namespaceSkip, testNetwork } from './namespace/testing.ts';
 import { runtimeContract } from './runtime.contract.ts';
 import { appSpec, httpGet, onCleanup, tempDir, writeTestRelease } from './testing.ts';
@@ -36,4 +40,24 @@ test('a guest has its own address on the engine bridge', { skip }, async (t) => 
   assert.ok(vs.address.startsWith(net.subnet.replace('0/24', '')));
   const res = await waitFor(() => httpGet(vs.address, vs.port, '/x'), { what: 'guest to answer' });
   assert.equal(JSON.parse(res.body).vs, 'addr-a');
+});
+
+test('a start whose network fails while its cgroups and data disk are made leaves nothing behind, and a later start runs', { skip }, async (t) => {
+  const { base, runtime, net } = await nsRuntime(t);
+  await runtime.reapOrphans();
+  await run('ip', ['link', 'del', net.bridge]);
+  const spec = { ...appSpec(base, 'fail-a'), site: 'fail-site', dataDir: path.join(base, 'data', 'fail-site') };
+  await assert.rejects(runtime.start(spec), (err: Error & { code?: string }) => err.code === 'ENGINE_HOST_COMMAND_FAILED');
+  // the data disk (made slower than the network fails) was mounted and is unmounted again; no netns or cgroup is left
+  assert.equal(await isMountPoint(spec.dataDir), false);
+  assert.deepEqual(await readdir(path.join(base, 'run', '.mounts')).catch(() => []), []);
+  assert.equal(existsSync(`/run/netns/${net.bridge}-fail-a`), false);
+  assert.equal(await runtime.reapOrphans(), 0);
+  await run('ip', ['link', 'add', 'name', net.bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', `${net.subnet.replace(/0\/24$/, '1')}/24`, 'dev', net.bridge]);
+  await run('ip', ['link', 'set', net.bridge, 'up']);
+  const vs = await runtime.start(spec);
+  const res = await waitFor(() => httpGet(vs.address, vs.port, '/x'), { what: 'guest to answer after the failed start' });
+  assert.equal(JSON.parse(res.body).vs, 'fail-a');
+  assert.equal(await isMountPoint(spec.dataDir), true);
 });

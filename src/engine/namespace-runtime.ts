@@ -3,10 +3,11 @@
 // namespace gives it eth0 with its own address on the engine's bridge; cgroups cap its
 // memory, CPU and pids; setpriv runs it as its customer's unprivileged uid with no
 // capabilities and no_new_privs, under a seccomp filter (namespace/seccomp.ts, built
-// once per runtime). Order of a start: address → cgroups (limits) → netns + veth →
-// data dir owner → spawn. Everything is undone when the guest exits,
+// once per runtime). Order of a start: address → [cgroups (limits), netns + veth, data
+// disk, /etc files: at once] → data dir owner → spawn. Everything is undone when the guest exits,
 // and reapOrphans undoes what a crashed agent left (namespaces, veths, cgroups).
 
+import { allSettled } from './all-settled.ts';
 import { launchClaimed } from './claim.ts';
 import { type ChildProcess } from 'node:child_process';
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -124,15 +125,18 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
     const uid = customerUid(spec.customer);
     const address = subnet.acquire();
     const stateDir = path.join(opts.runDir, spec.name);
+    const lap = stageClock();
     let child: ChildProcess;
     try {
-      const dirs = await cgroups.create(spec.name, limits);
+      // cgroups, network and data disk are independent: made at once; all settle before a failure is thrown, so teardown finds each
       const db = spec.database ? dbForwarder?.address : undefined;
-      const netns = await network.attach(spec.name, address, { egress: spec.egress ?? 'none', port, ...(db ? { db } : {}) });
-      await disks.acquire(spec.dataDir, limits.diskBytes, uid);
-      disksHeld.set(spec.name, spec.dataDir);
+      const [dirs, netns, , etcFiles] = await allSettled([
+        cgroups.create(spec.name, limits).finally(() => lap('cgroups')),
+        network.attach(spec.name, address, { egress: spec.egress ?? 'none', port, ...(db ? { db } : {}) }).finally(() => lap('network')),
+        disks.acquire(spec.dataDir, limits.diskBytes, uid).then(() => void disksHeld.set(spec.name, spec.dataDir)).finally(() => lap('disk')),
+        writeEtc(stateDir, etcContents(spec.name, address, uid, uid)),
+      ] as const);
       await prepareDataDir(spec.dataDir, uid);
-      const etcFiles = await writeEtc(stateDir, etcContents(spec.name, address, uid, uid));
       const l = vsLaunch({ ...spec, releaseDir: GUEST.release, dataDir: GUEST.data }, address, port, nodeArgs, db);
       const argsFile = path.join(stateDir, 'bwrap.args');
       const { argv, bwrapArgs } = guestCommand({
@@ -141,7 +145,9 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       });
       await writeFile(argsFile, bwrapArgs.map((a) => `${a}\0`).join(''), { mode: 0o600 });
       const env = { ...l.env, PATH: spec.env?.PATH ?? GUEST_PATH, CORRAL_CGROUPS: dirs.join(' ') };
+      lap('files');
       child = await spawnGroup({ file: argv[0]!, args: argv.slice(1), env }, '/');
+      lap('spawn');
     } catch (err) {
       await teardown(spec.name, address);
       throw err;
@@ -171,7 +177,7 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       })();
     });
     entries.set(spec.name, e);
-    log.info({ event: 'vs.started', vs: spec.name, pid, address, port }, 'virtual server process started');
+    log.info({ event: 'vs.started', vs: spec.name, pid, address, port, stagesMs: lap.stages }, 'virtual server process started');
     if (destroying) void killNow(e);
     return { address, port, pid, exited };
   }
@@ -333,6 +339,13 @@ function killOuter(e: Entry) {
   } catch {
     // gone
   }
+}
+
+/** Milliseconds from the start of a launch to the end of each stage (logged with `vs.started`). */
+function stageClock(): ((stage: string) => void) & { stages: Record<string, number> } {
+  const t0 = performance.now();
+  const stages: Record<string, number> = {};
+  return Object.assign((stage: string) => void (stages[stage] = Math.round((performance.now() - t0) * 10) / 10), { stages });
 }
 
 /** bubblewrap exits 128+n when the guest's command died of signal n: report it as that signal. */

@@ -169,3 +169,26 @@ test('a spec the OS or node refuses (NUL in env, an unsendable health path) back
   assert.equal(bad.snapshot.state, 'starting', 'not ready: its checks fail');
   assert.deepEqual(errors, []);
 });
+
+test('while starting, checks come every 10 ms for startupFastMs: ready within a few ms of the first passing check', async (t) => {
+  const series = async (startupFastMs: number) => {
+    const fake = fakeRuntime();
+    const checks: number[] = [];
+    let first: number | undefined;
+    const { sup } = supervise(t, fake.runtime, { ...fakeSpec, name: `fast-${startupFastMs}` }, { ...FAST, startupPollMs: 100, startupFastMs }, () => {
+      const now = performance.now();
+      first ??= now;
+      checks.push(now);
+      return now - first >= 300;
+    });
+    await waitFor(() => sup.snapshot.state === 'ready', { what: 'ready' });
+    await sup.stop(0);
+    return checks.length;
+  };
+  // 10 ms apart: about 30 checks in the first 300 ms (timers slip on a busy machine: at least 10)
+  const fast = await series(1_000);
+  assert.ok(fast >= 10, `${fast} checks in the first 300 ms, want ≥ 10`);
+  // without the fast window: 10, 20, 40, 80, 100 … ms apart, 6 checks at most before 300 ms
+  const doubling = await series(0);
+  assert.ok(doubling <= 7, `${doubling} checks, want ≤ 7 (doubling cadence)`);
+});

@@ -16,7 +16,9 @@ import { sleep } from './sleep.ts';
 import type { ReleaseSlot, StartGate } from './start-gate.ts';
 
 export interface SupervisorTiming {
-  /** Health-check interval while starting. */
+  /** While starting, a check every 10 ms for this long (a guest is ready the moment it listens), then 20, 40 … up to startupPollMs. */
+  startupFastMs: number;
+  /** Health-check interval while starting, after startupFastMs. */
   startupPollMs: number;
   /** A VS not healthy this long after its start (leaving the start queue) is killed and restarted. */
   startupTimeoutMs: number;
@@ -35,6 +37,7 @@ export interface SupervisorTiming {
 }
 
 export const DEFAULT_TIMING: SupervisorTiming = {
+  startupFastMs: 1_000,
   startupPollMs: 100,
   startupTimeoutMs: 30_000,
   pollMs: 1_500,
@@ -116,13 +119,15 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   }
 
   // Health checks: fast until ready (or the startup deadline), then at the steady interval.
-  // While starting, the first checks come quickly (10, 20, 40 ms …, up to startupPollMs):
-  // a replacement for a lost replica is ready the moment it answers.
+  // While starting, checks come every 10 ms for startupFastMs (a check before the guest listens
+  // is a refused connection: cheap), then 20, 40 ms …, up to startupPollMs: a VS (a replacement
+  // for a lost replica, a wake from zero) is ready within 10 ms of answering.
   async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }, startedAt: number, slot: ReleaseSlot) {
     const target = healthTarget(spec, vs.address, vs.port);
     const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
     let startupChecks = 0;
+    const fastUntil = Date.now() + timing.startupFastMs;
     while (!signal.aborted) {
       const ok = await check(target, timing.checkTimeoutMs).catch((err: unknown) => {
         log.warn({ event: 'vs.health_check_failed', err, vs: spec.name }, 'health check failed');
@@ -151,7 +156,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         log.warn({ event: 'vs.unhealthy', vs: spec.name, failures }, 'virtual server unhealthy');
         emit({ state: 'unhealthy' });
       }
-      await sleep(state.readySince === undefined ? Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++) : timing.pollMs, signal);
+      const starting = Date.now() < fastUntil ? 10 : Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++);
+      await sleep(state.readySince === undefined ? starting : timing.pollMs, signal);
     }
   }
 

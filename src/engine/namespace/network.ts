@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
+import { allSettled } from '../all-settled.ts';
 import { run } from './host-command.ts';
 import type { Subnet } from './subnet.ts';
 
@@ -65,26 +66,37 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
       await run('ip', ['link', 'set', bridge, 'up']);
     },
 
+    // Three `ip` runs (a batch stops at its first failure): the host's side — the netns, IPv6 off
+    // in it (so eth0 is made without), the veth isolated on the bridge, still down — then, once
+    // IPv6 is off on the host's end (before it is up: no link-local address), that end up and,
+    // at the same time, the guest's side in the netns.
     async attach(vs, address, policy = { egress: 'none', port: 8080 }) {
       await self.detach(vs);
       const ns = self.netnsName(vs);
       const veth = self.vethName(vs);
-      await run('ip', ['netns', 'add', ns]);
-      // In the new netns: all (lo) and default (eth0, made next) without IPv6.
-      await run('nsenter', [`--net=${NETNS_DIR}/${ns}`, '/bin/sh', '-c', GUEST_IPV6_OFF]);
-      await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-      await disableIpv6(veth);
-      await run('ip', ['-batch', '-'], { input: [`link set ${veth} master ${bridge}`, `link set ${veth} up`].join('\n') + '\n' });
-      await run('bridge', ['link', 'set', 'dev', veth, 'isolated', 'on']);
-      await run('ip', ['-n', ns, '-batch', '-'], {
-        input: [`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', ...egressRules(policy)].join('\n') + '\n',
+      await run('ip', ['-batch', '-'], {
+        input: lines([
+          `netns add ${ns}`,
+          `netns exec ${ns} ${GUEST_IPV6_OFF}`,
+          `link add ${veth} type veth peer name eth0 netns ${ns}`,
+          `link set dev ${veth} master ${bridge}`,
+          `link set dev ${veth} type bridge_slave isolated on`,
+        ]),
       });
+      await disableIpv6(veth);
+      await allSettled([
+        run('ip', ['link', 'set', 'dev', veth, 'up']),
+        run('ip', ['-n', ns, '-batch', '-'], { input: lines([`addr add ${address}/${subnet.prefix} dev eth0`, 'link set eth0 up', 'link set lo up', ...egressRules(policy)]) }),
+      ] as const);
       return `${NETNS_DIR}/${ns}`;
     },
 
+    // Only what exists is deleted (a fresh VS has neither: no process spawned).
     async detach(vs) {
-      await run('ip', ['link', 'del', self.vethName(vs)], { allowFail: true });
-      await run('ip', ['netns', 'del', self.netnsName(vs)], { allowFail: true });
+      const veth = self.vethName(vs);
+      const ns = self.netnsName(vs);
+      if (existsSync(`/sys/class/net/${veth}`)) await run('ip', ['link', 'del', veth], { allowFail: true });
+      if (existsSync(`${NETNS_DIR}/${ns}`)) await run('ip', ['netns', 'del', ns], { allowFail: true });
     },
 
     async listNamespaces() {
@@ -110,8 +122,10 @@ export function guestNetwork(bridge: string, subnet: Subnet): GuestNetwork {
 
 const IPV6_CONF = '/proc/sys/net/ipv6/conf';
 
-/** Run inside a fresh netns: IPv6 off for every link there and every link made later (nothing to do without IPv6). */
-const GUEST_IPV6_OFF = `[ -d ${IPV6_CONF} ] || exit 0; echo 1 > ${IPV6_CONF}/all/disable_ipv6 && echo 1 > ${IPV6_CONF}/default/disable_ipv6`;
+/** Run inside a fresh netns (`ip netns exec`, quoted for `ip -batch`): IPv6 off for every link there and every link made later (nothing to do without IPv6). */
+const GUEST_IPV6_OFF = `/bin/sh -c "[ -d ${IPV6_CONF} ] || exit 0; echo 1 > ${IPV6_CONF}/all/disable_ipv6 && echo 1 > ${IPV6_CONF}/default/disable_ipv6"`;
+
+const lines = (cmds: string[]) => cmds.join('\n') + '\n';
 
 /** IPv6 off on a host link (no link-local address, no IPv6 traffic); nothing to do where the kernel has no IPv6. */
 async function disableIpv6(link: string) {
