@@ -163,77 +163,68 @@ test('a pool of 50 sites given one more links only the new release; the new site
   assert.ok(ms < 5_000, `the new site served after ${Math.round(ms)} ms`);
 });
 
-test('changes arriving while a batch links are coalesced: one table for all of them, the latest wins', async (t) => {
+/**
+ * A farm whose pool links hold the release set as `slow` until `open()` (then run `after`, if
+ * given, before linking), logging to `records`; `changes(vs)` counts the updates handed to a pool.
+ */
+async function gatedFarm(t: TestContext, after?: (releaseDir: string) => Promise<void>) {
   const records: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-  let slow = '';
-  let blocked = false;
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
+  const gated = { slow: '', blocked: false, open: (): void => undefined };
+  const gate = new Promise<void>((resolve) => (gated.open = resolve));
   const f = await farm(t, 'process', {
     log,
     poolLink: async (poolDir, sha, releaseDir) => {
-      if (sha === slow) {
-        blocked = true;
+      if (sha === gated.slow) {
+        gated.blocked = true;
         await gate;
+        await after?.(releaseDir);
       }
       await linkRelease(poolDir, sha, releaseDir);
     },
   });
+  const changes = (vs: string) => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === vs).length;
+  return { f, records, gated, changes };
+}
+
+test('changes arriving while a batch links are coalesced: one table for all of them, the latest wins', async (t) => {
+  const { f, gated, changes } = await gatedFarm(t);
   const s: PoolSite[] = [];
   for (let i = 0; i < 5; i++) s.push(entry(`s${i}`, 'v1', await f.release(`s${i}`, `site ${i}`)));
   await f.assign(pool('pool-c1-6', [s[0]!]));
   await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1' }), 'the pool serving s0');
   const dir = poolPath(f.dir, 'pool-c1-6');
-  const changes = () => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === 'pool-c1-6').length;
 
-  slow = s[1]!.sha256;
+  gated.slow = s[1]!.sha256;
   await f.assign(pool('pool-c1-6', [s[0]!, s[1]!]));
-  await waitFor(() => blocked, { what: "s1's link under way" });
+  await waitFor(() => gated.blocked, { what: "s1's link under way" });
   const version = await tableVersion(dir);
   const later = [[s[0]!, s[1]!, s[2]!], [s[0]!, s[1]!, s[2]!, s[3]!], [s[0]!, s[2]!, s[3]!, s[4]!]];
   for (const sites of later) {
-    const n = changes();
+    const n = changes('pool-c1-6');
     await f.assign(pool('pool-c1-6', sites));
-    await waitFor(() => changes() > n, { what: 'the change handed to the pool' });
+    await waitFor(() => changes('pool-c1-6') > n, { what: 'the change handed to the pool' });
   }
-  open();
+  gated.open();
   await f.waitStatus('pool-c1-6', sameSites({ 'site-s0': 'v1', 'site-s2': 'v1', 'site-s3': 'v1', 'site-s4': 'v1' }), 'the latest sites served');
   assert.equal(await tableVersion(dir), version + 2, 'the batch under way, then one table for the three changes made meanwhile');
 });
 
 test('a site that leaves the pool while its release is being linked is not retried, even if its unpacked release went meanwhile', async (t) => {
-  const records: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-  let slow = '';
-  let blocked = false;
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  const f = await farm(t, 'process', {
-    log,
-    poolLink: async (poolDir, sha, releaseDir) => {
-      if (sha === slow) {
-        blocked = true;
-        await gate;
-        // what the disk janitor does to a release no assignment names any more
-        await rm(releaseDir, { recursive: true, force: true });
-      }
-      await linkRelease(poolDir, sha, releaseDir);
-    },
-  });
+  // once let go, the link finds its unpacked release gone: what the disk janitor does to a release no assignment names
+  const { f, records, gated, changes } = await gatedFarm(t, (releaseDir) => rm(releaseDir, { recursive: true, force: true }));
   const [a, b] = [entry('a', 'v1', await f.release('a', 'a')), entry('b', 'v1', await f.release('b', 'b'))];
   await f.assign(pool('pool-c1-7', [a]));
   await f.waitStatus('pool-c1-7', sameSites({ 'site-a': 'v1' }), 'the pool serving a');
   const dir = poolPath(f.dir, 'pool-c1-7');
   const version = await tableVersion(dir);
-  slow = b.sha256;
+  gated.slow = b.sha256;
   await f.assign(pool('pool-c1-7', [a, b]));
-  await waitFor(() => blocked, { what: "b's link under way" });
-  const changed = () => records.filter((r) => r.event === 'vs.pool_changed' && r.vs === 'pool-c1-7').length;
-  const n = changed();
+  await waitFor(() => gated.blocked, { what: "b's link under way" });
+  const n = changes('pool-c1-7');
   await f.assign(pool('pool-c1-7', [a]));
-  await waitFor(() => changed() > n, { what: "b's removal handed to the pool" });
-  open();
+  await waitFor(() => changes('pool-c1-7') > n, { what: "b's removal handed to the pool" });
+  gated.open();
   await waitFor(async () => (await tableVersion(dir)) >= version + 2, { what: 'the two tables written' });
   await f.waitStatus('pool-c1-7', sameSites({ 'site-a': 'v1' }), 'the pool serving a only');
   assert.ok(records.some((r) => r.event === 'vs.pool_link_dropped' && r.sha256 === b.sha256), 'the dropped link is logged');
