@@ -13,9 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Release, Site } from '../src/model/index.ts';
 import { openSqliteStore, type Store } from '../src/store/index.ts';
-import type { FarmSnapshot } from '../src/controller/plan.ts';
 import { startReconciler } from '../src/controller/reconciler.ts';
 import { metricsRegistry } from '../src/controller/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
@@ -58,23 +56,14 @@ for (const n of SIZES.length > 0 ? SIZES : [1000]) {
 
 /** N pooled sites planned to their steady state in memory (the plan's own actions applied, every pool ready), then written. */
 async function fillSteadyFarm(store: Store, n: number): Promise<void> {
-  const now = new Date().toISOString();
-  const snap: FarmSnapshot = {
-    sites: [], releases: new Map(), assignments: [], statuses: new Map(), routes: new Map(), scales: new Map(),
-    engines: Array.from({ length: ENGINES }, (_, i) => ({ id: `e${i + 1}`, runtime: 'process' as const, capacity: { cpus: 2, memoryMb: 65536, maxVirtualServers: n + 16 }, startedAt: now })),
-  };
-  for (let i = 0; i < n; i++) {
-    const name = `site${String(i).padStart(6, '0')}`;
-    const site: Site = {
+  const count = await writeSteadyFarm(store, {
+    sites: n, engines: ENGINES, maxVirtualServers: n + 16, plan: PLAN, steps: 8,
+    site: (i, name, now) => ({
       id: `id${i}`, name, customer: `c${Math.floor(i / PER_CUSTOMER)}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 1, healthPath: '/', env: {},
       release: 'r1', createdAt: now, updatedAt: now, pooled: true,
       ...(i < AUTOSCALED ? { autoscale: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 10 } } : {}),
-    };
-    const release: Release = { id: 'r1', site: name, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: now };
-    snap.sites.push(site);
-    snap.releases.set(`${name}/r1`, release);
-  }
-  const count = await writeSteadyFarm(store, snap, PLAN, 8);
+    }),
+  });
   if (count > 0) console.log(`  note: the filled farm still plans ${count} action(s)`);
 }
 

@@ -15,9 +15,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, type Release, type Site } from '../src/model/index.ts';
+import { keys, type Site } from '../src/model/index.ts';
 import { openSqliteStore, type Store } from '../src/store/index.ts';
-import { newMemory, planReconcile, type FarmSnapshot } from '../src/controller/plan.ts';
+import { newMemory, planReconcile } from '../src/controller/plan.ts';
 import { readSnapshot, startReconciler } from '../src/controller/reconciler.ts';
 import { createFarmMirror } from '../src/controller/farm-mirror.ts';
 import { silentLogger } from '../src/lib/log.ts';
@@ -48,19 +48,11 @@ for (const n of SIZES.length > 0 ? SIZES : [100, 1000, 10_000]) {
 
 /** N sites planned to their steady state in memory (the plan's own actions applied, every server ready), then written. */
 async function fillSteadyFarm(store: Store, n: number): Promise<void> {
-  const now = new Date().toISOString();
-  const snap: FarmSnapshot = {
-    sites: [], releases: new Map(), assignments: [], statuses: new Map(), routes: new Map(),
-    engines: Array.from({ length: ENGINES }, (_, i) => ({ id: `e${i + 1}`, runtime: 'process' as const, capacity: { cpus: 2, memoryMb: 65536, maxVirtualServers: n }, startedAt: now })),
-  };
-  for (let i = 0; i < n; i++) {
-    const name = `site${String(i).padStart(6, '0')}`;
-    const site: Site = { name, customer: `c${i % 100}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 2, healthPath: '/', env: {}, release: 'r1', createdAt: now, updatedAt: now };
-    const release: Release = { id: 'r1', site: name, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: now };
-    snap.sites.push(site);
-    snap.releases.set(`${name}/r1`, release);
-  }
-  if ((await writeSteadyFarm(store, snap, PLAN, 5)) > 0) throw new Error('the filled farm is not steady');
+  const count = await writeSteadyFarm(store, {
+    sites: n, engines: ENGINES, maxVirtualServers: n, plan: PLAN, steps: 5,
+    site: (i, name, now) => ({ name, customer: `c${i % 100}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 2, healthPath: '/', env: {}, release: 'r1', createdAt: now, updatedAt: now }),
+  });
+  if (count > 0) throw new Error('the filled farm is not steady');
 }
 
 /** The mirror's snapshot after one site record changed (its watch delivers the change first). */
