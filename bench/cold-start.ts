@@ -9,7 +9,6 @@
 // readiness (start → `ready` with the default timing: what the engine reports).
 
 import { cp, mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { pino } from 'pino';
 import { createNamespaceRuntime, createSupervisor, type VsSpec } from '../src/engine/index.ts';
 import { buildRouter } from '../src/router/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
+import { routerGet } from './density/farm-api.ts';
 
 const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(process.argv[2] ?? 8);
@@ -39,7 +39,7 @@ const sink = new Writable({
 const log = pino({ level: 'info' }, sink);
 const router = buildRouter({ log: silentLogger });
 await new Promise<void>((r) => router.server.listen(0, '127.0.0.1', r));
-const routerPort = (router.server.address() as AddressInfo).port;
+const routerUrl = `http://127.0.0.1:${(router.server.address() as AddressInfo).port}`;
 const rt = createNamespaceRuntime({ runDir: path.join(base, 'run'), log, bridge: 'cbcold0', subnet: '10.217.0.0/24', removeBridge: true });
 await rt.reapOrphans();
 
@@ -59,15 +59,8 @@ function connects(host: string, port: number): Promise<boolean> {
   });
 }
 
-function get(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: routerPort, path: '/', headers: { host }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-  });
-}
+/** The status of GET / for this Host through the router (0: no answer). */
+const get = async (host: string): Promise<number> => (await routerGet(routerUrl, host, false)).status;
 
 type Row = Record<string, number>;
 

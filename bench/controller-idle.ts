@@ -13,12 +13,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, type Release, type Site, type VsStatus } from '../src/model/index.ts';
-import { openSqliteStore, type Store, type TxnOp } from '../src/store/index.ts';
-import { newMemory, planReconcile, type FarmSnapshot } from '../src/controller/plan.ts';
-import { readSnapshot, startReconciler } from '../src/controller/reconciler.ts';
+import { openSqliteStore, type Store } from '../src/store/index.ts';
+import { startReconciler } from '../src/controller/reconciler.ts';
 import { metricsRegistry } from '../src/controller/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
+import { writeSteadyFarm } from './reconcile/steady-farm.ts';
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.SECONDS ?? 10);
@@ -57,50 +56,14 @@ for (const n of SIZES.length > 0 ? SIZES : [1000]) {
 
 /** N pooled sites planned to their steady state in memory (the plan's own actions applied, every pool ready), then written. */
 async function fillSteadyFarm(store: Store, n: number): Promise<void> {
-  const now = new Date().toISOString();
-  const snap: FarmSnapshot = {
-    sites: [], releases: new Map(), assignments: [], statuses: new Map(), routes: new Map(), scales: new Map(),
-    engines: Array.from({ length: ENGINES }, (_, i) => ({ id: `e${i + 1}`, runtime: 'process' as const, capacity: { cpus: 2, memoryMb: 65536, maxVirtualServers: n + 16 }, startedAt: now })),
-  };
-  for (let i = 0; i < n; i++) {
-    const name = `site${String(i).padStart(6, '0')}`;
-    const site: Site = {
+  const count = await writeSteadyFarm(store, {
+    sites: n, engines: ENGINES, maxVirtualServers: n + 16, plan: PLAN, steps: 8,
+    site: (i, name, now) => ({
       id: `id${i}`, name, customer: `c${Math.floor(i / PER_CUSTOMER)}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 1, healthPath: '/', env: {},
       release: 'r1', createdAt: now, updatedAt: now, pooled: true,
       ...(i < AUTOSCALED ? { autoscale: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 10 } } : {}),
-    };
-    const release: Release = { id: 'r1', site: name, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: now };
-    snap.sites.push(site);
-    snap.releases.set(`${name}/r1`, release);
-  }
-  const mem = newMemory();
-  let port = 10_000;
-  for (let step = 0; step < 8; step++) {
-    const acts = planReconcile(snap, mem, { now: Date.now(), ...PLAN });
-    if (acts.create.length + acts.remove.length + acts.putRoutes.length + acts.deleteRoutes.length === 0) break;
-    const replaced = new Set(acts.create.map((a) => a.vs));
-    snap.assignments = [...snap.assignments.filter((a) => !replaced.has(a.vs)), ...acts.create];
-    for (const r of acts.putRoutes) snap.routes.set(r.site, r);
-    for (const a of acts.create) {
-      const old = snap.statuses.get(a.vs);
-      const st: VsStatus = {
-        vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.0.0.1', port: old?.port ?? port++, restarts: 0, updatedAt: now,
-        ...(a.pool ? { sites: Object.fromEntries(a.pool.sites.map((p) => [p.site, p.release])) } : {}),
-      };
-      snap.statuses.set(a.vs, st);
-    }
-  }
-  const puts: TxnOp[] = [
-    ...snap.engines.map((e) => put(keys.engine(e.id), e)),
-    ...snap.sites.map((s) => put(keys.site(s.name), s)),
-    ...[...snap.releases.values()].map((r) => put(keys.release(r.site, r.id), r)),
-    ...snap.assignments.map((a) => put(keys.assignment(a.engine, a.vs), a)),
-    ...[...snap.statuses.values()].map((s) => put(keys.vsStatus(s.engine, s.vs), s)),
-    ...[...snap.routes.values()].map((r) => put(keys.route(r.site), r)),
-  ];
-  for (let i = 0; i < puts.length; i += 500) await store.txn({ compare: [], success: puts.slice(i, i + 500) });
-  const left = planReconcile(await readSnapshot(store), newMemory(), { now: Date.now(), ...PLAN });
-  const count = left.create.length + left.remove.length + left.putRoutes.length + left.deleteRoutes.length;
+    }),
+  });
   if (count > 0) console.log(`  note: the filled farm still plans ${count} action(s)`);
 }
 
@@ -156,8 +119,4 @@ async function report(profile: Profile, file: string): Promise<void> {
   for (const [name, hits] of [...self].filter(([n]) => !n.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15)) {
     console.log(`  ${((hits / Math.max(busy, 1)) * 100).toFixed(1).padStart(5)} %  ${name}`);
   }
-}
-
-function put(key: string, value: unknown): TxnOp {
-  return { type: 'put', key, value: JSON.stringify(value) };
 }

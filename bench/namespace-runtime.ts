@@ -6,7 +6,6 @@
 // measure for both runtimes; the namespace runtime's cgroup charge is printed beside it.
 
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,13 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/lib/log.ts';
 import { createNamespaceRuntime, createProcessRuntime, type Runtime, type VsSpec } from '../src/engine/index.ts';
 import { buildRouter } from '../src/router/index.ts';
+import { routerGet } from './density/farm-api.ts';
 
 const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(process.argv[2] ?? 8);
 const base = await mkdtemp(path.join(tmpdir(), 'corral-bench-ns-'));
 const router = buildRouter({ log: silentLogger });
 await new Promise<void>((r) => router.server.listen(0, '127.0.0.1', r));
-const routerPort = (router.server.address() as AddressInfo).port;
+const routerUrl = `http://127.0.0.1:${(router.server.address() as AddressInfo).port}`;
 
 await mkdir(path.join(base, 'static'), { recursive: true });
 await writeFile(path.join(base, 'static', 'index.html'), '<h1>bench</h1>');
@@ -34,15 +34,8 @@ function spec(name: string, kind: 'static' | 'app'): VsSpec {
   };
 }
 
-function get(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: routerPort, path: '/', headers: { host }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-  });
-}
+/** The status of GET / for this Host through the router (0: no answer). */
+const get = async (host: string): Promise<number> => (await routerGet(routerUrl, host, false)).status;
 
 /** start → route published → first 200 through the router, in ms. */
 async function coldStart(rt: Runtime, name: string, kind: 'static' | 'app'): Promise<number> {

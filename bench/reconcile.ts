@@ -15,12 +15,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keys, type Release, type Site, type VsStatus } from '../src/model/index.ts';
-import { openSqliteStore, type Store, type TxnOp } from '../src/store/index.ts';
-import { newMemory, planReconcile, type FarmSnapshot } from '../src/controller/plan.ts';
+import { keys, type Site } from '../src/model/index.ts';
+import { openSqliteStore, type Store } from '../src/store/index.ts';
+import { newMemory, planReconcile } from '../src/controller/plan.ts';
 import { readSnapshot, startReconciler } from '../src/controller/reconciler.ts';
 import { createFarmMirror } from '../src/controller/farm-mirror.ts';
 import { silentLogger } from '../src/lib/log.ts';
+import { writeSteadyFarm } from './reconcile/steady-farm.ts';
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -47,41 +48,11 @@ for (const n of SIZES.length > 0 ? SIZES : [100, 1000, 10_000]) {
 
 /** N sites planned to their steady state in memory (the plan's own actions applied, every server ready), then written. */
 async function fillSteadyFarm(store: Store, n: number): Promise<void> {
-  const now = new Date().toISOString();
-  const snap: FarmSnapshot = {
-    sites: [], releases: new Map(), assignments: [], statuses: new Map(), routes: new Map(),
-    engines: Array.from({ length: ENGINES }, (_, i) => ({ id: `e${i + 1}`, runtime: 'process' as const, capacity: { cpus: 2, memoryMb: 65536, maxVirtualServers: n }, startedAt: now })),
-  };
-  for (let i = 0; i < n; i++) {
-    const name = `site${String(i).padStart(6, '0')}`;
-    const site: Site = { name, customer: `c${i % 100}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 2, healthPath: '/', env: {}, release: 'r1', createdAt: now, updatedAt: now };
-    const release: Release = { id: 'r1', site: name, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: now };
-    snap.sites.push(site);
-    snap.releases.set(`${name}/r1`, release);
-  }
-  const mem = newMemory();
-  let port = 10_000;
-  for (let step = 0; step < 5; step++) {
-    const acts = planReconcile(snap, mem, { now: Date.now(), ...PLAN });
-    if (acts.create.length + acts.remove.length + acts.putRoutes.length + acts.deleteRoutes.length === 0) break;
-    snap.assignments.push(...acts.create);
-    for (const r of acts.putRoutes) snap.routes.set(r.site, r);
-    for (const a of acts.create) {
-      const st: VsStatus = { vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.0.0.1', port: port++, restarts: 0, updatedAt: now };
-      snap.statuses.set(a.vs, st);
-    }
-  }
-  const puts: TxnOp[] = [
-    ...snap.engines.map((e) => put(keys.engine(e.id), e)),
-    ...snap.sites.map((s) => put(keys.site(s.name), s)),
-    ...[...snap.releases.values()].map((r) => put(keys.release(r.site, r.id), r)),
-    ...snap.assignments.map((a) => put(keys.assignment(a.engine, a.vs), a)),
-    ...[...snap.statuses.values()].map((s) => put(keys.vsStatus(s.engine, s.vs), s)),
-    ...[...snap.routes.values()].map((r) => put(keys.route(r.site), r)),
-  ];
-  for (let i = 0; i < puts.length; i += 500) await store.txn({ compare: [], success: puts.slice(i, i + 500) });
-  const left = planReconcile(await readSnapshot(store), newMemory(), { now: Date.now(), ...PLAN });
-  if (left.create.length + left.remove.length + left.putRoutes.length + left.deleteRoutes.length > 0) throw new Error('the filled farm is not steady');
+  const count = await writeSteadyFarm(store, {
+    sites: n, engines: ENGINES, maxVirtualServers: n, plan: PLAN, steps: 5,
+    site: (i, name, now) => ({ name, customer: `c${i % 100}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 2, healthPath: '/', env: {}, release: 'r1', createdAt: now, updatedAt: now }),
+  });
+  if (count > 0) throw new Error('the filled farm is not steady');
 }
 
 /** The mirror's snapshot after one site record changed (its watch delivers the change first). */
@@ -153,10 +124,6 @@ async function median(run: () => unknown, timed = false): Promise<number> {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)] as number;
-}
-
-function put(key: string, value: unknown): TxnOp {
-  return { type: 'put', key, value: JSON.stringify(value) };
 }
 
 function fmt(ms: number): string {

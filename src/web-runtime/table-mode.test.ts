@@ -3,16 +3,14 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { loadTable, parseTable } from './table-file.ts';
-import { watchTable, type TableWatch } from './table-watch.ts';
-import { rawRequest } from './testing.ts';
-import { buildWebServer, STATUS_KEY_HEADER } from './web-server.ts';
+import type { TableWatch } from './table-watch.ts';
+import { rawRequest, startTableServer } from './testing.ts';
+import { STATUS_KEY_HEADER } from './web-server.ts';
 
 interface Pool {
   dir: string;
@@ -35,12 +33,7 @@ async function pool(t: TestContext, releases: Record<string, string>): Promise<P
     await fs.rename(`${file}.tmp`, file);
   };
   await write(1, [{ site: 'a', release: 'v1', domains: ['a.test'], root: 'r1' }, { site: 'b', release: 'v1', domains: ['b.test'], root: 'rb' }]);
-  const table = await watchTable(file, { log: silentLogger, pollMs: 50 });
-  t.after(() => table.close());
-  const server = buildWebServer({ table, statusKey: 'k' });
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { table, port } = await startTableServer(t, file, { pollMs: 50, statusKey: 'k' });
   return {
     dir, table, port, write,
     async sites() {

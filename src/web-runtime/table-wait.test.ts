@@ -3,14 +3,12 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { silentLogger } from '../lib/log.ts';
-import { watchTable, type TableWatch } from './table-watch.ts';
-import { rawRequest } from './testing.ts';
-import { buildWebServer, STATUS_KEY_HEADER } from './web-server.ts';
+import type { TableWatch } from './table-watch.ts';
+import { rawRequest, startTableServer } from './testing.ts';
+import { STATUS_KEY_HEADER } from './web-server.ts';
 
 interface Pool {
   table: TableWatch;
@@ -31,12 +29,7 @@ async function pool(t: TestContext): Promise<Pool> {
   };
   await write(1);
   // a poll far longer than any test: only fs.watch (or reload()) can bring a new table in time
-  const table = await watchTable(file, { log: silentLogger, pollMs: 60_000 });
-  t.after(() => table.close());
-  const server = buildWebServer({ table, statusKey: 'k' });
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { table, server, port } = await startTableServer(t, file, { pollMs: 60_000, statusKey: 'k' });
   return {
     table, write,
     ask(query) {

@@ -1,5 +1,6 @@
-// Test helpers for the web runtime: temp site directories, a server on 127.0.0.1:0,
-// and a raw HTTP client that sends the path exactly as given (no URL normalisation).
+// Test helpers for the web runtime: temp site directories, a server on 127.0.0.1:0 (serving
+// given sites, or a watched table file), and a raw HTTP client that sends the path exactly as
+// given (no URL normalisation).
 
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -7,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { silentLogger } from '../lib/log.ts';
+import { watchTable, type TableWatch } from './table-watch.ts';
 import { buildWebServer } from './web-server.ts';
 
 export interface RawResponse {
@@ -30,10 +33,15 @@ export async function tempSiteDir(t: TestContext, files: Record<string, string |
 
 /** Build and listen on 127.0.0.1:0; closed after the test. Returns the port. */
 export async function startWebServer(t: TestContext, sites: { domains: string[]; root: string }[]): Promise<number> {
-  const server = buildWebServer({ sites });
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+  return listen(t, buildWebServer({ sites }));
+}
+
+/** Table mode: the table file watched (fs.watch, and a poll every `pollMs`) and served with this status key on 127.0.0.1:0; both closed after the test. */
+export async function startTableServer(t: TestContext, file: string, opts: { pollMs: number; statusKey: string }): Promise<{ table: TableWatch; server: http.Server; port: number }> {
+  const table = await watchTable(file, { log: silentLogger, pollMs: opts.pollMs });
+  t.after(() => table.close());
+  const server = buildWebServer({ table, statusKey: opts.statusKey });
+  return { table, server, port: await listen(t, server) };
 }
 
 /** One request sent as given (the path not normalised), the whole answer read. */
@@ -51,4 +59,11 @@ export function rawRequest(port: number, rawPath: string, opts: { method?: strin
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Listens on 127.0.0.1:0, closed (its connections too) after the test; returns the port. */
+async function listen(t: TestContext, server: http.Server): Promise<number> {
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
 }
