@@ -15,3 +15,4 @@ export { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './lead
 export { holdRouterBoot, startRouterPart, type RouterPart, type RouterPartOptions } from './router-part.ts';
 export type { BuiltRouter, RouterBuildOptions } from './router-boot.ts';
 export { openControllerPart, type ControllerApi, type ControllerPart, type ControllerPartOptions } from './controller-part.ts';
+export { startFarmNode, type FarmNode, type FarmNodeBase, type FarmNodeSteps } from './farm-node.ts';
