@@ -2,9 +2,9 @@
 // reconciler), one engine agent with the best runtime available, and the router,
 // all in this process; virtual servers are child process groups.
 //
-// Start order: store → admin token → controller API → reconciler → engine → router.
-// Stop order is the reverse (lib/shutdown-stack.ts, each step with a deadline), so nothing
-// serves traffic from a half-stopped farm.
+// Start order: store → admin token → controller API → reconciler → engine → router, the
+// farm node's (cluster/farm-node.ts). Stop order is the reverse (lib/shutdown-stack.ts, each
+// step with a deadline), so nothing serves traffic from a half-stopped farm.
 
 import { chmod, writeFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,7 @@ import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSetting
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
@@ -79,12 +79,6 @@ export interface FarmOptions {
   autoscale?: { stableWindowMs?: number; panicWindowMs?: number };
 
 }
-
-/**
- * The farm-folder files a backup carries: the development certificate, so HTTPS answers with
- * the same one, and the key the database passwords are sealed with.
- */
-const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;

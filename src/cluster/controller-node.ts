@@ -6,8 +6,8 @@
 // every controller shares (database-key.ts).
 //
 // Start order: store → admin token, blobs and their collector (controller-part.ts) → the
-// database server → API (listening) → registration → election.
-// Stop order is the reverse (lib/shutdown-stack.ts).
+// database server → API (listening) → registration → election, as the controller step of
+// the farm node (farm-node.ts). Stop order is the reverse (lib/shutdown-stack.ts).
 
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
@@ -24,7 +24,7 @@ import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
 import { startLeaderWork, type LeaderWork } from './leader-work.ts';
-import { openControllerPart } from './controller-part.ts';
+import { BACKUP_FILES, openControllerPart } from './controller-part.ts';
 import { startFarmNode } from './farm-node.ts';
 import type { StoreUrl } from './store-url.ts';
 
@@ -123,7 +123,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
   const fencing: { election?: LeaderElection } = {};
   // a backup through this controller fetches the blobs it lacks from its peers
   // (and dumps every database afresh, with the key that opens their passwords)
-  const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key', 'database-key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
+  const backupSource = { files: { root: dir, paths: BACKUP_FILES }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
   const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
   const { apiUrl } = await controller.startApi({
     log: log.child({ part: 'api' }),
