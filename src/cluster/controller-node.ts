@@ -23,7 +23,7 @@ import { blobPusher } from './blob-push.ts';
 import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
-import { startLeaderWork, type LeaderWork } from './leader-work.ts';
+import { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';
 import { BACKUP_FILES, openControllerPart } from './controller-part.ts';
 import { startFarmNode } from './farm-node.ts';
 import type { StoreUrl } from './store-url.ts';
@@ -139,41 +139,19 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
   const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
   stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
 
-  let leading: LeaderWork | undefined;
-  const stopLeading = async () => {
-    const work = leading;
-    leading = undefined;
-    await work?.close();
-  };
-  const election: LeaderElection = await startLeaderElection({
-    store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
-    onElected: async () => {
-      leading = await startLeaderWork({
-        store, blobs, partLog: (part) => log.child({ part }),
-        reconciler: {
-          engineLostGraceMs: opts.engineLostGraceMs ?? 0,
-          ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
-          ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-        },
-        databases,
-        replicateBlob: blobPusher({ store, self: id, token: admin.token }),
-        ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
-        ...(opts.acme ? { acme: opts.acme } : {}),
-        fence: () => fencing.election?.fence(),
-      });
+  const election = await startElection(stack, store, { id, apiUrl, opts, log, fencing, leaderWork: {
+    store, blobs, partLog: (part) => log.child({ part }),
+    reconciler: {
+      engineLostGraceMs: opts.engineLostGraceMs ?? 0,
+      ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+      ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
     },
-    // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
-    healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
-    onDemoted: stopLeading,
-  });
-  fencing.election = election;
-  // close() resigns (onDemoted stops the leader's work); destroy() walks away from the key
-  stack.push('leader election', () => election.close(), {
-    destroy: async () => {
-      election.abandon();
-      await stopLeading();
-    },
-  });
+    databases,
+    replicateBlob: blobPusher({ store, self: id, token: admin.token }),
+    ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+    ...(opts.acme ? { acme: opts.acme } : {}),
+    fence: () => fencing.election?.fence(),
+  } });
   // `corral drill` freezes the leader as if it crashed (keys.drill('controller', id)).
   const drills = await store.watch(keys.drill('controller', id), (events) => {
     for (const e of events) {
@@ -187,4 +165,43 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
     stack.push('backup schedule', () => schedule.close());
   }
   return { admin, apiUrl, db, election };
+}
+
+interface ElectionContext {
+  id: string;
+  apiUrl: string;
+  opts: ControllerNodeOptions;
+  log: Logger;
+  /** Set here once the election runs: the reconciler's writes are fenced by the key it won. */
+  fencing: { election?: LeaderElection };
+  /** What the leader's work starts with, on each election won. */
+  leaderWork: LeaderWorkOptions;
+}
+
+/** Run for leader: the leader's work started when elected and stopped when demoted. */
+async function startElection(stack: ShutdownStack, store: Store, { id, apiUrl, opts, log, fencing, leaderWork }: ElectionContext): Promise<LeaderElection> {
+  let leading: LeaderWork | undefined;
+  const stopLeading = async () => {
+    const work = leading;
+    leading = undefined;
+    await work?.close();
+  };
+  const election: LeaderElection = await startLeaderElection({
+    store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
+    onElected: async () => {
+      leading = await startLeaderWork(leaderWork);
+    },
+    // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
+    healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
+    onDemoted: stopLeading,
+  });
+  fencing.election = election;
+  // close() resigns (onDemoted stops the leader's work); destroy() walks away from the key
+  stack.push('leader election', () => election.close(), {
+    destroy: async () => {
+      election.abandon();
+      await stopLeading();
+    },
+  });
+  return election;
 }
