@@ -2,11 +2,11 @@
 // reconciler), one engine agent with the best runtime available, and the router,
 // all in this process; virtual servers are child process groups.
 //
-// Start order: store → admin token → controller API → reconciler → engine → router.
-// Stop order is the reverse (lib/shutdown-stack.ts, each step with a deadline), so nothing
-// serves traffic from a half-stopped farm.
+// Start order: store → admin token → controller API → reconciler → engine → router, the
+// farm node's (cluster/farm-node.ts). Stop order is the reverse (lib/shutdown-stack.ts, each
+// step with a deadline), so nothing serves traffic from a half-stopped farm.
 
-import { chmod, mkdir, writeFile, rename, rm } from 'node:fs/promises';
+import { chmod, writeFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../model/index.ts';
@@ -15,7 +15,7 @@ import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSetting
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { holdRouterBoot, openControllerPart, startEnginePart, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
@@ -26,7 +26,7 @@ import { farmMetricsRegistry } from './farm-metrics.ts';
 import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
-import { createShutdownStack } from '../lib/shutdown-stack.ts';
+import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 
 export interface FarmOptions {
   dir: string;
@@ -80,12 +80,6 @@ export interface FarmOptions {
 
 }
 
-/**
- * The farm-folder files a backup carries: the development certificate, so HTTPS answers with
- * the same one, and the key the database passwords are sealed with.
- */
-const BACKUP_FILES = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
-
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
 const STOP_GRACE_MS = 1_500;
 /** Beyond a step's own budget (the router's drain, the VSs' grace), before the stop goes on without it. */
@@ -119,107 +113,132 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('farm');
   const partLog = (part: string): Logger => (opts.log ? opts.log.child({ part }) : logger(part));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const stack = createShutdownStack(log);
-  const close = () => stack.close();
-  // until the router step takes them, booted workers are stopped with whatever failed
-  const routerBoot = holdRouterBoot(stack, opts.routerBoot);
-  try {
-    const store = await openSqliteStore(join(dir, 'store.db'));
-    stack.push('store', () => store.close());
-    // the store holds site TLS private keys (certificates/): owner-only, like every key file
-    for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
-    const controller = await openControllerPart(stack, store, { dir, adminToken: { replaceLost: true }, blobGcLog: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}) });
-    const { admin, blobs } = controller;
-
-    const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
-    if (db?.service) stack.push('database service', db.service.close, { deadlineMs: DATABASE_STOP_MS });
-    if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
-    const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
-
-    const backupFiles = { root: dir, paths: BACKUP_FILES };
-    if (opts.backup) {
-      // a scheduled backup dumps every database afresh, as `corral backup` does
-      const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles, ...(databases ? { databases: databases.service } : {}) }, ...opts.backup, log: partLog('backup') });
-      stack.push('backup schedule', () => schedule.close());
-    }
-
-    const engineId = opts.engineId ?? hostId('engine');
-    const engineDir = join(dir, 'engine');
-    const engineLogs = createEngineLogs(engineDir);
-    // filled at the router step; the controller asks them on each call
-    const routerParts: { siteStats?: SiteStats; metricsRegistry?: () => Registry } = {};
-    const engine: { runtime?: Runtime } = {};
-    const { apiUrl } = await controller.startApi({
-      engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
-      metrics: { registry: farmMetricsRegistry(() => routerParts.metricsRegistry?.()), open: opts.openMetrics === true },
-      consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
-      reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
-      backup: { files: backupFiles },
-      ...(databases ? { databases } : {}),
-      ...(opts.staticPools ? { staticPools: true } : {}),
-      siteStats: (site, seconds, step) => routerParts.siteStats?.series(site, seconds, step) ?? [],
-      vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
-      // One process: the controller reaches this engine's runtime directly.
-      vsExec: (v, argv, timeoutMs) => {
-        const engineRuntime = engine.runtime;
-        if (v.engine !== engineId || !engineRuntime) throw new VsNotRunningError(v.vs);
-        if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
-        return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
-      },
-    }, { port: opts.apiPort, host: opts.host });
-
-    // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
-    const leader = await startLeaderWork({
-      store, blobs, partLog,
-      reconciler: { ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) },
-      ...(databases ? { databases } : {}),
-      ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
-      ...(opts.acme ? { acme: opts.acme } : {}),
-    });
-    stack.push('leader work', () => leader.close());
-
-    const dbTarget = db?.service?.server.guestEndpoint('process');
-    const { runtime, warning: runtimeWarning } = await startEnginePart(stack, {
-      engineId, dir: engineDir, log: partLog('engine'), runtimeLog: partLog('runtime'),
-      runtime: { want: opts.runtime ?? 'auto', ...(dbTarget ? { database: dbTarget } : {}) },
-      agent: {
-        store, closeGraceMs: STOP_GRACE_MS,
-        fetchBlob: async (sha256) => blobs.path(sha256),
-        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-        ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
-      },
-      metrics: true, stopDeadlineMs: STOP_GRACE_MS + STEP_SLACK_MS,
-    });
-    engine.runtime = runtime;
-
+  const engineId = opts.engineId ?? hostId('engine');
+  // filled at the engine and router steps; the controller asks them on each call
+  const later: LaterParts = {};
+  let routerBoot: ReturnType<typeof holdRouterBoot> | undefined;
+  const node = await startFarmNode({
+    log, dir,
+    async store(stack) {
+      // until the router step takes them, booted workers are stopped with whatever failed
+      routerBoot = holdRouterBoot(stack, opts.routerBoot);
+      const store = await openSqliteStore(join(dir, 'store.db'));
+      stack.push('store', () => store.close());
+      // the store holds site TLS private keys (certificates/): owner-only, like every key file
+      for (const f of ['store.db', 'store.db-wal', 'store.db-shm']) await chmod(join(dir, f), 0o600).catch(() => undefined);
+      return store;
+    },
+    controller: ({ stack, store }) => startFarmController(stack, store, { dir, engineId, opts, log, partLog, later }),
+    async engine({ stack, store, controller: { blobs, db } }) {
+      const dbTarget = db?.service?.server.guestEndpoint('process');
+      const part = await startEnginePart(stack, {
+        engineId, dir: join(dir, 'engine'), log: partLog('engine'), runtimeLog: partLog('runtime'),
+        runtime: { want: opts.runtime ?? 'auto', ...(dbTarget ? { database: dbTarget } : {}) },
+        agent: {
+          store, closeGraceMs: STOP_GRACE_MS,
+          fetchBlob: async (sha256) => blobs.path(sha256),
+          ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+          ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+        },
+        metrics: true, stopDeadlineMs: STOP_GRACE_MS + STEP_SLACK_MS,
+      });
+      later.runtime = part.runtime;
+      return part;
+    },
     // table and certificates in, then listening; its record (GET /v1/routers, `corral drill`) last
-    const routerOpts = await farmRouterOptions(dir, opts, partLog);
-    const router = await startRouterPart(stack, store, { ...routerOpts, stopDeadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS }, routerBoot.take());
-    if (router.siteStats) routerParts.siteStats = router.siteStats;
-    routerParts.metricsRegistry = router.registry;
-    const { url: routerUrl, httpsUrl: routerHttpsUrl } = router;
+    async router({ stack, store }) {
+      const routerOpts = await farmRouterOptions(dir, opts, partLog);
+      const router = await startRouterPart(stack, store, { ...routerOpts, stopDeadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS }, routerBoot?.take());
+      if (router.siteStats) later.siteStats = router.siteStats;
+      later.metricsRegistry = router.registry;
+      return router;
+    },
+    async last({ stack, store, controller: { apiUrl }, router: { url: routerUrl } }) {
+      if (opts.onLine) {
+        const stopFeed = await watchFarmFeed(store, opts.onLine);
+        stack.push('farm feed', stopFeed);
+      }
+      await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
+      await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
+      stack.push('url files', async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
+    },
+  });
+  const { store, stack, controller: { admin, apiUrl, db }, engine: { runtime, warning: runtimeWarning }, router: { url: routerUrl, httpsUrl: routerHttpsUrl } } = node;
+  return {
+    dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(runtimeWarning ? { runtimeWarning } : {}),
+    ...(db ? { database: db.state } : {}),
+    tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
+    untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
+    close: () => stack.close(),
+  };
+}
 
-    if (opts.onLine) {
-      const stopFeed = await watchFarmFeed(store, opts.onLine);
-      stack.push('farm feed', stopFeed);
-    }
+/** What the controller reaches in parts started after it (one process): the engine's runtime, the router's figures. */
+interface LaterParts {
+  runtime?: Runtime;
+  siteStats?: SiteStats;
+  metricsRegistry?: () => Registry;
+}
 
-    await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
-    await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
-    stack.push('url files', async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
+interface FarmControllerContext {
+  dir: string;
+  engineId: string;
+  opts: FarmOptions;
+  log: Logger;
+  partLog: (part: string) => Logger;
+  later: LaterParts;
+}
 
-    return {
-      dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(runtimeWarning ? { runtimeWarning } : {}),
-      ...(db ? { database: db.state } : {}),
-      tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
-      untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
-      close,
-    };
-  } catch (err) {
-    await close();
-    throw err;
+/**
+ * The controller part and what `corral up` starts around it: the database service and the
+ * backup schedule before the API, the leader's work (the sole controller leads) after it.
+ */
+async function startFarmController(stack: ShutdownStack, store: Store, { dir, engineId, opts, log, partLog, later }: FarmControllerContext) {
+  const controller = await openControllerPart(stack, store, { dir, adminToken: { replaceLost: true }, blobGcLog: partLog('blob-gc'), ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}) });
+  const { admin, blobs } = controller;
+
+  const db = opts.databases ? await startDatabaseService(dir, store, partLog('database')) : undefined;
+  if (db?.service) stack.push('database service', db.service.close, { deadlineMs: DATABASE_STOP_MS });
+  if (db && 'unavailable' in db.state) log.warn({ event: 'database.unavailable' }, db.state.unavailable);
+  const databases = db?.service ? { service: db.service.admin, secrets: await openDatabaseSecrets(dir) } : undefined;
+
+  const backupFiles = { root: dir, paths: BACKUP_FILES };
+  if (opts.backup) {
+    // a scheduled backup dumps every database afresh, as `corral backup` does
+    const schedule = startBackupSchedule({ source: { store, blobs, files: backupFiles, ...(databases ? { databases: databases.service } : {}) }, ...opts.backup, log: partLog('backup') });
+    stack.push('backup schedule', () => schedule.close());
   }
+
+  const engineLogs = createEngineLogs(join(dir, 'engine'));
+  const { apiUrl } = await controller.startApi({
+    engineLogs, routerLogs: createRouterLogs(routerLogDir(dir)), log: partLog('controller'),
+    metrics: { registry: farmMetricsRegistry(() => later.metricsRegistry?.()), open: opts.openMetrics === true },
+    consoleDir: opts.consoleDir ?? DEFAULT_CONSOLE_DIR,
+    reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
+    backup: { files: backupFiles },
+    ...(databases ? { databases } : {}),
+    ...(opts.staticPools ? { staticPools: true } : {}),
+    siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
+    vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
+    // One process: the controller reaches this engine's runtime directly.
+    vsExec: (v, argv, timeoutMs) => {
+      const engineRuntime = later.runtime;
+      if (v.engine !== engineId || !engineRuntime) throw new VsNotRunningError(v.vs);
+      if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
+      return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
+    },
+  }, { port: opts.apiPort, host: opts.host });
+
+  // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)
+  const leader = await startLeaderWork({
+    store, blobs, partLog,
+    reconciler: { ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}), ...(opts.autoscale ? { autoscale: opts.autoscale } : {}) },
+    ...(databases ? { databases } : {}),
+    ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+    ...(opts.acme ? { acme: opts.acme } : {}),
+  });
+  stack.push('leader work', () => leader.close());
+  return { admin, blobs, apiUrl, db };
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {

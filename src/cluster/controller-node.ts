@@ -6,17 +6,16 @@
 // every controller shares (database-key.ts).
 //
 // Start order: store → admin token, blobs and their collector (controller-part.ts) → the
-// database server → API (listening) → registration → election.
-// Stop order is the reverse (lib/shutdown-stack.ts).
+// database server → API (listening) → registration → election, as the controller step of
+// the farm node (farm-node.ts). Stop order is the reverse (lib/shutdown-stack.ts).
 
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { hostNamesOf, leaderMetrics, metricsRegistry, startBackupSchedule, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
-import { createShutdownStack } from '../lib/shutdown-stack.ts';
+import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { keys, parseDrillFault } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { blobPuller } from './blob-pull.ts';
@@ -24,8 +23,9 @@ import { blobPusher } from './blob-push.ts';
 import { openFarmDatabaseKey } from './database-key.ts';
 import { startClusterDbServer, type ClusterDbServer } from './db-server.ts';
 import { register } from './registration.ts';
-import { startLeaderWork, type LeaderWork } from './leader-work.ts';
-import { openControllerPart } from './controller-part.ts';
+import { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';
+import { BACKUP_FILES, openControllerPart } from './controller-part.ts';
+import { startFarmNode } from './farm-node.ts';
 import type { StoreUrl } from './store-url.ts';
 
 /** A leader whose reconcile passes have all failed for this long releases leadership. */
@@ -85,102 +85,123 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('controller');
   const id = opts.id ?? `${hostId('controller', 30)}-${process.pid}`;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   // destroy(): as on a crash, leases are abandoned (they expire), nothing is revoked
-  const stack = createShutdownStack(log);
-  const close = () => stack.close();
-  try {
-    const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
-    stack.push('store', () => store.close());
-    const controller = await openControllerPart(stack, store, {
-      dir, blobGcLog: log.child({ part: 'blob-gc' }),
-      ...(opts.adminTokenFile !== undefined ? { adminToken: { from: opts.adminTokenFile } } : {}),
-      ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}),
-    });
-    const { admin, blobs } = controller;
-    const db = await startClusterDbServer(store);
-    stack.push('database server', () => db.close());
-    const dbAdmin = createDbAdmin(db);
-    stack.push('database admin', () => dbAdmin.close());
-    const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
-    // The reconciler's writes are fenced by the leader key this controller won.
-    const fencing: { election?: LeaderElection } = {};
-    // a backup through this controller fetches the blobs it lacks from its peers
-    // (and dumps every database afresh, with the key that opens their passwords)
-    const backupSource = { files: { root: dir, paths: ['tls/dev.crt', 'tls/dev.key', 'database-key'] }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
-    const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
-    const { apiUrl } = await controller.startApi({
-      log: log.child({ part: 'api' }),
-      reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
-      replicateBlob: blobPusher({ store, self: id, token: admin.token }),
-      cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
-      metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
-      backup: backupSource,
-      databases,
-      ...(opts.staticPools ? { staticPools: true } : {}),
-    }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
-
-    const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
-    stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
-
-    let leading: LeaderWork | undefined;
-    const stopLeading = async () => {
-      const work = leading;
-      leading = undefined;
-      await work?.close();
-    };
-    const election: LeaderElection = await startLeaderElection({
-      store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
-      onElected: async () => {
-        leading = await startLeaderWork({
-          store, blobs, partLog: (part) => log.child({ part }),
-          reconciler: {
-            engineLostGraceMs: opts.engineLostGraceMs ?? 0,
-            ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
-            ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
-          },
-          databases,
-          replicateBlob: blobPusher({ store, self: id, token: admin.token }),
-          ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
-          ...(opts.acme ? { acme: opts.acme } : {}),
-          fence: () => fencing.election?.fence(),
-        });
-      },
-      // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
-      healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
-      onDemoted: stopLeading,
-    });
-    fencing.election = election;
-    // close() resigns (onDemoted stops the leader's work); destroy() walks away from the key
-    stack.push('leader election', () => election.close(), {
-      destroy: async () => {
-        election.abandon();
-        await stopLeading();
-      },
-    });
-    // `corral drill` freezes the leader as if it crashed (keys.drill('controller', id)).
-    const drills = await store.watch(keys.drill('controller', id), (events) => {
-      for (const e of events) {
-        const f = e.type === 'put' ? parseDrillFault(e.kv.value) : undefined;
-        if (f?.fault === 'freeze') election.freeze(f.durationMs);
-      }
-    });
-    stack.push('drills', () => drills.close());
-    if (opts.backup) {
-      const schedule = startBackupSchedule({ source: { store, blobs, ...backupSource }, ...opts.backup, log: log.child({ part: 'backup' }), active: () => election.isLeader });
-      stack.push('backup schedule', () => schedule.close());
-    }
-    return {
-      id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store, db,
-      get isLeader() {
-        return election.isLeader;
-      },
-      close,
-      destroy: () => stack.destroy(),
-    };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  const node = await startFarmNode({
+    log, dir,
+    async store(stack) {
+      const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
+      stack.push('store', () => store.close());
+      return store;
+    },
+    controller: ({ stack, store }) => startController(stack, store, id, dir, opts, log),
+  });
+  const { admin, apiUrl, db, election } = node.controller;
+  return {
+    id, apiUrl, adminToken: admin.token, tokenFile: join(dir, 'admin-token'), store: node.store, db,
+    get isLeader() {
+      return election.isLeader;
+    },
+    close: () => node.stack.close(),
+    destroy: () => node.stack.destroy(),
+  };
 }
 
+/** The controller part and what this role starts around it: the database server, registration, election, drills, backups. */
+async function startController(stack: ShutdownStack, store: Store, id: string, dir: string, opts: ControllerNodeOptions, log: Logger): Promise<{ admin: { token: string }; apiUrl: string; db: ClusterDbServer; election: LeaderElection }> {
+  const controller = await openControllerPart(stack, store, {
+    dir, blobGcLog: log.child({ part: 'blob-gc' }),
+    ...(opts.adminTokenFile !== undefined ? { adminToken: { from: opts.adminTokenFile } } : {}),
+    ...(opts.blobGraceMs !== undefined ? { blobGraceMs: opts.blobGraceMs } : {}),
+  });
+  const { admin, blobs } = controller;
+  const db = await startClusterDbServer(store);
+  stack.push('database server', () => db.close());
+  const dbAdmin = createDbAdmin(db);
+  stack.push('database admin', () => dbAdmin.close());
+  const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
+  // The reconciler's writes are fenced by the leader key this controller won.
+  const fencing: { election?: LeaderElection } = {};
+  // a backup through this controller fetches the blobs it lacks from its peers
+  // (and dumps every database afresh, with the key that opens their passwords)
+  const backupSource = { files: { root: dir, paths: BACKUP_FILES }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
+  const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
+  const { apiUrl } = await controller.startApi({
+    log: log.child({ part: 'api' }),
+    reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
+    replicateBlob: blobPusher({ store, self: id, token: admin.token }),
+    cluster: { store: { kind: 'etcd', endpoints: opts.store.endpoints, ...(opts.store.namespace ? { namespace: opts.store.namespace } : {}) }, controllers },
+    metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
+    backup: backupSource,
+    databases,
+    ...(opts.staticPools ? { staticPools: true } : {}),
+  }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
+
+  const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);
+  stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
+
+  const election = await startElection(stack, store, { id, apiUrl, opts, log, fencing, leaderWork: {
+    store, blobs, partLog: (part) => log.child({ part }),
+    reconciler: {
+      engineLostGraceMs: opts.engineLostGraceMs ?? 0,
+      ...(opts.drainDelayMs !== undefined ? { drainDelayMs: opts.drainDelayMs } : {}),
+      ...(opts.autoscale ? { autoscale: opts.autoscale } : {}),
+    },
+    databases,
+    replicateBlob: blobPusher({ store, self: id, token: admin.token }),
+    ...(opts.databaseUpkeepMs !== undefined ? { upkeepMs: opts.databaseUpkeepMs } : {}),
+    ...(opts.acme ? { acme: opts.acme } : {}),
+    fence: () => fencing.election?.fence(),
+  } });
+  // `corral drill` freezes the leader as if it crashed (keys.drill('controller', id)).
+  const drills = await store.watch(keys.drill('controller', id), (events) => {
+    for (const e of events) {
+      const f = e.type === 'put' ? parseDrillFault(e.kv.value) : undefined;
+      if (f?.fault === 'freeze') election.freeze(f.durationMs);
+    }
+  });
+  stack.push('drills', () => drills.close());
+  if (opts.backup) {
+    const schedule = startBackupSchedule({ source: { store, blobs, ...backupSource }, ...opts.backup, log: log.child({ part: 'backup' }), active: () => election.isLeader });
+    stack.push('backup schedule', () => schedule.close());
+  }
+  return { admin, apiUrl, db, election };
+}
+
+interface ElectionContext {
+  id: string;
+  apiUrl: string;
+  opts: ControllerNodeOptions;
+  log: Logger;
+  /** Set here once the election runs: the reconciler's writes are fenced by the key it won. */
+  fencing: { election?: LeaderElection };
+  /** What the leader's work starts with, on each election won. */
+  leaderWork: LeaderWorkOptions;
+}
+
+/** Run for leader: the leader's work started when elected and stopped when demoted. */
+async function startElection(stack: ShutdownStack, store: Store, { id, apiUrl, opts, log, fencing, leaderWork }: ElectionContext): Promise<LeaderElection> {
+  let leading: LeaderWork | undefined;
+  const stopLeading = async () => {
+    const work = leading;
+    leading = undefined;
+    await work?.close();
+  };
+  const election: LeaderElection = await startLeaderElection({
+    store, id, url: apiUrl, ttlSeconds: opts.leaderTtlSeconds ?? 6, log,
+    onElected: async () => {
+      leading = await startLeaderWork(leaderWork);
+    },
+    // A leader whose reconciler is gone or keeps failing cannot act: it hands the key over.
+    healthy: () => leading !== undefined && leading.reconciler.failingForMs() < RECONCILER_FAILING_MAX_MS,
+    onDemoted: stopLeading,
+  });
+  fencing.election = election;
+  // close() resigns (onDemoted stops the leader's work); destroy() walks away from the key
+  stack.push('leader election', () => election.close(), {
+    destroy: async () => {
+      election.abandon();
+      await stopLeading();
+    },
+  });
+  return election;
+}

@@ -14,6 +14,13 @@ import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { urlHost } from '../lib/url-host.ts';
 import type { Store } from '../store/index.ts';
 
+/**
+ * The controller folder's files a farm backup carries, in every mode: the development
+ * certificate, so HTTPS answers with the same one, and the key the database passwords are
+ * sealed with.
+ */
+export const BACKUP_FILES: readonly string[] = ['tls/dev.crt', 'tls/dev.key', 'database-key'];
+
 export interface ControllerPartOptions {
   /** The controller's folder: admin-token, blobs/. */
   dir: string;

@@ -24,15 +24,16 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GUEST_DB_PORT, metricsRegistry, type AddressPool, type EngineAgent, type RuntimeChoice } from '../engine/index.ts';
-import { startEnginePart } from './engine-part.ts';
+import { startEnginePart, type EnginePart } from './engine-part.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
-import { createShutdownStack } from '../lib/shutdown-stack.ts';
+import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
 import { startEngineDb, type EngineDb, type EngineDbOptions } from './db-engine.ts';
-import { joinFarm } from './join.ts';
+import { startFarmNode } from './farm-node.ts';
+import { joinFarm, type JoinAnswer } from './join.ts';
 import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
 
 export interface EngineNodeOptions {
@@ -80,69 +81,77 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   const id = opts.id ?? hostId('engine');
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('engine', { engine: id });
-  const joined = await joinFarm(opts.join, opts.token, 'engine', id);
-  const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+  let joined: JoinAnswer | undefined;
   // destroy(): a host loss — VSs and the database member killed, the lease left to expire
-  const stack = createShutdownStack(log);
-  stack.push('store', () => store.close());
+  const node = await startFarmNode({
+    log, onFailure: 'destroy',
+    async store(stack) {
+      joined = await joinFarm(opts.join, opts.token, 'engine', id);
+      const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+      stack.push('store', () => store.close());
+      return store;
+    },
+    engine: ({ stack, store }) => startEngine(stack, store, joined!, id, dir, opts, log),
+  });
+  const { db, metrics, part: { agent, runtime, warning } } = node.engine;
+  return {
+    id, agent, store: node.store, runtime: runtime.name,
+    ...(warning ? { runtimeWarning: warning } : {}),
+    ...(metrics ? { metricsUrl: metrics.url } : {}),
+    ...(db ? { db } : {}),
+    close: () => node.stack.close(),
+    destroy: () => node.stack.destroy(),
+  };
+}
+
+/** The engine part and what this role starts around it: the blob sources, its /metrics listener, the database member or forwarder. */
+async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswer, id: string, dir: string, opts: EngineNodeOptions, log: Logger): Promise<{ part: EnginePart; db?: EngineDb; metrics?: { url: string } }> {
   let controllers = joined.controllers;
-  try {
-    // The blob sources follow the controllers' registrations.
-    const refresh = async () => {
-      const { kvs } = await store.range(keys.controllers);
-      if (kvs.length > 0) controllers = kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
-    };
-    await refresh();
-    const watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
-    stack.push('controllers watch', () => watcher.close());
-    // before the agent starts: a taken port fails the start with nothing to undo but this
-    const metrics = opts.metrics ? await startMetricsServer(metricsRegistry, opts.metrics, log) : undefined;
-    if (metrics) stack.push('metrics listener', () => metrics.close());
-    let db: EngineDb | undefined;
-    if (opts.db) {
-      const engineDb = await startEngineDb(opts.db, {
-        store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
-        engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost: '127.0.0.1', log: log.child({ part: 'db' }),
-      });
-      db = engineDb;
-      // after the VSs (the runtime's database target is its forwarder); close hands a primary over
-      stack.push('database', () => engineDb.close(), { destroy: () => engineDb.destroy(), deadlineMs: DATABASE_STOP_MS });
-    }
-    const dbTarget = db?.forwarder();
-    const { agent, runtime, warning } = await startEnginePart(stack, {
-      engineId: id, dir, log,
-      runtime: {
-        want: opts.runtime ?? 'auto',
-        ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
-        ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
-        ...(dbTarget ? { database: dbTarget } : {}),
-      },
-      ...(opts.address ? { publishAddress: opts.address } : {}),
-      agent: {
-        store,
-        fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
-        // the unpacked release is what runs; a new replica after a prune fetches it again
-        dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
-        leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
-        ...(opts.capacity ? { capacity: opts.capacity } : {}),
-        ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-      },
-      metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
+  // The blob sources follow the controllers' registrations.
+  const refresh = async () => {
+    const { kvs } = await store.range(keys.controllers);
+    if (kvs.length > 0) controllers = kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
+  };
+  await refresh();
+  const watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
+  stack.push('controllers watch', () => watcher.close());
+  // before the agent starts: a taken port fails the start with nothing to undo but this
+  const metrics = opts.metrics ? await startMetricsServer(metricsRegistry, opts.metrics, log) : undefined;
+  if (metrics) stack.push('metrics listener', () => metrics.close());
+  let db: EngineDb | undefined;
+  if (opts.db) {
+    const engineDb = await startEngineDb(opts.db, {
+      store, etcd: { endpoints: joined.store.endpoints, namespace: joined.store.namespace ?? '' },
+      engineId: id, dir, address: opts.address ?? '127.0.0.1', guestHost: '127.0.0.1', log: log.child({ part: 'db' }),
     });
-    // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
-    if (dbTarget && runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
-    return {
-      id, agent, store, runtime: runtime.name,
-      ...(warning ? { runtimeWarning: warning } : {}),
-      ...(metrics ? { metricsUrl: metrics.url } : {}),
-      ...(db ? { db } : {}),
-      close: () => stack.close(),
-      destroy: () => stack.destroy(),
-    };
-  } catch (err) {
-    await stack.destroy();
-    throw err;
+    db = engineDb;
+    // after the VSs (the runtime's database target is its forwarder); close hands a primary over
+    stack.push('database', () => engineDb.close(), { destroy: () => engineDb.destroy(), deadlineMs: DATABASE_STOP_MS });
   }
+  const dbTarget = db?.forwarder();
+  const part = await startEnginePart(stack, {
+    engineId: id, dir, log,
+    runtime: {
+      want: opts.runtime ?? 'auto',
+      ...(opts.bridge ? { bridge: opts.bridge } : {}), ...(opts.subnet ? { subnet: opts.subnet } : {}),
+      ...(opts.address ? { processAddresses: fixedAddress(opts.address) } : {}),
+      ...(dbTarget ? { database: dbTarget } : {}),
+    },
+    ...(opts.address ? { publishAddress: opts.address } : {}),
+    agent: {
+      store,
+      fetchBlob: httpBlobFetcher({ dir: join(dir, 'blobs'), token: joined.token, controllers: () => controllers }),
+      // the unpacked release is what runs; a new replica after a prune fetches it again
+      dropBlob: (sha256) => rm(join(dir, 'blobs', `${sha256}.tar.gz`), { force: true }),
+      leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
+      ...(opts.capacity ? { capacity: opts.capacity } : {}),
+      ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+    },
+    metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
+  });
+  // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
+  if (dbTarget && part.runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
+  return { part, ...(db ? { db } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** The agent's close: its VSs' grace (10 s by default, engine/agent.ts) and their SIGKILL. */

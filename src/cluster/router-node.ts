@@ -10,8 +10,8 @@
 
 import type { CertificatePem, Router, RouterOptions } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
-import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
+import { startFarmNode } from './farm-node.ts';
 import { joinFarm } from './join.ts';
 import { bootRouterWorkers, nodeRouterBuild, type BuiltRouter } from './router-boot.ts';
 import { holdRouterBoot, startRouterPart } from './router-part.ts';
@@ -60,26 +60,28 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
   const build = nodeRouterBuild(opts);
   // The store closes last and the router drains before it; workers load their code while
   // this process joins the farm and opens the store. destroy() cuts open connections at once.
-  const stack = createShutdownStack(log);
-  const boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
-  let store: Store | undefined;
-  stack.push('store', () => store?.close());
-  try {
-    const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
-    store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
-    const part = await startRouterPart(stack, store, {
+  let boot: ReturnType<typeof holdRouterBoot> | undefined;
+  const node = await startFarmNode({
+    log, onFailure: 'destroy',
+    async store(stack) {
+      boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
+      const opened: { store?: Store } = {};
+      stack.push('store', () => opened.store?.close());
+      const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
+      opened.store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+      return opened.store;
+    },
+    router: ({ stack, store }) => startRouterPart(stack, store, {
       ...build, id: opts.id, log, liveEndpoints: true, leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
       ...(opts.metrics ? { metricsListen: opts.metrics } : {}),
-    }, boot.take());
-    return {
-      url: part.url, store,
-      ...(part.httpsUrl ? { httpsUrl: part.httpsUrl } : {}),
-      ...(part.router ? { router: part.router } : {}),
-      ...(part.metricsUrl ? { metricsUrl: part.metricsUrl } : {}),
-      close: () => stack.close(),
-    };
-  } catch (err) {
-    await stack.destroy();
-    throw err;
-  }
+    }, boot?.take()),
+  });
+  const { router: part, store, stack } = node;
+  return {
+    url: part.url, store,
+    ...(part.httpsUrl ? { httpsUrl: part.httpsUrl } : {}),
+    ...(part.router ? { router: part.router } : {}),
+    ...(part.metricsUrl ? { metricsUrl: part.metricsUrl } : {}),
+    close: () => stack.close(),
+  };
 }

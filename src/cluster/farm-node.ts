@@ -1,0 +1,65 @@
+// One node of the farm, whatever its mode: `corral up` (every part in one process, on
+// SQLite) and the cluster roles (`corral controller`, `corral engine`, `corral router`: one
+// part each, on etcd). It starts the parts in the farm's one order on one shutdown stack
+// (lib/shutdown-stack.ts), so the stop is always the reverse:
+//
+//   store → controller → engine → router → the mode's last pieces
+//
+// Each mode passes the steps it runs (a role only its own part, as docs/architecture.md
+// "Assembly" tabulates); each step starts its part with the mode's options and pushes the
+// part's steps onto the stack. A step that throws unwinds what has started: close() by
+// default, destroy() where the mode asks (a role that joined leaves its leases to expire).
+//
+// Light on purpose: it loads no part, so the router role (router-role.ts) stays free of
+// controller, engine and database code.
+
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '../lib/log.ts';
+import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
+import type { Store } from '../store/index.ts';
+
+/** What every step gets: the one stack and the opened store. */
+export interface FarmNodeBase {
+  stack: ShutdownStack;
+  store: Store;
+}
+
+export interface FarmNodeSteps<C, E, R, L> {
+  /** The stack's logger (its `shutdown.*` events). */
+  log: Logger;
+  /** The node's folder, made (owner-only) before anything starts. */
+  dir?: string;
+  /** Open the store and push its close (the stop's last step); also hold what must come before it (router workers already booting). */
+  store(stack: ShutdownStack): Promise<Store>;
+  controller?(node: FarmNodeBase): Promise<C>;
+  engine?(node: FarmNodeBase & { controller: C }): Promise<E>;
+  router?(node: FarmNodeBase & { controller: C; engine: E }): Promise<R>;
+  /** What the mode starts once its parts are up (`corral up`: its feed and URL files). */
+  last?(node: FarmNodeBase & { controller: C; engine: E; router: R }): Promise<L>;
+  /** How a failed start unwinds: `close` (default) or `destroy`, as on a crash. */
+  onFailure?: 'close' | 'destroy';
+}
+
+/** Each step's result (undefined for a step the mode does not run) and the stack its close() and destroy() unwind. */
+export interface FarmNode<C, E, R, L> extends FarmNodeBase {
+  controller: C;
+  engine: E;
+  router: R;
+  last: L;
+}
+
+export async function startFarmNode<C = undefined, E = undefined, R = undefined, L = undefined>(s: FarmNodeSteps<C, E, R, L>): Promise<FarmNode<C, E, R, L>> {
+  if (s.dir !== undefined) await mkdir(s.dir, { recursive: true, mode: 0o700 });
+  const stack = createShutdownStack(s.log);
+  try {
+    const base = { stack, store: await s.store(stack) };
+    const controller = (await s.controller?.(base)) as C;
+    const engine = (await s.engine?.({ ...base, controller })) as E;
+    const router = (await s.router?.({ ...base, controller, engine })) as R;
+    const last = (await s.last?.({ ...base, controller, engine, router })) as L;
+    return { ...base, controller, engine, router, last };
+  } catch (err) {
+    await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());
+    throw err;
+  }
+}
