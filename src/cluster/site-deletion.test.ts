@@ -28,12 +28,16 @@ describe('deleting a site on a farm on etcd', { skip, timeout: 120_000 }, () => 
   const startEngine = async (id: string) =>
     engines.set(id, await startEngineNode({ join: live().join(','), token: joinToken, id, dir: join(root, id), runtime: 'process', leaseTtlSeconds: 2, log: silentLogger }));
 
+  // A peer's copy arrives before the release record naming it: the grace keeps it meanwhile
+  // (with none, a collector pass of c2 in between would take it, as a loaded machine showed)
+  const BLOB_GRACE_MS = 3_000;
+
   before(async () => {
     etcd = await startEtcdCluster({ members: 1 });
     const store = { endpoints: etcd.endpoints, namespace: '/farm' };
     for (const id of ['c1', 'c2']) {
       const adminTokenFile = controllers[0]?.tokenFile; // the first controller's admin token
-      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 200, blobGraceMs: 0, ...(adminTokenFile ? { adminTokenFile } : {}) }));
+      controllers.push(await startControllerNode({ store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, drainDelayMs: 200, blobGraceMs: BLOB_GRACE_MS, ...(adminTokenFile ? { adminTokenFile } : {}) }));
     }
     admin = apiOf(live, controllers[0]!.adminToken);
     joinToken = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: 'test' })).json.token;
@@ -71,7 +75,7 @@ describe('deleting a site on a farm on etcd', { skip, timeout: 120_000 }, () => 
 
     const gone = (e: string) => ls(join(root, e, 'data')).length === 0 && ls(join(root, e, 'releases')).length === 0 && ls(join(root, e, 'logs')).length === 0;
     await waitFor(() => gone('e1'), { what: 'e1 swept after the delete', timeoutMs: 20_000 });
-    await waitFor(() => ['c1', 'c2'].every((c) => ls(join(root, c, 'blobs', 'sha256')).length === 0), { what: 'both controllers collected the blob' });
+    await waitFor(() => ['c1', 'c2'].every((c) => ls(join(root, c, 'blobs', 'sha256')).length === 0), { what: 'both controllers collected the blob', timeoutMs: BLOB_GRACE_MS + 15_000 });
     assert.deepEqual(ls(join(root, 'e2', 'data')), [id], 'e2, down, still has it');
 
     await startEngine('e2');
