@@ -118,7 +118,8 @@ describe('farm backup and restore with corral up', () => {
       for (const f of await readdir(scheduled).catch(() => [])) if (/^farm-.*\.tar\.gz$/.test(f)) seen.add(f);
       return seen.size >= 3;
     }, { timeoutMs: 30_000, what: 'three scheduled backups' });
-    assert.ok((await readdir(scheduled)).filter((f) => /^farm-.*\.tar\.gz$/.test(f)).length <= 2, 'older backups pruned');
+    // each new backup is written, then the oldest pruned: poll past the moment between the two
+    await waitFor(async () => (await readdir(scheduled)).filter((f) => /^farm-.*\.tar\.gz$/.test(f)).length <= 2, { timeoutMs: 10_000, what: 'older backups pruned: the newest two kept' });
   });
 
   /** The fingerprint of the certificate the farm's HTTPS listener presents for `servername`. */

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { keys, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
+import { keys, readRoute, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 
 export const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1024, maxVirtualServers: 20 }, startedAt: '' };
@@ -21,7 +21,7 @@ export async function assignments(store: Store, name: string): Promise<Assignmen
 
 export async function route(store: Store, name: string): Promise<Route | undefined> {
   const kv = await store.get(keys.route(name));
-  return kv && (JSON.parse(kv.value) as Route);
+  return kv ? readRoute(kv.value).route : undefined;
 }
 
 /** Each server of the site reports ready, as its engine would. */

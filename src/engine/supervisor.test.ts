@@ -188,7 +188,8 @@ test('while starting, checks come every 10 ms for startupFastMs: ready within a 
   // 10 ms apart: about 30 checks in the first 300 ms (timers slip on a busy machine: at least 10)
   const fast = await series(1_000);
   assert.ok(fast >= 10, `${fast} checks in the first 300 ms, want ≥ 10`);
-  // without the fast window: 10, 20, 40, 80, 100 … ms apart, 6 checks at most before 300 ms
+  // without the fast window: 10, 20, 40, 80, 100 … ms apart, 7 checks to pass the 300 ms mark (one or two more
+  // where a loaded machine delays the ready transition), far fewer than the fast window's
   const doubling = await series(0);
-  assert.ok(doubling <= 7, `${doubling} checks, want ≤ 7 (doubling cadence)`);
+  assert.ok(doubling <= 9 && doubling < fast, `${doubling} checks, want ≤ 9 and fewer than the fast window's ${fast} (doubling cadence)`);
 });
