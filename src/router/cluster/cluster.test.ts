@@ -135,3 +135,24 @@ test("a worker's young generation is capped unless the operator's own flag says 
   assert.deepEqual(js(workerExecArgv(['--max_semi_space_size', '8'], '')), ['--max_semi_space_size', '8']);
   assert.deepEqual(js(workerExecArgv([], '--max-old-space-size=100 --max-semi-space-size=16')), []);
 });
+
+test('a worker that exits while the primary writes to it never takes the primary down (EPIPE goes nowhere)', async (t) => {
+  const a = await startBackend(t, 'a');
+  const errors: unknown[] = [];
+  const onError = (err: unknown) => void errors.push(err);
+  process.on('uncaughtException', onError);
+  t.after(() => process.off('uncaughtException', onError));
+  const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [a])] });
+  assert.equal((await get(rc.port, 's.test')).body, 'a');
+  const workers = Object.values(cluster.workers ?? {}).map((w) => w!);
+  for (const w of workers) w.process.kill('SIGKILL');
+  // writes to channels whose other end is gone, before the primary has seen them close
+  for (let i = 0; i < 200 && workers.some((w) => w.isConnected()); i++) {
+    rc.setRoutes([route('s', ['s.test'], [a])]);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await rc.close(1_000);
+  // any EPIPE would have surfaced by the next turns of the loop
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(errors.map(String), []);
+});

@@ -111,7 +111,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     type: 'start', options: opts.router ?? {}, listen: opts.listen, ...(opts.httpsListen ? { httpsListen: opts.httpsListen } : {}), routes: [...routes.values()], certificates,
   });
   const broadcast = (m: PrimaryMessage) => {
-    for (const w of live) if (w.isConnected()) w.send(m);
+    for (const w of live) sendTo(w, m);
   };
 
   const fork = (): { booted: Promise<void>; listening: Promise<void> } => {
@@ -119,7 +119,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     const listening = deferred();
     const w = cluster.fork({ CORRAL_ROUTER_WORKER: '1' });
     live.add(w);
-    const send = (m: PrimaryMessage) => w.isConnected() && w.send(m);
+    const send = (m: PrimaryMessage) => sendTo(w, m);
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') {
         ready.add(w);
@@ -182,7 +182,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     listen: () =>
       (listened ??= (async () => {
         listenAsked = true;
-        for (const w of live) if (ready.has(w) && w.isConnected()) w.send(startMessage());
+        for (const w of live) if (ready.has(w)) sendTo(w, startMessage());
         try {
           await Promise.all(first.map((f) => f.listening));
         } catch (err) {
@@ -229,13 +229,27 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
                 clearTimeout(timer);
                 resolve();
               });
-              if (w.isConnected() && ready.has(w)) w.send({ type: 'close', drainMs } satisfies PrimaryMessage);
-              else w.process.kill('SIGKILL'); // not started yet: nothing to drain
+              // not started yet, or its channel already gone (it is exiting): nothing to drain
+              if (!ready.has(w) || !sendTo(w, { type: 'close', drainMs }, () => w.process.kill('SIGKILL'))) w.process.kill('SIGKILL');
             }),
         ),
       );
     },
   };
+}
+
+/**
+ * Sends m to a worker whose channel is open; false if it is not. A worker can exit between
+ * the check and the write (its port was taken, it crashed): the write's EPIPE then goes to
+ * `failed` (the exit handlers deal with the worker), never to an unhandled 'error' event
+ * that would take the primary down.
+ */
+function sendTo(w: Worker, m: PrimaryMessage, failed: () => void = () => {}): boolean {
+  if (!w.isConnected()) return false;
+  w.send(m, undefined, (err) => {
+    if (err) failed();
+  });
+  return true;
 }
 
 /**
