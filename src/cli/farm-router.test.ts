@@ -3,19 +3,16 @@
 // a short wait answers a held request 503 ROUTER_WAKE_TIMEOUT well before the router's
 // default 10 s. A real SQLite store holds the idle route; requests go over loopback.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { keys, type Route, type RouterRecord } from '../model/index.ts';
-import { openSqliteStore, type Store } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { CliError } from './errors.ts';
 import { wakeQueueSettings, type WakeQueueFlags } from './commands/wake-queue-flags.ts';
-import { createShutdownStack } from '../lib/shutdown-stack.ts';
 import { startRouterPart } from '../cluster/index.ts';
+import { stackOverStore } from '../cluster/testing.ts';
 import { farmRouterOptions } from './farm-router.ts';
 
 const HOST = 'idle.test';
@@ -55,12 +52,7 @@ interface FarmRouter {
 
 /** The farm's router part as farm.ts starts it, on one shutdown stack with the store beneath. */
 async function farmWithIdleSite(t: TestContext, workers: number, flags: WakeQueueFlags): Promise<{ store: Store; router: FarmRouter }> {
-  const dir = await mkdtemp(join(tmpdir(), 'corral-farm-router-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const stack = createShutdownStack(silentLogger);
-  t.after(() => stack.close());
-  const store = await openSqliteStore(join(dir, 'store.db'));
-  stack.push('store', () => store.close());
+  const { dir, stack, store } = await stackOverStore(t, 'corral-farm-router-');
   const route: Route = { site: 'idle', domains: [HOST], endpoints: [], updatedAt: '', idle: true };
   await store.put(keys.route('idle'), JSON.stringify(route));
   const part = await startRouterPart(stack, store, await farmRouterOptions(dir, { httpPort: 0, host: '127.0.0.1', routerWorkers: workers, wake: wakeQueueSettings(flags), log: silentLogger }));

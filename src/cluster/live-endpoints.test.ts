@@ -2,18 +2,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { keys, type Route, type VsStatus } from '../model/index.ts';
-import { openSqliteStore } from '../store/index.ts';
+import { openSqliteStore, type Store } from '../store/index.ts';
 import { liveEndpoints } from './live-endpoints.ts';
 
-test('drops endpoints whose status is not ready or whose engine is gone, never emptying a route', async (t) => {
+/** A SQLite store in a temp folder, both gone when the test ends. */
+async function tempStore(t: TestContext): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const store = await openSqliteStore(join(dir, 's.db'));
   t.after(() => store.close());
+  return store;
+}
+
+test('drops endpoints whose status is not ready or whose engine is gone, never emptying a route', async (t) => {
+  const store = await tempStore(t);
   const status = (vs: string, engine: string, state: VsStatus['state']): string =>
     JSON.stringify({ vs, engine, site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
   for (const e of ['e1', 'e2']) await store.put(keys.engine(e), JSON.stringify({ id: e }));
@@ -64,10 +70,7 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
 });
 
 test('per site: a status change or a route update reaches the router as the sites it changed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const store = await openSqliteStore(join(dir, 's.db'));
-  t.after(() => store.close());
+  const store = await tempStore(t);
   const status = (vs: string, site: string, state: VsStatus['state']): string =>
     JSON.stringify({ vs, engine: 'e1', site, release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
   await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
@@ -93,10 +96,7 @@ test('per site: a status change or a route update reaches the router as the site
 });
 
 test('a status change looks at the sites routing that VS only, not at every route (1,000 sites)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'corral-live-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const store = await openSqliteStore(join(dir, 's.db'));
-  t.after(() => store.close());
+  const store = await tempStore(t);
   const status = (vs: string, state: VsStatus['state']): string =>
     JSON.stringify({ vs, engine: 'e1', site: 'pool', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
   await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));

@@ -4,25 +4,20 @@
 // fails before the part takes them. A real SQLite store, real workers on loopback.
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { it, type TestContext } from 'node:test';
-import { pino } from 'pino';
+import { it } from 'node:test';
 import { keys, type Route } from '../model/index.ts';
-import { openSqliteStore, type Store } from '../store/index.ts';
 import { silentLogger } from '../lib/log.ts';
-import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
 import { bootRouterWorkers } from './router-boot.ts';
+import { stackOverStore } from './testing.ts';
 import { holdRouterBoot, startRouterPart, type RouterPartOptions } from './router-part.ts';
 
 const PART: RouterPartOptions = { id: 'r1', workers: 1, httpPort: 0, host: '127.0.0.1', metrics: true, log: silentLogger };
 
 it('serves the table it found, and stops in reverse: record, load, routes, router', async (t) => {
-  const { stack, store, steps } = await setUp(t);
+  const { stack, store, steps } = await stackOverStore(t, 'corral-router-part-', 'destroy');
   const route: Route = { site: 'shop', domains: ['a.test'], endpoints: [], updatedAt: '' };
   await store.put(keys.route('shop'), JSON.stringify(route));
   const part = await startRouterPart(stack, store, PART);
@@ -35,7 +30,7 @@ it('serves the table it found, and stops in reverse: record, load, routes, route
 });
 
 it('a port in use fails the start and leaves no worker running', async (t) => {
-  const { stack, store } = await setUp(t);
+  const { stack, store } = await stackOverStore(t, 'corral-router-part-', 'destroy');
   const taken = createServer();
   await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok));
   t.after(() => new Promise<void>((ok) => taken.close(() => ok())));
@@ -47,25 +42,12 @@ it('a port in use fails the start and leaves no worker running', async (t) => {
 });
 
 it('workers booted early are stopped with a failure before the part takes them', async (t) => {
-  const { stack, steps } = await setUp(t);
+  const { stack, steps } = await stackOverStore(t, 'corral-router-part-', 'destroy');
   holdRouterBoot(stack, bootRouterWorkers({ ...PART, workers: 2 }, silentLogger));
   await stack.close(); // as when joining the farm fails
   assert.equal(Object.keys(cluster.workers ?? {}).length, 0, 'every worker gone');
   assert.deepEqual(steps(), ['router workers', 'store']);
 });
-
-/** A stack whose steps the test reads back, with a SQLite store at its bottom. */
-async function setUp(t: TestContext): Promise<{ stack: ShutdownStack; store: Store; steps: () => string[] }> {
-  const names: string[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void names.push((JSON.parse(line) as { step?: string }).step ?? '') });
-  const dir = await mkdtemp(join(tmpdir(), 'corral-router-part-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const stack = createShutdownStack(log);
-  t.after(() => stack.destroy());
-  const store = await openSqliteStore(join(dir, 'store.db'));
-  stack.push('store', () => store.close());
-  return { stack, store, steps: () => names.filter((n) => n !== '') };
-}
 
 function statusOf(url: string, host: string): Promise<number> {
   return new Promise((done, fail) => {

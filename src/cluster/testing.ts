@@ -2,8 +2,14 @@
 // client, a join token), and an engine e1 joined to it on the namespace runtime with its
 // own test bridge. Everything is closed when the test ends.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { pino } from 'pino';
 import { silentLogger } from '../lib/log.ts';
+import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
+import { openSqliteStore, type Store } from '../store/index.ts';
 import { testNetwork } from '../engine/namespace/testing.ts';
 import { onCleanup, tempDir } from '../engine/testing.ts';
 import { startEtcdCluster } from '../store/etcd-testing.ts';
@@ -38,4 +44,21 @@ export async function startNamespaceEngine(t: TestContext, farm: EtcdFarm, extra
   });
   onCleanup(t, () => engine.close());
   return { engine, network };
+}
+
+/**
+ * A shutdown stack with a SQLite store at its bottom, in a temp folder `prefix*`, and the
+ * names of the steps it ran, in order (read from its log). The test's end closes the stack
+ * (or destroys it: `end`), then the folder goes.
+ */
+export async function stackOverStore(t: TestContext, prefix: string, end: 'close' | 'destroy' = 'close'): Promise<{ dir: string; stack: ShutdownStack; store: Store; steps: () => string[] }> {
+  const names: string[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void names.push((JSON.parse(line) as { step?: string }).step ?? '') });
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const stack = createShutdownStack(log);
+  t.after(() => stack[end]());
+  const store = await openSqliteStore(join(dir, 'store.db'));
+  stack.push('store', () => store.close());
+  return { dir, stack, store, steps: () => names.filter((n) => n !== '') };
 }
