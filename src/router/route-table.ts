@@ -115,6 +115,12 @@ export interface RouteDiff {
   remove: readonly string[];
 }
 
+/** The sites a diff removes and does not put back. */
+export function droppedSites(diff: RouteDiff): string[] {
+  const put = new Set(diff.put.map((r) => r.site));
+  return diff.remove.filter((site) => !put.has(site));
+}
+
 /** A route table changed in place per site; lookups between two updates see one consistent table. */
 export interface LiveRouteTable extends RouteTable {
   /** Apply a diff: a removed site loses its names, a put one claims its current ones. */

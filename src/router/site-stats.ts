@@ -7,7 +7,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Route, SiteStatsPoint } from '../model/index.ts';
 import type { FinishSource } from './request-ends.ts';
-import type { RouteDiff } from './route-table.ts';
+import { droppedSites, type RouteDiff } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;
 const SAMPLES_PER_BUCKET = 256;
@@ -159,7 +159,7 @@ export function trackSiteStats(routers: FinishSource | readonly FinishSource[], 
       store.prune(new Set(routes.map((r) => r.site)));
     },
     updateRoutes(diff) {
-      store.drop(diff.remove.filter((site) => !diff.put.some((r) => r.site === site)));
+      store.drop(droppedSites(diff));
     },
     series: store.series,
     close() {

@@ -46,9 +46,9 @@ export async function watchPrefix<T>(store: Store, o: PrefixWatchOptions<T>): Pr
 
   function onEvents(events: WatchEvent[]): void {
     if (closed) return;
-    const before = new Map<string, T | undefined>(); // each key the batch touched, as it was
+    const before = new Map<string, T | undefined>(); // each key the batch touched, as it was (per-site updates only)
     for (const ev of events) {
-      if (!before.has(ev.kv.key)) before.set(ev.kv.key, records.get(ev.kv.key));
+      if (o.update && !before.has(ev.kv.key)) before.set(ev.kv.key, records.get(ev.kv.key));
       if (ev.type === 'put') apply(ev.kv);
       else records.delete(ev.kv.key);
     }

@@ -4,10 +4,10 @@
 
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { listenOn } from '../lib/listen.ts';
 import { silentLogger } from '../lib/log.ts';
 import { watchTable, type TableWatch } from './table-watch.ts';
 import { buildWebServer } from './web-server.ts';
@@ -64,6 +64,5 @@ export function rawRequest(port: number, rawPath: string, opts: { method?: strin
 /** Listens on 127.0.0.1:0, closed (its connections too) after the test; returns the port. */
 async function listen(t: TestContext, server: http.Server): Promise<number> {
   t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
+  return listenOn(server, 0, '127.0.0.1');
 }

@@ -6,6 +6,7 @@
 
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Route } from '../../model/index.ts';
+import { droppedSites } from '../route-table.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 export const REPORT_MS = 1_000;
@@ -53,7 +54,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
   return {
     siteStats: {
       setRoutes: (routes: readonly Route[]) => series.prune(new Set(routes.map((r) => r.site))),
-      updateRoutes: (diff) => series.drop(diff.remove.filter((site) => !diff.put.some((r) => r.site === site))),
+      updateRoutes: (diff) => series.drop(droppedSites(diff)),
       series: series.series,
       close: () => {},
     },
