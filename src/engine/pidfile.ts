@@ -1,6 +1,6 @@
 // One pidfile per running VS under the runtime's runDir, so that the next engine
 // start can find and kill what a crashed engine left behind. Written atomically
-// (temp file, fsync, rename).
+// (temp file, rename; no fsync: after a power loss there is nothing to reap).
 
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';

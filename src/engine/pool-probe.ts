@@ -10,7 +10,7 @@ export interface ServedTable {
 }
 
 /** How long a probe with `min` may take: the runtime's own wait (5 s) and some slack. */
-export const WAITING_PROBE_TIMEOUT_MS = 7_000;
+const WAITING_PROBE_TIMEOUT_MS = 7_000;
 
 /**
  * The table the runtime at address:port has loaded (with `min`: once it is that version or

@@ -108,8 +108,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
   const timers = new Set<NodeJS.Timeout>();
   /** Release copies out of the table, and since when: removed once keepMs has passed. */
   const droppedAt = new Map<string, number>();
-  let pruneTimer: NodeJS.Timeout | undefined;
-  let pruneDue = Infinity;
+  let pruneScheduled = false;
 
   function report(s: VsSnapshot) {
     snapshot = s;
@@ -151,7 +150,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       if (cancel.signal.aborted) return;
       const want = a.pool?.sites ?? [];
       const began = performance.now();
-      const failed = await linkAll(want);
+      const { failed, held } = await linkAll(want);
       const linkMs = Math.round(performance.now() - began);
       const before = new Set(written.sites.map((e) => e.root));
       const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
@@ -171,7 +170,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const now = Date.now();
       const inTable = new Set(written.sites.map((e) => e.root));
       // copies out of the table, those an agent restarted over this pool found too
-      for (const sha of new Set([...before, ...(await copies(dir))])) if (!inTable.has(sha) && !droppedAt.has(sha)) droppedAt.set(sha, now);
+      for (const sha of new Set([...before, ...held])) if (!inTable.has(sha) && !droppedAt.has(sha)) droppedAt.set(sha, now);
       schedulePrune();
       await resize();
       failures = failed ? failures + 1 : 0;
@@ -180,23 +179,17 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     return syncing;
   }
 
-  /** Prune when the oldest copy out of the table has been kept keepMs. */
+  /**
+   * Prune when the oldest copy out of the table has been kept keepMs. A copy's time is when it
+   * left the table, so a later one is never due sooner: one timer at a time is enough.
+   */
   function schedulePrune() {
-    if (droppedAt.size === 0 || cancel.signal.aborted) return;
-    const due = Math.min(...droppedAt.values()) + keepMs;
-    if (due >= pruneDue) return;
-    if (pruneTimer) {
-      clearTimeout(pruneTimer);
-      timers.delete(pruneTimer);
-    }
-    pruneDue = due;
-    const t = (pruneTimer = setTimeout(() => {
-      timers.delete(t);
-      pruneTimer = undefined;
-      pruneDue = Infinity;
-      if (!cancel.signal.aborted) void prune();
-    }, Math.max(0, due - Date.now())));
-    timers.add(t);
+    if (pruneScheduled || droppedAt.size === 0 || cancel.signal.aborted) return;
+    pruneScheduled = true;
+    later(Math.max(0, Math.min(...droppedAt.values()) + keepMs - Date.now()), () => {
+      pruneScheduled = false;
+      void prune();
+    });
   }
 
   /**
@@ -222,10 +215,11 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
 
   /**
    * Link the wanted releases the pool does not hold yet (one readdir tells which copies are
-   * there), LINK_CONCURRENCY at a time; sites gone from the pool are dropped. True if any
-   * could not be fetched.
+   * there), LINK_CONCURRENCY at a time; sites gone from the pool are dropped. failed: any
+   * could not be fetched; held: the copies that readdir found (every other copy now there
+   * was linked for a wanted site).
    */
-  async function linkAll(want: PoolSite[]): Promise<boolean> {
+  async function linkAll(want: PoolSite[]): Promise<{ failed: boolean; held: Set<string> }> {
     let failed = false;
     for (const site of [...linked.keys()]) if (!want.some((e) => e.site === site)) linked.delete(site);
     const held = await copies(dir);
@@ -255,7 +249,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
         if (wanted.length < sites.length) log.info({ event: 'vs.pool_link_dropped', vs: a.vs, sha256: sha, err }, 'a release left the pool while it was being linked: not retried');
       }
     });
-    return failed;
+    return { failed, held };
   }
 
   /** A site whose release could not be linked keeps its previous one (new domains), or stays out. */
