@@ -23,7 +23,7 @@ import { challengeAnswers } from './acme-answers.ts';
 import { acmeOptions, type AcmeSettings, type ChallengeType } from './acme-options.ts';
 import { renewalAt, retryAt } from './acme-schedule.ts';
 import { createEventLog } from './event-log.ts';
-import type { Stored } from './records.ts';
+import { readRecord, type Stored } from './records.ts';
 
 export interface AcmeIssuerOptions {
   store: Store;
@@ -111,10 +111,13 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
     try {
       for (const name of names) {
         if (closed) return;
-        const [kv, cert, status] = await Promise.all([keys.site(name), keys.certificate(name), keys.certStatus(name)].map((k) => store.get(k)));
-        if (!kv) continue; // deleted: the next full pass forgets its status
-        const site: Stored<Site> = { value: JSON.parse(kv.value) as Site, kv };
-        const wait = await consider(site, cert && (JSON.parse(cert.value) as CertificateRecord), status && (JSON.parse(status.value) as CertStatusRecord));
+        const [site, cert, status] = await Promise.all([
+          readRecord<Site>(store, keys.site(name)),
+          readRecord<CertificateRecord>(store, keys.certificate(name)),
+          readRecord<CertStatusRecord>(store, keys.certStatus(name)),
+        ]);
+        if (!site) continue; // deleted: the next full pass forgets its status
+        const wait = await consider(site, cert?.value, status?.value);
         nextMs = Math.min(nextMs, wait);
       }
     } catch (err) {

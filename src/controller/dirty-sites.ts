@@ -59,7 +59,7 @@ export class DirtySites {
    * them plans the customer whole (PlanOptions.only). A pool showing none: every site.
    */
   private notePool(st: VsStatus, ev: WatchEvent): void {
-    const before = ev.type === 'put' && ev.prevKv ? record<VsStatus>({ type: 'delete', kv: ev.kv, prevKv: ev.prevKv }) : undefined;
+    const before = ev.type === 'put' ? parse<VsStatus>(ev.prevKv?.value) : undefined;
     const shown = [...Object.keys(st.sites ?? {}), ...Object.keys(before?.sites ?? {})];
     if (shown.length === 0) this.all = true;
     for (const site of shown) this.sites.add(site);
@@ -68,7 +68,10 @@ export class DirtySites {
 
 /** The record an event is about: its new value, or for a delete the one it had. */
 function record<T>(ev: WatchEvent): T | undefined {
-  const value = ev.type === 'put' ? ev.kv.value : ev.prevKv?.value;
+  return parse<T>(ev.type === 'put' ? ev.kv.value : ev.prevKv?.value);
+}
+
+function parse<T>(value: string | undefined): T | undefined {
   try {
     return value ? (JSON.parse(value) as T) : undefined;
   } catch {
