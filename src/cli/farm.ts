@@ -15,7 +15,7 @@ import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSetting
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter } from '../cluster/index.ts';
+import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter, type RouterPartOptions } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
@@ -47,6 +47,8 @@ export interface FarmOptions {
   routerWorkers?: number;
   /** The router's workers, already booting (bootFarmRouterWorkers with farmRouterOptions of these options): `corral up` starts them before it loads the farm. The farm owns them from here. */
   routerBoot?: Promise<BuiltRouter>;
+  /** The router's options (farmRouterOptions of these options) when the caller made them already, for routerBoot: made once. */
+  routerOptions?: RouterPartOptions;
   /** Write one JSON access line per proxied request (part "access"). */
   accessLog?: boolean;
   /** The proxies in front of the router (addresses, CIDR blocks): only they may pass X-Forwarded-* and Forwarded on. Default none. */
@@ -147,7 +149,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     },
     // table and certificates in, then listening; its record (GET /v1/routers, `corral drill`) last
     async router({ stack, store }) {
-      const routerOpts = await farmRouterOptions(dir, opts, partLog);
+      const routerOpts = opts.routerOptions ?? await farmRouterOptions(dir, opts, partLog);
       const router = await startRouterPart(stack, store, { ...routerOpts, stopDeadlineMs: STOP_DRAIN_MS + STEP_SLACK_MS }, routerBoot?.take());
       if (router.siteStats) later.siteStats = router.siteStats;
       later.metricsRegistry = router.registry;

@@ -46,19 +46,20 @@ export async function startLeaderWork(o: LeaderWorkOptions): Promise<LeaderWork>
       ...(o.upkeepMs !== undefined ? { intervalMs: o.upkeepMs } : {}),
     })
     : undefined;
+  // what started, stopped in reverse (after an ACME start failure too)
+  const stop = async (acme?: { close(): Promise<void> }) => {
+    await acme?.close();
+    await upkeep?.close();
+    await reconciler.close();
+  };
   const acme = o.acme
     ? await startAcmeIssuer({ store: o.store, log: o.partLog('acme'), acme: o.acme, ...fence }).catch(async (err: unknown) => {
-      await upkeep?.close();
-      await reconciler.close();
+      await stop();
       throw err;
     })
     : undefined;
   return {
     reconciler,
-    async close() {
-      await acme?.close();
-      await upkeep?.close();
-      await reconciler.close();
-    },
+    close: () => stop(acme),
   };
 }

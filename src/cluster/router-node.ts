@@ -65,11 +65,10 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     log, onFailure: 'destroy',
     async store(stack) {
       boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
-      const opened: { store?: Store } = {};
-      stack.push('store', () => opened.store?.close());
       const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
-      opened.store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
-      return opened.store;
+      const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+      stack.push('store', () => store.close());
+      return store;
     },
     router: ({ stack, store }) => startRouterPart(stack, store, {
       ...build, id: opts.id, log, liveEndpoints: true, leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,

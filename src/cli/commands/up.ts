@@ -73,11 +73,12 @@ export function registerUp(program: Command, ctx: Context): void {
       const say = (line: string) => ctx.print.out(line);
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
-      const routerBoot = bootFarmRouterWorkers(await farmRouterOptions(dir, options));
+      const routerOptions = await farmRouterOptions(dir, options);
+      const routerBoot = bootFarmRouterWorkers(routerOptions);
       routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ ...options, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
+      const farm = await startFarm({ ...options, routerOptions, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
