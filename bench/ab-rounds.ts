@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { Route } from '../src/model/index.ts';
+import { median } from './density/samples.ts';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -44,7 +45,6 @@ export async function abRounds(round: (on: boolean) => Promise<number>, labels: 
     off.push(await round(false));
     on.push(await round(true));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const line = (label: string, xs: number[]) => `${label.padEnd(24)} ${xs.map((x) => x.toFixed(0)).join(', ')} req/s (median ${median(xs).toFixed(0)})`;
   console.log(`rounds: ${ROUNDS} × ${SECONDS} s each, ${labels.setup}${CONNECTIONS} connections`);
   console.log(line(`${labels.off}:`, off));

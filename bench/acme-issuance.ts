@@ -13,6 +13,7 @@ import { freePorts, startPebble } from '../src/lib/pebble-testing.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import { run } from '../test/helpers/acme-farm.ts';
 import { ok, startFarmProcess } from '../test/helpers/farm-process.ts';
+import { median } from './density/samples.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const cleanups: Array<() => unknown> = [];
@@ -49,7 +50,6 @@ try {
     rows.push({ handshake, ok200 });
     console.log(`round ${round}: site create --tls auto → verified TLS ${handshake} ms, verified HTTPS 200 ${ok200} ms`);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`median of ${ROUNDS}: verified TLS ${median(rows.map((r) => r.handshake))} ms, verified HTTPS 200 ${median(rows.map((r) => r.ok200))} ms`);
 } finally {
   for (const c of cleanups.reverse()) await c();

@@ -20,6 +20,8 @@ import { createNamespaceRuntime, createSupervisor, type VsSpec } from '../src/en
 import { buildRouter } from '../src/router/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
 import { routerGet } from './density/farm-api.ts';
+import { median } from './density/samples.ts';
+import { waitFor } from '../src/lib/wait.ts';
 
 const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(process.argv[2] ?? 8);
@@ -50,8 +52,6 @@ function spec(name: string, site: string): VsSpec {
   };
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port }, () => (s.destroy(), resolve(true)));
@@ -68,10 +68,10 @@ async function coldStart(name: string, site: string): Promise<Row> {
   const t0 = performance.now();
   const vs = await rt.start(spec(name, site));
   const started = performance.now();
-  while (!(await connects(vs.address, vs.port))) await pause(2);
+  await waitFor(() => connects(vs.address, vs.port), { intervalMs: 2, timeoutMs: 30_000, what: `${name} listening` });
   const listening = performance.now();
   router.setRoutes([{ site: name, domains: [`${name}.bench`], endpoints: [{ vs: name, address: vs.address, port: vs.port, release: 'r1' }], updatedAt: '' }]);
-  while ((await get(`${name}.bench`)) !== 200) await pause(5);
+  await waitFor(async () => (await get(`${name}.bench`)) === 200, { intervalMs: 5, timeoutMs: 30_000, what: `${name} served through the router` });
   const done = performance.now();
   return { ...lastStages, 'start()': started - t0, guest: listening - started, router: done - listening, total: done - t0 };
 }
@@ -88,7 +88,6 @@ async function supervised(name: string, site: string): Promise<Row> {
   return { ...lastStages, ready: total };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function print(title: string, rows: Row[]) {
   console.log(`\n## ${title} (median of ${rows.length}, ms; min–max)`);

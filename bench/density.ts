@@ -29,7 +29,7 @@ import { REPO, removeDir, runCli, startFarmProcess, type FarmProcess } from '../
 import { describeCounters, farmApi, keepAlive, mapLimit, readCounters, routerGet, type FarmApi } from './density/farm-api.ts';
 import { cpuPercent, PART_LABELS, sampleTree, stillRunning, totals, type Part, type ProcessSample } from './density/proc-tree.ts';
 import { startMonitor } from './density/monitor.ts';
-import { quantile, shuffle } from './density/samples.ts';
+import { int, quantile, shuffle } from './density/samples.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
 
 const N = int(process.argv[2] ?? process.env.N, 10_000);
@@ -288,13 +288,6 @@ async function shutDown(farm: FarmProcess, tree: readonly ProcessSample[]): Prom
 function once(fn: () => Promise<void>): () => Promise<void> {
   let p: Promise<void> | undefined;
   return () => (p ??= fn());
-}
-
-function int(v: string | undefined, fallback: number): number {
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a whole number: ${v}`);
-  return n;
 }
 
 function durationMs(v: string): number {

@@ -14,6 +14,7 @@ import { silentLogger } from '../src/lib/log.ts';
 import { createNamespaceRuntime, createProcessRuntime, type Runtime, type VsSpec } from '../src/engine/index.ts';
 import { buildRouter } from '../src/router/index.ts';
 import { routerGet } from './density/farm-api.ts';
+import { median } from './density/samples.ts';
 
 const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const rounds = Number(process.argv[2] ?? 8);
@@ -65,7 +66,6 @@ async function tree(pid: number): Promise<number[]> {
   return out;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 
 const runtimes: Record<string, Runtime> = {

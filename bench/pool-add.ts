@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { waitFor } from '../src/lib/wait.ts';
 import { ok, removeDir, startFarmProcess } from '../test/helpers/farm-process.ts';
 import { farmApi, routerGet } from './density/farm-api.ts';
+import { int } from './density/samples.ts';
 import { marker, singleFileTarball, sitePage } from './density/site-tarball.ts';
 import { linkSplit, parseLines, stagesOf, STAGES, type LogLine } from './pool-add/stages.ts';
 
@@ -53,12 +54,7 @@ try {
     const site = `new${i}`;
     const { returnedAt, activeAt } = await deploy(site);
     let polls = 0;
-    for (;;) {
-      polls++;
-      if (await answers(site)) break;
-      if (Date.now() - returnedAt > 60_000) throw new Error(`${site} did not answer within 60 s`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    await waitFor(() => (polls++, answers(site)), { intervalMs: POLL_MS, timeoutMs: 60_000, what: `${site} to answer` });
     rounds.push({ site, returnedAt, activeAt, firstAt: Date.now(), polls });
   }
 
@@ -153,9 +149,3 @@ function row(label: string, xs: number[], missing = 0): void {
   console.log(`${label.padEnd(30)} ${q(0.5).padStart(6)} ${q(0.9).padStart(6)} ${(s.length ? s[0]!.toFixed(0) : '-').padStart(6)} ${(s.length ? s.at(-1)!.toFixed(0) : '-').padStart(6)}${missing ? `  (${missing} not found)` : ''}`);
 }
 
-function int(v: string | undefined, fallback: number): number {
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`not a whole number: ${v}`);
-  return n;
-}

@@ -4,6 +4,7 @@
 // Usage: npx tsx bench/route-update.ts [N]
 import type { Route } from '../src/model/index.ts';
 import { buildRouter } from '../src/router/index.ts';
+import { median } from './density/samples.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
 const ROUNDS = 20;
@@ -16,7 +17,6 @@ const ipc = <T>(m: T): { m: T; bytes: number } => {
   const text = JSON.stringify(m);
   return { m: JSON.parse(text) as T, bytes: Buffer.byteLength(text) };
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const router = buildRouter();
 router.setRoutes(routes);
