@@ -1,5 +1,8 @@
 // The pool-add bench's stage split: one round's path (release active → first 200) found in
 // the farm's JSON log lines, each stage the first matching line after the previous stage.
+
+import { parseStamped } from '../../src/lib/stamped-line.ts';
+
 export interface LogLine {
   time: number;
   event?: string;
@@ -36,8 +39,8 @@ export const STAGES = [...STAGE_LIST.map((s) => s.name), 'client: first 200 thro
 export function parseLines(text: string): LogLine[] {
   const out: LogLine[] = [];
   for (const raw of text.split('\n')) {
-    const line = raw.slice(raw.indexOf('{'));
-    if (!raw.includes('{')) continue;
+    const line = parseStamped(raw).text;
+    if (!line.startsWith('{')) continue;
     try {
       const v = JSON.parse(line) as LogLine;
       if (typeof v.time === 'number') out.push(v);
