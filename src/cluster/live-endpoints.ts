@@ -17,13 +17,7 @@
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';
-import type { RouteDiff } from '../router/index.ts';
-
-export interface RouteSink {
-  setRoutes(routes: readonly Route[]): void;
-  /** Per site (Router.updateRoutes); without it every change goes to setRoutes whole. */
-  updateRoutes?(diff: RouteDiff): void;
-}
+import type { RouteDiff, RouteSink } from '../router/index.ts';
 
 /** The router (or router cluster) behind: routes, and endpoints known dead. */
 export interface LiveRouteSink extends RouteSink {

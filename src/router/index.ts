@@ -1,7 +1,7 @@
 // The router part: the HTTP front door (Host → site → endpoints). See README.md.
 export { buildRouter, type Router } from './router.ts';
 export type { RouterOptions } from './options.ts';
-export { watchRoutes, type RouteWatch } from './watch-routes.ts';
+export { watchRoutes, type RouteSink, type RouteWatch } from './watch-routes.ts';
 export { watchCertificates } from './watch-certificates.ts';
 export type { CertificatePem, SiteCertificate } from './front/tls-certificates.ts';
 export { buildRouteTable, normalizeHost, type RouteTable, type RouteDiff } from './route-table.ts';
