@@ -15,7 +15,10 @@
 // Everything lives in the farm's temp dir and is removed at the end, and on Ctrl-C.
 // Environment: APPS, WAKE, RUNTIME (process|namespace, default process), PER_CUSTOMER (100),
 // CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5),
-// KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed).
+// KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed),
+// SETTLE (seconds, default 30: the idle CPU is measured again after the farm has been left
+// alone this long), HOLD (seconds: keep the farm up after the static phase, printing its
+// processes, for a profiler or a heap snapshot; Ctrl-C ends it early).
 // With a `corral up` that has --static-pools (pooled static hosting) the bench turns it on
 // (STATIC_POOLS=0: not) and says which mode ran. Copy the figures into bench/RESULTS.md
 // with the date and machine.
@@ -40,6 +43,8 @@ const PER_CUSTOMER = int(process.env.PER_CUSTOMER, 100);
 const CONCURRENCY = int(process.env.CONCURRENCY, 16);
 const IDLE_MS = durationMs(process.env.IDLE ?? '2s');
 const WAKE_GROUP = int(process.env.WAKE_GROUP, 5);
+const SETTLE_S = int(process.env.SETTLE, 30);
+const HOLD_S = int(process.env.HOLD, 0);
 const MIB = 1024;
 
 const poolsFlag = (await runCli(['up', '--help'])).stdout.includes('--static-pools');
@@ -125,7 +130,19 @@ async function staticSites(api: FarmApi, farm: FarmProcess): Promise<void> {
   lastTree = tree;
   printMemory(tree, N);
   await printRouteLookup(atOne, await requestTimes(farm.routerUrl, host(names[0]!)), names.map(host));
-  await idleCpu(api, farm);
+  await idleCpu(api, farm, 'right after the last site answered');
+  if (SETTLE_S > 0) {
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000)); // leaving the farm alone, not waiting for readiness
+    await idleCpu(api, farm, `after ${SETTLE_S} s more left alone`);
+    const settled = await sampleTree(farm.child.pid!);
+    lastTree = settled;
+    printMemory(settled, N);
+  }
+  if (HOLD_S > 0) {
+    console.log(`holding the farm for ${HOLD_S} s (Ctrl-C ends it); its processes:`);
+    for (const s of lastTree) console.log(`  ${s.pid} ${s.command.slice(0, 120)}`);
+    await new Promise((r) => setTimeout(r, HOLD_S * 1000));
+  }
 }
 
 async function appSites(api: FarmApi, farm: FarmProcess): Promise<void> {
@@ -235,7 +252,7 @@ function best(run: () => number): number {
   return Math.min(run(), run(), run());
 }
 
-async function idleCpu(api: FarmApi, farm: FarmProcess): Promise<void> {
+async function idleCpu(api: FarmApi, farm: FarmProcess, when: string): Promise<void> {
   const seconds = 10;
   const a = await sampleTree(farm.child.pid!);
   const ca = readCounters(await api.metrics());
@@ -243,7 +260,7 @@ async function idleCpu(api: FarmApi, farm: FarmProcess): Promise<void> {
   const b = await sampleTree(farm.child.pid!);
   const cb = readCounters(await api.metrics());
   const pct = cpuPercent(a, b, seconds);
-  console.log(`idle farm over ${seconds} s, % of one core: ${(Object.keys(PART_LABELS) as Part[]).map((p) => `${p} ${pct[p].toFixed(1)}`).join(', ')}`);
+  console.log(`idle farm over ${seconds} s ${when}, % of one core: ${(Object.keys(PART_LABELS) as Part[]).map((p) => `${p} ${pct[p].toFixed(1)}`).join(', ')}`);
   console.log(`  control plane meanwhile: ${describeCounters(ca, cb)}`);
 }
 

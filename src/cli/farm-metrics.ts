@@ -7,13 +7,13 @@
 import { Registry } from 'prom-client';
 import { metricsRegistry as controllerMetrics } from '../controller/index.ts';
 import { metricsRegistry as engineMetrics } from '../engine/index.ts';
-import { routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry } from '../router/index.ts';
+import { routerMetricsRegistry, routerStoreMetricsRegistry } from '../router/index.ts';
 
 /** `routerCluster` returns the router cluster's registry once it runs (undefined: the router is in-process). */
 export function farmMetricsRegistry(routerCluster: () => Registry | undefined = () => undefined): Registry {
   return new FarmRegistry(() => {
     const cluster = routerCluster();
-    return Registry.merge([controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry])]);
+    return Registry.merge([controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [routerMetricsRegistry, routerStoreMetricsRegistry])]);
   });
 }
 

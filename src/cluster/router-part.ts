@@ -19,7 +19,7 @@ import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import {
-  buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, siteStatsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, trackSiteStats, watchCertificates, watchRoutes,
   type Router, type SiteStats,
 } from '../router/index.ts';
 import type { Store } from '../store/index.ts';
@@ -124,7 +124,7 @@ function buildInProcess(o: RouterPartOptions): BuiltRouter {
     ...(o.drainMs !== undefined ? { drainTimeoutMs: o.drainMs } : {}),
   });
   const stats = o.metrics ? trackSiteStats(router) : undefined;
-  const registry = Registry.merge([siteStatsRegistry, routerMetricsRegistry, routerStoreMetricsRegistry]);
+  const registry = Registry.merge([routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();
     stats?.close();

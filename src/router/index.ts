@@ -7,7 +7,7 @@ export type { CertificatePem, SiteCertificate } from './front/tls-certificates.t
 export { buildRouteTable, normalizeHost, type RouteTable, type RouteDiff } from './route-table.ts';
 export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster/cluster.ts';
-export { trackSiteStats, siteStatsRegistry, type SiteStats } from './site-stats.ts';
+export { trackSiteStats, type SiteStats } from './site-stats.ts';
 export { routerMetricsRegistry, routerStoreMetricsRegistry } from './metrics.ts';
 export { parseTrustedProxies, trustedProxyError } from './policy/trusted-proxies.ts';
 export { publishLoad, type LoadSource, type PublishLoadOptions } from './publish-load.ts';

@@ -33,7 +33,7 @@
 // each try to an endpoint (upstream.ts: the raw upstream or undici). The route a request
 // matched travels with it (into ErrorContext: its site's error pages).
 
-import { trackConnections } from './metrics.ts';
+import { retainSiteSeries, trackConnections } from './metrics.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import { installRawFront } from './front/raw-server.ts';
@@ -122,6 +122,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   let table = createRouteTable();
   let bySite = new Map<string, Route>();
   let sites = new Set<string>();
+  const withHealth = new Map<string, Route>(); // the routes health checks read (health-checks.ts)
   let endpointUse = new Map<string, number>();
   let live = new Set<string>();
   let drainMs = new Map<string, number>();
@@ -258,14 +259,15 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     endpointUse = new Map();
     live = new Set();
     drainMs = new Map();
+    withHealth.clear();
     for (const r of bySite.values()) use(r);
     const fresh = createRouteTable();
     fresh.update({ put: [...bySite.values()], remove: [] });
     table = fresh;
     const gone = new Set([...wasLive].filter((key) => !live.has(key)));
-    certs.setRoutes([...bySite.values()]);
+    certs.setRoutes(bySite);
     const removed = [...before.keys()].filter((site) => !sites.has(site)).length;
-    afterChange(gone, removed > 0, table, { put: bySite.size, removed });
+    afterChange(gone, removed > 0, true, table, { put: bySite.size, removed });
   }
 
   /**
@@ -278,6 +280,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     const touched: Route[] = [...diff.put]; // the routes put, and those they replace or that are removed
     const unuse = (r: Route | undefined) => {
       if (r) touched.push(r);
+      if (r) withHealth.delete(r.site);
       for (const e of r?.endpoints ?? []) {
         const key = endpointKey(e);
         const n = (endpointUse.get(key) ?? 0) - 1;
@@ -304,12 +307,13 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     }
     for (const key of gone) drainMs.delete(key);
     table.update({ put: diff.put, remove: removed });
-    certs.updateRoutes([...bySite.values()], touched);
-    afterChange(gone, removed.length > 0, table.problemsOf(new Set(diff.put.map((r) => r.site))), { put: diff.put.length, removed: removed.length });
+    certs.updateRoutes(bySite, touched);
+    afterChange(gone, removed.length > 0, touched.some((r) => r.health !== undefined), table.problemsOf(new Set(diff.put.map((r) => r.site))), { put: diff.put.length, removed: removed.length });
   }
 
   /** Count a route's endpoints as routed, with its drain timeout. */
   function use(r: Route): void {
+    if (r.health !== undefined) withHealth.set(r.site, r);
     for (const e of r.endpoints) {
       const key = endpointKey(e);
       endpointUse.set(key, (endpointUse.get(key) ?? 0) + 1);
@@ -319,8 +323,12 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     }
   }
 
-  /** After the table changed: release what dropped endpoints and removed sites held; log. */
-  function afterChange(gone: ReadonlySet<string>, sitesRemoved: boolean, problems: Pick<LiveRouteTable, 'conflicts' | 'invalid'>, counts: { put: number; removed: number }): void {
+  /**
+   * After the table changed: release what dropped endpoints and removed sites held; log.
+   * Costs what changed, not the table's size: health checks are set again only when a
+   * route with checks changed, and only from the routes that have them.
+   */
+  function afterChange(gone: ReadonlySet<string>, sitesRemoved: boolean, healthChanged: boolean, problems: Pick<LiveRouteTable, 'conflicts' | 'invalid'>, counts: { put: number; removed: number }): void {
     wakes.release((site) => bySite.get(site));
     if (gone.size > 0) {
       for (const u of upstreams) u.retain(live);
@@ -328,8 +336,9 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       deps.timeoutStreaks.retain(live);
     }
     if (gone.size > 0 || counts.put > 0) tunnels.retain(live, drainMs);
-    health.setRoutes([...bySite.values()]); // keeps the state of every endpoint still checked
+    if (healthChanged) health.setRoutes([...withHealth.values()]); // keeps the state of every endpoint still checked
     if (sitesRemoved) {
+      retainSiteSeries(sites);
       deps.balancer.retain(sites);
       deps.retryBudget.retain(sites);
       limiter.retain(sites);

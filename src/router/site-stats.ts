@@ -4,9 +4,9 @@
 // WINDOW_SECONDS: requests, 5xx (server errors), 4xx (client errors), and a bounded latency
 // sample for p50/p99.
 
-import { Counter, Histogram, Registry } from 'prom-client';
 import type { Route, SiteStatsPoint } from '../model/index.ts';
 import type { FinishSource } from './request-ends.ts';
+import { siteRequests, siteRequestSeconds } from './metrics.ts';
 import { droppedSites, type RouteDiff } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;
@@ -30,22 +30,6 @@ interface Bucket {
   clientErrors: number;
   latencies: number[];
 }
-
-/** Per-site series in Prometheus form, for `corral up`'s /metrics. */
-export const siteStatsRegistry = new Registry();
-const requestsTotal = new Counter({
-  name: 'corral_site_requests_total',
-  help: 'Requests the router answered per site, by status class (2xx, 3xx, 4xx, 5xx; "aborted" when cut off).',
-  labelNames: ['site', 'code'] as const,
-  registers: [siteStatsRegistry],
-});
-const requestSeconds = new Histogram({
-  name: 'corral_site_request_duration_seconds',
-  help: 'Time from request to the end of the response, per site.',
-  labelNames: ['site'] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [siteStatsRegistry],
-});
 
 /** One second of one site, as a worker of the router cluster sends it to the primary (clientErrors: 4xx; absent from older workers). */
 export type SiteStatsSample = [second: number, requests: number, errors: number, latenciesMs: number[], clientErrors?: number];
@@ -139,18 +123,19 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
 
 /**
  * Per-site stats of a router (its HTTP and HTTPS listeners alike; several routers may be
- * given). `onSample` (router cluster workers) sees every request as it is recorded, so a
- * worker can pass it on to the primary.
+ * given). With `onSample` (router cluster workers) every request goes there instead of a
+ * series of this process's own: the worker passes it on to the primary, which keeps the
+ * series (its `series` stays empty).
  */
 export function trackSiteStats(routers: FinishSource | readonly FinishSource[], now: () => number = Date.now, onSample?: (site: string, second: number, ms: number, outcome: Outcome) => void): SiteStats {
   const store = createSiteSeries(now);
   const onFinished = (site: string, status: number, ms: number, aborted: boolean) => {
     const second = Math.floor(now() / 1000);
     const outcome = outcomeOf(status, aborted);
-    store.record(site, second, ms, outcome);
-    onSample?.(site, second, ms, outcome);
-    requestsTotal.inc({ site, code: aborted ? 'aborted' : `${Math.floor(status / 100)}xx` });
-    requestSeconds.observe({ site }, ms / 1000);
+    if (onSample) onSample(site, second, ms, outcome);
+    else store.record(site, second, ms, outcome);
+    siteRequests.inc([site, aborted ? 'aborted' : `${Math.floor(status / 100)}xx`]);
+    siteRequestSeconds.observe([site], ms / 1000);
   };
   const stops = (Array.isArray(routers) ? routers : [routers]).map((r: FinishSource) => r.onFinished(onFinished));
 

@@ -1,6 +1,6 @@
 // The IPC messages between the router cluster's primary and its workers.
 import type { Endpoint, Route } from '../../model/index.ts';
-import type { MetricsJson } from './cluster-stats.ts';
+import type { SeriesChanges } from '../series.ts';
 import type { RouterOptions } from '../options.ts';
 import type { SiteStatsSample } from '../site-stats.ts';
 import type { LoadReport } from '../site-load.ts';
@@ -36,8 +36,8 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'listening'; port: number; httpsPort?: number }
   | { type: 'error'; message: string }
-  /** Every REPORT_MS: per-site samples since the last report, and the worker's metric values so far when they changed (cluster-stats.ts metricsReporter). */
-  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; metrics?: MetricsJson }
+  /** Every REPORT_MS when something moved: per-site samples since the last report, and the request series that changed (series.ts). */
+  | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; series?: SeriesChanges }
   /** Every LOAD_MS, whatever `metrics`: the worker's per-site load since its last report (site-load.ts). */
   | { type: 'load'; sites: LoadReport }
   /** A request for this idle site is held: ask for a wake. */

@@ -1,78 +1,82 @@
 // The router cluster's figures in the primary: each worker reports every REPORT_MS its
-// per-site samples since the last report and its metric values (prom-client JSON); the
-// primary adds the samples into one SiteSeries (the console's charts) and sums the
-// latest values of every worker with prom-client's AggregatorRegistry (/metrics). A
-// worker that dies leaves its last values in a retired total, so counters never go back.
+// per-site samples since the last report and the label sets of its request series that
+// changed (series.ts: their values so far, so a report carries what moved, not every
+// site's series); the primary adds the samples into one SiteSeries (the console's charts)
+// and keeps each worker's latest values, summed on each scrape (/metrics). A worker that
+// dies leaves its counters and histograms in a retired total, so they never go back.
 
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Route } from '../../model/index.ts';
+import { requestSeriesSpecs } from '../metrics.ts';
 import { droppedSites } from '../route-table.ts';
+import { keepSites, keyOf, seriesMetric, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 export const REPORT_MS = 1_000;
 /** How often each worker reports its per-site load (site-load.ts) to the primary. */
 export const LOAD_MS = 1_000;
 
-/** prom-client's getMetricsAsJSON() of one registry: what crosses the IPC. */
-export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-
-/** Reports that go by without a worker reading its metrics while no request ended (≤ 10 s late for a figure that moves without requests). */
-export const IDLE_METRICS_EVERY = 10;
-
-/**
- * A worker's side: the metric values to send with a report, or undefined when the primary
- * keeps the last ones sent. They are read (and sent) when requests ended since the last
- * report, every IDLE_METRICS_EVERY reports otherwise, and when `last` (the report after
- * the drain): an idle worker with thousands of sites no longer sends them every second.
- */
-export function metricsReporter(read: () => Promise<MetricsJson>): (busy: boolean, last?: boolean) => Promise<MetricsJson | undefined> {
-  let idle = IDLE_METRICS_EVERY; // the first report carries them
-  return async (busy, last = false) => {
-    if (!busy && !last && ++idle < IDLE_METRICS_EVERY) return undefined;
-    idle = 0;
-    return read();
-  };
-}
-
 export interface ClusterStats {
   /** Per-site series over every worker (setRoutes prunes removed sites; close is a no-op). */
   readonly siteStats: SiteStats;
-  /** A fresh registry: every worker's router and site metrics, summed. */
+  /** Every worker's request series, summed on each read (the same registry every call). */
   metricsRegistry(): Registry;
-  /** A worker's report; without `metrics` its last ones stand. */
-  report(worker: number, sites: Record<string, SiteStatsSample[]>, metrics?: MetricsJson): void;
+  /** A worker's report: its samples since the last one, and its series that changed (their values so far). */
+  report(worker: number, sites: Record<string, SiteStatsSample[]>, series?: SeriesChanges): void;
+  /** A worker is gone: its counters and histograms stay in the total (they never go back), its gauges leave it. */
   retire(worker: number): void;
 }
 
+type FamilyValues = Map<string, SeriesValues>; // family name → label sets
+
 export function createClusterStats(now: () => number = Date.now): ClusterStats {
   const series = createSiteSeries(now);
-  const latest = new Map<number, MetricsJson>();
-  const dying = new Set<MetricsJson>(); // retired, not folded yet
-  let retired: MetricsJson = [];
-  let folding = Promise.resolve();
-  const aggregate = (all: MetricsJson[]): Registry => AggregatorRegistry.aggregate(all);
+  const latest = new Map<number, FamilyValues>();
+  const retired: FamilyValues = new Map();
+  const registry = new Registry();
+  for (const spec of requestSeriesSpecs.values()) {
+    registry.registerMetric(seriesMetric(spec, () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map())).values()));
+  }
+  const keep = (site: (name: string) => boolean) => {
+    for (const families of [retired, ...latest.values()]) for (const values of families.values()) keepSites(values, site);
+  };
   return {
     siteStats: {
-      setRoutes: (routes: readonly Route[]) => series.prune(new Set(routes.map((r) => r.site))),
-      updateRoutes: (diff) => series.drop(droppedSites(diff)),
+      setRoutes: (routes: readonly Route[]) => {
+        const live = new Set(routes.map((r) => r.site));
+        series.prune(live);
+        keep((site) => live.has(site));
+      },
+      updateRoutes: (diff) => {
+        const gone = droppedSites(diff);
+        series.drop(gone);
+        if (gone.length === 0) return;
+        const dropped = new Set(gone);
+        keep((site) => !dropped.has(site));
+      },
       series: series.series,
       close: () => {},
     },
-    metricsRegistry: () => aggregate([retired, ...dying, ...latest.values()]),
-    report(worker, sites, metrics) {
+    metricsRegistry: () => registry,
+    report(worker, sites, changes) {
       for (const [site, samples] of Object.entries(sites)) for (const s of samples) series.add(site, s);
-      if (metrics) latest.set(worker, metrics);
+      if (!changes) return;
+      let families = latest.get(worker);
+      if (!families) latest.set(worker, (families = new Map()));
+      for (const [name, entries] of Object.entries(changes)) {
+        if (!requestSeriesSpecs.has(name)) continue; // a series this primary does not know
+        let values = families.get(name);
+        if (!values) families.set(name, (values = new Map()));
+        for (const entry of entries) values.set(keyOf(entry[0]), entry);
+      }
     },
     retire(worker) {
       const last = latest.get(worker);
       latest.delete(worker);
-      if (!last) return;
-      dying.add(last);
-      // fold into one JSON, one at a time, so restarts do not grow the list
-      folding = folding.then(async () => {
-        retired = await aggregate([retired, last]).getMetricsAsJSON();
-        dying.delete(last);
-      });
+      for (const [name, values] of last ?? []) {
+        if (requestSeriesSpecs.get(name)?.kind === 'gauge') continue;
+        retired.set(name, sumEntries([retired.get(name) ?? new Map(), values]));
+      }
     },
   };
 }

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { logger, setLogSinks } from '../../lib/log.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
-import { LOAD_MS, metricsReporter, REPORT_MS } from './cluster-stats.ts';
-import { routerMetricsRegistry } from '../metrics.ts';
+import { LOAD_MS, REPORT_MS } from './cluster-stats.ts';
+import { requestFamilies } from '../metrics.ts';
 import { buildRouter, type Router } from '../router.ts';
-import { siteStatsRegistry, trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
+import { takeChanges } from '../series.ts';
+import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 let router: Router | undefined;
 let stats: SiteStats | undefined;
@@ -36,15 +37,14 @@ const onSample = (site: string, second: number, ms: number, outcome: Outcome) =>
     if (j < 256) s[3][j] = kept;
   }
 };
-const nextMetrics = metricsReporter(async () => [...(await routerMetricsRegistry.getMetricsAsJSON()), ...(await siteStatsRegistry.getMetricsAsJSON())]);
-async function report(last = false): Promise<void> {
+async function report(): Promise<void> {
   const taken = pending;
   pending = new Map();
   const sites: Record<string, SiteStatsSample[]> = {};
   for (const [site, bySecond] of taken) sites[site] = [...bySecond.values()];
-  const metrics = await nextMetrics(taken.size > 0, last);
-  if (taken.size === 0 && !metrics) return; // nothing new for the primary
-  await new Promise<void>((resolve) => (process.connected ? process.send?.({ type: 'stats', sites, ...(metrics ? { metrics } : {}) } satisfies WorkerMessage, () => resolve()) : resolve()));
+  const series = takeChanges(requestFamilies);
+  if (taken.size === 0 && !series) return; // nothing new for the primary
+  await new Promise<void>((resolve) => (process.connected ? process.send?.({ type: 'stats', sites, ...(series ? { series } : {}) } satisfies WorkerMessage, () => resolve()) : resolve()));
 }
 
 process.on('message', (m: PrimaryMessage) => {
@@ -90,7 +90,7 @@ process.on('message', (m: PrimaryMessage) => {
     const r = router;
     const timer = setTimeout(() => process.exit(0), m.drainMs);
     // the last report after the drain, so requests served while closing are counted
-    void (r ? r.close() : Promise.resolve()).then(() => (stats ? report(true) : undefined)).catch(() => {}).finally(() => {
+    void (r ? r.close() : Promise.resolve()).then(() => (stats ? report() : undefined)).catch(() => {}).finally(() => {
       clearTimeout(timer);
       process.exit(0);
     });

@@ -129,7 +129,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
         port = m.port;
         if (m.httpsPort !== undefined) httpsPort = m.httpsPort;
         listening.resolve();
-      } else if (m.type === 'stats') stats.report(w.id, m.sites, m.metrics);
+      } else if (m.type === 'stats') stats.report(w.id, m.sites, m.series);
       else if (m.type === 'load') loads.set(w.id, { at: Date.now(), sites: m.sites });
       else if (m.type === 'wake') onWake(m.site);
       else if (m.type === 'error') {

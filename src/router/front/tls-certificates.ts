@@ -29,6 +29,8 @@ export interface SiteCertificate extends CertificatePem {
 
 interface Loaded {
   context: SecureContext;
+  /** What it was built from (an unchanged certificate keeps its context). */
+  pem: CertificatePem;
   names: string[];
   /** Validity dates, ms since the epoch. */
   notBefore: number;
@@ -45,20 +47,29 @@ export class CertificateStore {
   /** Handshakes that chose acme-tls/1 (ALPN is settled before the certificate is). */
   #acmeSockets = new WeakSet<TLSSocket>();
   #bySite = new Map<string, Loaded>();
-  #routes: readonly Route[] = [];
+  #routes: ReadonlyMap<string, Route> = new Map();
   readonly #log: Logger;
 
   constructor(log: Logger) {
     this.#log = log;
   }
 
-  /** Replace every site certificate at once; one that cannot be loaded is logged and skipped. */
+  /**
+   * Replace every site certificate at once; one that cannot be loaded is logged and
+   * skipped. A site whose certificate and key are the ones already loaded keeps its
+   * context: a change to one of thousands of certificates builds one context, not all.
+   */
   setCertificates(certs: readonly SiteCertificate[]): void {
     const next = new Map<string, Loaded>();
     for (const c of certs) {
+      const had = this.#bySite.get(c.site);
+      if (had && had.pem.cert === c.cert && had.pem.key === c.key) {
+        next.set(c.site, had);
+        continue;
+      }
       try {
         const x509 = new X509Certificate(c.cert);
-        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), names: certDnsNames(x509), notBefore: Date.parse(x509.validFrom), notAfter: Date.parse(x509.validTo) });
+        next.set(c.site, { context: createSecureContext({ cert: c.cert, key: c.key }), pem: { cert: c.cert, key: c.key }, names: certDnsNames(x509), notBefore: Date.parse(x509.validFrom), notAfter: Date.parse(x509.validTo) });
       } catch (err) {
         this.#log.warn({ event: 'tls.bad-certificate', site: c.site, err: (err as Error).message }, 'ignoring a certificate that cannot be loaded');
       }
@@ -68,7 +79,8 @@ export class CertificateStore {
     this.#log.info({ event: 'tls.certificates-updated', certificates: next.size, names: this.#byName.size }, 'certificates updated');
   }
 
-  setRoutes(routes: readonly Route[]): void {
+  /** The router's routes by site (kept, not copied: updateRoutes says when they changed). */
+  setRoutes(routes: ReadonlyMap<string, Route>): void {
     this.#routes = routes;
     this.#rebuild();
   }
@@ -78,16 +90,16 @@ export class CertificateStore {
    * routes it put and those it replaced or removed. The names are mapped again only when
    * one of them has a certificate or an ACME validation certificate.
    */
-  updateRoutes(routes: readonly Route[], touched: readonly Route[]): void {
+  updateRoutes(routes: ReadonlyMap<string, Route>, touched: readonly Route[]): void {
     this.#routes = routes;
     if (touched.some((r) => this.#bySite.has(r.site) || r.acme?.tlsAlpn01 !== undefined)) this.#rebuild();
   }
 
   #rebuild(): void {
-    this.#validation = validationContexts(this.#routes, this.#log);
+    this.#validation = validationContexts(this.#routes.values(), this.#log);
     const byName = new Map<string, Loaded>();
     if (this.#bySite.size > 0) {
-      for (const r of this.#routes) {
+      for (const r of this.#routes.values()) {
         const loaded = this.#bySite.get(r.site);
         if (!loaded) continue;
         for (const d of r.domains) if (namesCover(loaded.names, d)) byName.set(d.toLowerCase(), loaded);
@@ -143,7 +155,7 @@ export class CertificateStore {
 }
 
 /** Validation certificates by domain from the routes' pending TLS-ALPN-01 challenges. */
-function validationContexts(routes: readonly Route[], log: Logger): Map<string, SecureContext> {
+function validationContexts(routes: Iterable<Route>, log: Logger): Map<string, SecureContext> {
   const next = new Map<string, SecureContext>();
   for (const r of routes) {
     for (const [domain, pem] of Object.entries(r.acme?.tlsAlpn01 ?? {})) {

@@ -107,7 +107,7 @@ test('a token is answered before the site\'s HTTPS redirect and maintenance page
 test('hasCertificate: a site certificate serves the name now (what an HTTPS redirect can wait for)', (t) => {
   const certs = new CertificateStore(silentLogger);
   const own = selfSigned(t, 'a.test', ['DNS:a.test']);
-  certs.setRoutes([{ site: 'alpha', domains: ['a.test', 'www.a.test'], endpoints: [], updatedAt: '' }]);
+  certs.setRoutes(new Map([['alpha', { site: 'alpha', domains: ['a.test', 'www.a.test'], endpoints: [], updatedAt: '' }]]));
   assert.equal(certs.hasCertificate('a.test'), false);
   certs.setCertificates([{ site: 'alpha', ...own }]);
   assert.equal(certs.hasCertificate('a.test'), true);

@@ -79,7 +79,7 @@ test('the HTTPS redirect waits for a valid certificate of the site: none, the de
 
 test('validFor: only a site certificate within its dates, covering the name (a wildcard covers one label)', (t) => {
   const store = new CertificateStore(pino({ level: 'silent' }));
-  store.setRoutes([route('s', ['s.test'], []), route('w', ['*.w.test'], [])]);
+  store.setRoutes(bySite(route('s', ['s.test'], []), route('w', ['*.w.test'], [])));
   store.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }, { site: 'w', ...selfSigned(t, '*.w.test', ['DNS:*.w.test']) }]);
   const now = Date.now();
   const day = 86_400_000;
@@ -96,16 +96,16 @@ test('validFor follows per-site route updates: a site gains and loses names; ano
   const store = new CertificateStore(pino({ level: 'silent' }));
   const s1 = route('s', ['s.test'], []);
   const other = route('o', ['o.test'], []);
-  store.setRoutes([s1, other]);
+  store.setRoutes(bySite(s1, other));
   store.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test', 'DNS:www.s.test']) }]);
   assert.equal(store.validFor('www.s.test'), false, 'not a domain of s yet');
   const s2 = route('s', ['s.test', 'www.s.test'], []);
-  store.updateRoutes([s2, other], [s1, s2]);
+  store.updateRoutes(bySite(s2, other), [s1, s2]);
   assert.equal(store.validFor('www.s.test'), true);
   const o2 = route('o', ['o.test', 'o2.test'], []);
-  store.updateRoutes([s2, o2], [other, o2]);
+  store.updateRoutes(bySite(s2, o2), [other, o2]);
   assert.equal(store.validFor('s.test'), true);
-  store.updateRoutes([o2], [s2]); // s removed
+  store.updateRoutes(bySite(o2), [s2]); // s removed
   assert.equal(store.validFor('s.test'), false);
 });
 
@@ -154,3 +154,7 @@ test("HSTS is on the router's own answers over HTTPS too (503: no endpoint), and
   assert.equal(other.status, 200);
   assert.equal(other.headers['strict-transport-security'], undefined);
 });
+
+function bySite(...routes: Route[]): Map<string, Route> {
+  return new Map(routes.map((r) => [r.site, r]));
+}

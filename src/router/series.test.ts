@@ -1,0 +1,65 @@
+// The compact series (series.ts) against prom-client's own: the same observations give the
+// same exposition text; a take carries only the label sets that changed, with their values
+// so far; the cluster primary's sum over workers (cluster-stats.ts) adds them, keeps a dead
+// worker's counters and drops its gauges, and forgets removed sites.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { createClusterStats } from './cluster/cluster-stats.ts';
+import { SeriesFamily, seriesMetric, takeChanges } from './series.ts';
+
+const BUCKETS = [0.001, 0.01, 0.1, 1];
+
+test('a compact counter and histogram print exactly what prom-client prints for the same observations', async () => {
+  const theirs = new Registry();
+  const counter = new Counter({ name: 't_requests_total', help: 'requests', labelNames: ['site', 'code'], registers: [theirs] });
+  const histogram = new Histogram({ name: 't_seconds', help: 'time', labelNames: ['site'], buckets: BUCKETS, registers: [theirs] });
+  const ours = new Registry();
+  const c = new SeriesFamily({ name: 't_requests_total', help: 'requests', kind: 'counter', labelNames: ['site', 'code'] });
+  const h = new SeriesFamily({ name: 't_seconds', help: 'time', kind: 'histogram', labelNames: ['site'], buckets: BUCKETS });
+  for (const f of [c, h]) ours.registerMetric(seriesMetric(f.spec, () => f.values.values()));
+
+  const seen: [string, string, number][] = [['a', '2xx', 0.0005], ['a', '2xx', 0.001], ['a', '5xx', 0.05], ['b', '2xx', 3], ['a', '2xx', 0.2]];
+  for (const [site, code, s] of seen) {
+    counter.inc({ site, code });
+    histogram.observe({ site }, s);
+    c.inc([site, code]);
+    h.observe([site], s);
+  }
+  assert.equal(await ours.metrics(), await theirs.metrics());
+});
+
+test('a take carries only the label sets changed since the last one, with their whole values', () => {
+  const c = new SeriesFamily({ name: 'x_total', help: 'x', kind: 'counter', labelNames: ['site'] });
+  const h = new SeriesFamily({ name: 'x_seconds', help: 'x', kind: 'histogram', labelNames: ['site'], buckets: BUCKETS });
+  for (let i = 0; i < 1000; i++) c.inc([`s${i}`]);
+  assert.equal(takeChanges([c, h])?.x_total?.length, 1000);
+  assert.equal(takeChanges([c, h]), undefined, 'nothing moved: nothing to send');
+  c.inc(['s7'], 2);
+  h.observe(['s7'], 0.05);
+  const changes = takeChanges([c, h]);
+  assert.deepEqual(changes, { x_total: [[['s7'], [3]]], x_seconds: [[['s7'], [0, 0, 1, 0, 0, 0.05]]] });
+  c.inc(['s7']);
+  assert.deepEqual(changes?.x_total, [[['s7'], [3]]], 'a take is a copy: later counts do not change what was sent');
+});
+
+test('the primary sums its workers, keeps a dead worker\'s counters but not its gauges, and forgets removed sites', async () => {
+  const stats = createClusterStats();
+  const requests = 'corral_site_requests_total';
+  const connections = 'corral_router_active_connections';
+  stats.report(1, {}, { [requests]: [[['a', '2xx'], [5]], [['b', '2xx'], [1]]], [connections]: [[[], [3]]] });
+  stats.report(2, {}, { [requests]: [[['a', '2xx'], [2]]], [connections]: [[[], [4]]] });
+  stats.report(1, {}, { [requests]: [[['a', '2xx'], [6]]] }); // cumulative: a repeat of the same label set replaces, not adds
+  const text = async () => stats.metricsRegistry().metrics();
+  assert.match(await text(), /^corral_site_requests_total\{site="a",code="2xx"\} 8$/m);
+  assert.match(await text(), /^corral_router_active_connections 7$/m);
+  stats.retire(1);
+  assert.match(await text(), /^corral_site_requests_total\{site="a",code="2xx"\} 8$/m, 'counts never go back');
+  assert.match(await text(), /^corral_router_active_connections 4$/m, "a dead worker's connections are gone");
+  stats.report(3, {}, { [requests]: [[['a', '2xx'], [1]]] });
+  assert.match(await text(), /^corral_site_requests_total\{site="a",code="2xx"\} 9$/m);
+  stats.siteStats.updateRoutes({ put: [], remove: ['b'] });
+  assert.doesNotMatch(await text(), /site="b"/, 'a removed site\'s series end');
+  stats.report(2, {}, { corral_unknown_total: [[['a'], [1]]] });
+  assert.doesNotMatch(await text(), /corral_unknown_total/, 'a series the primary does not know is ignored');
+});

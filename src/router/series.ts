@@ -1,0 +1,158 @@
+// Prometheus series kept compact for thousands of sites: a family holds, per label set,
+// an array of numbers (a counter or gauge: [value]; a histogram: the count of each bucket,
+// not cumulative, then +Inf, then the sum) and remembers which label sets changed since
+// the last `takeChanges`. A router worker sends only those (cumulative values, so a lost or
+// repeated report cannot skew a total) and the cluster's primary sums the workers' latest
+// (cluster-stats.ts), instead of every worker sending, and the primary parsing, every
+// series of every site each report. `metric()` is the family as a prom-client registry
+// reads it on a scrape (a Registry takes any object with `get()`, as prom-client's own
+// AggregatorRegistry does).
+
+import type { Registry } from 'prom-client';
+
+export type SeriesKind = 'counter' | 'gauge' | 'histogram';
+
+export interface SeriesSpec {
+  name: string;
+  help: string;
+  kind: SeriesKind;
+  /** The first label is the site (keepSites goes by it) for a per-site family. */
+  labelNames: readonly string[];
+  /** A histogram's upper bounds, ascending. */
+  buckets?: readonly number[];
+}
+
+/** One label set: its label values (in labelNames order) and its values. */
+export type SeriesEntry = [labels: string[], values: number[]];
+
+/** The changed label sets of each family, by family name: what a worker's report carries. */
+export type SeriesChanges = Record<string, SeriesEntry[]>;
+
+/** The label sets of one family, by key. */
+export type SeriesValues = Map<string, SeriesEntry>;
+
+export const keyOf = (labels: readonly string[]): string => labels.join('\u0001');
+
+export class SeriesFamily {
+  readonly spec: SeriesSpec;
+  readonly #entries: SeriesValues = new Map();
+  #changed = new Set<SeriesEntry>();
+  readonly #width: number;
+
+  constructor(spec: SeriesSpec) {
+    this.spec = spec;
+    this.#width = spec.kind === 'histogram' ? (spec.buckets?.length ?? 0) + 2 : 1;
+  }
+
+  /** Counter: add `by` (≥ 0); gauge: add `by` (may be negative). */
+  inc(labels: string[], by = 1): void {
+    const e = this.#entry(labels);
+    e[1][0]! += by;
+    this.#changed.add(e);
+  }
+
+  observe(labels: string[], value: number): void {
+    const e = this.#entry(labels);
+    const buckets = this.spec.buckets ?? [];
+    let i = 0;
+    while (i < buckets.length && value > buckets[i]!) i++;
+    const v = e[1];
+    v[i]!++;
+    v[v.length - 1]! += value;
+    this.#changed.add(e);
+  }
+
+  /** The label sets changed since the last take, with their current values (copies). */
+  takeChanges(): SeriesEntry[] {
+    const out: SeriesEntry[] = [];
+    for (const [labels, values] of this.#changed) out.push([labels, values.slice()]);
+    this.#changed = new Set();
+    return out;
+  }
+
+  /** Keep only the label sets of the sites `keep` says (the first label; a family without labels keeps its one). */
+  keepSites(keep: (site: string) => boolean): void {
+    keepSites(this.#entries, keep);
+  }
+
+  get values(): SeriesValues {
+    return this.#entries;
+  }
+
+  #entry(labels: string[]): SeriesEntry {
+    const key = keyOf(labels);
+    let e = this.#entries.get(key);
+    if (!e) this.#entries.set(key, (e = [labels, new Array<number>(this.#width).fill(0)]));
+    return e;
+  }
+}
+
+export function keepSites(values: SeriesValues, keep: (site: string) => boolean): void {
+  for (const [key, [labels]] of values) if (labels.length > 0 && !keep(labels[0]!)) values.delete(key);
+}
+
+/** Take every family's changes; undefined when nothing changed. */
+export function takeChanges(families: readonly SeriesFamily[]): SeriesChanges | undefined {
+  let changes: SeriesChanges | undefined;
+  for (const f of families) {
+    const taken = f.takeChanges();
+    if (taken.length > 0) (changes ??= {})[f.spec.name] = taken;
+  }
+  return changes;
+}
+
+type Metric = Parameters<Registry['registerMetric']>[0];
+
+/** A family as a prom-client Registry reads it on each scrape: `read()` gives the label sets of that moment. */
+export function seriesMetric(spec: SeriesSpec, read: () => Iterable<SeriesEntry>): Metric {
+  const view = {
+    name: spec.name,
+    help: spec.help,
+    type: spec.kind,
+    aggregator: 'sum',
+    get: () => ({ name: spec.name, help: spec.help, type: spec.kind, aggregator: 'sum', values: promValues(spec, read()) }),
+  };
+  return view as unknown as Metric; // the shape prom-client's Registry reads (as its AggregatorRegistry registers)
+}
+
+interface PromValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+function promValues(spec: SeriesSpec, entries: Iterable<SeriesEntry>): PromValue[] {
+  const out: PromValue[] = [];
+  for (const [labelValues, values] of entries) {
+    const labels: Record<string, string> = {};
+    spec.labelNames.forEach((n, i) => (labels[n] = labelValues[i] ?? ''));
+    if (spec.kind !== 'histogram') {
+      out.push({ labels, value: values[0] ?? 0 });
+      continue;
+    }
+    const buckets = spec.buckets ?? [];
+    let count = 0;
+    buckets.forEach((le, i) => {
+      count += values[i] ?? 0;
+      out.push({ labels: { le, ...labels }, value: count, metricName: `${spec.name}_bucket` });
+    });
+    count += values[buckets.length] ?? 0;
+    out.push({ labels: { le: '+Inf', ...labels }, value: count, metricName: `${spec.name}_bucket` });
+    out.push({ labels, value: values[buckets.length + 1] ?? 0, metricName: `${spec.name}_sum` });
+    out.push({ labels, value: count, metricName: `${spec.name}_count` });
+  }
+  return out;
+}
+
+/** Several processes' label sets of one family, summed value by value. */
+export function sumEntries(sources: Iterable<SeriesValues>): SeriesValues {
+  const sum: SeriesValues = new Map();
+  for (const source of sources) {
+    for (const [key, [labels, values]] of source) {
+      const e = sum.get(key);
+      if (!e) sum.set(key, [labels, values.slice()]);
+      else values.forEach((v, i) => (e[1][i] = (e[1][i] ?? 0) + v));
+    }
+  }
+  return sum;
+}
