@@ -158,3 +158,19 @@ test("HSTS is on the router's own answers over HTTPS too (503: no endpoint), and
 function bySite(...routes: Route[]): Map<string, Route> {
   return new Map(routes.map((r) => [r.site, r]));
 }
+
+test('an unchanged certificate keeps its TLS context when another site\'s changes; a changed one gets a new context', (t) => {
+  const store = new CertificateStore(pino({ level: 'silent' }));
+  store.setRoutes(bySite(route('s', ['s.test'], []), route('o', ['o.test'], [])));
+  const s = { site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) };
+  store.setCertificates([s, { site: 'o', ...selfSigned(t, 'o.test', ['DNS:o.test']) }]);
+  const before = store.lookup('s.test');
+  const otherBefore = store.lookup('o.test');
+  assert.ok(before && otherBefore);
+  store.setCertificates([s, { site: 'o', ...selfSigned(t, 'o.test', ['DNS:o.test']) }]); // o renewed
+  assert.equal(store.lookup('s.test'), before, 's kept its context');
+  assert.notEqual(store.lookup('o.test'), otherBefore, 'o got one for its new certificate');
+  store.setCertificates([{ ...s, key: s.key }]);
+  assert.equal(store.lookup('s.test'), before);
+  assert.equal(store.lookup('o.test'), undefined, 'o has none now: the default serves it');
+});
