@@ -82,16 +82,18 @@ describe('logs of a farm and of a site', () => {
 
   it('-f picks up a virtual server that starts later', async () => {
     const before = await vsNames();
-    const follower = spawn(process.execPath, [CORRAL_BIN, 'logs', 'shop', '-f', '-n', '0', '--source', 'app'], {
+    // -n 1: the follower's first line says it is following; a VS started before that would be one it found at its start
+    const follower = spawn(process.execPath, [CORRAL_BIN, 'logs', 'shop', '-f', '-n', '1', '--source', 'app'], {
       cwd: farm.dir, env: { ...process.env, CORRAL_API: farm.apiUrl, CORRAL_TOKEN: farm.token }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let followed = '';
     follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
     try {
+      await waitFor(() => followed.length > 0, { timeoutMs: 20_000, what: 'the follower to print its first line' });
       await ok(farm.cli(['scale', 'shop', '3']));
       let added: string | undefined;
       await waitFor(async () => (added = (await vsNames()).find((v) => !before.includes(v))) !== undefined, { timeoutMs: 20_000, what: 'a third VS' });
-      await waitFor(async () => followed.includes(`${added} | `) && /"event":"listening"/.test(followed), { timeoutMs: 10_000, what: 'the new VS in the followed logs' });
+      await waitFor(async () => followed.split('\n').some((l) => l.startsWith(`${added} | `) && l.includes('"event":"listening"')), { timeoutMs: 10_000, what: "the new VS's first lines in the followed logs" });
     } finally {
       follower.kill('SIGINT');
     }
