@@ -128,12 +128,14 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   }
 
   // Desired vs running: start what is missing, stop what is no longer assigned, replace what changed.
+  // The watch keeps the record of every VS a change left alone (the same object), so a
+  // change costs the VSs it touched, not a comparison of every pool's table.
   function reconcile() {
     if (closing || destroying || faulted) return;
     for (const [vs, a] of desired) {
       const unit = units.get(vs);
       if (!unit) startUnit(a);
-      else if (JSON.stringify(unit.assignment) === JSON.stringify(a) || stopping.has(unit)) continue;
+      else if (unit.assignment === a || stopping.has(unit) || JSON.stringify(unit.assignment) === JSON.stringify(a)) continue;
       else if ('update' in unit && samePool(unit.assignment, a)) unit.update(a);
       else stopUnit(unit, 'vs.assignment_changed', 'assignment changed: stopping the virtual server');
     }

@@ -34,3 +34,18 @@ test('static VSs are checked on /.corral/health, apps on healthPath with their f
   assert.deepEqual(healthTarget({ kind: 'static', healthPath: '/', domains: ['a.example'], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/.corral/health', host: 'a.example' });
   assert.deepEqual(healthTarget({ kind: 'app', healthPath: 'healthz', domains: [], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/healthz', host: 's' });
 });
+
+test('probes of a VS share one kept connection; one the VS closed meanwhile is not a failure', async (t) => {
+  let connections = 0;
+  const server = http.createServer((_req, res) => res.end('ok'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  const target = { address: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/', host: 'site.example' };
+  for (let i = 0; i < 5; i++) assert.equal(await httpHealthCheck(target, 5_000), true);
+  assert.equal(connections, 1, 'five probes over one connection');
+  // the VS drops its idle connections (a restart, its own idle timeout) without the agent having seen the close yet
+  server.closeIdleConnections();
+  assert.equal(await httpHealthCheck(target, 5_000), true);
+  assert.ok(connections >= 2 && connections <= 3, `a new connection after the old one closed (${connections})`);
+});

@@ -16,12 +16,22 @@ export interface HealthTarget {
 
 export type HealthCheck = (target: HealthTarget, timeoutMs: number) => Promise<boolean>;
 
+/**
+ * Probes reuse one idle connection per VS (an engine with hundreds of VSs checks each every
+ * 1.5 s: a connection per probe was most of its idle CPU, and of theirs). A probe whose
+ * reused connection turns out closed by the VS is sent once more on a new one.
+ */
+const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' });
+
 export const httpHealthCheck: HealthCheck = (target, timeoutMs) =>
-  new Promise((resolve) => {
+  probe(target, timeoutMs, probeAgent).then((r) => (r === 'retry' ? probe(target, timeoutMs, false).then((again) => again === true) : r));
+
+function probe(target: HealthTarget, timeoutMs: number, agent: http.Agent | false): Promise<boolean | 'retry'> {
+  return new Promise((resolve) => {
     let req: http.ClientRequest;
     try {
       req = http.get(
-        { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': HEALTH_USER_AGENT, [HEALTH_HEADER]: '1' }, agent: false },
+        { host: target.address, port: target.port, path: target.path, headers: { host: target.host, 'user-agent': HEALTH_USER_AGENT, [HEALTH_HEADER]: '1' }, agent },
         (res) => {
           res.resume();
           const status = res.statusCode ?? 0;
@@ -33,9 +43,15 @@ export const httpHealthCheck: HealthCheck = (target, timeoutMs) =>
       resolve(false);
       return;
     }
-    req.setTimeout(timeoutMs, () => req.destroy());
-    req.on('error', () => resolve(false));
+    let timedOut = false;
+    req.setTimeout(timeoutMs, () => {
+      timedOut = true;
+      req.destroy();
+    });
+    // a kept connection the VS had closed meanwhile (its idle timeout, a restart on the same port): not the VS's failure
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(req.reusedSocket && !timedOut && (err.code === 'ECONNRESET' || err.code === 'EPIPE') ? 'retry' : false));
   });
+}
 
 /** Path and Host a VS is checked with: static → /.corral/health; app → its healthPath and first domain. */
 export function healthTarget(spec: { kind: 'static' | 'app'; healthPath: string; domains: string[]; site: string }, address: string, port: number): HealthTarget {

@@ -69,3 +69,21 @@ test('site stats follow per-site updates: a put keeps a site\'s figures, a remov
   assert.equal(count('www'), 2, 'a site put again keeps its figures');
   assert.equal(count('api'), 0, 'a removed site forgets its figures');
 });
+
+test('samples arriving out of order land in their own seconds; a series spans the window only; steps group whole seconds', () => {
+  let clock = 2_000_000_000_000;
+  const series = createSiteSeries(() => clock);
+  const second = Math.floor(clock / 1000);
+  series.add('s', [second - 1, 3, 1, [5, 6, 7]]);
+  series.add('s', [second - 3, 2, 0, [1, 1]]); // a worker's report from earlier seconds, after a later one
+  series.add('s', [second - 1, 1, 0, [9], 1]);
+  series.add('s', [second - 400, 50, 0, []]); // older than the window: ignored
+  const points = series.series('s', 4, 1);
+  assert.deepEqual(points.map((p) => [p.t / 1000 - second, p.requests, p.errors, p.clientErrors]), [[-4, 0, 0, 0], [-3, 2, 0, 0], [-2, 0, 0, 0], [-1, 4, 1, 1]]);
+  assert.equal(points.at(-1)?.p99Ms, 9);
+  assert.deepEqual(series.series('s', 4, 2).map((p) => p.requests), [2, 4]);
+  // long after: the old seconds have left the window; a new one counts alone
+  clock += 1000 * 1000;
+  series.add('s', [Math.floor(clock / 1000) - 1, 1, 0, [2]]);
+  assert.equal(series.series('s', 300, 1).reduce((n, p) => n + p.requests, 0), 1);
+});

@@ -55,13 +55,29 @@ export interface SiteSeries {
 }
 
 export function createSiteSeries(now: () => number = Date.now): SiteSeries {
+  // per site, its buckets in order of second, none older than the window: a site with one
+  // request holds one bucket (not a slot per second of the window), a site idle for the
+  // window holds none (swept at most once per window)
   const sites = new Map<string, Bucket[]>();
+  let sweepAfter = 0;
+  const sweep = (nowSecond: number) => {
+    if (nowSecond < sweepAfter) return;
+    sweepAfter = nowSecond + WINDOW_SECONDS;
+    for (const [site, list] of sites) if ((list.at(-1)?.second ?? -Infinity) <= nowSecond - WINDOW_SECONDS) sites.delete(site);
+  };
   const bucketFor = (site: string, second: number): Bucket => {
-    let ring = sites.get(site);
-    if (!ring) sites.set(site, (ring = []));
-    const slot = second % WINDOW_SECONDS;
-    let b = ring[slot];
-    if (!b || b.second !== second) ring[slot] = b = { second, requests: 0, errors: 0, clientErrors: 0, latencies: [] };
+    let list = sites.get(site);
+    if (!list) sites.set(site, (list = []));
+    let i = list.length - 1;
+    while (i >= 0 && list[i]!.second > second) i--; // a worker's sample may come a second late
+    if (i >= 0 && list[i]!.second === second) return list[i]!;
+    const b: Bucket = { second, requests: 0, errors: 0, clientErrors: 0, latencies: [] };
+    list.splice(i + 1, 0, b);
+    const oldest = list.at(-1)!.second - WINDOW_SECONDS;
+    let drop = 0;
+    while (drop < list.length && list[drop]!.second <= oldest) drop++;
+    if (drop > 0) list.splice(0, drop);
+    sweep(Math.floor(now() / 1000));
     return b;
   };
   const sample = (b: Bucket, ms: number) => {
@@ -94,29 +110,28 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
       const step = Math.max(1, Math.floor(stepSeconds));
       const span = Math.min(WINDOW_SECONDS, Math.max(step, Math.floor(seconds)));
       const nowSecond = Math.floor(now() / 1000);
-      const ring = sites.get(site) ?? [];
-      const points: SiteStatsPoint[] = [];
       // The current second is still filling: the series ends at the last whole one.
-      for (let start = nowSecond - span; start + step <= nowSecond; start += step) {
-        let requests = 0, errors = 0, clientErrors = 0;
-        const lat: number[] = [];
-        for (let s = start; s < start + step; s++) {
-          const b = ring[s % WINDOW_SECONDS];
-          if (!b || b.second !== s) continue;
-          requests += b.requests;
-          errors += b.errors;
-          clientErrors += b.clientErrors;
-          lat.push(...b.latencies);
-        }
-        lat.sort((a, b) => a - b);
-        const point: SiteStatsPoint = { t: start * 1000, requests, errors, clientErrors };
+      const first = nowSecond - span;
+      const count = Math.floor(span / step);
+      const steps = Array.from({ length: count }, () => ({ requests: 0, errors: 0, clientErrors: 0, lat: [] as number[] }));
+      for (const b of sites.get(site) ?? []) {
+        if (b.second < first) continue;
+        const at = steps[Math.floor((b.second - first) / step)];
+        if (!at) continue; // the current second, or a partial last step
+        at.requests += b.requests;
+        at.errors += b.errors;
+        at.clientErrors += b.clientErrors;
+        for (const ms of b.latencies) at.lat.push(ms);
+      }
+      return steps.map(({ requests, errors, clientErrors, lat }, i) => {
+        const point: SiteStatsPoint = { t: (first + i * step) * 1000, requests, errors, clientErrors };
         if (lat.length > 0) {
+          lat.sort((a, b) => a - b);
           point.p50Ms = quantile(lat, 0.5);
           point.p99Ms = quantile(lat, 0.99);
         }
-        points.push(point);
-      }
-      return points;
+        return point;
+      });
     },
   };
 }
