@@ -47,8 +47,11 @@ const SETTLE_S = int(process.env.SETTLE, 30);
 const HOLD_S = int(process.env.HOLD, 0);
 const MIB = 1024;
 
-const poolsFlag = (await runCli(['up', '--help'])).stdout.includes('--static-pools');
+const upHelp = (await runCli(['up', '--help'])).stdout;
+const poolsFlag = upHelp.includes('--static-pools');
 const pooled = poolsFlag && process.env.STATIC_POOLS !== '0';
+// where pooled is corral up's default (it has --no-static-pools), STATIC_POOLS=0 must say so
+const unpooledArgs = upHelp.includes('--no-static-pools') ? ['--no-static-pools'] : [];
 const maxVs = Math.min(10_000, N + APPS + 16);
 console.log(`density bench: ${N} static sites, ${APPS} app sites (wake ${WAKE}), ${RUNTIME} runtime, ${PER_CUSTOMER} sites per customer, ${CONCURRENCY} API calls in flight`);
 console.log(pooled
@@ -58,7 +61,7 @@ if (!pooled && N + APPS > 10_000) console.log(`  note: --max-vs is at most 10000
 console.log('sites are made through the REST API in parallel, not with the CLI (a Node start per command would dominate)');
 
 const farm = await startFarmProcess({
-  extraArgs: ['--runtime', RUNTIME, '--no-databases', '--max-vs', String(maxVs), ...(pooled ? ['--static-pools'] : [])],
+  extraArgs: ['--runtime', RUNTIME, '--no-databases', '--max-vs', String(maxVs), ...(pooled ? ['--static-pools'] : unpooledArgs)],
 });
 const api = farmApi(farm.apiUrl, farm.token);
 let lastTree: ProcessSample[] = [];

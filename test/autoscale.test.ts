@@ -121,8 +121,9 @@ describe('autoscaling and scale to zero (corral up, two router workers)', () => 
 
   it('a static site scales to zero and wakes too; a rollout waits for the autoscaler\'s count, not the stored --replicas', async (t) => {
     const host = 'pages.acme.test';
-    // --replicas 3 is kept for when autoscaling is off: the deploy waits for 1 ready, not 3
-    await ok(farm.cli(['site', 'create', 'pages', '--customer', 'acme', '--kind', 'static', '--domain', host, '--drain-timeout', '0',
+    // --replicas 3 is kept for when autoscaling is off: the deploy waits for 1 ready, not 3;
+    // --no-pooled: VSs of its own, counted by site (test/pooled-scale-to-zero.test.ts: a pooled one)
+    await ok(farm.cli(['site', 'create', 'pages', '--customer', 'acme', '--kind', 'static', '--domain', host, '--drain-timeout', '0', '--no-pooled',
       '--replicas', '3', '--min-replicas', '0', '--max-replicas', '2', '--idle-timeout', `${IDLE_S}s`]));
     await ok(farm.cli(['deploy', join(REPO, 'examples', 'static-site'), '--site', 'pages']));
     assert.equal((await get(farm.routerUrl, host)).status, 200);

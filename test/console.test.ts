@@ -92,7 +92,8 @@ describe('the web console', { skip: browserSkipReason() }, () => {
   it('signs an admin in and draws the farm: the engine with its guests inside', async () => {
     await signIn(admin, farm.token);
     assert.equal(await admin.getByTestId('whoami').innerText().then((s) => s.startsWith('admin')), true);
-    await admin.locator('[data-testid=engine] [data-testid=guest][data-site=secret][data-state=ready]').waitFor(T);
+    // secret is pooled (the default for static sites): globex's pool VS, listing it with its release
+    await admin.locator('[data-testid=engine] [data-testid=guest][data-site=pool][data-state=ready]', { has: admin.getByTestId('pool-sites').getByText('secret@v1') }).waitFor(T);
     assert.equal(await admin.getByTestId('engine').count(), 1);
     assert.match(await admin.getByTestId('router').innerText(), /secret\.globex\.test → secret/);
     const legend = await admin.getByTestId('farm-legend').innerText();
@@ -114,6 +115,9 @@ describe('the web console', { skip: browserSkipReason() }, () => {
     await acme.getByTestId('new-max-body').fill('2');
     await acme.getByTestId('create-site').click();
     await acme.waitForURL(/#\/deploy\/www$/, T);
+    // VSs of its own (the form makes static sites pooled, the default): scaled to 2 on this one
+    // engine and its logs filtered per VS below, which a pool (one replica per engine) cannot show
+    await api('PATCH', '/v1/sites/www', acmeToken, { pooled: false });
     const { site } = await api('GET', '/v1/sites/www', acmeToken, undefined);
     assert.deepEqual([site.domains, site.env, site.limits], [['www.acme.test', 'acme.test'], { GREETING: 'hello world', MODE: 'demo' },
       { requestsPerSecond: 100000, maxBodyBytes: 2 * 1024 * 1024 }]);

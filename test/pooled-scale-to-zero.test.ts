@@ -1,4 +1,5 @@
-// End to end with `corral up --static-pools`: a pooled static site with --min-replicas 0
+// End to end with `corral up --static-pools` (pooled is the default; the flag, kept for
+// operators' scripts, is still taken): a pooled static site with --min-replicas 0
 // goes idle (its entry leaves the customer's pool, which keeps serving the customer's
 // other site); ten concurrent first requests are held by the router and all served once
 // the wake puts the entry back in the same pool VS (same pid: a table swap, no VS start).
@@ -16,7 +17,7 @@ import type { VirtualServerView } from '../src/model/index.ts';
 
 const IDLE_S = 2;
 
-describe('pooled static sites scaling to zero (corral up --static-pools)', () => {
+describe('pooled static sites scaling to zero (corral up --static-pools, a no-op alias of the default)', () => {
   let farm: FarmProcess;
   let work = '';
   const tokens: Record<string, string> = {};

@@ -1,6 +1,8 @@
-// End to end with `corral up --static-pools`: three static sites of one customer served by
-// one pool VS, one re-deployed and one deleted under request loops through the router
-// with 0 failed requests and no restart of the pool; another customer gets its own pool.
+// End to end with `corral up` (no flag: pooled static hosting is the default): three static
+// sites of one customer served by one pool VS, one re-deployed and one deleted under request
+// loops through the router with 0 failed requests and no restart of the pool; another
+// customer gets its own pool. Restarted with --no-static-pools: the pooled sites stay in
+// their pool, a new static site gets a VS of its own.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
@@ -18,7 +20,7 @@ describe('pooled static sites on a one-machine farm', () => {
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-pool-'));
-    farm = await startFarmProcess({ extraArgs: ['--static-pools'] });
+    farm = await startFarmProcess();
   });
   after(async () => {
     await farm?.stop();
@@ -34,7 +36,7 @@ describe('pooled static sites on a one-machine farm', () => {
   };
   const vsList = async () => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VirtualServerView[] }).virtualServers;
 
-  it('serves three sites of a customer from one pool VS, and another customer from its own', async () => {
+  it('serves three sites of a customer from one pool VS (no flag: the default), and another customer from its own', async () => {
     for (const c of ['acme', 'globex']) tokens[c] = /token: (\S+)/.exec((await ok(farm.cli(['customer', 'create', c]))).stdout)![1]!;
     for (const s of ['aa', 'bb', 'cc']) {
       // bb asks for 2 replicas: one engine here, so one pool holds it (a deploy does not wait for a second)
@@ -89,14 +91,24 @@ describe('pooled static sites on a one-machine farm', () => {
     assert.deepEqual(now.sites, { aa: 'v2', bb: 'v1' });
   });
 
-  it('comes back after a restart of the farm: the pool serves its sites again', async () => {
+  it('comes back after a restart of the farm with --no-static-pools: the pool serves its sites again; a new static site gets a VS of its own', async () => {
     assert.equal(await farm.stop(), 0);
-    farm = await startFarmProcess({ dir: farm.dir, extraArgs: ['--static-pools'] });
+    farm = await startFarmProcess({ dir: farm.dir, extraArgs: ['--no-static-pools'] });
     await waitFor(async () => (await get(farm.routerUrl, 'aa.acme.test', '/')).body === 'aa two' && (await get(farm.routerUrl, 'bb.acme.test', '/')).body === 'bb one',
       { what: 'aa and bb served after the restart', timeoutMs: 60_000 });
     const acme = (await vsList()).filter((v) => v.customer === 'acme');
     assert.equal(acme.length, 1);
     assert.deepEqual(acme[0]!.sites, { aa: 'v2', bb: 'v1' });
     assert.equal((await get(farm.routerUrl, 'cc.acme.test', '/')).status, 404);
+
+    await ok(farm.cli(['site', 'create', 'dd', '--domain', 'dd.acme.test'], { token: tokens.acme }));
+    await ok(farm.cli(['deploy', await content('dd-1', 'dd one'), '--site', 'dd'], { token: tokens.acme }));
+    assert.equal((await get(farm.routerUrl, 'dd.acme.test', '/')).body, 'dd one');
+    const acmeNow = (await vsList()).filter((v) => v.customer === 'acme');
+    assert.equal(acmeNow.length, 2, `the pool and dd's own VS: ${acmeNow.map((v) => v.vs).join(' ')}`);
+    const own = acmeNow.find((v) => v.site === 'dd')!;
+    assert.ok(own, 'dd has a VS of its own');
+    assert.equal(own.pool, undefined);
+    assert.deepEqual(acmeNow.find((v) => v !== own)!.sites, { aa: 'v2', bb: 'v1' }, 'dd is not in the pool');
   });
 });

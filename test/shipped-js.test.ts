@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { CORRAL_BIN, REPO, ok, removeDir, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
 import { WORKER_SEMI_SPACE_MB } from '../src/router/cluster/cluster.ts';
+import type { VirtualServerView } from '../src/model/index.ts';
 
 const HOOKS = `export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
@@ -82,7 +83,11 @@ describe('the shipped package runs on plain node', () => {
       await ok(farm.cli(['deploy', join(REPO, 'examples', 'static-site'), '--site', site], { token }));
       // the deploy is done once the route names the release; router workers get it a moment later
       await waitFor(async () => (await get(farm.routerUrl, `${site}.test`, '/')).status === 200, { what: 'the site served', timeoutMs: 5_000 });
-      const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_SITE=${site}`) && p.argv[0] === process.execPath);
+      // pooled (the default for static sites): the web runtime of the customer's pool VS serves it
+      const { virtualServers } = JSON.parse((await ok(farm.cli(['vs', 'list', '--json'], { token }))).stdout) as { virtualServers: VirtualServerView[] };
+      const pool = virtualServers.find((v) => v.pool?.includes(site));
+      assert.ok(pool, `a pool VS serves ${site}: ${virtualServers.map((v) => v.vs).join(' ')}`);
+      const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_VS=${pool.vs}`) && p.argv[0] === process.execPath);
       assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.bundle.js')]]);
     });
 

@@ -1,6 +1,7 @@
-// End to end: a start storm. Twenty static sites deployed back to back on `corral up
-// --max-starts 2` all become ready: at most two VSs start at once, the others wait as
-// `queued`, and none is killed for missing its start deadline.
+// End to end: a start storm. Twenty static sites, each with VSs of its own (`pooled: false`:
+// pooled ones would share one VS), deployed back to back on `corral up --max-starts 2` all
+// become ready: at most two VSs start at once, the others wait as `queued`, and none is
+// killed for missing its start deadline.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -50,7 +51,7 @@ describe('a start storm on a one-machine farm', () => {
       await writeFile(join(dir, 'index.html'), `<h1>storm site ${i}</h1>`);
       const tarball = join(work, `s${i}.tar.gz`);
       await packDirectory(dir, tarball);
-      await api('POST', '/v1/sites', token, JSON.stringify({ name: `s${i}`, kind: 'static', domains: [`s${i}.storm.test`] }));
+      await api('POST', '/v1/sites', token, JSON.stringify({ name: `s${i}`, kind: 'static', domains: [`s${i}.storm.test`], pooled: false }));
       await api('POST', `/v1/sites/s${i}/releases`, token, await readFile(tarball), 'application/gzip');
     }
 

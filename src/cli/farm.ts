@@ -73,7 +73,7 @@ export interface FarmOptions {
   databases?: boolean;
   /** How often sizes, quotas, scheduled backups and rotated logins are looked at (default 30 s). */
   databaseUpkeepMs?: number;
-  /** New static sites are pooled (one shared VS per customer per engine) unless created with pooled false (`--static-pools`). */
+  /** New static sites are pooled (one shared VS per customer per engine) unless created with pooled false; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
   /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
   acme?: AcmeSettings | undefined;
@@ -219,7 +219,7 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
     reservedDomains: [...devCertDomains(), ...hostNamesOf([opts.host]), ...(opts.reservedDomains ?? [])],
     backup: { files: backupFiles },
     ...(databases ? { databases } : {}),
-    ...(opts.staticPools ? { staticPools: true } : {}),
+    staticPools: opts.staticPools !== false,
     siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
     vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
     // One process: the controller reaches this engine's runtime directly.

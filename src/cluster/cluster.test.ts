@@ -67,7 +67,9 @@ describe('a farm on etcd, in one process', { skip, timeout: 120_000 }, () => {
     const engineList = (await admin.call<{ engines: { id: string; state: string }[] }>('GET', '/v1/engines')).json.engines;
     assert.deepEqual(engineList.map((e) => `${e.id}:${e.state}`), ['e1:ready', 'e2:ready', 'e3:ready']);
     assert.equal((await admin.call('POST', '/v1/customers', { name: 'acme' })).status, 201);
-    assert.equal((await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 2 })).status, 201);
+    // pooled: false: the site's own VSs, replaced off a dead engine and scaled to 3 on the two
+    // engines left (a pooled site holds one replica per engine)
+    assert.equal((await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 2, pooled: false })).status, 201);
     // Uploaded to the follower: stored there and on the other controller before the 201.
     const follower = controllers.find((c) => !c.isLeader)!;
     const up = await uploadStaticExample(follower.apiUrl, follower.adminToken, 'www');

@@ -63,7 +63,7 @@ export interface ControllerNodeOptions {
   databaseKeyFile?: string;
   /** How often the leader looks at database sizes, schedules and rotated logins (default 30 s). */
   databaseUpkeepMs?: number;
-  /** New static sites are pooled unless created with pooled false (`--static-pools`). */
+  /** New static sites are pooled unless created with pooled false; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
 }
 
@@ -133,7 +133,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
     metrics: { registry: Registry.merge([metricsRegistry, leaderMetrics(() => fencing.election?.isLeader === true)]) },
     backup: backupSource,
     databases,
-    ...(opts.staticPools ? { staticPools: true } : {}),
+    staticPools: opts.staticPools !== false,
   }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
 
   const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);

@@ -63,7 +63,9 @@ describe('an etcd member dies for 30 s: the farm does not notice', { skip, timeo
     }
     router = await startRouterNode({ join: join1, token: joinToken, id: 'r1', httpPort: 0, host: '127.0.0.1', log: silentLogger });
     assert.equal((await admin.call('POST', '/v1/customers', { name: 'acme' })).status, 201);
-    assert.equal((await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 1 })).status, 201);
+    // pooled: false: scaled up past the engines left (a pooled site holds one replica per
+    // engine), its own VSs counted as assigned and replaced
+    assert.equal((await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 1, pooled: false })).status, 201);
     const up = await uploadStaticExample(controllers[0]!.apiUrl, controllers[0]!.adminToken, 'www');
     assert.equal(up.status, 201, up.body);
     await waitFor(async () => (await siteReplicas(admin, 'www')).ready === 1 && (await get(router.url, HOST)).status === 200, { what: 'the site served', timeoutMs: 20_000 });

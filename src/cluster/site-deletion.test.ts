@@ -53,7 +53,9 @@ describe('deleting a site on a farm on etcd', { skip, timeout: 120_000 }, () => 
 
   it('a running engine cleans up after the delete, one that was down when it comes back', async () => {
     assert.equal((await admin.call('POST', '/v1/customers', { name: 'acme' })).status, 201);
-    const created = await admin.call<{ site: { id: string } }>('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: ['www.acme.test'], kind: 'static', replicas: 2 });
+    // pooled: false: the site's own VSs, whose data folders are keyed by the site id (a pool
+    // keeps its sites' releases in the pool's folder, src/engine/pool-dir.ts)
+    const created = await admin.call<{ site: { id: string } }>('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: ['www.acme.test'], kind: 'static', replicas: 2, pooled: false });
     assert.equal(created.status, 201);
     const id = created.json.site.id;
     const up = await uploadStaticExample(controllers[0]!.apiUrl, controllers[0]!.adminToken, 'www');

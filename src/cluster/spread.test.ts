@@ -47,7 +47,8 @@ describe('an engine joins a farm whose site sits on one engine', { skip, timeout
 
   it('moves replicas one at a time until 2/2, with no failed request', async () => {
     assert.equal((await admin.call('POST', '/v1/customers', { name: 'acme' })).status, 201);
-    const created = await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 4, drainTimeoutMs: 500 });
+    // pooled: false: spreading one site's own VSs (a pooled site holds one replica per engine)
+    const created = await admin.call('POST', '/v1/sites', { name: 'www', customer: 'acme', domains: [HOST], kind: 'static', replicas: 4, drainTimeoutMs: 500, pooled: false });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const up = await uploadStaticExample(controller.apiUrl, controller.adminToken, 'www');
     assert.equal(up.status, 201, up.body);

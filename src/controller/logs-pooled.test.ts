@@ -45,7 +45,7 @@ test('a pooled site\'s logs: a first line naming its pool VS, then the pool\'s l
   // in no pool now (scaled to zero, not yet placed): says so, no lines
   assert.equal((await acme.post('/v1/sites', staticSite('idle', { pooled: true }))).status, 201);
   assert.equal((await acme.get('/v1/sites/idle/logs')).body, 'corral | idle is pooled and no pool VS holds it now (scaled to zero, or not placed yet)\n');
-  // a site not pooled: no note, as before
-  assert.equal((await acme.post('/v1/sites', staticSite('own'))).status, 201);
+  // a site not pooled (pooled: false; pooled is the default): no note, as before
+  assert.equal((await acme.post('/v1/sites', staticSite('own', { pooled: false }))).status, 201);
   assert.equal((await acme.get('/v1/sites/own/logs')).body, '');
 });

@@ -26,10 +26,13 @@ function fakeLogs(lines: Record<string, string[]>) {
   return { logs, followers, emit: (vs: string, line: string) => followers.get(vs)?.(line) };
 }
 
+/** A static site with VSs of its own (`pooled: false`): these tests read per-site VS logs (logs-pooled.test.ts: a pooled site's). */
+const ownVsSite = (name: string) => staticSite(name, { pooled: false });
+
 async function siteWithVs(t: Parameters<typeof startController>[0], engineLogs?: EngineLogs) {
   const h = await startController(t, engineLogs ? { engineLogs } : {});
   const acme = await h.customer('acme');
-  await acme.post('/v1/sites', staticSite('blog'));
+  await acme.post('/v1/sites', ownVsSite('blog'));
   const a: Assignment = { vs: 'blog-a', engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
   await h.store.put(keys.assignment('e1', 'blog-a'), JSON.stringify(a));
   return { h, acme };
@@ -90,13 +93,13 @@ test('a site re-created under a deleted site\'s name sees none of the old VSs, n
   const fake = fakeLogs({ 'blog-old': ['secret of the old owner'], 'blog-new': ['mine'] });
   const h = await startController(t, { engineLogs: fake.logs });
   const acme = await h.customer('acme');
-  const old = (await acme.post('/v1/sites', staticSite('blog'))).json.site as { id: string };
+  const old = (await acme.post('/v1/sites', ownVsSite('blog'))).json.site as { id: string };
   // the old site's VS is stopping: its assignment is gone, its status is not yet
   const stopping: VsStatus = { vs: 'blog-old', engine: 'e1', site: 'blog', siteId: old.id, release: 'v1', state: 'stopping', restarts: 0, updatedAt: '' };
   await h.store.put(keys.vsStatus('e1', 'blog-old'), JSON.stringify(stopping));
   assert.equal((await acme.delete('/v1/sites/blog')).status, 204);
   const mallory = await h.customer('mallory');
-  const fresh = (await mallory.post('/v1/sites', staticSite('blog'))).json.site as { id: string };
+  const fresh = (await mallory.post('/v1/sites', ownVsSite('blog'))).json.site as { id: string };
   const a: Assignment = { vs: 'blog-new', engine: 'e1', site: 'blog', siteId: fresh.id, customer: 'mallory', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
   await h.store.put(keys.assignment('e1', 'blog-new'), JSON.stringify(a));
 
@@ -119,7 +122,7 @@ test('tail counts lines in total, merging the VSs and the router in time order',
   const fake = fakeLogs({ 'blog-a': [`${T(1)} a1`, `${T(4)} a4`, `${T(6)} a6`], 'blog-b': [`${T(2)} b2`, `${T(5)} b5`] });
   const h = await startController(t, { engineLogs: fake.logs, routerLogs: fakeRouterLogs({ blog: [`${T(3)} GET /x 200`, `${T(7)} GET /y 200`] }) });
   const acme = await h.customer('acme');
-  await acme.post('/v1/sites', staticSite('blog'));
+  await acme.post('/v1/sites', ownVsSite('blog'));
   for (const vs of ['blog-a', 'blog-b']) {
     const a: Assignment = { vs, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
     await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));

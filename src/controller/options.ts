@@ -87,7 +87,7 @@ export interface ControllerOptions {
   backup?: BackupSources;
   /** The database service (`/v1/databases`); without it those routes answer 501 databases_unavailable. */
   databases?: DatabaseOptions;
-  /** New static sites are pooled unless the request says `pooled: false` (`--static-pools`). */
+  /** New static sites are pooled unless the request says `pooled: false`; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
 }
 

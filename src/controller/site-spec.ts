@@ -16,8 +16,8 @@ export type SitePatchInput = Static<typeof SitePatchBody>;
 /** Names and values of a site's env together, in bytes of UTF-8: well under what execve takes with Corral's own variables. */
 export const MAX_ENV_BYTES = 131_072;
 
-/** `staticPools`: the farm's default for `pooled` when the request does not say (`--static-pools`). */
-export function newSite(input: SiteCreateInput, customer: string, now = new Date(), staticPools = false): Site {
+/** `staticPools`: the farm's default for `pooled` when the request does not say (default true; `--no-static-pools`: false). */
+export function newSite(input: SiteCreateInput, customer: string, now = new Date(), staticPools = true): Site {
   const at = now.toISOString();
   const site: Site = {
     id: newSiteId(),

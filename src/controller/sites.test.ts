@@ -12,7 +12,8 @@ test('a customer creates, reads, lists, changes, scales and deletes its site', a
   assert.match(id, /^0[0-9a-f]{24}$/, 'a random id that is never a site name (those start with a letter)');
   assert.deepEqual(
     { ...created.json.site, createdAt: 0, updatedAt: 0 },
-    { id, name: 'blog', customer: 'acme', domains: ['blog.example.com'], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: 0, updatedAt: 0 },
+    // pooled: a static site created without `pooled` is pooled (the controller's default)
+    { id, name: 'blog', customer: 'acme', domains: ['blog.example.com'], kind: 'static', replicas: 1, healthPath: '/', env: {}, pooled: true, createdAt: 0, updatedAt: 0 },
   );
   assert.equal((await acme.get('/v1/sites/blog')).json.site.name, 'blog');
   assert.deepEqual((await acme.get('/v1/sites')).json.sites.map((s: { name: string }) => s.name), ['blog']);

@@ -20,8 +20,9 @@ test("a site's status merges assignments and statuses and counts ready replicas 
   const h = await startController(t);
   const acme = await h.customer('acme');
   const globex = await h.customer('globex');
-  await acme.post('/v1/sites', staticSite('blog', { replicas: 2 }));
-  await globex.post('/v1/sites', staticSite('shop'));
+  // pooled: false: VSs of their own (blog-a, blog-b, shop-a below), 2 replicas on one engine
+  await acme.post('/v1/sites', staticSite('blog', { replicas: 2, pooled: false }));
+  await globex.post('/v1/sites', staticSite('shop', { pooled: false }));
   await acme.upload('/v1/sites/blog/releases', await makeTarball(t, { 'index.html': 'x' }));
   const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1024, maxVirtualServers: 10 }, startedAt: now };
   await h.store.put(keys.engine('e1'), JSON.stringify(engine));

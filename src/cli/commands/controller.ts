@@ -9,7 +9,7 @@ import { addReservedDomainsFlag, port, positiveInt, reservedDomains, untilSignal
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
-import { STATIC_POOLS_HELP } from './pooled-flag.ts';
+import { NO_STATIC_POOLS_HELP, STATIC_POOLS_HELP } from './pooled-flag.ts';
 
 interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
   store?: string;
@@ -39,7 +39,8 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--database-key-file <path>', "the key database passwords are sealed with, copied from the first controller's <dir>/database-key (default: database-key beside --admin-token-file, if there)");
   addReservedDomainsFlag(controller)
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
-    .option('--static-pools', STATIC_POOLS_HELP);
+    .option('--static-pools', STATIC_POOLS_HELP)
+    .option('--no-static-pools', NO_STATIC_POOLS_HELP);
   addAcmeFlags(addScaleInFlags(addBackupFlags(controller)))
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
@@ -53,7 +54,7 @@ export function registerController(program: Command, ctx: Context): void {
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
         autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
-        ...(o.staticPools ? { staticPools: true } : {}),
+        staticPools: o.staticPools !== false,
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/wait.ts';
-import { keys, type Assignment, type Route, type VsStatus } from '../../model/index.ts';
+import { keys, type Assignment, type EngineRecord, type Route, type VsStatus } from '../../model/index.ts';
 import { staticSite } from '../../controller/test-harness.ts';
 import { startCliHarness, type CliHarness, type CliRun } from '../cli-testing.ts';
 import { run } from '../main.ts';
@@ -89,10 +89,19 @@ interface Farm {
   deploy(...flags: string[]): Promise<CliRun>;
 }
 
-async function farm(t: TestContext, mode: StreamMode): Promise<Farm> {
+/**
+ * blog is a static site with a VS of its own (`pooled: false`: the rollout is acted out on
+ * per-site VSs) unless `pooled`: then it is in acme's pool VS on engine e1 (registered, so
+ * the farm can hold its replica).
+ */
+async function farm(t: TestContext, mode: StreamMode, pooled = false): Promise<Farm> {
   const h = await startCliHarness(t);
   await h.customer('acme');
-  assert.equal((await h.admin.post('/v1/sites', { ...staticSite('blog', { replicas: 1 }), customer: 'acme' })).status, 201);
+  assert.equal((await h.admin.post('/v1/sites', { ...staticSite('blog', { replicas: 1, pooled }), customer: 'acme' })).status, 201);
+  if (pooled) {
+    const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 4096, maxVirtualServers: 64 }, startedAt: new Date().toISOString() };
+    await h.store.put(keys.engine('e1'), JSON.stringify(engine));
+  }
   const proxy = await startProxy(t, h.url, mode);
   const dir = await mkdtemp(join(tmpdir(), 'corral-rollout-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -216,7 +225,7 @@ async function pooled(f: Farm, release: string): Promise<void> {
 test('corral deploy of a pooled site: the pool showing the release, then its route, end the wait at once', async (t) => {
   // the pool VS's own site and release are the pool's; the release it serves of blog is in
   // its status `sites`, and its route to blog changes nothing else of the farm view
-  const f = await farm(t, 'pass');
+  const f = await farm(t, 'pass', true);
   const pool = (release: string) => pooled(f, release);
   await pool('v0');
   await f.route([{ vs: 'pool-acme-1', release: 'v0' }]);
@@ -236,7 +245,7 @@ test('corral deploy of a pooled site: the pool showing the release, then its rou
 });
 
 test('corral deploy of a pooled site whose route does not come: re-read with a growing wait, then the same timeout error', async (t) => {
-  const f = await farm(t, 'pass');
+  const f = await farm(t, 'pass', true);
   await pooled(f, 'v0');
   await f.route([{ vs: 'pool-acme-1', release: 'v0' }]);
   const deploying = f.deploy('--timeout', '2');
