@@ -33,7 +33,7 @@ try {
   const { admin, routerUrl } = farm;
   const c1 = farm.controllers.get('c1')!.url;
   await admin.call('POST', '/v1/customers', { name: 'bench' });
-  await admin.call('POST', '/v1/sites', { name: 'www', customer: 'bench', domains: [HOST], kind: 'static', replicas: 2 });
+  await admin.call('POST', '/v1/sites', { name: 'www', customer: 'bench', domains: [HOST], kind: 'static', replicas: 2, pooled: false }); // VSs of its own, as measured before pools were the default
   await uploadStaticExample(c1, farm.token, 'www');
   await waitFor(async () => (await siteReplicas(admin, 'www')).ready === 2 && (await get(routerUrl, HOST)).status === 200, { what: 'the site', timeoutMs: 60_000 });
   const runtime = /\b(namespace|process)\b/.exec((await farm.cli(['engine', 'list'])).stdout)?.[1];
