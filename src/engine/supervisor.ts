@@ -22,7 +22,12 @@ export interface SupervisorTiming {
   startupPollMs: number;
   /** A VS not healthy this long after its start (leaving the start queue) is killed and restarted. */
   startupTimeoutMs: number;
-  /** Health-check interval once ready. */
+  /**
+   * Health-check interval once ready. Default 5 s: `unhealthyAfter` failures in a row mark it
+   * unhealthy in ≈ 15 s. A crash is seen at once (its exit), and the router ejects an endpoint
+   * whose requests fail at once; this is for a guest that hangs. An engine with hundreds of
+   * VSs checked every 1.5 s spent most of its idle CPU on the checks.
+   */
   pollMs: number;
   /** Timeout of one health check. */
   checkTimeoutMs: number;
@@ -40,7 +45,7 @@ export const DEFAULT_TIMING: SupervisorTiming = {
   startupFastMs: 1_000,
   startupPollMs: 100,
   startupTimeoutMs: 30_000,
-  pollMs: 1_500,
+  pollMs: 5_000,
   checkTimeoutMs: 2_000,
   unhealthyAfter: 3,
   backoffBaseMs: 100,
