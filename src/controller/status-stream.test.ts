@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
+import { keys, type Assignment, type EngineRecord, type VsStatus } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { startController } from './test-harness.ts';
 
@@ -60,4 +62,37 @@ test('GET /v1/status/stream pushes the farm view as it changes, scoped by the to
   assert.ok(Date.now() - started < 1_500);
   for (const e of mine.events) assert.ok(!names(e).includes('shop'), `acme never sees shop: ${JSON.stringify(names(e))}`);
   assert.equal(mine.events.length, 2, 'an unchanged view is not sent again');
+});
+
+test('each stream carries exactly what GET /v1/status answers the same token, pools, capped sites and the leader included', async (t) => {
+  const h = await startController(t);
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const acme = await h.customer('acme');
+  const globex = await h.customer('globex');
+  assert.equal((await acme.post('/v1/sites', { name: 'www', domains: ['www.acme.test'], kind: 'static', pooled: true, replicas: 2 })).status, 201);
+  assert.equal((await globex.post('/v1/sites', { name: 'shop', domains: ['shop.globex.test'], kind: 'static', pooled: true })).status, 201);
+  const now = new Date().toISOString();
+  const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1024, maxVirtualServers: 10 }, startedAt: now };
+  await h.store.put(keys.engine('e1'), JSON.stringify(engine));
+  await h.store.put(keys.leader, JSON.stringify({ id: 'ctl-1', since: now }));
+  for (const [vs, customer, site] of [['pool-acme', 'acme', 'www'], ['pool-globex', 'globex', 'shop']] as const) {
+    const a: Assignment = { vs, engine: 'e1', site: vs, customer, kind: 'static', release: 'p1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: now, pool: { sites: [{ site, release: 'r1', sha256: 'f'.repeat(64), domains: [] }] } };
+    const s: VsStatus = { vs, engine: 'e1', site: vs, release: 'p1', state: 'ready', address: '127.0.0.1', port: 8080, restarts: 0, updatedAt: now, sites: { [site]: 'r1' } };
+    await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));
+    await h.store.put(keys.vsStatus('e1', vs), JSON.stringify(s));
+  }
+  const streams = { admin: await openStream(base, h.admin.token), acme: await openStream(base, acme.token), globex: await openStream(base, globex.token) };
+  t.after(() => Object.values(streams).forEach((s) => s.close()));
+  const clients = { admin: h.admin, acme, globex };
+  for (const who of ['admin', 'acme', 'globex'] as const) {
+    const expected = (await clients[who].get('/v1/status')).json as Status;
+    await waitFor(() => isDeepStrictEqual(streams[who].events.at(-1), expected), { what: `${who}'s stream to match GET /v1/status` });
+  }
+  const acmeView = streams.acme.events.at(-1) as unknown as { virtualServers: { vs: string }[]; capped?: Record<string, number>; leader?: unknown };
+  assert.deepEqual(acmeView.virtualServers.map((v) => v.vs), ['pool-acme'], "acme sees its pool, not globex's");
+  assert.deepEqual(acmeView.capped, { www: 1 }, 'a pooled site asking 2 replicas of 1 engine');
+  assert.equal(acmeView.leader, undefined, 'the leader is for admins');
+  assert.equal((streams.admin.events.at(-1) as unknown as { leader?: { id: string } }).leader?.id, 'ctl-1');
+  for (const e of streams.acme.events) assert.ok(!JSON.stringify(e).includes('globex'), 'nothing of globex on acme\'s stream');
 });
