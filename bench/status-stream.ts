@@ -4,11 +4,12 @@
 // client (bytes and events counted, nothing parsed). Then:
 //   (a) idle for SECONDS: the process's CPU (% of one core), events and bytes sent;
 //   (b) a burst of BURST site changes (each site's record rewritten, one store write each, as
-//       fast as the store takes them): CPU until every client saw the last change, events and
-//       bytes sent, and the time from the last write to each client seeing it (worst client).
+//       fast as the store takes them, or spread evenly over BURST_SECONDS): CPU until every
+//       client saw the last change, events and bytes sent, and the time from the last write to
+//       each client seeing it (worst client).
 // The clients run in the same process; they only count bytes, so the CPU is the controller's.
 //
-//   node --import tsx bench/status-stream.ts [N …]    (default 10000; env SECONDS=5, CLIENTS=2, BURST=1000, PER_CUSTOMER=100, ENGINES=1)
+//   node --import tsx bench/status-stream.ts [N …]    (default 10000; env SECONDS=5, CLIENTS=2, BURST=1000, BURST_SECONDS=0, PER_CUSTOMER=100, ENGINES=1)
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,10 +25,11 @@ const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CLIENTS = Number(process.env.CLIENTS ?? 2);
 const BURST = Number(process.env.BURST ?? 1000);
+const BURST_SECONDS = Number(process.env.BURST_SECONDS ?? 0);
 const PER_CUSTOMER = Number(process.env.PER_CUSTOMER ?? 100);
 const ENGINES = Number(process.env.ENGINES ?? 1);
 
-console.log(`status stream: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${CLIENTS} admin stream(s); idle ${SECONDS} s; burst of ${BURST} site writes`);
+console.log(`status stream: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${CLIENTS} admin stream(s); idle ${SECONDS} s; burst of ${BURST} site writes${BURST_SECONDS > 0 ? ` over ${BURST_SECONDS} s` : ''}`);
 console.log('sites | first view ms | view KiB | idle CPU % | idle events | idle KiB | burst CPU s | burst events | burst MiB | writes s | last write → seen ms');
 for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
   const dir = await mkdtemp(join(tmpdir(), 'corral-bench-stream-'));
@@ -132,10 +134,13 @@ function sum(clients: StreamClient[], field: 'bytes' | 'events'): number {
   return clients.reduce((a, c) => a + c[field], 0);
 }
 
-/** BURST site records rewritten one by one (spread over the farm), each with updatedAt = stamp(k). */
+/** BURST site records rewritten one by one (spread over the farm; over BURST_SECONDS if set), each with updatedAt = stamp(k). */
 async function writeBurst(store: Store, n: number, stamp: (k: number) => string): Promise<void> {
   const step = Math.max(1, Math.floor(n / BURST));
+  const started = Date.now();
   for (let k = 0; k < BURST; k++) {
+    const due = started + (k / BURST) * BURST_SECONDS * 1000;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now())); // pacing the writes
     const name = `site${String((k * step) % n).padStart(6, '0')}`;
     const kv = await store.get(keys.site(name));
     if (!kv) throw new Error(`no site ${name}`);

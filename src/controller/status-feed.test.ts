@@ -8,6 +8,7 @@ import { keys, type Assignment, type Site, type VsStatus } from '../model/index.
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
 import { BUILD_BURST, createStatusFeed, type StatusFeedOptions } from './status-feed.ts';
+import { countRanges } from './test-harness.ts';
 
 interface View { sites: Site[]; virtualServers: { vs: string; customer?: string; memoryBytes?: number }[] }
 
@@ -43,17 +44,6 @@ function feedOf(t: TestContext, store: Store, opts: Partial<StatusFeedOptions> =
     return { views, unsubscribe };
   };
   return { feed, follow };
-}
-
-/** Counts the store's range reads from now on. */
-function countRanges(store: Store): { count: number } {
-  const counter = { count: 0 };
-  const range = store.range.bind(store);
-  store.range = (...args: Parameters<Store['range']>) => {
-    counter.count++;
-    return range(...args);
-  };
-  return counter;
 }
 
 test('a burst of writes gives a bounded number of views, the last state among them, without reading the farm again', async (t) => {

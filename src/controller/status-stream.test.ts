@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
@@ -32,14 +32,18 @@ async function openStream(base: string, token: string | undefined): Promise<{ st
   return { status: res.status, type: res.headers.get('content-type') ?? '', events, close: () => ctl.abort() };
 }
 
-const names = (s: Status | undefined) => (s?.sites ?? []).map((x) => x.name).sort();
-
-test('GET /v1/status/stream pushes the farm view as it changes, scoped by the token', async (t) => {
+/** A controller listening on loopback, with customers acme and globex. */
+async function listeningWithCustomers(t: TestContext) {
   const h = await startController(t);
   await h.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  const acme = await h.customer('acme');
-  const globex = await h.customer('globex');
+  return { h, base, acme: await h.customer('acme'), globex: await h.customer('globex') };
+}
+
+const names = (s: Status | undefined) => (s?.sites ?? []).map((x) => x.name).sort();
+
+test('GET /v1/status/stream pushes the farm view as it changes, scoped by the token', async (t) => {
+  const { h, base, acme, globex } = await listeningWithCustomers(t);
   assert.equal((await acme.post('/v1/sites', { name: 'www', domains: ['www.acme.test'], kind: 'static' })).status, 201);
 
   assert.equal((await openStream(base, undefined)).status, 401);
@@ -65,11 +69,7 @@ test('GET /v1/status/stream pushes the farm view as it changes, scoped by the to
 });
 
 test('each stream carries exactly what GET /v1/status answers the same token, pools, capped sites and the leader included', async (t) => {
-  const h = await startController(t);
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  const acme = await h.customer('acme');
-  const globex = await h.customer('globex');
+  const { h, base, acme, globex } = await listeningWithCustomers(t);
   assert.equal((await acme.post('/v1/sites', { name: 'www', domains: ['www.acme.test'], kind: 'static', pooled: true, replicas: 2 })).status, 201);
   assert.equal((await globex.post('/v1/sites', { name: 'shop', domains: ['shop.globex.test'], kind: 'static', pooled: true })).status, 201);
   const now = new Date().toISOString();
