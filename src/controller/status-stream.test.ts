@@ -1,5 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { keys, type Assignment, type EngineRecord, type VsStatus } from '../model/index.ts';
@@ -95,4 +96,36 @@ test('each stream carries exactly what GET /v1/status answers the same token, po
   assert.equal(acmeView.leader, undefined, 'the leader is for admins');
   assert.equal((streams.admin.events.at(-1) as unknown as { leader?: { id: string } }).leader?.id, 'ctl-1');
   for (const e of streams.acme.events) assert.ok(!JSON.stringify(e).includes('globex'), 'nothing of globex on acme\'s stream');
+});
+
+test('a client that does not read gets the latest view once it reads again, not every view meanwhile', async (t) => {
+  const { h, base } = await listeningWithCustomers(t);
+  // 1000 sites of 2 KB each: each view about 2 MB, more than loopback's socket buffers hold a few of
+  const now = new Date().toISOString();
+  const site = (i: number, updatedAt: string) => ({ id: `id${i}`, name: `s${i}`, customer: 'acme', domains: [`${'d'.repeat(2000)}.s${i}.test`], kind: 'static', replicas: 1, healthPath: '/', env: {}, createdAt: now, updatedAt });
+  const puts = Array.from({ length: 1000 }, (_, i) => ({ type: 'put' as const, key: keys.site(`s${i}`), value: JSON.stringify(site(i, now)) }));
+  await h.store.txn({ compare: [], success: puts });
+  const reader = await openStream(base, h.admin.token);
+  t.after(() => reader.close());
+  // the stalled client: an HTTP client that stops reading after the headers
+  const stalled = await new Promise<IncomingMessage>((ok, fail) => get(`${base}/v1/status/stream`, { headers: { authorization: `Bearer ${h.admin.token}` } }, ok).on('error', fail));
+  stalled.pause();
+  t.after(() => stalled.destroy());
+  await waitFor(() => reader.events.length === 1, { what: 'the first view' });
+  const CHANGES = 15;
+  for (let k = 1; k <= CHANGES; k++) {
+    const stamp = `2031-01-01T00:00:00.${String(k).padStart(3, '0')}Z`;
+    await h.store.put(keys.site('s0'), JSON.stringify(site(0, stamp)));
+    await waitFor(() => reader.events.at(-1)?.sites.some((s) => (s as { updatedAt?: string }).updatedAt === stamp), { what: `change ${k} on the reading stream` });
+  }
+  // read what the stalled stream holds: up to the last change, then count its views
+  let text = '';
+  stalled.setEncoding('utf8');
+  stalled.on('data', (chunk: string) => (text += chunk));
+  stalled.resume();
+  const last = `2031-01-01T00:00:00.${String(CHANGES).padStart(3, '0')}Z`;
+  await waitFor(() => text.includes(last) && text.endsWith('\n\n'), { what: 'the last change on the stalled stream' });
+  const views = text.split('event: status\n').length - 1;
+  assert.equal(reader.events.length, CHANGES + 1);
+  assert.ok(views < reader.events.length, `the stalled client got ${views} views of ${reader.events.length}`);
 });
