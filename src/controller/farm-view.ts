@@ -69,6 +69,21 @@ export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
   return [...own, ...pools.map((v) => ({ ...v, release: v.sites?.[site.name] ?? '…' }))];
 }
 
+/**
+ * siteViews of the farm view of a scope that may see the site, read without listing every
+ * site and route: the VSs (all of them: their keys do not name the site) and the site's route.
+ */
+export async function siteView(store: Store, site: Site): Promise<VirtualServerView[]> {
+  const [assignments, statuses, route] = await Promise.all([
+    listRecords<Assignment>(store, keys.assignments),
+    listRecords<VsStatus>(store, keys.vsStatuses),
+    readRecord<Route>(store, keys.route(site.name)),
+  ]);
+  // the VSs siteViews keeps are the site's own and its customer's pools: visible to any scope that sees the site
+  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), route ? [route.value] : []);
+  return siteViews({ engines: [], sites: [site], virtualServers: views }, site);
+}
+
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */
 function sameSiteId(v: VirtualServerView, site: Site): boolean {
   return v.siteId === undefined || site.id === undefined || v.siteId === site.id;
