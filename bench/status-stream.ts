@@ -1,20 +1,21 @@
 // What GET /v1/status/stream costs the controller on a farm of N pooled static sites: a real
 // SQLite store filled with the farm in steady state (as bench/controller-idle.ts fills it), the
-// controller's real API listening on loopback, and CLIENTS admin streams read by a plain HTTP
-// client (bytes and events counted, nothing parsed). Then:
+// controller's real API listening on loopback, and CLIENTS admin streams (and CUSTOMERS
+// customer streams, one each for c0, c1, …) read by a plain HTTP client (bytes and events
+// counted, nothing parsed). Then:
 //   (a) idle for SECONDS: the process's CPU (% of one core), events and bytes sent;
 //   (b) a burst of BURST site changes (each site's record rewritten, one store write each, as
 //       fast as the store takes them, or spread evenly over BURST_SECONDS): CPU until every
 //       client saw the last change, events and bytes sent, and the time from the last write to
-//       each client seeing it (worst client).
+//       each admin client seeing it (worst client).
 // The clients run in the same process; they only count bytes, so the CPU is the controller's.
 //
-//   node --import tsx bench/status-stream.ts [N …]    (default 10000; env SECONDS=5, CLIENTS=2, BURST=1000, BURST_SECONDS=0, PER_CUSTOMER=100, ENGINES=1)
+//   node --import tsx bench/status-stream.ts [N …]    (default 10000; env SECONDS=5, CLIENTS=2, CUSTOMERS=0, BURST=1000, BURST_SECONDS=0, PER_CUSTOMER=100, ENGINES=1)
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildController, ensureAdminToken, openBlobStore } from '../src/controller/index.ts';
+import { buildController, ensureAdminToken, issueToken, openBlobStore } from '../src/controller/index.ts';
 import { keys, type Site } from '../src/model/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
 import { waitFor } from '../src/lib/wait.ts';
@@ -24,12 +25,13 @@ import { pooledStaticSite, writeSteadyFarm } from './reconcile/steady-farm.ts';
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const CLIENTS = Number(process.env.CLIENTS ?? 2);
+const CUSTOMERS = Number(process.env.CUSTOMERS ?? 0);
 const BURST = Number(process.env.BURST ?? 1000);
 const BURST_SECONDS = Number(process.env.BURST_SECONDS ?? 0);
 const PER_CUSTOMER = Number(process.env.PER_CUSTOMER ?? 100);
 const ENGINES = Number(process.env.ENGINES ?? 1);
 
-console.log(`status stream: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${CLIENTS} admin stream(s); idle ${SECONDS} s; burst of ${BURST} site writes${BURST_SECONDS > 0 ? ` over ${BURST_SECONDS} s` : ''}`);
+console.log(`status stream: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${CLIENTS} admin and ${CUSTOMERS} customer stream(s); idle ${SECONDS} s; burst of ${BURST} site writes${BURST_SECONDS > 0 ? ` over ${BURST_SECONDS} s` : ''}`);
 console.log('sites | first view ms | view KiB | idle CPU % | idle events | idle KiB | burst CPU s | burst events | burst MiB | writes s | last write → seen ms');
 for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
   const dir = await mkdtemp(join(tmpdir(), 'corral-bench-stream-'));
@@ -43,6 +45,8 @@ for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const opened = Date.now();
     for (let i = 0; i < CLIENTS; i++) clients.push(await openStream(base, token));
+    const admins = clients.slice();
+    for (let i = 0; i < CUSTOMERS; i++) clients.push(await openStream(base, await issueToken(store, { role: 'customer', customer: `c${i}`, name: 'bench' })));
     await waitFor(() => clients.every((c) => c.events >= 1), { what: 'the first view on every stream', timeoutMs: 120_000 });
     const firstMs = Date.now() - opened;
     const viewKiB = clients[0]!.bytes / 1024;
@@ -56,13 +60,13 @@ for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
     // (b) a burst of writes, the last one's updatedAt the marker the clients wait for
     const stamp = (k: number) => new Date(Date.UTC(2031, 0, 1) + k).toISOString();
     const last = stamp(BURST - 1);
-    for (const c of clients) c.watchFor(last);
+    for (const c of admins) c.watchFor(last);
     mark = snapshot(clients);
     const writing = Date.now();
     await writeBurst(store, n, stamp);
     const written = Date.now();
-    await waitFor(() => clients.every((c) => c.seenAt !== undefined), { what: 'every stream to carry the last change', timeoutMs: 300_000, intervalMs: 5 });
-    const seenMs = Math.max(...clients.map((c) => (c.seenAt as number) - written));
+    await waitFor(() => admins.every((c) => c.seenAt !== undefined), { what: 'every admin stream to carry the last change', timeoutMs: 300_000, intervalMs: 5 });
+    const seenMs = Math.max(...admins.map((c) => (c.seenAt as number) - written));
     const burst = since(mark, clients);
     console.log([
       String(n).padStart(5), String(firstMs).padStart(13), viewKiB.toFixed(0).padStart(8),
@@ -86,7 +90,7 @@ interface StreamClient {
   close(): void;
 }
 
-/** An admin stream read chunk by chunk: bytes and `event:` lines counted, one text looked for (across chunk edges). */
+/** A stream read chunk by chunk: bytes and `event:` lines counted, one text looked for (across chunk edges). */
 async function openStream(base: string, token: string): Promise<StreamClient> {
   const ctl = new AbortController();
   const res = await fetch(`${base}/v1/status/stream`, { headers: { authorization: `Bearer ${token}` }, signal: ctl.signal });

@@ -138,3 +138,16 @@ test('the last client leaving drops the mirror; the next one reads the farm as i
   assert.ok(ranges.count > 0, 'the farm read afresh');
   assert.deepEqual(next.views[0]!.sites.map((s) => s.name), ['blog', 'www']);
 });
+
+test('a failed read of the farm is tried again on the tick', async (t) => {
+  const store = await openStore(t);
+  await store.put(keys.site('www'), JSON.stringify(site('www', 'acme')));
+  const range = store.range.bind(store);
+  let failures = 2;
+  store.range = (...args: Parameters<Store['range']>) => (failures-- > 0 ? Promise.reject(new Error('store unavailable')) : range(...args));
+  const { follow } = feedOf(t, store, { coalesceMs: 10, tickMs: 20 });
+  const acme = follow('acme');
+  await waitFor(() => acme.views.length === 1, { what: 'the view once the store answers' });
+  assert.ok(failures < 0, 'the failed reads were made');
+  assert.deepEqual(acme.views[0]!.sites.map((s) => s.name), ['www']);
+});

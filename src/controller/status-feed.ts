@@ -56,20 +56,23 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
   let timer: NodeJS.Timeout | undefined;
   let building: Promise<void> | undefined;
   let credit = { builds: BUILD_BURST, at: Date.now() }; // the bucket
+  let wanted = false; // a build was asked for since the last one started
   let builds = 0;
   let closed = false;
 
   /** A build soon: at once while the bucket holds one, else once it refills. */
   const schedule = (): void => {
+    wanted = true;
     if (closed || timer || building || groups.size === 0) return;
     const now = Date.now();
     credit = { builds: Math.min(BUILD_BURST, credit.builds + (now - credit.at) / coalesceMs), at: now };
     timer = setTimeout(() => {
       timer = undefined;
+      wanted = false;
       credit = { builds: Math.min(BUILD_BURST, credit.builds + (Date.now() - credit.at) / coalesceMs) - 1, at: Date.now() };
       building = build().finally(() => {
         building = undefined;
-        if (farmChanged || [...groups.values()].some((g) => g.last === undefined)) schedule();
+        if (wanted) schedule(); // asked for during the build
       });
     }, Math.max(0, (1 - credit.builds) * coalesceMs));
   };
@@ -104,11 +107,12 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
     }
   };
 
-  // the usage figures: a build only when one moved; a mirror whose watch broke reads the farm again
+  // the usage figures: a build only when one moved. No view yet (the store failed) or a
+  // mirror whose watch broke: the farm is read again.
   let usageMark = '';
   const tick = setInterval(() => {
-    if (!live?.merged || groups.size === 0) return;
-    if (live.mirror.revision() === 0) return changed();
+    if (groups.size === 0 || building) return;
+    if (!live?.merged || live.mirror.revision() === 0) return changed();
     if (!vsUsage) return;
     const mark = usageFigures(live.merged, vsUsage);
     if (mark === usageMark) return;
