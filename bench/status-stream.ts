@@ -7,7 +7,7 @@
 //   (b) a burst of BURST site changes (each site's record rewritten, one store write each, as
 //       fast as the store takes them, or spread evenly over BURST_SECONDS): CPU until every
 //       client saw the last change, events and bytes sent, and the time from the last write to
-//       each admin client seeing it (worst client).
+//       each admin client seeing it (worst client); the process's RSS after it.
 // The clients run in the same process; they only count bytes, so the CPU is the controller's.
 //
 //   node --import tsx bench/status-stream.ts [N …]    (default 10000; env SECONDS=5, CLIENTS=2, CUSTOMERS=0, BURST=1000, BURST_SECONDS=0, PER_CUSTOMER=100, ENGINES=1)
@@ -32,7 +32,7 @@ const PER_CUSTOMER = Number(process.env.PER_CUSTOMER ?? 100);
 const ENGINES = Number(process.env.ENGINES ?? 1);
 
 console.log(`status stream: pooled static sites, ${PER_CUSTOMER} per customer, ${ENGINES} engine(s), ${CLIENTS} admin and ${CUSTOMERS} customer stream(s); idle ${SECONDS} s; burst of ${BURST} site writes${BURST_SECONDS > 0 ? ` over ${BURST_SECONDS} s` : ''}`);
-console.log('sites | first view ms | view KiB | idle CPU % | idle events | idle KiB | burst CPU s | burst events | burst MiB | writes s | last write → seen ms');
+console.log('sites | first view ms | view KiB | idle CPU % | idle events | idle KiB | burst CPU s | burst events | burst MiB | writes s | last write → seen ms | RSS MiB');
 for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
   const dir = await mkdtemp(join(tmpdir(), 'corral-bench-stream-'));
   const store = await openSqliteStore(join(dir, 'farm.db'));
@@ -71,7 +71,7 @@ for (const n of SIZES.length > 0 ? SIZES : [10_000]) {
     console.log([
       String(n).padStart(5), String(firstMs).padStart(13), viewKiB.toFixed(0).padStart(8),
       ((idle.cpuSeconds / SECONDS) * 100).toFixed(1).padStart(10), String(idle.events).padStart(11), (idle.bytes / 1024).toFixed(0).padStart(8),
-      burst.cpuSeconds.toFixed(2).padStart(11), String(burst.events).padStart(12), (burst.bytes / 2 ** 20).toFixed(1).padStart(9), ((written - writing) / 1000).toFixed(1).padStart(8), String(seenMs).padStart(20),
+      burst.cpuSeconds.toFixed(2).padStart(11), String(burst.events).padStart(12), (burst.bytes / 2 ** 20).toFixed(1).padStart(9), ((written - writing) / 1000).toFixed(1).padStart(8), String(seenMs).padStart(20), (process.memoryUsage().rss / 2 ** 20).toFixed(0).padStart(7),
     ].join(' | '));
   } finally {
     for (const c of clients) c.close();
