@@ -26,7 +26,7 @@ import { cappedBy } from './pool-capped.ts';
 
 export const TICK_MS = 2_000;
 export const COALESCE_MS = 250;
-export const BUILD_BURST = 4;
+export const BUILD_BURST = 8;
 
 export interface StatusFeedOptions {
   store: Store;
@@ -88,6 +88,7 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
       if (l !== live && (closed || groups.size === 0 || live)) return l.close(); // the last client left meanwhile
       live = l;
       await l.mirror.sync();
+      wanted = false; // every change reported until now is in the mirror, and so in this build
     } catch (err) {
       log.warn({ err }, 'status stream: reading the farm failed');
       return;
