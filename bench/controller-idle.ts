@@ -17,7 +17,8 @@ import { openSqliteStore, type Store } from '../src/store/index.ts';
 import { startReconciler } from '../src/controller/reconciler.ts';
 import { metricsRegistry } from '../src/controller/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
-import { writeSteadyFarm } from './reconcile/steady-farm.ts';
+import { countRanges } from '../src/controller/test-harness.ts';
+import { pooledStaticSite, writeSteadyFarm } from './reconcile/steady-farm.ts';
 
 const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.SECONDS ?? 10);
@@ -58,24 +59,9 @@ for (const n of SIZES.length > 0 ? SIZES : [1000]) {
 async function fillSteadyFarm(store: Store, n: number): Promise<void> {
   const count = await writeSteadyFarm(store, {
     sites: n, engines: ENGINES, maxVirtualServers: n + 16, plan: PLAN, steps: 8,
-    site: (i, name, now) => ({
-      id: `id${i}`, name, customer: `c${Math.floor(i / PER_CUSTOMER)}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 1, healthPath: '/', env: {},
-      release: 'r1', createdAt: now, updatedAt: now, pooled: true,
-      ...(i < AUTOSCALED ? { autoscale: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 10 } } : {}),
-    }),
+    site: (i, name, now) => pooledStaticSite(i, name, now, PER_CUSTOMER, AUTOSCALED),
   });
   if (count > 0) console.log(`  note: the filled farm still plans ${count} action(s)`);
-}
-
-/** Counts the store's range reads from now on. */
-function countRanges(store: Store): { count: number } {
-  const counter = { count: 0 };
-  const range = store.range.bind(store);
-  store.range = (...args: Parameters<Store['range']>) => {
-    counter.count++;
-    return range(...args);
-  };
-  return counter;
 }
 
 /** Reconcile passes so far (corral_reconcile_duration_seconds' count) and, of them, the full ones (corral_reconcile_full_passes_total if present). */

@@ -62,6 +62,15 @@ export async function writeSteadyFarm(store: Store, farm: SteadyFarm): Promise<n
   return count(planReconcile(await readSnapshot(store), newMemory(), { now: Date.now(), ...farm.plan }));
 }
 
+/** Site number i as the controller benches make it: static, pooled, on release r1, perCustomer sites to a customer (c0, c1, …), the first `autoscaled` autoscaling (min 1, max 3). */
+export function pooledStaticSite(i: number, name: string, now: string, perCustomer: number, autoscaled = 0): Site {
+  return {
+    id: `id${i}`, name, customer: `c${Math.floor(i / perCustomer)}`, domains: [`${name}.bench.test`], kind: 'static', replicas: 1, healthPath: '/', env: {},
+    release: 'r1', createdAt: now, updatedAt: now, pooled: true,
+    ...(i < autoscaled ? { autoscale: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 10 } } : {}),
+  };
+}
+
 function count(acts: PlanActions): number {
   return acts.create.length + acts.remove.length + acts.putRoutes.length + acts.deleteRoutes.length;
 }

@@ -34,6 +34,8 @@ export interface FarmMirror {
   sync(): Promise<void>;
   /** The snapshot as of the last delivered revision; unchanged parts are the same objects as in the last one, and its maps are patched in place by later writes (read only, and at once). */
   snapshot(): FarmSnapshot;
+  /** One mirrored prefix's records as stored, in key order, as of the last delivered revision (read only; a later write copies the array). */
+  records<T>(prefix: string): readonly T[];
   /** The revision the snapshot is exact at (0 before the first sync). */
   revision(): number;
   close(): void;
@@ -139,6 +141,10 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
         scales: get('scales', () => keyedMap(list<ScaleRecord>(keys.scales), KEYED[keys.scales]!.key)),
         ...(secrets ? { databases: get('databases', () => databaseLogins(list<DatabaseRecord>(keys.databases), secrets)) } : {}),
       };
+    },
+    records<T>(prefix: string): readonly T[] {
+      if (!state) throw new Error('farm mirror not synced');
+      return state.list(prefix) as T[];
     },
     revision: () => state?.delivered ?? 0,
     close() {

@@ -20,10 +20,18 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
   ]);
+  const view = scopedView(scope, sites, mergeViews(assignments, statuses), routes);
+  return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers };
+}
+
+/**
+ * The sites and VSs a scope may see, from the farm's records (`merged`: mergeViews of every
+ * assignment and status); the sites as stored (the views show them withoutPages).
+ */
+export function scopedView(scope: Scope, sites: readonly Site[], merged: readonly VirtualServerView[], routes: readonly Route[] | ReadonlyMap<string, Route>): { sites: Site[]; virtualServers: VirtualServerView[] } {
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
   const owned = new Map(visibleSites.map((s) => [s.name, s]));
-  const views = markDraining(mergeViews(assignments, statuses).filter((v) => vsVisible(scope, owned, v)), owned, routes);
-  return { engines, sites: visibleSites.map(withoutPages), virtualServers: views };
+  return { sites: visibleSites, virtualServers: markDraining(merged.filter((v) => vsVisible(scope, owned, v)), owned, routes) };
 }
 
 /**
@@ -31,7 +39,7 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
  * (up to 512 KiB a site, re-sent by the status stream on every change). Which pages it
  * has stays visible; GET /v1/sites/:name has the pages themselves.
  */
-function withoutPages(site: Site): Site {
+export function withoutPages(site: Site): Site {
   if (site.maintenance?.page === undefined && site.errorPages === undefined) return site;
   const { page, ...maintenance } = site.maintenance ?? { on: false };
   const { errorPages, ...rest } = site;
@@ -61,6 +69,21 @@ export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
   return [...own, ...pools.map((v) => ({ ...v, release: v.sites?.[site.name] ?? '…' }))];
 }
 
+/**
+ * siteViews of the farm view of a scope that may see the site, read without listing every
+ * site and route: the VSs (all of them: their keys do not name the site) and the site's route.
+ */
+export async function siteView(store: Store, site: Site): Promise<VirtualServerView[]> {
+  const [assignments, statuses, route] = await Promise.all([
+    listRecords<Assignment>(store, keys.assignments),
+    listRecords<VsStatus>(store, keys.vsStatuses),
+    readRecord<Route>(store, keys.route(site.name)),
+  ]);
+  // the VSs siteViews keeps are the site's own and its customer's pools: visible to any scope that sees the site
+  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), route ? [route.value] : []);
+  return siteViews({ engines: [], sites: [site], virtualServers: views }, site);
+}
+
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */
 function sameSiteId(v: VirtualServerView, site: Site): boolean {
   return v.siteId === undefined || site.id === undefined || v.siteId === site.id;
@@ -86,8 +109,8 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
 }
 
 /** Marks the ready VSs of a site that its route, serving only the site's release, left out (see `draining`). */
-export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, routes: Route[]): VirtualServerView[] {
-  const bySite = new Map(routes.map((r) => [r.site, r]));
+export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, routes: readonly Route[] | ReadonlyMap<string, Route>): VirtualServerView[] {
+  const bySite: ReadonlyMap<string, Route> = routes instanceof Map ? routes : new Map((routes as readonly Route[]).map((r) => [r.site, r]));
   return views.map((v) => {
     const site = sites.get(v.site);
     const route = bySite.get(v.site);

@@ -7,12 +7,14 @@ import { isPooled, poolReplicas } from './plan-pool.ts';
 import { listRecords } from './records.ts';
 
 /** Pooled sites (not autoscaling) asking for more replicas than there are engines taking work (one at least): what each can have. */
-export async function cappedPools(store: Store, sites: Site[]): Promise<Record<string, number> | undefined> {
-  const asking = sites.filter((s) => isPooled(s) && !s.autoscale && s.replicas > 1);
-  if (asking.length === 0) return undefined;
-  const engines = await takingWork(store);
-  const capped = asking.flatMap((s) => {
-    const can = poolReplicas(s, engines);
+export async function cappedPools(store: Store, sites: readonly Site[]): Promise<Record<string, number> | undefined> {
+  return sites.some(asksMore) ? cappedBy(sites, await takingWork(store)) : undefined;
+}
+
+/** cappedPools with the engines taking work given (takingWork's, or the farm mirror's engines). */
+export function cappedBy(sites: readonly Site[], engines: readonly { draining?: boolean }[]): Record<string, number> | undefined {
+  const capped = sites.filter(asksMore).flatMap((s) => {
+    const can = poolReplicas(s, engines as { draining?: boolean }[]);
     return can >= 1 && can < s.replicas ? [[s.name, can] as const] : [];
   });
   return capped.length > 0 ? Object.fromEntries(capped) : undefined;
@@ -23,4 +25,8 @@ export async function takingWork(store: Store): Promise<{ draining?: boolean }[]
   const [engines, drains] = await Promise.all([listRecords<EngineRecord>(store, keys.engines), store.range(keys.engineDrains)]);
   const drained = new Set(drains.kvs.map((kv) => kv.key.slice(keys.engineDrains.length)));
   return engines.map((e) => ({ draining: drained.has(e.id) }));
+}
+
+function asksMore(s: Site): boolean {
+  return isPooled(s) && !s.autoscale && s.replicas > 1;
 }

@@ -107,3 +107,14 @@ export async function makeTarball(t: TestContext, files: Record<string, string>,
 export function staticSite(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, domains: [`${name}.example.com`], kind: 'static', ...extra };
 }
+
+/** Counts the store's range reads from now on (store.range wrapped). */
+export function countRanges(store: Store): { count: number } {
+  const counter = { count: 0 };
+  const range = store.range.bind(store);
+  store.range = (...args: Parameters<Store['range']>) => {
+    counter.count++;
+    return range(...args);
+  };
+  return counter;
+}

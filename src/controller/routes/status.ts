@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FarmStatus, SiteStatus } from '../../model/index.ts';
 import { principalOf, scopeOf } from '../access.ts';
-import { farmView, servingReleases, siteViews, withUsage } from '../farm-view.ts';
+import { farmView, servingReleases, siteView, withUsage } from '../farm-view.ts';
 import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
@@ -17,7 +17,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
-    const virtualServers = withUsage(siteViews(await farmView(store, scopeOf(p)), site), vsUsage);
+    const virtualServers = withUsage(await siteView(store, site), vsUsage);
     const ready = virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
     // a site that autoscales: the autoscaler's count (what a rollout waits for), not its stored `replicas`
     const wanted = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
