@@ -61,6 +61,11 @@ describe('the shipped package runs on plain node', () => {
     assert.doesNotMatch(worker, /node_modules\/typebox\//);
   });
 
+  it("the router worker's bundle holds no prom-client (a worker keeps its series compact and sends the changed ones: request-series.ts)", async () => {
+    const worker = await readFile(join(REPO, 'dist/router/cluster/cluster-worker.bundle.js'), 'utf8');
+    assert.doesNotMatch(worker, /node_modules\/prom-client\//);
+  });
+
   describe('a farm under the guard', () => {
     let farm: FarmProcess;
     const site = `js${Date.now().toString(36)}`;

@@ -106,5 +106,5 @@ export function describeCounters(a: ControlPlaneCounters, b: ControlPlaneCounter
   const passes = b.reconcilePasses - a.reconcilePasses;
   const mean = passes > 0 ? ((b.reconcileSeconds - a.reconcileSeconds) / passes) * 1000 : NaN;
   const actions = Object.entries(b.actions).map(([k, v]) => `${k} ${v - (a.actions[k] ?? 0)}`).filter((s) => !s.endsWith(' 0'));
-  return `${passes} reconcile passes, ${mean.toFixed(1)} ms mean, ${((b.reconcileSeconds - a.reconcileSeconds)).toFixed(1)} s in all; actions: ${actions.join(', ') || 'none'}`;
+  return `${passes} reconcile passes, ${passes > 0 ? `${mean.toFixed(1)} ms mean` : "no mean"}, ${((b.reconcileSeconds - a.reconcileSeconds)).toFixed(1)} s in all; actions: ${actions.join(', ') || 'none'}`;
 }

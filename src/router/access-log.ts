@@ -8,7 +8,7 @@
 
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import type { Logger } from '../lib/log.ts';
-import { recordRequest } from './metrics.ts';
+import { recordRequest } from './request-series.ts';
 
 export class AccessRecord {
   readonly #start = performance.now();

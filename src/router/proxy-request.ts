@@ -22,7 +22,7 @@ import type { Tunnels } from './upstream/tunnels.ts';
 import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
 import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
-import { recordRetryBudgetExhausted } from './metrics.ts';
+import { recordRetryBudgetExhausted } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, RelayFailure, Upstream, UpstreamRequest } from './upstream/upstream.ts';
 

@@ -33,7 +33,7 @@
 // each try to an endpoint (upstream.ts: the raw upstream or undici). The route a request
 // matched travels with it (into ErrorContext: its site's error pages).
 
-import { retainSiteSeries, trackConnections } from './metrics.ts';
+import { retainSiteSeries, trackConnections } from './request-series.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import { installRawFront } from './front/raw-server.ts';

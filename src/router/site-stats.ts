@@ -6,7 +6,7 @@
 
 import type { Route, SiteStatsPoint } from '../model/index.ts';
 import type { FinishSource } from './request-ends.ts';
-import { siteRequests, siteRequestSeconds } from './metrics.ts';
+import { siteRequests, siteRequestSeconds } from './request-series.ts';
 import { droppedSites, type RouteDiff } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;

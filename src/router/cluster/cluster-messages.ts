@@ -6,6 +6,11 @@ import type { SiteStatsSample } from '../site-stats.ts';
 import type { LoadReport } from '../site-load.ts';
 import type { SiteCertificate } from '../front/tls-certificates.ts';
 
+/** How often a worker reports its per-site samples and changed series (when something moved). */
+export const REPORT_MS = 1_000;
+/** How often each worker reports its per-site load (site-load.ts) to the primary. */
+export const LOAD_MS = 1_000;
+
 /** What a worker's router is built with: loggers are made in the worker (`tls` is the default certificate). */
 export type WorkerRouterOptions = Omit<RouterOptions, 'log' | 'accessLog'> & { accessLog?: boolean };
 

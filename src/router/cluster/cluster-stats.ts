@@ -7,14 +7,10 @@
 
 import { Registry } from 'prom-client';
 import type { Route } from '../../model/index.ts';
-import { requestSeriesSpecs } from '../metrics.ts';
+import { requestSeriesSpecs } from '../request-series.ts';
 import { droppedSites } from '../route-table.ts';
 import { keepSites, keyOf, seriesMetric, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
-
-export const REPORT_MS = 1_000;
-/** How often each worker reports its per-site load (site-load.ts) to the primary. */
-export const LOAD_MS = 1_000;
 
 export interface ClusterStats {
   /** Per-site series over every worker (setRoutes prunes removed sites; close is a no-op). */

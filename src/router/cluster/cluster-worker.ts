@@ -1,16 +1,15 @@
 // One router worker process (see cluster.ts): builds a router from the primary's
 // 'start' message and listens (HTTP, then HTTPS when asked), takes every later table
 // from 'routes' or per site from 'route-diff', and every later certificate set from 'certificates', drains on 'close'. Reports its
-// per-site samples and metric values to the primary every REPORT_MS (cluster-stats.ts)
+// per-site samples and changed request series to the primary every REPORT_MS (cluster-stats.ts)
 // when the router's `metrics` option is on; with it off a worker measures nothing.
 import type { AddressInfo, Server } from 'node:net';
 import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { logger, setLogSinks } from '../../lib/log.ts';
-import type { ListenAddress, PrimaryMessage, WorkerMessage } from './cluster-messages.ts';
-import { LOAD_MS, REPORT_MS } from './cluster-stats.ts';
-import { requestFamilies } from '../metrics.ts';
+import { LOAD_MS, REPORT_MS, type ListenAddress, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts';
+import { requestFamilies } from '../request-series.ts';
 import { buildRouter, type Router } from '../router.ts';
 import { takeChanges } from '../series.ts';
 import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';

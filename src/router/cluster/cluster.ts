@@ -24,7 +24,7 @@ import { Registry } from 'prom-client';
 import { routerStoreMetricsRegistry } from '../metrics.ts';
 import type { SiteStats } from '../site-stats.ts';
 import { sumLoad, type LoadReport } from '../site-load.ts';
-import { LOAD_MS } from './cluster-stats.ts';
+import { LOAD_MS } from './cluster-messages.ts';
 import type { SiteCertificate } from '../front/tls-certificates.ts';
 import type { RouteDiff } from '../route-table.ts';
 
