@@ -31,21 +31,21 @@ export class RetryBudget {
   /** A client request arrived for site (its first try; retries are not requests). */
   recordRequest(site: string): void {
     const w = this.#at(site);
-    w.requests[w.head]!++;
+    w.counts[w.head]!++;
     w.requestTotal++;
   }
 
   /** May one more retry go out for site now? `policy` is the route's retry settings. */
   canRetry(site: string, policy?: RouteRetry): boolean {
     const w = this.#at(site);
-    if (w.retries[w.head]! < (policy?.minRetriesPerSecond ?? RETRY_DEFAULTS.minRetriesPerSecond)) return true;
+    if (w.counts[this.#window + w.head]! < (policy?.minRetriesPerSecond ?? RETRY_DEFAULTS.minRetriesPerSecond)) return true;
     return w.retryTotal < (policy?.budgetRatio ?? RETRY_DEFAULTS.budgetRatio) * w.requestTotal;
   }
 
   /** A retry went out for site. */
   recordRetry(site: string): void {
     const w = this.#at(site);
-    w.retries[w.head]!++;
+    w.counts[this.#window + w.head]!++;
     w.retryTotal++;
   }
 
@@ -59,7 +59,7 @@ export class RetryBudget {
     const second = Math.floor(this.#now() / 1000);
     let w = this.#sites.get(site);
     if (w === undefined) {
-      w = { second, head: 0, requests: new Uint32Array(this.#window), retries: new Uint32Array(this.#window), requestTotal: 0, retryTotal: 0 };
+      w = { second, head: 0, counts: new Array<number>(2 * this.#window).fill(0), requestTotal: 0, retryTotal: 0 };
       this.#sites.set(site, w);
       return w;
     }
@@ -68,10 +68,10 @@ export class RetryBudget {
     const n = this.#window;
     for (let i = 0, end = Math.min(steps, n); i < end; i++) {
       w.head = (w.head + 1) % n;
-      w.requestTotal -= w.requests[w.head]!;
-      w.retryTotal -= w.retries[w.head]!;
-      w.requests[w.head] = 0;
-      w.retries[w.head] = 0;
+      w.requestTotal -= w.counts[w.head]!;
+      w.retryTotal -= w.counts[n + w.head]!;
+      w.counts[w.head] = 0;
+      w.counts[n + w.head] = 0;
     }
     w.second = second;
     return w;
@@ -82,8 +82,8 @@ interface SiteWindow {
   /** The second (epoch) that bucket `head` counts. */
   second: number;
   head: number;
-  requests: Uint32Array;
-  retries: Uint32Array;
+  /** Requests per second of the window (head first), then retries per second: one small array per site (two typed arrays each cost a backing store). */
+  counts: number[];
   requestTotal: number;
   retryTotal: number;
 }
