@@ -6,8 +6,9 @@
 # Then a router node as `corral router --join` runs it (NODE=0 skips it): one etcd member, a
 # controller and the router with WORKERS workers; the RSS of its primary (which also holds
 # the etcd client, the route and certificate watches and the workers' summed metrics) and
-# of its workers, once it is up and 10 s later.
-# Usage: bench/router-memory.sh     (env: WORKERS=2 CONNS=64 SECONDS_PER_RUN=10 THREADS=2 NODE=1; run `npm run build` first)
+# of its workers, once it is up and 10 s later. HOLD=<seconds> keeps the router node up that long
+# after (its pids printed) for a heap snapshot or a profiler.
+# Usage: bench/router-memory.sh     (env: WORKERS=2 CONNS=64 SECONDS_PER_RUN=10 THREADS=2 NODE=1 HOLD=0; run `npm run build` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORKERS=${WORKERS:-2}
@@ -58,3 +59,4 @@ for _ in $(seq 1 100); do grep -q 'up at' "$WORK/router.out" && break; sleep 0.1
 echo "corral router node up (pid:MB, primary first): $(for p in $(tree "$node_pid"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
 sleep 10
 echo "corral router node 10 s later:                $(for p in $(tree "$node_pid"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+if [ "${HOLD:-0}" != 0 ]; then echo "holding the router node ($node_pid) for $HOLD s"; sleep "$HOLD"; fi
