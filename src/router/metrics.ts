@@ -9,7 +9,7 @@ import { requestFamilies } from './request-series.ts';
 
 /** This process's request series as prom-client reads them (`corral up` with the router in process, tests). */
 export const routerMetricsRegistry = new Registry();
-for (const f of requestFamilies) routerMetricsRegistry.registerMetric(seriesMetric(f.spec, () => f.values.values()));
+for (const f of requestFamilies) routerMetricsRegistry.registerMetric(seriesMetric(f.spec, () => f.values));
 
 /**
  * Series of the process that reads the store (a cluster's primary, or the one router), apart

@@ -28,15 +28,27 @@ export type SeriesEntry = [labels: string[], values: number[]];
 /** The changed label sets of each family, by family name: what a worker's report carries. */
 export type SeriesChanges = Record<string, SeriesEntry[]>;
 
-/** The label sets of one family, by key. */
-export type SeriesValues = Map<string, SeriesEntry>;
+/**
+ * The label sets of one family: the label values joined (keyOf) → the values. One array per
+ * label set and the key it needs anyway (thousands of sites × several families: a label
+ * array beside each would be as many arrays again).
+ */
+export type SeriesValues = Map<string, number[]>;
 
-export const keyOf = (labels: readonly string[]): string => labels.join('\u0001');
+const SEP = '\u0001';
+export const keyOf = (labels: readonly string[]): string => labels.join(SEP);
+/** The label values a key joins (`count`: the family's number of labels). */
+export const labelsOf = (key: string, count: number): string[] => (count === 0 ? [] : key.split(SEP));
+/** The first label: the site, for a per-site family. */
+const siteOf = (key: string): string => {
+  const end = key.indexOf(SEP);
+  return end === -1 ? key : key.slice(0, end);
+};
 
 export class SeriesFamily {
   readonly spec: SeriesSpec;
-  readonly #entries: SeriesValues = new Map();
-  #changed = new Set<SeriesEntry>();
+  readonly #values: SeriesValues = new Map();
+  #changed = new Set<string>();
   readonly #width: number;
 
   constructor(spec: SeriesSpec) {
@@ -45,50 +57,53 @@ export class SeriesFamily {
   }
 
   /** Counter: add `by` (≥ 0); gauge: add `by` (may be negative). */
-  inc(labels: string[], by = 1): void {
-    const e = this.#entry(labels);
-    e[1][0]! += by;
-    this.#changed.add(e);
+  inc(labels: readonly string[], by = 1): void {
+    this.#of(labels)[0]! += by;
   }
 
-  observe(labels: string[], value: number): void {
-    const e = this.#entry(labels);
+  observe(labels: readonly string[], value: number): void {
+    const v = this.#of(labels);
     const buckets = this.spec.buckets ?? [];
     let i = 0;
     while (i < buckets.length && value > buckets[i]!) i++;
-    const v = e[1];
     v[i]!++;
     v[v.length - 1]! += value;
-    this.#changed.add(e);
   }
 
   /** The label sets changed since the last take, with their current values (copies). */
   takeChanges(): SeriesEntry[] {
     const out: SeriesEntry[] = [];
-    for (const [labels, values] of this.#changed) out.push([labels, values.slice()]);
+    const count = this.spec.labelNames.length;
+    for (const key of this.#changed) {
+      const values = this.#values.get(key);
+      if (values) out.push([labelsOf(key, count), values.slice()]);
+    }
     this.#changed = new Set();
     return out;
   }
 
   /** Keep only the label sets of the sites `keep` says (the first label; a family without labels keeps its one). */
   keepSites(keep: (site: string) => boolean): void {
-    keepSites(this.#entries, keep);
+    keepSites(this.#values, this.spec.labelNames.length, keep);
   }
 
   get values(): SeriesValues {
-    return this.#entries;
+    return this.#values;
   }
 
-  #entry(labels: string[]): SeriesEntry {
+  /** The label set's values, marked changed. */
+  #of(labels: readonly string[]): number[] {
     const key = keyOf(labels);
-    let e = this.#entries.get(key);
-    if (!e) this.#entries.set(key, (e = [labels, new Array<number>(this.#width).fill(0)]));
-    return e;
+    let v = this.#values.get(key);
+    if (!v) this.#values.set(key, (v = new Array<number>(this.#width).fill(0)));
+    this.#changed.add(key);
+    return v;
   }
 }
 
-export function keepSites(values: SeriesValues, keep: (site: string) => boolean): void {
-  for (const [key, [labels]] of values) if (labels.length > 0 && !keep(labels[0]!)) values.delete(key);
+export function keepSites(values: SeriesValues, labelCount: number, keep: (site: string) => boolean): void {
+  if (labelCount === 0) return;
+  for (const key of values.keys()) if (!keep(siteOf(key))) values.delete(key);
 }
 
 /** Take every family's changes; undefined when nothing changed. */
@@ -104,7 +119,7 @@ export function takeChanges(families: readonly SeriesFamily[]): SeriesChanges | 
 type Metric = Parameters<Registry['registerMetric']>[0];
 
 /** A family as a prom-client Registry reads it on each scrape: `read()` gives the label sets of that moment. */
-export function seriesMetric(spec: SeriesSpec, read: () => Iterable<SeriesEntry>): Metric {
+export function seriesMetric(spec: SeriesSpec, read: () => SeriesValues): Metric {
   const view = {
     name: spec.name,
     help: spec.help,
@@ -121,9 +136,10 @@ interface PromValue {
   metricName?: string;
 }
 
-function promValues(spec: SeriesSpec, entries: Iterable<SeriesEntry>): PromValue[] {
+function promValues(spec: SeriesSpec, entries: SeriesValues): PromValue[] {
   const out: PromValue[] = [];
-  for (const [labelValues, values] of entries) {
+  for (const [key, values] of entries) {
+    const labelValues = labelsOf(key, spec.labelNames.length);
     const labels: Record<string, string> = {};
     spec.labelNames.forEach((n, i) => (labels[n] = labelValues[i] ?? ''));
     if (spec.kind !== 'histogram') {
@@ -148,10 +164,10 @@ function promValues(spec: SeriesSpec, entries: Iterable<SeriesEntry>): PromValue
 export function sumEntries(sources: Iterable<SeriesValues>): SeriesValues {
   const sum: SeriesValues = new Map();
   for (const source of sources) {
-    for (const [key, [labels, values]] of source) {
+    for (const [key, values] of source) {
       const e = sum.get(key);
-      if (!e) sum.set(key, [labels, values.slice()]);
-      else values.forEach((v, i) => (e[1][i] = (e[1][i] ?? 0) + v));
+      if (!e) sum.set(key, values.slice());
+      else values.forEach((v, i) => (e[i] = (e[i] ?? 0) + v));
     }
   }
   return sum;

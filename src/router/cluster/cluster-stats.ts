@@ -31,10 +31,12 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
   const retired: FamilyValues = new Map();
   const registry = new Registry();
   for (const spec of requestSeriesSpecs.values()) {
-    registry.registerMetric(seriesMetric(spec, () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map())).values()));
+    registry.registerMetric(seriesMetric(spec, () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map()))));
   }
   const keep = (site: (name: string) => boolean) => {
-    for (const families of [retired, ...latest.values()]) for (const values of families.values()) keepSites(values, site);
+    for (const families of [retired, ...latest.values()]) {
+      for (const [name, values] of families) keepSites(values, requestSeriesSpecs.get(name)?.labelNames.length ?? 0, site);
+    }
   };
   return {
     siteStats: {
@@ -63,7 +65,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
         if (!requestSeriesSpecs.has(name)) continue; // a series this primary does not know
         let values = families.get(name);
         if (!values) families.set(name, (values = new Map()));
-        for (const entry of entries) values.set(keyOf(entry[0]), entry);
+        for (const [labels, v] of entries) values.set(keyOf(labels), v);
       }
     },
     retire(worker) {
