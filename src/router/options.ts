@@ -58,6 +58,14 @@ export interface RouterOptions {
   wakeQueue?: number;
   /** A held request waits this long for the site's first server, then gets 503 with Retry-After. Default 10 000 ms. */
   wakeTimeoutMs?: number;
+  /**
+   * A request for a site that is not idle but has no endpoint (its first server starting
+   * after a deploy; a worker that has not yet heard of the new endpoint; every server
+   * between restarts) is held this long for one, in the same bounded queue as wakes
+   * (`wakeQueue`; no wake is asked), then gets its 503 ROUTER_NO_ENDPOINT. 0: at once.
+   * Default 2 000 ms.
+   */
+  startHoldMs?: number;
   /** The default certificate: given, the router also has an HTTPS listener (`tlsServer`, HTTP/2 + HTTP/1.1). Default none. */
   tls?: CertificatePem | null;
 }
@@ -86,6 +94,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   tunnelGraceMs: 30_000,
   wakeQueue: 100,
   wakeTimeoutMs: 10_000,
+  startHoldMs: 2_000,
   tls: null,
 };
 
@@ -104,6 +113,7 @@ const DURATIONS = [
   'tunnelGraceMs',
   'wakeQueue',
   'wakeTimeoutMs',
+  'startHoldMs',
 ] as const;
 
 export function routerConfig(opts: RouterOptions = {}): RouterConfig {

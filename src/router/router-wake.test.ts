@@ -42,8 +42,34 @@ describe('router: requests for an idle site', () => {
     assert.deepEqual(asked, ['idle'], 'one wake for the five requests');
   });
 
-  it('a route without `idle` and no endpoint still answers 503 at once', async (t) => {
+  it('a route without `idle` and no endpoint holds its requests for startHoldMs, without a wake, then answers 503 ROUTER_NO_ENDPOINT', async (t) => {
+    const r = await startRouter(t, [route('idle', [HOST], [])], { startHoldMs: 300 });
+    const asked = wakes(r);
+    const t0 = performance.now();
+    const reply = await r.send({ host: HOST });
+    const waited = performance.now() - t0;
+    assert.equal(reply.status, 503);
+    assert.equal(reply.headers['retry-after'], '1');
+    assert.match(reply.body, /no healthy endpoint for site idle/);
+    assert.ok(waited >= 280, `held ≈ 300 ms (${waited.toFixed(0)} ms)`);
+    assert.deepEqual(asked, [], 'a site that is not idle is not woken');
+  });
+
+  it('a starting site (no endpoint yet, not idle): the held request is served by its first endpoint', async (t) => {
     const r = await startRouter(t, [route('idle', [HOST], [])]);
+    const asked = wakes(r);
+    const reply = r.send({ host: HOST });
+    await waitFor(() => r.router.takeLoad().idle?.open === 1, { what: 'the request held' });
+    const backend = await startBackend(t, 'vs-1');
+    r.router.updateRoutes({ put: [route('idle', [HOST], [backend])], remove: [] });
+    const served = await reply;
+    assert.equal(served.status, 200);
+    assert.equal(served.body, 'vs-1');
+    assert.deepEqual(asked, []);
+  });
+
+  it('startHoldMs 0: a route without `idle` and no endpoint answers 503 at once', async (t) => {
+    const r = await startRouter(t, [route('idle', [HOST], [])], { startHoldMs: 0 });
     const reply = await r.send({ host: HOST });
     assert.equal(reply.status, 503);
     assert.equal(reply.headers['retry-after'], '1');

@@ -13,9 +13,10 @@
 //      it, in date); HSTS: a site with hsts adds Strict-Transport-Security to every
 //      answer over HTTPS (hsts.ts), on the same condition;
 //      maintenance: a site in maintenance answers 503 with its page (site-pages.ts),
-//      but to its allowIps; endpoints: a site with none → 503, unless its route is
-//      `idle` (scaled to zero): then the request is held (wake-queue.ts) while a wake is
-//      asked for, and goes on to step 4 once the route has endpoints;
+//      but to its allowIps; endpoints: a site with none has the request held
+//      (wake-queue.ts) until the route has endpoints, then it goes on to step 4: an
+//      `idle` route's (scaled to zero) while a wake is asked for, up to wakeTimeoutMs;
+//      another's (its first server starting) up to startHoldMs; then 503;
 //   4. forward (proxy-request / proxy-upgrade): hop-by-hop headers dropped,
 //      X-Forwarded-*, X-Real-IP, Forwarded and Via set (forward-headers: a client's own
 //      are replaced unless it is a trusted proxy), round robin over endpoints not ejected, request body
@@ -166,13 +167,20 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return sendReply(res, closed);
-    if (route.endpoints.length === 0) return route.idle ? holdRequest(req, res, route, end) : sendError(res, new NoEndpointError(route.site), errorContext(req, route));
+    if (route.endpoints.length === 0) {
+      if (route.idle || config.startHoldMs > 0) return holdRequest(req, res, route, end);
+      return sendError(res, new NoEndpointError(route.site), errorContext(req, route));
+    }
     proxyRequest(deps, req, res, route, end);
   }
 
-  /** An idle site's request waits for its wake (chain step 3), then is forwarded. */
+  /**
+   * A request for a site without an endpoint waits for one (chain step 3), then is forwarded:
+   * an idle site's for its wake (asked for), a starting site's for startHoldMs.
+   */
   function holdRequest(req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd): void {
     const since = Date.now();
+    const idle = route.idle === true;
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
         end.step = undefined;
@@ -180,11 +188,11 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       },
       fail: (why) => {
         end.step = undefined;
-        if (why === 'timeout') sendError(res, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req, route));
-        else res.destroy();
+        if (why !== 'timeout') res.destroy();
+        else sendError(res, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route));
       },
-    });
-    if (drop === false) return sendError(res, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req, route));
+    }, idle ? {} : { wake: false, maxWaitMs: config.startHoldMs });
+    if (drop === false) return sendError(res, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route));
     end.step = drop; // the client left: it leaves the queue
   }
 

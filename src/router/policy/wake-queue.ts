@@ -5,6 +5,8 @@
 // again every WAKE_REPEAT_MS while requests wait (a lost wake is asked again). When
 // the site's route has endpoints again (release), every held request resumes through the
 // normal chain in arrival order.
+// A site that is not idle but has no endpoint yet (starting) holds its requests the same
+// way, for their own shorter wait and without asking for a wake (`wake: false`).
 
 import type { Route } from '../../model/index.ts';
 
@@ -21,8 +23,14 @@ interface Waiter extends Held {
   timer: NodeJS.Timeout;
 }
 
+/** How one request is held: `wake` asks for the site's wake (an idle site); `maxWaitMs` overrides the queue's. */
+export interface HoldOptions {
+  wake?: boolean;
+  maxWaitMs?: number;
+}
+
 export class WakeQueue {
-  readonly #sites = new Map<string, { waiters: Set<Waiter>; asked: number }>();
+  readonly #sites = new Map<string, { waiters: Set<Waiter>; asked: number; wake: boolean }>();
   #onWake: (site: string) => void = () => {};
   #ticker: NodeJS.Timeout | undefined;
 
@@ -34,9 +42,9 @@ export class WakeQueue {
   }
 
   /** Hold a request for the site: false when its queue is full. The returned function drops it (client gone). */
-  hold(site: string, held: Held): (() => void) | false {
+  hold(site: string, held: Held, opts: HoldOptions = {}): (() => void) | false {
     let s = this.#sites.get(site);
-    if (!s) this.#sites.set(site, (s = { waiters: new Set(), asked: 0 }));
+    if (!s) this.#sites.set(site, (s = { waiters: new Set(), asked: 0, wake: false }));
     if (s.waiters.size >= this.maxPerSite) return false;
     const entry = s;
     const w: Waiter = {
@@ -44,9 +52,10 @@ export class WakeQueue {
       timer: setTimeout(() => {
         entry.waiters.delete(w);
         held.fail('timeout');
-      }, this.maxWaitMs),
+      }, opts.maxWaitMs ?? this.maxWaitMs),
     };
     entry.waiters.add(w);
+    if (opts.wake !== false) entry.wake = true;
     this.#ask(site, entry);
     this.#ticker ??= setInterval(() => this.#repeat(), WAKE_REPEAT_MS).unref();
     return () => {
@@ -103,7 +112,8 @@ export class WakeQueue {
     }
   }
 
-  #ask(site: string, s: { asked: number }): void {
+  #ask(site: string, s: { asked: number; wake: boolean }): void {
+    if (!s.wake) return;
     const now = Date.now();
     if (now - s.asked < WAKE_REPEAT_MS) return;
     s.asked = now;
