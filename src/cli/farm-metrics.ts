@@ -1,32 +1,19 @@
 // The farm's /metrics in `corral up`: every part exposes its own prom-client registry
-// from its index.ts; this merges them (Registry.merge) for the controller to serve.
-// A part that adds a registry adds it to the list here. With router workers, the
-// router's series come from the cluster's primary (its workers' values summed), asked
-// on every scrape, instead of this process's (empty) router registries.
+// from its index.ts; this merges them (the router's mergedRegistry: Registry.merge's
+// result, with the router's per-site series printed by their own fast path) for the
+// controller to serve. A part that adds a registry adds it to the list here. With router
+// workers, the router's series come from the cluster's primary (its workers' values
+// summed), asked on every scrape, instead of this process's (empty) router registries.
 
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { metricsRegistry as controllerMetrics } from '../controller/index.ts';
 import { metricsRegistry as engineMetrics } from '../engine/index.ts';
-import { routerMetricsRegistry, routerStoreMetricsRegistry } from '../router/index.ts';
+import { mergedRegistry, routerMetricsRegistry, routerStoreMetricsRegistry } from '../router/index.ts';
 
 /** `routerCluster` returns the router cluster's registry once it runs (undefined: the router is in-process). */
 export function farmMetricsRegistry(routerCluster: () => Registry | undefined = () => undefined): Registry {
-  return new FarmRegistry(() => {
+  return mergedRegistry(() => {
     const cluster = routerCluster();
-    return Registry.merge([controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [routerMetricsRegistry, routerStoreMetricsRegistry])]);
+    return [controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [routerMetricsRegistry, routerStoreMetricsRegistry])];
   });
-}
-
-class FarmRegistry extends Registry {
-  readonly #current: () => Registry;
-  constructor(current: () => Registry) {
-    super();
-    this.#current = current;
-  }
-  override metrics(): Promise<string> {
-    return this.#current().metrics();
-  }
-  override getMetricsAsJSON(): ReturnType<Registry['getMetricsAsJSON']> {
-    return this.#current().getMetricsAsJSON();
-  }
 }

@@ -12,14 +12,14 @@
 // (`corral drill`, GET /v1/routers, stops sending here), then the watches, then the
 // router drains.
 
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { listenOn } from '../lib/listen.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import {
-  buildRouter, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  buildRouter, mergedRegistry, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, trackSiteStats, watchCertificates, watchRoutes,
   type Router, type SiteStats,
 } from '../router/index.ts';
 import type { Store } from '../store/index.ts';
@@ -124,7 +124,7 @@ function buildInProcess(o: RouterPartOptions): BuiltRouter {
     ...(o.drainMs !== undefined ? { drainTimeoutMs: o.drainMs } : {}),
   });
   const stats = o.metrics ? trackSiteStats(router) : undefined;
-  const registry = Registry.merge([routerMetricsRegistry, routerStoreMetricsRegistry]);
+  const registry = mergedRegistry(() => [routerMetricsRegistry, routerStoreMetricsRegistry]);
   const stop = async (how: 'close' | 'destroy') => {
     await router[how]();
     stats?.close();

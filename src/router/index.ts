@@ -9,6 +9,7 @@ export * from './errors.ts';
 export { bootRouterCluster, startRouterCluster, type BootedRouterCluster, type RouterCluster, type RouterClusterOptions } from './cluster/cluster.ts';
 export { trackSiteStats, type SiteStats } from './site-stats.ts';
 export { routerMetricsRegistry, routerStoreMetricsRegistry } from './metrics.ts';
+export { mergedRegistry } from './series-registry.ts';
 export { parseTrustedProxies, trustedProxyError } from './policy/trusted-proxies.ts';
 export { publishLoad, type LoadSource, type PublishLoadOptions } from './publish-load.ts';
 export { SiteLoad, sumLoad, type LoadReport } from './site-load.ts';

@@ -4,12 +4,11 @@
 // store. A cluster's primary serves its workers' sums instead (cluster-stats.ts).
 
 import { Counter, Registry } from 'prom-client';
-import { seriesMetric } from './series.ts';
 import { requestFamilies } from './request-series.ts';
+import { SeriesRegistry } from './series-registry.ts';
 
 /** This process's request series as prom-client reads them (`corral up` with the router in process, tests). */
-export const routerMetricsRegistry = new Registry();
-for (const f of requestFamilies) routerMetricsRegistry.registerMetric(seriesMetric(f.spec, () => f.values));
+export const routerMetricsRegistry: Registry = new SeriesRegistry(requestFamilies.map((f) => ({ spec: f.spec, read: () => f.values })));
 
 /**
  * Series of the process that reads the store (a cluster's primary, or the one router), apart

@@ -6,27 +6,39 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createClusterStats } from './cluster/cluster-stats.ts';
-import { SeriesFamily, seriesMetric, takeChanges } from './series.ts';
+import { SeriesFamily, takeChanges } from './series.ts';
+import { mergedRegistry, SeriesRegistry } from './series-registry.ts';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 
-test('a compact counter and histogram print exactly what prom-client prints for the same observations', async () => {
+test('a compact counter and histogram print exactly what prom-client prints for the same observations, by their own text path and by prom-client\'s', async () => {
   const theirs = new Registry();
-  const counter = new Counter({ name: 't_requests_total', help: 'requests', labelNames: ['site', 'code'], registers: [theirs] });
+  const counter = new Counter({ name: 't_requests_total', help: 'requests \\ "all"\nof them', labelNames: ['site', 'code'], registers: [theirs] });
   const histogram = new Histogram({ name: 't_seconds', help: 'time', labelNames: ['site'], buckets: BUCKETS, registers: [theirs] });
-  const ours = new Registry();
-  const c = new SeriesFamily({ name: 't_requests_total', help: 'requests', kind: 'counter', labelNames: ['site', 'code'] });
+  const c = new SeriesFamily({ name: 't_requests_total', help: 'requests \\ "all"\nof them', kind: 'counter', labelNames: ['site', 'code'] });
   const h = new SeriesFamily({ name: 't_seconds', help: 'time', kind: 'histogram', labelNames: ['site'], buckets: BUCKETS });
-  for (const f of [c, h]) ours.registerMetric(seriesMetric(f.spec, () => f.values));
+  const ours = new SeriesRegistry([c, h].map((f) => ({ spec: f.spec, read: () => f.values })));
 
-  const seen: [string, string, number][] = [['a', '2xx', 0.0005], ['a', '2xx', 0.001], ['a', '5xx', 0.05], ['b', '2xx', 3], ['a', '2xx', 0.2]];
+  const seen: [string, string, number][] = [['a', '2xx', 0.0005], ['a', '2xx', 0.001], ['a', '5xx', 0.05], ['b"\\\nq', '2xx', 3], ['a', '2xx', 0.2]];
   for (const [site, code, s] of seen) {
     counter.inc({ site, code });
     histogram.observe({ site }, s);
     c.inc([site, code]);
     h.observe([site], s);
   }
-  assert.equal(await ours.metrics(), await theirs.metrics());
+  const expected = await theirs.metrics();
+  assert.equal(await ours.metrics(), expected, 'the text path');
+  assert.equal(await Registry.merge([ours]).metrics(), expected, "prom-client's path (a plain merge)");
+  const samples = async (r: Registry) => (await r.getMetricsAsJSON()).flatMap((m) => m.values.map((v) => {
+    const labels = Object.entries(v.labels).sort(([a], [b]) => a.localeCompare(b));
+    return `${(v as { metricName?: string }).metricName ?? m.name} ${JSON.stringify(labels)} ${v.value}`;
+  })).sort();
+  assert.deepEqual(await samples(ours), await samples(theirs), 'the JSON form: the same samples');
+  // merged with other registries: the same lines as prom-client's merge of them all
+  const other = new Registry();
+  new Counter({ name: 'o_total', help: 'other', registers: [other] }).inc(2);
+  const lines = (text: string) => text.split('\n').filter((l) => l !== '').sort();
+  assert.deepEqual(lines(await mergedRegistry(() => [other, ours]).metrics()), lines(await Registry.merge([other, theirs]).metrics()));
 });
 
 test('a take carries only the label sets changed since the last one, with their whole values', () => {

@@ -4,11 +4,7 @@
 // the last `takeChanges`. A router worker sends only those (cumulative values, so a lost or
 // repeated report cannot skew a total) and the cluster's primary sums the workers' latest
 // (cluster-stats.ts), instead of every worker sending, and the primary parsing, every
-// series of every site each report. `metric()` is the family as a prom-client registry
-// reads it on a scrape (a Registry takes any object with `get()`, as prom-client's own
-// AggregatorRegistry does).
-
-import type { Registry } from 'prom-client';
+// series of every site each report. series-registry.ts serves them on a scrape.
 
 export type SeriesKind = 'counter' | 'gauge' | 'histogram';
 
@@ -114,50 +110,6 @@ export function takeChanges(families: readonly SeriesFamily[]): SeriesChanges | 
     if (taken.length > 0) (changes ??= {})[f.spec.name] = taken;
   }
   return changes;
-}
-
-type Metric = Parameters<Registry['registerMetric']>[0];
-
-/** A family as a prom-client Registry reads it on each scrape: `read()` gives the label sets of that moment. */
-export function seriesMetric(spec: SeriesSpec, read: () => SeriesValues): Metric {
-  const view = {
-    name: spec.name,
-    help: spec.help,
-    type: spec.kind,
-    aggregator: 'sum',
-    get: () => ({ name: spec.name, help: spec.help, type: spec.kind, aggregator: 'sum', values: promValues(spec, read()) }),
-  };
-  return view as unknown as Metric; // the shape prom-client's Registry reads (as its AggregatorRegistry registers)
-}
-
-interface PromValue {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-}
-
-function promValues(spec: SeriesSpec, entries: SeriesValues): PromValue[] {
-  const out: PromValue[] = [];
-  for (const [key, values] of entries) {
-    const labelValues = labelsOf(key, spec.labelNames.length);
-    const labels: Record<string, string> = {};
-    spec.labelNames.forEach((n, i) => (labels[n] = labelValues[i] ?? ''));
-    if (spec.kind !== 'histogram') {
-      out.push({ labels, value: values[0] ?? 0 });
-      continue;
-    }
-    const buckets = spec.buckets ?? [];
-    let count = 0;
-    buckets.forEach((le, i) => {
-      count += values[i] ?? 0;
-      out.push({ labels: { le, ...labels }, value: count, metricName: `${spec.name}_bucket` });
-    });
-    count += values[buckets.length] ?? 0;
-    out.push({ labels: { le: '+Inf', ...labels }, value: count, metricName: `${spec.name}_bucket` });
-    out.push({ labels, value: values[buckets.length + 1] ?? 0, metricName: `${spec.name}_sum` });
-    out.push({ labels, value: count, metricName: `${spec.name}_count` });
-  }
-  return out;
 }
 
 /** Several processes' label sets of one family, summed value by value. */

@@ -5,11 +5,12 @@
 // and keeps each worker's latest values, summed on each scrape (/metrics). A worker that
 // dies leaves its counters and histograms in a retired total, so they never go back.
 
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Route } from '../../model/index.ts';
 import { requestSeriesSpecs } from '../request-series.ts';
 import { droppedSites } from '../route-table.ts';
-import { keepSites, keyOf, seriesMetric, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
+import { keepSites, keyOf, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
+import { SeriesRegistry } from '../series-registry.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 export interface ClusterStats {
@@ -29,10 +30,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
   const series = createSiteSeries(now);
   const latest = new Map<number, FamilyValues>();
   const retired: FamilyValues = new Map();
-  const registry = new Registry();
-  for (const spec of requestSeriesSpecs.values()) {
-    registry.registerMetric(seriesMetric(spec, () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map()))));
-  }
+  const registry = new SeriesRegistry([...requestSeriesSpecs.values()].map((spec) => ({ spec, read: () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map())) })));
   const keep = (site: (name: string) => boolean) => {
     for (const families of [retired, ...latest.values()]) {
       for (const [name, values] of families) keepSites(values, requestSeriesSpecs.get(name)?.labelNames.length ?? 0, site);

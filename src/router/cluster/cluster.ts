@@ -20,8 +20,9 @@ import { silentLogger, type Logger } from '../../lib/log.ts';
 import type { Endpoint, Route } from '../../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
 import { createClusterStats } from './cluster-stats.ts';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { routerStoreMetricsRegistry } from '../metrics.ts';
+import { mergedRegistry } from '../series-registry.ts';
 import type { SiteStats } from '../site-stats.ts';
 import { sumLoad, type LoadReport } from '../site-load.ts';
 import { LOAD_MS } from './cluster-messages.ts';
@@ -178,7 +179,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     workers: count,
     siteStats: stats.siteStats,
     // the workers' values summed, and the primary's own (it reads the store)
-    metricsRegistry: () => Registry.merge([stats.metricsRegistry(), routerStoreMetricsRegistry]),
+    metricsRegistry: () => mergedRegistry(() => [stats.metricsRegistry(), routerStoreMetricsRegistry]),
     listen: () =>
       (listened ??= (async () => {
         listenAsked = true;
