@@ -102,6 +102,20 @@ for (const front of ['raw', 'node'] as const) {
       assert.match(lines[1]!, new RegExp(`\\.test/held 200 \\d+B [\\d.]+ms -> 127\\.0\\.0\\.1:${h.b.port} held=[\\d.]+ms$`));
       await h.noMore();
     });
+
+    test('the maintenance page, an ACME HTTP-01 answer and a body over the limit: one record each, with their codes', async (t) => {
+      const h = await harness(t, front);
+      const token = await h.r.send({ host: 'closed.test', path: '/.well-known/acme-challenge/tok' });
+      assert.deepEqual([token.status, token.body], [200, 'tok.thumbprint']);
+      assert.deepEqual(pick(await h.one('/.well-known/acme-challenge/tok'), 'site', 'status', 'answeredBy', 'code'), { site: h.site('closed'), status: 200, answeredBy: 'router', code: 'ROUTER_ACME_CHALLENGE' });
+      assert.equal((await h.r.send({ host: 'closed.test', path: '/closed' })).status, 503);
+      assert.deepEqual(pick(await h.one('/closed'), 'site', 'status', 'answeredBy', 'code'), { site: h.site('closed'), status: 503, answeredBy: 'router', code: 'ROUTER_MAINTENANCE' });
+      assert.equal((await h.r.send({ host: 'small.test', method: 'POST', path: '/big', body: 'x'.repeat(100) })).status, 413);
+      assert.deepEqual(pick(await h.one('/big'), 'site', 'status', 'answeredBy', 'code'), { site: h.site('small'), status: 413, answeredBy: 'router', code: 'ROUTER_BODY_TOO_LARGE' });
+      assert.match((await h.lines('closed', 2))[1]!, /\.test\/closed 503 \d+B [\d.]+ms -> router ROUTER_MAINTENANCE$/);
+      assert.equal(h.b.seen.length, 0, 'none reached the endpoint');
+      await h.noMore();
+    });
   });
 }
 
@@ -137,6 +151,8 @@ async function harness(t: TestContext, front: 'raw' | 'node'): Promise<Harness> 
     route(site('none'), ['none.test'], []),
     { ...route(site('idle'), ['idle.test'], []), idle: true },
     { ...route(site('secure'), ['secure.test'], [b]), httpsRedirect: true },
+    { ...route(site('closed'), ['closed.test'], [b]), maintenance: { on: true }, acme: { http01: { tok: 'tok.thumbprint' } } },
+    { ...route(site('small'), ['small.test'], [b]), limits: { maxBodyBytes: 10 } },
   ];
   const { log, events } = captureLog();
   const tls = selfSigned(t, 'default.localhost', ['DNS:localhost']);
