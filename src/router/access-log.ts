@@ -10,8 +10,8 @@
 //   budgetExhausted (a retry was refused by the site's retry budget), complete;
 //   only when the router answered (absent when the endpoint did): answeredBy "router"
 //   and code (a RouterError code, errors.ts, or one of ROUTER_ANSWER_CODES; absent when
-//   the client left a held request); only for a request held for its site's wake:
-//   heldMs (held → forwarded or answered).
+//   the client left a held request); only for a request held for an endpoint (an idle
+//   site's wake, a starting site's first server): heldMs (held → forwarded or answered).
 
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import type { Logger } from '../lib/log.ts';

@@ -119,7 +119,7 @@ export class RequestEnd {
     this.#ends.load.enter(this.site);
   }
 
-  /** Held for its site's wake (wake-queue.ts): the record says for how long. */
+  /** Held for an endpoint (wake-queue.ts: an idle site's wake, a starting site's first server): the record says for how long. */
   held(): void {
     this.#heldAt = performance.now();
   }
