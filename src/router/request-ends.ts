@@ -100,7 +100,7 @@ export class RequestEnd {
   readonly #started = performance.now();
   #load = false;
   #access: AccessRecord | undefined;
-  /** When the request was held for its site's wake (0: never). */
+  /** When the request was held for an endpoint (0: never). */
   #heldAt = 0;
   /** The chain's own last step, for whichever part holds the request now (one at a time); complete: replyComplete. */
   step: ((complete: boolean) => void) | undefined;
