@@ -1,10 +1,11 @@
 // End to end, as an operator and a customer: what `corral up` says on the terminal, the
 // JSON log it keeps in <dir>/logs/corral.log, `corral logs <site>` merging the VSs' output
-// and the router's access lines (no health probes, -n in total, -f picking up a VS that
-// starts later), and Ctrl-C stopping the farm quickly with three VSs running.
+// and the router's access lines (its own answers too; no health probes, -n in total, -f
+// picking up a VS that starts later), and Ctrl-C stopping the farm quickly with three VSs running.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CORRAL_BIN, ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
@@ -61,6 +62,19 @@ describe('logs of a farm and of a site', () => {
     assert.equal(shown.length, 100);
     for (const l of shown) assert.match(l, /^router \| GET shop\.acme\.test\/\?n=\d+ 200 \d+B [\d.]+ms -> /);
     assert.ok(!shown.some((l) => l.includes('/health')));
+  });
+
+  it("shows the router's own answers too: a refused request, with the code it was answered with", async () => {
+    const { hostname, port } = new URL(farm.routerUrl);
+    const socket = connect(Number(port), hostname);
+    after(() => socket.destroy());
+    let reply = '';
+    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+    socket.write(`GET /refused HTTP/1.1\r\nHost: ${HOST}\r\nHost: ${HOST}\r\n\r\n`); // two Host headers: 400
+    await waitFor(() => reply.includes('\r\n\r\n'), { what: 'the answer' });
+    assert.match(reply, /^HTTP\/1.1 400 /);
+    const refused = /^router \| GET shop\.acme\.test\/refused 400 \d+B [\d.]+ms -> router ROUTER_BAD_REQUEST$/;
+    await waitFor(async () => lines((await ok(farm.cli(['logs', 'shop', '--source', 'router', '-n', '5']))).stdout).some((l) => refused.test(l)), { timeoutMs: 10_000, what: 'the 400 line' });
   });
 
   it("--source app shows the app's own lines, without its health probes", async () => {

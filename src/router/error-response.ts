@@ -10,6 +10,7 @@ import type { Route } from '../model/index.ts';
 import { BadRequestError, NoEndpointError, RateLimitedError, RouterError, UpstreamFailedError, UpstreamTimeoutError } from './errors.ts';
 import { failureKind } from './policy/retry-policy.ts';
 import { customErrorPage } from './policy/site-pages.ts';
+import type { RequestEnd } from './request-ends.ts';
 
 /** The one mapping from any failure while serving a site to the error the client gets. */
 export function toRouterError(err: unknown, site: string): RouterError {
@@ -30,6 +31,8 @@ export interface ErrorContext {
   host?: string | undefined;
   /** The route the Host matched (its error pages answer), when one did. */
   route?: Route | undefined;
+  /** The request's end (request-ends.ts), whose access record names the code answered. */
+  end?: RequestEnd | undefined;
 }
 
 /**
@@ -39,6 +42,7 @@ export interface ErrorContext {
  */
 export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext): void {
   const id = logError(err, ctx);
+  ctx.end?.answered(err.code);
   if (res.headersSent) {
     res.destroy(err);
     return;

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ROUTER_ERROR_CODES, UnknownHostError } from './errors.ts';
+import { ROUTER_ANSWER_CODES } from './access-log.ts';
 
-test('every router error code is documented in README.md', () => {
+test('every router error code, and every code of the router\'s other answers (access records), is documented in README.md', () => {
   const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
-  for (const code of ROUTER_ERROR_CODES) assert.ok(readme.includes(`\`${code}\``), `${code} is not in src/router/README.md`);
+  for (const code of [...ROUTER_ERROR_CODES, ...ROUTER_ANSWER_CODES]) assert.ok(readme.includes(`\`${code}\``), `${code} is not in src/router/README.md`);
 });
 
 test('the unknown-host message names the host, shortened if huge', () => {

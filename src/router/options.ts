@@ -8,7 +8,7 @@ import { trustedProxyError } from './policy/trusted-proxies.ts';
 
 export interface RouterOptions {
   log?: Logger;
-  /** Where one JSON line per proxied request goes (access-log.ts); default none. */
+  /** Where one JSON line per answered request goes (access-log.ts); default none. */
   accessLog?: Logger | null;
   /** Per-site access lines go to <siteLogDir>/<site>/<siteLogName>.log (site-access-files.ts). Default none. */
   siteLogDir?: string | null;

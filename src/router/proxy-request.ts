@@ -67,6 +67,7 @@ class Forwarding implements UpstreamRequest {
   readonly #upstream: Upstream;
   readonly head: ForwardedHead;
   readonly #access: AccessRecord | undefined;
+  readonly #end: RequestEnd;
   readonly onFail: RelayFailure;
   #tried: Set<string> | undefined;
   #tries = 0;
@@ -95,6 +96,7 @@ class Forwarding implements UpstreamRequest {
     this.head = this.#upstream.prepare(req, deps.trust);
     deps.retryBudget.recordRequest(route.site);
     this.#access = end.forwarded(); // written at the end (request-ends.ts)
+    this.#end = end;
     this.onFail = this.#failed.bind(this);
     end.step = this.#closed.bind(this);
   }
@@ -164,7 +166,7 @@ class Forwarding implements UpstreamRequest {
 
   #fail(err: unknown, site: string): void {
     const req = this.req;
-    sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current });
+    sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current, end: this.#end });
   }
 }
 

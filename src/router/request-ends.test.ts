@@ -1,7 +1,8 @@
 // Every way a request can end, told once at the chain's end (request-ends.ts): the
 // autoscaler's in-flight count (Router.takeLoad) rises while a request is open and falls
-// back to exactly 0, the access log has one line per forwarded request with its status,
-// and Router.onFinished hears each request of a known site once. Run on both fronts (raw,
+// back to exactly 0, the access log has one line per answered request with its status and,
+// when the router answered, its code (an unknown Host's too, without a site), and
+// Router.onFinished hears each request of a known site once. Run on both fronts (raw,
 // node:http) × both listeners (plain, HTTPS/1.1) × both upstreams (raw, undici), and over
 // HTTP/2; what differs between them (FRONT_DIFFERENCES, UPSTREAM_DIFFERENCES) changes none
 // of these.
@@ -24,7 +25,7 @@ for (const front of FRONT_NAMES) {
   for (const upstream of UPSTREAM_NAMES) {
     describe(`request ends: ${front} front, ${upstream} upstream`, () => {
       for (const kind of FRONTS) {
-        test(`each way of ending: in flight back to 0 once, one access line with its status, one end heard (${kind})`, async (t) => {
+        test(`each way of ending: in flight back to 0 once, one access line with its status and code, one end heard (${kind})`, async (t) => {
           const h = await harness(t, kind, front === 'raw', upstream === 'raw');
 
           await t.test('answered in full (bodiless, and with a body)', async () => {
@@ -48,12 +49,12 @@ for (const front of FRONT_NAMES) {
 
           await t.test('the upstream resets the connection (502)', async () => {
             assert.equal((await h.r.send({ host: 's.test', path: '/reset' })).status, 502);
-            await h.ended('/reset', 502, true);
+            await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
           });
 
           await t.test('the try times out (504)', async () => {
             assert.equal((await h.r.send({ host: 'slow.test', path: '/hang' })).status, 504);
-            await h.ended('/hang', 504, true, 'slow');
+            await h.ended('/hang', 504, true, 'slow', 'ROUTER_UPSTREAM_TIMEOUT');
             h.hanging.shift()?.destroy();
           });
 
@@ -73,22 +74,16 @@ for (const front of FRONT_NAMES) {
           });
 
           await t.test('refused: an unknown host (404), a bad target and a rate limit of a known site', async () => {
-            assert.equal((await h.r.send({ host: 'nowhere.test' })).status, 404);
+            assert.equal((await h.r.send({ host: 'nowhere.test', path: '/nowhere' })).status, 404);
+            await h.unrouted('/nowhere', 404); // an access line without a site; no end heard
             const bad = await rawRequest(h.r, 'GET http://s.test/x HTTP/1.1\r\nHost: s.test\r\n\r\n');
             assert.match(bad, /^HTTP\/1.1 400 /);
-            await waitFor(() => h.finished.length === h.seen + 1, { what: 'the 400 heard' });
-            assert.deepEqual(h.finished[h.seen], { site: 's', status: 400, aborted: false });
-            h.seen++; // heard by the site stats; never forwarded, never load
-            h.expectNothingNew();
-            assert.equal(h.inFlight('s'), 0);
+            await h.ended('http://s.test/x', 400, true, 's', 'ROUTER_BAD_REQUEST'); // never forwarded, never load
             assert.equal((await h.r.send({ host: 'limited.test' })).status, 200);
             await h.ended('/', 200, true, 'limited');
             assert.equal((await h.r.send({ host: 'limited.test' })).status, 429);
-            await waitFor(() => h.finished.length === h.seen + 1, { what: 'the 429 heard' });
-            assert.deepEqual(h.finished[h.seen], { site: 'limited', status: 429, aborted: false });
-            h.seen++;
+            await h.ended('/', 429, true, 'limited', 'ROUTER_RATE_LIMITED');
             h.expectNothingNew();
-            assert.equal(h.inFlight('limited'), 0);
           });
 
           await t.test('held for an idle site (scaled to zero): the client leaves, then one times out (503); never forwarded', async () => {
@@ -97,13 +92,9 @@ for (const front of FRONT_NAMES) {
             held.req.on('error', () => {});
             await waitFor(() => h.inFlight('idle') === 1, { what: 'the held request counted' });
             held.req.destroy();
-            await waitFor(() => h.finished.length === h.seen + 1, { what: 'the held request ended' });
-            h.seen++;
-            assert.equal(h.inFlight('idle'), 0);
+            await h.ended('/held', 0, false, 'idle');
             assert.equal((await h.r.send({ host: 'idle.test', path: '/late' })).status, 503);
-            await waitFor(() => h.finished.length === h.seen + 1, { what: 'the timed-out request ended' });
-            h.seen++;
-            assert.equal(h.inFlight('idle'), 0);
+            await h.ended('/late', 503, true, 'idle', 'ROUTER_WAKE_TIMEOUT');
             h.expectNothingNew();
           });
 
@@ -136,7 +127,7 @@ test('HTTP/2 (node:http2, the undici upstream): answered, cut by the client, ups
   const hung = h.hanging.shift()!;
   await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
   assert.equal(await get('/reset'), 502);
-  await h.ended('/reset', 502, true);
+  await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
   assert.deepEqual(h.r.router.takeLoad(), {}, 'nothing in flight, nothing below 0');
 });
 
@@ -149,8 +140,10 @@ interface Harness {
   /** Ends heard so far and checked. */
   seen: number;
   inFlight(site: string): number;
-  /** The next request to end was `path` of site: one access line with this status, one end heard, nothing in flight. */
-  ended(path: string, status: number, complete: boolean, site?: string): Promise<void>;
+  /** The next request to end was `path` of site: one access line with this status (and the router's code, if it answered), one end heard, nothing in flight. */
+  ended(path: string, status: number, complete: boolean, site?: string, code?: string): Promise<void>;
+  /** The next request to end was `path` for no known site: one access line without a site, no end heard. */
+  unrouted(path: string, status: number): Promise<void>;
   /** No access line and no end since the last check. */
   expectNothingNew(): void;
 }
@@ -186,17 +179,26 @@ async function harness(t: TestContext, kind: FrontKind, rawFront: boolean, rawUp
     finished,
     seen: 0,
     inFlight,
-    async ended(path, status, complete, site = 's') {
+    async ended(path, status, complete, site = 's', code?: string) {
       await waitFor(() => events('access').length > lines && finished.length > h.seen, { what: `${site} ${path} ended` });
       const access = events('access');
       assert.equal(access.length, lines + 1, 'one access line');
       assert.equal(finished.length, h.seen + 1, 'one end heard');
       const line = access[lines]!;
-      assert.deepEqual([line.site, line.path, line.status, line.complete], [site, path, status, complete]);
+      assert.deepEqual([line.site, line.path, line.status, line.complete, line.code], [site, path, status, complete, code]);
       assert.deepEqual(finished[h.seen], { site, status: status || 200, aborted: !complete });
       lines++;
       h.seen++;
       assert.equal(inFlight(site), 0, 'in flight back to exactly 0');
+    },
+    async unrouted(path, status) {
+      await waitFor(() => events('access').length > lines, { what: `${path} ended` });
+      const access = events('access');
+      assert.equal(access.length, lines + 1, 'one access line');
+      const line = access[lines]!;
+      assert.deepEqual([line.site, line.path, line.status, line.answeredBy, line.code], [undefined, path, status, 'router', 'ROUTER_UNKNOWN_HOST']);
+      lines++;
+      h.expectNothingNew();
     },
     expectNothingNew() {
       assert.equal(events('access').length, lines, 'no access line');

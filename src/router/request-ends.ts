@@ -4,18 +4,22 @@
 // reply closes, in this order:
 //   1. the chain's own last step, whichever holds the request then (`step`): a held
 //      request leaves the wake queue, a forwarded one lets go of its try;
-//   2. the access record of a forwarded request (access-log.ts): the JSON access line, the
-//      per-site text line and the Prometheus series, each when the router has it on;
+//   2. the access record (access-log.ts), of every request: forwarded, answered by the
+//      router itself (a refusal, a redirect, …: `answered`), held then forwarded, or left
+//      by its client while held; the JSON access line, the per-site text line and (for a
+//      forwarded one) the Prometheus endpoint series, each when the router has it on;
 //   3. the autoscaler's load (site-load.ts): a request counted from its admission leaves
 //      it, exactly once;
 //   4. the listeners of Router.onFinished (the site stats, site-stats.ts): site, status,
 //      duration and whether it was cut off.
+// A request for no known site (`unrouted`) tells only the JSON access line, when that is on.
 // An upgrade (WebSocket) counts as load from its admission until its socket closes
 // (`tunnel`); the site stats and the access log do not hear upgrades.
+// With every access sink off, a request allocates nothing here but its RequestEnd.
 
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../lib/log.ts';
-import { AccessRecord } from './access-log.ts';
+import { AccessRecord, type AnswerCode } from './access-log.ts';
 import { replyComplete, type ClientReply, type ClientRequest } from './front/client-exchange.ts';
 import type { SiteAccessFiles } from './site-access-files.ts';
 import type { SiteLoad } from './site-load.ts';
@@ -29,7 +33,7 @@ export interface FinishSource {
   onFinished(listener: FinishListener): () => void;
 }
 
-/** Where a forwarded request's access record goes (RouterOptions); each off when absent. */
+/** Where a request's access record goes (RouterOptions); each off when absent. */
 export interface AccessSinks {
   accessLog: Logger | null;
   metrics: boolean;
@@ -62,6 +66,14 @@ export class RequestEnds implements FinishSource {
     return end;
   }
 
+  /** A request for no known site: its end writes the JSON access line only; undefined when that log is off. */
+  unrouted(req: ClientRequest, res: ClientReply): RequestEnd | undefined {
+    if (this.access.accessLog === null) return undefined;
+    const end = new RequestEnd(this, undefined, req, res);
+    res.once('close', end.done);
+    return end;
+  }
+
   /** An admitted upgrade of site: load until its socket closes. */
   tunnel(site: string, socket: Duplex): void {
     this.load.enter(site);
@@ -81,16 +93,19 @@ export class RequestEnds implements FinishSource {
 /** One request's end (see the header for what it tells, in order). */
 export class RequestEnd {
   readonly #ends: RequestEnds;
-  readonly site: string;
+  /** undefined: no known site (unrouted). */
+  readonly site: string | undefined;
   readonly #req: ClientRequest;
   readonly #res: ClientReply;
   readonly #started = performance.now();
   #load = false;
   #access: AccessRecord | undefined;
+  /** When the request was held for an endpoint (0: never). */
+  #heldAt = 0;
   /** The chain's own last step, for whichever part holds the request now (one at a time); complete: replyComplete. */
   step: ((complete: boolean) => void) | undefined;
 
-  constructor(ends: RequestEnds, site: string, req: ClientRequest, res: ClientReply) {
+  constructor(ends: RequestEnds, site: string | undefined, req: ClientRequest, res: ClientReply) {
     this.#ends = ends;
     this.site = site;
     this.#req = req;
@@ -99,15 +114,35 @@ export class RequestEnd {
 
   /** Admitted: counted as the site's load until the end. */
   countLoad(): void {
-    if (this.#load) return;
+    if (this.#load || this.site === undefined) return;
     this.#load = true;
     this.#ends.load.enter(this.site);
   }
 
+  /** Held for an endpoint (wake-queue.ts: an idle site's wake, a starting site's first server): the record says for how long. */
+  held(): void {
+    this.#heldAt = performance.now();
+  }
+
   /** Forwarded: its access record (undefined when every access sink is off), written at the end. */
   forwarded(): AccessRecord | undefined {
-    if (this.#ends.accessOn) this.#access ??= new AccessRecord(this.#res);
-    return this.#access;
+    if (!this.#ends.accessOn) return undefined;
+    const access = (this.#access ??= new AccessRecord(this.#res));
+    access.forwarded = true;
+    if (this.#heldAt !== 0) this.#leaveHold(access);
+    return access;
+  }
+
+  /** The router answers it itself (before writing the answer): the code it answers with (errors.ts, or ROUTER_ANSWER_CODES). */
+  answered(code: AnswerCode): void {
+    if (!this.#ends.accessOn) return;
+    const access = (this.#access ??= new AccessRecord(this.#res));
+    access.code = code;
+    if (this.#heldAt !== 0) this.#leaveHold(access);
+  }
+
+  #leaveHold(access: AccessRecord): void {
+    access.heldMs ??= performance.now() - this.#heldAt;
   }
 
   readonly done = (): void => {
@@ -118,14 +153,19 @@ export class RequestEnd {
     this.step = undefined;
     step?.(complete);
     const ends = this.#ends;
-    const access = this.#access;
+    const site = this.site;
+    // a request no part answered (its client left while held) still gets its record
+    const access = ends.accessOn ? (this.#access ??= new AccessRecord(res)) : undefined;
     if (access) {
+      if (this.#heldAt !== 0) this.#leaveHold(access);
       const { accessLog, metrics, siteFiles } = ends.access;
-      if (accessLog) access.write(accessLog, this.site, this.#req, res, complete);
-      if (metrics) access.record(this.site, res, complete);
-      siteFiles?.write(this.site, access.line(this.#req, res, complete));
+      if (accessLog) access.write(accessLog, site, this.#req, res, complete);
+      if (site === undefined) return; // unrouted: no site's file, series, load or stats
+      if (metrics && access.forwarded) access.record(site, res, complete);
+      siteFiles?.write(site, access.line(this.#req, res, complete));
     }
-    if (this.#load) ends.load.leave(this.site);
-    for (const l of ends.listeners) l(this.site, res.statusCode, ms, !complete);
+    if (site === undefined) return;
+    if (this.#load) ends.load.leave(site);
+    for (const l of ends.listeners) l(site, res.statusCode, ms, !complete);
   };
 }

@@ -25,9 +25,10 @@
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
 //      failures mapped to a status in error-response (502/504; cut off if started);
 //   6. end: the reply closes (its one 'close' listener, request-ends.ts): the last step
-//      of whichever part holds the request, the access record of a forwarded one, the
+//      of whichever part holds the request, its access record (whoever answered it: an
+//      endpoint, or the router at any step above, with the code it answered with), the
 //      autoscaler's load of an admitted one, and Router.onFinished (the site stats) for
-//      every request of a known site.
+//      every request of a known site; an unknown Host's request gets the JSON access line only.
 //
 // The chain talks to two interfaces only: a Front hands it requests (front.ts: the raw
 // front or node's, per the rawFront option, on both listeners), and an Upstream carries
@@ -155,21 +156,21 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function onRequest(req: FrontRequest, res: ClientReply): void {
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
     const route = table.lookup(req.headers.host);
-    if (route === undefined) return sendError(res, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined));
+    if (route === undefined) return sendError(res, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined, ends.unrouted(req, res)));
     const end = ends.begin(route.site, req, res); // chain step 6
     if (req.url?.startsWith(ACME_HTTP01_PREFIX)) {
       const answer = http01Answer(route, req.url);
-      if (answer !== undefined) return sendHttp01Answer(req, res, answer);
+      if (answer !== undefined) return (end.answered('ROUTER_ACME_CHALLENGE'), sendHttp01Answer(req, res, answer));
     }
     const refused = refusal(req, route);
-    if (refused) return sendError(res, refused, errorContext(req, route));
+    if (refused) return sendError(res, refused, errorContext(req, route, end));
     end.countLoad(); // admitted: the site's load (the autoscaler's) until its end
-    if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route)) return;
+    if ((route.httpsRedirect || route.hsts) && httpsPolicy(req, res, route, end)) return;
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
-    if (closed) return sendReply(res, closed);
+    if (closed) return (end.answered('ROUTER_MAINTENANCE'), sendReply(res, closed));
     if (route.endpoints.length === 0) {
       if (route.idle || config.startHoldMs > 0) return holdRequest(req, res, route, end);
-      return sendError(res, new NoEndpointError(route.site), errorContext(req, route));
+      return sendError(res, new NoEndpointError(route.site), errorContext(req, route, end));
     }
     proxyRequest(deps, req, res, route, end);
   }
@@ -189,10 +190,11 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       fail: (why) => {
         end.step = undefined;
         if (why !== 'timeout') res.destroy();
-        else sendError(res, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route));
+        else sendError(res, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route, end));
       },
     }, idle ? {} : { wake: false, maxWaitMs: config.startHoldMs });
-    if (drop === false) return sendError(res, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route));
+    if (drop === false) return sendError(res, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route, end));
+    end.held(); // the access record says for how long
     end.step = drop; // the client left: it leaves the queue
   }
 
@@ -237,12 +239,13 @@ export function buildRouter(opts: RouterOptions = {}): Router {
    * Chain step 3's HTTPS policy, once the Host has a valid certificate: over HTTPS, HSTS
    * on the answer; over plain HTTP, the redirect (true: answered).
    */
-  function httpsPolicy(req: ClientRequest, res: ClientReply, route: Route): boolean {
+  function httpsPolicy(req: ClientRequest, res: ClientReply, route: Route, end: RequestEnd): boolean {
     if ('encrypted' in req.socket) {
       if (route.hsts && certs.validFor(hostName(req))) addHsts(res, hstsValue(route.hsts));
       return false;
     }
     if (!route.httpsRedirect || !tls?.server.listening || !certs.validFor(hostName(req))) return false;
+    end.answered('ROUTER_HTTPS_REDIRECT');
     sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
     return true;
   }
@@ -253,9 +256,9 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     return hygieneError(req) ?? limiter.check(route, req);
   }
 
-  /** The request's context for an error answer: route, when the Host matched one, for its site's error pages. */
-  function errorContext(req: ClientRequest, route: Route | undefined): ErrorContext {
-    return { log, method: req.method, url: req.url, host: req.headers.host, route };
+  /** The request's context for an error answer: route, when the Host matched one, for its site's error pages; end, for its access record. */
+  function errorContext(req: ClientRequest, route: Route | undefined, end?: RequestEnd): ErrorContext {
+    return { log, method: req.method, url: req.url, host: req.headers.host, route, end };
   }
 
   /** The whole table: every site not in routes is removed; counted afresh. */

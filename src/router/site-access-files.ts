@@ -1,6 +1,6 @@
 // Per-site access lines in files, always on when RouterOptions.siteLogDir is given (the
 // farm: <dir>/logs/router), apart from the --access-log JSON stream: one stamped text line
-// per proxied request (lib/stamped-line.ts) in <siteLogDir>/<site>/<writer>.log, capped
+// per answered request of a known site, the router's own answers too (lib/stamped-line.ts) in <siteLogDir>/<site>/<writer>.log, capped
 // (the file becomes `.1` at maxBytes). Each router process writes its own file (`router`
 // in process, `worker-<n>` for cluster workers), so no two processes share one; `corral
 // logs <site>` reads them all. Lines are gathered and written once per event-loop turn.

@@ -48,7 +48,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--runtime <runtime>', 'virtual servers as isolated guests (namespace: Linux, root, bubblewrap) or plain processes (process); auto picks namespace where possible', 'auto')
     .option('--router-workers <n>', 'router worker processes sharing the HTTP and HTTPS ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto');
   addReservedDomainsFlag(up)
-    .option('--access-log', 'log one JSON line per proxied request (site, status, upstream, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it');
+    .option('--access-log', 'log one JSON line per answered request (site, status, upstream, or the code the router answered with, timings, retries) to the JSON logs in <dir>/logs (the terminal too with --log-format json); corral logs <site> shows access lines without it');
   addWakeQueueFlags(addTrustedProxiesFlag(up))
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
