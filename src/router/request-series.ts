@@ -9,7 +9,7 @@ import { SeriesFamily, type SeriesSpec } from './series.ts';
 
 const upstreamRequests = new SeriesFamily({
   name: 'corral_router_upstream_requests_total',
-  help: 'Requests the router answered, per site and the endpoint of the last try, by status class ("cut" when cut off, "none" when no endpoint was tried).',
+  help: 'Requests the router forwarded to the site\'s endpoints, per site and the endpoint of the last try, by status class ("cut" when cut off, "none" when no endpoint was tried); the router\'s own answers count in corral_site_requests_total.',
   kind: 'counter',
   labelNames: ['site', 'endpoint', 'code'],
 });
