@@ -59,12 +59,14 @@ const FULL_PASS_SHARE = 10;
 
 /**
  * The tick's timers are planned per site (due-sites.ts); a pass over every site still
- * comes this often (or 300 × its own time if longer: ⅓ % of a core; at 10,000 sites, about
- * every 45 s), for what no event marks: a site waiting for room on an engine, a spread to
+ * comes this often, or 1,000 × its own time if longer (0.1 % of a core; at 10,000 sites
+ * about every 2 minutes) but at least every FULL_PASS_AT_MOST_MS, for what no event marks:
+ * a site waiting for room on an engine (servers removed bring one sooner), a spread to
  * restore.
  */
 export const FULL_PASS_EVERY_MS = 10_000;
-const FULL_PASS_IDLE_SHARE = 300;
+export const FULL_PASS_AT_MOST_MS = 120_000;
+const FULL_PASS_IDLE_SHARE = 1_000;
 
 /**
  * What the tick plans, `sinceMs` after the last full plan, which took `fullPlanMs`:
@@ -72,7 +74,7 @@ const FULL_PASS_IDLE_SHARE = 300;
  * for a site waiting for it) and tickPlansAll allows; else the sites with a timer running.
  */
 export function tickPlan(sinceMs: number, fullPlanMs: number, tickMs: number, removed: boolean): 'all' | 'due' {
-  if (sinceMs >= Math.max(FULL_PASS_EVERY_MS, FULL_PASS_IDLE_SHARE * fullPlanMs) - tickMs) return 'all';
+  if (sinceMs >= Math.min(FULL_PASS_AT_MOST_MS, Math.max(FULL_PASS_EVERY_MS, FULL_PASS_IDLE_SHARE * fullPlanMs)) - tickMs) return 'all';
   return removed && tickPlansAll(sinceMs, fullPlanMs, tickMs) ? 'all' : 'due';
 }
 
