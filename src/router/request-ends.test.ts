@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import type { Route } from '../model/index.ts';
-import { captureLog, FRONTS, route, startBackend, startRouter, type FrontKind, type TestRouter } from './testing.ts';
+import { captureLog, FRONTS, rawRequest, route, startBackend, startRouter, type FrontKind, type TestRouter } from './testing.ts';
 
 const FRONT_NAMES = ['raw', 'node'] as const;
 const UPSTREAM_NAMES = ['raw', 'undici'] as const;
@@ -215,16 +215,4 @@ async function upgrade(r: TestRouter): Promise<Socket> {
   req.end();
   const [, socket] = (await once(req, 'upgrade')) as [IncomingMessage, Socket];
   return socket;
-}
-
-/** One request as raw bytes; the reply's text once the router closes or answers it. */
-async function rawRequest(r: TestRouter, bytes: string): Promise<string> {
-  const socket = r.connect();
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(bytes);
-  await waitFor(() => /\r\n\r\n/.test(text), { what: 'an answer' });
-  socket.destroy();
-  return text;
 }

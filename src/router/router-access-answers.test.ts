@@ -18,7 +18,7 @@ import { waitFor } from '../lib/wait.ts';
 import type { Route } from '../model/index.ts';
 import { routerMetricsRegistry } from './metrics.ts';
 import { trackSiteStats } from './site-stats.ts';
-import { captureLog, listen, route, startBackend, startRouter, type Backend, type TestRouter } from './testing.ts';
+import { captureLog, listen, rawRequest, route, startBackend, startRouter, type Backend, type TestRouter } from './testing.ts';
 
 /** The fields of a forwarded request's JSON access line, as operators parse them (pino's own aside). */
 const FORWARDED_FIELDS = ['event', 'site', 'method', 'host', 'path', 'status', 'bytes', 'upstream', 'upstreamMs', 'totalMs', 'retries', 'budgetExhausted', 'complete'];
@@ -218,16 +218,4 @@ function get(port: number, host: string, path: string): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-}
-
-/** One request as raw bytes; the reply's text once the router answers it. */
-async function rawRequest(r: TestRouter, bytes: string): Promise<string> {
-  const socket = r.connect();
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(bytes);
-  await waitFor(() => /\r\n\r\n/.test(text), { what: 'an answer' });
-  socket.destroy();
-  return text;
 }

@@ -7,6 +7,7 @@ import { connect as netConnect, type AddressInfo, type Server as NetServer, type
 import type { TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { selfSigned } from '../lib/tls-testing.ts';
+import { waitFor } from '../lib/wait.ts';
 import { pino } from 'pino';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
@@ -139,4 +140,16 @@ export function captureLog(): { log: Logger; events: (name: string) => Array<Rec
   const records: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
   return { log, events: (name) => records.filter((r) => r.event === name) };
+}
+
+/** One request as raw bytes; the reply's text (head and what came with it) once the router answers it. */
+export async function rawRequest(r: TestRouter, bytes: string): Promise<string> {
+  const socket = r.connect();
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  socket.on('error', () => {});
+  socket.write(bytes);
+  await waitFor(() => /\r\n\r\n/.test(text), { what: 'an answer' });
+  socket.destroy();
+  return text;
 }
