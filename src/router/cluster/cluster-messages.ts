@@ -43,7 +43,7 @@ export type WorkerMessage =
   | { type: 'error'; message: string }
   /** Every REPORT_MS when something moved: per-site samples since the last report, and the request series that changed (series.ts). */
   | { type: 'stats'; sites: Record<string, SiteStatsSample[]>; series?: SeriesChanges }
-  /** Every LOAD_MS, whatever `metrics`: the worker's per-site load since its last report (site-load.ts). */
+  /** Every LOAD_MS, whatever `metrics`: the worker's per-site load since its last report (site-load.ts); an idle worker sends one empty report, then none. */
   | { type: 'load'; sites: LoadReport }
   /** A request for this idle site is held: ask for a wake. */
   | { type: 'wake'; site: string };

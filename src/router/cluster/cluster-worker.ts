@@ -57,7 +57,15 @@ process.on('message', (m: PrimaryMessage) => {
     router.setRoutes(m.routes);
     router.onWake((site) => send({ type: 'wake', site }));
     const loaded = router;
-    setInterval(() => send({ type: 'load', sites: loaded.takeLoad() }), LOAD_MS).unref();
+    // an idle worker says so once, then nothing (the primary forgets a report older than 2.5 × LOAD_MS)
+    let idle = false;
+    setInterval(() => {
+      const sites = loaded.takeLoad();
+      const none = Object.keys(sites).length === 0;
+      if (none && idle) return;
+      idle = none;
+      send({ type: 'load', sites });
+    }, LOAD_MS).unref();
     if (m.options.metrics) {
       stats = trackSiteStats(router, Date.now, onSample);
       stats.setRoutes(m.routes);
