@@ -3,8 +3,10 @@
 // (bench/router-backend.mjs), the worker run with node's --cpu-prof, wrk -t1 -c64 on it
 // for a warm-up and then for the measured window. Printed: the worker's CPU µs per request
 // over the window (user + system from /proc/<pid>/stat, divided by wrk's request count: a
-// figure that holds up on a busy machine), and the profile's samples taken inside that
-// window, self time grouped into Corral's code (src/router/**, then the rest of src/),
+// figure that holds up on a busy machine), its young-generation collections (node's
+// --trace-gc; the worker's semi-space is capped at 1 MiB, so scavenges × 1 MiB / requests
+// ≈ bytes allocated per request, a figure load does not move), then the profile's samples
+// taken inside the window, self time grouped into Corral's code (src/router/**, then the rest of src/),
 // Node's JavaScript internals (node:*), and native/V8 (GC, "(program)": V8 and libuv work
 // outside JavaScript, and the C++ bindings such as writev or the HTTP parser), with the
 // top functions by self time. "(idle)" is time the event loop waited: left out of the shares.
@@ -16,7 +18,7 @@
 // The profile's sample timestamps and this process's hrtime are the same clock
 // (CLOCK_MONOTONIC), which is how the window is cut out of the whole run.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,10 +41,10 @@ process.on('exit', () => {
 
 const [b1, b2, port] = [await freePort(), await freePort(), await freePort()];
 for (const b of [b1, b2]) start('node', [join(root, 'bench/router-backend.mjs'), String(b)]);
-const primary = start('node', ['--cpu-prof', `--cpu-prof-dir=${work}`, `--cpu-prof-interval=${INTERVAL_US}`, '--import', 'tsx', join(routerRoot, 'bench/router-server.mjs'), String(port), '1', String(b1), String(b2)], {
+const primary = start('node', ['--trace-gc', '--cpu-prof', `--cpu-prof-dir=${work}`, `--cpu-prof-interval=${INTERVAL_US}`, '--import', 'tsx', join(routerRoot, 'bench/router-server.mjs'), String(port), '1', String(b1), String(b2)], {
   CORRAL_ROUTER_SOURCE: '1',
   CORRAL_LOG_LEVEL: 'warn',
-});
+}, openSync(join(work, 'gc.log'), 'a'));
 const worker = await waitFor(() => workerOf(primary.pid!), { timeoutMs: 30_000, what: 'the router worker' });
 await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`, { headers: { host: 'bench.test' } }).then((r) => r.status === 200, () => false)) || undefined, {
   timeoutMs: 30_000,
@@ -50,11 +52,14 @@ await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`, { headers: {
 });
 wrk(2); // warm-up: JIT, upstream pools
 
+const gcLog = join(work, 'gc.log');
 const before = cpuTicks(worker);
+const scavengesBefore = scavenges(worker);
 const t0 = process.hrtime.bigint() / 1000n;
 const requests = wrk(SECONDS);
 const t1 = process.hrtime.bigint() / 1000n;
 const ticks = cpuTicks(worker);
+const scavenged = scavenges(worker) - scavengesBefore;
 const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 const userUs = ((ticks.user - before.user) * 1e6) / hz / requests.count;
 const sysUs = ((ticks.sys - before.sys) * 1e6) / hz / requests.count;
@@ -69,6 +74,7 @@ const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('
 
 console.log(`wrk -t1 -c${CONNS} ${SECONDS}s on one router worker (${join(routerRoot, 'src')} via tsx), ${new Date().toISOString()}, load average ${load}`);
 console.log(`${requests.count} requests, ${Math.round(requests.count / SECONDS)} req/s; worker CPU ${(userUs + sysUs).toFixed(1)} µs/request (user ${userUs.toFixed(1)}, system ${sysUs.toFixed(1)})`);
+console.log(`${scavenged} scavenges: ${((scavenged * 1024) / requests.count).toFixed(2)} KiB allocated per request (≈ scavenges × 1 MiB semi-space / requests)`);
 summarise(JSON.parse(readFileSync(join(work, file), 'utf8')) as Profile, Number(t0), Number(t1));
 if (process.env.PROFILE_DIR !== undefined) console.log(`profile: ${join(work, file)}`);
 process.exit(0);
@@ -150,8 +156,8 @@ function wrk(seconds: number): { count: number } {
   return { count: Number(m[1]) };
 }
 
-function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  const c = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function start(cmd: string, args: string[], env: Record<string, string> = {}, stdout: 'ignore' | number = 'ignore'): ChildProcess {
+  const c = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
   children.push(c);
   return c;
 }
@@ -164,6 +170,12 @@ function workerOf(pid: number): number | undefined {
     if (readFileSync(`/proc/${c}/environ`, 'utf8').includes('CORRAL_ROUTER_WORKER=1')) return Number(c);
   }
   return undefined;
+}
+
+/** The worker's scavenges so far (--trace-gc lines on the primary's stdout, prefixed [pid:isolate]). */
+function scavenges(pid: number): number {
+  const prefix = `[${pid}:`;
+  return readFileSync(gcLog, 'utf8').split('\n').filter((l) => l.startsWith(prefix) && l.includes('Scavenge')).length;
 }
 
 function cpuTicks(pid: number): { user: number; sys: number } {
