@@ -77,8 +77,8 @@ export function clientResponseRawHeaders(raw: readonly string[]): string[] {
   let listed: Set<string> | undefined;
   let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (name === 'connection') listed = connectionTokens(raw[i + 1]);
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]); // a name's case is copied only for this length
   }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
