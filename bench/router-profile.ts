@@ -14,7 +14,8 @@
 //
 //   node --import tsx bench/router-profile.ts     (env TARGET=src|dist SECONDS=10 CONNS=64 TOP=25 INTERVAL_US=200
 //                                                   PROFILE_DIR=<keep the .cpuprofile there>
-//                                                   ROUTER_ROOT=<another checkout's router, for an A/B run>)
+//                                                   ROUTER_ROOT=<another checkout's router, for an A/B run>
+//                                                   NODE_FLAGS=<more node flags for the router, e.g. V8's>)
 //
 // PERF=1 also samples the worker with `perf record -e cpu-clock` over the window (node's
 // --perf-basic-prof names the JIT's code): the CPU by binary — the kernel, node's own
@@ -54,7 +55,7 @@ process.on('exit', () => {
 
 const [b1, b2, port] = [await freePort(), await freePort(), await freePort()];
 for (const b of [b1, b2]) start('node', [join(root, 'bench/router-backend.mjs'), String(b)]);
-const primary = start('node', ['--trace-gc', '--cpu-prof', `--cpu-prof-dir=${work}`, `--cpu-prof-interval=${INTERVAL_US}`, ...(perf ? ['--perf-basic-prof'] : []), ...(dist ? [] : ['--import', 'tsx']), join(routerRoot, 'bench/router-server.mjs'), String(port), '1', String(b1), String(b2)], {
+const primary = start('node', ['--trace-gc', '--cpu-prof', `--cpu-prof-dir=${work}`, `--cpu-prof-interval=${INTERVAL_US}`, ...(perf ? ['--perf-basic-prof'] : []), ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(dist ? [] : ['--import', 'tsx']), join(routerRoot, 'bench/router-server.mjs'), String(port), '1', String(b1), String(b2)], {
   CORRAL_ROUTER_SOURCE: dist ? '0' : '1',
   CORRAL_LOG_LEVEL: 'warn',
 }, openSync(join(work, 'gc.log'), 'a'));
