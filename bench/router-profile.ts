@@ -161,6 +161,9 @@ function perfSummary(): void {
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
   console.log('\nperf, CPU by binary (cpu-clock; [JIT] is JavaScript)');
   for (const l of report('dso').slice(0, 6)) console.log(`  ${l.trim()}`);
+  const js = report('sym').filter((l) => l.includes('JS:'));
+  const share = (re: RegExp): string => `${js.filter((l) => re.test(l)).reduce((a, l) => a + parseFloat(l), 0).toFixed(1)} %`;
+  console.log(`  of the JavaScript: the router's own ${share(/\.bundle\.js|\/src\//)}, node's internals ${share(/ node:/)}`);
   console.log(`\nperf, top ${TOP} symbols (in a VM without a PMU, time with interrupts off is booked where they come back on: finish_task_switch, _raw_spin_unlock_irqrestore)`);
   for (const l of report('dso,sym').slice(0, TOP)) console.log(`  ${l.trim().replace(/file:\/\/\S*\/(dist|src)\//, '$1/')}`);
   rmSync(`/tmp/perf-${worker}.map`, { force: true });
