@@ -24,7 +24,7 @@ import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import { recordRetryBudgetExhausted } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
-import type { Exchange, ForwardedHead, RelayFailure, Upstream, UpstreamRequest } from './upstream/upstream.ts';
+import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
 
 /** What forwarding needs from the router; shared by every request. */
 export interface ProxyDeps {
@@ -53,8 +53,9 @@ export function proxyRequest(deps: ProxyDeps, req: FrontRequest, res: ClientRepl
 
 /**
  * One request's forwarding, from the first try to the answer. A class rather than
- * closures: nothing is allocated per request but this object, its try's relay and one
- * bound failure callback (the hot path; see bench/RESULTS.md, issue 5).
+ * closures: nothing is allocated per request but this object, its try's relay and the
+ * request end's bound step (the hot path; see bench/RESULTS.md, issue 5, and
+ * bench/router-profile.ts). The endpoints tried are a set only once a retry needs one.
  */
 class Forwarding implements UpstreamRequest {
   readonly #deps: ProxyDeps;
@@ -68,7 +69,7 @@ class Forwarding implements UpstreamRequest {
   readonly head: ForwardedHead;
   readonly #access: AccessRecord | undefined;
   readonly #end: RequestEnd;
-  readonly onFail: RelayFailure;
+  /** The endpoints whose try failed (made at the first retry). */
   #tried: Set<string> | undefined;
   #tries = 0;
   #relay: Exchange | undefined;
@@ -97,7 +98,6 @@ class Forwarding implements UpstreamRequest {
     deps.retryBudget.recordRequest(route.site);
     this.#access = end.forwarded(); // written at the end (request-ends.ts)
     this.#end = end;
-    this.onFail = this.#failed.bind(this);
     end.step = this.#closed.bind(this);
   }
 
@@ -107,7 +107,6 @@ class Forwarding implements UpstreamRequest {
     if (picked === undefined) return this.#fail(new NoEndpointError(current.site), current.site);
     const ep = picked.ep;
     const key = endpointKey(ep);
-    (this.#tried ??= new Set()).add(key);
     this.#tries++;
     this.#current = current;
     this.#ep = ep;
@@ -137,7 +136,7 @@ class Forwarding implements UpstreamRequest {
   }
 
   /** The try in progress failed: eject, retry on another endpoint when allowed, else answer. */
-  #failed(err: Error, started: boolean): void {
+  tryFailed(err: Error, started: boolean): void {
     const deps = this.#deps;
     const req = this.req;
     const current = this.#current;
@@ -156,6 +155,7 @@ class Forwarding implements UpstreamRequest {
       const site = this.#route.site;
       if (deps.retryBudget.canRetry(site, next.retry)) {
         deps.retryBudget.recordRetry(site);
+        (this.#tried ??= new Set()).add(key);
         return this.attempt(next);
       }
       if (this.#access) this.#access.budgetExhausted = true;

@@ -28,13 +28,13 @@ test("_http_common still exports node's llhttp binding with the callbacks and co
 
 test('the request and response parsers read a message through those callbacks', () => {
   const heads: string[] = [];
-  const req = requestParser({ onBegin() {}, onHead: (method, url, _ma, _mi, raw) => (heads.push(`${method} ${url} ${raw.join(',')}`), 0), onComplete() {} }, 16_384);
-  const bytes = Buffer.from('GET /x HTTP/1.1\r\nHost: a\r\n\r\n');
+  const req = requestParser({ onBegin() {}, onHead: (method, url, _ma, _mi, raw) => (heads.push(`${method} ${url} ${raw.join(',')}`), 0) }, 16_384);
+  const bytes = Buffer.from('GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\nHost: b\r\n\r\n'); // two in a row: the parser needs no end-of-message callback to go on
   assert.equal(req.execute(bytes), bytes.length);
   const statuses: number[] = [];
   const res = responseParser({ onHeaders: (status) => (statuses.push(status), false), onBody() {}, onComplete() {} });
   res.execute(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
-  assert.deepEqual([heads, statuses], [['GET /x Host,a'], [204]]);
+  assert.deepEqual([heads, statuses], [['GET /x Host,a', 'GET /y Host,b'], [204]]);
   req.close();
   res.close();
 });

@@ -142,10 +142,13 @@ export interface RequestParserCallbacks {
    * head (execute then returns the offset of the first byte after it).
    */
   onHead(method: string, url: string, versionMajor: number, versionMinor: number, rawHeaders: string[], upgrade: boolean, keepAlive: boolean): 0 | 2;
-  onComplete(): void;
 }
 
-/** A request parser for one client connection; it reads every request on it in turn. */
+/**
+ * A request parser for one client connection; it reads every request on it in turn. The
+ * end of a message (bodiless here) is not a callback: each callback set costs a call from
+ * C++ into JavaScript per request, and node's binding skips one that is not a function.
+ */
 export function requestParser(cb: RequestParserCallbacks, maxHeaderBytes: number): NativeParser {
   const parser = new HTTPParser();
   parser.initialize(HTTPParser.REQUEST, {}, maxHeaderBytes, HTTPParser.kLenientNone);
@@ -175,7 +178,6 @@ export function requestParser(cb: RequestParserCallbacks, maxHeaderBytes: number
     return cb.onHead(methods[method] ?? 'GET', target, major, minor, raw, upgrade, keepAlive);
   };
   parser[HTTPParser.kOnBody] = () => {};
-  parser[HTTPParser.kOnMessageComplete] = () => cb.onComplete();
   return parser;
 }
 

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { selfSigned } from '../lib/tls-testing.ts';
@@ -227,4 +227,31 @@ test('Expect: 100-continue is answered by the router and the body still arrives'
   for await (const c of res) text += c;
   assert.equal(text, 'hello');
   assert.equal(b.seen[0]!.headers.expect, undefined);
+});
+
+test("one keep-alive connection's requests each get their own Host in the router's forwarding headers (raw path, made once per connection and Host)", async (t) => {
+  const { backend, seen } = await recordingBackend(t);
+  const r = await startRouter(t, [route('s', ['s.test', 'www.s.test'], [backend])]);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const reused: boolean[] = [];
+  for (const host of ['s.test', 'www.s.test', 'www.s.test', 's.test']) {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: r.port, agent, headers: { host } }, resolve);
+      req.on('error', reject);
+      req.end();
+      req.on('socket', () => reused.push(req.reusedSocket));
+    });
+    res.resume();
+    await once(res, 'end');
+    assert.equal(res.statusCode, 200);
+  }
+  assert.deepEqual(reused, [false, true, true, true], 'one connection throughout');
+  const hosts = seen.map((got) => got.filter(([name]) => name === 'x-forwarded-host' || name === 'forwarded').map(([, v]) => v));
+  assert.deepEqual(hosts, [
+    ['for=127.0.0.1;proto=http;host=s.test', 's.test'],
+    ['for=127.0.0.1;proto=http;host=www.s.test', 'www.s.test'],
+    ['for=127.0.0.1;proto=http;host=www.s.test', 'www.s.test'],
+    ['for=127.0.0.1;proto=http;host=s.test', 's.test'],
+  ]);
 });

@@ -53,8 +53,9 @@ type ReplyEvent = 'close' | 'finish' | 'drain';
 
 /**
  * The reply's events are the three the chain listens for, each heard once ('close',
- * 'finish', 'drain'): a list per event rather than an EventEmitter, whose set-up and
- * wrappers cost more than the rest of the reply on the hot path.
+ * 'finish', 'drain'): listeners per event rather than an EventEmitter, whose set-up and
+ * wrappers cost more than the rest of the reply on the hot path — and a lone listener (the
+ * request's end on 'close', the usual case) is held as it is, without a list.
  */
 export class RawReply {
   statusCode = 200;
@@ -72,9 +73,9 @@ export class RawReply {
   #tickPending = false;
   /** 'finish' and 'close' were emitted. */
   #told = false;
-  #close: Array<() => void> | undefined;
-  #finish: Array<() => void> | undefined;
-  #drain: Array<() => void> | undefined;
+  #close: Listeners;
+  #finish: Listeners;
+  #drain: Listeners;
 
   constructor(req: RawRequest, owner: ReplyOwner) {
     this.req = req;
@@ -84,21 +85,22 @@ export class RawReply {
 
   /** Hear event once (every event here happens at most once, but 'drain'). */
   once(event: ReplyEvent, listener: () => void): this {
-    const list = event === 'close' ? (this.#close ??= []) : event === 'finish' ? (this.#finish ??= []) : (this.#drain ??= []);
-    list.push(listener);
+    if (event === 'close') this.#close = added(this.#close, listener);
+    else if (event === 'finish') this.#finish = added(this.#finish, listener);
+    else this.#drain = added(this.#drain, listener);
     return this;
   }
 
   off(event: ReplyEvent, listener: () => void): this {
-    const list = event === 'close' ? this.#close : event === 'finish' ? this.#finish : this.#drain;
-    const i = list?.indexOf(listener) ?? -1;
-    if (i !== -1) list!.splice(i, 1);
+    if (event === 'close') this.#close = removed(this.#close, listener);
+    else if (event === 'finish') this.#finish = removed(this.#finish, listener);
+    else this.#drain = removed(this.#drain, listener);
     return this;
   }
 
   /** Call and forget the listeners of event. */
   emit(event: ReplyEvent): void {
-    let list: Array<() => void> | undefined;
+    let list: Listeners;
     if (event === 'close') {
       list = this.#close;
       this.#close = undefined;
@@ -109,7 +111,8 @@ export class RawReply {
       list = this.#drain;
       this.#drain = undefined;
     }
-    if (list) for (const listener of list) listener();
+    if (typeof list === 'function') list();
+    else if (list) for (const listener of list) listener();
   }
 
   get socket(): Socket {
@@ -245,6 +248,25 @@ export class RawReply {
     this.#corked = false;
     this.#socket.uncork();
   }
+}
+
+/** An event's listeners: none, one, or several in order. */
+type Listeners = (() => void) | Array<() => void> | undefined;
+
+function added(listeners: Listeners, listener: () => void): Listeners {
+  if (listeners === undefined) return listener;
+  if (typeof listeners === 'function') return [listeners, listener];
+  listeners.push(listener);
+  return listeners;
+}
+
+function removed(listeners: Listeners, listener: () => void): Listeners {
+  if (listeners === listener) return undefined;
+  if (Array.isArray(listeners)) {
+    const i = listeners.indexOf(listener);
+    if (i !== -1) listeners.splice(i, 1);
+  }
+  return listeners;
 }
 
 function emitClose(reply: RawReply): void {

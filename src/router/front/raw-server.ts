@@ -138,7 +138,6 @@ class RawClient implements ReplyOwner {
           this.#headStart = Date.now();
         },
         onHead: (method, url, major, minor, raw, upgrade, keepAlive) => this.#onHead(method, url, major, minor, raw, upgrade, keepAlive),
-        onComplete: () => {},
       },
       front.config.maxHeaderBytes,
     );

@@ -50,7 +50,15 @@ export class Ejections {
   }
 }
 
-/** The identity of an endpoint across route tables: its socket address. */
+/**
+ * The identity of an endpoint across route tables: its socket address. Asked for on every
+ * try of every request; made once per endpoint record (a route's records are not changed
+ * in place: a new table brings new ones).
+ */
 export function endpointKey(ep: Endpoint): string {
-  return ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`;
+  let key = keys.get(ep);
+  if (key === undefined) keys.set(ep, (key = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`));
+  return key;
 }
+
+const keys = new WeakMap<Endpoint, string>();

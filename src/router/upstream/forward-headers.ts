@@ -29,12 +29,48 @@ const TOKEN = /^[\w!#$%&'*+.^`|~-]+$/;
 
 /** The request headers to send upstream, as a flat [name, value, …] list. */
 export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies, opts: { upgrade?: boolean } = {}): string[] {
+  const peer = unmappedIp(req.socket.remoteAddress ?? '');
+  const trusted = trust.has(peer);
+  const out = clientHeaders(req, trusted, opts.upgrade === true);
+  ownHeaders(req, peer, trusted, trust, out);
+  out.push('via', via(req.headers));
+  return out;
+}
+
+/**
+ * The raw fast path's request head: request line, forwarded headers, blank line. For a
+ * client that is not a trusted proxy, the router's own forwarding headers are the same for
+ * every request of its connection with the same Host: they are made once per connection
+ * and Host, not per request.
+ */
+export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
+  const socket = req.socket;
+  let conn = connections.get(socket);
+  if (conn === undefined) connections.set(socket, (conn = { peer: unmappedIp(socket.remoteAddress ?? ''), host: undefined, own: undefined }));
+  const trusted = trust.has(conn.peer);
+  const kept = clientHeaders(req, trusted, false);
+  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
+  for (let i = 0; i < kept.length; i += 2) head += `${kept[i]!}: ${kept[i + 1]!}\r\n`;
+  if (trusted) head += headLines(ownHeaders(req, conn.peer, true, trust, []));
+  else {
+    if (conn.own === undefined || conn.host !== req.headers.host) {
+      conn.host = req.headers.host;
+      conn.own = headLines(ownHeaders(req, conn.peer, false, trust, []));
+    }
+    head += conn.own;
+  }
+  return `${head}via: ${via(req.headers)}\r\n\r\n`;
+}
+
+/** Per client connection (raw path): its peer's address, and its last Host's own forwarding headers. */
+const connections = new WeakMap<object, { peer: string; host: string | undefined; own: string | undefined }>();
+
+/** The client's headers that go upstream (hop-by-hop, forwarding and smuggling-prone ones dropped), flat. */
+function clientHeaders(req: ClientRequest, trusted: boolean, upgrade: boolean): string[] {
   const listed = connectionTokens(req.headers.connection);
   const raw = req.rawHeaders;
   const out: string[] = [];
   const h2 = req.httpVersionMajor === 2;
-  const peer = unmappedIp(req.socket.remoteAddress ?? '');
-  const trusted = trust.has(peer);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || OWN.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
@@ -44,7 +80,12 @@ export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies
     out.push(raw[i]!, raw[i + 1]!);
   }
   if (h2 && req.headers.host) out.push('host', req.headers.host); // from :authority (router.ts)
-  if (opts.upgrade && req.headers.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', req.headers.upgrade);
+  if (upgrade && req.headers.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', req.headers.upgrade);
+  return out;
+}
+
+/** The router's forwarding headers for this hop (X-Forwarded-*, X-Real-IP, Forwarded), pushed onto out. */
+function ownHeaders(req: ClientRequest, peer: string, trusted: boolean, trust: TrustedProxies, out: string[]): string[] {
   const h = req.headers;
   const scheme = 'encrypted' in req.socket ? 'https' : 'http';
   const hop = forwardedElement(peer, scheme, h.host);
@@ -60,16 +101,18 @@ export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies
     if (h.host) out.push('x-forwarded-host', h.host);
     out.push('x-real-ip', peer, 'forwarded', hop);
   }
-  out.push('via', h.via ? `${h.via}, ${VIA}` : VIA);
   return out;
 }
 
-/** The raw fast path's request head: request line, forwarded headers, blank line. */
-export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
-  const h = upstreamRequestHeaders(req, trust);
-  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
-  for (let i = 0; i < h.length; i += 2) head += `${h[i]!}: ${h[i + 1]!}\r\n`;
-  return `${head}\r\n`;
+function via(h: ClientRequest['headers']): string {
+  return h.via ? `${h.via}, ${VIA}` : VIA;
+}
+
+/** [name, value, …] as head lines. */
+function headLines(flat: readonly string[]): string {
+  let lines = '';
+  for (let i = 0; i < flat.length; i += 2) lines += `${flat[i]!}: ${flat[i + 1]!}\r\n`;
+  return lines;
 }
 
 /** The upstream response's raw [name, value, …] headers to send to the client, flat. */
@@ -77,8 +120,8 @@ export function clientResponseRawHeaders(raw: readonly string[]): string[] {
   let listed: Set<string> | undefined;
   let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (name === 'connection') listed = connectionTokens(raw[i + 1]);
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]); // a name's case is copied only for this length
   }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {

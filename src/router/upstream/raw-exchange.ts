@@ -54,7 +54,7 @@ export class RawExchange implements ExchangeSink, Exchange {
 
   onError(err: Error): void {
     if (this.#resume) this.#res.off('drain', this.#resume);
-    this.#onFail(err, this.#started);
+    this.#onFail.tryFailed(err, this.#started);
   }
 
   onReadDone(): void {

@@ -65,7 +65,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     this.#res.off('drain', this.#resume);
-    this.#onFail(err, this.#started);
+    this.#onFail.tryFailed(err, this.#started);
   }
 
   /** Headers with no body in the same read (an event stream, a slow page): send them now. */

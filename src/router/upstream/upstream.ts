@@ -14,22 +14,23 @@ import type { ClientReply, ClientRequest } from '../front/client-exchange.ts';
 import type { FrontRequest } from '../front/front.ts';
 import type { TrustedProxies } from '../policy/trusted-proxies.ts';
 
-/** A try failed; responseStarted: a byte of the response reached the client (no retry then). */
-export type RelayFailure = (err: Error, responseStarted: boolean) => void;
+/** Where a try's failure goes: a method, so that no callback is bound per request. */
+export interface RelayFailure {
+  /** A try failed; responseStarted: a byte of the response reached the client (no retry then). */
+  tryFailed(err: Error, responseStarted: boolean): void;
+}
 
 /** The request head as an upstream forwards it: a serialised head (raw) or a [name, value, …] list (undici). */
 export type ForwardedHead = string | string[];
 
 /** One request being forwarded, as every try of it reads it (proxy-request.ts's Forwarding). */
-export interface UpstreamRequest {
+export interface UpstreamRequest extends RelayFailure {
   readonly req: FrontRequest;
   /** The body to stream upstream (null: none), with the site's size limit applied. */
   readonly body: Readable | null;
   /** From the carrying upstream's prepare(), once for every try. */
   readonly head: ForwardedHead;
   readonly res: ClientReply;
-  /** Where a try's failure goes (bound once per request). */
-  readonly onFail: RelayFailure;
 }
 
 /** A try in flight. */
@@ -46,7 +47,7 @@ export interface Upstream {
   /** The head to forward (forward-headers.ts), made once per request. */
   prepare(req: ClientRequest, trust: TrustedProxies): ForwardedHead;
   /**
-   * One try to ep: the response is relayed into r.res, a failure goes to r.onFail.
+   * One try to ep: the response is relayed into r.res, a failure goes to r.tryFailed.
    * headersTimeoutMs: the try's own limit for the response headers (a per-try timeout);
    * extra: [name, value, …] added to the response (a balancer's Set-Cookie).
    */
