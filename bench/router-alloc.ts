@@ -11,11 +11,11 @@
 //   node --import tsx bench/router-alloc.ts     (env SECONDS=3 CONNS=64 TOP=30)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { waitFor } from '../src/lib/wait.ts';
+import { freePort } from '../src/lib/free-ports.ts';
 
 process.env.CORRAL_LOG_LEVEL ??= 'warn';
 setFlagsFromString('--no-turbo-inlining');
@@ -88,12 +88,3 @@ for (const [name, bytes] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0,
 await router.destroy();
 process.exit(0);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}

@@ -28,12 +28,12 @@
 // (CLOCK_MONOTONIC), which is how the window is cut out of the whole run.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../src/lib/wait.ts';
+import { freePort } from '../src/lib/free-ports.ts';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNS = Number(process.env.CONNS ?? 64);
@@ -239,12 +239,3 @@ function isJson(path: string): boolean {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}

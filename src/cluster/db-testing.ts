@@ -3,7 +3,6 @@
 // process runtime), and a write loop that records every acknowledged write.
 
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -158,14 +157,5 @@ export function startWriteLoop(url: string, opts: { firstId?: number; pauseMs?: 
   return loop;
 }
 
-/** Distinct free TCP ports on loopback (bound once, then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  })));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+import { freePorts } from '../lib/free-ports.ts';
+export { freePorts };

@@ -12,12 +12,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { PostgresMissingError, PostgresStartError } from './errors.ts';
+import { freePort } from '../lib/free-ports.ts';
 
 /** Where the farm's management code finds PostgreSQL; one host here, the Patroni primary in cluster mode. */
 export interface DbServer {
@@ -278,13 +278,3 @@ async function ping(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

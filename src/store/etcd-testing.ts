@@ -4,11 +4,11 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { waitFor } from '../lib/wait.ts';
+import { freePorts } from '../lib/free-ports.ts';
 
 export const ETCD_BIN = process.env.CORRAL_ETCD_BIN ?? 'etcd';
 
@@ -152,20 +152,3 @@ class Member implements EtcdMember {
   }
 }
 
-/** Distinct free TCP ports on host (bound once, then released for etcd to take). */
-async function freePorts(count: number, host: string): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const srv = createServer();
-          srv.once('error', reject);
-          srv.listen(0, host, () => resolve(srv));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
