@@ -10,26 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { keys, type ScaleRecord, type Site } from '../model/index.ts';
-import { openSqliteStore, type Store } from '../store/index.ts';
+import { openSqliteStore } from '../store/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { startReconciler } from './reconciler.ts';
+import { countRanges } from './test-harness.ts';
 
 const N = 300;
 const site = (i: number, autoscale: boolean): Site => ({
   id: `id${i}`, name: `s${i}`, customer: 'acme', domains: [`s${i}.test`], kind: 'app', command: 'x', replicas: 0, healthPath: '/', env: {}, createdAt: '', updatedAt: '',
   ...(autoscale ? { autoscale: { minReplicas: 0, maxReplicas: 2, idleTimeoutMs: 600_000 } } : {}),
 });
-
-/** Counts the store's range reads by prefix. */
-function countRanges(store: Store): Map<string, number> {
-  const counts = new Map<string, number>();
-  const range = store.range.bind(store);
-  store.range = (prefix, ...rest) => {
-    counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
-    return range(prefix, ...rest);
-  };
-  return counts;
-}
 
 /** Until the autoscaler has read the wakes `ticks` more times, then the reads of each prefix meanwhile. */
 async function readsOver(counts: Map<string, number>, ticks: number): Promise<Map<string, number>> {
@@ -46,7 +36,7 @@ test(`the autoscaler reads no site from the store per tick (${N} sites, 2 autosc
   for (let i = 0; i < N; i += 100) {
     await store.txn({ compare: [], success: Array.from({ length: 100 }, (_, j) => ({ type: 'put' as const, key: keys.site(`s${i + j}`), value: JSON.stringify(site(i + j, i + j < 2)) })) });
   }
-  const counts = countRanges(store);
+  const counts = countRanges(store).byPrefix;
   const reconciler = await startReconciler({ store, tickMs: 3_600_000, autoscale: { tickMs: 20 } });
   t.after(() => reconciler.close());
   const scaled = async () => (await store.range(keys.scales)).kvs.map((kv) => (JSON.parse(kv.value) as ScaleRecord).site).sort();

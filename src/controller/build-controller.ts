@@ -67,7 +67,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   registerAudit(app, opts.store, events);
   registerApiMetrics(app);
 
-  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains, staticPools: opts.staticPools !== false };
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains, staticPools: opts.staticPools !== false }; // pooled unless the farm says false
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
   if (opts.routerLogs) deps.routerLogs = opts.routerLogs;
   if (opts.vsUsage) deps.vsUsage = opts.vsUsage;

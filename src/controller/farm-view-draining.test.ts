@@ -11,7 +11,7 @@ const vs = (name: string, release: string, over: Partial<VirtualServerView> = {}
 const routeOf = (...endpoints: [string, string][]): Route =>
   ({ site: 'chat', domains: ['chat.test'], endpoints: endpoints.map(([name, release]) => ({ vs: name, address: '127.0.0.1', port: 1, release })), updatedAt: '' });
 const draining = (views: VirtualServerView[], route: Route) =>
-  markDraining(views, new Map([['chat', site]]), [route]).filter((v) => v.draining).map((v) => v.vs);
+  markDraining(views, new Map([['chat', site]]), new Map([['chat', route]])).filter((v) => v.draining).map((v) => v.vs);
 
 test('after the switch the old release\'s servers are draining; before it nobody is', () => {
   const views = [vs('chat-1', 'v1'), vs('chat-2', 'v2')];

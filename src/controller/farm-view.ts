@@ -20,7 +20,7 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
   ]);
-  const view = scopedView(scope, sites, mergeViews(assignments, statuses), routes);
+  const view = scopedView(scope, sites, mergeViews(assignments, statuses), new Map(routes.map((r) => [r.site, r])));
   return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers };
 }
 
@@ -28,7 +28,7 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
  * The sites and VSs a scope may see, from the farm's records (`merged`: mergeViews of every
  * assignment and status); the sites as stored (the views show them withoutPages).
  */
-export function scopedView(scope: Scope, sites: readonly Site[], merged: readonly VirtualServerView[], routes: readonly Route[] | ReadonlyMap<string, Route>): { sites: Site[]; virtualServers: VirtualServerView[] } {
+export function scopedView(scope: Scope, sites: readonly Site[], merged: readonly VirtualServerView[], routes: ReadonlyMap<string, Route>): { sites: Site[]; virtualServers: VirtualServerView[] } {
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
   const owned = new Map(visibleSites.map((s) => [s.name, s]));
   return { sites: visibleSites, virtualServers: markDraining(merged.filter((v) => vsVisible(scope, owned, v)), owned, routes) };
@@ -80,7 +80,7 @@ export async function siteView(store: Store, site: Site): Promise<VirtualServerV
     readRecord<Route>(store, keys.route(site.name)),
   ]);
   // the VSs siteViews keeps are the site's own and its customer's pools: visible to any scope that sees the site
-  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), route ? [route.value] : []);
+  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), new Map(route ? [[site.name, route.value]] : []));
   return siteViews({ engines: [], sites: [site], virtualServers: views }, site);
 }
 
@@ -109,8 +109,7 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
 }
 
 /** Marks the ready VSs of a site that its route, serving only the site's release, left out (see `draining`). */
-export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, routes: readonly Route[] | ReadonlyMap<string, Route>): VirtualServerView[] {
-  const bySite: ReadonlyMap<string, Route> = routes instanceof Map ? routes : new Map((routes as readonly Route[]).map((r) => [r.site, r]));
+export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, bySite: ReadonlyMap<string, Route>): VirtualServerView[] {
   return views.map((v) => {
     const site = sites.get(v.site);
     const route = bySite.get(v.site);

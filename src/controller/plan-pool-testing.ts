@@ -6,7 +6,7 @@
 import type { EngineRecord, Release, ScaleRecord, Site, VsStatus } from '../model/index.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
 
-export const T0 = Date.parse('2026-01-01T00:00:00Z');
+const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 /** A pooled static site of customer acme on release v1 (replicas 2 unless `over` says). */
 export function pooledSite(name: string, over: Partial<Site> = {}): Site {
@@ -16,7 +16,7 @@ export function pooledSite(name: string, over: Partial<Site> = {}): Site {
   };
 }
 
-export function release(s: string, id: string): Release {
+function release(s: string, id: string): Release {
   return { id, site: s, number: Number(id.slice(1)), sha256: `${s}${id}`.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a'), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
 }
 

@@ -8,15 +8,16 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { keys, readRoute, type Assignment, type EngineRecord, type Release, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
+import { listRecords } from './records.ts';
 
-export const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1024, maxVirtualServers: 20 }, startedAt: '' };
+const engine: EngineRecord = { id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1024, maxVirtualServers: 20 }, startedAt: '' };
 
 export const site = (name: string, replicas: number): Site => ({ name, customer: 'acme', domains: [`${name}.test`], kind: 'static', replicas, healthPath: '/', env: {}, release: 'r1', drainTimeoutMs: 0, createdAt: '', updatedAt: '' });
 
-export const release = (s: string): Release => ({ id: 'r1', site: s, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: '' });
+const release = (s: string): Release => ({ id: 'r1', site: s, number: 1, sha256: 'ab'.repeat(32), size: 1, files: 1, unpackedBytes: 1, createdAt: '' });
 
 export async function assignments(store: Store, name: string): Promise<Assignment[]> {
-  return (await store.range(keys.assignments)).kvs.map((kv) => JSON.parse(kv.value) as Assignment).filter((a) => a.site === name);
+  return (await listRecords<Assignment>(store, keys.assignments)).filter((a) => a.site === name);
 }
 
 export async function route(store: Store, name: string): Promise<Route | undefined> {

@@ -24,8 +24,8 @@ import { readLeader, type LeaderRecord } from './leader.ts';
 import type { ControllerOptions } from './options.ts';
 import { cappedBy } from './pool-capped.ts';
 
-export const TICK_MS = 2_000;
-export const COALESCE_MS = 250;
+const TICK_MS = 2_000;
+const COALESCE_MS = 250;
 export const BUILD_BURST = 8;
 
 export interface StatusFeedOptions {
@@ -99,9 +99,10 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
     const fresh = farmChanged;
     farmChanged = false;
     if (fresh || !l.merged) l.refresh();
+    const usage = vsUsage && readOnce(vsUsage); // a VS in several scopes' views is read once a build
     for (const g of groups.values()) {
       if (fresh || !g.parts) g.parts = l.partsFor(g.scope);
-      const json = g.parts.json(vsUsage);
+      const json = g.parts.json(usage);
       if (json === g.last) continue;
       g.last = json;
       for (const send of g.clients) send(json);
@@ -196,21 +197,20 @@ async function startLive(store: Store, changed: () => void, log: Logger): Promis
     mirror.close();
     throw err;
   }
-  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; capped?: Record<string, number> } | undefined;
+  // takingWork: the engines as the scheduler sees them (drained ones marked), what a pooled site's capped figure counts
+  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route> } | undefined;
   const live: Live = {
     mirror,
     refresh() {
       const snap = mirror.snapshot();
       live.merged = mergeViews(mirror.records<Assignment>(keys.assignments) as Assignment[], mirror.records<VsStatus>(keys.vsStatuses) as VsStatus[]);
-      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), routes: snap.routes };
-      const capped = cappedBy(snap.sites, snap.engines);
-      if (capped) farm.capped = capped;
+      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes };
     },
     partsFor(scope) {
       if (!farm || !live.merged) throw new Error('status feed: not refreshed');
       const view = scopedView(scope, farm.sites, live.merged, farm.routes);
       const admin = scope.customer === undefined;
-      const capped = farm.capped ? scopedCapped(farm.capped, view.sites) : undefined;
+      const capped = cappedBy(view.sites, farm.takingWork); // per site: the scope's sites' own
       // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped
       const head = `{"engines":${admin ? JSON.stringify(farm.engines) : '[]'},"sites":[${view.sites.map(siteJson).join(',')}],"virtualServers":`;
       const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''}}`;
@@ -222,12 +222,6 @@ async function startLive(store: Store, changed: () => void, log: Logger): Promis
     },
   };
   return live;
-}
-
-/** The farm's capped pools (cappedBy over every site) that are among the scope's sites. */
-function scopedCapped(all: Record<string, number>, sites: readonly Site[]): Record<string, number> | undefined {
-  const mine = sites.filter((s) => all[s.name] !== undefined).map((s) => [s.name, all[s.name] as number] as const);
-  return mine.length > 0 ? Object.fromEntries(mine) : undefined;
 }
 
 /** A site's JSON as the status views show it (withoutPages), made once per record. */
@@ -242,4 +236,16 @@ const siteJsons = new WeakMap<Site, string>();
 /** The usage figures the views would show now, as one string to compare. */
 function usageFigures(views: readonly VirtualServerView[], usage: NonNullable<StatusFeedOptions['vsUsage']>): string {
   return withUsage(views.filter((v) => !v.usage && v.pid !== undefined && v.state !== undefined), usage).map((v) => `${v.vs} ${v.memoryBytes} ${v.cpuSeconds}`).join('\n');
+}
+
+type Usage = NonNullable<StatusFeedOptions['vsUsage']>;
+
+/** The usage reader, each VS (engine and pid) read at most once. */
+function readOnce(usage: Usage): Usage {
+  const seen = new Map<string, ReturnType<Usage>>();
+  return (v) => {
+    const key = `${v.engine}/${v.pid ?? ''}`;
+    if (!seen.has(key)) seen.set(key, usage(v));
+    return seen.get(key);
+  };
 }

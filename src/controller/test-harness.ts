@@ -108,12 +108,13 @@ export function staticSite(name: string, extra: Record<string, unknown> = {}): R
   return { name, domains: [`${name}.example.com`], kind: 'static', ...extra };
 }
 
-/** Counts the store's range reads from now on (store.range wrapped). */
-export function countRanges(store: Store): { count: number } {
-  const counter = { count: 0 };
+/** Counts the store's range reads from now on (store.range wrapped): in all, and by prefix. */
+export function countRanges(store: Store): { count: number; byPrefix: Map<string, number> } {
+  const counter = { count: 0, byPrefix: new Map<string, number>() };
   const range = store.range.bind(store);
   store.range = (...args: Parameters<Store['range']>) => {
     counter.count++;
+    counter.byPrefix.set(args[0], (counter.byPrefix.get(args[0]) ?? 0) + 1);
     return range(...args);
   };
   return counter;

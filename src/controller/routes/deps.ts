@@ -23,6 +23,6 @@ export interface RouteDeps {
   replicateBlob?: ControllerOptions['replicateBlob'];
   backup?: ControllerOptions['backup'];
   databases?: ControllerOptions['databases'];
-  /** New static sites are pooled unless the request says `pooled: false` (absent: true). */
-  staticPools?: boolean;
+  /** New static sites are pooled unless the request says `pooled: false` (the farm's default, decided in build-controller.ts). */
+  staticPools: boolean;
 }

@@ -18,7 +18,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
     const customer = ownerFor(principal, request.body.customer);
-    const site = newSite(request.body, customer, new Date(), staticPools !== false);
+    const site = newSite(request.body, customer, new Date(), staticPools);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
     await createSite(store, site);
     return reply.code(201).send({ site });
