@@ -53,7 +53,7 @@ export interface RouterPart {
   router?: Router;
   /** Per-site series (every worker's, summed); only with `metrics`. */
   siteStats?: SiteStats;
-  /** The router's metrics (every worker's, summed: a fresh registry each call). */
+  /** The router's metrics (every worker's, summed on each read). */
   registry(): Registry;
 }
 

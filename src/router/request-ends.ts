@@ -76,8 +76,7 @@ export class RequestEnds implements FinishSource {
 
   /** An admitted upgrade of site: load until its socket closes. */
   tunnel(site: string, socket: Duplex): void {
-    this.load.enter(site);
-    socket.once('close', () => this.load.leave(site));
+    socket.once('close', this.load.begin(site));
   }
 
   /** The listeners as they are now (a request's end tells those). */
@@ -127,22 +126,22 @@ export class RequestEnd {
   /** Forwarded: its access record (undefined when every access sink is off), written at the end. */
   forwarded(): AccessRecord | undefined {
     if (!this.#ends.accessOn) return undefined;
-    const access = (this.#access ??= new AccessRecord(this.#res));
+    const access = this.#record();
     access.forwarded = true;
-    if (this.#heldAt !== 0) this.#leaveHold(access);
     return access;
   }
 
   /** The router answers it itself (before writing the answer): the code it answers with (errors.ts, or ROUTER_ANSWER_CODES). */
   answered(code: AnswerCode): void {
     if (!this.#ends.accessOn) return;
-    const access = (this.#access ??= new AccessRecord(this.#res));
-    access.code = code;
-    if (this.#heldAt !== 0) this.#leaveHold(access);
+    this.#record().code = code;
   }
 
-  #leaveHold(access: AccessRecord): void {
-    access.heldMs ??= performance.now() - this.#heldAt;
+  /** Its access record (made once), with the time it was held once it leaves the hold. */
+  #record(): AccessRecord {
+    const access = (this.#access ??= new AccessRecord(this.#res));
+    if (this.#heldAt !== 0) access.heldMs ??= performance.now() - this.#heldAt;
+    return access;
   }
 
   readonly done = (): void => {
@@ -155,9 +154,8 @@ export class RequestEnd {
     const ends = this.#ends;
     const site = this.site;
     // a request no part answered (its client left while held) still gets its record
-    const access = ends.accessOn ? (this.#access ??= new AccessRecord(res)) : undefined;
+    const access = ends.accessOn ? this.#record() : undefined;
     if (access) {
-      if (this.#heldAt !== 0) this.#leaveHold(access);
       const { accessLog, metrics, siteFiles } = ends.access;
       if (accessLog) access.write(accessLog, site, this.#req, res, complete);
       if (site === undefined) return; // unrouted: no site's file, series, load or stats

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { labelsOf, type SeriesSpec, type SeriesValues } from './series.ts';
 
 /** A family and how to read its label sets at a scrape. */
-export interface SeriesSource {
+interface SeriesSource {
   spec: SeriesSpec;
   read: () => SeriesValues;
 }
@@ -66,6 +66,7 @@ class MergedRegistry extends Registry {
     return Registry.merge(this.#flat()).getMetricsAsJSON();
   }
 
+  /** What Registry.merge takes from it: its parts' metrics (so merging it elsewhere loses nothing). */
   override getMetricsAsArray(): ReturnType<Registry['getMetricsAsArray']> {
     return this.#flat().flatMap((p) => p.getMetricsAsArray());
   }
@@ -76,7 +77,7 @@ const escapeLabel = (s: string): string => escapeText(s).replace(/"/g, '\\"');
 const valueText = (v: number): string => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
 
 /** One family in the Prometheus text format, as prom-client prints it. */
-export function seriesText(spec: SeriesSpec, values: SeriesValues): string {
+function seriesText(spec: SeriesSpec, values: SeriesValues): string {
   const name = escapeText(spec.name);
   const lines = [`# HELP ${name} ${escapeText(spec.help)}`, `# TYPE ${name} ${spec.kind}`];
   const count = spec.labelNames.length;

@@ -59,7 +59,7 @@ export interface RouterCluster {
   setCertificates(certs: readonly SiteCertificate[]): void;
   /** Per-site series over every worker (for the console's charts); up to a second behind. Empty unless router.metrics. */
   readonly siteStats: SiteStats;
-  /** Every worker's router and per-site metrics summed (a fresh registry each call; up to a second behind). Empty unless router.metrics. */
+  /** Every worker's router and per-site metrics summed (one registry, summed on each read; up to a second behind). Empty unless router.metrics. */
   metricsRegistry(): Registry;
   /** Every worker's latest per-site load (each reported every LOAD_MS), summed: Router.takeLoad for the whole cluster. */
   takeLoad(): LoadReport;
@@ -100,6 +100,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   const live = new Set<Worker>();
   const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
   const stats = createClusterStats();
+  // the workers' values summed, and the primary's own (it reads the store): the same registry every call
+  const registry = mergedRegistry(() => [stats.metricsRegistry(), routerStoreMetricsRegistry]);
   const loads = new Map<number, { at: number; sites: LoadReport }>();
   let onWake: (site: string) => void = () => {};
 
@@ -178,8 +180,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     },
     workers: count,
     siteStats: stats.siteStats,
-    // the workers' values summed, and the primary's own (it reads the store)
-    metricsRegistry: () => mergedRegistry(() => [stats.metricsRegistry(), routerStoreMetricsRegistry]),
+    metricsRegistry: () => registry,
     listen: () =>
       (listened ??= (async () => {
         listenAsked = true;

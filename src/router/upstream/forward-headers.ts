@@ -49,8 +49,7 @@ export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): 
   if (conn === undefined) connections.set(socket, (conn = { peer: unmappedIp(socket.remoteAddress ?? ''), host: undefined, own: undefined }));
   const trusted = trust.has(conn.peer);
   const kept = clientHeaders(req, trusted, false);
-  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n`;
-  for (let i = 0; i < kept.length; i += 2) head += `${kept[i]!}: ${kept[i + 1]!}\r\n`;
+  let head = `${req.method!} ${req.url!} HTTP/1.1\r\n${headLines(kept)}`;
   if (trusted) head += headLines(ownHeaders(req, conn.peer, true, trust, []));
   else {
     if (conn.own === undefined || conn.host !== req.headers.host) {
