@@ -3,14 +3,15 @@
 // the reverse. A step that throws unwinds what started, with close() or (asked) destroy(),
 // and the error reaches the caller. A real SQLite store; the parts are named steps.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
-import { pino, type Logger } from 'pino';
 import { openSqliteStore } from '../store/index.ts';
 import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { startFarmNode } from './farm-node.ts';
+import type { Logger } from '../lib/log.ts';
+import { captureLog } from '../lib/log-testing.ts';
+import { onCleanup, tempDir } from '../engine/testing.ts';
 
 it('starts the steps in order, each with what came before, and stops in the reverse', async (t) => {
   const { root, log, stopped } = await setUp(t);
@@ -44,7 +45,7 @@ it('a role runs only its own step: the others are undefined', async (t) => {
     store: (stack) => openStore(stack, join(root, 'store.db')),
     router: async ({ controller, engine }) => ({ controller, engine }),
   });
-  t.after(() => node.stack.close());
+  onCleanup(t, () => node.stack.close()); // before the folder goes
   assert.deepEqual(node.router, { controller: undefined, engine: undefined });
   assert.equal(node.controller, undefined);
   assert.equal(node.last, undefined);
@@ -80,10 +81,8 @@ async function openStore(stack: ShutdownStack, file: string, started?: string[])
 
 /** A temp folder, and a logger whose `shutdown.step` lines the test reads back. */
 async function setUp(t: TestContext): Promise<{ root: string; log: Logger; stopped: () => string[]; hows: () => string[] }> {
-  const lines: { step?: string; how?: string }[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { step?: string; how?: string }) });
-  const root = await mkdtemp(join(tmpdir(), 'corral-farm-node-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const steps = () => lines.filter((l) => l.step !== undefined);
-  return { root, log, stopped: () => steps().map((l) => l.step!), hows: () => steps().map((l) => l.how!) };
+  const { log, records } = captureLog();
+  const root = await tempDir(t, 'corral-farm-node-');
+  const steps = () => records().filter((l) => l.step !== undefined) as { step: string; how: string }[];
+  return { root, log, stopped: () => steps().map((l) => l.step), hows: () => steps().map((l) => l.how) };
 }

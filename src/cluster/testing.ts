@@ -2,12 +2,10 @@
 // client, a join token), and an engine e1 joined to it on the namespace runtime with its
 // own test bridge. Everything is closed when the test ends.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { pino } from 'pino';
 import { silentLogger } from '../lib/log.ts';
+import { captureLog } from '../lib/log-testing.ts';
 import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { testNetwork } from '../engine/namespace/testing.ts';
@@ -52,13 +50,11 @@ export async function startNamespaceEngine(t: TestContext, farm: EtcdFarm, extra
  * (or destroys it: `end`), then the folder goes.
  */
 export async function stackOverStore(t: TestContext, prefix: string, end: 'close' | 'destroy' = 'close'): Promise<{ dir: string; stack: ShutdownStack; store: Store; steps: () => string[] }> {
-  const names: string[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void names.push((JSON.parse(line) as { step?: string }).step ?? '') });
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const { log, records } = captureLog();
+  const dir = await tempDir(t, prefix);
   const stack = createShutdownStack(log);
-  t.after(() => stack[end]());
+  onCleanup(t, () => stack[end]()); // before the folder goes
   const store = await openSqliteStore(join(dir, 'store.db'));
   stack.push('store', () => store.close());
-  return { dir, stack, store, steps: () => names.filter((n) => n !== '') };
+  return { dir, stack, store, steps: () => records().flatMap((r) => (typeof r.step === 'string' && r.step !== '' ? [r.step] : [])) };
 }

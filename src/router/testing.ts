@@ -8,8 +8,9 @@ import type { TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { selfSigned } from '../lib/tls-testing.ts';
 import { waitFor } from '../lib/wait.ts';
-import { pino } from 'pino';
-import type { Logger } from '../lib/log.ts';
+import { captureLog } from '../lib/log-testing.ts';
+
+export { captureLog };
 import type { Endpoint, Route } from '../model/index.ts';
 import type { RouterOptions } from './options.ts';
 import { buildRouter, type Router } from './router.ts';
@@ -134,13 +135,6 @@ export function listen(server: Server): Promise<number> {
   });
 }
 
-
-/** A logger that keeps its records, to assert on named events. */
-export function captureLog(): { log: Logger; events: (name: string) => Array<Record<string, unknown>> } {
-  const records: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) });
-  return { log, events: (name) => records.filter((r) => r.event === name) };
-}
 
 /** One request as raw bytes; the reply's text (head and what came with it) once the router answers it. */
 export async function rawRequest(r: TestRouter, bytes: string): Promise<string> {
