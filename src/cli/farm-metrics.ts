@@ -10,10 +10,10 @@ import { metricsRegistry as controllerMetrics } from '../controller/index.ts';
 import { metricsRegistry as engineMetrics } from '../engine/index.ts';
 import { mergedRegistry, routerMetricsRegistry, routerStoreMetricsRegistry } from '../router/index.ts';
 
-/** `routerCluster` returns the router cluster's registry once it runs (undefined: the router is in-process). */
-export function farmMetricsRegistry(routerCluster: () => Registry | undefined = () => undefined): Registry {
+/** `router` returns the router part's registry once it has started (its workers' sums, or this process's; before: this process's, empty). */
+export function farmMetricsRegistry(router: () => Registry | undefined): Registry {
   return mergedRegistry(() => {
-    const cluster = routerCluster();
-    return [controllerMetrics, engineMetrics, ...(cluster ? [cluster] : [routerMetricsRegistry, routerStoreMetricsRegistry])];
+    const started = router();
+    return [controllerMetrics, engineMetrics, ...(started ? [started] : [routerMetricsRegistry, routerStoreMetricsRegistry])];
   });
 }

@@ -33,7 +33,6 @@ export interface ControllerPartOptions {
 }
 
 export interface ControllerApi {
-  api: Awaited<ReturnType<typeof buildController>>;
   /** `url` when given (advertised), else where it listens. */
   apiUrl: string;
 }
@@ -57,7 +56,7 @@ export async function openControllerPart(stack: ShutdownStack, store: Store, o: 
       const api = await buildController({ ...options, store, blobs });
       stack.push('controller api', () => api.close());
       await api.listen({ port: listen.port, host: listen.host });
-      return { api, apiUrl: listen.url ?? `http://${urlHost(listen.host)}:${(api.server.address() as AddressInfo).port}` };
+      return { apiUrl: listen.url ?? `http://${urlHost(listen.host)}:${(api.server.address() as AddressInfo).port}` };
     },
   };
 }

@@ -14,6 +14,7 @@ import { startControllerNode, type ControllerNode } from './controller-node.ts';
 import { startEngineNode, type EngineNode } from './engine-node.ts';
 import { PATRONI_SCOPE, type PatroniTiming } from './patroni-config.ts';
 import { patroniMissing } from './patroni-member.ts';
+import { freePorts } from '../lib/free-ports.ts';
 
 /** Why the database cluster cannot run here, or false when it can. */
 export function dbClusterMissing(): string | false {
@@ -157,5 +158,3 @@ export function startWriteLoop(url: string, opts: { firstId?: number; pauseMs?: 
   return loop;
 }
 
-import { freePorts } from '../lib/free-ports.ts';
-export { freePorts };

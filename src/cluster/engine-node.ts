@@ -81,17 +81,16 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   const id = opts.id ?? hostId('engine');
   const dir = resolve(opts.dir);
   const log = opts.log ?? logger('engine', { engine: id });
-  let joined: JoinAnswer | undefined;
+  const joined = await joinFarm(opts.join, opts.token, 'engine', id); // nothing to undo if a later step fails
   // destroy(): a host loss — VSs and the database member killed, the lease left to expire
   const node = await startFarmNode({
     log, onFailure: 'destroy',
     async store(stack) {
-      joined = await joinFarm(opts.join, opts.token, 'engine', id);
       const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
       stack.push('store', () => store.close());
       return store;
     },
-    engine: ({ stack, store }) => startEngine(stack, store, joined!, id, dir, opts, log),
+    engine: ({ stack, store }) => startEngine(stack, store, joined, id, dir, opts, log),
   });
   const { db, metrics, part: { agent, runtime, warning } } = node.engine;
   return {

@@ -14,5 +14,5 @@ export { startEnginePart, type EnginePart, type EnginePartOptions } from './engi
 export { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';
 export { holdRouterBoot, startRouterPart, type RouterPart, type RouterPartOptions } from './router-part.ts';
 export type { BuiltRouter, RouterBuildOptions } from './router-boot.ts';
-export { BACKUP_FILES, openControllerPart, type ControllerApi, type ControllerPart, type ControllerPartOptions } from './controller-part.ts';
-export { startFarmNode, type FarmNode, type FarmNodeBase, type FarmNodeSteps } from './farm-node.ts';
+export { BACKUP_FILES, openControllerPart, type ControllerPart } from './controller-part.ts';
+export { startFarmNode, type FarmNode } from './farm-node.ts';

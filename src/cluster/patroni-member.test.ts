@@ -13,7 +13,8 @@ import { waitFor } from '../lib/wait.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { startEtcdCluster, type EtcdCluster } from '../store/etcd-testing.ts';
 import { patroniKeys } from './db-primary.ts';
-import { dbClusterMissing, freePorts } from './db-testing.ts';
+import { dbClusterMissing } from './db-testing.ts';
+import { freePorts } from '../lib/free-ports.ts';
 import { startPatroniMember, type PatroniMember, type PatroniMemberOptions } from './patroni-member.ts';
 
 const skip = dbClusterMissing();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { selfSigned } from './tls-testing.ts';
 import { waitFor } from './wait.ts';
+import { freePorts } from './free-ports.ts';
 
 export const PEBBLE = '/usr/bin/pebble';
 export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
@@ -76,8 +77,6 @@ export async function startPebble(t: TestContext, o: { httpPort: number; tlsPort
   };
 }
 
-import { freePorts } from './free-ports.ts';
-export { freePorts };
 
 function spawnQuiet(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', process.env.CORRAL_TEST_PEBBLE_LOG ? 'inherit' : 'ignore'] });

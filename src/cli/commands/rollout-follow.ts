@@ -20,7 +20,7 @@ import type { Progress } from '../progress.ts';
 
 export const POLL_MS = 200;
 export const QUIET_RECHECK_MS = 2_000;
-export const ROUTE_RECHECK_MS = 50;
+const ROUTE_RECHECK_MS = 50;
 /** A stream that keeps dropping is opened again this many times, then polling takes over. */
 const MAX_REOPENS = 3;
 
