@@ -6,7 +6,7 @@
 // farm node's (cluster/farm-node.ts). Stop order is the reverse (lib/shutdown-stack.ts, each
 // step with a deadline), so nothing serves traffic from a half-stopped farm.
 
-import { chmod, writeFile, rename, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../model/index.ts';
@@ -27,6 +27,7 @@ import { devCertDomains } from './dev-cert.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
 import type { ShutdownStack } from '../lib/shutdown-stack.ts';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 export interface FarmOptions {
   dir: string;
@@ -160,8 +161,8 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         const stopFeed = await watchFarmFeed(store, opts.onLine);
         stack.push('farm feed', stopFeed);
       }
-      await writeAtomic(join(dir, 'api-url'), `${apiUrl}\n`);
-      await writeAtomic(join(dir, 'router-url'), `${routerUrl}\n`);
+      await writeFileAtomic(join(dir, 'api-url'), `${apiUrl}\n`, { mode: 0o600 });
+      await writeFileAtomic(join(dir, 'router-url'), `${routerUrl}\n`, { mode: 0o600 });
       stack.push('url files', async () => { await rm(join(dir, 'api-url'), { force: true }); await rm(join(dir, 'router-url'), { force: true }); });
     },
   });
@@ -243,11 +244,6 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
   return { admin, blobs, apiUrl, db };
 }
 
-async function writeAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600 });
-  await rename(tmp, path);
-}
 
 interface DatabaseService {
   server: PostgresServer;

@@ -8,12 +8,13 @@
 // controller can open.
 
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { openDatabaseSecrets, type DatabaseSecrets } from '../controller/index.ts';
 import { keys } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
 import { dbKeyMismatch } from './errors.ts';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 const KEY_FILE = 'database-key';
 const KEY_BYTES = 32;
@@ -28,8 +29,7 @@ export async function openFarmDatabaseKey(store: Store, dir: string, opts: { fro
       throw dbKeyMismatch(from, `cannot be read (${err.code ?? err.message})`);
     });
     if (key.length !== KEY_BYTES) throw dbKeyMismatch(from, `is ${key.length} bytes, not a database key (${KEY_BYTES} bytes)`);
-    await writeFile(`${file}.tmp`, key, { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, key, { mode: 0o600 });
   }
   const secrets = await openDatabaseSecrets(dir); // makes the key when this folder has none
   const id = createHash('sha256').update(await readFile(file)).digest('hex');

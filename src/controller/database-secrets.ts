@@ -4,8 +4,9 @@
 // must share the file (cluster mode copies it like the admin token).
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 export interface DatabaseSecrets {
   seal(plain: string): string;
@@ -20,8 +21,7 @@ export async function openDatabaseSecrets(dir: string): Promise<DatabaseSecrets>
   let key = await readFile(file).catch(() => undefined);
   if (!key || key.length !== 32) {
     key = randomBytes(32);
-    await writeFile(`${file}.tmp`, key, { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(file, key, { mode: 0o600 });
   }
   return databaseSecrets(key);
 }

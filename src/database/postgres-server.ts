@@ -11,13 +11,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { PostgresMissingError, PostgresStartError } from './errors.ts';
 import { freePort } from '../lib/free-ports.ts';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 /** Where the farm's management code finds PostgreSQL; one host here, the Patroni primary in cluster mode. */
 export interface DbServer {
@@ -227,8 +228,7 @@ async function loadState(home: string, port?: number): Promise<ServerState> {
   const saved = await readFile(file, 'utf8').then((t) => JSON.parse(t) as ServerState, () => undefined);
   if (saved) return saved;
   const state = { port: port || (await freePort()), password: randomBytes(24).toString('base64url') };
-  await writeFile(`${file}.tmp`, JSON.stringify(state) + '\n', { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(file, JSON.stringify(state) + '\n', { mode: 0o600 });
   return state;
 }
 

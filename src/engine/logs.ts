@@ -2,11 +2,12 @@
 // the engine share a process and a directory). Each VS writes `<dir>/logs/<vs>.log`
 // (rotated to `.log.1`) and, when it starts, `<vs>.meta.json` naming its site.
 
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { followFile } from './log-follow.ts';
 import { tailLines } from './log-tail.ts';
 import { enginePaths, logPath } from './paths.ts';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 export interface VsLogInfo {
   vs: string;
@@ -69,9 +70,7 @@ export async function writeVsLogMeta(dir: string, meta: VsLogMeta): Promise<void
   const logsDir = enginePaths(dir).logs;
   await mkdir(logsDir, { recursive: true });
   const file = path.join(logsDir, `${meta.vs}.meta.json`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(meta));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(meta));
 }
 
 async function readMeta(logsDir: string, vs: string): Promise<VsLogMeta | undefined> {

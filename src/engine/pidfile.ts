@@ -2,8 +2,9 @@
 // start can find and kill what a crashed engine left behind. Written atomically
 // (temp file, rename; no fsync: after a power loss there is nothing to reap).
 
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 export interface PidRecord {
   pid: number;
@@ -20,11 +21,9 @@ export function pidfilePath(runDir: string, vs: string): string {
 
 export async function writePidfile(runDir: string, rec: PidRecord): Promise<void> {
   const file = pidfilePath(runDir, rec.vs);
-  const tmp = `${file}.${process.pid}.tmp`;
   // not fsynced: it only matters while this machine runs (a power loss leaves no orphans),
   // and the VS's start waits for it
-  await writeFile(tmp, JSON.stringify(rec));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(rec));
 }
 
 /** Remove the VS's pidfile, but only if it still names pid (a newer run may own it). */

@@ -4,12 +4,13 @@
 // releases/ folder, which holds other customers' releases too.
 
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { hardlinkTree } from './hardlink-tree.ts';
 import { isDir } from './release-cache.ts';
 import { assertName, assertSha256 } from './paths.ts';
+import { writeFileAtomic } from '../lib/atomic-file.ts';
 
 const run = promisify(execFile);
 
@@ -57,9 +58,7 @@ export async function linkRelease(poolDir: string, sha256: string, releaseDir: s
 export async function writeTable(poolDir: string, table: PoolTableFile): Promise<void> {
   await mkdir(poolDir, { recursive: true });
   const file = path.join(poolDir, TABLE_FILE);
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, JSON.stringify(table), { mode: 0o644 });
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(table), { mode: 0o644 });
 }
 
 /** The version of the table already there (an agent restarted over a running pool), else 0. */
