@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import { createNamespaceRuntime, createSupervisor, type VsSpec } from '../src/engine/index.ts';
 import { buildRouter } from '../src/router/index.ts';
 import { silentLogger } from '../src/lib/log.ts';
-import { routerGet } from './density/farm-api.ts';
+import { routerGet } from '../test/helpers/http.ts';
 import { median } from './density/samples.ts';
 import { waitFor } from '../src/lib/wait.ts';
 

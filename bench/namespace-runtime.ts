@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/lib/log.ts';
 import { createNamespaceRuntime, createProcessRuntime, type Runtime, type VsSpec } from '../src/engine/index.ts';
 import { buildRouter } from '../src/router/index.ts';
-import { routerGet } from './density/farm-api.ts';
+import { routerGet } from '../test/helpers/http.ts';
 import { median } from './density/samples.ts';
 
 const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));

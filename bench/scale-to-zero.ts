@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { ok, removeDir, REPO, startFarmProcess } from '../test/helpers/farm-process.ts';
 import { waitFor } from '../src/lib/wait.ts';
-import { routerGet } from './density/farm-api.ts';
+import { routerGet } from '../test/helpers/http.ts';
 import { quantile, shuffle } from './density/samples.ts';
 
 const SITES = Number(process.argv[2] ?? process.env.BENCH_SITES ?? 20);

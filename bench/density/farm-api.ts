@@ -1,7 +1,7 @@
 // The density bench's client side: the farm's REST API through fetch (one keep-alive pool),
 // bounded concurrency, plain GETs through the router by Host header, and the counters of
 // the farm's /metrics that show where the control plane spends its time.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 
 export interface FarmApi {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
@@ -49,32 +49,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-export interface RouterAnswer {
-  status: number;
-  body: string;
-  ms: number;
-}
 
 /** A keep-alive pool for checking many sites through the router. */
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** GET / through the router with this Host; `agent: false` is a new connection (a first visitor). Network errors are status 0. */
-export function routerGet(routerUrl: string, host: string, agent: Agent | false, timeoutMs = 30_000): Promise<RouterAnswer> {
-  const u = new URL(routerUrl);
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/', agent, headers: { host }, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t0 }));
-      res.on('error', (err) => resolve({ status: 0, body: err.message, ms: performance.now() - t0 }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ status: 0, body: err.message, ms: performance.now() - t0 }));
-    req.end();
-  });
-}
 
 /** The figures of /metrics the bench follows (counters: take differences). */
 export interface ControlPlaneCounters {

@@ -1,5 +1,5 @@
 // HTTP through the router with a chosen Host header, over keep-alive connections.
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
 import { Agent, request } from 'undici';
 
 export interface Reply {
@@ -51,16 +51,33 @@ export function requestLoop(baseUrl: string, host: string, opts: { concurrency?:
   };
 }
 
-/** One GET / with this Host on a connection of its own (node:http, no pool): a first visitor, as a wake from zero sees it. */
-export function getFresh(baseUrl: string, host: string): Promise<{ status: number; body: string }> {
-  const u = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', agent: false, headers: { host } }, (res) => {
+export interface RouterAnswer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** GET / through the router with this Host; `agent: false` is a new connection (a first visitor). Network errors are status 0. */
+export function routerGet(routerUrl: string, host: string, agent: HttpAgent | false, timeoutMs = 30_000): Promise<RouterAnswer> {
+  const u = new URL(routerUrl);
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, path: '/', agent, headers: { host }, timeout: timeoutMs }, (res) => {
       let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t0 }));
+      res.on('error', (err) => resolve({ status: 0, body: err.message, ms: performance.now() - t0 }));
     });
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (err) => resolve({ status: 0, body: err.message, ms: performance.now() - t0 }));
     req.end();
   });
+}
+
+/** One GET / with this Host on a connection of its own (node:http, no pool): a first visitor, as a wake from zero sees it. */
+export async function getFresh(baseUrl: string, host: string): Promise<{ status: number; body: string }> {
+  const { status, body } = await routerGet(baseUrl, host, false, 300_000);
+  if (status === 0) throw new Error(`GET / for ${host} through ${baseUrl}: ${body}`);
+  return { status, body };
 }
