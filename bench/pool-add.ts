@@ -99,14 +99,9 @@ async function cliRounds(): Promise<void> {
     await writeFile(join(dir, 'index.html'), sitePage(site));
     await api.call('POST', '/v1/sites', { name: site, customer: CUSTOMER, kind: 'static', pooled: true, domains: [host(site)] });
     const t0 = Date.now();
-    let firstAt: number | undefined;
-    let done = false;
-    const deploy = ok(farm.cli(['deploy', dir, '--site', site])).finally(() => (done = true));
-    while (!done || firstAt === undefined) {
-      if (firstAt === undefined && (await answers(site))) firstAt = Date.now();
-      else await new Promise((r) => setTimeout(r, POLL_MS));
-      if (Date.now() - t0 > 60_000) throw new Error(`${site}: corral deploy or its first 200 took over 60 s`);
-    }
+    const deploy = ok(farm.cli(['deploy', dir, '--site', site]));
+    deploy.catch(() => {}); // awaited below: a failure must not go unhandled while the router is polled
+    const firstAt = await waitFor(async () => ((await answers(site)) ? Date.now() : undefined), { intervalMs: POLL_MS, timeoutMs: 60_000, what: `${site}'s first 200 through the router` });
     await deploy;
     const end = Date.now();
     wall.push(end - t0);

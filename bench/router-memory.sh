@@ -21,6 +21,7 @@ start_backends
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 tree() { echo "$1"; pgrep -P "$1" || true; } # a process and its children (the router's workers)
+rss_line() { for p in $(tree "$1"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done; } # pid:MB of each, primary first
 # the highest RSS of each process in `tree pid` while the load runs
 peak_under_load() { # pid url
   local pid=$1 url=$2 p; declare -A peak
@@ -40,9 +41,9 @@ start_haproxy haproxy 1; haproxy=$LAST_PID
 for _ in $(seq 1 50); do [ "$(pgrep -cP "$corral")" -ge "$WORKERS" ] && break; sleep 0.1; done
 wrk -t1 -c8 -d1s -H 'Host: bench.test' "http://127.0.0.1:$port/" >/dev/null # warm-up
 echo "$(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t$THREADS -c$CONNS ${SECONDS_PER_RUN}s"
-echo "corral idle (pid:MB, primary first): $(for p in $(tree "$corral"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+echo "corral idle (pid:MB, primary first): $(rss_line "$corral")"
 echo "corral under load, peak:            $(peak_under_load "$corral" "http://127.0.0.1:$port/")"
-echo "corral idle after the load:          $(for p in $(tree "$corral"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+echo "corral idle after the load:          $(rss_line "$corral")"
 echo "haproxy (1 thread) under load, peak: $(peak_under_load "$haproxy" "http://127.0.0.1:${PORT[haproxy]}/")"
 
 [ "${NODE:-1}" = 0 ] && exit 0
@@ -56,7 +57,7 @@ node_port=$(free_port)
 start_logged router "$node_port" node bin/corral.js router --join "http://127.0.0.1:$api_port" --token "$join" --http-port "$node_port" --host 127.0.0.1 --id r1 --workers "$WORKERS"
 node_pid=$LAST_PID
 for _ in $(seq 1 100); do grep -q 'up at' "$WORK/router.out" && break; sleep 0.1; done
-echo "corral router node up (pid:MB, primary first): $(for p in $(tree "$node_pid"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+echo "corral router node up (pid:MB, primary first): $(rss_line "$node_pid")"
 sleep 10
-echo "corral router node 10 s later:                $(for p in $(tree "$node_pid"); do printf '%s:%d ' "$p" "$(( $(rss_kb "$p") / 1024 ))"; done)"
+echo "corral router node 10 s later:                $(rss_line "$node_pid")"
 if [ "${HOLD:-0}" != 0 ]; then echo "holding the router node ($node_pid) for $HOLD s"; sleep "$HOLD"; fi
