@@ -98,6 +98,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   let port = opts.listen.port;
   let httpsPort = opts.httpsListen?.port;
   const live = new Set<Worker>();
+  // a worker leaves cluster.workers once it has both exited and closed its channel, in either order
+  const gone = new Set<Promise<void>>();
   const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
   const stats = createClusterStats();
   // the workers' values summed, and the primary's own (it reads the store): the same registry every call
@@ -122,6 +124,15 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     const listening = deferred();
     const w = cluster.fork({ CORRAL_ROUTER_WORKER: '1' });
     live.add(w);
+    const done = new Promise<void>((resolve) => {
+      const check = () => {
+        if (w.isDead() && !w.isConnected()) resolve();
+      };
+      w.once('exit', check).once('disconnect', check);
+    }).then(() => {
+      gone.delete(done);
+    });
+    gone.add(done);
     const send = (m: PrimaryMessage) => sendTo(w, m);
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') {
@@ -236,6 +247,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
             }),
         ),
       );
+      await Promise.all(gone); // killed by a failed start too: gone from cluster.workers when this resolves
     },
   };
 }
