@@ -12,11 +12,13 @@ import { LOAD_MS, REPORT_MS, type ListenAddress, type PrimaryMessage, type Worke
 import { requestFamilies } from '../request-series.ts';
 import { buildRouter, type Router } from '../router.ts';
 import { takeChanges } from '../series.ts';
+import { exposedGc, heapSettler } from './heap-settle.ts';
 import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 let router: Router | undefined;
 let stats: SiteStats | undefined;
 const send = (m: WorkerMessage) => process.send?.(m);
+const settle = heapSettler(exposedGc()); // the heap compacted once a burst of table changes is over
 
 // samples since the last report: site → second → one sample
 let pending = new Map<string, Map<number, SiteStatsSample>>();
@@ -47,6 +49,7 @@ async function report(): Promise<void> {
 }
 
 process.on('message', (m: PrimaryMessage) => {
+  if (m.type !== 'close') settle.touch();
   if (m.type === 'start') {
     const { accessLog, ...options } = m.options;
     const access = accessLog ? logger('access', { worker: process.pid }) : null;
@@ -94,6 +97,7 @@ process.on('message', (m: PrimaryMessage) => {
   } else if (m.type === 'certificates') {
     router?.setCertificates(m.certificates);
   } else if (m.type === 'close') {
+    settle.stop();
     const r = router;
     const timer = setTimeout(() => process.exit(0), m.drainMs);
     // the last report after the drain, so requests served while closing are counted

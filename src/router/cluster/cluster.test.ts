@@ -126,14 +126,15 @@ test('updateRoutes reaches every worker per site, and a worker forked later star
   await waitFor(async () => await everyWorker().catch(() => false), { what: 'the replacements to serve the diffed table' });
 });
 
-test("a worker's young generation is capped unless the operator's own flag says otherwise; inline scripts are not passed on", () => {
+test("a worker's young generation is capped unless the operator's own flag says otherwise; its collector is exposed (heap-settle.ts); inline scripts are not passed on", () => {
   const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`;
+  const gc = '--expose-gc';
   const js = (argv: string[]) => argv.filter((a) => a !== '--import' && !a.includes('tsx')); // the source run under tsx loads it first
-  assert.deepEqual(js(workerExecArgv([], '')), [cap]);
-  assert.deepEqual(js(workerExecArgv(['--enable-source-maps', '-e', 'x()', '--print=1'], '')), [cap, '--enable-source-maps']);
-  assert.deepEqual(js(workerExecArgv(['--max-semi-space-size=8'], '')), ['--max-semi-space-size=8']);
-  assert.deepEqual(js(workerExecArgv(['--max_semi_space_size', '8'], '')), ['--max_semi_space_size', '8']);
-  assert.deepEqual(js(workerExecArgv([], '--max-old-space-size=100 --max-semi-space-size=16')), []);
+  assert.deepEqual(js(workerExecArgv([], '')), [gc, cap]);
+  assert.deepEqual(js(workerExecArgv(['--enable-source-maps', '-e', 'x()', '--print=1'], '')), [gc, cap, '--enable-source-maps']);
+  assert.deepEqual(js(workerExecArgv(['--max-semi-space-size=8'], '')), [gc, '--max-semi-space-size=8']);
+  assert.deepEqual(js(workerExecArgv(['--max_semi_space_size', '8', '--expose_gc'], '')), ['--max_semi_space_size', '8', '--expose_gc']);
+  assert.deepEqual(js(workerExecArgv([], '--max-old-space-size=100 --max-semi-space-size=16')), [gc]);
 });
 
 test('a worker that exits while the primary writes to it never takes the primary down (EPIPE goes nowhere)', async (t) => {

@@ -286,6 +286,7 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv, n
   }
   const semiSpace = /--max[-_]semi[-_]space[-_]size/;
   if (!out.some((a) => semiSpace.test(a)) && !semiSpace.test(nodeOptions)) out.unshift(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
+  if (!out.some((a) => /^--expose[-_]gc$/.test(a))) out.unshift('--expose-gc'); // heap-settle.ts: one collection after a burst of table changes
   return out.some((a) => a.includes('tsx')) ? out : [...loaderArgs(WORKER), ...out];
 }
 
