@@ -93,14 +93,6 @@ function buildLookup(exact: ReadonlyMap<string, Route>, wildcard: ReadonlyMap<st
   };
 }
 
-/** A routable name and who claims it. */
-interface Claim {
-  name: string;
-  wildcard: boolean;
-  /** Each claiming site once; the first by name owns the name. */
-  sites: string[];
-}
-
 const HOSTNAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/;
 
 function parseDomain(domain: string): { name: string; wildcard: boolean } | undefined {
@@ -139,60 +131,68 @@ export interface LiveRouteTable extends RouteTable {
 export function createRouteTable(): LiveRouteTable {
   const exact = new Map<string, Route>();
   const wildcard = new Map<string, Route>();
-  // each routable name (exact or wildcard) → the sites claiming it
-  const exactClaims = new Map<string, Claim>();
-  const wildcardClaims = new Map<string, Claim>();
-  const sites = new Map<string, { route: Route; claims: Claim[]; invalid: readonly InvalidDomain[] }>();
+  // each routable name (exact or wildcard) → the site claiming it, or every claimant when
+  // several do (a conflict, rare): one map entry per name, nothing per claim
+  const exactClaims = new Map<string, Claimants>();
+  const wildcardClaims = new Map<string, Claimants>();
+  const sites = new Map<string, Route>();
+  const invalidOf = new Map<string, InvalidDomain[]>(); // only the sites that have any
 
-  const settle = (c: Claim): void => {
-    const map = c.wildcard ? wildcard : exact;
-    if (c.sites.length === 0) {
-      (c.wildcard ? wildcardClaims : exactClaims).delete(c.name);
-      map.delete(c.name);
-      return;
-    }
-    let first = c.sites[0]!;
-    for (const site of c.sites) if (site < first) first = site;
-    map.set(c.name, sites.get(first)!.route);
+  const settle = (name: string, isWildcard: boolean): void => {
+    const map = isWildcard ? wildcard : exact;
+    const c = (isWildcard ? wildcardClaims : exactClaims).get(name);
+    if (c === undefined) map.delete(name);
+    else map.set(name, sites.get(typeof c === 'string' ? c : firstOf(c))!);
   };
   const drop = (site: string): void => {
     const had = sites.get(site);
     if (!had) return;
     sites.delete(site);
-    for (const c of had.claims) {
-      c.sites.splice(c.sites.indexOf(site), 1);
-      settle(c);
+    invalidOf.delete(site);
+    for (const domain of had.domains) {
+      const parsed = parseDomain(domain);
+      if (!parsed) continue;
+      const claims = parsed.wildcard ? wildcardClaims : exactClaims;
+      const c = claims.get(parsed.name);
+      if (c === undefined || (typeof c === 'string' ? c !== site : !c.includes(site))) continue; // named twice: gone already
+      if (typeof c === 'string') claims.delete(parsed.name);
+      else {
+        c.splice(c.indexOf(site), 1);
+        if (c.length === 1) claims.set(parsed.name, c[0]!);
+      }
+      settle(parsed.name, parsed.wildcard);
     }
   };
   const put = (route: Route): void => {
     drop(route.site);
-    const mine: Claim[] = [];
-    let invalid: InvalidDomain[] | undefined;
+    sites.set(route.site, route);
     for (const domain of route.domains) {
       const parsed = parseDomain(domain);
       if (!parsed) {
-        (invalid ??= []).push({ site: route.site, domain });
+        const invalid = invalidOf.get(route.site);
+        if (invalid) invalid.push({ site: route.site, domain });
+        else invalidOf.set(route.site, [{ site: route.site, domain }]);
         continue;
       }
       const claims = parsed.wildcard ? wildcardClaims : exactClaims;
-      let c = claims.get(parsed.name);
-      if (!c) claims.set(parsed.name, (c = { name: parsed.name, wildcard: parsed.wildcard, sites: [] }));
-      if (!c.sites.includes(route.site)) {
-        c.sites.push(route.site);
-        mine.push(c);
-      }
+      const c = claims.get(parsed.name);
+      if (c === undefined) claims.set(parsed.name, route.site);
+      else if (typeof c === 'string') {
+        if (c === route.site) continue; // the same name twice in one route
+        claims.set(parsed.name, [c, route.site]);
+      } else if (!c.includes(route.site)) c.push(route.site);
+      else continue;
+      settle(parsed.name, parsed.wildcard);
     }
-    sites.set(route.site, { route, claims: mine, invalid: invalid ?? NONE });
-    for (const c of mine) settle(c);
   };
   // a contested name: each other claimant's domains (as written) naming it
-  const conflictsOf = (c: Claim, out: DomainConflict[], only?: string): void => {
-    const kept = (c.wildcard ? wildcard : exact).get(c.name)!.site;
-    for (const site of c.sites) {
+  const conflictsOf = (name: string, isWildcard: boolean, claimants: readonly string[], out: DomainConflict[], only?: string): void => {
+    const kept = (isWildcard ? wildcard : exact).get(name)!.site;
+    for (const site of claimants) {
       if (site === kept || (only !== undefined && only !== site && only !== kept)) continue;
-      for (const domain of sites.get(site)!.route.domains) {
+      for (const domain of sites.get(site)!.domains) {
         const parsed = parseDomain(domain);
-        if (parsed?.name === c.name && parsed.wildcard === c.wildcard) out.push({ domain, kept, dropped: site });
+        if (parsed?.name === name && parsed.wildcard === isWildcard) out.push({ domain, kept, dropped: site });
       }
     }
   };
@@ -204,11 +204,13 @@ export function createRouteTable(): LiveRouteTable {
     },
     get conflicts() {
       const out: DomainConflict[] = [];
-      for (const claims of [exactClaims, wildcardClaims]) for (const c of claims.values()) if (c.sites.length > 1) conflictsOf(c, out);
+      for (const [claims, isWildcard] of [[exactClaims, false], [wildcardClaims, true]] as const) {
+        for (const [name, c] of claims) if (typeof c !== 'string') conflictsOf(name, isWildcard, c, out);
+      }
       return out;
     },
     get invalid() {
-      return [...sites.values()].flatMap((s) => s.invalid);
+      return [...invalidOf.values()].flat();
     },
     update(diff) {
       for (const site of diff.remove) drop(site);
@@ -218,14 +220,32 @@ export function createRouteTable(): LiveRouteTable {
       const conflicts: DomainConflict[] = [];
       const invalid: InvalidDomain[] = [];
       for (const site of which) {
-        const s = sites.get(site);
-        if (!s) continue;
-        invalid.push(...s.invalid);
-        for (const c of s.claims) if (c.sites.length > 1) conflictsOf(c, conflicts, site);
+        const route = sites.get(site);
+        if (!route) continue;
+        invalid.push(...(invalidOf.get(site) ?? NONE));
+        const seen = new Set<string>();
+        for (const domain of route.domains) {
+          const parsed = parseDomain(domain);
+          if (!parsed) continue;
+          const c = (parsed.wildcard ? wildcardClaims : exactClaims).get(parsed.name);
+          const key = (parsed.wildcard ? '*.' : '') + parsed.name;
+          if (c === undefined || typeof c === 'string' || seen.has(key)) continue;
+          seen.add(key);
+          conflictsOf(parsed.name, parsed.wildcard, c, conflicts, site);
+        }
       }
       return { conflicts, invalid };
     },
   };
+}
+
+/** Who claims a name: one site, or each claiming site once (the first by name owns the name). */
+type Claimants = string | string[];
+
+function firstOf(sites: readonly string[]): string {
+  let first = sites[0]!;
+  for (const site of sites) if (site < first) first = site;
+  return first;
 }
 
 const NONE: readonly InvalidDomain[] = [];
