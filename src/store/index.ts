@@ -4,4 +4,15 @@
 export type * from './types.ts';
 export * from './errors.ts';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
-export { openEtcdStore, type EtcdStoreOptions } from './etcd-store.ts';
+export type { EtcdStoreOptions } from './etcd-store.ts';
+import type { Store } from './types.ts';
+
+/**
+ * The etcd store (etcd-store.ts), loaded on the first call: the etcd client (grpc-js,
+ * protobufjs and etcd's proto files, ≈ 20 MB of a process's memory) stays out of a process
+ * that never opens one, such as `corral up` on its SQLite file.
+ */
+export async function openEtcdStore(...args: Parameters<typeof import('./etcd-store.ts').openEtcdStore>): Promise<Store> {
+  const { openEtcdStore: open } = await import('./etcd-store.ts');
+  return open(...args);
+}
