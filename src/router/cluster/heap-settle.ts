@@ -1,15 +1,15 @@
-// A router worker's heap after a burst of table changes (a deploy of thousands of sites is
-// thousands of 'route-diff' messages): V8 keeps the pages the burst filled, and its own
-// memory reducer only starts after a major collection that a quiet worker never reaches.
-// At 10,000 sites that was ≈ 20 MB of each worker's RSS for as long as the worker stayed
-// idle. So once the burst is over (QUIET_MS with no change), one full collection compacts
-// the heap and V8 gives the empty pages back.
+// A router worker's heap after a burst: a deploy of thousands of sites is thousands of
+// 'route-diff' messages, and a burst of requests leaves its garbage too. V8 keeps the pages
+// the burst filled, and its own memory reducer only starts after a major collection that a
+// quiet worker never reaches: at 10,000 sites that was 20–40 MB of a worker's RSS for as
+// long as the worker stayed idle. So once the burst is over (QUIET_MS with no table change
+// and no request), one full collection compacts the heap and V8 gives the empty pages back.
 
-/** How long after the last table change the worker collects. */
+/** How long after the last table change or request the worker collects. */
 export const QUIET_MS = 5_000;
 
 export interface HeapSettler {
-  /** A table change: collect once QUIET_MS pass without another. */
+  /** A table change, or a second with requests: collect once QUIET_MS pass without another. */
   touch(): void;
   /** Forget a pending collection (the worker is closing). */
   stop(): void;
