@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { waitFor } from '../lib/wait.ts';
 import { parseStamped } from '../lib/stamped-line.ts';
 import { route, startBackend, startRouter } from './testing.ts';
+import { SiteAccessFiles } from './site-access-files.ts';
+import { silentLogger } from '../lib/log.ts';
 
 test('each proxied request writes one stamped line to its site file; other sites and unknown hosts write none', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'corral-site-access-'));
@@ -21,4 +23,30 @@ test('each proxied request writes one stamped line to its site file; other sites
   assert.ok(lines.every((l) => l.time !== ''), 'every line has its time');
   assert.match(lines[0]!.text, new RegExp(`^GET shop\\.test/p0 200 \\d+B [\\d.]+ms -> 127\\.0\\.0\\.1:${b.port}$`));
   assert.deepEqual(await readdir(dir), ['shop']);
+});
+
+test("a site's file is closed once no line went to it for a sweep, and its next line opens it again and appends", async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const dir = await mkdtemp(join(tmpdir(), 'corral-site-access-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const files = new SiteAccessFiles(dir, 'w1', silentLogger, 1024 * 1024, 1_000);
+  t.after(() => files.close());
+  files.write('a', 'first a');
+  files.write('b', 'first b');
+  files.flush();
+  assert.equal(files.open, 2);
+  t.mock.timers.tick(1_000); // both written since the start: kept
+  assert.equal(files.open, 2);
+  files.write('a', 'second a');
+  files.flush();
+  t.mock.timers.tick(1_000); // b idle for a whole sweep: closed
+  assert.equal(files.open, 1);
+  t.mock.timers.tick(1_000);
+  assert.equal(files.open, 0, 'a idle too');
+  files.write('b', 'second b');
+  files.flush();
+  assert.equal(files.open, 1);
+  const text = (site: string) => readFile(join(dir, site, 'w1.log'), 'utf8').then((s) => s.trim().split('\n').map((l) => parseStamped(l).text));
+  assert.deepEqual(await text('a'), ['first a', 'second a']);
+  assert.deepEqual(await text('b'), ['first b', 'second b'], 'appended to, not started again');
 });
