@@ -17,8 +17,9 @@
 // CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5),
 // KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed),
 // SETTLE (seconds, default 30: the idle CPU is measured again after the farm has been left
-// alone this long), HOLD (seconds: keep the farm up after the static phase, printing its
-// processes, for a profiler or a heap snapshot; Ctrl-C ends it early).
+// alone this long), HOLD (seconds: keep the farm up after the static phase, printing the
+// control plane's RSS every 30 s and its processes, for a profiler or a heap snapshot;
+// Ctrl-C ends it early).
 // With a `corral up` that has --static-pools (pooled static hosting) the bench turns it on
 // (STATIC_POOLS=0: not) and says which mode ran. Copy the figures into bench/RESULTS.md
 // with the date and machine.
@@ -145,7 +146,15 @@ async function staticSites(api: FarmApi, farm: FarmProcess): Promise<void> {
   if (HOLD_S > 0) {
     console.log(`holding the farm for ${HOLD_S} s (Ctrl-C ends it); its processes:`);
     for (const s of lastTree) console.log(`  ${s.pid} ${s.command.slice(0, 120)}`);
-    await new Promise((r) => setTimeout(r, HOLD_S * 1000));
+    // the control plane's RSS every 30 s: V8 gives a burst's pages back in its own time, and
+    // the console's per-site charts keep 5 minutes of samples
+    const end = Date.now() + HOLD_S * 1000;
+    for (let at = 30; Date.now() < end; at += 30) {
+      await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, end - Date.now()))));
+      const by = totals(await sampleTree(farm.child.pid!));
+      const mib = (kib: number) => (kib / MIB).toFixed(0);
+      console.log(`  hold ${at} s: control plane RSS main ${mib(by.main.rssKiB)} + router workers ${mib(by['router workers'].rssKiB)} = ${mib(by.main.rssKiB + by['router workers'].rssKiB)} MiB (PSS ${mib(by.main.pssKiB + by['router workers'].pssKiB)})`);
+    }
   }
 }
 
