@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { createSiteSeries, trackSiteStats } from './site-stats.ts';
+import { createSiteSeries, trackSiteStats, WINDOW_SECONDS } from './site-stats.ts';
 import { route, startBackend, startRouter } from './testing.ts';
 
 test('site stats count requests per site by second, with 5xx and 4xx apart and latency quantiles', async (t) => {
@@ -86,4 +86,17 @@ test('samples arriving out of order land in their own seconds; a series spans th
   clock += 1000 * 1000;
   series.add('s', [Math.floor(clock / 1000) - 1, 1, 0, [2]]);
   assert.equal(series.series('s', 300, 1).reduce((n, p) => n + p.requests, 0), 1);
+});
+
+test('on a farm with no more samples, sites idle for the window are swept by the timer', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  let clock = 2_000_000_000_000;
+  const series = createSiteSeries(() => clock);
+  t.after(() => series.close());
+  const second = Math.floor(clock / 1000);
+  for (const site of ['a', 'b', 'c']) series.add(site, [second - 1, 1, 0, [3]]);
+  assert.equal(series.size, 3);
+  clock += WINDOW_SECONDS * 1000;
+  t.mock.timers.tick(WINDOW_SECONDS * 1000);
+  assert.equal(series.size, 0, 'no sample came: the timer swept them');
 });

@@ -14,7 +14,7 @@ import { SeriesRegistry } from '../series-registry.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 export interface ClusterStats {
-  /** Per-site series over every worker (setRoutes prunes removed sites; close is a no-op). */
+  /** Per-site series over every worker (setRoutes prunes removed sites; close stops its sweep). */
   readonly siteStats: SiteStats;
   /** Every worker's request series, summed on each read (the same registry every call). */
   metricsRegistry(): Registry;
@@ -51,7 +51,7 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
         keep((site) => !dropped.has(site));
       },
       series: series.series,
-      close: () => {},
+      close: () => series.close(),
     },
     metricsRegistry: () => registry,
     report(worker, sites, changes) {

@@ -232,6 +232,7 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     },
     async close(drainMs = 10_000) {
       closing = true;
+      stats.siteStats.close();
       await Promise.all(
         [...live].map(
           (w) =>
