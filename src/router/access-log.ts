@@ -4,7 +4,8 @@
 // (site-access-files.ts) and, for a forwarded request, the per-site/endpoint Prometheus
 // series (request-series.ts) when RouterOptions.metrics is on.
 //   site (absent: no site has the Host), method, host, path, status (0: cut off before
-//   its head), bytes (sent to the client on this request, headers included), upstream
+//   its head), bytes (sent to the client on this request, headers included; on HTTP/2 the
+//   body's bytes, node-front.ts), upstream
 //   (the endpoint of the last try), upstreamMs (last try's dispatch → end of response),
 //   totalMs (request forwarded, or answered by the router, → end), retries,
 //   budgetExhausted (a retry was refused by the site's retry budget), complete;

@@ -117,7 +117,8 @@ test('HTTP/2 (node:http2, the undici upstream): answered, cut by the client, ups
     return Number(headers[':status']);
   };
   assert.equal(await get('/ok'), 200);
-  await h.ended('/ok', 200, true);
+  const ok = await h.ended('/ok', 200, true);
+  assert.equal(ok.bytes, 2, "HTTP/2: the body's bytes (the stream's headers are compressed per connection)");
   const cut = session.request({ ':path': '/hang', ':authority': 's.test' });
   cut.on('error', () => {});
   await waitFor(() => h.hanging.length === 1, { what: 'the request at the backend' });
@@ -127,7 +128,8 @@ test('HTTP/2 (node:http2, the undici upstream): answered, cut by the client, ups
   const hung = h.hanging.shift()!;
   await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
   assert.equal(await get('/reset'), 502);
-  await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
+  const refused = await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
+  assert.ok((refused.bytes as number) > 0, "the router's own 502 page counted");
   assert.deepEqual(h.r.router.takeLoad(), {}, 'nothing in flight, nothing below 0');
 });
 
@@ -141,7 +143,7 @@ interface Harness {
   seen: number;
   inFlight(site: string): number;
   /** The next request to end was `path` of site: one access line with this status (and the router's code, if it answered), one end heard, nothing in flight. */
-  ended(path: string, status: number, complete: boolean, site?: string, code?: string): Promise<void>;
+  ended(path: string, status: number, complete: boolean, site?: string, code?: string): Promise<Record<string, unknown>>;
   /** The next request to end was `path` for no known site: one access line without a site, no end heard. */
   unrouted(path: string, status: number): Promise<void>;
   /** No access line and no end since the last check. */
@@ -190,6 +192,7 @@ async function harness(t: TestContext, kind: FrontKind, rawFront: boolean, rawUp
       lines++;
       h.seen++;
       assert.equal(inFlight(site), 0, 'in flight back to exactly 0');
+      return line;
     },
     async unrouted(path, status) {
       await waitFor(() => events('access').length > lines, { what: `${path} ended` });

@@ -21,7 +21,7 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
       // served there, as the raw front does. HTTP/2's own requests come with their stream.
       if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return refuseVersion(res);
       own?.begin(req as IncomingMessage, res as unknown as ServerResponse);
-    }
+    } else countBodyBytes(res);
     chain.request(req, res);
   };
   server.on('request', onRequest as (...args: unknown[]) => void);
@@ -62,6 +62,27 @@ class Http1Connections {
     this.#inFlight.set(socket, n);
     if (n === 0 && this.#closing) socket.end();
   }
+}
+
+/**
+ * HTTP/2: node's compat reply has no byte count of its own (its socket is the session's,
+ * shared by every stream, and gone at 'close'), so the access record's `bytes` would read 0.
+ * The reply's `socket` becomes a count of the body bytes the chain writes to this stream
+ * (its headers are compressed per connection: not counted).
+ */
+function countBodyBytes(res: ClientReply): void {
+  const sent = { bytesWritten: 0 };
+  const count = (chunk: unknown) => {
+    if (typeof chunk === 'string') sent.bytesWritten += Buffer.byteLength(chunk);
+    else if (chunk instanceof Uint8Array) sent.bytesWritten += chunk.byteLength;
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+  Object.assign(res, {
+    write: (...args: unknown[]) => (count(args[0]), write(...args)),
+    end: (...args: unknown[]) => (count(args[0]), end(...args)),
+  });
+  Object.defineProperty(res, 'socket', { value: sent });
 }
 
 function refuseVersion(res: ClientReply): void {
