@@ -14,7 +14,7 @@
 //   the client left a held request); only for a request held for an endpoint (an idle
 //   site's wake, a starting site's first server): heldMs (held → forwarded or answered).
 
-import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
+import { replyBytes, type ClientReply, type ClientRequest } from './front/client-exchange.ts';
 import type { Logger } from '../lib/log.ts';
 import { recordRequest } from './request-series.ts';
 
@@ -26,7 +26,7 @@ export type AnswerCode = string;
 export class AccessRecord {
   readonly #start = performance.now();
   readonly #bytesBefore: number;
-  readonly #socket: ClientReply['socket'];
+  readonly #socket: { readonly bytesWritten: number } | null;
   upstream: string | undefined;
   #dispatchedAt = 0;
   tries = 0;
@@ -38,8 +38,8 @@ export class AccessRecord {
   heldMs: number | undefined;
 
   constructor(res: ClientReply) {
-    this.#socket = res.socket; // res lets go of it at 'close'
-    this.#bytesBefore = res.socket?.bytesWritten ?? 0;
+    this.#socket = replyBytes(res); // res lets go of its socket at 'close'
+    this.#bytesBefore = this.#socket?.bytesWritten ?? 0;
   }
 
   dispatched(upstream: string): void {

@@ -36,6 +36,18 @@ export interface ClientReply {
 }
 
 /**
+ * Replies whose socket cannot count their bytes (node:http2's compat replies: their socket
+ * is the session's, shared by every stream): the front counts the body bytes written to
+ * each (node-front.ts) and the access record reads the count here (replyBytes).
+ */
+export const countedReplies = new WeakMap<ClientReply, { bytesWritten: number }>();
+
+/** What the access record reads a reply's bytes from: the front's count, else its socket. */
+export function replyBytes(res: ClientReply): { readonly bytesWritten: number } | null {
+  return countedReplies.get(res) ?? res.socket;
+}
+
+/**
  * The reply was ended by the chain and written in full (else the client left, or the
  * connection was cut). writableFinished says so on node:http and the raw front; node:http2's
  * compat reply also reports it finished (and emits 'finish') when the client cancels the

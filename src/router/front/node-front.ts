@@ -10,7 +10,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { ClientReply } from './client-exchange.ts';
+import { countedReplies, type ClientReply } from './client-exchange.ts';
 import type { Front, FrontRequest, RequestChain } from './front.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
@@ -67,22 +67,20 @@ class Http1Connections {
 /**
  * HTTP/2: node's compat reply has no byte count of its own (its socket is the session's,
  * shared by every stream, and gone at 'close'), so the access record's `bytes` would read 0.
- * The reply's `socket` becomes a count of the body bytes the chain writes to this stream
- * (its headers are compressed per connection: not counted).
+ * The body bytes the chain writes to this stream are counted in countedReplies (its headers
+ * are compressed per connection: not counted). Only `write` is wrapped: the compat reply's
+ * `end(chunk)` writes its chunk through `this.write`.
  */
 function countBodyBytes(res: ClientReply): void {
   const sent = { bytesWritten: 0 };
-  const count = (chunk: unknown) => {
-    if (typeof chunk === 'string') sent.bytesWritten += Buffer.byteLength(chunk);
-    else if (chunk instanceof Uint8Array) sent.bytesWritten += chunk.byteLength;
-  };
+  countedReplies.set(res, sent);
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
-  Object.assign(res, {
-    write: (...args: unknown[]) => (count(args[0]), write(...args)),
-    end: (...args: unknown[]) => (count(args[0]), end(...args)),
-  });
-  Object.defineProperty(res, 'socket', { value: sent });
+  res.write = ((...args: unknown[]) => {
+    const [chunk, encoding] = args;
+    if (typeof chunk === 'string') sent.bytesWritten += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    else if (chunk instanceof Uint8Array) sent.bytesWritten += chunk.byteLength;
+    return write(...args);
+  }) as ClientReply['write'];
 }
 
 function refuseVersion(res: ClientReply): void {
