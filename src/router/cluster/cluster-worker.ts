@@ -18,7 +18,7 @@ import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } fr
 let router: Router | undefined;
 let stats: SiteStats | undefined;
 const send = (m: WorkerMessage) => process.send?.(m);
-const settle = heapSettler(exposedGc()); // the heap compacted once a burst of table changes or of requests is over
+const settle = heapSettler({ gc: exposedGc() }); // the heap compacted once a burst of table changes or of requests is over
 
 // samples since the last report: site → second → one sample
 let pending = new Map<string, Map<number, SiteStatsSample>>();

@@ -98,8 +98,8 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
   let port = opts.listen.port;
   let httpsPort = opts.httpsListen?.port;
   const live = new Set<Worker>();
-  // a worker leaves cluster.workers once it has both exited and closed its channel, in either order
-  const gone = new Set<Promise<void>>();
+  // each forked worker until it is gone: node:cluster keeps it in cluster.workers until it has both exited and closed its channel, in either order
+  const gone = new Map<Worker, Promise<void>>();
   const ready = new WeakSet<Worker>(); // said 'ready': messages reach it from now on
   const stats = createClusterStats();
   // the workers' values summed, and the primary's own (it reads the store): the same registry every call
@@ -124,15 +124,15 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     const listening = deferred();
     const w = cluster.fork({ CORRAL_ROUTER_WORKER: '1' });
     live.add(w);
-    const done = new Promise<void>((resolve) => {
-      const check = () => {
-        if (w.isDead() && !w.isConnected()) resolve();
-      };
-      w.once('exit', check).once('disconnect', check);
-    }).then(() => {
-      gone.delete(done);
-    });
-    gone.add(done);
+    gone.set(
+      w,
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (w.isDead() && !w.isConnected()) resolve();
+        };
+        w.once('exit', check).once('disconnect', check);
+      }).then(() => void gone.delete(w)),
+    );
     const send = (m: PrimaryMessage) => sendTo(w, m);
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') {
@@ -233,22 +233,14 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
     async close(drainMs = 10_000) {
       closing = true;
       stats.siteStats.close();
-      await Promise.all(
-        [...live].map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              if (w.isDead()) return resolve();
-              const timer = setTimeout(() => w.process.kill('SIGKILL'), drainMs + 1_000);
-              w.once('exit', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              // not started yet, or its channel already gone (it is exiting): nothing to drain
-              if (!ready.has(w) || !sendTo(w, { type: 'close', drainMs }, () => w.process.kill('SIGKILL'))) w.process.kill('SIGKILL');
-            }),
-        ),
-      );
-      await Promise.all(gone); // killed by a failed start too: gone from cluster.workers when this resolves
+      for (const w of live) {
+        if (w.isDead()) continue;
+        const timer = setTimeout(() => w.process.kill('SIGKILL'), drainMs + 1_000);
+        void gone.get(w)?.then(() => clearTimeout(timer));
+        // not started yet, or its channel already gone (it is exiting): nothing to drain
+        if (!ready.has(w) || !sendTo(w, { type: 'close', drainMs }, () => w.process.kill('SIGKILL'))) w.process.kill('SIGKILL');
+      }
+      await Promise.all(gone.values()); // those a failed start killed too: out of cluster.workers when this resolves
     },
   };
 }
@@ -287,7 +279,7 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv, n
   }
   const semiSpace = /--max[-_]semi[-_]space[-_]size/;
   if (!out.some((a) => semiSpace.test(a)) && !semiSpace.test(nodeOptions)) out.unshift(`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`);
-  if (!out.some((a) => /^--expose[-_]gc$/.test(a))) out.unshift('--expose-gc'); // heap-settle.ts: one collection after a burst of table changes
+  if (!out.some((a) => /^--expose[-_]gc$/.test(a))) out.unshift('--expose-gc'); // heap-settle.ts: one collection after a burst of table changes or requests
   return out.some((a) => a.includes('tsx')) ? out : [...loaderArgs(WORKER), ...out];
 }
 

@@ -1,40 +1,69 @@
-// The heap settler collects once, QUIET_MS after the last of a burst of table changes; a
-// change in the meantime puts it off, a close cancels it, and without an exposed collector
-// it does nothing. Node's mocked timers stand in for the quiet period.
+// The heap settler collects once, QUIET_MS after the last of a burst of touches, and only
+// when the heap has grown by the threshold since it last settled; a touch in the meantime
+// puts it off, sparse touches without growth cost nothing, and a stopped settler collects
+// nothing. Node's mocked timers and a
+// hand-moved clock and heap size stand in for time and V8.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { exposedGc, heapSettler, QUIET_MS } from './heap-settle.ts';
 
-test('one collection after the burst, not one per change', (t) => {
+const MB = 1024 * 1024;
+
+function rig(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  let collections = 0;
-  const settle = heapSettler(() => collections++);
+  const r = { clock: 0, heap: 20 * MB, collections: 0 };
+  const settle = heapSettler({
+    gc: () => {
+      r.collections++;
+      r.heap = 20 * MB; // what the collection gives back
+    },
+    heapSize: () => r.heap,
+    now: () => r.clock,
+    growthBytes: 4 * MB,
+  });
+  const tick = (ms: number) => {
+    r.clock += ms;
+    t.mock.timers.tick(ms);
+  };
+  return { r, settle, tick };
+}
+
+test('one collection after a burst that grew the heap, not one per touch', (t) => {
+  const { r, settle, tick } = rig(t);
   for (let i = 0; i < 1_000; i++) {
     settle.touch();
-    t.mock.timers.tick(QUIET_MS - 1);
+    r.heap += 100_000; // the burst allocates
+    tick(QUIET_MS - 1);
   }
-  assert.equal(collections, 0, 'still changing: nothing collected');
-  t.mock.timers.tick(1);
-  assert.equal(collections, 1);
-  t.mock.timers.tick(QUIET_MS * 10);
-  assert.equal(collections, 1, 'once per burst');
+  assert.equal(r.collections, 0, 'still busy: nothing collected');
+  tick(1);
+  assert.equal(r.collections, 1);
+  tick(QUIET_MS * 10);
+  assert.equal(r.collections, 1, 'once per burst');
   settle.touch();
-  t.mock.timers.tick(QUIET_MS);
-  assert.equal(collections, 2, 'the next burst gets its own');
+  r.heap += 5 * MB;
+  tick(QUIET_MS);
+  assert.equal(r.collections, 2, 'the next burst gets its own');
 });
 
-test('a closing worker cancels the pending collection; without an exposed collector nothing is scheduled', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  let collections = 0;
-  const settle = heapSettler(() => collections++);
+test('sparse touches that grow nothing cost no collection', (t) => {
+  const { r, settle, tick } = rig(t);
+  for (let i = 0; i < 20; i++) {
+    settle.touch();
+    r.heap += 10_000;
+    tick(QUIET_MS * 2);
+  }
+  assert.equal(r.collections, 0);
+});
+
+test('a stopped (closing) settler collects nothing, even when touched again', (t) => {
+  const { r, settle, tick } = rig(t);
   settle.touch();
+  r.heap += 10 * MB;
   settle.stop();
-  t.mock.timers.tick(QUIET_MS);
-  assert.equal(collections, 0);
-  const none = heapSettler(undefined);
-  none.touch();
-  t.mock.timers.tick(QUIET_MS);
-  assert.equal(collections, 0);
+  settle.touch(); // a load tick during the drain
+  tick(QUIET_MS * 2);
+  assert.equal(r.collections, 0);
 });
 
 test('exposedGc finds the collector only where node exposes it', () => {
