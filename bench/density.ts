@@ -148,12 +148,13 @@ async function staticSites(api: FarmApi, farm: FarmProcess): Promise<void> {
     for (const s of lastTree) console.log(`  ${s.pid} ${s.command.slice(0, 120)}`);
     // the control plane's RSS every 30 s: V8 gives a burst's pages back in its own time, and
     // the console's per-site charts keep 5 minutes of samples
-    const end = Date.now() + HOLD_S * 1000;
-    for (let at = 30; Date.now() < end; at += 30) {
+    const start = Date.now();
+    const end = start + HOLD_S * 1000;
+    while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, end - Date.now()))));
       const by = totals(await sampleTree(farm.child.pid!));
       const mib = (kib: number) => (kib / MIB).toFixed(0);
-      console.log(`  hold ${at} s: control plane RSS main ${mib(by.main.rssKiB)} + router workers ${mib(by['router workers'].rssKiB)} = ${mib(by.main.rssKiB + by['router workers'].rssKiB)} MiB (PSS ${mib(by.main.pssKiB + by['router workers'].pssKiB)})`);
+      console.log(`  hold ${Math.round((Date.now() - start) / 1000)} s: control plane RSS main ${mib(by.main.rssKiB)} + router workers ${mib(by['router workers'].rssKiB)} = ${mib(by.main.rssKiB + by['router workers'].rssKiB)} MiB (PSS ${mib(by.main.pssKiB + by['router workers'].pssKiB)})`);
     }
   }
 }

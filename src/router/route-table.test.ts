@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Route } from '../model/index.ts';
 import fc from 'fast-check';
-import { buildRouteTable, createRouteTable, normalizeHost, type DomainConflict } from './route-table.ts';
+import { buildRouteTable, createRouteTable, normalizeHost, type DomainConflict, type InvalidDomain } from './route-table.ts';
 
 function route(site: string, domains: string[]): Route {
   return { site, domains, endpoints: [], updatedAt: '2024-01-01T00:00:00Z' };
@@ -102,7 +102,14 @@ test('updateRoutes sequences match buildRouteTable of the resulting set', () => 
         assert.equal(live.size, fresh.size);
         for (const host of HOSTS) assert.equal(live.lookup(host), fresh.lookup(host), `host ${host}`); // the very route object
         assert.deepEqual(sortConflicts(live.conflicts), sortConflicts(fresh.conflicts));
-        assert.deepEqual(live.invalid.map((i) => `${i.site}|${i.domain}`).sort(), fresh.invalid.map((i) => `${i.site}|${i.domain}`).sort());
+        const invalid = (list: readonly InvalidDomain[]) => list.map((i) => `${i.site}|${i.domain}`).sort();
+        assert.deepEqual(invalid(live.invalid), invalid(fresh.invalid));
+        for (const site of current.keys()) {
+          // what an update logs for one site: its conflicts either way, and its invalid domains
+          const p = live.problemsOf(new Set([site]));
+          assert.deepEqual(sortConflicts(p.conflicts), sortConflicts(fresh.conflicts.filter((c) => c.kept === site || c.dropped === site)), `problems of ${site}`);
+          assert.deepEqual(invalid(p.invalid), invalid(fresh.invalid.filter((i) => i.site === site)));
+        }
       }
     }),
     { numRuns: 500 },

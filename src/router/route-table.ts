@@ -138,9 +138,10 @@ export function createRouteTable(): LiveRouteTable {
   const sites = new Map<string, Route>();
   const invalidOf = new Map<string, InvalidDomain[]>(); // only the sites that have any
 
+  const claimsOf = (isWildcard: boolean) => (isWildcard ? wildcardClaims : exactClaims);
   const settle = (name: string, isWildcard: boolean): void => {
     const map = isWildcard ? wildcard : exact;
-    const c = (isWildcard ? wildcardClaims : exactClaims).get(name);
+    const c = claimsOf(isWildcard).get(name);
     if (c === undefined) map.delete(name);
     else map.set(name, sites.get(typeof c === 'string' ? c : firstOf(c))!);
   };
@@ -152,7 +153,7 @@ export function createRouteTable(): LiveRouteTable {
     for (const domain of had.domains) {
       const parsed = parseDomain(domain);
       if (!parsed) continue;
-      const claims = parsed.wildcard ? wildcardClaims : exactClaims;
+      const claims = claimsOf(parsed.wildcard);
       const c = claims.get(parsed.name);
       if (c === undefined || (typeof c === 'string' ? c !== site : !c.includes(site))) continue; // named twice: gone already
       if (typeof c === 'string') claims.delete(parsed.name);
@@ -174,7 +175,7 @@ export function createRouteTable(): LiveRouteTable {
         else invalidOf.set(route.site, [{ site: route.site, domain }]);
         continue;
       }
-      const claims = parsed.wildcard ? wildcardClaims : exactClaims;
+      const claims = claimsOf(parsed.wildcard);
       const c = claims.get(parsed.name);
       if (c === undefined) claims.set(parsed.name, route.site);
       else if (typeof c === 'string') {
@@ -227,7 +228,7 @@ export function createRouteTable(): LiveRouteTable {
         for (const domain of route.domains) {
           const parsed = parseDomain(domain);
           if (!parsed) continue;
-          const c = (parsed.wildcard ? wildcardClaims : exactClaims).get(parsed.name);
+          const c = claimsOf(parsed.wildcard).get(parsed.name);
           const key = (parsed.wildcard ? '*.' : '') + parsed.name;
           if (c === undefined || typeof c === 'string' || seen.has(key)) continue;
           seen.add(key);

@@ -14,7 +14,7 @@ import { stampLine } from '../lib/stamped-line.ts';
 import type { Logger } from '../lib/log.ts';
 
 export const SITE_LOG_MAX_BYTES = 5 * 1024 * 1024;
-/** A site's file closes after this long without a line (checked every IDLE_MS). */
+/** The sweep's period: a site's file with no line over a whole period closes, so 1–2 × IDLE_MS after its last line. */
 export const IDLE_MS = 60_000;
 
 export class SiteAccessFiles {
