@@ -106,10 +106,10 @@ describe('the shipped package runs on plain node', () => {
       assert.match(compiled, /from '\.\.\/vendor\/typebox-compile\.js'/);
     });
 
-    it('runs its router workers from dist/router/cluster/cluster-worker.bundle.js, their young generation capped', async () => {
+    it('runs its router workers from dist/router/cluster/cluster-worker.bundle.js, their young generation capped, their collector exposed', async () => {
       const workers = (await processes()).filter((p) => p.ppid === farm.child.pid && p.env.includes('CORRAL_ROUTER_WORKER=1'));
       assert.equal(workers.length, 2);
-      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
+      for (const w of workers) assert.deepEqual(w.argv, [process.execPath, '--expose-gc', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
     });
   });
 });
