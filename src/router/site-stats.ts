@@ -61,16 +61,14 @@ export interface SiteSeries {
 export function createSiteSeries(now: () => number = Date.now): SiteSeries {
   // per site, its buckets in order of second, none older than the window: a site with one
   // request holds one bucket (not a slot per second of the window), a site idle for the
-  // window holds none (swept at most once per window, by the next sample or, on a farm
-  // with none, by the timer: 10,000 sites requested once were ≈ 5 MB kept for good)
+  // window holds none (swept once per window by the timer, samples or not: 10,000 sites
+  // requested once were ≈ 5 MB kept for good when only a later sample swept)
   const sites = new Map<string, Bucket[]>();
-  let sweepAfter = 0;
-  const sweep = (nowSecond: number) => {
-    if (nowSecond < sweepAfter) return;
-    sweepAfter = nowSecond + WINDOW_SECONDS;
-    for (const [site, list] of sites) if ((list.at(-1)?.second ?? -Infinity) <= nowSecond - WINDOW_SECONDS) sites.delete(site);
+  const sweep = () => {
+    const oldest = Math.floor(now() / 1000) - WINDOW_SECONDS;
+    for (const [site, list] of sites) if ((list.at(-1)?.second ?? -Infinity) <= oldest) sites.delete(site);
   };
-  const sweeper = setInterval(() => sweep(Math.floor(now() / 1000)), WINDOW_SECONDS * 1000).unref();
+  const sweeper = setInterval(sweep, WINDOW_SECONDS * 1000).unref();
   const bucketFor = (site: string, second: number): Bucket => {
     let list = sites.get(site);
     if (!list) sites.set(site, (list = []));
@@ -83,7 +81,6 @@ export function createSiteSeries(now: () => number = Date.now): SiteSeries {
     let drop = 0;
     while (drop < list.length && list[drop]!.second <= oldest) drop++;
     if (drop > 0) list.splice(0, drop);
-    sweep(Math.floor(now() / 1000));
     return b;
   };
   const sample = (b: Bucket, ms: number) => {
