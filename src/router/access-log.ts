@@ -5,7 +5,7 @@
 // series (request-series.ts) when RouterOptions.metrics is on.
 //   site (absent: no site has the Host), method, host, path, status (0: cut off before
 //   its head), bytes (sent to the client on this request, headers included; on HTTP/2 the
-//   body's bytes, node-front.ts), upstream
+//   body's bytes, client-exchange.ts replyBytes), upstream
 //   (the endpoint of the last try), upstreamMs (last try's dispatch → end of response),
 //   totalMs (request forwarded, or answered by the router, → end), retries,
 //   budgetExhausted (a retry was refused by the site's retry budget), complete;
@@ -38,7 +38,7 @@ export class AccessRecord {
   heldMs: number | undefined;
 
   constructor(res: ClientReply) {
-    this.#socket = replyBytes(res); // res lets go of its socket at 'close'
+    this.#socket = replyBytes(res); // kept: res lets go of its socket at 'close'
     this.#bytesBefore = this.#socket?.bytesWritten ?? 0;
   }
 

@@ -36,15 +36,24 @@ export interface ClientReply {
 }
 
 /**
- * Replies whose socket cannot count their bytes (node:http2's compat replies: their socket
- * is the session's, shared by every stream): the front counts the body bytes written to
- * each (node-front.ts) and the access record reads the count here (replyBytes).
+ * What counts the bytes of this reply for its access record, taken before anything is
+ * written: node:http's and the raw front's socket (its bytesWritten), or on HTTP/2, whose
+ * compat reply has no count of its own (its socket is the session's, shared by every stream,
+ * and gone at 'close'), a count of the body bytes written to the stream; the headers are
+ * compressed per connection and not counted. Only `write` is wrapped: the compat reply's
+ * `end(chunk)` writes its chunk through `this.write`.
  */
-export const countedReplies = new WeakMap<ClientReply, { bytesWritten: number }>();
-
-/** What the access record reads a reply's bytes from: the front's count, else its socket. */
 export function replyBytes(res: ClientReply): { readonly bytesWritten: number } | null {
-  return countedReplies.get(res) ?? res.socket;
+  if (res.req.httpVersionMajor !== 2) return res.socket;
+  const sent = { bytesWritten: 0 };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  res.write = ((...args: unknown[]) => {
+    const [chunk, encoding] = args;
+    if (typeof chunk === 'string') sent.bytesWritten += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    else if (chunk instanceof Uint8Array) sent.bytesWritten += chunk.byteLength;
+    return write(...args);
+  }) as ClientReply['write'];
+  return sent;
 }
 
 /**

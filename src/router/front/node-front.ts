@@ -10,7 +10,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
-import { countedReplies, type ClientReply } from './client-exchange.ts';
+import type { ClientReply } from './client-exchange.ts';
 import type { Front, FrontRequest, RequestChain } from './front.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
@@ -21,7 +21,7 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
       // served there, as the raw front does. HTTP/2's own requests come with their stream.
       if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return refuseVersion(res);
       own?.begin(req as IncomingMessage, res as unknown as ServerResponse);
-    } else countBodyBytes(res);
+    }
     chain.request(req, res);
   };
   server.on('request', onRequest as (...args: unknown[]) => void);
@@ -62,25 +62,6 @@ class Http1Connections {
     this.#inFlight.set(socket, n);
     if (n === 0 && this.#closing) socket.end();
   }
-}
-
-/**
- * HTTP/2: node's compat reply has no byte count of its own (its socket is the session's,
- * shared by every stream, and gone at 'close'), so the access record's `bytes` would read 0.
- * The body bytes the chain writes to this stream are counted in countedReplies (its headers
- * are compressed per connection: not counted). Only `write` is wrapped: the compat reply's
- * `end(chunk)` writes its chunk through `this.write`.
- */
-function countBodyBytes(res: ClientReply): void {
-  const sent = { bytesWritten: 0 };
-  countedReplies.set(res, sent);
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  res.write = ((...args: unknown[]) => {
-    const [chunk, encoding] = args;
-    if (typeof chunk === 'string') sent.bytesWritten += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-    else if (chunk instanceof Uint8Array) sent.bytesWritten += chunk.byteLength;
-    return write(...args);
-  }) as ClientReply['write'];
 }
 
 function refuseVersion(res: ClientReply): void {
