@@ -33,6 +33,7 @@ export interface HeapSettleOptions {
 
 export function heapSettler(opts: HeapSettleOptions): HeapSettler {
   const { gc } = opts;
+  if (!gc) return { touch() {}, stop() {} };
   const heapSize = opts.heapSize ?? (() => getHeapStatistics().total_heap_size);
   const now = opts.now ?? Date.now;
   const quietMs = opts.quietMs ?? QUIET_MS;
@@ -48,7 +49,6 @@ export function heapSettler(opts: HeapSettleOptions): HeapSettler {
   };
   const fire = () => {
     timer = undefined;
-    if (stopped || !gc) return;
     const wait = last + quietMs - now();
     if (wait > 0) return arm(wait); // touched since: the burst goes on
     if (heapSize() - settled < growthBytes) return;
@@ -57,7 +57,7 @@ export function heapSettler(opts: HeapSettleOptions): HeapSettler {
   };
   return {
     touch() {
-      if (!gc || stopped) return;
+      if (stopped) return;
       last = now();
       if (!timer) arm(quietMs);
     },
