@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createAddressPool, findFreePort } from './address-pool.ts';
+import { createAddressPool } from './address-pool.ts';
+import { freePort } from '../lib/free-ports.ts';
 
 test('hands out distinct 127.77.x.y addresses and skips those in use', () => {
   const pool = createAddressPool();
@@ -30,6 +31,6 @@ test('wraps around and throws when exhausted', () => {
 });
 
 test('finds a free port on a loopback address', async () => {
-  const port = await findFreePort('127.77.0.1');
+  const port = await freePort('127.77.0.1');
   assert.ok(port > 0 && port < 65536);
 });

@@ -2,7 +2,6 @@
 // running VS, handed out from a counter that skips addresses in use, plus a free port
 // found by binding port 0 on the address.
 
-import net from 'node:net';
 import { AddressesExhaustedError } from './errors.ts';
 
 export interface AddressPool {
@@ -38,17 +37,4 @@ export function createAddressPool(start = 0): AddressPool {
       inUse.delete(address);
     },
   };
-}
-
-/** A port that was free on address a moment ago (bind port 0, read it, close). */
-export function findFreePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: address, port: 0, exclusive: true }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

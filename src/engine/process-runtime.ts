@@ -6,7 +6,8 @@ import { launchClaimed } from './claim.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { logger, type Logger } from '../lib/log.ts';
-import { createAddressPool, findFreePort, type AddressPool } from './address-pool.ts';
+import { createAddressPool, type AddressPool } from './address-pool.ts';
+import { freePort } from '../lib/free-ports.ts';
 import { RuntimeClosedError } from './errors.ts';
 import { createLogFile } from './log-file.ts';
 import { createLineStamper } from './line-stamper.ts';
@@ -182,12 +183,12 @@ let warnedNoLoopback = false;
 /** A free port on the pooled address; where 127.77.0.0/16 is not routed to loopback (macOS), on 127.0.0.1. */
 async function endpoint(pooled: string, log: Logger): Promise<[string, number]> {
   try {
-    return [pooled, await findFreePort(pooled)];
+    return [pooled, await freePort(pooled)];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') throw err;
     if (!warnedNoLoopback) log.warn({ event: 'engine.loopback_unavailable', address: pooled, using: '127.0.0.1' }, 'no loopback address pool: virtual servers use 127.0.0.1');
     warnedNoLoopback = true;
-    return ['127.0.0.1', await findFreePort('127.0.0.1')];
+    return ['127.0.0.1', await freePort('127.0.0.1')];
   }
 }
 

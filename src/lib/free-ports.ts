@@ -1,5 +1,5 @@
 // Distinct free TCP ports: each bound once on port 0, then released for a process to take
-// (etcd, PostgreSQL, pebble, a benchmark's router). Another process may take one between
+// (etcd, PostgreSQL, pebble, a benchmark's router, a process-runtime VS). Another process may take one between
 // the release and its use; the callers that start servers on them say so if it happens.
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
@@ -14,8 +14,8 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
   return ports;
 }
 
-/** One free port on loopback. */
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
+/** One port that was free on host a moment ago. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [port] = await freePorts(1, host);
   return port!;
 }
