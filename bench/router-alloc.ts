@@ -8,18 +8,19 @@
 // with the machine's load, which makes it the one to compare steps by on a busy machine
 // (bench/router-profile.ts gives the CPU side).
 //
-//   node --import tsx bench/router-alloc.ts     (env SECONDS=3 CONNS=64 TOP=30)
+//   node --max-semi-space-size=1 --import tsx bench/router-alloc.ts     (env SECONDS=3 CONNS=64 TOP=30)
+// (the young generation capped as a router worker's is, cluster.ts WORKER_SEMI_SPACE_MB: a
+// flag V8 takes only at start)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { waitFor } from '../src/lib/wait.ts';
-import { freePort } from '../src/lib/free-ports.ts';
+import { freePorts } from '../src/lib/free-ports.ts';
 
 process.env.CORRAL_LOG_LEVEL ??= 'warn';
 setFlagsFromString('--no-turbo-inlining');
-setFlagsFromString('--max-semi-space-size=1'); // as a router worker runs (cluster.ts WORKER_SEMI_SPACE_MB)
 const { buildRouter } = await import('../src/router/index.ts');
 
 const SECONDS = Number(process.env.SECONDS ?? 3);
@@ -31,7 +32,7 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-const backends = [await freePort(), await freePort()];
+const backends = await freePorts(2);
 for (const b of backends) children.push(spawn('node', [join(root, 'bench/router-backend.mjs'), String(b)], { stdio: 'ignore' }));
 const router = buildRouter();
 router.setRoutes([

@@ -33,7 +33,7 @@ import { SourceMap } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../src/lib/wait.ts';
-import { freePort } from '../src/lib/free-ports.ts';
+import { freePorts } from '../src/lib/free-ports.ts';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNS = Number(process.env.CONNS ?? 64);
@@ -53,7 +53,7 @@ process.on('exit', () => {
   if (process.env.PROFILE_DIR === undefined) rmSync(work, { recursive: true, force: true });
 });
 
-const [b1, b2, port] = [await freePort(), await freePort(), await freePort()];
+const [b1, b2, port] = await freePorts(3);
 for (const b of [b1, b2]) start('node', [join(root, 'bench/router-backend.mjs'), String(b)]);
 const primary = start('node', ['--trace-gc', '--cpu-prof', `--cpu-prof-dir=${work}`, `--cpu-prof-interval=${INTERVAL_US}`, ...(perf ? ['--perf-basic-prof'] : []), ...(process.env.NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(dist ? [] : ['--import', 'tsx']), join(routerRoot, 'bench/router-server.mjs'), String(port), '1', String(b1), String(b2)], {
   CORRAL_ROUTER_SOURCE: dist ? '0' : '1',

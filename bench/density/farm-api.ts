@@ -1,5 +1,5 @@
 // The density bench's client side: the farm's REST API through fetch (one keep-alive pool),
-// bounded concurrency, plain GETs through the router by Host header, and the counters of
+// bounded concurrency, a keep-alive pool for GETs through the router, and the counters of
 // the farm's /metrics that show where the control plane spends its time.
 import { Agent } from 'node:http';
 
@@ -49,10 +49,8 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-
 /** A keep-alive pool for checking many sites through the router. */
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 64 });
-
 
 /** The figures of /metrics the bench follows (counters: take differences). */
 export interface ControlPlaneCounters {
