@@ -12,6 +12,7 @@ import { CORRAL_BIN, ok, removeDir, REPO, startFarmProcess, type FarmProcess } f
 import { Agent, request } from 'undici';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { rawRequest } from '../src/router/testing.ts';
 
 const HOST = 'shop.acme.test';
 
@@ -66,12 +67,7 @@ describe('logs of a farm and of a site', () => {
 
   it("shows the router's own answers too: a refused request, with the code it was answered with", async () => {
     const { hostname, port } = new URL(farm.routerUrl);
-    const socket = connect(Number(port), hostname);
-    after(() => socket.destroy());
-    let reply = '';
-    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
-    socket.write(`GET /refused HTTP/1.1\r\nHost: ${HOST}\r\nHost: ${HOST}\r\n\r\n`); // two Host headers: 400
-    await waitFor(() => reply.includes('\r\n\r\n'), { what: 'the answer' });
+    const reply = await rawRequest({ connect: () => connect(Number(port), hostname) }, `GET /refused HTTP/1.1\r\nHost: ${HOST}\r\nHost: ${HOST}\r\n\r\n`); // two Host headers: 400
     assert.match(reply, /^HTTP\/1.1 400 /);
     const refused = /^router \| GET shop\.acme\.test\/refused 400 \d+B [\d.]+ms -> router ROUTER_BAD_REQUEST$/;
     await waitFor(async () => lines((await ok(farm.cli(['logs', 'shop', '--source', 'router', '-n', '5']))).stdout).some((l) => refused.test(l)), { timeoutMs: 10_000, what: 'the 400 line' });

@@ -137,7 +137,7 @@ export function listen(server: Server): Promise<number> {
 
 
 /** One request as raw bytes; the reply's text (head and what came with it) once the router answers it. */
-export async function rawRequest(r: TestRouter, bytes: string): Promise<string> {
+export async function rawRequest(r: Pick<TestRouter, 'connect'>, bytes: string): Promise<string> {
   const socket = r.connect();
   let text = '';
   socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
