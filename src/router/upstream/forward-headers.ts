@@ -46,8 +46,11 @@ export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies
 export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
   const socket = req.socket;
   let conn = connections.get(socket);
-  if (conn === undefined) connections.set(socket, (conn = { peer: unmappedIp(socket.remoteAddress ?? ''), host: undefined, own: undefined }));
-  const trusted = trust.has(conn.peer);
+  if (conn === undefined) {
+    const peer = unmappedIp(socket.remoteAddress ?? '');
+    connections.set(socket, (conn = { peer, trusted: trust.has(peer), host: undefined, own: undefined }));
+  }
+  const trusted = conn.trusted;
   const kept = clientHeaders(req, trusted, false);
   let head = `${req.method!} ${req.url!} HTTP/1.1\r\n${headLines(kept)}`;
   if (trusted) head += headLines(ownHeaders(req, conn.peer, true, trust, []));
@@ -61,8 +64,8 @@ export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): 
   return `${head}via: ${via(req.headers)}\r\n\r\n`;
 }
 
-/** Per client connection (raw path): its peer's address, and its last Host's own forwarding headers. */
-const connections = new WeakMap<object, { peer: string; host: string | undefined; own: string | undefined }>();
+/** Per client connection (raw path): its peer's address, whether it is a trusted proxy (a router's list is fixed), and its last Host's own forwarding headers. */
+const connections = new WeakMap<object, { peer: string; trusted: boolean; host: string | undefined; own: string | undefined }>();
 
 /** The client's headers that go upstream (hop-by-hop, forwarding and smuggling-prone ones dropped), flat. */
 function clientHeaders(req: ClientRequest, trusted: boolean, upgrade: boolean): string[] {
