@@ -45,11 +45,14 @@ export class RequestEnds implements FinishSource {
   readonly load: SiteLoad;
   readonly access: AccessSinks;
   readonly #accessOn: boolean;
+  readonly #answersOn: boolean;
 
   constructor(load: SiteLoad, access: AccessSinks) {
     this.load = load;
     this.access = access;
     this.#accessOn = access.accessLog !== null || access.metrics || access.siteFiles !== undefined;
+    // the series count forwarded requests only: a request the router answers is recorded for the lines
+    this.#answersOn = access.accessLog !== null || access.siteFiles !== undefined;
   }
 
   onFinished(listener: FinishListener): () => void {
@@ -86,6 +89,11 @@ export class RequestEnds implements FinishSource {
 
   get accessOn(): boolean {
     return this.#accessOn;
+  }
+
+  /** A sink that writes the router's own answers (a line) is on. */
+  get answersOn(): boolean {
+    return this.#answersOn;
   }
 }
 
@@ -133,7 +141,7 @@ export class RequestEnd {
 
   /** The router answers it itself (before writing the answer): the code it answers with (errors.ts, or ROUTER_ANSWER_CODES). */
   answered(code: AnswerCode): void {
-    if (!this.#ends.accessOn) return;
+    if (!this.#ends.answersOn) return;
     this.#record().code = code;
   }
 
@@ -154,7 +162,7 @@ export class RequestEnd {
     const ends = this.#ends;
     const site = this.site;
     // a request no part answered (its client left while held) still gets its record
-    const access = ends.accessOn ? this.#record() : undefined;
+    const access = this.#access !== undefined || ends.answersOn ? this.#record() : undefined;
     if (access) {
       const { accessLog, metrics, siteFiles } = ends.access;
       if (accessLog) access.write(accessLog, site, this.#req, res, complete);
