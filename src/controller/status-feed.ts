@@ -99,7 +99,9 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
     const fresh = farmChanged;
     farmChanged = false;
     if (fresh || !l.merged) l.refresh();
-    const usage = vsUsage && readOnce(vsUsage); // a VS in several scopes' views is read once a build
+    // a VS in several scopes' views is read once a build; a build the tick asked for shows the figures it read
+    const usage = vsUsage && (tickReadings ?? readOnce(vsUsage));
+    tickReadings = undefined;
     for (const g of groups.values()) {
       if (fresh || !g.parts) g.parts = l.partsFor(g.scope);
       const json = g.parts.json(usage);
@@ -112,13 +114,16 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
   // the usage figures: a build only when one moved. No view yet (the store failed) or a
   // mirror whose watch broke: the farm is read again.
   let usageMark = '';
+  let tickReadings: Usage | undefined;
   const tick = setInterval(() => {
     if (groups.size === 0 || building) return;
     if (!live?.merged || live.mirror.revision() === 0) return changed();
     if (!vsUsage) return;
-    const mark = usageFigures(live.merged, vsUsage);
+    const readings = readOnce(vsUsage);
+    const mark = usageFigures(live.merged, readings);
     if (mark === usageMark) return;
     usageMark = mark;
+    tickReadings = readings;
     schedule();
   }, opts.tickMs ?? TICK_MS);
   tick.unref();
