@@ -17,5 +17,12 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // lib/text-order.ts: byText orders the same on every host and loads no ICU collator
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.property.name='localeCompare']", message: 'Sort by byText (src/lib/text-order.ts): localeCompare loads an ICU collator and depends on the locale.' }],
+    },
+  },
   ...partRules,
 );

@@ -11,6 +11,7 @@ import type { BlobStore } from './blob-store.ts';
 import type { DatabaseOptions } from './options.ts';
 import { ConcurrentUpdateError, DatabaseInUseError, DatabaseNameUnavailableError, DatabaseOperationError, NotFoundError } from './errors.ts';
 import { listRecords, readRecord, type Stored } from './records.ts';
+import { byText } from '../lib/text-order.ts';
 
 export interface DatabaseDeps extends DatabaseOptions {
   store: Store;
@@ -142,7 +143,7 @@ export async function backupDatabase(deps: DatabaseDeps, db: DatabaseRecord, kin
 }
 
 export async function listBackups(store: Store, db: string): Promise<DatabaseBackup[]> {
-  return (await listRecords<DatabaseBackup>(store, keys.backupsOf(db))).sort((a, b) => a.id.localeCompare(b.id));
+  return (await listRecords<DatabaseBackup>(store, keys.backupsOf(db))).sort((a, b) => byText(a.id, b.id));
 }
 
 /**

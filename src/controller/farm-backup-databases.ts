@@ -23,6 +23,7 @@ import type { DatabaseSecrets } from './database-secrets.ts';
 import { BackupInvalidError, DatabaseOperationError } from './errors.ts';
 import type { BackupRecord, RestoreContext } from './farm-backup-format.ts';
 import type { DatabaseService } from './options.ts';
+import { byText } from '../lib/text-order.ts';
 
 export const DATABASE_DUMPS_PATH = 'databases/dumps.json';
 export const DATABASE_PART_KIND = 'database';
@@ -122,7 +123,7 @@ async function readDumps(ctx: RestoreContext): Promise<Map<string, DatabaseDump>
 
 function newestBackup(records: readonly BackupRecord[], database: string): DatabaseBackup | undefined {
   const mine = records.filter((r) => r.key.startsWith(keys.backupsOf(database))).map((r) => JSON.parse(r.value) as DatabaseBackup);
-  return mine.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).at(-1);
+  return mine.sort((a, b) => byText(a.createdAt, b.createdAt)).at(-1);
 }
 
 function openPassword(secrets: DatabaseSecrets, db: DatabaseRecord, sealed: string): string {

@@ -5,6 +5,7 @@ import { keys, type Assignment, type EngineRecord, type FarmStatus, type Route, 
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
+import { byText } from '../lib/text-order.ts';
 
 export type { VirtualServerView };
 
@@ -105,7 +106,7 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
     const observed = { state, address, port, pid, restarts, lastExit, updatedAt, ...(runtime ? { runtime } : {}), ...(limits ? { limits } : {}), ...(usage ? { usage } : {}), ...(sites ? { sites } : {}) };
     byVs.set(vs, { ...(byVs.get(vs) ?? { vs, engine, site, ...(siteId !== undefined ? { siteId } : {}), release, assigned: false }), ...observed });
   }
-  return [...byVs.values()].sort((a, b) => a.site.localeCompare(b.site) || a.vs.localeCompare(b.vs));
+  return [...byVs.values()].sort((a, b) => byText(a.site, b.site) || byText(a.vs, b.vs));
 }
 
 /** Marks the ready VSs of a site that its route, serving only the site's release, left out (see `draining`). */

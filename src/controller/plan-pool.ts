@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
 import type { Assignment, Endpoint, PoolSite, Release, Site, VsStatus } from '../model/index.ts';
 import { MAX_POOL_SITES } from '../model/schemas.ts';
 import { placeReplicas } from './scheduler.ts';
+import { byText } from '../lib/text-order.ts';
 
 export interface PoolState {
   /** The pool's assignment as stored (or as created in this pass). */
@@ -67,7 +68,7 @@ export function poolSiteId(customer: string): string {
  */
 export function poolBook(pools: Assignment[]): PoolBook {
   const book: PoolBook = { pools: new Map(), extras: [] };
-  const sorted = [...pools].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.vs.localeCompare(b.vs));
+  const sorted = [...pools].sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.vs, b.vs));
   for (const a of sorted) {
     const key = poolKey(a.customer, a.engine);
     if (book.pools.has(key)) book.extras.push(a);
@@ -98,7 +99,7 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
   if (release) {
     const entry: PoolSite = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), release: release.id, sha256: release.sha256, domains: [...site.domains].sort() };
     // keep: on engines not draining, serving ones first, then by engine id
-    const candidates = hosting.filter((p) => !draining.has(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || a.base.engine.localeCompare(b.base.engine));
+    const candidates = hosting.filter((p) => !draining.has(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || byText(a.base.engine, b.base.engine));
     const keep = candidates.slice(0, site.replicas);
     const missing = site.replicas - keep.length;
     if (missing > 0) {
@@ -127,7 +128,7 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
   const enough = release !== undefined && wantedServing.length >= site.replicas;
   // leaving ones serve on while the wanted ones are not enough
   const leavingServing = enough || !release ? [] : hosting.filter((p) => !p.wanted.has(site.name)).map(servingOf).filter((x) => x !== undefined);
-  return { serving: [...wantedServing, ...leavingServing].sort((x, y) => x.endpoint.vs.localeCompare(y.endpoint.vs)), enough };
+  return { serving: [...wantedServing, ...leavingServing].sort((x, y) => byText(x.endpoint.vs, y.endpoint.vs)), enough };
 }
 
 /** The pools showing a site that is not pooled (any more): its route's fallback while its own VSs start. */
@@ -171,7 +172,7 @@ export function finishPools(f: PoolFinish): { put: Assignment[]; remove: Assignm
         f.leavingSince.delete(key);
       }
     }
-    const sites = [...p.entries.values()].sort((a, b) => a.site.localeCompare(b.site));
+    const sites = [...p.entries.values()].sort((a, b) => byText(a.site, b.site));
     if (sites.length === 0 && !p.created) {
       const key = `${p.base.vs}/`;
       live.add(key);

@@ -38,6 +38,7 @@ import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentD
 import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
+import { byText } from '../lib/text-order.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -253,7 +254,7 @@ function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opt
   const route: Route = {
     site: site.name,
     domains: [...site.domains].sort(),
-    endpoints: [...endpoints].sort((x, y) => x.vs.localeCompare(y.vs)),
+    endpoints: [...endpoints].sort((x, y) => byText(x.vs, y.vs)),
     updatedAt: new Date(opts.now).toISOString(),
   };
   if (site.balance) route.balance = routeBalance(site.balance, serving);
@@ -317,7 +318,7 @@ function startSpreadMove(site: Site, release: Release, current: Assignment[], sn
 /** The servers beyond `replicas`: not-ready ones first, then from the engine with most of them, newest first. */
 function pickSurplus(servers: Assignment[], replicas: number, isReady: (a: Assignment) => boolean): Assignment[] {
   // keep-preference order: ready first, then oldest (the last is given up first)
-  const kept = [...servers].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.createdAt.localeCompare(b.createdAt));
+  const kept = [...servers].sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || byText(a.createdAt, b.createdAt));
   const surplus: Assignment[] = [];
   while (kept.length > replicas) {
     const perEngine = new Map<string, number>();

@@ -7,6 +7,7 @@ import { table } from '../table.ts';
 import { lastExitText, limitsText, memText, poolText, releaseText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
 import type { FarmStatus, VsView } from './status-view.ts';
+import { byText } from '../../lib/text-order.ts';
 
 export function registerStatus(program: Command, ctx: Context): void {
   program
@@ -93,5 +94,5 @@ function stateText(v: VsView): string {
 function summarize(states: string[]): string {
   const counts = new Map<string, number>();
   for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].sort((a, b) => a[0].localeCompare(b[0])).map(([s, n]) => `${n} ${s}`).join(', ');
+  return [...counts].sort((a, b) => byText(a[0], b[0])).map(([s, n]) => `${n} ${s}`).join(', ');
 }

@@ -11,6 +11,7 @@ import { readLeader } from '../leader.ts';
 import { listRecords } from '../records.ts';
 import { DrillFaultBody } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
+import { byText } from '../../lib/text-order.ts';
 
 /** How long a fault's record outlives the fault itself. */
 const RECORD_SLACK_SECONDS = 30;
@@ -19,7 +20,7 @@ export const drillRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { s
   app.get('/v1/routers', async (request) => {
     requireAdmin(principalOf(request));
     const routers = await listRecords<RouterRecord>(store, keys.routers);
-    return { routers: routers.sort((a, b) => a.id.localeCompare(b.id)) };
+    return { routers: routers.sort((a, b) => byText(a.id, b.id)) };
   });
 
   app.post('/v1/drill/faults', { schema: { body: DrillFaultBody } }, async (request, reply) => {
