@@ -1,6 +1,6 @@
 // The farm node's one order: its folder made owner-only, the steps run store → controller →
 // engine → router → last, each seeing the results before it, and the one stack unwound in
-// the reverse. A step that throws unwinds what started, with close() or (asked) destroy(),
+// the reverse, the heap settler (lib/heap-settle.ts) first. A step that throws unwinds what started, with close() or (asked) destroy(),
 // and the error reaches the caller. A real SQLite store; the parts are named steps.
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
@@ -35,7 +35,7 @@ it('starts the steps in order, each with what came before, and stops in the reve
   assert.deepEqual([node.controller, node.engine.after, node.router.after, node.last], ['controller', 'controller', 'engine', 'router last']);
   await node.store.put('/probe', 'x');
   await node.stack.close();
-  assert.deepEqual(stopped(), ['last', 'router', 'engine', 'controller', 'store']);
+  assert.deepEqual(stopped(), ['heap-settle', 'last', 'router', 'engine', 'controller', 'store'], 'the heap settler, started once all is up, stops first');
 });
 
 it('a role runs only its own step: the others are undefined', async (t) => {

@@ -10,11 +10,16 @@
 // part's steps onto the stack. A step that throws unwinds what has started: close() by
 // default, destroy() where the mode asks (a role that joined leaves its leases to expire).
 //
+// Once every part is up, the node's heap is settled after each burst of work
+// (lib/heap-settle.ts: one full collection when the event loop has gone quiet and the heap
+// grew): V8 kept a burst's pages for as long as the farm stayed idle.
+//
 // Light on purpose: it loads no part, so the router role (router-role.ts) stays free of
 // controller, engine and database code.
 
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../lib/log.ts';
+import { processGc, quietHeapSettler } from '../lib/heap-settle.ts';
 import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
 import type { Store } from '../store/index.ts';
 
@@ -57,6 +62,7 @@ export async function startFarmNode<C = undefined, E = undefined, R = undefined,
     const engine = (await s.engine?.({ ...base, controller })) as E;
     const router = (await s.router?.({ ...base, controller, engine })) as R;
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
+    stack.push('heap-settle', quietHeapSettler({ gc: processGc() }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
     await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());

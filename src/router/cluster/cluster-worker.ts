@@ -12,7 +12,7 @@ import { LOAD_MS, REPORT_MS, type ListenAddress, type PrimaryMessage, type Worke
 import { requestFamilies } from '../request-series.ts';
 import { buildRouter, type Router } from '../router.ts';
 import { takeChanges } from '../series.ts';
-import { exposedGc, heapSettler } from './heap-settle.ts';
+import { exposedGc, heapSettler } from '../../lib/heap-settle.ts';
 import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
 let router: Router | undefined;

@@ -1,0 +1,146 @@
+// A process's heap after a burst of work. V8 keeps the pages a burst filled, and its own
+// memory reducer only starts after a major collection that a quiet process never reaches:
+// at 10,000 sites that was 20–40 MB of a router worker's RSS (a deploy is thousands of
+// 'route-diff' messages, then the first requests), and ≈ 18 MB of `corral up`'s (the
+// controller's API calls and passes), for as long as the farm stayed idle. So once the
+// burst is over and the heap has grown by GROWTH_BYTES since it last settled, one full
+// collection compacts it and V8 gives the empty pages back. Sparse work (an uptime check
+// every few seconds, the farm's own ticks) grows nothing and costs no collection.
+//
+// Two ways to know the burst is over:
+//   - heapSettler: the caller says when work happens (a router worker: a table change, a
+//     second with requests), and the collection comes QUIET_MS after the last of them;
+//   - quietHeapSettler: a process of many parts (a farm node) has no one such signal, so it
+//     looks at its event loop every QUIET_MS and collects in the first period that was busy
+//     less than QUIET_UTILIZATION of the time.
+
+import { performance } from 'node:perf_hooks';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/** How long after the last table change or request the worker collects. */
+export const QUIET_MS = 5_000;
+/** How much the heap must have grown since it last settled for a collection to be worth it. */
+export const GROWTH_BYTES = 4 * 1024 * 1024;
+
+export interface HeapSettler {
+  /** A table change, or a second with requests: collect once QUIET_MS pass without another. */
+  touch(): void;
+  /** The worker is closing: nothing is collected from now on. */
+  stop(): void;
+}
+
+export interface HeapSettleOptions {
+  /** V8's collector as `--expose-gc` makes it (exposedGc); without it (a router in a process not started so) the settler does nothing. */
+  gc: (() => void) | undefined;
+  /** The heap's size (default: V8's total_heap_size). */
+  heapSize?: () => number;
+  now?: () => number;
+  quietMs?: number;
+  growthBytes?: number;
+}
+
+export function heapSettler(opts: HeapSettleOptions): HeapSettler {
+  const { gc } = opts;
+  if (!gc) return { touch() {}, stop() {} };
+  const heapSize = opts.heapSize ?? (() => getHeapStatistics().total_heap_size);
+  const now = opts.now ?? Date.now;
+  const quietMs = opts.quietMs ?? QUIET_MS;
+  const growthBytes = opts.growthBytes ?? GROWTH_BYTES;
+  let settled = heapSize();
+  let last = 0;
+  let stopped = false;
+  // one timer at a time, armed by the first touch of a burst (not one per touch)
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(fire, ms);
+    timer.unref();
+  };
+  const fire = () => {
+    timer = undefined;
+    const wait = last + quietMs - now();
+    if (wait > 0) return arm(wait); // touched since: the burst goes on
+    if (heapSize() - settled < growthBytes) return;
+    gc();
+    settled = heapSize();
+  };
+  return {
+    touch() {
+      if (stopped) return;
+      last = now();
+      if (!timer) arm(quietMs);
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** globalThis.gc when node runs with --expose-gc. */
+export function exposedGc(): (() => void) | undefined {
+  const gc: unknown = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? () => (gc as () => void)() : undefined;
+}
+
+/**
+ * V8's full collection for a process not started with --expose-gc (`npx corral up` runs
+ * through bin/corral.js's shebang, which takes no flags): the flag set at runtime gives a
+ * new context its `gc`, which collects the whole isolate's heap.
+ */
+export function processGc(): () => void {
+  const exposed = exposedGc();
+  if (exposed) return exposed;
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  return () => gc();
+}
+
+/** The event loop's busy share of a period: below this, a farm node's burst is over. */
+export const QUIET_UTILIZATION = 0.1;
+
+export interface QuietHeapSettleOptions {
+  gc: () => void;
+  /** The heap's size (default: V8's total_heap_size). */
+  heapSize?: () => number;
+  /** The event loop's busy share since the last call, 0–1 (default: performance.eventLoopUtilization). */
+  utilization?: () => number;
+  periodMs?: number;
+  growthBytes?: number;
+  quietUtilization?: number;
+}
+
+/**
+ * Every periodMs (QUIET_MS), a full collection if the period was quiet and the heap has grown
+ * by growthBytes over the smallest it has been since it last settled (a collection of V8's
+ * own that shrank it counts as settling). The timer holds no process open. Returns the stop.
+ */
+export function quietHeapSettler(opts: QuietHeapSettleOptions): () => void {
+  const heapSize = opts.heapSize ?? (() => getHeapStatistics().total_heap_size);
+  const utilization = opts.utilization ?? loopUtilization();
+  const growthBytes = opts.growthBytes ?? GROWTH_BYTES;
+  const quiet = opts.quietUtilization ?? QUIET_UTILIZATION;
+  let low = heapSize();
+  const timer = setInterval(() => {
+    const busy = utilization();
+    const size = heapSize();
+    low = Math.min(low, size);
+    if (busy >= quiet || size - low < growthBytes) return;
+    opts.gc();
+    low = heapSize();
+  }, opts.periodMs ?? QUIET_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** The event loop's busy share since the last call (the first: since the process began). */
+function loopUtilization(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return share;
+  };
+}
