@@ -53,7 +53,7 @@ export const siteRequestSeconds = new SeriesFamily({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
 
-/** Every series a router process records per request: what a cluster worker reports (series.ts takeChanges). */
+/** Every series a router process records per request: what a cluster worker reports (series.ts drainChanges). */
 export const requestFamilies: readonly SeriesFamily[] = [upstreamRequests, upstreamSeconds, retries, budgetExhausted, activeConnections, siteRequests, siteRequestSeconds];
 /** Their specs by name, for the primary that sums its workers' (cluster-stats.ts). */
 export const requestSeriesSpecs: ReadonlyMap<string, SeriesSpec> = new Map(requestFamilies.map((f) => [f.spec.name, f.spec]));

@@ -1,12 +1,14 @@
 // The compact series (series.ts) against prom-client's own: the same observations give the
-// same exposition text; a take carries only the label sets that changed, with their values
-// so far; the cluster primary's sum over workers (cluster-stats.ts) adds them, keeps a dead
-// worker's counters and drops its gauges, and forgets removed sites.
+// same exposition text; a drain carries counters' and histograms' increments since the
+// last one (then forgotten) and the gauges that moved; the cluster primary (cluster-stats.ts)
+// adds the increments into one total, keeps a dead worker's counts and drops its gauges, and
+// forgets removed sites.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createClusterStats } from './cluster/cluster-stats.ts';
-import { SeriesFamily, takeChanges } from './series.ts';
+import { drainChanges, SeriesFamily } from './series.ts';
+import { byText } from '../lib/text-order.ts';
 import { mergedRegistry, SeriesRegistry } from './series-registry.ts';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
@@ -30,7 +32,7 @@ test('a compact counter and histogram print exactly what prom-client prints for 
   assert.equal(await ours.metrics(), expected, 'the text path');
   assert.equal(await Registry.merge([ours]).metrics(), expected, "prom-client's path (a plain merge)");
   const samples = async (r: Registry) => (await r.getMetricsAsJSON()).flatMap((m) => m.values.map((v) => {
-    const labels = Object.entries(v.labels).sort(([a], [b]) => a.localeCompare(b));
+    const labels = Object.entries(v.labels).sort(([a], [b]) => byText(a, b));
     return `${(v as { metricName?: string }).metricName ?? m.name} ${JSON.stringify(labels)} ${v.value}`;
   })).sort();
   assert.deepEqual(await samples(ours), await samples(theirs), 'the JSON form: the same samples');
@@ -41,18 +43,25 @@ test('a compact counter and histogram print exactly what prom-client prints for 
   assert.deepEqual(lines(await mergedRegistry(() => [other, ours]).metrics()), lines(await Registry.merge([other, theirs]).metrics()));
 });
 
-test('a take carries only the label sets changed since the last one, with their whole values', () => {
+test('a drain carries the increments since the last one and forgets them; a gauge that moved, at its value', () => {
   const c = new SeriesFamily({ name: 'x_total', help: 'x', kind: 'counter', labelNames: ['site'] });
   const h = new SeriesFamily({ name: 'x_seconds', help: 'x', kind: 'histogram', labelNames: ['site'], buckets: BUCKETS });
+  const g = new SeriesFamily({ name: 'x_open', help: 'x', kind: 'gauge', labelNames: [] });
   for (let i = 0; i < 1000; i++) c.inc([`s${i}`]);
-  assert.equal(takeChanges([c, h])?.x_total?.length, 1000);
-  assert.equal(takeChanges([c, h]), undefined, 'nothing moved: nothing to send');
+  assert.equal(drainChanges([c, h, g])?.x_total?.length, 1000);
+  assert.equal(c.values.size, 0, 'a drained counter holds nothing: an idle worker keeps no series');
+  assert.equal(drainChanges([c, h, g]), undefined, 'nothing moved: nothing to send');
   c.inc(['s7'], 2);
-  h.observe(['s7'], 0.05);
-  const changes = takeChanges([c, h]);
-  assert.deepEqual(changes, { x_total: [[['s7'], [3]]], x_seconds: [[['s7'], [0, 0, 1, 0, 0, 0.05]]] });
   c.inc(['s7']);
-  assert.deepEqual(changes?.x_total, [[['s7'], [3]]], 'a take is a copy: later counts do not change what was sent');
+  h.observe(['s7'], 0.05);
+  g.inc([], 3);
+  const changes = drainChanges([c, h, g]);
+  assert.deepEqual(changes, { x_total: [[['s7'], [3]]], x_seconds: [[['s7'], [0, 0, 1, 0, 0, 0.05]]], x_open: [[[], [3]]] });
+  c.inc(['s7']);
+  g.inc([], -1);
+  assert.deepEqual(changes?.x_total, [[['s7'], [3]]], 'later counts do not change what was sent');
+  assert.deepEqual(changes?.x_open, [[[], [3]]]);
+  assert.deepEqual(drainChanges([c, h, g]), { x_total: [[['s7'], [1]]], x_open: [[[], [2]]] }, 'the next drain: the increment since, and the gauge as it is');
 });
 
 test('the primary sums its workers, keeps a dead worker\'s counters but not its gauges, and forgets removed sites', async () => {
@@ -61,10 +70,10 @@ test('the primary sums its workers, keeps a dead worker\'s counters but not its 
   const connections = 'corral_router_active_connections';
   stats.report(1, {}, { [requests]: [[['a', '2xx'], [5]], [['b', '2xx'], [1]]], [connections]: [[[], [3]]] });
   stats.report(2, {}, { [requests]: [[['a', '2xx'], [2]]], [connections]: [[[], [4]]] });
-  stats.report(1, {}, { [requests]: [[['a', '2xx'], [6]]] }); // cumulative: a repeat of the same label set replaces, not adds
+  stats.report(1, {}, { [requests]: [[['a', '2xx'], [1]]], [connections]: [[[], [2]]] }); // increments add up; a gauge is its latest value
   const text = async () => stats.metricsRegistry().metrics();
   assert.match(await text(), /^corral_site_requests_total\{site="a",code="2xx"\} 8$/m);
-  assert.match(await text(), /^corral_router_active_connections 7$/m);
+  assert.match(await text(), /^corral_router_active_connections 6$/m);
   stats.retire(1);
   assert.match(await text(), /^corral_site_requests_total\{site="a",code="2xx"\} 8$/m, 'counts never go back');
   assert.match(await text(), /^corral_router_active_connections 4$/m, "a dead worker's connections are gone");

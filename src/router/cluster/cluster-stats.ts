@@ -1,15 +1,15 @@
 // The router cluster's figures in the primary: each worker reports every REPORT_MS its
-// per-site samples since the last report and the label sets of its request series that
-// changed (series.ts: their values so far, so a report carries what moved, not every
-// site's series); the primary adds the samples into one SiteSeries (the console's charts)
-// and keeps each worker's latest values, summed on each scrape (/metrics). A worker that
-// dies leaves its counters and histograms in a retired total, so they never go back.
+// per-site samples since the last report and what its request series moved (series.ts
+// drainChanges: counters' and histograms' increments, gauges' values); the primary adds
+// the samples into one SiteSeries (the console's charts), the increments into one total
+// per label set, and keeps each worker's gauges, summed on each scrape (/metrics). A worker
+// that dies leaves its counts in the total, so they never go back; its gauges leave.
 
 import type { Registry } from 'prom-client';
 import type { Route } from '../../model/index.ts';
 import { requestSeriesSpecs } from '../request-series.ts';
 import { droppedSites } from '../route-table.ts';
-import { keepSites, keyOf, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
+import { addInto, keepSites, keyOf, sumEntries, type SeriesChanges, type SeriesValues } from '../series.ts';
 import { SeriesRegistry } from '../series-registry.ts';
 import { createSiteSeries, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
@@ -18,7 +18,7 @@ export interface ClusterStats {
   readonly siteStats: SiteStats;
   /** Every worker's request series, summed on each read (the same registry every call). */
   metricsRegistry(): Registry;
-  /** A worker's report: its samples since the last one, and its series that changed (their values so far). */
+  /** A worker's report: its samples since the last one, and what its series moved (increments; gauges' values). */
   report(worker: number, sites: Record<string, SiteStatsSample[]>, series?: SeriesChanges): void;
   /** A worker is gone: its counters and histograms stay in the total (they never go back), its gauges leave it. */
   retire(worker: number): void;
@@ -28,13 +28,23 @@ type FamilyValues = Map<string, SeriesValues>; // family name → label sets
 
 export function createClusterStats(now: () => number = Date.now): ClusterStats {
   const series = createSiteSeries(now);
-  const latest = new Map<number, FamilyValues>();
-  const retired: FamilyValues = new Map();
-  const registry = new SeriesRegistry([...requestSeriesSpecs.values()].map((spec) => ({ spec, read: () => sumEntries([retired, ...latest.values()].map((f) => f.get(spec.name) ?? new Map())) })));
+  const totals: FamilyValues = new Map(); // counters and histograms, every worker's, dead ones' too
+  const gauges = new Map<number, FamilyValues>(); // each live worker's gauges
+  const isGauge = (name: string) => requestSeriesSpecs.get(name)?.kind === 'gauge';
+  const none: SeriesValues = new Map();
+  const registry = new SeriesRegistry([...requestSeriesSpecs.values()].map((spec) => ({
+    spec,
+    read: () => (spec.kind === 'gauge' ? sumEntries([...gauges.values()].map((f) => f.get(spec.name) ?? none)) : (totals.get(spec.name) ?? none)),
+  })));
   const keep = (site: (name: string) => boolean) => {
-    for (const families of [retired, ...latest.values()]) {
+    for (const families of [totals, ...gauges.values()]) {
       for (const [name, values] of families) keepSites(values, requestSeriesSpecs.get(name)?.labelNames.length ?? 0, site);
     }
+  };
+  const familyOf = (families: FamilyValues, name: string): SeriesValues => {
+    let values = families.get(name);
+    if (!values) families.set(name, (values = new Map()));
+    return values;
   };
   return {
     siteStats: {
@@ -57,22 +67,21 @@ export function createClusterStats(now: () => number = Date.now): ClusterStats {
     report(worker, sites, changes) {
       for (const [site, samples] of Object.entries(sites)) for (const s of samples) series.add(site, s);
       if (!changes) return;
-      let families = latest.get(worker);
-      if (!families) latest.set(worker, (families = new Map()));
       for (const [name, entries] of Object.entries(changes)) {
         if (!requestSeriesSpecs.has(name)) continue; // a series this primary does not know
-        let values = families.get(name);
-        if (!values) families.set(name, (values = new Map()));
-        for (const [labels, v] of entries) values.set(keyOf(labels), v);
+        if (isGauge(name)) {
+          let families = gauges.get(worker);
+          if (!families) gauges.set(worker, (families = new Map()));
+          const values = familyOf(families, name);
+          for (const [labels, v] of entries) values.set(keyOf(labels), v);
+        } else {
+          const values = familyOf(totals, name);
+          for (const [labels, v] of entries) addInto(values, keyOf(labels), v);
+        }
       }
     },
     retire(worker) {
-      const last = latest.get(worker);
-      latest.delete(worker);
-      for (const [name, values] of last ?? []) {
-        if (requestSeriesSpecs.get(name)?.kind === 'gauge') continue;
-        retired.set(name, sumEntries([retired.get(name) ?? new Map(), values]));
-      }
+      gauges.delete(worker);
     },
   };
 }

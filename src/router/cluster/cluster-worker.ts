@@ -1,7 +1,7 @@
 // One router worker process (see cluster.ts): builds a router from the primary's
 // 'start' message and listens (HTTP, then HTTPS when asked), takes every later table
 // from 'routes' or per site from 'route-diff', and every later certificate set from 'certificates', drains on 'close'. Reports its
-// per-site samples and changed request series to the primary every REPORT_MS (cluster-stats.ts)
+// per-site samples and what its request series moved to the primary every REPORT_MS (cluster-stats.ts)
 // when the router's `metrics` option is on; with it off a worker measures nothing.
 import type { AddressInfo, Server } from 'node:net';
 import cluster from 'node:cluster';
@@ -11,7 +11,7 @@ import { logger, setLogSinks } from '../../lib/log.ts';
 import { LOAD_MS, REPORT_MS, type ListenAddress, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts';
 import { requestFamilies } from '../request-series.ts';
 import { buildRouter, type Router } from '../router.ts';
-import { takeChanges } from '../series.ts';
+import { drainChanges } from '../series.ts';
 import { exposedGc, heapSettler } from '../../lib/heap-settle.ts';
 import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
@@ -43,7 +43,7 @@ async function report(): Promise<void> {
   pending = new Map();
   const sites: Record<string, SiteStatsSample[]> = {};
   for (const [site, bySecond] of taken) sites[site] = [...bySecond.values()];
-  const series = takeChanges(requestFamilies);
+  const series = drainChanges(requestFamilies);
   if (taken.size === 0 && !series) return; // nothing new for the primary
   await new Promise<void>((resolve) => (process.connected ? process.send?.({ type: 'stats', sites, ...(series ? { series } : {}) } satisfies WorkerMessage, () => resolve()) : resolve()));
 }
