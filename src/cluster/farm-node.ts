@@ -62,7 +62,7 @@ export async function startFarmNode<C = undefined, E = undefined, R = undefined,
     const engine = (await s.engine?.({ ...base, controller })) as E;
     const router = (await s.router?.({ ...base, controller, engine })) as R;
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
-    stack.push('heap-settle', quietHeapSettler({ gc: processGc() }));
+    stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
     await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());

@@ -7,7 +7,8 @@
 // shown by a WeakRef it clears.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { exposedGc, heapSettler, processGc, QUIET_MS, quietHeapSettler } from './heap-settle.ts';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { exposedGc, heapSettler, processGc, QUIET_MS, quietHeapSettler, youngGrowth } from './heap-settle.ts';
 
 const MB = 1024 * 1024;
 
@@ -84,8 +85,9 @@ test('exposedGc finds the collector only where node exposes it', () => {
 
 function quietRig(t: TestContext) {
   t.mock.timers.enable({ apis: ['setInterval'] });
-  const r = { heap: 20 * MB, busy: 0, collections: 0 };
+  const r = { heap: 20 * MB, busy: 0, collections: 0, holds: [] as boolean[] };
   const stop = quietHeapSettler({
+    holdYoung: (hold) => r.holds.push(hold),
     gc: () => {
       r.collections++;
       r.heap -= 6 * MB; // what the collection gives back
@@ -116,6 +118,47 @@ test('a farm node collects in the first quiet period after its heap grew, never 
   r.heap += 1 * MB;
   period();
   assert.equal(r.collections, 2, 'the growth adds up until it is worth a collection');
+});
+
+test('the young generation is held from the first quiet period until a busy one, and let go on stop', (t) => {
+  const { r, stop, period } = quietRig(t);
+  r.busy = 0.9;
+  period();
+  period();
+  assert.deepEqual(r.holds, [], 'busy from the start: V8 grows it as it likes');
+  r.busy = 0.02;
+  period();
+  period();
+  assert.deepEqual(r.holds, [true], 'held once, not every quiet period');
+  r.busy = 0.5;
+  period();
+  assert.deepEqual(r.holds, [true, false], 'a burst: growth back within one period');
+  r.busy = 0;
+  period();
+  stop();
+  assert.deepEqual(r.holds, [true, false, true, false], 'a stopped settler leaves V8 as it found it');
+});
+
+test('youngGrowth holds the young generation at its size, as V8 reads the flag at each growth', () => {
+  const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+  const churn = () => {
+    let keep: object[] = [];
+    for (let i = 0; i < 3_000_000; i++) {
+      keep.push({ i }); // survives a scavenge or two: the young generation grows for it
+      if (keep.length > 200_000) keep = [];
+    }
+  };
+  processGc()();
+  const before = newSpace();
+  youngGrowth(true);
+  try {
+    churn();
+    assert.ok(newSpace() <= before, 'held: not grown');
+  } finally {
+    youngGrowth(false);
+  }
+  churn();
+  assert.ok(newSpace() > before, `let go: grown past ${before >> 20} MiB`);
 });
 
 test("V8's own collection that shrinks the heap counts as settling", (t) => {
