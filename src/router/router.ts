@@ -371,8 +371,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   }
 
   const upstream = {
-    close: () => (health.close(), Promise.all(upstreams.map((u) => u.close())).then(() => siteFiles?.close())),
-    destroy: () => (health.close(), wakes.destroy(), tunnels.destroy(), Promise.all(upstreams.map((u) => u.destroy())).then(() => siteFiles?.close())),
+    close: () => (health.close(), deps.retryBudget.close(), Promise.all(upstreams.map((u) => u.close())).then(() => siteFiles?.close())),
+    destroy: () => (health.close(), deps.retryBudget.close(), wakes.destroy(), tunnels.destroy(), Promise.all(upstreams.map((u) => u.destroy())).then(() => siteFiles?.close())),
   };
   const lifecycle = serverLifecycle(
     server,

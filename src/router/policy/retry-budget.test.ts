@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RETRY_DEFAULTS } from '../../model/index.ts';
 import { routerConfig } from '../options.ts';
-import { RetryBudget } from './retry-budget.ts';
+import { RetryBudget, SWEEP_WINDOWS } from './retry-budget.ts';
 import { TimeoutStreaks, TIMEOUT_STREAK } from './timeout-streaks.ts';
 
 /** A budget on a fake clock; `at(ms)` moves it. */
@@ -111,4 +111,25 @@ test('without site settings the router applies the model\'s RETRY_DEFAULTS (the 
   assert.equal(drain(b, 'busy'), Math.max(RETRY_DEFAULTS.minRetriesPerSecond, 1000 * RETRY_DEFAULTS.budgetRatio), 'the ratio of the requests');
   assert.equal(routerConfig().perTryTimeoutMs, RETRY_DEFAULTS.perTryTimeoutMs);
   assert.ok(Object.isFrozen(RETRY_DEFAULTS));
+});
+
+test("a sweep forgets only the sites quiet for the whole window; a busy site keeps its counts", (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  let now = 1_000_000;
+  const b = new RetryBudget({ windowSeconds: 10, now: () => now });
+  t.after(() => b.close());
+  for (let i = 0; i < 1000; i++) b.recordRequest(`once-${i}`);
+  now += 9_000;
+  for (let i = 0; i < 100; i++) b.recordRequest('busy');
+  b.sweep();
+  assert.equal(b.size, 1001, 'nine seconds on: nothing is old enough yet');
+  now += 2_000;
+  b.sweep();
+  assert.equal(b.size, 1, 'the sites quiet for the window are forgotten');
+  assert.equal(drain(b, 'busy', ratioOnly), 20, 'the busy site keeps its window: 0.2 × 100 requests');
+  now += 60_000;
+  t.mock.timers.tick(SWEEP_WINDOWS * 10 * 1000);
+  assert.equal(b.size, 0, 'the timer sweeps on its own');
+  b.recordRequest('back');
+  assert.equal(drain(b, 'back', ratioOnly), 1, 'a forgotten site starts a new window: one request, one retry (retries < 0.2 × 1), as a new site');
 });
