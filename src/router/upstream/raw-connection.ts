@@ -79,8 +79,11 @@ export class RawConnection {
       if (this.#phase === 'connecting') this.#setPhase(this.#sink ? 'headers' : 'idle');
     });
     // consumed, 'data' never fires, but the listener keeps the stream flowing so that 'end' is emitted
-    socket.on('data', (chunk: Buffer) => this.#executed(this.#parser.execute(chunk)));
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.#gone) this.#executed(this.#parser.execute(chunk));
+    });
     socket.on('end', () => {
+      if (this.#gone) return;
       const ret = this.#parser.finish(); // a body read until close ends here
       if (ret instanceof Error) return this.#fail(Object.assign(new Error('upstream closed mid-response'), { code: 'UND_ERR_SOCKET' }));
       this.#fail(Object.assign(new Error('upstream closed the connection'), { code: 'UND_ERR_SOCKET' }));
@@ -121,11 +124,18 @@ export class RawConnection {
     if (!this.#gone) this.#fail(err);
   }
 
-  /** Drop the connection (the client left, or the pool is closing). */
+  /**
+   * Drop the connection (the client left, or the pool is closing). The native parser holds a
+   * strong handle to itself, and through its callbacks to this connection, until it is
+   * closed: unclosed, every connection ever dropped stayed in the heap. It is closed on the
+   * next turn, as node:http does, since a drop can come from inside its own callback.
+   */
   destroy(): void {
     this.#sink = undefined;
     this.#gone = true;
+    this.#reads?.release();
     this.socket.destroy();
+    setImmediate(closeParser, this.#parser);
     this.#onGone(this);
   }
 
@@ -183,4 +193,8 @@ export class RawConnection {
     this.#phase = phase;
     this.#since = Date.now(); // exact: a phase must never end early
   }
+}
+
+function closeParser(parser: ResponseParser): void {
+  parser.close();
 }
