@@ -18,7 +18,7 @@
 // KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed),
 // SETTLE (seconds, default 30: the idle CPU is measured again after the farm has been left
 // alone this long), HOLD (seconds: keep the farm up after the static phase, printing the
-// control plane's RSS every 30 s and its processes, for a profiler or a heap snapshot;
+// control plane's RSS and CPU every 30 s and its processes, for a profiler or a heap snapshot;
 // Ctrl-C ends it early).
 // With a `corral up` that has --static-pools (pooled static hosting) the bench turns it on
 // (STATIC_POOLS=0: not) and says which mode ran. Copy the figures into bench/RESULTS.md
@@ -147,14 +147,21 @@ async function staticSites(api: FarmApi, farm: FarmProcess): Promise<void> {
     console.log(`holding the farm for ${HOLD_S} s (Ctrl-C ends it); its processes:`);
     for (const s of lastTree) console.log(`  ${s.pid} ${s.command.slice(0, 120)}`);
     // the control plane's RSS every 30 s: V8 gives a burst's pages back in its own time, and
-    // the console's per-site charts keep 5 minutes of samples
+    // the console's per-site charts keep 5 minutes of samples; and its CPU over those 30 s
+    // (a window long enough to hold the farm's periodic work: a full reconcile pass every
+    // two minutes at 10,000 sites, a heap collection now and then)
     const start = Date.now();
     const end = start + HOLD_S * 1000;
+    let before = await sampleTree(farm.child.pid!);
+    let since = Date.now();
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, Math.min(30_000, Math.max(0, end - Date.now()))));
-      const by = totals(await sampleTree(farm.child.pid!));
+      const now = await sampleTree(farm.child.pid!);
+      const cpu = cpuPercent(before, now, (Date.now() - since) / 1000);
+      [before, since] = [now, Date.now()];
+      const by = totals(now);
       const mib = (kib: number) => (kib / MIB).toFixed(0);
-      console.log(`  hold ${Math.round((Date.now() - start) / 1000)} s: control plane RSS main ${mib(by.main.rssKiB)} + router workers ${mib(by['router workers'].rssKiB)} = ${mib(by.main.rssKiB + by['router workers'].rssKiB)} MiB (PSS ${mib(by.main.pssKiB + by['router workers'].pssKiB)})`);
+      console.log(`  hold ${Math.round((Date.now() - start) / 1000)} s: control plane RSS main ${mib(by.main.rssKiB)} + router workers ${mib(by['router workers'].rssKiB)} = ${mib(by.main.rssKiB + by['router workers'].rssKiB)} MiB (PSS ${mib(by.main.pssKiB + by['router workers'].pssKiB)}); CPU since the last line main ${cpu.main.toFixed(1)} + workers ${cpu['router workers'].toFixed(1)} % of one core`);
     }
   }
 }
