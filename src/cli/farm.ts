@@ -121,7 +121,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   const later: LaterParts = {};
   let routerBoot: ReturnType<typeof holdRouterBoot> | undefined;
   const node = await startFarmNode({
-    log, dir,
+    log, dir, holdYoungWhenQuiet: true,
     async store(stack) {
       // until the router step takes them, booted workers are stopped with whatever failed
       routerBoot = holdRouterBoot(stack, opts.routerBoot);

@@ -12,7 +12,8 @@
 //
 // Once every part is up, the node's heap is settled after each burst of work
 // (lib/heap-settle.ts: one full collection when the event loop has gone quiet and the heap
-// grew): V8 kept a burst's pages for as long as the farm stayed idle.
+// grew; with `holdYoungWhenQuiet`, the young generation held at its size while quiet): V8
+// kept a burst's pages for as long as the farm stayed idle.
 //
 // Light on purpose: it loads no part, so the router role (router-role.ts) stays free of
 // controller, engine and database code.
@@ -43,6 +44,14 @@ export interface FarmNodeSteps<C, E, R, L> {
   last?(node: FarmNodeBase & { controller: C; engine: E; router: R }): Promise<L>;
   /** How a failed start unwinds: `close` (default) or `destroy`, as on a crash. */
   onFailure?: 'close' | 'destroy';
+  /**
+   * Hold V8's young generation at its size while the node is quiet (`corral up`: one farm per
+   * process, measured there). The cluster roles leave V8's growth alone: `corral router`'s
+   * primary holds it for good itself, and the young generation held in a test process that
+   * runs a whole cluster (two controllers, two engines with Patroni, a router) made its
+   * failover test fail.
+   */
+  holdYoungWhenQuiet?: boolean;
 }
 
 /** Each step's result (undefined for a step the mode does not run) and the stack its close() and destroy() unwind. */
@@ -62,7 +71,7 @@ export async function startFarmNode<C = undefined, E = undefined, R = undefined,
     const engine = (await s.engine?.({ ...base, controller })) as E;
     const router = (await s.router?.({ ...base, controller, engine })) as R;
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
-    stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log }));
+    stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log, ...(s.holdYoungWhenQuiet ? {} : { holdYoung: () => {} }) }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
     await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());

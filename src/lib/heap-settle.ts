@@ -93,10 +93,15 @@ export function exposedGc(): (() => void) | undefined {
 export function processGc(): () => void {
   const exposed = exposedGc();
   if (exposed) return exposed;
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  if (!contextGc) {
+    setFlagsFromString('--expose-gc');
+    contextGc = runInNewContext('gc') as () => void; // one context for the process, however many nodes ask
+  }
+  const gc = contextGc;
   return () => gc();
 }
+
+let contextGc: (() => void) | undefined;
 
 /** The event loop's busy share of a period: below this, a farm node's burst is over. */
 export const QUIET_UTILIZATION = 0.1;
