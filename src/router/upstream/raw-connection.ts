@@ -131,6 +131,7 @@ export class RawConnection {
    * next turn, as node:http does, since a drop can come from inside its own callback.
    */
   destroy(): void {
+    if (this.#gone) return; // once: its pool forgets it once, its parser is closed once
     this.#sink = undefined;
     this.#gone = true;
     this.#reads?.release();
