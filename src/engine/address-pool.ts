@@ -1,6 +1,6 @@
 // Loopback addresses for virtual servers on the process runtime: 127.77.x.y, one per
-// running VS, handed out from a counter that skips addresses in use, plus a free port
-// found by binding port 0 on the address.
+// running VS, handed out from a counter that skips addresses in use (its port:
+// lib/free-ports.ts freePort on the address).
 
 import { AddressesExhaustedError } from './errors.ts';
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
-import { setFlagsFromString } from 'node:v8';
+import { youngGrowth } from '../../lib/heap-settle.ts';
 import { logger } from '../../lib/log.ts';
 import { hostId } from '../../lib/host-id.ts';
 import type { Context } from '../context.ts';
@@ -46,7 +46,7 @@ export function registerRouter(program: Command, ctx: Context): void {
       // generation, left to grow (to ≈ 17 MiB while the node loads and joins), stays grown.
       // Kept at its first size it held ≈ 10 MB less RSS (bench/router-memory.sh's notes).
       // The growth factor is read at each scavenge, so setting it now takes effect.
-      if (workers > 1) setFlagsFromString('--semi-space-growth-factor=1');
+      if (workers > 1) youngGrowth(true);
       const boot = workers > 1 ? await import('../../cluster/router-boot.ts') : undefined;
       const booting = boot?.bootRouterWorkers(boot.nodeRouterBuild(options), log);
       booting?.catch(() => {}); // startRouterNode awaits it
