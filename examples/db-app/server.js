@@ -15,7 +15,11 @@ if (!process.env.DATABASE_URL) {
   log('no_database', { hint: 'bind a database: corral site set <site> --db <name>' });
   process.exit(1);
 }
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+// A roll (deploy, rotate, bind) keeps the old servers, with their pooled connections, until
+// the new ones serve: size the pool so that twice the site's replicas fit the database's
+// connection limit (`corral db create --connections`, default 20): 3 replicas × 3 × 2 = 18.
+const POOL_MAX = Number(process.env.DB_POOL_MAX) || 3;
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_MAX });
 pool.on('error', (err) => log('pool_error', { error: err.message }));
 
 const server = http.createServer((req, res) => {
