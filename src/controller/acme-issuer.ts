@@ -1,7 +1,8 @@
 // The ACME issuer: runs on the leading controller only (cluster mode: started on election,
 // stopped on demotion; `corral up`: always), so a farm orders each certificate once.
 // Looks at the sites whose mode is 'auto' (model/tls-mode.ts), one site at a time: every
-// site every tickMs (and at start, and after a watch error), and the sites a site or
+// site at the earliest next due time and at least every tickMs (and at start, and after
+// a watch error), and the sites a site or
 // certificate change names as it happens (read on their own, so a deploy wave over
 // thousands of sites does not read them all on every change):
 //   no certificate, or one that does not cover the site's names → order now;
