@@ -3,7 +3,8 @@
 // keys.routerLoad(id) on the router's own lease (gone with the router), and a held
 // request's wake becomes a WakeRecord under keys.wake(site), which the leader's
 // autoscaler watches. A router with nothing to report writes once that it has nothing,
-// then only keeps its lease alive.
+// then only keeps its lease alive, every third of its TTL (not every interval: an idle
+// farm's store is written, and synced, only as often as the lease needs).
 
 import { keys, type RouterLoadRecord, type WakeRecord } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
@@ -32,14 +33,18 @@ export function publishLoad(store: Store, source: LoadSource, opts: PublishLoadO
   let wroteEmpty = false;
   let stopped = false;
   let busy = false;
+  const ttlSeconds = opts.ttlSeconds ?? 5;
+  let renewedAt = 0;
 
   const publish = async (): Promise<void> => {
     const sites = source.takeLoad();
     const empty = Object.keys(sites).length === 0;
+    if (empty && wroteEmpty && Date.now() - renewedAt < (ttlSeconds * 1000) / 3) return;
     if (lease === 0 || (await store.keepAlive(lease)) < 0) {
-      lease = await store.grantLease(opts.ttlSeconds ?? 5);
+      lease = await store.grantLease(ttlSeconds);
       wroteEmpty = false;
     }
+    renewedAt = Date.now();
     if (empty && wroteEmpty) return;
     const record: RouterLoadRecord = { router: opts.id, at: Date.now(), sites };
     if (!stopped) await store.put(key, JSON.stringify(record), { lease });
