@@ -60,14 +60,15 @@ export async function startBlobGc(opts: BlobGcOptions): Promise<BlobGc> {
   let removed: string[] = [];
 
   async function pass(): Promise<number | undefined> {
-    // blobs listed before the records are read: a blob whose release is written after
-    // the read is younger than the grace (uploads write the blob first)
-    const blobs = await opts.blobs.list();
-    const now = Date.now();
+    // blobs named before the records are read: a blob whose release is written after
+    // the read is younger than the grace (uploads write the blob first). Only those no
+    // record names are stat'ed (a farm of 10,000 sites keeps 10,000 blobs, nearly all named).
+    const names = await opts.blobs.names();
     const referenced = new Set((await listRecords<Release>(opts.store, keys.releases)).map((r) => r.sha256));
     // database backups (pg_dump archives) are kept while their record is
     for (const b of await listRecords<DatabaseBackup>(opts.store, keys.databaseBackups)) referenced.add(b.sha256);
-    const plan = planBlobGc(blobs, referenced, now, graceMs);
+    const blobs = await opts.blobs.list(names.filter((n) => !referenced.has(n)));
+    const plan = planBlobGc(blobs, referenced, Date.now(), graceMs);
     removed = [];
     for (const b of plan.remove) {
       if (await opts.blobs.removeIfOlder(b.sha256, b.mtimeMs)) {

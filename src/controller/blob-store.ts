@@ -39,8 +39,13 @@ export interface BlobStore {
   openRead(sha256: string): Promise<Readable>;
   /** Re-hashes the blob: true when its content still matches its name; 404 when missing. */
   verify(sha256: string): Promise<boolean>;
-  /** Every stored blob with the time it was last written (an upload of the same content rewrites it). */
-  list(): Promise<BlobEntry[]>;
+  /** Every stored blob's sha256 (a directory read, no blob opened or stat'ed). */
+  names(): Promise<string[]>;
+  /**
+   * Stored blobs with the time each was last written (an upload of the same content rewrites
+   * it): those of `only` still there, or every one.
+   */
+  list(only?: readonly string[]): Promise<BlobEntry[]>;
   /**
    * Deletes the blob if it was last written at or before `writtenBefore` (ms) and no
    * upload holds it, else keeps it: a blob written again since it was listed (an upload
@@ -91,6 +96,7 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
     };
   };
 
+  const names = async (): Promise<string[]> => (await readdir(blobDir)).filter((name) => SHA256_HEX.test(name));
   return {
     dir,
     path,
@@ -168,9 +174,11 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       return hash.digest('hex') === sha256;
     },
 
-    async list() {
+    names,
+
+    async list(only) {
       const out: BlobEntry[] = [];
-      for (const name of await readdir(blobDir)) {
+      for (const name of only ?? (await names())) {
         if (!SHA256_HEX.test(name)) continue;
         const st = await stat(join(blobDir, name)).catch(() => undefined);
         if (st?.isFile()) out.push({ sha256: name, size: st.size, mtimeMs: st.mtimeMs });

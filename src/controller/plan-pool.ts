@@ -36,11 +36,17 @@ export interface PoolState {
   entries: Map<string, PoolSite>;
   /** Entries a pooled site wants here in this pass; the others are leaving. */
   wanted: Set<string>;
+  /** The sites of the stored assignment's table (a pool may hold thousands: looked up, not scanned). */
+  stored: Set<string>;
+  /** Its table differs from the stored one: an entry added, changed or dropped by this pass (or the stored table out of order). */
+  changed: boolean;
 }
 
 /** The farm's pools, one per customer and engine. */
 export interface PoolBook {
   pools: Map<string, PoolState>;
+  /** The same pools by customer (a site looks only at its customer's pools: one per engine). */
+  byCustomer: Map<string, PoolState[]>;
   /** Further pools of a customer on an engine (never made by this plan): retired. */
   extras: Assignment[];
 }
@@ -67,14 +73,35 @@ export function poolSiteId(customer: string): string {
  * site of the pool's customer wants in this pass (a stale one too) leaves (finishPools).
  */
 export function poolBook(pools: Assignment[]): PoolBook {
-  const book: PoolBook = { pools: new Map(), extras: [] };
+  const book: PoolBook = { pools: new Map(), byCustomer: new Map(), extras: [] };
   const sorted = [...pools].sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.vs, b.vs));
   for (const a of sorted) {
     const key = poolKey(a.customer, a.engine);
     if (book.pools.has(key)) book.extras.push(a);
-    else book.pools.set(key, { base: a, created: false, entries: new Map((a.pool?.sites ?? []).map((e) => [e.site, e])), wanted: new Set() });
+    else {
+      const sites = a.pool?.sites ?? [];
+      // a stored table out of order (or with a site twice) is written again, sorted
+      const sortedTable = sites.every((e, i) => i === 0 || byText(sites[i - 1]!.site, e.site) < 0);
+      addPool(book, key, { base: a, created: false, entries: new Map(sites.map((e) => [e.site, e])), wanted: new Set(), stored: new Set(sites.map((e) => e.site)), changed: !sortedTable });
+    }
   }
   return book;
+}
+
+function addPool(book: PoolBook, key: string, pool: PoolState): void {
+  book.pools.set(key, pool);
+  const mine = book.byCustomer.get(pool.base.customer);
+  if (mine) mine.push(pool);
+  else book.byCustomer.set(pool.base.customer, [pool]);
+}
+
+const NO_POOLS: readonly PoolState[] = [];
+const customerPools = (book: PoolBook, customer: string): readonly PoolState[] => book.byCustomer.get(customer) ?? NO_POOLS;
+
+/** Two entries of one site alike in every field the table holds. */
+function sameEntry(a: PoolSite, b: PoolSite): boolean {
+  return a.site === b.site && a.siteId === b.siteId && a.release === b.release && a.sha256 === b.sha256 &&
+    a.domains.length === b.domains.length && a.domains.every((d, i) => d === b.domains[i]);
 }
 
 export interface PooledSiteInput {
@@ -91,17 +118,18 @@ export interface PooledSiteInput {
 
 /** Decide a pooled site's entries; returns the pools serving it now (for its route) and whether they are enough. */
 export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assignment; endpoint: Endpoint }[]; enough: boolean } {
-  const { release, book } = input;
-  const site = { ...input.site, replicas: poolReplicas(input.site, input.engines) };
-  const draining = new Set(input.engines.filter((e) => e.draining).map((e) => e.id));
-  const hosting = [...book.pools.values()].filter((p) => p.base.customer === site.customer && ownEntry(p, site));
+  const { release, book, site } = input;
+  const replicas = poolReplicas(site, input.engines);
+  const draining = (engine: string) => input.engines.some((e) => e.draining === true && e.id === engine);
+  const mine = customerPools(book, site.customer);
+  const hosting = mine.filter((p) => ownEntry(p, site));
   const servingOf = (p: PoolState) => servingEndpoint(p, site, input.statuses);
   if (release) {
     const entry: PoolSite = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), release: release.id, sha256: release.sha256, domains: [...site.domains].sort() };
     // keep: on engines not draining, serving ones first, then by engine id
-    const candidates = hosting.filter((p) => !draining.has(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || byText(a.base.engine, b.base.engine));
-    const keep = candidates.slice(0, site.replicas);
-    const missing = site.replicas - keep.length;
+    const candidates = hosting.filter((p) => !draining(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || byText(a.base.engine, b.base.engine));
+    const keep = candidates.slice(0, replicas);
+    const missing = replicas - keep.length;
     if (missing > 0) {
       const mine = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
       // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
@@ -111,21 +139,25 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
         let pool = book.pools.get(poolKey(site.customer, engine));
         if (!pool) {
           const base = input.newPool(site.customer, engine);
-          pool = { base, created: true, entries: new Map(), wanted: new Set() };
-          book.pools.set(poolKey(site.customer, engine), pool);
+          pool = { base, created: true, entries: new Map(), wanted: new Set(), stored: new Set(), changed: true };
+          addPool(book, poolKey(site.customer, engine), pool);
           input.placedSoFar.push(base);
         }
         keep.push(pool);
       }
     }
     for (const p of keep) {
-      p.entries.set(site.name, entry);
+      const had = p.entries.get(site.name);
+      if (had === undefined || !sameEntry(had, entry)) {
+        p.entries.set(site.name, entry);
+        p.changed = true;
+      }
       p.wanted.add(site.name);
     }
   }
-  const wanted = [...book.pools.values()].filter((p) => p.base.customer === site.customer && p.wanted.has(site.name));
+  const wanted = mine.filter((p) => p.wanted.has(site.name));
   const wantedServing = wanted.map(servingOf).filter((x) => x !== undefined);
-  const enough = release !== undefined && wantedServing.length >= site.replicas;
+  const enough = release !== undefined && wantedServing.length >= replicas;
   // leaving ones serve on while the wanted ones are not enough
   const leavingServing = enough || !release ? [] : hosting.filter((p) => !p.wanted.has(site.name)).map(servingOf).filter((x) => x !== undefined);
   return { serving: [...wantedServing, ...leavingServing].sort((x, y) => byText(x.endpoint.vs, y.endpoint.vs)), enough };
@@ -133,8 +165,8 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
 
 /** The pools showing a site that is not pooled (any more): its route's fallback while its own VSs start. */
 export function poolFallback(site: Site, book: PoolBook, statuses: Map<string, VsStatus>): { pool: Assignment; endpoint: Endpoint }[] {
-  return [...book.pools.values()]
-    .filter((p) => p.base.customer === site.customer && ownEntry(p, site))
+  return customerPools(book, site.customer)
+    .filter((p) => ownEntry(p, site))
     .map((p) => servingEndpoint(p, site, statuses))
     .filter((x) => x !== undefined);
 }
@@ -169,21 +201,24 @@ export function finishPools(f: PoolFinish): { put: Assignment[]; remove: Assignm
       f.leavingSince.set(key, since);
       if (f.now - since >= (f.drainOf(site) ?? f.drainDelayMs)) {
         p.entries.delete(site);
+        p.changed = true;
         f.leavingSince.delete(key);
       }
     }
-    const sites = [...p.entries.values()].sort((a, b) => byText(a.site, b.site));
-    if (sites.length === 0 && !p.created) {
+    // the table is written only when this pass changed it (a pass over 10,000 pooled sites
+    // used to serialise every table twice to find out)
+    const table = () => [...p.entries.values()].sort((a, b) => byText(a.site, b.site));
+    if (p.entries.size === 0 && !p.created) {
       const key = `${p.base.vs}/`;
       live.add(key);
       const since = f.leavingSince.get(key) ?? f.now;
       f.leavingSince.set(key, since);
       if (f.now - since >= f.drainDelayMs) remove.push(p.base);
-      if (JSON.stringify(p.base.pool?.sites ?? []) !== '[]') put.push({ ...p.base, pool: { sites } });
+      if ((p.base.pool?.sites.length ?? 0) > 0) put.push({ ...p.base, pool: { sites: [] } });
       continue;
     }
     f.leavingSince.delete(`${p.base.vs}/`);
-    if (p.created || JSON.stringify(sites) !== JSON.stringify(p.base.pool?.sites ?? [])) put.push({ ...p.base, pool: { sites } });
+    if (p.created || p.changed) put.push({ ...p.base, pool: { sites: table() } });
   }
   for (const key of f.leavingSince.keys()) if (!live.has(key)) f.leavingSince.delete(key);
   return { put, remove: remove.filter((a) => !put.some((p) => p.vs === a.vs)) };
@@ -218,6 +253,6 @@ function servingEndpoint(p: PoolState, site: Site, statuses: Map<string, VsStatu
   const s = statuses.get(p.base.vs);
   const shown = s?.sites?.[site.name];
   if (!s || s.state !== 'ready' || shown === undefined || s.address === undefined || s.port === undefined || !ownEntry(p, site)) return undefined;
-  if (!p.base.pool?.sites.some((e) => e.site === site.name)) return undefined;
+  if (!p.stored.has(site.name)) return undefined;
   return { pool: p.base, endpoint: { vs: p.base.vs, address: s.address, port: s.port, release: shown } };
 }

@@ -39,6 +39,7 @@ import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
+import { sameJson } from '../lib/same-json.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -249,13 +250,24 @@ function planSite(
   if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
 }
 
+/** opts.now as an ISO time, made once per pass rather than once per site. */
+let isoAt = Number.NaN;
+let isoText = '';
+function isoTime(ms: number): string {
+  if (ms !== isoAt) {
+    isoAt = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 /** A site's route over these endpoints (`serving`: their assignments, for per-engine weights). */
 function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opts: PlanOptions): Route {
   const route: Route = {
     site: site.name,
     domains: [...site.domains].sort(),
     endpoints: [...endpoints].sort((x, y) => byText(x.vs, y.vs)),
-    updatedAt: new Date(opts.now).toISOString(),
+    updatedAt: isoTime(opts.now),
   };
   if (site.balance) route.balance = routeBalance(site.balance, serving);
   if (site.limits && Object.keys(site.limits).length > 0) route.limits = site.limits;
@@ -289,8 +301,9 @@ function planPooled(site: Site, servers: Assignment[], book: PoolBook, snap: Far
   const ownReady = enough ? [] : servers.filter((a) => snap.statuses.get(a.vs)?.state === 'ready');
   const route = siteRoute(site, [...serving.map((p) => p.endpoint), ...ownReady.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!))], [...serving.map((p) => p.pool), ...ownReady], opts);
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
-  routed.set(site.name, new Set(route.endpoints.map((e) => e.vs)));
-  retire(servers, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
+  const inRoute = new Set(route.endpoints.map((e) => e.vs));
+  routed.set(site.name, inRoute);
+  if (servers.length > 0) retire(servers, inRoute, drainMs(site, opts), mem, opts, actions);
 }
 
 /** The server a spread move is building, while it is not ready; forgets finished, gone and timed-out moves. */
@@ -398,18 +411,17 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
 
 function sameRoute(a: Route, b: Route | undefined): boolean {
   if (!b) return false;
-  const parts = (r: Route) => [r.domains, r.endpoints, r.balance, r.limits, r.health, r.httpsRedirect, r.retry, r.drainTimeoutMs, r.hsts, r.idle];
-  return JSON.stringify(parts(a)) === JSON.stringify(parts(b)) && samePages(a, b);
+  // compared in place, not serialised: every full pass compares every site's route
+  return sameJson(a.domains, b.domains) && sameJson(a.endpoints, b.endpoints) && sameJson(a.balance, b.balance) &&
+    sameJson(a.limits, b.limits) && sameJson(a.health, b.health) && a.httpsRedirect === b.httpsRedirect && sameJson(a.retry, b.retry) &&
+    a.drainTimeoutMs === b.drainTimeoutMs && sameJson(a.hsts, b.hsts) && a.idle === b.idle && samePages(a, b);
 }
 
-/** Maintenance and error pages (up to 64 KiB each), compared without serialising the pages. */
+/** Maintenance and error pages (up to 64 KiB each: compared as strings). */
 function samePages(a: Route, b: Route): boolean {
   const m = (r: Route) => r.maintenance;
-  if (m(a)?.on !== m(b)?.on || m(a)?.page !== m(b)?.page || JSON.stringify(m(a)?.allowIps) !== JSON.stringify(m(b)?.allowIps)) return false;
-  const pa = a.errorPages ?? {};
-  const pb = b.errorPages ?? {};
-  const statuses = new Set([...Object.keys(pa), ...Object.keys(pb)]) as Set<keyof typeof pa>;
-  return [...statuses].every((s) => pa[s] === pb[s]);
+  if (m(a)?.on !== m(b)?.on || m(a)?.page !== m(b)?.page || !sameJson(m(a)?.allowIps, m(b)?.allowIps)) return false;
+  return sameJson(a.errorPages ?? {}, b.errorPages ?? {});
 }
 
 /** The site's balancing for its route: weights per engine become weights per VS. */
