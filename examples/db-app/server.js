@@ -17,7 +17,8 @@ if (!process.env.DATABASE_URL) {
 }
 // A roll (deploy, rotate, bind) keeps the old servers, with their pooled connections, until
 // the new ones serve: size the pool so that twice the site's replicas fit the database's
-// connection limit (`corral db create --connections`, default 20): 3 replicas × 3 × 2 = 18.
+// connection limit (`corral db create --connections`, default 20) with room to spare for
+// the farm's own maintenance connections: 3 replicas × 3 × 2 = 18.
 const POOL_MAX = Number(process.env.DB_POOL_MAX) || 3;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: POOL_MAX });
 pool.on('error', (err) => log('pool_error', { error: err.message }));

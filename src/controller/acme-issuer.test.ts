@@ -69,3 +69,30 @@ test('a site change makes the issuer look at that site alone: the farm is read w
   await waitFor(async () => (await h.store.get(keys.certStatus('shop'))) !== undefined, { what: 'the new site looked at' });
   assert.equal(siteRanges, before, 'the new site was looked at without reading every site');
 });
+
+test('a full pass that fails part-way is tried again within a tenth of the tick, not at the next tick', async (t) => {
+  const h = await startController(t);
+  const directoryUrl = await refusingCa(t, 429, {}, 'urn:ietf:params:acme:error:rateLimited');
+  const alice = await h.customer('alice');
+  assert.equal((await alice.post('/v1/sites', { name: 'shop', domains: ['shop.test'], kind: 'static', tls: 'auto' })).status, 201);
+  // the store fails the first pass's read of every site (the second read: the first gives the watch its revision)
+  let siteRanges = 0;
+  const store = new Proxy(h.store, {
+    get(target, prop, receiver) {
+      if (prop === 'range') {
+        return (prefix: string) => {
+          if (prefix === keys.sites && ++siteRanges === 2) return Promise.reject(new Error('the store is away'));
+          return target.range(prefix);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const started = Date.now();
+  const issuer = await startAcmeIssuer({ store, log: silentLogger, acme: { directoryUrl, tickMs: 20_000, backoffMinMs: 1000, backoffMaxMs: 6 * 3600_000 } });
+  t.after(() => issuer.close());
+  await waitFor(async () => (await h.store.get(keys.certStatus('shop'))) !== undefined, { what: 'the site looked at after the failed pass', timeoutMs: 15_000 });
+  assert.ok(siteRanges >= 3, `the pass was tried again (${siteRanges} reads)`);
+  assert.ok(Date.now() - started < 15_000, 'before the next tick (20 s)');
+});

@@ -102,6 +102,7 @@ export async function startAcmeIssuer(o: AcmeIssuerOptions): Promise<AcmeIssuer>
       log.debug({ event: 'acme.pass', sites: siteNames.size, nextMs }, 'ACME pass done');
     } catch (err) {
       log.error({ event: 'acme.pass-failed', err: (err as Error).message }, 'ACME pass failed');
+      nextMs = Math.min(nextMs, opts.tickMs / 10); // the sites after the failure were not looked at: soon (a minute by default), not at the next safety-net pass
     }
     schedule(nextMs);
   }

@@ -131,10 +131,10 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
     const keep = candidates.slice(0, replicas);
     const missing = replicas - keep.length;
     if (missing > 0) {
-      const mine = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
+      const hostedHere = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
       // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
       const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
-      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id) && !full(e.id)), assignments: [...input.placedSoFar, ...mine] });
+      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id) && !full(e.id)), assignments: [...input.placedSoFar, ...hostedHere] });
       for (const engine of engines) {
         let pool = book.pools.get(poolKey(site.customer, engine));
         if (!pool) {

@@ -24,6 +24,8 @@ test('2xx and 3xx pass; 4xx, 5xx, refused and slow fail', async (t) => {
   assert.equal(await check('/slow'), false);
   assert.equal(seen[0]!.host, 'site.example');
   assert.equal(await httpHealthCheck({ address: '127.0.0.1', port: 1, path: '/', host: 'x' }, 5_000), false);
+  // a port net refuses outright resolves false rather than throwing
+  for (const bad of [0, 70_000, Number.NaN]) assert.equal(await httpHealthCheck({ address: '127.0.0.1', port: bad, path: '/', host: 'x' }, 5_000), false, String(bad));
   // what node refuses to send (a record the engine should have skipped) fails the check instead of throwing
   assert.equal(await check('/a b'), false);
   assert.equal(await check('/x\r\nHost: evil'), false);
@@ -86,6 +88,9 @@ test('the kept connection survives every framing an app answers with: Content-Le
     'HTTP/1.1 204 No Content\r\n\r\n',
     'HTTP/1.1 103 Early Hints\r\nlink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 301 Moved\r\nlocation: /x\r\ncontent-length: 0\r\n\r\n',
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    // what RFC 9112 allows and a parser may trip on: tabs around a value, whitespace before a chunk extension, a size with leading zeros
+    'HTTP/1.1 200 OK\r\ncontent-length:\t2\t\r\n\r\nok',
+    'HTTP/1.1 200 OK\r\ntransfer-encoding:\tchunked\r\n\r\n0000000000002 ;x=y\r\nok\r\n0\r\n\r\n',
   ];
   for (const step of [Infinity, 1]) {
     const { stats, target } = await rawServer(t, answers, step);

@@ -83,7 +83,13 @@ function requestBytes(target: HealthTarget): Buffer {
  */
 function probe(kept: net.Socket | undefined, target: HealthTarget, timeoutMs: number, key: string): Promise<boolean | 'retry'> {
   return new Promise((resolve) => {
-    const socket = kept ?? net.connect({ host: target.address, port: target.port, noDelay: true });
+    let socket: net.Socket;
+    try {
+      socket = kept ?? net.connect({ host: target.address, port: target.port, noDelay: true });
+    } catch {
+      resolve(false); // a port net refuses outright (0, out of range): a failed check, not a throw
+      return;
+    }
     const reader = new AnswerReader();
     let decided = false;
     let gotBytes = false;
@@ -176,14 +182,14 @@ class AnswerReader {
     const status = Number(m[2]);
     if (status < 200) return status === 101 ? 'bad' : next; // interim (100 Continue, 103 Early Hints): the final head follows
     this.status = status;
-    if (m[1] === '0') this.reusable = /\r\nconnection: *keep-alive *(?:\r\n|$)/i.test(head);
+    if (m[1] === '0') this.reusable = /\r\nconnection:[ \t]*keep-alive[ \t]*(?:\r\n|$)/i.test(head);
     if (/\r\nconnection:[^\r\n]*\bclose\b/i.test(head)) this.reusable = false;
     if (status === 204 || status === 304) return next;
-    if (/\r\ntransfer-encoding:[^\r\n]*\bchunked *(?:\r\n|$)/i.test(head)) {
+    if (/\r\ntransfer-encoding:[^\r\n]*\bchunked[ \t]*(?:\r\n|$)/i.test(head)) {
       this.#chunk = 'size';
       return next;
     }
-    const cl = /\r\ncontent-length: *(\d{1,15}) *(?:\r\n|$)/i.exec(head);
+    const cl = /\r\ncontent-length:[ \t]*(\d{1,15})[ \t]*(?:\r\n|$)/i.exec(head);
     if (!cl) return 'bad'; // a body only the close ends: the verdict stands, the connection goes
     this.#bodyLeft = Number(cl[1]);
     return this.#bodyLeft > MAX_BODY_BYTES ? 'bad' : next;
@@ -213,7 +219,7 @@ class AnswerReader {
       if (line !== '') return 'bad';
       this.#chunk = 'size';
     } else if (this.#chunk === 'size') {
-      const m = /^([0-9a-fA-F]{1,8})(?:;.*)?$/.exec(line);
+      const m = /^0*([0-9a-fA-F]{1,8})[ \t]*(?:;.*)?$/.exec(line);
       if (!m) return 'bad';
       const size = parseInt(m[1]!, 16);
       this.#bodyBytes += size;
