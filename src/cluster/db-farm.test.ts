@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { chmod, cp, mkdir, readFile, realpath } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { request } from 'undici';
@@ -95,18 +96,37 @@ it(`cluster mode: a database made through the API, a site on ${runtime} guests w
   assert.ok(victim, 'the primary runs on one of the engines');
   const killedAt = Date.now();
   await victim.destroy();
+  // said in the failure below, should the primary survive its engine (seen once in a full run, not reproduced alone)
+  const afterDestroy = postmaster(join(root, victim.id, 'patroni', 'data'));
   const backAt = await waitFor(() => loop.acked.find((a) => a.at > killedAt)?.at, { what: 'a write acknowledged after the primary was lost', timeoutMs: 120_000, intervalMs: 50 });
   const ackedBefore = loop.acked.filter((a) => a.at <= killedAt).length;
   await waitFor(() => loop.acked.length >= ackedBefore + 30, { what: '30 more entries on the new primary', timeoutMs: 60_000 });
   await loop.stop();
   console.log(`# ${runtime} guests: primary's engine killed → a write acknowledged through the router again after ${backAt - killedAt} ms (${loop.failures} failed requests meanwhile, ${loop.acked.length} acknowledged)`);
 
-  assert.notEqual(c1.db.primary()?.member, victim.id);
+  assert.notEqual(c1.db.primary()?.member, victim.id, `the primary is still ${victim.id}, ${loop.failures} failed requests after the kill; its PostgreSQL right after destroy(): ${afterDestroy}; now: ${postmaster(join(root, victim.id, 'patroni', 'data'))}`);
   const url = new URL(c1.db.adminUrl());
   url.pathname = `/${created.json.database.pgDatabase}`;
   const present = new Set((await query(url.href, 'SELECT id FROM entries')).rows.map((r) => String(r.id)));
   assert.deepEqual(loop.acked.filter((a) => !present.has(a.id)).map((a) => a.id), [], 'acknowledged entries missing on the new primary');
 });
+
+/** The postmaster of a data folder, as a line: its pid and whether it still runs. */
+function postmaster(dataDir: string): string {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return 'no postmaster.pid';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return `pid ${pid} killed (a zombie not yet reaped)`;
+    return `pid ${pid} ${/\bpostgres\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'RUNNING' : 'gone (pid reused)'}`;
+  } catch {
+    return `pid ${pid} gone`;
+  }
+}
 
 interface Loop {
   acked: { id: string; at: number }[];
