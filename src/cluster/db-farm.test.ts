@@ -8,7 +8,6 @@
 
 import assert from 'node:assert/strict';
 import { chmod, cp, mkdir, readFile, realpath } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { request } from 'undici';
@@ -19,6 +18,7 @@ import { namespaceSkip, testNetwork } from '../engine/namespace/testing.ts';
 import { onCleanup, tempDir } from '../engine/testing.ts';
 import { startEtcdCluster } from '../store/etcd-testing.ts';
 import { dbClusterMissing, query, syncState } from './db-testing.ts';
+import { postmasterOf } from './patroni-member.ts';
 import { freePorts } from '../lib/free-ports.ts';
 import { startControllerNode, startEngineNode, startRouterNode, type EngineNode } from './index.ts';
 import { apiOf, siteReplicas } from '../../test/helpers/cluster-api.ts';
@@ -113,19 +113,9 @@ it(`cluster mode: a database made through the API, a site on ${runtime} guests w
 
 /** The postmaster of a data folder, as a line: its pid and whether it still runs. */
 function postmaster(dataDir: string): string {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return 'no postmaster.pid';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return `pid ${pid} killed (a zombie not yet reaped)`;
-    return `pid ${pid} ${/\bpostgres\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'RUNNING' : 'gone (pid reused)'}`;
-  } catch {
-    return `pid ${pid} gone`;
-  }
+  const pm = postmasterOf(dataDir);
+  if (!pm) return 'no postmaster.pid';
+  return `pid ${pm.pid} ${{ running: 'RUNNING', zombie: 'killed (a zombie not yet reaped)', gone: 'gone' }[pm.state]}`;
 }
 
 interface Loop {

@@ -20,7 +20,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../lib/log.ts';
-import { processGc, quietHeapSettler } from '../lib/heap-settle.ts';
+import { processGc, quietHeapSettler, youngGrowth } from '../lib/heap-settle.ts';
 import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
 import type { Store } from '../store/index.ts';
 
@@ -71,7 +71,7 @@ export async function startFarmNode<C = undefined, E = undefined, R = undefined,
     const engine = (await s.engine?.({ ...base, controller })) as E;
     const router = (await s.router?.({ ...base, controller, engine })) as R;
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
-    stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log, ...(s.holdYoungWhenQuiet ? {} : { holdYoung: () => {} }) }));
+    stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log, ...(s.holdYoungWhenQuiet ? { holdYoung: youngGrowth } : {}) }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
     await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());

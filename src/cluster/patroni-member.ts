@@ -200,29 +200,40 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGKILL the postmaster named in data/postmaster.pid and its process group (its backends). */
-function killPostmaster(dataDir: string): void {
+/**
+ * The postmaster named in <dataDir>/postmaster.pid: running (with its process group), a
+ * zombie (killed, not reaped yet: its cmdline is empty), or gone (no such process, or the
+ * pid reused by another program); undefined without a pid file.
+ */
+export function postmasterOf(dataDir: string): { pid: number; state: 'running'; pgid: number } | { pid: number; state: 'zombie' | 'gone' } | undefined {
   let pid: number;
   try {
     pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   } catch {
-    return;
+    return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 1) return;
-  let pgid: number;
+  if (!Number.isInteger(pid) || pid <= 1) return undefined;
   try {
     // /proc/<pid>/stat: "pid (comm) state ppid pgrp …"; the comm may hold spaces
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (!/\bpostgres\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) return; // a stale pid file, reused pid
-    pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z') return { pid, state: 'zombie' };
+    if (!/\bpostgres\b/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) return { pid, state: 'gone' }; // a stale pid file, reused pid
+    return { pid, state: 'running', pgid: Number(pgrp) };
   } catch {
-    return;
+    return { pid, state: 'gone' };
   }
+}
+
+/** SIGKILL the postmaster named in data/postmaster.pid and its process group (its backends). */
+function killPostmaster(dataDir: string): void {
+  const pm = postmasterOf(dataDir);
+  if (pm?.state !== 'running') return;
   try {
-    process.kill(-pgid, 'SIGKILL');
+    process.kill(-pm.pgid, 'SIGKILL');
   } catch {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pm.pid, 'SIGKILL');
     } catch {
       /* already gone */
     }

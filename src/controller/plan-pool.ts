@@ -207,7 +207,6 @@ export function finishPools(f: PoolFinish): { put: Assignment[]; remove: Assignm
     }
     // the table is written only when this pass changed it (a pass over 10,000 pooled sites
     // used to serialise every table twice to find out)
-    const table = () => [...p.entries.values()].sort((a, b) => byText(a.site, b.site));
     if (p.entries.size === 0 && !p.created) {
       const key = `${p.base.vs}/`;
       live.add(key);
@@ -218,7 +217,7 @@ export function finishPools(f: PoolFinish): { put: Assignment[]; remove: Assignm
       continue;
     }
     f.leavingSince.delete(`${p.base.vs}/`);
-    if (p.created || p.changed) put.push({ ...p.base, pool: { sites: table() } });
+    if (p.created || p.changed) put.push({ ...p.base, pool: { sites: [...p.entries.values()].sort((a, b) => byText(a.site, b.site)) } });
   }
   for (const key of f.leavingSince.keys()) if (!live.has(key)) f.leavingSince.delete(key);
   return { put, remove: remove.filter((a) => !put.some((p) => p.vs === a.vs)) };

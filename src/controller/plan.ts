@@ -409,19 +409,13 @@ function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
   return { vs: a.vs, address: s.address ?? '127.0.0.1', port: s.port ?? 0, release: a.release };
 }
 
+/**
+ * Alike in everything but when it was built. Compared in place, never serialised: every full
+ * pass compares every site's route, and its maintenance and error pages (up to 64 KiB each)
+ * are compared as strings.
+ */
 function sameRoute(a: Route, b: Route | undefined): boolean {
-  if (!b) return false;
-  // compared in place, not serialised: every full pass compares every site's route
-  return sameJson(a.domains, b.domains) && sameJson(a.endpoints, b.endpoints) && sameJson(a.balance, b.balance) &&
-    sameJson(a.limits, b.limits) && sameJson(a.health, b.health) && a.httpsRedirect === b.httpsRedirect && sameJson(a.retry, b.retry) &&
-    a.drainTimeoutMs === b.drainTimeoutMs && sameJson(a.hsts, b.hsts) && a.idle === b.idle && samePages(a, b);
-}
-
-/** Maintenance and error pages (up to 64 KiB each: compared as strings). */
-function samePages(a: Route, b: Route): boolean {
-  const m = (r: Route) => r.maintenance;
-  if (m(a)?.on !== m(b)?.on || m(a)?.page !== m(b)?.page || !sameJson(m(a)?.allowIps, m(b)?.allowIps)) return false;
-  return sameJson(a.errorPages ?? {}, b.errorPages ?? {});
+  return b !== undefined && sameJson({ ...a, updatedAt: '' }, { ...b, updatedAt: '' });
 }
 
 /** The site's balancing for its route: weights per engine become weights per VS. */

@@ -117,7 +117,7 @@ export interface QuietHeapSettleOptions {
   periodMs?: number;
   growthBytes?: number;
   quietUtilization?: number;
-  /** Hold the young generation at its size (true, from a quiet period on) or let it grow (false); default: youngGrowth. */
+  /** Hold the young generation at its size (true, from a quiet period on) or let it grow (false), e.g. youngGrowth; default: V8's growth left alone. */
   holdYoung?: (hold: boolean) => void;
 }
 
@@ -134,8 +134,8 @@ export function youngGrowth(hold: boolean): void {
 /**
  * Every periodMs (QUIET_MS), a full collection if the period was quiet and the heap has grown
  * by growthBytes over the smallest it has been since it last settled (a collection of V8's
- * own that shrank it counts as settling). From a quiet period until the next busy one the
- * young generation is held at its size: an idle farm's periodic work (a full reconcile pass
+ * own that shrank it counts as settling). Given `holdYoung` (`corral up`: youngGrowth), from a
+ * quiet period until the next busy one the young generation is held at its size: an idle farm's periodic work (a full reconcile pass
  * at 10,000 sites every two minutes) grew it from 1 to 32 MiB for a minute at a time, and
  * 18 MB of `corral up`'s RSS came and went with it; a burst of work gets its growth back
  * within one period. The timer holds no process open. Returns the stop.
@@ -145,12 +145,12 @@ export function quietHeapSettler(opts: QuietHeapSettleOptions): () => void {
   const utilization = opts.utilization ?? loopUtilization();
   const growthBytes = opts.growthBytes ?? GROWTH_BYTES;
   const quiet = opts.quietUtilization ?? QUIET_UTILIZATION;
-  const holdYoung = opts.holdYoung ?? youngGrowth;
+  const holdYoung = opts.holdYoung;
   let held = false;
   let low = heapSize();
   const timer = setInterval(() => {
     const busy = utilization();
-    if (busy < quiet !== held) holdYoung((held = busy < quiet));
+    if (holdYoung && busy < quiet !== held) holdYoung((held = busy < quiet));
     const size = heapSize();
     low = Math.min(low, size);
     if (busy >= quiet || size - low < growthBytes) return;
@@ -163,7 +163,7 @@ export function quietHeapSettler(opts: QuietHeapSettleOptions): () => void {
   timer.unref();
   return () => {
     clearInterval(timer);
-    if (held) holdYoung((held = false));
+    if (held) holdYoung?.((held = false));
   };
 }
 
