@@ -25,9 +25,21 @@ export const patroniKeys = { leader: `${base}leader`, member: (name: string) => 
 export async function watchDbPrimary(store: Store, onChange: (primary: DbEndpoint | undefined) => void = () => {}): Promise<DbPrimaryWatch> {
   let current: DbEndpoint | undefined;
   let seq = 0;
-  const refresh = async () => {
+  let retry: NodeJS.Timeout | undefined;
+  let closed = false;
+  // A read that fails is tried again until one succeeds: the next event may be long in
+  // coming (a leader keeps its key alive without writing it), and until then `current`
+  // would name a primary that may be gone.
+  const refresh = async (): Promise<void> => {
+    clearTimeout(retry);
     const mine = ++seq;
-    const next = await readPrimary(store);
+    let next: DbEndpoint | undefined;
+    try {
+      next = await readPrimary(store);
+    } catch {
+      if (mine === seq && !closed) retry = setTimeout(() => void refresh(), REFRESH_RETRY_MS);
+      return;
+    }
     if (mine !== seq || same(next, current)) return;
     current = next;
     onChange(current);
@@ -36,11 +48,21 @@ export async function watchDbPrimary(store: Store, onChange: (primary: DbEndpoin
   const watcher: Watcher = await store.watch(base, (events) => {
     // members rewrite their keys every loop: only the leader's (or any while none is known) matters
     const relevant = (key: string) => key === patroniKeys.leader || (current ? key === patroniKeys.member(current.member) : key.startsWith(`${base}members/`));
-    if (events.some((e) => relevant(e.kv.key))) void refresh().catch(() => {});
+    if (events.some((e) => relevant(e.kv.key))) void refresh();
   });
-  await refresh().catch(() => {});
-  return { current: () => current, close: () => watcher.close() };
+  await refresh();
+  return {
+    current: () => current,
+    close: () => {
+      closed = true;
+      clearTimeout(retry);
+      watcher.close();
+    },
+  };
 }
+
+/** A failed read of the primary's keys is tried again this soon. */
+const REFRESH_RETRY_MS = 250;
 
 export async function readPrimary(store: Store): Promise<DbEndpoint | undefined> {
   const leader = (await store.get(patroniKeys.leader))?.value;
