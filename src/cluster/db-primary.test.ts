@@ -2,21 +2,17 @@
 // contract as etcd): a read of the keys that fails is tried again, so the watch does not keep
 // naming the old primary until some later write (a leader keeps its key without rewriting it).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
+import { onCleanup, tempDir } from '../engine/testing.ts';
 import { openSqliteStore, type Store } from '../store/index.ts';
 import { patroniKeys, watchDbPrimary } from './db-primary.ts';
 
 test('a failed read of the leader is tried again: the watch follows a new primary without a further write', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'corral-db-primary-'));
+  const dir = await tempDir(t, 'corral-db-primary-');
   const store = await openSqliteStore(join(dir, 'store.db'));
-  t.after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  onCleanup(t, () => store.close());
   const member = (name: string, port: number) => store.put(patroniKeys.member(name), JSON.stringify({ conn_url: `postgres://127.0.0.1:${port}/postgres` }));
   await member('e1', 5001);
   await member('e2', 5002);
@@ -40,7 +36,7 @@ test('a failed read of the leader is tried again: the watch follows a new primar
     },
   }) as Store;
   const watch = await watchDbPrimary(flaky);
-  t.after(() => watch.close());
+  onCleanup(t, () => watch.close());
   assert.equal(watch.current()?.member, 'e1');
   failing = true;
   await store.put(patroniKeys.leader, 'e2'); // the one event of the change, its read failing
