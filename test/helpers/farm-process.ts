@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../src/lib/wait.ts';
 
@@ -34,10 +34,11 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
   // CORRAL_TEST_RUNTIME=process|namespace forces the engine's runtime (default: what `corral up` picks).
   const runtime = process.env.CORRAL_TEST_RUNTIME ? ['--runtime', process.env.CORRAL_TEST_RUNTIME] : [];
-  const child = spawn(process.execPath, [CORRAL_BIN, 'up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
+  // the bin itself, as `npx corral up` runs it (its first line: env, with this node first on PATH)
+  const child = spawn(CORRAL_BIN, ['up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn', ...opts.env },
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
