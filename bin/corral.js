@@ -1,12 +1,16 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node
 // The `corral` command: plain Node running the compiled CLI in dist/ (`npm run build`,
 // which `npm install` runs). In a git checkout, a dist/ missing or older than src/ stops
 // here with one line saying to build, rather than running yesterday's code.
 // The first line gives every corral process (and the router workers it forks, which
-// inherit it; a VS gets only its own environment) glibc's MALLOC_ARENA_MAX=2: two malloc
-// arenas instead of one per thread that allocates (V8's and libuv's pools). At 10,000
-// sites that is ≈ 7 MB of the farm process's RSS and 2 MB of each router worker's, at no
-// measured cost under load (bench/router-arenas.sh). `node bin/corral.js` runs without it.
+// inherit it; a VS gets only its own environment) two glibc malloc settings: two arenas
+// instead of one per thread that allocates (V8's and libuv's pools), and a fixed mmap
+// threshold (128 KiB, the default's start: glibc otherwise raises it after each large free,
+// and big short-lived buffers then stay in the heap). At 10,000 sites the idle control
+// plane's RSS is 280–285 MiB with both, 297–303 with glibc's defaults (bench/density.ts,
+// bench/RESULTS.md); the cost: a burst of deploys ≈ 10 % slower, the router the same
+// within the spread (bench/router-malloc.sh). `node bin/corral.js` runs without them.
+
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
