@@ -28,7 +28,7 @@ describe('farm backups on etcd', { skip, timeout: 120_000 }, () => {
     for (const id of ['c1', 'c2']) {
       const adminTokenFile = controllers[0]?.tokenFile;
       controllers.push(await startControllerNode({
-        store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, leaderTtlSeconds: 2,
+        store, id, dir: join(root, id), apiPort: 0, host: '127.0.0.1', log: silentLogger, leaderTtlSeconds: 4,
         backup: { everyMs: 150, keep: 2, dir: join(root, `${id}-backups`) }, ...(adminTokenFile ? { adminTokenFile } : {}),
       }));
     }
@@ -65,8 +65,15 @@ describe('farm backups on etcd', { skip, timeout: 120_000 }, () => {
     const leader = await waitFor(() => controllers.find((c) => c.isLeader), { timeoutMs: 15_000, what: 'a leader' });
     const leaderDir = join(root, `${leader.id}-backups`);
     const followerDir = join(root, `${controllers.find((c) => c !== leader)!.id}-backups`);
-    await waitFor(async () => (await readdir(leaderDir).catch(() => [])).length >= 2, { timeoutMs: 20_000, what: "the leader's backups" });
-    assert.ok((await readdir(leaderDir)).filter((f) => f.endsWith('.tar.gz') && !f.startsWith('.')).length <= 2, 'the newest two kept');
-    assert.deepEqual(await readdir(followerDir).catch(() => []), [], 'the follower takes none');
+    const archives = async (dir: string) => (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.tar.gz') && !f.startsWith('.')).sort();
+    await waitFor(async () => (await archives(leaderDir)).length >= 2, { timeoutMs: 20_000, what: "the leader's backups" });
+    // a new archive is renamed into place before the older ones are pruned: one more than kept, at most
+    assert.ok((await archives(leaderDir)).length <= 3, `at most the newest two and the one just written: ${(await archives(leaderDir)).join(' ')}`);
+    assert.deepEqual(await archives(followerDir), [], 'the follower takes none');
+    // the leader stops (its schedule's pass under way finishes, prune included): the newest two are what is left
+    const seen = await archives(leaderDir);
+    await leader.close();
+    const left = await archives(leaderDir);
+    assert.deepEqual(left, [...new Set([...seen, ...left])].sort().slice(-2), `the newest two kept (seen before the stop: ${seen.join(' ')})`);
   });
 });
