@@ -23,16 +23,19 @@ export class RawUpstreams implements Upstream {
 
   readonly #clock: CoarseClock = { now: Date.now() };
   #sweep: NodeJS.Timeout | undefined;
+  readonly #sweepEveryMs: number;
 
   constructor(timeouts: ConnectionTimeouts) {
     this.#timeouts = timeouts;
-    // Every connection's timeouts, checked at a quarter of the shortest (10–100 ms), late by at most two sweeps.
+    // Every connection's timeouts, checked at a quarter of the shortest (10–100 ms), late by
+    // at most two sweeps; only while there are connections: an idle router does not wake for it.
     const shortest = Math.min(...[timeouts.connectTimeoutMs, timeouts.headersTimeoutMs, timeouts.bodyTimeoutMs, timeouts.keepAliveMs].filter((ms) => ms > 0));
-    const every = Math.max(10, Math.min(100, shortest / 4));
-    this.#sweep = setInterval(() => {
-      const now = (this.#clock.now = Date.now());
-      for (const c of this.#all) c.check(now);
-    }, every).unref();
+    this.#sweepEveryMs = Math.max(10, Math.min(100, shortest / 4));
+  }
+
+  /** The timeouts' sweep is running (tests: it runs while there are connections, only then). */
+  get sweeping(): boolean {
+    return this.#sweep !== undefined;
   }
 
   /** HTTP/2 clients' responses go through undici's object headers. */
@@ -91,6 +94,13 @@ export class RawUpstreams implements Upstream {
   }
 
   #open(ep: Endpoint, key: string): RawConnection {
+    if (this.#sweep === undefined && !this.#closing) {
+      this.#clock.now = Date.now(); // the clock stood still while nothing swept
+      this.#sweep = setInterval(() => {
+        const now = (this.#clock.now = Date.now());
+        for (const c of this.#all) c.check(now);
+      }, this.#sweepEveryMs).unref();
+    }
     const conn = new RawConnection(
       key,
       ep.address,
@@ -113,6 +123,7 @@ export class RawUpstreams implements Upstream {
 
   #forget(key: string, conn: RawConnection): void {
     this.#all.delete(conn);
+    if (this.#all.size === 0) this.#stopSweep();
     const list = this.#idle.get(key);
     const i = list?.indexOf(conn) ?? -1;
     if (i !== -1) list!.splice(i, 1);
