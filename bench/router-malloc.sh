@@ -18,6 +18,7 @@ CORES=$(nproc)
 . bench/lib.sh corral-bench-malloc
 # the VAR=value words of `#!/usr/bin/env -S VAR=value … node`
 read -r -a SHIPPED <<<"$(head -1 bin/corral.js | sed -E 's|^#!/usr/bin/env -S ||; s| node$||')"
+for w in "${SHIPPED[@]}"; do [[ $w =~ ^MALLOC_[A-Z_]+=[0-9]+$ ]] || { echo "bin/corral.js's first line is not '#!/usr/bin/env -S MALLOC_…=n … node': $(head -1 bin/corral.js)" >&2; exit 1; }; done
 echo "bin/corral.js sets: ${SHIPPED[*]}"
 start_backends
 

@@ -8,8 +8,8 @@
 // threshold (128 KiB, the default's start: glibc otherwise raises it after each large free,
 // and big short-lived buffers then stay in the heap). At 10,000 sites the idle control
 // plane's RSS is 280–285 MiB with both, 297–303 with glibc's defaults (bench/density.ts,
-// bench/RESULTS.md); the cost: a burst of deploys ≈ 10 % slower, the router the same
-// within the spread (bench/router-malloc.sh). `node bin/corral.js` runs without them.
+// bench/RESULTS.md); the cost: a burst of deploys ≈ 10 % slower, the router possibly 2–4 %
+// at 256 connections, even at 64 (bench/router-malloc.sh). `node bin/corral.js` runs without them.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -49,11 +49,13 @@ export interface BlobStore {
   /**
    * Deletes the blob if it was last written at or before `writtenBefore` (ms) and no
    * upload holds it, else keeps it: a blob written again since it was listed (an upload
-   * of the same content) stays.
+   * of the same content) stays. With `recordsReadAt` (when the caller read the records
+   * that name no such blob), a blob an upload let go of at or after that time stays too:
+   * its release record was written after that read, so the caller could not see it.
    * Moved aside first, so an upload renaming the same name in meanwhile is never lost.
    * Returns whether it was deleted.
    */
-  removeIfOlder(sha256: string, writtenBefore: number): Promise<boolean>;
+  removeIfOlder(sha256: string, writtenBefore: number, recordsReadAt?: number): Promise<boolean>;
   /** Deletes the blob now, held or not (an upload discarding the blob it just stored); no error if absent. */
   remove(sha256: string): Promise<void>;
   /**
@@ -72,6 +74,7 @@ export interface BlobEntry {
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const NOT_HELD = (): void => undefined;
+const LET_GO_KEEP_MS = 10 * 60_000;
 
 /** Opens (creating if needed) the blob store in `dir`, and clears temp files left by a crash. */
 export async function openBlobStore(dir: string): Promise<BlobStore> {
@@ -83,6 +86,8 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
 
   const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
   const held = new Map<string, number>();
+  /** When each blob was last let go of by its uploads (forgotten after LET_GO_KEEP_MS: a collector's pass takes seconds). */
+  const letGo = new Map<string, number>();
   let paused = 0;
   const hold = (sha256: string): (() => void) => {
     held.set(sha256, (held.get(sha256) ?? 0) + 1);
@@ -91,8 +96,11 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       if (done) return;
       done = true;
       const n = (held.get(sha256) ?? 1) - 1;
-      if (n > 0) held.set(sha256, n);
-      else held.delete(sha256);
+      if (n > 0) return void held.set(sha256, n);
+      held.delete(sha256);
+      const now = Date.now();
+      for (const [name, at] of letGo) if (at < now - LET_GO_KEEP_MS) letGo.delete(name);
+      letGo.set(sha256, now);
     };
   };
 
@@ -186,8 +194,9 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       return out;
     },
 
-    async removeIfOlder(sha256, writtenBefore) {
+    async removeIfOlder(sha256, writtenBefore, recordsReadAt) {
       if (paused > 0 || held.has(checkDigest(sha256))) return false;
+      if (recordsReadAt !== undefined && (letGo.get(sha256) ?? -Infinity) >= recordsReadAt) return false;
       const aside = join(tmpDir, `${checkDigest(sha256)}.${randomUUID()}.gc`);
       try {
         await rename(path(sha256), aside);

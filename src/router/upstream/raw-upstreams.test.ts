@@ -2,7 +2,7 @@
 // process does not wake ten times a second for it. Tried with a backend that accepts and
 // never answers: the headers timeout (which only the sweep enforces) must fire, the sweep
 // must stop once the connection is gone, and a later request must start it again with its
-// own timeout enforced (the clock moved on while nothing swept).
+// own timeout enforced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
