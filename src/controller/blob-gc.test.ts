@@ -99,12 +99,12 @@ describe('startBlobGc', () => {
     const h = await startController(t);
     const up = await h.blobs.putStream(Readable.from([Buffer.from('fresh release')]), { maxBytes: 1024, hold: true });
     const listed = (await h.blobs.list([up.sha256]))[0]!;
-    const recordsReadAt = Date.now(); // the collector reads the records: no release names it yet
+    const mark = h.blobs.letGoMark(); // the collector reads the records: no release names it yet
     up.unhold(); // the upload wrote its release record, then let go
-    assert.equal(await h.blobs.removeIfOlder(up.sha256, listed.mtimeMs, recordsReadAt), false, 'kept: a record the read did not see may name it');
+    assert.equal(await h.blobs.removeIfOlder(up.sha256, listed.mtimeMs, mark), false, 'kept: a record the read did not see may name it');
     assert.equal(await h.blobs.has(up.sha256), true);
     // a later pass, whose read would see the record if there were one, may take it
-    assert.equal(await h.blobs.removeIfOlder(up.sha256, listed.mtimeMs, Date.now() + 1), true);
+    assert.equal(await h.blobs.removeIfOlder(up.sha256, listed.mtimeMs, h.blobs.letGoMark()), true);
   });
 
   it('a blob written again after it was listed (the same content uploaded anew) is not deleted', async (t) => {

@@ -64,9 +64,9 @@ export async function startBlobGc(opts: BlobGcOptions): Promise<BlobGc> {
     // the read is younger than the grace (uploads write the blob first). Only those no
     // record names are stat'ed (a farm of 10,000 sites keeps 10,000 blobs, nearly all named).
     const names = await opts.blobs.names();
-    // an upload lets its blob go once its release record is written: one let go from now on
+    // an upload lets its blob go once its release record is written: one let go from here on
     // may be named by a record this read does not see, so removeIfOlder keeps it
-    const recordsReadAt = Date.now();
+    const mark = opts.blobs.letGoMark();
     const referenced = new Set((await listRecords<Release>(opts.store, keys.releases)).map((r) => r.sha256));
     // database backups (pg_dump archives) are kept while their record is
     for (const b of await listRecords<DatabaseBackup>(opts.store, keys.databaseBackups)) referenced.add(b.sha256);
@@ -74,7 +74,7 @@ export async function startBlobGc(opts: BlobGcOptions): Promise<BlobGc> {
     const plan = planBlobGc(blobs, referenced, Date.now(), graceMs);
     removed = [];
     for (const b of plan.remove) {
-      if (await opts.blobs.removeIfOlder(b.sha256, b.mtimeMs, recordsReadAt)) {
+      if (await opts.blobs.removeIfOlder(b.sha256, b.mtimeMs, mark)) {
         removed.push(b.sha256);
         opts.log.info({ event: 'blob.collected', sha256: b.sha256, size: b.size }, 'unreferenced release blob deleted');
       }

@@ -49,13 +49,15 @@ export interface BlobStore {
   /**
    * Deletes the blob if it was last written at or before `writtenBefore` (ms) and no
    * upload holds it, else keeps it: a blob written again since it was listed (an upload
-   * of the same content) stays. With `recordsReadAt` (when the caller read the records
-   * that name no such blob), a blob an upload let go of at or after that time stays too:
-   * its release record was written after that read, so the caller could not see it.
+   * of the same content) stays. With `mark` (letGoMark() taken before the caller read the
+   * records that name no such blob), a blob an upload let go of after the mark stays too:
+   * its release record was written after that read began, so the caller may not have seen it.
    * Moved aside first, so an upload renaming the same name in meanwhile is never lost.
    * Returns whether it was deleted.
    */
-  removeIfOlder(sha256: string, writtenBefore: number, recordsReadAt?: number): Promise<boolean>;
+  removeIfOlder(sha256: string, writtenBefore: number, mark?: number): Promise<boolean>;
+  /** A mark of the uploads that let go of their blobs so far (removeIfOlder's `mark`). */
+  letGoMark(): number;
   /** Deletes the blob now, held or not (an upload discarding the blob it just stored); no error if absent. */
   remove(sha256: string): Promise<void>;
   /**
@@ -86,8 +88,9 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
 
   const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
   const held = new Map<string, number>();
-  /** When each blob was last let go of by its uploads (forgotten after LET_GO_KEEP_MS: a collector's pass takes seconds). */
-  const letGo = new Map<string, number>();
+  /** Each blob last let go of by its uploads: at which count of let-gos, and when (forgotten after LET_GO_KEEP_MS: a collector's pass takes seconds). */
+  const letGo = new Map<string, { seq: number; at: number }>();
+  let letGoSeq = 0;
   let paused = 0;
   const hold = (sha256: string): (() => void) => {
     held.set(sha256, (held.get(sha256) ?? 0) + 1);
@@ -99,8 +102,8 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       if (n > 0) return void held.set(sha256, n);
       held.delete(sha256);
       const now = Date.now();
-      for (const [name, at] of letGo) if (at < now - LET_GO_KEEP_MS) letGo.delete(name);
-      letGo.set(sha256, now);
+      for (const [name, e] of letGo) if (e.at < now - LET_GO_KEEP_MS) letGo.delete(name);
+      letGo.set(sha256, { seq: ++letGoSeq, at: now });
     };
   };
 
@@ -194,9 +197,11 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       return out;
     },
 
-    async removeIfOlder(sha256, writtenBefore, recordsReadAt) {
+    letGoMark: () => letGoSeq,
+
+    async removeIfOlder(sha256, writtenBefore, mark) {
       if (paused > 0 || held.has(checkDigest(sha256))) return false;
-      if (recordsReadAt !== undefined && (letGo.get(sha256) ?? -Infinity) >= recordsReadAt) return false;
+      if (mark !== undefined && (letGo.get(sha256)?.seq ?? 0) > mark) return false;
       const aside = join(tmpDir, `${checkDigest(sha256)}.${randomUUID()}.gc`);
       try {
         await rename(path(sha256), aside);
