@@ -102,7 +102,12 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
       if (n > 0) return void held.set(sha256, n);
       held.delete(sha256);
       const now = Date.now();
-      for (const [name, e] of letGo) if (e.at < now - LET_GO_KEEP_MS) letGo.delete(name);
+      // oldest first (a let-go moves to the end): stop at the first one still kept
+      for (const [name, e] of letGo) {
+        if (e.at >= now - LET_GO_KEEP_MS) break;
+        letGo.delete(name);
+      }
+      letGo.delete(sha256);
       letGo.set(sha256, { seq: ++letGoSeq, at: now });
     };
   };
