@@ -33,7 +33,12 @@ import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from '../policy/retry-policy.ts';
 
 /** The raw front on a plain HTTP server: every connection is HTTP/1.x. */
-export function installRawFront(server: Server, chain: RequestChain, config: RouterConfig): Front {
+/** The raw front, and whether its timeout sweep is running (only while it has connections). */
+export interface RawFront extends Front {
+  readonly sweeping: boolean;
+}
+
+export function installRawFront(server: Server, chain: RequestChain, config: RouterConfig): RawFront {
   return install(server, chain, 'connection', takeNodeListener(server, 'connection'), config, () => true);
 }
 
@@ -44,7 +49,7 @@ export function installRawFront(server: Server, chain: RequestChain, config: Rou
  * other protocol the handshake agreed, goes to node:http2's own listener untouched, and what the raw front hands off goes to node:http's HTTP/1.1
  * side of the same server (its 'request' and 'upgrade' events).
  */
-export function installTlsRawFront(server: Http2SecureServer, chain: RequestChain, config: RouterConfig): Front {
+export function installTlsRawFront(server: Http2SecureServer, chain: RequestChain, config: RouterConfig): RawFront {
   const node = takeNodeListener(server, 'secureConnection');
   return install(server, chain, 'secureConnection', node, config, (socket) => {
     const alpn = (socket as TLSSocket).alpnProtocol;
@@ -55,7 +60,7 @@ export function installTlsRawFront(server: Http2SecureServer, chain: RequestChai
 }
 
 /** takes: does the raw front read this connection (else the function gave it to node itself)? */
-function install(server: Server | Http2SecureServer, chain: RequestChain, event: 'connection' | 'secureConnection', nodeListener: NodeConnectionListener, config: RouterConfig, takes: (socket: Socket) => boolean): Front {
+function install(server: Server | Http2SecureServer, chain: RequestChain, event: 'connection' | 'secureConnection', nodeListener: NodeConnectionListener, config: RouterConfig, takes: (socket: Socket) => boolean): RawFront {
   const node = installNodeFront(server, chain); // what node reads (hand-offs, HTTP/2) reaches the chain through node's front
   const clients = new Set<RawClient>();
   const front: RawFrontState = {
@@ -71,26 +76,43 @@ function install(server: Server | Http2SecureServer, chain: RequestChain, event:
   };
   (server as EventEmitter).prependListener(event, (socket: Socket) => {
     if (front.closing) return void socket.destroy();
-    if (takes(socket)) clients.add(new RawClient(socket, front));
+    if (!takes(socket)) return;
+    clients.add(new RawClient(socket, front));
+    startSweep();
   });
 
   // One sweep for every connection (like node:http's connectionsCheckingInterval): slow
-  // heads and idle keep-alive connections.
+  // heads and idle keep-alive connections. It runs only while the front has connections:
+  // an idle router worker does not wake for it.
   const every = Math.max(50, Math.min(config.clientHeadersTimeoutMs, config.clientKeepAliveMs) / 4);
   let sweep: NodeJS.Timeout | undefined;
-  server.on('listening', () => {
-    sweep ??= setInterval(() => {
+  let open = false;
+  const startSweep = (): void => {
+    if (!open || sweep) return;
+    sweep = setInterval(() => {
+      if (clients.size === 0) return stopSweep();
       const now = Date.now();
       for (const c of clients) c.check(now);
     }, every).unref();
-  });
-  server.on('close', () => {
+  };
+  const stopSweep = (): void => {
     clearInterval(sweep);
     sweep = undefined;
+  };
+  server.on('listening', () => {
+    open = true;
+    if (clients.size > 0) startSweep();
+  });
+  server.on('close', () => {
+    open = false;
+    stopSweep();
   });
 
   return {
     name: 'raw',
+    get sweeping() {
+      return sweep !== undefined;
+    },
     closeIdle() {
       front.closing = true;
       for (const c of clients) c.closeIfIdle();
