@@ -14,6 +14,8 @@
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
 import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
+import { byUtf8 } from '../lib/text-order.ts';
+import { SiteTable } from './site-index.ts';
 import type { FarmSnapshot } from './plan.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { databaseLogins } from './database-logins.ts';
@@ -70,9 +72,10 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
       const writes: Write[] = [];
       const changed = s.apply(events, revision, applied, writes);
       if (changed.size === 0 || state !== s) return;
-      // a keyed map is patched record by record; anything else derived is made again when asked
+      // a keyed map and the site index are patched record by record; anything else derived is made again when asked
       const unpatched = new Set<string>();
       for (const w of writes) {
+        if (w.prefix === keys.sites && derived.siteIndex instanceof SiteTable && !derived.siteIndex.patch(w.before as Site | undefined, w.after as Site | undefined)) delete derived.siteIndex;
         const keyed = KEYED[w.prefix];
         if (keyed && derived[keyed.field] instanceof Map && patchKeyed(derived[keyed.field] as Map<string, unknown>, keyed.key, w)) continue;
         unpatched.add(w.prefix); // made again below
@@ -130,6 +133,7 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
       const secrets = opts.databaseSecrets;
       return {
         sites: get('sites', () => list<Site>(keys.sites)),
+        siteIndex: get('siteIndex', () => SiteTable.of(list<Site>(keys.sites))),
         releases: get('releases', () => keyedMap(list<Release>(keys.releases), KEYED[keys.releases]!.key)),
         engines: get('engines', () => {
           const drained = new Set(s.keysOf(keys.engineDrains).map((k) => k.slice(keys.engineDrains.length)));
@@ -329,19 +333,4 @@ function search(sorted: readonly string[], key: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Keys order by UTF-8 bytes (the store's order), which is code-point order; JavaScript's `<` (UTF-16) differs only where a surrogate meets a code unit above it. */
-function byUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  if (i === n) return a.length < b.length ? -1 : 1;
-  const x = a.codePointAt(i) ?? 0;
-  const y = b.codePointAt(i) ?? 0;
-  const surrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdfff;
-  // at a differing low surrogate both are pairs with the same high one: unit order is code-point order
-  if (surrogate(a.charCodeAt(i)) && surrogate(b.charCodeAt(i))) return a.charCodeAt(i) < b.charCodeAt(i) ? -1 : 1;
-  return x < y ? -1 : 1;
 }

@@ -2,13 +2,15 @@
 // sites): on a settled farm of pooled and own-server sites of two customers, one site
 // changes (replicas, release, deleted, created, pooled on/off, a server not ready), and
 // at every step until the farm settles again, planning only that site gives exactly the
-// actions of a full pass.
+// actions of a full pass — and never reads the list of every site (it looks sites up in
+// their index).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions, type PlanMemory } from './plan.ts';
 import type { Release, Site, VsStatus } from '../model/index.ts';
+import { SiteTable } from './site-index.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -35,9 +37,15 @@ class Farm {
   addReleases(name: string): void {
     for (const r of ['v1', 'v2']) this.snap.releases.set(`${name}/${r}`, release(name, r));
   }
+  /**
+   * A pass over some sites gets the sites through their index (as the farm mirror keeps it)
+   * and a list that throws when touched: it must not walk every site, so that it costs the
+   * same at 10 sites as at 10,000.
+   */
   plan(mem: PlanMemory, seq: number, only?: Dirty): { acts: PlanActions; seq: number } {
     let n = seq;
-    const acts = planReconcile(this.snap, mem, { now: this.now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++n}`, ...(only ? { only } : {}) });
+    const snap = only ? { ...this.snap, siteIndex: SiteTable.of(this.snap.sites), sites: unwalkable() } : this.snap;
+    const acts = planReconcile(snap, mem, { now: this.now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++n}`, ...(only ? { only } : {}) });
     return { acts, seq: n };
   }
   apply(acts: PlanActions): void {
@@ -87,6 +95,11 @@ class Farm {
     }
     throw new Error('the farm never settled');
   }
+}
+
+/** A site list a pass over some sites must not read. */
+function unwalkable(): Site[] {
+  return new Proxy([], { get: (_t, p) => { throw new Error(`a pass over some sites read the list of every site (${String(p)})`); } });
 }
 
 /** What a full pass forgets of servers and sites that are gone (plan.ts forgetGone), which a partial pass keeps. */

@@ -40,6 +40,7 @@ import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFa
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
 import { sameJson } from '../lib/same-json.ts';
+import { inStoreOrder, siteIndexOf, type SiteIndex } from './site-index.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -60,6 +61,8 @@ export interface FarmSnapshot {
   databases?: Map<string, { customer: string; login: AssignmentDatabase }>;
   /** The autoscaler's decisions, keyed by site name (absent: none). */
   scales?: Map<string, ScaleRecord>;
+  /** The sites by name, key and customer (site-index.ts), kept by the farm mirror; absent: made from `sites` when needed. */
+  siteIndex?: SiteIndex;
 
 }
 
@@ -106,7 +109,8 @@ export function newMemory(): PlanMemory {
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
   const actions: PlanActions = { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
   const live = dropLostEngines(snap, mem, opts, actions);
-  const scope = planScope(snap, live, opts.only);
+  const index = siteIndexOf(snap);
+  const scope = planScope(snap, index, live, opts.only);
   if (scope) actions.remove = actions.remove.filter((a) => scope.vss.has(a.vs));
   // By storage key, not name: the servers of a deleted site never count as those of a
   // new site of the same name (never routed to, never kept); they retire like any other.
@@ -114,8 +118,6 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const book = poolBook(live.filter((a) => a.pool && (!scope || scope.has(a))));
   const routed = new Map<string, Set<string>>();
   const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = appendOnly([...live]);
-  const siteNames = new Set(snap.sites.map((s) => s.name));
-  const siteKeys = new Set(snap.sites.map(siteStorageKey));
   const drains = new Map<string, number>();
 
   for (const stored of scope ? scope.sites : snap.sites) {
@@ -126,7 +128,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
     else planSite(site, servers, snap, mem, opts, placedSoFar, actions, poolFallback(site, book, snap.statuses), routed);
   }
   for (const [key, assignments] of bySite) {
-    if (!siteKeys.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
+    if (!index.byKey.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
   }
   mem.poolLeaving ??= new Map();
   const leavingSince = scope ? scopedLeaving(mem.poolLeaving, book) : mem.poolLeaving;
@@ -135,9 +137,9 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   actions.create.push(...pools.put);
   actions.remove.push(...pools.remove.map((a) => ({ engine: a.engine, vs: a.vs })));
   for (const name of scope ? scope.names : snap.routes.keys()) {
-    if (!siteNames.has(name) && snap.routes.has(name)) actions.deleteRoutes.push(name);
+    if (!index.byName.has(name) && snap.routes.has(name)) actions.deleteRoutes.push(name);
   }
-  if (!scope) forgetGone(mem, new Set(live.map((a) => a.vs)), siteKeys);
+  if (!scope) forgetGone(mem, new Set(live.map((a) => a.vs)), index.byKey);
   return actions;
 }
 
@@ -152,25 +154,61 @@ interface PlanScope {
   has(a: Assignment): boolean;
 }
 
-function planScope(snap: FarmSnapshot, live: Assignment[], only: PlanOptions['only']): PlanScope | undefined {
+function planScope(snap: FarmSnapshot, index: SiteIndex, live: Assignment[], only: PlanOptions['only']): PlanScope | undefined {
   if (!only) return undefined;
-  // a customer with pools (or pooled sites) is planned whole: its sites share the pools
-  const pooled = new Set<string>();
-  for (const s of snap.sites) if (isPooled(s)) pooled.add(s.customer);
-  const customers = new Set(only.customers);
+  // A customer with pools (or pooled sites) is planned whole: its sites share the pools.
+  // Looked up per customer and site asked for, never by walking every site: a pass over one
+  // changed site costs the same however many sites the farm has.
+  const pools = new Map<string, Assignment[]>(); // customer → its pools
   for (const a of live) {
     if (!a.pool) continue;
-    pooled.add(a.customer);
-    if (a.pool.sites.some((e) => only.sites.has(e.site))) customers.add(a.customer);
+    const list = pools.get(a.customer);
+    if (list) list.push(a);
+    else pools.set(a.customer, [a]);
   }
-  for (const s of snap.sites) if (only.sites.has(s.name) && pooled.has(s.customer)) customers.add(s.customer);
+  const pooled = (customer: string): boolean => {
+    if (pools.has(customer)) return true;
+    for (const name of index.byCustomer.get(customer) ?? []) if (isPooled(index.byName.get(name)!)) return true;
+    return false;
+  };
+  const customers = new Set(only.customers);
+  // a pool that shows a site asked for: its customer (a deleted site's entries name no site record)
+  for (const [customer, list] of pools) {
+    if (!customers.has(customer) && list.some((a) => shows(a, only.sites))) customers.add(customer);
+  }
+  for (const name of only.sites) {
+    const s = index.byName.get(name);
+    if (s && !customers.has(s.customer) && pooled(s.customer)) customers.add(s.customer);
+  }
   // a deleted site's servers name its customer
-  for (const a of live) if (only.sites.has(a.site) && pooled.has(a.customer)) customers.add(a.customer);
-  const sites = snap.sites.filter((s) => only.sites.has(s.name) || customers.has(s.customer));
-  const names = new Set([...only.sites, ...sites.map((s) => s.name)]);
+  for (const a of live) if (only.sites.has(a.site) && !customers.has(a.customer) && pooled(a.customer)) customers.add(a.customer);
+  const chosen = new Map<string, Site>();
+  for (const name of only.sites) {
+    const s = index.byName.get(name);
+    if (s) chosen.set(name, s);
+  }
+  for (const customer of customers) {
+    for (const name of index.byCustomer.get(customer) ?? []) chosen.set(name, index.byName.get(name)!);
+  }
+  const sites = inStoreOrder([...chosen.values()]);
+  const names = new Set([...only.sites, ...chosen.keys()]);
   const has = (a: Pick<Assignment, 'site' | 'customer'>): boolean => names.has(a.site) || customers.has(a.customer);
   return { sites, names, vss: new Set(snap.assignments.filter(has).map((a) => a.vs)), has };
 }
+
+/** Whether a pool's table lists any of these sites (the set of a table's sites is made once per table read). */
+function shows(pool: Assignment, sites: ReadonlySet<string>): boolean {
+  const table = pool.pool?.sites ?? [];
+  let listed = poolSites.get(table);
+  if (!listed) poolSites.set(table, (listed = new Set(table.map((e) => e.site))));
+  if (sites.size <= listed.size) {
+    for (const s of sites) if (listed.has(s)) return true;
+    return false;
+  }
+  for (const s of listed) if (sites.has(s)) return true;
+  return false;
+}
+const poolSites = new WeakMap<readonly { site: string }[], Set<string>>();
 
 /** The pools in scope's leaving clocks (keys `${pool vs}/…`), apart, so finishPools' clean-up touches no other pool's. */
 function scopedLeaving(all: Map<string, number>, book: PoolBook): Map<string, number> {
@@ -426,7 +464,7 @@ function routeBalance(b: Balance, serving: Assignment[]): Balance {
   return { ...b, weights };
 }
 
-function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: Set<string>): void {
+function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: ReadonlyMap<string, Site>): void {
   for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
   for (const key of mem.poolLeaving?.keys() ?? []) if (!liveVs.has(key.slice(0, key.indexOf('/')))) mem.poolLeaving?.delete(key);
   for (const key of mem.moves.keys()) if (!siteKeys.has(key)) mem.moves.delete(key);

@@ -10,6 +10,7 @@ import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Rel
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions, type PlanOptions } from './plan.ts';
 import { dueSites, hasTimers, type DueSites } from './due-sites.ts';
+import { SiteTable, siteIndexOf } from './site-index.ts';
 import { DirtySites } from './dirty-sites.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
@@ -142,8 +143,8 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     if (only && only.sites.size + only.customers.size === 0) return { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
     const endTimer = reconcileDuration.startTimer();
     const planStarted = performance.now();
-    const customers = new Map(snap.sites.map((s) => [s.name, s.customer]));
-    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => customers.get(site));
+    const sites = siteIndexOf(snap).byName;
+    const { actions, refused } = guardActions(planReconcile(snap, mem, { now: Date.now(), drainDelayMs, engineLostGraceMs, ...(only ? { only } : {}) }), (site) => sites.get(site)?.customer);
     for (const event of reportRefusals(refused)) {
       log.warn({ event: 'reconcile.bad_record', site: event.site }, event.message ?? 'bad record');
       await events.record(event).catch((err: unknown) => log.error({ err }, 'could not record a bad-record event'));
@@ -251,8 +252,10 @@ export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Pro
   );
   const parse = <T>(r: { kvs: { value: string }[] } | undefined): T[] => (r?.kvs ?? []).map((kv) => JSON.parse(kv.value) as T);
   const drained = new Set((drains?.kvs ?? []).map((kv) => kv.key.slice(keys.engineDrains.length)));
+  const siteList = parse<Site>(sites);
   return {
-    sites: parse<Site>(sites),
+    sites: siteList,
+    siteIndex: SiteTable.of(siteList),
     releases: new Map(parse<Release>(releases).map((r) => [`${r.site}/${r.id}`, r])),
     engines: parse<EngineRecord>(engines).map((e) => (drained.has(e.id) ? { ...e, draining: true } : e)),
     assignments: parse<Assignment>(assignments),

@@ -12,7 +12,7 @@ import type { VsState } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { healthTarget, httpHealthCheck, type HealthCheck } from './health-check.ts';
 import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
-import { sleep } from './sleep.ts';
+import { sleep, sleepToTick } from './sleep.ts';
 import type { ReleaseSlot, StartGate } from './start-gate.ts';
 
 export interface SupervisorTiming {
@@ -42,6 +42,9 @@ export interface SupervisorTiming {
   /** Grace given to a VS killed for missing its startup deadline. */
   killGraceMs: number;
 }
+
+/** Steady checks wait for the next whole second after their interval (sleep.ts sleepToTick): the engine wakes once a second for all of its VSs' checks due then. */
+export const PROBE_TICK_MS = 1_000;
 
 export const DEFAULT_TIMING: SupervisorTiming = {
   startupFastMs: 1_000,
@@ -164,7 +167,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         emit({ state: 'unhealthy' });
       }
       const starting = Date.now() < fastUntil ? 10 : Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++);
-      await sleep(state.readySince === undefined ? starting : timing.pollMs, signal);
+      if (state.readySince === undefined) await sleep(starting, signal);
+      else await sleepToTick(timing.pollMs, Math.min(PROBE_TICK_MS, timing.pollMs), signal); // the engine's checks share a tick
     }
   }
 

@@ -34,6 +34,9 @@ export const STATUS_KEY_HEADER = 'x-corral-key';
 /** GET /.corral/sites?min=N waits at most this long for table version N before answering what is loaded. */
 export const SITES_WAIT_MS = 5_000;
 
+/** How long an idle keep-alive connection stays open (longer than the engine's check interval). */
+export const KEEP_ALIVE_MS = 30_000;
+
 /** What the error path needs to know about a request: its site, once known. */
 interface RequestContext {
   root?: SiteRoot;
@@ -53,6 +56,13 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
       }),
     );
   });
+
+  // An idle keep-alive connection stays open this long (Node's default is 5 s): the engine's
+  // health check comes every 10 s over one kept connection, which a shorter timeout closes
+  // between checks (a connect, an accept and a close more per check, on both sides). The
+  // router closes its own idle upstream connections sooner (4 s), so it never sends on one
+  // this server is closing.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
 
   // The request chain, in order:
   //   1. method: GET and HEAD only (405 with Allow);
