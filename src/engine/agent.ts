@@ -223,7 +223,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
       closing ??= (async () => {
         watch?.close();
         await janitor.close();
-        await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs)));
+        await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs, { keepFiles: true })));
         statuses.close();
         await lease.close();
         log.info({ event: 'engine.closed' }, 'engine closed');

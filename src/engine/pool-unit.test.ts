@@ -36,7 +36,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process', m
   const runtime = kind === 'process' ? createProcessRuntime({ runDir, log: silentLogger }) : createNamespaceRuntime({ runDir, log: silentLogger, ...(await testNetwork(t)) });
   onCleanup(t, () => runtime.destroy());
   const dir = path.join(base, 'engine');
-  const agent = buildEngineAgent({
+  const makeAgent = () => buildEngineAgent({
     store, engineId: ENGINE, dir, runtime, log: process.env.DEBUG_POOL ? logger("engine") : silentLogger, leaseTtlSeconds: 1, stopGraceMs: 2_000, timing: TIMING, poolDrainMs: DRAIN_MS,
     poolLink: async (poolDir, sha, releaseDir) => {
       links.push(sha);
@@ -49,6 +49,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process', m
     },
     ...more,
   });
+  const agent = makeAgent();
   onCleanup(t, () => agent.destroy());
   await agent.start();
   /** A static release whose index.html says `body`; returns its sha256. */
@@ -72,7 +73,7 @@ async function farm(t: TestContext, kind: 'process' | 'namespace' = 'process', m
       return s && want(s) ? s : undefined;
     }, { what, timeoutMs: 20_000 });
   const assign = (a: Assignment) => store.put(keys.assignment(a.engine, a.vs), JSON.stringify(a));
-  return { dir, store, runtime, release, status, waitStatus, assign, links };
+  return { dir, store, runtime, release, status, waitStatus, assign, links, agent, makeAgent };
 }
 
 function pool(vs: string, sites: PoolSite[]): Assignment {
@@ -319,6 +320,26 @@ test('a site leaving the table leaves the status first; back in it, it is shown 
   const back = await f.waitStatus('pool-c1-8', (s) => s.sites?.['site-a'] === 'v1', 'site-a shown again once confirmed');
   assert.equal((await httpGet(back.address!, back.port!, '/', 'a.test')).body, 'a', 'shown, and served');
   assert.equal(back.pid, first.pid, 'not restarted');
+});
+
+test("the engine's stop leaves a pool's copies on disk; its next start serves them without linking them again", async (t) => {
+  const f = await farm(t);
+  const [a1, b1] = [await f.release('a1', 'a'), await f.release('b1', 'b')];
+  await f.assign(pool('pool-c1-9', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  await f.waitStatus('pool-c1-9', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
+  assert.equal(f.links.length, 2);
+  const dir = poolPath(f.dir, 'pool-c1-9');
+  await f.agent.close();
+  assert.deepEqual((await readdir(dir)).sort(), [a1, b1, 'table.json'].sort(), 'the copies and the table stay');
+  const next = f.makeAgent();
+  onCleanup(t, () => next.destroy());
+  await next.start();
+  const back = await f.waitStatus('pool-c1-9', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b again');
+  assert.equal((await httpGet(back.address!, back.port!, '/', 'b.test')).body, 'b');
+  assert.equal(f.links.length, 2, 'nothing linked again');
+  // the assignment gone: its directory goes with the VS
+  await f.store.delete(keys.assignment(ENGINE, 'pool-c1-9'));
+  await waitFor(async () => (await readdir(dir).catch(() => undefined)) === undefined, { what: 'pool directory removed with its assignment' });
 });
 
 test('the memory limit grows with the sites, up to the cap', () => {

@@ -21,8 +21,13 @@ export interface VsUnit {
   readonly assignment: Assignment;
   readonly snapshot: VsSnapshot;
   start(): void;
-  /** Stop the VS (SIGTERM, graceMs, SIGKILL) and delete its status. Safe to call twice. */
-  stop(graceMs: number): Promise<void>;
+  /**
+   * Stop the VS (SIGTERM, graceMs, SIGKILL) and delete its status. Safe to call twice.
+   * keepFiles: the engine is stopping, not the assignment going: what the VS's next start
+   * would make again stays on disk (a pool's linked releases), for the disk janitor to sweep
+   * if the assignment is gone by then.
+   */
+  stop(graceMs: number, opts?: { keepFiles?: boolean }): Promise<void>;
   /** Stop without writing anything more to the store (engine destroy). */
   kill(): Promise<void>;
 }
