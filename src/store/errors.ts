@@ -62,6 +62,13 @@ export class StoreUnavailableError extends StoreError {
   }
 }
 
+/** etcd's JSON gateway answered something etcd does not send: not JSON, or JSON of the wrong shape. */
+export class StoreBadResponseError extends StoreError {
+  constructor(detail: string) {
+    super('STORE_BAD_RESPONSE', 502, `etcd's answer could not be read (${detail}); check that the store endpoints are etcd (3.4 or later) client URLs`);
+  }
+}
+
 /** The file was written by a newer Corral, or is not a Corral store. */
 export class StoreSchemaError extends StoreError {
   constructor(path: string, found: number, supported: number) {

@@ -1,11 +1,11 @@
 // etcd's failures, as the Store's errors: callers branch on the same codes
 // whatever backs the store.
 
-import { CompactedError, LeaseNotFoundError, StoreUnavailableError } from './errors.ts';
+import { CompactedError, LeaseNotFoundError, StoreError, StoreUnavailableError } from './errors.ts';
 
-/** Map an etcd3 error to a StoreError where one fits; anything else passes through. */
+/** Map an etcd error to a StoreError where one fits; a StoreError and anything else pass through. */
 export function storeError(err: unknown, ctx: { leaseId?: number; revision?: number } = {}): unknown {
-  if (!(err instanceof Error)) return err;
+  if (!(err instanceof Error) || err instanceof StoreError) return err;
   const msg = err.message;
   if (/requested lease not found/.test(msg)) return new LeaseNotFoundError(ctx.leaseId ?? 0);
   if (/required revision has been compacted/.test(msg)) return new CompactedError(ctx.revision ?? 0, 0);

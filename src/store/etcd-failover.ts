@@ -8,7 +8,7 @@
 //  2. etcd3's global retry: a failed attempt is retried on the next member of a
 //     shuffle, each attempt with its own short deadline (attemptTimeoutMs), so a member
 //     that hangs costs one attempt, not the whole call.
-//  3. `withFailover`: the whole call again, until it succeeds or the call deadline
+//  3. `withFailover` (etcd-retry.ts): the whole call again, until it succeeds or the call deadline
 //     (callTimeoutMs) passes, while the failure says "unavailable" — that covers the
 //     second or so a raft election takes, when every member answers "no leader".
 // Lease keep-alives are a stream in etcd: `keepAliveOnce` opens one on some member,
@@ -18,13 +18,10 @@
 
 import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { isRecoverableError, type Etcd3, type IOptions } from 'etcd3';
-import { storeError } from './etcd-errors.ts';
 import { StoreUnavailableError } from './errors.ts';
 
 /** How long a member that failed is left alone before one call may try it again. */
 const MEMBER_HALF_OPEN_MS = 1000;
-/** Pause between two rounds over the members (layer 3). */
-const ROUND_PAUSE_MS = 100;
 
 /** etcd3's fault handling: circuit per member, retries on other members, watch reconnects within a second. */
 export function faultHandling(members: number): IOptions['faultHandling'] {
@@ -34,19 +31,6 @@ export function faultHandling(members: number): IOptions['faultHandling'] {
     // etcd3's default grows to 30 s between watch reconnects: a watch would stay deaf that long.
     watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }).next(),
   };
-}
-
-/** Run call until it succeeds, fails with something other than "unavailable", or deadline (epoch ms) passes. */
-export async function withFailover<T>(call: () => Promise<T>, deadline: number, ctx: { leaseId?: number } = {}): Promise<T> {
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      const mapped = storeError(err, ctx);
-      if (!(mapped instanceof StoreUnavailableError) || Date.now() + ROUND_PAUSE_MS >= deadline) throw mapped;
-      await new Promise((resolve) => setTimeout(resolve, ROUND_PAUSE_MS));
-    }
-  }
 }
 
 /** One keep-alive of leaseId on one member: its remaining TTL (0 or less: the lease is gone). */

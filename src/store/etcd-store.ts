@@ -5,7 +5,8 @@
 import { randomInt } from 'node:crypto';
 import { Etcd3, type IOptions } from 'etcd3';
 import { Keyspace } from './etcd-codec.ts';
-import { faultHandling, keepAliveOnce, withFailover } from './etcd-failover.ts';
+import { faultHandling, keepAliveOnce } from './etcd-failover.ts';
+import { withFailover } from './etcd-retry.ts';
 import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';

@@ -1,0 +1,70 @@
+// The delivery half of a watch on etcd, shared by both etcd stores (gRPC: etcd-watch.ts;
+// JSON gateway: etcd-gateway-watch.ts): etcd's events, in the etcd3 client's shapes, to the
+// Store's promise — in revision order, each revision once, one callback per revision.
+//
+// A watch that reconnects resumes from `nextRev`, the next revision it owes its callback,
+// and anything below it (a replay after a reconnect) is dropped. Only etcd3's types are
+// imported: the gateway store loads no etcd client.
+
+import type { IEvent } from 'etcd3';
+import { logger } from '../lib/log.ts';
+import type { Keyspace } from './etcd-codec.ts';
+import type { WatchEvent } from './types.ts';
+
+const log = logger('store');
+
+export type OnEvents = (events: WatchEvent[], revision: number) => void;
+
+export class RevisionDelivery {
+  constructor(
+    private readonly ks: Keyspace,
+    private readonly prefix: string,
+    private readonly onEvents: OnEvents,
+    /** The next revision owed to the callback: where a reconnect resumes. */
+    public nextRev: number,
+  ) {}
+
+  /** Deliver one response's events, one callback per revision, skipping those already delivered. */
+  deliver(events: IEvent[]): void {
+    for (const [revision, group] of byRevision(events)) {
+      if (revision < this.nextRev) continue;
+      this.nextRev = revision + 1;
+      try {
+        this.onEvents(
+          group.map((e) => this.event(e)),
+          revision,
+        );
+      } catch (err) {
+        log.error({ err, prefix: this.prefix, revision }, 'watch callback threw; delivery goes on');
+      }
+    }
+  }
+
+  /** The watch cannot go on: tell the caller through onError, or log it when there is none. */
+  report(err: Error, onError: ((err: Error) => void) | undefined): void {
+    if (onError) onError(err);
+    else log.error({ err, prefix: this.prefix }, 'watch stopped');
+  }
+
+  private event(e: IEvent): WatchEvent {
+    const prevKv = e.prev_kv ? this.ks.kv(e.prev_kv) : undefined;
+    if (e.type === 'Delete') {
+      const kv = { key: this.ks.unkey(e.kv.key), value: '', createRevision: 0, modRevision: Number(e.kv.mod_revision), version: 0, lease: 0 };
+      return prevKv ? { type: 'delete', kv, prevKv } : { type: 'delete', kv };
+    }
+    const kv = this.ks.kv(e.kv);
+    return prevKv ? { type: 'put', kv, prevKv } : { type: 'put', kv };
+  }
+}
+
+/** Events grouped by the revision that made them, in order (a response may span several revisions). */
+function byRevision(events: IEvent[]): [number, IEvent[]][] {
+  const groups: [number, IEvent[]][] = [];
+  for (const e of events) {
+    const rev = Number(e.kv.mod_revision);
+    const last = groups.at(-1);
+    if (last && last[0] === rev) last[1].push(e);
+    else groups.push([rev, [e]]);
+  }
+  return groups;
+}
