@@ -6,11 +6,12 @@
 // the given default certificate for other names); with `workers` > 1 it runs as a
 // primary and worker processes sharing the ports (src/router/cluster/cluster.ts), booted while
 // it joins. It listens only once the first full route table is in: a known site is
-// never answered 404 "No site is configured" by a router that has just started.
+// never answered 404 "No site is configured" by a router that has just started. Its store
+// speaks etcd's JSON gateway (src/store/etcd-gateway-store.ts): it loads no etcd client.
 
 import type { CertificatePem, Router, RouterOptions } from '../router/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
-import { openEtcdStore, type Store } from '../store/index.ts';
+import { openEtcdGatewayStore, type Store } from '../store/index.ts';
 import { startFarmNode } from './farm-node.ts';
 import { joinFarm } from './join.ts';
 import { bootRouterWorkers, nodeRouterBuild, type BuiltRouter } from './router-boot.ts';
@@ -66,7 +67,8 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     async store(stack) {
       boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
       const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
-      const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
+      // etcd's JSON gateway, not the gRPC client: grpc-js and protobufjs were ≈ 20 MB of this process.
+      const store = await openEtcdGatewayStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
       stack.push('store', () => store.close());
       return store;
     },
