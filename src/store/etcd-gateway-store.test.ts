@@ -11,6 +11,10 @@ import { storeConformance } from './conformance.ts';
 import { strictlyIncreasing, WatchRecorder } from './conformance/harness.ts';
 import { openEtcdGatewayStore } from './etcd-gateway-store.ts';
 import { etcdMissing, startEtcdCluster, type EtcdCluster } from './etcd-testing.ts';
+import { waitFor } from '../lib/wait.ts';
+
+/** How often the lease holder in the member-loss test renews, as the router node's load record would. */
+const RENEW_EVERY_MS = 500;
 
 const skip = etcdMissing();
 let etcd: EtcdCluster | undefined;
@@ -89,6 +93,67 @@ describe('etcd gateway store on a 3-member cluster', { skip }, () => {
     assert.ok(strictlyIncreasing(revs), 'in order, no duplicate');
     for (const r of written) assert.ok(revs.includes(r), `acknowledged revision ${r} delivered`);
     assert.ok(written.length >= 100, `most writes acknowledged (${written.length}/120)`);
+  });
+});
+
+describe('etcd gateway store on a 3-member cluster: leases', { skip }, () => {
+  it('keep-alives, reads and writes go on while any one member is dead: none fails, the lease lives', async (t) => {
+    const cluster = await startEtcdCluster({ members: 3 });
+    t.after(() => cluster.close());
+    const s = await openEtcdGatewayStore(cluster.endpoints, { namespace: '/keep' });
+    t.after(() => s.close());
+    const lease = await s.grantLease(2);
+    await s.put('/held', 'x', { lease });
+    const failures: string[] = [];
+    let calls = 0;
+    let running = true;
+    // A holder renewing every 500 ms, as the router node's load record does, and using the store.
+    const holder = (async () => {
+      while (running) {
+        try {
+          const ttl = await s.keepAlive(lease);
+          if (ttl <= 0) failures.push(`lease gone (ttl ${ttl})`);
+          await s.put('/k', String(calls));
+          await s.get('/k');
+          calls++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        // the holder's renewal cadence (a quarter of the 2 s lease), not a wait for readiness
+        await new Promise((resolve) => setTimeout(resolve, RENEW_EVERY_MS));
+      }
+    })();
+    const raftLeader = (await cluster.leader())!;
+    for (const m of [raftLeader, ...cluster.members.filter((x) => x !== raftLeader)]) {
+      const before = calls;
+      await m.stop('SIGKILL');
+      await waitFor(() => calls >= before + 6, { what: `six rounds without ${m.name}`, timeoutMs: 20_000 });
+      await m.start();
+    }
+    running = false;
+    await holder;
+    assert.deepEqual(failures, []);
+    assert.equal((await s.get('/held'))?.lease, lease, 'the key still on its lease');
+  });
+});
+
+describe('etcd gateway store: close', { skip }, () => {
+  it('ends its watches and sockets and leaves no timer behind', async () => {
+    const resources = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+    const baseline = resources();
+    const s = await openEtcdGatewayStore(endpoints(), { namespace: `/close-${randomUUID()}` });
+    const events: number[] = [];
+    await s.watch('/', (_e, revision) => events.push(revision));
+    await s.watch('/other/', () => {});
+    const lease = await s.grantLease(5);
+    await s.keepAlive(lease);
+    const { revision } = await s.put('/a', '1', { lease });
+    await waitFor(() => events.includes(revision), { what: 'the watch event' });
+    assert.ok(resources() > baseline, 'the watches hold sockets');
+    await s.close();
+    await waitFor(() => resources() <= baseline, { what: 'sockets and timers gone' });
+    await s.close();
+    await assert.rejects(s.get('/a'), { code: 'STORE_CLOSED' });
   });
 });
 
