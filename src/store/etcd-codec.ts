@@ -1,7 +1,10 @@
 // Translating between the Store's shapes and etcd's wire shapes (etcd3's raw RPC
-// types): keys under the store's namespace, revisions as numbers, compares and ops.
+// types): keys under the store's namespace, revisions as numbers, compares and ops, lease
+// ids a JS number holds. Only etcd3's types are imported: the gateway store uses it too.
 
+import { randomInt } from 'node:crypto';
 import type { ICompare, IKeyValue, IRequestOp } from 'etcd3';
+import { InvalidArgumentError } from './errors.ts';
 import type { Compare, KeyValue, TxnOp } from './types.ts';
 
 /** Keys of one store live under its namespace; etcd sees namespace + key. */
@@ -72,4 +75,19 @@ export function byteRangeEnd(key: Buffer): Buffer {
     }
   }
   return Buffer.from([0]);
+}
+
+/**
+ * Grant a lease of ttlSeconds through grant(id), with an id a JS number holds: etcd picks
+ * 63-bit ids, so the store asks for a random one below 2^53 (a clash is retried).
+ */
+export async function grantLeaseWithSafeId(ttlSeconds: number, grant: (id: number) => Promise<number>): Promise<number> {
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new InvalidArgumentError(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await grant(randomInt(1, 2 ** 47) * 64 + randomInt(0, 64));
+    } catch (err) {
+      if (attempt >= 3 || !/lease already exists/.test((err as Error).message)) throw err;
+    }
+  }
 }

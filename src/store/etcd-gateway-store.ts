@@ -5,14 +5,13 @@
 // watch delivery as the gRPC store (etcd-store.ts); the wire is etcd-json.ts, the members
 // and their failover etcd-gateway-http.ts, a watch etcd-gateway-watch.ts.
 
-import { randomInt } from 'node:crypto';
-import { Keyspace } from './etcd-codec.ts';
+import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
 import { GatewayHttp, type GatewayTls } from './etcd-gateway-http.ts';
 import { GatewayWatch } from './etcd-gateway-watch.ts';
 import { int, kvsOf, list, object, revisionOf, toJson, type Json } from './etcd-json.ts';
 import { withFailover } from './etcd-retry.ts';
 import type { EtcdStoreOptions } from './etcd-store.ts';
-import type { OnEvents } from './etcd-watch-delivery.ts';
+import { watchStart, type OnEvents } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -101,9 +100,7 @@ class EtcdGatewayStore implements Store {
 
   async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
     this.open();
-    const from = opts.fromRevision;
-    if (from !== undefined && (!Number.isInteger(from) || from < 1)) throw new InvalidArgumentError('fromRevision must be an integer >= 1');
-    const fromRevision = from ?? (await this.revision()) + 1;
+    const fromRevision = await watchStart(opts, () => this.revision());
     const deadline = Date.now() + this.callTimeoutMs;
     const stream = await GatewayWatch.start(this.http, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
     if (this.closed) stream.close();
@@ -121,17 +118,7 @@ class EtcdGatewayStore implements Store {
   }
 
   async grantLease(ttlSeconds: number): Promise<number> {
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new InvalidArgumentError(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
-    // etcd picks 63-bit ids, beyond a JS number; ask for one that fits (a clash is retried).
-    for (let attempt = 0; ; attempt++) {
-      const id = randomInt(1, 2 ** 47) * 64 + randomInt(0, 64);
-      try {
-        const res = await this.call('/v3/lease/grant', { TTL: String(ttlSeconds), ID: String(id) });
-        return int(res.ID, 'ID');
-      } catch (err) {
-        if (attempt >= 3 || !/lease already exists/.test((err as Error).message)) throw err;
-      }
-    }
+    return grantLeaseWithSafeId(ttlSeconds, async (id) => int((await this.call('/v3/lease/grant', { TTL: String(ttlSeconds), ID: String(id) })).ID, 'ID'));
   }
 
   async keepAlive(leaseId: number): Promise<number> {

@@ -2,12 +2,12 @@
 // watches for a farm on many hosts. Keys live under a namespace so that several
 // farms (or test cases) can share one etcd cluster.
 
-import { randomInt } from 'node:crypto';
 import { Etcd3, type IOptions } from 'etcd3';
-import { Keyspace } from './etcd-codec.ts';
+import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
 import { faultHandling, keepAliveOnce } from './etcd-failover.ts';
 import { withFailover } from './etcd-retry.ts';
 import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
+import { watchStart } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -108,9 +108,7 @@ class EtcdStore implements Store {
 
   async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
     this.open();
-    const from = opts.fromRevision;
-    if (from !== undefined && (!Number.isInteger(from) || from < 1)) throw new InvalidArgumentError('fromRevision must be an integer >= 1');
-    const start = from ?? (await this.revision()) + 1;
+    const start = await watchStart(opts, () => this.revision());
     const stream = await EtcdWatchStream.start(this.client, this.ks, prefix, onEvents, start, opts.onError);
     this.watchers.add(stream);
     return {
@@ -129,17 +127,7 @@ class EtcdStore implements Store {
 
   async grantLease(ttlSeconds: number): Promise<number> {
     this.open();
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new InvalidArgumentError(`lease TTL must be a whole number of seconds >= 1, got ${ttlSeconds}`);
-    // etcd picks 63-bit ids, beyond a JS number; ask for one that fits (a clash is retried).
-    for (let attempt = 0; ; attempt++) {
-      const id = randomInt(1, 2 ** 47) * 64 + randomInt(0, 64);
-      try {
-        const res = await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }));
-        return Number(res.ID);
-      } catch (err) {
-        if (attempt >= 3 || !/lease already exists/.test((err as Error).message)) throw err;
-      }
-    }
+    return grantLeaseWithSafeId(ttlSeconds, async (id) => Number((await this.call(() => this.client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: id }))).ID));
   }
 
   async keepAlive(leaseId: number): Promise<number> {

@@ -9,11 +9,19 @@
 import type { IEvent } from 'etcd3';
 import { logger } from '../lib/log.ts';
 import type { Keyspace } from './etcd-codec.ts';
-import type { WatchEvent } from './types.ts';
+import { InvalidArgumentError } from './errors.ts';
+import type { WatchEvent, WatchOptions } from './types.ts';
 
 const log = logger('store');
 
 export type OnEvents = (events: WatchEvent[], revision: number) => void;
+
+/** The first revision a watch delivers: fromRevision, or the one after the store's current revision. */
+export async function watchStart(opts: WatchOptions, current: () => Promise<number>): Promise<number> {
+  const from = opts.fromRevision;
+  if (from !== undefined && (!Number.isInteger(from) || from < 1)) throw new InvalidArgumentError('fromRevision must be an integer >= 1');
+  return from ?? (await current()) + 1;
+}
 
 export class RevisionDelivery {
   constructor(
