@@ -122,3 +122,41 @@ test('a status change looks at the sites routing that VS only, not at every rout
   assert.ok(puts[0]?.every((site) => Number(site.slice(1)) % 10 === 3));
   assert.ok(reads <= 100 * 5, `${reads} reads of routes' endpoints for one status change (100 sites route pool-3)`);
 });
+
+test('a broken watch (compacted, cancelled) loads again and follows what changed meanwhile and after', async (t) => {
+  const store = await tempStore(t);
+  const status = (vs: string, state: VsStatus['state']): string =>
+    JSON.stringify({ vs, engine: 'e1', site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+  await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'ready'));
+  await store.put(keys.vsStatus('e1', 'b'), status('b', 'ready'));
+  // the store's watches, with a way to break them as a compaction or a cancel would
+  const breakers: ((err: Error) => void)[] = [];
+  const breaking: Store = Object.create(store) as Store;
+  breaking.watch = async (prefix, onEvents, opts) => {
+    let broken = false;
+    const w = await store.watch(prefix, (events, rev) => (broken ? undefined : onEvents(events, rev)), opts);
+    breakers.push((err) => {
+      broken = true;
+      w.close();
+      opts?.onError?.(err);
+    });
+    return w;
+  };
+  let seen: readonly Route[] = [];
+  const live = await liveEndpoints(breaking, { setRoutes: (r) => (seen = r), abandonEndpoints: () => {} }, silentLogger);
+  t.after(() => live.close());
+  const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+  live.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: [endpoint('a'), endpoint('b')], updatedAt: '' }]);
+  const vss = () => seen[0]?.endpoints.map((e) => e.vs).join(',');
+  assert.equal(vss(), 'a,b');
+
+  const first = breakers.splice(0);
+  assert.equal(first.length, 2, 'engines and statuses are watched');
+  for (const b of first) b(new Error('watch compacted (test)'));
+  await store.put(keys.vsStatus('e1', 'b'), status('b', 'stopping')); // while it reloads, or after
+  await waitFor(() => vss() === 'a', { what: 'b dropped: the reloaded watch saw it' });
+  await waitFor(() => breakers.length === 2, { what: 'both watched again' });
+  await store.put(keys.vsStatus('e1', 'b'), status('b', 'ready'));
+  await waitFor(() => vss() === 'a,b', { what: 'b back: the new watch follows' });
+});

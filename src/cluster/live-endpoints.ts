@@ -133,20 +133,47 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
         log.warn({ event: 'router.bad-record', key }, 'ignoring a record that is not valid');
       }
     };
-    const { kvs, revision } = await store.range(prefix);
-    for (const kv of kvs) put(kv.key, kv.value);
-    changed(kvs.map((kv) => kv.key));
-    return store.watch(
-      prefix,
-      (events) => {
-        for (const e of events) {
-          if (e.type === 'put') put(e.kv.key, e.kv.value);
-          else into.delete(e.kv.key);
-        }
-        changed(events.map((e) => e.kv.key));
+    // load, then watch from the next revision; a broken watch (compacted, cancelled, the
+    // store's own giving up) loads again and watches again, as watch-prefix.ts does
+    let closed = false;
+    let inner: Watcher | undefined;
+    const start = async (): Promise<void> => {
+      const { kvs, revision } = await store.range(prefix);
+      if (closed) return;
+      const before = [...into.keys()];
+      into.clear();
+      for (const kv of kvs) put(kv.key, kv.value);
+      changed([...new Set([...before, ...kvs.map((kv) => kv.key)])]);
+      inner = await store.watch(
+        prefix,
+        (events) => {
+          if (closed) return;
+          for (const e of events) {
+            if (e.type === 'put') put(e.kv.key, e.kv.value);
+            else into.delete(e.kv.key);
+          }
+          changed(events.map((e) => e.kv.key));
+        },
+        { fromRevision: revision + 1, onError: restart },
+      );
+      if (closed) inner.close();
+    };
+    function restart(err: Error): void {
+      if (closed) return;
+      log.warn({ event: 'router.watch-error', prefix, err: err.message }, 'a live-endpoint watch broke; reloading');
+      inner?.close();
+      start().catch((e: unknown) => {
+        log.error({ event: 'router.reload-failed', prefix, err: (e as Error).message }, 'a live-endpoint reload failed; trying again');
+        if (!closed) setTimeout(() => restart(e as Error), 1000).unref();
+      });
+    }
+    await start();
+    return {
+      close() {
+        closed = true;
+        inner?.close();
       },
-      { fromRevision: revision + 1 },
-    );
+    };
   };
   let started = false; // nothing is published before both watches are in
   // an engine came or went: every VS may have changed (rare)

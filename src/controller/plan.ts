@@ -110,7 +110,8 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const actions: PlanActions = { create: [], remove: [], putRoutes: [], deleteRoutes: [] };
   const live = dropLostEngines(snap, mem, opts, actions);
   const index = siteIndexOf(snap);
-  const scope = planScope(snap, index, live, opts.only);
+  // records sharing a name or key (never made by the API) are planned by a pass over every site
+  const scope = index.exact ? planScope(snap, index, live, opts.only) : undefined;
   if (scope) actions.remove = actions.remove.filter((a) => scope.vss.has(a.vs));
   // By storage key, not name: the servers of a deleted site never count as those of a
   // new site of the same name (never routed to, never kept); they retire like any other.

@@ -8,6 +8,8 @@ import { siteStorageKey, type Site } from '../model/index.ts';
 import { byUtf8 } from '../lib/text-order.ts';
 
 export interface SiteIndex {
+  /** False when two site records share a name or storage key (hand-written or restored data: the API never makes them): then only a pass over every site plans them right. */
+  readonly exact: boolean;
   readonly byName: ReadonlyMap<string, Site>;
   /** By storage key (siteStorageKey: the site's id, or its name before ids). */
   readonly byKey: ReadonlyMap<string, Site>;
@@ -24,7 +26,13 @@ export class SiteTable implements SiteIndex {
 
   static of(sites: readonly Site[]): SiteTable {
     const t = new SiteTable();
-    for (const s of sites) if (!t.add(s)) t.exact = false;
+    for (const s of sites) {
+      try {
+        if (!t.add(s)) t.exact = false;
+      } catch {
+        t.exact = false; // not a site object
+      }
+    }
     return t;
   }
 
@@ -35,8 +43,12 @@ export class SiteTable implements SiteIndex {
    */
   patch(before: Site | undefined, after: Site | undefined): boolean {
     if (!this.exact) return false;
-    if (before !== undefined && !this.remove(before)) return false;
-    return after === undefined || this.add(after);
+    try {
+      if (before !== undefined && !this.remove(before)) return false;
+      return after === undefined || this.add(after);
+    } catch {
+      return false; // a record that is not a site object (null, a number): made afresh
+    }
   }
 
   private add(s: Site): boolean {

@@ -26,11 +26,15 @@ export function sleepToTick(ms: number, tickMs: number, signal?: AbortSignal): P
     let tick = ticks.get(at);
     if (!tick) {
       const waiters = new Set<() => void>();
-      const timer = setTimeout(() => {
+      // a timer may fire a millisecond early by the clock (libuv rounds): then it waits on
+      const fire = (): void => {
+        const early = at - Date.now();
+        if (early > 0) return void (entry.timer = setTimeout(fire, early));
         ticks.delete(at);
         for (const w of waiters) w();
-      }, Math.max(0, at - Date.now()));
-      ticks.set(at, (tick = { timer, waiters }));
+      };
+      const entry = { timer: setTimeout(fire, Math.max(0, at - Date.now())), waiters };
+      ticks.set(at, (tick = entry));
     }
     const mine = tick;
     const done = () => {

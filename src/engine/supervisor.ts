@@ -168,7 +168,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       }
       const starting = Date.now() < fastUntil ? 10 : Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++);
       if (state.readySince === undefined) await sleep(starting, signal);
-      else await sleepToTick(timing.pollMs, Math.min(PROBE_TICK_MS, timing.pollMs), signal); // the engine's checks share a tick
+      else {
+        // the engine's checks share a tick; this check ran just after one, so aiming at
+        // pollMs − tick from now lands on the tick pollMs after the last (not one later)
+        const tick = Math.min(PROBE_TICK_MS, timing.pollMs);
+        await sleepToTick(Math.max(timing.pollMs - tick, 1), tick, signal);
+      }
     }
   }
 

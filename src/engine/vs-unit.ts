@@ -24,8 +24,8 @@ export interface VsUnit {
   /**
    * Stop the VS (SIGTERM, graceMs, SIGKILL) and delete its status. Safe to call twice.
    * keepFiles: the engine is stopping, not the assignment going: what the VS's next start
-   * would make again stays on disk (a pool's linked releases), for the disk janitor to sweep
-   * if the assignment is gone by then.
+   * would make again stays on disk (a pool's linked releases); the engine's next start
+   * removes the pools no assignment names any more (agent.ts removePools).
    */
   stop(graceMs: number, opts?: { keepFiles?: boolean }): Promise<void>;
   /** Stop without writing anything more to the store (engine destroy). */

@@ -217,5 +217,5 @@ async function readLines(res: IncomingMessage, onLine: (text: string) => void): 
       if (line) onLine(line);
     }
   }
-  if (pending.trim()) onLine(pending.trim());
+  // a line the close cut short is dropped: the watch resumes from its last delivered revision
 }

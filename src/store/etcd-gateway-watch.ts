@@ -10,7 +10,7 @@
 
 import type { Keyspace } from './etcd-codec.ts';
 import type { GatewayHttp } from './etcd-gateway-http.ts';
-import { toJson, watchResult } from './etcd-json.ts';
+import { GRPC_CANCELLED, toJson, watchResult } from './etcd-json.ts';
 import { storeError } from './etcd-errors.ts';
 import { RevisionDelivery, type OnEvents } from './etcd-watch-delivery.ts';
 import { CompactedError, StoreUnavailableError } from './errors.ts';
@@ -80,8 +80,12 @@ export class GatewayWatch implements Watcher {
       if (res.created) this.confirmed();
       this.delivery.deliver(res.events);
     } catch (err) {
-      // A line that is not etcd's (STORE_BAD_RESPONSE) or an error etcd sent in the stream.
-      if (err instanceof StoreUnavailableError) this.lost(err);
+      // A line that is not etcd's (STORE_BAD_RESPONSE) fails the watch; an error etcd sent in
+      // the stream is mapped first, and one a member sends as it goes (unavailable, or its
+      // stream cancelled: gRPC code 1) resumes on the next member.
+      const mapped = storeError(err);
+      if (mapped instanceof StoreUnavailableError) this.lost(mapped);
+      else if ((err as { grpcCode?: number }).grpcCode === GRPC_CANCELLED) this.lost(new StoreUnavailableError((err as Error).message, { cause: err }));
       else this.fail(err as Error);
     }
   }

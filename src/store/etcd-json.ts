@@ -129,6 +129,8 @@ function gatewayError(status: number, answer: Json): Error {
 
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
+/** gRPC's CANCELLED: a member stopping cancels its streams. */
+export const GRPC_CANCELLED = 1;
 
 function excerpt(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;

@@ -60,8 +60,9 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   // An idle keep-alive connection stays open this long (Node's default is 5 s): the engine's
   // health check comes every 10 s over one kept connection, which a shorter timeout closes
   // between checks (a connect, an accept and a close more per check, on both sides). The
-  // router closes its own idle upstream connections sooner (4 s), so it never sends on one
-  // this server is closing.
+  // router closes its own idle upstream connections sooner (4 s, both of its upstream
+  // clients, whatever Keep-Alive hint this server sends), so it never sends on one this
+  // server is closing.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
 
   // The request chain, in order:

@@ -61,8 +61,10 @@ export class UpstreamPools implements Upstream {
         connectTimeout: t.connectTimeoutMs,
         headersTimeout: t.headersTimeoutMs,
         bodyTimeout: t.bodyTimeoutMs,
+        // idle 4 s at most, as the raw upstream: a backend's longer Keep-Alive hint (the web
+        // runtime says 30 s, for the engine's checks) does not stretch it
         keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 60_000,
+        keepAliveMaxTimeout: 4_000,
       });
       pool.on('connectionError', noop);
       this.#pools.set(key, pool);
