@@ -17,7 +17,7 @@
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';
-import type { RouteDiff, RouteSink } from '../router/index.ts';
+import { watchPrefix, type RouteDiff, type RouteSink } from '../router/index.ts';
 
 /** The router (or router cluster) behind: routes, and endpoints known dead. */
 export interface LiveRouteSink extends RouteSink {
@@ -118,63 +118,34 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     }
   };
 
-  const follow = async <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined, changed: (keys: string[]) => void): Promise<Watcher> => {
-    // a record that does not parse is left out (logged), never thrown out of the watch
-    const put = (key: string, value: string) => {
-      let rec: T | undefined;
-      try {
-        rec = parse(value);
-      } catch {
-        rec = undefined;
-      }
-      if (rec !== undefined) into.set(key, rec);
-      else {
-        into.delete(key);
-        log.warn({ event: 'router.bad-record', key }, 'ignoring a record that is not valid');
-      }
-    };
-    // load, then watch from the next revision; a broken watch (compacted, cancelled, the
-    // store's own giving up) loads again and watches again, as watch-prefix.ts does
-    let closed = false;
-    let inner: Watcher | undefined;
-    const start = async (): Promise<void> => {
-      const { kvs, revision } = await store.range(prefix);
-      if (closed) return;
-      const before = [...into.keys()];
-      into.clear();
-      for (const kv of kvs) put(kv.key, kv.value);
-      changed([...new Set([...before, ...kvs.map((kv) => kv.key)])]);
-      inner = await store.watch(
-        prefix,
-        (events) => {
-          if (closed) return;
-          for (const e of events) {
-            if (e.type === 'put') put(e.kv.key, e.kv.value);
-            else into.delete(e.kv.key);
-          }
-          changed(events.map((e) => e.kv.key));
-        },
-        { fromRevision: revision + 1, onError: restart },
-      );
-      if (closed) inner.close();
-    };
-    function restart(err: Error): void {
-      if (closed) return;
-      log.warn({ event: 'router.watch-error', prefix, err: err.message }, 'a live-endpoint watch broke; reloading');
-      inner?.close();
-      start().catch((e: unknown) => {
-        log.error({ event: 'router.reload-failed', prefix, err: (e as Error).message }, 'a live-endpoint reload failed; trying again');
-        if (!closed) setTimeout(() => restart(e as Error), 1000).unref();
-      });
-    }
-    await start();
-    return {
-      close() {
-        closed = true;
-        inner?.close();
+  // Each prefix kept in `into` by watchPrefix (load, watch, and load again when the watch
+  // breaks), with the keys each load or batch touched; a record that does not parse is
+  // left out (logged), never thrown out of the watch.
+  const follow = <T>(prefix: string, into: Map<string, T>, parse: (value: string) => T | undefined, changed: (keys: string[]) => void): Promise<Watcher> =>
+    watchPrefix<{ key: string; rec: T }>(store, {
+      prefix, log, what: 'router.live-endpoints',
+      parse: (kv) => {
+        let rec: T | undefined;
+        try {
+          rec = parse(kv.value);
+        } catch {
+          rec = undefined;
+        }
+        if (rec === undefined) log.warn({ event: 'router.bad-record', key: kv.key }, 'ignoring a record that is not valid');
+        return rec === undefined ? undefined : { key: kv.key, rec };
       },
-    };
-  };
+      publish: (records) => {
+        const before = [...into.keys()];
+        into.clear();
+        for (const r of records) into.set(r.key, r.rec);
+        changed([...new Set([...before, ...into.keys()])]);
+      },
+      update: ({ put, removed }) => {
+        for (const r of removed) into.delete(r.key);
+        for (const r of put) into.set(r.key, r.rec);
+        changed([...removed, ...put].map((r) => r.key));
+      },
+    });
   let started = false; // nothing is published before both watches are in
   // an engine came or went: every VS may have changed (rare)
   const enginesChanged = () => {

@@ -3,6 +3,7 @@ export { buildRouter, type Router } from './router.ts';
 export type { RouterOptions } from './options.ts';
 export { watchRoutes, type RouteSink, type RouteWatch } from './watch-routes.ts';
 export { watchCertificates } from './watch-certificates.ts';
+export { watchPrefix, type PrefixWatch } from './watch-prefix.ts';
 export type { CertificatePem, SiteCertificate } from './front/tls-certificates.ts';
 export { buildRouteTable, normalizeHost, type RouteTable, type RouteDiff } from './route-table.ts';
 export * from './errors.ts';

@@ -11,7 +11,7 @@ import { GatewayWatch } from './etcd-gateway-watch.ts';
 import { int, kvsOf, list, object, revisionOf, toJson, type Json } from './etcd-json.ts';
 import { withFailover } from './etcd-retry.ts';
 import type { EtcdStoreOptions } from './etcd-store.ts';
-import { watchStart, type OnEvents } from './etcd-watch-delivery.ts';
+import { OpenWatches, watchStart, type OnEvents } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -41,7 +41,7 @@ export async function openEtcdGatewayStore(endpoints: string[], opts: EtcdGatewa
 class EtcdGatewayStore implements Store {
   readonly kind = 'etcd';
   private closed = false;
-  private readonly watchers = new Set<Watcher>();
+  private readonly watches = new OpenWatches();
 
   constructor(
     private readonly http: GatewayHttp,
@@ -104,13 +104,7 @@ class EtcdGatewayStore implements Store {
     const deadline = Date.now() + this.callTimeoutMs;
     const stream = await GatewayWatch.start(this.http, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
     if (this.closed) stream.close();
-    this.watchers.add(stream);
-    return {
-      close: () => {
-        stream.close();
-        this.watchers.delete(stream);
-      },
-    };
+    return this.watches.track(stream);
   }
 
   async revision(): Promise<number> {
@@ -140,8 +134,7 @@ class EtcdGatewayStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.watchers) w.close();
-    this.watchers.clear();
+    this.watches.closeAll();
     this.http.close();
   }
 

@@ -7,7 +7,7 @@ import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
 import { faultHandling, keepAliveOnce } from './etcd-failover.ts';
 import { withFailover } from './etcd-retry.ts';
 import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
-import { watchStart } from './etcd-watch-delivery.ts';
+import { OpenWatches, watchStart } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -44,7 +44,7 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
 class EtcdStore implements Store {
   readonly kind = 'etcd';
   private closed = false;
-  private readonly watchers = new Set<Watcher>();
+  private readonly watches = new OpenWatches();
 
   constructor(
     private readonly client: Etcd3,
@@ -110,13 +110,7 @@ class EtcdStore implements Store {
     this.open();
     const start = await watchStart(opts, () => this.revision());
     const stream = await EtcdWatchStream.start(this.client, this.ks, prefix, onEvents, start, opts.onError);
-    this.watchers.add(stream);
-    return {
-      close: () => {
-        stream.close();
-        this.watchers.delete(stream);
-      },
-    };
+    return this.watches.track(stream);
   }
 
   async revision(): Promise<number> {
@@ -152,8 +146,7 @@ class EtcdStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.watchers) w.close();
-    this.watchers.clear();
+    this.watches.closeAll();
     this.client.close();
   }
 

@@ -10,7 +10,7 @@ import type { IEvent } from 'etcd3';
 import { logger } from '../lib/log.ts';
 import type { Keyspace } from './etcd-codec.ts';
 import { InvalidArgumentError } from './errors.ts';
-import type { WatchEvent, WatchOptions } from './types.ts';
+import type { Watcher, WatchEvent, WatchOptions } from './types.ts';
 
 const log = logger('store');
 
@@ -75,4 +75,24 @@ function byRevision(events: IEvent[]): [number, IEvent[]][] {
     else groups.push([rev, [e]]);
   }
   return groups;
+}
+
+/** A store's open watches: each handed out as a Watcher that forgets itself when closed; all closed with the store. */
+export class OpenWatches {
+  readonly #open = new Set<Watcher>();
+
+  track(stream: Watcher): Watcher {
+    this.#open.add(stream);
+    return {
+      close: () => {
+        stream.close();
+        this.#open.delete(stream);
+      },
+    };
+  }
+
+  closeAll(): void {
+    for (const w of this.#open) w.close();
+    this.#open.clear();
+  }
 }
