@@ -12,7 +12,7 @@
 // ranges again.
 
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
-import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { keys, parseShared, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { byUtf8 } from '../lib/text-order.ts';
 import { SiteTable } from './site-index.ts';
@@ -233,7 +233,7 @@ class MirrorState {
   constructor(private readonly prefixes: string[]) {}
 
   fill(prefix: string, kvs: KeyValue[], revision: number): void {
-    this.tables.set(prefix, { rangeRevision: revision, keys: kvs.map((kv) => kv.key), values: kvs.map((kv) => JSON.parse(kv.value)), shared: false });
+    this.tables.set(prefix, { rangeRevision: revision, keys: kvs.map((kv) => kv.key), values: kvs.map((kv) => parseShared(kv.value)), shared: false });
     if (this.tables.size === this.prefixes.length) {
       for (const { events, revision: r } of this.pending.splice(0)) this.apply(events, r);
     }
@@ -314,7 +314,7 @@ function write(t: Table, ev: WatchEvent): { before: unknown; after: unknown } | 
     t.values.splice(at, 1);
     return { before, after: undefined };
   }
-  const after: unknown = JSON.parse(ev.kv.value);
+  const after: unknown = parseShared(ev.kv.value);
   if (found) t.values[at] = after;
   else {
     t.keys.splice(at, 0, ev.kv.key);

@@ -5,7 +5,7 @@
 // cannot run is skipped, logged and counted; the other virtual servers run on.
 
 import type { Logger } from '../lib/log.ts';
-import { assignmentCheck, keyName, type Assignment } from '../model/index.ts';
+import { assignmentCheck, keyName, parseShared, type Assignment } from '../model/index.ts';
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
 import { recordBadRecord } from './metrics.ts';
 
@@ -79,7 +79,7 @@ export async function watchAssignments(store: Store, prefix: string, onChange: (
 function parse(kv: KeyValue, log: Logger): Assignment | undefined {
   let a: unknown;
   try {
-    a = JSON.parse(kv.value);
+    a = parseShared(kv.value);
   } catch {
     a = undefined;
   }

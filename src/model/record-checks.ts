@@ -5,6 +5,7 @@
 import { Compile } from 'typebox/compile';
 import type { Static, TSchema } from 'typebox';
 import type { Assignment, Balance, Route, RouteRetry } from './records.ts';
+import { parseShared } from './shared-strings.ts';
 import { AssignmentRecord, Balance as BalanceSchema, patternHints, RouteRecord, RouteRetry as RouteRetrySchema } from './schemas.ts';
 
 export interface RecordCheck<T> {
@@ -37,7 +38,7 @@ export type RouteRead = { dropped: DroppedSetting[] } & ({ route: Route } | { ro
 export function readRoute(json: string): RouteRead {
   let v: unknown;
   try {
-    v = JSON.parse(json);
+    v = parseShared(json);
   } catch {
     return { dropped: [], problem: 'not JSON' };
   }

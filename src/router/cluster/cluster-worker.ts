@@ -12,6 +12,7 @@ import { LOAD_MS, REPORT_MS, type ListenAddress, type PrimaryMessage, type Worke
 import { requestFamilies } from '../request-series.ts';
 import { buildRouter, type Router } from '../router.ts';
 import { drainChanges } from '../series.ts';
+import { shareStrings } from '../../model/shared-strings.ts';
 import { exposedGc, heapSettler } from '../../lib/heap-settle.ts';
 import { trackSiteStats, type Outcome, type SiteStats, type SiteStatsSample } from '../site-stats.ts';
 
@@ -50,6 +51,9 @@ async function report(): Promise<void> {
 
 process.on('message', (m: PrimaryMessage) => {
   if (m.type !== 'close') settle.touch();
+  // a route's strings arrive as copies of their own (the channel's JSON): the same VS name and address in every route of a pool
+  if (m.type === 'start' || m.type === 'routes') shareStrings(m.routes);
+  else if (m.type === 'route-diff') shareStrings(m.put);
   if (m.type === 'start') {
     const { accessLog, ...options } = m.options;
     const access = accessLog ? logger('access', { worker: process.pid }) : null;

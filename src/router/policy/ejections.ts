@@ -2,6 +2,7 @@
 // then tried again. Kept apart from the route table so it survives table swaps.
 
 import type { Endpoint } from '../../model/index.ts';
+import { sharedString } from '../../model/shared-strings.ts';
 
 export class Ejections {
   readonly #until = new Map<string, number>();
@@ -57,7 +58,8 @@ export class Ejections {
  */
 export function endpointKey(ep: Endpoint): string {
   let key = keys.get(ep);
-  if (key === undefined) keys.set(ep, (key = ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`));
+  // shared: the endpoint of a pool serves many sites, each with a route of its own
+  if (key === undefined) keys.set(ep, (key = sharedString(ep.address.includes(':') ? `[${ep.address}]:${ep.port}` : `${ep.address}:${ep.port}`)));
   return key;
 }
 
