@@ -193,3 +193,30 @@ test('while starting, checks come every 10 ms for startupFastMs: ready within a 
   const doubling = await series(0);
   assert.ok(doubling <= 9 && doubling < fast, `${doubling} checks, want ≤ 9 and fewer than the fast window's ${fast} (doubling cadence)`);
 });
+
+test('a ready VS that keeps passing is checked every steadyPollMs; its first failed check brings back pollMs, and unhealthy follows at that pace', async (t) => {
+  const fake = fakeRuntime();
+  let healthy = true;
+  const checks: { at: number; ok: boolean; ready: boolean }[] = [];
+  const timing = { ...FAST, pollMs: 50, steadyAfter: 3, steadyPollMs: 1_500, unhealthyAfter: 2 };
+  const { sup } = supervise(t, fake.runtime, fakeSpec, timing, () => {
+    checks.push({ at: performance.now(), ok: healthy, ready: sup.snapshot.state === 'ready' });
+    return healthy;
+  });
+  const whileReady = () => checks.filter((c) => c.ready);
+  await waitFor(() => whileReady().length >= 3 + 2, { what: 'two steady checks', timeoutMs: 10_000 });
+  // from the check that made it ready: three passes pollMs apart (timers slip on a busy machine: well under steadyPollMs), then steadyPollMs apart (never early)
+  const first = checks.findIndex((c) => c.ready) - 1;
+  const gaps = checks.slice(first + 1, first + 6).map((c, i) => c.at - checks[first + i]!.at);
+  assert.ok(gaps.slice(0, 3).every((g) => g < 1_000), `gaps ${gaps.map(Math.round).join(', ')} ms: the first 3 should be ≈ 50 ms`);
+  assert.ok(gaps.slice(3).every((g) => g >= 1_400), `gaps ${gaps.map(Math.round).join(', ')} ms: then ≈ 1,500 ms`);
+
+  healthy = false;
+  await waitFor(() => sup.snapshot.state === 'unhealthy', { what: 'unhealthy', timeoutMs: 10_000 });
+  const failed = checks.filter((c) => !c.ok);
+  assert.equal(failed.length, 2);
+  // the second failed check came pollMs after the first, not steadyPollMs
+  assert.ok(failed[1]!.at - failed[0]!.at < 1_000, `${Math.round(failed[1]!.at - failed[0]!.at)} ms between the failed checks, want ≈ 50`);
+  healthy = true;
+  await waitFor(() => sup.snapshot.state === 'ready', { what: 'recovered' });
+});

@@ -31,6 +31,17 @@ export interface SupervisorTiming {
    * 10,000 sites, and 1,000 app VSs every 5 s would take 5 % of a core.
    */
   pollMs: number;
+  /**
+   * The interval once a ready VS has passed `steadyAfter` checks in a row; default 3 ×
+   * pollMs (30 s). A failed check goes back to pollMs at once, so a VS that hangs is marked
+   * unhealthy within steadyPollMs + (unhealthyAfter − 1) × pollMs (≈ 50 s; ≈ 30 s at
+   * pollMs alone). Envoy checks the hosts of a cluster without traffic every 60 s
+   * (`no_traffic_interval`) for the same reason: at rest the checks are nearly all the
+   * engine does (a CPU profile of an idle 10,000-site farm: 60–75 % of its main process).
+   */
+  steadyPollMs?: number;
+  /** Consecutive passed checks of a ready VS before its checks space out to steadyPollMs. */
+  steadyAfter: number;
   /** Timeout of one health check. */
   checkTimeoutMs: number;
   /** Consecutive failed checks before a ready VS is reported unhealthy. */
@@ -51,6 +62,7 @@ export const DEFAULT_TIMING: SupervisorTiming = {
   startupPollMs: 100,
   startupTimeoutMs: 30_000,
   pollMs: 10_000,
+  steadyAfter: 6,
   checkTimeoutMs: 2_000,
   unhealthyAfter: 3,
   backoffBaseMs: 100,
@@ -136,6 +148,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     const target = healthTarget(spec, vs.address, vs.port);
     const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
+    let passes = 0; // in a row, once ready
     let startupChecks = 0;
     const fastUntil = Date.now() + timing.startupFastMs;
     while (!signal.aborted) {
@@ -158,21 +171,26 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         }
       } else if (ok) {
         failures = 0;
+        passes++;
         if (snapshot.state === 'unhealthy') {
           log.info({ event: 'vs.recovered', vs: spec.name }, 'virtual server healthy again');
           emit({ state: 'ready' });
         }
-      } else if (++failures === timing.unhealthyAfter) {
-        log.warn({ event: 'vs.unhealthy', vs: spec.name, failures }, 'virtual server unhealthy');
-        emit({ state: 'unhealthy' });
+      } else {
+        passes = 0;
+        if (++failures === timing.unhealthyAfter) {
+          log.warn({ event: 'vs.unhealthy', vs: spec.name, failures }, 'virtual server unhealthy');
+          emit({ state: 'unhealthy' });
+        }
       }
       const starting = Date.now() < fastUntil ? 10 : Math.min(timing.startupPollMs, 10 * 2 ** startupChecks++);
       if (state.readySince === undefined) await sleep(starting, signal);
       else {
         // the engine's checks share a tick; this check ran just after one, so aiming at
         // pollMs − tick from now lands on the tick pollMs after the last (not one later)
+        const every = passes >= timing.steadyAfter ? (timing.steadyPollMs ?? 3 * timing.pollMs) : timing.pollMs;
         const tick = Math.min(PROBE_TICK_MS, timing.pollMs);
-        await sleepToTick(Math.max(timing.pollMs - tick, 1), tick, signal);
+        await sleepToTick(Math.max(every - tick, 1), tick, signal);
       }
     }
   }
