@@ -23,8 +23,9 @@ export interface SupervisorTiming {
   /** A VS not healthy this long after its start (leaving the start queue) is killed and restarted. */
   startupTimeoutMs: number;
   /**
-   * Health-check interval once ready. Default 10 s (Kubernetes' default period): `unhealthyAfter`
-   * failures in a row mark it unhealthy in ≈ 30 s. A crash is seen at once (its exit), and the
+   * Health-check interval once ready (until steady: steadyPollMs). Default 10 s (Kubernetes'
+   * default period): `unhealthyAfter` failures in a row, each waiting out checkTimeoutMs, mark a
+   * VS that hangs unhealthy in ≈ 36 s. A crash is seen at once (its exit), and the
    * router ejects an endpoint whose requests fail at once; this is for a guest that hangs. A
    * check costs the engine ≈ 0.2 ms (most of it the write that wakes the guest), so the checks
    * are what an idle engine spends: 100 VSs every 5 s were a third of an idle farm's CPU at
@@ -34,8 +35,8 @@ export interface SupervisorTiming {
   /**
    * The interval once a ready VS has passed `steadyAfter` checks in a row; default 3 ×
    * pollMs (30 s). A failed check goes back to pollMs at once, so a VS that hangs is marked
-   * unhealthy within steadyPollMs + (unhealthyAfter − 1) × pollMs (≈ 50 s; ≈ 30 s at
-   * pollMs alone). Envoy checks the hosts of a cluster without traffic every 60 s
+   * unhealthy within steadyPollMs + (unhealthyAfter − 1) × pollMs + unhealthyAfter ×
+   * checkTimeoutMs, on the engine's 1 s tick: ≈ 56 s by default (≈ 36 s before it is steady). Envoy checks the hosts of a cluster without traffic every 60 s
    * (`no_traffic_interval`) for the same reason: at rest the checks are nearly all the
    * engine does (a CPU profile of an idle 10,000-site farm: 60–75 % of its main process).
    */

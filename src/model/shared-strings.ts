@@ -9,6 +9,8 @@
 
 /** Strings this long and shorter come from V8's string table already (JSON.parse). */
 const SHARED_BY_JSON = 10;
+/** Longer strings (a page's HTML, a certificate) are not looked up: hashing costs their length, and V8 hashes one over 16,383 characters by its length alone. */
+const LONGEST_SHARED = 1_024;
 /** Records are shallow; a value nested deeper than this keeps its own strings (no deep recursion on a hostile record). */
 const MAX_DEPTH = 16;
 
@@ -29,18 +31,18 @@ export function sharedString(s: string): string {
   return s;
 }
 
-/** JSON.parse, with every string longer than 10 characters shared (sharedString). */
+/** JSON.parse, with every string of 11–1,024 characters shared (sharedString). */
 export function parseShared(text: string): unknown {
   return shareStrings(JSON.parse(text) as unknown);
 }
 
-/** Share the strings in a parsed value, in place (arrays and plain objects, to a depth of MAX_DEPTH); returns it. */
+/** Share the strings (11–1,024 characters) in a parsed value, in place (arrays and plain objects, to a depth of MAX_DEPTH); returns it. */
 export function shareStrings<T>(value: T): T {
   return share(value, 0) as T;
 }
 
 function share(v: unknown, depth: number): unknown {
-  if (typeof v === 'string') return v.length > SHARED_BY_JSON ? sharedString(v) : v;
+  if (typeof v === 'string') return v.length > SHARED_BY_JSON && v.length <= LONGEST_SHARED ? sharedString(v) : v;
   if (typeof v !== 'object' || v === null || depth >= MAX_DEPTH) return v;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = share(v[i], depth + 1);
@@ -49,9 +51,7 @@ function share(v: unknown, depth: number): unknown {
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (k === '__proto__') continue; // an own "__proto__" (JSON.parse makes one): assigning it would set the prototype
-    const before = o[k];
-    const after = share(before, depth + 1);
-    if (after !== before) o[k] = after;
+    o[k] = share(o[k], depth + 1); // a string: the shared copy itself, not the one it was (which V8 made a pointer to it)
   }
   return v;
 }

@@ -34,8 +34,12 @@ export const STATUS_KEY_HEADER = 'x-corral-key';
 /** GET /.corral/sites?min=N waits at most this long for table version N before answering what is loaded. */
 export const SITES_WAIT_MS = 5_000;
 
-/** How long an idle keep-alive connection stays open (longer than the engine's check interval). */
-export const KEEP_ALIVE_MS = 30_000;
+/**
+ * How long an idle keep-alive connection stays open: longer than the engine's steady check
+ * interval (30 s), its 1 s tick and a check's 2 s timeout, and shorter than the 60 s after
+ * which the engine drops a kept connection it no longer uses.
+ */
+export const KEEP_ALIVE_MS = 45_000;
 
 /** What the error path needs to know about a request: its site, once known. */
 interface RequestContext {
@@ -58,7 +62,7 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   });
 
   // An idle keep-alive connection stays open this long (Node's default is 5 s): the engine's
-  // health check comes every 10 s over one kept connection, which a shorter timeout closes
+  // health check comes every 10 s, then every 30 s, over one kept connection, which a shorter timeout closes
   // between checks (a connect, an accept and a close more per check, on both sides). The
   // router closes its own idle upstream connections sooner (4 s, both of its upstream
   // clients, whatever Keep-Alive hint this server sends), so it never sends on one this
