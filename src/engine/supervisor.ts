@@ -150,6 +150,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
     let passes = 0; // in a row, once ready
+    const steadyPollMs = timing.steadyPollMs ?? 3 * timing.pollMs;
     let startupChecks = 0;
     const fastUntil = Date.now() + timing.startupFastMs;
     while (!signal.aborted) {
@@ -189,7 +190,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       else {
         // the engine's checks share a tick; this check ran just after one, so aiming at
         // pollMs − tick from now lands on the tick pollMs after the last (not one later)
-        const every = passes >= timing.steadyAfter ? (timing.steadyPollMs ?? 3 * timing.pollMs) : timing.pollMs;
+        const every = passes >= timing.steadyAfter ? steadyPollMs : timing.pollMs;
         const tick = Math.min(PROBE_TICK_MS, timing.pollMs);
         await sleepToTick(Math.max(every - tick, 1), tick, signal);
       }
