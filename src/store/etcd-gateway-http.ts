@@ -4,6 +4,12 @@
 // refuses, drops or does not answer within the attempt deadline (attemptTimeoutMs), or says
 // "unavailable" (no leader), passes the call to the next one. The store repeats a round
 // that found no member until its call deadline (etcd-retry.ts).
+//
+// A member that hangs (a stopped process, a host that drops packets) keeps a stream's
+// socket open and says nothing, which an idle watch cannot tell from quiet. So a member
+// that carries streams and has sent nothing for QUIET_MS is asked for its status; no
+// answer within the attempt deadline ends its streams as lost (the watch resumes on the
+// next member). A hung member is found within ≈ 2 × QUIET_MS + the attempt deadline.
 
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -16,6 +22,9 @@ export interface GatewayTls {
   cert?: string | Buffer;
   key?: string | Buffer;
 }
+
+/** How long a member carrying streams may stay silent before it is asked whether it still answers. */
+export const QUIET_MS = 3000;
 
 /** The longest answer read (a range of the whole farm fits many times over); more is a bad response. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -32,6 +41,11 @@ export class GatewayHttp {
   private readonly requests = new Set<ClientRequest>();
   private preferred = 0;
   private closed = false;
+  /** Each member's open streams (their end), and when it last sent anything. */
+  private readonly streams: Set<(err: Error) => void>[];
+  private readonly heard: number[];
+  private readonly checking = new Set<number>();
+  private quietCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly members: URL[],
@@ -43,6 +57,8 @@ export class GatewayHttp {
       throw new InvalidArgumentError('etcd endpoints must all be http:// or all https://');
     }
     this.agent = schemes.has('https:') ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
+    this.streams = members.map(() => new Set());
+    this.heard = members.map(() => Date.now());
   }
 
   /** POST body to path on one member after another, from the preferred one, until one answers: its JSON answer. */
@@ -73,9 +89,11 @@ export class GatewayHttp {
       clearTimeout(timer);
       req.destroy();
       this.forget(req);
+      this.unlisten(member, end);
       if (err instanceof StoreUnavailableError) this.skip(member);
       on.end(err);
     };
+    this.listen(member, end);
     const timer = setTimeout(() => end(this.timeout(member)), this.attemptTimeoutMs);
     req.on('error', (err) => end(this.connectionError(member, err)));
     req.on('response', (res) => {
@@ -91,6 +109,7 @@ export class GatewayHttp {
       }
       readLines(res, (text) => {
         clearTimeout(timer);
+        this.heard[member] = Date.now();
         if (!ended) on.line(text);
       }).then(
         () => end(new StoreUnavailableError(`${this.members[member]?.host}: the member ended the stream`)),
@@ -103,6 +122,7 @@ export class GatewayHttp {
         clearTimeout(timer);
         req.destroy();
         this.forget(req);
+        this.unlisten(member, end);
       },
     };
   }
@@ -110,9 +130,41 @@ export class GatewayHttp {
   /** End every request and socket. */
   close(): void {
     this.closed = true;
+    clearInterval(this.quietCheck);
+    this.quietCheck = undefined;
     for (const req of this.requests) req.destroy();
     this.requests.clear();
     this.agent.destroy();
+  }
+
+  private listen(member: number, end: (err: Error) => void): void {
+    this.streams[member]?.add(end);
+    this.quietCheck ??= setInterval(() => this.checkQuiet(), QUIET_MS);
+  }
+
+  private unlisten(member: number, end: (err: Error) => void): void {
+    this.streams[member]?.delete(end);
+    if (this.streams.every((s) => s.size === 0)) {
+      clearInterval(this.quietCheck);
+      this.quietCheck = undefined;
+    }
+  }
+
+  /** Ask each member that carries streams and has been silent for QUIET_MS whether it still answers; end its streams if not. */
+  private checkQuiet(): void {
+    const now = Date.now();
+    this.streams.forEach((ends, member) => {
+      if (ends.size === 0 || this.checking.has(member) || now - (this.heard[member] ?? now) < QUIET_MS) return;
+      this.checking.add(member);
+      this.attempt(member, '/v3/maintenance/status', {}).then(
+        () => this.checking.delete(member),
+        (err: unknown) => {
+          this.checking.delete(member);
+          if (!(err instanceof StoreUnavailableError)) return; // it answered, if not as expected: it is not hung
+          for (const end of [...ends]) end(err);
+        },
+      );
+    });
   }
 
   private attempt(member: number, path: string, body: Json): Promise<Json> {
@@ -132,6 +184,7 @@ export class GatewayHttp {
       req.on('response', (res) => {
         readBody(res).then(
           (text) => {
+            this.heard[member] = Date.now();
             const answer = errorOr(() => readAnswer(res.statusCode ?? 0, text));
             if (answer instanceof Error) fail(answer);
             else settle(() => resolve(answer));

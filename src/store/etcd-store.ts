@@ -23,6 +23,10 @@ export interface EtcdStoreOptions {
   dialTimeoutMs?: number;
 }
 
+/** gRPC keepalive pings to each member with open calls: a hung member is found within ≈ 8 s (etcd's --grpc-keepalive-min-time is 5 s). */
+const KEEPALIVE_MS = 6000;
+const KEEPALIVE_TIMEOUT_MS = 2000;
+
 /** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379' or 'host:port'). */
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
   if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
@@ -35,6 +39,10 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
     // Each attempt (one member) has its own deadline; etcd3 retries on the next member (etcd-failover.ts).
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
     faultHandling: faultHandling(hosts.length),
+    // A member that hangs keeps a watch's stream open and silent: gRPC's ping finds it
+    // (no answer within KEEPALIVE_TIMEOUT_MS closes the connection, and etcd3 resumes the
+    // watch elsewhere). Sent only while a call is open; etcd refuses pings closer than 5 s.
+    grpcOptions: { 'grpc.keepalive_time_ms': KEEPALIVE_MS, 'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS },
   };
   const store = new EtcdStore(new Etcd3(options), new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
   await store.revision(); // fail fast when no member answers

@@ -26,6 +26,10 @@ export interface EtcdMember {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Start it again on the same ports and data; resolves when it reports healthy. */
   start(): Promise<void>;
+  /** SIGSTOP the member: its sockets stay open and it answers nothing (a hung host, as a network would show it). */
+  pause(): void;
+  /** SIGCONT a paused member; resolves when it reports healthy again. */
+  resume(): Promise<void>;
 }
 
 export interface EtcdCluster {
@@ -132,6 +136,19 @@ class Member implements EtcdMember {
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
     });
+    await this.healthy();
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  async resume(): Promise<void> {
+    this.child?.kill('SIGCONT');
+    await this.healthy();
+  }
+
+  private async healthy(): Promise<void> {
     await waitFor(
       async () => {
         if (!this.child) throw new Error(`etcd ${this.name} exited: ${this.stderr}`);
@@ -145,6 +162,7 @@ class Member implements EtcdMember {
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child) return;
+    child.kill('SIGCONT'); // a paused member acts on no signal but SIGKILL until continued
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
     await exited;
