@@ -46,7 +46,7 @@ describe('etcd gateway store against a gateway that answers nonsense', () => {
       [200, JSON.stringify({ ...header, kvs: { key: 'L2E=' } })],
       [200, JSON.stringify({ ...header, kvs: [{ key: 'not base64!', mod_revision: '3' }] })],
       [200, JSON.stringify({ ...header, kvs: [{ value: 'aGk=' }] })],
-      [502, 'Bad Gateway'],
+      [500, '<html>Internal Server Error</html>'],
       [500, JSON.stringify({ unexpected: true })],
     ];
     let next = 0;
@@ -67,6 +67,26 @@ describe('etcd gateway store against a gateway that answers nonsense', () => {
         assert.match(err.message, /etcd's answer could not be read \(.+\)/);
         return true;
       });
+    }
+  });
+
+  it('a proxy’s 502, 503 or 504 in front of a member passes calls and watches to the next member', async (t) => {
+    let revision = 7;
+    const proxy = (status: number) => fakeGateway(t, (_req, res) => res.writeHead(status, { 'content-type': 'text/html' }).end(`<html>${status}</html>`));
+    const good = await fakeGateway(t, (req, res) => {
+      if (req.url !== '/v3/watch') return res.end(JSON.stringify({ header: { revision: String(revision) } }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ result: { ...header, created: true } })}\n`);
+      res.write(`${JSON.stringify({ result: { ...header, events: [{ kv: { key: 'L2E=', mod_revision: '8', value: 'aGk=' } }] } })}\n`);
+    });
+    for (const status of [502, 503, 504]) {
+      const s = await openEtcdGatewayStore([await proxy(status), good], { callTimeoutMs: 2000 });
+      t.after(() => s.close());
+      revision++;
+      assert.equal((await s.range('/a')).revision, revision, `a call after HTTP ${status}`);
+      const rec = await WatchRecorder.start(t, s, '/', { fromRevision: 8 });
+      await rec.until((r) => r.log.length > 0 || r.errors.length > 0, `the watch after HTTP ${status}`);
+      assert.deepEqual([rec.log, rec.errors], [['put /a'], []]);
     }
   });
 

@@ -27,7 +27,8 @@ export function readAnswer(status: number, text: string): Json {
   try {
     parsed = JSON.parse(text);
   } catch {
-    if (status === 503) throw new StoreUnavailableError(`HTTP 503: ${excerpt(text)}`);
+    // not etcd's answer but a proxy's in front of a member that is gone or slow: the next member is asked
+    if (status === 502 || status === 503 || status === 504) throw new StoreUnavailableError(`HTTP ${status}: ${excerpt(text)}`);
     throw new StoreBadResponseError(`HTTP ${status}, not JSON: ${excerpt(text)}`);
   }
   const answer = object(parsed, 'the answer');
