@@ -1,11 +1,14 @@
 // A router node (`corral router`) loads no etcd client: its store speaks etcd's JSON
-// gateway, so grpc-js, protobufjs and etcd3 (≈ 20 MB of a process) stay out of it.
+// gateway, so grpc-js, protobufjs and etcd3 (≈ 20 MB of a process) stay out of it. Nor
+// does it call the global fetch, whose first call loads Node's bundled undici and
+// llhttp's WebAssembly (≈ 16 MB): it joins with node:http (src/lib/post-json.ts).
 // Checked in a child process that loads what `corral router` loads (the command, the
 // worker boot) and starts a router node against a stand-in controller, whose join answer
 // points the store at a stand-in etcd that refuses every call: the node gets as far as
 // opening its store. Then it lists the packages in the require cache (etcd3 and grpc-js
-// are CommonJS, so loading them shows there), and loads the gRPC store, to show that the
-// check sees them when they are loaded.
+// are CommonJS, so loading them shows there) and whether Node loaded its undici
+// (process.moduleLoadList), then loads the gRPC store and calls fetch, to show that the
+// checks see them when they are loaded.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -32,20 +35,26 @@ const CHILD = (src: (path: string) => string) => `
     () => 'started',
     (err) => err.message,
   );
+  const fetchLoaded = () => String(process.moduleLoadList.some((m) => m.includes('internal/deps/undici')));
   console.log(started);
   console.log(clients());
+  console.log(fetchLoaded());
   await import(${src('../store/etcd-store.ts')});
   console.log(clients());
+  await fetch(url + '/v1/join', { method: 'POST', body: '{}' }).then((r) => r.text());
+  console.log(fetchLoaded());
   server.close();
 `;
 
-it('the router node loads neither etcd3 nor grpc-js (and the check sees them when they are loaded)', async () => {
+it('the router node loads neither etcd3, grpc-js nor fetch (and the checks see them when they are loaded)', async () => {
   const src = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
   const out = await new Promise<string>((done, fail) =>
     execFile(process.execPath, ['--import', 'tsx', '-e', CHILD(src)], (err, stdout) => (err ? fail(err) : done(stdout))),
   );
-  const [started, routerNode, grpcStore] = out.split('\n');
+  const [started, routerNode, nodeFetch, grpcStore, fetchCalled] = out.split('\n');
   assert.equal(routerNode, '', 'the router node loads no etcd client');
+  assert.equal(nodeFetch, 'false', 'the router node loads no fetch');
+  assert.equal(fetchCalled, 'true', 'fetch loads Node’s undici: the check would see it');
   assert.match(started ?? '', /refused by the test/, 'the node got as far as its store');
   assert.match(grpcStore ?? '', /etcd3/, 'the gRPC store loads etcd3: the check would see it');
 });
