@@ -29,7 +29,7 @@ export const MAY_IMPORT = {
   router: { lib: ANY, model: ANY, store: ['types.ts'] },
   database: { lib: ANY },
   cli: ASSEMBLY,
-  cluster: { ...ASSEMBLY, router: [...INDEX, 'cluster/primary.ts'] },
+  cluster: { ...ASSEMBLY, router: [...INDEX, 'follow.ts', 'cluster/primary.ts'] },
 };
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

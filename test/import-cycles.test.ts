@@ -2,11 +2,12 @@
 // included (a type-only cycle today is a value cycle after the next edit): the farm's
 // assembly (src/cli/farm.ts, farm-router.ts, src/cluster/*-node.ts, router-boot.ts)
 // used to import each other. Imports are read from the sources, relative ones only.
+// Also what a router node's primary loads: never the router's request path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importGraph, importsOf, reached } from './helpers/import-graph.ts';
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
@@ -22,6 +23,18 @@ test('no import cycle in src/ (type-only imports count)', () => {
   assert.deepEqual([...KNOWN].filter((c) => !cycles.includes(c)), [], 'cycles gone: drop them from KNOWN');
 });
 
+test('`corral router` loads no file of the router’s request path statically: its workers serve, and an in-process router loads it on demand', () => {
+  const graph = importGraph(SRC, { values: true });
+  // bin/corral.js → cli/main.ts → the command's module (imported when it runs) → what it imports when it runs
+  const entries = ['cli/main.ts', 'cli/commands/router.ts', 'cluster/router-boot.ts', 'cluster/router-role.ts'];
+  const requestPath = (f: string) => f === 'router/router.ts' || /^router\/(front|upstream)\//.test(f);
+  const loaded = reached(graph, entries);
+  assert.ok(loaded.has('router/follow.ts') && loaded.has('router/cluster/cluster.ts'), 'the walk reaches the router part');
+  assert.deepEqual([...loaded].filter(requestPath), []);
+  // the check sees the request path when a module imports it (as index.ts does)
+  assert.ok([...reached(graph, ['router/index.ts'])].some(requestPath));
+});
+
 test('the check sees a cycle, type-only or not', () => {
   const graph = new Map([
     ['a.ts', ['b.ts']],
@@ -30,23 +43,10 @@ test('the check sees a cycle, type-only or not', () => {
     ['d.ts', ['a.ts']],
   ]);
   assert.deepEqual(findCycles(graph), ['a.ts → b.ts → c.ts']);
-  assert.deepEqual(importsOf("import type { X } from './x.ts';\nexport { y } from '../y.ts';\nimport z from 'node:fs';\n"), ['./x.ts', '../y.ts']);
+  const source = "import type { X } from './x.ts';\nexport { y } from '../y.ts';\nimport z from 'node:fs';\nexport type { W } from './w.ts';\n";
+  assert.deepEqual(importsOf(source), ['./x.ts', '../y.ts', './w.ts']);
+  assert.deepEqual(importsOf(source, { values: true }), ['../y.ts']);
 });
-
-function importGraph(root: string): Map<string, string[]> {
-  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'));
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const deps = importsOf(readFileSync(join(root, file), 'utf8')).map((spec) => relative(root, resolve(root, dirname(file), spec)));
-    graph.set(file, deps);
-  }
-  return graph;
-}
-
-/** The relative modules a source imports or re-exports statically. */
-function importsOf(source: string): string[] {
-  return [...source.matchAll(/^(?:import|export)\s[^;]*?\sfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!);
-}
 
 /** Each cycle once, as `a → b → c`, starting where the depth-first walk met it. */
 function findCycles(graph: Map<string, string[]>): string[] {

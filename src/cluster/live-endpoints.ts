@@ -17,7 +17,7 @@
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
 import type { Store, Watcher } from '../store/index.ts';
-import { watchPrefix, type RouteDiff, type RouteSink } from '../router/index.ts';
+import { watchPrefix, type RouteDiff, type RouteSink } from '../router/follow.ts';
 
 /** The router (or router cluster) behind: routes, and endpoints known dead. */
 export interface LiveRouteSink extends RouteSink {

@@ -7,7 +7,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
 import { bootRouterCluster } from '../router/cluster/primary.ts';
-import type { CertificatePem, LoadSource, Router, RouterOptions, SiteStats } from '../router/index.ts';
+import type { CertificatePem, LoadSource, Router, RouterOptions, SiteStats } from '../router/follow.ts';
 
 /** The router as built, in this process or in every worker. */
 export interface RouterBuildOptions {

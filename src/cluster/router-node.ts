@@ -9,7 +9,7 @@
 // never answered 404 "No site is configured" by a router that has just started. Its store
 // speaks etcd's JSON gateway (src/store/etcd-gateway-store.ts): it loads no etcd client.
 
-import type { CertificatePem, Router, RouterOptions } from '../router/index.ts';
+import type { CertificatePem, Router, RouterOptions } from '../router/follow.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { openEtcdGatewayStore, type Store } from '../store/index.ts';
 import { startFarmNode } from './farm-node.ts';

@@ -19,9 +19,9 @@ import type { ShutdownStack } from '../lib/shutdown-stack.ts';
 import { urlHost } from '../lib/url-host.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import {
-  buildRouter, mergedRegistry, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, trackSiteStats, watchCertificates, watchRoutes,
+  mergedRegistry, publishLoad, routerMetricsRegistry, routerStoreMetricsRegistry, trackSiteStats, watchCertificates, watchRoutes,
   type Router, type SiteStats,
-} from '../router/index.ts';
+} from '../router/follow.ts';
 import type { Store } from '../store/index.ts';
 import { liveEndpoints } from './live-endpoints.ts';
 import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
@@ -78,7 +78,7 @@ export function holdRouterBoot(stack: ShutdownStack, booting: Promise<BuiltRoute
 /** Build the router (or take `booting`), follow the store, listen and register. */
 export async function startRouterPart(stack: ShutdownStack, store: Store, o: RouterPartOptions, booting?: Promise<BuiltRouter>): Promise<RouterPart> {
   const log = o.log;
-  const b = booting ? await booting : o.workers > 1 ? await bootRouterWorkers(o, log) : buildInProcess(o);
+  const b = booting ? await booting : o.workers > 1 ? await bootRouterWorkers(o, log) : await buildInProcess(o);
   stack.push('router', () => b.close(), { destroy: () => b.destroy(), ...(o.stopDeadlineMs !== undefined ? { deadlineMs: o.stopDeadlineMs } : {}) });
   const metrics = o.metricsListen ? await startMetricsServer(() => b.registry(), o.metricsListen, log) : undefined;
   if (metrics) stack.push('metrics listener', () => metrics.close());
@@ -116,7 +116,9 @@ async function registerRouter(stack: ShutdownStack, store: Store, record: Router
   stack.push('registration', () => reg.close(), { destroy: () => reg.abandon() });
 }
 
-function buildInProcess(o: RouterPartOptions): BuiltRouter {
+/** The router in this process: its request path (index.ts's buildRouter) is loaded only here, never by a primary. */
+async function buildInProcess(o: RouterPartOptions): Promise<BuiltRouter> {
+  const { buildRouter } = await import('../router/index.ts');
   const router = buildRouter({
     log: o.log, metrics: o.metrics, trustedProxies: o.trustedProxies ?? [], ...o.wake, tls: o.https?.cert ?? null,
     accessLog: o.accessLog ? (o.accessLogger?.() ?? o.log.child({ part: 'access' })) : null,
