@@ -111,7 +111,8 @@ function clusterCases(open: OpenEtcdStore): void {
   it('a watch goes on when its member hangs (paused, its sockets open): each write is delivered while the member is still hung', async (t) => {
     const cluster = await startEtcdCluster({ members: 3 });
     t.after(() => cluster.close());
-    const s = await open(cluster.endpoints, { namespace: '/hung' });
+    // a put while the raft leader is paused waits out an election too
+    const s = await open(cluster.endpoints, { namespace: '/hung', callTimeoutMs: 10_000 });
     t.after(() => s.close());
     const rec = await WatchRecorder.start(t, s, '/');
     const written: number[] = [];

@@ -7,9 +7,9 @@
 //
 // A member that hangs (a stopped process, a host that drops packets) keeps a stream's
 // socket open and says nothing, which an idle watch cannot tell from quiet. So a member
-// that carries streams and has sent nothing for QUIET_MS is asked for its status; no
+// that carries streams and has sent nothing for quietMs (3 s) is asked for its status; no
 // answer within the attempt deadline ends its streams as lost (the watch resumes on the
-// next member). A hung member is found within ≈ 2 × QUIET_MS + the attempt deadline.
+// next member). A hung member is found within ≈ 2 × quietMs + the attempt deadline.
 
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -24,7 +24,7 @@ export interface GatewayTls {
 }
 
 /** How long a member carrying streams may stay silent before it is asked whether it still answers. */
-export const QUIET_MS = 3000;
+const QUIET_MS = 3000;
 
 /** The longest answer read (a range of the whole farm fits many times over); more is a bad response. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -51,6 +51,7 @@ export class GatewayHttp {
     private readonly members: URL[],
     private readonly attemptTimeoutMs: number,
     tls: GatewayTls = {},
+    private readonly quietMs = QUIET_MS,
   ) {
     const schemes = new Set(members.map((m) => m.protocol));
     if (members.length === 0 || schemes.size !== 1 || !(schemes.has('http:') || schemes.has('https:'))) {
@@ -139,7 +140,7 @@ export class GatewayHttp {
 
   private listen(member: number, end: (err: Error) => void): void {
     this.streams[member]?.add(end);
-    this.quietCheck ??= setInterval(() => this.checkQuiet(), QUIET_MS);
+    this.quietCheck ??= setInterval(() => this.checkQuiet(), this.quietMs);
   }
 
   private unlisten(member: number, end: (err: Error) => void): void {
@@ -150,17 +151,19 @@ export class GatewayHttp {
     }
   }
 
-  /** Ask each member that carries streams and has been silent for QUIET_MS whether it still answers; end its streams if not. */
+  /** Ask each member that carries streams and has been silent for quietMs whether it still answers; end its streams if not. */
   private checkQuiet(): void {
     const now = Date.now();
     this.streams.forEach((ends, member) => {
-      if (ends.size === 0 || this.checking.has(member) || now - (this.heard[member] ?? now) < QUIET_MS) return;
+      if (ends.size === 0 || this.checking.has(member) || now - (this.heard[member] ?? now) < this.quietMs) return;
       this.checking.add(member);
+      const asked = Date.now();
       this.attempt(member, '/v3/maintenance/status', {}).then(
         () => this.checking.delete(member),
         (err: unknown) => {
           this.checking.delete(member);
           if (!(err instanceof StoreUnavailableError)) return; // it answered, if not as expected: it is not hung
+          if ((this.heard[member] ?? 0) >= asked) return; // a stream heard from it since: not hung
           for (const end of [...ends]) end(err);
         },
       );

@@ -84,10 +84,54 @@ describe('etcd gateway store against a gateway that answers nonsense', () => {
       t.after(() => s.close());
       revision++;
       assert.equal((await s.range('/a')).revision, revision, `a call after HTTP ${status}`);
-      const rec = await WatchRecorder.start(t, s, '/', { fromRevision: 8 });
+      // a store of its own for the watch, so that it meets the proxy first too (the one above now prefers the good member)
+      const w = await openEtcdGatewayStore([await proxy(status), good], { callTimeoutMs: 2000 });
+      t.after(() => w.close());
+      const rec = await WatchRecorder.start(t, w, '/', { fromRevision: 8 });
       await rec.until((r) => r.log.length > 0 || r.errors.length > 0, `the watch after HTTP ${status}`);
       assert.deepEqual([rec.log, rec.errors], [['put /a'], []]);
     }
+  });
+
+  it('a watch leaves a member that goes silent and does not answer its status, and stays on one that answers', async (t) => {
+    // Each stand-in member: a watch stream that says "created", then nothing; a status answered or never.
+    const member = (answersStatus: boolean) => {
+      const seen = { watches: 0, statuses: 0 };
+      const url = fakeGateway(t, (req, res) => {
+        if (req.url === '/v3/watch') {
+          seen.watches++;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.write(`${JSON.stringify({ result: { ...header, created: true } })}\n`);
+        }
+        if (req.url === '/v3/maintenance/status') {
+          seen.statuses++;
+          if (!answersStatus) return; // hung
+        }
+        res.end(JSON.stringify(header));
+      });
+      return { url, seen };
+    };
+    const hung = member(false);
+    const alive = member(true);
+    // the member a watch should move to: its stream carries an event
+    const next = await fakeGateway(t, (req, res) => {
+      if (req.url !== '/v3/watch') return res.end(JSON.stringify(header));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ result: { ...header, created: true } })}\n`);
+      res.write(`${JSON.stringify({ result: { ...header, events: [{ kv: { key: 'L2E=', mod_revision: '8', value: 'aGk=' } }] } })}\n`);
+    });
+    const opts = { callTimeoutMs: 2000, attemptTimeoutMs: 300, quietMs: 200 };
+    const a = await openEtcdGatewayStore([await hung.url, next], opts);
+    const b = await openEtcdGatewayStore([await alive.url, next], opts);
+    t.after(() => Promise.all([a.close(), b.close()]));
+    const onHung = await WatchRecorder.start(t, a, '/', { fromRevision: 8 });
+    const onAlive = await WatchRecorder.start(t, b, '/', { fromRevision: 8 });
+    await onHung.until((r) => r.log.length > 0 || r.errors.length > 0, 'the watch on the next member');
+    assert.deepEqual([onHung.log, onHung.errors], [['put /a'], []]);
+    assert.ok(hung.seen.statuses >= 1, 'the silent member was asked');
+    // the member that answers its status keeps the watch, however long it stays quiet
+    await waitFor(() => alive.seen.statuses >= 3, { what: 'three status questions to the quiet member' });
+    assert.deepEqual([onAlive.log, onAlive.errors, alive.seen.watches], [[], [], 1]);
   });
 
   it('a watch stream that turns to nonsense stops with STORE_BAD_RESPONSE through onError', async (t) => {
@@ -126,7 +170,11 @@ async function fakeGateway(t: TestContext, handle: (req: IncomingMessage, res: S
     req.on('end', () => handle(req, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined));
-  t.after(() => server.closeAllConnections());
+  // one hook, connections cut first: hooks run in the order they were added, and close() waits for every connection to end
+  t.after(() => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    return closed;
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

@@ -19,6 +19,8 @@ import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, W
 export interface EtcdGatewayStoreOptions extends Omit<EtcdStoreOptions, 'dialTimeoutMs'> {
   /** For https:// endpoints: the CA of the members' certificates and a client certificate (default: the system's CAs, none). */
   tls?: GatewayTls;
+  /** How long a member carrying watches may stay silent before it is asked whether it still answers (default 3000). */
+  quietMs?: number;
 }
 
 /** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379', 'https://…' or 'host:port'), through its JSON gateway. */
@@ -27,7 +29,7 @@ export async function openEtcdGatewayStore(endpoints: string[], opts: EtcdGatewa
   const members = endpoints.map((e) => new URL(/^https?:\/\//.test(e) ? e : `http://${e}`));
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
   const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? 1500, callTimeoutMs);
-  const http = new GatewayHttp(members, attemptTimeoutMs, opts.tls);
+  const http = new GatewayHttp(members, attemptTimeoutMs, opts.tls, opts.quietMs);
   const store = new EtcdGatewayStore(http, new Keyspace(opts.namespace ?? ''), callTimeoutMs);
   try {
     await store.revision(); // fail fast when no member answers
