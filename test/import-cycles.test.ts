@@ -43,9 +43,9 @@ test('the check sees a cycle, type-only or not', () => {
     ['d.ts', ['a.ts']],
   ]);
   assert.deepEqual(findCycles(graph), ['a.ts → b.ts → c.ts']);
-  const source = "import type { X } from './x.ts';\nexport { y } from '../y.ts';\nimport z from 'node:fs';\nexport type { W } from './w.ts';\n";
-  assert.deepEqual(importsOf(source), ['./x.ts', '../y.ts', './w.ts']);
-  assert.deepEqual(importsOf(source, { values: true }), ['../y.ts']);
+  const source = "import type { X } from './x.ts';\nexport { y } from '../y.ts';\nimport z from 'node:fs';\nexport type { W } from './w.ts';\nimport './v.ts';\n";
+  assert.deepEqual(importsOf(source), ['./x.ts', '../y.ts', './w.ts', './v.ts']);
+  assert.deepEqual(importsOf(source, { values: true }), ['../y.ts', './v.ts']);
 });
 
 /** Each cycle once, as `a → b → c`, starting where the depth-first walk met it. */

@@ -1,6 +1,7 @@
 // Joining a farm against stand-in controllers on loopback: a good answer, a refusal that
 // ends the ask, and every way a controller can fail to answer (refused connection, 5xx,
-// silence past the deadline, an answer that is not JSON, not a join answer, or endless),
+// silence past the deadline, a connection dropped mid-answer, a redirect, an answer that
+// is not JSON, not a join answer, or endless),
 // each passing the ask to the next controller and named in the final error.
 
 import assert from 'node:assert/strict';
@@ -69,6 +70,13 @@ it('a controller that is down, failing, silent or answering nonsense passes the 
     '5xx': await controller(t, (_req, res) => res.writeHead(503).end(JSON.stringify({ error: { message: 'not the leader yet' } }))),
     silent: await controller(t, () => {}),
     'not JSON': await controller(t, (_req, res) => res.end('<html>login</html>')),
+    'drops mid-answer': await controller(t, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"store": {"kind": "et');
+      setImmediate(() => res.destroy());
+    }),
+    redirect: await controller(t, (_req, res) => res.writeHead(308, { location: 'https://elsewhere.test/v1/join' }).end()),
+    'not URLs': await controller(t, (_req, res) => res.end(JSON.stringify({ ...ANSWER, controllers: ['http://[::1'] }))),
     'not a join answer': await controller(t, (_req, res) => res.end(JSON.stringify({ store: { kind: 'etcd', endpoints: [] }, token: 't', controllers: [] }))),
     endless: await controller(t, (_req, res) => {
       const chunk = Buffer.alloc(64 * 1024, 0x20);
@@ -89,6 +97,7 @@ it('a controller that is down, failing, silent or answering nonsense passes the 
     return true;
   });
   await assert.rejects(joinFarm(bad.silent!, 's', 'engine', 'e1', { timeoutMs: 300 }), /no answer within 300 ms/);
+  await assert.rejects(joinFarm(bad['drops mid-answer']!, 's', 'engine', 'e1', { timeoutMs: 5000 }), /the connection closed before the answer ended/);
   await assert.rejects(joinFarm(bad.endless!, 's', 'engine', 'e1', { timeoutMs: 5000 }), /answer longer than 1048576 bytes/);
   await assert.rejects(joinFarm(' , ', 's', 'engine', 'e1'), /no controller URL given/);
 });

@@ -13,8 +13,9 @@ export interface JoinAnswer {
 
 /**
  * Ask each controller URL in turn (comma-separated list allowed) until one answers. A
- * controller that cannot be reached, fails (5xx) or answers something that is not a join
- * answer passes the ask to the next; a refusal (400, 401) ends it.
+ * controller that cannot be reached, fails (5xx), redirects (not followed: give the URL it
+ * names) or answers something that is not a join answer passes the ask to the next; a
+ * refusal (400, 401) ends it.
  */
 export async function joinFarm(controllerUrls: string, joinToken: string, role: 'engine' | 'router', id: string, opts: { timeoutMs?: number } = {}): Promise<JoinAnswer> {
   const urls = controllerUrls.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
@@ -51,11 +52,11 @@ function joinAnswerProblem(json: unknown): string | undefined {
   if (typeof a !== 'object' || a === null) return 'not a JSON object';
   const store = a.store as { kind?: unknown; endpoints?: unknown; namespace?: unknown } | undefined;
   if (typeof store !== 'object' || store === null || store.kind !== 'etcd') return 'store.kind is not etcd';
-  if (!isStrings(store.endpoints) || store.endpoints.length === 0) return 'store.endpoints is not a list of URLs';
+  if (!isUrls(store.endpoints) || store.endpoints.length === 0) return 'store.endpoints is not a list of URLs';
   if (store.namespace !== undefined && typeof store.namespace !== 'string') return 'store.namespace is not a string';
   if (typeof a.token !== 'string' || a.token === '') return 'token missing';
-  if (!isStrings(a.controllers)) return 'controllers is not a list of URLs';
+  if (!isUrls(a.controllers)) return 'controllers is not a list of URLs';
   return undefined;
 }
 
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isUrls = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && URL.canParse(x.includes('://') ? x : `http://${x}`));

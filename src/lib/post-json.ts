@@ -28,22 +28,36 @@ export function postJson(url: string, body: unknown, opts: PostJsonOptions): Pro
   const payload = JSON.stringify(body);
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const fail = (err: Error) => {
+      if (settled) return; // 'close' after 'end', or an error after the answer was taken
+      settle(() => reject(err));
+      req.destroy();
+    };
+    // one deadline for the whole exchange, the answer's body included
+    const timer = setTimeout(() => fail(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, {
-      method: 'POST',
-      headers: { ...opts.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
-    req.on('error', (err) => reject(err.name === 'AbortError' ? new Error(`no answer within ${opts.timeoutMs} ms`, { cause: err }) : err));
+    const req = send(target, { method: 'POST', headers: { ...opts.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } });
+    req.on('error', fail);
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBytes) return req.destroy(new Error(`answer longer than ${maxBytes} bytes`));
+        if (size > maxBytes) return fail(new Error(`answer longer than ${maxBytes} bytes`));
         chunks.push(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: parseOrUndefined(Buffer.concat(chunks).toString('utf8')) }));
+      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, json: parseOrUndefined(Buffer.concat(chunks).toString('utf8')) })));
+      // the connection closed before the answer ended (no 'end' comes; Node says 'aborted')
+      const cut = (cause?: Error) => fail(new Error('the connection closed before the answer ended', { cause }));
+      res.on('error', cut);
+      res.on('close', () => cut());
     });
     req.end(payload);
   });

@@ -14,9 +14,11 @@ export function importGraph(root: string, opts: { values?: boolean } = {}): Map<
   return graph;
 }
 
-/** The relative modules a source imports or re-exports statically. */
+/** The relative modules a source imports or re-exports statically (dynamic import() is not followed: it is how a module loads a part on demand). */
 export function importsOf(source: string, opts: { values?: boolean } = {}): string[] {
-  return [...source.matchAll(/^(import|export)(\s+type)?\s[^;]*?\sfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].filter((m) => !(opts.values && m[2])).map((m) => m[3]!);
+  const bindings = [...source.matchAll(/^(import|export)(\s+type)?\s[^;]*?\sfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].filter((m) => !(opts.values && m[2])).map((m) => m[3]!);
+  const sideEffects = [...source.matchAll(/^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)].map((m) => m[1]!);
+  return [...bindings, ...sideEffects];
 }
 
 /** Every file reached from the entries through the graph's edges, the entries included. */
