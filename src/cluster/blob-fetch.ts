@@ -1,12 +1,16 @@
 // Fetching release blobs over HTTP from any controller (GET /v1/blobs/:sha256 with the
 // engine token), hashing while streaming, and keeping the file only when its sha256 is
 // the one asked for. Written to a temp file and renamed, so a crash leaves no half blob.
+// Over node:http(s), not the global fetch, whose first call loads Node's undici and
+// llhttp's WebAssembly, ≈ 16 MB that an engine agent would keep (src/lib/post-json.ts).
 
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { blobCorrupt, blobUnavailable } from './errors.ts';
 
@@ -36,9 +40,19 @@ export function httpBlobFetcher(opts: BlobFetchOptions): (sha256: string) => Pro
   };
 }
 
+/** The whole download, the body included. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
 async function download(url: string, token: string, sha256: string, dest: string, from: string): Promise<void> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
-  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', reject);
+  });
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`HTTP ${res.statusCode}`);
+  }
   const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
   const hash = createHash('sha256');
   const hasher = new Transform({
@@ -48,7 +62,8 @@ async function download(url: string, token: string, sha256: string, dest: string
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), hasher, createWriteStream(tmp, { mode: 0o600 }));
+    // the signal cuts the body too: a controller that stalls mid-blob fails the pipeline
+    await pipeline(res, hasher, createWriteStream(tmp, { mode: 0o600 }), { signal });
     const got = hash.digest('hex');
     if (got !== sha256) throw blobCorrupt(sha256, got, from);
     await rename(tmp, dest);
