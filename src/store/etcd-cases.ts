@@ -16,7 +16,7 @@ import type { Store } from './types.ts';
 
 export type OpenEtcdStore = (endpoints: string[], opts?: { namespace?: string; callTimeoutMs?: number }) => Promise<Store>;
 
-/** A hung member is found by the watch's silence check (etcd-gateway-http.ts) or gRPC's keepalive ping (etcd-store.ts) within ≈ 10 s. */
+/** A hung member is found by the watches' silence check (etcd-gateway-http.ts, both stores) within ≈ 8 s. */
 const HUNG_WATCH_DEADLINE_MS = 20_000;
 
 /** How often the lease holder in the member-loss test renews, as an engine's keeper would. */

@@ -16,20 +16,18 @@
 // silent member fails the attempt (and counts against its circuit), and the next
 // attempt opens the stream on another member.
 
-import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { circuitBreaker, ConsecutiveBreaker, ConstantBackoff, handleWhen, retry } from 'cockatiel';
 import { isRecoverableError, type Etcd3, type IOptions } from 'etcd3';
 import { StoreUnavailableError } from './errors.ts';
 
 /** How long a member that failed is left alone before one call may try it again. */
 const MEMBER_HALF_OPEN_MS = 1000;
 
-/** etcd3's fault handling: circuit per member, retries on other members, watch reconnects within a second. */
+/** etcd3's fault handling: circuit per member, retries on other members. */
 export function faultHandling(members: number): IOptions['faultHandling'] {
   return {
     host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: MEMBER_HALF_OPEN_MS, breaker: new ConsecutiveBreaker(2) }),
     global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.max(2, members), backoff: new ConstantBackoff(20) }),
-    // etcd3's default grows to 30 s between watch reconnects: a watch would stay deaf that long.
-    watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }).next(),
   };
 }
 

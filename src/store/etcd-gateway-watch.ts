@@ -96,7 +96,7 @@ export class GatewayWatch implements Watcher {
     this.started = undefined;
   }
 
-  /** etcd cancelled the watch: compacted history, or another reason (reported as etcd3 reports it to the gRPC store). */
+  /** etcd cancelled the watch: compacted history, or another reason (reported as etcd3 reported it, before both stores watched through here). */
   private cancelled(reason: string, compactRevision: number): void {
     // etcd keeps history from compact_revision on: "kept after" the one before it.
     this.fail(compactRevision > 0 ? new CompactedError(this.delivery.nextRev, compactRevision - 1) : new Error(`Watcher canceled: ${reason}`));

@@ -1,13 +1,17 @@
 // The Store on etcd v3 (through the etcd3 client): real consensus, leases and
 // watches for a farm on many hosts. Keys live under a namespace so that several
-// farms (or test cases) can share one etcd cluster.
+// farms (or test cases) can share one etcd cluster. Its watches go through etcd's JSON
+// gateway on the same client URLs (etcd-gateway-watch.ts, as the gateway store's): etcd3
+// resumed a lost watch on a member picked at random, and grpc-js has no deadline for
+// connecting, so a watch that resumed on a member that had hung waited until it woke.
 
 import { Etcd3, type IOptions } from 'etcd3';
 import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
 import { faultHandling, keepAliveOnce } from './etcd-failover.ts';
 import { withFailover } from './etcd-retry.ts';
-import { EtcdWatchStream, type OnEvents } from './etcd-watch.ts';
-import { OpenWatches, watchStart } from './etcd-watch-delivery.ts';
+import { GatewayHttp } from './etcd-gateway-http.ts';
+import { GatewayWatch } from './etcd-gateway-watch.ts';
+import { OpenWatches, watchStart, type OnEvents } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -23,10 +27,6 @@ export interface EtcdStoreOptions {
   dialTimeoutMs?: number;
 }
 
-/** gRPC keepalive pings to each member with open calls: a hung member is found within ≈ 8 s (etcd's --grpc-keepalive-min-time is 5 s). */
-const KEEPALIVE_MS = 6000;
-const KEEPALIVE_TIMEOUT_MS = 2000;
-
 /** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379' or 'host:port'). */
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
   if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
@@ -39,12 +39,9 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
     // Each attempt (one member) has its own deadline; etcd3 retries on the next member (etcd-failover.ts).
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
     faultHandling: faultHandling(hosts.length),
-    // A member that hangs keeps a watch's stream open and silent: gRPC's ping finds it
-    // (no answer within KEEPALIVE_TIMEOUT_MS closes the connection, and etcd3 resumes the
-    // watch elsewhere). Sent only while a call is open; etcd refuses pings closer than 5 s.
-    grpcOptions: { 'grpc.keepalive_time_ms': KEEPALIVE_MS, 'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS },
   };
-  const store = new EtcdStore(new Etcd3(options), new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
+  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), attemptTimeoutMs);
+  const store = new EtcdStore(new Etcd3(options), watchHttp, new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
   await store.revision(); // fail fast when no member answers
   return store;
 }
@@ -56,6 +53,8 @@ class EtcdStore implements Store {
 
   constructor(
     private readonly client: Etcd3,
+    /** The watches' HTTP to the members' JSON gateway. */
+    private readonly watchHttp: GatewayHttp,
     private readonly ks: Keyspace,
     private readonly callTimeoutMs: number,
     private readonly attemptTimeoutMs: number,
@@ -116,8 +115,10 @@ class EtcdStore implements Store {
 
   async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
     this.open();
-    const start = await watchStart(opts, () => this.revision());
-    const stream = await EtcdWatchStream.start(this.client, this.ks, prefix, onEvents, start, opts.onError);
+    const fromRevision = await watchStart(opts, () => this.revision());
+    const deadline = Date.now() + this.callTimeoutMs;
+    const stream = await GatewayWatch.start(this.watchHttp, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
+    if (this.closed) stream.close();
     return this.watches.track(stream);
   }
 
@@ -155,6 +156,7 @@ class EtcdStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.watches.closeAll();
+    this.watchHttp.close();
     this.client.close();
   }
 

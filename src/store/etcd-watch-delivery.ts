@@ -1,5 +1,5 @@
-// The delivery half of a watch on etcd, shared by both etcd stores (gRPC: etcd-watch.ts;
-// JSON gateway: etcd-gateway-watch.ts): etcd's events, in the etcd3 client's shapes, to the
+// The delivery half of a watch on etcd (etcd-gateway-watch.ts, which both etcd stores'
+// watches use): etcd's events, in the etcd3 client's shapes, to the
 // Store's promise — in revision order, each revision once, one callback per revision.
 //
 // A watch that reconnects resumes from `nextRev`, the next revision it owes its callback,
