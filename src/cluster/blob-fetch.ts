@@ -47,7 +47,8 @@ async function download(url: string, token: string, sha256: string, dest: string
   const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const get = url.startsWith('https:') ? httpsGet : httpGet;
-    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', reject);
+    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', (err) =>
+      reject(signal.aborted ? new Error(`no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err));
   });
   if (res.statusCode !== 200) {
     res.resume();
@@ -63,7 +64,9 @@ async function download(url: string, token: string, sha256: string, dest: string
   });
   try {
     // the signal cuts the body too: a controller that stalls mid-blob fails the pipeline
-    await pipeline(res, hasher, createWriteStream(tmp, { mode: 0o600 }), { signal });
+    await pipeline(res, hasher, createWriteStream(tmp, { mode: 0o600 }), { signal }).catch((err: unknown) => {
+      throw signal.aborted ? new Error(`not received within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err;
+    });
     const got = hash.digest('hex');
     if (got !== sha256) throw blobCorrupt(sha256, got, from);
     await rename(tmp, dest);

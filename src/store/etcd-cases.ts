@@ -71,6 +71,15 @@ function oneMemberCases(open: OpenEtcdStore, endpoints: () => string[]): void {
     assert.equal(rec.batches.length, 0);
   });
 
+  it('a watch still starting when the store closes rejects with STORE_CLOSED and leaves nothing running', async () => {
+    const s = await open(endpoints(), { namespace: `/closing-${randomUUID()}` });
+    const events: number[] = [];
+    const starting = s.watch('/', (_e, revision) => events.push(revision), { onError: (err) => events.push(-1, Number(err)) });
+    await s.close();
+    await assert.rejects(starting, { code: 'STORE_CLOSED' });
+    assert.deepEqual(events, []);
+  });
+
   it('fails fast with STORE_UNAVAILABLE when no member answers', async () => {
     await assert.rejects(open(['127.0.0.1:1'], { callTimeoutMs: 500 }), { code: 'STORE_UNAVAILABLE' });
   });

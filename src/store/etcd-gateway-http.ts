@@ -52,12 +52,15 @@ export class GatewayHttp {
     private readonly attemptTimeoutMs: number,
     tls: GatewayTls = {},
     private readonly quietMs = QUIET_MS,
+    /** The member asked first (default the first). */
+    first = 0,
   ) {
     const schemes = new Set(members.map((m) => m.protocol));
     if (members.length === 0 || schemes.size !== 1 || !(schemes.has('http:') || schemes.has('https:'))) {
       throw new InvalidArgumentError('etcd endpoints must all be http:// or all https://');
     }
     this.agent = schemes.has('https:') ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
+    this.preferred = first % Math.max(1, members.length);
     this.streams = members.map(() => new Set());
     this.heard = members.map(() => Date.now());
   }

@@ -6,14 +6,14 @@
 // asks the next member, from the delivery's next owed revision: no gap, no duplicate.
 // Reconnects back off from 50 ms to 1 s. etcd ends a watch itself only by cancelling it:
 // with `compact_revision` when the revision asked for was compacted (STORE_COMPACTED
-// through onError, as the gRPC store reports it), otherwise with its reason.
+// through onError), otherwise with its reason. Both etcd stores watch through here.
 
 import type { Keyspace } from './etcd-codec.ts';
 import type { GatewayHttp } from './etcd-gateway-http.ts';
 import { GRPC_CANCELLED, toJson, watchResult } from './etcd-json.ts';
 import { storeError } from './etcd-errors.ts';
 import { RevisionDelivery, type OnEvents } from './etcd-watch-delivery.ts';
-import { CompactedError, StoreUnavailableError } from './errors.ts';
+import { CompactedError, StoreClosedError, StoreUnavailableError } from './errors.ts';
 import type { Watcher } from './types.ts';
 
 const FIRST_RECONNECT_MS = 50;
@@ -96,7 +96,7 @@ export class GatewayWatch implements Watcher {
     this.started = undefined;
   }
 
-  /** etcd cancelled the watch: compacted history, or another reason (reported as etcd3 reported it, before both stores watched through here). */
+  /** etcd cancelled the watch: compacted history, or another reason (`Watcher canceled: <reason>`, the words etcd3's watcher used). */
   private cancelled(reason: string, compactRevision: number): void {
     // etcd keeps history from compact_revision on: "kept after" the one before it.
     this.fail(compactRevision > 0 ? new CompactedError(this.delivery.nextRev, compactRevision - 1) : new Error(`Watcher canceled: ${reason}`));
@@ -118,9 +118,16 @@ export class GatewayWatch implements Watcher {
     this.backoffMs = Math.min(this.backoffMs * 2, LAST_RECONNECT_MS);
   }
 
-  /** The watch cannot go on: onError hears why; watch() resolves if it had not yet (as the gRPC store's does). */
+  /** The watch cannot go on: onError hears why; watch() resolves if it had not yet (a store closing under it rejects instead). */
   private fail(err: Error): void {
     if (this.closed) return;
+    if (this.started && err instanceof StoreClosedError) {
+      // the store closed while the watch was starting: watch() rejects, as any call after close does
+      const started = this.started;
+      this.started = undefined;
+      this.close();
+      return started.reject(err);
+    }
     this.close();
     this.delivery.report(storeError(err) as Error, this.onError);
     this.started?.resolve();

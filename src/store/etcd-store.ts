@@ -12,7 +12,7 @@ import { withFailover } from './etcd-retry.ts';
 import { GatewayHttp } from './etcd-gateway-http.ts';
 import { GatewayWatch } from './etcd-gateway-watch.ts';
 import { OpenWatches, watchStart, type OnEvents } from './etcd-watch-delivery.ts';
-import { InvalidArgumentError, StoreClosedError } from './errors.ts';
+import { InvalidArgumentError, StoreClosedError, StoreUnavailableError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
 
@@ -40,9 +40,19 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + attemptTimeoutMs }),
     faultHandling: faultHandling(hosts.length),
   };
-  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), attemptTimeoutMs);
+  // each process's watches start on a member picked at random, as etcd3's did: not every engine's on the first
+  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), attemptTimeoutMs, {}, undefined, Math.floor(Math.random() * hosts.length));
   const store = new EtcdStore(new Etcd3(options), watchHttp, new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
-  await store.revision(); // fail fast when no member answers
+  try {
+    await store.revision(); // fail fast when no member answers
+    // the watches need etcd's JSON gateway on the same URLs (etcd serves it there unless told to serve HTTP elsewhere)
+    await withFailover(() => watchHttp.post('/v3/maintenance/status', {}), Date.now() + callTimeoutMs).catch((err: unknown) => {
+      throw new StoreUnavailableError(`etcd's JSON gateway does not answer at ${hosts.join(', ')} (the store's watches use it): ${(err as Error).message}`, { cause: err });
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return store;
 }
 
@@ -162,7 +172,9 @@ class EtcdStore implements Store {
 
   /** One store call, failing over between members until it succeeds or the call deadline passes. */
   private call<T>(fn: () => Promise<T>, ctx: { leaseId?: number } = {}): Promise<T> {
-    return withFailover(fn, Date.now() + this.callTimeoutMs, ctx);
+    return withFailover(fn, Date.now() + this.callTimeoutMs, ctx).catch((err: unknown) => {
+      throw this.closed ? new StoreClosedError() : err; // closed while the call was out: etcd3 says only that its client is closed
+    });
   }
 
   private open(): void {
