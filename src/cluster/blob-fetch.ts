@@ -45,10 +45,11 @@ const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 async function download(url: string, token: string, sha256: string, dest: string, from: string): Promise<void> {
   const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
+  // the signal's abort says only "aborted": say it ran out of time
+  const timedOut = (err: unknown): unknown => (signal.aborted ? new Error(`not received within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const get = url.startsWith('https:') ? httpsGet : httpGet;
-    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', (err) =>
-      reject(signal.aborted ? new Error(`no answer within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err));
+    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', (err) => reject(timedOut(err)));
   });
   if (res.statusCode !== 200) {
     res.resume();
@@ -65,7 +66,7 @@ async function download(url: string, token: string, sha256: string, dest: string
   try {
     // the signal cuts the body too: a controller that stalls mid-blob fails the pipeline
     await pipeline(res, hasher, createWriteStream(tmp, { mode: 0o600 }), { signal }).catch((err: unknown) => {
-      throw signal.aborted ? new Error(`not received within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err;
+      throw timedOut(err);
     });
     const got = hash.digest('hex');
     if (got !== sha256) throw blobCorrupt(sha256, got, from);

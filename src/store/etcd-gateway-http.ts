@@ -36,6 +36,16 @@ export interface StreamHandlers {
   end(err: Error): void;
 }
 
+export interface GatewayHttpOptions {
+  /** One member's deadline for a call, or for a stream's first line. */
+  attemptTimeoutMs: number;
+  tls?: GatewayTls | undefined;
+  /** How long a member carrying streams may stay silent before it is asked whether it still answers (default QUIET_MS). */
+  quietMs?: number | undefined;
+  /** The member asked first (default the first). */
+  first?: number;
+}
+
 export class GatewayHttp {
   private readonly agent: HttpAgent;
   private readonly requests = new Set<ClientRequest>();
@@ -46,15 +56,15 @@ export class GatewayHttp {
   private readonly heard: number[];
   private readonly checking = new Set<number>();
   private quietCheck: NodeJS.Timeout | undefined;
+  private readonly attemptTimeoutMs: number;
+  private readonly quietMs: number;
 
   constructor(
     private readonly members: URL[],
-    private readonly attemptTimeoutMs: number,
-    tls: GatewayTls = {},
-    private readonly quietMs = QUIET_MS,
-    /** The member asked first (default the first). */
-    first = 0,
+    { attemptTimeoutMs, tls = {}, quietMs = QUIET_MS, first = 0 }: GatewayHttpOptions,
   ) {
+    this.attemptTimeoutMs = attemptTimeoutMs;
+    this.quietMs = quietMs;
     const schemes = new Set(members.map((m) => m.protocol));
     if (members.length === 0 || schemes.size !== 1 || !(schemes.has('http:') || schemes.has('https:'))) {
       throw new InvalidArgumentError('etcd endpoints must all be http:// or all https://');

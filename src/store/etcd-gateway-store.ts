@@ -29,7 +29,7 @@ export async function openEtcdGatewayStore(endpoints: string[], opts: EtcdGatewa
   const members = endpoints.map((e) => new URL(/^https?:\/\//.test(e) ? e : `http://${e}`));
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
   const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? 1500, callTimeoutMs);
-  const http = new GatewayHttp(members, attemptTimeoutMs, opts.tls, opts.quietMs);
+  const http = new GatewayHttp(members, { attemptTimeoutMs, tls: opts.tls, quietMs: opts.quietMs });
   const store = new EtcdGatewayStore(http, new Keyspace(opts.namespace ?? ''), callTimeoutMs);
   try {
     await store.revision(); // fail fast when no member answers
@@ -105,7 +105,6 @@ class EtcdGatewayStore implements Store {
     const fromRevision = await watchStart(opts, () => this.revision());
     const deadline = Date.now() + this.callTimeoutMs;
     const stream = await GatewayWatch.start(this.http, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
-    if (this.closed) stream.close();
     return this.watches.track(stream);
   }
 

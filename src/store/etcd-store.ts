@@ -41,7 +41,7 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
     faultHandling: faultHandling(hosts.length),
   };
   // each process's watches start on a member picked at random, as etcd3's did: not every engine's on the first
-  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), attemptTimeoutMs, {}, undefined, Math.floor(Math.random() * hosts.length));
+  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), { attemptTimeoutMs, first: Math.floor(Math.random() * hosts.length) });
   const store = new EtcdStore(new Etcd3(options), watchHttp, new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
   try {
     await store.revision(); // fail fast when no member answers
@@ -128,7 +128,6 @@ class EtcdStore implements Store {
     const fromRevision = await watchStart(opts, () => this.revision());
     const deadline = Date.now() + this.callTimeoutMs;
     const stream = await GatewayWatch.start(this.watchHttp, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
-    if (this.closed) stream.close();
     return this.watches.track(stream);
   }
 

@@ -80,9 +80,12 @@ function byRevision(events: IEvent[]): [number, IEvent[]][] {
 /** A store's open watches: each handed out as a Watcher that forgets itself when closed; all closed with the store. */
 export class OpenWatches {
   readonly #open = new Set<Watcher>();
+  #closed = false;
 
+  /** A stream that finished starting after closeAll (its store closed meanwhile) is closed at once. */
   track(stream: Watcher): Watcher {
-    this.#open.add(stream);
+    if (this.#closed) stream.close();
+    else this.#open.add(stream);
     return {
       close: () => {
         stream.close();
@@ -92,6 +95,7 @@ export class OpenWatches {
   }
 
   closeAll(): void {
+    this.#closed = true;
     for (const w of this.#open) w.close();
     this.#open.clear();
   }
