@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
+import { sendScrape } from '../lib/metrics-scrape.ts';
 
 export interface MetricsListen {
   port: number;
@@ -32,14 +33,10 @@ export async function startMetricsServer(registry: Registry | (() => Registry), 
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('GET /metrics\n');
       return;
     }
-    const r = current();
-    r.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': r.contentType }).end(req.method === 'HEAD' ? undefined : text),
-      (err: unknown) => {
-        log.error({ event: 'metrics.failed', err }, 'collecting metrics failed');
-        res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
-      },
-    );
+    void sendScrape(res, [current()], {
+      head: req.method === 'HEAD',
+      onError: (err) => log.error({ event: 'metrics.failed', err }, 'collecting metrics failed'),
+    });
   });
   const host = listen.host ?? '127.0.0.1';
   await new Promise<void>((ok, fail) => {

@@ -9,7 +9,8 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { createClusterStats } from './cluster/cluster-stats.ts';
 import { drainChanges, SeriesFamily } from './series.ts';
 import { byText } from '../lib/text-order.ts';
-import { mergedRegistry, SeriesRegistry } from './series-registry.ts';
+import { CHUNK_CHARS, mergedRegistry, SeriesRegistry } from './series-registry.ts';
+import { scrapeChunks } from '../lib/metrics-scrape.ts';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 
@@ -83,4 +84,36 @@ test('the primary sums its workers, keeps a dead worker\'s counters but not its 
   assert.doesNotMatch(await text(), /site="b"/, 'a removed site\'s series end');
   stats.report(2, {}, { corral_unknown_total: [[['a'], [1]]] });
   assert.doesNotMatch(await text(), /corral_unknown_total/, 'a series the primary does not know is ignored');
+});
+
+test('a scrape is written in pieces whose join is the whole text; no piece splits a line or a histogram\'s label set', async () => {
+  const c = new SeriesFamily({ name: 'p_requests_total', help: 'requests', kind: 'counter', labelNames: ['site', 'code'] });
+  const h = new SeriesFamily({ name: 'p_seconds', help: 'time', kind: 'histogram', labelNames: ['site'], buckets: BUCKETS });
+  for (let i = 0; i < 5000; i++) {
+    c.inc([`site-${i}`, '2xx'], i);
+    h.observe([`site-${i}`], i / 1000);
+  }
+  const series = new SeriesRegistry([c, h].map((f) => ({ spec: f.spec, read: () => f.values })));
+  const other = new Registry();
+  new Counter({ name: 'o_total', help: 'other', registers: [other] }).inc(2);
+  const certificates = new Registry();
+  new Counter({ name: 'cert_total', help: 'other', registers: [certificates] }).inc();
+  const merged = mergedRegistry(() => [other, mergedRegistry(() => [series])]);
+
+  const pieces: string[] = [];
+  for await (const piece of scrapeChunks([merged, certificates])) pieces.push(piece);
+  assert.equal(pieces.join(''), [await merged.metrics(), await certificates.metrics()].join('\n'), 'the same text as the registries\' metrics() joined');
+  assert.ok(pieces.length > 5, `${pieces.length} pieces`);
+  const longest = Math.max(...pieces.map((p) => p.length));
+  assert.ok(longest < CHUNK_CHARS + 1000, `the longest piece is ${longest} characters: about CHUNK_CHARS, never the whole text`);
+  for (const piece of pieces) {
+    assert.ok(piece.endsWith('\n'), 'a piece ends at a line end');
+    const firstSeries = piece.split('\n').find((l) => l !== '' && !l.startsWith('#'));
+    if (firstSeries?.startsWith('p_seconds')) assert.match(firstSeries, /^p_seconds_bucket\{le="0\.001",/, 'a piece starts a histogram\'s label set at its first bucket');
+  }
+  // the series registry alone, and through prom-client's own merge: the same text
+  let alone = '';
+  for await (const piece of scrapeChunks([series])) alone += piece;
+  assert.equal(alone, await series.metrics());
+  assert.equal(alone, await Registry.merge([series]).metrics());
 });
