@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { createSiteSeries, trackSiteStats, WINDOW_SECONDS } from './site-stats.ts';
+import { createSiteSeries, SWEEP_SECONDS, trackSiteStats, WINDOW_SECONDS } from './site-stats.ts';
 import { route, startBackend, startRouter } from './testing.ts';
 
 test('site stats count requests per site by second, with 5xx and 4xx apart and latency quantiles', async (t) => {
@@ -88,15 +88,25 @@ test('samples arriving out of order land in their own seconds; a series spans th
   assert.equal(series.series('s', 300, 1).reduce((n, p) => n + p.requests, 0), 1);
 });
 
-test('on a farm with no more samples, sites idle for the window are swept by the timer', (t) => {
+test('on a farm with no more samples, sites idle for the window are swept by the timer within a sweep of the window\'s end', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   let clock = 2_000_000_000_000;
   const series = createSiteSeries(() => clock);
   t.after(() => series.close());
-  const second = Math.floor(clock / 1000);
-  for (const site of ['a', 'b', 'c']) series.add(site, [second - 1, 1, 0, [3]]);
-  assert.equal(series.size, 3);
-  clock += WINDOW_SECONDS * 1000;
-  t.mock.timers.tick(WINDOW_SECONDS * 1000);
-  assert.equal(series.size, 0, 'no sample came: the timer swept them');
+  const start = Math.floor(clock / 1000);
+  const to = (second: number) => {
+    while (Math.floor(clock / 1000) < start + second) {
+      clock += SWEEP_SECONDS * 1000;
+      t.mock.timers.tick(SWEEP_SECONDS * 1000);
+    }
+  };
+  for (const site of ['a', 'b', 'c']) series.add(site, [start - 1, 1, 0, [3]]);
+  to(90);
+  series.add('d', [start + 89, 1, 0, [3]]); // a later request of another site
+  to(WINDOW_SECONDS - SWEEP_SECONDS);
+  assert.equal(series.size, 4, 'inside the window: kept');
+  to(WINDOW_SECONDS + SWEEP_SECONDS);
+  assert.equal(series.size, 1, 'a, b and c: swept');
+  to(90 + WINDOW_SECONDS + SWEEP_SECONDS);
+  assert.equal(series.size, 0, 'd too, a sweep after its window ended (not at the next whole window)');
 });

@@ -10,6 +10,8 @@ import { siteRequests, siteRequestSeconds } from './request-series.ts';
 import { droppedSites, type RouteDiff } from './route-table.ts';
 
 export const WINDOW_SECONDS = 300;
+/** How often sites idle for the window are forgotten (a walk of the sites holding buckets: ≈ 1 ms at 10,000). */
+export const SWEEP_SECONDS = 30;
 const SAMPLES_PER_BUCKET = 256;
 
 export interface SiteStats {
@@ -61,14 +63,15 @@ export interface SiteSeries {
 export function createSiteSeries(now: () => number = Date.now): SiteSeries {
   // per site, its buckets in order of second, none older than the window: a site with one
   // request holds one bucket (not a slot per second of the window), a site idle for the
-  // window holds none (swept once per window by the timer, samples or not: 10,000 sites
-  // requested once were ≈ 5 MB kept for good when only a later sample swept)
+  // window holds none (swept every SWEEP_SECONDS by the timer, samples or not: 10,000 sites
+  // requested once were ≈ 5 MB kept for good when only a later sample swept, and up to
+  // twice the window when the timer swept once per window)
   const sites = new Map<string, Bucket[]>();
   const sweep = () => {
     const oldest = Math.floor(now() / 1000) - WINDOW_SECONDS;
     for (const [site, list] of sites) if ((list.at(-1)?.second ?? -Infinity) <= oldest) sites.delete(site);
   };
-  const sweeper = setInterval(sweep, WINDOW_SECONDS * 1000).unref();
+  const sweeper = setInterval(sweep, SWEEP_SECONDS * 1000).unref();
   const bucketFor = (site: string, second: number): Bucket => {
     let list = sites.get(site);
     if (!list) sites.set(site, (list = []));
