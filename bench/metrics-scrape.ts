@@ -1,8 +1,9 @@
 // What a Prometheus scrape of a router cluster's primary costs at N sites (default 10,000),
 // each site with one request's series, as `corral up`'s primary holds them after every site
 // answered once (the density bench): the text made whole and written at once (`whole`:
-// `res.end(await registry.metrics())`, how /metrics answered before), against the text
-// written piece by piece (`pieces`: lib/metrics-scrape.ts sendScrape). Each way runs in its
+// `res.end(await registry.metrics())`, how /metrics answered before, with today's way of
+// making the text: its pieces joined), against the text written piece by piece (`pieces`:
+// lib/metrics-scrape.ts sendScrape). Each way runs in its
 // own process (a fresh heap) serving /metrics on loopback; the bench scrapes it ROUNDS
 // times, one after the other, and prints the scrape's wall time, the server's CPU per scrape,
 // its peak RSS and its V8 heap's growth, and the ratios pieces ÷ whole.

@@ -37,6 +37,7 @@ export function startBackupSchedule(opts: BackupScheduleOptions): BackupSchedule
   const sweeper = createSweeper({
     intervalMs: opts.everyMs,
     debounceMs: 0,
+    jitter: 0, // a backup every `everyMs`, as the operator asked (the collectors' spread would let its time of day wander)
     onError: (err) => opts.log.error({ err, event: 'farm.backup-failed', dir: opts.dir }, 'scheduled farm backup failed'),
     pass: async () => {
       if (opts.active && !opts.active()) return;

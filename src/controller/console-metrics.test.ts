@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Counter, Registry } from 'prom-client';
+import { streamText } from '../lib/metrics-scrape.ts';
 import { startController } from './test-harness.ts';
 
 async function consoleDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
@@ -48,4 +49,28 @@ test('/metrics needs an admin token unless opened, and serves the registry given
 
   const open = await startController(t, { metrics: { registry, open: true } });
   assert.equal((await open.client(undefined).get('/metrics')).status, 200);
+});
+
+test('/metrics streams a registry that makes its text in pieces, then the certificates\' registry; HEAD gets the headers alone; a failing registry is a 500', async (t) => {
+  const pieces = Object.assign(new Registry(), {
+    async *[streamText]() {
+      for (let i = 0; i < 50; i++) yield `corral_piece_total{n="${i}"} ${i}\n`;
+    },
+  });
+  const h = await startController(t, { metrics: { registry: pieces, open: true } });
+  const scraped = await h.admin.get('/metrics');
+  assert.equal(scraped.status, 200);
+  const text = Array.from({ length: 50 }, (_, i) => `corral_piece_total{n="${i}"} ${i}\n`).join('');
+  assert.ok(scraped.body.startsWith(`${text}\n# HELP corral_certificate_expiry_seconds `), scraped.body.slice(0, 200));
+  const head = await h.app.inject({ method: 'HEAD', url: '/metrics' });
+  assert.equal(head.statusCode, 200);
+  assert.equal(head.body, '');
+
+  const failing = new (class extends Registry {
+    override metrics(): Promise<string> {
+      return Promise.reject(new Error('no figures'));
+    }
+  })();
+  const broken = await startController(t, { metrics: { registry: failing, open: true } });
+  assert.equal((await broken.admin.get('/metrics')).status, 500);
 });

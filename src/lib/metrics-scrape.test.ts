@@ -1,6 +1,7 @@
 // A scrape answered piece by piece (metrics-scrape.ts), over a real HTTP server on
 // loopback: the body is the registries' texts joined; a registry that fails before its
-// first piece is a 500 and is logged; HEAD gets the headers alone; a client that goes
+// first piece is a 500 and is logged, and so is one that gives its text whole after a
+// streamed one (it is read first); HEAD gets the headers alone; a client that goes
 // away mid-answer stops the pieces being made (nothing more is built for nobody) and
 // logs nothing.
 import { test } from 'node:test';
@@ -72,6 +73,19 @@ test('a scrape answers the registries\' texts joined, HEAD the headers alone, a 
   assert.equal(failed.status, 500);
   assert.equal(failed.body, 'collecting metrics failed\n');
   assert.equal(errors.length, 1, 'the failure is logged');
+
+  // a registry that gives its text whole is read before the first piece of any other: its failure is a 500 too
+  const down = new (class extends Registry {
+    override metrics(): Promise<string> {
+      return Promise.reject(new Error('the store is down'));
+    }
+  })();
+  const before = piecesRegistry(40, 1000);
+  registries = [before, down];
+  const cut = await get(port);
+  assert.equal(cut.status, 500);
+  assert.equal(before.made, 0, 'no piece was made');
+  assert.equal(errors.length, 2);
 });
 
 test('a client gone mid-answer stops the pieces being made, and nothing is logged', async (t) => {

@@ -6,7 +6,7 @@ import { createSweeper, JITTER } from './sweeper.ts';
 
 const failOn = (err: unknown): void => assert.fail(String(err));
 const flush = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
+  for (let i = 0; i < 20; i++) await Promise.resolve();
 };
 
 test('each period is intervalMs ± JITTER, drawn anew for each; two sweepers started together drift apart', async (t) => {
@@ -50,4 +50,22 @@ test('kicks during the debounce coalesce into one pass; close stops the timer', 
   t.mock.timers.tick(200_000);
   await flush();
   assert.equal(passes, 1, 'no pass after close');
+});
+
+test('a period longer than node\'s longest timer (≈ 24.8 days) is waited out whole, with no jitter when asked for none', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const hour = 3600_000;
+  let passes = 0;
+  const sweeper = createSweeper({ intervalMs: 30 * 24 * hour, debounceMs: 0, jitter: 0, pass: async () => void passes++, onError: failOn });
+  t.after(() => sweeper.close());
+  const hours = async (n: number) => {
+    for (let h = 0; h < n; h++) {
+      t.mock.timers.tick(hour);
+      await flush();
+    }
+  };
+  await hours(30 * 24 - 1);
+  assert.equal(passes, 0, 'not before 30 days (a 30-day timeout given to node fires at once)');
+  await hours(2);
+  assert.equal(passes, 1, 'at 30 days');
 });

@@ -2,11 +2,12 @@
 // pass coalesce into one more), a timer asks every intervalMs, and a pass may ask for
 // the next one earlier (its return value, ms from now). A failed pass is logged by the
 // caller's onError and retried at the next kick or tick. Used by the garbage collectors
-// (controller blobs, an engine's disk). The timer's period varies by ± JITTER around
-// intervalMs, so a farm's collectors, started in the same second, drift apart: at 10,000
-// sites, the blob collector, the disk janitor, the ACME safety net and the reconciler's
-// full pass all fell on the tenth minute, and their reads together held ≈ 15 MB more of
-// `corral up`'s RSS for those seconds.
+// (controller blobs, an engine's disk) and the scheduled backups. The timer's period
+// varies by ± JITTER around intervalMs (a caller may ask for none), so collectors started
+// in the same second drift apart: at 10,000 sites the blob collector (every 5 minutes) and
+// the disk janitor (every 10) met at the tenth minute, with the ACME safety net and a full
+// reconcile pass, and their reads together held ≈ 15 MB more of `corral up`'s RSS for
+// those seconds.
 
 export interface Sweeper {
   /** Ask for a pass after debounceMs. */
@@ -31,6 +32,8 @@ export interface SweeperOptions {
 
 /** Each period of a sweeper's timer is intervalMs × (1 ± JITTER). */
 export const JITTER = 0.1;
+/** Node's longest timer delay (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function createSweeper(opts: SweeperOptions): Sweeper {
   let chain: Promise<void> = Promise.resolve();
@@ -63,13 +66,17 @@ export function createSweeper(opts: SweeperOptions): Sweeper {
   const jitter = opts.jitter ?? JITTER;
   const random = opts.random ?? Math.random;
   let timer: NodeJS.Timeout;
-  const tick = () => {
+  // a period longer than node's longest timer is waited out in several
+  const wait = (left: number) => {
+    const now = Math.min(MAX_TIMER_MS, left);
     timer = setTimeout(() => {
+      if (left > now) return wait(left - now);
       kick();
       tick();
-    }, opts.intervalMs * (1 + jitter * (2 * random() - 1)));
+    }, now);
     timer.unref();
   };
+  const tick = () => wait(opts.intervalMs * (1 + jitter * (2 * random() - 1)));
   tick();
 
   return {

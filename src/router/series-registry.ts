@@ -6,10 +6,10 @@
 // prom-client's Registry.merge does, keeping that fast path for the SeriesRegistry parts.
 // The JSON form (getMetricsAsJSON) and OpenMetrics go through prom-client's own path.
 //
-// A scrape streams that text (lib/metrics-scrape.ts) in pieces of ≈ CHUNK_CHARS, each written
-// before the next is made: the whole text at 10,000 sites is ≈ 30 MB, and made as one
-// string it grew `corral up`'s heap by ≈ 170 MB for every scrape (the lines, their join,
-// and the 3 bytes a character node:http sets aside to write a string).
+// A scrape streams that text (lib/metrics-scrape.ts) in pieces of ≈ CHUNK_CHARS, each made
+// once the socket has taken the one before: the whole text at 10,000 sites is ≈ 30 MB, and
+// made as one string it grew `corral up`'s heap by 170–370 MB for every scrape (the lines,
+// their join, and the 3 bytes a character node:http sets aside to write a string).
 
 import { Registry } from 'prom-client';
 import { streamText } from '../lib/metrics-scrape.ts';
@@ -33,7 +33,9 @@ export class SeriesRegistry extends Registry {
   /**
    * The Prometheus text of every family, a line ending each line and a blank line between
    * families, in pieces of about CHUNK_CHARS (`lead` starts the first; nothing when there is
-   * no family). Each label set's lines are read at once, so a histogram is never torn.
+   * no family). Each label set's lines are read at once, so a histogram is never torn;
+   * the label sets of a family are those it had when its turn came, and each is read when
+   * written, so two families (or two label sets) may be read a few milliseconds apart.
    */
   *chunks(lead = ''): Generator<string> {
     let out = '';
@@ -140,7 +142,11 @@ function* seriesLines(spec: SeriesSpec, values: SeriesValues): Generator<string>
   yield `# HELP ${name} ${escapeText(spec.help)}\n# TYPE ${name} ${spec.kind}\n`;
   const count = spec.labelNames.length;
   const buckets = spec.buckets ?? [];
-  for (const [key, v] of values) {
+  // the label sets as they are now: one written later in the scrape (a site's series
+  // dropped and made again meanwhile) is not written twice; one dropped meanwhile is left out
+  for (const key of [...values.keys()]) {
+    const v = values.get(key);
+    if (!v) continue;
     const labels = labelsOf(key, count).map((l, i) => `${spec.labelNames[i]}="${escapeLabel(l)}"`).join(',');
     if (spec.kind !== 'histogram') {
       yield `${spec.name}${labels ? `{${labels}}` : ''} ${valueText(v[0] ?? 0)}\n`;

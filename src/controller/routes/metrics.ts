@@ -22,6 +22,10 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<RouteDeps & { metrics: Met
     // written piece by piece (lib/metrics-scrape.ts): the router's series at 10,000 sites are ≈ 30 MB of text
     const chunks = scrapeChunks([metrics.registry, ...(metrics.also ?? [])]);
     const first = await chunks.next(); // a failure here is the API's 500, as before a byte is sent
+    if (request.method === 'HEAD') {
+      await chunks.return(undefined);
+      return reply.type(metrics.registry.contentType).send();
+    }
     async function* all(): AsyncGenerator<string> {
       if (!first.done) yield first.value;
       yield* chunks;
