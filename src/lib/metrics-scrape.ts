@@ -34,31 +34,40 @@ export async function* scrapeChunks(registries: readonly Registry[]): AsyncGener
 }
 
 /**
+ * A scrape's body once its first piece is made (a failure before it rejects, before any
+ * byte is sent), then the rest as the reader takes it; destroy() stops the making (HEAD).
+ */
+export async function openScrape(registries: readonly Registry[]): Promise<Readable> {
+  const chunks = scrapeChunks(registries);
+  const first = await chunks.next();
+  async function* all(): AsyncGenerator<string> {
+    if (!first.done) yield first.value;
+    yield* chunks;
+  }
+  return Readable.from(all(), { objectMode: false });
+}
+
+/**
  * Answer a scrape on `res` (node:http): 200 once the first piece is made (a failure before
  * it: 500, logged by `onError`), then the rest as the client takes it. A failure or a
  * client gone after that cuts the answer short. HEAD gets the headers alone.
  */
 export async function sendScrape(res: ServerResponse, registries: readonly Registry[], opts: { head?: boolean; onError(err: unknown): void }): Promise<void> {
-  const chunks = scrapeChunks(registries);
-  let first: IteratorResult<string>;
+  let body: Readable;
   try {
-    first = await chunks.next();
+    body = await openScrape(registries);
   } catch (err) {
     opts.onError(err);
     res.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
     return;
   }
   res.writeHead(200, { 'content-type': registries[0]?.contentType ?? 'text/plain' });
-  if (opts.head || first.done) {
-    await chunks.return(undefined);
+  if (opts.head) {
+    body.destroy();
     res.end();
     return;
   }
-  async function* all(): AsyncGenerator<string> {
-    yield first.value as string;
-    yield* chunks;
-  }
-  await pipeline(Readable.from(all(), { objectMode: false }), res).catch((err: unknown) => {
+  await pipeline(body, res).catch((err: unknown) => {
     if (!isClientGone(err)) opts.onError(err);
   });
 }

@@ -55,14 +55,20 @@ export class SeriesRegistry extends Registry {
   }
 
   override async metrics(): Promise<string> {
-    if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) return super.metrics();
-    return [...this.chunks()].join('') || '\n';
+    return this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE ? super.metrics() : textOf(this[streamText]());
   }
 
   async *[streamText](): AsyncGenerator<string> {
     if (this.contentType !== Registry.PROMETHEUS_CONTENT_TYPE) yield await super.metrics();
     else yield* mergedChunks([this]);
   }
+}
+
+/** The pieces joined: what metrics() returns. */
+async function textOf(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const chunk of chunks) text += chunk;
+  return text;
 }
 
 /** A scrape's text is written in pieces of about this many characters. */
@@ -111,10 +117,8 @@ class MergedRegistry extends Registry {
     return this.#parts().flatMap((p) => (p instanceof MergedRegistry ? p.flat() : [p]));
   }
 
-  override async metrics(): Promise<string> {
-    let text = '';
-    for await (const chunk of this[streamText]()) text += chunk;
-    return text;
+  override metrics(): Promise<string> {
+    return textOf(this[streamText]());
   }
 
   async *[streamText](): AsyncGenerator<string> {

@@ -36,6 +36,11 @@ export interface StreamHandlers {
   end(err: Error): void;
 }
 
+/** The members' URLs from a store's endpoints ('http://…', 'https://…' or 'host:port', taken as http). */
+export function memberUrls(endpoints: readonly string[]): URL[] {
+  return endpoints.map((e) => new URL(/^https?:\/\//.test(e) ? e : `http://${e}`));
+}
+
 export interface GatewayHttpOptions {
   /** One member's deadline for a call, or for a stream's first line. */
   attemptTimeoutMs: number;

@@ -6,12 +6,12 @@
 // and their failover etcd-gateway-http.ts, a watch etcd-gateway-watch.ts.
 
 import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
-import { GatewayHttp, type GatewayTls } from './etcd-gateway-http.ts';
-import { GatewayWatch } from './etcd-gateway-watch.ts';
+import { GatewayHttp, memberUrls, type GatewayTls } from './etcd-gateway-http.ts';
+import { storeWatch } from './etcd-gateway-watch.ts';
 import { int, kvsOf, list, object, revisionOf, toJson, type Json } from './etcd-json.ts';
 import { withFailover } from './etcd-retry.ts';
 import type { EtcdStoreOptions } from './etcd-store.ts';
-import { OpenWatches, watchStart, type OnEvents } from './etcd-watch-delivery.ts';
+import { OpenWatches, type OnEvents } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -26,7 +26,7 @@ export interface EtcdGatewayStoreOptions extends Omit<EtcdStoreOptions, 'dialTim
 /** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379', 'https://…' or 'host:port'), through its JSON gateway. */
 export async function openEtcdGatewayStore(endpoints: string[], opts: EtcdGatewayStoreOptions = {}): Promise<Store> {
   if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
-  const members = endpoints.map((e) => new URL(/^https?:\/\//.test(e) ? e : `http://${e}`));
+  const members = memberUrls(endpoints);
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
   const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? 1500, callTimeoutMs);
   const http = new GatewayHttp(members, { attemptTimeoutMs, tls: opts.tls, quietMs: opts.quietMs });
@@ -102,10 +102,7 @@ class EtcdGatewayStore implements Store {
 
   async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
     this.open();
-    const fromRevision = await watchStart(opts, () => this.revision());
-    const deadline = Date.now() + this.callTimeoutMs;
-    const stream = await GatewayWatch.start(this.http, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
-    return this.watches.track(stream);
+    return storeWatch(this.http, this.ks, prefix, onEvents, opts, { revision: () => this.revision(), callTimeoutMs: this.callTimeoutMs, watches: this.watches });
   }
 
   async revision(): Promise<number> {

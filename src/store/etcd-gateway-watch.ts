@@ -12,9 +12,9 @@ import type { Keyspace } from './etcd-codec.ts';
 import type { GatewayHttp } from './etcd-gateway-http.ts';
 import { GRPC_CANCELLED, toJson, watchResult } from './etcd-json.ts';
 import { storeError } from './etcd-errors.ts';
-import { RevisionDelivery, type OnEvents } from './etcd-watch-delivery.ts';
+import { RevisionDelivery, watchStart, type OnEvents, type OpenWatches } from './etcd-watch-delivery.ts';
 import { CompactedError, StoreClosedError, StoreUnavailableError } from './errors.ts';
-import type { Watcher } from './types.ts';
+import type { Watcher, WatchOptions } from './types.ts';
 
 const FIRST_RECONNECT_MS = 50;
 const LAST_RECONNECT_MS = 1000;
@@ -133,4 +133,22 @@ export class GatewayWatch implements Watcher {
     this.started?.resolve();
     this.started = undefined;
   }
+}
+
+/**
+ * A store's watch (both etcd stores watch so): from opts.fromRevision, or the one after the
+ * store's current revision; started within callTimeoutMs; tracked by the store's watches.
+ */
+export async function storeWatch(
+  http: GatewayHttp,
+  ks: Keyspace,
+  prefix: string,
+  onEvents: OnEvents,
+  opts: WatchOptions,
+  store: { revision(): Promise<number>; callTimeoutMs: number; watches: OpenWatches },
+): Promise<Watcher> {
+  const fromRevision = await watchStart(opts, () => store.revision());
+  const deadline = Date.now() + store.callTimeoutMs;
+  const stream = await GatewayWatch.start(http, ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
+  return store.watches.track(stream);
 }

@@ -9,9 +9,9 @@ import { Etcd3, type IOptions } from 'etcd3';
 import { grantLeaseWithSafeId, Keyspace } from './etcd-codec.ts';
 import { faultHandling, keepAliveOnce } from './etcd-failover.ts';
 import { withFailover } from './etcd-retry.ts';
-import { GatewayHttp } from './etcd-gateway-http.ts';
-import { GatewayWatch } from './etcd-gateway-watch.ts';
-import { OpenWatches, watchStart, type OnEvents } from './etcd-watch-delivery.ts';
+import { GatewayHttp, memberUrls } from './etcd-gateway-http.ts';
+import { storeWatch } from './etcd-gateway-watch.ts';
+import { OpenWatches, type OnEvents } from './etcd-watch-delivery.ts';
 import { InvalidArgumentError, StoreClosedError, StoreUnavailableError } from './errors.ts';
 import { requireKey, validateBranch } from './txn-validate.ts';
 import type { KeyValue, PutOptions, RangeResult, Store, TxnRequest, TxnResult, Watcher, WatchOptions } from './types.ts';
@@ -30,7 +30,8 @@ export interface EtcdStoreOptions {
 /** Open a store on the etcd cluster at endpoints ('http://127.0.0.1:2379' or 'host:port'). */
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
   if (endpoints.length === 0) throw new InvalidArgumentError('etcd store needs at least one endpoint');
-  const hosts = endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`));
+  const members = memberUrls(endpoints);
+  const hosts = members.map((m) => m.origin);
   const callTimeoutMs = opts.callTimeoutMs ?? 5000;
   const attemptTimeoutMs = Math.min(opts.attemptTimeoutMs ?? 1500, callTimeoutMs);
   const options: IOptions = {
@@ -41,7 +42,7 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
     faultHandling: faultHandling(hosts.length),
   };
   // each process's watches start on a member picked at random, as etcd3's did: not every engine's on the first
-  const watchHttp = new GatewayHttp(hosts.map((h) => new URL(h)), { attemptTimeoutMs, first: Math.floor(Math.random() * hosts.length) });
+  const watchHttp = new GatewayHttp(members, { attemptTimeoutMs, first: Math.floor(Math.random() * hosts.length) });
   const store = new EtcdStore(new Etcd3(options), watchHttp, new Keyspace(opts.namespace ?? ''), callTimeoutMs, attemptTimeoutMs);
   try {
     await store.revision(); // fail fast when no member answers
@@ -125,10 +126,7 @@ class EtcdStore implements Store {
 
   async watch(prefix: string, onEvents: OnEvents, opts: WatchOptions = {}): Promise<Watcher> {
     this.open();
-    const fromRevision = await watchStart(opts, () => this.revision());
-    const deadline = Date.now() + this.callTimeoutMs;
-    const stream = await GatewayWatch.start(this.watchHttp, this.ks, prefix, onEvents, { fromRevision, deadline, onError: opts.onError });
-    return this.watches.track(stream);
+    return storeWatch(this.watchHttp, this.ks, prefix, onEvents, opts, { revision: () => this.revision(), callTimeoutMs: this.callTimeoutMs, watches: this.watches });
   }
 
   async revision(): Promise<number> {
