@@ -27,6 +27,7 @@ import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packDirectory } from '../src/lib/tarball.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { mallocInUse } from '../src/lib/malloc.ts';
 import { buildRouter, buildRouteTable } from '../src/router/index.ts';
 import type { Route } from '../src/model/index.ts';
 import { REPO, removeDir, runCli, startFarmProcess, type FarmProcess } from '../test/helpers/farm-process.ts';
@@ -65,6 +66,7 @@ console.log('sites are made through the REST API in parallel, not with the CLI (
 const farm = await startFarmProcess({
   extraArgs: ['--runtime', RUNTIME, '--no-databases', '--max-vs', String(maxVs), ...(pooled ? ['--static-pools'] : unpooledArgs)],
 });
+console.log(`corral up's malloc: ${mallocInUse(await readFile(`/proc/${farm.child.pid}/maps`, 'utf8'))} (bin/corral.js's launcher; CORRAL_MALLOC=glibc for glibc's); its router workers: glibc`);
 const api = farmApi(farm.apiUrl, farm.token);
 let lastTree: ProcessSample[] = [];
 let interrupted = false;

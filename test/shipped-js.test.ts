@@ -14,6 +14,8 @@ import { CORRAL_BIN, REPO, ok, removeDir, startFarmProcess, type FarmProcess } f
 import { get } from './helpers/http.ts';
 import { WORKER_SEMI_SPACE_MB } from '../src/router/cluster/cluster.ts';
 import type { VirtualServerView } from '../src/model/index.ts';
+import { mallocInUse } from '../src/lib/malloc.ts';
+import { installedJemalloc } from './helpers/jemalloc.ts';
 
 const HOOKS = `export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
@@ -73,7 +75,7 @@ describe('the shipped package runs on plain node', () => {
     before(async () => {
       // inherited by `corral up`, its router workers and the CLI runs (a VS gets only its own env)
       process.env.NODE_OPTIONS = noTs.NODE_OPTIONS;
-      farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'] });
+      farm = await startFarmProcess({ extraArgs: ['--router-workers', '2'], env: { CORRAL_LOG_LEVEL: 'info' } });
     });
     after(async () => {
       delete process.env.NODE_OPTIONS;
@@ -112,20 +114,29 @@ describe('the shipped package runs on plain node', () => {
       for (const w of workers) assert.deepEqual(w.argv, [process.execPath, '--expose-gc', `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`, join(REPO, 'dist/router/cluster/cluster-worker.bundle.js')]);
     });
 
-    it("runs corral up and its router workers with bin/corral.js's malloc settings (its first line); a VS's guest gets only its own environment", async () => {
+    it("runs corral up on the launcher's jemalloc (when installed) and its router workers on glibc with bin/corral.js's settings; a VS's guest gets only its own environment", async () => {
       const all = await processes();
       const farmTree = all.filter((p) => p.pid === farm.child.pid || p.ppid === farm.child.pid);
       const main = farmTree.find((p) => p.pid === farm.child.pid)!;
       assert.equal(await readlink(`/proc/${main.pid}/exe`), await realpath(process.execPath), 'the node this test runs, first on PATH');
       const workers = farmTree.filter((p) => p.env.includes('CORRAL_ROUTER_WORKER=1'));
       assert.equal(workers.length, 2);
+      const jemalloc = installedJemalloc();
+      assert.equal(mallocInUse(await readFile(`/proc/${main.pid}/maps`, 'utf8')), jemalloc ? 'jemalloc' : 'glibc');
       for (const p of [main, ...workers]) {
-        const malloc = p.env.filter((e) => e.startsWith('MALLOC_'));
+        const malloc = p.env.filter((e) => e.startsWith('MALLOC_ARENA') || e.startsWith('MALLOC_MMAP'));
         assert.deepEqual(malloc.sort(), ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072'], p.argv.join(' '));
       }
+      for (const w of workers) {
+        assert.equal(mallocInUse(await readFile(`/proc/${w.pid}/maps`, 'utf8')), 'glibc', 'a router worker');
+        assert.deepEqual(w.env.filter((e) => /^(LD_PRELOAD|MALLOC_CONF|CORRAL_JEMALLOC)/.test(e)), [], 'the launcher\'s jemalloc is not inherited');
+      }
+      // the log says which allocator corral up runs on
+      const lines = (await readFile(join(farm.dir, 'logs', 'corral.log'), 'utf8')).split('\n').filter((l) => l.includes('"process.malloc"'));
+      assert.equal((JSON.parse(lines[0]!) as { malloc: string }).malloc, jemalloc ? 'jemalloc' : 'glibc');
       const guests = all.filter((p) => p.env.some((e) => e.startsWith('CORRAL_VS=')));
       assert.ok(guests.length > 0, 'the pool VS of the site served above');
-      for (const g of guests) assert.ok(!g.env.some((e) => e.startsWith('MALLOC_')), `a guest inherited the farm's malloc settings: ${g.argv.join(' ')}`);
+      for (const g of guests) assert.ok(!g.env.some((e) => /^(MALLOC_|LD_PRELOAD)/.test(e)), `a guest inherited the farm's malloc settings: ${g.argv.join(' ')}`);
     });
   });
 });

@@ -21,6 +21,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../lib/log.ts';
 import { processGc, quietHeapSettler, youngGrowth } from '../lib/heap-settle.ts';
+import { mallocInUse } from '../lib/malloc.ts';
 import { createShutdownStack, type ShutdownStack } from '../lib/shutdown-stack.ts';
 import type { Store } from '../store/index.ts';
 
@@ -71,6 +72,7 @@ export async function startFarmNode<C = undefined, E = undefined, R = undefined,
     const engine = (await s.engine?.({ ...base, controller })) as E;
     const router = (await s.router?.({ ...base, controller, engine })) as R;
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
+    s.log.info({ event: 'process.malloc', malloc: mallocInUse() }, 'memory allocator of this process');
     stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log, ...(s.holdYoungWhenQuiet ? { holdYoung: youngGrowth } : {}) }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
