@@ -1,5 +1,5 @@
 #!/bin/sh
-// 2>/dev/null; [ "${CORRAL_MALLOC:-}" = glibc ] || for j in /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2; do if [ -r "$j" ]; then export LD_PRELOAD="$j${LD_PRELOAD:+:$LD_PRELOAD}" CORRAL_JEMALLOC="$j"; [ -n "${MALLOC_CONF:-}" ] || export MALLOC_CONF=narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0 CORRAL_JEMALLOC_CONF=1; break; fi; done; exec env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node "$0" "$@"
+// 2>/dev/null; case " $* " in *" up "*|*" controller "*|*" engine "*|*" router "*) [ "${CORRAL_MALLOC:-}" = glibc ] || for j in /usr/lib/*-linux-gnu/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2; do if [ -r "$j" ]; then export LD_PRELOAD="$j${LD_PRELOAD:+:$LD_PRELOAD}" CORRAL_JEMALLOC="$j"; [ -n "${MALLOC_CONF:-}" ] || export MALLOC_CONF=narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0 CORRAL_JEMALLOC_CONF=1; break; fi; done;; esac; export MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072; exec node "$0" "$@"
 // The `corral` command: plain Node running the compiled CLI in dist/ (`npm run build`,
 // which `npm install` runs). In a git checkout, a dist/ missing or older than src/ stops
 // here with one line saying to build, rather than running yesterday's code.
@@ -7,24 +7,24 @@
 // The file is read twice: first by /bin/sh (the first line), whose second line is the
 // launcher, then by node, for which that line is a comment. (sh tries to run `//`, a
 // directory, and goes on; its complaint goes to /dev/null.) The launcher:
-//   - preloads jemalloc (Debian's libjemalloc2) when it is installed, unless
-//     CORRAL_MALLOC=glibc: two arenas, freed pages given back within about a second by
-//     its background thread. glibc gives back only the free space at the top of its heap,
-//     and `corral up` at 10,000 sites kept 21–31 MiB of heap resident for 8 MB in use
-//     (freed holes between long-lived blocks); jemalloc took its RSS from 145–149 to
-//     131–137 MiB (bench/density.ts, bench/RESULTS.md). A MALLOC_CONF of the operator's
-//     own is kept.
-//   - runs node with two glibc malloc settings (for the processes that use glibc: the
-//     router workers, and every corral process when jemalloc is absent): two arenas
-//     instead of one per thread that allocates (V8's and libuv's pools), and a fixed mmap
-//     threshold (128 KiB, the default's start: glibc otherwise raises it after each large
-//     free, and big short-lived buffers then stay in the heap). With glibc alone, the idle
-//     control plane at 10,000 sites is 280–285 MiB with both, 297–303 with glibc's
+//   - for the commands that run a farm's processes (up, controller, engine, router: any
+//     argument of that name), preloads jemalloc (Debian's libjemalloc2) when installed,
+//     unless CORRAL_MALLOC=glibc: two arenas, freed pages given back within about a second
+//     by its background thread. glibc gives back only the free space at the top of its
+//     heap, and `corral up` at 10,000 sites kept 21–31 MiB of heap resident for 8 MB in use
+//     (freed holes between long-lived blocks); with jemalloc its RSS went from 143–149 to
+//     131–137 MiB (bench/density.ts, bench/RESULTS.md). An operator's MALLOC_CONF is kept.
+//   - runs node with two glibc malloc settings (for the processes on glibc: the router
+//     workers, short commands, and every corral process when jemalloc is absent): two
+//     arenas instead of one per thread that allocates (V8's and libuv's pools), and a fixed
+//     mmap threshold (128 KiB, the default's start: glibc otherwise raises it after each
+//     large free, and big short-lived buffers then stay in the heap). With glibc alone, the
+//     idle control plane at 10,000 sites is 280–285 MiB with both, 297–303 with glibc's
 //     defaults; the cost: a burst of deploys ≈ 10 % slower, the router possibly 2–4 % at
 //     256 connections, even at 64 (bench/router-malloc.sh).
-// jemalloc is this process's alone: below, its two variables leave the environment, so
-// the processes it starts (router workers: with jemalloc ≈ 2.5 MiB larger each; CLI runs)
-// use glibc. A VS gets only its own environment. `node bin/corral.js …` runs the same code
+// jemalloc is this process's alone: below, the launcher's variables leave the environment,
+// so the processes it starts (router workers, ≈ 2.5 MiB larger each with jemalloc) use
+// glibc. A VS gets only its own environment. `node bin/corral.js …` runs the same code
 // without the launcher.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';

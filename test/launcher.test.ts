@@ -1,7 +1,8 @@
 // bin/corral.js is read by /bin/sh first (its launcher line), then by node. Tried here with
 // the real node and a preload (NODE_OPTIONS --import) that writes, as the process exits,
 // its environment and whether jemalloc is mapped: the launcher preloads jemalloc when it is
-// installed, CORRAL_MALLOC=glibc turns it off, an operator's own MALLOC_CONF and LD_PRELOAD
+// installed for the commands that run a farm's processes (not for a short command),
+// CORRAL_MALLOC=glibc turns it off, an operator's own MALLOC_CONF and LD_PRELOAD
 // are kept, the launcher's own variables leave the environment the children inherit, the
 // arguments arrive as given, and sh's complaint about `//` never shows.
 import { after, before, describe, it } from 'node:test';
@@ -51,8 +52,8 @@ describe("bin/corral.js's launcher", () => {
     assert.ok(jemalloc, 'libjemalloc.so.2 not found');
   });
 
-  it('preloads jemalloc when installed, keeps the glibc settings, and takes its own variables out of what children inherit', async () => {
-    const { dump, stderr, status } = await run(['--help']);
+  it('preloads jemalloc into `corral up` when installed, keeps the glibc settings, and takes its own variables out of what children inherit', async () => {
+    const { dump, stderr, status } = await run(['up', '--help']);
     assert.equal(status, 0, stderr);
     assert.equal(stderr, '', 'nothing from sh');
     assert.equal(dump.jemalloc, jemalloc !== undefined);
@@ -61,8 +62,23 @@ describe("bin/corral.js's launcher", () => {
     for (const name of ['LD_PRELOAD', 'MALLOC_CONF', 'CORRAL_JEMALLOC', 'CORRAL_JEMALLOC_CONF']) assert.equal(dump.env[name], undefined, name);
   });
 
+  for (const word of ['controller', 'engine', 'router']) {
+    it(`preloads it for \`corral ${word}\` too, wherever the word is`, async () => {
+      const { dump, status } = await run(['--api', 'http://127.0.0.1:1', word, '--help']);
+      assert.equal(status, 0);
+      assert.equal(dump.jemalloc, jemalloc !== undefined);
+    });
+  }
+
+  it('a short command runs on glibc (nothing to give back before it exits)', async () => {
+    const { dump, status } = await run(['status', '--help']);
+    assert.equal(status, 0);
+    assert.equal(dump.jemalloc, false);
+    assert.equal(dump.env.MALLOC_ARENA_MAX, '2');
+  });
+
   it('CORRAL_MALLOC=glibc: no jemalloc', async () => {
-    const { dump, status } = await run(['--help'], { CORRAL_MALLOC: 'glibc' });
+    const { dump, status } = await run(['up', '--help'], { CORRAL_MALLOC: 'glibc' });
     assert.equal(status, 0);
     assert.equal(dump.jemalloc, false);
     assert.equal(dump.env.LD_PRELOAD, undefined);
@@ -71,7 +87,7 @@ describe("bin/corral.js's launcher", () => {
 
   it("keeps an operator's own MALLOC_CONF and LD_PRELOAD, for this process and its children", async () => {
     const own = ['/lib/x86_64-linux-gnu/libdl.so.2', '/lib64/libdl.so.2', '/usr/lib/libdl.so.2'].find((p) => spawnSync('test', ['-r', p]).status === 0);
-    const { dump, status, stderr } = await run(['--help'], { MALLOC_CONF: 'dirty_decay_ms:0', ...(own ? { LD_PRELOAD: own } : {}) });
+    const { dump, status, stderr } = await run(['up', '--help'], { MALLOC_CONF: 'dirty_decay_ms:0', ...(own ? { LD_PRELOAD: own } : {}) });
     assert.equal(status, 0, stderr);
     assert.equal(dump.jemalloc, jemalloc !== undefined);
     assert.equal(dump.env.MALLOC_CONF, 'dirty_decay_ms:0');
@@ -79,7 +95,7 @@ describe("bin/corral.js's launcher", () => {
   });
 
   it('passes the arguments through as given (spaces, quotes, globs)', async () => {
-    const args = ['site', 'create', 'a b', "it's", '*', '$HOME', '--help'];
+    const args = ['site', 'create', 'a b', "it's", '*', '$HOME', 'up', '--help'];
     const { dump } = await run(args);
     assert.deepEqual(dump.argv, args);
   });
