@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the glibc malloc settings bin/corral.js's first line gives every corral process
-# (read from that line: MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_) cost the router under
+# What the glibc malloc settings bin/corral.js's launcher gives every corral process on
+# glibc, router workers among them (read from its line: MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_) cost the router under
 # load: the shipped router (dist/, one worker per core, per-site metrics on, as `corral up`
 # runs it) in front of the two Node backends, with those settings and with glibc's
 # defaults, in interleaved rounds; prints the medians of req/s, p50 and p99, and each
@@ -16,9 +16,9 @@ THREADS=${THREADS:-2}
 CORES=$(nproc)
 # shellcheck source=bench/lib.sh
 . bench/lib.sh corral-bench-malloc
-# the VAR=value words of `#!/usr/bin/env -S VAR=value … node`
-read -r -a SHIPPED <<<"$(head -1 bin/corral.js | sed -E 's|^#!/usr/bin/env -S ||; s| node$||')"
-for w in "${SHIPPED[@]}"; do [[ $w =~ ^MALLOC_[A-Z_]+=[0-9]+$ ]] || { echo "bin/corral.js's first line is not '#!/usr/bin/env -S MALLOC_…=n … node': $(head -1 bin/corral.js)" >&2; exit 1; }; done
+# the launcher's defaults: `export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" MALLOC_MMAP_THRESHOLD_="${…:-131072}"`
+read -r -a SHIPPED <<<"$(sed -n 2p bin/corral.js | grep -oE 'MALLOC_[A-Z_]+="\$\{MALLOC_[A-Z_]+:-[0-9]+\}"' | sed -E 's/^(MALLOC_[A-Z_]+)="\$\{[A-Z_]+:-([0-9]+)\}"$/\1=\2/' | tr '\n' ' ')"
+[[ ${#SHIPPED[@]} -eq 2 ]] || { echo "bin/corral.js's launcher (line 2) does not export MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ as expected: $(sed -n 2p bin/corral.js)" >&2; exit 1; }
 echo "bin/corral.js sets: ${SHIPPED[*]}"
 start_backends
 

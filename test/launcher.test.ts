@@ -2,8 +2,8 @@
 // the real node and a preload (NODE_OPTIONS --import) that writes, as the process exits,
 // its environment and whether jemalloc is mapped: the launcher preloads jemalloc when it is
 // installed for the commands that run a farm's processes (not for a short command),
-// CORRAL_MALLOC=glibc turns it off, an operator's own MALLOC_CONF and LD_PRELOAD
-// are kept, the launcher's own variables leave the environment the children inherit, the
+// CORRAL_MALLOC=glibc or an operator's own LD_PRELOAD turns it off, an operator's own
+// MALLOC_CONF and glibc settings are kept, the launcher's own variables leave the environment the children inherit, the
 // arguments arrive as given, and sh's complaint about `//` never shows.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,7 +48,7 @@ describe("bin/corral.js's launcher", () => {
     return { dump: JSON.parse(await readFile(out, 'utf8')) as Dump, stderr: r.stderr, status: r.status };
   };
 
-  it('CI installs libjemalloc2 (.ci/run), so the cases below run with it there', { skip: process.env.CI ? false : 'not CI: jemalloc is optional on a developer machine' }, () => {
+  it('CI installs libjemalloc2 (.ci/run sets CORRAL_EXPECT_JEMALLOC=1), so the cases below run with it there', { skip: process.env.CORRAL_EXPECT_JEMALLOC === '1' ? false : 'not under .ci/run: jemalloc is optional on a developer machine' }, () => {
     assert.ok(jemalloc, 'libjemalloc.so.2 not found');
   });
 
@@ -85,13 +85,22 @@ describe("bin/corral.js's launcher", () => {
     assert.equal(dump.env.MALLOC_ARENA_MAX, '2');
   });
 
-  it("keeps an operator's own MALLOC_CONF and LD_PRELOAD, for this process and its children", async () => {
-    const own = ['/lib/x86_64-linux-gnu/libdl.so.2', '/lib64/libdl.so.2', '/usr/lib/libdl.so.2'].find((p) => spawnSync('test', ['-r', p]).status === 0);
-    const { dump, status, stderr } = await run(['up', '--help'], { MALLOC_CONF: 'dirty_decay_ms:0', ...(own ? { LD_PRELOAD: own } : {}) });
+  it("keeps an operator's own MALLOC_CONF and glibc settings, for this process and its children", async () => {
+    const { dump, status, stderr } = await run(['up', '--help'], { MALLOC_CONF: 'dirty_decay_ms:0', MALLOC_ARENA_MAX: '4' });
     assert.equal(status, 0, stderr);
     assert.equal(dump.jemalloc, jemalloc !== undefined);
     assert.equal(dump.env.MALLOC_CONF, 'dirty_decay_ms:0');
+    assert.equal(dump.env.MALLOC_ARENA_MAX, '4');
+    assert.equal(dump.env.MALLOC_MMAP_THRESHOLD_, '131072');
+  });
+
+  it("leaves an operator's own LD_PRELOAD alone (no jemalloc added, theirs kept for the children)", async () => {
+    const own = jemalloc ?? '/lib/x86_64-linux-gnu/libdl.so.2';
+    const { dump, status, stderr } = await run(['up', '--help'], { LD_PRELOAD: own });
+    assert.equal(status, 0, stderr);
     assert.equal(dump.env.LD_PRELOAD, own);
+    assert.equal(dump.env.MALLOC_CONF, undefined, 'no MALLOC_CONF of the launcher\'s');
+    assert.equal(dump.env.CORRAL_JEMALLOC, undefined);
   });
 
   it('passes the arguments through as given (spaces, quotes, globs)', async () => {

@@ -133,6 +133,7 @@ describe('the shipped package runs on plain node', () => {
       }
       // the log says which allocator corral up runs on
       const lines = (await readFile(join(farm.dir, 'logs', 'corral.log'), 'utf8')).split('\n').filter((l) => l.includes('"process.malloc"'));
+      assert.ok(lines.length > 0, 'a process.malloc line in corral.log');
       assert.equal((JSON.parse(lines[0]!) as { malloc: string }).malloc, jemalloc ? 'jemalloc' : 'glibc');
       const guests = all.filter((p) => p.env.some((e) => e.startsWith('CORRAL_VS=')));
       assert.ok(guests.length > 0, 'the pool VS of the site served above');

@@ -87,7 +87,7 @@ export function exposedGc(): (() => void) | undefined {
 
 /**
  * V8's full collection for a process not started with --expose-gc (`npx corral up` runs
- * through bin/corral.js's shebang, which takes no flags): the flag set at runtime gives a
+ * through bin/corral.js's launcher, which passes node no flags): the flag set at runtime gives a
  * new context its `gc`, which collects the whole isolate's heap.
  */
 export function processGc(): () => void {

@@ -9,7 +9,7 @@ export type MallocName = 'jemalloc' | 'glibc';
 
 /** jemalloc when its library is mapped into the process (`maps`: /proc/self/maps' text), else glibc. */
 export function mallocInUse(maps: string = readMaps()): MallocName {
-  return /\/libjemalloc\.so[.\d]*$/m.test(maps) ? 'jemalloc' : 'glibc';
+  return /\/libjemalloc\.so[.\d]*( \(deleted\))?$/m.test(maps) ? 'jemalloc' : 'glibc';
 }
 
 function readMaps(): string {

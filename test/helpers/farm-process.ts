@@ -34,7 +34,7 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
   // CORRAL_TEST_RUNTIME=process|namespace forces the engine's runtime (default: what `corral up` picks).
   const runtime = process.env.CORRAL_TEST_RUNTIME ? ['--runtime', process.env.CORRAL_TEST_RUNTIME] : [];
-  // the bin itself, as `npx corral up` runs it (its first line: env, with this node first on PATH)
+  // the bin itself, as `npx corral up` runs it (its launcher line, with this node first on PATH)
   const child = spawn(CORRAL_BIN, ['up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],

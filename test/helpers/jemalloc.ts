@@ -1,10 +1,10 @@
-// Where bin/corral.js's launcher finds jemalloc (Debian's libjemalloc2), the same places in
-// the same order; undefined when it is not installed.
-import { accessSync, constants, readdirSync } from 'node:fs';
+// Where bin/corral.js's launcher finds jemalloc (Debian's libjemalloc2): this machine's
+// multiarch folder (`uname -m`), then /usr/lib64; undefined when it is not installed.
+import { accessSync, constants } from 'node:fs';
+import { machine } from 'node:os';
 
 export function installedJemalloc(): string | undefined {
-  const multiarch = readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')).sort().map((d) => `/usr/lib/${d}/libjemalloc.so.2`);
-  return [...multiarch, '/usr/lib64/libjemalloc.so.2'].find((p) => {
+  return [`/usr/lib/${machine()}-linux-gnu/libjemalloc.so.2`, '/usr/lib64/libjemalloc.so.2'].find((p) => {
     try {
       accessSync(p, constants.R_OK);
       return true;
