@@ -1,10 +1,10 @@
 // bin/corral.js is read by /bin/sh first (its launcher line), then by node. Tried here with
 // the real node and a preload (NODE_OPTIONS --import) that writes, as the process exits,
 // its environment and whether jemalloc is mapped: the launcher preloads jemalloc when it is
-// installed for the commands that run a farm's processes (not for a short command),
-// CORRAL_MALLOC=glibc or an operator's own LD_PRELOAD turns it off, an operator's own
-// MALLOC_CONF and glibc settings are kept, the launcher's own variables leave the environment the children inherit, the
-// arguments arrive as given, and sh's complaint about `//` never shows.
+// installed for the commands that run a farm's processes (not for a short command);
+// CORRAL_MALLOC=glibc or an operator's own LD_PRELOAD turns it off; an operator's own
+// MALLOC_CONF and glibc settings are kept; the launcher's own variables leave the
+// environment the children inherit; the arguments arrive as given; sh prints nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,6 +1,6 @@
-// Which malloc this process runs on. bin/corral.js's launcher preloads jemalloc into a corral
-// process when Debian's libjemalloc2 is installed (and CORRAL_MALLOC is not `glibc`); the
-// processes it starts use glibc. A farm node logs which one it got, so an operator reading
+// Which malloc this process runs on. bin/corral.js's launcher preloads jemalloc into `corral
+// up` and the cluster roles when Debian's libjemalloc2 is installed (unless CORRAL_MALLOC is
+// `glibc` or the operator set LD_PRELOAD); the processes they start use glibc. A farm node logs which one it got, so an operator reading
 // a memory figure knows which allocator it belongs to.
 
 import { readFileSync } from 'node:fs';
