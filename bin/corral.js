@@ -24,7 +24,7 @@
 //     with both, 297–303 with glibc's defaults; the cost: a burst of deploys ≈ 10 % slower,
 //     the router possibly 2–4 % at 256 connections, even at 64 (bench/router-malloc.sh).
 // jemalloc is this process's alone: below, the launcher's variables leave the environment,
-// so the processes it starts (router workers, ≈ 2.5 MiB larger each with jemalloc) use
+// so the processes it starts (router workers, 2–5 MiB larger each with jemalloc) use
 // glibc. A VS gets only its own environment. `node bin/corral.js …` runs the same code
 // without the launcher.
 
