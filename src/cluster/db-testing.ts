@@ -84,20 +84,21 @@ export async function syncState(farm: DbFarm): Promise<{ leader: string; sync_st
   return kv ? (JSON.parse(kv.value) as { leader: string; sync_standby: string | null }) : undefined;
 }
 
-/** What Patroni has put in the store (its members' states, the leader, the sync key): said when a wait for the cluster times out. */
-export async function patroniState(store: DbFarm['controller']['store']): Promise<string> {
-  const { kvs } = await store.range(`${keys.patroni}${PATRONI_SCOPE}/`).catch(() => ({ kvs: [] }));
-  return kvs.map((kv) => `${kv.key.slice(keys.patroni.length)} = ${kv.value.slice(0, 300)}`).join('\n') || '(nothing)';
+/** A wait for the cluster whose failure also says what Patroni has put in the store (its members' states, the leader, the sync key). */
+export async function sayingPatroniState<T>(store: DbFarm['controller']['store'], wait: Promise<T>): Promise<T> {
+  return wait.catch(async (err: Error) => {
+    const { kvs } = await store.range(`${keys.patroni}${PATRONI_SCOPE}/`).catch(() => ({ kvs: [] }));
+    const state = kvs.map((kv) => `${kv.key.slice(keys.patroni.length)} = ${kv.value.slice(0, 300)}`).join('\n') || '(nothing)';
+    throw new Error(`${err.message}; Patroni's keys:\n${state}`);
+  });
 }
 
 /** Until the cluster has a primary and a synchronous standby, and the primary takes writes. */
 export async function waitForReplicatedCluster(farm: DbFarm, timeoutMs = 180_000): Promise<void> {
-  await waitFor(async () => {
+  await sayingPatroniState(farm.controller.store, waitFor(async () => {
     const s = await syncState(farm);
     return s?.sync_standby && s.leader === farm.controller.db.primary()?.member && farm.engines.some((e) => e.id === s.sync_standby);
-  }, { what: 'a primary with a synchronous standby', timeoutMs, intervalMs: 200 }).catch(async (err: Error) => {
-    throw new Error(`${err.message}; Patroni's keys:\n${await patroniState(farm.controller.store)}`);
-  });
+  }, { what: 'a primary with a synchronous standby', timeoutMs, intervalMs: 200 }));
   await waitFor(() => query(farm.controller.db.adminUrl(), 'SELECT 1').then(() => true), { what: 'the primary answering', timeoutMs: 30_000, intervalMs: 200 });
 }
 
