@@ -105,35 +105,37 @@ for (const front of FRONT_NAMES) {
   }
 }
 
-test('HTTP/2 (node:http2, the undici upstream): answered, cut by the client, upstream reset: in flight back to 0, one access line each', async (t) => {
-  const h = await harness(t, 'https', true, true);
-  const session = h2connect(`https://127.0.0.1:${h.r.port}`, { servername: 's.test', rejectUnauthorized: false });
-  t.after(() => session.destroy());
-  let received = 0; // the last reply's body bytes as the client got them
-  const get = async (path: string): Promise<number> => {
-    const stream = session.request({ ':path': path, ':authority': 's.test' });
-    const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
-    received = 0;
-    for await (const chunk of stream) received += (chunk as Buffer).length;
-    return Number(headers[':status']);
-  };
-  assert.equal(await get('/ok'), 200);
-  const ok = await h.ended('/ok', 200, true);
-  assert.equal(ok.bytes, 2, "HTTP/2: the body's bytes (the stream's headers are compressed per connection)");
-  const cut = session.request({ ':path': '/hang', ':authority': 's.test' });
-  cut.on('error', () => {});
-  await waitFor(() => h.hanging.length === 1, { what: 'the request at the backend' });
-  assert.equal(h.inFlight('s'), 1, 'counted while open');
-  cut.close(constants.NGHTTP2_CANCEL);
-  await h.ended('/hang', 0, false);
-  const hung = h.hanging.shift()!;
-  await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
-  assert.equal(await get('/reset'), 502);
-  const refused = await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
-  assert.ok(received > 0);
-  assert.equal(refused.bytes, received, "the router's own 502 page, written with end(body): counted once");
-  assert.deepEqual(h.r.router.takeLoad(), {}, 'nothing in flight, nothing below 0');
-});
+for (const upstream of UPSTREAM_NAMES) {
+  test(`HTTP/2 (node:http2, the ${upstream} upstream): answered, cut by the client, upstream reset: in flight back to 0, one access line each`, async (t) => {
+    const h = await harness(t, 'https', true, upstream === 'raw');
+    const session = h2connect(`https://127.0.0.1:${h.r.port}`, { servername: 's.test', rejectUnauthorized: false });
+    t.after(() => session.destroy());
+    let received = 0; // the last reply's body bytes as the client got them
+    const get = async (path: string): Promise<number> => {
+      const stream = session.request({ ':path': path, ':authority': 's.test' });
+      const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
+      received = 0;
+      for await (const chunk of stream) received += (chunk as Buffer).length;
+      return Number(headers[':status']);
+    };
+    assert.equal(await get('/ok'), 200);
+    const ok = await h.ended('/ok', 200, true);
+    assert.equal(ok.bytes, 2, "HTTP/2: the body's bytes (the stream's headers are compressed per connection)");
+    const cut = session.request({ ':path': '/hang', ':authority': 's.test' });
+    cut.on('error', () => {});
+    await waitFor(() => h.hanging.length === 1, { what: 'the request at the backend' });
+    assert.equal(h.inFlight('s'), 1, 'counted while open');
+    cut.close(constants.NGHTTP2_CANCEL);
+    await h.ended('/hang', 0, false);
+    const hung = h.hanging.shift()!;
+    await waitFor(() => hung.closed, { what: 'the try cut at the backend' });
+    assert.equal(await get('/reset'), 502);
+    const refused = await h.ended('/reset', 502, true, 's', 'ROUTER_UPSTREAM_FAILED');
+    assert.ok(received > 0);
+    assert.equal(refused.bytes, received, "the router's own 502 page, written with end(body): counted once");
+    assert.deepEqual(h.r.router.takeLoad(), {}, 'nothing in flight, nothing below 0');
+  });
+}
 
 interface Harness {
   r: TestRouter;

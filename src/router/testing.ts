@@ -2,7 +2,9 @@
 // keep-alive client, each cleaned up by the test that made it.
 
 import { Agent, createServer, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { connect as h2connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { once } from 'node:events';
 import { connect as netConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
@@ -146,4 +148,31 @@ export async function rawRequest(r: Pick<TestRouter, 'connect'>, bytes: string):
   await waitFor(() => /\r\n\r\n/.test(text), { what: 'an answer' });
   socket.destroy();
   return text;
+}
+
+/** An HTTP/2 client connection (ALPN h2, SNI s.test, any certificate) to an 'https' router; closed after the test. */
+export function h2Session(t: TestContext, r: Pick<TestRouter, 'port'>): ClientHttp2Session {
+  const session = h2connect(`https://127.0.0.1:${r.port}`, { servername: 's.test', rejectUnauthorized: false });
+  session.on('error', () => {}); // a test asserts on its streams
+  t.after(() => session.destroy());
+  return session;
+}
+
+export interface H2Reply {
+  status: number;
+  headers: H2Headers;
+  body: Buffer;
+}
+
+/** Start one bodiless request on an HTTP/2 connection (host becomes :authority). */
+export function h2Open(session: ClientHttp2Session, o: Omit<SendOptions, 'body' | 'stream'>): ClientHttp2Stream {
+  return session.request({ ':method': o.method ?? 'GET', ':path': o.path ?? '/', ':authority': o.host, ...o.headers }, { endStream: true });
+}
+
+/** The whole response of a stream from h2Open. */
+export async function h2Reply(stream: ClientHttp2Stream): Promise<H2Reply> {
+  const [headers] = (await once(stream, 'response')) as [H2Headers];
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return { status: Number(headers[':status']), headers, body: Buffer.concat(chunks) };
 }

@@ -16,7 +16,20 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ClientRequest } from '../front/client-exchange.ts';
 import { headerValue, unmappedIp, type TrustedProxies } from '../policy/trusted-proxies.ts';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+// http2-settings: the h2c upgrade's (RFC 9113 §3.2.1 calls it connection-specific); node:http2 refuses to send it
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings']);
+/**
+ * Response headers node:http2 sends at most once (its list, pseudo-headers aside): a second
+ * makes it throw (ERR_HTTP2_HEADER_SINGLE_VALUE). A backend's repeat of one reaches an
+ * HTTP/2 client as the last value, the one a browser reading HTTP/1.1 uses for Content-Type.
+ */
+const H2_SINGLE = new Set([
+  'access-control-allow-credentials', 'access-control-max-age', 'access-control-request-method', 'age', 'authorization',
+  'content-encoding', 'content-language', 'content-length', 'content-location', 'content-md5', 'content-range', 'content-type',
+  'date', 'dnt', 'etag', 'expires', 'from', 'host', 'if-match', 'if-modified-since', 'if-none-match', 'if-range',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'range', 'referer', 'retry-after',
+  'tk', 'upgrade-insecure-requests', 'user-agent', 'x-content-type-options',
+]);
 /** Set by the router itself, never copied from the client. `expect` is answered by the router. */
 const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect']);
 /** The forwarding headers a trusted proxy may pass on as they are (the others are rebuilt). */
@@ -45,10 +58,12 @@ export function upstreamRequestHeaders(req: ClientRequest, trust: TrustedProxies
  */
 export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): string {
   const socket = req.socket;
-  let conn = connections.get(socket);
+  // an HTTP/2 request's socket is a new stand-in each time: its session is the connection
+  const key = (req as { stream?: { session?: object } }).stream?.session ?? socket;
+  let conn = connections.get(key);
   if (conn === undefined) {
     const peer = unmappedIp(socket.remoteAddress ?? '');
-    connections.set(socket, (conn = { peer, trusted: trust.has(peer), host: undefined, own: undefined }));
+    connections.set(key, (conn = { peer, trusted: trust.has(peer), host: undefined, own: undefined }));
   }
   const trusted = conn.trusted;
   const kept = clientHeaders(req, trusted, false);
@@ -64,7 +79,7 @@ export function upstreamRequestHead(req: ClientRequest, trust: TrustedProxies): 
   return `${head}via: ${via(req.headers)}\r\n\r\n`;
 }
 
-/** Per client connection (raw path): its peer's address, whether it is a trusted proxy (a router's list is fixed), and its last Host's own forwarding headers. */
+/** Per client connection (raw path; an HTTP/2 session): its peer's address, whether it is a trusted proxy (a router's list is fixed), and its last Host's own forwarding headers. */
 const connections = new WeakMap<object, { peer: string; trusted: boolean; host: string | undefined; own: string | undefined }>();
 
 /** The client's headers that go upstream (hop-by-hop, forwarding and smuggling-prone ones dropped), flat. */
@@ -117,8 +132,8 @@ function headLines(flat: readonly string[]): string {
   return lines;
 }
 
-/** The upstream response's raw [name, value, …] headers to send to the client, flat. */
-export function clientResponseRawHeaders(raw: readonly string[]): string[] {
+/** The upstream response's raw [name, value, …] headers to send to the client, flat; h2: to an HTTP/2 client (H2_SINGLE once). */
+export function clientResponseRawHeaders(raw: readonly string[], h2: boolean): string[] {
   let listed: Set<string> | undefined;
   let via: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
@@ -126,6 +141,7 @@ export function clientResponseRawHeaders(raw: readonly string[]): string[] {
     if (name.length === 10 && name.toLowerCase() === 'connection') listed = connectionTokens(raw[i + 1]); // a name's case is copied only for this length
   }
   const out: string[] = [];
+  let once: Map<string, number> | undefined; // HTTP/2: where each H2_SINGLE header is in out
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (HOP_BY_HOP.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
@@ -133,19 +149,28 @@ export function clientResponseRawHeaders(raw: readonly string[]): string[] {
       via = via === undefined ? raw[i + 1] : `${via}, ${raw[i + 1]!}`;
       continue;
     }
+    if (h2 && H2_SINGLE.has(name)) {
+      const at = (once ??= new Map()).get(name);
+      if (at !== undefined) {
+        out[at + 1] = raw[i + 1]!;
+        continue;
+      }
+      once.set(name, out.length);
+    }
     out.push(raw[i]!, raw[i + 1]!);
   }
   out.push('via', via ? `${via}, ${VIA}` : VIA);
   return out;
 }
 
-/** The upstream response headers to send to the client. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+/** The upstream response headers to send to the client; h2: to an HTTP/2 client (H2_SINGLE once). */
+export function clientResponseHeaders(headers: IncomingHttpHeaders, h2: boolean): OutgoingHttpHeaders {
   const listed = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || (listed?.has(name) && !PROTECTED.has(name))) continue;
-    out[name] = headers[name];
+    const value = headers[name];
+    out[name] = h2 && Array.isArray(value) && H2_SINGLE.has(name) ? value[value.length - 1] : value;
   }
   out.via = headers.via ? `${String(headers.via)}, ${VIA}` : VIA;
   return out;

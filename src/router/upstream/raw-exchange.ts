@@ -4,6 +4,7 @@
 
 import type { ClientReply } from '../front/client-exchange.ts';
 import { clientResponseRawHeaders } from './forward-headers.ts';
+import { relayHead } from './relay-head.ts';
 import type { ExchangeSink, RawConnection } from './raw-connection.ts';
 import type { Exchange, RelayFailure } from './upstream.ts';
 
@@ -32,9 +33,14 @@ export class RawExchange implements ExchangeSink, Exchange {
   }
 
   onHeaders(statusCode: number, rawHeaders: string[]): boolean {
-    const headers = clientResponseRawHeaders(rawHeaders);
+    const headers = clientResponseRawHeaders(rawHeaders, this.#res.req.httpVersionMajor === 2);
     if (this.#extra) headers.push(...this.#extra);
-    this.#res.writeHead(statusCode, headers);
+    const refused = relayHead(this.#res, statusCode, headers);
+    if (refused) {
+      this.#started = refused.cut;
+      this.conn?.abort(refused.err); // the try fails (onError), its connection is dropped mid-response
+      return true;
+    }
     this.#started = true;
     return this.#skipBody;
   }

@@ -1,5 +1,5 @@
-// The raw upstream (upstream.ts): the fast path for bodiless requests of HTTP/1.x
-// clients, its connections per endpoint: idle keep-alive connections are reused
+// The raw upstream (upstream.ts): the fast path for bodiless requests (of HTTP/1.x and
+// HTTP/2 clients), its connections per endpoint: idle keep-alive connections are reused
 // most-recent first (warm, least likely to have been closed by the backend), new ones
 // are opened as needed (no cap, like the undici pools). Connections of endpoints that
 // left every route are closed as they become idle.
@@ -38,9 +38,9 @@ export class RawUpstreams implements Upstream {
     return this.#sweep !== undefined;
   }
 
-  /** HTTP/2 clients' responses go through undici's object headers. */
-  carries(req: FrontRequest, hasBody: boolean): boolean {
-    return !hasBody && req.httpVersionMajor !== 2;
+  /** Bodiless requests, of HTTP/1.x and HTTP/2 clients alike. */
+  carries(_req: FrontRequest, hasBody: boolean): boolean {
+    return !hasBody;
   }
 
   prepare(req: ClientRequest, trust: TrustedProxies): string {

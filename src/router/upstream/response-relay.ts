@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ClientReply } from '../front/client-exchange.ts';
 import type { Dispatcher } from 'undici';
 import { clientResponseHeaders } from './forward-headers.ts';
+import { relayHead } from './relay-head.ts';
 import type { Exchange, RelayFailure } from './upstream.ts';
 
 export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
@@ -36,16 +37,21 @@ export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
     if (this.#abortReason) controller.abort(this.#abortReason);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return; // informational (103 …): not relayed
-    const out = clientResponseHeaders(headers);
+    const out = clientResponseHeaders(headers, this.#res.req.httpVersionMajor === 2);
     const extra = this.#extra;
     for (let i = 0; extra && i < extra.length; i += 2) {
       const name = extra[i]!;
       const had = out[name];
       out[name] = had === undefined ? extra[i + 1] : [...(Array.isArray(had) ? had : [String(had)]), extra[i + 1]!];
     }
-    this.#res.writeHead(statusCode, out);
+    const refused = relayHead(this.#res, statusCode, out);
+    if (refused) {
+      this.#started = refused.cut;
+      controller.abort(refused.err); // onResponseError: the try fails
+      return;
+    }
     this.#started = true;
     queueMicrotask(this.#flushIfIdle);
   }

@@ -1,5 +1,5 @@
 // The undici upstream (upstream.ts): keep-alive connection pools to the endpoints, one
-// undici Pool per endpoint address; it carries every request (bodies, HTTP/2 clients).
+// undici Pool per endpoint address; it carries every request (those with bodies when the raw upstream is on).
 // Pools outlive route swaps; a pool whose endpoint left every route is closed
 // gracefully (its in-flight requests finish) at the next swap; one whose endpoint is gone
 // (abandon) is destroyed, its in-flight requests failed at once.

@@ -7,21 +7,23 @@
 // upstreamContract() with the rawUpstream setting that picks it: raw-upstream.test.ts
 // (the raw upstream, the default) and undici-upstream.test.ts (rawUpstream off).
 
+import { once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { Route } from '../../model/index.ts';
 import { waitFor } from '../../lib/wait.ts';
 import type { RouterOptions } from '../options.ts';
+import { constants } from 'node:http2';
 import { listen as listenTcp } from './raw-upstream.testing.ts';
-import { route, startBackend, startRouter, type TestRouter } from '../testing.ts';
+import { h2Open, h2Reply, h2Session, route, startBackend, startRouter, type TestRouter } from '../testing.ts';
 
 export type UpstreamName = 'raw' | 'undici';
 
 /**
  * What the two upstreams do differently, in one place:
- * - carriesBodies: the raw upstream carries bodiless requests of HTTP/1.x clients only;
- *   a request with a body (and every HTTP/2 client's) goes through undici even with
+ * - carriesBodies: the raw upstream carries bodiless requests only (of HTTP/1.x and
+ *   HTTP/2 clients alike); a request with a body goes through undici even with
  *   rawUpstream on, so the body cases try undici in both suites.
  * - timeoutSlackMs: the raw upstream checks its deadlines in one sweep per pool (every
  *   quarter of the shortest, 10–100 ms), so one fires up to two sweeps late; undici's
@@ -203,6 +205,114 @@ export function upstreamContract(upstream: UpstreamName): void {
       r.router.setRoutes([route('s', ['s.test'], [ok])]);
       r.router.abandonEndpoints([hung.endpoint]);
       assert.equal((await pending).body, 'ok');
+    });
+
+    test(`HTTP/2 clients: a bodiless request goes the same way as HTTP/1.1's (one upstream connection for both); HEAD gets no body`, async (t) => {
+      const b = await startBackend(t, 'b', (req, res) => {
+        res.writeHead(200, { 'content-length': '5', 'x-method': req.method });
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
+      });
+      let connections = 0;
+      b.server.on('connection', () => connections++);
+      const r = await startRouter(t, [route('s', ['s.test'], [b])], { rawUpstream }, 'https');
+      const session = h2Session(t, r);
+      const got = await h2Reply(h2Open(session, { host: 's.test', path: '/p?q=1' }));
+      assert.equal(got.status, 200);
+      assert.equal(got.body.toString(), 'hello');
+      assert.equal(b.seen[0]!.url, '/p?q=1');
+      assert.equal(b.seen[0]!.headers.host, 's.test', ':authority becomes Host');
+      assert.equal((await r.send({ host: 's.test' })).body, 'hello');
+      const head = await h2Reply(h2Open(session, { host: 's.test', method: 'HEAD' }));
+      assert.equal(head.status, 200);
+      assert.equal(head.headers['content-length'], '5');
+      assert.equal(head.body.length, 0);
+      assert.equal(connections, 1, 'HTTP/2 and HTTP/1.1 requests through the same upstream, one keep-alive connection');
+    });
+
+    test(`HTTP/2 clients: a response head HTTP/2 cannot carry never reaches node:http2 (it would throw): connection-specific headers left out, a repeated single-value header sent once (the last), a status over 599 a 502; the connection serves on`, async (t) => {
+      const b = await startBackend(t, 'b', (req, res) => {
+        res.setHeader('http2-settings', 'AAMAAABkAAQAAP__');
+        res.setHeader('content-type', ['text/plain', 'text/html']);
+        res.setHeader('x-content-type-options', ['sniff', 'nosniff']);
+        res.setHeader('set-cookie', ['a=1', 'b=2']); // not single-valued: both kept
+        res.end('page');
+      });
+      const tcp = createTcpServer((s) => s.on('data', () => s.write('HTTP/1.1 600 Beyond\r\nContent-Length: 2\r\n\r\nno')));
+      const port = await listenTcp(t, tcp);
+      const weird = { vs: 'weird', address: '127.0.0.1', port, release: 'r1' };
+      const r = await startRouter(t, [route('s', ['s.test'], [b]), route('w', ['w.test'], [weird])], { rawUpstream }, 'https');
+      const session = h2Session(t, r);
+      const got = await h2Reply(h2Open(session, { host: 's.test' }));
+      assert.equal(got.status, 200);
+      assert.equal(got.body.toString(), 'page');
+      assert.equal(got.headers['http2-settings'], undefined);
+      assert.equal(got.headers['content-type'], 'text/html');
+      assert.equal(got.headers['x-content-type-options'], 'nosniff');
+      assert.deepEqual(got.headers['set-cookie'], ['a=1', 'b=2']);
+      const beyond = await h2Reply(h2Open(session, { host: 'w.test' }));
+      assert.equal(beyond.status, 502);
+      assert.match(beyond.body.toString(), /error id: /);
+      assert.equal(beyond.headers['x-corral-error-id'] !== undefined, true);
+      assert.equal((await h2Reply(h2Open(session, { host: 's.test' }))).status, 200, 'the same connection goes on');
+      // an HTTP/1.1 client gets the backend's head as it was sent (repeats kept)
+      const h1 = await r.send({ host: 's.test' });
+      assert.equal(h1.headers['http2-settings'], undefined, 'hop-by-hop for every client');
+      assert.equal(h1.headers['x-content-type-options'], 'sniff, nosniff');
+    });
+
+    test(`HTTP/2 clients: a large response paced by the client's flow control arrives whole, the backend held back meanwhile; a stream the client cancels drops its upstream connection`, async (t) => {
+      const size = 16 * 1024 * 1024; // more than loopback's socket buffers hold: the backend must be paused
+      let drains = 0;
+      let cutAtBackend = false;
+      const b = await startBackend(t, 'b', (req, res) => {
+        if (req.url === '/slow') {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          const timer = setInterval(() => res.write('tick\n'), 20);
+          res.on('close', () => {
+            clearInterval(timer);
+            cutAtBackend = !res.writableFinished;
+          });
+          return;
+        }
+        res.writeHead(200, { 'content-length': String(size) });
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < size) {
+            sent += chunk.length;
+            if (!res.write(chunk)) {
+              drains++;
+              res.once('drain', pump);
+              return;
+            }
+          }
+          res.end();
+        };
+        pump();
+      });
+      const r = await startRouter(t, [route('s', ['s.test'], [b])], { rawUpstream }, 'https');
+      const session = h2Session(t, r);
+      const big = h2Open(session, { host: 's.test' });
+      const response = once(big, 'response');
+      // nothing reads the stream for now: its window fills, then the router's buffers
+      await waitFor(() => drains > 0, { what: 'the backend held back by the unread response' });
+      assert.equal(((await response) as [Record<string, unknown>])[0][':status'], 200);
+      let bytes = 0;
+      let allX = true;
+      big.on('data', (c: Buffer) => {
+        bytes += c.length;
+        allX &&= c.every((x) => x === 120 /* x */);
+      });
+      await once(big, 'end');
+      assert.equal(bytes, size);
+      assert.ok(allX);
+      const slow = h2Open(session, { host: 's.test', path: '/slow' });
+      const [headers] = (await once(slow, 'response')) as [Record<string, unknown>];
+      assert.equal(headers[':status'], 200);
+      await once(slow, 'data');
+      slow.close(constants.NGHTTP2_CANCEL);
+      await waitFor(() => cutAtBackend, { what: "the backend's response cut when the client cancelled" });
+      assert.equal((await h2Reply(h2Open(session, { host: 's.test' }))).body.length, size, 'the connection goes on');
     });
 
     test(`an upgrade is tunnelled whatever the upstream setting`, async (t) => {

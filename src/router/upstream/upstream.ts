@@ -1,7 +1,7 @@
 // An upstream: what sends one try of a request to an endpoint and relays the answer into
 // the client's reply. Two implementations:
 //   - the raw upstream (raw-upstreams.ts): the router's own keep-alive HTTP/1.1 client
-//     (net.Socket + node's llhttp), for bodiless requests of HTTP/1.x clients;
+//     (net.Socket + node's llhttp), for bodiless requests (HTTP/1.x and HTTP/2 clients);
 //   - undici (upstream-pools.ts): an undici Pool per endpoint, for everything.
 // proxy-request.ts forwards through the first upstream that carries the request (the
 // raw one first, unless rawUpstream is off) and knows nothing else of either. Upgrades
