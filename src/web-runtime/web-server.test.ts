@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import http from 'node:http';
 import { test } from 'node:test';
+import { waitFor } from '../lib/wait.ts';
 import { tempSiteDir, rawRequest, startWebServer } from './testing.ts';
 
 const SITE = {
@@ -104,4 +107,46 @@ test('health endpoint answers ok for any Host', async (t) => {
     assert.equal(res.status, 200);
     assert.equal(res.text, 'ok');
   }
+});
+
+test('a large file to a slow reader arrives byte for byte, as do ranges of it; a reader that leaves mid-body leaves no open file behind', async (t) => {
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+  for (let i = 0; i + 4 <= big.length; i += 4) big.writeUInt32LE(i, i); // position-dependent bytes: a chunk out of place shows
+  const root = await tempSiteDir(t, { 'big.bin': big });
+  const port = await startWebServer(t, [{ domains: ['s.test'], root }]);
+  const fds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+  const before = await fds();
+  // the client takes 64 KiB at a time with pauses: the server's writes wait on the socket
+  const got = await new Promise<Buffer>((resolve, reject) => {
+    const req = http.get({ port, host: '127.0.0.1', path: '/big.bin', headers: { host: 's.test' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        res.pause();
+        setTimeout(() => res.resume(), 1);
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  assert.equal(got.length, big.length);
+  assert.ok(got.equals(big));
+  for (const [from, to] of [[0, 0], [65_535, 65_536 + 70_000], [big.length - 5, big.length - 1]] as const) {
+    const part = await rawRequest(port, '/big.bin', { headers: { host: 's.test', range: `bytes=${from}-${to}` } });
+    assert.equal(part.status, 206);
+    assert.ok(part.body.equals(big.subarray(from, to + 1)), `bytes ${from}-${to}`);
+  }
+  // a reader that leaves after the first bytes
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get({ port, host: '127.0.0.1', path: '/big.bin', headers: { host: 's.test' } }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', () => undefined);
+    setTimeout(() => reject(new Error('no first bytes')), 10_000).unref();
+  });
+  await waitFor(async () => (await fds()) <= before, { what: "the server's file handle and socket of the download the reader left closed" });
 });
