@@ -69,6 +69,32 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   assert.deepEqual(abandoned[2], ['b'], 'a had left the route: drained, not cut');
 });
 
+test('a routed VS whose process exits (crashed, backoff, stopped) is dead: its requests in flight are cut once; one merely unready is not', async (t) => {
+  const store = await tempStore(t);
+  const status = (vs: string, state: VsStatus['state']): string =>
+    JSON.stringify({ vs, engine: 'e1', site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+  await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+  for (const vs of ['a', 'b', 'c']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
+  const abandoned: string[][] = [];
+  const live = await liveEndpoints(store, { setRoutes: () => {}, abandonEndpoints: (eps) => abandoned.push(eps.map((e) => e.vs)) }, silentLogger);
+  t.after(() => live.close());
+  const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+  live.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: ['a', 'b', 'c'].map(endpoint), updatedAt: '' }]);
+  const step = async (vs: string, state: VsStatus['state'], expected: string[][], what: string) => {
+    await store.put(keys.vsStatus('e1', vs), status(vs, state));
+    // the whole list each time: a cut that should not have happened shows at the latest in the next step
+    await waitFor(() => JSON.stringify(abandoned) === JSON.stringify(expected), { what, timeoutMs: 5_000 });
+  };
+  await step('a', 'unhealthy', [], 'an unhealthy VS is only dropped');
+  await step('a', 'crashed', [['a']], 'a crashed: cut');
+  await step('a', 'backoff', [['a']], 'backoff after the crash: not cut twice');
+  await step('a', 'starting', [['a']], 'restarting: nothing to cut');
+  await step('a', 'ready', [['a']], 'back');
+  await step('b', 'stopping', [['a']], 'a VS draining keeps its requests');
+  await step('b', 'stopped', [['a'], ['b']], 'stopped: whatever was still in flight to it is cut');
+  await step('c', 'backoff', [['a'], ['b'], ['c']], 'a crash seen only as backoff: cut');
+});
+
 test('per site: a status change or a route update reaches the router as the sites it changed', async (t) => {
   const store = await tempStore(t);
   const status = (vs: string, site: string, state: VsStatus['state']): string =>

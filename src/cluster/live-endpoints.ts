@@ -7,12 +7,15 @@
 // If filtering would leave a route with no endpoint, the route passes unfiltered (the
 // router's own retries and passive ejection still apply): a stale view never empties it.
 //
-// An endpoint whose VS status vanished (deleted, or expired with its engine's lease) or
-// whose engine's registration vanished is dead, not just unready: a host gone silent
-// sends no reset, so the requests in flight to it would wait for their timeouts. The
-// router is told (abandonEndpoints, once: when a routed endpoint's status goes) to cut them now: replayable ones are
-// retried on another endpoint, the others answered 502. An endpoint merely not ready
-// (stopping, restarting) is only dropped; its requests finish.
+// An endpoint whose VS status vanished (deleted, or expired with its engine's lease), whose
+// engine's registration vanished, or whose process has exited (crashed, backoff, stopped)
+// is dead, not just unready: a host gone silent sends no reset, and neither does a guest
+// whose network namespace is torn down while its last bytes wait for a slow client's
+// window (the router's socket then hears nothing), so the requests in flight to it would
+// wait for their timeouts (the body's: 5 minutes). The router is told (abandonEndpoints,
+// once: when a routed endpoint's VS stops running) to cut them now: replayable ones are
+// retried on another endpoint, the others answered 502 or cut. An endpoint merely not
+// ready (starting, unhealthy, stopping) is only dropped; its requests finish.
 
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
@@ -38,11 +41,12 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   const routed = new Map<string, Map<string, { endpoint: Endpoint; sites: Set<string> }>>(); // vs → its routed endpoints, each with the sites routing it
   let published = new Map<string, Route>(); // site → its route as the router has it (filtered)
   let liveEngines = new Set<string>();
-  const wasPresent = new Set<string>(); // the VSs with a status on a live engine when last looked at
+  const wasRunning = new Set<string>(); // the VSs running when last looked at
   const sources = new WeakMap<Route, Route>(); // a filtered copy → the route it was made from
 
   const ready = (vs: string): boolean => some(vs, (s) => s.state === 'ready' && liveEngines.has(s.engine));
-  const present = (vs: string): boolean => some(vs, (s) => liveEngines.has(s.engine));
+  // its process may be up: a status on a live engine that does not say it exited
+  const running = (vs: string): boolean => some(vs, (s) => liveEngines.has(s.engine) && !EXITED.has(s.state));
   const some = (vs: string, test: (s: VsStatus) => boolean): boolean => {
     for (const key of statusKeys.get(vs) ?? []) if (test(statuses.get(key) as VsStatus)) return true;
     return false;
@@ -68,13 +72,13 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     const remove = removed.filter((site) => !routes.has(site) && published.delete(site));
     if (whole || !router.updateRoutes) router.setRoutes([...published.values()]);
     else if (put.length > 0 || remove.length > 0) router.updateRoutes({ put, remove });
-    // dead: present when last looked at, its status or engine gone now, and routed
+    // dead: running when last looked at, its process exited or its status or engine gone now, and routed
     const dead: Endpoint[] = [];
     for (const vs of vss) {
-      const now = present(vs);
-      if (wasPresent.has(vs) && !now) for (const { endpoint } of routed.get(vs)?.values() ?? []) dead.push(endpoint);
-      if (now) wasPresent.add(vs);
-      else wasPresent.delete(vs);
+      const now = running(vs);
+      if (wasRunning.has(vs) && !now) for (const { endpoint } of routed.get(vs)?.values() ?? []) dead.push(endpoint);
+      if (now) wasRunning.add(vs);
+      else wasRunning.delete(vs);
     }
     if (dead.length === 0) return;
     log.warn({ event: 'router.endpoints_gone', vss: dead.map((e) => e.vs) }, 'virtual servers gone: cutting their requests in flight');
@@ -82,7 +86,7 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   };
   const publishAll = () => {
     published = new Map([...published].filter(([site]) => routes.has(site)));
-    publish(true, routes.keys(), new Set([...statusKeys.keys(), ...wasPresent]));
+    publish(true, routes.keys(), new Set([...statusKeys.keys(), ...wasRunning]));
   };
   // the route as given when filtering would drop none of its endpoints, or all of them (a stale view never empties it)
   const filtered = (r: Route): Route => {
@@ -188,7 +192,7 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     }, statusesChanged),
   ];
   started = true;
-  for (const vs of statusKeys.keys()) if (present(vs)) wasPresent.add(vs);
+  for (const vs of statusKeys.keys()) if (running(vs)) wasRunning.add(vs);
   return {
     setRoutes(next) {
       const given = new Map(next.map((r) => [r.site, r]));
@@ -206,6 +210,9 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     },
   };
 }
+
+/** States of a VS whose process has exited (src/engine/README.md): its connections are dead. */
+const EXITED: ReadonlySet<VsStatus['state']> = new Set(['crashed', 'backoff', 'stopped']);
 
 function endpointKey(e: Endpoint): string {
   return `${e.vs}@${e.address}:${e.port}`;
