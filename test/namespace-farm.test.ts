@@ -1,10 +1,13 @@
 // End to end on the namespace runtime: `corral up --runtime namespace`, an app site
 // deployed with the CLI, reached through the router at its guest IP; `corral vs list`
 // shows runtime, address, limits and usage; `corral vs exec` runs inside the guest
-// (admin only); a memory hog's OOM kill shows in the listing.
+// (admin only); a memory hog's OOM kill shows in the listing; a pool VS killed mid-download
+// cuts the downloads it served at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
@@ -15,7 +18,7 @@ import { namespaceSkip } from '../src/engine/namespace/testing.ts';
 const skip = await namespaceSkip();
 const HOST = 'ns.acme.test';
 
-interface VsRow { vs: string; site: string; state?: string; address?: string; restarts?: number; runtime?: string; limits?: { memoryBytes: number; cpuQuota: number; pidsMax: number; diskBytes: number }; usage?: { memoryBytes: number }; lastExit?: { oom?: boolean; signal: string | null } }
+interface VsRow { vs: string; site: string; pool?: string[]; state?: string; address?: string; restarts?: number; runtime?: string; limits?: { memoryBytes: number; cpuQuota: number; pidsMax: number; diskBytes: number }; usage?: { memoryBytes: number }; lastExit?: { oom?: boolean; signal: string | null } }
 
 describe('a farm on the namespace runtime', { skip }, () => {
   let farm: FarmProcess;
@@ -79,5 +82,36 @@ describe('a farm on the namespace runtime', { skip }, () => {
     assert.match(table, /OOM SIGKILL/);
     assert.match(table, /mem 96M cpu 0\.5×w100 pids 64 disk 32M/);
     assert.equal((await get(farm.routerUrl, HOST)).status, 200, 'the other site keeps serving');
+  });
+
+  it('a pool VS killed mid-download: the downloads it was serving are cut at once, not left waiting for a timeout', async () => {
+    const files = join(work, 'files');
+    const size = 24 * 1024 * 1024;
+    await mkdir(files, { recursive: true });
+    await writeFile(join(files, 'index.html'), 'files\n');
+    await writeFile(join(files, 'big.bin'), randomBytes(size)); // not compressible: a release over 100× its tarball is refused
+    await ok(farm.cli(['site', 'create', 'files', '--customer', 'acme', '--domain', 'files.acme.test']));
+    await ok(farm.cli(['deploy', files, '--site', 'files']));
+    await waitFor(async () => (await get(farm.routerUrl, 'files.acme.test')).status === 200, { what: 'the pooled site through the router' });
+    const pool = await waitFor(async () => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.find((v) => v.pool?.includes('files')), { what: "acme's pool VS" });
+    // a client that reads the first bytes and then nothing: the rest waits in the router's and the guest's buffers
+    const url = new URL(farm.routerUrl);
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    let received = 0;
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write('GET /big.bin HTTP/1.1\r\nHost: files.acme.test\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('data', (d: Buffer) => ((received += d.length), resolve())));
+    socket.pause();
+    socket.on('data', (d: Buffer) => (received += d.length));
+    const killed = await farm.cli(['vs', 'exec', pool.vs, '--', 'sh', '-c', 'kill -9 -1']); // every process of the guest's user: its web runtime
+    assert.notEqual(killed.code, null);
+    // the client reads again only once the guest was torn down and started again: the bytes the
+    // dead guest's kernel still held for the router, and its end of stream, went with its namespace
+    await waitFor(async () => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.some((v) => v.vs === pool.vs && (v.restarts ?? 0) > (pool.restarts ?? 0)), { what: 'the pool VS restarted', timeoutMs: 30_000 });
+    socket.resume(); // takes what the router had, then must hear the end
+    await waitFor(async () => { await Promise.race([closed, new Promise((r) => setTimeout(r, 50))]); return socket.destroyed; }, { what: 'the download cut (the body timeout is 5 minutes)', timeoutMs: 20_000 });
+    assert.ok(received < size, `${received} of ${size} bytes: cut, not completed`);
+    await waitFor(async () => (await get(farm.routerUrl, 'files.acme.test')).status === 200, { what: 'the pool back after its restart' });
   });
 });

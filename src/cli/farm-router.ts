@@ -40,15 +40,17 @@ export interface FarmRouterFlags {
 
 /**
  * What the farm's router is started with (also for bootFarmRouterWorkers before the farm
- * starts): one machine, so a plain record (no lease) and no live-endpoint filter (the
- * reconciler publishes in this process). Makes the dev certificate on first start.
+ * starts): one machine, so a plain record (no lease). The live-endpoint filter runs as on a
+ * router node: the reconciler publishes in this process, but only the filter cuts the
+ * requests in flight to a VS whose process exited (live-endpoints.ts). Makes the dev
+ * certificate on first start.
  */
 export async function farmRouterOptions(dir: string, opts: FarmRouterFlags, partLog: (part: string) => Logger = (part) => (opts.log ? opts.log.child({ part }) : logger(part))): Promise<RouterPartOptions> {
   const devCert = opts.httpsPort !== undefined ? await ensureDevCertificate(resolve(dir)) : undefined;
   return {
     id: FARM_ROUTER_ID, workers: opts.routerWorkers ?? availableParallelism(), httpPort: opts.httpPort, host: opts.host,
     ...(devCert ? { https: { port: opts.httpsPort!, cert: { cert: devCert.cert, key: devCert.key } } } : {}),
-    metrics: true, accessLog: opts.accessLog === true, siteLogDir: routerLogDir(dir), drainMs: STOP_DRAIN_MS,
+    metrics: true, liveEndpoints: true, accessLog: opts.accessLog === true, siteLogDir: routerLogDir(dir), drainMs: STOP_DRAIN_MS,
     trustedProxies: opts.trustedProxies ?? [], wake: opts.wake ?? {}, log: partLog('router'), accessLogger: () => partLog('access'),
   };
 }

@@ -34,7 +34,7 @@ export interface LiveEndpoints extends RouteSink {
 
 export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger): Promise<LiveEndpoints> {
   const engines = new Map<string, string>(); // key → engine id
-  const statuses = new Map<string, VsStatus>(); // key → status
+  const statuses = new Map<string, StatusSeen>(); // key → what the filter reads of a status
   const statusKeys = new Map<string, Set<string>>(); // vs → the keys of its statuses
   const vsOfKey = new Map<string, string>(); // a status key → the VS its status names
   const routes = new Map<string, Route>(); // site → its route as given
@@ -47,8 +47,8 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   const ready = (vs: string): boolean => some(vs, (s) => s.state === 'ready' && liveEngines.has(s.engine));
   // its process may be up: a status on a live engine that does not say it exited
   const running = (vs: string): boolean => some(vs, (s) => liveEngines.has(s.engine) && !EXITED.has(s.state));
-  const some = (vs: string, test: (s: VsStatus) => boolean): boolean => {
-    for (const key of statusKeys.get(vs) ?? []) if (test(statuses.get(key) as VsStatus)) return true;
+  const some = (vs: string, test: (s: StatusSeen) => boolean): boolean => {
+    for (const key of statusKeys.get(vs) ?? []) if (test(statuses.get(key) as StatusSeen)) return true;
     return false;
   };
 
@@ -188,7 +188,8 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     await follow(keys.engines, engines, (v) => stringField<EngineRecord>(v, 'id')?.id, enginesChanged),
     await follow(keys.vsStatuses, statuses, (v) => {
       const s = stringField<VsStatus>(v, 'vs');
-      return s && typeof s.engine === 'string' && typeof s.state === 'string' ? s : undefined;
+      // three fields kept, not the record: a pool VS's status carries each of its sites
+      return s && typeof s.engine === 'string' && typeof s.state === 'string' ? { vs: s.vs, engine: s.engine, state: s.state } : undefined;
     }, statusesChanged),
   ];
   started = true;
@@ -210,6 +211,8 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     },
   };
 }
+
+type StatusSeen = Pick<VsStatus, 'vs' | 'engine' | 'state'>;
 
 /** States of a VS whose process has exited (src/engine/README.md): its connections are dead. */
 const EXITED: ReadonlySet<VsStatus['state']> = new Set(['crashed', 'backoff', 'stopped']);

@@ -34,7 +34,7 @@ export interface RouterPartOptions extends RouterBuildOptions {
   log: Logger;
   /** The access lines' logger, in this process (workers make their own); default log's child with part access. */
   accessLogger?: () => Logger;
-  /** Drop an endpoint as soon as its VS status or its engine's registration goes (live-endpoints.ts): a farm on etcd. */
+  /** Drop an endpoint as soon as its VS is not ready, and cut its requests when its process exits or its status or engine goes (live-endpoints.ts). */
   liveEndpoints?: boolean;
   /** Register under a lease of this many seconds, renewed (a crash leaves no record behind); absent: a plain record, deleted at stop. */
   leaseSeconds?: number;
