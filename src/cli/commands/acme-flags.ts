@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { decimal } from './numbers.ts';
 
 const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
@@ -53,7 +54,7 @@ export function acmeSettings(o: AcmeFlags): AcmeSettings | undefined {
   }
   if (url.protocol !== 'https:') throw new CliError('--acme-directory must be an https:// URL (RFC 8555)');
   if ((o.acmeEabKid === undefined) !== (o.acmeEabHmac === undefined)) throw new CliError('--acme-eab-kid and --acme-eab-hmac go together');
-  const wait = Number(o.acmeDnsWait);
+  const wait = decimal(o.acmeDnsWait);
   if (!Number.isFinite(wait) || wait < 0 || wait > 3600) throw new CliError('--acme-dns-wait must be 0–3600 seconds');
   const caFile = o.acmeCaFile ?? process.env.CORRAL_ACME_CA_FILE;
   let caPem: string | undefined;

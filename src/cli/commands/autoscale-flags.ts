@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { Autoscale, Site } from '../../model/index.ts';
 import { CliError } from '../errors.ts';
-import { DEFAULT, wholeNumber } from './site-set-flags.ts';
+import { DEFAULT, wholeOrDefault } from './site-set-flags.ts';
 import { durationMs } from './duration.ts';
 
 export interface AutoscaleOpts {
@@ -49,11 +49,11 @@ export function autoscaleBody(o: AutoscaleOpts, site: Pick<Site, 'replicas' | 'a
     return {};
   }
   const out: Partial<Autoscale> = { ...site?.autoscale };
-  if (o.minReplicas !== undefined) out.minReplicas = wholeNumber(o.minReplicas, '--min-replicas');
-  if (o.maxReplicas !== undefined) out.maxReplicas = wholeNumber(o.maxReplicas, '--max-replicas');
+  if (o.minReplicas !== undefined) out.minReplicas = wholeOrDefault(o.minReplicas, '--min-replicas');
+  if (o.maxReplicas !== undefined) out.maxReplicas = wholeOrDefault(o.maxReplicas, '--max-replicas');
   if (o.targetConcurrency !== undefined) {
     if (o.targetConcurrency === DEFAULT) delete out.targetConcurrency;
-    else out.targetConcurrency = wholeNumber(o.targetConcurrency, '--target-concurrency');
+    else out.targetConcurrency = wholeOrDefault(o.targetConcurrency, '--target-concurrency');
   }
   if (o.idleTimeout !== undefined) {
     if (o.idleTimeout === DEFAULT) delete out.idleTimeoutMs;

@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { wholeNumber } from './numbers.ts';
 
 export interface BackupFlags {
   backupEvery?: string;
@@ -43,7 +44,5 @@ export function period(v: string): number {
 }
 
 function keep(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--backup-keep must be a number from 1 to 10000, got "${v}"`);
-  return n;
+  return wholeNumber(v, '--backup-keep', { min: 1, max: 10_000, expected: 'a number from 1 to 10000' });
 }

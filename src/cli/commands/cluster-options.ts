@@ -3,26 +3,20 @@ import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
 import type { Context } from '../context.ts';
+import { wholeNumber } from './numbers.ts';
 
 export function port(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag} must be a port number (0–65535), got "${v}"`);
-  return n;
+  return wholeNumber(v, flag, { max: 65535, expected: 'a port number (0–65535)' });
 }
 
 export function positiveInt(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number >= 0, got "${v}"`);
-  return n;
+  return v === undefined ? undefined : wholeNumber(v, flag, { expected: 'a whole number >= 0' });
 }
 
 /** A count of router worker processes: a number from 1 to 256, or auto (one per core). */
 export function workerCount(v: string, flag: string): number {
   if (v === 'auto') return availableParallelism();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CliError(`${flag} must be auto or a number from 1 to 256, got "${v}"`);
-  return n;
+  return wholeNumber(v, flag, { min: 1, max: 256, expected: 'auto or a number from 1 to 256' });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printColumns, type ListingOpts } from '../output.ts';
 import { confirm } from '../confirm.ts';
+import { wholeNumber } from './numbers.ts';
 
 
 interface SettingOpts {
@@ -129,17 +130,12 @@ export function registerDb(program: Command, ctx: Context): void {
 
 function settingsBody(o: SettingOpts, patch: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  if (o.connections !== undefined) body.connectionLimit = whole(o.connections, '--connections');
-  if (o.quota !== undefined) body.quotaMb = whole(o.quota, '--quota');
+  if (o.connections !== undefined) body.connectionLimit = wholeNumber(o.connections, '--connections');
+  if (o.quota !== undefined) body.quotaMb = wholeNumber(o.quota, '--quota');
   if (o.backupEvery === 'default' && patch) body.backup = null;
-  else if (o.backupEvery !== undefined) body.backup = { everySeconds: seconds(o.backupEvery), keep: o.keep !== undefined ? whole(o.keep, '--keep') : 7 };
+  else if (o.backupEvery !== undefined) body.backup = { everySeconds: seconds(o.backupEvery), keep: o.keep !== undefined ? wholeNumber(o.keep, '--keep') : 7 };
   else if (o.keep !== undefined) throw new CliError('--keep goes with --backup-every (the schedule is set whole)');
   return body;
-}
-
-function whole(v: string, flag: string): number {
-  if (!/^\d+$/.test(v)) throw new CliError(`${flag} must be a whole number, got "${v}"`);
-  return Number(v);
 }
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

@@ -5,6 +5,7 @@ import { confirm } from '../confirm.ts';
 import { runDrill, SCENARIOS, type Scenario } from '../drill.ts';
 import { CliError } from '../errors.ts';
 import { table } from '../table.ts';
+import { wholeNumber } from './numbers.ts';
 
 interface DrillOpts {
   site: string;
@@ -53,7 +54,5 @@ export function registerDrill(program: Command, ctx: Context): void {
 }
 
 function bounded(v: string, flag: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`);
-  return n;
+  return wholeNumber(v, flag, { min, max });
 }

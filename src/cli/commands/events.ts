@@ -4,6 +4,7 @@ import type { FarmEvent } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
+import { wholeNumber } from './numbers.ts';
 
 interface EventsOpts {
   json?: boolean;
@@ -21,8 +22,7 @@ export function registerEvents(program: Command, ctx: Context): void {
     .option('--type <type>', 'audit or farm')
     .option('--site <name>', 'only events of this site')
     .action(async (o: EventsOpts) => {
-      const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 2000) throw new CliError(`--limit must be a number from 1 to 2000, got "${o.limit}"`);
+      const limit = wholeNumber(o.limit, '--limit', { min: 1, max: 2000, expected: 'a number from 1 to 2000' });
       if (o.type !== undefined && o.type !== 'audit' && o.type !== 'farm') throw new CliError(`--type must be audit or farm, got "${o.type}"`);
       const q = new URLSearchParams({ limit: String(limit), ...(o.type ? { type: o.type } : {}), ...(o.site ? { site: o.site } : {}) });
       const res = await ctx.api().get<{ events: FarmEvent[] }>(`/v1/events?${q}`);

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { wholeNumber } from './numbers.ts';
 
 export function registerLogs(program: Command, ctx: Context): void {
   program
@@ -13,11 +14,12 @@ export function registerLogs(program: Command, ctx: Context): void {
     .option('--source <source>', "app (the virtual servers' output), router (its access lines) or all", 'all')
     .action(async (site: string, o: { follow?: boolean; tail: string; source: string }) => {
       if (!['app', 'router', 'all'].includes(o.source)) throw new CliError(`--source must be app, router or all, got "${o.source}"`);
+      const tail = wholeNumber(o.tail, '--tail');
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
       try {
-        const q = `tail=${encodeURIComponent(o.tail)}&follow=${o.follow ? 'true' : 'false'}&source=${o.source}`;
+        const q = `tail=${tail}&follow=${o.follow ? 'true' : 'false'}&source=${o.source}`;
         const res = await ctx.api().stream(`/v1/sites/${encodeURIComponent(site)}/logs?${q}`, ac.signal);
         if (!res.body) return;
         const decoder = new TextDecoder();

@@ -6,6 +6,7 @@ import type { RouteRetry } from '../../model/index.ts';
 import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
 import { CliError } from '../errors.ts';
 import { durationMs as parseDuration } from './duration.ts';
+import { decimal, wholeNumber } from './numbers.ts';
 
 export interface RetryOpts {
   perTryTimeout?: string;
@@ -32,8 +33,8 @@ export function retryBody(o: RetryOpts, stored: RouteRetry | undefined): RouteRe
   const out: RouteRetry = { ...stored };
   set(out, 'perTryTimeoutMs', o.perTryTimeout, (v) => (v === 'off' ? undefined : durationMs(v, '--per-try-timeout')));
   set(out, 'budgetRatio', o.retryBudget, (v) => ratio(v));
-  set(out, 'minRetriesPerSecond', o.minRetries, (v) => whole(v, '--min-retries'));
-  set(out, 'maxTries', o.maxTries, (v) => whole(v, '--max-tries'));
+  set(out, 'minRetriesPerSecond', o.minRetries, (v) => wholeNumber(v, '--min-retries'));
+  set(out, 'maxTries', o.maxTries, (v) => wholeNumber(v, '--max-tries'));
   return out;
 }
 
@@ -62,13 +63,8 @@ function set<K extends keyof RouteRetry>(out: RouteRetry, key: K, flag: string |
 
 function ratio(v: string): number {
   const pct = v.endsWith('%');
-  const n = Number(pct ? v.slice(0, -1) : v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`--retry-budget must be a ratio such as 0.2 (or 20%), got "${v}"`);
+  const n = decimal(pct ? v.slice(0, -1) : v);
+  if (!Number.isFinite(n)) throw new CliError(`--retry-budget must be a ratio such as 0.2 (or 20%), got "${v}"`);
   return pct ? n / 100 : n;
 }
 
-function whole(v: string, flag: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new CliError(`${flag} must be a whole number, got "${v}"`);
-  return n;
-}

@@ -6,6 +6,7 @@
 import type { Site } from '../../model/index.ts';
 import { CliError } from '../errors.ts';
 import { durationMs } from './retry-flags.ts';
+import { decimal, wholeNumber } from './numbers.ts';
 
 export const DEFAULT = 'default';
 
@@ -60,7 +61,7 @@ export function siteFieldsBody(o: SiteFieldOpts, current: Site | undefined): Rec
   const body: Record<string, unknown> = {};
   const domains = domainsBody(o, current);
   if (domains) body.domains = domains;
-  if (o.replicas !== undefined) body.replicas = wholeNumber(o.replicas, '--replicas');
+  if (o.replicas !== undefined) body.replicas = wholeOrDefault(o.replicas, '--replicas');
   if (o.command !== undefined) body.command = o.command;
   if (o.health !== undefined) body.healthPath = o.health === DEFAULT ? '/' : o.health;
   const env = envBody(o, current);
@@ -82,11 +83,11 @@ export function siteFieldsBody(o: SiteFieldOpts, current: Site | undefined): Rec
 export function resourcesBody(o: Pick<SiteFieldOpts, 'memory' | 'cpu' | 'pids' | 'tmp' | 'disk'>): Record<string, number | null> | undefined {
   const r: Record<string, number | null> = {};
   const set = flagSetter(r, null);
-  set('memoryMb', o.memory, '--memory', wholeNumber);
+  set('memoryMb', o.memory, '--memory', wholeOrDefault);
   set('cpu', o.cpu, '--cpu', cores);
-  set('pids', o.pids, '--pids', wholeNumber);
-  set('tmpMb', o.tmp, '--tmp', wholeNumber);
-  set('diskMb', o.disk, '--disk', wholeNumber);
+  set('pids', o.pids, '--pids', wholeOrDefault);
+  set('tmpMb', o.tmp, '--tmp', wholeOrDefault);
+  set('diskMb', o.disk, '--disk', wholeOrDefault);
   return Object.keys(r).length > 0 ? r : undefined;
 }
 
@@ -100,10 +101,9 @@ export function parseEnv(pairs: string[]): Record<string, string> {
   return env;
 }
 
-export function wholeNumber(v: string, flag: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number or ${DEFAULT}, got "${v}"`);
-  return n;
+/** A setting's whole number (the caller turns `default` into removing the setting). */
+export function wholeOrDefault(v: string, flag: string): number {
+  return wholeNumber(v, flag, { expected: `a whole number or ${DEFAULT}` });
 }
 
 function domainsBody(o: SiteFieldOpts, current: Site | undefined): string[] | undefined {
@@ -134,7 +134,7 @@ function limitsGiven(o: SiteFieldOpts): boolean {
 function limitsBody(o: SiteFieldOpts, stored: NonNullable<Site['limits']>): NonNullable<Site['limits']> {
   const limits: Record<string, number | undefined> = { ...stored };
   const set = (key: string, v: string | undefined, flag: string) => {
-    if (v !== undefined) limits[key] = v === DEFAULT ? undefined : wholeNumber(v, flag);
+    if (v !== undefined) limits[key] = v === DEFAULT ? undefined : wholeOrDefault(v, flag);
   };
   set('maxBodyBytes', o.maxBodyBytes, '--max-body-bytes');
   set('maxHeaderBytes', o.maxHeaderBytes, '--max-header-bytes');
@@ -157,9 +157,9 @@ function healthCheckBody(o: SiteFieldOpts, stored: NonNullable<Site['healthCheck
   const set = flagSetter(hc, undefined);
   set('intervalMs', o.healthInterval, '--health-interval', durationMs);
   set('timeoutMs', o.healthTimeout, '--health-timeout', durationMs);
-  set('rise', o.healthRise, '--health-rise', wholeNumber);
-  set('fall', o.healthFall, '--health-fall', wholeNumber);
-  set('expectStatus', o.healthStatus, '--health-status', wholeNumber);
+  set('rise', o.healthRise, '--health-rise', wholeOrDefault);
+  set('fall', o.healthFall, '--health-fall', wholeOrDefault);
+  set('expectStatus', o.healthStatus, '--health-status', wholeOrDefault);
   return defined(hc);
 }
 
@@ -179,8 +179,8 @@ function onOff(v: string, flag: string): boolean | undefined {
 }
 
 function cores(v: string, flag: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number of cores (e.g. 0.5) or ${DEFAULT}, got "${v}"`);
+  const n = decimal(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number of cores (e.g. 0.5) or ${DEFAULT}, got "${v}"`);
   return n;
 }
 

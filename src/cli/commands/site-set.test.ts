@@ -112,6 +112,38 @@ test('site set refuses bad values with one line and changes nothing', async (t) 
   assert.deepEqual((await h.admin.get('/v1/sites/blog')).json.site, before, 'nothing changed');
 });
 
+test('site set --replicas and corral scale take plain decimal digits only: 0x10, 1e1, 0b1, +5, 5.0 and "" are refused in one line, nothing changed', async (t) => {
+  const h = await startCliHarness(t);
+  await h.customer('acme');
+  assert.equal((await h.admin.post('/v1/sites', { name: 'shop', customer: 'acme', domains: ['shop.example.com'], kind: 'app', command: 'node a.js', replicas: 1 })).status, 201);
+  const stored = async () => (await h.admin.get('/v1/sites/shop')).json.site;
+  const before = await stored();
+  for (const bad of ['0x10', '0X3', '1e1', '0b1', '0o7', '+5', '-1', '5.0', '', ' 5 ']) {
+    const set = await h.corral(['site', 'set', 'shop', '--replicas', bad]);
+    assert.equal(set.code, 1, `site set --replicas ${JSON.stringify(bad)} is refused`);
+    assert.equal(set.err, `error: --replicas must be a whole number or default, got "${bad}"`);
+    assert.equal(set.out, '');
+    const scale = await h.corral(['scale', 'shop', bad]);
+    assert.equal(scale.code, 1, `scale shop ${JSON.stringify(bad)} is refused`);
+    assert.equal(scale.err, `error: replicas must be a whole number, got "${bad}"`);
+    assert.equal(scale.out, '');
+  }
+  // site create takes the same --replicas (and adds no site for a bad one)
+  const create = await h.corral(['site', 'create', 'blog', '--customer', 'acme', '--domain', 'blog.example.com', '--replicas', '0x2']);
+  assert.equal(create.code, 1);
+  assert.equal(create.err, 'error: --replicas must be a whole number or default, got "0x2"');
+  assert.equal((await h.admin.get('/v1/sites/blog')).status, 404);
+  assert.deepEqual(await stored(), before, 'nothing changed');
+
+  // plain decimals still work
+  assert.match(ok(await h.corral(['site', 'set', 'shop', '--replicas', '2'])).out, /^site shop updated$/m);
+  assert.equal((await stored()).replicas, 2);
+  assert.equal(ok(await h.corral(['scale', 'shop', '3'])).out, 'site shop scaled to 3 replica(s)');
+  assert.equal((await stored()).replicas, 3);
+  assert.equal(ok(await h.corral(['scale', 'shop', '0'])).out, 'site shop scaled to 0 replica(s)');
+  assert.equal((await stored()).replicas, 0);
+});
+
 test('the PATCH API: a null resource removes it; other fields merge as before; null elsewhere is refused', async (t) => {
   const h = await startCliHarness(t);
   const acme = await h.customer('acme');

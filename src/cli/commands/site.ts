@@ -6,7 +6,7 @@ import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { BALANCE_HELP, balanceBody, WEIGHT_HELP } from './balance-flag.ts';
-import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, TLS_HELP, tlsFlag, wholeNumber, type GuestOpts as GuestFlags, type SiteFieldOpts } from './site-set-flags.ts';
+import { DEFAULT, FIELD_HELP, needsCurrent, parseEnv, resourcesBody, siteFieldsBody, TLS_HELP, tlsFlag, wholeOrDefault, type GuestOpts as GuestFlags, type SiteFieldOpts } from './site-set-flags.ts';
 import { siteText } from './site-text.ts';
 import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
@@ -14,6 +14,7 @@ import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-ti
 import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
 import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, type AutoscaleOpts } from './autoscale-flags.ts';
 import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
+import { wholeNumber } from './numbers.ts';
 
 interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   httpsRedirect?: string;
@@ -72,7 +73,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.customer) body.customer = o.customer;
       Object.assign(body, pooledBody(o.pooled));
       if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
-      if (o.replicas !== undefined) body.replicas = wholeNumber(o.replicas, '--replicas');
+      if (o.replicas !== undefined) body.replicas = wholeOrDefault(o.replicas, '--replicas');
       if (o.command) body.command = o.command;
       if (o.health) body.healthPath = o.health;
       if (o.env.length) body.env = parseEnv(o.env);

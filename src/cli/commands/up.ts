@@ -5,6 +5,7 @@ import { addReservedDomainsFlag, addTrustedProxiesFlag, port, reservedDomains, t
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
+import { decimal, wholeNumber } from './numbers.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
@@ -115,7 +116,7 @@ export function registerUp(program: Command, ctx: Context): void {
 const SERVING_WAIT_MS = 15_000;
 
 function seconds(v: string, flag: string): number {
-  const n = Number(v);
+  const n = decimal(v);
   if (!Number.isFinite(n) || n < 0 || n > 7 * 86_400) throw new CliError(`${flag} must be a number of seconds (0–604800), got "${v}"`);
   return n;
 }
@@ -126,9 +127,7 @@ function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
 }
 
 function maxVs(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new CliError(`--max-vs must be a number from 1 to 10000, got "${v}"`);
-  return n;
+  return wholeNumber(v, '--max-vs', { min: 1, max: 10_000, expected: 'a number from 1 to 10000' });
 }
 
 function routerWorkers(v: string): number {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { decimal } from './numbers.ts';
 
 interface ExecResult {
   stdout: string;
@@ -18,7 +19,7 @@ export function registerVsExec(vs: Command, ctx: Context): void {
     .option('--timeout <seconds>', 'give up after this long', '30')
     .option('--json', 'print {stdout, stderr, code} as JSON instead of the output itself')
     .action(async (name: string, argv: string[], o: { timeout: string; json?: boolean }) => {
-      const seconds = Number(o.timeout);
+      const seconds = decimal(o.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new CliError(`--timeout must be 1–600 seconds, got "${o.timeout}"`);
       const r = await ctx.api().post<ExecResult>(`/v1/vs/${encodeURIComponent(name)}/exec`, { argv, timeoutMs: Math.round(seconds * 1000) });
       if (o.json) {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { durationMs } from './duration.ts';
+import { wholeNumber } from './numbers.ts';
 
 export interface WakeQueueFlags {
   wakeQueue?: string;
@@ -29,11 +30,7 @@ export function addWakeQueueFlags(cmd: Command): Command {
 
 export function wakeQueueSettings(o: WakeQueueFlags): WakeQueueSettings {
   const out: WakeQueueSettings = {};
-  if (o.wakeQueue !== undefined) {
-    const n = /^\d+$/.test(o.wakeQueue.trim()) ? Number(o.wakeQueue) : NaN;
-    if (!(n <= MAX_QUEUE)) throw new CliError(`--wake-queue must be a whole number from 0 to ${MAX_QUEUE}, got "${o.wakeQueue}"`);
-    out.wakeQueue = n;
-  }
+  if (o.wakeQueue !== undefined) out.wakeQueue = wholeNumber(o.wakeQueue, '--wake-queue', { max: MAX_QUEUE });
   if (o.wakeTimeout !== undefined) {
     const ms = durationMs(o.wakeTimeout, 's');
     if (ms === undefined || ms < MIN_WAIT_MS || ms > MAX_WAIT_MS) throw new CliError(`--wake-timeout must be a duration from 100ms to 10m (e.g. 10s, 1500ms), got "${o.wakeTimeout}"`);
