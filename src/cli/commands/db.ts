@@ -65,7 +65,10 @@ export function registerDb(program: Command, ctx: Context): void {
     .option('-y, --yes', 'do not ask')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { yes?: boolean; json?: boolean }) => {
-      if (!o.yes && !(await confirm(ctx, `Delete database ${name} and its backups? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
+      if (!o.yes) {
+        await ctx.api().get(path(name)); // one that is not there (or not this token's) is said before any question
+        if (!(await confirm(ctx, `Delete database ${name} and its backups? This cannot be undone. [y/N] `))) throw new CliError('not deleted');
+      }
       await ctx.api().delete(path(name));
       if (o.json) return ctx.print.out(JSON.stringify({ deleted: name }));
       ctx.say(`database ${name} deleted`);
@@ -120,7 +123,10 @@ export function registerDb(program: Command, ctx: Context): void {
     .option('-y, --yes', 'restoring in place: do not ask')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { backup: string; into?: string; yes?: boolean; json?: boolean }) => {
-      if (!o.into && !o.yes && !(await confirm(ctx, `Replace the contents of database ${name} with backup ${o.backup}? [y/N] `))) throw new CliError('not restored');
+      if (!o.into && !o.yes) {
+        await ctx.api().get(path(name));
+        if (!(await confirm(ctx, `Replace the contents of database ${name} with backup ${o.backup}? [y/N] `))) throw new CliError('not restored');
+      }
       const res = await ctx.api().post<{ database: DatabaseView; credentials?: Credentials; durationMs: number }>(path(name, '/restore'), { backup: o.backup, ...(o.into ? { into: o.into } : {}) });
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`backup ${o.backup} restored into ${res.database.name} in ${res.durationMs} ms`);
