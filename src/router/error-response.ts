@@ -39,6 +39,8 @@ export interface ErrorContext {
  * Answer the client with err; if the response has already started, cut it off.
  * A refused request (4xx) also closes the connection: after a request the router would
  * not forward, the framing of whatever follows on that connection is not trusted.
+ * Every error answer says nosniff: its body (plain text, or the site's page) may echo
+ * what the client sent (the Host), and must never be read as anything but its type.
  */
 export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext): void {
   const id = logError(err, ctx);
@@ -55,6 +57,7 @@ export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext)
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-corral-error-id': id,
+    'x-content-type-options': 'nosniff',
     ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
     ...(err instanceof RateLimitedError || err instanceof NoEndpointError || 'retryAfterSeconds' in err ? { 'retry-after': String((err as { retryAfterSeconds: number }).retryAfterSeconds) } : {}),
   });
@@ -71,6 +74,7 @@ export function sendRawError(socket: Duplex, err: RouterError, ctx: ErrorContext
       'content-type: text/plain; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
       `x-corral-error-id: ${id}\r\n` +
+      'x-content-type-options: nosniff\r\n' +
       'connection: close\r\n\r\n' +
       body,
   );

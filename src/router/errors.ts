@@ -43,6 +43,13 @@ export class BadRequestError extends RouterError {
   }
 }
 
+/** A method the router serves for no site: CONNECT (the router is no forward proxy; RFC 9110 §15.6.2). */
+export class MethodNotSupportedError extends RouterError {
+  constructor(method: string) {
+    super('ROUTER_METHOD_NOT_SUPPORTED', 501, `${method} is not supported: the router is not a forward proxy`);
+  }
+}
+
 /** The request's header section is larger than the site allows. */
 export class HeadersTooLargeError extends RouterError {
   constructor(limit: number) {
@@ -89,6 +96,7 @@ export const ROUTER_ERROR_CODES = [
   'ROUTER_UPSTREAM_FAILED',
   'ROUTER_UPSTREAM_TIMEOUT',
   'ROUTER_BAD_REQUEST',
+  'ROUTER_METHOD_NOT_SUPPORTED',
   'ROUTER_HEADERS_TOO_LARGE',
   'ROUTER_BODY_TOO_LARGE',
   'ROUTER_RATE_LIMITED',

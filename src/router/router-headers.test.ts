@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect as h2connect } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { selfSigned } from '../lib/tls-testing.ts';
 import type { RouterOptions } from './options.ts';
 import { buildRouter } from './router.ts';
-import { route, startBackend, startRouter, type FrontKind } from './testing.ts';
+import { h2Open, h2Reply, h2Session, rawRequest, route, startBackend, startRouter, type FrontKind } from './testing.ts';
 
 /** What a client behind no trusted proxy may try: every forwarding header, some twice, in odd case. */
 const SPOOFED = {
@@ -94,6 +94,46 @@ for (const path of PATHS) {
     ]);
   });
 }
+
+// The engine's health checker marks its probes (X-Corral-Health: 1) so that an app may leave
+// them out of its logs; a client cannot pass for one, through any path.
+for (const path of PATHS) {
+  test(`a client's X-Corral-Health never reaches the app (${path.name})`, async (t) => {
+    const b = await startBackend(t, 'b');
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], { ...path.opts, trustedProxies: ['127.0.0.1'] }, path.kind ?? 'http');
+    const reply = await r.send({ host: 's.test', method: path.method, headers: { 'X-Corral-Health': '1', 'x-corral-health': '1', 'x-app': 'kept' }, ...(path.body ? { body: path.body } : {}) });
+    assert.equal(reply.status, 200);
+    assert.equal(b.seen[0]!.headers['x-corral-health'], undefined, 'even from a trusted proxy');
+    assert.equal(b.seen[0]!.headers['x-app'], 'kept');
+  });
+}
+
+for (const kind of ['http', 'https'] as const) {
+  test(`a client's X-Corral-Health never reaches the app through an upgrade (${kind})`, async (t) => {
+    const b = await startBackend(t, 'ws');
+    const upgrades: IncomingMessage[] = [];
+    b.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      upgrades.push(req);
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: foo\r\n\r\n');
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    const text = await rawRequest(r, 'GET / HTTP/1.1\r\nHost: s.test\r\nConnection: upgrade\r\nUpgrade: foo\r\nX-Corral-Health: 1\r\n\r\n');
+    assert.match(text, /^HTTP\/1.1 101 /);
+    assert.equal(upgrades[0]!.headers['x-corral-health'], undefined);
+    assert.equal(upgrades[0]!.headers.upgrade, 'foo');
+  });
+}
+
+test("over HTTP/2 a client's X-Corral-Health never reaches the app (raw upstream and undici)", async (t) => {
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, 'https');
+  const session = h2Session(t, r);
+  assert.equal((await h2Reply(h2Open(session, { host: 's.test', headers: { 'x-corral-health': '1' } }))).status, 200);
+  const post = session.request({ ':method': 'POST', ':path': '/', ':authority': 's.test', 'x-corral-health': '1' });
+  post.end('body');
+  assert.equal((await h2Reply(post)).status, 200);
+  assert.deepEqual(b.seen.map((s) => [s.method, s.headers['x-corral-health']]), [['GET', undefined], ['POST', undefined]]);
+});
 
 test('a peer outside the trusted list is an ordinary client', async (t) => {
   const { backend, seen } = await recordingBackend(t);

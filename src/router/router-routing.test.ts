@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FRONTS, route, startBackend, startRouter } from './testing.ts';
+import { FRONTS, h2Open, h2Reply, h2Session, route, startBackend, startRouter } from './testing.ts';
 
 // Every case runs on the plain listener and on the HTTPS one (HTTP/1.1, the raw front after the handshake).
 
@@ -54,3 +54,64 @@ for (const kind of FRONTS) {
     assert.equal((await r.send({ host: 'b.test' })).body, 'b');
   });
 }
+
+// HTTP/2: the Host is `:authority` (a `host` header only without it), and the two must agree.
+
+test('over HTTP/2, :authority and a host header naming different hosts get 400, never either site', async (t) => {
+  const [shop, app] = await Promise.all([startBackend(t, 'shop'), startBackend(t, 'app')]);
+  const r = await startRouter(t, [route('shop', ['shop.alpha.test'], [shop]), route('app', ['app.beta.test'], [app])], {}, 'https');
+  const session = h2Session(t, r);
+  for (const [authority, host] of [['shop.alpha.test', 'app.beta.test'], ['app.beta.test', 'shop.alpha.test'], ['nobody.test', 'shop.alpha.test'], ['shop.alpha.test', 'a,b']]) {
+    const reply = await h2Reply(h2Open(session, { host: authority!, headers: { host: host! } }));
+    assert.equal(reply.status, 400, `${authority} / ${host}`);
+    assert.match(reply.body.toString(), /^bad request: :authority and Host name different hosts\n/);
+    assert.equal(reply.headers['x-content-type-options'], 'nosniff');
+  }
+  assert.equal(shop.seen.length + app.seen.length, 0);
+});
+
+test('over HTTP/2, :authority and a host header spelling one host alike (case, trailing dot, port) are served, with :authority as the Host', async (t) => {
+  const shop = await startBackend(t, 'shop');
+  const r = await startRouter(t, [route('shop', ['shop.alpha.test'], [shop])], {}, 'https');
+  const session = h2Session(t, r);
+  for (const host of ['shop.alpha.test', 'SHOP.Alpha.test', 'shop.alpha.test.', 'shop.alpha.test:443']) {
+    const reply = await h2Reply(h2Open(session, { host: 'shop.alpha.test:8443', headers: { host } }));
+    assert.equal(reply.status, 200, host);
+  }
+  const alone = await h2Reply(session.request({ ':path': '/', host: 'shop.alpha.test' }, { endStream: true })); // no :authority
+  assert.equal(alone.status, 200);
+  assert.deepEqual(shop.seen.map((s) => s.headers.host), [...Array<string>(4).fill('shop.alpha.test:8443'), 'shop.alpha.test']);
+});
+
+test('over HTTP/2, a :authority (or a lone host header) that is not host[:port] gets 400; an unknown one 404, each with nosniff', async (t) => {
+  const shop = await startBackend(t, 'shop');
+  const r = await startRouter(t, [route('shop', ['shop.alpha.test'], [shop])], {}, 'https');
+  const session = h2Session(t, r);
+  // nghttp2 itself resets a stream whose :authority or host has a character no authority may have (a space, `/`, `<`)
+  for (const authority of ['a,b', 'app.beta.test@shop.alpha.test', 'shop.alpha.test:abc', 'a%2fb']) {
+    const reply = await h2Reply(h2Open(session, { host: authority }));
+    assert.equal(reply.status, 400, authority);
+    assert.equal(reply.headers['x-content-type-options'], 'nosniff', authority);
+    assert.ok(!reply.body.toString().includes(authority), `${authority}: not echoed`);
+  }
+  for (const host of ['a,b', 'app.beta.test@shop.alpha.test']) {
+    const reply = await h2Reply(session.request({ ':path': '/', host }, { endStream: true }));
+    assert.equal(reply.status, 400, host);
+    assert.ok(!reply.body.toString().includes(host), `${host}: not echoed`);
+  }
+  const unknown = await h2Reply(h2Open(session, { host: 'nobody.test' }));
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.headers['x-content-type-options'], 'nosniff');
+  assert.equal(shop.seen.length, 0);
+});
+
+test('over HTTP/2, CONNECT gets 501 (the router is no forward proxy)', async (t) => {
+  const shop = await startBackend(t, 'shop');
+  const r = await startRouter(t, [route('shop', ['shop.alpha.test'], [shop])], {}, 'https');
+  const session = h2Session(t, r);
+  const reply = await h2Reply(session.request({ ':method': 'CONNECT', ':authority': 'shop.alpha.test:443' }));
+  assert.equal(reply.status, 501);
+  assert.match(reply.body.toString(), /^CONNECT is not supported/);
+  assert.match(String(reply.headers['x-corral-error-id']), /^[0-9a-f]{8}$/);
+  assert.equal(shop.seen.length, 0);
+});

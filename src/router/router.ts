@@ -4,10 +4,13 @@
 //
 // Request chain, in this order (one place, here):
 //   1. route: Host → site through the current route table (unknown host → 404,
-//      never another site's content); an ACME HTTP-01 challenge of that site is
-//      answered here (acme-challenges.ts), before limits and redirects;
-//   2. target and hygiene: only origin-form targets ("/path?query") with one Host
-//      header are forwarded (else 400; the strict parser refused worse already);
+//      never another site's content; a Host that is not host[:port] → 400); before it,
+//      whatever site the Host names, CONNECT → 501 and hygiene (request-hygiene.ts): two
+//      Host headers, or HTTP/2's :authority and host disagreeing → 400; an ACME HTTP-01
+//      challenge of that site is answered here (acme-challenges.ts), before limits and
+//      redirects;
+//   2. target: only origin-form targets ("/path?query") are forwarded (else 400; the
+//      strict parser, and the fronts, refused worse already);
 //   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS once
 //      the Host has a valid certificate (tls-certificates.ts: its site's own, covering
 //      it, in date); HSTS: a site with hsts adds Strict-Transport-Security to every
@@ -49,14 +52,14 @@ import type { Endpoint, Route } from '../model/index.ts';
 import { Balancers } from './policy/balance-policy.ts';
 import { Ejections, endpointKey } from './policy/ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
-import { BadRequestError, NoEndpointError, UnknownHostError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
+import { BadRequestError, MethodNotSupportedError, NoEndpointError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
 import { SiteLoad, type LoadReport } from './site-load.ts';
 import { WakeQueue } from './policy/wake-queue.ts';
 import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { endpointGoneError } from './policy/retry-policy.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
-import { hygieneError } from './front/request-hygiene.ts';
+import { hygieneError, noRouteError } from './front/request-hygiene.ts';
 import { SiteLimiter } from './policy/site-limits.ts';
 import { HealthChecks } from './policy/health-checks.ts';
 import { SiteAccessFiles } from './site-access-files.ts';
@@ -154,10 +157,14 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   if (config.metrics) trackConnections(server);
 
   function onRequest(req: FrontRequest, res: ClientReply): void {
-    if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined;
+    // HTTP/2's CONNECT (node-front.ts): its :authority names a tunnel's far end, no site's page
+    if (req.method === 'CONNECT') return sendError(res, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined, ends.unrouted(req, res)));
+    const faulty = hygieneError(req); // whatever site the Host names (request-hygiene.ts)
+    if (req.httpVersionMajor === 2) takeAuthority(req);
     const route = table.lookup(req.headers.host);
-    if (route === undefined) return sendError(res, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined, ends.unrouted(req, res)));
+    if (route === undefined) return sendError(res, faulty ?? noRouteError(req.headers.host), errorContext(req, undefined, ends.unrouted(req, res)));
     const end = ends.begin(route.site, req, res); // chain step 6
+    if (faulty) return sendError(res, faulty, errorContext(req, route, end));
     if (req.url?.startsWith(ACME_HTTP01_PREFIX)) {
       const answer = http01Answer(route, req.url);
       if (answer !== undefined) return (end.answered('ROUTER_ACME_CHALLENGE'), sendHttp01Answer(req, res, answer));
@@ -200,8 +207,11 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
+    if (req.method === 'CONNECT') return sendRawError(socket, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined)); // HTTP/1 (node-front.ts)
+    const faulty = hygieneError(req);
+    if (faulty) return sendRawError(socket, faulty, errorContext(req, undefined));
     const route = table.lookup(req.headers.host);
-    if (route === undefined) return sendRawError(socket, new UnknownHostError(req.headers.host ?? ''), errorContext(req, undefined));
+    if (route === undefined) return sendRawError(socket, noRouteError(req.headers.host), errorContext(req, undefined));
     const refused = refusal(req, route);
     if (refused) return sendRawError(socket, refused, errorContext(req, route));
     // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
@@ -253,7 +263,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   /** Chain step 2 for the route step 1 found: the error to answer with, if any (step 3, endpoints, is the caller's: a redirect needs none). */
   function refusal(req: ClientRequest, route: Route): RouterError | undefined {
     if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
-    return hygieneError(req) ?? limiter.check(route, req);
+    return limiter.check(route, req);
   }
 
   /** The request's context for an error answer: route, when the Host matched one, for its site's error pages; end, for its access record. */
@@ -400,6 +410,16 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 }
 
 function ignore(): void {}
+
+/**
+ * An HTTP/2 request's Host is its `:authority` (RFC 9113 §8.3.1: the value an intermediary
+ * gives the Host it sends), a `host` header's only without one; hygiene has refused the
+ * two naming different hosts.
+ */
+function takeAuthority(req: ClientRequest): void {
+  const authority = req.headers[':authority'];
+  if (typeof authority === 'string') req.headers.host = authority;
+}
 
 /** The Host without port or trailing dot, lower case ('' when unusable). */
 function hostName(req: ClientRequest): string {

@@ -3,7 +3,8 @@
 // and chunked (handed over mid-connection by the raw front), responses re-framed for the
 // client (length kept, chunked, HTTP/1.0 read to close, HEAD), Expect: 100-continue, an
 // upgrade tunnelled, an upstream reset answered 502, the refusals and limits (400, 408,
-// 413, 431), slow and idle clients, closing, backpressure. A front's test file calls
+// 413, 431; a Host that is not host[:port], two Host headers, HTTP/1.0 with
+// Transfer-Encoding; CONNECT 501), slow and idle clients, closing, backpressure. A front's test file calls
 // frontContract() with the rawFront setting that picks it: raw-server.test.ts (the raw
 // front, the default) and node-front.test.ts (node:http, rawFront off). (The
 // malformed-request corpus runs against both in request-hygiene.test.ts and
@@ -318,6 +319,67 @@ export function frontContract(front: FrontName): void {
         assert.match(body.text(), /^HTTP\/1.1 413 /);
         assert.equal(b.seen.length, 0);
       });
+
+      test(`a Host that is not host[:port] is 400, never a 404 echoing it; every error answer says nosniff (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b]), route('o', ['other.test'], [b])], {}, kind);
+        for (const host of ['a b', 'a,b', 'x/evil', 'other.test@s.test', 's.test:abc', '<script>x</script>', 's.test:', '[::1']) {
+          const text = await answer(r, `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+          assert.match(text, /^HTTP\/1.1 400 /, host);
+          assert.match(text, /\r\nx-content-type-options: nosniff\r\n/i, host);
+          assert.ok(!text.includes(host), `${host}: not echoed`);
+        }
+        for (const host of ['nobody.test', 'nobody.test:8080', '127.0.0.1', '[::1]:80']) {
+          const text = await answer(r, `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+          assert.match(text, /^HTTP\/1.1 404 /, host);
+          assert.match(text, /\r\nx-content-type-options: nosniff\r\n/i, host);
+        }
+        assert.equal(b.seen.length, 0);
+      });
+
+      test(`two Host headers are 400 whichever of them names a site (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const hosts of [['s.test', 'nope.test'], ['nope.test', 's.test'], ['nope.test', 'other.nope.test'], ['s.test', 's.test']]) {
+          const text = await answer(r, `GET / HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}\r\n`);
+          assert.match(text, /^HTTP\/1.1 400 /, hosts.join(' then '));
+          assert.match(text, /more than one Host header/, hosts.join(' then '));
+        }
+        assert.equal(b.seen.length, 0);
+      });
+
+      test(`CONNECT is answered 501, and the connection closed (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const target of ['s.test:80', 'elsewhere.test:443']) {
+          const text = await answer(r, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+          assert.match(text, /^HTTP\/1.1 501 /, target);
+          assert.match(text, /\r\nconnection: close\r\n/i, target);
+          assert.match(text, /\r\nx-corral-error-id: [0-9a-f]{8}\r\n/i, target);
+          assert.match(text, /\r\nx-content-type-options: nosniff\r\n/i, target);
+          assert.match(text, /CONNECT is not supported/, target);
+        }
+        assert.equal(b.seen.length, 0);
+      });
+
+      test(`HTTP/1.0 with Transfer-Encoding is 400 and closes: nothing pipelined behind it is answered or forwarded, after a hand-off too (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          req.resume();
+          req.on('end', () => res.end(`${req.url} done;`));
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        const faulty = 'POST /te HTTP/1.0\r\nHost: s.test\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
+        const next = 'GET /second HTTP/1.1\r\nHost: s.test\r\n\r\n';
+        const alone = await answer(r, faulty + next);
+        assert.match(alone, /^HTTP\/1.1 400 /);
+        assert.match(alone, /\r\nx-content-type-options: nosniff\r\n/i);
+        assert.equal(count(alone, 'HTTP/1.1 '), 1, 'one answer only');
+        // after a request with a body: the raw front has handed the connection to node:http
+        const handedOff = await answer(r, `POST /first HTTP/1.1\r\nHost: s.test\r\nContent-Length: 1\r\n\r\nx${faulty}${next}`);
+        assert.match(handedOff, /^HTTP\/1.1 200 [^]*\/first done;HTTP\/1.1 400 /);
+        assert.equal(count(handedOff, 'HTTP/1.1 '), 2, 'the first answered, the faulty one refused, nothing more');
+        assert.deepEqual(b.seen.map((s) => s.url), ['/first']);
+      });
     }
   });
 }
@@ -331,6 +393,14 @@ function rawClient(r: TestRouter): { socket: Socket; text: () => string; closed:
   socket.on('error', () => {});
   socket.on('close', () => (closed = true));
   return { socket, text: () => received, closed: () => closed };
+}
+
+/** Everything the router answers to bytes on a fresh connection, once it has closed it. */
+async function answer(r: TestRouter, bytes: string): Promise<string> {
+  const c = rawClient(r);
+  c.socket.write(bytes);
+  await waitFor(() => c.closed(), { what: `the connection to close after ${JSON.stringify(bytes.slice(0, 60))}` });
+  return c.text();
 }
 
 function count(text: string, needle: string): number {

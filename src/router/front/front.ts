@@ -24,7 +24,7 @@ export function bodyStream(req: FrontRequest): IncomingMessage | null {
 export interface RequestChain {
   /** A request and its reply. */
   readonly request: (req: FrontRequest, res: ClientReply) => void;
-  /** An upgrade request (WebSocket or any protocol): the socket is the chain's from here. */
+  /** An upgrade request (WebSocket or any protocol), or an HTTP/1 CONNECT (refused): the socket is the chain's from here. */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 

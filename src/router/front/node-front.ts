@@ -1,6 +1,8 @@
 // Node's front: node:http's server (or node:http2's secure server with allowHTTP1) reads
-// every request and emits it; the chain hears 'request' and 'upgrade'. It is the front with
-// rawFront off, and the one the raw front hands a connection to (raw-server.ts).
+// every request and emits it; the chain hears 'request', 'upgrade' and 'connect' (CONNECT,
+// refused). It is the front with rawFront off, and the one the raw front hands a
+// connection to (raw-server.ts). Beyond node:http it refuses an HTTP/1 request line of
+// another version and HTTP/1.0 with Transfer-Encoding (400 and close), as the raw front does.
 //
 // node:http closes its idle keep-alive connections when asked (closeIdleConnections);
 // node:http2's secure server keeps no account of its HTTP/1.1 connections, so on HTTPS
@@ -10,22 +12,39 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClientReply } from './client-exchange.ts';
 import type { Front, FrontRequest, RequestChain } from './front.ts';
+import { faultyFraming } from './request-hygiene.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
   const own = 'closeIdleConnections' in server ? undefined : new Http1Connections();
+  // connections this front refused a request on: node:http has parsed (and emits) what
+  // was pipelined behind it, which must not reach the chain before the connection closes
+  const refused = new WeakSet<object>();
   const onRequest = (req: FrontRequest, res: ClientReply): void => {
     if (!('stream' in req)) {
+      if (refused.has(req.socket)) return;
       // llhttp reads `HTTP/2.0` (or 0.9) in an HTTP/1 request line; only 1.0 and 1.1 are
-      // served there, as the raw front does. HTTP/2's own requests come with their stream.
-      if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) return refuseVersion(res);
+      // served there, as the raw front does; nor HTTP/1.0 with Transfer-Encoding
+      // (request-hygiene.ts). HTTP/2's own requests come with their stream.
+      if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1 || faultyFraming(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
+        refused.add(req.socket);
+        return refuse(res);
+      }
       own?.begin(req as IncomingMessage, res as unknown as ServerResponse);
     }
     chain.request(req, res);
   };
   server.on('request', onRequest as (...args: unknown[]) => void);
   server.on('upgrade', chain.upgrade);
+  // CONNECT, which node:http (and node:http2's HTTP/1.1 side) would otherwise answer by
+  // closing the socket: the chain refuses it (501) on the socket an HTTP/1 one hands over,
+  // and on an HTTP/2 request's reply (node:http2 emits its CONNECT here, with the reply)
+  server.on('connect', (req: FrontRequest, socketOrReply: Duplex | ClientReply, head?: Buffer) => {
+    if ('stream' in req) chain.request(req, socketOrReply as ClientReply);
+    else chain.upgrade(req as IncomingMessage, socketOrReply as Duplex, head ?? Buffer.alloc(0));
+  });
   return {
     name: 'node',
     closeIdle() {
@@ -64,7 +83,8 @@ class Http1Connections {
   }
 }
 
-function refuseVersion(res: ClientReply): void {
-  res.writeHead(400, { connection: 'close', 'content-length': '0' });
+/** 400 and close, as node:http refuses a request it cannot parse. */
+function refuse(res: ClientReply): void {
+  res.writeHead(400, { connection: 'close', 'content-length': '0', 'x-content-type-options': 'nosniff' });
   res.end();
 }

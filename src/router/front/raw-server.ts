@@ -18,7 +18,8 @@
 // order, one at a time (reading pauses while a reply is owed); the head must arrive within
 // clientHeadersTimeoutMs (slowloris → 408 and close); an idle keep-alive connection
 // closes after clientKeepAliveMs; a client's half-close abandons what it asked and ends
-// the connection.
+// the connection. What node's front refuses beyond node:http (node-front.ts), it refuses
+// too: HTTP/1.0 with Transfer-Encoding → 400 and close, before any hand-off.
 
 import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
@@ -31,6 +32,7 @@ import { installNodeFront } from './node-front.ts';
 import { consumeReads, requestParser, takeNodeListener, type ConsumedReads, type NodeConnectionListener, type RequestParser } from '../raw-parser.ts';
 import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from '../policy/retry-policy.ts';
+import { faultyFraming } from './request-hygiene.ts';
 
 /** The raw front on a plain HTTP server: every connection is HTTP/1.x. */
 /** The raw front, and whether its timeout sweep is running (only while it has connections). */
@@ -192,8 +194,10 @@ class RawClient implements ReplyOwner {
 
   #onHead(method: string, url: string, major: number, minor: number, raw: string[], upgrade: boolean, keepAlive: boolean): 0 | 2 {
     if (this.#stopped) return 2;
-    if (major !== 1 || minor > 1) {
-      this.#refuse(400); // HTTP/1.0 and 1.1 only (llhttp also reads 0.9 and 2.0 request lines)
+    if (major !== 1 || minor > 1 || faultyFraming(major, minor, raw)) {
+      // HTTP/1.0 and 1.1 only (llhttp also reads 0.9 and 2.0 request lines); HTTP/1.0 with
+      // Transfer-Encoding: where its body ends is not to be trusted (request-hygiene.ts)
+      this.#refuse(400);
       return 2;
     }
     if (upgrade || method === 'CONNECT' || needsNode(raw)) {
@@ -254,7 +258,7 @@ class RawClient implements ReplyOwner {
     const status = this.#refusal!;
     const text = status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large';
     this.#queue.length = 0;
-    this.socket.write(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, 'latin1');
+    this.socket.write(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\nx-content-type-options: nosniff\r\n\r\n`, 'latin1');
     closeAfterWrites(this.socket);
   }
 

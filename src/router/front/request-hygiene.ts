@@ -1,10 +1,21 @@
-// What the router refuses beyond node's strict parser (llhttp, never in lenient mode):
-// node keeps the first of two Host headers and passes both on in rawHeaders, so a
-// backend could route by the other one. Everything else in smuggling-corpus.ts is
-// already refused by the parser; request-hygiene.test.ts proves both.
+// What the router refuses beyond node's strict parser (llhttp, never in lenient mode).
+// Everything else in smuggling-corpus.ts is already refused by the parser;
+// request-hygiene.test.ts proves both.
+//
+// Before routing (hygieneError), whatever Host it names, so that no site's table decides
+// whether a request that is not to be trusted is refused:
+//   - two Host headers: node keeps the first and passes both on in rawHeaders, so a
+//     backend could route by the other one;
+//   - HTTP/2's `:authority` and a `host` header naming different hosts (RFC 9113 §8.3.1:
+//     malformed): the router would route by one and the app might read the other.
+// (CONNECT is refused before these, 501: the router is no forward proxy; router.ts.)
+// Where no route matched (noRouteError): a Host that is not host[:port] (RFC 9112 §3.2)
+// is a 400, not an unknown site. At the front (faultyFraming): an HTTP/1.0 message with
+// Transfer-Encoding (RFC 9112 §6.1), whose framing cannot be trusted.
 
 import type { ClientRequest } from './client-exchange.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, UnknownHostError, type RouterError } from '../errors.ts';
+import { normalizeHost } from '../route-table.ts';
 
 export function hygieneError(req: ClientRequest): BadRequestError | undefined {
   const raw = req.rawHeaders;
@@ -14,5 +25,44 @@ export function hygieneError(req: ClientRequest): BadRequestError | undefined {
     if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
   if (hosts > 1) return new BadRequestError('more than one Host header');
+  if (req.httpVersionMajor === 2 && !sameAuthority(req)) return new BadRequestError(':authority and Host name different hosts');
   return undefined;
+}
+
+/**
+ * An HTTP/2 request's `:authority` and `host`, when it sends both, name the same host as
+ * the router routes them (route-table.ts normalizeHost: case, a trailing dot and the port
+ * aside); a value that is not host[:port] names none.
+ */
+function sameAuthority(req: ClientRequest): boolean {
+  const authority = req.headers[':authority'];
+  const host = req.headers.host;
+  if (typeof authority !== 'string' || host === undefined || authority === host) return true;
+  const name = normalizeHost(authority);
+  return name !== undefined && name === normalizeHost(host);
+}
+
+/**
+ * The answer for a Host that no route matched: 400 when it is not host[:port] at all (a
+ * reg-name, IPv4 or [IPv6] as route-table.ts reads them, port digits only; e.g. `a b`,
+ * `a,b`, `x/evil`, `user@host`, `host:abc`), so that no client text is echoed as a host
+ * name; else 404 naming it (none: no Host).
+ */
+export function noRouteError(host: string | undefined): RouterError {
+  if (host !== undefined && host !== '' && normalizeHost(host) === undefined) return new BadRequestError('the Host header is not a valid host[:port]');
+  return new UnknownHostError(host ?? '');
+}
+
+/**
+ * An HTTP/1.0 request with Transfer-Encoding (RFC 9112 §6.1): HTTP/1.0 has no chunked
+ * framing, so where its body ends, and the next request begins, is not to be trusted; it
+ * is refused (400) and the connection closed, whatever follows it.
+ */
+export function faultyFraming(major: number, minor: number, raw: readonly string[]): boolean {
+  if (major !== 1 || minor !== 0) return false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+  }
+  return false;
 }

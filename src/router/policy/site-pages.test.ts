@@ -39,11 +39,13 @@ test('a site in maintenance answers 503 with its page, for requests and upgrades
   assert.equal(reply.headers['retry-after'], '120');
   assert.equal(reply.headers['content-type'], 'text/html; charset=utf-8');
   assert.equal(reply.headers['cache-control'], 'no-store');
+  assert.equal(reply.headers['x-content-type-options'], 'nosniff');
   assert.equal((await r.send({ host: 'www.test', method: 'POST', body: 'x=1' })).status, 503);
 
   const up = await upgrade(r.port, 'www.test');
   assert.equal(up.statusCode, 503);
   assert.equal(up.headers['retry-after'], '120');
+  assert.equal(up.headers['x-content-type-options'], 'nosniff');
   assert.equal(await readAll(up), PAGE);
 
   assert.equal(b.seen.length, 0, 'nothing reached the site');
@@ -119,6 +121,7 @@ test("a site's own error pages replace the router's 502, 503 and 429, with the e
   assert.match(id, /^[0-9a-f]{8}$/);
   assert.equal(bad.body, `<p>Broken gateway, quote ${id} (again: ${id})</p>`);
   assert.equal(bad.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(bad.headers['x-content-type-options'], 'nosniff', "the site's page is an error answer too");
 
   const none = await r.send({ host: 'idle.test' });
   assert.equal(none.status, 503);

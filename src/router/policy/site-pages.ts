@@ -41,6 +41,7 @@ export function maintenanceReply(route: Route, clientIp: string | undefined, hos
       'content-length': String(Buffer.byteLength(body)),
       'cache-control': 'no-store',
       'retry-after': String(MAINTENANCE_RETRY_AFTER_SECONDS),
+      'x-content-type-options': 'nosniff', // as every error answer (error-response.ts)
     },
     body,
   };

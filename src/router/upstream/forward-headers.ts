@@ -1,6 +1,7 @@
 // Headers across the proxy: hop-by-hop headers are dropped in both directions
 // (RFC 9110 §7.6.1); on the way in the router sets X-Forwarded-For/-Proto/-Host,
-// X-Real-IP, Forwarded (RFC 7239) and Via. One function for every path (the raw front
+// X-Real-IP, Forwarded (RFC 7239) and Via, and drops a client's X-Corral-Health (the mark
+// of Corral's own health probes). One function for every path (the raw front
 // and node:http, HTTP/1.1 and HTTP/2, the raw upstream, undici and upgrades).
 //
 // A client that is not one of the operator's trusted proxies (trusted-proxies.ts) cannot
@@ -30,8 +31,13 @@ const H2_SINGLE = new Set([
   'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'range', 'referer', 'retry-after',
   'tk', 'upgrade-insecure-requests', 'user-agent', 'x-content-type-options',
 ]);
-/** Set by the router itself, never copied from the client. `expect` is answered by the router. */
-const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect']);
+/**
+ * Set by the router itself, never copied from the client. `expect` is answered by the router.
+ * `x-corral-health` marks Corral's own health probes (the engine's and the router's, sent
+ * to an endpoint directly), which an app may leave out of its logs: a client cannot pass
+ * for one.
+ */
+const OWN = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded', 'via', 'expect', 'x-corral-health']);
 /** The forwarding headers a trusted proxy may pass on as they are (the others are rebuilt). */
 const REBUILT = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'forwarded']);
 /** Never dropped because a Connection header lists them. */
