@@ -6,7 +6,7 @@
 //   1. route: Host → site through the current route table (unknown host → 404,
 //      never another site's content; a Host that is not host[:port] → 400); before it,
 //      whatever site the Host names, CONNECT → 501 and hygiene (request-hygiene.ts): two
-//      Host headers, or HTTP/2's :authority and host disagreeing → 400; an ACME HTTP-01
+//      Host headers → 400 (HTTP/2: a host header beside :authority is the Host); an ACME HTTP-01
 //      challenge of that site is answered here (acme-challenges.ts), before limits and
 //      redirects;
 //   2. target: only origin-form targets ("/path?query") are forwarded (else 400; the
@@ -160,7 +160,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     // HTTP/2's CONNECT (node-front.ts): its :authority names a tunnel's far end, no site's page
     if (req.method === 'CONNECT') return sendError(res, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined, ends.unrouted(req, res)));
     const faulty = hygieneError(req); // whatever site the Host names (request-hygiene.ts)
-    if (req.httpVersionMajor === 2) takeAuthority(req);
+    if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined; // a host header beside it wins (request-hygiene.ts)
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendError(res, faulty ?? noRouteError(req.headers.host), errorContext(req, undefined, ends.unrouted(req, res)));
     const end = ends.begin(route.site, req, res); // chain step 6
@@ -410,16 +410,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 }
 
 function ignore(): void {}
-
-/**
- * An HTTP/2 request's Host is its `:authority` (RFC 9113 §8.3.1: the value an intermediary
- * gives the Host it sends), a `host` header's only without one; hygiene has refused the
- * two naming different hosts.
- */
-function takeAuthority(req: ClientRequest): void {
-  const authority = req.headers[':authority'];
-  if (typeof authority === 'string') req.headers.host = authority;
-}
 
 /** The Host without port or trailing dot, lower case ('' when unusable). */
 function hostName(req: ClientRequest): string {

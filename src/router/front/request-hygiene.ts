@@ -5,9 +5,12 @@
 // Before routing (hygieneError), whatever Host it names, so that no site's table decides
 // whether a request that is not to be trusted is refused:
 //   - two Host headers: node keeps the first and passes both on in rawHeaders, so a
-//     backend could route by the other one;
-//   - HTTP/2's `:authority` and a `host` header naming different hosts (RFC 9113 §8.3.1:
-//     malformed): the router would route by one and the app might read the other.
+//     backend could route by the other one.
+// HTTP/2's `:authority` and a `host` header naming different hosts are not refused,
+// although RFC 9113 §8.3.1 says a server SHOULD: h2load and nghttp send both when told
+// `-H 'host: …'` (curl turns it into :authority; browsers send :authority alone), and the
+// host header is what their user asked for. The router routes by it and forwards it as
+// the one Host (router.ts): no pseudo-header reaches the app, so it reads what was routed.
 // (CONNECT is refused before these, 501: the router is no forward proxy; router.ts.)
 // Where no route matched (noRouteError): a Host that is not host[:port] (RFC 9112 §3.2)
 // is a 400, not an unknown site. At the front (faultyFraming): an HTTP/1.0 message with
@@ -25,21 +28,7 @@ export function hygieneError(req: ClientRequest): BadRequestError | undefined {
     if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
   if (hosts > 1) return new BadRequestError('more than one Host header');
-  if (req.httpVersionMajor === 2 && !sameAuthority(req)) return new BadRequestError(':authority and Host name different hosts');
   return undefined;
-}
-
-/**
- * An HTTP/2 request's `:authority` and `host`, when it sends both, name the same host as
- * the router routes them (route-table.ts normalizeHost: case, a trailing dot and the port
- * aside); a value that is not host[:port] names none.
- */
-function sameAuthority(req: ClientRequest): boolean {
-  const authority = req.headers[':authority'];
-  const host = req.headers.host;
-  if (typeof authority !== 'string' || host === undefined || authority === host) return true;
-  const name = normalizeHost(authority);
-  return name !== undefined && name === normalizeHost(host);
 }
 
 /**
