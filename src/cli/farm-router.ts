@@ -41,8 +41,9 @@ export interface FarmRouterFlags {
 /**
  * What the farm's router is started with (also for bootFarmRouterWorkers before the farm
  * starts): one machine, so a plain record (no lease). The live-endpoint filter runs as on a
- * router node: the reconciler publishes in this process, but only the filter cuts the
- * requests in flight to a VS whose process exited (live-endpoints.ts). Makes the dev
+ * router node, for exits only: the reconciler publishes in this process, but only the
+ * filter cuts the requests in flight to a VS whose process exited; a lapsed lease here
+ * means this process stalled, not that a VS died (live-endpoints.ts). Makes the dev
  * certificate on first start.
  */
 export async function farmRouterOptions(dir: string, opts: FarmRouterFlags, partLog: (part: string) => Logger = (part) => (opts.log ? opts.log.child({ part }) : logger(part))): Promise<RouterPartOptions> {
@@ -50,7 +51,7 @@ export async function farmRouterOptions(dir: string, opts: FarmRouterFlags, part
   return {
     id: FARM_ROUTER_ID, workers: opts.routerWorkers ?? availableParallelism(), httpPort: opts.httpPort, host: opts.host,
     ...(devCert ? { https: { port: opts.httpsPort!, cert: { cert: devCert.cert, key: devCert.key } } } : {}),
-    metrics: true, liveEndpoints: true, accessLog: opts.accessLog === true, siteLogDir: routerLogDir(dir), drainMs: STOP_DRAIN_MS,
+    metrics: true, liveEndpoints: 'one-machine', accessLog: opts.accessLog === true, siteLogDir: routerLogDir(dir), drainMs: STOP_DRAIN_MS,
     trustedProxies: opts.trustedProxies ?? [], wake: opts.wake ?? {}, log: partLog('router'), accessLogger: () => partLog('access'),
   };
 }

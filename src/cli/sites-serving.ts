@@ -32,10 +32,14 @@ export async function sitesNotServing(store: Store, routerUrl?: string): Promise
   return waiting.sort();
 }
 
-/** The router answers the host with its own 503 (no ready endpoint yet), not the site's answer. */
+/**
+ * The router answers the host with its own 503 (no ready endpoint yet), not the site's
+ * answer. Once the site serves, this HEAD reaches its app like any request: the router
+ * drops a client's X-Corral-Health, so it says who it is by its user agent only.
+ */
 function routerRefuses(routerUrl: string, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request(new URL('/', routerUrl), { method: 'HEAD', headers: { host, 'x-corral-health': '1' }, timeout: 2_000 }, (res) => {
+    const req = request(new URL('/', routerUrl), { method: 'HEAD', headers: { host, 'user-agent': 'corral-up/1 (restart check)' }, timeout: 2_000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 503 && res.headers['x-corral-error-id'] !== undefined);
     });

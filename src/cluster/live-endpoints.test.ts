@@ -69,30 +69,55 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   assert.deepEqual(abandoned[2], ['b'], 'a had left the route: drained, not cut');
 });
 
-test('a routed VS whose process exits (crashed, backoff, stopped) is dead: its requests in flight are cut once; one merely unready is not', async (t) => {
+for (const vanishedIsDead of [true, false]) {
+  test(`a routed VS whose process exits (crashed, backoff, stopped) is dead: its requests in flight are cut once; one merely unready is not (${vanishedIsDead ? 'a farm' : 'one machine'})`, async (t) => {
+    const store = await tempStore(t);
+    const status = (vs: string, state: VsStatus['state']): string =>
+      JSON.stringify({ vs, engine: 'e1', site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
+    await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+    for (const vs of ['a', 'b', 'c']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
+    const abandoned: string[][] = [];
+    const live = await liveEndpoints(store, { setRoutes: () => {}, abandonEndpoints: (eps) => abandoned.push(eps.map((e) => e.vs)) }, silentLogger, { vanishedIsDead });
+    t.after(() => live.close());
+    const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
+    live.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: ['a', 'b', 'c'].map(endpoint), updatedAt: '' }]);
+    const step = async (vs: string, state: VsStatus['state'], expected: string[][], what: string) => {
+      await store.put(keys.vsStatus('e1', vs), status(vs, state));
+      // the whole list each time: a cut that should not have happened shows at the latest in the next step
+      await waitFor(() => JSON.stringify(abandoned) === JSON.stringify(expected), { what, timeoutMs: 5_000 });
+    };
+    await step('a', 'unhealthy', [], 'an unhealthy VS is only dropped');
+    await step('a', 'crashed', [['a']], 'a crashed: cut');
+    await step('a', 'backoff', [['a']], 'backoff after the crash: not cut twice');
+    await step('a', 'starting', [['a']], 'restarting: nothing to cut');
+    await step('a', 'ready', [['a']], 'back');
+    await step('b', 'stopping', [['a']], 'a VS draining keeps its requests');
+    await step('b', 'stopped', [['a'], ['b']], 'stopped: whatever was still in flight to it is cut');
+    await step('c', 'backoff', [['a'], ['b'], ['c']], 'a crash seen only as backoff: cut');
+  });
+}
+
+test("one machine: the engine's lease lapsing (the process stalled, the machine slept) takes every status with it and cuts nothing; an exit after it still does", async (t) => {
   const store = await tempStore(t);
   const status = (vs: string, state: VsStatus['state']): string =>
     JSON.stringify({ vs, engine: 'e1', site: 'www', release: 'v1', state, restarts: 0, updatedAt: '' } satisfies VsStatus);
   await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
-  for (const vs of ['a', 'b', 'c']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
+  for (const vs of ['a', 'b']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
   const abandoned: string[][] = [];
-  const live = await liveEndpoints(store, { setRoutes: () => {}, abandonEndpoints: (eps) => abandoned.push(eps.map((e) => e.vs)) }, silentLogger);
+  let seen: readonly Route[] = [];
+  const live = await liveEndpoints(store, { setRoutes: (r) => (seen = r), abandonEndpoints: (eps) => abandoned.push(eps.map((e) => e.vs)) }, silentLogger, { vanishedIsDead: false });
   t.after(() => live.close());
   const endpoint = (vs: string) => ({ vs, address: '127.0.0.1', port: 1, release: 'v1' });
-  live.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: ['a', 'b', 'c'].map(endpoint), updatedAt: '' }]);
-  const step = async (vs: string, state: VsStatus['state'], expected: string[][], what: string) => {
-    await store.put(keys.vsStatus('e1', vs), status(vs, state));
-    // the whole list each time: a cut that should not have happened shows at the latest in the next step
-    await waitFor(() => JSON.stringify(abandoned) === JSON.stringify(expected), { what, timeoutMs: 5_000 });
-  };
-  await step('a', 'unhealthy', [], 'an unhealthy VS is only dropped');
-  await step('a', 'crashed', [['a']], 'a crashed: cut');
-  await step('a', 'backoff', [['a']], 'backoff after the crash: not cut twice');
-  await step('a', 'starting', [['a']], 'restarting: nothing to cut');
-  await step('a', 'ready', [['a']], 'back');
-  await step('b', 'stopping', [['a']], 'a VS draining keeps its requests');
-  await step('b', 'stopped', [['a'], ['b']], 'stopped: whatever was still in flight to it is cut');
-  await step('c', 'backoff', [['a'], ['b'], ['c']], 'a crash seen only as backoff: cut');
+  live.setRoutes([{ site: 'www', domains: ['www.test'], endpoints: ['a', 'b'].map(endpoint), updatedAt: '' }]);
+  await store.delete(keys.vsStatus('e1', 'a'));
+  await store.delete(keys.vsStatus('e1', 'b'));
+  await store.delete(keys.engine('e1'));
+  await store.put(keys.engine('e1'), JSON.stringify({ id: 'e1' }));
+  for (const vs of ['a', 'b']) await store.put(keys.vsStatus('e1', vs), status(vs, 'ready'));
+  await waitFor(() => seen[0]?.endpoints.length === 2, { what: 'the route whole again' });
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'crashed'));
+  await waitFor(() => abandoned.length > 0, { what: 'a cut when it crashed' });
+  assert.deepEqual(abandoned, [['a']], 'only the exit cut anything: not the lapsed lease');
 });
 
 test('per site: a status change or a route update reaches the router as the sites it changed', async (t) => {

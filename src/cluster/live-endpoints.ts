@@ -1,6 +1,6 @@
-// A router on a farm on etcd drops an endpoint as soon as the store says it is gone —
-// its VS status is no longer 'ready', or vanished with its engine's lease — without
-// waiting for the reconciler to publish a new route. Sits between watchRoutes and the
+// A router drops an endpoint as soon as the store says it is gone — its VS status is no
+// longer 'ready', or vanished with its engine's lease — without waiting for the
+// reconciler to publish a new route (a router node of a farm on etcd, and `corral up`). Sits between watchRoutes and the
 // router: routes in, filtered routes out. A status change re-filters the sites routing that
 // VS only (an index VS → its routed endpoints and their sites), a route update its sites;
 // an engine coming or going, every site.
@@ -16,6 +16,11 @@
 // once: when a routed endpoint's VS stops running) to cut them now: replayable ones are
 // retried on another endpoint, the others answered 502 or cut. An endpoint merely not
 // ready (starting, unhealthy, stopping) is only dropped; its requests finish.
+//
+// On one machine (`corral up`, vanishedIsDead false) only an exited status is death: its
+// engine runs in the same process, and its lease (and with it every VS status) lapses
+// only when that process stalled or the machine slept past it — the VSs did not stop,
+// and cutting every download and WebSocket on the machine for it would be the harm.
 
 import type { Logger } from '../lib/log.ts';
 import { keys, type Endpoint, type EngineRecord, type Route, type VsStatus } from '../model/index.ts';
@@ -32,7 +37,13 @@ export interface LiveEndpoints extends RouteSink {
   close(): void;
 }
 
-export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger): Promise<LiveEndpoints> {
+export interface LiveEndpointsOptions {
+  /** A VS whose status or engine registration vanished is dead (a host gone silent): a farm on etcd. Default true. */
+  vanishedIsDead?: boolean;
+}
+
+export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Logger, opts: LiveEndpointsOptions = {}): Promise<LiveEndpoints> {
+  const vanishedIsDead = opts.vanishedIsDead ?? true;
   const engines = new Map<string, string>(); // key → engine id
   const statuses = new Map<string, StatusSeen>(); // key → what the filter reads of a status
   const statusKeys = new Map<string, Set<string>>(); // vs → the keys of its statuses
@@ -45,8 +56,10 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   const sources = new WeakMap<Route, Route>(); // a filtered copy → the route it was made from
 
   const ready = (vs: string): boolean => some(vs, (s) => s.state === 'ready' && liveEngines.has(s.engine));
-  // its process may be up: a status on a live engine that does not say it exited
-  const running = (vs: string): boolean => some(vs, (s) => liveEngines.has(s.engine) && !EXITED.has(s.state));
+  // its process may be up: a status on a live engine that does not say it exited (one
+  // machine: no status that says it exited)
+  const running = (vs: string): boolean =>
+    vanishedIsDead ? some(vs, (s) => liveEngines.has(s.engine) && !EXITED.has(s.state)) : !some(vs, (s) => EXITED.has(s.state));
   const some = (vs: string, test: (s: StatusSeen) => boolean): boolean => {
     for (const key of statusKeys.get(vs) ?? []) if (test(statuses.get(key) as StatusSeen)) return true;
     return false;

@@ -73,7 +73,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
       return store;
     },
     router: ({ stack, store }) => startRouterPart(stack, store, {
-      ...build, id: opts.id, log, liveEndpoints: true, leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
+      ...build, id: opts.id, log, liveEndpoints: 'farm', leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
       ...(opts.metrics ? { metricsListen: opts.metrics } : {}),
     }, boot?.take()),
   });

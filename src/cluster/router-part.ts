@@ -34,8 +34,8 @@ export interface RouterPartOptions extends RouterBuildOptions {
   log: Logger;
   /** The access lines' logger, in this process (workers make their own); default log's child with part access. */
   accessLogger?: () => Logger;
-  /** Drop an endpoint as soon as its VS is not ready, and cut its requests when its process exits or its status or engine goes (live-endpoints.ts). */
-  liveEndpoints?: boolean;
+  /** Drop an endpoint as soon as its VS is not ready, and cut its requests when its process exits ('farm': or its status or engine goes; 'one-machine': not for that) (live-endpoints.ts). */
+  liveEndpoints?: 'farm' | 'one-machine';
   /** Register under a lease of this many seconds, renewed (a crash leaves no record behind); absent: a plain record, deleted at stop. */
   leaseSeconds?: number;
   /** Serve GET /metrics (router and per-site series) on this listener; default none. */
@@ -84,7 +84,7 @@ export async function startRouterPart(stack: ShutdownStack, store: Store, o: Rou
   if (metrics) stack.push('metrics listener', () => metrics.close());
   let routes: Pick<Router, 'setRoutes' | 'updateRoutes'> = b.sink;
   if (o.liveEndpoints) {
-    const live = await liveEndpoints(store, b.sink, log);
+    const live = await liveEndpoints(store, b.sink, log, { vanishedIsDead: o.liveEndpoints === 'farm' });
     stack.push('live endpoints', () => live.close());
     routes = live;
   }

@@ -49,3 +49,12 @@ test('the raw upstream sweeps its timeouts only while it has connections', async
     await waitFor(() => !up.sweeping, { timeoutMs: 2_000, what: `round ${round}: the sweep stopped with the connection gone` });
   }
 });
+
+test('the raw upstream carries every bodiless request, HTTP/2 clients\' too; a request with a body goes to undici', () => {
+  const up = new RawUpstreams({ connectTimeoutMs: 1_000, headersTimeoutMs: 1_000, bodyTimeoutMs: 1_000, keepAliveMs: 1_000 });
+  for (const httpVersionMajor of [1, 2]) {
+    const req = { method: 'GET', httpVersionMajor } as unknown as FrontRequest;
+    assert.equal(up.carries(req, false), true, `HTTP/${httpVersionMajor}, no body`);
+    assert.equal(up.carries(req, true), false, `HTTP/${httpVersionMajor}, a body`);
+  }
+});
