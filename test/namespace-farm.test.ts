@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,8 @@ interface VsRow { vs: string; site: string; pool?: string[]; state?: string; add
 describe('a farm on the namespace runtime', { skip }, () => {
   let farm: FarmProcess;
   let work = '';
-  const vsList = async (site: string): Promise<VsRow[]> =>
-    (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.filter((v) => v.site === site);
+  const allVs = async (): Promise<VsRow[]> => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers;
+  const vsList = async (site: string): Promise<VsRow[]> => (await allVs()).filter((v) => v.site === site);
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'corral-ns-'));
@@ -93,24 +94,23 @@ describe('a farm on the namespace runtime', { skip }, () => {
     await ok(farm.cli(['site', 'create', 'files', '--customer', 'acme', '--domain', 'files.acme.test']));
     await ok(farm.cli(['deploy', files, '--site', 'files']));
     await waitFor(async () => (await get(farm.routerUrl, 'files.acme.test')).status === 200, { what: 'the pooled site through the router' });
-    const pool = await waitFor(async () => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.find((v) => v.pool?.includes('files')), { what: "acme's pool VS" });
+    const pool = await waitFor(async () => (await allVs()).find((v) => v.pool?.includes('files')), { what: "acme's pool VS" });
     // a client that reads the first bytes and then nothing: the rest waits in the router's and the guest's buffers
     const url = new URL(farm.routerUrl);
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     let received = 0;
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
-    socket.write('GET /big.bin HTTP/1.1\r\nHost: files.acme.test\r\n\r\n');
-    await new Promise<void>((resolve) => socket.once('data', (d: Buffer) => ((received += d.length), resolve())));
-    socket.pause();
     socket.on('data', (d: Buffer) => (received += d.length));
+    socket.write('GET /big.bin HTTP/1.1\r\nHost: files.acme.test\r\n\r\n');
+    await once(socket, 'data');
+    socket.pause();
     const killed = await farm.cli(['vs', 'exec', pool.vs, '--', 'sh', '-c', 'kill -9 -1']); // every process of the guest's user: its web runtime
     assert.notEqual(killed.code, null);
     // the client reads again only once the guest was torn down and started again: the bytes the
     // dead guest's kernel still held for the router, and its end of stream, went with its namespace
-    await waitFor(async () => (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: VsRow[] }).virtualServers.some((v) => v.vs === pool.vs && (v.restarts ?? 0) > (pool.restarts ?? 0)), { what: 'the pool VS restarted', timeoutMs: 30_000 });
+    await waitFor(async () => (await allVs()).some((v) => v.vs === pool.vs && (v.restarts ?? 0) > (pool.restarts ?? 0)), { what: 'the pool VS restarted', timeoutMs: 30_000 });
     socket.resume(); // takes what the router had, then must hear the end
-    await waitFor(async () => { await Promise.race([closed, new Promise((r) => setTimeout(r, 50))]); return socket.destroyed; }, { what: 'the download cut (the body timeout is 5 minutes)', timeoutMs: 20_000 });
+    await waitFor(() => socket.destroyed, { what: 'the download cut (the body timeout is 5 minutes)', timeoutMs: 20_000 });
     assert.ok(received < size, `${received} of ${size} bytes: cut, not completed`);
     await waitFor(async () => (await get(farm.routerUrl, 'files.acme.test')).status === 200, { what: 'the pool back after its restart' });
   });

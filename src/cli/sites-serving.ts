@@ -11,8 +11,12 @@ import type { Store } from '../store/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { request } from 'node:http';
 
-/** Names of the sites that should serve but whose route has no endpoint yet (or, with a router URL, that the router still answers 503 for). */
-export async function sitesNotServing(store: Store, routerUrl?: string): Promise<string[]> {
+/**
+ * Names of the sites that should serve but whose route has no endpoint yet (or, with a
+ * router URL, that the router still answers 503 for). `served`: sites already seen serving,
+ * not asked again (each ask reaches the app once the site serves); those found now are added.
+ */
+export async function sitesNotServing(store: Store, routerUrl?: string, served = new Set<string>()): Promise<string[]> {
   const [sitesKv, routes] = await Promise.all([store.range(keys.sites), store.range(keys.routes)]);
   // a route record the router cannot use serves nothing (readRoute: the router's own reading)
   const endpoints = new Map(routes.kvs.flatMap((kv) => {
@@ -27,7 +31,9 @@ export async function sitesNotServing(store: Store, routerUrl?: string): Promise
   for (const s of sites) {
     const routed = (endpoints.get(s.name) ?? 0) > 0;
     const host = s.domains.find((d) => !d.startsWith('*.'));
+    if (served.has(s.name)) continue;
     if (!routed || (routerUrl !== undefined && host !== undefined && await routerRefuses(routerUrl, host))) waiting.push(s.name);
+    else served.add(s.name);
   }
   return waiting.sort();
 }
@@ -52,7 +58,8 @@ function routerRefuses(routerUrl: string, host: string): Promise<boolean> {
 /** Waits until every site that should serve does, or timeoutMs; returns those still waiting. */
 export async function untilSitesServing(store: Store, routerUrl: string | undefined, timeoutMs: number): Promise<string[]> {
   let waiting: string[] = [];
-  await waitFor(async () => (waiting = await sitesNotServing(store, routerUrl)).length === 0, { timeoutMs, intervalMs: 50, what: 'sites serving' })
+  const served = new Set<string>();
+  await waitFor(async () => (waiting = await sitesNotServing(store, routerUrl, served)).length === 0, { timeoutMs, intervalMs: 50, what: 'sites serving' })
     .catch(() => undefined);
   return waiting;
 }

@@ -34,9 +34,9 @@ export function registerDrill(program: Command, ctx: Context): void {
       const scenarios = o.scenarios.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
       if (scenarios.length === 0 || unknown.length > 0) throw new CliError(`--scenarios: unknown ${unknown.join(', ') || '(none given)'}; choose from ${SCENARIOS.join(', ')}`);
-      const faultSeconds = bounded(o.faultSeconds, '--fault-seconds', 1, 120);
-      const concurrency = bounded(o.concurrency, '--concurrency', 1, 64);
-      const timeout = bounded(o.timeout, '--timeout', 5, 600);
+      const faultSeconds = wholeNumber(o.faultSeconds, '--fault-seconds', { min: 1, max: 120 });
+      const concurrency = wholeNumber(o.concurrency, '--concurrency', { min: 1, max: 64 });
+      const timeout = wholeNumber(o.timeout, '--timeout', { min: 5, max: 600 });
       const routers = o.router?.split(',').map((u) => u.trim()).filter(Boolean);
       for (const u of routers ?? []) if (!/^https?:\/\/[^/]+\/?$/.test(u)) throw new CliError(`--router: "${u}" is not a router URL like http://10.0.0.5:80`);
       if (!o.yes && !(await confirm(ctx, `This drill disturbs the farm on purpose (${scenarios.join(', ')}). Go ahead? [y/N] `))) throw new CliError('drill cancelled');
@@ -51,8 +51,4 @@ export function registerDrill(program: Command, ctx: Context): void {
         `${r.slowestMs} ms`, r.recoveredMs === undefined ? 'not recovered' : `${(r.recoveredMs / 1000).toFixed(2)} s`, r.note,
       ])));
     });
-}
-
-function bounded(v: string, flag: string, min: number, max: number): number {
-  return wholeNumber(v, flag, { min, max });
 }

@@ -28,8 +28,8 @@ interface Proxy {
   dropped: boolean;
   /** GET /v1/sites/blog/status requests, each with the events passed on before it. */
   statusReads: number[];
-  /** The answers to those requests, in the same order (each set when it has been passed on whole). */
-  statusAnswers: (SiteStatus | undefined)[];
+  /** The answers to those requests, each once it has been passed on whole. */
+  statusAnswers: SiteStatus[];
 }
 
 async function startProxy(t: TestContext, target: string, mode: StreamMode): Promise<Proxy> {
@@ -53,10 +53,9 @@ async function startProxy(t: TestContext, target: string, mode: StreamMode): Pro
       });
     }
     if (req.method === 'GET' && req.url === '/v1/sites/blog/status') {
-      const i = p.statusReads.push(p.events) - 1;
-      p.statusAnswers.push(undefined);
+      p.statusReads.push(p.events);
       const body: Buffer[] = [];
-      return forward(target, req, res, (chunk) => (body.push(chunk), 'pass'), () => (p.statusAnswers[i] = JSON.parse(Buffer.concat(body).toString()) as SiteStatus));
+      return forward(target, req, res, (chunk) => (body.push(chunk), 'pass'), () => void p.statusAnswers.push(JSON.parse(Buffer.concat(body).toString()) as SiteStatus));
     }
     forward(target, req, res);
   });
@@ -147,7 +146,7 @@ async function actOutRollout(f: Farm, following: () => boolean): Promise<void> {
   // read already on its way when the state changed (an earlier record's event) sees the old one
   const step = async (state: VsStatus['state']) => {
     await f.vs('blog-1', 'v1', state);
-    const seen = (a: SiteStatus | undefined) => a?.virtualServers.some((v) => v.vs === 'blog-1' && v.state === state) ?? false;
+    const seen = (a: SiteStatus) => a.virtualServers.some((v) => v.vs === 'blog-1' && v.state === state);
     await waitFor(() => f.proxy.statusAnswers.some(seen), { what: `the CLI reading the status after v1 ${state}` });
   };
   await step('starting');

@@ -64,7 +64,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: routerWorkers(o.routerWorkers), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false };
+      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false };
       const logFormat = logFormatOf(o.logFormat);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
@@ -128,10 +128,6 @@ function runtimeChoice(v: string): 'auto' | 'process' | 'namespace' {
 
 function maxVs(v: string): number {
   return wholeNumber(v, '--max-vs', { min: 1, max: 10_000, expected: 'a number from 1 to 10000' });
-}
-
-function routerWorkers(v: string): number {
-  return workerCount(v, '--router-workers');
 }
 
 function logFormatOf(v: string): 'text' | 'json' {

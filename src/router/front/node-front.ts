@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ClientReply } from './client-exchange.ts';
 import type { Front, FrontRequest, RequestChain } from './front.ts';
-import { faultyFraming } from './request-hygiene.ts';
+import { refusedAtFront } from './request-hygiene.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
   const own = 'closeIdleConnections' in server ? undefined : new Http1Connections();
@@ -25,10 +25,8 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
   const onRequest = (req: FrontRequest, res: ClientReply): void => {
     if (!('stream' in req)) {
       if (refused.has(req.socket)) return;
-      // llhttp reads `HTTP/2.0` (or 0.9) in an HTTP/1 request line; only 1.0 and 1.1 are
-      // served there, as the raw front does; nor HTTP/1.0 with Transfer-Encoding
-      // (request-hygiene.ts). HTTP/2's own requests come with their stream.
-      if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1 || faultyFraming(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
+      // as the raw front does (request-hygiene.ts); HTTP/2's own requests come with their stream
+      if (refusedAtFront(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
         refused.add(req.socket);
         return refuse(res);
       }

@@ -32,7 +32,7 @@ import { installNodeFront } from './node-front.ts';
 import { consumeReads, requestParser, takeNodeListener, type ConsumedReads, type NodeConnectionListener, type RequestParser } from '../raw-parser.ts';
 import { RawReply, RawRequest, type ReplyOwner } from './raw-message.ts';
 import { hasBody } from '../policy/retry-policy.ts';
-import { faultyFraming } from './request-hygiene.ts';
+import { refusedAtFront } from './request-hygiene.ts';
 
 /** The raw front on a plain HTTP server: every connection is HTTP/1.x. */
 /** The raw front, and whether its timeout sweep is running (only while it has connections). */
@@ -194,10 +194,8 @@ class RawClient implements ReplyOwner {
 
   #onHead(method: string, url: string, major: number, minor: number, raw: string[], upgrade: boolean, keepAlive: boolean): 0 | 2 {
     if (this.#stopped) return 2;
-    if (major !== 1 || minor > 1 || faultyFraming(major, minor, raw)) {
-      // HTTP/1.0 and 1.1 only (llhttp also reads 0.9 and 2.0 request lines); HTTP/1.0 with
-      // Transfer-Encoding: where its body ends is not to be trusted (request-hygiene.ts)
-      this.#refuse(400);
+    if (refusedAtFront(major, minor, raw)) {
+      this.#refuse(400); // another version than 1.0 or 1.1, or HTTP/1.0 with Transfer-Encoding (request-hygiene.ts)
       return 2;
     }
     if (upgrade || method === 'CONNECT' || needsNode(raw)) {

@@ -13,7 +13,7 @@
 // the one Host (router.ts): no pseudo-header reaches the app, so it reads what was routed.
 // (CONNECT is refused before these, 501: the router is no forward proxy; router.ts.)
 // Where no route matched (noRouteError): a Host that is not host[:port] (RFC 9112 §3.2)
-// is a 400, not an unknown site. At the front (faultyFraming): an HTTP/1.0 message with
+// is a 400, not an unknown site. At the front (refusedAtFront): an HTTP/1.0 message with
 // Transfer-Encoding (RFC 9112 §6.1), whose framing cannot be trusted.
 
 import type { ClientRequest } from './client-exchange.ts';
@@ -43,12 +43,14 @@ export function noRouteError(host: string | undefined): RouterError {
 }
 
 /**
- * An HTTP/1.0 request with Transfer-Encoding (RFC 9112 §6.1): HTTP/1.0 has no chunked
- * framing, so where its body ends, and the next request begins, is not to be trusted; it
- * is refused (400) and the connection closed, whatever follows it.
+ * What either front refuses with 400 and closes the connection on, whatever follows it: a
+ * request line of another version than 1.0 or 1.1 (llhttp also reads 0.9 and 2.0 ones),
+ * and an HTTP/1.0 request with Transfer-Encoding (RFC 9112 §6.1): HTTP/1.0 has no chunked
+ * framing, so where its body ends, and the next request begins, is not to be trusted.
  */
-export function faultyFraming(major: number, minor: number, raw: readonly string[]): boolean {
-  if (major !== 1 || minor !== 0) return false;
+export function refusedAtFront(major: number, minor: number, raw: readonly string[]): boolean {
+  if (major !== 1 || minor > 1) return true;
+  if (minor !== 0) return false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
