@@ -111,7 +111,7 @@ class Forwarding implements UpstreamRequest {
     this.#current = current;
     this.#ep = ep;
     this.#tryKey = key;
-    const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, deps.config));
+    const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, this.#tries < maxTries(current, 'timeout'), deps.config));
     this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
     if (current.balance?.policy === 'least-conn') {

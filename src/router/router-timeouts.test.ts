@@ -36,6 +36,33 @@ for (const rawUpstream of [true, false]) {
   });
 }
 
+test("a slow page on a site's only endpoint is answered, not cut at the router's per-try timeout", async (t) => {
+  const SLOW = 700;
+  const slow = await startBackend(t, 'slow', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    setTimeout(() => res.end('slow'), SLOW).unref();
+  });
+  for (const rawUpstream of [true, false]) {
+    const r = await startRouter(t, [route('s', ['s.test'], [slow])], { rawUpstream, perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+    const seen = slow.seen.length;
+    const start = performance.now();
+    const reply = await r.send({ host: 's.test' });
+    assert.equal(reply.status, 200, `${rawUpstream ? 'raw' : 'undici'} path: no other endpoint to move to, so the try waits headersTimeoutMs`);
+    assert.equal(reply.body, 'slow');
+    assert.ok(performance.now() - start >= SLOW - 5);
+    assert.equal(slow.seen.length - seen, 1, 'asked once');
+  }
+  // two endpoints, both slow: the first try moves on at the per-try timeout, the last one waits
+  const slow2 = await startBackend(t, 'slow2', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    setTimeout(() => res.end('slow2'), SLOW).unref();
+  });
+  const r = await startRouter(t, [route('s', ['s.test'], [slow, slow2])], { perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+  const reply = await r.send({ host: 's.test', path: '/both' });
+  assert.equal(reply.status, 200);
+  assert.match(reply.body, /^slow2?$/);
+});
+
 const pythonMissing = spawnSync('python3', ['-c', 'pass']).status === 0 ? false : 'needs python3 (a listening socket that never accepts)';
 
 for (const rawUpstream of [true, false]) {

@@ -18,7 +18,8 @@ export interface RetryOpts {
 export const RETRY_HELP = `
 Retries (per router process): --per-try-timeout gives each try of a GET/HEAD/OPTIONS/PUT/DELETE
 without a body that long for the response headers before the next endpoint is tried (504 when
-none is left; default: the router's, ${RETRY_DEFAULTS.perTryTimeoutMs / 1000} s; off restores it); requests with a body are never
+none is left; default: the router's, ${RETRY_DEFAULTS.perTryTimeoutMs / 1000} s, on every try but the last, which waits up to 60 s;
+off restores it); requests with a body are never
 retried that way. Retries may add at most
 --retry-budget of the site's requests over ${RETRY_DEFAULTS.budgetWindowSeconds} s (default ${RETRY_DEFAULTS.budgetRatio}), plus --min-retries a second
 (default ${RETRY_DEFAULTS.minRetriesPerSecond}). --max-tries caps the tries per request (default: the endpoint count, at least 2).

@@ -61,18 +61,20 @@ test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on 
   assert.equal(maxTries(r(5, { maxTries: 3 }), 'timeout'), 3);
 });
 
-test("per-try timeout: the site's, else the router's (5 s by default), for replayable requests only", () => {
+test("per-try timeout: the site's on every try, else the router's (5 s by default) on a try another may follow, for replayable requests only", () => {
   const r = (retry?: Route['retry']): Route => ({ site: 's', domains: [], updatedAt: '', retry, endpoints: [] });
   const defaults = routerConfig();
   assert.equal(defaults.perTryTimeoutMs, 5_000, 'on by default');
   assert.equal(defaults.connectTimeoutMs, 1_000, 'a LAN connect timeout by default');
-  assert.equal(perTryTimeoutMs(r(), true, defaults), 5_000, 'a site without retry settings gets the router default');
-  assert.equal(perTryTimeoutMs(r(), false, defaults), undefined, 'a POST or a body never gets one');
-  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), true, defaults), 200);
-  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), false, defaults), undefined, 'not replayable');
-  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 90_000 }), true, defaults), 60_000, 'never beyond the router-wide headersTimeoutMs');
-  assert.equal(perTryTimeoutMs(r(), true, routerConfig({ perTryTimeoutMs: 0 })), undefined, '0 turns the router default off');
-  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 300 }), true, routerConfig({ perTryTimeoutMs: 0 })), 300, 'a site still sets its own');
+  assert.equal(perTryTimeoutMs(r(), true, true, defaults), 5_000, 'a site without retry settings gets the router default');
+  assert.equal(perTryTimeoutMs(r(), true, false, defaults), undefined, 'but not on its last try: a slow page is not cut at 5 s');
+  assert.equal(perTryTimeoutMs(r(), false, true, defaults), undefined, 'a POST or a body never gets one');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), true, true, defaults), 200);
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), true, false, defaults), 200, "a site's own applies to its last try too");
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 200 }), false, true, defaults), undefined, 'not replayable');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 90_000 }), true, true, defaults), 60_000, 'never beyond the router-wide headersTimeoutMs');
+  assert.equal(perTryTimeoutMs(r(), true, true, routerConfig({ perTryTimeoutMs: 0 })), undefined, '0 turns the router default off');
+  assert.equal(perTryTimeoutMs(r({ perTryTimeoutMs: 300 }), true, true, routerConfig({ perTryTimeoutMs: 0 })), 300, 'a site still sets its own');
 });
 
 test('a try cut because its endpoint is gone fails like a broken connection: retried only when replayable, ejects', () => {

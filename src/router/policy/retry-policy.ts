@@ -88,13 +88,15 @@ export function maxTries(route: Route, kind: FailureKind): number {
 
 /**
  * The response-headers timeout of one try: for a replayable request the site's
- * perTryTimeoutMs, else the router's (`perTryTimeoutMs` option, 0 = none), never beyond
- * the router's headersTimeoutMs; undefined (the router's headersTimeoutMs applies) for
- * any other request, or when neither sets one.
+ * perTryTimeoutMs on every try; else the router's (`perTryTimeoutMs` option, 0 = none), but
+ * only on a try that another could follow (`another`): the router's default is there to move
+ * a request off a stuck endpoint, not to cap a slow page, so the last try waits the router's
+ * headersTimeoutMs as any request does. Never beyond headersTimeoutMs; undefined (that
+ * applies) for any other request, or when nothing sets one.
  */
-export function perTryTimeoutMs(route: Route, replayable: boolean, config: { headersTimeoutMs: number; perTryTimeoutMs: number }): number | undefined {
+export function perTryTimeoutMs(route: Route, replayable: boolean, another: boolean, config: { headersTimeoutMs: number; perTryTimeoutMs: number }): number | undefined {
   if (!replayable) return undefined;
-  const t = route.retry?.perTryTimeoutMs ?? (config.perTryTimeoutMs || undefined);
+  const t = route.retry?.perTryTimeoutMs ?? (another ? config.perTryTimeoutMs || undefined : undefined);
   if (t === undefined) return undefined;
   return config.headersTimeoutMs > 0 ? Math.min(t, config.headersTimeoutMs) : t;
 }
