@@ -44,6 +44,12 @@ export interface RouterOptions {
   clientRequestTimeoutMs?: number;
   /** Client side: an idle keep-alive connection is closed after this. Default 5 000 ms. */
   clientKeepAliveMs?: number;
+  /**
+   * Client side: a reply the client takes none of for this long (its window or socket
+   * buffer full, nothing drained) is cut: the connection, or on HTTP/2 the stream
+   * (front/send-stalls.ts; nginx's send_timeout). 0 disables. Default 60 000 ms.
+   */
+  clientSendTimeoutMs?: number;
   /** Upgrade tunnels (WebSocket) to an endpoint that left every route close after this. Default 30 000 ms. */
   tunnelGraceMs?: number;
   /** Largest request header section the parser accepts (→ 431). Default 16 384 bytes. */
@@ -89,6 +95,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   clientHeadersTimeoutMs: 10_000,
   clientRequestTimeoutMs: 300_000,
   clientKeepAliveMs: 5_000,
+  clientSendTimeoutMs: 60_000,
   maxHeaderBytes: 16_384,
   maxConnections: 0,
   tunnelGraceMs: 30_000,
@@ -108,6 +115,7 @@ const DURATIONS = [
   'clientHeadersTimeoutMs',
   'clientRequestTimeoutMs',
   'clientKeepAliveMs',
+  'clientSendTimeoutMs',
   'maxHeaderBytes',
   'maxConnections',
   'tunnelGraceMs',

@@ -22,6 +22,7 @@ import type { Tunnels } from './upstream/tunnels.ts';
 import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
 import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
+import type { SendStalls } from './front/send-stalls.ts';
 import { recordRetryBudgetExhausted } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
@@ -40,6 +41,8 @@ export interface ProxyDeps {
   retryBudget: RetryBudget;
   /** Per-try timeouts in a row per endpoint: a streak ejects. */
   timeoutStreaks: TimeoutStreaks;
+  /** Replies waiting for their client to read (the send timeout). */
+  sendStalls: SendStalls;
   /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
   trust: TrustedProxies;
   config: RouterConfig;
@@ -61,6 +64,7 @@ class Forwarding implements UpstreamRequest {
   readonly #deps: ProxyDeps;
   readonly req: FrontRequest;
   readonly res: ClientReply;
+  readonly stalls: SendStalls;
   readonly #route: Route;
   readonly body: Readable | null;
   readonly #replayable: boolean;
@@ -87,6 +91,7 @@ class Forwarding implements UpstreamRequest {
     this.#deps = deps;
     this.req = req;
     this.res = res;
+    this.stalls = deps.sendStalls;
     this.#route = route;
     this.#current = route;
     const maxBody = route.limits?.maxBodyBytes;
@@ -132,6 +137,7 @@ class Forwarding implements UpstreamRequest {
     if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
     if (complete) return;
     this.#clientGone = true;
+    this.stalls.drained(this.res);
     this.#relay?.abort(new Error('client closed the connection'));
   }
 

@@ -69,6 +69,7 @@ import { serverLifecycle } from './front/server-lifecycle.ts';
 import { RawUpstreams } from './upstream/raw-upstreams.ts';
 import { RetryBudget } from './policy/retry-budget.ts';
 import { TimeoutStreaks } from './policy/timeout-streaks.ts';
+import { SendStalls } from './front/send-stalls.ts';
 import { UpstreamPools } from './upstream/upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './front/tls-certificates.ts';
 import { createTlsServer } from './front/tls-server.ts';
@@ -137,7 +138,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
   const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks() };
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs) };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.

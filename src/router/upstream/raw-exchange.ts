@@ -6,13 +6,15 @@ import type { ClientReply } from '../front/client-exchange.ts';
 import { clientResponseRawHeaders } from './forward-headers.ts';
 import { relayHead } from './relay-head.ts';
 import type { ExchangeSink, RawConnection } from './raw-connection.ts';
-import type { Exchange, RelayFailure } from './upstream.ts';
+import type { SendStalls } from '../front/send-stalls.ts';
+import type { Exchange, UpstreamRequest } from './upstream.ts';
 
 export class RawExchange implements ExchangeSink, Exchange {
   conn: RawConnection | undefined;
   readonly #res: ClientReply;
   readonly #skipBody: boolean;
-  readonly #onFail: RelayFailure;
+  readonly #onFail: UpstreamRequest;
+  readonly #stalls: SendStalls;
   readonly #extra: readonly string[] | undefined;
   #started = false;
   #wrote = false;
@@ -20,11 +22,12 @@ export class RawExchange implements ExchangeSink, Exchange {
   #resume: (() => void) | undefined;
 
   /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
-  constructor(res: ClientReply, skipBody: boolean, onFail: RelayFailure, extra?: readonly string[]) {
-    this.#res = res;
+  constructor(r: UpstreamRequest, skipBody: boolean, extra?: readonly string[]) {
+    this.#res = r.res;
     this.#extra = extra;
     this.#skipBody = skipBody;
-    this.#onFail = onFail;
+    this.#onFail = r;
+    this.#stalls = r.stalls;
   }
 
   /** The client left: drop the upstream connection (it is mid-response, not reusable). */
@@ -50,16 +53,19 @@ export class RawExchange implements ExchangeSink, Exchange {
     if (this.#res.write(chunk) || this.#draining) return;
     this.#draining = true;
     this.conn?.pause();
+    this.#stalls.waiting(this.#res);
     this.#res.once('drain', (this.#resume ??= this.#resumed.bind(this))); // bound only when needed: the hot path allocates no closure
   }
 
   onComplete(): void {
     this.#wrote = true;
+    if (this.#draining) this.#stalls.drained(this.#res);
     this.#res.end();
   }
 
   onError(err: Error): void {
     if (this.#resume) this.#res.off('drain', this.#resume);
+    if (this.#draining) this.#stalls.drained(this.#res);
     this.#onFail.tryFailed(err, this.#started);
   }
 
@@ -72,6 +78,7 @@ export class RawExchange implements ExchangeSink, Exchange {
 
   #resumed(): void {
     this.#draining = false;
+    this.#stalls.drained(this.#res);
     this.conn?.resume();
   }
 }

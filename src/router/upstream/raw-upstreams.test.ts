@@ -12,6 +12,7 @@ import type { ClientReply } from '../front/client-exchange.ts';
 import { RawUpstreams } from './raw-upstreams.ts';
 import { listen } from './raw-upstream.testing.ts';
 import type { UpstreamRequest } from './upstream.ts';
+import { SendStalls } from '../front/send-stalls.ts';
 
 const HEADERS_TIMEOUT_MS = 300;
 
@@ -26,6 +27,7 @@ function tryOnce(up: RawUpstreams, port: number): { failed: Promise<{ err: Error
     head: 'GET / HTTP/1.1\r\nhost: silent.test\r\n\r\n',
     res: {} as unknown as ClientReply, // never reached: no answer comes
     tryFailed: (err) => done({ err, ms: performance.now() - started }),
+    stalls: new SendStalls(0),
   };
   up.send({ vs: 'v1', address: '127.0.0.1', port, release: 'r1' }, `127.0.0.1:${port}`, r, undefined, undefined);
   return { failed };

@@ -49,7 +49,7 @@ export class RawUpstreams implements Upstream {
 
   /** Send a bodiless request to ep on an idle connection, else a new one. */
   send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): RawExchange {
-    const exchange = new RawExchange(r.res, r.req.method === 'HEAD', r, extra);
+    const exchange = new RawExchange(r, r.req.method === 'HEAD', extra);
     const conn = this.#idle.get(key)?.pop() ?? this.#open(ep, key);
     exchange.conn = conn;
     conn.send(r.head as string, exchange, headersTimeoutMs);

@@ -7,11 +7,13 @@ import type { ClientReply } from '../front/client-exchange.ts';
 import type { Dispatcher } from 'undici';
 import { clientResponseHeaders } from './forward-headers.ts';
 import { relayHead } from './relay-head.ts';
-import type { Exchange, RelayFailure } from './upstream.ts';
+import type { SendStalls } from '../front/send-stalls.ts';
+import type { Exchange, UpstreamRequest } from './upstream.ts';
 
 export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
   readonly #res: ClientReply;
-  readonly #onFail: RelayFailure;
+  readonly #onFail: UpstreamRequest;
+  readonly #stalls: SendStalls;
   readonly #extra: readonly string[] | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #abortReason: Error | undefined;
@@ -20,10 +22,11 @@ export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
   #draining = false;
 
   /** extra: [name, value, …] added to the response (a balancer's Set-Cookie). */
-  constructor(res: ClientReply, onFail: RelayFailure, extra?: readonly string[]) {
-    this.#res = res;
+  constructor(r: UpstreamRequest, extra?: readonly string[]) {
+    this.#res = r.res;
     this.#extra = extra;
-    this.#onFail = onFail;
+    this.#onFail = r;
+    this.#stalls = r.stalls;
   }
 
   /** Abort the upstream request, now or as soon as it is connected. */
@@ -61,16 +64,19 @@ export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
     if (this.#res.write(chunk) || this.#draining) return;
     this.#draining = true;
     controller.pause();
+    this.#stalls.waiting(this.#res);
     this.#res.once('drain', this.#resume);
   }
 
   onResponseEnd(): void {
     this.#wrote = true;
+    if (this.#draining) this.#stalls.drained(this.#res);
     this.#res.end();
   }
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     this.#res.off('drain', this.#resume);
+    if (this.#draining) this.#stalls.drained(this.#res);
     this.#onFail.tryFailed(err, this.#started);
   }
 
@@ -81,6 +87,7 @@ export class ResponseRelay implements Dispatcher.DispatchHandler, Exchange {
 
   readonly #resume = (): void => {
     this.#draining = false;
+    this.#stalls.drained(this.#res);
     this.#controller?.resume();
   };
 }

@@ -45,7 +45,7 @@ export class UpstreamPools implements Upstream {
   }
 
   send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): Exchange {
-    const relay = new ResponseRelay(r.res, r, extra);
+    const relay = new ResponseRelay(r, extra);
     const req = r.req;
     this.get(ep, key).dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: r.head as string[], body: r.body, headersTimeout: headersTimeoutMs }, relay);
     return relay;

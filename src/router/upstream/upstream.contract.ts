@@ -315,6 +315,71 @@ export function upstreamContract(upstream: UpstreamName): void {
       assert.equal((await h2Reply(h2Open(session, { host: 's.test' }))).body.length, size, 'the connection goes on');
     });
 
+    test(`a client that takes none of its reply for clientSendTimeoutMs is cut — HTTP/1.1 its connection, HTTP/2 its stream alone — and the upstream response with it; a client that reads slowly is not`, async (t) => {
+      // A write waits for the kernel to take the whole chunk, and the kernel says a socket is
+      // writable again only once a third of its send buffer (megabytes on loopback) is free:
+      // a reader's drains come hundreds of ms apart even at megabytes a second.
+      const SEND_TIMEOUT = 1_000;
+      const size = 32 * 1024 * 1024; // far more than loopback's socket buffers hold
+      const SLOW = 12 * 1024 * 1024; // read at ≈ 6 MB/s: longer than the send timeout in all
+      const cuts: string[] = [];
+      const b = await startBackend(t, 'b', (req, res) => {
+        const n = req.url === '/slow-reader' ? SLOW : size;
+        res.writeHead(200, { 'content-length': String(n) });
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < n) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => { if (!res.writableFinished) cuts.push(req.url ?? ''); });
+        pump();
+      });
+      const routes = [route('s', ['s.test'], [b])];
+      const opts = { rawUpstream, clientSendTimeoutMs: SEND_TIMEOUT };
+
+      // HTTP/1.1: a client that asks and never reads
+      const r = await startRouter(t, routes, opts);
+      const stalled = r.connect();
+      t.after(() => stalled.destroy());
+      stalled.on('error', () => {});
+      stalled.pause();
+      const asked = performance.now();
+      stalled.write('GET /h1-stall HTTP/1.1\r\nhost: s.test\r\n\r\n');
+      await waitFor(() => cuts.includes('/h1-stall'), { what: 'the stalled reply cut at the backend', timeoutMs: 10_000 });
+      assert.ok(performance.now() - asked >= SEND_TIMEOUT, 'not before the send timeout');
+      // a client that reads, slowly, gets every byte
+      const slow = r.connect();
+      t.after(() => slow.destroy());
+      slow.write('GET /slow-reader HTTP/1.1\r\nhost: s.test\r\nconnection: close\r\n\r\n');
+      let got = 0;
+      slow.on('data', (c: Buffer) => {
+        got += c.length;
+        slow.pause();
+        setTimeout(() => slow.resume(), 10);
+      });
+      const reading = performance.now();
+      await once(slow, 'end');
+      assert.ok(got > SLOW, `the slow reader got it all (${got} bytes)`);
+      assert.ok(performance.now() - reading > SEND_TIMEOUT, 'and took longer than the send timeout');
+      assert.ok(!cuts.includes('/slow-reader'));
+
+      // HTTP/2: the stalled stream is reset, the connection serves on
+      const h = await startRouter(t, routes, opts, 'https');
+      const session = h2Session(t, h);
+      const stuck = h2Open(session, { host: 's.test', path: '/h2-stall' });
+      stuck.on('error', () => {}); // the reset: asserted on below
+      const closed = new Promise((resolve) => stuck.on('close', resolve));
+      await waitFor(() => cuts.includes('/h2-stall'), { what: 'the stalled stream cut at the backend', timeoutMs: 10_000 });
+      await closed;
+      assert.notEqual(stuck.rstCode, constants.NGHTTP2_NO_ERROR, 'the stream was reset');
+      const next = await h2Reply(h2Open(session, { host: 's.test', path: '/slow-reader' }));
+      assert.equal(next.body.length, SLOW, 'the same connection serves on');
+    });
+
     test(`an upgrade is tunnelled whatever the upstream setting`, async (t) => {
       const b = await startBackend(t, 'ws');
       b.server.on('upgrade', (_req, socket: Socket) => {

@@ -13,6 +13,7 @@ import type { Endpoint } from '../../model/index.ts';
 import type { ClientReply, ClientRequest } from '../front/client-exchange.ts';
 import type { FrontRequest } from '../front/front.ts';
 import type { TrustedProxies } from '../policy/trusted-proxies.ts';
+import type { SendStalls } from '../front/send-stalls.ts';
 
 /** Where a try's failure goes: a method, so that no callback is bound per request. */
 export interface RelayFailure {
@@ -31,6 +32,8 @@ export interface UpstreamRequest extends RelayFailure {
   /** From the carrying upstream's prepare(), once for every try. */
   readonly head: ForwardedHead;
   readonly res: ClientReply;
+  /** Where a relay says its client refused a write, and when it drained (the send timeout). */
+  readonly stalls: SendStalls;
 }
 
 /** A try in flight. */
