@@ -6,7 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { ClientReply } from './front/client-exchange.ts';
-import { bodyStream, type FrontRequest } from './front/front.ts';
+import { bodyStream, continueIfAsked, type FrontRequest } from './front/front.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Endpoint, Route } from '../model/index.ts';
 import type { Readable } from 'node:stream';
@@ -104,6 +104,7 @@ class Forwarding implements UpstreamRequest {
     this.#access = end.forwarded(); // written at the end (request-ends.ts)
     this.#end = end;
     end.step = this.#closed.bind(this);
+    if (this.body !== null) continueIfAsked(req, res); // admitted: the client may send its body
   }
 
   attempt(current: Route): void {
@@ -136,8 +137,8 @@ class Forwarding implements UpstreamRequest {
     this.#settle();
     if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
     if (complete) return;
-    this.#clientGone = true;
     this.stalls.drained(this.res);
+    this.#clientGone = true;
     this.#relay?.abort(new Error('client closed the connection'));
   }
 

@@ -31,6 +31,8 @@ export interface ClientReply {
   end(chunk?: Buffer | string): unknown;
   flushHeaders(): void;
   destroy(err?: Error): unknown;
+  /** 100 Continue (node's replies; the raw front hands Expect requests to node). */
+  writeContinue?(): unknown;
   once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
   off(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
 }

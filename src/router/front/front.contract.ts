@@ -278,6 +278,27 @@ export function frontContract(front: FrontName): void {
         assert.match(c.text(), /expect=undefined/, 'the router answers Expect itself: the backend never sees it');
       });
 
+      test(`Expect: 100-continue for a request the router refuses gets the refusal, never 100 Continue: a declared length over the site's limit (413), an unknown site (404) (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [{ ...route('s', ['s.test'], [b]), limits: { maxBodyBytes: 10 } }], {}, kind);
+        for (const [host, length, status] of [['s.test', 1_000_000, 413], ['nowhere.test', 4, 404]] as const) {
+          const c = rawClient(r);
+          t.after(() => c.socket.destroy());
+          c.socket.write(`PUT /x HTTP/1.1\r\nHost: ${host}\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`);
+          await waitFor(() => c.closed(), { what: `the ${status} and the close` });
+          assert.match(c.text(), new RegExp(`^HTTP/1.1 ${status} `), 'the refusal is the first thing the client hears');
+          assert.doesNotMatch(c.text(), /100 Continue/);
+        }
+        assert.equal(b.seen.length, 0, 'nothing reached the backend');
+        // an admitted one still gets its 100 (the case above this one)
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('PUT /x HTTP/1.1\r\nHost: s.test\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
+        await waitFor(() => c.text().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), { what: '100 Continue' });
+        c.socket.write('data');
+        await waitFor(() => c.text().includes('HTTP/1.1 200 OK'), { what: 'the answer' });
+      });
+
       test(`an upgrade is tunnelled byte for byte (${kind})`, async (t) => {
         const b = await startBackend(t, 'ws');
         b.server.on('upgrade', (_req, socket: Socket, head: Buffer) => {

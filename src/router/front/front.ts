@@ -20,6 +20,17 @@ export function bodyStream(req: FrontRequest): IncomingMessage | null {
   return req instanceof RawRequest ? null : req;
 }
 
+/**
+ * The request is about to be forwarded, body and all: a client that asked
+ * `Expect: 100-continue` (node's front hands such requests over without answering it) is told
+ * to send its body now. A reply already begun (an error) or a request without one: nothing.
+ */
+export function continueIfAsked(req: FrontRequest, res: ClientReply): void {
+  const expect = req.headers.expect;
+  if (expect === undefined || res.headersSent || expect.toLowerCase() !== '100-continue') return;
+  res.writeContinue?.();
+}
+
 /** What a front hands each request to: the request chain, one for every front. */
 export interface RequestChain {
   /** A request and its reply. */

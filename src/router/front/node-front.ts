@@ -4,6 +4,8 @@
 // connection to (raw-server.ts). Beyond node:http it refuses an HTTP/1 request line of
 // another version and HTTP/1.0 with Transfer-Encoding (400 and close), as the raw front does.
 //
+// Expect: 100-continue is answered by the chain (continueIfAsked) once it forwards the request.
+//
 // node:http closes its idle keep-alive connections when asked (closeIdleConnections);
 // node:http2's secure server keeps no account of its HTTP/1.1 connections, so on HTTPS
 // this front keeps one itself (Http1Connections): requests in flight per connection, so
@@ -35,6 +37,11 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
     chain.request(req, res);
   };
   server.on('request', onRequest as (...args: unknown[]) => void);
+  // Expect: 100-continue: without this listener node writes 100 Continue at once, before the
+  // chain has admitted the request; the chain writes it once the request is to be forwarded
+  // (continueIfAsked), so that a refusal (413 for a declared length over the site's limit,
+  // 404, 429) is the answer the client waits for, and its body is never sent
+  server.on('checkContinue', onRequest as (...args: unknown[]) => void);
   server.on('upgrade', chain.upgrade);
   // CONNECT, which node:http (and node:http2's HTTP/1.1 side) would otherwise answer by
   // closing the socket: the chain refuses it (501) on the socket an HTTP/1 one hands over,
