@@ -38,3 +38,37 @@ test('customer routes are admin-only, except a customer reading itself and makin
   assert.equal((await h.admin.post('/v1/customers/globex/tokens', {})).status, 201);
   assert.equal((await h.admin.post('/v1/customers/nobody/tokens', {})).status, 404);
 });
+
+test("a customer lists and revokes its own tokens, never another customer's: ids only, the revoked token refused at once", async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const globex = await h.customer('globex');
+  const ci = (await acme.post('/v1/customers/acme/tokens', { name: 'ci' })).json.token as string;
+  const listed = await acme.get('/v1/customers/acme/tokens');
+  assert.equal(listed.status, 200);
+  const tokens = listed.json.tokens as { id: string; name: string; createdAt: string; current: boolean }[];
+  assert.deepEqual(tokens.map((x) => [x.name, x.current]), [['first', true], ['ci', false]], 'oldest first; the caller\'s own marked');
+  for (const x of tokens) assert.match(x.id, /^[a-f0-9]{12}$/);
+  assert.doesNotMatch(JSON.stringify(listed.json), /crl_/, 'no token is ever shown again');
+
+  // globex's tokens: not listed, not revocable, not even under acme's own name
+  const globexIds = ((await globex.get('/v1/customers/globex/tokens')).json.tokens as { id: string }[]).map((x) => x.id);
+  assert.equal((await acme.get('/v1/customers/globex/tokens')).status, 404);
+  assert.equal((await acme.delete(`/v1/customers/globex/tokens/${globexIds[0]}`)).status, 404);
+  assert.equal((await acme.delete(`/v1/customers/acme/tokens/${globexIds[0]}`)).status, 404);
+  assert.equal((await globex.get('/v1/whoami')).status, 200, "globex's token still works");
+  assert.equal((await acme.delete('/v1/customers/acme/tokens/not-an-id')).status, 400);
+
+  const ciId = tokens.find((x) => x.name === 'ci')!.id;
+  assert.equal((await h.client(ci).get('/v1/whoami')).status, 200);
+  assert.equal((await acme.delete(`/v1/customers/acme/tokens/${ciId}`)).status, 204);
+  assert.equal((await h.client(ci).get('/v1/whoami')).status, 401, 'revoked: refused at once');
+  assert.equal((await acme.delete(`/v1/customers/acme/tokens/${ciId}`)).status, 404, 'gone');
+  assert.deepEqual(((await acme.get('/v1/customers/acme/tokens')).json.tokens as { name: string }[]).map((x) => x.name), ['first']);
+
+  // an admin may do it for any customer (no token of its own among them)
+  const adminView = (await h.admin.get('/v1/customers/globex/tokens')).json.tokens as { id: string; current: boolean }[];
+  assert.deepEqual(adminView.map((x) => x.current), [false]);
+  assert.equal((await h.admin.delete(`/v1/customers/globex/tokens/${adminView[0]!.id}`)).status, 204);
+  assert.equal((await globex.get('/v1/whoami')).status, 401);
+});

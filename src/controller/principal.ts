@@ -2,7 +2,7 @@
 
 export type Principal =
   | { role: 'admin'; tokenName: string }
-  | { role: 'customer'; customer: string; tokenName: string }
+  | { role: 'customer'; customer: string; tokenName: string; /** The token's id (tokens.ts tokenId), so a listing can say which is the caller's. */ tokenId: string }
   | { role: 'engine'; tokenName: string };
 
 declare module 'fastify' {

@@ -74,6 +74,7 @@ export const SitePatchBody = Type.Object({ domains: Type.Optional(Domains), ...s
 export const ScaleBody = Type.Object({ replicas: Replicas }, strict);
 
 export const CustomerParams = Type.Object({ id: CustomerName }, strict);
+export const CustomerTokenParams = Type.Object({ id: CustomerName, tokenId: Type.String({ pattern: '^[a-f0-9]{12}$' }) }, strict);
 export const CustomerDeleteQuery = Type.Object({ cascade: Type.Optional(Type.Boolean()) }, strict);
 /** A TLS certificate upload: PEM certificate (chain) and unencrypted PEM private key. */
 export const CertificateBody = Type.Object(

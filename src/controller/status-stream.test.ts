@@ -129,3 +129,22 @@ test('a client that does not read gets the latest view once it reads again, not 
   assert.equal(reader.events.length, CHANGES + 1);
   assert.ok(views < reader.events.length, `the stalled client got ${views} views of ${reader.events.length}`);
 });
+
+test('a status stream ends once the token that opened it is revoked; one opened with another token goes on', async (t) => {
+  const { h, base, acme } = await listeningWithCustomers(t);
+  const ci = (await acme.post('/v1/customers/acme/tokens', { name: 'ci' })).json.token as string;
+  const open = (token: string) =>
+    new Promise<IncomingMessage>((ok, fail) => get(`${base}/v1/status/stream`, { headers: { authorization: `Bearer ${token}` } }, ok).on('error', fail));
+  const revoked = await open(ci);
+  const kept = await open(acme.token!);
+  t.after(() => { revoked.destroy(); kept.destroy(); });
+  let revokedEnded = false;
+  let keptEnded = false;
+  revoked.on('end', () => (revokedEnded = true)).resume();
+  kept.on('end', () => (keptEnded = true)).resume();
+  const id = ((await acme.get('/v1/customers/acme/tokens')).json.tokens as { id: string; name: string }[]).find((x) => x.name === 'ci')!.id;
+  assert.equal((await acme.delete(`/v1/customers/acme/tokens/${id}`)).status, 204);
+  await waitFor(() => revokedEnded, { what: 'the stream of the revoked token to end', timeoutMs: 15_000 });
+  assert.equal(keptEnded, false, 'the other token\'s stream goes on');
+  assert.equal((await h.client(ci).get('/v1/status')).status, 401);
+});

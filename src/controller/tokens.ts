@@ -20,6 +20,28 @@ export function looksLikeToken(value: string): boolean {
   return TOKEN_SHAPE.test(value);
 }
 
+/** A token's id: the first 12 hex digits of its hash, by which it is listed and revoked (never enough to find the token). */
+export function tokenId(token: string): string {
+  return hashToken(token).slice(0, 12);
+}
+
+/** A customer's token as listed: its id, never the token or its whole hash. */
+export interface TokenListing {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/** The customer's tokens, oldest first. */
+export async function customerTokens(store: Store, customer: string): Promise<(TokenListing & { key: string })[]> {
+  const { kvs } = await store.range(keys.tokens);
+  const mine = kvs
+    .map((kv) => ({ kv, record: JSON.parse(kv.value) as TokenRecord }))
+    .filter(({ record }) => record.role === 'customer' && record.customer === customer)
+    .sort((a, b) => a.kv.createRevision - b.kv.createRevision); // the order they were made in
+  return mine.map(({ kv, record }) => ({ id: kv.key.slice(keys.tokens.length, keys.tokens.length + 12), name: record.name, createdAt: record.createdAt, key: kv.key }));
+}
+
 /** A fresh token and the transaction op that stores its record, to compose with other ops. */
 export function newToken(record: Omit<TokenRecord, 'createdAt'>): { token: string; op: TxnOp } {
   const token = generateToken();

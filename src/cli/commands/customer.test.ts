@@ -45,3 +45,30 @@ test('corral customer delete --cascade asks first (the real binary, answer on st
   assert.equal(yes.code, 0, yes.err);
   assert.equal((await h.admin.get('/v1/customers/acme')).status, 404);
 });
+
+test('corral customer token --name, tokens and revoke-token: a customer manages its own tokens; the revoked one stops working', async (t) => {
+  const h = await startCliHarness(t);
+  const acme = await h.customer('acme');
+  await h.customer('globex');
+  const made = await h.corral(['customer', 'token', 'acme', '--name', 'ci'], acme.token!);
+  assert.equal(made.code, 0, made.err);
+  const ci = made.out.trim();
+  assert.match(ci, /^crl_/);
+  const listed = await h.corral(['customer', 'tokens', 'acme'], acme.token!);
+  assert.equal(listed.code, 0, listed.err);
+  const lines = listed.out.split('\n');
+  assert.match(lines[0]!, /^ID\s+NAME\s+CREATED\s+IN USE$/);
+  assert.match(lines[1]!, /^[a-f0-9]{12}\s+first\s+\S+\s+this one$/);
+  assert.match(lines[2]!, /^[a-f0-9]{12}\s+ci\s+\S+\s*$/);
+  const ids = (await h.corral(['-q', 'customer', 'tokens', 'acme'], acme.token!)).out.split('\n');
+  assert.equal(ids.length, 2);
+  const refused = await h.corral(['customer', 'tokens', 'globex'], acme.token!);
+  assert.match(refused.err, /^error: customer globex not found$/);
+  const revoked = await h.corral(['customer', 'revoke-token', 'acme', ids[1]!], acme.token!);
+  assert.equal(revoked.code, 0, revoked.err);
+  assert.match(revoked.out, /^token [a-f0-9]{12} of customer acme revoked$/);
+  assert.equal((await h.client(ci).get('/v1/whoami')).status, 401);
+  const again = await h.corral(['customer', 'revoke-token', 'acme', ids[1]!], acme.token!);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /^error: token [a-f0-9]{12} of customer acme not found$/);
+});

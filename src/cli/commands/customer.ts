@@ -1,4 +1,4 @@
-// corral customer create|list|token|delete
+// corral customer create|list|token|tokens|revoke-token|delete
 import type { Command } from 'commander';
 import type { Customer, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
@@ -33,11 +33,32 @@ export function registerCustomer(program: Command, ctx: Context): void {
     });
   customer
     .command('token <name>')
-    .description('create another token for a customer')
+    .description('create another token for a customer (a customer may, for itself); shown once')
+    .option('--name <label>', 'what the token is for, shown by `corral customer tokens` (default: token)')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { json?: boolean }) => {
-      const res = await ctx.api().post<{ token: string }>(`/v1/customers/${encodeURIComponent(name)}/tokens`, {});
+    .action(async (name: string, o: { name?: string; json?: boolean }) => {
+      const res = await ctx.api().post<{ token: string }>(tokensPath(name), o.name === undefined ? {} : { name: o.name });
       ctx.print.out(o.json ? JSON.stringify(res, null, 2) : res.token);
+    });
+  customer
+    .command('tokens <name>')
+    .description("list a customer's tokens: id, label, when made, and which one this command used (a customer may, for itself)")
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: ListingOpts) => {
+      const res = await ctx.api().get<{ tokens: TokenListing[] }>(tokensPath(name));
+      printColumns(ctx, o, res, res.tokens, [
+        { header: 'ID', value: (x) => x.id },
+        { header: 'NAME', value: (x) => x.name },
+        { header: 'CREATED', value: (x) => x.createdAt },
+        { header: 'IN USE', value: (x) => (x.current ? 'this one' : '') },
+      ]);
+    });
+  customer
+    .command('revoke-token <name> <id>')
+    .description('revoke one of a customer\'s tokens by its id (from `corral customer tokens`): it stops working at once')
+    .action(async (name: string, id: string) => {
+      await ctx.api().delete(`${tokensPath(name)}/${encodeURIComponent(id)}`);
+      ctx.say(`token ${id} of customer ${name} revoked`);
     });
   customer
     .command('delete <name>')
@@ -59,4 +80,15 @@ export function registerCustomer(program: Command, ctx: Context): void {
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`customer ${name} deleted${res.deletedSites.length ? ` with its sites ${res.deletedSites.join(', ')}` : ''}; its tokens no longer work`);
     });
+}
+
+interface TokenListing {
+  id: string;
+  name: string;
+  createdAt: string;
+  current: boolean;
+}
+
+function tokensPath(customer: string): string {
+  return `/v1/customers/${encodeURIComponent(customer)}/tokens`;
 }

@@ -1,5 +1,8 @@
 // Customers and their tokens. Creating, listing and deleting customers is for admins; a customer may
-// read itself and make more tokens for itself.
+// read itself, and make, list and revoke its own tokens (an admin may for any customer).
+//   POST   /v1/customers/:id/tokens {name?}   → 201 {token}   (shown once)
+//   GET    /v1/customers/:id/tokens           → {tokens: [{id, name, createdAt, current}]}
+//   DELETE /v1/customers/:id/tokens/:tokenId  → 204; the token stops working at once
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type Customer } from '../../model/index.ts';
@@ -7,9 +10,9 @@ import { principalOf, requireAdmin } from '../access.ts';
 import { AlreadyExistsError, CustomerHasSitesError, NotFoundError } from '../errors.ts';
 import { databasesOf, deleteDatabasesOf } from '../database-writes.ts';
 import { listRecords } from '../records.ts';
-import { CustomerCreateBody, CustomerDeleteQuery, CustomerParams, TokenCreateBody } from '../schemas.ts';
+import { CustomerCreateBody, CustomerDeleteQuery, CustomerParams, CustomerTokenParams, TokenCreateBody } from '../schemas.ts';
 import { deleteCustomer } from '../customer-delete.ts';
-import { newToken } from '../tokens.ts';
+import { customerTokens, newToken } from '../tokens.ts';
 import type { RouteDeps } from './deps.ts';
 
 export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, blobs, databases }) => {
@@ -61,5 +64,20 @@ export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     });
     if (!res.succeeded) throw new NotFoundError(`customer ${id}`);
     return reply.code(201).send({ token });
+  });
+
+  app.get('/v1/customers/:id/tokens', { schema: { params: CustomerParams } }, async (request) => {
+    const principal = principalOf(request);
+    const customer = await access.loadCustomerFor(principal, request.params.id);
+    const own = principal.role === 'customer' ? principal.tokenId : undefined;
+    return { tokens: (await customerTokens(store, customer.value.id)).map(({ id, name, createdAt }) => ({ id, name, createdAt, current: id === own })) };
+  });
+
+  app.delete('/v1/customers/:id/tokens/:tokenId', { schema: { params: CustomerTokenParams } }, async (request, reply) => {
+    const customer = await access.loadCustomerFor(principalOf(request), request.params.id);
+    const token = (await customerTokens(store, customer.value.id)).find((t) => t.id === request.params.tokenId);
+    if (!token) throw new NotFoundError(`token ${request.params.tokenId} of customer ${customer.value.id}`);
+    await store.delete(token.key);
+    return reply.code(204).send();
   });
 };

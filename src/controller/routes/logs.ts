@@ -3,14 +3,15 @@
 // access lines for the site, source=router); all merges both in time order. The default
 // is app, what the API served before (`corral logs` asks for all).
 // `tail` counts lines in total, not per VS. With follow the response stays open,
-// streaming new lines (VSs that start later included), until the client goes away or
-// the controller closes. A pooled site has no VS of its own: its lines are those of
+// streaming new lines (VSs that start later included), until the client goes away, the
+// controller closes, or the token it was opened with stops working (auth.ts endWhenRevoked). A pooled site has no VS of its own: its lines are those of
 // the customer's pool VSs that hold it (one web runtime for all the customer's static
 // sites on an engine), and a first line `corral | …` says so.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseStamped } from '../../lib/stamped-line.ts';
 import { principalOf, scopeOf, type Scope } from '../access.ts';
+import { endWhenRevoked } from '../auth.ts';
 import { NotImplementedError } from '../errors.ts';
 import { farmView, siteViews } from '../farm-view.ts';
 import { isPooled } from '../plan-pool.ts';
@@ -78,10 +79,12 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     const end = () => {
       if (!following.delete(end)) return;
       clearInterval(rescan);
+      stopChecking();
       for (const stop of stops) stop();
       out.end();
     };
     following.add(end);
+    const stopChecking = endWhenRevoked(store, request.headers.authorization, end);
     reply.raw.once('close', end);
     // Headers go out now, not with the first line: a quiet site must not leave the client waiting.
     reply.hijack();

@@ -6,11 +6,13 @@
 // all clients of a scope, and again when the CPU and memory figures no record holds move
 // (looked at every TICK_MS); an unchanged view is not sent again. A client that reads
 // slower than views come gets the latest view once its socket drains, never a backlog.
+// A stream whose token is revoked (or whose customer is deleted) ends (auth.ts endWhenRevoked).
 // The console's farm view reads it instead of polling.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Logger } from '../../lib/log.ts';
 import { principalOf, scopeOf } from '../access.ts';
+import { endWhenRevoked } from '../auth.ts';
 import { createStatusFeed } from '../status-feed.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -42,10 +44,12 @@ export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (a
     const end = (): void => {
       if (!ends.delete(end)) return;
       unsubscribe();
+      stopChecking();
       raw.off('drain', drained);
       raw.end();
     };
     ends.add(end);
+    const stopChecking = endWhenRevoked(store, request.headers.authorization, end);
     raw.once('close', end);
     raw.on('drain', drained);
     reply.hijack();
