@@ -56,8 +56,10 @@ export function registerCustomer(program: Command, ctx: Context): void {
   customer
     .command('revoke-token <name> <id>')
     .description('revoke one of a customer\'s tokens by its id (from `corral customer tokens`): it stops working at once')
-    .action(async (name: string, id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, id: string, o: { json?: boolean }) => {
       await ctx.api().delete(`${tokensPath(name)}/${encodeURIComponent(id)}`);
+      if (o.json) return ctx.print.out(JSON.stringify({ customer: name, token: id, revoked: true }));
       ctx.say(`token ${id} of customer ${name} revoked`);
     });
   customer
