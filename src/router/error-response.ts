@@ -52,13 +52,15 @@ export function sendError(res: ClientReply, err: RouterError, ctx: ErrorContext)
   if (res.destroyed) return;
   const page = customErrorPage(ctx.route, err.status, id); // the site's own page, if it has one
   const body = page ?? errorBody(err, id);
+  const close = err.status < 500 && res.req.httpVersionMajor !== 2; // HTTP/2 forbids the header
+  if (close) res.closesConnection = true;
   res.writeHead(err.status, {
     'content-type': page === undefined ? 'text/plain; charset=utf-8' : 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-corral-error-id': id,
     'x-content-type-options': 'nosniff',
-    ...(err.status < 500 && res.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}), // HTTP/2 forbids it
+    ...(close ? { connection: 'close' } : {}),
     ...(err instanceof RateLimitedError || err instanceof NoEndpointError || 'retryAfterSeconds' in err ? { 'retry-after': String((err as { retryAfterSeconds: number }).retryAfterSeconds) } : {}),
   });
   res.end(body);

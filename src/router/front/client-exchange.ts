@@ -33,6 +33,11 @@ export interface ClientReply {
   destroy(err?: Error): unknown;
   /** 100 Continue (node's replies; the raw front hands Expect requests to node). */
   writeContinue?(): unknown;
+  /**
+   * Set by the chain when its own answer closes the connection (a refusal, error-response.ts):
+   * node's front forwards nothing that was pipelined behind it (node-front.ts).
+   */
+  closesConnection?: boolean;
   once(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
   off(event: 'close' | 'finish' | 'drain', listener: () => void): unknown;
 }

@@ -369,6 +369,32 @@ export function frontContract(front: FrontName): void {
         assert.equal(b.seen.length, 0);
       });
 
+      test(`a request the chain refuses (two Host headers, a bad Host, a declared body over the limit) closes the connection: nothing pipelined behind it is forwarded, after a hand-off too (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b', (req, res) => {
+          req.resume();
+          req.on('end', () => res.end(`${req.url} done;`));
+        });
+        const r = await start(t, [{ ...route('s', ['s.test'], [b]), limits: { maxBodyBytes: 10 } }], {}, kind);
+        const refused = [
+          'GET /two-hosts HTTP/1.1\r\nHost: s.test\r\nHost: s.test\r\n\r\n',
+          'GET /bad-host HTTP/1.1\r\nHost: s.test/x\r\n\r\n',
+          'POST /too-big HTTP/1.1\r\nHost: s.test\r\nContent-Length: 11\r\n\r\n01234567890',
+        ];
+        const behind = 'POST /behind HTTP/1.1\r\nHost: s.test\r\nContent-Length: 2\r\n\r\nhi';
+        for (const first of refused) {
+          // with a body first, the raw front has handed the connection to node:http
+          for (const lead of ['', 'POST /lead HTTP/1.1\r\nHost: s.test\r\nContent-Length: 1\r\n\r\nx']) {
+            const text = await answer(r, lead + first + behind);
+            const what = `${lead ? 'after a hand-off: ' : ''}${first.split('\r\n')[0]}`;
+            assert.match(text, /HTTP\/1.1 4(00|13) [^]*connection: close/i, what);
+            assert.equal(count(text, 'HTTP/1.1 '), lead ? 2 : 1, `${what}: nothing answered behind the refusal`);
+          }
+        }
+        // a /behind forwarded would have left the router before its connection closed: one more request after them all
+        assert.equal((await r.send({ host: 's.test', path: '/last' })).status, 200);
+        assert.deepEqual(b.seen.map((x) => x.url).filter((u) => u !== '/lead' && u !== '/last'), [], 'nothing behind a refusal reached the backend');
+      });
+
       test(`CONNECT is answered 501, and the connection closed (${kind})`, async (t) => {
         const b = await startBackend(t, 'b');
         const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);

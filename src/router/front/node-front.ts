@@ -21,12 +21,16 @@ import { refusedAtFront } from './request-hygiene.ts';
 
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
   const own = 'closeIdleConnections' in server ? undefined : new Http1Connections();
-  // connections this front refused a request on: node:http has parsed (and emits) what
-  // was pipelined behind it, which must not reach the chain before the connection closes
+  // connections a request was refused on, by this front or by the chain (a reply that closes
+  // the connection): node:http has parsed (and emits) what was pipelined behind it, which
+  // must not reach the chain before the connection closes; node never writes its reply
   const refused = new WeakSet<object>();
+  const lastReply = new WeakMap<object, ClientReply>();
   const onRequest = (req: FrontRequest, res: ClientReply): void => {
     if (!('stream' in req)) {
       if (refused.has(req.socket)) return;
+      if (lastReply.get(req.socket)?.closesConnection === true) return void refused.add(req.socket);
+      lastReply.set(req.socket, res);
       // as the raw front does (request-hygiene.ts); HTTP/2's own requests come with their stream
       if (refusedAtFront(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
         refused.add(req.socket);
