@@ -91,3 +91,15 @@ function exchange(port: number, request: string): Promise<RawReply> {
     socket.write(request);
   });
 }
+
+test('an integer in the query string is decimal digits only: 0x10, 1e1, +5, 5.0, " 5" and 007 are a 400 naming the field, not numbers', async (t) => {
+  const h = await startController(t);
+  for (const v of ['0x10', '1e1', '+5', '5.0', ' 5', '007', '']) {
+    const res = await h.admin.get(`/v1/events?limit=${encodeURIComponent(v)}`);
+    assert.equal(res.status, 400, JSON.stringify(v));
+    assert.equal(res.json.error.code, 'invalid_request');
+    assert.match(res.json.error.message, /^querystring\.limit must be/, JSON.stringify(v));
+  }
+  assert.equal((await h.admin.get('/v1/events?limit=5')).status, 200);
+  assert.match((await h.admin.get('/v1/events?limit=0x10')).json.error.message, /^querystring\.limit must be a whole number in decimal digits \(got "0x10"\)$/);
+});

@@ -13,8 +13,8 @@
 //      counted in corral_api_requests_total (metrics.ts).
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { logger } from '../lib/log.ts';
+import { strictValidatorCompiler } from './strict-query.ts';
 import { RequestLogging } from './request-logging.ts';
 import { Access } from './access.ts';
 import { registerAudit } from './audit.ts';
@@ -58,7 +58,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
     frameworkErrors: frameworkErrorHandler,
     bodyLimit: limits.maxJsonBytes,
   });
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(strictValidatorCompiler); // TypeBox's, with integers in the query and path as decimal digits only
   // JSON bodies only (release and blob routes add their own tarball parser): text/plain → 415
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
