@@ -60,13 +60,29 @@ test('drops endpoints whose status is not ready or whose engine is gone, never e
   await store.delete(keys.vsStatus('e1', 'a'));
   await waitFor(() => abandoned.length === 2, { what: 'a abandoned when its status vanished' });
   assert.deepEqual(abandoned[1], ['a']);
-  // an endpoint that leaves the route first (a rollout's drain) is never cut when its status goes later
+  // an endpoint that left the route while it ran (a drain; the reconciler's new route for a
+  // crash arriving before the status) is still cut when its VS then stops running
   await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  await waitFor(() => vss() === 'a,b', { what: 'a back' });
   live.setRoutes([{ ...route, endpoints: [endpoint('b')] }]);
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'crashed'));
+  await waitFor(() => abandoned.length === 3, { what: 'a abandoned when it crashed, after it left the route' });
+  assert.deepEqual(abandoned[2], ['a']);
   await store.delete(keys.vsStatus('e1', 'a'));
   await store.delete(keys.vsStatus('e2', 'b'));
-  await waitFor(() => abandoned.length === 3, { what: 'b abandoned when its status vanished' });
-  assert.deepEqual(abandoned[2], ['b'], 'a had left the route: drained, not cut');
+  await waitFor(() => abandoned.length === 4, { what: 'b abandoned when its status vanished' });
+  assert.deepEqual(abandoned[3], ['b'], 'a was cut once, not again when its status went');
+  // routed again before it stopped: cut once, as a routed endpoint
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'ready'));
+  await store.put(keys.vsStatus('e2', 'b'), status('b', 'e2', 'ready'));
+  await waitFor(() => vss() === 'b', { what: 'b back' });
+  live.setRoutes([route]);
+  await waitFor(() => vss() === 'a,b', { what: 'a routed again' });
+  live.setRoutes([{ ...route, endpoints: [endpoint('b')] }]);
+  live.setRoutes([route]);
+  await store.put(keys.vsStatus('e1', 'a'), status('a', 'e1', 'stopped'));
+  await waitFor(() => abandoned.length === 5, { what: 'a abandoned when it stopped' });
+  assert.deepEqual(abandoned[4], ['a'], 'once, though it had left and come back');
 });
 
 for (const vanishedIsDead of [true, false]) {

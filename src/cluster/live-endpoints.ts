@@ -16,6 +16,10 @@
 // once: when a routed endpoint's VS stops running) to cut them now: replayable ones are
 // retried on another endpoint, the others answered 502 or cut. An endpoint merely not
 // ready (starting, unhealthy, stopping) is only dropped; its requests finish.
+// An endpoint that left every route while its VS ran (a drain, or the reconciler's new route
+// for a crash arriving before the status that says so: two watches, no order between them)
+// is remembered until its VS stops running, and cut then like a routed one: its requests in
+// flight cannot finish once its process has exited either.
 //
 // On one machine (`corral up`, vanishedIsDead false) only an exited status is death: its
 // engine runs in the same process, and its lease (and with it every VS status) lapses
@@ -50,6 +54,7 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
   const vsOfKey = new Map<string, string>(); // a status key → the VS its status names
   const routes = new Map<string, Route>(); // site → its route as given
   const routed = new Map<string, Map<string, { endpoint: Endpoint; sites: Set<string> }>>(); // vs → its routed endpoints, each with the sites routing it
+  const departed = new Map<string, Map<string, Endpoint>>(); // vs → its endpoints that left every route while it ran
   let published = new Map<string, Route>(); // site → its route as the router has it (filtered)
   let liveEngines = new Set<string>();
   const wasRunning = new Set<string>(); // the VSs running when last looked at
@@ -89,9 +94,17 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
     const dead: Endpoint[] = [];
     for (const vs of vss) {
       const now = running(vs);
-      if (wasRunning.has(vs) && !now) for (const { endpoint } of routed.get(vs)?.values() ?? []) dead.push(endpoint);
-      if (now) wasRunning.add(vs);
-      else wasRunning.delete(vs);
+      if (wasRunning.has(vs) && !now) {
+        for (const { endpoint } of routed.get(vs)?.values() ?? []) dead.push(endpoint);
+        for (const endpoint of departed.get(vs)?.values() ?? []) dead.push(endpoint);
+      }
+      // a VS without a status is not looked after (on one machine it may still run: nothing
+      // says it exited), so neither set keeps a name per VS the farm ever had
+      if (now && statusKeys.has(vs)) wasRunning.add(vs);
+      else {
+        wasRunning.delete(vs);
+        departed.delete(vs);
+      }
     }
     if (dead.length === 0) return;
     log.warn({ event: 'router.endpoints_gone', vss: dead.map((e) => e.vs) }, 'virtual servers gone: cutting their requests in flight');
@@ -121,7 +134,10 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
       const byKey = routed.get(e.vs);
       const entry = byKey?.get(endpointKey(e));
       entry?.sites.delete(site);
-      if (entry && entry.sites.size === 0) byKey!.delete(endpointKey(e));
+      if (entry && entry.sites.size === 0) {
+        byKey!.delete(endpointKey(e));
+        if (wasRunning.has(e.vs)) departedOf(e.vs).set(endpointKey(e), entry.endpoint);
+      }
       if (byKey && byKey.size === 0) routed.delete(e.vs);
     }
     if (r) routes.set(site, r);
@@ -132,7 +148,14 @@ export async function liveEndpoints(store: Store, router: LiveRouteSink, log: Lo
       let entry = byKey.get(endpointKey(e));
       if (!entry) byKey.set(endpointKey(e), (entry = { endpoint: e, sites: new Set() }));
       entry.sites.add(site);
+      const gone = departed.get(e.vs);
+      if (gone?.delete(endpointKey(e)) && gone.size === 0) departed.delete(e.vs); // routed again
     }
+  };
+  const departedOf = (vs: string): Map<string, Endpoint> => {
+    let m = departed.get(vs);
+    if (!m) departed.set(vs, (m = new Map()));
+    return m;
   };
 
   // Each prefix kept in `into` by watchPrefix (load, watch, and load again when the watch
