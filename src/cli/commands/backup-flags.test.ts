@@ -9,7 +9,7 @@ it('--backup-every takes a period with its unit, at least a second', () => {
   assert.equal(period('90s'), 90_000);
   assert.equal(period('1.5h'), 5_400_000);
   assert.equal(period('1d'), 86_400_000);
-  for (const bad of ['24', 'h', '-1h', '500ms', '0s', '1w', '']) assert.throws(() => period(bad), /--backup-every must be a period of at least 1s/, bad);
+  for (const bad of ['24', 'h', '-1h', '500ms', '0s', '1w', '', ' 24h', '24h ', '0x10s', '1e1s']) assert.throws(() => period(bad), /--backup-every must be a period of at least 1s/, bad);
 });
 
 it('the schedule: defaults, and --backup-keep/--backup-dir only with --backup-every', () => {

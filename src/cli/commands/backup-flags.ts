@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { durationMs } from './duration.ts';
 import { wholeNumber } from './numbers.ts';
 
 export interface BackupFlags {
@@ -23,7 +24,6 @@ export function addBackupFlags(cmd: Command): Command {
     .option('--backup-dir <dir>', 'where scheduled backups go (default <dir>/backups)');
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MIN_MS = 1000;
 
 /** The schedule the flags ask for, or undefined without --backup-every. */
@@ -35,11 +35,10 @@ export function backupPlan(o: BackupFlags, farmDir: string): BackupPlan | undefi
   return { everyMs: period(o.backupEvery), keep: keep(o.backupKeep ?? '7'), dir: resolve(o.backupDir ?? join(farmDir, 'backups')) };
 }
 
-/** "24h", "30m", "90s", "1.5h", "1d" → milliseconds (at least a second). */
+/** "24h", "30m", "90s", "1.5h", "1d" → milliseconds (at least a second; a unit is needed). */
 export function period(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
-  const ms = m ? Math.round(Number(m[1]) * UNITS[m[2]!]!) : NaN;
-  if (!Number.isSafeInteger(ms) || ms < MIN_MS) throw new CliError(`--backup-every must be a period of at least 1s such as 24h, 30m or 90s, got "${v}"`);
+  const ms = durationMs(v, undefined, ['ms', 's', 'm', 'h', 'd']);
+  if (ms === undefined || ms < MIN_MS) throw new CliError(`--backup-every must be a period of at least 1s such as 24h, 30m or 90s, got "${v}"`);
   return ms;
 }
 

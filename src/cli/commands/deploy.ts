@@ -12,7 +12,7 @@ import type { Printer } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
 import { followRollout } from './rollout-follow.ts';
-import { decimal } from './numbers.ts';
+import { durationMs } from './duration.ts';
 
 interface DeployOpts {
   site: string;
@@ -27,11 +27,11 @@ export function registerDeploy(program: Command, ctx: Context): void {
     .description('upload a folder (or a .tar.gz) as a new release and roll it out')
     .requiredOption('--site <name>', 'the site to deploy to')
     .option('--no-wait', 'return once uploaded, without following the rollout')
-    .option('--timeout <seconds>', 'how long to wait for the rollout', '120')
+    .option('--timeout <seconds>', 'how long to wait for the rollout: seconds, or with a unit (90s, 5m)', '120')
     .option('--json', 'print the release as JSON')
     .action(async (dir: string, o: DeployOpts) => {
-      const timeoutSeconds = decimal(o.timeout);
-      if (!Number.isFinite(timeoutSeconds)) throw new CliError(`--timeout must be a number of seconds, got "${o.timeout}"`);
+      const timeoutMs = durationMs(o.timeout, 's', ['ms', 's', 'm', 'h']);
+      if (timeoutMs === undefined || timeoutMs <= 0) throw new CliError(`--timeout must be a time above 0 such as 120 (seconds), 90s or 5m, got "${o.timeout}"`);
       const started = Date.now();
       const tmp = await mkdtemp(join(tmpdir(), 'corral-deploy-'));
       try {
@@ -47,7 +47,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
         else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
         if (o.wait) {
           const rollout = progressBar(humanOut(ctx), 'rollout');
-          await followRollout(ctx.api(), o.site, res.release.id, timeoutSeconds * 1000, rollout).finally(() => rollout.done());
+          await followRollout(ctx.api(), o.site, res.release.id, timeoutMs, rollout).finally(() => rollout.done());
         }
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
         else if (ctx.quiet()) ctx.print.out(res.release.id);

@@ -34,6 +34,7 @@ test('durations: s, ms, m or plain milliseconds', () => {
   assert.equal(durationMs('300', '--x'), 300);
   assert.throws(() => durationMs('2 hours', '--per-try-timeout'), /--per-try-timeout must be a duration such as 2s/);
   assert.throws(() => durationMs('0.5ms', '--x'), /must be a duration/);
+  for (const spaced of [' 2s', '2s ', ' 300 ']) assert.throws(() => durationMs(spaced, '--x'), /must be a duration/, JSON.stringify(spaced));
 });
 
 test('corral site set --per-try-timeout … changes the stored settings; a bad value is refused by the API', async (t) => {

@@ -180,6 +180,11 @@ test('corral deploy follows the rollout through the status stream: one status re
 
 test('corral deploy --timeout: a quiet stream still ends at the deadline with the same error and exit code', async (t) => {
   const f = await farm(t, 'pass');
+  for (const bad of ['0', '-1', ' 5', '5 hours', '0x10']) {
+    const refused = await f.deploy('--timeout', bad);
+    assert.equal(refused.code, 1, bad);
+    assert.match(refused.err, /--timeout must be a time above 0 such as 120 \(seconds\), 90s or 5m, got/, bad);
+  }
   const r = await f.deploy('--timeout', '1');
   assert.equal(r.code, 1);
   assert.match(r.err, /rollout of blog v1 not ready after 1 s \(0\/1 ready\); see `corral logs blog`/);
