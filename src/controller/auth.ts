@@ -32,7 +32,7 @@ export async function authenticate(store: Store, header: string | undefined): Pr
 }
 
 /** How often a response that stays open checks that the token it was opened with still works. */
-export const TOKEN_RECHECK_MS = 5_000;
+const TOKEN_RECHECK_MS = 5_000;
 
 /**
  * For a response that stays open (the status stream, a followed log): end() once the token

@@ -44,11 +44,6 @@ export class SendStalls {
     this.#waiting.delete(res);
   }
 
-  /** How many replies are waiting (tests). */
-  get size(): number {
-    return this.#waiting.size;
-  }
-
   #check(now: number): void {
     for (const [res, since] of this.#waiting) {
       if (now - since <= this.#timeoutMs) break;
