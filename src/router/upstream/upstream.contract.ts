@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import type { Route } from '../../model/index.ts';
 import { waitFor } from '../../lib/wait.ts';
 import type { RouterOptions } from '../options.ts';
@@ -274,21 +275,7 @@ export function upstreamContract(upstream: UpstreamName): void {
           });
           return;
         }
-        res.writeHead(200, { 'content-length': String(size) });
-        const chunk = Buffer.alloc(64 * 1024, 'x');
-        let sent = 0;
-        const pump = (): void => {
-          while (sent < size) {
-            sent += chunk.length;
-            if (!res.write(chunk)) {
-              drains++;
-              res.once('drain', pump);
-              return;
-            }
-          }
-          res.end();
-        };
-        pump();
+        sendXs(res, size, () => drains++);
       });
       const r = await startRouter(t, [route('s', ['s.test'], [b])], { rawUpstream }, 'https');
       const session = h2Session(t, r);
@@ -324,19 +311,8 @@ export function upstreamContract(upstream: UpstreamName): void {
       const SLOW = 12 * 1024 * 1024; // read at ≈ 6 MB/s: longer than the send timeout in all
       const cuts: string[] = [];
       const b = await startBackend(t, 'b', (req, res) => {
-        const n = req.url === '/slow-reader' ? SLOW : size;
-        res.writeHead(200, { 'content-length': String(n) });
-        const chunk = Buffer.alloc(64 * 1024, 'x');
-        let sent = 0;
-        const pump = (): void => {
-          while (sent < n) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
         res.on('close', () => { if (!res.writableFinished) cuts.push(req.url ?? ''); });
-        pump();
+        sendXs(res, req.url === '/slow-reader' ? SLOW : size);
       });
       const routes = [route('s', ['s.test'], [b])];
       const opts = { rawUpstream, clientSendTimeoutMs: SEND_TIMEOUT };
@@ -398,4 +374,23 @@ export function upstreamContract(upstream: UpstreamName): void {
       await waitFor(() => text.endsWith('echo me'), { what: 'the echo' });
     });
   });
+}
+
+/** A response of `size` bytes of 'x' (a multiple of 64 KiB), written as the client takes it; `held` hears each wait for 'drain'. */
+function sendXs(res: ServerResponse, size: number, held?: () => void): void {
+  res.writeHead(200, { 'content-length': String(size) });
+  const chunk = Buffer.alloc(64 * 1024, 'x');
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < size) {
+      sent += chunk.length;
+      if (!res.write(chunk)) {
+        held?.();
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
 }
