@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClientReply } from '../front/client-exchange.ts';
 import { relayHead } from './relay-head.ts';
+import { H2_SINGLE } from './forward-headers.ts';
+import { connect, createServer } from 'node:http2';
+import { once } from 'node:events';
 
 /** A reply that records writeHead and destroy; throws from writeHead when told to. */
 function reply(httpVersionMajor: number, throws?: Error) {
@@ -45,4 +48,39 @@ test('a writeHead that throws (a header node refuses) cuts that reply and says s
   assert.equal(refused?.cut, true);
   assert.match(refused!.err.message, /cannot carry the upstream's response head: HTTP\/1 Connection specific headers are forbidden/);
   assert.equal(calls.destroyed, refused!.err);
+});
+
+test("H2_SINGLE is node:http2's own list of headers sent once, as far as any known header tells (a Node upgrade that changes it fails here)", async (t) => {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const session = connect(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  session.on('error', () => {});
+  t.after(() => session.destroy());
+  await once(session, 'connect');
+  const known = [
+    ...H2_SINGLE, 'accept-ranges', 'access-control-allow-headers', 'access-control-allow-methods', 'access-control-allow-origin',
+    'access-control-expose-headers', 'allow', 'alt-svc', 'cache-control', 'clear-site-data', 'content-disposition', 'content-security-policy',
+    'cross-origin-embedder-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'digest', 'early-data', 'last-event-id', 'link',
+    'nel', 'origin', 'permissions-policy', 'pragma', 'proxy-authenticate', 'referrer-policy', 'refresh', 'report-to', 'server', 'server-timing',
+    'set-cookie', 'sourcemap', 'strict-transport-security', 'timing-allow-origin', 'vary', 'via', 'warning', 'www-authenticate', 'x-frame-options',
+    'x-powered-by', 'x-request-id', 'x-xss-protection',
+  ];
+  const sentOnce = (name: string): boolean | undefined => {
+    try {
+      const stream = session.request({ ':path': '/', [name]: ['a', 'b'] }); // node checks the headers before anything is sent
+      stream.on('error', () => {});
+      stream.close();
+      return false;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      return code === 'ERR_HTTP2_HEADER_SINGLE_VALUE' ? true : undefined; // refused for another reason: says nothing
+    }
+  };
+  const differ = known.filter((name) => {
+    const node = sentOnce(name);
+    return node !== undefined && node !== H2_SINGLE.has(name);
+  });
+  assert.deepEqual(differ, [], 'H2_SINGLE and node disagree on these');
 });
