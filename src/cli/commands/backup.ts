@@ -1,12 +1,8 @@
 // corral backup --out farm.tar.gz: the farm's backup from the controller (admin), streamed
 // to a file. corral restore farm.tar.gz --dir <new>: a farm folder that `corral up --dir
 // <new>` serves as before.
-import { createWriteStream } from 'node:fs';
-import { lstat, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
@@ -24,7 +20,7 @@ export function registerBackup(program: Command, ctx: Context): void {
       if (!res.body) throw new CliError('the controller sent no backup');
       const tmp = `${out}.partial-${process.pid}`;
       try {
-        await pipeline(Readable.fromWeb(res.body as ReadableStream), createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
+        await saveBody(res.body, tmp);
         await rename(tmp, out);
       } catch (err) {
         await rm(tmp, { force: true });
@@ -58,4 +54,40 @@ export function registerBackup(program: Command, ctx: Context): void {
 function formatSize(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Above this much a download's chunks go to the file in one writev. */
+const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * A response body to a new file (mode 0600), its chunks gathered into writes of about
+ * BATCH_BYTES: the archive arrives in pieces of a few hundred bytes, and piping them through
+ * Readable.fromWeb into a write stream took one file write each (a 143 MiB farm's backup:
+ * 4 minutes, where curl took 1.7 s).
+ */
+async function saveBody(body: ReadableStream<Uint8Array>, file: string): Promise<void> {
+  const fh = await open(file, 'wx', 0o600);
+  try {
+    const reader = body.getReader();
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      batch.push(value);
+      bytes += value.byteLength;
+      if (bytes < BATCH_BYTES) continue;
+      await writeAll(fh, batch, bytes);
+      batch = [];
+      bytes = 0;
+    }
+    if (batch.length > 0) await writeAll(fh, batch, bytes);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, batch: Uint8Array[], bytes: number): Promise<void> {
+  const { bytesWritten } = await fh.writev(batch);
+  if (bytesWritten !== bytes) throw new Error(`wrote ${bytesWritten} of ${bytes} bytes (is the disk full?)`);
 }
