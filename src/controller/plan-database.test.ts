@@ -79,3 +79,30 @@ it("never gives a site another customer's database", () => {
   f.step();
   assert.deepEqual(f.users(), ['shop-1:-', 'shop-2:-']);
 });
+
+it('a new command, environment or health path rolls the site the same way; resources wait for the next deploy', () => {
+  const f = farm(shop());
+  f.step();
+  f.readyAll();
+  f.step();
+  assert.deepEqual(f.routed(), ['shop-1', 'shop-2']);
+  const vss = () => f.snap.assignments.map((a) => a.vs);
+  let n = 2;
+  for (const change of [{ env: { GREETING: 'hello' } }, { command: 'node app.js' }, { healthPath: '/healthz' }] as Partial<Site>[]) {
+    f.snap.sites = [{ ...f.snap.sites[0]!, ...change }];
+    f.step();
+    assert.deepEqual(f.routed(), [`shop-${n - 1}`, `shop-${n}`], `${JSON.stringify(change)}: the old servers stay routed while the new ones start`);
+    assert.deepEqual(vss(), [`shop-${n - 1}`, `shop-${n}`, `shop-${n + 1}`, `shop-${n + 2}`]);
+    const made = f.snap.assignments.find((a) => a.vs === `shop-${n + 1}`)!;
+    assert.deepEqual([made.env, made.command, made.healthPath], [f.snap.sites[0]!.env, f.snap.sites[0]!.command, f.snap.sites[0]!.healthPath]);
+    f.readyAll();
+    f.step();
+    assert.deepEqual(f.routed(), [`shop-${n + 1}`, `shop-${n + 2}`], 'swapped once all new ones are ready');
+    f.step(1500);
+    assert.deepEqual(vss(), [`shop-${n + 1}`, `shop-${n + 2}`], 'the old ones retired after the drain');
+    n += 2;
+  }
+  f.snap.sites = [{ ...f.snap.sites[0]!, resources: { memoryMb: 256 } }];
+  f.step();
+  assert.deepEqual(vss(), [`shop-${n - 1}`, `shop-${n}`], 'no roll for resources');
+});

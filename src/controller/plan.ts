@@ -238,9 +238,11 @@ function planSite(
   const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
   // Servers on a draining engine count as old: they are replaced elsewhere, then retired.
   const draining = new Set(snap.engines.filter((e) => e.draining).map((e) => e.id));
-  // A database bound, unbound or rotated rolls the site like a release: servers with other credentials are old.
+  // A database bound, unbound or rotated rolls the site like a release: servers with other
+  // credentials are old. So does a new command, environment or health path: servers started
+  // with other ones are old (resources and egress wait for the next deploy, as documented).
   const database = siteDatabase(site, snap);
-  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine) && a.database?.user === database?.user) : [];
+  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine) && a.database?.user === database?.user && startedAsSiteSays(a, site)) : [];
   const old = assignments.filter((a) => !current.includes(a));
   const moving = old.filter((a) => a.release === release?.id);
 
@@ -442,6 +444,11 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     ...(database ? { database } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };
+}
+
+/** Was the server started with the command, environment and health path the site has now? */
+function startedAsSiteSays(a: Assignment, site: Site): boolean {
+  return a.command === site.command && a.healthPath === site.healthPath && sameJson(a.env, site.env);
 }
 
 function toEndpoint(a: Assignment, s: VsStatus): Endpoint {
