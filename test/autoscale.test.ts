@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pace } from 'node:timers/promises';
 import { ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
@@ -117,6 +118,20 @@ describe('autoscaling and scale to zero (corral up, two router workers)', () => 
     const { stdout } = await ok(farm.cli(['events', '--site', 'nap', '--type', 'farm']));
     assert.match(stdout, /nap: 1 → 0 replica\(s\): no request for [\d.]+s \(idle timeout 2s\)/);
     assert.match(stdout, /nap: 0 → 1 replica\(s\): woken by a request held at a router/);
+  });
+
+  it('a deploy to a site asleep at zero waits for the woken release to be ready: a release that never starts fails the deploy, a good one passes', async (t) => {
+    const host = 'doze.acme.test';
+    await appSite('doze', host, ['--min-replicas', '0', '--max-replicas', '1', '--idle-timeout', `${IDLE_S}s`]);
+    await waitFor(async () => (await serversOf('doze')).length === 0, { timeoutMs: 30_000, what: 'doze idle, its VS stopped' });
+    const broken = await mkdtemp(join(tmpdir(), 'corral-broken-'));
+    t.after(() => rm(broken, { recursive: true, force: true }));
+    await writeFile(join(broken, 'server.js'), 'process.exit(3);\n');
+    const bad = await farm.cli(['deploy', broken, '--site', 'doze', '--timeout', '8']);
+    assert.equal(bad.code, 1, `a release that never starts is not "deployed": ${bad.stdout}`);
+    assert.match(bad.stderr, /rollout of doze v2 not ready after 8 s/);
+    await waitFor(async () => (await serversOf('doze')).length === 0, { timeoutMs: 30_000, what: 'doze asleep again' });
+    await ok(farm.cli(['deploy', join(REPO, 'examples', 'node-app'), '--site', 'doze'])); // v1's content: v1 again, woken and ready
   });
 
   it('a static site scales to zero and wakes too; a rollout waits for the autoscaler\'s count, not the stored --replicas', async (t) => {

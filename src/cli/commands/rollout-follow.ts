@@ -8,6 +8,10 @@
 // quiet after ROUTE_RECHECK_MS, doubling up to QUIET_RECHECK_MS (a status read costs the
 // controller a farm view): a route change alone may not change the view (a new site's first
 // route, a pooled site's route to the pool VS), and it usually comes within milliseconds.
+// A site that scales to zero and sits at zero has no replica to wait for, yet its new
+// release must prove itself: the autoscaler wakes it for the rollout, and the deploy waits
+// until a server of the release has been ready (a release that never starts fails the deploy
+// at its timeout, rather than being "deployed" and every request after it a 503).
 // Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
 // opened again (or keeps dropping), the status is polled every POLL_MS instead. The
@@ -29,14 +33,18 @@ export async function followRollout(api: ApiClient, site: string, release: strin
   const deadline = Date.now() + timeoutMs;
   /** The last read found every replica ready, the router not yet serving only this release. */
   let routing = false;
+  /** A server of the release was seen ready (what a site at zero must show). */
+  let proven = false;
   const check = async (): Promise<boolean> => {
     const st = await api.get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
     const mine = st.virtualServers.filter((v) => v.release === release);
+    proven ||= mine.some((v) => v.state === 'ready');
     const states = mine.map((v) => v.state ?? 'placed').join(' ');
     bar.update(st.replicas ? st.ready / st.replicas : 1, `replicas ready ${st.ready}/${st.replicas} (release ${release})${states ? ` — ${states}` : ''}`);
     if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
     routing = st.ready >= st.replicas;
-    if (routing && (st.serving ?? []).every((r) => r === release)) return true;
+    const asleep = st.replicas === 0 && st.site.autoscale?.minReplicas === 0 && !proven; // woken for the rollout: wait for it
+    if (routing && !asleep && (st.serving ?? []).every((r) => r === release)) return true;
     if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
     return false;
   };
