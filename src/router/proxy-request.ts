@@ -19,7 +19,7 @@ import { limitBody } from './policy/site-limits.ts';
 import type { AccessRecord } from './access-log.ts';
 import type { RequestEnd } from './request-ends.ts';
 import type { Tunnels } from './upstream/tunnels.ts';
-import { ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
+import { brokeAfterSending, ejects, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './policy/retry-policy.ts';
 import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import type { SendStalls } from './front/send-stalls.ts';
@@ -76,6 +76,8 @@ class Forwarding implements UpstreamRequest {
   /** The endpoints whose try failed (made at the first retry). */
   #tried: Set<string> | undefined;
   #tries = 0;
+  /** Tries whose connection broke after the request was sent (retry-policy.ts MAX_BROKEN_TRIES). */
+  #brokenTries = 0;
   #relay: Exchange | undefined;
   #clientGone = false;
   /** Counted for least-conn until the try ends. */
@@ -158,7 +160,8 @@ class Forwarding implements UpstreamRequest {
     const next = started ? undefined : deps.lookup(req.headers.host);
     const body = this.body;
     const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
-    if (next && this.#tries < maxTries(next, kind) && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined })) {
+    if (brokeAfterSending(err, bodyUnread)) this.#brokenTries++;
+    if (next && this.#tries < maxTries(next, kind) && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined, brokenTries: this.#brokenTries })) {
       const site = this.#route.site;
       if (deps.retryBudget.canRetry(site, next.retry)) {
         deps.retryBudget.recordRetry(site);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import assert from 'node:assert/strict';
 import { waitFor } from '../lib/wait.ts';
 import { captureLog, deadEndpoint, route, startBackend, startRouter } from './testing.ts';
@@ -97,4 +98,21 @@ test('a request the backend never answers gets a 504', async (t) => {
   const reply = await r.send({ host: 's.test' });
   assert.equal(reply.status, 504);
   assert.equal(silent.seen.length, 1);
+});
+
+test('a GET that breaks the connection of two endpoints is not tried on a third (a query of death would take every replica down); one break is retried', async (t) => {
+  const hit: string[] = [];
+  const killer = (name: string) => (req: IncomingMessage, res: ServerResponse) => {
+    hit.push(name);
+    if (req.url === '/crash') return void req.socket.destroy(); // as an app that dies of this request
+    res.end(name);
+  };
+  const backends = await Promise.all(['a', 'b', 'c', 'd'].map((n) => startBackend(t, n, killer(n))));
+  for (const rawUpstream of [true, false]) {
+    hit.length = 0;
+    const r = await startRouter(t, [route('s', ['s.test'], backends)], { rawUpstream, ejectMs: 1 });
+    const reply = await r.send({ host: 's.test', path: '/crash' });
+    assert.equal(reply.status, 502, rawUpstream ? 'raw' : 'undici');
+    assert.equal(hit.length, 2, `${rawUpstream ? 'raw' : 'undici'}: two endpoints took it, not four (${hit.join(', ')})`);
+  }
 });

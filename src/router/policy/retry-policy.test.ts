@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { routerConfig } from '../options.ts';
-import { ejects, endpointGoneError, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
+import { brokeAfterSending, ejects, endpointGoneError, MAX_BROKEN_TRIES, failureKind, hasBody, isReplayable, maxTries, mayRetry, perTryTimeoutMs } from './retry-policy.ts';
 import type { Route } from '../../model/index.ts';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
@@ -39,6 +39,11 @@ test('retry only what cannot have taken effect', () => {
   assert.equal(mayRetry('broken', bodylessPost), false);
   assert.equal(mayRetry('broken', postUnread), true);
   assert.equal(mayRetry('broken', postSent), false);
+  assert.equal(mayRetry('broken', { ...get, brokenTries: 1 }), true, 'one break: a stale connection, or another request killed the backend');
+  assert.equal(mayRetry('broken', { ...get, brokenTries: MAX_BROKEN_TRIES }), false, 'two: most likely the request itself');
+  assert.equal(mayRetry('broken', { ...postUnread, brokenTries: MAX_BROKEN_TRIES }), true, 'a body not sent yet never reached a backend');
+  assert.equal(brokeAfterSending(endpointGoneError('k'), false), false, 'the router cut it: not the request');
+  assert.equal(brokeAfterSending(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), false), true);
   assert.equal(mayRetry('timeout', get), false);
   assert.equal(mayRetry('other', get), false);
 });

@@ -60,6 +60,21 @@ export interface RequestReplay {
   bodyUnread: boolean;
   /** The try waited for headers under the site's per-try timeout (only replayable requests get one). */
   perTryTimeout?: boolean;
+  /** Tries of this request whose connection broke after the request was sent whole, this one included (brokeAfterSending). */
+  brokenTries?: number;
+}
+
+/**
+ * A replayable request whose connection broke after it was sent, twice, is not tried a third
+ * time: once is a stale keep-alive connection or a backend that died under another request;
+ * twice is most likely the request itself (a query of death) — retried on every endpoint, it
+ * would crash or OOM every replica of the site, one after the other.
+ */
+export const MAX_BROKEN_TRIES = 2;
+
+/** Did this try break after the request was sent whole (not cut by the router, nor before its body was read)? */
+export function brokeAfterSending(err: unknown, bodyUnread: boolean): boolean {
+  return failureKind(err) === 'broken' && (err as { code?: unknown }).code !== 'ROUTER_ENDPOINT_GONE' && !bodyUnread;
 }
 
 /**
@@ -70,7 +85,7 @@ export interface RequestReplay {
  */
 export function mayRetry(kind: FailureKind, req: RequestReplay): boolean {
   if (kind === 'unsent') return req.replayable || req.bodyless || req.bodyUnread;
-  if (kind === 'broken') return req.replayable || req.bodyUnread;
+  if (kind === 'broken') return (req.replayable && (req.brokenTries ?? 0) < MAX_BROKEN_TRIES) || req.bodyUnread;
   if (kind === 'timeout') return req.replayable && req.perTryTimeout === true;
   return false;
 }
