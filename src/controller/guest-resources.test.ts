@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Site } from '../model/index.ts';
 import { newMemory, planReconcile, type FarmSnapshot } from './plan.ts';
 import { staticSite, startController } from './test-harness.ts';
+import { CUSTOMER_RESOURCE_CAPS } from './site-spec.ts';
 
 test('a site sets its guests\' resources and egress through the API; out-of-range values get a clear 400', async (t) => {
   const h = await startController(t);
@@ -31,6 +32,27 @@ test('a site sets its guests\' resources and egress through the API; out-of-rang
     assert.match(reply.json.error.message, why, JSON.stringify(body));
   }
   assert.deepEqual((await acme.get('/v1/sites/blog')).json.site.resources, { memoryMb: 128, cpu: 0.5, pids: 64, diskMb: 32, tmpMb: 16 }, 'a refused change loses nothing');
+});
+
+test("a customer sets its servers' resources up to CUSTOMER_RESOURCE_CAPS; more is the operator's to give (403, nothing changed)", async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  assert.equal((await acme.post('/v1/sites', staticSite('big', { resources: { memoryMb: 65_536 } }))).status, 403, 'not at creation');
+  assert.equal((await acme.get('/v1/sites/big')).status, 404, 'nothing created');
+  assert.equal((await acme.post('/v1/sites', staticSite('blog', { resources: { ...CUSTOMER_RESOURCE_CAPS } }))).status, 201, 'the caps themselves are allowed');
+  for (const [key, cap] of Object.entries(CUSTOMER_RESOURCE_CAPS)) {
+    const over = key === 'cpu' ? cap + 0.5 : cap + 1;
+    const reply = await acme.patch('/v1/sites/blog', { resources: { [key]: over } });
+    assert.equal(reply.status, 403, key);
+    assert.match(reply.json.error.message, new RegExp(`^resources\\.${key} ${over} is above what a customer may set \\(${cap}\\); ask the farm's operator`), key);
+  }
+  assert.deepEqual((await acme.get('/v1/sites/blog')).json.site.resources, { ...CUSTOMER_RESOURCE_CAPS }, 'a refused change loses nothing');
+  // the operator may give more, and the customer may then change another setting without losing it
+  assert.equal((await h.admin.patch('/v1/sites/blog', { resources: { memoryMb: 16_384, cpu: 8 } })).status, 200);
+  const patched = await acme.patch('/v1/sites/blog', { resources: { pids: 64 } });
+  assert.equal(patched.status, 200, patched.body);
+  assert.deepEqual([patched.json.site.resources.memoryMb, patched.json.site.resources.cpu, patched.json.site.resources.pids], [16_384, 8, 64]);
+  assert.equal((await acme.patch('/v1/sites/blog', { resources: { memoryMb: null } })).status, 200, 'removing one is always allowed');
 });
 
 test('resources and egress travel from the site into its new assignments', () => {

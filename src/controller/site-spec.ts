@@ -6,7 +6,8 @@
 import type { Static } from 'typebox';
 import { newSiteId, type Autoscale, type Balance, type Hsts, type Site } from '../model/index.ts';
 import { domainRefusal, type Claimant, type DomainRules } from './domain-rules.ts';
-import { DomainReservedError, ValidationError } from './errors.ts';
+import { DomainReservedError, ForbiddenError, ValidationError } from './errors.ts';
+import type { Principal } from './principal.ts';
 import type { SiteCreateBody, SitePatchBody } from './schemas.ts';
 import { checkSitePages, mergeErrorPages, mergeMaintenance } from './site-pages.ts';
 
@@ -164,5 +165,21 @@ function checkEnvSize(env: Record<string, string>): void {
   for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
   if (bytes > MAX_ENV_BYTES) {
     throw new ValidationError(`body.env is ${bytes} bytes of names and values; a site's environment may hold at most ${MAX_ENV_BYTES} (128 KiB): keep large data in files of the release instead`);
+  }
+}
+
+/**
+ * What a customer may give one of its virtual servers by itself; an admin may give more (up to
+ * the schema's bounds). Without caps a customer's token could ask 64 GiB and 64 CPUs per
+ * server and take the engine from every other customer.
+ */
+export const CUSTOMER_RESOURCE_CAPS = { memoryMb: 4_096, cpu: 4, pids: 4_096, tmpMb: 4_096, diskMb: 65_536 } as const;
+
+/** A customer asking more than CUSTOMER_RESOURCE_CAPS for a setting it sends: 403 naming it. */
+export function refuseResourcesAboveCaps(p: Principal, asked: Partial<Record<keyof typeof CUSTOMER_RESOURCE_CAPS, number | null>> | undefined): void {
+  if (p.role === 'admin' || asked === undefined) return;
+  for (const [key, cap] of Object.entries(CUSTOMER_RESOURCE_CAPS)) {
+    const v = asked[key as keyof typeof CUSTOMER_RESOURCE_CAPS];
+    if (typeof v === 'number' && v > cap) throw new ForbiddenError(`resources.${key} ${v} is above what a customer may set (${cap}); ask the farm's operator, who may set more`);
   }
 }

@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError, SiteAutoscaledError, ValidationError } f
 import type { Principal } from '../principal.ts';
 import { listRecords, readRecord } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
-import { checkDomainClaims, newSite, patchedSite } from '../site-spec.ts';
+import { checkDomainClaims, newSite, patchedSite, refuseResourcesAboveCaps } from '../site-spec.ts';
 import { createSite, deleteSite, updateSite } from '../site-writes.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -18,6 +18,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
     const customer = ownerFor(principal, request.body.customer);
+    refuseResourcesAboveCaps(principal, request.body.resources);
     const site = newSite(request.body, customer, new Date(), staticPools);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
     await createSite(store, site);
@@ -38,6 +39,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
   app.patch('/v1/sites/:name', { schema: { params: SiteParams, body: SitePatchBody } }, async (request) => {
     const principal = principalOf(request);
     const site = await access.loadSiteFor(principal, request.params.name);
+    refuseResourcesAboveCaps(principal, request.body.resources);
     const database = request.body.database;
     if (typeof database === 'string') {
       const db = await readRecord<DatabaseRecord>(store, keys.database(database));
