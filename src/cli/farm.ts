@@ -76,6 +76,8 @@ export interface FarmOptions {
   databaseUpkeepMs?: number;
   /** New static sites are pooled (one shared VS per customer per engine) unless created with pooled false; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
+  /** `--customer-max-vs` (ControllerOptions.customerMaxVs). */
+  customerMaxVs?: number;
   /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
   acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
@@ -221,6 +223,7 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
     backup: { files: backupFiles },
     ...(databases ? { databases } : {}),
     staticPools: opts.staticPools !== false,
+    ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
     siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
     vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
     // One process: the controller reaches this engine's runtime directly.

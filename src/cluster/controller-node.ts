@@ -65,6 +65,8 @@ export interface ControllerNodeOptions {
   databaseUpkeepMs?: number;
   /** New static sites are pooled unless created with pooled false; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
+  /** `--customer-max-vs` (ControllerOptions.customerMaxVs). */
+  customerMaxVs?: number;
 }
 
 export interface ControllerNode {
@@ -134,6 +136,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
     backup: backupSource,
     databases,
     staticPools: opts.staticPools !== false,
+    ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
   }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
 
   const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);

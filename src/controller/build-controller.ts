@@ -28,7 +28,7 @@ import { consoleRoutes } from './routes/console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { frameworkErrorHandler, registerErrorHandling } from './error-handler.ts';
-import { resolveLimits, type ControllerOptions } from './options.ts';
+import { DEFAULT_CUSTOMER_MAX_VS, resolveLimits, type ControllerOptions } from './options.ts';
 import { blobRoutes } from './routes/blobs.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { engineRoutes } from './routes/engines.ts';
@@ -67,7 +67,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   registerAudit(app, opts.store, events);
   registerApiMetrics(app);
 
-  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains, staticPools: opts.staticPools !== false }; // pooled unless the farm says false
+  const deps: RouteDeps = { store: opts.store, blobs: opts.blobs, access: new Access(opts.store), limits, events, domains, staticPools: opts.staticPools !== false, customerMaxVs: opts.customerMaxVs ?? DEFAULT_CUSTOMER_MAX_VS }; // pooled unless the farm says false
   if (opts.engineLogs) deps.engineLogs = opts.engineLogs;
   if (opts.routerLogs) deps.routerLogs = opts.routerLogs;
   if (opts.vsUsage) deps.vsUsage = opts.vsUsage;

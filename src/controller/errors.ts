@@ -6,6 +6,13 @@ import { CorralError } from '../lib/errors.ts';
 
 export class ControllerError extends CorralError {}
 
+/** 403: a customer's own token asking more servers than the farm gives one customer. */
+export class QuotaExceededError extends ControllerError {
+  constructor(customer: string, asked: number, max: number) {
+    super('quota_exceeded', 403, `customer ${customer} would have ${asked} virtual servers of its own, more than the ${max} this farm gives a customer (each site's replicas, an autoscaled site's max-replicas; pooled static sites none): lower some, or ask the farm's operator`);
+  }
+}
+
 /** 400: the request does not match the API's schema or rules. */
 export class ValidationError extends ControllerError {
   constructor(message: string) {

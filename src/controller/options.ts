@@ -89,7 +89,16 @@ export interface ControllerOptions {
   databases?: DatabaseOptions;
   /** New static sites are pooled unless the request says `pooled: false`; default true (`--no-static-pools`: false). */
   staticPools?: boolean;
+  /**
+   * The most virtual servers a customer's own token may ask for across its sites (`--customer-max-vs`):
+   * each site's replicas (an autoscaled one's maxReplicas), pooled static sites none. 0: no limit.
+   * Default DEFAULT_CUSTOMER_MAX_VS. An admin may give more.
+   */
+  customerMaxVs?: number;
 }
+
+/** A customer's own servers at most, unless the operator says otherwise: a quarter of `corral up`'s engine. */
+export const DEFAULT_CUSTOMER_MAX_VS = 16;
 
 export interface BackupSources {
   /** e.g. `{ root: <dir>, paths: ['tls/dev.crt', 'tls/dev.key'] }`. */

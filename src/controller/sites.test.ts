@@ -85,3 +85,24 @@ test('concurrent scales all land (compare-and-swap retries)', async (t) => {
   const results = await Promise.all([1, 2, 3, 4].map((n) => acme.post('/v1/sites/blog/scale', { replicas: n })));
   assert.ok(results.every((r) => r.status === 200), results.map((r) => r.body).join('\n'));
 });
+
+test("a customer's own token asks at most customerMaxVs servers across its sites (an outside tester's customer took every slot of the engine); an admin may give more", async (t) => {
+  const h = await startController(t, { customerMaxVs: 6 });
+  const evil = await h.customer('evil');
+  const app = (name: string, extra: Record<string, unknown> = {}) => staticSite(name, { kind: 'app', command: 'node server.js', pooled: false, ...extra });
+  assert.equal((await evil.post('/v1/sites', app('f1', { replicas: 4 }))).status, 201);
+  const over = await evil.post('/v1/sites', app('f2', { replicas: 3 }));
+  assert.equal(over.status, 403);
+  assert.equal(over.json.error.code, 'quota_exceeded');
+  assert.match(over.json.error.message, /^customer evil would have 7 virtual servers of its own, more than the 6 this farm gives a customer/);
+  assert.equal((await evil.get('/v1/sites/f2')).status, 404, 'nothing created');
+  assert.equal((await evil.post('/v1/sites', app('f2', { replicas: 2 }))).status, 201, 'up to the quota');
+  assert.equal((await evil.post('/v1/sites/f1/scale', { replicas: 5 })).status, 403, 'scale counts');
+  assert.equal((await evil.patch('/v1/sites/f2', { autoscale: { minReplicas: 0, maxReplicas: 20 } })).status, 403, "an autoscaled site counts its max");
+  assert.equal((await evil.post('/v1/sites/f1/scale', { replicas: 1 })).status, 200, 'scaling in is always allowed');
+  for (let i = 0; i < 3; i++) assert.equal((await evil.post('/v1/sites', staticSite(`page${i}`))).status, 201, 'pooled static sites have no servers of their own');
+  assert.equal((await h.admin.post('/v1/sites/f1/scale', { replicas: 10 })).status, 200, 'the operator may give more');
+  assert.equal((await evil.patch('/v1/sites/f2', { env: { A: '1' } })).status, 200, 'over the quota by the operator\'s grant, other changes still go through');
+  const other = await h.customer('acme');
+  assert.equal((await other.post('/v1/sites', app('mine', { replicas: 6 }))).status, 201, 'per customer');
+});

@@ -58,7 +58,14 @@ export async function reservedDomains(v: string | undefined, flag = '--reserved-
 
 /** --reserved-domains (corral up, corral controller). */
 export function addReservedDomainsFlag(cmd: Command): Command {
-  return cmd.option('--reserved-domains <list>', 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved');
+  return cmd
+    .option('--reserved-domains <list>', 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved')
+    .option('--customer-max-vs <n>', 'most virtual servers a customer\'s own token may ask for across its sites (replicas; an autoscaled site\'s max; pooled static sites none), 0 = no limit; an admin may give more', '16');
+}
+
+/** --customer-max-vs: 0 (no limit) to 100000. */
+export function customerMaxVs(v: string): number {
+  return wholeNumber(v, '--customer-max-vs', { min: 0, max: 100_000, expected: 'a number from 0 (no limit) to 100000' });
 }
 
 /** --token on a role command is also the program's global --token: take whichever commander filled. */

@@ -5,7 +5,7 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
-import { addReservedDomainsFlag, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
+import { addReservedDomainsFlag, customerMaxVs, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
@@ -23,6 +23,7 @@ interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
   engineLostGraceMs?: string;
   reservedDomains?: string;
   staticPools?: boolean;
+  customerMaxVs: string;
 }
 
 export function registerController(program: Command, ctx: Context): void {
@@ -55,6 +56,7 @@ export function registerController(program: Command, ctx: Context): void {
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
         autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
         staticPools: o.staticPools !== false,
+        customerMaxVs: customerMaxVs(o.customerMaxVs),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);

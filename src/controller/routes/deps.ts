@@ -25,4 +25,6 @@ export interface RouteDeps {
   databases?: ControllerOptions['databases'];
   /** New static sites are pooled unless the request says `pooled: false` (the farm's default, decided in build-controller.ts). */
   staticPools: boolean;
+  /** ControllerOptions.customerMaxVs, resolved (0: no limit). */
+  customerMaxVs: number;
 }

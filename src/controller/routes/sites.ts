@@ -5,7 +5,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type DatabaseRecord, type Site } from '../../model/index.ts';
 import { inScope, principalOf, scopeOf } from '../access.ts';
 import type { Claimant } from '../domain-rules.ts';
-import { ForbiddenError, NotFoundError, SiteAutoscaledError, ValidationError } from '../errors.ts';
+import { ForbiddenError, NotFoundError, QuotaExceededError, SiteAutoscaledError, ValidationError } from '../errors.ts';
+import { isPooled } from '../plan-pool.ts';
 
 import type { Principal } from '../principal.ts';
 import { listRecords, readRecord } from '../records.ts';
@@ -14,13 +15,21 @@ import { checkDomainClaims, newSite, patchedSite, refuseResourcesAboveCaps } fro
 import { createSite, deleteSite, updateSite } from '../site-writes.ts';
 import type { RouteDeps } from './deps.ts';
 
-export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools }) => {
+export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools, customerMaxVs }) => {
+  /** A customer's own token asking, with `site` as it would be, more servers than the farm gives one customer: 403. */
+  const refuseOverQuota = async (p: Principal, site: Site): Promise<void> => {
+    if (p.role === 'admin' || customerMaxVs === 0) return;
+    const others = (await listRecords<Site>(store, keys.sites)).filter((s) => s.customer === site.customer && s.name !== site.name);
+    const total = [...others, site].reduce((n, s) => n + serversAskedBy(s), 0);
+    if (total > customerMaxVs && serversAskedBy(site) > 0) throw new QuotaExceededError(site.customer, total, customerMaxVs);
+  };
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
     const customer = ownerFor(principal, request.body.customer);
     refuseResourcesAboveCaps(principal, request.body.resources);
     const site = newSite(request.body, customer, new Date(), staticPools);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
+    await refuseOverQuota(principal, site);
     await createSite(store, site);
     return reply.code(201).send({ site });
   });
@@ -51,12 +60,16 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
       checkDomainClaims(s.domains, next.domains, domains, claimantOf(principal));
       return next;
     };
+    if (serversAskedBy(change(site.value)) > serversAskedBy(site.value)) await refuseOverQuota(principal, change(site.value));
     return { site: await updateSite(store, site, change) };
   });
 
   app.post('/v1/sites/:name/scale', { schema: { params: SiteParams, body: ScaleBody } }, async (request) => {
-    const site = await access.loadSiteFor(principalOf(request), request.params.name);
-    return { site: await updateSite(store, site, (s) => refuseFixedCount(patchedSite(s, { replicas: request.body.replicas }))) };
+    const principal = principalOf(request);
+    const site = await access.loadSiteFor(principal, request.params.name);
+    const change = (s: Site): Site => refuseFixedCount(patchedSite(s, { replicas: request.body.replicas }));
+    if (serversAskedBy(change(site.value)) > serversAskedBy(site.value)) await refuseOverQuota(principal, change(site.value));
+    return { site: await updateSite(store, site, change) };
   });
 
   app.delete('/v1/sites/:name', { schema: { params: SiteParams } }, async (request, reply) => {
@@ -65,6 +78,12 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     return reply.code(204).send();
   });
 };
+
+/** The servers a site may have of its own: its replicas, an autoscaled site's maximum; a pooled static site none (its customer's pool serves it). */
+function serversAskedBy(site: Site): number {
+  if (isPooled(site)) return 0;
+  return site.autoscale ? site.autoscale.maxReplicas : site.replicas;
+}
 
 /** A fixed replica count is the site's only while it does not autoscale (its `replicas` is kept for when autoscaling is turned off). */
 function refuseFixedCount(site: Site): Site {
