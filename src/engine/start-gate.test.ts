@@ -37,6 +37,28 @@ test('slots go to waiters in FIFO order, one per release', async () => {
   assert.equal(gate.waiting, 0);
 });
 
+test("fair between customers: a freed slot goes to the waiter whose customer holds the fewest, so one customer's stuck starts never hold every slot while another waits", async () => {
+  const gate = createStartGate(2);
+  const e1 = gate.tryAcquire('evil');
+  const e2 = gate.tryAcquire('evil');
+  assert.ok(e1 && e2, 'evil holds both slots (servers that will never be ready)');
+  const order: string[] = [];
+  const wait = (owner: string, name: string) => gate.acquire(undefined, owner).then((s) => (order.push(name), s));
+  const e3 = wait('evil', 'evil-3'); // evil's restarts queue first
+  const e4 = wait('evil', 'evil-4');
+  const acme = wait('acme', 'acme-wake'); // then acme's wake
+  e1();
+  await waitFor(() => order.length === 1, { what: 'one granted' });
+  assert.deepEqual(order, ['acme-wake'], "acme holds none, evil one: acme's waiter goes first though it came last");
+  e2();
+  await waitFor(() => order.length === 2, { what: 'the next granted' });
+  assert.deepEqual(order, ['acme-wake', 'evil-3'], 'then the earliest of the rest');
+  for (const s of await Promise.all([acme, e3])) s!();
+  await waitFor(() => order.length === 3, { what: 'the last granted' });
+  (await e4)!();
+  assert.equal(gate.active, 0);
+});
+
 test('a waiter whose signal aborts leaves the queue and gets nothing', async () => {
   const gate = createStartGate(1);
   const held = gate.tryAcquire()!;

@@ -201,11 +201,11 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   async function takeSlot(): Promise<ReleaseSlot | undefined> {
     const gate = opts.startGate;
     if (!gate) return () => {};
-    const now = gate.tryAcquire();
+    const now = gate.tryAcquire(spec.customer);
     if (now) return now;
     log.info({ event: 'vs.queued', vs: spec.name, waiting: gate.waiting + 1, limit: gate.limit }, 'virtual server queued: the engine starts enough at once');
     emit({ state: 'queued' });
-    const slot = await gate.acquire(stopSignal.signal);
+    const slot = await gate.acquire(stopSignal.signal, spec.customer); // fairly between customers (start-gate.ts)
     if (slot && !stopSignal.signal.aborted) emit({ state: 'starting' });
     return slot;
   }
