@@ -116,12 +116,24 @@ describe('logs of a farm and of a site', () => {
     after(() => client.destroy());
     await (await request(`${farm.routerUrl}/`, { headers: { host: HOST }, dispatcher: client })).body.text();
     const slow = request(`${farm.routerUrl}/slow?ms=30000`, { headers: { host: HOST }, dispatcher: client }).catch(() => undefined);
+    // a follower open when the farm stops says so and exits 1, never 0 as if it had been asked to stop
+    const follower = spawn(process.execPath, [CORRAL_BIN, 'logs', 'shop', '-f', '-n', '1'], {
+      cwd: farm.dir, env: { ...process.env, CORRAL_API: farm.apiUrl, CORRAL_TOKEN: farm.token }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let followed = '';
+    let followerErr = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    follower.stderr.on('data', (d: Buffer) => (followerErr += d.toString()));
+    const followerExit = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+    await waitFor(() => followed.length > 0, { timeoutMs: 20_000, what: 'the follower to print its first line' });
     const t0 = performance.now();
     const code = await farm.stop();
     const seconds = (performance.now() - t0) / 1000;
     console.log(`# corral up stopped in ${seconds.toFixed(2)} s with 3 VSs running`);
     assert.equal(code, 0);
     assert.ok(seconds < 5, `stopped in ${seconds.toFixed(2)} s`);
+    assert.equal(await followerExit, 1, followerErr);
+    assert.match(followerErr, /^error: the controller ended the log stream \(it stopped or restarted, or this token no longer works\)/);
     await slow;
   });
 });

@@ -2,8 +2,11 @@
 // (each line prefixed with its VS) and the router's access lines (`router | `), in time order.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { ApiError, CliError } from '../errors.ts';
 import { wholeNumber } from './numbers.ts';
+
+/** A followed log that the other end closed: said, and exit 1 (a script waiting on it must know it stopped). */
+const ENDED = 'the controller ended the log stream (it stopped or restarted, or this token no longer works): run corral logs -f again';
 
 export function registerLogs(program: Command, ctx: Context): void {
   program
@@ -24,8 +27,11 @@ export function registerLogs(program: Command, ctx: Context): void {
         if (!res.body) return;
         const decoder = new TextDecoder();
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(decoder.decode(chunk, { stream: true }));
+        if (o.follow && !ac.signal.aborted) throw new CliError(ENDED);
       } catch (err) {
-        if (!ac.signal.aborted) throw err;
+        if (ac.signal.aborted) return;
+        if (o.follow && !(err instanceof CliError) && !(err instanceof ApiError)) throw new CliError(ENDED); // cut mid-stream
+        throw err;
       } finally {
         process.off('SIGINT', stop);
       }
