@@ -88,3 +88,17 @@ test('when every controller is down the error names each URL tried', async () =>
   }
   assert.throws(() => apiClient({ api: `${a},ftp://x`, token: 't' }), /ftp:\/\/x is not an http\(s\) URL/);
 });
+
+test("an answer that is not the API's error shape (the router's port given as --api) is one line that says so", async (t) => {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('No site is configured for host 127.0.0.1:8080\nerror id 1a2b3c4d\n');
+  });
+  const url = await listening(t, server as unknown as Server);
+  const api = apiClient({ api: url, token: 'crl_x' });
+  await assert.rejects(api.get('/v1/sites'), (err: Error) => {
+    assert.equal(err.message.includes('\n'), false, 'one line');
+    assert.match(err.message, /^HTTP 404 from something that is not a Corral API \("No site is configured for host 127\.0\.0\.1:8080"\): is --api \/ CORRAL_API the controller's address/);
+    return true;
+  });
+});

@@ -117,7 +117,11 @@ async function sendFetch(base: string, token: string, method: string, path: stri
 
 function toApiError(status: number, data: unknown, text: string): ApiError {
   const e = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-  return new ApiError(status, e?.code ?? `http_${status}`, e?.message ?? (text.slice(0, 200) || `HTTP ${status}`));
+  if (e?.message !== undefined) return new ApiError(status, e.code ?? `http_${status}`, e.message);
+  // not the API's error shape: something else answered (the router's port given as --api, a
+  // proxy); its first line only, so the error stays one line
+  const first = text.trim().split('\n', 1)[0]!.slice(0, 200);
+  return new ApiError(status, `http_${status}`, `HTTP ${status} from something that is not a Corral API${first ? ` ("${first}")` : ''}: is --api / CORRAL_API the controller's address (corral up's api line)?`);
 }
 
 function safeJson(text: string): unknown {
