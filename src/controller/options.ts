@@ -51,6 +51,12 @@ export interface ControllerLimits {
   maxJsonBytes?: number;
   /** Passed to inspectTarball (unpacked size, entries, expansion ratio); its defaults otherwise. */
   tarball?: TarballLimits;
+  /**
+   * Releases kept per site, default 20: a new one beyond deletes the oldest (never the one served
+   * nor the previous one, rollback's); their tarballs go with the blob collector. Without it a
+   * customer could keep any number of 100 MiB releases, every one in every backup.
+   */
+  maxReleasesPerSite?: number;
 }
 
 export interface ControllerOptions {
@@ -140,6 +146,7 @@ export interface ClusterInfo {
 export interface ResolvedLimits {
   maxReleaseBytes: number;
   maxJsonBytes: number;
+  maxReleasesPerSite: number;
   tarball: TarballLimits;
 }
 
@@ -148,6 +155,7 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
   return Object.freeze({
     maxReleaseBytes,
     maxJsonBytes: limits.maxJsonBytes ?? 1024 * 1024,
+    maxReleasesPerSite: limits.maxReleasesPerSite ?? 20,
     // The tarball's compressed-size limit follows the upload limit unless set on its own.
     tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
   });

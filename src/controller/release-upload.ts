@@ -13,7 +13,7 @@ import { nextNumber, releaseCounter } from './counter.ts';
 import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
-import { activated, addRelease, blobInUse, listReleases } from './release-writes.ts';
+import { activated, addRelease, blobInUse, listReleases, pruneReleases } from './release-writes.ts';
 import { updateSite } from './site-writes.ts';
 
 export interface UploadDeps {
@@ -63,6 +63,11 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       createdAt: new Date().toISOString(),
     };
     const updated = await addRelease(deps.store, site, release, opts.activate);
+    const pruned = await pruneReleases(deps.store, site.value.name, deps.limits.maxReleasesPerSite).catch((err: unknown) => {
+      deps.log.warn({ err, site: site.value.name }, 'could not prune old releases'); // the next upload tries again
+      return [];
+    });
+    if (pruned.length > 0) deps.log.info({ event: 'releases.pruned', site: site.value.name, releases: pruned }, 'old releases deleted');
     return { release, site: updated };
   } catch (err) {
     await discardBlob(deps, blob.sha256).catch((cleanupErr: unknown) => {

@@ -50,3 +50,24 @@ export async function blobInUse(store: Store, sha256: string): Promise<boolean> 
   const releases = await listRecords<Release>(store, keys.releases);
   return releases.some((r) => r.sha256 === sha256);
 }
+
+/**
+ * Keep the site's newest `keep` releases, and always the one it serves and its previous one
+ * (rollback's): the others' records are deleted (their tarballs then go with the blob
+ * collector). In one transaction that holds only while the site is unchanged, so a rollback
+ * racing it never points at a deleted release; lost to a race, the next upload prunes.
+ * Returns the ids deleted.
+ */
+export async function pruneReleases(store: Store, siteName: string, keep: number): Promise<string[]> {
+  const site = await readRecord<Site>(store, keys.site(siteName));
+  if (!site) return [];
+  const releases = await listReleases(store, siteName); // oldest first
+  const kept = new Set([site.value.release, site.value.previousRelease, ...releases.slice(-keep).map((r) => r.id)]);
+  const gone = releases.filter((r) => !kept.has(r.id)).map((r) => r.id);
+  if (gone.length === 0) return [];
+  const res = await store.txn({
+    compare: [{ key: site.kv.key, target: 'mod', op: '=', value: site.kv.modRevision }],
+    success: gone.map((id): TxnOp => ({ type: 'delete', key: keys.release(siteName, id) })),
+  });
+  return res.succeeded ? gone : [];
+}

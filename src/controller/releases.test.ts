@@ -46,6 +46,22 @@ test('uploads make v1, v2; rollback goes back and forth', async (t) => {
   assert.equal((await acme.post('/v1/sites/blog/releases/v9/activate')).status, 404);
 });
 
+test('a site keeps its newest maxReleasesPerSite releases, and always the served one and its previous one: older records go (a customer cannot fill the disk with releases)', async (t) => {
+  const { acme } = await withSite(t, { maxReleasesPerSite: 3 });
+  const ids = async () => ((await acme.get('/v1/sites/blog/releases')).json.releases as { id: string }[]).map((r) => r.id);
+  const upload = async (n: number, activate = true) =>
+    (await acme.upload(`/v1/sites/blog/releases${activate ? '' : '?activate=false'}`, await makeTarball(t, { 'index.html': `<h1>${n}</h1>` }))).json.release.id as string;
+  for (let n = 1; n <= 3; n++) await upload(n);
+  assert.deepEqual(await ids(), ['v1', 'v2', 'v3']);
+  await upload(4);
+  assert.deepEqual(await ids(), ['v2', 'v3', 'v4'], 'the oldest went');
+  // serving v2 (activated back): v2 and its previous (v4) are kept whatever their age
+  assert.equal((await acme.post('/v1/sites/blog/releases/v2/activate')).status, 200);
+  for (let n = 5; n <= 7; n++) await upload(n, false);
+  assert.deepEqual(await ids(), ['v2', 'v4', 'v5', 'v6', 'v7'], 'served v2 and previous v4 kept beside the newest three');
+  assert.equal((await acme.post('/v1/sites/blog/rollback')).json.site.release, 'v4', 'rollback still has its release');
+});
+
 test('activate=false stores the release without serving it', async (t) => {
   const { acme } = await withSite(t);
   const res = await acme.upload('/v1/sites/blog/releases?activate=false', await makeTarball(t, { 'index.html': 'x' }));
