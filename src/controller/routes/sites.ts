@@ -18,10 +18,10 @@ import type { RouteDeps } from './deps.ts';
 export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools, customerMaxVs }) => {
   /** A customer's own token asking, with `site` as it would be, more servers than the farm gives one customer: 403. */
   const refuseOverQuota = async (p: Principal, site: Site): Promise<void> => {
-    if (p.role === 'admin' || customerMaxVs === 0) return;
+    if (p.role === 'admin' || customerMaxVs === 0 || serversAskedBy(site) === 0) return; // a pooled static site reads nothing
     const others = (await listRecords<Site>(store, keys.sites)).filter((s) => s.customer === site.customer && s.name !== site.name);
     const total = [...others, site].reduce((n, s) => n + serversAskedBy(s), 0);
-    if (total > customerMaxVs && serversAskedBy(site) > 0) throw new QuotaExceededError(site.customer, total, customerMaxVs);
+    if (total > customerMaxVs) throw new QuotaExceededError(site.customer, total, customerMaxVs);
   };
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
