@@ -16,9 +16,13 @@ import { createSite, deleteSite, updateSite } from '../site-writes.ts';
 import type { RouteDeps } from './deps.ts';
 
 export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools, customerMaxVs }) => {
-  /** A customer's own token asking, with `site` as it would be, more servers than the farm gives one customer: 403. */
-  const refuseOverQuota = async (p: Principal, site: Site): Promise<void> => {
+  /**
+   * A customer's own token asking, with `site` as it would be, more servers than the farm gives
+   * one customer: 403. A change that asks no more than `before` always goes through.
+   */
+  const refuseOverQuota = async (p: Principal, site: Site, before?: Site): Promise<void> => {
     if (p.role === 'admin' || customerMaxVs === 0 || serversAskedBy(site) === 0) return; // a pooled static site reads nothing
+    if (before && serversAskedBy(site) <= serversAskedBy(before)) return;
     const others = (await listRecords<Site>(store, keys.sites)).filter((s) => s.customer === site.customer && s.name !== site.name);
     const total = [...others, site].reduce((n, s) => n + serversAskedBy(s), 0);
     if (total > customerMaxVs) throw new QuotaExceededError(site.customer, total, customerMaxVs);
@@ -60,7 +64,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
       checkDomainClaims(s.domains, next.domains, domains, claimantOf(principal));
       return next;
     };
-    if (serversAskedBy(change(site.value)) > serversAskedBy(site.value)) await refuseOverQuota(principal, change(site.value));
+    await refuseOverQuota(principal, change(site.value), site.value);
     return { site: await updateSite(store, site, change) };
   });
 
@@ -68,7 +72,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     const principal = principalOf(request);
     const site = await access.loadSiteFor(principal, request.params.name);
     const change = (s: Site): Site => refuseFixedCount(patchedSite(s, { replicas: request.body.replicas }));
-    if (serversAskedBy(change(site.value)) > serversAskedBy(site.value)) await refuseOverQuota(principal, change(site.value));
+    await refuseOverQuota(principal, change(site.value), site.value);
     return { site: await updateSite(store, site, change) };
   });
 

@@ -15,17 +15,11 @@ import type { FrontRequest } from '../front/front.ts';
 import type { TrustedProxies } from '../policy/trusted-proxies.ts';
 import type { SendStalls } from '../front/send-stalls.ts';
 
-/** Where a try's failure goes: a method, so that no callback is bound per request. */
-export interface RelayFailure {
-  /** A try failed; responseStarted: a byte of the response reached the client (no retry then). */
-  tryFailed(err: Error, responseStarted: boolean): void;
-}
-
 /** The request head as an upstream forwards it: a serialised head (raw) or a [name, value, …] list (undici). */
 export type ForwardedHead = string | string[];
 
 /** One request being forwarded, as every try of it reads it (proxy-request.ts's Forwarding). */
-export interface UpstreamRequest extends RelayFailure {
+export interface UpstreamRequest {
   readonly req: FrontRequest;
   /** The body to stream upstream (null: none), with the site's size limit applied. */
   readonly body: Readable | null;
@@ -34,6 +28,8 @@ export interface UpstreamRequest extends RelayFailure {
   readonly res: ClientReply;
   /** Where a relay says its client refused a write, and when it drained (the send timeout). */
   readonly stalls: SendStalls;
+  /** A try failed; responseStarted: a byte of the response reached the client (no retry then). A method, so that no callback is bound per request. */
+  tryFailed(err: Error, responseStarted: boolean): void;
 }
 
 /** A try in flight. */
