@@ -59,6 +59,34 @@ test("fair between customers: a freed slot goes to the waiter whose customer hol
   assert.equal(gate.active, 0);
 });
 
+test("the last slot is kept for first tries: a VS whose last start never got ready holds at most limit − 1, so another's wake starts at once", async () => {
+  const gate = createStartGate(3);
+  const r1 = gate.tryAcquire('evil', 'retry');
+  const r2 = gate.tryAcquire('evil', 'retry');
+  assert.ok(r1 && r2);
+  assert.equal(gate.tryAcquire('evil', 'retry'), undefined, 'a third retry waits though a slot is free');
+  let r3Granted = false;
+  const r3 = gate.acquire(undefined, 'evil', 'retry').then((s) => ((r3Granted = true), s));
+  const wake = gate.tryAcquire('acme', 'first');
+  assert.ok(wake, "acme's first try takes the last slot, not queued behind the retry");
+  assert.equal(gate.active, 3);
+  wake();
+  await Promise.resolve();
+  assert.equal(r3Granted, false, 'the freed last slot does not go to a retry');
+  assert.equal(gate.waiting, 1);
+  r1();
+  const s3 = await r3;
+  assert.ok(s3, 'a retry gets a slot below the last');
+  assert.equal(gate.active, 2);
+  for (const s of [r2, s3!]) s();
+  assert.equal(gate.active, 0);
+
+  const one = createStartGate(1);
+  const only = one.tryAcquire('evil', 'retry');
+  assert.ok(only, 'with one slot there is no last slot to keep: retries still start');
+  only();
+});
+
 test('a waiter whose signal aborts leaves the queue and gets nothing', async () => {
   const gate = createStartGate(1);
   const held = gate.tryAcquire()!;
@@ -147,6 +175,38 @@ test('a restart after a crash waits for a slot too', async (t) => {
   await waitFor(() => states.filter((s) => s === 'starting').length > starts, { what: 'restart after the slot came back' });
   await crashy.stop(0);
   assert.equal(crashy.snapshot.state, 'stopped');
+});
+
+test("servers that never get ready take the last slot only on their first try: afterwards another customer's server starts at once", async (t) => {
+  const base = await tempDir(t);
+  await writeTestRelease(path.join(base, 'release'));
+  const runtime = createProcessRuntime({ runDir: path.join(base, 'run'), log: silentLogger });
+  onCleanup(t, () => runtime.destroy());
+  const gate = createStartGate(2);
+  const timing: Partial<SupervisorTiming> = { startupPollMs: 20, pollMs: 100, checkTimeoutMs: 500, startupTimeoutMs: 600, backoffBaseMs: 10, backoffMaxMs: 20 };
+  const timeouts = new Map<string, number>();
+  const stuck = ['stuck-1', 'stuck-2'].map((name) => {
+    const sup = createSupervisor({
+      runtime, timing, startGate: gate, log: silentLogger,
+      spec: { ...appSpec(base, name, { LISTEN_AFTER_MS: '600000' }), customer: 'evil' }, // never ready
+      onState: (s) => { if (s.state === 'crashed') timeouts.set(s.vs, (timeouts.get(s.vs) ?? 0) + 1); },
+    });
+    onCleanup(t, () => sup.stop(0));
+    sup.start();
+    return sup;
+  });
+  assert.equal(gate.active, 2, 'both first tries hold a slot');
+  await waitFor(() => timeouts.size === 2, { what: 'both missed their start deadline once', timeoutMs: 10_000 });
+  await waitFor(() => stuck.some((s) => s.snapshot.state === 'queued'), { what: 'one retry queued while the other holds a slot', timeoutMs: 5_000 });
+  assert.equal(gate.active, 1, 'their retries hold one slot, not both');
+
+  const states: VsState[] = [];
+  const wake = createSupervisor({ runtime, timing, startGate: gate, log: silentLogger, spec: { ...appSpec(base, 'acme-wake'), customer: 'acme' }, onState: (s) => states.push(s.state) });
+  onCleanup(t, () => wake.stop(0));
+  wake.start();
+  assert.equal(states[0], 'starting', 'started at once, never queued');
+  await waitFor(() => wake.snapshot.state === 'ready', { what: 'the wake ready' });
+  assert.ok(!states.includes('queued'));
 });
 
 test('stopping a queued VS takes it out of the queue without starting it', async (t) => {

@@ -6,6 +6,12 @@
 // customer's servers that never become ready (each holds its slot until the start deadline,
 // then is queued again) can so delay another customer's start — a wake, a deploy — by one
 // start deadline at most, never hold every slot while others wait for ever.
+//
+// The last slot is kept for first tries: a VS whose last start never became ready (it
+// failed, exited or missed its deadline) is a `retry` and may hold at most limit − 1 slots
+// (with limit ≥ 2). Servers that never get ready so take the slots only on their first
+// try; afterwards a wake, a deploy or a scale-up finds the last slot free at once instead
+// of waiting out a start deadline.
 
 import { availableParallelism } from 'node:os';
 
@@ -18,11 +24,16 @@ export interface StartGate {
   readonly active: number;
   /** VSs waiting for a slot. */
   readonly waiting: number;
-  /** A slot now, or undefined when all are held (or others already wait). */
-  tryAcquire(owner?: string): ReleaseSlot | undefined;
+  /** Whether tryAcquire would give a slot now. */
+  wouldStart(kind?: StartKind): boolean;
+  /** A slot now, or undefined when all are held (or others already due one wait). */
+  tryAcquire(owner?: string, kind?: StartKind): ReleaseSlot | undefined;
   /** The next slot owner is due (fairly between owners); undefined when signal aborts first (the waiter leaves the queue). */
-  acquire(signal?: AbortSignal, owner?: string): Promise<ReleaseSlot | undefined>;
+  acquire(signal?: AbortSignal, owner?: string, kind?: StartKind): Promise<ReleaseSlot | undefined>;
 }
+
+/** `retry`: the VS's last start never became ready; it stays off the last slot. */
+export type StartKind = 'first' | 'retry';
 
 /** The default limit: this machine's cores, at least 2. */
 export function defaultMaxStarts(): number {
@@ -31,6 +42,7 @@ export function defaultMaxStarts(): number {
 
 interface Waiter {
   owner: string;
+  kind: StartKind;
   grant: (slot: ReleaseSlot) => void;
 }
 
@@ -39,28 +51,32 @@ export function createStartGate(limit: number = defaultMaxStarts()): StartGate {
   let active = 0;
   const held = new Map<string, number>(); // owner → slots held
   const queue: Waiter[] = []; // in arrival order
+  const retryLimit = limit > 1 ? limit - 1 : 1;
+  const mayStart = (kind: StartKind) => active < (kind === 'retry' ? retryLimit : limit);
 
   function slot(owner: string): ReleaseSlot {
+    active++;
     held.set(owner, (held.get(owner) ?? 0) + 1);
     let holding = true;
     return () => {
       if (!holding) return;
       holding = false;
+      active--;
       const n = (held.get(owner) ?? 1) - 1;
       if (n === 0) held.delete(owner);
       else held.set(owner, n);
-      const next = nextWaiter();
-      if (next) next.grant(slot(next.owner));
-      else active--;
+      for (let next = dueWaiter(); next; next = dueWaiter()) next.grant(slot(next.owner));
     };
   }
 
-  /** The waiter whose owner holds the fewest slots, the earliest of those; taken out of the queue. */
-  function nextWaiter(): Waiter | undefined {
+  /** The waiter that may start now whose owner holds the fewest slots, the earliest of those; taken out of the queue. */
+  function dueWaiter(): Waiter | undefined {
     let best = -1;
     let fewest = Infinity;
     for (let i = 0; i < queue.length && fewest > 0; i++) {
-      const n = held.get(queue[i]!.owner) ?? 0;
+      const w = queue[i]!;
+      if (!mayStart(w.kind)) continue;
+      const n = held.get(w.owner) ?? 0;
       if (n < fewest) {
         fewest = n;
         best = i;
@@ -77,13 +93,14 @@ export function createStartGate(limit: number = defaultMaxStarts()): StartGate {
     get waiting() {
       return queue.length;
     },
-    tryAcquire(owner = '') {
-      if (active >= limit || queue.length > 0) return undefined;
-      active++;
-      return slot(owner);
+    wouldStart(kind = 'first') {
+      return mayStart(kind) && !queue.some((w) => mayStart(w.kind)); // never overtake a waiter that could start
     },
-    acquire(signal, owner = '') {
-      const now = this.tryAcquire(owner);
+    tryAcquire(owner = '', kind = 'first') {
+      return this.wouldStart(kind) ? slot(owner) : undefined;
+    },
+    acquire(signal, owner = '', kind = 'first') {
+      const now = this.tryAcquire(owner, kind);
       if (now) return Promise.resolve(now);
       if (signal?.aborted) return Promise.resolve(undefined);
       return new Promise((resolve) => {
@@ -94,6 +111,7 @@ export function createStartGate(limit: number = defaultMaxStarts()): StartGate {
         };
         const waiter: Waiter = {
           owner,
+          kind,
           grant: (s) => {
             signal?.removeEventListener('abort', onAbort);
             resolve(s);

@@ -13,7 +13,7 @@ import { backoffDelay } from './backoff.ts';
 import { healthTarget, httpHealthCheck, type HealthCheck } from './health-check.ts';
 import type { ExitInfo, RunningVs, Runtime, VsSpec } from './runtime.ts';
 import { sleep, sleepToTick } from './sleep.ts';
-import type { ReleaseSlot, StartGate } from './start-gate.ts';
+import type { ReleaseSlot, StartGate, StartKind } from './start-gate.ts';
 
 export interface SupervisorTiming {
   /** While starting, a check every 10 ms for this long (a guest is ready the moment it listens), then 20, 40 … up to startupPollMs. */
@@ -198,22 +198,24 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   }
 
   // A start slot: at once, or after waiting as `queued`; undefined when stopped while queued.
-  async function takeSlot(): Promise<ReleaseSlot | undefined> {
+  async function takeSlot(kind: StartKind): Promise<ReleaseSlot | undefined> {
     const gate = opts.startGate;
     if (!gate) return () => {};
-    const now = gate.tryAcquire(spec.customer);
+    const now = gate.tryAcquire(spec.customer, kind);
     if (now) return now;
     log.info({ event: 'vs.queued', vs: spec.name, waiting: gate.waiting + 1, limit: gate.limit }, 'virtual server queued: the engine starts enough at once');
     emit({ state: 'queued' });
-    const slot = await gate.acquire(stopSignal.signal, spec.customer); // fairly between customers (start-gate.ts)
+    const slot = await gate.acquire(stopSignal.signal, spec.customer, kind); // fairly between customers (start-gate.ts)
     if (slot && !stopSignal.signal.aborted) emit({ state: 'starting' });
     return slot;
   }
 
   async function run() {
     let attempt = 0;
+    let kind: StartKind = 'first'; // 'retry' once a start never became ready: it stays off the gate's last slot
     while (!stopSignal.signal.aborted) {
-      const slot = await takeSlot();
+      const slot = await takeSlot(kind);
+      kind = 'retry';
       if (!slot) return;
       if (stopSignal.signal.aborted) return slot();
       const startedAt = Date.now();
@@ -235,6 +237,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         }
         log.warn({ event: 'vs.crashed', vs: spec.name, ...lastExit, restarts: snapshot.restarts }, 'virtual server crashed');
         emit({ state: 'crashed', lastExit, address: undefined, port: undefined, pid: undefined });
+        if (readySince !== undefined) kind = 'first';
         if (readySince !== undefined && now() - readySince >= timing.backoffResetMs) attempt = 0;
       }
       if (stopSignal.signal.aborted) return;
@@ -253,7 +256,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     start() {
       if (loop || stopping) return;
       const gate = opts.startGate;
-      if (!gate || (gate.active < gate.limit && gate.waiting === 0)) emit({ state: 'starting' });
+      if (!gate || gate.wouldStart('first')) emit({ state: 'starting' });
       loop = run().catch((err: unknown) => log.error({ event: 'vs.supervisor_failed', err, vs: spec.name }, 'virtual server supervisor failed'));
     },
     stop(grace) {
