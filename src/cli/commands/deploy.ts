@@ -1,7 +1,7 @@
 // corral deploy <dir> --site <name>: pack, upload (with progress), then follow the
 // rollout until every replica of the new release is ready and serving (rollout-follow.ts).
-import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -33,16 +33,16 @@ export function registerDeploy(program: Command, ctx: Context): void {
       const timeoutMs = durationMs(o.timeout, 's', ['ms', 's', 'm', 'h']);
       if (timeoutMs === undefined || timeoutMs <= 0) throw new CliError(`--timeout must be a time above 0 such as 120 (seconds), 90s or 5m, got "${o.timeout}"`);
       const started = Date.now();
-      const tmp = await mkdtemp(join(tmpdir(), 'corral-deploy-'));
+      const tarball = await openTarball(dir);
       try {
-        const tarball = await tarballFor(dir, tmp);
-        const size = (await stat(tarball)).size;
+        const size = (await tarball.stat()).size;
         const bar = progressBar(humanOut(ctx), 'uploading');
         const res = await ctx.api().upload<{ release: Release; site: Site; unchanged?: boolean }>(
           `/v1/sites/${encodeURIComponent(o.site)}/releases`,
-          createReadStream(tarball).pipe(progress(size, bar)),
+          tarball.createReadStream({ autoClose: false }).pipe(progress(size, bar)),
           size,
         ).finally(() => bar.done());
+        await tarball.close();
         if (res.unchanged) humanOut(ctx).err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
         else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
         if (o.wait) {
@@ -53,7 +53,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
         else if (ctx.quiet()) ctx.print.out(res.release.id);
         else ctx.print.out(`deployed ${o.site} ${res.release.id}${res.unchanged ? ' (unchanged)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
-        await rm(tmp, { recursive: true, force: true });
+        await tarball.close().catch(() => {});
       }
     });
 }
@@ -63,16 +63,34 @@ function humanOut(ctx: Context): Printer {
   return ctx.quiet() ? { out: () => {}, err: () => {} } : ctx.print;
 }
 
-async function tarballFor(path: string, tmp: string): Promise<string> {
+/**
+ * The tarball to upload, open for reading: the file given, or the folder packed into a
+ * temporary file that is unlinked once open, so nothing is left in /tmp whenever the
+ * command ends (Ctrl-C during packing removes the partial file too).
+ */
+async function openTarball(path: string): Promise<FileHandle> {
   const s = await stat(path).catch(() => {
     throw new CliError(`${path}: no such file or folder`);
   });
-  if (s.isFile()) return path;
-  const out = join(tmp, 'release.tar.gz');
-  // loaded here: only a folder needs packing
-  const { packDirectory } = await import('../../lib/tarball.ts');
-  await packDirectory(path, out);
-  return out;
+  if (s.isFile()) return open(path);
+  const tmp = await mkdtemp(join(tmpdir(), 'corral-deploy-'));
+  const interrupted = (signal: NodeJS.Signals) => {
+    rmSync(tmp, { recursive: true, force: true });
+    process.kill(process.pid, signal); // the default action, now that the handler is gone
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const out = join(tmp, 'release.tar.gz');
+    // loaded here: only a folder needs packing
+    const { packDirectory } = await import('../../lib/tarball.ts');
+    await packDirectory(path, out);
+    return await open(out);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Counts bytes as they go and reports every ~10% (and at the end). */
