@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { once } from 'node:events';
 import { waitFor } from '../lib/wait.ts';
 import type { Route } from '../model/index.ts';
 import { route, startBackend, startRouter, type TestRouter } from './testing.ts';
@@ -154,6 +155,36 @@ describe('router: requests for an idle site', () => {
     assert.ok((open?.concurrency ?? 0) > 0.9, `concurrency ${open?.concurrency}`);
     socket.destroy();
     await waitFor(() => r.router.takeLoad().idle === undefined, { what: 'no load once the tunnel closed' });
+  });
+
+  it('an upgrade for a starting site (no endpoint yet, not idle) waits for its first endpoint as a request does, without a wake; past startHoldMs, 503', async (t) => {
+    const r = await startRouter(t, [route('idle', [HOST], [])], { startHoldMs: 400 });
+    const asked = wakes(r);
+    const backend = await startBackend(t, 'vs-1');
+    backend.server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+      socket.pipe(socket);
+    });
+    const upgrade = () => new Promise<Socket | number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: r.port, headers: { host: HOST, connection: 'upgrade', upgrade: 'websocket' } });
+      req.on('upgrade', (_res, socket) => resolve(socket));
+      req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end();
+    });
+    const t0 = performance.now();
+    assert.equal(await upgrade(), 503, 'no endpoint within startHoldMs');
+    assert.ok(performance.now() - t0 >= 380, 'held for startHoldMs first');
+    const tunnel = upgrade();
+    await waitFor(() => r.router.takeLoad().idle?.open === 1, { what: 'the upgrade held' });
+    r.router.updateRoutes({ put: [route('idle', [HOST], [backend])], remove: [] });
+    const socket = await tunnel;
+    assert.ok(typeof socket !== 'number', `101 once the endpoint came, got ${String(socket)}`);
+    socket.write('ping');
+    const [echo] = (await once(socket, 'data')) as [Buffer];
+    assert.equal(echo.toString(), 'ping');
+    socket.destroy();
+    assert.deepEqual(asked, [], 'a site that is not idle is not woken');
   });
 });
 

@@ -219,13 +219,17 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     ends.tunnel(route.site, socket);
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
     if (closed) return void socket.end(rawReply(closed, 'Service Unavailable'));
-    if (route.endpoints.length === 0 && route.idle) return holdUpgrade(req, socket, head, route);
-    if (route.endpoints.length === 0) return sendRawError(socket, new NoEndpointError(route.site), errorContext(req, route));
+    if (route.endpoints.length === 0) {
+      if (route.idle || config.startHoldMs > 0) return holdUpgrade(req, socket, head, route);
+      return sendRawError(socket, new NoEndpointError(route.site), errorContext(req, route));
+    }
     proxyUpgrade(deps, req, socket, head, route);
   }
 
+  /** An upgrade for a site without an endpoint waits as a request does (holdRequest). */
   function holdUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
     const since = Date.now();
+    const idle = route.idle === true;
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
         socket.off('close', onGone);
@@ -233,11 +237,11 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       },
       fail: (why) => {
         socket.off('close', onGone);
-        if (why === 'timeout') sendRawError(socket, new WakeTimeoutError(route.site, Date.now() - since), errorContext(req, route));
-        else socket.destroy();
+        if (why !== 'timeout') socket.destroy();
+        else sendRawError(socket, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route));
       },
-    });
-    if (drop === false) return sendRawError(socket, new WakeQueueFullError(route.site, wakes.waiting(route.site)), errorContext(req, route));
+    }, idle ? {} : { wake: false, maxWaitMs: config.startHoldMs });
+    if (drop === false) return sendRawError(socket, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route));
     const onGone = () => drop();
     socket.once('close', onGone);
   }
