@@ -25,3 +25,8 @@ export async function nextNumber(store: Store, name: string): Promise<number> {
 export function releaseCounter(site: Pick<Site, 'id' | 'name'>): string {
   return `releases/${siteStorageKey(site)}`;
 }
+
+/** The version key of a customer's server quota (routes/sites.ts; write-guard.ts); deleted with the customer. */
+export function quotaCounter(customer: string): string {
+  return `quota/${customer}`;
+}

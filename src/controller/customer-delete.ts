@@ -1,12 +1,13 @@
 // Deleting a customer: refused while it has sites unless cascading (then each site goes as
 // DELETE /v1/sites/:name would); the customer record and every token of the customer go
-// in one transaction, compared on the customer's revision.
+// in one transaction (with its quota's version key), compared on the customer's revision.
 
 import { keys, type Customer, type Site, type TokenRecord } from '../model/index.ts';
 import type { Store, TxnOp } from '../store/types.ts';
 import { ConcurrentUpdateError, CustomerHasSitesError, NotFoundError } from './errors.ts';
 import { readRecord, type Stored } from './records.ts';
 import { deleteSite } from './site-writes.ts';
+import { quotaCounter } from './counter.ts';
 
 /** Deletes the customer; returns the names of the sites deleted with it (cascade). */
 export async function deleteCustomer(store: Store, customer: Stored<Customer>, opts: { cascade: boolean }): Promise<string[]> {
@@ -22,7 +23,7 @@ export async function deleteCustomer(store: Store, customer: Stored<Customer>, o
   if (!current || current.kv.createRevision !== customer.kv.createRevision) throw new NotFoundError(`customer ${id}`);
   const res = await store.txn({
     compare: [{ key: current.kv.key, target: 'mod', op: '=', value: current.kv.modRevision }],
-    success: [{ type: 'delete', key: current.kv.key }, ...tokens.map((kv): TxnOp => ({ type: 'delete', key: kv.key }))],
+    success: [{ type: 'delete', key: current.kv.key }, { type: 'delete', key: keys.counter(quotaCounter(id)) }, ...tokens.map((kv): TxnOp => ({ type: 'delete', key: kv.key }))],
   });
   if (!res.succeeded) throw new ConcurrentUpdateError(`customer ${id}`);
   // a site created between the listing and the delete (no site can be created after: createSite

@@ -10,8 +10,9 @@
 // one holds yet is anyone's (the operator reserves the farm's own, domain-rules.ts).
 
 import { keys } from '../model/index.ts';
-import type { Compare, Store, TxnOp } from '../store/types.ts';
+import type { Store } from '../store/types.ts';
 import { DomainTakenError } from './errors.ts';
+import { versionGuard, type WriteGuard } from './write-guard.ts';
 
 /** One domain claim as stored at keys.domain(d). */
 export interface DomainClaim {
@@ -46,8 +47,9 @@ function below(asked: string, claimed: string): boolean {
  * Check that none of `domains` conflicts with a domain of another customer (claimConflicts), and return the
  * compare and put that make the caller's transaction fail if any claim changed meanwhile.
  */
-export async function guardDomains(store: Store, customer: string, domains: string[]): Promise<{ compare: Compare; bump: TxnOp }> {
-  const [version, claims] = await Promise.all([store.get(VERSION_KEY), overlapCandidates(store, domains)]);
+export async function guardDomains(store: Store, customer: string, domains: string[]): Promise<WriteGuard> {
+  const guard = await versionGuard(store, VERSION_KEY); // first: a claim written after the reads below bumped it after this read
+  const claims = await overlapCandidates(store, domains);
   for (const kv of claims) {
     const claimed = kv.key.slice(keys.domains.length);
     const owner = (JSON.parse(kv.value) as DomainClaim).customer;
@@ -55,10 +57,7 @@ export async function guardDomains(store: Store, customer: string, domains: stri
     const hit = domains.find((d) => d !== claimed && claimConflicts(d, claimed));
     if (hit) throw new DomainTakenError(hit); // never names the other customer's claim
   }
-  return {
-    compare: { key: VERSION_KEY, target: 'mod', op: '=', value: version?.modRevision ?? 0 },
-    bump: { type: 'put', key: VERSION_KEY, value: String((version ? Number(version.value) : 0) + 1) },
-  };
+  return guard;
 }
 
 /**

@@ -2,6 +2,8 @@
 // one transaction, so a domain has exactly one owner. Updates compare-and-swap on the
 // site's modRevision and retry a few times when someone else wrote in between; they also
 // check createRevision, so a site deleted and re-created meanwhile is not touched.
+// A caller's check (the customer's server quota, routes/sites.ts) runs on every try with
+// the site as it would be, and its guard joins the transaction.
 
 import { keys, type Site } from '../model/index.ts';
 import type { Compare, Store, TxnOp } from '../store/types.ts';
@@ -9,22 +11,26 @@ import { ConcurrentUpdateError, DomainTakenError, NameUnavailableError, NotFound
 import { readRecord, type Stored } from './records.ts';
 import { releaseCounter } from './counter.ts';
 import { guardDomains, type DomainClaim } from './domain-overlap.ts';
+import type { WriteGuard } from './write-guard.ts';
 
 const MAX_ATTEMPTS = 5;
 
-export async function createSite(store: Store, site: Site): Promise<Site> {
+/** A check of the site as it would be (and was, for an update), on every try; throws to refuse, or returns a guard for the transaction. */
+export type SiteCheck = (next: Site, current?: Site) => Promise<WriteGuard | undefined>;
+
+export async function createSite(store: Store, site: Site, check?: SiteCheck): Promise<Site> {
   const siteKey = keys.site(site.name);
   const domainKeys = site.domains.map(keys.domain);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const guard = await guardDomains(store, site.customer, site.domains);
+    const guards = [await guardDomains(store, site.customer, site.domains), ...present(await check?.(site))];
     const res = await store.txn({
       compare: [
         { key: siteKey, target: 'create', op: '=', value: 0 },
         { key: keys.customer(site.customer), target: 'create', op: '>', value: 0 },
         ...domainKeys.map(unclaimed),
-        guard.compare,
+        ...guards.map((g) => g.compare),
       ],
-      success: [{ type: 'put', key: siteKey, value: JSON.stringify(site) }, ...site.domains.map((d) => claim(d, site)), guard.bump],
+      success: [{ type: 'put', key: siteKey, value: JSON.stringify(site) }, ...site.domains.map((d) => claim(d, site)), ...guards.map((g) => g.bump)],
       failure: [siteKey, keys.customer(site.customer), ...domainKeys].map((key): TxnOp => ({ type: 'get', key })),
     });
     if (res.succeeded) return site;
@@ -33,7 +39,7 @@ export async function createSite(store: Store, site: Site): Promise<Site> {
     if (!customer) throw new NotFoundError(`customer ${site.customer}`);
     const taken = domains.findIndex((kv) => kv !== undefined);
     if (taken >= 0) throw new DomainTakenError(site.domains[taken] ?? '?');
-    // otherwise another site's domains changed meanwhile: check again
+    // otherwise another site's domains (or what the check read) changed meanwhile: check again
   }
   throw new ConcurrentUpdateError(`site ${site.name}`);
 }
@@ -42,7 +48,7 @@ export async function createSite(store: Store, site: Site): Promise<Site> {
  * Replace the site with change(current), re-claiming domains that changed, together with
  * extraOps (e.g. a new release record) in the same transaction.
  */
-export async function updateSite(store: Store, ref: Stored<Site>, change: (site: Site) => Site, extraOps: TxnOp[] = []): Promise<Site> {
+export async function updateSite(store: Store, ref: Stored<Site>, change: (site: Site) => Site, extraOps: TxnOp[] = [], check?: SiteCheck): Promise<Site> {
   let current: Stored<Site> | undefined = ref;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) current = await readRecord<Site>(store, ref.kv.key);
@@ -50,13 +56,13 @@ export async function updateSite(store: Store, ref: Stored<Site>, change: (site:
     const next = change(current.value);
     const added = next.domains.filter((d) => !current!.value.domains.includes(d));
     const removed = current.value.domains.filter((d) => !next.domains.includes(d));
-    const guard = added.length ? await guardDomains(store, next.customer, added) : undefined;
+    const guards = [...present(added.length ? await guardDomains(store, next.customer, added) : undefined), ...present(await check?.(next, current.value))];
     const res = await store.txn({
-      compare: [unchanged(current), ...added.map(keys.domain).map(unclaimed), ...(guard ? [guard.compare] : [])],
+      compare: [unchanged(current), ...added.map(keys.domain).map(unclaimed), ...guards.map((g) => g.compare)],
       success: [
         { type: 'put', key: current.kv.key, value: JSON.stringify(next) },
         ...added.map((d) => claim(d, next)),
-        ...(guard ? [guard.bump] : []),
+        ...guards.map((g) => g.bump),
         ...removed.map((d): TxnOp => ({ type: 'delete', key: keys.domain(d) })),
         ...extraOps,
       ],
@@ -102,4 +108,8 @@ function unclaimed(key: string): Compare {
 function claim(domain: string, site: Site): TxnOp {
   const value: DomainClaim = { site: site.name, customer: site.customer };
   return { type: 'put', key: keys.domain(domain), value: JSON.stringify(value) };
+}
+
+function present<T>(x: T | undefined): T[] {
+  return x === undefined ? [] : [x];
 }

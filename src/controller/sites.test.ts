@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { keys } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
 import { staticSite, startController } from './test-harness.ts';
 
 test('a customer creates, reads, lists, changes, scales and deletes its site', async (t) => {
@@ -105,4 +107,34 @@ test("a customer's own token asks at most customerMaxVs servers across its sites
   assert.equal((await evil.patch('/v1/sites/f2', { env: { A: '1' } })).status, 200, 'over the quota by the operator\'s grant, other changes still go through');
   const other = await h.customer('acme');
   assert.equal((await other.post('/v1/sites', app('mine', { replicas: 6 }))).status, 201, 'per customer');
+});
+
+test("concurrent creates and scales of one customer cannot together pass customerMaxVs: each write's transaction carries the quota's guard", async (t) => {
+  // every range read (the quota's site list) takes a while, so the requests interleave
+  // between their check and their write, as they can on etcd
+  const slowLists = (store: Store): Store => new Proxy(store, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop);
+      if (prop === 'range') return async (...args: Parameters<Store['range']>) => {
+        const read = await target.range(...args);
+        await delay(50); // the answer arrives late: others may write meanwhile
+        return read;
+      };
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const h = await startController(t, { customerMaxVs: 6 }, slowLists);
+  const evil = await h.customer('evil');
+  const app = (name: string, replicas: number) => staticSite(name, { kind: 'app', command: 'node server.js', pooled: false, replicas });
+  const creates = await Promise.all(Array.from({ length: 8 }, (_, i) => evil.post('/v1/sites', app(`f${i}`, 2))));
+  const codes = creates.map((r) => r.status);
+  assert.ok(codes.every((c) => c === 201 || c === 403 || c === 409), codes.join(' '));
+  const servers = async () => ((await evil.get('/v1/sites')).json.sites as { replicas: number }[]).reduce((n, s) => n + s.replicas, 0);
+  assert.ok((await servers()) <= 6, `at most 6 servers, got ${await servers()} (${codes.join(' ')})`);
+  const made = creates.flatMap((r, i) => (r.status === 201 ? [`f${i}`] : []));
+  assert.ok(made.length >= 1 && made.length <= 3, `one to three of 2 servers each: ${codes.join(' ')}`);
+  // the sites made scaled to 1 each, then all asking 4 at once: the quota leaves room for one
+  for (const name of made) assert.equal((await evil.post(`/v1/sites/${name}/scale`, { replicas: 1 })).status, 200);
+  const scales = await Promise.all(made.map((name) => evil.post(`/v1/sites/${name}/scale`, { replicas: 4 })));
+  assert.ok((await servers()) <= 6, `at most 6 after concurrent scales, got ${await servers()} (${scales.map((r) => r.status).join(' ')})`);
 });

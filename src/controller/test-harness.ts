@@ -43,14 +43,16 @@ export interface Client {
   upload(url: string, tarball: Buffer, contentType?: string): Promise<Reply>;
 }
 
-export async function startController(t: TestContext, extra: Partial<ControllerOptions> = {}): Promise<Harness> {
+/** `wrapStore`: what the controller sees of the store (a test slowing reads to make requests interleave). */
+export async function startController(t: TestContext, extra: Partial<ControllerOptions> = {}, wrapStore: (s: Store) => Store = (s) => s): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'corral-controller-'));
   const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
   t.after(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
-  const store = await openSqliteStore(join(dir, 'store.db'));
-  cleanups.push(() => store.close());
+  const sqlite = await openSqliteStore(join(dir, 'store.db'));
+  cleanups.push(() => sqlite.close());
+  const store = wrapStore(sqlite);
   const blobs = await openBlobStore(join(dir, 'blobs'));
   const app = await buildController({ store, blobs, log: silentLogger, ...extra });
   cleanups.push(() => app.close());

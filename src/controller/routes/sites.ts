@@ -12,20 +12,26 @@ import type { Principal } from '../principal.ts';
 import { listRecords, readRecord } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
 import { checkDomainClaims, newSite, patchedSite, refuseResourcesAboveCaps } from '../site-spec.ts';
-import { createSite, deleteSite, updateSite } from '../site-writes.ts';
+import { createSite, deleteSite, updateSite, type SiteCheck } from '../site-writes.ts';
+import { versionGuard } from '../write-guard.ts';
+import { quotaCounter } from '../counter.ts';
 import type { RouteDeps } from './deps.ts';
 
 export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, domains, staticPools, customerMaxVs }) => {
   /**
    * A customer's own token asking, with `site` as it would be, more servers than the farm gives
-   * one customer: 403. A change that asks no more than `before` always goes through.
+   * one customer: 403. A change that asks no more than `before` always goes through. Run on
+   * every try of the write, whose transaction the guard joins: concurrent creates and scales
+   * of one customer cannot together pass the quota (write-guard.ts).
    */
-  const refuseOverQuota = async (p: Principal, site: Site, before?: Site): Promise<void> => {
-    if (p.role === 'admin' || customerMaxVs === 0 || serversAskedBy(site) === 0) return; // a pooled static site reads nothing
-    if (before && serversAskedBy(site) <= serversAskedBy(before)) return;
+  const quotaFor = (p: Principal): SiteCheck => async (site, before) => {
+    if (p.role === 'admin' || customerMaxVs === 0 || serversAskedBy(site) === 0) return undefined; // a pooled static site reads nothing
+    if (before && serversAskedBy(site) <= serversAskedBy(before)) return undefined;
+    const guard = await versionGuard(store, keys.counter(quotaCounter(site.customer)));
     const others = (await listRecords<Site>(store, keys.sites)).filter((s) => s.customer === site.customer && s.name !== site.name);
     const total = [...others, site].reduce((n, s) => n + serversAskedBy(s), 0);
     if (total > customerMaxVs) throw new QuotaExceededError(site.customer, total, customerMaxVs);
+    return guard;
   };
   app.post('/v1/sites', { schema: { body: SiteCreateBody } }, async (request, reply) => {
     const principal = principalOf(request);
@@ -33,8 +39,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     refuseResourcesAboveCaps(principal, request.body.resources);
     const site = newSite(request.body, customer, new Date(), staticPools);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
-    await refuseOverQuota(principal, site);
-    await createSite(store, site);
+    await createSite(store, site, quotaFor(principal));
     return reply.code(201).send({ site });
   });
 
@@ -64,16 +69,14 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
       checkDomainClaims(s.domains, next.domains, domains, claimantOf(principal));
       return next;
     };
-    await refuseOverQuota(principal, change(site.value), site.value);
-    return { site: await updateSite(store, site, change) };
+    return { site: await updateSite(store, site, change, [], quotaFor(principal)) };
   });
 
   app.post('/v1/sites/:name/scale', { schema: { params: SiteParams, body: ScaleBody } }, async (request) => {
     const principal = principalOf(request);
     const site = await access.loadSiteFor(principal, request.params.name);
     const change = (s: Site): Site => refuseFixedCount(patchedSite(s, { replicas: request.body.replicas }));
-    await refuseOverQuota(principal, change(site.value), site.value);
-    return { site: await updateSite(store, site, change) };
+    return { site: await updateSite(store, site, change, [], quotaFor(principal)) };
   });
 
   app.delete('/v1/sites/:name', { schema: { params: SiteParams } }, async (request, reply) => {
