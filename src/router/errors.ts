@@ -57,6 +57,13 @@ export class HeadersTooLargeError extends RouterError {
   }
 }
 
+/** The request has more header fields than the router takes (maxRequestHeaders). */
+export class TooManyHeadersError extends RouterError {
+  constructor(limit: number) {
+    super('ROUTER_TOO_MANY_HEADERS', 431, `request has more than ${limit} header fields`);
+  }
+}
+
 /** The request body is larger than the site allows. */
 export class BodyTooLargeError extends RouterError {
   constructor(limit: number) {

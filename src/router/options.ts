@@ -54,6 +54,12 @@ export interface RouterOptions {
   tunnelGraceMs?: number;
   /** Largest request header section the parser accepts (→ 431). Default 16 384 bytes. */
   maxHeaderBytes?: number;
+  /**
+   * Most header fields a request may have (→ 431), 1–500. Default 100, as HAProxy's
+   * (tune.http.maxhdr 101, the request line included). node:http keeps only the first 1000
+   * and drops the rest without a word (Content-Length among them), so the limit stays below.
+   */
+  maxRequestHeaders?: number;
   /** Open client connections per router process; more are refused at accept. 0 = no limit (default). */
   maxConnections?: number;
   /** Bodiless requests take the raw fast path (own HTTP/1.1 client); false sends all through undici. Default true. */
@@ -97,6 +103,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   clientKeepAliveMs: 5_000,
   clientSendTimeoutMs: 60_000,
   maxHeaderBytes: 16_384,
+  maxRequestHeaders: 100,
   maxConnections: 0,
   tunnelGraceMs: 30_000,
   wakeQueue: 100,
@@ -117,6 +124,7 @@ const DURATIONS = [
   'clientKeepAliveMs',
   'clientSendTimeoutMs',
   'maxHeaderBytes',
+  'maxRequestHeaders',
   'maxConnections',
   'tunnelGraceMs',
   'wakeQueue',
@@ -137,6 +145,7 @@ export function routerConfig(opts: RouterOptions = {}): RouterConfig {
   if (config.clientRequestTimeoutMs > 0 && config.clientHeadersTimeoutMs > config.clientRequestTimeoutMs) {
     throw new TypeError('router option clientHeadersTimeoutMs must not exceed clientRequestTimeoutMs');
   }
+  if (config.maxRequestHeaders < 1 || config.maxRequestHeaders > 500) throw new TypeError(`router option maxRequestHeaders must be 1–500, got ${config.maxRequestHeaders}`);
   if (config.clientHeadersTimeoutMs === 0) throw new TypeError('router option clientHeadersTimeoutMs must be > 0 (slow-client protection)');
   if (!Array.isArray(config.trustedProxies)) throw new TypeError('router option trustedProxies must be a list of addresses or CIDR blocks');
   for (const entry of config.trustedProxies) {

@@ -160,7 +160,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function onRequest(req: FrontRequest, res: ClientReply): void {
     // HTTP/2's CONNECT (node-front.ts): its :authority names a tunnel's far end, no site's page
     if (req.method === 'CONNECT') return sendError(res, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined, ends.unrouted(req, res)));
-    const faulty = hygieneError(req); // whatever site the Host names (request-hygiene.ts)
+    const faulty = hygieneError(req, config.maxRequestHeaders); // whatever site the Host names (request-hygiene.ts)
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined; // a host header beside it wins (request-hygiene.ts)
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendError(res, faulty ?? noRouteError(req.headers.host), errorContext(req, undefined, ends.unrouted(req, res)));
@@ -209,7 +209,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     if (req.method === 'CONNECT') return sendRawError(socket, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined)); // HTTP/1 (node-front.ts)
-    const faulty = hygieneError(req);
+    const faulty = hygieneError(req, config.maxRequestHeaders);
     if (faulty) return sendRawError(socket, faulty, errorContext(req, undefined));
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendRawError(socket, noRouteError(req.headers.host), errorContext(req, undefined));

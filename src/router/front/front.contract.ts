@@ -341,6 +341,32 @@ export function frontContract(front: FrontName): void {
         assert.equal(b.seen.length, 0);
       });
 
+      test(`more header fields than maxRequestHeaders is 431 with or without a body, never a request cut short; at the limit it goes through whole (${kind})`, async (t) => {
+        const bodies: string[] = [];
+        const b = await startBackend(t, 'b', (req, res) => {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => (bodies.push(body), res.end(`headers=${req.rawHeaders.length / 2}`)));
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], { maxRequestHeaders: 20 }, kind);
+        const fill = (n: number) => Array.from({ length: n }, (_, i) => `X-${i}: 1\r\n`).join('');
+        // Host + 17 fillers + Content-Length + Connection = 20 fields: forwarded with its body
+        const atLimit = await answer(r, `POST / HTTP/1.1\r\nHost: s.test\r\n${fill(17)}Content-Length: 5\r\nConnection: close\r\n\r\nhello`);
+        assert.match(atLimit, /^HTTP\/1.1 200 /);
+        assert.deepEqual(bodies, ['hello'], 'the body arrived whole');
+        for (const [what, bytes] of [
+          ['GET, 21 fields', `GET / HTTP/1.1\r\nHost: s.test\r\n${fill(20)}\r\n`],
+          ['POST, 21 fields', `POST / HTTP/1.1\r\nHost: s.test\r\n${fill(19)}Content-Length: 5\r\n\r\nhello`],
+          // beyond node:http's own 1000: it would keep the first 1000 and drop Content-Length
+          ['POST, 1100 fields', `POST / HTTP/1.1\r\nHost: s.test\r\n${fill(1098)}Content-Length: 5\r\n\r\nhello`],
+        ] as const) {
+          const text = await answer(r, bytes);
+          assert.match(text, /^HTTP\/1.1 431 /, what);
+          assert.match(text, /more than 20 header fields/, what);
+        }
+        assert.equal(b.seen.length, 1, 'only the request at the limit reached the backend');
+      });
+
       test(`a Host that is not host[:port] is 400, never a 404 echoing it; every error answer says nosniff (${kind})`, async (t) => {
         const b = await startBackend(t, 'b');
         const r = await start(t, [route('s', ['s.test'], [b]), route('o', ['other.test'], [b])], {}, kind);

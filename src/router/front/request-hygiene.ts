@@ -5,7 +5,10 @@
 // Before routing (hygieneError), whatever Host it names, so that no site's table decides
 // whether a request that is not to be trusted is refused:
 //   - two Host headers: node keeps the first and passes both on in rawHeaders, so a
-//     backend could route by the other one.
+//     backend could route by the other one;
+//   - more header fields than maxRequestHeaders (431): node:http keeps the first 1000 of a
+//     request and drops the rest without a word (Content-Length too: the body would be
+//     forwarded as none), and each is work for every hop.
 // HTTP/2's `:authority` and a `host` header naming different hosts are not refused,
 // although RFC 9113 §8.3.1 says a server SHOULD: h2load and nghttp send both when told
 // `-H 'host: …'` (curl turns it into :authority; browsers send :authority alone), and the
@@ -17,11 +20,12 @@
 // Transfer-Encoding (RFC 9112 §6.1), whose framing cannot be trusted.
 
 import type { ClientRequest } from './client-exchange.ts';
-import { BadRequestError, UnknownHostError, type RouterError } from '../errors.ts';
+import { BadRequestError, TooManyHeadersError, UnknownHostError, type RouterError } from '../errors.ts';
 import { normalizeHost } from '../route-table.ts';
 
-export function hygieneError(req: ClientRequest): BadRequestError | undefined {
+export function hygieneError(req: ClientRequest, maxHeaders: number): RouterError | undefined {
   const raw = req.rawHeaders;
+  if (raw.length > maxHeaders * 2 && fieldCount(raw) > maxHeaders) return new TooManyHeadersError(maxHeaders);
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -29,6 +33,13 @@ export function hygieneError(req: ClientRequest): BadRequestError | undefined {
   }
   if (hosts > 1) return new BadRequestError('more than one Host header');
   return undefined;
+}
+
+/** Header fields, HTTP/2's pseudo-headers (`:path` …) not counted. */
+function fieldCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.charCodeAt(0) !== 58 /* : */) n++;
+  return n;
 }
 
 /**

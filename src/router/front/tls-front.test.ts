@@ -60,10 +60,10 @@ function getHttps(port: number, alpn?: string[]): Promise<{ status: number; body
   });
 }
 
-async function getH2(t: TestContext, port: number): Promise<{ status: number; body: string }> {
+async function getH2(t: TestContext, port: number, extra: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
   t.after(() => session.close());
-  const stream = session.request({ ':path': '/', ':authority': 's.test' });
+  const stream = session.request({ ':path': '/', ':authority': 's.test', ...extra });
   const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
   let body = '';
   stream.setEncoding('utf8');
@@ -78,6 +78,15 @@ test('HTTPS/1.1 (ALPN http/1.1 or none) is served by the raw front, HTTP/2 by no
   assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
   await waitFor(() => seen.length === 3, { what: 'three requests ended' });
   assert.deepEqual(seen, ['raw', 'raw', 'node:http2']);
+});
+
+test('HTTP/2: more header fields than maxRequestHeaders is answered 431, not a stream reset (node:http2 resets past 128 of its own); pseudo-headers do not count', async (t) => {
+  const { port } = await httpsRouter(t);
+  const fields = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-${i}`, '1']));
+  assert.deepEqual(await getH2(t, port, fields(100)), { status: 200, body: 'proto=https' }, '100 fields and :method, :path, :scheme, :authority');
+  const over = await getH2(t, port, fields(130));
+  assert.equal(over.status, 431);
+  assert.match(over.body, /more than 100 header fields/);
 });
 
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {

@@ -44,6 +44,9 @@ export function createTlsServer(
       },
       ...handshakePreference(defaultCert.cert),
       settings: { maxHeaderListSize: config.maxHeaderBytes },
+      // node's own limit (128 entries) would reset the stream; the chain answers 431 past
+      // maxRequestHeaders (request-hygiene.ts); maxHeaderListSize still bounds the bytes
+      maxHeaderListPairs: 1_024,
     },
   );
   // The HTTP/1.1 side reads node:http's server settings from the server object.
