@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { poolSiteId } from './plan-pool.ts';
+import { POOL_MAX_IN_FLIGHT, poolSiteId } from './plan-pool.ts';
 import { engine, pooledSite, PoolFarm } from './plan-pool-testing.ts';
 
 const site = pooledSite;
@@ -24,6 +24,7 @@ describe('pooled static sites', () => {
     const later = farm.step();
     assert.deepEqual(farm.routed('bb'), ['pool-acme-1@v1', 'pool-acme-2@v1']);
     assert.deepEqual(later.create, [], 'nothing re-put once the tables are as wanted');
+    assert.equal(farm.snap.routes.get('aa')?.endpointMaxInFlight, POOL_MAX_IN_FLIGHT, 'a pool is sent at most so many requests at once by a router process');
   });
 
   it('a deploy changes the entries in place; the route follows each pool as it reports, no VS replaced', () => {

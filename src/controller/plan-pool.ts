@@ -63,6 +63,14 @@ export function poolReplicas(site: Pick<Site, 'replicas'>, engines: { draining?:
   return Math.min(site.replicas, engines.filter((e) => !e.draining).length);
 }
 
+/**
+ * Requests one router process sends a pool VS at once (Route.endpointMaxInFlight); more
+ * wait at the router. An outside tester's 1,000 requests at once (one HTTP/2 connection, or
+ * 1,000 HTTP/1.1 ones) got a pool VS OOM-killed again and again, and every static site of
+ * its customer with it; 500 at once (250 per router worker) did not.
+ */
+export const POOL_MAX_IN_FLIGHT = 128;
+
 /** The storage key of a customer's pools: theirs alone (hashed, since a customer name may end with a dash). */
 export function poolSiteId(customer: string): string {
   return `pool-${createHash('sha256').update(customer).digest('hex').slice(0, 12)}`;

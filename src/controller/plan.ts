@@ -36,7 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
-import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, type PoolBook } from './plan-pool.ts';
+import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
 import { sameJson } from '../lib/same-json.ts';
@@ -319,6 +319,7 @@ function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opt
   if (site.errorPages && Object.keys(site.errorPages).length > 0) route.errorPages = site.errorPages;
   if (site.hsts) route.hsts = site.hsts;
   if (site.autoscale?.minReplicas === 0 && route.endpoints.length === 0) route.idle = true;
+  if (isPooled(site)) route.endpointMaxInFlight = POOL_MAX_IN_FLIGHT;
   // The engine already probes every VS and only ready ones are routed: the router probes
   // too only when the site asks for it (healthCheck set, not off), one probe stream per VS, not one per router process.
   if (site.healthCheck !== undefined && site.healthCheck.off !== true) {

@@ -316,6 +316,12 @@ export interface Route {
   hsts?: Hsts;
   /** The site scales to zero and has no server now: the router holds its requests and asks for a wake (keys.wake). */
   idle?: boolean;
+  /**
+   * Requests one router process sends an endpoint at once; more wait at the router for one
+   * to end (router/policy/endpoint-slots.ts). Set for pooled static sites, whose pool VS
+   * (a memory limit of tens of MiB, shared by all its customer's sites) must not be flooded.
+   */
+  endpointMaxInFlight?: number;
 }
 
 /** A site's retry settings (router, per router process). Absent fields: the defaults below. */

@@ -198,6 +198,7 @@ export const RouteRecord = Type.Object({
   updatedAt: Timestamp,
   hsts: Type.Optional(RouteHsts),
   idle: Type.Optional(Type.Boolean()),
+  endpointMaxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
 
 /** Most sites one pool VS holds (a pool's assignment carries them all). */

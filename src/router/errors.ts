@@ -96,6 +96,14 @@ export class WakeQueueFullError extends RouterError {
   }
 }
 
+/** Every endpoint of the site has its most requests in flight (Route.endpointMaxInFlight), and the wait for one ran out or is full. */
+export class SiteBusyError extends RouterError {
+  readonly retryAfterSeconds = 1;
+  constructor(site: string, why: string) {
+    super('ROUTER_SITE_BUSY', 503, `site ${site} is busy: ${why}; try again shortly`);
+  }
+}
+
 /** Every code above, for the documentation test. */
 export const ROUTER_ERROR_CODES = [
   'ROUTER_UNKNOWN_HOST',
@@ -105,8 +113,10 @@ export const ROUTER_ERROR_CODES = [
   'ROUTER_BAD_REQUEST',
   'ROUTER_METHOD_NOT_SUPPORTED',
   'ROUTER_HEADERS_TOO_LARGE',
+  'ROUTER_TOO_MANY_HEADERS',
   'ROUTER_BODY_TOO_LARGE',
   'ROUTER_RATE_LIMITED',
   'ROUTER_WAKE_TIMEOUT',
   'ROUTER_WAKE_QUEUE_FULL',
+  'ROUTER_SITE_BUSY',
 ] as const;

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { Balancers } from './policy/balance-policy.ts';
 import { endpointKey, type Ejections } from './policy/ejections.ts';
 import { sendError, toRouterError } from './error-response.ts';
-import { NoEndpointError } from './errors.ts';
+import { NoEndpointError, SiteBusyError } from './errors.ts';
 import type { RouterConfig } from './options.ts';
 import { limitBody } from './policy/site-limits.ts';
 import type { AccessRecord } from './access-log.ts';
@@ -23,6 +23,7 @@ import { brokeAfterSending, ejects, failureKind, hasBody, isReplayable, maxTries
 import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import type { SendStalls } from './front/send-stalls.ts';
+import type { EndpointSlots } from './policy/endpoint-slots.ts';
 import { recordRetryBudgetExhausted } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
@@ -43,6 +44,8 @@ export interface ProxyDeps {
   timeoutStreaks: TimeoutStreaks;
   /** Replies waiting for their client to read (the send timeout). */
   sendStalls: SendStalls;
+  /** Requests waiting for an endpoint under its cap (Route.endpointMaxInFlight). */
+  slots: EndpointSlots;
   /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
   trust: TrustedProxies;
   config: RouterConfig;
@@ -80,8 +83,10 @@ class Forwarding implements UpstreamRequest {
   #brokenTries = 0;
   #relay: Exchange | undefined;
   #clientGone = false;
-  /** Counted for least-conn until the try ends. */
+  /** Counted for least-conn or an endpoint cap until the try ends. */
   #inFlightKey: string | undefined;
+  /** Leaves the wait for an endpoint under its cap (endpoint-slots.ts). */
+  #cancelWait: (() => void) | undefined;
   // the try in progress (one at a time): its route, endpoint and per-try timeout
   #current: Route;
   #ep: Endpoint | undefined;
@@ -111,7 +116,17 @@ class Forwarding implements UpstreamRequest {
 
   attempt(current: Route): void {
     const deps = this.#deps;
-    const picked = deps.balancer.pick(current, this.#tried, this.req);
+    const capped = current.endpointMaxInFlight !== undefined;
+    let skip = this.#tried;
+    if (capped) {
+      const full = deps.slots.full(current);
+      if (full !== undefined) {
+        for (const key of this.#tried ?? []) full.add(key);
+        if (current.endpoints.every((ep) => full.has(endpointKey(ep)))) return this.#waitForSlot(current, full);
+        skip = full;
+      }
+    }
+    const picked = deps.balancer.pick(current, skip, this.req);
     if (picked === undefined) return this.#fail(new NoEndpointError(current.site), current.site);
     const ep = picked.ep;
     const key = endpointKey(ep);
@@ -122,7 +137,7 @@ class Forwarding implements UpstreamRequest {
     const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, this.#tries < maxTries(current, 'timeout'), deps.config));
     this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
-    if (current.balance?.policy === 'least-conn') {
+    if (capped || current.balance?.policy === 'least-conn') {
       deps.balancer.inFlight.add(key);
       this.#inFlightKey = key;
     }
@@ -130,12 +145,40 @@ class Forwarding implements UpstreamRequest {
   }
 
   #settle(): void {
-    if (this.#inFlightKey !== undefined) this.#deps.balancer.inFlight.done(this.#inFlightKey);
+    const key = this.#inFlightKey;
+    if (key === undefined) return;
     this.#inFlightKey = undefined;
+    this.#deps.balancer.inFlight.done(key);
+    this.#deps.slots.freed(key); // a request waiting for this endpoint goes on
+  }
+
+  /**
+   * Every endpoint not tried yet has its most requests in flight: wait for one to end one
+   * (as long and as many as a wake, endpoint-slots.ts), then try again on the route then.
+   */
+  #waitForSlot(current: Route, full: Set<string>): void {
+    const deps = this.#deps;
+    const site = current.site;
+    const keys = [...full].filter((k) => !this.#tried?.has(k));
+    if (keys.length === 0) return this.#fail(new NoEndpointError(site), site);
+    const cancel = deps.slots.wait(site, keys, () => {
+      this.#cancelWait = undefined;
+      if (this.#clientGone) return;
+      const now = deps.lookup(this.req.headers.host);
+      if (now === undefined) return this.#fail(new NoEndpointError(site), site);
+      this.attempt(now);
+    }, () => {
+      this.#cancelWait = undefined;
+      if (!this.#clientGone) this.#fail(new SiteBusyError(site, `each of its servers has ${current.endpointMaxInFlight} requests in flight from this router and none ended one within ${deps.config.wakeTimeoutMs} ms`), site);
+    });
+    if (cancel === false) return this.#fail(new SiteBusyError(site, `${deps.slots.waiting(site)} requests already wait for its servers`), site);
+    this.#cancelWait = cancel;
   }
 
   /** The client's side is over (the request's end, step 1): answered in full, or the client left. */
   #closed(complete: boolean): void {
+    this.#cancelWait?.();
+    this.#cancelWait = undefined;
     this.#settle();
     if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
     if (complete) return;

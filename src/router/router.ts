@@ -49,6 +49,7 @@ import { RequestEnds, type FinishListener, type RequestEnd } from './request-end
 import type { Http2SecureServer } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, Route } from '../model/index.ts';
+import { EndpointSlots } from './policy/endpoint-slots.ts';
 import { Balancers } from './policy/balance-policy.ts';
 import { Ejections, endpointKey } from './policy/ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
@@ -138,7 +139,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
   const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer: new Balancers(ejections), ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs) };
+  const balancer = new Balancers(ejections);
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.wakeQueue) };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.

@@ -89,6 +89,14 @@ test('HTTP/2: more header fields than maxRequestHeaders is answered 431, not a s
   assert.match(over.body, /more than 100 header fields/);
 });
 
+test('HTTP/2: the router allows 128 streams at once per connection (node allows any number)', async (t) => {
+  const { port } = await httpsRouter(t);
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
+  t.after(() => session.close());
+  const [settings] = (await once(session, 'remoteSettings')) as [{ maxConcurrentStreams?: number }];
+  assert.equal(settings.maxConcurrentStreams, 128);
+});
+
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {
   const { port, seen } = await httpsRouter(t, { rawFront: false });
   assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });

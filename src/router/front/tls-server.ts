@@ -43,7 +43,9 @@ export function createTlsServer(
         return certs.alpnCallback(this, hello);
       },
       ...handshakePreference(defaultCert.cert),
-      settings: { maxHeaderListSize: config.maxHeaderBytes },
+      // 128 streams at once per connection, as nginx's http2_max_concurrent_streams: node's
+      // default is none, and one client's connection opened 11,000 (an upstream connection each)
+      settings: { maxHeaderListSize: config.maxHeaderBytes, maxConcurrentStreams: 128 },
       // node's own limit (128 entries) would reset the stream; the chain answers 431 past
       // maxRequestHeaders (request-hygiene.ts); maxHeaderListSize still bounds the bytes
       maxHeaderListPairs: 1_024,
