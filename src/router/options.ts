@@ -60,6 +60,12 @@ export interface RouterOptions {
    * and drops the rest without a word (Content-Length among them), so the limit stays below.
    */
   maxRequestHeaders?: number;
+  /**
+   * Requests per site that wait in this router process for an endpoint under the route's
+   * endpointMaxInFlight (pooled static sites), each at most wakeTimeoutMs; beyond, 503
+   * ROUTER_SITE_BUSY. A waiting request costs the router little. Default 1024.
+   */
+  busyQueue?: number;
   /** Open client connections per router process; more are refused at accept. 0 = no limit (default). */
   maxConnections?: number;
   /** Bodiless requests take the raw fast path (own HTTP/1.1 client); false sends all through undici. Default true. */
@@ -105,6 +111,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   maxHeaderBytes: 16_384,
   maxRequestHeaders: 100,
   maxConnections: 0,
+  busyQueue: 1_024,
   tunnelGraceMs: 30_000,
   wakeQueue: 100,
   wakeTimeoutMs: 10_000,
@@ -126,6 +133,7 @@ const DURATIONS = [
   'maxHeaderBytes',
   'maxRequestHeaders',
   'maxConnections',
+  'busyQueue',
   'tunnelGraceMs',
   'wakeQueue',
   'wakeTimeoutMs',

@@ -154,7 +154,7 @@ class Forwarding implements UpstreamRequest {
 
   /**
    * Every endpoint not tried yet has its most requests in flight: wait for one to end one
-   * (as long and as many as a wake, endpoint-slots.ts), then try again on the route then.
+   * (endpoint-slots.ts), then try again on the route then.
    */
   #waitForSlot(current: Route, full: Set<string>): void {
     const deps = this.#deps;

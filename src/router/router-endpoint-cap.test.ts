@@ -1,6 +1,6 @@
 // A route's endpointMaxInFlight (pooled static sites): the router sends an endpoint at most
-// that many requests at once; the rest wait at the router (as many and as long as a wake:
-// wakeQueue, wakeTimeoutMs) and go on as requests end, first come first served; past either
+// that many requests at once; the rest wait at the router (busyQueue of them, each as long
+// as a wake: wakeTimeoutMs) and go on as requests end, first come first served; past either
 // bound, 503 ROUTER_SITE_BUSY with Retry-After. Tried: a backend that holds every request
 // (its most in flight is counted), a full queue, a wait that runs out, a waiting client that
 // leaves, two endpoints.
@@ -51,7 +51,7 @@ test('at most endpointMaxInFlight requests reach an endpoint at once; the rest w
 
 test('a full wait is 503 ROUTER_SITE_BUSY at once, a wait past wakeTimeoutMs 503 after it; both with Retry-After; a client that leaves frees its place', async (t) => {
   const b = await holdingBackend(t, 'pool');
-  const r = await startRouter(t, [capped(route('s', ['s.test'], [b.backend]), 1)], { wakeQueue: 1, wakeTimeoutMs: 400 });
+  const r = await startRouter(t, [capped(route('s', ['s.test'], [b.backend]), 1)], { busyQueue: 1, wakeTimeoutMs: 400 });
   const first = r.send({ host: 's.test' });
   await waitFor(() => b.held() === 1, { what: 'the first at the backend' });
   const gone = r.open({ host: 's.test' }); // waits, then leaves

@@ -140,7 +140,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
   const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
   const balancer = new Balancers(ejections);
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.wakeQueue) };
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.busyQueue) };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.

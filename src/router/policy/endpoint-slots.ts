@@ -1,7 +1,8 @@
 // A route's endpointMaxInFlight (pooled static sites): at most that many requests of this
 // router process in flight to one endpoint. A request whose site has every endpoint at its
 // cap waits here, first come first served, for one of them to end a request: at most
-// maxWaitMs, at most maxWaiting per site; then the caller answers 503 ROUTER_SITE_BUSY.
+// maxWaitMs (the router's wakeTimeoutMs), at most maxWaiting per site (busyQueue); then the
+// caller answers 503 ROUTER_SITE_BUSY.
 // The counts are the balancer's InFlight (least-conn's measure), kept for capped routes too.
 
 import type { Route } from '../../model/index.ts';
