@@ -93,6 +93,7 @@ class Forwarding implements UpstreamRequest {
   /** The endpoint of the try in progress; cleared when it fails. */
   #tryKey: string | undefined;
   #perTry: number | undefined;
+  perTryLenient = false;
 
   constructor(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd) {
     this.#deps = deps;
@@ -135,6 +136,7 @@ class Forwarding implements UpstreamRequest {
     this.#ep = ep;
     this.#tryKey = key;
     const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, this.#tries < maxTries(current, 'timeout'), deps.config));
+    this.perTryLenient = current.retry?.perTryTimeoutMs === undefined;
     this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
     if (capped || current.balance?.policy === 'least-conn') {

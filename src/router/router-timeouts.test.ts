@@ -63,6 +63,46 @@ test("a slow page on a site's only endpoint is answered, not cut at the router's
   assert.match(reply.body, /^slow2?$/);
 });
 
+test("the router's default per-try timeout gives way while the endpoint answers other requests (raw path): a slow page on a live server is not asked again elsewhere", async (t) => {
+  const SLOW = 700;
+  const alive = await startBackend(t, 'alive', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    if (req.url === '/slow') setTimeout(() => res.end('slow'), SLOW).unref();
+    else res.end('quick');
+  });
+  const fast = await startBackend(t, 'fast');
+  const r = await startRouter(t, [route('s', ['s.test'], [alive, fast])], { perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+  const start = performance.now();
+  const slow = r.send({ host: 's.test', path: '/slow' }); // round robin: the first goes to alive
+  while (performance.now() - start < 400) assert.equal((await r.send({ host: 's.test', path: '/quick' })).status, 200); // half of them to alive
+  const reply = await slow;
+  assert.equal(reply.status, 200);
+  assert.equal(reply.body, 'slow', 'waited for the live server');
+  assert.ok(performance.now() - start >= SLOW - 5);
+  assert.equal(fast.seen.filter((x) => x.url === '/slow').length, 0, 'not asked elsewhere');
+  assert.equal(alive.seen.filter((x) => x.url === '/slow').length, 1);
+});
+
+test("a slow page that outlasts the router's default per-try timeout on every server is asked twice, not once per server", async (t) => {
+  const SLOW = 1_500; // beyond undici's timer granularity (its per-try timeout fires up to ~1 s late)
+  const asked: string[] = [];
+  const backends = await Promise.all(['a', 'b', 'c'].map((name) => startBackend(t, name, (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    asked.push(name);
+    setTimeout(() => res.end(name), SLOW).unref();
+  })));
+  for (const rawUpstream of [true, false]) {
+    asked.length = 0;
+    const r = await startRouter(t, [route('s', ['s.test'], backends)], { rawUpstream, perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+    const start = performance.now();
+    const reply = await r.send({ host: 's.test' });
+    const ms = performance.now() - start;
+    assert.equal(reply.status, 200);
+    assert.equal(asked.length, 2, `${rawUpstream ? 'raw' : 'undici'} path: asked ${asked.join(', ')}`);
+    assert.ok(ms < 200 + (rawUpstream ? 400 : 1_500) + SLOW, `one move on, then the last try waits: ${ms.toFixed(0)} ms`);
+  }
+});
+
 const pythonMissing = spawnSync('python3', ['-c', 'pass']).status === 0 ? false : 'needs python3 (a listening socket that never accepts)';
 
 for (const rawUpstream of [true, false]) {

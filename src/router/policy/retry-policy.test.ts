@@ -54,7 +54,7 @@ test('a timed-out try is retried only for a replayable request under a per-try t
   assert.equal(mayRetry('timeout', { replayable: false, bodyless: false, bodyUnread: true, perTryTimeout: true }), false);
 });
 
-test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on only to an untried endpoint', () => {
+test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on only to an untried endpoint, and once only on the router\'s default per-try timeout', () => {
   const r = (n: number, retry?: Route['retry']): Route => ({
     site: 's', domains: [], updatedAt: '', retry,
     endpoints: Array.from({ length: n }, (_, i) => ({ vs: `v${i}`, address: '127.0.0.1', port: 1000 + i, release: 'r' })),
@@ -63,7 +63,9 @@ test('tries: maxTries, else the endpoint count (at least 2); a timeout moves on 
   assert.equal(maxTries(r(3), 'broken'), 3);
   assert.equal(maxTries(r(3, { maxTries: 1 }), 'unsent'), 1);
   assert.equal(maxTries(r(1), 'timeout'), 1);
-  assert.equal(maxTries(r(5, { maxTries: 3 }), 'timeout'), 3);
+  assert.equal(maxTries(r(5, { maxTries: 3 }), 'timeout'), 2, "the router's default per-try timeout moves a request on once");
+  assert.equal(maxTries(r(5, { maxTries: 3, perTryTimeoutMs: 200 }), 'timeout'), 3, "the site's own, as often as its maxTries");
+  assert.equal(maxTries(r(5, { perTryTimeoutMs: 200 }), 'timeout'), 5);
 });
 
 test("per-try timeout: the site's on every try, else the router's (5 s by default) on a try another may follow, for replayable requests only", () => {

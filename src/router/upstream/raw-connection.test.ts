@@ -28,7 +28,7 @@ function weakly(port: number, use: (c: RawConnection) => void): { ref: WeakRef<R
   const clock = { now: Date.now() };
   // idle after its exchange: the pool's check, past the keep-alive timeout, drops it
   const onIdle = (c: RawConnection) => setImmediate(() => c.check(Date.now() + 10 * timeouts.keepAliveMs));
-  const conn = new RawConnection('k', '127.0.0.1', port, timeouts, clock, onIdle, () => gone());
+  const conn = new RawConnection('k', '127.0.0.1', port, timeouts, clock, new Map(), onIdle, () => gone());
   use(conn);
   return { ref: new WeakRef(conn), gone: promise };
 }

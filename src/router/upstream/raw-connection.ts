@@ -49,6 +49,10 @@ export class RawConnection {
   #sink: ExchangeSink | undefined;
   /** This exchange's response-headers timeout (a per-try timeout), else the connection's. */
   #headersTimeoutMs: number | undefined;
+  /** The per-try timeout gives way while the endpoint answers other requests (the router's default, not a site's own). */
+  #lenient = false;
+  /** Endpoint key → when a response head from it last arrived (shared by the pool's connections). */
+  readonly #answered: Map<string, number>;
   #phase: Phase = 'connecting';
   /** When the phase began, or (body) the last read. */
   #since: number;
@@ -59,8 +63,9 @@ export class RawConnection {
   #keepAlive = true;
   #gone = false;
 
-  constructor(key: string, host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+  constructor(key: string, host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, answered: Map<string, number>, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
     this.key = key;
+    this.#answered = answered;
     this.#timeouts = timeouts;
     this.#clock = clock;
     this.#since = Date.now();
@@ -92,10 +97,16 @@ export class RawConnection {
     socket.on('close', () => this.#fail(Object.assign(new Error('upstream connection closed'), { code: 'UND_ERR_SOCKET' })));
   }
 
-  /** Send one request head (no body) and report the response to sink; headersTimeoutMs overrides the connection's for this exchange. */
-  send(head: string, sink: ExchangeSink, headersTimeoutMs?: number): void {
+  /**
+   * Send one request head (no body) and report the response to sink; headersTimeoutMs
+   * overrides the connection's for this exchange, and when lenient it does so only while the
+   * endpoint answers nothing else: an endpoint that answered another request since this one
+   * was sent is alive, and this request is a slow page, not one stuck on a hung server.
+   */
+  send(head: string, sink: ExchangeSink, headersTimeoutMs?: number, lenient = false): void {
     this.#sink = sink;
     this.#headersTimeoutMs = headersTimeoutMs;
+    this.#lenient = lenient;
     this.#keepAlive = true;
     if (this.#connected) this.#setPhase('headers');
     this.socket.write(head, 'latin1');
@@ -152,6 +163,7 @@ export class RawConnection {
       return true;
     }
     this.#setPhase('body');
+    this.#answered.set(this.key, this.#since);
     return this.#sink?.onHeaders(status, raw) ?? false;
   }
 
@@ -175,7 +187,12 @@ export class RawConnection {
     const t = this.#timeouts;
     const limit =
       this.#phase === 'idle' ? t.keepAliveMs : this.#phase === 'headers' ? (this.#headersTimeoutMs ?? t.headersTimeoutMs) : this.#phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs;
-    if (limit > 0 && now - this.#since > limit) this.#timeout();
+    if (!(limit > 0 && now - this.#since > limit)) return;
+    if (this.#phase === 'headers' && this.#lenient && this.#headersTimeoutMs !== undefined && (this.#answered.get(this.key) ?? 0) >= this.#since) {
+      this.#headersTimeoutMs = undefined; // alive: wait as any request does (headersTimeoutMs from the send)
+      return this.check(now);
+    }
+    this.#timeout();
   }
 
   #timeout(): void {

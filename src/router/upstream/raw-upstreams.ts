@@ -23,6 +23,8 @@ export class RawUpstreams implements Upstream {
 
   readonly #clock: CoarseClock = { now: Date.now() };
   #sweep: NodeJS.Timeout | undefined;
+  /** Endpoint key → when a response head from it last arrived (a lenient per-try timeout reads it). */
+  readonly #answered = new Map<string, number>();
   readonly #sweepEveryMs: number;
 
   constructor(timeouts: ConnectionTimeouts) {
@@ -52,13 +54,14 @@ export class RawUpstreams implements Upstream {
     const exchange = new RawExchange(r, r.req.method === 'HEAD', extra);
     const conn = this.#idle.get(key)?.pop() ?? this.#open(ep, key);
     exchange.conn = conn;
-    conn.send(r.head as string, exchange, headersTimeoutMs);
+    conn.send(r.head as string, exchange, headersTimeoutMs, r.perTryLenient);
     return exchange;
   }
 
   /** Endpoints still routed; the others' connections close once idle. */
   retain(keys: ReadonlySet<string>): void {
     this.#live = keys;
+    for (const key of this.#answered.keys()) if (!keys.has(key)) this.#answered.delete(key);
     for (const [key, list] of this.#idle) {
       if (keys.has(key)) continue;
       this.#idle.delete(key);
@@ -107,6 +110,7 @@ export class RawUpstreams implements Upstream {
       ep.port,
       this.#timeouts,
       this.#clock,
+      this.#answered,
       (c) => this.#parkIdle(key, c),
       (c) => this.#forget(key, c),
     );

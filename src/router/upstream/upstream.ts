@@ -28,6 +28,12 @@ export interface UpstreamRequest {
   readonly res: ClientReply;
   /** Where a relay says its client refused a write, and when it drained (the send timeout). */
   readonly stalls: SendStalls;
+  /**
+   * The per-try timeout of the try in progress is the router's default, not the site's own:
+   * the raw upstream lets it pass while the endpoint answers other requests (a slow page on
+   * a live server is not retried elsewhere); undici applies it as given.
+   */
+  readonly perTryLenient: boolean;
   /** A try failed; responseStarted: a byte of the response reached the client (no retry then). A method, so that no callback is bound per request. */
   tryFailed(err: Error, responseStarted: boolean): void;
 }
