@@ -60,6 +60,8 @@ export interface RouterOptions {
    * and drops the rest without a word (Content-Length among them), so the limit stays below.
    */
   maxRequestHeaders?: number;
+  /** An HTTP/2 connection with no stream open this long is closed (GOAWAY). 0: never. Default 60 000 ms. */
+  clientH2IdleMs?: number;
   /**
    * Requests per site that wait in this router process for an endpoint under the route's
    * endpointMaxInFlight (pooled static sites), each at most wakeTimeoutMs; beyond, 503
@@ -110,6 +112,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   clientSendTimeoutMs: 60_000,
   maxHeaderBytes: 16_384,
   maxRequestHeaders: 100,
+  clientH2IdleMs: 60_000,
   maxConnections: 0,
   busyQueue: 1_024,
   tunnelGraceMs: 30_000,
@@ -132,6 +135,7 @@ const DURATIONS = [
   'clientSendTimeoutMs',
   'maxHeaderBytes',
   'maxRequestHeaders',
+  'clientH2IdleMs',
   'maxConnections',
   'busyQueue',
   'tunnelGraceMs',

@@ -97,6 +97,39 @@ test('HTTP/2: the router allows 128 streams at once per connection (node allows 
   assert.equal(settings.maxConcurrentStreams, 128);
 });
 
+test('HTTP/2: a connection with no stream open for clientH2IdleMs is closed (GOAWAY); one with a stream open is kept while it is', async (t) => {
+  const b = await startBackend(t, 'slow', (req, res) => {
+    req.resume();
+    setTimeout(() => res.end('slow'), 700).unref();
+  });
+  const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']), clientH2IdleMs: 300 });
+  router.setRoutes([route('s', ['s.test'], [b])]);
+  await new Promise<void>((resolve) => router.tlsServer!.listen(0, '127.0.0.1', resolve));
+  t.after(() => router.destroy());
+  const port = (router.tlsServer!.address() as AddressInfo).port;
+  const open = () => {
+    const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
+    session.on('error', () => {});
+    t.after(() => session.destroy());
+    return session;
+  };
+  const closed = (s: ReturnType<typeof open>) => Promise.race([once(s, 'close'), new Promise((_, fail) => setTimeout(() => fail(new Error('not closed within 3 s')), 3_000).unref())]);
+  const idle = open();
+  const t0 = performance.now();
+  await closed(idle);
+  const idleMs = performance.now() - t0;
+  assert.ok(idleMs >= 250 && idleMs < 3_000, `an idle connection closed after ≈ 300 ms (${idleMs.toFixed(0)})`);
+
+  const busy = open();
+  const stream = busy.request({ ':path': '/', ':authority': 's.test' });
+  const [headers] = (await once(stream, 'response')) as [Record<string, string | number>];
+  assert.equal(headers[':status'], 200, 'a 700 ms answer on a stream open past the idle time');
+  stream.resume();
+  await once(stream, 'end');
+  assert.equal(busy.closed || busy.destroyed, false, 'kept while its stream was open');
+  await closed(busy); // then idle: closed
+});
+
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {
   const { port, seen } = await httpsRouter(t, { rawFront: false });
   assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });

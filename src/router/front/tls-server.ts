@@ -56,7 +56,8 @@ export function createTlsServer(
   // the compat request/response of either protocol quack like node:http's (client-exchange.ts)
   const front = config.rawFront ? installTlsRawFront(server, chain, config) : installNodeFront(server, chain);
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
-  // An idle HTTP/2 session or HTTP/1.1 socket is closed after clientRequestTimeoutMs (0: never).
+  // An HTTP/2 session or HTTP/1.1 socket without a byte for clientRequestTimeoutMs is closed
+  // (0: never); an HTTP/2 session without a stream open, after clientH2IdleMs (closeWhenIdle).
   server.setTimeout(config.clientRequestTimeoutMs);
   server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
   // an ACME TLS-ALPN-01 validation: the handshake was all it asked for
@@ -67,6 +68,7 @@ export function createTlsServer(
   server.on('session', (session: Http2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
+    closeWhenIdle(session, config.clientH2IdleMs);
   });
   const stopListening = () => {
     if (server.listening) server.close();
@@ -87,4 +89,31 @@ export function createTlsServer(
       clearTimeout(deadline);
     })());
   return { server, lifecycle: { close, destroy } };
+}
+
+/**
+ * An HTTP/2 connection with no stream open for idleMs gets GOAWAY and closes, as an idle
+ * HTTP/1.1 connection is closed after clientKeepAliveMs (nginx: keepalive_timeout, 75 s).
+ * A stream whose HEADERS never end is not open (node emits it once they do): a client that
+ * starts one and stops is closed too. Busy connections keep node's own transport timeout
+ * (clientRequestTimeoutMs without a frame). 0: never.
+ */
+function closeWhenIdle(session: Http2Session, idleMs: number): void {
+  if (idleMs <= 0) return;
+  let open = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    timer = setTimeout(() => {
+      if (open === 0 && !session.closed && !session.destroyed) session.close();
+    }, idleMs).unref();
+  };
+  session.on('stream', (stream: { once(event: 'close', f: () => void): void }) => {
+    open++;
+    clearTimeout(timer);
+    stream.once('close', () => {
+      if (--open === 0) arm();
+    });
+  });
+  session.once('close', () => clearTimeout(timer));
+  arm();
 }
