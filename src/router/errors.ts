@@ -64,6 +64,13 @@ export class TooManyHeadersError extends RouterError {
   }
 }
 
+/** An Expect the router cannot meet: anything but 100-continue (RFC 9110 §10.1.1). */
+export class ExpectationFailedError extends RouterError {
+  constructor() {
+    super('ROUTER_EXPECTATION_FAILED', 417, 'the only expectation the router meets is Expect: 100-continue');
+  }
+}
+
 /** The request body is larger than the site allows. */
 export class BodyTooLargeError extends RouterError {
   constructor(limit: number) {
@@ -114,6 +121,7 @@ export const ROUTER_ERROR_CODES = [
   'ROUTER_METHOD_NOT_SUPPORTED',
   'ROUTER_HEADERS_TOO_LARGE',
   'ROUTER_TOO_MANY_HEADERS',
+  'ROUTER_EXPECTATION_FAILED',
   'ROUTER_BODY_TOO_LARGE',
   'ROUTER_RATE_LIMITED',
   'ROUTER_WAKE_TIMEOUT',

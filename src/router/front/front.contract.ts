@@ -278,6 +278,22 @@ export function frontContract(front: FrontName): void {
         assert.match(c.text(), /expect=undefined/, 'the router answers Expect itself: the backend never sees it');
       });
 
+      test(`any other Expect is 417 from the chain (error id, closes), with or without a body; the backend never sees it (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        for (const bytes of [
+          'GET / HTTP/1.1\r\nHost: s.test\r\nExpect: bogus\r\n\r\n',
+          'POST / HTTP/1.1\r\nHost: s.test\r\nExpect: bogus\r\nContent-Length: 4\r\n\r\nbody',
+          'PUT / HTTP/1.1\r\nHost: s.test\r\nExpect: 100-continue, bogus\r\nContent-Length: 4\r\n\r\nbody',
+        ]) {
+          const text = await answer(r, bytes); // resolves once the router closed the connection
+          assert.match(text, /^HTTP\/1.1 417 /, bytes);
+          assert.match(text, /\r\nx-corral-error-id: [0-9a-f]{8}\r\n/i, bytes);
+          assert.match(text, /\r\nconnection: close\r\n/i, bytes);
+        }
+        assert.equal(b.seen.length, 0);
+      });
+
       test(`Expect: 100-continue for a request the router refuses gets the refusal, never 100 Continue: a declared length over the site's limit (413), an unknown site (404) (${kind})`, async (t) => {
         const b = await startBackend(t, 'b');
         const r = await start(t, [{ ...route('s', ['s.test'], [b]), limits: { maxBodyBytes: 10 } }], {}, kind);

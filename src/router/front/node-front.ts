@@ -46,6 +46,8 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
   // (continueIfAsked), so that a refusal (413 for a declared length over the site's limit,
   // 404, 429) is the answer the client waits for, and its body is never sent
   server.on('checkContinue', onRequest as (...args: unknown[]) => void);
+  // any other Expect: the chain answers it (417, request-hygiene.ts), not node on its own
+  server.on('checkExpectation', onRequest as (...args: unknown[]) => void);
   server.on('upgrade', chain.upgrade);
   // CONNECT, which node:http (and node:http2's HTTP/1.1 side) would otherwise answer by
   // closing the socket: the chain refuses it (501) on the socket an HTTP/1 one hands over,

@@ -8,7 +8,9 @@
 //     backend could route by the other one;
 //   - more header fields than maxRequestHeaders (431): node:http keeps the first 1000 of a
 //     request and drops the rest without a word (Content-Length too: the body would be
-//     forwarded as none), and each is work for every hop.
+//     forwarded as none), and each is work for every hop;
+//   - an Expect other than 100-continue (417): node:http answered it itself, without the
+//     chain, an error id or closing the connection.
 // HTTP/2's `:authority` and a `host` header naming different hosts are not refused,
 // although RFC 9113 §8.3.1 says a server SHOULD: h2load and nghttp send both when told
 // `-H 'host: …'` (curl turns it into :authority; browsers send :authority alone), and the
@@ -20,7 +22,7 @@
 // Transfer-Encoding (RFC 9112 §6.1), whose framing cannot be trusted.
 
 import type { ClientRequest } from './client-exchange.ts';
-import { BadRequestError, TooManyHeadersError, UnknownHostError, type RouterError } from '../errors.ts';
+import { BadRequestError, ExpectationFailedError, TooManyHeadersError, UnknownHostError, type RouterError } from '../errors.ts';
 import { normalizeHost } from '../route-table.ts';
 
 export function hygieneError(req: ClientRequest, maxHeaders: number): RouterError | undefined {
@@ -32,6 +34,8 @@ export function hygieneError(req: ClientRequest, maxHeaders: number): RouterErro
     if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
   }
   if (hosts > 1) return new BadRequestError('more than one Host header');
+  const expect = req.headers.expect;
+  if (expect !== undefined && expect.toLowerCase() !== '100-continue') return new ExpectationFailedError();
   return undefined;
 }
 
