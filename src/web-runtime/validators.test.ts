@@ -19,7 +19,8 @@ test('If-None-Match: weak comparison, lists and *; it wins over If-Modified-Sinc
   assert.equal(isNotModified({ 'if-none-match': '"other"', 'if-modified-since': lastModifiedFor(f) }, f), false);
 });
 
-test('If-Modified-Since compares whole seconds', () => {
+test('If-Modified-Since compares whole seconds; a date in the future is ignored', () => {
+  assert.equal(isNotModified({ 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }, f), false);
   assert.equal(isNotModified({ 'if-modified-since': lastModifiedFor(f) }, f), true);
   assert.equal(isNotModified({ 'if-modified-since': new Date(f.mtimeMs - 2000).toUTCString() }, f), false);
   assert.equal(isNotModified({ 'if-modified-since': 'not a date' }, f), false);

@@ -23,7 +23,9 @@ export function isNotModified(headers: IncomingHttpHeaders, f: FileVersion): boo
   const ims = headers['if-modified-since'];
   if (ims === undefined) return false;
   const since = Date.parse(ims);
-  return !Number.isNaN(since) && Math.floor(f.mtimeMs / 1000) * 1000 <= since;
+  // a date in the future is no date the server sent: ignored (RFC 7232 §3.3, as Apache does),
+  // else a client's clock ahead, or a made-up date, would get 304s for every later change
+  return !Number.isNaN(since) && since <= Date.now() && Math.floor(f.mtimeMs / 1000) * 1000 <= since;
 }
 
 /** If-Range: the Range applies only if the validator still matches. Our ETags are weak, and
