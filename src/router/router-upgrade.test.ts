@@ -66,6 +66,39 @@ for (const kind of FRONTS) {
     up.socket.destroy();
   });
 
+  test(`an upgrade the endpoint answers with no 101 is relayed as one response (connection: close, via) and the connection closed: what the client sends next never reaches the endpoint unrouted (${kind})`, async (t) => {
+    const b = await startBackend(t, 'plain', (req, res) => {
+      if (req.url === '/chunked') {
+        res.write('one,');
+        setTimeout(() => res.end('two'), 20);
+      } else res.writeHead(426, { 'content-type': 'text/plain' }).end('upgrade required');
+    }); // no 'upgrade' listener: node answers an upgrade request as any other, keep-alive
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], {}, kind);
+    for (const path of ['/plain', '/chunked']) {
+      const c = r.connect();
+      let text = '';
+      c.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      c.on('error', () => {});
+      const closed = once(c, 'close');
+      // the upgrade, and behind it a request the router never saw
+      c.write(`GET ${path} HTTP/1.1\r\nHost: s.test\r\nConnection: upgrade\r\nUpgrade: foo\r\n\r\nGET /sneaked HTTP/1.1\r\nHost: s.test\r\n\r\n`);
+      await closed;
+      if (path === '/plain') {
+        assert.match(text, /^HTTP\/1.1 426 /);
+        assert.match(text, /\r\nupgrade required\r\n/);
+      } else {
+        assert.match(text, /^HTTP\/1.1 200 /);
+        assert.match(text, /\r\ntransfer-encoding: chunked\r\n/i);
+        assert.match(text, /one,.*two/s);
+      }
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      assert.match(text, /\r\nvia: 1.1 corral\r\n/i);
+      assert.doesNotMatch(text, /keep-alive/i, "the endpoint's own hop-by-hop headers are gone");
+      assert.equal(count(text, 'HTTP/1.1 '), 1, 'one response');
+    }
+    assert.deepEqual(b.seen.map((x) => x.url), ['/plain', '/chunked'], 'the request behind the upgrade never reached the endpoint');
+  });
+
   test(`an upgrade skips an endpoint that refuses connections (${kind})`, async (t) => {
     const dead = await deadEndpoint('dead');
     const b = await echoBackend(t, 'ws');
@@ -142,4 +175,8 @@ for (const kind of FRONTS) {
     await once(toA.socket, 'close');
     assert.ok(Date.now() - drainedAt >= 850, `closed after the site's drain timeout (${Date.now() - drainedAt} ms)`);
   });
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
 }
