@@ -1,13 +1,18 @@
-// Send one file: validators (304), Range (206/416), HEAD, and a streamed body.
-// The file is opened before any header is written, so a vanished file is still a clean 404.
+// Send one file: validators (304), Range (206/416), HEAD, a compressed body for a text
+// file the client takes so (compressed.ts), else a streamed one. The file is opened before
+// any header is written, so a vanished file is still a clean 404.
 
 import fs from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { codingFor, CompressedFiles, mayCompress } from './compressed.ts';
 import { cacheControlFor, contentTypeFor } from './content-type.ts';
 import { notFoundOr } from './confine.ts';
 import { parseRange } from './range.ts';
 import { etagFor, ifRangeMatches, isNotModified, lastModifiedFor } from './validators.ts';
+
+/** Each version of a text file compressed once per coding, for every site this runtime serves. */
+const compressed = new CompressedFiles();
 
 /** Answer a GET/HEAD for a file with 200, 206, 304 or 416. */
 export async function sendFile(req: IncomingMessage, res: ServerResponse, filePath: string): Promise<void> {
@@ -15,9 +20,11 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
   try {
     const stats = await fh.stat();
     const contentType = contentTypeFor(filePath);
+    const compressible = mayCompress(contentType, stats.size);
     res.setHeader('Cache-Control', cacheControlFor(contentType));
     res.setHeader('ETag', etagFor(stats));
     res.setHeader('Last-Modified', lastModifiedFor(stats));
+    if (compressible) res.setHeader('Vary', 'Accept-Encoding');
     if (isNotModified(req.headers, stats)) return void res.writeHead(304).end();
     res.setHeader('Accept-Ranges', 'bytes');
     const range = ifRangeMatches(req.headers, stats) ? parseRange(req.headers.range, stats.size) : { kind: 'full' as const };
@@ -29,6 +36,12 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
     if (range.kind === 'partial') {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${stats.size}`);
       return await streamBody(req, res, fh, 206, range.start, range.end);
+    }
+    const coding = compressible ? codingFor(req) : undefined;
+    if (coding !== undefined) {
+      const body = await compressed.get(fh, `${filePath}|${stats.size}|${stats.mtimeMs}`, stats.size, coding);
+      res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': body.length });
+      return void res.end(req.method === 'HEAD' ? undefined : body);
     }
     return await streamBody(req, res, fh, 200, 0, stats.size - 1);
   } finally {
