@@ -83,7 +83,7 @@ export class CompressedFiles {
       const { bytesRead } = await fh.read(raw, 0, size, 0);
       if (bytesRead !== size) throw new Error('the file changed while it was read');
       return coding === 'br'
-        ? await brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: size } })
+        ? await brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: size, [constants.BROTLI_PARAM_LGWIN]: windowBits(size) } })
         : await gzipped(raw, { level: 6 });
     } finally {
       this.#running--;
@@ -101,4 +101,9 @@ export class CompressedFiles {
       this.#bytes -= b.length;
     }
   }
+}
+
+/** Brotli's window no larger than the file (its ring buffer is 2^bits bytes): 2^16 – 2^20 for files up to MAX_BYTES. */
+function windowBits(size: number): number {
+  return Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.max(16, Math.ceil(Math.log2(size))));
 }
