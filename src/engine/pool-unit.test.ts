@@ -343,8 +343,8 @@ test("the engine's stop leaves a pool's copies on disk; its next start serves th
 });
 
 test('the memory limit grows with the sites, up to the cap', () => {
-  assert.equal(poolMemoryBytes(1), 65 * 2 ** 20);
-  assert.equal(poolMemoryBytes(100), 164 * 2 ** 20);
+  assert.equal(poolMemoryBytes(1), 129 * 2 ** 20);
+  assert.equal(poolMemoryBytes(100), 228 * 2 ** 20);
   assert.equal(poolMemoryBytes(100_000), POOL_CAP_MB * 2 ** 20);
 });
 

@@ -31,8 +31,13 @@ import { namesRefused, toSpec, type VsUnit, type VsUnitOptions } from './vs-unit
 
 
 const MIB = 2 ** 20;
-/** A pool's memory limit: POOL_BASE_MB + POOL_PER_SITE_MB per site, at most POOL_CAP_MB. */
-export const POOL_BASE_MB = 64;
+/**
+ * A pool's memory limit: POOL_BASE_MB + POOL_PER_SITE_MB per site, at most POOL_CAP_MB. An
+ * idle pool holds about 13 MiB; under a flood (its router cap's requests at once, files
+ * compressed) one reached 59 MiB, and 64 MiB had it OOM-killed with every site of its
+ * customer. The limit is a ceiling, not a reservation: an idle farm's memory is unchanged.
+ */
+export const POOL_BASE_MB = 128;
 export const POOL_PER_SITE_MB = 1;
 export const POOL_CAP_MB = 512;
 /** How long a release copy no longer in the table stays (in-flight responses finish). */

@@ -37,7 +37,7 @@ test('app sites run their command through /bin/sh with only the site env and Cor
 
 test('static sites run the web runtime with their domains and release as root', () => {
   const l = vsLaunch({ ...spec, kind: 'static', command: undefined }, '127.77.0.9', 4321, ['--import', 'x']);
-  assert.deepEqual([l.file, ...l.args], [process.execPath, '--import', 'x', WEB_RUNTIME_MAIN]);
+  assert.deepEqual([l.file, ...l.args], [process.execPath, '--import', 'x', '--max-semi-space-size=2', WEB_RUNTIME_MAIN], 'a small young generation (WEB_RUNTIME_V8_ARGS)');
   assert.deepEqual(JSON.parse(l.env.CORRAL_WEB_SITES!), [{ domains: ['blog.example'], root: '/srv/rel' }]);
 });
 

@@ -16,6 +16,13 @@ export interface Launch {
 /** The static web runtime's entry point, spawned for static sites: dist/web-runtime/main.bundle.js once built. */
 export const WEB_RUNTIME_MAIN = bundledEntryBeside(import.meta.url, '../web-runtime/main');
 
+/**
+ * V8's young generation kept small in the web runtime: under load V8 grows it to 3 × 16 MiB
+ * by default, and a pool VS (then 64 MiB + 1 MiB a site) was OOM-killed by that alone, 500
+ * connections asking for one cached file. 2 MiB semi-spaces cost more frequent scavenges.
+ */
+export const WEB_RUNTIME_V8_ARGS = ['--max-semi-space-size=2'];
+
 /** Node arguments for the web runtime: none for the built JavaScript; tsx when the sources run under it. */
 export function defaultNodeArgs(): string[] {
   return loaderArgs(WEB_RUNTIME_MAIN);
@@ -38,7 +45,7 @@ export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: 
   if (spec.kind === 'static') {
     if (spec.table !== undefined) env.CORRAL_WEB_TABLE = path.join(spec.releaseDir, spec.table);
     else env.CORRAL_WEB_SITES = JSON.stringify([{ domains: spec.domains, root: spec.releaseDir }]);
-    return { file: process.execPath, args: [...nodeArgs, WEB_RUNTIME_MAIN], env };
+    return { file: process.execPath, args: [...nodeArgs, ...WEB_RUNTIME_V8_ARGS, WEB_RUNTIME_MAIN], env };
   }
   if (!spec.command) throw new MissingCommandError(spec.name);
   return { file: '/bin/sh', args: ['-c', spec.command], env };

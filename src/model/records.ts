@@ -319,7 +319,7 @@ export interface Route {
   /**
    * Requests one router process sends an endpoint at once; more wait at the router for one
    * to end (router/policy/endpoint-slots.ts). Set for pooled static sites, whose pool VS
-   * (a memory limit of tens of MiB, shared by all its customer's sites) must not be flooded.
+   * (a memory limit of 128 MiB and 1 a site, shared by all its customer's sites) must not be flooded.
    */
   endpointMaxInFlight?: number;
 }

@@ -1,7 +1,10 @@
 // Text files sent compressed (Brotli, else gzip, as the client accepts), as nginx's gzip and
 // Caddy's encode do: each version of a file (path, size, mtime) is compressed once and kept
-// in memory, least recently used first out, within CACHE_BYTES, so a busy page costs a
-// lookup and not a compression per request. Only compressible types (mime-db's list, via
+// in memory within CACHE_BYTES, so a busy page costs a lookup and not a compression per
+// request. A full cache makes room only from copies unused for STALE_MS; otherwise a new
+// copy is sent and not kept. (Evicting on every miss made each evicted copy old-generation
+// garbage, which V8 collects only after tens of MB of it: many files asked in turn got a
+// pool VS OOM-killed. A copy not kept dies young and goes at the next scavenge.) Only compressible types (mime-db's list, via
 // `compressible`) between MIN_BYTES and MAX_BYTES, and only whole-file answers: a Range is
 // served from the file as it is. At most COMPRESSING compressions run at once (zlib runs
 // them off the main thread), and a file asked for many times while it is compressed is
@@ -20,8 +23,10 @@ export type Coding = 'br' | 'gzip';
 export const MIN_BYTES = 256;
 /** Larger files are sent as they are (no per-request compression). */
 export const MAX_BYTES = 1024 * 1024;
-/** Compressed copies kept per runtime (a pool VS's memory limit is 64 MiB + 1 MiB a site). */
+/** Compressed copies kept per runtime (a pool VS's memory limit is 128 MiB + 1 MiB a site). */
 export const CACHE_BYTES = 4 * 1024 * 1024;
+/** A kept copy unused this long may make room for another. */
+export const STALE_MS = 60_000;
 const COMPRESSING = 2;
 
 const brotli = promisify(brotliCompress);
@@ -40,16 +45,24 @@ export function codingFor(req: IncomingMessage): Coding | undefined {
   return picked === 'br' || picked === 'gzip' ? picked : undefined;
 }
 
+interface Kept {
+  body: Buffer;
+  usedAt: number;
+}
+
 export class CompressedFiles {
-  readonly #kept = new Map<string, Buffer>(); // in use order: the first is the least recent
+  readonly #kept = new Map<string, Kept>(); // in use order: the first is the least recent
   #bytes = 0;
   readonly #pending = new Map<string, Promise<Buffer>>();
   #running = 0;
   readonly #waiting: (() => void)[] = [];
+  readonly #readBuffers: Buffer[] = [];
   readonly #limit: number;
+  readonly #staleMs: number;
 
-  constructor(limitBytes = CACHE_BYTES) {
+  constructor(limitBytes = CACHE_BYTES, staleMs = STALE_MS) {
     this.#limit = limitBytes;
+    this.#staleMs = staleMs;
   }
 
   /** The file's content (size bytes, read from fh) compressed with coding; version: what tells its versions apart. */
@@ -59,7 +72,8 @@ export class CompressedFiles {
     if (kept !== undefined) {
       this.#kept.delete(key); // to the most recent end
       this.#kept.set(key, kept);
-      return kept;
+      kept.usedAt = Date.now();
+      return kept.body;
     }
     let pending = this.#pending.get(key);
     if (pending === undefined) {
@@ -78,14 +92,18 @@ export class CompressedFiles {
   async #compress(fh: FileHandle, size: number, coding: Coding): Promise<Buffer> {
     if (this.#running >= COMPRESSING) await new Promise<void>((go) => this.#waiting.push(go));
     this.#running++;
+    // the file is read into one of COMPRESSING buffers kept for it: a new one per compression
+    // was garbage V8 collects only after tens of MB of it (see send-file.ts)
+    const whole = this.#readBuffers.pop() ?? Buffer.allocUnsafeSlow(MAX_BYTES);
     try {
-      const raw = Buffer.allocUnsafe(size);
+      const raw = whole.subarray(0, size);
       const { bytesRead } = await fh.read(raw, 0, size, 0);
       if (bytesRead !== size) throw new Error('the file changed while it was read');
       return coding === 'br'
         ? await brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: size, [constants.BROTLI_PARAM_LGWIN]: windowBits(size) } })
         : await gzipped(raw, { level: 6 });
     } finally {
+      this.#readBuffers.push(whole);
       this.#running--;
       this.#waiting.shift()?.();
     }
@@ -93,13 +111,15 @@ export class CompressedFiles {
 
   #keep(key: string, body: Buffer): void {
     if (body.length > this.#limit || this.#kept.has(key)) return;
-    this.#kept.set(key, body);
-    this.#bytes += body.length;
-    for (const [old, b] of this.#kept) {
-      if (this.#bytes <= this.#limit) break;
+    const staleBefore = Date.now() - this.#staleMs;
+    for (const [old, k] of this.#kept) {
+      if (this.#bytes + body.length <= this.#limit || k.usedAt > staleBefore) break;
       this.#kept.delete(old);
-      this.#bytes -= b.length;
+      this.#bytes -= k.body.length;
     }
+    if (this.#bytes + body.length > this.#limit) return; // sent, not kept
+    this.#kept.set(key, { body, usedAt: Date.now() });
+    this.#bytes += body.length;
   }
 }
 

@@ -69,9 +69,9 @@ test('never compressed: a PNG, a file under 256 bytes, a file over 1 MiB', async
   }
 });
 
-test('the cache keeps compressed copies within its bound, least recently used out, and compresses a file asked at once only once', async (t) => {
+test('the cache keeps copies within its bound: a full one makes room only from copies unused for a while, else sends a new copy without keeping it; a file asked at once is compressed once', async (t) => {
   const dir = await tempSiteDir(t, { 'a.css': CSS, 'b.css': CSS.toUpperCase(), 'c.css': CSS.replaceAll('333', '444') });
-  const cache = new CompressedFiles(300);
+  const cache = new CompressedFiles(250, 200); // room for two (100 bytes each); unused for 200 ms is stale
   const get = async (name: string) => {
     const fh = await open(join(dir, name));
     try {
@@ -83,7 +83,14 @@ test('the cache keeps compressed copies within its bound, least recently used ou
   const [x, y] = await Promise.all([get('a.css'), get('a.css')]);
   assert.equal(x, y, 'the same compression for both');
   await get('b.css');
+  const full = cache.bytes;
+  assert.equal(full, 200, 'a and b kept');
+  assert.equal(gunzipSync(await get('c.css')).toString(), CSS.replaceAll('333', '444'), 'sent');
+  assert.equal(cache.bytes, full, 'not kept: a and b are in use');
+  assert.equal(await get('a.css'), x, 'a still kept');
+  await new Promise((resolve) => setTimeout(resolve, 250));
   await get('c.css');
-  assert.ok(cache.bytes <= 300, `${cache.bytes} bytes kept`);
-  assert.equal(gunzipSync(await get('c.css')).toString(), CSS.replaceAll('333', '444'));
+  assert.ok(cache.bytes <= 250);
+  const c1 = await get('c.css');
+  assert.equal(await get('c.css'), c1, 'c kept now: stale copies made room');
 });

@@ -79,12 +79,21 @@ async function open(filePath: string): Promise<fs.FileHandle> {
  * of its customer down. Now a download holds CHUNK bytes, whatever the client's pace.
  */
 const CHUNK = 64 * 1024;
+/**
+ * Read buffers given back once their answer is done, for the next: one allocation per
+ * answer was garbage V8 collects only after tens of MB of it (its external memory limit),
+ * and 1,000 answers a second of small files got a pool VS OOM-killed the same way. At most
+ * as many as answers run at once (answer-slots.ts) are kept.
+ */
+const spare: Buffer[] = [];
+const MAX_SPARE = 32;
 
 async function streamBody(req: IncomingMessage, res: ServerResponse, fh: fs.FileHandle, status: number, start: number, end: number): Promise<void> {
   const length = Math.max(0, end - start + 1);
   res.writeHead(status, { 'Content-Length': length });
   if (req.method === 'HEAD' || length === 0) return void res.end();
-  const buf = Buffer.allocUnsafeSlow(Math.min(CHUNK, length)); // its own memory, not a slice of node's shared pool
+  const buf = spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK); // its own memory, not a slice of node's shared pool
+  let reusable = true;
   try {
     for (let at = start; at <= end; ) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - at + 1), at);
@@ -96,6 +105,9 @@ async function streamBody(req: IncomingMessage, res: ServerResponse, fh: fs.File
   } catch {
     // The client went away mid-body (or the file shrank): nothing left to answer; make sure the socket is gone.
     res.destroy();
+    reusable = false; // a write may still hold it
+  } finally {
+    if (reusable && spare.length < MAX_SPARE) spare.push(buf);
   }
 }
 

@@ -11,6 +11,7 @@ import { parseRequestPath } from './request-path.ts';
 import { resolveFile } from './resolve-file.ts';
 import { respondError, sendText } from './respond-error.ts';
 import { sendFile } from './send-file.ts';
+import { AnswerSlots } from './answer-slots.ts';
 import { servedSites, type ServedSites } from './served-sites.ts';
 
 export interface WebServerOptions {
@@ -68,6 +69,7 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   // clients, whatever Keep-Alive hint this server sends), so it never sends on one this
   // server is closing.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
+  const answers = new AnswerSlots();
 
   // The request chain, in order:
   //   1. method: GET and HEAD only (405 with Allow);
@@ -76,7 +78,8 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   //   3. Host → site in the sites served now, read once (unknown host with several sites, or any in table mode → 404);
   //   4. request target → safe segments (decode once, no NUL, no ".." above the root, no dotfiles);
   //   5. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
-  //   6. validators (304), Range (206/416), else 200 — the body streamed from disk.
+  //   6. at most ANSWERS_AT_ONCE file answers at once, the others in turn (answer-slots.ts);
+  //   7. validators (304), Range (206/416), else 200 — the body compressed or streamed from disk.
   // Any failure is thrown and answered by respondError (404s use the site's 404.html).
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const method = req.method ?? '';
@@ -100,6 +103,9 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
       res.writeHead(301, { Location: resolved.location, 'Content-Length': 0 });
       return void res.end();
     }
+    const done = await answers.take(); // a few file answers at once (answer-slots.ts)
+    res.once('close', done);
+    if (res.destroyed) return done(); // the client left while it waited
     await sendFile(req, res, resolved.path);
   }
 
