@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AnswerSlots } from './answer-slots.ts';
+
+test('at most n answers at once; the others go in turn, first come first served; a slot given back twice counts once', async () => {
+  const slots = new AnswerSlots(2);
+  const a = await slots.take();
+  const b = await slots.take();
+  const order: string[] = [];
+  const c = slots.take().then((done) => (order.push('c'), done));
+  const d = slots.take().then((done) => (order.push('d'), done));
+  await Promise.resolve();
+  assert.equal(slots.waiting, 2);
+  assert.deepEqual(order, []);
+  a();
+  a();
+  const doneC = await c;
+  await Promise.resolve();
+  assert.deepEqual(order, ['c'], 'one slot back: one goes on');
+  b();
+  const doneD = await d;
+  assert.deepEqual(order, ['c', 'd']);
+  doneC();
+  doneD();
+  const e = await slots.take();
+  const f = await slots.take();
+  assert.equal(slots.waiting, 0, 'both slots free again');
+  e();
+  f();
+});
