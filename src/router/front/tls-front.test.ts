@@ -130,6 +130,32 @@ test('HTTP/2: a connection with no stream open for clientH2IdleMs is closed (GOA
   await closed(busy); // then idle: closed
 });
 
+test('HTTP/2: an upstream connection whose last response ended while its client was slow to take it is read again when reused (raw upstream)', async (t) => {
+  const BODY = Buffer.alloc(60_000, 'x'); // one upstream read; more than an HTTP/2 stream buffers before write() says wait
+  const b = await startBackend(t, 'b', (req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-length': BODY.length }).end(BODY);
+  });
+  const router = buildRouter({ tls: selfSigned(t, 's.test', ['DNS:s.test']) });
+  router.setRoutes([route('s', ['s.test'], [b])]);
+  await new Promise<void>((resolve) => router.tlsServer!.listen(0, '127.0.0.1', resolve));
+  t.after(() => router.destroy());
+  const port = (router.tlsServer!.address() as AddressInfo).port;
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
+  t.after(() => session.destroy());
+  const get = async () => {
+    const stream = session.request({ ':path': '/', ':authority': 's.test' });
+    let n = 0;
+    stream.on('data', (c: Buffer) => (n += c.length));
+    const ended = once(stream, 'end');
+    const timer = new Promise((_, fail) => setTimeout(() => fail(new Error('no answer within 5 s')), 5_000).unref());
+    await Promise.race([ended, timer]);
+    return n;
+  };
+  for (let i = 0; i < 5; i++) assert.equal(await get(), BODY.length, `request ${i + 1}, one upstream connection reused`);
+  assert.equal(b.seen.length, 5);
+});
+
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {
   const { port, seen } = await httpsRouter(t, { rawFront: false });
   assert.deepEqual(await getHttps(port, ['http/1.1']), { status: 200, body: 'proto=https' });

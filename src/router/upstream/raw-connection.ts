@@ -176,6 +176,10 @@ export class RawConnection {
     this.#sink = undefined;
     if (this.#keepAlive && !this.#gone) {
       this.#setPhase('idle');
+      // a response that ended in the read whose body its slow client refused left the reads
+      // paused: parked so, the next exchange on it was never read (an HTTP/2 client's
+      // concurrent downloads hung); the exchange's late 'drain' no longer reaches it
+      this.resume();
       this.#onIdle(this);
     } else this.destroy();
     sink?.onComplete();

@@ -60,6 +60,7 @@ export class RawExchange implements ExchangeSink, Exchange {
   onComplete(): void {
     this.#wrote = true;
     if (this.#draining) this.#stalls.drained(this.#res);
+    this.conn = undefined; // parked for another exchange now: neither a late 'drain' nor the client leaving may touch it
     this.#res.end();
   }
 
