@@ -95,7 +95,7 @@ describe('the shipped package runs on plain node', () => {
       const pool = virtualServers.find((v) => v.pool?.includes(site));
       assert.ok(pool, `a pool VS serves ${site}: ${virtualServers.map((v) => v.vs).join(' ')}`);
       const guests = (await processes()).filter((p) => p.env.includes(`CORRAL_VS=${pool.vs}`) && p.argv[0] === process.execPath);
-      assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, join(REPO, 'dist/web-runtime/main.bundle.js')]]);
+      assert.deepEqual(guests.map((p) => p.argv), [[process.execPath, '--max-semi-space-size=2', join(REPO, 'dist/web-runtime/main.bundle.js')]], 'no loader; a small young generation (vs-launch.ts)');
     });
 
     it("validates the API's requests with the vendored TypeBox (dist/vendor, scripts/bundle.mjs)", async () => {
