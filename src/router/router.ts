@@ -190,8 +190,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
    * an idle site's for its wake (asked for), a starting site's for startHoldMs.
    */
   function holdRequest(req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd): void {
-    const since = Date.now();
-    const idle = route.idle === true;
+    const wait = holdTerms(route);
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
         end.step = undefined;
@@ -200,12 +199,24 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       fail: (why) => {
         end.step = undefined;
         if (why !== 'timeout') res.destroy();
-        else sendError(res, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route, end));
+        else sendError(res, wait.timedOut(), errorContext(req, route, end));
       },
-    }, idle ? {} : { wake: false, maxWaitMs: config.startHoldMs });
-    if (drop === false) return sendError(res, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route, end));
+    }, wait.options);
+    if (drop === false) return sendError(res, wait.full(), errorContext(req, route, end));
     end.held(); // the access record says for how long
     end.step = drop; // the client left: it leaves the queue
+  }
+
+  /**
+   * How a request or an upgrade without an endpoint waits (chain step 3): an idle site's for
+   * its wake (asked for), a starting site's for startHoldMs without one; and the answer when
+   * the wait runs out or the queue is full.
+   */
+  function holdTerms(route: Route) {
+    const since = Date.now();
+    const site = route.site;
+    if (route.idle !== true) return { options: { wake: false, maxWaitMs: config.startHoldMs }, timedOut: () => new NoEndpointError(site), full: () => new NoEndpointError(site) };
+    return { options: {}, timedOut: () => new WakeTimeoutError(site, Date.now() - since), full: () => new WakeQueueFullError(site, wakes.waiting(site)) };
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -230,8 +241,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   /** An upgrade for a site without an endpoint waits as a request does (holdRequest). */
   function holdUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
-    const since = Date.now();
-    const idle = route.idle === true;
+    const wait = holdTerms(route);
     const drop = wakes.hold(route.site, {
       resume: (woken) => {
         socket.off('close', onGone);
@@ -240,10 +250,10 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       fail: (why) => {
         socket.off('close', onGone);
         if (why !== 'timeout') socket.destroy();
-        else sendRawError(socket, idle ? new WakeTimeoutError(route.site, Date.now() - since) : new NoEndpointError(route.site), errorContext(req, route));
+        else sendRawError(socket, wait.timedOut(), errorContext(req, route));
       },
-    }, idle ? {} : { wake: false, maxWaitMs: config.startHoldMs });
-    if (drop === false) return sendRawError(socket, idle ? new WakeQueueFullError(route.site, wakes.waiting(route.site)) : new NoEndpointError(route.site), errorContext(req, route));
+    }, wait.options);
+    if (drop === false) return sendRawError(socket, wait.full(), errorContext(req, route));
     const onGone = () => drop();
     socket.once('close', onGone);
   }

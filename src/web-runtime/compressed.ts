@@ -59,10 +59,13 @@ export class CompressedFiles {
   readonly #readBuffers: Buffer[] = [];
   readonly #limit: number;
   readonly #staleMs: number;
+  readonly #now: () => number;
 
-  constructor(limitBytes = CACHE_BYTES, staleMs = STALE_MS) {
+  /** now: the clock staleness is read on (tests move their own). */
+  constructor(limitBytes = CACHE_BYTES, staleMs = STALE_MS, now: () => number = Date.now) {
     this.#limit = limitBytes;
     this.#staleMs = staleMs;
+    this.#now = now;
   }
 
   /** The file's content (size bytes, read from fh) compressed with coding; version: what tells its versions apart. */
@@ -72,7 +75,7 @@ export class CompressedFiles {
     if (kept !== undefined) {
       this.#kept.delete(key); // to the most recent end
       this.#kept.set(key, kept);
-      kept.usedAt = Date.now();
+      kept.usedAt = this.#now();
       return kept.body;
     }
     let pending = this.#pending.get(key);
@@ -111,14 +114,14 @@ export class CompressedFiles {
 
   #keep(key: string, body: Buffer): void {
     if (body.length > this.#limit || this.#kept.has(key)) return;
-    const staleBefore = Date.now() - this.#staleMs;
+    const staleBefore = this.#now() - this.#staleMs;
     for (const [old, k] of this.#kept) {
       if (this.#bytes + body.length <= this.#limit || k.usedAt > staleBefore) break;
       this.#kept.delete(old);
       this.#bytes -= k.body.length;
     }
     if (this.#bytes + body.length > this.#limit) return; // sent, not kept
-    this.#kept.set(key, { body, usedAt: Date.now() });
+    this.#kept.set(key, { body, usedAt: this.#now() });
     this.#bytes += body.length;
   }
 }

@@ -71,7 +71,8 @@ test('never compressed: a PNG, a file under 256 bytes, a file over 1 MiB', async
 
 test('the cache keeps copies within its bound: a full one makes room only from copies unused for a while, else sends a new copy without keeping it; a file asked at once is compressed once', async (t) => {
   const dir = await tempSiteDir(t, { 'a.css': CSS, 'b.css': CSS.toUpperCase(), 'c.css': CSS.replaceAll('333', '444') });
-  const cache = new CompressedFiles(250, 200); // room for two (100 bytes each); unused for 200 ms is stale
+  let clock = 1_000_000;
+  const cache = new CompressedFiles(250, 200, () => clock); // room for two (100 bytes each); unused for 200 ms is stale
   const get = async (name: string) => {
     const fh = await open(join(dir, name));
     try {
@@ -88,7 +89,7 @@ test('the cache keeps copies within its bound: a full one makes room only from c
   assert.equal(gunzipSync(await get('c.css')).toString(), CSS.replaceAll('333', '444'), 'sent');
   assert.equal(cache.bytes, full, 'not kept: a and b are in use');
   assert.equal(await get('a.css'), x, 'a still kept');
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  clock += 250; // a and b unused since
   await get('c.css');
   assert.ok(cache.bytes <= 250);
   const c1 = await get('c.css');
