@@ -24,7 +24,7 @@ import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import type { SendStalls } from './front/send-stalls.ts';
 import type { EndpointSlots } from './policy/endpoint-slots.ts';
-import { recordRetryBudgetExhausted } from './request-series.ts';
+import { recordRetryBudgetExhausted, recordSiteBusy } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
 
@@ -171,9 +171,14 @@ class Forwarding implements UpstreamRequest {
       this.attempt(now);
     }, () => {
       this.#cancelWait = undefined;
-      if (!this.#clientGone) this.#fail(new SiteBusyError(site, `each of its servers has ${current.endpointMaxInFlight} requests in flight from this router and none ended one within ${deps.config.wakeTimeoutMs} ms`), site);
+      if (this.#clientGone) return;
+      if (deps.config.metrics) recordSiteBusy(site, { refused: 'timeout' });
+      this.#fail(new SiteBusyError(site, `each of its servers has ${current.endpointMaxInFlight} requests in flight from this router and none ended one within ${deps.config.wakeTimeoutMs} ms`), site);
     });
-    if (cancel === false) return this.#fail(new SiteBusyError(site, `${deps.slots.waiting(site)} requests already wait for its servers`), site);
+    if (cancel === false) {
+      if (deps.config.metrics) recordSiteBusy(site, { refused: 'queue-full' });
+      return this.#fail(new SiteBusyError(site, `${deps.slots.waiting(site)} requests already wait for its servers`), site);
+    }
     this.#cancelWait = cancel;
   }
 

@@ -32,6 +32,18 @@ const budgetExhausted = new SeriesFamily({
   kind: 'counter',
   labelNames: ['site'],
 });
+const siteBusy = new SeriesFamily({
+  name: 'corral_router_site_busy_total',
+  help: 'Requests answered 503 ROUTER_SITE_BUSY, per site: every server of the site had its most requests in flight (endpointMaxInFlight, pooled static sites) and the wait was full ("queue-full") or ran out ("timeout").',
+  kind: 'counter',
+  labelNames: ['site', 'reason'],
+});
+const siteBusyWaiting = new SeriesFamily({
+  name: 'corral_router_site_busy_waiting',
+  help: 'Requests waiting at the router for a server of their site to end a request (endpointMaxInFlight), per site.',
+  kind: 'gauge',
+  labelNames: ['site'],
+});
 const activeConnections = new SeriesFamily({
   name: 'corral_router_active_connections',
   help: 'Client connections open on the router (HTTP and HTTPS, all sites).',
@@ -54,7 +66,7 @@ export const siteRequestSeconds = new SeriesFamily({
 });
 
 /** Every series a router process records per request: what a cluster worker reports (series.ts drainChanges). */
-export const requestFamilies: readonly SeriesFamily[] = [upstreamRequests, upstreamSeconds, retries, budgetExhausted, activeConnections, siteRequests, siteRequestSeconds];
+export const requestFamilies: readonly SeriesFamily[] = [upstreamRequests, upstreamSeconds, retries, budgetExhausted, siteBusy, siteBusyWaiting, activeConnections, siteRequests, siteRequestSeconds];
 /** Their specs by name, for the primary that sums its workers' (cluster-stats.ts). */
 export const requestSeriesSpecs: ReadonlyMap<string, SeriesSpec> = new Map(requestFamilies.map((f) => [f.spec.name, f.spec]));
 
@@ -77,6 +89,12 @@ export function recordRequest(site: string, endpoint: string | undefined, status
 /** A retry refused by the site's retry budget (retry-budget.ts). */
 export function recordRetryBudgetExhausted(site: string): void {
   budgetExhausted.inc([site]);
+}
+
+/** A request of a site whose servers are all at their cap: it starts waiting (+1), stops (-1), or is answered 503 (reason). */
+export function recordSiteBusy(site: string, change: { waiting: 1 | -1 } | { refused: 'queue-full' | 'timeout' }): void {
+  if ('waiting' in change) siteBusyWaiting.inc([site], change.waiting);
+  else siteBusy.inc([site, change.refused]);
 }
 
 /** Keep the request series of these sites only: a site no longer routed has its series end. */

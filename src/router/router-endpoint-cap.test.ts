@@ -3,12 +3,14 @@
 // as a wake: wakeTimeoutMs) and go on as requests end, first come first served; past either
 // bound, 503 ROUTER_SITE_BUSY with Retry-After. Tried: a backend that holds every request
 // (its most in flight is counted), a full queue, a wait that runs out, a waiting client that
-// leaves, two endpoints.
+// leaves, two endpoints. What waits is read from the router (busyWaiting) and from
+// /metrics (corral_router_site_busy_waiting, corral_router_site_busy_total).
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import type { Route } from '../model/index.ts';
+import { routerMetricsRegistry } from './metrics.ts';
 import { route, startBackend, startRouter, type Backend } from './testing.ts';
 
 /** A backend that holds each request until release(), counting the most it held at once. */
@@ -40,10 +42,12 @@ test('at most endpointMaxInFlight requests reach an endpoint at once; the rest w
   const b = await holdingBackend(t, 'pool');
   const r = await startRouter(t, [capped(route('s', ['s.test'], [b.backend]), 2)]);
   const replies = Array.from({ length: 6 }, () => r.send({ host: 's.test' }));
-  await waitFor(() => b.held() === 2, { what: 'two at the backend' });
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(b.held(), 2, 'the other four wait at the router');
-  while ((await Promise.race([Promise.all(replies).then(() => true), new Promise((resolve) => setTimeout(resolve, 20, false))])) === false) b.release(1);
+  await waitFor(() => b.held() === 2 && r.router.busyWaiting('s') === 4, { what: 'two at the backend, four waiting at the router' });
+  for (let ended = 0; ended < 6; ended++) {
+    // each request that ends lets one waiting request in, until none waits
+    await waitFor(() => b.held() === Math.min(2, 6 - ended), { what: `${Math.min(2, 6 - ended)} at the backend after ${ended} ended` });
+    b.release(1);
+  }
   const done = await Promise.all(replies);
   assert.deepEqual(done.map((x) => x.status), [200, 200, 200, 200, 200, 200]);
   assert.equal(b.most(), 2, 'never more than two at once');
@@ -51,18 +55,20 @@ test('at most endpointMaxInFlight requests reach an endpoint at once; the rest w
 
 test('a full wait is 503 ROUTER_SITE_BUSY at once, a wait past wakeTimeoutMs 503 after it; both with Retry-After; a client that leaves frees its place', async (t) => {
   const b = await holdingBackend(t, 'pool');
-  const r = await startRouter(t, [capped(route('s', ['s.test'], [b.backend]), 1)], { busyQueue: 1, wakeTimeoutMs: 400 });
+  const site = 'busy-site';
+  const r = await startRouter(t, [capped(route(site, ['s.test'], [b.backend]), 1)], { busyQueue: 1, wakeTimeoutMs: 400, metrics: true });
   const first = r.send({ host: 's.test' });
   await waitFor(() => b.held() === 1, { what: 'the first at the backend' });
   const gone = r.open({ host: 's.test' }); // waits, then leaves
   gone.res.catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => r.router.busyWaiting(site) === 1, { what: 'the second waiting' });
+  assert.match(await routerMetricsRegistry.metrics(), new RegExp(`corral_router_site_busy_waiting\\{site="${site}"\\} 1\\b`));
   const full = await r.send({ host: 's.test' });
   assert.equal(full.status, 503);
   assert.equal(full.headers['retry-after'], '1');
-  assert.match(full.body, /site s is busy: 1 requests already wait/);
+  assert.match(full.body, /site busy-site is busy: 1 requests already wait/);
   gone.req.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => r.router.busyWaiting(site) === 0, { what: 'the client that left gives up its place' });
   const t0 = performance.now();
   const late = await r.send({ host: 's.test' });
   assert.equal(late.status, 503, 'its place was free: it waited, then ran out');
@@ -71,6 +77,10 @@ test('a full wait is 503 ROUTER_SITE_BUSY at once, a wait past wakeTimeoutMs 503
   b.release();
   assert.equal((await first).status, 200);
   assert.equal(b.most(), 1);
+  const text = await routerMetricsRegistry.metrics();
+  assert.match(text, new RegExp(`corral_router_site_busy_total\\{site="${site}",reason="queue-full"\\} 1\\b`));
+  assert.match(text, new RegExp(`corral_router_site_busy_total\\{site="${site}",reason="timeout"\\} 1\\b`));
+  assert.match(text, new RegExp(`corral_router_site_busy_waiting\\{site="${site}"\\} 0\\b`));
 });
 
 test('with two endpoints a request goes to the one under its cap, and waits only when both are full', async (t) => {
@@ -80,7 +90,7 @@ test('with two endpoints a request goes to the one under its cap, and waits only
   const replies = [r.send({ host: 's.test' }), r.send({ host: 's.test' })];
   await waitFor(() => a.held() === 1 && c.held() === 1, { what: 'one at each' });
   const third = r.send({ host: 's.test' });
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => r.router.busyWaiting('s') === 1, { what: 'the third waiting' });
   assert.equal(a.held() + c.held(), 2, 'the third waits');
   c.release();
   await waitFor(() => c.held() === 1, { what: 'the third on the endpoint that freed' });

@@ -38,7 +38,7 @@
 // each try to an endpoint (upstream.ts: the raw upstream or undici). The route a request
 // matched travels with it (into ErrorContext: its site's error pages).
 
-import { retainSiteSeries, trackConnections } from './request-series.ts';
+import { recordSiteBusy, retainSiteSeries, trackConnections } from './request-series.ts';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ClientReply, ClientRequest } from './front/client-exchange.ts';
 import { installRawFront } from './front/raw-server.ts';
@@ -106,6 +106,8 @@ export interface Router {
    * held requests, time-weighted; the autoscaler's measure once published (publish-load.ts).
    */
   takeLoad(): LoadReport;
+  /** Requests of this site waiting at this router for one of its servers to end a request (endpointMaxInFlight). */
+  busyWaiting(site: string): number;
   /** Who asks for an idle site to be woken when a request for it is held. */
   onWake(listener: (site: string) => void): void;
   /** Hear each request of a known site end (the site stats, site-stats.ts); returns the function that stops it. */
@@ -140,7 +142,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
   const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
   const balancer = new Balancers(ejections);
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.busyQueue) };
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.busyQueue, config.metrics ? (site, by) => recordSiteBusy(site, { waiting: by }) : undefined) };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -418,6 +420,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     abandonEndpoints,
     setCertificates: (list) => certs.setCertificates(list),
     takeLoad: () => load.take(),
+    busyWaiting: (site) => deps.slots.waiting(site),
     onWake: (listener) => wakes.onWake(listener),
     onFinished: (listener) => ends.onFinished(listener),
     // held requests (idle sites) get their 503 now rather than wait out the drain

@@ -23,11 +23,14 @@ export class EndpointSlots {
   /** Endpoint key → the requests waiting for it (a Set keeps arrival order). */
   readonly #byKey = new Map<string, Set<Waiter>>();
   readonly #perSite = new Map<string, number>();
+  readonly #onWaiting: ((site: string, by: 1 | -1) => void) | undefined;
 
-  constructor(inFlight: InFlight, maxWaitMs: number, maxWaiting: number) {
+  /** onWaiting hears a site's waiting requests change by one (the metrics). */
+  constructor(inFlight: InFlight, maxWaitMs: number, maxWaiting: number, onWaiting?: (site: string, by: 1 | -1) => void) {
     this.#inFlight = inFlight;
     this.#maxWaitMs = maxWaitMs;
     this.#maxWaiting = maxWaiting;
+    this.#onWaiting = onWaiting;
   }
 
   /** The endpoints of a capped route at their cap now; undefined when none is (or the route has no cap). */
@@ -51,6 +54,7 @@ export class EndpointSlots {
     const waiting = this.#perSite.get(site) ?? 0;
     if (waiting >= this.#maxWaiting) return false;
     this.#perSite.set(site, waiting + 1);
+    this.#onWaiting?.(site, 1);
     const waiter: Waiter = {
       site,
       keys,
@@ -95,5 +99,6 @@ export class EndpointSlots {
     const n = (this.#perSite.get(w.site) ?? 1) - 1;
     if (n > 0) this.#perSite.set(w.site, n);
     else this.#perSite.delete(w.site);
+    this.#onWaiting?.(w.site, -1);
   }
 }
