@@ -72,3 +72,18 @@ test('corral customer token --name, tokens and revoke-token: a customer manages 
   assert.equal(again.code, 1);
   assert.match(again.err, /^error: token [a-f0-9]{12} of customer acme not found$/);
 });
+
+test('corral site create and customer create: a name the API would refuse is refused by the CLI first, in its own words (not "body.name"), and nothing is created', async (t) => {
+  const h = await startCliHarness(t);
+  await h.customer('acme');
+  const site = await h.corral(['site', 'create', 'z', '--customer', 'acme', '--domain', 'z.acme.test']);
+  assert.equal(site.code, 1);
+  assert.match(site.err, /^error: site name "z" must be 2–40 lowercase letters, digits or dashes, starting with a letter and not ending with a dash$/m);
+  const upper = await h.corral(['site', 'create', 'Shop', '--customer', 'acme', '--domain', 'shop.acme.test']);
+  assert.match(upper.err, /^error: site name "Shop" must be/m);
+  const customer = await h.corral(['customer', 'create', '9lives']);
+  assert.equal(customer.code, 1);
+  assert.match(customer.err, /^error: customer name "9lives" must be 2–39 lowercase letters, digits or dashes, starting with a letter$/m);
+  assert.deepEqual(((await h.admin.get('/v1/sites')).json as { sites: unknown[] }).sites, []);
+  assert.equal((await h.corral(['site', 'create', 'ok', '--customer', 'acme', '--domain', 'ok.acme.test'])).code, 0, 'a valid name still goes through');
+});

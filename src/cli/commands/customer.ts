@@ -5,6 +5,7 @@ import type { Context } from '../context.ts';
 import { ApiError, CliError } from '../errors.ts';
 import { printColumns, type ListingOpts } from '../output.ts';
 import { confirm } from '../confirm.ts';
+import { newName } from './names.ts';
 
 export function registerCustomer(program: Command, ctx: Context): void {
   const customer = program.command('customer').description('manage customers (admin)');
@@ -13,7 +14,7 @@ export function registerCustomer(program: Command, ctx: Context): void {
     .description('create a customer and print its first token')
     .option('--json', 'print JSON')
     .action(async (name: string, o: { json?: boolean }) => {
-      const res = await ctx.api().post<{ customer: Customer; token: string }>('/v1/customers', { name });
+      const res = await ctx.api().post<{ customer: Customer; token: string }>('/v1/customers', { name: newName('customer', name) });
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       if (ctx.quiet()) return ctx.print.out(res.token);
       ctx.print.out(`customer ${res.customer.id} created`);

@@ -14,6 +14,7 @@ import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-ti
 import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
 import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, type AutoscaleOpts } from './autoscale-flags.ts';
 import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
+import { newName } from './names.ts';
 import { wholeNumber } from './numbers.ts';
 
 interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
@@ -67,6 +68,7 @@ export function registerSite(program: Command, ctx: Context): void {
 
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
+      newName('site', name);
       // no default: localhost names are the farm's own, and no site may claim them
       if (o.domain.length === 0) throw new CliError('corral site create needs --domain <host> (a name such as www.example.com; repeatable)');
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
