@@ -261,7 +261,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   }
 
   const certs = new CertificateStore(log);
-  const tls = config.tls ? createTlsServer(config, config.tls, certs, chain) : undefined;
+  const tls = config.tls ? createTlsServer(config, config.tls, certs, chain, deps.sendStalls) : undefined;
   if (tls && config.metrics) trackConnections(tls.server as unknown as Parameters<typeof trackConnections>[0]);
 
   /**

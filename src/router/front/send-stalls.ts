@@ -12,7 +12,11 @@
 // on each drain and put back at the next wait, so the sweep stops at the first reply
 // not yet overdue. It runs only while some reply waits.
 
-import type { ClientReply } from './client-exchange.ts';
+/** What a stall needs of a reply (a ClientReply, or node:http2's own response). */
+interface Reply {
+  readonly destroyed: boolean;
+  destroy(err?: Error): unknown;
+}
 
 export class SendStallError extends Error {
   readonly code = 'ROUTER_CLIENT_SEND_TIMEOUT';
@@ -23,7 +27,7 @@ export class SendStallError extends Error {
 
 export class SendStalls {
   readonly #timeoutMs: number;
-  readonly #waiting = new Map<ClientReply, number>();
+  readonly #waiting = new Map<Reply, number>();
   #sweep: NodeJS.Timeout | undefined;
 
   /** timeoutMs: 0 turns the deadline off. */
@@ -32,7 +36,7 @@ export class SendStalls {
   }
 
   /** res refused a write: it is waiting for 'drain' from now. */
-  waiting(res: ClientReply): void {
+  waiting(res: Reply): void {
     if (this.#timeoutMs === 0) return;
     this.#waiting.delete(res); // to the end of the order
     this.#waiting.set(res, Date.now());
@@ -40,7 +44,7 @@ export class SendStalls {
   }
 
   /** res drained, or its relay ended: it waits no more. */
-  drained(res: ClientReply): void {
+  drained(res: Reply): void {
     this.#waiting.delete(res);
   }
 

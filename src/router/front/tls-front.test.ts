@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { connect as h2connect } from 'node:http2';
+import { connect as h2connect, constants } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect as tcpConnect, type AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
@@ -154,6 +154,32 @@ test('HTTP/2: an upstream connection whose last response ended while its client 
   };
   for (let i = 0; i < 5; i++) assert.equal(await get(), BODY.length, `request ${i + 1}, one upstream connection reused`);
   assert.equal(b.seen.length, 5);
+});
+
+test('HTTP/2: a small reply the client never takes (its window kept at 0) is reset after clientSendTimeoutMs, a proxied one and a router answer alike; the connection serves on', async (t) => {
+  const SEND_TIMEOUT = 300;
+  const { port } = await httpsRouter(t, { clientSendTimeoutMs: SEND_TIMEOUT });
+  // a window of 0: the client takes no DATA until it says so (WINDOW_UPDATE), and says nothing
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false, settings: { initialWindowSize: 0 } });
+  session.on('error', () => {});
+  t.after(() => session.destroy());
+  const stuck = (authority: string) => {
+    const stream = session.request({ ':path': '/', ':authority': authority }, { endStream: true });
+    stream.on('error', () => {}); // the reset: asserted on below
+    const t0 = performance.now();
+    return Promise.race([
+      new Promise<{ rst: number | undefined; ms: number }>((resolve) => stream.on('close', () => resolve({ rst: stream.rstCode, ms: performance.now() - t0 }))),
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${authority}: not reset within 5 s`)), 5_000).unref()),
+    ]);
+  };
+  const [proxied, answered] = await Promise.all([stuck('s.test'), stuck('nowhere.test')]);
+  for (const [what, r] of [['proxied', proxied], ['router answer (unknown host)', answered]] as const) {
+    assert.notEqual(r.rst, constants.NGHTTP2_NO_ERROR, `${what}: the stream was reset`);
+    assert.ok(r.ms >= SEND_TIMEOUT - 20, `${what}: not before the send timeout (${r.ms.toFixed(0)} ms)`);
+  }
+  assert.equal(session.destroyed, false, 'the connection is kept');
+  // a client that takes its reply is not cut, on the same router
+  assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' });
 });
 
 test('with rawFront off, HTTPS/1.1 is served by node:http (the same answers)', async (t) => {

@@ -9,7 +9,7 @@
 // (raw-server.ts) once its handshake is done, as a plain one is; what it does not take
 // (a body, an upgrade) is handed to node:http's HTTP/1.1 side mid-connection.
 
-import { createSecureServer, type Http2SecureServer, type Http2Session } from 'node:http2';
+import { createSecureServer, Http2ServerResponse, type Http2SecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { clientSideSettings, type RouterConfig } from '../options.ts';
@@ -20,15 +20,18 @@ import { installTlsRawFront } from './raw-server.ts';
 import { installNodeFront } from './node-front.ts';
 import { setHttp1Settings } from '../raw-parser.ts';
 import type { RequestChain } from './front.ts';
+import type { SendStalls } from './send-stalls.ts';
 
 export function createTlsServer(
   config: RouterConfig,
   defaultCert: CertificatePem,
   certs: CertificateStore,
   chain: RequestChain,
+  stalls: SendStalls,
 ): { server: Http2SecureServer; lifecycle: Pick<Lifecycle, 'close' | 'destroy'> } {
   const server = createSecureServer(
     {
+      Http2ServerResponse: endingResponse(stalls),
       allowHTTP1: true,
       noDelay: true,
       // a client that never finishes its handshake is a slowloris too: as long as a head may take
@@ -89,6 +92,30 @@ export function createTlsServer(
       clearTimeout(deadline);
     })());
   return { server, lifecycle: { close, destroy } };
+}
+
+/**
+ * An HTTP/2 reply the router has ended but its client has not taken within
+ * clientSendTimeoutMs is reset (send-stalls.ts), whoever wrote it: a relay, a router answer,
+ * a site page. The relays see only a write that waits for 'drain'; a client that keeps its
+ * flow-control window at 0 would otherwise hold a small reply (one that never waits) and
+ * its stream for as long as it liked, and a large reply's last chunk too.
+ */
+function endingResponse(stalls: SendStalls): typeof Http2ServerResponse {
+  function taken(this: Http2ServerResponse): void {
+    stalls.drained(this);
+  }
+  // node's type makes the class generic over its request; the router's requests are node's own
+  return class EndingResponse extends (Http2ServerResponse as new (stream: ServerHttp2Stream) => Http2ServerResponse) {
+    override end(...args: unknown[]): this {
+      Reflect.apply(super.end, this, args);
+      if (!this.writableFinished && !this.destroyed) {
+        stalls.waiting(this);
+        this.once('close', taken);
+      }
+      return this;
+    }
+  } as typeof Http2ServerResponse;
 }
 
 /**
