@@ -32,10 +32,13 @@ export type FrontName = 'raw' | 'node';
  *   no such check (node:http2 does not track its HTTP/1.1 connections), so there only the
  *   socket's idle timeout (clientRequestTimeoutMs) and the handshake timeout hold.
  *   Plain HTTP: both cut it.
+ * - maxPipelined: the raw front reads no further while a reply is owed, so a client may
+ *   pipeline any number of requests; node:http emits all it has read at once and reads on,
+ *   so node's front closes a connection with more than 128 waiting (node-front.ts).
  */
-export const FRONT_DIFFERENCES: Record<FrontName, { keepAliveHeader: boolean; slowHeadOverTls: boolean }> = {
-  raw: { keepAliveHeader: false, slowHeadOverTls: true },
-  node: { keepAliveHeader: true, slowHeadOverTls: false },
+export const FRONT_DIFFERENCES: Record<FrontName, { keepAliveHeader: boolean; slowHeadOverTls: boolean; maxPipelined: number | undefined }> = {
+  raw: { keepAliveHeader: false, slowHeadOverTls: true, maxPipelined: undefined },
+  node: { keepAliveHeader: true, slowHeadOverTls: false, maxPipelined: 128 },
 };
 
 export function frontContract(front: FrontName): void {
@@ -57,6 +60,59 @@ export function frontContract(front: FrontName): void {
         const order = [...c.text().matchAll(/path=(\/[a-z]+);/g)].map((m) => m[1]);
         assert.deepEqual(order, ['/slow', '/a', '/b']);
         assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
+      });
+
+      test(`pipelined requests a client takes none of the replies of are forwarded one at a time, and the next only once the router's socket has room: nothing piles up in the router (FRONT_DIFFERENCES) (${kind})`, async (t) => {
+        const REPLY = Buffer.alloc(4096, 'x');
+        const N = 3_000; // 12 MB of replies: more than loopback's socket buffers hold for a client that reads nothing
+        const limit = FRONT_DIFFERENCES[front].maxPipelined;
+        let inFlight = 0;
+        let most = 0;
+        let seen = 0;
+        let worstBuffered = 0; // what sat in the router's socket to the client each time a request reached the backend
+        let toClient: Socket | undefined;
+        const b = await startBackend(t, 'b', (req, res) => {
+          seen++;
+          most = Math.max(most, ++inFlight);
+          worstBuffered = Math.max(worstBuffered, toClient?.writableLength ?? 0);
+          res.on('close', () => inFlight--);
+          req.resume();
+          res.end(REPLY);
+        });
+        const r = await start(t, [route('s', ['s.test'], [b])], {}, kind);
+        r.listener.on(kind === 'https' ? 'secureConnection' : 'connection', (s: Socket) => (toClient = s));
+        const client = r.connect();
+        t.after(() => client.destroy());
+        client.pause(); // (a paused client hears no 'close': the router's side of the connection says it)
+        client.on('error', () => {});
+        client.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n'.repeat(N));
+        if (limit !== undefined) {
+          await waitFor(() => toClient?.destroyed === true, { what: `the connection closed past ${limit} requests waiting` });
+          assert.ok(seen <= limit + 1, `${seen} forwarded`);
+          assert.ok(most <= 1, 'one at a time');
+          // fewer than the limit: every one answered, still forwarded one at a time
+          const within = rawClient(r);
+          t.after(() => within.socket.destroy());
+          within.socket.write('GET / HTTP/1.1\r\nHost: s.test\r\n\r\n'.repeat(limit - 8));
+          await waitFor(() => count(within.text(), 'HTTP/1.1 200 ') === limit - 8, { what: `${limit - 8} replies` });
+          assert.equal(most, 1, 'one at a time');
+          return;
+        }
+        await waitFor(() => toClient?.writableNeedDrain === true && inFlight === 0, { what: "the router's socket to the client full" });
+        assert.ok(seen < N, `the router stopped forwarding at ${seen} of ${N}`);
+        let replies = 0;
+        let carry = '';
+        client.on('data', (c: Buffer) => {
+          const text = carry + c.toString('latin1');
+          replies += count(text, 'HTTP/1.1 200 ');
+          carry = text.slice(-12);
+        });
+        client.resume();
+        await waitFor(() => replies === N, { what: `all ${N} replies once the client reads`, timeoutMs: 30_000 });
+        assert.equal(seen, N);
+        assert.equal(most, 1, 'one at a time');
+        // each request went on with at most a reply and the socket's high-water mark unsent
+        assert.ok(worstBuffered <= 64 * 1024, `${worstBuffered} bytes were waiting in the router when a request was forwarded`);
       });
 
       test(`a request with a body mid-connection arrives intact and the connection goes on (the raw front hands it to node:http) (${kind})`, async (t) => {

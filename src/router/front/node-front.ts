@@ -19,6 +19,9 @@ import type { ClientReply } from './client-exchange.ts';
 import type { Front, FrontRequest, RequestChain } from './front.ts';
 import { refusedAtFront } from './request-hygiene.ts';
 
+/** Requests an HTTP/1 client may have waiting behind the one being answered (node-front: pipelined). */
+const MAX_PIPELINED = 128;
+
 export function installNodeFront(server: Server | Http2SecureServer, chain: RequestChain): Front {
   const own = 'closeIdleConnections' in server ? undefined : new Http1Connections();
   // connections a request was refused on, by this front or by the chain (a reply that closes
@@ -26,18 +29,41 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
   // must not reach the chain before the connection closes; node never writes its reply
   const refused = new WeakSet<object>();
   const lastReply = new WeakMap<object, ClientReply>();
+  // requests pipelined on one HTTP/1 connection reach the chain one at a time, each once the
+  // reply before it has closed, as on the raw front: node:http emits every request it has
+  // parsed at once and reads on until replies pile up, so a client that sent many and read
+  // none had them all forwarded at once (≈ 190 MB for one connection); past MAX_PIPELINED
+  // waiting, the connection is closed
+  const pipelined = new WeakMap<object, Array<[FrontRequest, ClientReply]>>();
   const onRequest = (req: FrontRequest, res: ClientReply): void => {
-    if (!('stream' in req)) {
-      if (refused.has(req.socket)) return;
-      if (lastReply.get(req.socket)?.closesConnection === true) return void refused.add(req.socket);
-      lastReply.set(req.socket, res);
-      // as the raw front does (request-hygiene.ts); HTTP/2's own requests come with their stream
-      if (refusedAtFront(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
-        refused.add(req.socket);
-        return refuse(res);
-      }
-      own?.begin(req as IncomingMessage, res as unknown as ServerResponse);
+    if ('stream' in req) return chain.request(req, res);
+    const waiting = pipelined.get(req.socket);
+    if (waiting !== undefined) {
+      if (waiting.length >= MAX_PIPELINED) return void req.socket.destroy();
+      waiting.push([req, res]);
+      return;
     }
+    pipelined.set(req.socket, []);
+    handle(req, res);
+  };
+  const next = (socket: object): void => {
+    const waiting = pipelined.get(socket);
+    const first = waiting?.shift();
+    if (first === undefined) return void pipelined.delete(socket);
+    handle(first[0], first[1]);
+  };
+  const handle = (req: FrontRequest, res: ClientReply): void => {
+    const socket = req.socket;
+    if (refused.has(socket)) return;
+    if (lastReply.get(socket)?.closesConnection === true) return void refused.add(socket);
+    res.once('close', () => next(socket));
+    lastReply.set(socket, res);
+    // as the raw front does (request-hygiene.ts); HTTP/2's own requests come with their stream
+    if (refusedAtFront(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
+      refused.add(socket);
+      return refuse(res);
+    }
+    own?.begin(req as IncomingMessage, res as unknown as ServerResponse);
     chain.request(req, res);
   };
   server.on('request', onRequest as (...args: unknown[]) => void);

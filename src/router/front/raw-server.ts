@@ -149,6 +149,8 @@ class RawClient implements ReplyOwner {
   /** When the head being read began (0: none). */
   #headStart = 0;
   #idleSince = Date.now();
+  /** A reply ended with the socket's buffer full: the next waits for 'drain' (replyDone). */
+  #awaitingDrain = false;
   /** The socket's reads going straight into the parser (undefined: through 'data' events). */
   readonly #reads: ConsumedReads | undefined;
 
@@ -225,18 +227,36 @@ class RawClient implements ReplyOwner {
     this.#queue.shift();
     this.#idleSince = Date.now();
     if (closeAfter) return this.#end();
+    // a client that sends requests and takes none of the replies: the next one is answered
+    // (or read) once the last is in the kernel's hands, as node:http does, else one read of
+    // pipelined requests after another would pile their replies up here; a wait longer than
+    // clientSendTimeoutMs closes the connection (check)
+    if (this.socket.writableNeedDrain) {
+      this.#awaitingDrain = true;
+      this.socket.once('drain', this.#next);
+      return;
+    }
+    this.#next();
+  }
+
+  readonly #next = (): void => {
+    this.#awaitingDrain = false;
     const next = this.#queue[0];
     if (next !== undefined) return this.#dispatch(next);
     if (this.#handoff !== undefined) return this.#handOff();
     if (this.#refusal !== undefined) return this.#sendRefusal();
     if (this.#front.closing) return this.#end();
     this.#resume();
-  }
+  };
 
   /** The sweep: a head that takes too long (408), a keep-alive connection idle too long. */
   check(now: number): void {
     const config = this.#front.config;
     if (this.#reply !== undefined || this.#stopped) return;
+    if (this.#awaitingDrain) {
+      if (config.clientSendTimeoutMs > 0 && now - this.#idleSince > config.clientSendTimeoutMs) this.socket.destroy();
+      return;
+    }
     if (this.#headStart !== 0) {
       if (now - this.#headStart > config.clientHeadersTimeoutMs) this.#refuse(408);
     } else if (now - this.#idleSince > config.clientKeepAliveMs) this.socket.destroy();
