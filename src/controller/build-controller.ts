@@ -38,6 +38,7 @@ import type { RouteDeps } from './routes/deps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { releaseRoutes } from './routes/releases.ts';
+import { stalledBodies } from './upload-guard.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -62,6 +63,11 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
   // JSON bodies only (release and blob routes add their own tarball parser): text/plain → 415
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  // a request body that stops arriving closes its connection (408): before auth, so that no caller holds one open
+  app.addHook('onRequest', (request, reply, done) => {
+    stalledBodies(request.raw, reply.raw, limits.bodyIdleMs);
+    done();
+  });
   registerAuth(app, opts.store);
   const events = createEventLog(opts.store, opts.maxEvents);
   registerAudit(app, opts.store, events);

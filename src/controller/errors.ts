@@ -132,10 +132,17 @@ export class ConcurrentUpdateError extends ControllerError {
   }
 }
 
-/** 408: the request did not arrive in time (before any route ran). */
+/** 408: the request did not arrive in time: its head (before any route ran), or an upload's body stalled. */
 export class RequestTimeoutError extends ControllerError {
-  constructor() {
-    super('request_timeout', 408, 'the request took too long to arrive');
+  constructor(message = 'the request took too long to arrive') {
+    super('request_timeout', 408, message);
+  }
+}
+
+/** 429: the caller already has as many uploads in progress as the controller takes from one customer. */
+export class UploadsBusyError extends ControllerError {
+  constructor(limit: number) {
+    super('uploads_busy', 429, `${limit} uploads of yours are already in progress; wait for one to finish`);
   }
 }
 

@@ -1,5 +1,6 @@
 // buildController's options and the limits it applies, with their defaults.
 
+import { DEFAULT_BODY_IDLE_MS } from './upload-guard.ts';
 import type { Logger } from '../lib/log.ts';
 import type { SiteStatsPoint } from '../model/index.ts';
 import type { TarLimits } from '../lib/tarball.ts';
@@ -57,6 +58,8 @@ export interface ControllerLimits {
    * customer could keep any number of 100 MiB releases, every one in every backup.
    */
   maxReleasesPerSite?: number;
+  /** How long a request body may send nothing before the connection gets 408 and is closed, default 30 s (upload-guard.ts); 0: never. */
+  bodyIdleMs?: number;
 }
 
 export interface ControllerOptions {
@@ -147,6 +150,7 @@ export interface ResolvedLimits {
   maxReleaseBytes: number;
   maxJsonBytes: number;
   maxReleasesPerSite: number;
+  bodyIdleMs: number;
   tarball: TarballLimits;
 }
 
@@ -156,6 +160,7 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
     maxReleaseBytes,
     maxJsonBytes: limits.maxJsonBytes ?? 1024 * 1024,
     maxReleasesPerSite: limits.maxReleasesPerSite ?? 20,
+    bodyIdleMs: limits.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS,
     // The tarball's compressed-size limit follows the upload limit unless set on its own.
     tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
   });

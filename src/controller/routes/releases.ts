@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf } from '../access.ts';
 import { UnsupportedMediaTypeError } from '../errors.ts';
 import { uploadRelease } from '../release-upload.ts';
+import { UploadSlots } from '../upload-guard.ts';
 import { activated, listReleases, loadRelease, rolledBack } from '../release-writes.ts';
 import { ReleaseParams, SiteParams, UploadQuery } from '../schemas.ts';
 import { updateSite } from '../site-writes.ts';
@@ -18,17 +19,25 @@ export const releaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
   // Encapsulated in this plugin: only these routes get raw streams.
   app.addContentTypeParser(TARBALL_TYPES, (_request, payload, done) => done(null, payload));
 
+  const uploads = new UploadSlots(); // a few at once per customer (upload-guard.ts)
+
   app.post('/v1/sites/:name/releases', { schema: { params: SiteParams, querystring: UploadQuery } }, async (request, reply) => {
-    const site = await access.loadSiteFor(principalOf(request), request.params.name);
+    const p = principalOf(request);
+    const site = await access.loadSiteFor(p, request.params.name);
     if (!(request.body instanceof Readable)) {
       throw new UnsupportedMediaTypeError(`send the release as a .tar.gz body with Content-Type ${TARBALL_TYPES[0]}`);
     }
     const length = Number(request.headers['content-length']);
-    const result = await uploadRelease({ ...deps, log: request.log }, site, request.body, {
-      activate: request.query.activate ?? true,
-      ...(Number.isFinite(length) ? { contentLength: length } : {}),
-    });
-    return reply.code(result.unchanged ? 200 : 201).send(result);
+    const done = uploads.take(p);
+    try {
+      const result = await uploadRelease({ ...deps, log: request.log }, site, request.body, {
+        activate: request.query.activate ?? true,
+        ...(Number.isFinite(length) ? { contentLength: length } : {}),
+      });
+      return reply.code(result.unchanged ? 200 : 201).send(result);
+    } finally {
+      done();
+    }
   });
 
   app.get('/v1/sites/:name/releases', { schema: { params: SiteParams } }, async (request) => {
