@@ -21,7 +21,7 @@ export const FARM_ROUTER_ID = 'local';
 /** Ctrl-C: open requests get this long to finish, then connections are cut (the farm's stop budget, farm.ts). */
 export const STOP_DRAIN_MS = 1_000;
 
-/** Where the router keeps each site's access lines (<dir>/logs/router/<site>/<process>.log), always on: `corral logs` reads them. */
+/** Where the router keeps each site's access lines (<dir>/logs/router/<site id>/<process>.log), always on: `corral logs` reads them. */
 export function routerLogDir(dir: string): string {
   return join(resolve(dir), 'logs', 'router');
 }

@@ -1,5 +1,5 @@
 // The controller's reader of the router's per-site access lines in `corral up`
-// (<dir>/logs/router/<site>/<process>.log, written by src/router/site-access-files.ts):
+// (<dir>/logs/router/<site id>/<process>.log, written by src/router/site-access-files.ts):
 // every router process's file of the site, merged by time, and followed — a file that
 // appears later (a worker started again) included.
 

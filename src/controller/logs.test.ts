@@ -114,15 +114,20 @@ test('a site re-created under a deleted site\'s name sees none of the old VSs, n
 
 const T = (s: number) => `2026-12-04T15:00:0${s}.000Z`;
 
+/** Router lines by site storage key (the site's id), as the router writes them. */
 function fakeRouterLogs(lines: Record<string, string[]>): RouterLogs {
-  return { tail: async (site, n) => (lines[site] ?? []).slice(-n), follow: () => () => {} };
+  return { tail: async (key, n) => (lines[key] ?? []).slice(-n), follow: () => () => {} };
 }
 
 test('tail counts lines in total, merging the VSs and the router in time order', async (t) => {
   const fake = fakeLogs({ 'blog-a': [`${T(1)} a1`, `${T(4)} a4`, `${T(6)} a6`], 'blog-b': [`${T(2)} b2`, `${T(5)} b5`] });
-  const h = await startController(t, { engineLogs: fake.logs, routerLogs: fakeRouterLogs({ blog: [`${T(3)} GET /x 200`, `${T(7)} GET /y 200`] }) });
+  const byKey: Record<string, string[]> = {};
+  const h = await startController(t, { engineLogs: fake.logs, routerLogs: fakeRouterLogs(byKey) });
   const acme = await h.customer('acme');
   await acme.post('/v1/sites', ownVsSite('blog'));
+  const { id } = JSON.parse((await h.store.get(keys.site('blog')))!.value) as { id: string };
+  byKey[id] = [`${T(3)} GET /x 200`, `${T(7)} GET /y 200`];
+  byKey.blog = ['in a folder by the name: never read for a site with an id'];
   for (const vs of ['blog-a', 'blog-b']) {
     const a: Assignment = { vs, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
     await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));

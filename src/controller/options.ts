@@ -12,12 +12,16 @@ import type { Readable } from 'node:stream';
 
 export type { BlobStore };
 
-/** The router's access lines of a site, each starting with its ISO time (lib/stamped-line.ts). */
+/**
+ * The router's access lines of a site, each starting with its ISO time (lib/stamped-line.ts),
+ * by the site's storage key (its id; its name for a site without one): a site re-created
+ * under the name reads none of the old one's.
+ */
 export interface RouterLogs {
   /** The last `lines` lines, oldest first. */
-  tail(site: string, lines: number): Promise<string[]>;
+  tail(siteKey: string, lines: number): Promise<string[]>;
   /** Each new line until stop() is called (files that appear later included). */
-  follow(site: string, onLine: (line: string) => void): () => void;
+  follow(siteKey: string, onLine: (line: string) => void): () => void;
 }
 /**
  * The VSs' output on this machine, for `corral logs`. Declared here so the controller needs

@@ -306,6 +306,7 @@ function isoTime(ms: number): string {
 function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opts: PlanOptions): Route {
   const route: Route = {
     site: site.name,
+    ...(site.id !== undefined ? { siteId: site.id } : {}),
     domains: [...site.domains].sort(),
     endpoints: [...endpoints].sort((x, y) => byText(x.vs, y.vs)),
     updatedAt: isoTime(opts.now),

@@ -292,6 +292,11 @@ export interface Endpoint {
 /** What the router needs for one site: its domains and the endpoints to balance over. */
 export interface Route {
   site: string;
+  /**
+   * The site's id (site-id.ts), when it has one: what the router keys the site's own files
+   * by (its access lines), so a site re-created under the name, by any customer, inherits none.
+   */
+  siteId?: string;
   domains: string[];
   endpoints: Endpoint[];
   /** Absent: round robin. In a Route, `weights` is keyed by VS name (resolved from engines). */

@@ -148,6 +148,7 @@ const RouteMaintenance = Type.Object({ ...Maintenance.properties, on: Type.Boole
 /** A Route as the router reads it (keys.route). */
 export const RouteRecord = Type.Object({
   site: SiteName,
+  siteId: Type.Optional(Type.String({ pattern: patterns.label })),
   domains: Domains,
   endpoints: Type.Array(EndpointRecord, { maxItems: 1_000 }),
   balance: Type.Optional(Balance),

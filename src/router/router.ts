@@ -353,6 +353,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   /** Count a route's endpoints as routed, with its drain timeout. */
   function use(r: Route): void {
+    siteFiles?.route(r);
     if (r.health !== undefined) withHealth.set(r.site, r);
     for (const e of r.endpoints) {
       const key = endpointKey(e);

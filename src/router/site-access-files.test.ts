@@ -31,6 +31,8 @@ test("a site's file is closed once no line went to it for a sweep, and its next 
   t.after(() => rm(dir, { recursive: true, force: true }));
   const files = new SiteAccessFiles(dir, 'w1', silentLogger, 1024 * 1024, 1_000);
   t.after(() => files.close());
+  files.route({ site: 'a' });
+  files.route({ site: 'b' });
   files.write('a', 'first a');
   files.write('b', 'first b');
   files.flush();
@@ -49,4 +51,36 @@ test("a site's file is closed once no line went to it for a sweep, and its next 
   const text = (site: string) => readFile(join(dir, site, 'w1.log'), 'utf8').then((s) => s.trim().split('\n').map((l) => parseStamped(l).text));
   assert.deepEqual(await text('a'), ['first a', 'second a']);
   assert.deepEqual(await text('b'), ['first b', 'second b'], 'appended to, not started again');
+});
+
+test("a site's folder is its id: a site re-created under the name (by any customer) writes to a new folder and reads none of the old one's lines; a deleted site's late lines are dropped", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'corral-site-access-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const b = await startBackend(t, 'b');
+  const old = { ...route('shared', ['shared.bravo.test'], [b]), siteId: '0aaa' };
+  const r = await startRouter(t, [old], { siteLogDir: dir, siteLogName: 'w1' });
+  assert.equal((await r.send({ host: 'shared.bravo.test', path: '/account/reset?token=BRAVO-SECRET' })).status, 200);
+  const lines = async (key: string) => (await readFile(join(dir, key, 'w1.log'), 'utf8').catch(() => '')).trim().split('\n').filter((l) => l !== '').map((l) => parseStamped(l).text);
+  await waitFor(async () => (await lines('0aaa')).length === 1, { what: "the old site's line" });
+  // deleted, then created again under the name by another customer: a new id
+  r.router.updateRoutes({ put: [], remove: ['shared'] });
+  r.router.updateRoutes({ put: [{ ...route('shared', ['shared.alpha.test'], [b]), siteId: '0bbb' }], remove: [] });
+  assert.equal((await r.send({ host: 'shared.alpha.test', path: '/new' })).status, 200);
+  await waitFor(async () => (await lines('0bbb')).length === 1, { what: "the new site's line" });
+  assert.match((await lines('0bbb'))[0]!, /^GET shared\.alpha\.test\/new 200 /);
+  assert.doesNotMatch((await lines('0bbb')).join('\n'), /BRAVO-SECRET/);
+  assert.deepEqual((await readdir(dir)).sort(), ['0aaa', '0bbb'], 'no folder by the name');
+  // the same name, put again with another id in one step (no removal between): a new folder too
+  r.router.updateRoutes({ put: [{ ...route('shared', ['shared.alpha.test'], [b]), siteId: '0ccc' }], remove: [] });
+  assert.equal((await r.send({ host: 'shared.alpha.test', path: '/third' })).status, 200);
+  await waitFor(async () => (await lines('0ccc')).length === 1, { what: "the third site's line" });
+  assert.equal((await lines('0bbb')).length, 1, 'nothing more in the second folder');
+});
+
+test('a line of a site no longer routed is dropped, not written to a folder by its name', (t) => {
+  const files = new SiteAccessFiles('/nonexistent-dir-never-created', 'w1', silentLogger);
+  t.after(() => files.close());
+  files.write('gone', 'late line');
+  files.flush(); // would throw (and mark the files broken) if it tried to open a file
+  assert.equal(files.open, 0);
 });

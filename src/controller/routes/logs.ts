@@ -17,7 +17,7 @@ import { farmView, siteViews } from '../farm-view.ts';
 import { isPooled } from '../plan-pool.ts';
 import { createLogStream, prefixLine } from '../log-stream.ts';
 import { LogsQuery, SiteParams } from '../schemas.ts';
-import type { Site, VirtualServerView } from '../../model/index.ts';
+import { siteStorageKey, type Site, type VirtualServerView } from '../../model/index.ts';
 import type { RouteDeps } from './deps.ts';
 
 const DEFAULT_TAIL = 100;
@@ -58,7 +58,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     // the last `tail` lines of every source, merged by time (stable: a source's own order is kept), the last `tail` of those
     const entries: Entry[] = [];
     if (app) for (const vs of names) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
-    if (router) for (const line of await router.tail(site.name, tail)) entries.push({ ...parseStamped(line), who: 'router' });
+    if (router) for (const line of await router.tail(siteStorageKey(site), tail)) entries.push({ ...parseStamped(line), who: 'router' });
     const merged = entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     const head = (note ? prefixLine('corral', note) : '') + merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
     if (request.query.follow !== true) return reply.type(TEXT).send(head);
@@ -73,7 +73,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
       stops.push(app.follow(vs, (line) => out.write(vs, parseStamped(line).text), { fromStart }));
     };
     for (const vs of names) followVs(vs, false);
-    if (router) stops.push(router.follow(site.name, (line) => out.write('router', parseStamped(line).text)));
+    if (router) stops.push(router.follow(siteStorageKey(site), (line) => out.write('router', parseStamped(line).text)));
     // a VS that starts later (a scale up, a deploy) is followed from its first line
     const rescan = app ? setInterval(() => void vsNames(scopeOf(p), site).then((now) => now.forEach((vs) => followVs(vs, true)), () => {}), RESCAN_MS) : undefined;
     const end = () => {
