@@ -28,7 +28,7 @@ test('the feed follows events and what each site serves', async (t) => {
   const route: Route = { site: 'shop', domains: ['shop.test'], endpoints: [{ vs: 'shop-1', address: '127.0.0.1', port: 1, release: 'r1' }], updatedAt: '' };
   await store.put(keys.route('shop'), JSON.stringify(route));
   await store.put(keys.route('shop'), JSON.stringify({ ...route, updatedAt: 'later' })); // same release and VSs: no line
-  await store.put(keys.event('2'), JSON.stringify(event({ type: 'farm', action: 'vs.crashed', message: 'shop-1 exited with code 1 (restart 1)' })));
+  await store.put(keys.event('farm', '2'), JSON.stringify(event({ type: 'farm', action: 'vs.crashed', message: 'shop-1 exited with code 1 (restart 1)' })));
   await store.delete(keys.route('shop'));
   await waitFor(async () => said.length >= 3, { what: 'three lines' });
   assert.deepEqual(said.map((l) => l.slice(10)), ['shop: serving release r1 on 1 virtual server', '! shop-1 exited with code 1 (restart 1)', 'shop: no longer routed']);

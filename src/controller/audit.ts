@@ -1,7 +1,10 @@
 // The audit trail: every state-changing API call (POST, PUT, PATCH, DELETE) is recorded
 // after it is answered — who (principal), what (action), to what (target), the result
 // and the time. The customer a call concerns is resolved before the handler runs, so a
-// deleted site's deletion is still attributed to its owner.
+// deleted site's deletion is still attributed to its owner; a call by a customer's token
+// always names that customer, also when it was refused before then (a body that fails
+// validation), so the customer sees it and it counts against that customer's share of
+// the event log (event-log.ts).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { keys, type Assignment, type DatabaseRecord, type Site } from '../model/index.ts';
@@ -65,13 +68,14 @@ export function registerAudit(app: FastifyInstance, store: Store, events: EventL
     const site = dbRoute ? undefined : vsRoute ? request.auditVsSite : params.name ?? (route === 'POST /v1/sites' ? str(body.name) : undefined);
     const target = dbRoute ? `database/${params.name ?? str(body.name) ?? ''}` : vsRoute ? `vs/${params.name ?? '?'}` : site !== undefined ? `site/${site}` : route.includes(' /v1/customers') ? `customer/${params.id ?? str(body.name) ?? ''}` : undefined;
     const ok = reply.statusCode < 400;
+    const customer = request.principal?.role === 'customer' ? request.principal.customer : request.auditCustomer;
     events.record({
       type: 'audit',
       action: ACTIONS[route] ?? route,
       principal: principalName(request.principal),
       ...(target !== undefined ? { target } : {}),
       ...(site !== undefined ? { site } : {}),
-      ...(request.auditCustomer !== undefined ? { customer: request.auditCustomer } : {}),
+      ...(customer !== undefined ? { customer } : {}),
       result: ok ? 'ok' : 'error',
       status: reply.statusCode,
       ...(route === 'POST /v1/sites/:name/scale' && ok ? { message: `replicas ${String(body.replicas)}` } : {}),

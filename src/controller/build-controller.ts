@@ -69,7 +69,7 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
     done();
   });
   registerAuth(app, opts.store);
-  const events = createEventLog(opts.store, opts.maxEvents);
+  const events = createEventLog(opts.store, opts.eventRetention);
   registerAudit(app, opts.store, events);
   registerApiMetrics(app);
 

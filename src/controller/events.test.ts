@@ -7,6 +7,7 @@ import { createEventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { makeTarball, staticSite, startController, type Client } from './test-harness.ts';
 import { startReconciler } from './reconciler.ts';
+import type { Store } from '../store/types.ts';
 
 type Ev = FarmEvent;
 const eventsOf = async (c: Client, query = ''): Promise<Ev[]> => {
@@ -52,12 +53,82 @@ test('state-changing calls are audited: who, what, target, result; each customer
 
 test('the event log keeps only the newest events', async (t) => {
   const h = await startController(t);
-  const log = createEventLog(h.store, 25);
+  const log = createEventLog(h.store, { farm: 25 });
   for (let i = 0; i < 60; i++) await log.record({ type: 'farm', action: 'test', message: String(i) });
   const kept = (await h.store.range(keys.events)).kvs.length;
   assert.ok(kept <= 25 + 20, `kept ${kept}`);
   const newest = await log.list({}, { limit: 3 });
   assert.deepEqual(newest.map((e) => e.message), ['59', '58', '57']);
+});
+
+test('a customer flooding refused calls drops only its own older events: another customer\'s and the admin\'s stay, and it sees its own', async (t) => {
+  const puts = countPuts();
+  const h = await startController(t, { eventRetention: { farm: 40, perCustomer: 10, anonymous: 10 } }, puts.wrap);
+  const alpha = await h.customer('alpha');
+  const bravo = await h.customer('bravo');
+  assert.equal((await alpha.post('/v1/sites', staticSite('blog'))).status, 201);
+  assert.equal((await h.admin.post('/v1/sites/blog/scale', { replicas: 2 })).status, 200);
+  // refused before the route's handler runs (the body fails validation), and anonymous calls too
+  for (let i = 0; i < 80; i++) assert.equal((await bravo.post('/v1/drill/faults', {})).status, 400);
+  for (let i = 0; i < 40; i++) assert.equal((await h.client('crl_wrong').post('/v1/drill/faults', {})).status, 401);
+  await waitFor(() => puts.count((e) => e.principal === 'customer:bravo:first') === 80 && puts.count((e) => e.principal === 'anonymous') === 40, { timeoutMs: 10_000, what: 'the flood recorded' });
+  await waitFor(async () => (await h.store.range(keys.eventBucket({ customer: 'bravo' }))).kvs.length <= 10 + 20, { timeoutMs: 5000, what: "bravo's older events dropped" });
+
+  const all = await eventsOf(h.admin, '?limit=2000');
+  const brief = (e: Ev) => `${e.principal} ${e.action} ${e.target ?? '-'} ${e.status}`;
+  for (const line of ['admin:admin customer.create customer/alpha 201', 'customer:alpha:first site.create site/blog 201', 'admin:admin site.scale site/blog 200']) {
+    assert.ok(all.some((e) => brief(e) === line), `${line} kept`);
+  }
+  assert.deepEqual((await eventsOf(alpha)).map((e) => e.action).reverse(), ['customer.create', 'site.create', 'site.scale']);
+  const own = await eventsOf(bravo, '?limit=2000');
+  const refused = own.filter((e) => e.action === 'POST /v1/drill/faults');
+  assert.ok(refused.length >= 10, `bravo sees its refused calls (${refused.length})`);
+  assert.ok(refused.every((e) => e.customer === 'bravo' && e.principal === 'customer:bravo:first' && e.status === 400 && e.result === 'error'));
+  assert.ok(own.some((e) => e.action === 'customer.create'), 'its creation by the admin is the farm\'s, not in the flooded share');
+  assert.deepEqual([...all].sort((a, b) => (a.id < b.id ? 1 : -1)).map((e) => e.id), all.map((e) => e.id), 'newest first across shares');
+});
+
+test('a customer re-created under a deleted one\'s name sees none of the old one\'s events; the admin still sees them and the deletion', async (t) => {
+  const h = await startController(t);
+  const old = await h.customer('acme');
+  assert.equal((await old.post('/v1/sites', staticSite('blog'))).status, 201);
+  assert.equal((await old.post('/v1/customers/acme/tokens', { name: 'ci' })).status, 201);
+  assert.equal((await old.post('/v1/drill/faults', {})).status, 400);
+  assert.equal((await h.admin.delete('/v1/customers/acme?cascade=true')).status, 200);
+  const deleted = await waitFor(async () => (await eventsOf(h.admin)).find((e) => e.action === 'customer.delete'), { timeoutMs: 5000, what: 'the deletion audited' });
+  await waitFor(() => Date.now() > Date.parse(deleted.at), { timeoutMs: 1000, what: 'the clock past the deletion' }); // the new record is created after it
+
+  const renewed = await h.customer('acme');
+  assert.equal((await renewed.post('/v1/sites', staticSite('shop'))).status, 201);
+  const mine = await waitFor(async () => { const e = await eventsOf(renewed, '?limit=2000'); return e.length >= 2 ? e : undefined; }, { timeoutMs: 5000, what: "the new acme's events" });
+  assert.deepEqual(mine.map((e) => `${e.action} ${e.target ?? '-'}`).reverse(), ['customer.create customer/acme', 'site.create site/shop']);
+  assert.deepEqual(await eventsOf(renewed, '?site=blog'), []);
+
+  const all = (await eventsOf(h.admin, '?limit=2000')).map((e) => `${e.principal} ${e.action} ${e.target ?? '-'}`).reverse();
+  assert.deepEqual(all, [
+    'admin:admin customer.create customer/acme',
+    'customer:acme:first site.create site/blog',
+    'customer:acme:first token.create customer/acme',
+    'customer:acme:first POST /v1/drill/faults -',
+    'admin:admin customer.delete customer/acme',
+    'admin:admin customer.create customer/acme',
+    'customer:acme:first site.create site/shop',
+  ]);
+});
+
+test('events an older Corral stored before buckets are still listed, and age out with the farm\'s share', async (t) => {
+  const h = await startController(t);
+  await h.customer('acme');
+  const at = Date.now() + 1; // after acme's record
+  const legacy = (n: number, over: Partial<Ev>): Ev => ({ id: `${String(at).padStart(15, '0')}-00000${String(n).padStart(6, '0')}`, at: new Date(at).toISOString(), type: 'audit', action: 'site.create', ...over });
+  for (const e of [legacy(1, { customer: 'acme', principal: 'customer:acme:first' }), legacy(2, { principal: 'admin:admin' })]) await h.store.put(`${keys.events}${e.id}`, JSON.stringify(e));
+  const log = createEventLog(h.store, { farm: 5 });
+  const stored = new Set([legacy(1, {}).id, legacy(2, {}).id]);
+  const olds = (events: Ev[]) => events.map((e) => e.id).filter((id) => stored.has(id));
+  assert.deepEqual(olds(await log.list({ customer: 'acme' })), [legacy(1, {}).id]);
+  assert.deepEqual(olds(await log.list({})), [legacy(2, {}).id, legacy(1, {}).id]);
+  for (let i = 0; i < 25; i++) await log.record({ type: 'farm', action: 'test', message: String(i) });
+  assert.equal((await h.store.range(keys.legacyEvents)).kvs.length, 0, 'older than the farm\'s newest 5');
 });
 
 test('a VS crash, an OOM kill and a lost engine become farm events', async (t) => {
@@ -96,3 +167,16 @@ test('the reconciler records a failover when it replaces the servers of a lost e
   assert.equal(failover.engine, 'e1');
   assert.match(failover.message!, /1 virtual servers of lost engine e1 replaced by blog-\S+@e2/);
 });
+
+/** A store wrapper counting the events written (pruned since or not) that match. */
+function countPuts(): { wrap: (s: Store) => Store; count: (match: (e: Ev) => boolean) => number } {
+  const written: Ev[] = [];
+  const wrap = (store: Store): Store => new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'put') return (...args: Parameters<Store['put']>) => (args[0].startsWith(keys.events) && written.push(JSON.parse(args[1]) as Ev), target.put(...args));
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { wrap, count: (match) => written.filter(match).length };
+}

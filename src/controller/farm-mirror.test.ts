@@ -41,7 +41,7 @@ function record(kind: Kind, a: string, b: string, n: number): [string, string] {
     case 'route': return [keys.route(a), v({ site: a })];
     case 'scale': return [keys.scale(a), v({ site: a })];
     case 'database': return [keys.database(a), v({ name: a, customer: b, pgName: `pg_${n}`, logins: [{ user: `u${n}`, sealedPassword: (n % 3 === 0 ? other : secrets).seal(`pw${n}`) }] })];
-    case 'event': return [keys.event(`${a}${b}${n}`), v({})];
+    case 'event': return [keys.event('farm', `${a}${b}${n}`), v({})];
   }
 }
 

@@ -16,7 +16,7 @@ export { startReconciler, readSnapshot } from './reconciler.ts';
 export type { Reconciler, ReconcilerOptions } from './reconciler.ts';
 export { placeReplicas } from './scheduler.ts';
 export { metricsRegistry, leaderMetrics } from './metrics.ts';
-export { createEventLog, type EventLog, type EventFilter } from './event-log.ts';
+export { createEventLog, DEFAULT_EVENT_RETENTION, type EventLog, type EventFilter, type EventRetention } from './event-log.ts';
 export { watchFarmEvents } from './farm-events.ts';
 export { startLeaderElection, readLeader, type LeaderElection, type LeaderElectionOptions, type LeaderRecord } from './leader.ts';
 export { restoreFarm, RESTORE_TAR_LIMITS, type RestoreOptions, type RestoreResult } from './farm-restore.ts';

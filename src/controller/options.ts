@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
+import type { EventRetention } from './event-log.ts';
 import type { Readable } from 'node:stream';
 
 export type { BlobStore };
@@ -85,8 +86,8 @@ export interface ControllerOptions {
   vsExec?: (vs: { vs: string; engine: string }, argv: string[], timeoutMs?: number) => Promise<{ stdout: string; stderr: string; code: number }>;
   /** A site's recent traffic as the router measured it (GET /v1/sites/:name/stats); 501 without. */
   siteStats?: SiteStatsReader;
-  /** Audit and farm events kept in the store (oldest dropped first), default 2000. */
-  maxEvents?: number;
+  /** Audit and farm events kept in the store per bucket, oldest dropped first (event-log.ts): farm and admin 2000, each customer 500, anonymous callers 500. */
+  eventRetention?: Partial<EventRetention>;
   /** Cluster mode: copy an uploaded release blob to another controller before the upload is acknowledged. */
   replicateBlob?: (blob: { sha256: string; size: number; path: string }) => Promise<void>;
   /**

@@ -1,5 +1,5 @@
 export * from './records.ts';
-export { keys, keyName } from './keys.ts';
+export { keys, keyName, type EventBucket } from './keys.ts';
 export { newSiteId, siteStorageKey, assignmentStorageKey } from './site-id.ts';
 export { assignmentCheck, balanceCheck, readRoute, retryCheck, routeCheck, type DroppedSetting, type RecordCheck, type RouteRead } from './record-checks.ts';
 export * from './drill-fault.ts';

@@ -60,9 +60,12 @@ export const keys = {
   /** `corral drill` faults for one engine or controller to act out, each under a lease that outlives it (drill.ts). */
   drills: `${ROOT}/drills/`,
   drill: (role: 'engine' | 'controller', id: string) => `${ROOT}/drills/${role}/${id}`,
-  /** Audit trail and farm events, one key per event; ids sort by time (bounded retention). */
+  /** Audit trail and farm events, one key per event under its retention bucket (event-log.ts); ids sort by time. */
   events: `${ROOT}/events/`,
-  event: (id: string) => `${ROOT}/events/${id}`,
+  eventBucket: (bucket: EventBucket) => eventBucketKey(bucket),
+  event: (bucket: EventBucket, id: string) => `${eventBucketKey(bucket)}${id}`,
+  /** Events an older Corral stored before buckets, `events/<id>`: every id begins with its zero-padded milliseconds. */
+  legacyEvents: `${ROOT}/events/0`,
   /** Customers' PostgreSQL databases (DatabaseRecord), by name. */
   databases: `${ROOT}/databases/`,
   database: (name: string) => `${ROOT}/databases/${name}`,
@@ -94,4 +97,15 @@ export const keys = {
 /** The last path segment of a key. */
 export function keyName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/**
+ * Whose share of the event log an event counts against (event-log.ts): the farm's (farm
+ * events about no customer, calls by admin and engine tokens), callers' without a valid
+ * token, or one customer's (its tokens' calls, farm events about its things).
+ */
+export type EventBucket = 'farm' | 'anonymous' | { customer: string };
+
+function eventBucketKey(bucket: EventBucket): string {
+  return `${ROOT}/events/${typeof bucket === 'string' ? bucket : `customers/${bucket.customer}`}/`;
 }
