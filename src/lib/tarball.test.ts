@@ -253,7 +253,7 @@ test('concurrent extractions of one release: exactly one creates it, no temp dir
   assert.equal(await readFile(join(dest, 'a/b/c.txt'), 'utf8'), 'c');
 });
 
-test('packDirectory → extractTarball round trip; .git and node_modules/.cache are skipped', async (t) => {
+test('packDirectory → extractTarball round trip; .git, a farm folder (.corral: its admin token) and node_modules/.cache are skipped', async (t) => {
   const root = await sandbox(t);
   const src = join(root, 'site');
   await mkdir(join(src, 'css'), { recursive: true });
@@ -266,6 +266,8 @@ test('packDirectory → extractTarball round trip; .git and node_modules/.cache 
   await writeFile(join(src, 'run.sh'), '#!/bin/sh\n');
   await chmod(join(src, 'run.sh'), 0o755);
   await writeFile(join(src, '.git/HEAD'), 'ref: refs/heads/main');
+  await mkdir(join(src, '.corral'));
+  await writeFile(join(src, '.corral/admin-token'), 'secret');
   await writeFile(join(src, 'node_modules/.cache/babel/x.json'), '{}');
   await writeFile(join(src, 'node_modules/pkg/index.js'), 'module.exports = 1');
   await link(join(src, 'index.html'), join(src, 'hardlinked.html'));

@@ -11,7 +11,9 @@ import type { TarballSummary } from './walk.ts';
 /**
  * Writes `dir` as a .tar.gz at `out` (atomically: a temp file beside it, then rename), with
  * relative paths in sorted order, no owners and no mtimes, so equal content packs alike.
- * Skips `.git` and `node_modules/.cache` at any depth, `out` itself, and anything that is not
+ * Skips `.git`, `.corral` (a farm's own folder: its admin token, its keys; `corral up` and
+ * `corral deploy .` run in one folder must not ship it to a site) and `node_modules/.cache`
+ * at any depth, `out` itself, and anything that is not
  * a file, directory or symlink. Files with several hard links are stored as plain files.
  * The result is inspected before it is kept, so a symlink leading outside `dir` fails here
  * with the error the controller would give.
@@ -41,7 +43,7 @@ async function listTree(root: string, exclude: ReadonlySet<string>): Promise<str
     const dirents = await readdir(join(root, rel), { withFileTypes: true });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const d of dirents) {
-      if (d.name === '.git' || (parentName === 'node_modules' && d.name === '.cache')) continue;
+      if (d.name === '.git' || (d.name === '.corral' && d.isDirectory()) || (parentName === 'node_modules' && d.name === '.cache')) continue;
       const child = rel === '' ? d.name : `${rel}/${d.name}`;
       if (exclude.has(join(root, child))) continue;
       if (d.isDirectory()) {
