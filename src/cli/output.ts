@@ -1,7 +1,7 @@
 // How commands print: a listing as a table (--wide adds the wide columns), with --json as
 // JSON for scripts, with --quiet its first column only (one name a line).
 import type { Context } from './context.ts';
-import { table } from './table.ts';
+import { table, visible } from './table.ts';
 
 export interface Printer {
   out(line: string): void;
@@ -35,7 +35,7 @@ export function printListing<T>(p: Printer, json: boolean | undefined, data: unk
 export function printColumns<T>(ctx: Context, o: ListingOpts, data: unknown, items: T[], columns: Column<T>[]): void {
   if (o.json) return ctx.print.out(JSON.stringify(data, null, 2));
   if (ctx.quiet()) {
-    for (const item of items) ctx.print.out(String(columns[0]?.value(item) ?? ''));
+    for (const item of items) ctx.print.out(visible(String(columns[0]?.value(item) ?? '')));
     return;
   }
   if (items.length === 0) return ctx.print.out('(none)');

@@ -37,6 +37,11 @@ test('customer routes are admin-only, except a customer reading itself and makin
   assert.deepEqual((await h.client(made.json.token).get('/v1/whoami')).json, { role: 'customer', customer: 'acme' });
   assert.equal((await h.admin.post('/v1/customers/globex/tokens', {})).status, 201);
   assert.equal((await h.admin.post('/v1/customers/nobody/tokens', {})).status, 404);
+  // a token's name is shown in the admin's terminal (tokens, events): no control characters (an OSC 52 clipboard write, a screen clear)
+  const hostile = await acme.post('/v1/customers/acme/tokens', { name: 'ci\u001b]52;c;ZWNobyBwd25lZA==\u0007\u001b[2J' });
+  assert.equal(hostile.status, 400);
+  assert.match(hostile.json.error.message, /body\.name must be one line of text without control characters/);
+  assert.equal((await h.admin.post('/v1/join-tokens', { name: 'e1\u001b[2J' })).status, 400);
 });
 
 test("a customer lists and revokes its own tokens, never another customer's: ids only, the revoked token refused at once", async (t) => {

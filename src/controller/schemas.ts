@@ -14,7 +14,7 @@ export { patternHints, patterns } from '../model/schemas.ts';
 const strict = { additionalProperties: false } as const;
 
 export const CustomerCreateBody = Type.Object({ name: CustomerName }, strict);
-export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, strict);
+export const TokenCreateBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: patterns.line })) }, strict);
 
 /** What a site's owner may set at creation and change later (all optional). */
 const siteSettings = {
@@ -97,7 +97,7 @@ export const DrillFaultBody = Type.Object(
 );
 export const JoinTokenParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{12}$' }) }, strict);
 export const JoinTokenCreateBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })) },
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: patterns.line })), ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })) },
   strict,
 );
 export const JoinBody = Type.Object({ token: Type.String({ maxLength: 200 }), role: Type.Union([Type.Literal('engine'), Type.Literal('router')]), id: EngineId }, strict);
