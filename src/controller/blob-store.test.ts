@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,15 @@ test('putStream stores content under its sha256, readable back and verifiable', 
   assert.equal(blobs.path(blob.sha256), blob.path);
   assert.equal(await readFile(blob.path, 'utf8'), 'hello blob store');
   assert.equal((await stat(blob.path)).mode & 0o777, 0o444, 'blobs are read-only');
+  assert.equal((await stat(dir)).mode & 0o777, 0o711, 'the store: reached, never listed, by others');
+  assert.equal((await stat(join(dir, 'sha256'))).mode & 0o777, 0o711);
+  assert.equal((await stat(join(dir, 'tmp'))).mode & 0o777, 0o700, 'uploads in progress: the controller only');
+  if (process.getuid?.() === 0) {
+    // another user of the host (nobody): reads a blob it knows the name of, lists none
+    const asNobody = (...cmd: string[]) => spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...cmd], { encoding: 'utf8' });
+    assert.equal(asNobody('cat', blob.path).stdout, 'hello blob store');
+    assert.notEqual(asNobody('ls', join(dir, 'sha256')).status, 0, 'nobody cannot list the blobs');
+  }
   assert.equal(await blobs.has(blob.sha256), true);
   assert.equal(await text(await blobs.openRead(blob.sha256)), 'hello blob store');
   assert.equal(await blobs.verify(blob.sha256), true);

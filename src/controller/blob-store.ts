@@ -1,7 +1,7 @@
 // A content-addressed blob store on disk: <dir>/sha256/<hex>, written temp → fsync → rename.
 // Release tarballs live here; the hex digest is the only name a caller can give, so no path tricks.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -84,6 +84,12 @@ export async function openBlobStore(dir: string): Promise<BlobStore> {
   const tmpDir = join(dir, 'tmp');
   await mkdir(blobDir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });
+  // Blobs are read-only to everyone (0444: pg_restore, as the database server's user, reads a
+  // backup in place), but no other user of the host may list them: the store and its
+  // sha256 folder are 0711 (a blob is reached only by its name), the temp folder 0700.
+  await chmod(dir, 0o711);
+  await chmod(blobDir, 0o711);
+  await chmod(tmpDir, 0o700);
   await sweepStaleTemps(tmpDir);
 
   const path = (sha256: string): string => join(blobDir, checkDigest(sha256));
