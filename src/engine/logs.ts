@@ -2,7 +2,7 @@
 // the engine share a process and a directory). Each VS writes `<dir>/logs/<vs>.log`
 // (rotated to `.log.1`) and, when it starts, `<vs>.meta.json` naming its site.
 
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { followFile } from './log-follow.ts';
 import { tailLines } from './log-tail.ts';
@@ -69,6 +69,8 @@ export function createEngineLogs(dir: string, opts: { pollMs?: number } = {}): E
 export async function writeVsLogMeta(dir: string, meta: VsLogMeta): Promise<void> {
   const logsDir = enginePaths(dir).logs;
   await mkdir(logsDir, { recursive: true });
+  // the guests' output is their customers' own: no other user of the host reads it (0700, an older folder too)
+  await chmod(logsDir, 0o700);
   const file = path.join(logsDir, `${meta.vs}.meta.json`);
   await writeFileAtomic(file, JSON.stringify(meta));
 }
