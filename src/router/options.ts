@@ -22,7 +22,7 @@ export interface RouterOptions {
    * extended); anyone else's are replaced. Default none.
    */
   trustedProxies?: readonly string[];
-  /** How long an endpoint whose connection failed is skipped. Default 3000 ms. */
+  /** How long an endpoint whose connection failed is skipped, the first time; twice as long for each ejection in a row without an answer between (ejections.ts). Default 3000 ms. */
   ejectMs?: number;
   /** Upstream TCP connect timeout (a LAN: a live host answers within a millisecond); a try that runs out is retried on another endpoint. Default 1000 ms. */
   connectTimeoutMs?: number;

@@ -187,7 +187,10 @@ class Forwarding implements UpstreamRequest {
     this.#cancelWait?.();
     this.#cancelWait = undefined;
     this.#settle();
-    if (this.#tryKey !== undefined && complete) this.#deps.timeoutStreaks.answered(this.#tryKey);
+    if (this.#tryKey !== undefined && complete) {
+      this.#deps.timeoutStreaks.answered(this.#tryKey);
+      this.#deps.ejections.answered(this.#tryKey);
+    }
     if (complete) return;
     this.stalls.drained(this.res);
     this.#clientGone = true;
