@@ -1,11 +1,12 @@
 // Farm events read from the store (a real SQLite store, the controller harness): how an
-// engine's end is told apart (the record's last value, not what is left after it).
+// engine's end is told apart (the record's last value, not what is left after it), and a
+// VS's health turning, one event per turn, for the VS's customer to see.
 
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
-import { keys, type EngineRecord, type FarmEvent, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type EngineRecord, type FarmEvent, type VsStatus } from '../model/index.ts';
 import { createEventLog, type EventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
 import { startController, type Harness } from './test-harness.ts';
@@ -49,4 +50,30 @@ test('an engine record gone with its lease is engine.lost, though its VS statuse
   ]);
   assert.match(events[2]!.message!, /^engine e1 lost: its lease expired without a graceful stop \(crashed, killed or cut off\) with 2 virtual servers$/);
   assert.equal(events[3]!.message, 'engine e2 stopped');
+});
+
+test('a VS turning unhealthy, and healthy again, is one farm event each, about its site, for its customer', async (t) => {
+  const { h, farm } = await watched(t);
+  const acme = await h.customer('acme');
+  const a = { vs: 'blog-1', engine: 'e1', site: 'blog', customer: 'acme', kind: 'app', release: 'r1', sha256: 'x', healthPath: '/', env: {}, domains: [], createdAt: '' } satisfies Assignment;
+  await h.store.put(keys.assignment('e1', 'blog-1'), JSON.stringify(a));
+  const put = (over: Partial<VsStatus>) => h.store.put(keys.vsStatus('e1', 'blog-1'), status('e1', 'blog-1', over));
+  await put({ state: 'starting' });
+  await put({ state: 'ready' });
+  await put({ state: 'unhealthy', updatedAt: '1' });
+  await put({ state: 'unhealthy', updatedAt: '2' }); // written again (a usage sample, a new lease): no new event
+  await put({ state: 'ready', updatedAt: '3' });
+  await put({ state: 'ready', updatedAt: '4' });
+  await put({ state: 'crashed', restarts: 1, lastExit: { code: 1, signal: null, at: 't1' } }); // the last: all before it were seen
+
+  const events = await farm(3);
+  assert.deepEqual(events.map((e) => `${e.action} ${e.result ?? '-'}`), ['vs.unhealthy error', 'vs.recovered ok', 'vs.crashed -']);
+  const [unhealthy, recovered] = events;
+  assert.deepEqual({ site: unhealthy!.site, customer: unhealthy!.customer, engine: unhealthy!.engine, vs: unhealthy!.vs, target: unhealthy!.target }, { site: 'blog', customer: 'acme', engine: 'e1', vs: 'blog-1', target: 'vs/blog-1' });
+  assert.equal(unhealthy!.message, 'blog-1 is failing its health checks');
+  assert.equal(recovered!.message, 'blog-1 passes its health checks again');
+
+  const res = await acme.get('/v1/events?type=farm');
+  assert.equal(res.status, 200, res.body);
+  assert.deepEqual((res.json.events as FarmEvent[]).map((e) => e.action).reverse(), ['vs.unhealthy', 'vs.recovered', 'vs.crashed'], 'the customer sees its own');
 });

@@ -1,10 +1,11 @@
 // Farm events from observed state: a VS crashed or was OOM-killed (a new lastExit in its
-// status); an engine joined, stopped or was lost. Stopped or lost is read from the
-// engine record's last value, which the deletion's event carries (prevKv): an engine
-// stopping gracefully first writes `stoppingAt` into it (engine/agent.ts close()); a
-// record deleted without it expired with its lease (a crash, a kill, a partition). Its VS
-// statuses are no witness: they share the lease and go in the same revision. Failovers
-// are recorded by the reconciler when it replaces the VSs of a lost engine.
+// status), turned unhealthy (its health checks failing) or recovered; an engine joined,
+// stopped or was lost. Stopped or lost is read from the engine record's last value, which
+// the deletion's event carries (prevKv): an engine stopping gracefully first writes
+// `stoppingAt` into it (engine/agent.ts close()); a record deleted without it expired
+// with its lease (a crash, a kill, a partition). Its VS statuses are no witness: they
+// share the lease and go in the same revision. Failovers are recorded by the reconciler
+// when it replaces the VSs of a lost engine.
 
 import { keyName, keys, type Assignment, type EngineRecord, type Site, type VsStatus } from '../model/index.ts';
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
@@ -62,7 +63,11 @@ export async function watchFarmEvents(store: Store, events: EventLog, log: Logge
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${String(s.lastExit.code)}`;
       await recordVs(s, s.lastExit.oom ? 'vs.oom' : 'vs.crashed', undefined,
         s.lastExit.oom ? `${s.vs} was killed for lack of memory (restart ${s.restarts})` : `${s.vs} exited with ${how} (restart ${s.restarts})`);
+      return;
     }
+    // one event per transition: a status written again in the same state is not one
+    if (s.state === 'unhealthy' && was?.state !== 'unhealthy') await recordVs(s, 'vs.unhealthy', 'error', `${s.vs} is failing its health checks`);
+    else if (s.state === 'ready' && was?.state === 'unhealthy') await recordVs(s, 'vs.recovered', 'ok', `${s.vs} passes its health checks again`);
   }
 
   async function recordVs(s: VsStatus, action: string, result: 'ok' | 'error' | undefined, message: string): Promise<void> {
