@@ -1,13 +1,14 @@
-// An engine's end as the farm feed records it, on both stores: a real agent running one VS
-// (process runtime, the test app) whose VS statuses share its lease, watched by the
-// controller's farm events. close() (Ctrl-C, SIGTERM, `corral engine` shutting down) is
-// `engine.stopped`; destroy() (a crash, kill -9: the lease left to expire, taking the
-// statuses with it in the same revision) is `engine.lost` with result error — not a
-// benign "stopped" because no status was left to count. Skipped on etcd where it is not installed.
+// What an engine reports, as the controller's farm events record it, on both stores: a
+// real agent running one VS (process runtime, the test app) whose VS statuses share its
+// lease. close() (Ctrl-C, SIGTERM, `corral engine` shutting down) is `engine.stopped`;
+// destroy() (a crash, kill -9: the lease left to expire, taking the statuses with it in
+// the same revision) is `engine.lost` with result error — not a benign "stopped" because
+// no status was left to count. A VS failing its health checks is `vs.unhealthy`, then
+// `vs.recovered`. Skipped on etcd where it is not installed.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createEventLog, type EventLog } from '../controller/event-log.ts';
@@ -45,9 +46,25 @@ function engineEndCases(open: (t: TestContext) => Promise<Store>): void {
     assert.equal(stopped.action, 'engine.stopped', stopped.message);
     assert.equal(stopped.result, undefined);
   });
+
+  it('a VS failing its health checks is vs.unhealthy, and vs.recovered once they pass again', async (t) => {
+    const { events, engine, base } = await watched(t, open);
+    const failing = path.join(base, 'fail-health');
+    await engine('e3', { FAIL_HEALTH_FILE: failing });
+    await writeFile(failing, '');
+    const turns = (n: number) => waitFor(async () => {
+      const e = (await events.list({}, { type: 'farm' })).filter((x) => x.vs === 'shop-e3');
+      return e.length >= n ? e.reverse() : undefined;
+    }, { timeoutMs: 15_000, what: `${n} health events of shop-e3` });
+    await turns(1);
+    await rm(failing);
+    const [unhealthy, recovered] = await turns(2);
+    assert.deepEqual([unhealthy!.action, recovered!.action], ['vs.unhealthy', 'vs.recovered']);
+    assert.deepEqual([unhealthy!.customer, unhealthy!.site, unhealthy!.result], ['c1', 'shop', 'error']);
+  });
 }
 
-describe('engine ends as farm events, SQLite', () => {
+describe('an engine and its VSs as farm events, SQLite', () => {
   engineEndCases(async (t) => {
     const store = await openSqliteStore(path.join(await tempDir(t, 'corral-engine-events-'), 'store.db'), { leaseCheckIntervalMs: 50 });
     onCleanup(t, () => store.close());
@@ -56,7 +73,7 @@ describe('engine ends as farm events, SQLite', () => {
 });
 
 const skip = etcdMissing();
-describe('engine ends as farm events, etcd', { skip }, () => {
+describe('an engine and its VSs as farm events, etcd', { skip }, () => {
   let etcd: EtcdCluster | undefined;
   let n = 0;
   before(async () => {
@@ -82,7 +99,7 @@ async function watched(t: TestContext, open: (t: TestContext) => Promise<Store>)
   await packDirectory(src, tarball);
   const sha256 = createHash('sha256').update(await readFile(tarball)).digest('hex');
 
-  const engine = async (id: string) => {
+  const engine = async (id: string, env: Record<string, string> = {}) => {
     const runtime = createProcessRuntime({ runDir: path.join(base, id, 'run'), log: silentLogger });
     onCleanup(t, () => runtime.destroy());
     const agent = buildEngineAgent({
@@ -93,7 +110,7 @@ async function watched(t: TestContext, open: (t: TestContext) => Promise<Store>)
     await agent.start();
     const a: Assignment = {
       vs: `shop-${id}`, engine: id, site: 'shop', customer: 'c1', kind: 'app', release: 'r1', sha256,
-      command: TEST_APP_COMMAND, healthPath: '/', env: {}, domains: ['shop.example'], createdAt: new Date().toISOString(),
+      command: TEST_APP_COMMAND, healthPath: '/', env, domains: ['shop.example'], createdAt: new Date().toISOString(),
     };
     await store.put(keys.assignment(id, a.vs), JSON.stringify(a));
     await waitFor(async () => {
@@ -102,7 +119,7 @@ async function watched(t: TestContext, open: (t: TestContext) => Promise<Store>)
     }, { timeoutMs: 15_000, what: `${a.vs} ready` });
     return agent;
   };
-  return { store, events, engine };
+  return { store, events, engine, base };
 }
 
 /** The engine's engine.stopped or engine.lost event. */
