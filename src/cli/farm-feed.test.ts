@@ -16,6 +16,9 @@ test('one line per change, farm trouble marked, refused calls left to the log', 
   assert.match(eventLine(event({ result: 'error', status: 500, target: 'site/shop' }))!, /^! site\.scale site\/shop failed with 500/);
   assert.equal(eventLine(event({ type: 'farm', action: 'vs.oom', message: 'shop-1 was killed for lack of memory (restart 1)' })), '! shop-1 was killed for lack of memory (restart 1)');
   assert.equal(eventLine(event({ type: 'farm', action: 'engine.joined', message: 'engine e1 joined (process runtime)' })), 'engine e1 joined (process runtime)');
+  assert.equal(eventLine(event({ type: 'farm', action: 'engine.lost', message: 'engine e1 lost' })), '! engine e1 lost');
+  assert.equal(eventLine(event({ type: 'farm', action: 'vs.unhealthy', message: 'shop-1 is failing its health checks' })), '! shop-1 is failing its health checks');
+  assert.equal(eventLine(event({ type: 'farm', action: 'vs.recovered', message: 'shop-1 passes its health checks again' })), 'shop-1 passes its health checks again');
 });
 
 test('the feed follows events and what each site serves', async (t) => {

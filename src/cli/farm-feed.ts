@@ -1,7 +1,7 @@
 // What `corral up` tells the operator while it runs: one plain line per meaningful event,
 // read from the store — a change made through the API (the audit trail, e.g. a release
-// uploaded, a site scaled), a farm event (a VS crashed or was OOM-killed, an engine lost,
-// a failover) and a site's traffic moving to another release or number of VSs (its route).
+// uploaded, a site scaled), a farm event (a VS crashed, was OOM-killed or unhealthy, an
+// engine lost, a failover) and a site's traffic moving to another release or number of VSs (its route).
 // The JSON logs go to <dir>/logs/corral.log; this is the human side.
 
 import { keyName, keys, readRoute, type FarmEvent, type Route } from '../model/index.ts';
@@ -57,7 +57,7 @@ export async function watchFarmFeed(store: Store, say: (line: string) => void, n
 /** The operator's line for an event, or undefined for one not worth a line (reads, refused calls are in the log). */
 export function eventLine(e: FarmEvent): string | undefined {
   if (e.type === 'farm') {
-    const mark = ['engine.joined', 'engine.stopped', 'cert.issued', 'cert.renewed'].includes(e.action) || e.action.startsWith('scale.') ? '' : '! ';
+    const mark = ['engine.joined', 'engine.stopped', 'vs.recovered', 'cert.issued', 'cert.renewed'].includes(e.action) || e.action.startsWith('scale.') ? '' : '! ';
 
     return `${mark}${e.message ?? e.action}`;
   }

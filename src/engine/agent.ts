@@ -63,7 +63,7 @@ export interface EngineAgent {
   /** What the agent runs now, by VS name. */
   snapshot(): Map<string, VsSnapshot>;
   start(): Promise<void>;
-  /** Graceful: stop watching, stop every VS (grace), delete statuses, revoke the lease. Safe twice. */
+  /** Graceful: mark the engine record stopping, stop watching, stop every VS (grace), delete statuses, revoke the lease. Safe twice. */
   close(): Promise<void>;
   /**
    * Act out a `corral drill` fault for durationMs, then come back:
@@ -101,13 +101,15 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   let faulted = false;
   const faultEnded = new AbortController();
   const record = engineRecord(engineId, runtime, opts.capacity);
+  let stoppingAt: string | undefined; // set by close(): the record says so until its lease is revoked
+  const recordValue = () => JSON.stringify(stoppingAt === undefined ? record : { ...record, stoppingAt });
 
   const lease = createLeaseKeeper({
     store,
     log,
     ttlSeconds: opts.leaseTtlSeconds ?? DEFAULT_LEASE_TTL_SECONDS,
     onLease: async (leaseId) => {
-      await store.put(keys.engine(engineId), JSON.stringify(record), { lease: leaseId });
+      await store.put(keys.engine(engineId), recordValue(), { lease: leaseId });
       statuses.rewriteAll();
     },
   });
@@ -156,6 +158,17 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     units.set(assignment.vs, unit);
     log.info({ event: 'vs.assigned', vs: assignment.vs, site: assignment.site, release: assignment.release }, 'virtual server assigned');
     unit.start();
+  }
+
+  // Say in the engine's record that this is a graceful stop, so that the record's deletion
+  // reads as `engine.stopped` and not as a loss (controller/farm-events.ts). Not in a drill's
+  // crash or partition: the store is out of reach, and the record expires as a loss.
+  async function markStopping() {
+    stoppingAt = new Date().toISOString();
+    if (faulted || lease.id === 0) return;
+    await store.put(keys.engine(engineId), recordValue(), { lease: lease.id }).catch((err: unknown) => {
+      log.warn({ event: 'engine.stop_mark_failed', err }, 'the engine record could not say it is stopping: its deletion will read as a loss');
+    });
   }
 
   function stopUnit(unit: VsUnit, event: string, message: string) {
@@ -221,10 +234,12 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     close() {
       faultEnded.abort();
       closing ??= (async () => {
+        const marked = markStopping(); // beside the VSs' grace, not before it: a slow store does not hold them up
         watch?.close();
         await janitor.close();
         await Promise.all([...units.values()].map((u) => u.stop(opts.closeGraceMs ?? graceMs, { keepFiles: true })));
         statuses.close();
+        await marked;
         await lease.close();
         log.info({ event: 'engine.closed' }, 'engine closed');
       })();

@@ -210,6 +210,12 @@ export interface EngineRecord {
   startedAt: string;
   /** Set while the engine is being drained: the scheduler places nothing new on it. */
   draining?: boolean;
+  /**
+   * Set by the engine itself when it begins a graceful stop (Ctrl-C, SIGTERM, close()): the
+   * record's deletion that follows is a stop (`engine.stopped`), not a loss. A record that
+   * vanishes without it expired with its lease: a crash, a kill or a partition (`engine.lost`).
+   */
+  stoppingAt?: string;
 }
 
 /** Desired state of one virtual server, written by the controller for one engine. */
@@ -399,7 +405,7 @@ export interface FarmEvent {
   id: string;
   at: string;
   type: 'audit' | 'farm';
-  /** e.g. site.create, site.scale, release.upload, vs.crashed, vs.oom, engine.lost, failover. */
+  /** e.g. site.create, site.scale, release.upload, vs.crashed, vs.oom, vs.unhealthy, engine.lost, failover. */
   action: string;
   /** Audit: who, e.g. "admin:admin" or "customer:acme:default"; "anonymous" without a valid token. */
   principal?: string;
