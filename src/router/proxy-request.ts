@@ -218,7 +218,9 @@ class Forwarding implements UpstreamRequest {
       const site = this.#route.site;
       if (deps.retryBudget.canRetry(site, next.retry)) {
         deps.retryBudget.recordRetry(site);
-        (this.#tried ??= new Set()).add(key);
+        const tried = (this.#tried ??= new Set());
+        tried.add(key);
+        if (ejects(kind)) avoidHost(next, this.#ep!.address, tried);
         return this.attempt(next);
       }
       if (this.#access) this.#access.budgetExhausted = true;
@@ -231,6 +233,17 @@ class Forwarding implements UpstreamRequest {
     const req = this.req;
     sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current, end: this.#end });
   }
+}
+
+/**
+ * A connection to an endpoint failed: the retry goes to an endpoint at another address when
+ * there is one not tried yet. Endpoints at one address are one host (an engine's forwarder
+ * in a farm of many hosts): a host that died takes all of them, and a retry that landed on
+ * its next endpoint broke too and was answered 502 (MAX_BROKEN_TRIES).
+ */
+function avoidHost(route: Route, address: string, tried: Set<string>): void {
+  if (!route.endpoints.some((e) => e.address !== address && !tried.has(endpointKey(e)))) return;
+  for (const e of route.endpoints) if (e.address === address) tried.add(endpointKey(e));
 }
 
 /** The first upstream that carries the request (the last, undici, carries all). */

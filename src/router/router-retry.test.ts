@@ -1,5 +1,6 @@
 import { test } from 'node:test';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { waitFor } from '../lib/wait.ts';
 import { captureLog, deadEndpoint, route, startBackend, startRouter } from './testing.ts';
@@ -115,4 +116,21 @@ test('a GET that breaks the connection of two endpoints is not tried on a third 
     assert.equal(reply.status, 502, rawUpstream ? 'raw' : 'undici');
     assert.equal(hit.length, 2, `${rawUpstream ? 'raw' : 'undici'}: two endpoints took it, not four (${hit.join(', ')})`);
   }
+});
+
+test('a GET whose connection broke is retried at another address (another host) when there is one: a dead host with two endpoints fails no request', async (t) => {
+  // host A (127.0.0.2): two endpoints whose connections break once a request arrives, as a crashed engine's forwarder does; host B: one that answers
+  const brokenAt = async (name: string) => {
+    const server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    t.after(() => server.close());
+    return { vs: name, address: '127.0.0.2', port: (server.address() as AddressInfo).port, release: 'r1' };
+  };
+  const [a1, a2] = [await brokenAt('a1'), await brokenAt('a2')];
+  const b = await startBackend(t, 'b');
+  const r = await startRouter(t, [route('s', ['s.test'], [a1, a2, b])], { ejectMs: 60_000 });
+  const statuses: number[] = [];
+  for (let i = 0; i < 6; i++) statuses.push((await r.send({ host: 's.test', path: `/${i}` })).status);
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200], 'each broken try went on at the other host, not at the dead one\'s other endpoint');
+  assert.equal(b.seen.length, 6);
 });
