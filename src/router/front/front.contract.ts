@@ -219,7 +219,7 @@ export function frontContract(front: FrontName): void {
         assert.equal(b.seen[0]!.headers['x-h39'], '39');
       });
 
-      test(`closing the router: an idle connection closes at once, an answer in progress finishes (${kind})`, async (t) => {
+      test(`closing the router: an idle connection closes at once, an answer in progress finishes and says connection: close (the client sends nothing more on it) (${kind})`, async (t) => {
         let release: (() => void) | undefined;
         const b = await startBackend(t, 'b', (req, res) => {
           if (req.url === '/hold') release = () => res.end('held');
@@ -241,6 +241,7 @@ export function frontContract(front: FrontName): void {
         release!();
         await waitFor(() => busy.closed(), { what: 'the busy connection to close after its reply' });
         assert.ok(busy.text().includes('held'));
+        assert.match(busy.text(), /\r\nconnection: close\r\n/i, 'the last reply says the connection closes');
         await closing;
       });
 

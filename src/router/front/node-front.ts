@@ -52,11 +52,21 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
     if (first === undefined) return void pipelined.delete(socket);
     handle(first[0], first[1]);
   };
+  // HTTP/1 replies not yet begun when the router closes say `connection: close`, so that the
+  // client sends nothing more on a connection that closes after them
+  const answering = new Set<ServerResponse>();
+  let closing = false;
   const handle = (req: FrontRequest, res: ClientReply): void => {
     const socket = req.socket;
     if (refused.has(socket)) return;
     if (lastReply.get(socket)?.closesConnection === true) return void refused.add(socket);
-    res.once('close', () => next(socket));
+    const reply = res as unknown as ServerResponse;
+    if (closing) reply.setHeader('connection', 'close');
+    else answering.add(reply);
+    res.once('close', () => {
+      answering.delete(reply);
+      next(socket);
+    });
     lastReply.set(socket, res);
     // as the raw front does (request-hygiene.ts); HTTP/2's own requests come with their stream
     if (refusedAtFront(req.httpVersionMajor, req.httpVersionMinor, req.rawHeaders)) {
@@ -85,6 +95,9 @@ export function installNodeFront(server: Server | Http2SecureServer, chain: Requ
   return {
     name: 'node',
     closeIdle() {
+      closing = true;
+      for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
+      answering.clear();
       // HTTP/2 sessions are told to go away by tls-server.ts
       if (own) own.closeIdle();
       else (server as Server).closeIdleConnections();

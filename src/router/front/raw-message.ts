@@ -45,6 +45,8 @@ export class RawRequest {
 /** What a reply needs from its connection. */
 export interface ReplyOwner {
   readonly socket: Socket;
+  /** The router is closing: this reply is the connection's last, and says so (`connection: close`). */
+  readonly closing: boolean;
   /** The reply has been written in full; closeAfter: the connection must close now. */
   replyDone(closeAfter: boolean): void;
 }
@@ -131,7 +133,8 @@ export class RawReply {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let length = false;
     let date = false;
-    let close = !this.req.keepAlive;
+    // closing: the client must not send another request on this connection, which closes after this reply
+    let close = !this.req.keepAlive || this.#owner.closing;
     const flat = headers === undefined ? [] : Array.isArray(headers) ? (headers as readonly string[]) : flatten(headers as OutgoingHttpHeaders);
     for (let i = 0; i < flat.length; i += 2) {
       const name = flat[i]!;

@@ -222,6 +222,10 @@ class RawClient implements ReplyOwner {
     this.#front.chain.request(req, reply);
   }
 
+  get closing(): boolean {
+    return this.#front.closing;
+  }
+
   replyDone(closeAfter: boolean): void {
     this.#reply = undefined;
     this.#queue.shift();
