@@ -9,7 +9,9 @@ import { keys, type DatabaseBackup, type DatabaseCredentials, type DatabaseRecor
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { DatabaseOptions } from './options.ts';
-import { ConcurrentUpdateError, DatabaseInUseError, DatabaseNameUnavailableError, DatabaseOperationError, NotFoundError } from './errors.ts';
+import { ConcurrentUpdateError, ConnectionQuotaError, DatabaseInUseError, DatabaseNameUnavailableError, DatabaseOperationError, NotFoundError } from './errors.ts';
+import { quotaCounter } from './counter.ts';
+import { versionGuard, type WriteGuard } from './write-guard.ts';
 import { listRecords, readRecord, type Stored } from './records.ts';
 import { byText } from '../lib/text-order.ts';
 
@@ -54,7 +56,28 @@ export interface NewDatabase {
   backup?: { everySeconds: number; keep: number };
 }
 
-export async function createDatabase(deps: DatabaseDeps, input: NewDatabase): Promise<{ record: DatabaseRecord; credentials: Credentials }> {
+/**
+ * What one customer's own token may ask of the database server in all: the sum of its
+ * databases' connectionLimit (PostgreSQL's max_connections is shared by every customer;
+ * one customer's 196 connections had left another none). An admin may give more.
+ */
+export const CUSTOMER_DB_CONNECTIONS = 50;
+
+/**
+ * The customer's databases, `db` as it would be, within CUSTOMER_DB_CONNECTIONS: the
+ * guard for the write's transaction (write-guard.ts; the customer's quota key, shared
+ * with its server quota), so that concurrent creates cannot together pass; else 403.
+ */
+export async function connectionBudget(store: Store, db: Pick<DatabaseRecord, 'name' | 'customer' | 'connectionLimit'>): Promise<WriteGuard> {
+  const guard = await versionGuard(store, keys.counter(quotaCounter(db.customer)));
+  const others = (await listRecords<DatabaseRecord>(store, keys.databases)).filter((d) => d.customer === db.customer && d.name !== db.name);
+  const total = others.reduce((n, d) => n + d.connectionLimit, db.connectionLimit);
+  if (total > CUSTOMER_DB_CONNECTIONS) throw new ConnectionQuotaError(db.customer, total, CUSTOMER_DB_CONNECTIONS);
+  return guard;
+}
+
+/** guarded: a customer's own token (its connection budget, connectionBudget); an admin's create is not. */
+export async function createDatabase(deps: DatabaseDeps, input: NewDatabase, guarded = false): Promise<{ record: DatabaseRecord; credentials: Credentials }> {
   const pgName = `db_${randomBytes(6).toString('hex')}`;
   const password = newPassword();
   const record: DatabaseRecord = {
@@ -66,7 +89,12 @@ export async function createDatabase(deps: DatabaseDeps, input: NewDatabase): Pr
     createdAt: new Date().toISOString(),
   };
   const key = keys.database(input.name);
-  const claimed = await deps.store.txn({ compare: [{ key, target: 'create', op: '=', value: 0 }], success: [{ type: 'put', key, value: JSON.stringify(record) }] });
+  const guard = guarded ? await connectionBudget(deps.store, record) : undefined;
+  const claimed = await deps.store.txn({
+    compare: [{ key, target: 'create', op: '=', value: 0 }, ...(guard ? [guard.compare] : [])],
+    success: [{ type: 'put', key, value: JSON.stringify(record) }, ...(guard ? [guard.bump] : [])],
+  });
+  if (!claimed.succeeded && guard && (await deps.store.get(key)) === undefined) throw new ConcurrentUpdateError(`customer ${input.customer}'s databases`);
   if (!claimed.succeeded) throw new DatabaseNameUnavailableError(input.name);
   try {
     await deps.service.create(pgName, record.connectionLimit, { user: record.logins[0]!.user, password });
@@ -109,10 +137,10 @@ export async function rotateDatabase(deps: DatabaseDeps, ref: Stored<DatabaseRec
 }
 
 /** Compare-and-swap on the record's modRevision; false when it changed meanwhile. */
-export async function updateDatabase(store: Store, ref: Stored<DatabaseRecord>, next: DatabaseRecord): Promise<boolean> {
+export async function updateDatabase(store: Store, ref: Stored<DatabaseRecord>, next: DatabaseRecord, guard?: WriteGuard): Promise<boolean> {
   const res = await store.txn({
-    compare: [{ key: ref.kv.key, target: 'mod', op: '=', value: ref.kv.modRevision }],
-    success: [{ type: 'put', key: ref.kv.key, value: JSON.stringify(next) }],
+    compare: [{ key: ref.kv.key, target: 'mod', op: '=', value: ref.kv.modRevision }, ...(guard ? [guard.compare] : [])],
+    success: [{ type: 'put', key: ref.kv.key, value: JSON.stringify(next) }, ...(guard ? [guard.bump] : [])],
   });
   return res.succeeded;
 }
@@ -150,7 +178,7 @@ export async function listBackups(store: Store, db: string): Promise<DatabaseBac
  * Restores a backup of `from` into `from` itself (emptied first) or, with `into`, into a new
  * database of the same customer (with its own login, returned once).
  */
-export async function restoreDatabase(deps: DatabaseDeps, from: DatabaseRecord, backupId: string, into?: string): Promise<{ record: DatabaseRecord; credentials?: Credentials; durationMs: number }> {
+export async function restoreDatabase(deps: DatabaseDeps, from: DatabaseRecord, backupId: string, into?: string, guarded = false): Promise<{ record: DatabaseRecord; credentials?: Credentials; durationMs: number }> {
   const backup = await readRecord<DatabaseBackup>(deps.store, keys.databaseBackup(from.name, backupId));
   if (!backup) throw new NotFoundError(`backup ${backupId} of database ${from.name}`);
   if (!(await deps.blobs.has(backup.value.sha256))) throw new NotFoundError(`the archive of backup ${backupId}`);
@@ -158,7 +186,7 @@ export async function restoreDatabase(deps: DatabaseDeps, from: DatabaseRecord, 
   let target = from;
   let credentials: Credentials | undefined;
   if (into !== undefined) {
-    ({ record: target, credentials } = await createDatabase(deps, { name: into, customer: from.customer, connectionLimit: from.connectionLimit, quotaMb: from.quotaMb }));
+    ({ record: target, credentials } = await createDatabase(deps, { name: into, customer: from.customer, connectionLimit: from.connectionLimit, quotaMb: from.quotaMb }, guarded));
   }
   // pg_restore reads the blob in place; the blob store's files are read-only to everyone else
   const archive = deps.blobs.path(backup.value.sha256);

@@ -13,6 +13,13 @@ export class QuotaExceededError extends ControllerError {
   }
 }
 
+/** 403: a customer's own token asking its databases more connections in all than the farm gives one customer. */
+export class ConnectionQuotaError extends ControllerError {
+  constructor(customer: string, asked: number, max: number) {
+    super('quota_exceeded', 403, `customer ${customer}'s databases would allow ${asked} connections in all, more than the ${max} this farm gives a customer (the sum of their connectionLimit): lower some, or ask the farm's operator`);
+  }
+}
+
 /** 400: the request does not match the API's schema or rules. */
 export class ValidationError extends ControllerError {
   constructor(message: string) {

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { keys, type DatabaseRecord } from '../../model/index.ts';
 import { inScope, principalOf, scopeOf } from '../access.ts';
 import {
-  backupDatabase, createDatabase, credentialsOf, databaseView, deleteDatabase, listBackups, restoreDatabase, rotateDatabase, updateDatabase, type DatabaseDeps,
+  backupDatabase, connectionBudget, createDatabase, credentialsOf, databaseView, deleteDatabase, listBackups, restoreDatabase, rotateDatabase, updateDatabase, type DatabaseDeps,
 } from '../database-writes.ts';
 import { ConcurrentUpdateError, DatabasesUnavailableError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
@@ -27,7 +27,7 @@ export const databaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const { customer: _c, ...input } = request.body;
     const customer = ownerFor(principal, request.body.customer);
     if (!(await store.get(keys.customer(customer)))) throw new NotFoundError(`customer ${customer}`);
-    const { record, credentials } = await createDatabase(d, { ...input, customer });
+    const { record, credentials } = await createDatabase(d, { ...input, customer }, principal.role === 'customer');
     return reply.code(201).send({ database: databaseView(record), credentials });
   });
 
@@ -43,7 +43,8 @@ export const databaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   });
 
   app.patch('/v1/databases/:name', { schema: { params: DatabaseParams, body: DatabasePatchBody } }, async (request) => {
-    const found = await access.loadDatabaseFor(principalOf(request), request.params.name);
+    const principal = principalOf(request);
+    const found = await access.loadDatabaseFor(principal, request.params.name);
     const d = db();
     const { connectionLimit, quotaMb, backup } = request.body;
     const next: DatabaseRecord = { ...found.value };
@@ -51,7 +52,9 @@ export const databaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     if (quotaMb !== undefined) next.quotaMb = quotaMb;
     if (backup === null) delete next.backup;
     else if (backup !== undefined) next.backup = backup;
-    if (!(await updateDatabase(store, found, next))) throw new ConcurrentUpdateError(`database ${next.name}`);
+    // more connections, by a customer's own token: within its budget (connectionBudget)
+    const guard = principal.role === 'customer' && next.connectionLimit > found.value.connectionLimit ? await connectionBudget(store, next) : undefined;
+    if (!(await updateDatabase(store, found, next, guard))) throw new ConcurrentUpdateError(`database ${next.name}`);
     if (connectionLimit !== undefined) await d.service.setConnectionLimit(next.pgName, connectionLimit);
     return { database: databaseView(next) };
   });
@@ -87,7 +90,7 @@ export const databaseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const found = await access.loadDatabaseFor(principalOf(request), request.params.name);
     const { backup, into } = request.body;
     if (into === found.value.name) throw new ValidationError('body.into names the database restored from: leave it out to restore in place');
-    const { record, credentials, durationMs } = await restoreDatabase(db(), found.value, backup, into);
+    const { record, credentials, durationMs } = await restoreDatabase(db(), found.value, backup, into, principalOf(request).role === 'customer');
     return { database: databaseView(record), ...(credentials ? { credentials } : {}), durationMs };
   });
 };
