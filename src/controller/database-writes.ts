@@ -61,7 +61,7 @@ export interface NewDatabase {
  * databases' connectionLimit (PostgreSQL's max_connections is shared by every customer;
  * one customer's 196 connections had left another none). An admin may give more.
  */
-export const CUSTOMER_DB_CONNECTIONS = 50;
+export const CUSTOMER_DB_CONNECTIONS = 100;
 
 /**
  * The customer's databases, `db` as it would be, within CUSTOMER_DB_CONNECTIONS: the

@@ -272,21 +272,22 @@ describe('customer databases', { skip }, () => {
 
   it(`gives a customer's own token ${CUSTOMER_DB_CONNECTIONS} connections in all over its databases (403 past it: create, raise, restore into), concurrent creates included; another customer and an admin are not held by it`, async (t) => {
     const { h, a, b } = await setup(t);
-    await create(a, { name: 'one', connectionLimit: 30 });
-    const over = await a.post('/v1/databases', { name: 'two', connectionLimit: 21 });
+    await create(a, { name: 'one', connectionLimit: 60 });
+    const over = await a.post('/v1/databases', { name: 'two', connectionLimit: 41 });
     assert.equal(over.status, 403);
     assert.equal(over.json.error.code, 'quota_exceeded');
-    assert.match(over.json.error.message, /would allow 51 connections in all, more than the 50/);
+    assert.match(over.json.error.message, /would allow 101 connections in all, more than the 100/);
     // concurrent creates that each fit alone: together they never pass
-    const racing = await Promise.all(['r1', 'r2', 'r3'].map((name) => a.post('/v1/databases', { name, connectionLimit: 10 })));
+    const racing = await Promise.all(['r1', 'r2', 'r3'].map((name) => a.post('/v1/databases', { name, connectionLimit: 20 })));
     const made = racing.filter((r) => r.status === 201).length;
     assert.ok(made <= 2, `${made} of 3 created`);
     assert.ok(racing.every((r) => [201, 403, 409].includes(r.status)), racing.map((r) => r.status).join(' '));
     const total = (await a.get('/v1/databases')).json.databases.reduce((n: number, d: { connectionLimit: number }) => n + d.connectionLimit, 0);
     assert.ok(total <= CUSTOMER_DB_CONNECTIONS, `${total} connections in all`);
     assert.equal((await a.patch('/v1/databases/one', { connectionLimit: 100 })).status, 403, 'raising one past the budget');
+    assert.equal((await a.patch('/v1/databases/one', { connectionLimit: 61 })).status, made === 2 ? 403 : 200, 'raising within what is left');
     assert.equal((await a.patch('/v1/databases/one', { connectionLimit: 5 })).status, 200, 'lowering always goes through');
-    await create(b, { name: 'bolt-db', connectionLimit: 50 }); // another customer's own budget
+    await create(b, { name: 'bolt-db', connectionLimit: 100 }); // another customer's own budget
     assert.equal((await h.admin.post('/v1/databases', { name: 'big', customer: 'acme', connectionLimit: 100 })).status, 201, 'an admin may give more');
   });
 
