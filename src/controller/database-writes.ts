@@ -90,10 +90,14 @@ export async function createDatabase(deps: DatabaseDeps, input: NewDatabase, gua
   };
   const key = keys.database(input.name);
   const guard = guarded ? await connectionBudget(deps.store, record) : undefined;
+  // the customer's record must still be there: a database claimed while its customer is
+  // being deleted would outlive it, and a customer re-created under the name would find it
+  const owner = { key: keys.customer(input.customer), target: 'create', op: '>', value: 0 } as const;
   const claimed = await deps.store.txn({
-    compare: [{ key, target: 'create', op: '=', value: 0 }, ...(guard ? [guard.compare] : [])],
+    compare: [{ key, target: 'create', op: '=', value: 0 }, owner, ...(guard ? [guard.compare] : [])],
     success: [{ type: 'put', key, value: JSON.stringify(record) }, ...(guard ? [guard.bump] : [])],
   });
+  if (!claimed.succeeded && (await deps.store.get(owner.key)) === undefined) throw new NotFoundError(`customer ${input.customer}`);
   if (!claimed.succeeded && guard && (await deps.store.get(key)) === undefined) throw new ConcurrentUpdateError(`customer ${input.customer}'s databases`);
   if (!claimed.succeeded) throw new DatabaseNameUnavailableError(input.name);
   try {

@@ -8,6 +8,7 @@ import { startTestPostgres, postgresMissing, type TestPostgres } from '../databa
 import { silentLogger } from '../lib/log.ts';
 import { waitFor } from '../lib/wait.ts';
 import { keys, type DatabaseRecord, type FarmEvent } from '../model/index.ts';
+import type { Store } from '../store/types.ts';
 import { startBlobGc } from './blob-gc.ts';
 import { databaseSecrets } from './database-secrets.ts';
 import { LOGIN_DROP_GRACE_MS, startDatabaseUpkeep } from './database-upkeep.ts';
@@ -370,6 +371,40 @@ describe('customers with databases', { skip }, () => {
     assert.equal((await again.get('/v1/databases/orders')).status, 404);
     const c = created.json.credentials as Creds;
     await assert.rejects(pgs.connect(c.database, c.user, c.password));
+  });
+
+  it('race their deletion: a database claimed while the customer is deleted goes with it, and none is claimed once its record is gone (interleavings forced through the store)', async (t) => {
+    // the store the controller sees runs `before` ahead of the first transaction that matches
+    let hook: { when: (ops: string[]) => boolean; before: (store: Store) => Promise<void> } | undefined;
+    const h = await startController(t, { databases: { service: pgs.admin, secrets: databaseSecrets(randomBytes(32)) } }, (s) => ({
+      ...s,
+      range: s.range.bind(s), get: s.get.bind(s), put: s.put.bind(s), delete: s.delete.bind(s), watch: s.watch.bind(s),
+      txn: async (req) => {
+        const h1 = hook;
+        if (h1?.when(req.success.map((op) => `${op.type} ${'key' in op ? op.key : op.prefix}`))) {
+          hook = undefined;
+          await h1.before(s);
+        }
+        return s.txn(req);
+      },
+    } as Store));
+    // 1. a create whose claim lands after the customer's record was deleted: 404, nothing made
+    const a = await h.customer('acme');
+    hook = { when: (ops) => ops.includes(`put ${keys.database('late')}`), before: async (s) => void (await s.delete(keys.customer('acme'))) };
+    const late = await a.post('/v1/databases', { name: 'late' });
+    assert.equal(late.status, 404, late.body);
+    assert.equal(await h.store.get(keys.database('late')), undefined, 'no record');
+    // 2. a database claimed between the delete's listing and the customer's deletion: deleted with it
+    const b = await h.customer('bolt');
+    assert.equal((await b.post('/v1/databases', { name: 'first' })).status, 201);
+    hook = {
+      when: (ops) => ops.includes(`delete ${keys.customer('bolt')}`),
+      before: async () => assert.equal((await b.post('/v1/databases', { name: 'meanwhile' })).status, 201),
+    };
+    const gone = await h.admin.delete('/v1/customers/bolt?cascade=true');
+    assert.equal(gone.status, 200, gone.body);
+    assert.deepEqual([...gone.json.deletedDatabases].sort(), ['first', 'meanwhile']);
+    assert.equal(await h.store.get(keys.database('meanwhile')), undefined);
   });
 });
 

@@ -50,7 +50,9 @@ export const customerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     const owned = await databasesOf(store, customer.value.id);
     if (owned.length > 0 && !cascade) throw new CustomerHasSitesError(customer.value.id, `${owned.length} database(s) (${owned.slice(0, 5).map((d) => d.value.name).join(', ')})`);
     const sites = await deleteCustomer(store, customer, { cascade });
-    const deletedDatabases = await deleteDatabasesOf(store, blobs, databases, owned);
+    // listed again now that the customer's record is gone: a database created meanwhile goes
+    // too (none can be created after: createDatabase compares the customer's record)
+    const deletedDatabases = await deleteDatabasesOf(store, blobs, databases, await databasesOf(store, customer.value.id));
     return { customer: customer.value, deletedSites: sites, ...(deletedDatabases.length > 0 ? { deletedDatabases } : {}) };
   });
 
