@@ -8,7 +8,11 @@ import { CUSTOMER_RESOURCE_CAPS } from './site-spec.ts';
 test('a site sets its guests\' resources and egress through the API; out-of-range values get a clear 400', async (t) => {
   const h = await startController(t);
   const acme = await h.customer('acme');
-  const created = await acme.post('/v1/sites', staticSite('blog', { resources: { memoryMb: 128, cpu: 0.5, pids: 64, diskMb: 32 }, egress: 'engine' }));
+  // egress engine (connections to the engine's host) is the admin's to give: a customer's token is refused it
+  const asked = await acme.post('/v1/sites', staticSite('blog', { egress: 'engine' }));
+  assert.equal(asked.status, 403);
+  assert.match(asked.json.error.message, /egress engine .* ask the farm's operator/);
+  const created = await h.admin.post('/v1/sites', staticSite('blog', { customer: 'acme', resources: { memoryMb: 128, cpu: 0.5, pids: 64, diskMb: 32 }, egress: 'engine' }));
   assert.equal(created.status, 201, created.body);
   assert.deepEqual(created.json.site.resources, { memoryMb: 128, cpu: 0.5, pids: 64, diskMb: 32 });
   assert.equal(created.json.site.egress, 'engine');
@@ -16,6 +20,7 @@ test('a site sets its guests\' resources and egress through the API; out-of-rang
   assert.equal(patched.status, 200, patched.body);
   assert.deepEqual(patched.json.site.resources, { memoryMb: 128, cpu: 0.5, pids: 64, diskMb: 32, tmpMb: 16 }, 'a patch merges resources');
   assert.equal(patched.json.site.egress, 'none');
+  assert.equal((await acme.patch('/v1/sites/blog', { egress: 'engine' })).status, 403, 'nor by a patch');
 
   const bad: Array<[unknown, RegExp]> = [
     [{ resources: { memoryMb: 1 } }, /memoryMb/],

@@ -183,3 +183,12 @@ export function refuseResourcesAboveCaps(p: Principal, asked: Partial<Record<key
     if (typeof v === 'number' && v > cap) throw new ForbiddenError(`resources.${key} ${v} is above what a customer may set (${cap}); ask the farm's operator, who may set more`);
   }
 }
+
+/**
+ * `egress: engine` lets a site's servers connect to their engine's host (the bridge's
+ * address): every service listening there on all addresses, whatever it is. A customer's
+ * own token may not ask it (403); an admin may give it.
+ */
+export function refuseEgressAboveCaps(p: Principal, egress: string | null | undefined): void {
+  if (p.role !== 'admin' && egress === 'engine') throw new ForbiddenError("egress engine lets the site's servers connect to any service of their engine's host: ask the farm's operator, who may set it");
+}

@@ -11,7 +11,7 @@ import { isPooled } from '../plan-pool.ts';
 import type { Principal } from '../principal.ts';
 import { listRecords, readRecord } from '../records.ts';
 import { ScaleBody, SiteCreateBody, SiteParams, SitePatchBody } from '../schemas.ts';
-import { checkDomainClaims, newSite, patchedSite, refuseResourcesAboveCaps } from '../site-spec.ts';
+import { checkDomainClaims, newSite, patchedSite, refuseEgressAboveCaps, refuseResourcesAboveCaps } from '../site-spec.ts';
 import { createSite, deleteSite, updateSite, type SiteCheck } from '../site-writes.ts';
 import { versionGuard } from '../write-guard.ts';
 import { quotaCounter } from '../counter.ts';
@@ -37,6 +37,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     const principal = principalOf(request);
     const customer = ownerFor(principal, request.body.customer);
     refuseResourcesAboveCaps(principal, request.body.resources);
+    refuseEgressAboveCaps(principal, request.body.egress);
     const site = newSite(request.body, customer, new Date(), staticPools);
     checkDomainClaims([], site.domains, domains, claimantOf(principal));
     await createSite(store, site, quotaFor(principal));
@@ -58,6 +59,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { st
     const principal = principalOf(request);
     const site = await access.loadSiteFor(principal, request.params.name);
     refuseResourcesAboveCaps(principal, request.body.resources);
+    refuseEgressAboveCaps(principal, request.body.egress);
     const database = request.body.database;
     if (typeof database === 'string') {
       const db = await readRecord<DatabaseRecord>(store, keys.database(database));
