@@ -13,6 +13,7 @@ async function consoleDir(t: { after(fn: () => Promise<void>): void }): Promise<
   await mkdir(join(dir, 'dist', 'assets'), { recursive: true });
   await writeFile(join(dir, 'dist', 'index.html'), '<!doctype html><title>console</title>');
   await writeFile(join(dir, 'dist', 'assets', 'app.js'), 'console.log(1)');
+  await writeFile(join(dir, 'dist', 'assets', '%2e%2e'), 'a file with an odd name');
   await writeFile(join(dir, 'secret.txt'), 'outside');
   return join(dir, 'dist');
 }
@@ -24,11 +25,16 @@ test('the console is served under /console without a token, and never outside it
   const index = await anon.get('/console/');
   assert.equal(index.status, 200);
   assert.match(String(index.headers['content-type']), /text\/html/);
+  // what it shows comes from customers: scripts and connections from this origin only, never framed
+  assert.match(String(index.headers['content-security-policy']), /script-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
+  assert.equal(index.headers['x-frame-options'], 'DENY');
   const js = await anon.get('/console/assets/app.js');
   assert.match(String(js.headers['content-type']), /javascript/);
   assert.match(String(js.headers['cache-control']), /immutable/);
   assert.match((await anon.get('/console/sites/www')).body, /<title>console/, 'views fall back to index.html');
-  for (const path of ['/console/../secret.txt', '/console/%2e%2e/secret.txt', '/console/assets/..%2f..%2fsecret.txt', '/console/missing.js', '/console/%E0%A4%A']) {
+  // decoded once, as every path: %25 is a '%' in a name, never a second round of decoding
+  assert.equal((await anon.get('/console/assets/%252e%252e')).body, 'a file with an odd name');
+  for (const path of ['/console/../secret.txt', '/console/%2e%2e/secret.txt', '/console/assets/..%2f..%2fsecret.txt', '/console/assets/%252e%252e%252f%252e%252e%252fsecret.txt', '/console/missing.js', '/console/%E0%A4%A']) {
     const r = await anon.get(path);
     assert.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status}`);
     assert.doesNotMatch(r.body, /outside/);
