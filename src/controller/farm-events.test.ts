@@ -77,3 +77,12 @@ test('a VS turning unhealthy, and healthy again, is one farm event each, about i
   assert.equal(res.status, 200, res.body);
   assert.deepEqual((res.json.events as FarmEvent[]).map((e) => e.action).reverse(), ['vs.unhealthy', 'vs.recovered', 'vs.crashed'], 'the customer sees its own');
 });
+
+test("a VS its engine stopped for its start deadline says so, not that it exited with SIGTERM", async (t) => {
+  const { h, farm } = await watched(t);
+  await h.store.put(keys.vsStatus('e1', 'sick-1'), status('e1', 'sick-1', { state: 'crashed', restarts: 1, lastExit: { code: null, signal: 'SIGTERM', at: 't1', startupTimeoutMs: 30_000 } }));
+  await h.store.put(keys.vsStatus('e1', 'sick-1'), status('e1', 'sick-1', { state: 'crashed', restarts: 2, lastExit: { code: null, signal: 'SIGKILL', at: 't2' } }));
+  const events = await farm(2);
+  assert.equal(events[0]!.message, 'sick-1 was stopped by its engine: not healthy within its 30 s start deadline (its health path never answered 2xx–3xx; restart 1)');
+  assert.equal(events[1]!.message, 'sick-1 exited with signal SIGKILL (restart 2)');
+});

@@ -61,8 +61,11 @@ export async function watchFarmEvents(store: Store, events: EventLog, log: Logge
     if (s.lastExit && was?.exitAt !== s.lastExit.at) {
       if (s.state === 'stopping' || s.state === 'stopped') return; // a requested stop, not a crash
       const how = s.lastExit.signal ? `signal ${s.lastExit.signal}` : `code ${String(s.lastExit.code)}`;
+      const timeout = s.lastExit.startupTimeoutMs;
       await recordVs(s, s.lastExit.oom ? 'vs.oom' : 'vs.crashed', undefined,
-        s.lastExit.oom ? `${s.vs} was killed for lack of memory (restart ${s.restarts})` : `${s.vs} exited with ${how} (restart ${s.restarts})`);
+        s.lastExit.oom ? `${s.vs} was killed for lack of memory (restart ${s.restarts})`
+          : timeout !== undefined ? `${s.vs} was stopped by its engine: not healthy within its ${Math.round(timeout / 1000)} s start deadline (its health path never answered 2xx–3xx; restart ${s.restarts})`
+            : `${s.vs} exited with ${how} (restart ${s.restarts})`);
       return;
     }
     // one event per transition: a status written again in the same state is not one

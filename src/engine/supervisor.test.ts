@@ -101,9 +101,11 @@ test('a ready VS turns unhealthy after consecutive failed checks and recovers', 
 
 test('a VS that never passes its health check within the startup deadline is killed and restarted', async (t) => {
   const fake = fakeRuntime();
-  const { names } = supervise(t, fake.runtime, fakeSpec, { ...FAST, startupTimeoutMs: 50 }, () => false);
+  const { names, states } = supervise(t, fake.runtime, fakeSpec, { ...FAST, startupTimeoutMs: 50 }, () => false);
   await waitFor(() => fake.starts.length >= 2, { what: 'second start' });
   assert.deepEqual(names().slice(0, 4), ['starting', 'starting', 'crashed', 'backoff']);
+  // its exit says the engine stopped it for its deadline, not that something killed it
+  assert.equal(states.find((s) => s.state === 'crashed')?.lastExit?.startupTimeoutMs, 50);
 });
 
 test('with the process runtime: ready after the health check passes, restarted after a crash, stopped gracefully', async (t) => {

@@ -80,7 +80,7 @@ export interface VsSnapshot {
   port?: number;
   pid?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: string; oom: boolean };
+  lastExit?: { code: number | null; signal: string | null; at: string; oom: boolean; startupTimeoutMs?: number };
   /** In state backoff: how long until the next start. */
   backoffMs?: number;
 }
@@ -124,9 +124,9 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   }
 
   // Run the VS until it exits or a stop is requested; returns its exit and when it became ready.
-  async function watch(vs: RunningVs, startedAt: number, slot: ReleaseSlot): Promise<{ exit: ExitInfo; readySince?: number }> {
+  async function watch(vs: RunningVs, startedAt: number, slot: ReleaseSlot): Promise<{ exit: ExitInfo; readySince?: number; timedOut?: true }> {
     const probeStop = new AbortController();
-    const state: { readySince?: number } = {};
+    const state: { readySince?: number; timedOut?: boolean } = {};
     const probing = probe(vs, probeStop.signal, state, startedAt, slot).catch((err: unknown) => log.error({ event: 'vs.probe_failed', err, vs: spec.name }, 'health probing failed'));
     let onStop = () => {};
     const stopped = new Promise<'stop'>((r) => (onStop = () => r('stop')));
@@ -138,14 +138,14 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     slot();
     const exit = await vs.exited;
     await probing;
-    return { exit, readySince: state.readySince };
+    return { exit, readySince: state.readySince, ...(state.timedOut ? { timedOut: true } : {}) };
   }
 
   // Health checks: fast until ready (or the startup deadline), then at the steady interval.
   // While starting, checks come every 10 ms for startupFastMs (a check before the guest listens
   // is a refused connection: cheap), then 20, 40 ms …, up to startupPollMs: a VS (a replacement
   // for a lost replica, a wake from zero) is ready within 10 ms of answering.
-  async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number }, startedAt: number, slot: ReleaseSlot) {
+  async function probe(vs: RunningVs, signal: AbortSignal, state: { readySince?: number; timedOut?: boolean }, startedAt: number, slot: ReleaseSlot) {
     const target = healthTarget(spec, vs.address, vs.port);
     const deadline = startedAt + timing.startupTimeoutMs;
     let failures = 0;
@@ -167,6 +167,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
           emit({ state: 'ready' });
         } else if (Date.now() >= deadline) {
           log.warn({ event: 'vs.startup_timeout', vs: spec.name, timeoutMs: timing.startupTimeoutMs }, 'virtual server not ready within its startup timeout');
+          state.timedOut = true; // its exit says why it was stopped (lastExit.startupTimeoutMs)
           slot();
           await runtime.stop(spec.name, timing.killGraceMs);
           return;
@@ -229,8 +230,8 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       if (vs) {
         log.info({ event: 'vs.starting', vs: spec.name, pid: vs.pid, address: vs.address, port: vs.port }, 'virtual server starting');
         emit({ state: 'starting', address: vs.address, port: vs.port, pid: vs.pid });
-        const { exit, readySince } = await watch(vs, startedAt, slot);
-        const lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString(), oom: exit.oom };
+        const { exit, readySince, timedOut } = await watch(vs, startedAt, slot);
+        const lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString(), oom: exit.oom, ...(timedOut ? { startupTimeoutMs: timing.startupTimeoutMs } : {}) };
         if (stopSignal.signal.aborted) {
           snapshot = { ...snapshot, lastExit, address: undefined, port: undefined, pid: undefined };
           return;

@@ -275,7 +275,8 @@ export interface VsStatus {
   pid?: number;
   restarts: number;
   /** Last exit: code or signal, and whether it was an OOM kill. */
-  lastExit?: { code: number | null; signal: string | null; at: string; oom?: boolean };
+  /** startupTimeoutMs: the engine stopped it, not healthy within its start deadline (that long). */
+  lastExit?: { code: number | null; signal: string | null; at: string; oom?: boolean; startupTimeoutMs?: number };
   updatedAt: string;
   /** The engine runtime running it (namespace runtime reports these three). */
   runtime?: 'process' | 'namespace';
