@@ -92,7 +92,9 @@ describe('autoscaling and scale to zero (corral up, two router workers)', () => 
   it('idle → VS stopped, route kept; concurrent first requests over both router workers are held and served by one woken VS', async (t) => {
     const host = 'nap.acme.test';
     await appSite('nap', host, ['--min-replicas', '0', '--max-replicas', '2', '--idle-timeout', `${IDLE_S}s`]);
-    const logDir = join(farm.dir, 'logs', 'router', 'nap');
+    // the router keeps a site's access lines by its id (site-access-files.ts)
+    const { site: napSite } = await api<{ site: { id: string } }>('/v1/sites/nap');
+    const logDir = join(farm.dir, 'logs', 'router', napSite.id);
     let bothWorkers = false;
     for (let round = 1; round <= 3 && !bothWorkers; round++) {
       await waitFor(async () => (await serversOf('nap')).length === 0, { timeoutMs: 30_000, what: 'nap idle, its VS stopped' });
