@@ -6,6 +6,10 @@
 //
 // Expect: 100-continue is answered by the chain (continueIfAsked) once it forwards the request.
 //
+// Pipelined HTTP/1 requests reach the chain one at a time (more than MAX_PIPELINED waiting
+// closes the connection), and a reply not yet begun when the router closes says
+// `connection: close` (handle, closeIdle).
+//
 // node:http closes its idle keep-alive connections when asked (closeIdleConnections);
 // node:http2's secure server keeps no account of its HTTP/1.1 connections, so on HTTPS
 // this front keeps one itself (Http1Connections): requests in flight per connection, so
@@ -116,7 +120,6 @@ class Http1Connections {
     const n = this.#inFlight.get(socket);
     if (n === undefined) socket.once('close', () => this.#inFlight.delete(socket)); // once per connection
     this.#inFlight.set(socket, (n ?? 0) + 1);
-    if (this.#closing) res.setHeader('connection', 'close'); // node ends the connection after this reply
     res.once('close', () => this.#end(socket)); // the node path only; the raw front's requests never come here
   }
 
