@@ -1,6 +1,6 @@
 // End to end, as a hostile customer: random and adversarial site settings PATCHed with a
 // customer's token into a running `corral up` (real router workers, engine and API). Each
-// answer is 200, 400 (the API's error shape, naming the field), 404 (a database that does not exist) or 409; the farm stays up
+// answer is 200, 400 (the API's error shape, naming the field), 403 (a setting that is the admin's to give: egress engine), 404 (a database that does not exist) or 409; the farm stays up
 // and another customer's site keeps answering 200 through the router. Every value the API
 // accepted must be usable by the router and the engine: no record is skipped as bad.
 import { after, before, describe, it } from 'node:test';
@@ -106,7 +106,7 @@ describe('a hostile customer cannot hurt the farm or another customer', () => {
   };
   const refusedWithShape = (r: Awaited<ReturnType<typeof api>>, what: string) => {
     assert.ok(r.json.error, `${what}: an error body`);
-    assert.match(r.json.error.code, /^(invalid_request|domain_taken|site_autoscaled|not_found)$/, what);
+    assert.match(r.json.error.code, /^(invalid_request|domain_taken|site_autoscaled|not_found|forbidden)$/, what);
     assert.equal(r.json.error.id, r.id, `${what}: the error id is the request id`);
     if (r.status === 400) assert.match(r.json.error.message, /^body/, `${what}: the message names the field`);
   };
@@ -161,8 +161,8 @@ describe('a hostile customer cannot hurt the farm or another customer', () => {
     await fc.assert(
       fc.asyncProperty(settings, async (patch) => {
         const r = await api('PATCH', '/v1/sites/shop', globex, patch);
-        // 404: a named thing that does not exist (a database), in the same error shape
-        assert.ok([200, 400, 404, 409].includes(r.status), `${JSON.stringify(patch)} → ${r.status} ${JSON.stringify(r.json)}`);
+        // 403: the admin's to give (egress engine); 404: a named thing that does not exist (a database); in the same error shape
+        assert.ok([200, 400, 403, 404, 409].includes(r.status), `${JSON.stringify(patch)} → ${r.status} ${JSON.stringify(r.json)}`);
         if (r.status === 200) accepted.push(JSON.stringify(patch));
         else refusedWithShape(r, JSON.stringify(patch));
         try {

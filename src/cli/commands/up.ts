@@ -88,22 +88,25 @@ export function registerUp(program: Command, ctx: Context): void {
         });
       // after a restart: the sites that served before serve again before we say so
       const starting = await farm.untilServing(SERVING_WAIT_MS);
-      ctx.print.out('Corral is up.');
-      ctx.print.out(`  router   ${farm.routerUrl}   (sites by Host header)`);
-      if (farm.routerHttpsUrl) ctx.print.out(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
-      ctx.print.out(`  API      ${farm.apiUrl}/v1`);
-      ctx.print.out(`  console  ${farm.consoleUrl}   (sign in with a token)`);
-      ctx.print.out(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
-      ctx.print.out(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
-      ctx.print.out(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
-      if (farm.runtimeWarning) ctx.print.out(`  warning  ${farm.runtimeWarning}`);
-      if (farm.database && 'port' in farm.database) ctx.print.out(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
-      else if (farm.database) ctx.print.out(`  database ${farm.database.unavailable}`);
-      ctx.print.out(`  state    ${farm.dir}`);
-      ctx.print.out(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
-      if (backup) ctx.print.out(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
-      if (starting.length > 0) ctx.print.out(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);
-      ctx.print.out('Press Ctrl-C to stop.');
+      // one write: a reader that sees "Corral is up." sees where everything is in the same read
+      const up: string[] = [];
+      up.push('Corral is up.');
+      up.push(`  router   ${farm.routerUrl}   (sites by Host header)`);
+      if (farm.routerHttpsUrl) up.push(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
+      up.push(`  API      ${farm.apiUrl}/v1`);
+      up.push(`  console  ${farm.consoleUrl}   (sign in with a token)`);
+      up.push(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
+      up.push(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
+      up.push(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
+      if (farm.runtimeWarning) up.push(`  warning  ${farm.runtimeWarning}`);
+      if (farm.database && 'port' in farm.database) up.push(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
+      else if (farm.database) up.push(`  database ${farm.database.unavailable}`);
+      up.push(`  state    ${farm.dir}`);
+      up.push(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
+      if (backup) up.push(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
+      if (starting.length > 0) up.push(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);
+      up.push('Press Ctrl-C to stop.');
+      ctx.print.out(up.join('\n'));
       await untilSignal(ctx, async () => {
         const t0 = performance.now();
         await farm.close();
