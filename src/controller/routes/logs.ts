@@ -52,7 +52,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     const views = app ? await siteVss(scopeOf(p), site) : [];
     const names = views.map((v) => v.vs);
     // a pooled site's lines are its pool VSs' (the customer's own): say so first
-    const note = poolNote(site, views);
+    const note = app ? poolNote(site, views) : undefined; // about the app's lines: none with source=router
     const tail = request.query.tail ?? DEFAULT_TAIL;
 
     // the last `tail` lines of every source, merged by time (stable: a source's own order is kept), the last `tail` of those
