@@ -31,7 +31,8 @@ export function createTlsServer(
 ): { server: Http2SecureServer; lifecycle: Pick<Lifecycle, 'close' | 'destroy'> } {
   const server = createSecureServer(
     {
-      Http2ServerResponse: endingResponse(stalls),
+      // with no send timeout (0) node's own response: nothing to watch per reply
+      ...(config.clientSendTimeoutMs > 0 ? { Http2ServerResponse: endingResponse(stalls) } : {}),
       allowHTTP1: true,
       noDelay: true,
       // a client that never finishes its handshake is a slowloris too: as long as a head may take
