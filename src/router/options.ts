@@ -82,8 +82,10 @@ export interface RouterOptions {
    * A request for a site that is not idle but has no endpoint (its first server starting
    * after a deploy; a worker that has not yet heard of the new endpoint; every server
    * between restarts) is held this long for one, in the same bounded queue as wakes
-   * (`wakeQueue`; no wake is asked), then gets its 503 ROUTER_NO_ENDPOINT. 0: at once.
-   * Default 2 000 ms.
+   * (`wakeQueue`; no wake is asked), then gets its 503 ROUTER_NO_ENDPOINT. A request that no
+   * server took (every try refused: a crashed server being restarted) is held as long from
+   * its first refusal, in a queue of the same size, and tried again with a pause growing from
+   * 25 ms to 250 ms (recover-holds.ts); then it gets its 502. 0: at once. Default 2 000 ms.
    */
   startHoldMs?: number;
   /** The default certificate: given, the router also has an HTTPS listener (`tlsServer`, HTTP/2 + HTTP/1.1). Default none. */

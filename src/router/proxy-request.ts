@@ -2,7 +2,10 @@
 // eject the endpoint and retry on another when retry-policy allows (at most one try
 // per endpoint, at least two tries in all, or the site's maxTries) and the site's retry
 // budget has room, else answer with the mapped error. A replayable request's tries each
-// get the site's per-try timeout for the response headers.
+// get the site's per-try timeout for the response headers. A request that no server took
+// (its last try refused, or no endpoint left) is held and tried again with a growing pause
+// for up to startHoldMs from its first hold (recover-holds.ts): a crashed server's restart
+// fails nothing that had not reached it.
 
 import type { IncomingMessage } from 'node:http';
 import type { ClientReply } from './front/client-exchange.ts';
@@ -24,6 +27,7 @@ import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import type { SendStalls } from './front/send-stalls.ts';
 import type { EndpointSlots } from './policy/endpoint-slots.ts';
+import type { RecoverHolds } from './policy/recover-holds.ts';
 import { recordRetryBudgetExhausted, recordSiteBusy } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
@@ -46,6 +50,8 @@ export interface ProxyDeps {
   sendStalls: SendStalls;
   /** Requests waiting for an endpoint under its cap (Route.endpointMaxInFlight). */
   slots: EndpointSlots;
+  /** Requests no server took, waiting to be tried again (recover-holds.ts). */
+  recoverHolds: RecoverHolds;
   /** The operator's proxies in front (config.trustedProxies): who may speak for the client. */
   trust: TrustedProxies;
   config: RouterConfig;
@@ -85,8 +91,12 @@ class Forwarding implements UpstreamRequest {
   #clientGone = false;
   /** Counted for least-conn or an endpoint cap until the try ends. */
   #inFlightKey: string | undefined;
-  /** Leaves the wait for an endpoint under its cap (endpoint-slots.ts). */
+  /** Leaves the wait for an endpoint under its cap (endpoint-slots.ts) or for a server to take it (recover-holds.ts). */
   #cancelWait: (() => void) | undefined;
+  /** When the hold for a server to take it ends (performance.now(); 0: never held). */
+  #holdUntil = 0;
+  /** The pause before the next try once held (grows each time). */
+  #pause = 0;
   // the try in progress (one at a time): its route, endpoint and per-try timeout
   #current: Route;
   #ep: Endpoint | undefined;
@@ -128,7 +138,11 @@ class Forwarding implements UpstreamRequest {
       }
     }
     const picked = deps.balancer.pick(current, skip, this.req);
-    if (picked === undefined) return this.#fail(new NoEndpointError(current.site), current.site);
+    if (picked === undefined) {
+      const none = new NoEndpointError(current.site);
+      if (current.endpoints.length === 0 && this.#recover(current, none)) return;
+      return this.#fail(none, current.site);
+    }
     const ep = picked.ep;
     const key = endpointKey(ep);
     this.#tries++;
@@ -214,19 +228,73 @@ class Forwarding implements UpstreamRequest {
     const body = this.body;
     const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
     if (brokeAfterSending(err, bodyUnread)) this.#brokenTries++;
-    if (next && this.#tries < maxTries(next, kind) && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined, brokenTries: this.#brokenTries })) {
+    if (next && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined, brokenTries: this.#brokenTries })) {
       const site = this.#route.site;
-      if (deps.retryBudget.canRetry(site, next.retry)) {
-        deps.retryBudget.recordRetry(site);
-        const tried = (this.#tried ??= new Set());
-        tried.add(key);
-        if (ejects(kind)) avoidHost(next, this.#ep!.address, tried);
-        return this.attempt(next);
+      let exhausted = false;
+      if (this.#tries < maxTries(next, kind)) {
+        if (deps.retryBudget.canRetry(site, next.retry)) {
+          deps.retryBudget.recordRetry(site);
+          const tried = (this.#tried ??= new Set());
+          tried.add(key);
+          if (ejects(kind)) avoidHost(next, this.#ep!.address, tried);
+          return this.attempt(next);
+        }
+        exhausted = true;
       }
-      if (this.#access) this.#access.budgetExhausted = true;
-      if (deps.config.metrics) recordRetryBudgetExhausted(site);
+      // no server took it: wait for one (outside the retry budget: a refused connection costs a server nothing)
+      if (kind === 'unsent' && this.#recover(next, err)) return;
+      if (exhausted) {
+        if (this.#access) this.#access.budgetExhausted = true;
+        if (deps.config.metrics) recordRetryBudgetExhausted(site);
+      }
     }
     this.#fail(err, current.site);
+  }
+
+  /**
+   * No server of the site took this request (its last try was refused, or the route has no
+   * endpoint): hold it for a pause that doubles from RECOVER_FIRST_PAUSE_MS up to
+   * RECOVER_MAX_PAUSE_MS, then try the site's route of then afresh, every endpoint again;
+   * until startHoldMs from its first hold. False (answer now): holds are off, the site is
+   * idle (its wake is the way back) or says never to retry (maxTries 1), the time is up, or
+   * the site has wakeQueue held already.
+   */
+  #recover(route: Route, err: Error): boolean {
+    const deps = this.#deps;
+    const wait = deps.config.startHoldMs;
+    if (wait === 0 || route.idle === true || route.retry?.maxTries === 1) return false;
+    const heldAt = performance.now();
+    if (this.#holdUntil === 0) this.#holdUntil = heldAt + wait;
+    const left = this.#holdUntil - heldAt;
+    if (left <= 0) return false;
+    this.#pause = this.#pause === 0 ? RECOVER_FIRST_PAUSE_MS : Math.min(this.#pause * 2, RECOVER_MAX_PAUSE_MS);
+    const site = route.site;
+    const drop = deps.recoverHolds.hold(site, Math.min(this.#pause, left), {
+      go: () => {
+        this.#cancelWait = undefined;
+        this.#heldFor(heldAt);
+        const now = deps.lookup(this.req.headers.host);
+        if (now === undefined) return this.#fail(new NoEndpointError(site), site);
+        this.#tried = undefined;
+        this.#tries = 0;
+        this.attempt(now);
+      },
+      fail: (why) => {
+        this.#cancelWait = undefined;
+        this.#heldFor(heldAt);
+        if (why === 'gone') this.res.destroy();
+        else this.#fail(err, site);
+      },
+    });
+    if (drop === false) return false;
+    this.#cancelWait = drop;
+    return true;
+  }
+
+  /** The access record counts the time held (every hold of the request, added). */
+  #heldFor(since: number): void {
+    const access = this.#access;
+    if (access) access.heldMs = (access.heldMs ?? 0) + (performance.now() - since);
   }
 
   #fail(err: unknown, site: string): void {
@@ -234,6 +302,10 @@ class Forwarding implements UpstreamRequest {
     sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current, end: this.#end });
   }
 }
+
+/** The first pause of a request that no server took (#recover), doubled each time up to the most. */
+export const RECOVER_FIRST_PAUSE_MS = 25;
+export const RECOVER_MAX_PAUSE_MS = 250;
 
 /**
  * A connection to an endpoint failed: the retry goes to an endpoint at another address when

@@ -26,7 +26,9 @@
 //      streamed; a failed connection ejects the endpoint and is retried on another
 //      when retry-policy allows;
 //   5. respond: the upstream response streamed back with hop-by-hop headers dropped;
-//      failures mapped to a status in error-response (502/504; cut off if started);
+//      failures mapped to a status in error-response (502/504; cut off if started); a
+//      request no server took (every try refused, or no endpoint left) is first held and
+//      tried again, up to startHoldMs (recover-holds.ts);
 //   6. end: the reply closes (its one 'close' listener, request-ends.ts): the last step
 //      of whichever part holds the request, its access record (whoever answered it: an
 //      endpoint, or the router at any step above, with the code it answered with), the
@@ -56,6 +58,7 @@ import { sendError, sendRawError, type ErrorContext } from './error-response.ts'
 import { BadRequestError, MethodNotSupportedError, NoEndpointError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
 import { SiteLoad, type LoadReport } from './site-load.ts';
 import { WakeQueue } from './policy/wake-queue.ts';
+import { RecoverHolds } from './policy/recover-holds.ts';
 import { clientSideSettings, routerConfig, type RouterOptions } from './options.ts';
 import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { endpointGoneError } from './policy/retry-policy.ts';
@@ -108,6 +111,8 @@ export interface Router {
   takeLoad(): LoadReport;
   /** Requests of this site waiting at this router for one of its servers to end a request (endpointMaxInFlight). */
   busyWaiting(site: string): number;
+  /** Requests of site held because no server took them, waiting to be tried again (recover-holds.ts). */
+  recovering(site: string): number;
   /** Who asks for an idle site to be woken when a request for it is held. */
   onWake(listener: (site: string) => void): void;
   /** Hear each request of a known site end (the site stats, site-stats.ts); returns the function that stops it. */
@@ -137,12 +142,13 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   let drainMs = new Map<string, number>();
   const load = new SiteLoad();
   const wakes = new WakeQueue(config.wakeQueue, config.wakeTimeoutMs);
+  const recoverHolds = new RecoverHolds(config.wakeQueue);
   const limiter = new SiteLimiter();
   const trust = new TrustedProxies(config.trustedProxies);
   const siteFiles = config.siteLogDir ? new SiteAccessFiles(config.siteLogDir, config.siteLogName, log) : undefined;
   const ends = new RequestEnds(load, { accessLog: config.accessLog, metrics: config.metrics, siteFiles });
   const balancer = new Balancers(ejections);
-  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.busyQueue, config.metrics ? (site, by) => recordSiteBusy(site, { waiting: by }) : undefined) };
+  const deps: ProxyDeps = { lookup: (host) => table.lookup(host), balancer, ejections, upstreams, tunnels, trust, config, log, retryBudget: new RetryBudget(), timeoutStreaks: new TimeoutStreaks(), sendStalls: new SendStalls(config.clientSendTimeoutMs), slots: new EndpointSlots(balancer.inFlight, config.wakeTimeoutMs, config.busyQueue, config.metrics ? (site, by) => recordSiteBusy(site, { waiting: by }) : undefined), recoverHolds };
 
   // Strict parsing is the first line against request smuggling (see request-hygiene.test.ts):
   // never the lenient parser, whatever flags the process was started with.
@@ -402,7 +408,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   const upstream = {
     close: () => (health.close(), deps.retryBudget.close(), Promise.all(upstreams.map((u) => u.close())).then(() => siteFiles?.close())),
-    destroy: () => (health.close(), deps.retryBudget.close(), wakes.destroy(), tunnels.destroy(), Promise.all(upstreams.map((u) => u.destroy())).then(() => siteFiles?.close())),
+    destroy: () => (health.close(), deps.retryBudget.close(), wakes.destroy(), recoverHolds.destroy(), tunnels.destroy(), Promise.all(upstreams.map((u) => u.destroy())).then(() => siteFiles?.close())),
   };
   const lifecycle = serverLifecycle(
     server,
@@ -422,10 +428,11 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     setCertificates: (list) => certs.setCertificates(list),
     takeLoad: () => load.take(),
     busyWaiting: (site) => deps.slots.waiting(site),
+    recovering: (site) => recoverHolds.waiting(site),
     onWake: (listener) => wakes.onWake(listener),
     onFinished: (listener) => ends.onFinished(listener),
     // held requests (idle sites) get their 503 now rather than wait out the drain
-    close: async () => (void tls?.lifecycle.close(), wakes.destroy('timeout'), lifecycle.close()),
+    close: async () => (void tls?.lifecycle.close(), wakes.destroy('timeout'), recoverHolds.destroy('timeout'), lifecycle.close()),
     destroy: async () => (void tls?.lifecycle.destroy(), lifecycle.destroy()),
   };
 }
