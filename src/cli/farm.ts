@@ -78,6 +78,8 @@ export interface FarmOptions {
   staticPools?: boolean;
   /** `--customer-max-vs` (ControllerOptions.customerMaxVs). */
   customerMaxVs?: number;
+  /** `--api-connections-per-address` (ControllerLimits.maxConnectionsPerAddress). */
+  apiConnectionsPerAddress?: number;
   /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
   acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
@@ -224,6 +226,7 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
     ...(databases ? { databases } : {}),
     staticPools: opts.staticPools !== false,
     ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
+    ...(opts.apiConnectionsPerAddress !== undefined ? { limits: { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } } : {}),
     siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
     vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
     // One process: the controller reaches this engine's runtime directly.

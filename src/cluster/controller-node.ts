@@ -67,6 +67,8 @@ export interface ControllerNodeOptions {
   staticPools?: boolean;
   /** `--customer-max-vs` (ControllerOptions.customerMaxVs). */
   customerMaxVs?: number;
+  /** `--api-connections-per-address` (ControllerLimits.maxConnectionsPerAddress). */
+  apiConnectionsPerAddress?: number;
 }
 
 export interface ControllerNode {
@@ -137,6 +139,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
     databases,
     staticPools: opts.staticPools !== false,
     ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
+    ...(opts.apiConnectionsPerAddress !== undefined ? { limits: { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } } : {}),
   }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
 
   const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);

@@ -38,7 +38,7 @@ import type { RouteDeps } from './routes/deps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/logs.ts';
 import { releaseRoutes } from './routes/releases.ts';
-import { stalledBodies } from './upload-guard.ts';
+import { capConnections, closeLeftovers, stalledBodies } from './upload-guard.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -58,7 +58,11 @@ export async function buildController(opts: ControllerOptions): Promise<FastifyI
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
     bodyLimit: limits.maxJsonBytes,
+    // node checks it every connectionsCheckingInterval (30 s by default): every second here
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs || 1_000) },
   });
+  capConnections(app.server, limits.maxConnectionsPerAddress);
+  closeLeftovers(app);
   app.setValidatorCompiler(strictValidatorCompiler); // TypeBox's, with integers in the query and path as decimal digits only
   // JSON bodies only (release and blob routes add their own tarball parser): text/plain → 415
   app.removeContentTypeParser('text/plain');

@@ -1,6 +1,6 @@
 // buildController's options and the limits it applies, with their defaults.
 
-import { DEFAULT_BODY_IDLE_MS } from './upload-guard.ts';
+import { DEFAULT_BODY_IDLE_MS, DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_HEADERS_TIMEOUT_MS } from './upload-guard.ts';
 import type { Logger } from '../lib/log.ts';
 import type { SiteStatsPoint } from '../model/index.ts';
 import type { TarLimits } from '../lib/tarball.ts';
@@ -65,6 +65,13 @@ export interface ControllerLimits {
   maxReleasesPerSite?: number;
   /** How long a request body may send nothing before the connection gets 408 and is closed, default 30 s (upload-guard.ts); 0: never. */
   bodyIdleMs?: number;
+  /** How long a client has to send a request's headers, default 10 s (upload-guard.ts); then its connection closes. */
+  headersTimeoutMs?: number;
+  /**
+   * Open API connections per client address, default 256 (upload-guard.ts); more are closed
+   * at accept. 0: no limit (an API behind a proxy of the operator's: every client is its address).
+   */
+  maxConnectionsPerAddress?: number;
 }
 
 export interface ControllerOptions {
@@ -156,6 +163,8 @@ export interface ResolvedLimits {
   maxJsonBytes: number;
   maxReleasesPerSite: number;
   bodyIdleMs: number;
+  headersTimeoutMs: number;
+  maxConnectionsPerAddress: number;
   tarball: TarballLimits;
 }
 
@@ -166,6 +175,8 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
     maxJsonBytes: limits.maxJsonBytes ?? 1024 * 1024,
     maxReleasesPerSite: limits.maxReleasesPerSite ?? 20,
     bodyIdleMs: limits.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS,
+    headersTimeoutMs: limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS,
     // The tarball's compressed-size limit follows the upload limit unless set on its own.
     tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
   });

@@ -2,7 +2,10 @@
 // real sockets: a release upload whose body stops arriving (408, closed, its partial file
 // gone, the site still on its release), a JSON body that stops, a customer holding more
 // uploads at once than it may (429 uploads_busy) while another customer's upload goes
-// through, and the slots coming back when the stalled uploads are cut.
+// through, and the slots coming back when the stalled uploads are cut. And what anyone holds
+// before a token is read: a client that never finishes its headers (closed after
+// headersTimeoutMs), and one address opening more connections than it may (429 at accept,
+// its place back once one closes).
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -11,10 +14,11 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import { makeTarball, startController, staticSite, type Harness } from './test-harness.ts';
-import { UPLOADS_PER_CUSTOMER } from './upload-guard.ts';
+import { CLOSE_GRACE_MS, UPLOADS_PER_CUSTOMER } from './upload-guard.ts';
+import type { ControllerLimits } from './options.ts';
 
-async function listening(t: TestContext, bodyIdleMs: number): Promise<Harness & { port: number }> {
-  const h = await startController(t, { limits: { bodyIdleMs } });
+async function listening(t: TestContext, bodyIdleMs: number, more: Omit<ControllerLimits, 'bodyIdleMs'> = {}): Promise<Harness & { port: number }> {
+  const h = await startController(t, { limits: { bodyIdleMs, ...more } });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
   return { ...h, port: (h.app.server.address() as AddressInfo).port };
 }
@@ -81,3 +85,69 @@ test(`a customer has at most ${UPLOADS_PER_CUSTOMER} uploads in progress (429 up
   await waitFor(async () => again.status !== 429 || ((again = await acme.upload('/v1/sites/www/releases', tarball)), again.status !== 429), { what: 'a slot back' });
   assert.equal(again.status, 201, 'the slots came back');
 });
+
+/** A raw connection to the API that records what it receives and when it closes. */
+function open(port: number): { socket: Socket; received: () => string; closed: Promise<void>; connected: Promise<void> } {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (c: Buffer) => (received += c.toString()));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, received: () => received, closed, connected };
+}
+
+test('a client that never finishes its request headers is closed after headersTimeoutMs, without a token', async (t) => {
+  const h = await listening(t, 30_000, { headersTimeoutMs: 500 });
+  const slow = open(h.port);
+  t.after(() => slow.socket.destroy());
+  await slow.connected;
+  slow.socket.write('GET /v1/sites HTTP/1.1\r\nhost: controller\r\nx-slow: ');
+  const t0 = performance.now();
+  await slow.closed;
+  const ms = performance.now() - t0;
+  assert.ok(ms >= 450 && ms < 5_000, `closed after ${Math.round(ms)} ms`);
+  assert.match(slow.received(), /^HTTP\/1\.1 408 /);
+});
+
+test('one address has at most maxConnectionsPerAddress open: the next gets 429 too_many_connections at accept, and a closed one gives its place back', async (t) => {
+  const h = await listening(t, 30_000, { maxConnectionsPerAddress: 3 });
+  const held = Array.from({ length: 3 }, () => open(h.port));
+  try {
+    await Promise.all(held.map((c) => c.connected));
+    const extra = open(h.port);
+    await extra.closed;
+    assert.match(extra.received(), /^HTTP\/1\.1 429 /);
+    assert.match(extra.received(), /"code":"too_many_connections"/);
+    const health = async () => {
+      const c = open(h.port);
+      c.socket.write('GET /v1/health HTTP/1.1\r\nhost: controller\r\nconnection: close\r\n\r\n');
+      await c.closed;
+      return c.received().split('\r\n')[0];
+    };
+    held[0]!.socket.destroy();
+    await held[0]!.closed;
+    await waitFor(async () => (await health()) === 'HTTP/1.1 200 OK', { what: 'a place back once one closed' });
+    for (const c of held) assert.equal(c.received(), '', 'the connections already open were not touched');
+  } finally {
+    // before the harness closes the controller: a closing server no longer times out a connection that sent nothing
+    for (const c of held) c.socket.destroy();
+  }
+});
+
+test('a connection that sent nothing does not hold the controller\'s close: it is cut CLOSE_GRACE_MS after', async (t) => {
+  const h = await listening(t, 30_000);
+  const idle = open(h.port);
+  t.after(() => idle.socket.destroy());
+  await idle.connected;
+  await waitFor(async () => (await connectionCount(h)) === 1, { what: 'the connection accepted' });
+  const t0 = performance.now();
+  await h.app.close();
+  const ms = performance.now() - t0;
+  await idle.closed;
+  assert.ok(ms >= CLOSE_GRACE_MS - 100 && ms < CLOSE_GRACE_MS + 3_000, `closed after ${Math.round(ms)} ms`);
+});
+
+function connectionCount(h: Harness): Promise<number> {
+  return new Promise((resolve, reject) => h.app.server.getConnections((err, count) => (err ? reject(err) : resolve(count))));
+}

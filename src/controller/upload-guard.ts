@@ -8,13 +8,27 @@
 // - a customer has at most UPLOADS_PER_CUSTOMER uploads in progress at once, an admin
 //   UPLOADS_PER_ADMIN; past it 429 uploads_busy (UploadSlots). A body that trickles (a
 //   byte now and then) is bounded by this, not by the idle timeout.
+// Before any token is read, a socket is held by whoever opens one; so also:
+// - a request's headers must arrive within headersTimeoutMs (10 s), checked every second
+//   (node's own check, every 30 s, let a client that sends nothing hold a socket 60–90 s);
+// - one client address has at most maxConnectionsPerAddress (256) open connections; the
+//   next gets 429 too_many_connections and is closed at accept (capConnections);
+// - a closing server no longer times out a connection that has sent nothing, and node's
+//   close waits for it: without a cut, one such client held `corral up`'s stop for its
+//   step's whole deadline. Once the API closes, requests in flight get CLOSE_GRACE_MS, then
+//   every connection left is cut (closeLeftovers).
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { UploadsBusyError } from './errors.ts';
 import type { Principal } from './principal.ts';
 
 /** How long a request body may send nothing before its connection is closed, by default. */
 export const DEFAULT_BODY_IDLE_MS = 30_000;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECTIONS_PER_ADDRESS = 256;
+export const CLOSE_GRACE_MS = 2_000;
 export const UPLOADS_PER_CUSTOMER = 4;
 export const UPLOADS_PER_ADMIN = 16;
 
@@ -75,4 +89,44 @@ export class UploadSlots {
       else this.#open.delete(key);
     };
   }
+}
+
+/**
+ * Close at accept every connection past perAddress open from one client address, with a
+ * 429 too_many_connections (0: no limit). Counts what is open now: a closed connection
+ * gives its place back.
+ */
+export function capConnections(server: Server, perAddress: number): void {
+  if (perAddress <= 0) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const n = open.get(address) ?? 0;
+    if (n >= perAddress) {
+      const body = JSON.stringify({ error: { code: 'too_many_connections', message: `${perAddress} connections from ${address} are open already` } });
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.destroySoon();
+      return;
+    }
+    open.set(address, n + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
+
+/** Once app closes, cut every connection still open after CLOSE_GRACE_MS. */
+export function closeLeftovers(app: FastifyInstance): void {
+  let cut: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+    done();
+  });
+  app.addHook('onClose', (_app, done) => {
+    clearTimeout(cut);
+    done();
+  });
 }

@@ -60,7 +60,13 @@ export async function reservedDomains(v: string | undefined, flag = '--reserved-
 export function addReservedDomainsFlag(cmd: Command): Command {
   return cmd
     .option('--reserved-domains <list>', 'comma-separated domains customers may not claim (an admin may): a.example is that name, *.b.example every name below b.example; the farm\'s own names are always reserved')
-    .option('--customer-max-vs <n>', 'most virtual servers a customer\'s own token may ask for across its sites (replicas; an autoscaled site\'s max; pooled static sites none), 0 = no limit; an admin may give more', '16');
+    .option('--customer-max-vs <n>', 'most virtual servers a customer\'s own token may ask for across its sites (replicas; an autoscaled site\'s max; pooled static sites none), 0 = no limit; an admin may give more', '16')
+    .option('--api-connections-per-address <n>', 'most API connections open at once from one client address (the next gets 429 at accept), 0 = no limit (an API behind a proxy of yours)', '256');
+}
+
+/** --api-connections-per-address: 0 (no limit) to 1000000. */
+export function apiConnectionsPerAddress(v: string): number {
+  return wholeNumber(v, '--api-connections-per-address', { min: 0, max: 1_000_000, expected: 'a number from 0 (no limit) to 1000000' });
 }
 
 /** --customer-max-vs: 0 (no limit) to 100000. */

@@ -5,7 +5,7 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
-import { addReservedDomainsFlag, customerMaxVs, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
+import { addReservedDomainsFlag, apiConnectionsPerAddress, customerMaxVs, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
@@ -24,6 +24,7 @@ interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
   reservedDomains?: string;
   staticPools?: boolean;
   customerMaxVs: string;
+  apiConnectionsPerAddress: string;
 }
 
 export function registerController(program: Command, ctx: Context): void {
@@ -57,6 +58,7 @@ export function registerController(program: Command, ctx: Context): void {
         autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
         staticPools: o.staticPools !== false,
         customerMaxVs: customerMaxVs(o.customerMaxVs),
+        apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress),
       });
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);
