@@ -104,6 +104,8 @@ class Forwarding implements UpstreamRequest {
   #tryKey: string | undefined;
   #perTry: number | undefined;
   perTryLenient = false;
+  /** A try failed: the next ones go on new connections (UpstreamRequest.fresh). */
+  fresh = false;
 
   constructor(deps: ProxyDeps, req: FrontRequest, res: ClientReply, route: Route, end: RequestEnd) {
     this.#deps = deps;
@@ -220,6 +222,7 @@ class Forwarding implements UpstreamRequest {
     const perTry = this.#perTry;
     this.#settle();
     this.#tryKey = undefined;
+    this.fresh = true;
     if (this.#clientGone) return;
     const kind = failureKind(err);
     // a slow answer ejects only when the endpoint keeps timing out (timeout-streaks.ts)

@@ -29,6 +29,7 @@ function tryOnce(up: RawUpstreams, port: number): { failed: Promise<{ err: Error
     tryFailed: (err) => done({ err, ms: performance.now() - started }),
     stalls: new SendStalls(0),
     perTryLenient: false,
+    fresh: false,
   };
   up.send({ vs: 'v1', address: '127.0.0.1', port, release: 'r1' }, `127.0.0.1:${port}`, r, undefined, undefined);
   return { failed };

@@ -49,10 +49,10 @@ export class RawUpstreams implements Upstream {
     return upstreamRequestHead(req, trust);
   }
 
-  /** Send a bodiless request to ep on an idle connection, else a new one. */
+  /** Send a bodiless request to ep on an idle connection, else (or for a retry: r.fresh) a new one. */
   send(ep: Endpoint, key: string, r: UpstreamRequest, headersTimeoutMs: number | undefined, extra: readonly string[] | undefined): RawExchange {
     const exchange = new RawExchange(r, r.req.method === 'HEAD', extra);
-    const conn = this.#idle.get(key)?.pop() ?? this.#open(ep, key);
+    const conn = (r.fresh ? undefined : this.#idle.get(key)?.pop()) ?? this.#open(ep, key);
     exchange.conn = conn;
     conn.send(r.head as string, exchange, headersTimeoutMs, r.perTryLenient);
     return exchange;

@@ -34,6 +34,14 @@ export interface UpstreamRequest {
    * a live server is not retried elsewhere); undici applies it as given.
    */
   readonly perTryLenient: boolean;
+  /**
+   * A try of this request failed: the next goes on a new connection, never an idle one. A
+   * server that broke one connection has most likely died with all of them, and a retry on
+   * its next idle connection broke too (the request answered 502 after two breaks, as a
+   * query of death). The raw upstream honours it; undici carries requests with a body,
+   * which are retried only when they never left (a new connection then anyway).
+   */
+  readonly fresh: boolean;
   /** A try failed; responseStarted: a byte of the response reached the client (no retry then). A method, so that no callback is bound per request. */
   tryFailed(err: Error, responseStarted: boolean): void;
 }
