@@ -3,7 +3,8 @@
 // per endpoint, at least two tries in all, or the site's maxTries) and the site's retry
 // budget has room, else answer with the mapped error. A replayable request's tries each
 // get the site's per-try timeout for the response headers. A request that no server took
-// (its last try refused, or no endpoint left) is held and tried again with a growing pause
+// (its last try refused, or no endpoint left), or a replayable one whose server went away
+// under it and that has no try left, is held and tried again with a growing pause
 // for up to startHoldMs from its first hold (recover-holds.ts): a crashed server's restart
 // fails nothing that had not reached it.
 
@@ -244,8 +245,10 @@ class Forwarding implements UpstreamRequest {
         }
         exhausted = true;
       }
-      // no server took it: wait for one (outside the retry budget: a refused connection costs a server nothing)
-      if (kind === 'unsent' && this.#recover(next, err)) return;
+      // No server took it, or the one that had it is gone (its connection broke, or the router cut
+      // it: its server left the route): wait for one. A refused connection costs a server
+      // nothing, so that waits outside the retry budget; a broken one only while it has room.
+      if ((kind === 'unsent' || (kind === 'broken' && !exhausted)) && this.#recover(next, err)) return;
       if (exhausted) {
         if (this.#access) this.#access.budgetExhausted = true;
         if (deps.config.metrics) recordRetryBudgetExhausted(site);

@@ -61,6 +61,25 @@ describe('a request no server took is held for the site to recover', () => {
     assert.deepEqual(next.seen.map((s) => `${s.method} ${s.url}`).sort(), ['GET /a', 'PUT /b']);
   });
 
+  it('a GET whose connection broke, and whose retry was cut when its server left the route, waits for the next server', async (t) => {
+    // a site's one server killed: the GET in flight breaks, its retry (a new connection) hangs
+    // until the engine's word that the server is gone cuts it; no try is left, yet it may be replayed
+    let n = 0;
+    const dying = await startBackend(t, 'dying', (req) => {
+      if (++n === 1) req.socket.destroy(); // the retry is held: it hangs
+    });
+    const r = await startRouter(t, [route('s', [HOST], [dying])], { startHoldMs: 30_000 });
+    const sent = r.send({ host: HOST, path: '/page' });
+    await waitFor(() => dying.seen.length === 2, { what: 'the retry at the server' });
+    r.router.updateRoutes({ put: [route('s', [HOST], [])], remove: [] });
+    r.router.abandonEndpoints([dying.endpoint]);
+    await waitFor(() => r.router.recovering('s') === 1, { what: 'held' });
+    const next = await startBackend(t, 'next');
+    r.router.updateRoutes({ put: [route('s', [HOST], [next])], remove: [] });
+    const reply = await sent;
+    assert.deepEqual([reply.status, reply.body], [200, 'next']);
+  });
+
   it('no server comes back: the request gets its 502 once startHoldMs has passed, and leaves the hold', async (t) => {
     const r = await startRouter(t, [route('s', [HOST], [await deadEndpoint('dead')])], { startHoldMs: 400 });
     const t0 = performance.now();
