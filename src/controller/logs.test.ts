@@ -3,17 +3,17 @@ import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { EngineLogs } from './options.ts';
+import type { EngineLogs, VsLogInfo } from './options.ts';
 import type { RouterLogs } from './options.ts';
 import { keys, type Assignment, type VsStatus } from '../model/index.ts';
 import { waitFor } from '../lib/wait.ts';
 import { staticSite, startController } from './test-harness.ts';
 
 /** EngineLogs over in-memory lines; `emit` delivers a new line to followers. */
-function fakeLogs(lines: Record<string, string[]>) {
+function fakeLogs(lines: Record<string, string[]>, files: VsLogInfo[] = []) {
   const followers = new Map<string, (line: string) => void>();
   const logs: EngineLogs = {
-    listVsLogs: async () => [],
+    listVsLogs: async (site?: string) => files.filter((f) => site === undefined || f.site === site),
     tail: async (vs: string, n: number) => (lines[vs] ?? []).slice(-n),
     follow: (vs: string, onLine: (line: string) => void, how?: { fromStart?: boolean }) => {
       followers.set(vs, onLine);
@@ -163,4 +163,22 @@ test('follow picks up a VS that starts later, from its first line', async (t) =>
   await waitFor(() => text.includes('blog-b | b first\n'), { what: 'the new VS followed' });
   fake.emit('blog-b', `${T(2)} b second`);
   await waitFor(() => text.includes('blog-b | b second\n'), { what: 'its next line' });
+});
+
+test("a retired VS's last lines are read with the current ones, in time order — never a namesake site's", async (t) => {
+  const at = (s: number) => `2026-12-06T20:00:0${s}.000Z`;
+  const lines = {
+    'blog-a': [`${at(3)} serving v2`],
+    'blog-old': [`${at(1)} v1 starting`, `${at(2)} v1 sigterm`],
+    'blog-gone': [`${at(0)} a deleted blog's secret`],
+  };
+  const files: VsLogInfo[] = [];
+  const fake = fakeLogs(lines, files);
+  const { acme } = await siteWithVs(t, fake.logs);
+  const id = (await acme.get('/v1/sites/blog')).json.site.id as string;
+  assert.ok(id);
+  const file = (vs: string, siteId: string, updatedAt: string): VsLogInfo => ({ vs, site: 'blog', siteId, file: `/x/${vs}.log`, bytes: 1, updatedAt });
+  files.push(file('blog-a', id, at(3)), file('blog-old', id, at(2)), file('blog-gone', 'an-older-blog', at(0)));
+  const res = await acme.get('/v1/sites/blog/logs');
+  assert.equal(res.body, 'blog-old | v1 starting\nblog-old | v1 sigterm\nblog-a | serving v2\n');
 });

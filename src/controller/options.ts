@@ -42,6 +42,8 @@ export interface VsLogInfo {
   vs: string;
   /** The site, when the engine recorded it. */
   site?: string;
+  /** The site's id, when the engine recorded it (a site deleted and created again under its name has another). */
+  siteId?: string;
   file: string;
   /** Size of the current file (not counting `.1`). */
   bytes: number;

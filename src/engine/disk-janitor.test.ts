@@ -7,12 +7,13 @@ import { waitFor } from '../lib/wait.ts';
 import { keys, type Release, type Site } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/types.ts';
-import { createDiskJanitor, planSweep, type DiskInventory, type InUse, type LiveSet } from './disk-janitor.ts';
+import { createDiskJanitor, planSweep, RETIRED_LOGS_KEEP_MS, type DiskInventory, type InUse, type LiveSet } from './disk-janitor.ts';
 import { createReleaseCache } from './release-cache.ts';
 import { run } from './namespace/host-command.ts';
 import { onCleanup, tempDir } from './testing.ts';
 
 const sha = (c: string) => c.repeat(64);
+const NOW = Date.parse('2026-12-06T20:00:00Z');
 const none: InUse = { siteKeys: new Set(), vs: new Set(), releases: new Set() };
 
 describe('planSweep', () => {
@@ -25,6 +26,8 @@ describe('planSweep', () => {
       ['gone-2', { siteKey: '0gone', files: ['gone-2.meta.json'] }],
       ['legacy-1', { siteKey: 'legacy', files: ['legacy-1.log', 'legacy-1.meta.json'] }],
       ['nometa-1', { files: ['nometa-1.log'] }],
+      ['live-0', { siteKey: '0live', files: ['live-0.log', 'live-0.meta.json'], writtenAt: NOW - RETIRED_LOGS_KEEP_MS - 1 }],
+      ['live-old', { siteKey: '0live', files: ['live-old.log', 'live-old.meta.json'], writtenAt: NOW - RETIRED_LOGS_KEEP_MS + 60_000 }],
     ]),
     releases: [sha('a'), sha('b'), sha('c'), sha('d')],
   };
@@ -34,25 +37,31 @@ describe('planSweep', () => {
       name: 'a site gone from the store loses its data folder, image (and its leftovers) and logs; a site without id is kept by name',
       live: { siteKeys: new Set(['0live', 'legacy', '0busy']), releases: new Set([sha('a'), sha('b')]) },
       used: none,
-      data: ['0gone'], images: ['0gone.ext4', '0gone.ext4.new'], logs: ['gone-1', 'gone-2'], keep: [sha('a'), sha('b')],
+      data: ['0gone'], images: ['0gone.ext4', '0gone.ext4.new'], logs: ['gone-1', 'gone-2', 'live-0'], keep: [sha('a'), sha('b')],
+    },
+    {
+      name: 'a live site keeps the logs of its retired VSs for RETIRED_LOGS_KEEP_MS after their last line, and of a VS running here for ever',
+      live: { siteKeys: new Set(['0live', '0gone', 'legacy', '0busy']), releases: new Set() },
+      used: { siteKeys: new Set(), vs: new Set(['live-0']), releases: new Set() },
+      data: [], images: [], logs: [], keep: [],
     },
     {
       name: 'a deleted site whose VS still runs here keeps everything until it stopped',
       live: { siteKeys: new Set(['0live', 'legacy']), releases: new Set([sha('a')]) },
       used: { siteKeys: new Set(['0busy']), vs: new Set(['gone-2']), releases: new Set([sha('d')]) },
-      data: ['0gone'], images: ['0gone.ext4', '0gone.ext4.new'], logs: ['gone-1'], keep: [sha('a'), sha('d')],
+      data: ['0gone'], images: ['0gone.ext4', '0gone.ext4.new'], logs: ['gone-1', 'live-0'], keep: [sha('a'), sha('d')],
     },
     {
       name: 'an empty store (every site deleted): all goes but what runs here; a log whose site is unknown stays',
       live: { siteKeys: new Set(), releases: new Set() },
       used: none,
       data: ['0live', '0gone', 'legacy', '0busy'], images: ['0live.ext4', '0gone.ext4', '0gone.ext4.new', '0busy.ext4'],
-      logs: ['live-1', 'gone-1', 'gone-2', 'legacy-1'], keep: [],
+      logs: ['live-1', 'gone-1', 'gone-2', 'legacy-1', 'live-0', 'live-old'], keep: [],
     },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const plan = planSweep(disk, c.live, c.used);
+      const plan = planSweep(disk, c.live, c.used, NOW);
       assert.deepEqual(plan.data, c.data);
       assert.deepEqual(plan.images, c.images);
       assert.deepEqual(plan.logs, c.logs);

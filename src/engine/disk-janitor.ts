@@ -23,7 +23,7 @@
 // unpacking again); the rest (older releases, deleted sites') are removed, and so are the
 // pools' idle copies of them (trimPools).
 
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../lib/log.ts';
 import { createSweeper, type Sweeper } from '../lib/sweeper.ts';
@@ -40,8 +40,8 @@ export interface DiskInventory {
   data: string[];
   /** `data/.disk/<key>.ext4` (and `.new`, `.mnt` leftovers): file name → key. */
   images: Map<string, string>;
-  /** Log files by VS, with the storage key of its site when its meta file names it. */
-  logs: Map<string, { siteKey?: string; files: string[] }>;
+  /** Log files by VS, with the storage key of its site when its meta file names it, and when one was last written (ms). */
+  logs: Map<string, { siteKey?: string; files: string[]; writtenAt?: number }>;
   /** `releases/<sha256>`. */
   releases: string[];
 }
@@ -93,13 +93,26 @@ export interface DiskJanitorOptions {
   trimPools?: (keep: ReadonlySet<string>) => Promise<void>;
 }
 
-/** The decision, pure: what is neither live in the store nor used here goes. A log without a meta file is kept (its site is unknown). */
-export function planSweep(disk: DiskInventory, live: LiveSet, used: InUse): SweepPlan {
+/**
+ * How long the logs of a VS retired from a site that lives on are kept after their last
+ * line: `corral logs` shows the newest few of them (what explains a deploy gone wrong);
+ * without a bound, every deploy left its servers' logs (up to twice the rotation size
+ * each) for as long as the site lived.
+ */
+export const RETIRED_LOGS_KEEP_MS = 7 * 24 * 3600_000;
+
+/**
+ * The decision, pure: what is neither live in the store nor used here goes; so do the logs
+ * of a VS not running here last written more than RETIRED_LOGS_KEEP_MS before `now`. A log
+ * without a meta file is kept (its site is unknown).
+ */
+export function planSweep(disk: DiskInventory, live: LiveSet, used: InUse, now = Date.now()): SweepPlan {
   const owned = (key: string) => live.siteKeys.has(key) || used.siteKeys.has(key);
+  const stale = (l: { writtenAt?: number }) => l.writtenAt !== undefined && now - l.writtenAt > RETIRED_LOGS_KEEP_MS;
   return {
     data: disk.data.filter((key) => !owned(key)),
     images: [...disk.images].filter(([, key]) => !owned(key)).map(([file]) => file),
-    logs: [...disk.logs].filter(([vs, l]) => !used.vs.has(vs) && l.siteKey !== undefined && !owned(l.siteKey)).map(([vs]) => vs),
+    logs: [...disk.logs].filter(([vs, l]) => !used.vs.has(vs) && l.siteKey !== undefined && (!owned(l.siteKey) || stale(l))).map(([vs]) => vs),
     keepReleases: new Set([...live.releases, ...used.releases]),
   };
 }
@@ -200,7 +213,7 @@ async function inventory(paths: ReturnType<typeof enginePaths>, releases: Releas
     if (m) images.set(e.name, m[1]!);
   }
   // a VS name is a hostname label (no dots): `<vs>.log`, `<vs>.log.1`, `<vs>.meta.json`, `<vs>.meta.json.<pid>.tmp`
-  const logs = new Map<string, { siteKey?: string; files: string[] }>();
+  const logs: DiskInventory['logs'] = new Map();
   for (const e of await ls(paths.logs)) {
     const vs = e.name.split('.')[0]!;
     if (!vs) continue;
@@ -211,6 +224,10 @@ async function inventory(paths: ReturnType<typeof enginePaths>, releases: Releas
   for (const [vs, entry] of logs) {
     const meta = await readFile(path.join(paths.logs, `${vs}.meta.json`), 'utf8').then((t) => JSON.parse(t) as VsLogMeta, () => undefined);
     if (meta?.site) entry.siteKey = meta.siteId ?? meta.site;
+    for (const f of entry.files) {
+      const st = await stat(path.join(paths.logs, f)).catch(() => undefined);
+      if (st && st.mtimeMs > (entry.writtenAt ?? 0)) entry.writtenAt = st.mtimeMs;
+    }
   }
   return { data, images, logs, releases: await releases.list() };
 }

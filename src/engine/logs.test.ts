@@ -13,11 +13,11 @@ test('lists VS logs, by site when asked', async (t) => {
   await writeFile(logPath(dir, 'blog-1'), 'a\n');
   await writeFile(logPath(dir, 'shop-1'), 'b\n');
   await writeFile(`${logPath(dir, 'shop-1')}.1`, 'old\n');
-  await writeVsLogMeta(dir, { vs: 'blog-1', site: 'blog', customer: 'c', release: 'r' });
+  await writeVsLogMeta(dir, { vs: 'blog-1', site: 'blog', siteId: 'blog-7f3a', customer: 'c', release: 'r' });
   await writeVsLogMeta(dir, { vs: 'shop-1', site: 'shop', customer: 'c', release: 'r' });
   assert.equal((await stat(path.join(dir, 'logs'))).mode & 0o777, 0o700, "no other user of the host reads the guests' output");
   const logs = createEngineLogs(dir);
-  assert.deepEqual((await logs.listVsLogs()).map((l) => [l.vs, l.site, l.bytes]), [['blog-1', 'blog', 2], ['shop-1', 'shop', 2]]);
+  assert.deepEqual((await logs.listVsLogs()).map((l) => [l.vs, l.site, l.siteId, l.bytes]), [['blog-1', 'blog', 'blog-7f3a', 2], ['shop-1', 'shop', undefined, 2]]);
   assert.deepEqual((await logs.listVsLogs('shop')).map((l) => l.vs), ['shop-1']);
   assert.deepEqual(await createEngineLogs(path.join(dir, 'none')).listVsLogs(), []);
 });

@@ -13,6 +13,8 @@ export interface VsLogInfo {
   vs: string;
   /** The site, when the engine recorded it. */
   site?: string;
+  /** The site's id, when the engine recorded it (a site deleted and created again under its name has another). */
+  siteId?: string;
   file: string;
   /** Size of the current file (not counting `.1`). */
   bytes: number;
@@ -49,7 +51,7 @@ export function createEngineLogs(dir: string, opts: { pollMs?: number } = {}): E
         if (site !== undefined && meta?.site !== site) continue;
         const st = await stat(path.join(logsDir, name)).catch(() => undefined);
         if (!st) continue;
-        out.push({ vs, ...(meta ? { site: meta.site } : {}), file: path.join(logsDir, name), bytes: st.size, updatedAt: st.mtime.toISOString() });
+        out.push({ vs, ...(meta ? { site: meta.site } : {}), ...(meta?.siteId !== undefined ? { siteId: meta.siteId } : {}), file: path.join(logsDir, name), bytes: st.size, updatedAt: st.mtime.toISOString() });
       }
       return out;
     },

@@ -19,8 +19,16 @@ import { createLogStream, prefixLine } from '../log-stream.ts';
 import { LogsQuery, SiteParams } from '../schemas.ts';
 import { siteStorageKey, type Site, type VirtualServerView } from '../../model/index.ts';
 import type { RouteDeps } from './deps.ts';
+import type { EngineLogs } from '../options.ts';
 
 const DEFAULT_TAIL = 100;
+/**
+ * A site's VSs retired since (a deploy, a rollback, a scale-down, a restart of the farm)
+ * whose last lines are read too, the most recently written first: their output is what
+ * explains a deploy that went wrong. Only those of this very site (its id), never a
+ * namesake's; not followed, since they write no more.
+ */
+const RETIRED_SOURCES = 4;
 const TEXT = 'text/plain; charset=utf-8';
 /** How often a followed site is checked for VSs that started since. */
 const RESCAN_MS = 1_000;
@@ -57,7 +65,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
 
     // the last `tail` lines of every source, merged by time (stable: a source's own order is kept), the last `tail` of those
     const entries: Entry[] = [];
-    if (app) for (const vs of names) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
+    if (app) for (const vs of [...names, ...(await retiredVss(app, site, names))]) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
     if (router) for (const line of await router.tail(siteStorageKey(site), tail)) entries.push({ ...parseStamped(line), who: 'router' });
     const merged = entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     const head = (note ? prefixLine('corral', note) : '') + merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
@@ -93,6 +101,13 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     out.stream.pipe(reply.raw);
   });
 };
+
+/** The site's retired VSs with logs on this engine (RETIRED_SOURCES at most, the newest first); none for a site without an id. */
+async function retiredVss(logs: EngineLogs, site: Site, current: readonly string[]): Promise<string[]> {
+  if (site.id === undefined) return [];
+  const mine = (await logs.listVsLogs(site.name)).filter((l) => l.siteId === site.id && !current.includes(l.vs));
+  return mine.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0)).slice(0, RETIRED_SOURCES).map((l) => l.vs);
+}
 
 /** The first line for a pooled site: whose lines follow (its pool VSs'), or that none holds it now. */
 function poolNote(site: Site, views: VirtualServerView[]): string | undefined {
