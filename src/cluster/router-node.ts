@@ -35,6 +35,9 @@ export interface RouterNodeOptions {
   /** Held requests per idle site and their longest wait (router options wakeQueue, wakeTimeoutMs); default the router's. */
   wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
   log?: Logger;
+  /** Where other hosts reach this router (`--url`, `--https-url`; RouterPartOptions.publicUrl). */
+  publicUrl?: string;
+  publicHttpsUrl?: string;
   /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
   booting?: Promise<BuiltRouter>;
 }
@@ -74,6 +77,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
     },
     router: ({ stack, store }) => startRouterPart(stack, store, {
       ...build, id: opts.id, log, liveEndpoints: 'farm', leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
+      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}), ...(opts.publicHttpsUrl !== undefined ? { publicHttpsUrl: opts.publicHttpsUrl } : {}),
       ...(opts.metrics ? { metricsListen: opts.metrics } : {}),
     }, boot?.take()),
   });

@@ -29,6 +29,14 @@ it('serves the table it found, and stops in reverse: record, load, routes, route
   assert.deepEqual(steps(), ['router record', 'load records', 'routes watch', 'router', 'store']);
 });
 
+it('registers the URL other hosts reach it at when given (a router on 0.0.0.0 would name loopback)', async (t) => {
+  const { stack, store } = await stackOverStore(t, 'corral-router-part-', 'destroy');
+  await startRouterPart(stack, store, { ...PART, publicUrl: 'http://10.0.0.5:8080' });
+  const record = JSON.parse((await store.get(keys.router('r1')))!.value) as { url: string };
+  assert.equal(record.url, 'http://10.0.0.5:8080');
+  await stack.close();
+});
+
 it('a port in use fails the start and leaves no worker running', async (t) => {
   const { stack, store } = await stackOverStore(t, 'corral-router-part-', 'destroy');
   const taken = createServer();

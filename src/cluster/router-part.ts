@@ -42,6 +42,12 @@ export interface RouterPartOptions extends RouterBuildOptions {
   metricsListen?: MetricsListen;
   /** The router step's deadline: its drain and the workers' exit (default lib/shutdown-stack's). */
   stopDeadlineMs?: number;
+  /**
+   * Where other hosts reach this router (its record: GET /v1/routers, `corral drill`); default
+   * http(s)://<host>:<port>, which for a router on every address (0.0.0.0) names loopback.
+   */
+  publicUrl?: string;
+  publicHttpsUrl?: string;
 }
 
 export interface RouterPart {
@@ -93,8 +99,8 @@ export async function startRouterPart(stack: ShutdownStack, store: Store, o: Rou
   stack.push('load records', publishLoad(store, b.load, { id: o.id, log }));
   // the first full table (and certificates) is in: from the first connection, a known site is never a 404
   const { port, httpsPort } = await b.listen();
-  const url = `http://${urlHost(o.host)}:${port}`;
-  const httpsUrl = httpsPort !== undefined ? `https://${urlHost(o.host)}:${httpsPort}` : undefined;
+  const url = o.publicUrl ?? `http://${urlHost(o.host)}:${port}`;
+  const httpsUrl = httpsPort !== undefined ? (o.publicHttpsUrl ?? `https://${urlHost(o.host)}:${httpsPort}`) : undefined;
   // where clients reach the router (GET /v1/routers, `corral drill`); first to go at stop
   const record: RouterRecord = { id: o.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString() };
   await registerRouter(stack, store, record, o.leaseSeconds, log);

@@ -21,6 +21,8 @@ export function registerRouter(program: Command, ctx: Context): void {
     .option('--http-port <port>', 'router port (0 = any free port)', '8080')
     .option('--host <address>', 'address the router listens on', '127.0.0.1')
     .option('--id <id>', 'router id (default the hostname)')
+    .option('--url <url>', 'the URL other hosts reach this router at, for `corral drill` and GET /v1/routers (default http://<host>:<http-port>; set it with --host 0.0.0.0)')
+    .option('--https-url <url>', 'the same for its HTTPS port (default https://<host>:<https-port>)')
     .option('--https-port <port>', 'also serve HTTPS, HTTP/2 and HTTP/1.1, on this port (0 = any free port); default: no HTTPS')
     .option('--tls-cert <file>', 'the default certificate (PEM) for names without a site certificate; default: a self-signed dev certificate made in <dir>/tls')
     .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
@@ -36,6 +38,8 @@ export function registerRouter(program: Command, ctx: Context): void {
       const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
       const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers, wake: wakeQueueSettings(o),
         ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
+        ...(o.url !== undefined ? { publicUrl: httpUrl(o.url, '--url', 'http:') } : {}),
+        ...(o.httpsUrl !== undefined ? { publicHttpsUrl: httpUrl(o.httpsUrl, '--https-url', 'https:') } : {}),
         ...(https ? { https } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       };
@@ -59,9 +63,25 @@ export function registerRouter(program: Command, ctx: Context): void {
     });
 }
 
+/** --url, --https-url: an absolute URL of that scheme, host and port only; given back without a trailing slash. */
+export function httpUrl(v: string, flag: string, protocol: 'http:' | 'https:'): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new CliError(`${flag}: "${v}" is not a URL (e.g. ${protocol}//10.0.0.5:8080)`);
+  }
+  if (u.protocol !== protocol || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) {
+    throw new CliError(`${flag}: "${v}" must be ${protocol}//<host>[:<port>], nothing more`);
+  }
+  return `${u.protocol}//${u.host}`;
+}
+
 interface RouterOpts extends WakeQueueFlags {
   join?: string;
   token?: string;
+  url?: string;
+  httpsUrl?: string;
   httpPort: string;
   httpsPort?: string;
   tlsCert?: string;
