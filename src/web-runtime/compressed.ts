@@ -32,9 +32,14 @@ const COMPRESSING = 2;
 const brotli = promisify(brotliCompress);
 const gzipped = promisify(gzip);
 
-/** Whether answers for this file vary by Accept-Encoding (so they say `Vary: Accept-Encoding`). */
+/** Whether this file is compressed here (its answers then vary by Accept-Encoding: `Vary: Accept-Encoding`). */
 export function mayCompress(contentType: string, size: number): boolean {
-  return size >= MIN_BYTES && size <= MAX_BYTES && compressible(contentType) === true;
+  return size >= MIN_BYTES && size <= MAX_BYTES && isCompressible(contentType);
+}
+
+/** A text type (mime-db's compressible list): a site's own `.br`/`.gz` of it is sent to who takes it, whatever its size (send-file.ts). */
+export function isCompressible(contentType: string): boolean {
+  return compressible(contentType) === true;
 }
 
 /** The coding the client prefers among br and gzip; undefined: as it is. */

@@ -2,12 +2,14 @@
 // prefers, the same bytes once decompressed, Vary on every answer that could differ, and
 // never for a Range, a type that does not compress, a file too small, or a client that
 // does not ask. Tried: br, gzip, q-values (gzip preferred, br refused), identity only, HEAD,
-// If-None-Match, a Range, a PNG, a 20-byte file; and the cache's bound.
+// If-None-Match, a Range, a PNG, a 20-byte file; and the cache's bound. A site's own
+// `.br`/`.gz` beside a file is sent instead, at any size (a 2 MiB bundle), as the client
+// prefers among those there; never one that is a symlink (it could lead out of the site).
 import assert from 'node:assert/strict';
-import { open } from 'node:fs/promises';
+import { open, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { CompressedFiles, MAX_BYTES } from './compressed.ts';
 import { rawRequest, startWebServer, tempSiteDir } from './testing.ts';
 
@@ -94,4 +96,29 @@ test('the cache keeps copies within its bound: a full one makes room only from c
   assert.ok(cache.bytes <= 250);
   const c1 = await get('c.css');
   assert.equal(await get('c.css'), c1, 'c kept now: stale copies made room');
+});
+
+test("a site's own .br or .gz beside a text file is sent to who takes it, at any size; the file itself to others, and never a symlinked sibling", async (t) => {
+  const bundle = 'export const x = "abcdefghij";\n'.repeat(70_000); // ≈ 2.2 MB: past what is compressed here
+  assert.ok(bundle.length > MAX_BYTES);
+  const root = await tempSiteDir(t, { 'bundle.js': bundle, 'app.js': bundle, 'secret.txt': 'not for the web' });
+  await writeFile(join(root, 'bundle.js.br'), brotliCompressSync(bundle));
+  await writeFile(join(root, 'bundle.js.gz'), gzipSync(bundle));
+  await symlink(join(root, 'secret.txt'), join(root, 'app.js.gz')); // a sibling that leads elsewhere
+  const port = await startWebServer(t, [{ domains: [], root }]);
+  for (const [accept, coding] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip'], ['br;q=0, gzip', 'gzip'], ['identity', undefined]] as const) {
+    const res = await rawRequest(port, '/bundle.js', { headers: { 'accept-encoding': accept } });
+    assert.equal(res.status, 200, accept);
+    assert.equal(res.headers['content-encoding'], coding, accept);
+    assert.equal(res.headers.vary, 'Accept-Encoding', accept);
+    assert.equal(res.headers['content-type'], 'text/javascript; charset=utf-8', accept);
+    const plain = coding === 'br' ? brotliDecompressSync(res.body) : coding === 'gzip' ? gunzipSync(res.body) : res.body;
+    assert.equal(plain.toString(), bundle, accept);
+  }
+  const head = await rawRequest(port, '/bundle.js', { method: 'HEAD', headers: { 'accept-encoding': 'br' } });
+  assert.equal(head.headers['content-encoding'], 'br');
+  assert.equal(head.headers['content-length'], String(brotliCompressSync(bundle).length));
+  const linked = await rawRequest(port, '/app.js', { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(linked.headers['content-encoding'], undefined, 'the symlinked .gz is not sent');
+  assert.equal(linked.text, bundle);
 });

@@ -1,11 +1,16 @@
 // Send one file: validators (304), Range (206/416), HEAD, a compressed body for a text
-// file the client takes so (compressed.ts), else a streamed one. The file is opened before
-// any header is written, so a vanished file is still a clean 404.
+// file the client takes so, else a streamed one. The file is opened before any header is
+// written, so a vanished file is still a clean 404. A compressed body is the site's own
+// `<file>.br` or `<file>.gz` beside it when there is one (nginx's gzip_static: any size,
+// compressed as hard as the customer likes, at build time), else compressed here
+// (compressed.ts: 256 B–1 MiB). The validators are the file's own either way: the
+// versions are the same content (weak ETags).
 
 import fs from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { codingFor, CompressedFiles, mayCompress } from './compressed.ts';
+import { codingFor, CompressedFiles, isCompressible, mayCompress } from './compressed.ts';
+import Negotiator from 'negotiator';
 import { cacheControlFor, contentTypeFor } from './content-type.ts';
 import { notFoundOr } from './confine.ts';
 import { parseRange } from './range.ts';
@@ -21,10 +26,11 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
     const stats = await fh.stat();
     const contentType = contentTypeFor(filePath);
     const compressible = mayCompress(contentType, stats.size);
+    const siblings = isCompressible(contentType) ? await compressedSiblings(filePath) : undefined;
     res.setHeader('Cache-Control', cacheControlFor(contentType));
     res.setHeader('ETag', etagFor(stats));
     res.setHeader('Last-Modified', lastModifiedFor(stats));
-    if (compressible) res.setHeader('Vary', 'Accept-Encoding');
+    if (compressible || siblings !== undefined) res.setHeader('Vary', 'Accept-Encoding');
     if (isNotModified(req.headers, stats)) return void res.writeHead(304).end();
     res.setHeader('Accept-Ranges', 'bytes');
     const range = ifRangeMatches(req.headers, stats) ? parseRange(req.headers.range, stats.size) : { kind: 'full' as const };
@@ -36,6 +42,15 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
     if (range.kind === 'partial') {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${stats.size}`);
       return await streamBody(req, res, fh, 206, range.start, range.end);
+    }
+    const ready = siblings !== undefined && req.headers['accept-encoding'] !== undefined ? await precompressed(req, siblings) : undefined;
+    if (ready !== undefined) {
+      try {
+        res.setHeader('Content-Encoding', ready.coding);
+        return await streamBody(req, res, ready.fh, 200, 0, ready.size - 1);
+      } finally {
+        await ready.fh.close().catch(() => undefined);
+      }
     }
     const coding = compressible ? codingFor(req) : undefined;
     if (coding !== undefined) {
@@ -60,6 +75,37 @@ export async function sendPage(req: IncomingMessage, res: ServerResponse, filePa
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+const SIBLINGS = [['br', '.br'], ['gzip', '.gz']] as const;
+
+/** The site's own compressed versions of filePath (coding → path): regular files beside it, never a symlink; undefined: none. */
+async function compressedSiblings(filePath: string): Promise<Map<string, string> | undefined> {
+  let there: Map<string, string> | undefined;
+  for (const [coding, ext] of SIBLINGS) {
+    const sibling = filePath + ext;
+    const st = await fs.lstat(sibling).catch(() => undefined);
+    if (st?.isFile()) (there ??= new Map()).set(coding, sibling);
+  }
+  return there;
+}
+
+/**
+ * The compressed version the client takes (its preference among those there), opened; never
+ * through a symlink (filePath is real, so a sibling's real path is its own: O_NOFOLLOW).
+ */
+async function precompressed(req: IncomingMessage, there: ReadonlyMap<string, string>): Promise<{ coding: string; fh: fs.FileHandle; size: number } | undefined> {
+  const picked = (new Negotiator(req) as unknown as { encoding(available: string[], opts?: { preferred?: string[] }): string | undefined }).encoding([...there.keys(), 'identity'], { preferred: ['br', 'gzip', 'identity'] });
+  const sibling = picked === undefined ? undefined : there.get(picked);
+  if (sibling === undefined) return undefined;
+  const fh = await fs.open(sibling, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined);
+  if (fh === undefined) return undefined;
+  const st = await fh.stat().catch(() => undefined);
+  if (!st?.isFile()) {
+    await fh.close().catch(() => undefined);
+    return undefined;
+  }
+  return { coding: picked!, fh, size: st.size };
 }
 
 async function open(filePath: string): Promise<fs.FileHandle> {
