@@ -110,6 +110,16 @@ describe('planReconcile', () => {
     assert.deepEqual(farm.assigned(), ['blog-3@v2', 'blog-4@v2']);
   });
 
+  it("a site's start deadline goes with its servers, and a change of it rolls out new ones", () => {
+    const farm = new Farm(site({ kind: 'app', command: 'java -jar app.jar', startTimeoutMs: 90_000 }));
+    farm.settle();
+    assert.deepEqual(farm.snap.assignments.map((a) => a.startTimeoutMs), [90_000, 90_000]);
+    farm.snap.sites[0] = site({ kind: 'app', command: 'java -jar app.jar', startTimeoutMs: 180_000 });
+    farm.settle();
+    assert.deepEqual(farm.assigned(), ['blog-3@v1', 'blog-4@v1'], 'replaced');
+    assert.deepEqual(farm.snap.assignments.map((a) => a.startTimeoutMs), [180_000, 180_000]);
+  });
+
   it('takes a crashed server out of the route and puts it back when ready', () => {
     const farm = new Farm(site({ replicas: 3 }));
     farm.step();

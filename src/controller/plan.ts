@@ -443,14 +443,15 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     domains: site.domains,
     ...(site.resources && Object.keys(site.resources).length > 0 ? { resources: site.resources } : {}),
     ...(site.egress !== undefined ? { egress: site.egress } : {}),
+    ...(site.startTimeoutMs !== undefined ? { startTimeoutMs: site.startTimeoutMs } : {}),
     ...(database ? { database } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };
 }
 
-/** Was the server started with the command, environment and health path the site has now? */
+/** Was the server started with the command, environment, health path and start deadline the site has now? */
 function startedAsSiteSays(a: Assignment, site: Site): boolean {
-  return a.command === site.command && a.healthPath === site.healthPath && sameJson(a.env, site.env);
+  return a.command === site.command && a.healthPath === site.healthPath && a.startTimeoutMs === site.startTimeoutMs && sameJson(a.env, site.env);
 }
 
 function toEndpoint(a: Assignment, s: VsStatus): Endpoint {

@@ -3,7 +3,7 @@
 
 import { Type, type TObject, type TSchema } from 'typebox';
 import {
-  TlsModeSchema, Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
+  TlsModeSchema, Balance, closed, Command, CustomerName, Domains, DrainTimeoutMs, StartTimeoutMs, Egress, Env, ErrorPages, HealthCheck, HealthPath, Maintenance, patterns, Replicas, RouteRetry,
   SiteLimits, SiteName, SiteResources, Hsts, Autoscale,
 
 } from '../model/schemas.ts';
@@ -32,6 +32,8 @@ const siteSettings = {
   retry: Type.Optional(closed(RouteRetry)),
   /** How long a server leaving the route keeps its open connections before it is stopped. */
   drainTimeoutMs: Type.Optional(DrainTimeoutMs),
+  /** How long a starting server has to pass its health check (a change rolls out new servers). */
+  startTimeoutMs: Type.Optional(StartTimeoutMs),
   /** In a PATCH each field given replaces the stored one. */
   maintenance: Type.Optional(closed(Maintenance)),
   /** Merged into the stored pages by status; "" removes one. */

@@ -41,6 +41,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.httpsRedirect !== undefined) site.httpsRedirect = input.httpsRedirect;
   if (input.retry !== undefined && Object.keys(input.retry).length > 0) site.retry = input.retry;
   if (input.drainTimeoutMs !== undefined) site.drainTimeoutMs = input.drainTimeoutMs;
+  if (input.startTimeoutMs !== undefined) site.startTimeoutMs = input.startTimeoutMs;
   if (input.tls !== undefined) site.tls = input.tls;
   if (input.maintenance !== undefined) site.maintenance = mergeMaintenance(undefined, input.maintenance);
   const errorPages = input.errorPages && mergeErrorPages(undefined, input.errorPages);
@@ -81,6 +82,7 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
     else delete next.retry;
   }
   if (patch.drainTimeoutMs !== undefined) next.drainTimeoutMs = patch.drainTimeoutMs;
+  if (patch.startTimeoutMs !== undefined) next.startTimeoutMs = patch.startTimeoutMs;
   if (patch.tls !== undefined) next.tls = patch.tls;
   if (patch.maintenance !== undefined) next.maintenance = mergeMaintenance(site.maintenance, patch.maintenance);
   if (patch.errorPages !== undefined) {

@@ -105,6 +105,15 @@ test('an assignment becomes a ready, reachable VS; deleting it stops the VS and 
   assert.ok(!processAlive(ready.pid!));
 });
 
+test("an assignment's own start deadline (the site's startTimeoutMs) replaces the engine's", async (t) => {
+  const { base, store, release, waitState } = await farm(t, { timing: { ...TIMING, startupTimeoutMs: 600_000 } });
+  const failFile = path.join(base, 'never-healthy');
+  await writeFile(failFile, '');
+  await assign(store, assignment('shop-s1', await release('v1'), { env: { FAIL_HEALTH_FILE: failFile }, startTimeoutMs: 1_000 }));
+  const stopped = await waitState('shop-s1', (s) => s.lastExit !== undefined, 'stopped for its deadline');
+  assert.equal(stopped.lastExit?.startupTimeoutMs, 1_000, "the site's deadline, not the engine's 10 minutes");
+});
+
 test('a VS killed with SIGKILL is restarted and becomes ready again', async (t) => {
   const { store, release, waitState } = await farm(t);
   await assign(store, assignment('shop-b1', await release('v1')));

@@ -98,7 +98,9 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
       // Limits show from the start (a guest that never gets ready, e.g. OOM-killed, still shows them).
       if (st.state === 'ready' || (st.state === 'starting' && !sampler.current?.limits)) void sampler.sample();
     };
-    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: opts.timing, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
+    // the site's own start deadline (a slow-booting app) over the engine's
+    const siteTiming = a.startTimeoutMs !== undefined ? { ...opts.timing, startupTimeoutMs: a.startTimeoutMs } : opts.timing;
+    supervisor = createSupervisor({ runtime: opts.runtime, spec: toSpec(opts.dir, a, releaseDir), onState, log, timing: siteTiming, ...(opts.startGate ? { startGate: opts.startGate } : {}) });
     supervisor.start();
   }
 

@@ -60,6 +60,12 @@ export interface Site {
    * Absent: DEFAULT_DRAIN_TIMEOUT_MS (src/controller/plan.ts).
    */
   drainTimeoutMs?: number;
+  /**
+   * How long a starting server has to pass its health check before its engine stops it and
+   * starts it again, in ms (1 000–600 000). Absent: the engine's (30 s). A slow-booting app
+   * (a JVM, a large Rails app) sets more.
+   */
+  startTimeoutMs?: number;
   /** The customer's database its servers get (DATABASE_URL, PG*) when they start. */
   database?: string;
   /** Certificates: 'auto' (ACME), 'manual' (uploaded) or 'off'. Absent: tlsModeOf's default (src/model/tls-mode.ts). */
@@ -238,6 +244,8 @@ export interface Assignment {
   /** The site's guest resources and outbound policy (namespace runtime). */
   resources?: SiteResources;
   egress?: Egress;
+  /** The site's start deadline (`Site.startTimeoutMs`); absent: the engine's. */
+  startTimeoutMs?: number;
   /** The site's database (`Site.database`): credentials of its current login. */
   database?: AssignmentDatabase;
   createdAt: string;

@@ -115,6 +115,10 @@ const RouteHsts = Type.Object({ ...Hsts.properties, maxAgeSeconds: HstsMaxAge })
 export const MAX_DRAIN_TIMEOUT_MS = 3_600_000;
 export const DrainTimeoutMs = Type.Integer({ minimum: 0, maximum: MAX_DRAIN_TIMEOUT_MS });
 
+/** How long a starting server has to pass its health check before its engine stops it (ms): 1 s – 10 min. */
+export const MAX_START_TIMEOUT_MS = 600_000;
+export const StartTimeoutMs = Type.Integer({ minimum: 1_000, maximum: MAX_START_TIMEOUT_MS });
+
 /**
  * Autoscaling per site (records.ts Autoscale). Cross-field rules (min ≤ max, idle timeout
  * only with minReplicas 0) in src/controller/site-spec.ts.

@@ -11,6 +11,7 @@ import { siteText } from './site-text.ts';
 import { PAGES_HELP, pagesBody, type PagesOpts } from './site-pages-flags.ts';
 import { hasRetryFlags, RETRY_HELP, retryBody, type RetryOpts } from './retry-flags.ts';
 import { DRAIN_TIMEOUT_HELP, drainTimeoutMs, drainTimeoutText } from './drain-timeout-flag.ts';
+import { START_TIMEOUT_HELP, startTimeoutMs } from './start-timeout-flag.ts';
 import { hasHstsFlags, HTTPS_HELP, hstsBody, hstsOptions, type HttpsOpts } from './https-flags.ts';
 import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, type AutoscaleOpts } from './autoscale-flags.ts';
 import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
@@ -36,10 +37,12 @@ interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
 /** The guest's flags, and --drain-timeout, which create and set share too. */
 interface GuestOpts extends GuestFlags {
   drainTimeout?: string;
+  startTimeout?: string;
 }
 
 interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, AutoscaleOpts {
   drainTimeout?: string;
+  startTimeout?: string;
   tls?: string;
   balance?: string;
   weight: string[];
@@ -144,6 +147,7 @@ export function registerSite(program: Command, ctx: Context): void {
       const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) || hasAutoscaleFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       const body = siteFieldsBody(o, current);
       if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
+      if (o.startTimeout !== undefined) body.startTimeoutMs = startTimeoutMs(o.startTimeout === DEFAULT ? '30' : o.startTimeout);
       if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
       if (o.balance !== undefined) body.balance = o.balance === DEFAULT ? balanceBody('round-robin', o.weight) : balanceBody(o.balance, o.weight);
       else if (o.weight.length) throw new CliError('--weight goes with --balance weighted');
@@ -230,7 +234,8 @@ function guestOptions(cmd: Command): Command {
     .option('--tmp <MiB>', 'size of the guest private /tmp in MiB (namespace runtime)')
     .option('--disk <MiB>', 'quota of the site data folder in MiB (namespace runtime)')
     .option('--egress <policy>', 'outbound: none (default) or engine (may connect to the engine bridge address)')
-    .option('--drain-timeout <seconds>', DRAIN_TIMEOUT_HELP);
+    .option('--drain-timeout <seconds>', DRAIN_TIMEOUT_HELP)
+    .option('--start-timeout <seconds>', START_TIMEOUT_HELP);
 }
 
 const GUEST_HELP = '\nGuest resources and egress apply to virtual servers started after the change; the process runtime ignores them.';
@@ -247,6 +252,7 @@ function guestBody(o: GuestOpts): Record<string, unknown> {
     body.egress = o.egress;
   }
   if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout);
+  if (o.startTimeout !== undefined) body.startTimeoutMs = startTimeoutMs(o.startTimeout);
   return body;
 }
 
