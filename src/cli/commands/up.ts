@@ -14,6 +14,7 @@ import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 import { NO_STATIC_POOLS_HELP, STATIC_POOLS_HELP } from './pooled-flag.ts';
+import { databaseLine } from './up-banner.ts';
 
 interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
   /** --no-databases: false */
@@ -100,8 +101,7 @@ export function registerUp(program: Command, ctx: Context): void {
       up.push(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       up.push(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) up.push(`  warning  ${farm.runtimeWarning}`);
-      if (farm.database && 'port' in farm.database) up.push(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
-      else if (farm.database) up.push(`  database ${farm.database.unavailable}`);
+      if (farm.database) up.push(databaseLine(farm.database, farm.runtime));
       up.push(`  state    ${farm.dir}`);
       up.push(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       if (backup) up.push(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
