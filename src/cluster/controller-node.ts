@@ -122,7 +122,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
   stack.push('database server', () => db.close());
   const dbAdmin = createDbAdmin(db);
   stack.push('database admin', () => dbAdmin.close());
-  const databases = { service: dbAdmin, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
+  const databases = { service: dbAdmin, onEngines: true, secrets: await openFarmDatabaseKey(store, dir, { ...(opts.databaseKeyFile !== undefined ? { from: opts.databaseKeyFile } : {}), ...(opts.adminTokenFile !== undefined ? { beside: opts.adminTokenFile } : {}) }) };
   // The reconciler's writes are fenced by the leader key this controller won.
   const fencing: { election?: LeaderElection } = {};
   // a backup through this controller fetches the blobs it lacks from its peers

@@ -145,6 +145,7 @@ async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswe
       leaseTtlSeconds: opts.leaseTtlSeconds ?? 2,
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
+      ...(db?.member ? { databaseMember: true } : {}),
     },
     metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
   });

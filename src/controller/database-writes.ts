@@ -5,11 +5,11 @@
 // only by `credentials` (and once, on create, rotate and restore --into).
 
 import { randomBytes } from 'node:crypto';
-import { keys, type DatabaseBackup, type DatabaseCredentials, type DatabaseRecord, type DatabaseView, type Site } from '../model/index.ts';
+import { keys, type DatabaseBackup, type DatabaseCredentials, type DatabaseRecord, type DatabaseView, type EngineRecord, type Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { DatabaseOptions } from './options.ts';
-import { ConcurrentUpdateError, ConnectionQuotaError, DatabaseInUseError, DatabaseNameUnavailableError, DatabaseOperationError, NotFoundError } from './errors.ts';
+import { ConcurrentUpdateError, ConnectionQuotaError, DatabaseInUseError, DatabaseNameUnavailableError, DatabaseOperationError, NoDatabaseEngineError, NotFoundError } from './errors.ts';
 import { quotaCounter } from './counter.ts';
 import { versionGuard, type WriteGuard } from './write-guard.ts';
 import { listRecords, readRecord, type Stored } from './records.ts';
@@ -78,6 +78,7 @@ export async function connectionBudget(store: Store, db: Pick<DatabaseRecord, 'n
 
 /** guarded: a customer's own token (its connection budget, connectionBudget); an admin's create is not. */
 export async function createDatabase(deps: DatabaseDeps, input: NewDatabase, guarded = false): Promise<{ record: DatabaseRecord; credentials: Credentials }> {
+  await requireDatabaseEngine(deps);
   const pgName = `db_${randomBytes(6).toString('hex')}`;
   const password = newPassword();
   const record: DatabaseRecord = {
@@ -108,6 +109,17 @@ export async function createDatabase(deps: DatabaseDeps, input: NewDatabase, gua
     throw new DatabaseOperationError('creating the database', (err as Error).message);
   }
   return { record, credentials: credentialsOf(deps, record) };
+}
+
+/**
+ * On a farm whose PostgreSQL runs on engines (onEngines), one of them must be registered
+ * with a member (EngineRecord.database) before anything is claimed: else the create would
+ * hold the name for a minute waiting for a primary, then give it up.
+ */
+async function requireDatabaseEngine(deps: DatabaseDeps): Promise<void> {
+  if (!deps.onEngines) return;
+  const engines = await listRecords<EngineRecord>(deps.store, keys.engines);
+  if (!engines.some((e) => e.database)) throw new NoDatabaseEngineError();
 }
 
 /** Refused while a site uses it; its backups' records go with it (their blobs to the collector). */

@@ -233,6 +233,13 @@ export class DatabasesUnavailableError extends ControllerError {
   }
 }
 
+/** 409: a farm on etcd keeps its databases on engines started with `--db`, and none runs. */
+export class NoDatabaseEngineError extends ControllerError {
+  constructor() {
+    super('no_database_engine', 409, 'no engine of the farm runs PostgreSQL: start one (two, for a standby) with `corral engine --db`, then create the database');
+  }
+}
+
 /** 409: the database name is taken; the same answer whoever holds it. */
 export class DatabaseNameUnavailableError extends ControllerError {
   constructor(name: string) {

@@ -134,6 +134,12 @@ export interface DatabaseOptions {
   service: DatabaseService;
   /** Seals the passwords kept in the store (database-secrets.ts). */
   secrets: DatabaseSecrets;
+  /**
+   * PostgreSQL runs on the engines started with `--db` (a farm on etcd), not beside the
+   * controller: a create is refused at once (no_database_engine) while no engine's record
+   * says it runs a member, rather than waiting a minute for a primary that cannot come.
+   */
+  onEngines?: boolean;
 }
 
 /**

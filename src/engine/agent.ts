@@ -36,6 +36,8 @@ export interface EngineAgentOptions {
   leaseTtlSeconds?: number;
   /** Defaults: this machine's cpus and memory, 64 virtual servers. */
   capacity?: Partial<EngineRecord['capacity']>;
+  /** This engine runs a member of the farm's database cluster: its record says so (EngineRecord.database). */
+  databaseMember?: boolean;
   /** Grace of a VS whose assignment was deleted (and of close(), unless closeGraceMs). Default 10 s. */
   stopGraceMs?: number;
   /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
@@ -100,7 +102,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   let destroying: Promise<void> | undefined;
   let faulted = false;
   const faultEnded = new AbortController();
-  const record = engineRecord(engineId, runtime, opts.capacity);
+  const record = { ...engineRecord(engineId, runtime, opts.capacity), ...(opts.databaseMember ? { database: true as const } : {}) };
   let stoppingAt: string | undefined; // set by close(): the record says so until its lease is revoked
   const recordValue = () => JSON.stringify(stoppingAt === undefined ? record : { ...record, stoppingAt });
 

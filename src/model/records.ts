@@ -222,6 +222,12 @@ export interface EngineRecord {
    * vanishes without it expired with its lease: a crash, a kill or a partition (`engine.lost`).
    */
   stoppingAt?: string;
+  /**
+   * Set when the engine runs a member of the farm's database cluster (`corral engine --db`):
+   * on a farm of several hosts, PostgreSQL runs only there, so the controller creates a
+   * database only while some engine's record says so.
+   */
+  database?: true;
 }
 
 /** Desired state of one virtual server, written by the controller for one engine. */

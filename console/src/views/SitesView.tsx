@@ -15,7 +15,9 @@ export function SitesView({ me }: { me: Whoami }) {
         <tbody>
           {data?.sites.length === 0 && <tr><td colSpan={6} className="muted">No sites yet — create one below.</td></tr>}
           {data?.sites.map((s) => {
-            const ready = data.virtualServers.filter((v) => v.site === s.name && v.release === s.release && v.state === 'ready').length;
+            const ready = readyOf(data, s);
+            // a pooled site asking more replicas than there are engines can have only one per engine
+            const wanted = data.capped?.[s.name] ?? s.replicas;
             return (
               <tr key={s.name} data-testid="site-row" data-site={s.name}>
                 <td><a href={href('sites', s.name)}>{s.name}</a></td>
@@ -23,7 +25,7 @@ export function SitesView({ me }: { me: Whoami }) {
                 <td>{s.kind}</td>
                 <td>{s.domains.join(', ')}</td>
                 <td>{s.release ?? <span className="muted">none — <a href={href('deploy', s.name)}>deploy</a></span>}</td>
-                <td><span className={`badge ${s.release && ready === s.replicas ? 'ok' : 'busy'}`}>{ready}/{s.replicas}</span></td>
+                <td><span className={`badge ${s.release && ready >= wanted ? 'ok' : 'busy'}`} data-testid="site-ready">{ready}/{wanted}</span></td>
               </tr>
             );
           })}
@@ -32,6 +34,18 @@ export function SitesView({ me }: { me: Whoami }) {
       <NewSite me={me} onCreated={refresh} />
     </section>
   );
+}
+
+/**
+ * The site's ready VSs at its release, counted as `corral status` counts them: a pool VS's
+ * own site is `pool`, so it counts for each site in its `pool` list, at the release it
+ * serves of that site (`sites`); a draining VS has left the route and does not count.
+ */
+function readyOf(status: FarmStatus, s: Site): number {
+  return status.virtualServers.filter((v) => {
+    const release = v.pool ? (v.pool.includes(s.name) ? v.sites?.[s.name] : undefined) : v.site === s.name ? v.release : undefined;
+    return release !== undefined && release === s.release && v.state === 'ready' && !v.draining;
+  }).length;
 }
 
 const EMPTY = {

@@ -9,6 +9,19 @@ export function port(v: string, flag: string): number {
   return wholeNumber(v, flag, { max: 65535, expected: 'a port number (0–65535)' });
 }
 
+/**
+ * Listeners given the same nonzero port, refused before anything starts: the second
+ * would fail with EADDRINUSE, naming neither flag. Port 0 (any free port) may repeat.
+ */
+export function distinctPorts(ports: Record<string, number>): void {
+  const seen = new Map<number, string>();
+  for (const [flag, n] of Object.entries(ports)) {
+    const other = seen.get(n);
+    if (n !== 0 && other !== undefined) throw new CliError(`${other} and ${flag} are both ${n}: give each listener its own port (or 0 for any)`);
+    seen.set(n, flag);
+  }
+}
+
 export function positiveInt(v: string | undefined, flag: string): number | undefined {
   return v === undefined ? undefined : wholeNumber(v, flag, { expected: 'a whole number >= 0' });
 }

@@ -45,7 +45,9 @@ export function registerEngine(program: Command, ctx: Context): void {
     .description('run an engine that joins a farm (--join), or manage engines: list, drain, undrain')
     .option('--join <url>', 'a controller URL (or several, comma-separated)')
     .option('--token <token>', 'the join token')
-    .option('--dir <dir>', `state folder: releases, logs (default ${DEFAULT_DIR}/engine)`)
+    // `corral --dir` takes the value wherever it is written (commander), so the engine's
+    // folder is always <dir>/engine: say so rather than suggest --dir is the engine's folder
+    .option('--dir <dir>', `state folder: the engine keeps its releases, data, logs and patroni/ in <dir>/engine (default ${DEFAULT_DIR})`)
     .option('--id <id>', 'engine id (default the hostname)')
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
     .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone (etcd grants no less than 2)', '2')

@@ -55,10 +55,11 @@ test('corral up refuses a non-decimal --api-port (and --http-port, --https-port)
   }
   assert.equal(existsSync(dir), false, 'nothing started: no state folder was made');
   // a decimal port passes its check: the next bad flag (--runtime, checked after the ports) is the one refused
-  for (const good of ['0', '8000', '65535']) {
-    const r = await up('--api-port', good, '--http-port', good, '--https-port', good, '--runtime', 'bogus');
+  // (each listener its own port: the same nonzero port twice is refused, up-checks.test.ts)
+  for (const good of [['0', '0', '0'], ['8000', '8001', '8002'], ['65535', '65534', '65533']]) {
+    const r = await up('--api-port', good[0]!, '--http-port', good[1]!, '--https-port', good[2]!, '--runtime', 'bogus');
     assert.equal(r.code, 1);
-    assert.deepEqual(r.err, ['error: --runtime must be auto, process or namespace, got "bogus"'], `port ${good} is accepted`);
+    assert.deepEqual(r.err, ['error: --runtime must be auto, process or namespace, got "bogus"'], `ports ${good.join(', ')} are accepted`);
   }
   assert.deepEqual((await up('--api-port', '65536', '--runtime', 'bogus')).err, ['error: --api-port must be a port number (0–65535), got "65536"'], 'the range still holds');
   assert.equal(existsSync(dir), false);

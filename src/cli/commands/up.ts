@@ -1,7 +1,7 @@
 // corral up: the whole farm on this machine until Ctrl-C.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { addReservedDomainsFlag, addTrustedProxiesFlag, apiConnectionsPerAddress, customerMaxVs, port, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { addReservedDomainsFlag, addTrustedProxiesFlag, apiConnectionsPerAddress, customerMaxVs, distinctPorts, port, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
@@ -14,6 +14,8 @@ import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 import { NO_STATIC_POOLS_HELP, STATIC_POOLS_HELP } from './pooled-flag.ts';
+import { databaseLine } from './up-banner.ts';
+import { writableStateFolder } from './state-folder.ts';
 
 interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
   /** --no-databases: false */
@@ -66,8 +68,12 @@ export function registerUp(program: Command, ctx: Context): void {
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const starts = maxStarts(o.maxStarts);
       const backup = backupPlan(o, dir);
-      const options = { dir, httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port'), host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress) };
+      const ports = { httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port') };
+      distinctPorts({ '--http-port': ports.httpPort, '--https-port': ports.httpsPort, '--api-port': ports.apiPort });
+      const options = { dir, ...ports, host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress) };
       const logFormat = logFormatOf(o.logFormat);
+      // last of the checks: it makes the folder, which a refused flag should not leave behind
+      await writableStateFolder(dir);
       const logDir = join(resolve(dir), 'logs');
       const logFile = openCappedFile(join(logDir, 'corral.log'));
       // text: errors also reach the terminal, as one plain line each
@@ -100,8 +106,7 @@ export function registerUp(program: Command, ctx: Context): void {
       up.push(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
       up.push(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
       if (farm.runtimeWarning) up.push(`  warning  ${farm.runtimeWarning}`);
-      if (farm.database && 'port' in farm.database) up.push(`  database PostgreSQL 127.0.0.1:${farm.database.port}, as ${farm.database.osUser} (started with the first database; guests reach it at their bridge address, port 5432)`);
-      else if (farm.database) up.push(`  database ${farm.database.unavailable}`);
+      if (farm.database) up.push(databaseLine(farm.database, farm.runtime));
       up.push(`  state    ${farm.dir}`);
       up.push(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
       if (backup) up.push(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
