@@ -27,3 +27,8 @@ test('a scale-down\'s extra servers are draining; crashed, unassigned or other s
   assert.deepEqual(draining(views, routeOf(['chat-2', 'v2'])), ['chat-3']);
   assert.deepEqual(draining(views, routeOf()), [], 'no endpoint at all (scaled to 0, nothing ready): nothing to tell apart');
 });
+
+test('a rollout that is not ready yet: the previous release serves, one retired before it is draining', () => {
+  const views = [vs('chat-1', 'v0'), vs('chat-2', 'v1'), vs('chat-3', 'v1'), vs('chat-4', 'v2')];
+  assert.deepEqual(draining(views, routeOf(['chat-2', 'v1'])), ['chat-1'], 'v1 serves (one of it crashed and back, not routed yet), v2 starts, v0 drains');
+});

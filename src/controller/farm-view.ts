@@ -109,14 +109,20 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
   return [...byVs.values()].sort((a, b) => byText(a.site, b.site) || byText(a.vs, b.vs));
 }
 
-/** Marks the ready VSs of a site that its route, serving only the site's release, left out (see `draining`). */
+/**
+ * Marks the ready VSs of a site that its route left out (see `draining`): when the route
+ * serves only the site's release, or — a rollout under way, the previous release serving —
+ * when the VS is of a release neither desired nor served (retired by an earlier rollout).
+ */
 export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, bySite: ReadonlyMap<string, Route>): VirtualServerView[] {
   return views.map((v) => {
     const site = sites.get(v.site);
     const route = bySite.get(v.site);
     if (!site || !route || v.state !== 'ready' || !v.assigned || !sameSiteId(v, site)) return v;
-    const switched = route.endpoints.length > 0 && route.endpoints.every((e) => e.release === site.release);
-    return switched && !route.endpoints.some((e) => e.vs === v.vs) ? { ...v, draining: true } : v;
+    if (route.endpoints.length === 0 || route.endpoints.some((e) => e.vs === v.vs)) return v;
+    const switched = route.endpoints.every((e) => e.release === site.release);
+    const replaced = v.release !== site.release && !route.endpoints.some((e) => e.release === v.release);
+    return switched || replaced ? { ...v, draining: true } : v;
   });
 }
 

@@ -455,4 +455,110 @@ describe('planReconcile', () => {
       assert.equal(farm.spread(), 'e1:1 e2:1');
     });
   });
+
+  describe('a rollout that never gets ready', () => {
+    /** v1 rolled out, then v2 swapped in: v1's servers (blog-1, blog-2) draining for `drainTimeoutMs`. */
+    function v2Switched(drainTimeoutMs: number): Farm {
+      const farm = new Farm(site({ drainTimeoutMs }));
+      farm.snap.releases.set('blog/v3', release('v3'));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.sites[0] = site({ drainTimeoutMs, release: 'v2', previousRelease: 'v1' });
+      farm.step();
+      farm.ready('blog-3', 'blog-4');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2']);
+      return farm;
+    }
+
+    it('a deploy started while the previous one\'s old servers drain never brings them back', () => {
+      const farm = v2Switched(5000);
+      farm.step(3000);
+      farm.snap.sites[0] = site({ drainTimeoutMs: 5000, release: 'v3', previousRelease: 'v2' });
+      const deploy = farm.step();
+      assert.deepEqual(deploy.create.map((a) => `${a.vs}@${a.release}`), ['blog-5@v3', 'blog-6@v3']);
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2'], 'v2 serves on; the draining v1 stays out');
+      assert.deepEqual(farm.step(1999).remove, []);
+      assert.deepEqual(farm.step(1).remove.map((r) => r.vs), ['blog-1', 'blog-2'], 'v1 goes when its drain ends, though v3 is not ready');
+      for (let i = 0; i < 5; i++) farm.step(60_000);
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2'], 'v3 never ready: v2, the release fully rolled out before, at full count');
+      assert.deepEqual(farm.assigned(), ['blog-3@v2', 'blog-4@v2', 'blog-5@v3', 'blog-6@v3']);
+    });
+
+    it('a new leader (no memory) tells the draining servers from the serving ones by the route', () => {
+      const farm = v2Switched(30_000);
+      farm.snap.sites[0] = site({ drainTimeoutMs: 30_000, release: 'v3', previousRelease: 'v2' });
+      farm.step();
+      farm.mem = newMemory();
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2']);
+      assert.deepEqual(farm.step(29_999).remove, []);
+      assert.deepEqual(farm.step(1).remove.map((r) => r.vs), ['blog-1', 'blog-2'], 'their drain starts over with the new leader');
+    });
+
+    it('a previous-release server that crashes comes back once ready; a rollback clears the failed one', () => {
+      const farm = v2Switched(0);
+      farm.snap.sites[0] = site({ release: 'v3', previousRelease: 'v2' });
+      farm.step(1000);
+      farm.snap.statuses.get('blog-3')!.state = 'crashed';
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-4@v2']);
+      farm.ready('blog-3');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2'], 'of the release serving: back in');
+      farm.snap.sites[0] = site({ release: 'v2', previousRelease: 'v3' });
+      farm.step();
+      farm.step(1000);
+      assert.deepEqual(farm.assigned(), ['blog-3@v2', 'blog-4@v2']);
+      assert.deepEqual(farm.routed(), ['blog-3@v2', 'blog-4@v2']);
+    });
+
+    it('a new server crashing after the switch does not bring the old release back', () => {
+      const farm = v2Switched(5000);
+      farm.snap.statuses.get('blog-4')!.state = 'crashed';
+      farm.step(1000);
+      assert.deepEqual(farm.routed(), ['blog-3@v2'], 'what is ready of v2, not the draining v1');
+      assert.deepEqual(farm.step(4000).remove.map((r) => r.vs), ['blog-1', 'blog-2'], 'and v1 still goes after its drain');
+    });
+
+    it('a release replaced before it was ready never serves: the one before it does', () => {
+      const farm = new Farm(site());
+      farm.snap.releases.set('blog/v3', release('v3'));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.sites[0] = site({ release: 'v2', previousRelease: 'v1' });
+      farm.step();
+      farm.snap.sites[0] = site({ release: 'v3', previousRelease: 'v2' });
+      farm.step();
+      assert.deepEqual(farm.assigned(), ['blog-1@v1', 'blog-2@v1', 'blog-3@v2', 'blog-4@v2', 'blog-5@v3', 'blog-6@v3']);
+      farm.ready('blog-3', 'blog-4');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1'], 'v2 got ready after it was replaced: not mixed in');
+      assert.deepEqual(farm.step(1000).remove.map((r) => r.vs), ['blog-3', 'blog-4']);
+    });
+
+    it('a config change started while the previous one drains keeps the last good config only', () => {
+      const farm = new Farm(site({ drainTimeoutMs: 30_000 }));
+      const env = () => farm.snap.assignments.filter((a) => farm.routed().includes(`${a.vs}@${a.release}`)).map((a) => JSON.stringify(a.env));
+      farm.step();
+      farm.ready('blog-1', 'blog-2');
+      farm.step();
+      farm.snap.sites[0] = site({ drainTimeoutMs: 30_000, env: { MY_STEP: '1' } });
+      farm.step();
+      farm.ready('blog-3');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-1@v1', 'blog-2@v1'], 'a new start is built, then swapped: not mixed in one by one');
+      farm.ready('blog-4');
+      farm.step();
+      assert.deepEqual(farm.routed(), ['blog-3@v1', 'blog-4@v1']);
+      farm.snap.sites[0] = site({ drainTimeoutMs: 30_000, env: { MY_STEP: '1', CRASH: '1' } });
+      farm.step(4000);
+      farm.step(60_000);
+      assert.deepEqual(env(), ['{"MY_STEP":"1"}', '{"MY_STEP":"1"}']);
+      assert.deepEqual(farm.routed(), ['blog-3@v1', 'blog-4@v1']);
+      assert.deepEqual(farm.assigned(), ['blog-3@v1', 'blog-4@v1', 'blog-5@v1', 'blog-6@v1'], 'the first start drained out and went');
+    });
+  });
 });

@@ -12,6 +12,10 @@
 //      WebSockets, long requests — while new ones go to the new release. A rollback and
 //      a scale-down retire servers by the same rule; a deleted site's servers go after
 //      `drainDelayMs`.
+//   A retired server never serves again: while a rollout is not ready, only the servers like
+//   the newest one the route serves (the release and start fully rolled out before) stay in
+//   it; those drained out by an earlier rollout, or built by one replaced before it was
+//   ready, drain on and go after their timeout, whether or not the new release ever starts.
 //
 // Spread is kept ("rebalance"), by the same rule: when an engine joins, returns or is
 // undrained, a site left unbalanced moves one replica at a time.
@@ -244,7 +248,11 @@ function planSite(
   const database = siteDatabase(site, snap);
   const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine) && a.database?.user === database?.user && startedAsSiteSays(a, site)) : [];
   const old = assignments.filter((a) => !current.includes(a));
-  const moving = old.filter((a) => a.release === release?.id);
+  // Servers started as the site says, but on a draining engine: they serve beside their
+  // replacements until those are ready. A server of another release or start is not moving:
+  // it is replaced (build, swap, then stop), never mixed in with the new ones.
+  const moving = old.filter((a) => release !== undefined && a.release === release.id && a.database?.user === database?.user && startedAsSiteSays(a, site));
+  const retired = retiredServers(old.filter((a) => !moving.includes(a)), snap.routes.get(site.name), mem);
 
   // a spread move's new server is kept beside the `replicas` others until it is ready
   const building = buildingMove(siteStorageKey(site), current, mem, opts, isReady);
@@ -269,26 +277,53 @@ function planSite(
 
   // 2. route: the old release until the new one is fully ready
   const readyNew = keep.filter(isReady);
-  const readyOther = old.filter((a) => isReady(a) && !moving.includes(a));
+  const readyOther = old.filter((a) => isReady(a) && !moving.includes(a) && !retired(a));
   const rolloutDone = readyNew.length >= Math.min(site.replicas, keep.length) && keep.length >= site.replicas;
-  // Until the rollout is done: the old release if it still serves, else whatever of this
+  // Until the rollout is done: the previous release if it still serves, else whatever of this
   // release is ready — moving servers (draining engine) go on serving beside their replacements.
-  const serving = rolloutDone ? readyNew : readyOther.length > 0 ? readyOther : [...readyNew, ...moving.filter(isReady)];
+  // A retired server never comes back: not when a new server crashes after the switch, not
+  // when the next rollout starts while it drains and never gets ready.
+  const serving = rolloutDone ? readyNew : readyOther.length > 0 ? readyOther : [...readyNew, ...moving.filter((a) => isReady(a) && !retired(a))];
   // a site no longer pooled: the pools that still show it serve on until its own servers are ready
   const fromPools = rolloutDone ? [] : poolServing;
   const route = siteRoute(site, [...serving.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!)), ...fromPools.map((p) => p.endpoint)], [...serving, ...fromPools.map((p) => p.pool)], opts);
   routed?.set(site.name, new Set(route.endpoints.map((e) => e.vs)));
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
 
-  // 3. retire old servers once the new ones carry the traffic
-  if (rolloutDone || !release || site.replicas === 0) {
-    retire(old, new Set(route.endpoints.map((e) => e.vs)), drainMs(site, opts), mem, opts, actions);
-  }
+  // 3. retire old servers once the new ones carry the traffic; those retired already drain
+  // on (and go) whether or not the rollout under way ever finishes
+  const inRoute = new Set(route.endpoints.map((e) => e.vs));
+  if (rolloutDone || !release || site.replicas === 0) retire(old, inRoute, drainMs(site, opts), mem, opts, actions);
+  else retire(old.filter(retired), inRoute, drainMs(site, opts), mem, opts, actions);
 
   // 4. keep the spread: one move at a time, only when the site is steady
   const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
     !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
   if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+}
+
+/**
+ * Which old servers are retired, for good: those whose drain clock runs (PlanMemory), and,
+ * of the servers replaced by another release or start (`replaced`), every one unlike the
+ * newest the stored route serves — that one is of the release (and start) fully rolled out
+ * before; the others were drained out by an earlier rollout, or built by one replaced before
+ * it was ready. Read from the route, so a new leader (no memory) knows them too. With none of
+ * them in the route (never switched, or all crashed), the memory alone says.
+ */
+function retiredServers(replaced: Assignment[], route: Route | undefined, mem: PlanMemory): (a: Assignment) => boolean {
+  const routed = new Set(route?.endpoints.map((e) => e.vs) ?? []);
+  let previous: Assignment | undefined;
+  for (const a of replaced) {
+    if (routed.has(a.vs) && (!previous || byText(previous.createdAt, a.createdAt) < 0)) previous = a;
+  }
+  const gone = new Set(previous ? replaced.filter((a) => !sameStart(a, previous)) : []);
+  return (a) => mem.retiringSince.has(a.vs) || gone.has(a);
+}
+
+/** Started alike: the same release, command, health path, environment and database login. */
+function sameStart(a: Assignment, b: Assignment): boolean {
+  return a.release === b.release && a.command === b.command && a.healthPath === b.healthPath &&
+    a.database?.user === b.database?.user && sameJson(a.env, b.env);
 }
 
 /** opts.now as an ISO time, made once per pass rather than once per site. */
