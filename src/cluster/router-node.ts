@@ -35,6 +35,8 @@ export interface RouterNodeOptions {
   /** Held requests per idle site and their longest wait (router options wakeQueue, wakeTimeoutMs); default the router's. */
   wake?: Pick<RouterOptions, 'wakeQueue' | 'wakeTimeoutMs'>;
   log?: Logger;
+  /** Ctrl-C during start-up: what has started is stopped (close) and the start rejects (farm-node.ts). */
+  signal?: AbortSignal;
   /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
   booting?: Promise<BuiltRouter>;
 }
@@ -63,7 +65,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
   // this process joins the farm and opens the store. destroy() cuts open connections at once.
   let boot: ReturnType<typeof holdRouterBoot> | undefined;
   const node = await startFarmNode({
-    log, onFailure: 'destroy',
+    log, onFailure: 'destroy', ...(opts.signal ? { signal: opts.signal } : {}),
     async store(stack) {
       boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
       const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);
