@@ -84,7 +84,8 @@ export interface FarmOptions {
   acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
   autoscale?: { stableWindowMs?: number; panicWindowMs?: number };
-
+  /** Ctrl-C during start-up (`corral up`): what has started is stopped through the farm's stack and startFarm rejects with the signal's reason (cluster/farm-node.ts). */
+  signal?: AbortSignal;
 }
 
 /** Ctrl-C: every VS gets this long, all at once, to exit on SIGTERM (after the router's drain, farm-router.ts STOP_DRAIN_MS): `corral up` stops within 3 s. */
@@ -111,8 +112,8 @@ export interface Farm {
   runtimeWarning?: string;
   /** The database service: PostgreSQL's port and system user, or why there is none (one line). */
   database?: { port: number; osUser: string } | { unavailable: string };
-  /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting. */
-  untilServing(timeoutMs: number): Promise<string[]>;
+  /** Waits until every site that should serve has a ready endpoint (after a restart), at most timeoutMs; the sites still starting; returns at once when signal aborts. */
+  untilServing(timeoutMs: number, signal?: AbortSignal): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -125,7 +126,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   const later: LaterParts = {};
   let routerBoot: ReturnType<typeof holdRouterBoot> | undefined;
   const node = await startFarmNode({
-    log, dir, holdYoungWhenQuiet: true,
+    log, dir, holdYoungWhenQuiet: true, ...(opts.signal ? { signal: opts.signal } : {}),
     async store(stack) {
       // until the router step takes them, booted workers are stopped with whatever failed
       routerBoot = holdRouterBoot(stack, opts.routerBoot);
@@ -175,7 +176,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     dir, routerUrl, ...(routerHttpsUrl ? { routerHttpsUrl } : {}), apiUrl, consoleUrl: `${apiUrl}/console/`, engineId, runtime: runtime.name, ...(runtimeWarning ? { runtimeWarning } : {}),
     ...(db ? { database: db.state } : {}),
     tokenFile: join(dir, 'admin-token'), adminToken: admin.token, tokenCreated: admin.created,
-    untilServing: (timeoutMs) => untilSitesServing(store, routerUrl, timeoutMs),
+    untilServing: (timeoutMs, signal) => untilSitesServing(store, routerUrl, timeoutMs, signal),
     close: () => stack.close(),
   };
 }

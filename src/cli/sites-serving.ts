@@ -55,11 +55,11 @@ function routerRefuses(routerUrl: string, host: string): Promise<boolean> {
   });
 }
 
-/** Waits until every site that should serve does, or timeoutMs; returns those still waiting. */
-export async function untilSitesServing(store: Store, routerUrl: string | undefined, timeoutMs: number): Promise<string[]> {
+/** Waits until every site that should serve does, or timeoutMs, or signal aborts; returns those still waiting. */
+export async function untilSitesServing(store: Store, routerUrl: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
   let waiting: string[] = [];
   const served = new Set<string>();
-  await waitFor(async () => (waiting = await sitesNotServing(store, routerUrl, served)).length === 0, { timeoutMs, intervalMs: 50, what: 'sites serving' })
+  await waitFor(async () => (waiting = await sitesNotServing(store, routerUrl, served)).length === 0, { timeoutMs, intervalMs: 50, what: 'sites serving', ...(signal ? { signal } : {}) })
     .catch(() => undefined);
   return waiting;
 }

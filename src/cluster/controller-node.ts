@@ -51,6 +51,8 @@ export interface ControllerNodeOptions {
   /** How long an unreferenced release blob is kept after it was written (default 10 minutes, controller/blob-gc.ts). */
   blobGraceMs?: number;
   log?: Logger;
+  /** Ctrl-C during start-up: what has started is stopped (close) and the start rejects (farm-node.ts). */
+  signal?: AbortSignal;
   /** The farm's admin token, copied from the controller that created it (controller/admin-token.ts). */
   adminTokenFile?: string;
   /** Domains customers may not claim (the controller's own host name is added). */
@@ -91,7 +93,7 @@ export async function startControllerNode(opts: ControllerNodeOptions): Promise<
   const id = opts.id ?? `${hostId('controller', 30)}-${process.pid}`;
   // destroy(): as on a crash, leases are abandoned (they expire), nothing is revoked
   const node = await startFarmNode({
-    log, dir,
+    log, dir, ...(opts.signal ? { signal: opts.signal } : {}),
     async store(stack) {
       const store = await openEtcdStore(opts.store.endpoints, opts.store.namespace ? { namespace: opts.store.namespace } : {});
       stack.push('store', () => store.close());

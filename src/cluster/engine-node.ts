@@ -56,6 +56,8 @@ export interface EngineNodeOptions {
   /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
   metrics?: MetricsListen;
   log?: Logger;
+  /** Ctrl-C during start-up: what has started is stopped (close) and the start rejects (farm-node.ts). */
+  signal?: AbortSignal;
   /** The farm's database cluster: forward guests' connections to its primary; `member` runs a Patroni member here. */
   db?: EngineDbOptions;
 }
@@ -84,7 +86,7 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   const joined = await joinFarm(opts.join, opts.token, 'engine', id); // nothing to undo if a later step fails
   // destroy(): a host loss — VSs and the database member killed, the lease left to expire
   const node = await startFarmNode({
-    log, onFailure: 'destroy',
+    log, onFailure: 'destroy', ...(opts.signal ? { signal: opts.signal } : {}),
     async store(stack) {
       const store = await openEtcdStore(joined.store.endpoints, joined.store.namespace ? { namespace: joined.store.namespace } : {});
       stack.push('store', () => store.close());

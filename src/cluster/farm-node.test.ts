@@ -1,7 +1,7 @@
 // The farm node's one order: its folder made owner-only, the steps run store → controller →
 // engine → router → last, each seeing the results before it, and the one stack unwound in
 // the reverse, the heap settler (lib/heap-settle.ts) first. A step that throws unwinds what started, with close() or (asked) destroy(),
-// and the error reaches the caller. A real SQLite store; the parts are named steps.
+// and the error reaches the caller; so does a stop asked during start-up (always close()). A real SQLite store; the parts are named steps.
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,6 +69,28 @@ for (const how of ['close', 'destroy'] as const) {
     assert.equal(engineRan, false);
     assert.deepEqual(stopped(), ['controller', 'store']);
     assert.deepEqual(hows(), [how, how]);
+  });
+}
+
+for (const onFailure of ['close', 'destroy'] as const) {
+  it(`a stop asked during start-up (onFailure ${onFailure}) lets the step running finish, closes what started and rejects with its reason`, async (t) => {
+    const { root, log, stopped, hows } = await setUp(t);
+    const ctrlC = new AbortController();
+    let engineRan = false;
+    await assert.rejects(startFarmNode({
+      log, onFailure, signal: ctrlC.signal,
+      store: (stack) => openStore(stack, join(root, 'store.db')),
+      controller: async ({ stack }) => {
+        ctrlC.abort(new Error('Ctrl-C'));
+        stack.push('controller', () => undefined); // started all the same: stopped with the rest
+      },
+      engine: async () => {
+        engineRan = true;
+      },
+    }), /Ctrl-C/);
+    assert.equal(engineRan, false);
+    assert.deepEqual(stopped(), ['controller', 'store']);
+    assert.deepEqual(hows(), ['close', 'close'], 'an asked stop, not a crash');
   });
 }
 

@@ -9,6 +9,10 @@
 // "Assembly" tabulates); each step starts its part with the mode's options and pushes the
 // part's steps onto the stack. A step that throws unwinds what has started: close() by
 // default, destroy() where the mode asks (a role that joined leaves its leases to expire).
+// A stop asked during start-up (Ctrl-C: the `signal` aborted) is looked at after each step:
+// the step running finishes (a half-started part could not be stopped in order), then
+// what has started is closed — an asked stop, so close() whatever onFailure says — and the
+// start rejects with the signal's reason.
 //
 // Once every part is up, the node's heap is settled after each burst of work
 // (lib/heap-settle.ts: one full collection when the event loop has gone quiet and the heap
@@ -45,6 +49,8 @@ export interface FarmNodeSteps<C, E, R, L> {
   last?(node: FarmNodeBase & { controller: C; engine: E; router: R }): Promise<L>;
   /** How a failed start unwinds: `close` (default) or `destroy`, as on a crash. */
   onFailure?: 'close' | 'destroy';
+  /** A stop asked while starting: once aborted, the start unwinds (close) after the step running and rejects with its reason. */
+  signal?: AbortSignal;
   /**
    * Hold V8's young generation at its size while the node is quiet (`corral up`: one farm per
    * process, measured there). The cluster roles leave V8's growth alone: `corral router`'s
@@ -66,17 +72,24 @@ export interface FarmNode<C, E, R, L> extends FarmNodeBase {
 export async function startFarmNode<C = undefined, E = undefined, R = undefined, L = undefined>(s: FarmNodeSteps<C, E, R, L>): Promise<FarmNode<C, E, R, L>> {
   if (s.dir !== undefined) await mkdir(s.dir, { recursive: true, mode: 0o700 });
   const stack = createShutdownStack(s.log);
+  // not before the store step: it also takes what was started before the node (booting router workers)
+  const stopAsked = () => s.signal?.throwIfAborted();
   try {
     const base = { stack, store: await s.store(stack) };
+    stopAsked();
     const controller = (await s.controller?.(base)) as C;
+    stopAsked();
     const engine = (await s.engine?.({ ...base, controller })) as E;
+    stopAsked();
     const router = (await s.router?.({ ...base, controller, engine })) as R;
+    stopAsked();
     const last = (await s.last?.({ ...base, controller, engine, router })) as L;
+    stopAsked();
     s.log.info({ event: 'process.malloc', malloc: mallocInUse() }, 'memory allocator of this process');
     stack.push('heap-settle', quietHeapSettler({ gc: processGc(), log: s.log, ...(s.holdYoungWhenQuiet ? { holdYoung: youngGrowth } : {}) }));
     return { ...base, controller, engine, router, last };
   } catch (err) {
-    await (s.onFailure === 'destroy' ? stack.destroy() : stack.close());
+    await (s.onFailure === 'destroy' && s.signal?.aborted !== true ? stack.destroy() : stack.close());
     throw err;
   }
 }

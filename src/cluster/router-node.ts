@@ -38,6 +38,8 @@ export interface RouterNodeOptions {
   /** Where other hosts reach this router (`--url`, `--https-url`; RouterPartOptions.publicUrl). */
   publicUrl?: string;
   publicHttpsUrl?: string;
+  /** Ctrl-C during start-up: what has started is stopped (close) and the start rejects (farm-node.ts). */
+  signal?: AbortSignal;
   /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
   booting?: Promise<BuiltRouter>;
 }
@@ -66,7 +68,7 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
   // this process joins the farm and opens the store. destroy() cuts open connections at once.
   let boot: ReturnType<typeof holdRouterBoot> | undefined;
   const node = await startFarmNode({
-    log, onFailure: 'destroy',
+    log, onFailure: 'destroy', ...(opts.signal ? { signal: opts.signal } : {}),
     async store(stack) {
       boot = holdRouterBoot(stack, opts.booting ?? (build.workers > 1 ? bootRouterWorkers(build, log) : undefined));
       const joined = await joinFarm(opts.join, opts.token, 'router', opts.id);

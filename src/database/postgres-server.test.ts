@@ -1,7 +1,10 @@
 // The farm's PostgreSQL: started once (initdb), restarted when it dies, and the same
-// server (port, password, data) when the farm starts again on its folder.
+// server (port, password, data) when the farm starts again on its folder; one left running
+// on that folder by a farm killed outright is stopped before the farm's own starts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +12,9 @@ import pg from 'pg';
 import { waitFor } from '../lib/wait.ts';
 import { PostgresStartError } from './errors.ts';
 import { openPostgres } from './postgres-server.ts';
+import { postgresBinDir } from './postgres-server.ts';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './testing.ts';
+import { captureLog } from '../lib/log-testing.ts';
 
 const skip = postgresMissing();
 
@@ -75,4 +80,51 @@ describe('the farm PostgreSQL', { skip }, () => {
       await again.close();
     }
   });
+
+  it('stops a PostgreSQL left running on its folder (a farm killed outright) before starting its own', async () => {
+    await pgs.server.close();
+    const data = path.join(pgs.dir, 'postgres', 'data');
+    const stray = startStray(data, pgs.server.port);
+    try {
+      await waitFor(() => query(pgs.server.adminUrl(), 'SELECT 1'), { timeoutMs: 20_000, what: 'the stray PostgreSQL' });
+      const { log, events } = captureLog();
+      const again = await openPostgres({ dir: pgs.dir, log });
+      try {
+        await again.ready();
+        assert.equal(alive(stray), false, 'the stray postmaster was stopped');
+        assert.equal(events('postgres.stray').length, 1);
+        const now = Number((await readFile(path.join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+        assert.notEqual(now, stray);
+        assert.ok(alive(now), 'ours serves');
+        assert.deepEqual(await query(again.adminUrl(), 'SELECT count(*)::int AS n FROM survives'), [{ n: 0 }]);
+        assert.deepEqual(events('postgres.exited'), [], 'ours was not refused by a lock file');
+      } finally {
+        await again.close();
+      }
+      assert.equal(existsSync(path.join(data, 'postmaster.pid')), false, 'nothing runs on the folder after close');
+    } finally {
+      if (alive(stray)) process.kill(stray, 'SIGQUIT');
+    }
+  });
 });
+
+/** postgres on the farm's data folder, started as the farm would but by nobody who supervises it; its pid. */
+function startStray(data: string, port: number): number {
+  const root = process.getuid?.() === 0;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  const run = path.join(path.dirname(data), 'run');
+  const c = spawn(path.join(postgresBinDir(), 'postgres'), ['-D', data, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${port}`, '-c', `unix_socket_directories=${run}`], {
+    detached: true, stdio: 'ignore', ...(root ? { uid: id('-u'), gid: id('-g') } : {}),
+  });
+  c.unref();
+  return c.pid!;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

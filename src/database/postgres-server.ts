@@ -10,8 +10,8 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, open, readFile, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { silentLogger, type Logger } from '../lib/log.ts';
@@ -130,6 +130,7 @@ async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, hom
     await chmod(d, 0o700);
   }
   if (!existsSync(path.join(data, 'PG_VERSION'))) await initdb(binDir, home, data, state.password, owner);
+  else await stopStrayPostmaster(data, log);
   await writeFile(path.join(data, 'pg_hba.conf'), PG_HBA, { mode: 0o600 });
   await chown(path.join(data, 'pg_hba.conf'), owner.uid, owner.gid);
 
@@ -143,7 +144,10 @@ async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, hom
   let timer: NodeJS.Timeout | undefined;
   const logFile = await open(path.join(home, 'postgres.log'), 'a', 0o600);
   const launch = () => {
-    const c = spawn(path.join(binDir, 'postgres'), args, { uid: owner.uid, gid: owner.gid, stdio: ['ignore', logFile.fd, logFile.fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+    // its own process group: a terminal's Ctrl-C goes to the whole foreground group, and
+    // PostgreSQL stopping on it ahead of the farm's stop read as a crash ("exited;
+    // restarting") while the parts that use it were still up; the farm stops it in its turn
+    const c = spawn(path.join(binDir, 'postgres'), args, { detached: true, uid: owner.uid, gid: owner.gid, stdio: ['ignore', logFile.fd, logFile.fd], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
     child = c;
     c.on('exit', (code, signal) => {
       if (child === c) child = undefined;
@@ -178,6 +182,70 @@ async function boot(opts: PostgresOptions & { log: Logger }, binDir: string, hom
   log.info({ event: 'postgres.ready', port: state.port, user: owner.name }, 'PostgreSQL ready');
   restarts = 0;
   return { stop };
+}
+
+/** How long a stray postmaster gets for a fast shutdown, then for an immediate one. */
+const STRAY_FAST_MS = 20_000;
+const STRAY_IMMEDIATE_MS = 10_000;
+
+/**
+ * A PostgreSQL left running on this data folder by a farm that did not stop cleanly
+ * (`corral up` killed with SIGKILL): stopped before ours starts. Left alone, ours exits at
+ * once on its lock file ("restarting" forever) while the stray one serves, unsupervised,
+ * and outlives every later stop. Stopped rather than adopted: a process that is not our
+ * child cannot be watched for its exit, and it runs with whatever settings it started with
+ * (pg_hba is rewritten at every start). It is ours only if postmaster.pid names a live
+ * process that is a `postgres` working in this very folder (a pid reused by another program
+ * is left alone; PostgreSQL itself then sees the lock file is stale). SIGINT is its fast
+ * shutdown (clients cut, a checkpoint written), then SIGQUIT (immediate: recovery at the next
+ * start) if that hangs.
+ */
+export async function stopStrayPostmaster(data: string, log: Logger): Promise<void> {
+  const pid = await postmasterPid(data);
+  if (pid === undefined || !(await isPostmasterOf(pid, data))) return;
+  log.warn({ event: 'postgres.stray', pid }, `a PostgreSQL left running on ${data} (pid ${pid}, from a farm that did not stop cleanly); stopping it`);
+  const gone = (timeoutMs: number) => waitFor(() => !alive(pid), { timeoutMs, intervalMs: 50, what: `PostgreSQL pid ${pid} to exit` }).then(() => true, () => false);
+  signal(pid, 'SIGINT');
+  if (await gone(STRAY_FAST_MS)) return;
+  signal(pid, 'SIGQUIT');
+  if (!(await gone(STRAY_IMMEDIATE_MS))) throw new PostgresStartError(`a PostgreSQL left running on ${data} (pid ${pid}) did not stop; stop it, then start again`);
+}
+
+/** The first line of postmaster.pid, when there is one. */
+async function postmasterPid(data: string): Promise<number | undefined> {
+  const text = await readFile(path.join(data, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** pid is a postgres whose working folder is data (the postmaster chdirs into its data folder). */
+async function isPostmasterOf(pid: number, data: string): Promise<boolean> {
+  try {
+    const [exe, cwd, want] = await Promise.all([readlink(`/proc/${pid}/exe`), readlink(`/proc/${pid}/cwd`), realpath(data)]);
+    // an upgraded package leaves "postgres (deleted)"
+    return path.basename(exe).split(' ')[0] === 'postgres' && cwd === want;
+  } catch {
+    return false; // gone, or not ours to look at
+  }
+}
+
+/** Still running: a zombie (exited, its parent not reaping: pid 1 of some containers) is not. */
+function alive(pid: number): boolean {
+  try {
+    // "pid (comm) S …": the state follows the last ')'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
 }
 
 const PG_HBA = `# Written by Corral at every start (src/database/postgres-server.ts).

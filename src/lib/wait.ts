@@ -5,6 +5,8 @@ export interface WaitOptions {
   intervalMs?: number;
   /** Shown in the timeout error. */
   what?: string;
+  /** Stop polling once aborted (a stop asked during start-up): throws its reason. */
+  signal?: AbortSignal;
 }
 
 /** Call check until it returns a value other than undefined/false, or throw after timeoutMs. */
@@ -14,6 +16,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, opts: WaitOptions 
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (true) {
+    opts.signal?.throwIfAborted();
     try {
       const v = await check();
       if (v !== undefined && v !== false) return v as Exclude<T, undefined | false>;

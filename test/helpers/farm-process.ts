@@ -18,7 +18,7 @@ export interface FarmProcess {
   token: string;
   child: ChildProcess;
   output(): string;
-  /** Ctrl-C and wait for a clean exit; returns the exit code. */
+  /** Ctrl-C (to its process group with `terminal`) and wait for a clean exit; returns the exit code. */
   stop(): Promise<number | null>;
   /** Run the CLI against this farm. */
   cli(args: string[], opts?: { token?: string; input?: string }): Promise<CliResult>;
@@ -30,7 +30,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<FarmProcess> {
+/** `terminal`: run it in a process group of its own and stop it as a terminal's Ctrl-C does, with SIGINT to the whole group (every child that shares it included). */
+export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[]; env?: Record<string, string>; terminal?: boolean } = {}): Promise<FarmProcess> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'corral-e2e-')));
   // CORRAL_TEST_RUNTIME=process|namespace forces the engine's runtime (default: what `corral up` picks).
   const runtime = process.env.CORRAL_TEST_RUNTIME ? ['--runtime', process.env.CORRAL_TEST_RUNTIME] : [];
@@ -38,6 +39,7 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
   const child = spawn(CORRAL_BIN, ['up', '--dir', dir, '--http-port', '0', '--https-port', '0', '--api-port', '0', ...runtime, ...(opts.extraArgs ?? [])], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.terminal === true,
     env: { ...process.env, PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(':'), CORRAL_LOG_LEVEL: process.env.CORRAL_LOG_LEVEL ?? 'warn', ...opts.env },
   });
   let out = '';
@@ -53,7 +55,10 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
     dir, apiUrl, routerUrl, token, child,
     output: () => out,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      if (child.exitCode === null && child.signalCode === null) {
+        if (opts.terminal) process.kill(-child.pid!, 'SIGINT');
+        else child.kill('SIGINT');
+      }
       return exited;
     },
     cli: (args, o = {}) => runCli(args, { cwd: dir, env: { CORRAL_API: apiUrl, CORRAL_TOKEN: o.token ?? token } }, o.input),

@@ -1,8 +1,7 @@
-// Shared by the cluster role commands: ports, ids, and waiting for Ctrl-C.
+// Shared by the cluster role commands: ports, ids, proxies, domains (Ctrl-C: stop-signals.ts).
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { CliError } from '../errors.ts';
-import type { Context } from '../context.ts';
 import { wholeNumber } from './numbers.ts';
 
 export function port(v: string, flag: string): number {
@@ -92,20 +91,4 @@ export function roleToken(program: Command, own: string | undefined, role: strin
   const token = own ?? program.opts<{ token?: string }>().token;
   if (!token) throw new CliError(`corral ${role} --join needs --token <join-token> (an admin makes one: corral join-token create)`);
   return token;
-}
-
-/** Run until SIGINT/SIGTERM, then close. */
-export async function untilSignal(ctx: Context, close: () => Promise<void>): Promise<void> {
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      ctx.print.out('stopping…');
-      close().then(done, done);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  ctx.print.out('stopped.');
 }

@@ -5,7 +5,8 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { devCertDomains } from '../dev-cert.ts';
-import { addReservedDomainsFlag, apiConnectionsPerAddress, customerMaxVs, port, positiveInt, reservedDomains, untilSignal } from './cluster-options.ts';
+import { addReservedDomainsFlag, apiConnectionsPerAddress, customerMaxVs, port, positiveInt, reservedDomains } from './cluster-options.ts';
+import { stopSignals } from './stop-signals.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
@@ -52,19 +53,22 @@ export function registerController(program: Command, ctx: Context): void {
       const acme = acmeSettings(o);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
       const reserved = [...devCertDomains(), ...(await reservedDomains(o.reservedDomains))];
-      const node = await startControllerNode({
+      const stop = stopSignals(ctx);
+      const node = await stop.started(startControllerNode({
+        signal: stop.signal,
         store: parseStoreUrl(o.store), dir, apiPort: port(o.apiPort, '--api-port'), host: o.host, reservedDomains: reserved,
         ...(o.url ? { url: o.url } : {}), ...(o.adminTokenFile ? { adminTokenFile: o.adminTokenFile } : {}), ...(o.databaseKeyFile ? { databaseKeyFile: o.databaseKeyFile } : {}), ...(o.id ? { id: o.id } : {}), ...(grace !== undefined ? { engineLostGraceMs: grace } : {}), ...(backup ? { backup } : {}), ...(acme ? { acme } : {}),
         autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) },
         staticPools: o.staticPools !== false,
         customerMaxVs: customerMaxVs(o.customerMaxVs),
         apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress),
-      });
+      }));
+      if (!node) return stop.until(); // stopped while starting: what had started is stopped
       ctx.print.out(`Corral controller ${node.id} is up.`);
       ctx.print.out(`  API      ${node.apiUrl}/v1`);
       ctx.print.out(`  token    ${node.tokenFile}`);
       if (backup) ctx.print.out(`  backups  ${backup.dir}   (every ${o.backupEvery} while this controller leads, the newest ${backup.keep} kept)`);
       ctx.print.out('Press Ctrl-C to stop.');
-      await untilSignal(ctx, () => node.close());
+      await stop.until(() => node.close());
     });
 }

@@ -7,7 +7,8 @@ import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
-import { port, positiveInt, roleToken, untilSignal } from './cluster-options.ts';
+import { port, positiveInt, roleToken } from './cluster-options.ts';
+import { stopSignals } from './stop-signals.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 
 interface EngineView {
@@ -69,22 +70,24 @@ export function registerEngine(program: Command, ctx: Context): void {
       const starts = maxStarts(o.maxStarts);
       if (!RUNTIMES.includes(o.runtime as RuntimeChoice)) throw new CliError(`--runtime must be one of ${RUNTIMES.join(', ')} (got "${o.runtime}")`);
       const db = dbOptions(o);
-      const node = await startEngineNode({
-        ...(db ? { db } : {}),
+      const stop = stopSignals(ctx);
+      const node = await stop.started(startEngineNode({
+        ...(db ? { db } : {}), signal: stop.signal,
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
         runtime: o.runtime as RuntimeChoice,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
         ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
         ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}),
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
-      });
+      }));
+      if (!node) return stop.until(); // stopped while joining: what had started is stopped
       if (node.runtimeWarning) ctx.print.err(`warning: ${node.runtimeWarning}`);
       ctx.print.out(`Corral engine ${node.id} joined the farm (runtime ${node.runtime}). Press Ctrl-C to stop.`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       if (node.db?.member) ctx.print.out(`database member ${node.id}: Patroni ${node.db.member.apiUrl}`);
       const fwd = node.db?.forwarder();
       if (node.db) ctx.print.out(fwd ? `database forwarder ${fwd.host}:${fwd.port}${node.runtime === 'namespace' ? '   (guests: their bridge address, port 5432)' : ''}` : 'database forwarder: not listening (see the log)');
-      await untilSignal(ctx, () => node.close());
+      await stop.until(() => node.close());
     });
 
   engine

@@ -7,7 +7,8 @@ import { logger } from '../../lib/log.ts';
 import { hostId } from '../../lib/host-id.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { addTrustedProxiesFlag, port, roleToken, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { addTrustedProxiesFlag, port, roleToken, trustedProxies, workerCount } from './cluster-options.ts';
+import { stopSignals } from './stop-signals.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
 import { ensureDevCertificate } from '../dev-cert.ts';
@@ -46,6 +47,8 @@ export function registerRouter(program: Command, ctx: Context): void {
       // the workers are forked first (the router cluster's primary alone is light) and load
       // their code while this process loads the rest of the router node and joins the farm
       const log = logger('router');
+      // before the workers are forked: from here a Ctrl-C stops them with the rest
+      const stop = stopSignals(ctx);
       // With workers this process is their primary: it serves no request, and V8's young
       // generation, left to grow (to ≈ 17 MiB while the node loads and joins), stays grown.
       // Kept at its first size it held ≈ 10 MB less RSS (bench/router-memory.sh's notes).
@@ -55,11 +58,12 @@ export function registerRouter(program: Command, ctx: Context): void {
       const booting = boot?.bootRouterWorkers(boot.nodeRouterBuild(options), log);
       booting?.catch(() => {}); // startRouterNode awaits it
       const { startRouterNode } = await import('../../cluster/router-role.ts');
-      const node = await startRouterNode({ ...options, log, ...(booting ? { booting } : {}) });
+      const node = await stop.started(startRouterNode({ ...options, log, signal: stop.signal, ...(booting ? { booting } : {}) }));
+      if (!node) return stop.until(); // stopped while starting: the workers and what else had started are stopped
       ctx.print.out(`Corral router is up at ${node.url} (sites by Host header; ${workers === 1 ? 'in this process' : `${workers} workers`}). Press Ctrl-C to stop.`);
       if (node.httpsUrl) ctx.print.out(`https    ${node.httpsUrl}`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
-      await untilSignal(ctx, () => node.close());
+      await stop.until(() => node.close());
     });
 }
 

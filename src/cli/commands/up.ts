@@ -1,7 +1,8 @@
 // corral up: the whole farm on this machine until Ctrl-C.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
-import { addReservedDomainsFlag, addTrustedProxiesFlag, apiConnectionsPerAddress, customerMaxVs, distinctPorts, port, reservedDomains, trustedProxies, untilSignal, workerCount } from './cluster-options.ts';
+import { addReservedDomainsFlag, addTrustedProxiesFlag, apiConnectionsPerAddress, customerMaxVs, distinctPorts, port, reservedDomains, trustedProxies, workerCount } from './cluster-options.ts';
+import { stopSignals } from './stop-signals.ts';
 import { CliError } from '../errors.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
@@ -16,6 +17,7 @@ import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale
 import { NO_STATIC_POOLS_HELP, STATIC_POOLS_HELP } from './pooled-flag.ts';
 import { databaseLine } from './up-banner.ts';
 import { writableStateFolder } from './state-folder.ts';
+import type { Farm } from '../farm.ts';
 
 interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
   /** --no-databases: false */
@@ -81,6 +83,11 @@ export function registerUp(program: Command, ctx: Context): void {
       // router workers keep their JSON logs in <dir>/logs/router-worker-<n>.log rather than on the terminal
       if (logFormat === 'text') process.env.CORRAL_LOG_DIR = logDir;
       const say = (line: string) => ctx.print.out(line);
+      // before anything starts: a Ctrl-C from here on stops what has started (stop-signals.ts)
+      const stop = stopSignals(ctx);
+      let stopAsked = 0;
+      stop.signal.addEventListener('abort', () => (stopAsked = performance.now()), { once: true });
+      const stopped = () => say(`farm stopped in ${((performance.now() - stopAsked) / 1000).toFixed(1)} s`);
       // Router workers load their code (a second or so) while this process loads the farm's; they listen once the farm is up.
       const { bootFarmRouterWorkers, farmRouterOptions } = await import('../farm-router.ts');
       const routerOptions = await farmRouterOptions(dir, options);
@@ -88,35 +95,18 @@ export function registerUp(program: Command, ctx: Context): void {
       routerBoot?.catch(() => {}); // startFarm reports it
       // Loaded on demand: the farm pulls in every part, which other commands never need.
       const { startFarm } = await import('../farm.ts');
-      const farm = await startFarm({ ...options, routerOptions, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
+      const farm = await stop.started(startFarm({ ...options, routerOptions, signal: stop.signal, ...(routerBoot ? { routerBoot } : {}), ...(logFormat === 'text' ? { onLine: say } : {}) })
         .catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') throw new CliError(`a port is already in use (${err.message}); pick others with --http-port / --https-port / --api-port, or 0 for any`);
           throw err;
-        });
-      // after a restart: the sites that served before serve again before we say so
-      const starting = await farm.untilServing(SERVING_WAIT_MS);
-      // one write: a reader that sees "Corral is up." sees where everything is in the same read
-      const up: string[] = [];
-      up.push('Corral is up.');
-      up.push(`  router   ${farm.routerUrl}   (sites by Host header)`);
-      if (farm.routerHttpsUrl) up.push(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
-      up.push(`  API      ${farm.apiUrl}/v1`);
-      up.push(`  console  ${farm.consoleUrl}   (sign in with a token)`);
-      up.push(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
-      up.push(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
-      up.push(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
-      if (farm.runtimeWarning) up.push(`  warning  ${farm.runtimeWarning}`);
-      if (farm.database) up.push(databaseLine(farm.database, farm.runtime));
-      up.push(`  state    ${farm.dir}`);
-      up.push(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
-      if (backup) up.push(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
-      if (starting.length > 0) up.push(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);
-      up.push('Press Ctrl-C to stop.');
-      ctx.print.out(up.join('\n'));
-      await untilSignal(ctx, async () => {
-        const t0 = performance.now();
-        await farm.close();
-        say(`farm stopped in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        }));
+      // after a restart: the sites that served before serve again before we say so (a Ctrl-C ends the wait)
+      const starting = await farm?.untilServing(SERVING_WAIT_MS, stop.signal);
+      if (farm && starting && !stop.signal.aborted) ctx.print.out(banner(farm, starting, o, logDir, backup));
+      // no farm: stopped during start-up, startFarm closed what had started
+      await stop.until(async () => {
+        await farm?.close();
+        stopped();
       });
       logFile.close();
     });
@@ -124,6 +114,27 @@ export function registerUp(program: Command, ctx: Context): void {
 
 /** How long `corral up` waits for the sites that should serve before it says it is up. */
 const SERVING_WAIT_MS = 15_000;
+
+/** "Corral is up." and where everything is, in one write: a reader that sees the first line sees the rest in the same read. */
+function banner(farm: Farm, starting: string[], o: UpOpts, logDir: string, backup: ReturnType<typeof backupPlan>): string {
+  const up: string[] = [];
+  up.push('Corral is up.');
+  up.push(`  router   ${farm.routerUrl}   (sites by Host header)`);
+  if (farm.routerHttpsUrl) up.push(`  https    ${farm.routerHttpsUrl}   (HTTP/2; self-signed dev certificate in ${farm.dir}/tls unless the site has one)`);
+  up.push(`  API      ${farm.apiUrl}/v1`);
+  up.push(`  console  ${farm.consoleUrl}   (sign in with a token)`);
+  up.push(`  metrics  ${farm.apiUrl}/metrics   (${o.openMetrics ? 'open' : 'admin token'})`);
+  up.push(`  token    ${farm.tokenFile}${farm.tokenCreated ? '   (new admin token)' : ''}`);
+  up.push(`  engine   ${farm.engineId} (${farm.runtime} runtime: ${runtimeWhy(farm.runtime, o.runtime)})`);
+  if (farm.runtimeWarning) up.push(`  warning  ${farm.runtimeWarning}`);
+  if (farm.database) up.push(databaseLine(farm.database, farm.runtime));
+  up.push(`  state    ${farm.dir}`);
+  up.push(`  logs     ${join(logDir, 'corral.log')}   (JSON; per site: corral logs <site>)`);
+  if (backup) up.push(`  backups  ${backup.dir}   (every ${o.backupEvery}, the newest ${backup.keep} kept)`);
+  if (starting.length > 0) up.push(`  starting ${starting.join(', ')}   (not ready after ${SERVING_WAIT_MS / 1000} s: 503 with Retry-After until they are)`);
+  up.push('Press Ctrl-C to stop.');
+  return up.join('\n');
+}
 
 function seconds(v: string, flag: string): number {
   const n = decimal(v);
