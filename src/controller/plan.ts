@@ -320,9 +320,9 @@ function retiredServers(replaced: Assignment[], route: Route | undefined, mem: P
   return (a) => mem.retiringSince.has(a.vs) || gone.has(a);
 }
 
-/** Started alike: the same release, command, health path, environment and database login. */
+/** Started alike: the same release, command, health path, start deadline, environment and database login. */
 function sameStart(a: Assignment, b: Assignment): boolean {
-  return a.release === b.release && a.command === b.command && a.healthPath === b.healthPath &&
+  return a.release === b.release && a.command === b.command && a.healthPath === b.healthPath && a.startTimeoutMs === b.startTimeoutMs &&
     a.database?.user === b.database?.user && sameJson(a.env, b.env);
 }
 
