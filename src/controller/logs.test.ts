@@ -182,3 +182,21 @@ test("a retired VS's last lines are read with the current ones, in time order â€
   const res = await acme.get('/v1/sites/blog/logs');
   assert.equal(res.body, 'blog-old | v1 starting\nblog-old | v1 sigterm\nblog-a | serving v2\n');
 });
+
+test('timestamps=true begins each line with the time it was written, tail and follow alike; a line without one has none', async (t) => {
+  const fake = fakeLogs({ 'blog-a': ['unstamped', '2026-12-06T20:00:01.000Z one'] });
+  const { h, acme } = await siteWithVs(t, fake.logs);
+  assert.equal((await acme.get('/v1/sites/blog/logs?timestamps=true')).body, 'blog-a | unstamped\n2026-12-06T20:00:01.000Z blog-a | one\n');
+  assert.equal((await acme.get('/v1/sites/blog/logs')).body, 'blog-a | unstamped\nblog-a | one\n', 'without it, as before');
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = h.app.server.address() as AddressInfo;
+  const req = request({ host: '127.0.0.1', port, path: '/v1/sites/blog/logs?follow=true&timestamps=true&tail=0', agent: false, headers: { authorization: `Bearer ${acme.token}` } });
+  t.after(() => req.destroy());
+  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
+  let text = '';
+  res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  await waitFor(() => fake.followers.has('blog-a'), { what: 'the follower' });
+  fake.emit('blog-a', '2026-12-06T20:00:02.000Z two');
+  await waitFor(() => text.includes('2026-12-06T20:00:02.000Z blog-a | two\n'), { what: 'the followed line with its time' });
+  req.destroy();
+});

@@ -111,6 +111,8 @@ export const LogsQuery = Type.Object({
   follow: Type.Optional(Type.Boolean()),
   /** app (default): the VSs' output; router: the router's access lines; all: both, in time order. */
   source: Type.Optional(Type.Union([Type.Literal('app'), Type.Literal('router'), Type.Literal('all')])),
+  /** Each line begins with the time it was written (ISO 8601, UTC), before its source. */
+  timestamps: Type.Optional(Type.Boolean()),
 }, strict);
 export const EventsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 2000 })),

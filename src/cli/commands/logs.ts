@@ -1,5 +1,5 @@
-// corral logs <site> [-f] [-n N] [--source app|router|all]: the site's virtual servers' output
-// (each line prefixed with its VS) and the router's access lines (`router | `), in time order.
+// corral logs <site> [-f] [-n N] [--source app|router|all] [-t]: the site's virtual servers' output
+// (each line prefixed with its VS) and the router's access lines (`router | `), in time order; -t: each line after the time it was written.
 import type { Command } from 'commander';
 import type { Context } from '../context.ts';
 import { ApiError, CliError } from '../errors.ts';
@@ -15,14 +15,15 @@ export function registerLogs(program: Command, ctx: Context): void {
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --tail <lines>', 'the last lines, in total', '100')
     .option('--source <source>', "app (the virtual servers' output), router (its access lines) or all", 'all')
-    .action(async (site: string, o: { follow?: boolean; tail: string; source: string }) => {
+    .option('-t, --timestamps', 'begin each line with the time it was written (ISO 8601, UTC)')
+    .action(async (site: string, o: { follow?: boolean; tail: string; source: string; timestamps?: boolean }) => {
       if (!['app', 'router', 'all'].includes(o.source)) throw new CliError(`--source must be app, router or all, got "${o.source}"`);
       const tail = wholeNumber(o.tail, '--tail');
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
       try {
-        const q = `tail=${tail}&follow=${o.follow ? 'true' : 'false'}&source=${o.source}`;
+        const q = `tail=${tail}&follow=${o.follow ? 'true' : 'false'}&source=${o.source}${o.timestamps ? '&timestamps=true' : ''}`;
         const res = await ctx.api().stream(`/v1/sites/${encodeURIComponent(site)}/logs?${q}`, ac.signal);
         if (!res.body) return;
         const decoder = new TextDecoder();

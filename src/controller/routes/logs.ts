@@ -68,7 +68,10 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     if (app) for (const vs of [...names, ...(await retiredVss(app, site, names))]) for (const line of await app.tail(vs, tail)) entries.push({ ...parseStamped(line), who: vs });
     if (router) for (const line of await router.tail(siteStorageKey(site), tail)) entries.push({ ...parseStamped(line), who: 'router' });
     const merged = entries.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-    const head = (note ? prefixLine('corral', note) : '') + merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(e.who, e.text)).join('');
+    // timestamps: the time a line was written goes first (a line without one, none)
+    const stamped = request.query.timestamps === true;
+    const label = (who: string, time: string) => (stamped && time !== '' ? `${time} ${who}` : who);
+    const head = (note ? prefixLine('corral', note) : '') + merged.slice(Math.max(0, merged.length - tail)).map((e) => prefixLine(label(e.who, e.time), e.text)).join('');
     if (request.query.follow !== true) return reply.type(TEXT).send(head);
 
     const out = createLogStream();
@@ -78,10 +81,16 @@ export const logRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { sto
     const followVs = (vs: string, fromStart: boolean) => {
       if (!app || followed.has(vs)) return;
       followed.add(vs);
-      stops.push(app.follow(vs, (line) => out.write(vs, parseStamped(line).text), { fromStart }));
+      stops.push(app.follow(vs, (line) => {
+        const e = parseStamped(line);
+        out.write(label(vs, e.time), e.text);
+      }, { fromStart }));
     };
     for (const vs of names) followVs(vs, false);
-    if (router) stops.push(router.follow(siteStorageKey(site), (line) => out.write('router', parseStamped(line).text)));
+    if (router) stops.push(router.follow(siteStorageKey(site), (line) => {
+      const e = parseStamped(line);
+      out.write(label('router', e.time), e.text);
+    }));
     // a VS that starts later (a scale up, a deploy) is followed from its first line
     const rescan = app ? setInterval(() => void vsNames(scopeOf(p), site).then((now) => now.forEach((vs) => followVs(vs, true)), () => {}), RESCAN_MS) : undefined;
     const end = () => {
