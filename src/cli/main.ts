@@ -19,7 +19,7 @@ export const COMMANDS: Entry[] = [
   { commands: [['up', 'run the whole farm on this machine (controller, engine, router) until Ctrl-C']], load: async () => (await import('./commands/up.ts')).registerUp },
   { commands: [['customer', 'manage customers (admin)']], load: async () => (await import('./commands/customer.ts')).registerCustomer },
   {
-    commands: [['site', 'manage sites'], ['scale <site> <replicas>', 'set the number of virtual servers of a site'], ['rollback <site>', 'go back to the previous release, or --to a given one (rolled out like a deploy)']],
+    commands: [['site', 'manage sites'], ['scale <site> <replicas>', 'set the number of virtual servers of a site (0–20)'], ['rollback <site>', 'go back to the previous release, or --to a given one (rolled out like a deploy)']],
     load: async () => (await import('./commands/site.ts')).registerSite,
   },
   { commands: [['deploy <dir>', 'upload a folder (or a .tar.gz) as a new release and roll it out']], load: async () => (await import('./commands/deploy.ts')).registerDeploy },

@@ -51,6 +51,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
         }
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
         else if (ctx.quiet()) ctx.print.out(res.release.id);
+        else if (!o.wait && !res.unchanged) ctx.print.out(`rolling out ${o.site} ${res.release.id} (not waited for: corral status ${o.site} shows when it serves)`);
         else ctx.print.out(`deployed ${o.site} ${res.release.id}${res.unchanged ? ' (unchanged)' : ''} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await tarball.close().catch(() => {});

@@ -97,7 +97,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .action(async (o: { json?: boolean }) => {
       const res = await ctx.api().get<{ engines: EngineView[] }>('/v1/engines');
       printListing(ctx.print, o.json, res, res.engines, ['ENGINE', 'STATE', 'RUNTIME', 'CPUS', 'MEMORY', 'VS', 'READY'], (e) => [
-        e.id, e.state, e.runtime, e.capacity.cpus, `${e.capacity.memoryMb} MB`, `${e.use.virtualServers}/${e.capacity.maxVirtualServers}`, e.use.ready,
+        e.id, e.state, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`, `${e.use.virtualServers}/${e.capacity.maxVirtualServers}`, e.use.ready,
       ]);
     });
 

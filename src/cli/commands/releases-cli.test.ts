@@ -43,7 +43,7 @@ test('corral deploy of unchanged content says so; rollback --to serves a given r
   t.after(() => rm(dir, { recursive: true, force: true }));
   const deploy = () => h.corral(['deploy', dir, '--site', 'blog', '--no-wait']);
   await writeFile(join(dir, 'index.html'), 'one');
-  assert.match(ok(await deploy()).out, /^deployed blog v1 in /m);
+  assert.match(ok(await deploy()).out, /^rolling out blog v1 \(not waited for: corral status blog shows when it serves\)$/m, '--no-wait: not said to be deployed');
   const same = ok(await deploy());
   assert.match(same.err, /^unchanged: v1 already has this content \(sha256 [0-9a-f]{12}…\); no new release, the site serves v1$/m);
   assert.match(same.out, /^deployed blog v1 \(unchanged\)/m);

@@ -200,7 +200,7 @@ export function registerSite(program: Command, ctx: Context): void {
 
   program
     .command('scale <site> <replicas>')
-    .description('set the number of virtual servers of a site')
+    .description('set the number of virtual servers of a site (0–20)')
     .option('--json', 'print the site as JSON')
     .action(async (name: string, n: string, o: { json?: boolean }) => {
       const res = await ctx.api().post<{ site: Site }>(`/v1/sites/${encodeURIComponent(name)}/scale`, { replicas: wholeNumber(n, 'replicas') });
