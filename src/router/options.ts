@@ -52,6 +52,14 @@ export interface RouterOptions {
   clientSendTimeoutMs?: number;
   /** Upgrade tunnels (WebSocket) to an endpoint that left every route close after this. Default 30 000 ms. */
   tunnelGraceMs?: number;
+  /**
+   * A drained endpoint whose route gave a drain timeout keeps its tunnels this much longer
+   * than that timeout: its server is stopped once the drain is over (SIGTERM, then up to 5 s
+   * to exit), and an app should close its own WebSockets (1001) and end its event streams
+   * then, not find them already cut by the router at the same moment. Its exit cuts
+   * whatever is left at once (Router.abandonEndpoints). Default 10 000 ms.
+   */
+  drainStopGraceMs?: number;
   /** Largest request header section the parser accepts (→ 431). Default 16 384 bytes. */
   maxHeaderBytes?: number;
   /**
@@ -118,6 +126,7 @@ const DEFAULTS: Omit<RouterConfig, 'log'> = {
   maxConnections: 0,
   busyQueue: 1_024,
   tunnelGraceMs: 30_000,
+  drainStopGraceMs: 10_000,
   wakeQueue: 100,
   wakeTimeoutMs: 10_000,
   startHoldMs: 2_000,
@@ -141,6 +150,7 @@ const DURATIONS = [
   'maxConnections',
   'busyQueue',
   'tunnelGraceMs',
+  'drainStopGraceMs',
   'wakeQueue',
   'wakeTimeoutMs',
   'startHoldMs',

@@ -158,10 +158,10 @@ for (const kind of FRONTS) {
     toB.socket.destroy();
   });
 
-  test(`a drain: a site's drain timeout longer than the router's grace keeps the drained endpoint's tunnels that long (${kind})`, async (t) => {
+  test(`a drain: a site's drain timeout longer than the router's grace keeps the drained endpoint's tunnels that long, and drainStopGraceMs more for its server's own stop (${kind})`, async (t) => {
     const a = await echoBackend(t, 'a');
     const b = await echoBackend(t, 'b');
-    const r = await startRouter(t, [{ ...route('s', ['s.test'], [a, b]), drainTimeoutMs: 900 }], { tunnelGraceMs: 100 }, kind);
+    const r = await startRouter(t, [{ ...route('s', ['s.test'], [a, b]), drainTimeoutMs: 900 }], { tunnelGraceMs: 100, drainStopGraceMs: 300 }, kind);
     const toA = await upgrade(r, 's.test');
     assert.ok('socket' in toA);
     assert.equal(a.upgrades.length, 1, 'round robin starts at a');
@@ -172,8 +172,9 @@ for (const kind of FRONTS) {
       return (await readBytes(toA.socket, Buffer.alloc(0), text.length)).toString();
     };
     while (Date.now() - drainedAt < 500) assert.equal(await echo('still here'), 'still here', 'past the router\'s own grace');
+    while (Date.now() - drainedAt < 1_050) assert.equal(await echo('its server stopping'), 'its server stopping', 'past the drain: its server is stopped now, and closes it itself');
     await once(toA.socket, 'close');
-    assert.ok(Date.now() - drainedAt >= 850, `closed after the site's drain timeout (${Date.now() - drainedAt} ms)`);
+    assert.ok(Date.now() - drainedAt >= 1_150, `closed after the site's drain timeout and the server's stop grace (${Date.now() - drainedAt} ms)`);
   });
 }
 

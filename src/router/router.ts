@@ -128,7 +128,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   const log = config.log;
   const ejections = new Ejections(config.ejectMs);
   const health = new HealthChecks(ejections, log);
-  const tunnels = new Tunnels(config.tunnelGraceMs);
+  const tunnels = new Tunnels(config.tunnelGraceMs, config.drainStopGraceMs);
   // a request goes through the first upstream that carries it (upstream.ts): raw, then undici
   const undici = new UpstreamPools(config);
   const upstreams: readonly Upstream[] = config.rawUpstream ? [new RawUpstreams({ ...config, keepAliveMs: 4_000 }), undici] : [undici];

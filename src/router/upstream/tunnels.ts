@@ -1,8 +1,9 @@
 // Open upgrade tunnels (WebSocket …) per endpoint, for drains: when an endpoint leaves
 // every route its tunnels keep working for a grace period (clients get time to finish
-// and reconnect elsewhere), then they are closed. The grace is the router's, or the
-// site's drain timeout when its route gave a longer one (the server itself is stopped
-// after that drain timeout, which ends its tunnels anyway). An endpoint that comes back
+// and reconnect elsewhere), then they are closed. The grace is the router's, or, when its
+// route gave a drain timeout, that timeout and then the server's own stop (stopGraceMs)
+// if longer: the server is stopped after that drain, and its app closes its tunnels
+// itself then (its exit ends them anyway) rather than find them cut at that moment. An endpoint that comes back
 // within the grace keeps its tunnels.
 
 import type { Socket } from 'node:net';
@@ -14,8 +15,11 @@ export class Tunnels {
   readonly #drainMs = new Map<string, number>();
   readonly #graceMs: number;
 
-  constructor(graceMs: number) {
+  readonly #stopGraceMs: number;
+
+  constructor(graceMs: number, stopGraceMs = 0) {
     this.#graceMs = graceMs;
+    this.#stopGraceMs = stopGraceMs;
   }
 
   add(key: string, upstream: Socket): void {
@@ -53,7 +57,7 @@ export class Tunnels {
         this.#closing.delete(key);
         this.#drainMs.delete(key);
         for (const s of this.#open.get(key) ?? []) s.destroy();
-      }, Math.max(this.#graceMs, this.#drainMs.get(key) ?? 0));
+      }, Math.max(this.#graceMs, (this.#drainMs.get(key) ?? -this.#stopGraceMs) + this.#stopGraceMs));
       timer.unref();
       this.#closing.set(key, timer);
     }
