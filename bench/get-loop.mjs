@@ -1,6 +1,7 @@
 // GET loop through the router with a Host header (bench/server-crash.sh): concurrency C for S seconds;
 // prints the count of each status, the slowest request and the span of the failures, as JSON.
 import { request, Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
 const [port, host, secs = '12', conc = '8'] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true, maxSockets: Number(conc) });
 const end = Date.now() + Number(secs) * 1000;
