@@ -65,6 +65,7 @@ const fields = {
   egress: fc.constantFrom('none', 'engine', 'all'),
   httpsRedirect: fc.oneof(fc.boolean(), text),
   drainTimeoutMs: int(0, 10_000),
+  startTimeoutMs: int(0, 700_000),
   hsts: wild(fc.record({ maxAgeSeconds: int(0, 63_072_000), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
   database: fc.oneof(fc.constantFrom('no-such-db', null), text),
   // never auto: the farm would order from a real CA
