@@ -8,17 +8,9 @@ import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
 import { get, requestLoop } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { processRunning } from '../src/lib/process-running.ts';
 
 const HOST = 'shop.acme.test';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface VsRow { vs: string; site: string; release: string; state?: string; pid?: number; restarts?: number }
 
@@ -112,9 +104,9 @@ describe('an app site with three replicas', () => {
     assert.equal(orphans.length, 3);
     farm.child.kill('SIGKILL');
     await farm.stop();
-    assert.ok(orphans.every(alive), 'with the farm killed, its virtual servers are orphans');
+    assert.ok(orphans.every(processRunning), 'with the farm killed, its virtual servers are orphans');
     farm = await startFarmProcess({ dir: farm.dir });
-    await waitFor(() => orphans.every((pid) => !alive(pid)), { timeoutMs: 20_000, what: 'orphans reaped' });
+    await waitFor(() => orphans.every((pid) => !processRunning(pid)), { timeoutMs: 20_000, what: 'orphans reaped' });
     await waitFor(async () => {
       const now = await vsList();
       return now.length === 3 && now.every((v) => v.state === 'ready' && !orphans.includes(v.pid!));

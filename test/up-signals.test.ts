@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { CORRAL_BIN, REPO, ok, removeDir, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
 import { get } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
+import { processRunning } from '../src/lib/process-running.ts';
 import { postgresMissing } from '../src/database/testing.ts';
 
 const skip = postgresMissing();
@@ -41,20 +42,20 @@ describe('corral up and its signals', { skip }, () => {
     await farm?.stop();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     const pid = await postmasterPid(dir);
-    if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGQUIT');
+    if (pid !== undefined && processRunning(pid)) process.kill(pid, 'SIGQUIT');
     await removeDir(dir);
   });
 
   it("a terminal's Ctrl-C stops PostgreSQL in the farm's order, not as a crash", async () => {
     const pg = await postmasterPid(dir);
-    assert.ok(pg !== undefined && alive(pg), 'the farm has its PostgreSQL');
+    assert.ok(pg !== undefined && processRunning(pg), 'the farm has its PostgreSQL');
     // whether the terminal's SIGINT beat the farm's own stop of PostgreSQL was a race; out of its group, it cannot reach it
     assert.notEqual(processGroup(pg), processGroup(farm!.child.pid!), 'PostgreSQL runs in a process group of its own');
     assert.equal(await farm!.stop(), 0);
     const out = farm!.output();
     assert.doesNotMatch(out, CRASHED, out);
     assert.match(out, /farm stopped in/);
-    assert.equal(alive(pg), false, 'PostgreSQL stopped with the farm');
+    assert.equal(processRunning(pg), false, 'PostgreSQL stopped with the farm');
     farm = undefined;
   });
 
@@ -64,7 +65,7 @@ describe('corral up and its signals', { skip }, () => {
     // the farm's PostgreSQL running (a farm with databases starts it first): start-up is under way
     const pg = await waitFor(async () => {
       const pid = await postmasterPid(dir);
-      return pid !== undefined && alive(pid) ? pid : undefined;
+      return pid !== undefined && processRunning(pid) ? pid : undefined;
     }, { timeoutMs: 30_000, what: 'PostgreSQL started by corral up' });
     up.child.kill('SIGINT');
     const exit = await up.exited;
@@ -74,7 +75,7 @@ describe('corral up and its signals', { skip }, () => {
     assert.match(out, /stopping…/);
     assert.match(out, /farm stopped in/);
     assert.doesNotMatch(out, CRASHED, out);
-    assert.equal(alive(pg), false, `PostgreSQL stopped with what had started\n${out}`);
+    assert.equal(processRunning(pg), false, `PostgreSQL stopped with what had started\n${out}`);
   });
 
   it('after corral up was killed outright, the next one stops the PostgreSQL it left and runs its own', async () => {
@@ -82,21 +83,21 @@ describe('corral up and its signals', { skip }, () => {
     children.push(killed.child);
     await waitFor(() => killed.output().includes('Corral is up.') || killed.child.exitCode !== null, { timeoutMs: 30_000, what: 'corral up' });
     const stray = await postmasterPid(dir);
-    assert.ok(stray !== undefined && alive(stray));
+    assert.ok(stray !== undefined && processRunning(stray));
     killed.child.kill('SIGKILL');
     await killed.exited;
-    assert.ok(alive(stray), 'its PostgreSQL outlives a SIGKILL');
+    assert.ok(processRunning(stray), 'its PostgreSQL outlives a SIGKILL');
 
     farm = await startFarmProcess({ dir, extraArgs: ARGS, terminal: true });
-    assert.equal(alive(stray), false, 'the stray PostgreSQL was stopped');
+    assert.equal(processRunning(stray), false, 'the stray PostgreSQL was stopped');
     const ours = await postmasterPid(dir);
-    assert.ok(ours !== undefined && ours !== stray && alive(ours));
+    assert.ok(ours !== undefined && ours !== stray && processRunning(ours));
     assert.match((await ok(farm.cli(['db', 'list']))).stdout, /orders/);
     assert.equal(await farm.stop(), 0);
     const out = farm.output();
     farm = undefined;
     assert.doesNotMatch(out, CRASHED, out);
-    assert.equal(alive(ours), false, 'nothing left running after a clean stop');
+    assert.equal(processRunning(ours), false, 'nothing left running after a clean stop');
   });
 });
 
@@ -125,13 +126,3 @@ function processGroup(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
-/** Running (a zombie, exited but not reaped yet — an orphan's parent is pid 1 — is not). */
-function alive(pid: number): boolean {
-  try {
-    // "pid (comm) S …": the state follows the last ')'
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}

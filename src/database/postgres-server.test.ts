@@ -15,6 +15,7 @@ import { openPostgres } from './postgres-server.ts';
 import { postgresBinDir } from './postgres-server.ts';
 import { postgresMissing, startTestPostgres, type TestPostgres } from './testing.ts';
 import { captureLog } from '../lib/log-testing.ts';
+import { processRunning } from '../lib/process-running.ts';
 
 const skip = postgresMissing();
 
@@ -91,11 +92,11 @@ describe('the farm PostgreSQL', { skip }, () => {
       const again = await openPostgres({ dir: pgs.dir, log });
       try {
         await again.ready();
-        assert.equal(alive(stray), false, 'the stray postmaster was stopped');
+        assert.equal(processRunning(stray), false, 'the stray postmaster was stopped');
         assert.equal(events('postgres.stray').length, 1);
         const now = Number((await readFile(path.join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
         assert.notEqual(now, stray);
-        assert.ok(alive(now), 'ours serves');
+        assert.ok(processRunning(now), 'ours serves');
         assert.deepEqual(await query(again.adminUrl(), 'SELECT count(*)::int AS n FROM survives'), [{ n: 0 }]);
         assert.deepEqual(events('postgres.exited'), [], 'ours was not refused by a lock file');
       } finally {
@@ -103,7 +104,7 @@ describe('the farm PostgreSQL', { skip }, () => {
       }
       assert.equal(existsSync(path.join(data, 'postmaster.pid')), false, 'nothing runs on the folder after close');
     } finally {
-      if (alive(stray)) process.kill(stray, 'SIGQUIT');
+      if (processRunning(stray)) process.kill(stray, 'SIGQUIT');
     }
   });
 });
@@ -120,11 +121,3 @@ function startStray(data: string, port: number): number {
   return c.pid!;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -10,7 +10,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, open, readFile, readlink, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -19,6 +19,7 @@ import { waitFor } from '../lib/wait.ts';
 import { PostgresMissingError, PostgresStartError } from './errors.ts';
 import { freePort } from '../lib/free-ports.ts';
 import { writeFileAtomic } from '../lib/atomic-file.ts';
+import { processRunning } from '../lib/process-running.ts';
 
 /** Where the farm's management code finds PostgreSQL; one host here, the Patroni primary in cluster mode. */
 export interface DbServer {
@@ -204,7 +205,7 @@ export async function stopStrayPostmaster(data: string, log: Logger): Promise<vo
   const pid = await postmasterPid(data);
   if (pid === undefined || !(await isPostmasterOf(pid, data))) return;
   log.warn({ event: 'postgres.stray', pid }, `a PostgreSQL left running on ${data} (pid ${pid}, from a farm that did not stop cleanly); stopping it`);
-  const gone = (timeoutMs: number) => waitFor(() => !alive(pid), { timeoutMs, intervalMs: 50, what: `PostgreSQL pid ${pid} to exit` }).then(() => true, () => false);
+  const gone = (timeoutMs: number) => waitFor(() => !processRunning(pid), { timeoutMs, intervalMs: 50, what: `PostgreSQL pid ${pid} to exit` }).then(() => true, () => false);
   signal(pid, 'SIGINT');
   if (await gone(STRAY_FAST_MS)) return;
   signal(pid, 'SIGQUIT');
@@ -226,17 +227,6 @@ async function isPostmasterOf(pid: number, data: string): Promise<boolean> {
     return path.basename(exe).split(' ')[0] === 'postgres' && cwd === want;
   } catch {
     return false; // gone, or not ours to look at
-  }
-}
-
-/** Still running: a zombie (exited, its parent not reaping: pid 1 of some containers) is not. */
-function alive(pid: number): boolean {
-  try {
-    // "pid (comm) S …": the state follows the last ')'
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }
 
