@@ -13,7 +13,8 @@ for round in $(seq 1 "$ROUNDS"); do
   D=$(mktemp -d /tmp/corral-crash-XXXX)
   node bin/corral.js up --dir "$D" --http-port 18080 --https-port 18443 --api-port 17400 > "$D.up.log" 2>&1 &
   UP=$!
-  for _ in $(seq 1 240); do grep -q "Corral is up" "$D.up.log" && break; sleep 0.5; done
+  for _ in $(seq 1 240); do grep -q "Corral is up" "$D.up.log" && break; kill -0 $UP 2>/dev/null || break; sleep 0.5; done
+  if ! grep -q "Corral is up" "$D.up.log"; then echo "corral up did not come up:" >&2; tail -5 "$D.up.log" >&2; kill -INT $UP 2>/dev/null; exit 1; fi
   C="node bin/corral.js --dir $D -q"
   $C customer create bench > /dev/null
   if [ "$KIND" = app ]; then
