@@ -26,7 +26,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
     const stats = await fh.stat();
     const contentType = contentTypeFor(filePath);
     const compressible = mayCompress(contentType, stats.size);
-    const siblings = isCompressible(contentType) ? await compressedSiblings(filePath) : undefined;
+    const siblings = isCompressible(contentType) ? await compressedSiblings(filePath, stats.mtimeMs) : undefined;
     res.setHeader('Cache-Control', cacheControlFor(contentType));
     res.setHeader('ETag', etagFor(stats));
     res.setHeader('Last-Modified', lastModifiedFor(stats));
@@ -79,14 +79,26 @@ export async function sendPage(req: IncomingMessage, res: ServerResponse, filePa
 
 const SIBLINGS = [['br', '.br'], ['gzip', '.gz']] as const;
 
+/**
+ * What was found beside each version of a file (path, mtime): a release is immutable, so
+ * its text files' siblings are looked up once, not with two lstat calls per request. Bounded:
+ * emptied when full.
+ */
+const siblingsSeen = new Map<string, Map<string, string> | undefined>();
+const MAX_SIBLINGS_SEEN = 10_000;
+
 /** The site's own compressed versions of filePath (coding → path): regular files beside it, never a symlink; undefined: none. */
-async function compressedSiblings(filePath: string): Promise<Map<string, string> | undefined> {
+async function compressedSiblings(filePath: string, mtimeMs: number): Promise<Map<string, string> | undefined> {
+  const key = `${filePath}|${mtimeMs}`;
+  if (siblingsSeen.has(key)) return siblingsSeen.get(key);
   let there: Map<string, string> | undefined;
   for (const [coding, ext] of SIBLINGS) {
     const sibling = filePath + ext;
     const st = await fs.lstat(sibling).catch(() => undefined);
     if (st?.isFile()) (there ??= new Map()).set(coding, sibling);
   }
+  if (siblingsSeen.size >= MAX_SIBLINGS_SEEN) siblingsSeen.clear();
+  siblingsSeen.set(key, there);
   return there;
 }
 
