@@ -82,6 +82,11 @@ describe('planReconcile', () => {
     assert.deepEqual(farm.routed(), []);
   });
 
+  it("puts in the route the path the site's servers are checked on, for the router's probes", () => {
+    assert.equal(new Farm(site()).step().putRoutes[0]?.healthPath, '/.corral/health');
+    assert.equal(new Farm(site({ kind: 'app', command: 'node s.js', healthPath: 'healthz' })).step().putRoutes[0]?.healthPath, '/healthz');
+  });
+
   it('rolls out: new servers first, route switches only when all are ready, old ones drain then go', () => {
     const farm = new Farm(site());
     farm.step();

@@ -37,7 +37,7 @@
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
@@ -344,6 +344,7 @@ function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opt
     ...(site.id !== undefined ? { siteId: site.id } : {}),
     domains: [...site.domains].sort(),
     endpoints: [...endpoints].sort((x, y) => byText(x.vs, y.vs)),
+    healthPath: checkedPath(site),
     updatedAt: isoTime(opts.now),
   };
   if (site.balance) route.balance = routeBalance(site.balance, serving);

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { healthTarget, httpHealthCheck } from './health-check.ts';
 import { waitFor } from '../lib/wait.ts';
+import { STATIC_HEALTH_PATH } from '../model/index.ts';
+import { HEALTH_PATH } from '../web-runtime/index.ts';
 
 test('2xx and 3xx pass; 4xx, 5xx, refused and slow fail', async (t) => {
   const seen: { url?: string; host?: string }[] = [];
@@ -36,6 +38,7 @@ test('2xx and 3xx pass; 4xx, 5xx, refused and slow fail', async (t) => {
 test('static VSs are checked on /.corral/health, apps on healthPath with their first domain', () => {
   assert.deepEqual(healthTarget({ kind: 'static', healthPath: '/', domains: ['a.example'], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/.corral/health', host: 'a.example' });
   assert.deepEqual(healthTarget({ kind: 'app', healthPath: 'healthz', domains: [], site: 's' }, '127.77.0.1', 5), { address: '127.77.0.1', port: 5, path: '/healthz', host: 's' });
+  assert.equal(STATIC_HEALTH_PATH, HEALTH_PATH, 'the path the model names is the one the web runtime answers');
 });
 
 test('probes of a VS share one kept connection; one the VS closed meanwhile is not a failure', async (t) => {

@@ -12,6 +12,7 @@
 // connection, not the verdict; a malformed or oversized head fails the check.
 
 import net from 'node:net';
+import { checkedPath } from '../model/index.ts';
 
 /** Every health probe carries this header (and user agent), so an app can leave probes out of its own access log. */
 export const HEALTH_HEADER = 'x-corral-health';
@@ -239,7 +240,5 @@ class AnswerReader {
 /** Path and Host a VS is checked with: static → /.corral/health; app → its healthPath and first domain. */
 export function healthTarget(spec: { kind: 'static' | 'app'; healthPath: string; domains: string[]; site: string }, address: string, port: number): HealthTarget {
   const host = spec.domains[0] ?? spec.site;
-  if (spec.kind === 'static') return { address, port, path: '/.corral/health', host };
-  const path = spec.healthPath.startsWith('/') ? spec.healthPath : `/${spec.healthPath}`;
-  return { address, port, path, host };
+  return { address, port, path: checkedPath(spec), host };
 }

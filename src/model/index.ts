@@ -5,6 +5,7 @@ export { assignmentCheck, balanceCheck, readRoute, retryCheck, routeCheck, type 
 export * from './drill-fault.ts';
 export { parseShared, sharedString, shareStrings } from './shared-strings.ts';
 export { RETRY_DEFAULTS } from './retry-defaults.ts';
+export { STATIC_HEALTH_PATH, checkedPath } from './health-path.ts';
 export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
 export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.ts';
 export { acmeNames, tlsModeOf } from './tls-mode.ts';

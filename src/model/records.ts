@@ -325,6 +325,12 @@ export interface Route {
   limits?: SiteLimits;
   /** Active health checks of the endpoints; absent: none (passive ejection only). */
   health?: HealthCheck;
+  /**
+   * The path the site's servers answer health checks on (checkedPath): the router probes it
+   * when a request outlasts its default per-try timeout with no other sign of life from its
+   * server (router/upstream/liveness.ts). Absent (routes of older controllers): no probe.
+   */
+  healthPath?: string;
   /** From the site: plain HTTP → 308 to HTTPS. */
   httpsRedirect?: boolean;
   /** From the site, only while it is on: the router answers 503 with its page. */

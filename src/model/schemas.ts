@@ -158,6 +158,7 @@ export const RouteRecord = Type.Object({
   balance: Type.Optional(Balance),
   limits: Type.Optional(SiteLimits),
   health: Type.Optional(RouteHealth),
+  healthPath: Type.Optional(HealthPath),
   httpsRedirect: Type.Optional(Type.Boolean()),
   maintenance: Type.Optional(RouteMaintenance),
   errorPages: Type.Optional(ErrorPages),

@@ -32,6 +32,7 @@ export interface RouterOptions {
    * Each try of a replayable request (GET/HEAD/OPTIONS/PUT/DELETE/TRACE, no body) gets this
    * long for the response headers, then the request goes to another endpoint (retry-policy.ts);
    * a site's retry.perTryTimeoutMs overrides it. 0 = none (the try waits headersTimeoutMs). Default 5000 ms.
+   * This default gives way while the endpoint shows a sign of life (upstream/liveness.ts); a site's own does not.
    */
   perTryTimeoutMs?: number;
   /** Longest silence inside an upstream response body; 0 disables. Default 300 000 ms. */

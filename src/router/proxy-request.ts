@@ -104,7 +104,7 @@ class Forwarding implements UpstreamRequest {
   /** The endpoint of the try in progress; cleared when it fails. */
   #tryKey: string | undefined;
   #perTry: number | undefined;
-  perTryLenient = false;
+  perTryLenient: Route | undefined = undefined;
   /** A try failed: the next ones go on new connections (UpstreamRequest.fresh). */
   fresh = false;
 
@@ -153,7 +153,7 @@ class Forwarding implements UpstreamRequest {
     this.#ep = ep;
     this.#tryKey = key;
     const perTry = (this.#perTry = perTryTimeoutMs(current, this.#replayable, this.#tries < maxTries(current, 'timeout'), deps.config));
-    this.perTryLenient = current.retry?.perTryTimeoutMs === undefined;
+    this.perTryLenient = current.retry?.perTryTimeoutMs === undefined ? current : undefined;
     this.#access?.dispatched(key);
     const extra = picked.setCookie === undefined ? undefined : ['set-cookie', picked.setCookie];
     if (capped || current.balance?.policy === 'least-conn') {

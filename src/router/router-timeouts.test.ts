@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { routerConfig } from './options.ts';
 import { route, startBackend, startRouter } from './testing.ts';
+import { PROBE_TIMEOUT_MS } from './upstream/liveness.ts';
 
 for (const rawUpstream of [true, false]) {
   const path = rawUpstream ? 'raw path' : 'undici path';
@@ -81,6 +82,39 @@ test("the router's default per-try timeout gives way while the endpoint answers 
   assert.ok(performance.now() - start >= SLOW - 5);
   assert.equal(fast.seen.filter((x) => x.url === '/slow').length, 0, 'not asked elsewhere');
   assert.equal(alive.seen.filter((x) => x.url === '/slow').length, 1);
+});
+
+test("on a quiet server, the router's default per-try timeout asks the site's health path before it moves a slow page: a live server keeps it, a hung one loses it", async (t) => {
+  const SLOW = 1_200;
+  const quiet = await startBackend(t, 'quiet', (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    if (req.url === '/slow') setTimeout(() => res.end('slow'), SLOW).unref();
+    else res.end('ok');
+  });
+  const hung = await startBackend(t, 'hung', (req: IncomingMessage) => req.resume()); // answers nothing, its health path neither
+  const fast = await startBackend(t, 'fast');
+  const withHealth = (backends: typeof fast[]) => ({ ...route('s', ['s.test'], backends), healthPath: '/health' });
+  const r = await startRouter(t, [withHealth([quiet, fast])], { perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+  let start = performance.now();
+  const reply = await r.send({ host: 's.test', path: '/slow' }); // round robin: the first goes to quiet
+  assert.equal(reply.status, 200);
+  assert.equal(reply.body, 'slow', 'waited for the live server');
+  assert.ok(performance.now() - start >= SLOW - 5);
+  assert.equal(quiet.seen.filter((x) => x.url === '/slow').length, 1, 'asked once');
+  assert.equal(fast.seen.filter((x) => x.url === '/slow').length, 0, 'not asked elsewhere');
+  const probes = quiet.seen.filter((x) => x.url === '/health');
+  assert.equal(probes.length, 1, 'one probe');
+  assert.equal(probes[0]!.headers['x-corral-health'], '1', "marked as Corral's own probe");
+  assert.equal(probes[0]!.headers.host, 's.test');
+
+  const r2 = await startRouter(t, [withHealth([hung, fast])], { perTryTimeoutMs: 200, headersTimeoutMs: 5_000 });
+  start = performance.now();
+  const moved = await r2.send({ host: 's.test', path: '/slow' }); // the first goes to hung
+  const ms = performance.now() - start;
+  assert.equal(moved.status, 200);
+  assert.equal(moved.body, 'fast', 'moved off the hung server');
+  assert.equal(hung.seen.filter((x) => x.url === '/health').length, 1, 'its probe went unanswered');
+  assert.ok(ms >= 200 + PROBE_TIMEOUT_MS - 50 && ms < 200 + PROBE_TIMEOUT_MS + 600, `per-try timeout + probe timeout: ${ms.toFixed(0)} ms`);
 });
 
 test("a slow page that outlasts the router's default per-try timeout on every server is asked twice, not once per server", async (t) => {

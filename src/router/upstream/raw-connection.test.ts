@@ -13,6 +13,7 @@ import { processGc } from '../../lib/heap-settle.ts';
 import { freePort } from '../../lib/free-ports.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { RawConnection, type ExchangeSink } from './raw-connection.ts';
+import { Liveness } from './liveness.ts';
 
 const gc = processGc();
 const timeouts = { connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000, keepAliveMs: 100 };
@@ -28,7 +29,7 @@ function weakly(port: number, use: (c: RawConnection) => void): { ref: WeakRef<R
   const clock = { now: Date.now() };
   // idle after its exchange: the pool's check, past the keep-alive timeout, drops it
   const onIdle = (c: RawConnection) => setImmediate(() => c.check(Date.now() + 10 * timeouts.keepAliveMs));
-  const conn = new RawConnection('k', '127.0.0.1', port, timeouts, clock, new Map(), onIdle, () => gone());
+  const conn = new RawConnection('k', '127.0.0.1', port, timeouts, clock, new Liveness(), onIdle, () => gone());
   use(conn);
   return { ref: new WeakRef(conn), gone: promise };
 }

@@ -11,7 +11,9 @@
 // by the same sweep: no timer per request.
 
 import { connect, type Socket } from 'node:net';
+import type { Route } from '../../model/index.ts';
 import { consumeReads, responseParser, type ConsumedReads, type ResponseParser } from '../raw-parser.ts';
+import type { Liveness } from './liveness.ts';
 
 /** What the connection reports to the exchange using it. */
 export interface ExchangeSink {
@@ -49,10 +51,12 @@ export class RawConnection {
   #sink: ExchangeSink | undefined;
   /** This exchange's response-headers timeout (a per-try timeout), else the connection's. */
   #headersTimeoutMs: number | undefined;
-  /** The per-try timeout gives way while the endpoint answers other requests (the router's default, not a site's own). */
-  #lenient = false;
-  /** Endpoint key → when a response head from it last arrived (shared by the pool's connections). */
-  readonly #answered: Map<string, number>;
+  /** The per-try timeout gives way while this route's endpoint shows signs of life (the router's default, not a site's own): liveness.ts. */
+  #lenient: Route | undefined;
+  /** The endpoints' signs of life (shared by the pool's connections). */
+  readonly #liveness: Liveness;
+  readonly #host: string;
+  readonly #port: number;
   #phase: Phase = 'connecting';
   /** When the phase began, or (body) the last read. */
   #since: number;
@@ -63,9 +67,11 @@ export class RawConnection {
   #keepAlive = true;
   #gone = false;
 
-  constructor(key: string, host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, answered: Map<string, number>, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
+  constructor(key: string, host: string, port: number, timeouts: ConnectionTimeouts, clock: CoarseClock, liveness: Liveness, onIdle: (c: RawConnection) => void, onGone: (c: RawConnection) => void) {
     this.key = key;
-    this.#answered = answered;
+    this.#host = host;
+    this.#port = port;
+    this.#liveness = liveness;
     this.#timeouts = timeouts;
     this.#clock = clock;
     this.#since = Date.now();
@@ -99,11 +105,12 @@ export class RawConnection {
 
   /**
    * Send one request head (no body) and report the response to sink; headersTimeoutMs
-   * overrides the connection's for this exchange, and when lenient it does so only while the
-   * endpoint answers nothing else: an endpoint that answered another request since this one
-   * was sent is alive, and this request is a slow page, not one stuck on a hung server.
+   * overrides the connection's for this exchange, and when `lenient` (the request's route) it
+   * does so only while the endpoint shows no sign of life (liveness.ts): an endpoint that
+   * answered another request since this one was sent, or answers a probe of its health path,
+   * is alive, and this request is a slow page, not one stuck on a hung server.
    */
-  send(head: string, sink: ExchangeSink, headersTimeoutMs?: number, lenient = false): void {
+  send(head: string, sink: ExchangeSink, headersTimeoutMs?: number, lenient?: Route): void {
     this.#sink = sink;
     this.#headersTimeoutMs = headersTimeoutMs;
     this.#lenient = lenient;
@@ -163,7 +170,7 @@ export class RawConnection {
       return true;
     }
     this.#setPhase('body');
-    this.#answered.set(this.key, this.#since);
+    this.#liveness.answered(this.key, this.#since);
     return this.#sink?.onHeaders(status, raw) ?? false;
   }
 
@@ -192,9 +199,13 @@ export class RawConnection {
     const limit =
       this.#phase === 'idle' ? t.keepAliveMs : this.#phase === 'headers' ? (this.#headersTimeoutMs ?? t.headersTimeoutMs) : this.#phase === 'body' ? t.bodyTimeoutMs : t.connectTimeoutMs;
     if (!(limit > 0 && now - this.#since > limit)) return;
-    if (this.#phase === 'headers' && this.#lenient && this.#headersTimeoutMs !== undefined && (this.#answered.get(this.key) ?? 0) >= this.#since) {
-      this.#headersTimeoutMs = undefined; // alive: wait as any request does (headersTimeoutMs from the send)
-      return this.check(now);
+    if (this.#phase === 'headers' && this.#lenient !== undefined && this.#headersTimeoutMs !== undefined) {
+      const verdict = this.#liveness.verdict(this.key, this.#host, this.#port, this.#lenient, this.#since, now);
+      if (verdict === 'asking') return; // the next sweep looks again
+      if (verdict === 'alive') {
+        this.#headersTimeoutMs = undefined; // alive: wait as any request does (headersTimeoutMs from the send)
+        return this.check(now);
+      }
     }
     this.#timeout();
   }

@@ -28,7 +28,7 @@ function tryOnce(up: RawUpstreams, port: number): { failed: Promise<{ err: Error
     res: {} as unknown as ClientReply, // never reached: no answer comes
     tryFailed: (err) => done({ err, ms: performance.now() - started }),
     stalls: new SendStalls(0),
-    perTryLenient: false,
+    perTryLenient: undefined,
     fresh: false,
   };
   up.send({ vs: 'v1', address: '127.0.0.1', port, release: 'r1' }, `127.0.0.1:${port}`, r, undefined, undefined);

@@ -10,6 +10,7 @@ import type { FrontRequest } from '../front/front.ts';
 import { upstreamRequestHead } from './forward-headers.ts';
 import { RawConnection, type CoarseClock, type ConnectionTimeouts } from './raw-connection.ts';
 import { RawExchange } from './raw-exchange.ts';
+import { Liveness } from './liveness.ts';
 import type { TrustedProxies } from '../policy/trusted-proxies.ts';
 import type { Upstream, UpstreamRequest } from './upstream.ts';
 
@@ -23,8 +24,8 @@ export class RawUpstreams implements Upstream {
 
   readonly #clock: CoarseClock = { now: Date.now() };
   #sweep: NodeJS.Timeout | undefined;
-  /** Endpoint key → when a response head from it last arrived (a lenient per-try timeout reads it). */
-  readonly #answered = new Map<string, number>();
+  /** The endpoints' signs of life (a lenient per-try timeout reads them). */
+  readonly #liveness = new Liveness();
   readonly #sweepEveryMs: number;
 
   constructor(timeouts: ConnectionTimeouts) {
@@ -61,7 +62,7 @@ export class RawUpstreams implements Upstream {
   /** Endpoints still routed; the others' connections close once idle. */
   retain(keys: ReadonlySet<string>): void {
     this.#live = keys;
-    for (const key of this.#answered.keys()) if (!keys.has(key)) this.#answered.delete(key);
+    this.#liveness.retain(keys);
     for (const [key, list] of this.#idle) {
       if (keys.has(key)) continue;
       this.#idle.delete(key);
@@ -79,6 +80,7 @@ export class RawUpstreams implements Upstream {
   async close(): Promise<void> {
     this.#closing = true;
     this.#stopSweep();
+    this.#liveness.close();
     for (const list of this.#idle.values()) for (const c of list) c.destroy();
     this.#idle.clear();
   }
@@ -87,6 +89,7 @@ export class RawUpstreams implements Upstream {
   async destroy(): Promise<void> {
     this.#closing = true;
     this.#stopSweep();
+    this.#liveness.close();
     for (const c of [...this.#all]) c.destroy();
     this.#idle.clear();
   }
@@ -110,7 +113,7 @@ export class RawUpstreams implements Upstream {
       ep.port,
       this.#timeouts,
       this.#clock,
-      this.#answered,
+      this.#liveness,
       (c) => this.#parkIdle(key, c),
       (c) => this.#forget(key, c),
     );

@@ -9,7 +9,7 @@
 // is what both must do alike, and says in one place where they differ on purpose.
 
 import type { Readable } from 'node:stream';
-import type { Endpoint } from '../../model/index.ts';
+import type { Endpoint, Route } from '../../model/index.ts';
 import type { ClientReply, ClientRequest } from '../front/client-exchange.ts';
 import type { FrontRequest } from '../front/front.ts';
 import type { TrustedProxies } from '../policy/trusted-proxies.ts';
@@ -29,11 +29,12 @@ export interface UpstreamRequest {
   /** Where a relay says its client refused a write, and when it drained (the send timeout). */
   readonly stalls: SendStalls;
   /**
-   * The per-try timeout of the try in progress is the router's default, not the site's own:
-   * the raw upstream lets it pass while the endpoint answers other requests (a slow page on
-   * a live server is not retried elsewhere); undici applies it as given.
+   * Set (to the try's route) when the per-try timeout of the try in progress is the router's
+   * default, not the site's own: the raw upstream lets it pass while the endpoint shows signs
+   * of life (liveness.ts: it answers other requests, or a probe of the route's health path),
+   * so a slow page on a live server is not run again elsewhere; undici applies it as given.
    */
-  readonly perTryLenient: boolean;
+  readonly perTryLenient: Route | undefined;
   /**
    * A try of this request failed: the next goes on a new connection, never an idle one. A
    * server that broke one connection has most likely died with all of them, and a retry on
