@@ -28,7 +28,7 @@ import type { RetryBudget } from './policy/retry-budget.ts';
 import type { TimeoutStreaks } from './policy/timeout-streaks.ts';
 import type { SendStalls } from './front/send-stalls.ts';
 import type { EndpointSlots } from './policy/endpoint-slots.ts';
-import type { RecoverHolds } from './policy/recover-holds.ts';
+import { HoldSchedule, mayHold, type RecoverHolds } from './policy/recover-holds.ts';
 import { recordRetryBudgetExhausted, recordSiteBusy } from './request-series.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 import type { Exchange, ForwardedHead, Upstream, UpstreamRequest } from './upstream/upstream.ts';
@@ -94,10 +94,8 @@ class Forwarding implements UpstreamRequest {
   #inFlightKey: string | undefined;
   /** Leaves the wait for an endpoint under its cap (endpoint-slots.ts) or for a server to take it (recover-holds.ts). */
   #cancelWait: (() => void) | undefined;
-  /** When the hold for a server to take it ends (performance.now(); 0: never held). */
-  #holdUntil = 0;
-  /** The pause before the next try once held (grows each time). */
-  #pause = 0;
+  /** Its holds for a server to take it (made at the first). */
+  #holds: HoldSchedule | undefined;
   // the try in progress (one at a time): its route, endpoint and per-try timeout
   #current: Route;
   #ep: Endpoint | undefined;
@@ -259,23 +257,18 @@ class Forwarding implements UpstreamRequest {
 
   /**
    * No server of the site took this request (its last try was refused, or the route has no
-   * endpoint): hold it for a pause that doubles from RECOVER_FIRST_PAUSE_MS up to
-   * RECOVER_MAX_PAUSE_MS, then try the site's route of then afresh, every endpoint again;
-   * until startHoldMs from its first hold. False (answer now): holds are off, the site is
-   * idle (its wake is the way back) or says never to retry (maxTries 1), the time is up, or
-   * the site has wakeQueue held already.
+   * endpoint): hold it for a pause (HoldSchedule), then try the site's route of then afresh,
+   * every endpoint again; until startHoldMs from its first hold. False (answer now): the
+   * route may not hold (mayHold), the time is up, or the site has wakeQueue held already.
    */
   #recover(route: Route, err: Error): boolean {
     const deps = this.#deps;
-    const wait = deps.config.startHoldMs;
-    if (wait === 0 || route.idle === true || route.retry?.maxTries === 1) return false;
+    if (!mayHold(route, deps.config.startHoldMs)) return false;
     const heldAt = performance.now();
-    if (this.#holdUntil === 0) this.#holdUntil = heldAt + wait;
-    const left = this.#holdUntil - heldAt;
-    if (left <= 0) return false;
-    this.#pause = this.#pause === 0 ? RECOVER_FIRST_PAUSE_MS : Math.min(this.#pause * 2, RECOVER_MAX_PAUSE_MS);
+    const pause = (this.#holds ??= new HoldSchedule()).next(deps.config.startHoldMs, heldAt);
+    if (pause === undefined) return false;
     const site = route.site;
-    const drop = deps.recoverHolds.hold(site, Math.min(this.#pause, left), {
+    const drop = deps.recoverHolds.hold(site, pause, {
       go: () => {
         this.#cancelWait = undefined;
         this.#heldFor(heldAt);
@@ -308,10 +301,6 @@ class Forwarding implements UpstreamRequest {
     sendError(this.res, toRouterError(err, site), { log: this.#deps.log, method: req.method, url: req.url, host: req.headers.host, route: this.#current, end: this.#end });
   }
 }
-
-/** The first pause of a request that no server took (#recover), doubled each time up to the most. */
-export const RECOVER_FIRST_PAUSE_MS = 25;
-export const RECOVER_MAX_PAUSE_MS = 250;
 
 /**
  * A connection to an endpoint failed: the retry goes to an endpoint at another address when

@@ -4,7 +4,9 @@
 // static site's 200, a 401, a 426) is relayed as one response — its head rewritten to close
 // the connection and say `via` — and the connection is closed after it, so that nothing the
 // client sends next reaches the endpoint unrouted. Connect failures eject the endpoint and
-// try the next one — nothing has been sent yet, so that is always safe.
+// try the next one — nothing has been sent yet, so that is always safe. An upgrade no server
+// took (every try refused, or the route has no endpoint: its one server crashed and is being
+// restarted) is held and tried again as a request is (recover-holds.ts), until startHoldMs.
 
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
@@ -16,6 +18,8 @@ import { NoEndpointError } from './errors.ts';
 import { responseParser } from './raw-parser.ts';
 import { upstreamRequestHeaders } from './upstream/forward-headers.ts';
 import { ejectEndpoint, type ProxyDeps } from './proxy-request.ts';
+import { failureKind } from './policy/retry-policy.ts';
+import { HoldSchedule, mayHold } from './policy/recover-holds.ts';
 import type { TrustedProxies } from './policy/trusted-proxies.ts';
 
 export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Duplex, head: Buffer, route: Route): void {
@@ -24,10 +28,47 @@ export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Dupl
   let tries = 0;
   const fail = (err: unknown, site: string) =>
     sendRawError(client, toRouterError(err, site), { log: deps.log, method: req.method, url: req.url, host: req.headers.host });
+  let holds: HoldSchedule | undefined;
+  /** The last try's connection failed before anything was sent (refused, connect timeout). */
+  let refused: Error | undefined;
+  let dropHold: (() => void) | undefined;
+
+  /** No server took it: hold it, then try the site's route of then afresh (false: answer now). */
+  const recover = (current: Route, err: Error): boolean => {
+    if (!mayHold(current, deps.config.startHoldMs) || client.destroyed) return false;
+    const pause = (holds ??= new HoldSchedule()).next(deps.config.startHoldMs, performance.now());
+    if (pause === undefined) return false;
+    const site = current.site;
+    const drop = deps.recoverHolds.hold(site, pause, {
+      go: () => {
+        client.off('close', leave);
+        const now = deps.lookup(req.headers.host);
+        if (now === undefined) return fail(new NoEndpointError(site), site);
+        tried.clear();
+        tries = 0;
+        refused = undefined;
+        attempt(now);
+      },
+      fail: (why) => {
+        client.off('close', leave);
+        if (why === 'gone') client.destroy();
+        else fail(err, site);
+      },
+    });
+    if (drop === false) return false;
+    dropHold = drop;
+    client.once('close', leave);
+    return true;
+  };
+  const leave = () => dropHold?.();
 
   const attempt = (current: Route): void => {
     const ep = deps.balancer.pick(current, tried, req)?.ep;
-    if (ep === undefined) return fail(new NoEndpointError(current.site), current.site);
+    if (ep === undefined) {
+      const none = new NoEndpointError(current.site);
+      if ((current.endpoints.length === 0 || refused !== undefined) && recover(current, refused ?? none)) return;
+      return fail(none, current.site);
+    }
     const key = endpointKey(ep);
     tried.add(key);
     tries++;
@@ -44,8 +85,10 @@ export function proxyUpgrade(deps: ProxyDeps, req: IncomingMessage, client: Dupl
       client.off('close', closeUpstream);
       if (client.destroyed) return;
       ejectEndpoint(deps, key, ep.vs, current.site, err);
+      refused = failureKind(err) === 'unsent' ? err : undefined;
       const next = deps.lookup(req.headers.host);
       if (next && tries < Math.max(2, next.endpoints.length)) return attempt(next);
+      if (refused !== undefined && recover(next ?? current, err)) return;
       fail(err, current.site);
     });
     upstream.once('connect', () => {

@@ -6,7 +6,8 @@
 // then a server comes back at the same address, or the route moves, or nothing comes.
 
 import { describe, it } from 'node:test';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { waitFor } from '../lib/wait.ts';
@@ -27,6 +28,34 @@ async function serveAt(port: number, name: string) {
 }
 
 describe('a request no server took is held for the site to recover', () => {
+
+  it('an upgrade (WebSocket) sent while the only server was down gets its 101 and tunnel from the server that came back', async (t) => {
+    const first = await startBackend(t, 'first');
+    const r = await startRouter(t, [route('s', [HOST], [first])], { startHoldMs: 30_000 });
+    first.kill();
+    await once(first.server, 'close');
+    const answer = new Promise<{ status: number; socket?: Socket; head?: Buffer }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: r.port, headers: { host: HOST, connection: 'upgrade', upgrade: 'websocket' } });
+      req.on('upgrade', (res, socket, head) => resolve({ status: res.statusCode ?? 0, socket, head }));
+      req.on('response', (res) => resolve({ status: res.statusCode ?? 0 }));
+      req.on('error', reject);
+      req.end();
+    });
+    await waitFor(() => r.router.recovering('s') === 1, { what: 'the upgrade held while nothing listens' });
+    const again = await serveAt(first.port, 'again');
+    again.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+      socket.pipe(socket);
+    });
+    t.after(() => again.close());
+    const up = await answer;
+    assert.equal(up.status, 101);
+    t.after(() => up.socket?.destroy());
+    up.socket!.write('ping');
+    const [echo] = (await once(up.socket!, 'data')) as [Buffer];
+    assert.equal(Buffer.concat([up.head!, echo]).toString(), 'ping');
+    assert.equal(r.router.recovering('s'), 0);
+  });
   it('the only server restarted at its address: every request sent while it was down is served, GETs and POSTs with a body', async (t) => {
     const first = await startBackend(t, 'first');
     const r = await startRouter(t, [route('s', [HOST], [first])], { startHoldMs: 30_000 });

@@ -118,11 +118,13 @@ for (const kind of FRONTS) {
     assert.equal(b.upgrades.length, 0);
   });
 
-  test(`an upgrade to a site whose endpoints are all down gets a 502 (${kind})`, async (t) => {
+  test(`an upgrade to a site whose endpoints are all down is held for startHoldMs, then gets a 502 (${kind})`, async (t) => {
     const dead = await deadEndpoint('dead');
-    const r = await startRouter(t, [route('s', ['s.test'], [dead])], {}, kind);
+    const r = await startRouter(t, [route('s', ['s.test'], [dead])], { startHoldMs: 300 }, kind);
+    const start = performance.now();
     const up = await upgrade(r, 's.test');
     assert.equal(up.res.statusCode, 502);
+    assert.ok(performance.now() - start >= 290, 'held for its server to come back first');
   });
 
   test(`closing one side of a tunnel closes the other (${kind})`, async (t) => {

@@ -7,6 +7,32 @@
 // At most `maxPerSite` wait per site (more are answered at once, as before); the router's
 // close answers every one now (`fail`).
 
+import type { Route } from '../../model/index.ts';
+
+/** The first pause of a request that no server took, doubled each time up to the most. */
+export const RECOVER_FIRST_PAUSE_MS = 25;
+export const RECOVER_MAX_PAUSE_MS = 250;
+
+/** May a request of this route that no server took be held? Not when holds are off, the site is idle (its wake is the way back) or says never to retry (maxTries 1). */
+export function mayHold(route: Route, holdMs: number): boolean {
+  return holdMs > 0 && route.idle !== true && route.retry?.maxTries !== 1;
+}
+
+/** One request's holds: each pause doubles from RECOVER_FIRST_PAUSE_MS up to RECOVER_MAX_PAUSE_MS, all within holdMs of its first. */
+export class HoldSchedule {
+  #until = 0;
+  #pause = 0;
+
+  /** The next pause (ms), or undefined when the time is up. */
+  next(holdMs: number, now: number): number | undefined {
+    if (this.#until === 0) this.#until = now + holdMs;
+    const left = this.#until - now;
+    if (left <= 0) return undefined;
+    this.#pause = this.#pause === 0 ? RECOVER_FIRST_PAUSE_MS : Math.min(this.#pause * 2, RECOVER_MAX_PAUSE_MS);
+    return Math.min(this.#pause, left);
+  }
+}
+
 export interface RecoverHold {
   /** The pause is over: try the site again. */
   go(): void;
