@@ -19,6 +19,7 @@ export const RESERVED_ROOT_NAME = '.corral';
 export const DIGESTS_PATH = `${RESERVED_ROOT_NAME}/digests.json`;
 const FORMAT = 'corral-release-digests';
 const VERSION = 1;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 export interface FileDigest {
   size: number;
@@ -42,8 +43,10 @@ export function parseDigests(text: string): Map<string, FileDigest> {
     throw new Error(`not a ${FORMAT} file of version ${VERSION}`);
   }
   const out = new Map<string, FileDigest>();
-  for (const [rel, v] of Object.entries(doc.files as Record<string, unknown>)) {
-    if (!Array.isArray(v) || !Number.isSafeInteger(v[0]) || (v[0] as number) < 0 || typeof v[1] !== 'string' || !/^[0-9a-f]{64}$/.test(v[1])) {
+  const files = doc.files as Record<string, unknown>;
+  for (const rel in files) {
+    const v = files[rel];
+    if (!Array.isArray(v) || !Number.isSafeInteger(v[0]) || (v[0] as number) < 0 || typeof v[1] !== 'string' || !SHA256.test(v[1])) {
       throw new Error(`a malformed digest for ${JSON.stringify(rel)}`);
     }
     out.set(rel, { size: v[0] as number, sha256: v[1] });
