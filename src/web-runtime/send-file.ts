@@ -25,8 +25,16 @@ const compressed = new CompressedFiles();
 /** The ETags of the files of every release this runtime serves, read once per release. */
 const etags = new ReleaseEtags();
 
-/** Answer a GET/HEAD for a file (a real path inside the real root realRoot) with 200, 206, 304 or 416. */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, filePath: string, realRoot: string): Promise<void> {
+/** The file to send: its real path inside the site's real root, and its name as asked for (for Cache-Control). */
+export interface FileToSend {
+  path: string;
+  realRoot: string;
+  name: string;
+}
+
+/** Answer a GET/HEAD for a file with 200, 206, 304 or 416. */
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileToSend): Promise<void> {
+  const { path: filePath, realRoot } = file;
   const fh = await open(filePath);
   try {
     const stats = await fh.stat();
@@ -40,7 +48,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, filePa
     const sibling = whole && siblings !== undefined ? pickSibling(req, siblings) : undefined;
     const coding = whole && sibling === undefined && compressible ? codingFor(req) : undefined;
     const etag = sibling !== undefined ? await siblingEtag(realRoot, sibling) : coding !== undefined ? encodedEtag(fileEtag, coding) : fileEtag;
-    res.setHeader('Cache-Control', cacheControlFor(contentType));
+    res.setHeader('Cache-Control', cacheControlFor(file.name, contentType));
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', lastModifiedFor(stats.mtimeMs));
     if (compressible || siblings !== undefined) res.setHeader('Vary', 'Accept-Encoding');
