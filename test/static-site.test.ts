@@ -1,8 +1,9 @@
 // End to end, as a user: `corral up`, a customer, a static site deployed with the CLI,
-// served through the router by Host; hostile input refused; state kept across a restart.
+// served through the router by Host; hostile input refused; state kept across a restart;
+// browsers' caches kept across a deploy (ETags from the files' bytes, Cache-Control).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -128,6 +129,36 @@ describe('a static site on a one-machine farm', () => {
     assert.deepEqual(customers.map((c) => c.id).sort(), ['acme', 'globex']);
     await waitFor(async () => (await get(farm.routerUrl, 'www.acme.test', '/')).status === 200, { timeoutMs: 20_000, what: 'site served after restart' });
     assert.match((await get(farm.routerUrl, 'www.acme.test', '/')).body, /Corral static example/);
+  });
+
+  it('keeps the ETag of every unchanged file across a deploy (a 304 for a browser\'s copy); a fingerprinted asset is immutable', async () => {
+    await ok(farm.cli(['site', 'create', 'blog', '--domain', 'blog.acme.test', '--kind', 'static'], { token: customerToken }));
+    await ok(farm.cli(['deploy', STATIC_EXAMPLE, '--site', 'blog'], { token: customerToken }));
+    const v1 = { page: await get(farm.routerUrl, 'blog.acme.test', '/'), css: await get(farm.routerUrl, 'blog.acme.test', '/style.css') };
+    assert.equal(v1.css.status, 200);
+    assert.match(String(v1.css.headers.etag), /^"[A-Za-z0-9_-]{22}"$/, 'a strong ETag from the bytes');
+    assert.equal(v1.css.headers['cache-control'], 'public, max-age=0, must-revalidate', 'a plain name: asked about each time');
+
+    // the next release: the same stylesheet, a new page, a fingerprinted script; unpacked anew (new file times)
+    const next = join(work, 'blog-v2');
+    await cp(STATIC_EXAMPLE, next, { recursive: true });
+    await writeFile(join(next, 'index.html'), '<!doctype html><h1>Corral static example, v2</h1><script src="/assets/app.3f9a1c2b.js"></script>');
+    await mkdir(join(next, 'assets'));
+    await writeFile(join(next, 'assets', 'app.3f9a1c2b.js'), 'console.log("v2")');
+    await ok(farm.cli(['deploy', next, '--site', 'blog'], { token: customerToken }));
+    await waitFor(async () => /v2/.test((await get(farm.routerUrl, 'blog.acme.test', '/')).body), { timeoutMs: 20_000, what: 'the second release served' });
+
+    const css = await get(farm.routerUrl, 'blog.acme.test', '/style.css');
+    assert.equal(css.headers.etag, v1.css.headers.etag, 'the same bytes, the same ETag, in another release');
+    const revalidated = await get(farm.routerUrl, 'blog.acme.test', '/style.css', 'GET', { 'if-none-match': String(v1.css.headers.etag) });
+    assert.equal(revalidated.status, 304, "a browser's copy from the previous release is still good");
+    const page = await get(farm.routerUrl, 'blog.acme.test', '/', 'GET', { 'if-none-match': String(v1.page.headers.etag) });
+    assert.equal(page.status, 200, 'the changed page is sent again');
+    assert.notEqual(page.headers.etag, v1.page.headers.etag);
+    const script = await get(farm.routerUrl, 'blog.acme.test', '/assets/app.3f9a1c2b.js');
+    assert.equal(script.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const resumed = await get(farm.routerUrl, 'blog.acme.test', '/style.css', 'GET', { range: 'bytes=0-9', 'if-range': String(css.headers.etag) });
+    assert.equal(resumed.status, 206, 'If-Range with the current ETag: the range');
   });
 });
 

@@ -4,7 +4,6 @@
 // disk janitor (removes what deleted sites left; disk-janitor.ts).
 
 import { availableParallelism, totalmem } from 'node:os';
-import { extractTarball } from '../lib/tarball.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { assignmentStorageKey, keys, type Assignment, type EngineRecord } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
@@ -13,7 +12,7 @@ import { createDiskJanitor, type InUse } from './disk-janitor.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { createEngineLogs, type EngineLogs } from './logs.ts';
 import { assertName } from './paths.ts';
-import { createReleaseCache, type Extract, type FetchBlob } from './release-cache.ts';
+import { createReleaseCache, unpackRelease, type Extract, type FetchBlob } from './release-cache.ts';
 import type { Runtime } from './runtime.ts';
 import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
@@ -43,7 +42,7 @@ export interface EngineAgentOptions {
   /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
   closeGraceMs?: number;
   timing?: Partial<SupervisorTiming>;
-  /** Unpacks a release; default extractTarball. */
+  /** Unpacks a release; default unpackRelease (extractTarball, with the files' digests). */
   extract?: Extract;
   /** Forget the fetched tarball once its release is unpacked (an engine keeping its own copies of blobs). */
   dropBlob?: (sha256: string) => Promise<void>;
@@ -92,7 +91,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   assertName('engine', engineId);
   const log = opts.log ?? logger('engine', { engine: engineId });
   const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? extractTarball, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
+  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? unpackRelease, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
   const startGate = createStartGate(opts.maxConcurrentStarts ?? defaultMaxStarts());
   const units = new Map<string, VsUnit | PoolUnit>();
   const stopping = new Set<VsUnit>();

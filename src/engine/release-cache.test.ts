@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { createReleaseCache } from './release-cache.ts';
+import { DIGESTS_PATH, parseDigests } from '../lib/release-digests.ts';
+import { packDirectory } from '../lib/tarball.ts';
+import { createReleaseCache, unpackRelease } from './release-cache.ts';
 import { tempDir } from './testing.ts';
 
 const sha = (c: string) => c.repeat(64);
@@ -44,4 +46,19 @@ test('prune removes the releases not kept, never one being unpacked, and an ensu
   assert.deepEqual(await readdir(path.join(dir, 'releases')), [], 'nothing else left');
   await cache.ensure(sha('a'));
   assert.deepEqual(extracted, [sha('a'), sha('b'), sha('c'), sha('a')], 'fetched and unpacked again when needed again');
+});
+
+test('the engine unpacks a release with the digests of its files (the web runtime\'s ETags)', async (t) => {
+  const dir = await tempDir(t);
+  const site = path.join(dir, 'site');
+  await mkdir(path.join(site, 'css'), { recursive: true });
+  await writeFile(path.join(site, 'index.html'), '<h1>hi</h1>');
+  await writeFile(path.join(site, 'css/site.css'), 'a{}');
+  const tarball = path.join(dir, 'site.tar.gz');
+  await packDirectory(site, tarball);
+  const cache = createReleaseCache({ dir, fetchBlob: async () => tarball, extract: unpackRelease });
+  const release = await cache.ensure(sha('e'));
+  const digests = parseDigests(await readFile(path.join(release, DIGESTS_PATH), 'utf8'));
+  assert.deepEqual([...digests.keys()].sort(), ['css/site.css', 'index.html']);
+  assert.equal(digests.get('css/site.css')?.size, 3);
 });

@@ -1,15 +1,27 @@
 // Unpacked releases on this engine: `<dir>/releases/<sha256>/`, fetched (the blob is
-// verified by fetchBlob) and extracted once, shared by every VS of that release. Once
+// verified by fetchBlob) and extracted once (unpackRelease: with its files' digests),
+// shared by every VS of that release. Once
 // unpacked, the fetched tarball is dropped (dropBlob, where the engine keeps its own
 // copy). prune(keep) removes the releases not in `keep` (the disk janitor decides what
 // is kept), never one being fetched or extracted.
 
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { extractTarball } from '../lib/tarball.ts';
 import { enginePaths, releasePath } from './paths.ts';
 
 export type FetchBlob = (sha256: string) => Promise<string>;
 export type Extract = (tarball: string, dest: string) => Promise<unknown>;
+
+/**
+ * The engine's Extract: the release with the sha256 of each file beside its files
+ * (`.corral/digests.json`, src/lib/release-digests.ts), hashed as the bytes are written. The web
+ * runtime makes each file's ETag from it, so the same bytes have the same ETag on every engine
+ * and in every release.
+ */
+export function unpackRelease(tarball: string, dest: string): Promise<unknown> {
+  return extractTarball(tarball, dest, undefined, { digests: true });
+}
 
 export interface ReleaseCache {
   /** The release's directory, fetching and extracting it first if needed. */

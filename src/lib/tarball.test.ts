@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { access, chmod, link, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { DIGESTS_PATH, parseDigests } from './release-digests.ts';
 import { TARBALL_ERRORS, TarballError, extractTarball, inspectTarball, packDirectory, type TarballErrorCode } from './tarball.ts';
 import { rawTar, rawTarGz, writeTarGz, writeZeroBomb, type RawEntry } from './tarball/test-archives.ts';
 
@@ -119,6 +120,49 @@ test('hard links, devices, FIFOs and unknown types are refused', async (t) => {
   await assertHostile(t, rawTarGz([ok, { path: 'pipe', type: '6' }]), 'tarball_special_file', 'pipe');
   await assertHostile(t, rawTarGz([ok, { path: 'dumpdir', type: 'D' }]), 'tarball_special_file');
   await assertHostile(t, rawTarGz([ok, { path: 'sparse', type: 'S', body: 'x' }]), 'tarball_special_file', 'sparse');
+});
+
+test('.corral at the archive root is Corral\'s own (the release digests): refused in any letter case, allowed deeper', async (t) => {
+  await assertHostile(t, rawTarGz([ok, { path: '.corral/digests.json', body: '{}' }]), 'tarball_reserved_name', '.corral/digests.json');
+  await assertHostile(t, rawTarGz([ok, { path: './.corral/', type: '5' }]), 'tarball_reserved_name');
+  await assertHostile(t, rawTarGz([ok, { path: '.CORRAL', body: 'x' }]), 'tarball_reserved_name');
+  await assertHostile(t, rawTarGz([ok, { path: '.corral', type: '2', linkpath: 'index.html' }]), 'tarball_reserved_name');
+  await assertHostile(t, rawTarGz([ok, { path: 'a/../.corral/x', body: 'x' }]), 'tarball_reserved_name');
+  const root = await sandbox(t);
+  const file = join(root, 'r.tar.gz');
+  await writeTarGz(file, [ok, { path: 'docs/.corral/x', body: 'deeper is the site\'s' }, { path: '.corrals', body: 'another name' }]);
+  assert.ok((await extractTarball(file, join(root, 'rel'))).created);
+});
+
+test('digests: extraction writes the sha256 and size of every file, small and streamed, in .corral/digests.json', async (t) => {
+  const root = await sandbox(t);
+  const file = join(root, 'r.tar.gz');
+  const large = randomBytes(700 * 1024); // written chunk by chunk (over SMALL_FILE_BYTES)
+  await writeTarGz(file, [
+    ok,
+    { path: 'css/', type: '5' },
+    { path: 'css/site.css', body: 'a{}' },
+    { path: 'empty.txt', body: '' },
+    { path: 'link.html', type: '2', linkpath: 'index.html' },
+    { path: 'big.bin', body: large },
+  ]);
+  const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+  const dest = join(root, 'rel');
+  assert.ok((await extractTarball(file, dest, undefined, { digests: true })).created);
+  const digests = parseDigests(await readFile(join(dest, DIGESTS_PATH), 'utf8'));
+  assert.deepEqual([...digests].sort(([a], [b]) => (a < b ? -1 : 1)), [
+    ['big.bin', { size: large.length, sha256: sha(large) }],
+    ['css/site.css', { size: 3, sha256: sha('a{}') }],
+    ['empty.txt', { size: 0, sha256: sha('') }],
+    ['index.html', { size: ok.body!.length, sha256: sha(ok.body as string) }],
+  ], 'regular files only: a symlink is served as its target');
+  assert.equal((await lstat(join(dest, '.corral'))).mode & 0o777, 0o755);
+  assert.equal((await lstat(join(dest, DIGESTS_PATH))).mode & 0o777, 0o644, 'readable by the VS that serves the release');
+  const plain = join(root, 'plain');
+  await extractTarball(file, plain);
+  await assert.rejects(access(join(plain, '.corral')), 'none unless asked (a farm backup is not a release)');
+  assert.throws(() => parseDigests('{"format":"corral-release-digests","version":1,"files":{"x":[1,"nothex"]}}'), /malformed digest/);
+  assert.throws(() => parseDigests('{"files":{}}'), /not a corral-release-digests file/);
 });
 
 test('a gzip bomb stops early on the expansion ratio, without inflating it all', async (t) => {

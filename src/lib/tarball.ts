@@ -5,6 +5,6 @@
 export { TarballError, TARBALL_ERRORS, type TarballErrorCode } from './tarball/errors.ts';
 export { DEFAULT_TAR_LIMITS, type TarLimits } from './tarball/limits.ts';
 export { inspectTarball } from './tarball/inspect.ts';
-export { extractTarball, type ExtractResult } from './tarball/extract.ts';
+export { extractTarball, type ExtractOptions, type ExtractResult } from './tarball/extract.ts';
 export { packDirectory } from './tarball/pack.ts';
 export type { TarballSummary } from './tarball/walk.ts';

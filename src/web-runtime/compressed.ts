@@ -1,5 +1,5 @@
 // Text files sent compressed (Brotli, else gzip, as the client accepts), as nginx's gzip and
-// Caddy's encode do: each version of a file (path, size, mtime) is compressed once and kept
+// Caddy's encode do: each version of a file (its content ETag, else path, size, mtime) is compressed once and kept
 // in memory within CACHE_BYTES, so a busy page costs a lookup and not a compression per
 // request. A full cache makes room only from copies unused for STALE_MS; otherwise a new
 // copy is sent and not kept. (Evicting on every miss made each evicted copy old-generation

@@ -1,12 +1,17 @@
 // File name → Content-Type (with charset=utf-8 for text types) and Cache-Control.
 
 import mime from 'mime-types';
+import { isFingerprinted } from './fingerprint.ts';
 
 const FALLBACK = 'application/octet-stream';
-/** Revalidate HTML on every use, so a new release shows at once. */
-export const HTML_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
-/** Other assets may be reused for a while without asking. */
-export const ASSET_CACHE_CONTROL = 'public, max-age=3600';
+/**
+ * Every file but a fingerprinted asset, HTML and assets alike: browsers keep it but ask each
+ * time (a 304, its ETag unchanged across deploys when its bytes are), so a deploy shows at once
+ * and an old stylesheet is never used with a new page.
+ */
+export const REVALIDATE_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+/** A fingerprinted asset (fingerprint.ts): its name changes with its bytes, so it may be kept a year without asking. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 export function contentTypeFor(fileName: string): string {
   const type = mime.lookup(fileName);
@@ -16,6 +21,7 @@ export function contentTypeFor(fileName: string): string {
   return withCharset === type && /[/+]xml$/.test(type) ? `${type}; charset=utf-8` : withCharset;
 }
 
-export function cacheControlFor(contentType: string): string {
-  return contentType.startsWith('text/html') ? HTML_CACHE_CONTROL : ASSET_CACHE_CONTROL;
+/** name: the file name as asked for (fingerprint.ts); a page is never immutable, whatever its name. */
+export function cacheControlFor(name: string, contentType: string): string {
+  return !contentType.startsWith('text/html') && isFingerprinted(name) ? IMMUTABLE_CACHE_CONTROL : REVALIDATE_CACHE_CONTROL;
 }

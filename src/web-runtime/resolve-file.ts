@@ -8,7 +8,8 @@ import { FileNotFoundError } from './errors.ts';
 import { encodePath, type RequestPath } from './request-path.ts';
 
 export type Resolved =
-  | { kind: 'file'; path: string; stats: Stats }
+  /** path: the real path (symlinks resolved); name: the file's name as asked for (a directory's: index.html). */
+  | { kind: 'file'; path: string; stats: Stats; name: string }
   | { kind: 'redirect'; location: string };
 
 const INDEX = 'index.html';
@@ -17,13 +18,13 @@ export async function resolveFile(root: SiteRoot, req: RequestPath): Promise<Res
   const target = await statConfined(root, req.segments);
   if (target.stats.isFile()) {
     if (req.trailingSlash) throw new FileNotFoundError();
-    return { kind: 'file', ...target };
+    return { kind: 'file', ...target, name: req.segments.at(-1) ?? INDEX };
   }
   if (!target.stats.isDirectory()) throw new FileNotFoundError();
   const index = await statConfined(root, [...req.segments, INDEX]);
   if (!index.stats.isFile()) throw new FileNotFoundError();
   if (!req.trailingSlash) return { kind: 'redirect', location: encodePath(req.segments, true) + req.search };
-  return { kind: 'file', ...index };
+  return { kind: 'file', ...index, name: INDEX };
 }
 
 /** The site's own 404.html, if it has one. */

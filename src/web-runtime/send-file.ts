@@ -3,8 +3,11 @@
 // written, so a vanished file is still a clean 404. A compressed body is the site's own
 // `<file>.br` or `<file>.gz` beside it when there is one (nginx's gzip_static: any size,
 // compressed as hard as the customer likes, at build time), else compressed here
-// (compressed.ts: 256 B–1 MiB). The validators are the file's own either way: the
-// versions are the same content (weak ETags).
+// (compressed.ts: 256 B–1 MiB). Each of these representations has an ETag of its own
+// (release-etags.ts, validators.ts): the file's, a sibling's from its own bytes, or for one
+// compressed here the file's marked with the coding (weak), so a cache never takes one for
+// another. A request with a Range gets the file as it is (a 206, a 416, or the whole file when
+// its If-Range no longer matches): ranges of compressed bodies are not served.
 
 import fs from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -14,47 +17,69 @@ import Negotiator from 'negotiator';
 import { cacheControlFor, contentTypeFor } from './content-type.ts';
 import { notFoundOr } from './confine.ts';
 import { parseRange } from './range.ts';
-import { etagFor, ifRangeMatches, isNotModified, lastModifiedFor } from './validators.ts';
+import { ReleaseEtags } from './release-etags.ts';
+import { encodedEtag, ifRangeMatches, isNotModified, lastModifiedFor } from './validators.ts';
 
 /** Each version of a text file compressed once per coding, for every site this runtime serves. */
 const compressed = new CompressedFiles();
+/** The ETags of the files of every release this runtime serves, read once per release. */
+const etags = new ReleaseEtags();
+
+/** The file to send: its real path inside the site's real root, and its name as asked for (for Cache-Control). */
+export interface FileToSend {
+  path: string;
+  realRoot: string;
+  name: string;
+}
 
 /** Answer a GET/HEAD for a file with 200, 206, 304 or 416. */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, filePath: string): Promise<void> {
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileToSend): Promise<void> {
+  const { path: filePath, realRoot } = file;
   const fh = await open(filePath);
   try {
     const stats = await fh.stat();
     const contentType = contentTypeFor(filePath);
     const compressible = mayCompress(contentType, stats.size);
     const siblings = isCompressible(contentType) ? await compressedSiblings(filePath, stats.mtimeMs) : undefined;
-    res.setHeader('Cache-Control', cacheControlFor(contentType));
-    res.setHeader('ETag', etagFor(stats));
-    res.setHeader('Last-Modified', lastModifiedFor(stats));
+    const fileEtag = await etags.etagFor(realRoot, filePath, stats);
+    const range = parseRange(req.headers.range, stats.size);
+    // the representation sent: the file as it is for a Range, else the coding the client takes
+    const whole = range.kind === 'full' && req.headers['accept-encoding'] !== undefined;
+    const sibling = whole && siblings !== undefined ? pickSibling(req, siblings) : undefined;
+    const coding = whole && sibling === undefined && compressible ? codingFor(req) : undefined;
+    const etag = sibling !== undefined ? await siblingEtag(realRoot, sibling) : coding !== undefined ? encodedEtag(fileEtag, coding) : fileEtag;
+    res.setHeader('Cache-Control', cacheControlFor(file.name, contentType));
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', lastModifiedFor(stats.mtimeMs));
     if (compressible || siblings !== undefined) res.setHeader('Vary', 'Accept-Encoding');
-    if (isNotModified(req.headers, stats)) return void res.writeHead(304).end();
+    if (isNotModified(req.headers, etag, stats.mtimeMs)) return void res.writeHead(304).end();
     res.setHeader('Accept-Ranges', 'bytes');
-    const range = ifRangeMatches(req.headers, stats) ? parseRange(req.headers.range, stats.size) : { kind: 'full' as const };
-    if (range.kind === 'unsatisfiable') {
+    const ranged = range.kind !== 'full' && ifRangeMatches(req.headers, fileEtag, stats.mtimeMs);
+    if (ranged && range.kind === 'unsatisfiable') {
       return void res.writeHead(416, { 'Content-Range': `bytes */${stats.size}`, 'Content-Length': 0 }).end();
     }
     res.setHeader('Content-Type', contentType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (range.kind === 'partial') {
+    if (ranged && range.kind === 'partial') {
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${stats.size}`);
       return await streamBody(req, res, fh, 206, range.start, range.end);
     }
-    const ready = siblings !== undefined && req.headers['accept-encoding'] !== undefined ? await precompressed(req, siblings) : undefined;
-    if (ready !== undefined) {
-      try {
-        res.setHeader('Content-Encoding', ready.coding);
-        return await streamBody(req, res, ready.fh, 200, 0, ready.size - 1);
-      } finally {
-        await ready.fh.close().catch(() => undefined);
+    if (sibling !== undefined) {
+      const ready = await openSibling(sibling);
+      if (ready !== undefined) {
+        try {
+          res.setHeader('Content-Encoding', sibling.coding);
+          return await streamBody(req, res, ready.fh, 200, 0, ready.size - 1);
+        } finally {
+          await ready.fh.close().catch(() => undefined);
+        }
       }
+      res.setHeader('ETag', fileEtag); // it went (a release is never changed in place; a folder may be): the file as it is
     }
-    const coding = compressible ? codingFor(req) : undefined;
     if (coding !== undefined) {
-      const body = await compressed.get(fh, `${filePath}|${stats.size}|${stats.mtimeMs}`, stats.size, coding);
+      // a strong ETag names the bytes: the same file in another release is not compressed again
+      const version = fileEtag.startsWith('W/') ? `${filePath}|${stats.size}|${stats.mtimeMs}` : fileEtag;
+      const body = await compressed.get(fh, version, stats.size, coding);
       res.writeHead(200, { 'Content-Encoding': coding, 'Content-Length': body.length });
       return void res.end(req.method === 'HEAD' ? undefined : body);
     }
@@ -79,45 +104,59 @@ export async function sendPage(req: IncomingMessage, res: ServerResponse, filePa
 
 const SIBLINGS = [['br', '.br'], ['gzip', '.gz']] as const;
 
+/** A site's own compressed version of a file, as lstat found it. */
+interface Sibling {
+  coding: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
 /**
  * What was found beside each version of a file (path, mtime): a release is immutable, so
  * its text files' siblings are looked up once, not with two lstat calls per request. Bounded:
  * emptied when full.
  */
-const siblingsSeen = new Map<string, Map<string, string> | undefined>();
+const siblingsSeen = new Map<string, Map<string, Sibling> | undefined>();
 const MAX_SIBLINGS_SEEN = 10_000;
 
-/** The site's own compressed versions of filePath (coding → path): regular files beside it, never a symlink; undefined: none. */
-async function compressedSiblings(filePath: string, mtimeMs: number): Promise<Map<string, string> | undefined> {
+/** The site's own compressed versions of filePath (coding → sibling): regular files beside it, never a symlink; undefined: none. */
+async function compressedSiblings(filePath: string, mtimeMs: number): Promise<Map<string, Sibling> | undefined> {
   const key = `${filePath}|${mtimeMs}`;
   if (siblingsSeen.has(key)) return siblingsSeen.get(key);
-  let there: Map<string, string> | undefined;
+  let there: Map<string, Sibling> | undefined;
   for (const [coding, ext] of SIBLINGS) {
     const sibling = filePath + ext;
     const st = await fs.lstat(sibling).catch(() => undefined);
-    if (st?.isFile()) (there ??= new Map()).set(coding, sibling);
+    if (st?.isFile()) (there ??= new Map()).set(coding, { coding, path: sibling, size: st.size, mtimeMs: st.mtimeMs });
   }
   if (siblingsSeen.size >= MAX_SIBLINGS_SEEN) siblingsSeen.clear();
   siblingsSeen.set(key, there);
   return there;
 }
 
-/**
- * The compressed version the client takes (its preference among those there), opened; never
- * through a symlink (filePath is real, so a sibling's real path is its own: O_NOFOLLOW).
- */
-async function precompressed(req: IncomingMessage, there: ReadonlyMap<string, string>): Promise<{ coding: string; fh: fs.FileHandle; size: number } | undefined> {
+/** The compressed version the client takes (its preference among those there); undefined: none of them. */
+function pickSibling(req: IncomingMessage, there: ReadonlyMap<string, Sibling>): Sibling | undefined {
   const picked = (new Negotiator(req) as unknown as { encoding(available: string[], opts?: { preferred?: string[] }): string | undefined }).encoding([...there.keys(), 'identity'], { preferred: ['br', 'gzip', 'identity'] });
-  const sibling = picked === undefined ? undefined : there.get(picked);
-  if (sibling === undefined) return undefined;
-  const fh = await fs.open(sibling, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined);
+  return picked === undefined ? undefined : there.get(picked);
+}
+
+/** A sibling's ETag: from its own bytes; a weak one (no digest) marked with its coding, so it never equals the file's. */
+async function siblingEtag(realRoot: string, s: Sibling): Promise<string> {
+  const etag = await etags.etagFor(realRoot, s.path, s);
+  return etag.startsWith('W/') ? encodedEtag(etag, s.coding) : etag;
+}
+
+/** The sibling opened, never through a symlink (filePath is real, so a sibling's real path is its own: O_NOFOLLOW); undefined: gone. */
+async function openSibling(s: Sibling): Promise<{ fh: fs.FileHandle; size: number } | undefined> {
+  const fh = await fs.open(s.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined);
   if (fh === undefined) return undefined;
   const st = await fh.stat().catch(() => undefined);
   if (!st?.isFile()) {
     await fh.close().catch(() => undefined);
     return undefined;
   }
-  return { coding: picked!, fh, size: st.size };
+  return { fh, size: st.size };
 }
 
 async function open(filePath: string): Promise<fs.FileHandle> {

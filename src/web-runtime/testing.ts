@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { listenOn } from '../lib/listen.ts';
 import { silentLogger } from '../lib/log.ts';
+import { extractTarball, packDirectory } from '../lib/tarball.ts';
 import { watchTable, type TableWatch } from './table-watch.ts';
 import { buildWebServer } from './web-server.ts';
 
@@ -29,6 +30,21 @@ export async function tempSiteDir(t: TestContext, files: Record<string, string |
     await fs.writeFile(file, content);
   }
   return dir;
+}
+
+/**
+ * A release of these files as an engine unpacks it: packed as `corral deploy` packs a folder,
+ * then extracted with its files' digests (`.corral/digests.json`); removed after the test.
+ */
+export async function tempRelease(t: TestContext, files: Record<string, string | Buffer>): Promise<string> {
+  const src = await tempSiteDir(t, files);
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'corral-release-'));
+  t.after(() => fs.rm(work, { recursive: true, force: true }));
+  const tarball = path.join(work, 'release.tar.gz');
+  await packDirectory(src, tarball);
+  const release = path.join(work, 'release');
+  await extractTarball(tarball, release, undefined, { digests: true });
+  return release;
 }
 
 /** Build and listen on 127.0.0.1:0; closed after the test. Returns the port. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, symlink } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import { tempSiteDir, rawRequest, startWebServer } from './testing.ts';
@@ -36,10 +37,19 @@ test('content types, with charset for text', async (t) => {
   }
 });
 
-test('cache-control: revalidate html, a modest max-age for assets', async (t) => {
-  const port = await startWebServer(t, [{ domains: [], root: await tempSiteDir(t, SITE) }]);
-  assert.equal((await rawRequest(port, '/')).headers['cache-control'], 'public, max-age=0, must-revalidate');
-  assert.equal((await rawRequest(port, '/style.css')).headers['cache-control'], 'public, max-age=3600');
+test('cache-control: a fingerprinted asset is immutable; every other file, HTML and assets alike, is revalidated', async (t) => {
+  const root = await tempSiteDir(t, { ...SITE, 'assets/app.3f9a1c2b.js': 'console.log(2)', 'assets/main-DK2x9Qa1.css': 'a{}', 'report-1a2b3c4d.html': '<h1>r</h1>' });
+  await symlink('assets/app.3f9a1c2b.js', path.join(root, 'current.js'));
+  const port = await startWebServer(t, [{ domains: [], root }]);
+  const cacheControl = async (p: string): Promise<string | undefined> => (await rawRequest(port, p)).headers['cache-control'];
+  for (const p of ['/', '/index.html', '/style.css', '/app.js', '/logo.svg', '/pic.png', '/report-1a2b3c4d.html']) {
+    assert.equal(await cacheControl(p), 'public, max-age=0, must-revalidate', p);
+  }
+  for (const p of ['/assets/app.3f9a1c2b.js', '/assets/main-DK2x9Qa1.css']) assert.equal(await cacheControl(p), 'public, max-age=31536000, immutable', p);
+  assert.equal(await cacheControl('/current.js'), 'public, max-age=0, must-revalidate', 'the name asked for counts, not a symlink\'s target');
+  const fresh = await rawRequest(port, '/assets/app.3f9a1c2b.js', { headers: { 'if-none-match': (await rawRequest(port, '/assets/app.3f9a1c2b.js')).headers.etag ?? '' } });
+  assert.equal(fresh.status, 304);
+  assert.equal(fresh.headers['cache-control'], 'public, max-age=31536000, immutable', 'a 304 says it again');
 });
 
 test('directories: index.html, 301 to the slash form, 404 without an index', async (t) => {

@@ -106,7 +106,7 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
     const done = await answers.take(); // a few file answers at once (answer-slots.ts)
     res.once('close', done);
     if (res.destroyed) return done(); // the client left while it waited
-    await sendFile(req, res, resolved.path);
+    await sendFile(req, res, { path: resolved.path, realRoot: await ctx.root.real(), name: resolved.name });
   }
 
   return server;

@@ -10,8 +10,8 @@ export interface Reply {
 
 const agent = new Agent({ keepAliveTimeout: 2_000, connections: 16 });
 
-export async function get(baseUrl: string, host: string, path = '/', method = 'GET'): Promise<Reply> {
-  const res = await request(`${baseUrl}${path}`, { method: method as 'GET', headers: { host }, dispatcher: agent });
+export async function get(baseUrl: string, host: string, path = '/', method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
+  const res = await request(`${baseUrl}${path}`, { method: method as 'GET', headers: { ...headers, host }, dispatcher: agent });
   const body = await res.body.text();
   return { status: res.statusCode, body, headers: res.headers };
 }

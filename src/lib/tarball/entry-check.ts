@@ -1,5 +1,6 @@
 // Per-entry rules: what an entry may be called, what it may be, and the running limits.
 import type { ReadEntry } from 'tar';
+import { RESERVED_ROOT_NAME } from '../release-digests.ts';
 import { entrySegments, linkTarget } from './entry-path.ts';
 import { TarballError, quote } from './errors.ts';
 import { formatBytes, type TarLimits } from './limits.ts';
@@ -36,6 +37,10 @@ export class EntryChecker {
     }
     const segments = entrySegments(raw, this.limits.maxPathBytes);
     const kind = entryKind(entry);
+    // letter case aside: on a case-insensitive file system `.CORRAL` is that folder too
+    if (segments[0]?.toLowerCase() === RESERVED_ROOT_NAME) {
+      throw new TarballError('tarball_reserved_name', `entry ${quote(raw)} is in ${RESERVED_ROOT_NAME}/ at the release root, which Corral keeps for its own files (corral deploy never packs a ${RESERVED_ROOT_NAME} folder)`, { entry: raw });
+    }
     if (segments.length === 0 && kind !== 'directory') {
       throw new TarballError('tarball_path_traversal', `entry ${quote(raw)} names the release root itself`, { entry: raw });
     }

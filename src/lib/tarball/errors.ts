@@ -13,6 +13,7 @@ export const TARBALL_ERRORS = {
   tarball_link_escape: { status: 400, meaning: 'a symlink target is absolute, leads outside the archive root, or loops' },
   tarball_hardlink: { status: 400, meaning: 'hard links are not accepted' },
   tarball_special_file: { status: 400, meaning: 'an entry is not a file, directory or symlink (device, FIFO, …)' },
+  tarball_reserved_name: { status: 400, meaning: 'an entry lies in .corral/ at the archive root, which Corral keeps for its own files (the digests of a release)' },
   tarball_too_large: { status: 413, meaning: 'the compressed or unpacked size is over the limit' },
   tarball_too_many_files: { status: 413, meaning: 'the archive has more entries than allowed' },
   tarball_expansion_ratio: { status: 413, meaning: 'the archive unpacks to too many times its compressed size' },

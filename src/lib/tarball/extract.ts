@@ -1,7 +1,9 @@
 // Pass 2: extract a tarball that pass 1 accepted into a private temp dir, then rename it into place.
+import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReadEntry } from 'tar';
+import { writeDigests, type FileDigest } from '../release-digests.ts';
 import { TarballError, quote } from './errors.ts';
 import { SMALL_FILE_BYTES, collect, writeNewFile, writeStreaming } from './file-writer.ts';
 import { inspectPlan } from './inspect.ts';
@@ -13,15 +15,23 @@ export type ExtractResult =
   /** `dest` already existed: releases are content-addressed, so it is taken as done. */
   | { created: false };
 
+export interface ExtractOptions {
+  /**
+   * Also write the sha256 of every file (`.corral/digests.json`, src/lib/release-digests.ts),
+   * hashed as its bytes are written: a release's files' ETags (the web runtime).
+   */
+  digests?: boolean;
+}
+
 /** Small files written in the background at once. */
 const WRITERS = 16;
 
 /**
  * Validates `file` completely (pass 1), then extracts it (pass 2) into a temp dir beside
- * `dest` and renames that into place, so `dest` appears whole or not at all. On any failure
- * the temp dir is removed. Throws TarballError for a refused archive.
+ * `dest` and renames that into place, so `dest` appears whole or not at all (its digests
+ * too, when asked). On any failure the temp dir is removed. Throws TarballError for a refused archive.
  */
-export async function extractTarball(file: string, dest: string, limits?: Partial<TarLimits>): Promise<ExtractResult> {
+export async function extractTarball(file: string, dest: string, limits?: Partial<TarLimits>, opts: ExtractOptions = {}): Promise<ExtractResult> {
   if (await exists(dest)) return { created: false };
   const resolved = resolveLimits(limits);
   const { plan } = await inspectPlan(file, resolved);
@@ -29,10 +39,12 @@ export async function extractTarball(file: string, dest: string, limits?: Partia
   await mkdir(dirname(dest), { recursive: true });
   const tmp = await mkdtemp(join(dirname(dest), `.${basename(dest)}.partial-`));
   try {
-    const summary = await walkTarball(file, resolved, writer(tmp, plan));
+    const digests = opts.digests === true ? new Map<string, FileDigest>() : undefined;
+    const summary = await walkTarball(file, resolved, writer(tmp, plan, digests));
     if (summary.entries !== plan.length) {
       throw new TarballError('tarball_corrupt', 'the archive changed while it was being extracted (entry count differs)');
     }
+    if (digests !== undefined) await writeDigests(tmp, digests);
     await chmod(tmp, 0o755);
     try {
       await rename(tmp, dest);
@@ -48,8 +60,8 @@ export async function extractTarball(file: string, dest: string, limits?: Partia
   }
 }
 
-/** The pass-2 visitor: the entry must match the plan, then it is written under `root`. */
-function writer(root: string, plan: readonly CheckedEntry[]) {
+/** The pass-2 visitor: the entry must match the plan, then it is written under `root` (its digest into `digests`, when given). */
+function writer(root: string, plan: readonly CheckedEntry[], digests: Map<string, FileDigest> | undefined) {
   const made = new Set<string>(['']);
   const slots = semaphore(WRITERS);
 
@@ -88,18 +100,22 @@ function writer(root: string, plan: readonly CheckedEntry[]) {
         return;
       case 'file': {
         await ensureDir(segments.slice(0, -1));
+        const hash = digests === undefined ? undefined : createHash('sha256');
         if (checked.size > SMALL_FILE_BYTES) {
-          await writeStreaming(entry, abs, checked, signal);
-          return;
+          await writeStreaming(entry, abs, checked, signal, hash);
+        } else {
+          // Small files: take the data, let the parser move on, and write in the background,
+          // a few at a time (extraction is bound by file-system round trips, not bytes).
+          const release = await slots.acquire();
+          try {
+            const data = await collect(entry, checked, signal);
+            hash?.update(data);
+            await writeNewFile(abs, checked, data);
+          } finally {
+            release();
+          }
         }
-        // Small files: take the data, let the parser move on, and write in the background,
-        // a few at a time (extraction is bound by file-system round trips, not bytes).
-        const release = await slots.acquire();
-        try {
-          await writeNewFile(abs, checked, await collect(entry, checked, signal));
-        } finally {
-          release();
-        }
+        if (hash !== undefined) digests?.set(segments.join('/'), { size: checked.size, sha256: hash.digest('hex') });
       }
     }
   };

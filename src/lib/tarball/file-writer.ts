@@ -1,4 +1,5 @@
 // Writing one file entry: created exclusively (never through a link), exact mode, all its bytes.
+import type { Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ReadEntry } from 'tar';
@@ -33,13 +34,14 @@ export async function writeNewFile(abs: string, checked: CheckedEntry, data: Buf
   }
 }
 
-/** A large file: written chunk by chunk as the entry streams, holding up the parser meanwhile. */
-export async function writeStreaming(entry: ReadEntry, abs: string, checked: CheckedEntry, signal: AbortSignal): Promise<void> {
+/** A large file: written chunk by chunk as the entry streams, holding up the parser meanwhile; each chunk also fed to `hash` when given. */
+export async function writeStreaming(entry: ReadEntry, abs: string, checked: CheckedEntry, signal: AbortSignal, hash?: Hash): Promise<void> {
   const fh = await open(abs, CREATE_FILE, 0o600);
   try {
     await fh.chmod(checked.mode);
     let written = 0;
     await eachChunk(entry, signal, async (chunk) => {
+      hash?.update(chunk);
       await writeAll(fh, chunk);
       written += chunk.length;
     });
