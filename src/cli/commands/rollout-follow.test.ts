@@ -317,6 +317,8 @@ test('corral site set --no-wait returns at once; a change that starts no server 
   const noWait = await f.corral('site', 'set', 'blog', '--env', 'A=1', '--no-wait');
   assert.equal(noWait.code, 0, noWait.err);
   assert.match(noWait.out, /^rolling out blog's new env \(not waited for: corral status blog shows when it serves\)$/m);
+  const json = await f.corral('site', 'set', 'blog', '--env', 'B=1', '--no-wait', '--json');
+  assert.deepEqual(JSON.parse(json.out).site.env, { A: '1', B: '1' }, 'JSON only');
   const domain = await f.corral('site', 'set', 'blog', '--add-domain', 'www.blog.example.com', '--max-body-bytes', '1000');
   assert.equal(domain.code, 0, domain.err);
   assert.doesNotMatch(domain.out + domain.err, /roll/);

@@ -173,10 +173,11 @@ export function registerSite(program: Command, ctx: Context): void {
       const release = res.site.release;
       const changes = current && release !== undefined ? startChanges(current, res.site) : [];
       const rollout = `${res.site.name}'s new ${changes.join(', ')}`;
+      const say = (line: string) => (o.json ? undefined : ctx.say(line));
       if (changes.length > 0 && release !== undefined) {
-        if (!o.wait) ctx.say(`rolling out ${rollout} (not waited for: corral status ${res.site.name} shows when it serves)`);
-        else if (await awaitRollout(ctx, res.site.name, { release, settings: { site: res.site, changes } }, timeoutMs)) ctx.say(`rolled out ${rollout} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        else ctx.say(`rolling out ${rollout} (not followed: this controller does not say when new servers serve; corral status ${res.site.name} shows it)`);
+        if (!o.wait) say(`rolling out ${rollout} (not waited for: corral status ${res.site.name} shows when it serves)`);
+        else if (await awaitRollout(ctx, res.site.name, { release, settings: { site: res.site, changes } }, timeoutMs)) say(`rolled out ${rollout} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        else say(`rolling out ${rollout} (not followed: this controller does not say when new servers serve; corral status ${res.site.name} shows it)`);
       }
       if (o.json) ctx.print.out(JSON.stringify(res, null, 2));
     });
