@@ -38,8 +38,9 @@ test("a site's views read alone are the farm view's: its own servers and its cus
   const route: Route = { site: 'www', domains: ['www.test'], endpoints: [{ vs: 'www-a', address: '127.0.0.1', port: 9, release: 'r2' }], updatedAt: now };
   await store.put(keys.route('www'), JSON.stringify(route));
 
-  const alone = await siteView(store, www);
+  const { virtualServers: alone, assignments } = await siteView(store, www);
   assert.deepEqual(alone.map((v) => v.vs).sort(), ['acme-pool', 'www-a', 'www-b', 'www-left']);
   assert.equal(alone.find((v) => v.vs === 'www-b')?.draining, true);
   for (const scope of [{}, { customer: 'acme' }]) assert.deepEqual(alone, siteViews(await farmView(store, scope), www), JSON.stringify(scope));
+  assert.deepEqual([...assignments.keys()].sort(), ['acme-pool', 'www-a', 'www-b'], 'the assignments of the VSs shown');
 });

@@ -73,16 +73,20 @@ export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
 /**
  * siteViews of the farm view of a scope that may see the site, read without listing every
  * site and route: the VSs (all of them: their keys do not name the site) and the site's route.
+ * Also the assignments of those VSs (by name) and the route, which its status reads too.
  */
-export async function siteView(store: Store, site: Site): Promise<VirtualServerView[]> {
-  const [assignments, statuses, route] = await Promise.all([
+export async function siteView(store: Store, site: Site): Promise<{ virtualServers: VirtualServerView[]; assignments: Map<string, Assignment>; route: Route | undefined }> {
+  const [assignments, statuses, stored] = await Promise.all([
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     readRecord<Route>(store, keys.route(site.name)),
   ]);
+  const route = stored?.value;
   // the VSs siteViews keeps are the site's own and its customer's pools: visible to any scope that sees the site
-  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), new Map(route ? [[site.name, route.value]] : []));
-  return siteViews({ engines: [], sites: [site], virtualServers: views }, site);
+  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), new Map(route ? [[site.name, route]] : []));
+  const virtualServers = siteViews({ engines: [], sites: [site], virtualServers: views }, site);
+  const names = new Set(virtualServers.map((v) => v.vs));
+  return { virtualServers, assignments: new Map(assignments.filter((a) => names.has(a.vs)).map((a) => [a.vs, a])), route };
 }
 
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */
@@ -90,10 +94,9 @@ function sameSiteId(v: VirtualServerView, site: Site): boolean {
   return v.siteId === undefined || site.id === undefined || v.siteId === site.id;
 }
 
-/** Releases the router currently balances the site over, from its published route. */
-export async function servingReleases(store: Store, site: string): Promise<string[]> {
-  const route = await readRecord<Route>(store, keys.route(site));
-  return [...new Set(route?.value.endpoints.map((e) => e.release) ?? [])].sort();
+/** Releases the router balances a site over, from its published route. */
+export function routeReleases(route: Route | undefined): string[] {
+  return [...new Set(route?.endpoints.map((e) => e.release) ?? [])].sort();
 }
 
 export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): VirtualServerView[] {

@@ -37,7 +37,7 @@
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, checkedPath, sameStartSettings, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
@@ -45,6 +45,7 @@ import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
 import { sameJson } from '../lib/same-json.ts';
 import { inStoreOrder, siteIndexOf, type SiteIndex } from './site-index.ts';
+import { runsAsSiteSays } from './site-start.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -246,12 +247,12 @@ function planSite(
   // credentials are old. So does a new command, environment or health path: servers started
   // with other ones are old (resources and egress wait for the next deploy, as documented).
   const database = siteDatabase(site, snap);
-  const current = release ? assignments.filter((a) => a.release === release.id && !draining.has(a.engine) && a.database?.user === database?.user && startedAsSiteSays(a, site)) : [];
+  const current = release ? assignments.filter((a) => !draining.has(a.engine) && runsAsSiteSays(a, site, database?.user)) : [];
   const old = assignments.filter((a) => !current.includes(a));
   // Servers started as the site says, but on a draining engine: they serve beside their
   // replacements until those are ready. A server of another release or start is not moving:
   // it is replaced (build, swap, then stop), never mixed in with the new ones.
-  const moving = old.filter((a) => release !== undefined && a.release === release.id && a.database?.user === database?.user && startedAsSiteSays(a, site));
+  const moving = old.filter((a) => release !== undefined && runsAsSiteSays(a, site, database?.user));
   const retired = retiredServers(old.filter((a) => !moving.includes(a)), snap.routes.get(site.name), mem);
 
   // a spread move's new server is kept beside the `replicas` others until it is ready
@@ -322,8 +323,7 @@ function retiredServers(replaced: Assignment[], route: Route | undefined, mem: P
 
 /** Started alike: the same release, command, health path, start deadline, environment and database login. */
 function sameStart(a: Assignment, b: Assignment): boolean {
-  return a.release === b.release && a.command === b.command && a.healthPath === b.healthPath && a.startTimeoutMs === b.startTimeoutMs &&
-    a.database?.user === b.database?.user && sameJson(a.env, b.env);
+  return a.release === b.release && a.database?.user === b.database?.user && sameStartSettings(a, b);
 }
 
 /** opts.now as an ISO time, made once per pass rather than once per site. */
@@ -483,11 +483,6 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     ...(database ? { database } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };
-}
-
-/** Was the server started with the command, environment, health path and start deadline the site has now? */
-function startedAsSiteSays(a: Assignment, site: Site): boolean {
-  return a.command === site.command && a.healthPath === site.healthPath && a.startTimeoutMs === site.startTimeoutMs && sameJson(a.env, site.env);
 }
 
 function toEndpoint(a: Assignment, s: VsStatus): Endpoint {

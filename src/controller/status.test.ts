@@ -16,6 +16,35 @@ async function observe(store: Store, vs: string, site: string, release: string, 
   await store.put(keys.vsStatus('e1', vs), JSON.stringify(s));
 }
 
+test("a site's status says which servers run what it says now, and when that is all the router serves (a new environment keeps the release)", async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  await acme.post('/v1/sites', staticSite('blog', { pooled: false }));
+  await acme.upload('/v1/sites/blog/releases', await makeTarball(t, { 'index.html': 'x' }));
+  const site = (await acme.get('/v1/sites/blog')).json.site as { healthPath: string; env: Record<string, string> };
+  const server = async (vs: string, env: Record<string, string>) => {
+    const a: Assignment = { vs, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release: 'v1', sha256: 'f'.repeat(64), healthPath: site.healthPath, env, domains: [], createdAt: now };
+    await h.store.put(keys.assignment('e1', vs), JSON.stringify(a));
+    await observe(h.store, vs, 'blog', 'v1', 'ready');
+  };
+  const routeTo = (vs: string) => h.store.put(keys.route('blog'), JSON.stringify({ site: 'blog', domains: ['blog.example.com'], endpoints: [{ vs, address: '127.77.0.2', port: 8080, release: 'v1' }], updatedAt: now } satisfies Route));
+  const status = async () => {
+    const res = await acme.get('/v1/sites/blog/status');
+    assert.equal(res.status, 200, res.body);
+    return { current: (res.json.virtualServers as { vs: string; current?: true }[]).filter((v) => v.current).map((v) => v.vs), ofRelease: res.json.ready, rollout: res.json.rollout };
+  };
+  await server('blog-a', site.env);
+  await routeTo('blog-a');
+  assert.deepEqual(await status(), { current: ['blog-a'], ofRelease: 1, rollout: { ready: 1, done: true } });
+  assert.equal((await acme.patch('/v1/sites/blog', { env: { ...site.env, A: '1' } })).status, 200);
+  // `ready` counts servers of the release; the rollout, those started as the site says now
+  assert.deepEqual(await status(), { current: [], ofRelease: 1, rollout: { ready: 0, done: false } });
+  await server('blog-b', { ...site.env, A: '1' });
+  assert.deepEqual(await status(), { current: ['blog-b'], ofRelease: 2, rollout: { ready: 1, done: false } }, 'ready, the route not switched yet');
+  await routeTo('blog-b');
+  assert.deepEqual(await status(), { current: ['blog-b'], ofRelease: 2, rollout: { ready: 1, done: true } });
+});
+
 test("a site's status merges assignments and statuses and counts ready replicas of its release", async (t) => {
   const h = await startController(t);
   const acme = await h.customer('acme');

@@ -11,3 +11,4 @@ export type { FarmStatus, SiteStatus, VirtualServerView } from './status-views.t
 export { acmeNames, tlsModeOf } from './tls-mode.ts';
 export type { DatabaseView, DatabaseCredentials } from './database-views.ts';
 export type { CertificateInfo, CertificateState } from './certificate-views.ts';
+export { sameStartSettings, startChanges, type StartSettings } from './start-settings.ts';

@@ -39,6 +39,12 @@ export interface VirtualServerView {
   /** Resident memory and CPU time used, when the controller can see the process. */
   memoryBytes?: number;
   cpuSeconds?: number;
+  /**
+   * GET /v1/sites/:name/status only: the server runs what the site says now — its release,
+   * started with its command, environment, health path, start deadline and database login (a
+   * pool: it shows the site's release). What a rollout waits for (`SiteStatus.rollout`).
+   */
+  current?: true;
 }
 
 /** GET /v1/sites/:name/status: one site's rollout. */
@@ -52,6 +58,14 @@ export interface SiteStatus {
   /** Releases of the endpoints the router currently balances over. */
   serving: string[];
   virtualServers: VirtualServerView[];
+  /**
+   * The rollout of what the site says now (its release, and the settings its servers are
+   * started with: a deploy, a rollback and a `site set` of the command, environment, health
+   * path, start deadline, database or pooling each start one). `ready`: servers `current`
+   * and ready; `done`: `ready` reaches `replicas` and the router serves only `current`
+   * servers. Absent from controllers older than it.
+   */
+  rollout?: { ready: number; done: boolean };
 }
 
 /** GET /v1/status and each `status` event of GET /v1/status/stream: the farm as the token may see it. */

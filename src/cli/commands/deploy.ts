@@ -8,30 +8,24 @@ import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import type { Release, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
-import type { Printer } from '../output.ts';
 import { CliError } from '../errors.ts';
 import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
-import { followRollout } from './rollout-follow.ts';
-import { durationMs } from './duration.ts';
+import { awaitRollout, humanOut, waitOptions, waitTimeoutMs, type WaitOpts } from './rollout-wait.ts';
 
-interface DeployOpts {
+interface DeployOpts extends WaitOpts {
   site: string;
-  wait: boolean;
-  timeout: string;
   json?: boolean;
 }
 
 export function registerDeploy(program: Command, ctx: Context): void {
-  program
+  const deploy = program
     .command('deploy <dir>')
     .description('upload a folder (or a .tar.gz) as a new release and roll it out')
-    .requiredOption('--site <name>', 'the site to deploy to')
-    .option('--no-wait', 'return once uploaded, without following the rollout')
-    .option('--timeout <seconds>', 'how long to wait for the rollout: seconds, or with a unit (90s, 5m)', '120')
+    .requiredOption('--site <name>', 'the site to deploy to');
+  waitOptions(deploy, 'return once uploaded, without following the rollout')
     .option('--json', 'print the release as JSON')
     .action(async (dir: string, o: DeployOpts) => {
-      const timeoutMs = durationMs(o.timeout, 's', ['ms', 's', 'm', 'h']);
-      if (timeoutMs === undefined || timeoutMs <= 0) throw new CliError(`--timeout must be a time above 0 such as 120 (seconds), 90s or 5m, got "${o.timeout}"`);
+      const timeoutMs = waitTimeoutMs(o);
       const started = Date.now();
       const tarball = await openTarball(dir);
       try {
@@ -45,10 +39,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
         await tarball.close();
         if (res.unchanged) humanOut(ctx).err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
         else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
-        if (o.wait) {
-          const rollout = progressBar(humanOut(ctx), 'rollout');
-          await followRollout(ctx.api(), o.site, res.release.id, timeoutMs, rollout).finally(() => rollout.done());
-        }
+        if (o.wait) await awaitRollout(ctx, o.site, { release: res.release.id }, timeoutMs);
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
         else if (ctx.quiet()) ctx.print.out(res.release.id);
         else if (!o.wait && !res.unchanged) ctx.print.out(`rolling out ${o.site} ${res.release.id} (not waited for: corral status ${o.site} shows when it serves)`);
@@ -57,11 +48,6 @@ export function registerDeploy(program: Command, ctx: Context): void {
         await tarball.close().catch(() => {});
       }
     });
-}
-
-/** Where progress and notes go: stderr, or nowhere with --quiet. */
-function humanOut(ctx: Context): Printer {
-  return ctx.quiet() ? { out: () => {}, err: () => {} } : ctx.print;
 }
 
 /**

@@ -10,7 +10,7 @@ import { keys, type Assignment, type EngineRecord, type Route, type SiteStatus, 
 import { staticSite } from '../../controller/test-harness.ts';
 import { startCliHarness, type CliHarness, type CliRun } from '../cli-testing.ts';
 import { run } from '../main.ts';
-import { QUIET_RECHECK_MS } from './rollout-follow.ts';
+import { notReadyText, QUIET_RECHECK_MS } from './rollout-follow.ts';
 
 // `corral deploy` against a real controller, through a proxy that counts what the CLI asks
 // for and can break the status stream: the rollout is acted out by writing the records an
@@ -91,11 +91,13 @@ interface Farm {
   h: CliHarness;
   proxy: Proxy;
   dir: string;
-  /** A VS of blog at release, assigned (what the reconciler writes) and in a state (what its engine reports). */
-  vs(name: string, release: string, state: VsStatus['state']): Promise<void>;
+  /** A VS of blog at release, assigned (what the reconciler writes, started with `env`) and in a state (what its engine reports, `seen` of it). */
+  vs(name: string, release: string, state: VsStatus['state'], env?: Record<string, string>, seen?: Partial<VsStatus>): Promise<void>;
   /** The router's endpoints of blog (what the reconciler publishes). */
   route(endpoints: { vs: string; release: string }[]): Promise<void>;
   deploy(...flags: string[]): Promise<CliRun>;
+  /** Any command, through the proxy. */
+  corral(...args: string[]): Promise<CliRun>;
 }
 
 /**
@@ -120,9 +122,9 @@ async function farm(t: TestContext, mode: StreamMode, pooled = false): Promise<F
     h,
     proxy,
     dir,
-    vs: async (name, release, state) => {
-      const status: VsStatus = { vs: name, engine: 'e1', site: 'blog', release, state, restarts: 0, updatedAt: at, address: '127.0.0.1', port: 9 };
-      const assignment: Assignment = { vs: name, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release, sha256: '0'.repeat(64), healthPath: '/', env: {}, domains: ['blog.example.com'], createdAt: at };
+    vs: async (name, release, state, env = {}, seen = {}) => {
+      const status: VsStatus = { vs: name, engine: 'e1', site: 'blog', release, state, restarts: 0, updatedAt: at, address: '127.0.0.1', port: 9, ...seen };
+      const assignment: Assignment = { vs: name, engine: 'e1', site: 'blog', customer: 'acme', kind: 'static', release, sha256: '0'.repeat(64), healthPath: '/', env, domains: ['blog.example.com'], createdAt: at };
       await h.store.put(keys.assignment('e1', name), JSON.stringify(assignment));
       await h.store.put(keys.vsStatus('e1', name), JSON.stringify(status));
     },
@@ -130,13 +132,15 @@ async function farm(t: TestContext, mode: StreamMode, pooled = false): Promise<F
       const route: Route = { site: 'blog', domains: ['blog.example.com'], endpoints: endpoints.map((e) => ({ ...e, address: '127.0.0.1', port: 9 })), updatedAt: at };
       await h.store.put(keys.route('blog'), JSON.stringify(route));
     },
-    deploy: async (...flags) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await run(['--api', proxy.url, '--token', h.admin.token!, 'deploy', dir, '--site', 'blog', ...flags], { out: (l) => out.push(l), err: (l) => err.push(l) });
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    },
+    deploy: (...flags) => corral('deploy', dir, '--site', 'blog', ...flags),
+    corral,
   };
+  async function corral(...args: string[]): Promise<CliRun> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(['--api', proxy.url, '--token', h.admin.token!, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
 }
 
 /** v0 serves; the deploy of v1 then waits until v1 is ready and the route serves only v1. */
@@ -269,4 +273,102 @@ test('corral deploy of a pooled site whose route does not come: re-read with a g
   assert.match(r.err, /rollout of blog v1 not ready after 2 s \(1\/1 ready\)/);
   // 50, 100, 200, 400, 800 ms … of quiet: a handful of reads, not one every 50 ms (about 40)
   assert.ok(f.proxy.statusReads.length <= 1 + f.proxy.events + 8, `${f.proxy.statusReads.length} reads for ${f.proxy.events} events in 2 s`);
+});
+
+/** blog at v1 (uploaded, activated), its server blog-0 started with no environment, ready and routed. */
+async function servingV1(f: Farm): Promise<void> {
+  assert.equal((await f.deploy('--no-wait')).code, 0);
+  await f.vs('blog-0', 'v1', 'ready');
+  await f.route([{ vs: 'blog-0', release: 'v1' }]);
+}
+
+test('corral site set --env follows the new servers (the release kept) until they alone serve', async (t) => {
+  const f = await farm(t, 'pass');
+  await servingV1(f);
+  const setting = f.corral('site', 'set', 'blog', '--env', 'A=1');
+  await waitFor(() => f.proxy.events > 0 && f.proxy.statusReads.length > 0, { what: 'the CLI following the rollout' });
+  // blog-0 is ready, of the release, and routed: what a wait for the release alone took for done
+  await f.vs('blog-1', 'v1', 'starting', { A: '1' });
+  await waitFor(() => f.proxy.statusAnswers.some((a) => a.virtualServers.some((v) => v.vs === 'blog-1' && v.current)), { what: 'the CLI reading blog-1' });
+  await f.vs('blog-1', 'v1', 'ready', { A: '1' });
+  await f.route([{ vs: 'blog-1', release: 'v1' }]);
+  const r = await setting;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^site blog updated$/m);
+  assert.match(r.out, /^rolled out blog's new env in \d+\.\d s$/m);
+  assert.match(r.err, /^rollout replicas ready 0\/1 \(new env\)$[\s\S]*^rollout replicas ready 0\/1 \(new env\) — starting$[\s\S]*^rollout replicas ready 1\/1 \(new env\) — ready$/m);
+});
+
+test('corral site set whose new servers never get ready: exit 1 naming what they do, the old ones serving on', async (t) => {
+  const f = await farm(t, 'pass');
+  await servingV1(f);
+  const setting = f.corral('site', 'set', 'blog', '--env', 'A=1', '--timeout', '2s');
+  await waitFor(() => f.proxy.statusReads.length > 0, { what: 'the CLI following the rollout' });
+  await f.vs('blog-1', 'v1', 'backoff', { A: '1' }, { restarts: 3, lastExit: { code: 1, signal: null, at: new Date().toISOString() } });
+  const r = await setting;
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^site blog updated$/m, 'the setting is stored');
+  assert.match(r.err, /^error: rollout of blog's new env not ready after 2 s \(0\/1 ready\): new servers 1 backoff \(restarted 3 times, last exit code 1\); the servers started before serve on; see `corral logs blog`$/m);
+});
+
+test('corral site set --no-wait returns at once; a change that starts no server returns at once; another change meanwhile ends the wait', async (t) => {
+  const f = await farm(t, 'pass');
+  await servingV1(f);
+  const noWait = await f.corral('site', 'set', 'blog', '--env', 'A=1', '--no-wait');
+  assert.equal(noWait.code, 0, noWait.err);
+  assert.match(noWait.out, /^rolling out blog's new env \(not waited for: corral status blog shows when it serves\)$/m);
+  const json = await f.corral('site', 'set', 'blog', '--env', 'B=1', '--no-wait', '--json');
+  assert.deepEqual(JSON.parse(json.out).site.env, { A: '1', B: '1' }, 'JSON only');
+  const domain = await f.corral('site', 'set', 'blog', '--add-domain', 'www.blog.example.com', '--max-body-bytes', '1000');
+  assert.equal(domain.code, 0, domain.err);
+  assert.doesNotMatch(domain.out + domain.err, /roll/);
+  const same = await f.corral('site', 'set', 'blog', '--env', 'A=1');
+  assert.equal(same.code, 0, same.err);
+  assert.doesNotMatch(same.out + same.err, /roll/, 'the same value: nothing new to start');
+  assert.equal(f.proxy.statusReads.length, 0, 'none of them read the status');
+  const setting = f.corral('site', 'set', 'blog', '--health', '/ping');
+  await waitFor(() => f.proxy.statusReads.length > 0, { what: 'the CLI following the rollout' });
+  assert.equal((await f.h.admin.patch('/v1/sites/blog', { env: { A: '2' } })).status, 200);
+  const replaced = await setting;
+  assert.equal(replaced.code, 1);
+  assert.match(replaced.err, /^error: the settings of blog were changed again while its new health path rolled out; corral site show blog has them$/m);
+});
+
+test('corral rollback follows the rollout of the release it goes back to; --no-wait does not', async (t) => {
+  const f = await farm(t, 'pass');
+  await servingV1(f);
+  await writeFile(join(f.dir, 'index.html'), 'two');
+  assert.equal((await f.deploy('--no-wait')).code, 0);
+  await f.vs('blog-2', 'v2', 'ready');
+  await f.route([{ vs: 'blog-2', release: 'v2' }]);
+  const back = f.corral('rollback', 'blog');
+  // blog-0 (v1) is ready, but the route serves v2: not rolled back yet
+  await waitFor(() => f.proxy.statusAnswers.length > 0, { what: 'the CLI reading the status' });
+  assert.equal(f.proxy.statusAnswers[0]?.rollout?.done, false);
+  await f.route([{ vs: 'blog-0', release: 'v1' }]);
+  const r = await back;
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^site blog rolling back to release v1 \(from v2\)$/m);
+  assert.match(r.out, /^rolled back blog to v1 in \d+\.\d s$/m);
+  assert.match(r.err, /^rollout replicas ready 1\/1 \(release v1\) — ready$/m);
+  const reads = f.proxy.statusReads.length;
+  const noWait = await f.corral('rollback', 'blog', '--no-wait');
+  assert.equal(noWait.code, 0, noWait.err);
+  assert.match(noWait.out, /^site blog rolling back to release v2 \(from v1\) \(not waited for: corral status blog shows when it serves\)$/m);
+  assert.equal(f.proxy.statusReads.length, reads);
+});
+
+test('notReadyText names what the new servers do and what serves meanwhile', () => {
+  const at = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s)).toISOString();
+  const vs = (name: string, over: Partial<SiteStatus['virtualServers'][number]>) => ({ vs: name, engine: 'e1', site: 'shop', release: 'v2', assigned: true, ...over });
+  const crashing = [vs('shop-1', { state: 'backoff', restarts: 2, lastExit: { code: 1, signal: null, at: at(1) } }), vs('shop-2', { state: 'crashed', restarts: 1, lastExit: { code: null, signal: 'SIGKILL', at: at(2), oom: true } }), vs('shop-3', { state: 'ready' })];
+  assert.equal(notReadyText('shop', { release: 'v2' }, 120_000, { replicas: 3, serving: ['v1'] }, crashing, 1),
+    'rollout of shop v2 not ready after 120 s (1/3 ready): new servers 1 backoff, 1 crashed (restarted 3 times, last exit OOM SIGKILL); v1 serves on; see `corral logs shop`');
+  const late = [vs('shop-1', { state: 'starting', lastExit: { code: null, signal: 'SIGTERM', at: at(1), startupTimeoutMs: 30_000 } }), vs('shop-2', {})];
+  const settings = { release: 'v2', settings: { site: {} as never, changes: ['command', 'env'] } };
+  assert.equal(notReadyText('shop', settings, 90_000, { replicas: 2, serving: ['v2'] }, late, 0),
+    "rollout of shop's new command, env not ready after 90 s (0/2 ready): new servers 1 starting, 1 placed (last stopped, not healthy within its 30 s start timeout); the servers started before serve on; see `corral logs shop`");
+  assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 1, serving: [] }, [], 0), 'rollout of shop v2 not ready after 5 s (0/1 ready); see `corral logs shop`');
+  assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 1, serving: ['v1'] }, [vs('shop-1', { state: 'ready' })], 1),
+    'rollout of shop v2 not ready after 5 s (1/1 ready): the router does not serve only them yet; v1 serves on; see `corral logs shop`');
 });

@@ -1,5 +1,8 @@
-// `corral deploy` following its rollout until every replica of the release is ready and
-// the router serves only that release. The farm's status stream (GET /v1/status/stream)
+// `corral deploy`, `corral rollback` and `corral site set` following their rollout until
+// every replica runs what the site says now — the new release, or the new settings a `site
+// set` gave (a new environment keeps the release) — and the router serves only those: the
+// site status's `rollout` (src/controller/site-rollout.ts), or, from a controller older than
+// it, the release alone. The farm's status stream (GET /v1/status/stream)
 // says when something changed: each event that changes the site's part of the farm view
 // (its own VSs, and the pool VSs holding it with the release each serves of it) prompts one
 // read of the site's status (GET /v1/sites/:name/status, which also says what the router
@@ -11,15 +14,20 @@
 // A site that scales to zero and sits at zero has no replica to wait for, yet its new
 // release must prove itself: the autoscaler wakes it for the rollout, and the deploy waits
 // until a server of the release has been ready (a release that never starts fails the deploy
-// at its timeout, rather than being "deployed" and every request after it a 503).
+// at its timeout, rather than being "deployed" and every request after it a 503). New
+// settings wake nothing: a site at zero starts its next server with them.
+// A rollout not done by the deadline fails with one line naming what its new servers do
+// (notReadyText); one replaced meanwhile (another release, other settings) fails at once.
 // Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
 // opened again (or keeps dropping), the status is polled every POLL_MS instead. The
 // output and the errors are the same either way.
-import type { SiteStatus } from '../../model/index.ts';
+import type { Site, SiteStatus, VirtualServerView } from '../../model/index.ts';
+import { startChanges } from '../../model/start-settings.ts';
 import type { ApiClient } from '../api-client.ts';
 import { CliError } from '../errors.ts';
 import { isEventStream, readEvents, type StreamEvent } from '../event-stream.ts';
+import { byText } from '../../lib/text-order.ts';
 import type { Progress } from '../progress.ts';
 
 export const POLL_MS = 200;
@@ -28,29 +36,83 @@ const ROUTE_RECHECK_MS = 50;
 /** A stream that keeps dropping is opened again this many times, then polling takes over. */
 const MAX_REOPENS = 3;
 
-/** Resolves once the release is ready on every replica and serving; throws a CliError when it is replaced or late. */
-export async function followRollout(api: ApiClient, site: string, release: string, timeoutMs: number, bar: Progress): Promise<void> {
+/** What a rollout waits for: a release (deploy, rollback), or the new settings of a `site set` (its release kept). */
+export interface RolloutTarget {
+  release: string;
+  /** A `site set`: the site as the change left it, and what of it rolls out new servers (startChanges). */
+  settings?: { site: Site; changes: string[] };
+}
+
+/**
+ * Resolves true once the target runs on every replica and the router serves only it; false
+ * at once when the controller cannot tell new settings from old (older than the status's
+ * `rollout`). Throws a CliError when the target is replaced or late.
+ */
+export async function followRollout(api: ApiClient, site: string, target: RolloutTarget, timeoutMs: number, bar: Progress): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const what = target.settings ? `new ${target.settings.changes.join(', ')}` : `release ${target.release}`;
   /** The last read found every replica ready, the router not yet serving only this release. */
   let routing = false;
   /** A server of the release was seen ready (what a site at zero must show). */
   let proven = false;
+  let untold = false;
   const check = async (): Promise<boolean> => {
     const st = await api.get<SiteStatus>(`/v1/sites/${encodeURIComponent(site)}/status`);
-    const mine = st.virtualServers.filter((v) => v.release === release);
+    if (target.settings && !st.rollout) return (untold = true);
+    // the servers the rollout brings: those running what the site says now, or (an older controller) of the release
+    const mine = st.rollout ? st.virtualServers.filter((v) => v.current) : st.virtualServers.filter((v) => v.release === target.release);
+    const ready = st.rollout?.ready ?? st.ready;
     proven ||= mine.some((v) => v.state === 'ready');
     const states = mine.map((v) => v.state ?? 'placed').join(' ');
-    bar.update(st.replicas ? st.ready / st.replicas : 1, `replicas ready ${st.ready}/${st.replicas} (release ${release})${states ? ` — ${states}` : ''}`);
-    if (st.site.release !== release) throw new CliError(`release ${release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
-    routing = st.ready >= st.replicas;
-    const asleep = st.replicas === 0 && st.site.autoscale?.minReplicas === 0 && !proven; // woken for the rollout: wait for it
-    if (routing && !asleep && (st.serving ?? []).every((r) => r === release)) return true;
-    if (Date.now() > deadline) throw new CliError(`rollout of ${site} ${release} not ready after ${timeoutMs / 1000} s (${st.ready}/${st.replicas} ready); see \`corral logs ${site}\``);
+    bar.update(st.replicas ? ready / st.replicas : 1, `replicas ready ${ready}/${st.replicas} (${what})${states ? ` — ${states}` : ''}`);
+    if (st.site.release !== target.release) throw new CliError(`release ${target.release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
+    if (target.settings && startChanges(target.settings.site, st.site).length > 0) throw new CliError(`the settings of ${site} were changed again while its ${what} rolled out; corral site show ${site} has them`);
+    routing = ready >= st.replicas;
+    const asleep = !target.settings && st.replicas === 0 && st.site.autoscale?.minReplicas === 0 && !proven; // woken for the rollout: wait for it
+    const routed = st.rollout ? st.rollout.done : (st.serving ?? []).every((r) => r === target.release);
+    if (routing && !asleep && routed) return true;
+    if (Date.now() > deadline) throw new CliError(notReadyText(site, target, timeoutMs, st, mine, ready));
     return false;
   };
-  if (await check()) return;
-  if (await followStream(api, site, check, deadline, () => routing)) return;
+  if ((await check()) || (await followStream(api, site, check, deadline, () => routing))) return !untold;
   while (!(await check())) await sleep(POLL_MS);
+  return !untold;
+}
+
+/**
+ * The one line a rollout not done by its deadline fails with: what it waited for, how many
+ * of its servers are ready, what the others do (their states, restarts, last exit), what
+ * serves meanwhile, and where to look.
+ */
+export function notReadyText(site: string, target: RolloutTarget, timeoutMs: number, st: Pick<SiteStatus, 'replicas' | 'serving'>, mine: VirtualServerView[], ready: number): string {
+  const what = target.settings ? `${site}'s new ${target.settings.changes.join(', ')}` : `${site} ${target.release}`;
+  const notes: string[] = [];
+  const waiting = mine.filter((v) => v.state !== 'ready');
+  if (waiting.length > 0) notes.push(`new servers ${countStates(waiting)}${servedText(waiting)}`);
+  else if (ready >= st.replicas) notes.push('the router does not serve only them yet');
+  const serving = st.serving ?? [];
+  const others = serving.filter((r) => r !== target.release);
+  if (target.settings && serving.length > 0) notes.push('the servers started before serve on');
+  else if (!target.settings && others.length > 0) notes.push(`${others.join(', ')} serves on`);
+  return `rollout of ${what} not ready after ${timeoutMs / 1000} s (${ready}/${st.replicas} ready)${notes.length ? `: ${notes.join('; ')}` : ''}; see \`corral logs ${site}\``;
+}
+
+/** "2 backoff, 1 starting": how many servers are in each state (placed: no state yet), most first. */
+function countStates(vss: VirtualServerView[]): string {
+  const counts = new Map<string, number>();
+  for (const v of vss) counts.set(v.state ?? 'placed', (counts.get(v.state ?? 'placed') ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+/** " (restarted 4 times, last exit code 1)": what the servers went through, when they did. */
+function servedText(vss: VirtualServerView[]): string {
+  const restarts = vss.reduce((n, v) => n + (v.restarts ?? 0), 0);
+  const last = vss.map((v) => v.lastExit).filter((e) => e !== undefined).sort((a, b) => byText(b.at, a.at))[0];
+  const exit = last === undefined ? undefined
+    : last.startupTimeoutMs !== undefined ? `last stopped, not healthy within its ${last.startupTimeoutMs / 1000} s start timeout`
+    : `last exit ${last.oom ? 'OOM ' : ''}${last.signal ?? `code ${last.code}`}`;
+  const parts = [...(restarts > 0 ? [`restarted ${restarts} time${restarts === 1 ? '' : 's'}`] : []), ...(exit ? [exit] : [])];
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /**
@@ -115,14 +177,15 @@ async function orQuiet<T>(p: Promise<T>, ms: number): Promise<T | 'quiet'> {
 function siteMark(data: string, site: string): string | undefined {
   try {
     const view = JSON.parse(data) as {
-      sites?: { name: string; release?: string; replicas?: number }[];
+      sites?: { name: string; release?: string; replicas?: number; updatedAt?: string }[];
       virtualServers?: { vs: string; site: string; release: string; state?: string; draining?: boolean; assigned?: boolean; pool?: string[]; sites?: Record<string, string> }[];
     };
     const s = view.sites?.find((x) => x.name === site);
     const vss = (view.virtualServers ?? []).filter((v) => v.site === site).map((v) => [v.vs, v.release, v.state, v.draining, v.assigned]);
     // a pool VS holding the site: the release it serves of it (its `release` is the pool's)
     const pools = (view.virtualServers ?? []).filter((v) => v.pool?.includes(site)).map((v) => [v.vs, v.sites?.[site], v.state, v.draining, v.assigned]);
-    return JSON.stringify([s?.release, s?.replicas, vss, pools]);
+    // the site's own changes too: another `site set` meanwhile replaces the settings waited for
+    return JSON.stringify([s?.release, s?.replicas, s?.updatedAt, vss, pools]);
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Site } from '../../model/index.ts';
 import { RETRY_DEFAULTS } from '../../model/retry-defaults.ts';
+import { startChanges } from '../../model/start-settings.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
@@ -17,6 +18,7 @@ import { AUTOSCALE_HELP, autoscaleBody, autoscaleOptions, hasAutoscaleFlags, typ
 import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
 import { newName } from './names.ts';
 import { wholeNumber } from './numbers.ts';
+import { awaitRollout, waitOptions, waitTimeoutMs, type WaitOpts } from './rollout-wait.ts';
 
 interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   httpsRedirect?: string;
@@ -40,7 +42,7 @@ interface GuestOpts extends GuestFlags {
   startTimeout?: string;
 }
 
-interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, AutoscaleOpts {
+interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, AutoscaleOpts, WaitOpts {
   drainTimeout?: string;
   startTimeout?: string;
   tls?: string;
@@ -104,7 +106,7 @@ export function registerSite(program: Command, ctx: Context): void {
       ctx.print.out(`site ${res.site.name} created (${res.site.kind}, ${count}) for ${res.site.domains.join(', ')}`);
       ctx.print.out(`next: corral deploy <dir> --site ${res.site.name}`);
     });
-  autoscaleOptions(hstsOptions(guestOptions(site.command('set <name>'))))
+  const set = autoscaleOptions(hstsOptions(guestOptions(site.command('set <name>'))))
     .description("change a site's settings: domains, command, env, health checks, replicas, router settings (balancing, limits, retries, pages) and guest resources")
     .option('--domain <host>', 'replace the domains with these (repeatable)', collect, [])
     .option('--add-domain <host>', 'add a domain (repeatable)', collect, [])
@@ -140,11 +142,14 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
     .option('--pooled', POOLED_HELP)
-    .option('--no-pooled', NO_POOLED_HELP)
-    .addHelpText('after', FIELD_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
+    .option('--no-pooled', NO_POOLED_HELP);
+  waitOptions(set, 'return once changed, without following the rollout of new servers')
+    .addHelpText('after', FIELD_HELP + ROLLOUT_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .action(async (name: string, o: SetOpts) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
-      const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) || hasAutoscaleFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
+      const timeoutMs = waitTimeoutMs(o);
+      // the site before the change: what it changes of how servers start says whether to wait
+      const current = needsCurrent(o) || hasRetryFlags(o) || hasHstsFlags(o) || hasAutoscaleFlags(o) || startFlags(o) ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       const body = siteFieldsBody(o, current);
       if (o.drainTimeout !== undefined) body.drainTimeoutMs = drainTimeoutMs(o.drainTimeout === DEFAULT ? '5' : o.drainTimeout);
       if (o.startTimeout !== undefined) body.startTimeoutMs = startTimeoutMs(o.startTimeout === DEFAULT ? '30' : o.startTimeout);
@@ -157,11 +162,24 @@ export function registerSite(program: Command, ctx: Context): void {
       if (hasAutoscaleFlags(o)) body.autoscale = autoscaleBody(o, current);
       Object.assign(body, pooledBody(o.pooled));
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
+      const started = Date.now();
       const res = await ctx.api().patch<{ site: Site }>(path, body);
-      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
-      ctx.say(`site ${res.site.name} updated`);
-      if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.say(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
-      ctx.say(siteText(res.site, Object.keys(body)));
+      if (!o.json) {
+        ctx.say(`site ${res.site.name} updated`);
+        if (res.site.drainTimeoutMs !== undefined && o.drainTimeout !== undefined) ctx.say(`site ${res.site.name}: drain timeout ${drainTimeoutText(res.site.drainTimeoutMs)}`);
+        ctx.say(siteText(res.site, Object.keys(body)));
+      }
+      // new servers start only for a site with a release, and only for what changes how they start
+      const release = res.site.release;
+      const changes = current && release !== undefined ? startChanges(current, res.site) : [];
+      const rollout = `${res.site.name}'s new ${changes.join(', ')}`;
+      const say = (line: string) => (o.json ? undefined : ctx.say(line));
+      if (changes.length > 0 && release !== undefined) {
+        if (!o.wait) say(`rolling out ${rollout} (not waited for: corral status ${res.site.name} shows when it serves)`);
+        else if (await awaitRollout(ctx, res.site.name, { release, settings: { site: res.site, changes } }, timeoutMs)) say(`rolled out ${rollout} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        else say(`rolling out ${rollout} (not followed: this controller does not say when new servers serve; corral status ${res.site.name} shows it)`);
+      }
+      if (o.json) ctx.print.out(JSON.stringify(res, null, 2));
     });
   site
     .command('show <name>')
@@ -207,21 +225,29 @@ export function registerSite(program: Command, ctx: Context): void {
       if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
       ctx.say(`site ${res.site.name} scaled to ${res.site.replicas} replica(s)`);
     });
-  program
+  const rollback = program
     .command('rollback <site>')
     .description('go back to the previous release, or --to a given one (rolled out like a deploy)')
-    .option('--to <release>', 'the release to serve, e.g. v3 (see corral releases <site>)')
+    .option('--to <release>', 'the release to serve, e.g. v3 (see corral releases <site>)');
+  waitOptions(rollback, 'return once the release is activated, without following its rollout')
     .option('--json', 'print the site as JSON')
-    .action(async (name: string, o: { to?: string; json?: boolean }) => {
+    .action(async (name: string, o: WaitOpts & { to?: string; json?: boolean }) => {
       const path = `/v1/sites/${encodeURIComponent(name)}`;
       if (o.to !== undefined && !/^v[1-9][0-9]{0,9}$/.test(o.to)) throw new CliError(`--to must be a release id such as v3, got "${o.to}"`);
+      const timeoutMs = waitTimeoutMs(o);
       const before = o.to !== undefined ? (await ctx.api().get<{ site: Site }>(path)).site : undefined;
       if (before && before.release === o.to) return o.json ? ctx.print.out(JSON.stringify({ site: before }, null, 2)) : ctx.say(`site ${name} already serves ${o.to}`);
+      const started = Date.now();
       const res = o.to !== undefined
         ? await ctx.api().post<{ site: Site }>(`${path}/releases/${o.to}/activate`, {})
         : await ctx.api().post<{ site: Site }>(`${path}/rollback`, {});
-      if (o.json) return ctx.print.out(JSON.stringify(res, null, 2));
-      ctx.say(`site ${res.site.name} rolling back to release ${res.site.release ?? '-'} (from ${res.site.previousRelease ?? '-'})`);
+      const release = res.site.release;
+      if (!o.json) ctx.say(`site ${res.site.name} rolling back to release ${release ?? '-'} (from ${res.site.previousRelease ?? '-'})${o.wait ? '' : ` (not waited for: corral status ${res.site.name} shows when it serves)`}`);
+      if (o.wait && release !== undefined) {
+        await awaitRollout(ctx, res.site.name, { release }, timeoutMs);
+        if (!o.json) ctx.say(`rolled back ${res.site.name} to ${release} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+      if (o.json) ctx.print.out(JSON.stringify(res, null, 2));
     });
 }
 
@@ -239,6 +265,17 @@ function guestOptions(cmd: Command): Command {
 }
 
 const GUEST_HELP = '\nGuest resources and egress apply to virtual servers started after the change; the process runtime ignores them.';
+
+const ROLLOUT_HELP = `
+A new command, health path, start timeout, env, database or pooling rolls out new servers
+(the old ones serve until every new one is ready): the command waits for that, up to
+--timeout, and fails naming what the new servers do if they never get ready (the old ones
+serve on); --no-wait returns at once. Other settings take effect without new servers.`;
+
+/** Flags that may change how the site's servers start (--env and --unset-env read the site anyway). */
+function startFlags(o: SetOpts): boolean {
+  return o.command !== undefined || o.health !== undefined || o.startTimeout !== undefined || o.db !== undefined || o.pooled !== undefined;
+}
 
 function guestBody(o: GuestOpts): Record<string, unknown> {
   const body: Record<string, unknown> = {};

@@ -3,7 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FarmStatus, SiteStatus } from '../../model/index.ts';
 import { principalOf, scopeOf } from '../access.ts';
-import { farmView, servingReleases, siteView, withUsage } from '../farm-view.ts';
+import { farmView, routeReleases, siteView, withUsage } from '../farm-view.ts';
+import { siteLoginUser } from '../database-logins.ts';
+import { siteRollout } from '../site-rollout.ts';
 import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
@@ -13,17 +15,18 @@ import { desiredReplicas } from '../autoscale-rule.ts';
 import { isPooled, poolReplicas } from '../plan-pool.ts';
 import { cappedPools, takingWork } from '../pool-capped.ts';
 
-export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage }) => {
+export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage, databases }) => {
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
-    const virtualServers = withUsage(await siteView(store, site), vsUsage);
-    const ready = virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
+    const [view, login] = await Promise.all([siteView(store, site), siteLoginUser(store, site, databases?.secrets)]);
+    const ready = view.virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
     // a site that autoscales: the autoscaler's count (what a rollout waits for), not its stored `replicas`
     const wanted = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
     // a pooled site has one replica per engine at most (plan-pool.ts)
     const replicas = isPooled(site) ? poolReplicas({ replicas: wanted }, await takingWork(store)) : wanted;
-    return { site, release: site.release, replicas, ready, serving: await servingReleases(store, site.name), virtualServers };
+    const { virtualServers, rollout } = siteRollout(site, withUsage(view.virtualServers, vsUsage), view.assignments, view.route, replicas, login);
+    return { site, release: site.release, replicas, ready, serving: routeReleases(view.route), virtualServers, rollout };
   });
 
   app.get('/v1/vs', async (request) => {

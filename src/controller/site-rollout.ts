@@ -1,0 +1,39 @@
+// A site's rollout as its status tells it (GET /v1/sites/:name/status): which of its servers
+// run what the site says now — by the reconciler's own rule (site-start.ts) — and whether the
+// router serves only those. `corral deploy`, `corral rollback` and `corral site set` wait on it:
+// a release is not the only thing a rollout changes (a new environment keeps the release).
+import type { Assignment, Route, Site, SiteStatus, VirtualServerView } from '../model/index.ts';
+import { isPooled } from './plan-pool.ts';
+import { runsAsSiteSays } from './site-start.ts';
+
+/**
+ * `views`: the site's servers (farm-view.ts siteViews: its own, and the pool VSs holding it,
+ * each at the release it shows of it), returned with `current` marked; `assignments`: theirs,
+ * by VS name; `route`: the site's published one; `replicas`: how many it should have now;
+ * `login`: the user of the database login its servers get now (none: no database).
+ */
+export function siteRollout(
+  site: Site,
+  views: readonly VirtualServerView[],
+  assignments: ReadonlyMap<string, Assignment>,
+  route: Route | undefined,
+  replicas: number,
+  login: string | undefined,
+): { virtualServers: VirtualServerView[]; rollout: NonNullable<SiteStatus['rollout']> } {
+  const pooled = isPooled(site);
+  const isCurrent = (v: VirtualServerView): boolean => {
+    if (!v.assigned || site.release === undefined) return false;
+    // a pool holds only the site's release: it is current once it shows it
+    if (v.pool) return pooled && v.release === site.release;
+    const a = assignments.get(v.vs);
+    return !pooled && a !== undefined && runsAsSiteSays(a, site, login);
+  };
+  const virtualServers = views.map((v) => (isCurrent(v) ? { ...v, current: true as const } : v));
+  const current = new Set(virtualServers.filter((v) => v.current).map((v) => v.vs));
+  // not less ready for a `draining` mark: the farm view gives it to a ready server the route
+  // leaves out while it serves only the release, which a server with new settings is until the switch
+  const ready = virtualServers.filter((v) => v.current && v.state === 'ready').length;
+  // the route names each endpoint's release: a pool's may lag what the pool shows
+  const routed = (route?.endpoints ?? []).every((e) => current.has(e.vs) && e.release === site.release);
+  return { virtualServers, rollout: { ready, done: ready >= replicas && routed } };
+}
