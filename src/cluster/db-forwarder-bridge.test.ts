@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
+import { keys, type EngineRecord } from '../model/index.ts';
 import { namespaceSkip } from '../engine/namespace/testing.ts';
 import { onCleanup } from '../engine/testing.ts';
 import { etcdMissing } from '../store/etcd-testing.ts';
@@ -35,6 +36,9 @@ it("a namespace engine's database forwarder listens on its guests' bridge addres
   const fwd = { host: gateway, port: 5432 };
   await waitFor(() => { try { return controller.db.guestEndpoint('e1').host === gateway; } catch { return false; } }, { what: 'the endpoint published to the controller', timeoutMs: 5_000 });
   assert.deepEqual(controller.db.guestEndpoint('e1'), fwd);
+  // its record says its guests reach the database: the scheduler places sites bound to one here
+  const record = JSON.parse((await controller.store.get(keys.engine('e1')))!.value) as EngineRecord;
+  assert.equal(record.reachesDatabase, true);
   // no database member in this farm: ready() says so, and a connection is closed at once
   const db = await startClusterDbServer(controller.store, { readyTimeoutMs: 300 });
   onCleanup(t, () => db.close());

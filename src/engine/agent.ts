@@ -37,6 +37,8 @@ export interface EngineAgentOptions {
   capacity?: Partial<EngineRecord['capacity']>;
   /** This engine runs a member of the farm's database cluster: its record says so (EngineRecord.database). */
   databaseMember?: boolean;
+  /** Its guests reach the farm's database (the runtime has a database target): its record says so (EngineRecord.reachesDatabase). */
+  reachesDatabase?: boolean;
   /** Grace of a VS whose assignment was deleted (and of close(), unless closeGraceMs). Default 10 s. */
   stopGraceMs?: number;
   /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
@@ -101,7 +103,11 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   let destroying: Promise<void> | undefined;
   let faulted = false;
   const faultEnded = new AbortController();
-  const record = { ...engineRecord(engineId, runtime, opts.capacity), ...(opts.databaseMember ? { database: true as const } : {}) };
+  const record = {
+    ...engineRecord(engineId, runtime, opts.capacity),
+    ...(opts.databaseMember ? { database: true as const } : {}),
+    ...(opts.reachesDatabase ? { reachesDatabase: true as const } : {}),
+  };
   let stoppingAt: string | undefined; // set by close(): the record says so until its lease is revoked
   const recordValue = () => JSON.stringify(stoppingAt === undefined ? record : { ...record, stoppingAt });
 

@@ -228,6 +228,13 @@ export interface EngineRecord {
    * database only while some engine's record says so.
    */
   database?: true;
+  /**
+   * Set by the engine itself when its guests reach the farm's database: its runtime has a
+   * database target (`corral up`'s own PostgreSQL; `corral engine --db` or
+   * `--db-forward-port` on a farm on etcd). Servers of a site bound to a database are placed
+   * only on such engines (src/controller/scheduler.ts).
+   */
+  reachesDatabase?: true;
 }
 
 /** Desired state of one virtual server, written by the controller for one engine. */
