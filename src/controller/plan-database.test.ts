@@ -12,7 +12,7 @@ const login = (user: string): AssignmentDatabase => ({ name: 'db_0123456789ab', 
 function farm(site: Site) {
   const snap: FarmSnapshot = {
     sites: [site], releases: new Map([['shop/v1', release]]),
-    engines: [{ id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '' }],
+    engines: [{ id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '', reachesDatabase: true }],
     assignments: [], statuses: new Map(), routes: new Map(), databases: new Map(),
   };
   const mem = newMemory();

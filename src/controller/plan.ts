@@ -33,13 +33,22 @@
 //     waits until that assignment is gone. A build that is not ready within
 //     SPREAD_MOVE_TIMEOUT_MS is abandoned (retired as a surplus, the not-ready one first).
 //
+// A site bound to a database runs only on engines whose guests reach it
+// (EngineRecord.reachesDatabase; scheduler.ts `takesSite`). Its servers on any other
+// engine count as old, as on a draining engine: replaced on one that reaches it, serving
+// until the replacements are ready, staying where they are while there is none. Servers
+// that cannot be placed for want of such an engine are named once in
+// `PlanActions.unplaced` (the reconciler's `site.unplaced` event), again only after they
+// were placed and the want came back; the site is placed as soon as an engine that reaches
+// the database joins (an engine change plans every site).
+//
 // A site that autoscales counts the autoscaler's replicas (snap.scales, autoscale-rule.ts
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, checkedPath, sameStartSettings, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
-import { appendOnly, placeReplicas, spreadMove } from './scheduler.ts';
+import { appendOnly, placeReplicas, spreadMove, takesSite } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
@@ -81,6 +90,8 @@ export interface PlanMemory {
   moves: Map<string, { vs: string; since: number }>;
   /** `${pool vs}/${site}` → since when a leaving pool entry has been out of the site's route (plan-pool.ts); `${pool vs}/`: the pool empty. */
   poolLeaving?: Map<string, number>;
+  /** Site storage key → why some of its servers could not be placed, as last reported (`PlanActions.unplaced`). */
+  unplaced?: Map<string, string>;
 }
 
 export interface PlanOptions {
@@ -105,10 +116,21 @@ export interface PlanActions {
   remove: Pick<Assignment, 'engine' | 'vs'>[];
   putRoutes: Route[];
   deleteRoutes: string[];
+  /** Sites some of whose servers could not be placed, each named once until it is placed (a farm event each). */
+  unplaced?: UnplacedSite[];
+}
+
+export interface UnplacedSite {
+  site: string;
+  customer: string;
+  /** How many of its servers wait. */
+  count: number;
+  /** Why, in words, e.g. `no engine that reaches database orders has room (…)`. */
+  reason: string;
 }
 
 export function newMemory(): PlanMemory {
-  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map(), poolLeaving: new Map() };
+  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map(), poolLeaving: new Map(), unplaced: new Map() };
 }
 
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
@@ -241,13 +263,15 @@ function planSite(
 ): void {
   const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
   const isReady = (a: Assignment) => snap.statuses.get(a.vs)?.state === 'ready';
-  // Servers on a draining engine count as old: they are replaced elsewhere, then retired.
-  const draining = new Set(snap.engines.filter((e) => e.draining).map((e) => e.id));
   // A database bound, unbound or rotated rolls the site like a release: servers with other
   // credentials are old. So does a new command, environment or health path: servers started
   // with other ones are old (resources and egress wait for the next deploy, as documented).
   const database = siteDatabase(site, snap);
-  const current = release ? assignments.filter((a) => !draining.has(a.engine) && runsAsSiteSays(a, site, database?.user)) : [];
+  const needs = { database: database !== undefined };
+  // Servers on an engine that may not run the site (draining; for a site with a database, one
+  // that cannot reach it) count as old: they are replaced elsewhere, then retired.
+  const away = new Set(snap.engines.filter((e) => !takesSite(e, needs)).map((e) => e.id));
+  const current = release ? assignments.filter((a) => !away.has(a.engine) && runsAsSiteSays(a, site, database?.user)) : [];
   const old = assignments.filter((a) => !current.includes(a));
   // Servers started as the site says, but on a draining engine: they serve beside their
   // replacements until those are ready. A server of another release or start is not moving:
@@ -260,13 +284,16 @@ function planSite(
 
   // 1. the desired number of servers of the desired release
   let keep = current;
+  let unplaced = 0;
   if (release && current.length < site.replicas) {
-    const engines = placeReplicas({ site: site.name, count: site.replicas - current.length, engines: snap.engines, assignments: placedSoFar });
+    const count = site.replicas - current.length;
+    const engines = placeReplicas({ site: site.name, count, engines: snap.engines, assignments: placedSoFar, ...needs });
     for (const engine of engines) {
       const a = newAssignment(site, release, engine, opts, database);
       actions.create.push(a);
       placedSoFar.push(a);
     }
+    unplaced = count - engines.length;
   } else if (current.length - (building ? 1 : 0) > site.replicas) {
     // scale down (or a spread move's surplus): give up the not-ready ones first, then one
     // on the engine holding most of the site's servers, the newest there
@@ -275,6 +302,8 @@ function planSite(
     old.push(...surplus);
   }
   for (const a of keep) mem.retiringSince.delete(a.vs);
+  // only a site with a database says why: a full farm leaves any site waiting (corral status shows engines N/max)
+  noteUnplaced(site, database && unplaced > 0 ? unplaced : 0, mem, actions);
 
   // 2. route: the old release until the new one is fully ready
   const readyNew = keep.filter(isReady);
@@ -301,6 +330,20 @@ function planSite(
   const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
     !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
   if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+}
+
+/** Names the site in `actions.unplaced` when `count` of its servers wait for an engine that reaches its database, once until they are placed. */
+function noteUnplaced(site: Site, count: number, mem: PlanMemory, actions: PlanActions): void {
+  const key = siteStorageKey(site);
+  mem.unplaced ??= new Map();
+  if (count === 0) {
+    mem.unplaced.delete(key);
+    return;
+  }
+  const reason = `no engine that reaches database ${site.database ?? ''} has room (engines started with --db or --db-forward-port reach it)`;
+  if (mem.unplaced.get(key) === reason) return;
+  mem.unplaced.set(key, reason);
+  (actions.unplaced ??= []).push({ site: site.name, customer: site.customer, count, reason });
 }
 
 /**
@@ -399,9 +442,10 @@ function buildingMove(key: string, current: Assignment[], mem: PlanMemory, opts:
 
 /** Assign one server on an under-used engine when the site's spread is off (scheduler.ts `spreadMove`). */
 function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions): void {
-  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar });
+  const database = siteDatabase(site, snap);
+  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar, database: database !== undefined });
   if (!move) return;
-  const a = newAssignment(site, release, move.to, opts, siteDatabase(site, snap));
+  const a = newAssignment(site, release, move.to, opts, database);
   actions.create.push(a);
   placedSoFar.push(a);
   mem.moves.set(siteStorageKey(site), { vs: a.vs, since: opts.now });
@@ -510,6 +554,7 @@ function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: ReadonlyMap<
   for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
   for (const key of mem.poolLeaving?.keys() ?? []) if (!liveVs.has(key.slice(0, key.indexOf('/')))) mem.poolLeaving?.delete(key);
   for (const key of mem.moves.keys()) if (!siteKeys.has(key)) mem.moves.delete(key);
+  for (const key of mem.unplaced?.keys() ?? []) if (!siteKeys.has(key)) mem.unplaced?.delete(key);
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

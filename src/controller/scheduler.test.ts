@@ -33,6 +33,13 @@ describe('placeReplicas', () => {
     assert.deepEqual(got, ['a']);
   });
 
+  it('places a site bound to a database only on engines that reach it, none when none does', () => {
+    const engines = [engine('a'), { ...engine('b'), reachesDatabase: true as const }, engine('c')];
+    assert.deepEqual(placeReplicas({ site: 's', count: 3, engines, assignments: [], database: true }), ['b', 'b', 'b']);
+    assert.deepEqual(placeReplicas({ site: 's', count: 2, engines: [engine('a')], assignments: [], database: true }), []);
+    assert.equal(spreadMove({ site: 's', engines, replicas: [{ engine: 'b' }, { engine: 'b' }], assignments: [{ engine: 'b', site: 's' }, { engine: 'b', site: 's' }], database: true }), undefined);
+  });
+
   it('stacks replicas on one engine when it is the only one', () => {
     assert.deepEqual(placeReplicas({ site: 's', count: 3, engines: [engine('solo')], assignments: [] }), ['solo', 'solo', 'solo']);
   });

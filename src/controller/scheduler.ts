@@ -1,6 +1,7 @@
 // The scheduler: where a site's new replicas go. Spread across engines first
 // (fewest replicas of this site), then by free capacity (fewest virtual servers
-// relative to the engine's maximum). Draining and full engines get nothing.
+// relative to the engine's maximum). Draining and full engines get nothing, nor,
+// for a site bound to a database, engines whose guests cannot reach it (`takesSite`).
 //
 // The spread rule (`spreadMove`): among the engines that hold a replica of the site
 // and the eligible ones (registered, not draining, below maxVirtualServers), a site is
@@ -22,6 +23,17 @@ export interface PlacementInput {
    * Counted afresh on each call, unless the array was made by `appendOnly`.
    */
   assignments: Pick<Assignment, 'engine' | 'site'>[];
+  /** The site is bound to a database: only engines that reach it (EngineRecord.reachesDatabase). */
+  database?: boolean;
+}
+
+/**
+ * Whether an engine may run the site's servers at all (room aside): not draining and, for a
+ * site bound to a database, its guests reach the database. A server on an engine that may
+ * not is replaced elsewhere, like one on a draining engine (plan.ts).
+ */
+export function takesSite(e: EngineRecord, site: { database?: boolean }): boolean {
+  return !e.draining && (!site.database || e.reachesDatabase === true);
 }
 
 /** Engine ids for `count` new replicas, in order; shorter than count when the farm is full. */
@@ -30,7 +42,7 @@ export function placeReplicas(input: PlacementInput): string[] {
   const placed: string[] = [];
   for (let i = 0; i < input.count; i++) {
     const candidates = input.engines.filter(
-      (e) => !e.draining && (total.get(e.id) ?? 0) < e.capacity.maxVirtualServers,
+      (e) => takesSite(e, input) && (total.get(e.id) ?? 0) < e.capacity.maxVirtualServers,
     );
     if (candidates.length === 0) break;
     candidates.sort((a, b) => compareEngines(a, b, total, ofSite));
@@ -49,6 +61,8 @@ export interface SpreadInput {
   replicas: Pick<Assignment, 'engine'>[];
   /** Every assignment on the farm (all sites), including ones placed in this pass. */
   assignments: Pick<Assignment, 'engine' | 'site'>[];
+  /** The site is bound to a database: only engines that reach it count as eligible. */
+  database?: boolean;
 }
 
 /** One move that makes the site's spread strictly better, or undefined when it is balanced. */
@@ -62,7 +76,7 @@ export function spreadMove(input: SpreadInput): { from: string; to: string } | u
   }
   if (from === undefined) return undefined;
   // placeReplicas picks the eligible engine with the fewest of this site, then the most room.
-  const [to] = placeReplicas({ site: input.site, count: 1, engines: input.engines, assignments: input.assignments });
+  const [to] = placeReplicas({ site: input.site, count: 1, engines: input.engines, assignments: input.assignments, ...(input.database ? { database: true } : {}) });
   if (to === undefined || ofSite.get(from)! - (ofSite.get(to) ?? 0) < 2) return undefined;
   return { from, to };
 }
