@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
-import { keys, type FarmEvent, type VsStatus } from '../model/index.ts';
+import { randomBytes } from 'node:crypto';
+import { keys, type DatabaseRecord, type FarmEvent, type Site, type VsStatus } from '../model/index.ts';
+import { databaseSecrets } from './database-secrets.ts';
 import { silentLogger } from '../lib/log.ts';
 import { createEventLog } from './event-log.ts';
 import { watchFarmEvents } from './farm-events.ts';
@@ -166,6 +168,34 @@ test('the reconciler records a failover when it replaces the servers of a lost e
   const failover = await waitFor(async () => (await log.list({}, { type: 'farm' })).find((e) => e.action === 'failover'), { timeoutMs: 5000, what: 'a failover event' });
   assert.equal(failover.engine, 'e1');
   assert.match(failover.message!, /1 virtual servers of lost engine e1 replaced by blog-\S+@e2/);
+});
+
+test('the reconciler says once why a site bound to a database is not placed, and places it when an engine that reaches it joins', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  assert.equal((await acme.post('/v1/sites', staticSite('blog', { replicas: 2, pooled: false }))).status, 201);
+  assert.equal((await acme.upload('/v1/sites/blog/releases', await makeTarball(t, { 'index.html': 'hi' }))).status, 201);
+  const secrets = databaseSecrets(randomBytes(32));
+  const db: DatabaseRecord = { name: 'orders', customer: 'acme', pgName: 'db_0123456789ab', logins: [{ user: 'db_0123456789ab_1', sealedPassword: secrets.seal('pw'), createdAt: '' }], connectionLimit: 10, quotaMb: 100, createdAt: '' };
+  await h.store.put(keys.database('orders'), JSON.stringify(db));
+  const site = JSON.parse((await h.store.get(keys.site('blog')))!.value) as Site;
+  await h.store.put(keys.site('blog'), JSON.stringify({ ...site, database: 'orders' }));
+  const engine = (id: string, reaches: boolean) => JSON.stringify({ id, runtime: 'process', capacity: { cpus: 1, memoryMb: 512, maxVirtualServers: 8 }, startedAt: '', ...(reaches ? { reachesDatabase: true } : {}) });
+  await h.store.put(keys.engine('e1'), engine('e1', false));
+  const log = createEventLog(h.store);
+  const rec = await startReconciler({ store: h.store, events: log, databaseSecrets: secrets, tickMs: 60_000 });
+  t.after(() => rec.close());
+  const unplaced = await waitFor(async () => (await log.list({}, { type: 'farm' })).find((e) => e.action === 'site.unplaced'), { timeoutMs: 5000, what: 'a site.unplaced event' });
+  assert.deepEqual([unplaced.site, unplaced.customer, unplaced.result], ['blog', 'acme', 'error']);
+  assert.match(unplaced.message!, /^2 server\(s\) of site blog not placed: no engine that reaches database orders has room/);
+  assert.equal((await h.store.range(keys.assignments)).kvs.length, 0);
+  assert.ok((await eventsOf(acme, '?site=blog')).some((e) => e.action === 'site.unplaced'), 'the customer sees it');
+
+  await rec.runOnce();
+  await h.store.put(keys.engine('e2'), engine('e2', true));
+  await waitFor(async () => (await h.store.range(keys.engineAssignments('e2'))).kvs.length === 2, { timeoutMs: 5000, what: 'both servers placed on e2' });
+  assert.equal((await h.store.range(keys.engineAssignments('e1'))).kvs.length, 0);
+  assert.equal((await log.list({}, { type: 'farm' })).filter((e) => e.action === 'site.unplaced').length, 1, 'said once');
 });
 
 /** A store wrapper counting the events written (pruned since or not) that match. */

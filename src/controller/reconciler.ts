@@ -162,6 +162,7 @@ export async function startReconciler(opts: ReconcilerOptions): Promise<Reconcil
     endTimer();
     countActions(actions);
     await recordFailovers(events, snap, actions).catch((err: unknown) => log.error({ err }, 'could not record a failover event'));
+    await recordUnplaced(events, actions, log).catch((err: unknown) => log.error({ err }, 'could not record an unplaced-site event'));
     if (actions.create.length + actions.remove.length + actions.putRoutes.length + actions.deleteRoutes.length > 0) {
       log.info({
         event: 'reconcile.pass', ms: Date.now() - started,
@@ -309,6 +310,15 @@ function countActions(actions: PlanActions): void {
   if (actions.remove.length) reconcileActions.inc({ kind: 'remove' }, actions.remove.length);
   if (actions.putRoutes.length) reconcileActions.inc({ kind: 'route_put' }, actions.putRoutes.length);
   if (actions.deleteRoutes.length) reconcileActions.inc({ kind: 'route_delete' }, actions.deleteRoutes.length);
+}
+
+/** Sites whose servers wait for an engine that can take them (plan.ts names each once until it is placed): one event each. */
+async function recordUnplaced(events: EventLog, actions: PlanActions, log: Logger): Promise<void> {
+  for (const u of actions.unplaced ?? []) {
+    const message = `${u.count} server(s) of site ${u.site} not placed: ${u.reason}; placed as soon as an engine can take them`;
+    log.warn({ event: 'reconcile.unplaced', site: u.site, count: u.count }, message);
+    await events.record({ type: 'farm', action: 'site.unplaced', site: u.site, customer: u.customer, target: `site/${u.site}`, result: 'error', message });
+  }
 }
 
 /** VSs removed because their engine is gone are a failover: one event per lost engine. */
