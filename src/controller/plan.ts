@@ -21,8 +21,9 @@
 // undrained, a site left unbalanced moves one replica at a time.
 //   - Unbalanced (scheduler.ts `spreadMove`): max − min replicas per engine ≥ 2, counted
 //     over the engines holding the site's replicas and every eligible engine (registered,
-//     not draining, below its maxVirtualServers). So 4 on A with B empty moves (4−0), 3
-//     on A/B stays 2/1. Each move lowers Σ count² strictly: the moves end, never oscillate.
+//     taking the site: scheduler.ts `takesSite`; below its maxVirtualServers). So 4 on A
+//     with B empty moves (4−0), 3 on A/B stays 2/1. Each move lowers Σ count² strictly:
+//     the moves end, never oscillate.
 //   - Only when the site is steady: its release set, `replicas` ≥ 2 servers of it, all
 //     ready and all in the route, nothing else assigned (no rollout, rollback, scale-down,
 //     engine drain or retirement under way), and no move already in flight for the site.

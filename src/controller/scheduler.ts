@@ -4,7 +4,7 @@
 // for a site bound to a database, engines whose guests cannot reach it (`takesSite`).
 //
 // The spread rule (`spreadMove`): among the engines that hold a replica of the site
-// and the eligible ones (registered, not draining, below maxVirtualServers), a site is
+// and the eligible ones (registered, `takesSite`, below maxVirtualServers), a site is
 // unbalanced when the most replicas on one engine minus the fewest on an eligible
 // engine is 2 or more ("all on one engine while another has room" is the case 4−0).
 // The move is one replica from a fullest engine to the emptiest eligible one. It
