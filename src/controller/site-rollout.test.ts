@@ -68,7 +68,7 @@ test('unassigned or without an assignment read: not current; a current server th
 
 test('a pooled site: a pool is current once it shows the release, done once the route names that release', () => {
   const blog: Site = { ...shop, name: 'blog', kind: 'static', pooled: true, replicas: 1, command: undefined, env: {} };
-  const pool = (release: string): [VirtualServerView, Assignment?] => [{ ...view('pool-acme-1', release), site: 'pool', pool: ['blog'] }, assignment('pool-acme-1', 'pool', { site: 'pool', kind: 'static' })];
+  const pool = (release: string): [VirtualServerView, Assignment?] => [{ ...view('pool-acme-1', release), site: 'pool', pool: ['blog'] }, assignment('pool-acme-1', 'pool', { site: 'pool', kind: 'static', pool: { sites: [{ site: 'blog', release, sha256: '0'.repeat(64), domains: ['shop.test'] }] } })];
   assert.deepEqual(rollout(blog, [pool('v1')], routeOf(['pool-acme-1', 'v1'])), { current: [], ready: 0, done: false });
   assert.deepEqual(rollout(blog, [pool('v2')], routeOf(['pool-acme-1', 'v1'])), { current: ['pool-acme-1'], ready: 1, done: false }, 'the route lags the pool');
   assert.deepEqual(rollout(blog, [pool('v2')], routeOf(['pool-acme-1', 'v2'])), { current: ['pool-acme-1'], ready: 1, done: true });

@@ -3,8 +3,7 @@
 // router serves only those. `corral deploy`, `corral rollback` and `corral site set` wait on it:
 // a release is not the only thing a rollout changes (a new environment keeps the release).
 import type { Assignment, Route, Site, SiteStatus, VirtualServerView } from '../model/index.ts';
-import { isPooled } from './plan-pool.ts';
-import { runsAsSiteSays } from './site-start.ts';
+import { servesAsSiteSays } from './site-start.ts';
 
 /**
  * `views`: the site's servers (farm-view.ts siteViews: its own, and the pool VSs holding it,
@@ -20,13 +19,9 @@ export function siteRollout(
   replicas: number,
   login: string | undefined,
 ): { virtualServers: VirtualServerView[]; rollout: NonNullable<SiteStatus['rollout']> } {
-  const pooled = isPooled(site);
   const isCurrent = (v: VirtualServerView): boolean => {
-    if (!v.assigned || site.release === undefined) return false;
-    // a pool holds only the site's release: it is current once it shows it
-    if (v.pool) return pooled && v.release === site.release;
-    const a = assignments.get(v.vs);
-    return !pooled && a !== undefined && runsAsSiteSays(a, site, login);
+    const a = v.assigned ? assignments.get(v.vs) : undefined;
+    return a !== undefined && servesAsSiteSays(a, v.release, site, login);
   };
   const virtualServers = views.map((v) => (isCurrent(v) ? { ...v, current: true as const } : v));
   const current = new Set(virtualServers.filter((v) => v.current).map((v) => v.vs));
