@@ -1,27 +1,46 @@
 // Read-only views of the farm for the status routes: each virtual server as the merge of
 // its assignment (desired) and its status (observed), scoped to what a principal may see.
 
-import { keys, type Assignment, type EngineRecord, type FarmStatus, type Route, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
 import { byText } from '../lib/text-order.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
+import { databaseLogins, loginUserOf, siteLoginUser } from './database-logins.ts';
+import { runsAsSiteSays, servesAsSiteSays, startedAlike } from './site-start.ts';
 
 export type { VirtualServerView };
 
 /** The farm as a scope may see it (FarmStatus without the leader). */
 export type FarmView = Omit<FarmStatus, 'leader'>;
 
-/** Sites and VSs the scope may see; engines only for admins (an unscoped view). */
-export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
-  const [engines, sites, assignments, statuses, routes] = await Promise.all([
+/**
+ * What the views read of how each server was started, to tell a server leaving its route
+ * from one waiting to join it (markDraining): the assignments by VS name, and the user of
+ * the database login a site's servers get now (database-logins.ts).
+ */
+export interface StartFacts {
+  assignments: ReadonlyMap<string, Assignment>;
+  login(site: Site): string | undefined;
+}
+
+/**
+ * Sites and VSs the scope may see; engines only for admins (an unscoped view). `secrets`:
+ * to open the databases' logins (without, a server started with one is not as its site says).
+ */
+export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
+  const [engines, sites, assignments, statuses, routes, databases] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
+    secrets ? listRecords<DatabaseRecord>(store, keys.databases) : [],
   ]);
-  const view = scopedView(scope, sites, mergeViews(assignments, statuses), new Map(routes.map((r) => [r.site, r])));
+  const logins = secrets && databases.length > 0 ? databaseLogins(databases, secrets) : undefined;
+  const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, logins) };
+  const view = scopedView(scope, sites, mergeViews(assignments, statuses), new Map(routes.map((r) => [r.site, r])), starts);
   return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers };
 }
 
@@ -29,10 +48,10 @@ export async function farmView(store: Store, scope: Scope): Promise<FarmView> {
  * The sites and VSs a scope may see, from the farm's records (`merged`: mergeViews of every
  * assignment and status); the sites as stored (the views show them withoutPages).
  */
-export function scopedView(scope: Scope, sites: readonly Site[], merged: readonly VirtualServerView[], routes: ReadonlyMap<string, Route>): { sites: Site[]; virtualServers: VirtualServerView[] } {
+export function scopedView(scope: Scope, sites: readonly Site[], merged: readonly VirtualServerView[], routes: ReadonlyMap<string, Route>, starts: StartFacts): { sites: Site[]; virtualServers: VirtualServerView[] } {
   const visibleSites = sites.filter((s) => inScope(scope, s.customer));
   const owned = new Map(visibleSites.map((s) => [s.name, s]));
-  return { sites: visibleSites, virtualServers: markDraining(merged.filter((v) => vsVisible(scope, owned, v)), owned, routes) };
+  return { sites: visibleSites, virtualServers: markDraining(merged.filter((v) => vsVisible(scope, owned, v)), owned, routes, starts) };
 }
 
 /**
@@ -73,20 +92,23 @@ export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
 /**
  * siteViews of the farm view of a scope that may see the site, read without listing every
  * site and route: the VSs (all of them: their keys do not name the site) and the site's route.
- * Also the assignments of those VSs (by name) and the route, which its status reads too.
+ * Also the assignments of those VSs (by name), the route and the user of the database login
+ * its servers get now (`secrets`: to open it), which its status reads too.
  */
-export async function siteView(store: Store, site: Site): Promise<{ virtualServers: VirtualServerView[]; assignments: Map<string, Assignment>; route: Route | undefined }> {
-  const [assignments, statuses, stored] = await Promise.all([
+export async function siteView(store: Store, site: Site, secrets?: DatabaseSecrets): Promise<{ virtualServers: VirtualServerView[]; assignments: Map<string, Assignment>; route: Route | undefined; login: string | undefined }> {
+  const [assignments, statuses, stored, login] = await Promise.all([
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     readRecord<Route>(store, keys.route(site.name)),
+    siteLoginUser(store, site, secrets),
   ]);
   const route = stored?.value;
+  const byVs = new Map(assignments.map((a) => [a.vs, a]));
   // the VSs siteViews keeps are the site's own and its customer's pools: visible to any scope that sees the site
-  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), new Map(route ? [[site.name, route]] : []));
+  const views = markDraining(mergeViews(assignments, statuses), new Map([[site.name, site]]), new Map(route ? [[site.name, route]] : []), { assignments: byVs, login: () => login });
   const virtualServers = siteViews({ engines: [], sites: [site], virtualServers: views }, site);
   const names = new Set(virtualServers.map((v) => v.vs));
-  return { virtualServers, assignments: new Map(assignments.filter((a) => names.has(a.vs)).map((a) => [a.vs, a])), route };
+  return { virtualServers, assignments: new Map(assignments.filter((a) => names.has(a.vs)).map((a) => [a.vs, a])), route, login };
 }
 
 /** Unless both are known (records written before ids), a VS's site id must be the site's. */
@@ -113,19 +135,41 @@ export function mergeViews(assignments: Assignment[], statuses: VsStatus[]): Vir
 }
 
 /**
- * Marks the ready VSs of a site that its route left out (see `draining`): when the route
- * serves only the site's release, or — a rollout under way, the previous release serving —
- * when the VS is of a release neither desired nor served (retired by an earlier rollout).
+ * Marks `draining` the ready VSs of a site that leave its route: out of it, and retired —
+ * not started as the site says now (site-start.ts, the reconciler's rule), or beyond the
+ * servers it wants — while their process runs on. Not a new server waiting for its
+ * rollout's switch (a new release or new settings, the route serving the previous start
+ * until every new one is ready), nor one started like those the route serves, which the
+ * reconciler routes again.
  */
-export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, bySite: ReadonlyMap<string, Route>): VirtualServerView[] {
+export function markDraining(views: VirtualServerView[], sites: ReadonlyMap<string, Site>, bySite: ReadonlyMap<string, Route>, starts: StartFacts): VirtualServerView[] {
   return views.map((v) => {
     const site = sites.get(v.site);
     const route = bySite.get(v.site);
-    if (!site || !route || v.state !== 'ready' || !v.assigned || !sameSiteId(v, site)) return v;
+    if (!site || !route || v.pool || v.state !== 'ready' || !v.assigned || !sameSiteId(v, site)) return v;
     if (route.endpoints.length === 0 || route.endpoints.some((e) => e.vs === v.vs)) return v;
-    const switched = route.endpoints.every((e) => e.release === site.release);
-    const replaced = v.release !== site.release && !route.endpoints.some((e) => e.release === v.release);
-    return switched || replaced ? { ...v, draining: true } : v;
+    const a = starts.assignments.get(v.vs);
+    return a && leavesRoute(a, site, route, starts) ? { ...v, draining: true } : v;
+  });
+}
+
+/**
+ * A server out of its site's route is leaving it: one started as the site says once the route
+ * serves only such servers (a scale-down's extra, one moved off a draining engine; before, the
+ * rollout's switch takes it in), any other unless started like a server the route serves (the
+ * start rolled out before, serving on while the rollout is not ready).
+ */
+function leavesRoute(a: Assignment, site: Site, route: Route, starts: StartFacts): boolean {
+  const login = starts.login(site);
+  if (runsAsSiteSays(a, site, login)) {
+    return route.endpoints.every((e) => {
+      const routed = starts.assignments.get(e.vs);
+      return routed !== undefined && servesAsSiteSays(routed, e.release, site, login);
+    });
+  }
+  return !route.endpoints.some((e) => {
+    const routed = starts.assignments.get(e.vs);
+    return routed !== undefined && !routed.pool && startedAlike(a, routed);
   });
 }
 

@@ -25,8 +25,7 @@ export function siteRollout(
   };
   const virtualServers = views.map((v) => (isCurrent(v) ? { ...v, current: true as const } : v));
   const current = new Set(virtualServers.filter((v) => v.current).map((v) => v.vs));
-  // not less ready for a `draining` mark: the farm view gives it to a ready server the route
-  // leaves out while it serves only the release, which a server with new settings is until the switch
+  // a current server marked `draining` (a scale-down's extra) still counts: it is ready, and beyond `replicas`
   const ready = virtualServers.filter((v) => v.current && v.state === 'ready').length;
   // the route names each endpoint's release: a pool's may lag what the pool shows
   const routed = (route?.endpoints ?? []).every((e) => current.has(e.vs) && e.release === site.release);

@@ -18,9 +18,10 @@ export interface VirtualServerView {
   assigned: boolean;
   state?: VsStatus['state'];
   /**
-   * Out of its site's route while the route serves the site's release (a deploy,
-   * rollback, scale-down or engine drain retired it): it keeps its open connections
-   * until the site's drain timeout, then it is stopped. Its `state` is still the engine's.
+   * Leaving its site's route: out of it and retired (a deploy, rollback or settings change
+   * replaced it, or a scale-down or engine drain left it beyond the servers wanted), never a
+   * new server waiting for its rollout's switch. It keeps its open connections until the
+   * site's drain timeout, then it is stopped. Its `state` is still the engine's.
    */
   draining?: true;
   address?: string;
