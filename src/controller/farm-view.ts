@@ -1,7 +1,7 @@
 // Read-only views of the farm for the status routes: each virtual server as the merge of
 // its assignment (desired) and its status (observed), scoped to what a principal may see.
 
-import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type ScaleRecord, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
@@ -9,6 +9,9 @@ import { byText } from '../lib/text-order.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { databaseLogins, loginUserOf, siteLoginUser } from './database-logins.ts';
 import { runsAsSiteSays, servesAsSiteSays, startedAlike } from './site-start.ts';
+import { farmRollouts } from './site-rollout.ts';
+import { cappedPools } from './pool-capped.ts';
+import { desiredReplicas } from './autoscale-rule.ts';
 
 export type { VirtualServerView };
 
@@ -30,18 +33,27 @@ export interface StartFacts {
  * to open the databases' logins (without, a server started with one is not as its site says).
  */
 export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
-  const [engines, sites, assignments, statuses, routes, databases] = await Promise.all([
+  const [engines, sites, assignments, statuses, routes, scales, databases] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
+    listRecords<ScaleRecord>(store, keys.scales),
     secrets ? listRecords<DatabaseRecord>(store, keys.databases) : [],
   ]);
   const logins = secrets && databases.length > 0 ? databaseLogins(databases, secrets) : undefined;
   const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, logins) };
-  const view = scopedView(scope, sites, mergeViews(assignments, statuses), new Map(routes.map((r) => [r.site, r])), starts);
-  return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers };
+  const byRoute = new Map(routes.map((r) => [r.site, r]));
+  const view = scopedView(scope, sites, mergeViews(assignments, statuses), byRoute, starts);
+  const capped = await cappedPools(store, view.sites);
+  const rollouts = farmRollouts(view.sites, siteGroups(view), starts, byRoute, wantedReplicas(capped, new Map(scales.map((s) => [s.site, s]))));
+  return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers, ...(capped ? { capped } : {}), rollouts };
+}
+
+/** How many servers a site wants now: what a capped pooled site can have, an autoscaled one's count (autoscale-rule.ts), else its replicas. */
+export function wantedReplicas(capped: Record<string, number> | undefined, scales: ReadonlyMap<string, ScaleRecord> | undefined): (site: Site) => number {
+  return (site) => capped?.[site.name] ?? desiredReplicas(site, scales?.get(site.name));
 }
 
 /**
@@ -84,9 +96,40 @@ function vsVisible(scope: Scope, ownedSites: Map<string, Site>, v: VirtualServer
  * site (`…` until its runtime has loaded it).
  */
 export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
-  const own = view.virtualServers.filter((v) => !v.pool && v.site === site.name && (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site));
+  const own = view.virtualServers.filter((v) => !v.pool && v.site === site.name && ownServer(v, site));
   const pools = view.virtualServers.filter((v) => v.pool && v.customer === site.customer && v.pool.includes(site.name));
-  return [...own, ...pools.map((v) => ({ ...v, release: v.sites?.[site.name] ?? '…' }))];
+  return [...own, ...pools.map((v) => atRelease(v, site.name))];
+}
+
+/** siteViews of every site of the view at once (site name → its servers), in one pass over the VSs. */
+export function siteGroups(view: Pick<FarmView, 'sites' | 'virtualServers'>): Map<string, VirtualServerView[]> {
+  const sites = new Map(view.sites.map((s) => [s.name, s]));
+  const own = new Map<string, VirtualServerView[]>();
+  const pools = new Map<string, VirtualServerView[]>();
+  const add = (to: Map<string, VirtualServerView[]>, name: string, v: VirtualServerView): void => {
+    const list = to.get(name);
+    if (list) list.push(v);
+    else to.set(name, [v]);
+  };
+  for (const v of view.virtualServers) {
+    if (!v.pool) {
+      const site = sites.get(v.site);
+      if (site && ownServer(v, site)) add(own, v.site, v);
+      continue;
+    }
+    for (const name of v.pool) if (sites.get(name)?.customer === v.customer) add(pools, name, atRelease(v, name));
+  }
+  return new Map(view.sites.map((s) => [s.name, [...(own.get(s.name) ?? []), ...(pools.get(s.name) ?? [])]]));
+}
+
+/** One of the site's own VSs: of this site's owner and id, not of an earlier site of the same name. */
+function ownServer(v: VirtualServerView, site: Site): boolean {
+  return (v.customer === undefined || v.customer === site.customer) && sameSiteId(v, site);
+}
+
+/** A pool VS as one site's server: at the release it serves of it (`…` until its runtime has loaded it). */
+function atRelease(v: VirtualServerView, site: string): VirtualServerView {
+  return { ...v, release: v.sites?.[site] ?? '…' };
 }
 
 /**

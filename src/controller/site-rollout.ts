@@ -2,7 +2,7 @@
 // run what the site says now — by the reconciler's own rule (site-start.ts) — and whether the
 // router serves only those. `corral deploy`, `corral rollback` and `corral site set` wait on it:
 // a release is not the only thing a rollout changes (a new environment keeps the release).
-import type { Assignment, Route, Site, SiteStatus, VirtualServerView } from '../model/index.ts';
+import type { Assignment, Route, Site, SiteGlance, SiteStatus, VirtualServerView } from '../model/index.ts';
 import { servesAsSiteSays } from './site-start.ts';
 
 /**
@@ -30,4 +30,37 @@ export function siteRollout(
   // the route names each endpoint's release: a pool's may lag what the pool shows
   const routed = (route?.endpoints ?? []).every((e) => current.has(e.vs) && e.release === site.release);
   return { virtualServers, rollout: { ready, done: ready >= replicas && routed } };
+}
+
+/**
+ * Each site's glance for GET /v1/status (and its stream): the ready servers its route serves
+ * now and, while servers not running what it says are still to be replaced, its rollout
+ * (siteRollout's count) and whether it is stuck. `groups`: each site's servers (farm-view.ts
+ * siteGroups); `replicas`: how many a site wants now.
+ */
+export function farmRollouts(
+  sites: readonly Site[],
+  groups: ReadonlyMap<string, VirtualServerView[]>,
+  starts: { assignments: ReadonlyMap<string, Assignment>; login(site: Site): string | undefined },
+  routes: ReadonlyMap<string, Route>,
+  replicas: (site: Site) => number,
+): Record<string, SiteGlance> {
+  const out: Record<string, SiteGlance> = {};
+  for (const site of sites) {
+    const route = routes.get(site.name);
+    const wanted = replicas(site);
+    const { virtualServers, rollout } = siteRollout(site, groups.get(site.name) ?? [], starts.assignments, route, wanted, starts.login(site));
+    const routed = new Set(route?.endpoints.map((e) => e.vs) ?? []);
+    const serving = virtualServers.filter((v) => v.state === 'ready' && routed.has(v.vs)).length;
+    // a rollout replaces servers: a site only scaling up, or never deployed, has none under way
+    const replacing = site.release !== undefined && !rollout.done && virtualServers.some((v) => !v.current && (v.assigned || routed.has(v.vs)));
+    const stuck = replacing && virtualServers.some((v) => v.current && v.state !== 'ready' && failing(v));
+    out[site.name] = { serving, replicas: wanted, ...(replacing ? { rollout: { ready: rollout.ready, ...(stuck ? { stuck: true as const } : {}) } } : {}) };
+  }
+  return out;
+}
+
+/** Crashed, backing off or unhealthy, or starting again after a crash. */
+function failing(v: VirtualServerView): boolean {
+  return v.state === 'crashed' || v.state === 'backoff' || v.state === 'unhealthy' || (v.restarts ?? 0) > 0;
 }

@@ -19,7 +19,9 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Store, Watcher } from '../store/types.ts';
 import type { Scope } from './access.ts';
 import { createFarmMirror, type FarmMirror } from './farm-mirror.ts';
-import { mergeViews, scopedView, withoutPages, withUsage, type StartFacts } from './farm-view.ts';
+import { mergeViews, scopedView, siteGroups, wantedReplicas, withoutPages, withUsage, type StartFacts } from './farm-view.ts';
+import { farmRollouts } from './site-rollout.ts';
+import type { FarmSnapshot } from './plan.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
 import { loginUserOf } from './database-logins.ts';
 import { readLeader, type LeaderRecord } from './leader.ts';
@@ -207,7 +209,7 @@ async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefi
     throw err;
   }
   // takingWork: the engines as the scheduler sees them (drained ones marked), what a pooled site's capped figure counts
-  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; starts: StartFacts } | undefined;
+  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; scales: FarmSnapshot['scales']; starts: StartFacts } | undefined;
   const live: Live = {
     mirror,
     refresh() {
@@ -215,16 +217,17 @@ async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefi
       const assignments = mirror.records<Assignment>(keys.assignments) as Assignment[];
       live.merged = mergeViews(assignments, mirror.records<VsStatus>(keys.vsStatuses) as VsStatus[]);
       const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, snap.databases) };
-      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes, starts };
+      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes, scales: snap.scales, starts };
     },
     partsFor(scope) {
       if (!farm || !live.merged) throw new Error('status feed: not refreshed');
       const view = scopedView(scope, farm.sites, live.merged, farm.routes, farm.starts);
       const admin = scope.customer === undefined;
       const capped = cappedBy(view.sites, farm.takingWork); // per site: the scope's sites' own
-      // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped
+      const rollouts = farmRollouts(view.sites, siteGroups(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales));
+      // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped, rollouts
       const head = `{"engines":${admin ? JSON.stringify(farm.engines) : '[]'},"sites":[${view.sites.map(siteJson).join(',')}],"virtualServers":`;
-      const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''}}`;
+      const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''},"rollouts":${JSON.stringify(rollouts)}}`;
       return { json: (usage) => `${head}${JSON.stringify(withUsage(view.virtualServers, usage))}${tail}` };
     },
     close() {

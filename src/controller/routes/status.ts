@@ -12,7 +12,7 @@ import { keys, type ScaleRecord } from '../../model/index.ts';
 import { readRecord } from '../records.ts';
 import { desiredReplicas } from '../autoscale-rule.ts';
 import { isPooled, poolReplicas } from '../plan-pool.ts';
-import { cappedPools, takingWork } from '../pool-capped.ts';
+import { takingWork } from '../pool-capped.ts';
 
 export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, access, vsUsage, databases }) => {
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
@@ -37,8 +37,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     const scope = scopeOf(principalOf(request));
     // The leading controller, for admins as the engines are (a farm on etcd; none while an election runs, none on `corral up`).
     const [view, leader] = await Promise.all([farmView(store, scope, databases?.secrets), scope.customer === undefined ? readLeader(store) : undefined]);
-    const capped = await cappedPools(store, view.sites);
-    return { ...view, virtualServers: withUsage(view.virtualServers, vsUsage), ...(leader ? { leader } : {}), ...(capped ? { capped } : {}) };
+    const { engines, sites, virtualServers, capped, rollouts } = view;
+    // key order as the status stream writes it (status-feed.ts)
+    return { engines, sites, virtualServers: withUsage(virtualServers, vsUsage), ...(leader ? { leader } : {}), ...(capped ? { capped } : {}), ...(rollouts ? { rollouts } : {}) };
   });
 };
 
