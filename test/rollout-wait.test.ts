@@ -72,6 +72,10 @@ it('corral site set --env that makes the app crash at start exits 1 naming the f
   assert.match(r.stderr, /^error: rollout of shop's new env not ready after 15 s \(0\/2 ready\): new servers [^;]*last exit code 1\); the servers started before serve on; see `corral logs shop`$/m);
   assert.deepEqual(res.failed, [], `${res.failed.length} of ${res.total} failed`);
   assert.deepEqual([...new Set(res.bodies.map((b) => JSON.parse(b).version as string))], ['1']);
+  // the release is the same: corral status counts the servers serving and names the stuck rollout, not 2/2 ✓
+  const status = await ok(farm.cli(['status']));
+  assert.match(status.stdout, /^shop\s+app\s+v1\s+2\/2 rollout stuck 0\/2\s/m, status.stdout);
+  assert.doesNotMatch(status.stdout, /draining/, 'nothing leaves the route');
 
   // taking the variable away is a rollout too: the servers started without it are current again
   const back = await ok(farm.cli(['site', 'set', 'shop', '--unset-env', 'NODE_OPTIONS']));

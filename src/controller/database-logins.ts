@@ -30,6 +30,11 @@ export function databaseLogins(records: DatabaseRecord[], secrets: DatabaseSecre
 export async function siteLoginUser(store: Store, site: Site, secrets: DatabaseSecrets | undefined): Promise<string | undefined> {
   if (site.database === undefined || secrets === undefined) return undefined;
   const stored = await readRecord<DatabaseRecord>(store, keys.database(site.database));
-  const db = stored ? databaseLogins([stored.value], secrets).get(site.database) : undefined;
+  return stored ? loginUserOf(site, databaseLogins([stored.value], secrets)) : undefined;
+}
+
+/** siteLoginUser from the logins databaseLogins opened (every database's, or some). */
+export function loginUserOf(site: Site, logins: FarmSnapshot['databases']): string | undefined {
+  const db = site.database !== undefined ? logins?.get(site.database) : undefined;
   return db?.customer === site.customer ? db.login.user : undefined;
 }

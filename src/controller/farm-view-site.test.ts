@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { keys, type Assignment, type Route, type Site, type VsStatus } from '../model/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
-import { farmView, siteView, siteViews } from './farm-view.ts';
+import { farmView, siteGroups, siteView, siteViews } from './farm-view.ts';
 
 const now = new Date().toISOString();
 
@@ -41,6 +41,10 @@ test("a site's views read alone are the farm view's: its own servers and its cus
   const { virtualServers: alone, assignments } = await siteView(store, www);
   assert.deepEqual(alone.map((v) => v.vs).sort(), ['acme-pool', 'www-a', 'www-b', 'www-left']);
   assert.equal(alone.find((v) => v.vs === 'www-b')?.draining, true);
-  for (const scope of [{}, { customer: 'acme' }]) assert.deepEqual(alone, siteViews(await farmView(store, scope), www), JSON.stringify(scope));
+  for (const scope of [{}, { customer: 'acme' }]) {
+    const farm = await farmView(store, scope);
+    assert.deepEqual(alone, siteViews(farm, www), JSON.stringify(scope));
+    assert.deepEqual(siteGroups(farm).get('www'), alone, `every site's at once: ${JSON.stringify(scope)}`);
+  }
   assert.deepEqual([...assignments.keys()].sort(), ['acme-pool', 'www-a', 'www-b'], 'the assignments of the VSs shown');
 });

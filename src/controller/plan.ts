@@ -47,7 +47,7 @@
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, checkedPath, sameStartSettings, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
 
 import { appendOnly, placeReplicas, spreadMove, takesSite } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
@@ -55,7 +55,7 @@ import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
 import { sameJson } from '../lib/same-json.ts';
 import { inStoreOrder, siteIndexOf, type SiteIndex } from './site-index.ts';
-import { runsAsSiteSays } from './site-start.ts';
+import { runsAsSiteSays, startedAlike } from './site-start.ts';
 
 /** A site's drain timeout when it sets none. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -361,13 +361,8 @@ function retiredServers(replaced: Assignment[], route: Route | undefined, mem: P
   for (const a of replaced) {
     if (routed.has(a.vs) && (!previous || byText(previous.createdAt, a.createdAt) < 0)) previous = a;
   }
-  const gone = new Set(previous ? replaced.filter((a) => !sameStart(a, previous)) : []);
+  const gone = new Set(previous ? replaced.filter((a) => !startedAlike(a, previous)) : []);
   return (a) => mem.retiringSince.has(a.vs) || gone.has(a);
-}
-
-/** Started alike: the same release, command, health path, start deadline, environment and database login. */
-function sameStart(a: Assignment, b: Assignment): boolean {
-  return a.release === b.release && a.database?.user === b.database?.user && sameStartSettings(a, b);
 }
 
 /** opts.now as an ISO time, made once per pass rather than once per site. */

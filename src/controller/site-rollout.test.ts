@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Assignment, Route, Site, VirtualServerView } from '../model/index.ts';
-import { siteRollout } from './site-rollout.ts';
+import { farmRollouts, siteRollout } from './site-rollout.ts';
 
 const shop: Site = { id: '0a', name: 'shop', customer: 'acme', domains: ['shop.test'], kind: 'app', replicas: 2, command: 'node server.js', healthPath: '/health', env: { A: '1' }, release: 'v2', createdAt: '', updatedAt: '' };
 const view = (vs: string, release: string, over: Partial<VirtualServerView> = {}): VirtualServerView =>
@@ -68,7 +68,7 @@ test('unassigned or without an assignment read: not current; a current server th
 
 test('a pooled site: a pool is current once it shows the release, done once the route names that release', () => {
   const blog: Site = { ...shop, name: 'blog', kind: 'static', pooled: true, replicas: 1, command: undefined, env: {} };
-  const pool = (release: string): [VirtualServerView, Assignment?] => [{ ...view('pool-acme-1', release), site: 'pool', pool: ['blog'] }, assignment('pool-acme-1', 'pool', { site: 'pool', kind: 'static' })];
+  const pool = (release: string): [VirtualServerView, Assignment?] => [{ ...view('pool-acme-1', release), site: 'pool', pool: ['blog'] }, assignment('pool-acme-1', 'pool', { site: 'pool', kind: 'static', pool: { sites: [{ site: 'blog', release, sha256: '0'.repeat(64), domains: ['shop.test'] }] } })];
   assert.deepEqual(rollout(blog, [pool('v1')], routeOf(['pool-acme-1', 'v1'])), { current: [], ready: 0, done: false });
   assert.deepEqual(rollout(blog, [pool('v2')], routeOf(['pool-acme-1', 'v1'])), { current: ['pool-acme-1'], ready: 1, done: false }, 'the route lags the pool');
   assert.deepEqual(rollout(blog, [pool('v2')], routeOf(['pool-acme-1', 'v2'])), { current: ['pool-acme-1'], ready: 1, done: true });
@@ -83,4 +83,31 @@ test('nothing wanted: a site at 0 replicas with an empty route is rolled out; a 
   assert.deepEqual(rollout({ ...shop, replicas: 0 }, [], routeOf()), { current: [], ready: 0, done: true });
   const { release: _r, ...none } = shop;
   assert.deepEqual(rollout(none, [[view('shop-1', 'v2'), assignment('shop-1', 'v2')]], undefined), { current: [], ready: 0, done: false });
+});
+
+/** farmRollouts of shop alone, wanting its replicas. */
+function glance(site: Site, servers: [VirtualServerView, Assignment?][], route: Route | undefined) {
+  const assignments = new Map(servers.flatMap(([, a]) => (a ? [[a.vs, a] as const] : [])));
+  const routes = new Map(route ? [[site.name, route]] : []);
+  return farmRollouts([site], new Map([[site.name, servers.map(([v]) => v)]]), { assignments, login: () => undefined }, routes, (s) => s.replicas)[site.name];
+}
+
+test('the farm\'s glance: a settings change whose new servers crash-loop is a stuck rollout, the old servers serving; done, no rollout', () => {
+  const site = { ...shop, env: { A: '2' } };
+  const old: [VirtualServerView, Assignment][] = [[view('shop-1', 'v2'), assignment('shop-1', 'v2')], [view('shop-2', 'v2'), assignment('shop-2', 'v2')]];
+  const crashing: [VirtualServerView, Assignment][] = ['shop-3', 'shop-4'].map((vs) => [view(vs, 'v2', { state: 'backoff', restarts: 3 }), assignment(vs, 'v2', { env: { A: '2' } })]);
+  const route = routeOf(['shop-1', 'v2'], ['shop-2', 'v2']);
+  assert.deepEqual(glance(site, [...old, ...crashing], route), { serving: 2, replicas: 2, rollout: { ready: 0, stuck: true } }, 'two serve, the rollout of A=2 has none ready');
+  const one: [VirtualServerView, Assignment][] = [[{ ...crashing[0]![0], state: 'ready', restarts: 0 }, crashing[0]![1]], [{ ...crashing[1]![0], state: 'starting', restarts: 0 }, crashing[1]![1]]];
+  assert.deepEqual(glance(site, [...old, ...one], route), { serving: 2, replicas: 2, rollout: { ready: 1 } }, 'under way: one new ready (waiting for the switch), one starting');
+  const ready: [VirtualServerView, Assignment][] = crashing.map(([v, a]) => [{ ...v, state: 'ready' }, a]);
+  assert.deepEqual(glance(site, [...old, ...ready], routeOf(['shop-3', 'v2'], ['shop-4', 'v2'])), { serving: 2, replicas: 2 }, 'switched: the old ones drain, the rollout is done');
+});
+
+test('the farm\'s glance: scaling up or a first deploy replaces nothing, so no rollout; what serves is what the route has ready', () => {
+  const servers: [VirtualServerView, Assignment][] = [[view('shop-1', 'v2'), assignment('shop-1', 'v2')], [view('shop-2', 'v2', { state: 'starting' }), assignment('shop-2', 'v2')]];
+  assert.deepEqual(glance({ ...shop, replicas: 3 }, servers, routeOf(['shop-1', 'v2'])), { serving: 1, replicas: 3 });
+  assert.deepEqual(glance(shop, [[view('shop-1', 'v2', { state: 'crashed' }), assignment('shop-1', 'v2')]], routeOf(['shop-1', 'v2'])), { serving: 0, replicas: 2 }, 'routed, but crashed since');
+  const { release: _r, ...none } = shop;
+  assert.deepEqual(glance(none, [], undefined), { serving: 0, replicas: 2 });
 });

@@ -2,9 +2,8 @@
 // run what the site says now — by the reconciler's own rule (site-start.ts) — and whether the
 // router serves only those. `corral deploy`, `corral rollback` and `corral site set` wait on it:
 // a release is not the only thing a rollout changes (a new environment keeps the release).
-import type { Assignment, Route, Site, SiteStatus, VirtualServerView } from '../model/index.ts';
-import { isPooled } from './plan-pool.ts';
-import { runsAsSiteSays } from './site-start.ts';
+import type { Assignment, Route, Site, SiteGlance, SiteStatus, VirtualServerView } from '../model/index.ts';
+import { servesAsSiteSays } from './site-start.ts';
 
 /**
  * `views`: the site's servers (farm-view.ts siteViews: its own, and the pool VSs holding it,
@@ -20,20 +19,48 @@ export function siteRollout(
   replicas: number,
   login: string | undefined,
 ): { virtualServers: VirtualServerView[]; rollout: NonNullable<SiteStatus['rollout']> } {
-  const pooled = isPooled(site);
   const isCurrent = (v: VirtualServerView): boolean => {
-    if (!v.assigned || site.release === undefined) return false;
-    // a pool holds only the site's release: it is current once it shows it
-    if (v.pool) return pooled && v.release === site.release;
-    const a = assignments.get(v.vs);
-    return !pooled && a !== undefined && runsAsSiteSays(a, site, login);
+    const a = v.assigned ? assignments.get(v.vs) : undefined;
+    return a !== undefined && servesAsSiteSays(a, v.release, site, login);
   };
   const virtualServers = views.map((v) => (isCurrent(v) ? { ...v, current: true as const } : v));
   const current = new Set(virtualServers.filter((v) => v.current).map((v) => v.vs));
-  // not less ready for a `draining` mark: the farm view gives it to a ready server the route
-  // leaves out while it serves only the release, which a server with new settings is until the switch
+  // a current server marked `draining` (a scale-down's extra) still counts: it is ready, and beyond `replicas`
   const ready = virtualServers.filter((v) => v.current && v.state === 'ready').length;
   // the route names each endpoint's release: a pool's may lag what the pool shows
   const routed = (route?.endpoints ?? []).every((e) => current.has(e.vs) && e.release === site.release);
   return { virtualServers, rollout: { ready, done: ready >= replicas && routed } };
+}
+
+/**
+ * Each site's glance for GET /v1/status (and its stream): the ready servers its route serves
+ * now and, while servers not running what it says are still to be replaced, its rollout
+ * (siteRollout's count) and whether it is stuck. `groups`: each site's servers (farm-view.ts
+ * siteGroups); `replicas`: how many a site wants now.
+ */
+export function farmRollouts(
+  sites: readonly Site[],
+  groups: ReadonlyMap<string, VirtualServerView[]>,
+  starts: { assignments: ReadonlyMap<string, Assignment>; login(site: Site): string | undefined },
+  routes: ReadonlyMap<string, Route>,
+  replicas: (site: Site) => number,
+): Record<string, SiteGlance> {
+  const out: Record<string, SiteGlance> = {};
+  for (const site of sites) {
+    const route = routes.get(site.name);
+    const wanted = replicas(site);
+    const { virtualServers, rollout } = siteRollout(site, groups.get(site.name) ?? [], starts.assignments, route, wanted, starts.login(site));
+    const routed = new Set(route?.endpoints.map((e) => e.vs) ?? []);
+    const serving = virtualServers.filter((v) => v.state === 'ready' && routed.has(v.vs)).length;
+    // a rollout replaces servers: a site only scaling up, or never deployed, has none under way
+    const replacing = site.release !== undefined && !rollout.done && virtualServers.some((v) => !v.current && (v.assigned || routed.has(v.vs)));
+    const stuck = replacing && virtualServers.some((v) => v.current && v.state !== 'ready' && failing(v));
+    out[site.name] = { serving, replicas: wanted, ...(replacing ? { rollout: { ready: rollout.ready, ...(stuck ? { stuck: true as const } : {}) } } : {}) };
+  }
+  return out;
+}
+
+/** Crashed, backing off or unhealthy, or starting again after a crash. */
+function failing(v: VirtualServerView): boolean {
+  return v.state === 'crashed' || v.state === 'backoff' || v.state === 'unhealthy' || (v.restarts ?? 0) > 0;
 }

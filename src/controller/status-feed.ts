@@ -19,7 +19,11 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Store, Watcher } from '../store/types.ts';
 import type { Scope } from './access.ts';
 import { createFarmMirror, type FarmMirror } from './farm-mirror.ts';
-import { mergeViews, scopedView, withoutPages, withUsage } from './farm-view.ts';
+import { mergeViews, scopedView, siteGroups, wantedReplicas, withoutPages, withUsage, type StartFacts } from './farm-view.ts';
+import { farmRollouts } from './site-rollout.ts';
+import type { FarmSnapshot } from './plan.ts';
+import type { DatabaseSecrets } from './database-secrets.ts';
+import { loginUserOf } from './database-logins.ts';
 import { readLeader, type LeaderRecord } from './leader.ts';
 import type { ControllerOptions } from './options.ts';
 import { cappedBy } from './pool-capped.ts';
@@ -31,6 +35,8 @@ export const BUILD_BURST = 8;
 export interface StatusFeedOptions {
   store: Store;
   vsUsage?: ControllerOptions['vsUsage'];
+  /** Opens the databases' logins, to tell which servers run as their site says (farm-view.ts markDraining). */
+  databaseSecrets?: DatabaseSecrets;
   /** Past BUILD_BURST builds in a row, builds at most once per this many ms (default COALESCE_MS). */
   coalesceMs?: number;
   /** How often the usage figures are looked at (default TICK_MS). */
@@ -84,7 +90,7 @@ export function createStatusFeed(opts: StatusFeedOptions): StatusFeed {
   const build = async (): Promise<void> => {
     let l = live;
     try {
-      l ??= await startLive(store, changed, log);
+      l ??= await startLive(store, opts.databaseSecrets, changed, log);
       if (l !== live && (closed || groups.size === 0 || live)) return l.close(); // the last client left meanwhile
       live = l;
       await l.mirror.sync();
@@ -184,8 +190,8 @@ interface Live {
 }
 
 /** The mirror and the leader's watch, and what is built from them once per change for every scope. */
-async function startLive(store: Store, changed: () => void, log: Logger): Promise<Live> {
-  const mirror = createFarmMirror({ store, onChange: changed, onReload: changed, log });
+async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefined, changed: () => void, log: Logger): Promise<Live> {
+  const mirror = createFarmMirror({ store, ...(databaseSecrets ? { databaseSecrets } : {}), onChange: changed, onReload: changed, log });
   let leader: LeaderRecord | undefined;
   let watcher: Watcher | undefined;
   const readLeaderNow = (): void => {
@@ -203,22 +209,25 @@ async function startLive(store: Store, changed: () => void, log: Logger): Promis
     throw err;
   }
   // takingWork: the engines as the scheduler sees them (drained ones marked), what a pooled site's capped figure counts
-  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route> } | undefined;
+  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; scales: FarmSnapshot['scales']; starts: StartFacts } | undefined;
   const live: Live = {
     mirror,
     refresh() {
       const snap = mirror.snapshot();
-      live.merged = mergeViews(mirror.records<Assignment>(keys.assignments) as Assignment[], mirror.records<VsStatus>(keys.vsStatuses) as VsStatus[]);
-      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes };
+      const assignments = mirror.records<Assignment>(keys.assignments) as Assignment[];
+      live.merged = mergeViews(assignments, mirror.records<VsStatus>(keys.vsStatuses) as VsStatus[]);
+      const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, snap.databases) };
+      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes, scales: snap.scales, starts };
     },
     partsFor(scope) {
       if (!farm || !live.merged) throw new Error('status feed: not refreshed');
-      const view = scopedView(scope, farm.sites, live.merged, farm.routes);
+      const view = scopedView(scope, farm.sites, live.merged, farm.routes, farm.starts);
       const admin = scope.customer === undefined;
       const capped = cappedBy(view.sites, farm.takingWork); // per site: the scope's sites' own
-      // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped
+      const rollouts = farmRollouts(view.sites, siteGroups(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales));
+      // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped, rollouts
       const head = `{"engines":${admin ? JSON.stringify(farm.engines) : '[]'},"sites":[${view.sites.map(siteJson).join(',')}],"virtualServers":`;
-      const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''}}`;
+      const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''},"rollouts":${JSON.stringify(rollouts)}}`;
       return { json: (usage) => `${head}${JSON.stringify(withUsage(view.virtualServers, usage))}${tail}` };
     },
     close() {

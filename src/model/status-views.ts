@@ -18,9 +18,10 @@ export interface VirtualServerView {
   assigned: boolean;
   state?: VsStatus['state'];
   /**
-   * Out of its site's route while the route serves the site's release (a deploy,
-   * rollback, scale-down or engine drain retired it): it keeps its open connections
-   * until the site's drain timeout, then it is stopped. Its `state` is still the engine's.
+   * Leaving its site's route: out of it and retired (a deploy, rollback or settings change
+   * replaced it, or a scale-down or engine drain left it beyond the servers wanted), never a
+   * new server waiting for its rollout's switch. It keeps its open connections until the
+   * site's drain timeout, then it is stopped. Its `state` is still the engine's.
    */
   draining?: true;
   address?: string;
@@ -78,4 +79,22 @@ export interface FarmStatus {
   leader?: { id: string; url?: string; since: string };
   /** Pooled sites asking for more replicas than they can have (one per engine taking work): site name → what they can have. */
   capped?: Record<string, number>;
+  /** Each site's servers at a glance, site name → SiteGlance. Absent from controllers older than it. */
+  rollouts?: Record<string, SiteGlance>;
+}
+
+/** GET /v1/status: how a site serves now, and its rollout while one is under way (FarmStatus.rollouts). */
+export interface SiteGlance {
+  /** Ready servers in the site's route: those the router serves now. */
+  serving: number;
+  /** How many servers it wants now (an autoscaled site: the autoscaler's count; a pooled one: at most one per engine). */
+  replicas: number;
+  /**
+   * While servers that do not run what the site says now are to be replaced (a deploy, a
+   * rollback, a change of its command, environment, health path, start deadline, database
+   * or pooling), until SiteStatus.rollout is done. `ready`: the servers running what it says
+   * that are ready (SiteStatus.rollout's); `stuck`: one of them is failing — crashed,
+   * backing off, unhealthy, or started again after a crash.
+   */
+  rollout?: { ready: number; stuck?: true };
 }

@@ -15,9 +15,12 @@ export function SitesView({ me }: { me: Whoami }) {
         <tbody>
           {data?.sites.length === 0 && <tr><td colSpan={6} className="muted">No sites yet — create one below.</td></tr>}
           {data?.sites.map((s) => {
-            const ready = readyOf(data, s);
+            // the controller's glance (the servers the router serves, a rollout under way); an older one's: the servers of the release
+            const glance = data.rollouts?.[s.name];
+            const ready = glance?.serving ?? readyOf(data, s);
             // a pooled site asking more replicas than there are engines can have only one per engine
-            const wanted = data.capped?.[s.name] ?? s.replicas;
+            const wanted = data.capped?.[s.name] ?? glance?.replicas ?? s.replicas;
+            const rollout = glance?.rollout;
             return (
               <tr key={s.name} data-testid="site-row" data-site={s.name}>
                 <td><a href={href('sites', s.name)}>{s.name}</a></td>
@@ -25,7 +28,10 @@ export function SitesView({ me }: { me: Whoami }) {
                 <td>{s.kind}</td>
                 <td>{s.domains.join(', ')}</td>
                 <td>{s.release ?? <span className="muted">none — <a href={href('deploy', s.name)}>deploy</a></span>}</td>
-                <td><span className={`badge ${s.release && ready >= wanted ? 'ok' : 'busy'}`} data-testid="site-ready">{ready}/{wanted}</span></td>
+                <td>
+                  <span className={`badge ${s.release && ready >= wanted && !rollout ? 'ok' : 'busy'}`} data-testid="site-ready">{ready}/{wanted}</span>
+                  {rollout && <span className={`badge ${rollout.stuck ? 'bad' : 'busy'}`} data-testid="site-rollout">{rollout.stuck ? 'rollout stuck' : 'rolling out'} {rollout.ready}/{wanted}</span>}
+                </td>
               </tr>
             );
           })}
@@ -37,7 +43,7 @@ export function SitesView({ me }: { me: Whoami }) {
 }
 
 /**
- * The site's ready VSs at its release, counted as `corral status` counts them: a pool VS's
+ * From a controller without `rollouts`: the site's ready VSs at its release, counted as `corral status` counts them: a pool VS's
  * own site is `pool`, so it counts for each site in its `pool` list, at the release it
  * serves of that site (`sites`); a draining VS has left the route and does not count.
  */

@@ -3,7 +3,7 @@
 // admin and for the customer, who sees no engines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keys, type Assignment, type EngineRecord, type VsStatus } from '../../model/index.ts';
+import { keys, type Assignment, type EngineRecord, type Route, type VsStatus } from '../../model/index.ts';
 import { makeTarball } from '../../controller/test-harness.ts';
 import { startCliHarness } from '../cli-testing.ts';
 
@@ -25,6 +25,10 @@ test('status: a pooled site capped by the engines reads 1/1 ✓ (2 asked), with 
   const status: VsStatus = { vs: pool.vs, engine: 'e1', site: 'pool', release: 'pool', state: 'ready', address: '127.0.0.1', port: 8080, restarts: 0, updatedAt: new Date().toISOString(), sites: { one: 'v1', wide: 'v1' } };
   await h.store.put(keys.assignment('e1', pool.vs), JSON.stringify(pool));
   await h.store.put(keys.vsStatus('e1', pool.vs), JSON.stringify(status));
+  for (const site of ['one', 'wide']) {
+    const route: Route = { site, domains: [`${site}.test`], endpoints: [{ vs: pool.vs, address: '127.0.0.1', port: 8080, release: 'v1' }], updatedAt: new Date().toISOString() };
+    await h.store.put(keys.route(site), JSON.stringify(route));
+  }
 
   for (const token of [h.admin.token!, acme.token!]) {
     const r = await h.corral(['status'], token);

@@ -3,6 +3,6 @@
 // which the controller builds and the console reads too.
 import type { VirtualServerView } from '../../model/index.ts';
 
-export type { FarmStatus, SiteStatus } from '../../model/index.ts';
+export type { FarmStatus, SiteGlance, SiteStatus } from '../../model/index.ts';
 /** One virtual server as GET /v1/vs and the status routes list it. */
 export type VsView = VirtualServerView;

@@ -6,7 +6,7 @@ import { domainsShort, printColumns, type ListingOpts } from '../output.ts';
 import { table } from '../table.ts';
 import { lastExitText, limitsText, memText, poolText, releaseText, usageText } from './vs-columns.ts';
 import { registerVsExec } from './vs-exec.ts';
-import type { FarmStatus, VsView } from './status-view.ts';
+import type { FarmStatus, SiteGlance, VsView } from './status-view.ts';
 import { byText } from '../../lib/text-order.ts';
 
 export function registerStatus(program: Command, ctx: Context): void {
@@ -23,6 +23,13 @@ export function registerStatus(program: Command, ctx: Context): void {
       const vsOf = (site: string) => st.virtualServers.flatMap((v) => (v.pool ? (v.pool.includes(site) ? [{ ...v, release: v.sites?.[site] ?? '…' }] : []) : v.site === site ? [v] : []));
       if (st.leader) ctx.print.out(`leader: ${st.leader.id}${st.leader.url ? ` (${st.leader.url})` : ''} since ${st.leader.since}\n`);
       const readyOf = (s: Site) => vsOf(s.name).filter((v) => v.release === s.release && v.state === 'ready' && !v.draining).length;
+      // the controller's glance where it sends one (rollouts); an older one's answer: the servers of the release
+      const readyCell = (s: Site) => {
+        const g = st.rollouts?.[s.name];
+        return g ? glanceText(s, g, st.capped?.[s.name]) : readyText(s, readyOf(s), st.capped?.[s.name]);
+      };
+      // NOT READY: the others (with a glance, a ready server waiting for its rollout's switch is in `rolling out k/n`)
+      const counted = (s: Site, v: VsView) => v.state === 'ready' && !v.draining && (st.rollouts?.[s.name] !== undefined || v.release === s.release);
       if (st.engines.length > 0) {
         ctx.print.out(table(['ENGINE', 'RUNTIME', 'CPUS', 'MEMORY', 'VIRTUAL SERVERS', 'STATE'], st.engines.map((e) => [
           e.id, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`,
@@ -36,13 +43,16 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'SITE', value: (s) => s.name },
         { header: 'KIND', value: (s) => s.kind },
         { header: 'RELEASE', value: (s) => s.release ?? 'none' },
-        { header: 'READY', value: (s) => readyText(s, readyOf(s), st.capped?.[s.name]) },
-        { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !(v.release === s.release && v.state === 'ready' && !v.draining)).map(stateText)) || '-' },
+        { header: 'READY', value: (s) => readyCell(s) },
+        { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !counted(s, v)).map(stateText)) || '-' },
         { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
         { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
       ]);
       if (st.sites.some((s) => st.capped?.[s.name] !== undefined)) {
         ctx.print.out(`\n(N asked): a pooled site has at most one replica per engine; it gets more as engines join`);
+      }
+      if (st.sites.some((s) => st.rollouts?.[s.name]?.rollout)) {
+        ctx.print.out(`\nrolling out k/n: k new servers ready; the router switches to them once all n are (READY counts those it serves)`);
       }
       const closed = st.sites.filter((s) => s.maintenance?.on).map((s) => s.name);
       if (closed.length > 0) ctx.print.out(`\nin maintenance (answering 503): ${closed.join(', ')}`);
@@ -83,6 +93,17 @@ function readyText(s: Site, ready: number, capped: number | undefined): string {
   if (s.autoscale) return `${ready} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})`;
   const wanted = capped ?? s.replicas;
   return `${ready}/${wanted}${s.release && ready >= wanted ? ' ✓' : ''}${capped !== undefined ? ` (${s.replicas} asked)` : ''}`;
+}
+
+/**
+ * READY from the controller's glance: the servers the router serves of those wanted, then ✓
+ * when all are, or the rollout under way (`rolling out k/n`, `rollout stuck k/n` when a new
+ * server fails): a settings change keeps the release, so a count of its servers says nothing.
+ */
+function glanceText(s: Site, g: SiteGlance, capped: number | undefined): string {
+  const count = s.autoscale ? `${g.serving} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})` : `${g.serving}/${g.replicas}`;
+  const state = g.rollout ? ` ${g.rollout.stuck ? 'rollout stuck' : 'rolling out'} ${g.rollout.ready}/${g.replicas}` : s.release && !s.autoscale && g.serving >= g.replicas ? ' ✓' : '';
+  return `${count}${state}${capped !== undefined ? ` (${s.replicas} asked)` : ''}`;
 }
 
 /** A VS's state as shown: "draining" while it keeps its open connections after leaving the route. */

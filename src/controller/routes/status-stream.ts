@@ -16,8 +16,8 @@ import { endWhenRevoked } from '../auth.ts';
 import { createStatusFeed } from '../status-feed.ts';
 import type { RouteDeps } from './deps.ts';
 
-export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, vsUsage }) => {
-  const feed = createStatusFeed({ store, ...(vsUsage ? { vsUsage } : {}), log: app.log as unknown as Logger });
+export const statusStreamRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { store, vsUsage, databases }) => {
+  const feed = createStatusFeed({ store, ...(vsUsage ? { vsUsage } : {}), ...(databases ? { databaseSecrets: databases.secrets } : {}), log: app.log as unknown as Logger });
   const ends = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const end of [...ends]) end();
