@@ -5,8 +5,9 @@
 // reaches it are replaced on one that does, serving until their replacements are ready.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newMemory, planReconcile, type FarmSnapshot, type PlanActions } from './plan.ts';
-import type { EngineRecord, Release, Site, VsStatus } from '../model/index.ts';
+import type { FarmSnapshot } from './plan.ts';
+import { planSteps } from './plan-testing.ts';
+import type { EngineRecord, Release, Site } from '../model/index.ts';
 
 const release: Release = { id: 'v1', site: 'shop', number: 1, sha256: 'a'.repeat(64), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
 const login = { name: 'db_0123456789ab', user: 'db_0123456789ab_1', password: 'pw' };
@@ -25,22 +26,7 @@ function farm(sites: Site[], engines: EngineRecord[]) {
     sites, releases: new Map(sites.map((s) => [`${s.name}/v1`, { ...release, site: s.name }])), engines,
     assignments: [], statuses: new Map(), routes: new Map(), databases: new Map([['orders', { customer: 'acme', login }]]),
   };
-  const mem = newMemory();
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  let seq = 0;
-  const step = (advanceMs = 0): PlanActions => {
-    now += advanceMs;
-    const acts = planReconcile(snap, mem, { now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++seq}` });
-    snap.assignments = snap.assignments.filter((a) => !acts.remove.some((r) => r.vs === a.vs)).concat(acts.create);
-    for (const r of acts.putRoutes) snap.routes.set(r.site, r);
-    return acts;
-  };
-  const readyAll = () => {
-    for (const a of snap.assignments) {
-      const st: VsStatus = { vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.0.0.1', port: 1, restarts: 0, updatedAt: '' };
-      snap.statuses.set(a.vs, st);
-    }
-  };
+  const { step, readyAll } = planSteps(snap);
   const where = (site = 'shop') => snap.assignments.filter((a) => a.site === site).map((a) => `${a.vs}@${a.engine}`);
   const routed = () => snap.routes.get('shop')?.endpoints.map((e) => e.vs) ?? [];
   return { snap, step, readyAll, where, routed };

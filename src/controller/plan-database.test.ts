@@ -3,8 +3,9 @@
 // all ready, the old ones retired after the drain — so no request fails.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { newMemory, planReconcile, type FarmSnapshot } from './plan.ts';
-import type { AssignmentDatabase, Release, Site, VsStatus } from '../model/index.ts';
+import type { FarmSnapshot } from './plan.ts';
+import { planSteps } from './plan-testing.ts';
+import type { AssignmentDatabase, Release, Site } from '../model/index.ts';
 
 const release: Release = { id: 'v1', site: 'shop', number: 1, sha256: 'a'.repeat(64), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
 const login = (user: string): AssignmentDatabase => ({ name: 'db_0123456789ab', user, password: `pw-${user}` });
@@ -15,22 +16,7 @@ function farm(site: Site) {
     engines: [{ id: 'e1', runtime: 'process', capacity: { cpus: 2, memoryMb: 1, maxVirtualServers: 50 }, startedAt: '', reachesDatabase: true }],
     assignments: [], statuses: new Map(), routes: new Map(), databases: new Map(),
   };
-  const mem = newMemory();
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  let seq = 0;
-  const step = (advanceMs = 0) => {
-    now += advanceMs;
-    const acts = planReconcile(snap, mem, { now, drainDelayMs: 1000, engineLostGraceMs: 5000, newVsName: (s) => `${s}-${++seq}` });
-    snap.assignments = snap.assignments.filter((a) => !acts.remove.some((r) => r.vs === a.vs)).concat(acts.create);
-    for (const r of acts.putRoutes) snap.routes.set(r.site, r);
-    return acts;
-  };
-  const readyAll = () => {
-    for (const a of snap.assignments) {
-      const st: VsStatus = { vs: a.vs, engine: a.engine, site: a.site, release: a.release, state: 'ready', address: '127.0.0.1', port: 1, restarts: 0, updatedAt: '' };
-      snap.statuses.set(a.vs, st);
-    }
-  };
+  const { step, readyAll } = planSteps(snap);
   const routed = () => snap.routes.get('shop')!.endpoints.map((e) => e.vs);
   const users = () => snap.assignments.map((a) => `${a.vs}:${a.database?.user ?? '-'}`);
   return { snap, step, readyAll, routed, users };
