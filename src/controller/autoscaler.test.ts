@@ -81,6 +81,35 @@ describe('autoscaler (real store, two routers)', () => {
     assert.match(await metricsRegistry.metrics(), /^corral_autoscale_decisions_total\{action="scale\.wake"\} [1-9]/m);
   });
 
+  it('a late record (its router alive, slow) still keeps the site of an open tunnel awake; its close lets the site go idle', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'corral-autoscaler-'));
+    const store = await openSqliteStore(join(dir, 'store.db'));
+    t.after(async () => { await store.close(); await rm(dir, { recursive: true, force: true }); });
+    const site: Site = {
+      id: '0abc', name: 'chat', customer: 'acme', domains: ['chat.test'], kind: 'app', command: 'x', replicas: 1, healthPath: '/', env: {},
+      createdAt: '', updatedAt: '', release: 'v1', autoscale: { minReplicas: 0, maxReplicas: 1, idleTimeoutMs: 300 },
+    };
+    await store.put(keys.site('chat'), JSON.stringify(site));
+    // one report, then silence: a router whose machine is too loaded to report every second
+    const report = (open: number) => store.put(keys.routerLoad('r1'), JSON.stringify({ router: 'r1', at: Date.now(), sites: { chat: { concurrency: open, peak: open, requests: 1, open } } }));
+    await report(1);
+    const scaler = await startAutoscaler({ store, events: createEventLog(store), timing: { tickMs: 50, panicWindowMs: 300, stableWindowMs: 600 } });
+    t.after(() => scaler.close());
+    const replicas = async () => {
+      const kv = await store.get(keys.scale('chat'));
+      return kv ? (JSON.parse(kv.value) as ScaleRecord).replicas : undefined;
+    };
+    await waitFor(async () => (await replicas()) === 1, { what: 'the start count, 1' });
+    const from = Date.now();
+    // the record is late after 3 s (three ticks of at least the routers' 1 s); well past that the tunnel still counts
+    while (Date.now() - from < 4_500) {
+      assert.equal(await replicas(), 1, `scaled to zero ${Date.now() - from} ms into a late report of an open tunnel`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await report(0); // the tunnel closed
+    await waitFor(async () => (await replicas()) === 0, { what: 'idle once the router says the tunnel closed' });
+  });
+
   it('many sites deciding at once are written in several transactions (etcd takes 128 operations at most)', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'corral-autoscaler-'));
     const store = await openSqliteStore(join(dir, 'store.db'));

@@ -11,7 +11,7 @@
 // a tick then reads only the routers' records and the wakes, and with no site
 // autoscaling and no scale record left, the wakes alone.
 
-import { keys, type Autoscale, type RouterLoadRecord, type ScaleRecord, type Site, type WakeRecord } from '../model/index.ts';
+import { keys, stillOpen, type Autoscale, type RouterLoadRecord, type ScaleRecord, type Site, type WakeRecord } from '../model/index.ts';
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import type { EventLog } from './event-log.ts';
@@ -51,7 +51,7 @@ export interface Autoscaler {
 
 const MAX_TXN_OPS = 100;
 
-/** A router's record older than this many ticks no longer counts (the router is gone or stuck). */
+/** A router's record older than this many ticks counts only what it had open (stillOpen): the router is slow, or stuck. */
 const FRESH_TICKS = 3;
 
 interface SiteMemory {
@@ -80,7 +80,9 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
     const idle = sites.length === 0 && scaleBySite.size === 0; // nothing to decide: only wakes to clear
     const [loads, wakes] = await Promise.all([idle ? undefined : store.range(keys.routerLoads), store.range(keys.wakes)]);
     const woken = new Set(parseAll<WakeRecord>(wakes!).map((w) => w.site));
-    const fresh = parseAll<RouterLoadRecord>(loads).filter((r) => r.at >= now - FRESH_TICKS * Math.max(timing.tickMs, 1_000));
+    // a router's record lives on its lease (gone with the router); a late one (a loaded machine) still counts what it had open
+    const freshFrom = now - FRESH_TICKS * Math.max(timing.tickMs, 1_000);
+    const reports = parseAll<RouterLoadRecord>(loads).map((r) => (r.at >= freshFrom ? r.sites : stillOpen(r.sites)));
     const ops: TxnOp[] = [];
     const decided: { site: Site; record: ScaleRecord; from: number | undefined }[] = [];
     const autoscaled = new Set<string>();
@@ -92,8 +94,8 @@ export async function startAutoscaler(opts: AutoscalerOptions): Promise<Autoscal
       const own = stored && stored.siteId === site.id ? stored : undefined;
       const mem = remember(memory, site, now);
       let concurrency = 0, active = false;
-      for (const r of fresh) {
-        const f = r.sites[site.name];
+      for (const r of reports) {
+        const f = r[site.name];
         if (!f) continue;
         concurrency += f.concurrency;
         if (f.open > 0 || f.requests > 0 || f.concurrency > 0) active = true;
@@ -209,3 +211,4 @@ function remember(memory: Map<string, SiteMemory>, site: Site, now: number): Sit
   if (!mem) memory.set(site.name, (mem = { samples: [], lastActiveAt: now, release: site.release }));
   return mem;
 }
+

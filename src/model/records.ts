@@ -130,6 +130,18 @@ export interface SiteLoadFigures {
   open: number;
 }
 
+/**
+ * What a late load report (its sender alive but slow: a loaded machine) still says, per
+ * site: what it had open is open until it says otherwise — a WebSocket does not close
+ * because its router reported late — counted as that much concurrency, nothing begun. Its
+ * sender's death removes the report (a router's lease, a worker's exit), not its age.
+ */
+export function stillOpen(sites: Readonly<Record<string, SiteLoadFigures>>): Record<string, SiteLoadFigures> {
+  const out: Record<string, SiteLoadFigures> = {};
+  for (const [site, f] of Object.entries(sites)) if (f.open > 0) out[site] = { concurrency: f.open, peak: f.open, requests: 0, open: f.open };
+  return out;
+}
+
 /** A router holds requests for an idle site and asks for it to be woken (keys.wake); the leader's autoscaler acts and deletes it. */
 export interface WakeRecord {
   site: string;

@@ -101,6 +101,37 @@ test('abandonEndpoints reaches every worker: a GET held by a silent endpoint is 
   assert.ok(ms < 1_000, `retried ${Math.round(ms)} ms after the endpoint was abandoned (per-try timeout: 5 s)`);
 });
 
+test("a worker too slow to report (stopped with SIGSTOP) still counts what it had open; its exit drops it", async (t) => {
+  const sockets = new Set<Socket>();
+  const silent = createTcpServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const sock of sockets) sock.destroy();
+    silent.close();
+  });
+  const silentEp = { vs: 'silent', address: '127.0.0.1', port: (silent.address() as AddressInfo).port, release: 'r1' };
+  const rc = await startRouterCluster({ workers: 1, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [silentEp])] });
+  t.after(() => rc.close(2_000));
+  const pending = get(rc.port, 's.test').catch(() => undefined); // held by the silent endpoint: one open request
+  await waitFor(() => rc.takeLoad().s?.open === 1, { what: 'the open request reported' });
+  const pid = Object.values(cluster.workers ?? {})[0]!.process.pid!;
+  process.kill(pid, 'SIGSTOP');
+  t.after(() => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
+  // its last report grows late (the primary's freshness is 2.5 report intervals: 2.5 s); a
+  // duration, not a readiness: the figure must hold over it
+  const from = Date.now();
+  while (Date.now() - from < 3_500) {
+    assert.equal(rc.takeLoad().s?.open, 1, `the open request forgotten ${Date.now() - from} ms after the worker stopped reporting`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  process.kill(pid, 'SIGKILL');
+  await waitFor(() => rc.takeLoad().s === undefined, { what: 'the dead worker\'s report dropped' });
+  await pending;
+});
+
 test('updateRoutes reaches every worker per site, and a worker forked later starts with the resulting table', async (t) => {
   const [a, b] = await Promise.all([startBackend(t, 'a'), startBackend(t, 'b')]);
   const rc = await startRouterCluster({ workers: 2, listen: { port: 0, host: '127.0.0.1' }, routes: [route('s', ['s.test'], [a]), route('o', ['o.test'], [a])] });

@@ -17,7 +17,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { bundledEntryBeside, loaderArgs } from '../../lib/entry-point.ts';
 import { silentLogger, type Logger } from '../../lib/log.ts';
-import type { Endpoint, Route } from '../../model/index.ts';
+import { stillOpen, type Endpoint, type Route } from '../../model/index.ts';
 import type { ListenAddress, PrimaryMessage, WorkerMessage, WorkerRouterOptions } from './cluster-messages.ts';
 import { createClusterStats } from './cluster-stats.ts';
 import type { Registry } from 'prom-client';
@@ -224,8 +224,9 @@ export async function bootRouterCluster(opts: RouterClusterOptions): Promise<Boo
       broadcast({ type: 'certificates', certificates });
     },
     takeLoad() {
+      // a worker's late report (a loaded machine) still counts what it had open; its exit removes it
       const fresh = Date.now() - 2.5 * LOAD_MS;
-      return sumLoad([...loads.values()].filter((l) => l.at >= fresh).map((l) => l.sites));
+      return sumLoad([...loads.values()].map((l) => (l.at >= fresh ? l.sites : stillOpen(l.sites))));
     },
     onWake(listener) {
       onWake = listener;
