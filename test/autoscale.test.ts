@@ -179,9 +179,11 @@ describe('autoscaling and scale to zero (corral up, two router workers)', () => 
     await appSite('chat', host, ['--min-replicas', '0', '--max-replicas', '1', '--idle-timeout', `${IDLE_S}s`]);
     const socket = await tunnel(farm.routerUrl, host);
     const opened = Date.now();
-    // three idle timeouts with the tunnel open and quiet: the site keeps its VS
+    const [first] = await serversOf('chat');
+    // three idle timeouts with the tunnel open and quiet: the site keeps its VS (the same one, ready)
     while (Date.now() - opened < 3 * IDLE_S * 1000 + 2000) {
-      assert.equal((await serversOf('chat')).length, 1, `VS still up ${Date.now() - opened} ms after the tunnel opened`);
+      const now = await serversOf('chat');
+      assert.deepEqual(now.map((v) => `${v.vs} ${v.state}`), [`${first?.vs} ready`], `VS still up ${Date.now() - opened} ms after the tunnel opened`);
       await pace(500);
     }
     socket.write('still here\n');
@@ -206,7 +208,8 @@ async function linesPerWorker(dir: string): Promise<Map<string, number>> {
 function tunnel(base: string, host: string): Promise<Socket> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/echo', headers: { host, connection: 'upgrade', upgrade: 'websocket' } });
+    const req = request({ host: u.hostname, port: u.port, path: '/echo', headers: { host, connection: 'upgrade', upgrade: 'websocket' }, timeout: 30_000 });
+    req.on('timeout', () => req.destroy(new Error('no answer to the upgrade within 30 s')));
     req.on('upgrade', (_res, socket) => resolve(socket));
     req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
     req.on('error', reject);
@@ -214,16 +217,22 @@ function tunnel(base: string, host: string): Promise<Socket> {
   });
 }
 
+/** The echo of 'still here'; fails if the tunnel closes first or nothing comes back within 10 s. */
 function line(socket: Socket): Promise<string> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let buf = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      socket.off('data', onData).off('close', onClose);
+      if (err) reject(err);
+      else resolve(buf);
+    };
     const onData = (d: Buffer) => {
       buf += d.toString();
-      if (buf.includes('still here')) {
-        socket.off('data', onData);
-        resolve(buf);
-      }
+      if (buf.includes('still here')) done();
     };
-    socket.on('data', onData);
+    const onClose = () => done(new Error(`the tunnel closed before its echo (got ${JSON.stringify(buf)})`));
+    const timer = setTimeout(() => done(new Error(`no echo within 10 s (got ${JSON.stringify(buf)})`)), 10_000);
+    socket.on('data', onData).on('close', onClose);
   });
 }

@@ -10,6 +10,8 @@ import { waitFor } from '../../src/lib/wait.ts';
 
 export const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const CORRAL_BIN = join(REPO, 'bin', 'corral.js');
+/** How long stop() waits for `corral up` to exit after its SIGINT (it drains for at most its drain timeouts, 10 s by default). */
+const STOP_DEADLINE_MS = 90_000;
 
 export interface FarmProcess {
   dir: string;
@@ -59,7 +61,15 @@ export async function startFarmProcess(opts: { dir?: string; extraArgs?: string[
         if (opts.terminal) process.kill(-child.pid!, 'SIGINT');
         else child.kill('SIGINT');
       }
-      return exited;
+      // a farm that does not stop fails the test that stops it, with what it printed, rather than the whole file's timeout
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`corral up had not exited ${STOP_DEADLINE_MS / 1000} s after SIGINT (killed); its output:\n${out.slice(-4_000)}`));
+        }, STOP_DEADLINE_MS);
+      });
+      return Promise.race([exited, late]).finally(() => clearTimeout(timer));
     },
     cli: (args, o = {}) => runCli(args, { cwd: dir, env: { CORRAL_API: apiUrl, CORRAL_TOKEN: o.token ?? token } }, o.input),
   };
