@@ -31,24 +31,37 @@ export interface StartFacts {
 /**
  * Sites and VSs the scope may see; engines only for admins (an unscoped view). `secrets`:
  * to open the databases' logins (without, a server started with one is not as its site says).
+ * The servers alone, for the routes that list or find them (GET /v1/vs, logs, exec):
+ * farmStatusView adds each site's glance.
  */
-export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
+export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<Omit<FarmView, 'capped' | 'rollouts'>> {
+  return (await readFarm(store, scope, secrets, false)).view;
+}
+
+/** farmView and each site's glance (FarmStatus's `rollouts`, `capped`): GET /v1/status. */
+export async function farmStatusView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
+  const { view, starts, routes, scales } = await readFarm(store, scope, secrets, true);
+  const capped = await cappedPools(store, view.sites);
+  const rollouts = farmRollouts(view.sites, siteServers(view), starts, routes, wantedReplicas(capped, scales));
+  return { ...view, ...(capped ? { capped } : {}), rollouts };
+}
+
+async function readFarm(store: Store, scope: Scope, secrets: DatabaseSecrets | undefined, glance: boolean) {
   const [engines, sites, assignments, statuses, routes, scales, databases] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
-    listRecords<ScaleRecord>(store, keys.scales),
+    glance ? listRecords<ScaleRecord>(store, keys.scales) : [],
     secrets ? listRecords<DatabaseRecord>(store, keys.databases) : [],
   ]);
   const logins = secrets && databases.length > 0 ? databaseLogins(databases, secrets) : undefined;
   const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, logins) };
   const byRoute = new Map(routes.map((r) => [r.site, r]));
-  const view = scopedView(scope, sites, mergeViews(assignments, statuses), byRoute, starts);
-  const capped = await cappedPools(store, view.sites);
-  const rollouts = farmRollouts(view.sites, siteGroups(view), starts, byRoute, wantedReplicas(capped, new Map(scales.map((s) => [s.site, s]))));
-  return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers, ...(capped ? { capped } : {}), rollouts };
+  const { sites: visible, virtualServers } = scopedView(scope, sites, mergeViews(assignments, statuses), byRoute, starts);
+  const view = { engines, sites: visible.map(withoutPages), virtualServers };
+  return { view, starts, routes: byRoute, scales: new Map(scales.map((s) => [s.site, s])) };
 }
 
 /** How many servers a site wants now: what a capped pooled site can have, an autoscaled one's count (autoscale-rule.ts), else its replicas. */
@@ -103,23 +116,25 @@ export function siteViews(view: FarmView, site: Site): VirtualServerView[] {
 
 /** siteViews of every site of the view at once (site name → its servers), in one pass over the VSs. */
 export function siteGroups(view: Pick<FarmView, 'sites' | 'virtualServers'>): Map<string, VirtualServerView[]> {
+  return new Map([...siteServers(view)].map(([name, vss]) => [name, vss.map((v) => (v.pool ? atRelease(v, name) : v))]));
+}
+
+/**
+ * siteGroups without a copy of any server: a pool VS as it is, holding the site (the release
+ * it shows of it is in its `sites`). For counts over the whole farm (site-rollout.ts farmRollouts).
+ */
+export function siteServers(view: Pick<FarmView, 'sites' | 'virtualServers'>): Map<string, VirtualServerView[]> {
   const sites = new Map(view.sites.map((s) => [s.name, s]));
-  const own = new Map<string, VirtualServerView[]>();
-  const pools = new Map<string, VirtualServerView[]>();
-  const add = (to: Map<string, VirtualServerView[]>, name: string, v: VirtualServerView): void => {
-    const list = to.get(name);
-    if (list) list.push(v);
-    else to.set(name, [v]);
-  };
+  const out = new Map<string, VirtualServerView[]>(view.sites.map((s) => [s.name, []]));
+  // the site's own first, then the pools holding it
   for (const v of view.virtualServers) {
-    if (!v.pool) {
-      const site = sites.get(v.site);
-      if (site && ownServer(v, site)) add(own, v.site, v);
-      continue;
-    }
-    for (const name of v.pool) if (sites.get(name)?.customer === v.customer) add(pools, name, atRelease(v, name));
+    const site = v.pool ? undefined : sites.get(v.site);
+    if (site && ownServer(v, site)) out.get(v.site)!.push(v);
   }
-  return new Map(view.sites.map((s) => [s.name, [...(own.get(s.name) ?? []), ...(pools.get(s.name) ?? [])]]));
+  for (const v of view.virtualServers) {
+    for (const name of v.pool ?? []) if (sites.get(name)?.customer === v.customer) out.get(name)!.push(v);
+  }
+  return out;
 }
 
 /** One of the site's own VSs: of this site's owner and id, not of an earlier site of the same name. */

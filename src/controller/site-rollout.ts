@@ -19,11 +19,7 @@ export function siteRollout(
   replicas: number,
   login: string | undefined,
 ): { virtualServers: VirtualServerView[]; rollout: NonNullable<SiteStatus['rollout']> } {
-  const isCurrent = (v: VirtualServerView): boolean => {
-    const a = v.assigned ? assignments.get(v.vs) : undefined;
-    return a !== undefined && servesAsSiteSays(a, v.release, site, login);
-  };
-  const virtualServers = views.map((v) => (isCurrent(v) ? { ...v, current: true as const } : v));
+  const virtualServers = views.map((v) => (isCurrent(v, v.release, site, assignments, login) ? { ...v, current: true as const } : v));
   const current = new Set(virtualServers.filter((v) => v.current).map((v) => v.vs));
   // a current server marked `draining` (a scale-down's extra) still counts: it is ready, and beyond `replicas`
   const ready = virtualServers.filter((v) => v.current && v.state === 'ready').length;
@@ -36,28 +32,49 @@ export function siteRollout(
  * Each site's glance for GET /v1/status (and its stream): the ready servers its route serves
  * now and, while servers not running what it says are still to be replaced, its rollout
  * (siteRollout's count) and whether it is stuck. `groups`: each site's servers (farm-view.ts
- * siteGroups); `replicas`: how many a site wants now.
+ * siteServers, or siteGroups); `replicas`: how many a site wants now. Counts only: at 10,000
+ * sites it runs on every status read and stream rebuild, so it copies no server.
  */
 export function farmRollouts(
   sites: readonly Site[],
-  groups: ReadonlyMap<string, VirtualServerView[]>,
+  groups: ReadonlyMap<string, readonly VirtualServerView[]>,
   starts: { assignments: ReadonlyMap<string, Assignment>; login(site: Site): string | undefined },
   routes: ReadonlyMap<string, Route>,
   replicas: (site: Site) => number,
 ): Record<string, SiteGlance> {
   const out: Record<string, SiteGlance> = {};
   for (const site of sites) {
-    const route = routes.get(site.name);
+    const endpoints = routes.get(site.name)?.endpoints ?? [];
     const wanted = replicas(site);
-    const { virtualServers, rollout } = siteRollout(site, groups.get(site.name) ?? [], starts.assignments, route, wanted, starts.login(site));
-    const routed = new Set(route?.endpoints.map((e) => e.vs) ?? []);
-    const serving = virtualServers.filter((v) => v.state === 'ready' && routed.has(v.vs)).length;
+    const login = starts.login(site);
+    let serving = 0, ready = 0, replacing = false, failingNew = false;
+    const current: string[] = []; // a site has a few servers: an array beats a set
+    for (const v of groups.get(site.name) ?? []) {
+      const routed = endpoints.some((e) => e.vs === v.vs);
+      if (v.state === 'ready' && routed) serving++;
+      if (isCurrent(v, v.pool ? (v.sites?.[site.name] ?? '…') : v.release, site, starts.assignments, login)) {
+        current.push(v.vs);
+        if (v.state === 'ready') ready++;
+        else if (failing(v)) failingNew = true;
+      } else if (v.assigned || routed) replacing = true;
+    }
+    // siteRollout's done: enough current servers ready and the route serving only them, at the site's release
+    const done = ready >= wanted && endpoints.every((e) => e.release === site.release && current.includes(e.vs));
     // a rollout replaces servers: a site only scaling up, or never deployed, has none under way
-    const replacing = site.release !== undefined && !rollout.done && virtualServers.some((v) => !v.current && (v.assigned || routed.has(v.vs)));
-    const stuck = replacing && virtualServers.some((v) => v.current && v.state !== 'ready' && failing(v));
-    out[site.name] = { serving, replicas: wanted, ...(replacing ? { rollout: { ready: rollout.ready, ...(stuck ? { stuck: true as const } : {}) } } : {}) };
+    const under = site.release !== undefined && !done && replacing;
+    out[site.name] = { serving, replicas: wanted, ...(under ? { rollout: { ready, ...(failingNew ? { stuck: true as const } : {}) } } : {}) };
   }
   return out;
+}
+
+/**
+ * Whether a server of the site runs what the site says now (site-start.ts servesAsSiteSays);
+ * `shows`: the release it shows of the site (a pool VS's own for the site, `…` until its
+ * runtime has loaded it; farm-view.ts atRelease).
+ */
+function isCurrent(v: VirtualServerView, shows: string | undefined, site: Site, assignments: ReadonlyMap<string, Assignment>, login: string | undefined): boolean {
+  const a = v.assigned ? assignments.get(v.vs) : undefined;
+  return a !== undefined && servesAsSiteSays(a, shows, site, login);
 }
 
 /** Crashed, backing off or unhealthy, or starting again after a crash. */

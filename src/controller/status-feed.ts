@@ -19,7 +19,7 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import type { Store, Watcher } from '../store/types.ts';
 import type { Scope } from './access.ts';
 import { createFarmMirror, type FarmMirror } from './farm-mirror.ts';
-import { mergeViews, scopedView, siteGroups, wantedReplicas, withoutPages, withUsage, type StartFacts } from './farm-view.ts';
+import { mergeViews, scopedView, siteServers, wantedReplicas, withoutPages, withUsage, type StartFacts } from './farm-view.ts';
 import { farmRollouts } from './site-rollout.ts';
 import type { FarmSnapshot } from './plan.ts';
 import type { DatabaseSecrets } from './database-secrets.ts';
@@ -224,7 +224,7 @@ async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefi
       const view = scopedView(scope, farm.sites, live.merged, farm.routes, farm.starts);
       const admin = scope.customer === undefined;
       const capped = cappedBy(view.sites, farm.takingWork); // per site: the scope's sites' own
-      const rollouts = farmRollouts(view.sites, siteGroups(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales));
+      const rollouts = farmRollouts(view.sites, siteServers(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales));
       // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped, rollouts
       const head = `{"engines":${admin ? JSON.stringify(farm.engines) : '[]'},"sites":[${view.sites.map(siteJson).join(',')}],"virtualServers":`;
       const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''},"rollouts":${JSON.stringify(rollouts)}}`;

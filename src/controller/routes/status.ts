@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FarmStatus, SiteStatus } from '../../model/index.ts';
 import { principalOf, scopeOf } from '../access.ts';
-import { farmView, routeReleases, siteView, withUsage } from '../farm-view.ts';
+import { farmStatusView, farmView, routeReleases, siteView, withUsage } from '../farm-view.ts';
 import { siteRollout } from '../site-rollout.ts';
 import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
@@ -36,7 +36,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get('/v1/status', async (request): Promise<FarmStatus> => {
     const scope = scopeOf(principalOf(request));
     // The leading controller, for admins as the engines are (a farm on etcd; none while an election runs, none on `corral up`).
-    const [view, leader] = await Promise.all([farmView(store, scope, databases?.secrets), scope.customer === undefined ? readLeader(store) : undefined]);
+    const [view, leader] = await Promise.all([farmStatusView(store, scope, databases?.secrets), scope.customer === undefined ? readLeader(store) : undefined]);
     const { engines, sites, virtualServers, capped, rollouts } = view;
     // key order as the status stream writes it (status-feed.ts)
     return { engines, sites, virtualServers: withUsage(virtualServers, vsUsage), ...(leader ? { leader } : {}), ...(capped ? { capped } : {}), ...(rollouts ? { rollouts } : {}) };
