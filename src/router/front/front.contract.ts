@@ -4,7 +4,9 @@
 // client (length kept, chunked, HTTP/1.0 read to close, HEAD), Expect: 100-continue, an
 // upgrade tunnelled, an upstream reset answered 502, the refusals and limits (400, 408,
 // 413, 431; a Host that is not host[:port], two Host headers, HTTP/1.0 with
-// Transfer-Encoding; CONNECT 501), slow and idle clients, closing, backpressure. A front's test file calls
+// Transfer-Encoding; CONNECT 501), absolute-form targets (routed by their authority,
+// forwarded in origin-form; requests and upgrades; their 400s), slow and idle clients,
+// closing, backpressure. A front's test file calls
 // frontContract() with the rawFront setting that picks it: raw-server.test.ts (the raw
 // front, the default) and node-front.test.ts (node:http, rawFront off). (The
 // malformed-request corpus runs against both in request-hygiene.test.ts and
