@@ -76,9 +76,9 @@ for (const front of FRONT_NAMES) {
           await t.test('refused: an unknown host (404), a bad target and a rate limit of a known site', async () => {
             assert.equal((await h.r.send({ host: 'nowhere.test', path: '/nowhere' })).status, 404);
             await h.unrouted('/nowhere', 404); // an access line without a site; no end heard
-            const bad = await rawRequest(h.r, 'GET http://s.test/x HTTP/1.1\r\nHost: s.test\r\n\r\n');
+            const bad = await rawRequest(h.r, 'GET http://user@s.test/x HTTP/1.1\r\nHost: s.test\r\n\r\n');
             assert.match(bad, /^HTTP\/1.1 400 /);
-            await h.ended('http://s.test/x', 400, true, 's', 'ROUTER_BAD_REQUEST'); // never forwarded, never load
+            await h.ended('http://user@s.test/x', 400, true, 's', 'ROUTER_BAD_REQUEST'); // never forwarded, never load
             assert.equal((await h.r.send({ host: 'limited.test' })).status, 200);
             await h.ended('/', 200, true, 'limited');
             assert.equal((await h.r.send({ host: 'limited.test' })).status, 429);

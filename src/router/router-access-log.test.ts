@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { waitFor } from '../lib/wait.ts';
 import { routerMetricsRegistry } from './metrics.ts';
-import { captureLog, deadEndpoint, FRONTS, route, startBackend, startRouter } from './testing.ts';
+import { captureLog, deadEndpoint, FRONTS, rawRequest, route, startBackend, startRouter } from './testing.ts';
 
 // Every case runs on the plain listener and on the HTTPS one (HTTP/1.1, the raw front after the handshake).
 
@@ -32,6 +32,22 @@ for (const kind of FRONTS) {
     assert.ok((first!.upstreamMs as number) <= (first!.totalMs as number));
     assert.equal(second!.method, 'POST');
     assert.equal(second!.retries, 0, 'the dead endpoint is ejected now');
+  });
+
+  test(`an absolute-form request is logged and counted as the site its authority names, with that host and the origin-form path (${kind})`, async (t) => {
+    const b = await startBackend(t, 'b');
+    const { log, events } = captureLog();
+    const r = await startRouter(t, [route('s', ['s.test'], [b]), route('o', ['other.test'], [b])], { accessLog: log }, kind);
+    const finished: Array<[string, number]> = [];
+    r.router.onFinished((site, status) => finished.push([site, status]));
+    assert.match(await rawRequest(r, 'GET http://other.test/cart?x=1 HTTP/1.1\r\nHost: s.test\r\n\r\n'), /^HTTP\/1.1 200 /);
+    assert.match(await rawRequest(r, 'GET http://user@other.test/cart HTTP/1.1\r\nHost: s.test\r\n\r\n'), /^HTTP\/1.1 400 /);
+    await waitFor(() => events('access').length === 2 && finished.length === 2, { what: 'two access lines and two ends' });
+    const [ok, refused] = events('access');
+    assert.deepEqual([ok!.site, ok!.host, ok!.path, ok!.status], ['o', 'other.test', '/cart?x=1', 200]);
+    // refused before it was made origin-form: logged as it came, for the site its Host names
+    assert.deepEqual([refused!.site, refused!.host, refused!.path, refused!.status], ['s', 's.test', 'http://user@other.test/cart', 400]);
+    assert.deepEqual(finished, [['o', 200], ['s', 400]]);
   });
 
   test(`Prometheus series per site and endpoint: requests by status class, upstream time, retries (${kind})`, async (t) => {

@@ -37,11 +37,13 @@ for (const kind of FRONTS) {
     assert.match(reply.body, /^no healthy endpoint for site empty\n/);
   });
 
-  test(`a request target that is not a path gets a 400 (${kind})`, async (t) => {
+  test(`a request target that is neither a path nor an absolute http(s) URL of a host gets a 400 (${kind})`, async (t) => {
     const shop = await startBackend(t, 'shop');
     const r = await startRouter(t, [route('shop', ['shop.example.com'], [shop])], {}, kind);
-    const reply = await r.send({ host: 'shop.example.com', path: 'http://shop.example.com/' });
-    assert.equal(reply.status, 400);
+    for (const path of ['http://user@shop.example.com/', 'ftp://shop.example.com/']) {
+      const reply = await r.send({ host: 'shop.example.com', path });
+      assert.equal(reply.status, 400, path);
+    }
     assert.equal(shop.seen.length, 0);
   });
 

@@ -5,12 +5,14 @@
 // Request chain, in this order (one place, here):
 //   1. route: Host → site through the current route table (unknown host → 404,
 //      never another site's content; a Host that is not host[:port] → 400); before it,
-//      whatever site the Host names, CONNECT → 501 and hygiene (request-hygiene.ts): two
-//      Host headers → 400 (HTTP/2: a host header beside :authority is the Host); an ACME HTTP-01
-//      challenge of that site is answered here (acme-challenges.ts), before limits and
-//      redirects;
-//   2. target: only origin-form targets ("/path?query") are forwarded (else 400; the
-//      strict parser, and the fronts, refused worse already);
+//      whatever site the Host names, CONNECT → 501, hygiene (request-hygiene.ts): two
+//      Host headers → 400 (HTTP/2: a host header beside :authority is the Host), and the
+//      target (request-target.ts): origin-form ("/path?query") goes on as it is, one
+//      character looked at; absolute-form http(s) is made origin-form, its authority the
+//      Host the route is looked up by; any other → 400 (the strict parser, and the fronts,
+//      refused worse already); an ACME HTTP-01 challenge of that site is answered here
+//      (acme-challenges.ts), before limits and redirects;
+//   2. limits: the site's header and body sizes and rate (site-limits.ts);
 //   3. redirect: a site with httpsRedirect answers plain HTTP with 308 to HTTPS once
 //      the Host has a valid certificate (tls-certificates.ts: its site's own, covering
 //      it, in date); HSTS: a site with hsts adds Strict-Transport-Security to every
@@ -55,7 +57,7 @@ import { EndpointSlots } from './policy/endpoint-slots.ts';
 import { Balancers } from './policy/balance-policy.ts';
 import { Ejections, endpointKey } from './policy/ejections.ts';
 import { sendError, sendRawError, type ErrorContext } from './error-response.ts';
-import { BadRequestError, MethodNotSupportedError, NoEndpointError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
+import { MethodNotSupportedError, NoEndpointError, WakeQueueFullError, WakeTimeoutError, type RouterError } from './errors.ts';
 import { SiteLoad, type LoadReport } from './site-load.ts';
 import { WakeQueue } from './policy/wake-queue.ts';
 import { RecoverHolds } from './policy/recover-holds.ts';
@@ -64,6 +66,7 @@ import { proxyRequest, type ProxyDeps } from './proxy-request.ts';
 import { endpointGoneError } from './policy/retry-policy.ts';
 import { proxyUpgrade } from './proxy-upgrade.ts';
 import { hygieneError, noRouteError } from './front/request-hygiene.ts';
+import { toOriginForm } from './front/request-target.ts';
 import { SiteLimiter } from './policy/site-limits.ts';
 import { HealthChecks } from './policy/health-checks.ts';
 import { SiteAccessFiles } from './site-access-files.ts';
@@ -170,7 +173,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function onRequest(req: FrontRequest, res: ClientReply): void {
     // HTTP/2's CONNECT (node-front.ts): its :authority names a tunnel's far end, no site's page
     if (req.method === 'CONNECT') return sendError(res, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined, ends.unrouted(req, res)));
-    const faulty = hygieneError(req, config.maxRequestHeaders); // whatever site the Host names (request-hygiene.ts)
+    // whatever site the Host names (request-hygiene.ts); a target not origin-form: made so, or refused (request-target.ts)
+    const faulty = hygieneError(req, config.maxRequestHeaders) ?? (req.url?.[0] === '/' ? undefined : toOriginForm(req));
     if (req.httpVersionMajor === 2) req.headers.host ??= req.headers[':authority'] as string | undefined; // a host header beside it wins (request-hygiene.ts)
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendError(res, faulty ?? noRouteError(req.headers.host), errorContext(req, undefined, ends.unrouted(req, res)));
@@ -230,7 +234,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignore); // node drops its own socket error handler on upgrade; a reset client is not an error here
     if (req.method === 'CONNECT') return sendRawError(socket, new MethodNotSupportedError('CONNECT'), errorContext(req, undefined)); // HTTP/1 (node-front.ts)
-    const faulty = hygieneError(req, config.maxRequestHeaders);
+    const faulty = hygieneError(req, config.maxRequestHeaders) ?? (req.url?.[0] === '/' ? undefined : toOriginForm(req));
     if (faulty) return sendRawError(socket, faulty, errorContext(req, undefined));
     const route = table.lookup(req.headers.host);
     if (route === undefined) return sendRawError(socket, noRouteError(req.headers.host), errorContext(req, undefined));
@@ -287,7 +291,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 
   /** Chain step 2 for the route step 1 found: the error to answer with, if any (step 3, endpoints, is the caller's: a redirect needs none). */
   function refusal(req: ClientRequest, route: Route): RouterError | undefined {
-    if (req.url?.[0] !== '/') return new BadRequestError('the request target must be a path');
     return limiter.check(route, req);
   }
 

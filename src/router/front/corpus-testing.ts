@@ -1,5 +1,5 @@
 // The smuggling corpus's runner, shared by request-hygiene.test.ts (plain TCP, the raw
-// front) and tls-hygiene.test.ts (TLS, node:http's side of the HTTPS listener).
+// front and node:http) and tls-hygiene.test.ts (TLS: both fronts, and a cluster worker).
 
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -40,7 +40,7 @@ export function recordingBackend(t: TestContext): Promise<Backend> {
   });
 }
 
-/** Every corpus case gets one 4xx answer and nothing reaches the backend as a second request; then a proper request does reach it. */
+/** Every corpus case gets one 4xx answer and nothing reaches the backend as a second request; then proper requests do reach it, in origin-form and in absolute-form. */
 export async function assertCorpusRefused(t: TestContext, send: (bytes: string) => Promise<string>, b: Backend): Promise<void> {
   const statuses: string[] = [];
   for (const c of MALFORMED) {
@@ -58,5 +58,9 @@ export async function assertCorpusRefused(t: TestContext, send: (bytes: string) 
   const ok = await send('GET /sentinel HTTP/1.1\r\nHost: s.test\r\nConnection: close\r\n\r\n');
   assert.match(ok, /^HTTP\/1\.1 200/);
   assert.equal(b.seen.at(-1)?.url, '/sentinel');
+  // absolute-form as such is served (the cases above were refused for what they hid): by its authority, in origin-form
+  const absolute = await send('GET http://s.test/sentinel HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n');
+  assert.match(absolute, /^HTTP\/1\.1 200/);
+  assert.deepEqual([b.seen.at(-1)?.url, b.seen.at(-1)?.headers.host], ['/sentinel', 's.test']);
   t.diagnostic(statuses.join('; '));
 }

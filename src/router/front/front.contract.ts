@@ -4,7 +4,9 @@
 // client (length kept, chunked, HTTP/1.0 read to close, HEAD), Expect: 100-continue, an
 // upgrade tunnelled, an upstream reset answered 502, the refusals and limits (400, 408,
 // 413, 431; a Host that is not host[:port], two Host headers, HTTP/1.0 with
-// Transfer-Encoding; CONNECT 501), slow and idle clients, closing, backpressure. A front's test file calls
+// Transfer-Encoding; CONNECT 501), absolute-form targets (routed by their authority,
+// forwarded in origin-form; requests and upgrades; their 400s), slow and idle clients,
+// closing, backpressure. A front's test file calls
 // frontContract() with the rawFront setting that picks it: raw-server.test.ts (the raw
 // front, the default) and node-front.test.ts (node:http, rawFront off). (The
 // malformed-request corpus runs against both in request-hygiene.test.ts and
@@ -13,12 +15,13 @@
 // Where the two differ on purpose, FRONT_DIFFERENCES says so, and the cases read it.
 
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import type { Route } from '../../model/index.ts';
 import { waitFor } from '../../lib/wait.ts';
 import type { RouterOptions } from '../options.ts';
-import { FRONTS, route, startBackend, startRouter, type FrontKind, type TestRouter } from '../testing.ts';
+import { FRONTS, route, startBackend, startRouter, type Backend, type FrontKind, type TestRouter } from '../testing.ts';
 
 export type FrontName = 'raw' | 'node';
 
@@ -506,6 +509,93 @@ export function frontContract(front: FrontName): void {
           assert.match(text, /CONNECT is not supported/, target);
         }
         assert.equal(b.seen.length, 0);
+      });
+
+      test(`an absolute-form target (http or https, any case) is routed by its authority, not the Host header, and forwarded in origin-form with that authority as Host; bodies and keep-alive as usual (${kind})`, async (t) => {
+        const echo = (name: string) => (req: IncomingMessage, res: ServerResponse) => {
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (c: string) => (body += c));
+          req.on('end', () => res.end(`${name} ${req.method} ${req.url} host=${req.headers.host} xfh=${String(req.headers['x-forwarded-host'])} body=${body};`));
+        };
+        const s = await startBackend(t, 's', echo('s'));
+        const o = await startBackend(t, 'o', echo('o'));
+        const r = await start(t, [route('s', ['s.test'], [s]), route('o', ['other.test'], [o])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        const steps: Array<[request: string, reply: string]> = [
+          ['GET http://other.test/cart?x=1 HTTP/1.1\r\nHost: s.test\r\n\r\n', 'o GET /cart?x=1 host=other.test xfh=other.test body=;'],
+          ['GET HTTPS://S.TEST HTTP/1.1\r\nHost: other.test\r\n\r\n', 's GET / host=S.TEST xfh=S.TEST body=;'],
+          ['HEAD http://s.test:8080?q=1 HTTP/1.1\r\nHost: s.test\r\n\r\n', ''],
+          // a body: the raw front hands the connection to node:http, which reads the absolute target itself
+          ['POST http://other.test/p HTTP/1.1\r\nHost: s.test\r\nContent-Length: 5\r\n\r\nhello', 'o POST /p host=other.test xfh=other.test body=hello;'],
+          ['GET http://s.test/after HTTP/1.1\r\nHost: other.test\r\n\r\n', 's GET /after host=s.test xfh=s.test body=;'],
+        ];
+        for (const [i, [request, reply]] of steps.entries()) {
+          c.socket.write(request);
+          await waitFor(() => count(c.text(), 'HTTP/1.1 200 ') === i + 1, { what: `the answer to ${request.split('\r\n')[0]}` });
+          assert.ok(c.text().includes(reply), `${request.split('\r\n')[0]}: ${reply}`);
+        }
+        assert.equal(c.closed(), false, 'keep-alive: the connection stays open');
+        assert.deepEqual(s.seen.map((x) => [x.method, x.url, x.headers.host]), [['GET', '/', 'S.TEST'], ['HEAD', '/?q=1', 's.test:8080'], ['GET', '/after', 's.test']]);
+        assert.deepEqual(o.seen.map((x) => [x.method, x.url, x.headers.host]), [['GET', '/cart?x=1', 'other.test'], ['POST', '/p', 'other.test']]);
+        // HTTP/1.0 needs no Host: the authority is the one the backend gets
+        const old = await answer(r, 'GET http://other.test/old HTTP/1.0\r\n\r\n');
+        assert.match(old, /^HTTP\/1.1 200 [^]*o GET \/old host=other.test /);
+      });
+
+      test(`an absolute-form target the router cannot take is 400 naming what is wrong (userinfo, another scheme, no host, a bad host or port, a bad Host beside it), OPTIONS * too, each closing; a host no site has is 404 whatever the Host header says (${kind})`, async (t) => {
+        const b = await startBackend(t, 'b');
+        const r = await start(t, [route('s', ['s.test'], [b]), route('o', ['other.test'], [b])], {}, kind);
+        const refused: Array<[target: string, why: RegExp, host?: string]> = [
+          ['http://user@s.test/x', /userinfo/],
+          ['http://other.test@s.test/x', /userinfo/],
+          ['ftp://s.test/x', /scheme must be http or https/],
+          ['http:///x', /has no host/],
+          ['http://s.test:abc/x', /host is not a valid host\[:port\]/],
+          ['http://s.test/x', /the Host header is not a valid host\[:port\]/, 's.test/x'],
+        ];
+        for (const [target, why, host] of refused) {
+          const text = await answer(r, `GET ${target} HTTP/1.1\r\nHost: ${host ?? 's.test'}\r\n\r\n`);
+          assert.match(text, /^HTTP\/1.1 400 /, target);
+          assert.match(text, why, target);
+          assert.match(text, /\r\nconnection: close\r\n/i, target);
+          assert.match(text, /\r\nx-corral-error-id: [0-9a-f]{8}\r\n/i, target);
+        }
+        const star = await answer(r, 'OPTIONS * HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        assert.match(star, /^HTTP\/1.1 400 [^]*asterisk-form \(OPTIONS \*\) is not answered/);
+        const unknown = await answer(r, 'GET http://nobody.test/x HTTP/1.1\r\nHost: s.test\r\n\r\n');
+        assert.match(unknown, /^HTTP\/1.1 404 [^]*No site is configured for host nobody.test/);
+        assert.equal(b.seen.length, 0);
+      });
+
+      test(`an upgrade with an absolute-form target is routed by its authority and tunnelled, the endpoint seeing origin-form and that Host; a bad one is 400 (${kind})`, async (t) => {
+        const upgrades = (b: Backend) => {
+          const seen: string[] = [];
+          b.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+            seen.push(`${req.url} host=${req.headers.host}`);
+            socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n');
+            socket.pipe(socket);
+          });
+          return seen;
+        };
+        const s = await startBackend(t, 's');
+        const o = await startBackend(t, 'o');
+        const sSeen = upgrades(s);
+        const oSeen = upgrades(o);
+        const r = await start(t, [route('s', ['s.test'], [s]), route('o', ['other.test'], [o])], {}, kind);
+        const c = rawClient(r);
+        t.after(() => c.socket.destroy());
+        c.socket.write('GET http://other.test/ws?room=1 HTTP/1.1\r\nHost: s.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+        await waitFor(() => c.text().includes('\r\n\r\n'), { what: 'the 101' });
+        assert.match(c.text(), /^HTTP\/1.1 101 /);
+        c.socket.write('ping over the tunnel');
+        await waitFor(() => c.text().endsWith('ping over the tunnel'), { what: 'the echo' });
+        assert.deepEqual(oSeen, ['/ws?room=1 host=other.test']);
+        const bad = await answer(r, 'GET http://user@other.test/ws HTTP/1.1\r\nHost: other.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+        assert.match(bad, /^HTTP\/1.1 400 [^]*userinfo/);
+        assert.deepEqual(sSeen, []);
+        assert.deepEqual(oSeen, ['/ws?room=1 host=other.test'], 'the refused upgrade reached no endpoint');
       });
 
       test(`HTTP/1.0 with Transfer-Encoding is 400 and closes: nothing pipelined behind it is answered or forwarded, after a hand-off too (${kind})`, async (t) => {

@@ -27,7 +27,8 @@ export class RawRequest {
 
   constructor(
     readonly method: string,
-    readonly url: string,
+    /** The request target; an absolute-form one is made origin-form by the chain (request-target.ts). */
+    public url: string,
     readonly httpVersionMajor: number,
     readonly httpVersionMinor: number,
     readonly rawHeaders: string[],

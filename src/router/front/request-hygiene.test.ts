@@ -15,6 +15,12 @@ test('every malformed or smuggling request is refused with a 4xx and nothing is 
   await assertCorpusRefused(t, (bytes) => exchange(r.port, bytes), b);
 });
 
+test('with rawFront off (node:http): every malformed or smuggling request is refused with a 4xx and nothing is smuggled', async (t) => {
+  const b = await recordingBackend(t);
+  const r = await startRouter(t, [route('s', ['s.test'], [b]), route('o', ['other.test'], [b])], { rawFront: false });
+  await assertCorpusRefused(t, (bytes) => exchange(r.port, bytes), b);
+});
+
 test('spoofed X-Forwarded-* from an untrusted client never reach the backend', async (t) => {
   const b = await startBackend(t, 'rec');
   const r = await startRouter(t, [route('s', ['s.test'], [b])]);

@@ -1,6 +1,7 @@
 // A corpus of malformed and request-smuggling requests, as raw bytes. Every case must
 // be refused with a 4xx, and the request hidden in its body (GET /smuggled) must never
-// reach a backend. Used by request-hygiene.test.ts; kept apart so new cases are one line.
+// reach a backend. Used by request-hygiene.test.ts and tls-hygiene.test.ts; kept apart so
+// new cases are one line.
 
 const SMUGGLED = 'GET /smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n';
 
@@ -64,9 +65,22 @@ export const MALFORMED: readonly MalformedCase[] = [
   { name: 'over-long header', bytes: `GET / HTTP/1.1\r\nHost: s.test\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n` },
   { name: 'too many headers in all', bytes: `GET / HTTP/1.1\r\nHost: s.test\r\n${'X-H: aaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(3000)}\r\n` },
   // Host.
-  { name: 'absolute-form with another host', bytes: `GET http://evil.test/ HTTP/1.1\r\nHost: s.test\r\n\r\n` },
-  { name: 'absolute-form with the same host', bytes: `GET http://s.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
   { name: 'asterisk-form', bytes: `OPTIONS * HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  // Absolute-form (request-target.ts): routed by its authority, never by the Host beside it.
+  { name: 'absolute-form naming no site, Host a site', bytes: `GET http://evil.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with userinfo, a site before @', bytes: `GET http://s.test@evil.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with userinfo, a site after @', bytes: `GET http://evil.test@s.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with a backslash before @', bytes: `GET http://evil.test\\@s.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with a fragment before @', bytes: `GET http://evil.test#@s.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with a space after the host', bytes: `GET http://s.test /smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with a space in the path', bytes: `GET http://s.test/a b HTTP/1.1\r\nHost: s.test\r\n\r\n${SMUGGLED}` },
+  { name: 'absolute-form with another scheme', bytes: `GET ftp://s.test/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form without a host', bytes: `GET http:///smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form with a bad port', bytes: `GET http://s.test:80x/smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n` },
+  { name: 'absolute-form and two Host headers', bytes: `GET http://s.test/smuggled HTTP/1.1\r\nHost: s.test\r\nHost: other.test\r\n\r\n` },
+  { name: 'absolute-form and a Host that is not host[:port]', bytes: `GET http://s.test/smuggled HTTP/1.1\r\nHost: s.test/x\r\n\r\n` },
+  { name: 'absolute-form with CL and TE', bytes: `POST http://s.test/ HTTP/1.1\r\nHost: other.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}` },
+  { name: 'absolute-form, HTTP/1.0 with TE and no Host', bytes: `POST http://s.test/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}` },
   { name: 'two Host headers', bytes: `GET /smuggled HTTP/1.1\r\nHost: s.test\r\nHost: other.test\r\n\r\n` },
   { name: 'two Host headers, the first no site', bytes: `GET /smuggled HTTP/1.1\r\nHost: nope.test\r\nHost: s.test\r\n\r\n` },
   { name: 'no Host in HTTP/1.1', bytes: `GET /smuggled HTTP/1.1\r\n\r\n` },

@@ -89,6 +89,23 @@ test('HTTP/2: more header fields than maxRequestHeaders is answered 431, not a s
   assert.match(over.body, /more than 100 header fields/);
 });
 
+test('HTTP/2: :path must be origin-form: an absolute one is reset by node:http2 (PROTOCOL_ERROR) before the router, OPTIONS * a 400 from the router naming asterisk-form; the connection serves on', async (t) => {
+  const { port, seen } = await httpsRouter(t);
+  const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
+  session.on('error', () => {});
+  t.after(() => session.close());
+  const absolute = session.request({ ':path': 'http://s.test/a', ':authority': 's.test' });
+  absolute.on('error', () => {}); // the reset
+  absolute.resume();
+  await new Promise((resolve) => absolute.on('close', resolve));
+  assert.equal(absolute.rstCode, constants.NGHTTP2_PROTOCOL_ERROR);
+  const star = await getH2(t, port, { ':method': 'OPTIONS', ':path': '*' });
+  assert.equal(star.status, 400);
+  assert.match(star.body, /asterisk-form \(OPTIONS \*\) is not answered/);
+  assert.deepEqual(await getH2(t, port), { status: 200, body: 'proto=https' }, 'the connection serves on');
+  await waitFor(() => seen.length === 2, { what: 'two requests ended' });
+});
+
 test('HTTP/2: the router allows 128 streams at once per connection (node allows any number)', async (t) => {
   const { port } = await httpsRouter(t);
   const session = h2connect(`https://127.0.0.1:${port}`, { servername: 's.test', rejectUnauthorized: false });
