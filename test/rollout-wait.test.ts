@@ -59,11 +59,11 @@ it('corral rollback returns once the release it goes back to answers, and only i
   assert.deepEqual([...new Set(await versions(8))], ['1'], 'every answer from v1 at once');
 });
 
-it('corral site set --env that makes the app crash at start exits 1 naming the failure; the servers started before answer 200 throughout', async () => {
+it('corral site set --env that makes the app crash at start exits 1 naming the failure (at --timeout with --no-fail-fast); the servers started before answer 200 throughout', async () => {
   const loop = requestLoop(farm.routerUrl, HOST, { concurrency: 2 });
   await waitFor(() => loop.result.total > 10, { what: 'traffic' });
   const started = Date.now();
-  const r = await farm.cli(['site', 'set', 'shop', '--env', CRASHING_ENV, '--timeout', '15s']);
+  const r = await farm.cli(['site', 'set', 'shop', '--env', CRASHING_ENV, '--timeout', '15s', '--no-fail-fast']);
   const res = await loop.stop();
   assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
   assert.ok(Date.now() - started >= 15_000, 'waited for the rollout until its timeout');

@@ -54,7 +54,13 @@ export interface SiteStatus {
   /** The desired release (the site's). */
   release?: string;
   replicas: number;
-  /** Virtual servers of the desired release that are ready. */
+  /**
+   * Virtual servers of the desired release that are ready, whatever they were started with:
+   * during a `site set` that rolls out new servers (the release kept) the servers of the old
+   * settings count too, and so do ready servers of the release leaving the route. Kept for
+   * clients older than `rollout`; how many servers run what the site says now and are ready
+   * is `rollout.ready`, which the CLI and the console show where it is sent.
+   */
   ready: number;
   /** Releases of the endpoints the router currently balances over. */
   serving: string[];

@@ -24,7 +24,9 @@ export function SiteDetail({ name }: { name: string }) {
   const [replicas, setReplicas] = useState<string>('');
 
   if (!status.data) return <div className="muted">{status.error ?? 'Loading…'}</div>;
-  const { site, ready, serving, virtualServers } = status.data;
+  const { site, serving, virtualServers } = status.data;
+  // the servers running what the site says now (an older controller: those of its release)
+  const ready = status.data.rollout?.ready ?? status.data.ready;
   const act = async (what: string, run: () => Promise<unknown>) => {
     setBusy(what); setError(undefined);
     try { await run(); status.refresh(); releases.refresh(); } catch (err) { setError((err as Error).message); } finally { setBusy(undefined); }

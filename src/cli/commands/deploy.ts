@@ -39,7 +39,7 @@ export function registerDeploy(program: Command, ctx: Context): void {
         await tarball.close();
         if (res.unchanged) humanOut(ctx).err(`unchanged: ${res.release.id} already has this content (sha256 ${res.release.sha256.slice(0, 12)}…); no new release, the site serves ${res.site.release ?? 'none'}`);
         else humanOut(ctx).err(`release ${res.release.id} uploaded (${res.release.files} files, sha256 ${res.release.sha256.slice(0, 12)}…)`);
-        if (o.wait) await awaitRollout(ctx, o.site, { release: res.release.id }, timeoutMs);
+        if (o.wait) await awaitRollout(ctx, o.site, { release: res.release.id }, timeoutMs, o);
         if (o.json) ctx.print.out(JSON.stringify(res.release, null, 2));
         else if (ctx.quiet()) ctx.print.out(res.release.id);
         else if (!o.wait && !res.unchanged) ctx.print.out(`rolling out ${o.site} ${res.release.id} (not waited for: corral status ${o.site} shows when it serves)`);

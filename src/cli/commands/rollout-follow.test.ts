@@ -372,3 +372,10 @@ test('notReadyText names what the new servers do and what serves meanwhile', () 
   assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 1, serving: ['v1'] }, [vs('shop-1', { state: 'ready' })], 1),
     'rollout of shop v2 not ready after 5 s (1/1 ready): the router does not serve only them yet; v1 serves on; see `corral logs shop`');
 });
+
+test('notReadyText of a rollout stopped early says so, and why', () => {
+  const at = new Date(Date.UTC(2030, 0, 1)).toISOString();
+  const looping = ['shop-1', 'shop-2'].map((name) => ({ vs: name, engine: 'e1', site: 'shop', release: 'v2', assigned: true, state: 'backoff' as const, restarts: 4, lastExit: { code: 1, signal: null, at } }));
+  assert.equal(notReadyText('shop', { release: 'v2' }, 120_000, { replicas: 2, serving: ['v1'] }, looping, 0, 11_400),
+    'rollout of shop v2 stopped early after 11 s, its new servers crash-looping (0/2 ready): new servers 2 backoff (restarted 8 times, last exit code 1), each failed its start 3 times or more and none was ever ready; v1 serves on; see `corral logs shop` (--no-fail-fast waits until --timeout)');
+});

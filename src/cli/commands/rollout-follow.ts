@@ -17,7 +17,9 @@
 // at its timeout, rather than being "deployed" and every request after it a 503). New
 // settings wake nothing: a site at zero starts its next server with them.
 // A rollout not done by the deadline fails with one line naming what its new servers do
-// (notReadyText); one replaced meanwhile (another release, other settings) fails at once.
+// (notReadyText); one whose new servers crash-loop fails so before it (crash-loop.ts has the
+// rule; `failFast: false`, the commands' --no-fail-fast, waits for the deadline); one
+// replaced meanwhile (another release, other settings) fails at once.
 // Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
 // opened again (or keeps dropping), the status is polled every POLL_MS instead. The
@@ -29,6 +31,7 @@ import { CliError } from '../errors.ts';
 import { isEventStream, readEvents, type StreamEvent } from '../event-stream.ts';
 import { byText } from '../../lib/text-order.ts';
 import type { Progress } from '../progress.ts';
+import { CRASH_LOOP_STARTS, crashLoopWatch } from './crash-loop.ts';
 
 export const POLL_MS = 200;
 export const QUIET_RECHECK_MS = 2_000;
@@ -43,13 +46,22 @@ export interface RolloutTarget {
   settings?: { site: Site; changes: string[] };
 }
 
+/** How a rollout is followed besides its deadline. */
+export interface FollowOptions {
+  /** Fail before the deadline once the new servers crash-loop (crash-loop.ts); default true. */
+  failFast?: boolean;
+}
+
 /**
  * Resolves true once the target runs on every replica and the router serves only it; false
  * at once when the controller cannot tell new settings from old (older than the status's
- * `rollout`). Throws a CliError when the target is replaced or late.
+ * `rollout`). Throws a CliError when the target is replaced, late, or its new servers
+ * crash-loop (unless `failFast` is false).
  */
-export async function followRollout(api: ApiClient, site: string, target: RolloutTarget, timeoutMs: number, bar: Progress): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+export async function followRollout(api: ApiClient, site: string, target: RolloutTarget, timeoutMs: number, bar: Progress, opts: FollowOptions = {}): Promise<boolean> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  const crashes = opts.failFast === false ? undefined : crashLoopWatch(started);
   const what = target.settings ? `new ${target.settings.changes.join(', ')}` : `release ${target.release}`;
   /** The last read found every replica ready, the router not yet serving only this release. */
   let routing = false;
@@ -72,6 +84,7 @@ export async function followRollout(api: ApiClient, site: string, target: Rollou
     const routed = st.rollout ? st.rollout.done : (st.serving ?? []).every((r) => r === target.release);
     if (routing && !asleep && routed) return true;
     if (Date.now() > deadline) throw new CliError(notReadyText(site, target, timeoutMs, st, mine, ready));
+    if (crashes?.looping(mine, Date.now())) throw new CliError(notReadyText(site, target, timeoutMs, st, mine, ready, Date.now() - started));
     return false;
   };
   if ((await check()) || (await followStream(api, site, check, deadline, () => routing))) return !untold;
@@ -82,19 +95,23 @@ export async function followRollout(api: ApiClient, site: string, target: Rollou
 /**
  * The one line a rollout not done by its deadline fails with: what it waited for, how many
  * of its servers are ready, what the others do (their states, restarts, last exit), what
- * serves meanwhile, and where to look.
+ * serves meanwhile, and where to look. `earlyMs`: it stopped this long after it began,
+ * before its deadline, its new servers crash-looping (crash-loop.ts).
  */
-export function notReadyText(site: string, target: RolloutTarget, timeoutMs: number, st: Pick<SiteStatus, 'replicas' | 'serving'>, mine: VirtualServerView[], ready: number): string {
+export function notReadyText(site: string, target: RolloutTarget, timeoutMs: number, st: Pick<SiteStatus, 'replicas' | 'serving'>, mine: VirtualServerView[], ready: number, earlyMs?: number): string {
   const what = target.settings ? `${site}'s new ${target.settings.changes.join(', ')}` : `${site} ${target.release}`;
   const notes: string[] = [];
   const waiting = mine.filter((v) => v.state !== 'ready');
-  if (waiting.length > 0) notes.push(`new servers ${countStates(waiting)}${servedText(waiting)}`);
+  const looping = earlyMs === undefined ? '' : `, each failed its start ${CRASH_LOOP_STARTS} times or more and none was ever ready`;
+  if (waiting.length > 0) notes.push(`new servers ${countStates(waiting)}${servedText(waiting)}${looping}`);
   else if (ready >= st.replicas) notes.push('the router does not serve only them yet');
   const serving = st.serving ?? [];
   const others = serving.filter((r) => r !== target.release);
   if (target.settings && serving.length > 0) notes.push('the servers started before serve on');
   else if (!target.settings && others.length > 0) notes.push(`${others.join(', ')} serves on`);
-  return `rollout of ${what} not ready after ${timeoutMs / 1000} s (${ready}/${st.replicas} ready)${notes.length ? `: ${notes.join('; ')}` : ''}; see \`corral logs ${site}\``;
+  const head = earlyMs === undefined ? `not ready after ${timeoutMs / 1000} s` : `stopped early after ${Math.round(earlyMs / 1000)} s, its new servers crash-looping`;
+  const hint = earlyMs === undefined ? '' : ' (--no-fail-fast waits until --timeout)';
+  return `rollout of ${what} ${head} (${ready}/${st.replicas} ready)${notes.length ? `: ${notes.join('; ')}` : ''}; see \`corral logs ${site}\`${hint}`;
 }
 
 /** "2 backoff, 1 starting": how many servers are in each state (placed: no state yet), most first. */

@@ -176,7 +176,7 @@ export function registerSite(program: Command, ctx: Context): void {
       const say = (line: string) => (o.json ? undefined : ctx.say(line));
       if (changes.length > 0 && release !== undefined) {
         if (!o.wait) say(`rolling out ${rollout} (not waited for: corral status ${res.site.name} shows when it serves)`);
-        else if (await awaitRollout(ctx, res.site.name, { release, settings: { site: res.site, changes } }, timeoutMs)) say(`rolled out ${rollout} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        else if (await awaitRollout(ctx, res.site.name, { release, settings: { site: res.site, changes } }, timeoutMs, o)) say(`rolled out ${rollout} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         else say(`rolling out ${rollout} (not followed: this controller does not say when new servers serve; corral status ${res.site.name} shows it)`);
       }
       if (o.json) ctx.print.out(JSON.stringify(res, null, 2));
@@ -244,7 +244,7 @@ export function registerSite(program: Command, ctx: Context): void {
       const release = res.site.release;
       if (!o.json) ctx.say(`site ${res.site.name} rolling back to release ${release ?? '-'} (from ${res.site.previousRelease ?? '-'})${o.wait ? '' : ` (not waited for: corral status ${res.site.name} shows when it serves)`}`);
       if (o.wait && release !== undefined) {
-        await awaitRollout(ctx, res.site.name, { release }, timeoutMs);
+        await awaitRollout(ctx, res.site.name, { release }, timeoutMs, o);
         if (!o.json) ctx.say(`rolled back ${res.site.name} to ${release} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
       if (o.json) ctx.print.out(JSON.stringify(res, null, 2));
@@ -270,7 +270,8 @@ const ROLLOUT_HELP = `
 A new command, health path, start timeout, env, database or pooling rolls out new servers
 (the old ones serve until every new one is ready): the command waits for that, up to
 --timeout, and fails naming what the new servers do if they never get ready (the old ones
-serve on); --no-wait returns at once. Other settings take effect without new servers.`;
+serve on) — before --timeout once they crash-loop, unless --no-fail-fast; --no-wait
+returns at once. Other settings take effect without new servers.`;
 
 /** Flags that may change how the site's servers start (--env and --unset-env read the site anyway). */
 function startFlags(o: SetOpts): boolean {
