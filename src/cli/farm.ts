@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keys } from '../model/index.ts';
 import { openSqliteStore } from '../store/index.ts';
-import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSettings } from '../controller/index.ts';
+import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSettings, type ControllerLimits } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
@@ -80,6 +80,8 @@ export interface FarmOptions {
   customerMaxVs?: number;
   /** `--api-connections-per-address` (ControllerLimits.maxConnectionsPerAddress). */
   apiConnectionsPerAddress?: number;
+  /** `--max-release-size` and `--max-release-unpacked` (ControllerLimits); default 100 MiB and 1 GiB. */
+  releaseSizes?: Pick<ControllerLimits, 'maxReleaseBytes' | 'maxUnpackedBytes'>;
   /** ACME for sites with tls auto (`--acme-*`); absent: no certificates are ordered. */
   acme?: AcmeSettings | undefined;
   /** The autoscaler's windows (`--scale-in-window`); default autoscaler.ts DEFAULT_AUTOSCALER_TIMING. */
@@ -227,7 +229,7 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
     ...(databases ? { databases } : {}),
     staticPools: opts.staticPools !== false,
     ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
-    ...(opts.apiConnectionsPerAddress !== undefined ? { limits: { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } } : {}),
+    limits: { ...(opts.apiConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } : {}), ...opts.releaseSizes },
     siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
     vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
     // One process: the controller reaches this engine's runtime directly.

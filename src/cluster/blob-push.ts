@@ -31,13 +31,27 @@ export function blobPusher(opts: BlobPushOptions): (blob: { sha256: string; size
           duplex: 'half',
           signal: AbortSignal.timeout(60_000),
         } as RequestInit);
-        await res.body?.cancel();
-        if (res.ok) return;
-        problems.push(`${peer.id}: HTTP ${res.status}`);
+        if (res.ok) {
+          await res.body?.cancel();
+          return;
+        }
+        // the peer's reason, e.g. a release limit lower than this controller's (--max-release-size)
+        const reason = errorMessage(await res.text().catch(() => ''));
+        problems.push(`${peer.id}: HTTP ${res.status}${reason ? ` (${reason})` : ''}`);
       } catch (err) {
         problems.push(`${peer.id}: ${(err as Error).message}`);
       }
     }
     throw new Error(`no peer took the copy: ${problems.join('; ')}`);
   };
+}
+
+/** The message of an API error body, if it is one. */
+function errorMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@
 
 import { join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
-import { hostNamesOf, leaderMetrics, metricsRegistry, startBackupSchedule, startLeaderElection, type AcmeSettings, type LeaderElection } from '../controller/index.ts';
+import { hostNamesOf, leaderMetrics, metricsRegistry, startBackupSchedule, startLeaderElection, type AcmeSettings, type ControllerLimits, type LeaderElection } from '../controller/index.ts';
 import { createDbAdmin } from '../database/index.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
@@ -71,6 +71,8 @@ export interface ControllerNodeOptions {
   customerMaxVs?: number;
   /** `--api-connections-per-address` (ControllerLimits.maxConnectionsPerAddress). */
   apiConnectionsPerAddress?: number;
+  /** `--max-release-size` and `--max-release-unpacked` (ControllerLimits); default 100 MiB and 1 GiB. */
+  releaseSizes?: Pick<ControllerLimits, 'maxReleaseBytes' | 'maxUnpackedBytes'>;
 }
 
 export interface ControllerNode {
@@ -141,7 +143,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
     databases,
     staticPools: opts.staticPools !== false,
     ...(opts.customerMaxVs !== undefined ? { customerMaxVs: opts.customerMaxVs } : {}),
-    ...(opts.apiConnectionsPerAddress !== undefined ? { limits: { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } } : {}),
+    limits: { ...(opts.apiConnectionsPerAddress !== undefined ? { maxConnectionsPerAddress: opts.apiConnectionsPerAddress } : {}), ...opts.releaseSizes },
   }, { port: opts.apiPort, host: opts.host, ...(opts.url !== undefined ? { url: opts.url } : {}) });
 
   const reg = await register(store, keys.controller(id), JSON.stringify({ id, url: apiUrl, startedAt: new Date().toISOString() }), opts.registrationTtlSeconds ?? 5, log);

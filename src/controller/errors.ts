@@ -3,6 +3,7 @@
 // thrown value into one of these.
 
 import { CorralError } from '../lib/errors.ts';
+import { formatBytes } from '../lib/tarball.ts';
 
 export class ControllerError extends CorralError {}
 
@@ -163,6 +164,17 @@ export class HeadersTooLargeError extends ControllerError {
 export class PayloadTooLargeError extends ControllerError {
   constructor(limitBytes?: number) {
     super('payload_too_large', 413, limitBytes === undefined ? 'the request body is too large' : `the request body exceeds the limit of ${limitBytes} bytes`);
+  }
+}
+
+/**
+ * 413 payload_too_large for a release tarball over the farm's limit: what the limit is and
+ * which flag of the operator's sets it (a customer asks the operator; the same code as any
+ * body too large, so clients that test it keep working).
+ */
+export class ReleaseTooLargeError extends ControllerError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 413, `the release tarball is larger than this farm's limit of ${formatBytes(limitBytes)} (${limitBytes} bytes); the operator sets it with --max-release-size (corral up, corral controller)`);
   }
 }
 

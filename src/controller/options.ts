@@ -2,8 +2,8 @@
 
 import { DEFAULT_BODY_IDLE_MS, DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_HEADERS_TIMEOUT_MS } from './upload-guard.ts';
 import type { Logger } from '../lib/log.ts';
-import type { SiteStatsPoint } from '../model/index.ts';
-import type { TarLimits } from '../lib/tarball.ts';
+import type { ReleaseLimits, SiteStatsPoint } from '../model/index.ts';
+import { DEFAULT_TAR_LIMITS, type TarLimits } from '../lib/tarball.ts';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/types.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -53,8 +53,10 @@ export interface VsLogInfo {
 export type TarballLimits = Partial<TarLimits>;
 
 export interface ControllerLimits {
-  /** Largest release tarball accepted (compressed), default 100 MiB; larger → 413. */
+  /** Largest release tarball accepted (compressed, `--max-release-size`), default 100 MiB; larger → 413. */
   maxReleaseBytes?: number;
+  /** Largest unpacked release accepted (`--max-release-unpacked`), default 1 GiB; larger → 413 tarball_too_large. */
+  maxUnpackedBytes?: number;
   /** Largest JSON body, default 1 MiB. */
   maxJsonBytes?: number;
   /** Passed to inspectTarball (unpacked size, entries, expansion ratio); its defaults otherwise. */
@@ -174,10 +176,14 @@ export interface ResolvedLimits {
   headersTimeoutMs: number;
   maxConnectionsPerAddress: number;
   tarball: TarballLimits;
+  /** The size limits an upload is accepted under, recorded in its release (Release.limits) for the engines. */
+  release: ReleaseLimits;
 }
 
 export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
-  const maxReleaseBytes = limits.maxReleaseBytes ?? 100 * 1024 * 1024;
+  const maxReleaseBytes = limits.maxReleaseBytes ?? DEFAULT_TAR_LIMITS.maxCompressedBytes;
+  // The tarball's compressed-size limit follows the upload limit unless set on its own.
+  const tarball = { maxCompressedBytes: maxReleaseBytes, ...limits.tarball, ...(limits.maxUnpackedBytes !== undefined ? { maxUnpackedBytes: limits.maxUnpackedBytes } : {}) };
   return Object.freeze({
     maxReleaseBytes,
     maxJsonBytes: limits.maxJsonBytes ?? 1024 * 1024,
@@ -185,8 +191,8 @@ export function resolveLimits(limits: ControllerLimits = {}): ResolvedLimits {
     bodyIdleMs: limits.bodyIdleMs ?? DEFAULT_BODY_IDLE_MS,
     headersTimeoutMs: limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
     maxConnectionsPerAddress: limits.maxConnectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS,
-    // The tarball's compressed-size limit follows the upload limit unless set on its own.
-    tarball: { maxCompressedBytes: maxReleaseBytes, ...limits.tarball },
+    tarball,
+    release: { maxCompressedBytes: tarball.maxCompressedBytes, maxUnpackedBytes: tarball.maxUnpackedBytes ?? DEFAULT_TAR_LIMITS.maxUnpackedBytes },
   });
 }
 

@@ -3,14 +3,17 @@
 // (and activate it) in one transaction; content a release of the site already has is that
 // release (activated if asked), not a new number. A refused or orphaned blob is deleted unless some
 // release already refers to the same content.
+// The size limits are the operator's (`--max-release-size`, `--max-release-unpacked`): a refusal
+// names the flag, and a release records the limits it was accepted under (Release.limits), which
+// every engine unpacks it with.
 
 import { PassThrough, type Readable } from 'node:stream';
-import { inspectTarball } from '../lib/tarball.ts';
+import { inspectTarball, TarballError } from '../lib/tarball.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Release, Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { nextNumber, releaseCounter } from './counter.ts';
-import { BlobReplicationError, PayloadTooLargeError } from './errors.ts';
+import { BlobReplicationError, PayloadTooLargeError, ReleaseTooLargeError } from './errors.ts';
 import type { BlobStore, ControllerOptions, ResolvedLimits } from './options.ts';
 import type { Stored } from './records.ts';
 import { activated, addRelease, blobInUse, listReleases, pruneReleases } from './release-writes.ts';
@@ -34,9 +37,9 @@ export interface UploadOptions {
 /** `unchanged`: a release of the site already had this content (same sha256); no new number was made. */
 export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site; unchanged?: true }> {
   const maxBytes = deps.limits.maxReleaseBytes;
-  if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new ReleaseTooLargeError(maxBytes);
   // held until the release record names it: the blob collector must not take it meanwhile
-  const blob = await deps.blobs.putStream(shield(body), { maxBytes, hold: true });
+  const blob = await deps.blobs.putStream(shield(body), { maxBytes, hold: true }).catch(releaseTooLarge(maxBytes));
   try {
     // content-addressed: the same tarball again is the release that has it, activated if asked
     const same = (await listReleases(deps.store, site.value.name)).find((r) => r.sha256 === blob.sha256);
@@ -44,7 +47,7 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       const updated = opts.activate && site.value.release !== same.id ? await updateSite(deps.store, site, (s) => activated(s, same.id)) : site.value;
       return { release: same, site: updated, unchanged: true };
     }
-    const inspected = await inspectTarball(blob.path, deps.limits.tarball);
+    const inspected = await inspectTarball(blob.path, deps.limits.tarball).catch(unpackedTooLarge);
     if (deps.replicateBlob) {
       await deps.replicateBlob(blob).catch((err: unknown) => {
         throw new BlobReplicationError((err as Error).message);
@@ -61,6 +64,7 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       files: inspected.files,
       unpackedBytes: inspected.unpackedBytes,
       createdAt: new Date().toISOString(),
+      limits: deps.limits.release,
     };
     const updated = await addRelease(deps.store, site, release, opts.activate);
     const pruned = await pruneReleases(deps.store, site.value.name, deps.limits.maxReleasesPerSite).catch((err: unknown) => {
@@ -77,6 +81,19 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
   } finally {
     blob.unhold();
   }
+}
+
+/** A catch handler: the blob store's 413 (past maxBytes while streaming) said as the farm's release limit. */
+export function releaseTooLarge(maxBytes: number): (err: unknown) => never {
+  return (err) => {
+    throw err instanceof PayloadTooLargeError ? new ReleaseTooLargeError(maxBytes) : err;
+  };
+}
+
+/** inspectTarball's refusal of a release that unpacks past the limit, naming the flag that sets it. */
+function unpackedTooLarge(err: unknown): never {
+  if (!(err instanceof TarballError) || err.code !== 'tarball_too_large') throw err;
+  throw new TarballError('tarball_too_large', `${err.message}; the operator sets the limit with --max-release-unpacked (corral up, corral controller)`, { entry: err.entry, cause: err });
 }
 
 async function discardBlob(deps: UploadDeps, sha256: string): Promise<void> {

@@ -116,6 +116,28 @@ test('an oversized body gets 413 and no release', async (t) => {
   assert.deepEqual(await readdir(join(h.dir, 'blobs', 'sha256')), [], 'no blob kept');
 });
 
+test('the operator\'s limits: a release records those it was accepted under, and a refusal names the flag that sets the limit', async (t) => {
+  const { h, acme } = await withSite(t, { maxReleaseBytes: 2048, maxUnpackedBytes: 64 * 1024 });
+  const small = await acme.upload('/v1/sites/blog/releases', await makeTarball(t, { 'index.html': '<h1>one</h1>' }));
+  assert.equal(small.status, 201, small.body);
+  assert.deepEqual(small.json.release.limits, { maxCompressedBytes: 2048, maxUnpackedBytes: 64 * 1024 });
+  const stored = JSON.parse((await h.store.get(keys.release('blog', 'v1')))!.value) as { limits?: unknown };
+  assert.deepEqual(stored.limits, { maxCompressedBytes: 2048, maxUnpackedBytes: 64 * 1024 }, 'what the engines unpack it with');
+
+  const over = await acme.upload('/v1/sites/blog/releases', Buffer.alloc(4096, 1));
+  assert.equal(over.status, 413, over.body);
+  assert.equal(over.json.error.code, 'payload_too_large');
+  assert.equal(over.json.error.message, "the release tarball is larger than this farm's limit of 2.0 KiB (2048 bytes); the operator sets it with --max-release-size (corral up, corral controller)");
+
+  const zeros = await makeTarball(t, { 'zeros.txt': '0'.repeat(100 * 1024) });
+  assert.ok(zeros.length <= 2048, `compressed ${zeros.length} bytes`);
+  const unpacked = await acme.upload('/v1/sites/blog/releases', zeros);
+  assert.equal(unpacked.status, 413, unpacked.body);
+  assert.equal(unpacked.json.error.code, 'tarball_too_large');
+  assert.match(unpacked.json.error.message, /^release unpacks to more than 64\.0 KiB \(the limit\).*; the operator sets the limit with --max-release-unpacked \(corral up, corral controller\)$/);
+  assert.deepEqual((await h.store.range(keys.siteReleases('blog'))).kvs.map((kv) => kv.key), [keys.release('blog', 'v1')], 'no release recorded');
+});
+
 test('over a real socket, a client still streaming an oversized upload reads the 413', async (t) => {
   const { h, acme } = await withSite(t, { maxReleaseBytes: 1024 });
   await h.app.listen({ port: 0, host: '127.0.0.1' });

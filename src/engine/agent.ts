@@ -13,6 +13,7 @@ import { createLeaseKeeper } from './lease-keeper.ts';
 import { createEngineLogs, type EngineLogs } from './logs.ts';
 import { assertName } from './paths.ts';
 import { createReleaseCache, unpackRelease, type Extract, type FetchBlob } from './release-cache.ts';
+import { releaseLimitsReader } from './release-limits.ts';
 import type { Runtime } from './runtime.ts';
 import { createStartGate, defaultMaxStarts } from './start-gate.ts';
 import { createStatusWriter } from './status-writer.ts';
@@ -44,7 +45,7 @@ export interface EngineAgentOptions {
   /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
   closeGraceMs?: number;
   timing?: Partial<SupervisorTiming>;
-  /** Unpacks a release; default unpackRelease (extractTarball, with the files' digests). */
+  /** Unpacks a release; default unpackRelease (extractTarball, with the files' digests, within the limits the release was accepted under). */
   extract?: Extract;
   /** Forget the fetched tarball once its release is unpacked (an engine keeping its own copies of blobs). */
   dropBlob?: (sha256: string) => Promise<void>;
@@ -93,7 +94,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
   assertName('engine', engineId);
   const log = opts.log ?? logger('engine', { engine: engineId });
   const graceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? unpackRelease, ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
+  const releases = createReleaseCache({ dir: opts.dir, fetchBlob: opts.fetchBlob, extract: opts.extract ?? unpackRelease, limitsOf: releaseLimitsReader(store), ...(opts.dropBlob ? { dropBlob: opts.dropBlob } : {}) });
   const startGate = createStartGate(opts.maxConcurrentStarts ?? defaultMaxStarts());
   const units = new Map<string, VsUnit | PoolUnit>();
   const stopping = new Set<VsUnit>();

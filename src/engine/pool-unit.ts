@@ -243,7 +243,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     }
     await eachLimited([...missing], LINK_CONCURRENCY, async ([sha, sites]) => {
       try {
-        await link(dir, sha, await opts.releases.ensure(sha));
+        await link(dir, sha, await opts.releases.ensure(sha, { site: sites[0]!.site, release: sites[0]!.release }));
         for (const e of sites) linked.set(e.site, e);
       } catch (err) {
         // a site that left the pool while its release was linked is not retried (the disk

@@ -1,6 +1,8 @@
 // Unpacked releases on this engine: `<dir>/releases/<sha256>/`, fetched (the blob is
-// verified by fetchBlob) and extracted once (unpackRelease: with its files' digests),
-// shared by every VS of that release. Once
+// verified by fetchBlob) and extracted once (unpackRelease: with its files' digests, within
+// the size limits the release was accepted under: release-limits.ts), shared by every VS of
+// that release. The first caller's release names the limits: any release with the same
+// content was accepted under its own, so the content fits each of them. Once
 // unpacked, the fetched tarball is dropped (dropBlob, where the engine keeps its own
 // copy). prune(keep) removes the releases not in `keep` (the disk janitor decides what
 // is kept), never one being fetched or extracted.
@@ -8,10 +10,13 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractTarball } from '../lib/tarball.ts';
+import type { ReleaseLimits } from '../model/index.ts';
 import { enginePaths, releasePath } from './paths.ts';
+import type { ReleaseLimitsOf, ReleaseRef } from './release-limits.ts';
 
 export type FetchBlob = (sha256: string) => Promise<string>;
-export type Extract = (tarball: string, dest: string) => Promise<unknown>;
+/** limits: the release's own (Release.limits); absent, the library's defaults. */
+export type Extract = (tarball: string, dest: string, limits?: ReleaseLimits) => Promise<unknown>;
 
 /**
  * The engine's Extract: the release with the sha256 of each file beside its files
@@ -19,13 +24,13 @@ export type Extract = (tarball: string, dest: string) => Promise<unknown>;
  * runtime makes each file's ETag from it, so the same bytes have the same ETag on every engine
  * and in every release.
  */
-export function unpackRelease(tarball: string, dest: string): Promise<unknown> {
-  return extractTarball(tarball, dest, undefined, { digests: true });
+export function unpackRelease(tarball: string, dest: string, limits?: ReleaseLimits): Promise<unknown> {
+  return extractTarball(tarball, dest, limits, { digests: true });
 }
 
 export interface ReleaseCache {
-  /** The release's directory, fetching and extracting it first if needed. */
-  ensure(sha256: string): Promise<string>;
+  /** The release's directory, fetching and extracting it first if needed (`of`: which release it is, for its limits). */
+  ensure(sha256: string, of?: Omit<ReleaseRef, 'sha256'>): Promise<string>;
   /** The unpacked releases on disk, by sha256. */
   list(): Promise<string[]>;
   /** Remove every unpacked release not in keep (and not being prepared); returns the sha256s removed. */
@@ -36,6 +41,8 @@ export interface ReleaseCacheOptions {
   dir: string;
   fetchBlob: FetchBlob;
   extract: Extract;
+  /** The limits a release was accepted under (release-limits.ts); without it, or for an ensure() without `of`, the defaults. */
+  limitsOf?: ReleaseLimitsOf;
   /** Called once a release is unpacked: the fetched tarball is not needed any more. */
   dropBlob?: (sha256: string) => Promise<void>;
 }
@@ -47,11 +54,12 @@ export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
   const removing = new Map<string, Promise<void>>();
   const root = enginePaths(opts.dir).releases;
 
-  async function prepare(sha256: string, dest: string): Promise<string> {
+  async function prepare(sha256: string, dest: string, of: Omit<ReleaseRef, 'sha256'> | undefined): Promise<string> {
     await removing.get(sha256);
     if (await isDir(dest)) return dest;
+    const limits = of && opts.limitsOf ? await opts.limitsOf({ ...of, sha256 }) : undefined;
     const tarball = await opts.fetchBlob(sha256);
-    await opts.extract(tarball, dest);
+    await opts.extract(tarball, dest, limits);
     await opts.dropBlob?.(sha256).catch(() => undefined);
     return dest;
   }
@@ -61,7 +69,7 @@ export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
   }
 
   return {
-    ensure(sha256) {
+    ensure(sha256, of) {
       let dest: string;
       try {
         dest = releasePath(opts.dir, sha256);
@@ -70,7 +78,7 @@ export function createReleaseCache(opts: ReleaseCacheOptions): ReleaseCache {
       }
       let p = inflight.get(sha256);
       if (!p) {
-        p = prepare(sha256, dest).finally(() => inflight.delete(sha256));
+        p = prepare(sha256, dest, of).finally(() => inflight.delete(sha256));
         inflight.set(sha256, p);
       }
       return p;

@@ -70,7 +70,7 @@ export function createVsUnit(opts: VsUnitOptions): VsUnit {
   async function release(): Promise<string | undefined> {
     for (let attempt = 0; !cancel.signal.aborted; attempt++) {
       try {
-        return await untilAborted(opts.releases.ensure(a.sha256), cancel.signal);
+        return await untilAborted(opts.releases.ensure(a.sha256, { site: a.site, release: a.release }), cancel.signal);
       } catch (err) {
         const delayMs = backoffDelay(attempt, { baseMs: timing.backoffBaseMs, maxMs: timing.backoffMaxMs });
         log.error({ event: 'vs.release_failed', err, vs: a.vs, sha256: a.sha256, delayMs }, 'release could not be fetched or unpacked; retrying');

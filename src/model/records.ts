@@ -195,6 +195,22 @@ export interface Release {
   files: number;
   unpackedBytes: number;
   createdAt: string;
+  /**
+   * The size limits the release was accepted under (the farm's `--max-release-size` and
+   * `--max-release-unpacked` at its upload). Every engine unpacks it with these, whatever
+   * its own machine's flags, so a release the farm accepted is one every engine unpacks,
+   * and lowering the limits later leaves it running. Absent on a release recorded before
+   * they were: the defaults of that time (100 MiB, 1 GiB).
+   */
+  limits?: ReleaseLimits;
+}
+
+/** A release's size limits, in bytes (src/lib/tarball/limits.ts TarLimits, the two the operator sets). */
+export interface ReleaseLimits {
+  /** Largest release tarball (.tar.gz). */
+  maxCompressedBytes: number;
+  /** Largest unpacked release (the inflated tar stream: file contents, headers and padding). */
+  maxUnpackedBytes: number;
 }
 
 /** An engine's registration, attached to its lease. */

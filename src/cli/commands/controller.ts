@@ -8,11 +8,12 @@ import { devCertDomains } from '../dev-cert.ts';
 import { addReservedDomainsFlag, apiConnectionsPerAddress, customerMaxVs, port, positiveInt, reservedDomains } from './cluster-options.ts';
 import { stopSignals } from './stop-signals.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
+import { addReleaseSizeFlags, releaseSizes, type ReleaseSizeFlags } from './release-size-flags.ts';
 import { acmeSettings, addAcmeFlags, type AcmeFlags } from './acme-flags.ts';
 import { addScaleInFlags, scaleInWindowMs, type ScaleInFlags } from './autoscale-flags.ts';
 import { NO_STATIC_POOLS_HELP, STATIC_POOLS_HELP } from './pooled-flag.ts';
 
-interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags {
+interface ControllerOpts extends BackupFlags, AcmeFlags, ScaleInFlags, ReleaseSizeFlags {
   store?: string;
   dir?: string;
   apiPort: string;
@@ -44,13 +45,14 @@ export function registerController(program: Command, ctx: Context): void {
     .option('--engine-lost-grace-ms <ms>', 'wait after an engine lease expires before replacing its servers', '0')
     .option('--static-pools', STATIC_POOLS_HELP)
     .option('--no-static-pools', NO_STATIC_POOLS_HELP);
-  addAcmeFlags(addScaleInFlags(addBackupFlags(controller)))
+  addAcmeFlags(addScaleInFlags(addBackupFlags(addReleaseSizeFlags(controller))))
     .action(async (o: ControllerOpts) => {
       if (!o.store) throw new CliError('corral controller needs --store etcd://host:port[,host:port…] (one machine: use corral up)');
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
       const grace = positiveInt(o.engineLostGraceMs, '--engine-lost-grace-ms');
       const backup = backupPlan(o, dir);
       const acme = acmeSettings(o);
+      const sizes = releaseSizes(o);
       // the routers' development certificate (corral router without --tls-cert) names the farm too
       const reserved = [...devCertDomains(), ...(await reservedDomains(o.reservedDomains))];
       const stop = stopSignals(ctx);
@@ -62,6 +64,7 @@ export function registerController(program: Command, ctx: Context): void {
         staticPools: o.staticPools !== false,
         customerMaxVs: customerMaxVs(o.customerMaxVs),
         apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress),
+        releaseSizes: sizes,
       }));
       if (!node) return stop.until(); // stopped while starting: what had started is stopped
       ctx.print.out(`Corral controller ${node.id} is up.`);

@@ -8,6 +8,7 @@ import { DEFAULT_DIR } from '../config.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 import { decimal, wholeNumber } from './numbers.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
+import { addReleaseSizeFlags, releaseSizes, type ReleaseSizeFlags } from './release-size-flags.ts';
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
@@ -19,7 +20,7 @@ import { databaseLine } from './up-banner.ts';
 import { writableStateFolder } from './state-folder.ts';
 import type { Farm } from '../farm.ts';
 
-interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags {
+interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags, ReleaseSizeFlags {
   /** --no-databases: false */
   databases?: boolean;
   dir?: string;
@@ -64,7 +65,7 @@ export function registerUp(program: Command, ctx: Context): void {
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .option('--static-pools', STATIC_POOLS_HELP)
     .option('--no-static-pools', NO_STATIC_POOLS_HELP);
-  addAcmeFlags(addScaleInFlags(addBackupFlags(up)))
+  addAcmeFlags(addScaleInFlags(addBackupFlags(addReleaseSizeFlags(up))))
     .action(async (o: UpOpts) => {
       // --dir is also a global option (where clients find api-url); either spelling works here.
       const dir = o.dir ?? program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
@@ -72,7 +73,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const backup = backupPlan(o, dir);
       const ports = { httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port') };
       distinctPorts({ '--http-port': ports.httpPort, '--https-port': ports.httpsPort, '--api-port': ports.apiPort });
-      const options = { dir, ...ports, host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress) };
+      const options = { dir, ...ports, host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress), releaseSizes: releaseSizes(o) };
       const logFormat = logFormatOf(o.logFormat);
       // last of the checks: it makes the folder, which a refused flag should not leave behind
       await writableStateFolder(dir);

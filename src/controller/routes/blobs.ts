@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf, requireAdmin, requireAdminOrEngine } from '../access.ts';
 import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { releaseTooLarge } from '../release-upload.ts';
 import { blobInUse } from '../release-writes.ts';
 import { BlobParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
@@ -25,7 +26,7 @@ export const blobRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { bl
   app.put('/v1/blobs/:sha256', { schema: { params: BlobParams } }, async (request, reply) => {
     requireAdmin(principalOf(request));
     if (!(request.body instanceof Readable)) throw new UnsupportedMediaTypeError('send the blob with Content-Type application/gzip');
-    const blob = await blobs.putStream(request.body, { maxBytes: limits.maxReleaseBytes });
+    const blob = await blobs.putStream(request.body, { maxBytes: limits.maxReleaseBytes }).catch(releaseTooLarge(limits.maxReleaseBytes));
     if (blob.sha256 !== request.params.sha256) {
       if (!(await blobInUse(store, blob.sha256))) await rm(blob.path, { force: true });
       throw new ValidationError(`the content hashes to ${blob.sha256}, not ${request.params.sha256}`);
