@@ -1,7 +1,7 @@
 // Read-only views of the farm for the status routes: each virtual server as the merge of
 // its assignment (desired) and its status (observed), scoped to what a principal may see.
 
-import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type ScaleRecord, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VirtualServerView, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
@@ -33,13 +33,14 @@ export interface StartFacts {
  * to open the databases' logins (without, a server started with one is not as its site says).
  */
 export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
-  const [engines, sites, assignments, statuses, routes, scales, databases] = await Promise.all([
+  const [engines, sites, assignments, statuses, routes, scales, unplaced, databases] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
     listRecords<ScaleRecord>(store, keys.scales),
+    listRecords<UnplacedRecord>(store, keys.unplaced),
     secrets ? listRecords<DatabaseRecord>(store, keys.databases) : [],
   ]);
   const logins = secrets && databases.length > 0 ? databaseLogins(databases, secrets) : undefined;
@@ -47,7 +48,7 @@ export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSec
   const byRoute = new Map(routes.map((r) => [r.site, r]));
   const view = scopedView(scope, sites, mergeViews(assignments, statuses), byRoute, starts);
   const capped = await cappedPools(store, view.sites);
-  const rollouts = farmRollouts(view.sites, siteGroups(view), starts, byRoute, wantedReplicas(capped, new Map(scales.map((s) => [s.site, s]))));
+  const rollouts = farmRollouts(view.sites, siteGroups(view), starts, byRoute, wantedReplicas(capped, new Map(scales.map((s) => [s.site, s]))), new Map(unplaced.map((u) => [u.site, u])));
   return { engines, sites: view.sites.map(withoutPages), virtualServers: view.virtualServers, ...(capped ? { capped } : {}), rollouts };
 }
 
