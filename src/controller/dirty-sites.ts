@@ -1,6 +1,6 @@
 // Which sites the reconciler's next pass must plan (PlanOptions.only), from the farm
 // mirror's change events:
-//   site, release, route, scale            → that site
+//   site, release, route, scale, unplaced  → that site
 //   assignment, VS status                  → its site; a pool's assignment → its customer's sites
 //   a pool's status                        → the sites it shows (so its customer); none shown → every site
 //   engine, engine drain, database, anything unreadable → every site
@@ -40,6 +40,7 @@ export class DirtySites {
     if (key.startsWith(keys.sites)) this.sites.add(after(keys.sites));
     else if (key.startsWith(keys.routes)) this.sites.add(after(keys.routes));
     else if (key.startsWith(keys.scales)) this.sites.add(after(keys.scales));
+    else if (key.startsWith(keys.unplaced)) this.sites.add(after(keys.unplaced));
     else if (key.startsWith(keys.releases)) this.sites.add(after(keys.releases).split('/')[0] as string);
     else if (key.startsWith(keys.assignments)) {
       const a = record<Assignment>(ev);

@@ -187,7 +187,7 @@ test('the reconciler says once why a site bound to a database is not placed, and
   t.after(() => rec.close());
   const unplaced = await waitFor(async () => (await log.list({}, { type: 'farm' })).find((e) => e.action === 'site.unplaced'), { timeoutMs: 5000, what: 'a site.unplaced event' });
   assert.deepEqual([unplaced.site, unplaced.customer, unplaced.result], ['blog', 'acme', 'error']);
-  assert.match(unplaced.message!, /^2 server\(s\) of site blog not placed: no engine that reaches database orders has room/);
+  assert.match(unplaced.message!, /^2 server\(s\) of site blog not placed: no engine reaches the site's database/);
   assert.equal((await h.store.range(keys.assignments)).kvs.length, 0);
   assert.ok((await eventsOf(acme, '?site=blog')).some((e) => e.action === 'site.unplaced'), 'the customer sees it');
 

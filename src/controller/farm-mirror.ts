@@ -12,7 +12,7 @@
 // ranges again.
 
 import type { KeyValue, Store, Watcher, WatchEvent } from '../store/types.ts';
-import { keys, parseShared, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { keys, parseShared, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VsStatus } from '../model/index.ts';
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { byUtf8 } from '../lib/text-order.ts';
 import { SiteTable } from './site-index.ts';
@@ -44,7 +44,7 @@ export interface FarmMirror {
 }
 
 /** The prefixes readSnapshot reads, databases last (only with secrets). */
-export const MIRRORED = [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales, keys.databases];
+export const MIRRORED = [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales, keys.unplaced, keys.databases];
 
 export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
   const { store } = opts;
@@ -143,6 +143,7 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
         statuses: get('statuses', () => keyedMap(list<VsStatus>(keys.vsStatuses), KEYED[keys.vsStatuses]!.key)),
         routes: get('routes', () => keyedMap(list<Route>(keys.routes), KEYED[keys.routes]!.key)),
         scales: get('scales', () => keyedMap(list<ScaleRecord>(keys.scales), KEYED[keys.scales]!.key)),
+        unplaced: get('unplaced', () => keyedMap(list<UnplacedRecord>(keys.unplaced), KEYED[keys.unplaced]!.key)),
         ...(secrets ? { databases: get('databases', () => databaseLogins(list<DatabaseRecord>(keys.databases), secrets)) } : {}),
       };
     },
@@ -163,7 +164,7 @@ export function createFarmMirror(opts: FarmMirrorOptions): FarmMirror {
 const DEPENDS: Record<string, (keyof FarmSnapshot)[]> = {
   [keys.sites]: ['sites'], [keys.releases]: ['releases'], [keys.engines]: ['engines'], [keys.engineDrains]: ['engines'],
   [keys.assignments]: ['assignments'], [keys.vsStatuses]: ['statuses'], [keys.routes]: ['routes'], [keys.scales]: ['scales'],
-  [keys.databases]: ['databases'],
+  [keys.unplaced]: ['unplaced'], [keys.databases]: ['databases'],
 };
 
 /**
@@ -176,6 +177,7 @@ const KEYED: Record<string, { field: keyof FarmSnapshot; key: (record: never) =>
   [keys.vsStatuses]: { field: 'statuses', key: (x: VsStatus) => x.vs },
   [keys.routes]: { field: 'routes', key: (r: Route) => r.site },
   [keys.scales]: { field: 'scales', key: (r: ScaleRecord) => r.site },
+  [keys.unplaced]: { field: 'unplaced', key: (r: UnplacedRecord) => r.site },
 };
 
 /** One record written: its prefix, the record before (undefined: none) and after (undefined: deleted). */

@@ -2,7 +2,7 @@
 // (customers, their tokens, sites, domains, releases, certificates, counters, events, and
 // record types this list does not know, such as a newer Corral's); what belonged to the
 // old hosts does not: engines and their drains, controllers, assignments, VS statuses,
-// routes and the leader (the reconciler rebuilds assignments and routes for the new
+// routes, unplaced records and the leader (the reconciler rebuilds assignments and routes for the new
 // engine), leased keys, join tokens and engine tokens (new hosts join with new ones).
 //
 // Tokens: a customer's token works on the restored farm as before (its hash is restored).
@@ -12,7 +12,7 @@
 import { keys, type TokenRecord } from '../model/index.ts';
 import type { BackupRecord } from './farm-backup-format.ts';
 
-const LEFT_BEHIND_PREFIXES = [keys.engines, keys.engineDrains, keys.controllers, keys.assignments, keys.vsStatuses, keys.routes, keys.joinTokens, keys.wakes];
+const LEFT_BEHIND_PREFIXES = [keys.engines, keys.engineDrains, keys.controllers, keys.assignments, keys.vsStatuses, keys.routes, keys.unplaced, keys.joinTokens, keys.wakes];
 const LEFT_BEHIND_KEYS = new Set<string>([keys.leader, keys.adminToken]);
 
 export function carriedOver(record: BackupRecord): boolean {

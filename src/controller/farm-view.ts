@@ -1,7 +1,7 @@
 // Read-only views of the farm for the status routes: each virtual server as the merge of
 // its assignment (desired) and its status (observed), scoped to what a principal may see.
 
-import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type ScaleRecord, type Site, type VirtualServerView, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type FarmStatus, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VirtualServerView, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { inScope, type Scope } from './access.ts';
 import { listRecords, readRecord } from './records.ts';
@@ -40,20 +40,21 @@ export async function farmView(store: Store, scope: Scope, secrets?: DatabaseSec
 
 /** farmView and each site's glance (FarmStatus's `rollouts`, `capped`): GET /v1/status. */
 export async function farmStatusView(store: Store, scope: Scope, secrets?: DatabaseSecrets): Promise<FarmView> {
-  const { view, starts, routes, scales } = await readFarm(store, scope, secrets, true);
+  const { view, starts, routes, scales, unplaced } = await readFarm(store, scope, secrets, true);
   const capped = await cappedPools(store, view.sites);
-  const rollouts = farmRollouts(view.sites, siteServers(view), starts, routes, wantedReplicas(capped, scales));
+  const rollouts = farmRollouts(view.sites, siteServers(view), starts, routes, wantedReplicas(capped, scales), unplaced);
   return { ...view, ...(capped ? { capped } : {}), rollouts };
 }
 
 async function readFarm(store: Store, scope: Scope, secrets: DatabaseSecrets | undefined, glance: boolean) {
-  const [engines, sites, assignments, statuses, routes, scales, databases] = await Promise.all([
+  const [engines, sites, assignments, statuses, routes, scales, unplaced, databases] = await Promise.all([
     scope.customer === undefined ? listRecords<EngineRecord>(store, keys.engines) : [],
     listRecords<Site>(store, keys.sites),
     listRecords<Assignment>(store, keys.assignments),
     listRecords<VsStatus>(store, keys.vsStatuses),
     listRecords<Route>(store, keys.routes),
     glance ? listRecords<ScaleRecord>(store, keys.scales) : [],
+    glance ? listRecords<UnplacedRecord>(store, keys.unplaced) : [],
     secrets ? listRecords<DatabaseRecord>(store, keys.databases) : [],
   ]);
   const logins = secrets && databases.length > 0 ? databaseLogins(databases, secrets) : undefined;
@@ -61,7 +62,7 @@ async function readFarm(store: Store, scope: Scope, secrets: DatabaseSecrets | u
   const byRoute = new Map(routes.map((r) => [r.site, r]));
   const { sites: visible, virtualServers } = scopedView(scope, sites, mergeViews(assignments, statuses), byRoute, starts);
   const view = { engines, sites: visible.map(withoutPages), virtualServers };
-  return { view, starts, routes: byRoute, scales: new Map(scales.map((s) => [s.site, s])) };
+  return { view, starts, routes: byRoute, scales: new Map(scales.map((s) => [s.site, s])), unplaced: new Map(unplaced.map((u) => [u.site, u])) };
 }
 
 /** How many servers a site wants now: what a capped pooled site can have, an autoscaled one's count (autoscale-rule.ts), else its replicas. */

@@ -51,7 +51,7 @@ it('no engine reaches the database: nothing placed, the reason said once; an eng
   const f = farm([shop()], [engine('e1', false), engine('e2', false)]);
   const first = f.step();
   assert.deepEqual(first.create, []);
-  assert.deepEqual(first.unplaced, [{ site: 'shop', customer: 'acme', count: 3, reason: 'no engine that reaches database orders has room (engines started with --db or --db-forward-port reach it)' }]);
+  assert.deepEqual(first.unplaced, [{ site: 'shop', customer: 'acme', count: 3, reason: "no engine reaches the site's database (engines started with --db or --db-forward-port reach it)" }]);
   assert.equal(f.step(1000).unplaced, undefined, 'said once, not on every pass');
 
   f.snap.engines.push(engine('e3', true));

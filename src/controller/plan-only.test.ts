@@ -111,7 +111,6 @@ function forgetGone(mem: PlanMemory, snap: FarmSnapshot): PlanMemory {
     engineMissingSince: mem.engineMissingSince,
     moves: new Map([...mem.moves].filter(([key]) => sites.has(key))),
     poolLeaving: new Map([...(mem.poolLeaving ?? [])].filter(([key]) => live.has(key.slice(0, key.indexOf('/'))))),
-    unplaced: new Map([...(mem.unplaced ?? [])].filter(([key]) => sites.has(key))),
   };
 }
 

@@ -1,6 +1,6 @@
 // A tiny farm for the golden steps of pooled static hosting in the plan (plan-pool.test.ts,
-// plan-pool-zero.test.ts): it applies each pass's actions (a put replaces the assignment of
-// that name) and makes VSs ready the way their engines confirm them (a pool shows the table
+// plan-pool-zero.test.ts, plan-unplaced.test.ts): it applies each pass's actions (a put
+// replaces the assignment of that name; unplaced records put and deleted) and makes VSs ready the way their engines confirm them (a pool shows the table
 // it is assigned).
 
 import type { EngineRecord, Release, ScaleRecord, Site, VsStatus } from '../model/index.ts';
@@ -49,6 +49,9 @@ export class PoolFarm {
     this.snap.assignments = this.snap.assignments.filter((a) => !gone.has(a.vs)).concat(acts.create);
     for (const r of acts.putRoutes) this.snap.routes.set(r.site, r);
     for (const r of acts.deleteRoutes) this.snap.routes.delete(r);
+    this.snap.unplaced ??= new Map();
+    for (const r of acts.putUnplaced ?? []) this.snap.unplaced.set(r.site, r);
+    for (const site of acts.deleteUnplaced ?? []) this.snap.unplaced.delete(site);
     for (const vs of [...this.snap.statuses.keys()]) if (!this.snap.assignments.some((a) => a.vs === vs)) this.snap.statuses.delete(vs);
     return acts;
   }

@@ -19,13 +19,15 @@
 //   - A pool without entries is deleted after the drain delay. A pool holds at most
 //     MAX_POOL_SITES (5,000) sites, so its record stays well within etcd's 1.5 MiB: a full
 //     pool takes no new site (it goes to another engine, or waits unplaced).
+//   - Entries that find no engine (none taking work, every one at its maxVirtualServers or
+//     its pool full) are returned as `unplaced`, with the reason (plan.ts keeps the record).
 // A site switching between pooled and not is served by what serves it until the other
 // side is ready (planSite's fallback), as a rollout.
 
 import { createHash } from 'node:crypto';
 import type { Assignment, Endpoint, PoolSite, Release, Site, VsStatus } from '../model/index.ts';
 import { MAX_POOL_SITES } from '../model/schemas.ts';
-import { placeReplicas } from './scheduler.ts';
+import { placeReplicas, unplacedReason } from './scheduler.ts';
 import { byText } from '../lib/text-order.ts';
 
 export interface PoolState {
@@ -124,10 +126,16 @@ export interface PooledSiteInput {
   newPool: (customer: string, engine: string) => Assignment;
 }
 
-/** Decide a pooled site's entries; returns the pools serving it now (for its route) and whether they are enough. */
-export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assignment; endpoint: Endpoint }[]; enough: boolean } {
+/**
+ * Decide a pooled site's entries; returns the pools serving it now (for its route), whether they
+ * are enough, and how many entries found no engine and why (none: all placed).
+ */
+export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assignment; endpoint: Endpoint }[]; enough: boolean; unplaced?: { count: number; reason: string } } {
   const { release, book, site } = input;
   const replicas = poolReplicas(site, input.engines);
+  let unplaced: { count: number; reason: string } | undefined;
+  // no engine taking work: the site can have none (poolReplicas), yet it wants some
+  if (release && replicas === 0 && site.replicas > 0) unplaced = { count: site.replicas, reason: unplacedReason({ site: site.name, engines: input.placeOn, assignments: input.placedSoFar }) };
   const draining = (engine: string) => input.engines.some((e) => e.draining === true && e.id === engine);
   const mine = customerPools(book, site.customer);
   const hosting = mine.filter((p) => ownEntry(p, site));
@@ -142,7 +150,9 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
       const hostedHere = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
       // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
       const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
-      const engines = placeReplicas({ site: site.name, count: missing, engines: input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id) && !full(e.id)), assignments: [...input.placedSoFar, ...hostedHere] });
+      const open = input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id));
+      const roomy = open.filter((e) => !full(e.id));
+      const engines = placeReplicas({ site: site.name, count: missing, engines: roomy, assignments: [...input.placedSoFar, ...hostedHere] });
       for (const engine of engines) {
         let pool = book.pools.get(poolKey(site.customer, engine));
         if (!pool) {
@@ -152,6 +162,10 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
           input.placedSoFar.push(base);
         }
         keep.push(pool);
+      }
+      if (engines.length < missing) {
+        const reason = !roomy.some((e) => !e.draining) && open.some((e) => !e.draining) ? `every engine's pool of customer ${site.customer} holds its most sites (${MAX_POOL_SITES})` : unplacedReason({ site: site.name, engines: roomy, assignments: input.placedSoFar });
+        unplaced = { count: missing - engines.length, reason };
       }
     }
     for (const p of keep) {
@@ -168,7 +182,7 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
   const enough = release !== undefined && wantedServing.length >= replicas;
   // leaving ones serve on while the wanted ones are not enough
   const leavingServing = enough || !release ? [] : hosting.filter((p) => !p.wanted.has(site.name)).map(servingOf).filter((x) => x !== undefined);
-  return { serving: [...wantedServing, ...leavingServing].sort((x, y) => byText(x.endpoint.vs, y.endpoint.vs)), enough };
+  return { serving: [...wantedServing, ...leavingServing].sort((x, y) => byText(x.endpoint.vs, y.endpoint.vs)), enough, ...(unplaced ? { unplaced } : {}) };
 }
 
 /** The pools showing a site that is not pooled (any more): its route's fallback while its own VSs start. */

@@ -37,19 +37,23 @@
 // A site bound to a database runs only on engines whose guests reach it
 // (EngineRecord.reachesDatabase; scheduler.ts `takesSite`). Its servers on any other
 // engine count as old, as on a draining engine: replaced on one that reaches it, serving
-// until the replacements are ready, staying where they are while there is none. Servers
-// that cannot be placed for want of such an engine are named once in
-// `PlanActions.unplaced` (the reconciler's `site.unplaced` event), again only after they
-// were placed and the want came back; the site is placed as soon as an engine that reaches
-// the database joins (an engine change plans every site).
+// until the replacements are ready, staying where they are while there is none; the site is
+// placed as soon as an engine that reaches the database joins (an engine change plans every site).
+//
+// Servers that cannot be placed, for any reason (no engine, every engine draining or at its
+// maxVirtualServers, none reaching the site's database: scheduler.ts `unplacedReason`), are
+// kept in the site's unplaced record (snap.unplaced, like a route: put only when its count or
+// reason changes, deleted once all are placed), which the status views read. A site that had
+// none is named in `PlanActions.unplaced` (the reconciler's `site.unplaced` event): once per
+// episode, again only after they were placed and the want came back.
 //
 // A site that autoscales counts the autoscaler's replicas (snap.scales, autoscale-rule.ts
 // desiredReplicas) instead of its own `replicas`; at 0 its route is marked `idle`.
 
 import { randomBytes } from 'node:crypto';
-import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VsStatus } from '../model/index.ts';
 
-import { appendOnly, placeReplicas, spreadMove, takesSite } from './scheduler.ts';
+import { appendOnly, placeReplicas, spreadMove, takesSite, unplacedReason } from './scheduler.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
@@ -78,6 +82,8 @@ export interface FarmSnapshot {
   scales?: Map<string, ScaleRecord>;
   /** The sites by name, key and customer (site-index.ts), kept by the farm mirror; absent: made from `sites` when needed. */
   siteIndex?: SiteIndex;
+  /** The stored unplaced records (keys.unplaced), keyed by site name (absent: none). */
+  unplaced?: Map<string, UnplacedRecord>;
 
 }
 
@@ -91,8 +97,6 @@ export interface PlanMemory {
   moves: Map<string, { vs: string; since: number }>;
   /** `${pool vs}/${site}` → since when a leaving pool entry has been out of the site's route (plan-pool.ts); `${pool vs}/`: the pool empty. */
   poolLeaving?: Map<string, number>;
-  /** Site storage key → why some of its servers could not be placed, as last reported (`PlanActions.unplaced`). */
-  unplaced?: Map<string, string>;
 }
 
 export interface PlanOptions {
@@ -117,8 +121,12 @@ export interface PlanActions {
   remove: Pick<Assignment, 'engine' | 'vs'>[];
   putRoutes: Route[];
   deleteRoutes: string[];
-  /** Sites some of whose servers could not be placed, each named once until it is placed (a farm event each). */
+  /** Sites some of whose servers could not be placed while all were before (no stored record): a farm event each. */
   unplaced?: UnplacedSite[];
+  /** Unplaced records to put: new, or their count or reason changed (keys.siteUnplaced). */
+  putUnplaced?: UnplacedRecord[];
+  /** Sites whose unplaced record goes: all their servers placed, nothing to place, or the site gone. */
+  deleteUnplaced?: string[];
 }
 
 export interface UnplacedSite {
@@ -126,12 +134,12 @@ export interface UnplacedSite {
   customer: string;
   /** How many of its servers wait. */
   count: number;
-  /** Why, in words, e.g. `no engine that reaches database orders has room (…)`. */
+  /** Why, in words, e.g. `every engine is at its most virtual servers (3/3)` (scheduler.ts unplacedReason). */
   reason: string;
 }
 
 export function newMemory(): PlanMemory {
-  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map(), poolLeaving: new Map(), unplaced: new Map() };
+  return { retiringSince: new Map(), engineMissingSince: new Map(), moves: new Map(), poolLeaving: new Map() };
 }
 
 export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions): PlanActions {
@@ -167,6 +175,9 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   actions.remove.push(...pools.remove.map((a) => ({ engine: a.engine, vs: a.vs })));
   for (const name of scope ? scope.names : snap.routes.keys()) {
     if (!index.byName.has(name) && snap.routes.has(name)) actions.deleteRoutes.push(name);
+  }
+  for (const name of scope ? scope.names : snap.unplaced?.keys() ?? []) {
+    if (!index.byName.has(name) && snap.unplaced?.has(name)) (actions.deleteUnplaced ??= []).push(name);
   }
   if (!scope) forgetGone(mem, new Set(live.map((a) => a.vs)), index.byKey);
   return actions;
@@ -285,7 +296,7 @@ function planSite(
 
   // 1. the desired number of servers of the desired release
   let keep = current;
-  let unplaced = 0;
+  let unplaced: Unplaced | undefined;
   if (release && current.length < site.replicas) {
     const count = site.replicas - current.length;
     const engines = placeReplicas({ site: site.name, count, engines: snap.engines, assignments: placedSoFar, ...needs });
@@ -294,7 +305,7 @@ function planSite(
       actions.create.push(a);
       placedSoFar.push(a);
     }
-    unplaced = count - engines.length;
+    if (engines.length < count) unplaced = { count: count - engines.length, reason: unplacedReason({ site: site.name, engines: snap.engines, assignments: placedSoFar, ...needs }) };
   } else if (current.length - (building ? 1 : 0) > site.replicas) {
     // scale down (or a spread move's surplus): give up the not-ready ones first, then one
     // on the engine holding most of the site's servers, the newest there
@@ -303,8 +314,7 @@ function planSite(
     old.push(...surplus);
   }
   for (const a of keep) mem.retiringSince.delete(a.vs);
-  // only a site with a database says why: a full farm leaves any site waiting (corral status shows engines N/max)
-  noteUnplaced(site, database && unplaced > 0 ? unplaced : 0, mem, actions);
+  noteUnplaced(site, unplaced, snap, opts, actions);
 
   // 2. route: the old release until the new one is fully ready
   const readyNew = keep.filter(isReady);
@@ -333,18 +343,25 @@ function planSite(
   if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
 }
 
-/** Names the site in `actions.unplaced` when `count` of its servers wait for an engine that reaches its database, once until they are placed. */
-function noteUnplaced(site: Site, count: number, mem: PlanMemory, actions: PlanActions): void {
-  const key = siteStorageKey(site);
-  mem.unplaced ??= new Map();
-  if (count === 0) {
-    mem.unplaced.delete(key);
+/** How many of a site's servers this pass could not place, and why. */
+type Unplaced = Pick<UnplacedRecord, 'count' | 'reason'>;
+
+/**
+ * Keeps the site's unplaced record as this pass found it: put when new or its count or reason
+ * changed, deleted once every server is placed. A site that had none (or whose record is a
+ * deleted namesake's) is named in `actions.unplaced`: one event per episode.
+ */
+function noteUnplaced(site: Site, unplaced: Unplaced | undefined, snap: FarmSnapshot, opts: PlanOptions, actions: PlanActions): void {
+  const stored = snap.unplaced?.get(site.name);
+  if (!unplaced) {
+    if (stored) (actions.deleteUnplaced ??= []).push(site.name);
     return;
   }
-  const reason = `no engine that reaches database ${site.database ?? ''} has room (engines started with --db or --db-forward-port reach it)`;
-  if (mem.unplaced.get(key) === reason) return;
-  mem.unplaced.set(key, reason);
-  (actions.unplaced ??= []).push({ site: site.name, customer: site.customer, count, reason });
+  const episode = stored !== undefined && stored.siteId === site.id;
+  if (episode && stored.count === unplaced.count && stored.reason === unplaced.reason) return;
+  const record: UnplacedRecord = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), ...unplaced, since: episode ? stored.since : isoTime(opts.now) };
+  (actions.putUnplaced ??= []).push(record);
+  if (!episode) (actions.unplaced ??= []).push({ site: site.name, customer: site.customer, ...unplaced });
 }
 
 /**
@@ -412,10 +429,11 @@ function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opt
  */
 function planPooled(site: Site, servers: Assignment[], book: PoolBook, snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions, routed: Map<string, Set<string>>): void {
   const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
-  const { serving, enough } = planPooledSite({
+  const { serving, enough, unplaced } = planPooledSite({
     site, release, book, engines: snap.engines, statuses: snap.statuses, placedSoFar, placeOn: snap.engines,
     newPool: (customer, engine) => poolAssignment(customer, engine, opts.newVsName ? opts.newVsName(`pool-${customer}`) : `pool-${customer}-${randomBytes(3).toString('hex')}`, opts.now),
   });
+  noteUnplaced(site, unplaced, snap, opts, actions);
   const ownReady = enough ? [] : servers.filter((a) => snap.statuses.get(a.vs)?.state === 'ready');
   const route = siteRoute(site, [...serving.map((p) => p.endpoint), ...ownReady.map((a) => toEndpoint(a, snap.statuses.get(a.vs)!))], [...serving.map((p) => p.pool), ...ownReady], opts);
   if (!sameRoute(route, snap.routes.get(site.name))) actions.putRoutes.push(route);
@@ -550,7 +568,6 @@ function forgetGone(mem: PlanMemory, liveVs: Set<string>, siteKeys: ReadonlyMap<
   for (const vs of mem.retiringSince.keys()) if (!liveVs.has(vs)) mem.retiringSince.delete(vs);
   for (const key of mem.poolLeaving?.keys() ?? []) if (!liveVs.has(key.slice(0, key.indexOf('/')))) mem.poolLeaving?.delete(key);
   for (const key of mem.moves.keys()) if (!siteKeys.has(key)) mem.moves.delete(key);
-  for (const key of mem.unplaced?.keys() ?? []) if (!siteKeys.has(key)) mem.unplaced?.delete(key);
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

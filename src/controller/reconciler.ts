@@ -5,7 +5,7 @@
 
 import type { Compare, Store, TxnOp, Watcher } from '../store/types.ts';
 import { NotLeaderError } from './errors.ts';
-import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type VsStatus } from '../model/index.ts';
+import { keys, type Assignment, type DatabaseRecord, type EngineRecord, type Release, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VsStatus } from '../model/index.ts';
 
 import { silentLogger, type Logger } from '../lib/log.ts';
 import { newMemory, planReconcile, type FarmSnapshot, type PlanActions, type PlanOptions } from './plan.ts';
@@ -248,8 +248,8 @@ function withDue(marked: PlanOptions['only'], due: DueSites): PlanOptions['only'
 
 /** Everything planReconcile looks at, read from the store. */
 export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Promise<FarmSnapshot> {
-  const [sites, releases, engines, assignments, statuses, routes, drains, scales] = await Promise.all(
-    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales].map((p) => store.range(p)),
+  const [sites, releases, engines, assignments, statuses, routes, drains, scales, unplaced] = await Promise.all(
+    [keys.sites, keys.releases, keys.engines, keys.assignments, keys.vsStatuses, keys.routes, keys.engineDrains, keys.scales, keys.unplaced].map((p) => store.range(p)),
   );
   const parse = <T>(r: { kvs: { value: string }[] } | undefined): T[] => (r?.kvs ?? []).map((kv) => JSON.parse(kv.value) as T);
   const drained = new Set((drains?.kvs ?? []).map((kv) => kv.key.slice(keys.engineDrains.length)));
@@ -263,6 +263,7 @@ export async function readSnapshot(store: Store, secrets?: DatabaseSecrets): Pro
     statuses: new Map(parse<VsStatus>(statuses).map((s) => [s.vs, s])),
     routes: new Map(parse<Route>(routes).map((r) => [r.site, r])),
     scales: new Map(parse<ScaleRecord>(scales).map((r) => [r.site, r])),
+    unplaced: new Map(parse<UnplacedRecord>(unplaced).map((r) => [r.site, r])),
     ...(secrets ? { databases: databaseLogins((await store.range(keys.databases)).kvs.map((kv) => JSON.parse(kv.value) as DatabaseRecord), secrets) } : {}),
   };
 }
@@ -277,6 +278,8 @@ async function apply(store: Store, actions: PlanActions, fence?: () => Compare |
     ...actions.create.map((a): TxnOp => ({ type: 'put', key: keys.assignment(a.engine, a.vs), value: JSON.stringify(a) })),
     ...actions.putRoutes.map((r): TxnOp => ({ type: 'put', key: keys.route(r.site), value: JSON.stringify(r) })),
     ...actions.deleteRoutes.map((site): TxnOp => ({ type: 'delete', key: keys.route(site) })),
+    ...(actions.putUnplaced ?? []).map((r): TxnOp => ({ type: 'put', key: keys.siteUnplaced(r.site), value: JSON.stringify(r) })),
+    ...(actions.deleteUnplaced ?? []).map((site): TxnOp => ({ type: 'delete', key: keys.siteUnplaced(site) })),
     ...actions.remove.map((a): TxnOp => ({ type: 'delete', key: keys.assignment(a.engine, a.vs) })),
   ];
   for (const batch of batches(ops)) {
@@ -312,7 +315,7 @@ function countActions(actions: PlanActions): void {
   if (actions.deleteRoutes.length) reconcileActions.inc({ kind: 'route_delete' }, actions.deleteRoutes.length);
 }
 
-/** Sites whose servers wait for an engine that can take them (plan.ts names each once until it is placed): one event each. */
+/** Sites whose servers wait for an engine that can take them (plan.ts names each once per episode): one event each. */
 async function recordUnplaced(events: EventLog, actions: PlanActions, log: Logger): Promise<void> {
   for (const u of actions.unplaced ?? []) {
     const message = `${u.count} server(s) of site ${u.site} not placed: ${u.reason}; placed as soon as an engine can take them`;

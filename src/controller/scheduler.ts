@@ -10,6 +10,10 @@
 // The move is one replica from a fullest engine to the emptiest eligible one. It
 // strictly lowers Σ count² (by 2·(max − min − 1) ≥ 2), so moves always end and
 // never oscillate: 3 replicas on 2 engines stay 2/1.
+//
+// When placeReplicas places fewer than asked, `unplacedReason` says why in one short
+// phrase, by the same rule: no engine, every engine draining, none reaching the site's
+// database, or every engine that would take the site at its maxVirtualServers.
 
 import type { Assignment, EngineRecord } from '../model/index.ts';
 
@@ -52,6 +56,31 @@ export function placeReplicas(input: PlacementInput): string[] {
     ofSite.set(chosen, (ofSite.get(chosen) ?? 0) + 1);
   }
   return placed;
+}
+
+/**
+ * Why placeReplicas (given the same engines and assignments) could not place every replica, in
+ * a few words for the status and the `site.unplaced` event, e.g. `every engine is at its most
+ * virtual servers (3/3)`: the counts are the virtual servers on the engines that would take
+ * the site, and the most they run.
+ */
+export function unplacedReason(input: Omit<PlacementInput, 'count'>): string {
+  const { engines } = input;
+  if (engines.length === 0) return 'no engine is up';
+  const taking = engines.filter((e) => takesSite(e, input));
+  if (taking.length === 0) {
+    if (input.database && !engines.some((e) => e.reachesDatabase === true)) return "no engine reaches the site's database (engines started with --db or --db-forward-port reach it)";
+    return input.database ? "every engine that reaches the site's database is draining" : 'every engine is draining';
+  }
+  const { total } = engineCounts(input.assignments, input.site);
+  let used = 0;
+  let most = 0;
+  for (const e of taking) {
+    used += total.get(e.id) ?? 0;
+    most += e.capacity.maxVirtualServers;
+  }
+  const which = input.database ? "every engine that reaches the site's database" : 'every engine';
+  return `${which} is at its most virtual servers (${used}/${most})`;
 }
 
 export interface SpreadInput {

@@ -2,7 +2,9 @@
 // run what the site says now — by the reconciler's own rule (site-start.ts) — and whether the
 // router serves only those. `corral deploy`, `corral rollback` and `corral site set` wait on it:
 // a release is not the only thing a rollout changes (a new environment keeps the release).
-import type { Assignment, Route, Site, SiteGlance, SiteStatus, VirtualServerView } from '../model/index.ts';
+// Both views also say why servers the site wants are not placed (the reconciler's unplaced
+// record), so a wait that cannot end says why.
+import type { Assignment, Route, Site, SiteGlance, SiteStatus, UnplacedRecord, UnplacedView, VirtualServerView } from '../model/index.ts';
 import { servesAsSiteSays } from './site-start.ts';
 
 /**
@@ -28,12 +30,19 @@ export function siteRollout(
   return { virtualServers, rollout: { ready, done: ready >= replicas && routed } };
 }
 
+/** What the status views show of a site's unplaced record: only this very site's (by id), not a deleted namesake's. */
+export function unplacedView(site: Site, record: UnplacedRecord | undefined): UnplacedView | undefined {
+  if (!record || (record.siteId !== undefined && site.id !== undefined && record.siteId !== site.id)) return undefined;
+  return { count: record.count, reason: record.reason, since: record.since };
+}
+
 /**
  * Each site's glance for GET /v1/status (and its stream): the ready servers its route serves
  * now and, while servers not running what it says are still to be replaced, its rollout
- * (siteRollout's count) and whether it is stuck. `groups`: each site's servers (farm-view.ts
- * siteServers, or siteGroups); `replicas`: how many a site wants now. Counts only: at 10,000
- * sites it runs on every status read and stream rebuild, so it copies no server.
+ * (siteRollout's count) and whether it is stuck; the servers no engine can take and why.
+ * `groups`: each site's servers (farm-view.ts siteServers, or siteGroups); `replicas`: how
+ * many a site wants now; `unplaced`: the unplaced records by site name. Counts only: at
+ * 10,000 sites it runs on every status read and stream rebuild, so it copies no server.
  */
 export function farmRollouts(
   sites: readonly Site[],
@@ -41,6 +50,7 @@ export function farmRollouts(
   starts: { assignments: ReadonlyMap<string, Assignment>; login(site: Site): string | undefined },
   routes: ReadonlyMap<string, Route>,
   replicas: (site: Site) => number,
+  unplaced?: ReadonlyMap<string, UnplacedRecord>,
 ): Record<string, SiteGlance> {
   const out: Record<string, SiteGlance> = {};
   for (const site of sites) {
@@ -62,7 +72,8 @@ export function farmRollouts(
     const done = ready >= wanted && endpoints.every((e) => e.release === site.release && current.includes(e.vs));
     // a rollout replaces servers: a site only scaling up, or never deployed, has none under way
     const under = site.release !== undefined && !done && replacing;
-    out[site.name] = { serving, replicas: wanted, ...(under ? { rollout: { ready, ...(failingNew ? { stuck: true as const } : {}) } } : {}) };
+    const waiting = unplaced && unplaced.size > 0 ? unplacedView(site, unplaced.get(site.name)) : undefined;
+    out[site.name] = { serving, replicas: wanted, ...(under ? { rollout: { ready, ...(failingNew ? { stuck: true as const } : {}) } } : {}), ...(waiting ? { unplaced: waiting } : {}) };
   }
   return out;
 }

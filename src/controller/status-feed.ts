@@ -209,7 +209,7 @@ async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefi
     throw err;
   }
   // takingWork: the engines as the scheduler sees them (drained ones marked), what a pooled site's capped figure counts
-  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; scales: FarmSnapshot['scales']; starts: StartFacts } | undefined;
+  let farm: { sites: readonly Site[]; engines: readonly EngineRecord[]; takingWork: readonly EngineRecord[]; routes: ReadonlyMap<string, Route>; scales: FarmSnapshot['scales']; unplaced: FarmSnapshot['unplaced']; starts: StartFacts } | undefined;
   const live: Live = {
     mirror,
     refresh() {
@@ -217,14 +217,14 @@ async function startLive(store: Store, databaseSecrets: DatabaseSecrets | undefi
       const assignments = mirror.records<Assignment>(keys.assignments) as Assignment[];
       live.merged = mergeViews(assignments, mirror.records<VsStatus>(keys.vsStatuses) as VsStatus[]);
       const starts: StartFacts = { assignments: new Map(assignments.map((a) => [a.vs, a])), login: (site) => loginUserOf(site, snap.databases) };
-      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes, scales: snap.scales, starts };
+      farm = { sites: snap.sites, engines: mirror.records<EngineRecord>(keys.engines), takingWork: snap.engines, routes: snap.routes, scales: snap.scales, unplaced: snap.unplaced, starts };
     },
     partsFor(scope) {
       if (!farm || !live.merged) throw new Error('status feed: not refreshed');
       const view = scopedView(scope, farm.sites, live.merged, farm.routes, farm.starts);
       const admin = scope.customer === undefined;
       const capped = cappedBy(view.sites, farm.takingWork); // per site: the scope's sites' own
-      const rollouts = farmRollouts(view.sites, siteServers(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales));
+      const rollouts = farmRollouts(view.sites, siteServers(view), farm.starts, farm.routes, wantedReplicas(capped, farm.scales), farm.unplaced);
       // key order as JSON.stringify of GET /v1/status's answer: engines, sites, virtualServers, leader, capped, rollouts
       const head = `{"engines":${admin ? JSON.stringify(farm.engines) : '[]'},"sites":[${view.sites.map(siteJson).join(',')}],"virtualServers":`;
       const tail = `${admin && leader ? `,"leader":${JSON.stringify(leader)}` : ''}${capped ? `,"capped":${JSON.stringify(capped)}` : ''},"rollouts":${JSON.stringify(rollouts)}}`;

@@ -7,7 +7,7 @@ export { parseShared, sharedString, shareStrings } from './shared-strings.ts';
 export { RETRY_DEFAULTS } from './retry-defaults.ts';
 export { STATIC_HEALTH_PATH, checkedPath } from './health-path.ts';
 export { BALANCE_POLICIES, isBalancePolicy } from './balance-policies.ts';
-export type { FarmStatus, SiteGlance, SiteStatus, VirtualServerView } from './status-views.ts';
+export type { FarmStatus, SiteGlance, SiteStatus, UnplacedView, VirtualServerView } from './status-views.ts';
 export { acmeNames, tlsModeOf } from './tls-mode.ts';
 export type { DatabaseView, DatabaseCredentials } from './database-views.ts';
 export type { CertificateInfo, CertificateState } from './certificate-views.ts';

@@ -85,6 +85,9 @@ export const keys = {
   /** The autoscaler's replica count per autoscaled site (ScaleRecord), written by the leader. */
   scales: `${ROOT}/scales/`,
   scale: (site: string) => `${ROOT}/scales/${site}`,
+  /** Why a site's servers are not placed (UnplacedRecord), by site; written by the leader's reconciler, only while some are not. */
+  unplaced: `${ROOT}/unplaced/`,
+  siteUnplaced: (site: string) => `${ROOT}/unplaced/${site}`,
   /** Each router's per-site load (RouterLoadRecord), under the router's lease. */
   routerLoads: `${ROOT}/router-load/`,
   routerLoad: (id: string) => `${ROOT}/router-load/${id}`,

@@ -111,6 +111,22 @@ export interface ScaleRecord {
   lastActiveAt: number;
 }
 
+/**
+ * Why some of a site's wanted servers are not placed (keys.siteUnplaced), written by the
+ * leader's reconciler when the count or the reason changes and deleted once they are placed.
+ */
+export interface UnplacedRecord {
+  site: string;
+  /** The site's id when it has one: a record never carries over to a new site of the same name. */
+  siteId?: string;
+  /** How many of its servers wait. */
+  count: number;
+  /** Why, in words, e.g. `every engine is at its most virtual servers (3/3)`. */
+  reason: string;
+  /** Since when some of its servers have been waiting (the episode; a new count or reason keeps it). */
+  since: string;
+}
+
 /** One router's per-site load (keys.routerLoad), written every second under its lease while it has any. */
 export interface RouterLoadRecord {
   router: string;

@@ -2,7 +2,7 @@
 // stream), declared once for the controller that builds them and the CLI and the web
 // console that read them. Types only: it loads nothing (the console imports this file).
 
-import type { EngineRecord, Site, SiteKind, VsStatus } from './records.ts';
+import type { EngineRecord, Site, SiteKind, UnplacedRecord, VsStatus } from './records.ts';
 
 /** One VS. Without a status it is not started yet (no state); without an assignment it is going away. */
 export interface VirtualServerView {
@@ -73,7 +73,16 @@ export interface SiteStatus {
    * servers. Absent from controllers older than it.
    */
   rollout?: { ready: number; done: boolean };
+  /** Servers the site wants that no engine can take now, and why (absent: none). */
+  unplaced?: UnplacedView;
 }
+
+/**
+ * Servers of a site the scheduler could not place, and why, e.g. `{count: 2, reason: "every
+ * engine is at its most virtual servers (3/3)"}`, waiting since `since` (the reconciler's
+ * UnplacedRecord; gone once they are placed).
+ */
+export type UnplacedView = Pick<UnplacedRecord, 'count' | 'reason' | 'since'>;
 
 /** GET /v1/status and each `status` event of GET /v1/status/stream: the farm as the token may see it. */
 export interface FarmStatus {
@@ -103,4 +112,6 @@ export interface SiteGlance {
    * backing off, unhealthy, or started again after a crash.
    */
   rollout?: { ready: number; stuck?: true };
+  /** Servers it wants that no engine can take now, and why (SiteStatus.unplaced). */
+  unplaced?: UnplacedView;
 }

@@ -21,6 +21,8 @@ export function SitesView({ me }: { me: Whoami }) {
             // a pooled site asking more replicas than there are engines can have only one per engine
             const wanted = data.capped?.[s.name] ?? glance?.replicas ?? s.replicas;
             const rollout = glance?.rollout;
+            // servers no engine can take now, and why (a full farm, no engine reaching its database, …)
+            const unplaced = glance?.unplaced;
             return (
               <tr key={s.name} data-testid="site-row" data-site={s.name}>
                 <td><a href={href('sites', s.name)}>{s.name}</a></td>
@@ -31,6 +33,7 @@ export function SitesView({ me }: { me: Whoami }) {
                 <td>
                   <span className={`badge ${s.release && ready >= wanted && !rollout ? 'ok' : 'busy'}`} data-testid="site-ready">{ready}/{wanted}</span>
                   {rollout && <span className={`badge ${rollout.stuck ? 'bad' : 'busy'}`} data-testid="site-rollout">{rollout.stuck ? 'rollout stuck' : 'rolling out'} {rollout.ready}/{wanted}</span>}
+                  {unplaced && <span className="badge bad" data-testid="site-unplaced" title={`since ${unplaced.since}`}>{unplaced.count} unplaced: {unplaced.reason}</span>}
                 </td>
               </tr>
             );

@@ -379,3 +379,12 @@ test('notReadyText of a rollout stopped early says so, and why', () => {
   assert.equal(notReadyText('shop', { release: 'v2' }, 120_000, { replicas: 2, serving: ['v1'] }, looping, 0, 11_400),
     'rollout of shop v2 stopped early after 11 s, its new servers crash-looping (0/2 ready): new servers 2 backoff (restarted 8 times, last exit code 1), each failed its start 3 times or more and none was ever ready; v1 serves on; see `corral logs shop` (--no-fail-fast waits until --timeout)');
 });
+
+test('notReadyText names why servers are not placed, before what the placed ones do', () => {
+  const unplaced = { count: 2, reason: 'every engine is at its most virtual servers (3/3)', since: '2030-01-01T00:00:00.000Z' };
+  const starting = [{ vs: 'shop-1', engine: 'e1', site: 'shop', release: 'v2', assigned: true, state: 'starting' as const }];
+  assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 3, serving: ['v1'], unplaced }, starting, 0),
+    'rollout of shop v2 not ready after 5 s (0/3 ready): 2 not placed: every engine is at its most virtual servers (3/3); new servers 1 starting; v1 serves on; see `corral logs shop`');
+  assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 2, serving: [], unplaced: { ...unplaced, reason: 'no engine is up' } }, [], 0),
+    'rollout of shop v2 not ready after 5 s (0/2 ready): 2 not placed: no engine is up; see `corral logs shop`');
+});

@@ -16,10 +16,11 @@
 // until a server of the release has been ready (a release that never starts fails the deploy
 // at its timeout, rather than being "deployed" and every request after it a 503). New
 // settings wake nothing: a site at zero starts its next server with them.
-// A rollout not done by the deadline fails with one line naming what its new servers do
-// (notReadyText); one whose new servers crash-loop fails so before it (crash-loop.ts has the
-// rule; `failFast: false`, the commands' --no-fail-fast, waits for the deadline); one
-// replaced meanwhile (another release, other settings) fails at once.
+// A rollout not done by the deadline fails with one line naming what its new servers do,
+// and why those the farm cannot place are not (notReadyText); one whose new servers
+// crash-loop fails so before it (crash-loop.ts has the rule; `failFast: false`, the
+// commands' --no-fail-fast, waits for the deadline); one replaced meanwhile (another
+// release, other settings) fails at once.
 // Where the stream is unavailable (a
 // controller without it, an answer that is not an event stream) or drops and cannot be
 // opened again (or keeps dropping), the status is polled every POLL_MS instead. The
@@ -94,13 +95,15 @@ export async function followRollout(api: ApiClient, site: string, target: Rollou
 
 /**
  * The one line a rollout not done by its deadline fails with: what it waited for, how many
- * of its servers are ready, what the others do (their states, restarts, last exit), what
- * serves meanwhile, and where to look. `earlyMs`: it stopped this long after it began,
- * before its deadline, its new servers crash-looping (crash-loop.ts).
+ * of its servers are ready, why those not placed are not (SiteStatus.unplaced), what the
+ * others do (their states, restarts, last exit), what serves meanwhile, and where to look.
+ * `earlyMs`: it stopped this long after it began, before its deadline, its new servers
+ * crash-looping (crash-loop.ts).
  */
-export function notReadyText(site: string, target: RolloutTarget, timeoutMs: number, st: Pick<SiteStatus, 'replicas' | 'serving'>, mine: VirtualServerView[], ready: number, earlyMs?: number): string {
+export function notReadyText(site: string, target: RolloutTarget, timeoutMs: number, st: Pick<SiteStatus, 'replicas' | 'serving' | 'unplaced'>, mine: VirtualServerView[], ready: number, earlyMs?: number): string {
   const what = target.settings ? `${site}'s new ${target.settings.changes.join(', ')}` : `${site} ${target.release}`;
   const notes: string[] = [];
+  if (st.unplaced) notes.push(`${st.unplaced.count} not placed: ${st.unplaced.reason}`);
   const waiting = mine.filter((v) => v.state !== 'ready');
   const looping = earlyMs === undefined ? '' : `, each failed its start ${CRASH_LOOP_STARTS} times or more and none was ever ready`;
   if (waiting.length > 0) notes.push(`new servers ${countStates(waiting)}${servedText(waiting)}${looping}`);

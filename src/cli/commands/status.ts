@@ -44,7 +44,7 @@ export function registerStatus(program: Command, ctx: Context): void {
         { header: 'KIND', value: (s) => s.kind },
         { header: 'RELEASE', value: (s) => s.release ?? 'none' },
         { header: 'READY', value: (s) => readyCell(s) },
-        { header: 'NOT READY', value: (s) => summarize(vsOf(s.name).filter((v) => !counted(s, v)).map(stateText)) || '-' },
+        { header: 'NOT READY', value: (s) => [summarize(vsOf(s.name).filter((v) => !counted(s, v)).map(stateText)), unplacedText(st.rollouts?.[s.name])].filter((x) => x !== '').join(', ') || '-' },
         { header: 'CUSTOMER', value: (s) => s.customer, wide: true },
         { header: 'DOMAINS', value: (s) => (o.wide ? s.domains.join(',') : domainsShort(s.domains)) },
       ]);
@@ -104,6 +104,11 @@ function glanceText(s: Site, g: SiteGlance, capped: number | undefined): string 
   const count = s.autoscale ? `${g.serving} (auto ${s.autoscale.minReplicas}–${s.autoscale.maxReplicas})` : `${g.serving}/${g.replicas}`;
   const state = g.rollout ? ` ${g.rollout.stuck ? 'rollout stuck' : 'rolling out'} ${g.rollout.ready}/${g.replicas}` : s.release && !s.autoscale && g.serving >= g.replicas ? ' ✓' : '';
   return `${count}${state}${capped !== undefined ? ` (${s.replicas} asked)` : ''}`;
+}
+
+/** "2 unplaced: every engine is at its most virtual servers (3/3)": servers no engine can take now, and why ('' when none). */
+function unplacedText(g: SiteGlance | undefined): string {
+  return g?.unplaced ? `${g.unplaced.count} unplaced: ${g.unplaced.reason}` : '';
 }
 
 /** A VS's state as shown: "draining" while it keeps its open connections after leaving the route. */

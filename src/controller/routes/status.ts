@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FarmStatus, SiteStatus } from '../../model/index.ts';
 import { principalOf, scopeOf } from '../access.ts';
 import { farmStatusView, farmView, routeReleases, siteView, withUsage } from '../farm-view.ts';
-import { siteRollout } from '../site-rollout.ts';
+import { siteRollout, unplacedView } from '../site-rollout.ts';
 import { readLeader } from '../leader.ts';
 import { SiteParams } from '../schemas.ts';
 import type { RouteDeps } from './deps.ts';
-import { keys, type ScaleRecord } from '../../model/index.ts';
+import { keys, type ScaleRecord, type UnplacedRecord } from '../../model/index.ts';
 import { readRecord } from '../records.ts';
 import { desiredReplicas } from '../autoscale-rule.ts';
 import { isPooled, poolReplicas } from '../plan-pool.ts';
@@ -18,14 +18,15 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
   app.get('/v1/sites/:name/status', { schema: { params: SiteParams } }, async (request): Promise<SiteStatus> => {
     const p = principalOf(request);
     const { value: site } = await access.loadSiteFor(p, request.params.name);
-    const view = await siteView(store, site, databases?.secrets);
+    const [view, unplaced] = await Promise.all([siteView(store, site, databases?.secrets), readRecord<UnplacedRecord>(store, keys.siteUnplaced(site.name))]);
     const ready = view.virtualServers.filter((v) => v.release === site.release && v.state === 'ready').length;
     // a site that autoscales: the autoscaler's count (what a rollout waits for), not its stored `replicas`
     const wanted = site.autoscale ? desiredReplicas(site, (await readRecord<ScaleRecord>(store, keys.scale(site.name)))?.value) : site.replicas;
     // a pooled site has one replica per engine at most (plan-pool.ts)
     const replicas = isPooled(site) ? poolReplicas({ replicas: wanted }, await takingWork(store)) : wanted;
     const { virtualServers, rollout } = siteRollout(site, withUsage(view.virtualServers, vsUsage), view.assignments, view.route, replicas, view.login);
-    return { site, release: site.release, replicas, ready, serving: routeReleases(view.route), virtualServers, rollout };
+    const waiting = unplacedView(site, unplaced?.value);
+    return { site, release: site.release, replicas, ready, serving: routeReleases(view.route), virtualServers, rollout, ...(waiting ? { unplaced: waiting } : {}) };
   });
 
   app.get('/v1/vs', async (request) => {
