@@ -8,23 +8,14 @@ import { cp, mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
-import { get } from './helpers/http.ts';
+import { versionsServed } from './helpers/http.ts';
 
 const HOST = 'loop.acme.test';
 
 let farm: FarmProcess;
 let work = '';
 
-/** The versions of `n` answers through the router, each a 200. */
-async function versions(n: number): Promise<string[]> {
-  const seen: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await get(farm.routerUrl, HOST);
-    assert.equal(r.status, 200, r.body);
-    seen.push(JSON.parse(r.body).version as string);
-  }
-  return seen;
-}
+const versions = (n: number) => versionsServed(farm.routerUrl, HOST, n);
 
 /** A release whose server.js exits 1 at once; `tag` makes its content its own. */
 async function crashing(tag: string): Promise<string> {

@@ -7,7 +7,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFarmProcess, ok, removeDir, REPO, type FarmProcess } from './helpers/farm-process.ts';
-import { get, requestLoop } from './helpers/http.ts';
+import { requestLoop, versionsServed } from './helpers/http.ts';
 import { waitFor } from '../src/lib/wait.ts';
 
 const HOST = 'shop.acme.test';
@@ -20,16 +20,7 @@ let work = '';
 const vsList = async (): Promise<{ vs: string; site: string; release: string }[]> =>
   (JSON.parse((await ok(farm.cli(['vs', 'list', '--json']))).stdout) as { virtualServers: { vs: string; site: string; release: string }[] }).virtualServers.filter((v) => v.site === 'shop');
 
-/** The versions of `n` answers through the router, each a 200. */
-async function versions(n: number): Promise<string[]> {
-  const seen: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = await get(farm.routerUrl, HOST);
-    assert.equal(r.status, 200, r.body);
-    seen.push(JSON.parse(r.body).version as string);
-  }
-  return seen;
-}
+const versions = (n: number) => versionsServed(farm.routerUrl, HOST, n);
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'corral-rollout-wait-'));

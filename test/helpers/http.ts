@@ -16,6 +16,17 @@ export async function get(baseUrl: string, host: string, path = '/', method = 'G
   return { status: res.statusCode, body, headers: res.headers };
 }
 
+/** The `version` of `n` JSON answers through the router (examples/node-app's), each asserted a 200. */
+export async function versionsServed(baseUrl: string, host: string, n: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await get(baseUrl, host);
+    if (r.status !== 200) throw new Error(`${host} answered ${r.status}: ${r.body}`);
+    seen.push((JSON.parse(r.body) as { version: string }).version);
+  }
+  return seen;
+}
+
 export interface LoopResult {
   total: number;
   failed: { status: number | string; body: string }[];
