@@ -14,7 +14,7 @@ import { openSqliteStore } from '../store/index.ts';
 import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSettings, type ControllerLimits } from '../controller/index.ts';
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
-import { createEngineLogs, ExecUnsupportedError, VsNotRunningError, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
+import { createEngineLogs, execInVs, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
 import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter, type RouterPartOptions } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
@@ -233,12 +233,7 @@ async function startFarmController(stack: ShutdownStack, store: Store, { dir, en
     siteStats: (site, seconds, step) => later.siteStats?.series(site, seconds, step) ?? [],
     vsUsage: (v) => (v.engine === engineId && v.pid !== undefined ? processUsage(v.pid) : undefined),
     // One process: the controller reaches this engine's runtime directly.
-    vsExec: (v, argv, timeoutMs) => {
-      const engineRuntime = later.runtime;
-      if (v.engine !== engineId || !engineRuntime) throw new VsNotRunningError(v.vs);
-      if (!engineRuntime.exec) throw new ExecUnsupportedError(engineRuntime.name);
-      return engineRuntime.exec(v.vs, argv, timeoutMs !== undefined ? { timeoutMs } : {});
-    },
+    vsExec: (v, argv, timeoutMs) => execInVs(v.engine === engineId ? later.runtime : undefined, v.vs, argv, timeoutMs),
   }, { port: opts.apiPort, host: opts.host });
 
   // one controller here: it is the leader (reconciler, databases' upkeep, ACME orders)

@@ -23,7 +23,7 @@
 
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GUEST_DB_PORT, metricsRegistry, type AddressPool, type EngineAgent, type RuntimeChoice } from '../engine/index.ts';
+import { createEngineLogs, GUEST_DB_PORT, metricsRegistry, type AddressPool, type EngineAgent, type Runtime, type RuntimeChoice } from '../engine/index.ts';
 import { startEnginePart, type EnginePart } from './engine-part.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { hostId } from '../lib/host-id.ts';
@@ -32,6 +32,7 @@ import { keys } from '../model/index.ts';
 import { openEtcdStore, type Store } from '../store/index.ts';
 import { httpBlobFetcher } from './blob-fetch.ts';
 import { startEngineDb, type EngineDb, type EngineDbOptions } from './db-engine.ts';
+import { startEngineApi } from './engine-api.ts';
 import { startFarmNode } from './farm-node.ts';
 import { joinFarm, type JoinAnswer } from './join.ts';
 import { startMetricsServer, type MetricsListen } from './metrics-server.ts';
@@ -53,6 +54,12 @@ export interface EngineNodeOptions {
   capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
   /** Most VSs starting at once (default max(2, cores)); the rest wait as `queued`. */
   maxConcurrentStarts?: number;
+  /**
+   * The port of the engine's API (its VSs' logs and `vs exec`, for the farm's controllers:
+   * engine-api.ts) on --address (127.0.0.1 without); default 0, any free port (`corral engine`:
+   * 7401). Its URL goes into the engine record.
+   */
+  apiPort?: number;
   /** Serve GET /metrics (VS states and restarts, capacity and use) on this listener; default none. */
   metrics?: MetricsListen;
   log?: Logger;
@@ -64,6 +71,8 @@ export interface EngineNodeOptions {
 
 export interface EngineNode {
   id: string;
+  /** Where the farm's controllers reach this engine's API (its record's apiUrl). */
+  apiUrl: string;
   /** The /metrics URL when `metrics` was given. */
   metricsUrl?: string;
   agent: EngineAgent;
@@ -94,9 +103,9 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
     },
     engine: ({ stack, store }) => startEngine(stack, store, joined, id, dir, opts, log),
   });
-  const { db, metrics, part: { agent, runtime, warning } } = node.engine;
+  const { db, metrics, apiUrl, part: { agent, runtime, warning } } = node.engine;
   return {
-    id, agent, store: node.store, runtime: runtime.name,
+    id, apiUrl, agent, store: node.store, runtime: runtime.name,
     ...(warning ? { runtimeWarning: warning } : {}),
     ...(metrics ? { metricsUrl: metrics.url } : {}),
     ...(db ? { db } : {}),
@@ -105,8 +114,8 @@ export async function startEngineNode(opts: EngineNodeOptions): Promise<EngineNo
   };
 }
 
-/** The engine part and what this role starts around it: the blob sources, its /metrics listener, the database member or forwarder. */
-async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswer, id: string, dir: string, opts: EngineNodeOptions, log: Logger): Promise<{ part: EnginePart; db?: EngineDb; metrics?: { url: string } }> {
+/** The engine part and what this role starts around it: the blob sources, its API and /metrics listeners, the database member or forwarder. */
+async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswer, id: string, dir: string, opts: EngineNodeOptions, log: Logger): Promise<{ part: EnginePart; apiUrl: string; db?: EngineDb; metrics?: { url: string } }> {
   let controllers = joined.controllers;
   // The blob sources follow the controllers' registrations.
   const refresh = async () => {
@@ -116,7 +125,11 @@ async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswe
   await refresh();
   const watcher = await store.watch(keys.controllers, () => void refresh().catch(() => {}));
   stack.push('controllers watch', () => watcher.close());
-  // before the agent starts: a taken port fails the start with nothing to undo but this
+  // before the agent starts: a taken port fails the start with nothing to undo but this,
+  // and the engine record names the API's URL from its first registration
+  const parts: { runtime?: Runtime } = {};
+  const api = await startEngineApi({ store, logs: createEngineLogs(dir), runtime: () => parts.runtime, listen: { port: opts.apiPort ?? 0, host: opts.address ?? '127.0.0.1' }, log: log.child({ part: 'engine-api' }) });
+  stack.push('engine api', () => api.close());
   const metrics = opts.metrics ? await startMetricsServer(metricsRegistry, opts.metrics, log) : undefined;
   if (metrics) stack.push('metrics listener', () => metrics.close());
   let db: EngineDb | undefined;
@@ -148,12 +161,14 @@ async function startEngine(stack: ShutdownStack, store: Store, joined: JoinAnswe
       ...(opts.capacity ? { capacity: opts.capacity } : {}),
       ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
       ...(db?.member ? { databaseMember: true } : {}),
+      apiUrl: api.url,
     },
     metrics: metrics !== undefined, stopDeadlineMs: AGENT_STOP_MS,
   });
   // where guests connect, for the controller (keys.dbForwarder): on namespace, the bridge's forwarder
   if (dbTarget && part.runtime.name === 'namespace') await store.put(keys.dbForwarder(id), JSON.stringify({ host: await bridgeAddress(dir), port: GUEST_DB_PORT }));
-  return { part, ...(db ? { db } : {}), ...(metrics ? { metrics } : {}) };
+  parts.runtime = part.runtime;
+  return { part, apiUrl: api.url, ...(db ? { db } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 /** The agent's close: its VSs' grace (10 s by default, engine/agent.ts) and their SIGKILL. */

@@ -2,6 +2,7 @@
 
 export { startControllerNode, type ControllerNode, type ControllerNodeOptions } from './controller-node.ts';
 export { startEngineNode, type EngineNode, type EngineNodeOptions } from './engine-node.ts';
+export { DEFAULT_ENGINE_API_PORT } from './engine-api.ts';
 export { startRouterNode, type RouterNode, type RouterNodeOptions } from './router-node.ts';
 export { parseStoreUrl, type StoreUrl } from './store-url.ts';
 export { joinFarm, type JoinAnswer } from './join.ts';

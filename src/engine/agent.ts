@@ -40,6 +40,8 @@ export interface EngineAgentOptions {
   databaseMember?: boolean;
   /** Its guests reach the farm's database (the runtime has a database target): its record says so (EngineRecord.reachesDatabase). */
   reachesDatabase?: boolean;
+  /** Where controllers reach this engine's API (logs, exec): its record says so (EngineRecord.apiUrl). */
+  apiUrl?: string;
   /** Grace of a VS whose assignment was deleted (and of close(), unless closeGraceMs). Default 10 s. */
   stopGraceMs?: number;
   /** Grace of each VS on close(), all stopped at once; default stopGraceMs. `corral up` keeps Ctrl-C short. */
@@ -108,6 +110,7 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
     ...engineRecord(engineId, runtime, opts.capacity),
     ...(opts.databaseMember ? { database: true as const } : {}),
     ...(opts.reachesDatabase ? { reachesDatabase: true as const } : {}),
+    ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
   };
   let stoppingAt: string | undefined; // set by close(): the record says so until its lease is revoked
   const recordValue = () => JSON.stringify(stoppingAt === undefined ? record : { ...record, stoppingAt });

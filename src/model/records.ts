@@ -279,6 +279,12 @@ export interface EngineRecord {
    * only on such engines (src/controller/scheduler.ts).
    */
   reachesDatabase?: true;
+  /**
+   * The engine's own API (`corral engine --api-port`: its VSs' logs and `vs exec`), which
+   * the controllers of a farm on etcd call with the farm's admin token (src/cluster
+   * engine-api.ts). Absent in `corral up`, whose controller reads its engine directly.
+   */
+  apiUrl?: string;
 }
 
 /** Desired state of one virtual server, written by the controller for one engine. */

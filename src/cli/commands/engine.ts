@@ -1,13 +1,13 @@
 // corral engine --join <controller-url> --token <join-token>: run an engine of a farm on etcd.
 // corral engine list | drain <engine> | undrain <engine>: manage the engines (admin).
 import type { Command } from 'commander';
-import { startEngineNode, type EngineDbOptions } from '../../cluster/index.ts';
+import { DEFAULT_ENGINE_API_PORT, startEngineNode, type EngineDbOptions } from '../../cluster/index.ts';
 import type { RuntimeChoice } from '../../engine/index.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
-import { port, positiveInt, roleToken } from './cluster-options.ts';
+import { distinctPorts, port, positiveInt, roleToken } from './cluster-options.ts';
 import { stopSignals } from './stop-signals.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 
@@ -27,6 +27,7 @@ interface EngineOpts {
   address?: string;
   leaseTtl?: string;
   maxVs?: string;
+  apiPort: string;
   metricsPort?: string;
   metricsHost: string;
   maxStarts?: string;
@@ -55,6 +56,7 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--runtime <runtime>', 'auto (namespace where this host allows it, else process), process or namespace', 'auto')
     .option('--max-vs <n>', 'most virtual servers on this engine', '64')
     .option('--max-starts <n>', MAX_STARTS_HELP)
+    .option('--api-port <port>', "the engine API's port on --address: the farm's controllers read the virtual servers' logs and run `vs exec` through it (admin token only)", String(DEFAULT_ENGINE_API_PORT))
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1')
     .option('--db', "run a member of the farm's database cluster here (PostgreSQL under Patroni, as the postgres user); opt two engines in")
@@ -70,6 +72,9 @@ export function registerEngine(program: Command, ctx: Context): void {
       const starts = maxStarts(o.maxStarts);
       if (!RUNTIMES.includes(o.runtime as RuntimeChoice)) throw new CliError(`--runtime must be one of ${RUNTIMES.join(', ')} (got "${o.runtime}")`);
       const db = dbOptions(o);
+      const apiPort = port(o.apiPort, '--api-port');
+      // the listeners on --address
+      if (db?.member) distinctPorts({ '--api-port': apiPort, '--db-port': db.member.pgPort, '--db-api-port': db.member.apiPort });
       const stop = stopSignals(ctx);
       const node = await stop.started(startEngineNode({
         ...(db ? { db } : {}), signal: stop.signal,
@@ -78,11 +83,13 @@ export function registerEngine(program: Command, ctx: Context): void {
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
         ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
         ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}),
+        apiPort,
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
       }));
       if (!node) return stop.until(); // stopped while joining: what had started is stopped
       if (node.runtimeWarning) ctx.print.err(`warning: ${node.runtimeWarning}`);
       ctx.print.out(`Corral engine ${node.id} joined the farm (runtime ${node.runtime}). Press Ctrl-C to stop.`);
+      ctx.print.out(`engine API  ${node.apiUrl}   (the farm's controllers only: logs, vs exec)`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
       if (node.db?.member) ctx.print.out(`database member ${node.id}: Patroni ${node.db.member.apiUrl}`);
       const fwd = node.db?.forwarder();
