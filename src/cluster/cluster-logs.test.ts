@@ -1,10 +1,10 @@
 // `corral logs` and `corral vs exec` on a farm on etcd: a controller and engines joined to
 // it, each engine serving its VSs' output and exec through its own API (engine-api.ts),
 // which the controller reads with the farm's admin token. An app site with a server on each
-// of two engines: its customer tails both servers' lines and follows a new one; another
-// customer gets 404; the engine API refuses anyone but the controllers; an engine lost
-// gives its server a clear line while the other's still come, within seconds. Exec (the
-// namespace runtime only) runs inside a guest on a joined engine.
+// of two engines: its customer tails both servers' lines (`corral logs` prints them too)
+// and follows a new one; another customer gets 404; the engine API refuses anyone but the
+// controllers; an engine lost gives its server a clear line while the other's still come,
+// within seconds. Exec (the namespace runtime only) runs inside a guest on a joined engine.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -21,7 +21,7 @@ import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
 import { startControllerNode, startEngineNode } from './index.ts';
 import { startEtcdFarm, startNamespaceEngine } from './testing.ts';
 import { apiOf, siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
-import { REPO } from '../../test/helpers/farm-process.ts';
+import { ok, REPO, runCli } from '../../test/helpers/farm-process.ts';
 
 const skip = etcdMissing();
 
@@ -67,6 +67,9 @@ it("a site's lines come from the engines its servers run on, for its customer on
     return servers.every((v) => text.includes(`${v.vs} | `) && text.includes(`/hello-${v.engine}`)) ? text : undefined;
   }, { what: "both servers' request lines", timeoutMs: 15_000 });
   for (const v of servers) assert.match(tail, new RegExp(`^${v.vs} \\| .*"event":"listening"`, 'm'));
+  // and `corral logs` prints them (the CLI asks the same route)
+  const cli = await ok(runCli(['logs', 'shop', '-n', '50'], { env: { CORRAL_API: controller.apiUrl, CORRAL_TOKEN: acme } }));
+  for (const v of servers) assert.match(cli.stdout, new RegExp(`^${v.vs} \\| .*/hello-${v.engine}`, 'm'));
 
   // another customer sees nothing of it
   const foreign = await logs(globex);
