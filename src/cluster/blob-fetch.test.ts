@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { httpBlobFetcher } from './blob-fetch.ts';
-import { blobOf, QUICK_LIMITS, sendPaced, servePeer } from './blob-testing.ts';
+import { blobOf, QUICK_LIMITS, sendPaced, servePeer, STEADY_LIMITS } from './blob-testing.ts';
 
 test('fetches a blob from the first controller that has it, keeping it only if its sha256 matches; a body cut short is not kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'corral-fetch-'));
@@ -41,20 +41,20 @@ test('fetches a blob from the first controller that has it, keeping it only if i
   assert.deepEqual(readdirSync(dir), [`${sha}.tar.gz`], 'nothing kept of the refused blob');
 });
 
-function fetcher(t: { after: (fn: () => void) => void }, controllers: string[]) {
+function fetcher(t: { after: (fn: () => void) => void }, controllers: string[], limits = QUICK_LIMITS) {
   const dir = mkdtempSync(join(tmpdir(), 'corral-fetch-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return { dir, fetchBlob: httpBlobFetcher({ dir, token: 'crl_x', controllers: () => controllers, limits: QUICK_LIMITS }) };
+  return { dir, fetchBlob: httpBlobFetcher({ dir, token: 'crl_x', controllers: () => controllers, limits }) };
 }
 
 test('a download slower than any fixed total arrives while it keeps above the rate floor', { timeout: 30_000 }, async (t) => {
-  // 480 KiB at ≈ 160 KiB/s (10 × the floor): ≈ 3 s, three times every 1 s limit
-  const { body, sha } = blobOf(480 * 1024);
+  // 800 KiB at ≈ 160 KiB/s (10 × the floor): ≈ 5 s, more than twice every limit
+  const { body, sha } = blobOf(800 * 1024);
   const url = await servePeer(t, (_req, res) => void sendPaced(res, body, { chunk: 8 * 1024, everyMs: 50 }));
-  const { fetchBlob } = fetcher(t, [url]);
+  const { fetchBlob } = fetcher(t, [url], STEADY_LIMITS);
   const started = Date.now();
   const path = await fetchBlob(sha);
-  assert.ok(Date.now() - started > 2 * QUICK_LIMITS.idleMs, 'the transfer outlasted the limits');
+  assert.ok(Date.now() - started > 2 * STEADY_LIMITS.idleMs, 'the transfer outlasted the limits');
   assert.deepEqual(readFileSync(path), body);
 });
 
