@@ -36,9 +36,3 @@ export function progress(print: Printer, label: string, tty = print === stdio &&
     },
   };
 }
-
-export function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}

@@ -1,6 +1,9 @@
 // Fetching release blobs over HTTP from any controller (GET /v1/blobs/:sha256 with the
 // engine token), hashing while streaming, and keeping the file only when its sha256 is
 // the one asked for. Written to a temp file and renamed, so a crash leaves no half blob.
+// No bound on the whole download (a release may be gigabytes on a slow link): stalls and
+// slowness are (src/lib/transfer-guard.ts: no answer within 10 s, no byte for 30 s, under
+// 64 KiB/s over 30 s), and the error names the rule; the engine retries with backoff.
 // Over node:http(s), not the global fetch, whose first call loads Node's undici and
 // llhttp's WebAssembly, ≈ 16 MB that an engine agent would keep (src/lib/post-json.ts).
 
@@ -12,6 +15,7 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { guardTransfer, type TransferGuard, type TransferLimits } from '../lib/transfer-guard.ts';
 import { blobCorrupt, blobUnavailable } from './errors.ts';
 
 export interface BlobFetchOptions {
@@ -19,6 +23,8 @@ export interface BlobFetchOptions {
   token: string;
   /** Controller API URLs, tried in order (the list may change: read on each fetch). */
   controllers: () => string[];
+  /** Bounds on a download's stalls and slowness (default TRANSFER_LIMITS). */
+  limits?: Partial<TransferLimits>;
 }
 
 export function httpBlobFetcher(opts: BlobFetchOptions): (sha256: string) => Promise<string> {
@@ -30,7 +36,12 @@ export function httpBlobFetcher(opts: BlobFetchOptions): (sha256: string) => Pro
     const problems: string[] = [];
     for (const url of opts.controllers()) {
       try {
-        await download(`${url}/v1/blobs/${sha256}`, opts.token, sha256, dest, url);
+        const guard = guardTransfer(opts.limits);
+        try {
+          await download(`${url}/v1/blobs/${sha256}`, opts.token, sha256, dest, url, guard);
+        } finally {
+          guard.done();
+        }
         return dest;
       } catch (err) {
         problems.push(`${url}: ${(err as Error).message}`);
@@ -40,17 +51,13 @@ export function httpBlobFetcher(opts: BlobFetchOptions): (sha256: string) => Pro
   };
 }
 
-/** The whole download, the body included. */
-const DOWNLOAD_TIMEOUT_MS = 60_000;
-
-async function download(url: string, token: string, sha256: string, dest: string, from: string): Promise<void> {
-  const signal = AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS);
-  // the signal's abort says only "aborted": say it ran out of time
-  const timedOut = (err: unknown): unknown => (signal.aborted ? new Error(`not received within ${DOWNLOAD_TIMEOUT_MS / 1000} s`, { cause: err }) : err);
+async function download(url: string, token: string, sha256: string, dest: string, from: string, guard: TransferGuard): Promise<void> {
+  const { signal } = guard;
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const get = url.startsWith('https:') ? httpsGet : httpGet;
-    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', (err) => reject(timedOut(err)));
+    get(url, { headers: { authorization: `Bearer ${token}` }, signal }, resolve).on('error', (err) => reject(guard.explain(err)));
   });
+  guard.moved(0);
   if (res.statusCode !== 200) {
     res.resume();
     throw new Error(`HTTP ${res.statusCode}`);
@@ -59,6 +66,7 @@ async function download(url: string, token: string, sha256: string, dest: string
   const hash = createHash('sha256');
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      guard.moved(chunk.length);
       hash.update(chunk);
       done(null, chunk);
     },
@@ -66,7 +74,7 @@ async function download(url: string, token: string, sha256: string, dest: string
   try {
     // the signal cuts the body too: a controller that stalls mid-blob fails the pipeline
     await pipeline(res, hasher, createWriteStream(tmp, { mode: 0o600 }), { signal }).catch((err: unknown) => {
-      throw timedOut(err);
+      throw guard.explain(err);
     });
     const got = hash.digest('hex');
     if (got !== sha256) throw blobCorrupt(sha256, got, from);

@@ -2,9 +2,12 @@
 // pushes the blob to one live peer (PUT /v1/blobs/:sha256, which re-hashes it) before
 // the upload is acknowledged. With no peer registered, one copy is all there can be.
 // Pushing (rather than peers pulling) is what lets the upload wait for the second copy.
+// No bound on the whole copy (a release may be gigabytes): stalls and slowness are
+// (src/lib/transfer-guard.ts: the peer takes no byte for 30 s, or less than 64 KiB/s over
+// 30 s; its answer within 30 s of the last byte), and the error names the rule.
 
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { guardTransfer, type TransferLimits } from '../lib/transfer-guard.ts';
 import { keys } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
 
@@ -14,6 +17,8 @@ export interface BlobPushOptions {
   self: string;
   /** An admin token, valid on every controller (tokens live in the shared store). */
   token: string;
+  /** Bounds on a copy's stalls and slowness (default TRANSFER_LIMITS). */
+  limits?: Partial<TransferLimits>;
 }
 
 export function blobPusher(opts: BlobPushOptions): (blob: { sha256: string; size: number; path: string }) => Promise<void> {
@@ -23,13 +28,15 @@ export function blobPusher(opts: BlobPushOptions): (blob: { sha256: string; size
     if (peers.length === 0) return;
     const problems: string[] = [];
     for (const peer of peers) {
+      const guard = guardTransfer(opts.limits);
       try {
         const res = await fetch(`${peer.url}/v1/blobs/${blob.sha256}`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/gzip', 'content-length': String(blob.size) },
-          body: Readable.toWeb(createReadStream(blob.path)),
+          // counted as the request takes it: a peer that stops reading stops the count
+          body: guard.through(createReadStream(blob.path)),
           duplex: 'half',
-          signal: AbortSignal.timeout(60_000),
+          signal: guard.signal,
         } as RequestInit);
         if (res.ok) {
           await res.body?.cancel();
@@ -39,7 +46,9 @@ export function blobPusher(opts: BlobPushOptions): (blob: { sha256: string; size
         const reason = errorMessage(await res.text().catch(() => ''));
         problems.push(`${peer.id}: HTTP ${res.status}${reason ? ` (${reason})` : ''}`);
       } catch (err) {
-        problems.push(`${peer.id}: ${(err as Error).message}`);
+        problems.push(`${peer.id}: ${(guard.explain(err) as Error).message}`);
+      } finally {
+        guard.done();
       }
     }
     throw new Error(`no peer took the copy: ${problems.join('; ')}`);

@@ -135,7 +135,7 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
   const fencing: { election?: LeaderElection } = {};
   // a backup through this controller fetches the blobs it lacks from its peers
   // (and dumps every database afresh, with the key that opens their passwords)
-  const backupSource = { files: { root: dir, paths: BACKUP_FILES }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token }), databases: dbAdmin };
+  const backupSource = { files: { root: dir, paths: BACKUP_FILES }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token, onFailure: (peer, err) => log.warn({ event: 'blob.pull_failed', peer, err }, 'a blob could not be copied from a peer controller') }), databases: dbAdmin };
   const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
   // the VSs' output and `vs exec` come from each VS's own engine, through its API
   const engines = engineDirectory(store);

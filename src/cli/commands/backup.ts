@@ -4,6 +4,7 @@
 import { lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { bytesText } from '../../lib/byte-text.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
 
@@ -29,7 +30,7 @@ export function registerBackup(program: Command, ctx: Context): void {
       const { size } = await stat(out);
       const revision = Number(res.headers.get('x-corral-store-revision'));
       if (o.json) return ctx.print.out(JSON.stringify({ file: out, bytes: size, revision }, null, 2));
-      ctx.say(`backup written: ${o.out} (${formatSize(size)}, store revision ${revision})`);
+      ctx.say(`backup written: ${o.out} (${bytesText(size)}, store revision ${revision})`);
       ctx.say('it holds site private keys and token hashes: keep it as safe as the farm itself');
     });
 
@@ -49,11 +50,6 @@ export function registerBackup(program: Command, ctx: Context): void {
       ctx.say(`  token    ${r.adminTokenFile}   (a new admin token: the old one does not work on the restored farm; customers' tokens do)`);
       ctx.say(`  start it corral up --dir ${dir}   (virtual servers are placed anew on this machine's engine)`);
     });
-}
-
-function formatSize(n: number): string {
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** Above this much a download's chunks go to the file in one writev. */

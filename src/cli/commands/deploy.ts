@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
+import { bytesText } from '../../lib/byte-text.ts';
 import type { Release, Site } from '../../model/index.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { fmtBytes, progress as progressBar, type Progress } from '../progress.ts';
+import { progress as progressBar, type Progress } from '../progress.ts';
 import { awaitRollout, humanOut, waitOptions, waitTimeoutMs, type WaitOpts } from './rollout-wait.ts';
 
 interface DeployOpts extends WaitOpts {
@@ -88,7 +89,7 @@ function progress(total: number, bar: Progress): Transform {
     transform(chunk: Buffer, _enc, cb) {
       sent += chunk.length;
       if (sent >= nextMark || sent === total) {
-        bar.update(total ? sent / total : 1, `${fmtBytes(sent)} / ${fmtBytes(total)} (${total ? Math.floor((sent / total) * 100) : 100}%)`);
+        bar.update(total ? sent / total : 1, `${bytesText(sent)} / ${bytesText(total)} (${total ? Math.floor((sent / total) * 100) : 100}%)`);
         nextMark = sent + Math.max(total / 10, 1);
       }
       cb(null, chunk);
