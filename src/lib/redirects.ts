@@ -84,7 +84,7 @@ export class RedirectRules {
 export function parseRedirects(text: string): RedirectRules {
   if (Buffer.byteLength(text) > MAX_REDIRECTS_BYTES) throw new RedirectsError(`the file is larger than ${MAX_REDIRECTS_BYTES / 1024} KiB`);
   const rules: RedirectRule[] = [];
-  const lines = text.split('\n');
+  const lines = text.replace(/^\uFEFF/, '').split('\n'); // a byte order mark some editors write is not part of line 1
   for (const [i, raw] of lines.entries()) {
     const line = i + 1;
     const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;

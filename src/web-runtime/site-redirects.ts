@@ -1,7 +1,8 @@
 // A site's redirects: its release's `_redirects` file (src/lib/redirects.ts), read once when
 // the site's release is loaded — never per request, and in table mode not again for a site
 // whose release did not change — and never served as a file (confine.ts). Only a regular
-// file at the root is read (not through a symlink), at most MAX_REDIRECTS_BYTES. The
+// file at the root is read (not through a symlink; a folder of that name is content), at
+// most MAX_REDIRECTS_BYTES. The
 // controller refuses a release whose file breaks a rule; one that reaches a runtime anyway (a
 // folder served with CORRAL_WEB_ROOT, a release uploaded before the rules) is logged
 // (`redirects_refused`) and the site is served without redirects.
@@ -35,6 +36,7 @@ async function readRules(root: string): Promise<RedirectRules | undefined> {
   }
   try {
     const st = await fh.stat();
+    if (st.isDirectory()) return undefined; // a folder of that name is content, not rules
     if (!st.isFile()) throw new RedirectsError('is not a regular file');
     if (st.size > MAX_REDIRECTS_BYTES) throw new RedirectsError(`the file is larger than ${MAX_REDIRECTS_BYTES / 1024} KiB`);
     const rules = parseRedirects(await fh.readFile('utf8'));
