@@ -48,12 +48,12 @@ test('rules: 301 by default, 302, 307, 308 with Location; splat; the query passe
 test('a request path cannot turn a site-relative target into another host', async (t) => {
   const root = await tempSiteDir(t, { 'index.html': 'home', '_redirects': '/go/* /:splat' });
   const port = await startWebServer(t, [{ domains: [], root }]);
-  for (const p of ['/go//evil.example', '/go/%2F%2Fevil.example', '/go/%5Cevil.example']) {
+  for (const p of ['/go//evil.example', '/go/%2F%2Fevil.example', '/go/.//evil.example']) {
     const res = await rawRequest(port, p);
-    if (res.status === 404) continue; // refused outright (a backslash)
     assert.equal(res.status, 301, p);
-    assert.match(String(res.headers.location), /^\/(?![/\\])/, `${p} → ${res.headers.location}`);
+    assert.equal(res.headers.location, '/evil.example', p);
   }
+  assert.equal((await rawRequest(port, '/go/%5Cevil.example')).status, 404, 'a backslash is refused before any rule');
 });
 
 test('a bad or symlinked _redirects is logged and the site is served without redirects', async (t) => {
