@@ -14,7 +14,7 @@ const TOKEN_KEY = 'corral.token';
 
 export interface Site {
   name: string; customer: string; domains: string[]; kind: 'static' | 'app'; replicas: number;
-  command?: string; healthPath: string; release?: string; previousRelease?: string; createdAt: string; updatedAt: string;
+  command?: string; healthPath: string; release?: string; previousRelease?: string; createdAt: string; updatedAt: string; spa?: boolean;
   autoscale?: { minReplicas: number; maxReplicas: number; targetConcurrency?: number; idleTimeoutMs?: number };
 }
 export interface Release { id: string; site: string; number: number; sha256: string; size: number; files: number; createdAt: string }

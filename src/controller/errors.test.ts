@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { CorralError } from '../lib/errors.ts';
+import { RedirectsError } from '../lib/redirects.ts';
 import { TARBALL_ERRORS } from '../lib/tarball.ts';
 import * as errors from './errors.ts';
 import { errorReply } from './http-errors.ts';
@@ -21,6 +22,12 @@ test('every tarball error code the upload route can answer is documented in ERRO
   for (const [code, { status }] of Object.entries(TARBALL_ERRORS)) {
     assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} (${status}) is missing from ERRORS.md`);
   }
+});
+
+test('a refused _redirects (redirects_invalid) is documented in ERRORS.md with its status', async () => {
+  const doc = await readFile(new URL('ERRORS.md', here), 'utf8');
+  const err = new RedirectsError('x', 1);
+  assert.match(doc, new RegExp(`\\| \`${err.code}\` \\| ${err.status} \\|`));
 });
 
 test('every error class is a CorralError with a 4xx/5xx status', () => {

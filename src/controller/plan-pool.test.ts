@@ -44,6 +44,24 @@ describe('pooled static sites', () => {
     assert.deepEqual(farm.routed('bb'), ['pool-acme-1@v1', 'pool-acme-2@v1']);
   });
 
+  it('spa switched on: that site\'s entries change in place, no pool replaced, the route and the other sites untouched', () => {
+    const farm = new PoolFarm([site('aa'), site('bb')]);
+    farm.settle();
+    const pools = farm.snap.assignments.map((a) => a.vs);
+    const routed = farm.routed('aa');
+    farm.snap.sites[0] = site('aa', { spa: true });
+    const acts = farm.step();
+    assert.deepEqual(acts.remove, []);
+    assert.deepEqual(acts.create.map((a) => a.vs), pools, 'the same pools, their tables put again');
+    for (const a of farm.snap.assignments) {
+      assert.equal(a.pool!.sites.find((e) => e.site === 'aa')!.spa, true, a.vs);
+      assert.equal(a.pool!.sites.find((e) => e.site === 'bb')!.spa, undefined, `${a.vs}: the other site's entry is as it was`);
+    }
+    assert.deepEqual(farm.routed('aa'), routed, 'still routed while the pools swap their tables');
+    farm.snap.sites[0] = site('aa', { spa: true });
+    assert.deepEqual(farm.step().create, [], 'nothing put again once the tables say it');
+  });
+
   it('a deleted site: route deleted at once, its entries dropped after the drain delay; the pools stay for the others', () => {
     const farm = new PoolFarm([site('aa'), site('bb')]);
     farm.settle();

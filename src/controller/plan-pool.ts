@@ -12,6 +12,7 @@
 //     in place: each pool swaps atomically and the route follows as they report, so
 //     every request is answered by the old or the new release, never failed. A pool is
 //     routed a site only once it shows it (so a new entry waits for the runtime's load).
+//     A site's `spa` is in its entries too: changed in place, for that site alone.
 //   - Leaving entries (scale-down, a drained engine, the site deleted or no longer
 //     pooled): out of the route first — kept in it only while the wanted ones do not yet
 //     serve enough — then dropped from the table once out of every route for the site's
@@ -110,7 +111,7 @@ const customerPools = (book: PoolBook, customer: string): readonly PoolState[] =
 
 /** Two entries of one site alike in every field the table holds. */
 function sameEntry(a: PoolSite, b: PoolSite): boolean {
-  return a.site === b.site && a.siteId === b.siteId && a.release === b.release && a.sha256 === b.sha256 &&
+  return a.site === b.site && a.siteId === b.siteId && a.release === b.release && a.sha256 === b.sha256 && a.spa === b.spa &&
     a.domains.length === b.domains.length && a.domains.every((d, i) => d === b.domains[i]);
 }
 
@@ -141,7 +142,7 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
   const hosting = mine.filter((p) => ownEntry(p, site));
   const servingOf = (p: PoolState) => servingEndpoint(p, site, input.statuses);
   if (release) {
-    const entry: PoolSite = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), release: release.id, sha256: release.sha256, domains: [...site.domains].sort() };
+    const entry: PoolSite = { site: site.name, ...(site.id !== undefined ? { siteId: site.id } : {}), release: release.id, sha256: release.sha256, domains: [...site.domains].sort(), ...(site.spa === true ? { spa: true } : {}) };
     // keep: on engines not draining, serving ones first, then by engine id
     const candidates = hosting.filter((p) => !draining(p.base.engine)).sort((a, b) => Number(!!servingOf(b)) - Number(!!servingOf(a)) || byText(a.base.engine, b.base.engine));
     const keep = candidates.slice(0, replicas);

@@ -125,6 +125,16 @@ describe('planReconcile', () => {
     assert.deepEqual(farm.snap.assignments.map((a) => a.startTimeoutMs), [180_000, 180_000]);
   });
 
+  it("a static site's spa goes with its servers, and a change of it rolls out new ones", () => {
+    const farm = new Farm(site({ kind: 'static', spa: true }));
+    farm.settle();
+    assert.deepEqual(farm.snap.assignments.map((a) => a.spa), [true, true]);
+    farm.snap.sites[0] = site({ kind: 'static' });
+    farm.settle();
+    assert.deepEqual(farm.assigned(), ['blog-3@v1', 'blog-4@v1'], 'replaced');
+    assert.deepEqual(farm.snap.assignments.map((a) => a.spa), [undefined, undefined]);
+  });
+
   it('takes a crashed server out of the route and puts it back when ready', () => {
     const farm = new Farm(site({ replicas: 3 }));
     farm.step();

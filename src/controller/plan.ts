@@ -538,6 +538,7 @@ function newAssignment(site: Site, release: Release, engine: string, opts: PlanO
     ...(site.resources && Object.keys(site.resources).length > 0 ? { resources: site.resources } : {}),
     ...(site.egress !== undefined ? { egress: site.egress } : {}),
     ...(site.startTimeoutMs !== undefined ? { startTimeoutMs: site.startTimeoutMs } : {}),
+    ...(site.spa === true ? { spa: true } : {}),
     ...(database ? { database } : {}),
     createdAt: new Date(opts.now).toISOString(),
   };

@@ -6,9 +6,12 @@
 // The size limits are the operator's (`--max-release-size`, `--max-release-unpacked`): a refusal
 // names the flag, and a release records the limits it was accepted under (Release.limits), which
 // every engine unpacks it with.
+// A static site's `_redirects` at the release's root is checked here too (src/lib/redirects.ts):
+// a bad line refuses the release, naming the line, so a deploy never half-works.
 
 import { PassThrough, type Readable } from 'node:stream';
-import { inspectTarball, TarballError } from '../lib/tarball.ts';
+import { MAX_REDIRECTS_BYTES, parseRedirects, REDIRECTS_FILE, RedirectsError } from '../lib/redirects.ts';
+import { inspectTarball, TarballError, type RootFile } from '../lib/tarball.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Release, Site } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
@@ -47,7 +50,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
       const updated = opts.activate && site.value.release !== same.id ? await updateSite(deps.store, site, (s) => activated(s, same.id)) : site.value;
       return { release: same, site: updated, unchanged: true };
     }
-    const inspected = await inspectTarball(blob.path, deps.limits.tarball).catch(unpackedTooLarge);
+    const inspected = await inspectTarball(blob.path, deps.limits.tarball, { rootFiles: { names: [REDIRECTS_FILE], maxBytes: MAX_REDIRECTS_BYTES } }).catch(unpackedTooLarge);
+    if (site.value.kind === 'static') checkRedirects(inspected.rootFiles?.get(REDIRECTS_FILE));
     if (deps.replicateBlob) {
       await deps.replicateBlob(blob).catch((err: unknown) => {
         throw new BlobReplicationError((err as Error).message);
@@ -88,6 +92,17 @@ export function releaseTooLarge(maxBytes: number): (err: unknown) => never {
   return (err) => {
     throw err instanceof PayloadTooLargeError ? new ReleaseTooLargeError(maxBytes) : err;
   };
+}
+
+/**
+ * A static release's `_redirects` (absent, or a folder of that name, is fine): a regular file
+ * whose every line is a rule — never a symlink, which the web runtime would not read. Throws RedirectsError.
+ */
+function checkRedirects(file: RootFile | undefined): void {
+  if (file === undefined || file.kind === 'directory') return;
+  if (file.kind !== 'file') throw new RedirectsError(`must be a regular file at the release's root, not a ${file.kind}`);
+  if (file.content === undefined) throw new RedirectsError(`the file is larger than ${MAX_REDIRECTS_BYTES / 1024} KiB`);
+  parseRedirects(file.content.toString('utf8'));
 }
 
 /** inspectTarball's refusal of a release that unpacks past the limit, naming the flag that sets it. */

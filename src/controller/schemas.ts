@@ -46,6 +46,8 @@ const siteSettings = {
   autoscale: Type.Optional(closed(Autoscale)),
   /** Static sites: served by the customer's shared pool VS on each engine (src/controller/plan-pool.ts). */
   pooled: Type.Optional(Type.Boolean()),
+  /** Static sites: a page path naming no file gets /index.html with 200 (a single-page app). */
+  spa: Type.Optional(Type.Boolean()),
 
 };
 

@@ -49,6 +49,7 @@ export function newSite(input: SiteCreateInput, customer: string, now = new Date
   if (input.hsts !== undefined && Object.keys(input.hsts).length > 0) site.hsts = input.hsts as Hsts;
   if (input.autoscale !== undefined && Object.keys(input.autoscale).length > 0) site.autoscale = input.autoscale as Autoscale;
   if (input.pooled ?? (staticPools && input.kind === 'static')) site.pooled = true;
+  if (input.spa === true) site.spa = true;
   checkSite(site);
   return site;
 }
@@ -100,6 +101,8 @@ export function patchedSite(site: Site, patch: SitePatchInput, now = new Date())
   }
   if (patch.pooled === true) next.pooled = true;
   else if (patch.pooled === false || patch.pooled === null) delete next.pooled;
+  if (patch.spa === true) next.spa = true;
+  else if (patch.spa === false) delete next.spa;
   checkSite(next);
   return next;
 }
@@ -124,6 +127,7 @@ function checkSite(site: Site): void {
     throw new ValidationError('body.command is not allowed when kind is "static" (the web runtime serves static sites)');
   }
   if (site.pooled === true && site.kind !== 'static') throw new ValidationError('body.pooled is only for static sites (app sites run their own command)');
+  if (site.spa === true && site.kind !== 'static') throw new ValidationError('body.spa is only for static sites (an app answers its own routes)');
   checkEnvSize(site.env);
   if (site.balance) checkBalance(site.balance);
   if (site.hsts) checkHsts(site.hsts);

@@ -138,3 +138,21 @@ test("concurrent creates and scales of one customer cannot together pass custome
   const scales = await Promise.all(made.map((name) => evil.post(`/v1/sites/${name}/scale`, { replicas: 4 })));
   assert.ok((await servers()) <= 6, `at most 6 after concurrent scales, got ${await servers()} (${scales.map((r) => r.status).join(' ')})`);
 });
+
+test('spa: set at creation, switched on and off by a PATCH (kept only when on), static sites only', async (t) => {
+  const h = await startController(t);
+  const acme = await h.customer('acme');
+  const created = await acme.post('/v1/sites', staticSite('app', { spa: true }));
+  assert.equal(created.status, 201, created.body);
+  assert.equal(created.json.site.spa, true);
+  const off = await acme.patch('/v1/sites/app', { spa: false });
+  assert.equal(off.status, 200, off.body);
+  assert.equal('spa' in off.json.site, false, 'off is the default: not kept');
+  assert.equal((await acme.patch('/v1/sites/app', { spa: true })).json.site.spa, true);
+  const bad = await acme.patch('/v1/sites/app', { spa: 'yes' });
+  assert.equal(bad.status, 400, bad.body);
+  assert.equal((await acme.get('/v1/sites/app')).json.site.spa, true, 'a refused change loses nothing');
+  const app = await acme.post('/v1/sites', { name: 'api', kind: 'app', command: 'node server.js', domains: ['api.example.com'], spa: true });
+  assert.equal(app.status, 400, app.body);
+  assert.match(app.json.error.message, /spa is only for static sites/);
+});

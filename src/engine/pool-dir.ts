@@ -19,7 +19,7 @@ export const TABLE_FILE = 'table.json';
 
 export interface PoolTableFile {
   version: number;
-  sites: { site: string; release: string; domains: string[]; root: string }[];
+  sites: { site: string; release: string; domains: string[]; root: string; spa?: boolean }[];
 }
 
 export function poolsPath(dir: string): string {

@@ -130,6 +130,22 @@ test('one pool VS serves several sites; its table changes in place: a site re-de
   await waitFor(async () => (await readdir(dir).catch(() => undefined)) === undefined, { what: 'pool directory removed' });
 });
 
+test("a site's spa switched on in the pool's table: that site alone gets /index.html for a page path, the pool not restarted", async (t) => {
+  const f = await farm(t);
+  const [a1, b1] = [await f.release('a1', 'a one'), await f.release('b1', 'b')];
+  await f.assign(pool('pool-c1-1', [entry('a', 'v1', a1), entry('b', 'v1', b1)]));
+  const first = await f.waitStatus('pool-c1-1', sameSites({ 'site-a': 'v1', 'site-b': 'v1' }), 'the pool serving a and b');
+  const deep = (site: string) => httpGet(first.address!, first.port!, '/deep/route', `${site}.test`);
+  assert.equal((await deep('a')).status, 404);
+  await f.assign(pool('pool-c1-1', [{ ...entry('a', 'v1', a1), spa: true }, entry('b', 'v1', b1)]));
+  await waitFor(async () => (await deep('a')).status === 200, { what: 'site a answering a page path with its index.html', timeoutMs: 20_000 });
+  assert.equal((await deep('a')).body, 'a one');
+  assert.equal((await deep('b')).status, 404, 'the other site of the pool is unaffected');
+  const now = await f.status('pool-c1-1');
+  assert.equal(now?.pid, first.pid, 'not restarted');
+  assert.equal(now?.restarts, 0);
+});
+
 test('a site whose release cannot be fetched is left out; the others are served', async (t) => {
   const f = await farm(t);
   const a1 = await f.release('a1', 'a one');

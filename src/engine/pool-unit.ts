@@ -159,7 +159,7 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
       const linkMs = Math.round(performance.now() - began);
       const before = new Set(written.sites.map((e) => e.root));
       const entries = [...new Set(want.map((w) => w.site))].flatMap((site) => linked.get(site) ?? []);
-      const next: PoolTableFile = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256 })) };
+      const next: PoolTableFile = { version: written.version + 1, sites: entries.map((e) => ({ site: e.site, release: e.release, domains: e.domains, root: e.sha256, ...(e.spa === true ? { spa: true } : {}) })) };
       // a site leaving the table leaves the status first (the status writer has it before the
       // table is written), and comes back only once the runtime confirms a table with it
       noteLeftOut(leftOut, written, next);
@@ -257,10 +257,10 @@ export function createPoolUnit(opts: PoolUnitOptions): PoolUnit {
     return { failed, held };
   }
 
-  /** A site whose release could not be linked keeps its previous one (new domains), or stays out. */
+  /** A site whose release could not be linked keeps its previous one (new domains and spa), or stays out. */
   function refused(e: PoolSite, err: unknown) {
     const prev = linked.get(e.site);
-    if (prev) linked.set(e.site, { ...prev, domains: e.domains });
+    if (prev) linked.set(e.site, { ...prev, domains: e.domains, spa: e.spa });
     log.error({ event: 'vs.release_failed', err, vs: a.vs, site: e.site, sha256: e.sha256 }, "a pooled site's release could not be fetched or unpacked; retrying");
   }
 

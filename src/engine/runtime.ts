@@ -21,6 +21,8 @@ export interface VsSpec {
   command?: string;
   /** Static sites: domains served (Host header → releaseDir). */
   domains: string[];
+  /** Static sites: the site's single-page-app fallback (the web runtime's `spa`). */
+  spa?: boolean;
   /** A pool VS (pool-unit.ts): the web runtime's table file, relative to releaseDir (the pool's directory); `domains` is then unused. */
   table?: string;
   healthPath: string;

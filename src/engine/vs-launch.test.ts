@@ -41,6 +41,11 @@ test('static sites run the web runtime with their domains and release as root', 
   assert.deepEqual(JSON.parse(l.env.CORRAL_WEB_SITES!), [{ domains: ['blog.example'], root: '/srv/rel' }]);
 });
 
+test('a static site with spa tells its web runtime so', () => {
+  const l = vsLaunch({ ...spec, kind: 'static', command: undefined, spa: true }, '127.77.0.9', 4321, []);
+  assert.deepEqual(JSON.parse(l.env.CORRAL_WEB_SITES!), [{ domains: ['blog.example'], root: '/srv/rel', spa: true }]);
+});
+
 test('an app site without a command is refused', () => {
   assert.throws(() => vsLaunch({ ...spec, command: undefined }, '127.77.0.9', 1, []), { code: 'ENGINE_MISSING_COMMAND' });
 });

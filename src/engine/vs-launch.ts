@@ -44,7 +44,7 @@ export function vsLaunch(spec: VsSpec, address: string, port: number, nodeArgs: 
   };
   if (spec.kind === 'static') {
     if (spec.table !== undefined) env.CORRAL_WEB_TABLE = path.join(spec.releaseDir, spec.table);
-    else env.CORRAL_WEB_SITES = JSON.stringify([{ domains: spec.domains, root: spec.releaseDir }]);
+    else env.CORRAL_WEB_SITES = JSON.stringify([{ domains: spec.domains, root: spec.releaseDir, ...(spec.spa === true ? { spa: true } : {}) }]);
     return { file: process.execPath, args: [...nodeArgs, ...WEB_RUNTIME_V8_ARGS, WEB_RUNTIME_MAIN], env };
   }
   if (!spec.command) throw new MissingCommandError(spec.name);

@@ -144,6 +144,7 @@ export function toSpec(dir: string, a: Assignment, releaseDir: string): VsSpec {
     logFile: logPath(dir, a.vs),
     ...(a.command !== undefined ? { command: a.command } : {}),
     domains: a.domains ?? [],
+    ...(a.spa === true ? { spa: true } : {}),
     healthPath: a.healthPath || '/',
     env: { ...a.env, CORRAL_RELEASE: a.release },
     ...(a.resources ? { limits: specLimits(a.resources) } : {}),

@@ -78,6 +78,11 @@ export interface Site {
   autoscale?: Autoscale;
   /** Static sites: served by the customer's shared pool VS on each engine (src/controller/plan-pool.ts) instead of VSs of its own. */
   pooled?: boolean;
+  /**
+   * Static sites: a single-page app — a GET/HEAD for a page path that names no file gets the
+   * release's /index.html with 200 (src/web-runtime/spa-fallback.ts). Kept only when true.
+   */
+  spa?: boolean;
 }
 
 /**
@@ -304,6 +309,8 @@ export interface Assignment {
   env: Record<string, string>;
   /** Static sites: domains served by the web runtime. */
   domains: string[];
+  /** Static sites: the site's `spa` (a change rolls out new servers; a pool's entries carry their own). */
+  spa?: boolean;
   /** The site's guest resources and outbound policy (namespace runtime). */
   resources?: SiteResources;
   egress?: Egress;
@@ -327,6 +334,8 @@ export interface PoolSite {
   release: string;
   sha256: string;
   domains: string[];
+  /** The site's `spa`: changed in the pool's table in place, for this site alone. */
+  spa?: boolean;
 }
 
 /** queued: assigned, waiting for its release and a start slot of its engine (src/engine/README.md). */

@@ -179,6 +179,7 @@ export const PoolSiteRecord = Type.Object({
   release: Text,
   sha256: Type.String({ pattern: patterns.sha256 }),
   domains: Type.Array(Domain, { minItems: 1, maxItems: 20 }),
+  spa: Type.Optional(Type.Boolean()),
 });
 
 /** An Assignment as an engine reads it (keys.assignment). */
@@ -196,6 +197,7 @@ export const AssignmentRecord = Type.Object({
   domains: Type.Array(Domain, { maxItems: 20 }),
   resources: Type.Optional(SiteResources),
   egress: Type.Optional(Egress),
+  spa: Type.Optional(Type.Boolean()),
   createdAt: Timestamp,
   pool: Type.Optional(Type.Object({ sites: Type.Array(PoolSiteRecord, { maxItems: MAX_POOL_SITES }) })),
 });

@@ -24,4 +24,7 @@ test('startChanges names what rolls out new servers, and nothing for a change th
   assert.deepEqual(startChanges(blog, { ...blog, env: { A: '9' } }), [], 'a pool entry carries only the release and domains');
   assert.deepEqual(startChanges(blog, { ...blog, pooled: false }), ['pooling']);
   assert.deepEqual(startChanges({ ...blog, pooled: false }, { ...blog, pooled: false, env: {} }), ['env'], 'a static site with servers of its own');
+  assert.deepEqual(startChanges(blog, { ...blog, spa: true }), [], 'a pooled site\'s spa changes in its pools\' tables, in place');
+  assert.deepEqual(startChanges({ ...blog, pooled: false }, { ...blog, pooled: false, spa: true }), ['spa'], 'the web runtime of a VS of its own is started with it');
+  assert.equal(sameStartSettings({ ...blog, spa: true }, blog), false);
 });

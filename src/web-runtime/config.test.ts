@@ -6,7 +6,8 @@ import { buildSiteTable, hostName } from './site-table.ts';
 
 test('sites are normalised and frozen', () => {
   const sites = parseSites([{ domains: ['Example.COM.', 'example.com'], root: 'rel/dir' }]);
-  assert.deepEqual(sites, [{ domains: ['example.com'], root: path.resolve('rel/dir') }]);
+  assert.deepEqual(sites, [{ domains: ['example.com'], root: path.resolve('rel/dir'), spa: false }]);
+  assert.equal(parseSites([{ domains: [], root: '/x', spa: true }])[0]!.spa, true);
   assert.ok(Object.isFrozen(sites) && Object.isFrozen(sites[0]));
 });
 
@@ -17,6 +18,7 @@ test('bad site lists are refused with a clear error', () => {
     [{ domains: ['a'], root: '' }],
     [{ domains: 'a', root: '/x' }],
     [{ domains: ['a'], root: '/x', extra: 1 }],
+    [{ domains: ['a'], root: '/x', spa: 'yes' }],
     [{ domains: ['a'], root: '/x' }, { domains: ['A'], root: '/y' }],
     [{ domains: [], root: '/x' }, { domains: ['b'], root: '/y' }],
   ];
@@ -24,8 +26,8 @@ test('bad site lists are refused with a clear error', () => {
 });
 
 test('env: CORRAL_WEB_SITES first, else CORRAL_WEB_ROOT for any host', () => {
-  assert.deepEqual(sitesFromEnv({ CORRAL_WEB_SITES: '[{"domains":["a.test"],"root":"/srv/a"}]', CORRAL_WEB_ROOT: '/x' }), [{ domains: ['a.test'], root: '/srv/a' }]);
-  assert.deepEqual(sitesFromEnv({ CORRAL_WEB_ROOT: '/srv/b' }), [{ domains: [], root: '/srv/b' }]);
+  assert.deepEqual(sitesFromEnv({ CORRAL_WEB_SITES: '[{"domains":["a.test"],"root":"/srv/a"}]', CORRAL_WEB_ROOT: '/x' }), [{ domains: ['a.test'], root: '/srv/a', spa: false }]);
+  assert.deepEqual(sitesFromEnv({ CORRAL_WEB_ROOT: '/srv/b' }), [{ domains: [], root: '/srv/b', spa: false }]);
   assert.throws(() => sitesFromEnv({}), { code: 'WEB_CONFIG_INVALID' });
   assert.throws(() => sitesFromEnv({ CORRAL_WEB_SITES: '{' }), { code: 'WEB_CONFIG_INVALID' });
 });
@@ -37,8 +39,8 @@ test('env: PORT required, HOST defaults to loopback', () => {
 });
 
 test('Host lookup: exact, port stripped, case-insensitive; a lone site answers any host', () => {
-  const a = { domains: ['a.test'], root: '/a' };
-  const b = { domains: ['b.test', 'www.b.test'], root: '/b' };
+  const a = { domains: ['a.test'], root: '/a', spa: false };
+  const b = { domains: ['b.test', 'www.b.test'], root: '/b', spa: false };
   const lookup = buildSiteTable([a, b]);
   assert.equal(lookup('A.Test:8080'), a);
   assert.equal(lookup('www.b.test.'), b);

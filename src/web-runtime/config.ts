@@ -10,6 +10,8 @@ export interface WebSite {
   readonly domains: readonly string[];
   /** Absolute path of the site's content directory (its release directory). */
   readonly root: string;
+  /** A single-page app: a page path that names no file gets /index.html (spa-fallback.ts). */
+  readonly spa: boolean;
 }
 
 export interface ListenConfig {
@@ -17,7 +19,7 @@ export interface ListenConfig {
   readonly host: string;
 }
 
-/** Validate and normalise a list of sites (e.g. parsed CORRAL_WEB_SITES). */
+/** Validate and normalise a list of sites (e.g. parsed CORRAL_WEB_SITES: `{ domains, root, spa? }`). */
 export function parseSites(value: unknown): readonly WebSite[] {
   if (!Array.isArray(value) || value.length === 0) throw new WebConfigError('sites must be a non-empty array of { domains, root }.');
   const sites = value.map((v, i) => parseSite(v, `sites[${i}]`));
@@ -53,15 +55,16 @@ export function listenFromEnv(env: NodeJS.ProcessEnv): ListenConfig {
 function parseSite(v: unknown, where: string): WebSite {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WebConfigError(`${where} must be an object { domains, root }.`);
   const rec = v as Record<string, unknown>;
-  const unknown = Object.keys(rec).filter((k) => k !== 'domains' && k !== 'root');
+  const unknown = Object.keys(rec).filter((k) => k !== 'domains' && k !== 'root' && k !== 'spa');
   if (unknown.length > 0) throw new WebConfigError(`${where} has unknown key(s): ${unknown.join(', ')}.`);
-  const { domains, root } = rec;
+  const { domains, root, spa } = rec;
   if (!Array.isArray(domains) || !domains.every((d) => typeof d === 'string' && d.length > 0)) {
     throw new WebConfigError(`${where}.domains must be an array of non-empty strings.`);
   }
   if (typeof root !== 'string' || root.length === 0) throw new WebConfigError(`${where}.root must be a non-empty path.`);
+  if (spa !== undefined && typeof spa !== 'boolean') throw new WebConfigError(`${where}.spa must be true or false.`);
   const normalised = [...new Set(domains.map((d: string) => normaliseDomain(d)))];
-  return Object.freeze({ domains: Object.freeze(normalised), root: path.resolve(root) });
+  return Object.freeze({ domains: Object.freeze(normalised), root: path.resolve(root), spa: spa === true });
 }
 
 function normaliseDomain(d: string): string {

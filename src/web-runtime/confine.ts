@@ -1,8 +1,10 @@
 // Keep every file access inside a site's root: resolve symlinks (realpath) and refuse
-// anything that lands outside the root or on a dotfile.
+// anything that lands outside the root, on a dotfile, or on the root's `_redirects` (the
+// site's redirect rules, site-redirects.ts, are never served as a file).
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { REDIRECTS_FILE } from '../lib/redirects.ts';
 import { FileNotFoundError, PathRefusedError } from './errors.ts';
 
 /** A site root with its real path resolved once (release directories are immutable). */
@@ -39,6 +41,7 @@ export async function confine(root: SiteRoot, segments: string[]): Promise<strin
   if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new PathRefusedError('symlink leads outside the site root');
   const dotfile = rel.split(path.sep).find((s) => s.startsWith('.') && s !== '.well-known');
   if (dotfile !== undefined) throw new PathRefusedError(`symlink leads to dotfile "${dotfile}"`);
+  if (rel === REDIRECTS_FILE) throw new PathRefusedError(`${REDIRECTS_FILE} is the site's redirect rules, not a page`);
   return real;
 }
 

@@ -98,6 +98,20 @@ test('exits 0 promptly on SIGTERM even with an idle keep-alive connection open',
   assert.ok(Date.now() - started < 5_000, 'did not wait for the hard deadline');
 });
 
+test("CORRAL_WEB_SITES: a site's spa and its release's _redirects reach the server (as an engine starts a site's own VS)", async (t) => {
+  const root = await tempSiteDir(t, { 'index.html': 'shell', '_redirects': '/old /new 302' });
+  const { port } = await startMain(t, { CORRAL_WEB_SITES: JSON.stringify([{ domains: ['a.test'], root, spa: true }]) });
+  const agent = new http.Agent({ keepAlive: false });
+  t.after(() => agent.destroy());
+  const page = await get(port, '/deep/route', agent);
+  assert.equal(page.statusCode, 200);
+  page.resume();
+  const moved = await get(port, '/old', agent);
+  assert.equal(moved.statusCode, 302);
+  assert.equal(moved.headers.location, '/new');
+  moved.resume();
+});
+
 test('exits 1 with a clear message when the environment is incomplete', async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/web-runtime/main.ts'], {
     cwd: REPO,

@@ -1,7 +1,7 @@
 // Process entry of the web runtime: read the environment, build, listen, drain on SIGTERM.
 //   PORT, HOST (default 127.0.0.1), and the sites: CORRAL_WEB_TABLE (a table file, reloaded
 //   when it changes: table mode, see table-file.ts; CORRAL_WEB_TABLE_KEY guards /.corral/sites),
-//   or CORRAL_WEB_SITES (JSON [{ domains, root }]), or CORRAL_WEB_ROOT.
+//   or CORRAL_WEB_SITES (JSON [{ domains, root, spa? }]), or CORRAL_WEB_ROOT.
 // Run as `node dist/web-runtime/main.js` (built), or `node --import tsx src/web-runtime/main.ts`.
 
 import { logger } from '../lib/log.ts';
@@ -19,7 +19,7 @@ try {
   const tableFile = process.env.CORRAL_WEB_TABLE;
   const table = tableFile ? await watchTable(tableFile, { log }) : undefined;
   const key = process.env.CORRAL_WEB_TABLE_KEY;
-  const sites: WebServerOptions = table ? { table, ...(key ? { statusKey: key } : {}) } : { sites: sitesFromEnv(process.env).map((s) => ({ domains: [...s.domains], root: s.root })) };
+  const sites: WebServerOptions = table ? { table, ...(key ? { statusKey: key } : {}) } : { sites: sitesFromEnv(process.env).map((s) => ({ domains: [...s.domains], root: s.root, spa: s.spa })) };
   const server = buildWebServer({ ...sites, log });
   server.on('error', (err) => {
     log.fatal({ event: 'listen_failed', err }, 'cannot listen');

@@ -30,6 +30,8 @@ export interface FileToSend {
   path: string;
   realRoot: string;
   name: string;
+  /** Request headers the answer also depends on (a single-page app's fallback: Accept). */
+  vary?: string;
 }
 
 /** Answer a GET/HEAD for a file with 200, 206, 304 or 416. */
@@ -51,7 +53,8 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     res.setHeader('Cache-Control', cacheControlFor(file.name, contentType));
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', lastModifiedFor(stats.mtimeMs));
-    if (compressible || siblings !== undefined) res.setHeader('Vary', 'Accept-Encoding');
+    const vary = [file.vary, compressible || siblings !== undefined ? 'Accept-Encoding' : undefined].filter((v) => v !== undefined).join(', ');
+    if (vary !== '') res.setHeader('Vary', vary);
     if (isNotModified(req.headers, etag, stats.mtimeMs)) return void res.writeHead(304).end();
     res.setHeader('Accept-Ranges', 'bytes');
     const ranged = range.kind !== 'full' && ifRangeMatches(req.headers, fileEtag, stats.mtimeMs);

@@ -1,6 +1,6 @@
 // Table mode (a pooled static VS): the sites come from a JSON file the engine rewrites
 // (atomically, by rename) while the server runs:
-//   { "version": 7, "sites": [{ "site": "blog", "release": "v2", "domains": ["blog.test"], "root": "<sha256>" }] }
+//   { "version": 7, "sites": [{ "site": "blog", "release": "v2", "domains": ["blog.test"], "root": "<sha256>", "spa": true }] }
 // `root` is relative to the table's directory and must stay inside it, also once symlinks
 // are resolved; every site lists its domains and no domain is listed twice. A table that
 // breaks any rule is refused whole (WebTableError): the caller keeps its old one.
@@ -23,7 +23,7 @@ export interface SiteTable {
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // eslint-disable-next-line no-control-regex -- one line of text: no control characters
 const RELEASE = /^[^\u0000-\u001f\u007f]{1,256}$/;
-const KEYS = new Set(['site', 'release', 'domains', 'root']);
+const KEYS = new Set(['site', 'release', 'domains', 'root', 'spa']);
 
 /** Read, parse and check the table file; roots are checked on disk (real paths inside the table's directory). */
 export async function loadTable(file: string): Promise<SiteTable> {
@@ -58,22 +58,22 @@ export function parseTable(text: string, dir: string): SiteTable {
   }
   let checked: readonly WebSite[] = [];
   try {
-    if (entries.length > 0) checked = parseSites(entries.map((e) => ({ domains: e.domains, root: e.root })));
+    if (entries.length > 0) checked = parseSites(entries.map((e) => ({ domains: e.domains, root: e.root, ...(e.spa !== undefined ? { spa: e.spa } : {}) })));
   } catch (err) {
     throw new WebTableError(err instanceof WebConfigError ? err.message : String(err));
   }
   return Object.freeze({
     version: version as number,
-    sites: Object.freeze(entries.map((e, i) => Object.freeze({ site: e.site, release: e.release, domains: checked[i]!.domains, root: checked[i]!.root }))),
+    sites: Object.freeze(entries.map((e, i) => Object.freeze({ site: e.site, release: e.release, domains: checked[i]!.domains, root: checked[i]!.root, spa: checked[i]!.spa }))),
   });
 }
 
-function tableSite(v: unknown, i: number, dir: string): { site: string; release: string; domains: string[]; root: string } {
+function tableSite(v: unknown, i: number, dir: string): { site: string; release: string; domains: string[]; root: string; spa?: unknown } {
   const where = `sites[${i}]`;
   if (!isObject(v)) throw new WebTableError(`${where} must be an object { site, release, domains, root }.`);
   const unknown = Object.keys(v).filter((k) => !KEYS.has(k));
   if (unknown.length > 0) throw new WebTableError(`${where} has unknown key(s): ${unknown.join(', ')}.`);
-  const { site, release, domains, root } = v;
+  const { site, release, domains, root, spa } = v;
   if (typeof site !== 'string' || !NAME.test(site)) throw new WebTableError(`${where}.site must be a site name.`);
   if (typeof release !== 'string' || !RELEASE.test(release)) throw new WebTableError(`${where}.release must be one line of text.`);
   if (!Array.isArray(domains) || domains.length === 0 || !domains.every((d) => typeof d === 'string' && d.length > 0)) {
@@ -82,7 +82,7 @@ function tableSite(v: unknown, i: number, dir: string): { site: string; release:
   if (typeof root !== 'string' || root.length === 0 || root.includes('\0')) throw new WebTableError(`${where}.root must be a path inside the table's directory.`);
   const abs = path.resolve(dir, root);
   if (!inside(dir, abs)) throw new WebTableError(`${where}.root "${root}" is outside the table's directory.`);
-  return { site, release, domains: domains as string[], root: abs };
+  return { site, release, domains: domains as string[], root: abs, ...(spa !== undefined ? { spa } : {}) };
 }
 
 async function checkRealRoots(table: SiteTable, dir: string): Promise<void> {

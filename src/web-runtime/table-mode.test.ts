@@ -137,6 +137,6 @@ test('hostile and malformed tables are refused whole; the old table keeps servin
 
 test('parseTable makes roots absolute under the table directory and normalises domains', () => {
   const t = parseTable(JSON.stringify({ version: 3, sites: [{ site: 'a', release: 'v1', domains: ['A.Test.'], root: 'abc' }] }), '/pool/x');
-  assert.deepEqual(t, { version: 3, sites: [{ site: 'a', release: 'v1', domains: ['a.test'], root: '/pool/x/abc' }] });
+  assert.deepEqual(t, { version: 3, sites: [{ site: 'a', release: 'v1', domains: ['a.test'], root: '/pool/x/abc', spa: false }] });
   assert.deepEqual(parseTable('{"version":0,"sites":[]}', '/pool/x'), { version: 0, sites: [] });
 });

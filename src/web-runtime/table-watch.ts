@@ -48,7 +48,7 @@ export async function watchTable(file: string, opts: TableWatchOptions): Promise
       return;
     }
     if (closed) return;
-    current = servedSites(table.sites, { strict: true, version: table.version, releases: Object.fromEntries(table.sites.map((s) => [s.site, s.release])) });
+    current = servedSites(table.sites, { strict: true, version: table.version, releases: Object.fromEntries(table.sites.map((s) => [s.site, s.release])), previous: current, log });
     log.info({ event: 'table_loaded', version: table.version, sites: table.sites.length }, 'site table loaded');
     for (const wake of waiters) wake();
   }

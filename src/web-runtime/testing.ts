@@ -48,7 +48,7 @@ export async function tempRelease(t: TestContext, files: Record<string, string |
 }
 
 /** Build and listen on 127.0.0.1:0; closed after the test. Returns the port. */
-export async function startWebServer(t: TestContext, sites: { domains: string[]; root: string }[]): Promise<number> {
+export async function startWebServer(t: TestContext, sites: { domains: string[]; root: string; spa?: boolean }[]): Promise<number> {
   return listen(t, buildWebServer({ sites }));
 }
 

@@ -7,16 +7,18 @@ import { silentLogger, type Logger } from '../lib/log.ts';
 import { parseSites } from './config.ts';
 import type { SiteRoot } from './confine.ts';
 import { MethodNotAllowedError, UnknownHostError } from './errors.ts';
-import { parseRequestPath } from './request-path.ts';
+import { REVALIDATE_CACHE_CONTROL } from './content-type.ts';
+import { parseRequestPath, type RequestPath } from './request-path.ts';
 import { resolveFile } from './resolve-file.ts';
 import { respondError, sendText } from './respond-error.ts';
 import { sendFile } from './send-file.ts';
 import { AnswerSlots } from './answer-slots.ts';
 import { servedSites, type ServedSites } from './served-sites.ts';
+import { SPA_VARY, takesSpaIndex } from './spa-fallback.ts';
 
 export interface WebServerOptions {
   /** A fixed list of sites (CORRAL_WEB_SITES / CORRAL_WEB_ROOT) … */
-  sites?: { domains: string[]; root: string }[];
+  sites?: { domains: string[]; root: string; spa?: boolean }[];
   /**
    * … or table mode: the sites served now, read once per request (table-watch.ts swaps them);
    * whenVersion lets GET /.corral/sites?min=N wait for that table (table-watch.ts).
@@ -42,6 +44,9 @@ export const SITES_WAIT_MS = 5_000;
  */
 export const KEEP_ALIVE_MS = 45_000;
 
+/** The site's root as a request path: its index.html (a single-page app's fallback). */
+const SITE_INDEX: RequestPath = Object.freeze({ segments: [], trailingSlash: true, search: '' });
+
 /** What the error path needs to know about a request: its site, once known. */
 interface RequestContext {
   root?: SiteRoot;
@@ -49,7 +54,7 @@ interface RequestContext {
 
 export function buildWebServer(opts: WebServerOptions): http.Server {
   const log = opts.log ?? silentLogger;
-  const source = opts.table ?? { current: servedSites(parseSites(opts.sites)) };
+  const source = opts.table ?? { current: servedSites(parseSites(opts.sites), { log }) };
   const server = http.createServer((req, res) => {
     const started = performance.now();
     res.on('finish', () => log.debug({ event: 'request', method: req.method, host: req.headers.host, url: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }));
@@ -77,9 +82,11 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
   //      (`?min=N`: once version N or later is loaded, or after SITES_WAIT_MS);
   //   3. Host → site in the sites served now, read once (unknown host with several sites, or any in table mode → 404);
   //   4. request target → safe segments (decode once, no NUL, no ".." above the root, no dotfiles);
-  //   5. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
-  //   6. at most ANSWERS_AT_ONCE file answers at once, the others in turn (answer-slots.ts);
-  //   7. validators (304), Range (206/416), else 200 — the body compressed or streamed from disk.
+  //   5. the site's `_redirects` rules (read once per release, site-redirects.ts): the first that matches → its 301/302/307/308;
+  //   6. segments → a real file inside the root (realpath); a directory → its index.html, or 301 to "dir/";
+  //      nothing there, on a site with spa, for a page path that accepts HTML → the site's /index.html (spa-fallback.ts);
+  //   7. at most ANSWERS_AT_ONCE file answers at once, the others in turn (answer-slots.ts);
+  //   8. validators (304), Range (206/416), else 200 — the body compressed or streamed from disk.
   // Any failure is thrown and answered by respondError (404s use the site's 404.html).
   async function handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const method = req.method ?? '';
@@ -98,7 +105,19 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
     if (!site) throw new UnknownHostError(req.headers.host ?? '');
     ctx.root = served.roots.get(site);
     if (!ctx.root) throw new UnknownHostError(req.headers.host ?? '');
-    const resolved = await resolveFile(ctx.root, parseRequestPath(target));
+    const root = ctx.root;
+    const asked = parseRequestPath(target);
+    const redirect = (await served.redirects.get(site))?.match(asked.segments, asked.trailingSlash, asked.search);
+    if (redirect) {
+      res.writeHead(redirect.status, { Location: redirect.location, 'Content-Length': 0, 'Cache-Control': REVALIDATE_CACHE_CONTROL });
+      return void res.end();
+    }
+    let vary: string | undefined;
+    const resolved = await resolveFile(root, asked).catch((err: unknown) => {
+      if (!site.spa || !takesSpaIndex(err, req, asked)) throw err;
+      vary = SPA_VARY;
+      return resolveFile(root, SITE_INDEX);
+    });
     if (resolved.kind === 'redirect') {
       res.writeHead(301, { Location: resolved.location, 'Content-Length': 0 });
       return void res.end();
@@ -106,7 +125,7 @@ export function buildWebServer(opts: WebServerOptions): http.Server {
     const done = await answers.take(); // a few file answers at once (answer-slots.ts)
     res.once('close', done);
     if (res.destroyed) return done(); // the client left while it waited
-    await sendFile(req, res, { path: resolved.path, realRoot: await ctx.root.real(), name: resolved.name });
+    await sendFile(req, res, { path: resolved.path, realRoot: await root.real(), name: resolved.name, ...(vary !== undefined ? { vary } : {}) });
   }
 
   return server;

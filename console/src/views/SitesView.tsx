@@ -59,7 +59,7 @@ function readyOf(status: FarmStatus, s: Site): number {
 
 const EMPTY = {
   name: '', domains: '', kind: 'static', command: '', replicas: '1', customer: '', healthPath: '', env: '',
-  httpsRedirect: false, balance: '', rate: '', burst: '', maxBodyMb: '', memoryMb: '', cpu: '', egress: '',
+  httpsRedirect: false, spa: false, balance: '', rate: '', burst: '', maxBodyMb: '', memoryMb: '', cpu: '', egress: '',
 };
 type Form = typeof EMPTY;
 
@@ -82,6 +82,7 @@ function siteBody(form: Form, admin: boolean): Record<string, unknown> {
   }
   if (Object.keys(env).length) body.env = env;
   if (form.httpsRedirect) body.httpsRedirect = true;
+  if (form.kind === 'static' && form.spa) body.spa = true;
   if (form.balance) body.balance = { policy: form.balance };
   const limits: Record<string, number> = {};
   if (form.rate) limits.requestsPerSecond = Number(form.rate);
@@ -127,6 +128,8 @@ function NewSite({ me, onCreated }: { me: Whoami; onCreated: () => void }) {
         <input value={form.healthPath} onChange={set('healthPath')} placeholder="/health" data-testid="new-health" /></label>}
       <label className="inline wide-check"><input type="checkbox" checked={form.httpsRedirect} onChange={(e) => setForm({ ...form, httpsRedirect: e.target.checked })} data-testid="new-https-redirect" />
         redirect plain HTTP to HTTPS (308)</label>
+      {!app && <label className="inline wide-check"><input type="checkbox" checked={form.spa} onChange={(e) => setForm({ ...form, spa: e.target.checked })} data-testid="new-spa" />
+        single-page app: a page path that names no file gets /index.html (a missing asset stays 404)</label>}
       <label className="wide">Environment <span className="hint">one KEY=VALUE per line; PORT, HOST and CORRAL_* are set by Corral</span>
         <textarea rows={3} value={form.env} onChange={set('env')} placeholder={'NODE_ENV=production\nGREETING=hello'} data-testid="new-env" /></label>
       <details className="wide">

@@ -30,6 +30,7 @@ const LINES: Line[] = [
   ['database', 'database', (s) => s.database ?? '-'],
   ['autoscale', 'autoscale', (s) => autoscaleText(s.autoscale)],
   ['pooled', 'pooled', (s) => (s.pooled ? 'yes (the customer\'s shared pool VS on each engine)' : 'no')],
+  ['spa', 'spa', (s) => (s.spa ? 'on (a page path naming no file gets /index.html)' : 'off')],
 
 ];
 

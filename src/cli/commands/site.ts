@@ -34,6 +34,7 @@ interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   tls?: string;
   json?: boolean;
   pooled?: boolean;
+  spa?: boolean;
 }
 
 /** The guest's flags, and --drain-timeout, which create and set share too. */
@@ -50,6 +51,7 @@ interface SetOpts extends SiteFieldOpts, PagesOpts, RetryOpts, HttpsOpts, Autosc
   weight: string[];
   json?: boolean;
   pooled?: boolean;
+  spa?: boolean;
 }
 
 export function registerSite(program: Command, ctx: Context): void {
@@ -70,7 +72,8 @@ export function registerSite(program: Command, ctx: Context): void {
     .addHelpText('after', GUEST_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .option('--pooled', POOLED_HELP)
     .option('--no-pooled', NO_POOLED_HELP)
-
+    .option('--spa', SPA_HELP)
+    .option('--no-spa', NO_SPA_HELP)
     .option('--json', 'print JSON')
     .action(async (name: string, o: CreateOpts) => {
       newName('site', name);
@@ -79,6 +82,7 @@ export function registerSite(program: Command, ctx: Context): void {
       const body: Record<string, unknown> = { name, kind: o.kind, domains: o.domain };
       if (o.customer) body.customer = o.customer;
       Object.assign(body, pooledBody(o.pooled));
+      if (o.spa !== undefined) body.spa = o.spa;
       if (o.tls !== undefined) body.tls = tlsFlag(o.tls);
       if (o.replicas !== undefined) body.replicas = wholeOrDefault(o.replicas, '--replicas');
       if (o.command) body.command = o.command;
@@ -142,7 +146,9 @@ export function registerSite(program: Command, ctx: Context): void {
     .option('--error-page <STATUS=file.html>', "the site's page for a router error: 400, 413, 429, 431, 502, 503 or 504 (repeatable; STATUS=default removes it)", collect, [])
     .option('--json', 'print the site as JSON')
     .option('--pooled', POOLED_HELP)
-    .option('--no-pooled', NO_POOLED_HELP);
+    .option('--no-pooled', NO_POOLED_HELP)
+    .option('--spa', SPA_HELP)
+    .option('--no-spa', NO_SPA_HELP);
   waitOptions(set, 'return once changed, without following the rollout of new servers')
     .addHelpText('after', FIELD_HELP + ROLLOUT_HELP + GUEST_HELP + PAGES_HELP + RETRY_HELP + HTTPS_HELP + AUTOSCALE_HELP)
     .action(async (name: string, o: SetOpts) => {
@@ -161,6 +167,7 @@ export function registerSite(program: Command, ctx: Context): void {
       if (hasHstsFlags(o)) body.hsts = hstsBody(o, current?.hsts);
       if (hasAutoscaleFlags(o)) body.autoscale = autoscaleBody(o, current);
       Object.assign(body, pooledBody(o.pooled));
+      if (o.spa !== undefined) body.spa = o.spa;
       if (Object.keys(body).length === 0) throw new CliError('nothing to set: give at least one setting (see corral site set --help)');
       const started = Date.now();
       const res = await ctx.api().patch<{ site: Site }>(path, body);
@@ -267,7 +274,8 @@ function guestOptions(cmd: Command): Command {
 const GUEST_HELP = '\nGuest resources and egress apply to virtual servers started after the change; the process runtime ignores them.';
 
 const ROLLOUT_HELP = `
-A new command, health path, start timeout, env, database or pooling rolls out new servers
+A new command, health path, start timeout, env, database or pooling (or spa, for a static
+site with servers of its own; a pooled site's pools change in place) rolls out new servers
 (the old ones serve until every new one is ready): the command waits for that, up to
 --timeout, and fails naming what the new servers do if they never get ready (the old ones
 serve on) — before --timeout once they crash-loop, unless --no-fail-fast; --no-wait
@@ -275,8 +283,11 @@ returns at once. Other settings take effect without new servers.`;
 
 /** Flags that may change how the site's servers start (--env and --unset-env read the site anyway). */
 function startFlags(o: SetOpts): boolean {
-  return o.command !== undefined || o.health !== undefined || o.startTimeout !== undefined || o.db !== undefined || o.pooled !== undefined;
+  return o.command !== undefined || o.health !== undefined || o.startTimeout !== undefined || o.db !== undefined || o.pooled !== undefined || o.spa !== undefined;
 }
+
+const SPA_HELP = 'static sites: a single-page app — a page path that names no file (no extension, a client taking HTML) gets /index.html with 200; a missing asset stays 404';
+const NO_SPA_HELP = 'static sites: a path that names no file is a 404 (the default)';
 
 function guestBody(o: GuestOpts): Record<string, unknown> {
   const body: Record<string, unknown> = {};
