@@ -73,7 +73,8 @@ const fields = {
   autoscale: wild(fc.record({ minReplicas: int(0, 3), maxReplicas: int(1, 3), targetConcurrency: int(1, 100), idleTimeoutMs: int(1_000, 600_000) }, { requiredKeys: [] })),
   // true moves the static site into its customer's pool (a rollout), false back to a VS of its own
   pooled: fc.oneof(fc.boolean(), text, num, fc.constant(null)),
-
+  // true answers a static site's page paths with its /index.html (an app site is refused)
+  spa: fc.oneof(fc.boolean(), text, num, fc.constant(null)),
 };
 type Field = keyof typeof fields;
 /** A PATCH of one or two settings (more would nearly always hold one refused value, and test nothing further). */
