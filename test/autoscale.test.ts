@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as pace } from 'node:timers/promises';
 import { ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
 import { get, getFresh as fresh } from './helpers/http.ts';
-import { waitFor } from '../src/lib/wait.ts';
+import { holdsFor, waitFor } from '../src/lib/wait.ts';
 
 const IDLE_S = 2;
 const SCALE_IN_WINDOW_S = 3;
@@ -181,11 +181,10 @@ describe('autoscaling and scale to zero (corral up, two router workers)', () => 
     const opened = Date.now();
     const [first] = await serversOf('chat');
     // three idle timeouts with the tunnel open and quiet: the site keeps its VS (the same one, ready)
-    while (Date.now() - opened < 3 * IDLE_S * 1000 + 2000) {
+    await holdsFor(async () => {
       const now = await serversOf('chat');
       assert.deepEqual(now.map((v) => `${v.vs} ${v.state}`), [`${first?.vs} ready`], `VS still up ${Date.now() - opened} ms after the tunnel opened`);
-      await pace(500);
-    }
+    }, 3 * IDLE_S * 1000 + 2000, 500);
     socket.write('still here\n');
     assert.match(await line(socket), /still here/);
     socket.destroy();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import { publishLoad, type LoadReport, type LoadSource } from '../router/index.ts';
 import { keys, type ScaleRecord, type Site } from '../model/index.ts';
-import { waitFor } from '../lib/wait.ts';
+import { holdsFor, waitFor } from '../lib/wait.ts';
 import { createEventLog } from './event-log.ts';
 import { startAutoscaler } from './autoscaler.ts';
 import { metricsRegistry } from './metrics.ts';
@@ -102,10 +102,7 @@ describe('autoscaler (real store, two routers)', () => {
     await waitFor(async () => (await replicas()) === 1, { what: 'the start count, 1' });
     const from = Date.now();
     // the record is late after 3 s (three ticks of at least the routers' 1 s); well past that the tunnel still counts
-    while (Date.now() - from < 4_500) {
-      assert.equal(await replicas(), 1, `scaled to zero ${Date.now() - from} ms into a late report of an open tunnel`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await holdsFor(async () => assert.equal(await replicas(), 1, `scaled to zero ${Date.now() - from} ms into a late report of an open tunnel`), 4_500);
     await report(0); // the tunnel closed
     await waitFor(async () => (await replicas()) === 0, { what: 'idle once the router says the tunnel closed' });
   });

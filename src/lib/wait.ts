@@ -30,3 +30,16 @@ export async function waitFor<T>(check: () => T | Promise<T>, opts: WaitOptions 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * The other side of waitFor: call check (which throws when what must hold does not) every
+ * intervalMs for forMs, and throw its first failure. For what must stay true over a time,
+ * such as a server kept up while a tunnel is open.
+ */
+export async function holdsFor(check: () => unknown, forMs: number, intervalMs = 100): Promise<void> {
+  const until = Date.now() + forMs;
+  do {
+    await check();
+    await new Promise((r) => setTimeout(r, intervalMs));
+  } while (Date.now() < until);
+}

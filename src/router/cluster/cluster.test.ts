@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
 import { request } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { waitFor } from '../../lib/wait.ts';
+import { holdsFor, waitFor } from '../../lib/wait.ts';
 import { startRouterCluster, WORKER_SEMI_SPACE_MB, workerExecArgv } from './cluster.ts';
 import { route, startBackend } from '../testing.ts';
 
@@ -123,10 +123,7 @@ test("a worker too slow to report (stopped with SIGSTOP) still counts what it ha
   // its last report grows late (the primary's freshness is 2.5 report intervals: 2.5 s); a
   // duration, not a readiness: the figure must hold over it
   const from = Date.now();
-  while (Date.now() - from < 3_500) {
-    assert.equal(rc.takeLoad().s?.open, 1, `the open request forgotten ${Date.now() - from} ms after the worker stopped reporting`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await holdsFor(() => assert.equal(rc.takeLoad().s?.open, 1, `the open request forgotten ${Date.now() - from} ms after the worker stopped reporting`), 3_500, 250);
   process.kill(pid, 'SIGKILL');
   await waitFor(() => rc.takeLoad().s === undefined, { what: 'the dead worker\'s report dropped' });
   await pending;
