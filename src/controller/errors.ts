@@ -3,7 +3,7 @@
 // thrown value into one of these.
 
 import { CorralError } from '../lib/errors.ts';
-import { formatBytes } from '../lib/tarball.ts';
+import { bytesText } from '../lib/byte-text.ts';
 
 export class ControllerError extends CorralError {}
 
@@ -174,7 +174,7 @@ export class PayloadTooLargeError extends ControllerError {
  */
 export class ReleaseTooLargeError extends ControllerError {
   constructor(limitBytes: number) {
-    super('payload_too_large', 413, `the release tarball is larger than this farm's limit of ${formatBytes(limitBytes)} (${limitBytes} bytes); the operator sets it with --max-release-size (corral up, corral controller)`);
+    super('payload_too_large', 413, `the release tarball is larger than this farm's limit of ${bytesText(limitBytes)} (${limitBytes} bytes); the operator sets it with --max-release-size (corral up, corral controller)`);
   }
 }
 

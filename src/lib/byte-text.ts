@@ -1,5 +1,5 @@
 // Byte counts as people read them: 512 B, 1.5 KiB, 12.0 MiB, 1.2 GiB (powers of 1024, one
-// decimal). For messages and progress lines; the CLI's flags parse their own sizes (cli/commands/size.ts).
+// decimal). For messages, progress lines and the tarball limits' errors; the CLI's flags parse their own sizes (cli/commands/size.ts).
 
 const UNITS = [
   ['GiB', 1024 ** 3],

@@ -3,7 +3,8 @@ import type { ReadEntry } from 'tar';
 import { RESERVED_ROOT_NAME } from '../release-digests.ts';
 import { entrySegments, linkTarget } from './entry-path.ts';
 import { TarballError, quote } from './errors.ts';
-import { formatBytes, type TarLimits } from './limits.ts';
+import type { TarLimits } from './limits.ts';
+import { bytesText } from '../byte-text.ts';
 import type { EntryKind } from './tree.ts';
 
 /** One entry that passed the per-entry checks. */
@@ -50,7 +51,7 @@ export class EntryChecker {
       this.files += 1;
       this.fileBytes += size;
       if (this.fileBytes > this.limits.maxUnpackedBytes) {
-        throw new TarballError('tarball_too_large', `release unpacks to more than ${formatBytes(this.limits.maxUnpackedBytes)} (the limit), reached at entry ${quote(raw)}`, { entry: raw });
+        throw new TarballError('tarball_too_large', `release unpacks to more than ${bytesText(this.limits.maxUnpackedBytes)} (the limit), reached at entry ${quote(raw)}`, { entry: raw });
       }
     }
     const target = kind === 'symlink' ? linkTarget(entry.linkpath, raw, segments, this.limits.maxPathBytes) : undefined;

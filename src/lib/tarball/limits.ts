@@ -1,5 +1,6 @@
 // Limits on a release tarball, and the meter that enforces the size limits while it inflates.
 import { TarballError } from './errors.ts';
+import { bytesText } from '../byte-text.ts';
 
 const MiB = 1024 * 1024;
 
@@ -52,7 +53,7 @@ export class InflateMeter {
     this.bytes += n;
     const { maxUnpackedBytes, maxExpansionRatio, ratioFreeBytes } = this.limits;
     if (this.bytes > maxUnpackedBytes) {
-      throw new TarballError('tarball_too_large', `release unpacks to more than ${formatBytes(maxUnpackedBytes)} (the limit); stopped after ${formatBytes(this.bytes)}`);
+      throw new TarballError('tarball_too_large', `release unpacks to more than ${bytesText(maxUnpackedBytes)} (the limit); stopped after ${bytesText(this.bytes)}`);
     }
     // The whole file's compressed size is the denominator, so the ratio only grows while
     // inflating and its final value is the archive's true ratio: a gzip bomb stops early,
@@ -60,7 +61,7 @@ export class InflateMeter {
     if (this.bytes > ratioFreeBytes && this.bytes / this.compressedBytes > maxExpansionRatio) {
       throw new TarballError(
         'tarball_expansion_ratio',
-        `release unpacks to more than ${maxExpansionRatio}× its compressed size (${formatBytes(this.bytes)} from ${formatBytes(this.compressedBytes)}); stopped there`,
+        `release unpacks to more than ${maxExpansionRatio}× its compressed size (${bytesText(this.bytes)} from ${bytesText(this.compressedBytes)}); stopped there`,
       );
     }
   }
@@ -68,13 +69,6 @@ export class InflateMeter {
 
 export function checkCompressedSize(bytes: number, limits: Readonly<TarLimits>): void {
   if (bytes > limits.maxCompressedBytes) {
-    throw new TarballError('tarball_too_large', `release tarball is ${formatBytes(bytes)}, over the limit of ${formatBytes(limits.maxCompressedBytes)}`);
+    throw new TarballError('tarball_too_large', `release tarball is ${bytesText(bytes)}, over the limit of ${bytesText(limits.maxCompressedBytes)}`);
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < MiB) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * MiB) return `${(n / MiB).toFixed(1)} MiB`;
-  return `${(n / (1024 * MiB)).toFixed(2)} GiB`;
 }
