@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { httpBlobFetcher } from './blob-fetch.ts';
-import { blobOf, QUICK_LIMITS, sendPaced, servePeer, STEADY_LIMITS } from './blob-testing.ts';
+import { blobOf, QUICK_LIMITS, sendPaced, servePeer, STALL_LIMITS, STEADY_LIMITS } from './blob-testing.ts';
 
 test('fetches a blob from the first controller that has it, keeping it only if its sha256 matches; a body cut short is not kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'corral-fetch-'));
@@ -63,7 +63,7 @@ test('a controller that stops sending mid-body is cut after the idle timeout, sa
   const stalls = await servePeer(t, (_req, res) => void sendPaced(res, body, { chunk: 16 * 1024, everyMs: 10, stopAfter: 64 * 1024 }));
   const silent = await servePeer(t, () => undefined); // takes the request, never answers
   const good = await servePeer(t, (_req, res) => res.end(body));
-  const alone = fetcher(t, [stalls, silent]);
+  const alone = fetcher(t, [stalls, silent], STALL_LIMITS);
   const started = Date.now();
   await assert.rejects(alone.fetchBlob(sha), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'CLUSTER_BLOB_UNAVAILABLE');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { openBlobStore } from '../controller/index.ts';
 import { blobPuller } from './blob-pull.ts';
-import { blobOf, QUICK_LIMITS, sendPaced, servePeer, STEADY_LIMITS, storeWithPeer, type Pace } from './blob-testing.ts';
+import { blobOf, QUICK_LIMITS, sendPaced, servePeer, STALL_LIMITS, STEADY_LIMITS, storeWithPeer, type Pace } from './blob-testing.ts';
 
 /** A puller from peer c2, which sends the blob at `pace`, and the failures it reports. */
 async function pullFrom(t: TestContext, body: Buffer, pace: Pace, limits = QUICK_LIMITS) {
@@ -26,7 +26,7 @@ test('a blob pulled slowly but steadily from a peer arrives, however long it tak
 
 test('a peer that stops sending mid-blob is cut after the idle timeout, saying so; nothing kept', { timeout: 30_000 }, async (t) => {
   const { body, sha } = blobOf(256 * 1024);
-  const { blobs, failures, pull } = await pullFrom(t, body, { chunk: 16 * 1024, everyMs: 10, stopAfter: 64 * 1024 });
+  const { blobs, failures, pull } = await pullFrom(t, body, { chunk: 16 * 1024, everyMs: 10, stopAfter: 64 * 1024 }, STALL_LIMITS);
   assert.equal(await pull(sha), false);
   assert.deepEqual(failures, ['c2: stalled for 1 s after 64.0 KiB']);
   assert.deepEqual(await blobs.names(), []);

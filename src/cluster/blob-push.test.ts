@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { blobPusher } from './blob-push.ts';
-import { blobOf, QUICK_LIMITS, servePeer, STEADY_LIMITS, storeWithPeer, takePaced } from './blob-testing.ts';
+import { blobOf, QUICK_LIMITS, servePeer, STALL_LIMITS, STEADY_LIMITS, storeWithPeer, takePaced } from './blob-testing.ts';
 
 // past the sockets' buffers on loopback (a few MiB), so the pace is the peer's reading
 const SIZE = 16 * 1024 * 1024;
@@ -38,7 +38,7 @@ test('a copy to a peer that stops reading is cut after the idle timeout, saying 
   const path = join(dir, 'blob');
   writeFileSync(path, body);
   const started = Date.now();
-  await assert.rejects(blobPusher({ store, self: 'c1', token: 'crl_x', limits: LIMITS })({ sha256: sha, size: SIZE, path }), {
+  await assert.rejects(blobPusher({ store, self: 'c1', token: 'crl_x', limits: { ...LIMITS, windowMs: STALL_LIMITS.windowMs } })({ sha256: sha, size: SIZE, path }), {
     message: /^no peer took the copy: c2: stalled for 1 s after [\d.]+ (KiB|MiB)$/,
   });
   assert.ok(Date.now() - started < 6_000, 'cut at the idle timeout, not a fixed total');

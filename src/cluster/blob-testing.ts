@@ -16,6 +16,8 @@ import { openSqliteStore, type Store } from '../store/index.ts';
 
 /** Limits of a second: a transfer of 3 s is three times any one of them. */
 export const QUICK_LIMITS: TransferLimits = { firstByteMs: 1000, idleMs: 1000, windowMs: 1000, minBytesPerSec: 16 * 1024 };
+/** The limits of the stall tests: the rate floor's window (and its grace) far past the 1 s idle bound, so a stall is cut as one, never first as "too slow". */
+export const STALL_LIMITS: TransferLimits = { ...QUICK_LIMITS, windowMs: 10_000 };
 /**
  * The limits of the tests where a steady transfer must arrive: 2 s each, so a test process
  * starved of CPU for a moment on a loaded machine is not read as a stall; such a transfer
