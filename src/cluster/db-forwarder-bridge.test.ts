@@ -8,7 +8,8 @@ import net from 'node:net';
 import { it } from 'node:test';
 import { waitFor } from '../lib/wait.ts';
 import { keys, type EngineRecord } from '../model/index.ts';
-import { namespaceSkip } from '../engine/namespace/testing.ts';
+import { namespaceSkip, testNetwork } from '../engine/namespace/testing.ts';
+import { run } from '../engine/namespace/host-command.ts';
 import { onCleanup } from '../engine/testing.ts';
 import { etcdMissing } from '../store/etcd-testing.ts';
 import { startClusterDbServer } from './index.ts';
@@ -47,4 +48,20 @@ it("a namespace engine's database forwarder listens on its guests' bridge addres
     const s = net.connect({ host: fwd.host, port: fwd.port });
     s.once('error', reject).once('close', () => resolve());
   });
+});
+
+it("an engine whose guests' forwarder cannot listen does not say its guests reach the database", { skip, timeout: 90_000 }, async (t) => {
+  const farm = await startEtcdFarm(t, 'corral-dbbridge-taken-');
+  const network = await testNetwork(t);
+  const gateway = network.subnet.replace(/\.0\/24$/, '.1');
+  await run('ip', ['addr', 'add', `${gateway}/24`, 'dev', network.bridge]);
+  const squatter = net.createServer(); // another server on the bridge's 5432
+  await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(5432, gateway, resolve));
+  onCleanup(t, () => new Promise<void>((r) => squatter.close(() => r())));
+  await startNamespaceEngine(t, farm, { db: { forwardPort: 0 }, ...network });
+  const record = await waitFor(async () => {
+    const kv = await farm.controller.store.get(keys.engine('e1'));
+    return kv ? (JSON.parse(kv.value) as EngineRecord) : undefined;
+  }, { what: "the engine's record", timeoutMs: 10_000 });
+  assert.equal(record.reachesDatabase, undefined, 'the scheduler places no site bound to a database here');
 });

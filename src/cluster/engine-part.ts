@@ -44,8 +44,10 @@ export async function startEnginePart(stack: ShutdownStack, o: EnginePartOptions
   if (chosen.warning) o.log.warn({ runtime: chosen.runtime.name }, chosen.warning);
   const runtime = chosen.runtime.name === 'namespace' && o.publishAddress ? publishOn(chosen.runtime, o.publishAddress, runtimeLog) : chosen.runtime;
   stack.push('runtime', () => runtime.destroy());
-  // a runtime with a database target gives guests their DATABASE_URL: the record says so, for the scheduler
-  const agent = buildEngineAgent({ ...o.agent, ...(o.runtime.database ? { reachesDatabase: true } : {}), engineId: o.engineId, dir: o.dir, runtime, log: o.log });
+  // a runtime with a database target gives guests their DATABASE_URL: the record says so, for the scheduler —
+  // unless the runtime could not make the way to it (a forwarder whose port is taken): then database sites go elsewhere
+  const reachesDatabase = o.runtime.database !== undefined && (await runtime.reachesDatabase?.()) !== false;
+  const agent = buildEngineAgent({ ...o.agent, ...(reachesDatabase ? { reachesDatabase: true } : {}), engineId: o.engineId, dir: o.dir, runtime, log: o.log });
   await agent.start();
   stack.push('engine agent', () => agent.close(), { destroy: () => agent.destroy(), ...(o.stopDeadlineMs !== undefined ? { deadlineMs: o.stopDeadlineMs } : {}) });
   const drills = await watchDrills(o.agent.store, agent, o.log);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
 import { createNamespaceRuntime, type NamespaceRuntimeOptions } from './namespace-runtime.ts';
 import { isMountPoint } from './namespace/data-disk.ts';
+import { GUEST_DB_PORT } from './namespace/db-forwarder.ts';
 import { run } from './namespace/host-command.ts';
 import { namespaceSkip, testNetwork } from './namespace/testing.ts';
 import { runtimeContract } from './runtime.contract.ts';
@@ -60,4 +62,26 @@ test('a start whose network fails while its cgroups and data disk are made leave
   const res = await waitFor(() => httpGet(vs.address, vs.port, '/x'), { what: 'guest to answer after the failed start' });
   assert.equal(JSON.parse(res.body).vs, 'fail-a');
   assert.equal(await isMountPoint(spec.dataDir), true);
+});
+
+test('the runtime says whether guests reach its database: not when the forwarder\'s port on the bridge is taken', { skip }, async (t) => {
+  const net = await testNetwork(t);
+  const gateway = net.subnet.replace(/0\/24$/, '1');
+  await run('ip', ['addr', 'add', `${gateway}/24`, 'dev', net.bridge]);
+  const squatter = createServer();
+  await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(GUEST_DB_PORT, gateway, resolve));
+  onCleanup(t, () => new Promise<void>((r) => squatter.close(() => r())));
+  const base = await tempDir(t);
+  const database = { host: '127.0.0.1', port: 5 };
+  const taken = createNamespaceRuntime({ runDir: path.join(base, 'run-a'), log: silentLogger, ...net, database });
+  onCleanup(t, () => taken.destroy());
+  assert.equal(await taken.reachesDatabase?.(), false, 'its forwarder could not listen: no guest would reach the database');
+  await taken.destroy();
+  await new Promise<void>((r) => squatter.close(() => r()));
+  const free = createNamespaceRuntime({ runDir: path.join(base, 'run-b'), log: silentLogger, ...net, database });
+  onCleanup(t, () => free.destroy());
+  assert.equal(await free.reachesDatabase?.(), true);
+  const none = createNamespaceRuntime({ runDir: path.join(base, 'run-c'), log: silentLogger, ...net });
+  onCleanup(t, () => none.destroy());
+  assert.equal(await none.reachesDatabase?.(), false, 'no database target');
 });

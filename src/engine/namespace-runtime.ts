@@ -274,6 +274,10 @@ function namespaceRuntime(opts: NamespaceRuntimeOptions & { log: Logger }, subne
       return execInGuest(e, inner, argv, execOpts.timeoutMs ?? 30_000);
     },
 
+    async reachesDatabase() {
+      return ready.then((r) => r.dbForwarder !== undefined, () => false);
+    },
+
     async setMemoryLimit(name, bytes) {
       const e = entries.get(name);
       if (!e || e.hasExited) return;

@@ -47,6 +47,7 @@ export function publishOn(inner: Runtime, address: string, log?: Logger): Runtim
     ...(inner.exec ? { exec: inner.exec.bind(inner) } : {}),
     ...(inner.inspect ? { inspect: inner.inspect.bind(inner) } : {}),
     ...(inner.setMemoryLimit ? { setMemoryLimit: inner.setMemoryLimit.bind(inner) } : {}),
+    ...(inner.reachesDatabase ? { reachesDatabase: inner.reachesDatabase.bind(inner) } : {}),
     async destroy() {
       const all = [...forwards.values()];
       forwards.clear();

@@ -101,6 +101,12 @@ export interface Runtime {
   setMemoryLimit?(name: string, bytes: number): Promise<void>;
   /** Limits and usage of a running VS; absent where unsupported. */
   inspect?(name: string): Promise<VsInspect | undefined>;
+  /**
+   * Whether guests of sites with a database reach the database target this runtime was given,
+   * once the runtime is set up: false without a target, or when the way to it could not be made
+   * (the namespace runtime's forwarder on the bridge). Absent: as the target says.
+   */
+  reachesDatabase?(): Promise<boolean>;
   /** Stop everything immediately (SIGKILL). Safe to call twice. */
   destroy(): Promise<void>;
 }
