@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ok, removeDir, REPO, runCli, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
+import { adminGet, ok, REPO, runCli, startFarmProcess, stopAndRemove, type FarmProcess } from './helpers/farm-process.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import type { FarmStatus, SiteStatus } from '../src/model/index.ts';
 
@@ -25,16 +25,9 @@ before(async () => {
   await ok(farm.cli(['site', 'set', 'big', '--memory', '768']));
   engineId = (await api<{ engines: { id: string }[] }>('/v1/engines')).engines[0]!.id;
 });
-after(async () => {
-  await farm?.stop();
-  await removeDir(farm?.dir ?? '');
-});
+after(() => stopAndRemove(farm));
 
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${farm.apiUrl}${path}`, { headers: { authorization: `Bearer ${farm.token}` } });
-  assert.equal(res.status, 200, path);
-  return (await res.json()) as T;
-}
+const api = <T>(path: string): Promise<T> => adminGet<T>(farm, path);
 
 test('an engine with 1024 MiB for guests: two default servers placed, a 768 MiB one unplaced with why, everywhere', async () => {
   await ok(farm.cli(['deploy', STATIC, '--site', 'small']));
