@@ -13,7 +13,7 @@ const ANY = '*';
 const INDEX = ['index.ts'];
 /** Every part's index.ts (lib has none: its modules are imported one by one). */
 /** The model's index, and its modules that load no typebox (constants the light CLI commands use: src/model/README.md). */
-const MODEL_FOR_CLI = [...INDEX, 'retry-defaults.ts', 'balance-policies.ts', 'patterns.ts', 'start-settings.ts'];
+const MODEL_FOR_CLI = [...INDEX, 'retry-defaults.ts', 'balance-policies.ts', 'patterns.ts', 'start-settings.ts', 'vs-memory.ts'];
 /** The cluster's index, and the router role alone (router-role.ts: `corral router` loads no controller or engine code). */
 const CLUSTER_FOR_CLI = [...INDEX, 'router-role.ts', 'router-boot.ts'];
 const ASSEMBLY = { ...Object.fromEntries(PARTS.map((p) => [p, INDEX])), lib: ANY, model: MODEL_FOR_CLI, cluster: CLUSTER_FOR_CLI };

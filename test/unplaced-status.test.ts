@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ok, removeDir, REPO, startFarmProcess, type FarmProcess } from './helpers/farm-process.ts';
+import { adminGet, ok, REPO, startFarmProcess, stopAndRemove, type FarmProcess } from './helpers/farm-process.ts';
 import { browserSkipReason, buildConsole, launchBrowser } from './helpers/browser.ts';
 import { waitFor } from '../src/lib/wait.ts';
 import type { FarmStatus, SiteStatus } from '../src/model/index.ts';
@@ -19,16 +19,9 @@ before(async () => {
   await ok(farm.cli(['customer', 'create', 'acme']));
   await ok(farm.cli(['site', 'create', 'big', '--customer', 'acme', '--kind', 'static', '--no-pooled', '--replicas', '5', '--domain', 'big.test']));
 });
-after(async () => {
-  await farm?.stop();
-  await removeDir(farm?.dir ?? '');
-});
+after(() => stopAndRemove(farm));
 
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`${farm.apiUrl}${path}`, { headers: { authorization: `Bearer ${farm.token}` } });
-  assert.equal(res.status, 200, path);
-  return (await res.json()) as T;
-}
+const api = <T>(path: string): Promise<T> => adminGet<T>(farm, path);
 
 /** The first `status` event of the stream, parsed. */
 async function streamed(): Promise<FarmStatus> {

@@ -68,6 +68,8 @@ export interface FarmOptions {
   reservedDomains?: readonly string[];
   /** Most virtual servers the engine takes (`--max-vs`; default the engine's, 64). */
   maxVirtualServers?: number;
+  /** The memory kept for the host and the overcommit (`--reserved-memory`, `--memory-overcommit`; default the engine's: src/model vs-memory.ts). */
+  memory?: { reservedMemoryMb?: number; memoryOvercommit?: number };
   /** Scheduled farm backups (`--backup-every`, `--backup-keep`, `--backup-dir`). */
   backup?: { everyMs: number; keep: number; dir: string };
   /** Run the database service (PostgreSQL under <dir>/postgres) when its binaries are installed; default off (`corral up` turns it on). */
@@ -148,7 +150,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
           store, closeGraceMs: STOP_GRACE_MS,
           fetchBlob: async (sha256) => blobs.path(sha256),
           ...(opts.maxConcurrentStarts !== undefined ? { maxConcurrentStarts: opts.maxConcurrentStarts } : {}),
-          ...(opts.maxVirtualServers !== undefined ? { capacity: { maxVirtualServers: opts.maxVirtualServers } } : {}),
+          capacity: { ...(opts.maxVirtualServers !== undefined ? { maxVirtualServers: opts.maxVirtualServers } : {}), ...opts.memory },
         },
         metrics: true, stopDeadlineMs: STOP_GRACE_MS + STEP_SLACK_MS,
       });

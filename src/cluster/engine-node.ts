@@ -51,7 +51,8 @@ export interface EngineNodeOptions {
   subnet?: string;
   /** Registration lease TTL (default 3 s): how soon the farm notices this engine is gone. */
   leaseTtlSeconds?: number;
-  capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number };
+  /** Default: this machine's cpus and memory, 64 virtual servers, the engine's reserve for the host and overcommit (src/model vs-memory.ts). */
+  capacity?: { cpus?: number; memoryMb?: number; maxVirtualServers?: number; reservedMemoryMb?: number; memoryOvercommit?: number };
   /** Most VSs starting at once (default max(2, cores)); the rest wait as `queued`. */
   maxConcurrentStarts?: number;
   /**

@@ -5,10 +5,12 @@
 import { keys, type Assignment, type EngineRecord, type VsStatus } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { listRecords } from './records.ts';
+import { assignmentMemoryMb } from './memory-room.ts';
 
 export interface EngineView extends EngineRecord {
   state: 'ready' | 'draining';
-  use: { virtualServers: number; ready: number };
+  /** `memoryMb`: what its virtual servers reserve of its memory (memory-room.ts: their limits, a pool's for its table). */
+  use: { virtualServers: number; ready: number; memoryMb: number };
 }
 
 export async function engineViews(store: Store): Promise<EngineView[]> {
@@ -24,6 +26,7 @@ export async function engineViews(store: Store): Promise<EngineView[]> {
     state: drained.has(e.id) || e.draining ? 'draining' : 'ready',
     use: {
       virtualServers: assignments.filter((a) => a.engine === e.id).length,
+      memoryMb: assignments.reduce((mb, a) => (a.engine === e.id ? mb + assignmentMemoryMb(a) : mb), 0),
       ready: statuses.filter((s) => s.engine === e.id && s.state === 'ready').length,
     },
   }));

@@ -11,7 +11,7 @@ test('engines: list with state and use; drain and undrain (admin only); the reco
   const acme = await h.customer('acme');
   await h.store.put(keys.engine('e1'), JSON.stringify(engine));
   const listed = (await h.admin.get('/v1/engines')).json.engines;
-  assert.deepEqual(listed, [{ ...engine, state: 'ready', use: { virtualServers: 0, ready: 0 } }]);
+  assert.deepEqual(listed, [{ ...engine, state: 'ready', use: { virtualServers: 0, ready: 0, memoryMb: 0 } }]);
 
   assert.equal((await acme.post('/v1/engines/e1/drain')).status, 403);
   assert.equal((await h.admin.post('/v1/engines/nope/drain')).status, 404);

@@ -20,15 +20,19 @@
 //   - A pool without entries is deleted after the drain delay. A pool holds at most
 //     MAX_POOL_SITES (5,000) sites, so its record stays well within etcd's 1.5 MiB: a full
 //     pool takes no new site (it goes to another engine, or waits unplaced).
-//   - Entries that find no engine (none taking work, every one at its maxVirtualServers or
-//     its pool full) are returned as `unplaced`, with the reason (plan.ts keeps the record).
+//   - Entries that find no engine (none taking work, every one at its maxVirtualServers, without
+//     memory for what the pool grows by, or its pool full) are returned as `unplaced`, with the
+//     reason (plan.ts keeps the record).
+//   - Memory: a pool reserves its limit for its table (128 MiB and 1 a site, at most 512:
+//     memory-room.ts), so an entry costs what the customer's pool on that engine grows by (a new
+//     pool: 129 MiB); the pass's growth per engine is kept in PoolBook.grownMb for the scheduler.
 // A site switching between pooled and not is served by what serves it until the other
 // side is ready (planSite's fallback), as a rollout.
 
 import { createHash } from 'node:crypto';
-import type { Assignment, Endpoint, PoolSite, Release, Site, VsStatus } from '../model/index.ts';
+import { poolMemoryMb, type Assignment, type Endpoint, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
 import { MAX_POOL_SITES } from '../model/schemas.ts';
-import { placeReplicas, unplacedReason } from './scheduler.ts';
+import { placeReplicas, unplacedReason, type Placed } from './scheduler.ts';
 import { byText } from '../lib/text-order.ts';
 
 export interface PoolState {
@@ -52,6 +56,11 @@ export interface PoolBook {
   byCustomer: Map<string, PoolState[]>;
   /** Further pools of a customer on an engine (never made by this plan): retired. */
   extras: Assignment[];
+  /**
+   * Engine id → MiB its pools grew by in this pass beyond their stored tables (a pool's limit
+   * grows with its sites, memory-room.ts): what the scheduler counts beside the assignments.
+   */
+  grownMb: Map<string, number>;
 }
 
 export function isPooled(site: Pick<Site, 'pooled' | 'kind' | 'domains'>): boolean {
@@ -84,7 +93,7 @@ export function poolSiteId(customer: string): string {
  * site of the pool's customer wants in this pass (a stale one too) leaves (finishPools).
  */
 export function poolBook(pools: Assignment[]): PoolBook {
-  const book: PoolBook = { pools: new Map(), byCustomer: new Map(), extras: [] };
+  const book: PoolBook = { pools: new Map(), byCustomer: new Map(), extras: [], grownMb: new Map() };
   const sorted = [...pools].sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.vs, b.vs));
   for (const a of sorted) {
     const key = poolKey(a.customer, a.engine);
@@ -122,7 +131,7 @@ export interface PooledSiteInput {
   engines: { id: string; draining?: boolean }[];
   statuses: Map<string, VsStatus>;
   /** Every assignment placed so far (VSs, pools included): spread and capacity. */
-  placedSoFar: Pick<Assignment, 'engine' | 'site'>[];
+  placedSoFar: Placed[];
   placeOn: Parameters<typeof placeReplicas>[0]['engines'];
   newPool: (customer: string, engine: string) => Assignment;
 }
@@ -148,12 +157,16 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
     const keep = candidates.slice(0, replicas);
     const missing = replicas - keep.length;
     if (missing > 0) {
-      const hostedHere = hosting.map((p) => ({ engine: p.base.engine, site: site.name }));
+      // where the site already is counts for its spread, reserving nothing (its pool there does)
+      const hostedHere = hosting.map((p) => ({ engine: p.base.engine, site: site.name, reservesMb: 0 }));
       // not where the customer's pool is full (MAX_POOL_SITES: its record must stay within what the store takes)
       const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
       const open = input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id));
       const roomy = open.filter((e) => !full(e.id));
-      const engines = placeReplicas({ site: site.name, count: missing, engines: roomy, assignments: [...input.placedSoFar, ...hostedHere] });
+      // memory: what the customer's pool there grows by with the site (a new pool: its whole limit)
+      const memoryMb = (engine: string) => poolGrowthMb(book.pools.get(poolKey(site.customer, engine)), site.name);
+      const memory = { memoryMb, memoryGrown: book.grownMb };
+      const engines = placeReplicas({ site: site.name, count: missing, engines: roomy, assignments: [...input.placedSoFar, ...hostedHere], ...memory });
       for (const engine of engines) {
         let pool = book.pools.get(poolKey(site.customer, engine));
         if (!pool) {
@@ -165,15 +178,17 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
         keep.push(pool);
       }
       if (engines.length < missing) {
-        const reason = !roomy.some((e) => !e.draining) && open.some((e) => !e.draining) ? `every engine's pool of customer ${site.customer} holds its most sites (${MAX_POOL_SITES})` : unplacedReason({ site: site.name, engines: roomy, assignments: input.placedSoFar });
+        const reason = !roomy.some((e) => !e.draining) && open.some((e) => !e.draining) ? `every engine's pool of customer ${site.customer} holds its most sites (${MAX_POOL_SITES})` : unplacedReason({ site: site.name, engines: roomy, assignments: input.placedSoFar, ...memory });
         unplaced = { count: missing - engines.length, reason };
       }
     }
     for (const p of keep) {
       const had = p.entries.get(site.name);
       if (had === undefined || !sameEntry(had, entry)) {
+        const before = p.entries.size;
         p.entries.set(site.name, entry);
         p.changed = true;
+        growPool(book, p.base.engine, before, p.entries.size);
       }
       p.wanted.add(site.name);
     }
@@ -252,6 +267,19 @@ export function poolAssignment(customer: string, engine: string, vs: string, now
     vs, engine, site: 'pool', siteId: poolSiteId(customer), customer, kind: 'static', release: 'pool', sha256: '0'.repeat(64),
     healthPath: '/', env: {}, domains: [], createdAt: new Date(now).toISOString(), pool: { sites: [] },
   };
+}
+
+/** MiB a customer's pool (absent: none on that engine yet) grows by when the site joins its table. */
+function poolGrowthMb(pool: PoolState | undefined, site: string): number {
+  if (!pool) return poolMemoryMb(1);
+  const size = pool.entries.size;
+  return poolMemoryMb(pool.entries.has(site) ? size : size + 1) - poolMemoryMb(size);
+}
+
+/** Counts a pool's table grown (or not) from `before` to `after` sites in the pass's memory. */
+function growPool(book: PoolBook, engine: string, before: number, after: number): void {
+  const mb = poolMemoryMb(after) - poolMemoryMb(before);
+  if (mb !== 0) book.grownMb.set(engine, (book.grownMb.get(engine) ?? 0) + mb);
 }
 
 function poolKey(customer: string, engine: string): string {

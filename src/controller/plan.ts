@@ -21,7 +21,8 @@
 // undrained, a site left unbalanced moves one replica at a time.
 //   - Unbalanced (scheduler.ts `spreadMove`): max − min replicas per engine ≥ 2, counted
 //     over the engines holding the site's replicas and every eligible engine (registered,
-//     taking the site: scheduler.ts `takesSite`; below its maxVirtualServers). So 4 on A
+//     taking the site: scheduler.ts `takesSite`; below its maxVirtualServers, with memory for
+//     one more of the site's servers: memory-room.ts). So 4 on A
 //     with B empty moves (4−0), 3 on A/B stays 2/1. Each move lowers Σ count² strictly:
 //     the moves end, never oscillate.
 //   - Only when the site is steady: its release set, `replicas` ≥ 2 servers of it, all
@@ -41,7 +42,8 @@
 // placed as soon as an engine that reaches the database joins (an engine change plans every site).
 //
 // Servers that cannot be placed, for any reason (no engine, every engine draining or at its
-// maxVirtualServers, none reaching the site's database: scheduler.ts `unplacedReason`), are
+// maxVirtualServers, none with memory for them, none reaching the site's database:
+// scheduler.ts `unplacedReason`), are
 // kept in the site's unplaced record (snap.unplaced, like a route: put only when its count or
 // reason changes, deleted once all are placed), which the status views read. A site that had
 // none is named in `PlanActions.unplaced` (the reconciler's `site.unplaced` event): once per
@@ -53,7 +55,8 @@
 import { randomBytes } from 'node:crypto';
 import { assignmentStorageKey, checkedPath, siteStorageKey, type Assignment, type AssignmentDatabase, type Balance, type EngineRecord, type Endpoint, type Release, type Route, type ScaleRecord, type Site, type UnplacedRecord, type VsStatus } from '../model/index.ts';
 
-import { appendOnly, placeReplicas, spreadMove, takesSite, unplacedReason } from './scheduler.ts';
+import { appendOnly, placeReplicas, spreadMove, takesSite, unplacedReason, type Placed } from './scheduler.ts';
+import { siteMemoryMb } from './memory-room.ts';
 import { finishPools, isPooled, planPooledSite, poolAssignment, poolBook, poolFallback, POOL_MAX_IN_FLIGHT, type PoolBook } from './plan-pool.ts';
 import { desiredReplicas } from './autoscale-rule.ts';
 import { byText } from '../lib/text-order.ts';
@@ -154,7 +157,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
   const bySite = groupBy(live.filter((a) => !a.pool && (!scope || scope.has(a))), assignmentStorageKey);
   const book = poolBook(live.filter((a) => a.pool && (!scope || scope.has(a))));
   const routed = new Map<string, Set<string>>();
-  const placedSoFar: Pick<Assignment, 'engine' | 'site'>[] = appendOnly([...live]);
+  const placedSoFar: Placed[] = appendOnly([...live]);
   const drains = new Map<string, number>();
 
   for (const stored of scope ? scope.sites : snap.sites) {
@@ -162,7 +165,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
     drains.set(site.name, drainMs(site, opts));
     const servers = bySite.get(siteStorageKey(site)) ?? [];
     if (isPooled(site)) planPooled(site, servers, book, snap, mem, opts, placedSoFar, actions, routed);
-    else planSite(site, servers, snap, mem, opts, placedSoFar, actions, poolFallback(site, book, snap.statuses), routed);
+    else planSite(site, servers, snap, mem, opts, { placedSoFar, grown: book.grownMb }, actions, poolFallback(site, book, snap.statuses), routed);
   }
   for (const [key, assignments] of bySite) {
     if (!index.byKey.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
@@ -268,7 +271,7 @@ function planSite(
   snap: FarmSnapshot,
   mem: PlanMemory,
   opts: PlanOptions,
-  placedSoFar: Pick<Assignment, 'engine' | 'site'>[],
+  placing: Placing,
   actions: PlanActions,
   poolServing: { pool: Assignment; endpoint: Endpoint }[] = [],
   routed?: Map<string, Set<string>>,
@@ -279,7 +282,8 @@ function planSite(
   // credentials are old. So does a new command, environment or health path: servers started
   // with other ones are old (resources and egress wait for the next deploy, as documented).
   const database = siteDatabase(site, snap);
-  const needs = { database: database !== undefined };
+  const needs = { database: database !== undefined, memoryMb: siteMemoryMb(site), memoryGrown: placing.grown };
+  const { placedSoFar } = placing;
   // Servers on an engine that may not run the site (draining; for a site with a database, one
   // that cannot reach it) count as old: they are replaced elsewhere, then retired.
   const away = new Set(snap.engines.filter((e) => !takesSite(e, needs)).map((e) => e.id));
@@ -340,7 +344,13 @@ function planSite(
   // 4. keep the spread: one move at a time, only when the site is steady
   const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
     !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
-  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
+  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placing, actions);
+}
+
+/** What a pass has placed so far: every assignment (`appendOnly`), and the MiB its pools grew by beyond their stored tables (PoolBook.grownMb). */
+interface Placing {
+  placedSoFar: Placed[];
+  grown: ReadonlyMap<string, number>;
 }
 
 /** How many of a site's servers this pass could not place, and why. */
@@ -427,7 +437,7 @@ function siteRoute(site: Site, endpoints: Endpoint[], serving: Assignment[], opt
  * pools that show it; its own servers (it was not pooled before) serve on until the pools
  * serve enough, then retire.
  */
-function planPooled(site: Site, servers: Assignment[], book: PoolBook, snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions, routed: Map<string, Set<string>>): void {
+function planPooled(site: Site, servers: Assignment[], book: PoolBook, snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Placed[], actions: PlanActions, routed: Map<string, Set<string>>): void {
   const release = site.release ? snap.releases.get(`${site.name}/${site.release}`) : undefined;
   const { serving, enough, unplaced } = planPooledSite({
     site, release, book, engines: snap.engines, statuses: snap.statuses, placedSoFar, placeOn: snap.engines,
@@ -455,9 +465,9 @@ function buildingMove(key: string, current: Assignment[], mem: PlanMemory, opts:
 }
 
 /** Assign one server on an under-used engine when the site's spread is off (scheduler.ts `spreadMove`). */
-function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Pick<Assignment, 'engine' | 'site'>[], actions: PlanActions): void {
+function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, { placedSoFar, grown }: Placing, actions: PlanActions): void {
   const database = siteDatabase(site, snap);
-  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar, database: database !== undefined });
+  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar, database: database !== undefined, memoryMb: siteMemoryMb(site), memoryGrown: grown });
   if (!move) return;
   const a = newAssignment(site, release, move.to, opts, database);
   actions.create.push(a);

@@ -5,7 +5,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import { logger, type Logger } from '../lib/log.ts';
-import { assignmentStorageKey, keys, type Assignment, type EngineRecord } from '../model/index.ts';
+import { assignmentStorageKey, defaultReservedMemoryMb, DEFAULT_MEMORY_OVERCOMMIT, keys, type Assignment, type EngineRecord } from '../model/index.ts';
 import type { Store } from '../store/types.ts';
 import { watchAssignments, type AssignmentWatch, type Assignments } from './assignment-watch.ts';
 import { createDiskJanitor, type InUse } from './disk-janitor.ts';
@@ -34,7 +34,7 @@ export interface EngineAgentOptions {
   log?: Logger;
   /** Default 10. */
   leaseTtlSeconds?: number;
-  /** Defaults: this machine's cpus and memory, 64 virtual servers. */
+  /** Defaults: this machine's cpus and memory, 64 virtual servers, the default reserve for the host and overcommit (src/model vs-memory.ts). */
   capacity?: Partial<EngineRecord['capacity']>;
   /** This engine runs a member of the farm's database cluster: its record says so (EngineRecord.database). */
   databaseMember?: boolean;
@@ -272,13 +272,17 @@ export function buildEngineAgent(opts: EngineAgentOptions): EngineAgent {
 }
 
 function engineRecord(id: string, runtime: Runtime, capacity: Partial<EngineRecord['capacity']> = {}): EngineRecord {
+  const memoryMb = capacity.memoryMb ?? Math.floor(totalmem() / 2 ** 20);
   return {
     id,
     runtime: runtime.name,
     capacity: {
       cpus: capacity.cpus ?? availableParallelism(),
-      memoryMb: capacity.memoryMb ?? Math.floor(totalmem() / 2 ** 20),
+      memoryMb,
       maxVirtualServers: capacity.maxVirtualServers ?? 64,
+      // always recorded: the scheduler reserves guests' memory limits within them (a record without them is an older engine's)
+      reservedMemoryMb: capacity.reservedMemoryMb ?? defaultReservedMemoryMb(memoryMb),
+      memoryOvercommit: capacity.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT,
     },
     startedAt: new Date().toISOString(),
   };

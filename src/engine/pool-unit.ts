@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { waitFor } from '../lib/wait.ts';
-import type { Assignment, PoolSite } from '../model/index.ts';
+import { poolMemoryMb, type Assignment, type PoolSite } from '../model/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { writeVsLogMeta } from './logs.ts';
 import { assertName, assertSha256 } from './paths.ts';
@@ -30,16 +30,9 @@ import { createSupervisor, DEFAULT_TIMING, type Supervisor, type VsSnapshot } fr
 import { namesRefused, toSpec, type VsUnit, type VsUnitOptions } from './vs-unit.ts';
 
 
+export { POOL_BASE_MB, POOL_CAP_MB, POOL_PER_SITE_MB } from '../model/index.ts';
+
 const MIB = 2 ** 20;
-/**
- * A pool's memory limit: POOL_BASE_MB + POOL_PER_SITE_MB per site, at most POOL_CAP_MB. An
- * idle pool holds about 13 MiB; under a flood (its router cap's requests at once, files
- * compressed) one reached 59 MiB, and 64 MiB had it OOM-killed with every site of its
- * customer. The limit is a ceiling, not a reservation: an idle farm's memory is unchanged.
- */
-export const POOL_BASE_MB = 128;
-export const POOL_PER_SITE_MB = 1;
-export const POOL_CAP_MB = 512;
 /** How long a release copy no longer in the table stays (in-flight responses finish). */
 export const DEFAULT_POOL_DRAIN_MS = 10_000;
 /** How long a release copy no longer in the table is kept for its site coming back (at least the drain). */
@@ -49,8 +42,13 @@ const LINK_CONCURRENCY = 4;
 /** How long the engine waits for the runtime to show a table it wrote. */
 const CONFIRM_TIMEOUT_MS = 15_000;
 
+/**
+ * A pool's memory limit: src/model vs-memory.ts poolMemoryMb (128 MiB and 1 a site, at most
+ * 512), named there for the scheduler, which reserves it on the engine. The limit is a
+ * ceiling, not a use: an idle farm's memory is unchanged.
+ */
 export function poolMemoryBytes(sites: number): number {
-  return Math.min(POOL_CAP_MB, POOL_BASE_MB + POOL_PER_SITE_MB * sites) * MIB;
+  return poolMemoryMb(sites) * MIB;
 }
 
 export interface PoolUnit extends VsUnit {

@@ -261,7 +261,12 @@ export interface EngineRecord {
   id: string;
   /** Runtime driver the engine uses for its virtual servers. */
   runtime: 'process' | 'namespace';
-  capacity: { cpus: number; memoryMb: number; maxVirtualServers: number };
+  /**
+   * What the engine offers. `reservedMemoryMb` (kept for the host) and `memoryOvercommit` set
+   * what the scheduler may reserve of `memoryMb` for guests (vs-memory.ts memoryAllowanceMb);
+   * a record without them (an older engine) is placed by its count of servers alone.
+   */
+  capacity: { cpus: number; memoryMb: number; maxVirtualServers: number; reservedMemoryMb?: number; memoryOvercommit?: number };
   startedAt: string;
   /** Set while the engine is being drained: the scheduler places nothing new on it. */
   draining?: boolean;

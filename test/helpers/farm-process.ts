@@ -103,3 +103,16 @@ export async function ok(p: Promise<CliResult>): Promise<CliResult> {
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** Stop the farm, when it started, and remove its folder: a test file's `after`. */
+export async function stopAndRemove(farm: FarmProcess | undefined): Promise<void> {
+  await farm?.stop();
+  await removeDir(farm?.dir ?? '');
+}
+
+/** GET a path of the farm's API with its admin token: the JSON answer; anything but a 200 throws, naming the path. */
+export async function adminGet<T>(farm: Pick<FarmProcess, 'apiUrl' | 'token'>, path: string): Promise<T> {
+  const res = await fetch(`${farm.apiUrl}${path}`, { headers: { authorization: `Bearer ${farm.token}` } });
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

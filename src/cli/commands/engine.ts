@@ -10,16 +10,19 @@ import { printListing } from '../output.ts';
 import { distinctPorts, port, positiveInt, roleToken } from './cluster-options.ts';
 import { stopSignals } from './stop-signals.ts';
 import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
+import { addMemoryFlags, memoryCapacity, type MemoryFlags } from './memory-flags.ts';
+import { memoryAllowanceMb } from '../../model/vs-memory.ts';
 
 interface EngineView {
   id: string;
   state: string;
   runtime: string;
-  capacity: { cpus: number; memoryMb: number; maxVirtualServers: number };
-  use: { virtualServers: number; ready: number };
+  capacity: { cpus: number; memoryMb: number; maxVirtualServers: number; reservedMemoryMb?: number; memoryOvercommit?: number };
+  /** memoryMb: reserved by its virtual servers (absent from an older controller). */
+  use: { virtualServers: number; ready: number; memoryMb?: number };
 }
 
-interface EngineOpts {
+interface EngineOpts extends MemoryFlags {
   join?: string;
   token?: string;
   dir?: string;
@@ -54,7 +57,8 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--address <ip>', "address this engine's virtual servers listen on and are reached at")
     .option('--lease-ttl <seconds>', 'registration lease TTL: how soon the farm notices this engine is gone (etcd grants no less than 2)', '2')
     .option('--runtime <runtime>', 'auto (namespace where this host allows it, else process), process or namespace', 'auto')
-    .option('--max-vs <n>', 'most virtual servers on this engine', '64')
+    .option('--max-vs <n>', 'most virtual servers on this engine', '64');
+  addMemoryFlags(engine)
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--api-port <port>', "the engine API's port on --address: the farm's controllers read the virtual servers' logs and run `vs exec` through it (admin token only)", String(DEFAULT_ENGINE_API_PORT))
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
@@ -69,6 +73,7 @@ export function registerEngine(program: Command, ctx: Context): void {
       const dir = o.dir ?? `${program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR}/engine`;
       const ttl = positiveInt(o.leaseTtl, '--lease-ttl');
       const maxVs = positiveInt(o.maxVs, '--max-vs');
+      const capacity = { ...(maxVs ? { maxVirtualServers: maxVs } : {}), ...memoryCapacity(o) };
       const starts = maxStarts(o.maxStarts);
       if (!RUNTIMES.includes(o.runtime as RuntimeChoice)) throw new CliError(`--runtime must be one of ${RUNTIMES.join(', ')} (got "${o.runtime}")`);
       const db = dbOptions(o);
@@ -81,7 +86,7 @@ export function registerEngine(program: Command, ctx: Context): void {
         join: o.join, token: roleToken(program, o.token, 'engine'), dir,
         runtime: o.runtime as RuntimeChoice,
         ...(o.id ? { id: o.id } : {}), ...(o.address ? { address: o.address } : {}),
-        ...(ttl ? { leaseTtlSeconds: ttl } : {}), ...(maxVs ? { capacity: { maxVirtualServers: maxVs } } : {}),
+        ...(ttl ? { leaseTtlSeconds: ttl } : {}), capacity,
         ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}),
         apiPort,
         ...(o.metricsPort !== undefined ? { metrics: { port: port(o.metricsPort, '--metrics-port'), host: o.metricsHost } } : {}),
@@ -103,8 +108,8 @@ export function registerEngine(program: Command, ctx: Context): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const res = await ctx.api().get<{ engines: EngineView[] }>('/v1/engines');
-      printListing(ctx.print, o.json, res, res.engines, ['ENGINE', 'STATE', 'RUNTIME', 'CPUS', 'MEMORY', 'VS', 'READY'], (e) => [
-        e.id, e.state, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`, `${e.use.virtualServers}/${e.capacity.maxVirtualServers}`, e.use.ready,
+      printListing(ctx.print, o.json, res, res.engines, ['ENGINE', 'STATE', 'RUNTIME', 'CPUS', 'MEMORY', 'RESERVED', 'VS', 'READY'], (e) => [
+        e.id, e.state, e.runtime, e.capacity.cpus, `${Math.round(e.capacity.memoryMb / 1024)} GiB`, reservedText(e), `${e.use.virtualServers}/${e.capacity.maxVirtualServers}`, e.use.ready,
       ]);
     });
 
@@ -125,6 +130,13 @@ export function registerEngine(program: Command, ctx: Context): void {
       await ctx.api().delete(`/v1/engines/${encodeURIComponent(id)}/drain`);
       ctx.print.out(o.json ? JSON.stringify({ engine: id, draining: false }) : `engine ${id} takes virtual servers again`);
     });
+}
+
+/** What the engine's virtual servers reserve of what it offers them, in MiB: `1536/31468 MiB`; `-` from an older controller. */
+function reservedText(e: EngineView): string {
+  if (e.use.memoryMb === undefined) return '-';
+  const allowance = memoryAllowanceMb(e.capacity);
+  return allowance === undefined ? `${e.use.memoryMb} MiB` : `${e.use.memoryMb}/${allowance} MiB`;
 }
 
 /** --db, --db-port, --db-api-port, --db-forward-port, --db-forward-host → the engine's `db` option (none without --db or --db-forward-port). */

@@ -19,6 +19,7 @@ import { NO_POOLED_HELP, POOLED_HELP, pooledBody } from './pooled-flag.ts';
 import { newName } from './names.ts';
 import { wholeNumber } from './numbers.ts';
 import { awaitRollout, waitOptions, waitTimeoutMs, type WaitOpts } from './rollout-wait.ts';
+import { DEFAULT_VS_MEMORY_MB } from '../../model/vs-memory.ts';
 
 interface CreateOpts extends GuestOpts, HttpsOpts, AutoscaleOpts {
   httpsRedirect?: string;
@@ -261,7 +262,7 @@ export function registerSite(program: Command, ctx: Context): void {
 /** Adds the guest options to a command (create and set share them). */
 function guestOptions(cmd: Command): Command {
   return cmd
-    .option('--memory <MiB>', 'guest memory limit in MiB (namespace runtime)')
+    .option('--memory <MiB>', `guest memory limit in MiB (enforced by the namespace runtime; the scheduler reserves it on the engine; default ${DEFAULT_VS_MEMORY_MB})`)
     .option('--cpu <cores>', 'guest CPU cap in cores, fractional, e.g. 0.5 (namespace runtime)')
     .option('--pids <n>', 'guest process/thread limit (namespace runtime)')
     .option('--tmp <MiB>', 'size of the guest private /tmp in MiB (namespace runtime)')

@@ -9,6 +9,7 @@ import { MAX_STARTS_HELP, maxStarts } from './max-starts-flag.ts';
 import { decimal, wholeNumber } from './numbers.ts';
 import { addBackupFlags, backupPlan, type BackupFlags } from './backup-flags.ts';
 import { addReleaseSizeFlags, releaseSizes, type ReleaseSizeFlags } from './release-size-flags.ts';
+import { addMemoryFlags, memoryCapacity, type MemoryFlags } from './memory-flags.ts';
 import { join, resolve } from 'node:path';
 import { openCappedFile } from '../../lib/capped-file.ts';
 import { setLogSinks } from '../../lib/log.ts';
@@ -20,7 +21,7 @@ import { databaseLine } from './up-banner.ts';
 import { writableStateFolder } from './state-folder.ts';
 import type { Farm } from '../farm.ts';
 
-interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags, ReleaseSizeFlags {
+interface UpOpts extends BackupFlags, AcmeFlags, ScaleInFlags, WakeQueueFlags, ReleaseSizeFlags, MemoryFlags {
   /** --no-databases: false */
   databases?: boolean;
   dir?: string;
@@ -60,7 +61,8 @@ export function registerUp(program: Command, ctx: Context): void {
   addWakeQueueFlags(addTrustedProxiesFlag(up))
     .option('--max-starts <n>', MAX_STARTS_HELP)
     .option('--log-format <format>', 'the terminal: text (a summary, then one line per event; JSON logs in <dir>/logs/corral.log) or json (the JSON logs too, as before)', 'text')
-    .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64')
+    .option('--max-vs <n>', 'most virtual servers the engine runs, 1–10000 (beyond it, new ones wait unplaced; corral status shows the engine as N/max)', '64');
+  addMemoryFlags(up)
     .option('--no-databases', 'do not run the database service (PostgreSQL under <dir>/postgres)')
     .option('--blob-grace <seconds>', 'keep a release tarball no release names any more (e.g. of a deleted site) this long after its upload', '600')
     .option('--static-pools', STATIC_POOLS_HELP)
@@ -73,7 +75,7 @@ export function registerUp(program: Command, ctx: Context): void {
       const backup = backupPlan(o, dir);
       const ports = { httpPort: port(o.httpPort, '--http-port'), httpsPort: port(o.httpsPort, '--https-port'), apiPort: port(o.apiPort, '--api-port') };
       distinctPorts({ '--http-port': ports.httpPort, '--https-port': ports.httpsPort, '--api-port': ports.apiPort });
-      const options = { dir, ...ports, host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress), releaseSizes: releaseSizes(o) };
+      const options = { dir, ...ports, host: o.host, openMetrics: o.openMetrics === true, runtime: runtimeChoice(o.runtime), routerWorkers: workerCount(o.routerWorkers, '--router-workers'), accessLog: o.accessLog === true, trustedProxies: await trustedProxies(o.trustedProxies), wake: wakeQueueSettings(o), reservedDomains: await reservedDomains(o.reservedDomains), blobGraceMs: seconds(o.blobGrace, '--blob-grace') * 1000, ...(starts !== undefined ? { maxConcurrentStarts: starts } : {}), maxVirtualServers: maxVs(o.maxVs), memory: memoryCapacity(o), ...(backup ? { backup } : {}), databases: o.databases !== false, acme: acmeSettings(o), autoscale: { stableWindowMs: scaleInWindowMs(o.scaleInWindow) }, staticPools: o.staticPools !== false, customerMaxVs: customerMaxVs(o.customerMaxVs), apiConnectionsPerAddress: apiConnectionsPerAddress(o.apiConnectionsPerAddress), releaseSizes: releaseSizes(o) };
       const logFormat = logFormatOf(o.logFormat);
       // last of the checks: it makes the folder, which a refused flag should not leave behind
       await writableStateFolder(dir);

@@ -3,6 +3,7 @@
 // /proc/self/mountinfo and /proc/self/cgroup, so they are tested on any machine.
 
 import path from 'node:path';
+import { DEFAULT_VS_MEMORY_MB } from '../../model/index.ts';
 import type { VsLimitsSpec } from '../runtime.ts';
 
 export type CgroupVersion = 1 | 2;
@@ -21,8 +22,9 @@ export interface CgroupLayout {
 /** Complete limits of a VS (see VsLimitsSpec in runtime.ts). */
 export type VsLimits = VsLimitsSpec;
 
+/** A VS's limits where its site sets none (the memory one is the scheduler's too: src/model vs-memory.ts). */
 export const DEFAULT_LIMITS: VsLimits = {
-  memoryBytes: 256 * 2 ** 20,
+  memoryBytes: DEFAULT_VS_MEMORY_MB * 2 ** 20,
   cpuWeight: 100,
   cpuQuota: 1,
   pidsMax: 128,
