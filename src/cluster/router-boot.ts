@@ -62,6 +62,7 @@ export function nodeRouterBuild(opts: NodeRouterFlags): RouterBuildOptions {
   return {
     workers: opts.workers ?? 1, httpPort: opts.httpPort, host: opts.host, metrics: opts.metrics !== undefined,
     ...(opts.https ? { https: opts.https } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}), ...(opts.wake ? { wake: opts.wake } : {}),
+    ...(opts.dir !== undefined ? { siteLogDir: routerLogDir(opts.dir) } : {}),
   };
 }
 
@@ -71,6 +72,8 @@ export interface NodeRouterFlags extends Pick<RouterBuildOptions, 'httpPort' | '
   workers?: number;
   /** A /metrics listener: the router then counts its metrics. */
   metrics?: object;
+  /** The node's state folder: each site's access lines go to routerLogDir(dir). Absent: none are kept. */
+  dir?: string;
 }
 
 /** Fork o.workers router workers, booted but not listening; their primary is the router. */
