@@ -28,7 +28,8 @@ const HOST = 'www.bench.test';
 
 interface Row { mode: string; ms: number; total: number; failed: number; slowest: number; failures: string[] }
 
-const farm = await startHostsFarm(mkdtempSync(join(tmpdir(), 'corral-failover-')));
+const root = mkdtempSync(join(tmpdir(), 'corral-failover-'));
+const farm = await startHostsFarm(root);
 try {
   const { admin, routerUrl } = farm;
   const c1 = farm.controllers.get('c1')!.url;
@@ -76,7 +77,7 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const jt = (await admin.call<{ token: string }>('POST', '/v1/join-tokens', { name: `bench-router-${i}` })).json.token;
     const t0 = Date.now();
-    const router = startRole(['router', '--join', farm.urls().join(','), '--token', jt, '--http-port', '0', '--host', '127.0.0.1', '--id', `rb${i}`]);
+    const router = startRole(['--dir', join(root, `rb${i}`), 'router', '--join', farm.urls().join(','), '--token', jt, '--http-port', '0', '--api-port', '0', '--host', '127.0.0.1', '--id', `rb${i}`]);
     const url = (await router.until(/up at (http:\/\/\S+)/))[1]!;
     listening.push(Date.now() - t0);
     await waitFor(async () => (await get(url, HOST)).status === 200, { what: 'the first 200', intervalMs: 5 });

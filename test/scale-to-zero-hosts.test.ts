@@ -28,7 +28,7 @@ describe('scale to zero behind two router nodes', { skip, timeout: 180_000 }, ()
   before(async () => {
     farm = await startHostsFarm(root, { controllers: 1, engines: 1 });
     const joinToken = /token: (\S+)/.exec((await ok(farm.cli(['join-token', 'create', '--name', 'r2']))).stdout)![1]!;
-    r2 = startRole(['router', '--join', farm.urls().join(','), '--token', joinToken, '--http-port', '0', '--host', '127.0.0.1', '--id', 'r2']);
+    r2 = startRole(['--dir', join(root, 'r2'), 'router', '--join', farm.urls().join(','), '--token', joinToken, '--http-port', '0', '--api-port', '0', '--host', '127.0.0.1', '--id', 'r2']);
     r2Url = (await r2.until(/up at (http:\/\/\S+)/))[1]!;
   });
   after(async () => {

@@ -9,9 +9,9 @@
 // loads only the router cluster's primary (router-boot.ts), not the router.
 
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { RouterPartOptions } from '../cluster/index.ts';
-import { bootRouterWorkers, type BuiltRouter, type RouterBuildOptions } from '../cluster/router-boot.ts';
+import { bootRouterWorkers, routerLogDir, type BuiltRouter, type RouterBuildOptions } from '../cluster/router-boot.ts';
 import { logger, type Logger } from '../lib/log.ts';
 import { ensureDevCertificate } from './dev-cert.ts';
 
@@ -21,10 +21,7 @@ export const FARM_ROUTER_ID = 'local';
 /** Ctrl-C: open requests get this long to finish, then connections are cut (the farm's stop budget, farm.ts). */
 export const STOP_DRAIN_MS = 1_000;
 
-/** Where the router keeps each site's access lines (<dir>/logs/router/<site id>/<process>.log), always on: `corral logs` reads them. */
-export function routerLogDir(dir: string): string {
-  return join(resolve(dir), 'logs', 'router');
-}
+export { routerLogDir };
 
 /** The farm's options (farm.ts FarmOptions) the router is started with; declared here so this module needs nothing of farm.ts. */
 export interface FarmRouterFlags {

@@ -15,11 +15,10 @@ import { hostNamesOf, openDatabaseSecrets, startBackupSchedule, type AcmeSetting
 import { createDbAdmin, openPostgres, PostgresMissingError, PostgresStartError, type DbAdmin, type PostgresServer } from '../database/index.ts';
 import type { Store } from '../store/index.ts';
 import { createEngineLogs, execInVs, type Runtime, type RuntimeChoice, processUsage } from '../engine/index.ts';
-import { BACKUP_FILES, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter, type RouterPartOptions } from '../cluster/index.ts';
+import { BACKUP_FILES, createRouterLogs, holdRouterBoot, openControllerPart, startEnginePart, startFarmNode, startLeaderWork, startRouterPart, type BuiltRouter, type RouterPartOptions } from '../cluster/index.ts';
 import type { RouterOptions, SiteStats } from '../router/index.ts';
 import type { Registry } from 'prom-client';
 import { farmRouterOptions, routerLogDir, STOP_DRAIN_MS } from './farm-router.ts';
-import { createRouterLogs } from './router-logs.ts';
 import { watchFarmFeed } from './farm-feed.ts';
 import { untilSitesServing } from './sites-serving.ts';
 import { farmMetricsRegistry } from './farm-metrics.ts';

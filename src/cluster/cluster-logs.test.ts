@@ -7,11 +7,9 @@
 // within seconds. Exec (the namespace runtime only) runs inside a guest on a joined engine.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import { namespaceSkip } from '../engine/namespace/testing.ts';
 import { httpGet, onCleanup, tempDir } from '../engine/testing.ts';
 import { silentLogger } from '../lib/log.ts';
@@ -19,7 +17,7 @@ import { packDirectory } from '../lib/tarball.ts';
 import { waitFor } from '../lib/wait.ts';
 import { etcdMissing, startEtcdCluster } from '../store/etcd-testing.ts';
 import { startControllerNode, startEngineNode } from './index.ts';
-import { startEtcdFarm, startNamespaceEngine } from './testing.ts';
+import { followLogs, startEtcdFarm, startNamespaceEngine } from './testing.ts';
 import { apiOf, siteReplicas, uploadStaticExample } from '../../test/helpers/cluster-api.ts';
 import { ok, REPO, runCli } from '../../test/helpers/farm-process.ts';
 
@@ -84,7 +82,7 @@ it("a site's lines come from the engines its servers run on, for its customer on
   assert.equal((await direct(controller.adminToken)).status, 200);
 
   // follow streams a new line
-  const followed = await follow(t, controller.apiUrl, acme);
+  const followed = await followLogs(t, controller.apiUrl, acme, 'shop');
   await waitFor(() => followed.text().length > 0, { what: 'the head of the followed logs' });
   await waitFor(async () => {
     await httpGet(on('e1').address, on('e1').port, '/followed');
@@ -119,14 +117,3 @@ it('vs exec runs a command inside a guest on a joined engine, through its engine
   // operators only, as on one machine
   assert.equal((await apiOf(() => [controller.apiUrl], acme).call('POST', `/v1/vs/${vs}/exec`, { argv: ['id'] })).status, 403);
 });
-
-/** GET the site's logs with follow, its text so far; the request ends with the test. */
-async function follow(t: TestContext, apiUrl: string, token: string): Promise<{ text: () => string }> {
-  const req = request(`${apiUrl}/v1/sites/shop/logs?follow=true`, { agent: false, headers: { authorization: `Bearer ${token}` } });
-  onCleanup(t, () => req.destroy());
-  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
-  assert.equal(res.statusCode, 200);
-  let text = '';
-  res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  return { text: () => text };
-}

@@ -4,7 +4,8 @@
 // upkeep (sizes and quotas, scheduled backups, rotated logins). The database API speaks to
 // the farm's Patroni cluster through ControllerNode.db; passwords are sealed with the key
 // every controller shares (database-key.ts). The VSs' logs and `vs exec` are asked of each
-// VS's engine, through its API (remote-engine-logs.ts, remote-vs-exec.ts).
+// VS's engine, through its API (remote-engine-logs.ts, remote-vs-exec.ts); the router's
+// access lines of every router node, through its API (remote-router-logs.ts).
 //
 // Start order: store → admin token, blobs and their collector (controller-part.ts) → the
 // database server → API (listening) → registration → election, as the controller step of
@@ -29,6 +30,7 @@ import { BACKUP_FILES, openControllerPart } from './controller-part.ts';
 import { startFarmNode } from './farm-node.ts';
 import { engineDirectory } from './engine-directory.ts';
 import { remoteEngineLogs } from './remote-engine-logs.ts';
+import { remoteRouterLogs } from './remote-router-logs.ts';
 import { remoteVsExec } from './remote-vs-exec.ts';
 import type { StoreUrl } from './store-url.ts';
 
@@ -137,11 +139,12 @@ async function startController(stack: ShutdownStack, store: Store, id: string, d
   // (and dumps every database afresh, with the key that opens their passwords)
   const backupSource = { files: { root: dir, paths: BACKUP_FILES }, fetchBlob: blobPuller({ store, blobs, self: id, token: admin.token, onFailure: (peer, err) => log.warn({ event: 'blob.pull_failed', peer, err }, 'a blob could not be copied from a peer controller') }), databases: dbAdmin };
   const controllers = async () => (await store.range(keys.controllers)).kvs.map((kv) => (JSON.parse(kv.value) as { url: string }).url);
-  // the VSs' output and `vs exec` come from each VS's own engine, through its API
+  // the VSs' output and `vs exec` come from each VS's own engine, the router's access lines from every router node, through their APIs
   const engines = engineDirectory(store);
   const { apiUrl } = await controller.startApi({
     log: log.child({ part: 'api' }),
     engineLogs: remoteEngineLogs({ directory: engines, token: admin.token, log: log.child({ part: 'engine-logs' }) }),
+    routerLogs: remoteRouterLogs({ store, token: admin.token, log: log.child({ part: 'router-logs' }) }),
     vsExec: remoteVsExec(engines, admin.token),
     reservedDomains: [...(opts.reservedDomains ?? []), ...hostNamesOf([opts.host, opts.url])],
     replicateBlob: blobPusher({ store, self: id, token: admin.token }),

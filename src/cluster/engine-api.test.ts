@@ -7,8 +7,6 @@
 
 import assert from 'node:assert/strict';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { ensureAdminToken, issueToken } from '../controller/index.ts';
@@ -23,6 +21,7 @@ import { engineDirectory } from './engine-directory.ts';
 import { startEngineApi } from './engine-api.ts';
 import { remoteEngineLogs } from './remote-engine-logs.ts';
 import { remoteVsExec } from './remote-vs-exec.ts';
+import { closedPort, silentServer } from './testing.ts';
 
 it('answers the farm admin token only: 401 without a token or with an unknown one, 403 for a customer token', async (t) => {
   const { api, admin, customer } = await engineWithLogs(t);
@@ -144,27 +143,6 @@ async function register(store: Store, engine: string, apiUrl: string, vs: string
 
 function assignment(engine: string, vs: string): Assignment {
   return { vs, engine, site: 'shop', customer: 'acme', kind: 'app', release: 'r1', sha256: 'f'.repeat(64), healthPath: '/', env: {}, domains: [], createdAt: '' };
-}
-
-/** A listener that takes connections and never answers (a hung engine). */
-async function silentServer(t: TestContext): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => void sockets.add(s));
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  onCleanup(t, () => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A loopback URL nobody listens on (a port taken, then given back). */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return `http://127.0.0.1:${port}`;
 }
 
 function errorOf(json: unknown): { code: string; message: string } {

@@ -6,7 +6,7 @@
 
 import { keys, type EngineRecord } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
-import { engineUnreachable, type ClusterError } from './errors.ts';
+import { nodeUnreachable, type ClusterError } from './errors.ts';
 
 /** How long an engine that did not answer is given up on before it is tried again. */
 export const ENGINE_RETRY_AFTER_MS = 5_000;
@@ -58,9 +58,9 @@ export function engineDirectory(store: Store, now: () => number = Date.now): Eng
       const down = failing.get(engine);
       if (down && down.until > now()) throw down.err;
       const kv = await store.get(keys.engine(engine));
-      if (!kv) throw engineUnreachable(engine, 'it is not registered: stopped, or down');
+      if (!kv) throw nodeUnreachable('engine', engine, 'it is not registered: stopped, or down');
       const { apiUrl } = JSON.parse(kv.value) as EngineRecord;
-      if (!apiUrl) throw engineUnreachable(engine, 'its record names no engine API: an engine of an older version, or `corral up`\'s');
+      if (!apiUrl) throw nodeUnreachable('engine', engine, 'its record names no engine API: an engine of an older version, or `corral up`\'s');
       return apiUrl;
     },
     async engines() {

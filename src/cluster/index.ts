@@ -14,6 +14,7 @@ export type { EngineDbOptions } from './db-engine.ts';
 export { startEnginePart, type EnginePart, type EnginePartOptions } from './engine-part.ts';
 export { startLeaderWork, type LeaderWork, type LeaderWorkOptions } from './leader-work.ts';
 export { holdRouterBoot, startRouterPart, type RouterPart, type RouterPartOptions } from './router-part.ts';
+export { createRouterLogs } from './router-logs.ts';
 export type { BuiltRouter, RouterBuildOptions } from './router-boot.ts';
 export { BACKUP_FILES, openControllerPart, type ControllerPart } from './controller-part.ts';
 export { startFarmNode, type FarmNode } from './farm-node.ts';

@@ -8,7 +8,7 @@
 import type { ControllerOptions } from '../controller/index.ts';
 import { postJson } from '../lib/post-json.ts';
 import type { EngineDirectory } from './engine-directory.ts';
-import { ClusterError, engineRefusal, engineUnreachable } from './errors.ts';
+import { ClusterError, nodeRefusal, nodeUnreachable } from './errors.ts';
 
 /** The runtime's own default (engine/namespace-runtime.ts), for the wait when the request names none. */
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
@@ -24,9 +24,9 @@ export function remoteVsExec(directory: EngineDirectory, token: string): NonNull
         timeoutMs: (timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS) + EXEC_SLACK_MS, headers: { authorization: `Bearer ${token}` }, maxBytes: 64 * 1024 * 1024,
       });
     } catch (err) {
-      throw engineUnreachable(engine, `${base}: ${(err as Error).message}`);
+      throw nodeUnreachable('engine', engine, `${base}: ${(err as Error).message}`);
     }
-    if (res.status !== 200) throw engineRefusal(engine, res.status, res.json);
+    if (res.status !== 200) throw nodeRefusal('engine', engine, res.status, res.json);
     const r = res.json as { stdout?: unknown; stderr?: unknown; code?: unknown } | undefined;
     if (typeof r?.stdout !== 'string' || typeof r.stderr !== 'string' || typeof r.code !== 'number') throw new ClusterError('CLUSTER_ENGINE_API_FAILED', 502, `engine ${engine} answered exec with something that is not {stdout, stderr, code}`);
     return { stdout: r.stdout, stderr: r.stderr, code: r.code };

@@ -4,10 +4,19 @@
 // farm). router-part.ts takes the booting workers, or builds the router itself.
 // Also what the router is built with and what it is once built, in either mode.
 
+import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../lib/log.ts';
 import { bootRouterCluster } from '../router/cluster/primary.ts';
 import type { CertificatePem, LoadSource, Router, RouterOptions, SiteStats } from '../router/follow.ts';
+
+/**
+ * Where a router keeps each site's access lines (<dir>/logs/router/<site id>/<process>.log),
+ * always on, under its state folder: `corral up`'s, and `corral router`'s (served on its API).
+ */
+export function routerLogDir(dir: string): string {
+  return join(resolve(dir), 'logs', 'router');
+}
 
 /** The router as built, in this process or in every worker. */
 export interface RouterBuildOptions {
@@ -53,6 +62,7 @@ export function nodeRouterBuild(opts: NodeRouterFlags): RouterBuildOptions {
   return {
     workers: opts.workers ?? 1, httpPort: opts.httpPort, host: opts.host, metrics: opts.metrics !== undefined,
     ...(opts.https ? { https: opts.https } : {}), ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}), ...(opts.wake ? { wake: opts.wake } : {}),
+    ...(opts.dir !== undefined ? { siteLogDir: routerLogDir(opts.dir) } : {}),
   };
 }
 
@@ -62,6 +72,8 @@ export interface NodeRouterFlags extends Pick<RouterBuildOptions, 'httpPort' | '
   workers?: number;
   /** A /metrics listener: the router then counts its metrics. */
   metrics?: object;
+  /** The node's state folder: each site's access lines go to routerLogDir(dir). Absent: none are kept. */
+  dir?: string;
 }
 
 /** Fork o.workers router workers, booted but not listening; their primary is the router. */

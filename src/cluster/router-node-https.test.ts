@@ -66,7 +66,7 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     const acme = apiOf(() => [controller.apiUrl], customer.json.token);
     assert.equal((await acme.call('POST', '/v1/sites', { name: 'www', domains: ['www.acme.test'], kind: 'static' })).status, 201);
 
-    router = startRole(['--dir', join(root, 'r1'), 'router', '--join', controller.apiUrl, '--token', joinToken, '--id', 'r1', '--http-port', '0', '--https-port', '0', '--workers', '2', '--metrics-port', '0']);
+    router = startRole(['--dir', join(root, 'r1'), 'router', '--join', controller.apiUrl, '--token', joinToken, '--id', 'r1', '--http-port', '0', '--https-port', '0', '--workers', '2', '--metrics-port', '0', '--api-port', '0']);
     const [, httpsUrl] = await router.until(/^https\s+(https:\/\/127\.0\.0\.1:\d+)$/m);
     assert.match(router.output(), /2 workers/);
     // no replica: the router answers 503 itself, enough to see the route over HTTPS
@@ -100,11 +100,13 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     writeFileSync(join(root, 'a.crt'), a.cert);
     writeFileSync(join(root, 'b.key'), b.key, { mode: 0o600 });
     const run = (...args: string[]) => runCli(['router', '--join', controller.apiUrl, '--token', joinToken, ...args]);
-    const [half, mismatch, workers, proxies] = await Promise.all([
+    const [half, mismatch, workers, proxies, apiPort, samePort] = await Promise.all([
       run('--https-port', '0', '--tls-cert', join(root, 'a.crt')),
       run('--https-port', '0', '--tls-cert', join(root, 'a.crt'), '--tls-key', join(root, 'b.key')),
       run('--workers', 'many'),
       run('--trusted-proxies', '10.0.0.0/33'),
+      run('--api-port', '70000'),
+      run('--http-port', '7999', '--api-port', '7999'),
     ]);
     assert.equal(half.code, 1);
     assert.match(half.stderr, /--tls-cert and --tls-key go together/);
@@ -114,5 +116,9 @@ describe('corral router --https-port with workers', { skip, timeout: 60_000 }, (
     assert.match(workers.stderr, /--workers must be auto or a number from 1 to 256/);
     assert.equal(proxies.code, 1);
     assert.match(proxies.stderr, /--trusted-proxies: "10\.0\.0\.0\/33" is not an IP address or CIDR block/);
+    assert.equal(apiPort.code, 1);
+    assert.match(apiPort.stderr, /--api-port must be a port number \(0–65535\), got "70000"/);
+    assert.equal(samePort.code, 1);
+    assert.match(samePort.stderr, /--http-port and --api-port are both 7999/);
   });
 });

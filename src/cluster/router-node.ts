@@ -8,6 +8,9 @@
 // it joins. It listens only once the first full route table is in: a known site is
 // never answered 404 "No site is configured" by a router that has just started. Its store
 // speaks etcd's JSON gateway (src/store/etcd-gateway-store.ts): it loads no etcd client.
+// With `dir` its router processes write each site's access lines there as `corral up`'s do
+// (<dir>/logs/router, capped), and its API (router-api.ts, started before the router, named
+// in its record) serves them to the farm's controllers for `corral logs`.
 
 import type { CertificatePem, Router, RouterOptions } from '../router/follow.ts';
 import { logger, type Logger } from '../lib/log.ts';
@@ -17,6 +20,8 @@ import { joinFarm } from './join.ts';
 import { bootRouterWorkers, nodeRouterBuild, type BuiltRouter } from './router-boot.ts';
 import { holdRouterBoot, startRouterPart } from './router-part.ts';
 import type { MetricsListen } from './metrics-server.ts';
+import { startRouterApi } from './router-api.ts';
+import { createRouterLogs } from './router-logs.ts';
 
 export interface RouterNodeOptions {
   join: string;
@@ -42,6 +47,17 @@ export interface RouterNodeOptions {
   signal?: AbortSignal;
   /** Workers already booting (router-boot.ts: `corral router` forks them before it loads the rest). */
   booting?: Promise<BuiltRouter>;
+  /**
+   * The node's state folder: its routers write each site's access lines in <dir>/logs/router
+   * (router-boot.ts routerLogDir), served on its API. Absent: no lines are kept, no API.
+   */
+  dir?: string;
+  /** The API's port (router-api.ts; `corral router`: 7402); default 0, any free port. */
+  apiPort?: number;
+  /** The address the API listens on; default `host`. Its URL names the host of `publicUrl` when this is 0.0.0.0 or ::. */
+  apiHost?: string;
+  /** The registration's lease in seconds (default 5): a router gone this long is no longer part of the farm. */
+  leaseSeconds?: number;
 }
 
 export interface RouterNode {
@@ -50,10 +66,14 @@ export interface RouterNode {
   httpsUrl?: string;
   /** The /metrics URL when `metrics` was given. */
   metricsUrl?: string;
+  /** Where the farm's controllers reach this node's API (its record's apiUrl), when `dir` was given. */
+  apiUrl?: string;
   /** The router, when it runs in this process (workers: 1). */
   router?: Router;
   store: Store;
   close(): Promise<void>;
+  /** As on a crash: open connections cut at once, nothing revoked (the registration expires with its lease). */
+  destroy(): Promise<void>;
 }
 
 /** The router's close: its open requests' drain (10 s by default, src/router options.ts) and the workers' exit. */
@@ -77,18 +97,36 @@ export async function startRouterNode(opts: RouterNodeOptions): Promise<RouterNo
       stack.push('store', () => store.close());
       return store;
     },
-    router: ({ stack, store }) => startRouterPart(stack, store, {
-      ...build, id: opts.id, log, liveEndpoints: 'farm', leaseSeconds: LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
-      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}), ...(opts.publicHttpsUrl !== undefined ? { publicHttpsUrl: opts.publicHttpsUrl } : {}),
-      ...(opts.metrics ? { metricsListen: opts.metrics } : {}),
-    }, boot?.take()),
+    async router({ stack, store }) {
+      // before the router: its record names the API from its first registration; it closes after the router's drain
+      const api = build.siteLogDir !== undefined ? await startRouterApi({
+        store, logs: createRouterLogs(build.siteLogDir), log: log.child({ part: 'router-api' }),
+        listen: { port: opts.apiPort ?? 0, host: opts.apiHost ?? opts.host }, ...advertised(opts),
+      }) : undefined;
+      if (api) stack.push('router api', () => api.close());
+      const part = await startRouterPart(stack, store, {
+        ...build, id: opts.id, log, liveEndpoints: 'farm', leaseSeconds: opts.leaseSeconds ?? LEASE_SECONDS, stopDeadlineMs: DRAIN_STOP_MS,
+        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}), ...(opts.publicHttpsUrl !== undefined ? { publicHttpsUrl: opts.publicHttpsUrl } : {}),
+        ...(opts.metrics ? { metricsListen: opts.metrics } : {}), ...(api ? { apiUrl: api.url } : {}),
+      }, boot?.take());
+      return { part, ...(api ? { apiUrl: api.url } : {}) };
+    },
   });
-  const { router: part, store, stack } = node;
+  const { router: { part, apiUrl }, store, stack } = node;
   return {
     url: part.url, store,
     ...(part.httpsUrl ? { httpsUrl: part.httpsUrl } : {}),
     ...(part.router ? { router: part.router } : {}),
     ...(part.metricsUrl ? { metricsUrl: part.metricsUrl } : {}),
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
     close: () => stack.close(),
+    destroy: () => stack.destroy(),
   };
+}
+
+/** An API on every address (0.0.0.0, ::) is named by the host other hosts reach the router at (`--url`), when given. */
+function advertised(opts: RouterNodeOptions): { advertiseHost?: string } {
+  const host = opts.apiHost ?? opts.host;
+  if ((host !== '0.0.0.0' && host !== '::') || opts.publicUrl === undefined) return {};
+  return { advertiseHost: new URL(opts.publicUrl).hostname.replace(/^\[(.*)\]$/, '$1') };
 }

@@ -48,6 +48,8 @@ export interface RouterPartOptions extends RouterBuildOptions {
    */
   publicUrl?: string;
   publicHttpsUrl?: string;
+  /** The router node's API (router-api.ts), started before: named in its record. */
+  apiUrl?: string;
 }
 
 export interface RouterPart {
@@ -102,7 +104,7 @@ export async function startRouterPart(stack: ShutdownStack, store: Store, o: Rou
   const url = o.publicUrl ?? `http://${urlHost(o.host)}:${port}`;
   const httpsUrl = httpsPort !== undefined ? (o.publicHttpsUrl ?? `https://${urlHost(o.host)}:${httpsPort}`) : undefined;
   // where clients reach the router (GET /v1/routers, `corral drill`); first to go at stop
-  const record: RouterRecord = { id: o.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString() };
+  const record: RouterRecord = { id: o.id, url, ...(httpsUrl ? { httpsUrl } : {}), startedAt: new Date().toISOString(), ...(o.apiUrl !== undefined ? { apiUrl: o.apiUrl } : {}) };
   await registerRouter(stack, store, record, o.leaseSeconds, log);
   return {
     url, ...(httpsUrl ? { httpsUrl } : {}), ...(metrics ? { metricsUrl: metrics.url } : {}),

@@ -1,7 +1,13 @@
 // Tests only: the start of a farm on etcd (one etcd member, controller c1, an admin API
 // client, a join token), and an engine e1 joined to it on the namespace runtime with its
-// own test bridge. Everything is closed when the test ends.
+// own test bridge; a host that takes connections and never answers, and one nobody
+// listens for (a role's API down); a site's logs followed. Everything is closed when the
+// test ends.
 
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { silentLogger } from '../lib/log.ts';
@@ -57,4 +63,36 @@ export async function stackOverStore(t: TestContext, prefix: string, end: 'close
   const store = await openSqliteStore(join(dir, 'store.db'));
   stack.push('store', () => store.close());
   return { dir, stack, store, steps: () => records().flatMap((r) => (typeof r.step === 'string' && r.step !== '' ? [r.step] : [])) };
+}
+
+/** A listener on loopback that takes connections and never answers (a hung host); its URL. */
+export async function silentServer(t: TestContext): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => void sockets.add(s));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  onCleanup(t, () => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A loopback URL nobody listens on (a port taken, then given back). */
+export async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((ok) => server.close(ok));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** GET a site's logs with follow (and `query`, e.g. source=router), its text so far; the request ends with the test. */
+export async function followLogs(t: TestContext, apiUrl: string, token: string, site: string, query = ''): Promise<{ text: () => string }> {
+  const req = request(`${apiUrl}/v1/sites/${site}/logs?follow=true${query ? `&${query}` : ''}`, { agent: false, headers: { authorization: `Bearer ${token}` } });
+  onCleanup(t, () => req.destroy());
+  const [res] = (await once(req.end(), 'response')) as [IncomingMessage];
+  assert.equal(res.statusCode, 200);
+  let text = '';
+  res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  return { text: () => text };
 }

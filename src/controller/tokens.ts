@@ -1,7 +1,8 @@
 // Bearer tokens: `crl_` + 32 random bytes in base64url. Only sha256(token) is stored, as
 // the key of a TokenRecord; the token itself is shown once, to whoever asked for it.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken } from '../lib/token-hash.ts';
 import { keys, type TokenRecord } from '../model/index.ts';
 import type { Store, TxnOp } from '../store/types.ts';
 
@@ -11,10 +12,7 @@ export function generateToken(): string {
   return `crl_${randomBytes(32).toString('base64url')}`;
 }
 
-/** Hex sha256 of the token: the key under which its record is stored. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export { hashToken };
 
 export function looksLikeToken(value: string): boolean {
   return TOKEN_SHAPE.test(value);

@@ -17,7 +17,5 @@ export { chooseRuntime, type ChooseRuntimeOptions, type ChosenRuntime, type Runt
 export { publishOn } from './published-runtime.ts';
 export type { AddressPool } from './address-pool.ts';
 export type { VsInspect, VsLimitsSpec, ExecResult } from './runtime.ts';
-export { tailLines } from './log-tail.ts';
 export { execInVs } from './vs-exec.ts';
-export { followFile } from './log-follow.ts';
 export { GUEST_DB_PORT } from './namespace/db-forwarder.ts';

@@ -4,10 +4,10 @@
 
 import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { followFile } from './log-follow.ts';
-import { tailLines } from './log-tail.ts';
 import { enginePaths, logPath } from './paths.ts';
 import { writeFileAtomic } from '../lib/atomic-file.ts';
+import { followFile } from '../lib/log-follow.ts';
+import { tailLines } from '../lib/log-tail.ts';
 
 export interface VsLogInfo {
   vs: string;

@@ -255,6 +255,12 @@ export interface RouterRecord {
   url: string;
   httpsUrl?: string;
   startedAt: string;
+  /**
+   * The router node's own API (`corral router --api-port`: its per-site access lines), which
+   * the controllers of a farm on etcd call with the farm's admin token (src/cluster
+   * router-api.ts). Absent in `corral up`, whose controller reads its router's folder directly.
+   */
+  apiUrl?: string;
 }
 
 export interface EngineRecord {

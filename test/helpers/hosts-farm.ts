@@ -106,7 +106,7 @@ export async function startHostsFarm(root: string, opts: HostsFarmOptions = {}):
       await proc.until(/joined the farm/);
       return proc;
     };
-    router = startRole(['router', '--join', urls().join(','), '--token', joinToken, '--http-port', '0', '--host', '127.0.0.1', '--id', 'r1']);
+    router = startRole(['--dir', join(root, 'r1'), 'router', '--join', urls().join(','), '--token', joinToken, '--http-port', '0', '--api-port', '0', '--host', '127.0.0.1', '--id', 'r1']);
     await Promise.all(net.hosts.map((_, i) => startEngine(`e${i + 1}`)));
     const routerUrl = (await router.until(/up at (http:\/\/\S+)/))[1]!;
     const link = (engine: string, state: 'up' | 'down') => execFileSync('ip', ['-n', hostOf(engine).ns, 'link', 'set', 'eth0', state]);

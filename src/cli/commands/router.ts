@@ -7,7 +7,7 @@ import { logger } from '../../lib/log.ts';
 import { hostId } from '../../lib/host-id.ts';
 import type { Context } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { addTrustedProxiesFlag, port, roleToken, trustedProxies, workerCount } from './cluster-options.ts';
+import { addTrustedProxiesFlag, distinctPorts, port, roleToken, trustedProxies, workerCount } from './cluster-options.ts';
 import { stopSignals } from './stop-signals.ts';
 import { DEFAULT_DIR } from '../config.ts';
 import { addWakeQueueFlags, wakeQueueSettings, type WakeQueueFlags } from './wake-queue-flags.ts';
@@ -28,6 +28,8 @@ export function registerRouter(program: Command, ctx: Context): void {
     .option('--tls-cert <file>', 'the default certificate (PEM) for names without a site certificate; default: a self-signed dev certificate made in <dir>/tls')
     .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
     .option('--workers <n>', 'router worker processes sharing the ports: a number, or auto (one per core); 1 keeps the router in this process', 'auto')
+    .option('--api-port <port>', "the router API's port: the farm's controllers read this router's per-site access lines through it for `corral logs` (admin token only; 0 = any free port)", '7402')
+    .option('--api-host <address>', 'address the router API listens on (default --host; keep it on the cluster network)')
     .option('--metrics-port <port>', 'serve GET /metrics (Prometheus) on this port (default: no metrics listener)')
     .option('--metrics-host <address>', 'address the metrics listener binds to', '127.0.0.1');
   addWakeQueueFlags(addTrustedProxiesFlag(router))
@@ -36,8 +38,15 @@ export function registerRouter(program: Command, ctx: Context): void {
       const id = o.id ?? hostId('router');
       const workers = workerCount(o.workers, '--workers');
       const proxies = await trustedProxies(o.trustedProxies);
-      const https = await httpsOption(o, program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR);
-      const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort: port(o.httpPort, '--http-port'), host: o.host, workers, wake: wakeQueueSettings(o),
+      const dir = program.opts<{ dir?: string }>().dir ?? DEFAULT_DIR;
+      const https = await httpsOption(o, dir);
+      const httpPort = port(o.httpPort, '--http-port');
+      const apiPort = port(o.apiPort, '--api-port');
+      // the listeners on --host
+      distinctPorts({ '--http-port': httpPort, ...(https ? { '--https-port': https.port } : {}), ...(o.apiHost === undefined || o.apiHost === o.host ? { '--api-port': apiPort } : {}) });
+      // each site's access lines in <dir>/logs/router, served on the API
+      const options = { join: o.join, token: roleToken(program, o.token, 'router'), id, httpPort, host: o.host, workers, wake: wakeQueueSettings(o), dir, apiPort,
+        ...(o.apiHost !== undefined ? { apiHost: o.apiHost } : {}),
         ...(proxies.length > 0 ? { trustedProxies: proxies } : {}),
         ...(o.url !== undefined ? { publicUrl: httpUrl(o.url, '--url', 'http:') } : {}),
         ...(o.httpsUrl !== undefined ? { publicHttpsUrl: httpUrl(o.httpsUrl, '--https-url', 'https:') } : {}),
@@ -63,6 +72,9 @@ export function registerRouter(program: Command, ctx: Context): void {
       ctx.print.out(`Corral router is up at ${node.url} (sites by Host header; ${workers === 1 ? 'in this process' : `${workers} workers`}). Press Ctrl-C to stop.`);
       if (node.httpsUrl) ctx.print.out(`https    ${node.httpsUrl}`);
       if (node.metricsUrl) ctx.print.out(`metrics  ${node.metricsUrl}`);
+      if (node.apiUrl) ctx.print.out(`router API  ${node.apiUrl}   (the farm's controllers only: access lines for corral logs)`);
+      const apiHost = o.apiHost ?? o.host;
+      if (apiHost === '0.0.0.0' || apiHost === '::') ctx.print.err('warning: the router API listens on every address: give --api-host this host\'s cluster address, or close port ' + apiPort + ' to all but the controllers');
       await stop.until(() => node.close());
     });
 }
@@ -95,6 +107,8 @@ interface RouterOpts extends WakeQueueFlags {
   id?: string;
   metricsPort?: string;
   metricsHost: string;
+  apiPort: string;
+  apiHost?: string;
   trustedProxies?: string;
 }
 

@@ -1,12 +1,15 @@
-// The controller's reader of the router's per-site access lines in `corral up`
-// (<dir>/logs/router/<site id>/<process>.log, written by src/router/site-access-files.ts):
-// every router process's file of the site, merged by time, and followed — a file that
-// appears later (a worker started again) included.
+// The reader of a router's per-site access lines (<dir>/logs/router/<site id>/<process>.log,
+// written by src/router/site-access-files.ts): every router process's file of the site,
+// merged by time, and followed — a file that appears later (a worker started again)
+// included. `corral up`'s controller reads its router's folder with it; a router node
+// (`corral router`) serves its own through its API (router-api.ts). It loads no controller
+// or engine code (the router node's imports: router-node-imports.test.ts).
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RouterLogs } from '../controller/index.ts';
-import { followFile, tailLines } from '../engine/index.ts';
+import { followFile } from '../lib/log-follow.ts';
+import { tailLines } from '../lib/log-tail.ts';
 import { parseStamped } from '../lib/stamped-line.ts';
 
 const RESCAN_MS = 1_000;
