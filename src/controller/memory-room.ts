@@ -1,23 +1,25 @@
 // Memory as a placement rule (scheduler.ts). Every VS reserves its memory limit on its
 // engine: its site's `resources.memoryMb`, else the limit the engine gives a guest without one
-// (DEFAULT_VS_MEMORY_MB); a pool VS (plan-pool.ts) the limit its engine gives it for the sites
-// in its table (poolMemoryMb: 128 MiB and 1 a site, at most 512), so a customer's 5,000
-// static sites reserve 512 MiB, not 5,000 guests' worth. An engine takes a new VS only while
-// the reservations fit what it offers (memoryAllowanceMb: its memory less the reserve for the
-// host, times the overcommit); an engine whose record says neither (an older engine) is not
-// checked. Limits are what is reserved, not use: a guest may never take more than its limit,
-// so an engine within its allowance (overcommit 1) cannot run out of memory for its guests.
+// (DEFAULT_VS_MEMORY_MB); a pool VS (plan-pool.ts) its base limit, 128 MiB, however many sites
+// it serves (POOL_RESERVED_MB: its limit grows by 1 MiB a site, up to 512, as headroom for a
+// flood, while an idle pool holds about 13 MiB), so a customer's 5,000 static sites on an
+// engine reserve 128 MiB there, and a site joining its customer's pool reserves nothing more.
+// An engine takes a new VS only while the reservations fit what it offers (memoryAllowanceMb:
+// its memory less the reserve for the host, times the overcommit); an engine whose record says
+// neither (an older engine) is not checked. Limits are what is reserved, not use: a guest may
+// never take more than its limit, so an engine within its allowance (overcommit 1) cannot run
+// out of memory for its dedicated guests; pools may pass their reserve by their headroom.
 
-import { DEFAULT_VS_MEMORY_MB, memoryAllowanceMb, poolMemoryMb, type Assignment, type EngineRecord, type Site } from '../model/index.ts';
+import { DEFAULT_VS_MEMORY_MB, memoryAllowanceMb, POOL_RESERVED_MB, type Assignment, type EngineRecord, type Site } from '../model/index.ts';
 
 /** MiB one server of the site reserves: its memory limit. */
 export function siteMemoryMb(site: Pick<Site, 'resources'>): number {
   return site.resources?.memoryMb ?? DEFAULT_VS_MEMORY_MB;
 }
 
-/** MiB an assignment reserves on its engine: a pool's limit for its table, else the limit it was started with. */
+/** MiB an assignment reserves on its engine: a pool its base limit (POOL_RESERVED_MB), else the limit it was started with. */
 export function assignmentMemoryMb(a: Pick<Assignment, 'resources' | 'pool'>): number {
-  return a.pool ? poolMemoryMb(a.pool.sites.length) : a.resources?.memoryMb ?? DEFAULT_VS_MEMORY_MB;
+  return a.pool ? POOL_RESERVED_MB : a.resources?.memoryMb ?? DEFAULT_VS_MEMORY_MB;
 }
 
 /** MiB the scheduler may reserve on the engine; undefined: memory is not checked there. */

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { FarmSnapshot } from './plan.ts';
 import { planSteps } from './plan-testing.ts';
 import { PoolFarm, pooledSite } from './plan-pool-testing.ts';
+import { placeReplicas } from './scheduler.ts';
 import { DEFAULT_MEMORY_OVERCOMMIT, defaultReservedMemoryMb, type EngineRecord, type Release, type Site } from '../model/index.ts';
 
 const release: Release = { id: 'v1', site: 'shop', number: 1, sha256: 'a'.repeat(64), size: 1, files: 1, unpackedBytes: 1, createdAt: '' };
@@ -100,15 +101,15 @@ describe('memory in the plan', () => {
 });
 
 describe('pooled static sites and memory', () => {
-  it('reserve what their pool gets: 128 MiB and 1 a site; a new pool that does not fit waits, a site joining a pool in place fits', () => {
-    // 600 MiB: four customers' pools of 3 sites (131 MiB each: 524), not a fifth (129 more)
+  it("reserve their pool's base, 128 MiB, whatever its sites; a new pool that does not fit waits, a site joining a pool in place fits", () => {
+    // 600 MiB: four customers' pools of 3 sites (128 MiB each: 512), not a fifth (128 more)
     const sites = ['c0', 'c1', 'c2', 'c3', 'c4'].flatMap((c) => [1, 2, 3].map((i) => pooledSite(`${c}-s${i}`, { customer: c, replicas: 1 })));
     const f = new PoolFarm(sites, []);
     f.snap.engines = [engine('e1', 600)];
     const acts = f.step();
     assert.deepEqual(f.pools(false).map((p) => p.replace(/-\d+@/, '@')), ['pool-c0@e1[c0-s1 c0-s2 c0-s3]', 'pool-c1@e1[c1-s1 c1-s2 c1-s3]', 'pool-c2@e1[c2-s1 c2-s2 c2-s3]', 'pool-c3@e1[c3-s1 c3-s2 c3-s3]']);
-    assert.deepEqual(acts.unplaced?.map((u) => `${u.site}: ${u.reason}`), ['c4-s1', 'c4-s2', 'c4-s3'].map((s) => `${s}: no engine has 129 MiB free (most free: 76 MiB on e1)`));
-    // c0's pool grows by 1 MiB for one more site: that fits
+    assert.deepEqual(acts.unplaced?.map((u) => `${u.site}: ${u.reason}`), ['c4-s1', 'c4-s2', 'c4-s3'].map((s) => `${s}: no engine has 128 MiB free (most free: 88 MiB on e1)`));
+    // one more site in c0's pool reserves nothing more: it fits
     const more = new PoolFarm([...sites, pooledSite('c0-s4', { customer: 'c0', replicas: 1 })], []);
     more.snap.engines = [engine('e1', 600)];
     more.step();
@@ -118,7 +119,7 @@ describe('pooled static sites and memory', () => {
     assert.deepEqual([...more.snap.unplaced!.keys()].sort(), ['c4-s1', 'c4-s2', 'c4-s3']);
   });
 
-  it('10,000 sites of 100 customers fit one engine of 24 GiB with the default reserve and overcommit', () => {
+  it('10,000 sites of 100 customers fit one engine of 24 GiB with the default reserve and overcommit, leaving room for 75 app servers', () => {
     const sites = Array.from({ length: 10_000 }, (_, i) => pooledSite(`s${i}`, { customer: `c${Math.floor(i / 100)}`, replicas: 1 }));
     const f = new PoolFarm(sites, []);
     const memoryMb = 24_576;
@@ -128,6 +129,8 @@ describe('pooled static sites and memory', () => {
     const pools = f.snap.assignments.filter((a) => a.pool);
     assert.equal(pools.length, 100);
     assert.ok(pools.every((p) => p.engine === 'e1' && p.pool!.sites.length === 100));
+    // 100 pools reserve 12,800 of the 32,133 MiB the engine offers ((24,576 − 3,154) × 1.5): 75 app servers of 256 MiB fit beside them
+    assert.equal(placeReplicas({ site: 'app', count: 80, engines: f.snap.engines, assignments: f.snap.assignments, memoryMb: 256 }).length, 75);
     f.step(1000);
     assert.equal(f.snap.unplaced?.size ?? 0, 0, 'and still on the next pass, from the stored tables');
   });

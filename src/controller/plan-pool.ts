@@ -23,14 +23,14 @@
 //   - Entries that find no engine (none taking work, every one at its maxVirtualServers, without
 //     memory for what the pool grows by, or its pool full) are returned as `unplaced`, with the
 //     reason (plan.ts keeps the record).
-//   - Memory: a pool reserves its limit for its table (128 MiB and 1 a site, at most 512:
-//     memory-room.ts), so an entry costs what the customer's pool on that engine grows by (a new
-//     pool: 129 MiB); the pass's growth per engine is kept in PoolBook.grownMb for the scheduler.
+//   - Memory: a pool reserves its base limit (POOL_RESERVED_MB, 128 MiB, whatever its table:
+//     memory-room.ts), so an entry costs 128 MiB where its customer has no pool yet, and
+//     nothing where it joins one.
 // A site switching between pooled and not is served by what serves it until the other
 // side is ready (planSite's fallback), as a rollout.
 
 import { createHash } from 'node:crypto';
-import { poolMemoryMb, type Assignment, type Endpoint, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
+import { POOL_RESERVED_MB, type Assignment, type Endpoint, type PoolSite, type Release, type Site, type VsStatus } from '../model/index.ts';
 import { MAX_POOL_SITES } from '../model/schemas.ts';
 import { placeReplicas, unplacedReason, type Placed } from './scheduler.ts';
 import { byText } from '../lib/text-order.ts';
@@ -56,11 +56,6 @@ export interface PoolBook {
   byCustomer: Map<string, PoolState[]>;
   /** Further pools of a customer on an engine (never made by this plan): retired. */
   extras: Assignment[];
-  /**
-   * Engine id → MiB its pools grew by in this pass beyond their stored tables (a pool's limit
-   * grows with its sites, memory-room.ts): what the scheduler counts beside the assignments.
-   */
-  grownMb: Map<string, number>;
 }
 
 export function isPooled(site: Pick<Site, 'pooled' | 'kind' | 'domains'>): boolean {
@@ -93,7 +88,7 @@ export function poolSiteId(customer: string): string {
  * site of the pool's customer wants in this pass (a stale one too) leaves (finishPools).
  */
 export function poolBook(pools: Assignment[]): PoolBook {
-  const book: PoolBook = { pools: new Map(), byCustomer: new Map(), extras: [], grownMb: new Map() };
+  const book: PoolBook = { pools: new Map(), byCustomer: new Map(), extras: [] };
   const sorted = [...pools].sort((a, b) => byText(a.createdAt, b.createdAt) || byText(a.vs, b.vs));
   for (const a of sorted) {
     const key = poolKey(a.customer, a.engine);
@@ -163,9 +158,9 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
       const full = (engine: string) => (book.pools.get(poolKey(site.customer, engine))?.entries.size ?? 0) >= MAX_POOL_SITES;
       const open = input.placeOn.filter((e) => !keep.some((p) => p.base.engine === e.id));
       const roomy = open.filter((e) => !full(e.id));
-      // memory: what the customer's pool there grows by with the site (a new pool: its whole limit)
-      const memoryMb = (engine: string) => poolGrowthMb(book.pools.get(poolKey(site.customer, engine)), site.name);
-      const memory = { memoryMb, memoryGrown: book.grownMb };
+      // memory: a new pool's reserve where the customer has none, nothing where it joins one
+      const memoryMb = (engine: string) => (book.pools.has(poolKey(site.customer, engine)) ? 0 : POOL_RESERVED_MB);
+      const memory = { memoryMb };
       const engines = placeReplicas({ site: site.name, count: missing, engines: roomy, assignments: [...input.placedSoFar, ...hostedHere], ...memory });
       for (const engine of engines) {
         let pool = book.pools.get(poolKey(site.customer, engine));
@@ -185,10 +180,8 @@ export function planPooledSite(input: PooledSiteInput): { serving: { pool: Assig
     for (const p of keep) {
       const had = p.entries.get(site.name);
       if (had === undefined || !sameEntry(had, entry)) {
-        const before = p.entries.size;
         p.entries.set(site.name, entry);
         p.changed = true;
-        growPool(book, p.base.engine, before, p.entries.size);
       }
       p.wanted.add(site.name);
     }
@@ -267,19 +260,6 @@ export function poolAssignment(customer: string, engine: string, vs: string, now
     vs, engine, site: 'pool', siteId: poolSiteId(customer), customer, kind: 'static', release: 'pool', sha256: '0'.repeat(64),
     healthPath: '/', env: {}, domains: [], createdAt: new Date(now).toISOString(), pool: { sites: [] },
   };
-}
-
-/** MiB a customer's pool (absent: none on that engine yet) grows by when the site joins its table. */
-function poolGrowthMb(pool: PoolState | undefined, site: string): number {
-  if (!pool) return poolMemoryMb(1);
-  const size = pool.entries.size;
-  return poolMemoryMb(pool.entries.has(site) ? size : size + 1) - poolMemoryMb(size);
-}
-
-/** Counts a pool's table grown (or not) from `before` to `after` sites in the pass's memory. */
-function growPool(book: PoolBook, engine: string, before: number, after: number): void {
-  const mb = poolMemoryMb(after) - poolMemoryMb(before);
-  if (mb !== 0) book.grownMb.set(engine, (book.grownMb.get(engine) ?? 0) + mb);
 }
 
 function poolKey(customer: string, engine: string): string {

@@ -165,7 +165,7 @@ export function planReconcile(snap: FarmSnapshot, mem: PlanMemory, opts: PlanOpt
     drains.set(site.name, drainMs(site, opts));
     const servers = bySite.get(siteStorageKey(site)) ?? [];
     if (isPooled(site)) planPooled(site, servers, book, snap, mem, opts, placedSoFar, actions, routed);
-    else planSite(site, servers, snap, mem, opts, { placedSoFar, grown: book.grownMb }, actions, poolFallback(site, book, snap.statuses), routed);
+    else planSite(site, servers, snap, mem, opts, placedSoFar, actions, poolFallback(site, book, snap.statuses), routed);
   }
   for (const [key, assignments] of bySite) {
     if (!index.byKey.has(key)) retire(assignments, new Set(), opts.drainDelayMs, mem, opts, actions);
@@ -271,7 +271,7 @@ function planSite(
   snap: FarmSnapshot,
   mem: PlanMemory,
   opts: PlanOptions,
-  placing: Placing,
+  placedSoFar: Placed[],
   actions: PlanActions,
   poolServing: { pool: Assignment; endpoint: Endpoint }[] = [],
   routed?: Map<string, Set<string>>,
@@ -282,8 +282,7 @@ function planSite(
   // credentials are old. So does a new command, environment or health path: servers started
   // with other ones are old (resources and egress wait for the next deploy, as documented).
   const database = siteDatabase(site, snap);
-  const needs = { database: database !== undefined, memoryMb: siteMemoryMb(site), memoryGrown: placing.grown };
-  const { placedSoFar } = placing;
+  const needs = { database: database !== undefined, memoryMb: siteMemoryMb(site) };
   // Servers on an engine that may not run the site (draining; for a site with a database, one
   // that cannot reach it) count as old: they are replaced elsewhere, then retired.
   const away = new Set(snap.engines.filter((e) => !takesSite(e, needs)).map((e) => e.id));
@@ -344,14 +343,9 @@ function planSite(
   // 4. keep the spread: one move at a time, only when the site is steady
   const steady = release !== undefined && site.replicas >= 2 && old.length === 0 && !building &&
     !mem.moves.has(siteStorageKey(site)) && current.length === site.replicas && readyNew.length === current.length;
-  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placing, actions);
+  if (steady) startSpreadMove(site, release, current, snap, mem, opts, placedSoFar, actions);
 }
 
-/** What a pass has placed so far: every assignment (`appendOnly`), and the MiB its pools grew by beyond their stored tables (PoolBook.grownMb). */
-interface Placing {
-  placedSoFar: Placed[];
-  grown: ReadonlyMap<string, number>;
-}
 
 /** How many of a site's servers this pass could not place, and why. */
 type Unplaced = Pick<UnplacedRecord, 'count' | 'reason'>;
@@ -465,9 +459,9 @@ function buildingMove(key: string, current: Assignment[], mem: PlanMemory, opts:
 }
 
 /** Assign one server on an under-used engine when the site's spread is off (scheduler.ts `spreadMove`). */
-function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, { placedSoFar, grown }: Placing, actions: PlanActions): void {
+function startSpreadMove(site: Site, release: Release, current: Assignment[], snap: FarmSnapshot, mem: PlanMemory, opts: PlanOptions, placedSoFar: Placed[], actions: PlanActions): void {
   const database = siteDatabase(site, snap);
-  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar, database: database !== undefined, memoryMb: siteMemoryMb(site), memoryGrown: grown });
+  const move = spreadMove({ site: site.name, engines: snap.engines, replicas: current, assignments: placedSoFar, database: database !== undefined, memoryMb: siteMemoryMb(site) });
   if (!move) return;
   const a = newAssignment(site, release, move.to, opts, database);
   actions.create.push(a);

@@ -73,11 +73,6 @@ describe('memory as a placement rule', () => {
     assert.equal(unplacedReason({ site: 's', engines: full, assignments, memoryMb: 4096 }), 'every engine is at its most virtual servers (4/4)');
   });
 
-  it('memory a pass grew its pools by counts beside the assignments', () => {
-    const grown = new Map([['e1', 2900]]);
-    assert.deepEqual(placeReplicas({ site: 's', count: 1, engines: [engine('e1', 3072)], assignments: [], memoryMb: 256, memoryGrown: grown }), []);
-    assert.equal(unplacedReason({ site: 's', engines: [engine('e1', 3072)], assignments: [], memoryMb: 256, memoryGrown: grown }), 'no engine has 256 MiB free (most free: 172 MiB on e1)');
-  });
 });
 
 describe('spreadMove and memory', () => {

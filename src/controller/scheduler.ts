@@ -58,8 +58,6 @@ export interface PlacementInput {
   database?: boolean;
   /** MiB each new replica reserves (memory-room.ts siteMemoryMb); default DEFAULT_VS_MEMORY_MB. */
   memoryMb?: MemoryNeed;
-  /** MiB reserved on engines beyond what `assignments` say: the pools this pass grew (PoolBook.grownMb). */
-  memoryGrown?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -74,7 +72,6 @@ export function takesSite(e: EngineRecord, site: { database?: boolean }): boolea
 /** Engine ids for `count` new replicas, in order; shorter than count when the farm is full. */
 export function placeReplicas(input: PlacementInput): string[] {
   const { total, ofSite, memory } = engineCounts(input.assignments, input.site);
-  addGrown(memory, input.memoryGrown);
   const need = needOf(input.memoryMb);
   const placed: string[] = [];
   for (let i = 0; i < input.count; i++) {
@@ -114,7 +111,6 @@ export function unplacedReason(input: Omit<PlacementInput, 'count'>): string {
     return input.database ? "every engine that reaches the site's database is draining" : 'every engine is draining';
   }
   const { total, memory } = engineCounts(input.assignments, input.site);
-  addGrown(memory, input.memoryGrown);
   const open = taking.filter((e) => (total.get(e.id) ?? 0) < e.capacity.maxVirtualServers);
   const who = input.database ? "no engine that reaches the site's database" : 'no engine';
   const byMemory = memoryReason(who, taking, open, (e) => memory.get(e) ?? 0, needOf(input.memoryMb));
@@ -140,8 +136,6 @@ export interface SpreadInput {
   database?: boolean;
   /** MiB a server of the site reserves: an engine without that much free is not eligible. */
   memoryMb?: number;
-  /** As PlacementInput's. */
-  memoryGrown?: ReadonlyMap<string, number>;
 }
 
 /** One move that makes the site's spread strictly better, or undefined when it is balanced. */
@@ -155,8 +149,8 @@ export function spreadMove(input: SpreadInput): { from: string; to: string } | u
   }
   if (from === undefined) return undefined;
   // placeReplicas picks the eligible engine with the fewest of this site, then the most room (memory, then servers).
-  const { site, engines, assignments, database, memoryMb, memoryGrown } = input;
-  const [to] = placeReplicas({ site, count: 1, engines, assignments, ...(database ? { database: true } : {}), ...(memoryMb !== undefined ? { memoryMb } : {}), ...(memoryGrown ? { memoryGrown } : {}) });
+  const { site, engines, assignments, database, memoryMb } = input;
+  const [to] = placeReplicas({ site, count: 1, engines, assignments, ...(database ? { database: true } : {}), ...(memoryMb !== undefined ? { memoryMb } : {}) });
   if (to === undefined || ofSite.get(from)! - (ofSite.get(to) ?? 0) < 2) return undefined;
   return { from, to };
 }
@@ -244,8 +238,4 @@ function needOf(memoryMb: MemoryNeed | undefined): (engine: string) => number {
   if (typeof memoryMb === 'function') return memoryMb;
   const mb = memoryMb ?? DEFAULT_VS_MEMORY_MB;
   return () => mb;
-}
-
-function addGrown(memory: Map<string, number>, grown: ReadonlyMap<string, number> | undefined): void {
-  for (const [engine, mb] of grown ?? []) memory.set(engine, (memory.get(engine) ?? 0) + mb);
 }

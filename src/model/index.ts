@@ -12,4 +12,4 @@ export { acmeNames, tlsModeOf } from './tls-mode.ts';
 export type { DatabaseView, DatabaseCredentials } from './database-views.ts';
 export type { CertificateInfo, CertificateState } from './certificate-views.ts';
 export { sameStartSettings, startChanges, type StartSettings } from './start-settings.ts';
-export { DEFAULT_MEMORY_OVERCOMMIT, DEFAULT_VS_MEMORY_MB, MAX_MEMORY_OVERCOMMIT, MIN_MEMORY_OVERCOMMIT, POOL_BASE_MB, POOL_CAP_MB, POOL_PER_SITE_MB, defaultReservedMemoryMb, memoryAllowanceMb, poolMemoryMb, type MemoryCapacity } from './vs-memory.ts';
+export { DEFAULT_MEMORY_OVERCOMMIT, DEFAULT_VS_MEMORY_MB, MAX_MEMORY_OVERCOMMIT, MIN_MEMORY_OVERCOMMIT, POOL_BASE_MB, POOL_CAP_MB, POOL_PER_SITE_MB, POOL_RESERVED_MB, defaultReservedMemoryMb, memoryAllowanceMb, poolMemoryMb, type MemoryCapacity } from './vs-memory.ts';

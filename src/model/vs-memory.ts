@@ -17,6 +17,16 @@ export const POOL_BASE_MB = 128;
 export const POOL_PER_SITE_MB = 1;
 export const POOL_CAP_MB = 512;
 
+/**
+ * What a pool VS reserves on its engine for placement, MiB: its base limit, whatever its sites
+ * (src/controller/memory-room.ts). Its limit's growth with its sites is headroom for a flood on
+ * many of them at once, not what it holds: an idle pool holds about 13 MiB however many sites
+ * it serves (0.13 MiB a site, bench/density.ts). Reserving the grown limit would have 100
+ * customers' pools of 100 sites promise 22 GiB of a 24 GiB engine while they use 1.3 GiB, and
+ * leave room for about 30 woken app servers beside them.
+ */
+export const POOL_RESERVED_MB = POOL_BASE_MB;
+
 /** The memory limit of a pool VS serving this many sites, MiB. */
 export function poolMemoryMb(sites: number): number {
   return Math.min(POOL_CAP_MB, POOL_BASE_MB + POOL_PER_SITE_MB * sites);
