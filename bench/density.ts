@@ -13,7 +13,7 @@
 //     at a time (one GET each on a new connection) and the time to the whole 200 is taken:
 //     p50/p99/max and failures.
 // Everything lives in the farm's temp dir and is removed at the end, and on Ctrl-C.
-// Environment: APPS, WAKE, RUNTIME (process|namespace, default process), PER_CUSTOMER (100),
+// Environment: APPS, WAKE, APP_MEMORY (each app site's memory limit, MiB; default the engine's 256), RUNTIME (process|namespace, default process), PER_CUSTOMER (100),
 // CONCURRENCY (16 API calls in flight), IDLE (app idle timeout, default 2s), WAKE_GROUP (5),
 // KEEP_LOGS=<folder> (copy the farm's JSON logs there before its temp dir is removed),
 // SETTLE (seconds, default 30: the idle CPU is measured again after the farm has been left
@@ -46,6 +46,8 @@ const PER_CUSTOMER = int(process.env.PER_CUSTOMER, 100);
 const CONCURRENCY = int(process.env.CONCURRENCY, 16);
 const IDLE_MS = durationMs(process.env.IDLE ?? '2s');
 const WAKE_GROUP = int(process.env.WAKE_GROUP, 5);
+/** APP_MEMORY: each app site's memory limit, MiB (`--memory`); unset, the engine's default (256), which every app server reserves (placement by memory). */
+const APP_MEMORY_MB = process.env.APP_MEMORY ? int(process.env.APP_MEMORY, 256) : undefined;
 const SETTLE_S = int(process.env.SETTLE, 30);
 const HOLD_S = int(process.env.HOLD, 0);
 const MIB = 1024;
@@ -187,6 +189,7 @@ async function appSites(api: FarmApi, farm: FarmProcess): Promise<void> {
       await api.call('POST', '/v1/sites', {
         name: site, customer: customer(i), kind: 'app', domains: [host(site)], command: 'node server.js', healthPath: '/health',
         drainTimeoutMs: 0, autoscale: { minReplicas: 0, maxReplicas: 1, idleTimeoutMs: IDLE_MS },
+        ...(APP_MEMORY_MB !== undefined ? { resources: { memoryMb: APP_MEMORY_MB } } : {}),
       });
       await api.upload(site, tarball);
       made++;
