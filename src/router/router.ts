@@ -80,7 +80,7 @@ import { SendStalls } from './front/send-stalls.ts';
 import { UpstreamPools } from './upstream/upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './front/tls-certificates.ts';
 import { createTlsServer } from './front/tls-server.ts';
-import { sendHttpsRedirect } from './policy/https-redirect.ts';
+import { rawHttpsRedirect, sendHttpsRedirect } from './policy/https-redirect.ts';
 import { addHsts, hstsValue } from './policy/hsts.ts';
 import { normalizeHost } from './route-table.ts';
 import { ACME_HTTP01_PREFIX, http01Answer, sendHttp01Answer } from './policy/acme-challenges.ts';
@@ -240,6 +240,8 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     if (route === undefined) return sendRawError(socket, noRouteError(req.headers.host), errorContext(req, undefined));
     const refused = refusal(req, route);
     if (refused) return sendRawError(socket, refused, errorContext(req, route));
+    const httpsPort = route.httpsRedirect && !('encrypted' in socket) ? redirectPort(req) : undefined;
+    if (httpsPort !== undefined) return void socket.end(rawHttpsRedirect(req, httpsPort));
     // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
     ends.tunnel(route.site, socket);
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);
@@ -283,10 +285,17 @@ export function buildRouter(opts: RouterOptions = {}): Router {
       if (route.hsts && certs.validFor(hostName(req))) addHsts(res, hstsValue(route.hsts));
       return false;
     }
-    if (!route.httpsRedirect || !tls?.server.listening || !certs.validFor(hostName(req))) return false;
+    const port = route.httpsRedirect ? redirectPort(req) : undefined;
+    if (port === undefined) return false;
     end.answered('ROUTER_HTTPS_REDIRECT');
-    sendHttpsRedirect(req, res, (tls.server.address() as AddressInfo).port);
+    sendHttpsRedirect(req, res, port);
     return true;
+  }
+
+  /** The HTTPS port a plain-HTTP request for this Host is sent to: only while HTTPS listens with a valid certificate for it. */
+  function redirectPort(req: Pick<ClientRequest, 'headers'>): number | undefined {
+    if (!tls?.server.listening || !certs.validFor(hostName(req))) return undefined;
+    return (tls.server.address() as AddressInfo).port;
   }
 
   /** Chain step 2 for the route step 1 found: the error to answer with, if any (step 3, endpoints, is the caller's: a redirect needs none). */
@@ -443,6 +452,6 @@ export function buildRouter(opts: RouterOptions = {}): Router {
 function ignore(): void {}
 
 /** The Host without port or trailing dot, lower case ('' when unusable). */
-function hostName(req: ClientRequest): string {
+function hostName(req: Pick<ClientRequest, 'headers'>): string {
   return normalizeHost(req.headers.host ?? '') ?? '';
 }

@@ -8,7 +8,9 @@ import { once } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect as h2connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as tcp, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { selfSigned } from '../../lib/tls-testing.ts';
@@ -174,3 +176,34 @@ test('an unchanged certificate keeps its TLS context when another site\'s change
   assert.equal(store.lookup('s.test'), before);
   assert.equal(store.lookup('o.test'), undefined, 'o has none now: the default serves it');
 });
+
+/** The first line and the headers of the answer to an upgrade sent over `socket` (plain or TLS). */
+async function upgradeAnswer(socket: Socket, host: string): Promise<{ status: string; location?: string }> {
+  socket.write(`GET /ws HTTP/1.1\r\nhost: ${host}\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  let text = '';
+  for await (const chunk of socket) {
+    text += String(chunk);
+    if (text.includes('\r\n\r\n')) break;
+  }
+  socket.destroy();
+  const [first = '', ...lines] = text.split('\r\n');
+  const location = lines.find((l) => l.toLowerCase().startsWith('location:'))?.slice('location:'.length).trim();
+  return { status: first, ...(location ? { location } : {}) };
+}
+
+for (const front of [{ name: 'raw front', opts: {} }, { name: 'node:http front', opts: { rawFront: false } }]) {
+  test(`a plain-HTTP upgrade (ws://) to a site with the HTTPS redirect gets the 308, never a tunnel in the clear; over HTTPS it is tunnelled (${front.name})`, async (t) => {
+    const b = await startBackend(t, 'b');
+    b.server.on('upgrade', (_req, socket: Duplex) => socket.end('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n'));
+    const { router, httpPort, httpsPort } = await startBoth(t, [{ ...route('s', ['s.test'], [b]), httpsRedirect: true }], front.opts);
+    const plain = () => tcp({ host: '127.0.0.1', port: httpPort });
+    assert.match((await upgradeAnswer(plain(), 's.test')).status, /^HTTP\/1\.1 101 /, 'no valid certificate yet: tunnelled, as a request is served');
+    router.setCertificates([{ site: 's', ...selfSigned(t, 's.test', ['DNS:s.test']) }]);
+    const redirected = await upgradeAnswer(plain(), 's.test');
+    assert.match(redirected.status, /^HTTP\/1\.1 308 /);
+    assert.equal(redirected.location, `https://s.test:${httpsPort}/ws`);
+    const secure = tlsConnect({ host: '127.0.0.1', port: httpsPort, servername: 's.test', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    await once(secure, 'secureConnect');
+    assert.match((await upgradeAnswer(secure, 's.test')).status, /^HTTP\/1\.1 101 /, 'wss:// reaches the site');
+  });
+}
