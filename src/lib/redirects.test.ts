@@ -79,6 +79,8 @@ test('hostile and malformed files are refused, naming the line', () => {
   refused('/a javascript:alert(1)', 1, /"to" must be a path in the site/);
   refused('/a evil.example', 1, /"to" must be a path in the site/);
   refused('/a https://', 1, /not a valid URL/);
+  refused('/x/* http://:splat@good.example/', 1, /user name or password/); // else /x/evil.example/y would send browsers to evil.example
+  refused('/a https://user:pw@good.example/', 1, /user name or password/);
   refused('/a /b/:splat', 1, /:splat.*\/\*/);
   refused('x'.repeat(1024 * 1024 + 1), undefined, /larger than 1024 KiB/);
 });

@@ -141,6 +141,8 @@ function parseTo(raw: string, line: number): string {
       throw new RedirectsError(`"to" is not a valid URL: ${shown(raw)}`, line);
     }
     if (url.hostname === '') throw new RedirectsError(`"to" has no host: ${shown(raw)}`, line);
+    // a user name or password in "to" is refused: with :splat in it, the request would choose the host a browser goes to
+    if (url.username !== '' || url.password !== '') throw new RedirectsError(`"to" may not carry a user name or password: ${shown(raw)}`, line);
     return url.href;
   }
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) {
