@@ -37,8 +37,12 @@ export interface UploadOptions {
   contentLength?: number;
 }
 
-/** `unchanged`: a release of the site already had this content (same sha256); no new number was made. */
-export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site; unchanged?: true }> {
+/**
+ * `unchanged`: a release of the site already had this content (same sha256); no new number was
+ * made. `activated`: with it, that release was not the site's and now is (a rollout, as a
+ * rollback's); without it, the site was left as it was.
+ */
+export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: Readable, opts: UploadOptions): Promise<{ release: Release; site: Site; unchanged?: true; activated?: true }> {
   const maxBytes = deps.limits.maxReleaseBytes;
   if (opts.contentLength !== undefined && opts.contentLength > maxBytes) throw new ReleaseTooLargeError(maxBytes);
   // held until the release record names it: the blob collector must not take it meanwhile
@@ -47,8 +51,8 @@ export async function uploadRelease(deps: UploadDeps, site: Stored<Site>, body: 
     // content-addressed: the same tarball again is the release that has it, activated if asked
     const same = (await listReleases(deps.store, site.value.name)).find((r) => r.sha256 === blob.sha256);
     if (same) {
-      const updated = opts.activate && site.value.release !== same.id ? await updateSite(deps.store, site, (s) => activated(s, same.id)) : site.value;
-      return { release: same, site: updated, unchanged: true };
+      if (!opts.activate || site.value.release === same.id) return { release: same, site: site.value, unchanged: true };
+      return { release: same, site: await updateSite(deps.store, site, (s) => activated(s, same.id)), unchanged: true, activated: true };
     }
     const inspected = await inspectTarball(blob.path, deps.limits.tarball, { rootFiles: { names: [REDIRECTS_FILE], maxBytes: MAX_REDIRECTS_BYTES } }).catch(unpackedTooLarge);
     if (site.value.kind === 'static') checkRedirects(inspected.rootFiles?.get(REDIRECTS_FILE));

@@ -11,7 +11,7 @@ const ok = (r: CliRun): CliRun => {
   return r;
 };
 
-test('the API: the same content uploaded again is the release that has it (200, unchanged), activated if not current', async (t) => {
+test('the API: the same content uploaded again is the release that has it (200, unchanged), activated (and said so) if not current', async (t) => {
   const h = await startCliHarness(t);
   const acme = await h.customer('acme');
   assert.equal((await acme.post('/v1/sites', staticSite('blog'))).status, 201);
@@ -22,10 +22,10 @@ test('the API: the same content uploaded again is the release that has it (200, 
   assert.equal(first.json.release.id, 'v1');
   const again = await acme.upload('/v1/sites/blog/releases', a);
   assert.equal(again.status, 200, again.body);
-  assert.deepEqual([again.json.unchanged, again.json.release.id, again.json.site.release], [true, 'v1', 'v1']);
+  assert.deepEqual([again.json.unchanged, again.json.activated, again.json.release.id, again.json.site.release], [true, undefined, 'v1', 'v1'], 'the site left as it was');
   assert.equal((await acme.upload('/v1/sites/blog/releases', b)).json.release.id, 'v2');
   const back = await acme.upload('/v1/sites/blog/releases', a);
-  assert.deepEqual([back.status, back.json.release.id, back.json.site.release, back.json.site.previousRelease], [200, 'v1', 'v1', 'v2'], 'A is served again, no v3');
+  assert.deepEqual([back.status, back.json.activated, back.json.release.id, back.json.site.release, back.json.site.previousRelease], [200, true, 'v1', 'v1', 'v2'], 'A is served again, no v3');
   const notActivated = await acme.upload('/v1/sites/blog/releases?activate=false', b);
   assert.deepEqual([notActivated.json.release.id, notActivated.json.site.release], ['v2', 'v1'], 'activate=false leaves the site as it is');
   assert.deepEqual((await acme.get('/v1/sites/blog/releases')).json.releases.map((r: { id: string }) => r.id), ['v1', 'v2']);

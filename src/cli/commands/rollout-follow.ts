@@ -15,7 +15,9 @@
 // release must prove itself: the autoscaler wakes it for the rollout, and the deploy waits
 // until a server of the release has been ready (a release that never starts fails the deploy
 // at its timeout, rather than being "deployed" and every request after it a 503). New
-// settings wake nothing: a site at zero starts its next server with them.
+// settings wake nothing: a site at zero starts its next server with them; nor does a deploy
+// of content the site's release already has (`unchanged`): it changed nothing, so a site at
+// zero has nothing to roll out and starts that release on its next request.
 // A rollout not done by the deadline fails with one line naming what its new servers do,
 // and why those the farm cannot place are not (notReadyText); one whose new servers
 // crash-loop fails so before it (crash-loop.ts has the rule; `failFast: false`, the
@@ -45,6 +47,8 @@ export interface RolloutTarget {
   release: string;
   /** A `site set`: the site as the change left it, and what of it rolls out new servers (startChanges). */
   settings?: { site: Site; changes: string[] };
+  /** The command changed nothing (the site's own release deployed again): only a rollout not yet over is waited for. */
+  unchanged?: boolean;
 }
 
 /** How a rollout is followed besides its deadline. */
@@ -81,9 +85,8 @@ export async function followRollout(api: ApiClient, site: string, target: Rollou
     if (st.site.release !== target.release) throw new CliError(`release ${target.release} is no longer the desired release of ${site} (now ${st.site.release ?? 'none'})`);
     if (target.settings && startChanges(target.settings.site, st.site).length > 0) throw new CliError(`the settings of ${site} were changed again while its ${what} rolled out; corral site show ${site} has them`);
     routing = ready >= st.replicas;
-    const asleep = !target.settings && st.replicas === 0 && st.site.autoscale?.minReplicas === 0 && !proven; // woken for the rollout: wait for it
-    const routed = st.rollout ? st.rollout.done : (st.serving ?? []).every((r) => r === target.release);
-    if (routing && !asleep && routed) return true;
+    const asleep = !target.settings && !target.unchanged && atZero(st) && !proven; // woken for the rollout: wait for it
+    if (rolledOut(st, target.release) && !asleep) return true;
     if (Date.now() > deadline) throw new CliError(notReadyText(site, target, timeoutMs, st, mine, ready));
     if (crashes?.looping(mine, Date.now())) throw new CliError(notReadyText(site, target, timeoutMs, st, mine, ready, Date.now() - started));
     return false;
@@ -91,6 +94,18 @@ export async function followRollout(api: ApiClient, site: string, target: Rollou
   if ((await check()) || (await followStream(api, site, check, deadline, () => routing))) return !untold;
   while (!(await check())) await sleep(POLL_MS);
   return !untold;
+}
+
+/** The status says the rollout of `release` is over: every replica ready, and the router serves only them. */
+export function rolledOut(st: SiteStatus, release: string): boolean {
+  const ready = st.rollout?.ready ?? st.ready;
+  const routed = st.rollout ? st.rollout.done : (st.serving ?? []).every((r) => r === release);
+  return ready >= st.replicas && routed;
+}
+
+/** The site sits at zero, its autoscaler's to wake (on a request, or for a new release). */
+export function atZero(st: Pick<SiteStatus, 'replicas' | 'site'>): boolean {
+  return st.replicas === 0 && st.site.autoscale?.minReplicas === 0;
 }
 
 /**
