@@ -384,7 +384,7 @@ test('notReadyText names why servers are not placed, before what the placed ones
   const unplaced = { count: 2, reason: 'every engine is at its most virtual servers (3/3)', since: '2030-01-01T00:00:00.000Z' };
   const starting = [{ vs: 'shop-1', engine: 'e1', site: 'shop', release: 'v2', assigned: true, state: 'starting' as const }];
   assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 3, serving: ['v1'], unplaced }, starting, 0),
-    'rollout of shop v2 not ready after 5 s (0/3 ready): 2 not placed: every engine is at its most virtual servers (3/3); new servers 1 starting; v1 serves on; see `corral logs shop`');
+    'rollout of shop v2 not ready after 5 s (0/3 ready): 2 not placed: every engine is at its most virtual servers (3/3); new servers 1 starting; v1 serves on (a rollout starts its new servers beside the old ones until they are ready: it needs room for both); see `corral logs shop`');
   assert.equal(notReadyText('shop', { release: 'v2' }, 5_000, { replicas: 2, serving: [], unplaced: { ...unplaced, reason: 'no engine is up' } }, [], 0),
     'rollout of shop v2 not ready after 5 s (0/2 ready): 2 not placed: no engine is up; see `corral logs shop`');
 });

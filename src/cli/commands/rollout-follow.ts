@@ -125,8 +125,10 @@ export function notReadyText(site: string, target: RolloutTarget, timeoutMs: num
   else if (ready >= st.replicas) notes.push('the router does not serve only them yet');
   const serving = st.serving ?? [];
   const others = serving.filter((r) => r !== target.release);
-  if (target.settings && serving.length > 0) notes.push('the servers started before serve on');
-  else if (!target.settings && others.length > 0) notes.push(`${others.join(', ')} serves on`);
+  // a rollout starts its new servers beside the old ones: on a full farm it cannot place them until room is made
+  const beside = st.unplaced ? ' (a rollout starts its new servers beside the old ones until they are ready: it needs room for both)' : '';
+  if (target.settings && serving.length > 0) notes.push(`the servers started before serve on${beside}`);
+  else if (!target.settings && others.length > 0) notes.push(`${others.join(', ')} serves on${beside}`);
   const head = earlyMs === undefined ? `not ready after ${timeoutMs / 1000} s` : `stopped early after ${Math.round(earlyMs / 1000)} s, its new servers crash-looping`;
   const hint = earlyMs === undefined ? '' : ' (--no-fail-fast waits until --timeout)';
   return `rollout of ${what} ${head} (${ready}/${st.replicas} ready)${notes.length ? `: ${notes.join('; ')}` : ''}; see \`corral logs ${site}\`${hint}`;
