@@ -146,6 +146,46 @@ test('a GET that breaks the connection of two endpoints is not tried on a third 
   }
 });
 
+test('a GET whose retry broke again on the same one server (its closing listener took the new connection) waits for the server and is served', async (t) => {
+  // a killed server: the GET's connection resets, and so does the new one of its retry, which
+  // the dying process's listener accepted before it closed — one death, not a query of death
+  for (const rawUpstream of [true, false]) {
+    let accepted = 0;
+    const b = await startBackend(t, 'back', (req, res) => {
+      if (req.url === '/page' && b.seen.length === 1) return void req.socket.destroy();
+      res.end('back');
+    });
+    b.server.on('connection', (socket) => {
+      if (++accepted === 2) socket.destroy(); // the retry's connection, reset as the listener closes
+    });
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], { rawUpstream, startHoldMs: 10_000 });
+    const reply = await r.send({ host: 's.test', path: '/page' });
+    const path = rawUpstream ? 'raw' : 'undici';
+    assert.deepEqual([reply.status, reply.body], [200, 'back'], path);
+    assert.equal(accepted, 3, `${path}: the request was held and sent on a third connection`);
+    assert.equal(b.seen.length, 2, path);
+  }
+});
+
+test('a GET that breaks the one server of its site again after it came back is answered 502, not held again (a query of death)', async (t) => {
+  let hits = 0;
+  const b = await startBackend(t, 'b', (req) => {
+    hits++;
+    req.socket.destroy(); // as an app that dies of this request
+  });
+  for (const rawUpstream of [true, false]) {
+    hits = 0;
+    const r = await startRouter(t, [route('s', ['s.test'], [b])], { rawUpstream, startHoldMs: 10_000 });
+    const t0 = performance.now();
+    const reply = await r.send({ host: 's.test', path: '/crash' });
+    const path = rawUpstream ? 'raw' : 'undici';
+    assert.equal(reply.status, 502, path);
+    // the first break and its retry's (the same death, as far as the router can tell), then once after a hold
+    assert.equal(hits, 3, path);
+    assert.ok(performance.now() - t0 < 5_000, `${path}: answered after ${Math.round(performance.now() - t0)} ms, not at the end of the hold`);
+  }
+});
+
 test('a GET whose connection broke is retried at another address (another host) when there is one: a dead host with two endpoints fails no request', async (t) => {
   // host A (127.0.0.2): two endpoints whose connections break once a request arrives, as a crashed engine's forwarder does; host B: one that answers
   const brokenAt = async (name: string) => {
