@@ -230,6 +230,7 @@ class Forwarding implements UpstreamRequest {
     const kind = failureKind(err);
     // a slow answer ejects only when the endpoint keeps timing out (timeout-streaks.ts)
     if (ejects(kind) || (kind === 'timeout' && perTry !== undefined && deps.timeoutStreaks.timedOut(key))) ejectEndpoint(deps, key, this.#ep!.vs, current.site, err);
+    if (ejects(kind)) this.#upstream.reset(key); // its idle connections died with this one
     const next = started ? undefined : deps.lookup(req.headers.host);
     const body = this.body;
     const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
