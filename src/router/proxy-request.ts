@@ -6,7 +6,9 @@
 // (its last try refused, or no endpoint left), or a replayable one whose server went away
 // under it and that has no try left, is held and tried again with a growing pause
 // for up to startHoldMs from its first hold (recover-holds.ts): a crashed server's restart
-// fails nothing that had not reached it.
+// fails nothing that had not reached it. Breaks in a row on one endpoint are one death and
+// count once toward MAX_BROKEN_TRIES (a killed server's closing listener still takes a
+// retry's new connection, then resets it); a hold ends the row.
 
 import type { IncomingMessage } from 'node:http';
 import type { ClientReply } from './front/client-exchange.ts';
@@ -86,8 +88,10 @@ class Forwarding implements UpstreamRequest {
   /** The endpoints whose try failed (made at the first retry). */
   #tried: Set<string> | undefined;
   #tries = 0;
-  /** Tries whose connection broke after the request was sent (retry-policy.ts MAX_BROKEN_TRIES). */
+  /** Tries whose connection broke after the request was sent (retry-policy.ts MAX_BROKEN_TRIES), a server's one death counted once. */
   #brokenTries = 0;
+  /** The endpoint whose connection broke on the last try (undefined: the last try did not break, or a hold came since). */
+  #brokeOn: string | undefined;
   #relay: Exchange | undefined;
   #clientGone = false;
   /** Counted for least-conn or an endpoint cap until the try ends. */
@@ -226,10 +230,15 @@ class Forwarding implements UpstreamRequest {
     const kind = failureKind(err);
     // a slow answer ejects only when the endpoint keeps timing out (timeout-streaks.ts)
     if (ejects(kind) || (kind === 'timeout' && perTry !== undefined && deps.timeoutStreaks.timedOut(key))) ejectEndpoint(deps, key, this.#ep!.vs, current.site, err);
+    if (ejects(kind)) this.#upstream.reset(key); // its idle connections died with this one
     const next = started ? undefined : deps.lookup(req.headers.host);
     const body = this.body;
     const bodyUnread = body !== null && !req.readableDidRead && !req.destroyed;
-    if (brokeAfterSending(err, bodyUnread)) this.#brokenTries++;
+    // A break right after a break on the same endpoint is the same death, not this request's
+    // doing: a killed server's next idle connection, or a new one its closing listener took.
+    const broke = brokeAfterSending(err, bodyUnread);
+    if (broke && this.#brokeOn !== key) this.#brokenTries++;
+    this.#brokeOn = broke ? key : undefined;
     if (next && mayRetry(kind, { replayable: this.#replayable, bodyless: body === null, bodyUnread, perTryTimeout: perTry !== undefined, brokenTries: this.#brokenTries })) {
       const site = this.#route.site;
       let exhausted = false;
@@ -276,6 +285,7 @@ class Forwarding implements UpstreamRequest {
         if (now === undefined) return this.#fail(new NoEndpointError(site), site);
         this.#tried = undefined;
         this.#tries = 0;
+        this.#brokeOn = undefined; // its server may have been restarted: a break there is a new one
         this.attempt(now);
       },
       fail: (why) => {

@@ -68,7 +68,8 @@ export interface RequestReplay {
  * A replayable request whose connection broke after it was sent, twice, is not tried a third
  * time: once is a stale keep-alive connection or a backend that died under another request;
  * twice is most likely the request itself (a query of death) — retried on every endpoint, it
- * would crash or OOM every replica of the site, one after the other.
+ * would crash or OOM every replica of the site, one after the other. Breaks in a row on one
+ * endpoint count once (proxy-request.ts): a killed server's closing listener took the retry.
  */
 export const MAX_BROKEN_TRIES = 2;
 

@@ -76,6 +76,14 @@ export class RawUpstreams implements Upstream {
     for (const c of [...this.#all]) if (c.key === key) c.abort(err);
   }
 
+  /** A connection to the endpoint was refused or broke: close its idle ones. */
+  reset(key: string): void {
+    const list = this.#idle.get(key);
+    if (list === undefined) return;
+    this.#idle.delete(key);
+    for (const c of list) c.destroy();
+  }
+
   /** Close idle connections now, busy ones when their exchange ends. Safe twice. */
   async close(): Promise<void> {
     this.#closing = true;

@@ -93,6 +93,18 @@ export class UpstreamPools implements Upstream {
     }
   }
 
+  /**
+   * A connection to the endpoint was refused or broke: a pool has no way to close only its
+   * idle connections, so one that has any is retired (closed gracefully: its tries in flight
+   * finish) and the next tries go through a new pool, on new connections.
+   */
+  reset(key: string): void {
+    const pool = this.#pools.get(key);
+    if (pool === undefined || pool.stats.free === 0) return;
+    this.#pools.delete(key);
+    this.#retire(pool, key);
+  }
+
   /** Close every pool gracefully. Safe to call twice. */
   async close(): Promise<void> {
     for (const [key, pool] of this.#pools) this.#retire(pool, key);

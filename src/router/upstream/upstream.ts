@@ -39,8 +39,8 @@ export interface UpstreamRequest {
    * A try of this request failed: the next goes on a new connection, never an idle one. A
    * server that broke one connection has most likely died with all of them, and a retry on
    * its next idle connection broke too (the request answered 502 after two breaks, as a
-   * query of death). The raw upstream honours it; undici carries requests with a body,
-   * which are retried only when they never left (a new connection then anyway).
+   * query of death). The raw upstream honours it; undici cannot pick a connection, but the
+   * failed try's reset() retired the endpoint's pool if it had idle ones.
    */
   readonly fresh: boolean;
   /** A try failed; responseStarted: a byte of the response reached the client (no retry then). A method, so that no callback is bound per request. */
@@ -70,6 +70,12 @@ export interface Upstream {
   retain(keys: ReadonlySet<string>): void;
   /** The endpoint is gone: every try in flight to it fails with err now. */
   abandon(key: string, err: Error): void;
+  /**
+   * A connection to the endpoint was refused or broke: its idle connections share its fate
+   * (a killed server reset them all, and the router may not have read each reset yet), so
+   * they are closed and the next tries open new ones. Tries in flight go on.
+   */
+  reset(key: string): void;
   /** Close idle connections now, busy ones when their try ends. Safe twice. */
   close(): Promise<void>;
   /** Cut every connection and try. Safe twice. */
