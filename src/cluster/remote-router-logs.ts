@@ -13,7 +13,7 @@
 
 import type { RouterLogs } from '../controller/index.ts';
 import type { Logger } from '../lib/log.ts';
-import { parseStamped, stampLine } from '../lib/stamped-line.ts';
+import { lastByTime, stampLine } from '../lib/stamped-line.ts';
 import { byText } from '../lib/text-order.ts';
 import { keys, type RouterRecord } from '../model/index.ts';
 import type { Store } from '../store/index.ts';
@@ -55,10 +55,9 @@ export function remoteRouterLogs(o: RemoteRouterLogsOptions): RouterLogs {
           return { missing: missingLine(err) };
         }
       }));
-      const time = (line: string) => parseStamped(line).time;
-      const merged = each.flatMap((e) => ('lines' in e ? e.lines : [])).sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
+      const merged = lastByTime(each.flatMap((e) => ('lines' in e ? e.lines : [])), lines);
       // a line for each router node that could not give its own, stamped now: after the lines, never the ones a tail cuts
-      return [...merged.slice(Math.max(0, merged.length - lines)), ...each.flatMap((e) => ('missing' in e ? [stampLine(e.missing)] : []))];
+      return [...merged, ...each.flatMap((e) => ('missing' in e ? [stampLine(e.missing)] : []))];
     },
 
     follow(siteKey, onLine) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { RouterLogs } from '../controller/index.ts';
 import { followFile } from '../lib/log-follow.ts';
 import { tailLines } from '../lib/log-tail.ts';
-import { parseStamped } from '../lib/stamped-line.ts';
+import { lastByTime } from '../lib/stamped-line.ts';
 
 const RESCAN_MS = 1_000;
 
@@ -23,8 +23,7 @@ export function createRouterLogs(dir: string, opts: { pollMs?: number } = {}): R
         const recent = await tailLines(file, lines);
         all.push(...(recent.length < lines ? await tailLines(`${file}.1`, lines - recent.length) : []), ...recent);
       }
-      const time = (line: string) => parseStamped(line).time;
-      return all.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0)).slice(-lines);
+      return lastByTime(all, lines);
     },
     follow(site, onLine) {
       const stops = new Map<string, () => void>();

@@ -18,3 +18,10 @@ export function parseStamped(line: string): StampedLine {
   const m = STAMP.exec(line);
   return m ? { time: m[1]!, text: line.slice(m[0].length) } : { time: '', text: line };
 }
+
+/** The last `n` of these lines in time order (each parsed once; lines of the same time keep their order). */
+export function lastByTime(lines: readonly string[], n: number): string[] {
+  const timed = lines.map((line) => ({ line, time: STAMP.exec(line)?.[1] ?? '' }));
+  timed.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return timed.slice(Math.max(0, timed.length - n)).map((t) => t.line);
+}

@@ -80,7 +80,7 @@ import { SendStalls } from './front/send-stalls.ts';
 import { UpstreamPools } from './upstream/upstream-pools.ts';
 import { CertificateStore, type SiteCertificate } from './front/tls-certificates.ts';
 import { createTlsServer } from './front/tls-server.ts';
-import { rawHttpsRedirect, sendHttpsRedirect } from './policy/https-redirect.ts';
+import { httpsRedirect, sendHttpsRedirect } from './policy/https-redirect.ts';
 import { addHsts, hstsValue } from './policy/hsts.ts';
 import { normalizeHost } from './route-table.ts';
 import { ACME_HTTP01_PREFIX, http01Answer, sendHttp01Answer } from './policy/acme-challenges.ts';
@@ -241,7 +241,7 @@ export function buildRouter(opts: RouterOptions = {}): Router {
     const refused = refusal(req, route);
     if (refused) return sendRawError(socket, refused, errorContext(req, route));
     const httpsPort = route.httpsRedirect && !('encrypted' in socket) ? redirectPort(req) : undefined;
-    if (httpsPort !== undefined) return void socket.end(rawHttpsRedirect(req, httpsPort));
+    if (httpsPort !== undefined) return void socket.end(rawReply(httpsRedirect(req, httpsPort), 'Permanent Redirect'));
     // an open tunnel (WebSocket) counts as load for as long as it lasts: it keeps an idle site awake
     ends.tunnel(route.site, socket);
     const closed = route.maintenance && maintenanceReply(route, trust.clientOf(req), req.headers.host);

@@ -5,19 +5,16 @@
 
 import type { ClientReply, ClientRequest } from '../front/client-exchange.ts';
 import { normalizeHost } from '../route-table.ts';
+import { sendReply, type SiteReply } from './site-pages.ts';
 
 export function sendHttpsRedirect(req: ClientRequest, res: ClientReply, httpsPort: number): void {
   req.resume();
-  res.writeHead(308, { location: httpsLocation(req, httpsPort), 'content-length': 0, 'cache-control': 'no-store' });
-  res.end();
+  sendReply(res, httpsRedirect(req, httpsPort));
 }
 
-/** The same upgrade's 308 as raw bytes, the connection closed after it. */
-export function rawHttpsRedirect(req: Pick<ClientRequest, 'headers' | 'url'>, httpsPort: number): string {
-  return `HTTP/1.1 308 Permanent Redirect\r\nlocation: ${httpsLocation(req, httpsPort)}\r\ncontent-length: 0\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
-}
-
-function httpsLocation(req: Pick<ClientRequest, 'headers' | 'url'>, httpsPort: number): string {
+/** The 308 to the same host and target on the HTTPS port (an upgrade's is sent raw: site-pages.ts rawReply). */
+export function httpsRedirect(req: Pick<ClientRequest, 'headers' | 'url'>, httpsPort: number): SiteReply {
   const host = normalizeHost(req.headers.host ?? '') ?? '';
-  return `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${req.url ?? '/'}`;
+  const location = `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${req.url ?? '/'}`;
+  return { status: 308, headers: { location, 'content-length': '0', 'cache-control': 'no-store' }, body: '' };
 }
